@@ -1,0 +1,8 @@
+//! shadowgate: a shadow-deployment gateway between core banking and credit decisioning.
+//!
+//! Core banking sends MCI frames; the gateway answers with the live engine's decision only, sends
+//! the same request to the shadow engine in a task the live path never awaits, compares both
+//! decisions field by field and records every mismatch for the migration team.
+//!
+//! This crate will hold the config, listeners, engine clients, routing, shadow fan-out, store,
+//! admin API, metrics and demo. See `../shared/DESIGN.md` for the request path.

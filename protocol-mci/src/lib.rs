@@ -1,0 +1,1 @@
+//! Layout-driven codec for MCI fixed-length frames.
