@@ -1,6 +1,75 @@
 //! Rule-driven, field-by-field comparison of two credit decisions.
 //!
-//! This crate will hold the pure judge of the shadow comparison: `compare(live, shadow, rules)`
-//! over `serde_json::Value` decisions (numbers with exact decimal text), the rules a migration team
-//! writes (ignore, numeric tolerance, unordered arrays, normalisation, value maps, severity), the
-//! signature that groups mismatches, and readable rendering with `similar`. No I/O.
+//! This crate is the judge of the shadow comparison. [`compare`] walks the live and the shadow
+//! decision (`serde_json::Value`, numbers with their exact decimal text) together and reports
+//! every [`Difference`] with its path, kind, both values and severity, under the [`Rules`] a
+//! migration team writes for a strategy: ignore, numeric tolerance, unordered arrays, string
+//! normalisation, value maps and severity. Whatever a rule hides is counted per rule in
+//! [`Comparison::suppressed`], so no rule hides anything silently. [`Signature`] groups
+//! mismatches by the set of differing fields; [`render`] shows them to people with `similar`.
+//!
+//! Pure: no I/O, no clock, no randomness, no global state.
+//!
+//! ```
+//! use comparator::{compare, DiffKind, RulesConfig, Severity};
+//! use serde_json::json;
+//!
+//! let config: RulesConfig = serde_json::from_value(json!({
+//!     "ignore": ["header.*_at"],
+//!     "severity": { "critical": ["body.decision"] },
+//! })).unwrap();
+//! let rules = config.validate().unwrap();
+//! // Decisions arrive as text; parsing keeps `5.250` exact (`json!` would go through f64).
+//! let live: serde_json::Value = serde_json::from_str(
+//!     r#"{"header": {"sent_at": "0900"}, "body": {"decision": "APPROVE", "rate": 5.250}}"#,
+//! ).unwrap();
+//! let shadow: serde_json::Value = serde_json::from_str(
+//!     r#"{"header": {"sent_at": "0901"}, "body": {"decision": "REJECT", "rate": 5.25}}"#,
+//! ).unwrap();
+//! let comparison = compare(&live, &shadow, &rules);
+//! assert_eq!(comparison.differences.len(), 1);
+//! assert_eq!(comparison.differences[0].path.to_string(), "body.decision");
+//! assert_eq!(comparison.differences[0].kind, DiffKind::ValueChanged);
+//! assert_eq!(comparison.differences[0].severity, Severity::Critical);
+//! assert_eq!(comparison.suppressed[0].count, 1); // the ignored timestamp
+//! ```
+//!
+//! # Layout
+//! - `compare`: the walk over both decisions, the hot path ([`compare`]).
+//! - `unordered`: arrays compared by key fields or as multisets.
+//! - `comparison`: [`Comparison`], [`Difference`], [`DiffKind`], [`Severity`], [`Suppressed`].
+//! - `path`: [`Path`] (`body.offers[2].rate`) and its collapsed form.
+//! - `pattern`: rule patterns with `[*]` and `*`.
+//! - `config`: [`RulesConfig`], the serde form of the rules in a strategy's config.
+//! - `rules`: validation into [`Rules`]; [`RuleRef`] names a rule in reports.
+//! - `error`: [`RulesError`], every invalid rule with its key.
+//! - `matcher`: all patterns merged into one trie, walked alongside the decision.
+//! - `leaf`: tolerance, normalisation and value maps on scalars.
+//! - `decimal`: exact equality and conversion of JSON number text.
+//! - `signature`: [`Signature`], a stable FNV-1a id of the differing fields.
+//! - [`render`]: unified diff of two decisions and inline diff of two strings.
+
+mod compare;
+mod comparison;
+mod config;
+mod decimal;
+mod error;
+mod leaf;
+mod matcher;
+mod path;
+mod pattern;
+pub mod render;
+mod rules;
+mod signature;
+mod unordered;
+
+pub use compare::compare;
+pub use comparison::{Comparison, DiffKind, Difference, Severity, Suppressed};
+pub use config::{
+    NormaliseConfig, RulesConfig, SeverityConfig, ToleranceConfig, UnorderedConfig, ValueMapConfig,
+};
+pub use error::{RuleError, RuleErrorKind, RulesError};
+pub use path::{Path, Segment};
+pub use pattern::PatternError;
+pub use rules::{RuleKind, RuleRef, Rules};
+pub use signature::Signature;

@@ -1,0 +1,193 @@
+//! Exact decimal comparison of JSON number text.
+//!
+//! With serde_json's `arbitrary_precision`, a [`serde_json::Number`] keeps the text it was
+//! written with. Equality works on that text directly (any magnitude, no allocation), so
+//! `5.250 == 5.25` and `1.5e3 == 1500`. Tolerances need subtraction, which goes through
+//! [`rust_decimal::Decimal`]; a number it cannot hold exactly yields `None` and the caller
+//! reports a difference instead of guessing.
+
+use rust_decimal::Decimal;
+
+/// A JSON number's text split into its parts; digits are ASCII bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DecimalText<'a> {
+    negative: bool,
+    int: &'a [u8],
+    frac: &'a [u8],
+    exponent: i64,
+}
+
+impl<'a> DecimalText<'a> {
+    /// Splits number text; `None` when it is not a plain decimal (serde_json never produces one).
+    pub(crate) fn parse(text: &'a str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        let (negative, rest) = match bytes.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            Some((b'+', rest)) => (false, rest),
+            _ => (false, bytes),
+        };
+        let (mantissa, exponent) = match rest.iter().position(|b| matches!(b, b'e' | b'E')) {
+            Some(at) => (&rest[..at], parse_exponent(&rest[at + 1..])?),
+            None => (rest, 0),
+        };
+        let (int, frac) = match mantissa.iter().position(|&b| b == b'.') {
+            Some(at) => (&mantissa[..at], &mantissa[at + 1..]),
+            None => (mantissa, &mantissa[mantissa.len()..]),
+        };
+        let digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
+        if int.is_empty() && frac.is_empty() || !digits(int) || !digits(frac) {
+            return None;
+        }
+        Some(Self {
+            negative,
+            int,
+            frac,
+            exponent,
+        })
+    }
+
+    fn digit(&self, at: usize) -> u8 {
+        match at.checked_sub(self.int.len()) {
+            None => self.int[at],
+            Some(in_frac) => self.frac[in_frac],
+        }
+    }
+
+    /// Significant digits as `(first, end)` into int ++ frac; `None` for zero.
+    fn significant(&self) -> Option<(usize, usize)> {
+        let len = self.int.len() + self.frac.len();
+        let first = (0..len).find(|&at| self.digit(at) != b'0')?;
+        let last = (first..len).rev().find(|&at| self.digit(at) != b'0')?;
+        Some((first, last + 1))
+    }
+
+    /// Decimal exponent of the first significant digit, so that equal values have equal ones.
+    fn point(&self, first: usize) -> i64 {
+        (self.int.len() as i64 - first as i64).saturating_add(self.exponent)
+    }
+
+    /// Exact numeric equality: scale, leading zeros, exponent form and the sign of zero do not matter.
+    pub(crate) fn same_value(&self, other: &Self) -> bool {
+        match (self.significant(), other.significant()) {
+            (None, None) => true,
+            (Some((a_first, a_end)), Some((b_first, b_end))) => {
+                self.negative == other.negative
+                    && a_end - a_first == b_end - b_first
+                    && self.point(a_first) == other.point(b_first)
+                    && (0..a_end - a_first)
+                        .all(|at| self.digit(a_first + at) == other.digit(b_first + at))
+            }
+            _ => false,
+        }
+    }
+
+    /// The value as a `Decimal`, exactly, or `None` when it does not fit (28 digits of scale, 96 bits).
+    pub(crate) fn to_decimal(self) -> Option<Decimal> {
+        let Some((first, end)) = self.significant() else {
+            return Some(Decimal::ZERO);
+        };
+        let mut mantissa: i128 = 0;
+        for at in first..end {
+            mantissa = mantissa
+                .checked_mul(10)?
+                .checked_add(i128::from(self.digit(at) - b'0'))?;
+        }
+        if self.negative {
+            mantissa = -mantissa;
+        }
+        // Digits after the decimal point once the significant digits are written out.
+        let scale = (end - first) as i64 - self.point(first);
+        if scale < 0 {
+            let shift = u32::try_from(-scale).ok()?;
+            mantissa = mantissa.checked_mul(10i128.checked_pow(shift)?)?;
+            return Decimal::try_from_i128_with_scale(mantissa, 0).ok();
+        }
+        Decimal::try_from_i128_with_scale(mantissa, u32::try_from(scale).ok()?).ok()
+    }
+}
+
+fn parse_exponent(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        // Saturate: an exponent this large compares unequal to anything realistic anyway.
+        value = value.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    Some(if negative { -value } else { value })
+}
+
+/// Exact equality of two JSON number texts; unparsable text falls back to byte equality.
+pub(crate) fn numbers_equal(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (DecimalText::parse(a), DecimalText::parse(b)) {
+        (Some(a), Some(b)) => a.same_value(&b),
+        _ => false,
+    }
+}
+
+/// Parses decimal text (a tolerance from the config) exactly.
+pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
+    DecimalText::parse(text.trim())?.to_decimal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_across_scales_and_forms() {
+        for (a, b) in [
+            ("5.250", "5.25"),
+            ("1500", "1.5e3"),
+            ("0.0015", "15E-4"),
+            ("-0", "0.000"),
+            ("007", "7"),
+            (
+                "123456789012345678901234567890.10",
+                "123456789012345678901234567890.1",
+            ),
+        ] {
+            assert!(numbers_equal(a, b), "{a} == {b}");
+        }
+    }
+
+    #[test]
+    fn unequal_values() {
+        for (a, b) in [
+            ("5.25", "5.26"),
+            ("-1", "1"),
+            ("10", "1"),
+            ("0.1", "0.01"),
+            ("1e400", "1"),
+        ] {
+            assert!(!numbers_equal(a, b), "{a} != {b}");
+        }
+    }
+
+    #[test]
+    fn converts_exactly_or_not_at_all() {
+        assert_eq!(
+            parse_decimal("5.250").map(|d| d.to_string()),
+            Some("5.25".into())
+        );
+        assert_eq!(
+            parse_decimal("1.5e3").map(|d| d.normalize().to_string()),
+            Some("1500".into())
+        );
+        assert_eq!(parse_decimal("1e40"), None);
+        assert_eq!(parse_decimal("0.1e-40"), None);
+        assert_eq!(parse_decimal("abc"), None);
+    }
+}

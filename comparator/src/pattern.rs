@@ -1,0 +1,209 @@
+//! Rule patterns: `body.offers[*].rate`, `header.*_at`, `body.reasons[0]`.
+//!
+//! A pattern is a path whose steps may be wildcards: `[*]` is any index, `*` alone is any key,
+//! and `*` inside a key matches any run of characters (`*_at` matches `issued_at`). A pattern
+//! names fields at exactly its depth; there is no recursive wildcard, so a rule never reaches
+//! further than its author can see from the pattern.
+
+use thiserror::Error;
+
+/// One step of a pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PatternSegment {
+    Key(String),
+    AnyKey,
+    Glob(Glob),
+    Index(usize),
+    AnyIndex,
+}
+
+/// A key with `*` in it, kept as the literal parts between the stars.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Glob {
+    parts: Vec<String>,
+}
+
+/// A parsed pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pattern {
+    segments: Vec<PatternSegment>,
+}
+
+/// Why a pattern (or a path) could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PatternError {
+    /// The pattern is empty.
+    #[error("empty pattern")]
+    Empty,
+    /// Two dots in a row, or a dot at the start or end.
+    #[error("empty key at character {0}")]
+    EmptyKey(usize),
+    /// A `[` without its `]`.
+    #[error("unclosed `[` at character {0}")]
+    UnclosedBracket(usize),
+    /// A `]` without its `[`.
+    #[error("unexpected `]` at character {0}")]
+    StrayBracket(usize),
+    /// Something other than digits or `*` between brackets.
+    #[error("expected an index or `*` between brackets at character {at}, found `{found}`")]
+    BadIndex {
+        /// Character offset of the `[`.
+        at: usize,
+        /// What was between the brackets.
+        found: String,
+    },
+    /// A concrete path (not a pattern) contained a wildcard.
+    #[error("a path cannot contain wildcards")]
+    WildcardInPath,
+}
+
+impl Pattern {
+    /// Parses pattern text; character offsets in errors count Unicode characters from zero.
+    pub(crate) fn parse(text: &str) -> Result<Self, PatternError> {
+        if text.is_empty() {
+            return Err(PatternError::Empty);
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let mut segments = Vec::new();
+        let mut at = 0;
+        // A key is expected at the start and after every dot; after `]` only `.` or `[` follow.
+        let mut expect_key = true;
+        while at < chars.len() {
+            match chars[at] {
+                '[' => {
+                    let close = chars[at..]
+                        .iter()
+                        .position(|&c| c == ']')
+                        .ok_or(PatternError::UnclosedBracket(at))?;
+                    let inner: String = chars[at + 1..at + close].iter().collect();
+                    segments.push(parse_index(&inner, at)?);
+                    at += close + 1;
+                    expect_key = false;
+                }
+                ']' => return Err(PatternError::StrayBracket(at)),
+                '.' if expect_key => return Err(PatternError::EmptyKey(at)),
+                '.' => {
+                    at += 1;
+                    expect_key = true;
+                    if at == chars.len() {
+                        return Err(PatternError::EmptyKey(at));
+                    }
+                }
+                _ if !expect_key => return Err(PatternError::EmptyKey(at)),
+                _ => {
+                    let len = chars[at..]
+                        .iter()
+                        .position(|&c| matches!(c, '.' | '[' | ']'))
+                        .unwrap_or(chars.len() - at);
+                    let key: String = chars[at..at + len].iter().collect();
+                    segments.push(key_segment(key));
+                    at += len;
+                    expect_key = false;
+                }
+            }
+        }
+        Ok(Self { segments })
+    }
+
+    pub(crate) fn segments(&self) -> &[PatternSegment] {
+        &self.segments
+    }
+}
+
+fn parse_index(inner: &str, at: usize) -> Result<PatternSegment, PatternError> {
+    if inner == "*" {
+        return Ok(PatternSegment::AnyIndex);
+    }
+    let bad = || PatternError::BadIndex {
+        at,
+        found: inner.to_owned(),
+    };
+    if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    inner.parse().map(PatternSegment::Index).map_err(|_| bad())
+}
+
+fn key_segment(key: String) -> PatternSegment {
+    if key == "*" {
+        PatternSegment::AnyKey
+    } else if key.contains('*') {
+        PatternSegment::Glob(Glob {
+            parts: key.split('*').map(str::to_owned).collect(),
+        })
+    } else {
+        PatternSegment::Key(key)
+    }
+}
+
+impl Glob {
+    /// Whether `key` matches: first part is a prefix, last a suffix, the middle ones in order.
+    pub(crate) fn matches(&self, key: &str) -> bool {
+        let (Some(first), Some(last)) = (self.parts.first(), self.parts.last()) else {
+            return false;
+        };
+        let Some(mut rest) = key.strip_prefix(first.as_str()) else {
+            return false;
+        };
+        let middle = &self.parts[1..self.parts.len().saturating_sub(1)];
+        for part in middle {
+            match rest.find(part.as_str()) {
+                Some(found) => rest = &rest[found + part.len()..],
+                None => return false,
+            }
+        }
+        rest.len() >= last.len() && rest.ends_with(last.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_wildcards() {
+        let pattern = Pattern::parse("body.offers[*].rate").unwrap();
+        assert_eq!(pattern.segments().len(), 4);
+        assert_eq!(pattern.segments()[2], PatternSegment::AnyIndex);
+        assert!(matches!(
+            Pattern::parse("header.*_at").unwrap().segments()[1],
+            PatternSegment::Glob(_)
+        ));
+        assert_eq!(
+            Pattern::parse("*").unwrap().segments(),
+            &[PatternSegment::AnyKey]
+        );
+        assert_eq!(Pattern::parse("a[0][1]").unwrap().segments().len(), 3);
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        assert_eq!(Pattern::parse(""), Err(PatternError::Empty));
+        assert_eq!(Pattern::parse("a..b"), Err(PatternError::EmptyKey(2)));
+        assert_eq!(Pattern::parse("a."), Err(PatternError::EmptyKey(2)));
+        assert_eq!(Pattern::parse("a[*"), Err(PatternError::UnclosedBracket(1)));
+        assert_eq!(Pattern::parse("a]"), Err(PatternError::StrayBracket(1)));
+        assert_eq!(Pattern::parse("a[0]b"), Err(PatternError::EmptyKey(4)));
+        assert!(matches!(
+            Pattern::parse("a[x]"),
+            Err(PatternError::BadIndex { at: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn globs_match_inside_keys() {
+        let PatternSegment::Glob(glob) = key_segment("*_at".into()) else {
+            panic!()
+        };
+        assert!(glob.matches("issued_at"));
+        assert!(glob.matches("_at"));
+        assert!(!glob.matches("issued_by"));
+        let PatternSegment::Glob(glob) = key_segment("a*b*a".into()) else {
+            panic!()
+        };
+        assert!(glob.matches("abba"));
+        assert!(!glob.matches("aba_"));
+        assert!(glob.matches("aba"));
+        assert!(!glob.matches("ab"));
+    }
+}
