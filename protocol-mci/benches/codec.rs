@@ -1,1 +1,3 @@
+//! Codec benchmark (written next).
+
 fn main() {}

@@ -1,1 +1,44 @@
-//! Layout-driven codec for MCI fixed-length frames.
+//! Layout-driven codec for MCI fixed-length frames ("standard telegrams" of Korean banks).
+//!
+//! Every bank defines its own header, length prefix and trailer, and every interface its own body.
+//! Nothing here is hard-coded: a layout file (TOML, documented in this crate's README) describes
+//! the frame, and one codec serves every bank.
+//!
+//! - [`Layout::from_file`] loads and validates a layout, reporting every problem at once.
+//! - [`Layout::decode`] / [`Layout::encode`] turn a whole frame into `{"header", "body"}` JSON and
+//!   back. Numbers keep their exact decimal text (never `f64`); text lengths are bytes of the wire
+//!   charset (CP949 by default); errors name the field path and byte range.
+//! - [`FrameCodec`] is a `tokio_util` `Decoder`/`Encoder` that cuts a byte stream into frames.
+//!   A broken stream is a [`FramingError`]; a frame whose fields do not decode is a
+//!   [`DecodeError`], a bad record that can be answered while the connection stays up.
+//!
+//! # Layout
+//! - `layout/`: the file format ([`layout::config`]), validated field specs ([`layout::field`]).
+//! - `framing`: length prefix and trailer arithmetic shared by framer and codec.
+//! - `framer`: the stream framer.
+//! - `codec/`: decode and encode walkers and one module per wire type.
+//! - `message`: the JSON form of a frame.
+//! - `mask`: masking of sensitive fields for logs and storage.
+//! - `charset`: CP949 and UTF-8 without replacement characters.
+//! - `error`: every error type.
+
+pub mod charset;
+mod codec;
+pub mod error;
+mod framer;
+pub mod framing;
+pub mod layout;
+mod mask;
+mod message;
+
+pub use codec::Codec;
+pub use error::{
+    DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, FramingError, LayoutError,
+    LayoutProblem,
+};
+pub use framer::FrameCodec;
+pub use framing::Framing;
+pub use layout::config::MaskKind;
+pub use layout::{Layout, MessageLayout};
+pub use mask::mask_text;
+pub use message::{Direction, Message};

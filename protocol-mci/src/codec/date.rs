@@ -1,0 +1,244 @@
+//! Date/time fields: a pattern on the wire, ISO 8601 text in JSON (`2026-11-21`, `14:03:05`,
+//! `2026-11-21T14:03:05.123`). Blank or all-zero fields are null.
+
+use serde_json::Value;
+
+use crate::error::{DecodeErrorKind, EncodeErrorKind};
+use crate::layout::field::{DateSpec, DateToken};
+
+/// Decodes a date field; `start` is its offset in the frame.
+pub(crate) fn decode(
+    spec: &DateSpec,
+    bytes: &[u8],
+    start: usize,
+) -> Result<Value, DecodeErrorKind> {
+    if bytes.iter().all(|&b| b == b' ') {
+        return Ok(Value::Null);
+    }
+    let mut parts = Parts::default();
+    let mut at = 0;
+    let mut all_zero = true;
+    for token in &spec.tokens {
+        let width = token.width();
+        let field = &bytes[at..at + width];
+        if let DateToken::Literal(c) = token {
+            if field[0] != *c {
+                let found = field[0];
+                return Err(DecodeErrorKind::UnexpectedByte {
+                    expected: "date separator",
+                    found,
+                    offset: start + at,
+                });
+            }
+        } else {
+            let mut value = 0u32;
+            for (i, &b) in field.iter().enumerate() {
+                if !b.is_ascii_digit() {
+                    let offset = start + at + i;
+                    return Err(DecodeErrorKind::UnexpectedByte {
+                        expected: "digits",
+                        found: b,
+                        offset,
+                    });
+                }
+                value = value * 10 + u32::from(b - b'0');
+            }
+            all_zero &= value == 0;
+            parts.set(*token, value);
+        }
+        at += width;
+    }
+    if all_zero {
+        return Ok(Value::Null);
+    }
+    parts.check(spec).map_err(DecodeErrorKind::OutOfRange)?;
+    Ok(Value::String(parts.iso(spec)))
+}
+
+/// Encodes a date field from ISO text; null writes spaces or zeros as configured.
+pub(crate) fn encode(
+    spec: &DateSpec,
+    value: &Value,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeErrorKind> {
+    let text = match value {
+        Value::Null => {
+            for token in &spec.tokens {
+                match (token, spec.null_zero) {
+                    (DateToken::Literal(c), true) => out.push(*c),
+                    (_, true) => out.resize(out.len() + token.width(), b'0'),
+                    (_, false) => out.resize(out.len() + token.width(), b' '),
+                }
+            }
+            return Ok(());
+        }
+        Value::String(s) => s.as_str(),
+        other => {
+            return Err(EncodeErrorKind::WrongType {
+                expected: "an ISO date/time string",
+                found: super::describe(other),
+            })
+        }
+    };
+    let parts = Parts::parse_iso(text, spec).ok_or_else(|| {
+        EncodeErrorKind::Invalid(format!("expected {}, found {text:?}", example(spec)))
+    })?;
+    parts.check(spec).map_err(EncodeErrorKind::Invalid)?;
+    for token in &spec.tokens {
+        match token {
+            DateToken::Literal(c) => out.push(*c),
+            other => {
+                let width = other.width();
+                let digits = format!("{:0width$}", parts.get(*other));
+                out.extend_from_slice(digits.as_bytes());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Date/time components.
+#[derive(Debug, Default, Clone, Copy)]
+struct Parts {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    millis: u32,
+}
+
+impl Parts {
+    fn set(&mut self, token: DateToken, value: u32) {
+        match token {
+            DateToken::Year => self.year = value,
+            DateToken::Month => self.month = value,
+            DateToken::Day => self.day = value,
+            DateToken::Hour => self.hour = value,
+            DateToken::Minute => self.minute = value,
+            DateToken::Second => self.second = value,
+            DateToken::Millis => self.millis = value,
+            DateToken::Literal(_) => {}
+        }
+    }
+
+    fn get(&self, token: DateToken) -> u32 {
+        match token {
+            DateToken::Year => self.year,
+            DateToken::Month => self.month,
+            DateToken::Day => self.day,
+            DateToken::Hour => self.hour,
+            DateToken::Minute => self.minute,
+            DateToken::Second => self.second,
+            DateToken::Millis => self.millis,
+            DateToken::Literal(_) => 0,
+        }
+    }
+
+    /// Calendar and clock ranges.
+    fn check(&self, spec: &DateSpec) -> Result<(), String> {
+        let (has_date, _, _) = shape(spec);
+        if has_date {
+            let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
+            let days = match self.month {
+                1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+                4 | 6 | 9 | 11 => 30,
+                2 if leap => 29,
+                2 => 28,
+                month => return Err(format!("month {month} is not 1..12")),
+            };
+            if self.day == 0 || self.day > days {
+                return Err(format!("day {} is not in 1..{days}", self.day));
+            }
+        }
+        if self.hour > 23 || self.minute > 59 || self.second > 59 {
+            let (h, m, s) = (self.hour, self.minute, self.second);
+            return Err(format!("time {h:02}:{m:02}:{s:02} is not a clock time"));
+        }
+        Ok(())
+    }
+
+    /// ISO text with exactly the components of the pattern.
+    fn iso(&self, spec: &DateSpec) -> String {
+        let (has_date, has_time, has_millis) = shape(spec);
+        let mut out = String::with_capacity(23);
+        if has_date {
+            out.push_str(&format!(
+                "{:04}-{:02}-{:02}",
+                self.year, self.month, self.day
+            ));
+        }
+        if has_date && has_time {
+            out.push('T');
+        }
+        if has_time {
+            out.push_str(&format!(
+                "{:02}:{:02}:{:02}",
+                self.hour, self.minute, self.second
+            ));
+        }
+        if has_millis {
+            out.push_str(&format!(".{:03}", self.millis));
+        }
+        out
+    }
+
+    /// Parses the ISO text [`Self::iso`] writes for this pattern.
+    fn parse_iso(text: &str, spec: &DateSpec) -> Option<Parts> {
+        let (has_date, has_time, has_millis) = shape(spec);
+        let mut parts = Parts::default();
+        let mut rest = text.as_bytes();
+        let number = |rest: &mut &[u8], width: usize, after: Option<u8>| -> Option<u32> {
+            let (digits, tail) = rest.split_at_checked(width)?;
+            if !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            *rest = match after {
+                Some(c) => tail.strip_prefix(&[c])?,
+                None => tail,
+            };
+            Some(
+                digits
+                    .iter()
+                    .fold(0, |acc, d| acc * 10 + u32::from(d - b'0')),
+            )
+        };
+        if has_date {
+            parts.year = number(&mut rest, 4, Some(b'-'))?;
+            parts.month = number(&mut rest, 2, Some(b'-'))?;
+            let sep = has_time.then_some(b'T');
+            parts.day = number(&mut rest, 2, sep)?;
+        }
+        if has_time {
+            parts.hour = number(&mut rest, 2, Some(b':'))?;
+            parts.minute = number(&mut rest, 2, Some(b':'))?;
+            parts.second = number(&mut rest, 2, has_millis.then_some(b'.'))?;
+            if has_millis {
+                parts.millis = number(&mut rest, 3, None)?;
+            }
+        }
+        rest.is_empty().then_some(parts)
+    }
+}
+
+/// Which components a pattern has: date, time, millis.
+fn shape(spec: &DateSpec) -> (bool, bool, bool) {
+    let has = |t| spec.tokens.contains(&t);
+    (
+        has(DateToken::Year),
+        has(DateToken::Hour),
+        has(DateToken::Millis),
+    )
+}
+
+/// The ISO form a pattern expects, for error messages.
+fn example(spec: &DateSpec) -> &'static str {
+    match shape(spec) {
+        (true, false, _) => "yyyy-MM-dd",
+        (false, true, false) => "HH:mm:ss",
+        (false, true, true) => "HH:mm:ss.SSS",
+        (true, true, false) => "yyyy-MM-ddTHH:mm:ss",
+        _ => "yyyy-MM-ddTHH:mm:ss.SSS",
+    }
+}

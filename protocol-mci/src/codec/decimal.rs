@@ -1,0 +1,146 @@
+//! Exact decimal text: parsing what engines send and formatting what frames hold.
+//! Money never passes through `f64`.
+
+use std::str::FromStr;
+
+use serde_json::{Number, Value};
+
+/// A decimal split into sign, integer digits (no leading zeros) and fraction digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Decimal<'a> {
+    /// Below zero (never set for zero).
+    pub negative: bool,
+    /// Integer digits without leading zeros; empty for zero.
+    pub int: &'a str,
+    /// Fraction digits without trailing zeros.
+    pub frac: &'a str,
+}
+
+impl<'a> Decimal<'a> {
+    /// Parses `-12.340`, `+5`, `0.5`; rejects exponents, spaces and anything else.
+    pub fn parse(text: &'a str) -> Result<Decimal<'a>, String> {
+        let (negative, unsigned) = match text.as_bytes().first() {
+            Some(b'-') => (true, &text[1..]),
+            Some(b'+') => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if int.is_empty() || !digits(int) || !digits(frac) || (unsigned.ends_with('.')) {
+            return Err(format!("{text:?} is not a plain decimal number"));
+        }
+        let int = int.trim_start_matches('0');
+        let frac = frac.trim_end_matches('0');
+        let negative = negative && !(int.is_empty() && frac.is_empty());
+        Ok(Decimal {
+            negative,
+            int,
+            frac,
+        })
+    }
+
+    /// The decimal as exactly `digits` digits with `scale` of them after the implied point.
+    pub fn to_digits(self, digits: usize, scale: u32, original: &str) -> Result<Vec<u8>, String> {
+        let scale = scale as usize;
+        if self.frac.len() > scale {
+            return Err(format!("{original} has more than {scale} decimal places"));
+        }
+        if self.int.len() > digits - scale {
+            return Err(format!(
+                "{original} does not fit in {} integer digits",
+                digits - scale
+            ));
+        }
+        let mut out = vec![b'0'; digits];
+        let int_end = digits - scale;
+        out[int_end - self.int.len()..int_end].copy_from_slice(self.int.as_bytes());
+        out[int_end..int_end + self.frac.len()].copy_from_slice(self.frac.as_bytes());
+        Ok(out)
+    }
+}
+
+/// The decimal text of a JSON number or of a string holding one.
+pub(crate) fn text_of(value: &Value) -> Option<&str> {
+    match value {
+        Value::Number(n) => Some(n.as_str()),
+        Value::String(s) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// A JSON number from ASCII digits with `scale` implied decimal places, leading zeros removed.
+pub(crate) fn number_value(negative: bool, digits: &[u8], scale: u32) -> Value {
+    let scale = scale as usize;
+    let split = digits.len().saturating_sub(scale);
+    let int = &digits[..split];
+    let int = match int.iter().position(|&d| d != b'0') {
+        Some(first) => &int[first..],
+        None => &[][..],
+    };
+    let mut text = String::with_capacity(digits.len() + 3);
+    let zero = int.is_empty() && digits[split..].iter().all(|&d| d == b'0');
+    if negative && !zero {
+        text.push('-');
+    }
+    if int.is_empty() {
+        text.push('0');
+    }
+    // Digits are ASCII by construction.
+    text.extend(int.iter().map(|&d| d as char));
+    if scale > 0 {
+        text.push('.');
+        for _ in digits.len()..scale {
+            text.push('0');
+        }
+        text.extend(digits[split..].iter().map(|&d| d as char));
+    }
+    // Plain decimal text always parses as a JSON number.
+    Number::from_str(&text)
+        .map(Value::Number)
+        .unwrap_or(Value::String(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_decimals_exactly() {
+        let d = Decimal::parse("-0012.3400").unwrap();
+        assert_eq!(
+            d,
+            Decimal {
+                negative: true,
+                int: "12",
+                frac: "34"
+            }
+        );
+        assert!(!Decimal::parse("-0.000").unwrap().negative);
+        assert!(Decimal::parse("1e5").is_err());
+        assert!(Decimal::parse("1.").is_err());
+        assert!(Decimal::parse(" 1").is_err());
+        assert!(Decimal::parse("").is_err());
+    }
+
+    #[test]
+    fn lays_out_digits_with_implied_decimals() {
+        let d = Decimal::parse("4.25").unwrap();
+        assert_eq!(d.to_digits(6, 3, "4.25").unwrap(), b"004250");
+        assert!(d
+            .to_digits(6, 1, "4.25")
+            .unwrap_err()
+            .contains("decimal places"));
+        assert!(Decimal::parse("12345")
+            .unwrap()
+            .to_digits(6, 3, "12345")
+            .is_err());
+    }
+
+    #[test]
+    fn formats_digits_as_exact_json_numbers() {
+        assert_eq!(number_value(false, b"0012345", 3).to_string(), "12.345");
+        assert_eq!(number_value(true, b"000", 0).to_string(), "0");
+        assert_eq!(number_value(true, b"0050", 2).to_string(), "-0.50");
+        assert_eq!(number_value(false, b"5", 3).to_string(), "0.005");
+    }
+}

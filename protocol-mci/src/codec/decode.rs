@@ -1,0 +1,176 @@
+//! Frame → JSON: walks the layout over the frame's bytes.
+
+use serde_json::{Map, Value};
+
+use super::path::Path;
+use super::{date, packed, text, zoned};
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::layout::field::{Field, GroupCount, Kind};
+use crate::layout::Layout;
+
+/// A cursor over one frame that steps over the length prefix.
+pub(crate) struct Reader<'a> {
+    frame: &'a [u8],
+    pos: usize,
+    /// Where the fields end (the trailer starts).
+    end: usize,
+    prefix_at: usize,
+    prefix_width: usize,
+    /// The path of the field being read.
+    pub path: Path<'a>,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over a whole frame (prefix and trailer included).
+    pub fn new(layout: &Layout, frame: &'a [u8]) -> Reader<'a> {
+        let trailer = &layout.framing.trailer;
+        let end = if frame.ends_with(trailer) {
+            frame.len() - trailer.len()
+        } else {
+            frame.len()
+        };
+        Reader {
+            frame,
+            pos: 0,
+            end,
+            prefix_at: layout.framing.offset,
+            prefix_width: layout.framing.prefix_width(),
+            path: Path::default(),
+        }
+    }
+
+    /// An error at the current path.
+    pub fn error(&self, start: usize, len: usize, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError {
+            path: self.path.render(),
+            range: start..start + len,
+            kind,
+        }
+    }
+
+    /// The next `len` bytes and their offset.
+    fn take(&mut self, len: usize) -> Result<(&'a [u8], usize), DecodeError> {
+        if self.pos == self.prefix_at {
+            self.pos += self.prefix_width;
+        }
+        let start = self.pos;
+        if self.end - start.min(self.end) < len {
+            let available = self.end.saturating_sub(start);
+            return Err(self.error(
+                start,
+                len,
+                DecodeErrorKind::Truncated {
+                    expected: len,
+                    available,
+                },
+            ));
+        }
+        self.pos += len;
+        Ok((&self.frame[start..start + len], start))
+    }
+
+    /// Fails unless every byte before the trailer was read.
+    pub fn finish(&self) -> Result<(), DecodeError> {
+        if self.pos < self.end {
+            let extra = self.end - self.pos;
+            return Err(DecodeError {
+                path: "frame".into(),
+                range: self.pos..self.end,
+                kind: DecodeErrorKind::TrailingBytes(extra),
+            });
+        }
+        Ok(())
+    }
+
+    /// Decodes `fields` into `out`.
+    pub fn fields(
+        &mut self,
+        fields: &'a [Field],
+        out: &mut Map<String, Value>,
+    ) -> Result<(), DecodeError> {
+        for field in fields {
+            self.path.key(&field.name);
+            let value = self.field(field, fields, out)?;
+            self.path.pop();
+            if let Some(value) = value {
+                out.insert(field.name.clone(), value);
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes one field; `None` for fields not shown in JSON.
+    fn field(
+        &mut self,
+        field: &'a Field,
+        siblings: &'a [Field],
+        done: &Map<String, Value>,
+    ) -> Result<Option<Value>, DecodeError> {
+        let group = match &field.kind {
+            Kind::Group(group) => group,
+            kind => {
+                let len = kind.fixed_len().unwrap_or(0);
+                let (bytes, start) = self.take(len)?;
+                let value = match kind {
+                    Kind::Text(spec) => text::decode(spec, bytes, start),
+                    Kind::Number(spec) => zoned::decode(spec, bytes, start),
+                    Kind::Packed(spec) => packed::decode_packed(spec, bytes, start),
+                    Kind::Binary(spec) => Ok(packed::decode_binary(spec, bytes)),
+                    Kind::Date(spec) => date::decode(spec, bytes, start),
+                    Kind::Constant(expected) if bytes != expected.as_slice() => {
+                        Err(DecodeErrorKind::ConstantMismatch {
+                            expected: String::from_utf8_lossy(expected).into_owned(),
+                            found: String::from_utf8_lossy(bytes).into_owned(),
+                        })
+                    }
+                    _ => return Ok(None),
+                };
+                let value = value.map_err(|kind| self.error(start, len, kind))?;
+                if let Some(group) = field.count_of {
+                    self.check_count(&value, &siblings[group].kind, start, len)?;
+                }
+                return Ok(Some(value));
+            }
+        };
+        let count = match group.count {
+            GroupCount::Fixed(n) => n,
+            GroupCount::Field(i) => done.get(&siblings[i].name).and_then(count_of).unwrap_or(0),
+        };
+        let mut elements = Vec::with_capacity(count);
+        for index in 0..count {
+            self.path.index(index);
+            let mut element = Map::with_capacity(group.fields.len());
+            self.fields(&group.fields, &mut element)?;
+            self.path.pop();
+            elements.push(Value::Object(element));
+        }
+        if group.padded {
+            let unused = (group.max - count) * group.element_len.unwrap_or(0);
+            self.take(unused)?;
+        }
+        Ok(Some(Value::Array(elements)))
+    }
+
+    /// A count above its group's maximum is an error at the count field.
+    fn check_count(
+        &self,
+        value: &Value,
+        group: &Kind,
+        start: usize,
+        len: usize,
+    ) -> Result<(), DecodeError> {
+        let (Kind::Group(group), Some(count)) = (group, count_of(value)) else {
+            return Ok(());
+        };
+        if count > group.max {
+            let message = format!("count {count} exceeds the group maximum of {}", group.max);
+            return Err(self.error(start, len, DecodeErrorKind::OutOfRange(message)));
+        }
+        Ok(())
+    }
+}
+
+/// A decoded count field as a number of elements (counts are unsigned integers).
+fn count_of(value: &Value) -> Option<usize> {
+    value.as_number()?.as_str().parse().ok()
+}

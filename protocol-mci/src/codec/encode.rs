@@ -1,0 +1,148 @@
+//! JSON → frame: walks the layout over the message's values.
+
+use serde_json::{Map, Number, Value};
+
+use super::path::Path;
+use super::{date, packed, text, zoned};
+use crate::error::{EncodeError, EncodeErrorKind};
+use crate::layout::field::{Field, Kind};
+use crate::layout::Layout;
+
+/// A frame being written; reserves the length prefix when it reaches its offset.
+pub(crate) struct Writer<'a> {
+    /// The frame so far.
+    pub out: Vec<u8>,
+    prefix_at: usize,
+    prefix_width: usize,
+    /// The path of the field being written.
+    pub path: Path<'a>,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer for a frame of about `capacity` bytes.
+    pub fn new(layout: &Layout, capacity: usize) -> Writer<'a> {
+        Writer {
+            out: Vec::with_capacity(capacity),
+            prefix_at: layout.framing.offset,
+            prefix_width: layout.framing.prefix_width(),
+            path: Path::default(),
+        }
+    }
+
+    /// An error at the current path.
+    pub fn error(&self, kind: EncodeErrorKind) -> EncodeError {
+        EncodeError {
+            path: self.path.render(),
+            kind,
+        }
+    }
+
+    /// Writes `fields` from `values`; absent keys are null, unknown keys are ignored.
+    pub fn fields(
+        &mut self,
+        fields: &'a [Field],
+        values: &Map<String, Value>,
+    ) -> Result<(), EncodeError> {
+        for field in fields {
+            if self.out.len() == self.prefix_at && self.prefix_width > 0 {
+                self.out.resize(self.out.len() + self.prefix_width, b'0');
+            }
+            self.path.key(&field.name);
+            let value = values.get(&field.name).unwrap_or(&Value::Null);
+            match field.count_of {
+                Some(group) => {
+                    let count = self.count(value, &fields[group].name, values)?;
+                    self.scalar(&field.kind, &count)?;
+                }
+                None => self.field(field, value)?,
+            }
+            self.path.pop();
+        }
+        Ok(())
+    }
+
+    /// The count to write: the group's length, which a given count must agree with.
+    fn count(
+        &self,
+        given: &Value,
+        group: &str,
+        values: &Map<String, Value>,
+    ) -> Result<Value, EncodeError> {
+        let len = values
+            .get(group)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        let given_count = super::decimal::text_of(given).map(str::parse::<usize>);
+        match given_count {
+            Some(Ok(n)) if n != len => Err(self.error(EncodeErrorKind::Invalid(format!(
+                "count says {n}, group {group:?} has {len} elements"
+            )))),
+            Some(Err(_)) => Err(self.error(EncodeErrorKind::Invalid(format!(
+                "count {given} is not a whole number"
+            )))),
+            _ => Ok(Value::Number(Number::from(len))),
+        }
+    }
+
+    fn field(&mut self, field: &'a Field, value: &Value) -> Result<(), EncodeError> {
+        let Kind::Group(group) = &field.kind else {
+            return self.scalar(&field.kind, value);
+        };
+        let empty = Vec::new();
+        let elements = match value {
+            Value::Null => &empty,
+            Value::Array(elements) => elements,
+            other => {
+                let found = super::describe(other);
+                return Err(self.error(EncodeErrorKind::WrongType {
+                    expected: "an array",
+                    found,
+                }));
+            }
+        };
+        if elements.len() > group.max {
+            let value = format!("{} elements", elements.len());
+            let limit = format!("the group holds at most {}", group.max);
+            return Err(self.error(EncodeErrorKind::Overflow { value, limit }));
+        }
+        for (index, element) in elements.iter().enumerate() {
+            self.path.index(index);
+            let Value::Object(element) = element else {
+                let found = super::describe(element);
+                return Err(self.error(EncodeErrorKind::WrongType {
+                    expected: "an object",
+                    found,
+                }));
+            };
+            self.fields(&group.fields, element)?;
+            self.path.pop();
+        }
+        let unused = match group.padded {
+            true => (group.max - elements.len()) * group.element_len.unwrap_or(0),
+            false => 0,
+        };
+        self.out.resize(self.out.len() + unused, group.pad);
+        Ok(())
+    }
+
+    fn scalar(&mut self, kind: &Kind, value: &Value) -> Result<(), EncodeError> {
+        let out = &mut self.out;
+        let result = match kind {
+            Kind::Text(spec) => text::encode(spec, value, out),
+            Kind::Number(spec) => zoned::encode(spec, value, out),
+            Kind::Packed(spec) => packed::encode_packed(spec, value, out),
+            Kind::Binary(spec) => packed::encode_binary(spec, value, out),
+            Kind::Date(spec) => date::encode(spec, value, out),
+            Kind::Filler { len, pad } => {
+                out.resize(out.len() + len, *pad);
+                Ok(())
+            }
+            Kind::Constant(bytes) => {
+                out.extend_from_slice(bytes);
+                Ok(())
+            }
+            Kind::Group(_) => Ok(()),
+        };
+        result.map_err(|kind| self.error(kind))
+    }
+}

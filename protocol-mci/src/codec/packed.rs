@@ -1,0 +1,149 @@
+//! Packed decimal (COMP-3) and binary integers.
+
+use serde_json::Value;
+
+use super::decimal::{number_value, text_of, Decimal};
+use crate::error::{DecodeErrorKind, EncodeErrorKind};
+use crate::layout::field::{Binary, Endian, Packed};
+
+/// Decodes COMP-3: two digits a byte, the last nibble is the sign (C/D signed, F unsigned).
+pub(crate) fn decode_packed(
+    spec: &Packed,
+    bytes: &[u8],
+    start: usize,
+) -> Result<Value, DecodeErrorKind> {
+    let mut digits = Vec::with_capacity(bytes.len() * 2);
+    let last = bytes.len() - 1;
+    let mut negative = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        let (hi, lo) = (b >> 4, b & 0x0F);
+        let bad = |expected| DecodeErrorKind::UnexpectedByte {
+            expected,
+            found: b,
+            offset: start + i,
+        };
+        if hi > 9 || (i < last && lo > 9) {
+            return Err(bad("packed digits"));
+        }
+        digits.push(b'0' + hi);
+        if i < last {
+            digits.push(b'0' + lo);
+        } else {
+            negative = match (spec.signed, lo) {
+                (true, 0xC) | (false, 0xF) => false,
+                (true, 0xD) => true,
+                (true, _) => return Err(bad("packed sign nibble C or D")),
+                (false, _) => return Err(bad("packed sign nibble F")),
+            };
+        }
+    }
+    Ok(number_value(negative, &digits, spec.scale))
+}
+
+/// Encodes COMP-3.
+pub(crate) fn encode_packed(
+    spec: &Packed,
+    value: &Value,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeErrorKind> {
+    let (decimal, text) = parse(value)?;
+    if decimal.negative && !spec.signed {
+        return Err(EncodeErrorKind::Invalid(format!(
+            "{text} is negative, the field is unsigned"
+        )));
+    }
+    let digits = decimal
+        .to_digits(2 * spec.len - 1, spec.scale, text)
+        .map_err(|limit| EncodeErrorKind::Overflow {
+            value: text.to_owned(),
+            limit,
+        })?;
+    let sign = match (spec.signed, decimal.negative) {
+        (false, _) => 0xF,
+        (true, false) => 0xC,
+        (true, true) => 0xD,
+    };
+    let nibbles = digits.iter().map(|d| d - b'0').chain(std::iter::once(sign));
+    let nibbles: Vec<u8> = nibbles.collect();
+    out.extend(nibbles.chunks(2).map(|pair| (pair[0] << 4) | pair[1]));
+    Ok(())
+}
+
+/// Decodes a binary integer with implied decimals.
+pub(crate) fn decode_binary(spec: &Binary, bytes: &[u8]) -> Value {
+    let fold = |acc: u64, b: &u8| (acc << 8) | u64::from(*b);
+    let raw = match spec.endian {
+        Endian::Big => bytes.iter().fold(0, fold),
+        Endian::Little => bytes.iter().rev().fold(0, fold),
+    };
+    let bits = 8 * spec.len as u32;
+    let value: i128 = if spec.signed && bits < 128 && (raw >> (bits - 1)) & 1 == 1 {
+        i128::from(raw) - (1i128 << bits)
+    } else {
+        i128::from(raw)
+    };
+    let digits = value.unsigned_abs().to_string();
+    number_value(value < 0, digits.as_bytes(), spec.scale)
+}
+
+/// Encodes a binary integer.
+pub(crate) fn encode_binary(
+    spec: &Binary,
+    value: &Value,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeErrorKind> {
+    let (decimal, text) = parse(value)?;
+    // 38 digits fit i128; the range check below rejects what does not fit the width.
+    let digits =
+        decimal
+            .to_digits(38, spec.scale, text)
+            .map_err(|limit| EncodeErrorKind::Overflow {
+                value: text.to_owned(),
+                limit,
+            })?;
+    let magnitude = digits
+        .iter()
+        .fold(0i128, |acc, d| acc * 10 + i128::from(d - b'0'));
+    let scaled = if decimal.negative {
+        -magnitude
+    } else {
+        magnitude
+    };
+    let bits = 8 * spec.len as u32;
+    let (min, max) = if spec.signed {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    } else {
+        (0, (1i128 << bits) - 1)
+    };
+    if scaled < min || scaled > max {
+        let kind = if spec.signed { "signed" } else { "unsigned" };
+        let limit = format!("a {kind} {}-byte integer", spec.len);
+        return Err(EncodeErrorKind::Overflow {
+            value: text.to_owned(),
+            limit,
+        });
+    }
+    // Two's complement of the low `bits` bits.
+    let raw = (scaled as u128 & ((1u128 << bits) - 1)) as u64;
+    let be = &raw.to_be_bytes()[8 - spec.len..];
+    match spec.endian {
+        Endian::Big => out.extend_from_slice(be),
+        Endian::Little => out.extend(be.iter().rev()),
+    }
+    Ok(())
+}
+
+/// The decimal in a JSON number or string; null is missing.
+fn parse(value: &Value) -> Result<(Decimal<'_>, &str), EncodeErrorKind> {
+    if value.is_null() {
+        return Err(EncodeErrorKind::Missing);
+    }
+    let text = text_of(value).ok_or_else(|| EncodeErrorKind::WrongType {
+        expected: "a number",
+        found: super::describe(value),
+    })?;
+    Ok((
+        Decimal::parse(text).map_err(EncodeErrorKind::Invalid)?,
+        text,
+    ))
+}

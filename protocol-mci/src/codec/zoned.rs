@@ -1,0 +1,128 @@
+//! Zoned decimal numbers: ASCII digits, implied or explicit decimal point, separate or
+//! overpunched sign.
+
+use serde_json::Value;
+
+use super::decimal::{number_value, text_of, Decimal};
+use crate::error::{DecodeErrorKind, EncodeErrorKind};
+use crate::layout::field::{SignKind, Zoned};
+
+/// Overpunched digits: positive `{ABCDEFGHI`, negative `}JKLMNOPQR` (ASCII COBOL convention).
+const POSITIVE_PUNCH: &[u8; 10] = b"{ABCDEFGHI";
+const NEGATIVE_PUNCH: &[u8; 10] = b"}JKLMNOPQR";
+
+/// Decodes a zoned field; `start` is its offset in the frame.
+pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, DecodeErrorKind> {
+    if bytes.iter().all(|&b| b == b' ') && spec.blank_null {
+        return Ok(Value::Null);
+    }
+    let unexpected = |expected, i: usize| DecodeErrorKind::UnexpectedByte {
+        expected,
+        found: bytes[i],
+        offset: start + i,
+    };
+    let mut negative = false;
+    let mut digits = Vec::with_capacity(bytes.len());
+    let point_at = spec.point.then(|| {
+        let digits_end = if spec.sign == SignKind::Trailing {
+            bytes.len() - 1
+        } else {
+            bytes.len()
+        };
+        digits_end - spec.scale as usize - 1
+    });
+    let last = bytes.len() - 1;
+    for (i, &b) in bytes.iter().enumerate() {
+        let sign_here = match spec.sign {
+            SignKind::Leading | SignKind::OverpunchLeading => i == 0,
+            SignKind::Trailing | SignKind::Overpunch => i == last,
+            SignKind::None => false,
+        };
+        if Some(i) == point_at {
+            if b != b'.' {
+                return Err(unexpected("decimal point", i));
+            }
+        } else if sign_here && matches!(spec.sign, SignKind::Leading | SignKind::Trailing) {
+            match b {
+                b'-' => negative = true,
+                b if b == spec.plus => {}
+                _ => return Err(unexpected("sign", i)),
+            }
+        } else if sign_here {
+            if let Some(d) = POSITIVE_PUNCH.iter().position(|&p| p == b) {
+                digits.push(b'0' + d as u8);
+            } else if let Some(d) = NEGATIVE_PUNCH.iter().position(|&p| p == b) {
+                negative = true;
+                digits.push(b'0' + d as u8);
+            } else {
+                return Err(unexpected("overpunched digit", i));
+            }
+        } else if b.is_ascii_digit() {
+            digits.push(b);
+        } else {
+            return Err(unexpected("digits", i));
+        }
+    }
+    Ok(number_value(negative, &digits, spec.scale))
+}
+
+/// Encodes a zoned field from a JSON number or decimal string.
+pub(crate) fn encode(
+    spec: &Zoned,
+    value: &Value,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeErrorKind> {
+    if value.is_null() {
+        if !spec.blank_null {
+            return Err(EncodeErrorKind::Missing);
+        }
+        out.resize(out.len() + spec.len, b' ');
+        return Ok(());
+    }
+    let text = text_of(value).ok_or_else(|| EncodeErrorKind::WrongType {
+        expected: "a number",
+        found: super::describe(value),
+    })?;
+    let decimal = Decimal::parse(text).map_err(EncodeErrorKind::Invalid)?;
+    if decimal.negative && spec.sign == SignKind::None {
+        return Err(EncodeErrorKind::Invalid(format!(
+            "{text} is negative, the field is unsigned"
+        )));
+    }
+    let digits = decimal
+        .to_digits(spec.digits(), spec.scale, text)
+        .map_err(|limit| EncodeErrorKind::Overflow {
+            value: text.to_owned(),
+            limit,
+        })?;
+    let sign = if decimal.negative { b'-' } else { spec.plus };
+    let punch = |d: u8| {
+        let table = if decimal.negative {
+            NEGATIVE_PUNCH
+        } else {
+            POSITIVE_PUNCH
+        };
+        table[usize::from(d - b'0')]
+    };
+    let int_len = digits.len() - spec.scale as usize;
+    let start = out.len();
+    if spec.sign == SignKind::Leading {
+        out.push(sign);
+    }
+    out.extend_from_slice(&digits[..int_len]);
+    if spec.point {
+        out.push(b'.');
+    }
+    out.extend_from_slice(&digits[int_len..]);
+    match spec.sign {
+        SignKind::Trailing => out.push(sign),
+        SignKind::Overpunch => {
+            if let Some(last) = out.last_mut() {
+                *last = punch(*last);
+            }
+        }
+        SignKind::OverpunchLeading => out[start] = punch(out[start]),
+        SignKind::None | SignKind::Leading => {}
+    }
+    Ok(())
+}

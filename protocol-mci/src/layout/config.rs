@@ -1,0 +1,300 @@
+//! Serde input of a layout file, as written by people. Validated into [`super::Layout`].
+//!
+//! Fields are one flat struct for every type, so that a key that does not apply to a type can be
+//! reported by name ("`scale` does not apply to a text field") instead of as a generic parse error.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::charset::Charset;
+
+/// A whole layout file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutConfig {
+    /// Human name of the interface, shown in errors and summaries.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// How frames are delimited on the stream.
+    pub framing: FramingConfig,
+    /// Default charset of text fields.
+    #[serde(default)]
+    pub charset: Charset,
+    /// The system header shared by every message.
+    pub header: HeaderConfig,
+    /// Messages by discriminator value (e.g. transaction code).
+    pub messages: BTreeMap<String, MessageConfig>,
+}
+
+/// Framing: length prefix, trailer, limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FramingConfig {
+    /// `ascii` digits, `binary` integer, or `none` (fixed size frames).
+    pub prefix: PrefixKind,
+    /// Digits of an ascii prefix, or bytes (2 or 4) of a binary one.
+    #[serde(default)]
+    pub prefix_length: Option<usize>,
+    /// Byte order of a binary prefix.
+    #[serde(default)]
+    pub endian: Option<Endian>,
+    /// Where the prefix starts in the frame (bytes before it belong to the header).
+    #[serde(default)]
+    pub prefix_offset: usize,
+    /// What the length counts: the whole `frame` or what follows the prefix.
+    #[serde(default)]
+    pub counts: Option<LengthCounts>,
+    /// Added to the counted bytes to give the prefix value (may be negative).
+    #[serde(default)]
+    pub adjust: i64,
+    /// Bytes closing every frame, e.g. `"@@"`.
+    #[serde(default)]
+    pub trailer: Option<String>,
+    /// Whether the length counts the trailer.
+    #[serde(default = "yes")]
+    pub trailer_counted: bool,
+    /// Largest accepted frame in bytes; mandatory, so no peer can make us allocate at will.
+    pub max_frame: usize,
+    /// Frame size for `prefix = "none"`.
+    #[serde(default)]
+    pub size: Option<usize>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Kind of length prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrefixKind {
+    /// ASCII decimal digits, zero-padded.
+    Ascii,
+    /// Unsigned binary integer.
+    Binary,
+    /// No prefix: every frame has the same size.
+    None,
+}
+
+/// Byte order of binary integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endian {
+    /// Most significant byte first (network order, mainframes).
+    #[default]
+    Big,
+    /// Least significant byte first.
+    Little,
+}
+
+/// What the length prefix counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LengthCounts {
+    /// The whole frame, prefix included.
+    Frame,
+    /// The bytes after the prefix.
+    AfterPrefix,
+}
+
+/// The system header.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderConfig {
+    /// Header field whose value selects the message (e.g. `tx_code`).
+    pub discriminator: String,
+    /// Declared header length in bytes (prefix included), checked against the fields.
+    #[serde(default)]
+    pub length: Option<usize>,
+    /// Header field holding the request/response flag.
+    #[serde(default)]
+    pub flag_field: Option<String>,
+    /// Flag value of a request.
+    #[serde(default)]
+    pub request_flag: Option<String>,
+    /// Flag value of a response.
+    #[serde(default)]
+    pub response_flag: Option<String>,
+    /// Header field holding the result code of a response.
+    #[serde(default)]
+    pub result_field: Option<String>,
+    /// Result codes of a successful response; any other selects the message's error body.
+    #[serde(default)]
+    pub ok_results: Vec<String>,
+    /// The header's fields, in wire order.
+    pub fields: Vec<FieldConfig>,
+}
+
+/// One message: its bodies.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageConfig {
+    /// What the message is, for people.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Body of the request.
+    pub request: Vec<FieldConfig>,
+    /// Body of a successful response.
+    pub response: Vec<FieldConfig>,
+    /// Body of a response whose result code is not in `ok_results`.
+    #[serde(default)]
+    pub error: Option<Vec<FieldConfig>>,
+    /// Declared request body length, checked against the fields.
+    #[serde(default)]
+    pub request_length: Option<usize>,
+    /// Declared response body length, checked against the fields.
+    #[serde(default)]
+    pub response_length: Option<usize>,
+}
+
+/// One field, any type. Keys that do not apply to `type` are reported.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldConfig {
+    /// JSON key of the field.
+    pub name: String,
+    /// Field type.
+    #[serde(rename = "type")]
+    pub kind: Option<FieldType>,
+    /// Width in bytes.
+    pub length: Option<usize>,
+    /// Declared offset (frame coordinates; within a group, from the element start), checked.
+    pub offset: Option<usize>,
+    /// For people.
+    pub description: Option<String>,
+    /// Sensitive field: how to mask it in logs and storage.
+    pub mask: Option<MaskKind>,
+    /// Text: `left` (default) or `right` aligned.
+    pub align: Option<Align>,
+    /// Text, filler, group padding: the pad byte as a one-character string.
+    pub pad: Option<String>,
+    /// Text, number, date: what an all-blank field decodes to.
+    pub blank: Option<Blank>,
+    /// Text: cut too long values at a character boundary instead of failing.
+    pub truncate: Option<bool>,
+    /// Text: charset override.
+    pub charset: Option<Charset>,
+    /// Numbers: implied (or, with `point`, explicit) decimal places.
+    pub scale: Option<u32>,
+    /// Number: an explicit decimal point occupies one byte.
+    pub point: Option<bool>,
+    /// Number: sign convention.
+    pub sign: Option<SignKind>,
+    /// Number with a separate sign: the character written for positive values.
+    pub plus: Option<String>,
+    /// Packed and binary numbers: signed or not.
+    pub signed: Option<bool>,
+    /// Binary numbers: byte order.
+    pub endian: Option<Endian>,
+    /// Date/time: pattern with `yyyy MM dd HH mm ss SSS`.
+    pub pattern: Option<String>,
+    /// Date/time: how null is written, `space` (default) or `zero`.
+    pub null_fill: Option<NullFill>,
+    /// Constant: the bytes, as text.
+    pub value: Option<String>,
+    /// Group: name of an earlier sibling field holding the element count.
+    pub count: Option<String>,
+    /// Group: fixed element count (no count field).
+    pub occurs: Option<usize>,
+    /// Group: maximum element count.
+    pub max: Option<usize>,
+    /// Group: `padded` to the maximum (default) or `compact`.
+    pub mode: Option<GroupMode>,
+    /// Group: the element's fields.
+    pub fields: Option<Vec<FieldConfig>>,
+}
+
+/// Field types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Text in the field's charset.
+    Text,
+    /// Zoned decimal digits.
+    Number,
+    /// Packed decimal (COMP-3).
+    Packed,
+    /// Binary integer.
+    Binary,
+    /// Date and/or time with a pattern.
+    Date,
+    /// Bytes with no meaning; not shown in JSON.
+    Filler,
+    /// Fixed bytes; checked on decode, not shown in JSON.
+    Constant,
+    /// Repeated group of fields.
+    Group,
+}
+
+/// Text alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Align {
+    /// Value first, pad after.
+    Left,
+    /// Pad first, value after.
+    Right,
+}
+
+/// What an all-blank field decodes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Blank {
+    /// JSON `null`.
+    Null,
+    /// The empty string (text only).
+    Empty,
+    /// A decode error (numbers' default).
+    Error,
+}
+
+/// Sign conventions of zoned numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignKind {
+    /// Unsigned.
+    None,
+    /// A sign character in the field's first byte.
+    Leading,
+    /// A sign character in the field's last byte.
+    Trailing,
+    /// COBOL overpunch on the last digit (`{ABCDEFGHI` positive, `}JKLMNOPQR` negative).
+    Overpunch,
+    /// COBOL overpunch on the first digit.
+    OverpunchLeading,
+}
+
+/// How null dates are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NullFill {
+    /// Spaces.
+    Space,
+    /// ASCII zeros.
+    Zero,
+}
+
+/// Group layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupMode {
+    /// Always `max` elements on the wire; unused ones are pad.
+    Padded,
+    /// Only `count` elements on the wire.
+    Compact,
+}
+
+/// How a sensitive value is masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaskKind {
+    /// Resident registration number: `YYMMDD-*******`.
+    Rrn,
+    /// Account number: only the last 4 characters.
+    Account,
+    /// Personal name: first character, then `*`.
+    Name,
+    /// Everything: `****`.
+    Full,
+}

@@ -1,0 +1,370 @@
+//! Layouts: one file describes a bank interface's framing, header and messages.
+//!
+//! [`Layout::from_file`] reads TOML ([`config::LayoutConfig`]), validates everything and reports
+//! every problem at once with the file and the key path. The validated [`Layout`] cannot be
+//! invalid; the codec walks it.
+
+pub mod config;
+pub mod field;
+mod validate;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use self::config::{FramingConfig, LayoutConfig, LengthCounts, MessageConfig, PrefixKind};
+use self::field::{fields_fixed_len, fields_max_len, Field, Kind};
+use self::validate::{PrefixSlot, Problems};
+use crate::error::{LayoutError, LayoutProblem};
+use crate::framing::{Framing, Prefix};
+
+/// A validated layout.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Human name (the file stem when not given).
+    pub name: String,
+    /// Framing of every frame.
+    pub framing: Framing,
+    /// Header fields (frame coordinates; the prefix bytes are skipped).
+    pub header: Vec<Field>,
+    /// Header length in bytes, prefix included.
+    pub header_len: usize,
+    /// Index of the discriminator in `header`.
+    pub(crate) discriminator: usize,
+    /// Request/response flag: header index and the two values.
+    pub(crate) flag: Option<(usize, String, String)>,
+    /// Result code: header index and the successful values.
+    pub(crate) result: Option<(usize, Vec<String>)>,
+    /// Messages by discriminator value.
+    pub(crate) messages: HashMap<String, MessageLayout>,
+}
+
+/// Bodies of one message.
+#[derive(Debug, Clone)]
+pub struct MessageLayout {
+    /// Discriminator value.
+    pub code: String,
+    /// For people.
+    pub description: Option<String>,
+    /// Request body.
+    pub request: Vec<Field>,
+    /// Successful response body.
+    pub response: Vec<Field>,
+    /// Error response body.
+    pub error: Option<Vec<Field>>,
+}
+
+impl Layout {
+    /// Reads and validates a layout file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Layout, LayoutError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| LayoutError {
+            origin: origin.clone(),
+            problems: vec![LayoutProblem {
+                path: String::new(),
+                message: e.to_string(),
+            }],
+        })?;
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        Layout::from_toml(&text, &origin, stem.as_deref().unwrap_or("layout"))
+    }
+
+    /// Parses and validates layout TOML; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str, default_name: &str) -> Result<Layout, LayoutError> {
+        let config: LayoutConfig = toml::from_str(text).map_err(|e| LayoutError {
+            origin: origin.to_owned(),
+            problems: vec![LayoutProblem {
+                path: String::new(),
+                message: e.to_string().trim_end().replace('\n', "\n    "),
+            }],
+        })?;
+        Layout::from_config(config, origin, default_name)
+    }
+
+    /// Validates a parsed layout.
+    pub fn from_config(
+        config: LayoutConfig,
+        origin: &str,
+        default_name: &str,
+    ) -> Result<Layout, LayoutError> {
+        let mut problems = Problems {
+            list: Vec::new(),
+            charset: config.charset,
+        };
+        let framing = framing(&config.framing, &mut problems);
+        let slot = PrefixSlot {
+            at: framing.offset,
+            width: framing.prefix_width(),
+        };
+        let (header, header_end) = validate::fields(
+            &config.header.fields,
+            "header.fields",
+            0,
+            Some(slot),
+            &mut problems,
+        );
+        let header_len = header_end.unwrap_or_else(|| {
+            problems.add("header.fields", "the header must have a fixed size");
+            0
+        });
+        if header_len > 0 && header_len < framing.head_len() {
+            problems.add("header.fields", "the header ends before the length prefix");
+        }
+        if config
+            .header
+            .length
+            .is_some_and(|declared| declared != header_len)
+        {
+            problems.add(
+                "header.length",
+                format!("declared, fields add up to {header_len}"),
+            );
+        }
+        let find = |name: &str, key: &str, problems: &mut Problems| {
+            let index = header.iter().position(|f| f.name == name);
+            if !index.is_some_and(|i| matches!(header[i].kind, Kind::Text(_))) {
+                problems.add(key, format!("{name:?} is not a text field of the header"));
+            }
+            index
+        };
+        let discriminator = find(
+            &config.header.discriminator,
+            "header.discriminator",
+            &mut problems,
+        )
+        .unwrap_or(0);
+        let flag = match (
+            &config.header.flag_field,
+            &config.header.request_flag,
+            &config.header.response_flag,
+        ) {
+            (Some(field), Some(req), Some(resp)) => find(field, "header.flag_field", &mut problems)
+                .map(|i| (i, req.clone(), resp.clone())),
+            (None, None, None) => None,
+            _ => {
+                problems.add(
+                    "header",
+                    "flag_field, request_flag and response_flag go together",
+                );
+                None
+            }
+        };
+        let result = match &config.header.result_field {
+            Some(field) => find(field, "header.result_field", &mut problems)
+                .map(|i| (i, config.header.ok_results.clone())),
+            None => None,
+        };
+        if config.messages.is_empty() {
+            problems.add("messages", "a layout needs at least one message");
+        }
+        let messages = config
+            .messages
+            .iter()
+            .map(|(code, message)| {
+                let m = message_layout(code, message, header_len, &framing, &mut problems);
+                (code.clone(), m)
+            })
+            .collect();
+        if !problems.list.is_empty() {
+            return Err(LayoutError {
+                origin: origin.to_owned(),
+                problems: problems.list,
+            });
+        }
+        Ok(Layout {
+            name: config.name.unwrap_or_else(|| default_name.to_owned()),
+            framing,
+            header,
+            header_len,
+            discriminator,
+            flag,
+            result,
+            messages,
+        })
+    }
+
+    /// The message selected by a discriminator value.
+    pub fn message(&self, code: &str) -> Option<&MessageLayout> {
+        self.messages.get(code)
+    }
+
+    /// Discriminator values of every message, sorted.
+    pub fn message_codes(&self) -> Vec<&str> {
+        let mut codes: Vec<&str> = self.messages.keys().map(String::as_str).collect();
+        codes.sort_unstable();
+        codes
+    }
+
+    /// Name of the header field that selects the message.
+    pub fn discriminator_field(&self) -> &str {
+        &self.header[self.discriminator].name
+    }
+
+    /// Request/response flag: field name, request value, response value.
+    pub fn flag(&self) -> Option<(&str, &str, &str)> {
+        let (i, req, resp) = self.flag.as_ref()?;
+        Some((&self.header[*i].name, req, resp))
+    }
+
+    /// Result code field name and the successful values.
+    pub fn result(&self) -> Option<(&str, &[String])> {
+        let (i, ok) = self.result.as_ref()?;
+        Some((&self.header[*i].name, ok))
+    }
+}
+
+/// Validates framing.
+fn framing(config: &FramingConfig, problems: &mut Problems) -> Framing {
+    let prefix = match config.prefix {
+        PrefixKind::Ascii => match config.prefix_length {
+            Some(digits @ 1..=10) => Prefix::Ascii { digits },
+            _ => {
+                problems.add(
+                    "framing.prefix_length",
+                    "an ascii prefix needs 1 to 10 digits",
+                );
+                Prefix::Ascii { digits: 1 }
+            }
+        },
+        PrefixKind::Binary => match config.prefix_length {
+            Some(width @ (2 | 4)) => Prefix::Binary {
+                width,
+                endian: config.endian.unwrap_or_default(),
+            },
+            _ => {
+                problems.add("framing.prefix_length", "a binary prefix is 2 or 4 bytes");
+                Prefix::Binary {
+                    width: 2,
+                    endian: config.endian.unwrap_or_default(),
+                }
+            }
+        },
+        PrefixKind::None => {
+            for (key, set) in [
+                ("prefix_length", config.prefix_length.is_some()),
+                ("counts", config.counts.is_some()),
+                ("endian", config.endian.is_some()),
+            ] {
+                if set {
+                    problems.add(
+                        &format!("framing.{key}"),
+                        "does not apply to prefix = \"none\"",
+                    );
+                }
+            }
+            match config.size {
+                Some(size) if size > 0 => Prefix::Fixed { size },
+                _ => {
+                    problems.add(
+                        "framing.size",
+                        "prefix = \"none\" needs the fixed frame `size`",
+                    );
+                    Prefix::Fixed { size: 1 }
+                }
+            }
+        }
+    };
+    if config.prefix != PrefixKind::None && config.size.is_some() {
+        problems.add("framing.size", "applies only to prefix = \"none\"");
+    }
+    if config.prefix == PrefixKind::Ascii && config.endian.is_some() {
+        problems.add("framing.endian", "applies only to a binary prefix");
+    }
+    let counts = match (config.prefix, config.counts) {
+        (PrefixKind::None, _) => LengthCounts::Frame,
+        (_, Some(counts)) => counts,
+        (_, None) => {
+            problems.add(
+                "framing.counts",
+                "say what the length counts: \"frame\" or \"after_prefix\"",
+            );
+            LengthCounts::Frame
+        }
+    };
+    let trailer = config.trailer.clone().unwrap_or_default().into_bytes();
+    if !trailer.is_ascii() {
+        problems.add("framing.trailer", "must be ASCII");
+    }
+    let framing = Framing {
+        prefix,
+        offset: config.prefix_offset,
+        counts,
+        adjust: config.adjust,
+        trailer,
+        trailer_counted: config.trailer_counted,
+        max_frame: config.max_frame,
+    };
+    if let Prefix::Fixed { size } = prefix {
+        if size > config.max_frame {
+            problems.add(
+                "framing.size",
+                format!("exceeds max_frame {}", config.max_frame),
+            );
+        }
+    }
+    if config.max_frame < framing.head_len() + framing.trailer.len() {
+        problems.add(
+            "framing.max_frame",
+            "is smaller than the prefix and trailer",
+        );
+    }
+    framing
+}
+
+/// Validates one message's bodies and their sizes against the framing.
+fn message_layout(
+    code: &str,
+    config: &MessageConfig,
+    header_len: usize,
+    framing: &Framing,
+    problems: &mut Problems,
+) -> MessageLayout {
+    let base = format!("messages.{code}");
+    let body = |fields: &[_], key: &str, declared: Option<usize>, problems: &mut Problems| {
+        let path = format!("{base}.{key}");
+        let (fields, _) = validate::fields(fields, &path, header_len, None, problems);
+        let max = fields_max_len(&fields);
+        if declared.is_some_and(|d| d != max) {
+            problems.add(
+                &format!("{base}.{key}_length"),
+                format!("declared, fields add up to {max}"),
+            );
+        }
+        let largest = header_len + max + framing.trailer.len();
+        match framing.prefix {
+            Prefix::Fixed { size } if fields_fixed_len(&fields).is_none() || largest != size => {
+                problems.add(
+                    &path,
+                    format!("frame of {largest} bytes, fixed size is {size}"),
+                )
+            }
+            _ if largest > framing.max_frame => problems.add(
+                &path,
+                format!(
+                    "largest frame is {largest} bytes, max_frame {}",
+                    framing.max_frame
+                ),
+            ),
+            _ => {}
+        }
+        fields
+    };
+    let request = body(&config.request, "request", config.request_length, problems);
+    let response = body(
+        &config.response,
+        "response",
+        config.response_length,
+        problems,
+    );
+    let error = config
+        .error
+        .as_ref()
+        .map(|e| body(e, "error", None, problems));
+    MessageLayout {
+        code: code.to_owned(),
+        description: config.description.clone(),
+        request,
+        response,
+        error,
+    }
+}

@@ -1,0 +1,106 @@
+//! Masking of sensitive fields (marked `mask` in the layout) before a value is logged, stored or
+//! shown. The clear value never leaves the live path.
+
+use serde_json::{Map, Value};
+
+use crate::layout::config::MaskKind;
+use crate::layout::field::{Field, Kind};
+use crate::layout::Layout;
+use crate::message::{Direction, Message};
+
+/// Masks one value as text.
+///
+/// - resident registration number: `YYMMDD-*******` (birth date kept, the rest hidden);
+/// - account: only the last 4 characters, the rest `*`;
+/// - name: the first character, then one `*` per remaining character;
+/// - full: `****` whatever the length.
+pub fn mask_text(kind: MaskKind, text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    match kind {
+        MaskKind::Rrn => {
+            let digits: String = chars
+                .iter()
+                .filter(|c| c.is_ascii_digit())
+                .take(6)
+                .collect();
+            if digits.len() == 6 {
+                format!("{digits}-*******")
+            } else {
+                "******-*******".into()
+            }
+        }
+        MaskKind::Account => {
+            // Four characters or fewer would be shown whole: hide them all instead.
+            let hidden = if chars.len() > 4 {
+                chars.len() - 4
+            } else {
+                chars.len()
+            };
+            let shown: String = chars[hidden..].iter().collect();
+            format!("{}{shown}", "*".repeat(hidden))
+        }
+        MaskKind::Name => match chars.split_first() {
+            Some((first, rest)) => format!("{first}{}", "*".repeat(rest.len().max(1))),
+            None => String::new(),
+        },
+        MaskKind::Full => "****".into(),
+    }
+}
+
+impl Layout {
+    /// Masks every sensitive field of a message in place (header and the body the direction and
+    /// result code select). Values of unknown messages are left alone: there is no layout to say
+    /// which are sensitive, so callers must not store such bodies.
+    pub fn mask(&self, direction: Direction, message: &mut Message) {
+        mask_fields(&self.header, &mut message.header);
+        let code = self.code_of(message).map(str::to_owned);
+        if let Some(selected) = code.as_deref().and_then(|code| self.message(code)) {
+            let fields = self.body_fields(selected, direction, &message.header);
+            mask_fields(fields, &mut message.body);
+        }
+    }
+}
+
+/// Masks the marked fields of one object, recursing into groups.
+fn mask_fields(fields: &[Field], values: &mut Map<String, Value>) {
+    for field in fields {
+        let Some(value) = values.get_mut(&field.name) else {
+            continue;
+        };
+        match (&field.kind, field.mask) {
+            (Kind::Group(group), _) => {
+                for element in value.as_array_mut().into_iter().flatten() {
+                    if let Value::Object(element) = element {
+                        mask_fields(&group.fields, element);
+                    }
+                }
+            }
+            (_, Some(kind)) => {
+                let text = match &*value {
+                    Value::String(s) => s.clone(),
+                    Value::Null => continue,
+                    other => other.to_string(),
+                };
+                *value = Value::String(mask_text(kind, &text));
+            }
+            (_, None) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_each_kind() {
+        assert_eq!(mask_text(MaskKind::Rrn, "9001011234567"), "900101-*******");
+        assert_eq!(mask_text(MaskKind::Rrn, "900101-1234567"), "900101-*******");
+        assert_eq!(mask_text(MaskKind::Rrn, "12"), "******-*******");
+        assert_eq!(mask_text(MaskKind::Account, "110123456789"), "********6789");
+        assert_eq!(mask_text(MaskKind::Account, "123"), "***");
+        assert_eq!(mask_text(MaskKind::Name, "홍길동"), "홍**");
+        assert_eq!(mask_text(MaskKind::Name, "김"), "김*");
+        assert_eq!(mask_text(MaskKind::Full, "anything"), "****");
+    }
+}
