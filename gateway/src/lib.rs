@@ -6,3 +6,8 @@
 //!
 //! This crate will hold the config, listeners, engine clients, routing, shadow fan-out, store,
 //! admin API, metrics and demo. See `../shared/DESIGN.md` for the request path.
+//!
+//! # Layout
+//! - [`engine`]: engine clients (HTTP/HTTPS with rustls, pooled MCI over TCP) and their errors.
+
+pub mod engine;

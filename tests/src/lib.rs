@@ -1,5 +1,18 @@
 //! End-to-end tests of shadowgate.
 //!
-//! This crate will hold small builders for fake engines (`FakeEngine::http().reply(..)`,
-//! `FakeEngine::mci()`), started on loopback port 0, and tests that drive the real gateway through
-//! real sockets: passthrough, translation, shadow isolation, reload, TLS, malformed frames.
+//! Small builders for fake engines (`FakeEngine::http().reply(..).delay(..)`,
+//! `FakeEngine::mci(framer)`), started on loopback port 0 and stopped when dropped, and a test PKI
+//! generated per test. The tests in `tests/` drive the real gateway through real sockets.
+//!
+//! # Layout
+//! - [`fake`]: fake HTTP/HTTPS and MCI engines, and the test framer.
+//! - [`pki`]: a test CA with server and client certificates, written to PEM files.
+
+// Test support: a panic here is a failed test with a location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod fake;
+pub mod pki;
+
+pub use fake::FakeEngine;
+pub use pki::TestPki;

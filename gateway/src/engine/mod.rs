@@ -1,0 +1,36 @@
+//! Engine clients: how the gateway talks to a decisioning engine, live or shadow.
+//!
+//! Two protocols, one error type. An [`HttpEngine`] (`http`/`https`) posts the JSON request of the
+//! engine HTTP contract (`../shared/DESIGN.md`) through one pooled hyper client per engine, with
+//! rustls on an explicitly chosen crypto provider and a private CA. An [`MciEngine`] (`mci`) keeps a
+//! bounded pool of persistent TCP connections, one request in flight each, and passes frames
+//! through unchanged.
+//!
+//! Every call has one deadline covering the wait for a free slot, the connect, the exchange and the
+//! answer body; every failure is an [`EngineError`] naming the engine, with a closed-set
+//! [`Outcome`] for metrics.
+//!
+//! # Layout
+//! - `role`: [`Role`], live or shadow.
+//! - `error`: [`EngineError`], [`EngineErrorKind`], [`Outcome`].
+//! - `tls`: [`TlsSettings`] (private CA, client certificate, server name) and [`TlsError`].
+//! - `request`: [`EngineRequest`] and the JSON body/answer shapes of the HTTP contract.
+//! - `http`: [`HttpEngine`], [`HttpEngineSettings`], [`EngineBuildError`].
+//! - `mci`: [`MciEngine`], [`MciEngineSettings`], the connection pool.
+
+mod error;
+mod http;
+mod mci;
+mod request;
+mod role;
+mod tls;
+
+pub use error::{EngineError, EngineErrorKind, Outcome};
+pub use http::{EngineBuildError, HttpEngine, HttpEngineSettings, DEFAULT_MAX_RESPONSE_BYTES};
+pub use mci::{MciEngine, MciEngineSettings};
+pub use request::{encode_request_body, EngineRequest};
+pub use role::Role;
+pub use tls::{TlsError, TlsSettings};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,82 @@
+//! The JSON side of the engine HTTP contract: the request body, the request metadata, and the
+//! check that an answer has the contract's shape.
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::error::EngineErrorKind;
+use super::Role;
+
+/// One call to an HTTP engine.
+///
+/// The body is serialised once with [`encode_request_body`] and shared (a cheap `Bytes` clone)
+/// between the live and the shadow call, which differ only in `role`.
+#[derive(Debug, Clone)]
+pub struct EngineRequest<'a> {
+    /// The strategy name, sent as `x-shadowgate-strategy`.
+    pub strategy: &'a str,
+    /// The strategy's path, appended to the engine's base URL (e.g. `/v1/loan-screening`).
+    pub path: &'a str,
+    /// The frame's correlation id, sent as `x-request-id`.
+    pub correlation_id: &'a str,
+    /// Live or shadow, sent as `x-shadowgate-role`.
+    pub role: Role,
+    /// `{"tx_code", "header", "body"}` as JSON, from [`encode_request_body`].
+    pub body: Bytes,
+}
+
+#[derive(Serialize)]
+struct RequestBody<'a> {
+    tx_code: &'a str,
+    header: &'a Map<String, Value>,
+    body: &'a Map<String, Value>,
+}
+
+/// Serialises the contract's request body `{"tx_code": .., "header": {..}, "body": {..}}`.
+///
+/// Numbers keep their exact text (`arbitrary_precision`). Serialising maps of JSON values with
+/// string keys does not fail in practice; the error is passed on rather than assumed away.
+pub fn encode_request_body(
+    tx_code: &str,
+    header: &Map<String, Value>,
+    body: &Map<String, Value>,
+) -> Result<Bytes, serde_json::Error> {
+    serde_json::to_vec(&RequestBody {
+        tx_code,
+        header,
+        body,
+    })
+    .map(Bytes::from)
+}
+
+/// Parses an answer body and checks the contract's shape: an object whose `body` is an object and
+/// whose `header`, when present, is an object too.
+pub(crate) fn decode_answer(bytes: &[u8]) -> Result<Value, EngineErrorKind> {
+    let answer: Value =
+        serde_json::from_slice(bytes).map_err(|source| EngineErrorKind::InvalidJson { source })?;
+    let Some(object) = answer.as_object() else {
+        return Err(EngineErrorKind::InvalidAnswer {
+            reason: "answer is not a json object",
+        });
+    };
+    match object.get("body") {
+        Some(Value::Object(_)) => {}
+        Some(_) => {
+            return Err(EngineErrorKind::InvalidAnswer {
+                reason: "`body` is not an object",
+            })
+        }
+        None => {
+            return Err(EngineErrorKind::InvalidAnswer {
+                reason: "`body` is missing",
+            })
+        }
+    }
+    match object.get("header") {
+        None | Some(Value::Object(_)) => Ok(answer),
+        Some(_) => Err(EngineErrorKind::InvalidAnswer {
+            reason: "`header` is not an object",
+        }),
+    }
+}

@@ -1,0 +1,31 @@
+//! Which side of the shadow deployment a call is made for.
+
+use std::fmt;
+
+/// The role an engine plays for one request.
+///
+/// Sent to HTTP engines as `x-shadowgate-role`, so a shadow engine can avoid side effects, and used
+/// as a metric label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The engine whose answer goes back to core banking.
+    Live,
+    /// The engine whose answer is only compared, never returned.
+    Shadow,
+}
+
+impl Role {
+    /// The wire and label form: `live` or `shadow`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Live => "live",
+            Role::Shadow => "shadow",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

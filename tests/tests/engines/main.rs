@@ -1,0 +1,12 @@
+//! Engine clients against fake engines over real loopback sockets.
+//!
+//! # Layout
+//! - `http`: the engine HTTP contract, errors, deadline and concurrency limit.
+//! - `tls`: HTTPS with a private CA, server name override, mTLS, wrong CA, bad PEM files.
+//! - `mci`: the MCI connection pool: reuse, bound, late answers never reaching another caller.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod http;
+mod mci;
+mod tls;

@@ -1,0 +1,112 @@
+//! `MciEngine` against `FakeEngine::mci(..)`: frames through unchanged, connections pooled and
+//! bounded, a timed-out connection never reused.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use shadowgate::engine::{MciEngine, MciEngineSettings};
+use shadowgate_tests::fake::{frame, payload, AsciiLengthCodec, FakeMci};
+use shadowgate_tests::FakeEngine;
+
+/// Answers `0007req-001` with `0010ans:req-001`: each caller can recognise its own answer.
+fn answering() -> shadowgate_tests::fake::FakeMciBuilder<AsciiLengthCodec> {
+    FakeEngine::mci(|| AsciiLengthCodec).reply(|request| {
+        let mut answer = b"ans:".to_vec();
+        answer.extend_from_slice(payload(request));
+        frame(&answer)
+    })
+}
+
+fn pool(engine: &FakeMci, max_connections: usize) -> MciEngine<AsciiLengthCodec> {
+    let mut settings = MciEngineSettings::new("legacy", engine.addr().to_string());
+    settings.max_connections = max_connections;
+    MciEngine::new(settings, || AsciiLengthCodec).unwrap()
+}
+
+#[tokio::test]
+async fn sequential_requests_reuse_one_connection() {
+    let engine = answering().start().await;
+    let client = pool(&engine, 4);
+    for n in 0..3 {
+        let answer = client
+            .call(&frame(format!("req-{n}").as_bytes()))
+            .await
+            .unwrap();
+        assert_eq!(&answer[..], &frame(format!("ans:req-{n}").as_bytes())[..]);
+    }
+    assert_eq!(engine.connections_accepted(), 1);
+    assert_eq!(engine.requests(), 3);
+}
+
+#[tokio::test]
+async fn connections_never_exceed_the_pool_bound() {
+    let engine = answering().delay(Duration::from_millis(100)).start().await;
+    let client = Arc::new(pool(&engine, 2));
+    let calls: Vec<_> = (0..6)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let answer = client
+                    .call(&frame(format!("req-{n}").as_bytes()))
+                    .await
+                    .unwrap();
+                assert_eq!(&answer[..], &frame(format!("ans:req-{n}").as_bytes())[..]);
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap();
+    }
+    assert_eq!(engine.requests(), 6);
+    assert_eq!(engine.connections_accepted(), 2);
+    assert_eq!(engine.peak_connections(), 2);
+}
+
+#[tokio::test]
+async fn a_late_answer_never_reaches_the_next_caller() {
+    let late = Duration::from_secs(3);
+    let engine = answering()
+        .delay_by(move |n| if n == 0 { late } else { Duration::ZERO })
+        .start()
+        .await;
+    let mut settings = MciEngineSettings::new("legacy", engine.addr().to_string());
+    settings.max_connections = 1;
+    settings.request_timeout = late / 10;
+    let client = MciEngine::new(settings, || AsciiLengthCodec).unwrap();
+
+    let started = Instant::now();
+    let error = client.call(&frame(b"first")).await.unwrap_err();
+    assert!(error.is_timeout(), "{error}");
+    assert!(started.elapsed() < late / 2, "took {:?}", started.elapsed());
+
+    let answer = client.call(&frame(b"second")).await.unwrap();
+    assert_eq!(&answer[..], &frame(b"ans:second")[..]);
+    assert_eq!(engine.connections_accepted(), 2);
+}
+
+#[tokio::test]
+async fn lost_framing_is_reported_and_the_connection_dropped() {
+    let engine = FakeEngine::mci(|| AsciiLengthCodec)
+        .reply(|_| bytes::Bytes::from_static(b"12ab garbage"))
+        .start()
+        .await;
+    let client = pool(&engine, 1);
+    let error = client.call(&frame(b"x")).await.unwrap_err();
+    assert!(error.is_framing(), "{error}");
+    assert!(error.to_string().contains("not 4 ascii digits"), "{error}");
+    let _ = client.call(&frame(b"y")).await;
+    assert_eq!(engine.connections_accepted(), 2);
+}
+
+#[tokio::test]
+async fn refused_connection_is_a_connect_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    let client = MciEngine::new(MciEngineSettings::new("legacy", address), || {
+        AsciiLengthCodec
+    })
+    .unwrap();
+    let error = client.call(&frame(b"x")).await.unwrap_err();
+    assert!(error.is_connect(), "{error}");
+}
