@@ -16,7 +16,7 @@ pub enum Charset {
     #[serde(alias = "euc-kr", alias = "ms949")]
     Cp949,
     /// UTF-8.
-    #[serde(alias = "utf8")]
+    #[serde(rename = "utf-8", alias = "utf8")]
     Utf8,
 }
 

@@ -443,9 +443,10 @@ fn reject_foreign_keys(config: &FieldConfig, kind: FieldType, path: &str, proble
         .iter()
         .filter(|(key, is_set)| *is_set && !allowed.contains(key))
     {
+        let kind = format!("{kind:?}").to_lowercase();
         problems.add(
             path,
-            format!("key `{key}` does not apply to a {kind:?} field"),
+            format!("key `{key}` does not apply to a {kind} field"),
         );
     }
 }
