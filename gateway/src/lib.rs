@@ -9,5 +9,9 @@
 //!
 //! # Layout
 //! - [`engine`]: engine clients (HTTP/HTTPS with rustls, pooled MCI over TCP) and their errors.
+//! - [`review`]: cutover review arithmetic: mismatch rate upper bounds and readiness.
+//! - [`store`]: the durable mismatch store (sled): records, counters, groups, retention.
 
 pub mod engine;
+pub mod review;
+pub mod store;

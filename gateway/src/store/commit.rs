@@ -1,0 +1,235 @@
+//! One group commit: turn a batch of events into writes, flush once, and degrade on failure.
+//!
+//! Counters and groups are counted even when records cannot be stored, so totals stay right and
+//! a dropped record is visible as a gap between the counters and the records, plus
+//! `dropped{write_error}`. While degraded, records are dropped without touching the backend until
+//! the next recovery attempt is due.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::backend::{Backend, Space, Write};
+use super::codec;
+use super::config::StoreConfig;
+use super::counters::StrategyCounters;
+use super::event::Event;
+use super::group::Group;
+use super::id::RecordId;
+use super::ledger::Ledger;
+use super::record::{MismatchRecord, RecordKind};
+use super::retention::Retention;
+use super::stats::{DropReason, StoreStats};
+use super::time::{Clock, SystemClock};
+
+/// Called by the writer thread with the ids of records that were just made durable.
+pub type FlushHook = Arc<dyn Fn(&[RecordId]) + Send + Sync>;
+
+/// What the writer takes besides its config: time and an acknowledgement hook.
+#[derive(Clone)]
+pub struct WriterOptions {
+    /// Source of record times and retention decisions.
+    pub clock: Arc<dyn Clock>,
+    /// Told about every flushed record, in commit order.
+    pub on_flush: Option<FlushHook>,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            on_flush: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for WriterOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriterOptions")
+            .field("on_flush", &self.on_flush.is_some())
+            .finish()
+    }
+}
+
+/// The writer thread's state between batches.
+pub(crate) struct Committer {
+    backend: Box<dyn Backend>,
+    options: WriterOptions,
+    stats: Arc<StoreStats>,
+    counters: Ledger<StrategyCounters>,
+    groups: Ledger<Group>,
+    retention: Retention,
+    last_id: Option<RecordId>,
+    /// Events counted since the last successful commit.
+    uncommitted_events: u64,
+    /// While degraded: when to try recovering next, microseconds since the epoch.
+    retry_at: Option<u64>,
+    retry_interval_micros: u64,
+}
+
+impl Committer {
+    pub(crate) fn new(
+        backend: Box<dyn Backend>,
+        config: &StoreConfig,
+        options: WriterOptions,
+        stats: Arc<StoreStats>,
+    ) -> Self {
+        Self {
+            backend,
+            options,
+            stats,
+            counters: Ledger::new(Space::Counters),
+            groups: Ledger::new(Space::Groups),
+            retention: Retention::new(config.retention_days),
+            last_id: None,
+            uncommitted_events: 0,
+            retry_at: None,
+            retry_interval_micros: config.retry_interval_ms.saturating_mul(1_000),
+        }
+    }
+
+    /// Counts and stores `events` in one group commit.
+    pub(crate) fn commit(&mut self, events: Vec<Event>) {
+        let now = self.options.clock.now_micros();
+        let retry_due = self.retry_at.is_some_and(|at| now >= at);
+        if events.is_empty() && !retry_due {
+            return;
+        }
+        let store_records = self.retry_at.is_none() || retry_due;
+        self.uncommitted_events += events.len() as u64;
+        let mut writes = Vec::new();
+        let mut stored: Vec<(RecordKind, RecordId)> = Vec::new();
+        let mut lost: Vec<RecordId> = Vec::new();
+        for event in events {
+            let outcome = event.outcome();
+            let strategy = Arc::clone(event.strategy());
+            let Event::Record(mismatch) = event else {
+                let count = |c: &mut StrategyCounters| c.count(outcome, now);
+                self.counters.update(
+                    strategy.as_bytes(),
+                    || StrategyCounters::new(&strategy),
+                    count,
+                );
+                continue;
+            };
+            let id = self.next_id(now);
+            let count = |c: &mut StrategyCounters| c.count(outcome, id.micros);
+            self.counters.update(
+                strategy.as_bytes(),
+                || StrategyCounters::new(&strategy),
+                count,
+            );
+            let record = MismatchRecord {
+                id,
+                time_micros: id.micros,
+                mismatch: *mismatch,
+            };
+            let key = Group::key(&strategy, &record.mismatch.signature);
+            self.groups
+                .update(&key, Group::default, |g| g.absorb(&Group::of(&record)));
+            if !store_records {
+                self.stats.add_dropped(DropReason::WriteError, 1);
+                lost.push(id);
+                continue;
+            }
+            match codec::encode("record", &record) {
+                Ok(value) => {
+                    let space = Space::Records(id.day());
+                    writes.push(Write {
+                        space,
+                        key: id.to_key().to_vec(),
+                        value,
+                    });
+                    stored.push((record.mismatch.kind, id));
+                }
+                Err(error) => {
+                    tracing::error!(%error, strategy = %strategy, "store record not encodable");
+                    self.stats.add_dropped(DropReason::EncodeError, 1);
+                    lost.push(id);
+                }
+            }
+        }
+        if store_records {
+            self.flush(writes, &stored, now);
+        }
+        if self.retry_at.is_some() {
+            lost.extend(stored.iter().map(|(_, id)| *id));
+        }
+        if !lost.is_empty() {
+            self.groups.fix_dirty(|group| group.forget(&lost));
+        }
+    }
+
+    /// Removes expired day segments (not while degraded: the backend is failing anyway).
+    pub(crate) fn maintain(&mut self) {
+        if self.retry_at.is_none() {
+            let now = self.options.clock.now_micros();
+            self.retention
+                .enforce(self.backend.as_mut(), &self.stats, now);
+        }
+    }
+
+    /// Recovers if needed, adds the totals, and flushes; on failure drops the batch's records.
+    fn flush(&mut self, mut writes: Vec<Write>, stored: &[(RecordKind, RecordId)], now: u64) {
+        let result = (|| {
+            if self.retry_at.is_some() {
+                self.backend.recover()?;
+            }
+            self.counters.writes(self.backend.as_mut(), &mut writes)?;
+            self.groups.writes(self.backend.as_mut(), &mut writes)?;
+            self.backend.commit(writes)
+        })();
+        match result {
+            Ok(()) => {
+                if self.retry_at.take().is_some() {
+                    tracing::info!("store recovered; records are stored again");
+                    self.stats.degraded.store(false, Ordering::Relaxed);
+                }
+                self.counters.committed();
+                self.groups.committed();
+                for (kind, _) in stored {
+                    self.stats.add_written(*kind, 1);
+                }
+                self.stats.flushes.fetch_add(1, Ordering::Relaxed);
+                let events = std::mem::take(&mut self.uncommitted_events);
+                self.stats
+                    .events_committed
+                    .fetch_add(events, Ordering::Relaxed);
+                if let (Some(hook), false) = (&self.options.on_flush, stored.is_empty()) {
+                    let ids: Vec<RecordId> = stored.iter().map(|(_, id)| *id).collect();
+                    hook(&ids);
+                }
+            }
+            Err(error) => {
+                if self.retry_at.is_none() {
+                    tracing::error!(%error, "store degraded: records are dropped until it recovers");
+                }
+                self.stats.degraded.store(true, Ordering::Relaxed);
+                self.stats
+                    .add_dropped(DropReason::WriteError, stored.len() as u64);
+                self.retry_at = Some(now.saturating_add(self.retry_interval_micros));
+            }
+        }
+    }
+
+    /// The next key: never behind the previous one, even if the clock steps back.
+    fn next_id(&mut self, now: u64) -> RecordId {
+        let id = match self.last_id {
+            Some(last) if now <= last.micros => match last.seq.checked_add(1) {
+                Some(seq) => RecordId {
+                    micros: last.micros,
+                    seq,
+                },
+                None => RecordId {
+                    micros: last.micros + 1,
+                    seq: 0,
+                },
+            },
+            _ => RecordId {
+                micros: now,
+                seq: 0,
+            },
+        };
+        self.last_id = Some(id);
+        id
+    }
+}

@@ -1,0 +1,58 @@
+//! Errors of opening and reading the store.
+//!
+//! Writing never returns errors to callers: the writer counts drops and degrades instead.
+
+use std::path::PathBuf;
+
+use super::codec::CodecError;
+
+/// Opening or reading the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store configuration is invalid; every problem is listed.
+    #[error("invalid store config: {}", problems.join("; "))]
+    Config {
+        /// One line per problem, each starting with its config key.
+        problems: Vec<String>,
+    },
+    /// sled could not open the directory.
+    #[error("cannot open store {}: {source} ({hint})", path.display())]
+    Open {
+        /// The store directory.
+        path: PathBuf,
+        /// What to do about it.
+        hint: &'static str,
+        /// sled's error.
+        #[source]
+        source: sled::Error,
+    },
+    /// A reader was pointed at a directory that holds no store.
+    #[error("no store at {}: the directory does not exist", path.display())]
+    Missing {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Reading a tree failed.
+    #[error("cannot read store tree {tree}: {source}")]
+    Read {
+        /// The tree being read.
+        tree: String,
+        /// sled's error.
+        #[source]
+        source: sled::Error,
+    },
+    /// A stored value does not decode.
+    #[error("cannot decode {key} in store tree {tree}: {source}")]
+    Decode {
+        /// The tree being read.
+        tree: String,
+        /// The record id, strategy or group key, printable.
+        key: String,
+        /// What is wrong with the bytes.
+        #[source]
+        source: CodecError,
+    },
+    /// The writer thread could not be started.
+    #[error("cannot start the store writer thread: {0}")]
+    Spawn(#[source] std::io::Error),
+}

@@ -1,0 +1,83 @@
+//! A backend that fails on demand, for testing degraded mode without filling a disk.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::backend::{Backend, BackendError, Space, Write};
+use super::time::Day;
+
+/// Committed values per space, in key order.
+type Spaces = HashMap<Space, BTreeMap<Vec<u8>, Vec<u8>>>;
+
+/// An in-memory backend whose commits and recoveries fail while its switch is on.
+#[derive(Debug, Clone, Default)]
+pub struct FailingBackend {
+    /// While true, `commit` and `recover` fail as a full disk would.
+    pub failing: Arc<AtomicBool>,
+    /// Recoveries attempted.
+    pub recoveries: Arc<AtomicU64>,
+    data: Arc<Mutex<Spaces>>,
+}
+
+impl FailingBackend {
+    /// The committed values of `space`, in key order.
+    pub fn values(&self, space: Space) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        data.get(&space)
+            .map(|values| values.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    fn check(&self, operation: &str) -> Result<(), BackendError> {
+        if self.failing.load(Ordering::SeqCst) {
+            let full =
+                std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left on device");
+            return Err(BackendError::new(operation, full));
+        }
+        Ok(())
+    }
+}
+
+impl Backend for FailingBackend {
+    fn load(&mut self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        let data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(data.get(&space).and_then(|values| values.get(key)).cloned())
+    }
+
+    fn commit(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
+        self.check("commit")?;
+        let mut data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        for write in writes {
+            data.entry(write.space)
+                .or_default()
+                .insert(write.key, write.value);
+        }
+        Ok(())
+    }
+
+    fn segments(&mut self) -> Result<Vec<Day>, BackendError> {
+        let data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(data
+            .keys()
+            .filter_map(|space| match space {
+                Space::Records(day) => Some(*day),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError> {
+        self.check("drop segment")?;
+        let mut data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        let removed = data
+            .remove(&Space::Records(day))
+            .map_or(0, |values| values.len());
+        Ok(removed as u64)
+    }
+
+    fn recover(&mut self) -> Result<(), BackendError> {
+        self.recoveries.fetch_add(1, Ordering::SeqCst);
+        self.check("recover")
+    }
+}

@@ -1,0 +1,67 @@
+//! The mismatch store: durable records of every mismatch, shadow error and unencodable answer,
+//! and persisted per-strategy counters of every comparison outcome.
+//!
+//! The gateway's tasks send one [`Event`] per comparison through a [`Recorder`], which never
+//! blocks: a full channel is a counted drop. One writer thread gathers events for at most
+//! `flush_interval_ms` or `batch_max_records` and stores them in one group commit with one flush;
+//! counters and groups go in the same commit, so they survive restarts. A record is durable once
+//! its id has been passed to [`WriterOptions::on_flush`]. If the backend fails, the store goes
+//! degraded: records are counted as dropped (`write_error`), counting continues in memory and
+//! recovery is retried every `retry_interval_ms`.
+//!
+//! Keys are big-endian time + sequence ([`RecordId`]), values a version byte + JSON ([`codec`]).
+//! Records live in one segment per UTC day, so retention drops whole days.
+//!
+//! # Layout
+//! - `config`: [`StoreConfig`], the `[store]` config section.
+//! - `event`, `record`: what the gateway sends ([`Event`], [`Mismatch`]) and what is stored.
+//! - `id`, `time`, `codec`: keys, days and clocks, the on-disk format.
+//! - `counters`, `group`, `ledger`: persisted totals and how the writer keeps them.
+//! - `recorder`, `writer`, `commit`, `retention`: the write path.
+//! - `backend`, `sled_backend`, `failing`: the storage seam, sled, and a failing test backend.
+//! - `reader`, `query`: listing, lookup, summary and groups.
+//! - `stats`, `error`, `open`: statistics, errors, and [`Store`] tying it together.
+
+mod backend;
+pub mod codec;
+mod commit;
+mod config;
+mod counters;
+mod error;
+mod event;
+mod failing;
+mod group;
+mod id;
+mod ledger;
+mod open;
+mod query;
+mod reader;
+mod record;
+mod recorder;
+mod retention;
+mod sled_backend;
+mod stats;
+mod time;
+mod writer;
+
+pub use backend::{Backend, BackendError, Space, Write};
+pub use commit::{FlushHook, WriterOptions};
+pub use config::StoreConfig;
+pub use counters::StrategyCounters;
+pub use error::StoreError;
+pub use event::{Event, Outcome};
+pub use failing::FailingBackend;
+pub use group::{Group, GROUP_EXAMPLES};
+pub use id::{InvalidId, RecordId};
+pub use open::Store;
+pub use query::{ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
+pub use reader::Reader;
+pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
+pub use recorder::{Dropped, Recorder};
+pub use sled_backend::SledBackend;
+pub use stats::{DropReason, StoreStats};
+pub use time::{format_micros, Clock, Day, ManualClock, SystemClock, MICROS_PER_DAY};
+pub use writer::Writer;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,176 @@
+//! Reading the store: records by id or page, counters and groups.
+//!
+//! Works beside the writer in the gateway's process (sharing its sled handle) and on a stopped
+//! gateway's directory. The reader never creates trees: it only opens those that exist.
+
+use std::path::Path;
+
+use super::backend::Space;
+use super::codec;
+use super::counters::StrategyCounters;
+use super::error::StoreError;
+use super::group::Group;
+use super::id::RecordId;
+use super::query::{ListQuery, Page};
+use super::record::MismatchRecord;
+use super::sled_backend::{open_db, segment_day, tree_name, COUNTERS_TREE, GROUPS_TREE};
+use super::time::Day;
+
+/// Read access to a store.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    db: sled::Db,
+}
+
+impl Reader {
+    /// Opens the store directory of a stopped gateway. Fails with a clear error when a running
+    /// gateway holds it: sled has no read-only mode and locks its directory.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if !path.is_dir() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        open_db(path).map(Self::new)
+    }
+
+    pub(crate) fn new(db: sled::Db) -> Self {
+        Self { db }
+    }
+
+    /// The record `id`, if it exists (and has not expired).
+    pub fn get(&self, id: RecordId) -> Result<Option<MismatchRecord>, StoreError> {
+        let Some(tree) = self.existing(&tree_name(Space::Records(id.day())))? else {
+            return Ok(None);
+        };
+        let name = tree_name(Space::Records(id.day()));
+        let value = tree.get(id.to_key()).map_err(|source| StoreError::Read {
+            tree: name.clone(),
+            source,
+        })?;
+        value
+            .map(|bytes| decode_record(&name, id, &bytes))
+            .transpose()
+    }
+
+    /// One page of records matching `query`.
+    pub fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
+        let size = query.page_size();
+        let (lower, upper) = query.key_bounds();
+        let mut days: Vec<Day> = self
+            .db
+            .tree_names()
+            .iter()
+            .filter_map(|n| segment_day(n))
+            .collect();
+        days.retain(|day| *day >= lower.day() && upper.is_none_or(|u| *day <= u.day()));
+        days.sort_unstable();
+        if query.newest_first {
+            days.reverse();
+        }
+        let (lower, upper) = (lower.to_key(), upper.map(RecordId::to_key));
+        let mut records = Vec::new();
+        for day in days {
+            let name = tree_name(Space::Records(day));
+            let Some(tree) = self.existing(&name)? else {
+                continue;
+            };
+            let range = match upper {
+                Some(upper) => tree.range(lower..upper),
+                None => tree.range(lower..),
+            };
+            let entries: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
+                if query.newest_first {
+                    Box::new(range.rev())
+                } else {
+                    Box::new(range)
+                };
+            for entry in entries {
+                let (key, value) = entry.map_err(|source| StoreError::Read {
+                    tree: name.clone(),
+                    source,
+                })?;
+                let Some(id) = RecordId::from_key(&key) else {
+                    continue;
+                };
+                let record = decode_record(&name, id, &value)?;
+                if query.matches(&record) {
+                    records.push(record);
+                    if records.len() == size {
+                        let next = Some(id);
+                        return Ok(Page { records, next });
+                    }
+                }
+            }
+        }
+        Ok(Page {
+            records,
+            next: None,
+        })
+    }
+
+    /// Counters of every strategy, by name.
+    pub fn summary(&self) -> Result<Vec<StrategyCounters>, StoreError> {
+        self.scan(COUNTERS_TREE, b"")
+    }
+
+    /// Groups of `strategy`, most frequent first.
+    pub fn groups(&self, strategy: &str) -> Result<Vec<Group>, StoreError> {
+        let mut groups: Vec<Group> = self.scan(GROUPS_TREE, &Group::prefix(strategy))?;
+        groups.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.signature.cmp(&b.signature))
+        });
+        Ok(groups)
+    }
+
+    fn scan<T: serde::de::DeserializeOwned>(
+        &self,
+        tree_name: &str,
+        prefix: &[u8],
+    ) -> Result<Vec<T>, StoreError> {
+        let Some(tree) = self.existing(tree_name)? else {
+            return Ok(Vec::new());
+        };
+        let what = if tree_name == COUNTERS_TREE {
+            "counters"
+        } else {
+            "group"
+        };
+        let read = |source| StoreError::Read {
+            tree: tree_name.to_owned(),
+            source,
+        };
+        tree.scan_prefix(prefix)
+            .map(|entry| {
+                let (key, value) = entry.map_err(read)?;
+                codec::decode(what, &value).map_err(|source| StoreError::Decode {
+                    tree: tree_name.to_owned(),
+                    key: String::from_utf8_lossy(&key).replace('\0', " / "),
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// Opens `name` only if it exists: `open_tree` would create it.
+    fn existing(&self, name: &str) -> Result<Option<sled::Tree>, StoreError> {
+        if !self.db.tree_names().iter().any(|n| n == name.as_bytes()) {
+            return Ok(None);
+        }
+        let tree = self.db.open_tree(name).map_err(|source| StoreError::Read {
+            tree: name.to_owned(),
+            source,
+        })?;
+        Ok(Some(tree))
+    }
+}
+
+fn decode_record(tree: &str, id: RecordId, bytes: &[u8]) -> Result<MismatchRecord, StoreError> {
+    codec::decode("record", bytes).map_err(|source| StoreError::Decode {
+        tree: tree.to_owned(),
+        key: id.to_string(),
+        source,
+    })
+}

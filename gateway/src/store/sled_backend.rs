@@ -1,0 +1,141 @@
+//! The sled implementation of [`Backend`], and the tree names shared with [`super::Reader`].
+//!
+//! Records live in one tree per UTC day (`records/YYYYMMDD`) so retention drops whole trees
+//! instead of deleting record by record. Counters and groups have one tree each.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::backend::{Backend, BackendError, Space, Write};
+use super::error::StoreError;
+use super::time::Day;
+
+/// Tree holding per-strategy counters.
+pub(crate) const COUNTERS_TREE: &str = "counters";
+/// Tree holding mismatch groups.
+pub(crate) const GROUPS_TREE: &str = "groups";
+/// Prefix of the per-day record trees.
+pub(crate) const RECORDS_PREFIX: &str = "records/";
+
+/// The sled tree name of a space.
+pub(crate) fn tree_name(space: Space) -> String {
+    match space {
+        Space::Records(day) => format!("{RECORDS_PREFIX}{}", day.compact()),
+        Space::Counters => COUNTERS_TREE.to_owned(),
+        Space::Groups => GROUPS_TREE.to_owned(),
+    }
+}
+
+/// The day of a record tree name; `None` for other trees.
+pub(crate) fn segment_day(name: &[u8]) -> Option<Day> {
+    let name = std::str::from_utf8(name).ok()?;
+    Day::parse_compact(name.strip_prefix(RECORDS_PREFIX)?)
+}
+
+/// Opens the sled database at `path`, saying clearly when another process holds it.
+pub(crate) fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+    sled::Config::new().path(path).open().map_err(|source| {
+        // sled has no read-only mode: it locks the directory, so a second process cannot open it.
+        let locked = source.to_string().contains("could not acquire lock");
+        StoreError::Open {
+            path: path.to_path_buf(),
+            hint: if locked {
+                "another process (a running gateway?) holds the store; read it through the admin API"
+            } else {
+                "check the path, permissions and free space"
+            },
+            source,
+        }
+    })
+}
+
+/// A sled database used by the writer.
+#[derive(Debug)]
+pub struct SledBackend {
+    db: sled::Db,
+    trees: HashMap<Space, sled::Tree>,
+}
+
+impl SledBackend {
+    /// Wraps an open database (shared with readers of the same process).
+    pub fn new(db: sled::Db) -> Self {
+        Self {
+            db,
+            trees: HashMap::new(),
+        }
+    }
+
+    fn tree(&mut self, space: Space) -> Result<&sled::Tree, BackendError> {
+        if !self.trees.contains_key(&space) {
+            let name = tree_name(space);
+            let tree = self
+                .db
+                .open_tree(&name)
+                .map_err(|e| BackendError::new(format!("open tree {name}"), e))?;
+            self.trees.insert(space, tree);
+        }
+        self.trees
+            .get(&space)
+            .ok_or_else(|| BackendError::new("open tree", "tree vanished from the cache"))
+    }
+}
+
+impl Backend for SledBackend {
+    fn load(&mut self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        let value = self.tree(space)?.get(key);
+        value
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(|e| BackendError::new(format!("read from {}", tree_name(space)), e))
+    }
+
+    fn commit(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
+        let count = writes.len();
+        let mut batches: HashMap<Space, sled::Batch> = HashMap::new();
+        for write in writes {
+            batches
+                .entry(write.space)
+                .or_default()
+                .insert(write.key, write.value);
+        }
+        for (space, batch) in batches {
+            self.tree(space)?.apply_batch(batch).map_err(|e| {
+                BackendError::new(format!("apply batch to {}", tree_name(space)), e)
+            })?;
+        }
+        // One flush for every tree: sled trees share one log, so this is the group commit.
+        self.db
+            .flush()
+            .map_err(|e| BackendError::new(format!("flush {count} writes"), e))?;
+        Ok(())
+    }
+
+    fn segments(&mut self) -> Result<Vec<Day>, BackendError> {
+        Ok(self
+            .db
+            .tree_names()
+            .iter()
+            .filter_map(|name| segment_day(name))
+            .collect())
+    }
+
+    fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError> {
+        let space = Space::Records(day);
+        let name = tree_name(space);
+        let records = self.tree(space)?.len() as u64;
+        self.trees.remove(&space);
+        self.db
+            .drop_tree(&name)
+            .map_err(|e| BackendError::new(format!("drop segment {name}"), e))?;
+        Ok(records)
+    }
+
+    fn recover(&mut self) -> Result<(), BackendError> {
+        // sled keeps its files open and cannot be reopened while readers share the database, so
+        // recovery means: the log accepts a flush again (space was freed, the device came back).
+        self.trees.clear();
+        self.db
+            .flush()
+            .map(drop)
+            .map_err(|e| BackendError::new("flush while recovering", e))
+    }
+}

@@ -1,0 +1,85 @@
+//! Store statistics as plain atomics, for metrics and tests.
+//!
+//! Prometheus handles are wired from these elsewhere; keeping them as atomics lets the writer
+//! thread and the gateway's tasks update them without locks or a metrics dependency here.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use super::record::RecordKind;
+
+/// Why an event or record was not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DropReason {
+    /// The writer's channel was full; the caller did not wait.
+    ChannelFull,
+    /// The backend failed, or the store is degraded.
+    WriteError,
+    /// The record could not be encoded.
+    EncodeError,
+}
+
+impl DropReason {
+    /// Every reason, for exporting.
+    pub const ALL: [DropReason; 3] = [Self::ChannelFull, Self::WriteError, Self::EncodeError];
+
+    /// The metric label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ChannelFull => "channel_full",
+            Self::WriteError => "write_error",
+            Self::EncodeError => "encode_error",
+        }
+    }
+}
+
+/// Counters shared by the writer thread and every [`super::Recorder`].
+#[derive(Debug, Default)]
+pub struct StoreStats {
+    /// Records made durable, per kind (indexed like [`RecordKind::ALL`]).
+    written: [AtomicU64; 3],
+    /// Events or records not stored, per reason (indexed like [`DropReason::ALL`]).
+    dropped: [AtomicU64; 3],
+    /// True while the backend is failing and records are being dropped.
+    pub degraded: AtomicBool,
+    /// Day segments removed by retention.
+    pub retention_segments_removed: AtomicU64,
+    /// Records removed by retention.
+    pub retention_records_removed: AtomicU64,
+    /// Successful group commits (one flush each).
+    pub flushes: AtomicU64,
+    /// Events whose effects are durable (matches and skipped included).
+    pub events_committed: AtomicU64,
+}
+
+impl StoreStats {
+    /// Records of `kind` made durable.
+    pub fn written(&self, kind: RecordKind) -> u64 {
+        self.written[kind_index(kind)].load(Ordering::Relaxed)
+    }
+
+    /// Events or records dropped for `reason`.
+    pub fn dropped(&self, reason: DropReason) -> u64 {
+        self.dropped[reason as usize].load(Ordering::Relaxed)
+    }
+
+    /// Whether the store is degraded.
+    pub fn is_degraded(&self) -> bool {
+        self.degraded.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_written(&self, kind: RecordKind, n: u64) {
+        self.written[kind_index(kind)].fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_dropped(&self, reason: DropReason, n: u64) {
+        self.dropped[reason as usize].fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+fn kind_index(kind: RecordKind) -> usize {
+    match kind {
+        RecordKind::Mismatch => 0,
+        RecordKind::ShadowError => 1,
+        RecordKind::Unencodable => 2,
+    }
+}

@@ -1,0 +1,144 @@
+//! The writer thread: gathers events into batches and hands each batch to one group commit.
+//!
+//! A plain OS thread, not a tokio task: flushing blocks on the disk, and the gateway's runtime
+//! must never wait for that.
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::backend::Backend;
+use super::commit::{Committer, WriterOptions};
+use super::config::StoreConfig;
+use super::error::StoreError;
+use super::event::Event;
+use super::recorder::{Message, Recorder};
+use super::stats::StoreStats;
+
+/// How long an idle writer sleeps before it looks at retention and recovery again.
+const IDLE_WAKE: Duration = Duration::from_millis(200);
+
+/// The running writer thread; closing it flushes what is pending.
+#[derive(Debug)]
+pub struct Writer {
+    recorder: Recorder,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Starts the writer thread over `backend`.
+    pub fn spawn(
+        backend: Box<dyn Backend>,
+        config: &StoreConfig,
+        options: WriterOptions,
+    ) -> Result<Self, StoreError> {
+        let problems = config.problems();
+        if !problems.is_empty() {
+            return Err(StoreError::Config { problems });
+        }
+        let (tx, rx) = mpsc::sync_channel(config.channel_capacity);
+        let stats = Arc::new(StoreStats::default());
+        let committer = Committer::new(backend, config, options, Arc::clone(&stats));
+        let batching = Batching {
+            rx,
+            max_events: config.batch_max_records,
+            interval: config.flush_interval(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || batching.run(committer))
+            .map_err(StoreError::Spawn)?;
+        Ok(Self {
+            recorder: Recorder::new(tx, stats),
+            thread: Some(thread),
+        })
+    }
+
+    /// A handle for sending events.
+    pub fn recorder(&self) -> Recorder {
+        self.recorder.clone()
+    }
+
+    /// The store's statistics.
+    pub fn stats(&self) -> &Arc<StoreStats> {
+        self.recorder.stats()
+    }
+
+    /// Flushes what is pending and waits for the thread to end.
+    pub fn close(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            // A blocking send is fine here: shutdown may wait for the last batch, callers never
+            // do. If it fails the thread is already gone and joining reports how it ended.
+            let _ = self.recorder.sender().send(Message::Close);
+            if thread.join().is_err() {
+                tracing::error!("store writer thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The receiving end: decides where one batch ends.
+struct Batching {
+    rx: Receiver<Message>,
+    max_events: usize,
+    interval: Duration,
+}
+
+impl Batching {
+    fn run(self, mut committer: Committer) {
+        committer.maintain();
+        loop {
+            let (events, closing) = self.gather();
+            committer.commit(events);
+            committer.maintain();
+            if closing {
+                break;
+            }
+        }
+    }
+
+    /// Waits for a first event, then collects more until the batch is full or its time is up.
+    fn gather(&self) -> (Vec<Event>, bool) {
+        let mut events = Vec::new();
+        match self.rx.recv_timeout(IDLE_WAKE) {
+            Ok(Message::Event(event)) => events.push(event),
+            Ok(Message::Close) | Err(RecvTimeoutError::Disconnected) => return self.drain(events),
+            Err(RecvTimeoutError::Timeout) => return (events, false),
+        }
+        let deadline = Instant::now() + self.interval;
+        while events.len() < self.max_events {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match self.rx.recv_timeout(left) {
+                Ok(Message::Event(event)) => events.push(event),
+                Ok(Message::Close) | Err(RecvTimeoutError::Disconnected) => {
+                    return self.drain(events)
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+            }
+        }
+        (events, false)
+    }
+
+    /// On close, takes what other recorders sent after the close message: it is counted too.
+    fn drain(&self, mut events: Vec<Event>) -> (Vec<Event>, bool) {
+        events.extend(self.rx.try_iter().filter_map(|message| match message {
+            Message::Event(event) => Some(event),
+            Message::Close => None,
+        }));
+        (events, true)
+    }
+}
