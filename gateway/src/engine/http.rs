@@ -14,70 +14,16 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde_json::Value;
-use tokio::sync::Semaphore;
 use tokio::time::{timeout_at, Instant};
 
 use super::error::{chain, EngineErrorKind};
 use super::request::decode_answer;
-use super::{EngineError, EngineRequest, TlsSettings};
-
-/// The default bound on an answer body: 1 MiB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
+use super::slots::Slots;
+use super::{EngineBuildError, EngineError, EngineRequest, HttpEngineSettings};
 
 /// How long an unused pooled connection is kept. Engines behind load balancers often drop idle
 /// connections after about a minute; closing ours first avoids racing their close.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Validated settings of one HTTP engine.
-#[derive(Debug, Clone)]
-pub struct HttpEngineSettings {
-    /// The engine's name, used in errors, logs and metrics.
-    pub name: String,
-    /// The base URL; the strategy's path is appended to its path.
-    pub url: Uri,
-    /// Bound on establishing the TCP connection.
-    pub connect_timeout: Duration,
-    /// Bound on the whole call: waiting for a slot, connecting, the exchange, reading the answer.
-    pub request_timeout: Duration,
-    /// Requests in flight at most; further callers wait for a slot within their deadline.
-    pub max_in_flight: usize,
-    /// Largest answer body accepted.
-    pub max_response_bytes: usize,
-    /// Required for `https` URLs, refused for `http` ones.
-    pub tls: Option<TlsSettings>,
-}
-
-/// Why an engine client could not be built. The config layer validates the same rules earlier;
-/// this is the last line of defence.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineBuildError {
-    /// The URL is not `http://…` or `https://…` with a host, or has a query.
-    #[error("engine {engine:?}: url {url}: {reason}")]
-    Url {
-        /// The engine's name.
-        engine: String,
-        /// The URL.
-        url: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// TLS settings and URL scheme do not agree.
-    #[error("engine {engine:?}: {reason}")]
-    Tls {
-        /// The engine's name.
-        engine: String,
-        /// What disagrees.
-        reason: &'static str,
-    },
-    /// A limit is zero.
-    #[error("engine {engine:?}: {what} must be at least 1")]
-    ZeroLimit {
-        /// The engine's name.
-        engine: String,
-        /// Which limit.
-        what: &'static str,
-    },
-}
 
 /// A client for one HTTP engine.
 #[derive(Debug)]
@@ -88,8 +34,7 @@ pub struct HttpEngine {
     /// The URL's path without its trailing `/`, so `{base}{strategy.path}` has one slash.
     base_path: String,
     transport: Transport,
-    slots: Semaphore,
-    max_in_flight: usize,
+    slots: Slots,
     request_timeout: Duration,
     max_response_bytes: usize,
 }
@@ -99,21 +44,6 @@ pub struct HttpEngine {
 enum Transport {
     Plain(Client<HttpConnector, Full<Bytes>>),
     Tls(Client<HttpsConnector<HttpConnector>, Full<Bytes>>),
-}
-
-impl HttpEngineSettings {
-    /// Settings with the defaults: 1 s connect, 2 s request, 64 in flight, 1 MiB answers, no TLS.
-    pub fn new(name: impl Into<String>, url: Uri) -> Self {
-        HttpEngineSettings {
-            name: name.into(),
-            url,
-            connect_timeout: Duration::from_secs(1),
-            request_timeout: Duration::from_secs(2),
-            max_in_flight: 64,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            tls: None,
-        }
-    }
 }
 
 impl HttpEngine {
@@ -190,8 +120,7 @@ impl HttpEngine {
             authority,
             base_path: settings.url.path().trim_end_matches('/').to_owned(),
             transport,
-            slots: Semaphore::new(settings.max_in_flight),
-            max_in_flight: settings.max_in_flight,
+            slots: Slots::new(settings.max_in_flight),
             request_timeout: settings.request_timeout,
             max_response_bytes: settings.max_response_bytes,
         })
@@ -209,13 +138,11 @@ impl HttpEngine {
         let started = Instant::now();
         let deadline = started + self.request_timeout;
         let http_request = self.build_request(request).map_err(|k| self.error(k))?;
-        // A closed semaphore cannot happen (never closed); treat it like no free slot.
-        let Ok(Ok(_permit)) = timeout_at(deadline, self.slots.acquire()).await else {
-            return Err(self.error(EngineErrorKind::Overloaded {
-                max_in_flight: self.max_in_flight,
-                waited: started.elapsed(),
-            }));
-        };
+        let _slot = self
+            .slots
+            .acquire(started, deadline)
+            .await
+            .map_err(|k| self.error(k))?;
         match timeout_at(deadline, self.exchange(http_request)).await {
             Ok(answer) => answer.map_err(|k| self.error(k)),
             Err(_elapsed) => Err(self.error(EngineErrorKind::Timeout {
@@ -294,9 +221,8 @@ impl HttpEngine {
         EngineError::new(self.name.clone(), kind)
     }
 
-    /// The slot semaphore, so unit tests can occupy every slot without a network peer.
     #[cfg(test)]
-    pub(super) fn slots(&self) -> &Semaphore {
+    pub(super) fn slots(&self) -> &Slots {
         &self.slots
     }
 }

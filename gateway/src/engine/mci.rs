@@ -12,29 +12,12 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
 use tokio::time::{timeout_at, Instant};
 use tokio_util::codec::Decoder;
 
 use super::error::EngineErrorKind;
-use super::{EngineBuildError, EngineError};
-
-/// Validated settings of one MCI engine.
-#[derive(Debug, Clone)]
-pub struct MciEngineSettings {
-    /// The engine's name, used in errors, logs and metrics.
-    pub name: String,
-    /// `host:port` of the engine.
-    pub address: String,
-    /// Bound on establishing a TCP connection.
-    pub connect_timeout: Duration,
-    /// Bound on the whole call: waiting for a connection, connecting, writing, reading the answer.
-    pub request_timeout: Duration,
-    /// Connections at most, busy or idle; each carries one request at a time.
-    pub max_connections: usize,
-    /// Bytes buffered for one answer at most, whatever the framer allows.
-    pub max_answer_bytes: usize,
-}
+use super::slots::Slots;
+use super::{EngineBuildError, EngineError, MciEngineSettings};
 
 /// A client for one MCI engine, generic over the framer `D` of its layout.
 pub struct MciEngine<D> {
@@ -45,8 +28,7 @@ pub struct MciEngine<D> {
     idle: Mutex<Vec<Connection<D>>>,
     /// One permit per connection: idle + busy connections never exceed `max_connections`, because
     /// a connection is opened only by a permit holder who found no idle one.
-    slots: Semaphore,
-    max_connections: usize,
+    slots: Slots,
     connect_timeout: Duration,
     request_timeout: Duration,
     max_answer_bytes: usize,
@@ -56,20 +38,6 @@ struct Connection<D> {
     stream: TcpStream,
     framer: D,
     buffer: BytesMut,
-}
-
-impl MciEngineSettings {
-    /// Settings with the defaults: 1 s connect, 2 s request, 16 connections, 64 KiB answers.
-    pub fn new(name: impl Into<String>, address: impl Into<String>) -> Self {
-        MciEngineSettings {
-            name: name.into(),
-            address: address.into(),
-            connect_timeout: Duration::from_secs(1),
-            request_timeout: Duration::from_secs(2),
-            max_connections: 16,
-            max_answer_bytes: 64 * 1024,
-        }
-    }
 }
 
 impl<D> MciEngine<D>
@@ -99,8 +67,7 @@ where
             address: settings.address,
             new_framer: Box::new(new_framer),
             idle: Mutex::new(Vec::new()),
-            slots: Semaphore::new(settings.max_connections),
-            max_connections: settings.max_connections,
+            slots: Slots::new(settings.max_connections),
             connect_timeout: settings.connect_timeout,
             request_timeout: settings.request_timeout,
             max_answer_bytes: settings.max_answer_bytes,
@@ -116,13 +83,11 @@ where
     pub async fn call(&self, frame: &[u8]) -> Result<Bytes, EngineError> {
         let started = Instant::now();
         let deadline = started + self.request_timeout;
-        // A closed semaphore cannot happen (never closed); treat it like no free slot.
-        let Ok(Ok(_permit)) = timeout_at(deadline, self.slots.acquire()).await else {
-            return Err(self.error(EngineErrorKind::Overloaded {
-                max_in_flight: self.max_connections,
-                waited: started.elapsed(),
-            }));
-        };
+        let _slot = self
+            .slots
+            .acquire(started, deadline)
+            .await
+            .map_err(|k| self.error(k))?;
         let mut connection = match self.take_idle() {
             Some(connection) => connection,
             None => self.connect(deadline).await?,
@@ -202,9 +167,8 @@ where
         EngineError::new(self.name.clone(), kind)
     }
 
-    /// The slot semaphore, so unit tests can occupy every slot without a network peer.
     #[cfg(test)]
-    pub(super) fn slots(&self) -> &Semaphore {
+    pub(super) fn slots(&self) -> &Slots {
         &self.slots
     }
 }
@@ -248,7 +212,7 @@ impl<D> std::fmt::Debug for MciEngine<D> {
         f.debug_struct("MciEngine")
             .field("name", &self.name)
             .field("address", &self.address)
-            .field("max_connections", &self.max_connections)
+            .field("slots", &self.slots)
             .finish_non_exhaustive()
     }
 }

@@ -15,21 +15,28 @@
 //! - `error`: [`EngineError`], [`EngineErrorKind`], [`Outcome`].
 //! - `tls`: [`TlsSettings`] (private CA, client certificate, server name) and [`TlsError`].
 //! - `request`: [`EngineRequest`] and the JSON body/answer shapes of the HTTP contract.
-//! - `http`: [`HttpEngine`], [`HttpEngineSettings`], [`EngineBuildError`].
-//! - `mci`: [`MciEngine`], [`MciEngineSettings`], the connection pool.
+//! - `settings`: [`HttpEngineSettings`], [`MciEngineSettings`], [`EngineBuildError`].
+//! - `slots`: the in-flight bound both clients wait on, within the request deadline.
+//! - `http`: [`HttpEngine`], the pooled hyper client.
+//! - `mci`: [`MciEngine`], the connection pool.
 
 mod error;
 mod http;
 mod mci;
 mod request;
 mod role;
+mod settings;
+mod slots;
 mod tls;
 
 pub use error::{EngineError, EngineErrorKind, Outcome};
-pub use http::{EngineBuildError, HttpEngine, HttpEngineSettings, DEFAULT_MAX_RESPONSE_BYTES};
-pub use mci::{MciEngine, MciEngineSettings};
+pub use http::HttpEngine;
+pub use mci::MciEngine;
 pub use request::{encode_request_body, EngineRequest};
 pub use role::Role;
+pub use settings::{
+    EngineBuildError, HttpEngineSettings, MciEngineSettings, DEFAULT_MAX_RESPONSE_BYTES,
+};
 pub use tls::{TlsError, TlsSettings};
 
 #[cfg(test)]

@@ -185,7 +185,7 @@ async fn http_call_waits_for_a_slot_then_reports_overloaded() {
     let mut settings = HttpEngineSettings::new("busy", "http://127.0.0.1:9".parse().unwrap());
     settings.max_in_flight = 1;
     let engine = HttpEngine::new(settings).unwrap();
-    let _held = engine.slots().acquire().await.unwrap();
+    let _held = engine.slots().semaphore().acquire().await.unwrap();
     let request = EngineRequest {
         strategy: "s",
         path: "/p",
@@ -214,7 +214,7 @@ async fn mci_call_waits_for_a_connection_then_reports_overloaded() {
     let mut settings = MciEngineSettings::new("legacy", "127.0.0.1:9");
     settings.max_connections = 2;
     let engine = MciEngine::new(settings, || WholeBuffer).unwrap();
-    let _held = engine.slots().acquire_many(2).await.unwrap();
+    let _held = engine.slots().semaphore().acquire_many(2).await.unwrap();
     let error = engine.call(b"0000").await.unwrap_err();
     assert!(error.is_overloaded(), "{error}");
     assert!(error.to_string().contains("all 2 slots"), "{error}");

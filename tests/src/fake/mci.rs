@@ -23,6 +23,7 @@ pub struct FakeMciBuilder<D> {
     new_framer: Arc<dyn Fn() -> D + Send + Sync>,
     reply: Reply,
     delay: Delay,
+    close_after: Option<usize>,
 }
 
 /// A running fake MCI engine. Dropping it stops the server and closes its connections.
@@ -36,6 +37,7 @@ pub struct FakeMci {
 struct Behaviour {
     reply: Reply,
     delay: Delay,
+    close_after: Option<usize>,
     requests: Arc<AtomicUsize>,
 }
 
@@ -48,6 +50,7 @@ where
             new_framer: Arc::new(new_framer),
             reply: Arc::new(Bytes::copy_from_slice),
             delay: Arc::new(|_| Duration::ZERO),
+            close_after: None,
         }
     }
 
@@ -68,6 +71,13 @@ where
         self
     }
 
+    /// Closes each connection after answering `answers` frames on it, like an engine with an
+    /// idle or per-connection limit.
+    pub fn close_after(mut self, answers: usize) -> Self {
+        self.close_after = Some(answers);
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving.
     pub async fn start(self) -> FakeMci {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -77,6 +87,7 @@ where
         let behaviour = Arc::new(Behaviour {
             reply: self.reply,
             delay: self.delay,
+            close_after: self.close_after,
             requests: requests.clone(),
         });
         let new_framer = self.new_framer;
@@ -119,19 +130,26 @@ impl FakeMci {
         self.connections.peak()
     }
 
+    /// Connections open now (a connection counts until the fake sees it close).
+    pub fn open_connections(&self) -> usize {
+        self.connections.current()
+    }
+
     /// Frames received so far.
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
     }
 }
 
-/// Reads frames one at a time and answers each; ends when the peer closes or framing is lost.
+/// Reads frames one at a time and answers each; ends when the peer closes, framing is lost or
+/// `close_after` answers were given.
 async fn serve<D>(mut stream: TcpStream, mut framer: D, behaviour: &Behaviour)
 where
     D: Decoder<Item = BytesMut>,
 {
     let mut buffer = BytesMut::new();
-    loop {
+    let mut answered = 0;
+    while behaviour.close_after != Some(answered) {
         // The decode result is settled before any await: framer errors need not be `Send`.
         let frame = match framer.decode(&mut buffer) {
             Ok(frame) => frame,
@@ -148,5 +166,6 @@ where
         if stream.write_all(&(behaviour.reply)(&frame)).await.is_err() {
             return;
         }
+        answered += 1;
     }
 }

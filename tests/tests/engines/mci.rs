@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use protocol_mci::Layout;
 use shadowgate::engine::{MciEngine, MciEngineSettings};
 use shadowgate_tests::fake::{frame, payload, AsciiLengthCodec, FakeMci};
 use shadowgate_tests::FakeEngine;
@@ -17,10 +18,14 @@ fn answering() -> shadowgate_tests::fake::FakeMciBuilder<AsciiLengthCodec> {
     })
 }
 
-fn pool(engine: &FakeMci, max_connections: usize) -> MciEngine<AsciiLengthCodec> {
+fn settings(engine: &FakeMci, max_connections: usize) -> MciEngineSettings {
     let mut settings = MciEngineSettings::new("legacy", engine.addr().to_string());
     settings.max_connections = max_connections;
-    MciEngine::new(settings, || AsciiLengthCodec).unwrap()
+    settings
+}
+
+fn pool(engine: &FakeMci, max_connections: usize) -> MciEngine<AsciiLengthCodec> {
+    MciEngine::new(settings(engine, max_connections), || AsciiLengthCodec).unwrap()
 }
 
 #[tokio::test]
@@ -69,8 +74,7 @@ async fn a_late_answer_never_reaches_the_next_caller() {
         .delay_by(move |n| if n == 0 { late } else { Duration::ZERO })
         .start()
         .await;
-    let mut settings = MciEngineSettings::new("legacy", engine.addr().to_string());
-    settings.max_connections = 1;
+    let mut settings = settings(&engine, 1);
     settings.request_timeout = late / 10;
     let client = MciEngine::new(settings, || AsciiLengthCodec).unwrap();
 
@@ -82,6 +86,42 @@ async fn a_late_answer_never_reaches_the_next_caller() {
     let answer = client.call(&frame(b"second")).await.unwrap();
     assert_eq!(&answer[..], &frame(b"ans:second")[..]);
     assert_eq!(engine.connections_accepted(), 2);
+}
+
+#[tokio::test]
+async fn a_connection_the_engine_closed_while_idle_is_not_used() {
+    let engine = answering().close_after(1).start().await;
+    let client = pool(&engine, 1);
+    client.call(&frame(b"one")).await.unwrap();
+    // Wait (bounded) until the engine has closed its side, so the pool's check sees the close.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while engine.open_connections() > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap();
+    let answer = client.call(&frame(b"two")).await.unwrap();
+    assert_eq!(&answer[..], &frame(b"ans:two")[..]);
+    assert_eq!(engine.connections_accepted(), 2);
+}
+
+#[tokio::test]
+async fn the_layout_framer_of_protocol_mci_plugs_in() {
+    let layout = Layout::from_file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../config/layouts/loan-screening.toml"
+    ))
+    .unwrap();
+    // 8 ascii digits counting the whole frame, prefix and `@@` trailer included.
+    let payload = b"LNS0001 request";
+    let request = format!("{:08}{}@@", 8 + payload.len() + 2, "LNS0001 request");
+    let framer = layout.framer();
+    let engine = FakeEngine::mci(move || framer.clone()).start().await;
+    let framer = layout.framer();
+    let client = MciEngine::new(settings(&engine, 1), move || framer.clone()).unwrap();
+    let answer = client.call(request.as_bytes()).await.unwrap();
+    assert_eq!(&answer[..], request.as_bytes());
 }
 
 #[tokio::test]

@@ -1,0 +1,110 @@
+//! Validated runtime settings of the engine clients, and why a client could not be built.
+//!
+//! The config layer turns `[[engines]]` entries into these (durations parsed, TLS files loaded);
+//! the clients check the few rules they depend on again.
+
+use std::time::Duration;
+
+use http::Uri;
+
+use super::TlsSettings;
+
+/// The default bound on an answer body: 1 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
+
+/// Validated settings of one HTTP engine.
+#[derive(Debug, Clone)]
+pub struct HttpEngineSettings {
+    /// The engine's name, used in errors, logs and metrics.
+    pub name: String,
+    /// The base URL; the strategy's path is appended to its path.
+    pub url: Uri,
+    /// Bound on establishing the TCP connection.
+    pub connect_timeout: Duration,
+    /// Bound on the whole call: waiting for a slot, connecting, the exchange, reading the answer.
+    pub request_timeout: Duration,
+    /// Requests in flight at most; further callers wait for a slot within their deadline.
+    pub max_in_flight: usize,
+    /// Largest answer body accepted.
+    pub max_response_bytes: usize,
+    /// Required for `https` URLs, refused for `http` ones.
+    pub tls: Option<TlsSettings>,
+}
+
+/// Why an engine client could not be built. The config layer validates the same rules earlier;
+/// this is the last line of defence.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineBuildError {
+    /// The URL is not `http://…` or `https://…` with a host, or has a query.
+    #[error("engine {engine:?}: url {url}: {reason}")]
+    Url {
+        /// The engine's name.
+        engine: String,
+        /// The URL.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// TLS settings and URL scheme do not agree.
+    #[error("engine {engine:?}: {reason}")]
+    Tls {
+        /// The engine's name.
+        engine: String,
+        /// What disagrees.
+        reason: &'static str,
+    },
+    /// A limit is zero.
+    #[error("engine {engine:?}: {what} must be at least 1")]
+    ZeroLimit {
+        /// The engine's name.
+        engine: String,
+        /// Which limit.
+        what: &'static str,
+    },
+}
+
+/// Validated settings of one MCI engine.
+#[derive(Debug, Clone)]
+pub struct MciEngineSettings {
+    /// The engine's name, used in errors, logs and metrics.
+    pub name: String,
+    /// `host:port` of the engine.
+    pub address: String,
+    /// Bound on establishing a TCP connection.
+    pub connect_timeout: Duration,
+    /// Bound on the whole call: waiting for a connection, connecting, writing, reading the answer.
+    pub request_timeout: Duration,
+    /// Connections at most, busy or idle; each carries one request at a time.
+    pub max_connections: usize,
+    /// Bytes buffered for one answer at most, whatever the framer allows.
+    pub max_answer_bytes: usize,
+}
+
+impl HttpEngineSettings {
+    /// Settings with the defaults: 1 s connect, 2 s request, 64 in flight, 1 MiB answers, no TLS.
+    pub fn new(name: impl Into<String>, url: Uri) -> Self {
+        HttpEngineSettings {
+            name: name.into(),
+            url,
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(2),
+            max_in_flight: 64,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            tls: None,
+        }
+    }
+}
+
+impl MciEngineSettings {
+    /// Settings with the defaults: 1 s connect, 2 s request, 16 connections, 64 KiB answers.
+    pub fn new(name: impl Into<String>, address: impl Into<String>) -> Self {
+        MciEngineSettings {
+            name: name.into(),
+            address: address.into(),
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(2),
+            max_connections: 16,
+            max_answer_bytes: 64 * 1024,
+        }
+    }
+}
