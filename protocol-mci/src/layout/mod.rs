@@ -242,6 +242,8 @@ fn framing(config: &FramingConfig, problems: &mut Problems) -> Framing {
         PrefixKind::None => {
             for (key, set) in [
                 ("prefix_length", config.prefix_length.is_some()),
+                // The framer would slice a prefix that is not there.
+                ("prefix_offset", config.prefix_offset != 0),
                 ("counts", config.counts.is_some()),
                 ("endian", config.endian.is_some()),
             ] {

@@ -113,14 +113,25 @@ fn kind(config: &FieldConfig, path: &str, siblings: &[Field], problems: &mut Pro
     };
     let pad = pad_byte(config.pad.as_deref(), path, problems);
     match kind {
-        FieldType::Text => Kind::Text(Text {
-            len: length(problems),
-            right: config.align == Some(Align::Right),
-            pad: pad.unwrap_or(b' '),
-            blank_null: config.blank == Some(Blank::Null),
-            truncate: config.truncate.unwrap_or(false),
-            charset: config.charset.unwrap_or(problems.charset),
-        }),
+        FieldType::Text => {
+            let text = Text {
+                len: length(problems),
+                right: config.align == Some(Align::Right),
+                pad: pad.unwrap_or(b' '),
+                blank_null: config.blank == Some(Blank::Null),
+                truncate: config.truncate.unwrap_or(false),
+                charset: config.charset.unwrap_or(problems.charset),
+            };
+            // Stripping a trailing letter pad could cut the trail byte of a double-byte character.
+            if text.charset == Charset::Cp949 && !text.right && text.pad.is_ascii_alphabetic() {
+                problems.add(
+                    path,
+                    "a left-aligned cp949 text cannot be padded with a letter: \
+                     cp949 trail bytes include A-Z and a-z",
+                );
+            }
+            Kind::Text(text)
+        }
         FieldType::Number => number(config, length(problems), path, problems),
         FieldType::Packed => {
             let len = length(problems);
@@ -216,6 +227,12 @@ fn number(config: &FieldConfig, len: usize, path: &str, problems: &mut Problems)
     zoned.scale = scale(config.scale, zoned.digits(), path, problems);
     if point && zoned.scale == 0 {
         problems.add(path, "`point = true` needs a `scale` of at least 1");
+    }
+    if point && sign == SignKind::OverpunchLeading && zoned.scale as usize == zoned.digits() {
+        problems.add(
+            path,
+            "sign = \"overpunch_leading\" needs an integer digit before the point",
+        );
     }
     if zoned.digits() > 38 {
         problems.add(path, "numbers are limited to 38 digits");
