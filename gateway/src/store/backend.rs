@@ -39,6 +39,10 @@ pub trait Backend: Send {
     /// The days that have a record segment, in any order.
     fn segments(&mut self) -> Result<Vec<Day>, BackendError>;
 
+    /// The greatest record key stored, so a restarted writer never reuses a key even if the
+    /// clock stepped back.
+    fn last_record_key(&mut self) -> Result<Option<Vec<u8>>, BackendError>;
+
     /// Removes a whole day of records; returns how many records it held.
     fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError>;
 

@@ -159,6 +159,14 @@ impl Committer {
         }
     }
 
+    /// Continues after the newest stored key, before the first batch.
+    pub(crate) fn resume(&mut self) {
+        match self.backend.last_record_key() {
+            Ok(key) => self.last_id = key.as_deref().and_then(RecordId::from_key),
+            Err(error) => tracing::warn!(%error, "store writer could not read its last key"),
+        }
+    }
+
     /// Removes expired day segments (not while degraded: the backend is failing anyway).
     pub(crate) fn maintain(&mut self) {
         if self.retry_at.is_none() {

@@ -67,6 +67,16 @@ impl Backend for FailingBackend {
             .collect())
     }
 
+    fn last_record_key(&mut self) -> Result<Option<Vec<u8>>, BackendError> {
+        let data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        let newest = data
+            .iter()
+            .filter(|(space, _)| matches!(space, Space::Records(_)))
+            .filter_map(|(_, values)| values.keys().next_back())
+            .max();
+        Ok(newest.cloned())
+    }
+
     fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError> {
         self.check("drop segment")?;
         let mut data = self.data.lock().unwrap_or_else(PoisonError::into_inner);

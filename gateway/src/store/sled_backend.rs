@@ -118,6 +118,21 @@ impl Backend for SledBackend {
             .collect())
     }
 
+    fn last_record_key(&mut self) -> Result<Option<Vec<u8>>, BackendError> {
+        let mut days = self.segments()?;
+        days.sort_unstable();
+        for day in days.into_iter().rev() {
+            let space = Space::Records(day);
+            let last = self.tree(space)?.last();
+            let last =
+                last.map_err(|e| BackendError::new(format!("read {}", tree_name(space)), e))?;
+            if let Some((key, _)) = last {
+                return Ok(Some(key.to_vec()));
+            }
+        }
+        Ok(None)
+    }
+
     fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError> {
         let space = Space::Records(day);
         let name = tree_name(space);

@@ -97,6 +97,7 @@ struct Batching {
 
 impl Batching {
     fn run(self, mut committer: Committer) {
+        committer.resume();
         committer.maintain();
         loop {
             let (events, closing) = self.gather();
