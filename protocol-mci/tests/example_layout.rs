@@ -81,3 +81,31 @@ fn masking_hides_marked_fields() {
     assert_eq!(message.body["cust_name"], "홍**");
     assert_eq!(message.body["cust_no"], "000123456789");
 }
+
+#[test]
+fn error_answers_echo_the_header_with_flag_code_and_text() {
+    let layout = layout();
+    let request = request();
+    let frame = layout
+        .encode_error_answer(&request.header, "E504", "live engine timed out")
+        .unwrap();
+    let answer = layout.decode(Direction::Response, &frame).unwrap();
+    assert_eq!(answer.header["guid"], request.header["guid"]);
+    assert_eq!(answer.header["rr_flag"], "R");
+    assert_eq!(answer.header["resp_code"], "E504");
+    assert_eq!(answer.body["error_message"], "live engine timed out");
+    assert_eq!(layout.correlation_field(), Some("guid"));
+}
+
+#[test]
+fn error_answer_for_an_unknown_transaction_is_header_only() {
+    let layout = layout();
+    let mut header = request().header;
+    header.insert("tx_code".into(), "XXX9999".into());
+    let frame = layout
+        .encode_error_answer(&header, "E404", "unknown")
+        .unwrap();
+    assert_eq!(frame.len(), layout.header_len + 2);
+    assert_eq!(&frame[43..51], b"XXX9999 ");
+    assert_eq!(&frame[52..56], b"E404");
+}

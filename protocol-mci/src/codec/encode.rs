@@ -16,6 +16,8 @@ pub(crate) struct Writer<'a> {
     prefix_width: usize,
     /// The path of the field being written.
     pub path: Path<'a>,
+    /// Missing numbers are written as zero instead of failing (the gateway's own error frames).
+    pub lenient: bool,
 }
 
 impl<'a> Writer<'a> {
@@ -26,6 +28,7 @@ impl<'a> Writer<'a> {
             prefix_at: layout.framing.offset,
             prefix_width: layout.framing.prefix_width(),
             path: Path::default(),
+            lenient: false,
         }
     }
 
@@ -126,6 +129,13 @@ impl<'a> Writer<'a> {
     }
 
     fn scalar(&mut self, kind: &Kind, value: &Value) -> Result<(), EncodeError> {
+        let zero = Value::Number(Number::from(0));
+        let numeric = matches!(kind, Kind::Number(_) | Kind::Packed(_) | Kind::Binary(_));
+        let value = if self.lenient && numeric && value.is_null() {
+            &zero
+        } else {
+            value
+        };
         let out = &mut self.out;
         let result = match kind {
             Kind::Text(spec) => text::encode(spec, value, out),

@@ -58,6 +58,70 @@ impl Layout {
         Ok(header)
     }
 
+    /// An answer the gateway writes itself (bad request, live engine failure): the request's
+    /// header with the flag set to response and the result field set to `code`; then the error
+    /// body with its first text field holding `text`, or, without an error body, the response body
+    /// left blank (numbers zero). When the transaction code is unknown the frame is header-only.
+    pub fn encode_error_answer(
+        &self,
+        request_header: &Map<String, Value>,
+        code: &str,
+        text: &str,
+    ) -> Result<Vec<u8>, EncodeError> {
+        let mut header = request_header.clone();
+        if let Some((flag, _, response)) = self.flag() {
+            header.insert(flag.to_owned(), Value::String(response.to_owned()));
+        }
+        if let Some((field, _)) = self.result() {
+            header.insert(field.to_owned(), Value::String(code.to_owned()));
+        }
+        let code_value = header
+            .get(self.discriminator_field())
+            .and_then(Value::as_str);
+        let selected = code_value.and_then(|c| self.message(c));
+        let mut body = Map::new();
+        let fields: &[Field] = match selected {
+            Some(message) => self.body_fields(message, Direction::Response, &header),
+            None => &[],
+        };
+        let is_error_body = selected
+            .and_then(|m| m.error.as_deref())
+            .is_some_and(|e| std::ptr::eq(e.as_ptr(), fields.as_ptr()));
+        if is_error_body {
+            let first_text = fields
+                .iter()
+                .find(|f| matches!(f.kind, crate::layout::field::Kind::Text(_)));
+            if let Some(field) = first_text {
+                body.insert(field.name.clone(), Value::String(text.to_owned()));
+            }
+        }
+        let mut writer = Writer::new(self, self.header_len + 256);
+        writer.lenient = true;
+        writer.path.key("header");
+        writer.fields(&self.header, &header)?;
+        writer.path.pop();
+        writer.path.key("body");
+        writer.fields(fields, &body)?;
+        self.finish_frame(writer.out)
+    }
+
+    /// Appends the trailer and writes the length prefix.
+    fn finish_frame(&self, mut frame: Vec<u8>) -> Result<Vec<u8>, EncodeError> {
+        frame.extend_from_slice(&self.framing.trailer);
+        let prefix = self
+            .framing
+            .prefix_bytes(frame.len())
+            .map_err(|limit| EncodeError {
+                path: "frame".into(),
+                kind: EncodeErrorKind::FrameTooLarge {
+                    actual: frame.len(),
+                    limit,
+                },
+            })?;
+        frame[self.framing.prefix_range()].copy_from_slice(&prefix);
+        Ok(frame)
+    }
+
     /// The discriminator value of a message, if it has one.
     pub fn code_of<'m>(&self, message: &'m Message) -> Option<&'m str> {
         message.header_text(self.discriminator_field())

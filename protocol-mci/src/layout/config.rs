@@ -119,6 +119,10 @@ pub struct HeaderConfig {
     /// Header field holding the result code of a response.
     #[serde(default)]
     pub result_field: Option<String>,
+    /// Header field that identifies one exchange end to end (e.g. the GUID); used as the
+    /// correlation id in logs, engine calls and stored records.
+    #[serde(default)]
+    pub correlation_field: Option<String>,
     /// Result codes of a successful response; any other selects the message's error body.
     #[serde(default)]
     pub ok_results: Vec<String>,

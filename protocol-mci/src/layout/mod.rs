@@ -34,6 +34,8 @@ pub struct Layout {
     pub(crate) flag: Option<(usize, String, String)>,
     /// Result code: header index and the successful values.
     pub(crate) result: Option<(usize, Vec<String>)>,
+    /// Correlation id field: header index.
+    pub(crate) correlation: Option<usize>,
     /// Messages by discriminator value.
     pub(crate) messages: HashMap<String, MessageLayout>,
 }
@@ -154,6 +156,10 @@ impl Layout {
                 .map(|i| (i, config.header.ok_results.clone())),
             None => None,
         };
+        let correlation = match &config.header.correlation_field {
+            Some(field) => find(field, "header.correlation_field", &mut problems),
+            None => None,
+        };
         if config.messages.is_empty() {
             problems.add("messages", "a layout needs at least one message");
         }
@@ -179,6 +185,7 @@ impl Layout {
             discriminator,
             flag,
             result,
+            correlation,
             messages,
         })
     }
@@ -204,6 +211,11 @@ impl Layout {
     pub fn flag(&self) -> Option<(&str, &str, &str)> {
         let (i, req, resp) = self.flag.as_ref()?;
         Some((&self.header[*i].name, req, resp))
+    }
+
+    /// Name of the header field holding the correlation id, if the layout names one.
+    pub fn correlation_field(&self) -> Option<&str> {
+        self.correlation.map(|i| self.header[i].name.as_str())
     }
 
     /// Result code field name and the successful values.
