@@ -40,10 +40,10 @@ impl Reader {
 
     /// The record `id`, if it exists (and has not expired).
     pub fn get(&self, id: RecordId) -> Result<Option<MismatchRecord>, StoreError> {
-        let Some(tree) = self.existing(&tree_name(Space::Records(id.day())))? else {
+        let name = tree_name(Space::Records(id.day()));
+        let Some(tree) = self.existing(&name)? else {
             return Ok(None);
         };
-        let name = tree_name(Space::Records(id.day()));
         let value = tree.get(id.to_key()).map_err(|source| StoreError::Read {
             tree: name.clone(),
             source,

@@ -20,10 +20,10 @@ pub(crate) enum Message {
 /// Why an event was not accepted; it has already been counted in [`StoreStats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Dropped {
-    /// The writer's channel is full.
+    /// The writer's channel is full (counted as `channel_full`).
     #[error("store event dropped: the writer channel is full")]
     ChannelFull,
-    /// The writer has stopped.
+    /// The writer has stopped (counted as `write_error`).
     #[error("store event dropped: the writer has stopped")]
     Closed,
 }
