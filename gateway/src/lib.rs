@@ -8,10 +8,20 @@
 //! admin API, metrics and demo. See `../shared/DESIGN.md` for the request path.
 //!
 //! # Layout
+//! - [`config`]: the config file, validated into runtime settings with every problem reported.
+//! - [`runtime`]: engine clients and strategies of one config generation (what a reload swaps).
+//! - [`pipeline`]: the request path: decode, route, live answer, shadow comparison, records.
+//! - [`listener`]: MCI and HTTP ingress, and the shared HTTP server loop.
+//! - [`server`]: a running gateway: start, reload, graceful shutdown.
 //! - [`engine`]: engine clients (HTTP/HTTPS with rustls, pooled MCI over TCP) and their errors.
 //! - [`review`]: cutover review arithmetic: mismatch rate upper bounds and readiness.
 //! - [`store`]: the durable mismatch store (sled): records, counters, groups, retention.
 
+pub mod config;
 pub mod engine;
+pub mod listener;
+pub mod pipeline;
 pub mod review;
+pub mod runtime;
+pub mod server;
 pub mod store;

@@ -1,13 +1,196 @@
 //! The `shadowgate` command line.
 
-use clap::Parser;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use protocol_mci::{Direction, Layout, Message};
+use shadowgate::config::{self, Config, LogFormat};
+use shadowgate::server::Running;
 
 /// Shadow-deployment gateway for credit-decisioning strategies.
 #[derive(Debug, Parser)]
 #[command(name = "shadowgate", version, about)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve with a config file (SIGHUP reloads it, SIGTERM/SIGINT stop gracefully).
+    Run {
+        /// The config file.
+        #[arg(long)]
+        config: PathBuf,
+        /// Seconds to finish answers and comparisons in flight at shutdown.
+        #[arg(long, default_value_t = 10)]
+        grace_seconds: u64,
+    },
+    /// Validate a config and its layouts; print strategies, engines and listeners.
+    CheckConfig {
+        /// The config file.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Decode a frame from stdin into JSON on stdout.
+    Decode {
+        /// The layout file.
+        #[arg(long)]
+        layout: PathBuf,
+        /// Which body the frame carries.
+        #[arg(long, value_enum, default_value_t = Side::Request)]
+        direction: Side,
+    },
+    /// Encode JSON from stdin into a frame on stdout.
+    Encode {
+        /// The layout file.
+        #[arg(long)]
+        layout: PathBuf,
+        /// Which body the frame carries.
+        #[arg(long, value_enum, default_value_t = Side::Request)]
+        direction: Side,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Side {
+    Request,
+    Response,
+}
+
+impl From<Side> for Direction {
+    fn from(side: Side) -> Direction {
+        match side {
+            Side::Request => Direction::Request,
+            Side::Response => Direction::Response,
+        }
+    }
+}
 
 fn main() -> anyhow::Result<()> {
-    let _cli = Cli::parse();
+    match Cli::parse().command {
+        Command::Run {
+            config,
+            grace_seconds,
+        } => run(&config, Duration::from_secs(grace_seconds)),
+        Command::CheckConfig { config } => check_config(&config),
+        Command::Decode { layout, direction } => decode(&layout, direction.into()),
+        Command::Encode { layout, direction } => encode(&layout, direction.into()),
+    }
+}
+
+fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
+    let config = config::load(path)?;
+    init_logging(&config);
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let running = Running::start(config).await?;
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut hangup = signal(SignalKind::hangup())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        loop {
+            tokio::select! {
+                _ = hangup.recv() => match running.reload(path) {
+                    Ok(()) => tracing::info!(config = %path.display(), "config reloaded"),
+                    Err(problems) => {
+                        for problem in problems {
+                            tracing::error!(%problem, "reload rejected; the previous config stays");
+                        }
+                    }
+                },
+                _ = terminate.recv() => break,
+                _ = tokio::signal::ctrl_c() => break,
+            }
+        }
+        tracing::info!("shutting down");
+        running.shutdown(grace).await;
+        Ok(())
+    })
+}
+
+fn check_config(path: &Path) -> anyhow::Result<()> {
+    let config = match config::load(path) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::exit(1);
+        }
+    };
+    println!("config {} is valid", path.display());
+    println!("listeners:");
+    for l in &config.mci_listeners {
+        println!("  mci   {:<16} {} (layout {})", l.name, l.address, l.layout);
+    }
+    if let Some(h) = &config.http_listener {
+        println!("  http  {:<16} {}", "ingress", h.address);
+    }
+    if let Some(a) = &config.admin_listener {
+        let auth = if a.token.is_some() {
+            "bearer token"
+        } else {
+            "no token"
+        };
+        println!("  admin {:<16} {} ({auth})", "admin", a.address);
+    }
+    println!("layouts:");
+    for (name, layout) in &config.layouts {
+        println!(
+            "  {name:<20} messages {}",
+            layout.message_codes().join(", ")
+        );
+    }
+    println!("engines:");
+    for (name, engine) in &config.engines {
+        println!("  {name:<20} {:<5} {}", engine.protocol(), engine.target());
+    }
+    println!("strategies:");
+    for (name, s) in &config.strategies {
+        let shadow = s.shadow.as_deref().unwrap_or("(none)");
+        let sample = f64::from(s.sample_ppm) / 10_000.0;
+        println!(
+            "  {name:<20} tx {} live {} shadow {} ({sample}% sampled)",
+            s.tx_codes.join(","),
+            s.live,
+            shadow
+        );
+    }
     Ok(())
+}
+
+fn decode(layout: &Path, direction: Direction) -> anyhow::Result<()> {
+    let layout = Layout::from_file(layout)?;
+    let mut frame = Vec::new();
+    std::io::stdin().read_to_end(&mut frame)?;
+    let message = layout.decode(direction, &frame)?;
+    println!("{}", serde_json::to_string_pretty(&message.to_value())?);
+    Ok(())
+}
+
+fn encode(layout: &Path, direction: Direction) -> anyhow::Result<()> {
+    let layout = Layout::from_file(layout)?;
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text)?;
+    let message: Message =
+        serde_json::from_str(&text).context("expected {\"header\": {..}, \"body\": {..}}")?;
+    let frame = layout.encode(direction, &message)?;
+    std::io::stdout().write_all(&frame)?;
+    if frame.is_empty() {
+        bail!("empty frame");
+    }
+    Ok(())
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.logging.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.logging.format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
 }

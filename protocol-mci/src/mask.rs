@@ -61,6 +61,36 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// Every masked field of a message (header and all its bodies) as a path with indices
+    /// collapsed (`body.loans[*].account`), so values found elsewhere (e.g. in a difference
+    /// between two decisions) can be masked by path.
+    pub fn masked_paths(&self, code: &str) -> Vec<(String, MaskKind)> {
+        let mut out = Vec::new();
+        collect_masked(&self.header, "header", &mut out);
+        if let Some(message) = self.message(code) {
+            let bodies = [Some(&message.request), Some(&message.response), message.error.as_ref()];
+            for body in bodies.into_iter().flatten() {
+                collect_masked(body, "body", &mut out);
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn collect_masked(fields: &[Field], prefix: &str, out: &mut Vec<(String, MaskKind)>) {
+    for field in fields {
+        let path = format!("{prefix}.{}", field.name);
+        match (&field.kind, field.mask) {
+            (Kind::Group(group), _) => collect_masked(&group.fields, &format!("{path}[*]"), out),
+            (_, Some(kind)) => out.push((path, kind)),
+            (_, None) => {}
+        }
+    }
+}
+
 /// Masks the marked fields of one object, recursing into groups.
 fn mask_fields(fields: &[Field], values: &mut Map<String, Value>) {
     for field in fields {
@@ -102,5 +132,36 @@ mod tests {
         assert_eq!(mask_text(MaskKind::Name, "홍길동"), "홍**");
         assert_eq!(mask_text(MaskKind::Name, "김"), "김*");
         assert_eq!(mask_text(MaskKind::Full, "anything"), "****");
+    }
+
+    #[test]
+    fn masked_paths_cover_header_bodies_and_groups() {
+        let toml = r#"
+            [framing]
+            prefix = "ascii"
+            prefix_length = 4
+            counts = "after_prefix"
+            max_frame = 999
+            [header]
+            discriminator = "tx"
+            fields = [{ name = "tx", type = "text", length = 4 }]
+            [messages.T001]
+            request = [
+              { name = "n", type = "number", length = 1 },
+              { name = "accts", type = "group", count = "n", max = 2, fields = [
+                { name = "no", type = "text", length = 4, mask = "account" },
+              ] },
+            ]
+            response = [{ name = "name", type = "text", length = 4, mask = "name" }]
+        "#;
+        let layout = Layout::from_toml(toml, "t", "t").unwrap();
+        let paths = layout.masked_paths("T001");
+        assert_eq!(
+            paths,
+            vec![
+                ("body.accts[*].no".to_owned(), MaskKind::Account),
+                ("body.name".to_owned(), MaskKind::Name)
+            ]
+        );
     }
 }

@@ -290,7 +290,7 @@ pub enum GroupMode {
 }
 
 /// How a sensitive value is masked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MaskKind {
     /// Resident registration number: `YYMMDD-*******`.

@@ -1,0 +1,197 @@
+//! Gateway configuration: TOML → validated runtime settings that cannot be invalid.
+//!
+//! [`load`] reads the file, loads every layout and TLS file, validates every section and reports
+//! **all** problems at once, each with its key path. Nothing binds before this succeeds; a reload
+//! that fails keeps the old config.
+//!
+//! - `raw`: the serde structs people write (`deny_unknown_fields`).
+//! - `build`: checks and conversion into the types below.
+
+mod build;
+pub mod raw;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use protocol_mci::Layout;
+
+use crate::engine::{HttpEngineSettings, MciEngineSettings};
+use crate::review::ReadinessConfig;
+use crate::store::StoreConfig;
+pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub source: PathBuf,
+    /// MCI listeners.
+    pub mci_listeners: Vec<MciListener>,
+    /// HTTP ingress, if configured.
+    pub http_listener: Option<HttpListener>,
+    /// Admin listener, if configured.
+    pub admin_listener: Option<AdminListener>,
+    /// Loaded layouts by name.
+    pub layouts: BTreeMap<String, Arc<Layout>>,
+    /// Engines by name.
+    pub engines: BTreeMap<String, EngineSpec>,
+    /// Strategies by name.
+    pub strategies: BTreeMap<String, StrategySpec>,
+    /// Result codes of the gateway's own error frames.
+    pub response_codes: ResponseCodesConfig,
+    /// Mismatch store.
+    pub store: StoreConfig,
+    /// Logs.
+    pub logging: LoggingConfig,
+}
+
+/// One MCI listener.
+#[derive(Debug, Clone)]
+pub struct MciListener {
+    /// Name in logs and metrics.
+    pub name: String,
+    /// Bind address.
+    pub address: SocketAddr,
+    /// Layout name.
+    pub layout: String,
+    /// Connections at most.
+    pub max_connections: usize,
+    /// Pipelined frames in flight per connection at most.
+    pub max_pipelined: usize,
+    /// Idle connections are closed after this.
+    pub idle_timeout: Duration,
+}
+
+/// The HTTP ingress.
+#[derive(Debug, Clone)]
+pub struct HttpListener {
+    /// Bind address.
+    pub address: SocketAddr,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Layout of raw frames posted to `/v1/frames`.
+    pub frames_layout: Option<String>,
+}
+
+/// The admin listener.
+#[derive(Clone)]
+pub struct AdminListener {
+    /// Bind address.
+    pub address: SocketAddr,
+    /// Bearer token, when required.
+    pub token: Option<String>,
+}
+
+impl fmt::Debug for AdminListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The token is a secret: never in logs.
+        f.debug_struct("AdminListener")
+            .field("address", &self.address)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+/// A validated engine.
+#[derive(Debug, Clone)]
+pub enum EngineSpec {
+    /// http or https.
+    Http(HttpEngineSettings),
+    /// Frames over TCP, with the layout whose framing it speaks.
+    Mci {
+        /// Client settings.
+        settings: MciEngineSettings,
+        /// Layout name.
+        layout: String,
+    },
+}
+
+impl EngineSpec {
+    /// `http`, `https` or `mci`.
+    pub fn protocol(&self) -> &'static str {
+        match self {
+            EngineSpec::Http(s) if s.tls.is_some() => "https",
+            EngineSpec::Http(_) => "http",
+            EngineSpec::Mci { .. } => "mci",
+        }
+    }
+
+    /// Where it is reached.
+    pub fn target(&self) -> String {
+        match self {
+            EngineSpec::Http(s) => s.url.to_string(),
+            EngineSpec::Mci { settings, .. } => settings.address.clone(),
+        }
+    }
+}
+
+/// A validated strategy.
+#[derive(Debug, Clone)]
+pub struct StrategySpec {
+    /// Name.
+    pub name: String,
+    /// Layout name.
+    pub layout: String,
+    /// Transaction codes it serves.
+    pub tx_codes: Vec<String>,
+    /// Path appended to http engines' URLs.
+    pub path: String,
+    /// Live engine name.
+    pub live: String,
+    /// Shadow engine name.
+    pub shadow: Option<String>,
+    /// Share of requests shadowed, in parts per million (deterministic by correlation id).
+    pub sample_ppm: u32,
+    /// Shadow calls in flight at most.
+    pub shadow_max_in_flight: usize,
+    /// Bound on one shadow comparison.
+    pub shadow_timeout: Duration,
+    /// Comparison rules.
+    pub rules: Arc<comparator::Rules>,
+    /// Readiness thresholds.
+    pub readiness: ReadinessConfig,
+}
+
+/// A config that cannot be used, with every problem.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("config {}: {}", file.display(), Problems(problems))]
+pub struct ConfigError {
+    /// The file.
+    pub file: PathBuf,
+    /// Every problem, each starting with its key path.
+    pub problems: Vec<String>,
+}
+
+struct Problems<'a>(&'a [String]);
+
+impl fmt::Display for Problems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [one] => f.write_str(one),
+            many => {
+                write!(f, "{} problems", many.len())?;
+                many.iter().try_for_each(|p| write!(f, "\n  - {p}"))
+            }
+        }
+    }
+}
+
+/// Reads and validates a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let fail = |problem: String| ConfigError {
+        file: path.to_owned(),
+        problems: vec![problem],
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let file: raw::ConfigFile = toml::from_str(&text)
+        .map_err(|e| fail(e.to_string().trim_end().replace('\n', "\n    ")))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    build::build(file, path, base).map_err(|problems| ConfigError {
+        file: path.to_owned(),
+        problems,
+    })
+}

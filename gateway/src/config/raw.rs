@@ -1,0 +1,276 @@
+//! Serde input of the gateway config file, as written by people. Validated by [`super::load`].
+//!
+//! Durations are integers with their unit in the key (`request_timeout_ms`), like the store
+//! section, so there is one way to write them.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::review::ReadinessConfig;
+use crate::store::StoreConfig;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Where the gateway listens.
+    pub listeners: ListenersConfig,
+    /// Layout files by name; relative paths are relative to the config file.
+    pub layouts: BTreeMap<String, PathBuf>,
+    /// Engines by name.
+    pub engines: BTreeMap<String, EngineConfig>,
+    /// Strategies by name.
+    pub strategies: BTreeMap<String, StrategyConfig>,
+    /// Result codes of the error frames the gateway itself answers with.
+    #[serde(default)]
+    pub response_codes: ResponseCodesConfig,
+    /// The mismatch store.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Logs.
+    #[serde(default)]
+    pub logging: LoggingConfig,
+}
+
+/// `[listeners]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenersConfig {
+    /// MCI (TCP frame) listeners; core banking connects here.
+    #[serde(default)]
+    pub mci: Vec<MciListenerConfig>,
+    /// Optional HTTP ingress.
+    #[serde(default)]
+    pub http: Option<HttpListenerConfig>,
+    /// Admin listener: metrics, health, review API and page.
+    #[serde(default)]
+    pub admin: Option<AdminListenerConfig>,
+}
+
+/// `[[listeners.mci]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MciListenerConfig {
+    /// Name used in logs and metrics.
+    pub name: String,
+    /// `host:port` to bind.
+    pub address: String,
+    /// Layout whose framing and header the frames use.
+    pub layout: String,
+    /// Connections at most; further ones are closed at once and counted.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Frames one connection may have in flight (pipelined) at most; reading pauses beyond it.
+    #[serde(default = "default_max_pipelined")]
+    pub max_pipelined: usize,
+    /// A connection with no frame for this long is closed (L4 health checks are normal).
+    #[serde(default = "default_idle_timeout_ms")]
+    pub idle_timeout_ms: u64,
+}
+
+/// `[listeners.http]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpListenerConfig {
+    /// `host:port` to bind.
+    pub address: String,
+    /// Largest request body.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// Layout of raw frames posted to `/v1/frames`.
+    #[serde(default)]
+    pub frames_layout: Option<String>,
+}
+
+/// `[listeners.admin]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminListenerConfig {
+    /// `host:port` to bind; loopback by default.
+    #[serde(default = "default_admin_address")]
+    pub address: String,
+    /// Environment variable holding the bearer token; no token means no authentication.
+    #[serde(default)]
+    pub token_env: Option<String>,
+}
+
+/// `[engines.<name>]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineConfig {
+    /// `http`, `https` or `mci`.
+    pub protocol: Protocol,
+    /// Base URL of an http(s) engine.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// `host:port` of an mci engine.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Layout whose framing an mci engine speaks.
+    #[serde(default)]
+    pub layout: Option<String>,
+    /// Bound on opening a connection.
+    #[serde(default = "default_connect_timeout_ms")]
+    pub connect_timeout_ms: u64,
+    /// Bound on a whole call.
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: u64,
+    /// Calls in flight at most (connections, for mci).
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
+    /// TLS for https engines.
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+}
+
+/// Engine protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    /// JSON over plain HTTP.
+    Http,
+    /// JSON over HTTPS (rustls).
+    Https,
+    /// Frames over TCP.
+    Mci,
+}
+
+/// `[engines.<name>.tls]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM file of the CA that signs the engine's certificate.
+    pub ca_file: PathBuf,
+    /// PEM client certificate chain, for mTLS.
+    #[serde(default)]
+    pub client_cert_file: Option<PathBuf>,
+    /// PEM client key, for mTLS.
+    #[serde(default)]
+    pub client_key_file: Option<PathBuf>,
+    /// Name to verify the certificate against when it differs from the URL host.
+    #[serde(default)]
+    pub server_name: Option<String>,
+}
+
+/// `[strategies.<name>]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyConfig {
+    /// Layout of the strategy's frames.
+    pub layout: String,
+    /// Transaction codes routed to this strategy.
+    pub tx_codes: Vec<String>,
+    /// Path appended to an http engine's URL.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Engine that answers core banking.
+    pub live: String,
+    /// Engine whose answers are compared, never returned.
+    #[serde(default)]
+    pub shadow: Option<String>,
+    /// Percent of requests also sent to the shadow, chosen by correlation id (deterministic).
+    #[serde(default = "default_sample_percent")]
+    pub shadow_sample_percent: f64,
+    /// Shadow calls in flight at most for this strategy; beyond it calls are skipped and counted.
+    #[serde(default = "default_shadow_max_in_flight")]
+    pub shadow_max_in_flight: usize,
+    /// Bound on a whole shadow comparison (the shadow call and waiting for the live answer).
+    #[serde(default = "default_shadow_timeout_ms")]
+    pub shadow_timeout_ms: u64,
+    /// Comparison rules.
+    #[serde(default)]
+    pub rules: comparator::RulesConfig,
+    /// Cutover readiness thresholds.
+    #[serde(default)]
+    pub readiness: ReadinessConfig,
+}
+
+/// `[response_codes]`: result codes written into error frames the gateway answers itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResponseCodesConfig {
+    /// The frame's body does not decode.
+    pub bad_request: String,
+    /// No strategy for the transaction code.
+    pub unknown_transaction: String,
+    /// The live engine failed or its answer does not fit the layout.
+    pub live_error: String,
+    /// The live engine did not answer in time.
+    pub live_timeout: String,
+}
+
+impl Default for ResponseCodesConfig {
+    fn default() -> Self {
+        ResponseCodesConfig {
+            bad_request: "E400".into(),
+            unknown_transaction: "E404".into(),
+            live_error: "E502".into(),
+            live_timeout: "E504".into(),
+        }
+    }
+}
+
+/// `[logging]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingConfig {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A `tracing` filter, e.g. `info` or `shadowgate=debug`.
+    pub level: String,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        LoggingConfig {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+/// Log formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+fn default_max_connections() -> usize {
+    1024
+}
+fn default_max_pipelined() -> usize {
+    32
+}
+fn default_idle_timeout_ms() -> u64 {
+    300_000
+}
+fn default_max_body_bytes() -> usize {
+    1 << 20
+}
+fn default_admin_address() -> String {
+    "127.0.0.1:9190".into()
+}
+fn default_connect_timeout_ms() -> u64 {
+    1_000
+}
+fn default_request_timeout_ms() -> u64 {
+    3_000
+}
+fn default_max_in_flight() -> usize {
+    64
+}
+fn default_sample_percent() -> f64 {
+    100.0
+}
+fn default_shadow_max_in_flight() -> usize {
+    256
+}
+fn default_shadow_timeout_ms() -> u64 {
+    5_000
+}

@@ -1,0 +1,89 @@
+//! The HTTP ingress: `POST /v1/strategies/{name}` with `{"header", "body"}` JSON answers the live
+//! decision as JSON (as core banking would receive it); `POST /v1/frames` with a raw frame
+//! (`application/octet-stream`) answers the raw answer frame.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use protocol_mci::Message;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::server::{self, Handler};
+use crate::config::HttpListener;
+use crate::pipeline::{FrameReply, Gateway};
+
+/// Serves the HTTP ingress until `shutdown`.
+pub async fn serve(
+    listener: TcpListener,
+    settings: HttpListener,
+    gateway: Arc<Gateway>,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+) {
+    let frames_layout: Option<Arc<str>> = settings.frames_layout.as_deref().map(Arc::from);
+    let handler: Handler = Arc::new(move |parts, body| {
+        let (gateway, frames_layout) = (gateway.clone(), frames_layout.clone());
+        Box::pin(async move { route(&gateway, frames_layout.as_deref(), parts, body).await })
+    });
+    server::serve(
+        listener,
+        "http",
+        settings.max_body_bytes,
+        handler,
+        tasks,
+        shutdown,
+    )
+    .await;
+}
+
+async fn route(
+    gateway: &Gateway,
+    frames_layout: Option<&str>,
+    parts: http::request::Parts,
+    body: Bytes,
+) -> http::Response<http_body_util::Full<Bytes>> {
+    let path = parts.uri.path();
+    if parts.method != Method::POST {
+        return server::json_error(StatusCode::METHOD_NOT_ALLOWED, "use POST");
+    }
+    if let Some(name) = path.strip_prefix("/v1/strategies/") {
+        let request: Message = match serde_json::from_slice(&body) {
+            Ok(request) => request,
+            Err(error) => {
+                let message = format!("expected {{\"header\": {{..}}, \"body\": {{..}}}}: {error}");
+                return server::json_error(StatusCode::BAD_REQUEST, &message);
+            }
+        };
+        return match gateway.handle_message(name, request).await {
+            Ok(answer) => server::json(StatusCode::OK, &answer.to_value()),
+            Err(error) => {
+                let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_GATEWAY);
+                server::json_error(status, &error.message)
+            }
+        };
+    }
+    if path == "/v1/frames" {
+        let Some(layout) = frames_layout else {
+            return server::json_error(
+                StatusCode::NOT_FOUND,
+                "listeners.http.frames_layout is not configured",
+            );
+        };
+        return match gateway.handle_frame(layout, body).await {
+            FrameReply::Answer(answer, _) => {
+                server::bytes(StatusCode::OK, "application/octet-stream", answer)
+            }
+            FrameReply::Close(outcome) => server::json_error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "frame cannot be answered ({}): its header does not decode",
+                    outcome.as_str()
+                ),
+            ),
+        };
+    }
+    server::json_error(StatusCode::NOT_FOUND, "no such route")
+}

@@ -1,0 +1,128 @@
+//! The MCI ingress: frames over persistent TCP connections from core banking.
+//!
+//! A client may send its next frame before the previous answer; answers go back in request
+//! order (at most `max_pipelined` in flight per connection: beyond it reading pauses, so memory
+//! stays bounded). Connections that open and send nothing are normal (L4 health checks) and are
+//! closed after the idle timeout. Lost framing closes that connection only.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::stream::{FuturesOrdered, StreamExt};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::time::{sleep_until, timeout, Instant};
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
+
+use crate::config::MciListener;
+use crate::pipeline::{FrameOutcome, FrameReply, Gateway};
+
+/// Accepts connections until `shutdown` is cancelled; connection tasks are tracked by `tasks`,
+/// which the caller awaits (bounded) to finish answers in flight.
+pub async fn serve(
+    listener: TcpListener,
+    settings: MciListener,
+    gateway: Arc<Gateway>,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+) {
+    let settings = Arc::new(settings);
+    let slots = Arc::new(Semaphore::new(settings.max_connections));
+    info!(listener = %settings.name, address = %settings.address, "mci listener ready");
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shutdown.cancelled() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Out of file descriptors and the like: keep serving the connections we have.
+                warn!(listener = %settings.name, %error, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            warn!(listener = %settings.name, %peer, "connection limit reached; closing the new connection");
+            drop(stream);
+            continue;
+        };
+        let (gateway, settings, shutdown) = (gateway.clone(), settings.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            let _slot = slot;
+            debug!(listener = %settings.name, %peer, "connection opened");
+            connection(stream, &settings, &gateway, &shutdown).await;
+            debug!(listener = %settings.name, %peer, "connection closed");
+        });
+    }
+}
+
+/// Serves one connection until the peer closes it, framing breaks, it idles out or shutdown.
+async fn connection(
+    stream: TcpStream,
+    settings: &MciListener,
+    gateway: &Arc<Gateway>,
+    shutdown: &CancellationToken,
+) {
+    let _ = stream.set_nodelay(true);
+    let Some(layout) = gateway.runtime().layout(&settings.layout).cloned() else {
+        return;
+    };
+    let (read, mut write) = stream.into_split();
+    let mut frames = FramedRead::new(read, layout.framer());
+    let mut in_flight = FuturesOrdered::new();
+    let mut reading = true;
+    let mut idle_deadline = Instant::now() + settings.idle_timeout;
+    loop {
+        if !reading && in_flight.is_empty() {
+            break;
+        }
+        tokio::select! {
+            frame = frames.next(), if reading && in_flight.len() < settings.max_pipelined => {
+                match frame {
+                    Some(Ok(frame)) => {
+                        let (gateway, layout_name) = (gateway.clone(), settings.layout.clone());
+                        let frame: Bytes = frame.freeze();
+                        in_flight.push_back(async move { gateway.handle_frame(&layout_name, frame).await });
+                    }
+                    Some(Err(error)) => {
+                        warn!(listener = %settings.name, outcome = FrameOutcome::FramingError.as_str(), %error, "framing lost; closing the connection after pending answers");
+                        reading = false;
+                    }
+                    None => reading = false,
+                }
+            }
+            reply = in_flight.next(), if !in_flight.is_empty() => {
+                let Some(reply) = reply else { continue };
+                idle_deadline = Instant::now() + settings.idle_timeout;
+                match reply {
+                    FrameReply::Answer(answer, _) => {
+                        let written = timeout(settings.idle_timeout, write.write_all(&answer)).await;
+                        if !matches!(written, Ok(Ok(()))) {
+                            warn!(listener = %settings.name, "client did not take its answer in time; closing");
+                            return;
+                        }
+                    }
+                    FrameReply::Close(outcome) => {
+                        warn!(listener = %settings.name, outcome = outcome.as_str(), "frame cannot be answered; closing the connection");
+                        return;
+                    }
+                }
+            }
+            () = sleep_until(idle_deadline), if in_flight.is_empty() => {
+                debug!(listener = %settings.name, "idle connection closed");
+                reading = false;
+            }
+            () = shutdown.cancelled(), if reading => {
+                // Stop reading; answers already in flight are still written.
+                reading = false;
+            }
+        }
+    }
+    let _ = timeout(settings.idle_timeout, write.shutdown()).await;
+}

@@ -1,0 +1,76 @@
+//! Answers: the frame core banking receives, built from an engine's JSON answer or by the
+//! gateway itself when something failed.
+
+use protocol_mci::{Direction, EncodeError, Layout, Message};
+use serde_json::{Map, Value};
+
+/// The message an http engine's answer stands for: the request header echoed with the flag set
+/// to response and the answer's header fields applied over it, and the answer's body.
+pub fn answer_message(
+    layout: &Layout,
+    request_header: &Map<String, Value>,
+    answer: &Value,
+) -> Message {
+    let mut header = request_header.clone();
+    if let Some((flag, _, response)) = layout.flag() {
+        header.insert(flag.to_owned(), Value::String(response.to_owned()));
+    }
+    if let Some(overrides) = answer.get("header").and_then(Value::as_object) {
+        for (key, value) in overrides {
+            header.insert(key.clone(), value.clone());
+        }
+    }
+    let body = answer
+        .get("body")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    Message { header, body }
+}
+
+/// Encodes an http engine's answer into the frame core banking expects.
+pub fn encode_answer(
+    layout: &Layout,
+    request_header: &Map<String, Value>,
+    answer: &Value,
+) -> Result<Vec<u8>, EncodeError> {
+    layout.encode(
+        Direction::Response,
+        &answer_message(layout, request_header, answer),
+    )
+}
+
+/// Why the gateway answers with an error frame itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorAnswer {
+    /// The body does not decode.
+    BadRequest,
+    /// No strategy serves the transaction code.
+    UnknownTransaction,
+    /// The live engine failed or its answer does not fit the layout.
+    LiveError,
+    /// The live engine did not answer in time.
+    LiveTimeout,
+}
+
+impl ErrorAnswer {
+    /// The text placed in the error body: what went wrong, never a value from the request.
+    pub fn text(self) -> &'static str {
+        match self {
+            ErrorAnswer::BadRequest => "request frame does not match the layout",
+            ErrorAnswer::UnknownTransaction => "no strategy serves this transaction code",
+            ErrorAnswer::LiveError => "decision engine failed",
+            ErrorAnswer::LiveTimeout => "decision engine timed out",
+        }
+    }
+
+    /// The configured result code.
+    pub fn code(self, codes: &crate::config::ResponseCodesConfig) -> &str {
+        match self {
+            ErrorAnswer::BadRequest => &codes.bad_request,
+            ErrorAnswer::UnknownTransaction => &codes.unknown_transaction,
+            ErrorAnswer::LiveError => &codes.live_error,
+            ErrorAnswer::LiveTimeout => &codes.live_timeout,
+        }
+    }
+}

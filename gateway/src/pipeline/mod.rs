@@ -1,0 +1,310 @@
+//! The request path: decode, route, answer from the live engine, compare with the shadow.
+//!
+//! The live answer never waits for the shadow engine, the comparator or the store: the shadow
+//! comparison runs in its own tracked task ([`shadow`]) that receives the live answer through a
+//! oneshot channel after the client's answer is ready, and store events leave through the store's
+//! bounded queue (a full queue is a counted drop, never a wait).
+//!
+//! - `exchange`: one request as both engines get it; sampling by correlation id.
+//! - `answer`: answer frames from engine JSON, and the gateway's own error answers.
+//! - `shadow`: the shadow task: call, canonicalise, compare, record.
+//! - `record`: masked mismatch records.
+//! - `events`: logs (and counts) for every observable event.
+
+mod answer;
+pub mod events;
+mod exchange;
+mod record;
+mod shadow;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use protocol_mci::{DecodeErrorKind, Direction, Layout, Message};
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use self::answer::{answer_message, ErrorAnswer};
+pub use self::events::FrameOutcome;
+use self::exchange::{correlation_id, Exchange};
+use crate::config::Config;
+use crate::engine::{encode_request_body, Role};
+use crate::runtime::{EngineAnswer, Runtime, Strategy};
+use crate::store::{Event, Recorder};
+
+/// The gateway's request path, shared by every listener.
+pub struct Gateway {
+    runtime: ArcSwap<Runtime>,
+    shared: Arc<Shared>,
+}
+
+/// What the shadow tasks share with the gateway.
+pub(crate) struct Shared {
+    /// Every shadow task; awaited (bounded) at shutdown.
+    pub tasks: TaskTracker,
+    /// Cancelled when the shutdown deadline is reached.
+    pub cancel: CancellationToken,
+    recorder: Option<Recorder>,
+}
+
+impl Shared {
+    /// Queues a store event; a full queue drops it (the store counts it) and it is logged here.
+    fn record(&self, exchange: &Exchange, event: Event) {
+        if let Some(recorder) = &self.recorder {
+            if recorder.record(event).is_err() {
+                events::record_dropped(exchange);
+            }
+        }
+    }
+}
+
+/// What to do with a frame read from a connection.
+#[derive(Debug)]
+pub enum FrameReply {
+    /// Write this answer.
+    Answer(Bytes, FrameOutcome),
+    /// Nothing can be answered (not even the header decodes): close the connection.
+    Close(FrameOutcome),
+}
+
+/// Why a JSON request could not be answered, as an HTTP status and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngressError {
+    /// 400, 404, 502 or 504.
+    pub status: u16,
+    /// What went wrong (field paths, engine names; never a request value).
+    pub message: String,
+}
+
+impl Gateway {
+    /// A gateway on a built runtime; `recorder` feeds the mismatch store (none: comparisons are
+    /// only logged).
+    pub fn new(runtime: Runtime, recorder: Option<Recorder>) -> Arc<Gateway> {
+        Arc::new(Gateway {
+            runtime: ArcSwap::from_pointee(runtime),
+            shared: Arc::new(Shared {
+                tasks: TaskTracker::new(),
+                cancel: CancellationToken::new(),
+                recorder,
+            }),
+        })
+    }
+
+    /// The current runtime.
+    pub fn runtime(&self) -> Arc<Runtime> {
+        self.runtime.load_full()
+    }
+
+    /// Swaps in a new config; on failure the old one stays and every problem is returned.
+    /// Requests in flight finish on the runtime they started with.
+    pub fn reload(&self, config: Config) -> Result<(), Vec<String>> {
+        let runtime = Runtime::build(Arc::new(config))?;
+        self.runtime.store(Arc::new(runtime));
+        Ok(())
+    }
+
+    /// Stops new shadow work and waits up to `grace` for shadow comparisons in flight; the rest
+    /// are cancelled (and counted as skipped).
+    pub async fn drain(&self, grace: Duration) {
+        self.shared.tasks.close();
+        if tokio::time::timeout(grace, self.shared.tasks.wait())
+            .await
+            .is_err()
+        {
+            self.shared.cancel.cancel();
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.shared.tasks.wait()).await;
+        }
+    }
+
+    /// Shadow comparisons in flight.
+    pub fn shadow_tasks(&self) -> usize {
+        self.shared.tasks.len()
+    }
+
+    /// Handles one frame read by a listener that uses `layout_name`.
+    pub async fn handle_frame(&self, layout_name: &str, frame: Bytes) -> FrameReply {
+        let runtime = self.runtime();
+        let Some(layout) = runtime.layout(layout_name).cloned() else {
+            return FrameReply::Close(FrameOutcome::FramingError);
+        };
+        let request = match layout.decode(Direction::Request, &frame) {
+            Ok(request) => request,
+            Err(error) => {
+                let kind = match error.kind {
+                    DecodeErrorKind::UnknownMessage(_) => ErrorAnswer::UnknownTransaction,
+                    _ => ErrorAnswer::BadRequest,
+                };
+                let outcome = outcome_of(kind);
+                events::bad_frame(layout_name, outcome, &error);
+                return match layout.decode_header(&frame) {
+                    Ok(header) => error_reply(&runtime, &layout, &header, kind),
+                    Err(_) => FrameReply::Close(outcome),
+                };
+            }
+        };
+        let code = layout.code_of(&request).unwrap_or_default().to_owned();
+        let Some(strategy) = runtime.route(layout_name, &code).cloned() else {
+            let outcome = FrameOutcome::UnknownTransaction;
+            events::bad_frame(
+                layout_name,
+                outcome,
+                &format!("no strategy for transaction {code:?}"),
+            );
+            return error_reply(
+                &runtime,
+                &layout,
+                &request.header,
+                ErrorAnswer::UnknownTransaction,
+            );
+        };
+        let exchange = match exchange(strategy, request, frame, code) {
+            Ok(exchange) => Arc::new(exchange),
+            Err(message) => {
+                events::bad_frame(layout_name, FrameOutcome::BadRequest, &message);
+                return FrameReply::Close(FrameOutcome::BadRequest);
+            }
+        };
+        match self.live(&exchange).await {
+            Ok(answer) => FrameReply::Answer(answer, FrameOutcome::Ok),
+            Err(kind) => error_reply(&runtime, &layout, &exchange.request.header, kind),
+        }
+    }
+
+    /// Handles a JSON request for a strategy (HTTP ingress): the answer is the live decision as
+    /// core banking would receive it (encoded into the response layout and decoded again).
+    pub async fn handle_message(
+        &self,
+        strategy: &str,
+        request: Message,
+    ) -> Result<Message, IngressError> {
+        let runtime = self.runtime();
+        let fail = |status, message| IngressError { status, message };
+        let strategy = runtime
+            .strategy(strategy)
+            .cloned()
+            .ok_or_else(|| fail(404, format!("no strategy named {strategy:?}")))?;
+        let layout = strategy.layout.clone();
+        let code = layout.code_of(&request).unwrap_or_default().to_owned();
+        if !strategy.spec.tx_codes.contains(&code) {
+            let field = layout.discriminator_field();
+            return Err(fail(
+                400,
+                format!("header.{field}: {code:?} is not a transaction of this strategy"),
+            ));
+        }
+        // Encoding checks the request against the layout and gives mci engines their frame.
+        let frame = layout
+            .encode(Direction::Request, &request)
+            .map_err(|e| fail(400, e.to_string()))?;
+        let exchange =
+            exchange(strategy, request, Bytes::from(frame), code).map_err(|m| fail(400, m))?;
+        let answer = self
+            .live(&Arc::new(exchange))
+            .await
+            .map_err(|kind| match kind {
+                ErrorAnswer::LiveTimeout => fail(504, kind.text().to_owned()),
+                _ => fail(502, kind.text().to_owned()),
+            })?;
+        layout
+            .decode(Direction::Response, &answer)
+            .map_err(|e| fail(502, format!("live answer does not decode: {e}")))
+    }
+
+    /// Calls the live engine, starting the shadow first so both engines get the request together.
+    async fn live(&self, exchange: &Arc<Exchange>) -> Result<Bytes, ErrorAnswer> {
+        let started = Instant::now();
+        let to_shadow = shadow::start(&self.shared, exchange);
+        let strategy = &exchange.strategy;
+        let called = strategy
+            .live
+            .call(&exchange.frame, &exchange.engine_request(Role::Live))
+            .await;
+        let latency = started.elapsed();
+        let answer = match called {
+            Ok(EngineAnswer::Frame(bytes)) => Ok(bytes),
+            Ok(EngineAnswer::Json(value)) => {
+                answer::encode_answer(&strategy.layout, &exchange.request.header, &value)
+                    .map(Bytes::from)
+                    .map_err(|error| {
+                        events::live_failed(
+                            exchange,
+                            &format!("live answer does not fit the layout: {error}"),
+                        );
+                        ErrorAnswer::LiveError
+                    })
+            }
+            Err(error) => {
+                events::live_failed(exchange, &error);
+                Err(if error.is_timeout() {
+                    ErrorAnswer::LiveTimeout
+                } else {
+                    ErrorAnswer::LiveError
+                })
+            }
+        };
+        if let Some(to_shadow) = to_shadow {
+            // The shadow task may have given up already; that is its business, not the client's.
+            let _ = to_shadow.send(answer.as_ref().ok().map(|bytes| (bytes.clone(), latency)));
+        }
+        let outcome = answer
+            .as_ref()
+            .map_or_else(|kind| outcome_of(*kind), |_| FrameOutcome::Ok);
+        events::answered(exchange, outcome, latency);
+        answer
+    }
+}
+
+/// Builds the exchange: correlation id, and the JSON body when an http engine will need it.
+fn exchange(
+    strategy: Arc<Strategy>,
+    request: Message,
+    frame: Bytes,
+    code: String,
+) -> Result<Exchange, String> {
+    let correlation_id = correlation_id(&request.header, strategy.layout.correlation_field());
+    let needs_json =
+        !strategy.live.is_mci() || strategy.shadow.as_ref().is_some_and(|s| !s.is_mci());
+    let json = if needs_json {
+        encode_request_body(&code, &request.header, &request.body).map_err(|e| e.to_string())?
+    } else {
+        Bytes::new()
+    };
+    Ok(Exchange {
+        strategy,
+        request,
+        frame,
+        json,
+        correlation_id,
+        tx_code: code,
+    })
+}
+
+/// The gateway's own error answer, or a close when even that cannot be written.
+fn error_reply(
+    runtime: &Runtime,
+    layout: &Layout,
+    header: &Map<String, Value>,
+    kind: ErrorAnswer,
+) -> FrameReply {
+    let code = kind.code(&runtime.config.response_codes);
+    match layout.encode_error_answer(header, code, kind.text()) {
+        Ok(frame) => FrameReply::Answer(Bytes::from(frame), outcome_of(kind)),
+        Err(error) => {
+            tracing::error!(%error, "cannot write an error answer; closing the connection");
+            FrameReply::Close(outcome_of(kind))
+        }
+    }
+}
+
+fn outcome_of(kind: ErrorAnswer) -> FrameOutcome {
+    match kind {
+        ErrorAnswer::BadRequest => FrameOutcome::BadRequest,
+        ErrorAnswer::UnknownTransaction => FrameOutcome::UnknownTransaction,
+        ErrorAnswer::LiveError => FrameOutcome::LiveError,
+        ErrorAnswer::LiveTimeout => FrameOutcome::LiveTimeout,
+    }
+}

@@ -1,0 +1,53 @@
+//! One engine of either protocol behind one type, so the pipeline does not care which it calls.
+
+use bytes::Bytes;
+use protocol_mci::FrameCodec;
+use serde_json::Value;
+
+use crate::engine::{EngineError, EngineRequest, HttpEngine, MciEngine};
+
+/// An engine client. Engines live in an `Arc` for the lifetime of a runtime, so the size
+/// difference between the variants costs nothing per request.
+#[allow(clippy::large_enum_variant)]
+pub enum Engine {
+    /// JSON over http(s).
+    Http(HttpEngine),
+    /// Frames over TCP.
+    Mci(MciEngine<FrameCodec>),
+}
+
+/// What an engine answered.
+#[derive(Debug, Clone)]
+pub enum EngineAnswer {
+    /// A JSON answer `{"header"?, "body"}` from an http engine.
+    Json(Value),
+    /// Frame bytes from an mci engine, unchanged.
+    Frame(Bytes),
+}
+
+impl Engine {
+    /// The engine's configured name.
+    pub fn name(&self) -> &str {
+        match self {
+            Engine::Http(e) => e.name(),
+            Engine::Mci(e) => e.name(),
+        }
+    }
+
+    /// Whether this engine speaks frames.
+    pub fn is_mci(&self) -> bool {
+        matches!(self, Engine::Mci(_))
+    }
+
+    /// Calls the engine: an mci engine gets `frame`, an http engine gets `request`.
+    pub async fn call(
+        &self,
+        frame: &[u8],
+        request: &EngineRequest<'_>,
+    ) -> Result<EngineAnswer, EngineError> {
+        match self {
+            Engine::Http(e) => e.call(request).await.map(EngineAnswer::Json),
+            Engine::Mci(e) => e.call(frame).await.map(EngineAnswer::Frame),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The runtime: engine clients and strategies built from one validated [`Config`].
+//!
+//! A reload builds a new [`Runtime`] and swaps it atomically; requests in flight keep the `Arc`
+//! of the runtime they started with and finish on it.
+
+mod engine;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use protocol_mci::Layout;
+use tokio::sync::Semaphore;
+
+pub use self::engine::{Engine, EngineAnswer};
+use crate::config::{Config, EngineSpec, StrategySpec};
+use crate::engine::{HttpEngine, MciEngine};
+
+/// Everything a request needs, for one config generation.
+pub struct Runtime {
+    /// The config it was built from.
+    pub config: Arc<Config>,
+    strategies: BTreeMap<String, Arc<Strategy>>,
+    /// layout → transaction code → strategy (nested so a lookup borrows, never allocates).
+    routes: HashMap<String, HashMap<String, Arc<Strategy>>>,
+}
+
+/// A strategy with its engines resolved.
+pub struct Strategy {
+    /// Its settings.
+    pub spec: StrategySpec,
+    /// Its name, shared with stored events without allocating.
+    pub name: Arc<str>,
+    /// Its layout.
+    pub layout: Arc<Layout>,
+    /// The engine that answers.
+    pub live: Arc<Engine>,
+    /// The engine that is compared.
+    pub shadow: Option<Arc<Engine>>,
+    /// Shadow calls in flight; when no permit is free the call is skipped, never queued.
+    pub shadow_budget: Arc<Semaphore>,
+}
+
+impl Runtime {
+    /// Builds engine clients and strategies; fails with every problem found.
+    pub fn build(config: Arc<Config>) -> Result<Runtime, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut engines: BTreeMap<String, Arc<Engine>> = BTreeMap::new();
+        for (name, spec) in &config.engines {
+            let built = match spec {
+                EngineSpec::Http(settings) => HttpEngine::new(settings.clone()).map(Engine::Http),
+                EngineSpec::Mci { settings, layout } => {
+                    let Some(layout) = config.layouts.get(layout).cloned() else {
+                        problems.push(format!("engines.{name}.layout: unknown layout {layout:?}"));
+                        continue;
+                    };
+                    MciEngine::new(settings.clone(), move || layout.framer()).map(Engine::Mci)
+                }
+            };
+            match built {
+                Ok(engine) => {
+                    engines.insert(name.clone(), Arc::new(engine));
+                }
+                Err(e) => problems.push(format!("engines.{name}: {e}")),
+            }
+        }
+        let mut strategies = BTreeMap::new();
+        let mut routes: HashMap<String, HashMap<String, Arc<Strategy>>> = HashMap::new();
+        for (name, spec) in &config.strategies {
+            let layout = config.layouts.get(&spec.layout).cloned();
+            let live = engines.get(&spec.live).cloned();
+            let shadow = match &spec.shadow {
+                None => Ok(None),
+                Some(shadow) => engines.get(shadow).cloned().map(Some).ok_or(()),
+            };
+            let (Some(layout), Some(live), Ok(shadow)) = (layout, live, shadow) else {
+                problems.push(format!(
+                    "strategies.{name}: layout or engine could not be built"
+                ));
+                continue;
+            };
+            let strategy = Arc::new(Strategy {
+                name: Arc::from(name.as_str()),
+                layout,
+                live,
+                shadow,
+                shadow_budget: Arc::new(Semaphore::new(spec.shadow_max_in_flight)),
+                spec: spec.clone(),
+            });
+            for code in &spec.tx_codes {
+                let by_code = routes.entry(spec.layout.clone()).or_default();
+                by_code.insert(code.clone(), strategy.clone());
+            }
+            strategies.insert(name.clone(), strategy);
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Runtime {
+            config,
+            strategies,
+            routes,
+        })
+    }
+
+    /// The strategy serving a transaction code of a layout.
+    pub fn route(&self, layout: &str, code: &str) -> Option<&Arc<Strategy>> {
+        self.routes.get(layout)?.get(code)
+    }
+
+    /// A strategy by name.
+    pub fn strategy(&self, name: &str) -> Option<&Arc<Strategy>> {
+        self.strategies.get(name)
+    }
+
+    /// Every strategy, by name.
+    pub fn strategies(&self) -> impl Iterator<Item = &Arc<Strategy>> {
+        self.strategies.values()
+    }
+
+    /// A layout by name.
+    pub fn layout(&self, name: &str) -> Option<&Arc<Layout>> {
+        self.config.layouts.get(name)
+    }
+}

@@ -1,0 +1,157 @@
+//! A running gateway: store, runtime, listeners; reload and graceful shutdown.
+//!
+//! Shutdown has three parts (STYLE.md): one signal (the caller's), a [`CancellationToken`]
+//! handed to every listener, and [`TaskTracker`]s awaited under a grace period: first the
+//! connections finish their answers in flight, then shadow comparisons get what is left of the
+//! grace period, then the store flushes.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::config::{self, Config};
+use crate::listener;
+use crate::pipeline::Gateway;
+use crate::runtime::Runtime;
+use crate::store::{Store, WriterOptions};
+
+/// A gateway serving on its listeners.
+pub struct Running {
+    /// The request path.
+    pub gateway: Arc<Gateway>,
+    /// Bound MCI listener addresses, in config order (port 0 resolved).
+    pub mci_addresses: Vec<SocketAddr>,
+    /// Bound HTTP ingress address.
+    pub http_address: Option<SocketAddr>,
+    /// The mismatch store.
+    pub store: Store,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+}
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Engines or strategies could not be built.
+    #[error("config: {}", .0.join("; "))]
+    Runtime(Vec<String>),
+    /// The store could not be opened.
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    /// A listener could not bind.
+    #[error("{key}: cannot bind {address}: {source}")]
+    Bind {
+        /// Config key of the listener.
+        key: String,
+        /// The address.
+        address: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+impl Running {
+    /// Opens the store, builds the runtime and binds every listener. Nothing binds unless the
+    /// config and the runtime are valid.
+    pub async fn start(config: Config) -> Result<Running, StartError> {
+        let runtime = Runtime::build(Arc::new(config.clone())).map_err(StartError::Runtime)?;
+        let store = Store::open(&config.store, WriterOptions::default())?;
+        let gateway = Gateway::new(runtime, Some(store.recorder()));
+        let (shutdown, tasks) = (CancellationToken::new(), TaskTracker::new());
+        let mut mci_addresses = Vec::new();
+        for (i, settings) in config.mci_listeners.iter().enumerate() {
+            let socket = bind(&format!("listeners.mci[{i}].address"), settings.address).await?;
+            mci_addresses.push(socket.local_addr().unwrap_or(settings.address));
+            let run = listener::mci::serve(
+                socket,
+                settings.clone(),
+                gateway.clone(),
+                tasks.clone(),
+                shutdown.clone(),
+            );
+            tasks.spawn(run);
+        }
+        let mut http_address = None;
+        if let Some(settings) = &config.http_listener {
+            let socket = bind("listeners.http.address", settings.address).await?;
+            http_address = Some(socket.local_addr().unwrap_or(settings.address));
+            let run = listener::http::serve(
+                socket,
+                settings.clone(),
+                gateway.clone(),
+                tasks.clone(),
+                shutdown.clone(),
+            );
+            tasks.spawn(run);
+        }
+        info!(
+            strategies = config.strategies.len(),
+            engines = config.engines.len(),
+            "shadowgate serving"
+        );
+        Ok(Running {
+            gateway,
+            mci_addresses,
+            http_address,
+            store,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// Re-reads the config file and its layouts and swaps them in; a bad config keeps the old one.
+    /// Listener and store settings take effect at the next start (they own bound sockets/files).
+    pub fn reload(&self, path: &Path) -> Result<(), Vec<String>> {
+        let config = config::load(path).map_err(|e| e.problems)?;
+        let current = self.gateway.runtime();
+        let old = &current.config;
+        if old
+            .mci_listeners
+            .iter()
+            .map(|l| l.address)
+            .ne(config.mci_listeners.iter().map(|l| l.address))
+            || old.http_listener.as_ref().map(|h| h.address)
+                != config.http_listener.as_ref().map(|h| h.address)
+            || old.store != config.store
+        {
+            warn!("listener or store settings changed: they apply after a restart");
+        }
+        self.gateway.reload(config)
+    }
+
+    /// Stops accepting, lets connections finish answers in flight, gives shadow comparisons the
+    /// rest of `grace`, flushes the store.
+    pub async fn shutdown(self, grace: Duration) {
+        let deadline = tokio::time::Instant::now() + grace;
+        self.shutdown.cancel();
+        self.tasks.close();
+        if tokio::time::timeout_at(deadline, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            warn!("connections still open after the grace period; closing them");
+        }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        self.gateway.drain(left).await;
+        // Closing joins the writer thread after its last flush; keep it off the async workers.
+        let store = self.store;
+        let _ = tokio::task::spawn_blocking(move || drop(store.close())).await;
+        info!("shadowgate stopped");
+    }
+}
+
+async fn bind(key: &str, address: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| StartError::Bind {
+            key: key.to_owned(),
+            address,
+            source,
+        })
+}
