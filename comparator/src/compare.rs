@@ -8,10 +8,10 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
-use crate::comparison::{Comparison, DiffKind, Difference, Severity, Suppressed};
+use crate::comparison::{Comparison, DiffKind, Difference, Severity};
 use crate::decimal::numbers_equal;
 use crate::matcher::{Actions, Matcher, RuleIndex};
-use crate::path::{Path, Step};
+use crate::path::Step;
 use crate::rules::{Behaviour, Rules};
 
 /// Compares the live and the shadow decision field by field under the strategy's rules.
@@ -29,9 +29,9 @@ pub fn compare(live: &Value, shadow: &Value, rules: &Rules) -> Comparison {
 pub(crate) struct Scope {
     pub(crate) severity: Severity,
     pub(crate) ignore: Option<RuleIndex>,
-    tolerance: Option<RuleIndex>,
-    normalise: Option<RuleIndex>,
-    value_map: Option<RuleIndex>,
+    pub(crate) tolerance: Option<RuleIndex>,
+    pub(crate) normalise: Option<RuleIndex>,
+    pub(crate) value_map: Option<RuleIndex>,
     /// Applies to the array at exactly this node, never to arrays nested inside it.
     unordered: Option<RuleIndex>,
 }
@@ -51,14 +51,14 @@ impl Scope {
 
 pub(crate) struct Walker<'a, 'r> {
     pub(crate) rules: &'r Rules,
-    path: Vec<Step<'a>>,
+    pub(crate) path: Vec<Step<'a>>,
     states: Vec<u32>,
-    differences: Vec<Difference>,
+    pub(crate) differences: Vec<Difference>,
     /// Per rule; empty until the first suppression so a clean comparison does not allocate it.
-    counts: Vec<u32>,
+    pub(crate) counts: Vec<u32>,
     /// While probing, differences only set `found`, and suppressions are not counted.
-    probing: bool,
-    found: bool,
+    pub(crate) probing: bool,
+    pub(crate) found: bool,
 }
 
 impl<'a, 'r> Walker<'a, 'r> {
@@ -71,22 +71,6 @@ impl<'a, 'r> Walker<'a, 'r> {
             counts: Vec::new(),
             probing: false,
             found: false,
-        }
-    }
-
-    fn finish(self) -> Comparison {
-        let rules = self.rules;
-        let suppressed = (0..)
-            .zip(self.counts)
-            .filter(|&(_, count)| count > 0)
-            .map(|(index, count)| Suppressed {
-                rule: rules.rule(index).id.clone(),
-                count,
-            })
-            .collect();
-        Comparison {
-            differences: self.differences,
-            suppressed,
         }
     }
 
@@ -130,15 +114,30 @@ impl<'a, 'r> Walker<'a, 'r> {
                 None => self.ordered(l, s, here, scope),
             },
             (Value::Number(l), Value::Number(s)) => {
-                if !numbers_equal(l.as_str(), s.as_str())
-                    && !self.tolerated(l.as_str(), s.as_str(), scope)
-                    && !self.mapped(l.as_str(), s.as_str(), scope)
+                let (l, s) = (l.as_str(), s.as_str());
+                // A number too large for exact arithmetic (`within` is `None`) is reported.
+                if !numbers_equal(l, s)
+                    && !self.hidden_by(scope.tolerance, |rule| {
+                        matches!(rule, Behaviour::Tolerance(t) if t.within(l, s) == Some(true))
+                    })
+                    && !self.hidden_by(scope.value_map, |rule| {
+                        matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s))
+                    })
                 {
                     self.differ(DiffKind::ValueChanged, Some(live), Some(shadow), scope);
                 }
             }
             (Value::String(l), Value::String(s)) => {
-                if l != s && !self.normalised(l, s, scope) && !self.mapped(l, s, scope) {
+                if l != s
+                    && !self.hidden_by(
+                        scope.normalise,
+                        |rule| matches!(rule, Behaviour::Normalise(n) if n.equal(l, s)),
+                    )
+                    && !self.hidden_by(
+                        scope.value_map,
+                        |rule| matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s)),
+                    )
+                {
                     self.differ(DiffKind::ValueChanged, Some(live), Some(shadow), scope);
                 }
             }
@@ -197,134 +196,5 @@ impl<'a, 'r> Walker<'a, 'r> {
                 return;
             }
         }
-    }
-
-    /// Reports differing array lengths at the array itself.
-    pub(crate) fn lengths(&mut self, live: usize, shadow: usize, scope: Scope) {
-        if live != shadow && self.recording(scope) {
-            let (live, shadow) = (Value::from(live), Value::from(shadow));
-            self.push(
-                DiffKind::ArrayLength,
-                Some(live),
-                Some(shadow),
-                scope.severity,
-            );
-        }
-    }
-
-    fn tolerated(&mut self, live: &str, shadow: &str, scope: Scope) -> bool {
-        let Some(rule) = scope.tolerance else {
-            return false;
-        };
-        let Behaviour::Tolerance(tolerance) = &self.rules.rule(rule).behaviour else {
-            return false;
-        };
-        // `None` (too large for exact arithmetic) is not within tolerance: report it.
-        let within = tolerance.within(live, shadow) == Some(true);
-        self.count_if(within, rule)
-    }
-
-    fn normalised(&mut self, live: &str, shadow: &str, scope: Scope) -> bool {
-        let Some(rule) = scope.normalise else {
-            return false;
-        };
-        let Behaviour::Normalise(normalise) = &self.rules.rule(rule).behaviour else {
-            return false;
-        };
-        let equal = normalise.equal(live, shadow);
-        self.count_if(equal, rule)
-    }
-
-    fn mapped(&mut self, live: &str, shadow: &str, scope: Scope) -> bool {
-        let Some(rule) = scope.value_map else {
-            return false;
-        };
-        let Behaviour::ValueMap(map) = &self.rules.rule(rule).behaviour else {
-            return false;
-        };
-        let equal = map.equal(live, shadow);
-        self.count_if(equal, rule)
-    }
-
-    fn count_if(&mut self, hid: bool, rule: RuleIndex) -> bool {
-        if hid {
-            self.suppressed(rule);
-        }
-        hid
-    }
-
-    /// Counts a difference that `rule` hid.
-    pub(crate) fn suppressed(&mut self, rule: RuleIndex) {
-        if self.probing {
-            return;
-        }
-        if self.counts.is_empty() {
-            self.counts.resize(self.rules.rules.len(), 0);
-        }
-        self.counts[rule as usize] += 1;
-    }
-
-    fn differ(
-        &mut self,
-        kind: DiffKind,
-        live: Option<&Value>,
-        shadow: Option<&Value>,
-        scope: Scope,
-    ) {
-        if self.recording(scope) {
-            self.push(kind, live.cloned(), shadow.cloned(), scope.severity);
-        }
-    }
-
-    /// Whether a difference found under `scope` is to be recorded; counts it when ignored.
-    fn recording(&mut self, scope: Scope) -> bool {
-        if let Some(rule) = scope.ignore {
-            self.suppressed(rule);
-            return false;
-        }
-        if self.probing {
-            self.found = true;
-            return false;
-        }
-        true
-    }
-
-    fn push(
-        &mut self,
-        kind: DiffKind,
-        live: Option<Value>,
-        shadow: Option<Value>,
-        severity: Severity,
-    ) {
-        let path = Path::from_steps(&self.path);
-        self.differences.push(Difference {
-            path,
-            kind,
-            live,
-            shadow,
-            severity,
-        });
-    }
-
-    /// Whether a probe has its answer, so the walk can stop early.
-    pub(crate) fn stopped(&self) -> bool {
-        self.probing && self.found
-    }
-
-    /// Whether `live` and `shadow`, as child `step`, are equal under the rules. Records nothing.
-    pub(crate) fn probe(
-        &mut self,
-        step: Step<'a>,
-        live: &'a Value,
-        shadow: &'a Value,
-        parent: Range<usize>,
-        scope: Scope,
-    ) -> bool {
-        let saved = (self.probing, self.found);
-        (self.probing, self.found) = (true, false);
-        self.child(step, Some(live), Some(shadow), parent, scope);
-        let equal = !self.found;
-        (self.probing, self.found) = saved;
-        equal
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::path::Path;
@@ -48,9 +48,20 @@ pub struct Difference {
     pub path: Path,
     /// What kind of difference.
     pub kind: DiffKind,
-    /// The live value; `None` when missing in live.
+    /// The live value; `None` when missing in live. Serialised only when present, so that a
+    /// stored `null` stays a null and an absent value stays absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub live: Option<Value>,
     /// The shadow value; `None` when missing in shadow.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub shadow: Option<Value>,
     /// From the severity rules; `major` when none applies.
     pub severity: Severity,
@@ -74,6 +85,11 @@ pub struct Comparison {
     pub differences: Vec<Difference>,
     /// Rules that hid something, in rule order; rules that hid nothing are left out.
     pub suppressed: Vec<Suppressed>,
+}
+
+/// A value that is there, even when it is `null` (serde's `Option` would read `null` as `None`).
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
 }
 
 impl Difference {
@@ -139,5 +155,30 @@ impl fmt::Display for Difference {
             side(&self.shadow),
             self.severity
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_and_missing_survive_a_round_trip() {
+        let difference = Difference {
+            path: "body.note".parse().unwrap(),
+            kind: DiffKind::MissingInShadow,
+            live: Some(Value::Null),
+            shadow: None,
+            severity: Severity::Minor,
+        };
+        let text = serde_json::to_string(&difference).unwrap();
+        assert_eq!(
+            text,
+            r#"{"path":"body.note","kind":"missing_in_shadow","live":null,"severity":"minor"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Difference>(&text).unwrap(),
+            difference
+        );
     }
 }

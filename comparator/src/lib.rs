@@ -36,12 +36,14 @@
 //!
 //! # Layout
 //! - `compare`: the walk over both decisions, the hot path ([`compare`]).
+//! - `report`: recording differences, per-rule suppressions and probes during the walk.
 //! - `unordered`: arrays compared by key fields or as multisets.
 //! - `comparison`: [`Comparison`], [`Difference`], [`DiffKind`], [`Severity`], [`Suppressed`].
 //! - `path`: [`Path`] (`body.offers[2].rate`) and its collapsed form.
 //! - `pattern`: rule patterns with `[*]` and `*`.
 //! - `config`: [`RulesConfig`], the serde form of the rules in a strategy's config.
-//! - `rules`: validation into [`Rules`]; [`RuleRef`] names a rule in reports.
+//! - `rules`: the validated [`Rules`]; [`RuleRef`] names a rule in reports.
+//! - `validate`: [`RulesConfig::validate`], config to rules, all problems at once.
 //! - `error`: [`RulesError`], every invalid rule with its key.
 //! - `matcher`: all patterns merged into one trie, walked alongside the decision.
 //! - `leaf`: tolerance, normalisation and value maps on scalars.
@@ -59,9 +61,11 @@ mod matcher;
 mod path;
 mod pattern;
 pub mod render;
+mod report;
 mod rules;
 mod signature;
 mod unordered;
+mod validate;
 
 pub use compare::compare;
 pub use comparison::{Comparison, DiffKind, Difference, Severity, Suppressed};

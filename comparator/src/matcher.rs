@@ -43,7 +43,7 @@ impl Actions {
 
 #[derive(Debug, Clone, Default)]
 struct Node {
-    /// Sorted by key once built, for binary search.
+    /// Keys are unique.
     literal: Vec<(Box<str>, u32)>,
     any_key: Option<u32>,
     globs: Vec<(Glob, u32)>,
@@ -103,20 +103,18 @@ impl Matcher {
         existing
     }
 
-    /// Sorts literal children; called once after the last insert.
-    pub(crate) fn finish(&mut self) {
-        for node in &mut self.nodes {
-            node.literal.sort_by(|a, b| a.0.cmp(&b.0));
-        }
-    }
-
     /// Pushes every node reached from `node` by `step` onto `out`.
     pub(crate) fn step(&self, node: u32, step: Step<'_>, out: &mut Vec<u32>) {
         let node = &self.nodes[node as usize];
         match step {
             Step::Key(key) => {
-                if let Ok(at) = node.literal.binary_search_by(|(k, _)| (**k).cmp(key)) {
-                    out.push(node.literal[at].1);
+                // A linear scan that compares lengths first beats a binary search here: nodes
+                // have few literal children and most keys differ in length, so `memcmp` is rare.
+                for (k, child) in &node.literal {
+                    if k.len() == key.len() && **k == *key {
+                        out.push(*child);
+                        break;
+                    }
                 }
                 out.extend(node.any_key);
                 for (glob, child) in &node.globs {

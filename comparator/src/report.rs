@@ -1,0 +1,136 @@
+//! Recording what the walk finds: differences, suppressions per rule, and probes.
+//!
+//! A difference found under an ignore rule is counted for that rule instead of reported. While
+//! probing (does this multiset element equal that one?), a difference only answers the question,
+//! and nothing is counted, so a probe never changes the reported result.
+
+use std::ops::Range;
+
+use serde_json::Value;
+
+use crate::compare::{Scope, Walker};
+use crate::comparison::{Comparison, DiffKind, Difference, Severity, Suppressed};
+use crate::matcher::RuleIndex;
+use crate::path::{Path, Step};
+use crate::rules::Behaviour;
+
+impl<'a> Walker<'a, '_> {
+    pub(crate) fn finish(self) -> Comparison {
+        let rules = self.rules;
+        let suppressed = (0..)
+            .zip(self.counts)
+            .filter(|&(_, count)| count > 0)
+            .map(|(index, count)| Suppressed {
+                rule: rules.rule(index).id.clone(),
+                count,
+            })
+            .collect();
+        Comparison {
+            differences: self.differences,
+            suppressed,
+        }
+    }
+
+    /// Reports differing array lengths at the array itself.
+    pub(crate) fn lengths(&mut self, live: usize, shadow: usize, scope: Scope) {
+        if live != shadow && self.recording(scope) {
+            let (live, shadow) = (Value::from(live), Value::from(shadow));
+            self.push(
+                DiffKind::ArrayLength,
+                Some(live),
+                Some(shadow),
+                scope.severity,
+            );
+        }
+    }
+
+    /// Whether the rule in force (if any) makes the two values equal; counts it when it does.
+    pub(crate) fn hidden_by(
+        &mut self,
+        rule: Option<RuleIndex>,
+        equal: impl FnOnce(&Behaviour) -> bool,
+    ) -> bool {
+        let Some(rule) = rule else { return false };
+        let rules = self.rules;
+        let hid = equal(&rules.rule(rule).behaviour);
+        if hid {
+            self.suppressed(rule);
+        }
+        hid
+    }
+
+    /// Counts a difference that `rule` hid.
+    pub(crate) fn suppressed(&mut self, rule: RuleIndex) {
+        if self.probing {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.counts.resize(self.rules.rules.len(), 0);
+        }
+        self.counts[rule as usize] += 1;
+    }
+
+    pub(crate) fn differ(
+        &mut self,
+        kind: DiffKind,
+        live: Option<&Value>,
+        shadow: Option<&Value>,
+        scope: Scope,
+    ) {
+        if self.recording(scope) {
+            self.push(kind, live.cloned(), shadow.cloned(), scope.severity);
+        }
+    }
+
+    /// Whether a difference found under `scope` is to be recorded; counts it when ignored.
+    fn recording(&mut self, scope: Scope) -> bool {
+        if let Some(rule) = scope.ignore {
+            self.suppressed(rule);
+            return false;
+        }
+        if self.probing {
+            self.found = true;
+            return false;
+        }
+        true
+    }
+
+    fn push(
+        &mut self,
+        kind: DiffKind,
+        live: Option<Value>,
+        shadow: Option<Value>,
+        severity: Severity,
+    ) {
+        let path = Path::from_steps(&self.path);
+        self.differences.push(Difference {
+            path,
+            kind,
+            live,
+            shadow,
+            severity,
+        });
+    }
+
+    /// Whether a probe has its answer, so the walk can stop early.
+    pub(crate) fn stopped(&self) -> bool {
+        self.probing && self.found
+    }
+
+    /// Whether `live` and `shadow`, as child `step`, are equal under the rules. Records nothing.
+    pub(crate) fn probe(
+        &mut self,
+        step: Step<'a>,
+        live: &'a Value,
+        shadow: &'a Value,
+        parent: Range<usize>,
+        scope: Scope,
+    ) -> bool {
+        let saved = (self.probing, self.found);
+        (self.probing, self.found) = (true, false);
+        self.child(step, Some(live), Some(shadow), parent, scope);
+        let equal = !self.found;
+        (self.probing, self.found) = saved;
+        equal
+    }
+}
