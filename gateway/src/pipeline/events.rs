@@ -40,6 +40,28 @@ impl FrameOutcome {
     }
 }
 
+/// The span of one request: correlation id, strategy, transaction code, and its outcome once
+/// answered. Never a request value.
+pub fn request_span(exchange: &Exchange) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        correlation_id = %exchange.correlation_id,
+        strategy = %exchange.strategy.name,
+        tx_code = %exchange.tx_code,
+        outcome = tracing::field::Empty,
+    )
+}
+
+/// The span of one shadow comparison.
+pub fn shadow_span(exchange: &Exchange) -> tracing::Span {
+    tracing::info_span!(
+        "shadow",
+        correlation_id = %exchange.correlation_id,
+        strategy = %exchange.strategy.name,
+        tx_code = %exchange.tx_code,
+    )
+}
+
 /// A frame that could not be used as a request.
 pub fn bad_frame(listener: &str, outcome: FrameOutcome, error: &dyn std::fmt::Display) {
     warn!(listener, outcome = outcome.as_str(), %error, "frame rejected");

@@ -27,6 +27,7 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 pub use self::answer::{answer_message, ErrorAnswer};
 pub use self::events::FrameOutcome;
@@ -217,11 +218,14 @@ impl Gateway {
     /// Calls the live engine, starting the shadow first so both engines get the request together.
     async fn live(&self, exchange: &Arc<Exchange>) -> Result<Bytes, ErrorAnswer> {
         let started = Instant::now();
+        let span = events::request_span(exchange);
         let to_shadow = shadow::start(&self.shared, exchange);
         let strategy = &exchange.strategy;
+        let request = exchange.engine_request(Role::Live);
         let called = strategy
             .live
-            .call(&exchange.frame, &exchange.engine_request(Role::Live))
+            .call(&exchange.frame, &request)
+            .instrument(span.clone())
             .await;
         let latency = started.elapsed();
         let answer = match called {
@@ -253,7 +257,8 @@ impl Gateway {
         let outcome = answer
             .as_ref()
             .map_or_else(|kind| outcome_of(*kind), |_| FrameOutcome::Ok);
-        events::answered(exchange, outcome, latency);
+        span.record("outcome", outcome.as_str());
+        span.in_scope(|| events::answered(exchange, outcome, latency));
         answer
     }
 }

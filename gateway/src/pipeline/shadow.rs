@@ -9,6 +9,7 @@ use bytes::Bytes;
 use protocol_mci::{Direction, Message};
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 use tokio::time::{timeout_at, Instant};
+use tracing::Instrument;
 
 use super::answer::answer_message;
 use super::exchange::Exchange;
@@ -44,8 +45,9 @@ pub(super) fn start(
         return None;
     };
     let (live_tx, live_rx) = oneshot::channel();
+    let span = events::shadow_span(exchange);
     let task = run(shared.clone(), exchange.clone(), engine, permit, live_rx);
-    shared.tasks.spawn(task);
+    shared.tasks.spawn(task.instrument(span));
     Some(live_tx)
 }
 
