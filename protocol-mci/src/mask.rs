@@ -69,7 +69,11 @@ impl Layout {
         let mut out = Vec::new();
         collect_masked(&self.header, "header", &mut out);
         if let Some(message) = self.message(code) {
-            let bodies = [Some(&message.request), Some(&message.response), message.error.as_ref()];
+            let bodies = [
+                Some(&message.request),
+                Some(&message.response),
+                message.error.as_ref(),
+            ];
             for body in bodies.into_iter().flatten() {
                 collect_masked(body, "body", &mut out);
             }
