@@ -14,12 +14,15 @@
 //! - [`listener`]: MCI and HTTP ingress, and the shared HTTP server loop.
 //! - [`server`]: a running gateway: start, reload, graceful shutdown.
 //! - [`engine`]: engine clients (HTTP/HTTPS with rustls, pooled MCI over TCP) and their errors.
+//! - [`metrics`]: Prometheus metrics: one registry per gateway, handles created once, store stats
+//!   exported at scrape time.
 //! - [`review`]: cutover review arithmetic: mismatch rate upper bounds and readiness.
 //! - [`store`]: the durable mismatch store (sled): records, counters, groups, retention.
 
 pub mod config;
 pub mod engine;
 pub mod listener;
+pub mod metrics;
 pub mod pipeline;
 pub mod review;
 pub mod runtime;

@@ -7,12 +7,14 @@
 //! # Layout
 //! - [`fake`]: fake HTTP/HTTPS and MCI engines, and the test framer.
 //! - [`pki`]: a test CA with server and client certificates, written to PEM files.
+//! - [`prometheus`]: a real Prometheus on a free loopback port, scraping a target, queried by tests.
 
 // Test support: a panic here is a failed test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fake;
 pub mod pki;
+pub mod prometheus;
 
 pub use fake::FakeEngine;
 pub use pki::TestPki;

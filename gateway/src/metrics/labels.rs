@@ -1,0 +1,140 @@
+//! The closed sets of label values: one enum per label, `ALL` for pre-creating every series.
+//!
+//! Label values never come from a request; they are these enums, names from the config (listener,
+//! strategy, engine) or collapsed layout paths.
+
+/// What happened to one frame (or connection) on a listener: `frames_total{outcome}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FrameOutcome {
+    /// Answered with the live engine's answer.
+    Ok,
+    /// The fields did not decode; answered with an error frame, the connection stays up.
+    BadRequest,
+    /// The transaction code selects no strategy; answered with an error frame.
+    UnknownTransaction,
+    /// The live engine failed (other than by timeout); answered with an error frame.
+    LiveError,
+    /// The live engine did not answer in time; answered with an error frame.
+    LiveTimeout,
+    /// Framing was lost (bad length prefix, oversize, EOF mid-frame); the connection was closed.
+    FramingError,
+    /// A connection was refused because the listener was at its maximum number of connections.
+    Rejected,
+}
+
+impl FrameOutcome {
+    /// Every outcome, in index order.
+    pub const ALL: [FrameOutcome; 7] = [
+        Self::Ok,
+        Self::BadRequest,
+        Self::UnknownTransaction,
+        Self::LiveError,
+        Self::LiveTimeout,
+        Self::FramingError,
+        Self::Rejected,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::BadRequest => "bad_request",
+            Self::UnknownTransaction => "unknown_transaction",
+            Self::LiveError => "live_error",
+            Self::LiveTimeout => "live_timeout",
+            Self::FramingError => "framing_error",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+/// The result of one shadow comparison: `comparisons_total{result}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ComparisonResult {
+    /// Both decisions are equal under the strategy's rules.
+    Match,
+    /// The decisions differ.
+    Mismatch,
+    /// The shadow engine failed (error status, timeout, invalid answer).
+    ShadowError,
+    /// The shadow answer does not fit the response layout: it would break core banking.
+    Unencodable,
+}
+
+impl ComparisonResult {
+    /// Every result, in index order.
+    pub const ALL: [ComparisonResult; 4] = [
+        Self::Match,
+        Self::Mismatch,
+        Self::ShadowError,
+        Self::Unencodable,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Match => "match",
+            Self::Mismatch => "mismatch",
+            Self::ShadowError => "shadow_error",
+            Self::Unencodable => "unencodable",
+        }
+    }
+
+    /// True for every result but a match: each one breaks a strategy's clean streak, as in the
+    /// cutover review.
+    pub fn breaks_clean_streak(self) -> bool {
+        !matches!(self, Self::Match)
+    }
+}
+
+/// Why a shadow call was not made: `shadow_skipped_total{reason}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// The strategy's in-flight shadow budget was full.
+    BudgetFull,
+    /// The live engine failed, so there is nothing to compare with.
+    LiveFailed,
+    /// The gateway was shutting down.
+    Shutdown,
+}
+
+impl SkipReason {
+    /// Every reason, in index order.
+    pub const ALL: [SkipReason; 3] = [Self::BudgetFull, Self::LiveFailed, Self::Shutdown];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BudgetFull => "budget_full",
+            Self::LiveFailed => "live_failed",
+            Self::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// The result of a config reload: `config_reloads_total{result}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReloadResult {
+    /// The new config was valid and is now in use.
+    Ok,
+    /// The new config was rejected; the old one stays in use.
+    Error,
+}
+
+impl ReloadResult {
+    /// Every result, in index order.
+    pub const ALL: [ReloadResult; 2] = [Self::Ok, Self::Error];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// The `field` label for a differing field outside the strategy's known set.
+///
+/// Layout paths always contain a dot (`body.rate`), so this value cannot collide with a field.
+pub const OTHER_FIELD: &str = "other";

@@ -1,0 +1,34 @@
+//! Prometheus metrics: one registry per gateway, every name prefixed `shadowgate_`, label values
+//! from closed sets only.
+//!
+//! Handles are made once (at startup, or on reload for new listeners, strategies and engines) and
+//! hold their series: counting is an array index or a map lookup by a layout path, then an atomic
+//! add, never a label lookup. Label values are the enums in [`labels`], names from the config, or
+//! collapsed layout paths; never anything from a request (ids, customer numbers, error texts).
+//! Every family is documented in `dashboards/README.md`.
+//!
+//! # Layout
+//! - [`labels`]: the closed sets of label values (frame outcomes, comparison results, skip and
+//!   reload reasons).
+//! - `registry`: [`Metrics`], the registry with every family, and the handle factories.
+//! - `listener`: [`ListenerMetrics`], frames by outcome and open connections.
+//! - `strategy`: [`StrategyMetrics`], client-visible latency, comparisons, differing fields,
+//!   skipped shadow calls, readiness and the last mismatch time.
+//! - `engine`: [`EngineMetrics`], engine calls by role and outcome, and their durations.
+//! - `store`: the collector that reads [`crate::store::StoreStats`] at scrape time.
+
+mod engine;
+pub mod labels;
+mod listener;
+mod registry;
+mod store;
+mod strategy;
+
+pub use engine::EngineMetrics;
+pub use labels::{ComparisonResult, FrameOutcome, ReloadResult, SkipReason, OTHER_FIELD};
+pub use listener::{ConnectionGuard, ListenerMetrics};
+pub use registry::{Metrics, LATENCY_BUCKETS, NAMESPACE};
+pub use strategy::StrategyMetrics;
+
+#[cfg(test)]
+mod tests;

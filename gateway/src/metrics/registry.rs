@@ -1,0 +1,261 @@
+//! [`Metrics`]: the gateway's own registry, its metric families, and the factories for handles.
+
+use std::sync::Arc;
+
+use prometheus::core::Collector;
+use prometheus::{
+    GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
+
+use super::engine::EngineMetrics;
+use super::labels::ReloadResult;
+use super::listener::ListenerMetrics;
+use super::store::StoreCollector;
+use super::strategy::StrategyMetrics;
+use crate::engine::Role;
+use crate::store::StoreStats;
+
+/// Prefix of every metric name (`shadowgate_…`).
+pub const NAMESPACE: &str = "shadowgate";
+
+/// Histogram buckets in seconds: 100 µs to 10 s, about three per decade, so p50 and p99 of a
+/// sub-millisecond MCI engine and of a multi-second timeout are both readable.
+pub const LATENCY_BUCKETS: [f64; 16] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
+];
+
+/// The gateway's metrics: one registry (never the process-wide default, so several gateways can
+/// live in one test process) and every family, registered once.
+///
+/// Cheap to clone. Handles for listeners, strategies and engines are made once, at startup or on
+/// reload, with [`Metrics::listener`], [`Metrics::strategy`] and [`Metrics::engine`]; counting
+/// through them is an array index and an atomic add, without label lookups.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    families: Arc<Families>,
+}
+
+/// The labelled families; handles are children of these.
+pub(super) struct Families {
+    pub(super) frames: IntCounterVec,
+    pub(super) connections: IntGaugeVec,
+    pub(super) request_duration: HistogramVec,
+    pub(super) upstream_requests: IntCounterVec,
+    pub(super) upstream_duration: HistogramVec,
+    pub(super) comparisons: IntCounterVec,
+    pub(super) field_mismatches: IntCounterVec,
+    pub(super) shadow_skipped: IntCounterVec,
+    pub(super) cutover_ready: IntGaugeVec,
+    pub(super) last_mismatch: GaugeVec,
+    inflight: [IntGauge; 2],
+    reloads: [IntCounter; 2],
+    store: StoreCollector,
+}
+
+impl Metrics {
+    /// A fresh registry with every family, and `shadowgate_build_info{version}` set to 1.
+    pub fn new(version: &str) -> Metrics {
+        let registry = Registry::new();
+        let r = &registry;
+        let build_info = register(r, gauge_vec("build_info", HELP_BUILD_INFO, &["version"]));
+        build_info.with_label_values(&[version]).set(1);
+        let inflight = register(r, gauge_vec("inflight", HELP_INFLIGHT, &["role"]));
+        let reloads = register(
+            r,
+            counter_vec("config_reloads_total", HELP_RELOADS, &["result"]),
+        );
+        let store = register(r, StoreCollector::new());
+        let families = Families {
+            frames: register(
+                r,
+                counter_vec("frames_total", HELP_FRAMES, &["listener", "outcome"]),
+            ),
+            connections: register(r, gauge_vec("connections", HELP_CONNECTIONS, &["listener"])),
+            request_duration: register(
+                r,
+                histogram_vec("request_duration_seconds", HELP_REQUEST, &["strategy"]),
+            ),
+            upstream_requests: register(
+                r,
+                counter_vec(
+                    "upstream_requests_total",
+                    HELP_UPSTREAM,
+                    &["engine", "role", "outcome"],
+                ),
+            ),
+            upstream_duration: register(
+                r,
+                histogram_vec(
+                    "upstream_duration_seconds",
+                    HELP_UPSTREAM_DURATION,
+                    &["engine", "role"],
+                ),
+            ),
+            comparisons: register(
+                r,
+                counter_vec(
+                    "comparisons_total",
+                    HELP_COMPARISONS,
+                    &["strategy", "result"],
+                ),
+            ),
+            field_mismatches: register(
+                r,
+                counter_vec(
+                    "field_mismatches_total",
+                    HELP_FIELDS,
+                    &["strategy", "field"],
+                ),
+            ),
+            shadow_skipped: register(
+                r,
+                counter_vec(
+                    "shadow_skipped_total",
+                    HELP_SKIPPED,
+                    &["strategy", "reason"],
+                ),
+            ),
+            cutover_ready: register(r, gauge_vec("cutover_ready", HELP_READY, &["strategy"])),
+            last_mismatch: register(
+                r,
+                float_gauge_vec(
+                    "last_mismatch_timestamp_seconds",
+                    HELP_LAST_MISMATCH,
+                    &["strategy"],
+                ),
+            ),
+            inflight: [Role::Live, Role::Shadow]
+                .map(|role| inflight.with_label_values(&[role.as_str()])),
+            reloads: ReloadResult::ALL.map(|result| reloads.with_label_values(&[result.as_str()])),
+            store,
+        };
+        Metrics {
+            registry,
+            families: Arc::new(families),
+        }
+    }
+
+    /// The registry, for serving or for registering more collectors.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Every metric in the Prometheus text exposition format (for `GET /metrics`).
+    pub fn render(&self) -> String {
+        // Encoding only fails for empty or unnamed families, which `gather` never returns; a
+        // comment line keeps the output valid should that ever change.
+        TextEncoder::new()
+            .encode_to_string(&self.registry.gather())
+            .unwrap_or_else(|error| format!("# metrics could not be encoded: {error}\n"))
+    }
+
+    /// Handles for the listener called `name` (from the config).
+    pub fn listener(&self, name: &str) -> ListenerMetrics {
+        ListenerMetrics::new(&self.families, name)
+    }
+
+    /// Handles for the strategy called `name` (from the config); `fields` are the collapsed
+    /// layout paths of its response (`body.offers[*].rate`), the closed set of `field` labels.
+    pub fn strategy(&self, name: &str, fields: &[String]) -> StrategyMetrics {
+        StrategyMetrics::new(&self.families, name, fields)
+    }
+
+    /// Handles for the engine called `name` (from the config), in both roles.
+    pub fn engine(&self, name: &str) -> EngineMetrics {
+        EngineMetrics::new(&self.families, name)
+    }
+
+    /// Engine calls in flight for `role`, over all engines and strategies.
+    pub fn inflight(&self, role: Role) -> IntGauge {
+        self.families.inflight[role_index(role)].clone()
+    }
+
+    /// Counts one config reload, accepted (`ok`) or rejected.
+    pub fn config_reload(&self, ok: bool) {
+        let result = if ok {
+            ReloadResult::Ok
+        } else {
+            ReloadResult::Error
+        };
+        self.families.reloads[result as usize].inc();
+    }
+
+    /// Exports the store's statistics, read at every scrape. A later call replaces the store (after
+    /// a reopen, say); until the first call the store's families are absent.
+    pub fn register_store(&self, stats: Arc<StoreStats>) {
+        self.families.store.attach(stats);
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+/// Index of `role` in per-role arrays.
+pub(super) fn role_index(role: Role) -> usize {
+    match role {
+        Role::Live => 0,
+        Role::Shadow => 1,
+    }
+}
+
+// The constructors below cannot fail at run time: names, help texts and label names are constants
+// (every family is rendered by the tests), and each `Metrics` registers each family once in its
+// own fresh registry. A panic here is a programming error caught by the first test.
+
+#[allow(clippy::expect_used)]
+fn register<C: Collector + Clone + 'static>(registry: &Registry, collector: C) -> C {
+    registry
+        .register(Box::new(collector.clone()))
+        .expect("each family is registered once in a fresh registry");
+    collector
+}
+
+#[allow(clippy::expect_used)]
+fn counter_vec(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    IntCounterVec::new(Opts::new(name, help).namespace(NAMESPACE), labels)
+        .expect("constant metric name and labels are valid")
+}
+
+#[allow(clippy::expect_used)]
+fn gauge_vec(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    IntGaugeVec::new(Opts::new(name, help).namespace(NAMESPACE), labels)
+        .expect("constant metric name and labels are valid")
+}
+
+#[allow(clippy::expect_used)]
+fn float_gauge_vec(name: &str, help: &str, labels: &[&str]) -> GaugeVec {
+    GaugeVec::new(Opts::new(name, help).namespace(NAMESPACE), labels)
+        .expect("constant metric name and labels are valid")
+}
+
+#[allow(clippy::expect_used)]
+fn histogram_vec(name: &str, help: &str, labels: &[&str]) -> HistogramVec {
+    let opts = HistogramOpts::new(name, help)
+        .namespace(NAMESPACE)
+        .buckets(LATENCY_BUCKETS.to_vec());
+    HistogramVec::new(opts, labels).expect("constant metric name, labels and buckets are valid")
+}
+
+const HELP_BUILD_INFO: &str = "Always 1; the version label is the gateway's version.";
+const HELP_INFLIGHT: &str = "Engine calls in flight, by role.";
+const HELP_RELOADS: &str =
+    "Config reloads, by result (ok: in use; error: rejected, old config kept).";
+const HELP_FRAMES: &str =
+    "Frames received, by listener and outcome (rejected: connections refused over the limit).";
+const HELP_CONNECTIONS: &str = "Open client connections, by listener.";
+const HELP_REQUEST: &str =
+    "Client-visible request duration in seconds (frame decoded to answer written), by strategy.";
+const HELP_UPSTREAM: &str = "Engine calls, by engine, role and outcome.";
+const HELP_UPSTREAM_DURATION: &str =
+    "Engine call duration in seconds, failed calls included, by engine and role.";
+const HELP_COMPARISONS: &str = "Shadow comparisons, by strategy and result.";
+const HELP_FIELDS: &str = "Differing fields in mismatches, by strategy and collapsed layout path (other: outside the layout).";
+const HELP_SKIPPED: &str = "Shadow calls not made, by strategy and reason.";
+const HELP_READY: &str = "1 when the strategy passes the cutover review, else 0.";
+const HELP_LAST_MISMATCH: &str = "Unix time of the strategy's last mismatch, shadow error or unencodable answer (0: none known).";

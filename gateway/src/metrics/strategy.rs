@@ -1,0 +1,85 @@
+//! [`StrategyMetrics`]: client-visible latency, comparisons, differing fields, skipped shadow calls
+//! and readiness of one strategy.
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use prometheus::{Gauge, Histogram, IntCounter, IntGauge};
+
+use super::labels::{ComparisonResult, SkipReason, OTHER_FIELD};
+use super::registry::Families;
+
+/// Handles for one strategy, made once by [`super::Metrics::strategy`].
+#[derive(Debug, Clone)]
+pub struct StrategyMetrics {
+    /// `shadowgate_request_duration_seconds{strategy}`: from the decoded frame to the answer
+    /// written, as core banking sees it.
+    pub request_duration: Histogram,
+    /// `shadowgate_cutover_ready{strategy}`: 1 when the cutover review passes, else 0.
+    pub cutover_ready: IntGauge,
+    /// `shadowgate_last_mismatch_timestamp_seconds{strategy}`: Unix time of the last comparison
+    /// that broke the clean streak. Set by [`StrategyMetrics::comparison`]; seed it at startup from
+    /// the store's `last_mismatch_micros` so the streak survives restarts.
+    pub last_mismatch: Gauge,
+    /// `shadowgate_comparisons_total{strategy, result}`, indexed like [`ComparisonResult::ALL`].
+    comparisons: [IntCounter; ComparisonResult::ALL.len()],
+    /// `shadowgate_shadow_skipped_total{strategy, reason}`, indexed like [`SkipReason::ALL`].
+    skipped: [IntCounter; SkipReason::ALL.len()],
+    /// `shadowgate_field_mismatches_total{strategy, field}` for the strategy's known fields.
+    fields: HashMap<String, IntCounter>,
+    /// The same family with `field="other"`, for paths outside the known set.
+    other_field: IntCounter,
+}
+
+impl StrategyMetrics {
+    pub(super) fn new(families: &Families, name: &str, fields: &[String]) -> Self {
+        let field_counter =
+            |field: &str| families.field_mismatches.with_label_values(&[name, field]);
+        Self {
+            request_duration: families.request_duration.with_label_values(&[name]),
+            cutover_ready: families.cutover_ready.with_label_values(&[name]),
+            last_mismatch: families.last_mismatch.with_label_values(&[name]),
+            comparisons: ComparisonResult::ALL.map(|result| {
+                families
+                    .comparisons
+                    .with_label_values(&[name, result.as_str()])
+            }),
+            skipped: SkipReason::ALL.map(|reason| {
+                families
+                    .shadow_skipped
+                    .with_label_values(&[name, reason.as_str()])
+            }),
+            fields: fields
+                .iter()
+                .map(|field| (field.clone(), field_counter(field)))
+                .collect(),
+            other_field: field_counter(OTHER_FIELD),
+        }
+    }
+
+    /// Counts one comparison; every result but a match also restarts the clean streak.
+    pub fn comparison(&self, result: ComparisonResult) {
+        self.comparisons[result as usize].inc();
+        if result.breaks_clean_streak() {
+            // A clock before 1970 is not worth a panic: the streak then reads from 0.
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0.0, |since| since.as_secs_f64());
+            self.last_mismatch.set(now);
+        }
+    }
+
+    /// Counts one shadow call not made.
+    pub fn skipped(&self, reason: SkipReason) {
+        self.skipped[reason as usize].inc();
+    }
+
+    /// Counts one differing field of a mismatch, by collapsed layout path (`body.offers[*].rate`).
+    /// A path outside the strategy's known fields counts as `field="other"`: never a new series.
+    pub fn field_mismatch(&self, collapsed_path: &str) {
+        self.fields
+            .get(collapsed_path)
+            .unwrap_or(&self.other_field)
+            .inc();
+    }
+}

@@ -1,0 +1,338 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::*;
+use crate::engine::{Outcome, Role};
+use crate::store::{DropReason, RecordKind, StoreStats};
+
+/// Every family the gateway exports.
+const FAMILIES: [&str; 20] = [
+    "shadowgate_build_info",
+    "shadowgate_frames_total",
+    "shadowgate_connections",
+    "shadowgate_request_duration_seconds",
+    "shadowgate_upstream_requests_total",
+    "shadowgate_upstream_duration_seconds",
+    "shadowgate_comparisons_total",
+    "shadowgate_field_mismatches_total",
+    "shadowgate_shadow_skipped_total",
+    "shadowgate_cutover_ready",
+    "shadowgate_last_mismatch_timestamp_seconds",
+    "shadowgate_inflight",
+    "shadowgate_config_reloads_total",
+    "shadowgate_store_records_total",
+    "shadowgate_store_dropped_total",
+    "shadowgate_store_degraded",
+    "shadowgate_store_events_committed_total",
+    "shadowgate_store_flushes_total",
+    "shadowgate_store_retention_segments_removed_total",
+    "shadowgate_store_retention_records_removed_total",
+];
+
+/// Uses every handle once, with one known and one unknown field.
+fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
+    let listener = metrics.listener("mci-main");
+    for outcome in FrameOutcome::ALL {
+        listener.frame(outcome);
+    }
+    let _connection = listener.open_connection();
+    let strategy = metrics.strategy("loan", &["body.offers[*].rate".to_owned()]);
+    strategy.request_duration.observe(0.002);
+    for result in ComparisonResult::ALL {
+        strategy.comparison(result);
+    }
+    for reason in SkipReason::ALL {
+        strategy.skipped(reason);
+    }
+    strategy.field_mismatch("body.offers[*].rate");
+    strategy.field_mismatch("body.not_in_layout");
+    strategy.cutover_ready.set(1);
+    let engine = metrics.engine("legacy");
+    engine.call(Role::Live, Outcome::Ok, 0.001);
+    engine.call(Role::Shadow, Outcome::Timeout, 2.0);
+    metrics.inflight(Role::Shadow).inc();
+    metrics.config_reload(true);
+    metrics.config_reload(false);
+    let stats = Arc::new(StoreStats::default());
+    stats.add_written(RecordKind::Mismatch, 3);
+    stats.add_dropped(DropReason::ChannelFull, 2);
+    stats.degraded.store(true, Ordering::Relaxed);
+    stats.flushes.store(5, Ordering::Relaxed);
+    metrics.register_store(Arc::clone(&stats));
+    stats
+}
+
+/// Every sample's labels, as `label name → values seen`.
+fn label_values(rendered: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in rendered.lines().filter(|line| !line.starts_with('#')) {
+        let Some((_, rest)) = line.split_once('{') else {
+            continue;
+        };
+        let Some((labels, _)) = rest.split_once('}') else {
+            continue;
+        };
+        for pair in labels.split(',') {
+            let (name, value) = pair.split_once('=').unwrap();
+            seen.entry(name.to_owned())
+                .or_default()
+                .insert(value.trim_matches('"').to_owned());
+        }
+    }
+    seen
+}
+
+/// The value of the sample written exactly as `series` (name and labels).
+fn value(rendered: &str, series: &str) -> f64 {
+    rendered
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no sample {series} in:\n{rendered}"))
+        .parse()
+        .unwrap()
+}
+
+fn set(values: &[&str]) -> BTreeSet<String> {
+    values.iter().map(|v| v.to_string()).collect()
+}
+
+#[test]
+fn render_has_every_family_after_use() {
+    let metrics = Metrics::new("1.2.3");
+    exercise(&metrics);
+    let rendered = metrics.render();
+    let declared: BTreeSet<&str> = rendered
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE ")?.split(' ').next())
+        .collect();
+    assert_eq!(declared, FAMILIES.into_iter().collect(), "in:\n{rendered}");
+    for family in FAMILIES {
+        assert!(
+            rendered
+                .lines()
+                .any(|line| !line.starts_with('#') && line.starts_with(family)),
+            "{family} has no sample in:\n{rendered}"
+        );
+    }
+    assert!(rendered
+        .lines()
+        .filter(|l| l.starts_with("# TYPE ") || !l.starts_with('#'))
+        .all(|l| l.trim_start_matches("# TYPE ").starts_with("shadowgate_")));
+    assert_eq!(
+        value(&rendered, r#"shadowgate_build_info{version="1.2.3"}"#),
+        1.0
+    );
+}
+
+#[test]
+fn label_values_come_from_closed_sets() {
+    let metrics = Metrics::new("1.2.3");
+    exercise(&metrics);
+    let labels = label_values(&metrics.render());
+    let outcomes: Vec<_> = FrameOutcome::ALL.iter().map(|o| o.as_str()).collect();
+    let engine_outcomes = [
+        "ok",
+        "timeout",
+        "connect",
+        "status",
+        "invalid",
+        "io",
+        "overloaded",
+    ];
+    let mut all_outcomes = set(&outcomes);
+    all_outcomes.extend(set(&engine_outcomes));
+    assert_eq!(labels["outcome"], all_outcomes);
+    assert_eq!(labels["listener"], set(&["mci-main"]));
+    assert_eq!(labels["strategy"], set(&["loan"]));
+    assert_eq!(labels["engine"], set(&["legacy"]));
+    assert_eq!(labels["role"], set(&["live", "shadow"]));
+    assert_eq!(
+        labels["result"],
+        set(&[
+            "match",
+            "mismatch",
+            "shadow_error",
+            "unencodable",
+            "ok",
+            "error"
+        ])
+    );
+    assert_eq!(
+        labels["reason"],
+        set(&[
+            "budget_full",
+            "live_failed",
+            "shutdown",
+            "channel_full",
+            "write_error",
+            "encode_error"
+        ])
+    );
+    assert_eq!(labels["field"], set(&["body.offers[*].rate", "other"]));
+    assert_eq!(
+        labels["kind"],
+        set(&["mismatch", "shadow_error", "unencodable"])
+    );
+    let names: BTreeSet<_> = labels.keys().map(String::as_str).collect();
+    let expected = [
+        "engine", "field", "kind", "le", "listener", "outcome", "reason", "result", "role",
+        "strategy", "version",
+    ];
+    assert_eq!(names, expected.into_iter().collect());
+}
+
+#[test]
+fn handles_count_into_their_series() {
+    let metrics = Metrics::new("1.2.3");
+    let stats = exercise(&metrics);
+    let strategy = metrics.strategy("loan", &[]);
+    strategy.comparison(ComparisonResult::Mismatch);
+    strategy.field_mismatch("body.offers[*].rate");
+    let rendered = metrics.render();
+    let series = |s: &str| value(&rendered, s);
+    assert_eq!(
+        series(r#"shadowgate_comparisons_total{result="mismatch",strategy="loan"}"#),
+        2.0
+    );
+    assert_eq!(
+        series(r#"shadowgate_comparisons_total{result="match",strategy="loan"}"#),
+        1.0
+    );
+    // The second handle knows no fields: its path counts as "other", never as a new series.
+    assert_eq!(
+        series(r#"shadowgate_field_mismatches_total{field="other",strategy="loan"}"#),
+        2.0
+    );
+    assert_eq!(
+        series(r#"shadowgate_field_mismatches_total{field="body.offers[*].rate",strategy="loan"}"#),
+        1.0
+    );
+    assert_eq!(
+        series(r#"shadowgate_frames_total{listener="mci-main",outcome="live_timeout"}"#),
+        1.0
+    );
+    assert_eq!(
+        series(
+            r#"shadowgate_upstream_requests_total{engine="legacy",outcome="timeout",role="shadow"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        series(
+            r#"shadowgate_upstream_requests_total{engine="legacy",outcome="timeout",role="live"}"#
+        ),
+        0.0
+    );
+    assert_eq!(
+        series(
+            r#"shadowgate_upstream_duration_seconds_bucket{engine="legacy",role="live",le="0.0001"}"#
+        ),
+        0.0
+    );
+    assert_eq!(
+        series(
+            r#"shadowgate_upstream_duration_seconds_bucket{engine="legacy",role="live",le="0.001"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        series(
+            r#"shadowgate_upstream_duration_seconds_bucket{engine="legacy",role="shadow",le="10"}"#
+        ),
+        1.0
+    );
+    assert_eq!(series(r#"shadowgate_inflight{role="shadow"}"#), 1.0);
+    assert_eq!(series(r#"shadowgate_inflight{role="live"}"#), 0.0);
+    // The connection guard in `exercise` is gone.
+    assert_eq!(
+        series(r#"shadowgate_connections{listener="mci-main"}"#),
+        0.0
+    );
+    assert_eq!(
+        series(r#"shadowgate_config_reloads_total{result="error"}"#),
+        1.0
+    );
+    assert!(series(r#"shadowgate_last_mismatch_timestamp_seconds{strategy="loan"}"#) > 1.6e9);
+    assert_eq!(
+        series(r#"shadowgate_store_records_total{kind="mismatch"}"#),
+        3.0
+    );
+    assert_eq!(
+        series(r#"shadowgate_store_dropped_total{reason="channel_full"}"#),
+        2.0
+    );
+    assert_eq!(series("shadowgate_store_degraded"), 1.0);
+    assert_eq!(series("shadowgate_store_flushes_total"), 5.0);
+    // Read at scrape time, not at registration.
+    stats.degraded.store(false, Ordering::Relaxed);
+    assert_eq!(value(&metrics.render(), "shadowgate_store_degraded"), 0.0);
+}
+
+#[test]
+fn store_families_appear_once_a_store_is_attached() {
+    let metrics = Metrics::new("1.2.3");
+    assert!(!metrics.render().contains("shadowgate_store_"));
+    metrics.register_store(Arc::new(StoreStats::default()));
+    let replacement = Arc::new(StoreStats::default());
+    replacement.add_written(RecordKind::Unencodable, 7);
+    metrics.register_store(replacement);
+    let rendered = metrics.render();
+    assert_eq!(
+        value(
+            &rendered,
+            r#"shadowgate_store_records_total{kind="unencodable"}"#
+        ),
+        7.0
+    );
+    assert_eq!(
+        rendered
+            .matches("# TYPE shadowgate_store_records_total counter")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn two_gateways_in_one_process_do_not_collide() {
+    let first = Metrics::new("1.0.0");
+    let second = Metrics::new("2.0.0");
+    exercise(&first);
+    exercise(&second);
+    first.listener("mci-main").frame(FrameOutcome::Ok);
+    let ok = r#"shadowgate_frames_total{listener="mci-main",outcome="ok"}"#;
+    assert_eq!(value(&first.render(), ok), 2.0);
+    assert_eq!(value(&second.render(), ok), 1.0);
+    assert!(!second.render().contains("1.0.0"));
+    // Nothing leaks into the process-wide default registry.
+    assert!(prometheus::gather().is_empty());
+}
+
+/// `promtool check metrics` (Debian's `prometheus` package; `tests/run.sh` installs it) lints the
+/// exposition: names, types, help, suffixes.
+#[test]
+fn promtool_accepts_the_exposition() {
+    let metrics = Metrics::new("0.1.0");
+    exercise(&metrics);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metrics.txt");
+    std::fs::write(&path, metrics.render()).unwrap();
+    let input = std::fs::File::open(&path).unwrap();
+    let output = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(input)
+        .output()
+        .unwrap_or_else(|error| {
+            panic!(
+                "promtool could not be run ({error}); install Debian's `prometheus` package \
+                 (tests/run.sh does) so this test can check the exposition"
+            )
+        });
+    assert!(
+        output.status.success() && output.stdout.is_empty() && output.stderr.is_empty(),
+        "promtool check metrics found problems in {}:\n{}{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

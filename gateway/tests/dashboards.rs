@@ -1,0 +1,274 @@
+//! The dashboards and alert rules in `dashboards/` only name metrics the gateway exports, every
+//! exported metric is documented and shown, and the dashboards import into any Grafana.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+use shadowgate::engine::{Outcome, Role};
+use shadowgate::metrics::{ComparisonResult, FrameOutcome, Metrics, SkipReason};
+use shadowgate::store::StoreStats;
+
+const DASHBOARDS: [&str; 2] = ["shadowgate-overview.json", "shadowgate-cutover.json"];
+
+fn dashboards_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../dashboards")
+}
+
+fn read(name: &str) -> String {
+    let path = dashboards_dir().join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn dashboard(name: &str) -> Value {
+    serde_json::from_str(&read(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The gateway's output after every handle was used once.
+fn rendered() -> String {
+    let metrics = Metrics::new("0.0.0-test");
+    let listener = metrics.listener("mci");
+    FrameOutcome::ALL
+        .into_iter()
+        .for_each(|outcome| listener.frame(outcome));
+    let _connection = listener.open_connection();
+    let strategy = metrics.strategy("loan", &["body.rate".to_owned()]);
+    strategy.request_duration.observe(0.01);
+    ComparisonResult::ALL
+        .into_iter()
+        .for_each(|result| strategy.comparison(result));
+    SkipReason::ALL
+        .into_iter()
+        .for_each(|reason| strategy.skipped(reason));
+    strategy.field_mismatch("body.rate");
+    strategy.cutover_ready.set(1);
+    let engine = metrics.engine("new-engine");
+    engine.call(Role::Live, Outcome::Ok, 0.001);
+    engine.call(Role::Shadow, Outcome::Status, 0.002);
+    metrics.inflight(Role::Live).inc();
+    metrics.config_reload(true);
+    metrics.register_store(Arc::new(StoreStats::default()));
+    metrics.render()
+}
+
+/// Names of the exported families (`# TYPE` lines).
+fn families(rendered: &str) -> BTreeSet<String> {
+    rendered
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE ")?.split(' ').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Names of the exported series (`_bucket`, `_sum`, `_count` of histograms included).
+fn series_names(rendered: &str) -> BTreeSet<String> {
+    rendered
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| line.split(['{', ' ']).next().unwrap().to_owned())
+        .collect()
+}
+
+/// Every `shadowgate_*` name in `text`.
+fn metric_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("shadowgate_") {
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        names.push(tail[..end].to_owned());
+        rest = &tail[end..];
+    }
+    names
+}
+
+/// Every query of a dashboard: panel targets, nested rows, and variable queries.
+fn queries(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("expr" | "query" | "definition", Value::String(text)) => {
+                        out.push(text.clone())
+                    }
+                    _ => queries(value, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| queries(item, out)),
+        _ => {}
+    }
+}
+
+/// Every `expr:` of the alert rules, single-line or a YAML block scalar (`expr: |`).
+fn alert_exprs(yaml: &str) -> Vec<String> {
+    let mut exprs = Vec::new();
+    let mut lines = yaml.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some((indent, value)) = line.split_once("expr:") else {
+            continue;
+        };
+        if !indent.trim().is_empty() {
+            continue;
+        }
+        let value = value.trim();
+        if !(value.starts_with('|') || value.starts_with('>')) {
+            exprs.push(value.to_owned());
+            continue;
+        }
+        let mut block = String::new();
+        while let Some(next) = lines.peek() {
+            let deeper = next.len() - next.trim_start().len() > indent.len();
+            if !(deeper || next.trim().is_empty()) {
+                break;
+            }
+            block.push_str(next.trim());
+            block.push(' ');
+            lines.next();
+        }
+        exprs.push(block.trim().to_owned());
+    }
+    exprs
+}
+
+#[test]
+fn dashboards_and_alerts_name_only_exported_metrics() {
+    let rendered = rendered();
+    let exported = series_names(&rendered);
+    let mut used = BTreeSet::new();
+    let mut sources: Vec<(String, Vec<String>)> = DASHBOARDS
+        .iter()
+        .map(|name| {
+            let mut out = Vec::new();
+            queries(&dashboard(name), &mut out);
+            (name.to_string(), out)
+        })
+        .collect();
+    let alerts = alert_exprs(&read("alerts.yml"));
+    assert_eq!(alerts.len(), 8, "one expr per alert rule: {alerts:#?}");
+    sources.push(("alerts.yml".to_owned(), alerts));
+    let mut unknown = Vec::new();
+    for (source, exprs) in &sources {
+        assert!(
+            exprs.len() >= 8,
+            "{source}: too few queries found: {exprs:#?}"
+        );
+        for expr in exprs {
+            for name in metric_names(expr) {
+                if !exported.contains(&name) {
+                    unknown.push(format!("{source}: {name} in `{expr}`"));
+                }
+                used.insert(name);
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "not exported by the gateway:\n{}",
+        unknown.join("\n")
+    );
+
+    // Every family is on a dashboard or in an alert: nothing exported goes unwatched.
+    let unwatched: Vec<_> = families(&rendered)
+        .into_iter()
+        .filter(|family| !used.iter().any(|name| name.starts_with(family.as_str())))
+        .collect();
+    assert!(
+        unwatched.is_empty(),
+        "exported but never shown: {unwatched:?}"
+    );
+}
+
+#[test]
+fn every_exported_metric_is_documented() {
+    let readme = read("README.md");
+    let documented: BTreeSet<String> = readme
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `shadowgate_"))
+        .map(|rest| format!("shadowgate_{}", rest.split('`').next().unwrap()))
+        .collect();
+    assert_eq!(
+        documented,
+        families(&rendered()),
+        "README table vs exported families"
+    );
+}
+
+#[test]
+fn dashboards_import_anywhere() {
+    for name in DASHBOARDS {
+        let board = dashboard(name);
+        let inputs = board["__inputs"].as_array().unwrap();
+        assert!(
+            inputs.iter().any(|input| input["name"] == "DS_PROMETHEUS"
+                && input["type"] == "datasource"
+                && input["pluginId"] == "prometheus"),
+            "{name}: no DS_PROMETHEUS input"
+        );
+        assert!(board["schemaVersion"].as_u64().unwrap() >= 39, "{name}");
+        assert!(
+            board["uid"].as_str().unwrap().starts_with("shadowgate-"),
+            "{name}"
+        );
+
+        let variables = board["templating"]["list"].as_array().unwrap();
+        let variable = |wanted: &str| {
+            variables
+                .iter()
+                .find(|v| v["name"] == wanted)
+                .unwrap_or_else(|| panic!("{name}: no `{wanted}` variable"))
+        };
+        assert_eq!(variable("datasource")["type"], "datasource", "{name}");
+        assert_eq!(variable("datasource")["query"], "prometheus", "{name}");
+        let strategy = variable("strategy")["query"].as_str().unwrap();
+        assert!(
+            strategy.starts_with("label_values(shadowgate_comparisons_total")
+                && strategy.ends_with(", strategy)"),
+            "{name}: strategy variable query {strategy}"
+        );
+
+        // Panels and their queries use the variable, never a fixed data source.
+        let mut ids = BTreeSet::new();
+        for panel in board["panels"].as_array().unwrap() {
+            let title = panel["title"].as_str().unwrap();
+            assert!(
+                ids.insert(panel["id"].as_u64().unwrap()),
+                "{name}: duplicate id at {title}"
+            );
+            if panel["type"] == "row" {
+                continue;
+            }
+            assert_eq!(
+                panel["datasource"]["uid"], "${datasource}",
+                "{name}: {title}"
+            );
+            let targets = panel["targets"].as_array().unwrap();
+            assert!(!targets.is_empty(), "{name}: {title} has no query");
+            for target in targets {
+                assert_eq!(
+                    target["datasource"]["uid"], "${datasource}",
+                    "{name}: {title}"
+                );
+                assert!(
+                    target["expr"].as_str().unwrap().contains("shadowgate_"),
+                    "{name}: {title}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_line_scan_finds_block_and_inline_exprs() {
+    let yaml = "rules:\n  - alert: A\n    expr: |\n      sum(x_total)\n        / 2\n    for: 1m\n  - alert: B\n    expr: up == 0\n";
+    assert_eq!(alert_exprs(yaml), ["sum(x_total) / 2", "up == 0"]);
+    assert_eq!(
+        metric_names("rate(shadowgate_a_total{x=\"shadowgate_b\"}[1m]) / shadowgate_c"),
+        ["shadowgate_a_total", "shadowgate_b", "shadowgate_c"]
+    );
+}
