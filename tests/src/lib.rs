@@ -6,6 +6,7 @@
 //!
 //! # Layout
 //! - [`fake`]: fake HTTP/HTTPS and MCI engines, and the test framer.
+//! - [`gateway`]: the real gateway on port 0 from a config builder, its clients, test frames.
 //! - [`pki`]: a test CA with server and client certificates, written to PEM files.
 //! - [`prometheus`]: a real Prometheus on a free loopback port, scraping a target, queried by tests.
 
@@ -13,8 +14,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fake;
+pub mod gateway;
 pub mod pki;
 pub mod prometheus;
 
 pub use fake::FakeEngine;
+pub use gateway::{EngineToml, TestGateway};
 pub use pki::TestPki;

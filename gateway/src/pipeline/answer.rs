@@ -5,7 +5,8 @@ use protocol_mci::{Direction, EncodeError, Layout, Message};
 use serde_json::{Map, Value};
 
 /// The message an http engine's answer stands for: the request header echoed with the flag set
-/// to response and the answer's header fields applied over it, and the answer's body.
+/// to response and the result set to the first successful code, the answer's header fields
+/// applied over it, and the answer's body.
 pub fn answer_message(
     layout: &Layout,
     request_header: &Map<String, Value>,
@@ -14,6 +15,11 @@ pub fn answer_message(
     let mut header = request_header.clone();
     if let Some((flag, _, response)) = layout.flag() {
         header.insert(flag.to_owned(), Value::String(response.to_owned()));
+    }
+    // A 200 answer that gives no result code is a success. The request's (blank) result would
+    // select the error body and silently drop the decision.
+    if let Some((field, [ok, ..])) = layout.result() {
+        header.insert(field.to_owned(), Value::String(ok.clone()));
     }
     if let Some(overrides) = answer.get("header").and_then(Value::as_object) {
         for (key, value) in overrides {

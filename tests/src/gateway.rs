@@ -1,0 +1,332 @@
+//! The real gateway ([`Running::start`]) on loopback port 0, configured by a small builder that
+//! writes a config TOML into a temporary folder, and a client for its MCI and HTTP ingress.
+//!
+//! ```ignore
+//! let gateway = TestGateway::new()
+//!     .live("legacy", EngineToml::mci(legacy.addr()))
+//!     .shadow("new-engine", EngineToml::http(&new_engine.url()))
+//!     .start()
+//!     .await;
+//! let answer = gateway.mci_client().await.call(&request_frame(&guid(1))).await;
+//! ```
+//!
+//! - `client`: [`MciClient`] (framed TCP with deadlines) and [`post`] for the HTTP ingress.
+//! - `engines`: fake engines that answer with a decision of a given grade.
+//! - `frames`: loan-screening requests, decisions and answer frames.
+
+mod client;
+mod engines;
+mod frames;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use shadowgate::config;
+use shadowgate::server::Running;
+use shadowgate::store::{ListQuery, MismatchRecord, StrategyCounters};
+use tempfile::TempDir;
+use tokio::time::timeout;
+
+pub use self::client::{post, MciClient};
+pub use self::engines::{http_deciding, mci_deciding, LIMIT};
+pub use self::frames::{
+    answer_frame, decision, decode_answer, guid, http_answer, layout, layout_path, request,
+    request_frame, RRN, TX_CODE,
+};
+use crate::TestPki;
+
+/// Bound on every network wait of the test client, and on polling the store.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// The strategy every test gateway serves.
+pub const STRATEGY: &str = "loan-screening";
+
+/// Builds a gateway config; [`GatewayBuilder::start`] runs it. Cloneable, so a test can change a
+/// running gateway's config and reload it ([`TestGateway::reload_with`]).
+#[derive(Clone, Debug, Default)]
+pub struct GatewayBuilder {
+    engines: Vec<(String, EngineToml)>,
+    live: Option<String>,
+    shadow: Option<String>,
+    strategy_keys: Vec<String>,
+    rules: Vec<String>,
+}
+
+/// One `[engines.<name>]` section.
+#[derive(Clone, Debug)]
+pub struct EngineToml {
+    lines: Vec<String>,
+    tls: Vec<String>,
+}
+
+/// A running gateway with its config folder and store; see [`TestGateway::new`].
+pub struct TestGateway {
+    running: Running,
+    builder: GatewayBuilder,
+    config_path: PathBuf,
+    _dir: TempDir,
+}
+
+impl EngineToml {
+    /// An `http` engine at `url`.
+    pub fn http(url: &str) -> EngineToml {
+        EngineToml::new(&[("protocol", quote("http")), ("url", quote(url))])
+    }
+
+    /// An `https` engine at `url` trusting `pki`'s CA; with `client_cert`, it presents the PKI's
+    /// client certificate (mTLS).
+    pub fn https(url: &str, pki: &TestPki, client_cert: bool) -> EngineToml {
+        let mut engine = EngineToml::new(&[("protocol", quote("https")), ("url", quote(url))]);
+        engine.tls.push(key("ca_file", quote_path(&pki.ca_file())));
+        if client_cert {
+            let cert = quote_path(&pki.client_cert_file());
+            engine.tls.push(key("client_cert_file", cert));
+            let private = quote_path(&pki.client_key_file());
+            engine.tls.push(key("client_key_file", private));
+        }
+        engine
+    }
+
+    /// An `mci` engine at `address` speaking the loan-screening layout.
+    pub fn mci(address: SocketAddr) -> EngineToml {
+        EngineToml::new(&[
+            ("protocol", quote("mci")),
+            ("address", quote(&address.to_string())),
+            ("layout", quote(STRATEGY)),
+        ])
+    }
+
+    /// Sets `request_timeout_ms`.
+    pub fn request_timeout(self, timeout: Duration) -> EngineToml {
+        self.key("request_timeout_ms", timeout.as_millis().to_string())
+    }
+
+    /// Adds `name = value` (`value` is TOML, e.g. `"\"text\""` or `32`).
+    pub fn key(mut self, name: &str, value: impl Into<String>) -> EngineToml {
+        self.lines.push(key(name, value.into()));
+        self
+    }
+
+    fn new(keys: &[(&str, String)]) -> EngineToml {
+        let mut lines: Vec<String> = keys.iter().map(|(k, v)| key(k, v.clone())).collect();
+        // Fast failures: a refused or silent engine must not slow the tests down.
+        lines.push(key("connect_timeout_ms", "1000"));
+        EngineToml {
+            lines,
+            tls: Vec::new(),
+        }
+    }
+}
+
+impl GatewayBuilder {
+    /// Adds an engine without giving it a role (e.g. for a later reload).
+    pub fn engine(mut self, name: &str, engine: EngineToml) -> GatewayBuilder {
+        self.engines.retain(|(n, _)| n != name);
+        self.engines.push((name.to_owned(), engine));
+        self
+    }
+
+    /// Adds engine `name` as the strategy's live engine.
+    pub fn live(self, name: &str, engine: EngineToml) -> GatewayBuilder {
+        let mut builder = self.engine(name, engine);
+        builder.live = Some(name.to_owned());
+        builder
+    }
+
+    /// Adds engine `name` as the strategy's shadow engine.
+    pub fn shadow(self, name: &str, engine: EngineToml) -> GatewayBuilder {
+        let mut builder = self.engine(name, engine);
+        builder.shadow = Some(name.to_owned());
+        builder
+    }
+
+    /// Swaps the live and shadow engines: the cutover switch.
+    pub fn swap_roles(mut self) -> GatewayBuilder {
+        let live = self.live.take();
+        self.live = self.shadow.take();
+        self.shadow = live;
+        self
+    }
+
+    /// Adds `name = value` to `[strategies.loan-screening]` (`value` is TOML).
+    pub fn strategy_key(mut self, name: &str, value: impl Into<String>) -> GatewayBuilder {
+        self.strategy_keys.push(key(name, value.into()));
+        self
+    }
+
+    /// Adds lines to `[strategies.loan-screening.rules]`, e.g. `ignore = ["header.sent_at"]`.
+    pub fn rules(mut self, toml: &str) -> GatewayBuilder {
+        self.rules.push(toml.to_owned());
+        self
+    }
+
+    /// The config file's text, with the store in `store`.
+    pub fn toml(&self, store: &Path) -> String {
+        let mut out = String::new();
+        let mut line = |text: &str| {
+            out.push_str(text);
+            out.push('\n');
+        };
+        line("[[listeners.mci]]");
+        line("name = \"core-banking\"");
+        line("address = \"127.0.0.1:0\"");
+        line(&key("layout", quote(STRATEGY)));
+        line("\n[listeners.http]");
+        line("address = \"127.0.0.1:0\"");
+        line(&key("frames_layout", quote(STRATEGY)));
+        line("\n[layouts]");
+        line(&key(STRATEGY, quote_path(&layout_path())));
+        for (name, engine) in &self.engines {
+            line(&format!("\n[engines.{name}]"));
+            engine.lines.iter().for_each(|l| line(l));
+            if !engine.tls.is_empty() {
+                line(&format!("[engines.{name}.tls]"));
+                engine.tls.iter().for_each(|l| line(l));
+            }
+        }
+        line(&format!("\n[strategies.{STRATEGY}]"));
+        line(&key("layout", quote(STRATEGY)));
+        line("tx_codes = [\"LNS0001\"]");
+        line(&key("path", quote(&format!("/v1/strategies/{STRATEGY}"))));
+        line(&key("live", quote(self.live.as_deref().unwrap_or("none"))));
+        if let Some(shadow) = &self.shadow {
+            line(&key("shadow", quote(shadow)));
+        }
+        self.strategy_keys.iter().for_each(|l| line(l));
+        line(&format!("\n[strategies.{STRATEGY}.rules]"));
+        line("ignore = [\"header.sent_at\"]");
+        self.rules.iter().for_each(|l| line(l));
+        line("\n[store]");
+        line(&key("path", quote_path(store)));
+        out
+    }
+
+    /// Writes the config, loads it with [`config::load`] and starts the gateway.
+    pub async fn start(self) -> TestGateway {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("shadowgate.toml");
+        std::fs::write(&config_path, self.toml(&dir.path().join("store"))).unwrap();
+        let config = config::load(&config_path).unwrap_or_else(|e| panic!("{e}"));
+        let running = Running::start(config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        TestGateway {
+            running,
+            builder: self,
+            config_path,
+            _dir: dir,
+        }
+    }
+}
+
+impl TestGateway {
+    /// A config builder: no engines yet, strategy `loan-screening` on the example layout.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new() -> GatewayBuilder {
+        GatewayBuilder::default()
+    }
+
+    /// The builder of the config running now.
+    pub fn builder(&self) -> GatewayBuilder {
+        self.builder.clone()
+    }
+
+    /// The running gateway.
+    pub fn running(&self) -> &Running {
+        &self.running
+    }
+
+    /// The MCI listener's address.
+    pub fn mci_address(&self) -> SocketAddr {
+        self.running.mci_addresses[0]
+    }
+
+    /// A new connection to the MCI listener.
+    pub async fn mci_client(&self) -> MciClient {
+        MciClient::connect(self.mci_address()).await
+    }
+
+    /// `http://127.0.0.1:PORT` of the HTTP ingress.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.running.http_address.unwrap())
+    }
+
+    /// Rewrites the config file from `builder` and reloads it, like SIGHUP.
+    pub fn reload_with(&mut self, builder: GatewayBuilder) -> Result<(), Vec<String>> {
+        let store_path = self.config_path.with_file_name("store");
+        std::fs::write(&self.config_path, builder.toml(&store_path)).unwrap();
+        self.running.reload(&self.config_path)?;
+        self.builder = builder;
+        Ok(())
+    }
+
+    /// Stored records, oldest first, once there are at least `n` (polled: records are
+    /// group-committed). Panics after [`DEADLINE`].
+    pub async fn records(&self, n: usize) -> Vec<MismatchRecord> {
+        self.records_until(|records| records.len() >= n).await
+    }
+
+    /// Stored records, oldest first, once `until` holds for them (polled). Panics after
+    /// [`DEADLINE`].
+    pub async fn records_until(
+        &self,
+        until: impl Fn(&[MismatchRecord]) -> bool,
+    ) -> Vec<MismatchRecord> {
+        let query = ListQuery {
+            limit: 1_000,
+            ..ListQuery::default()
+        };
+        let reader = self.running.store.reader();
+        poll(|| reader.list(&query).unwrap().records, |r| until(r)).await
+    }
+
+    /// The strategy's counters once `until` holds for them (polled). Panics after [`DEADLINE`].
+    pub async fn summary(&self, until: impl Fn(&StrategyCounters) -> bool) -> StrategyCounters {
+        let reader = self.running.store.reader();
+        let read = || {
+            let summary = reader.summary().unwrap();
+            let found = summary.into_iter().find(|c| c.strategy == STRATEGY);
+            found.unwrap_or_else(|| StrategyCounters::new(STRATEGY))
+        };
+        poll(read, until).await
+    }
+
+    /// Graceful shutdown with a short grace period (shadow calls still running are cancelled).
+    pub async fn shutdown(self) {
+        let grace = Duration::from_secs(1);
+        timeout(DEADLINE, self.running.shutdown(grace))
+            .await
+            .expect("shutdown within its grace period");
+    }
+}
+
+/// Reads until `until` holds for what was read, every 10 ms; panics after [`DEADLINE`] showing
+/// the last value read.
+async fn poll<T: std::fmt::Debug>(read: impl Fn() -> T, until: impl Fn(&T) -> bool) -> T {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let value = read();
+        if until(&value) {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never got there; last read: {value:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn key(name: &str, value: impl AsRef<str>) -> String {
+    format!("{name} = {}", value.as_ref())
+}
+
+/// A TOML basic string (JSON string escapes are valid TOML).
+fn quote(text: &str) -> String {
+    serde_json::to_string(text).unwrap()
+}
+
+fn quote_path(path: &Path) -> String {
+    quote(path.to_str().expect("test paths are UTF-8"))
+}

@@ -1,0 +1,26 @@
+//! The real gateway (`Running::start`) on loopback port 0 between a test client and fake engines,
+//! over real sockets.
+//!
+//! # Layout
+//! - `answers`: byte-exact passthrough from an mci live engine; JSON → frame from an http one.
+//! - `shadow`: a slow or dead shadow never touches the live answer; unencodable shadow answers
+//!   and masked mismatch records.
+//! - `errors`: live engine down or late, malformed frames of each kind.
+//! - `pipelining`: pipelined frames answered in request order.
+//! - `reload`: swapping live and shadow under traffic, no failed request.
+//! - `tls`: https engines with a private CA and with mTLS.
+//! - `config`: a config with several mistakes reports them all with their key paths.
+//! - `http_ingress`: JSON and raw-frame ingress over HTTP.
+//! - `support`: the legacy engine live with an optional shadow; refused addresses.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod answers;
+mod config;
+mod errors;
+mod http_ingress;
+mod pipelining;
+mod reload;
+mod shadow;
+mod support;
+mod tls;

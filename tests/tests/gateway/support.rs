@@ -1,0 +1,35 @@
+//! What many tests start with: the legacy engine live, optionally a shadow, and addresses nothing
+//! listens on.
+
+use std::net::SocketAddr;
+
+use shadowgate_tests::fake::FakeMci;
+use shadowgate_tests::gateway::request_frame;
+use shadowgate_tests::gateway::{answer_frame, decision, mci_deciding, MciClient, LIMIT};
+use shadowgate_tests::{EngineToml, TestGateway};
+
+/// A gateway with the legacy engine (mci, grade `L1`) live and `shadow` as the shadow engine
+/// `new-engine`, when given.
+pub async fn legacy_live(shadow: Option<EngineToml>) -> (FakeMci, TestGateway) {
+    let legacy = mci_deciding("L1").start().await;
+    let mut builder = TestGateway::new().live("legacy", EngineToml::mci(legacy.addr()));
+    if let Some(shadow) = shadow {
+        builder = builder.shadow("new-engine", shadow);
+    }
+    (legacy, builder.start().await)
+}
+
+/// Sends a request with correlation id `id` and asserts the legacy engine's answer came back
+/// byte for byte.
+pub async fn assert_legacy_answer(client: &mut MciClient, id: &str) {
+    let request = request_frame(id);
+    let answer = client.call(&request).await;
+    let expected = answer_frame(&request, &decision("L1", LIMIT));
+    assert_eq!(answer[..], expected[..]);
+}
+
+/// An address nothing listens on: connections are refused.
+pub fn refused_address() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
