@@ -18,7 +18,11 @@
 //!   exported at scrape time.
 //! - [`review`]: cutover review arithmetic: mismatch rate upper bounds and readiness.
 //! - [`store`]: the durable mismatch store (sled): records, counters, groups, retention.
+//! - [`admin`]: the admin listener: health, metrics, review API, HTML report.
+//! - [`cli`]: the review subcommands `report` and `mismatches list|show`.
 
+pub mod admin;
+pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod listener;

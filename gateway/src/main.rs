@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use protocol_mci::{Direction, Layout, Message};
+use shadowgate::cli::MismatchesCommand;
 use shadowgate::config::{self, Config, LogFormat};
 use shadowgate::server::Running;
 
@@ -53,6 +54,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Side::Request)]
         direction: Side,
     },
+    /// Per strategy: counts, mismatch rate with its 95% upper bound, groups, what the rules hid,
+    /// cutover readiness.
+    Report(shadowgate::cli::ReportArgs),
+    /// List recorded mismatches, or show one with both decisions side by side.
+    Mismatches {
+        #[command(subcommand)]
+        command: shadowgate::cli::MismatchesCommand,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -79,6 +88,15 @@ fn main() -> anyhow::Result<()> {
         Command::CheckConfig { config } => check_config(&config),
         Command::Decode { layout, direction } => decode(&layout, direction.into()),
         Command::Encode { layout, direction } => encode(&layout, direction.into()),
+        Command::Report(args) => shadowgate::cli::run_report(&args, &mut std::io::stdout().lock()),
+        Command::Mismatches { command } => match command {
+            MismatchesCommand::List(args) => {
+                shadowgate::cli::run_list(&args, &mut std::io::stdout().lock())
+            }
+            MismatchesCommand::Show(args) => {
+                shadowgate::cli::run_show(&args, &mut std::io::stdout().lock())
+            }
+        },
     }
 }
 

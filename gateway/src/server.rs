@@ -15,11 +15,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
+use crate::admin::{self, AdminState};
 use crate::config::{self, Config};
 use crate::listener;
 use crate::pipeline::Gateway;
 use crate::runtime::Runtime;
-use crate::store::{Store, WriterOptions};
+use crate::store::{Recorder, Store, WriterOptions};
 
 /// A gateway serving on its listeners.
 pub struct Running {
@@ -29,6 +30,8 @@ pub struct Running {
     pub mci_addresses: Vec<SocketAddr>,
     /// Bound HTTP ingress address.
     pub http_address: Option<SocketAddr>,
+    /// Bound admin listener address.
+    pub admin_address: Option<SocketAddr>,
     /// The mismatch store.
     pub store: Store,
     shutdown: CancellationToken,
@@ -90,6 +93,14 @@ impl Running {
             );
             tasks.spawn(run);
         }
+        let mut admin_address = None;
+        if let Some(settings) = &config.admin_listener {
+            let socket = bind("listeners.admin.address", settings.address).await?;
+            admin_address = Some(socket.local_addr().unwrap_or(settings.address));
+            let state = admin_state(&gateway, &store, &config, settings.token.clone());
+            let run = admin::serve(socket, state, tasks.clone(), shutdown.clone());
+            tasks.spawn(run);
+        }
         info!(
             strategies = config.strategies.len(),
             engines = config.engines.len(),
@@ -99,6 +110,7 @@ impl Running {
             gateway,
             mci_addresses,
             http_address,
+            admin_address,
             store,
             shutdown,
             tasks,
@@ -108,21 +120,7 @@ impl Running {
     /// Re-reads the config file and its layouts and swaps them in; a bad config keeps the old one.
     /// Listener and store settings take effect at the next start (they own bound sockets/files).
     pub fn reload(&self, path: &Path) -> Result<(), Vec<String>> {
-        let config = config::load(path).map_err(|e| e.problems)?;
-        let current = self.gateway.runtime();
-        let old = &current.config;
-        if old
-            .mci_listeners
-            .iter()
-            .map(|l| l.address)
-            .ne(config.mci_listeners.iter().map(|l| l.address))
-            || old.http_listener.as_ref().map(|h| h.address)
-                != config.http_listener.as_ref().map(|h| h.address)
-            || old.store != config.store
-        {
-            warn!("listener or store settings changed: they apply after a restart");
-        }
-        self.gateway.reload(config)
+        reload(&self.gateway, &self.store.recorder(), path)
     }
 
     /// Stops accepting, lets connections finish answers in flight, gives shadow comparisons the
@@ -139,11 +137,64 @@ impl Running {
         }
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         self.gateway.drain(left).await;
+        flush_suppressed(&self.gateway.runtime(), &self.store.recorder());
         // Closing joins the writer thread after its last flush; keep it off the async workers.
         let store = self.store;
         let _ = tokio::task::spawn_blocking(move || drop(store.close())).await;
         info!("shadowgate stopped");
     }
+}
+
+/// The body of [`Running::reload`], shared with the admin listener's `POST /api/v1/reload`.
+fn reload(gateway: &Gateway, recorder: &Recorder, path: &Path) -> Result<(), Vec<String>> {
+    let config = config::load(path).map_err(|e| e.problems)?;
+    let current = gateway.runtime();
+    let old = &current.config;
+    if old
+        .mci_listeners
+        .iter()
+        .map(|l| l.address)
+        .ne(config.mci_listeners.iter().map(|l| l.address))
+        || old.http_listener.as_ref().map(|h| h.address)
+            != config.http_listener.as_ref().map(|h| h.address)
+        || old.store != config.store
+    {
+        warn!("listener or store settings changed: they apply after a restart");
+    }
+    gateway.reload(config)?;
+    flush_suppressed(&current, recorder);
+    Ok(())
+}
+
+/// Hands the store what the rules of `runtime` hid since its last tally (at reload and shutdown,
+/// so nothing counted is lost with the old runtime).
+fn flush_suppressed(runtime: &Runtime, recorder: &Recorder) {
+    for strategy in runtime.strategies() {
+        if let Some(event) = strategy.suppressed.take(&strategy.name) {
+            let _ = recorder.record(event);
+        }
+    }
+}
+
+/// The admin listener's view of this gateway: its store, the running config's review policies,
+/// and reload from the config file it was started with.
+fn admin_state(
+    gateway: &Arc<Gateway>,
+    store: &Store,
+    config: &Config,
+    token: Option<String>,
+) -> Arc<AdminState> {
+    let policies_of = gateway.clone();
+    let (reloading, recorder, path) = (gateway.clone(), store.recorder(), config.source.clone());
+    Arc::new(AdminState {
+        reader: store.reader().clone(),
+        stats: store.stats().clone(),
+        policies: Arc::new(move || admin::policies(&policies_of.runtime().config)),
+        token,
+        // Replaced by the Prometheus exposition when metrics are wired in.
+        metrics: Arc::new(String::new),
+        reload: Some(Arc::new(move || reload(&reloading, &recorder, &path))),
+    })
 }
 
 async fn bind(key: &str, address: SocketAddr) -> Result<TcpListener, StartError> {

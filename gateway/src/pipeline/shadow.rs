@@ -150,6 +150,12 @@ async fn run(
                 &decision.to_value(),
                 &strategy.spec.rules,
             );
+            if let Some(tally) = strategy
+                .suppressed
+                .count(&strategy.name, &comparison.suppressed)
+            {
+                shared.record(&exchange, tally);
+            }
             if comparison.is_match() {
                 events::compared(&exchange, "match", None);
                 Event::Match {

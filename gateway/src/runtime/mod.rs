@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 pub use self::engine::{Engine, EngineAnswer};
 use crate::config::{Config, EngineSpec, StrategySpec};
 use crate::engine::{HttpEngine, MciEngine};
+use crate::store::SuppressionTally;
 
 /// Everything a request needs, for one config generation.
 pub struct Runtime {
@@ -38,6 +39,8 @@ pub struct Strategy {
     pub shadow: Option<Arc<Engine>>,
     /// Shadow calls in flight; when no permit is free the call is skipped, never queued.
     pub shadow_budget: Arc<Semaphore>,
+    /// What each of its rules hid, counted until the next store event.
+    pub suppressed: SuppressionTally,
 }
 
 impl Runtime {
@@ -84,6 +87,7 @@ impl Runtime {
                 live,
                 shadow,
                 shadow_budget: Arc::new(Semaphore::new(spec.shadow_max_in_flight)),
+                suppressed: SuppressionTally::new(&spec.rules),
                 spec: spec.clone(),
             });
             for code in &spec.tx_codes {

@@ -15,6 +15,8 @@ pub enum Space {
     Counters,
     /// Mismatch groups, keyed by [`super::Group::key`].
     Groups,
+    /// What each rule hid, keyed by strategy name.
+    Suppressed,
 }
 
 /// One value to insert (or overwrite).

@@ -12,13 +12,14 @@ use super::backend::{Backend, Space, Write};
 use super::codec;
 use super::config::StoreConfig;
 use super::counters::StrategyCounters;
-use super::event::Event;
+use super::event::{Event, Outcome};
 use super::group::Group;
 use super::id::RecordId;
 use super::ledger::Ledger;
 use super::record::{MismatchRecord, RecordKind};
 use super::retention::Retention;
 use super::stats::{DropReason, StoreStats};
+use super::suppressed::SuppressionCounters;
 use super::time::{Clock, SystemClock};
 
 /// Called by the writer thread with the ids of records that were just made durable.
@@ -57,6 +58,7 @@ pub(crate) struct Committer {
     stats: Arc<StoreStats>,
     counters: Ledger<StrategyCounters>,
     groups: Ledger<Group>,
+    suppressed: Ledger<SuppressionCounters>,
     retention: Retention,
     last_id: Option<RecordId>,
     /// Events counted since the last successful commit.
@@ -79,6 +81,7 @@ impl Committer {
             stats,
             counters: Ledger::new(Space::Counters),
             groups: Ledger::new(Space::Groups),
+            suppressed: Ledger::new(Space::Suppressed),
             retention: Retention::new(config.retention_days),
             last_id: None,
             uncommitted_events: 0,
@@ -100,8 +103,18 @@ impl Committer {
         let mut stored: Vec<(RecordKind, RecordId)> = Vec::new();
         let mut lost: Vec<RecordId> = Vec::new();
         for event in events {
-            let outcome = event.outcome();
             let strategy = Arc::clone(event.strategy());
+            let outcome = match event {
+                Event::Suppressed { counts, .. } => {
+                    let make = || SuppressionCounters::new(&strategy);
+                    let add = |s: &mut SuppressionCounters| s.add(&counts);
+                    self.suppressed.update(strategy.as_bytes(), make, add);
+                    continue;
+                }
+                Event::Match { .. } => Outcome::Match,
+                Event::Skipped { .. } => Outcome::Skipped,
+                Event::Record(ref mismatch) => Outcome::from(mismatch.kind),
+            };
             let Event::Record(mismatch) = event else {
                 let count = |c: &mut StrategyCounters| c.count(outcome, now);
                 self.counters.update(
@@ -184,6 +197,7 @@ impl Committer {
             }
             self.counters.writes(self.backend.as_mut(), &mut writes)?;
             self.groups.writes(self.backend.as_mut(), &mut writes)?;
+            self.suppressed.writes(self.backend.as_mut(), &mut writes)?;
             self.backend.commit(writes)
         })();
         match result {
@@ -194,6 +208,7 @@ impl Committer {
                 }
                 self.counters.committed();
                 self.groups.committed();
+                self.suppressed.committed();
                 for (kind, _) in stored {
                     self.stats.add_written(*kind, 1);
                 }

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use super::record::{Mismatch, RecordKind};
+use super::suppressed::RuleTotal;
 
 /// One comparison outcome for the store.
 #[derive(Debug, Clone)]
@@ -23,6 +24,14 @@ pub enum Event {
     },
     /// A mismatch, shadow error or unencodable answer: stored and counted by its kind.
     Record(Box<Mismatch>),
+    /// Differences the strategy's rules hid in many comparisons (see [`super::SuppressionTally`]);
+    /// counts rules, not comparisons.
+    Suppressed {
+        /// Strategy name.
+        strategy: Arc<str>,
+        /// Differences hidden per rule since the previous event.
+        counts: Vec<RuleTotal>,
+    },
 }
 
 /// Every outcome a comparison can have; the keys of the per-strategy counters.
@@ -44,17 +53,20 @@ impl Event {
     /// The strategy this event belongs to.
     pub fn strategy(&self) -> &Arc<str> {
         match self {
-            Self::Match { strategy } | Self::Skipped { strategy } => strategy,
+            Self::Match { strategy }
+            | Self::Skipped { strategy }
+            | Self::Suppressed { strategy, .. } => strategy,
             Self::Record(mismatch) => &mismatch.strategy,
         }
     }
 
-    /// The outcome this event counts as.
-    pub fn outcome(&self) -> Outcome {
+    /// The outcome this event counts as; `None` for [`Event::Suppressed`], which is no comparison.
+    pub fn outcome(&self) -> Option<Outcome> {
         match self {
-            Self::Match { .. } => Outcome::Match,
-            Self::Skipped { .. } => Outcome::Skipped,
-            Self::Record(mismatch) => Outcome::from(mismatch.kind),
+            Self::Match { .. } => Some(Outcome::Match),
+            Self::Skipped { .. } => Some(Outcome::Skipped),
+            Self::Record(mismatch) => Some(Outcome::from(mismatch.kind)),
+            Self::Suppressed { .. } => None,
         }
     }
 }

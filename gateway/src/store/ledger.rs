@@ -14,6 +14,7 @@ use super::backend::{Backend, BackendError, Space, Write};
 use super::codec;
 use super::counters::StrategyCounters;
 use super::group::Group;
+use super::suppressed::SuppressionCounters;
 
 /// A persisted total that deltas can be added to.
 pub(crate) trait Tally: Serialize + DeserializeOwned {
@@ -37,6 +38,14 @@ impl Tally for Group {
 
     fn absorb(&mut self, delta: &Self) {
         Group::absorb(self, delta);
+    }
+}
+
+impl Tally for SuppressionCounters {
+    const WHAT: &'static str = "suppressed";
+
+    fn absorb(&mut self, delta: &Self) {
+        self.add(&delta.rules);
     }
 }
 

@@ -17,6 +17,7 @@
 //! - `event`, `record`: what the gateway sends ([`Event`], [`Mismatch`]) and what is stored.
 //! - `id`, `time`, `codec`: keys, days and clocks, the on-disk format.
 //! - `counters`, `group`, `ledger`: persisted totals and how the writer keeps them.
+//! - `suppressed`: what each comparison rule hid, tallied in memory and persisted per strategy.
 //! - `recorder`, `writer`, `commit`, `retention`: the write path.
 //! - `backend`, `sled_backend`, `failing`: the storage seam, sled, and a failing test backend.
 //! - `reader`, `query`: listing, lookup, summary and groups.
@@ -41,6 +42,7 @@ mod recorder;
 mod retention;
 mod sled_backend;
 mod stats;
+mod suppressed;
 mod time;
 mod writer;
 
@@ -60,7 +62,10 @@ pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
 pub use recorder::{Dropped, Recorder};
 pub use sled_backend::SledBackend;
 pub use stats::{DropReason, StoreStats};
-pub use time::{format_micros, Clock, Day, ManualClock, SystemClock, MICROS_PER_DAY};
+pub use suppressed::{RuleTotal, SuppressionCounters, SuppressionTally, SEND_EVERY};
+pub use time::{
+    format_micros, parse_rfc3339, Clock, Day, ManualClock, SystemClock, MICROS_PER_DAY,
+};
 pub use writer::Writer;
 
 #[cfg(test)]

@@ -13,7 +13,10 @@ use super::group::Group;
 use super::id::RecordId;
 use super::query::{ListQuery, Page};
 use super::record::MismatchRecord;
-use super::sled_backend::{open_db, segment_day, tree_name, COUNTERS_TREE, GROUPS_TREE};
+use super::sled_backend::{
+    open_db, segment_day, tree_name, COUNTERS_TREE, GROUPS_TREE, SUPPRESSED_TREE,
+};
+use super::suppressed::SuppressionCounters;
 use super::time::Day;
 
 /// Read access to a store.
@@ -114,6 +117,11 @@ impl Reader {
         self.scan(COUNTERS_TREE, b"")
     }
 
+    /// What each rule hid, per strategy, by name.
+    pub fn suppressed(&self) -> Result<Vec<SuppressionCounters>, StoreError> {
+        self.scan(SUPPRESSED_TREE, b"")
+    }
+
     /// Groups of `strategy`, most frequent first.
     pub fn groups(&self, strategy: &str) -> Result<Vec<Group>, StoreError> {
         let mut groups: Vec<Group> = self.scan(GROUPS_TREE, &Group::prefix(strategy))?;
@@ -133,10 +141,10 @@ impl Reader {
         let Some(tree) = self.existing(tree_name)? else {
             return Ok(Vec::new());
         };
-        let what = if tree_name == COUNTERS_TREE {
-            "counters"
-        } else {
-            "group"
+        let what = match tree_name {
+            COUNTERS_TREE => "counters",
+            SUPPRESSED_TREE => "suppressed",
+            _ => "group",
         };
         let read = |source| StoreError::Read {
             tree: tree_name.to_owned(),

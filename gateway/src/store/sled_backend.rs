@@ -14,6 +14,8 @@ use super::time::Day;
 pub(crate) const COUNTERS_TREE: &str = "counters";
 /// Tree holding mismatch groups.
 pub(crate) const GROUPS_TREE: &str = "groups";
+/// Tree holding what each rule hid, per strategy.
+pub(crate) const SUPPRESSED_TREE: &str = "suppressed";
 /// Prefix of the per-day record trees.
 pub(crate) const RECORDS_PREFIX: &str = "records/";
 
@@ -23,6 +25,7 @@ pub(crate) fn tree_name(space: Space) -> String {
         Space::Records(day) => format!("{RECORDS_PREFIX}{}", day.compact()),
         Space::Counters => COUNTERS_TREE.to_owned(),
         Space::Groups => GROUPS_TREE.to_owned(),
+        Space::Suppressed => SUPPRESSED_TREE.to_owned(),
     }
 }
 

@@ -106,6 +106,76 @@ pub fn format_micros(micros: u64) -> String {
     )
 }
 
+/// Parses RFC 3339 (`2026-11-21T01:02:03.000042Z`, `2026-11-21T10:02:03+09:00`, or a date
+/// alone, `2026-11-21`, meaning its midnight UTC) into microseconds since the epoch; the inverse
+/// of [`format_micros`]. `None` for anything else or a time before 1970.
+pub fn parse_rfc3339(text: &str) -> Option<u64> {
+    let number = |part: &str| -> Option<u64> {
+        (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (date, time) = match text.split_once(['T', 't', ' ']) {
+        Some((date, time)) => (date, Some(time)),
+        None => (text, None),
+    };
+    let mut parts = date.splitn(3, '-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let days = days_from_civil(number(year)?, number(month)?, number(day)?)?;
+    let midnight = days.checked_mul(MICROS_PER_DAY)?;
+    let Some(time) = time else {
+        return Some(midnight);
+    };
+    let (clock, offset_seconds): (&str, i64) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        (clock, 0)
+    } else {
+        let at = time.rfind(['+', '-'])?;
+        let (clock, offset) = time.split_at(at);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let (hours, minutes) = offset.get(1..)?.split_once(':')?;
+        let (hours, minutes) = (number(hours)?, number(minutes)?);
+        if hours > 23 || minutes > 59 {
+            return None;
+        }
+        (
+            clock,
+            sign * i64::try_from(hours * 3600 + minutes * 60).ok()?,
+        )
+    };
+    let (hms, fraction) = match clock.split_once('.') {
+        Some((hms, fraction)) => (hms, Some(fraction)),
+        None => (clock, None),
+    };
+    let mut hms = hms.splitn(3, ':');
+    let (h, m, s) = (
+        number(hms.next()?)?,
+        number(hms.next()?)?,
+        number(hms.next()?)?,
+    );
+    if h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    let micros_of_fraction = match fraction {
+        None => 0,
+        Some(digits) => {
+            number(digits)?;
+            // Microsecond precision: further digits are cut, shorter ones padded.
+            let digits: String = digits
+                .chars()
+                .chain(std::iter::repeat('0'))
+                .take(6)
+                .collect();
+            number(&digits)?
+        }
+    };
+    let local = midnight + (h * 3600 + m * 60 + s) * 1_000_000 + micros_of_fraction;
+    let offset = offset_seconds * 1_000_000;
+    u64::try_from(i128::from(local) - i128::from(offset)).ok()
+}
+
 /// Howard Hinnant's `civil_from_days`, restricted to dates from 1970 on.
 fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
@@ -152,6 +222,35 @@ mod tests {
         assert_eq!(Day::parse_compact("2026112"), None);
         for day in (0..40_000).step_by(37) {
             assert_eq!(Day::parse_compact(&Day(day).compact()), Some(Day(day)));
+        }
+    }
+
+    #[test]
+    fn rfc3339_parses_back_with_offsets_and_fractions() {
+        let micros = Day(20_778).start_micros() + 3_723_000_042;
+        assert_eq!(parse_rfc3339(&format_micros(micros)), Some(micros));
+        assert_eq!(
+            parse_rfc3339("2026-11-21T10:02:03.000042+09:00"),
+            Some(micros)
+        );
+        assert_eq!(parse_rfc3339("2026-11-21T01:02:03Z"), Some(micros - 42));
+        assert_eq!(
+            parse_rfc3339("2026-11-21T01:02:03.5Z"),
+            Some(micros - 42 + 500_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-21"),
+            Some(Day(20_778).start_micros())
+        );
+        for bad in [
+            "",
+            "2026-11-21T",
+            "2026-13-01",
+            "2026-11-21T25:00:00Z",
+            "yesterday",
+            "2026-11-21T01:02:03+0900",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }
 

@@ -1,0 +1,151 @@
+//! The JSON routes of the admin listener. Every answer is built from masked records and
+//! counters; a store failure is a 500 that names the tree, never a value.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::StatusCode;
+use http_body_util::Full;
+use serde_json::json;
+
+use super::model::StoreHealth;
+use super::params::{list_query, param};
+use super::review::Review;
+use super::ReloadFn;
+use crate::listener::server;
+use crate::store::{Clock, DropReason, RecordId, StoreStats, SystemClock};
+
+type Response = http::Response<Full<Bytes>>;
+
+/// `GET /readyz`: 200 while serving with a healthy store, else 503 with the reason.
+pub(super) fn readyz(state: &super::AdminState, stopping: bool) -> Response {
+    let reason = if stopping {
+        Some("shutting down")
+    } else if state.stats.is_degraded() {
+        Some("store degraded: records are being dropped")
+    } else {
+        None
+    };
+    match reason {
+        None => server::json(StatusCode::OK, &json!({"status": "ready"})),
+        Some(reason) => server::json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"status": "not_ready", "reason": reason}),
+        ),
+    }
+}
+
+/// The store's health for summaries.
+pub(super) fn health(stats: &StoreStats) -> StoreHealth {
+    StoreHealth {
+        degraded: stats.is_degraded(),
+        dropped: DropReason::ALL.iter().map(|r| stats.dropped(*r)).sum(),
+    }
+}
+
+/// `GET /api/v1/summary`.
+pub(super) fn summary(review: &Review, stats: &Arc<StoreStats>) -> Response {
+    match review.summary(Some(health(stats)), SystemClock.now_micros()) {
+        Ok(summary) => to_json(&summary),
+        Err(error) => store_error(&error),
+    }
+}
+
+/// `GET /api/v1/readiness`: `{"strategies": [{"strategy", "ready", "readiness"}]}`.
+pub(super) fn readiness(review: &Review) -> Response {
+    match review.summary(None, SystemClock.now_micros()) {
+        Ok(summary) => {
+            let strategies: Vec<_> = summary
+                .strategies
+                .iter()
+                .map(|s| {
+                    json!({
+                        "strategy": s.strategy,
+                        "ready": s.readiness.is_ready(),
+                        "readiness": s.readiness,
+                        "reasons": s.readiness_lines(),
+                    })
+                })
+                .collect();
+            server::json(StatusCode::OK, &json!({ "strategies": strategies }))
+        }
+        Err(error) => store_error(&error),
+    }
+}
+
+/// `GET /api/v1/groups?strategy=NAME`: `{"strategy", "groups": [...]}`.
+pub(super) fn groups(review: &Review, query: &str) -> Response {
+    let Some(strategy) = param(query, "strategy") else {
+        return server::json_error(
+            StatusCode::BAD_REQUEST,
+            "strategy: required (?strategy=NAME)",
+        );
+    };
+    match review.groups(&strategy) {
+        Ok(groups) => server::json(
+            StatusCode::OK,
+            &json!({ "strategy": strategy, "groups": groups }),
+        ),
+        Err(error) => store_error(&error),
+    }
+}
+
+/// `GET /api/v1/mismatches?…`: `{"records": [...], "next": cursor or null}`.
+pub(super) fn list(review: &Review, query: &str) -> Response {
+    let query = match list_query(query) {
+        Ok(query) => query,
+        Err(message) => return server::json_error(StatusCode::BAD_REQUEST, &message),
+    };
+    match review.list(&query) {
+        Ok(page) => to_json(&page),
+        Err(error) => store_error(&error),
+    }
+}
+
+/// `GET /api/v1/mismatches/{id}`: `{"record": {...}, "unified_diff": "..."}`.
+pub(super) fn detail(review: &Review, id: &str) -> Response {
+    let id: RecordId = match id.parse() {
+        Ok(id) => id,
+        Err(error) => return server::json_error(StatusCode::BAD_REQUEST, &error.to_string()),
+    };
+    match review.detail(id) {
+        Ok(Some(detail)) => to_json(&detail),
+        Ok(None) => server::json_error(
+            StatusCode::NOT_FOUND,
+            &format!("no record {id} (unknown, or removed by retention)"),
+        ),
+        Err(error) => store_error(&error),
+    }
+}
+
+/// `POST /api/v1/reload`: 200, or 422 with every problem; 404 when there is nothing to reload.
+pub(super) fn reload(reload: Option<&ReloadFn>) -> Response {
+    let Some(reload) = reload else {
+        return server::json_error(
+            StatusCode::NOT_FOUND,
+            "this gateway was not started from a config file",
+        );
+    };
+    match reload() {
+        Ok(()) => server::json(StatusCode::OK, &json!({"status": "reloaded"})),
+        Err(problems) => server::json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"error": "config rejected; the previous config stays", "problems": problems}),
+        ),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Response {
+    match serde_json::to_value(value) {
+        Ok(value) => server::json(StatusCode::OK, &value),
+        Err(error) => server::json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("cannot encode the answer: {error}"),
+        ),
+    }
+}
+
+fn store_error(error: &crate::store::StoreError) -> Response {
+    tracing::error!(%error, "admin: store read failed");
+    server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string())
+}

@@ -1,0 +1,124 @@
+//! `GET /mismatches/{id}`: one record: what differs, both (masked) decisions side by side with
+//! the differing fields highlighted, the unified diff, and the masked request.
+
+use super::html::{document, error, escape};
+use super::review::Review;
+use super::sides::{side_by_side, value_text};
+use crate::store::{format_micros, MismatchRecord, RecordId};
+use bytes::Bytes;
+use http::StatusCode;
+use http_body_util::Full;
+
+/// Renders the drill-down page of record `id`.
+pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
+    let id: RecordId = match id.parse() {
+        Ok(id) => id,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let detail = match review.detail(id) {
+        Ok(Some(detail)) => detail,
+        Ok(None) => {
+            let message = format!("no record {id} (unknown, or removed by retention)");
+            return error(StatusCode::NOT_FOUND, &message);
+        }
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let record = &detail.record;
+    let mut body = String::from("<p><a href=\"../\">← back to the report</a></p>\n");
+    body.push_str(&format!(
+        "<h1>{} {} in {}</h1>\n",
+        record.mismatch.kind.as_str().replace('_', " "),
+        record.id,
+        escape(&record.mismatch.strategy)
+    ));
+    body.push_str(&facts(record));
+    body.push_str(&differences(record));
+    body.push_str(&sides(record));
+    if !detail.unified_diff.is_empty() {
+        body.push_str(&format!(
+            "<h3>Unified diff (ignored fields elided)</h3><pre class=\"unified\">{}</pre>\n",
+            escape(&detail.unified_diff)
+        ));
+    }
+    body.push_str(&format!(
+        "<h3>Request (masked)</h3><pre>{}</pre>\n",
+        escape(&format!("{:#}", record.mismatch.request))
+    ));
+    document(
+        StatusCode::OK,
+        &format!("shadowgate: record {}", record.id),
+        &body,
+    )
+}
+
+fn facts(record: &MismatchRecord) -> String {
+    let m = &record.mismatch;
+    let mut rows = vec![
+        ("time", format_micros(record.time_micros)),
+        ("strategy", m.strategy.to_string()),
+        ("kind", m.kind.as_str().to_owned()),
+        ("transaction", m.tx_code.clone()),
+        ("correlation id", m.correlation_id.clone()),
+        (
+            "live engine",
+            format!("{} ({} µs)", m.live_engine, m.live_latency_us),
+        ),
+        (
+            "shadow engine",
+            format!("{} ({} µs)", m.shadow_engine, m.shadow_latency_us),
+        ),
+        ("signature", m.signature.clone()),
+    ];
+    if let Some(reason) = &m.reason {
+        rows.push(("reason", reason.clone()));
+    }
+    let mut out = String::from("<table class=\"facts\">\n");
+    for (name, value) in rows {
+        out.push_str(&format!(
+            "<tr><th>{name}</th><td>{}</td></tr>\n",
+            escape(&value)
+        ));
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+fn differences(record: &MismatchRecord) -> String {
+    let differences = &record.mismatch.differences;
+    if differences.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<h3>Differences</h3><table class=\"differences\"><tr><th>field</th><th>kind</th><th>live</th><th>shadow</th><th>severity</th></tr>\n");
+    for d in differences {
+        out.push_str(&format!(
+            "<tr class=\"diff\"><td class=\"path\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            escape(&d.path),
+            escape(&d.kind.replace('_', " ")),
+            escape(&value_text(d.live.as_ref())),
+            escape(&value_text(d.shadow.as_ref())),
+            escape(&d.severity),
+        ));
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+/// Both decisions field by field in one table (live left, shadow right), differing rows marked.
+fn sides(record: &MismatchRecord) -> String {
+    let rows = side_by_side(record);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<h3>Decisions side by side</h3><table class=\"sides\"><tr><th>field</th><th>live</th><th>shadow</th></tr>\n");
+    for row in rows {
+        out.push_str(&format!(
+            "<tr{}><td class=\"path\">{}</td><td>{}</td><td>{}</td></tr>\n",
+            if row.differs { " class=\"diff\"" } else { "" },
+            escape(&row.path),
+            escape(&value_text(row.live.as_ref())),
+            escape(&value_text(row.shadow.as_ref())),
+        ));
+    }
+    out.push_str("</table>\n");
+    out
+}

@@ -1,0 +1,90 @@
+//! The pages' shared shell: escaping, the document frame, one inline stylesheet.
+//!
+//! No scripts and no external assets: the page works offline, behind a proxy and under a strict
+//! content security policy. Every value passes through [`escape`]; links are relative so a proxy
+//! may serve the pages under a path prefix.
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode};
+use http_body_util::Full;
+
+type Response = http::Response<Full<Bytes>>;
+
+const STYLE: &str = "
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1f24;background:#f6f7f9}
+h1{font-size:1.4rem}h2{font-size:1.15rem;margin:0 0 .5rem}h3{font-size:1rem;margin:1rem 0 .4rem}
+.card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:1rem;margin:0 0 1rem}
+table{border-collapse:collapse;margin:.3rem 0}td,th{border:1px solid #d0d7de;padding:.2rem .5rem;text-align:left;vertical-align:top}
+th{background:#eef1f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.ready{color:#116329;font-weight:bold}.blocked{color:#a40e26;font-weight:bold}
+tr.diff td{background:#fff1c2}tr.diff td.path{font-weight:bold}
+pre{background:#f0f2f4;padding:.5rem;overflow-x:auto}.muted{color:#57606a}
+.sides{display:flex;gap:1rem;flex-wrap:wrap}.sides>div{flex:1;min-width:20rem}
+";
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub(super) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A complete page with `title` and an already escaped `body`.
+pub(super) fn document(status: StatusCode, title: &str, body: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n",
+        escape(title)
+    );
+    let mut response = http::Response::new(Full::new(Bytes::from(page)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // Nothing on these pages needs scripts, frames or other origins.
+    headers.insert(
+        http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"),
+    );
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// An error page that says what went wrong.
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p><a href=\"../\">back to the report</a></p>",
+        status,
+        escape(message)
+    );
+    document(status, "shadowgate: error", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_escaped() {
+        assert_eq!(
+            escape(r#"<script>alert("x" & 'y')</script>"#),
+            "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
+        );
+        assert_eq!(escape("홍*"), "홍*");
+    }
+}

@@ -1,0 +1,155 @@
+//! The admin listener: health, metrics, the review API and the HTML report.
+//!
+//! Routes (see [`serve`]): `GET /livez`, `GET /readyz`, `GET /metrics`, `GET /api/v1/summary`,
+//! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
+//! `GET /api/v1/readiness`, `POST /api/v1/reload`, `GET /` and `GET /mismatches/{id}` (HTML).
+//!
+//! When a token is configured every route except `/livez` and `/readyz` requires
+//! `authorization: Bearer <token>`, the HTML pages included: a browser reaches them through a
+//! proxy that adds the header (the gateway never sets cookies or shows a login form).
+//!
+//! # Layout
+//! - `auth`: the bearer token check, in constant time.
+//! - `model`: [`Summary`], [`StrategySummary`], [`Detail`]: what the API answers and the CLI reads.
+//! - `review`: [`Review`], the store and the running config's policies turned into that model.
+//! - `params`: query strings into filters; times as RFC 3339 or microseconds.
+//! - `sides`: both decisions field by field, for side-by-side views.
+//! - `api`: the JSON routes.
+//! - `html`, `page`, `detail`: the server-rendered pages (escaped, no scripts, no external assets).
+
+mod api;
+mod auth;
+mod detail;
+mod html;
+mod model;
+mod page;
+mod params;
+mod review;
+mod sides;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use self::model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
+pub use self::params::{encode as encode_param, list_query, parse_time};
+pub use self::review::{policies, Policies, Policy, Review};
+pub use self::sides::{side_by_side, value_text, SideRow};
+use crate::listener::server::{self, Handler};
+use crate::store::{Reader, StoreStats};
+
+/// Largest admin request body (only `POST /api/v1/reload` has one, and it is ignored).
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Renders the Prometheus text exposition.
+pub type MetricsFn = Arc<dyn Fn() -> String + Send + Sync>;
+/// Re-reads and swaps the config; the problems when it is rejected.
+pub type ReloadFn = Arc<dyn Fn() -> Result<(), Vec<String>> + Send + Sync>;
+/// The review policies of the config in force (it changes on reload).
+pub type PoliciesFn = Arc<dyn Fn() -> Policies + Send + Sync>;
+
+/// What the admin routes read and call.
+pub struct AdminState {
+    /// The store, read beside its writer.
+    pub reader: Reader,
+    /// The store's statistics (degraded, dropped).
+    pub stats: Arc<StoreStats>,
+    /// Readiness thresholds and rules per strategy, from the running config.
+    pub policies: PoliciesFn,
+    /// Bearer token required on every route but `/livez` and `/readyz`; `None`: no authentication.
+    pub token: Option<String>,
+    /// The metrics exposition.
+    pub metrics: MetricsFn,
+    /// Config reload, when the gateway was started from a file.
+    pub reload: Option<ReloadFn>,
+}
+
+impl std::fmt::Debug for AdminState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminState")
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("reload", &self.reload.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Serves the admin routes on `listener` until `shutdown`; `/readyz` answers 503 once shutdown
+/// has begun.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AdminState>,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+) {
+    let stopping = shutdown.clone();
+    let handler: Handler = Arc::new(move |parts, body| {
+        let (state, stopping) = (state.clone(), stopping.clone());
+        Box::pin(async move {
+            // Store reads touch the disk: keep them off the async workers.
+            let routed =
+                tokio::task::spawn_blocking(move || route(&state, &stopping, &parts, &body));
+            routed.await.unwrap_or_else(|_| {
+                server::json_error(StatusCode::INTERNAL_SERVER_ERROR, "admin handler failed")
+            })
+        })
+    });
+    server::serve(listener, "admin", MAX_BODY_BYTES, handler, tasks, shutdown).await;
+}
+
+type Response = http::Response<http_body_util::Full<Bytes>>;
+
+fn route(
+    state: &AdminState,
+    stopping: &CancellationToken,
+    parts: &http::request::Parts,
+    _body: &Bytes,
+) -> Response {
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    match (&parts.method, path) {
+        (&Method::GET, "/livez") => {
+            return server::json(StatusCode::OK, &serde_json::json!({"status": "live"}))
+        }
+        (&Method::GET, "/readyz") => return api::readyz(state, stopping.is_cancelled()),
+        _ => {}
+    }
+    if !auth::authorized(&parts.headers, state.token.as_deref()) {
+        return auth::unauthorized();
+    }
+    let review = || Review::new(state.reader.clone(), (state.policies)());
+    match (&parts.method, path) {
+        (&Method::GET, "/metrics") => server::bytes(
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            Bytes::from((state.metrics)()),
+        ),
+        (&Method::GET, "/api/v1/summary") => api::summary(&review(), &state.stats),
+        (&Method::GET, "/api/v1/readiness") => api::readiness(&review()),
+        (&Method::GET, "/api/v1/groups") => api::groups(&review(), query),
+        (&Method::GET, "/api/v1/mismatches") => api::list(&review(), query),
+        (&Method::GET, p) if p.starts_with("/api/v1/mismatches/") => {
+            api::detail(&review(), &p["/api/v1/mismatches/".len()..])
+        }
+        (&Method::POST, "/api/v1/reload") => api::reload(state.reload.as_ref()),
+        (&Method::GET, "/") => page::summary(&review(), &state.stats),
+        (&Method::GET, p) if p.starts_with("/mismatches/") => {
+            detail::page(&review(), &p["/mismatches/".len()..])
+        }
+        (
+            _,
+            "/livez" | "/readyz" | "/metrics" | "/api/v1/summary" | "/api/v1/readiness"
+            | "/api/v1/groups" | "/api/v1/mismatches" | "/api/v1/reload" | "/",
+        ) => server::json_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed on this route",
+        ),
+        _ => server::json_error(StatusCode::NOT_FOUND, "no such route"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

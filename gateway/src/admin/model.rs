@@ -1,0 +1,102 @@
+//! What the review API answers, and what the report CLI reads from it or builds from a store
+//! directory: one model, so the API, the page and the CLI show the same numbers and sentences.
+
+use serde::{Deserialize, Serialize};
+
+use crate::review::{MismatchRate, Readiness};
+use crate::store::MismatchRecord;
+
+/// `GET /api/v1/summary`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// When it was computed, RFC 3339 UTC.
+    pub generated_at: String,
+    /// The store's health; `None` when read from a stopped gateway's directory.
+    pub store: Option<StoreHealth>,
+    /// Every strategy that is configured or has counters, by name.
+    pub strategies: Vec<StrategySummary>,
+}
+
+/// Whether records are being stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreHealth {
+    /// The backend is failing; records are dropped and counted.
+    pub degraded: bool,
+    /// Events or records not stored, all reasons.
+    pub dropped: u64,
+}
+
+/// One strategy's totals, rate, readiness and suppressions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategySummary {
+    /// Strategy name.
+    pub strategy: String,
+    /// Comparisons made (skipped calls excluded).
+    pub comparisons: u64,
+    /// Both engines agreed.
+    pub matches: u64,
+    /// The decisions differ.
+    pub mismatches: u64,
+    /// The shadow engine failed.
+    pub shadow_errors: u64,
+    /// The shadow answer does not fit the layout.
+    pub unencodable: u64,
+    /// Shadow calls not made.
+    pub skipped: u64,
+    /// First comparison, RFC 3339.
+    pub first_comparison: Option<String>,
+    /// Last mismatch, shadow error or unencodable answer, RFC 3339.
+    pub last_failure: Option<String>,
+    /// Failure rate and its 95% upper bound.
+    pub rate: MismatchRate,
+    /// The rate as a sentence: `0 of 40,000 comparisons failed: below 0.0075% at 95% confidence`.
+    pub rate_sentence: String,
+    /// The verdict against the strategy's thresholds.
+    pub readiness: Readiness,
+    /// What each comparison rule hid, configured rules first (with zero counts too).
+    pub suppressed: Vec<RuleCount>,
+    /// Whether the strategy is in the config (counters outlive strategies that were removed).
+    pub configured: bool,
+}
+
+/// Differences one rule hid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleCount {
+    /// The rule as written: `ignore header.sent_at`.
+    pub rule: String,
+    /// Differences it hid since the store was created.
+    pub count: u64,
+    /// Whether the rule is in the config now.
+    pub configured: bool,
+}
+
+/// `GET /api/v1/mismatches/{id}`: one record and a unified diff of its two decisions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detail {
+    /// The (masked) record.
+    pub record: MismatchRecord,
+    /// Unified diff of the live and shadow decisions, ignored fields elided; empty when there is
+    /// no shadow decision.
+    pub unified_diff: String,
+}
+
+impl StrategySummary {
+    /// `ready`, or every blocking criterion as `criterion: detail`.
+    pub fn readiness_lines(&self) -> Vec<String> {
+        match &self.readiness {
+            Readiness::Ready => vec!["ready".to_owned()],
+            Readiness::Blocked { blockers } => blockers
+                .iter()
+                .map(|b| format!("{}: {}", criterion_name(b.criterion), b.detail))
+                .collect(),
+        }
+    }
+}
+
+/// The config key of a criterion (`min_comparisons`).
+pub fn criterion_name(criterion: crate::review::Criterion) -> String {
+    match serde_json::to_value(criterion) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => format!("{criterion:?}"),
+    }
+}

@@ -1,0 +1,166 @@
+//! `GET /`: the migration team's report: one card per strategy with its counts, mismatch rate,
+//! readiness, suppressions and mismatch groups, and the latest records.
+
+use bytes::Bytes;
+use http::StatusCode;
+use http_body_util::Full;
+
+use super::api::health;
+use super::html::{document, error, escape};
+use super::model::StrategySummary;
+use super::review::Review;
+use crate::review::thousands;
+use crate::store::{format_micros, Clock, Group, ListQuery, StoreStats, SystemClock};
+
+/// Records listed under "latest records".
+const LATEST: usize = 20;
+
+/// Renders the report page.
+pub(super) fn summary(review: &Review, stats: &StoreStats) -> http::Response<Full<Bytes>> {
+    let now = SystemClock.now_micros();
+    let summary = match review.summary(Some(health(stats)), now) {
+        Ok(summary) => summary,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let mut body = String::from("<h1>shadowgate: migration review</h1>\n");
+    body.push_str(&format!(
+        "<p class=\"muted\">generated {}",
+        escape(&summary.generated_at)
+    ));
+    if let Some(store) = &summary.store {
+        if store.degraded {
+            body.push_str(
+                " · <span class=\"blocked\">store degraded: records are being dropped</span>",
+            );
+        }
+        if store.dropped > 0 {
+            body.push_str(&format!(
+                " · {} events not stored",
+                thousands(store.dropped)
+            ));
+        }
+    }
+    body.push_str("</p>\n");
+    if summary.strategies.is_empty() {
+        body.push_str("<p>No strategies configured and nothing recorded yet.</p>\n");
+    }
+    for strategy in &summary.strategies {
+        let groups = match review.groups(&strategy.strategy) {
+            Ok(groups) => groups,
+            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        };
+        body.push_str(&card(strategy, &groups));
+    }
+    let latest = ListQuery {
+        limit: LATEST,
+        newest_first: true,
+        ..ListQuery::default()
+    };
+    match review.list(&latest) {
+        Ok(page) if !page.records.is_empty() => {
+            body.push_str("<div class=\"card\"><h2>Latest records</h2><table>\n<tr><th>time</th><th>strategy</th><th>kind</th><th>differing fields</th><th>correlation id</th></tr>\n");
+            for record in &page.records {
+                let m = &record.mismatch;
+                body.push_str(&format!(
+                    "<tr><td><a href=\"mismatches/{id}\">{time}</a></td><td>{strategy}</td><td>{kind}</td><td>{paths}</td><td>{corr}</td></tr>\n",
+                    id = record.id,
+                    time = escape(&format_micros(record.time_micros)),
+                    strategy = escape(&m.strategy),
+                    kind = m.kind.as_str(),
+                    paths = escape(&m.differing_paths.join(", ")),
+                    corr = escape(&m.correlation_id),
+                ));
+            }
+            body.push_str("</table></div>\n");
+        }
+        Ok(_) => {}
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+    document(StatusCode::OK, "shadowgate: migration review", &body)
+}
+
+fn card(s: &StrategySummary, groups: &[Group]) -> String {
+    let mut out = format!(
+        "<section class=\"card\" id=\"strategy-{name}\"><h2>{name}{note}</h2>\n",
+        name = escape(&s.strategy),
+        note = if s.configured {
+            ""
+        } else {
+            " <span class=\"muted\">(not in the config)</span>"
+        },
+    );
+    out.push_str("<table class=\"counts\"><tr><th>comparisons</th><th>matches</th><th>mismatches</th><th>shadow errors</th><th>unencodable</th><th>skipped</th></tr>\n<tr>");
+    for n in [
+        s.comparisons,
+        s.matches,
+        s.mismatches,
+        s.shadow_errors,
+        s.unencodable,
+        s.skipped,
+    ] {
+        out.push_str(&format!("<td class=\"n\">{}</td>", thousands(n)));
+    }
+    out.push_str("</tr></table>\n");
+    out.push_str(&format!(
+        "<p class=\"rate\">{}</p>\n",
+        escape(&s.rate_sentence)
+    ));
+    if s.readiness.is_ready() {
+        out.push_str("<p>Cutover readiness: <span class=\"ready\">ready</span></p>\n");
+    } else {
+        out.push_str("<p>Cutover readiness: <span class=\"blocked\">blocked</span></p><ul class=\"blockers\">\n");
+        for line in s.readiness_lines() {
+            out.push_str(&format!("<li>{}</li>\n", escape(&line)));
+        }
+        out.push_str("</ul>\n");
+    }
+    if !s.suppressed.is_empty() {
+        out.push_str(
+            "<h3>What the rules hid</h3><table><tr><th>rule</th><th>differences hidden</th></tr>\n",
+        );
+        for rule in &s.suppressed {
+            let gone = if rule.configured {
+                ""
+            } else {
+                " <span class=\"muted\">(no longer configured)</span>"
+            };
+            out.push_str(&format!(
+                "<tr><td>{}{gone}</td><td class=\"n\">{}</td></tr>\n",
+                escape(&rule.rule),
+                thousands(rule.count)
+            ));
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("<h3>Mismatch groups</h3>\n");
+    if groups.is_empty() {
+        out.push_str("<p class=\"muted\">No mismatches recorded.</p>\n");
+    } else {
+        out.push_str("<table class=\"groups\"><tr><th>signature</th><th>differing fields</th><th>count</th><th>first seen</th><th>last seen</th><th>examples</th></tr>\n");
+        for g in groups {
+            let examples: Vec<String> = g
+                .example_ids
+                .iter()
+                .rev()
+                .map(|id| format!("<a href=\"mismatches/{id}\">{}</a>", short(&id.to_string())))
+                .collect();
+            out.push_str(&format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                escape(&g.signature),
+                escape(&g.differing_paths.join(", ")),
+                thousands(g.count),
+                escape(&format_micros(g.first_seen_micros)),
+                escape(&format_micros(g.last_seen_micros)),
+                examples.join(" "),
+            ));
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// The distinguishing tail of an id (ids of one period share their leading digits).
+fn short(id: &str) -> &str {
+    id.get(id.len().saturating_sub(12)..).unwrap_or(id)
+}

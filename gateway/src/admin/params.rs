@@ -1,0 +1,147 @@
+//! Query strings into filters: `?strategy=loan&kind=mismatch&from=2026-11-21T00:00:00Z&limit=50`.
+
+use crate::store::{parse_rfc3339, ListQuery, RecordKind};
+
+/// A time filter: RFC 3339 (`2026-11-21T09:00:00+09:00`, `2026-11-21`) or microseconds since
+/// the epoch.
+pub fn parse_time(text: &str) -> Result<u64, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text
+            .parse()
+            .map_err(|_| format!("{text:?}: microseconds out of range"));
+    }
+    parse_rfc3339(text).ok_or_else(|| {
+        format!(
+            "{text:?}: expected RFC 3339 (2026-11-21T09:00:00Z) or microseconds since the epoch"
+        )
+    })
+}
+
+/// The filters of `GET /api/v1/mismatches` (`strategy`, `kind`, `signature`, `from`, `until`,
+/// `limit`, `cursor`, `order=newest|oldest`); newest first unless asked otherwise.
+pub fn list_query(query: &str) -> Result<ListQuery, String> {
+    let mut list = ListQuery {
+        newest_first: true,
+        ..ListQuery::default()
+    };
+    for (key, value) in pairs(query) {
+        let value = value.as_str();
+        match key.as_str() {
+            "strategy" => list.strategy = Some(value.to_owned()),
+            "kind" => list.kind = Some(kind(value)?),
+            "signature" => list.signature = Some(value.to_owned()),
+            "from" | "since" => {
+                list.from_micros = Some(parse_time(value).map_err(|e| format!("from: {e}"))?)
+            }
+            "until" => {
+                list.until_micros = Some(parse_time(value).map_err(|e| format!("until: {e}"))?)
+            }
+            "limit" => {
+                list.limit = value
+                    .parse()
+                    .map_err(|_| format!("limit: {value:?} is not a number"))?;
+            }
+            "cursor" => list.cursor = Some(value.parse().map_err(|e| format!("cursor: {e}"))?),
+            "order" => {
+                list.newest_first = match value {
+                    "newest" => true,
+                    "oldest" => false,
+                    _ => return Err(format!("order: {value:?}: expected newest or oldest")),
+                }
+            }
+            other => return Err(format!("unknown filter {other:?}")),
+        }
+    }
+    Ok(list)
+}
+
+/// A record kind by its name.
+pub(crate) fn kind(text: &str) -> Result<RecordKind, String> {
+    RecordKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == text)
+        .ok_or_else(|| format!("kind: {text:?}: expected mismatch, shadow_error or unencodable"))
+}
+
+/// The value of `key` in a query string.
+pub(crate) fn param(query: &str, key: &str) -> Option<String> {
+    pairs(query).find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// Decoded `key=value` pairs.
+fn pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode(key), decode(value))
+    })
+}
+
+/// Percent-decoding, with `+` as a space (HTML forms); invalid escapes stay as written.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |at: usize| bytes.get(at).and_then(|h| (*h as char).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                // Two hex digits make at most 255.
+                out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse_with_encoded_times() {
+        let query = list_query(
+            "strategy=loan%20screening&kind=unencodable&from=2026-11-21T09%3A00%3A00%2B09%3A00&until=1700000000000000&limit=5&order=oldest",
+        )
+        .unwrap();
+        assert_eq!(query.strategy.as_deref(), Some("loan screening"));
+        assert_eq!(query.kind, Some(RecordKind::Unencodable));
+        assert_eq!(query.from_micros, parse_rfc3339("2026-11-21T00:00:00Z"));
+        assert_eq!(query.until_micros, Some(1_700_000_000_000_000));
+        assert_eq!(query.limit, 5);
+        assert!(!query.newest_first);
+        assert!(list_query("").unwrap().newest_first);
+        for bad in [
+            "kind=bad",
+            "from=yesterday",
+            "limit=x",
+            "cursor=zz",
+            "colour=red",
+        ] {
+            assert!(list_query(bad).is_err(), "{bad}");
+        }
+        assert_eq!(encode("a b+c/é"), "a%20b%2Bc%2F%C3%A9");
+        assert_eq!(decode(&encode("a b+c/é")), "a b+c/é");
+    }
+}

@@ -1,0 +1,187 @@
+//! The review model built from a store and the policies of a config: what the API answers, the
+//! page shows and the CLI prints when it reads a store directory itself.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
+use crate::config::Config;
+use crate::review::{assess, MismatchRate, ReadinessConfig};
+use crate::store::{
+    format_micros, Group, ListQuery, Page, Reader, RecordId, StoreError, StrategyCounters,
+    SuppressionCounters,
+};
+
+/// How one strategy is judged and shown.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Cutover readiness thresholds.
+    pub readiness: ReadinessConfig,
+    /// Comparison rules: listed in suppression reports, elided in diffs.
+    pub rules: Arc<comparator::Rules>,
+}
+
+/// Policies by strategy name.
+pub type Policies = BTreeMap<String, Policy>;
+
+/// The policies of every strategy in `config`.
+pub fn policies(config: &Config) -> Policies {
+    config
+        .strategies
+        .iter()
+        .map(|(name, spec)| {
+            let policy = Policy {
+                readiness: spec.readiness.clone(),
+                rules: spec.rules.clone(),
+            };
+            (name.clone(), policy)
+        })
+        .collect()
+}
+
+/// A store seen through a config's policies. Strategies without a policy (not configured, or no
+/// config given) are judged with the default thresholds.
+#[derive(Debug, Clone)]
+pub struct Review {
+    reader: Reader,
+    policies: Policies,
+}
+
+impl Review {
+    /// Reviews `reader` under `policies`.
+    pub fn new(reader: Reader, policies: Policies) -> Self {
+        Self { reader, policies }
+    }
+
+    /// Every configured strategy and every strategy with counters, by name.
+    pub fn summary(
+        &self,
+        store: Option<StoreHealth>,
+        now_micros: u64,
+    ) -> Result<Summary, StoreError> {
+        let mut counters: BTreeMap<String, StrategyCounters> = self
+            .reader
+            .summary()?
+            .into_iter()
+            .map(|c| (c.strategy.clone(), c))
+            .collect();
+        for name in self.policies.keys() {
+            counters
+                .entry(name.clone())
+                .or_insert_with(|| StrategyCounters::new(name));
+        }
+        let mut suppressed: BTreeMap<String, SuppressionCounters> = self
+            .reader
+            .suppressed()?
+            .into_iter()
+            .map(|s| (s.strategy.clone(), s))
+            .collect();
+        let strategies = counters
+            .into_values()
+            .map(|c| {
+                let stored = suppressed.remove(&c.strategy);
+                self.strategy(&c, stored.as_ref(), now_micros)
+            })
+            .collect();
+        Ok(Summary {
+            generated_at: format_micros(now_micros),
+            store,
+            strategies,
+        })
+    }
+
+    fn strategy(
+        &self,
+        counters: &StrategyCounters,
+        stored: Option<&SuppressionCounters>,
+        now_micros: u64,
+    ) -> StrategySummary {
+        let policy = self.policies.get(&counters.strategy);
+        let default = ReadinessConfig::default();
+        let thresholds = policy.map_or(&default, |p| &p.readiness);
+        let rate = MismatchRate::of(counters);
+        StrategySummary {
+            strategy: counters.strategy.clone(),
+            comparisons: counters.comparisons(),
+            matches: counters.matches,
+            mismatches: counters.mismatches,
+            shadow_errors: counters.shadow_errors,
+            unencodable: counters.unencodable,
+            skipped: counters.skipped,
+            first_comparison: counters.first_comparison_micros.map(format_micros),
+            last_failure: counters.last_mismatch_micros.map(format_micros),
+            rate_sentence: rate.sentence(),
+            rate,
+            readiness: assess(counters, thresholds, now_micros),
+            suppressed: rule_counts(policy, stored),
+            configured: policy.is_some(),
+        }
+    }
+
+    /// The groups of `strategy`, most frequent first.
+    pub fn groups(&self, strategy: &str) -> Result<Vec<Group>, StoreError> {
+        self.reader.groups(strategy)
+    }
+
+    /// One page of records.
+    pub fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
+        self.reader.list(query)
+    }
+
+    /// One record with the unified diff of its decisions; `None` when unknown or expired.
+    pub fn detail(&self, id: RecordId) -> Result<Option<Detail>, StoreError> {
+        let Some(record) = self.reader.get(id)? else {
+            return Ok(None);
+        };
+        let mismatch = &record.mismatch;
+        let none = comparator::Rules::none();
+        let rules = self
+            .policies
+            .get(&*mismatch.strategy)
+            .map_or(&none, |p| &p.rules);
+        let unified_diff = match (&mismatch.live_decision, &mismatch.shadow_decision) {
+            (Some(live), Some(shadow)) => comparator::render::unified_diff(live, shadow, rules),
+            _ => String::new(),
+        };
+        Ok(Some(Detail {
+            record,
+            unified_diff,
+        }))
+    }
+}
+
+/// Configured rules in config order (zero counts included), then stored rules no longer
+/// configured.
+fn rule_counts(policy: Option<&Policy>, stored: Option<&SuppressionCounters>) -> Vec<RuleCount> {
+    let stored_count = |rule: &comparator::RuleRef| {
+        stored.map_or(0, |s| {
+            s.rules
+                .iter()
+                .filter(|r| r.rule == *rule)
+                .map(|r| r.count)
+                .sum()
+        })
+    };
+    let configured: Vec<&comparator::RuleRef> =
+        policy.map_or_else(Vec::new, |p| p.rules.suppressing_rules().collect());
+    let mut counts: Vec<RuleCount> = configured
+        .iter()
+        .map(|rule| RuleCount {
+            rule: rule.to_string(),
+            count: stored_count(rule),
+            configured: true,
+        })
+        .collect();
+    if let Some(stored) = stored {
+        let gone = stored
+            .rules
+            .iter()
+            .filter(|r| !configured.contains(&&r.rule));
+        counts.extend(gone.map(|r| RuleCount {
+            rule: r.rule.to_string(),
+            count: r.count,
+            configured: false,
+        }));
+    }
+    counts
+}

@@ -1,0 +1,291 @@
+//! The admin routes called directly (no sockets): status codes, shapes, token, escaping.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::StatusCode;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::*;
+use crate::store::{Event, Mismatch, RecordKind, Store, StoreConfig, WriterOptions};
+
+fn mismatch(strategy: &str, name: &str) -> Event {
+    let decision = |grade: &str| -> Value {
+        serde_json::from_str(&format!(
+            r#"{{"header": {{"tx_code": "LNS0001"}}, "body": {{"decision": "A", "grade": "{grade}", "rate": 5.250}}}}"#
+        ))
+        .unwrap()
+    };
+    Event::Record(Box::new(Mismatch {
+        strategy: Arc::from(strategy),
+        kind: RecordKind::Mismatch,
+        tx_code: "LNS0001".into(),
+        correlation_id: "corr-1".into(),
+        live_engine: "legacy".into(),
+        shadow_engine: "new".into(),
+        differences: vec![crate::store::Difference {
+            path: "body.grade".into(),
+            kind: "value_changed".into(),
+            live: Some(Value::String("A1".into())),
+            shadow: Some(Value::String("<b>".into())),
+            severity: "major".into(),
+        }],
+        signature: "sig-grade".into(),
+        differing_paths: vec!["body.grade".into()],
+        reason: None,
+        request: serde_json::json!({"body": {"cust_name": name}}),
+        live_decision: Some(decision("A1")),
+        shadow_decision: Some(decision("<b>")),
+        live_latency_us: 10,
+        shadow_latency_us: 20,
+    }))
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    _store: Store,
+    state: AdminState,
+}
+
+fn fixture(token: Option<&str>) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        path: dir.path().join("store"),
+        ..StoreConfig::default()
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let options = WriterOptions {
+        on_flush: Some(Arc::new(move |ids: &[crate::store::RecordId]| {
+            let _ = tx.send(ids.len());
+        })),
+        ..WriterOptions::default()
+    };
+    let store = Store::open(&config, options).unwrap();
+    let recorder = store.recorder();
+    recorder.record(mismatch("loan", "홍*")).unwrap();
+    recorder
+        .record(Event::Match {
+            strategy: Arc::from("loan"),
+        })
+        .unwrap();
+    rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+    let state = AdminState {
+        reader: store.reader().clone(),
+        stats: store.stats().clone(),
+        policies: Arc::new(Policies::new),
+        token: token.map(str::to_owned),
+        metrics: Arc::new(|| "shadowgate_up 1\n".to_owned()),
+        reload: Some(Arc::new(|| {
+            Err(vec!["strategies.loan.live: unknown engine".to_owned()])
+        })),
+    };
+    Fixture {
+        _dir: dir,
+        _store: store,
+        state,
+    }
+}
+
+fn call(
+    state: &AdminState,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+) -> (StatusCode, http::HeaderMap, String) {
+    let mut request = http::Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let (parts, ()) = request.body(()).unwrap().into_parts();
+    let response = route(state, &CancellationToken::new(), &parts, &Bytes::new());
+    let (parts, body) = response.into_parts();
+    let body = futures::executor::block_on(body.collect())
+        .unwrap()
+        .to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn api_routes_answer_their_shapes() {
+    let f = fixture(None);
+    let (status, _, body) = call(&f.state, "GET", "/api/v1/summary", None);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let summary = json(&body);
+    let loan = &summary["strategies"][0];
+    assert_eq!(loan["strategy"], "loan");
+    assert_eq!(loan["comparisons"], 2);
+    assert_eq!(loan["mismatches"], 1);
+    assert_eq!(loan["readiness"]["status"], "blocked");
+    assert_eq!(summary["store"]["degraded"], false);
+
+    let (status, _, body) = call(
+        &f.state,
+        "GET",
+        "/api/v1/mismatches?strategy=loan&kind=mismatch",
+        None,
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = json(&body);
+    assert_eq!(page["records"].as_array().unwrap().len(), 1);
+    assert!(page["next"].is_null());
+    let id = page["records"][0]["id"].as_str().unwrap().to_owned();
+
+    let (status, _, body) = call(&f.state, "GET", &format!("/api/v1/mismatches/{id}"), None);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let detail = json(&body);
+    assert_eq!(detail["record"]["mismatch"]["signature"], "sig-grade");
+    assert!(detail["unified_diff"]
+        .as_str()
+        .unwrap()
+        .contains("+++ shadow"));
+
+    let unknown = "000000000000000000000001";
+    assert_eq!(
+        call(
+            &f.state,
+            "GET",
+            &format!("/api/v1/mismatches/{unknown}"),
+            None
+        )
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(&f.state, "GET", "/api/v1/mismatches/nope", None).0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        call(&f.state, "GET", "/api/v1/mismatches?kind=odd", None).0,
+        StatusCode::BAD_REQUEST
+    );
+
+    let (status, _, body) = call(&f.state, "GET", "/api/v1/groups?strategy=loan", None);
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json(&body)["groups"][0]["count"], 1);
+    assert_eq!(
+        call(&f.state, "GET", "/api/v1/groups", None).0,
+        StatusCode::BAD_REQUEST
+    );
+
+    let (status, _, body) = call(&f.state, "GET", "/api/v1/readiness", None);
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json(&body)["strategies"][0]["ready"], false);
+
+    let (status, _, body) = call(&f.state, "POST", "/api/v1/reload", None);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        json(&body)["problems"][0],
+        "strategies.loan.live: unknown engine"
+    );
+
+    let (status, headers, body) = call(&f.state, "GET", "/metrics", None);
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "shadowgate_up 1\n")
+    );
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    assert_eq!(
+        call(&f.state, "DELETE", "/api/v1/summary", None).0,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    assert_eq!(
+        call(&f.state, "GET", "/nowhere", None).0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[test]
+fn pages_escape_values_and_link_to_details() {
+    let f = fixture(None);
+    let (status, headers, page) = call(&f.state, "GET", "/", None);
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(page.contains("<h2>loan"), "{page}");
+    assert!(page.contains("sig-grade"));
+    assert!(!page.contains("<script"));
+    let link = page.split("href=\"mismatches/").nth(1).unwrap();
+    let id = &link[..24];
+    let (status, _, detail) = call(&f.state, "GET", &format!("/mismatches/{id}"), None);
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert!(
+        detail.contains("&lt;b&gt;"),
+        "shadow value escaped: {detail}"
+    );
+    assert!(!detail.contains("<b>"));
+    assert!(detail.contains("<tr class=\"diff\"><td class=\"path\">body.grade</td>"));
+    assert_eq!(
+        call(&f.state, "GET", "/mismatches/zz", None).0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[test]
+fn the_token_guards_everything_but_health() {
+    let f = fixture(Some("s3cret"));
+    for path in ["/livez", "/readyz"] {
+        assert_eq!(
+            call(&f.state, "GET", path, None).0,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    for path in [
+        "/",
+        "/metrics",
+        "/api/v1/summary",
+        "/api/v1/mismatches",
+        "/api/v1/groups?strategy=loan",
+        "/api/v1/readiness",
+        "/mismatches/000000000000000000000001",
+    ] {
+        for token in [None, Some("wrong")] {
+            let (status, headers, _) = call(&f.state, "GET", path, token);
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{path} {token:?}");
+            assert!(headers["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer"));
+        }
+        assert_ne!(
+            call(&f.state, "GET", path, Some("s3cret")).0,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        call(&f.state, "POST", "/api/v1/reload", None).0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[test]
+fn readyz_fails_while_degraded_or_stopping() {
+    let f = fixture(None);
+    assert_eq!(
+        api::readyz(&f.state, true).status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    f.state
+        .stats
+        .degraded
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let (status, _, body) = call(&f.state, "GET", "/readyz", None);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body.contains("store degraded"), "{body}");
+}

@@ -1,0 +1,19 @@
+//! Command-line subcommands that are more than glue: the review commands `report` and
+//! `mismatches list|show`. `main.rs` parses with clap and calls the `run` functions here.
+//!
+//! # Layout
+//! - `review`: the clap arguments and run functions of `report` and `mismatches`.
+//! - `source`: where the review reads from: a store directory, a config, or a running gateway.
+//! - `remote`: a small client for a running gateway's admin API.
+//! - `text`: text and CSV rendering.
+
+mod remote;
+mod review;
+mod source;
+mod text;
+
+pub use self::review::{
+    run_list, run_report, run_show, Format, ListArgs, MismatchesCommand, ReportArgs, ShowArgs,
+    SourceArgs,
+};
+pub use self::source::Source;

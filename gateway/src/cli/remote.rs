@@ -1,0 +1,165 @@
+//! A small client for a running gateway's admin API (`--from URL`), with hyper-util's client on
+//! a one-thread runtime: the CLI is synchronous, and every call has a deadline.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+use bytes::Bytes;
+use http::{Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde::de::DeserializeOwned;
+
+use crate::admin::{encode_param, Detail, Summary};
+use crate::store::{Group, ListQuery, Page, RecordId};
+
+/// How long one admin API call may take.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A running gateway's admin API.
+pub struct Remote {
+    base: String,
+    token: Option<String>,
+    runtime: tokio::runtime::Runtime,
+    client: Client<HttpConnector, Empty<Bytes>>,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Groups {
+    groups: Vec<Group>,
+}
+
+impl Remote {
+    /// A client for the admin API at `url` (`http://127.0.0.1:9190`).
+    pub fn new(url: &str, token: Option<String>) -> anyhow::Result<Self> {
+        let base = url.trim_end_matches('/').to_owned();
+        let uri: Uri = base
+            .parse()
+            .with_context(|| format!("--from {url:?}: not a URL"))?;
+        if uri.scheme_str() != Some("http") || uri.authority().is_none() {
+            bail!("--from {url:?}: expected http://HOST:PORT (the admin listener)");
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        Ok(Self {
+            base,
+            token,
+            runtime,
+            client,
+        })
+    }
+
+    /// The base URL.
+    pub fn label(&self) -> &str {
+        &self.base
+    }
+
+    /// `GET /api/v1/summary`.
+    pub fn summary(&self) -> anyhow::Result<Summary> {
+        self.get_json("/api/v1/summary")?
+            .ok_or_else(|| anyhow!("{}: /api/v1/summary not found", self.base))
+    }
+
+    /// `GET /api/v1/groups?strategy=`.
+    pub fn groups(&self, strategy: &str) -> anyhow::Result<Vec<Group>> {
+        let path = format!("/api/v1/groups?strategy={}", encode_param(strategy));
+        let groups: Option<Groups> = self.get_json(&path)?;
+        Ok(groups.map(|g| g.groups).unwrap_or_default())
+    }
+
+    /// `GET /api/v1/mismatches?…`.
+    pub fn list(&self, query: &ListQuery) -> anyhow::Result<Page> {
+        let mut params = Vec::new();
+        let mut add = |key: &str, value: &str| {
+            params.push(format!("{key}={}", encode_param(value)));
+        };
+        if let Some(s) = &query.strategy {
+            add("strategy", s);
+        }
+        if let Some(k) = query.kind {
+            add("kind", k.as_str());
+        }
+        if let Some(s) = &query.signature {
+            add("signature", s);
+        }
+        if let Some(t) = query.from_micros {
+            add("from", &t.to_string());
+        }
+        if let Some(t) = query.until_micros {
+            add("until", &t.to_string());
+        }
+        if let Some(c) = query.cursor {
+            add("cursor", &c.to_string());
+        }
+        add("limit", &query.page_size().to_string());
+        add(
+            "order",
+            if query.newest_first {
+                "newest"
+            } else {
+                "oldest"
+            },
+        );
+        let path = format!("/api/v1/mismatches?{}", params.join("&"));
+        self.get_json(&path)?
+            .ok_or_else(|| anyhow!("{}: /api/v1/mismatches not found", self.base))
+    }
+
+    /// `GET /api/v1/mismatches/{id}`; `None` on 404.
+    pub fn detail(&self, id: RecordId) -> anyhow::Result<Option<Detail>> {
+        self.get_json(&format!("/api/v1/mismatches/{id}"))
+    }
+
+    /// GETs `path` and decodes the JSON answer; `None` on 404; other statuses are errors with
+    /// the server's message.
+    fn get_json<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<Option<T>> {
+        let url = format!("{}{path}", self.base);
+        let mut request = Request::get(url.as_str());
+        if let Some(token) = &self.token {
+            request = request.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request
+            .body(Empty::new())
+            .with_context(|| format!("{url}: invalid request"))?;
+        let call = async {
+            let response = self.client.request(request).await?;
+            let status = response.status();
+            let body = response.into_body().collect().await?.to_bytes();
+            Ok::<_, anyhow::Error>((status, body))
+        };
+        let (status, body) = self
+            .runtime
+            .block_on(async { tokio::time::timeout(DEADLINE, call).await })
+            .map_err(|_| anyhow!("{url}: no answer within {}s", DEADLINE.as_secs()))?
+            .with_context(|| format!("{url}: request failed"))?;
+        match status {
+            StatusCode::OK => serde_json::from_slice(&body)
+                .map(Some)
+                .with_context(|| format!("{url}: unexpected answer")),
+            StatusCode::NOT_FOUND => Ok(None),
+            StatusCode::UNAUTHORIZED => {
+                bail!("{url}: 401 unauthorized: give the admin token with --token-env VAR")
+            }
+            status => {
+                let message = serde_json::from_slice::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+                    .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+                bail!("{url}: {status}: {message}")
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! `shadowgate report` and `shadowgate mismatches list|show`: the migration team's review from
+//! the command line, reading a stopped gateway's store, a config's store, or a running gateway.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+
+use super::source::Source;
+use super::text;
+use crate::admin::parse_time;
+use crate::store::{ListQuery, RecordId, RecordKind, MAX_LIMIT};
+
+/// Where to read: exactly one of `--store`, `--config` (optionally with `--store` to override its
+/// path) or `--from`.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// A stopped gateway's store directory (a running gateway locks it: use --from).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// A config file: its store path and each strategy's readiness thresholds and rules
+    /// (without it, default thresholds apply).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A running gateway's admin listener, e.g. http://127.0.0.1:9190.
+    #[arg(long, value_name = "URL")]
+    pub from: Option<String>,
+    /// Environment variable holding the admin bearer token (with --from).
+    #[arg(long, value_name = "VAR", requires = "from")]
+    pub token_env: Option<String>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// The admin API's JSON.
+    Json,
+    /// One row per record (lists only).
+    Csv,
+}
+
+/// `shadowgate report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Where to read.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Only this strategy.
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// text or json.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `shadowgate mismatches …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum MismatchesCommand {
+    /// List records, newest first.
+    List(ListArgs),
+    /// Show one record: the differences and both decisions side by side and as a unified diff.
+    Show(ShowArgs),
+}
+
+/// `shadowgate mismatches list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Where to read.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Only this strategy.
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Only this kind: mismatch, shadow_error or unencodable.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only this grouping signature.
+    #[arg(long)]
+    pub signature: Option<String>,
+    /// Records at or after this time (RFC 3339, a date, or microseconds since the epoch).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Records before this time.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// At most this many records.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// text, json or csv.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `shadowgate mismatches show ID`.
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    /// The record id (24 hex digits, as listed).
+    pub id: String,
+    /// Where to read.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// text or json.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Runs `shadowgate report`, writing to `out`.
+pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let source = Source::open(&args.source)?;
+    let mut summary = source.summary()?;
+    if let Some(only) = &args.strategy {
+        summary.strategies.retain(|s| &s.strategy == only);
+        if summary.strategies.is_empty() {
+            bail!("--strategy {only:?}: no such strategy in the store or the config");
+        }
+    }
+    let mut groups = Vec::with_capacity(summary.strategies.len());
+    for strategy in &summary.strategies {
+        groups.push(source.groups(&strategy.strategy)?);
+    }
+    match args.format {
+        Format::Text => text::report(out, source.label(), &summary, &groups)?,
+        Format::Json => {
+            let by_strategy: serde_json::Map<String, serde_json::Value> = summary
+                .strategies
+                .iter()
+                .zip(&groups)
+                .map(|(s, g)| Ok((s.strategy.clone(), serde_json::to_value(g)?)))
+                .collect::<Result<_, serde_json::Error>>()?;
+            let value = json!({ "summary": summary, "groups": by_strategy });
+            writeln!(out, "{value:#}")?;
+        }
+        Format::Csv => bail!("--format csv is for `mismatches list`; use text or json"),
+    }
+    Ok(())
+}
+
+/// Runs `shadowgate mismatches list`, writing to `out`.
+pub fn run_list(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let kind = args
+        .kind
+        .as_deref()
+        .map(|k| {
+            RecordKind::ALL
+                .into_iter()
+                .find(|kind| kind.as_str() == k)
+                .with_context(|| {
+                    format!("--kind {k:?}: expected mismatch, shadow_error or unencodable")
+                })
+        })
+        .transpose()?;
+    let time = |flag: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--{flag} {e}"))
+    };
+    let mut query = ListQuery {
+        strategy: args.strategy.clone(),
+        kind,
+        signature: args.signature.clone(),
+        from_micros: time("since", &args.since)?,
+        until_micros: time("until", &args.until)?,
+        cursor: None,
+        limit: 0,
+        newest_first: true,
+    };
+    let source = Source::open(&args.source)?;
+    let mut records = Vec::new();
+    let mut more = false;
+    // Pages of at most MAX_LIMIT until the limit is reached or the store has no more.
+    while records.len() < args.limit {
+        query.limit = (args.limit - records.len()).min(MAX_LIMIT);
+        let page = source.list(&query)?;
+        records.extend(page.records);
+        match page.next {
+            Some(next) => {
+                query.cursor = Some(next);
+                more = true;
+            }
+            None => {
+                more = false;
+                break;
+            }
+        }
+    }
+    match args.format {
+        Format::Text => text::list(out, &records)?,
+        Format::Csv => text::csv(out, &records)?,
+        Format::Json => {
+            let next = if more { query.cursor } else { None };
+            writeln!(out, "{:#}", json!({ "records": records, "next": next }))?;
+        }
+    }
+    if more && args.format == Format::Text {
+        writeln!(out, "(more records: raise --limit or narrow the filters)")?;
+    }
+    Ok(())
+}
+
+/// Runs `shadowgate mismatches show ID`, writing to `out`.
+pub fn run_show(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let id: RecordId = args.id.parse()?;
+    let source = Source::open(&args.source)?;
+    let Some(detail) = source.detail(id)? else {
+        bail!(
+            "no record {id} in {} (unknown, or removed by retention)",
+            source.label()
+        );
+    };
+    match args.format {
+        Format::Text => text::show(out, &detail)?,
+        Format::Json => writeln!(out, "{:#}", serde_json::to_value(&detail)?)?,
+        Format::Csv => bail!("--format csv is for `mismatches list`; use text or json"),
+    }
+    Ok(())
+}

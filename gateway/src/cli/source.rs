@@ -1,0 +1,98 @@
+//! Where the review commands read from: a stopped gateway's store directory (`--store`), the
+//! store and thresholds of a config file (`--config`), or a running gateway's admin API
+//! (`--from`). All three answer with the admin API's model.
+
+use anyhow::{bail, Context};
+
+use super::remote::Remote;
+use super::review::SourceArgs;
+use crate::admin::{policies, Detail, Policies, Review, Summary};
+use crate::config;
+use crate::store::{Clock, Group, ListQuery, Page, Reader, RecordId, SystemClock};
+
+/// A review source.
+#[derive(Debug)]
+pub enum Source {
+    /// A store directory read in this process (the gateway must be stopped: sled locks it).
+    Local {
+        /// The store and the policies it is judged by.
+        review: Review,
+        /// What to call it in reports.
+        label: String,
+    },
+    /// A running gateway's admin API.
+    Remote(Box<Remote>),
+}
+
+impl Source {
+    /// Opens the source the arguments name.
+    pub fn open(args: &SourceArgs) -> anyhow::Result<Self> {
+        if let Some(url) = &args.from {
+            if args.store.is_some() || args.config.is_some() {
+                bail!("--from reads a running gateway; it cannot be combined with --store or --config");
+            }
+            let token = match &args.token_env {
+                None => None,
+                Some(var) => Some(std::env::var(var).with_context(|| {
+                    format!("--token-env: environment variable {var} is not set")
+                })?),
+            };
+            return Ok(Self::Remote(Box::new(Remote::new(url, token)?)));
+        }
+        let (path, policies) = match (&args.store, &args.config) {
+            (store, Some(file)) => {
+                let config = config::load(file)?;
+                let path = store.clone().unwrap_or_else(|| config.store.path.clone());
+                (path, policies(&config))
+            }
+            (Some(store), None) => (store.clone(), Policies::new()),
+            (None, None) => bail!("say where to read: --store DIR, --config FILE or --from URL"),
+        };
+        // The store error says when a running gateway holds the directory, and what to do.
+        let reader = Reader::open(&path)?;
+        Ok(Self::Local {
+            review: Review::new(reader, policies),
+            label: path.display().to_string(),
+        })
+    }
+
+    /// Where the data comes from, for report headers.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Local { label, .. } => label,
+            Self::Remote(remote) => remote.label(),
+        }
+    }
+
+    /// Counters, rates, readiness and suppressions of every strategy.
+    pub fn summary(&self) -> anyhow::Result<Summary> {
+        match self {
+            Self::Local { review, .. } => Ok(review.summary(None, SystemClock.now_micros())?),
+            Self::Remote(remote) => remote.summary(),
+        }
+    }
+
+    /// Mismatch groups of a strategy, most frequent first.
+    pub fn groups(&self, strategy: &str) -> anyhow::Result<Vec<Group>> {
+        match self {
+            Self::Local { review, .. } => Ok(review.groups(strategy)?),
+            Self::Remote(remote) => remote.groups(strategy),
+        }
+    }
+
+    /// One page of records.
+    pub fn list(&self, query: &ListQuery) -> anyhow::Result<Page> {
+        match self {
+            Self::Local { review, .. } => Ok(review.list(query)?),
+            Self::Remote(remote) => remote.list(query),
+        }
+    }
+
+    /// One record with its unified diff.
+    pub fn detail(&self, id: RecordId) -> anyhow::Result<Option<Detail>> {
+        match self {
+            Self::Local { review, .. } => Ok(review.detail(id)?),
+            Self::Remote(remote) => remote.detail(id),
+        }
+    }
+}

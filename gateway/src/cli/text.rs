@@ -1,0 +1,265 @@
+//! Text and CSV rendering of the review for terminals and spreadsheets.
+
+use std::io::{self, Write};
+
+use crate::admin::{side_by_side, value_text, Detail, StrategySummary, Summary};
+use crate::review::thousands;
+use crate::store::{format_micros, Group, MismatchRecord};
+
+/// The whole report.
+pub(super) fn report(
+    out: &mut dyn Write,
+    source: &str,
+    summary: &Summary,
+    groups: &[Vec<Group>],
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "shadowgate report · {source} · {}",
+        summary.generated_at
+    )?;
+    if let Some(store) = &summary.store {
+        if store.degraded {
+            writeln!(out, "STORE DEGRADED: records are being dropped")?;
+        }
+        if store.dropped > 0 {
+            writeln!(
+                out,
+                "{} events could not be stored",
+                thousands(store.dropped)
+            )?;
+        }
+    }
+    if summary.strategies.is_empty() {
+        writeln!(out, "\nno strategies configured and nothing recorded")?;
+    }
+    for (strategy, groups) in summary.strategies.iter().zip(groups) {
+        writeln!(out)?;
+        strategy_section(out, strategy, groups)?;
+    }
+    Ok(())
+}
+
+fn strategy_section(out: &mut dyn Write, s: &StrategySummary, groups: &[Group]) -> io::Result<()> {
+    let note = if s.configured {
+        ""
+    } else {
+        " (not in the config)"
+    };
+    writeln!(out, "== {}{note}", s.strategy)?;
+    writeln!(
+        out,
+        "  comparisons {}  matches {}  mismatches {}  shadow errors {}  unencodable {}  skipped {}",
+        thousands(s.comparisons),
+        thousands(s.matches),
+        thousands(s.mismatches),
+        thousands(s.shadow_errors),
+        thousands(s.unencodable),
+        thousands(s.skipped)
+    )?;
+    writeln!(out, "  mismatch rate: {}", s.rate_sentence)?;
+    if let Some(last) = &s.last_failure {
+        writeln!(out, "  last failure: {last}")?;
+    }
+    if s.readiness.is_ready() {
+        writeln!(out, "  readiness: ready")?;
+    } else {
+        writeln!(out, "  readiness: blocked")?;
+        for line in s.readiness_lines() {
+            writeln!(out, "    - {line}")?;
+        }
+    }
+    if !s.suppressed.is_empty() {
+        writeln!(out, "  suppressed by rules:")?;
+        for rule in &s.suppressed {
+            let gone = if rule.configured {
+                ""
+            } else {
+                " (no longer configured)"
+            };
+            writeln!(
+                out,
+                "    {:>12}  {}{gone}",
+                thousands(rule.count),
+                rule.rule
+            )?;
+        }
+    }
+    if groups.is_empty() {
+        writeln!(out, "  groups: none")?;
+        return Ok(());
+    }
+    writeln!(out, "  groups by signature:")?;
+    for g in groups {
+        let fields = if g.differing_paths.is_empty() {
+            "(no field differences)".to_owned()
+        } else {
+            g.differing_paths.join(", ")
+        };
+        writeln!(
+            out,
+            "    {:>8} × {fields}  [{}]",
+            thousands(g.count),
+            g.signature
+        )?;
+        writeln!(
+            out,
+            "             first {}  last {}",
+            format_micros(g.first_seen_micros),
+            format_micros(g.last_seen_micros)
+        )?;
+        let examples: Vec<String> = g
+            .example_ids
+            .iter()
+            .rev()
+            .map(|id| id.to_string())
+            .collect();
+        writeln!(out, "             examples {}", examples.join(" "))?;
+    }
+    Ok(())
+}
+
+/// One line per record.
+pub(super) fn list(out: &mut dyn Write, records: &[MismatchRecord]) -> io::Result<()> {
+    if records.is_empty() {
+        return writeln!(out, "no records match");
+    }
+    writeln!(
+        out,
+        "{:<24}  {:<27}  {:<20}  {:<12}  fields",
+        "id", "time", "strategy", "kind"
+    )?;
+    for r in records {
+        let m = &r.mismatch;
+        let fields = if m.differing_paths.is_empty() {
+            m.reason.clone().unwrap_or_default()
+        } else {
+            m.differing_paths.join(", ")
+        };
+        writeln!(
+            out,
+            "{:<24}  {:<27}  {:<20}  {:<12}  {fields}",
+            r.id.to_string(),
+            format_micros(r.time_micros),
+            &*m.strategy,
+            m.kind.as_str()
+        )?;
+    }
+    writeln!(out, "{} records", thousands(records.len() as u64))
+}
+
+/// RFC 4180 CSV, one row per record.
+pub(super) fn csv(out: &mut dyn Write, records: &[MismatchRecord]) -> io::Result<()> {
+    writeln!(
+        out,
+        "id,time,strategy,kind,tx_code,correlation_id,signature,differing_fields,reason"
+    )?;
+    for r in records {
+        let m = &r.mismatch;
+        let cells = [
+            r.id.to_string(),
+            format_micros(r.time_micros),
+            m.strategy.to_string(),
+            m.kind.as_str().to_owned(),
+            m.tx_code.clone(),
+            m.correlation_id.clone(),
+            m.signature.clone(),
+            m.differing_paths.join(" "),
+            m.reason.clone().unwrap_or_default(),
+        ];
+        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        writeln!(out, "{}", row.join(","))?;
+    }
+    Ok(())
+}
+
+fn csv_cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// One record: facts, differences, both decisions side by side, unified diff.
+pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
+    let r = &detail.record;
+    let m = &r.mismatch;
+    writeln!(
+        out,
+        "{} {} in {} at {}",
+        m.kind.as_str(),
+        r.id,
+        m.strategy,
+        format_micros(r.time_micros)
+    )?;
+    writeln!(
+        out,
+        "  transaction {}  correlation id {}",
+        m.tx_code, m.correlation_id
+    )?;
+    writeln!(
+        out,
+        "  live {} ({} µs)  shadow {} ({} µs)",
+        m.live_engine, m.live_latency_us, m.shadow_engine, m.shadow_latency_us
+    )?;
+    writeln!(out, "  signature {}", m.signature)?;
+    if let Some(reason) = &m.reason {
+        writeln!(out, "  reason: {reason}")?;
+    }
+    if !m.differences.is_empty() {
+        writeln!(out, "\ndifferences:")?;
+        for d in &m.differences {
+            let (live, shadow) = (value_text(d.live.as_ref()), value_text(d.shadow.as_ref()));
+            writeln!(
+                out,
+                "  {}: {}, live {live}, shadow {shadow} ({})",
+                d.path,
+                d.kind.replace('_', " "),
+                d.severity
+            )?;
+            if live.chars().count().max(shadow.chars().count()) >= comparator::render::LONG_STRING {
+                writeln!(
+                    out,
+                    "    {}",
+                    comparator::render::inline_diff(&live, &shadow)
+                )?;
+            }
+        }
+    }
+    let rows = side_by_side(r);
+    if !rows.is_empty() {
+        let width = rows
+            .iter()
+            .map(|row| row.path.chars().count())
+            .max()
+            .unwrap_or(0);
+        let live_width = rows
+            .iter()
+            .map(|row| value_text(row.live.as_ref()).chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(4, 40);
+        writeln!(out, "\nside by side (* differs):")?;
+        writeln!(
+            out,
+            "    {:<width$}  {:<live_width$}  shadow",
+            "field", "live"
+        )?;
+        for row in rows {
+            let mark = if row.differs { '*' } else { ' ' };
+            writeln!(
+                out,
+                "  {mark} {:<width$}  {:<live_width$}  {}",
+                row.path,
+                value_text(row.live.as_ref()),
+                value_text(row.shadow.as_ref())
+            )?;
+        }
+    }
+    if !detail.unified_diff.is_empty() {
+        writeln!(out, "\nunified diff (ignored fields elided):")?;
+        write!(out, "{}", detail.unified_diff)?;
+    }
+    Ok(())
+}
