@@ -100,22 +100,27 @@ async fn an_unknown_transaction_gets_a_header_only_error_frame() {
 #[tokio::test]
 async fn lost_framing_closes_that_connection_only() {
     let (_legacy, gateway) = legacy_live(None).await;
+    // A health check: connects, sends nothing, and is not in anyone's way.
+    let _idle = MciClient::connect(gateway.mci_address()).await;
     let mut other = gateway.mci_client().await;
-    let answer = decode_answer(&other.call(&request_frame(&guid(7))).await);
-    assert_eq!(answer.header["resp_code"], "0000");
+    assert_legacy_answer(&mut other, &guid(7)).await;
 
-    let mut broken = MciClient::connect(gateway.mci_address()).await;
-    broken.send(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
-    assert!(broken.is_closed().await);
-
-    let answer = decode_answer(&other.call(&request_frame(&guid(8))).await);
-    assert_eq!(answer.header["resp_code"], "0000");
-    let answer = decode_answer(
-        &gateway
-            .mci_client()
-            .await
-            .call(&request_frame(&guid(9)))
-            .await,
-    );
-    assert_eq!(answer.header["resp_code"], "0000");
+    let mut wrong_trailer = request_frame(&guid(8));
+    let end = wrong_trailer.len();
+    wrong_trailer[end - 2..].copy_from_slice(b"##");
+    let broken: [(&str, Vec<u8>); 3] = [
+        (
+            "prefix not digits",
+            b"GET / HTTP/1.1\r\nhost: x\r\n\r\n".to_vec(),
+        ),
+        ("beyond max_frame", b"99999999".to_vec()),
+        ("wrong trailer", wrong_trailer),
+    ];
+    for (n, (what, bytes)) in (10..).zip(broken) {
+        let mut client = MciClient::connect(gateway.mci_address()).await;
+        client.send(&bytes).await;
+        assert!(client.is_closed().await, "{what}");
+        assert_legacy_answer(&mut other, &guid(n)).await;
+    }
+    assert_legacy_answer(&mut gateway.mci_client().await, &guid(20)).await;
 }
