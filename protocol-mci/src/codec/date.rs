@@ -1,6 +1,8 @@
 //! Date/time fields: a pattern on the wire, ISO 8601 text in JSON (`2026-11-21`, `14:03:05`,
 //! `2026-11-21T14:03:05.123`). Blank or all-zero fields are null.
 
+use std::fmt::Write;
+
 use serde_json::Value;
 
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
@@ -163,23 +165,22 @@ impl Parts {
     fn iso(&self, spec: &DateSpec) -> String {
         let (has_date, has_time, has_millis) = shape(spec);
         let mut out = String::with_capacity(23);
+        // Writing to a String cannot fail.
         if has_date {
-            out.push_str(&format!(
-                "{:04}-{:02}-{:02}",
-                self.year, self.month, self.day
-            ));
+            let _ = write!(out, "{:04}-{:02}-{:02}", self.year, self.month, self.day);
         }
         if has_date && has_time {
             out.push('T');
         }
         if has_time {
-            out.push_str(&format!(
+            let _ = write!(
+                out,
                 "{:02}:{:02}:{:02}",
                 self.hour, self.minute, self.second
-            ));
+            );
         }
         if has_millis {
-            out.push_str(&format!(".{:03}", self.millis));
+            let _ = write!(out, ".{:03}", self.millis);
         }
         out
     }

@@ -68,6 +68,55 @@ pub(crate) fn text_of(value: &Value) -> Option<&str> {
     }
 }
 
+/// The ASCII digits of one number, on the stack: a field holds at most 38 (layout validation)
+/// and a binary integer at most 20, so decoding a number allocates only its JSON text.
+pub(crate) struct Digits {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Digits {
+    /// No digits yet.
+    pub fn new() -> Digits {
+        Digits {
+            buf: [0; 40],
+            len: 0,
+        }
+    }
+
+    /// The decimal digits of an integer.
+    pub fn of(mut value: u64) -> Digits {
+        let mut digits = Digits::new();
+        // u64 has at most 20 digits: they fit.
+        loop {
+            digits.push(b'0' + (value % 10) as u8);
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        digits.buf[..digits.len].reverse();
+        digits
+    }
+
+    /// Appends an ASCII digit; `false` when full.
+    pub fn push(&mut self, digit: u8) -> bool {
+        match self.buf.get_mut(self.len) {
+            Some(slot) => {
+                *slot = digit;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The digits so far.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
 /// A JSON number from ASCII digits with `scale` implied decimal places, leading zeros removed.
 pub(crate) fn number_value(negative: bool, digits: &[u8], scale: u32) -> Value {
     let scale = scale as usize;
@@ -77,9 +126,22 @@ pub(crate) fn number_value(negative: bool, digits: &[u8], scale: u32) -> Value {
         Some(first) => &int[first..],
         None => &[][..],
     };
-    let mut text = String::with_capacity(digits.len() + 3);
     let zero = int.is_empty() && digits[split..].iter().all(|&d| d == b'0');
-    if negative && !zero {
+    let negative = negative && !zero;
+    // Whole numbers of up to 19 digits skip the text round trip (same text: no leading zeros).
+    if scale == 0 && int.len() <= 19 {
+        let magnitude = int
+            .iter()
+            .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
+        if !negative {
+            return Value::Number(magnitude.into());
+        }
+        if let Ok(magnitude) = i64::try_from(magnitude) {
+            return Value::Number((-magnitude).into());
+        }
+    }
+    let mut text = String::with_capacity(digits.len() + 3);
+    if negative {
         text.push('-');
     }
     if int.is_empty() {
@@ -142,5 +204,22 @@ mod tests {
         assert_eq!(number_value(true, b"000", 0).to_string(), "0");
         assert_eq!(number_value(true, b"0050", 2).to_string(), "-0.50");
         assert_eq!(number_value(false, b"5", 3).to_string(), "0.005");
+        assert_eq!(number_value(true, b"0042", 0).to_string(), "-42");
+        let max = b"18446744073709551615";
+        assert_eq!(
+            number_value(false, max, 0).to_string(),
+            "18446744073709551615"
+        );
+        assert_eq!(
+            number_value(true, max, 0).to_string(),
+            "-18446744073709551615"
+        );
+        let min = b"9223372036854775808";
+        assert_eq!(
+            number_value(true, min, 0).to_string(),
+            "-9223372036854775808"
+        );
+        assert_eq!(Digits::of(0).as_slice(), b"0");
+        assert_eq!(Digits::of(u64::MAX).as_slice(), max);
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::decimal::{number_value, text_of, Decimal};
+use super::decimal::{number_value, text_of, Decimal, Digits};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
 use crate::layout::field::{Binary, Endian, Packed};
 
@@ -12,7 +12,8 @@ pub(crate) fn decode_packed(
     bytes: &[u8],
     start: usize,
 ) -> Result<Value, DecodeErrorKind> {
-    let mut digits = Vec::with_capacity(bytes.len() * 2);
+    // At most 16 bytes (layout validation): 31 digits fit.
+    let mut digits = Digits::new();
     let last = bytes.len() - 1;
     let mut negative = false;
     for (i, &b) in bytes.iter().enumerate() {
@@ -25,10 +26,10 @@ pub(crate) fn decode_packed(
         if hi > 9 || (i < last && lo > 9) {
             return Err(bad("packed digits"));
         }
-        digits.push(b'0' + hi);
-        if i < last {
-            digits.push(b'0' + lo);
-        } else {
+        if !digits.push(b'0' + hi) || (i < last && !digits.push(b'0' + lo)) {
+            return Err(DecodeErrorKind::OutOfRange("more than 40 digits".into()));
+        }
+        if i == last {
             negative = match (spec.signed, lo) {
                 (true, 0xC) | (false, 0xF) => false,
                 (true, 0xD) => true,
@@ -37,7 +38,7 @@ pub(crate) fn decode_packed(
             };
         }
     }
-    Ok(number_value(negative, &digits, spec.scale))
+    Ok(number_value(negative, digits.as_slice(), spec.scale))
 }
 
 /// Encodes COMP-3.
@@ -82,8 +83,9 @@ pub(crate) fn decode_binary(spec: &Binary, bytes: &[u8]) -> Value {
     } else {
         i128::from(raw)
     };
-    let digits = value.unsigned_abs().to_string();
-    number_value(value < 0, digits.as_bytes(), spec.scale)
+    // |value| < 2^64: the magnitude of a signed value is below 2^63.
+    let digits = Digits::of(value.unsigned_abs() as u64);
+    number_value(value < 0, digits.as_slice(), spec.scale)
 }
 
 /// Encodes a binary integer.

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::decimal::{number_value, text_of, Decimal};
+use super::decimal::{number_value, text_of, Decimal, Digits};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
 use crate::layout::field::{SignKind, Zoned};
 
@@ -16,13 +16,19 @@ pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, 
     if bytes.iter().all(|&b| b == b' ') && spec.blank_null {
         return Ok(Value::Null);
     }
+    // The common case, plain digits, needs no copy.
+    if spec.sign == SignKind::None && !spec.point && bytes.iter().all(u8::is_ascii_digit) {
+        return Ok(number_value(false, bytes, spec.scale));
+    }
     let unexpected = |expected, i: usize| DecodeErrorKind::UnexpectedByte {
         expected,
         found: bytes[i],
         offset: start + i,
     };
+    // Layout validation keeps fields at 38 digits; never reached.
+    let too_long = || DecodeErrorKind::OutOfRange("more than 40 digits".into());
     let mut negative = false;
-    let mut digits = Vec::with_capacity(bytes.len());
+    let mut digits = Digits::new();
     let point_at = spec.point.then(|| {
         let digits_end = if spec.sign == SignKind::Trailing {
             bytes.len() - 1
@@ -49,21 +55,26 @@ pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, 
                 _ => return Err(unexpected("sign", i)),
             }
         } else if sign_here {
-            if let Some(d) = POSITIVE_PUNCH.iter().position(|&p| p == b) {
-                digits.push(b'0' + d as u8);
+            let digit = if let Some(d) = POSITIVE_PUNCH.iter().position(|&p| p == b) {
+                b'0' + d as u8
             } else if let Some(d) = NEGATIVE_PUNCH.iter().position(|&p| p == b) {
                 negative = true;
-                digits.push(b'0' + d as u8);
+                b'0' + d as u8
             } else {
                 return Err(unexpected("overpunched digit", i));
+            };
+            if !digits.push(digit) {
+                return Err(too_long());
             }
         } else if b.is_ascii_digit() {
-            digits.push(b);
+            if !digits.push(b) {
+                return Err(too_long());
+            }
         } else {
             return Err(unexpected("digits", i));
         }
     }
-    Ok(number_value(negative, &digits, spec.scale))
+    Ok(number_value(negative, digits.as_slice(), spec.scale))
 }
 
 /// Encodes a zoned field from a JSON number or decimal string.
