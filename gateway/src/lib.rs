@@ -18,14 +18,18 @@
 //!   exported at scrape time.
 //! - [`review`]: cutover review arithmetic: mismatch rate upper bounds and readiness.
 //! - [`store`]: the durable mismatch store (sled): records, counters, groups, retention.
+//! - [`demo`]: `shadowgate demo`: two engines that diverge, synthetic traffic, the report.
+//! - [`loadgen`]: `shadowgate loadgen`: closed- and open-loop MCI load, latency percentiles.
 //! - [`admin`]: the admin listener: health, metrics, review API, HTML report.
 //! - [`cli`]: the review subcommands `report` and `mismatches list|show`.
 
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod listener;
+pub mod loadgen;
 pub mod metrics;
 pub mod pipeline;
 pub mod review;

@@ -54,6 +54,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Side::Request)]
         direction: Side,
     },
+    /// Run the whole product locally: two diverging engines, the gateway, traffic, the report.
+    Demo(shadowgate::demo::DemoArgs),
+    /// One demo engine alone (for benchmarks).
+    #[command(hide = true)]
+    DemoEngine(shadowgate::demo::DemoEngineArgs),
+    /// Send MCI frames: closed loop or open loop at a fixed rate; latency percentiles.
+    Loadgen(shadowgate::loadgen::LoadgenArgs),
     /// Per strategy: counts, mismatch rate with its 95% upper bound, groups, what the rules hid,
     /// cutover readiness.
     Report(shadowgate::cli::ReportArgs),
@@ -88,6 +95,9 @@ fn main() -> anyhow::Result<()> {
         Command::CheckConfig { config } => check_config(&config),
         Command::Decode { layout, direction } => decode(&layout, direction.into()),
         Command::Encode { layout, direction } => encode(&layout, direction.into()),
+        Command::Demo(args) => shadowgate::demo::run(&args),
+        Command::DemoEngine(args) => shadowgate::demo::engines::run_engine(&args),
+        Command::Loadgen(args) => shadowgate::loadgen::run(&args),
         Command::Report(args) => shadowgate::cli::run_report(&args, &mut std::io::stdout().lock()),
         Command::Mismatches { command } => match command {
             MismatchesCommand::List(args) => {

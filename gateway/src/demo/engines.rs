@@ -1,0 +1,135 @@
+//! Starting the demo engines: in the demo's process, or alone for benchmarks
+//! (`shadowgate demo-engine --kind legacy|modern --listen ADDR [--delay-ms N]`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use protocol_mci::Layout;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::{legacy, modern};
+
+/// Which engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    /// MCI frames over TCP, the legacy policy.
+    Legacy,
+    /// HTTP/JSON, the new engine's policy.
+    Modern,
+}
+
+/// `shadowgate demo-engine`: one demo engine alone, for benchmarks.
+#[derive(Debug, Clone, Args)]
+pub struct DemoEngineArgs {
+    /// Which engine.
+    #[arg(long, value_enum)]
+    pub kind: Kind,
+    /// Address to listen on.
+    #[arg(long)]
+    pub listen: SocketAddr,
+    /// Extra delay before every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub delay_ms: u64,
+}
+
+/// Running demo engines; stopped by [`Engines::stop`].
+#[derive(Debug)]
+pub struct Engines {
+    /// Where the legacy engine listens.
+    pub legacy: SocketAddr,
+    /// Where the new engine listens.
+    pub modern: SocketAddr,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+impl Engines {
+    /// Starts both engines on free loopback ports.
+    pub async fn start(layout: Arc<Layout>) -> anyhow::Result<Engines> {
+        let (tasks, shutdown) = (TaskTracker::new(), CancellationToken::new());
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        let legacy = spawn(
+            Kind::Legacy,
+            any,
+            Duration::ZERO,
+            &layout,
+            &tasks,
+            &shutdown,
+        )
+        .await?;
+        let modern = spawn(
+            Kind::Modern,
+            any,
+            Duration::ZERO,
+            &layout,
+            &tasks,
+            &shutdown,
+        )
+        .await?;
+        Ok(Engines {
+            legacy,
+            modern,
+            tasks,
+            shutdown,
+        })
+    }
+
+    /// Stops both engines and waits (briefly) for their connections to close.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.tasks.close();
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.tasks.wait()).await;
+    }
+}
+
+/// Binds `address` and serves the engine on it; returns the bound address.
+async fn spawn(
+    kind: Kind,
+    address: SocketAddr,
+    delay: Duration,
+    layout: &Arc<Layout>,
+    tasks: &TaskTracker,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind(address)
+        .await
+        .with_context(|| format!("demo {kind:?} engine: cannot bind {address}"))?;
+    let bound = listener.local_addr()?;
+    let (tasks2, shutdown2) = (tasks.clone(), shutdown.clone());
+    match kind {
+        Kind::Legacy => tasks.spawn(legacy::serve(
+            listener,
+            layout.clone(),
+            delay,
+            tasks2,
+            shutdown2,
+        )),
+        Kind::Modern => tasks.spawn(modern::serve(listener, delay, tasks2, shutdown2)),
+    };
+    Ok(bound)
+}
+
+/// Runs one engine until Ctrl-C or SIGTERM.
+pub fn run_engine(args: &DemoEngineArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let layout = Arc::new(super::layout()?);
+        let (tasks, shutdown) = (TaskTracker::new(), CancellationToken::new());
+        let delay = Duration::from_millis(args.delay_ms);
+        let bound = spawn(args.kind, args.listen, delay, &layout, &tasks, &shutdown).await?;
+        eprintln!("demo {:?} engine listening on {bound}", args.kind);
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        shutdown.cancel();
+        Ok(())
+    })
+}

@@ -1,0 +1,75 @@
+//! The new engine: the same strategy re-implemented behind the engine HTTP contract
+//! (`POST /v1/strategies/loan-screening` with `{"tx_code", "header", "body"}`), with the new
+//! engine's [`MODERN`] policy. Its clock runs on UTC, so the `sent_at` it reports always differs
+//! from the legacy engine's KST one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::{Map, Value};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::strategy::{decide, Application, MODERN};
+use super::traffic::{now_micros, timestamp};
+use crate::listener::server::{self, Handler};
+
+/// Largest request body the engine reads.
+const MAX_BODY: usize = 64 * 1024;
+
+/// The new engine's JSON answer to a request body of the contract.
+pub fn answer(request: &Value) -> Result<Value, String> {
+    let body = request
+        .get("body")
+        .and_then(Value::as_object)
+        .ok_or("`body` is missing or not an object")?;
+    let app = Application::from_body(body)?;
+    let mut header = Map::new();
+    header.insert("resp_code".into(), "0000".into());
+    header.insert("sent_at".into(), timestamp(now_micros(), 0).into());
+    let mut answer = Map::new();
+    answer.insert("header".into(), Value::Object(header));
+    answer.insert(
+        "body".into(),
+        Value::Object(decide(&MODERN, &app).to_body()),
+    );
+    Ok(Value::Object(answer))
+}
+
+/// Serves until `shutdown`; every answer waits `delay` first.
+pub async fn serve(
+    listener: TcpListener,
+    delay: Duration,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+) {
+    let handler: Handler = Arc::new(move |parts: http::request::Parts, body: Bytes| {
+        Box::pin(async move {
+            if parts.method != http::Method::POST {
+                return server::json_error(StatusCode::METHOD_NOT_ALLOWED, "use POST");
+            }
+            let answer = serde_json::from_slice::<Value>(&body)
+                .map_err(|e| format!("invalid json: {e}"))
+                .and_then(|request| answer(&request));
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            match answer {
+                Ok(answer) => server::json(StatusCode::OK, &answer),
+                Err(message) => server::json_error(StatusCode::BAD_REQUEST, &message),
+            }
+        })
+    });
+    server::serve(
+        listener,
+        "demo-new-engine",
+        MAX_BODY,
+        handler,
+        tasks,
+        shutdown,
+    )
+    .await;
+}

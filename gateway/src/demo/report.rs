@@ -1,0 +1,83 @@
+//! What the demo prints: the traffic it sent, then `shadowgate report` read from the running
+//! gateway's admin API (counts, groups, what each rule hid, readiness), then where to look next.
+
+use std::io::Write;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::Demo;
+use crate::cli::{self, Format, ReportArgs, SourceArgs};
+use crate::server::Running;
+
+/// Hands the store what the rules hid so far (the gateway sends these tallies about once a
+/// second) and waits until it is committed, so the report counts every comparison.
+pub async fn flush_suppressed(running: &Running) {
+    let stats = running.store.stats();
+    let before = stats.events_committed.load(Ordering::Relaxed);
+    let recorder = running.store.recorder();
+    let mut sent = false;
+    for strategy in running.gateway.runtime().strategies() {
+        if let Some(event) = strategy.suppressed.take(&strategy.name) {
+            sent |= recorder.record(event).is_ok();
+        }
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while sent
+        && stats.events_committed.load(Ordering::Relaxed) == before
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The admin listener's URL.
+pub fn admin_url(demo: &Demo) -> Option<String> {
+    demo.running.admin_address.map(|a| format!("http://{a}"))
+}
+
+/// Prints the demo's report. Blocking: it reads the admin API with the review CLI's own client,
+/// so call it outside the async runtime (or in `block_in_place`).
+pub fn print(demo: &Demo, out: &mut dyn Write) -> anyhow::Result<()> {
+    let sent = &demo.sent;
+    writeln!(
+        out,
+        "sent {} synthetic loan applications over {} MCI connections in {:.1} s: \
+         {} live answers, {} errors\n",
+        sent.requests.len(),
+        sent.connections,
+        sent.elapsed.as_secs_f64(),
+        sent.answered,
+        sent.errors
+    )?;
+    let url = admin_url(demo).context("the demo config has no admin listener")?;
+    let args = ReportArgs {
+        source: SourceArgs {
+            store: None,
+            config: None,
+            from: Some(url.clone()),
+            token_env: None,
+        },
+        strategy: None,
+        format: Format::Text,
+    };
+    cli::run_report(&args, out)?;
+    let config = demo.config_path.display();
+    writeln!(out)?;
+    writeln!(out, "HTML report  {url}/")?;
+    writeln!(out, "metrics      {url}/metrics")?;
+    writeln!(out, "mismatches   shadowgate mismatches list --from {url}")?;
+    for address in &demo.running.mci_addresses {
+        writeln!(
+            out,
+            "more load    shadowgate loadgen --address {address} --rate 500 --duration 10"
+        )?;
+    }
+    writeln!(
+        out,
+        "afterwards   shadowgate report --config {config}   (the store stays in {})",
+        demo.running.gateway.runtime().config.store.path.display()
+    )?;
+    Ok(())
+}

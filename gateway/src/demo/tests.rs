@@ -1,0 +1,92 @@
+//! The demo end to end in-process: its mismatches are exactly the divergent segment, under one
+//! signature, and the other divergences are hidden by their rules.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+
+use super::strategy::{decide, Application, LEGACY, MODERN, SELF_EMPLOYED};
+use super::*;
+use crate::store::{ListQuery, RecordKind};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mismatches_are_exactly_the_divergent_segment() {
+    let data = tempfile::tempdir().unwrap();
+    let args = DemoArgs {
+        requests: 300,
+        connections: 3,
+        data_dir: data.path().join("demo"),
+        seed: 1,
+        mci_address: "127.0.0.1:0".parse().unwrap(),
+        admin_address: "127.0.0.1:0".parse().unwrap(),
+        exit: true,
+    };
+    let demo = start(&args, false).await.unwrap();
+    assert_eq!((demo.sent.answered, demo.sent.errors), (300, 0));
+
+    // The segment: self-employed applicants whose limit the two policies actually decide apart.
+    let mut expected = BTreeSet::new();
+    let mut other_segment_diffs = 0;
+    for request in &demo.sent.requests {
+        let app = Application::from_body(&request.body).unwrap();
+        let differs = decide(&LEGACY, &app).limit_amount != decide(&MODERN, &app).limit_amount;
+        if differs && app.cust_type == SELF_EMPLOYED {
+            expected.insert(request.header["guid"].as_str().unwrap().to_owned());
+        } else if differs {
+            other_segment_diffs += 1;
+        }
+    }
+    assert_eq!(other_segment_diffs, 0);
+    assert!(
+        expected.len() >= 20,
+        "segment too small: {}",
+        expected.len()
+    );
+
+    let reader = demo.running.store.reader();
+    let query = ListQuery {
+        limit: 1_000,
+        ..ListQuery::default()
+    };
+    let records = reader.list(&query).unwrap().records;
+    assert!(records
+        .iter()
+        .all(|r| r.mismatch.kind == RecordKind::Mismatch));
+    let found: BTreeSet<String> = records
+        .iter()
+        .map(|r| r.mismatch.correlation_id.clone())
+        .collect();
+    assert_eq!(found, expected);
+
+    let summary = reader.summary().unwrap();
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0].mismatches, expected.len() as u64);
+    assert_eq!(summary[0].matches, 300 - expected.len() as u64);
+    let groups = reader.groups(STRATEGY).unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(
+        groups[0].differing_paths,
+        ["body.limit_amount", "body.offers[*].limit"]
+    );
+
+    // The other divergences happened, and the gateway counted what their rules hid.
+    let suppressed = reader.suppressed().unwrap();
+    let hid = |rule: &str| {
+        suppressed[0]
+            .rules
+            .iter()
+            .find(|r| r.rule.to_string() == rule)
+            .map_or(0, |r| r.count)
+    };
+    assert_eq!(hid("ignore header.sent_at"), 300);
+    assert!(hid("tolerance body.rate") > 0, "{suppressed:?}");
+    assert!(hid("tolerance body.offers[*].rate") > 0, "{suppressed:?}");
+    assert!(hid("unordered body.offers") > 0, "{suppressed:?}");
+
+    let mut printed = Vec::new();
+    tokio::task::block_in_place(|| report::print(&demo, &mut printed)).unwrap();
+    let printed = String::from_utf8(printed).unwrap();
+    assert!(printed.contains("body.limit_amount"), "{printed}");
+    assert!(printed.contains("ignore header.sent_at"), "{printed}");
+    demo.stop().await;
+}

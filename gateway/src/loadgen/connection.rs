@@ -1,0 +1,131 @@
+//! One connection's share of a round: send frames (closed loop: as soon as an answer frees a
+//! slot; open loop: on a fixed timeline), read answers in order, time each from its intended send
+//! time, and count what went wrong.
+//!
+//! In the open loop a send is never skipped and never waits for an answer: when the generator is
+//! behind its timeline it sends at once, and the delay counts in the latency, so a stalled
+//! system cannot hide its stall by slowing the generator (no coordinated omission).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use protocol_mci::Layout;
+use tokio::net::TcpStream;
+use tokio::time::{sleep_until, timeout, Instant};
+use tokio_util::codec::Framed;
+
+use super::frames::FramePool;
+use super::summary::Tally;
+
+/// Consecutive failed connection attempts after which a connection gives up its share.
+const MAX_CONNECT_FAILURES: u32 = 3;
+/// Pause between connection attempts.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
+
+/// What one connection does in one round.
+#[derive(Debug, Clone)]
+pub struct Share {
+    /// Target.
+    pub address: SocketAddr,
+    /// First send number of this share (send numbers make correlation ids unique).
+    pub first_sequence: u64,
+    /// Frames to send, or `None` to send until `until`.
+    pub frames: Option<u64>,
+    /// When to stop sending (duration mode).
+    pub until: Option<Instant>,
+    /// Open loop: first intended send time and the interval; closed loop: `None`.
+    pub schedule: Option<(Instant, Duration)>,
+    /// Frames in flight at most.
+    pub depth: usize,
+    /// Bound on an answer.
+    pub timeout: Duration,
+}
+
+/// Runs one share to its end and returns its tally.
+pub async fn drive(share: Share, layout: Arc<Layout>, pool: Arc<FramePool>) -> Tally {
+    let mut tally = Tally::new();
+    let mut connection: Option<Framed<TcpStream, protocol_mci::FrameCodec>> = None;
+    // (intended send time, actual send time) of each frame in flight, oldest first.
+    let mut in_flight: VecDeque<(Instant, Instant)> = VecDeque::new();
+    let mut sent: u64 = 0;
+    let mut failures = 0;
+    loop {
+        let now = Instant::now();
+        let next_intended = match share.schedule {
+            Some((first, interval)) => first + interval * u32::try_from(sent).unwrap_or(u32::MAX),
+            None => now,
+        };
+        let more = share.frames.is_none_or(|n| sent < n)
+            && share.until.is_none_or(|until| next_intended < until);
+        if !more && in_flight.is_empty() {
+            break;
+        }
+        let Some(framed) = connection.as_mut() else {
+            if !more {
+                break;
+            }
+            match timeout(share.timeout, TcpStream::connect(share.address)).await {
+                Ok(Ok(stream)) => {
+                    let _ = stream.set_nodelay(true);
+                    connection = Some(Framed::new(stream, layout.framer()));
+                    failures = 0;
+                }
+                _ => {
+                    tally.connection_errors += 1;
+                    failures += 1;
+                    if failures >= MAX_CONNECT_FAILURES {
+                        tally.not_sent += share.frames.map_or(0, |n| n - sent);
+                        break;
+                    }
+                    tokio::time::sleep(RECONNECT_PAUSE).await;
+                }
+            }
+            continue;
+        };
+        let can_send = more && in_flight.len() < share.depth;
+        let oldest = in_flight.front().map(|(_, actual)| *actual + share.timeout);
+        tokio::select! {
+            biased;
+            answer = framed.next(), if !in_flight.is_empty() => match answer {
+                Some(Ok(frame)) => {
+                    let done = Instant::now();
+                    if let Some((intended, actual)) = in_flight.pop_front() {
+                        tally.answered(&layout, &frame, done - intended, done - actual);
+                    }
+                }
+                _ => {
+                    tally.connection_errors += 1;
+                    tally.lost += in_flight.len() as u64;
+                    in_flight.clear();
+                    connection = None;
+                }
+            },
+            () = sleep_until(oldest.unwrap_or(now)), if oldest.is_some() => {
+                // The oldest answer is overdue: everything in flight on this connection is given
+                // up and the connection closed, so a late answer is never taken for another.
+                tally.timeouts += in_flight.len() as u64;
+                in_flight.clear();
+                connection = None;
+            }
+            () = sleep_until(next_intended), if can_send => {
+                let frame = pool.frame(share.first_sequence + sent);
+                let actual = Instant::now();
+                sent += 1;
+                tally.sent += 1;
+                match timeout(share.timeout, framed.send(frame)).await {
+                    Ok(Ok(())) => in_flight.push_back((next_intended.min(actual), actual)),
+                    _ => {
+                        tally.connection_errors += 1;
+                        tally.lost += in_flight.len() as u64 + 1;
+                        in_flight.clear();
+                        connection = None;
+                    }
+                }
+            }
+        }
+    }
+    tally
+}

@@ -1,0 +1,221 @@
+//! `shadowgate loadgen`: MCI frames to one or more addresses, with latency percentiles.
+//!
+//! - **Closed loop** (default): each of `--connections` connections keeps `--pipeline` frames in
+//!   flight and sends the next as soon as an answer comes back: the throughput ceiling.
+//! - **Open loop** (`--rate R`): frames go out on a fixed timeline, `R` per second spread over the
+//!   connections, whatever the answers do; latency runs from the intended send time, so a stall
+//!   shows in full (no coordinated omission).
+//!
+//! Several `--address`es are measured in alternating rounds (`--rounds`), so drift on the machine
+//! (frequency, neighbours) hits them alike: that is how the benchmark compares the gateway with a
+//! direct call. Frames come from the demo's synthetic generator, each with its own correlation id.
+//!
+//! # Layout
+//! - `frames`: the frame pool and correlation ids.
+//! - `connection`: one connection's share of a round.
+//! - `summary`: tallies, HdrHistogram percentiles, JSON and text summaries.
+
+pub mod connection;
+pub mod frames;
+pub mod summary;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use protocol_mci::Layout;
+use tokio::time::Instant;
+
+use self::connection::{drive, Share};
+use self::frames::FramePool;
+use self::summary::{Shape, Summary, Tally};
+
+/// Distinct requests in the frame pool (sends cycle through them with fresh correlation ids).
+const POOL_SIZE: usize = 1_024;
+
+/// `shadowgate loadgen`.
+#[derive(Debug, Clone, Args)]
+pub struct LoadgenArgs {
+    /// Where to send frames; repeat to compare targets in alternating rounds.
+    #[arg(long = "address", required = true)]
+    pub addresses: Vec<SocketAddr>,
+    /// Connections per target.
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
+    /// Frames per target and round (split over the connections).
+    #[arg(long, conflicts_with = "duration")]
+    pub requests: Option<u64>,
+    /// Seconds per target and round [default: 10 when --requests is not given].
+    #[arg(long)]
+    pub duration: Option<f64>,
+    /// Open loop: frames per second per target, on a fixed timeline. Without it: closed loop.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Frames in flight per connection at most [default: 1 closed loop, 10000 open loop].
+    #[arg(long)]
+    pub pipeline: Option<usize>,
+    /// Rounds; each measures every target once, in turn.
+    #[arg(long, default_value_t = 1)]
+    pub rounds: u32,
+    /// Seconds of unmeasured load per target before the first round.
+    #[arg(long, default_value_t = 0.0)]
+    pub warmup: f64,
+    /// An answer later than this is a timeout (the connection is then closed).
+    #[arg(long, default_value_t = 5_000)]
+    pub timeout_ms: u64,
+    /// Layout file of the frames [default: the embedded loan-screening layout].
+    #[arg(long)]
+    pub layout: Option<PathBuf>,
+    /// Seed of the synthetic requests.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How one round loads one target.
+#[derive(Debug, Clone)]
+struct Plan {
+    connections: usize,
+    frames: Option<u64>,
+    duration: Option<Duration>,
+    rate: Option<f64>,
+    depth: usize,
+    timeout: Duration,
+}
+
+/// Runs the load; one summary per address, in argument order.
+pub async fn measure(args: &LoadgenArgs) -> anyhow::Result<Vec<Summary>> {
+    let layout = Arc::new(match &args.layout {
+        Some(path) => Layout::from_file(path)?,
+        None => crate::demo::layout()?,
+    });
+    let pool = Arc::new(FramePool::new(&layout, args.seed, POOL_SIZE)?);
+    if args.connections == 0 || args.rounds == 0 {
+        bail!("--connections and --rounds must be at least 1");
+    }
+    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+        bail!("--rate must be a positive number of frames per second");
+    }
+    let depth = args
+        .pipeline
+        .unwrap_or(if args.rate.is_some() { 10_000 } else { 1 })
+        .max(1);
+    let duration = match (args.requests, args.duration) {
+        (Some(_), _) => None,
+        (None, d) => Some(Duration::from_secs_f64(d.unwrap_or(10.0).max(0.001))),
+    };
+    let plan = Plan {
+        connections: args.connections,
+        frames: args.requests,
+        duration,
+        rate: args.rate,
+        depth,
+        timeout: Duration::from_millis(args.timeout_ms),
+    };
+    let mut sequence = 0;
+    if args.warmup > 0.0 {
+        let warmup = Plan {
+            frames: None,
+            duration: Some(Duration::from_secs_f64(args.warmup)),
+            ..plan.clone()
+        };
+        for address in &args.addresses {
+            round(*address, &warmup, &layout, &pool, &mut sequence).await;
+        }
+    }
+    let mut totals: Vec<(Tally, Duration)> =
+        vec![(Tally::new(), Duration::ZERO); args.addresses.len()];
+    for _ in 0..args.rounds {
+        for (address, total) in args.addresses.iter().zip(totals.iter_mut()) {
+            let started = Instant::now();
+            let tally = round(*address, &plan, &layout, &pool, &mut sequence).await;
+            total.1 += started.elapsed();
+            total.0.merge(&tally);
+        }
+    }
+    Ok(args
+        .addresses
+        .iter()
+        .zip(&totals)
+        .map(|(address, (tally, elapsed))| {
+            let shape = Shape {
+                address: address.to_string(),
+                rate: args.rate,
+                connections: args.connections,
+                pipeline: depth,
+            };
+            Summary::new(&shape, tally, *elapsed)
+        })
+        .collect())
+}
+
+/// One round against one target: every connection's share, run concurrently.
+async fn round(
+    address: SocketAddr,
+    plan: &Plan,
+    layout: &Arc<Layout>,
+    pool: &Arc<FramePool>,
+    sequence: &mut u64,
+) -> Tally {
+    let start = Instant::now() + Duration::from_millis(5);
+    let until = plan.duration.map(|d| start + d);
+    let connections = plan.connections as u64;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..connections {
+        let frames = plan
+            .frames
+            .map(|n| n / connections + u64::from(i < n % connections));
+        let schedule = plan.rate.map(|rate| {
+            // Each connection sends every `connections / rate` s, offset so that together they
+            // keep one even timeline of `rate` frames per second.
+            let offset = Duration::from_secs_f64(i as f64 / rate);
+            (
+                start + offset,
+                Duration::from_secs_f64(connections as f64 / rate),
+            )
+        });
+        let share = Share {
+            address,
+            // Disjoint ranges of send numbers: correlation ids stay unique.
+            first_sequence: *sequence + i * (1 << 40),
+            frames,
+            until,
+            schedule,
+            depth: plan.depth,
+            timeout: plan.timeout,
+        };
+        tasks.spawn(drive(share, layout.clone(), pool.clone()));
+    }
+    *sequence += 1 << 48;
+    let mut tally = Tally::new();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(done) = done {
+            tally.merge(&done);
+        }
+    }
+    tally
+}
+
+/// `shadowgate loadgen`: runs the load and prints the summaries.
+pub fn run(args: &LoadgenArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let summaries = runtime.block_on(measure(args))?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "targets": summaries }))?;
+        std::io::Write::write_all(&mut out, b"\n")?;
+    } else {
+        for summary in &summaries {
+            summary.print(&mut out)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
