@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # System packages some tests drive for real. Installed only when missing.
 # Each entry is "command:debian-package"; tests that need a real program add it here.
-required=("promtool:prometheus")
+required=("promtool:prometheus" "chromium:chromium")
 need=()
 for entry in "${required[@]}"; do
   bin="${entry%%:*}"; pkg="${entry##*:}"
