@@ -18,14 +18,18 @@ use tracing::{info, warn};
 use crate::admin::{self, AdminState};
 use crate::config::{self, Config};
 use crate::listener;
+use crate::metrics::Metrics;
 use crate::pipeline::Gateway;
+use crate::review::assess;
 use crate::runtime::Runtime;
-use crate::store::{Recorder, Store, WriterOptions};
+use crate::store::{Clock, Reader, Recorder, Store, SystemClock, WriterOptions};
 
 /// A gateway serving on its listeners.
 pub struct Running {
     /// The request path.
     pub gateway: Arc<Gateway>,
+    /// Every metric, for `/metrics`.
+    pub metrics: Metrics,
     /// Bound MCI listener addresses, in config order (port 0 resolved).
     pub mci_addresses: Vec<SocketAddr>,
     /// Bound HTTP ingress address.
@@ -63,10 +67,19 @@ impl Running {
     /// Opens the store, builds the runtime and binds every listener. Nothing binds unless the
     /// config and the runtime are valid.
     pub async fn start(config: Config) -> Result<Running, StartError> {
-        let runtime = Runtime::build(Arc::new(config.clone())).map_err(StartError::Runtime)?;
+        let metrics = Metrics::new(env!("CARGO_PKG_VERSION"));
+        let runtime =
+            Runtime::build(Arc::new(config.clone()), &metrics).map_err(StartError::Runtime)?;
         let store = Store::open(&config.store, WriterOptions::default())?;
-        let gateway = Gateway::new(runtime, Some(store.recorder()));
+        metrics.register_store(store.stats().clone());
+        let gateway = Gateway::new(runtime, Some(store.recorder()), metrics.clone());
         let (shutdown, tasks) = (CancellationToken::new(), TaskTracker::new());
+        seed_clean_streaks(&gateway, store.reader());
+        tasks.spawn(review_loop(
+            gateway.clone(),
+            store.reader().clone(),
+            shutdown.clone(),
+        ));
         let mut mci_addresses = Vec::new();
         for (i, settings) in config.mci_listeners.iter().enumerate() {
             let socket = bind(&format!("listeners.mci[{i}].address"), settings.address).await?;
@@ -107,6 +120,7 @@ impl Running {
             "shadowgate serving"
         );
         Ok(Running {
+            metrics,
             gateway,
             mci_addresses,
             http_address,
@@ -185,14 +199,14 @@ fn admin_state(
     token: Option<String>,
 ) -> Arc<AdminState> {
     let policies_of = gateway.clone();
+    let exposition = gateway.metrics().clone();
     let (reloading, recorder, path) = (gateway.clone(), store.recorder(), config.source.clone());
     Arc::new(AdminState {
         reader: store.reader().clone(),
         stats: store.stats().clone(),
         policies: Arc::new(move || admin::policies(&policies_of.runtime().config)),
         token,
-        // Replaced by the Prometheus exposition when metrics are wired in.
-        metrics: Arc::new(String::new),
+        metrics: Arc::new(move || exposition.render()),
         reload: Some(Arc::new(move || reload(&reloading, &recorder, &path))),
     })
 }
@@ -205,4 +219,50 @@ async fn bind(key: &str, address: SocketAddr) -> Result<TcpListener, StartError>
             address,
             source,
         })
+}
+
+/// How often `cutover_ready` is re-assessed from the store's counters.
+const REVIEW_INTERVAL: Duration = Duration::from_secs(15);
+
+/// Sets the clean-streak gauges from the persisted counters, so a restart does not reset them.
+fn seed_clean_streaks(gateway: &Gateway, reader: &Reader) {
+    let Ok(summary) = reader.summary() else {
+        return;
+    };
+    let runtime = gateway.runtime();
+    for counters in summary {
+        let (Some(strategy), Some(micros)) = (
+            runtime.strategy(&counters.strategy),
+            counters.last_mismatch_micros,
+        ) else {
+            continue;
+        };
+        strategy.metrics.last_mismatch.set(micros as f64 / 1e6);
+    }
+}
+
+/// Re-assesses every strategy's cutover readiness periodically (`cutover_ready{strategy}`).
+async fn review_loop(gateway: Arc<Gateway>, reader: Reader, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(REVIEW_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shutdown.cancelled() => return,
+        }
+        let summary = match reader.summary() {
+            Ok(summary) => summary,
+            Err(error) => {
+                warn!(%error, "cannot read counters for the readiness review");
+                continue;
+            }
+        };
+        let now = SystemClock.now_micros();
+        let runtime = gateway.runtime();
+        for strategy in runtime.strategies() {
+            let counters = summary.iter().find(|c| c.strategy == strategy.spec.name);
+            let ready =
+                counters.is_some_and(|c| assess(c, &strategy.spec.readiness, now).is_ready());
+            strategy.metrics.cutover_ready.set(i64::from(ready));
+        }
+    }
 }

@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use super::server::{self, Handler};
 use crate::config::HttpListener;
+use crate::metrics::FrameOutcome;
 use crate::pipeline::{FrameReply, Gateway};
 
 /// Serves the HTTP ingress until `shutdown`.
@@ -24,9 +25,15 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let frames_layout: Option<Arc<str>> = settings.frames_layout.as_deref().map(Arc::from);
+    let metrics = gateway.metrics().listener("http");
     let handler: Handler = Arc::new(move |parts, body| {
         let (gateway, frames_layout) = (gateway.clone(), frames_layout.clone());
-        Box::pin(async move { route(&gateway, frames_layout.as_deref(), parts, body).await })
+        let metrics = metrics.clone();
+        Box::pin(async move {
+            let response = route(&gateway, frames_layout.as_deref(), parts, body).await;
+            metrics.frame(outcome_of(response.status()));
+            response
+        })
     });
     server::serve(
         listener,
@@ -86,4 +93,15 @@ async fn route(
         };
     }
     server::json_error(StatusCode::NOT_FOUND, "no such route")
+}
+
+/// The `frames_total` outcome of an HTTP answer.
+fn outcome_of(status: StatusCode) -> FrameOutcome {
+    match status.as_u16() {
+        200..=299 => FrameOutcome::Ok,
+        404 => FrameOutcome::UnknownTransaction,
+        504 => FrameOutcome::LiveTimeout,
+        500..=599 => FrameOutcome::LiveError,
+        _ => FrameOutcome::BadRequest,
+    }
 }

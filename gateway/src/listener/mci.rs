@@ -19,6 +19,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 use crate::config::MciListener;
+use crate::metrics::ListenerMetrics;
 use crate::pipeline::{FrameOutcome, FrameReply, Gateway};
 
 /// Accepts connections until `shutdown` is cancelled; connection tasks are tracked by `tasks`,
@@ -32,6 +33,7 @@ pub async fn serve(
 ) {
     let settings = Arc::new(settings);
     let slots = Arc::new(Semaphore::new(settings.max_connections));
+    let metrics = gateway.metrics().listener(&settings.name);
     info!(listener = %settings.name, address = %settings.address, "mci listener ready");
     loop {
         let accepted = tokio::select! {
@@ -48,15 +50,18 @@ pub async fn serve(
             }
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
+            metrics.frame(FrameOutcome::Rejected);
             warn!(listener = %settings.name, %peer, "connection limit reached; closing the new connection");
             drop(stream);
             continue;
         };
+        let metrics = metrics.clone();
         let (gateway, settings, shutdown) = (gateway.clone(), settings.clone(), shutdown.clone());
         tasks.spawn(async move {
             let _slot = slot;
+            let _open = metrics.open_connection();
             debug!(listener = %settings.name, %peer, "connection opened");
-            connection(stream, &settings, &gateway, &shutdown).await;
+            connection(stream, &settings, &gateway, &metrics, &shutdown).await;
             debug!(listener = %settings.name, %peer, "connection closed");
         });
     }
@@ -67,6 +72,7 @@ async fn connection(
     stream: TcpStream,
     settings: &MciListener,
     gateway: &Arc<Gateway>,
+    metrics: &ListenerMetrics,
     shutdown: &CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
@@ -91,6 +97,7 @@ async fn connection(
                         in_flight.push_back(async move { gateway.handle_frame(&layout_name, frame).await });
                     }
                     Some(Err(error)) => {
+                        metrics.frame(FrameOutcome::FramingError);
                         warn!(listener = %settings.name, outcome = FrameOutcome::FramingError.as_str(), %error, "framing lost; closing the connection after pending answers");
                         reading = false;
                     }
@@ -101,7 +108,8 @@ async fn connection(
                 let Some(reply) = reply else { continue };
                 idle_deadline = Instant::now() + settings.idle_timeout;
                 match reply {
-                    FrameReply::Answer(answer, _) => {
+                    FrameReply::Answer(answer, outcome) => {
+                        metrics.frame(outcome);
                         let written = timeout(settings.idle_timeout, write.write_all(&answer)).await;
                         if !matches!(written, Ok(Ok(()))) {
                             warn!(listener = %settings.name, "client did not take its answer in time; closing");
@@ -109,6 +117,7 @@ async fn connection(
                         }
                     }
                     FrameReply::Close(outcome) => {
+                        metrics.frame(outcome);
                         warn!(listener = %settings.name, outcome = outcome.as_str(), "frame cannot be answered; closing the connection");
                         return;
                     }

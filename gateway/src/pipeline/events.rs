@@ -7,38 +7,10 @@ use std::time::Duration;
 use tracing::{debug, info, warn};
 
 use super::exchange::Exchange;
+use crate::engine::Outcome;
 use crate::engine::{EngineError, Role};
-
-/// How a frame was answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrameOutcome {
-    /// The live engine's answer went back.
-    Ok,
-    /// The body did not decode; an error frame went back.
-    BadRequest,
-    /// No strategy for the transaction code; an error frame went back.
-    UnknownTransaction,
-    /// The live engine failed; an error frame went back.
-    LiveError,
-    /// The live engine timed out; an error frame went back.
-    LiveTimeout,
-    /// The stream broke; the connection was closed.
-    FramingError,
-}
-
-impl FrameOutcome {
-    /// Closed-set label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FrameOutcome::Ok => "ok",
-            FrameOutcome::BadRequest => "bad_request",
-            FrameOutcome::UnknownTransaction => "unknown_transaction",
-            FrameOutcome::LiveError => "live_error",
-            FrameOutcome::LiveTimeout => "live_timeout",
-            FrameOutcome::FramingError => "framing_error",
-        }
-    }
-}
+pub use crate::metrics::FrameOutcome;
+use crate::metrics::{ComparisonResult, SkipReason};
 
 /// The span of one request: correlation id, strategy, transaction code, and its outcome once
 /// answered. Never a request value.
@@ -80,6 +52,11 @@ pub fn live_failed(exchange: &Exchange, error: &dyn std::fmt::Display) {
 
 /// A request was answered.
 pub fn answered(exchange: &Exchange, outcome: FrameOutcome, elapsed: Duration) {
+    exchange
+        .strategy
+        .metrics
+        .request_duration
+        .observe(elapsed.as_secs_f64());
     debug!(
         strategy = %exchange.strategy.name,
         tx_code = %exchange.tx_code,
@@ -91,8 +68,14 @@ pub fn answered(exchange: &Exchange, outcome: FrameOutcome, elapsed: Duration) {
 }
 
 /// A shadow call was not made.
-pub fn shadow_skipped(exchange: &Exchange, reason: &'static str) {
-    debug!(strategy = %exchange.strategy.name, correlation_id = %exchange.correlation_id, reason, "shadow skipped");
+pub fn shadow_skipped(exchange: &Exchange, reason: SkipReason) {
+    exchange.strategy.metrics.skipped(reason);
+    debug!(
+        strategy = %exchange.strategy.name,
+        correlation_id = %exchange.correlation_id,
+        reason = reason.as_str(),
+        "shadow skipped"
+    );
 }
 
 /// An engine call ended in an error.
@@ -106,19 +89,41 @@ pub fn engine_error(exchange: &Exchange, role: Role, error: &EngineError) {
     );
 }
 
-/// A comparison finished.
-pub fn compared(exchange: &Exchange, result: &'static str, signature: Option<&str>) {
-    if result == "match" {
+/// A comparison finished: counted by result and by differing field, logged unless it matched.
+pub fn compared(
+    exchange: &Exchange,
+    result: ComparisonResult,
+    differences: &[comparator::Difference],
+    signature: Option<&str>,
+) {
+    let metrics = &exchange.strategy.metrics;
+    metrics.comparison(result);
+    for difference in differences {
+        metrics.field_mismatch(&difference.field());
+    }
+    if result == ComparisonResult::Match {
         debug!(strategy = %exchange.strategy.name, correlation_id = %exchange.correlation_id, "decisions match");
     } else {
         info!(
             strategy = %exchange.strategy.name,
             tx_code = %exchange.tx_code,
             correlation_id = %exchange.correlation_id,
-            result,
+            result = result.as_str(),
             signature = signature.unwrap_or(""),
             "decisions differ"
         );
+    }
+}
+
+/// An engine call ended (either way): counted and timed by engine, role and outcome.
+pub fn engine_called(exchange: &Exchange, role: Role, outcome: Outcome, elapsed: Duration) {
+    let strategy = &exchange.strategy;
+    let metrics = match role {
+        Role::Live => Some(&strategy.live_metrics),
+        Role::Shadow => strategy.shadow_metrics.as_ref(),
+    };
+    if let Some(metrics) = metrics {
+        metrics.call(role, outcome, elapsed.as_secs_f64());
     }
 }
 

@@ -33,14 +33,17 @@ pub use self::answer::{answer_message, ErrorAnswer};
 pub use self::events::FrameOutcome;
 use self::exchange::{correlation_id, Exchange};
 use crate::config::Config;
-use crate::engine::{encode_request_body, Role};
+use crate::engine::{encode_request_body, Outcome, Role};
+use crate::metrics::Metrics;
 use crate::runtime::{EngineAnswer, Runtime, Strategy};
 use crate::store::{Event, Recorder};
+use prometheus::IntGauge;
 
 /// The gateway's request path, shared by every listener.
 pub struct Gateway {
     runtime: ArcSwap<Runtime>,
     shared: Arc<Shared>,
+    metrics: Metrics,
 }
 
 /// What the shadow tasks share with the gateway.
@@ -50,6 +53,27 @@ pub(crate) struct Shared {
     /// Cancelled when the shutdown deadline is reached.
     pub cancel: CancellationToken,
     recorder: Option<Recorder>,
+    /// Live calls in flight.
+    live_inflight: IntGauge,
+    /// Shadow comparisons in flight.
+    shadow_inflight: IntGauge,
+}
+
+/// Counts one call in flight for as long as it lives.
+pub(crate) struct InflightGuard<'a>(&'a IntGauge);
+
+impl<'a> InflightGuard<'a> {
+    /// Increments now, decrements on drop (also when the future is cancelled).
+    pub fn new(gauge: &'a IntGauge) -> Self {
+        gauge.inc();
+        InflightGuard(gauge)
+    }
+}
+
+impl Drop for InflightGuard<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 impl Shared {
@@ -84,15 +108,24 @@ pub struct IngressError {
 impl Gateway {
     /// A gateway on a built runtime; `recorder` feeds the mismatch store (none: comparisons are
     /// only logged).
-    pub fn new(runtime: Runtime, recorder: Option<Recorder>) -> Arc<Gateway> {
+    /// `runtime` must have been built with the same `metrics`.
+    pub fn new(runtime: Runtime, recorder: Option<Recorder>, metrics: Metrics) -> Arc<Gateway> {
         Arc::new(Gateway {
             runtime: ArcSwap::from_pointee(runtime),
             shared: Arc::new(Shared {
                 tasks: TaskTracker::new(),
                 cancel: CancellationToken::new(),
                 recorder,
+                live_inflight: metrics.inflight(Role::Live),
+                shadow_inflight: metrics.inflight(Role::Shadow),
             }),
+            metrics,
         })
+    }
+
+    /// The metrics every part of the gateway counts into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The current runtime.
@@ -103,8 +136,9 @@ impl Gateway {
     /// Swaps in a new config; on failure the old one stays and every problem is returned.
     /// Requests in flight finish on the runtime they started with.
     pub fn reload(&self, config: Config) -> Result<(), Vec<String>> {
-        let runtime = Runtime::build(Arc::new(config))?;
-        self.runtime.store(Arc::new(runtime));
+        let built = Runtime::build(Arc::new(config), &self.metrics);
+        self.metrics.config_reload(built.is_ok());
+        self.runtime.store(Arc::new(built?));
         Ok(())
     }
 
@@ -128,6 +162,7 @@ impl Gateway {
 
     /// Handles one frame read by a listener that uses `layout_name`.
     pub async fn handle_frame(&self, layout_name: &str, frame: Bytes) -> FrameReply {
+        let received = Instant::now();
         let runtime = self.runtime();
         let Some(layout) = runtime.layout(layout_name).cloned() else {
             return FrameReply::Close(FrameOutcome::FramingError);
@@ -169,7 +204,7 @@ impl Gateway {
                 return FrameReply::Close(FrameOutcome::BadRequest);
             }
         };
-        match self.live(&exchange).await {
+        match self.live(&exchange, received).await {
             Ok(answer) => FrameReply::Answer(answer, FrameOutcome::Ok),
             Err(kind) => error_reply(&runtime, &layout, &exchange.request.header, kind),
         }
@@ -182,6 +217,7 @@ impl Gateway {
         strategy: &str,
         request: Message,
     ) -> Result<Message, IngressError> {
+        let received = Instant::now();
         let runtime = self.runtime();
         let fail = |status, message| IngressError { status, message };
         let strategy = runtime
@@ -204,7 +240,7 @@ impl Gateway {
         let exchange =
             exchange(strategy, request, Bytes::from(frame), code).map_err(|m| fail(400, m))?;
         let answer = self
-            .live(&Arc::new(exchange))
+            .live(&Arc::new(exchange), received)
             .await
             .map_err(|kind| match kind {
                 ErrorAnswer::LiveTimeout => fail(504, kind.text().to_owned()),
@@ -216,18 +252,29 @@ impl Gateway {
     }
 
     /// Calls the live engine, starting the shadow first so both engines get the request together.
-    async fn live(&self, exchange: &Arc<Exchange>) -> Result<Bytes, ErrorAnswer> {
-        let started = Instant::now();
+    /// `received` is when the request arrived: the client-visible latency is measured from it.
+    async fn live(
+        &self,
+        exchange: &Arc<Exchange>,
+        received: Instant,
+    ) -> Result<Bytes, ErrorAnswer> {
         let span = events::request_span(exchange);
         let to_shadow = shadow::start(&self.shared, exchange);
         let strategy = &exchange.strategy;
         let request = exchange.engine_request(Role::Live);
+        let started = Instant::now();
+        let inflight = InflightGuard::new(&self.shared.live_inflight);
         let called = strategy
             .live
             .call(&exchange.frame, &request)
             .instrument(span.clone())
             .await;
+        drop(inflight);
         let latency = started.elapsed();
+        let outcome = called
+            .as_ref()
+            .map_or_else(|e| e.outcome(), |_| Outcome::Ok);
+        events::engine_called(exchange, Role::Live, outcome, latency);
         let answer = match called {
             Ok(EngineAnswer::Frame(bytes)) => Ok(bytes),
             Ok(EngineAnswer::Json(value)) => {
@@ -258,7 +305,7 @@ impl Gateway {
             .as_ref()
             .map_or_else(|kind| outcome_of(*kind), |_| FrameOutcome::Ok);
         span.record("outcome", outcome.as_str());
-        span.in_scope(|| events::answered(exchange, outcome, latency));
+        span.in_scope(|| events::answered(exchange, outcome, received.elapsed()));
         answer
     }
 }

@@ -14,8 +14,9 @@ use tracing::Instrument;
 use super::answer::answer_message;
 use super::exchange::Exchange;
 use super::record::{mismatch, ShadowFailure};
-use super::{events, Shared};
-use crate::engine::Role;
+use super::{events, InflightGuard, Shared};
+use crate::engine::{Outcome, Role};
+use crate::metrics::{ComparisonResult, SkipReason};
 use crate::runtime::{Engine, EngineAnswer};
 use crate::store::{Event, RecordKind};
 
@@ -35,7 +36,7 @@ pub(super) fn start(
         return None;
     }
     let Ok(permit) = strategy.shadow_budget.clone().try_acquire_owned() else {
-        events::shadow_skipped(exchange, "budget_full");
+        events::shadow_skipped(exchange, SkipReason::BudgetFull);
         shared.record(
             exchange,
             Event::Skipped {
@@ -64,16 +65,23 @@ async fn run(
     let timeout = strategy.spec.shadow_timeout;
     let started = Instant::now();
     let deadline = started + timeout;
+    let _inflight = InflightGuard::new(&shared.shadow_inflight);
     let request = exchange.engine_request(Role::Shadow);
     let called = tokio::select! {
         called = timeout_at(deadline, engine.call(&exchange.frame, &request)) => called,
         () = shared.cancel.cancelled() => {
-            events::shadow_skipped(&exchange, "shutdown");
+            events::shadow_skipped(&exchange, SkipReason::Shutdown);
             shared.record(&exchange, Event::Skipped { strategy: strategy.name.clone() });
             return;
         }
     };
     let shadow_latency = started.elapsed();
+    let outcome = match &called {
+        Err(_) => Outcome::Timeout,
+        Ok(Err(error)) => error.outcome(),
+        Ok(Ok(_)) => Outcome::Ok,
+    };
+    events::engine_called(&exchange, Role::Shadow, outcome, shadow_latency);
     let shadow: Result<Message, ShadowFailure> = match called {
         Err(_) => Err(failure(
             RecordKind::ShadowError,
@@ -119,7 +127,7 @@ async fn run(
     let live = match timeout_at(deadline, live_rx).await {
         Ok(Ok(Some(live))) => live,
         _ => {
-            events::shadow_skipped(&exchange, "live_failed");
+            events::shadow_skipped(&exchange, SkipReason::LiveFailed);
             shared.record(
                 &exchange,
                 Event::Skipped {
@@ -132,7 +140,7 @@ async fn run(
     let live_decision = match layout.decode(Direction::Response, &live.0) {
         Ok(decision) => decision,
         Err(e) => {
-            events::shadow_skipped(&exchange, "live_undecodable");
+            events::shadow_skipped(&exchange, SkipReason::LiveFailed);
             tracing::warn!(strategy = %strategy.name, correlation_id = %exchange.correlation_id, error = %e, "live answer does not decode; nothing to compare");
             shared.record(
                 &exchange,
@@ -157,7 +165,7 @@ async fn run(
                 shared.record(&exchange, tally);
             }
             if comparison.is_match() {
-                events::compared(&exchange, "match", None);
+                events::compared(&exchange, ComparisonResult::Match, &[], None);
                 Event::Match {
                     strategy: strategy.name.clone(),
                 }
@@ -169,7 +177,13 @@ async fn run(
                     live.1,
                     shadow_latency,
                 );
-                events::compared(&exchange, "mismatch", Some(&record.signature));
+                let signature = Some(record.signature.as_str());
+                events::compared(
+                    &exchange,
+                    ComparisonResult::Mismatch,
+                    &comparison.differences,
+                    signature,
+                );
                 Event::Record(Box::new(record))
             }
         }
@@ -181,7 +195,11 @@ async fn run(
                 live.1,
                 shadow_latency,
             );
-            events::compared(&exchange, record.kind.as_str(), Some(&record.signature));
+            let result = match record.kind {
+                RecordKind::Unencodable => ComparisonResult::Unencodable,
+                _ => ComparisonResult::ShadowError,
+            };
+            events::compared(&exchange, result, &[], Some(&record.signature));
             Event::Record(Box::new(record))
         }
     };

@@ -8,12 +8,14 @@ mod engine;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use protocol_mci::layout::field::{Field, Kind};
 use protocol_mci::Layout;
 use tokio::sync::Semaphore;
 
 pub use self::engine::{Engine, EngineAnswer};
 use crate::config::{Config, EngineSpec, StrategySpec};
 use crate::engine::{HttpEngine, MciEngine};
+use crate::metrics::{EngineMetrics, Metrics, StrategyMetrics};
 use crate::store::SuppressionTally;
 
 /// Everything a request needs, for one config generation.
@@ -41,11 +43,17 @@ pub struct Strategy {
     pub shadow_budget: Arc<Semaphore>,
     /// What each of its rules hid, counted until the next store event.
     pub suppressed: SuppressionTally,
+    /// Its metric handles, created once.
+    pub metrics: StrategyMetrics,
+    /// The live engine's metric handles.
+    pub live_metrics: EngineMetrics,
+    /// The shadow engine's metric handles.
+    pub shadow_metrics: Option<EngineMetrics>,
 }
 
 impl Runtime {
-    /// Builds engine clients and strategies; fails with every problem found.
-    pub fn build(config: Arc<Config>) -> Result<Runtime, Vec<String>> {
+    /// Builds engine clients, strategies and their metric handles; fails with every problem found.
+    pub fn build(config: Arc<Config>, metrics: &Metrics) -> Result<Runtime, Vec<String>> {
         let mut problems = Vec::new();
         let mut engines: BTreeMap<String, Arc<Engine>> = BTreeMap::new();
         for (name, spec) in &config.engines {
@@ -81,8 +89,12 @@ impl Runtime {
                 ));
                 continue;
             };
+            let fields = decision_fields(&layout, &spec.tx_codes);
             let strategy = Arc::new(Strategy {
                 name: Arc::from(name.as_str()),
+                metrics: metrics.strategy(name, &fields),
+                live_metrics: metrics.engine(live.name()),
+                shadow_metrics: shadow.as_ref().map(|s| metrics.engine(s.name())),
                 layout,
                 live,
                 shadow,
@@ -125,4 +137,31 @@ impl Runtime {
     pub fn layout(&self, name: &str) -> Option<&Arc<Layout>> {
         self.config.layouts.get(name)
     }
+}
+
+/// Every field a decision of these messages can differ in, as comparison paths with indices
+/// collapsed (`body.offers[*].rate`): the closed set of `field` label values.
+fn decision_fields(layout: &Layout, codes: &[String]) -> Vec<String> {
+    fn walk(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
+        for field in fields.iter().filter(|f| f.kind.is_visible()) {
+            let path = format!("{prefix}.{}", field.name);
+            if let Kind::Group(group) = &field.kind {
+                walk(&group.fields, &format!("{path}[*]"), out);
+            }
+            out.push(path);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&layout.header, "header", &mut out);
+    for message in codes.iter().filter_map(|code| layout.message(code)) {
+        walk(&message.response, "body", &mut out);
+        walk(
+            message.error.as_deref().unwrap_or_default(),
+            "body",
+            &mut out,
+        );
+    }
+    out.sort();
+    out.dedup();
+    out
 }
