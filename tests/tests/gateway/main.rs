@@ -2,6 +2,7 @@
 //! over real sockets.
 //!
 //! # Layout
+//! - `bounds`: a full shadow budget skips and counts, never queues.
 //! - `answers`: byte-exact passthrough from an mci live engine; JSON → frame from an http one.
 //! - `shadow`: a slow or dead shadow never touches the live answer; unencodable shadow answers
 //!   and masked mismatch records.
@@ -16,6 +17,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod answers;
+mod bounds;
 mod config;
 mod errors;
 mod http_ingress;

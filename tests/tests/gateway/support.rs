@@ -19,6 +19,18 @@ pub async fn legacy_live(shadow: Option<EngineToml>) -> (FakeMci, TestGateway) {
     (legacy, builder.start().await)
 }
 
+/// The legacy engine live and `shadow` as shadow, with extra strategy keys.
+pub async fn legacy_live_with(shadow: EngineToml, keys: &[(&str, &str)]) -> (FakeMci, TestGateway) {
+    let legacy = mci_deciding("L1").start().await;
+    let mut builder = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", shadow);
+    for (key, value) in keys {
+        builder = builder.strategy_key(key, *value);
+    }
+    (legacy, builder.start().await)
+}
+
 /// Sends a request with correlation id `id` and asserts the legacy engine's answer came back
 /// byte for byte.
 pub async fn assert_legacy_answer(client: &mut MciClient, id: &str) {

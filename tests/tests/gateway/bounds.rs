@@ -1,0 +1,52 @@
+//! Nothing is unbounded: a full shadow budget skips the shadow call and counts it, it never
+//! queues, and the live answers do not notice.
+
+use std::time::Duration;
+
+use shadowgate_tests::fake::FakeEngine;
+use shadowgate_tests::gateway::{decision, http_answer, LIMIT};
+use shadowgate_tests::EngineToml;
+
+use crate::support::{assert_legacy_answer, legacy_live_with};
+
+#[tokio::test]
+async fn a_full_shadow_budget_skips_and_counts_instead_of_queueing() {
+    // The shadow holds each call for longer than the test sends requests, so with a budget of 2
+    // exactly the first two requests are shadowed and the other four are skipped.
+    let shadow_delay = Duration::from_secs(3);
+    let shadow = FakeEngine::http()
+        .reply(move |_| http_answer(&decision("L1", LIMIT)))
+        .delay(shadow_delay)
+        .start()
+        .await;
+    let engine = EngineToml::http(&shadow.url()).request_timeout(shadow_delay * 2);
+    let (_legacy, gateway) = legacy_live_with(
+        engine,
+        &[
+            ("shadow_max_in_flight", "2"),
+            ("shadow_timeout_ms", "10000"),
+        ],
+    )
+    .await;
+    let mut client = gateway.mci_client().await;
+    for n in 0..6 {
+        assert_legacy_answer(&mut client, &format!("BUDGET{n:026}")).await;
+    }
+    let counters = gateway.summary(|c| c.skipped >= 4).await;
+    assert_eq!(
+        counters.skipped, 4,
+        "every request beyond the budget is skipped"
+    );
+    assert_eq!(
+        shadow.requests(),
+        2,
+        "the shadow got only what the budget allows"
+    );
+    let metrics = gateway.running().metrics.render();
+    let skipped = metrics
+        .lines()
+        .find(|l| l.starts_with("shadowgate_shadow_skipped_total") && l.contains("budget_full"))
+        .expect("shadow_skipped_total{reason=\"budget_full\"} is exported");
+    assert!(skipped.ends_with(" 4"), "{skipped}");
+    gateway.shutdown().await;
+}
