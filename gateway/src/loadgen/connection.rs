@@ -2,9 +2,12 @@
 //! slot; open loop: on a fixed timeline), read answers in order, time each from its intended send
 //! time, and count what went wrong.
 //!
-//! In the open loop a send is never skipped and never waits for an answer: when the generator is
-//! behind its timeline it sends at once, and the delay counts in the latency, so a stalled
-//! system cannot hide its stall by slowing the generator (no coordinated omission).
+//! In the open loop a send is never skipped and never waits for an answer: a pacer thread hands
+//! each connection its intended send times on a fixed timeline; a connection that is behind
+//! sends at once, and the delay counts in the latency, so a stalled system cannot hide its stall
+//! by slowing the generator (no coordinated omission). The pacer is a thread with
+//! `std::thread::sleep` because the async timer's millisecond ticks would add up to a millisecond
+//! of the generator's own lateness to every measurement.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -14,6 +17,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use protocol_mci::Layout;
 use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_util::codec::Framed;
 
@@ -26,7 +30,7 @@ const MAX_CONNECT_FAILURES: u32 = 3;
 const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
 
 /// What one connection does in one round.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Share {
     /// Target.
     pub address: SocketAddr,
@@ -36,8 +40,8 @@ pub struct Share {
     pub frames: Option<u64>,
     /// When to stop sending (duration mode).
     pub until: Option<Instant>,
-    /// Open loop: first intended send time and the interval; closed loop: `None`.
-    pub schedule: Option<(Instant, Duration)>,
+    /// Open loop: intended send times from the pacer; closed loop: `None`.
+    pub ticks: Option<mpsc::Receiver<Instant>>,
     /// Frames in flight at most.
     pub depth: usize,
     /// Bound on an answer.
@@ -45,21 +49,22 @@ pub struct Share {
 }
 
 /// Runs one share to its end and returns its tally.
-pub async fn drive(share: Share, layout: Arc<Layout>, pool: Arc<FramePool>) -> Tally {
+pub async fn drive(mut share: Share, layout: Arc<Layout>, pool: Arc<FramePool>) -> Tally {
     let mut tally = Tally::new();
     let mut connection: Option<Framed<TcpStream, protocol_mci::FrameCodec>> = None;
     // (intended send time, actual send time) of each frame in flight, oldest first.
     let mut in_flight: VecDeque<(Instant, Instant)> = VecDeque::new();
     let mut sent: u64 = 0;
     let mut failures = 0;
+    let mut ticks_done = false;
     loop {
         let now = Instant::now();
-        let next_intended = match share.schedule {
-            Some((first, interval)) => first + interval * u32::try_from(sent).unwrap_or(u32::MAX),
-            None => now,
+        let more = match share.ticks {
+            Some(_) => !ticks_done,
+            None => {
+                share.frames.is_none_or(|n| sent < n) && share.until.is_none_or(|until| now < until)
+            }
         };
-        let more = share.frames.is_none_or(|n| sent < n)
-            && share.until.is_none_or(|until| next_intended < until);
         if !more && in_flight.is_empty() {
             break;
         }
@@ -110,13 +115,17 @@ pub async fn drive(share: Share, layout: Arc<Layout>, pool: Arc<FramePool>) -> T
                 in_flight.clear();
                 connection = None;
             }
-            () = sleep_until(next_intended), if can_send => {
+            intended = next_send(&mut share.ticks), if can_send => {
+                let Some(intended) = intended else {
+                    ticks_done = true;
+                    continue;
+                };
                 let frame = pool.frame(share.first_sequence + sent);
                 let actual = Instant::now();
                 sent += 1;
                 tally.sent += 1;
                 match timeout(share.timeout, framed.send(frame)).await {
-                    Ok(Ok(())) => in_flight.push_back((next_intended.min(actual), actual)),
+                    Ok(Ok(())) => in_flight.push_back((intended.min(actual), actual)),
                     _ => {
                         tally.connection_errors += 1;
                         tally.lost += in_flight.len() as u64 + 1;
@@ -128,4 +137,13 @@ pub async fn drive(share: Share, layout: Arc<Layout>, pool: Arc<FramePool>) -> T
         }
     }
     tally
+}
+
+/// The next intended send time: the pacer's (open loop) or now (closed loop); `None` when the
+/// pacer is done.
+async fn next_send(ticks: &mut Option<mpsc::Receiver<Instant>>) -> Option<Instant> {
+    match ticks {
+        Some(ticks) => ticks.recv().await,
+        None => Some(Instant::now()),
+    }
 }

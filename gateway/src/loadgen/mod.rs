@@ -27,12 +27,15 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::Args;
 use protocol_mci::Layout;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use self::connection::{drive, Share};
 use self::frames::FramePool;
 use self::summary::{Shape, Summary, Tally};
 
+/// Intended send times a connection may have waiting.
+const PACER_BACKLOG: usize = 100_000;
 /// Distinct requests in the frame pool (sends cycle through them with fresh correlation ids).
 const POOL_SIZE: usize = 1_024;
 
@@ -166,18 +169,15 @@ async fn round(
     let until = plan.duration.map(|d| start + d);
     let connections = plan.connections as u64;
     let mut tasks = tokio::task::JoinSet::new();
+    let mut pacer = Vec::new();
     for i in 0..connections {
         let frames = plan
             .frames
             .map(|n| n / connections + u64::from(i < n % connections));
-        let schedule = plan.rate.map(|rate| {
-            // Each connection sends every `connections / rate` s, offset so that together they
-            // keep one even timeline of `rate` frames per second.
-            let offset = Duration::from_secs_f64(i as f64 / rate);
-            (
-                start + offset,
-                Duration::from_secs_f64(connections as f64 / rate),
-            )
+        let ticks = plan.rate.map(|_| {
+            let (tx, rx) = mpsc::channel(PACER_BACKLOG);
+            pacer.push(tx);
+            rx
         });
         let share = Share {
             address,
@@ -185,11 +185,15 @@ async fn round(
             first_sequence: *sequence + i * (1 << 40),
             frames,
             until,
-            schedule,
+            ticks,
             depth: plan.depth,
             timeout: plan.timeout,
         };
         tasks.spawn(drive(share, layout.clone(), pool.clone()));
+    }
+    if let Some(rate) = plan.rate {
+        let (frames, interval) = (plan.frames, Duration::from_secs_f64(1.0 / rate));
+        std::thread::spawn(move || pace(&pacer, start, interval, frames, until));
     }
     *sequence += 1 << 48;
     let mut tally = Tally::new();
@@ -199,6 +203,38 @@ async fn round(
         }
     }
     tally
+}
+
+/// Hands out intended send times, one every `interval` from `start`, to the connections in turn,
+/// until `frames` or `until`. Sleeping happens here, on a thread; a connection that is behind
+/// finds its backlog of intended times waiting (bounded: beyond it the pacer waits, and the
+/// times it then hands out are still the timeline's).
+fn pace(
+    connections: &[mpsc::Sender<Instant>],
+    start: Instant,
+    interval: Duration,
+    frames: Option<u64>,
+    until: Option<Instant>,
+) {
+    for k in 0u64.. {
+        if frames.is_some_and(|n| k >= n) {
+            break;
+        }
+        let intended = start + interval.mul_f64(k as f64);
+        if until.is_some_and(|u| intended >= u) {
+            break;
+        }
+        let wait = intended.saturating_duration_since(Instant::now());
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
+        let Some(connection) = connections.get((k % connections.len().max(1) as u64) as usize)
+        else {
+            break;
+        };
+        // A connection that gave up has dropped its receiver; the others go on.
+        let _ = connection.blocking_send(intended);
+    }
 }
 
 /// `shadowgate loadgen`: runs the load and prints the summaries.
