@@ -161,7 +161,15 @@ impl Running {
 
 /// The body of [`Running::reload`], shared with the admin listener's `POST /api/v1/reload`.
 fn reload(gateway: &Gateway, recorder: &Recorder, path: &Path) -> Result<(), Vec<String>> {
-    let config = config::load(path).map_err(|e| e.problems)?;
+    let config = match config::load(path) {
+        Ok(config) => config,
+        Err(error) => {
+            // Rejected before the runtime is built, but rejected all the same: counted, so the
+            // reload alert sees a config with a typo too.
+            gateway.metrics().config_reload(false);
+            return Err(error.problems);
+        }
+    };
     let current = gateway.runtime();
     let old = &current.config;
     if old

@@ -4,28 +4,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::Value;
 use shadowgate::engine::{Outcome, Role};
 use shadowgate::metrics::{ComparisonResult, FrameOutcome, Metrics, SkipReason};
 use shadowgate::store::StoreStats;
 
-const DASHBOARDS: [&str; 2] = ["shadowgate-overview.json", "shadowgate-cutover.json"];
+// The extraction is shared with the real-Prometheus test of the tests crate, which the gateway
+// cannot depend on.
+#[path = "../../tests/src/dashboards.rs"]
+mod files;
 
-fn dashboards_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../dashboards")
-}
-
-fn read(name: &str) -> String {
-    let path = dashboards_dir().join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn dashboard(name: &str) -> Value {
-    serde_json::from_str(&read(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
+use files::{alert_exprs, dashboard, metric_names, queries, read, DASHBOARDS};
 
 /// The gateway's output after every handle was used once.
 fn rendered() -> String {
@@ -70,70 +60,6 @@ fn series_names(rendered: &str) -> BTreeSet<String> {
         .filter(|line| !line.starts_with('#') && !line.is_empty())
         .map(|line| line.split(['{', ' ']).next().unwrap().to_owned())
         .collect()
-}
-
-/// Every `shadowgate_*` name in `text`.
-fn metric_names(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("shadowgate_") {
-        let tail = &rest[start..];
-        let end = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(tail.len());
-        names.push(tail[..end].to_owned());
-        rest = &tail[end..];
-    }
-    names
-}
-
-/// Every query of a dashboard: panel targets, nested rows, and variable queries.
-fn queries(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, value) in map {
-                match (key.as_str(), value) {
-                    ("expr" | "query" | "definition", Value::String(text)) => {
-                        out.push(text.clone())
-                    }
-                    _ => queries(value, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|item| queries(item, out)),
-        _ => {}
-    }
-}
-
-/// Every `expr:` of the alert rules, single-line or a YAML block scalar (`expr: |`).
-fn alert_exprs(yaml: &str) -> Vec<String> {
-    let mut exprs = Vec::new();
-    let mut lines = yaml.lines().peekable();
-    while let Some(line) = lines.next() {
-        let Some((indent, value)) = line.split_once("expr:") else {
-            continue;
-        };
-        if !indent.trim().is_empty() {
-            continue;
-        }
-        let value = value.trim();
-        if !(value.starts_with('|') || value.starts_with('>')) {
-            exprs.push(value.to_owned());
-            continue;
-        }
-        let mut block = String::new();
-        while let Some(next) = lines.peek() {
-            let deeper = next.len() - next.trim_start().len() > indent.len();
-            if !(deeper || next.trim().is_empty()) {
-                break;
-            }
-            block.push_str(next.trim());
-            block.push(' ');
-            lines.next();
-        }
-        exprs.push(block.trim().to_owned());
-    }
-    exprs
 }
 
 #[test]

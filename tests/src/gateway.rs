@@ -51,6 +51,7 @@ pub struct GatewayBuilder {
     shadow: Option<String>,
     strategy_keys: Vec<String>,
     rules: Vec<String>,
+    admin: bool,
 }
 
 /// One `[engines.<name>]` section.
@@ -155,6 +156,13 @@ impl GatewayBuilder {
         self
     }
 
+    /// Adds the admin listener (`/metrics`, the API) on `127.0.0.1:0`, without a token; see
+    /// [`TestGateway::admin_address`].
+    pub fn admin(mut self) -> GatewayBuilder {
+        self.admin = true;
+        self
+    }
+
     /// Adds lines to `[strategies.loan-screening.rules]`, e.g. `ignore = ["header.sent_at"]`.
     pub fn rules(mut self, toml: &str) -> GatewayBuilder {
         self.rules.push(toml.to_owned());
@@ -175,6 +183,10 @@ impl GatewayBuilder {
         line("\n[listeners.http]");
         line("address = \"127.0.0.1:0\"");
         line(&key("frames_layout", quote(STRATEGY)));
+        if self.admin {
+            line("\n[listeners.admin]");
+            line("address = \"127.0.0.1:0\"");
+        }
         line("\n[layouts]");
         line(&key(STRATEGY, quote_path(&layout_path())));
         for (name, engine) in &self.engines {
@@ -245,6 +257,14 @@ impl TestGateway {
     /// A new connection to the MCI listener.
     pub async fn mci_client(&self) -> MciClient {
         MciClient::connect(self.mci_address()).await
+    }
+
+    /// The admin listener's address; panics unless the builder asked for it
+    /// ([`GatewayBuilder::admin`]).
+    pub fn admin_address(&self) -> SocketAddr {
+        self.running
+            .admin_address
+            .expect("the admin listener is on (GatewayBuilder::admin)")
     }
 
     /// `http://127.0.0.1:PORT` of the HTTP ingress.

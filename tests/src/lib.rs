@@ -5,6 +5,7 @@
 //! generated per test. The tests in `tests/` drive the real gateway through real sockets.
 //!
 //! # Layout
+//! - [`dashboards`]: the queries of the Grafana dashboards and alert rules in `dashboards/`.
 //! - [`fake`]: fake HTTP/HTTPS and MCI engines, and the test framer.
 //! - [`gateway`]: the real gateway on port 0 from a config builder, its clients, test frames.
 //! - [`pki`]: a test CA with server and client certificates, written to PEM files.
@@ -13,6 +14,7 @@
 // Test support: a panic here is a failed test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod dashboards;
 pub mod fake;
 pub mod gateway;
 pub mod pki;

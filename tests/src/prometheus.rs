@@ -88,13 +88,9 @@ impl TestPrometheus {
 
     /// Evaluates `expr` now; `Err` carries Prometheus' error (an invalid query, say).
     pub fn query(&self, expr: &str) -> Result<Vec<Series>, String> {
-        let (status, body) = self.get(&format!("/api/v1/query?query={}", encode(expr)))?;
-        let json: Value = serde_json::from_str(&body)
-            .map_err(|error| format!("HTTP {status}, not JSON ({error}): {body}"))?;
-        if json["status"] != "success" {
-            return Err(format!("`{expr}`: {} {}", json["errorType"], json["error"]));
-        }
-        let data = &json["data"];
+        let data = self
+            .api(&format!("/api/v1/query?query={}", encode(expr)))
+            .map_err(|error| format!("`{expr}`: {error}"))?;
         match data["resultType"].as_str() {
             Some("vector") => Ok(data["result"]
                 .as_array()
@@ -111,6 +107,18 @@ impl TestPrometheus {
             }]),
             other => Err(format!("`{expr}`: unexpected result type {other:?}")),
         }
+    }
+
+    /// The `data` of a successful answer of the HTTP API at `path_and_query` (`/api/v1/rules`,
+    /// say); `Err` carries Prometheus' error type and message.
+    pub fn api(&self, path_and_query: &str) -> Result<Value, String> {
+        let (status, body) = self.get(path_and_query)?;
+        let mut json: Value = serde_json::from_str(&body)
+            .map_err(|error| format!("HTTP {status}, not JSON ({error}): {body}"))?;
+        if json["status"] != "success" {
+            return Err(format!("{} {}", json["errorType"], json["error"]));
+        }
+        Ok(json["data"].take())
     }
 
     /// Polls `expr` until it returns at least one series, for at most `timeout`.
@@ -151,32 +159,36 @@ impl TestPrometheus {
         }
     }
 
-    /// One HTTP/1.0 GET: the status code and the body.
     fn get(&self, path_and_query: &str) -> Result<(u16, String), String> {
-        let exchange = || -> std::io::Result<String> {
-            let mut stream = TcpStream::connect_timeout(&self.addr, IO_TIMEOUT)?;
-            stream.set_read_timeout(Some(IO_TIMEOUT))?;
-            stream.set_write_timeout(Some(IO_TIMEOUT))?;
-            write!(
-                stream,
-                "GET {path_and_query} HTTP/1.0\r\nHost: {}\r\n\r\n",
-                self.addr
-            )?;
-            let mut response = String::new();
-            stream.read_to_string(&mut response)?;
-            Ok(response)
-        };
-        let response = exchange().map_err(|error| format!("GET {path_and_query}: {error}"))?;
-        let (head, body) = response
-            .split_once("\r\n\r\n")
-            .ok_or_else(|| format!("GET {path_and_query}: no header end in {response:?}"))?;
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .ok_or_else(|| format!("GET {path_and_query}: bad status line in {head:?}"))?;
-        Ok((status, body.to_owned()))
+        http_get(self.addr, path_and_query)
     }
+}
+
+/// One blocking HTTP/1.0 GET of `http://{addr}{path_and_query}` with deadlines: the status code
+/// and the body (a scrape of a target's `/metrics`, say).
+pub fn http_get(addr: SocketAddr, path_and_query: &str) -> Result<(u16, String), String> {
+    let exchange = || -> std::io::Result<String> {
+        let mut stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)?;
+        stream.set_read_timeout(Some(IO_TIMEOUT))?;
+        stream.set_write_timeout(Some(IO_TIMEOUT))?;
+        write!(
+            stream,
+            "GET {path_and_query} HTTP/1.0\r\nHost: {addr}\r\n\r\n"
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response)
+    };
+    let response = exchange().map_err(|error| format!("GET {path_and_query}: {error}"))?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("GET {path_and_query}: no header end in {response:?}"))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("GET {path_and_query}: bad status line in {head:?}"))?;
+    Ok((status, body.to_owned()))
 }
 
 impl Drop for TestPrometheus {
