@@ -78,6 +78,7 @@ impl Running {
         tasks.spawn(review_loop(
             gateway.clone(),
             store.reader().clone(),
+            store.recorder(),
             shutdown.clone(),
         ));
         let mut mci_addresses = Vec::new();
@@ -229,8 +230,9 @@ async fn bind(key: &str, address: SocketAddr) -> Result<TcpListener, StartError>
         })
 }
 
-/// How often `cutover_ready` is re-assessed from the store's counters.
-const REVIEW_INTERVAL: Duration = Duration::from_secs(15);
+/// How often `cutover_ready` is re-assessed from the store's counters, and pending per-rule
+/// suppression counts are handed to the store even when traffic has stopped.
+const REVIEW_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Sets the clean-streak gauges from the persisted counters, so a restart does not reset them.
 fn seed_clean_streaks(gateway: &Gateway, reader: &Reader) {
@@ -249,14 +251,21 @@ fn seed_clean_streaks(gateway: &Gateway, reader: &Reader) {
     }
 }
 
-/// Re-assesses every strategy's cutover readiness periodically (`cutover_ready{strategy}`).
-async fn review_loop(gateway: Arc<Gateway>, reader: Reader, shutdown: CancellationToken) {
+/// Re-assesses every strategy's cutover readiness periodically (`cutover_ready{strategy}`) and
+/// flushes pending suppression counts.
+async fn review_loop(
+    gateway: Arc<Gateway>,
+    reader: Reader,
+    recorder: Recorder,
+    shutdown: CancellationToken,
+) {
     let mut tick = tokio::time::interval(REVIEW_INTERVAL);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             () = shutdown.cancelled() => return,
         }
+        flush_suppressed(&gateway.runtime(), &recorder);
         let summary = match reader.summary() {
             Ok(summary) => summary,
             Err(error) => {
