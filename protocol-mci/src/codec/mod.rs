@@ -95,18 +95,26 @@ impl Layout {
                 body.insert(field.name.clone(), Value::String(text.to_owned()));
             }
         }
-        let mut writer = Writer::new(self, self.header_len + 256);
-        writer.lenient = true;
-        writer.path.key("header");
-        writer.fields(&self.header, &header)?;
-        writer.path.pop();
-        writer.path.key("body");
-        writer.fields(fields, &body)?;
-        self.finish_frame(writer.out)
+        self.write_frame(&header, fields, &body, true)
     }
 
-    /// Appends the trailer and writes the length prefix.
-    fn finish_frame(&self, mut frame: Vec<u8>) -> Result<Vec<u8>, EncodeError> {
+    /// Writes header and body, then the trailer and the length prefix. `lenient` writes missing
+    /// numbers as zero (the gateway's own error answers).
+    fn write_frame(
+        &self,
+        header: &Map<String, Value>,
+        fields: &[Field],
+        body: &Map<String, Value>,
+        lenient: bool,
+    ) -> Result<Vec<u8>, EncodeError> {
+        let mut writer = Writer::new(self, self.header_len + 256);
+        writer.lenient = lenient;
+        writer.path.key("header");
+        writer.fields(&self.header, header)?;
+        writer.path.pop();
+        writer.path.key("body");
+        writer.fields(fields, body)?;
+        let mut frame = writer.out;
         frame.extend_from_slice(&self.framing.trailer);
         let prefix = self
             .framing
@@ -224,26 +232,7 @@ impl Codec<'_> {
             kind: EncodeErrorKind::UnknownMessage(code.to_owned()),
         })?;
         let fields = layout.body_fields(selected, self.direction, &message.header);
-        let mut writer = Writer::new(layout, layout.header_len + 256);
-        writer.path.key("header");
-        writer.fields(&layout.header, &message.header)?;
-        writer.path.pop();
-        writer.path.key("body");
-        writer.fields(fields, &message.body)?;
-        let mut frame = writer.out;
-        frame.extend_from_slice(&layout.framing.trailer);
-        let prefix = layout
-            .framing
-            .prefix_bytes(frame.len())
-            .map_err(|limit| EncodeError {
-                path: "frame".into(),
-                kind: EncodeErrorKind::FrameTooLarge {
-                    actual: frame.len(),
-                    limit,
-                },
-            })?;
-        frame[layout.framing.prefix_range()].copy_from_slice(&prefix);
-        Ok(frame)
+        layout.write_frame(&message.header, fields, &message.body, false)
     }
 
     /// The message selected by the header's discriminator, or the unknown code and its bytes.
