@@ -1,0 +1,200 @@
+//! Validation of field lists: config → [`Field`], collecting every problem with its key path.
+//!
+//! - `number`: zoned, packed and binary numbers (capacity, scale, sign, point).
+//! - `date`: date/time patterns.
+//! - `group`: repeated groups and their count fields.
+//! - `keys`: keys that do not apply to a type, pad characters.
+
+mod date;
+mod group;
+mod keys;
+mod number;
+
+use std::collections::HashSet;
+
+use self::keys::{pad_byte, reject_foreign_keys};
+use super::config::{Align, Blank, FieldConfig, FieldType};
+use super::field::{Binary, Field, GroupCount, Kind, Packed, Text};
+use crate::charset::Charset;
+use crate::error::LayoutProblem;
+
+/// Collects problems while a layout is validated.
+pub(crate) struct Problems {
+    /// Everything found so far.
+    pub list: Vec<LayoutProblem>,
+    /// Charset of text fields that do not override it.
+    pub charset: Charset,
+}
+
+impl Problems {
+    /// Records one problem at `path`.
+    pub fn add(&mut self, path: &str, message: impl Into<String>) {
+        self.list.push(LayoutProblem {
+            path: path.to_owned(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Where the prefix sits, so header offsets can skip it. Bodies pass `None`.
+#[derive(Clone, Copy)]
+pub(crate) struct PrefixSlot {
+    /// Offset of the prefix in the frame.
+    pub at: usize,
+    /// Its width.
+    pub width: usize,
+}
+
+/// Validates a field list. `start` is the offset of its first byte (frame coordinates for header
+/// and bodies, 0 inside group elements); returns the fields and the end offset if fixed.
+pub(crate) fn fields(
+    configs: &[FieldConfig],
+    path: &str,
+    start: usize,
+    prefix: Option<PrefixSlot>,
+    problems: &mut Problems,
+) -> (Vec<Field>, Option<usize>) {
+    let mut out: Vec<Field> = Vec::with_capacity(configs.len());
+    let mut seen = HashSet::new();
+    let mut pos = Some(start);
+    for config in configs {
+        let here = format!("{path}.{}", config.name);
+        if config.name.is_empty() {
+            problems.add(path, "a field has an empty name");
+        } else if !seen.insert(config.name.as_str()) {
+            problems.add(&here, "duplicate field name");
+        }
+        if let (Some(p), Some(slot)) = (pos, prefix) {
+            if p == slot.at {
+                pos = Some(p + slot.width);
+            }
+        }
+        if let (Some(declared), Some(actual)) = (config.offset, pos) {
+            if declared != actual {
+                problems.add(
+                    &here,
+                    format!("declared offset {declared}, the fields before it end at {actual}"),
+                );
+            }
+        }
+        let kind = kind(config, &here, &out, problems);
+        if let (Some(p), Some(slot), Some(len)) = (pos, prefix, kind.fixed_len()) {
+            if p < slot.at && p + len > slot.at {
+                problems.add(
+                    &here,
+                    format!("bytes {p}..{} overlap the length prefix", p + len),
+                );
+            }
+        }
+        pos = match (pos, kind.fixed_len()) {
+            (Some(p), Some(len)) => Some(p + len),
+            _ => None,
+        };
+        if let (Kind::Group(group), index) = (&kind, out.len()) {
+            if let GroupCount::Field(source) = group.count {
+                out[source].count_of = Some(index);
+            }
+        }
+        out.push(Field {
+            name: config.name.clone(),
+            kind,
+            mask: config.mask,
+            count_of: None,
+        });
+    }
+    (out, pos)
+}
+
+/// Validates one field's type-specific keys.
+pub(super) fn kind(
+    config: &FieldConfig,
+    path: &str,
+    siblings: &[Field],
+    problems: &mut Problems,
+) -> Kind {
+    let Some(kind) = config.kind else {
+        problems.add(path, "missing key `type`");
+        return Kind::Filler { len: 0, pad: b' ' };
+    };
+    reject_foreign_keys(config, kind, path, problems);
+    let length = |problems: &mut Problems| match config.length {
+        Some(0) | None => {
+            problems.add(path, "needs a `length` of at least 1 byte");
+            1
+        }
+        Some(len) => len,
+    };
+    let pad = pad_byte(config.pad.as_deref(), path, problems);
+    match kind {
+        FieldType::Text => {
+            let text = Text {
+                len: length(problems),
+                right: config.align == Some(Align::Right),
+                pad: pad.unwrap_or(b' '),
+                blank_null: config.blank == Some(Blank::Null),
+                truncate: config.truncate.unwrap_or(false),
+                charset: config.charset.unwrap_or(problems.charset),
+            };
+            // Stripping a trailing letter pad could cut the trail byte of a double-byte character.
+            if text.charset == Charset::Cp949 && !text.right && text.pad.is_ascii_alphabetic() {
+                problems.add(
+                    path,
+                    "a left-aligned cp949 text cannot be padded with a letter: \
+                     cp949 trail bytes include A-Z and a-z",
+                );
+            }
+            Kind::Text(text)
+        }
+        FieldType::Number => number::number(config, length(problems), path, problems),
+        FieldType::Packed => {
+            let len = length(problems);
+            let scale = number::scale(config.scale, 2 * len - 1, path, problems);
+            if len > 16 {
+                problems.add(path, "packed decimals are limited to 16 bytes (31 digits)");
+            }
+            Kind::Packed(Packed {
+                len,
+                scale,
+                signed: config.signed.unwrap_or(true),
+            })
+        }
+        FieldType::Binary => {
+            let len = length(problems);
+            if ![1, 2, 4, 8].contains(&len) {
+                problems.add(
+                    path,
+                    format!("binary length must be 1, 2, 4 or 8, found {len}"),
+                );
+            }
+            Kind::Binary(Binary {
+                len,
+                scale: number::scale(config.scale, 18, path, problems),
+                signed: config.signed.unwrap_or(false),
+                endian: config.endian.unwrap_or_default(),
+            })
+        }
+        FieldType::Date => date::date(config, path, problems),
+        FieldType::Filler => Kind::Filler {
+            len: length(problems),
+            pad: pad.unwrap_or(b' '),
+        },
+        FieldType::Constant => {
+            let Some(value) = config.value.as_deref().filter(|v| !v.is_empty()) else {
+                problems.add(path, "a constant needs a non-empty `value`");
+                return Kind::Constant(vec![b' ']);
+            };
+            let mut bytes = Vec::new();
+            if problems.charset.encode_into(value, &mut bytes).is_err() {
+                problems.add(path, "`value` cannot be written in the layout charset");
+            }
+            if config.length.is_some_and(|len| len != bytes.len()) {
+                problems.add(
+                    path,
+                    format!("`length` differs from the {}-byte value", bytes.len()),
+                );
+            }
+            Kind::Constant(bytes)
+        }
+        FieldType::Group => group::group(config, path, siblings, pad, problems),
+    }
+}
