@@ -5,10 +5,13 @@
 //! that fails keeps the old config.
 //!
 //! - `raw`: the serde structs people write (`deny_unknown_fields`).
-//! - `build`: checks and conversion into the types below.
+//! - `build`: checks and conversion into the types below; `engine_build` and `strategy_build`
+//!   for engines and strategies.
 
 mod build;
+mod engine_build;
 pub mod raw;
+mod strategy_build;
 
 use std::collections::BTreeMap;
 use std::fmt;
