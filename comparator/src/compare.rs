@@ -13,6 +13,7 @@ use crate::decimal::numbers_equal;
 use crate::matcher::{Actions, Matcher, RuleIndex};
 use crate::path::Step;
 use crate::rules::{Behaviour, Rules};
+use crate::text::same_text;
 
 /// Compares the live and the shadow decision field by field under the strategy's rules.
 ///
@@ -90,11 +91,18 @@ impl<'a, 'r> Walker<'a, 'r> {
             let node = self.states[at];
             matcher.step(node, step, &mut self.states);
         }
-        let mut actions = Actions::default();
-        for &node in &self.states[start..] {
-            actions.merge(matcher.actions(node));
-        }
-        let scope = scope.enter(&actions);
+        // Usually no pattern reaches the child, or exactly one does: skip the merge then.
+        let scope = match &self.states[start..] {
+            [] => scope.enter(&Actions::default()),
+            [node] => scope.enter(matcher.actions(*node)),
+            nodes => {
+                let mut actions = Actions::default();
+                for &node in nodes {
+                    actions.merge(matcher.actions(node));
+                }
+                scope.enter(&actions)
+            }
+        };
         let here = start..self.states.len();
         match (live, shadow) {
             (Some(live), Some(shadow)) => self.node(live, shadow, here, scope),
@@ -128,7 +136,7 @@ impl<'a, 'r> Walker<'a, 'r> {
                 }
             }
             (Value::String(l), Value::String(s)) => {
-                if l != s
+                if !same_text(l.as_bytes(), s.as_bytes())
                     && !self.hidden_by(
                         scope.normalise,
                         |rule| matches!(rule, Behaviour::Normalise(n) if n.equal(l, s)),
@@ -160,7 +168,7 @@ impl<'a, 'r> Walker<'a, 'r> {
         // and fall back to lookups only from the first misaligned key on.
         let mut aligned = 0;
         for ((lk, lv), (sk, sv)) in l.iter().zip(s.iter()) {
-            if lk != sk {
+            if !same_text(lk.as_bytes(), sk.as_bytes()) {
                 break;
             }
             self.child(Step::Key(lk), Some(lv), Some(sv), here.clone(), scope);

@@ -20,7 +20,10 @@ pub(crate) struct DecimalText<'a> {
 impl<'a> DecimalText<'a> {
     /// Splits number text; `None` when it is not a plain decimal (serde_json never produces one).
     pub(crate) fn parse(text: &'a str) -> Option<Self> {
-        let bytes = text.as_bytes();
+        Self::from_bytes(text.as_bytes())
+    }
+
+    fn from_bytes(bytes: &'a [u8]) -> Option<Self> {
         let (negative, rest) = match bytes.split_first() {
             Some((b'-', rest)) => (true, rest),
             Some((b'+', rest)) => (false, rest),
@@ -128,12 +131,105 @@ fn parse_exponent(text: &[u8]) -> Option<i64> {
 
 /// Exact equality of two JSON number texts; unparsable text falls back to byte equality.
 pub(crate) fn numbers_equal(a: &str, b: &str) -> bool {
-    if a == b {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let common = common_prefix(a, b);
+    if common == a.len() && common == b.len() {
         return true;
     }
-    match (DecimalText::parse(a), DecimalText::parse(b)) {
+    // The usual unequal text is a scale, `5.250` against `5.25`: the same digits, then only
+    // zeros after the decimal point on one side.
+    let (a_rest, b_rest) = (&a[common..], &b[common..]);
+    if (a_rest.is_empty() || b_rest.is_empty())
+        && a_rest.iter().chain(b_rest).all(|&b| b == b'0')
+        && is_plain_fraction(&a[..common])
+    {
+        return true;
+    }
+    // Decisions rarely use exponents: one pass over each side settles the rest.
+    if let (Some(a), Some(b)) = (Plain::parse(a), Plain::parse(b)) {
+        return a == b;
+    }
+    match (DecimalText::from_bytes(a), DecimalText::from_bytes(b)) {
         (Some(a), Some(b)) => a.same_value(&b),
         _ => false,
+    }
+}
+
+/// How many leading bytes `a` and `b` share; eight at a time, as number text is short.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let mut at = 0;
+    while let (Some(x), Some(y)) = (a[at..].first_chunk::<8>(), b[at..].first_chunk::<8>()) {
+        if x != y {
+            break;
+        }
+        at += 8;
+    }
+    at + a[at..]
+        .iter()
+        .zip(&b[at..])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// Whether `text` is a decimal with a point and digits, no exponent: zeros appended to it
+/// keep its value.
+fn is_plain_fraction(text: &[u8]) -> bool {
+    let digits = match text.split_first() {
+        Some((b'-' | b'+', rest)) => rest,
+        _ => text,
+    };
+    let mut points = 0;
+    for &b in digits {
+        match b {
+            b'.' => points += 1,
+            b'0'..=b'9' => {}
+            _ => return false,
+        }
+    }
+    points == 1 && digits.len() > 1
+}
+
+/// A number without exponent in canonical form: equal values have equal parts.
+#[derive(PartialEq, Eq)]
+struct Plain<'a> {
+    /// Never set for zero, so `-0` equals `0`.
+    negative: bool,
+    /// Integer digits without leading zeros.
+    int: &'a [u8],
+    /// Fraction digits without trailing zeros.
+    frac: &'a [u8],
+}
+
+impl<'a> Plain<'a> {
+    /// `None` for text with an exponent and for anything [`DecimalText::parse`] refuses.
+    fn parse(bytes: &'a [u8]) -> Option<Self> {
+        let (negative, rest) = match bytes.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            Some((b'+', rest)) => (false, rest),
+            _ => (false, bytes),
+        };
+        let mut point = None;
+        for (at, &b) in rest.iter().enumerate() {
+            match b {
+                b'0'..=b'9' => {}
+                b'.' if point.is_none() => point = Some(at),
+                _ => return None,
+            }
+        }
+        let (int, frac) = match point {
+            Some(at) => (&rest[..at], &rest[at + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        let int = &int[int.iter().position(|&b| b != b'0').unwrap_or(int.len())..];
+        let frac = &frac[..frac.iter().rposition(|&b| b != b'0').map_or(0, |at| at + 1)];
+        Some(Self {
+            negative: negative && !(int.is_empty() && frac.is_empty()),
+            int,
+            frac,
+        })
     }
 }
 
@@ -154,6 +250,11 @@ mod tests {
             ("0.0015", "15E-4"),
             ("-0", "0.000"),
             ("007", "7"),
+            ("+7.0", "7"),
+            ("-0.0", "0"),
+            ("7.", "7"),
+            (".5", "0.50"),
+            ("5.25", "525e-2"),
             (
                 "123456789012345678901234567890.10",
                 "123456789012345678901234567890.1",
@@ -171,6 +272,11 @@ mod tests {
             ("10", "1"),
             ("0.1", "0.01"),
             ("1e400", "1"),
+            ("5.25", "-5.25"),
+            ("05.25", "5.025"),
+            (".", "0"),
+            ("1.2.3", "1.2.3x"),
+            ("-", "-0"),
         ] {
             assert!(!numbers_equal(a, b), "{a} != {b}");
         }

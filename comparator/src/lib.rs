@@ -49,6 +49,7 @@
 //! - `leaf`: tolerance, normalisation and value maps on scalars.
 //! - `decimal`: exact equality and conversion of JSON number text.
 //! - `signature`: [`Signature`], a stable FNV-1a id of the differing fields.
+//! - `text`: equality of short keys and strings, the walk's most frequent comparison.
 //! - [`render`]: unified diff of two decisions and inline diff of two strings.
 
 mod compare;
@@ -64,6 +65,7 @@ pub mod render;
 mod report;
 mod rules;
 mod signature;
+mod text;
 mod unordered;
 mod validate;
 

@@ -7,6 +7,7 @@
 use crate::comparison::Severity;
 use crate::path::Step;
 use crate::pattern::{Glob, Pattern, PatternSegment};
+use crate::text::same_text;
 
 /// Index of a rule in [`Rules`](crate::Rules); also indexes the suppression counters.
 pub(crate) type RuleIndex = u32;
@@ -109,9 +110,9 @@ impl Matcher {
         match step {
             Step::Key(key) => {
                 // A linear scan that compares lengths first beats a binary search here: nodes
-                // have few literal children and most keys differ in length, so `memcmp` is rare.
+                // have few literal children and most keys differ in length.
                 for (k, child) in &node.literal {
-                    if k.len() == key.len() && **k == *key {
+                    if same_text(k.as_bytes(), key.as_bytes()) {
                         out.push(*child);
                         break;
                     }

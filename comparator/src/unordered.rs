@@ -9,6 +9,7 @@ use crate::decimal::numbers_equal;
 use crate::matcher::RuleIndex;
 use crate::path::Step;
 use crate::rules::Behaviour;
+use crate::text::same_text;
 
 impl<'a> Walker<'a, '_> {
     /// Pairs each live element with a shadow element, then compares the pairs field by field.
@@ -33,6 +34,13 @@ impl<'a> Walker<'a, '_> {
         };
         self.lengths(l.len(), s.len(), scope);
         let mut taken = vec![false; s.len()];
+        // Each element's key fields, looked up once here instead of once per candidate:
+        // live elements first, then shadow ones, `key.len()` entries each.
+        let mut keys = Vec::with_capacity((l.len() + s.len()) * key.len());
+        for element in l.iter().chain(s) {
+            keys.extend(key.iter().map(|name| key_field(element, name)));
+        }
+        let (live_keys, shadow_keys) = keys.split_at(l.len() * key.len());
         for (index, live) in l.iter().enumerate() {
             // Start at the same position: in the common case the order did not change at all.
             let candidates = (0..s.len()).map(|k| (index + k) % s.len());
@@ -45,7 +53,13 @@ impl<'a> Walker<'a, '_> {
                 let equal = if key.is_empty() {
                     self.probe(Step::Index(index), live, shadow, here.clone(), scope)
                 } else {
-                    same_key(key, live, shadow)
+                    let fields = key.len();
+                    same_key(
+                        live,
+                        &live_keys[index * fields..][..fields],
+                        shadow,
+                        &shadow_keys[candidate * fields..][..fields],
+                    )
                 };
                 if equal {
                     paired = Some(candidate);
@@ -72,12 +86,32 @@ impl<'a> Walker<'a, '_> {
     }
 }
 
-/// Whether two elements have the same key; a field missing on both sides counts as equal,
-/// and elements that are not objects are their own key.
-fn same_key(key: &[String], live: &Value, shadow: &Value) -> bool {
+/// A key field of an array element; `None` when it is missing or the element is not an object.
+fn key_field<'a>(element: &'a Value, name: &str) -> Option<&'a Value> {
+    let Value::Object(map) = element else {
+        return None;
+    };
+    // Elements are small records: a scan that compares lengths first is cheaper than hashing.
+    if map.len() <= 16 {
+        map.iter()
+            .find(|(field, _)| same_text(field.as_bytes(), name.as_bytes()))
+            .map(|(_, value)| value)
+    } else {
+        map.get(name)
+    }
+}
+
+/// Whether two elements have the same key, given their key fields; a field missing on both
+/// sides counts as equal, and elements that are not objects are their own key.
+fn same_key(
+    live: &Value,
+    live_key: &[Option<&Value>],
+    shadow: &Value,
+    shadow_key: &[Option<&Value>],
+) -> bool {
     match (live, shadow) {
-        (Value::Object(l), Value::Object(s)) => {
-            key.iter().all(|field| match (l.get(field), s.get(field)) {
+        (Value::Object(_), Value::Object(_)) => {
+            live_key.iter().zip(shadow_key).all(|(l, s)| match (l, s) {
                 (Some(l), Some(s)) => same(l, s),
                 (None, None) => true,
                 _ => false,
