@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use protocol_mci::{Direction, Message};
+use serde_json::{Map, Value};
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 use tokio::time::{timeout_at, Instant};
 use tracing::Instrument;
@@ -151,13 +152,13 @@ async fn run(
             return;
         }
     };
-    let event = match &shadow {
+    let event = match shadow {
         Ok(decision) => {
-            let comparison = comparator::compare(
-                &live_decision.to_value(),
-                &decision.to_value(),
-                &strategy.spec.rules,
-            );
+            // The comparator takes `{"header", "body"}` values. `Message::to_value` would deep-copy
+            // both decisions for every comparison; moving the maps in (and back out for the rare
+            // mismatch record) copies nothing.
+            let (live_value, shadow_value) = (into_value(live_decision), into_value(decision));
+            let comparison = comparator::compare(&live_value, &shadow_value, &strategy.spec.rules);
             if let Some(tally) = strategy
                 .suppressed
                 .count(&strategy.name, &comparison.suppressed)
@@ -170,10 +171,12 @@ async fn run(
                     strategy: strategy.name.clone(),
                 }
             } else {
+                let (live_decision, decision) =
+                    (into_message(live_value), into_message(shadow_value));
                 let record = mismatch(
                     &exchange,
                     Some(&live_decision),
-                    Ok((decision, &comparison)),
+                    Ok((&decision, &comparison)),
                     live.1,
                     shadow_latency,
                 );
@@ -191,7 +194,7 @@ async fn run(
             let record = mismatch(
                 &exchange,
                 Some(&live_decision),
-                Err(failure),
+                Err(&failure),
                 live.1,
                 shadow_latency,
             );
@@ -204,6 +207,29 @@ async fn run(
         }
     };
     shared.record(&exchange, event);
+}
+
+/// A decision as the comparator reads it: what `Message::to_value` gives, without the copy.
+fn into_value(message: Message) -> Value {
+    let mut object = Map::with_capacity(2);
+    object.insert("header".to_owned(), Value::Object(message.header));
+    object.insert("body".to_owned(), Value::Object(message.body));
+    Value::Object(object)
+}
+
+/// The decision back from [`into_value`]; both members are always there.
+fn into_message(value: Value) -> Message {
+    let mut message = Message::default();
+    if let Value::Object(object) = value {
+        for (key, member) in object {
+            match (key.as_str(), member) {
+                ("header", Value::Object(header)) => message.header = header,
+                ("body", Value::Object(body)) => message.body = body,
+                _ => {}
+            }
+        }
+    }
+    message
 }
 
 fn failure(kind: RecordKind, reason: String) -> ShadowFailure {
