@@ -93,7 +93,10 @@ impl<'a, 'r> Walker<'a, 'r> {
         }
         // Usually no pattern reaches the child, or exactly one does: skip the merge then.
         let scope = match &self.states[start..] {
-            [] => scope.enter(&Actions::default()),
+            [] => Scope {
+                unordered: None,
+                ..scope
+            },
             [node] => scope.enter(matcher.actions(*node)),
             nodes => {
                 let mut actions = Actions::default();
@@ -105,7 +108,10 @@ impl<'a, 'r> Walker<'a, 'r> {
         };
         let here = start..self.states.len();
         match (live, shadow) {
-            (Some(live), Some(shadow)) => self.node(live, shadow, here, scope),
+            (Some(live @ (Value::Object(_) | Value::Array(_))), Some(shadow)) => {
+                self.node(live, shadow, here, scope);
+            }
+            (Some(live), Some(shadow)) => self.scalars(live, shadow, scope),
             (Some(live), None) => self.differ(DiffKind::MissingInShadow, Some(live), None, scope),
             (None, Some(shadow)) => self.differ(DiffKind::ExtraInShadow, None, Some(shadow), scope),
             (None, None) => {}
@@ -121,6 +127,16 @@ impl<'a, 'r> Walker<'a, 'r> {
                 Some(rule) => self.unordered(rule, l, s, here, scope),
                 None => self.ordered(l, s, here, scope),
             },
+            _ => self.scalars(live, shadow, scope),
+        }
+    }
+
+    /// Compares two values of which at most one is an object or an array: the leaves of the
+    /// walk, most of its nodes, so it is inlined into `child` rather than reached through the
+    /// recursive `node`.
+    #[inline]
+    fn scalars(&mut self, live: &'a Value, shadow: &'a Value, scope: Scope) {
+        match (live, shadow) {
             (Value::Number(l), Value::Number(s)) => {
                 let (l, s) = (l.as_str(), s.as_str());
                 // A number too large for exact arithmetic (`within` is `None`) is reported.

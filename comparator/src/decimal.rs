@@ -8,6 +8,8 @@
 
 use rust_decimal::Decimal;
 
+use crate::text::same_text;
+
 /// A JSON number's text split into its parts; digits are ASCII bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DecimalText<'a> {
@@ -58,9 +60,15 @@ impl<'a> DecimalText<'a> {
 
     /// Significant digits as `(first, end)` into int ++ frac; `None` for zero.
     fn significant(&self) -> Option<(usize, usize)> {
-        let len = self.int.len() + self.frac.len();
-        let first = (0..len).find(|&at| self.digit(at) != b'0')?;
-        let last = (first..len).rev().find(|&at| self.digit(at) != b'0')?;
+        let nonzero = |b: &u8| *b != b'0';
+        let first = match self.int.iter().position(nonzero) {
+            Some(at) => at,
+            None => self.int.len() + self.frac.iter().position(nonzero)?,
+        };
+        let last = match self.frac.iter().rposition(nonzero) {
+            Some(at) => self.int.len() + at,
+            None => self.int.iter().rposition(nonzero)?,
+        };
         Some((first, last + 1))
     }
 
@@ -90,10 +98,16 @@ impl<'a> DecimalText<'a> {
             return Some(Decimal::ZERO);
         };
         let mut mantissa: i128 = 0;
-        for at in first..end {
+        let digits = self
+            .int
+            .iter()
+            .chain(self.frac)
+            .skip(first)
+            .take(end - first);
+        for &digit in digits {
             mantissa = mantissa
                 .checked_mul(10)?
-                .checked_add(i128::from(self.digit(at) - b'0'))?;
+                .checked_add(i128::from(digit - b'0'))?;
         }
         if self.negative {
             mantissa = -mantissa;
@@ -132,10 +146,10 @@ fn parse_exponent(text: &[u8]) -> Option<i64> {
 /// Exact equality of two JSON number texts; unparsable text falls back to byte equality.
 pub(crate) fn numbers_equal(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let common = common_prefix(a, b);
-    if common == a.len() && common == b.len() {
+    if same_text(a, b) {
         return true;
     }
+    let common = common_prefix(a, b);
     // The usual unequal text is a scale, `5.250` against `5.25`: the same digits, then only
     // zeros after the decimal point on one side.
     let (a_rest, b_rest) = (&a[common..], &b[common..]);
@@ -189,6 +203,27 @@ fn is_plain_fraction(text: &[u8]) -> bool {
     points == 1 && digits.len() > 1
 }
 
+/// `|a - b| <= limit`, exactly, for numbers without exponent whose digits, aligned to one
+/// scale, stay within 28: there `Decimal` is exact as well, so this is its answer without
+/// building two. `None` otherwise, and the caller goes through `Decimal`.
+pub(crate) fn plain_within(a: &str, b: &str, limit: Decimal) -> Option<bool> {
+    let (a, b) = (Plain::parse(a.as_bytes())?, Plain::parse(b.as_bytes())?);
+    let scale = a.frac.len().max(b.frac.len());
+    if a.int.len().max(b.int.len()) + scale > 28 {
+        return None;
+    }
+    // Both below 10^28, so neither these nor their difference can overflow an i128.
+    let distance = (a.scaled(scale) - b.scaled(scale)).abs();
+    let limit_scale = limit.scale() as usize;
+    Some(if scale >= limit_scale {
+        let shift = 10i128.checked_pow(u32::try_from(scale - limit_scale).ok()?)?;
+        distance <= limit.mantissa().checked_mul(shift)?
+    } else {
+        let shift = 10i128.checked_pow(u32::try_from(limit_scale - scale).ok()?)?;
+        distance.checked_mul(shift)? <= limit.mantissa()
+    })
+}
+
 /// A number without exponent in canonical form: equal values have equal parts.
 #[derive(PartialEq, Eq)]
 struct Plain<'a> {
@@ -230,6 +265,23 @@ impl<'a> Plain<'a> {
             int,
             frac,
         })
+    }
+
+    /// The value times `10^scale`; the caller keeps the digits within 28, `scale` at least
+    /// the fraction's length.
+    fn scaled(&self, scale: usize) -> i128 {
+        let mut value: i128 = 0;
+        for &digit in self.int.iter().chain(self.frac) {
+            value = value * 10 + i128::from(digit - b'0');
+        }
+        for _ in self.frac.len()..scale {
+            value *= 10;
+        }
+        if self.negative {
+            -value
+        } else {
+            value
+        }
     }
 }
 

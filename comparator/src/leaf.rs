@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::decimal::DecimalText;
+use crate::decimal::{plain_within, DecimalText};
 
 /// Numbers within this distance are equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +19,11 @@ impl Tolerance {
     /// Whether two number texts are within tolerance; `None` when either does not fit a
     /// `Decimal` or the arithmetic overflows, so the caller reports the difference.
     pub(crate) fn within(&self, live: &str, shadow: &str) -> Option<bool> {
+        if let Tolerance::Absolute(limit) = *self {
+            if let Some(within) = plain_within(live, shadow, limit) {
+                return Some(within);
+            }
+        }
         let live = DecimalText::parse(live)?.to_decimal()?;
         let shadow = DecimalText::parse(shadow)?.to_decimal()?;
         let distance = live.checked_sub(shadow)?.abs();
@@ -85,6 +90,30 @@ mod tests {
         assert_eq!(rel.within("1000", "1001"), Some(true));
         assert_eq!(rel.within("1000", "998.9"), Some(false));
         assert_eq!(abs.within("1e40", "1e40"), None);
+        assert_eq!(abs.within("-0.005", "0.005"), Some(true));
+        assert_eq!(abs.within("-0.005", "0.00501"), Some(false));
+        assert_eq!(abs.within("100.00", "99.99"), Some(true));
+        assert_eq!(abs.within("5.2", "5.2e0"), Some(true));
+        let fine = Tolerance::Absolute(dec("0.0000000000000000000000000001"));
+        assert_eq!(
+            fine.within("1.0000000000000000000000000001", "1"),
+            Some(true)
+        );
+        assert_eq!(fine.within("10.0000000000000000000000000001", "10"), None);
+        assert_eq!(
+            fine.within(
+                "0.0000000000000000000000000002",
+                "0.0000000000000000000000000001"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            fine.within(
+                "0.0000000000000000000000000003",
+                "0.0000000000000000000000000001"
+            ),
+            Some(false)
+        );
     }
 
     #[test]

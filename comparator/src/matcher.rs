@@ -105,6 +105,7 @@ impl Matcher {
     }
 
     /// Pushes every node reached from `node` by `step` onto `out`.
+    #[inline]
     pub(crate) fn step(&self, node: u32, step: Step<'_>, out: &mut Vec<u32>) {
         let node = &self.nodes[node as usize];
         match step {

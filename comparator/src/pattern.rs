@@ -7,6 +7,8 @@
 
 use thiserror::Error;
 
+use crate::text::same_text;
+
 /// One step of a pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PatternSegment {
@@ -138,7 +140,20 @@ fn key_segment(key: String) -> PatternSegment {
 
 impl Glob {
     /// Whether `key` matches: first part is a prefix, last a suffix, the middle ones in order.
+    #[inline]
     pub(crate) fn matches(&self, key: &str) -> bool {
+        if let [first, last] = self.parts.as_slice() {
+            // One star (`*_at`, `x_*`), the usual glob: a prefix and a suffix that do not overlap.
+            let (key, first, last) = (key.as_bytes(), first.as_bytes(), last.as_bytes());
+            return key.len() >= first.len() + last.len()
+                && same_text(&key[..first.len()], first)
+                && same_text(&key[key.len() - last.len()..], last);
+        }
+        self.matches_stars(key)
+    }
+
+    /// [`Glob::matches`] for two stars or more.
+    fn matches_stars(&self, key: &str) -> bool {
         let (Some(first), Some(last)) = (self.parts.first(), self.parts.last()) else {
             return false;
         };
@@ -205,5 +220,12 @@ mod tests {
         assert!(!glob.matches("aba_"));
         assert!(glob.matches("aba"));
         assert!(!glob.matches("ab"));
+        let PatternSegment::Glob(glob) = key_segment("ab*ba".into()) else {
+            panic!()
+        };
+        assert!(glob.matches("abba"));
+        assert!(glob.matches("ab_ba"));
+        assert!(!glob.matches("aba"));
+        assert!(!glob.matches("abb"));
     }
 }

@@ -17,14 +17,16 @@ use crate::rules::Behaviour;
 impl<'a> Walker<'a, '_> {
     pub(crate) fn finish(self) -> Comparison {
         let rules = self.rules;
-        let suppressed = (0..)
-            .zip(self.counts)
-            .filter(|&(_, count)| count > 0)
-            .map(|(index, count)| Suppressed {
-                rule: rules.rule(index).id.clone(),
-                count,
-            })
-            .collect();
+        let hiding = self.counts.iter().filter(|&&count| count > 0).count();
+        let mut suppressed = Vec::with_capacity(hiding);
+        for (rule, &count) in rules.rules.iter().zip(&self.counts) {
+            if count > 0 {
+                suppressed.push(Suppressed {
+                    rule: rule.id.clone(),
+                    count,
+                });
+            }
+        }
         Comparison {
             differences: self.differences,
             suppressed,
