@@ -96,11 +96,18 @@ pub enum SkipReason {
     LiveFailed,
     /// The gateway was shutting down.
     Shutdown,
+    /// The shadow engine is unreachable: its circuit breaker is open.
+    ShadowDown,
 }
 
 impl SkipReason {
     /// Every reason, in index order.
-    pub const ALL: [SkipReason; 3] = [Self::BudgetFull, Self::LiveFailed, Self::Shutdown];
+    pub const ALL: [SkipReason; 4] = [
+        Self::BudgetFull,
+        Self::LiveFailed,
+        Self::Shutdown,
+        Self::ShadowDown,
+    ];
 
     /// The label value.
     pub fn as_str(self) -> &'static str {
@@ -108,6 +115,7 @@ impl SkipReason {
             Self::BudgetFull => "budget_full",
             Self::LiveFailed => "live_failed",
             Self::Shutdown => "shutdown",
+            Self::ShadowDown => "shadow_down",
         }
     }
 }

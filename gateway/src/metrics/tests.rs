@@ -163,6 +163,7 @@ fn label_values_come_from_closed_sets() {
         set(&[
             "budget_full",
             "live_failed",
+            "shadow_down",
             "shutdown",
             "channel_full",
             "write_error",

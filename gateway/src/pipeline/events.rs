@@ -78,6 +78,18 @@ pub fn shadow_skipped(exchange: &Exchange, reason: SkipReason) {
     );
 }
 
+/// The shadow engine could not be reached several times in a row: its calls are skipped for a
+/// while (logged once per opening, not per request).
+pub fn shadow_breaker_opened(exchange: &Exchange, engine: &str) {
+    warn!(
+        strategy = %exchange.strategy.name,
+        engine,
+        threshold = super::breaker::THRESHOLD,
+        cool_down_ms = super::breaker::COOL_DOWN.as_millis() as u64,
+        "shadow engine unreachable; skipping its calls for the cool-down"
+    );
+}
+
 /// An engine call ended in an error.
 pub fn engine_error(exchange: &Exchange, role: Role, error: &EngineError) {
     warn!(

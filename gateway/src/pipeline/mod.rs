@@ -12,6 +12,7 @@
 //! - `events`: logs (and counts) for every observable event.
 
 mod answer;
+pub mod breaker;
 pub mod events;
 mod exchange;
 mod record;

@@ -36,6 +36,12 @@ pub(super) fn start(
     if !exchange.sampled() {
         return None;
     }
+    if !strategy.shadow_breaker.allows() {
+        events::shadow_skipped(exchange, SkipReason::ShadowDown);
+        let strategy = strategy.name.clone();
+        shared.record(exchange, Event::Skipped { strategy });
+        return None;
+    }
     let Ok(permit) = strategy.shadow_budget.clone().try_acquire_owned() else {
         events::shadow_skipped(exchange, SkipReason::BudgetFull);
         shared.record(
@@ -83,6 +89,15 @@ async fn run(
         Ok(Ok(_)) => Outcome::Ok,
     };
     events::engine_called(&exchange, Role::Shadow, outcome, shadow_latency);
+    match &called {
+        Ok(Err(error)) if error.is_connect() => {
+            if strategy.shadow_breaker.connect_failed() {
+                events::shadow_breaker_opened(&exchange, engine.name());
+            }
+        }
+        Ok(_) => strategy.shadow_breaker.reached(),
+        Err(_) => {}
+    }
     let shadow: Result<Message, ShadowFailure> = match called {
         Err(_) => Err(failure(
             RecordKind::ShadowError,

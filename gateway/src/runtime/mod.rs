@@ -16,6 +16,7 @@ pub use self::engine::{Engine, EngineAnswer};
 use crate::config::{Config, EngineSpec, StrategySpec};
 use crate::engine::{HttpEngine, MciEngine};
 use crate::metrics::{EngineMetrics, Metrics, StrategyMetrics};
+use crate::pipeline::breaker::Breaker;
 use crate::store::SuppressionTally;
 
 /// Everything a request needs, for one config generation.
@@ -41,6 +42,8 @@ pub struct Strategy {
     pub shadow: Option<Arc<Engine>>,
     /// Shadow calls in flight; when no permit is free the call is skipped, never queued.
     pub shadow_budget: Arc<Semaphore>,
+    /// Skips shadow calls while the shadow engine is unreachable.
+    pub shadow_breaker: Breaker,
     /// What each of its rules hid, counted until the next store event.
     pub suppressed: SuppressionTally,
     /// Its metric handles, created once.
@@ -99,6 +102,7 @@ impl Runtime {
                 live,
                 shadow,
                 shadow_budget: Arc::new(Semaphore::new(spec.shadow_max_in_flight)),
+                shadow_breaker: Breaker::default(),
                 suppressed: SuppressionTally::new(&spec.rules),
                 spec: spec.clone(),
             });

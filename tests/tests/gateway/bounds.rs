@@ -7,7 +7,7 @@ use shadowgate_tests::fake::FakeEngine;
 use shadowgate_tests::gateway::{decision, http_answer, LIMIT};
 use shadowgate_tests::EngineToml;
 
-use crate::support::{assert_legacy_answer, legacy_live_with};
+use crate::support::{assert_legacy_answer, legacy_live_with, refused_address};
 
 #[tokio::test]
 async fn a_full_shadow_budget_skips_and_counts_instead_of_queueing() {
@@ -48,5 +48,39 @@ async fn a_full_shadow_budget_skips_and_counts_instead_of_queueing() {
         .find(|l| l.starts_with("shadowgate_shadow_skipped_total") && l.contains("budget_full"))
         .expect("shadow_skipped_total{reason=\"budget_full\"} is exported");
     assert!(skipped.ends_with(" 4"), "{skipped}");
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_dead_shadow_opens_the_breaker_and_later_calls_are_skipped_and_counted() {
+    // Connection refused: after THRESHOLD (5) consecutive connect failures the breaker skips
+    // shadow calls for a second, so a dead shadow stops costing a record per request.
+    let shadow = EngineToml::http(&format!("http://{}", refused_address()));
+    let (_legacy, gateway) = legacy_live_with(shadow, &[]).await;
+    let mut client = gateway.mci_client().await;
+    let requests = 30;
+    for n in 0..requests {
+        assert_legacy_answer(&mut client, &format!("BREAKER{n:025}")).await;
+    }
+    let counters = gateway
+        .summary(|c| c.shadow_errors + c.skipped == requests)
+        .await;
+    assert!(
+        counters.shadow_errors >= 5,
+        "the breaker opens only after 5 failures: {counters:?}"
+    );
+    assert!(
+        counters.skipped >= 15,
+        "later calls are skipped while it is open: {counters:?}"
+    );
+    let metrics = gateway.running().metrics.render();
+    let skipped = metrics
+        .lines()
+        .find(|l| l.starts_with("shadowgate_shadow_skipped_total") && l.contains("shadow_down"))
+        .expect("shadow_skipped_total{reason=\"shadow_down\"} is exported");
+    assert!(
+        skipped.ends_with(&format!(" {}", counters.skipped)),
+        "{skipped}"
+    );
     gateway.shutdown().await;
 }
