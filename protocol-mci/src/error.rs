@@ -141,6 +141,40 @@ pub enum EncodeErrorKind {
     },
 }
 
+impl EncodeError {
+    /// The same error without the value that caused it, for a field marked `mask`: the path and
+    /// what was wrong stay, the clear value (or a character of it) does not.
+    pub fn redacted(self) -> EncodeError {
+        let kind = match self.kind {
+            EncodeErrorKind::WrongType { expected, found } => {
+                let type_only = found
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("value")
+                    .to_owned();
+                EncodeErrorKind::WrongType {
+                    expected,
+                    found: type_only,
+                }
+            }
+            EncodeErrorKind::Unmappable { charset, .. } => {
+                EncodeErrorKind::Invalid(format!("a character cannot be written in {charset}"))
+            }
+            EncodeErrorKind::Overflow { .. } => {
+                EncodeErrorKind::Invalid("the (masked) value does not fit the field".into())
+            }
+            EncodeErrorKind::Invalid(_) => {
+                EncodeErrorKind::Invalid("the (masked) value is not valid for the field".into())
+            }
+            kind => kind,
+        };
+        EncodeError {
+            path: self.path,
+            kind,
+        }
+    }
+}
+
 /// A broken byte stream: framing is lost, the connection must be closed.
 #[derive(Debug, thiserror::Error)]
 pub enum FramingError {

@@ -258,3 +258,34 @@ fn filler_and_constant_are_not_in_json() {
         r#"body.tag at bytes 13..15: expected "KR", found "JP""#
     );
 }
+
+#[test]
+fn errors_on_masked_fields_never_quote_the_value() {
+    let text = one_field(r#"type = "text", length = 13, mask = "rrn""#);
+    let wrong_type = encode_value(&text, "9001011234567")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(wrong_type, "body.v: expected a string, found number");
+    let unmappable = encode_value(&text, r#""900101-😀""#)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(unmappable, "body.v: a character cannot be written in cp949");
+    let number = one_field(r#"type = "number", length = 4, mask = "account""#);
+    let overflow = encode_value(&number, "123456789").unwrap_err().to_string();
+    assert!(!overflow.contains("123456789"), "{overflow}");
+    let invalid = encode_value(&number, r#""12-34""#).unwrap_err().to_string();
+    assert!(!invalid.contains("12-34"), "{invalid}");
+    let plain = one_field(r#"type = "number", length = 4"#);
+    let kept = encode_value(&plain, "123456789").unwrap_err().to_string();
+    assert!(
+        kept.contains("123456789"),
+        "unmasked fields keep the value: {kept}"
+    );
+}
+
+#[test]
+fn decode_errors_on_masked_fields_never_quote_the_value() {
+    let birth = one_field(r#"type = "date", pattern = "yyyyMMdd", mask = "full""#);
+    let err = decode_value(&birth, b"19900231").unwrap_err().to_string();
+    assert_eq!(err, "body.v at bytes 8..16: value out of range");
+}

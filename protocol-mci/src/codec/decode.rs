@@ -90,7 +90,15 @@ impl<'a> Reader<'a> {
     ) -> Result<(), DecodeError> {
         for field in fields {
             self.path.key(&field.name);
-            let value = self.field(field, fields, out)?;
+            // Errors end up in logs and stored records: never quote a sensitive value.
+            let value = self.field(field, fields, out).map_err(|mut e| {
+                if field.mask.is_some() {
+                    if let DecodeErrorKind::OutOfRange(_) = e.kind {
+                        e.kind = DecodeErrorKind::OutOfRange("value out of range".into());
+                    }
+                }
+                e
+            })?;
             self.path.pop();
             if let Some(value) = value {
                 out.insert(field.name.clone(), value);

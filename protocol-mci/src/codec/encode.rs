@@ -52,13 +52,21 @@ impl<'a> Writer<'a> {
             }
             self.path.key(&field.name);
             let value = values.get(&field.name).unwrap_or(&Value::Null);
-            match field.count_of {
+            let written = match field.count_of {
                 Some(group) => {
                     let count = self.count(value, &fields[group].name, values)?;
-                    self.scalar(&field.kind, &count)?;
+                    self.scalar(&field.kind, &count)
                 }
-                None => self.field(field, value)?,
-            }
+                None => self.field(field, value),
+            };
+            // Errors end up in logs and stored records: never quote a sensitive value.
+            written.map_err(|e| {
+                if field.mask.is_some() {
+                    e.redacted()
+                } else {
+                    e
+                }
+            })?;
             self.path.pop();
         }
         Ok(())
