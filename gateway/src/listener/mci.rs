@@ -82,6 +82,8 @@ async fn connection(
     };
     let (read, mut write) = stream.into_split();
     let mut frames = FramedRead::new(read, layout.framer());
+    // Shared with every frame's future: cloning an `Arc` instead of allocating a name per frame.
+    let layout_name: Arc<str> = Arc::from(settings.layout.as_str());
     let mut in_flight = FuturesOrdered::new();
     let mut reading = true;
     let mut idle_deadline = Instant::now() + settings.idle_timeout;
@@ -93,7 +95,7 @@ async fn connection(
             frame = frames.next(), if reading && in_flight.len() < settings.max_pipelined => {
                 match frame {
                     Some(Ok(frame)) => {
-                        let (gateway, layout_name) = (gateway.clone(), settings.layout.clone());
+                        let (gateway, layout_name) = (gateway.clone(), layout_name.clone());
                         let frame: Bytes = frame.freeze();
                         in_flight.push_back(async move { gateway.handle_frame(&layout_name, frame).await });
                     }
@@ -112,14 +114,14 @@ async fn connection(
                 // it) go out in one write: one syscall and one loopback delivery instead of one
                 // per answer. Polling with `now_or_never` is safe: the task only sleeps after a
                 // `select!` round that polled `in_flight` with the real waker.
-                let mut answers = Vec::new();
+                let mut answers: Vec<Bytes> = Vec::new();
                 let mut close = None;
                 let mut next = Some(reply);
                 while let Some(reply) = next.take() {
                     match reply {
                         FrameReply::Answer(answer, outcome) => {
                             metrics.frame(outcome);
-                            answers.extend_from_slice(&answer);
+                            answers.push(answer);
                             next = in_flight.next().now_or_never().flatten();
                         }
                         FrameReply::Close(outcome) => {
@@ -129,7 +131,12 @@ async fn connection(
                     }
                 }
                 if !answers.is_empty() {
-                    let written = timeout(settings.idle_timeout, write.write_all(&answers)).await;
+                    // One answer (the usual case) is written as it is; several are joined.
+                    let joined = match answers.len() {
+                        1 => answers.swap_remove(0),
+                        _ => Bytes::from(answers.concat()),
+                    };
+                    let written = timeout(settings.idle_timeout, write.write_all(&joined)).await;
                     if !matches!(written, Ok(Ok(()))) {
                         warn!(listener = %settings.name, "client did not take its answer in time; closing");
                         return;

@@ -34,9 +34,9 @@ pub fn shadow_span(exchange: &Exchange) -> tracing::Span {
     )
 }
 
-/// A frame that could not be used as a request.
-pub fn bad_frame(listener: &str, outcome: FrameOutcome, error: &dyn std::fmt::Display) {
-    warn!(listener, outcome = outcome.as_str(), %error, "frame rejected");
+/// A frame of a listener's `layout` that could not be used as a request.
+pub fn bad_frame(layout: &str, outcome: FrameOutcome, error: &dyn std::fmt::Display) {
+    warn!(layout, outcome = outcome.as_str(), %error, "frame rejected");
 }
 
 /// The live engine failed; the client got an error answer.
