@@ -111,7 +111,7 @@ impl Running {
         if let Some(settings) = &config.admin_listener {
             let socket = bind("listeners.admin.address", settings.address).await?;
             admin_address = Some(socket.local_addr().unwrap_or(settings.address));
-            let state = admin_state(&gateway, &store, &config, settings.token.clone());
+            let state = admin_state(&gateway, &store, &config);
             let run = admin::serve(socket, state, tasks.clone(), shutdown.clone());
             tasks.spawn(run);
         }
@@ -180,8 +180,11 @@ fn reload(gateway: &Gateway, recorder: &Recorder, path: &Path) -> Result<(), Vec
         .ne(config.mci_listeners.iter().map(|l| l.address))
         || old.http_listener.as_ref().map(|h| h.address)
             != config.http_listener.as_ref().map(|h| h.address)
+        || old.admin_listener.as_ref().map(|a| a.address)
+            != config.admin_listener.as_ref().map(|a| a.address)
         || old.store != config.store
     {
+        // The admin token is not among them: it is read from the running config per request.
         warn!("listener or store settings changed: they apply after a restart");
     }
     gateway.reload(config)?;
@@ -201,20 +204,23 @@ fn flush_suppressed(runtime: &Runtime, recorder: &Recorder) {
 
 /// The admin listener's view of this gateway: its store, the running config's review policies,
 /// and reload from the config file it was started with.
-fn admin_state(
-    gateway: &Arc<Gateway>,
-    store: &Store,
-    config: &Config,
-    token: Option<String>,
-) -> Arc<AdminState> {
-    let policies_of = gateway.clone();
+fn admin_state(gateway: &Arc<Gateway>, store: &Store, config: &Config) -> Arc<AdminState> {
+    let (policies_of, tokens_of) = (gateway.clone(), gateway.clone());
+    // A reload that drops `[listeners.admin]` cannot unbind the listener; it keeps the start token.
+    let start_token = config.admin_listener.as_ref().and_then(|a| a.token.clone());
     let exposition = gateway.metrics().clone();
     let (reloading, recorder, path) = (gateway.clone(), store.recorder(), config.source.clone());
     Arc::new(AdminState {
         reader: store.reader().clone(),
         stats: store.stats().clone(),
         policies: Arc::new(move || admin::policies(&policies_of.runtime().config)),
-        token,
+        token: Arc::new(move || {
+            let runtime = tokens_of.runtime();
+            match &runtime.config.admin_listener {
+                Some(admin) => admin.token.clone(),
+                None => start_token.clone(),
+            }
+        }),
         metrics: Arc::new(move || exposition.render()),
         reload: Some(Arc::new(move || reload(&reloading, &recorder, &path))),
     })

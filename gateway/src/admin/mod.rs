@@ -52,6 +52,9 @@ pub type ReloadFn = Arc<dyn Fn() -> Result<(), Vec<String>> + Send + Sync>;
 /// The review policies of the config in force (it changes on reload).
 pub type PoliciesFn = Arc<dyn Fn() -> Policies + Send + Sync>;
 
+/// The bearer token the admin routes currently require.
+pub type TokenFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
 /// What the admin routes read and call.
 pub struct AdminState {
     /// The store, read beside its writer.
@@ -61,7 +64,9 @@ pub struct AdminState {
     /// Readiness thresholds and rules per strategy, from the running config.
     pub policies: PoliciesFn,
     /// Bearer token required on every route but `/livez` and `/readyz`; `None`: no authentication.
-    pub token: Option<String>,
+    /// Read from the running config on each request, so a reload that rotates the token takes
+    /// effect at once and the old token stops working.
+    pub token: TokenFn,
     /// The metrics exposition.
     pub metrics: MetricsFn,
     /// Config reload, when the gateway was started from a file.
@@ -71,7 +76,7 @@ pub struct AdminState {
 impl std::fmt::Debug for AdminState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AdminState")
-            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("token", &(self.token)().map(|_| "<set>"))
             .field("reload", &self.reload.is_some())
             .finish_non_exhaustive()
     }
@@ -117,7 +122,7 @@ fn route(
         (&Method::GET, "/readyz") => return api::readyz(state, stopping.is_cancelled()),
         _ => {}
     }
-    if !auth::authorized(&parts.headers, state.token.as_deref()) {
+    if !auth::authorized(&parts.headers, (state.token)().as_deref()) {
         return auth::unauthorized();
     }
     let review = || Review::new(state.reader.clone(), (state.policies)());

@@ -75,7 +75,10 @@ fn fixture(token: Option<&str>) -> Fixture {
         reader: store.reader().clone(),
         stats: store.stats().clone(),
         policies: Arc::new(Policies::new),
-        token: token.map(str::to_owned),
+        token: {
+            let token = token.map(str::to_owned);
+            Arc::new(move || token.clone())
+        },
         metrics: Arc::new(|| "shadowgate_up 1\n".to_owned()),
         reload: Some(Arc::new(|| {
             Err(vec!["strategies.loan.live: unknown engine".to_owned()])
@@ -288,4 +291,23 @@ fn readyz_fails_while_degraded_or_stopping() {
     let (status, _, body) = call(&f.state, "GET", "/readyz", None);
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(body.contains("store degraded"), "{body}");
+}
+
+#[test]
+fn a_rotated_token_takes_effect_and_the_old_one_stops_working() {
+    let mut f = fixture(None);
+    let current = Arc::new(std::sync::Mutex::new(Some("old".to_owned())));
+    let reads = current.clone();
+    f.state.token = Arc::new(move || reads.lock().unwrap().clone());
+    assert_eq!(
+        call(&f.state, "GET", "/metrics", Some("old")).0,
+        StatusCode::OK
+    );
+    *current.lock().unwrap() = Some("new".to_owned());
+    let old = call(&f.state, "GET", "/metrics", Some("old")).0;
+    assert_eq!(old, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(&f.state, "GET", "/metrics", Some("new")).0,
+        StatusCode::OK
+    );
 }
