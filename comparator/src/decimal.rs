@@ -113,9 +113,13 @@ impl<'a> DecimalText<'a> {
             mantissa = -mantissa;
         }
         // Digits after the decimal point once the significant digits are written out.
-        let scale = (end - first) as i64 - self.point(first);
+        // `point` saturates for absurd exponents: checked, so such a number is "not exact", never
+        // a panic.
+        let scale = i64::try_from(end - first)
+            .ok()?
+            .checked_sub(self.point(first))?;
         if scale < 0 {
-            let shift = u32::try_from(-scale).ok()?;
+            let shift = u32::try_from(scale.checked_neg()?).ok()?;
             mantissa = mantissa.checked_mul(10i128.checked_pow(shift)?)?;
             return Decimal::try_from_i128_with_scale(mantissa, 0).ok();
         }
@@ -292,6 +296,13 @@ pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn absurd_exponents_are_not_exact_instead_of_overflowing() {
+        assert!(parse_decimal("0.01e-99999999999999999999").is_none());
+        assert!(parse_decimal("1e99999999999999999999").is_none());
+    }
+
     use super::*;
 
     #[test]
