@@ -127,3 +127,18 @@ fn truncated_and_overlong_frames_are_bad_records() {
         "frame at bytes 39..41: 2 unexpected bytes after the last field"
     );
 }
+
+#[test]
+fn a_negative_count_is_an_error_at_the_count_field() {
+    let layout = with_body(
+        r#"{ name = "n", type = "binary", length = 1, signed = true },
+           { name = "items", type = "group", count = "n", max = 2, fields = [
+               { name = "v", type = "text", length = 1 },
+           ] }"#,
+    );
+    let err = decode_body(&layout, b"\xFDab").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "body.n at bytes 8..9: count -3 is not a number of elements"
+    );
+}

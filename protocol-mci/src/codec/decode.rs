@@ -167,8 +167,14 @@ impl<'a> Reader<'a> {
         start: usize,
         len: usize,
     ) -> Result<(), DecodeError> {
-        let (Kind::Group(group), Some(count)) = (group, count_of(value)) else {
+        let Kind::Group(group) = group else {
             return Ok(());
+        };
+        // A signed packed or binary count can decode below zero: that is a bad record here, not
+        // an empty group whose bytes would then be read as the next fields.
+        let Some(count) = count_of(value) else {
+            let message = format!("count {value} is not a number of elements");
+            return Err(self.error(start, len, DecodeErrorKind::OutOfRange(message)));
         };
         if count > group.max {
             let message = format!("count {count} exceeds the group maximum of {}", group.max);
