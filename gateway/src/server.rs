@@ -272,10 +272,16 @@ async fn review_loop(
             () = shutdown.cancelled() => return,
         }
         flush_suppressed(&gateway.runtime(), &recorder);
-        let summary = match reader.summary() {
-            Ok(summary) => summary,
-            Err(error) => {
+        // A sled scan: off the async workers that serve live traffic.
+        let scan = reader.clone();
+        let summary = match tokio::task::spawn_blocking(move || scan.summary()).await {
+            Ok(Ok(summary)) => summary,
+            Ok(Err(error)) => {
                 warn!(%error, "cannot read counters for the readiness review");
+                continue;
+            }
+            Err(error) => {
+                warn!(%error, "readiness review task failed");
                 continue;
             }
         };
