@@ -193,13 +193,15 @@ fn reload(gateway: &Gateway, recorder: &Recorder, path: &Path) -> Result<(), Vec
 }
 
 /// Hands the store what the rules of `runtime` hid since its last tally (at reload and shutdown,
-/// so nothing counted is lost with the old runtime).
-fn flush_suppressed(runtime: &Runtime, recorder: &Recorder) {
+/// so nothing counted is lost with the old runtime); true when something was queued.
+pub(crate) fn flush_suppressed(runtime: &Runtime, recorder: &Recorder) -> bool {
+    let mut sent = false;
     for strategy in runtime.strategies() {
         if let Some(event) = strategy.suppressed.take(&strategy.name) {
-            let _ = recorder.record(event);
+            sent |= recorder.record(event).is_ok();
         }
     }
+    sent
 }
 
 /// The admin listener's view of this gateway: its store, the running config's review policies,

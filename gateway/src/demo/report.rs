@@ -9,20 +9,14 @@ use anyhow::Context;
 
 use super::Demo;
 use crate::cli::{self, Format, ReportArgs, SourceArgs};
-use crate::server::Running;
+use crate::server::{self, Running};
 
 /// Hands the store what the rules hid so far (the gateway sends these tallies about once a
 /// second) and waits until it is committed, so the report counts every comparison.
 pub async fn flush_suppressed(running: &Running) {
     let stats = running.store.stats();
     let before = stats.events_committed.load(Ordering::Relaxed);
-    let recorder = running.store.recorder();
-    let mut sent = false;
-    for strategy in running.gateway.runtime().strategies() {
-        if let Some(event) = strategy.suppressed.take(&strategy.name) {
-            sent |= recorder.record(event).is_ok();
-        }
-    }
+    let sent = server::flush_suppressed(&running.gateway.runtime(), &running.store.recorder());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while sent
         && stats.events_committed.load(Ordering::Relaxed) == before
