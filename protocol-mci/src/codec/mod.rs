@@ -271,15 +271,15 @@ impl Layout {
 
 /// A short description of a JSON value for type errors.
 pub(crate) fn describe(value: &Value) -> String {
-    let text = value.to_string();
     let kind = match value {
         Value::Null => return "null".into(),
         Value::Bool(_) => "boolean",
         Value::Number(_) => "number",
         Value::String(_) => "string",
-        Value::Array(_) => "array",
+        // Arrays and objects are named, not serialised: they can be large.
+        Value::Array(_) => return "an array".into(),
         Value::Object(_) => return "an object".into(),
     };
-    let short: String = text.chars().take(40).collect();
+    let short: String = value.to_string().chars().take(40).collect();
     format!("{kind} {short}")
 }
