@@ -147,11 +147,15 @@ impl EncodeError {
     pub fn redacted(self) -> EncodeError {
         let kind = match self.kind {
             EncodeErrorKind::WrongType { expected, found } => {
-                let type_only = found
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("value")
-                    .to_owned();
+                // `describe` writes "string \"...\"", "number 12", or "an object" (no value).
+                let type_only = match found.starts_with("an ") {
+                    true => found,
+                    false => found
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("value")
+                        .to_owned(),
+                };
                 EncodeErrorKind::WrongType {
                     expected,
                     found: type_only,

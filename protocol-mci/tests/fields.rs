@@ -266,6 +266,10 @@ fn errors_on_masked_fields_never_quote_the_value() {
         .unwrap_err()
         .to_string();
     assert_eq!(wrong_type, "body.v: expected a string, found number");
+    let object = encode_value(&text, r#"{"rrn": "9001011234567"}"#)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(object, "body.v: expected a string, found an object");
     let unmappable = encode_value(&text, r#""900101-😀""#)
         .unwrap_err()
         .to_string();
