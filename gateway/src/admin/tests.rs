@@ -22,7 +22,7 @@ fn mismatch(strategy: &str, name: &str) -> Event {
         strategy: Arc::from(strategy),
         kind: RecordKind::Mismatch,
         tx_code: "LNS0001".into(),
-        correlation_id: "corr-1".into(),
+        correlation_id: "corr-<script>1".into(),
         live_engine: "legacy".into(),
         shadow_engine: "new".into(),
         differences: vec![crate::store::Difference {
@@ -221,6 +221,8 @@ fn pages_escape_values_and_link_to_details() {
         .starts_with("text/html"));
     assert!(page.contains("<h2>loan"), "{page}");
     assert!(page.contains("sig-grade"));
+    // The correlation id holds markup: it must reach the page escaped, never as a tag.
+    assert!(page.contains("corr-&lt;script&gt;1"), "{page}");
     assert!(!page.contains("<script"));
     let link = page.split("href=\"mismatches/").nth(1).unwrap();
     let id = &link[..24];
