@@ -22,7 +22,9 @@ const CHILD_ENV: &str = "SHADOWGATE_STORE_CRASH_CHILD";
 const CYCLES_ENV: &str = "SHADOWGATE_STORE_CRASH_CYCLES";
 const FLUSHED: &str = "flushed ";
 
+/// Not a test of its own: the writer process the crash tests start and kill.
 #[test]
+#[ignore = "the child process of the crash tests, run by them with --ignored"]
 fn crash_child() {
     let Some(dir) = std::env::var_os(CHILD_ENV) else {
         return;
@@ -115,7 +117,13 @@ fn flushed_records_survive_sigkill() {
 /// Runs the child for `delay`, SIGKILLs it, and returns the ids it reported as flushed.
 fn run_and_kill(store: &Path, delay: Duration) -> Vec<RecordId> {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "crash_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, store)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
