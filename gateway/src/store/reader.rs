@@ -60,12 +60,8 @@ impl Reader {
     pub fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let size = query.page_size();
         let (lower, upper) = query.key_bounds();
-        let mut days: Vec<Day> = self
-            .db
-            .tree_names()
-            .iter()
-            .filter_map(|n| segment_day(n))
-            .collect();
+        let names = self.db.tree_names();
+        let mut days: Vec<Day> = names.iter().filter_map(|n| segment_day(n)).collect();
         days.retain(|day| *day >= lower.day() && upper.is_none_or(|u| *day <= u.day()));
         days.sort_unstable();
         if query.newest_first {
@@ -75,7 +71,7 @@ impl Reader {
         let mut records = Vec::new();
         for day in days {
             let name = tree_name(Space::Records(day));
-            let Some(tree) = self.existing(&name)? else {
+            let Some(tree) = self.existing_in(&names, &name)? else {
                 continue;
             };
             let range = match upper {
@@ -164,7 +160,16 @@ impl Reader {
 
     /// Opens `name` only if it exists: `open_tree` would create it.
     fn existing(&self, name: &str) -> Result<Option<sled::Tree>, StoreError> {
-        if !self.db.tree_names().iter().any(|n| n == name.as_bytes()) {
+        self.existing_in(&self.db.tree_names(), name)
+    }
+
+    /// [`Self::existing`] against tree names already listed (one listing per query, not per day).
+    fn existing_in(
+        &self,
+        names: &[sled::IVec],
+        name: &str,
+    ) -> Result<Option<sled::Tree>, StoreError> {
+        if !names.iter().any(|n| n == name.as_bytes()) {
             return Ok(None);
         }
         let tree = self.db.open_tree(name).map_err(|source| StoreError::Read {
