@@ -36,7 +36,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use self::model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
-pub use self::params::{encode as encode_param, list_query, parse_time};
+pub use self::params::{encode as encode_param, kind as parse_kind, list_query, parse_time};
 pub use self::review::{policies, Policies, Policy, Review};
 pub use self::sides::{side_by_side, value_text, SideRow};
 use crate::listener::server::{self, Handler};

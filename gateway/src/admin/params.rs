@@ -56,7 +56,7 @@ pub fn list_query(query: &str) -> Result<ListQuery, String> {
 }
 
 /// A record kind by its name.
-pub(crate) fn kind(text: &str) -> Result<RecordKind, String> {
+pub fn kind(text: &str) -> Result<RecordKind, String> {
     RecordKind::ALL
         .into_iter()
         .find(|k| k.as_str() == text)

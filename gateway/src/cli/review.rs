@@ -4,14 +4,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use super::source::Source;
 use super::text;
 use crate::admin::parse_time;
-use crate::store::{ListQuery, RecordId, RecordKind, MAX_LIMIT};
+use crate::store::{ListQuery, RecordId, MAX_LIMIT};
 
 /// Where to read: exactly one of `--store`, `--config` (optionally with `--store` to override its
 /// path) or `--from`.
@@ -144,14 +144,7 @@ pub fn run_list(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let kind = args
         .kind
         .as_deref()
-        .map(|k| {
-            RecordKind::ALL
-                .into_iter()
-                .find(|kind| kind.as_str() == k)
-                .with_context(|| {
-                    format!("--kind {k:?}: expected mismatch, shadow_error or unencodable")
-                })
-        })
+        .map(|k| crate::admin::parse_kind(k).map_err(|e| anyhow::anyhow!("--{e}")))
         .transpose()?;
     let time = |flag: &str, value: &Option<String>| {
         value
