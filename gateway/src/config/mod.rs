@@ -4,14 +4,25 @@
 //! **all** problems at once, each with its key path. Nothing binds before this succeeds; a reload
 //! that fails keeps the old config.
 //!
-//! - `raw`: the serde structs people write (`deny_unknown_fields`).
+//! - `raw`: the serde structs people write; unknown keys are all reported by [`load`] (through
+//!   `serde_ignored`), each with its key path.
 //! - `build`: checks and conversion into the types below; `engine_build` and `strategy_build`
-//!   for engines and strategies.
+//!   for engines and strategies, `codes` for response codes against layouts, `address` for
+//!   engine `host:port`.
+//! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
+//! - `environment`: what only the machine can tell (binding, the store directory, DNS), checked
+//!   by `check-config`.
 
+mod address;
 mod build;
+mod codes;
 mod engine_build;
+mod environment;
+mod problem;
 pub mod raw;
 mod strategy_build;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -25,6 +36,8 @@ use protocol_mci::Layout;
 use crate::engine::{HttpEngineSettings, MciEngineSettings};
 use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
+pub use environment::check_environment;
+pub use problem::{Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
 
 /// A validated configuration.
@@ -50,6 +63,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// Logs.
     pub logging: LoggingConfig,
+    /// Problems that do not stop the config from being used, to print or log.
+    pub warnings: Vec<Problem>,
 }
 
 /// One MCI listener.
@@ -159,42 +174,95 @@ pub struct StrategySpec {
     pub readiness: ReadinessConfig,
 }
 
-/// A config that cannot be used, with every problem.
+/// A config that cannot be used, with every problem (warnings included).
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("config {}: {}", file.display(), Problems(problems))]
+#[error("config {}: {}", file.display(), List(problems))]
 pub struct ConfigError {
     /// The file.
     pub file: PathBuf,
-    /// Every problem, each starting with its key path.
-    pub problems: Vec<String>,
-}
-
-struct Problems<'a>(&'a [String]);
-
-impl fmt::Display for Problems<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            [one] => f.write_str(one),
-            many => {
-                write!(f, "{} problems", many.len())?;
-                many.iter().try_for_each(|p| write!(f, "\n  - {p}"))
-            }
-        }
-    }
+    /// Every problem, each at its key path.
+    pub problems: Vec<Problem>,
 }
 
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let fail = |problem: String| ConfigError {
-        file: path.to_owned(),
-        problems: vec![problem],
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let file: raw::ConfigFile = toml::from_str(&text)
-        .map_err(|e| fail(e.to_string().trim_end().replace('\n', "\n    ")))?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    build::build(file, path, base).map_err(|problems| ConfigError {
+    let fail = |problems: Vec<Problem>| ConfigError {
         file: path.to_owned(),
         problems,
-    })
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        fail(vec![Problem::error(
+            "config file",
+            "a readable file",
+            Found::value(format!("{} ({e})", path.display())),
+        )])
+    })?;
+    let document =
+        toml::Deserializer::parse(&text).map_err(|e| fail(vec![toml_problem(&text, &e)]))?;
+    // serde's deny_unknown_fields stops at the first unknown key; this reports every one.
+    let mut unknown = Vec::new();
+    let parsed: Result<raw::ConfigFile, _> = serde_ignored::deserialize(document, |at| {
+        let name = match &at {
+            serde_ignored::Path::Map { key, .. } => key.as_str(),
+            _ => "",
+        };
+        unknown.push(Problem::error(
+            key_path(&at),
+            "a key this section knows (see the configuration table in the README)",
+            Found::text(name),
+        ));
+    });
+    let file = match parsed {
+        Ok(file) => file,
+        Err(e) => {
+            unknown.push(toml_problem(&text, &e));
+            return Err(fail(unknown));
+        }
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    match build::build(file, path, base) {
+        Ok(config) if unknown.is_empty() => Ok(config),
+        Ok(config) => {
+            unknown.extend(config.warnings);
+            Err(fail(unknown))
+        }
+        Err(problems) => {
+            unknown.extend(problems);
+            Err(fail(unknown))
+        }
+    }
+}
+
+/// A syntax or type error of the file: one problem at its line and column.
+fn toml_problem(text: &str, error: &toml::de::Error) -> Problem {
+    let at = error.span().map_or_else(
+        || "config file".to_owned(),
+        |span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}")
+        },
+    );
+    Problem::error(
+        at,
+        "valid TOML for this config",
+        Found::value(error.message().trim_end()),
+    )
+}
+
+/// `listeners.mci[0].adress` for the path `serde_ignored` reports.
+fn key_path(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", key_path(parent)),
+        Path::Map { parent, key } => match key_path(parent) {
+            parent if parent.is_empty() => key.clone(),
+            parent => format!("{parent}.{key}"),
+        },
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => key_path(parent),
+    }
 }
