@@ -117,7 +117,14 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
-    let config = config::load(path)?;
+    let config = match config::load(path) {
+        Ok(config) => config,
+        Err(error) => {
+            // Printed like check-config prints them: errors and warnings apart.
+            print_problems(path, &error.problems);
+            std::process::exit(1);
+        }
+    };
     init_logging(&config);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
