@@ -280,3 +280,33 @@ async fn idle_connections_never_lock_out_core_banking_under_ulimit_1024() {
     tasks.close();
     let _ = timeout(DEADLINE, tasks.wait()).await;
 }
+
+#[test]
+fn caps_over_the_open_file_limit_refuse_to_start_naming_the_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("shadowgate.toml");
+    // Nothing listens there: the check comes before any engine or listener.
+    let engine: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    std::fs::write(&config_path, config(engine, &dir.path().join("store"))).unwrap();
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 512 && exec \"$0\" run --config \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_shadowgate"))
+        .arg(&config_path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "started under ulimit -n 512:\n{stderr}"
+    );
+    for expected in [
+        "need 616 file descriptors, found a limit of 512",
+        "listeners.mci[0].max_connections = 256",
+        "listeners.http.max_connections = 256",
+        "listeners.admin.max_connections = 32",
+        "engines.legacy.max_in_flight = 8",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} not in:\n{stderr}");
+    }
+}
