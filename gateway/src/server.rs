@@ -190,10 +190,21 @@ fn reload(gateway: &Gateway, recorder: &Recorder, path: &Path) -> Result<(), Vec
         .iter()
         .map(|l| l.address)
         .ne(config.mci_listeners.iter().map(|l| l.address))
-        || old.http_listener.as_ref().map(|h| h.address)
-            != config.http_listener.as_ref().map(|h| h.address)
-        || old.admin_listener.as_ref().map(|a| a.address)
-            != config.admin_listener.as_ref().map(|a| a.address)
+        || old
+            .mci_listeners
+            .iter()
+            .map(|l| (l.max_connections, l.max_pipelined, l.idle_timeout))
+            .ne(config
+                .mci_listeners
+                .iter()
+                .map(|l| (l.max_connections, l.max_pipelined, l.idle_timeout)))
+        || old.http_listener.as_ref().map(|h| (h.address, h.limits))
+            != config.http_listener.as_ref().map(|h| (h.address, h.limits))
+        || old.admin_listener.as_ref().map(|a| (a.address, a.limits))
+            != config
+                .admin_listener
+                .as_ref()
+                .map(|a| (a.address, a.limits))
         || old.store != config.store
     {
         // The admin token is not among them: it is read from the running config per request.

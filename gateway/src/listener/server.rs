@@ -125,6 +125,9 @@ async fn connection(
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
+        // The connection first: a request head already received reaches the service (and counts
+        // as in flight) before the watchdog decides the connection is idle.
+        biased;
         _ = connection.as_mut() => {}
         reason = activity.expired(&settings.limits) => {
             // Nothing in flight: closing loses no answer.
