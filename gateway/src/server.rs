@@ -51,6 +51,9 @@ pub enum StartError {
     /// The store could not be opened.
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
+    /// The connection caps do not fit the open-file limit.
+    #[error(transparent)]
+    FileLimit(#[from] listener::fd_budget::FdBudgetError),
     /// A listener could not bind.
     #[error("{key}: cannot bind {address}: {source}")]
     Bind {
@@ -64,10 +67,12 @@ pub enum StartError {
 }
 
 impl Running {
-    /// Opens the store, builds the runtime and binds every listener. Nothing binds unless the
-    /// config and the runtime are valid.
+    /// Checks the open-file budget (raising the soft limit to the hard one), opens the store,
+    /// builds the runtime and binds every listener. Nothing binds unless the config, the budget
+    /// and the runtime are valid.
     pub async fn start(config: Config) -> Result<Running, StartError> {
         log_warnings(&config.warnings);
+        listener::fd_budget::check(&config)?;
         let metrics = Metrics::new(env!("CARGO_PKG_VERSION"));
         let runtime =
             Runtime::build(Arc::new(config.clone()), &metrics).map_err(StartError::Runtime)?;
@@ -113,7 +118,14 @@ impl Running {
             let socket = bind("listeners.admin.address", settings.address).await?;
             admin_address = Some(socket.local_addr().unwrap_or(settings.address));
             let state = admin_state(&gateway, &store, &config);
-            let run = admin::serve(socket, state, tasks.clone(), shutdown.clone());
+            let run = admin::serve(
+                socket,
+                state,
+                settings.limits,
+                metrics.listener("admin"),
+                tasks.clone(),
+                shutdown.clone(),
+            );
             tasks.spawn(run);
         }
         info!(
@@ -179,10 +191,21 @@ fn reload(gateway: &Gateway, recorder: &Recorder, path: &Path) -> Result<(), Vec
         .iter()
         .map(|l| l.address)
         .ne(config.mci_listeners.iter().map(|l| l.address))
-        || old.http_listener.as_ref().map(|h| h.address)
-            != config.http_listener.as_ref().map(|h| h.address)
-        || old.admin_listener.as_ref().map(|a| a.address)
-            != config.admin_listener.as_ref().map(|a| a.address)
+        || old
+            .mci_listeners
+            .iter()
+            .map(|l| (l.max_connections, l.max_pipelined, l.idle_timeout))
+            .ne(config
+                .mci_listeners
+                .iter()
+                .map(|l| (l.max_connections, l.max_pipelined, l.idle_timeout)))
+        || old.http_listener.as_ref().map(|h| (h.address, h.limits))
+            != config.http_listener.as_ref().map(|h| (h.address, h.limits))
+        || old.admin_listener.as_ref().map(|a| (a.address, a.limits))
+            != config
+                .admin_listener
+                .as_ref()
+                .map(|a| (a.address, a.limits))
         || old.store != config.store
     {
         // The admin token is not among them: it is read from the running config per request.

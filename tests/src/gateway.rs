@@ -52,6 +52,19 @@ pub struct GatewayBuilder {
     strategy_keys: Vec<String>,
     rules: Vec<String>,
     admin: bool,
+    /// `(section, line)`: extra keys of `[[listeners.mci]]`, `[listeners.http]`, `[listeners.admin]`.
+    listener_keys: Vec<(Listener, String)>,
+}
+
+/// A listener section of the test config, for [`GatewayBuilder::listener_key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listener {
+    /// `[[listeners.mci]]` (core banking).
+    Mci,
+    /// `[listeners.http]`.
+    Http,
+    /// `[listeners.admin]` (only written when [`GatewayBuilder::admin`] is on).
+    Admin,
 }
 
 /// One `[engines.<name>]` section.
@@ -163,6 +176,17 @@ impl GatewayBuilder {
         self
     }
 
+    /// Adds `name = value` to a listener's section (`value` is TOML).
+    pub fn listener_key(
+        mut self,
+        listener: Listener,
+        name: &str,
+        value: impl Into<String>,
+    ) -> GatewayBuilder {
+        self.listener_keys.push((listener, key(name, value.into())));
+        self
+    }
+
     /// Adds lines to `[strategies.loan-screening.rules]`, e.g. `ignore = ["header.sent_at"]`.
     pub fn rules(mut self, toml: &str) -> GatewayBuilder {
         self.rules.push(toml.to_owned());
@@ -180,12 +204,22 @@ impl GatewayBuilder {
         line("name = \"core-banking\"");
         line("address = \"127.0.0.1:0\"");
         line(&key("layout", quote(STRATEGY)));
+        let keys_of = |listener: Listener| {
+            let keys = self
+                .listener_keys
+                .iter()
+                .filter(move |(l, _)| *l == listener);
+            keys.map(|(_, text)| text.as_str())
+        };
+        keys_of(Listener::Mci).for_each(&mut line);
         line("\n[listeners.http]");
         line("address = \"127.0.0.1:0\"");
         line(&key("frames_layout", quote(STRATEGY)));
+        keys_of(Listener::Http).for_each(&mut line);
         if self.admin {
             line("\n[listeners.admin]");
             line("address = \"127.0.0.1:0\"");
+            keys_of(Listener::Admin).for_each(&mut line);
         }
         line("\n[layouts]");
         line(&key(STRATEGY, quote_path(&layout_path())));

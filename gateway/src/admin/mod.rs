@@ -39,7 +39,8 @@ pub use self::model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
 pub use self::params::{encode as encode_param, kind as parse_kind, list_query, parse_time};
 pub use self::review::{policies, Policies, Policy, Review};
 pub use self::sides::{side_by_side, value_text, SideRow};
-use crate::listener::server::{self, Handler};
+use crate::listener::server::{self, Handler, ServerLimits, ServerSettings};
+use crate::metrics::ListenerMetrics;
 use crate::store::{Reader, StoreStats};
 
 /// Largest admin request body (only `POST /api/v1/reload` has one, and it is ignored).
@@ -87,6 +88,8 @@ impl std::fmt::Debug for AdminState {
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AdminState>,
+    limits: ServerLimits,
+    metrics: ListenerMetrics,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
@@ -102,7 +105,13 @@ pub async fn serve(
             })
         })
     });
-    server::serve(listener, "admin", MAX_BODY_BYTES, handler, tasks, shutdown).await;
+    let settings = ServerSettings {
+        name: "admin",
+        max_body_bytes: MAX_BODY_BYTES,
+        limits,
+        metrics,
+    };
+    server::serve(listener, settings, handler, tasks, shutdown).await;
 }
 
 type Response = http::Response<http_body_util::Full<Bytes>>;

@@ -11,7 +11,7 @@ use protocol_mci::Layout;
 use super::problem::{Found, Problem, Problems};
 use super::raw::ConfigFile;
 use super::{codes, engine_build::engine, strategy_build::strategies};
-use super::{AdminListener, Config, EngineSpec, HttpListener, MciListener};
+use super::{AdminListener, Config, EngineSpec, HttpListener, MciListener, ServerLimits};
 
 /// Layouts that loaded, and the names of those declared but broken: a reference to a broken
 /// layout is not a second problem (its file already reported its own).
@@ -79,11 +79,19 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
             "listeners.http.max_body_bytes",
             &mut problems,
         );
+        let limits = server_limits(
+            "listeners.http",
+            h.max_connections,
+            h.header_read_timeout_ms,
+            h.idle_timeout_ms,
+            &mut problems,
+        );
         let address = socket(&h.address, "listeners.http.address", &mut problems)?;
         Some(HttpListener {
             address,
             max_body_bytes: h.max_body_bytes,
             frames_layout: h.frames_layout.clone(),
+            limits,
         })
     });
     if file.listeners.mci.is_empty() && file.listeners.http.is_none() {
@@ -108,8 +116,19 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
                     None
                 }
             });
+        let limits = server_limits(
+            "listeners.admin",
+            a.max_connections,
+            a.header_read_timeout_ms,
+            a.idle_timeout_ms,
+            &mut problems,
+        );
         let address = socket(&a.address, "listeners.admin.address", &mut problems)?;
-        Some(AdminListener { address, token })
+        Some(AdminListener {
+            address,
+            token,
+            limits,
+        })
     });
 
     let engines: BTreeMap<String, EngineSpec> = file
@@ -181,6 +200,32 @@ fn layouts(file: &ConfigFile, base: &Path, problems: &mut Problems) -> Layouts {
         }
     }
     out
+}
+
+/// The connection cap and timeouts of an HTTP listener (`key` is its section).
+fn server_limits(
+    key: &str,
+    max_connections: usize,
+    header_read_timeout_ms: u64,
+    idle_timeout_ms: u64,
+    problems: &mut Problems,
+) -> ServerLimits {
+    positive(
+        max_connections as u64,
+        &format!("{key}.max_connections"),
+        problems,
+    );
+    positive(
+        header_read_timeout_ms,
+        &format!("{key}.header_read_timeout_ms"),
+        problems,
+    );
+    positive(idle_timeout_ms, &format!("{key}.idle_timeout_ms"), problems);
+    ServerLimits {
+        max_connections,
+        header_read_timeout: Duration::from_millis(header_read_timeout_ms),
+        idle_timeout: Duration::from_millis(idle_timeout_ms),
+    }
 }
 
 fn socket(text: &str, key: &str, problems: &mut Problems) -> Option<SocketAddr> {

@@ -1,6 +1,7 @@
 //! What only the machine can tell about a valid config, checked by `check-config` so that when
-//! it passes `run` can bind and write: every listener address binds, the store directory exists
-//! or can be created and is writable, and every engine host name resolves (a warning: DNS may
+//! it passes `run` can bind and write: every listener address binds, the connection caps fit the
+//! open-file limit, the store directory exists or can be created and is writable, and every
+//! engine host name resolves (a warning: DNS may
 //! differ between the machine that checks and the one that runs).
 
 use std::io::ErrorKind;
@@ -35,6 +36,17 @@ pub fn check_environment(config: &Config) -> Vec<Problem> {
         check_bind(&key, address, &mut problems);
     }
     check_store_dir(&config.store.path, &mut problems);
+    // The same check `run` makes before it binds (it raises the soft limit to the hard one).
+    if let Err(e) = crate::listener::fd_budget::check(config) {
+        problems.error(
+            "listeners",
+            format!(
+                "connection caps within the open-file limit of {} descriptors (ulimit -Hn)",
+                e.limit
+            ),
+            Found::value(format!("caps needing {}: {}", e.needed, e.items)),
+        );
+    }
     for (name, engine) in &config.engines {
         let (key, host, port) = match engine {
             EngineSpec::Mci { settings, .. } => match address::split(&settings.address) {

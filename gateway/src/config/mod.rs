@@ -35,6 +35,7 @@ use std::time::Duration;
 use protocol_mci::Layout;
 
 use crate::engine::{HttpEngineSettings, MciEngineSettings};
+pub use crate::listener::server::ServerLimits;
 use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
 pub use environment::check_environment;
@@ -95,6 +96,8 @@ pub struct HttpListener {
     pub max_body_bytes: usize,
     /// Layout of raw frames posted to `/v1/frames`.
     pub frames_layout: Option<String>,
+    /// Connection cap and timeouts.
+    pub limits: ServerLimits,
 }
 
 /// The admin listener.
@@ -104,6 +107,8 @@ pub struct AdminListener {
     pub address: SocketAddr,
     /// Bearer token, when required.
     pub token: Option<String>,
+    /// Connection cap and timeouts.
+    pub limits: ServerLimits,
 }
 
 impl fmt::Debug for AdminListener {
@@ -112,6 +117,7 @@ impl fmt::Debug for AdminListener {
         f.debug_struct("AdminListener")
             .field("address", &self.address)
             .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("limits", &self.limits)
             .finish()
     }
 }

@@ -82,6 +82,16 @@ pub struct HttpListenerConfig {
     /// Layout of raw frames posted to `/v1/frames`.
     #[serde(default)]
     pub frames_layout: Option<String>,
+    /// Connections at most; further ones are closed at once and counted.
+    #[serde(default = "default_http_max_connections")]
+    pub max_connections: usize,
+    /// A request head (and body) must arrive within this long of the connection opening or the
+    /// request starting.
+    #[serde(default = "default_header_read_timeout_ms")]
+    pub header_read_timeout_ms: u64,
+    /// A kept-alive connection with no request in flight for this long is closed.
+    #[serde(default = "default_http_idle_timeout_ms")]
+    pub idle_timeout_ms: u64,
 }
 
 /// `[listeners.admin]`.
@@ -93,6 +103,15 @@ pub struct AdminListenerConfig {
     /// Environment variable holding the bearer token; no token means no authentication.
     #[serde(default)]
     pub token_env: Option<String>,
+    /// Connections at most; further ones are closed at once and counted.
+    #[serde(default = "default_admin_max_connections")]
+    pub max_connections: usize,
+    /// As for `[listeners.http]`.
+    #[serde(default = "default_header_read_timeout_ms")]
+    pub header_read_timeout_ms: u64,
+    /// As for `[listeners.http]`.
+    #[serde(default = "default_http_idle_timeout_ms")]
+    pub idle_timeout_ms: u64,
 }
 
 /// `[engines.<name>]`.
@@ -245,6 +264,18 @@ fn default_max_pipelined() -> usize {
 }
 fn default_idle_timeout_ms() -> u64 {
     300_000
+}
+fn default_http_max_connections() -> usize {
+    256
+}
+fn default_admin_max_connections() -> usize {
+    64
+}
+fn default_header_read_timeout_ms() -> u64 {
+    10_000
+}
+fn default_http_idle_timeout_ms() -> u64 {
+    60_000
 }
 fn default_max_body_bytes() -> usize {
     1 << 20

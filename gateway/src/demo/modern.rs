@@ -15,7 +15,8 @@ use tokio_util::task::TaskTracker;
 
 use super::strategy::{decide, Application, MODERN};
 use super::traffic::{now_micros, timestamp};
-use crate::listener::server::{self, Handler};
+use crate::listener::server::{self, Handler, ServerLimits, ServerSettings};
+use crate::metrics::Metrics;
 
 /// Largest request body the engine reads.
 const MAX_BODY: usize = 64 * 1024;
@@ -63,13 +64,17 @@ pub async fn serve(
             }
         })
     });
-    server::serve(
-        listener,
-        "demo-new-engine",
-        MAX_BODY,
-        handler,
-        tasks,
-        shutdown,
-    )
-    .await;
+    let settings = ServerSettings {
+        name: "demo-new-engine",
+        max_body_bytes: MAX_BODY,
+        // An engine of the demo: the gateway's pool is its only client.
+        limits: ServerLimits {
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+        },
+        // Its own registry: the demo engine is not the gateway and is not scraped.
+        metrics: Metrics::new(env!("CARGO_PKG_VERSION")).listener("demo-new-engine"),
+    };
+    server::serve(listener, settings, handler, tasks, shutdown).await;
 }

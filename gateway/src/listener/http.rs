@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::server::{self, Handler};
+use super::server::{self, Handler, ServerSettings};
 use crate::config::HttpListener;
 use crate::metrics::FrameOutcome;
 use crate::pipeline::{FrameReply, Gateway};
@@ -26,6 +26,12 @@ pub async fn serve(
 ) {
     let frames_layout: Option<Arc<str>> = settings.frames_layout.as_deref().map(Arc::from);
     let metrics = gateway.metrics().listener("http");
+    let server_settings = ServerSettings {
+        name: "http",
+        max_body_bytes: settings.max_body_bytes,
+        limits: settings.limits,
+        metrics: metrics.clone(),
+    };
     let handler: Handler = Arc::new(move |parts, body| {
         let (gateway, frames_layout) = (gateway.clone(), frames_layout.clone());
         let metrics = metrics.clone();
@@ -35,15 +41,7 @@ pub async fn serve(
             response
         })
     });
-    server::serve(
-        listener,
-        "http",
-        settings.max_body_bytes,
-        handler,
-        tasks,
-        shutdown,
-    )
-    .await;
+    server::serve(listener, server_settings, handler, tasks, shutdown).await;
 }
 
 async fn route(

@@ -3,7 +3,9 @@
 //! A client may send its next frame before the previous answer; answers go back in request
 //! order (at most `max_pipelined` in flight per connection: beyond it reading pauses, so memory
 //! stays bounded). Connections that open and send nothing are normal (L4 health checks) and are
-//! closed after the idle timeout. Lost framing closes that connection only.
+//! closed after the idle timeout. Lost framing closes that connection only. At `max_connections`
+//! the longest-idle connection is closed to admit a new one ([`super::admission`]); only when
+//! every connection has a frame in flight is the new one refused.
 
 use std::sync::Arc;
 
@@ -12,15 +14,16 @@ use futures::stream::{FuturesOrdered, StreamExt};
 use futures::FutureExt;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
+use super::admission::{Admission, Admitted, Member};
+use super::server::RefusalLog;
 use crate::config::MciListener;
-use crate::metrics::ListenerMetrics;
+use crate::metrics::{CloseReason, ListenerMetrics};
 use crate::pipeline::{FrameOutcome, FrameReply, Gateway};
 
 /// Accepts connections until `shutdown` is cancelled; connection tasks are tracked by `tasks`,
@@ -33,9 +36,12 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let settings = Arc::new(settings);
-    let slots = Arc::new(Semaphore::new(settings.max_connections));
+    let admission = Admission::new(settings.max_connections);
     let metrics = gateway.metrics().listener(&settings.name);
-    info!(listener = %settings.name, address = %settings.address, "mci listener ready");
+    let mut refusals = RefusalLog::default();
+    // The bound address (port 0 resolved), which tests and operators read from this line.
+    let address = listener.local_addr().unwrap_or(settings.address);
+    info!(listener = %settings.name, %address, max_connections = settings.max_connections, "mci listener ready");
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -50,19 +56,26 @@ pub async fn serve(
                 continue;
             }
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            metrics.frame(FrameOutcome::Rejected);
-            warn!(listener = %settings.name, %peer, "connection limit reached; closing the new connection");
-            drop(stream);
-            continue;
+        let member = match admission.admit() {
+            Admitted::Free(member) => member,
+            Admitted::Evicting(member) => {
+                metrics.closed(CloseReason::Evicted);
+                debug!(listener = %settings.name, %peer, "at the connection limit: closing the longest-idle connection");
+                member
+            }
+            Admitted::Refused => {
+                metrics.frame(FrameOutcome::Rejected);
+                refusals.refused(&settings.name, settings.max_connections);
+                drop(stream);
+                continue;
+            }
         };
         let metrics = metrics.clone();
         let (gateway, settings, shutdown) = (gateway.clone(), settings.clone(), shutdown.clone());
         tasks.spawn(async move {
-            let _slot = slot;
             let _open = metrics.open_connection();
             debug!(listener = %settings.name, %peer, "connection opened");
-            connection(stream, &settings, &gateway, &metrics, &shutdown).await;
+            connection(stream, &settings, &gateway, &metrics, &member, &shutdown).await;
             debug!(listener = %settings.name, %peer, "connection closed");
         });
     }
@@ -74,6 +87,7 @@ async fn connection(
     settings: &MciListener,
     gateway: &Arc<Gateway>,
     metrics: &ListenerMetrics,
+    member: &Member,
     shutdown: &CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
@@ -98,6 +112,7 @@ async fn connection(
                         let (gateway, layout_name) = (gateway.clone(), layout_name.clone());
                         let frame: Bytes = frame.freeze();
                         in_flight.push_back(async move { gateway.handle_frame(&layout_name, frame).await });
+                        member.active(in_flight.len());
                     }
                     Some(Err(error)) => {
                         metrics.frame(FrameOutcome::FramingError);
@@ -142,13 +157,20 @@ async fn connection(
                         return;
                     }
                 }
+                member.active(in_flight.len());
                 if let Some(outcome) = close {
                     warn!(listener = %settings.name, outcome = outcome.as_str(), "frame cannot be answered; closing the connection");
                     return;
                 }
             }
-            () = sleep_until(idle_deadline), if in_flight.is_empty() => {
+            () = sleep_until(idle_deadline), if reading && in_flight.is_empty() => {
+                metrics.closed(CloseReason::IdleTimeout);
                 debug!(listener = %settings.name, "idle connection closed");
+                reading = false;
+            }
+            // Counted at admission. A frame that arrived meanwhile is answered first.
+            () = member.evicted().cancelled(), if reading && in_flight.is_empty() => {
+                debug!(listener = %settings.name, "evicted to admit a new connection");
                 reading = false;
             }
             () = shutdown.cancelled(), if reading => {

@@ -3,8 +3,15 @@
 //!
 //! - `mci`: frames over persistent TCP connections, pipelined, answered in order.
 //! - `http`: `POST /v1/strategies/{name}` (JSON) and `POST /v1/frames` (raw frame).
-//! - `server`: the hyper server loop shared with the admin listener.
+//! - `server`: the hyper server loop shared with the admin listener: connection cap, timeouts.
+//! - `activity`: the watchdog that closes an HTTP connection when it idles or stalls.
+//! - `admission`: the MCI listener's connection table; at its cap the longest-idle connection
+//!   makes room for a new one.
+//! - `fd_budget`: the listeners' and engines' connection caps against the open-file limit.
 
+mod activity;
+pub mod admission;
+pub mod fd_budget;
 pub mod http;
 pub mod mci;
 pub mod server;

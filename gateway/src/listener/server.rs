@@ -1,5 +1,7 @@
 //! A small HTTP/1.1 + HTTP/2 server loop shared by the HTTP ingress and the admin listener:
-//! tracked connection tasks, graceful shutdown, bounded request bodies.
+//! tracked connection tasks, graceful shutdown, bounded request bodies, and bounded connections:
+//! a cap (further connections are closed at once and counted as `rejected`), a header-read
+//! timeout and an idle timeout (see [`super::activity`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,10 +14,15 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
+
+use super::activity::Activity;
+use crate::metrics::{FrameOutcome, ListenerMetrics};
 
 /// A boxed response future.
 pub type ResponseFuture = Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>;
@@ -26,18 +33,50 @@ pub type Handler = Arc<dyn Fn(http::request::Parts, Bytes) -> ResponseFuture + S
 /// How long a connection may take to finish its requests once shutdown starts.
 const GRACE: Duration = Duration::from_secs(10);
 
-/// Serves `handler` on `listener` until `shutdown`; bodies above `max_body_bytes` get 413.
+/// At most one "connection limit reached" warning per listener this often; the rest are counted
+/// in `frames_total{outcome="rejected"}` only, so a connection storm cannot flood the logs.
+const REFUSAL_LOG_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The connection cap and timeouts of an HTTP listener (`[listeners.http]`, `[listeners.admin]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Connections at most; further ones are closed at once.
+    pub max_connections: usize,
+    /// A new connection must deliver a request head within this long, and a request's body
+    /// must arrive within this long of its head.
+    pub header_read_timeout: Duration,
+    /// A connection with no request in flight for this long after its last answer is closed.
+    pub idle_timeout: Duration,
+}
+
+/// What [`serve`] needs besides the socket and the handler.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Listener name in logs and metrics (`http`, `admin`).
+    pub name: &'static str,
+    /// Bodies above this get 413.
+    pub max_body_bytes: usize,
+    /// Cap and timeouts.
+    pub limits: ServerLimits,
+    /// The listener's metrics.
+    pub metrics: ListenerMetrics,
+}
+
+/// Serves `handler` on `listener` until `shutdown`.
 pub async fn serve(
     listener: TcpListener,
-    name: &'static str,
-    max_body_bytes: usize,
+    settings: ServerSettings,
     handler: Handler,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
+    let name = settings.name;
     if let Ok(address) = listener.local_addr() {
-        info!(listener = name, %address, "http listener ready");
+        info!(listener = name, %address, max_connections = settings.limits.max_connections, "http listener ready");
     }
+    let settings = Arc::new(settings);
+    let slots = Arc::new(Semaphore::new(settings.limits.max_connections));
+    let mut refusals = RefusalLog::default();
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -50,41 +89,107 @@ pub async fn serve(
             },
             () = shutdown.cancelled() => break,
         };
-        let (handler, shutdown) = (handler.clone(), shutdown.clone());
-        tasks.spawn(async move {
-            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let handler = handler.clone();
-                async move {
-                    Ok::<_, std::convert::Infallible>(
-                        respond(request, max_body_bytes, handler).await,
-                    )
-                }
-            });
-            let builder = auto::Builder::new(TokioExecutor::new());
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                () = shutdown.cancelled() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(GRACE, connection).await;
-                }
-            }
-        });
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            settings.metrics.frame(FrameOutcome::Rejected);
+            refusals.refused(name, settings.limits.max_connections);
+            drop(stream);
+            continue;
+        };
+        let (handler, shutdown, settings) = (handler.clone(), shutdown.clone(), settings.clone());
+        tasks.spawn(connection(stream, slot, settings, handler, shutdown));
+    }
+}
+
+/// Serves one connection until the client closes it, it idles or stalls, or shutdown.
+async fn connection(
+    stream: TcpStream,
+    _slot: OwnedSemaphorePermit,
+    settings: Arc<ServerSettings>,
+    handler: Handler,
+    shutdown: CancellationToken,
+) {
+    let _open = settings.metrics.open_connection();
+    let activity = Activity::new();
+    let (max_body_bytes, body_timeout) =
+        (settings.max_body_bytes, settings.limits.header_read_timeout);
+    let requests = activity.clone();
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let (handler, guard) = (handler.clone(), requests.begin());
+        async move {
+            let response = respond(request, max_body_bytes, body_timeout, handler).await;
+            drop(guard);
+            Ok::<_, std::convert::Infallible>(response)
+        }
+    });
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        // The connection first: a request head already received reaches the service (and counts
+        // as in flight) before the watchdog decides the connection is idle.
+        biased;
+        _ = connection.as_mut() => {}
+        reason = activity.expired(&settings.limits) => {
+            // Nothing in flight: closing loses no answer.
+            settings.metrics.closed(reason);
+            debug!(listener = settings.name, reason = reason.as_str(), "connection closed");
+        }
+        () = shutdown.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(GRACE, connection).await;
+        }
+    }
+}
+
+/// Rate-limits the "connection limit reached" warning of one listener.
+#[derive(Debug, Default)]
+pub(super) struct RefusalLog {
+    last: Option<Instant>,
+    since_last: u64,
+}
+
+impl RefusalLog {
+    /// Notes one refused connection; warns at most once per [`REFUSAL_LOG_INTERVAL`].
+    pub(super) fn refused(&mut self, listener: &str, max_connections: usize) {
+        self.since_last += 1;
+        if self
+            .last
+            .is_some_and(|last| last.elapsed() < REFUSAL_LOG_INTERVAL)
+        {
+            return;
+        }
+        warn!(
+            listener,
+            max_connections,
+            refused = self.since_last,
+            "connection limit reached; closing new connections"
+        );
+        self.last = Some(Instant::now());
+        self.since_last = 0;
     }
 }
 
 async fn respond(
     request: Request<Incoming>,
     max_body_bytes: usize,
+    body_timeout: Duration,
     handler: Handler,
 ) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
-    match Limited::new(body, max_body_bytes).collect().await {
-        Ok(body) => handler(parts, body.to_bytes()).await,
-        Err(_) => json_error(
+    let collected =
+        tokio::time::timeout(body_timeout, Limited::new(body, max_body_bytes).collect());
+    match collected.await {
+        Ok(Ok(body)) => handler(parts, body.to_bytes()).await,
+        Ok(Err(_)) => json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("request body exceeds {max_body_bytes} bytes or was cut off"),
+        ),
+        Err(_) => json_error(
+            StatusCode::REQUEST_TIMEOUT,
+            &format!(
+                "request body did not arrive within {} ms",
+                body_timeout.as_millis()
+            ),
         ),
     }
 }

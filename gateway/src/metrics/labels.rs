@@ -48,6 +48,31 @@ impl FrameOutcome {
     }
 }
 
+/// Why the gateway itself closed a client connection: `connections_closed_total{reason}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CloseReason {
+    /// The MCI listener was at its cap: its longest-idle connection made room for a new one.
+    Evicted,
+    /// No request for the listener's idle timeout (a kept-alive connection, or an MCI one).
+    IdleTimeout,
+    /// An HTTP connection did not send a complete request head in time.
+    HeaderReadTimeout,
+}
+
+impl CloseReason {
+    /// Every reason, in index order.
+    pub const ALL: [CloseReason; 3] = [Self::Evicted, Self::IdleTimeout, Self::HeaderReadTimeout];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Evicted => "evicted",
+            Self::IdleTimeout => "idle_timeout",
+            Self::HeaderReadTimeout => "header_read_timeout",
+        }
+    }
+}
+
 /// The result of one shadow comparison: `comparisons_total{result}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ComparisonResult {

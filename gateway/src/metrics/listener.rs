@@ -1,8 +1,9 @@
-//! [`ListenerMetrics`]: frames by outcome and open connections of one listener.
+//! [`ListenerMetrics`]: frames by outcome, open connections and connections the gateway closed,
+//! of one listener.
 
 use prometheus::{IntCounter, IntGauge};
 
-use super::labels::FrameOutcome;
+use super::labels::{CloseReason, FrameOutcome};
 use super::registry::Families;
 
 /// Handles for one listener, made once by [`super::Metrics::listener`].
@@ -10,6 +11,8 @@ use super::registry::Families;
 pub struct ListenerMetrics {
     /// `shadowgate_frames_total{listener, outcome}`, indexed like [`FrameOutcome::ALL`].
     frames: [IntCounter; FrameOutcome::ALL.len()],
+    /// `shadowgate_connections_closed_total{listener, reason}`, indexed like [`CloseReason::ALL`].
+    closed: [IntCounter; CloseReason::ALL.len()],
     /// `shadowgate_connections{listener}`: open client connections. Prefer
     /// [`ListenerMetrics::open_connection`], which cannot forget the decrement.
     pub connections: IntGauge,
@@ -27,6 +30,11 @@ impl ListenerMetrics {
         Self {
             frames: FrameOutcome::ALL
                 .map(|outcome| families.frames.with_label_values(&[name, outcome.as_str()])),
+            closed: CloseReason::ALL.map(|reason| {
+                families
+                    .connections_closed
+                    .with_label_values(&[name, reason.as_str()])
+            }),
             connections: families.connections.with_label_values(&[name]),
         }
     }
@@ -34,6 +42,11 @@ impl ListenerMetrics {
     /// Counts one frame (or, for [`FrameOutcome::Rejected`], one refused connection).
     pub fn frame(&self, outcome: FrameOutcome) {
         self.frames[outcome as usize].inc();
+    }
+
+    /// Counts one connection the gateway closed for `reason`.
+    pub fn closed(&self, reason: CloseReason) {
+        self.closed[reason as usize].inc();
     }
 
     /// Counts a connection as open until the returned guard is dropped.

@@ -25,7 +25,9 @@ mod store;
 mod strategy;
 
 pub use engine::EngineMetrics;
-pub use labels::{ComparisonResult, FrameOutcome, ReloadResult, SkipReason, OTHER_FIELD};
+pub use labels::{
+    CloseReason, ComparisonResult, FrameOutcome, ReloadResult, SkipReason, OTHER_FIELD,
+};
 pub use listener::{ConnectionGuard, ListenerMetrics};
 pub use registry::{Metrics, LATENCY_BUCKETS, NAMESPACE};
 pub use strategy::StrategyMetrics;

@@ -42,6 +42,7 @@ pub struct Metrics {
 pub(super) struct Families {
     pub(super) frames: IntCounterVec,
     pub(super) connections: IntGaugeVec,
+    pub(super) connections_closed: IntCounterVec,
     pub(super) request_duration: HistogramVec,
     pub(super) upstream_requests: IntCounterVec,
     pub(super) upstream_duration: HistogramVec,
@@ -74,6 +75,14 @@ impl Metrics {
                 counter_vec("frames_total", HELP_FRAMES, &["listener", "outcome"]),
             ),
             connections: register(r, gauge_vec("connections", HELP_CONNECTIONS, &["listener"])),
+            connections_closed: register(
+                r,
+                counter_vec(
+                    "connections_closed_total",
+                    HELP_CONNECTIONS_CLOSED,
+                    &["listener", "reason"],
+                ),
+            ),
             request_duration: register(
                 r,
                 histogram_vec("request_duration_seconds", HELP_REQUEST, &["strategy"]),
@@ -249,6 +258,7 @@ const HELP_RELOADS: &str =
 const HELP_FRAMES: &str =
     "Frames received, by listener and outcome (rejected: connections refused over the limit).";
 const HELP_CONNECTIONS: &str = "Open client connections, by listener.";
+const HELP_CONNECTIONS_CLOSED: &str = "Client connections the gateway closed, by listener and reason (evicted: longest-idle MCI connection closed to admit a new one at the cap).";
 const HELP_REQUEST: &str =
     "Client-visible request duration in seconds (frame decoded to answer written), by strategy.";
 const HELP_UPSTREAM: &str = "Engine calls, by engine, role and outcome.";

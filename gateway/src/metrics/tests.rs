@@ -7,10 +7,11 @@ use crate::engine::{Outcome, Role};
 use crate::store::{DropReason, RecordKind, StoreStats};
 
 /// Every family the gateway exports.
-const FAMILIES: [&str; 20] = [
+const FAMILIES: [&str; 21] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
+    "shadowgate_connections_closed_total",
     "shadowgate_request_duration_seconds",
     "shadowgate_upstream_requests_total",
     "shadowgate_upstream_duration_seconds",
@@ -37,6 +38,9 @@ fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
         listener.frame(outcome);
     }
     let _connection = listener.open_connection();
+    for reason in CloseReason::ALL {
+        listener.closed(reason);
+    }
     let strategy = metrics.strategy("loan", &["body.offers[*].rate".to_owned()]);
     strategy.request_duration.observe(0.002);
     for result in ComparisonResult::ALL {
@@ -167,7 +171,10 @@ fn label_values_come_from_closed_sets() {
             "shutdown",
             "channel_full",
             "write_error",
-            "encode_error"
+            "encode_error",
+            "evicted",
+            "idle_timeout",
+            "header_read_timeout"
         ])
     );
     assert_eq!(labels["field"], set(&["body.offers[*].rate", "other"]));

@@ -12,6 +12,8 @@
 //! - `tls`: https engines with a private CA and with mTLS.
 //! - `config`: a config with several mistakes reports them all with their key paths.
 //! - `http_ingress`: JSON and raw-frame ingress over HTTP.
+//! - `listeners`: header-read and idle timeouts and the cap of the HTTP ingress; eviction of the
+//!   longest-idle connection at the MCI listener's cap.
 //! - `support`: the legacy engine live with an optional shadow; refused addresses.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -21,6 +23,7 @@ mod bounds;
 mod config;
 mod errors;
 mod http_ingress;
+mod listeners;
 mod pipelining;
 mod reload;
 mod shadow;
