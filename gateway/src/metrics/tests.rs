@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use super::*;
 use crate::engine::{Outcome, Role};
+use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 use crate::store::{DropReason, RecordKind, StoreStats};
 
 /// Every family the gateway exports.
-const FAMILIES: [&str; 20] = [
+const FAMILIES: [&str; 21] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -17,6 +18,7 @@ const FAMILIES: [&str; 20] = [
     "shadowgate_comparisons_total",
     "shadowgate_field_mismatches_total",
     "shadowgate_shadow_skipped_total",
+    "shadowgate_shadow_errors_total",
     "shadowgate_cutover_ready",
     "shadowgate_last_mismatch_timestamp_seconds",
     "shadowgate_inflight",
@@ -39,11 +41,8 @@ fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
     let _connection = listener.open_connection();
     let strategy = metrics.strategy("loan", &["body.offers[*].rate".to_owned()]);
     strategy.request_duration.observe(0.002);
-    for result in ComparisonResult::ALL {
-        strategy.comparison(result);
-    }
-    for reason in SkipReason::ALL {
-        strategy.skipped(reason);
+    for outcome in ShadowOutcome::every() {
+        strategy.outcome(outcome);
     }
     strategy.field_mismatch("body.offers[*].rate");
     strategy.field_mismatch("body.not_in_layout");
@@ -171,10 +170,9 @@ fn label_values_come_from_closed_sets() {
         ])
     );
     assert_eq!(labels["field"], set(&["body.offers[*].rate", "other"]));
-    assert_eq!(
-        labels["kind"],
-        set(&["mismatch", "shadow_error", "unencodable"])
-    );
+    let mut kinds = set(&["mismatch", "shadow_error", "unencodable"]);
+    kinds.extend(set(&ShadowErrorKind::ALL.map(ShadowErrorKind::as_str)));
+    assert_eq!(labels["kind"], kinds);
     let names: BTreeSet<_> = labels.keys().map(String::as_str).collect();
     let expected = [
         "engine", "field", "kind", "le", "listener", "outcome", "reason", "result", "role",
@@ -188,7 +186,7 @@ fn handles_count_into_their_series() {
     let metrics = Metrics::new("1.2.3");
     let stats = exercise(&metrics);
     let strategy = metrics.strategy("loan", &[]);
-    strategy.comparison(ComparisonResult::Mismatch);
+    strategy.outcome(ShadowOutcome::Mismatch);
     strategy.field_mismatch("body.offers[*].rate");
     let rendered = metrics.render();
     let series = |s: &str| value(&rendered, s);
