@@ -9,6 +9,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::*;
+use crate::review::Policies;
 use crate::store::{Event, Mismatch, RecordKind, Store, StoreConfig, WriterOptions};
 
 fn mismatch(strategy: &str, name: &str) -> Event {
