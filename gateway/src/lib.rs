@@ -11,6 +11,8 @@
 //! - [`config`]: the config file, validated into runtime settings with every problem reported.
 //! - [`runtime`]: engine clients and strategies of one config generation (what a reload swaps).
 //! - [`pipeline`]: the request path: decode, route, live answer, shadow comparison, records.
+//! - [`outcome`]: how one shadow comparison ended ([`outcome::ShadowOutcome`]), with every label
+//!   derived from it.
 //! - [`listener`]: MCI and HTTP ingress, and the shared HTTP server loop.
 //! - [`server`]: a running gateway: start, reload, graceful shutdown.
 //! - [`engine`]: engine clients (HTTP/HTTPS with rustls, pooled MCI over TCP) and their errors.
@@ -31,6 +33,7 @@ pub mod engine;
 pub mod listener;
 pub mod loadgen;
 pub mod metrics;
+pub mod outcome;
 pub mod pipeline;
 pub mod review;
 pub mod runtime;

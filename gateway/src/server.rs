@@ -247,7 +247,7 @@ fn admin_state(gateway: &Arc<Gateway>, store: &Store, config: &Config) -> Arc<Ad
     Arc::new(AdminState {
         reader: store.reader().clone(),
         stats: store.stats().clone(),
-        policies: Arc::new(move || admin::policies(&policies_of.runtime().config)),
+        policies: Arc::new(move || crate::review::policies(&policies_of.runtime().config)),
         token: Arc::new(move || {
             let runtime = tokens_of.runtime();
             match &runtime.config.admin_listener {

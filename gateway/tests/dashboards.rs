@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use shadowgate::engine::{Outcome, Role};
-use shadowgate::metrics::{ComparisonResult, FrameOutcome, Metrics, SkipReason};
+use shadowgate::metrics::{FrameOutcome, Metrics};
+use shadowgate::outcome::ShadowOutcome;
 use shadowgate::store::StoreStats;
 
 // The extraction is shared with the real-Prometheus test of the tests crate, which the gateway
@@ -27,12 +28,9 @@ fn rendered() -> String {
     let _connection = listener.open_connection();
     let strategy = metrics.strategy("loan", &["body.rate".to_owned()]);
     strategy.request_duration.observe(0.01);
-    ComparisonResult::ALL
+    ShadowOutcome::every()
         .into_iter()
-        .for_each(|result| strategy.comparison(result));
-    SkipReason::ALL
-        .into_iter()
-        .for_each(|reason| strategy.skipped(reason));
+        .for_each(|outcome| strategy.outcome(outcome));
     strategy.field_mismatch("body.rate");
     strategy.cutover_ready.set(1);
     let engine = metrics.engine("new-engine");

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
+use shadowgate::outcome::ShadowOutcome;
 use shadowgate::store::{
     Event, ListQuery, Mismatch, Reader, RecordId, RecordKind, Store, StoreConfig, WriterOptions,
 };
@@ -55,8 +56,9 @@ fn crash_child() {
         } else {
             "card".into()
         };
-        let _ = recorder.record(Event::Match {
+        let _ = recorder.record(Event::Counted {
             strategy: Arc::clone(&strategy),
+            outcome: ShadowOutcome::Match,
         });
         let _ = recorder.record(Event::Record(Box::new(record(strategy, n))));
         if n % 20 == 0 {
@@ -156,6 +158,7 @@ fn record(strategy: Arc<str>, n: u64) -> Mismatch {
     Mismatch {
         strategy,
         kind: RecordKind::Mismatch,
+        error_kind: None,
         tx_code: "LNS0001".into(),
         correlation_id: format!("crash-{n}"),
         live_engine: "legacy".into(),

@@ -8,11 +8,11 @@ use http::StatusCode;
 use http_body_util::Full;
 use serde_json::json;
 
-use super::model::StoreHealth;
 use super::params::{list_query, param};
-use super::review::Review;
 use super::ReloadFn;
 use crate::listener::server;
+use crate::review::Review;
+use crate::review::StoreHealth;
 use crate::store::{Clock, DropReason, RecordId, StoreStats, SystemClock};
 
 type Response = http::Response<Full<Bytes>>;

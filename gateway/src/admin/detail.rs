@@ -2,8 +2,7 @@
 //! the differing fields highlighted, the unified diff, and the masked request.
 
 use super::html::{document, error, escape};
-use super::review::Review;
-use super::sides::{side_by_side, value_text};
+use crate::review::{side_by_side, value_text, Review};
 use crate::store::{format_micros, MismatchRecord, RecordId};
 use bytes::Bytes;
 use http::StatusCode;

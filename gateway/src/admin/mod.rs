@@ -1,4 +1,5 @@
-//! The admin listener: health, metrics, the review API and the HTML report.
+//! The admin listener: health, metrics, the review API and the HTML report, over HTTP. What they
+//! show comes from the review read model in [`crate::review`]; this module holds routes only.
 //!
 //! Routes (see [`serve`]): `GET /livez`, `GET /readyz`, `GET /metrics`, `GET /api/v1/summary`,
 //! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
@@ -10,10 +11,7 @@
 //!
 //! # Layout
 //! - `auth`: the bearer token check, in constant time.
-//! - `model`: [`Summary`], [`StrategySummary`], [`Detail`]: what the API answers and the CLI reads.
-//! - `review`: [`Review`], the store and the running config's policies turned into that model.
-//! - `params`: query strings into filters; times as RFC 3339 or microseconds.
-//! - `sides`: both decisions field by field, for side-by-side views.
+//! - `params`: query strings into the read model's filters (see [`crate::review`]).
 //! - `api`: the JSON routes.
 //! - `html`, `page`, `detail`: the server-rendered pages (escaped, no scripts, no external assets).
 
@@ -21,11 +19,8 @@ mod api;
 mod auth;
 mod detail;
 mod html;
-mod model;
 mod page;
 mod params;
-mod review;
-mod sides;
 
 use std::sync::Arc;
 
@@ -35,12 +30,10 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use self::model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
-pub use self::params::{encode as encode_param, kind as parse_kind, list_query, parse_time};
-pub use self::review::{policies, Policies, Policy, Review};
-pub use self::sides::{side_by_side, value_text, SideRow};
+pub use self::params::{encode as encode_param, list_query};
 use crate::listener::server::{self, Handler, ServerLimits, ServerSettings};
 use crate::metrics::ListenerMetrics;
+use crate::review::{Policies, Review};
 use crate::store::{Reader, StoreStats};
 
 /// Largest admin request body (only `POST /api/v1/reload` has one, and it is ignored).

@@ -7,9 +7,8 @@ use http_body_util::Full;
 
 use super::api::health;
 use super::html::{document, error, escape};
-use super::model::StrategySummary;
-use super::review::Review;
 use crate::review::thousands;
+use crate::review::{Review, StrategySummary};
 use crate::store::{format_micros, Clock, Group, ListQuery, StoreStats, SystemClock};
 
 /// Records listed under "latest records".

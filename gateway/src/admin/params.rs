@@ -1,21 +1,7 @@
 //! Query strings into filters: `?strategy=loan&kind=mismatch&from=2026-11-21T00:00:00Z&limit=50`.
 
-use crate::store::{parse_rfc3339, ListQuery, RecordKind};
-
-/// A time filter: RFC 3339 (`2026-11-21T09:00:00+09:00`, `2026-11-21`) or microseconds since
-/// the epoch.
-pub fn parse_time(text: &str) -> Result<u64, String> {
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text
-            .parse()
-            .map_err(|_| format!("{text:?}: microseconds out of range"));
-    }
-    parse_rfc3339(text).ok_or_else(|| {
-        format!(
-            "{text:?}: expected RFC 3339 (2026-11-21T09:00:00Z) or microseconds since the epoch"
-        )
-    })
-}
+use crate::review::{parse_kind as kind, parse_time};
+use crate::store::ListQuery;
 
 /// The filters of `GET /api/v1/mismatches` (`strategy`, `kind`, `signature`, `from`, `until`,
 /// `limit`, `cursor`, `order=newest|oldest`); newest first unless asked otherwise.
@@ -53,14 +39,6 @@ pub fn list_query(query: &str) -> Result<ListQuery, String> {
         }
     }
     Ok(list)
-}
-
-/// A record kind by its name.
-pub fn kind(text: &str) -> Result<RecordKind, String> {
-    RecordKind::ALL
-        .into_iter()
-        .find(|k| k.as_str() == text)
-        .ok_or_else(|| format!("kind: {text:?}: expected mismatch, shadow_error or unencodable"))
 }
 
 /// The value of `key` in a query string.
@@ -118,6 +96,7 @@ pub fn encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{parse_rfc3339, RecordKind};
 
     #[test]
     fn filters_parse_with_encoded_times() {

@@ -9,6 +9,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::*;
+use crate::review::Policies;
 use crate::store::{Event, Mismatch, RecordKind, Store, StoreConfig, WriterOptions};
 
 fn mismatch(strategy: &str, name: &str) -> Event {
@@ -21,6 +22,7 @@ fn mismatch(strategy: &str, name: &str) -> Event {
     Event::Record(Box::new(Mismatch {
         strategy: Arc::from(strategy),
         kind: RecordKind::Mismatch,
+        error_kind: None,
         tx_code: "LNS0001".into(),
         correlation_id: "corr-<script>1".into(),
         live_engine: "legacy".into(),
@@ -66,8 +68,9 @@ fn fixture(token: Option<&str>) -> Fixture {
     let recorder = store.recorder();
     recorder.record(mismatch("loan", "홍*")).unwrap();
     recorder
-        .record(Event::Match {
+        .record(Event::Counted {
             strategy: Arc::from("loan"),
+            outcome: crate::outcome::ShadowOutcome::Match,
         })
         .unwrap();
     rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();

@@ -12,7 +12,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 
-use crate::admin::{encode_param, Detail, Summary};
+use crate::admin::encode_param;
+use crate::review::{Detail, Summary};
 use crate::store::{Group, ListQuery, Page, RecordId};
 
 /// How long one admin API call may take.

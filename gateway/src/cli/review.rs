@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::source::Source;
 use super::text;
-use crate::admin::parse_time;
+use crate::review::parse_time;
 use crate::store::{ListQuery, RecordId, MAX_LIMIT};
 
 /// Where to read: exactly one of `--store`, `--config` (optionally with `--store` to override its
@@ -144,7 +144,7 @@ pub fn run_list(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let kind = args
         .kind
         .as_deref()
-        .map(|k| crate::admin::parse_kind(k).map_err(|e| anyhow::anyhow!("--{e}")))
+        .map(|k| crate::review::parse_kind(k).map_err(|e| anyhow::anyhow!("--{e}")))
         .transpose()?;
     let time = |flag: &str, value: &Option<String>| {
         value

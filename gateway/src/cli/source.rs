@@ -6,8 +6,8 @@ use anyhow::{bail, Context};
 
 use super::remote::Remote;
 use super::review::SourceArgs;
-use crate::admin::{policies, Detail, Policies, Review, Summary};
 use crate::config;
+use crate::review::{policies, Detail, Policies, Review, Summary};
 use crate::store::{Clock, Group, ListQuery, Page, Reader, RecordId, SystemClock};
 
 /// A review source.

@@ -2,8 +2,8 @@
 
 use std::io::{self, Write};
 
-use crate::admin::{side_by_side, value_text, Detail, StrategySummary, Summary};
 use crate::review::thousands;
+use crate::review::{side_by_side, value_text, Detail, StrategySummary, Summary};
 use crate::store::{format_micros, Group, MismatchRecord};
 
 /// The whole report.

@@ -12,6 +12,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::server::{self, Handler, ServerSettings};
+
+/// The response type of the HTTP ingress.
+type Response = http::Response<http_body_util::Full<Bytes>>;
 use crate::config::HttpListener;
 use crate::metrics::FrameOutcome;
 use crate::pipeline::{FrameReply, Gateway};
@@ -36,70 +39,72 @@ pub async fn serve(
         let (gateway, frames_layout) = (gateway.clone(), frames_layout.clone());
         let metrics = metrics.clone();
         Box::pin(async move {
-            let response = route(&gateway, frames_layout.as_deref(), parts, body).await;
-            metrics.frame(outcome_of(response.status()));
+            let (response, outcome) = route(&gateway, frames_layout.as_deref(), parts, body).await;
+            metrics.frame(outcome);
             response
         })
     });
     server::serve(listener, server_settings, handler, tasks, shutdown).await;
 }
 
+/// The answer and its `frames_total` outcome: the one the pipeline computed, so a live timeout
+/// answered inside a frame (HTTP 200) still counts as `live_timeout`.
 async fn route(
     gateway: &Gateway,
     frames_layout: Option<&str>,
     parts: http::request::Parts,
     body: Bytes,
-) -> http::Response<http_body_util::Full<Bytes>> {
+) -> (Response, FrameOutcome) {
+    let rejected = |status, message: &str| {
+        (
+            server::json_error(status, message),
+            FrameOutcome::BadRequest,
+        )
+    };
     let path = parts.uri.path();
     if parts.method != Method::POST {
-        return server::json_error(StatusCode::METHOD_NOT_ALLOWED, "use POST");
+        return rejected(StatusCode::METHOD_NOT_ALLOWED, "use POST");
     }
     if let Some(name) = path.strip_prefix("/v1/strategies/") {
         let request: Message = match serde_json::from_slice(&body) {
             Ok(request) => request,
             Err(error) => {
                 let message = format!("expected {{\"header\": {{..}}, \"body\": {{..}}}}: {error}");
-                return server::json_error(StatusCode::BAD_REQUEST, &message);
+                return rejected(StatusCode::BAD_REQUEST, &message);
             }
         };
         return match gateway.handle_message(name, request).await {
-            Ok(answer) => server::json(StatusCode::OK, &answer.to_value()),
+            Ok(answer) => (
+                server::json(StatusCode::OK, &answer.to_value()),
+                FrameOutcome::Ok,
+            ),
             Err(error) => {
                 let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_GATEWAY);
-                server::json_error(status, &error.message)
+                (server::json_error(status, &error.message), error.outcome)
             }
         };
     }
     if path == "/v1/frames" {
         let Some(layout) = frames_layout else {
-            return server::json_error(
-                StatusCode::NOT_FOUND,
-                "listeners.http.frames_layout is not configured",
-            );
+            let message = "listeners.http.frames_layout is not configured";
+            return rejected(StatusCode::NOT_FOUND, message);
         };
         return match gateway.handle_frame(layout, body).await {
-            FrameReply::Answer(answer, _) => {
-                server::bytes(StatusCode::OK, "application/octet-stream", answer)
-            }
-            FrameReply::Close(outcome) => server::json_error(
-                StatusCode::BAD_REQUEST,
-                &format!(
+            FrameReply::Answer(answer, outcome) => (
+                server::bytes(StatusCode::OK, "application/octet-stream", answer),
+                outcome,
+            ),
+            FrameReply::Close(outcome) => {
+                let message = format!(
                     "frame cannot be answered ({}): its header does not decode",
                     outcome.as_str()
-                ),
-            ),
+                );
+                (
+                    server::json_error(StatusCode::BAD_REQUEST, &message),
+                    outcome,
+                )
+            }
         };
     }
-    server::json_error(StatusCode::NOT_FOUND, "no such route")
-}
-
-/// The `frames_total` outcome of an HTTP answer.
-fn outcome_of(status: StatusCode) -> FrameOutcome {
-    match status.as_u16() {
-        200..=299 => FrameOutcome::Ok,
-        404 => FrameOutcome::UnknownTransaction,
-        504 => FrameOutcome::LiveTimeout,
-        500..=599 => FrameOutcome::LiveError,
-        _ => FrameOutcome::BadRequest,
-    }
+    rejected(StatusCode::NOT_FOUND, "no such route")
 }

@@ -1,7 +1,7 @@
 //! The closed sets of label values: one enum per label, `ALL` for pre-creating every series.
 //!
-//! Label values never come from a request; they are these enums, names from the config (listener,
-//! strategy, engine) or collapsed layout paths.
+//! Label values never come from a request; they are these enums, the comparison outcome labels of
+//! [`crate::outcome`], names from the config (listener, strategy, engine) or collapsed layout paths.
 
 /// What happened to one frame (or connection) on a listener: `frames_total{outcome}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,78 +69,6 @@ impl CloseReason {
             Self::Evicted => "evicted",
             Self::IdleTimeout => "idle_timeout",
             Self::HeaderReadTimeout => "header_read_timeout",
-        }
-    }
-}
-
-/// The result of one shadow comparison: `comparisons_total{result}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ComparisonResult {
-    /// Both decisions are equal under the strategy's rules.
-    Match,
-    /// The decisions differ.
-    Mismatch,
-    /// The shadow engine failed (error status, timeout, invalid answer).
-    ShadowError,
-    /// The shadow answer does not fit the response layout: it would break core banking.
-    Unencodable,
-}
-
-impl ComparisonResult {
-    /// Every result, in index order.
-    pub const ALL: [ComparisonResult; 4] = [
-        Self::Match,
-        Self::Mismatch,
-        Self::ShadowError,
-        Self::Unencodable,
-    ];
-
-    /// The label value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Match => "match",
-            Self::Mismatch => "mismatch",
-            Self::ShadowError => "shadow_error",
-            Self::Unencodable => "unencodable",
-        }
-    }
-
-    /// True for every result but a match: each one breaks a strategy's clean streak, as in the
-    /// cutover review.
-    pub fn breaks_clean_streak(self) -> bool {
-        !matches!(self, Self::Match)
-    }
-}
-
-/// Why a shadow call was not made: `shadow_skipped_total{reason}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SkipReason {
-    /// The strategy's in-flight shadow budget was full.
-    BudgetFull,
-    /// The live engine failed, so there is nothing to compare with.
-    LiveFailed,
-    /// The gateway was shutting down.
-    Shutdown,
-    /// The shadow engine is unreachable: its circuit breaker is open.
-    ShadowDown,
-}
-
-impl SkipReason {
-    /// Every reason, in index order.
-    pub const ALL: [SkipReason; 4] = [
-        Self::BudgetFull,
-        Self::LiveFailed,
-        Self::Shutdown,
-        Self::ShadowDown,
-    ];
-
-    /// The label value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BudgetFull => "budget_full",
-            Self::LiveFailed => "live_failed",
-            Self::Shutdown => "shutdown",
-            Self::ShadowDown => "shadow_down",
         }
     }
 }

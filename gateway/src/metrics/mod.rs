@@ -8,12 +8,12 @@
 //! Every family is documented in `dashboards/README.md`.
 //!
 //! # Layout
-//! - [`labels`]: the closed sets of label values (frame outcomes, comparison results, skip and
-//!   reload reasons).
+//! - [`labels`]: the closed sets of label values (frame outcomes, reload results); comparison
+//!   outcomes, skip reasons and shadow error kinds are in [`crate::outcome`].
 //! - `registry`: [`Metrics`], the registry with every family, and the handle factories.
 //! - `listener`: [`ListenerMetrics`], frames by outcome and open connections.
 //! - `strategy`: [`StrategyMetrics`], client-visible latency, comparisons, differing fields,
-//!   skipped shadow calls, readiness and the last mismatch time.
+//!   skipped shadow calls, shadow errors by kind, readiness and the last mismatch time.
 //! - `engine`: [`EngineMetrics`], engine calls by role and outcome, and their durations.
 //! - `store`: the collector that reads [`crate::store::StoreStats`] at scrape time.
 
@@ -25,9 +25,7 @@ mod store;
 mod strategy;
 
 pub use engine::EngineMetrics;
-pub use labels::{
-    CloseReason, ComparisonResult, FrameOutcome, ReloadResult, SkipReason, OTHER_FIELD,
-};
+pub use labels::{CloseReason, FrameOutcome, ReloadResult, OTHER_FIELD};
 pub use listener::{ConnectionGuard, ListenerMetrics};
 pub use registry::{Metrics, LATENCY_BUCKETS, NAMESPACE};
 pub use strategy::StrategyMetrics;

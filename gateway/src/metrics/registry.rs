@@ -49,6 +49,7 @@ pub(super) struct Families {
     pub(super) comparisons: IntCounterVec,
     pub(super) field_mismatches: IntCounterVec,
     pub(super) shadow_skipped: IntCounterVec,
+    pub(super) shadow_errors: IntCounterVec,
     pub(super) cutover_ready: IntGaugeVec,
     pub(super) last_mismatch: GaugeVec,
     inflight: [IntGauge; 2],
@@ -125,6 +126,14 @@ impl Metrics {
                     "shadow_skipped_total",
                     HELP_SKIPPED,
                     &["strategy", "reason"],
+                ),
+            ),
+            shadow_errors: register(
+                r,
+                counter_vec(
+                    "shadow_errors_total",
+                    HELP_SHADOW_ERRORS,
+                    &["strategy", "kind"],
                 ),
             ),
             cutover_ready: register(r, gauge_vec("cutover_ready", HELP_READY, &["strategy"])),
@@ -267,5 +276,7 @@ const HELP_UPSTREAM_DURATION: &str =
 const HELP_COMPARISONS: &str = "Shadow comparisons, by strategy and result.";
 const HELP_FIELDS: &str = "Differing fields in mismatches, by strategy and collapsed layout path (other: outside the layout).";
 const HELP_SKIPPED: &str = "Shadow calls not made, by strategy and reason.";
+const HELP_SHADOW_ERRORS: &str =
+    "Shadow comparisons that ended in a shadow engine error, by strategy and kind of error.";
 const HELP_READY: &str = "1 when the strategy passes the cutover review, else 0.";
 const HELP_LAST_MISMATCH: &str = "Unix time of the strategy's last mismatch, shadow error or unencodable answer (0: none known).";

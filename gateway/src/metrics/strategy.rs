@@ -6,8 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use prometheus::{Gauge, Histogram, IntCounter, IntGauge};
 
-use super::labels::{ComparisonResult, SkipReason, OTHER_FIELD};
+use super::labels::OTHER_FIELD;
 use super::registry::Families;
+use crate::outcome::{ShadowErrorKind, ShadowOutcome, SkipReason, RESULTS};
 
 /// Handles for one strategy, made once by [`super::Metrics::strategy`].
 #[derive(Debug, Clone)]
@@ -21,10 +22,12 @@ pub struct StrategyMetrics {
     /// that broke the clean streak. Set by [`StrategyMetrics::comparison`]; seed it at startup from
     /// the store's `last_mismatch_micros` so the streak survives restarts.
     pub last_mismatch: Gauge,
-    /// `shadowgate_comparisons_total{strategy, result}`, indexed like [`ComparisonResult::ALL`].
-    comparisons: [IntCounter; ComparisonResult::ALL.len()],
+    /// `shadowgate_comparisons_total{strategy, result}`, indexed like [`RESULTS`].
+    comparisons: [IntCounter; RESULTS.len()],
     /// `shadowgate_shadow_skipped_total{strategy, reason}`, indexed like [`SkipReason::ALL`].
     skipped: [IntCounter; SkipReason::ALL.len()],
+    /// `shadowgate_shadow_errors_total{strategy, kind}`, indexed like [`ShadowErrorKind::ALL`].
+    shadow_errors: [IntCounter; ShadowErrorKind::ALL.len()],
     /// `shadowgate_field_mismatches_total{strategy, field}` for the strategy's known fields.
     fields: HashMap<String, IntCounter>,
     /// The same family with `field="other"`, for paths outside the known set.
@@ -39,15 +42,17 @@ impl StrategyMetrics {
             request_duration: families.request_duration.with_label_values(&[name]),
             cutover_ready: families.cutover_ready.with_label_values(&[name]),
             last_mismatch: families.last_mismatch.with_label_values(&[name]),
-            comparisons: ComparisonResult::ALL.map(|result| {
-                families
-                    .comparisons
-                    .with_label_values(&[name, result.as_str()])
-            }),
+            comparisons: RESULTS
+                .map(|result| families.comparisons.with_label_values(&[name, result])),
             skipped: SkipReason::ALL.map(|reason| {
                 families
                     .shadow_skipped
                     .with_label_values(&[name, reason.as_str()])
+            }),
+            shadow_errors: ShadowErrorKind::ALL.map(|kind| {
+                families
+                    .shadow_errors
+                    .with_label_values(&[name, kind.as_str()])
             }),
             fields: fields
                 .iter()
@@ -57,21 +62,24 @@ impl StrategyMetrics {
         }
     }
 
-    /// Counts one comparison; every result but a match also restarts the clean streak.
-    pub fn comparison(&self, result: ComparisonResult) {
-        self.comparisons[result as usize].inc();
-        if result.breaks_clean_streak() {
+    /// Counts how one shadow comparison ended: its result, or its skip reason; a shadow error
+    /// also by kind. Every outcome that breaks the clean streak also restarts it.
+    pub fn outcome(&self, outcome: ShadowOutcome) {
+        match outcome {
+            ShadowOutcome::Skipped(reason) => self.skipped[reason.index()].inc(),
+            ShadowOutcome::ShadowError(kind) => self.shadow_errors[kind.index()].inc(),
+            _ => {}
+        }
+        if let Some(i) = outcome.result_index() {
+            self.comparisons[i].inc();
+        }
+        if outcome.breaks_clean_streak() {
             // A clock before 1970 is not worth a panic: the streak then reads from 0.
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0.0, |since| since.as_secs_f64());
             self.last_mismatch.set(now);
         }
-    }
-
-    /// Counts one shadow call not made.
-    pub fn skipped(&self, reason: SkipReason) {
-        self.skipped[reason as usize].inc();
     }
 
     /// Counts one differing field of a mismatch, by collapsed layout path (`body.offers[*].rate`).

@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use super::*;
 use crate::engine::{Outcome, Role};
+use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 use crate::store::{DropReason, RecordKind, StoreStats};
 
 /// Every family the gateway exports.
-const FAMILIES: [&str; 21] = [
+const FAMILIES: [&str; 22] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -18,6 +19,7 @@ const FAMILIES: [&str; 21] = [
     "shadowgate_comparisons_total",
     "shadowgate_field_mismatches_total",
     "shadowgate_shadow_skipped_total",
+    "shadowgate_shadow_errors_total",
     "shadowgate_cutover_ready",
     "shadowgate_last_mismatch_timestamp_seconds",
     "shadowgate_inflight",
@@ -43,11 +45,8 @@ fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
     }
     let strategy = metrics.strategy("loan", &["body.offers[*].rate".to_owned()]);
     strategy.request_duration.observe(0.002);
-    for result in ComparisonResult::ALL {
-        strategy.comparison(result);
-    }
-    for reason in SkipReason::ALL {
-        strategy.skipped(reason);
+    for outcome in ShadowOutcome::every() {
+        strategy.outcome(outcome);
     }
     strategy.field_mismatch("body.offers[*].rate");
     strategy.field_mismatch("body.not_in_layout");
@@ -178,10 +177,9 @@ fn label_values_come_from_closed_sets() {
         ])
     );
     assert_eq!(labels["field"], set(&["body.offers[*].rate", "other"]));
-    assert_eq!(
-        labels["kind"],
-        set(&["mismatch", "shadow_error", "unencodable"])
-    );
+    let mut kinds = set(&["mismatch", "shadow_error", "unencodable"]);
+    kinds.extend(set(&ShadowErrorKind::ALL.map(ShadowErrorKind::as_str)));
+    assert_eq!(labels["kind"], kinds);
     let names: BTreeSet<_> = labels.keys().map(String::as_str).collect();
     let expected = [
         "engine", "field", "kind", "le", "listener", "outcome", "reason", "result", "role",
@@ -195,7 +193,7 @@ fn handles_count_into_their_series() {
     let metrics = Metrics::new("1.2.3");
     let stats = exercise(&metrics);
     let strategy = metrics.strategy("loan", &[]);
-    strategy.comparison(ComparisonResult::Mismatch);
+    strategy.outcome(ShadowOutcome::Mismatch);
     strategy.field_mismatch("body.offers[*].rate");
     let rendered = metrics.render();
     let series = |s: &str| value(&rendered, s);

@@ -4,6 +4,8 @@
 use protocol_mci::{Direction, EncodeError, Layout, Message};
 use serde_json::{Map, Value};
 
+use crate::metrics::FrameOutcome;
+
 /// The message an http engine's answer stands for: the request header echoed with the flag set
 /// to response and the result set to the first successful code, the answer's header fields
 /// applied over it, and the answer's body.
@@ -67,6 +69,26 @@ impl ErrorAnswer {
             ErrorAnswer::UnknownTransaction => "no strategy serves this transaction code",
             ErrorAnswer::LiveError => "decision engine failed",
             ErrorAnswer::LiveTimeout => "decision engine timed out",
+        }
+    }
+
+    /// The HTTP status the HTTP ingress answers with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorAnswer::BadRequest => 400,
+            ErrorAnswer::UnknownTransaction => 404,
+            ErrorAnswer::LiveError => 502,
+            ErrorAnswer::LiveTimeout => 504,
+        }
+    }
+
+    /// The `frames_total` outcome of a request answered this way.
+    pub fn outcome(self) -> FrameOutcome {
+        match self {
+            ErrorAnswer::BadRequest => FrameOutcome::BadRequest,
+            ErrorAnswer::UnknownTransaction => FrameOutcome::UnknownTransaction,
+            ErrorAnswer::LiveError => FrameOutcome::LiveError,
+            ErrorAnswer::LiveTimeout => FrameOutcome::LiveTimeout,
         }
     }
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 use tracing::{debug, info, warn};
 
 use super::exchange::Exchange;
-use crate::engine::Outcome;
-use crate::engine::{EngineError, Role};
+use crate::engine::{EngineError, Outcome, Role};
 pub use crate::metrics::FrameOutcome;
-use crate::metrics::{ComparisonResult, SkipReason};
+use crate::outcome::ShadowOutcome;
+use crate::store::Mismatch;
 
 /// The span of one request: correlation id, strategy, transaction code, and its outcome once
 /// answered. Never a request value.
@@ -67,17 +67,6 @@ pub fn answered(exchange: &Exchange, outcome: FrameOutcome, elapsed: Duration) {
     );
 }
 
-/// A shadow call was not made.
-pub fn shadow_skipped(exchange: &Exchange, reason: SkipReason) {
-    exchange.strategy.metrics.skipped(reason);
-    debug!(
-        strategy = %exchange.strategy.name,
-        correlation_id = %exchange.correlation_id,
-        reason = reason.as_str(),
-        "shadow skipped"
-    );
-}
-
 /// The shadow engine could not be reached several times in a row: its calls are skipped for a
 /// while (logged once per opening, not per request).
 pub fn shadow_breaker_opened(exchange: &Exchange, engine: &str) {
@@ -101,30 +90,30 @@ pub fn engine_error(exchange: &Exchange, role: Role, error: &EngineError) {
     );
 }
 
-/// A comparison finished: counted by result and by differing field, logged unless it matched.
-pub fn compared(
-    exchange: &Exchange,
-    result: ComparisonResult,
-    differences: &[comparator::Difference],
-    signature: Option<&str>,
-) {
-    let metrics = &exchange.strategy.metrics;
-    metrics.comparison(result);
-    for difference in differences {
-        metrics.field_mismatch(&difference.field());
+/// How a shadow comparison ended (counted by [`super::emit`]): matches and skips at debug level,
+/// everything that breaks the clean streak at info with its signature and reason.
+pub fn shadow_outcome(exchange: &Exchange, outcome: ShadowOutcome, record: Option<&Mismatch>) {
+    let (strategy, id) = (&exchange.strategy.name, &exchange.correlation_id);
+    let (result, detail) = (outcome.result(), outcome.detail().unwrap_or(""));
+    if !outcome.breaks_clean_streak() {
+        debug!(%strategy, correlation_id = %id, result, detail, "shadow comparison done");
+        return;
     }
-    if result == ComparisonResult::Match {
-        debug!(strategy = %exchange.strategy.name, correlation_id = %exchange.correlation_id, "decisions match");
-    } else {
-        info!(
-            strategy = %exchange.strategy.name,
-            tx_code = %exchange.tx_code,
-            correlation_id = %exchange.correlation_id,
-            result = result.as_str(),
-            signature = signature.unwrap_or(""),
-            "decisions differ"
-        );
-    }
+    info!(
+        %strategy,
+        tx_code = %exchange.tx_code,
+        correlation_id = %id,
+        result,
+        detail,
+        signature = record.map_or("", |r| r.signature.as_str()),
+        reason = record.and_then(|r| r.reason.as_deref()).unwrap_or(""),
+        "decisions differ"
+    );
+}
+
+/// The live answer does not decode with the response layout: nothing to compare with.
+pub fn live_undecodable(exchange: &Exchange, error: &dyn std::fmt::Display) {
+    warn!(strategy = %exchange.strategy.name, correlation_id = %exchange.correlation_id, %error, "live answer does not decode; nothing to compare");
 }
 
 /// An engine call ended (either way): counted and timed by engine, role and outcome.

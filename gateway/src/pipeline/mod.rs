@@ -7,12 +7,15 @@
 //!
 //! - `exchange`: one request as both engines get it; sampling by correlation id.
 //! - `answer`: answer frames from engine JSON, and the gateway's own error answers.
-//! - `shadow`: the shadow task: call, canonicalise, compare, record.
+//! - `shadow`: the shadow task: call, canonicalise, compare.
+//! - `emit`: the one place a comparison's [`crate::outcome::ShadowOutcome`] is logged, counted
+//!   and recorded.
 //! - `record`: masked mismatch records.
 //! - `events`: logs (and counts) for every observable event.
 
 mod answer;
 pub mod breaker;
+mod emit;
 pub mod events;
 mod exchange;
 mod record;
@@ -104,6 +107,8 @@ pub struct IngressError {
     pub status: u16,
     /// What went wrong (field paths, engine names; never a request value).
     pub message: String,
+    /// How the request ended, as the pipeline saw it (for `frames_total`).
+    pub outcome: FrameOutcome,
 }
 
 impl Gateway {
@@ -175,7 +180,7 @@ impl Gateway {
                     DecodeErrorKind::UnknownMessage(_) => ErrorAnswer::UnknownTransaction,
                     _ => ErrorAnswer::BadRequest,
                 };
-                let outcome = outcome_of(kind);
+                let outcome = kind.outcome();
                 events::bad_frame(layout_name, outcome, &error);
                 return match layout.decode_header(&frame) {
                     Ok(header) => error_reply(&runtime, &layout, &header, kind),
@@ -220,36 +225,37 @@ impl Gateway {
     ) -> Result<Message, IngressError> {
         let received = Instant::now();
         let runtime = self.runtime();
-        let fail = |status, message| IngressError { status, message };
-        let strategy = runtime
-            .strategy(strategy)
-            .cloned()
-            .ok_or_else(|| fail(404, format!("no strategy named {strategy:?}")))?;
+        let fail = |kind: ErrorAnswer, message| IngressError {
+            status: kind.http_status(),
+            message,
+            outcome: kind.outcome(),
+        };
+        let bad = |message| fail(ErrorAnswer::BadRequest, message);
+        let strategy = runtime.strategy(strategy).cloned().ok_or_else(|| {
+            let message = format!("no strategy named {strategy:?}");
+            fail(ErrorAnswer::UnknownTransaction, message)
+        })?;
         let layout = strategy.layout.clone();
         let code = layout.code_of(&request).unwrap_or_default().to_owned();
         if !strategy.spec.tx_codes.contains(&code) {
             let field = layout.discriminator_field();
-            return Err(fail(
-                400,
-                format!("header.{field}: {code:?} is not a transaction of this strategy"),
-            ));
+            return Err(bad(format!(
+                "header.{field}: {code:?} is not a transaction of this strategy"
+            )));
         }
         // Encoding checks the request against the layout and gives mci engines their frame.
         let frame = layout
             .encode(Direction::Request, &request)
-            .map_err(|e| fail(400, e.to_string()))?;
-        let exchange =
-            exchange(strategy, request, Bytes::from(frame), code).map_err(|m| fail(400, m))?;
+            .map_err(|e| bad(e.to_string()))?;
+        let exchange = exchange(strategy, request, Bytes::from(frame), code).map_err(bad)?;
         let answer = self
             .live(&Arc::new(exchange), received)
             .await
-            .map_err(|kind| match kind {
-                ErrorAnswer::LiveTimeout => fail(504, kind.text().to_owned()),
-                _ => fail(502, kind.text().to_owned()),
-            })?;
-        layout
-            .decode(Direction::Response, &answer)
-            .map_err(|e| fail(502, format!("live answer does not decode: {e}")))
+            .map_err(|kind| fail(kind, kind.text().to_owned()))?;
+        layout.decode(Direction::Response, &answer).map_err(|e| {
+            let message = format!("live answer does not decode: {e}");
+            fail(ErrorAnswer::LiveError, message)
+        })
     }
 
     /// Calls the live engine, starting the shadow first so both engines get the request together.
@@ -304,7 +310,7 @@ impl Gateway {
         }
         let outcome = answer
             .as_ref()
-            .map_or_else(|kind| outcome_of(*kind), |_| FrameOutcome::Ok);
+            .map_or_else(|kind| kind.outcome(), |_| FrameOutcome::Ok);
         span.record("outcome", outcome.as_str());
         span.in_scope(|| events::answered(exchange, outcome, received.elapsed()));
         answer
@@ -345,19 +351,10 @@ fn error_reply(
 ) -> FrameReply {
     let code = kind.code(&runtime.config.response_codes);
     match layout.encode_error_answer(header, code, kind.text()) {
-        Ok(frame) => FrameReply::Answer(Bytes::from(frame), outcome_of(kind)),
+        Ok(frame) => FrameReply::Answer(Bytes::from(frame), kind.outcome()),
         Err(error) => {
             tracing::error!(%error, "cannot write an error answer; closing the connection");
-            FrameReply::Close(outcome_of(kind))
+            FrameReply::Close(kind.outcome())
         }
-    }
-}
-
-fn outcome_of(kind: ErrorAnswer) -> FrameOutcome {
-    match kind {
-        ErrorAnswer::BadRequest => FrameOutcome::BadRequest,
-        ErrorAnswer::UnknownTransaction => FrameOutcome::UnknownTransaction,
-        ErrorAnswer::LiveError => FrameOutcome::LiveError,
-        ErrorAnswer::LiveTimeout => FrameOutcome::LiveTimeout,
     }
 }

@@ -8,82 +8,115 @@ use protocol_mci::{mask_text, Direction, MaskKind, Message};
 use serde_json::Value;
 
 use super::exchange::Exchange;
+use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 use crate::store::{Difference, Mismatch, RecordKind};
 
 /// What went wrong on the shadow side, when there are no two decisions to compare.
+#[derive(Debug)]
 pub struct ShadowFailure {
-    /// Shadow error or unencodable answer.
-    pub kind: RecordKind,
+    /// A shadow error of some kind, or an unencodable answer.
+    pub outcome: ShadowOutcome,
     /// What happened, for people (engine errors and encode errors name engine and field).
     pub reason: String,
     /// The shadow's answer as a message, when it had one (an unencodable answer).
-    pub decision: Option<Message>,
+    pub decision: Option<Box<Message>>,
 }
 
-/// Builds the masked record of a mismatch or a shadow failure.
-pub fn mismatch(
+/// How long each engine took.
+#[derive(Debug, Clone, Copy)]
+pub struct Latencies {
+    /// The live engine's call.
+    pub live: Duration,
+    /// The shadow engine's call, or the time until it failed.
+    pub shadow: Duration,
+}
+
+impl ShadowFailure {
+    /// The shadow engine failed.
+    pub fn error(kind: ShadowErrorKind, reason: String) -> Self {
+        ShadowFailure {
+            outcome: ShadowOutcome::ShadowError(kind),
+            reason,
+            decision: None,
+        }
+    }
+
+    /// The shadow answer does not fit the response layout.
+    pub fn unencodable(reason: String, decision: Option<Box<Message>>) -> Self {
+        ShadowFailure {
+            outcome: ShadowOutcome::Unencodable,
+            reason,
+            decision,
+        }
+    }
+}
+
+/// The masked record of two decisions that differ.
+pub fn mismatch_record(
     exchange: &Exchange,
-    live: Option<&Message>,
-    shadow: Result<(&Message, &Comparison), &ShadowFailure>,
-    live_latency: Duration,
-    shadow_latency: Duration,
+    live: &Message,
+    shadow: &Message,
+    comparison: &Comparison,
+    latencies: Latencies,
 ) -> Mismatch {
+    let masks: HashMap<String, MaskKind> = exchange
+        .strategy
+        .layout
+        .masked_paths(&exchange.tx_code)
+        .into_iter()
+        .collect();
+    let signature = comparison.signature();
+    let mut record = base(exchange, live, RecordKind::Mismatch, latencies);
+    record.differences = comparison
+        .differences
+        .iter()
+        .map(|d| {
+            let mask = masks.get(&d.field()).copied();
+            Difference {
+                path: d.path.to_string(),
+                kind: serde_name(&d.kind),
+                live: d.live.as_ref().map(|v| mask_value(v, mask)),
+                shadow: d.shadow.as_ref().map(|v| mask_value(v, mask)),
+                severity: serde_name(&d.severity),
+            }
+        })
+        .collect();
+    record.signature = signature.id;
+    record.differing_paths = signature.fields;
+    record.shadow_decision = Some(masked(exchange, shadow, Direction::Response));
+    record
+}
+
+/// The masked record of a shadow error or an unencodable answer. Such records group by outcome
+/// (`shadow_error/timeout`): their reasons carry details that would split every group.
+pub fn failure_record(
+    exchange: &Exchange,
+    live: &Message,
+    failure: &ShadowFailure,
+    latencies: Latencies,
+) -> Mismatch {
+    let outcome = failure.outcome;
+    let kind = outcome.record_kind().unwrap_or(RecordKind::ShadowError);
+    let mut record = base(exchange, live, kind, latencies);
+    if let ShadowOutcome::ShadowError(error_kind) = outcome {
+        record.error_kind = Some(error_kind);
+    }
+    record.signature = outcome.failure_signature();
+    record.reason = Some(failure.reason.clone());
+    record.shadow_decision = failure
+        .decision
+        .as_ref()
+        .map(|d| masked(exchange, d, Direction::Response));
+    record
+}
+
+/// What every record holds: who, what was asked, what the live engine answered, how long.
+fn base(exchange: &Exchange, live: &Message, kind: RecordKind, latencies: Latencies) -> Mismatch {
     let strategy = &exchange.strategy;
-    let layout = &strategy.layout;
-    let masked = |message: &Message, direction| {
-        let mut message = message.clone();
-        layout.mask(direction, &mut message);
-        message.to_value()
-    };
-    let masks: HashMap<String, MaskKind> =
-        layout.masked_paths(&exchange.tx_code).into_iter().collect();
-    let (kind, differences, signature, paths, reason, shadow_decision) = match shadow {
-        Ok((decision, comparison)) => {
-            let signature = comparison.signature();
-            let differences = comparison
-                .differences
-                .iter()
-                .map(|d| {
-                    let mask = masks.get(&d.field()).copied();
-                    Difference {
-                        path: d.path.to_string(),
-                        kind: serde_name(&d.kind),
-                        live: d.live.as_ref().map(|v| mask_value(v, mask)),
-                        shadow: d.shadow.as_ref().map(|v| mask_value(v, mask)),
-                        severity: serde_name(&d.severity),
-                    }
-                })
-                .collect();
-            let decision = Some(masked(decision, Direction::Response));
-            (
-                RecordKind::Mismatch,
-                differences,
-                signature.id,
-                signature.fields,
-                None,
-                decision,
-            )
-        }
-        Err(failure) => {
-            let decision = failure
-                .decision
-                .as_ref()
-                .map(|d| masked(d, Direction::Response));
-            let signature = failure_signature(failure.kind);
-            let reason = Some(failure.reason.clone());
-            (
-                failure.kind,
-                Vec::new(),
-                signature,
-                Vec::new(),
-                reason,
-                decision,
-            )
-        }
-    };
     Mismatch {
         strategy: strategy.name.clone(),
         kind,
+        error_kind: None,
         tx_code: exchange.tx_code.clone(),
         correlation_id: exchange.correlation_id.clone(),
         live_engine: strategy.live.name().to_owned(),
@@ -92,21 +125,23 @@ pub fn mismatch(
             .as_ref()
             .map(|s| s.name().to_owned())
             .unwrap_or_default(),
-        differences,
-        signature,
-        differing_paths: paths,
-        reason,
-        request: masked(&exchange.request, Direction::Request),
-        live_decision: live.map(|m| masked(m, Direction::Response)),
-        shadow_decision,
-        live_latency_us: micros(live_latency),
-        shadow_latency_us: micros(shadow_latency),
+        differences: Vec::new(),
+        signature: String::new(),
+        differing_paths: Vec::new(),
+        reason: None,
+        request: masked(exchange, &exchange.request, Direction::Request),
+        live_decision: Some(masked(exchange, live, Direction::Response)),
+        shadow_decision: None,
+        live_latency_us: micros(latencies.live),
+        shadow_latency_us: micros(latencies.shadow),
     }
 }
 
-/// Shadow failures group by kind: their reasons carry details that would split every group.
-fn failure_signature(kind: RecordKind) -> String {
-    kind.as_str().to_owned()
+/// A message with its sensitive fields masked, as JSON.
+fn masked(exchange: &Exchange, message: &Message, direction: Direction) -> Value {
+    let mut message = message.clone();
+    exchange.strategy.layout.mask(direction, &mut message);
+    message.to_value()
 }
 
 /// A value of a masked field, masked; others unchanged.

@@ -1,6 +1,7 @@
-//! The shadow path: a tracked task the live path never awaits. It calls the shadow engine,
-//! canonicalises both answers through the response layout (what core banking would receive),
-//! compares them and records the outcome. Nothing here can reach the client.
+//! The shadow path: a tracked task the live path never awaits, in four stages: call the shadow
+//! engine, canonicalise its answer through the response layout (what core banking would
+//! receive), compare it with the live decision, and [`emit`] the one outcome. Nothing here can
+//! reach the client.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,17 +14,20 @@ use tokio::time::{timeout_at, Instant};
 use tracing::Instrument;
 
 use super::answer::answer_message;
+use super::emit::{emit, Verdict};
 use super::exchange::Exchange;
-use super::record::{mismatch, ShadowFailure};
+use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
 use super::{events, InflightGuard, Shared};
 use crate::engine::{Outcome, Role};
-use crate::metrics::{ComparisonResult, SkipReason};
+use crate::outcome::{ShadowErrorKind, ShadowOutcome, SkipReason};
 use crate::runtime::{Engine, EngineAnswer};
-use crate::store::{Event, RecordKind};
 
 /// What the live path hands the shadow task once it has answered: the answer frame and the live
 /// latency, or nothing when the live engine failed.
 pub type LiveResult = Option<(Bytes, Duration)>;
+
+/// The shadow engine's decision as core banking would receive it, or why there is none.
+type ShadowDecision = Result<Message, ShadowFailure>;
 
 /// Starts the shadow comparison of an exchange if its strategy has a shadow, the request is in the
 /// sample and the in-flight budget has room. Returns where to send the live result.
@@ -36,20 +40,13 @@ pub(super) fn start(
     if !exchange.sampled() {
         return None;
     }
+    let skip = |reason| emit(shared, exchange, Verdict::skipped(reason));
     if !strategy.shadow_breaker.allows() {
-        events::shadow_skipped(exchange, SkipReason::ShadowDown);
-        let strategy = strategy.name.clone();
-        shared.record(exchange, Event::Skipped { strategy });
+        skip(SkipReason::ShadowDown);
         return None;
     }
     let Ok(permit) = strategy.shadow_budget.clone().try_acquire_owned() else {
-        events::shadow_skipped(exchange, SkipReason::BudgetFull);
-        shared.record(
-            exchange,
-            Event::Skipped {
-                strategy: strategy.name.clone(),
-            },
-        );
+        skip(SkipReason::BudgetFull);
         return None;
     };
     let (live_tx, live_rx) = oneshot::channel();
@@ -67,161 +64,161 @@ async fn run(
     _permit: OwnedSemaphorePermit,
     live_rx: oneshot::Receiver<LiveResult>,
 ) {
-    let strategy = &exchange.strategy;
-    let layout = &strategy.layout;
-    let timeout = strategy.spec.shadow_timeout;
-    let started = Instant::now();
-    let deadline = started + timeout;
     let _inflight = InflightGuard::new(&shared.shadow_inflight);
+    let deadline = Instant::now() + exchange.strategy.spec.shadow_timeout;
+    let verdict = judge(&shared, &exchange, &engine, deadline, live_rx).await;
+    emit(&shared, &exchange, verdict);
+}
+
+/// The stages in order; a skip at any of them ends the comparison.
+async fn judge(
+    shared: &Shared,
+    exchange: &Exchange,
+    engine: &Engine,
+    deadline: Instant,
+    live_rx: oneshot::Receiver<LiveResult>,
+) -> Verdict {
+    let started = Instant::now();
+    let Some(answer) = call(shared, exchange, engine, deadline).await else {
+        return Verdict::skipped(SkipReason::Shutdown);
+    };
+    let shadow_latency = started.elapsed();
+    let shadow = answer.and_then(|answer| canonicalise(exchange, engine.name(), answer));
+    // The live path sends its result right after answering; waiting here never delays it.
+    let Some((live, live_latency)) = live_decision(exchange, deadline, live_rx).await else {
+        return Verdict::skipped(SkipReason::LiveFailed);
+    };
+    let latencies = Latencies {
+        live: live_latency,
+        shadow: shadow_latency,
+    };
+    compare(shared, exchange, live, shadow, latencies)
+}
+
+/// Calls the shadow engine within the deadline; `None` when the gateway is shutting down.
+async fn call(
+    shared: &Shared,
+    exchange: &Exchange,
+    engine: &Engine,
+    deadline: Instant,
+) -> Option<Result<EngineAnswer, ShadowFailure>> {
+    let started = Instant::now();
     let request = exchange.engine_request(Role::Shadow);
     let called = tokio::select! {
         called = timeout_at(deadline, engine.call(&exchange.frame, &request)) => called,
-        () = shared.cancel.cancelled() => {
-            events::shadow_skipped(&exchange, SkipReason::Shutdown);
-            shared.record(&exchange, Event::Skipped { strategy: strategy.name.clone() });
-            return;
-        }
+        () = shared.cancel.cancelled() => return None,
     };
-    let shadow_latency = started.elapsed();
     let outcome = match &called {
         Err(_) => Outcome::Timeout,
         Ok(Err(error)) => error.outcome(),
         Ok(Ok(_)) => Outcome::Ok,
     };
-    events::engine_called(&exchange, Role::Shadow, outcome, shadow_latency);
-    match &called {
-        Ok(Err(error)) if error.is_connect() => {
-            if strategy.shadow_breaker.connect_failed() {
-                events::shadow_breaker_opened(&exchange, engine.name());
-            }
+    events::engine_called(exchange, Role::Shadow, outcome, started.elapsed());
+    let breaker = &exchange.strategy.shadow_breaker;
+    Some(match called {
+        Ok(Ok(answer)) => {
+            breaker.reached();
+            Ok(answer)
         }
-        Ok(_) => strategy.shadow_breaker.reached(),
-        Err(_) => {}
-    }
-    let shadow: Result<Message, ShadowFailure> = match called {
-        Err(_) => Err(failure(
-            RecordKind::ShadowError,
+        Ok(Err(error)) => {
+            if !error.is_connect() {
+                breaker.reached();
+            } else if breaker.connect_failed() {
+                events::shadow_breaker_opened(exchange, engine.name());
+            }
+            let kind = ShadowErrorKind::of(&error);
+            Err(ShadowFailure::error(kind, error.to_string()))
+        }
+        Err(_elapsed) => Err(ShadowFailure::error(
+            ShadowErrorKind::Timeout,
             format!(
                 "engine {:?}: no answer within the shadow timeout of {}ms",
                 engine.name(),
-                timeout.as_millis()
+                exchange.strategy.spec.shadow_timeout.as_millis()
             ),
         )),
-        Ok(Err(error)) => {
-            events::engine_error(&exchange, Role::Shadow, &error);
-            Err(failure(RecordKind::ShadowError, error.to_string()))
-        }
-        Ok(Ok(EngineAnswer::Frame(bytes))) => {
-            layout.decode(Direction::Response, &bytes).map_err(|e| {
-                failure(
-                    RecordKind::ShadowError,
-                    format!(
-                        "engine {:?}: answer frame does not decode: {e}",
-                        engine.name()
-                    ),
-                )
-            })
-        }
-        Ok(Ok(EngineAnswer::Json(value))) => {
+    })
+}
+
+/// The shadow answer as core banking would receive it: an mci frame decoded, a JSON answer
+/// encoded into the response layout and decoded again.
+fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> ShadowDecision {
+    let layout = &exchange.strategy.layout;
+    match answer {
+        EngineAnswer::Frame(bytes) => layout.decode(Direction::Response, &bytes).map_err(|e| {
+            ShadowFailure::error(
+                ShadowErrorKind::InvalidAnswer,
+                format!("engine {engine:?}: answer frame does not decode: {e}"),
+            )
+        }),
+        EngineAnswer::Json(value) => {
             let message = answer_message(layout, &exchange.request.header, &value);
             match layout.encode(Direction::Response, &message) {
                 Ok(frame) => layout.decode(Direction::Response, &frame).map_err(|e| {
-                    failure(
-                        RecordKind::Unencodable,
-                        format!("encoded answer does not decode: {e}"),
-                    )
+                    ShadowFailure::unencodable(format!("encoded answer does not decode: {e}"), None)
                 }),
-                Err(e) => Err(ShadowFailure {
-                    kind: RecordKind::Unencodable,
-                    reason: format!("answer does not fit the response layout: {e}"),
-                    decision: Some(message),
-                }),
+                Err(e) => Err(ShadowFailure::unencodable(
+                    format!("answer does not fit the response layout: {e}"),
+                    Some(Box::new(message)),
+                )),
             }
         }
+    }
+}
+
+/// The live decision and latency, once the live path has answered; `None` when there is
+/// nothing to compare with (the live engine failed, or its answer does not decode).
+async fn live_decision(
+    exchange: &Exchange,
+    deadline: Instant,
+    live_rx: oneshot::Receiver<LiveResult>,
+) -> Option<(Message, Duration)> {
+    let Ok(Ok(Some((frame, latency)))) = timeout_at(deadline, live_rx).await else {
+        return None;
     };
-    // The live path sends its result right after answering; waiting here never delays it.
-    let live = match timeout_at(deadline, live_rx).await {
-        Ok(Ok(Some(live))) => live,
-        _ => {
-            events::shadow_skipped(&exchange, SkipReason::LiveFailed);
-            shared.record(
-                &exchange,
-                Event::Skipped {
-                    strategy: strategy.name.clone(),
-                },
-            );
-            return;
+    match exchange.strategy.layout.decode(Direction::Response, &frame) {
+        Ok(decision) => Some((decision, latency)),
+        Err(error) => {
+            events::live_undecodable(exchange, &error);
+            None
         }
-    };
-    let live_decision = match layout.decode(Direction::Response, &live.0) {
+    }
+}
+
+/// Compares both decisions under the strategy's rules; a shadow failure is its own verdict.
+fn compare(
+    shared: &Shared,
+    exchange: &Exchange,
+    live: Message,
+    shadow: ShadowDecision,
+    latencies: Latencies,
+) -> Verdict {
+    let decision = match shadow {
         Ok(decision) => decision,
-        Err(e) => {
-            events::shadow_skipped(&exchange, SkipReason::LiveFailed);
-            tracing::warn!(strategy = %strategy.name, correlation_id = %exchange.correlation_id, error = %e, "live answer does not decode; nothing to compare");
-            shared.record(
-                &exchange,
-                Event::Skipped {
-                    strategy: strategy.name.clone(),
-                },
-            );
-            return;
-        }
-    };
-    let event = match shadow {
-        Ok(decision) => {
-            // The comparator takes `{"header", "body"}` values. `Message::to_value` would deep-copy
-            // both decisions for every comparison; moving the maps in (and back out for the rare
-            // mismatch record) copies nothing.
-            let (live_value, shadow_value) = (into_value(live_decision), into_value(decision));
-            let comparison = comparator::compare(&live_value, &shadow_value, &strategy.spec.rules);
-            if let Some(tally) = strategy
-                .suppressed
-                .count(&strategy.name, &comparison.suppressed)
-            {
-                shared.record(&exchange, tally);
-            }
-            if comparison.is_match() {
-                events::compared(&exchange, ComparisonResult::Match, &[], None);
-                Event::Match {
-                    strategy: strategy.name.clone(),
-                }
-            } else {
-                let (live_decision, decision) =
-                    (into_message(live_value), into_message(shadow_value));
-                let record = mismatch(
-                    &exchange,
-                    Some(&live_decision),
-                    Ok((&decision, &comparison)),
-                    live.1,
-                    shadow_latency,
-                );
-                let signature = Some(record.signature.as_str());
-                events::compared(
-                    &exchange,
-                    ComparisonResult::Mismatch,
-                    &comparison.differences,
-                    signature,
-                );
-                Event::Record(Box::new(record))
-            }
-        }
         Err(failure) => {
-            let record = mismatch(
-                &exchange,
-                Some(&live_decision),
-                Err(&failure),
-                live.1,
-                shadow_latency,
-            );
-            let result = match record.kind {
-                RecordKind::Unencodable => ComparisonResult::Unencodable,
-                _ => ComparisonResult::ShadowError,
-            };
-            events::compared(&exchange, result, &[], Some(&record.signature));
-            Event::Record(Box::new(record))
+            let outcome = failure.outcome;
+            let record = failure_record(exchange, &live, &failure, latencies);
+            return Verdict::recorded(outcome, record);
         }
     };
-    shared.record(&exchange, event);
+    let strategy = &exchange.strategy;
+    // The comparator takes `{"header", "body"}` values. `Message::to_value` would deep-copy both
+    // decisions for every comparison; moving the maps in (and back out for the rare mismatch
+    // record) copies nothing.
+    let (live, shadow) = (into_value(live), into_value(decision));
+    let comparison = comparator::compare(&live, &shadow, &strategy.spec.rules);
+    if let Some(tally) = strategy
+        .suppressed
+        .count(&strategy.name, &comparison.suppressed)
+    {
+        shared.record(exchange, tally);
+    }
+    if comparison.is_match() {
+        return Verdict::matched();
+    }
+    let (live, shadow) = (into_message(live), into_message(shadow));
+    let record = mismatch_record(exchange, &live, &shadow, &comparison, latencies);
+    Verdict::recorded(ShadowOutcome::Mismatch, record)
 }
 
 /// A decision as the comparator reads it: what `Message::to_value` gives, without the copy.
@@ -245,12 +242,4 @@ fn into_message(value: Value) -> Message {
         }
     }
     message
-}
-
-fn failure(kind: RecordKind, reason: String) -> ShadowFailure {
-    ShadowFailure {
-        kind,
-        reason,
-        decision: None,
-    }
 }

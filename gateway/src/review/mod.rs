@@ -1,16 +1,32 @@
-//! Review arithmetic for the migration team: pure functions over the store's counters.
+//! The review layer for the migration team: one read model for the report CLI, the admin API and
+//! the HTML page, and the arithmetic of the cutover review.
 //!
-//! No I/O here: the report CLI, the admin API and the HTML page call these with counters they
-//! read, and show the same numbers and sentences.
+//! The read model ([`Review`] over a store [`crate::store::Reader`] and the running config's
+//! [`Policies`]) is the only place that turns stored counters, groups and records into what
+//! people read, so the CLI, the API and the page show the same numbers and sentences. The
+//! arithmetic is pure functions over counters.
 //!
 //! # Layout
+//! - `model`: [`Summary`], [`StrategySummary`], [`Detail`]: what the API answers and the CLI reads.
+//! - `build`: [`Review`], the store and the policies turned into that model.
+//! - `sides`: both decisions of a record field by field, for side-by-side views.
+//! - `filter`: record kinds and times as people type them.
 //! - `beta`: the regularized incomplete beta function and its quantile (f64, bisection).
 //! - `rate`: [`MismatchRate`] and its exact one-sided 95% upper bound (Clopper–Pearson).
 //! - `readiness`: [`ReadinessConfig`] thresholds and the [`assess`] verdict.
 
 pub mod beta;
+mod build;
+mod filter;
+mod model;
 mod rate;
 mod readiness;
+mod sides;
+
+pub use build::{policies, Policies, Policy, Review};
+pub use filter::{parse_kind, parse_time};
+pub use model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
+pub use sides::{side_by_side, value_text, SideRow};
 
 pub use rate::{percent_ceil, thousands, upper_bound, MismatchRate, CONFIDENCE};
 pub use readiness::{assess, Blocker, Criterion, Readiness, ReadinessConfig};

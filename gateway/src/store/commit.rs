@@ -12,7 +12,7 @@ use super::backend::{Backend, Space, Write};
 use super::codec;
 use super::config::StoreConfig;
 use super::counters::StrategyCounters;
-use super::event::{Event, Outcome};
+use super::event::Event;
 use super::group::Group;
 use super::id::RecordId;
 use super::ledger::Ledger;
@@ -111,9 +111,8 @@ impl Committer {
                     self.suppressed.update(strategy.as_bytes(), make, add);
                     continue;
                 }
-                Event::Match { .. } => Outcome::Match,
-                Event::Skipped { .. } => Outcome::Skipped,
-                Event::Record(ref mismatch) => Outcome::from(mismatch.kind),
+                Event::Counted { outcome, .. } => outcome,
+                Event::Record(ref mismatch) => mismatch.outcome(),
             };
             let Event::Record(mismatch) = event else {
                 let count = |c: &mut StrategyCounters| c.count(outcome, now);

@@ -1,8 +1,10 @@
 //! Per-strategy totals of every comparison outcome, persisted so they survive restarts.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use super::event::Outcome;
+use crate::outcome::ShadowOutcome;
 
 /// Totals for one strategy since the store was created.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +21,13 @@ pub struct StrategyCounters {
     pub unencodable: u64,
     /// Shadow calls that were not made.
     pub skipped: u64,
+    /// Shadow errors by kind (`timeout`, `connect`, `status_5xx`, …); they add up to
+    /// `shadow_errors` for comparisons counted since kinds are kept.
+    #[serde(default)]
+    pub shadow_errors_by_kind: BTreeMap<String, u64>,
+    /// Skipped shadow calls by reason (`budget_full`, `shadow_down`, …).
+    #[serde(default)]
+    pub skipped_by_reason: BTreeMap<String, u64>,
     /// First comparison of any outcome except skipped, microseconds since the epoch.
     pub first_comparison_micros: Option<u64>,
     /// Last mismatch, shadow error or unencodable answer: the start of the current clean period.
@@ -35,23 +44,31 @@ impl StrategyCounters {
     }
 
     /// Counts one outcome observed at `micros`.
-    pub fn count(&mut self, outcome: Outcome, micros: u64) {
+    pub fn count(&mut self, outcome: ShadowOutcome, micros: u64) {
         let slot = match outcome {
-            Outcome::Match => &mut self.matches,
-            Outcome::Mismatch => &mut self.mismatches,
-            Outcome::ShadowError => &mut self.shadow_errors,
-            Outcome::Unencodable => &mut self.unencodable,
-            Outcome::Skipped => &mut self.skipped,
+            ShadowOutcome::Match => &mut self.matches,
+            ShadowOutcome::Mismatch => &mut self.mismatches,
+            ShadowOutcome::ShadowError(_) => &mut self.shadow_errors,
+            ShadowOutcome::Unencodable => &mut self.unencodable,
+            ShadowOutcome::Skipped(_) => &mut self.skipped,
         };
         *slot += 1;
-        if outcome == Outcome::Skipped {
+        let details = match outcome {
+            ShadowOutcome::ShadowError(_) => Some(&mut self.shadow_errors_by_kind),
+            ShadowOutcome::Skipped(_) => Some(&mut self.skipped_by_reason),
+            _ => None,
+        };
+        if let (Some(details), Some(detail)) = (details, outcome.detail()) {
+            *details.entry(detail.to_owned()).or_default() += 1;
+        }
+        if !outcome.is_comparison() {
             return;
         }
         self.first_comparison_micros = Some(
             self.first_comparison_micros
                 .map_or(micros, |t| t.min(micros)),
         );
-        if outcome != Outcome::Match {
+        if outcome.breaks_clean_streak() {
             self.last_mismatch_micros =
                 Some(self.last_mismatch_micros.map_or(micros, |t| t.max(micros)));
         }
@@ -74,6 +91,17 @@ impl StrategyCounters {
         self.shadow_errors += delta.shadow_errors;
         self.unencodable += delta.unencodable;
         self.skipped += delta.skipped;
+        for (mine, theirs) in [
+            (
+                &mut self.shadow_errors_by_kind,
+                &delta.shadow_errors_by_kind,
+            ),
+            (&mut self.skipped_by_reason, &delta.skipped_by_reason),
+        ] {
+            for (detail, count) in theirs {
+                *mine.entry(detail.clone()).or_default() += count;
+            }
+        }
         self.first_comparison_micros =
             earliest(self.first_comparison_micros, delta.first_comparison_micros);
         self.last_mismatch_micros = self.last_mismatch_micros.max(delta.last_mismatch_micros);
@@ -90,22 +118,26 @@ fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::{ShadowErrorKind, SkipReason};
 
     #[test]
     fn outcomes_count_and_merge() {
         let mut stored = StrategyCounters::new("loan");
-        stored.count(Outcome::Match, 50);
-        stored.count(Outcome::Mismatch, 60);
+        stored.count(ShadowOutcome::Match, 50);
+        stored.count(ShadowOutcome::Mismatch, 60);
+        stored.count(ShadowOutcome::Skipped(SkipReason::BudgetFull), 61);
         let mut delta = StrategyCounters::new("loan");
-        delta.count(Outcome::Skipped, 10);
-        delta.count(Outcome::Match, 40);
-        delta.count(Outcome::ShadowError, 70);
-        delta.count(Outcome::Unencodable, 65);
+        delta.count(ShadowOutcome::Skipped(SkipReason::BudgetFull), 10);
+        delta.count(ShadowOutcome::Match, 40);
+        delta.count(ShadowOutcome::ShadowError(ShadowErrorKind::Timeout), 70);
+        delta.count(ShadowOutcome::Unencodable, 65);
         stored.absorb(&delta);
         assert_eq!(
             (stored.matches, stored.mismatches, stored.skipped),
-            (2, 1, 1)
+            (2, 1, 2)
         );
+        assert_eq!(stored.skipped_by_reason["budget_full"], 2);
+        assert_eq!(stored.shadow_errors_by_kind["timeout"], 1);
         assert_eq!((stored.shadow_errors, stored.unencodable), (1, 1));
         assert_eq!(stored.comparisons(), 5);
         assert_eq!(stored.failures(), 3);

@@ -6,21 +6,19 @@
 
 use std::sync::Arc;
 
-use super::record::{Mismatch, RecordKind};
+use super::record::Mismatch;
 use super::suppressed::RuleTotal;
+use crate::outcome::ShadowOutcome;
 
 /// One comparison outcome for the store.
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// Both engines agreed.
-    Match {
+    /// A match or a skipped comparison: only counted.
+    Counted {
         /// Strategy name.
         strategy: Arc<str>,
-    },
-    /// The shadow call was not made (in-flight budget full, etc.).
-    Skipped {
-        /// Strategy name.
-        strategy: Arc<str>,
+        /// How the comparison ended.
+        outcome: ShadowOutcome,
     },
     /// A mismatch, shadow error or unencodable answer: stored and counted by its kind.
     Record(Box<Mismatch>),
@@ -34,49 +32,21 @@ pub enum Event {
     },
 }
 
-/// Every outcome a comparison can have; the keys of the per-strategy counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    /// Both engines agreed.
-    Match,
-    /// The decisions differ.
-    Mismatch,
-    /// The shadow engine failed.
-    ShadowError,
-    /// The shadow answer does not fit the layout.
-    Unencodable,
-    /// The shadow call was not made.
-    Skipped,
-}
-
 impl Event {
     /// The strategy this event belongs to.
     pub fn strategy(&self) -> &Arc<str> {
         match self {
-            Self::Match { strategy }
-            | Self::Skipped { strategy }
-            | Self::Suppressed { strategy, .. } => strategy,
+            Self::Counted { strategy, .. } | Self::Suppressed { strategy, .. } => strategy,
             Self::Record(mismatch) => &mismatch.strategy,
         }
     }
 
     /// The outcome this event counts as; `None` for [`Event::Suppressed`], which is no comparison.
-    pub fn outcome(&self) -> Option<Outcome> {
+    pub fn outcome(&self) -> Option<ShadowOutcome> {
         match self {
-            Self::Match { .. } => Some(Outcome::Match),
-            Self::Skipped { .. } => Some(Outcome::Skipped),
-            Self::Record(mismatch) => Some(Outcome::from(mismatch.kind)),
+            Self::Counted { outcome, .. } => Some(*outcome),
+            Self::Record(mismatch) => Some(mismatch.outcome()),
             Self::Suppressed { .. } => None,
-        }
-    }
-}
-
-impl From<RecordKind> for Outcome {
-    fn from(kind: RecordKind) -> Self {
-        match kind {
-            RecordKind::Mismatch => Self::Mismatch,
-            RecordKind::ShadowError => Self::ShadowError,
-            RecordKind::Unencodable => Self::Unencodable,
         }
     }
 }

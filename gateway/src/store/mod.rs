@@ -51,7 +51,7 @@ pub use commit::{FlushHook, WriterOptions};
 pub use config::StoreConfig;
 pub use counters::StrategyCounters;
 pub use error::StoreError;
-pub use event::{Event, Outcome};
+pub use event::Event;
 pub use failing::FailingBackend;
 pub use group::{Group, GROUP_EXAMPLES};
 pub use id::{InvalidId, RecordId};

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::id::RecordId;
+use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 
 /// Why a comparison produced a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -61,6 +62,10 @@ pub struct Mismatch {
     pub strategy: Arc<str>,
     /// Why this is recorded.
     pub kind: RecordKind,
+    /// How the shadow engine failed, for shadow errors (absent in records written before kinds
+    /// were stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ShadowErrorKind>,
     /// Transaction code of the request.
     pub tx_code: String,
     /// The frame's correlation id (`x-request-id`).
@@ -87,6 +92,13 @@ pub struct Mismatch {
     pub live_latency_us: u64,
     /// Shadow engine latency (or time until it failed) in microseconds.
     pub shadow_latency_us: u64,
+}
+
+impl Mismatch {
+    /// The outcome this record counts as.
+    pub fn outcome(&self) -> ShadowOutcome {
+        ShadowOutcome::of_record(self.kind, self.error_kind)
+    }
 }
 
 /// A stored record: the writer's id and time around what the gateway observed.

@@ -1,11 +1,14 @@
 //! The HTTP ingress: JSON requests answered with the live decision as JSON, raw frames answered
 //! with the raw answer frame, and bad requests answered 400 naming the field.
 
+use std::time::Duration;
+
 use crate::support::legacy_live;
 use serde_json::Value;
 use shadowgate_tests::gateway::{
-    answer_frame, decision, guid, post, request, request_frame, LIMIT,
+    answer_frame, decision, decode_answer, guid, mci_deciding, post, request, request_frame, LIMIT,
 };
+use shadowgate_tests::{EngineToml, TestGateway};
 
 #[tokio::test]
 async fn json_and_raw_frames_over_http() {
@@ -57,4 +60,40 @@ async fn bad_json_requests_get_400_naming_the_field() {
     .await;
     assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
     assert_eq!(legacy.requests(), 0);
+}
+
+/// The value of one series of the gateway's metrics exposition.
+fn series(gateway: &TestGateway, name_and_labels: &str) -> f64 {
+    let rendered = gateway.running().metrics.render();
+    rendered
+        .lines()
+        .find_map(|line| line.strip_prefix(name_and_labels))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name_and_labels} is not exported:\n{rendered}"))
+}
+
+#[tokio::test]
+async fn a_live_timeout_on_posted_frames_is_counted_as_a_live_timeout() {
+    // The error answer frame comes back with HTTP 200: the outcome is the pipeline's, not the
+    // HTTP status's.
+    let engine_delay = Duration::from_secs(2);
+    let legacy = mci_deciding("L1").delay(engine_delay).start().await;
+    let gateway = TestGateway::new()
+        .live(
+            "legacy",
+            EngineToml::mci(legacy.addr()).request_timeout(engine_delay / 10),
+        )
+        .start()
+        .await;
+    let id = guid(5);
+    let frames_url = format!("{}/v1/frames", gateway.http_url());
+    let (status, body) = post(&frames_url, "application/octet-stream", request_frame(&id)).await;
+    assert_eq!(status, 200);
+    assert_eq!(decode_answer(&body).header["resp_code"], "E504");
+    let by = |outcome: &str| {
+        let labels = format!("shadowgate_frames_total{{listener=\"http\",outcome=\"{outcome}\"}}");
+        series(&gateway, &labels)
+    };
+    assert_eq!(by("live_timeout"), 1.0);
+    assert_eq!(by("ok"), 0.0);
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::*;
+use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 
 mod read;
 mod write;
@@ -18,6 +19,7 @@ pub(super) fn mismatch(strategy: &str, kind: RecordKind, signature: &str) -> Eve
     Event::Record(Box::new(Mismatch {
         strategy: strategy.into(),
         kind,
+        error_kind: (kind == RecordKind::ShadowError).then_some(ShadowErrorKind::Timeout),
         tx_code: "LNS0001".into(),
         correlation_id: "c-1".into(),
         live_engine: "legacy".into(),
@@ -41,8 +43,9 @@ pub(super) fn mismatch(strategy: &str, kind: RecordKind, signature: &str) -> Eve
 }
 
 pub(super) fn matched(strategy: &str) -> Event {
-    Event::Match {
+    Event::Counted {
         strategy: strategy.into(),
+        outcome: ShadowOutcome::Match,
     }
 }
 

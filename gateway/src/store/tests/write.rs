@@ -4,6 +4,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Mutex};
 
 use super::*;
+use crate::outcome::{ShadowOutcome, SkipReason};
 
 #[test]
 fn records_counters_and_groups_survive_a_restart() {
@@ -21,8 +22,9 @@ fn records_counters_and_groups_survive_a_restart() {
     for event in [
         matched("loan"),
         matched("loan"),
-        Event::Skipped {
+        Event::Counted {
             strategy: "loan".into(),
+            outcome: ShadowOutcome::Skipped(SkipReason::BudgetFull),
         },
         mismatch("loan", RecordKind::Mismatch, "body.limit"),
         mismatch("loan", RecordKind::Mismatch, "body.limit"),

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::review::{MismatchRate, Readiness};
+use super::{MismatchRate, Readiness};
 use crate::store::MismatchRecord;
 
 /// `GET /api/v1/summary`.

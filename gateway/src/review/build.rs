@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
+use super::{assess, MismatchRate, ReadinessConfig};
 use crate::config::Config;
-use crate::review::{assess, MismatchRate, ReadinessConfig};
 use crate::store::{
     format_micros, Group, ListQuery, Page, Reader, RecordId, StoreError, StrategyCounters,
     SuppressionCounters,

@@ -1,0 +1,40 @@
+//! [`SkipReason`]: why a shadow call was not made, or its result could not be compared.
+
+/// Why a shadow comparison was skipped: `shadow_skipped_total{reason}` and the store's
+/// per-reason skip counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// The strategy's in-flight shadow budget was full.
+    BudgetFull,
+    /// The live engine failed, so there is nothing to compare with.
+    LiveFailed,
+    /// The gateway was shutting down.
+    Shutdown,
+    /// The shadow engine is unreachable: its circuit breaker is open.
+    ShadowDown,
+}
+
+impl SkipReason {
+    /// Every reason, in index order.
+    pub const ALL: [SkipReason; 4] = [
+        Self::BudgetFull,
+        Self::LiveFailed,
+        Self::Shutdown,
+        Self::ShadowDown,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BudgetFull => "budget_full",
+            Self::LiveFailed => "live_failed",
+            Self::Shutdown => "shutdown",
+            Self::ShadowDown => "shadow_down",
+        }
+    }
+
+    /// Index in [`Self::ALL`].
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|r| *r == self).unwrap_or(0)
+    }
+}
