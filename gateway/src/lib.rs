@@ -13,6 +13,7 @@
 //! - [`pipeline`]: the request path: decode, route, live answer, shadow comparison, records.
 //! - [`listener`]: MCI and HTTP ingress, and the shared HTTP server loop.
 //! - [`server`]: a running gateway: start, reload, graceful shutdown.
+//! - [`health`]: engine health of the running gateway: start-up check, probe task, its view.
 //! - [`engine`]: engine clients (HTTP/HTTPS with rustls, pooled MCI over TCP) and their errors.
 //! - [`metrics`]: Prometheus metrics: one registry per gateway, handles created once, store stats
 //!   exported at scrape time.
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod engine;
+pub mod health;
 pub mod listener;
 pub mod loadgen;
 pub mod metrics;

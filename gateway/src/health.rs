@@ -1,0 +1,127 @@
+//! Engine health of the running gateway: the start-up check, the probe task, and the view the
+//! admin listener shows (`/readyz`, the summary, the page).
+//!
+//! Every engine of the running config is probed ([`ProbeTarget`]: TCP connect, TLS handshake, no
+//! request) every `[health] probe_interval_ms`, all engines concurrently in one task, each probe
+//! bounded by its engine's connect timeout. The engines followed are those of the runtime in force
+//! at each round, so a reload is followed at the next round. Real call outcomes feed the same
+//! state through [`crate::metrics::EngineMetrics::call`]; the rules are on [`EngineHealth`].
+
+use std::sync::Arc;
+
+use futures::future::join_all;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::admin::EngineStatus;
+use crate::config::{Config, EngineSpec};
+#[cfg(doc)]
+use crate::engine::EngineHealth;
+use crate::engine::{ProbeError, ProbeTarget};
+use crate::metrics::Metrics;
+use crate::pipeline::Gateway;
+use crate::store::{format_micros, Clock, SystemClock};
+
+/// What one probe round found wrong: engine name, where it was probed, why it failed.
+pub type Unreachable = Vec<(String, String, ProbeError)>;
+
+/// Probes every engine of `config` concurrently and feeds the results to their health; logs each
+/// engine that went down or came back up. Returns the engines that could not be reached.
+pub async fn probe_all(config: &Config, metrics: &Metrics) -> Unreachable {
+    let probes = config.engines.iter().map(|(name, spec)| async move {
+        let target = target(spec);
+        let health = metrics.engine_health(name);
+        let was_up = health.snapshot();
+        let result = target.probe().await;
+        health.probed(
+            result.as_ref().err().map(|e| e.kind),
+            SystemClock.now_micros(),
+        );
+        match &result {
+            Err(error) if was_up.up && was_up.checked => {
+                warn!(engine = %name, address = target.address(), %error, "engine unreachable");
+            }
+            Ok(()) if !was_up.up => {
+                info!(engine = %name, address = target.address(), "engine reachable again");
+            }
+            _ => {}
+        }
+        result
+            .err()
+            .map(|error| (name.clone(), target.address().to_owned(), error))
+    });
+    join_all(probes).await.into_iter().flatten().collect()
+}
+
+/// The first probe of every engine, before the gateway says it is serving: one warning per
+/// unreachable engine. Bounded by the largest connect timeout; the listeners already serve.
+pub async fn check_at_start(config: &Config, metrics: &Metrics) {
+    for (engine, address, error) in probe_all(config, metrics).await {
+        let roles = roles(config, &engine);
+        warn!(
+            %engine,
+            %address,
+            %error,
+            live_for = %roles.0.join(","),
+            shadow_for = %roles.1.join(","),
+            "engine unreachable at start-up"
+        );
+    }
+}
+
+/// Probes the running config's engines every `probe_interval_ms` until `shutdown`.
+pub async fn probe_loop(gateway: Arc<Gateway>, shutdown: CancellationToken) {
+    loop {
+        let interval = gateway.runtime().config.probe_interval;
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = shutdown.cancelled() => return,
+        }
+        let runtime = gateway.runtime();
+        tokio::select! {
+            _ = probe_all(&runtime.config, gateway.metrics()) => {}
+            () = shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// Every engine of `config` with its health, by name.
+pub fn statuses(config: &Config, metrics: &Metrics) -> Vec<EngineStatus> {
+    config
+        .engines
+        .iter()
+        .map(|(name, spec)| {
+            let health = metrics.engine_health(name).snapshot();
+            let (live_for, shadow_for) = roles(config, name);
+            EngineStatus {
+                engine: name.clone(),
+                protocol: spec.protocol().to_owned(),
+                live_for,
+                shadow_for,
+                up: health.up,
+                checked: health.checked,
+                since: format_micros(health.since_micros),
+                last_error: health.last_error.map(|(kind, _)| kind.as_str().to_owned()),
+                last_error_at: health.last_error.map(|(_, at)| format_micros(at)),
+            }
+        })
+        .collect()
+}
+
+/// The strategies `engine` is live for and shadow for.
+fn roles(config: &Config, engine: &str) -> (Vec<String>, Vec<String>) {
+    let strategies = config.strategies.values();
+    let live = strategies.clone().filter(|s| s.live == engine);
+    let shadow = strategies.filter(|s| s.shadow.as_deref() == Some(engine));
+    (
+        live.map(|s| s.name.clone()).collect(),
+        shadow.map(|s| s.name.clone()).collect(),
+    )
+}
+
+fn target(spec: &EngineSpec) -> ProbeTarget {
+    match spec {
+        EngineSpec::Http(settings) => ProbeTarget::http(settings),
+        EngineSpec::Mci { settings, .. } => ProbeTarget::mci(settings),
+    }
+}
