@@ -309,7 +309,8 @@ fn check_every_query(prometheus: &TestPrometheus) {
     all.retain(|(source, query)| seen.insert((source.clone(), query.clone())));
     assert!(all.len() >= 40, "too few queries found: {all:#?}");
 
-    assert!(MAY_BE_EMPTY.len() <= 4, "keep the allow-list short");
+    // One quiet alert per failure this traffic does not cause (engine, store, scrape, readiness).
+    assert!(MAY_BE_EMPTY.len() <= 5, "keep the allow-list short");
     for allowed in &MAY_BE_EMPTY {
         let matching = all.iter().filter(|(_, q)| q.contains(allowed.needle));
         assert_eq!(
@@ -408,7 +409,7 @@ fn check_rules(prometheus: &TestPrometheus) {
             .iter()
             .flat_map(|group| group["rules"].as_array().unwrap().clone())
             .collect();
-        assert_eq!(rules.len(), 8, "{data:#}");
+        assert_eq!(rules.len(), 9, "{data:#}");
         let broken: Vec<_> = rules
             .iter()
             .filter(|rule| rule["health"] == "err")
