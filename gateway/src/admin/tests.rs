@@ -346,7 +346,12 @@ fn readyz_names_each_strategy_whose_live_engine_is_down() {
     let down = body["strategies"].as_array().unwrap();
     let named: Vec<_> = down
         .iter()
-        .map(|d| (d["strategy"].as_str().unwrap(), d["engine"].as_str().unwrap()))
+        .map(|d| {
+            (
+                d["strategy"].as_str().unwrap(),
+                d["engine"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(named, [("loan", "legacy"), ("card", "legacy")]);
     assert_eq!(down[0]["last_error"], "connect");
@@ -360,7 +365,10 @@ fn the_summary_and_the_page_show_engine_health() {
     let mut f = fixture(None);
     let (_, _, body) = call(&f.state, "GET", "/api/v1/summary", None);
     let summary: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert!(summary.get("engines").is_none(), "no engines without a gateway");
+    assert!(
+        summary.get("engines").is_none(),
+        "no engines without a gateway"
+    );
     f.state.engines = Some(Arc::new(|| vec![engine("legacy", false, &["loan"])]));
     let (_, _, body) = call(&f.state, "GET", "/api/v1/summary", None);
     let summary: Summary = serde_json::from_str(&body).unwrap();
@@ -371,5 +379,8 @@ fn the_summary_and_the_page_show_engine_health() {
         page.contains("<td>legacy</td><td>mci</td><td>live for loan; shadow for other</td><td><span class=\"blocked\">down</span></td>"),
         "{page}"
     );
-    assert!(page.contains("connect at 2026-11-29T10:00:00.000000Z"), "{page}");
+    assert!(
+        page.contains("connect at 2026-11-29T10:00:00.000000Z"),
+        "{page}"
+    );
 }

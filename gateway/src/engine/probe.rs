@@ -85,7 +85,10 @@ impl ProbeTarget {
             Ok(result) => result,
             Err(_) => Err(ProbeError {
                 kind: Failure::Connect,
-                detail: format!("no connection within the {}ms connect timeout", timeout.as_millis()),
+                detail: format!(
+                    "no connection within the {}ms connect timeout",
+                    timeout.as_millis()
+                ),
             }),
         }
     }
@@ -152,7 +155,36 @@ mod tests {
     async fn an_address_without_a_port_fails_with_resolve() {
         let error = mci("legacy-host").probe().await.unwrap_err();
         assert_eq!(error.kind, Failure::Resolve, "{error}");
-        assert!(error.to_string().starts_with("resolve: legacy-host"), "{error}");
+        assert!(
+            error.to_string().starts_with("resolve: legacy-host"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_handshake_fails_with_tls() {
+        // A plain TCP server that hangs up: the connect succeeds, the handshake cannot.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                drop(stream);
+            }
+        });
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        let url = format!("https://127.0.0.1:{port}").parse().unwrap();
+        let mut settings = HttpEngineSettings::new("new", url);
+        settings.tls = Some(crate::engine::TlsSettings {
+            config: Arc::new(config),
+            server_name: None,
+        });
+        let error = ProbeTarget::http(&settings).probe().await.unwrap_err();
+        assert_eq!(error.kind, Failure::Tls, "{error}");
     }
 
     #[tokio::test]

@@ -104,7 +104,11 @@ async fn calls_that_cannot_connect_flip_the_engine_down_before_the_next_probe() 
     // No call was made before, so no pooled connection: each call fails to connect. The gateway
     // answers each with its own error frame.
     for i in 0..3 {
-        assert_eq!(get(&format!("{admin}/readyz")).await.0, 200, "after {i} calls");
+        assert_eq!(
+            get(&format!("{admin}/readyz")).await.0,
+            200,
+            "after {i} calls"
+        );
         client.call(&request_frame(&format!("dead-{i}"))).await;
     }
     let (status, body) = get(&format!("{admin}/readyz")).await;
