@@ -20,19 +20,11 @@ type Response = http::Response<Full<Bytes>>;
 /// engine, since when and its last failure kind.
 pub(super) fn readyz(state: &super::AdminState, stopping: bool) -> Response {
     let engines = state.engines.as_ref().map(|f| f()).unwrap_or_default();
+    // (strategy, its live engine) for every strategy whose live engine is down.
     let down: Vec<_> = engines
         .iter()
         .filter(|e| !e.up)
-        .flat_map(|e| {
-            e.live_for.iter().map(move |strategy| {
-                json!({
-                    "strategy": strategy,
-                    "engine": e.engine,
-                    "since": e.since,
-                    "last_error": e.last_error,
-                })
-            })
-        })
+        .flat_map(|e| e.live_for.iter().map(move |strategy| (strategy, e)))
         .collect();
     let mut reasons = Vec::new();
     if stopping {
@@ -42,8 +34,18 @@ pub(super) fn readyz(state: &super::AdminState, stopping: bool) -> Response {
         reasons.push("store degraded: records are being dropped".to_owned());
     }
     if !down.is_empty() {
-        reasons.push(format!("live engine down for {} strategies", down.len()));
+        let named: Vec<_> = down
+            .iter()
+            .map(|(strategy, e)| format!("{strategy} ({})", e.engine))
+            .collect();
+        reasons.push(format!("live engine down: {}", named.join(", ")));
     }
+    let down: Vec<_> = down
+        .iter()
+        .map(|(strategy, e)| {
+            json!({"strategy": strategy, "engine": e.engine, "since": e.since, "last_error": e.last_error})
+        })
+        .collect();
     if reasons.is_empty() {
         return server::json(StatusCode::OK, &json!({"status": "ready"}));
     }

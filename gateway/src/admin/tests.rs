@@ -342,7 +342,10 @@ fn readyz_names_each_strategy_whose_live_engine_is_down() {
     let (status, _, body) = call(&f.state, "GET", "/readyz", None);
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(body["reason"], "live engine down for 2 strategies");
+    assert_eq!(
+        body["reason"],
+        "live engine down: loan (legacy), card (legacy)"
+    );
     let down = body["strategies"].as_array().unwrap();
     let named: Vec<_> = down
         .iter()
