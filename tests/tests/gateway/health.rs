@@ -115,3 +115,28 @@ async fn calls_that_cannot_connect_flip_the_engine_down_before_the_next_probe() 
     assert_eq!(status, 503, "{body}");
     gateway.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_probes_follow_a_reload_to_a_dead_live_engine() {
+    let legacy = mci_deciding("L1").start().await;
+    let mut gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .probe_interval(Duration::from_millis(100))
+        .admin()
+        .start()
+        .await;
+    let admin = format!("http://{}", gateway.admin_address());
+    assert_eq!(get(&format!("{admin}/readyz")).await.0, 200);
+    // The cutover to an engine nobody started: no call is made, only the probe can tell.
+    let cutover = gateway
+        .builder()
+        .live("new-engine", EngineToml::mci(refused_address()));
+    gateway.reload_with(cutover).unwrap();
+    let (_, body) = poll(&format!("{admin}/readyz"), WITHIN, |s, _| s == 503).await;
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["strategies"][0]["engine"], "new-engine", "{body}");
+    let (_, metrics) = get(&format!("{admin}/metrics")).await;
+    assert_eq!(gauge(&metrics, "new-engine"), Some(0), "{metrics}");
+    assert_eq!(gauge(&metrics, "legacy"), Some(1), "{metrics}");
+    gateway.shutdown().await;
+}
