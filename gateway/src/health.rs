@@ -17,56 +17,47 @@ use crate::admin::EngineStatus;
 use crate::config::{Config, EngineSpec};
 #[cfg(doc)]
 use crate::engine::EngineHealth;
-use crate::engine::{ProbeError, ProbeTarget};
+use crate::engine::ProbeTarget;
 use crate::metrics::Metrics;
 use crate::pipeline::Gateway;
 use crate::store::{format_micros, Clock, SystemClock};
 
-/// What one probe round found wrong: engine name, where it was probed, why it failed.
-pub type Unreachable = Vec<(String, String, ProbeError)>;
-
-/// Probes every engine of `config` concurrently and feeds the results to their health; logs each
-/// engine that went down or came back up. Returns the engines that could not be reached.
-pub async fn probe_all(config: &Config, metrics: &Metrics) -> Unreachable {
+/// Probes every engine of `config` concurrently and feeds the results to their health. At
+/// start-up every unreachable engine is logged as a warning; later, an engine is logged when it
+/// goes down and when it comes back up (once per change, not per probe).
+async fn probe_all(config: &Config, metrics: &Metrics, at_start: bool) {
     let probes = config.engines.iter().map(|(name, spec)| async move {
         let target = target(spec);
         let health = metrics.engine_health(name);
-        let was_up = health.snapshot();
+        let was_up = health.is_up();
         let result = target.probe().await;
         health.probed(
             result.as_ref().err().map(|e| e.kind),
             SystemClock.now_micros(),
         );
+        let address = target.address();
         match &result {
-            Err(error) if was_up.up && was_up.checked => {
-                warn!(engine = %name, address = target.address(), %error, "engine unreachable");
+            Err(error) if at_start || was_up => {
+                let (live_for, shadow_for) = roles(config, name);
+                let (live_for, shadow_for) = (live_for.join(","), shadow_for.join(","));
+                let what = if at_start {
+                    "engine unreachable at start-up"
+                } else {
+                    "engine unreachable"
+                };
+                warn!(engine = %name, address, %error, live_for, shadow_for, "{what}");
             }
-            Ok(()) if !was_up.up => {
-                info!(engine = %name, address = target.address(), "engine reachable again");
-            }
+            Ok(()) if !was_up => info!(engine = %name, address, "engine reachable again"),
             _ => {}
         }
-        result
-            .err()
-            .map(|error| (name.clone(), target.address().to_owned(), error))
     });
-    join_all(probes).await.into_iter().flatten().collect()
+    join_all(probes).await;
 }
 
 /// The first probe of every engine, before the gateway says it is serving: one warning per
 /// unreachable engine. Bounded by the largest connect timeout; the listeners already serve.
 pub async fn check_at_start(config: &Config, metrics: &Metrics) {
-    for (engine, address, error) in probe_all(config, metrics).await {
-        let roles = roles(config, &engine);
-        warn!(
-            %engine,
-            %address,
-            %error,
-            live_for = %roles.0.join(","),
-            shadow_for = %roles.1.join(","),
-            "engine unreachable at start-up"
-        );
-    }
+    probe_all(config, metrics, true).await;
 }
 
 /// Probes the running config's engines every `probe_interval_ms` until `shutdown`.
@@ -79,7 +70,7 @@ pub async fn probe_loop(gateway: Arc<Gateway>, shutdown: CancellationToken) {
         }
         let runtime = gateway.runtime();
         tokio::select! {
-            _ = probe_all(&runtime.config, gateway.metrics()) => {}
+            () = probe_all(&runtime.config, gateway.metrics(), false) => {}
             () = shutdown.cancelled() => return,
         }
     }

@@ -43,7 +43,12 @@ pub(super) fn readyz(state: &super::AdminState, stopping: bool) -> Response {
     let down: Vec<_> = down
         .iter()
         .map(|(strategy, e)| {
-            json!({"strategy": strategy, "engine": e.engine, "since": e.since, "last_error": e.last_error})
+            json!({
+                "strategy": strategy,
+                "engine": e.engine,
+                "since": e.since,
+                "last_error": e.last_error,
+            })
         })
         .collect();
     if reasons.is_empty() {
