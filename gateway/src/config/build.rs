@@ -124,6 +124,11 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
     if let Err(e) = tracing_level_check(&file.logging.level) {
         problems.push(format!("logging.level: {e}"));
     }
+    positive(
+        file.health.probe_interval_ms,
+        "health.probe_interval_ms",
+        &mut problems,
+    );
     let codes = &file.response_codes;
     for (key, code) in [
         ("bad_request", &codes.bad_request),
@@ -151,6 +156,7 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
         response_codes: file.response_codes,
         store,
         logging: file.logging,
+        probe_interval: Duration::from_millis(file.health.probe_interval_ms),
     })
 }
 

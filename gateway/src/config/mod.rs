@@ -51,6 +51,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// Logs.
     pub logging: LoggingConfig,
+    /// How often every engine is probed (`[health] probe_interval_ms`).
+    pub probe_interval: Duration,
 }
 
 /// One MCI listener.

@@ -19,10 +19,14 @@
 //! - `slots`: the in-flight bound both clients wait on, within the request deadline.
 //! - `http`: [`HttpEngine`], the pooled hyper client.
 //! - `mci`: [`MciEngine`], the connection pool.
+//! - `health`: [`EngineHealth`], up/down from call outcomes and probes.
+//! - `probe`: [`ProbeTarget`], the connect probe (TCP connect, TLS handshake, no request).
 
 mod error;
+mod health;
 mod http;
 mod mci;
+mod probe;
 mod request;
 mod role;
 mod settings;
@@ -30,8 +34,10 @@ mod slots;
 mod tls;
 
 pub use error::{EngineError, EngineErrorKind, Outcome};
+pub use health::{EngineHealth, Failure, HealthSnapshot, CALL_FAILURES_DOWN};
 pub use http::HttpEngine;
 pub use mci::MciEngine;
+pub use probe::{ProbeError, ProbeTarget};
 pub use request::{encode_request_body, EngineRequest};
 pub use role::Role;
 pub use settings::{
