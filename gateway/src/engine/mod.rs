@@ -14,12 +14,14 @@
 //! - `role`: [`Role`], live or shadow.
 //! - `error`: [`EngineError`], [`EngineErrorKind`], [`Outcome`].
 //! - `tls`: [`TlsSettings`] (private CA, client certificate, server name) and [`TlsError`].
-//! - `request`: [`EngineRequest`] and the JSON body/answer shapes of the HTTP contract.
+//! - `request`: [`EngineRequest`] and the JSON request body of the HTTP contract.
+//! - `answer`: the check that an answer is exactly one decision; [`AnswerDefect`] says why not.
 //! - `settings`: [`HttpEngineSettings`], [`MciEngineSettings`], [`EngineBuildError`].
 //! - `slots`: the in-flight bound both clients wait on, within the request deadline.
 //! - `http`: [`HttpEngine`], the pooled hyper client.
 //! - `mci`: [`MciEngine`], the connection pool.
 
+mod answer;
 mod error;
 mod http;
 mod mci;
@@ -29,6 +31,7 @@ mod settings;
 mod slots;
 mod tls;
 
+pub use answer::AnswerDefect;
 pub use error::{EngineError, EngineErrorKind, Outcome};
 pub use http::HttpEngine;
 pub use mci::MciEngine;
