@@ -142,7 +142,10 @@ fn check_shape(answer: &Value) -> Result<(), AnswerDefect> {
             found: type_name(answer),
         });
     };
-    if let Some(name) = object.keys().find(|k| !matches!(k.as_str(), "header" | "body")) {
+    if let Some(name) = object
+        .keys()
+        .find(|k| !matches!(k.as_str(), "header" | "body"))
+    {
         return Err(AnswerDefect::UnknownMember { name: cut(name) });
     }
     match object.get("body") {

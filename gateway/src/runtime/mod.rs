@@ -143,4 +143,3 @@ impl Runtime {
         self.config.layouts.get(name)
     }
 }
-

@@ -13,11 +13,14 @@ fn defect(answer: &[u8]) -> AnswerDefect {
 fn one_decision_is_accepted_with_its_exact_numbers() {
     let answer = decode_answer(br#"{"body": {"decision": "A", "rate": 4.500}}"#).unwrap();
     assert_eq!(answer["body"]["rate"].to_string(), "4.500");
-    let answer = decode_answer(b" \r\n{\"header\": {\"resp_code\": \"00\"}, \"body\": {}}\n\t").unwrap();
+    let answer =
+        decode_answer(b" \r\n{\"header\": {\"resp_code\": \"00\"}, \"body\": {}}\n\t").unwrap();
     assert_eq!(answer["header"]["resp_code"], "00");
     // Equal keys in different objects are no duplicate, nor is a number with its private key.
-    decode_answer(br#"{"header": {"rate": 1}, "body": {"rate": 1, "offers": [{"rate": 2}, {"rate": 3}]}}"#)
-        .unwrap();
+    decode_answer(
+        br#"{"header": {"rate": 1}, "body": {"rate": 1, "offers": [{"rate": 2}, {"rate": 3}]}}"#,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -74,14 +77,23 @@ fn trailing_bytes_are_refused_with_their_offset() {
 #[test]
 fn a_key_twice_is_refused_with_its_path() {
     let cases: [(&[u8], &str); 5] = [
-        (br#"{"body": {"decision": "A"}, "body": {"decision": "R"}}"#, "body"),
+        (
+            br#"{"body": {"decision": "A"}, "body": {"decision": "R"}}"#,
+            "body",
+        ),
         (br#"{"header": {}, "body": {}, "header": {}}"#, "header"),
-        (br#"{"body": {"decision": "A", "grade": "B", "decision": "R"}}"#, "body.decision"),
+        (
+            br#"{"body": {"decision": "A", "grade": "B", "decision": "R"}}"#,
+            "body.decision",
+        ),
         (
             br#"{"body": {"offers": [{"rate": 1}, {"rate": 1, "term": 2, "rate": 3}]}}"#,
             "body.offers[1].rate",
         ),
-        (br#"{"body": {"a": [[{"x": 1, "x": 1}]]}}"#, "body.a[0][0].x"),
+        (
+            br#"{"body": {"a": [[{"x": 1, "x": 1}]]}}"#,
+            "body.a[0][0].x",
+        ),
     ];
     for (answer, path) in cases {
         assert_eq!(

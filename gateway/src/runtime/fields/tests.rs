@@ -48,7 +48,11 @@ fn decision(text: &str) -> Value {
 /// The collapsed paths of the differences between the two decisions, under `rules`.
 fn reported(live: &str, shadow: &str, rules: &str) -> Vec<String> {
     let rules: RulesConfig = serde_json::from_str(rules).unwrap();
-    let comparison = compare(&decision(live), &decision(shadow), &rules.validate().unwrap());
+    let comparison = compare(
+        &decision(live),
+        &decision(shadow),
+        &rules.validate().unwrap(),
+    );
     assert!(!comparison.is_match(), "{live} vs {shadow}");
     comparison.differences.iter().map(|d| d.field()).collect()
 }
@@ -83,8 +87,18 @@ fn every_path_shape_the_comparator_reports_has_a_declared_label() {
     let ordered = "{}";
     let unordered = r#"{"unordered": [{"path": "body.offers", "key": ["code"]}]}"#;
     let shapes: Vec<(&str, String, &str, Vec<&str>)> = vec![
-        ("leaf", BASE.replace("4.500", "4.600"), ordered, vec!["body.rate"]),
-        ("header field", BASE.replace("\"0000\"", "\"9999\""), ordered, vec!["header.resp_code"]),
+        (
+            "leaf",
+            BASE.replace("4.500", "4.600"),
+            ordered,
+            vec!["body.rate"],
+        ),
+        (
+            "header field",
+            BASE.replace("\"0000\"", "\"9999\""),
+            ordered,
+            vec!["header.resp_code"],
+        ),
         (
             "nested group field",
             BASE.replace("\"limit\": 200", "\"limit\": 201"),
@@ -136,7 +150,12 @@ fn every_path_shape_the_comparator_reports_has_a_declared_label() {
             ordered,
             vec!["body.offers"],
         ),
-        ("unknown path", BASE.replace("\"rate\": 4.500", "\"rate\": 4.500, \"x\": 1"), ordered, vec!["other"]),
+        (
+            "unknown path",
+            BASE.replace("\"rate\": 4.500", "\"rate\": 4.500, \"x\": 1"),
+            ordered,
+            vec!["other"],
+        ),
     ];
     for (shape, shadow, rules, labels) in shapes {
         let found: Vec<String> = reported(BASE, &shadow, rules)
