@@ -358,11 +358,22 @@ impl TestGateway {
     }
 
     /// Graceful shutdown with a short grace period (shadow calls still running are cancelled).
+    ///
+    /// Then checks that no differing field of the test's comparisons was counted under
+    /// `field="other"`: every path the comparator reports has a declared label.
     pub async fn shutdown(self) {
         let grace = Duration::from_secs(1);
+        let metrics = self.running.metrics.clone();
         timeout(DEADLINE, self.running.shutdown(grace))
             .await
             .expect("shutdown within its grace period");
+        let text = metrics.render();
+        let other: Vec<&str> = text
+            .lines()
+            .filter(|line| line.starts_with("shadowgate_field_mismatches_total{"))
+            .filter(|line| line.contains(r#"field="other""#) && !line.ends_with(" 0"))
+            .collect();
+        assert!(other.is_empty(), "fields counted as other: {other:?}");
     }
 }
 

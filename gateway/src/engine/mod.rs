@@ -14,7 +14,8 @@
 //! - `role`: [`Role`], live or shadow.
 //! - `error`: [`EngineError`], [`EngineErrorKind`], [`Outcome`].
 //! - `tls`: [`TlsSettings`] (private CA, client certificate, server name) and [`TlsError`].
-//! - `request`: [`EngineRequest`] and the JSON body/answer shapes of the HTTP contract.
+//! - `request`: [`EngineRequest`] and the JSON request body of the HTTP contract.
+//! - `answer`: the check that an answer is exactly one decision; [`AnswerDefect`] says why not.
 //! - `settings`: [`HttpEngineSettings`], [`MciEngineSettings`], [`EngineBuildError`].
 //! - `slots`: the in-flight bound both clients wait on, within the request deadline.
 //! - `http`: [`HttpEngine`], the pooled hyper client.
@@ -22,6 +23,7 @@
 //! - `health`: [`EngineHealth`], up/down from call outcomes and probes.
 //! - `probe`: [`ProbeTarget`], the connect probe (TCP connect, TLS handshake, no request).
 
+mod answer;
 mod error;
 mod health;
 mod http;
@@ -33,6 +35,7 @@ mod settings;
 mod slots;
 mod tls;
 
+pub use answer::AnswerDefect;
 pub use error::{EngineError, EngineErrorKind, Outcome};
 pub use health::{EngineHealth, Failure, HealthSnapshot, CALL_FAILURES_DOWN};
 pub use http::HttpEngine;
