@@ -57,9 +57,12 @@ pub(crate) struct Walker<'a, 'r> {
     pub(crate) differences: Vec<Difference>,
     /// Per rule; empty until the first suppression so a clean comparison does not allocate it.
     pub(crate) counts: Vec<u32>,
-    /// While probing, differences only set `found`, and suppressions are not counted.
+    /// While probing, differences are only counted in `found`, and suppressions are not counted.
     pub(crate) probing: bool,
-    pub(crate) found: bool,
+    /// Differences a probe found so far.
+    pub(crate) found: u32,
+    /// A probe stops once it has found this many: one to answer "equal?", more to rank.
+    pub(crate) enough: u32,
 }
 
 impl<'a, 'r> Walker<'a, 'r> {
@@ -71,7 +74,8 @@ impl<'a, 'r> Walker<'a, 'r> {
             differences: Vec::new(),
             counts: Vec::new(),
             probing: false,
-            found: false,
+            found: 0,
+            enough: 1,
         }
     }
 

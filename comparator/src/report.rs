@@ -91,7 +91,7 @@ impl<'a> Walker<'a, '_> {
             return false;
         }
         if self.probing {
-            self.found = true;
+            self.found = self.found.saturating_add(1);
             return false;
         }
         true
@@ -116,7 +116,7 @@ impl<'a> Walker<'a, '_> {
 
     /// Whether a probe has its answer, so the walk can stop early.
     pub(crate) fn stopped(&self) -> bool {
-        self.probing && self.found
+        self.probing && self.found >= self.enough
     }
 
     /// Whether `live` and `shadow`, as child `step`, are equal under the rules. Records nothing.
@@ -128,11 +128,25 @@ impl<'a> Walker<'a, '_> {
         parent: Range<usize>,
         scope: Scope,
     ) -> bool {
-        let saved = (self.probing, self.found);
-        (self.probing, self.found) = (true, false);
+        self.count(step, live, shadow, parent, scope, 1) == 0
+    }
+
+    /// How many differences `live` and `shadow`, as child `step`, have under the rules, counting
+    /// up to `enough` (the walk stops there). Records nothing.
+    pub(crate) fn count(
+        &mut self,
+        step: Step<'a>,
+        live: &'a Value,
+        shadow: &'a Value,
+        parent: Range<usize>,
+        scope: Scope,
+        enough: u32,
+    ) -> u32 {
+        let saved = (self.probing, self.found, self.enough);
+        (self.probing, self.found, self.enough) = (true, 0, enough.max(1));
         self.child(step, Some(live), Some(shadow), parent, scope);
-        let equal = !self.found;
-        (self.probing, self.found) = saved;
-        equal
+        let found = self.found;
+        (self.probing, self.found, self.enough) = saved;
+        found
     }
 }

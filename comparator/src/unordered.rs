@@ -11,14 +11,26 @@ use crate::path::Step;
 use crate::rules::Behaviour;
 use crate::text::same_text;
 
+/// Candidate pairs of equal keys ranked by their differences at most: beyond this, repeated
+/// keys pair in order instead. Ranking costs one probe per pair, so it is bounded like a queue.
+const MAX_RANKED_PAIRS: usize = 256;
+
+/// Differences counted per ranked pair at most: enough to tell a close match from a poor one.
+const MAX_COUNTED: u32 = 64;
+
 impl<'a> Walker<'a, '_> {
     /// Pairs each live element with a shadow element, then compares the pairs field by field.
     ///
-    /// With key fields, elements pair when their keys are equal (numbers by value); the first
-    /// unpaired candidate wins, so repeated keys pair in order. Without, elements pair when they
-    /// are equal under the rules (a multiset); what is left is reported as missing or extra.
-    /// Paired elements are reported at the live index, unpaired shadow ones at the shadow index.
-    /// Each element that paired at another position counts as hidden by the rule.
+    /// Pairing runs in rounds, each only over what the previous ones left unpaired, so that a
+    /// pure reorder is never a mismatch whatever the duplicates:
+    /// 1. identical elements (numbers by value, no rules), so every element of a permutation
+    ///    finds its own copy;
+    /// 2. elements equal under the rules (with key fields: and with an equal key);
+    /// 3. with key fields only, elements with an equal key by fewest differences, ties in order.
+    ///
+    /// Without key fields, what is left after round 2 is reported as missing or extra (a
+    /// multiset). Paired elements are reported at the live index, unpaired shadow ones at the
+    /// shadow index. Each element that paired at another position counts as hidden by the rule.
     pub(crate) fn unordered(
         &mut self,
         rule: RuleIndex,
@@ -33,56 +45,143 @@ impl<'a> Walker<'a, '_> {
             _ => &[],
         };
         self.lengths(l.len(), s.len(), scope);
-        let mut taken = vec![false; s.len()];
-        // Each element's key fields, looked up once here instead of once per candidate:
-        // live elements first, then shadow ones, `key.len()` entries each.
-        let mut keys = Vec::with_capacity((l.len() + s.len()) * key.len());
-        for element in l.iter().chain(s) {
-            keys.extend(key.iter().map(|name| key_field(element, name)));
-        }
-        let (live_keys, shadow_keys) = keys.split_at(l.len() * key.len());
+        let pairs = self.pair(key, l, s, &here, scope);
         for (index, live) in l.iter().enumerate() {
-            // Start at the same position: in the common case the order did not change at all.
-            let candidates = (0..s.len()).map(|k| (index + k) % s.len());
-            let mut paired = None;
-            for candidate in candidates {
-                if taken[candidate] {
-                    continue;
-                }
-                let shadow = &s[candidate];
-                let equal = if key.is_empty() {
-                    self.probe(Step::Index(index), live, shadow, here.clone(), scope)
-                } else {
-                    let fields = key.len();
-                    same_key(
-                        live,
-                        &live_keys[index * fields..][..fields],
-                        shadow,
-                        &shadow_keys[candidate * fields..][..fields],
-                    )
-                };
-                if equal {
-                    paired = Some(candidate);
-                    break;
-                }
+            if pairs.live[index].is_some_and(|candidate| candidate != index) {
+                self.suppressed(rule);
             }
-            if let Some(candidate) = paired {
-                taken[candidate] = true;
-                if candidate != index {
-                    self.suppressed(rule);
-                }
-            }
-            let shadow = paired.map(|candidate| &s[candidate]);
+            let shadow = pairs.live[index].map(|candidate| &s[candidate]);
             self.child(Step::Index(index), Some(live), shadow, here.clone(), scope);
             if self.stopped() {
                 return;
             }
         }
         for (index, shadow) in s.iter().enumerate() {
-            if !taken[index] {
+            if !pairs.taken[index] {
                 self.child(Step::Index(index), None, Some(shadow), here.clone(), scope);
             }
         }
+    }
+
+    /// Decides which shadow element each live element pairs with; records nothing.
+    fn pair(
+        &mut self,
+        key: &[String],
+        l: &'a [Value],
+        s: &'a [Value],
+        here: &Range<usize>,
+        scope: Scope,
+    ) -> Pairs {
+        let mut pairs = Pairs {
+            live: vec![None; l.len()],
+            taken: vec![false; s.len()],
+        };
+        let keys = Keys::new(key, l, s);
+        pairs.each_first(s.len(), |index, candidate| same(&l[index], &s[candidate]));
+        pairs.each_first(s.len(), |index, candidate| {
+            keys.same(index, candidate)
+                && self.probe(
+                    Step::Index(index),
+                    &l[index],
+                    &s[candidate],
+                    here.clone(),
+                    scope,
+                )
+        });
+        if key.is_empty() {
+            return pairs;
+        }
+        let mut ranked = Vec::new();
+        for (index, _) in pairs.live.iter().enumerate().filter(|(_, p)| p.is_none()) {
+            for candidate in (0..s.len()).filter(|&c| !pairs.taken[c] && keys.same(index, c)) {
+                ranked.push((0, index, candidate));
+            }
+        }
+        if ranked.len() <= MAX_RANKED_PAIRS {
+            for (differences, index, candidate) in &mut ranked {
+                let (live, shadow) = (&l[*index], &s[*candidate]);
+                let step = Step::Index(*index);
+                *differences = self.count(step, live, shadow, here.clone(), scope, MAX_COUNTED);
+            }
+            // Fewest differences first; ties keep the live order, then the shadow order, so
+            // repeated keys pair in order and the result is the same on every run.
+            ranked.sort_unstable();
+        }
+        for (_, index, candidate) in ranked {
+            if pairs.live[index].is_none() && !pairs.taken[candidate] {
+                pairs.join(index, candidate);
+            }
+        }
+        pairs
+    }
+}
+
+/// The pairing of one unordered array: per live element its shadow partner, per shadow element
+/// whether it has one.
+struct Pairs {
+    live: Vec<Option<usize>>,
+    taken: Vec<bool>,
+}
+
+impl Pairs {
+    fn join(&mut self, index: usize, candidate: usize) {
+        self.live[index] = Some(candidate);
+        self.taken[candidate] = true;
+    }
+
+    /// Pairs each unpaired live element with the first free shadow element that `fits`, looking
+    /// from the same position on: in the common case the order did not change at all.
+    fn each_first(&mut self, shadows: usize, mut fits: impl FnMut(usize, usize) -> bool) {
+        for index in 0..self.live.len() {
+            if self.live[index].is_some() {
+                continue;
+            }
+            let found = (0..shadows)
+                .map(|k| (index + k) % shadows)
+                .find(|&candidate| !self.taken[candidate] && fits(index, candidate));
+            if let Some(candidate) = found {
+                self.join(index, candidate);
+            }
+        }
+    }
+}
+
+/// Each element's key fields, looked up once instead of once per candidate: live elements
+/// first, then shadow ones, `fields` entries each.
+struct Keys<'v> {
+    live: &'v [Value],
+    shadow: &'v [Value],
+    values: Vec<Option<&'v Value>>,
+    fields: usize,
+}
+
+impl<'v> Keys<'v> {
+    fn new(key: &[String], live: &'v [Value], shadow: &'v [Value]) -> Self {
+        let mut values = Vec::with_capacity((live.len() + shadow.len()) * key.len());
+        for element in live.iter().chain(shadow) {
+            values.extend(key.iter().map(|name| key_field(element, name)));
+        }
+        Self {
+            live,
+            shadow,
+            values,
+            fields: key.len(),
+        }
+    }
+
+    /// Whether live element `index` and shadow element `candidate` have the same key; always
+    /// true without key fields.
+    fn same(&self, index: usize, candidate: usize) -> bool {
+        if self.fields == 0 {
+            return true;
+        }
+        let (live_keys, shadow_keys) = self.values.split_at(self.live.len() * self.fields);
+        same_key(
+            &self.live[index],
+            &live_keys[index * self.fields..][..self.fields],
+            &self.shadow[candidate],
+            &shadow_keys[candidate * self.fields..][..self.fields],
+        )
     }
 }
 

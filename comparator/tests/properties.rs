@@ -92,6 +92,28 @@ fn sorted(mut items: Vec<(String, DiffKind, Option<Value>, Option<Value>)>) -> V
     items.iter().map(|item| format!("{item:?}")).collect()
 }
 
+/// Offers with few distinct codes, so keys repeat, and a rate a tolerance can blur.
+fn offers() -> impl Strategy<Value = Vec<Value>> {
+    let offer = (0u8..3, 0u8..3, 0u8..4).prop_map(|(code, term, rate)| {
+        let text = format!(
+            r#"{{"code": "P{code}", "term": {term}, "rate": 4.50{rate}}}"#,
+            term = 12 * (term + 1)
+        );
+        text.parse::<Value>().unwrap()
+    });
+    prop::collection::vec(offer, 0..8)
+}
+
+/// An array and a random permutation of it.
+fn permuted<T: Clone + std::fmt::Debug>(
+    items: impl Strategy<Value = Vec<T>>,
+) -> impl Strategy<Value = (Vec<T>, Vec<T>)> {
+    items.prop_flat_map(|items| {
+        let shuffled = Just(items.clone()).prop_shuffle();
+        (Just(items), shuffled)
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -128,5 +150,36 @@ proptest! {
         let live: Value = format!("{{\"a\": {n}.5}}").parse::<Value>().unwrap();
         let shadow: Value = format!("{{\"a\": {n}.5{}}}", "0".repeat(zeros)).parse::<Value>().unwrap();
         prop_assert!(compare(&live, &shadow, &Rules::none()).is_match());
+    }
+
+    #[test]
+    fn a_permutation_with_repeated_keys_is_a_match((live, shadow) in permuted(offers())) {
+        let live = Value::Array(live);
+        let shadow = Value::Array(shadow);
+        for rules in [
+            r#"{"unordered": [{"path": "offers", "key": ["code"]}]}"#,
+            r#"{"unordered": [{"path": "offers", "key": ["code"]}],
+                "tolerance": [{"path": "offers[*].rate", "absolute": "0.001"}]}"#,
+            r#"{"unordered": [{"path": "offers"}],
+                "tolerance": [{"path": "offers[*].rate", "absolute": "0.001"}]}"#,
+        ] {
+            let rules = serde_json::from_str::<RulesConfig>(rules).unwrap().validate().unwrap();
+            let mut l = Map::new();
+            l.insert("offers".to_owned(), live.clone());
+            let mut s = Map::new();
+            s.insert("offers".to_owned(), shadow.clone());
+            let comparison = compare(&Value::Object(l), &Value::Object(s), &rules);
+            prop_assert!(comparison.is_match(), "{:?}", comparison.differences);
+        }
+    }
+
+    #[test]
+    fn a_permutation_of_any_elements_is_a_match((live, shadow) in permuted(prop::collection::vec(value(), 0..6))) {
+        let mut l = Map::new();
+        l.insert("offers".to_owned(), Value::Array(live));
+        let mut s = Map::new();
+        s.insert("offers".to_owned(), Value::Array(shadow));
+        let comparison = compare(&Value::Object(l), &Value::Object(s), &some_rules());
+        prop_assert!(comparison.is_match(), "{:?}", comparison.differences);
     }
 }

@@ -15,6 +15,7 @@
 //!   derived from it.
 //! - [`listener`]: MCI and HTTP ingress, and the shared HTTP server loop.
 //! - [`server`]: a running gateway: start, reload, graceful shutdown.
+//! - [`health`]: engine health of the running gateway: start-up check, probe task, its view.
 //! - [`engine`]: engine clients (HTTP/HTTPS with rustls, pooled MCI over TCP) and their errors.
 //! - [`metrics`]: Prometheus metrics: one registry per gateway, handles created once, store stats
 //!   exported at scrape time.
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod engine;
+pub mod health;
 pub mod listener;
 pub mod loadgen;
 pub mod metrics;

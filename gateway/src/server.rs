@@ -17,6 +17,7 @@ use tracing::{info, warn};
 
 use crate::admin::{self, AdminState};
 use crate::config::{self, Config};
+use crate::health;
 use crate::listener;
 use crate::metrics::Metrics;
 use crate::pipeline::Gateway;
@@ -128,6 +129,10 @@ impl Running {
             );
             tasks.spawn(run);
         }
+        // One warning per unreachable engine before "serving"; the listeners already serve, and
+        // the probes run concurrently, each bounded by its engine's connect timeout.
+        health::check_at_start(&config, &metrics).await;
+        tasks.spawn(health::probe_loop(gateway.clone(), shutdown.clone()));
         info!(
             strategies = config.strategies.len(),
             engines = config.engines.len(),
@@ -243,6 +248,7 @@ fn admin_state(gateway: &Arc<Gateway>, store: &Store, config: &Config) -> Arc<Ad
     // A reload that drops `[listeners.admin]` cannot unbind the listener; it keeps the start token.
     let start_token = config.admin_listener.as_ref().and_then(|a| a.token.clone());
     let exposition = gateway.metrics().clone();
+    let engines_of = gateway.clone();
     let (reloading, recorder, path) = (gateway.clone(), store.recorder(), config.source.clone());
     Arc::new(AdminState {
         reader: store.reader().clone(),
@@ -257,6 +263,9 @@ fn admin_state(gateway: &Arc<Gateway>, store: &Store, config: &Config) -> Arc<Ad
         }),
         metrics: Arc::new(move || exposition.render()),
         reload: Some(Arc::new(move || reload(&reloading, &recorder, &path))),
+        engines: Some(Arc::new(move || {
+            health::statuses(&engines_of.runtime().config, engines_of.metrics())
+        })),
     })
 }
 

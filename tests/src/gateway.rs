@@ -28,7 +28,7 @@ use shadowgate::store::{ListQuery, MismatchRecord, StrategyCounters};
 use tempfile::TempDir;
 use tokio::time::timeout;
 
-pub use self::client::{post, MciClient};
+pub use self::client::{get, post, MciClient};
 pub use self::engines::{http_deciding, mci_deciding, LIMIT};
 pub use self::frames::{
     answer_frame, decision, decode_answer, guid, http_answer, layout, layout_path, request,
@@ -54,6 +54,7 @@ pub struct GatewayBuilder {
     admin: bool,
     /// `(section, line)`: extra keys of `[[listeners.mci]]`, `[listeners.http]`, `[listeners.admin]`.
     listener_keys: Vec<(Listener, String)>,
+    probe_interval: Option<Duration>,
 }
 
 /// A listener section of the test config, for [`GatewayBuilder::listener_key`].
@@ -187,6 +188,12 @@ impl GatewayBuilder {
         self
     }
 
+    /// Sets `[health] probe_interval_ms` (default 2 s).
+    pub fn probe_interval(mut self, interval: Duration) -> GatewayBuilder {
+        self.probe_interval = Some(interval);
+        self
+    }
+
     /// Adds lines to `[strategies.loan-screening.rules]`, e.g. `ignore = ["header.sent_at"]`.
     pub fn rules(mut self, toml: &str) -> GatewayBuilder {
         self.rules.push(toml.to_owned());
@@ -245,6 +252,10 @@ impl GatewayBuilder {
         self.rules.iter().for_each(|l| line(l));
         line("\n[store]");
         line(&key("path", quote_path(store)));
+        if let Some(interval) = self.probe_interval {
+            line("\n[health]");
+            line(&key("probe_interval_ms", interval.as_millis().to_string()));
+        }
         out
     }
 
@@ -350,11 +361,22 @@ impl TestGateway {
     }
 
     /// Graceful shutdown with a short grace period (shadow calls still running are cancelled).
+    ///
+    /// Then checks that no differing field of the test's comparisons was counted under
+    /// `field="other"`: every path the comparator reports has a declared label.
     pub async fn shutdown(self) {
         let grace = Duration::from_secs(1);
+        let metrics = self.running.metrics.clone();
         timeout(DEADLINE, self.running.shutdown(grace))
             .await
             .expect("shutdown within its grace period");
+        let text = metrics.render();
+        let other: Vec<&str> = text
+            .lines()
+            .filter(|line| line.starts_with("shadowgate_field_mismatches_total{"))
+            .filter(|line| line.contains(r#"field="other""#) && !line.ends_with(" 0"))
+            .collect();
+        assert!(other.is_empty(), "fields counted as other: {other:?}");
     }
 }
 

@@ -1,8 +1,6 @@
 //! The JSON routes of the admin listener. Every answer is built from masked records and
 //! counters; a store failure is a 500 that names the tree, never a value.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use http::StatusCode;
 use http_body_util::Full;
@@ -17,22 +15,49 @@ use crate::store::{Clock, DropReason, RecordId, StoreStats, SystemClock};
 
 type Response = http::Response<Full<Bytes>>;
 
-/// `GET /readyz`: 200 while serving with a healthy store, else 503 with the reason.
+/// `GET /readyz`: 200 while serving with a healthy store and every strategy's live engine up;
+/// else 503 with the reasons and `strategies`: each strategy whose live engine is down, with the
+/// engine, since when and its last failure kind.
 pub(super) fn readyz(state: &super::AdminState, stopping: bool) -> Response {
-    let reason = if stopping {
-        Some("shutting down")
-    } else if state.stats.is_degraded() {
-        Some("store degraded: records are being dropped")
-    } else {
-        None
-    };
-    match reason {
-        None => server::json(StatusCode::OK, &json!({"status": "ready"})),
-        Some(reason) => server::json(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &json!({"status": "not_ready", "reason": reason}),
-        ),
+    let engines = state.engines.as_ref().map(|f| f()).unwrap_or_default();
+    // (strategy, its live engine) for every strategy whose live engine is down.
+    let down: Vec<_> = engines
+        .iter()
+        .filter(|e| !e.up)
+        .flat_map(|e| e.live_for.iter().map(move |strategy| (strategy, e)))
+        .collect();
+    let mut reasons = Vec::new();
+    if stopping {
+        reasons.push("shutting down".to_owned());
     }
+    if state.stats.is_degraded() {
+        reasons.push("store degraded: records are being dropped".to_owned());
+    }
+    if !down.is_empty() {
+        let named: Vec<_> = down
+            .iter()
+            .map(|(strategy, e)| format!("{strategy} ({})", e.engine))
+            .collect();
+        reasons.push(format!("live engine down: {}", named.join(", ")));
+    }
+    let down: Vec<_> = down
+        .iter()
+        .map(|(strategy, e)| {
+            json!({
+                "strategy": strategy,
+                "engine": e.engine,
+                "since": e.since,
+                "last_error": e.last_error,
+            })
+        })
+        .collect();
+    if reasons.is_empty() {
+        return server::json(StatusCode::OK, &json!({"status": "ready"}));
+    }
+    server::json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &json!({"status": "not_ready", "reason": reasons.join("; "), "strategies": down}),
+    )
 }
 
 /// The store's health for summaries.
@@ -43,10 +68,13 @@ pub(super) fn health(stats: &StoreStats) -> StoreHealth {
     }
 }
 
-/// `GET /api/v1/summary`.
-pub(super) fn summary(review: &Review, stats: &Arc<StoreStats>) -> Response {
-    match review.summary(Some(health(stats)), SystemClock.now_micros()) {
-        Ok(summary) => to_json(&summary),
+/// `GET /api/v1/summary`, with the engines' health.
+pub(super) fn summary(review: &Review, state: &super::AdminState) -> Response {
+    match review.summary(Some(health(&state.stats)), SystemClock.now_micros()) {
+        Ok(mut summary) => {
+            summary.engines = state.engines.as_ref().map(|f| f());
+            to_json(&summary)
+        }
         Err(error) => store_error(&error),
     }
 }

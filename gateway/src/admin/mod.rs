@@ -33,7 +33,7 @@ use tokio_util::task::TaskTracker;
 pub use self::params::{encode as encode_param, list_query};
 use crate::listener::server::{self, Handler, ServerLimits, ServerSettings};
 use crate::metrics::ListenerMetrics;
-use crate::review::{Policies, Review};
+use crate::review::{EngineStatus, Policies, Review};
 use crate::store::{Reader, StoreStats};
 
 /// Largest admin request body (only `POST /api/v1/reload` has one, and it is ignored).
@@ -45,6 +45,9 @@ pub type MetricsFn = Arc<dyn Fn() -> String + Send + Sync>;
 pub type ReloadFn = Arc<dyn Fn() -> Result<(), Vec<crate::config::Problem>> + Send + Sync>;
 /// The review policies of the config in force (it changes on reload).
 pub type PoliciesFn = Arc<dyn Fn() -> Policies + Send + Sync>;
+
+/// Every engine of the running config with its health (it changes on reload and with every probe).
+pub type EnginesFn = Arc<dyn Fn() -> Vec<EngineStatus> + Send + Sync>;
 
 /// The bearer token the admin routes currently require.
 pub type TokenFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
@@ -65,6 +68,8 @@ pub struct AdminState {
     pub metrics: MetricsFn,
     /// Config reload, when the gateway was started from a file.
     pub reload: Option<ReloadFn>,
+    /// Engine health, when a gateway is running its engines (`/readyz`, the summary, the page).
+    pub engines: Option<EnginesFn>,
 }
 
 impl std::fmt::Debug for AdminState {
@@ -77,7 +82,7 @@ impl std::fmt::Debug for AdminState {
 }
 
 /// Serves the admin routes on `listener` until `shutdown`; `/readyz` answers 503 once shutdown
-/// has begun.
+/// has begun, while the store is degraded, and while a strategy's live engine is down.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AdminState>,
@@ -134,7 +139,7 @@ fn route(
             "text/plain; version=0.0.4; charset=utf-8",
             Bytes::from((state.metrics)()),
         ),
-        (&Method::GET, "/api/v1/summary") => api::summary(&review(), &state.stats),
+        (&Method::GET, "/api/v1/summary") => api::summary(&review(), state),
         (&Method::GET, "/api/v1/readiness") => api::readiness(&review()),
         (&Method::GET, "/api/v1/groups") => api::groups(&review(), query),
         (&Method::GET, "/api/v1/mismatches") => api::list(&review(), query),
@@ -142,7 +147,7 @@ fn route(
             api::detail(&review(), &p["/api/v1/mismatches/".len()..])
         }
         (&Method::POST, "/api/v1/reload") => api::reload(state.reload.as_ref()),
-        (&Method::GET, "/") => page::summary(&review(), &state.stats),
+        (&Method::GET, "/") => page::summary(&review(), state),
         (&Method::GET, p) if p.starts_with("/mismatches/") => {
             detail::page(&review(), &p["/mismatches/".len()..])
         }

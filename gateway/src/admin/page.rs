@@ -1,5 +1,5 @@
 //! `GET /`: the migration team's report: one card per strategy with its counts, mismatch rate,
-//! readiness, suppressions and mismatch groups, and the latest records.
+//! readiness, suppressions and mismatch groups, the engines' health, and the latest records.
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -8,16 +8,16 @@ use http_body_util::Full;
 use super::api::health;
 use super::html::{document, error, escape};
 use crate::review::thousands;
-use crate::review::{Review, StrategySummary};
-use crate::store::{format_micros, Clock, Group, ListQuery, StoreStats, SystemClock};
+use crate::review::{EngineStatus, Review, StrategySummary};
+use crate::store::{format_micros, Clock, Group, ListQuery, SystemClock};
 
 /// Records listed under "latest records".
 const LATEST: usize = 20;
 
 /// Renders the report page.
-pub(super) fn summary(review: &Review, stats: &StoreStats) -> http::Response<Full<Bytes>> {
+pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Response<Full<Bytes>> {
     let now = SystemClock.now_micros();
-    let summary = match review.summary(Some(health(stats)), now) {
+    let summary = match review.summary(Some(health(&state.stats)), now) {
         Ok(summary) => summary,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
@@ -40,6 +40,9 @@ pub(super) fn summary(review: &Review, stats: &StoreStats) -> http::Response<Ful
         }
     }
     body.push_str("</p>\n");
+    if let Some(engines) = state.engines.as_ref().map(|f| f()) {
+        body.push_str(&engines_card(&engines));
+    }
     if summary.strategies.is_empty() {
         body.push_str("<p>No strategies configured and nothing recorded yet.</p>\n");
     }
@@ -76,6 +79,29 @@ pub(super) fn summary(review: &Review, stats: &StoreStats) -> http::Response<Ful
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
     document(StatusCode::OK, "shadowgate: migration review", &body)
+}
+
+/// The engines' health: one row per configured engine.
+fn engines_card(engines: &[EngineStatus]) -> String {
+    let mut out = String::from("<div class=\"card\" id=\"engines\"><h2>Engines</h2><table>\n<tr><th>engine</th><th>protocol</th><th>role</th><th>state</th><th>since</th><th>last error</th></tr>\n");
+    for e in engines {
+        let class = match e.state() {
+            "down" => "blocked",
+            "up" => "ready",
+            _ => "muted",
+        };
+        out.push_str(&format!(
+            "<tr><td>{name}</td><td>{protocol}</td><td>{roles}</td><td><span class=\"{class}\">{state}</span></td><td>{since}</td><td>{error}</td></tr>\n",
+            name = escape(&e.engine),
+            protocol = escape(&e.protocol),
+            roles = escape(&e.roles()),
+            state = e.state(),
+            since = escape(&e.since),
+            error = escape(&e.last_error_text()),
+        ));
+    }
+    out.push_str("</table></div>\n");
+    out
 }
 
 fn card(s: &StrategySummary, groups: &[Group]) -> String {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::*;
-use crate::review::Policies;
+use crate::review::{EngineStatus, Policies, Summary};
 use crate::store::{Event, Mismatch, RecordKind, Store, StoreConfig, WriterOptions};
 
 fn mismatch(strategy: &str, name: &str) -> Event {
@@ -90,6 +90,7 @@ fn fixture(token: Option<&str>) -> Fixture {
                 crate::config::Found::text("ghost"),
             )])
         })),
+        engines: None,
     };
     Fixture {
         _dir: dir,
@@ -323,5 +324,78 @@ fn a_rotated_token_takes_effect_and_the_old_one_stops_working() {
     assert_eq!(
         call(&f.state, "GET", "/metrics", Some("new")).0,
         StatusCode::OK
+    );
+}
+
+fn engine(name: &str, up: bool, live_for: &[&str]) -> EngineStatus {
+    EngineStatus {
+        engine: name.to_owned(),
+        protocol: "mci".to_owned(),
+        live_for: live_for.iter().map(|s| (*s).to_owned()).collect(),
+        shadow_for: vec!["other".to_owned()],
+        up,
+        checked: true,
+        since: "2026-11-29T10:00:00.000000Z".to_owned(),
+        last_error: (!up).then(|| "connect".to_owned()),
+        last_error_at: (!up).then(|| "2026-11-29T10:00:00.000000Z".to_owned()),
+    }
+}
+
+#[test]
+fn readyz_names_each_strategy_whose_live_engine_is_down() {
+    let mut f = fixture(None);
+    f.state.engines = Some(Arc::new(|| {
+        vec![
+            engine("legacy", false, &["loan", "card"]),
+            engine("new-engine", false, &[]),
+            engine("fine", true, &["deposit"]),
+        ]
+    }));
+    let (status, _, body) = call(&f.state, "GET", "/readyz", None);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["reason"],
+        "live engine down: loan (legacy), card (legacy)"
+    );
+    let down = body["strategies"].as_array().unwrap();
+    let named: Vec<_> = down
+        .iter()
+        .map(|d| {
+            (
+                d["strategy"].as_str().unwrap(),
+                d["engine"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(named, [("loan", "legacy"), ("card", "legacy")]);
+    assert_eq!(down[0]["last_error"], "connect");
+    // A down shadow engine alone does not make the gateway unready.
+    f.state.engines = Some(Arc::new(|| vec![engine("new-engine", false, &[])]));
+    assert_eq!(call(&f.state, "GET", "/readyz", None).0, StatusCode::OK);
+}
+
+#[test]
+fn the_summary_and_the_page_show_engine_health() {
+    let mut f = fixture(None);
+    let (_, _, body) = call(&f.state, "GET", "/api/v1/summary", None);
+    let summary: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        summary.get("engines").is_none(),
+        "no engines without a gateway"
+    );
+    f.state.engines = Some(Arc::new(|| vec![engine("legacy", false, &["loan"])]));
+    let (_, _, body) = call(&f.state, "GET", "/api/v1/summary", None);
+    let summary: Summary = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary.engines.unwrap()[0].state(), "down");
+    let (status, _, page) = call(&f.state, "GET", "/", None);
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<td>legacy</td><td>mci</td><td>live for loan; shadow for other</td><td><span class=\"blocked\">down</span></td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("connect at 2026-11-29T10:00:00.000000Z"),
+        "{page}"
     );
 }

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use crate::review::thousands;
-use crate::review::{side_by_side, value_text, Detail, StrategySummary, Summary};
+use crate::review::{side_by_side, value_text, Detail, EngineStatus, StrategySummary, Summary};
 use crate::store::{format_micros, Group, MismatchRecord};
 
 /// The whole report.
@@ -30,12 +30,42 @@ pub(super) fn report(
             )?;
         }
     }
+    match &summary.engines {
+        Some(engines) => engines_section(out, engines)?,
+        None => writeln!(
+            out,
+            "engine health: unknown (read from a store directory; use --from http://ADMIN of a running gateway)"
+        )?,
+    }
     if summary.strategies.is_empty() {
         writeln!(out, "\nno strategies configured and nothing recorded")?;
     }
     for (strategy, groups) in summary.strategies.iter().zip(groups) {
         writeln!(out)?;
         strategy_section(out, strategy, groups)?;
+    }
+    Ok(())
+}
+
+/// One line per engine: name, protocol, state since when, roles, last failure.
+fn engines_section(out: &mut dyn Write, engines: &[EngineStatus]) -> io::Result<()> {
+    writeln!(out, "\nengines")?;
+    for e in engines {
+        let error = e.last_error_text();
+        let error = if error.is_empty() {
+            String::new()
+        } else {
+            format!("  last error: {error}")
+        };
+        writeln!(
+            out,
+            "  {} ({})  {} since {}  {}{error}",
+            e.engine,
+            e.protocol,
+            e.state().to_uppercase(),
+            e.since,
+            e.roles()
+        )?;
     }
     Ok(())
 }

@@ -150,6 +150,11 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
             Found::value(format!("{:?} ({e})", file.logging.level)),
         );
     }
+    positive(
+        file.health.probe_interval_ms,
+        "health.probe_interval_ms",
+        &mut problems,
+    );
     codes::check(&file, &layouts, &mut problems);
     if problems.has_errors() {
         return Err(problems.into_vec());
@@ -167,6 +172,7 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
         response_codes: file.response_codes,
         store,
         logging: file.logging,
+        probe_interval: Duration::from_millis(file.health.probe_interval_ms),
         warnings: problems.into_vec(),
     })
 }

@@ -66,6 +66,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// Logs.
     pub logging: LoggingConfig,
+    /// How often every engine is probed (`[health] probe_interval_ms`).
+    pub probe_interval: Duration,
     /// Problems that do not stop the config from being used, to print or log.
     pub warnings: Vec<Problem>,
 }

@@ -35,6 +35,9 @@ pub struct ConfigFile {
     /// Logs.
     #[serde(default)]
     pub logging: LoggingConfig,
+    /// Engine health probes.
+    #[serde(default)]
+    pub health: HealthConfig,
 }
 
 /// `[listeners]`.
@@ -242,6 +245,23 @@ impl Default for LoggingConfig {
         LoggingConfig {
             format: LogFormat::Text,
             level: "info".into(),
+        }
+    }
+}
+
+/// `[health]`: the connect probe of every engine.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HealthConfig {
+    /// Every engine is probed (TCP connect, TLS handshake; no request) this often; a dead live
+    /// engine shows on `/readyz` within this plus its connect timeout.
+    pub probe_interval_ms: u64,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        HealthConfig {
+            probe_interval_ms: 2_000,
         }
     }
 }

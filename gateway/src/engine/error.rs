@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use http::StatusCode;
 
+use super::answer::AnswerDefect;
+
 /// A failed engine call: which engine, and what failed.
 ///
 /// Display is `engine "new-engine": request timed out after 800ms`. The message may carry details
@@ -54,11 +56,11 @@ pub enum EngineErrorKind {
         /// The parser's error, with line and column.
         source: serde_json::Error,
     },
-    /// The answer is JSON but not the contract's shape.
+    /// The answer is JSON but not exactly one decision of the contract's shape.
     #[error("invalid answer: {reason}")]
     InvalidAnswer {
-        /// What the answer lacks.
-        reason: &'static str,
+        /// What is wrong or ambiguous in it.
+        reason: AnswerDefect,
     },
     /// The answer is larger than the configured maximum.
     #[error("answer larger than {limit} bytes")]

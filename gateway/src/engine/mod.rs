@@ -14,24 +14,33 @@
 //! - `role`: [`Role`], live or shadow.
 //! - `error`: [`EngineError`], [`EngineErrorKind`], [`Outcome`].
 //! - `tls`: [`TlsSettings`] (private CA, client certificate, server name) and [`TlsError`].
-//! - `request`: [`EngineRequest`] and the JSON body/answer shapes of the HTTP contract.
+//! - `request`: [`EngineRequest`] and the JSON request body of the HTTP contract.
+//! - `answer`: the check that an answer is exactly one decision; [`AnswerDefect`] says why not.
 //! - `settings`: [`HttpEngineSettings`], [`MciEngineSettings`], [`EngineBuildError`].
 //! - `slots`: the in-flight bound both clients wait on, within the request deadline.
 //! - `http`: [`HttpEngine`], the pooled hyper client.
 //! - `mci`: [`MciEngine`], the connection pool.
+//! - `health`: [`EngineHealth`], up/down from call outcomes and probes.
+//! - `probe`: [`ProbeTarget`], the connect probe (TCP connect, TLS handshake, no request).
 
+mod answer;
 mod error;
+mod health;
 mod http;
 mod mci;
+mod probe;
 mod request;
 mod role;
 mod settings;
 mod slots;
 mod tls;
 
+pub use answer::AnswerDefect;
 pub use error::{EngineError, EngineErrorKind, Outcome};
+pub use health::{EngineHealth, Failure, HealthSnapshot, CALL_FAILURES_DOWN};
 pub use http::HttpEngine;
 pub use mci::MciEngine;
+pub use probe::{ProbeError, ProbeTarget};
 pub use request::{encode_request_body, EngineRequest};
 pub use role::Role;
 pub use settings::{

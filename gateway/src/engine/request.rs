@@ -1,11 +1,11 @@
-//! The JSON side of the engine HTTP contract: the request body, the request metadata, and the
-//! check that an answer has the contract's shape.
+//! The JSON side of the engine HTTP contract: the request body and the request metadata. The
+//! check that an answer is one decision of the contract's shape is `answer`'s, re-exported here.
 
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::error::EngineErrorKind;
+pub(crate) use super::answer::decode_answer;
 use super::Role;
 
 /// One call to an HTTP engine.
@@ -48,35 +48,4 @@ pub fn encode_request_body(
         body,
     })
     .map(Bytes::from)
-}
-
-/// Parses an answer body and checks the contract's shape: an object whose `body` is an object and
-/// whose `header`, when present, is an object too.
-pub(crate) fn decode_answer(bytes: &[u8]) -> Result<Value, EngineErrorKind> {
-    let answer: Value =
-        serde_json::from_slice(bytes).map_err(|source| EngineErrorKind::InvalidJson { source })?;
-    let Some(object) = answer.as_object() else {
-        return Err(EngineErrorKind::InvalidAnswer {
-            reason: "answer is not a json object",
-        });
-    };
-    match object.get("body") {
-        Some(Value::Object(_)) => {}
-        Some(_) => {
-            return Err(EngineErrorKind::InvalidAnswer {
-                reason: "`body` is not an object",
-            })
-        }
-        None => {
-            return Err(EngineErrorKind::InvalidAnswer {
-                reason: "`body` is missing",
-            })
-        }
-    }
-    match object.get("header") {
-        None | Some(Value::Object(_)) => Ok(answer),
-        Some(_) => Err(EngineErrorKind::InvalidAnswer {
-            reason: "`header` is not an object",
-        }),
-    }
 }

@@ -1,9 +1,13 @@
-//! [`EngineMetrics`]: calls and their durations for one engine, in both roles.
+//! [`EngineMetrics`]: calls and their durations for one engine, in both roles, and the engine's
+//! health fed by the same outcomes.
+
+use std::sync::Arc;
 
 use prometheus::{Histogram, IntCounter};
 
 use super::registry::{role_index, Families};
-use crate::engine::{Outcome, Role};
+use crate::engine::{EngineHealth, Outcome, Role};
+use crate::store::{Clock, SystemClock};
 
 /// Every engine call outcome, in index order (the engine module keeps the enum, the metrics keep
 /// the series).
@@ -26,6 +30,8 @@ pub struct EngineMetrics {
     calls: [[IntCounter; OUTCOMES.len()]; ROLES.len()],
     /// `shadowgate_upstream_duration_seconds{engine, role}`, by role.
     durations: [Histogram; ROLES.len()],
+    /// Up/down (`shadowgate_engine_up{engine}`), shared with the probe task.
+    health: Arc<EngineHealth>,
 }
 
 impl EngineMetrics {
@@ -45,15 +51,24 @@ impl EngineMetrics {
                     .upstream_duration
                     .with_label_values(&[name, role.as_str()])
             }),
+            health: families.health(name),
         }
     }
 
     /// Counts one call made in `role` that ended with `outcome` after `seconds`. Failed calls are
-    /// timed too: a timeout shows at the timeout, an overload at the slot wait.
+    /// timed too: a timeout shows at the timeout, an overload at the slot wait. The outcome also
+    /// feeds the engine's health (an answer brings it up; connect failures and timeouts count
+    /// against it).
     pub fn call(&self, role: Role, outcome: Outcome, seconds: f64) {
         let role = role_index(role);
         self.calls[role][outcome_index(outcome)].inc();
         self.durations[role].observe(seconds);
+        self.health.call_ended(outcome, SystemClock.now_micros());
+    }
+
+    /// The engine's health.
+    pub fn health(&self) -> &Arc<EngineHealth> {
+        &self.health
     }
 }
 

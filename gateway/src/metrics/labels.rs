@@ -95,7 +95,9 @@ impl ReloadResult {
     }
 }
 
-/// The `field` label for a differing field outside the strategy's known set.
+/// The `field` label for a differing path outside the strategy's known set.
 ///
-/// Layout paths always contain a dot (`body.rate`), so this value cannot collide with a field.
+/// The known set holds every path shape the comparator reports for the layout (fields, group
+/// elements `body.offers[*]`, groups `body.offers`), so this counts only a path the layout does
+/// not declare. Layout paths always contain a dot (`body.rate`), so it cannot collide with one.
 pub const OTHER_FIELD: &str = "other";

@@ -1,6 +1,7 @@
 //! [`Metrics`]: the gateway's own registry, its metric families, and the factories for handles.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use prometheus::core::Collector;
 use prometheus::{
@@ -13,8 +14,8 @@ use super::labels::ReloadResult;
 use super::listener::ListenerMetrics;
 use super::store::StoreCollector;
 use super::strategy::StrategyMetrics;
-use crate::engine::Role;
-use crate::store::StoreStats;
+use crate::engine::{EngineHealth, Role};
+use crate::store::{Clock, StoreStats, SystemClock};
 
 /// Prefix of every metric name (`shadowgate_…`).
 pub const NAMESPACE: &str = "shadowgate";
@@ -52,6 +53,9 @@ pub(super) struct Families {
     pub(super) shadow_errors: IntCounterVec,
     pub(super) cutover_ready: IntGaugeVec,
     pub(super) last_mismatch: GaugeVec,
+    engine_up: IntGaugeVec,
+    /// One health per engine name, made with its gauge on first use and kept across reloads.
+    health: Mutex<HashMap<String, Arc<EngineHealth>>>,
     inflight: [IntGauge; 2],
     reloads: [IntCounter; 2],
     store: StoreCollector,
@@ -145,6 +149,8 @@ impl Metrics {
                     &["strategy"],
                 ),
             ),
+            engine_up: register(r, gauge_vec("engine_up", HELP_ENGINE_UP, &["engine"])),
+            health: Mutex::new(HashMap::new()),
             inflight: [Role::Live, Role::Shadow]
                 .map(|role| inflight.with_label_values(&[role.as_str()])),
             reloads: ReloadResult::ALL.map(|result| reloads.with_label_values(&[result.as_str()])),
@@ -186,6 +192,12 @@ impl Metrics {
         EngineMetrics::new(&self.families, name)
     }
 
+    /// The health of the engine called `name` (from the config): the same one for every runtime
+    /// generation and the probe task, made with its `engine_up` gauge on first use.
+    pub fn engine_health(&self, name: &str) -> Arc<EngineHealth> {
+        self.families.health(name)
+    }
+
     /// Engine calls in flight for `role`, over all engines and strategies.
     pub fn inflight(&self, role: Role) -> IntGauge {
         self.families.inflight[role_index(role)].clone()
@@ -205,6 +217,20 @@ impl Metrics {
     /// a reopen, say); until the first call the store's families are absent.
     pub fn register_store(&self, stats: Arc<StoreStats>) {
         self.families.store.attach(stats);
+    }
+}
+
+impl Families {
+    /// The health of engine `name`, made once.
+    pub(super) fn health(&self, name: &str) -> Arc<EngineHealth> {
+        // Held for a map lookup or insert only; a panic cannot leave the map half-written.
+        let mut book = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        book.entry(name.to_owned())
+            .or_insert_with(|| {
+                let gauge = self.engine_up.with_label_values(&[name]);
+                Arc::new(EngineHealth::new(gauge, SystemClock.now_micros()))
+            })
+            .clone()
     }
 }
 
@@ -279,4 +305,5 @@ const HELP_SKIPPED: &str = "Shadow calls not made, by strategy and reason.";
 const HELP_SHADOW_ERRORS: &str =
     "Shadow comparisons that ended in a shadow engine error, by strategy and kind of error.";
 const HELP_READY: &str = "1 when the strategy passes the cutover review, else 0.";
+const HELP_ENGINE_UP: &str = "1 while the engine is reachable (probe or answer), 0 once it is not (failed probe, or 3 calls in a row without connection or answer).";
 const HELP_LAST_MISMATCH: &str = "Unix time of the strategy's last mismatch, shadow error or unencodable answer (0: none known).";

@@ -8,7 +8,7 @@ use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 use crate::store::{DropReason, RecordKind, StoreStats};
 
 /// Every family the gateway exports.
-const FAMILIES: [&str; 22] = [
+const FAMILIES: [&str; 23] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -22,6 +22,7 @@ const FAMILIES: [&str; 22] = [
     "shadowgate_shadow_errors_total",
     "shadowgate_cutover_ready",
     "shadowgate_last_mismatch_timestamp_seconds",
+    "shadowgate_engine_up",
     "shadowgate_inflight",
     "shadowgate_config_reloads_total",
     "shadowgate_store_records_total",
@@ -341,4 +342,23 @@ fn promtool_accepts_the_exposition() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn engine_calls_feed_one_health_per_engine_across_reloads() {
+    let metrics = Metrics::new("1.2.3");
+    let first = metrics.engine("legacy");
+    // A reload makes new handles for the same engine: they share its health and gauge.
+    let second = metrics.engine("legacy");
+    let up = r#"shadowgate_engine_up{engine="legacy"}"#;
+    assert_eq!(value(&metrics.render(), up), 1.0);
+    for _ in 0..2 {
+        first.call(Role::Live, Outcome::Connect, 0.001);
+    }
+    second.call(Role::Shadow, Outcome::Timeout, 2.0);
+    assert!(!metrics.engine_health("legacy").is_up());
+    assert_eq!(value(&metrics.render(), up), 0.0);
+    first.call(Role::Live, Outcome::Status, 0.01);
+    assert!(second.health().is_up());
+    assert_eq!(value(&metrics.render(), up), 1.0);
 }

@@ -87,6 +87,7 @@ impl Review {
             generated_at: format_micros(now_micros),
             store,
             strategies,
+            engines: None,
         })
     }
 

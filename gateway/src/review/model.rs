@@ -15,6 +15,69 @@ pub struct Summary {
     pub store: Option<StoreHealth>,
     /// Every strategy that is configured or has counters, by name.
     pub strategies: Vec<StrategySummary>,
+    /// Every configured engine's health; `None` when read from a store directory (only a running
+    /// gateway knows whether its engines are reachable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engines: Option<Vec<EngineStatus>>,
+}
+
+/// One engine's health as the running gateway sees it (`GET /api/v1/summary`, the page, the
+/// report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineStatus {
+    /// Engine name.
+    pub engine: String,
+    /// `http`, `https` or `mci`.
+    pub protocol: String,
+    /// Strategies it answers for.
+    pub live_for: Vec<String>,
+    /// Strategies it is compared for.
+    pub shadow_for: Vec<String>,
+    /// Reachable (a probe connected or it answered), or not yet checked.
+    pub up: bool,
+    /// Whether a probe or a call has told anything yet.
+    pub checked: bool,
+    /// Since when it is up or down, RFC 3339.
+    pub since: String,
+    /// The last failure kind seen (`resolve`, `connect`, `tls`, `timeout`), whatever the state now.
+    pub last_error: Option<String>,
+    /// When that failure was seen, RFC 3339.
+    pub last_error_at: Option<String>,
+}
+
+impl EngineStatus {
+    /// `up`, `down`, or `unchecked` before the first probe or call.
+    pub fn state(&self) -> &'static str {
+        match (self.up, self.checked) {
+            (false, _) => "down",
+            (true, true) => "up",
+            (true, false) => "unchecked",
+        }
+    }
+
+    /// Its roles as a phrase: `live for a, b; shadow for c`, or `unused`.
+    pub fn roles(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.live_for.is_empty() {
+            parts.push(format!("live for {}", self.live_for.join(", ")));
+        }
+        if !self.shadow_for.is_empty() {
+            parts.push(format!("shadow for {}", self.shadow_for.join(", ")));
+        }
+        if parts.is_empty() {
+            return "no strategy".to_owned();
+        }
+        parts.join("; ")
+    }
+
+    /// Its last failure as a phrase: `connect at 2026-…Z`, or empty.
+    pub fn last_error_text(&self) -> String {
+        match (&self.last_error, &self.last_error_at) {
+            (Some(kind), Some(at)) => format!("{kind} at {at}"),
+            (Some(kind), None) => kind.clone(),
+            _ => String::new(),
+        }
+    }
 }
 
 /// Whether records are being stored.

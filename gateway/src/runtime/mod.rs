@@ -4,15 +4,16 @@
 //! of the runtime they started with and finish on it.
 
 mod engine;
+mod fields;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use protocol_mci::layout::field::{Field, Kind};
 use protocol_mci::Layout;
 use tokio::sync::Semaphore;
 
 pub use self::engine::{Engine, EngineAnswer};
+use self::fields::decision_fields;
 use crate::config::{Config, EngineSpec, Found, Problem, Problems, StrategySpec};
 use crate::engine::{HttpEngine, MciEngine};
 use crate::metrics::{EngineMetrics, Metrics, StrategyMetrics};
@@ -151,31 +152,4 @@ impl Runtime {
     pub fn layout(&self, name: &str) -> Option<&Arc<Layout>> {
         self.config.layouts.get(name)
     }
-}
-
-/// Every field a decision of these messages can differ in, as comparison paths with indices
-/// collapsed (`body.offers[*].rate`): the closed set of `field` label values.
-fn decision_fields(layout: &Layout, codes: &[String]) -> Vec<String> {
-    fn walk(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
-        for field in fields.iter().filter(|f| f.kind.is_visible()) {
-            let path = format!("{prefix}.{}", field.name);
-            if let Kind::Group(group) = &field.kind {
-                walk(&group.fields, &format!("{path}[*]"), out);
-            }
-            out.push(path);
-        }
-    }
-    let mut out = Vec::new();
-    walk(&layout.header, "header", &mut out);
-    for message in codes.iter().filter_map(|code| layout.message(code)) {
-        walk(&message.response, "body", &mut out);
-        walk(
-            message.error.as_deref().unwrap_or_default(),
-            "body",
-            &mut out,
-        );
-    }
-    out.sort();
-    out.dedup();
-    out
 }

@@ -80,7 +80,12 @@ where
 
     /// Binds `127.0.0.1:0` and starts serving.
     pub async fn start(self) -> FakeMci {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.start_at("127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// Binds `address` (an engine coming up where the gateway expects it) and starts serving.
+    pub async fn start_at(self, address: SocketAddr) -> FakeMci {
+        let listener = TcpListener::bind(address).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let connections = Gauge::default();
         let requests = Arc::new(AtomicUsize::new(0));

@@ -101,3 +101,19 @@ pub async fn post(url: &str, content_type: &str, body: impl Into<Bytes>) -> (u16
         .to_bytes();
     (status, body)
 }
+
+/// `GET {url}`; returns status and body as text.
+pub async fn get(url: &str) -> (u16, String) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let response = timeout(DEADLINE, client.get(url.parse().unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = timeout(DEADLINE, response.into_body().collect())
+        .await
+        .unwrap()
+        .unwrap()
+        .to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}

@@ -7,6 +7,7 @@
 //! - `shadow`: a slow or dead shadow never touches the live answer; unencodable shadow answers
 //!   and masked mismatch records.
 //! - `errors`: live engine down or late, malformed frames of each kind.
+//! - `health`: a dead live engine on `/readyz` and `shadowgate_engine_up`, and its recovery.
 //! - `pipelining`: pipelined frames answered in request order.
 //! - `reload`: swapping live and shadow under traffic, no failed request.
 //! - `tls`: https engines with a private CA and with mTLS.
@@ -22,6 +23,7 @@ mod answers;
 mod bounds;
 mod config;
 mod errors;
+mod health;
 mod http_ingress;
 mod listeners;
 mod pipelining;

@@ -184,3 +184,68 @@ async fn mismatches_are_recorded_with_masked_values() {
         "clear name in the record: {stored}"
     );
 }
+
+#[tokio::test]
+async fn an_ambiguous_shadow_answer_is_a_shadow_error_never_a_match() {
+    // `body` twice: a lenient parser keeps the last one, which equals the live decision.
+    let same = serde_json::to_string(&decision("L1", LIMIT)).unwrap();
+    let answer = format!(
+        r#"{{"header": {{"resp_code": "0000"}}, "body": {{"decision": "R"}}, "body": {same}}}"#
+    );
+    let new_engine = FakeEngine::http().raw_body(answer).start().await;
+    let (_legacy, gateway) = legacy_live(Some(EngineToml::http(&new_engine.url()))).await;
+    let id = guid(12);
+    assert_legacy_answer(&mut gateway.mci_client().await, &id).await;
+
+    let records = gateway.records(1).await;
+    let record = &records[0].mismatch;
+    assert_eq!(record.kind, RecordKind::ShadowError);
+    assert_eq!(record.correlation_id, id);
+    let reason = record.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("expected each key once, found `body` twice"),
+        "{reason}"
+    );
+    let counters = gateway.summary(|c| c.shadow_errors >= 1).await;
+    assert_eq!((counters.shadow_errors, counters.comparisons()), (1, 1));
+}
+
+#[tokio::test]
+async fn an_extra_offer_is_counted_under_its_group_label_not_other() {
+    let new_engine = FakeEngine::http()
+        .reply(|_| {
+            let mut body = decision("L1", LIMIT);
+            let offer = body["offers"][0].clone();
+            body["offers"].as_array_mut().unwrap().push(offer);
+            body["offer_cnt"] = 2.into();
+            http_answer(&body)
+        })
+        .start()
+        .await;
+    let (_legacy, gateway) = legacy_live(Some(EngineToml::http(&new_engine.url()))).await;
+    let metrics = gateway.running().metrics.clone();
+    assert_legacy_answer(&mut gateway.mci_client().await, &guid(13)).await;
+
+    let records = gateway.records(1).await;
+    let mismatch = &records[0].mismatch;
+    assert_eq!(mismatch.kind, RecordKind::Mismatch);
+    assert_eq!(
+        mismatch.differing_paths,
+        ["body.offer_cnt", "body.offers", "body.offers[*]"]
+    );
+    // Shutdown waits for the shadow task, and asserts that nothing was counted as `other`.
+    gateway.shutdown().await;
+    let text = metrics.render();
+    let counted = |field: &str| {
+        let label = format!("field=\"{field}\"");
+        text.lines()
+            .find(|line| {
+                line.starts_with("shadowgate_field_mismatches_total{") && line.contains(&label)
+            })
+            .and_then(|line| line.rsplit(' ').next())
+            .map(str::to_owned)
+    };
+    assert_eq!(counted("body.offers[*]").as_deref(), Some("1"), "{text}");
+    assert_eq!(counted("body.offers").as_deref(), Some("1"), "{text}");
+    assert_eq!(counted("other").as_deref(), Some("0"), "{text}");
+}

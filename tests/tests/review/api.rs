@@ -145,6 +145,15 @@ async fn the_review_counts_groups_and_judges_what_was_sent() {
         report.contains("6 × body.grade, body.payout_acct"),
         "{report}"
     );
+    // Engine health comes from the running gateway: both engines answered, so both are up.
+    assert!(
+        report.contains("\nengines\n  legacy (mci)  UP since "),
+        "{report}"
+    );
+    assert!(
+        report.contains("live for loan-screening") && report.contains("shadow for loan-screening"),
+        "{report}"
+    );
 
     // The stopped gateway's store, judged by its config; suppressions were flushed at shutdown.
     let config = scenario.dir.path().join("shadowgate.toml");
@@ -157,6 +166,16 @@ async fn the_review_counts_groups_and_judges_what_was_sent() {
         strategy: None,
         format: Format::Json,
     };
+    let offline = ReportArgs {
+        source: source(None, Some(config.clone())),
+        strategy: None,
+        format: Format::Text,
+    };
+    let text = run(move |out| cli::run_report(&offline, out)).await;
+    assert!(
+        text.contains("engine health: unknown (read from a store directory"),
+        "{text}"
+    );
     let report = json(&run(move |out| cli::run_report(&args, out)).await);
     let s = &report["summary"]["strategies"][0];
     assert_eq!(s["mismatches"], 6);

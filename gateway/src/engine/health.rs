@@ -1,0 +1,248 @@
+//! [`EngineHealth`]: whether one engine is reachable, from real call outcomes and connect probes.
+//!
+//! The rules (README, "Operating it"), chosen so a dead live engine is reported within one probe
+//! interval plus its connect timeout (3 s with the defaults), and so one slow request does not
+//! flip an engine:
+//! - **down** after a failed connect probe (the TCP connect or the TLS handshake failed or timed
+//!   out), or after [`CALL_FAILURES_DOWN`] calls in a row failed to connect or timed out;
+//! - **up** after any answer from the engine (an HTTP 500 or an answer that does not fit the
+//!   contract shows it is reachable), or after a successful probe;
+//! - neither: calls refused by our own in-flight bound (`overloaded`) and connections that broke
+//!   mid-exchange (`io`: a stale pooled connection says nothing about the engine).
+//!
+//! A hung engine that accepts connections but never answers goes down after three timeouts and
+//! comes back up at the next successful probe: "up" means reachable, the timeouts stay visible in
+//! `last_error` and in `upstream_requests_total{outcome="timeout"}`.
+
+use std::sync::{Mutex, PoisonError};
+
+use prometheus::IntGauge;
+
+use super::Outcome;
+
+/// Consecutive connect failures or timeouts of real calls that flip an engine down.
+pub const CALL_FAILURES_DOWN: u32 = 3;
+
+/// Why an engine was last seen failing: a closed set, shown on the report and `/readyz`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Failure {
+    /// The engine's host name does not resolve (or the address is not `host:port`).
+    Resolve,
+    /// The TCP connect failed (refused, unreachable) or timed out.
+    Connect,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// A call got no answer within its deadline.
+    Timeout,
+}
+
+impl Failure {
+    /// The name shown on the report and in `/readyz`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failure::Resolve => "resolve",
+            Failure::Connect => "connect",
+            Failure::Tls => "tls",
+            Failure::Timeout => "timeout",
+        }
+    }
+}
+
+/// One engine's state at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthSnapshot {
+    /// Reachable as far as the gateway knows.
+    pub up: bool,
+    /// Whether a probe or a call has told anything yet (before that, `up` is assumed).
+    pub checked: bool,
+    /// Unix microseconds of the last change of `up` (or of the first check).
+    pub since_micros: u64,
+    /// The last failure seen, and when, whatever the state now.
+    pub last_error: Option<(Failure, u64)>,
+}
+
+/// The health of one engine, shared by every runtime generation that has the engine (a reload
+/// keeps it) and by the probe task. `shadowgate_engine_up{engine}` follows it.
+#[derive(Debug)]
+pub struct EngineHealth {
+    gauge: IntGauge,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    snapshot: HealthSnapshot,
+    /// Calls in a row that failed to connect or timed out.
+    failures: u32,
+}
+
+impl EngineHealth {
+    /// A new engine, assumed up until a probe or a call says otherwise; sets `gauge` to 1.
+    pub fn new(gauge: IntGauge, now_micros: u64) -> Self {
+        gauge.set(1);
+        EngineHealth {
+            gauge,
+            state: Mutex::new(State {
+                snapshot: HealthSnapshot {
+                    up: true,
+                    checked: false,
+                    since_micros: now_micros,
+                    last_error: None,
+                },
+                failures: 0,
+            }),
+        }
+    }
+
+    /// The state now.
+    pub fn snapshot(&self) -> HealthSnapshot {
+        self.lock().snapshot
+    }
+
+    /// Whether the engine is up (or not yet checked).
+    pub fn is_up(&self) -> bool {
+        self.lock().snapshot.up
+    }
+
+    /// A real call ended with `outcome`: an answer brings the engine up; connect failures and
+    /// timeouts count against it.
+    pub fn call_ended(&self, outcome: Outcome, now_micros: u64) {
+        match outcome {
+            Outcome::Ok | Outcome::Status | Outcome::Invalid => self.reached(now_micros),
+            Outcome::Connect => self.call_failed(Failure::Connect, now_micros),
+            Outcome::Timeout => self.call_failed(Failure::Timeout, now_micros),
+            Outcome::Io | Outcome::Overloaded => {}
+        }
+    }
+
+    /// A connect probe ended: `None` when it connected (and shook hands), else why it failed.
+    pub fn probed(&self, failure: Option<Failure>, now_micros: u64) {
+        match failure {
+            None => self.reached(now_micros),
+            Some(failure) => {
+                let mut state = self.lock();
+                state.snapshot.last_error = Some((failure, now_micros));
+                self.set(&mut state, false, now_micros);
+            }
+        }
+    }
+
+    fn reached(&self, now_micros: u64) {
+        let mut state = self.lock();
+        state.failures = 0;
+        self.set(&mut state, true, now_micros);
+    }
+
+    fn call_failed(&self, failure: Failure, now_micros: u64) {
+        let mut state = self.lock();
+        state.failures = state.failures.saturating_add(1);
+        state.snapshot.last_error = Some((failure, now_micros));
+        if state.failures >= CALL_FAILURES_DOWN {
+            self.set(&mut state, false, now_micros);
+        }
+    }
+
+    fn set(&self, state: &mut State, up: bool, now_micros: u64) {
+        let snapshot = &mut state.snapshot;
+        if snapshot.up != up || !snapshot.checked {
+            snapshot.since_micros = now_micros;
+        }
+        snapshot.up = up;
+        snapshot.checked = true;
+        if !up {
+            state.failures = 0;
+        }
+        self.gauge.set(i64::from(up));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state is a few plain fields written whole: a panic elsewhere cannot leave it torn.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn health() -> EngineHealth {
+        let gauge = IntGauge::new("engine_up", "test").unwrap();
+        EngineHealth::new(gauge, 10)
+    }
+
+    #[test]
+    fn starts_up_unchecked_with_the_gauge_at_one() {
+        let h = health();
+        let s = h.snapshot();
+        assert!(s.up && !s.checked);
+        assert_eq!((s.since_micros, s.last_error), (10, None));
+        assert_eq!(h.gauge.get(), 1);
+    }
+
+    #[test]
+    fn one_failed_probe_flips_down_and_one_good_probe_flips_back() {
+        let h = health();
+        h.probed(Some(Failure::Connect), 20);
+        let s = h.snapshot();
+        assert!(!s.up && s.checked);
+        assert_eq!(s.since_micros, 20);
+        assert_eq!(s.last_error, Some((Failure::Connect, 20)));
+        assert_eq!(h.gauge.get(), 0);
+        // Still down: `since` stays at the flip.
+        h.probed(Some(Failure::Tls), 30);
+        assert_eq!(h.snapshot().since_micros, 20);
+        h.probed(None, 40);
+        let s = h.snapshot();
+        assert!(s.up);
+        assert_eq!(s.since_micros, 40);
+        assert_eq!(s.last_error, Some((Failure::Tls, 30)), "history is kept");
+        assert_eq!(h.gauge.get(), 1);
+    }
+
+    #[test]
+    fn calls_flip_down_after_consecutive_connect_failures_or_timeouts_only() {
+        let h = health();
+        h.call_ended(Outcome::Connect, 1);
+        h.call_ended(Outcome::Timeout, 2);
+        assert!(h.is_up(), "two failures are not enough");
+        // An answer in between resets the streak, whatever its status.
+        h.call_ended(Outcome::Status, 3);
+        h.call_ended(Outcome::Connect, 4);
+        h.call_ended(Outcome::Connect, 5);
+        assert!(h.is_up());
+        h.call_ended(Outcome::Timeout, 6);
+        assert!(!h.is_up());
+        assert_eq!(h.snapshot().since_micros, 6);
+        assert_eq!(h.gauge.get(), 0);
+        h.call_ended(Outcome::Invalid, 7);
+        assert!(h.is_up(), "any answer shows it is reachable");
+    }
+
+    #[test]
+    fn overload_and_broken_connections_say_nothing() {
+        let h = health();
+        for _ in 0..10 {
+            h.call_ended(Outcome::Overloaded, 1);
+            h.call_ended(Outcome::Io, 2);
+        }
+        let s = h.snapshot();
+        assert!(s.up && !s.checked);
+        h.probed(Some(Failure::Resolve), 3);
+        for _ in 0..10 {
+            h.call_ended(Outcome::Io, 4);
+        }
+        assert!(!h.is_up(), "an i/o error does not bring it up either");
+    }
+
+    #[test]
+    fn failure_names_are_stable() {
+        let names = [
+            Failure::Resolve,
+            Failure::Connect,
+            Failure::Tls,
+            Failure::Timeout,
+        ]
+        .map(Failure::as_str);
+        assert_eq!(names, ["resolve", "connect", "tls", "timeout"]);
+    }
+}

@@ -1,0 +1,118 @@
+//! Engine health of the running gateway: the start-up check, the probe task, and the view the
+//! admin listener shows (`/readyz`, the summary, the page).
+//!
+//! Every engine of the running config is probed ([`ProbeTarget`]: TCP connect, TLS handshake, no
+//! request) every `[health] probe_interval_ms`, all engines concurrently in one task, each probe
+//! bounded by its engine's connect timeout. The engines followed are those of the runtime in force
+//! at each round, so a reload is followed at the next round. Real call outcomes feed the same
+//! state through [`crate::metrics::EngineMetrics::call`]; the rules are on [`EngineHealth`].
+
+use std::sync::Arc;
+
+use futures::future::join_all;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::config::{Config, EngineSpec};
+#[cfg(doc)]
+use crate::engine::EngineHealth;
+use crate::engine::ProbeTarget;
+use crate::metrics::Metrics;
+use crate::pipeline::Gateway;
+use crate::review::EngineStatus;
+use crate::store::{format_micros, Clock, SystemClock};
+
+/// Probes every engine of `config` concurrently and feeds the results to their health. At
+/// start-up every unreachable engine is logged as a warning; later, an engine is logged when it
+/// goes down and when it comes back up (once per change, not per probe).
+async fn probe_all(config: &Config, metrics: &Metrics, at_start: bool) {
+    let probes = config.engines.iter().map(|(name, spec)| async move {
+        let target = target(spec);
+        let health = metrics.engine_health(name);
+        let was_up = health.is_up();
+        let result = target.probe().await;
+        health.probed(
+            result.as_ref().err().map(|e| e.kind),
+            SystemClock.now_micros(),
+        );
+        let address = target.address();
+        match &result {
+            Err(error) if at_start || was_up => {
+                let (live_for, shadow_for) = roles(config, name);
+                let (live_for, shadow_for) = (live_for.join(","), shadow_for.join(","));
+                let what = if at_start {
+                    "engine unreachable at start-up"
+                } else {
+                    "engine unreachable"
+                };
+                warn!(engine = %name, address, %error, live_for, shadow_for, "{what}");
+            }
+            Ok(()) if !was_up => info!(engine = %name, address, "engine reachable again"),
+            _ => {}
+        }
+    });
+    join_all(probes).await;
+}
+
+/// The first probe of every engine, before the gateway says it is serving: one warning per
+/// unreachable engine. Bounded by the largest connect timeout; the listeners already serve.
+pub async fn check_at_start(config: &Config, metrics: &Metrics) {
+    probe_all(config, metrics, true).await;
+}
+
+/// Probes the running config's engines every `probe_interval_ms` until `shutdown`.
+pub async fn probe_loop(gateway: Arc<Gateway>, shutdown: CancellationToken) {
+    loop {
+        let interval = gateway.runtime().config.probe_interval;
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = shutdown.cancelled() => return,
+        }
+        let runtime = gateway.runtime();
+        tokio::select! {
+            () = probe_all(&runtime.config, gateway.metrics(), false) => {}
+            () = shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// Every engine of `config` with its health, by name.
+pub fn statuses(config: &Config, metrics: &Metrics) -> Vec<EngineStatus> {
+    config
+        .engines
+        .iter()
+        .map(|(name, spec)| {
+            let health = metrics.engine_health(name).snapshot();
+            let (live_for, shadow_for) = roles(config, name);
+            EngineStatus {
+                engine: name.clone(),
+                protocol: spec.protocol().to_owned(),
+                live_for,
+                shadow_for,
+                up: health.up,
+                checked: health.checked,
+                since: format_micros(health.since_micros),
+                last_error: health.last_error.map(|(kind, _)| kind.as_str().to_owned()),
+                last_error_at: health.last_error.map(|(_, at)| format_micros(at)),
+            }
+        })
+        .collect()
+}
+
+/// The strategies `engine` is live for and shadow for.
+fn roles(config: &Config, engine: &str) -> (Vec<String>, Vec<String>) {
+    let strategies = config.strategies.values();
+    let live = strategies.clone().filter(|s| s.live == engine);
+    let shadow = strategies.filter(|s| s.shadow.as_deref() == Some(engine));
+    (
+        live.map(|s| s.name.clone()).collect(),
+        shadow.map(|s| s.name.clone()).collect(),
+    )
+}
+
+fn target(spec: &EngineSpec) -> ProbeTarget {
+    match spec {
+        EngineSpec::Http(settings) => ProbeTarget::http(settings),
+        EngineSpec::Mci { settings, .. } => ProbeTarget::mci(settings),
+    }
+}
