@@ -7,7 +7,7 @@ use crate::engine::{Outcome, Role};
 use crate::store::{DropReason, RecordKind, StoreStats};
 
 /// Every family the gateway exports.
-const FAMILIES: [&str; 20] = [
+const FAMILIES: [&str; 22] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -28,6 +28,8 @@ const FAMILIES: [&str; 20] = [
     "shadowgate_store_flushes_total",
     "shadowgate_store_retention_segments_removed_total",
     "shadowgate_store_retention_records_removed_total",
+    "shadowgate_store_reopens_total",
+    "shadowgate_store_unpersisted_events_total",
 ];
 
 /// Uses every handle once, with one known and one unknown field.

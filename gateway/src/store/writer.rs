@@ -111,6 +111,7 @@ impl Batching {
                 break;
             }
         }
+        committer.close();
     }
 
     /// Waits for a first event, then collects more until the batch is full or its time is up.

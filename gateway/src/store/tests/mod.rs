@@ -1,6 +1,6 @@
 //! Store tests: the write path, reading, degraded mode and retention.
 //!
-//! Shared builders live here; `write` covers the writer, `read` the reader.
+//! Shared builders live here; `write` covers the writer, `read` the reader, `recovery` reopening.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +9,7 @@ use serde_json::json;
 use super::*;
 
 mod read;
+mod recovery;
 mod write;
 
 pub(super) const DAY: u64 = MICROS_PER_DAY;
