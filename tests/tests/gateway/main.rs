@@ -12,6 +12,7 @@
 //! - `tls`: https engines with a private CA and with mTLS.
 //! - `config`: a config with several mistakes reports them all with their key paths.
 //! - `http_ingress`: JSON and raw-frame ingress over HTTP.
+//! - `store_faults`: a real full disk (a tmpfs; needs root) never touches live traffic.
 //! - `support`: the legacy engine live with an optional shadow; refused addresses.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -24,5 +25,6 @@ mod http_ingress;
 mod pipelining;
 mod reload;
 mod shadow;
+mod store_faults;
 mod support;
 mod tls;
