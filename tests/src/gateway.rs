@@ -226,7 +226,10 @@ impl GatewayBuilder {
         line("ignore = [\"header.sent_at\"]");
         self.rules.iter().for_each(|l| line(l));
         line("\n[store]");
-        line(&key("path", quote_path(self.store_path.as_deref().unwrap_or(store))));
+        line(&key(
+            "path",
+            quote_path(self.store_path.as_deref().unwrap_or(store)),
+        ));
         self.store_keys.iter().for_each(|l| line(l));
         out
     }

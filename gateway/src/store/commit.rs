@@ -3,7 +3,8 @@
 //! Counters and groups are counted even when records cannot be stored, so totals stay right and
 //! a dropped record is visible as a gap between the counters and the records, plus
 //! `dropped{write_error}`. While degraded, records are dropped without touching the backend until
-//! the next recovery attempt is due.
+//! the next recovery attempt (a reopen) is due; the first commit after it writes the totals
+//! counted meanwhile.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -16,40 +17,11 @@ use super::event::{Event, Outcome};
 use super::group::Group;
 use super::id::RecordId;
 use super::ledger::Ledger;
+use super::options::WriterOptions;
 use super::record::{MismatchRecord, RecordKind};
 use super::retention::Retention;
 use super::stats::{DropReason, StoreStats};
 use super::suppressed::SuppressionCounters;
-use super::time::{Clock, SystemClock};
-
-/// Called by the writer thread with the ids of records that were just made durable.
-pub type FlushHook = Arc<dyn Fn(&[RecordId]) + Send + Sync>;
-
-/// What the writer takes besides its config: time and an acknowledgement hook.
-#[derive(Clone)]
-pub struct WriterOptions {
-    /// Source of record times and retention decisions.
-    pub clock: Arc<dyn Clock>,
-    /// Told about every flushed record, in commit order.
-    pub on_flush: Option<FlushHook>,
-}
-
-impl Default for WriterOptions {
-    fn default() -> Self {
-        Self {
-            clock: Arc::new(SystemClock),
-            on_flush: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for WriterOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WriterOptions")
-            .field("on_flush", &self.on_flush.is_some())
-            .finish()
-    }
-}
 
 /// The writer thread's state between batches.
 pub(crate) struct Committer {
@@ -177,7 +149,11 @@ impl Committer {
     /// say (the store did not open) starts degraded, with a reopen due at once.
     pub(crate) fn resume(&mut self) {
         match self.backend.last_record_key() {
-            Ok(key) => self.last_id = self.last_id.max(key.as_deref().and_then(RecordId::from_key)),
+            Ok(key) => {
+                self.last_id = self
+                    .last_id
+                    .max(key.as_deref().and_then(RecordId::from_key))
+            }
             Err(error) => {
                 tracing::warn!(%error, "store writer could not read its last key; degraded");
                 self.stats.degraded.store(true, Ordering::Relaxed);

@@ -73,9 +73,20 @@ impl StoreError {
         matches!(self, Self::Open { hint, .. } if *hint == LOCKED)
     }
 
+    /// The store is degraded and not open now; reading again later may work.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable { .. })
+    }
+
     /// The disk failed (full, read-only, gone) rather than the configuration or the data: worth
     /// retrying in-process instead of refusing to start.
     pub fn is_io(&self) -> bool {
-        matches!(self, Self::Open { source: sled::Error::Io(_), .. }) && !self.is_locked()
+        matches!(
+            self,
+            Self::Open {
+                source: sled::Error::Io(_),
+                ..
+            }
+        ) && !self.is_locked()
     }
 }

@@ -20,7 +20,7 @@
 //! - `id`, `time`, `codec`: keys, days and clocks, the on-disk format.
 //! - `counters`, `group`, `ledger`: persisted totals and how the writer keeps them.
 //! - `suppressed`: what each comparison rule hid, tallied in memory and persisted per strategy.
-//! - `recorder`, `writer`, `commit`, `retention`: the write path.
+//! - `recorder`, `writer`, `options`, `commit`, `retention`: the write path.
 //! - `backend`, `sled_backend`, `shared`, `failing`: the storage seam, sled, the database the writer
 //!   reopens and readers follow, and a failing test backend.
 //! - `reader`, `query`: listing, lookup, summary and groups.
@@ -38,6 +38,7 @@ mod group;
 mod id;
 mod ledger;
 mod open;
+mod options;
 mod query;
 mod reader;
 mod record;
@@ -51,7 +52,6 @@ mod time;
 mod writer;
 
 pub use backend::{Backend, BackendError, Space, Write};
-pub use commit::{FlushHook, WriterOptions};
 pub use config::StoreConfig;
 pub use counters::StrategyCounters;
 pub use error::StoreError;
@@ -60,6 +60,7 @@ pub use failing::FailingBackend;
 pub use group::{Group, GROUP_EXAMPLES};
 pub use id::{InvalidId, RecordId};
 pub use open::Store;
+pub use options::{FlushHook, WriterOptions};
 pub use query::{ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
 pub use reader::Reader;
 pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};

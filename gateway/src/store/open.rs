@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use super::commit::WriterOptions;
 use super::config::StoreConfig;
 use super::error::StoreError;
+use super::options::WriterOptions;
 use super::reader::Reader;
 use super::recorder::Recorder;
 use super::shared::{SharedDb, SledSettings};

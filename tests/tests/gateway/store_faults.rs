@@ -45,7 +45,10 @@ async fn a_full_disk_never_touches_live_traffic_and_the_store_recovers_without_a
     let fill = disk.fill();
     let filled = Instant::now();
     while degraded(gateway.admin_address()).await != 1.0 {
-        assert!(filled.elapsed() < Duration::from_secs(1) + SLACK, "never degraded");
+        assert!(
+            filled.elapsed() < Duration::from_secs(1) + SLACK,
+            "never degraded"
+        );
         traffic.send(5).await;
     }
     assert!(filled.elapsed() <= Duration::from_secs(1) + SLACK);
@@ -59,7 +62,10 @@ async fn a_full_disk_never_touches_live_traffic_and_the_store_recovers_without_a
     }
     traffic.send(50).await;
     let counters = gateway.summary(|c| c.comparisons() == traffic.sent).await;
-    assert_eq!(counters.mismatches, traffic.sent, "the degraded period is counted");
+    assert_eq!(
+        counters.mismatches, traffic.sent,
+        "the degraded period is counted"
+    );
 
     // Shut down on a full disk, then start again on it: the gateway serves, degraded.
     let fill = disk.fill();
@@ -69,12 +75,18 @@ async fn a_full_disk_never_touches_live_traffic_and_the_store_recovers_without_a
     traffic.send(100).await;
     let started = Instant::now();
     while degraded(gateway.admin_address()).await != 1.0 {
-        assert!(started.elapsed() < Duration::from_secs(1) + SLACK, "a full disk, not degraded");
+        assert!(
+            started.elapsed() < Duration::from_secs(1) + SLACK,
+            "a full disk, not degraded"
+        );
         traffic.send(5).await;
     }
     std::fs::remove_file(&fill).unwrap();
     let counters = gateway.summary(|c| c.comparisons() == traffic.sent).await;
-    assert_eq!(counters.mismatches, traffic.sent, "nothing of the restart is lost");
+    assert_eq!(
+        counters.mismatches, traffic.sent,
+        "nothing of the restart is lost"
+    );
     assert_eq!(degraded(gateway.admin_address()).await, 0.0);
     gateway.shutdown().await;
 }
@@ -169,7 +181,10 @@ impl Tmpfs {
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         // Lazy: the gateway's files may still be open if the test failed midway.
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
     }
 }
 

@@ -84,7 +84,7 @@ fn readers_follow_a_reopen_and_never_block_it_for_long() {
     });
     backend.recover().unwrap();
     query.join().unwrap();
-    assert_eq!(reader.summary().unwrap(), [counters.clone()]);
+    assert_eq!(reader.summary().unwrap(), std::slice::from_ref(&counters));
     backend.commit(vec![write]).unwrap();
     assert_eq!(reader.summary().unwrap(), [counters]);
 }
@@ -99,12 +99,8 @@ fn closing_degraded_retries_once_then_counts_what_was_not_persisted() {
             clock: clock.clone(),
             on_flush: None,
         };
-        let writer = Writer::spawn(
-            Box::new(backend.clone()),
-            &StoreConfig::default(),
-            options,
-        )
-        .unwrap();
+        let writer =
+            Writer::spawn(Box::new(backend.clone()), &StoreConfig::default(), options).unwrap();
         let stats = Arc::clone(writer.stats());
         for _ in 0..3 {
             writer.recorder().record(matched("loan")).unwrap();
