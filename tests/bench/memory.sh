@@ -8,10 +8,10 @@
 # and drives it closed loop with `shadowgate loadgen` (the highest rate the machine sustains) for
 # MINUTES minutes, sampling the gateway's VmRSS from /proc/PID/status every SAMPLE_SECS seconds.
 # Prints RSS at 1 minute and at the end (each the mean of 30 s of samples), the growth between
-# them (goal: at most 10 %), the records stored and the store's drops. Requires: cargo (unless BIN is given), python3, Linux /proc.
+# them (goal: at most 10 %), the records stored and the store's drops.
+# Requires: cargo (unless BIN is given), python3, Linux /proc.
 # Knobs: MINUTES (default 10), SAMPLE_SECS (5), CONNECTIONS (16), PIPELINE (4), CACHE_MIB (the
-# store's cache_mib, default: the gateway's default), MATCH=1 (baseline: every comparison a match,
-# no records), BIN (a built binary), BENCH_PORT (base port).
+# store's cache_mib, default: the gateway's default), BIN (a built binary), BENCH_PORT (base port).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -42,9 +42,6 @@ admin=127.0.0.1:$((PORT + 200))
 "$BIN" demo-engine --kind legacy --listen "$legacy" 2>>"$work/engines.log" & pids+=($!)
 "$BIN" demo-engine --kind modern --listen "$modern" 2>>"$work/engines.log" & pids+=($!)
 
-# MATCH=1: the baseline, every comparison a match and nothing stored but counters.
-match_line=""
-[ "${MATCH:-0}" = 1 ] && match_line='ignore = ["header.sent_at"]'
 cache_line=""
 [ -n "${CACHE_MIB:-}" ] && cache_line="cache_mib = $CACHE_MIB"
 cat >"$work/gateway.toml" <<EOF
@@ -76,7 +73,6 @@ shadow_max_in_flight = 2048
 shadow_timeout_ms = 2000
 [strategies.loan-screening.rules]
 # No ignore rule for header.sent_at: every comparison is a mismatch and stores a record.
-$match_line
 [store]
 path = "$work/store"
 $cache_line
