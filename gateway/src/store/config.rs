@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+/// The largest `cache_mib`: more would only hide a leak, the store never rereads that much.
+const MAX_CACHE_MIB: u64 = 4_096;
+
 /// The `[store]` section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -21,8 +24,13 @@ pub struct StoreConfig {
     pub batch_max_records: usize,
     /// How long a batch may wait for more events before it is flushed, in milliseconds.
     pub flush_interval_ms: u64,
-    /// While degraded, how often the writer tries to recover, in milliseconds.
+    /// While degraded, how often the writer tries to recover (reopen the database), in
+    /// milliseconds.
     pub retry_interval_ms: u64,
+    /// sled's page cache, in MiB. The writer only appends and the gateway reads small trees
+    /// (counters, groups), so a small cache holds all it rereads; sled's own default (1 GiB) made
+    /// resident memory grow with every stored record.
+    pub cache_mib: u64,
 }
 
 impl Default for StoreConfig {
@@ -34,6 +42,7 @@ impl Default for StoreConfig {
             batch_max_records: 256,
             flush_interval_ms: 10,
             retry_interval_ms: 5_000,
+            cache_mib: 16,
         }
     }
 }
@@ -72,7 +81,17 @@ impl StoreConfig {
             "retry_interval_ms",
             "must be at least 1",
         );
+        require(
+            (1..=MAX_CACHE_MIB).contains(&self.cache_mib),
+            "cache_mib",
+            "must be between 1 and 4096",
+        );
         problems
+    }
+
+    /// sled's cache in bytes.
+    pub fn cache_bytes(&self) -> u64 {
+        self.cache_mib.saturating_mul(1024 * 1024)
     }
 
     /// The batch wait as a duration.
@@ -91,6 +110,7 @@ mod tests {
         let bad = StoreConfig {
             channel_capacity: 0,
             flush_interval_ms: 0,
+            cache_mib: 0,
             ..StoreConfig::default()
         };
         assert_eq!(
@@ -98,8 +118,10 @@ mod tests {
             [
                 "store.channel_capacity: must be at least 1",
                 "store.flush_interval_ms: must be between 1 and 1000",
+                "store.cache_mib: must be between 1 and 4096",
             ]
         );
+        assert_eq!(StoreConfig::default().cache_bytes(), 16 * 1024 * 1024);
         let unknown = serde_json::from_str::<StoreConfig>(r#"{"retention": 3}"#);
         assert!(unknown.is_err());
     }
