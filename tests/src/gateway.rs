@@ -55,6 +55,8 @@ pub struct GatewayBuilder {
     /// `(section, line)`: extra keys of `[[listeners.mci]]`, `[listeners.http]`, `[listeners.admin]`.
     listener_keys: Vec<(Listener, String)>,
     probe_interval: Option<Duration>,
+    store_keys: Vec<String>,
+    store_path: Option<PathBuf>,
 }
 
 /// A listener section of the test config, for [`GatewayBuilder::listener_key`].
@@ -194,13 +196,27 @@ impl GatewayBuilder {
         self
     }
 
+    /// Adds `name = value` to `[store]` (`value` is TOML).
+    pub fn store_key(mut self, name: &str, value: impl Into<String>) -> GatewayBuilder {
+        self.store_keys.push(key(name, value.into()));
+        self
+    }
+
+    /// Keeps the store in `path` instead of the gateway's temporary folder (a disk the test
+    /// controls; a restart on the same store).
+    pub fn store_path(mut self, path: &Path) -> GatewayBuilder {
+        self.store_path = Some(path.to_owned());
+        self
+    }
+
     /// Adds lines to `[strategies.loan-screening.rules]`, e.g. `ignore = ["header.sent_at"]`.
     pub fn rules(mut self, toml: &str) -> GatewayBuilder {
         self.rules.push(toml.to_owned());
         self
     }
 
-    /// The config file's text, with the store in `store`.
+    /// The config file's text, with the store in `store` unless [`GatewayBuilder::store_path`]
+    /// chose one.
     pub fn toml(&self, store: &Path) -> String {
         let mut out = String::new();
         let mut line = |text: &str| {
@@ -251,7 +267,11 @@ impl GatewayBuilder {
         line("ignore = [\"header.sent_at\"]");
         self.rules.iter().for_each(|l| line(l));
         line("\n[store]");
-        line(&key("path", quote_path(store)));
+        line(&key(
+            "path",
+            quote_path(self.store_path.as_deref().unwrap_or(store)),
+        ));
+        self.store_keys.iter().for_each(|l| line(l));
         if let Some(interval) = self.probe_interval {
             line("\n[health]");
             line(&key("probe_interval_ms", interval.as_millis().to_string()));
@@ -349,15 +369,19 @@ impl TestGateway {
         poll(|| reader.list(&query).unwrap().records, |r| until(r)).await
     }
 
-    /// The strategy's counters once `until` holds for them (polled). Panics after [`DEADLINE`].
+    /// The strategy's counters once `until` holds for them (polled; a store that is not open yet
+    /// is polled again too). Panics after [`DEADLINE`].
     pub async fn summary(&self, until: impl Fn(&StrategyCounters) -> bool) -> StrategyCounters {
         let reader = self.running.store.reader();
         let read = || {
-            let summary = reader.summary().unwrap();
+            let summary = reader.summary().map_err(|e| e.to_string())?;
             let found = summary.into_iter().find(|c| c.strategy == STRATEGY);
-            found.unwrap_or_else(|| StrategyCounters::new(STRATEGY))
+            Ok(found.unwrap_or_else(|| StrategyCounters::new(STRATEGY)))
         };
-        poll(read, until).await
+        let counters = poll(read, |read: &Result<_, String>| {
+            read.as_ref().is_ok_and(&until)
+        });
+        counters.await.unwrap()
     }
 
     /// Graceful shutdown with a short grace period (shadow calls still running are cancelled).

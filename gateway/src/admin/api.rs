@@ -194,6 +194,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> Response {
 }
 
 fn store_error(error: &crate::store::StoreError) -> Response {
+    // A degraded store that is not open is a known, temporary state: 503, not a server fault.
+    if error.is_unavailable() {
+        tracing::warn!(%error, "admin: store not open");
+        return server::json_error(StatusCode::SERVICE_UNAVAILABLE, &error.to_string());
+    }
     tracing::error!(%error, "admin: store read failed");
     server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string())
 }

@@ -21,7 +21,7 @@ struct Spec {
 }
 
 /// The exported families, in the order [`StoreCollector::collect`] fills them.
-const SPECS: [Spec; 7] = [
+const SPECS: [Spec; 9] = [
     Spec {
         name: "store_records_total",
         help: "Records made durable, by kind.",
@@ -61,6 +61,18 @@ const SPECS: [Spec; 7] = [
     Spec {
         name: "store_retention_records_removed_total",
         help: "Records removed by retention.",
+        label: None,
+        kind: MetricType::COUNTER,
+    },
+    Spec {
+        name: "store_reopens_total",
+        help: "Times the store's database was reopened to recover from a disk failure.",
+        label: None,
+        kind: MetricType::COUNTER,
+    },
+    Spec {
+        name: "store_unpersisted_events_total",
+        help: "Comparison events counted but never persisted: the store closed while degraded.",
         label: None,
         kind: MetricType::COUNTER,
     },
@@ -139,6 +151,8 @@ impl Collector for StoreCollector {
             vec![(None, load(&stats.flushes))],
             vec![(None, load(&stats.retention_segments_removed))],
             vec![(None, load(&stats.retention_records_removed))],
+            vec![(None, load(&stats.reopens))],
+            vec![(None, load(&stats.unpersisted_events))],
         ];
         SPECS
             .iter()

@@ -8,7 +8,7 @@ use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 use crate::store::{DropReason, RecordKind, StoreStats};
 
 /// Every family the gateway exports.
-const FAMILIES: [&str; 23] = [
+const FAMILIES: [&str; 25] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -32,6 +32,8 @@ const FAMILIES: [&str; 23] = [
     "shadowgate_store_flushes_total",
     "shadowgate_store_retention_segments_removed_total",
     "shadowgate_store_retention_records_removed_total",
+    "shadowgate_store_reopens_total",
+    "shadowgate_store_unpersisted_events_total",
 ];
 
 /// Uses every handle once, with one known and one unknown field.

@@ -3,7 +3,8 @@
 //! Counters and groups are counted even when records cannot be stored, so totals stay right and
 //! a dropped record is visible as a gap between the counters and the records, plus
 //! `dropped{write_error}`. While degraded, records are dropped without touching the backend until
-//! the next recovery attempt is due.
+//! the next recovery attempt (a reopen) is due; the first commit after it writes the totals
+//! counted meanwhile.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -16,40 +17,11 @@ use super::event::Event;
 use super::group::Group;
 use super::id::RecordId;
 use super::ledger::Ledger;
+use super::options::WriterOptions;
 use super::record::{MismatchRecord, RecordKind};
 use super::retention::Retention;
 use super::stats::{DropReason, StoreStats};
 use super::suppressed::SuppressionCounters;
-use super::time::{Clock, SystemClock};
-
-/// Called by the writer thread with the ids of records that were just made durable.
-pub type FlushHook = Arc<dyn Fn(&[RecordId]) + Send + Sync>;
-
-/// What the writer takes besides its config: time and an acknowledgement hook.
-#[derive(Clone)]
-pub struct WriterOptions {
-    /// Source of record times and retention decisions.
-    pub clock: Arc<dyn Clock>,
-    /// Told about every flushed record, in commit order.
-    pub on_flush: Option<FlushHook>,
-}
-
-impl Default for WriterOptions {
-    fn default() -> Self {
-        Self {
-            clock: Arc::new(SystemClock),
-            on_flush: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for WriterOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WriterOptions")
-            .field("on_flush", &self.on_flush.is_some())
-            .finish()
-    }
-}
 
 /// The writer thread's state between batches.
 pub(crate) struct Committer {
@@ -97,7 +69,8 @@ impl Committer {
         if events.is_empty() && !retry_due {
             return;
         }
-        let store_records = self.retry_at.is_none() || retry_due;
+        // Degraded and due: reopen first, so this batch's keys follow what the database holds.
+        let store_records = self.retry_at.is_none() || (retry_due && self.reopen(now));
         self.uncommitted_events += events.len() as u64;
         let mut writes = Vec::new();
         let mut stored: Vec<(RecordKind, RecordId)> = Vec::new();
@@ -171,11 +144,65 @@ impl Committer {
         }
     }
 
-    /// Continues after the newest stored key, before the first batch.
+    /// Continues after the newest stored key, before the first batch. A backend that cannot
+    /// say (the store did not open) starts degraded, with a reopen due at once.
     pub(crate) fn resume(&mut self) {
         match self.backend.last_record_key() {
-            Ok(key) => self.last_id = key.as_deref().and_then(RecordId::from_key),
-            Err(error) => tracing::warn!(%error, "store writer could not read its last key"),
+            Ok(key) => {
+                self.last_id = self
+                    .last_id
+                    .max(key.as_deref().and_then(RecordId::from_key))
+            }
+            Err(error) => {
+                tracing::warn!(%error, "store writer could not read its last key; degraded");
+                self.stats.degraded.store(true, Ordering::Relaxed);
+                self.retry_at = Some(self.options.clock.now_micros());
+            }
+        }
+    }
+
+    /// Tries a last reopen if degraded, so the degraded period's counters are persisted; what
+    /// still cannot be is logged and counted (`unpersisted_events`), never lost silently.
+    pub(crate) fn close(&mut self) {
+        if self.retry_at.is_none() {
+            return;
+        }
+        self.retry_at = Some(0);
+        self.commit(Vec::new());
+        if self.retry_at.is_none() {
+            return;
+        }
+        let events = std::mem::take(&mut self.uncommitted_events);
+        self.stats
+            .unpersisted_events
+            .fetch_add(events, Ordering::Relaxed);
+        tracing::error!(
+            events,
+            "store closed degraded: comparisons counted since the last commit are not persisted"
+        );
+        for c in self.counters.dirty() {
+            tracing::error!(
+                strategy = %c.strategy, matches = c.matches, mismatches = c.mismatches,
+                shadow_errors = c.shadow_errors, unencodable = c.unencodable, skipped = c.skipped,
+                "store closed degraded: these counters were not persisted"
+            );
+        }
+    }
+
+    /// Degraded and due: reopens the backend. On failure the next attempt is scheduled and the
+    /// batch's records are dropped.
+    fn reopen(&mut self, now: u64) -> bool {
+        match self.backend.recover() {
+            Ok(()) => {
+                self.stats.reopens.fetch_add(1, Ordering::Relaxed);
+                self.resume();
+                true
+            }
+            Err(error) => {
+                tracing::warn!(%error, "store still degraded: reopening failed");
+                self.retry_at = Some(now.saturating_add(self.retry_interval_micros));
+                false
+            }
         }
     }
 
@@ -191,9 +218,6 @@ impl Committer {
     /// Recovers if needed, adds the totals, and flushes; on failure drops the batch's records.
     fn flush(&mut self, mut writes: Vec<Write>, stored: &[(RecordKind, RecordId)], now: u64) {
         let result = (|| {
-            if self.retry_at.is_some() {
-                self.backend.recover()?;
-            }
             self.counters.writes(self.backend.as_mut(), &mut writes)?;
             self.groups.writes(self.backend.as_mut(), &mut writes)?;
             self.suppressed.writes(self.backend.as_mut(), &mut writes)?;

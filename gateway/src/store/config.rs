@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Found, Problem};
 
+/// The largest `cache_mib`: more would only hide a leak, the store never rereads that much.
+const MAX_CACHE_MIB: u64 = 4_096;
+
 /// The `[store]` section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 // Unknown keys are reported by the config loader (all of them, with their paths), not here.
@@ -24,8 +27,13 @@ pub struct StoreConfig {
     pub batch_max_records: usize,
     /// How long a batch may wait for more events before it is flushed, in milliseconds.
     pub flush_interval_ms: u64,
-    /// While degraded, how often the writer tries to recover, in milliseconds.
+    /// While degraded, how often the writer tries to recover (reopen the database), in
+    /// milliseconds.
     pub retry_interval_ms: u64,
+    /// sled's page cache, in MiB. The writer only appends and the gateway reads small trees
+    /// (counters, groups), so a small cache holds all it rereads; sled's own default (1 GiB) made
+    /// resident memory grow with every stored record.
+    pub cache_mib: u64,
 }
 
 impl Default for StoreConfig {
@@ -37,6 +45,7 @@ impl Default for StoreConfig {
             batch_max_records: 256,
             flush_interval_ms: 10,
             retry_interval_ms: 5_000,
+            cache_mib: 16,
         }
     }
 }
@@ -85,7 +94,18 @@ impl StoreConfig {
             at_least_one,
             self.retry_interval_ms,
         );
+        require(
+            (1..=MAX_CACHE_MIB).contains(&self.cache_mib),
+            "cache_mib",
+            &format!("from 1 to {MAX_CACHE_MIB}"),
+            self.cache_mib,
+        );
         problems
+    }
+
+    /// sled's cache in bytes.
+    pub fn cache_bytes(&self) -> u64 {
+        self.cache_mib.saturating_mul(1024 * 1024)
     }
 
     /// The batch wait as a duration.
@@ -104,6 +124,7 @@ mod tests {
         let bad = StoreConfig {
             channel_capacity: 0,
             flush_interval_ms: 0,
+            cache_mib: 0,
             ..StoreConfig::default()
         };
         let shown: Vec<String> = bad.problems().iter().map(ToString::to_string).collect();
@@ -112,7 +133,9 @@ mod tests {
             [
                 "store.channel_capacity: expected at least 1, found 0",
                 "store.flush_interval_ms: expected from 1 to 1000, found 0",
+                "store.cache_mib: expected from 1 to 4096, found 0",
             ]
         );
+        assert_eq!(StoreConfig::default().cache_bytes(), 16 * 1024 * 1024);
     }
 }

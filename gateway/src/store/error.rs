@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::codec::CodecError;
+use super::shared::LOCKED;
 
 /// Opening or reading the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -55,4 +56,37 @@ pub enum StoreError {
     /// The writer thread could not be started.
     #[error("cannot start the store writer thread: {0}")]
     Spawn(#[source] std::io::Error),
+    /// The gateway's store is not open now (degraded: its disk failed); the writer keeps trying.
+    #[error(
+        "store {} is unavailable: expected an open database, found none (degraded; retrying)",
+        path.display()
+    )]
+    Unavailable {
+        /// The store directory.
+        path: PathBuf,
+    },
+}
+
+impl StoreError {
+    /// Another handle (a running gateway) holds the store directory's lock.
+    pub fn is_locked(&self) -> bool {
+        matches!(self, Self::Open { hint, .. } if *hint == LOCKED)
+    }
+
+    /// The store is degraded and not open now; reading again later may work.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable { .. })
+    }
+
+    /// The disk failed (full, read-only, gone) rather than the configuration or the data: worth
+    /// retrying in-process instead of refusing to start.
+    pub fn is_io(&self) -> bool {
+        matches!(
+            self,
+            Self::Open {
+                source: sled::Error::Io(_),
+                ..
+            }
+        ) && !self.is_locked()
+    }
 }

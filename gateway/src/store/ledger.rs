@@ -142,6 +142,15 @@ impl<V: Tally> Ledger<V> {
         }
     }
 
+    /// Every entry changed since the last commit: its total, or what was counted before the
+    /// total could be loaded.
+    pub(crate) fn dirty(&self) -> impl Iterator<Item = &V> {
+        self.entries
+            .values()
+            .filter(|entry| entry.dirty)
+            .filter_map(|entry| entry.total.as_ref().or(entry.pending.as_ref()))
+    }
+
     /// Applies `fix` to every unpersisted total and delta.
     pub(crate) fn fix_dirty(&mut self, mut fix: impl FnMut(&mut V)) {
         for entry in self.entries.values_mut().filter(|entry| entry.dirty) {

@@ -7,7 +7,9 @@
 //! counters and groups go in the same commit, so they survive restarts. A record is durable once
 //! its id has been passed to [`WriterOptions::on_flush`]. If the backend fails, the store goes
 //! degraded: records are counted as dropped (`write_error`), counting continues in memory and
-//! recovery is retried every `retry_interval_ms`.
+//! every `retry_interval_ms` the writer reopens the database (sled keeps its first I/O error until
+//! reopened); the counters of the degraded period are persisted by the first commit that works.
+//! A disk that fails at open starts the store degraded instead of failing the gateway's start.
 //!
 //! Keys are big-endian time + sequence ([`RecordId`]), values a version byte + JSON ([`codec`]).
 //! Records live in one segment per UTC day, so retention drops whole days.
@@ -18,8 +20,9 @@
 //! - `id`, `time`, `codec`: keys, days and clocks, the on-disk format.
 //! - `counters`, `group`, `ledger`: persisted totals and how the writer keeps them.
 //! - `suppressed`: what each comparison rule hid, tallied in memory and persisted per strategy.
-//! - `recorder`, `writer`, `commit`, `retention`: the write path.
-//! - `backend`, `sled_backend`, `failing`: the storage seam, sled, and a failing test backend.
+//! - `recorder`, `writer`, `options`, `commit`, `retention`: the write path.
+//! - `backend`, `sled_backend`, `shared`, `failing`: the storage seam, sled, the database the writer
+//!   reopens and readers follow, and a failing test backend.
 //! - `reader`, `query`: listing, lookup, summary and groups.
 //! - `stats`, `error`, `open`: statistics, errors, and [`Store`] tying it together.
 
@@ -35,11 +38,13 @@ mod group;
 mod id;
 mod ledger;
 mod open;
+mod options;
 mod query;
 mod reader;
 mod record;
 mod recorder;
 mod retention;
+mod shared;
 mod sled_backend;
 mod stats;
 mod suppressed;
@@ -47,7 +52,6 @@ mod time;
 mod writer;
 
 pub use backend::{Backend, BackendError, Space, Write};
-pub use commit::{FlushHook, WriterOptions};
 pub use config::StoreConfig;
 pub use counters::StrategyCounters;
 pub use error::StoreError;
@@ -56,6 +60,7 @@ pub use failing::FailingBackend;
 pub use group::{Group, GROUP_EXAMPLES};
 pub use id::{InvalidId, RecordId};
 pub use open::Store;
+pub use options::{FlushHook, WriterOptions};
 pub use query::{ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
 pub use reader::Reader;
 pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};

@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
-use super::commit::WriterOptions;
 use super::config::StoreConfig;
 use super::error::StoreError;
+use super::options::WriterOptions;
 use super::reader::Reader;
 use super::recorder::Recorder;
-use super::sled_backend::{open_db, SledBackend};
+use super::shared::{SharedDb, SledSettings};
+use super::sled_backend::SledBackend;
 use super::stats::StoreStats;
 use super::writer::Writer;
 
@@ -20,14 +21,30 @@ pub struct Store {
 
 impl Store {
     /// Opens (or creates) the store at `config.path` and starts its writer thread.
+    ///
+    /// A disk that fails at open (full, read-only, an I/O error) does not fail the start: live
+    /// traffic must not wait for the store. The store starts degraded, counts comparisons in
+    /// memory, and its writer keeps reopening every `retry_interval_ms`. An invalid config, or a
+    /// directory another gateway holds, still fails.
     pub fn open(config: &StoreConfig, options: WriterOptions) -> Result<Self, StoreError> {
         let problems = config.problems();
         if !problems.is_empty() {
             return Err(StoreError::Config { problems });
         }
-        let db = open_db(&config.path)?;
-        let reader = Reader::new(db.clone());
-        let writer = Writer::spawn(Box::new(SledBackend::new(db)), config, options)?;
+        let settings = SledSettings {
+            cache_bytes: config.cache_bytes(),
+        };
+        let shared = Arc::new(SharedDb::empty(&config.path, settings));
+        match shared.reopen() {
+            Ok(_) => {}
+            Err(error) if error.is_io() => {
+                tracing::error!(%error, "store degraded from the start: live traffic is served, \
+                    comparisons are counted in memory until the store opens");
+            }
+            Err(error) => return Err(error),
+        }
+        let reader = Reader::new(Arc::clone(&shared));
+        let writer = Writer::spawn(Box::new(SledBackend::new(shared)), config, options)?;
         Ok(Self { writer, reader })
     }
 
@@ -36,7 +53,7 @@ impl Store {
         self.writer.recorder()
     }
 
-    /// Reads the same database the writer writes.
+    /// Reads the database the writer writes (and reopens).
     pub fn reader(&self) -> &Reader {
         &self.reader
     }

@@ -1,9 +1,12 @@
 //! Reading the store: records by id or page, counters and groups.
 //!
-//! Works beside the writer in the gateway's process (sharing its sled handle) and on a stopped
-//! gateway's directory. The reader never creates trees: it only opens those that exist.
+//! Works beside the writer in the gateway's process (reading the database the writer reopens
+//! after a disk failure, through [`SharedDb`]) and on a stopped gateway's directory. Every query
+//! takes the current database and lets go of it when it ends, so a reopen is never blocked for
+//! long. The reader never creates trees: it only opens those that exist.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::backend::Space;
 use super::codec;
@@ -13,16 +16,15 @@ use super::group::Group;
 use super::id::RecordId;
 use super::query::{ListQuery, Page};
 use super::record::MismatchRecord;
-use super::sled_backend::{
-    open_db, segment_day, tree_name, COUNTERS_TREE, GROUPS_TREE, SUPPRESSED_TREE,
-};
+use super::shared::{SharedDb, SledSettings};
+use super::sled_backend::{segment_day, tree_name, COUNTERS_TREE, GROUPS_TREE, SUPPRESSED_TREE};
 use super::suppressed::SuppressionCounters;
 use super::time::Day;
 
 /// Read access to a store.
 #[derive(Debug, Clone)]
 pub struct Reader {
-    db: sled::Db,
+    shared: Arc<SharedDb>,
 }
 
 impl Reader {
@@ -34,17 +36,20 @@ impl Reader {
                 path: path.to_path_buf(),
             });
         }
-        open_db(path).map(Self::new)
+        let shared = SharedDb::empty(path, SledSettings::default());
+        shared.reopen()?;
+        Ok(Self::new(Arc::new(shared)))
     }
 
-    pub(crate) fn new(db: sled::Db) -> Self {
-        Self { db }
+    pub(crate) fn new(shared: Arc<SharedDb>) -> Self {
+        Self { shared }
     }
 
     /// The record `id`, if it exists (and has not expired).
     pub fn get(&self, id: RecordId) -> Result<Option<MismatchRecord>, StoreError> {
         let name = tree_name(Space::Records(id.day()));
-        let Some(tree) = self.existing(&name)? else {
+        let db = self.shared.require()?;
+        let Some(tree) = existing(&db, &name)? else {
             return Ok(None);
         };
         let value = tree.get(id.to_key()).map_err(|source| StoreError::Read {
@@ -60,7 +65,8 @@ impl Reader {
     pub fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let size = query.page_size();
         let (lower, upper) = query.key_bounds();
-        let names = self.db.tree_names();
+        let db = self.shared.require()?;
+        let names = db.tree_names();
         let mut days: Vec<Day> = names.iter().filter_map(|n| segment_day(n)).collect();
         days.retain(|day| *day >= lower.day() && upper.is_none_or(|u| *day <= u.day()));
         days.sort_unstable();
@@ -71,7 +77,7 @@ impl Reader {
         let mut records = Vec::new();
         for day in days {
             let name = tree_name(Space::Records(day));
-            let Some(tree) = self.existing_in(&names, &name)? else {
+            let Some(tree) = existing_in(&db, &names, &name)? else {
                 continue;
             };
             let range = match upper {
@@ -134,7 +140,8 @@ impl Reader {
         tree_name: &str,
         prefix: &[u8],
     ) -> Result<Vec<T>, StoreError> {
-        let Some(tree) = self.existing(tree_name)? else {
+        let db = self.shared.require()?;
+        let Some(tree) = existing(&db, tree_name)? else {
             return Ok(Vec::new());
         };
         let what = match tree_name {
@@ -157,27 +164,27 @@ impl Reader {
             })
             .collect()
     }
+}
 
-    /// Opens `name` only if it exists: `open_tree` would create it.
-    fn existing(&self, name: &str) -> Result<Option<sled::Tree>, StoreError> {
-        self.existing_in(&self.db.tree_names(), name)
-    }
+/// Opens `name` only if it exists: `open_tree` would create it.
+fn existing(db: &sled::Db, name: &str) -> Result<Option<sled::Tree>, StoreError> {
+    existing_in(db, &db.tree_names(), name)
+}
 
-    /// [`Self::existing`] against tree names already listed (one listing per query, not per day).
-    fn existing_in(
-        &self,
-        names: &[sled::IVec],
-        name: &str,
-    ) -> Result<Option<sled::Tree>, StoreError> {
-        if !names.iter().any(|n| n == name.as_bytes()) {
-            return Ok(None);
-        }
-        let tree = self.db.open_tree(name).map_err(|source| StoreError::Read {
-            tree: name.to_owned(),
-            source,
-        })?;
-        Ok(Some(tree))
+/// [`existing`] against tree names already listed (one listing per query, not per day).
+fn existing_in(
+    db: &sled::Db,
+    names: &[sled::IVec],
+    name: &str,
+) -> Result<Option<sled::Tree>, StoreError> {
+    if !names.iter().any(|n| n == name.as_bytes()) {
+        return Ok(None);
     }
+    let tree = db.open_tree(name).map_err(|source| StoreError::Read {
+        tree: name.to_owned(),
+        source,
+    })?;
+    Ok(Some(tree))
 }
 
 fn decode_record(tree: &str, id: RecordId, bytes: &[u8]) -> Result<MismatchRecord, StoreError> {

@@ -2,12 +2,15 @@
 //!
 //! Records live in one tree per UTC day (`records/YYYYMMDD`) so retention drops whole trees
 //! instead of deleting record by record. Counters and groups have one tree each.
+//!
+//! The writer's database lives in a [`SharedDb`] its readers read through; recovering from a
+//! disk failure means reopening it there (sled keeps its first I/O error until reopened).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::sync::Arc;
 
 use super::backend::{Backend, BackendError, Space, Write};
-use super::error::StoreError;
+use super::shared::SharedDb;
 use super::time::Day;
 
 /// Tree holding per-strategy counters.
@@ -35,44 +38,37 @@ pub(crate) fn segment_day(name: &[u8]) -> Option<Day> {
     Day::parse_compact(name.strip_prefix(RECORDS_PREFIX)?)
 }
 
-/// Opens the sled database at `path`, saying clearly when another process holds it.
-pub(crate) fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
-    sled::Config::new().path(path).open().map_err(|source| {
-        // sled has no read-only mode: it locks the directory, so a second process cannot open it.
-        let locked = source.to_string().contains("could not acquire lock");
-        StoreError::Open {
-            path: path.to_path_buf(),
-            hint: if locked {
-                "another process (a running gateway?) holds the store; read it through the admin API"
-            } else {
-                "check the path, permissions and free space"
-            },
-            source,
-        }
-    })
-}
-
 /// A sled database used by the writer.
 #[derive(Debug)]
 pub struct SledBackend {
-    db: sled::Db,
+    shared: Arc<SharedDb>,
+    /// The writer's handle while the database is open; `None` after a failed reopen.
+    db: Option<sled::Db>,
     trees: HashMap<Space, sled::Tree>,
 }
 
 impl SledBackend {
-    /// Wraps an open database (shared with readers of the same process).
-    pub fn new(db: sled::Db) -> Self {
+    /// The writer's side of `shared`, with the database open now or not (a degraded start).
+    pub(crate) fn new(shared: Arc<SharedDb>) -> Self {
         Self {
-            db,
+            db: shared.current(),
+            shared,
             trees: HashMap::new(),
         }
+    }
+
+    fn db(&self) -> Result<&sled::Db, BackendError> {
+        self.db.as_ref().ok_or_else(|| {
+            let path = self.shared.path().display();
+            BackendError::new("use the store", format!("{path} is not open"))
+        })
     }
 
     fn tree(&mut self, space: Space) -> Result<&sled::Tree, BackendError> {
         if !self.trees.contains_key(&space) {
             let name = tree_name(space);
             let tree = self
-                .db
+                .db()?
                 .open_tree(&name)
                 .map_err(|e| BackendError::new(format!("open tree {name}"), e))?;
             self.trees.insert(space, tree);
@@ -106,7 +102,7 @@ impl Backend for SledBackend {
             })?;
         }
         // One flush for every tree: sled trees share one log, so this is the group commit.
-        self.db
+        self.db()?
             .flush()
             .map_err(|e| BackendError::new(format!("flush {count} writes"), e))?;
         Ok(())
@@ -114,7 +110,7 @@ impl Backend for SledBackend {
 
     fn segments(&mut self) -> Result<Vec<Day>, BackendError> {
         Ok(self
-            .db
+            .db()?
             .tree_names()
             .iter()
             .filter_map(|name| segment_day(name))
@@ -141,19 +137,22 @@ impl Backend for SledBackend {
         let name = tree_name(space);
         let records = self.tree(space)?.len() as u64;
         self.trees.remove(&space);
-        self.db
+        self.db()?
             .drop_tree(&name)
             .map_err(|e| BackendError::new(format!("drop segment {name}"), e))?;
         Ok(records)
     }
 
     fn recover(&mut self) -> Result<(), BackendError> {
-        // sled keeps its files open and cannot be reopened while readers share the database, so
-        // recovery means: the log accepts a flush again (space was freed, the device came back).
+        // sled keeps its first I/O error until the database is reopened: drop every handle of
+        // ours (the slot drops the readers'), then open the directory again.
         self.trees.clear();
-        self.db
-            .flush()
-            .map(drop)
-            .map_err(|e| BackendError::new("flush while recovering", e))
+        self.db = None;
+        let db = self
+            .shared
+            .reopen()
+            .map_err(|e| BackendError::new("reopen the store", e))?;
+        self.db = Some(db);
+        Ok(())
     }
 }

@@ -49,6 +49,10 @@ pub struct StoreStats {
     pub flushes: AtomicU64,
     /// Events whose effects are durable (matches and skipped included).
     pub events_committed: AtomicU64,
+    /// Times the database was reopened after a failure.
+    pub reopens: AtomicU64,
+    /// Events counted but never persisted: the store closed while degraded.
+    pub unpersisted_events: AtomicU64,
 }
 
 impl StoreStats {

@@ -9,10 +9,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::backend::Backend;
-use super::commit::{Committer, WriterOptions};
+use super::commit::Committer;
 use super::config::StoreConfig;
 use super::error::StoreError;
 use super::event::Event;
+use super::options::WriterOptions;
 use super::recorder::{Message, Recorder};
 use super::stats::StoreStats;
 
@@ -111,6 +112,7 @@ impl Batching {
                 break;
             }
         }
+        committer.close();
     }
 
     /// Waits for a first event, then collects more until the batch is full or its time is up.

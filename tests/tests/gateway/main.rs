@@ -15,6 +15,7 @@
 //! - `http_ingress`: JSON and raw-frame ingress over HTTP.
 //! - `listeners`: header-read and idle timeouts and the cap of the HTTP ingress; eviction of the
 //!   longest-idle connection at the MCI listener's cap.
+//! - `store_faults`: a real full disk (a tmpfs; needs root) never touches live traffic.
 //! - `support`: the legacy engine live with an optional shadow; refused addresses.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -29,5 +30,6 @@ mod listeners;
 mod pipelining;
 mod reload;
 mod shadow;
+mod store_faults;
 mod support;
 mod tls;

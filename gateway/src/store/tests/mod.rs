@@ -1,6 +1,6 @@
 //! Store tests: the write path, reading, degraded mode and retention.
 //!
-//! Shared builders live here; `write` covers the writer, `read` the reader.
+//! Shared builders live here; `write` covers the writer, `read` the reader, `recovery` reopening.
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +10,7 @@ use super::*;
 use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 
 mod read;
+mod recovery;
 mod write;
 
 pub(super) const DAY: u64 = MICROS_PER_DAY;

@@ -113,7 +113,8 @@ fn readers_say_clearly_why_they_cannot_open_or_decode() {
         .open_tree(format!("records/{}", id.day().compact()))
         .unwrap();
     tree.insert(id.to_key(), &[9, b'{', b'}'][..]).unwrap();
-    let reader = Reader::new(db);
+    drop((tree, db));
+    let reader = Reader::open(&config(&dir).path).unwrap();
     let error = reader.get(id).unwrap_err();
     assert!(
         error.to_string().contains("unknown format version 9"),

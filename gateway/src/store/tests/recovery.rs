@@ -1,0 +1,125 @@
+//! Recovery: a store that cannot open starts degraded and opens later, a reopen that readers
+//! follow, and a degraded close that says what it could not persist.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::super::shared::{SharedDb, SledSettings};
+use super::*;
+
+#[test]
+fn a_store_that_cannot_open_starts_degraded_and_opens_once_the_disk_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the store's parent directory should be: creating the store fails with an I/O
+    // error, as on a read-only or full disk.
+    let blocker = dir.path().join("disk");
+    std::fs::write(&blocker, b"not a directory").unwrap();
+    let config = StoreConfig {
+        path: blocker.join("store"),
+        retry_interval_ms: 20,
+        ..StoreConfig::default()
+    };
+    let store = Store::open(&config, WriterOptions::default()).unwrap();
+    let stats = Arc::clone(store.stats());
+    wait_until("degraded from the start", || stats.is_degraded());
+    assert!(matches!(
+        store.reader().summary(),
+        Err(StoreError::Unavailable { .. })
+    ));
+    let recorder = store.recorder();
+    recorder.record(matched("loan")).unwrap();
+    recorder
+        .record(mismatch("loan", RecordKind::Mismatch, "a"))
+        .unwrap();
+    wait_until("the record dropped", || {
+        stats.dropped(DropReason::WriteError) == 1
+    });
+
+    std::fs::remove_file(&blocker).unwrap();
+    wait_until("the store open", || !stats.is_degraded());
+    let summary = store.reader().summary().unwrap();
+    assert_eq!(
+        (summary[0].matches, summary[0].mismatches),
+        (1, 1),
+        "the degraded period's counters are persisted"
+    );
+    assert!(stats.reopens.load(Ordering::SeqCst) >= 1);
+    drop(store.close());
+    assert_eq!(stats.unpersisted_events.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn a_store_held_by_another_handle_still_refuses_to_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Store::open(&config(&dir), WriterOptions::default()).unwrap();
+    let second = Store::open(&config(&dir), WriterOptions::default()).unwrap_err();
+    assert!(second.is_locked(), "{second}");
+    drop(first.close());
+}
+
+#[test]
+fn readers_follow_a_reopen_and_never_block_it_for_long() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = Arc::new(SharedDb::empty(
+        &dir.path().join("store"),
+        SledSettings::default(),
+    ));
+    shared.reopen().unwrap();
+    let reader = Reader::new(Arc::clone(&shared));
+    let mut backend = SledBackend::new(Arc::clone(&shared));
+    let counters = StrategyCounters::new("loan");
+    let write = Write {
+        space: Space::Counters,
+        key: b"loan".to_vec(),
+        value: codec::encode("counters", &counters).unwrap(),
+    };
+    backend.commit(vec![write.clone()]).unwrap();
+
+    // A query in flight holds the old database for a moment: the reopen waits it out.
+    let held = shared.current().unwrap();
+    let query = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        drop(held);
+    });
+    backend.recover().unwrap();
+    query.join().unwrap();
+    assert_eq!(reader.summary().unwrap(), std::slice::from_ref(&counters));
+    backend.commit(vec![write]).unwrap();
+    assert_eq!(reader.summary().unwrap(), [counters]);
+}
+
+#[test]
+fn closing_degraded_retries_once_then_counts_what_was_not_persisted() {
+    for disk_back_before_close in [false, true] {
+        let backend = FailingBackend::default();
+        backend.failing.store(true, Ordering::SeqCst);
+        let clock = Arc::new(ManualClock::at(T0));
+        let options = WriterOptions {
+            clock: clock.clone(),
+            on_flush: None,
+        };
+        let writer =
+            Writer::spawn(Box::new(backend.clone()), &StoreConfig::default(), options).unwrap();
+        let stats = Arc::clone(writer.stats());
+        for _ in 0..3 {
+            writer.recorder().record(matched("loan")).unwrap();
+        }
+        wait_until("degraded", || stats.is_degraded());
+        // The retry is not due (the clock stands still): only the close tries again.
+        backend
+            .failing
+            .store(!disk_back_before_close, Ordering::SeqCst);
+        writer.close();
+
+        let persisted = backend.values(Space::Counters);
+        if disk_back_before_close {
+            assert_eq!(stats.unpersisted_events.load(Ordering::SeqCst), 0);
+            let counters: StrategyCounters = codec::decode("counters", &persisted[0].1).unwrap();
+            assert_eq!(counters.matches, 3);
+        } else {
+            assert_eq!(stats.unpersisted_events.load(Ordering::SeqCst), 3);
+            assert!(persisted.is_empty());
+        }
+    }
+}
