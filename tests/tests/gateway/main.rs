@@ -12,6 +12,8 @@
 //! - `tls`: https engines with a private CA and with mTLS.
 //! - `config`: a config with several mistakes reports them all with their key paths.
 //! - `http_ingress`: JSON and raw-frame ingress over HTTP.
+//! - `keepalive`: engines that close idle connections at the request pace (proxy-02), http and
+//!   mci; a 5 s engine keep-alive with no setting at all.
 //! - `support`: the legacy engine live with an optional shadow; refused addresses.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -21,6 +23,7 @@ mod bounds;
 mod config;
 mod errors;
 mod http_ingress;
+mod keepalive;
 mod pipelining;
 mod reload;
 mod shadow;
