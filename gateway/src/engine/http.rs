@@ -285,11 +285,6 @@ impl HttpEngine {
     pub(super) fn slots(&self) -> &Slots {
         &self.slots
     }
-
-    #[cfg(test)]
-    pub(super) fn idle_connections(&self) -> usize {
-        self.pool.idle_count()
-    }
 }
 
 /// Whether the engine lets the connection be reused after `response` (no `Connection: close`),

@@ -206,11 +206,6 @@ where
     pub(super) fn slots(&self) -> &Slots {
         &self.slots
     }
-
-    #[cfg(test)]
-    pub(super) fn idle_connections(&self) -> usize {
-        self.pool.idle_count()
-    }
 }
 
 impl<D> Connection<D>

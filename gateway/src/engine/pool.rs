@@ -129,15 +129,6 @@ impl<C: Pooled> Pool<C> {
         tracing::debug!(engine = %self.engine, %role, %phase, %action, "stale engine connection");
         self.events.stale(role, phase, action);
     }
-
-    /// Idle connections right now, for tests.
-    #[cfg(test)]
-    pub(crate) fn idle_count(&self) -> usize {
-        self.idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
-    }
 }
 
 impl<C> std::fmt::Debug for Pool<C> {
