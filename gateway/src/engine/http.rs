@@ -10,17 +10,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONNECTION, CONTENT_TYPE, HOST};
+use http::header::{HeaderValue, CONTENT_TYPE, HOST};
 use http::uri::{Authority, Scheme};
-use http::{Request, Response, Uri};
+use http::{Request, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper::body::Incoming;
 use serde_json::Value;
 use tokio::time::{timeout_at, Instant};
 
 use super::error::{chain, EngineErrorKind};
-use super::http_conn::{Connector, HttpConnection};
-use super::lifecycle::keep_alive_hint;
+use super::http_conn::{reuse_after, Connector, HttpConnection};
 use super::pool::{Failure, Pool};
 use super::request::decode_answer;
 use super::slots::Slots;
@@ -260,7 +258,7 @@ impl HttpEngine {
                 code: response.status(),
             });
         }
-        let (reusable, hint) = reuse(&response);
+        let (reusable, hint) = reuse_after(&response);
         let body = Limited::new(response.into_body(), self.max_response_bytes)
             .collect()
             .await
@@ -285,18 +283,4 @@ impl HttpEngine {
     pub(super) fn slots(&self) -> &Slots {
         &self.slots
     }
-}
-
-/// Whether the engine lets the connection be reused after `response` (no `Connection: close`),
-/// and the idle time its `Keep-Alive` header allows.
-fn reuse(response: &Response<Incoming>) -> (bool, Option<Duration>) {
-    let headers = response.headers();
-    let close = headers
-        .get_all(CONNECTION)
-        .iter()
-        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
-    let hint = headers
-        .get("keep-alive")
-        .and_then(|v| keep_alive_hint(v.as_bytes()));
-    (!close, hint)
 }

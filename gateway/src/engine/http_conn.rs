@@ -11,7 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::header::CONNECTION;
+use http::Response;
 use http_body_util::Full;
+use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
@@ -22,7 +25,7 @@ use tokio_rustls::TlsConnector;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::error::{chain, EngineErrorKind};
-use super::lifecycle::Ages;
+use super::lifecycle::{keep_alive_hint, Ages};
 use super::pool::Pooled;
 use super::tracked::{Tracked, Traffic};
 use super::TlsSettings;
@@ -138,6 +141,20 @@ where
         ages: Ages::new(Instant::now()),
         _driver: AbortOnDropHandle::new(driver),
     })
+}
+
+/// Whether the engine lets the connection be reused after `response` (no `Connection: close`),
+/// and the idle time its `Keep-Alive` header allows.
+pub(crate) fn reuse_after(response: &Response<Incoming>) -> (bool, Option<Duration>) {
+    let headers = response.headers();
+    let close = headers
+        .get_all(CONNECTION)
+        .iter()
+        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
+    let hint = headers
+        .get("keep-alive")
+        .and_then(|v| keep_alive_hint(v.as_bytes()));
+    (!close, hint)
 }
 
 impl Pooled for HttpConnection {
