@@ -435,7 +435,7 @@ fn every_outcome_is_counted_stored_and_reported_under_its_label() {
     assert_eq!(loan.skipped, skips.clone().count() as u64);
     let groups = review.groups("loan").unwrap();
     let mut report = Vec::new();
-    crate::cli::text::report(&mut report, "test", &summary, &[groups.clone()]).unwrap();
+    crate::cli::text::report(&mut report, "test", &summary, std::slice::from_ref(&groups)).unwrap();
     let report = String::from_utf8(report).unwrap();
     let state = AdminState {
         reader,
