@@ -36,6 +36,8 @@ fn rendered() -> String {
     let engine = metrics.engine("new-engine");
     engine.call(Role::Live, Outcome::Ok, 0.001);
     engine.call(Role::Shadow, Outcome::Status, 0.002);
+    // Its series exist from creation (at 0), like a runtime's engine clients make them.
+    let _stale = metrics.stale_connections("new-engine");
     metrics.inflight(Role::Live).inc();
     metrics.config_reload(true);
     metrics.register_store(Arc::new(StoreStats::default()));

@@ -126,6 +126,17 @@ fn card(s: &StrategySummary, groups: &[Group]) -> String {
         out.push_str(&format!("<td class=\"n\">{}</td>", thousands(n)));
     }
     out.push_str("</tr></table>\n");
+    for (what, phrase) in [
+        ("Shadow errors by kind", s.shadow_error_kinds()),
+        ("Skipped by reason", s.skip_reasons()),
+    ] {
+        if !phrase.is_empty() {
+            out.push_str(&format!(
+                "<p class=\"kinds\">{what}: {}</p>\n",
+                escape(&phrase)
+            ));
+        }
+    }
     out.push_str(&format!(
         "<p class=\"rate\">{}</p>\n",
         escape(&s.rate_sentence)

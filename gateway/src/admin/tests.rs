@@ -399,3 +399,98 @@ fn the_summary_and_the_page_show_engine_health() {
         "{page}"
     );
 }
+
+/// Every outcome there is, a skip reason and a shadow error kind added later included, is
+/// counted by the store and shown by the API, the page and the report under its label: adding a
+/// variant with its label to `crate::outcome` is all it takes.
+#[test]
+fn every_outcome_is_counted_stored_and_reported_under_its_label() {
+    use crate::outcome::ShadowOutcome;
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        path: dir.path().join("store"),
+        ..StoreConfig::default()
+    };
+    let store = Store::open(&config, WriterOptions::default()).unwrap();
+    let recorder = store.recorder();
+    let outcomes = ShadowOutcome::every();
+    for outcome in &outcomes {
+        let event = match outcome.record_kind() {
+            None => Event::Counted {
+                strategy: Arc::from("loan"),
+                outcome: *outcome,
+            },
+            Some(kind) => {
+                let Event::Record(mut record) = mismatch("loan", "홍*") else {
+                    unreachable!("mismatch() builds a record")
+                };
+                record.kind = kind;
+                if let ShadowOutcome::ShadowError(error_kind) = outcome {
+                    record.error_kind = Some(*error_kind);
+                    record.signature = outcome.failure_signature();
+                }
+                Event::Record(record)
+            }
+        };
+        recorder.record(event).unwrap();
+    }
+    let reader = store.close();
+    let review = Review::new(reader.clone(), Policies::new());
+    let summary = review.summary(None, 0).unwrap();
+    let loan = &summary.strategies[0];
+    let errors = outcomes.iter().filter(|o| o.result() == "shadow_error");
+    let skips = outcomes.iter().filter(|o| !o.is_comparison());
+    assert_eq!(loan.shadow_errors, errors.clone().count() as u64);
+    assert_eq!(loan.skipped, skips.clone().count() as u64);
+    let groups = review.groups("loan").unwrap();
+    let mut report = Vec::new();
+    crate::cli::text::report(&mut report, "test", &summary, std::slice::from_ref(&groups)).unwrap();
+    let report = String::from_utf8(report).unwrap();
+    let state = AdminState {
+        reader,
+        stats: Arc::new(crate::store::StoreStats::default()),
+        policies: Arc::new(Policies::new),
+        token: Arc::new(|| None),
+        metrics: Arc::new(String::new),
+        reload: None,
+        engines: None,
+    };
+    let (_, _, page) = call(&state, "GET", "/", None);
+    let (_, _, api) = call(&state, "GET", "/api/v1/summary", None);
+    let api = json(&api);
+    for outcome in errors.chain(skips) {
+        let label = outcome.detail().unwrap();
+        let by = if outcome.is_comparison() {
+            &loan.shadow_errors_by_kind
+        } else {
+            &loan.skipped_by_reason
+        };
+        assert_eq!(by.get(label), Some(&1), "{outcome:?} not counted");
+        let member = if outcome.is_comparison() {
+            "shadow_errors_by_kind"
+        } else {
+            "skipped_by_reason"
+        };
+        assert_eq!(
+            api["strategies"][0][member][label], 1,
+            "{outcome:?} in the API"
+        );
+        assert!(
+            page.contains(&format!("{label} 1")),
+            "{outcome:?} on the page"
+        );
+        assert!(
+            report.contains(&format!("{label} 1")),
+            "{outcome:?} in the report"
+        );
+        if outcome.is_comparison() {
+            let signature = outcome.failure_signature();
+            let group = groups.iter().find(|g| g.signature == signature);
+            assert_eq!(
+                group.map(|g| g.count),
+                Some(1),
+                "{outcome:?} has its own group"
+            );
+        }
+    }
+}

@@ -10,7 +10,7 @@
 mod remote;
 mod review;
 mod source;
-mod text;
+pub(crate) mod text;
 
 pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, MismatchesCommand, ReportArgs, ShowArgs,

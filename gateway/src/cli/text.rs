@@ -7,7 +7,7 @@ use crate::review::{side_by_side, value_text, Detail, EngineStatus, StrategySumm
 use crate::store::{format_micros, Group, MismatchRecord};
 
 /// The whole report.
-pub(super) fn report(
+pub(crate) fn report(
     out: &mut dyn Write,
     source: &str,
     summary: &Summary,
@@ -87,6 +87,14 @@ fn strategy_section(out: &mut dyn Write, s: &StrategySummary, groups: &[Group]) 
         thousands(s.unencodable),
         thousands(s.skipped)
     )?;
+    for (what, phrase) in [
+        ("shadow errors by kind", s.shadow_error_kinds()),
+        ("skipped by reason", s.skip_reasons()),
+    ] {
+        if !phrase.is_empty() {
+            writeln!(out, "  {what}: {phrase}")?;
+        }
+    }
     writeln!(out, "  mismatch rate: {}", s.rate_sentence)?;
     if let Some(last) = &s.last_failure {
         writeln!(out, "  last failure: {last}")?;

@@ -8,7 +8,9 @@ use super::build::{positive, resolve, Layouts};
 use super::problem::{Found, Problems};
 use super::raw::{EngineConfig, Protocol, TlsConfig};
 use super::EngineSpec;
-use crate::engine::{HttpEngineSettings, MciEngineSettings, TlsError, TlsSettings};
+use crate::engine::{
+    ConnectionLifecycle, HttpEngineSettings, MciEngineSettings, TlsError, TlsSettings,
+};
 
 /// Validates one engine.
 pub(super) fn engine(
@@ -34,8 +36,19 @@ pub(super) fn engine(
         &format!("{key}.max_in_flight"),
         problems,
     );
+    positive(
+        e.idle_timeout_ms,
+        &format!("{key}.idle_timeout_ms"),
+        problems,
+    );
     let connect_timeout = Duration::from_millis(e.connect_timeout_ms);
     let request_timeout = Duration::from_millis(e.request_timeout_ms);
+    let lifecycle = ConnectionLifecycle {
+        idle_timeout: Duration::from_millis(e.idle_timeout_ms),
+        max_age: (e.max_connection_age_ms > 0)
+            .then(|| Duration::from_millis(e.max_connection_age_ms)),
+        retry_stale_live: e.retry_stale_connection,
+    };
     match e.protocol {
         Protocol::Mci => {
             let url = e.url.as_deref().map(Found::text);
@@ -73,6 +86,7 @@ pub(super) fn engine(
             settings.connect_timeout = connect_timeout;
             settings.request_timeout = request_timeout;
             settings.max_connections = e.max_in_flight;
+            settings.lifecycle = lifecycle;
             Some(EngineSpec::Mci {
                 settings,
                 layout: layout?,
@@ -134,6 +148,7 @@ pub(super) fn engine(
             settings.request_timeout = request_timeout;
             settings.max_in_flight = e.max_in_flight;
             settings.tls = tls;
+            settings.lifecycle = lifecycle;
             Some(EngineSpec::Http(settings))
         }
     }

@@ -140,6 +140,17 @@ pub struct EngineConfig {
     /// Calls in flight at most (connections, for mci).
     #[serde(default = "default_max_in_flight")]
     pub max_in_flight: usize,
+    /// A pooled connection idle longer than this is closed, not reused; keep it below the
+    /// engine's keep-alive. An HTTP `Keep-Alive: timeout=N` answer shortens it, never lengthens.
+    #[serde(default = "default_engine_idle_timeout_ms")]
+    pub idle_timeout_ms: u64,
+    /// A connection opened longer ago than this is closed, not reused; 0: no cap.
+    #[serde(default)]
+    pub max_connection_age_ms: u64,
+    /// Re-send a live request once on a fresh connection when a reused one failed after the
+    /// request was written and before any answer byte (shadow requests always are).
+    #[serde(default)]
+    pub retry_stale_connection: bool,
     /// TLS for https engines.
     #[serde(default)]
     pub tls: Option<TlsConfig>,
@@ -308,6 +319,10 @@ fn default_connect_timeout_ms() -> u64 {
 }
 fn default_request_timeout_ms() -> u64 {
     3_000
+}
+fn default_engine_idle_timeout_ms() -> u64 {
+    // Below every common server keep-alive: gunicorn 2 s, Node 5 s.
+    crate::engine::DEFAULT_IDLE_TIMEOUT.as_millis() as u64
 }
 fn default_max_in_flight() -> usize {
     64

@@ -1,49 +1,44 @@
-//! The `http`/`https` engine client: one pooled hyper client per engine, a concurrency limit and
-//! one deadline per call.
+//! The `http`/`https` engine client: a pool of HTTP/1.1 connections per engine, a concurrency
+//! limit and one deadline per call.
+//!
+//! A connection goes back to the pool only after a clean 2xx exchange whose body was read to the
+//! end, with the engine's `Keep-Alive` hint noted. A request that fails on a reused connection
+//! before any answer byte arrived is re-sent once on a fresh connection when that is safe (see
+//! [`super::stale`]); otherwise requests are never retried.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE};
+use http::header::{HeaderValue, CONTENT_TYPE, HOST};
 use http::uri::{Authority, Scheme};
 use http::{Request, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper_rustls::{FixedServerNameResolver, HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::{Client, ResponseFuture};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde_json::Value;
 use tokio::time::{timeout_at, Instant};
 
 use super::error::{chain, EngineErrorKind};
+use super::http_conn::{reuse_after, Connector, HttpConnection};
+use super::pool::{Failure, Pool};
 use super::request::decode_answer;
 use super::slots::Slots;
-use super::{EngineBuildError, EngineError, EngineRequest, HttpEngineSettings};
-
-/// How long an unused pooled connection is kept. Engines behind load balancers often drop idle
-/// connections after about a minute; closing ours first avoids racing their close.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+use super::stale::{ConnectionEvents, StaleAction, StalePhase};
+use super::{EngineBuildError, EngineError, EngineRequest, HttpEngineSettings, Role};
 
 /// A client for one HTTP engine.
 #[derive(Debug)]
 pub struct HttpEngine {
     name: Arc<str>,
-    scheme: Scheme,
     authority: Authority,
     /// The URL's path without its trailing `/`, so `{base}{strategy.path}` has one slash.
     base_path: String,
-    transport: Transport,
+    connector: Connector,
+    /// Idle connections. Busy + idle never exceed `max_in_flight`: a connection is opened only by
+    /// a slot holder who found no idle one.
+    pool: Pool<HttpConnection>,
     slots: Slots,
     request_timeout: Duration,
     max_response_bytes: usize,
-}
-
-/// Plain and TLS clients have different connector types; everything else is shared.
-#[derive(Debug)]
-enum Transport {
-    Plain(Client<HttpConnector, Full<Bytes>>),
-    Tls(Client<HttpsConnector<HttpConnector>, Full<Bytes>>),
 }
 
 impl HttpEngine {
@@ -79,51 +74,45 @@ impl HttpEngine {
                 });
             }
         }
-
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(settings.connect_timeout));
-        connector.set_nodelay(true);
-        let mut builder = Client::builder(TokioExecutor::new());
-        builder
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_max_idle_per_host(settings.max_in_flight);
         let tls_error = |reason| EngineBuildError::Tls {
             engine: settings.name.clone(),
             reason,
         };
-        let transport = match (&settings.tls, scheme == Scheme::HTTPS) {
-            (None, false) => Transport::Plain(builder.build(connector)),
-            (Some(tls), true) => {
-                connector.enforce_http(false);
-                // hyper-rustls takes the config by value and sets ALPN on it: a copy per engine.
-                let mut https = HttpsConnectorBuilder::new()
-                    .with_tls_config((*tls.config).clone())
-                    .https_only();
-                if let Some(name) = &tls.server_name {
-                    https =
-                        https.with_server_name_resolver(FixedServerNameResolver::new(name.clone()));
-                }
-                let https = https
-                    .enable_http1()
-                    .enable_http2()
-                    .wrap_connector(connector);
-                Transport::Tls(builder.build(https))
-            }
+        match (&settings.tls, scheme == Scheme::HTTPS) {
             (None, true) => return Err(tls_error("an https url needs tls settings (a ca file)")),
             (Some(_), false) => return Err(tls_error("tls settings given for an http:// url")),
-        };
-
+            _ => {}
+        }
+        let default_port = if scheme == Scheme::HTTPS { 443 } else { 80 };
+        let address = format!(
+            "{}:{}",
+            authority.host(),
+            authority.port_u16().unwrap_or(default_port)
+        );
+        let connector = Connector::new(
+            address,
+            authority.host(),
+            settings.connect_timeout,
+            settings.tls.as_ref(),
+        )
+        .map_err(tls_error)?;
+        let name: Arc<str> = settings.name.as_str().into();
         Ok(HttpEngine {
-            name: settings.name.as_str().into(),
-            scheme,
+            pool: Pool::new(name.clone(), settings.lifecycle),
+            name,
             authority,
             base_path: settings.url.path().trim_end_matches('/').to_owned(),
-            transport,
+            connector,
             slots: Slots::new(settings.max_in_flight),
             request_timeout: settings.request_timeout,
             max_response_bytes: settings.max_response_bytes,
         })
+    }
+
+    /// Sends stale-connection events (see [`super::StalePhase`]) to `events`, e.g. the metrics.
+    pub fn with_events(mut self, events: Arc<dyn ConnectionEvents>) -> Self {
+        self.pool.set_events(events);
+        self
     }
 
     /// The engine's name.
@@ -133,21 +122,86 @@ impl HttpEngine {
 
     /// Posts the request and returns the engine's answer `{"header"?: {..}, "body": {..}}`.
     ///
-    /// Never retried: the caller decides, and a live request is never sent twice.
+    /// Re-sent at most once, on a fresh connection, and only when the first try failed on a
+    /// reused connection before any answer byte: a shadow request always, a live one only when
+    /// the engine allows it (`retry_stale_connection`) or when it was never written.
     pub async fn call(&self, request: &EngineRequest<'_>) -> Result<Value, EngineError> {
         let started = Instant::now();
         let deadline = started + self.request_timeout;
-        let http_request = self.build_request(request).map_err(|k| self.error(k))?;
+        // Built before the slot wait: a request that cannot be built never takes a slot.
+        self.build_request(request).map_err(|k| self.error(k))?;
         let _slot = self
             .slots
             .acquire(started, deadline)
             .await
             .map_err(|k| self.error(k))?;
-        match timeout_at(deadline, self.exchange(http_request)).await {
+        let attempts = self
+            .pool
+            .retry_stale(request.role, |fresh| self.attempt(request, fresh, deadline));
+        match timeout_at(deadline, attempts).await {
             Ok(answer) => answer.map_err(|k| self.error(k)),
             Err(_elapsed) => Err(self.error(EngineErrorKind::Timeout {
                 after: self.request_timeout,
             })),
+        }
+    }
+
+    /// One try: on a pooled connection unless `fresh`, else on a new one.
+    async fn attempt(
+        &self,
+        request: &EngineRequest<'_>,
+        fresh: bool,
+        deadline: Instant,
+    ) -> Result<Value, Failure> {
+        let failed = |kind| Failure { kind, stale: None };
+        let http_request = self.build_request(request).map_err(failed)?;
+        let pooled = if fresh {
+            None
+        } else {
+            self.ready_pooled(request.role).await
+        };
+        let mut connection = match pooled {
+            Some(connection) => connection,
+            None => self
+                .connector
+                .open(deadline, self.request_timeout)
+                .await
+                .map_err(failed)?,
+        };
+        let mark = connection.traffic.mark();
+        match self.exchange(&mut connection, http_request).await {
+            Ok((answer, reusable, hint)) => {
+                if reusable {
+                    connection
+                        .ages
+                        .rest(Instant::now(), self.pool.lifecycle(), hint);
+                    self.pool.put(connection);
+                }
+                Ok(answer)
+            }
+            Err(kind) => Err(Failure {
+                kind,
+                stale: connection
+                    .ages
+                    .reused()
+                    .then(|| connection.traffic.stale_phase(mark))
+                    .flatten(),
+            }),
+        }
+    }
+
+    /// A pooled connection whose driver is ready for the next request. One that the engine closed
+    /// a moment ago (too recently for [`Pool::take`] to see) fails `ready` and is discarded here,
+    /// before anything is written to it.
+    async fn ready_pooled(&self, role: Role) -> Option<HttpConnection> {
+        let mut connection = self.pool.take(role)?;
+        match connection.sender.ready().await {
+            Ok(()) => Some(connection),
+            Err(_closed) => {
+                self.pool
+                    .note(role, StalePhase::IdleClosed, StaleAction::Discarded);
+                None
+            }
         }
     }
 
@@ -161,9 +215,8 @@ impl HttpEngine {
         } else {
             "/"
         };
+        // Origin-form (`/path`) with a `Host` header: what HTTP/1.1 sends to an origin server.
         let uri = Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
             .path_and_query(format!("{}{slash}{}", self.base_path, request.path))
             .build()
             .map_err(|e| invalid(format!("path {:?}: {e}", request.path)))?;
@@ -172,6 +225,7 @@ impl HttpEngine {
                 .map_err(|_| invalid(format!("{name} {value:?} is not a valid header value")))
         };
         Request::post(uri)
+            .header(HOST, header("host", self.authority.as_str())?)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .header(
                 "x-request-id",
@@ -186,21 +240,25 @@ impl HttpEngine {
             .map_err(|e| invalid(e.to_string()))
     }
 
-    async fn exchange(&self, request: Request<Full<Bytes>>) -> Result<Value, EngineErrorKind> {
-        let response = self.transport.request(request).await.map_err(|e| {
-            let detail = chain(&e);
-            if e.is_connect() {
-                EngineErrorKind::Connect { detail }
-            } else {
-                EngineErrorKind::Io { detail }
-            }
-        })?;
+    /// Sends the request and reads the answer; also says whether the connection may be reused
+    /// and for how long the engine keeps it (its `Keep-Alive` hint).
+    async fn exchange(
+        &self,
+        connection: &mut HttpConnection,
+        request: Request<Full<Bytes>>,
+    ) -> Result<(Value, bool, Option<Duration>), EngineErrorKind> {
+        let io = |e: hyper::Error| EngineErrorKind::Io { detail: chain(&e) };
+        // A pooled connection the engine closed a moment ago shows here, before anything is sent.
+        connection.sender.ready().await.map_err(io)?;
+        let response = connection.sender.send_request(request).await.map_err(io)?;
         if !response.status().is_success() {
-            // Dropping the unread body closes that connection rather than draining an error page.
+            // Not reused: dropping the unread body closes the connection rather than draining an
+            // error page.
             return Err(EngineErrorKind::Status {
                 code: response.status(),
             });
         }
+        let (reusable, hint) = reuse_after(&response);
         let body = Limited::new(response.into_body(), self.max_response_bytes)
             .collect()
             .await
@@ -214,7 +272,7 @@ impl HttpEngine {
                 }
             })?
             .to_bytes();
-        decode_answer(&body)
+        Ok((decode_answer(&body)?, reusable, hint))
     }
 
     fn error(&self, kind: EngineErrorKind) -> EngineError {
@@ -224,14 +282,5 @@ impl HttpEngine {
     #[cfg(test)]
     pub(super) fn slots(&self) -> &Slots {
         &self.slots
-    }
-}
-
-impl Transport {
-    fn request(&self, request: Request<Full<Bytes>>) -> ResponseFuture {
-        match self {
-            Transport::Plain(client) => client.request(request),
-            Transport::Tls(client) => client.request(request),
-        }
     }
 }

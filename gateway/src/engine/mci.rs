@@ -3,10 +3,13 @@
 //!
 //! A connection goes back to the pool only after a clean exchange. One whose request timed out,
 //! failed, or was abandoned by its caller is dropped (closed), so a late answer can never be read
-//! by the next caller. Requests are never retried: a frame may have reached the engine.
+//! by the next caller. An idle connection lives for the engine's [`super::ConnectionLifecycle`];
+//! a frame that fails on a reused connection before any answer byte is re-sent once on a fresh
+//! connection when that is safe (see [`super::stale`]); otherwise frames are never re-sent: a frame
+//! may have reached the engine.
 
 use std::fmt::Display;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -16,16 +19,20 @@ use tokio::time::{timeout_at, Instant};
 use tokio_util::codec::Decoder;
 
 use super::error::EngineErrorKind;
+use super::lifecycle::Ages;
+use super::pool::{Failure, Pool, Pooled};
 use super::slots::Slots;
-use super::{EngineBuildError, EngineError, MciEngineSettings};
+use super::stale::ConnectionEvents;
+use super::tracked::{Tracked, Traffic};
+use super::{EngineBuildError, EngineError, MciEngineSettings, Role};
 
 /// A client for one MCI engine, generic over the framer `D` of its layout.
 pub struct MciEngine<D> {
     name: Arc<str>,
     address: String,
     new_framer: Box<dyn Fn() -> D + Send + Sync>,
-    /// Connections whose last exchange was clean. Locked only briefly, never across an await.
-    idle: Mutex<Vec<Connection<D>>>,
+    /// Connections whose last exchange was clean.
+    pool: Pool<Connection<D>>,
     /// One permit per connection: idle + busy connections never exceed `max_connections`, because
     /// a connection is opened only by a permit holder who found no idle one.
     slots: Slots,
@@ -35,7 +42,9 @@ pub struct MciEngine<D> {
 }
 
 struct Connection<D> {
-    stream: TcpStream,
+    stream: Tracked<TcpStream>,
+    traffic: Arc<Traffic>,
+    ages: Ages,
     framer: D,
     buffer: BytesMut,
 }
@@ -62,16 +71,23 @@ where
                 });
             }
         }
+        let name: Arc<str> = settings.name.as_str().into();
         Ok(MciEngine {
-            name: settings.name.as_str().into(),
+            pool: Pool::new(name.clone(), settings.lifecycle),
+            name,
             address: settings.address,
             new_framer: Box::new(new_framer),
-            idle: Mutex::new(Vec::new()),
             slots: Slots::new(settings.max_connections),
             connect_timeout: settings.connect_timeout,
             request_timeout: settings.request_timeout,
             max_answer_bytes: settings.max_answer_bytes,
         })
+    }
+
+    /// Sends stale-connection events (see [`super::StalePhase`]) to `events`, e.g. the metrics.
+    pub fn with_events(mut self, events: Arc<dyn ConnectionEvents>) -> Self {
+        self.pool.set_events(events);
+        self
     }
 
     /// The engine's name.
@@ -80,7 +96,11 @@ where
     }
 
     /// Writes `frame` unchanged and returns the engine's answer frame, framing included.
-    pub async fn call(&self, frame: &[u8]) -> Result<Bytes, EngineError> {
+    ///
+    /// Re-sent at most once, on a fresh connection, and only when the first try failed on a
+    /// reused connection before any answer byte: for `role` shadow always, for live only when
+    /// the engine allows it (`retry_stale_connection`) or when no byte of it was written.
+    pub async fn call(&self, frame: &[u8], role: Role) -> Result<Bytes, EngineError> {
         let started = Instant::now();
         let deadline = started + self.request_timeout;
         let _slot = self
@@ -88,76 +108,91 @@ where
             .acquire(started, deadline)
             .await
             .map_err(|k| self.error(k))?;
-        let mut connection = match self.take_idle() {
-            Some(connection) => connection,
-            None => self.connect(deadline).await?,
-        };
-        match timeout_at(deadline, connection.exchange(frame, self.max_answer_bytes)).await {
-            Ok(Ok(answer)) => {
-                // Bytes beyond the answer were never asked for: such a connection is not trusted.
-                if connection.buffer.is_empty() {
-                    self.put_idle(connection);
-                }
-                Ok(answer)
-            }
-            Ok(Err(kind)) => Err(self.error(kind)),
+        let attempts = self
+            .pool
+            .retry_stale(role, |fresh| self.attempt(frame, role, fresh, deadline));
+        match timeout_at(deadline, attempts).await {
+            Ok(answer) => answer.map_err(|k| self.error(k)),
             Err(_elapsed) => Err(self.error(EngineErrorKind::Timeout {
                 after: self.request_timeout,
             })),
         }
     }
 
-    fn take_idle(&self) -> Option<Connection<D>> {
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        // Most recently used first; connections the engine closed while idle are dropped here,
-        // before a frame is written to them, so a stale connection never costs a request.
-        while let Some(connection) = idle.pop() {
-            if connection.is_open() {
-                return Some(connection);
+    /// One try: on a pooled connection unless `fresh`, else on a new one.
+    async fn attempt(
+        &self,
+        frame: &[u8],
+        role: Role,
+        fresh: bool,
+        deadline: Instant,
+    ) -> Result<Bytes, Failure> {
+        let pooled = if fresh { None } else { self.pool.take(role) };
+        let mut connection = match pooled {
+            Some(connection) => connection,
+            None => self
+                .connect(deadline)
+                .await
+                .map_err(|kind| Failure { kind, stale: None })?,
+        };
+        let mark = connection.traffic.mark();
+        match connection.exchange(frame, self.max_answer_bytes).await {
+            Ok(answer) => {
+                // Bytes beyond the answer were never asked for: such a connection is not trusted.
+                if connection.buffer.is_empty() {
+                    connection
+                        .ages
+                        .rest(Instant::now(), self.pool.lifecycle(), None);
+                    self.pool.put(connection);
+                }
+                Ok(answer)
             }
+            Err(kind) => Err(Failure {
+                kind,
+                stale: connection
+                    .ages
+                    .reused()
+                    .then(|| connection.traffic.stale_phase(mark))
+                    .flatten(),
+            }),
         }
-        None
     }
 
-    fn put_idle(&self, connection: Connection<D>) {
-        self.idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(connection);
-    }
-
-    async fn connect(&self, deadline: Instant) -> Result<Connection<D>, EngineError> {
+    async fn connect(&self, deadline: Instant) -> Result<Connection<D>, EngineErrorKind> {
         let connect_deadline = deadline.min(Instant::now() + self.connect_timeout);
         let stream = match timeout_at(connect_deadline, TcpStream::connect(&self.address)).await {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => {
-                return Err(self.error(EngineErrorKind::Connect {
+                return Err(EngineErrorKind::Connect {
                     detail: format!("{}: {e}", self.address),
-                }))
+                })
             }
             Err(_elapsed) if connect_deadline < deadline => {
-                return Err(self.error(EngineErrorKind::Connect {
+                return Err(EngineErrorKind::Connect {
                     detail: format!(
                         "{}: no connection after {}ms",
                         self.address,
                         self.connect_timeout.as_millis()
                     ),
-                }))
+                })
             }
             Err(_elapsed) => {
-                return Err(self.error(EngineErrorKind::Timeout {
+                return Err(EngineErrorKind::Timeout {
                     after: self.request_timeout,
-                }))
+                })
             }
         };
         // Frames are small and answered one at a time: Nagle would only add latency.
-        stream.set_nodelay(true).map_err(|e| {
-            self.error(EngineErrorKind::Connect {
+        stream
+            .set_nodelay(true)
+            .map_err(|e| EngineErrorKind::Connect {
                 detail: e.to_string(),
-            })
-        })?;
+            })?;
+        let (stream, traffic) = Tracked::new(stream);
         Ok(Connection {
             stream,
+            traffic,
+            ages: Ages::new(Instant::now()),
             framer: (self.new_framer)(),
             buffer: BytesMut::new(),
         })
@@ -199,11 +234,17 @@ where
             }
         }
     }
+}
+
+impl<D> Pooled for Connection<D> {
+    fn ages(&self) -> &Ages {
+        &self.ages
+    }
 
     /// An idle connection is usable when reading would block: not closed, no unsolicited bytes.
-    fn is_open(&self) -> bool {
+    fn is_closed(&self) -> bool {
         let mut probe = [0u8; 1];
-        matches!(self.stream.try_read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+        !matches!(self.stream.get_ref().try_read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
     }
 }
 

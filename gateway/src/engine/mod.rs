@@ -1,10 +1,14 @@
 //! Engine clients: how the gateway talks to a decisioning engine, live or shadow.
 //!
 //! Two protocols, one error type. An [`HttpEngine`] (`http`/`https`) posts the JSON request of the
-//! engine HTTP contract (`../shared/DESIGN.md`) through one pooled hyper client per engine, with
+//! engine HTTP contract (`../shared/DESIGN.md`) over its own pool of HTTP/1.1 connections, with
 //! rustls on an explicitly chosen crypto provider and a private CA. An [`MciEngine`] (`mci`) keeps a
 //! bounded pool of persistent TCP connections, one request in flight each, and passes frames
 //! through unchanged.
+//!
+//! Both pools follow one [`ConnectionLifecycle`]: an idle timeout below the engine's keep-alive,
+//! an optional age cap, a check for a close by the engine before reuse, and one re-send on a fresh
+//! connection when a reused one failed before any answer byte and re-sending is safe.
 //!
 //! Every call has one deadline covering the wait for a free slot, the connect, the exchange and the
 //! answer body; every failure is an [`EngineError`] naming the engine, with a closed-set
@@ -18,8 +22,14 @@
 //! - `answer`: the check that an answer is exactly one decision; [`AnswerDefect`] says why not.
 //! - `settings`: [`HttpEngineSettings`], [`MciEngineSettings`], [`EngineBuildError`].
 //! - `slots`: the in-flight bound both clients wait on, within the request deadline.
-//! - `http`: [`HttpEngine`], the pooled hyper client.
-//! - `mci`: [`MciEngine`], the connection pool.
+//! - `lifecycle`: [`ConnectionLifecycle`] and each connection's clock.
+//! - `stale`: [`StalePhase`], [`StaleAction`], [`ConnectionEvents`]: stale connections and when a
+//!   request may be re-sent.
+//! - `tracked`: a stream that counts its bytes, to tell an unsent or unanswered request.
+//! - `pool`: the idle connections of either client, and the one retry.
+//! - `http_conn`: one HTTP/1.1 connection (TCP, TLS, hyper handshake).
+//! - `http`: [`HttpEngine`], the HTTP client.
+//! - `mci`: [`MciEngine`], the frame client.
 //! - `health`: [`EngineHealth`], up/down from call outcomes and probes.
 //! - `probe`: [`ProbeTarget`], the connect probe (TCP connect, TLS handshake, no request).
 
@@ -27,18 +37,24 @@ mod answer;
 mod error;
 mod health;
 mod http;
+mod http_conn;
+mod lifecycle;
 mod mci;
+mod pool;
 mod probe;
 mod request;
 mod role;
 mod settings;
 mod slots;
+mod stale;
 mod tls;
+mod tracked;
 
 pub use answer::AnswerDefect;
 pub use error::{EngineError, EngineErrorKind, Outcome};
 pub use health::{EngineHealth, Failure, HealthSnapshot, CALL_FAILURES_DOWN};
 pub use http::HttpEngine;
+pub use lifecycle::{ConnectionLifecycle, DEFAULT_IDLE_TIMEOUT};
 pub use mci::MciEngine;
 pub use probe::{ProbeError, ProbeTarget};
 pub use request::{encode_request_body, EngineRequest};
@@ -46,6 +62,7 @@ pub use role::Role;
 pub use settings::{
     EngineBuildError, HttpEngineSettings, MciEngineSettings, DEFAULT_MAX_RESPONSE_BYTES,
 };
+pub use stale::{ConnectionEvents, NoEvents, StaleAction, StalePhase};
 pub use tls::{TlsError, TlsSettings};
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::Uri;
 
-use super::TlsSettings;
+use super::{ConnectionLifecycle, TlsSettings};
 
 /// The default bound on an answer body: 1 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
@@ -29,6 +29,8 @@ pub struct HttpEngineSettings {
     pub max_response_bytes: usize,
     /// Required for `https` URLs, refused for `http` ones.
     pub tls: Option<TlsSettings>,
+    /// Idle timeout, age cap and retry rule of pooled connections.
+    pub lifecycle: ConnectionLifecycle,
 }
 
 /// Why an engine client could not be built. The config layer validates the same rules earlier;
@@ -78,10 +80,13 @@ pub struct MciEngineSettings {
     pub max_connections: usize,
     /// Bytes buffered for one answer at most, whatever the framer allows.
     pub max_answer_bytes: usize,
+    /// Idle timeout, age cap and retry rule of pooled connections.
+    pub lifecycle: ConnectionLifecycle,
 }
 
 impl HttpEngineSettings {
-    /// Settings with the defaults: 1 s connect, 2 s request, 64 in flight, 1 MiB answers, no TLS.
+    /// Settings with the defaults: 1 s connect, 2 s request, 64 in flight, 1 MiB answers, no TLS,
+    /// connections idle at most 1.5 s, no age cap, no live retry.
     pub fn new(name: impl Into<String>, url: Uri) -> Self {
         HttpEngineSettings {
             name: name.into(),
@@ -91,12 +96,14 @@ impl HttpEngineSettings {
             max_in_flight: 64,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             tls: None,
+            lifecycle: ConnectionLifecycle::default(),
         }
     }
 }
 
 impl MciEngineSettings {
-    /// Settings with the defaults: 1 s connect, 2 s request, 16 connections, 64 KiB answers.
+    /// Settings with the defaults: 1 s connect, 2 s request, 16 connections, 64 KiB answers,
+    /// connections idle at most 1.5 s, no age cap, no live retry.
     pub fn new(name: impl Into<String>, address: impl Into<String>) -> Self {
         MciEngineSettings {
             name: name.into(),
@@ -105,6 +112,7 @@ impl MciEngineSettings {
             request_timeout: Duration::from_secs(2),
             max_connections: 16,
             max_answer_bytes: 64 * 1024,
+            lifecycle: ConnectionLifecycle::default(),
         }
     }
 }

@@ -190,7 +190,7 @@ async fn mci_call_waits_for_a_connection_then_reports_overloaded() {
     settings.max_connections = 2;
     let engine = MciEngine::new(settings, || WholeBuffer).unwrap();
     let _held = engine.slots().semaphore().acquire_many(2).await.unwrap();
-    let error = engine.call(b"0000").await.unwrap_err();
+    let error = engine.call(b"0000", Role::Live).await.unwrap_err();
     assert!(error.is_overloaded(), "{error}");
     assert!(error.to_string().contains("all 2 slots"), "{error}");
 }

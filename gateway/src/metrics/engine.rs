@@ -1,12 +1,13 @@
 //! [`EngineMetrics`]: calls and their durations for one engine, in both roles, and the engine's
-//! health fed by the same outcomes.
+//! health fed by the same outcomes; and [`StaleConnectionMetrics`]: the stale pooled connections
+//! that engine's client met.
 
 use std::sync::Arc;
 
 use prometheus::{Histogram, IntCounter};
 
 use super::registry::{role_index, Families};
-use crate::engine::{EngineHealth, Outcome, Role};
+use crate::engine::{ConnectionEvents, EngineHealth, Outcome, Role, StaleAction, StalePhase};
 use crate::store::{Clock, SystemClock};
 
 /// Every engine call outcome, in index order (the engine module keeps the enum, the metrics keep
@@ -69,6 +70,61 @@ impl EngineMetrics {
     /// The engine's health.
     pub fn health(&self) -> &Arc<EngineHealth> {
         &self.health
+    }
+}
+
+/// `shadowgate_upstream_stale_connections_total{engine, role, phase, action}` for one engine,
+/// made once by [`super::Metrics::stale_connections`]. Only the phase/action pairs that can
+/// happen exist (see [`StalePhase::actions`]), all of them from the start at 0.
+#[derive(Debug, Clone)]
+pub struct StaleConnectionMetrics {
+    /// By role, phase, then action index (`Discarded`, `Retried`, `Failed`); `None`: cannot happen.
+    counts: [[[Option<IntCounter>; 3]; StalePhase::ALL.len()]; ROLES.len()],
+}
+
+impl StaleConnectionMetrics {
+    pub(super) fn new(families: &Families, name: &str) -> Self {
+        Self {
+            counts: ROLES.map(|role| {
+                StalePhase::ALL.map(|phase| {
+                    [
+                        StaleAction::Discarded,
+                        StaleAction::Retried,
+                        StaleAction::Failed,
+                    ]
+                    .map(|action| {
+                        phase.actions().contains(&action).then(|| {
+                            families.upstream_stale.with_label_values(&[
+                                name,
+                                role.as_str(),
+                                phase.as_str(),
+                                action.as_str(),
+                            ])
+                        })
+                    })
+                })
+            }),
+        }
+    }
+}
+
+impl ConnectionEvents for StaleConnectionMetrics {
+    fn stale(&self, role: Role, phase: StalePhase, action: StaleAction) {
+        let phase = match phase {
+            StalePhase::IdleClosed => 0,
+            StalePhase::Expired => 1,
+            StalePhase::Unsent => 2,
+            StalePhase::Unanswered => 3,
+        };
+        let action = match action {
+            StaleAction::Discarded => 0,
+            StaleAction::Retried => 1,
+            StaleAction::Failed => 2,
+        };
+        // A pair outside `StalePhase::actions` is a client bug; it is not worth a panic.
+        if let Some(counter) = &self.counts[role_index(role)][phase][action] {
+            counter.inc();
+        }
     }
 }
 

@@ -24,7 +24,7 @@ mod registry;
 mod store;
 mod strategy;
 
-pub use engine::EngineMetrics;
+pub use engine::{EngineMetrics, StaleConnectionMetrics};
 pub use labels::{CloseReason, FrameOutcome, ReloadResult, OTHER_FIELD};
 pub use listener::{ConnectionGuard, ListenerMetrics};
 pub use registry::{Metrics, LATENCY_BUCKETS, NAMESPACE};

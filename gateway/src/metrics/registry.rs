@@ -9,7 +9,7 @@ use prometheus::{
     Registry, TextEncoder,
 };
 
-use super::engine::EngineMetrics;
+use super::engine::{EngineMetrics, StaleConnectionMetrics};
 use super::labels::ReloadResult;
 use super::listener::ListenerMetrics;
 use super::store::StoreCollector;
@@ -47,6 +47,7 @@ pub(super) struct Families {
     pub(super) request_duration: HistogramVec,
     pub(super) upstream_requests: IntCounterVec,
     pub(super) upstream_duration: HistogramVec,
+    pub(super) upstream_stale: IntCounterVec,
     pub(super) comparisons: IntCounterVec,
     pub(super) field_mismatches: IntCounterVec,
     pub(super) shadow_skipped: IntCounterVec,
@@ -106,6 +107,14 @@ impl Metrics {
                     "upstream_duration_seconds",
                     HELP_UPSTREAM_DURATION,
                     &["engine", "role"],
+                ),
+            ),
+            upstream_stale: register(
+                r,
+                counter_vec(
+                    "upstream_stale_connections_total",
+                    HELP_UPSTREAM_STALE,
+                    &["engine", "role", "phase", "action"],
                 ),
             ),
             comparisons: register(
@@ -196,6 +205,11 @@ impl Metrics {
     /// generation and the probe task, made with its `engine_up` gauge on first use.
     pub fn engine_health(&self, name: &str) -> Arc<EngineHealth> {
         self.families.health(name)
+    }
+
+    /// Stale-connection counters for the engine called `name`, handed to its client.
+    pub fn stale_connections(&self, name: &str) -> StaleConnectionMetrics {
+        StaleConnectionMetrics::new(&self.families, name)
     }
 
     /// Engine calls in flight for `role`, over all engines and strategies.
@@ -299,6 +313,7 @@ const HELP_REQUEST: &str =
 const HELP_UPSTREAM: &str = "Engine calls, by engine, role and outcome.";
 const HELP_UPSTREAM_DURATION: &str =
     "Engine call duration in seconds, failed calls included, by engine and role.";
+const HELP_UPSTREAM_STALE: &str = "Pooled engine connections found stale, by engine, role, phase (idle_closed, expired: before reuse; unsent, unanswered: a request failed on it) and action (discarded, retried, failed).";
 const HELP_COMPARISONS: &str = "Shadow comparisons, by strategy and result.";
 const HELP_FIELDS: &str = "Differing fields in mismatches, by strategy and collapsed layout path (other: outside the layout).";
 const HELP_SKIPPED: &str = "Shadow calls not made, by strategy and reason.";

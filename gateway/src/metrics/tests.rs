@@ -3,12 +3,12 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::*;
-use crate::engine::{Outcome, Role};
+use crate::engine::{ConnectionEvents, Outcome, Role, StaleAction, StalePhase};
 use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 use crate::store::{DropReason, RecordKind, StoreStats};
 
 /// Every family the gateway exports.
-const FAMILIES: [&str; 25] = [
+const FAMILIES: [&str; 26] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -16,6 +16,7 @@ const FAMILIES: [&str; 25] = [
     "shadowgate_request_duration_seconds",
     "shadowgate_upstream_requests_total",
     "shadowgate_upstream_duration_seconds",
+    "shadowgate_upstream_stale_connections_total",
     "shadowgate_comparisons_total",
     "shadowgate_field_mismatches_total",
     "shadowgate_shadow_skipped_total",
@@ -57,6 +58,11 @@ fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
     let engine = metrics.engine("legacy");
     engine.call(Role::Live, Outcome::Ok, 0.001);
     engine.call(Role::Shadow, Outcome::Timeout, 2.0);
+    let stale = metrics.stale_connections("legacy");
+    stale.stale(Role::Shadow, StalePhase::Unanswered, StaleAction::Retried);
+    stale.stale(Role::Live, StalePhase::Expired, StaleAction::Discarded);
+    // Not a pair a client reports: ignored, never a new series.
+    stale.stale(Role::Live, StalePhase::Expired, StaleAction::Retried);
     metrics.inflight(Role::Shadow).inc();
     metrics.config_reload(true);
     metrics.config_reload(false);
@@ -164,29 +170,30 @@ fn label_values_come_from_closed_sets() {
             "error"
         ])
     );
-    assert_eq!(
-        labels["reason"],
-        set(&[
-            "budget_full",
-            "live_failed",
-            "shadow_down",
-            "shutdown",
-            "channel_full",
-            "write_error",
-            "encode_error",
-            "evicted",
-            "idle_timeout",
-            "header_read_timeout"
-        ])
-    );
+    // Skip reasons come from their enum: a new one needs no change here.
+    let mut reasons = set(&crate::outcome::SkipReason::ALL.map(|r| r.as_str()));
+    reasons.extend(set(&[
+        "channel_full",
+        "write_error",
+        "encode_error",
+        "evicted",
+        "idle_timeout",
+        "header_read_timeout",
+    ]));
+    assert_eq!(labels["reason"], reasons);
     assert_eq!(labels["field"], set(&["body.offers[*].rate", "other"]));
     let mut kinds = set(&["mismatch", "shadow_error", "unencodable"]);
     kinds.extend(set(&ShadowErrorKind::ALL.map(ShadowErrorKind::as_str)));
     assert_eq!(labels["kind"], kinds);
+    assert_eq!(
+        labels["phase"],
+        set(&["idle_closed", "expired", "unsent", "unanswered"])
+    );
+    assert_eq!(labels["action"], set(&["discarded", "retried", "failed"]));
     let names: BTreeSet<_> = labels.keys().map(String::as_str).collect();
     let expected = [
-        "engine", "field", "kind", "le", "listener", "outcome", "reason", "result", "role",
-        "strategy", "version",
+        "action", "engine", "field", "kind", "le", "listener", "outcome", "phase", "reason",
+        "result", "role", "strategy", "version",
     ];
     assert_eq!(names, expected.into_iter().collect());
 }
@@ -221,6 +228,19 @@ fn handles_count_into_their_series() {
         series(r#"shadowgate_frames_total{listener="mci-main",outcome="live_timeout"}"#),
         1.0
     );
+    assert_eq!(
+        series(
+            r#"shadowgate_upstream_stale_connections_total{action="retried",engine="legacy",phase="unanswered",role="shadow"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        series(
+            r#"shadowgate_upstream_stale_connections_total{action="failed",engine="legacy",phase="unanswered",role="shadow"}"#
+        ),
+        0.0
+    );
+    assert!(!rendered.contains(r#"action="retried",engine="legacy",phase="expired""#));
     assert_eq!(
         series(
             r#"shadowgate_upstream_requests_total{engine="legacy",outcome="timeout",role="shadow"}"#

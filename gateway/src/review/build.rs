@@ -109,6 +109,8 @@ impl Review {
             shadow_errors: counters.shadow_errors,
             unencodable: counters.unencodable,
             skipped: counters.skipped,
+            shadow_errors_by_kind: counters.shadow_errors_by_kind.clone(),
+            skipped_by_reason: counters.skipped_by_reason.clone(),
             first_comparison: counters.first_comparison_micros.map(format_micros),
             last_failure: counters.last_mismatch_micros.map(format_micros),
             rate_sentence: rate.sentence(),

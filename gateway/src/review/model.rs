@@ -1,6 +1,8 @@
 //! What the review API answers, and what the report CLI reads from it or builds from a store
 //! directory: one model, so the API, the page and the CLI show the same numbers and sentences.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{MismatchRate, Readiness};
@@ -106,6 +108,13 @@ pub struct StrategySummary {
     pub unencodable: u64,
     /// Shadow calls not made.
     pub skipped: u64,
+    /// Shadow errors by kind (`timeout`, `connect`, `status_5xx`, …): each is a different defect
+    /// of the new engine.
+    #[serde(default)]
+    pub shadow_errors_by_kind: BTreeMap<String, u64>,
+    /// Skipped shadow calls by reason (`budget_full`, `shadow_down`, …).
+    #[serde(default)]
+    pub skipped_by_reason: BTreeMap<String, u64>,
     /// First comparison, RFC 3339.
     pub first_comparison: Option<String>,
     /// Last mismatch, shadow error or unencodable answer, RFC 3339.
@@ -120,6 +129,29 @@ pub struct StrategySummary {
     pub suppressed: Vec<RuleCount>,
     /// Whether the strategy is in the config (counters outlive strategies that were removed).
     pub configured: bool,
+}
+
+impl StrategySummary {
+    /// Shadow errors by kind as a phrase, most frequent first: `timeout 10, status_5xx 2`.
+    pub fn shadow_error_kinds(&self) -> String {
+        by_count(&self.shadow_errors_by_kind)
+    }
+
+    /// Skipped calls by reason as a phrase, most frequent first: `budget_full 3`.
+    pub fn skip_reasons(&self) -> String {
+        by_count(&self.skipped_by_reason)
+    }
+}
+
+/// `name count` pairs, most frequent first, then by name.
+fn by_count(counts: &BTreeMap<String, u64>) -> String {
+    let mut pairs: Vec<(&String, &u64)> = counts.iter().filter(|(_, n)| **n > 0).collect();
+    pairs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    pairs
+        .iter()
+        .map(|(name, n)| format!("{name} {}", super::thousands(**n)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Differences one rule hid.

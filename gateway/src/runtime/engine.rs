@@ -47,7 +47,7 @@ impl Engine {
     ) -> Result<EngineAnswer, EngineError> {
         match self {
             Engine::Http(e) => e.call(request).await.map(EngineAnswer::Json),
-            Engine::Mci(e) => e.call(frame).await.map(EngineAnswer::Frame),
+            Engine::Mci(e) => e.call(frame, request.role).await.map(EngineAnswer::Frame),
         }
     }
 }

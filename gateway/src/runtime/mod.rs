@@ -62,7 +62,9 @@ impl Runtime {
         let mut engines: BTreeMap<String, Arc<Engine>> = BTreeMap::new();
         for (name, spec) in &config.engines {
             let built = match spec {
-                EngineSpec::Http(settings) => HttpEngine::new(settings.clone()).map(Engine::Http),
+                EngineSpec::Http(settings) => HttpEngine::new(settings.clone()).map(|e| {
+                    Engine::Http(e.with_events(Arc::new(metrics.stale_connections(name))))
+                }),
                 EngineSpec::Mci { settings, layout } => {
                     let Some(layout) = config.layouts.get(layout).cloned() else {
                         problems.error(
@@ -72,7 +74,9 @@ impl Runtime {
                         );
                         continue;
                     };
-                    MciEngine::new(settings.clone(), move || layout.framer()).map(Engine::Mci)
+                    MciEngine::new(settings.clone(), move || layout.framer()).map(|e| {
+                        Engine::Mci(e.with_events(Arc::new(metrics.stale_connections(name))))
+                    })
                 }
             };
             match built {

@@ -1,7 +1,9 @@
 //! A fake HTTP engine: answers the engine HTTP contract with a closure, after an optional delay,
-//! with an optional status, over plain TCP or TLS.
+//! with an optional status, over plain TCP or TLS; optionally closing idle kept-alive connections
+//! (Node's `keepAliveTimeout`) or dropping a chosen request unanswered.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +18,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -30,6 +33,9 @@ pub struct FakeHttpBuilder {
     status: StatusCode,
     raw_body: Option<Bytes>,
     tls: Option<Arc<ServerConfig>>,
+    idle_close: Option<Duration>,
+    keep_alive_header: Option<&'static str>,
+    drop_requests: Vec<usize>,
 }
 
 /// A running fake HTTP engine. Dropping it stops the server and its connections.
@@ -43,6 +49,9 @@ pub struct FakeHttp {
 #[derive(Default)]
 struct State {
     requests: Gauge,
+    connections: Gauge,
+    /// Requests read so far, numbering them for `drop_requests`.
+    numbered: AtomicUsize,
     last_headers: Mutex<Option<HeaderMap>>,
     last_path: Mutex<Option<String>>,
     last_request: Mutex<Option<Value>>,
@@ -53,7 +62,28 @@ struct Answer {
     delay: Duration,
     status: StatusCode,
     raw_body: Option<Bytes>,
+    idle_close: Option<Duration>,
+    keep_alive_header: Option<&'static str>,
+    drop_requests: Vec<usize>,
 }
+
+/// When a connection last finished an answer, and how many requests it is serving now.
+struct Activity {
+    last: Mutex<Instant>,
+    busy: AtomicUsize,
+}
+
+/// The engine's failure for a dropped request: hyper closes the connection without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("request dropped on purpose")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 impl FakeHttpBuilder {
     pub(super) fn new() -> Self {
@@ -63,7 +93,30 @@ impl FakeHttpBuilder {
             status: StatusCode::OK,
             raw_body: None,
             tls: None,
+            idle_close: None,
+            keep_alive_header: None,
+            drop_requests: Vec::new(),
         }
+    }
+
+    /// Closes a kept-alive connection that has been idle (no request in progress) this long
+    /// since its last answer, like Node's `keepAliveTimeout`.
+    pub fn idle_close(mut self, idle: Duration) -> Self {
+        self.idle_close = Some(idle);
+        self
+    }
+
+    /// Sends `Keep-Alive: <value>` with every answer (e.g. `timeout=1`).
+    pub fn keep_alive_header(mut self, value: &'static str) -> Self {
+        self.keep_alive_header = Some(value);
+        self
+    }
+
+    /// Reads the `n`-th request (from 0, over all connections) and closes its connection without
+    /// answering, like an engine that closed a kept-alive connection just as the request came.
+    pub fn drop_request(mut self, n: usize) -> Self {
+        self.drop_requests.push(n);
+        self
     }
 
     /// Answers each request JSON with `reply(request)`.
@@ -108,6 +161,9 @@ impl FakeHttpBuilder {
             delay: self.delay,
             status: self.status,
             raw_body: self.raw_body,
+            idle_close: self.idle_close,
+            keep_alive_header: self.keep_alive_header,
+            drop_requests: self.drop_requests,
         });
         let server_state = state.clone();
         let server = tokio::spawn(async move {
@@ -115,7 +171,9 @@ impl FakeHttpBuilder {
             let mut connections = JoinSet::new();
             while let Ok((stream, _)) = listener.accept().await {
                 let (state, answer, tls) = (server_state.clone(), answer.clone(), tls.clone());
+                let open = state.connections.enter();
                 connections.spawn(async move {
+                    let _open = open;
                     let Some(tls) = tls else {
                         return serve(stream, state, answer).await;
                     };
@@ -152,6 +210,16 @@ impl FakeHttp {
         self.state.requests.total()
     }
 
+    /// Connections accepted so far.
+    pub fn connections_accepted(&self) -> usize {
+        self.state.connections.total()
+    }
+
+    /// Connections open now (a connection counts until the fake closes it or sees it close).
+    pub fn open_connections(&self) -> usize {
+        self.state.connections.current()
+    }
+
     /// The most requests that were in progress at once.
     pub fn peak_in_flight(&self) -> usize {
         self.state.requests.peak()
@@ -177,22 +245,67 @@ async fn serve<S>(stream: S, state: Arc<State>, answer: Arc<Answer>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = service_fn(move |request| handle(request, state.clone(), answer.clone()));
+    let activity = Arc::new(Activity {
+        last: Mutex::new(Instant::now()),
+        busy: AtomicUsize::new(0),
+    });
+    let idle_close = answer.idle_close;
+    let watched = activity.clone();
+    let service =
+        service_fn(move |request| handle(request, state.clone(), answer.clone(), watched.clone()));
     // Errors are the client going away (e.g. after its timeout): nothing to report.
-    let _ = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    match idle_close {
+        None => {
+            let _ = connection.await;
+        }
+        // Dropping the connection closes the socket, whatever hyper was doing.
+        Some(idle) => tokio::select! {
+            _ = connection => {}
+            () = idle_out(&activity, idle) => {}
+        },
+    }
+}
+
+/// Returns once the connection has served nothing for `idle` since its last answer.
+async fn idle_out(activity: &Activity, idle: Duration) {
+    loop {
+        let last = *activity.last.lock().unwrap();
+        if activity.busy.load(Ordering::SeqCst) == 0 && last.elapsed() >= idle {
+            return;
+        }
+        let wake = (last + idle).max(Instant::now() + Duration::from_millis(1));
+        tokio::time::sleep_until(wake).await;
+    }
 }
 
 async fn handle(
     request: Request<Incoming>,
     state: Arc<State>,
     answer: Arc<Answer>,
-) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    activity: Arc<Activity>,
+) -> Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>> {
+    activity.busy.fetch_add(1, Ordering::SeqCst);
+    let answered = answer_one(request, &state, &answer).await;
+    *activity.last.lock().unwrap() = Instant::now();
+    activity.busy.fetch_sub(1, Ordering::SeqCst);
+    answered
+}
+
+async fn answer_one(
+    request: Request<Incoming>,
+    state: &State,
+    answer: &Answer,
+) -> Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>> {
     let _in_flight = state.requests.enter();
     *state.last_headers.lock().unwrap() = Some(request.headers().clone());
     *state.last_path.lock().unwrap() = Some(request.uri().path().to_owned());
     let body = request.into_body().collect().await?.to_bytes();
+    let n = state.numbered.fetch_add(1, Ordering::SeqCst);
+    if answer.drop_requests.contains(&n) {
+        return Err(Box::new(Dropped));
+    }
     let Ok(json) = serde_json::from_slice::<Value>(&body) else {
         let mut bad = Response::new(Full::new(Bytes::from_static(b"request is not json")));
         *bad.status_mut() = StatusCode::BAD_REQUEST;
@@ -204,10 +317,11 @@ async fn handle(
         Some(raw) => raw.clone(),
         None => Bytes::from(serde_json::to_vec(&(answer.reply)(json)).unwrap()),
     };
-    let response = Response::builder()
+    let mut response = Response::builder()
         .status(answer.status)
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(body))
-        .unwrap();
-    Ok(response)
+        .header(http::header::CONTENT_TYPE, "application/json");
+    if let Some(keep_alive) = answer.keep_alive_header {
+        response = response.header("keep-alive", keep_alive);
+    }
+    Ok(response.body(Full::new(body)).unwrap())
 }

@@ -24,6 +24,8 @@ pub struct FakeMciBuilder<D> {
     reply: Reply,
     delay: Delay,
     close_after: Option<usize>,
+    idle_close: Option<Duration>,
+    drop_requests: Vec<usize>,
 }
 
 /// A running fake MCI engine. Dropping it stops the server and closes its connections.
@@ -38,6 +40,8 @@ struct Behaviour {
     reply: Reply,
     delay: Delay,
     close_after: Option<usize>,
+    idle_close: Option<Duration>,
+    drop_requests: Vec<usize>,
     requests: Arc<AtomicUsize>,
 }
 
@@ -51,7 +55,23 @@ where
             reply: Arc::new(Bytes::copy_from_slice),
             delay: Arc::new(|_| Duration::ZERO),
             close_after: None,
+            idle_close: None,
+            drop_requests: Vec::new(),
         }
+    }
+
+    /// Closes a connection on which no byte arrived for `idle` while it waited for a frame, like
+    /// a legacy engine that drops idle connections.
+    pub fn idle_close(mut self, idle: Duration) -> Self {
+        self.idle_close = Some(idle);
+        self
+    }
+
+    /// Reads the `n`-th frame (from 0, over all connections) and closes its connection without
+    /// answering.
+    pub fn drop_request(mut self, n: usize) -> Self {
+        self.drop_requests.push(n);
+        self
     }
 
     /// Answers each frame (framing included) with `reply(frame)` (framing included).
@@ -93,6 +113,8 @@ where
             reply: self.reply,
             delay: self.delay,
             close_after: self.close_after,
+            idle_close: self.idle_close,
+            drop_requests: self.drop_requests,
             requests: requests.clone(),
         });
         let new_framer = self.new_framer;
@@ -146,8 +168,8 @@ impl FakeMci {
     }
 }
 
-/// Reads frames one at a time and answers each; ends when the peer closes, framing is lost or
-/// `close_after` answers were given.
+/// Reads frames one at a time and answers each; ends when the peer closes, framing is lost,
+/// `close_after` answers were given, the connection idled for `idle_close` or a frame is dropped.
 async fn serve<D>(mut stream: TcpStream, mut framer: D, behaviour: &Behaviour)
 where
     D: Decoder<Item = BytesMut>,
@@ -161,12 +183,23 @@ where
             Err(_) => return,
         };
         let Some(frame) = frame else {
-            match stream.read_buf(&mut buffer).await {
+            let read = stream.read_buf(&mut buffer);
+            let read = match behaviour.idle_close {
+                Some(idle) => match tokio::time::timeout(idle, read).await {
+                    Ok(read) => read,
+                    Err(_idle) => return,
+                },
+                None => read.await,
+            };
+            match read {
                 Ok(0) | Err(_) => return,
                 Ok(_) => continue,
             }
         };
         let n = behaviour.requests.fetch_add(1, Ordering::SeqCst);
+        if behaviour.drop_requests.contains(&n) {
+            return;
+        }
         tokio::time::sleep((behaviour.delay)(n)).await;
         if stream.write_all(&(behaviour.reply)(&frame)).await.is_err() {
             return;

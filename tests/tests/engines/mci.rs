@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use protocol_mci::Layout;
-use shadowgate::engine::{MciEngine, MciEngineSettings};
+use shadowgate::engine::{MciEngine, MciEngineSettings, Role};
 use shadowgate_tests::fake::{frame, payload, AsciiLengthCodec, FakeMci};
 use shadowgate_tests::FakeEngine;
 
@@ -34,7 +34,7 @@ async fn sequential_requests_reuse_one_connection() {
     let client = pool(&engine, 4);
     for n in 0..3 {
         let answer = client
-            .call(&frame(format!("req-{n}").as_bytes()))
+            .call(&frame(format!("req-{n}").as_bytes()), Role::Live)
             .await
             .unwrap();
         assert_eq!(&answer[..], &frame(format!("ans:req-{n}").as_bytes())[..]);
@@ -52,7 +52,7 @@ async fn connections_never_exceed_the_pool_bound() {
             let client = client.clone();
             tokio::spawn(async move {
                 let answer = client
-                    .call(&frame(format!("req-{n}").as_bytes()))
+                    .call(&frame(format!("req-{n}").as_bytes()), Role::Live)
                     .await
                     .unwrap();
                 assert_eq!(&answer[..], &frame(format!("ans:req-{n}").as_bytes())[..]);
@@ -79,11 +79,11 @@ async fn a_late_answer_never_reaches_the_next_caller() {
     let client = MciEngine::new(settings, || AsciiLengthCodec).unwrap();
 
     let started = Instant::now();
-    let error = client.call(&frame(b"first")).await.unwrap_err();
+    let error = client.call(&frame(b"first"), Role::Live).await.unwrap_err();
     assert!(error.is_timeout(), "{error}");
     assert!(started.elapsed() < late / 2, "took {:?}", started.elapsed());
 
-    let answer = client.call(&frame(b"second")).await.unwrap();
+    let answer = client.call(&frame(b"second"), Role::Live).await.unwrap();
     assert_eq!(&answer[..], &frame(b"ans:second")[..]);
     assert_eq!(engine.connections_accepted(), 2);
 }
@@ -92,7 +92,7 @@ async fn a_late_answer_never_reaches_the_next_caller() {
 async fn a_connection_the_engine_closed_while_idle_is_not_used() {
     let engine = answering().close_after(1).start().await;
     let client = pool(&engine, 1);
-    client.call(&frame(b"one")).await.unwrap();
+    client.call(&frame(b"one"), Role::Live).await.unwrap();
     // Wait (bounded) until the engine has closed its side, so the pool's check sees the close.
     tokio::time::timeout(Duration::from_secs(5), async {
         while engine.open_connections() > 0 {
@@ -101,7 +101,7 @@ async fn a_connection_the_engine_closed_while_idle_is_not_used() {
     })
     .await
     .unwrap();
-    let answer = client.call(&frame(b"two")).await.unwrap();
+    let answer = client.call(&frame(b"two"), Role::Live).await.unwrap();
     assert_eq!(&answer[..], &frame(b"ans:two")[..]);
     assert_eq!(engine.connections_accepted(), 2);
 }
@@ -120,7 +120,7 @@ async fn the_layout_framer_of_protocol_mci_plugs_in() {
     let engine = FakeEngine::mci(move || framer.clone()).start().await;
     let framer = layout.framer();
     let client = MciEngine::new(settings(&engine, 1), move || framer.clone()).unwrap();
-    let answer = client.call(request.as_bytes()).await.unwrap();
+    let answer = client.call(request.as_bytes(), Role::Live).await.unwrap();
     assert_eq!(&answer[..], request.as_bytes());
 }
 
@@ -131,10 +131,10 @@ async fn lost_framing_is_reported_and_the_connection_dropped() {
         .start()
         .await;
     let client = pool(&engine, 1);
-    let error = client.call(&frame(b"x")).await.unwrap_err();
+    let error = client.call(&frame(b"x"), Role::Live).await.unwrap_err();
     assert!(error.is_framing(), "{error}");
     assert!(error.to_string().contains("not 4 ascii digits"), "{error}");
-    let _ = client.call(&frame(b"y")).await;
+    let _ = client.call(&frame(b"y"), Role::Live).await;
     assert_eq!(engine.connections_accepted(), 2);
 }
 
@@ -147,6 +147,6 @@ async fn refused_connection_is_a_connect_error() {
         AsciiLengthCodec
     })
     .unwrap();
-    let error = client.call(&frame(b"x")).await.unwrap_err();
+    let error = client.call(&frame(b"x"), Role::Live).await.unwrap_err();
     assert!(error.is_connect(), "{error}");
 }

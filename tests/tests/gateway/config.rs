@@ -106,3 +106,55 @@ async fn a_rejected_reload_answers_typed_problems_over_the_admin_api() {
         "the previous config stays"
     );
 }
+
+#[tokio::test]
+async fn engine_connection_lifecycle_keys_are_read_and_checked() {
+    use std::time::Duration;
+
+    use shadowgate::config::EngineSpec;
+    use shadowgate::engine::ConnectionLifecycle;
+
+    let legacy = mci_deciding("L1").start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shadowgate.toml");
+    let load = |live: EngineToml| {
+        let builder = TestGateway::new()
+            .live("legacy", live)
+            .shadow("new-engine", EngineToml::http("http://127.0.0.1:9"));
+        std::fs::write(&path, builder.toml(&dir.path().join("store"))).unwrap();
+        config::load(&path)
+    };
+
+    let config = load(
+        EngineToml::mci(legacy.addr())
+            .key("idle_timeout_ms", "200")
+            .key("max_connection_age_ms", "60000")
+            .key("retry_stale_connection", "true"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let EngineSpec::Mci { settings, .. } = &config.engines["legacy"] else {
+        panic!("legacy is an mci engine");
+    };
+    assert_eq!(
+        settings.lifecycle,
+        ConnectionLifecycle {
+            idle_timeout: Duration::from_millis(200),
+            max_age: Some(Duration::from_secs(60)),
+            retry_stale_live: true,
+        }
+    );
+    // Unset: 1.5 s idle, no age cap, no live re-send.
+    let EngineSpec::Http(settings) = &config.engines["new-engine"] else {
+        panic!("new-engine is an http engine");
+    };
+    assert_eq!(settings.lifecycle, ConnectionLifecycle::default());
+    assert_eq!(settings.lifecycle.idle_timeout, Duration::from_millis(1500));
+
+    let error = load(EngineToml::mci(legacy.addr()).key("idle_timeout_ms", "0")).unwrap_err();
+    let problems: Vec<String> = error.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        ["engines.legacy.idle_timeout_ms: expected at least 1, found 0"],
+        "{error}"
+    );
+}

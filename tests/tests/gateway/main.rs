@@ -16,6 +16,8 @@
 //! - `listeners`: header-read and idle timeouts and the cap of the HTTP ingress; eviction of the
 //!   longest-idle connection at the MCI listener's cap.
 //! - `store_faults`: a real full disk (a tmpfs; needs root) never touches live traffic.
+//! - `keepalive`: engines that close idle connections at the request pace (proxy-02), http and
+//!   mci; a 5 s engine keep-alive with no setting at all.
 //! - `support`: the legacy engine live with an optional shadow; refused addresses.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -26,6 +28,7 @@ mod config;
 mod errors;
 mod health;
 mod http_ingress;
+mod keepalive;
 mod listeners;
 mod pipelining;
 mod reload;

@@ -1,0 +1,140 @@
+//! The idle side of both connection pools, and the one retry a stale connection may cost.
+//!
+//! Each engine client keeps its idle connections in a [`Pool`]: newest first, every one checked
+//! against its [`Ages`] and for a close by the engine before it is handed out. A request that
+//! fails on a reused connection before its answer started goes through [`Pool::retry_stale`],
+//! which re-sends it once on a fresh connection when [`StalePhase::retry_allowed`] says so.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::time::Instant;
+
+use super::error::EngineErrorKind;
+use super::lifecycle::{Ages, ConnectionLifecycle};
+use super::stale::{ConnectionEvents, NoEvents, StaleAction, StalePhase};
+use super::Role;
+
+/// A connection a [`Pool`] can hold.
+pub(crate) trait Pooled {
+    /// Its clock.
+    fn ages(&self) -> &Ages;
+    /// Whether the engine closed it (or sent something unasked) while it was idle.
+    fn is_closed(&self) -> bool;
+}
+
+/// Idle connections of one engine, with its lifecycle rules and its event sink.
+pub(crate) struct Pool<C> {
+    engine: Arc<str>,
+    /// Locked only briefly, never across an await.
+    idle: Mutex<Vec<C>>,
+    lifecycle: ConnectionLifecycle,
+    events: Arc<dyn ConnectionEvents>,
+}
+
+/// A failed attempt, and how far it got when it failed on a reused connection.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// What failed.
+    pub(crate) kind: EngineErrorKind,
+    /// Set when the connection was reused and no answer byte had arrived.
+    pub(crate) stale: Option<StalePhase>,
+}
+
+impl<C: Pooled> Pool<C> {
+    /// An empty pool for the engine called `engine`.
+    pub(crate) fn new(engine: Arc<str>, lifecycle: ConnectionLifecycle) -> Pool<C> {
+        Pool {
+            engine,
+            idle: Mutex::new(Vec::new()),
+            lifecycle,
+            events: Arc::new(NoEvents),
+        }
+    }
+
+    /// Sends stale-connection events to `events` from now on.
+    pub(crate) fn set_events(&mut self, events: Arc<dyn ConnectionEvents>) {
+        self.events = events;
+    }
+
+    /// The engine's lifecycle rules.
+    pub(crate) fn lifecycle(&self) -> &ConnectionLifecycle {
+        &self.lifecycle
+    }
+
+    /// The most recently used connection that may still be reused. Every idle connection that is
+    /// expired or closed by the engine is dropped (closed) on the way and counted, so none lingers
+    /// half-closed in the pool.
+    pub(crate) fn take(&self, role: Role) -> Option<C> {
+        let now = Instant::now();
+        let mut dropped = Vec::new();
+        let taken = {
+            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            idle.retain(|connection| {
+                let phase = if !connection.ages().reusable(now, &self.lifecycle) {
+                    StalePhase::Expired
+                } else if connection.is_closed() {
+                    StalePhase::IdleClosed
+                } else {
+                    return true;
+                };
+                dropped.push(phase);
+                false
+            });
+            idle.pop()
+        };
+        for phase in dropped {
+            self.note(role, phase, StaleAction::Discarded);
+        }
+        taken
+    }
+
+    /// Returns a connection after a clean exchange; `ages` has been rested by the caller.
+    pub(crate) fn put(&self, connection: C) {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(connection);
+    }
+
+    /// Runs `attempt(false)` (a pooled connection, or a new one) and, when it failed stale and
+    /// re-sending is allowed for `role`, `attempt(true)` once on a fresh connection. The caller
+    /// bounds the whole thing with the call's deadline.
+    pub(crate) async fn retry_stale<T, F, Fut>(
+        &self,
+        role: Role,
+        attempt: F,
+    ) -> Result<T, EngineErrorKind>
+    where
+        F: Fn(bool) -> Fut,
+        Fut: Future<Output = Result<T, Failure>>,
+    {
+        let failure = match attempt(false).await {
+            Ok(answer) => return Ok(answer),
+            Err(failure) => failure,
+        };
+        let Some(phase) = failure.stale else {
+            return Err(failure.kind);
+        };
+        if !phase.retry_allowed(role, self.lifecycle.retry_stale_live) {
+            self.note(role, phase, StaleAction::Failed);
+            return Err(failure.kind);
+        }
+        self.note(role, phase, StaleAction::Retried);
+        attempt(true).await.map_err(|failure| failure.kind)
+    }
+
+    /// Logs and counts one stale-connection event.
+    pub(crate) fn note(&self, role: Role, phase: StalePhase, action: StaleAction) {
+        tracing::debug!(engine = %self.engine, %role, %phase, %action, "stale engine connection");
+        self.events.stale(role, phase, action);
+    }
+}
+
+impl<C> std::fmt::Debug for Pool<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("lifecycle", &self.lifecycle)
+            .finish_non_exhaustive()
+    }
+}
