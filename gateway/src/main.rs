@@ -117,7 +117,14 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
-    let config = config::load(path)?;
+    let config = match config::load(path) {
+        Ok(config) => config,
+        Err(error) => {
+            // Printed like check-config prints them: errors and warnings apart.
+            print_problems(path, &error.problems);
+            std::process::exit(1);
+        }
+    };
     init_logging(&config);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
@@ -130,9 +137,10 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
                 _ = hangup.recv() => match running.reload(path) {
                     Ok(()) => tracing::info!(config = %path.display(), "config reloaded"),
                     Err(problems) => {
-                        for problem in problems {
-                            tracing::error!(%problem, "reload rejected; the previous config stays");
+                        for problem in problems.iter().filter(|p| p.is_error()) {
+                            tracing::error!(key = %problem.key, %problem, "reload rejected; the previous config stays");
                         }
+                        shadowgate::server::log_warnings(&problems.iter().filter(|p| !p.is_error()).cloned().collect::<Vec<_>>());
                     }
                 },
                 _ = terminate.recv() => break,
@@ -145,14 +153,21 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
     })
 }
 
+/// Validates the file, then what only this machine can tell (binding, the store directory,
+/// DNS); prints errors and warnings apart and exits non-zero only on errors.
 fn check_config(path: &Path) -> anyhow::Result<()> {
     let config = match config::load(path) {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("{error}");
+            print_problems(path, &error.problems);
             std::process::exit(1);
         }
     };
+    let mut problems = config.warnings.clone();
+    problems.extend(config::check_environment(&config));
+    if print_problems(path, &problems) {
+        std::process::exit(1);
+    }
     println!("config {} is valid", path.display());
     println!("listeners:");
     for l in &config.mci_listeners {
@@ -192,6 +207,22 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Prints errors, then warnings, each under a count, on stderr; true when there is an error.
+fn print_problems(path: &Path, problems: &[config::Problem]) -> bool {
+    let (errors, warnings): (Vec<_>, Vec<_>) = problems.iter().cloned().partition(|p| p.is_error());
+    for (list, what) in [(&errors, "error"), (&warnings, "warning")] {
+        if list.is_empty() {
+            continue;
+        }
+        let plural = if list.len() == 1 { "" } else { "s" };
+        eprintln!("config {}: {} {what}{plural}", path.display(), list.len());
+        for problem in list {
+            eprintln!("  - {problem}");
+        }
+    }
+    !errors.is_empty()
 }
 
 fn decode(layout: &Path, direction: Direction) -> anyhow::Result<()> {

@@ -47,8 +47,8 @@ pub struct Running {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// Engines or strategies could not be built.
-    #[error("config: {}", .0.join("; "))]
-    Runtime(Vec<String>),
+    #[error("config: {}", config::List(.0))]
+    Runtime(Vec<config::Problem>),
     /// The store could not be opened.
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
@@ -72,6 +72,7 @@ impl Running {
     /// builds the runtime and binds every listener. Nothing binds unless the config, the budget
     /// and the runtime are valid.
     pub async fn start(config: Config) -> Result<Running, StartError> {
+        log_warnings(&config.warnings);
         listener::fd_budget::check(&config)?;
         let metrics = Metrics::new(env!("CARGO_PKG_VERSION"));
         let runtime =
@@ -151,7 +152,7 @@ impl Running {
 
     /// Re-reads the config file and its layouts and swaps them in; a bad config keeps the old one.
     /// Listener and store settings take effect at the next start (they own bound sockets/files).
-    pub fn reload(&self, path: &Path) -> Result<(), Vec<String>> {
+    pub fn reload(&self, path: &Path) -> Result<(), Vec<config::Problem>> {
         reload(&self.gateway, &self.store.recorder(), path)
     }
 
@@ -178,7 +179,7 @@ impl Running {
 }
 
 /// The body of [`Running::reload`], shared with the admin listener's `POST /api/v1/reload`.
-fn reload(gateway: &Gateway, recorder: &Recorder, path: &Path) -> Result<(), Vec<String>> {
+fn reload(gateway: &Gateway, recorder: &Recorder, path: &Path) -> Result<(), Vec<config::Problem>> {
     let config = match config::load(path) {
         Ok(config) => config,
         Err(error) => {
@@ -215,9 +216,17 @@ fn reload(gateway: &Gateway, recorder: &Recorder, path: &Path) -> Result<(), Vec
         // The admin token is not among them: it is read from the running config per request.
         warn!("listener or store settings changed: they apply after a restart");
     }
+    log_warnings(&config.warnings);
     gateway.reload(config)?;
     flush_suppressed(&current, recorder);
     Ok(())
+}
+
+/// Logs each warning of a config that is used anyway (start-up and reload), one line each.
+pub fn log_warnings(warnings: &[config::Problem]) {
+    for problem in warnings {
+        warn!(key = %problem.key, %problem, "config warning");
+    }
 }
 
 /// Hands the store what the rules of `runtime` hid since its last tally (at reload and shutdown,

@@ -1,5 +1,6 @@
 //! `shadowgate check-config`, the real binary: the example config passes; a config with three
-//! different mistakes fails and names all three by their key paths.
+//! different mistakes fails and names all three by their key paths; warnings are printed apart
+//! and do not fail; what only the machine can tell (store directory) is checked too.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -72,5 +73,105 @@ shadow_sample_percent = 150
     ] {
         assert!(stderr.contains(key), "{key} missing from:\n{stderr}");
     }
-    assert!(stderr.contains("3 problems"), "{stderr}");
+    assert!(stderr.contains("3 errors"), "{stderr}");
+}
+
+/// A config whose engine address, response codes and store path the test chooses.
+fn write_config(dir: &Path, engine_address: &str, extra: &str) -> std::path::PathBuf {
+    let layout = repo_file("config/layouts/loan-screening.toml");
+    let store = dir.join("store");
+    let config = format!(
+        r#"
+[[listeners.mci]]
+name = "core-banking"
+address = "127.0.0.1:0"
+layout = "loan-screening"
+
+[layouts]
+loan-screening = {layout:?}
+
+[engines.legacy]
+protocol = "mci"
+address = "{engine_address}"
+layout = "loan-screening"
+
+[strategies.loan-screening]
+layout = "loan-screening"
+tx_codes = ["LNS0001"]
+live = "legacy"
+
+[store]
+path = {store:?}
+{extra}
+"#
+    );
+    let path = dir.join("shadowgate.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+#[test]
+fn an_address_without_port_and_a_code_too_long_are_refused_naming_both_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(
+        dir.path(),
+        "legacy-host",
+        "[response_codes]\nlive_error = \"E5022\"",
+    );
+    let output = check_config(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("2 errors"), "{stderr}");
+    assert!(
+        stderr.contains(r#"engines.legacy.address: expected host:port, found "legacy-host""#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("response_codes.live_error: expected at most 4 bytes"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(r#"found "E5022" (5 bytes)"#), "{stderr}");
+}
+
+#[test]
+fn a_host_that_does_not_resolve_is_a_warning_and_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    // `.invalid` never resolves (RFC 2606).
+    let path = write_config(dir.path(), "legacy.invalid:7001", "");
+    let output = check_config(&path);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("1 warning"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert!(
+        stderr.contains(
+            r#"engines.legacy.address: expected a host name that resolves, found "legacy.invalid""#
+        ),
+        "{stderr}"
+    );
+    assert!(stdout.contains("is valid"), "{stdout}");
+}
+
+#[test]
+fn a_store_directory_that_cannot_be_created_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // A path under a regular file: refused for root too, where chmod would not stop writes.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let path = write_config(dir.path(), "127.0.0.1:7001", "");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let store = format!("path = {:?}", dir.path().join("store"));
+    let text = text.replace(&store, &format!("path = {:?}", file.join("sub")));
+    std::fs::write(&path, text).unwrap();
+    let output = check_config(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("1 error"), "{stderr}");
+    assert!(
+        stderr.contains("store.path: expected a directory"),
+        "{stderr}"
+    );
 }

@@ -338,7 +338,10 @@ impl TestGateway {
     }
 
     /// Rewrites the config file from `builder` and reloads it, like SIGHUP.
-    pub fn reload_with(&mut self, builder: GatewayBuilder) -> Result<(), Vec<String>> {
+    pub fn reload_with(
+        &mut self,
+        builder: GatewayBuilder,
+    ) -> Result<(), Vec<shadowgate::config::Problem>> {
         let store_path = self.config_path.with_file_name("store");
         std::fs::write(&self.config_path, builder.toml(&store_path)).unwrap();
         self.running.reload(&self.config_path)?;

@@ -146,7 +146,8 @@ pub(super) fn detail(review: &Review, id: &str) -> Response {
     }
 }
 
-/// `POST /api/v1/reload`: 200, or 422 with every problem; 404 when there is nothing to reload.
+/// `POST /api/v1/reload`: 200, or 422 with every problem (`key`, `expected`, `found`,
+/// `severity` and the printed `message`); 404 when there is nothing to reload.
 pub(super) fn reload(reload: Option<&ReloadFn>) -> Response {
     let Some(reload) = reload else {
         return server::json_error(
@@ -156,10 +157,29 @@ pub(super) fn reload(reload: Option<&ReloadFn>) -> Response {
     };
     match reload() {
         Ok(()) => server::json(StatusCode::OK, &json!({"status": "reloaded"})),
-        Err(problems) => server::json(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &json!({"error": "config rejected; the previous config stays", "problems": problems}),
-        ),
+        Err(problems) => {
+            // Each problem as its parts and as the line `check-config` and the log print.
+            let listed: Vec<_> = problems
+                .iter()
+                .map(|p| {
+                    json!({
+                        "key": p.key,
+                        "expected": p.expected,
+                        "found": p.found,
+                        "severity": p.severity,
+                        "message": p.to_string(),
+                    })
+                })
+                .collect();
+            server::json(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &json!({
+                    "error": "config rejected; the previous config stays",
+                    "problems": listed,
+                    "message": crate::config::List(&problems).to_string(),
+                }),
+            )
+        }
     }
 }
 

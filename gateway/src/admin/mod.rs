@@ -42,7 +42,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Renders the Prometheus text exposition.
 pub type MetricsFn = Arc<dyn Fn() -> String + Send + Sync>;
 /// Re-reads and swaps the config; the problems when it is rejected.
-pub type ReloadFn = Arc<dyn Fn() -> Result<(), Vec<String>> + Send + Sync>;
+pub type ReloadFn = Arc<dyn Fn() -> Result<(), Vec<crate::config::Problem>> + Send + Sync>;
 /// The review policies of the config in force (it changes on reload).
 pub type PoliciesFn = Arc<dyn Fn() -> Policies + Send + Sync>;
 

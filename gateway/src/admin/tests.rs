@@ -84,7 +84,11 @@ fn fixture(token: Option<&str>) -> Fixture {
         },
         metrics: Arc::new(|| "shadowgate_up 1\n".to_owned()),
         reload: Some(Arc::new(|| {
-            Err(vec!["strategies.loan.live: unknown engine".to_owned()])
+            Err(vec![crate::config::Problem::error(
+                "strategies.loan.live",
+                "an engine declared in [engines]",
+                crate::config::Found::text("ghost"),
+            )])
         })),
         engines: None,
     };
@@ -190,10 +194,15 @@ fn api_routes_answer_their_shapes() {
 
     let (status, _, body) = call(&f.state, "POST", "/api/v1/reload", None);
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        json(&body)["problems"][0],
-        "strategies.loan.live: unknown engine"
-    );
+    let answer = json(&body);
+    let problem = &answer["problems"][0];
+    assert_eq!(problem["key"], "strategies.loan.live");
+    assert_eq!(problem["expected"], "an engine declared in [engines]");
+    assert_eq!(problem["found"], "\"ghost\"");
+    assert_eq!(problem["severity"], "error");
+    let line = r#"strategies.loan.live: expected an engine declared in [engines], found "ghost""#;
+    assert_eq!(problem["message"], line);
+    assert_eq!(answer["message"], line);
 
     let (status, headers, body) = call(&f.state, "GET", "/metrics", None);
     assert_eq!(

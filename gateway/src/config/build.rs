@@ -1,6 +1,6 @@
 //! Checks and conversion of the raw config into runtime settings; every problem is collected.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,28 +8,42 @@ use std::time::Duration;
 
 use protocol_mci::Layout;
 
+use super::problem::{Found, Problem, Problems};
 use super::raw::ConfigFile;
-use super::{engine_build::engine, strategy_build::strategies};
+use super::{codes, engine_build::engine, strategy_build::strategies};
 use super::{AdminListener, Config, EngineSpec, HttpListener, MciListener, ServerLimits};
 
-/// Problems found so far.
-pub(super) type Problems = Vec<String>;
+/// Layouts that loaded, and the names of those declared but broken: a reference to a broken
+/// layout is not a second problem (its file already reported its own).
+pub(super) struct Layouts {
+    /// Loaded layouts by name.
+    pub loaded: BTreeMap<String, Arc<Layout>>,
+    /// Declared in `[layouts]` but failed to load.
+    pub broken: BTreeSet<String>,
+}
+
+impl Layouts {
+    /// Checks a reference to a layout at `key`: known, or broken (already reported), or a problem.
+    pub fn check(&self, key: &str, name: &str, problems: &mut Problems) -> bool {
+        if self.loaded.contains_key(name) {
+            return true;
+        }
+        if !self.broken.contains(name) {
+            problems.error(key, "a layout declared in [layouts]", Found::text(name));
+        }
+        false
+    }
+}
 
 /// Validates everything; `base` resolves relative paths.
-pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Config, Problems> {
+pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Config, Vec<Problem>> {
     let mut problems = Problems::new();
     let layouts = layouts(&file, base, &mut problems);
-    let known = |name: &str| layouts.contains_key(name);
 
     let mut mci_listeners = Vec::new();
     for (i, l) in file.listeners.mci.iter().enumerate() {
         let key = format!("listeners.mci[{i}]");
-        if !known(&l.layout) {
-            problems.push(format!(
-                "{key}.layout: no layout named {:?} in [layouts]",
-                l.layout
-            ));
-        }
+        layouts.check(&format!("{key}.layout"), &l.layout, &mut problems);
         positive(
             l.max_connections as u64,
             &format!("{key}.max_connections"),
@@ -57,10 +71,8 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
         }
     }
     let http_listener = file.listeners.http.as_ref().and_then(|h| {
-        if let Some(layout) = h.frames_layout.as_deref().filter(|l| !known(l)) {
-            problems.push(format!(
-                "listeners.http.frames_layout: no layout named {layout:?}"
-            ));
+        if let Some(layout) = &h.frames_layout {
+            layouts.check("listeners.http.frames_layout", layout, &mut problems);
         }
         positive(
             h.max_body_bytes as u64,
@@ -83,8 +95,11 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
         })
     });
     if file.listeners.mci.is_empty() && file.listeners.http.is_none() {
-        problems
-            .push("listeners: configure at least one [[listeners.mci]] or [listeners.http]".into());
+        problems.error(
+            "listeners",
+            "at least one [[listeners.mci]] or [listeners.http]",
+            Found::nothing(),
+        );
     }
     let admin_listener = file.listeners.admin.as_ref().and_then(|a| {
         let token = a
@@ -93,9 +108,11 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
             .and_then(|var| match std::env::var(var) {
                 Ok(token) if !token.trim().is_empty() => Some(token.trim().to_owned()),
                 _ => {
-                    problems.push(format!(
-                        "listeners.admin.token_env: environment variable {var} is not set"
-                    ));
+                    problems.error(
+                        "listeners.admin.token_env",
+                        "the name of a set, non-empty environment variable",
+                        Found::value(format!("{var:?}, which is not set")),
+                    );
                     None
                 }
             });
@@ -117,31 +134,30 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
     let engines: BTreeMap<String, EngineSpec> = file
         .engines
         .iter()
-        .filter_map(|(name, e)| Some((name.clone(), engine(name, e, base, &known, &mut problems)?)))
+        .filter_map(|(name, e)| {
+            Some((
+                name.clone(),
+                engine(name, e, base, &layouts, &mut problems)?,
+            ))
+        })
         .collect();
     let strategies = strategies(&file.strategies, &layouts, &file.engines, &mut problems);
     problems.extend(file.store.problems());
     if let Err(e) = tracing_level_check(&file.logging.level) {
-        problems.push(format!("logging.level: {e}"));
+        problems.error(
+            "logging.level",
+            "a tracing filter such as \"info\" or \"shadowgate=debug\"",
+            Found::value(format!("{:?} ({e})", file.logging.level)),
+        );
     }
     positive(
         file.health.probe_interval_ms,
         "health.probe_interval_ms",
         &mut problems,
     );
-    let codes = &file.response_codes;
-    for (key, code) in [
-        ("bad_request", &codes.bad_request),
-        ("unknown_transaction", &codes.unknown_transaction),
-        ("live_error", &codes.live_error),
-        ("live_timeout", &codes.live_timeout),
-    ] {
-        if code.trim().is_empty() {
-            problems.push(format!("response_codes.{key}: must not be empty"));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
+    codes::check(&file, &layouts, &mut problems);
+    if problems.has_errors() {
+        return Err(problems.into_vec());
     }
     let mut store = file.store;
     store.path = resolve(base, &store.path);
@@ -150,31 +166,41 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
         mci_listeners,
         http_listener,
         admin_listener,
-        layouts,
+        layouts: layouts.loaded,
         engines,
         strategies,
         response_codes: file.response_codes,
         store,
         logging: file.logging,
         probe_interval: Duration::from_millis(file.health.probe_interval_ms),
+        warnings: problems.into_vec(),
     })
 }
 
 /// Loads every layout; a layout's own problems are reported under `layouts.<name>`.
-fn layouts(
-    file: &ConfigFile,
-    base: &Path,
-    problems: &mut Problems,
-) -> BTreeMap<String, Arc<Layout>> {
-    let mut out = BTreeMap::new();
+fn layouts(file: &ConfigFile, base: &Path, problems: &mut Problems) -> Layouts {
+    let mut out = Layouts {
+        loaded: BTreeMap::new(),
+        broken: BTreeSet::new(),
+    };
     for (name, path) in &file.layouts {
         match Layout::from_file(resolve(base, path)) {
             Ok(layout) => {
-                out.insert(name.clone(), Arc::new(layout));
+                out.loaded.insert(name.clone(), Arc::new(layout));
             }
             Err(e) => {
+                out.broken.insert(name.clone());
                 for p in &e.problems {
-                    problems.push(format!("layouts.{name} ({}): {p}", e.origin));
+                    let at = if p.path.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" at {}", p.path)
+                    };
+                    problems.error(
+                        format!("layouts.{name}"),
+                        "a valid layout file",
+                        Found::value(format!("{}{at}: {}", e.origin, p.message)),
+                    );
                 }
             }
         }
@@ -212,15 +238,16 @@ fn socket(text: &str, key: &str, problems: &mut Problems) -> Option<SocketAddr> 
     match text.parse() {
         Ok(address) => Some(address),
         Err(_) => {
-            problems.push(format!("{key}: expected ip:port, found {text:?}"));
+            problems.error(key, "ip:port", Found::text(text));
             None
         }
     }
 }
 
+/// A count or duration that must be at least 1.
 pub(super) fn positive(value: u64, key: &str, problems: &mut Problems) {
     if value == 0 {
-        problems.push(format!("{key}: must be at least 1"));
+        problems.error(key, "at least 1", Found::value(value));
     }
 }
 

@@ -1,19 +1,23 @@
-//! Validation of one `[engines.<name>]` entry: protocol-specific keys, URL, TLS files.
+//! Validation of one `[engines.<name>]` entry: protocol-specific keys, address, URL, TLS files.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::build::{positive, resolve, Problems};
-use super::raw::{EngineConfig, Protocol};
+use super::address::host_port;
+use super::build::{positive, resolve, Layouts};
+use super::problem::{Found, Problems};
+use super::raw::{EngineConfig, Protocol, TlsConfig};
 use super::EngineSpec;
-use crate::engine::{ConnectionLifecycle, HttpEngineSettings, MciEngineSettings, TlsSettings};
+use crate::engine::{
+    ConnectionLifecycle, HttpEngineSettings, MciEngineSettings, TlsError, TlsSettings,
+};
 
 /// Validates one engine.
 pub(super) fn engine(
     name: &str,
     e: &EngineConfig,
     base: &Path,
-    known_layout: &dyn Fn(&str) -> bool,
+    layouts: &Layouts,
     problems: &mut Problems,
 ) -> Option<EngineSpec> {
     let key = format!("engines.{name}");
@@ -47,29 +51,34 @@ pub(super) fn engine(
     };
     match e.protocol {
         Protocol::Mci => {
-            for (field, set) in [("url", e.url.is_some()), ("tls", e.tls.is_some())] {
-                if set {
-                    problems.push(format!(
-                        "{key}.{field}: does not apply to protocol = \"mci\""
-                    ));
+            let url = e.url.as_deref().map(Found::text);
+            let tls = e.tls.as_ref().map(|_| Found::value("a [tls] table"));
+            for (field, found) in [("url", url), ("tls", tls)] {
+                if let Some(found) = found {
+                    problems.error(
+                        format!("{key}.{field}"),
+                        "no such key with protocol = \"mci\"",
+                        found,
+                    );
                 }
             }
-            let address = e.address.clone().or_else(|| {
-                problems.push(format!("{key}.address: an mci engine needs host:port"));
-                None
-            });
-            let layout = match &e.layout {
-                Some(layout) if known_layout(layout) => Some(layout.clone()),
-                Some(layout) => {
-                    problems.push(format!(
-                        "{key}.layout: no layout named {layout:?} in [layouts]"
-                    ));
+            let address = match e.address.as_deref() {
+                Some(address) => host_port(&format!("{key}.address"), address, problems),
+                None => {
+                    problems.error(format!("{key}.address"), "host:port", Found::nothing());
                     None
                 }
+            };
+            let layout = match &e.layout {
+                Some(layout) => layouts
+                    .check(&format!("{key}.layout"), layout, problems)
+                    .then(|| layout.clone()),
                 None => {
-                    problems.push(format!(
-                        "{key}.layout: an mci engine needs the layout it speaks"
-                    ));
+                    problems.error(
+                        format!("{key}.layout"),
+                        "the name of the layout an mci engine speaks",
+                        Found::nothing(),
+                    );
                     None
                 }
             };
@@ -84,12 +93,13 @@ pub(super) fn engine(
             })
         }
         Protocol::Http | Protocol::Https => {
-            for (field, set) in [
-                ("address", e.address.is_some()),
-                ("layout", e.layout.is_some()),
-            ] {
-                if set {
-                    problems.push(format!("{key}.{field}: does not apply to an http engine"));
+            for (field, value) in [("address", &e.address), ("layout", &e.layout)] {
+                if let Some(value) = value {
+                    problems.error(
+                        format!("{key}.{field}"),
+                        "no such key for an http engine",
+                        Found::text(value),
+                    );
                 }
             }
             let scheme = if e.protocol == Protocol::Https {
@@ -97,47 +107,38 @@ pub(super) fn engine(
             } else {
                 "http"
             };
-            let url = match e.url.as_deref().map(str::parse::<http::Uri>) {
-                Some(Ok(url)) if url.scheme_str() == Some(scheme) && url.host().is_some() => {
-                    Some(url)
-                }
-                Some(Ok(_)) => {
-                    problems.push(format!("{key}.url: expected a {scheme}:// URL with a host"));
-                    None
-                }
-                Some(Err(err)) => {
-                    problems.push(format!("{key}.url: {err}"));
-                    None
-                }
+            let expected = format!("a {scheme}://host[:port]/ URL");
+            let url = match e.url.as_deref() {
+                Some(text) => match text.parse::<http::Uri>() {
+                    Ok(url) if url.scheme_str() == Some(scheme) && url.host().is_some() => {
+                        Some(url)
+                    }
+                    _ => {
+                        problems.error(format!("{key}.url"), expected, Found::text(text));
+                        None
+                    }
+                },
                 None => {
-                    problems.push(format!("{key}.url: an {scheme} engine needs a url"));
+                    problems.error(format!("{key}.url"), expected, Found::nothing());
                     None
                 }
             };
             let tls = match (&e.tls, e.protocol) {
-                (Some(tls), Protocol::Https) => {
-                    let file = |p: &Option<PathBuf>| p.as_ref().map(|p| resolve(base, p));
-                    let (cert, key_file) =
-                        (file(&tls.client_cert_file), file(&tls.client_key_file));
-                    match TlsSettings::load(
-                        &resolve(base, &tls.ca_file),
-                        cert.as_deref(),
-                        key_file.as_deref(),
-                        tls.server_name.as_deref(),
-                    ) {
-                        Ok(settings) => Some(settings),
-                        Err(err) => {
-                            problems.push(format!("{key}.tls: {err}"));
-                            None
-                        }
-                    }
-                }
+                (Some(tls), Protocol::Https) => load_tls(&key, tls, base, problems),
                 (None, Protocol::Https) => {
-                    problems.push(format!("{key}.tls: an https engine needs tls.ca_file"));
+                    problems.error(
+                        format!("{key}.tls.ca_file"),
+                        "the CA file an https engine is verified with",
+                        Found::nothing(),
+                    );
                     None
                 }
                 (Some(_), _) => {
-                    problems.push(format!("{key}.tls: applies only to protocol = \"https\""));
+                    problems.error(
+                        format!("{key}.tls"),
+                        "no [tls] table unless protocol = \"https\"",
+                        Found::value("a [tls] table"),
+                    );
                     None
                 }
                 (None, _) => None,
@@ -151,4 +152,85 @@ pub(super) fn engine(
             Some(EngineSpec::Http(settings))
         }
     }
+}
+
+/// Reads the TLS files; a failure is reported at the key of the file at fault.
+fn load_tls(
+    key: &str,
+    tls: &TlsConfig,
+    base: &Path,
+    problems: &mut Problems,
+) -> Option<TlsSettings> {
+    let file = |p: &Option<PathBuf>| p.as_ref().map(|p| resolve(base, p));
+    let ca = resolve(base, &tls.ca_file);
+    let (cert, key_file) = (file(&tls.client_cert_file), file(&tls.client_key_file));
+    let error = match TlsSettings::load(
+        &ca,
+        cert.as_deref(),
+        key_file.as_deref(),
+        tls.server_name.as_deref(),
+    ) {
+        Ok(settings) => return Some(settings),
+        Err(error) => error,
+    };
+    let field = |path: &Path| {
+        if Some(path) == key_file.as_deref() {
+            "client_key_file"
+        } else if Some(path) == cert.as_deref() {
+            "client_cert_file"
+        } else {
+            "ca_file"
+        }
+    };
+    let (field, expected, found) = match &error {
+        TlsError::Pem { path, what, source } => (
+            field(path),
+            format!("a readable PEM file holding the {what}"),
+            format!("{} ({source})", path.display()),
+        ),
+        TlsError::NoCertificate { path } => (
+            field(path),
+            "a PEM file holding a certificate".to_owned(),
+            format!("{}, which holds none", path.display()),
+        ),
+        TlsError::InvalidCa { path, source } => (
+            "ca_file",
+            "a CA certificate rustls accepts as a trust anchor".to_owned(),
+            format!("{} ({source})", path.display()),
+        ),
+        TlsError::IncompleteClientIdentity => (
+            if cert.is_some() {
+                "client_key_file"
+            } else {
+                "client_cert_file"
+            },
+            "client_cert_file and client_key_file given together".to_owned(),
+            "only one of them".to_owned(),
+        ),
+        TlsError::InvalidClientIdentity { source, .. } => (
+            "client_key_file",
+            "the private key of the certificate in client_cert_file".to_owned(),
+            format!(
+                "{} ({source})",
+                key_file.as_deref().unwrap_or(Path::new("")).display()
+            ),
+        ),
+        TlsError::InvalidServerName { name, source } => (
+            "server_name",
+            "a DNS name or an IP address".to_owned(),
+            format!("{name:?} ({source})"),
+        ),
+        TlsError::Setup(source) => (
+            "",
+            "a TLS setup rustls supports".to_owned(),
+            source.to_string(),
+        ),
+    };
+    let at = if field.is_empty() {
+        format!("{key}.tls")
+    } else {
+        format!("{key}.tls.{field}")
+    };
+    problems.error(at, expected, Found::value(found));
+    None
 }

@@ -4,19 +4,31 @@
 //! **all** problems at once, each with its key path. Nothing binds before this succeeds; a reload
 //! that fails keeps the old config.
 //!
-//! - `raw`: the serde structs people write (`deny_unknown_fields`).
+//! - `raw`: the serde structs people write; unknown keys are all reported by [`load`] (through
+//!   `serde_ignored`), each with its key path.
 //! - `build`: checks and conversion into the types below; `engine_build` and `strategy_build`
-//!   for engines and strategies.
+//!   for engines and strategies, `codes` for response codes against layouts, `address` for
+//!   engine `host:port`.
+//! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
+//! - `environment`: what only the machine can tell (binding, the store directory, DNS), checked
+//!   by `check-config`.
 
+mod address;
 mod build;
+mod codes;
 mod engine_build;
+mod environment;
+mod load;
+mod problem;
 pub mod raw;
 mod strategy_build;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +38,9 @@ use crate::engine::{HttpEngineSettings, MciEngineSettings};
 pub use crate::listener::server::ServerLimits;
 use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
+pub use environment::check_environment;
+pub use load::{load, ConfigError};
+pub use problem::{Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
 
 /// A validated configuration.
@@ -53,6 +68,8 @@ pub struct Config {
     pub logging: LoggingConfig,
     /// How often every engine is probed (`[health] probe_interval_ms`).
     pub probe_interval: Duration,
+    /// Problems that do not stop the config from being used, to print or log.
+    pub warnings: Vec<Problem>,
 }
 
 /// One MCI listener.
@@ -165,44 +182,4 @@ pub struct StrategySpec {
     pub rules: Arc<comparator::Rules>,
     /// Readiness thresholds.
     pub readiness: ReadinessConfig,
-}
-
-/// A config that cannot be used, with every problem.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("config {}: {}", file.display(), Problems(problems))]
-pub struct ConfigError {
-    /// The file.
-    pub file: PathBuf,
-    /// Every problem, each starting with its key path.
-    pub problems: Vec<String>,
-}
-
-struct Problems<'a>(&'a [String]);
-
-impl fmt::Display for Problems<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            [one] => f.write_str(one),
-            many => {
-                write!(f, "{} problems", many.len())?;
-                many.iter().try_for_each(|p| write!(f, "\n  - {p}"))
-            }
-        }
-    }
-}
-
-/// Reads and validates a config file.
-pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let fail = |problem: String| ConfigError {
-        file: path.to_owned(),
-        problems: vec![problem],
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let file: raw::ConfigFile = toml::from_str(&text)
-        .map_err(|e| fail(e.to_string().trim_end().replace('\n', "\n    ")))?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    build::build(file, path, base).map_err(|problems| ConfigError {
-        file: path.to_owned(),
-        problems,
-    })
 }

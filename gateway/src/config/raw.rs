@@ -2,6 +2,10 @@
 //!
 //! Durations are integers with their unit in the key (`request_timeout_ms`), like the store
 //! section, so there is one way to write them.
+//!
+//! No struct here denies unknown fields: [`super::load`] reads them through `serde_ignored`,
+//! which reports every unknown key with its path, where `deny_unknown_fields` would stop at the
+//! first one.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,7 +17,6 @@ use crate::store::StoreConfig;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// Where the gateway listens.
     pub listeners: ListenersConfig,
@@ -39,7 +42,6 @@ pub struct ConfigFile {
 
 /// `[listeners]`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ListenersConfig {
     /// MCI (TCP frame) listeners; core banking connects here.
     #[serde(default)]
@@ -54,7 +56,6 @@ pub struct ListenersConfig {
 
 /// `[[listeners.mci]]`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MciListenerConfig {
     /// Name used in logs and metrics.
     pub name: String,
@@ -75,7 +76,6 @@ pub struct MciListenerConfig {
 
 /// `[listeners.http]`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpListenerConfig {
     /// `host:port` to bind.
     pub address: String,
@@ -99,7 +99,6 @@ pub struct HttpListenerConfig {
 
 /// `[listeners.admin]`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AdminListenerConfig {
     /// `host:port` to bind; loopback by default.
     #[serde(default = "default_admin_address")]
@@ -120,7 +119,6 @@ pub struct AdminListenerConfig {
 
 /// `[engines.<name>]`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EngineConfig {
     /// `http`, `https` or `mci`.
     pub protocol: Protocol,
@@ -172,7 +170,6 @@ pub enum Protocol {
 
 /// `[engines.<name>.tls]`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TlsConfig {
     /// PEM file of the CA that signs the engine's certificate.
     pub ca_file: PathBuf,
@@ -189,7 +186,6 @@ pub struct TlsConfig {
 
 /// `[strategies.<name>]`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct StrategyConfig {
     /// Layout of the strategy's frames.
     pub layout: String,
@@ -222,7 +218,7 @@ pub struct StrategyConfig {
 
 /// `[response_codes]`: result codes written into error frames the gateway answers itself.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct ResponseCodesConfig {
     /// The frame's body does not decode.
     pub bad_request: String,
@@ -247,7 +243,7 @@ impl Default for ResponseCodesConfig {
 
 /// `[logging]`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct LoggingConfig {
     /// `text` or `json`.
     pub format: LogFormat,
@@ -266,7 +262,7 @@ impl Default for LoggingConfig {
 
 /// `[health]`: the connect probe of every engine.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct HealthConfig {
     /// Every engine is probed (TCP connect, TLS handshake; no request) this often; a dead live
     /// engine shows on `/readyz` within this plus its connect timeout.

@@ -4,16 +4,15 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use protocol_mci::Layout;
-
-use super::build::{positive, Problems};
+use super::build::{positive, Layouts};
+use super::problem::{Found, Problems};
 use super::raw::{EngineConfig, Protocol, StrategyConfig};
 use super::StrategySpec;
 
 /// Validates strategies, including which transaction codes they claim.
 pub(super) fn strategies(
     configs: &BTreeMap<String, StrategyConfig>,
-    layouts: &BTreeMap<String, Arc<Layout>>,
+    layouts: &Layouts,
     engines: &BTreeMap<String, EngineConfig>,
     problems: &mut Problems,
 ) -> BTreeMap<String, StrategySpec> {
@@ -21,59 +20,79 @@ pub(super) fn strategies(
     let mut out = BTreeMap::new();
     for (name, s) in configs {
         let key = format!("strategies.{name}");
-        let layout = layouts.get(&s.layout);
-        if layout.is_none() {
-            problems.push(format!(
-                "{key}.layout: no layout named {:?} in [layouts]",
-                s.layout
-            ));
-        }
+        layouts.check(&format!("{key}.layout"), &s.layout, problems);
+        let layout = layouts.loaded.get(&s.layout);
         if s.tx_codes.is_empty() {
-            problems.push(format!(
-                "{key}.tx_codes: list at least one transaction code"
-            ));
+            problems.error(
+                format!("{key}.tx_codes"),
+                "at least one transaction code",
+                Found::value("[]"),
+            );
         }
         for code in &s.tx_codes {
-            if layout.is_some_and(|l| l.message(code).is_none()) {
-                problems.push(format!(
-                    "{key}.tx_codes: {code:?} is not a message of layout {:?}",
-                    s.layout
-                ));
+            if let Some(layout) = layout.filter(|l| l.message(code).is_none()) {
+                problems.error(
+                    format!("{key}.tx_codes"),
+                    format!(
+                        "messages of layout {:?} ({})",
+                        s.layout,
+                        layout.message_codes().join(", ")
+                    ),
+                    Found::text(code),
+                );
             }
             if let Some(other) = claimed.insert((s.layout.clone(), code.clone()), name.clone()) {
-                problems.push(format!(
-                    "{key}.tx_codes: {code:?} is already routed to strategy {other:?}"
-                ));
+                problems.error(
+                    format!("{key}.tx_codes"),
+                    format!("codes no other strategy of layout {:?} routes", s.layout),
+                    Found::value(format!("{code:?}, already routed to strategy {other:?}")),
+                );
             }
         }
         let mut uses_http = false;
         for (role, engine) in [("live", Some(&s.live)), ("shadow", s.shadow.as_ref())] {
             let Some(engine) = engine else { continue };
             match engines.get(engine) {
-                None => problems.push(format!("{key}.{role}: no engine named {engine:?}")),
+                None => problems.error(
+                    format!("{key}.{role}"),
+                    "an engine declared in [engines]",
+                    Found::text(engine),
+                ),
                 Some(e) if e.protocol == Protocol::Mci && e.layout.as_ref() != Some(&s.layout) => {
-                    problems.push(format!(
-                        "{key}.{role}: mci engine {engine:?} speaks layout {:?}, the strategy uses {:?}",
-                        e.layout.as_deref().unwrap_or(""),
-                        s.layout
-                    ))
+                    problems.error(
+                        format!("{key}.{role}"),
+                        format!("an engine that speaks the strategy's layout {:?}", s.layout),
+                        Found::value(format!(
+                            "mci engine {engine:?}, which speaks layout {:?}",
+                            e.layout.as_deref().unwrap_or("")
+                        )),
+                    )
                 }
                 Some(e) => uses_http |= e.protocol != Protocol::Mci,
             }
         }
         if s.shadow.as_ref() == Some(&s.live) {
-            problems.push(format!("{key}.shadow: must differ from live"));
+            problems.error(
+                format!("{key}.shadow"),
+                "an engine other than live",
+                Found::text(&s.live),
+            );
         }
         let path = s.path.clone().unwrap_or_default();
         if uses_http && !path.starts_with('/') {
-            problems.push(format!(
-                "{key}.path: an http engine needs a path starting with '/'"
-            ));
+            let found = s.path.as_deref().map_or(Found::nothing(), Found::text);
+            problems.error(
+                format!("{key}.path"),
+                "a path starting with '/' (an http engine serves it)",
+                found,
+            );
         }
         if !(0.0..=100.0).contains(&s.shadow_sample_percent) {
-            problems.push(format!(
-                "{key}.shadow_sample_percent: must be between 0 and 100"
-            ));
+            problems.error(
+                format!("{key}.shadow_sample_percent"),
+                "a percentage from 0 to 100",
+                Found::value(s.shadow_sample_percent),
+            );
         }
         positive(
             s.shadow_max_in_flight as u64,
@@ -88,7 +107,13 @@ pub(super) fn strategies(
         let rules = match s.rules.validate() {
             Ok(rules) => rules,
             Err(err) => {
-                problems.push(format!("{key}.rules: {err}"));
+                for rule in &err.errors {
+                    problems.error(
+                        format!("{key}.rules.{}", rule.key),
+                        "a valid comparison rule",
+                        Found::value(&rule.kind),
+                    );
+                }
                 comparator::Rules::none()
             }
         };

@@ -141,7 +141,7 @@ impl Gateway {
 
     /// Swaps in a new config; on failure the old one stays and every problem is returned.
     /// Requests in flight finish on the runtime they started with.
-    pub fn reload(&self, config: Config) -> Result<(), Vec<String>> {
+    pub fn reload(&self, config: Config) -> Result<(), Vec<crate::config::Problem>> {
         let built = Runtime::build(Arc::new(config), &self.metrics);
         self.metrics.config_reload(built.is_ok());
         self.runtime.store(Arc::new(built?));

@@ -6,11 +6,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::rate::{percent_ceil, thousands, MismatchRate};
+use crate::config::{Found, Problem};
 use crate::store::{format_micros, StrategyCounters, MICROS_PER_DAY};
 
 /// Readiness thresholds of one strategy (`[strategies.<name>.readiness]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+// Unknown keys are reported by the config loader (all of them, with their paths), not here.
+#[serde(default)]
 pub struct ReadinessConfig {
     /// Comparisons needed at least (shadow calls compared, skipped ones excluded). Default 10,000.
     pub min_comparisons: u64,
@@ -37,20 +39,22 @@ impl Default for ReadinessConfig {
 
 impl ReadinessConfig {
     /// Every problem with these values, each prefixed with `prefix` (e.g. `strategies.loan.readiness`).
-    pub fn problems(&self, prefix: &str) -> Vec<String> {
+    pub fn problems(&self, prefix: &str) -> Vec<Problem> {
         let percent = |value: f64| value.is_finite() && (0.0..=100.0).contains(&value);
-        let mut problems = Vec::new();
-        if !percent(self.max_upper_bound_percent) {
-            problems.push(format!(
-                "{prefix}.max_upper_bound_percent: must be between 0 and 100"
-            ));
-        }
-        if !percent(self.max_skipped_percent) {
-            problems.push(format!(
-                "{prefix}.max_skipped_percent: must be between 0 and 100"
-            ));
-        }
-        problems
+        [
+            ("max_upper_bound_percent", self.max_upper_bound_percent),
+            ("max_skipped_percent", self.max_skipped_percent),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !percent(*value))
+        .map(|(key, value)| {
+            Problem::error(
+                format!("{prefix}.{key}"),
+                "a percentage from 0 to 100",
+                Found::value(value),
+            )
+        })
+        .collect()
     }
 }
 

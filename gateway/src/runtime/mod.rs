@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 
 pub use self::engine::{Engine, EngineAnswer};
 use self::fields::decision_fields;
-use crate::config::{Config, EngineSpec, StrategySpec};
+use crate::config::{Config, EngineSpec, Found, Problem, Problems, StrategySpec};
 use crate::engine::{HttpEngine, MciEngine};
 use crate::metrics::{EngineMetrics, Metrics, StrategyMetrics};
 use crate::pipeline::breaker::Breaker;
@@ -57,8 +57,8 @@ pub struct Strategy {
 
 impl Runtime {
     /// Builds engine clients, strategies and their metric handles; fails with every problem found.
-    pub fn build(config: Arc<Config>, metrics: &Metrics) -> Result<Runtime, Vec<String>> {
-        let mut problems = Vec::new();
+    pub fn build(config: Arc<Config>, metrics: &Metrics) -> Result<Runtime, Vec<Problem>> {
+        let mut problems = Problems::new();
         let mut engines: BTreeMap<String, Arc<Engine>> = BTreeMap::new();
         for (name, spec) in &config.engines {
             let built = match spec {
@@ -67,7 +67,11 @@ impl Runtime {
                 }),
                 EngineSpec::Mci { settings, layout } => {
                     let Some(layout) = config.layouts.get(layout).cloned() else {
-                        problems.push(format!("engines.{name}.layout: unknown layout {layout:?}"));
+                        problems.error(
+                            format!("engines.{name}.layout"),
+                            "a layout that loaded",
+                            Found::text(layout),
+                        );
                         continue;
                     };
                     MciEngine::new(settings.clone(), move || layout.framer()).map(|e| {
@@ -79,7 +83,11 @@ impl Runtime {
                 Ok(engine) => {
                     engines.insert(name.clone(), Arc::new(engine));
                 }
-                Err(e) => problems.push(format!("engines.{name}: {e}")),
+                Err(e) => problems.error(
+                    format!("engines.{name}"),
+                    "an engine client that can be built",
+                    Found::value(e),
+                ),
             }
         }
         let mut strategies = BTreeMap::new();
@@ -92,9 +100,11 @@ impl Runtime {
                 Some(shadow) => engines.get(shadow).cloned().map(Some).ok_or(()),
             };
             let (Some(layout), Some(live), Ok(shadow)) = (layout, live, shadow) else {
-                problems.push(format!(
-                    "strategies.{name}: layout or engine could not be built"
-                ));
+                problems.error(
+                    format!("strategies.{name}"),
+                    "a strategy whose layout and engines were built",
+                    Found::value("one of them missing"),
+                );
                 continue;
             };
             let fields = decision_fields(&layout, &spec.tx_codes);
@@ -117,8 +127,8 @@ impl Runtime {
             }
             strategies.insert(name.clone(), strategy);
         }
-        if !problems.is_empty() {
-            return Err(problems);
+        if problems.has_errors() {
+            return Err(problems.into_vec());
         }
         Ok(Runtime {
             config,

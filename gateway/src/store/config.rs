@@ -5,12 +5,15 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{Found, Problem};
+
 /// The largest `cache_mib`: more would only hide a leak, the store never rereads that much.
 const MAX_CACHE_MIB: u64 = 4_096;
 
 /// The `[store]` section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+// Unknown keys are reported by the config loader (all of them, with their paths), not here.
+#[serde(default)]
 pub struct StoreConfig {
     /// Directory of the sled database.
     pub path: PathBuf,
@@ -48,43 +51,54 @@ impl Default for StoreConfig {
 }
 
 impl StoreConfig {
-    /// Every problem with these values, each prefixed with its key under `store.`.
-    pub fn problems(&self) -> Vec<String> {
+    /// Every problem with these values, each at its key under `store.`.
+    pub fn problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut require = |ok: bool, key: &str, rule: &str| {
+        let mut require = |ok: bool, key: &str, expected: &str, found: u64| {
             if !ok {
-                problems.push(format!("store.{key}: {rule}"));
+                problems.push(Problem::error(
+                    format!("store.{key}"),
+                    expected,
+                    Found::value(found),
+                ));
             }
         };
+        let at_least_one = "at least 1";
         require(
             self.retention_days >= 1,
             "retention_days",
-            "must be at least 1",
+            at_least_one,
+            self.retention_days.into(),
         );
         require(
             self.channel_capacity >= 1,
             "channel_capacity",
-            "must be at least 1",
+            at_least_one,
+            self.channel_capacity as u64,
         );
         require(
             self.batch_max_records >= 1,
             "batch_max_records",
-            "must be at least 1",
+            at_least_one,
+            self.batch_max_records as u64,
         );
         require(
             (1..=1_000).contains(&self.flush_interval_ms),
             "flush_interval_ms",
-            "must be between 1 and 1000",
+            "from 1 to 1000",
+            self.flush_interval_ms,
         );
         require(
             self.retry_interval_ms >= 1,
             "retry_interval_ms",
-            "must be at least 1",
+            at_least_one,
+            self.retry_interval_ms,
         );
         require(
             (1..=MAX_CACHE_MIB).contains(&self.cache_mib),
             "cache_mib",
-            "must be between 1 and 4096",
+            &format!("from 1 to {MAX_CACHE_MIB}"),
+            self.cache_mib,
         );
         problems
     }
@@ -113,16 +127,15 @@ mod tests {
             cache_mib: 0,
             ..StoreConfig::default()
         };
+        let shown: Vec<String> = bad.problems().iter().map(ToString::to_string).collect();
         assert_eq!(
-            bad.problems(),
+            shown,
             [
-                "store.channel_capacity: must be at least 1",
-                "store.flush_interval_ms: must be between 1 and 1000",
-                "store.cache_mib: must be between 1 and 4096",
+                "store.channel_capacity: expected at least 1, found 0",
+                "store.flush_interval_ms: expected from 1 to 1000, found 0",
+                "store.cache_mib: expected from 1 to 4096, found 0",
             ]
         );
         assert_eq!(StoreConfig::default().cache_bytes(), 16 * 1024 * 1024);
-        let unknown = serde_json::from_str::<StoreConfig>(r#"{"retention": 3}"#);
-        assert!(unknown.is_err());
     }
 }

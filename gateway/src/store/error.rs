@@ -11,10 +11,10 @@ use super::shared::LOCKED;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The store configuration is invalid; every problem is listed.
-    #[error("invalid store config: {}", problems.join("; "))]
+    #[error("invalid store config: {}", crate::config::List(problems))]
     Config {
-        /// One line per problem, each starting with its config key.
-        problems: Vec<String>,
+        /// Every problem, each at its config key.
+        problems: Vec<crate::config::Problem>,
     },
     /// sled could not open the directory.
     #[error("cannot open store {}: {source} ({hint})", path.display())]

@@ -1,0 +1,179 @@
+//! Typed config problems: one shape and one way of printing for `check-config`, start-up, a
+//! SIGHUP reload and `POST /api/v1/reload`.
+//!
+//! A problem names the key path it is about, what was expected there and what was found, so
+//! every message quotes the declared value next to the expected one:
+//! `engines.legacy.address: expected host:port, found "legacy-host"`.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Whether a problem stops the config from being used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The config is refused.
+    Error,
+    /// Printed and logged; the config is used (e.g. a host name that does not resolve today).
+    Warning,
+}
+
+/// One problem with a config, at one key path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Key path, e.g. `engines.legacy.address` or `listeners.mci[0].layout`.
+    pub key: String,
+    /// What the key must hold, as a phrase (`host:port`, `at least 1`).
+    pub expected: String,
+    /// What was declared (quoted when it is text), or `None` when the key is missing.
+    pub found: Option<String>,
+    /// Error or warning.
+    pub severity: Severity,
+}
+
+impl Problem {
+    /// An error at `key`.
+    pub fn error(key: impl Into<String>, expected: impl Into<String>, found: Found) -> Problem {
+        Problem {
+            key: key.into(),
+            expected: expected.into(),
+            found: found.0,
+            severity: Severity::Error,
+        }
+    }
+
+    /// A warning at `key`.
+    pub fn warning(key: impl Into<String>, expected: impl Into<String>, found: Found) -> Problem {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(key, expected, found)
+        }
+    }
+
+    /// Whether it refuses the config.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: expected {}", self.key, self.expected)?;
+        match &self.found {
+            Some(found) => write!(f, ", found {found}"),
+            None => f.write_str(", found nothing"),
+        }
+    }
+}
+
+/// What was found at a key, already formatted for [`Problem::found`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found(Option<String>);
+
+impl Found {
+    /// A declared text value, quoted: `"legacy-host"`.
+    pub fn text(value: &str) -> Found {
+        Found(Some(format!("{value:?}")))
+    }
+
+    /// A declared value shown as it is (numbers, paths with a reason).
+    pub fn value(value: impl fmt::Display) -> Found {
+        Found(Some(value.to_string()))
+    }
+
+    /// The key is missing.
+    pub fn nothing() -> Found {
+        Found(None)
+    }
+}
+
+/// Problems collected while checking a config; every check adds to it and none stops early.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems(Vec<Problem>);
+
+impl Problems {
+    /// No problem yet.
+    pub fn new() -> Problems {
+        Problems::default()
+    }
+
+    /// Adds an error.
+    pub fn error(&mut self, key: impl Into<String>, expected: impl Into<String>, found: Found) {
+        self.0.push(Problem::error(key, expected, found));
+    }
+
+    /// Adds a warning.
+    pub fn warning(&mut self, key: impl Into<String>, expected: impl Into<String>, found: Found) {
+        self.0.push(Problem::warning(key, expected, found));
+    }
+
+    /// Adds problems found elsewhere.
+    pub fn extend(&mut self, problems: impl IntoIterator<Item = Problem>) {
+        self.0.extend(problems);
+    }
+
+    /// Whether any problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Problem::is_error)
+    }
+
+    /// Every problem, in the order found.
+    pub fn into_vec(self) -> Vec<Problem> {
+        self.0
+    }
+}
+
+/// Prints a list of problems the one way every command and log uses: one inline, several as an
+/// indented list under a count.
+pub struct List<'a>(pub &'a [Problem]);
+
+impl fmt::Display for List<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} problems", many.len())?;
+                many.iter().try_for_each(|p| write!(f, "\n  - {p}"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_quotes_the_declared_value_next_to_the_expected_one() {
+        let problem = Problem::error(
+            "engines.legacy.address",
+            "host:port",
+            Found::text("legacy-host"),
+        );
+        assert_eq!(
+            problem.to_string(),
+            r#"engines.legacy.address: expected host:port, found "legacy-host""#
+        );
+        let missing = Problem::warning("engines.legacy.layout", "a layout name", Found::nothing());
+        assert_eq!(
+            missing.to_string(),
+            "engines.legacy.layout: expected a layout name, found nothing"
+        );
+        assert!(!missing.is_error());
+    }
+
+    #[test]
+    fn a_list_counts_several_and_inlines_one() {
+        let a = Problem::error("a", "x", Found::value(1));
+        let b = Problem::error("b", "y", Found::value(2));
+        assert_eq!(
+            List(std::slice::from_ref(&a)).to_string(),
+            "a: expected x, found 1"
+        );
+        assert_eq!(
+            List(&[a, b]).to_string(),
+            "2 problems\n  - a: expected x, found 1\n  - b: expected y, found 2"
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! `load` on real files: every problem once, at once, at its key, quoting what was declared.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use super::{load, Problem};
+
+fn example_layout() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/layouts/loan-screening.toml")
+}
+
+/// A valid config with one listener, engine and strategy; `extra` is appended (later tables
+/// and keys of new tables), `replace` edits the text first.
+fn config(dir: &Path, replace: &[(&str, &str)], extra: &str) -> PathBuf {
+    let mut text = format!(
+        r#"
+[[listeners.mci]]
+name = "core-banking"
+address = "127.0.0.1:0"
+layout = "loan"
+
+[layouts]
+loan = {layout:?}
+
+[engines.legacy]
+protocol = "mci"
+address = "127.0.0.1:7001"
+layout = "loan"
+
+[strategies.loan]
+layout = "loan"
+tx_codes = ["LNS0001"]
+live = "legacy"
+
+[store]
+path = "store"
+"#,
+        layout = example_layout()
+    );
+    for (from, to) in replace {
+        assert!(text.contains(from), "{from}");
+        text = text.replace(from, to);
+    }
+    text.push_str(extra);
+    let path = dir.join("shadowgate.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn problems(path: &Path) -> Vec<Problem> {
+    load(path).expect_err("the config is refused").problems
+}
+
+#[test]
+fn the_base_config_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(&config(dir.path(), &[], "")).unwrap();
+    assert_eq!(config.warnings, []);
+}
+
+#[test]
+fn one_broken_layout_is_one_problem_not_a_cascade() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "name = \"broken\"\n[header]\ndiscriminator = 3\n").unwrap();
+    let path = config(
+        dir.path(),
+        &[(
+            &format!("loan = {:?}", example_layout()),
+            &format!("loan = {broken:?}"),
+        )],
+        "",
+    );
+    let found = problems(&path);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].key, "layouts.loan");
+}
+
+#[test]
+fn two_typos_are_two_problems_with_their_key_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[
+            (
+                "address = \"127.0.0.1:7001\"",
+                "adress = \"127.0.0.1:7001\"",
+            ),
+            (
+                "live = \"legacy\"",
+                "live = \"legacy\"\nshadow_sampel_percent = 5",
+            ),
+        ],
+        "",
+    );
+    let keys: Vec<String> = problems(&path).into_iter().map(|p| p.key).collect();
+    // The misspelt address also leaves the engine without one: reported at its own key.
+    assert_eq!(
+        keys,
+        [
+            "engines.legacy.adress",
+            "strategies.loan.shadow_sampel_percent",
+            "engines.legacy.address",
+        ]
+    );
+}
+
+#[test]
+fn a_syntax_error_is_one_problem_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), &[], "[logging\nlevel = \"info\"\n");
+    let found = problems(&path);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].key.starts_with("line "), "{}", found[0]);
+    assert!(found[0].key.contains("column "), "{}", found[0]);
+}
+
+#[test]
+fn an_address_without_port_and_a_too_long_code_are_both_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[("address = \"127.0.0.1:7001\"", "address = \"legacy-host\"")],
+        "\n[response_codes]\nlive_error = \"E5022\"\n",
+    );
+    let shown: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 2, "{shown:#?}");
+    assert_eq!(
+        shown[0],
+        r#"engines.legacy.address: expected host:port, found "legacy-host""#
+    );
+    assert!(
+        shown[1].starts_with("response_codes.live_error: expected at most 4 bytes in cp949"),
+        "{}",
+        shown[1]
+    );
+    assert!(shown[1].contains("listeners.mci[0].layout"), "{}", shown[1]);
+    assert!(
+        shown[1].ends_with(r#"found "E5022" (5 bytes)"#),
+        "{}",
+        shown[1]
+    );
+}
+
+#[test]
+fn a_client_key_that_does_not_match_the_certificate_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let other = rcgen::KeyPair::generate().unwrap();
+    let file = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (ca, client, key) = (
+        file("ca.pem", cert.cert.pem()),
+        file("client.pem", cert.cert.pem()),
+        file("other.key", other.serialize_pem()),
+    );
+    let engine = format!(
+        "\n[engines.new]\nprotocol = \"https\"\nurl = \"https://127.0.0.1:7002\"\n\
+         [engines.new.tls]\nca_file = {ca:?}\nclient_cert_file = {client:?}\nclient_key_file = {key:?}\n"
+    );
+    let found = problems(&config(dir.path(), &[], &engine));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].key, "engines.new.tls.client_key_file");
+    assert!(found[0].to_string().contains("other.key"), "{}", found[0]);
+
+    let matching = file("client.key", cert.signing_key.serialize_pem());
+    let engine = engine.replace("other.key", "client.key");
+    assert!(matching.exists());
+    load(&config(dir.path(), &[], &engine)).unwrap();
+}
