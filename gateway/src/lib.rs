@@ -5,7 +5,7 @@
 //! decisions field by field and records every mismatch for the migration team.
 //!
 //! This crate will hold the config, listeners, engine clients, routing, shadow fan-out, store,
-//! admin API, metrics and demo. See `../shared/DESIGN.md` for the request path.
+//! admin API, metrics and demo. See the top README for the request path and `docs/engine-contract.md` for the engine contracts.
 //!
 //! # Layout
 //! - [`config`]: the config file, validated into runtime settings with every problem reported.

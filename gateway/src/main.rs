@@ -1,6 +1,6 @@
 //! The `shadowgate` command line.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -62,8 +62,8 @@ enum Command {
     },
     /// Run the whole product locally: two diverging engines, the gateway, traffic, the report.
     Demo(shadowgate::demo::DemoArgs),
-    /// One demo engine alone (for benchmarks).
-    #[command(hide = true)]
+    /// One demo engine alone (legacy MCI or modern HTTP), for trying the gateway by hand and for
+    /// benchmarks.
     DemoEngine(shadowgate::demo::DemoEngineArgs),
     /// Send MCI frames: closed loop or open loop at a fixed rate; latency percentiles.
     Loadgen(shadowgate::loadgen::LoadgenArgs),
@@ -251,8 +251,10 @@ fn encode(layout: &Path, direction: Direction) -> anyhow::Result<()> {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.logging.level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only on a terminal: a log file or a journal gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match config.logging.format {
         LogFormat::Json => builder.json().init(),

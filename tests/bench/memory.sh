@@ -11,7 +11,9 @@
 # them (goal: at most 10 %), the records stored and the store's drops.
 # Requires: cargo (unless BIN is given), python3, Linux /proc.
 # Knobs: MINUTES (default 10), SAMPLE_SECS (5), CONNECTIONS (16), PIPELINE (4), CACHE_MIB (the
-# store's cache_mib, default: the gateway's default), BIN (a built binary), BENCH_PORT (base port).
+# store's cache_mib, default: the gateway's default), BIN (a built binary), BENCH_PORT (base port),
+# MIN_FREE_GIB (default 5: the load stops early, and says so, when the store's disk has less free
+# space than this; 100 % mismatches write several GB a minute at full rate).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,6 +22,7 @@ SAMPLE_SECS=${SAMPLE_SECS:-5}
 CONNECTIONS=${CONNECTIONS:-16}
 PIPELINE=${PIPELINE:-4}
 PORT=${BENCH_PORT:-17300}
+MIN_FREE_GIB=${MIN_FREE_GIB:-5}
 
 if [ -z "${BIN:-}" ]; then
   cargo build --release -p shadowgate --locked --quiet
@@ -98,12 +101,19 @@ load=$!
 pids+=("$load")
 start=$(date +%s)
 echo "0 $(rss_kib "$gateway")" >"$work/rss.txt"
+free_gib() { df -Pk "$work" | awk 'NR == 2 {print int($4 / 1048576)}'; }
 while kill -0 "$load" 2>/dev/null; do
   sleep "$SAMPLE_SECS"
   kill -0 "$gateway" 2>/dev/null || { echo "the gateway died; log in $work" >&2; exit 1; }
   echo "$(($(date +%s) - start)) $(rss_kib "$gateway")" >>"$work/rss.txt"
+  if [ "$(free_gib)" -lt "$MIN_FREE_GIB" ]; then
+    echo "stopped early at $(($(date +%s) - start)) s: less than $MIN_FREE_GIB GiB free for the store" >&2
+    kill -INT "$load" 2>/dev/null || true
+    break
+  fi
 done
-wait "$load"
+wait "$load" || true
+echo "store on disk: $(du -sh "$work/store" | cut -f1)" >&2
 curl_get() {
   python3 - "$1" <<'EOF'
 import sys, urllib.request
@@ -117,7 +127,11 @@ python3 - "$work" <<'EOF'
 import json, os, sys
 work = sys.argv[1]
 samples = [tuple(int(x) for x in l.split()) for l in open(os.path.join(work, "rss.txt")) if l.strip()]
-load = json.load(open(os.path.join(work, "load.json")))["targets"][0]
+try:
+    load = json.load(open(os.path.join(work, "load.json")))["targets"][0]
+except (OSError, ValueError, KeyError, IndexError):
+    # The load generator was stopped early (disk guard) before it wrote its summary.
+    load = None
 summary = json.load(open(os.path.join(work, "summary.json")))
 s = next((x for x in summary.get("strategies", []) if x.get("strategy") == "loan-screening"), {})
 metrics = {}
@@ -135,11 +149,14 @@ last = samples[-1][0]
 at_minute = mean(lambda t: 60 <= t < 90)
 end = mean(lambda t: t > last - 30)
 growth = 100.0 * (end - at_minute) / at_minute
-print(f"load: {load['sent']} frames in {samples[-1][0]} s, {load['throughput']:.0f} frames/s closed loop, "
-      f"p99 {load['latency_us']['p99']} µs")
-e = load["errors"]
-bad = e["timeouts"] + sum(e["error_frames"].values()) + e["connection_errors"] + e["lost"] + e["undecodable"]
-print(f"  live errors: {bad}")
+if load:
+    print(f"load: {load['sent']} frames in {samples[-1][0]} s, {load['throughput']:.0f} frames/s closed loop, "
+          f"p99 {load['latency_us']['p99']} µs")
+    e = load["errors"]
+    bad = e["timeouts"] + sum(e["error_frames"].values()) + e["connection_errors"] + e["lost"] + e["undecodable"]
+    print(f"  live errors: {bad}")
+else:
+    print(f"load: stopped early after {samples[-1][0]} s (no load generator summary)")
 stored = int(metrics.get('shadowgate_store_records_total{kind="mismatch"}', 0))
 dropped = ", ".join(k.split('"')[1] + f" {int(v)}" for k, v in metrics.items()
                     if k.startswith("shadowgate_store_dropped_total"))

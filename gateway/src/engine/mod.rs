@@ -1,7 +1,7 @@
 //! Engine clients: how the gateway talks to a decisioning engine, live or shadow.
 //!
 //! Two protocols, one error type. An [`HttpEngine`] (`http`/`https`) posts the JSON request of the
-//! engine HTTP contract (`../shared/DESIGN.md`) over its own pool of HTTP/1.1 connections, with
+//! engine HTTP contract (`docs/engine-contract.md`) over its own pool of HTTP/1.1 connections, with
 //! rustls on an explicitly chosen crypto provider and a private CA. An [`MciEngine`] (`mci`) keeps a
 //! bounded pool of persistent TCP connections, one request in flight each, and passes frames
 //! through unchanged.
