@@ -102,6 +102,46 @@ mod tests {
     }
 
     #[test]
+    fn explain_lists_exactly_what_compare_counts_per_rule() {
+        let rules = rules(serde_json::json!({
+            "ignore": ["*.issued_at", "audit"],
+            "tolerance": [{ "path": "*.rate", "absolute": "0.01" }],
+            "unordered": [{ "path": "offers", "key": ["code"] }],
+            "normalise": [{ "path": "*.code", "trim": true, "ignore_case": true }],
+            "value_map": [{ "path": "decision", "map": { "Y": "APPROVE" } }],
+        }));
+        let live = value(
+            r#"{"decision": "Y", "audit": {"by": "a", "at": 1},
+                "offers": [{"code": "A", "rate": 1.00, "issued_at": 1}, {"code": "b ", "rate": 2}],
+                "loan": {"code": "X", "rate": 3.5}}"#,
+        );
+        let shadow = value(
+            r#"{"decision": "APPROVE", "audit": {"by": "b"},
+                "offers": [{"code": "B", "rate": 2.001}, {"code": "A", "rate": 1.01, "issued_at": 2}],
+                "loan": {"code": " x", "rate": 3.6}}"#,
+        );
+        let comparison = crate::compare(&live, &shadow, &rules);
+        let hidden = explain(&live, &shadow, &rules);
+        assert!(comparison.suppressed.len() >= 4, "{comparison:?}");
+        for suppressed in &comparison.suppressed {
+            let listed = hidden.iter().filter(|h| h.rule == suppressed.rule).count();
+            assert_eq!(listed, suppressed.count as usize, "{}", suppressed.rule);
+        }
+        let total: u32 = comparison.suppressed.iter().map(|s| s.count).sum();
+        assert_eq!(hidden.len(), total as usize);
+        // The rate beyond its tolerance is reported, never listed as hidden.
+        let reported: Vec<String> = comparison
+            .differences
+            .iter()
+            .map(|d| d.path.to_string())
+            .collect();
+        assert!(reported.contains(&"loan.rate".to_owned()), "{reported:?}");
+        assert!(hidden
+            .iter()
+            .all(|h| !reported.contains(&h.path.to_string())));
+    }
+
+    #[test]
     fn nothing_is_hidden_without_rules_or_between_equal_decisions() {
         let live = value(r#"{"header": {"sent_at": "0900"}}"#);
         let shadow = value(r#"{"header": {"sent_at": "0901"}}"#);
