@@ -61,7 +61,8 @@ pub(crate) struct Walker<'a, 'r> {
     pub(crate) found: u32,
     /// A probe stops once it has found this many: one to answer "equal?", more to rank.
     pub(crate) enough: u32,
-    /// Every suppression with its path, only for [`crate::explain`]; `None` in [`compare`].
+    /// Every suppression with its path, only for [`explain`](crate::explain());
+    /// `None` in [`compare`].
     pub(crate) hidden: Option<Vec<Hidden>>,
 }
 
@@ -80,7 +81,7 @@ impl<'a, 'r> Walker<'a, 'r> {
         }
     }
 
-    /// A walker that also lists where each suppression happened, for [`crate::explain`].
+    /// A walker that also lists where each suppression happened, for [`explain`](crate::explain()).
     pub(crate) fn explaining(rules: &'r Rules) -> Self {
         Self {
             hidden: Some(Vec::new()),

@@ -1,6 +1,6 @@
 //! What the rules hid, path by path: for people reading one record, never on the hot path.
 //!
-//! [`compare`](crate::compare) only counts suppressions per rule, so the walk over two equal
+//! [`compare`](crate::compare()) only counts suppressions per rule, so the walk over two equal
 //! decisions allocates nothing. A review page needs more: which field a rule hid, to grey it
 //! instead of highlighting it. [`explain`] runs the same walk with a list switched on in which
 //! every suppression is recorded with its path, so both walks agree by construction.
@@ -23,7 +23,7 @@ pub struct Hidden {
 }
 
 /// Every difference between `live` and `shadow` that `rules` hid, in walk order, with the rule
-/// that hid it. The same walk as [`compare`](crate::compare): a path appears here exactly when
+/// that hid it. The same walk as [`compare`](crate::compare()): a path appears here exactly when
 /// `compare` counted a suppression there (`unordered` once per element that paired at another
 /// position, at the array's path).
 pub fn explain(live: &Value, shadow: &Value, rules: &Rules) -> Vec<Hidden> {
