@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::comparison::{Comparison, DiffKind, Difference, Severity};
 use crate::decimal::numbers_equal;
+use crate::explain::Hidden;
 use crate::matcher::{Actions, Matcher, RuleIndex};
 use crate::path::Step;
 use crate::rules::{Behaviour, Rules};
@@ -19,10 +20,7 @@ use crate::text::same_text;
 ///
 /// Pure and deterministic: the same inputs give the same [`Comparison`], in the same order.
 pub fn compare(live: &Value, shadow: &Value, rules: &Rules) -> Comparison {
-    let mut walker = Walker::new(rules);
-    walker.states.push(Matcher::ROOT);
-    walker.node(live, shadow, 0..1, Scope::default());
-    walker.finish()
+    Walker::new(rules).run(live, shadow).0
 }
 
 /// The rules in force at a node: inherited from ancestors, overridden by deeper patterns.
@@ -63,6 +61,9 @@ pub(crate) struct Walker<'a, 'r> {
     pub(crate) found: u32,
     /// A probe stops once it has found this many: one to answer "equal?", more to rank.
     pub(crate) enough: u32,
+    /// Every suppression with its path, only for [`explain`](crate::explain());
+    /// `None` in [`compare`].
+    pub(crate) hidden: Option<Vec<Hidden>>,
 }
 
 impl<'a, 'r> Walker<'a, 'r> {
@@ -76,7 +77,24 @@ impl<'a, 'r> Walker<'a, 'r> {
             probing: false,
             found: 0,
             enough: 1,
+            hidden: None,
         }
+    }
+
+    /// A walker that also lists where each suppression happened, for [`explain`](crate::explain()).
+    pub(crate) fn explaining(rules: &'r Rules) -> Self {
+        Self {
+            hidden: Some(Vec::new()),
+            ..Self::new(rules)
+        }
+    }
+
+    /// Walks both decisions from the root: the comparison, and the suppressions listed when
+    /// explaining (empty otherwise).
+    pub(crate) fn run(mut self, live: &'a Value, shadow: &'a Value) -> (Comparison, Vec<Hidden>) {
+        self.states.push(Matcher::ROOT);
+        self.node(live, shadow, 0..1, Scope::default());
+        self.finish()
     }
 
     /// Compares one child of the node whose matcher states are `parent`.

@@ -5,8 +5,9 @@
 //! every [`Difference`] with its path, kind, both values and severity, under the [`Rules`] a
 //! migration team writes for a strategy: ignore, numeric tolerance, unordered arrays, string
 //! normalisation, value maps and severity. Whatever a rule hides is counted per rule in
-//! [`Comparison::suppressed`], so no rule hides anything silently. [`Signature`] groups
-//! mismatches by the set of differing fields; [`render`] shows them to people with `similar`.
+//! [`Comparison::suppressed`], so no rule hides anything silently, and [`explain()`] lists where
+//! each rule hid something, for review pages. [`Signature`] groups mismatches by the set of
+//! differing fields; [`render`] shows them to people with `similar`.
 //!
 //! Pure: no I/O, no clock, no randomness, no global state.
 //!
@@ -48,6 +49,7 @@
 //! - `matcher`: all patterns merged into one trie, walked alongside the decision.
 //! - `leaf`: tolerance, normalisation and value maps on scalars.
 //! - `decimal`: exact equality and conversion of JSON number text.
+//! - `explain`: [`explain()`], every suppression with its path and rule, for review pages.
 //! - `signature`: [`Signature`], a stable FNV-1a id of the differing fields.
 //! - `text`: equality of short keys and strings, the walk's most frequent comparison.
 //! - [`render`]: unified diff of two decisions and inline diff of two strings.
@@ -57,6 +59,7 @@ mod comparison;
 mod config;
 mod decimal;
 mod error;
+mod explain;
 mod leaf;
 mod matcher;
 mod path;
@@ -75,6 +78,7 @@ pub use config::{
     NormaliseConfig, RulesConfig, SeverityConfig, ToleranceConfig, UnorderedConfig, ValueMapConfig,
 };
 pub use error::{RuleError, RuleErrorKind, RulesError};
+pub use explain::{explain, Hidden};
 pub use path::{Path, Segment};
 pub use pattern::PatternError;
 pub use rules::{RuleKind, RuleRef, Rules};

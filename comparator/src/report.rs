@@ -10,12 +10,14 @@ use serde_json::Value;
 
 use crate::compare::{Scope, Walker};
 use crate::comparison::{Comparison, DiffKind, Difference, Severity, Suppressed};
+use crate::explain::Hidden;
 use crate::matcher::RuleIndex;
 use crate::path::{Path, Step};
 use crate::rules::Behaviour;
 
 impl<'a> Walker<'a, '_> {
-    pub(crate) fn finish(self) -> Comparison {
+    /// The comparison, and the suppressions with their paths when explaining.
+    pub(crate) fn finish(self) -> (Comparison, Vec<Hidden>) {
         let rules = self.rules;
         let hiding = self.counts.iter().filter(|&&count| count > 0).count();
         let mut suppressed = Vec::with_capacity(hiding);
@@ -27,10 +29,11 @@ impl<'a> Walker<'a, '_> {
                 });
             }
         }
-        Comparison {
+        let comparison = Comparison {
             differences: self.differences,
             suppressed,
-        }
+        };
+        (comparison, self.hidden.unwrap_or_default())
     }
 
     /// Reports differing array lengths at the array itself.
@@ -70,6 +73,12 @@ impl<'a> Walker<'a, '_> {
             self.counts.resize(self.rules.rules.len(), 0);
         }
         self.counts[rule as usize] += 1;
+        if let Some(hidden) = &mut self.hidden {
+            hidden.push(Hidden {
+                path: Path::from_steps(&self.path),
+                rule: self.rules.rule(rule).id.clone(),
+            });
+        }
     }
 
     pub(crate) fn differ(

@@ -1,8 +1,9 @@
 //! `GET /mismatches/{id}`: one record: what differs, both (masked) decisions side by side with
-//! the differing fields highlighted, the unified diff, and the masked request.
+//! the differing fields highlighted and the fields a rule hid greyed with the rule, the unified
+//! diff, and the masked request.
 
 use super::html::{document, error, escape};
-use crate::review::{side_by_side, value_text, Review};
+use crate::review::{value_text, Review, RowState, SideRow};
 use crate::store::{format_micros, MismatchRecord, RecordId};
 use bytes::Bytes;
 use http::StatusCode;
@@ -32,7 +33,7 @@ pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
     ));
     body.push_str(&facts(record));
     body.push_str(&differences(record));
-    body.push_str(&sides(record));
+    body.push_str(&sides(&detail.rows));
     if !detail.unified_diff.is_empty() {
         body.push_str(&format!(
             "<h3>Unified diff (ignored fields elided)</h3><pre class=\"unified\">{}</pre>\n",
@@ -78,7 +79,7 @@ fn facts(record: &MismatchRecord) -> String {
             escape(&value)
         ));
     }
-    out.push_str("</table>\n");
+    out.push_str("</table><p class=\"muted\">Highlighted: differs. Greyed: differs, but the comparison rule named in the row hid it.</p>\n");
     out
 }
 
@@ -98,26 +99,31 @@ fn differences(record: &MismatchRecord) -> String {
             escape(&d.severity),
         ));
     }
-    out.push_str("</table>\n");
+    out.push_str("</table><p class=\"muted\">Highlighted: differs. Greyed: differs, but the comparison rule named in the row hid it.</p>\n");
     out
 }
 
-/// Both decisions field by field in one table (live left, shadow right), differing rows marked.
-fn sides(record: &MismatchRecord) -> String {
-    let rows = side_by_side(record);
+/// Both decisions field by field in one table (live left, shadow right): differing rows
+/// highlighted, rows a rule hid greyed with the rule that hid them, never highlighted.
+fn sides(rows: &[SideRow]) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let mut out = String::from("<h3>Decisions side by side</h3><table class=\"sides\"><tr><th>field</th><th>live</th><th>shadow</th></tr>\n");
+    let mut out = String::from("<h3>Decisions side by side</h3><table class=\"sides\"><tr><th>field</th><th>live</th><th>shadow</th><th>hidden by</th></tr>\n");
     for row in rows {
+        let (class, rule) = match &row.state {
+            RowState::Equal => ("", ""),
+            RowState::Differs => (" class=\"diff\"", ""),
+            RowState::Hidden(rule) => (" class=\"hidden-by-rule\"", rule.as_str()),
+        };
         out.push_str(&format!(
-            "<tr{}><td class=\"path\">{}</td><td>{}</td><td>{}</td></tr>\n",
-            if row.differs { " class=\"diff\"" } else { "" },
+            "<tr{class}><td class=\"path\">{}</td><td>{}</td><td>{}</td><td class=\"rule\">{}</td></tr>\n",
             escape(&row.path),
             escape(&value_text(row.live.as_ref())),
             escape(&value_text(row.shadow.as_ref())),
+            escape(rule),
         ));
     }
-    out.push_str("</table>\n");
+    out.push_str("</table><p class=\"muted\">Highlighted: differs. Greyed: differs, but the comparison rule named in the row hid it.</p>\n");
     out
 }

@@ -18,6 +18,7 @@ table{border-collapse:collapse;margin:.3rem 0}td,th{border:1px solid #d0d7de;pad
 th{background:#eef1f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .ready{color:#116329;font-weight:bold}.blocked{color:#a40e26;font-weight:bold}
 tr.diff td{background:#fff1c2}tr.diff td.path{font-weight:bold}
+tr.hidden-by-rule td{color:#8c959f}tr.hidden-by-rule td.rule{font-style:italic}
 pre{background:#f0f2f4;padding:.5rem;overflow-x:auto}.muted{color:#57606a}
 .sides{display:flex;gap:1rem;flex-wrap:wrap}.sides>div{flex:1;min-width:20rem}
 ";

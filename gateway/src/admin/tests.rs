@@ -13,9 +13,11 @@ use crate::review::{EngineStatus, Policies, Summary};
 use crate::store::{Event, Mismatch, RecordKind, Store, StoreConfig, WriterOptions};
 
 fn mismatch(strategy: &str, name: &str) -> Event {
-    let decision = |grade: &str| -> Value {
+    // The decisions also differ in `header.sent_at`, which no stored difference names: an
+    // ignore rule hid it (see `a_field_a_rule_hid_is_greyed_with_the_rule_never_highlighted`).
+    let decision = |sent_at: &str, grade: &str| -> Value {
         serde_json::from_str(&format!(
-            r#"{{"header": {{"tx_code": "LNS0001"}}, "body": {{"decision": "A", "grade": "{grade}", "rate": 5.250}}}}"#
+            r#"{{"header": {{"tx_code": "LNS0001", "sent_at": "{sent_at}"}}, "body": {{"decision": "A", "grade": "{grade}", "rate": 5.250}}}}"#
         ))
         .unwrap()
     };
@@ -38,8 +40,8 @@ fn mismatch(strategy: &str, name: &str) -> Event {
         differing_paths: vec!["body.grade".into()],
         reason: None,
         request: serde_json::json!({"body": {"cust_name": name}}),
-        live_decision: Some(decision("A1")),
-        shadow_decision: Some(decision("<b>")),
+        live_decision: Some(decision("0900", "A1")),
+        shadow_decision: Some(decision("0901", "<b>")),
         live_latency_us: 10,
         shadow_latency_us: 20,
     }))
@@ -247,10 +249,54 @@ fn pages_escape_values_and_link_to_details() {
     );
     assert!(!detail.contains("<b>"));
     assert!(detail.contains("<tr class=\"diff\"><td class=\"path\">body.grade</td>"));
+    // No rule hides `header.sent_at` in this fixture: it is a plain difference.
+    assert!(detail.contains("<tr class=\"diff\"><td class=\"path\">header.sent_at</td>"));
+    assert!(!detail.contains("class=\"hidden-by-rule\""));
     assert_eq!(
         call(&f.state, "GET", "/mismatches/zz", None).0,
         StatusCode::BAD_REQUEST
     );
+}
+
+#[test]
+fn a_field_a_rule_hid_is_greyed_with_the_rule_never_highlighted() {
+    let mut f = fixture(None);
+    let rules: comparator::RulesConfig =
+        serde_json::from_value(serde_json::json!({ "ignore": ["header.sent_at"] })).unwrap();
+    let policy = crate::review::Policy {
+        rules: Arc::new(rules.validate().unwrap()),
+        ..crate::review::Policy::default()
+    };
+    f.state.policies = Arc::new(move || Policies::from([("loan".to_owned(), policy.clone())]));
+    let (_, _, page) = call(&f.state, "GET", "/api/v1/mismatches?strategy=loan", None);
+    let id = json(&page)["records"][0]["id"].as_str().unwrap().to_owned();
+
+    let (status, _, detail) = call(&f.state, "GET", &format!("/mismatches/{id}"), None);
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert!(
+        detail.contains("<tr class=\"hidden-by-rule\"><td class=\"path\">header.sent_at</td><td>0900</td><td>0901</td><td class=\"rule\">ignore header.sent_at</td></tr>"),
+        "greyed with its rule: {detail}"
+    );
+    assert!(!detail.contains("<tr class=\"diff\"><td class=\"path\">header.sent_at"));
+    assert!(detail.contains("<tr class=\"diff\"><td class=\"path\">body.grade</td>"));
+    assert!(detail.contains("<tr><td class=\"path\">header.tx_code</td>"));
+
+    let (status, _, body) = call(&f.state, "GET", &format!("/api/v1/mismatches/{id}"), None);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows = json(&body)["rows"].clone();
+    let state = |path: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["path"] == path)
+            .map(|row| row["state"].clone())
+    };
+    assert_eq!(
+        state("header.sent_at"),
+        Some(serde_json::json!({ "hidden": "ignore header.sent_at" }))
+    );
+    assert_eq!(state("body.grade"), Some(serde_json::json!("differs")));
+    assert_eq!(state("body.rate"), Some(serde_json::json!("equal")));
 }
 
 #[test]

@@ -3,7 +3,9 @@
 use std::io::{self, Write};
 
 use crate::review::thousands;
-use crate::review::{side_by_side, value_text, Detail, EngineStatus, StrategySummary, Summary};
+use crate::review::{
+    side_by_side, value_text, Detail, EngineStatus, RowState, StrategySummary, Summary,
+};
 use crate::store::{format_micros, Group, MismatchRecord};
 
 /// The whole report.
@@ -265,7 +267,14 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
             }
         }
     }
-    let rows = side_by_side(r);
+    // A gateway that predates the rows sends none: without its rules, nothing shows as hidden.
+    let fallback;
+    let rows = if detail.rows.is_empty() {
+        fallback = side_by_side(r, &comparator::Rules::none());
+        &fallback
+    } else {
+        &detail.rows
+    };
     if !rows.is_empty() {
         let width = rows
             .iter()
@@ -278,17 +287,24 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
             .max()
             .unwrap_or(0)
             .clamp(4, 40);
-        writeln!(out, "\nside by side (* differs):")?;
+        writeln!(
+            out,
+            "\nside by side (* differs, ~ differs but hidden by the rule named after the row):"
+        )?;
         writeln!(
             out,
             "    {:<width$}  {:<live_width$}  shadow",
             "field", "live"
         )?;
         for row in rows {
-            let mark = if row.differs { '*' } else { ' ' };
+            let (mark, hidden) = match &row.state {
+                RowState::Equal => (' ', String::new()),
+                RowState::Differs => ('*', String::new()),
+                RowState::Hidden(rule) => ('~', format!("  (hidden by {rule})")),
+            };
             writeln!(
                 out,
-                "  {mark} {:<width$}  {:<live_width$}  {}",
+                "  {mark} {:<width$}  {:<live_width$}  {}{hidden}",
                 row.path,
                 value_text(row.live.as_ref()),
                 value_text(row.shadow.as_ref())

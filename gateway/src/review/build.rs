@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
-use super::{assess, MismatchRate, ReadinessConfig};
+use super::{assess, side_by_side, MismatchRate, ReadinessConfig};
 use crate::config::Config;
 use crate::store::{
     format_micros, Group, ListQuery, Page, Reader, RecordId, StoreError, StrategyCounters,
@@ -131,7 +131,8 @@ impl Review {
         self.reader.list(query)
     }
 
-    /// One record with the unified diff of its decisions; `None` when unknown or expired.
+    /// One record with its decisions side by side and their unified diff, under the strategy's
+    /// rules; `None` when unknown or expired.
     pub fn detail(&self, id: RecordId) -> Result<Option<Detail>, StoreError> {
         let Some(record) = self.reader.get(id)? else {
             return Ok(None);
@@ -146,9 +147,11 @@ impl Review {
             (Some(live), Some(shadow)) => comparator::render::unified_diff(live, shadow, rules),
             _ => String::new(),
         };
+        let rows = side_by_side(&record, rules);
         Ok(Some(Detail {
             record,
             unified_diff,
+            rows,
         }))
     }
 }

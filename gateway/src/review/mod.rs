@@ -26,7 +26,7 @@ mod sides;
 pub use build::{policies, Policies, Policy, Review};
 pub use filter::{parse_kind, parse_time};
 pub use model::{Detail, EngineStatus, RuleCount, StoreHealth, StrategySummary, Summary};
-pub use sides::{side_by_side, value_text, SideRow};
+pub use sides::{side_by_side, value_text, RowState, SideRow};
 
 pub use rate::{percent_ceil, thousands, upper_bound, MismatchRate, CONFIDENCE};
 pub use readiness::{assess, Blocker, Criterion, Readiness, ReadinessConfig};

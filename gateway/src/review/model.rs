@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{MismatchRate, Readiness};
+use super::{MismatchRate, Readiness, SideRow};
 use crate::store::MismatchRecord;
 
 /// `GET /api/v1/summary`.
@@ -165,7 +165,7 @@ pub struct RuleCount {
     pub configured: bool,
 }
 
-/// `GET /api/v1/mismatches/{id}`: one record and a unified diff of its two decisions.
+/// `GET /api/v1/mismatches/{id}`: one record, its two decisions side by side and a unified diff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Detail {
     /// The (masked) record.
@@ -173,6 +173,10 @@ pub struct Detail {
     /// Unified diff of the live and shadow decisions, ignored fields elided; empty when there is
     /// no shadow decision.
     pub unified_diff: String,
+    /// Both decisions field by field, each equal, differing or hidden by a rule (named) under
+    /// the strategy's current rules; empty from a gateway that predates it.
+    #[serde(default)]
+    pub rows: Vec<SideRow>,
 }
 
 impl StrategySummary {

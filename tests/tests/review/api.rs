@@ -217,7 +217,24 @@ async fn the_review_counts_groups_and_judges_what_was_sent() {
         text.contains("body.grade: value changed, live L1, shadow N2"),
         "{text}"
     );
-    assert!(text.contains("side by side"), "{text}");
+    assert!(
+        text.contains("side by side (* differs, ~ differs but hidden by the rule"),
+        "the legend names both marks: {text}"
+    );
+    // The messages differ, but `ignore body.message` hid it: marked `~` with the rule, not `*`.
+    let message = text
+        .lines()
+        .find(|line| {
+            line.trim_start_matches([' ', '*', '~'])
+                .starts_with("body.message ")
+        })
+        .unwrap_or_else(|| panic!("no body.message row: {text}"));
+    assert!(message.starts_with("  ~ body.message"), "{message}");
+    assert!(
+        message.ends_with("(hidden by ignore body.message)"),
+        "{message}"
+    );
+    assert!(text.contains("\n  * body.grade "), "{text}");
     assert!(text.contains("--- live\n+++ shadow"), "{text}");
     assert!(
         text.contains("<ignored>"),

@@ -135,5 +135,14 @@ async fn a_person_sees_strategies_counts_groups_and_both_decisions() {
         detail.contains("<tr class=\"diff\"><td class=\"path\">body.grade</td>"),
         "highlighted: {detail}"
     );
+    assert!(
+        detail.contains("<tr class=\"hidden-by-rule\"><td class=\"path\">body.message</td>"),
+        "greyed, never highlighted, where `ignore body.message` hid the difference: {detail}"
+    );
+    assert!(!detail.contains("<tr class=\"diff\"><td class=\"path\">body.message</td>"));
+    assert!(
+        text.contains("approved by the new engine ignore body.message"),
+        "the rule shown in the row: {text}"
+    );
     assert!(text.contains("back to the report"));
 }

@@ -1,0 +1,152 @@
+//! What the rules hid, path by path: for people reading one record, never on the hot path.
+//!
+//! [`compare`](crate::compare()) only counts suppressions per rule, so the walk over two equal
+//! decisions allocates nothing. A review page needs more: which field a rule hid, to grey it
+//! instead of highlighting it. [`explain`] runs the same walk with a list switched on in which
+//! every suppression is recorded with its path, so both walks agree by construction.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::compare::Walker;
+use crate::path::Path;
+use crate::rules::{RuleRef, Rules};
+
+/// One difference a rule hid, where it hid it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hidden {
+    /// Where: the field for `ignore`, `tolerance`, `normalise` and `value_map`
+    /// (`header.sent_at`), the array for `unordered` (`body.offers`).
+    pub path: Path,
+    /// The rule that hid it, e.g. `ignore header.*_at`.
+    pub rule: RuleRef,
+}
+
+/// Every difference between `live` and `shadow` that `rules` hid, in walk order, with the rule
+/// that hid it. The same walk as [`compare`](crate::compare()): a path appears here exactly when
+/// `compare` counted a suppression there (`unordered` once per element that paired at another
+/// position, at the array's path).
+pub fn explain(live: &Value, shadow: &Value, rules: &Rules) -> Vec<Hidden> {
+    Walker::explaining(rules).run(live, shadow).1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RulesConfig;
+
+    fn rules(config: serde_json::Value) -> Rules {
+        serde_json::from_value::<RulesConfig>(config)
+            .unwrap()
+            .validate()
+            .unwrap()
+    }
+
+    fn value(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    fn shown(hidden: &[Hidden]) -> Vec<String> {
+        hidden
+            .iter()
+            .map(|h| format!("{} by {}", h.path, h.rule))
+            .collect()
+    }
+
+    #[test]
+    fn ignore_names_each_hidden_field_and_its_rule() {
+        let rules = rules(serde_json::json!({ "ignore": ["header.*_at"] }));
+        let live = value(r#"{"header": {"sent_at": "0900", "id": 1}, "body": {"grade": "A"}}"#);
+        let shadow = value(r#"{"header": {"sent_at": "0901", "id": 1}, "body": {"grade": "B"}}"#);
+        assert_eq!(
+            shown(&explain(&live, &shadow, &rules)),
+            ["header.sent_at by ignore header.*_at"]
+        );
+        // The reported difference is not hidden, and `compare` counts what `explain` lists.
+        let comparison = crate::compare(&live, &shadow, &rules);
+        assert_eq!(comparison.differences[0].path.to_string(), "body.grade");
+        assert_eq!(comparison.suppressed[0].count, 1);
+    }
+
+    #[test]
+    fn tolerance_names_the_field_it_made_equal_and_not_the_one_beyond_it() {
+        let rules = rules(serde_json::json!({
+            "tolerance": [{ "path": "body.offers[*].rate", "absolute": "0.01" }],
+        }));
+        let live = value(r#"{"body": {"offers": [{"rate": 5.25}, {"rate": 6.00}]}}"#);
+        let shadow = value(r#"{"body": {"offers": [{"rate": 5.26}, {"rate": 6.50}]}}"#);
+        let hidden = explain(&live, &shadow, &rules);
+        assert_eq!(
+            shown(&hidden),
+            ["body.offers[0].rate by tolerance body.offers[*].rate"]
+        );
+        assert_eq!(crate::compare(&live, &shadow, &rules).differences.len(), 1);
+    }
+
+    #[test]
+    fn unordered_names_the_array_once_per_element_that_moved() {
+        let rules = rules(serde_json::json!({
+            "unordered": [{ "path": "body.offers", "key": ["code"] }],
+        }));
+        let live = value(r#"{"body": {"offers": [{"code": "A"}, {"code": "B"}, {"code": "C"}]}}"#);
+        let shadow =
+            value(r#"{"body": {"offers": [{"code": "B"}, {"code": "A"}, {"code": "C"}]}}"#);
+        assert_eq!(
+            shown(&explain(&live, &shadow, &rules)),
+            [
+                "body.offers by unordered body.offers",
+                "body.offers by unordered body.offers"
+            ]
+        );
+        assert!(crate::compare(&live, &shadow, &rules).is_match());
+    }
+
+    #[test]
+    fn explain_lists_exactly_what_compare_counts_per_rule() {
+        let rules = rules(serde_json::json!({
+            "ignore": ["*.issued_at", "audit"],
+            "tolerance": [{ "path": "*.rate", "absolute": "0.01" }],
+            "unordered": [{ "path": "offers", "key": ["code"] }],
+            "normalise": [{ "path": "*.code", "trim": true, "ignore_case": true }],
+            "value_map": [{ "path": "decision", "map": { "Y": "APPROVE" } }],
+        }));
+        let live = value(
+            r#"{"decision": "Y", "audit": {"by": "a", "at": 1},
+                "offers": [{"code": "A", "rate": 1.00, "issued_at": 1}, {"code": "b ", "rate": 2}],
+                "loan": {"code": "X", "rate": 3.5}}"#,
+        );
+        let shadow = value(
+            r#"{"decision": "APPROVE", "audit": {"by": "b"},
+                "offers": [{"code": "B", "rate": 2.001}, {"code": "A", "rate": 1.01, "issued_at": 2}],
+                "loan": {"code": " x", "rate": 3.6}}"#,
+        );
+        let comparison = crate::compare(&live, &shadow, &rules);
+        let hidden = explain(&live, &shadow, &rules);
+        assert!(comparison.suppressed.len() >= 4, "{comparison:?}");
+        for suppressed in &comparison.suppressed {
+            let listed = hidden.iter().filter(|h| h.rule == suppressed.rule).count();
+            assert_eq!(listed, suppressed.count as usize, "{}", suppressed.rule);
+        }
+        let total: u32 = comparison.suppressed.iter().map(|s| s.count).sum();
+        assert_eq!(hidden.len(), total as usize);
+        // The rate beyond its tolerance is reported, never listed as hidden.
+        let reported: Vec<String> = comparison
+            .differences
+            .iter()
+            .map(|d| d.path.to_string())
+            .collect();
+        assert!(reported.contains(&"loan.rate".to_owned()), "{reported:?}");
+        assert!(hidden
+            .iter()
+            .all(|h| !reported.contains(&h.path.to_string())));
+    }
+
+    #[test]
+    fn nothing_is_hidden_without_rules_or_between_equal_decisions() {
+        let live = value(r#"{"header": {"sent_at": "0900"}}"#);
+        let shadow = value(r#"{"header": {"sent_at": "0901"}}"#);
+        assert!(explain(&live, &shadow, &Rules::none()).is_empty());
+        let rules = rules(serde_json::json!({ "ignore": ["header.sent_at"] }));
+        assert!(explain(&live, &live, &rules).is_empty());
+    }
+}
