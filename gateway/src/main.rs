@@ -1,6 +1,6 @@
 //! The `shadowgate` command line.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -98,21 +98,42 @@ fn main() -> anyhow::Result<()> {
             config,
             grace_seconds,
         } => run(&config, Duration::from_secs(grace_seconds)),
-        Command::CheckConfig { config } => check_config(&config),
-        Command::Decode { layout, direction } => decode(&layout, direction.into()),
-        Command::Encode { layout, direction } => encode(&layout, direction.into()),
+        Command::CheckConfig { config } => to_stdout(|out| check_config(&config, out)),
+        Command::Decode { layout, direction } => {
+            to_stdout(|out| decode(&layout, direction.into(), out))
+        }
+        Command::Encode { layout, direction } => {
+            to_stdout(|out| encode(&layout, direction.into(), out))
+        }
         Command::Demo(args) => shadowgate::demo::run(&args),
         Command::DemoEngine(args) => shadowgate::demo::engines::run_engine(&args),
         Command::Loadgen(args) => shadowgate::loadgen::run(&args),
-        Command::Report(args) => shadowgate::cli::run_report(&args, &mut std::io::stdout().lock()),
+        Command::Report(args) => to_stdout(|out| shadowgate::cli::run_report(&args, out)),
         Command::Mismatches { command } => match command {
-            MismatchesCommand::List(args) => {
-                shadowgate::cli::run_list(&args, &mut std::io::stdout().lock())
-            }
-            MismatchesCommand::Show(args) => {
-                shadowgate::cli::run_show(&args, &mut std::io::stdout().lock())
-            }
+            MismatchesCommand::List(args) => to_stdout(|out| shadowgate::cli::run_list(&args, out)),
+            MismatchesCommand::Show(args) => to_stdout(|out| shadowgate::cli::run_show(&args, out)),
         },
+    }
+}
+
+/// Runs a command that prints its result on the locked stdout, errors handled. A reader that
+/// went away (`shadowgate check-config … | head -1`) ends the command quietly: what it printed
+/// was read as far as wanted, so that is no failure. The standard library ignores SIGPIPE, so a
+/// closed pipe shows as a `BrokenPipe` error on the next write (or the final flush).
+fn to_stdout(print: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    let done = print(&mut out).and_then(|()| Ok(out.flush()?));
+    match done {
+        Err(e)
+            if e.chain().any(|cause| {
+                cause
+                    .downcast_ref::<io::Error>()
+                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Ok(())
+        }
+        done => done,
     }
 }
 
@@ -153,28 +174,26 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
     })
 }
 
-/// Validates the file, then what only this machine can tell (binding, the store directory,
-/// DNS); prints errors and warnings apart and exits non-zero only on errors.
-fn check_config(path: &Path) -> anyhow::Result<()> {
-    let config = match config::load(path) {
-        Ok(config) => config,
-        Err(error) => {
-            print_problems(path, &error.problems);
-            std::process::exit(1);
-        }
+/// Validates the file and what only this machine can tell (binding, the store directory, DNS),
+/// all in one run; prints errors and warnings apart and exits non-zero only on errors.
+fn check_config(path: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let checked = config::check(path);
+    let failed = print_problems(path, &checked.problems);
+    let config = match checked.config {
+        Some(config) if !failed => config,
+        _ => std::process::exit(1),
     };
-    let mut problems = config.warnings.clone();
-    problems.extend(config::check_environment(&config));
-    if print_problems(path, &problems) {
-        std::process::exit(1);
-    }
-    println!("config {} is valid", path.display());
-    println!("listeners:");
+    writeln!(out, "config {} is valid", path.display())?;
+    writeln!(out, "listeners:")?;
     for l in &config.mci_listeners {
-        println!("  mci   {:<16} {} (layout {})", l.name, l.address, l.layout);
+        writeln!(
+            out,
+            "  mci   {:<16} {} (layout {})",
+            l.name, l.address, l.layout
+        )?;
     }
     if let Some(h) = &config.http_listener {
-        println!("  http  {:<16} {}", "ingress", h.address);
+        writeln!(out, "  http  {:<16} {}", "ingress", h.address)?;
     }
     if let Some(a) = &config.admin_listener {
         let auth = if a.token.is_some() {
@@ -182,29 +201,29 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
         } else {
             "no token"
         };
-        println!("  admin {:<16} {} ({auth})", "admin", a.address);
+        writeln!(out, "  admin {:<16} {} ({auth})", "admin", a.address)?;
     }
-    println!("layouts:");
+    writeln!(out, "layouts:")?;
     for (name, layout) in &config.layouts {
-        println!(
-            "  {name:<20} messages {}",
-            layout.message_codes().join(", ")
-        );
+        let codes = layout.message_codes().join(", ");
+        writeln!(out, "  {name:<20} messages {codes}")?;
     }
-    println!("engines:");
+    writeln!(out, "engines:")?;
     for (name, engine) in &config.engines {
-        println!("  {name:<20} {:<5} {}", engine.protocol(), engine.target());
+        let (protocol, target) = (engine.protocol(), engine.target());
+        writeln!(out, "  {name:<20} {protocol:<5} {target}")?;
     }
-    println!("strategies:");
+    writeln!(out, "strategies:")?;
     for (name, s) in &config.strategies {
         let shadow = s.shadow.as_deref().unwrap_or("(none)");
         let sample = f64::from(s.sample_ppm) / 10_000.0;
-        println!(
+        writeln!(
+            out,
             "  {name:<20} tx {} live {} shadow {} ({sample}% sampled)",
             s.tx_codes.join(","),
             s.live,
             shadow
-        );
+        )?;
     }
     Ok(())
 }
@@ -212,36 +231,56 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
 /// Prints errors, then warnings, each under a count, on stderr; true when there is an error.
 fn print_problems(path: &Path, problems: &[config::Problem]) -> bool {
     let (errors, warnings): (Vec<_>, Vec<_>) = problems.iter().cloned().partition(|p| p.is_error());
-    for (list, what) in [(&errors, "error"), (&warnings, "warning")] {
+    // A closed stderr leaves nowhere to say so; the exit status still tells.
+    let _ = write_problems(path, &errors, &warnings, &mut io::stderr().lock());
+    !errors.is_empty()
+}
+
+fn write_problems(
+    path: &Path,
+    errors: &[config::Problem],
+    warnings: &[config::Problem],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for (list, what) in [(errors, "error"), (warnings, "warning")] {
         if list.is_empty() {
             continue;
         }
         let plural = if list.len() == 1 { "" } else { "s" };
-        eprintln!("config {}: {} {what}{plural}", path.display(), list.len());
+        writeln!(
+            out,
+            "config {}: {} {what}{plural}",
+            path.display(),
+            list.len()
+        )?;
         for problem in list {
-            eprintln!("  - {problem}");
+            writeln!(out, "  - {problem}")?;
         }
     }
-    !errors.is_empty()
-}
-
-fn decode(layout: &Path, direction: Direction) -> anyhow::Result<()> {
-    let layout = Layout::from_file(layout)?;
-    let mut frame = Vec::new();
-    std::io::stdin().read_to_end(&mut frame)?;
-    let message = layout.decode(direction, &frame)?;
-    println!("{}", serde_json::to_string_pretty(&message.to_value())?);
     Ok(())
 }
 
-fn encode(layout: &Path, direction: Direction) -> anyhow::Result<()> {
+fn decode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyhow::Result<()> {
+    let layout = Layout::from_file(layout)?;
+    let mut frame = Vec::new();
+    io::stdin().read_to_end(&mut frame)?;
+    let message = layout.decode(direction, &frame)?;
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&message.to_value())?
+    )?;
+    Ok(())
+}
+
+fn encode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyhow::Result<()> {
     let layout = Layout::from_file(layout)?;
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text)?;
+    io::stdin().read_to_string(&mut text)?;
     let message: Message =
         serde_json::from_str(&text).context("expected {\"header\": {..}, \"body\": {..}}")?;
     let frame = layout.encode(direction, &message)?;
-    std::io::stdout().write_all(&frame)?;
+    out.write_all(&frame)?;
     if frame.is_empty() {
         bail!("empty frame");
     }

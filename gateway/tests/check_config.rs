@@ -1,6 +1,7 @@
 //! `shadowgate check-config`, the real binary: the example config passes; a config with three
 //! different mistakes fails and names all three by their key paths; warnings are printed apart
-//! and do not fail; what only the machine can tell (store directory) is checked too.
+//! and do not fail; what only the machine can tell (store directory, DNS) is checked too, in the
+//! same run as the file's own mistakes; a reader that closes its end early ends it quietly.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -148,7 +149,7 @@ fn a_host_that_does_not_resolve_is_a_warning_and_passes() {
     assert!(!stderr.contains("error"), "{stderr}");
     assert!(
         stderr.contains(
-            r#"engines.legacy.address: expected a host name that resolves, found "legacy.invalid""#
+            r#"engines.legacy.address: expected a host name that resolves, found "legacy.invalid:7001" ("#
         ),
         "{stderr}"
     );
@@ -174,4 +175,98 @@ fn a_store_directory_that_cannot_be_created_is_refused() {
         stderr.contains("store.path: expected a directory"),
         "{stderr}"
     );
+    let declared = format!("found {:?} (", file.join("sub"));
+    assert!(
+        stderr.contains(&declared),
+        "{declared} missing from:\n{stderr}"
+    );
+}
+
+#[test]
+fn a_typo_does_not_hide_what_only_the_machine_can_tell() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let path = write_config(dir.path(), "legacy.invalid:7001", "");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let store = format!("path = {:?}", dir.path().join("store"));
+    let text = text
+        .replace(&store, &format!("path = {:?}", file.join("sub")))
+        .replace("tx_codes = ", "tx_code = [\"LNS0002\"]\ntx_codes = ");
+    std::fs::write(&path, text).unwrap();
+    let output = check_config(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("2 errors"), "{stderr}");
+    assert!(stderr.contains("1 warning"), "{stderr}");
+    for shown in [
+        r#"strategies.loan-screening.tx_code: expected a key this section knows"#,
+        "store.path: expected a directory the gateway can create and write",
+        r#"engines.legacy.address: expected a host name that resolves, found "legacy.invalid:7001""#,
+    ] {
+        assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
+    }
+}
+
+#[test]
+fn a_listener_address_in_use_quotes_the_declared_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = held.local_addr().unwrap().to_string();
+    let path = write_config(dir.path(), "127.0.0.1:7001", "");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace(
+        r#"address = "127.0.0.1:0""#,
+        &format!("address = {address:?}"),
+    );
+    std::fs::write(&path, text).unwrap();
+    let output = check_config(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let shown = format!(
+        "listeners.mci[0].address: expected an address this machine can bind, found {address:?} (in use now"
+    );
+    assert!(stderr.contains(&shown), "{shown} missing from:\n{stderr}");
+}
+
+#[test]
+fn a_missing_layout_file_quotes_the_declared_path_and_the_os_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), "127.0.0.1:7001", "");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let layout = repo_file("config/layouts/loan-screening.toml");
+    let text = text.replace(&format!("{layout:?}"), r#""layouts/nope.toml""#);
+    std::fs::write(&path, text).unwrap();
+    let output = check_config(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("1 error"), "{stderr}");
+    assert!(
+        stderr.contains(
+            r#"layouts.loan-screening: expected a valid layout file, found "layouts/nope.toml" (no such file or directory)"#
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_reader_that_closed_its_end_ends_the_command_quietly() {
+    // The reader's end is closed before the command writes anything, so its first line meets a
+    // closed pipe every time (`| head -1` closes it after a line, a race with small output).
+    let (reader, writer) = std::os::unix::net::UnixStream::pair().unwrap();
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_shadowgate"))
+        .arg("check-config")
+        .arg("--config")
+        .arg(repo_file("config/shadowgate.toml"))
+        .stdout(std::process::Stdio::from(std::os::fd::OwnedFd::from(
+            writer,
+        )))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert!(output.status.success(), "{stderr}");
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use protocol_mci::Layout;
 
-use super::problem::{Found, Problem, Problems};
+use super::problem::{reason, Found, Problem, Problems};
 use super::raw::ConfigFile;
 use super::{codes, engine_build::engine, strategy_build::strategies};
 use super::{AdminListener, Config, EngineSpec, HttpListener, MciListener, ServerLimits};
@@ -190,16 +190,17 @@ fn layouts(file: &ConfigFile, base: &Path, problems: &mut Problems) -> Layouts {
             }
             Err(e) => {
                 out.broken.insert(name.clone());
+                // The declared path, quoted; the layout's own key path goes in the reason.
                 for p in &e.problems {
-                    let at = if p.path.is_empty() {
-                        String::new()
+                    let why = if p.path.is_empty() {
+                        reason(&p.message)
                     } else {
-                        format!(" at {}", p.path)
+                        format!("at {}: {}", p.path, reason(&p.message))
                     };
                     problems.error(
                         format!("layouts.{name}"),
                         "a valid layout file",
-                        Found::value(format!("{}{at}: {}", e.origin, p.message)),
+                        Found::because(path, why),
                     );
                 }
             }

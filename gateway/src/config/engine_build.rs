@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::address::host_port;
 use super::build::{positive, resolve, Layouts};
-use super::problem::{Found, Problems};
+use super::problem::{reason, Found, Problems};
 use super::raw::{EngineConfig, Protocol, TlsConfig};
 use super::EngineSpec;
 use crate::engine::{
@@ -182,21 +182,30 @@ fn load_tls(
             "ca_file"
         }
     };
+    // Messages quote the path as declared, not as resolved against the config's folder.
+    let declared = |path: &Path| -> PathBuf {
+        let written = match field(path) {
+            "client_key_file" => tls.client_key_file.as_deref(),
+            "client_cert_file" => tls.client_cert_file.as_deref(),
+            _ => Some(tls.ca_file.as_path()),
+        };
+        written.unwrap_or(path).to_owned()
+    };
     let (field, expected, found) = match &error {
         TlsError::Pem { path, what, source } => (
             field(path),
             format!("a readable PEM file holding the {what}"),
-            format!("{} ({source})", path.display()),
+            Found::because(declared(path), source),
         ),
         TlsError::NoCertificate { path } => (
             field(path),
             "a PEM file holding a certificate".to_owned(),
-            format!("{}, which holds none", path.display()),
+            Found::because(declared(path), "it holds none"),
         ),
         TlsError::InvalidCa { path, source } => (
             "ca_file",
             "a CA certificate rustls accepts as a trust anchor".to_owned(),
-            format!("{} ({source})", path.display()),
+            Found::because(declared(path), source),
         ),
         TlsError::IncompleteClientIdentity => (
             if cert.is_some() {
@@ -205,25 +214,25 @@ fn load_tls(
                 "client_cert_file"
             },
             "client_cert_file and client_key_file given together".to_owned(),
-            "only one of them".to_owned(),
+            Found::value("only one of them"),
         ),
         TlsError::InvalidClientIdentity { source, .. } => (
             "client_key_file",
             "the private key of the certificate in client_cert_file".to_owned(),
-            format!(
-                "{} ({source})",
-                key_file.as_deref().unwrap_or(Path::new("")).display()
+            Found::because(
+                tls.client_key_file.as_deref().unwrap_or(Path::new("")),
+                source,
             ),
         ),
         TlsError::InvalidServerName { name, source } => (
             "server_name",
             "a DNS name or an IP address".to_owned(),
-            format!("{name:?} ({source})"),
+            Found::because(name, source),
         ),
         TlsError::Setup(source) => (
             "",
             "a TLS setup rustls supports".to_owned(),
-            source.to_string(),
+            Found::value(reason(source)),
         ),
     };
     let at = if field.is_empty() {
@@ -231,6 +240,6 @@ fn load_tls(
     } else {
         format!("{key}.tls.{field}")
     };
-    problems.error(at, expected, Found::value(found));
+    problems.error(at, expected, found);
     None
 }

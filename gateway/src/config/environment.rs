@@ -1,8 +1,12 @@
-//! What only the machine can tell about a valid config, checked by `check-config` so that when
-//! it passes `run` can bind and write: every listener address binds, the connection caps fit the
-//! open-file limit, the store directory exists or can be created and is writable, and every
-//! engine host name resolves (a warning: DNS may
+//! What only the machine can tell about a config, checked by `check-config` so that when it
+//! passes `run` can bind and write: every listener address binds, the store directory exists or
+//! can be created and is writable, and every engine host name resolves (a warning: DNS may
 //! differ between the machine that checks and the one that runs).
+//!
+//! The checks read the file as declared ([`raw::ConfigFile`]), not the validated [`Config`], so
+//! they also run when the file has other errors: one run shows every problem. Values that do not
+//! parse are skipped here (the file checks report them). The open-file budget needs the
+//! validated listener caps and is checked on a valid config only.
 
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
@@ -10,67 +14,47 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use super::build::resolve as resolve_path;
 use super::problem::{Found, Problem, Problems};
-use super::{address, Config, EngineSpec};
+use super::raw::{self, Protocol};
+use super::{address, Config};
 
 /// Bound on one host name lookup; the system resolver has no deadline of its own.
 const RESOLVE_DEADLINE: Duration = Duration::from_secs(3);
 
-/// Binds each listener, probes the store directory, resolves engine hosts. Blocking: for the
-/// command line, not for a running gateway.
-pub fn check_environment(config: &Config) -> Vec<Problem> {
+/// Binds each listener, probes the store directory (relative to `base`, the config's folder),
+/// resolves engine hosts. Blocking: for the command line, not for a running gateway.
+pub fn check_environment(file: &raw::ConfigFile, base: &Path) -> Vec<Problem> {
     let mut problems = Problems::new();
-    let mut listeners: Vec<(String, SocketAddr)> = config
-        .mci_listeners
+    let listeners = &file.listeners;
+    let mut declared: Vec<(String, &str)> = listeners
+        .mci
         .iter()
         .enumerate()
-        .map(|(i, l)| (format!("listeners.mci[{i}].address"), l.address))
+        .map(|(i, l)| (format!("listeners.mci[{i}].address"), l.address.as_str()))
         .collect();
-    if let Some(h) = &config.http_listener {
-        listeners.push(("listeners.http.address".to_owned(), h.address));
+    if let Some(h) = &listeners.http {
+        declared.push(("listeners.http.address".to_owned(), &h.address));
     }
-    if let Some(a) = &config.admin_listener {
-        listeners.push(("listeners.admin.address".to_owned(), a.address));
+    if let Some(a) = &listeners.admin {
+        declared.push(("listeners.admin.address".to_owned(), &a.address));
     }
-    for (key, address) in listeners {
-        check_bind(&key, address, &mut problems);
+    for (key, text) in declared {
+        if let Ok(address) = text.parse::<SocketAddr>() {
+            check_bind(&key, text, address, &mut problems);
+        }
     }
-    check_store_dir(&config.store.path, &mut problems);
-    // The same check `run` makes before it binds (it raises the soft limit to the hard one).
-    if let Err(e) = crate::listener::fd_budget::check(config) {
-        problems.error(
-            "listeners",
-            format!(
-                "connection caps within the open-file limit of {} descriptors (ulimit -Hn)",
-                e.limit
-            ),
-            Found::value(format!("caps needing {}: {}", e.needed, e.items)),
-        );
-    }
-    for (name, engine) in &config.engines {
-        let (key, host, port) = match engine {
-            EngineSpec::Mci { settings, .. } => match address::split(&settings.address) {
-                Some((host, port)) => (format!("engines.{name}.address"), host.to_owned(), port),
-                None => continue,
-            },
-            EngineSpec::Http(settings) => {
-                let Some(host) = settings.url.host() else {
-                    continue;
-                };
-                let port = settings.url.port_u16().unwrap_or(match settings.tls {
-                    Some(_) => 443,
-                    None => 80,
-                });
-                let host = host.trim_start_matches('[').trim_end_matches(']');
-                (format!("engines.{name}.url"), host.to_owned(), port)
-            }
+    check_store_dir(&file.store.path, base, &mut problems);
+    for (name, engine) in &file.engines {
+        let Some((key, declared, host, port)) = engine_host(name, engine) else {
+            continue;
         };
         if host.parse::<std::net::IpAddr>().is_err() {
             if let Err(why) = resolve(&host, port) {
                 problems.warning(
                     key,
                     "a host name that resolves",
-                    Found::value(format!("{host:?} ({why})")),
+                    Found::because(declared, why),
                 );
             }
         }
@@ -78,27 +62,75 @@ pub fn check_environment(config: &Config) -> Vec<Problem> {
     problems.into_vec()
 }
 
+/// The same open-file check `run` makes before it binds (it raises the soft limit to the hard
+/// one), as a problem.
+pub fn check_fd_budget(config: &Config) -> Option<Problem> {
+    let e = crate::listener::fd_budget::check(config).err()?;
+    Some(Problem::error(
+        "listeners",
+        format!(
+            "connection caps within the open-file limit of {} descriptors (ulimit -Hn)",
+            e.limit
+        ),
+        Found::value(format!("caps needing {}: {}", e.needed, e.items)),
+    ))
+}
+
+/// Key, declared value, host and port of an engine whose address or URL is well formed.
+fn engine_host<'a>(
+    name: &str,
+    engine: &'a raw::EngineConfig,
+) -> Option<(String, &'a str, String, u16)> {
+    match engine.protocol {
+        Protocol::Mci => {
+            let declared = engine.address.as_deref()?;
+            let (host, port) = address::split(declared)?;
+            Some((
+                format!("engines.{name}.address"),
+                declared,
+                host.to_owned(),
+                port,
+            ))
+        }
+        Protocol::Http | Protocol::Https => {
+            let declared = engine.url.as_deref()?;
+            let url: hyper::Uri = declared.parse().ok()?;
+            let default_port = match engine.protocol {
+                Protocol::Https => 443,
+                _ => 80,
+            };
+            let port = url.port_u16().unwrap_or(default_port);
+            let host = url.host()?.trim_start_matches('[').trim_end_matches(']');
+            Some((
+                format!("engines.{name}.url"),
+                declared,
+                host.to_owned(),
+                port,
+            ))
+        }
+    }
+}
+
 /// Binds and drops at once. An address in use is a warning: the running gateway holds it.
-fn check_bind(key: &str, address: SocketAddr, problems: &mut Problems) {
+fn check_bind(key: &str, declared: &str, address: SocketAddr, problems: &mut Problems) {
+    let expected = "an address this machine can bind";
     match TcpListener::bind(address) {
         Ok(listener) => drop(listener),
         Err(e) if e.kind() == ErrorKind::AddrInUse => problems.warning(
             key,
-            "an address this machine can bind",
-            Found::value(format!("{address}, in use now (by a running gateway?)")),
+            expected,
+            Found::because(declared, "in use now, by a running gateway?"),
         ),
-        Err(e) => problems.error(
-            key,
-            "an address this machine can bind",
-            Found::value(format!("{address} ({e})")),
-        ),
+        Err(e) => problems.error(key, expected, Found::because(declared, e)),
     }
 }
 
-/// The directory exists and takes a file, or the nearest existing parent takes a directory.
-fn check_store_dir(path: &Path, problems: &mut Problems) {
+/// The directory (`declared`, relative to `base`) exists and takes a file, or the nearest
+/// existing parent takes a directory.
+fn check_store_dir(declared: &Path, base: &Path, problems: &mut Problems) {
     let expected = "a directory the gateway can create and write";
-    let mut existing = path;
+    let path = resolve_path(base, declared);
+    let mut existing = path.as_path();
     while !existing.exists() {
         match existing.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
@@ -109,12 +141,8 @@ fn check_store_dir(path: &Path, problems: &mut Problems) {
         }
     }
     if !existing.is_dir() {
-        let why = format!(
-            "{} ({} is not a directory)",
-            path.display(),
-            existing.display()
-        );
-        problems.error("store.path", expected, Found::value(why));
+        let why = format!("{existing:?} is not a directory");
+        problems.error("store.path", expected, Found::because(declared, why));
         return;
     }
     // A probe file, created and removed: permissions alone do not say (root, read-only mounts).
@@ -123,11 +151,10 @@ fn check_store_dir(path: &Path, problems: &mut Problems) {
     let _ = std::fs::remove_file(&probe);
     if let Err(e) = written {
         let why = format!(
-            "{} (cannot write in {}: {e})",
-            path.display(),
-            existing.display()
+            "cannot write in {existing:?}: {}",
+            super::problem::reason(e)
         );
-        problems.error("store.path", expected, Found::value(why));
+        problems.error("store.path", expected, Found::because(declared, why));
     }
 }
 
@@ -159,14 +186,14 @@ mod tests {
         let file = dir.path().join("file");
         std::fs::write(&file, b"x").unwrap();
         let mut problems = Problems::new();
-        check_store_dir(&file.join("sub"), &mut problems);
+        check_store_dir(&file.join("sub"), Path::new("."), &mut problems);
         let problems = problems.into_vec();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].key, "store.path");
         assert!(problems[0].is_error());
 
         let mut fine = Problems::new();
-        check_store_dir(&dir.path().join("new/store"), &mut fine);
+        check_store_dir(Path::new("new/store"), dir.path(), &mut fine);
         assert_eq!(fine.into_vec(), []);
         assert!(!dir.path().join("new").exists(), "checking creates nothing");
     }
@@ -175,9 +202,11 @@ mod tests {
     fn an_address_in_use_is_a_warning() {
         let held = TcpListener::bind("127.0.0.1:0").unwrap();
         let mut problems = Problems::new();
+        let address = held.local_addr().unwrap();
         check_bind(
             "listeners.http.address",
-            held.local_addr().unwrap(),
+            &address.to_string(),
+            address,
             &mut problems,
         );
         let problems = problems.into_vec();

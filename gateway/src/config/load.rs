@@ -1,10 +1,11 @@
 //! Reading the file: TOML syntax and types, every unknown key with its path, then
-//! [`super::build`]; all problems of all stages in one [`ConfigError`].
+//! [`super::build`]; all problems of all stages in one [`ConfigError`]. [`check`] adds what only
+//! the machine can tell, for `check-config`.
 
 use std::path::{Path, PathBuf};
 
 use super::problem::{Found, List, Problem};
-use super::{build, raw, Config};
+use super::{build, environment, raw, Config};
 
 /// A config that cannot be used, with every problem (warnings included).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -22,15 +23,76 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         file: path.to_owned(),
         problems,
     };
+    let (file, mut problems) = read(path).map_err(fail)?;
+    match build::build(file, path, base(path)) {
+        Ok(config) if problems.is_empty() => Ok(config),
+        Ok(config) => {
+            problems.extend(config.warnings);
+            Err(fail(problems))
+        }
+        Err(more) => {
+            problems.extend(more);
+            Err(fail(problems))
+        }
+    }
+}
+
+/// What `check-config` tells about a file: the config when it has no error, and every problem
+/// of the file and of this machine, found in one run.
+#[derive(Debug)]
+pub struct Checked {
+    /// The config, when no problem is an error.
+    pub config: Option<Config>,
+    /// Every problem: the file's, then the machine's (binding, store directory, DNS).
+    pub problems: Vec<Problem>,
+}
+
+/// Reads and validates a file like [`load`], and runs the machine checks on whatever parts of
+/// it parse, so a typo does not hide an unwritable store directory until it is fixed. When TOML
+/// syntax or types fail there is nothing to check beyond them.
+pub fn check(path: &Path) -> Checked {
+    let (file, mut problems) = match read(path) {
+        Ok(read) => read,
+        Err(problems) => {
+            return Checked {
+                config: None,
+                problems,
+            }
+        }
+    };
+    let machine = environment::check_environment(&file, base(path));
+    let config = match build::build(file, path, base(path)) {
+        Ok(config) => {
+            problems.extend(config.warnings.iter().cloned());
+            problems.extend(environment::check_fd_budget(&config));
+            Some(config)
+        }
+        Err(more) => {
+            problems.extend(more);
+            None
+        }
+    };
+    problems.extend(machine);
+    let config = config.filter(|_| !problems.iter().any(Problem::is_error));
+    Checked { config, problems }
+}
+
+/// The folder relative paths in the file are relative to.
+fn base(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new("."))
+}
+
+/// The file's sections as declared, and every unknown key (an error each); or the problem that
+/// stops reading (unreadable file, TOML syntax or types), after the unknown keys found so far.
+fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>), Vec<Problem>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        fail(vec![Problem::error(
+        vec![Problem::error(
             "config file",
             "a readable file",
-            Found::value(format!("{} ({e})", path.display())),
-        )])
+            Found::because(path, e),
+        )]
     })?;
-    let document =
-        toml::Deserializer::parse(&text).map_err(|e| fail(vec![toml_problem(&text, &e)]))?;
+    let document = toml::Deserializer::parse(&text).map_err(|e| vec![toml_problem(&text, &e)])?;
     // serde's deny_unknown_fields stops at the first unknown key; this reports every one.
     let mut unknown = Vec::new();
     let parsed: Result<raw::ConfigFile, _> = serde_ignored::deserialize(document, |at| {
@@ -44,23 +106,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             Found::text(name),
         ));
     });
-    let file = match parsed {
-        Ok(file) => file,
+    match parsed {
+        Ok(file) => Ok((file, unknown)),
         Err(e) => {
             unknown.push(toml_problem(&text, &e));
-            return Err(fail(unknown));
-        }
-    };
-    let base = path.parent().unwrap_or(Path::new("."));
-    match build::build(file, path, base) {
-        Ok(config) if unknown.is_empty() => Ok(config),
-        Ok(config) => {
-            unknown.extend(config.warnings);
-            Err(fail(unknown))
-        }
-        Err(problems) => {
-            unknown.extend(problems);
-            Err(fail(unknown))
+            Err(unknown)
         }
     }
 }

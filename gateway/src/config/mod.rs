@@ -11,7 +11,7 @@
 //!   engine `host:port`.
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
 //! - `environment`: what only the machine can tell (binding, the store directory, DNS), checked
-//!   by `check-config`.
+//!   by `check-config` ([`check`]) on the file as declared, so it runs when the file has errors.
 
 mod address;
 mod build;
@@ -38,8 +38,8 @@ use crate::engine::{HttpEngineSettings, MciEngineSettings};
 pub use crate::listener::server::ServerLimits;
 use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
-pub use environment::check_environment;
-pub use load::{load, ConfigError};
+pub use environment::{check_environment, check_fd_budget};
+pub use load::{check, load, Checked, ConfigError};
 pub use problem::{Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
 

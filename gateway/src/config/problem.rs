@@ -82,9 +82,35 @@ impl Found {
         Found(Some(value.to_string()))
     }
 
+    /// A declared value, quoted, and why it does not do:
+    /// `"layouts/nope.toml" (no such file or directory)`.
+    pub fn because(value: impl fmt::Debug, why: impl fmt::Display) -> Found {
+        Found(Some(format!("{value:?} ({})", reason(why))))
+    }
+
     /// The key is missing.
     pub fn nothing() -> Found {
         Found(None)
+    }
+}
+
+/// An error message as the reason in a problem: lowercase like the rest of the line, without the
+/// `(os error 2)` that Rust appends to OS errors (`No such file or directory (os error 2)` gives
+/// `no such file or directory`).
+pub fn reason(why: impl fmt::Display) -> String {
+    let text = why.to_string();
+    let text = match text.rsplit_once(" (os error ") {
+        Some((message, code)) if code.trim_end_matches(')').parse::<i32>().is_ok() => message,
+        _ => text.as_str(),
+    };
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        // Only a capitalised word: acronyms (`TOML`, `PEM`) stay as they are.
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => first
+            .to_lowercase()
+            .chain(text[first.len_utf8()..].chars())
+            .collect(),
+        _ => text.to_owned(),
     }
 }
 
@@ -161,6 +187,19 @@ mod tests {
             "engines.legacy.layout: expected a layout name, found nothing"
         );
         assert!(!missing.is_error());
+    }
+
+    #[test]
+    fn a_reason_follows_the_quoted_value_without_the_os_error_code() {
+        let missing = std::io::Error::from_raw_os_error(2);
+        let found = Found::because(std::path::Path::new("layouts/nope.toml"), missing);
+        assert_eq!(
+            found.0.as_deref(),
+            Some(r#""layouts/nope.toml" (no such file or directory)"#)
+        );
+        assert_eq!(reason("TOML parse error"), "TOML parse error");
+        assert_eq!(reason("Address in use (os error 98)"), "address in use");
+        assert_eq!(reason("in use (by x)"), "in use (by x)");
     }
 
     #[test]

@@ -165,7 +165,8 @@ fn a_client_key_that_does_not_match_the_certificate_is_refused() {
     let found = problems(&config(dir.path(), &[], &engine));
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].key, "engines.new.tls.client_key_file");
-    assert!(found[0].to_string().contains("other.key"), "{}", found[0]);
+    let quoted = format!("found {key:?} (");
+    assert!(found[0].to_string().contains(&quoted), "{}", found[0]);
 
     let matching = file("client.key", cert.signing_key.serialize_pem());
     let engine = engine.replace("other.key", "client.key");
