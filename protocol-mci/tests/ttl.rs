@@ -54,10 +54,7 @@ flag_field = "keep_flag"
 applies = ["Y", "1"]"#,
     )
     .unwrap();
-    assert_eq!(
-        layout.ttl_fields(),
-        Some(("keep_time", Some("keep_flag")))
-    );
+    assert_eq!(layout.ttl_fields(), Some(("keep_time", Some("keep_flag"))));
     let secs = |s| TtlValue::Within(Duration::from_secs(s));
     assert_eq!(ttl_of(&layout, "030", "Y"), secs(30));
     assert_eq!(ttl_of(&layout, "005", "1"), secs(5));
@@ -105,7 +102,9 @@ fn the_ttl_field_must_be_an_unsigned_integer_of_the_header() {
         ("signed_time", "\"signed_time\""),
         ("nowhere", "\"nowhere\""),
     ] {
-        let text = layout(&format!("field = {field:?}")).unwrap_err().to_string();
+        let text = layout(&format!("field = {field:?}"))
+            .unwrap_err()
+            .to_string();
         assert!(
             text.contains(&format!(
                 "header.ttl.field: expected an unsigned integer header field \

@@ -171,11 +171,7 @@ impl HttpEngine {
         };
         let mut connection = match pooled {
             Some(connection) => connection,
-            None => self
-                .connector
-                .open(deadline)
-                .await
-                .map_err(failed)?,
+            None => self.connector.open(deadline).await.map_err(failed)?,
         };
         let mark = connection.traffic.mark();
         match self.exchange(&mut connection, http_request).await {

@@ -118,8 +118,9 @@ async fn call(
     let request = exchange.engine_request(Role::Shadow);
     let ttl = exchange.ttl.filter(|ttl| ttl.deadline < deadline);
     let deadline = ttl.map_or(deadline, |ttl| ttl.deadline);
+    let engine_call = engine.call(&exchange.frame, &request, exchange.deadline());
     let called = tokio::select! {
-        called = timeout_at(deadline, engine.call(&exchange.frame, &request, exchange.deadline())) => called,
+        called = timeout_at(deadline, engine_call) => called,
         () = shared.cancel.cancelled() => return None,
     };
     let outcome = match &called {

@@ -1,6 +1,7 @@
 //! The header TTL ("keep time") as the calls' deadline: an expired request is answered
 //! `live_timeout` without any engine call, a TTL shorter than the engine timeout cuts the live
-//! call at the TTL, and a TTL whose flag says "not applied" changes nothing.
+//! call at the TTL (and a shadow call still running then is a shadow timeout), and a TTL whose
+//! flag says "not applied" changes nothing.
 //!
 //! The layout is the example one with 4 of its 21 reserved header bytes declared as a 3-digit
 //! keep time and a keep flag, so the fake engines (which read frames with the example layout)
@@ -9,6 +10,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use shadowgate::outcome::ShadowErrorKind;
 use shadowgate_tests::fake::FakeMci;
 use shadowgate_tests::gateway::{
     answer_frame, decision, decode_answer, guid, layout_path, mci_deciding, request_frame, LIMIT,
@@ -20,7 +22,8 @@ use tempfile::TempDir;
 const KEEP_TIME: std::ops::Range<usize> = 79..82;
 const KEEP_FLAG: usize = 82;
 
-/// The example layout with a TTL: `keep_time` seconds, applied when `keep_flag` is `Y`.
+/// The example layout with a TTL: `keep_time` seconds, applied when `keep_flag` is `Y`. The keep
+/// time may be blank: the fake engines answer with spaces there.
 fn ttl_layout(dir: &TempDir) -> PathBuf {
     let example = std::fs::read_to_string(layout_path()).unwrap();
     let reserved = r#"{ name = "reserved", type = "filler", length = 21 },"#;
@@ -28,13 +31,14 @@ fn ttl_layout(dir: &TempDir) -> PathBuf {
     let text = example
         .replace(
             reserved,
-            r#"{ name = "keep_time", type = "number", length = 3 },
+            r#"{ name = "keep_time", type = "number", length = 3, blank = "null" },
   { name = "keep_flag", type = "text", length = 1 },
   { name = "reserved", type = "filler", length = 17 },"#,
         )
         .replacen(
             "[messages.",
-            "[header.ttl]\nfield = \"keep_time\"\nflag_field = \"keep_flag\"\napplies = [\"Y\"]\n\n[messages.",
+            "[header.ttl]\nfield = \"keep_time\"\nflag_field = \"keep_flag\"\n\
+             applies = [\"Y\"]\n\n[messages.",
             1,
         );
     let path = dir.path().join("loan-screening-ttl.toml");
@@ -126,7 +130,10 @@ async fn a_ttl_shorter_than_the_request_timeout_cuts_the_live_call() {
     assert_live_timeout(&answer, &id);
     // Cut at the 1 s TTL, counted from the gateway's reception: not before, well before 3 s.
     assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
-    assert!(elapsed < engine_delay - Duration::from_millis(500), "{elapsed:?}");
+    assert!(
+        elapsed < engine_delay - Duration::from_millis(500),
+        "{elapsed:?}"
+    );
     assert_eq!(legacy.requests(), 1, "the live engine was called once");
     let live_timeout = r#"shadowgate_frames_total{listener="core-banking",outcome="live_timeout"}"#;
     assert_eq!(metric(&gateway, live_timeout), 1.0);
@@ -150,5 +157,36 @@ async fn a_ttl_whose_flag_says_not_applied_leaves_the_request_timeout_alone() {
         "the live engine's answer"
     );
     assert_eq!(legacy.requests(), 1);
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_shadow_cut_by_the_ttl_is_a_shadow_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    // Slower than the 1 s TTL, faster than the 5 s shadow timeout.
+    let shadow = mci_deciding("L1")
+        .delay(Duration::from_secs(3))
+        .start()
+        .await;
+    let gateway = ttl_gateway(&dir, &legacy, Duration::from_secs(10), Some(&shadow)).await;
+    let id = guid(4);
+    let request = ttl_frame(&id, "001", b'Y');
+    let started = Instant::now();
+    let answer = gateway.mci_client().await.call(&request).await;
+    let expected = answer_frame(&request, &decision("L1", LIMIT));
+    assert_eq!(decode_answer(&answer), decode_answer(&expected));
+    let records = gateway.records(1).await;
+    let failure = &records[0].mismatch;
+    assert_eq!(failure.correlation_id, id);
+    assert_eq!(failure.error_kind, Some(ShadowErrorKind::Timeout));
+    let reason = failure.reason.as_deref().unwrap_or("");
+    assert!(reason.contains("TTL of 1s"), "{reason}");
+    // Recorded at the TTL, not when the shadow engine answered.
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
     gateway.shutdown().await;
 }
