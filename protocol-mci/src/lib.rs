@@ -39,6 +39,6 @@ pub use error::{
 pub use framer::FrameCodec;
 pub use framing::Framing;
 pub use layout::config::MaskKind;
-pub use layout::{Layout, MessageLayout};
+pub use layout::{Layout, MessageLayout, TtlValue};
 pub use mask::mask_text;
 pub use message::{Direction, Message};

@@ -57,6 +57,8 @@ pub struct GatewayBuilder {
     probe_interval: Option<Duration>,
     store_keys: Vec<String>,
     store_path: Option<PathBuf>,
+    /// The strategy's layout file, when not the example layout.
+    layout_file: Option<PathBuf>,
 }
 
 /// A listener section of the test config, for [`GatewayBuilder::listener_key`].
@@ -215,6 +217,13 @@ impl GatewayBuilder {
         self
     }
 
+    /// Serves the strategy with the layout file at `path` instead of the example layout (a
+    /// variant of it, so the fake engines still understand the frames).
+    pub fn layout_file(mut self, path: &Path) -> GatewayBuilder {
+        self.layout_file = Some(path.to_owned());
+        self
+    }
+
     /// The config file's text, with the store in `store` unless [`GatewayBuilder::store_path`]
     /// chose one.
     pub fn toml(&self, store: &Path) -> String {
@@ -245,7 +254,8 @@ impl GatewayBuilder {
             keys_of(Listener::Admin).for_each(&mut line);
         }
         line("\n[layouts]");
-        line(&key(STRATEGY, quote_path(&layout_path())));
+        let layout = self.layout_file.clone().unwrap_or_else(layout_path);
+        line(&key(STRATEGY, quote_path(&layout)));
         for (name, engine) in &self.engines {
             line(&format!("\n[engines.{name}]"));
             engine.lines.iter().for_each(|l| line(l));

@@ -17,6 +17,7 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use serde_json::Value;
 use tokio::time::{timeout_at, Instant};
 
+use super::deadline::CallDeadline;
 use super::error::{chain, EngineErrorKind};
 use super::http_conn::{reuse_after, Connector, HttpConnection};
 use super::pool::{Failure, Pool};
@@ -126,23 +127,31 @@ impl HttpEngine {
     /// reused connection before any answer byte: a shadow request always, a live one only when
     /// the engine allows it (`retry_stale_connection`) or when it was never written.
     pub async fn call(&self, request: &EngineRequest<'_>) -> Result<Value, EngineError> {
+        self.call_until(request, None).await
+    }
+
+    /// [`Self::call`], ended at `until` when that comes before the request timeout (the
+    /// caller's own deadline, e.g. a request's header TTL).
+    pub async fn call_until(
+        &self,
+        request: &EngineRequest<'_>,
+        until: Option<Instant>,
+    ) -> Result<Value, EngineError> {
         let started = Instant::now();
-        let deadline = started + self.request_timeout;
+        let deadline = CallDeadline::new(started, self.request_timeout, until);
         // Built before the slot wait: a request that cannot be built never takes a slot.
         self.build_request(request).map_err(|k| self.error(k))?;
         let _slot = self
             .slots
-            .acquire(started, deadline)
+            .acquire(started, deadline.at)
             .await
             .map_err(|k| self.error(k))?;
         let attempts = self
             .pool
             .retry_stale(request.role, |fresh| self.attempt(request, fresh, deadline));
-        match timeout_at(deadline, attempts).await {
+        match timeout_at(deadline.at, attempts).await {
             Ok(answer) => answer.map_err(|k| self.error(k)),
-            Err(_elapsed) => Err(self.error(EngineErrorKind::Timeout {
-                after: self.request_timeout,
-            })),
+            Err(_elapsed) => Err(self.error(deadline.timeout())),
         }
     }
 
@@ -151,7 +160,7 @@ impl HttpEngine {
         &self,
         request: &EngineRequest<'_>,
         fresh: bool,
-        deadline: Instant,
+        deadline: CallDeadline,
     ) -> Result<Value, Failure> {
         let failed = |kind| Failure { kind, stale: None };
         let http_request = self.build_request(request).map_err(failed)?;
@@ -162,11 +171,7 @@ impl HttpEngine {
         };
         let mut connection = match pooled {
             Some(connection) => connection,
-            None => self
-                .connector
-                .open(deadline, self.request_timeout)
-                .await
-                .map_err(failed)?,
+            None => self.connector.open(deadline).await.map_err(failed)?,
         };
         let mark = connection.traffic.mark();
         match self.exchange(&mut connection, http_request).await {

@@ -24,6 +24,7 @@ use tokio::time::{timeout_at, Instant};
 use tokio_rustls::TlsConnector;
 use tokio_util::task::AbortOnDropHandle;
 
+use super::deadline::CallDeadline;
 use super::error::{chain, EngineErrorKind};
 use super::lifecycle::{keep_alive_hint, Ages};
 use super::pool::Pooled;
@@ -82,22 +83,19 @@ impl Connector {
     /// `deadline` (the call's) bounds it too, and wins when it comes first.
     pub(crate) async fn open(
         &self,
-        deadline: Instant,
-        request_timeout: Duration,
+        deadline: CallDeadline,
     ) -> Result<HttpConnection, EngineErrorKind> {
-        let connect_deadline = deadline.min(Instant::now() + self.connect_timeout);
+        let connect_deadline = deadline.at.min(Instant::now() + self.connect_timeout);
         match timeout_at(connect_deadline, self.establish()).await {
             Ok(opened) => opened,
-            Err(_elapsed) if connect_deadline < deadline => Err(EngineErrorKind::Connect {
+            Err(_elapsed) if connect_deadline < deadline.at => Err(EngineErrorKind::Connect {
                 detail: format!(
                     "{}: no connection after {}ms",
                     self.address,
                     self.connect_timeout.as_millis()
                 ),
             }),
-            Err(_elapsed) => Err(EngineErrorKind::Timeout {
-                after: request_timeout,
-            }),
+            Err(_elapsed) => Err(deadline.timeout()),
         }
     }
 

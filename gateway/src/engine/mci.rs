@@ -18,6 +18,7 @@ use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 use tokio_util::codec::Decoder;
 
+use super::deadline::CallDeadline;
 use super::error::EngineErrorKind;
 use super::lifecycle::Ages;
 use super::pool::{Failure, Pool, Pooled};
@@ -101,21 +102,30 @@ where
     /// reused connection before any answer byte: for `role` shadow always, for live only when
     /// the engine allows it (`retry_stale_connection`) or when no byte of it was written.
     pub async fn call(&self, frame: &[u8], role: Role) -> Result<Bytes, EngineError> {
+        self.call_until(frame, role, None).await
+    }
+
+    /// [`Self::call`], ended at `until` when that comes before the request timeout (the
+    /// caller's own deadline, e.g. a request's header TTL).
+    pub async fn call_until(
+        &self,
+        frame: &[u8],
+        role: Role,
+        until: Option<Instant>,
+    ) -> Result<Bytes, EngineError> {
         let started = Instant::now();
-        let deadline = started + self.request_timeout;
+        let deadline = CallDeadline::new(started, self.request_timeout, until);
         let _slot = self
             .slots
-            .acquire(started, deadline)
+            .acquire(started, deadline.at)
             .await
             .map_err(|k| self.error(k))?;
         let attempts = self
             .pool
             .retry_stale(role, |fresh| self.attempt(frame, role, fresh, deadline));
-        match timeout_at(deadline, attempts).await {
+        match timeout_at(deadline.at, attempts).await {
             Ok(answer) => answer.map_err(|k| self.error(k)),
-            Err(_elapsed) => Err(self.error(EngineErrorKind::Timeout {
-                after: self.request_timeout,
-            })),
+            Err(_elapsed) => Err(self.error(deadline.timeout())),
         }
     }
 
@@ -125,7 +135,7 @@ where
         frame: &[u8],
         role: Role,
         fresh: bool,
-        deadline: Instant,
+        deadline: CallDeadline,
     ) -> Result<Bytes, Failure> {
         let pooled = if fresh { None } else { self.pool.take(role) };
         let mut connection = match pooled {
@@ -158,8 +168,8 @@ where
         }
     }
 
-    async fn connect(&self, deadline: Instant) -> Result<Connection<D>, EngineErrorKind> {
-        let connect_deadline = deadline.min(Instant::now() + self.connect_timeout);
+    async fn connect(&self, deadline: CallDeadline) -> Result<Connection<D>, EngineErrorKind> {
+        let connect_deadline = deadline.at.min(Instant::now() + self.connect_timeout);
         let stream = match timeout_at(connect_deadline, TcpStream::connect(&self.address)).await {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => {
@@ -167,7 +177,7 @@ where
                     detail: format!("{}: {e}", self.address),
                 })
             }
-            Err(_elapsed) if connect_deadline < deadline => {
+            Err(_elapsed) if connect_deadline < deadline.at => {
                 return Err(EngineErrorKind::Connect {
                     detail: format!(
                         "{}: no connection after {}ms",
@@ -176,11 +186,7 @@ where
                     ),
                 })
             }
-            Err(_elapsed) => {
-                return Err(EngineErrorKind::Timeout {
-                    after: self.request_timeout,
-                })
-            }
+            Err(_elapsed) => return Err(deadline.timeout()),
         };
         // Frames are small and answered one at a time: Nagle would only add latency.
         stream

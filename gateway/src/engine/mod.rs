@@ -21,6 +21,7 @@
 //! - `request`: [`EngineRequest`] and the JSON request body of the HTTP contract.
 //! - `answer`: the check that an answer is exactly one decision; [`AnswerDefect`] says why not.
 //! - `settings`: [`HttpEngineSettings`], [`MciEngineSettings`], [`EngineBuildError`].
+//! - `deadline`: one call's deadline, the request timeout or the caller's (a header TTL).
 //! - `slots`: the in-flight bound both clients wait on, within the request deadline.
 //! - `lifecycle`: [`ConnectionLifecycle`] and each connection's clock.
 //! - `stale`: [`StalePhase`], [`StaleAction`], [`ConnectionEvents`]: stale connections and when a
@@ -34,6 +35,7 @@
 //! - `probe`: [`ProbeTarget`], the connect probe (TCP connect, TLS handshake, no request).
 
 mod answer;
+mod deadline;
 mod error;
 mod health;
 mod http;

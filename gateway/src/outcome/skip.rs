@@ -12,15 +12,19 @@ pub enum SkipReason {
     Shutdown,
     /// The shadow engine is unreachable: its circuit breaker is open.
     ShadowDown,
+    /// The request's header TTL had run out before the calls: nobody waits for an answer, so
+    /// neither engine was called.
+    TtlExpired,
 }
 
 impl SkipReason {
     /// Every reason, in index order.
-    pub const ALL: [SkipReason; 4] = [
+    pub const ALL: [SkipReason; 5] = [
         Self::BudgetFull,
         Self::LiveFailed,
         Self::Shutdown,
         Self::ShadowDown,
+        Self::TtlExpired,
     ];
 
     /// The label value.
@@ -30,6 +34,7 @@ impl SkipReason {
             Self::LiveFailed => "live_failed",
             Self::Shutdown => "shutdown",
             Self::ShadowDown => "shadow_down",
+            Self::TtlExpired => "ttl_expired",
         }
     }
 

@@ -39,14 +39,30 @@ pub fn bad_frame(layout: &str, outcome: FrameOutcome, error: &dyn std::fmt::Disp
     warn!(layout, outcome = outcome.as_str(), %error, "frame rejected");
 }
 
-/// The live engine failed; the client got an error answer.
+/// The live engine failed; the client got an error answer. `ttl_ms` (0: none) tells a call cut
+/// by the request's TTL from one cut by the engine's request timeout.
 pub fn live_failed(exchange: &Exchange, error: &dyn std::fmt::Display) {
     warn!(
         strategy = %exchange.strategy.name,
         tx_code = %exchange.tx_code,
         correlation_id = %exchange.correlation_id,
+        ttl_ms = exchange.ttl.map_or(0, |ttl| ttl.within.as_millis() as u64),
         %error,
         "live engine failed"
+    );
+}
+
+/// The request's header TTL ran out before the live call: answered `live_timeout`, no engine
+/// called.
+pub fn ttl_expired(exchange: &Exchange, waited: Duration) {
+    warn!(
+        strategy = %exchange.strategy.name,
+        tx_code = %exchange.tx_code,
+        correlation_id = %exchange.correlation_id,
+        ttl_ms = exchange.ttl.map_or(0, |ttl| ttl.within.as_millis() as u64),
+        waited_ms = waited.as_millis() as u64,
+        reason = "ttl_expired",
+        "request TTL expired before the live call; answered live_timeout without calling the engine"
     );
 }
 

@@ -2,10 +2,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
-use protocol_mci::Message;
+use protocol_mci::{Message, TtlValue};
 use serde_json::{Map, Value};
+use tokio::time::Instant;
 
 use crate::engine::{EngineRequest, Role};
 use crate::runtime::Strategy;
@@ -24,6 +26,30 @@ pub struct Exchange {
     pub correlation_id: String,
     /// Transaction code.
     pub tx_code: String,
+    /// The request's time to live from its header, if one applies.
+    pub ttl: Option<Ttl>,
+}
+
+/// A request's time to live: the caller gives up at `deadline`, and with it both engine calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ttl {
+    /// The header's TTL.
+    pub within: Duration,
+    /// When the gateway received the request, plus `within`.
+    pub deadline: Instant,
+}
+
+impl Ttl {
+    /// The TTL a header carries, counted from `received`; `None` when none applies (or it is
+    /// too far away to be a deadline).
+    pub fn of(value: TtlValue, received: Instant) -> Option<Ttl> {
+        match value {
+            TtlValue::Within(within) => received
+                .checked_add(within)
+                .map(|deadline| Ttl { within, deadline }),
+            TtlValue::None => None,
+        }
+    }
 }
 
 impl Exchange {
@@ -36,6 +62,16 @@ impl Exchange {
             role,
             body: self.json.clone(),
         }
+    }
+
+    /// The caller's deadline, if the request carries a TTL.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.ttl.map(|ttl| ttl.deadline)
+    }
+
+    /// Whether the request's TTL has run out at `now`: nobody waits for its answer any more.
+    pub fn expired(&self, now: Instant) -> bool {
+        self.ttl.is_some_and(|ttl| ttl.deadline <= now)
     }
 
     /// Whether this request is in the strategy's shadow sample. Deterministic by correlation id,
@@ -65,6 +101,16 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ttl_counts_from_reception_and_none_is_no_deadline() {
+        let received = Instant::now();
+        let ttl = Ttl::of(TtlValue::Within(Duration::from_secs(2)), received).unwrap();
+        assert_eq!(ttl.deadline, received + Duration::from_secs(2));
+        assert_eq!(Ttl::of(TtlValue::None, received), None);
+        let huge = TtlValue::Within(Duration::from_secs(u64::MAX));
+        assert_eq!(Ttl::of(huge, received), None);
+    }
 
     #[test]
     fn sampling_hash_is_stable() {

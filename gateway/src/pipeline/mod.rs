@@ -35,7 +35,7 @@ use tracing::Instrument;
 
 pub use self::answer::{answer_message, ErrorAnswer};
 pub use self::events::FrameOutcome;
-use self::exchange::{correlation_id, Exchange};
+use self::exchange::{correlation_id, Exchange, Ttl};
 use crate::config::Config;
 use crate::engine::{encode_request_body, Outcome, Role};
 use crate::metrics::Metrics;
@@ -203,7 +203,7 @@ impl Gateway {
                 ErrorAnswer::UnknownTransaction,
             );
         };
-        let exchange = match exchange(strategy, request, frame, code) {
+        let exchange = match exchange(strategy, request, frame, code, received) {
             Ok(exchange) => Arc::new(exchange),
             Err(message) => {
                 events::bad_frame(layout_name, FrameOutcome::BadRequest, &message);
@@ -247,7 +247,8 @@ impl Gateway {
         let frame = layout
             .encode(Direction::Request, &request)
             .map_err(|e| bad(e.to_string()))?;
-        let exchange = exchange(strategy, request, Bytes::from(frame), code).map_err(bad)?;
+        let exchange =
+            exchange(strategy, request, Bytes::from(frame), code, received).map_err(bad)?;
         let answer = self
             .live(&Arc::new(exchange), received)
             .await
@@ -258,14 +259,37 @@ impl Gateway {
         })
     }
 
-    /// Calls the live engine, starting the shadow first so both engines get the request together.
-    /// `received` is when the request arrived: the client-visible latency is measured from it.
+    /// Answers from the live engine, or with `live_timeout` and no engine call when the request's
+    /// TTL ran out before the call. `received` is when the request arrived: the client-visible
+    /// latency is measured from it.
     async fn live(
         &self,
         exchange: &Arc<Exchange>,
         received: Instant,
     ) -> Result<Bytes, ErrorAnswer> {
         let span = events::request_span(exchange);
+        let answer = if exchange.expired(Instant::now()) {
+            shadow::skip_expired(&self.shared, exchange);
+            span.in_scope(|| events::ttl_expired(exchange, received.elapsed()));
+            Err(ErrorAnswer::LiveTimeout)
+        } else {
+            self.call_live(exchange, &span).await
+        };
+        let outcome = answer
+            .as_ref()
+            .map_or_else(|kind| kind.outcome(), |_| FrameOutcome::Ok);
+        span.record("outcome", outcome.as_str());
+        span.in_scope(|| events::answered(exchange, outcome, received.elapsed()));
+        answer
+    }
+
+    /// Calls the live engine, starting the shadow first so both engines get the request together.
+    /// Both calls end at the request's TTL when it comes before their own timeouts.
+    async fn call_live(
+        &self,
+        exchange: &Arc<Exchange>,
+        span: &tracing::Span,
+    ) -> Result<Bytes, ErrorAnswer> {
         let to_shadow = shadow::start(&self.shared, exchange);
         let strategy = &exchange.strategy;
         let request = exchange.engine_request(Role::Live);
@@ -273,7 +297,7 @@ impl Gateway {
         let inflight = InflightGuard::new(&self.shared.live_inflight);
         let called = strategy
             .live
-            .call(&exchange.frame, &request)
+            .call(&exchange.frame, &request, exchange.deadline())
             .instrument(span.clone())
             .await;
         drop(inflight);
@@ -308,22 +332,20 @@ impl Gateway {
             // The shadow task may have given up already; that is its business, not the client's.
             let _ = to_shadow.send(answer.as_ref().ok().map(|bytes| (bytes.clone(), latency)));
         }
-        let outcome = answer
-            .as_ref()
-            .map_or_else(|kind| kind.outcome(), |_| FrameOutcome::Ok);
-        span.record("outcome", outcome.as_str());
-        span.in_scope(|| events::answered(exchange, outcome, received.elapsed()));
         answer
     }
 }
 
-/// Builds the exchange: correlation id, and the JSON body when an http engine will need it.
+/// Builds the exchange: correlation id, TTL counted from `received`, and the JSON body when an
+/// http engine will need it.
 fn exchange(
     strategy: Arc<Strategy>,
     request: Message,
     frame: Bytes,
     code: String,
+    received: Instant,
 ) -> Result<Exchange, String> {
+    let ttl = Ttl::of(strategy.layout.ttl(&request.header), received);
     let correlation_id = correlation_id(&request.header, strategy.layout.correlation_field());
     let needs_json =
         !strategy.live.is_mci() || strategy.shadow.as_ref().is_some_and(|s| !s.is_mci());
@@ -339,6 +361,7 @@ fn exchange(
         json,
         correlation_id,
         tx_code: code,
+        ttl,
     })
 }
 

@@ -56,6 +56,14 @@ pub(super) fn start(
     Some(live_tx)
 }
 
+/// Counts a shadow comparison that would have run as skipped (`ttl_expired`): the request's TTL
+/// ran out before the calls, so neither engine is called and there is nothing to compare.
+pub(super) fn skip_expired(shared: &Shared, exchange: &Exchange) {
+    if exchange.strategy.shadow.is_some() && exchange.sampled() {
+        emit(shared, exchange, Verdict::skipped(SkipReason::TtlExpired));
+    }
+}
+
 /// The whole shadow comparison, bounded by the strategy's shadow timeout.
 async fn run(
     shared: Arc<Shared>,
@@ -95,7 +103,11 @@ async fn judge(
     compare(shared, exchange, live, shadow, latencies)
 }
 
-/// Calls the shadow engine within the deadline; `None` when the gateway is shutting down.
+/// Calls the shadow engine within the deadline, and within the request's TTL when that is
+/// earlier (the live call gets the same TTL); `None` when the gateway is shutting down.
+///
+/// A shadow call cut by the TTL is a shadow error of kind timeout, like one cut by the shadow
+/// timeout: the shadow engine was asked and did not answer while the caller still waited.
 async fn call(
     shared: &Shared,
     exchange: &Exchange,
@@ -104,8 +116,11 @@ async fn call(
 ) -> Option<Result<EngineAnswer, ShadowFailure>> {
     let started = Instant::now();
     let request = exchange.engine_request(Role::Shadow);
+    let ttl = exchange.ttl.filter(|ttl| ttl.deadline < deadline);
+    let deadline = ttl.map_or(deadline, |ttl| ttl.deadline);
+    let engine_call = engine.call(&exchange.frame, &request, exchange.deadline());
     let called = tokio::select! {
-        called = timeout_at(deadline, engine.call(&exchange.frame, &request)) => called,
+        called = timeout_at(deadline, engine_call) => called,
         () = shared.cancel.cancelled() => return None,
     };
     let outcome = match &called {
@@ -127,15 +142,28 @@ async fn call(
                 events::shadow_breaker_opened(exchange, engine.name());
             }
             let kind = ShadowErrorKind::of(&error);
-            Err(ShadowFailure::error(kind, error.to_string()))
+            let within = match ttl {
+                Some(ttl) if error.is_timeout() => {
+                    format!(" (cut at the request's TTL of {}s)", ttl.within.as_secs())
+                }
+                _ => String::new(),
+            };
+            Err(ShadowFailure::error(kind, format!("{error}{within}")))
         }
         Err(_elapsed) => Err(ShadowFailure::error(
             ShadowErrorKind::Timeout,
-            format!(
-                "engine {:?}: no answer within the shadow timeout of {}ms",
-                engine.name(),
-                exchange.strategy.spec.shadow_timeout.as_millis()
-            ),
+            match ttl {
+                Some(ttl) => format!(
+                    "engine {:?}: no answer within the request's TTL of {}s",
+                    engine.name(),
+                    ttl.within.as_secs()
+                ),
+                None => format!(
+                    "engine {:?}: no answer within the shadow timeout of {}ms",
+                    engine.name(),
+                    exchange.strategy.spec.shadow_timeout.as_millis()
+                ),
+            },
         )),
     })
 }

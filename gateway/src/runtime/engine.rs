@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use protocol_mci::FrameCodec;
 use serde_json::Value;
+use tokio::time::Instant;
 
 use crate::engine::{EngineError, EngineRequest, HttpEngine, MciEngine};
 
@@ -39,15 +40,20 @@ impl Engine {
         matches!(self, Engine::Mci(_))
     }
 
-    /// Calls the engine: an mci engine gets `frame`, an http engine gets `request`.
+    /// Calls the engine: an mci engine gets `frame`, an http engine gets `request`. The call ends
+    /// at the engine's request timeout, or at `until` (the request's TTL) when that is earlier.
     pub async fn call(
         &self,
         frame: &[u8],
         request: &EngineRequest<'_>,
+        until: Option<Instant>,
     ) -> Result<EngineAnswer, EngineError> {
         match self {
-            Engine::Http(e) => e.call(request).await.map(EngineAnswer::Json),
-            Engine::Mci(e) => e.call(frame, request.role).await.map(EngineAnswer::Frame),
+            Engine::Http(e) => e.call_until(request, until).await.map(EngineAnswer::Json),
+            Engine::Mci(e) => e
+                .call_until(frame, request.role, until)
+                .await
+                .map(EngineAnswer::Frame),
         }
     }
 }

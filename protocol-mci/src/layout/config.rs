@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+pub use super::ttl::TtlConfig;
 use crate::charset::Charset;
 
 /// A whole layout file.
@@ -126,6 +127,9 @@ pub struct HeaderConfig {
     /// Result codes of a successful response; any other selects the message's error body.
     #[serde(default)]
     pub ok_results: Vec<String>,
+    /// The request's time to live (`[header.ttl]`), if the header carries one.
+    #[serde(default)]
+    pub ttl: Option<TtlConfig>,
     /// The header's fields, in wire order.
     pub fields: Vec<FieldConfig>,
 }

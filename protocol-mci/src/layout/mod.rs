@@ -7,6 +7,7 @@
 pub mod config;
 pub mod field;
 mod sections;
+mod ttl;
 mod validate;
 
 use std::collections::HashMap;
@@ -15,6 +16,8 @@ use std::path::Path;
 use self::config::LayoutConfig;
 use self::field::{Field, Kind};
 use self::sections::{framing, message_layout};
+use self::ttl::Ttl;
+pub use self::ttl::TtlValue;
 use self::validate::{PrefixSlot, Problems};
 use crate::error::{LayoutError, LayoutProblem};
 use crate::framing::Framing;
@@ -38,6 +41,8 @@ pub struct Layout {
     pub(crate) result: Option<(usize, Vec<String>)>,
     /// Correlation id field: header index.
     pub(crate) correlation: Option<usize>,
+    /// The request's time to live, if the header carries one.
+    pub(crate) ttl: Option<Ttl>,
     /// Messages by discriminator value.
     pub(crate) messages: HashMap<String, MessageLayout>,
 }
@@ -162,6 +167,11 @@ impl Layout {
             Some(field) => find(field, "header.correlation_field", &mut problems),
             None => None,
         };
+        let ttl = config
+            .header
+            .ttl
+            .as_ref()
+            .map(|ttl| Ttl::build(ttl, &header, &mut problems));
         if config.messages.is_empty() {
             problems.add("messages", "a layout needs at least one message");
         }
@@ -188,6 +198,7 @@ impl Layout {
             flag,
             result,
             correlation,
+            ttl,
             messages,
         })
     }
@@ -224,5 +235,18 @@ impl Layout {
     pub fn result(&self) -> Option<(&str, &[String])> {
         let (i, ok) = self.result.as_ref()?;
         Some((&self.header[*i].name, ok))
+    }
+
+    /// The request's time to live from its decoded header ([`TtlValue::None`] when the layout
+    /// declares no TTL or the header says it does not apply).
+    pub fn ttl(&self, header: &serde_json::Map<String, serde_json::Value>) -> TtlValue {
+        self.ttl
+            .as_ref()
+            .map_or(TtlValue::None, |ttl| ttl.of(&self.header, header))
+    }
+
+    /// Names of the TTL's seconds field and of its flag field, if the layout declares a TTL.
+    pub fn ttl_fields(&self) -> Option<(&str, Option<&str>)> {
+        self.ttl.as_ref().map(|ttl| ttl.names(&self.header))
     }
 }

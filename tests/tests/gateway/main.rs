@@ -18,6 +18,7 @@
 //! - `store_faults`: a real full disk (a tmpfs; needs root) never touches live traffic.
 //! - `keepalive`: engines that close idle connections at the request pace (proxy-02), http and
 //!   mci; a 5 s engine keep-alive with no setting at all.
+//! - `ttl`: the header TTL as the calls' deadline: expired on arrival, cut at the TTL, flag off.
 //! - `support`: the legacy engine live with an optional shadow; refused addresses.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -36,3 +37,4 @@ mod shadow;
 mod store_faults;
 mod support;
 mod tls;
+mod ttl;

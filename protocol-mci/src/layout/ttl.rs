@@ -1,0 +1,130 @@
+//! The header's time to live ("keep time", 유지시간): how many seconds the caller waits for the
+//! answer, optionally switched on and off by a flag field.
+//!
+//! `[header.ttl]` names an unsigned integer header field holding seconds and, optionally, a text
+//! flag field and the flag values meaning "the TTL applies". Without a flag a TTL of 0 means "no
+//! TTL" (bank headers fill unused keep times with zeros); with the flag set, 0 means the caller
+//! has already given up. The codec does not act on it: [`super::Layout::ttl`] reads it for the
+//! gateway, which turns it into the call's deadline.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::field::{Field, Kind, SignKind};
+use super::validate::Problems;
+
+/// `[header.ttl]` as written in the layout file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TtlConfig {
+    /// Header field holding the time to live in seconds (an unsigned integer field).
+    pub field: String,
+    /// Header text field saying whether the TTL applies; without it the TTL applies when it is
+    /// not 0.
+    #[serde(default)]
+    pub flag_field: Option<String>,
+    /// Values of `flag_field` meaning "the TTL applies"; any other value means it does not.
+    #[serde(default)]
+    pub applies: Vec<String>,
+}
+
+/// A validated TTL declaration: header indexes.
+#[derive(Debug, Clone)]
+pub(crate) struct Ttl {
+    /// Index of the seconds field in the header.
+    field: usize,
+    /// Index of the flag field and the values meaning "applies".
+    flag: Option<(usize, Vec<String>)>,
+}
+
+/// What a request's header says about its time to live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TtlValue {
+    /// No TTL applies: the layout declares none, the flag says not applied, the field is blank,
+    /// or it is 0 without a flag.
+    None,
+    /// The caller waits this long from when the frame was received (zero: already expired).
+    Within(Duration),
+}
+
+impl Ttl {
+    /// Validates `[header.ttl]` against the header fields.
+    pub(crate) fn build(config: &TtlConfig, header: &[Field], problems: &mut Problems) -> Ttl {
+        let index = header.iter().position(|f| f.name == config.field);
+        let unsigned = index.is_some_and(|i| match &header[i].kind {
+            Kind::Number(n) => n.scale == 0 && n.sign == SignKind::None,
+            Kind::Packed(p) => p.scale == 0 && !p.signed,
+            Kind::Binary(b) => b.scale == 0 && !b.signed,
+            _ => false,
+        });
+        if !unsigned {
+            problems.add(
+                "header.ttl.field",
+                format!(
+                    "expected an unsigned integer header field (number, packed or binary, \
+                     scale 0), found {:?}",
+                    config.field
+                ),
+            );
+        }
+        let flag = match (&config.flag_field, config.applies.is_empty()) {
+            (Some(name), false) => {
+                let flag_index = header.iter().position(|f| &f.name == name);
+                if !flag_index.is_some_and(|i| matches!(header[i].kind, Kind::Text(_))) {
+                    problems.add(
+                        "header.ttl.flag_field",
+                        format!("expected a text field of the header, found {name:?}"),
+                    );
+                }
+                let applies = config.applies.iter().map(|v| v.trim().to_owned()).collect();
+                flag_index.map(|i| (i, applies))
+            }
+            (Some(_), true) => {
+                problems.add(
+                    "header.ttl.applies",
+                    "expected the flag values meaning \"applies\", found none",
+                );
+                None
+            }
+            (None, false) => {
+                problems.add(
+                    "header.ttl.applies",
+                    "expected a flag_field for these values, found none",
+                );
+                None
+            }
+            (None, true) => None,
+        };
+        Ttl {
+            field: index.unwrap_or(0),
+            flag,
+        }
+    }
+
+    /// The TTL a decoded header carries.
+    pub(crate) fn of(&self, fields: &[Field], header: &Map<String, Value>) -> TtlValue {
+        if let Some((flag, applies)) = &self.flag {
+            let set = header
+                .get(&fields[*flag].name)
+                .and_then(Value::as_str)
+                .is_some_and(|v| applies.iter().any(|a| a == v.trim()));
+            if !set {
+                return TtlValue::None;
+            }
+        }
+        // Validated unsigned and integral; a value beyond u64 is no limit worth keeping.
+        match header.get(&fields[self.field].name).and_then(Value::as_u64) {
+            Some(0) if self.flag.is_none() => TtlValue::None,
+            Some(seconds) => TtlValue::Within(Duration::from_secs(seconds)),
+            None => TtlValue::None,
+        }
+    }
+
+    /// The names of the seconds field and of the flag field.
+    pub(crate) fn names<'a>(&self, fields: &'a [Field]) -> (&'a str, Option<&'a str>) {
+        let flag = self.flag.as_ref().map(|(i, _)| fields[*i].name.as_str());
+        (&fields[self.field].name, flag)
+    }
+}
