@@ -184,14 +184,12 @@ impl HttpEngine {
                 }
                 Ok(answer)
             }
-            Err(kind) => Err(Failure {
+            Err(kind) => Err(Failure::of_exchange(
                 kind,
-                stale: connection
-                    .ages
-                    .reused()
-                    .then(|| connection.traffic.stale_phase(mark))
-                    .flatten(),
-            }),
+                &connection.ages,
+                &connection.traffic,
+                mark,
+            )),
         }
     }
 

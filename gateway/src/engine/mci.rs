@@ -157,14 +157,12 @@ where
                 }
                 Ok(answer)
             }
-            Err(kind) => Err(Failure {
+            Err(kind) => Err(Failure::of_exchange(
                 kind,
-                stale: connection
-                    .ages
-                    .reused()
-                    .then(|| connection.traffic.stale_phase(mark))
-                    .flatten(),
-            }),
+                &connection.ages,
+                &connection.traffic,
+                mark,
+            )),
         }
     }
 

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use super::error::EngineErrorKind;
 use super::lifecycle::{Ages, ConnectionLifecycle};
 use super::stale::{ConnectionEvents, NoEvents, StaleAction, StalePhase};
+use super::tracked::{Mark, Traffic};
 use super::Role;
 
 /// A connection a [`Pool`] can hold.
@@ -39,6 +40,22 @@ pub(crate) struct Failure {
     pub(crate) kind: EngineErrorKind,
     /// Set when the connection was reused and no answer byte had arrived.
     pub(crate) stale: Option<StalePhase>,
+}
+
+impl Failure {
+    /// An exchange that failed with `kind` on a connection with `ages` and `traffic`: stale when
+    /// the connection was reused and no answer byte arrived since `mark` (taken before the write).
+    pub(crate) fn of_exchange(
+        kind: EngineErrorKind,
+        ages: &Ages,
+        traffic: &Traffic,
+        mark: Mark,
+    ) -> Failure {
+        Failure {
+            kind,
+            stale: ages.reused().then(|| traffic.stale_phase(mark)).flatten(),
+        }
+    }
 }
 
 impl<C: Pooled> Pool<C> {
