@@ -5,6 +5,7 @@
 //! invalid; the codec walks it.
 
 pub mod config;
+pub mod control;
 pub mod field;
 mod sections;
 mod validate;
@@ -40,6 +41,8 @@ pub struct Layout {
     pub(crate) correlation: Option<usize>,
     /// Messages by discriminator value.
     pub(crate) messages: HashMap<String, MessageLayout>,
+    /// Control frames, in declaration order.
+    pub(crate) controls: Vec<control::Control>,
 }
 
 /// Bodies of one message.
@@ -173,6 +176,7 @@ impl Layout {
                 (code.clone(), m)
             })
             .collect();
+        let controls = control::controls(&config.control, &framing, &mut problems);
         if !problems.list.is_empty() {
             return Err(LayoutError {
                 origin: origin.to_owned(),
@@ -189,6 +193,7 @@ impl Layout {
             result,
             correlation,
             messages,
+            controls,
         })
     }
 
