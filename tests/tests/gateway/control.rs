@@ -110,9 +110,13 @@ async fn zero_length_keep_alives_are_echoed_and_keep_the_connection_up() {
     }
     let request = request_frame(&guid(7));
     let answer = client.call(&request).await;
-    assert_eq!(answer[..], answer_frame(&request, &decision("L1", LIMIT))[..]);
+    assert_eq!(
+        answer[..],
+        answer_frame(&request, &decision("L1", LIMIT))[..]
+    );
     assert_eq!(legacy.requests(), 1);
-    let idle = r#"shadowgate_connections_closed_total{listener="core-banking",reason="idle_timeout"}"#;
+    let idle =
+        r#"shadowgate_connections_closed_total{listener="core-banking",reason="idle_timeout"}"#;
     assert_eq!(metric(&gateway, idle), 0.0);
     // Silent past the idle timeout, it is closed as before.
     assert!(client.is_closed().await);
