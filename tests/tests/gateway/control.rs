@@ -121,3 +121,95 @@ async fn zero_length_keep_alives_are_echoed_and_keep_the_connection_up() {
     // Silent past the idle timeout, it is closed as before.
     assert!(client.is_closed().await);
 }
+
+/// A legacy engine that answers polls (or, with `answer_polls` off, never answers them) and
+/// drops connections idle for 300 ms.
+async fn polled_engine(answer_polls: bool) -> shadowgate_tests::fake::FakeMci {
+    let body = decision("L1", LIMIT);
+    shadowgate_tests::FakeEngine::mci(|| shadowgate_tests::gateway::layout().framer())
+        .reply(move |request| match request {
+            r if r == POLL && answer_polls => bytes::Bytes::from_static(POLL_ANSWER),
+            r if r == POLL => bytes::Bytes::new(),
+            r => bytes::Bytes::from(answer_frame(r, &body)),
+        })
+        .idle_close(Duration::from_millis(300))
+        .start()
+        .await
+}
+
+/// The gateway with `legacy` live, polled every 100 ms, answers due within 200 ms.
+async fn polling_gateway(legacy: &shadowgate_tests::fake::FakeMci) -> TestGateway {
+    let engine = EngineToml::mci(legacy.addr())
+        .request_timeout(Duration::from_millis(200))
+        .key("idle_timeout_ms", "1000")
+        .key("poll_interval_ms", "100");
+    TestGateway::new().live("legacy", engine).start().await
+}
+
+const ANSWERED: &str = r#"shadowgate_upstream_polls_total{engine="legacy",result="answered"}"#;
+const REPLACED: &str = r#"shadowgate_upstream_polls_total{engine="legacy",result="replaced"}"#;
+
+#[tokio::test]
+async fn an_mci_engine_link_is_kept_alive_by_polls() {
+    let legacy = polled_engine(true).await;
+    let gateway = polling_gateway(&legacy).await;
+    let mut client = gateway.mci_client().await;
+    let first = request_frame(&guid(1));
+    assert_eq!(
+        client.call(&first).await[..],
+        answer_frame(&first, &decision("L1", LIMIT))[..]
+    );
+    let accepted = legacy.connections_accepted();
+    // Three times the engine's idle close: without polls the connection would be gone.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let second = request_frame(&guid(2));
+    assert_eq!(
+        client.call(&second).await[..],
+        answer_frame(&second, &decision("L1", LIMIT))[..]
+    );
+    assert_eq!(
+        legacy.connections_accepted(),
+        accepted,
+        "the polled connection carried the second request"
+    );
+    assert!(
+        metric(&gateway, ANSWERED) >= 3.0,
+        "{}",
+        metric(&gateway, ANSWERED)
+    );
+    assert_eq!(metric(&gateway, REPLACED), 0.0);
+    assert!(legacy.requests() > 2, "the engine saw the polls");
+}
+
+#[tokio::test]
+async fn a_connection_whose_poll_goes_unanswered_is_replaced() {
+    let legacy = polled_engine(false).await;
+    let gateway = polling_gateway(&legacy).await;
+    let mut client = gateway.mci_client().await;
+    let first = request_frame(&guid(1));
+    assert_eq!(
+        client.call(&first).await[..],
+        answer_frame(&first, &decision("L1", LIMIT))[..]
+    );
+    let accepted = legacy.connections_accepted();
+    let mut replaced = 0.0;
+    for _ in 0..100 {
+        replaced = metric(&gateway, REPLACED);
+        if replaced >= 1.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(replaced >= 1.0, "no connection replaced");
+    assert!(
+        legacy.connections_accepted() > accepted,
+        "a fresh connection replaced it"
+    );
+    assert_eq!(metric(&gateway, ANSWERED), 0.0);
+    // Business frames still get their answers.
+    let second = request_frame(&guid(2));
+    assert_eq!(
+        client.call(&second).await[..],
+        answer_frame(&second, &decision("L1", LIMIT))[..]
+    );
+}
