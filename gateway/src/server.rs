@@ -133,6 +133,7 @@ impl Running {
         // the probes run concurrently, each bounded by its engine's connect timeout.
         health::check_at_start(&config, &metrics).await;
         tasks.spawn(health::probe_loop(gateway.clone(), shutdown.clone()));
+        tasks.spawn(crate::runtime::poll_loop(gateway.clone(), shutdown.clone()));
         info!(
             strategies = config.strategies.len(),
             engines = config.engines.len(),

@@ -10,18 +10,31 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use crate::error::FramingError;
 use crate::framing::{Framing, Prefix};
+use crate::layout::control::is_zero_prefix;
 use crate::layout::Layout;
 
 /// Frames a byte stream with a layout's framing.
 #[derive(Debug, Clone)]
 pub struct FrameCodec {
     framing: Framing,
+    /// A zero length prefix is a frame of its own: the prefix alone (a zero-length keep-alive
+    /// declared as an `empty` control frame), whatever the prefix normally counts.
+    empty_frames: bool,
 }
 
 impl FrameCodec {
     /// A framer for this framing.
     pub fn new(framing: Framing) -> FrameCodec {
-        FrameCodec { framing }
+        FrameCodec {
+            framing,
+            empty_frames: false,
+        }
+    }
+
+    /// Accepts a zero length prefix as a frame of its own (the prefix alone).
+    pub fn with_empty_frames(mut self, accept: bool) -> FrameCodec {
+        self.empty_frames = accept;
+        self
     }
 
     /// The framing in use.
@@ -50,7 +63,7 @@ impl FrameCodec {
 impl Layout {
     /// A stream framer for this layout.
     pub fn framer(&self) -> FrameCodec {
-        FrameCodec::new(self.framing.clone())
+        FrameCodec::new(self.framing.clone()).with_empty_frames(self.has_empty_control())
     }
 }
 
@@ -66,6 +79,9 @@ impl Decoder for FrameCodec {
         if src.len() < head {
             self.check_partial_prefix(src)?;
             return Ok(None);
+        }
+        if self.empty_frames && is_zero_prefix(&src[..head], &self.framing) {
+            return Ok(Some(src.split_to(head)));
         }
         let total = self.framing.frame_len(&src[..head])?;
         if src.len() < total {

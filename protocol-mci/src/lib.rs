@@ -13,7 +13,8 @@
 //!   [`DecodeError`], a bad record that can be answered while the connection stays up.
 //!
 //! # Layout
-//! - `layout/`: the file format ([`layout::config`]), validated field specs ([`layout::field`]).
+//! - `layout/`: the file format ([`layout::config`]), validated field specs ([`layout::field`]),
+//!   control frames answered without decoding ([`layout::control`]).
 //! - `framing`: length prefix and trailer arithmetic shared by framer and codec.
 //! - `framer`: the stream framer.
 //! - `codec/`: decode and encode walkers and one module per wire type.

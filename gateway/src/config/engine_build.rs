@@ -9,8 +9,43 @@ use super::problem::{reason, Found, Problems};
 use super::raw::{EngineConfig, Protocol, TlsConfig};
 use super::EngineSpec;
 use crate::engine::{
-    ConnectionLifecycle, HttpEngineSettings, MciEngineSettings, TlsError, TlsSettings,
+    ConnectionLifecycle, EnginePoll, HttpEngineSettings, MciEngineSettings, TlsError, TlsSettings,
 };
+use protocol_mci::Layout;
+
+/// The poll of an mci engine with `poll_interval_ms`: its layout must declare one, and polls
+/// must come before the idle timeout closes the connection they keep alive.
+fn poll(
+    key: &str,
+    e: &EngineConfig,
+    layout: &Layout,
+    problems: &mut Problems,
+) -> Option<EnginePoll> {
+    if e.poll_interval_ms == 0 {
+        return None;
+    }
+    let at = format!("{key}.poll_interval_ms");
+    if e.poll_interval_ms >= e.idle_timeout_ms {
+        problems.error(
+            &at,
+            format!("less than idle_timeout_ms ({})", e.idle_timeout_ms),
+            Found::value(e.poll_interval_ms),
+        );
+    }
+    let Some((frame, answer)) = layout.poll() else {
+        problems.error(
+            &at,
+            "a layout that declares a `poll` control frame",
+            Found::text(&layout.name),
+        );
+        return None;
+    };
+    Some(EnginePoll {
+        interval: Duration::from_millis(e.poll_interval_ms),
+        frame: frame.into(),
+        answer: answer.into(),
+    })
+}
 
 /// Validates one engine.
 pub(super) fn engine(
@@ -82,7 +117,11 @@ pub(super) fn engine(
                     None
                 }
             };
+            let poll = layout
+                .as_ref()
+                .and_then(|l| poll(&key, e, layouts.loaded.get(l)?, problems));
             let mut settings = MciEngineSettings::new(name, address?);
+            settings.poll = poll;
             settings.connect_timeout = connect_timeout;
             settings.request_timeout = request_timeout;
             settings.max_connections = e.max_in_flight;
@@ -93,6 +132,13 @@ pub(super) fn engine(
             })
         }
         Protocol::Http | Protocol::Https => {
+            if e.poll_interval_ms > 0 {
+                problems.error(
+                    format!("{key}.poll_interval_ms"),
+                    "no such key for an http engine",
+                    Found::value(e.poll_interval_ms),
+                );
+            }
             for (field, value) in [("address", &e.address), ("layout", &e.layout)] {
                 if let Some(value) = value {
                     problems.error(

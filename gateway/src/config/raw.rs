@@ -151,6 +151,10 @@ pub struct EngineConfig {
     /// request was written and before any answer byte (shadow requests always are).
     #[serde(default)]
     pub retry_stale_connection: bool,
+    /// An mci engine: send the layout's poll on idle connections this often, and replace a
+    /// connection whose poll is not answered within the request timeout; 0: no polls.
+    #[serde(default)]
+    pub poll_interval_ms: u64,
     /// TLS for https engines.
     #[serde(default)]
     pub tls: Option<TlsConfig>,

@@ -173,3 +173,41 @@ fn a_client_key_that_does_not_match_the_certificate_is_refused() {
     assert!(matching.exists());
     load(&config(dir.path(), &[], &engine)).unwrap();
 }
+
+#[test]
+fn poll_interval_needs_an_mci_engine_below_its_idle_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[(
+            "layout = \"loan\"\n\n[strategies",
+            "layout = \"loan\"\npoll_interval_ms = 1500\n\n[strategies",
+        )],
+        "\n[engines.new]\nprotocol = \"http\"\nurl = \"http://127.0.0.1:7002\"\npoll_interval_ms = 100\n",
+    );
+    let keys: Vec<String> = problems(&path).into_iter().map(|p| p.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "engines.legacy.poll_interval_ms",
+            "engines.new.poll_interval_ms"
+        ]
+    );
+    // Below the idle timeout, with the example layout's poll: valid, and the poll is its frame.
+    let path = config(
+        dir.path(),
+        &[(
+            "layout = \"loan\"\n\n[strategies",
+            "layout = \"loan\"\npoll_interval_ms = 500\n\n[strategies",
+        )],
+        "",
+    );
+    let config = load(&path).unwrap();
+    let Some(super::EngineSpec::Mci { settings, .. }) = config.engines.get("legacy") else {
+        panic!("no mci engine");
+    };
+    let poll = settings.poll.as_ref().unwrap();
+    assert_eq!(poll.interval, std::time::Duration::from_millis(500));
+    assert_eq!(&poll.frame[..], b"00000020REQPOLLING@@");
+    assert_eq!(&poll.answer[..], b"00000020RESPOLLING@@");
+}

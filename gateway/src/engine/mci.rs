@@ -6,7 +6,10 @@
 //! by the next caller. An idle connection lives for the engine's [`super::ConnectionLifecycle`];
 //! a frame that fails on a reused connection before any answer byte is re-sent once on a fresh
 //! connection when that is safe (see [`super::stale`]); otherwise frames are never re-sent: a frame
-//! may have reached the engine.
+//! may have reached the engine. With a poll ([`EnginePoll`]), idle connections are polled at an
+//! interval and replaced when a poll goes unanswered ([`poll`]).
+
+mod poll;
 
 use std::fmt::Display;
 use std::sync::Arc;
@@ -26,6 +29,7 @@ use super::slots::Slots;
 use super::stale::ConnectionEvents;
 use super::tracked::{Tracked, Traffic};
 use super::{EngineBuildError, EngineError, MciEngineSettings, Role};
+pub use poll::{EnginePoll, PollRound};
 
 /// A client for one MCI engine, generic over the framer `D` of its layout.
 pub struct MciEngine<D> {
@@ -40,6 +44,8 @@ pub struct MciEngine<D> {
     connect_timeout: Duration,
     request_timeout: Duration,
     max_answer_bytes: usize,
+    /// The poll idle connections are kept alive with, if any.
+    poll: Option<poll::PollState>,
 }
 
 struct Connection<D> {
@@ -82,6 +88,7 @@ where
             connect_timeout: settings.connect_timeout,
             request_timeout: settings.request_timeout,
             max_answer_bytes: settings.max_answer_bytes,
+            poll: settings.poll.map(poll::PollState::new),
         })
     }
 

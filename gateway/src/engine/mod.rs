@@ -57,7 +57,7 @@ pub use error::{EngineError, EngineErrorKind, Outcome};
 pub use health::{EngineHealth, Failure, HealthSnapshot, CALL_FAILURES_DOWN};
 pub use http::HttpEngine;
 pub use lifecycle::{ConnectionLifecycle, DEFAULT_IDLE_TIMEOUT};
-pub use mci::MciEngine;
+pub use mci::{EnginePoll, MciEngine, PollRound};
 pub use probe::{ProbeError, ProbeTarget};
 pub use request::{encode_request_body, EngineRequest};
 pub use role::Role;

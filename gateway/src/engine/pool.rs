@@ -83,6 +83,25 @@ impl<C: Pooled> Pool<C> {
     /// expired or closed by the engine is dropped (closed) on the way and counted, so none lingers
     /// half-closed in the pool.
     pub(crate) fn take(&self, role: Role) -> Option<C> {
+        self.take_from(role, Vec::pop)
+    }
+
+    /// Like [`Self::take`], but the least recently used connection (the next one a poll round
+    /// visits: polled connections go back as the newest).
+    pub(crate) fn take_oldest(&self, role: Role) -> Option<C> {
+        self.take_from(role, |idle| (!idle.is_empty()).then(|| idle.remove(0)))
+    }
+
+    /// Idle connections right now (some may turn out expired when taken).
+    pub(crate) fn idle_count(&self) -> usize {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Drops expired and closed connections, then takes the one `pick` chooses.
+    fn take_from(&self, role: Role, pick: impl FnOnce(&mut Vec<C>) -> Option<C>) -> Option<C> {
         let now = Instant::now();
         let mut dropped = Vec::new();
         let taken = {
@@ -98,7 +117,7 @@ impl<C: Pooled> Pool<C> {
                 dropped.push(phase);
                 false
             });
-            idle.pop()
+            pick(&mut idle)
         };
         for phase in dropped {
             self.note(role, phase, StaleAction::Discarded);
@@ -139,6 +158,11 @@ impl<C: Pooled> Pool<C> {
         }
         self.note(role, phase, StaleAction::Retried);
         attempt(true).await.map_err(|failure| failure.kind)
+    }
+
+    /// Counts one poll of an idle connection.
+    pub(crate) fn note_poll(&self, answered: bool) {
+        self.events.polled(answered);
     }
 
     /// Logs and counts one stale-connection event.

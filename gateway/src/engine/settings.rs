@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::Uri;
 
-use super::{ConnectionLifecycle, TlsSettings};
+use super::{ConnectionLifecycle, EnginePoll, TlsSettings};
 
 /// The default bound on an answer body: 1 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
@@ -82,6 +82,8 @@ pub struct MciEngineSettings {
     pub max_answer_bytes: usize,
     /// Idle timeout, age cap and retry rule of pooled connections.
     pub lifecycle: ConnectionLifecycle,
+    /// The poll idle connections are kept alive with; `None`: no polls.
+    pub poll: Option<EnginePoll>,
 }
 
 impl HttpEngineSettings {
@@ -113,6 +115,7 @@ impl MciEngineSettings {
             max_connections: 16,
             max_answer_bytes: 64 * 1024,
             lifecycle: ConnectionLifecycle::default(),
+            poll: None,
         }
     }
 }

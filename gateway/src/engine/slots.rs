@@ -38,6 +38,11 @@ impl Slots {
         }
     }
 
+    /// A slot if one is free now (background work that must not wait or crowd out callers).
+    pub(crate) fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
+        self.semaphore.try_acquire().ok()
+    }
+
     /// The semaphore, so unit tests can occupy every slot without a network peer.
     #[cfg(test)]
     pub(crate) fn semaphore(&self) -> &Semaphore {

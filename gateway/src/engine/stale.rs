@@ -41,6 +41,9 @@ pub enum StaleAction {
 pub trait ConnectionEvents: Send + Sync {
     /// One stale connection seen during a call made in `role`.
     fn stale(&self, role: Role, phase: StalePhase, action: StaleAction);
+
+    /// One poll on an idle connection: answered, or not (the connection was replaced).
+    fn polled(&self, _answered: bool) {}
 }
 
 /// Events nobody listens to: the default until the runtime attaches its metrics.

@@ -3,7 +3,10 @@
 //! A client may send its next frame before the previous answer; answers go back in request
 //! order (at most `max_pipelined` in flight per connection: beyond it reading pauses, so memory
 //! stays bounded). Connections that open and send nothing are normal (L4 health checks) and are
-//! closed after the idle timeout. Lost framing closes that connection only. At `max_connections`
+//! closed after the idle timeout. Control frames of the layout (polls, keep-alives) are answered
+//! by the pipeline itself, in order with the business answers, and count as activity: a link
+//! whose keep-alives come more often than the idle timeout is exactly a link that wants to stay
+//! up. Lost framing closes that connection only. At `max_connections`
 //! the longest-idle connection is closed to admit a new one ([`super::admission`]); only when
 //! every connection has a frame in flight is the new one refused.
 

@@ -80,6 +80,8 @@ impl EngineMetrics {
 pub struct StaleConnectionMetrics {
     /// By role, phase, then action index (`Discarded`, `Retried`, `Failed`); `None`: cannot happen.
     counts: [[[Option<IntCounter>; 3]; StalePhase::ALL.len()]; ROLES.len()],
+    /// `shadowgate_upstream_polls_total{engine, result}`: answered, replaced.
+    polls: [IntCounter; 2],
 }
 
 impl StaleConnectionMetrics {
@@ -104,11 +106,17 @@ impl StaleConnectionMetrics {
                     })
                 })
             }),
+            polls: ["answered", "replaced"]
+                .map(|result| families.upstream_polls.with_label_values(&[name, result])),
         }
     }
 }
 
 impl ConnectionEvents for StaleConnectionMetrics {
+    fn polled(&self, answered: bool) {
+        self.polls[usize::from(!answered)].inc();
+    }
+
     fn stale(&self, role: Role, phase: StalePhase, action: StaleAction) {
         let phase = match phase {
             StalePhase::IdleClosed => 0,

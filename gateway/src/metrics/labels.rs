@@ -20,11 +20,14 @@ pub enum FrameOutcome {
     FramingError,
     /// A connection was refused because the listener was at its maximum number of connections.
     Rejected,
+    /// A control frame of the layout (poll, keep-alive) answered by the gateway itself: never
+    /// forwarded to an engine, never compared.
+    Control,
 }
 
 impl FrameOutcome {
     /// Every outcome, in index order.
-    pub const ALL: [FrameOutcome; 7] = [
+    pub const ALL: [FrameOutcome; 8] = [
         Self::Ok,
         Self::BadRequest,
         Self::UnknownTransaction,
@@ -32,6 +35,7 @@ impl FrameOutcome {
         Self::LiveTimeout,
         Self::FramingError,
         Self::Rejected,
+        Self::Control,
     ];
 
     /// The label value.
@@ -44,6 +48,7 @@ impl FrameOutcome {
             Self::LiveTimeout => "live_timeout",
             Self::FramingError => "framing_error",
             Self::Rejected => "rejected",
+            Self::Control => "control",
         }
     }
 }

@@ -48,6 +48,7 @@ pub(super) struct Families {
     pub(super) upstream_requests: IntCounterVec,
     pub(super) upstream_duration: HistogramVec,
     pub(super) upstream_stale: IntCounterVec,
+    pub(super) upstream_polls: IntCounterVec,
     pub(super) comparisons: IntCounterVec,
     pub(super) field_mismatches: IntCounterVec,
     pub(super) shadow_skipped: IntCounterVec,
@@ -115,6 +116,14 @@ impl Metrics {
                     "upstream_stale_connections_total",
                     HELP_UPSTREAM_STALE,
                     &["engine", "role", "phase", "action"],
+                ),
+            ),
+            upstream_polls: register(
+                r,
+                counter_vec(
+                    "upstream_polls_total",
+                    HELP_UPSTREAM_POLLS,
+                    &["engine", "result"],
                 ),
             ),
             comparisons: register(
@@ -313,6 +322,7 @@ const HELP_REQUEST: &str =
 const HELP_UPSTREAM: &str = "Engine calls, by engine, role and outcome.";
 const HELP_UPSTREAM_DURATION: &str =
     "Engine call duration in seconds, failed calls included, by engine and role.";
+const HELP_UPSTREAM_POLLS: &str = "Polls sent on idle mci engine connections, by engine and result (answered; replaced: not answered in time or wrongly, so the connection was closed and replaced).";
 const HELP_UPSTREAM_STALE: &str = "Pooled engine connections found stale, by engine, role, phase (idle_closed, expired: before reuse; unsent, unanswered: a request failed on it) and action (discarded, retried, failed).";
 const HELP_COMPARISONS: &str = "Shadow comparisons, by strategy and result.";
 const HELP_FIELDS: &str = "Differing fields in mismatches, by strategy and collapsed layout path (other: outside the layout).";

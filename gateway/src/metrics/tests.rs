@@ -8,7 +8,7 @@ use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 use crate::store::{DropReason, RecordKind, StoreStats};
 
 /// Every family the gateway exports.
-const FAMILIES: [&str; 26] = [
+const FAMILIES: [&str; 27] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -17,6 +17,7 @@ const FAMILIES: [&str; 26] = [
     "shadowgate_upstream_requests_total",
     "shadowgate_upstream_duration_seconds",
     "shadowgate_upstream_stale_connections_total",
+    "shadowgate_upstream_polls_total",
     "shadowgate_comparisons_total",
     "shadowgate_field_mismatches_total",
     "shadowgate_shadow_skipped_total",
@@ -63,6 +64,8 @@ fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
     stale.stale(Role::Live, StalePhase::Expired, StaleAction::Discarded);
     // Not a pair a client reports: ignored, never a new series.
     stale.stale(Role::Live, StalePhase::Expired, StaleAction::Retried);
+    stale.polled(true);
+    stale.polled(false);
     metrics.inflight(Role::Shadow).inc();
     metrics.config_reload(true);
     metrics.config_reload(false);
@@ -167,7 +170,9 @@ fn label_values_come_from_closed_sets() {
             "shadow_error",
             "unencodable",
             "ok",
-            "error"
+            "error",
+            "answered",
+            "replaced"
         ])
     );
     // Skip reasons come from their enum: a new one needs no change here.

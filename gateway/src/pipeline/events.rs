@@ -39,6 +39,11 @@ pub fn bad_frame(layout: &str, outcome: FrameOutcome, error: &dyn std::fmt::Disp
     warn!(layout, outcome = outcome.as_str(), %error, "frame rejected");
 }
 
+/// A control frame (poll, keep-alive) was answered by the gateway; counted by the listener.
+pub fn control_frame(layout: &str, control: &str) {
+    debug!(layout, control, "control frame answered");
+}
+
 /// The live engine failed; the client got an error answer. `ttl_ms` (0: none) tells a call cut
 /// by the request's TTL from one cut by the engine's request timeout.
 pub fn live_failed(exchange: &Exchange, error: &dyn std::fmt::Display) {

@@ -173,6 +173,11 @@ impl Gateway {
         let Some(layout) = runtime.layout(layout_name).cloned() else {
             return FrameReply::Close(FrameOutcome::FramingError);
         };
+        // Polls and keep-alives have no header to decode (a poll may be shorter than it).
+        if let Some((control, answer)) = layout.control_answer(&frame) {
+            events::control_frame(layout_name, &control.name);
+            return FrameReply::Answer(Bytes::from(answer), FrameOutcome::Control);
+        }
         let request = match layout.decode(Direction::Request, &frame) {
             Ok(request) => request,
             Err(error) => {

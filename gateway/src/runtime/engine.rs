@@ -40,6 +40,22 @@ impl Engine {
         matches!(self, Engine::Mci(_))
     }
 
+    /// The engine's poll interval (an mci engine whose layout declares a poll).
+    pub fn poll_interval(&self) -> Option<std::time::Duration> {
+        match self {
+            Engine::Http(_) => None,
+            Engine::Mci(e) => e.poll_interval(),
+        }
+    }
+
+    /// Polls the idle connections when a round is due (see [`crate::engine::MciEngine::poll_idle`]).
+    pub async fn poll_idle(&self) -> Option<crate::engine::PollRound> {
+        match self {
+            Engine::Http(_) => None,
+            Engine::Mci(e) => e.poll_idle().await,
+        }
+    }
+
     /// Calls the engine: an mci engine gets `frame`, an http engine gets `request`. The call ends
     /// at the engine's request timeout, or at `until` (the request's TTL) when that is earlier.
     pub async fn call(

@@ -5,6 +5,7 @@
 
 mod engine;
 mod fields;
+mod polls;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use tokio::sync::Semaphore;
 
 pub use self::engine::{Engine, EngineAnswer};
 use self::fields::decision_fields;
+pub use self::polls::poll_loop;
 use crate::config::{Config, EngineSpec, Found, Problem, Problems, StrategySpec};
 use crate::engine::{HttpEngine, MciEngine};
 use crate::metrics::{EngineMetrics, Metrics, StrategyMetrics};

@@ -26,6 +26,9 @@ pub struct LayoutConfig {
     pub header: HeaderConfig,
     /// Messages by discriminator value (e.g. transaction code).
     pub messages: BTreeMap<String, MessageConfig>,
+    /// Control frames (polls, keep-alives) answered without decoding.
+    #[serde(default)]
+    pub control: Vec<super::control::ControlConfig>,
 }
 
 /// Framing: length prefix, trailer, limits.

@@ -5,6 +5,7 @@
 //! invalid; the codec walks it.
 
 pub mod config;
+pub mod control;
 pub mod field;
 mod sections;
 mod ttl;
@@ -45,6 +46,8 @@ pub struct Layout {
     pub(crate) ttl: Option<Ttl>,
     /// Messages by discriminator value.
     pub(crate) messages: HashMap<String, MessageLayout>,
+    /// Control frames, in declaration order.
+    pub(crate) controls: Vec<control::Control>,
 }
 
 /// Bodies of one message.
@@ -183,6 +186,7 @@ impl Layout {
                 (code.clone(), m)
             })
             .collect();
+        let controls = control::controls(&config.control, &framing, &mut problems);
         if !problems.list.is_empty() {
             return Err(LayoutError {
                 origin: origin.to_owned(),
@@ -200,6 +204,7 @@ impl Layout {
             correlation,
             ttl,
             messages,
+            controls,
         })
     }
 

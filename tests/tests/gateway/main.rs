@@ -9,6 +9,7 @@
 //! - `errors`: live engine down or late, malformed frames of each kind.
 //! - `health`: a dead live engine on `/readyz` and `shadowgate_engine_up`, and its recovery.
 //! - `pipelining`: pipelined frames answered in request order.
+//! - `control`: polls and keep-alives answered by the gateway, in order, never forwarded.
 //! - `reload`: swapping live and shadow under traffic, no failed request.
 //! - `tls`: https engines with a private CA and with mTLS.
 //! - `config`: a config with several mistakes reports them all with their key paths.
@@ -26,6 +27,7 @@
 mod answers;
 mod bounds;
 mod config;
+mod control;
 mod errors;
 mod health;
 mod http_ingress;

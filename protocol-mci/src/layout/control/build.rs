@@ -1,0 +1,193 @@
+//! Validation of `[[control]]` entries into [`Control`]s, every problem with its key path.
+
+use super::{is_zero_prefix, Control, ControlConfig, Part, Reply};
+use crate::framing::{Framing, Prefix};
+use crate::layout::validate::Problems;
+
+/// Validates the `[[control]]` entries.
+pub(in crate::layout) fn controls(
+    configs: &[ControlConfig],
+    framing: &Framing,
+    problems: &mut Problems,
+) -> Vec<Control> {
+    let mut out: Vec<Control> = Vec::with_capacity(configs.len());
+    for (i, config) in configs.iter().enumerate() {
+        let path = format!("control[{i}]");
+        if config.name.is_empty() {
+            problems.add(&path, "needs a `name`");
+        } else if out.iter().any(|c| c.name == config.name) {
+            problems.add(&path, format!("duplicate control name {:?}", config.name));
+        }
+        out.push(control(config, &path, framing, problems));
+    }
+    if out.iter().filter(|c| c.poll).count() > 1 {
+        problems.add("control", "at most one entry is the `poll`");
+    }
+    out
+}
+
+/// Validates one entry.
+fn control(
+    config: &ControlConfig,
+    path: &str,
+    framing: &Framing,
+    problems: &mut Problems,
+) -> Control {
+    let mut bytes = |key: &str, text: &Option<String>| {
+        let text = text.as_deref()?;
+        if !text.is_ascii() {
+            problems.add(
+                &format!("{path}.{key}"),
+                "must be ASCII (\\u0000 escapes for control bytes)",
+            );
+        }
+        Some(text.as_bytes().to_vec())
+    };
+    let exact = bytes("exact", &config.exact);
+    let starts = bytes("starts_with", &config.starts_with).map(|b| (config.at.unwrap_or(0), b));
+    if config.at.is_some() && starts.is_none() {
+        problems.add(&format!("{path}.at"), "applies only with `starts_with`");
+    }
+    if exact.is_none() && starts.is_none() && config.length.is_none() && !config.empty {
+        problems.add(
+            path,
+            "say how it is recognised: `exact`, `starts_with`, `length` or `empty`",
+        );
+    }
+    if exact.is_some() && (starts.is_some() || config.length.is_some() || config.empty) {
+        problems.add(
+            path,
+            "`exact` says everything: drop `starts_with`, `length` and `empty`",
+        );
+    }
+    if config.empty && matches!(framing.prefix, Prefix::Fixed { .. }) {
+        problems.add(&format!("{path}.empty"), "needs a length prefix");
+    }
+    // The longest frame every match guarantees, so copied ranges can be checked now.
+    let known_len = exact
+        .as_ref()
+        .map(Vec::len)
+        .or(config.length)
+        .or(config.empty.then(|| framing.head_len()));
+    for (key, len) in [
+        ("exact", exact.as_ref().map(Vec::len)),
+        ("length", config.length),
+    ] {
+        if let Some(len) = len {
+            check_frame_len(len, &format!("{path}.{key}"), framing, problems);
+        }
+    }
+    let reply = match (config.echo, &config.reply) {
+        (true, None) => Reply::Echo,
+        (false, Some(text)) => template(text, config, known_len, path, problems),
+        _ => {
+            problems.add(path, "give exactly one of `echo = true` and `reply`");
+            Reply::Echo
+        }
+    };
+    if config.echo && !config.copy.is_empty() {
+        problems.add(
+            &format!("{path}.copy"),
+            "applies only to a `reply` template",
+        );
+    }
+    if config.poll && exact.is_none() {
+        problems.add(
+            &format!("{path}.poll"),
+            "a poll the gateway sends needs `exact` bytes",
+        );
+    }
+    let control = Control {
+        name: config.name.clone(),
+        exact,
+        starts_with: starts,
+        length: config.length,
+        empty: config.empty,
+        reply,
+        poll: config.poll,
+    };
+    let known_answer = match &control.reply {
+        Reply::Template(parts) if parts.iter().all(|p| matches!(p, Part::Bytes(_))) => {
+            control.answer(&[])
+        }
+        _ => control.exchange().map(|(_, answer)| answer),
+    };
+    if let Some(answer) = known_answer {
+        check_frame_len(answer.len(), &format!("{path}.reply"), framing, problems);
+        let framable = framing.head_len() <= answer.len() && !is_zero_prefix(&answer, framing);
+        if framable {
+            match framing.frame_len(&answer) {
+                Ok(n) if n == answer.len() => {}
+                _ => problems.add(
+                    &format!("{path}.reply"),
+                    format!(
+                        "the length prefix does not frame the {}-byte reply",
+                        answer.len()
+                    ),
+                ),
+            }
+        }
+    }
+    control
+}
+
+/// A control frame must still be cut by the framer: at least the prefix, at most `max_frame`.
+fn check_frame_len(len: usize, path: &str, framing: &Framing, problems: &mut Problems) {
+    if len < framing.head_len() || len > framing.max_frame {
+        problems.add(
+            path,
+            format!(
+                "a {len}-byte frame, expected {}..={} bytes",
+                framing.head_len(),
+                framing.max_frame
+            ),
+        );
+    }
+}
+
+/// Parses a reply template: literal bytes with `{name}` copies of `copy` ranges.
+fn template(
+    text: &str,
+    config: &ControlConfig,
+    known_len: Option<usize>,
+    path: &str,
+    problems: &mut Problems,
+) -> Reply {
+    let key = format!("{path}.reply");
+    if !text.is_ascii() {
+        problems.add(&key, "must be ASCII (\\u0000 escapes for control bytes)");
+    }
+    for (name, range) in &config.copy {
+        let end = range.offset + range.length;
+        if known_len.is_none_or(|len| end > len) {
+            problems.add(
+                &format!("{path}.copy.{name}"),
+                format!(
+                    "bytes {}..{end} must lie in a frame of known length (`exact` or `length`)",
+                    range.offset
+                ),
+            );
+        }
+    }
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            parts.push(Part::Bytes(rest.as_bytes()[..open].to_vec()));
+        }
+        let Some(close) = rest[open..].find('}') else {
+            problems.add(&key, "a `{` is not closed by `}`");
+            return Reply::Template(parts);
+        };
+        let name = &rest[open + 1..open + close];
+        match config.copy.get(name) {
+            Some(r) => parts.push(Part::Copy(r.offset..r.offset + r.length)),
+            None => problems.add(&key, format!("{{{name}}} is not a `copy` range")),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(Part::Bytes(rest.as_bytes().to_vec()));
+    }
+    Reply::Template(parts)
+}
