@@ -31,8 +31,8 @@ pub struct SideRow {
 pub enum RowState {
     /// Equal under the rules, and under no reported difference.
     Equal,
-    /// A reported difference, or a field under one (an element of an array whose length
-    /// differs), or values the current rules report although the record did not.
+    /// A difference stored with the record, or a field under one (an element of an array whose
+    /// length differs).
     Differs,
     /// The values differ but a rule of the strategy hid it: the rule as written.
     Hidden(String),
@@ -65,7 +65,7 @@ pub fn side_by_side(record: &MismatchRecord, rules: &Rules) -> Vec<SideRow> {
             let (l, s) = (lookup(&live, path), lookup(&shadow, path));
             SideRow {
                 path: path.to_owned(),
-                state: verdict.state(path, l != s),
+                state: verdict.state(path, &l, &s),
                 live: l,
                 shadow: s,
             }
@@ -75,7 +75,8 @@ pub fn side_by_side(record: &MismatchRecord, rules: &Rules) -> Vec<SideRow> {
 
 /// What the stored record and the current rules say about the paths of one record.
 struct Verdict {
-    /// The differences stored with the record, then those the current rules report.
+    /// The differences stored with the record: what the comparator reported when it compared
+    /// them. Only these are shown as differences, whatever the rules say now.
     reported: Vec<String>,
     /// What the current rules hid, where.
     hidden: Vec<(String, RuleRef)>,
@@ -84,11 +85,9 @@ struct Verdict {
 impl Verdict {
     fn of(record: &MismatchRecord, rules: &Rules) -> Self {
         let m = &record.mismatch;
-        let mut reported: Vec<String> = m.differences.iter().map(|d| d.path.clone()).collect();
+        let reported: Vec<String> = m.differences.iter().map(|d| d.path.clone()).collect();
         let mut hidden = Vec::new();
         if let (Some(live), Some(shadow)) = (&m.live_decision, &m.shadow_decision) {
-            let now = comparator::compare(live, shadow, rules);
-            reported.extend(now.differences.iter().map(|d| d.path.to_string()));
             hidden = comparator::explain(live, shadow, rules)
                 .into_iter()
                 .map(|Hidden { path, rule }| (path.to_string(), rule))
@@ -97,12 +96,12 @@ impl Verdict {
         Self { reported, hidden }
     }
 
-    /// The state of the field at `path`, whose two values are different text when `unlike`.
-    fn state(&self, path: &str, unlike: bool) -> RowState {
+    /// The state of the field at `path` with these two values.
+    fn state(&self, path: &str, live: &Option<Value>, shadow: &Option<Value>) -> RowState {
         if self.reported.iter().any(|d| under(path, d)) {
             return RowState::Differs;
         }
-        if !unlike {
+        if live == shadow {
             return RowState::Equal;
         }
         // Rows pair array elements by position and the comparator pairs a reordered array by
@@ -115,11 +114,25 @@ impl Verdict {
             .max_by_key(|(hid, rule)| (rule.kind == RuleKind::Unordered, hid.len()));
         match rule {
             Some((_, rule)) => RowState::Hidden(rule.to_string()),
-            // Unlike text the comparator calls equal without any rule (`5.250` and `5.25`).
-            None => RowState::Equal,
+            // Values that differ, were not reported when the record was made, and that no rule
+            // in force hides: a rule hid them then and has since been removed or changed. Not a
+            // difference of this record.
+            None if equal_without_rules(live, shadow) => RowState::Equal,
+            None => RowState::Hidden(RULE_SINCE_CHANGED.to_owned()),
         }
     }
 }
+
+/// Unlike text the comparator calls equal without any rule (`5.250` and `5.25`).
+fn equal_without_rules(live: &Option<Value>, shadow: &Option<Value>) -> bool {
+    match (live, shadow) {
+        (Some(l), Some(s)) => comparator::compare(l, s, &Rules::none()).is_match(),
+        _ => false,
+    }
+}
+
+/// What a hidden row names when no rule in force explains it.
+const RULE_SINCE_CHANGED: &str = "a rule since removed or changed";
 
 /// A value as compact text for a cell: strings without quotes, `(missing)` when absent.
 pub fn value_text(value: Option<&Value>) -> String {
@@ -236,9 +249,15 @@ mod tests {
     }
 
     #[test]
-    fn without_the_rule_the_field_differs_and_a_reported_field_always_does() {
+    fn a_field_hidden_by_a_rule_since_removed_is_never_a_difference_and_a_reported_one_always_is() {
+        // `header.sent_at` differs but is not among the record's differences: a rule hid it when
+        // the record was made. With that rule gone it is still not a difference of this record.
         let rows = side_by_side(&record(), &Rules::none());
-        assert_eq!(rows[0].state, RowState::Differs, "header.sent_at");
+        assert_eq!(
+            rows[0].state,
+            RowState::Hidden(RULE_SINCE_CHANGED.into()),
+            "header.sent_at"
+        );
         // A rule that would hide the stored difference now does not unmark it.
         let rules = rules(serde_json::json!({ "ignore": ["body.grade"] }));
         let rows = side_by_side(&record(), &rules);
