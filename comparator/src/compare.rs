@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::comparison::{Comparison, DiffKind, Difference, Severity};
 use crate::decimal::numbers_equal;
-use crate::explain::Hidden;
+use crate::explain::{Hidden, Pairing};
 use crate::matcher::{Actions, Matcher, RuleIndex};
 use crate::path::Step;
 use crate::rules::{Behaviour, Rules};
@@ -64,6 +64,8 @@ pub(crate) struct Walker<'a, 'r> {
     /// Every suppression with its path, only for [`explain`](crate::explain());
     /// `None` in [`compare`].
     pub(crate) hidden: Option<Vec<Hidden>>,
+    /// How each `unordered` array was paired, only when explaining (never allocated otherwise).
+    pub(crate) pairings: Vec<Pairing>,
 }
 
 impl<'a, 'r> Walker<'a, 'r> {
@@ -78,6 +80,7 @@ impl<'a, 'r> Walker<'a, 'r> {
             found: 0,
             enough: 1,
             hidden: None,
+            pairings: Vec::new(),
         }
     }
 
@@ -95,6 +98,19 @@ impl<'a, 'r> Walker<'a, 'r> {
         self.states.push(Matcher::ROOT);
         self.node(live, shadow, 0..1, Scope::default());
         self.finish()
+    }
+
+    /// Walks both decisions while explaining: the suppressions with their paths, and how each
+    /// `unordered` array was paired.
+    pub(crate) fn run_explained(
+        mut self,
+        live: &'a Value,
+        shadow: &'a Value,
+    ) -> (Vec<Hidden>, Vec<Pairing>) {
+        self.states.push(Matcher::ROOT);
+        self.node(live, shadow, 0..1, Scope::default());
+        let pairings = std::mem::take(&mut self.pairings);
+        (self.finish().1, pairings)
     }
 
     /// Compares one child of the node whose matcher states are `parent`.

@@ -22,6 +22,29 @@ pub struct Hidden {
     pub rule: RuleRef,
 }
 
+/// How one `unordered` array was paired: for each live element, the index of the shadow element
+/// it was compared with (`None`: missing in the shadow). Shadow elements no live element took
+/// were compared with nothing (extra in the shadow), reported at their own index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pairing {
+    /// The array (`body.offers`, `body.offers[1].fees`), with live indices for the elements of
+    /// enclosing unordered arrays, as differences are reported.
+    pub path: Path,
+    /// Per live element, its shadow partner.
+    pub shadow_of_live: Vec<Option<usize>>,
+}
+
+/// What the rules hid, with their paths, and how every `unordered` array was paired: what a
+/// side-by-side view needs to show each live element next to the shadow element it was compared
+/// with. The same walk as [`compare`](crate::compare()).
+pub fn explain_pairings(
+    live: &Value,
+    shadow: &Value,
+    rules: &Rules,
+) -> (Vec<Hidden>, Vec<Pairing>) {
+    Walker::explaining(rules).run_explained(live, shadow)
+}
+
 /// Every difference between `live` and `shadow` that `rules` hid, in walk order, with the rule
 /// that hid it. The same walk as [`compare`](crate::compare()): a path appears here exactly when
 /// `compare` counted a suppression there (`unordered` once per element that paired at another
@@ -148,5 +171,35 @@ mod tests {
         assert!(explain(&live, &shadow, &Rules::none()).is_empty());
         let rules = rules(serde_json::json!({ "ignore": ["header.sent_at"] }));
         assert!(explain(&live, &live, &rules).is_empty());
+    }
+
+    #[test]
+    fn pairings_say_which_shadow_element_each_live_one_was_compared_with() {
+        let rules = rules(serde_json::json!({
+            "unordered": [{ "path": "offers", "key": ["code"] }],
+        }));
+        let live = value(
+            r#"{"offers": [{"code": "A", "term": 12}, {"code": "A", "term": 60}, {"code": "C"}]}"#,
+        );
+        let shadow = value(
+            r#"{"offers": [{"code": "A", "term": 60}, {"code": "A", "term": 99}, {"code": "D"}]}"#,
+        );
+        let (_, pairings) = explain_pairings(&live, &shadow, &rules);
+        assert_eq!(pairings.len(), 1);
+        assert_eq!(pairings[0].path.to_string(), "offers");
+        // A/60 found its identical copy at 0; A/12 took the other A (term differs); C is missing.
+        assert_eq!(pairings[0].shadow_of_live, [Some(1), Some(0), None]);
+        // `compare` reports the difference at the live index, against the paired element.
+        let comparison = crate::compare(&live, &shadow, &rules);
+        let term = comparison
+            .differences
+            .iter()
+            .find(|d| d.path.to_string() == "offers[0].term");
+        assert_eq!(
+            term.and_then(|d| d.shadow.clone()),
+            Some(serde_json::json!(99))
+        );
+        // Nothing is recorded when not explaining.
+        assert!(explain_pairings(&live, &live, &Rules::none()).1.is_empty());
     }
 }

@@ -78,7 +78,7 @@ pub use config::{
     NormaliseConfig, RulesConfig, SeverityConfig, ToleranceConfig, UnorderedConfig, ValueMapConfig,
 };
 pub use error::{RuleError, RuleErrorKind, RulesError};
-pub use explain::{explain, Hidden};
+pub use explain::{explain, explain_pairings, Hidden, Pairing};
 pub use path::{Path, Segment};
 pub use pattern::PatternError;
 pub use rules::{RuleKind, RuleRef, Rules};

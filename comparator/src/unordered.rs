@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use crate::compare::{Scope, Walker};
 use crate::decimal::numbers_equal;
+use crate::explain::Pairing;
 use crate::matcher::RuleIndex;
-use crate::path::Step;
+use crate::path::{Path, Step};
 use crate::rules::Behaviour;
 use crate::text::same_text;
 
@@ -46,6 +47,12 @@ impl<'a> Walker<'a, '_> {
         };
         self.lengths(l.len(), s.len(), scope);
         let pairs = self.pair(key, l, s, &here, scope);
+        if self.hidden.is_some() && !self.probing {
+            self.pairings.push(Pairing {
+                path: Path::from_steps(&self.path),
+                shadow_of_live: pairs.live.clone(),
+            });
+        }
         for (index, live) in l.iter().enumerate() {
             if pairs.live[index].is_some_and(|candidate| candidate != index) {
                 self.suppressed(rule);

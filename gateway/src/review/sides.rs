@@ -42,12 +42,14 @@ pub enum RowState {
 /// its state under `rules` (the strategy's current comparison rules).
 pub fn side_by_side(record: &MismatchRecord, rules: &Rules) -> Vec<SideRow> {
     let m = &record.mismatch;
+    let verdict = Verdict::of(record, rules);
     let (mut live, mut shadow) = (Vec::new(), Vec::new());
     if let Some(value) = &m.live_decision {
-        flatten(value, String::new(), &mut live);
+        flatten(value, String::new(), &[], &mut live);
     }
     if let Some(value) = &m.shadow_decision {
-        flatten(value, String::new(), &mut shadow);
+        // Each element of an `unordered` array next to the live element it was compared with.
+        flatten(value, String::new(), &verdict.pairings, &mut shadow);
     }
     let mut paths: Vec<&str> = live.iter().map(|(p, _)| p.as_str()).collect();
     for (path, _) in &shadow {
@@ -58,7 +60,6 @@ pub fn side_by_side(record: &MismatchRecord, rules: &Rules) -> Vec<SideRow> {
     let lookup = |side: &[(String, Value)], path: &str| {
         side.iter().find(|(p, _)| p == path).map(|(_, v)| v.clone())
     };
-    let verdict = Verdict::of(record, rules);
     paths
         .into_iter()
         .map(|path| {
@@ -80,20 +81,31 @@ struct Verdict {
     reported: Vec<String>,
     /// What the current rules hid, where.
     hidden: Vec<(String, RuleRef)>,
+    /// How the current rules pair each `unordered` array: per live index, the shadow index.
+    pairings: Vec<(String, Vec<Option<usize>>)>,
 }
 
 impl Verdict {
     fn of(record: &MismatchRecord, rules: &Rules) -> Self {
         let m = &record.mismatch;
         let reported: Vec<String> = m.differences.iter().map(|d| d.path.clone()).collect();
-        let mut hidden = Vec::new();
+        let (mut hidden, mut pairings) = (Vec::new(), Vec::new());
         if let (Some(live), Some(shadow)) = (&m.live_decision, &m.shadow_decision) {
-            hidden = comparator::explain(live, shadow, rules)
+            let (hid, paired) = comparator::explain_pairings(live, shadow, rules);
+            hidden = hid
                 .into_iter()
                 .map(|Hidden { path, rule }| (path.to_string(), rule))
                 .collect();
+            pairings = paired
+                .into_iter()
+                .map(|p| (p.path.to_string(), p.shadow_of_live))
+                .collect();
         }
-        Self { reported, hidden }
+        Self {
+            reported,
+            hidden,
+            pairings,
+        }
     }
 
     /// The state of the field at `path` with these two values.
@@ -104,14 +116,16 @@ impl Verdict {
         if live == shadow {
             return RowState::Equal;
         }
-        // Rows pair array elements by position and the comparator pairs a reordered array by
-        // key, so inside a reordered array the reorder explains the row; elsewhere the deepest
-        // rule that hid something at or around the field does.
+        // Rows show each element of a reordered array next to the one it was compared with, so
+        // a reorder never explains a row: the deepest other rule that hid something at or
+        // around the field does.
         let rule = self
             .hidden
             .iter()
-            .filter(|(hid, _)| under(path, hid) || under(hid, path))
-            .max_by_key(|(hid, rule)| (rule.kind == RuleKind::Unordered, hid.len()));
+            .filter(|(hid, rule)| {
+                rule.kind != RuleKind::Unordered && (under(path, hid) || under(hid, path))
+            })
+            .max_by_key(|(hid, _)| hid.len());
         match rule {
             Some((_, rule)) => RowState::Hidden(rule.to_string()),
             // Values that differ, were not reported when the record was made, and that no rule
@@ -143,8 +157,16 @@ pub fn value_text(value: Option<&Value>) -> String {
     }
 }
 
-/// Leaves of `value` with their paths.
-fn flatten(value: &Value, path: String, out: &mut Vec<(String, Value)>) {
+/// Leaves of `value` with their paths. An array with a pairing (a shadow `unordered` array) is
+/// walked in the live order: each element under the index of the live element it was compared
+/// with, then the elements no live one took under their own index, as the comparator reports
+/// them.
+fn flatten(
+    value: &Value,
+    path: String,
+    pairings: &[(String, Vec<Option<usize>>)],
+    out: &mut Vec<(String, Value)>,
+) {
     match value {
         Value::Object(map) if !map.is_empty() => {
             for (key, child) in map {
@@ -153,12 +175,27 @@ fn flatten(value: &Value, path: String, out: &mut Vec<(String, Value)>) {
                 } else {
                     format!("{path}.{key}")
                 };
-                flatten(child, child_path, out);
+                flatten(child, child_path, pairings, out);
             }
         }
         Value::Array(items) if !items.is_empty() => {
-            for (i, child) in items.iter().enumerate() {
-                flatten(child, format!("{path}[{i}]"), out);
+            let pairing = pairings.iter().find(|(p, _)| *p == path).map(|(_, p)| p);
+            let Some(shadow_of_live) = pairing else {
+                for (i, child) in items.iter().enumerate() {
+                    flatten(child, format!("{path}[{i}]"), pairings, out);
+                }
+                return;
+            };
+            let mut taken = vec![false; items.len()];
+            for (i, partner) in shadow_of_live.iter().enumerate() {
+                let Some(j) = partner.filter(|j| *j < items.len()) else {
+                    continue;
+                };
+                taken[j] = true;
+                flatten(&items[j], format!("{path}[{i}]"), pairings, out);
+            }
+            for (j, child) in items.iter().enumerate().filter(|(j, _)| !taken[*j]) {
+                flatten(child, format!("{path}[{j}]"), pairings, out);
             }
         }
         leaf => out.push((path, leaf.clone())),
@@ -265,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn a_field_of_a_reordered_array_is_hidden_by_the_unordered_rule() {
+    fn a_reordered_array_shows_pairs_and_names_the_rule_that_hid_a_paired_value() {
         let mut record = record();
         let offers = |text: &str| -> Option<Value> { Some(serde_json::from_str(text).unwrap()) };
         record.mismatch.differences.clear();
@@ -278,16 +315,19 @@ mod tests {
             "tolerance": [{ "path": "offers[*].rate", "absolute": "0.01" }],
         }));
         let rows = side_by_side(&record, &rules);
-        let unordered = RowState::Hidden("unordered offers".into());
+        // A/5.25 sits next to A/5.26 (shadow [1]), B next to B: the reorder explains nothing,
+        // the tolerance hid the rate.
+        let tolerance = RowState::Hidden("tolerance offers[*].rate".into());
         assert_eq!(
             states(&rows),
             [
-                ("offers[0].code", &unordered),
-                ("offers[0].rate", &unordered),
-                ("offers[1].code", &unordered),
-                ("offers[1].rate", &unordered),
+                ("offers[0].code", &RowState::Equal),
+                ("offers[0].rate", &tolerance),
+                ("offers[1].code", &RowState::Equal),
+                ("offers[1].rate", &RowState::Equal),
             ]
         );
+        assert_eq!(rows[1].shadow, Some(serde_json::json!(5.26)));
     }
 
     #[test]
@@ -311,11 +351,60 @@ mod tests {
         let value: Value =
             serde_json::from_str(r#"{"body": {"offers": [{"rate": 5.250}], "ok": true}}"#).unwrap();
         let mut leaves = Vec::new();
-        flatten(&value, String::new(), &mut leaves);
+        flatten(&value, String::new(), &[], &mut leaves);
         let paths: Vec<&str> = leaves.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(paths, ["body.offers[0].rate", "body.ok"]);
         assert_eq!(leaves[0].1.to_string(), "5.250");
         assert!(under("body.offers[0].rate", "body.offers"));
         assert!(!under("body.offersx", "body.offers"));
+    }
+
+    #[test]
+    fn elements_of_a_reordered_array_sit_next_to_the_ones_they_were_compared_with() {
+        // Every offer has the same key; the shadow reversed them and changed one term. The
+        // comparator paired live [0] (term 12) with shadow [1] (term 99): that row must show 12
+        // against 99 and differ, and nothing else may.
+        let mut record = record();
+        let decision = |text: &str| -> Option<Value> { Some(serde_json::from_str(text).unwrap()) };
+        record.mismatch.live_decision =
+            decision(r#"{"offers": [{"code": "DUP", "term": 12}, {"code": "DUP", "term": 60}]}"#);
+        record.mismatch.shadow_decision =
+            decision(r#"{"offers": [{"code": "DUP", "term": 60}, {"code": "DUP", "term": 99}]}"#);
+        let rules = rules(serde_json::json!({
+            "unordered": [{ "path": "offers", "key": ["code"] }],
+        }));
+        let live = record.mismatch.live_decision.clone().unwrap_or_default();
+        let shadow = record.mismatch.shadow_decision.clone().unwrap_or_default();
+        let comparison = comparator::compare(&live, &shadow, &rules);
+        record.mismatch.differences = comparison
+            .differences
+            .iter()
+            .map(|d| crate::store::Difference {
+                path: d.path.to_string(),
+                kind: "value_changed".into(),
+                live: d.live.clone(),
+                shadow: d.shadow.clone(),
+                severity: "major".into(),
+            })
+            .collect();
+        let rows = side_by_side(&record, &rules);
+        let row = |path: &str| rows.iter().find(|r| r.path == path).cloned();
+        let term0 = row("offers[0].term").unwrap();
+        assert_eq!(
+            (term0.live, term0.shadow),
+            (Some(12.into()), Some(99.into()))
+        );
+        assert_eq!(term0.state, RowState::Differs);
+        let term1 = row("offers[1].term").unwrap();
+        assert_eq!(
+            (term1.live, term1.shadow),
+            (Some(60.into()), Some(60.into()))
+        );
+        assert_eq!(term1.state, RowState::Equal);
+        let differing: Vec<_> = rows
+            .iter()
+            .filter(|r| r.state == RowState::Differs)
+            .collect();
+        assert_eq!(differing.len(), 1, "{rows:?}");
     }
 }
