@@ -8,6 +8,7 @@ use crate::error::{DecodeErrorKind, EncodeErrorKind};
 use crate::layout::field::{SignKind, Zoned};
 
 /// Overpunched digits: positive `{ABCDEFGHI`, negative `}JKLMNOPQR` (ASCII COBOL convention).
+/// On decode a plain digit in the sign position is positive too; encode writes the punched form.
 const POSITIVE_PUNCH: &[u8; 10] = b"{ABCDEFGHI";
 const NEGATIVE_PUNCH: &[u8; 10] = b"}JKLMNOPQR";
 
@@ -60,6 +61,10 @@ pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, 
             } else if let Some(d) = NEGATIVE_PUNCH.iter().position(|&p| p == b) {
                 negative = true;
                 b'0' + d as u8
+            } else if b.is_ascii_digit() {
+                // A plain digit carries the unsigned zone (a host MOVE from an unsigned item
+                // leaves it); IBM COBOL and DFDL read it as positive.
+                b
             } else {
                 return Err(unexpected("overpunched digit", i));
             };
