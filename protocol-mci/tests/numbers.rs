@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{decode_value, encode_value, one_field, text};
+use common::{decode_value, encode_body, encode_value, one_field, text, with_body};
 use proptest::prelude::*;
 
 /// `PIC S9(5)V99` overpunched, as in case codec-01-zoned-unsigned-zone-positive.
@@ -26,6 +26,43 @@ fn plain_final_digit_in_an_overpunch_field_is_positive() {
     assert!(err.contains("expected overpunched digit"), "{err}");
 }
 
+#[test]
+fn exact_exponent_numbers_encode_like_plain_ones() {
+    // Case proxy-01-exponent-numbers: a Java engine's BigDecimal.toString answers.
+    let layout = with_body(
+        r#"{ name = "limit", type = "number", length = 15 },
+           { name = "rate", type = "number", length = 6, scale = 3 },
+           { name = "cash", type = "packed", length = 4, scale = 2 },
+           { name = "term", type = "binary", length = 2 }"#,
+    );
+    let body = r#"{"limit": 3E+7, "rate": 0E-8, "cash": 1.5e+2, "term": "3.6E1"}"#;
+    let plain = r#"{"limit": 30000000, "rate": 0, "cash": 150, "term": 36}"#;
+    let wire = encode_body(&layout, body).unwrap();
+    assert_eq!(wire, encode_body(&layout, plain).unwrap());
+    assert_eq!(&wire[..21], b"000000030000000000000");
+    let offer = one_field(r#"type = "number", length = 15"#);
+    assert_eq!(encode_value(&offer, "1E+6").unwrap(), b"000000001000000");
+    let rate = one_field(r#"type = "number", length = 6, scale = 3"#);
+    assert_eq!(encode_value(&rate, "4.5e0").unwrap(), b"004500");
+    assert_eq!(encode_value(&rate, "45E-1").unwrap(), b"004500");
+}
+
+#[test]
+fn exponent_numbers_that_do_not_fit_are_refused_with_the_field_path() {
+    let rate = one_field(r#"type = "number", length = 6, scale = 3"#);
+    let places = encode_value(&rate, "1E-4").unwrap_err().to_string();
+    assert!(places.starts_with("body.v: "), "{places}");
+    assert!(places.contains("more than 3 decimal places"), "{places}");
+    let big = encode_value(&rate, "1E+3").unwrap_err().to_string();
+    assert!(big.contains("does not fit in 3 integer digits"), "{big}");
+    let huge = encode_value(&rate, "1E+999999999999")
+        .unwrap_err()
+        .to_string();
+    assert!(huge.starts_with("body.v: "), "{huge}");
+    let bad = encode_value(&rate, r#""1E""#).unwrap_err().to_string();
+    assert!(bad.contains("expected digits after the exponent"), "{bad}");
+}
+
 proptest! {
     /// A plain final digit reads as the same value as its positive punch, for any digits.
     #[test]
@@ -35,5 +72,32 @@ proptest! {
         let punched = encode_value(&layout, &text(&plain)).unwrap();
         prop_assert_eq!(decode_value(&layout, &punched).unwrap(), plain);
         prop_assert_eq!(&punched[..6], &digits.as_bytes()[..6]);
+    }
+
+    /// Any value written in exponent form encodes exactly like its plain form, or both fail.
+    #[test]
+    fn exponent_form_encodes_like_plain(
+        mantissa in -99_999i64..=99_999,
+        exponent in -6i32..=6,
+    ) {
+        let layout = one_field(r#"type = "number", length = 9, scale = 3, sign = "leading""#);
+        let plain = {
+            let text = mantissa.unsigned_abs().to_string();
+            let sign = if mantissa < 0 { "-" } else { "" };
+            if exponent >= 0 {
+                format!("{sign}{text}{}", "0".repeat(exponent as usize))
+            } else {
+                let places = exponent.unsigned_abs() as usize;
+                let padded = format!("{text:0>width$}", width = places + 1);
+                let (int, frac) = padded.split_at(padded.len() - places);
+                format!("{sign}{int}.{frac}")
+            }
+        };
+        let expo = encode_value(&layout, &format!("{mantissa}E{exponent:+}"));
+        let direct = encode_value(&layout, &plain);
+        prop_assert_eq!(expo.is_ok(), direct.is_ok(), "{} vs {}", mantissa, plain);
+        if let (Ok(expo), Ok(direct)) = (expo, direct) {
+            prop_assert_eq!(expo, direct);
+        }
     }
 }
