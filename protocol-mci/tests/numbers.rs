@@ -63,6 +63,103 @@ fn exponent_numbers_that_do_not_fit_are_refused_with_the_field_path() {
     assert!(bad.contains("expected digits after the exponent"), "{bad}");
 }
 
+/// `PIC S9(8)V99 COMP-3`, as in case codec-04-packed-even-digit-count.
+const PACKED_10_2: &str = r#"type = "packed", length = 6, digits = 10, scale = 2"#;
+
+#[test]
+fn even_packed_digit_count_keeps_a_zero_pad_nibble() {
+    let layout = one_field(PACKED_10_2);
+    let max = [0x09, 0x99, 0x99, 0x99, 0x99, 0x9C];
+    assert_eq!(encode_value(&layout, "99999999.99").unwrap(), max);
+    assert_eq!(text(&decode_value(&layout, &max).unwrap()), "99999999.99");
+    assert_eq!(
+        encode_value(&layout, "-0.01").unwrap(),
+        [0x00, 0x00, 0x00, 0x00, 0x00, 0x1D]
+    );
+    let too_big = encode_value(&layout, "123456789.01")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        too_big,
+        "body.v: 123456789.01 does not fit: 123456789.01 does not fit in 8 integer digits"
+    );
+    let high = decode_value(&layout, &[0x12, 0x34, 0x56, 0x78, 0x90, 0x1C])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        high,
+        "body.v at bytes 8..14: expected packed pad nibble 0 (an even digit count), found 0x12"
+    );
+    // Without `digits` the same 6 bytes hold 11 digits, as before.
+    let odd = one_field(r#"type = "packed", length = 6, scale = 2"#);
+    assert_eq!(
+        encode_value(&odd, "123456789.01").unwrap(),
+        [0x12, 0x34, 0x56, 0x78, 0x90, 0x1C]
+    );
+}
+
+#[test]
+fn declared_binary_digits_bound_the_value_both_ways() {
+    // COMP PIC S9(4): two bytes, but at most 9999.
+    let layout = one_field(r#"type = "binary", length = 2, digits = 4, signed = true"#);
+    assert_eq!(
+        encode_value(&layout, "-9999").unwrap(),
+        (-9999i16).to_be_bytes()
+    );
+    let over = encode_value(&layout, "10000").unwrap_err().to_string();
+    assert!(over.starts_with("body.v: 10000 does not fit"), "{over}");
+    let read = decode_value(&layout, &10000i16.to_be_bytes())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        read,
+        "body.v at bytes 8..10: expected at most 4 digits, found 5"
+    );
+}
+
+#[test]
+fn digit_counts_that_contradict_the_length_are_layout_errors() {
+    let load = |keys: &str| {
+        let toml = format!(
+            r#"
+            [framing]
+            prefix = "ascii"
+            prefix_length = 4
+            max_frame = 9999
+            [header]
+            discriminator = "tx"
+            fields = [{{ name = "tx", type = "text", length = 4 }}]
+            [messages.T001]
+            request = [{{ name = "v", {keys} }}]
+            response = [{{ name = "ok", type = "text", length = 1 }}]
+            "#
+        );
+        protocol_mci::Layout::from_toml(&toml, "t", "t")
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    let packed = load(r#"type = "packed", length = 6, digits = 12"#);
+    assert!(
+        packed.contains("expected `digits` 10 or 11 for 6 bytes, found 12"),
+        "{packed}"
+    );
+    let zoned = load(r#"type = "number", length = 7, digits = 6, sign = "overpunch""#);
+    assert!(zoned.contains("expected `digits` 7"), "{zoned}");
+    let binary = load(r#"type = "binary", length = 2, digits = 5"#);
+    assert!(
+        binary.contains("expected `digits` from 1 to 4 for 2 bytes, found 5"),
+        "{binary}"
+    );
+    let scale = load(r#"type = "packed", length = 3, digits = 4, scale = 5"#);
+    assert!(scale.contains("scale 5 exceeds the 4 digits"), "{scale}");
+    let text = load(r#"type = "text", length = 3, digits = 3"#);
+    assert!(
+        text.contains("`digits` does not apply to a text field"),
+        "{text}"
+    );
+}
+
 proptest! {
     /// A plain final digit reads as the same value as its positive punch, for any digits.
     #[test]
@@ -98,6 +195,29 @@ proptest! {
         prop_assert_eq!(expo.is_ok(), direct.is_ok(), "{} vs {}", mantissa, plain);
         if let (Ok(expo), Ok(direct)) = (expo, direct) {
             prop_assert_eq!(expo, direct);
+        }
+    }
+
+    /// An even-count packed field: every value of its digits round-trips with a 0 pad
+    /// nibble; one digit more is refused; any bytes decode or fail without panicking, and a
+    /// decoded value re-encodes to the same bytes.
+    #[test]
+    fn even_packed_digits_round_trip_and_bound(
+        cents in -9_999_999_999i64..=9_999_999_999,
+        bytes in proptest::collection::vec(any::<u8>(), 6),
+    ) {
+        let layout = one_field(PACKED_10_2);
+        let value = format!("{}{}.{:02}", if cents < 0 { "-" } else { "" },
+            cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
+        let wire = encode_value(&layout, &value).unwrap();
+        prop_assert_eq!(wire[0] >> 4, 0);
+        let decoded = decode_value(&layout, &wire).unwrap();
+        prop_assert_eq!(encode_value(&layout, &text(&decoded)).unwrap(), wire);
+        let over = format!("{}{}", if cents < 0 { "-" } else { "" }, 100_000_000 + cents.unsigned_abs() / 100);
+        prop_assert!(encode_value(&layout, &over).is_err());
+        if let Ok(value) = decode_value(&layout, &bytes) {
+            prop_assert_eq!(bytes[0] >> 4, 0);
+            prop_assert_eq!(&encode_value(&layout, &text(&value)).unwrap()[..5], &bytes[..5]);
         }
     }
 }

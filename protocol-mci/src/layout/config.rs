@@ -185,6 +185,8 @@ pub struct FieldConfig {
     pub charset: Option<Charset>,
     /// Numbers: implied (or, with `point`, explicit) decimal places.
     pub scale: Option<u32>,
+    /// Numbers: the declared digit count (COBOL `PIC S9(8)V99` = 10), decimal places included.
+    pub digits: Option<usize>,
     /// Number: an explicit decimal point occupies one byte.
     pub point: Option<bool>,
     /// Number: sign convention.

@@ -90,6 +90,8 @@ impl Zoned {
 pub struct Packed {
     /// Width in bytes.
     pub len: usize,
+    /// Digit count: `2 * len - 1`, or one fewer (the first nibble is then a 0 pad).
+    pub digits: usize,
     /// Implied decimal places.
     pub scale: u32,
     /// Sign nibble C/D (signed) or F (unsigned).
@@ -101,6 +103,8 @@ pub struct Packed {
 pub struct Binary {
     /// Width: 1, 2, 4 or 8 bytes.
     pub len: usize,
+    /// Declared digit count bounding the value (decimal places included), if any.
+    pub digits: Option<usize>,
     /// Implied decimal places.
     pub scale: u32,
     /// Two's complement or unsigned.

@@ -32,6 +32,7 @@ pub(super) fn reject_foreign_keys(
         ("truncate", config.truncate.is_some()),
         ("charset", config.charset.is_some()),
         ("scale", config.scale.is_some()),
+        ("digits", config.digits.is_some()),
         ("point", config.point.is_some()),
         ("sign", config.sign.is_some()),
         ("plus", config.plus.is_some()),
@@ -52,9 +53,11 @@ pub(super) fn reject_foreign_keys(
         FieldType::Text => &[
             "align", "pad", "blank", "truncate", "charset", "mask", "length",
         ],
-        FieldType::Number => &["scale", "point", "sign", "plus", "blank", "mask", "length"],
-        FieldType::Packed => &["scale", "signed", "mask", "length"],
-        FieldType::Binary => &["scale", "signed", "endian", "mask", "length"],
+        FieldType::Number => &[
+            "scale", "digits", "point", "sign", "plus", "blank", "mask", "length",
+        ],
+        FieldType::Packed => &["scale", "digits", "signed", "mask", "length"],
+        FieldType::Binary => &["scale", "digits", "signed", "endian", "mask", "length"],
         FieldType::Date => &["pattern", "null_fill", "mask", "length"],
         FieldType::Filler => &["pad", "length"],
         FieldType::Constant => &["value", "length"],
