@@ -153,11 +153,34 @@ fn digit_counts_that_contradict_the_length_are_layout_errors() {
     );
     let scale = load(r#"type = "packed", length = 3, digits = 4, scale = 5"#);
     assert!(scale.contains("scale 5 exceeds the 4 digits"), "{scale}");
+    let punch = load(r#"type = "number", length = 3, sign = "leading", punch = "ascii""#);
+    assert!(
+        punch.contains("`punch` applies only to sign = \"overpunch\""),
+        "{punch}"
+    );
     let text = load(r#"type = "text", length = 3, digits = 3"#);
     assert!(
         text.contains("`digits` does not apply to a text field"),
         "{text}"
     );
+}
+
+#[test]
+fn ascii_overpunch_variant_writes_lowercase_negatives() {
+    let mf = one_field(r#"type = "number", length = 6, sign = "overpunch", punch = "ascii""#);
+    assert_eq!(encode_value(&mf, "-1234").unwrap(), b"00123t");
+    assert_eq!(encode_value(&mf, "1234").unwrap(), b"001234");
+    assert_eq!(encode_value(&mf, "-10").unwrap(), b"00001p");
+    assert_eq!(text(&decode_value(&mf, b"00123t").unwrap()), "-1234");
+    assert_eq!(text(&decode_value(&mf, b"001234").unwrap()), "1234");
+    assert!(
+        decode_value(&mf, b"00123M").is_err(),
+        "IBM letters are not this convention"
+    );
+    let lead =
+        one_field(r#"type = "number", length = 6, sign = "overpunch_leading", punch = "ascii""#);
+    assert_eq!(encode_value(&lead, "-12345").unwrap(), b"p12345");
+    assert_eq!(text(&decode_value(&lead, b"y12345").unwrap()), "-912345");
 }
 
 proptest! {

@@ -191,6 +191,8 @@ pub struct FieldConfig {
     pub point: Option<bool>,
     /// Number: sign convention.
     pub sign: Option<SignKind>,
+    /// Number with an overpunched sign: the characters of the sign digit.
+    pub punch: Option<PunchKind>,
     /// Number with a separate sign: the character written for positive values.
     pub plus: Option<String>,
     /// Packed and binary numbers: signed or not.
@@ -273,6 +275,17 @@ pub enum SignKind {
     Overpunch,
     /// COBOL overpunch on the first digit.
     OverpunchLeading,
+}
+
+/// Which characters an overpunched sign digit is written with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PunchKind {
+    /// IBM zones read in ASCII: `{ABCDEFGHI` positive, `}JKLMNOPQR` negative.
+    #[default]
+    Ibm,
+    /// Micro Focus ASCII sign: plain digits positive, `pqrstuvwxy` negative.
+    Ascii,
 }
 
 /// How null dates are written.

@@ -2,7 +2,7 @@
 
 use crate::charset::Charset;
 
-pub use super::config::{Endian, MaskKind, SignKind};
+pub use super::config::{Endian, MaskKind, PunchKind, SignKind};
 
 /// One field of a header, body or group element.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +71,8 @@ pub struct Zoned {
     pub point: bool,
     /// Sign convention.
     pub sign: SignKind,
+    /// Characters of an overpunched sign digit.
+    pub punch: PunchKind,
     /// Character written for a positive separate sign.
     pub plus: u8,
     /// All spaces decodes to null (else it is an error).

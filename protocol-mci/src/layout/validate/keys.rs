@@ -35,6 +35,7 @@ pub(super) fn reject_foreign_keys(
         ("digits", config.digits.is_some()),
         ("point", config.point.is_some()),
         ("sign", config.sign.is_some()),
+        ("punch", config.punch.is_some()),
         ("plus", config.plus.is_some()),
         ("signed", config.signed.is_some()),
         ("endian", config.endian.is_some()),
@@ -54,7 +55,7 @@ pub(super) fn reject_foreign_keys(
             "align", "pad", "blank", "truncate", "charset", "mask", "length",
         ],
         FieldType::Number => &[
-            "scale", "digits", "point", "sign", "plus", "blank", "mask", "length",
+            "scale", "digits", "point", "sign", "punch", "plus", "blank", "mask", "length",
         ],
         FieldType::Packed => &["scale", "digits", "signed", "mask", "length"],
         FieldType::Binary => &["scale", "digits", "signed", "endian", "mask", "length"],

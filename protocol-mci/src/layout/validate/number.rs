@@ -28,12 +28,20 @@ pub(super) fn number(
         }
         (_, None) => b'+',
     };
+    let overpunch = matches!(sign, SignKind::Overpunch | SignKind::OverpunchLeading);
+    if config.punch.is_some() && !overpunch {
+        problems.add(
+            path,
+            "`punch` applies only to sign = \"overpunch\" or \"overpunch_leading\"",
+        );
+    }
     let point = config.point.unwrap_or(false);
     let mut zoned = Zoned {
         len,
         scale: 0,
         point,
         sign,
+        punch: config.punch.unwrap_or_default(),
         plus,
         blank_null: config.blank == Some(Blank::Null),
     };
