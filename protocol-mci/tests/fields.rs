@@ -122,7 +122,7 @@ fn number_errors_say_what_does_not_fit() {
     assert_eq!(kind, "body.v: expected a number, found boolean true");
     assert!(
         encode_value(&layout, "1e3").is_err(),
-        "exponents are not plain decimals"
+        "1e3 (= 1000) does not fit 3 integer digits"
     );
     assert!(
         encode_value(&layout, "null").is_err(),

@@ -1,24 +1,38 @@
 //! Exact decimal text: parsing what engines send and formatting what frames hold.
 //! Money never passes through `f64`.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use serde_json::{Number, Value};
 
 /// A decimal split into sign, integer digits (no leading zeros) and fraction digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Plain text is borrowed; only an exponent form is written out into owned digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Decimal<'a> {
     /// Below zero (never set for zero).
     pub negative: bool,
     /// Integer digits without leading zeros; empty for zero.
-    pub int: &'a str,
+    pub int: Cow<'a, str>,
     /// Fraction digits without trailing zeros.
-    pub frac: &'a str,
+    pub frac: Cow<'a, str>,
 }
 
 impl<'a> Decimal<'a> {
-    /// Parses `-12.340`, `+5`, `0.5`; rejects exponents, spaces and anything else.
+    /// Parses `-12.340`, `+5`, `0.5` and exact exponent forms (`3E+7`, `0E-8`); rejects
+    /// spaces and anything else.
     pub fn parse(text: &'a str) -> Result<Decimal<'a>, String> {
+        match text.find(['e', 'E']) {
+            Some(at) => {
+                let plain = Self::parse_plain(&text[..at], text)?;
+                super::exponent::shift(plain, &text[at + 1..], text)
+            }
+            None => Self::parse_plain(text, text),
+        }
+    }
+
+    /// Parses a decimal without exponent; `whole` is the full text, for messages.
+    fn parse_plain(text: &'a str, whole: &str) -> Result<Decimal<'a>, String> {
         let (negative, unsigned) = match text.as_bytes().first() {
             Some(b'-') => (true, &text[1..]),
             Some(b'+') => (false, &text[1..]),
@@ -27,20 +41,20 @@ impl<'a> Decimal<'a> {
         let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         if int.is_empty() || !digits(int) || !digits(frac) || (unsigned.ends_with('.')) {
-            return Err(format!("{text:?} is not a plain decimal number"));
+            return Err(format!("{whole:?} is not a decimal number"));
         }
         let int = int.trim_start_matches('0');
         let frac = frac.trim_end_matches('0');
         let negative = negative && !(int.is_empty() && frac.is_empty());
         Ok(Decimal {
             negative,
-            int,
-            frac,
+            int: Cow::Borrowed(int),
+            frac: Cow::Borrowed(frac),
         })
     }
 
     /// The decimal as exactly `digits` digits with `scale` of them after the implied point.
-    pub fn to_digits(self, digits: usize, scale: u32, original: &str) -> Result<Vec<u8>, String> {
+    pub fn to_digits(&self, digits: usize, scale: u32, original: &str) -> Result<Vec<u8>, String> {
         let scale = scale as usize;
         if self.frac.len() > scale {
             return Err(format!("{original} has more than {scale} decimal places"));
@@ -173,12 +187,12 @@ mod tests {
             d,
             Decimal {
                 negative: true,
-                int: "12",
-                frac: "34"
+                int: Cow::Borrowed("12"),
+                frac: Cow::Borrowed("34")
             }
         );
         assert!(!Decimal::parse("-0.000").unwrap().negative);
-        assert!(Decimal::parse("1e5").is_err());
+        assert!(Decimal::parse("1e5.").is_err());
         assert!(Decimal::parse("1.").is_err());
         assert!(Decimal::parse(" 1").is_err());
         assert!(Decimal::parse("").is_err());

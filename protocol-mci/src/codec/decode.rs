@@ -123,7 +123,7 @@ impl<'a> Reader<'a> {
                     Kind::Text(spec) => text::decode(spec, bytes, start),
                     Kind::Number(spec) => zoned::decode(spec, bytes, start),
                     Kind::Packed(spec) => packed::decode_packed(spec, bytes, start),
-                    Kind::Binary(spec) => Ok(packed::decode_binary(spec, bytes)),
+                    Kind::Binary(spec) => packed::decode_binary(spec, bytes),
                     Kind::Date(spec) => date::decode(spec, bytes, start),
                     Kind::Constant(expected) if bytes != expected.as_slice() => {
                         Err(DecodeErrorKind::ConstantMismatch {

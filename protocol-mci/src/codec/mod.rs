@@ -8,6 +8,7 @@ mod date;
 mod decimal;
 mod decode;
 mod encode;
+mod exponent;
 mod packed;
 mod path;
 mod text;

@@ -6,7 +6,8 @@ use super::decimal::{number_value, text_of, Decimal, Digits};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
 use crate::layout::field::{Binary, Endian, Packed};
 
-/// Decodes COMP-3: two digits a byte, the last nibble is the sign (C/D signed, F unsigned).
+/// Decodes COMP-3: two digits a byte, the last nibble is the sign (C/D signed, F unsigned);
+/// with an even digit count the first nibble is a pad that must be 0.
 pub(crate) fn decode_packed(
     spec: &Packed,
     bytes: &[u8],
@@ -15,6 +16,7 @@ pub(crate) fn decode_packed(
     // At most 16 bytes (layout validation): 31 digits fit.
     let mut digits = Digits::new();
     let last = bytes.len() - 1;
+    let pad = spec.digits % 2 == 0;
     let mut negative = false;
     for (i, &b) in bytes.iter().enumerate() {
         let (hi, lo) = (b >> 4, b & 0x0F);
@@ -23,10 +25,14 @@ pub(crate) fn decode_packed(
             found: b,
             offset: start + i,
         };
+        if i == 0 && pad && hi != 0 {
+            return Err(bad("packed pad nibble 0 (an even digit count)"));
+        }
         if hi > 9 || (i < last && lo > 9) {
             return Err(bad("packed digits"));
         }
-        if !digits.push(b'0' + hi) || (i < last && !digits.push(b'0' + lo)) {
+        let skip_hi = i == 0 && pad;
+        if (!skip_hi && !digits.push(b'0' + hi)) || (i < last && !digits.push(b'0' + lo)) {
             return Err(DecodeErrorKind::OutOfRange("more than 40 digits".into()));
         }
         if i == last {
@@ -54,7 +60,7 @@ pub(crate) fn encode_packed(
         )));
     }
     let digits = decimal
-        .to_digits(2 * spec.len - 1, spec.scale, text)
+        .to_digits(spec.digits, spec.scale, text)
         .map_err(|limit| EncodeErrorKind::Overflow {
             value: text.to_owned(),
             limit,
@@ -64,14 +70,20 @@ pub(crate) fn encode_packed(
         (true, false) => 0xC,
         (true, true) => 0xD,
     };
-    let nibbles = digits.iter().map(|d| d - b'0').chain(std::iter::once(sign));
+    // An even digit count leaves the first nibble as a 0 pad.
+    let pad = (spec.digits % 2 == 0).then_some(0);
+    let nibbles = pad
+        .into_iter()
+        .chain(digits.iter().map(|d| d - b'0'))
+        .chain(std::iter::once(sign));
     let nibbles: Vec<u8> = nibbles.collect();
     out.extend(nibbles.chunks(2).map(|pair| (pair[0] << 4) | pair[1]));
     Ok(())
 }
 
-/// Decodes a binary integer with implied decimals.
-pub(crate) fn decode_binary(spec: &Binary, bytes: &[u8]) -> Value {
+/// Decodes a binary integer with implied decimals; a value beyond the declared digits is
+/// refused (the host would not have written it).
+pub(crate) fn decode_binary(spec: &Binary, bytes: &[u8]) -> Result<Value, DecodeErrorKind> {
     let fold = |acc: u64, b: &u8| (acc << 8) | u64::from(*b);
     let raw = match spec.endian {
         Endian::Big => bytes.iter().fold(0, fold),
@@ -85,7 +97,13 @@ pub(crate) fn decode_binary(spec: &Binary, bytes: &[u8]) -> Value {
     };
     // |value| < 2^64: the magnitude of a signed value is below 2^63.
     let digits = Digits::of(value.unsigned_abs() as u64);
-    number_value(value < 0, digits.as_slice(), spec.scale)
+    if let Some(declared) = spec.digits.filter(|&d| digits.as_slice().len() > d) {
+        return Err(DecodeErrorKind::OutOfRange(format!(
+            "expected at most {declared} digits, found {}",
+            digits.as_slice().len()
+        )));
+    }
+    Ok(number_value(value < 0, digits.as_slice(), spec.scale))
 }
 
 /// Encodes a binary integer.
@@ -96,13 +114,12 @@ pub(crate) fn encode_binary(
 ) -> Result<(), EncodeErrorKind> {
     let (decimal, text) = parse(value)?;
     // 38 digits fit i128; the range check below rejects what does not fit the width.
-    let digits =
-        decimal
-            .to_digits(38, spec.scale, text)
-            .map_err(|limit| EncodeErrorKind::Overflow {
-                value: text.to_owned(),
-                limit,
-            })?;
+    let digits = decimal
+        .to_digits(spec.digits.unwrap_or(38), spec.scale, text)
+        .map_err(|limit| EncodeErrorKind::Overflow {
+            value: text.to_owned(),
+            limit,
+        })?;
     let magnitude = digits
         .iter()
         .fold(0i128, |acc, d| acc * 10 + i128::from(d - b'0'));

@@ -5,11 +5,21 @@ use serde_json::Value;
 
 use super::decimal::{number_value, text_of, Decimal, Digits};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
-use crate::layout::field::{SignKind, Zoned};
+use crate::layout::field::{PunchKind, SignKind, Zoned};
 
-/// Overpunched digits: positive `{ABCDEFGHI`, negative `}JKLMNOPQR` (ASCII COBOL convention).
-const POSITIVE_PUNCH: &[u8; 10] = b"{ABCDEFGHI";
-const NEGATIVE_PUNCH: &[u8; 10] = b"}JKLMNOPQR";
+/// IBM overpunched digits: positive `{ABCDEFGHI`, negative `}JKLMNOPQR`. On decode a plain
+/// digit in the sign position is positive too; encode writes the punched form.
+const IBM_PUNCH: (&[u8; 10], &[u8; 10]) = (b"{ABCDEFGHI", b"}JKLMNOPQR");
+/// Micro Focus ASCII sign: positive digits stay plain, negative ones are `pqrstuvwxy`.
+const ASCII_PUNCH: (&[u8; 10], &[u8; 10]) = (b"0123456789", b"pqrstuvwxy");
+
+/// The positive and negative sign-digit tables of a convention.
+fn punch_tables(punch: PunchKind) -> (&'static [u8; 10], &'static [u8; 10]) {
+    match punch {
+        PunchKind::Ibm => IBM_PUNCH,
+        PunchKind::Ascii => ASCII_PUNCH,
+    }
+}
 
 /// Decodes a zoned field; `start` is its offset in the frame.
 pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, DecodeErrorKind> {
@@ -38,6 +48,7 @@ pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, 
         digits_end - spec.scale as usize - 1
     });
     let last = bytes.len() - 1;
+    let (positive_punch, negative_punch) = punch_tables(spec.punch);
     for (i, &b) in bytes.iter().enumerate() {
         let sign_here = match spec.sign {
             SignKind::Leading | SignKind::OverpunchLeading => i == 0,
@@ -55,11 +66,15 @@ pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, 
                 _ => return Err(unexpected("sign", i)),
             }
         } else if sign_here {
-            let digit = if let Some(d) = POSITIVE_PUNCH.iter().position(|&p| p == b) {
+            let digit = if let Some(d) = positive_punch.iter().position(|&p| p == b) {
                 b'0' + d as u8
-            } else if let Some(d) = NEGATIVE_PUNCH.iter().position(|&p| p == b) {
+            } else if let Some(d) = negative_punch.iter().position(|&p| p == b) {
                 negative = true;
                 b'0' + d as u8
+            } else if b.is_ascii_digit() {
+                // A plain digit carries the unsigned zone (a host MOVE from an unsigned item
+                // leaves it); IBM COBOL and DFDL read it as positive.
+                b
             } else {
                 return Err(unexpected("overpunched digit", i));
             };
@@ -107,11 +122,12 @@ pub(crate) fn encode(
             limit,
         })?;
     let sign = if decimal.negative { b'-' } else { spec.plus };
+    let (positive_punch, negative_punch) = punch_tables(spec.punch);
     let punch = |d: u8| {
         let table = if decimal.negative {
-            NEGATIVE_PUNCH
+            negative_punch
         } else {
-            POSITIVE_PUNCH
+            positive_punch
         };
         table[usize::from(d - b'0')]
     };

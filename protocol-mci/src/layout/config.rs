@@ -188,10 +188,14 @@ pub struct FieldConfig {
     pub charset: Option<Charset>,
     /// Numbers: implied (or, with `point`, explicit) decimal places.
     pub scale: Option<u32>,
+    /// Numbers: the declared digit count (COBOL `PIC S9(8)V99` = 10), decimal places included.
+    pub digits: Option<usize>,
     /// Number: an explicit decimal point occupies one byte.
     pub point: Option<bool>,
     /// Number: sign convention.
     pub sign: Option<SignKind>,
+    /// Number with an overpunched sign: the characters of the sign digit.
+    pub punch: Option<PunchKind>,
     /// Number with a separate sign: the character written for positive values.
     pub plus: Option<String>,
     /// Packed and binary numbers: signed or not.
@@ -274,6 +278,17 @@ pub enum SignKind {
     Overpunch,
     /// COBOL overpunch on the first digit.
     OverpunchLeading,
+}
+
+/// Which characters an overpunched sign digit is written with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PunchKind {
+    /// IBM zones read in ASCII: `{ABCDEFGHI` positive, `}JKLMNOPQR` negative.
+    #[default]
+    Ibm,
+    /// Micro Focus ASCII sign: plain digits positive, `pqrstuvwxy` negative.
+    Ascii,
 }
 
 /// How null dates are written.

@@ -2,7 +2,7 @@
 
 use crate::charset::Charset;
 
-pub use super::config::{Endian, MaskKind, SignKind};
+pub use super::config::{Endian, MaskKind, PunchKind, SignKind};
 
 /// One field of a header, body or group element.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +71,8 @@ pub struct Zoned {
     pub point: bool,
     /// Sign convention.
     pub sign: SignKind,
+    /// Characters of an overpunched sign digit.
+    pub punch: PunchKind,
     /// Character written for a positive separate sign.
     pub plus: u8,
     /// All spaces decodes to null (else it is an error).
@@ -90,6 +92,8 @@ impl Zoned {
 pub struct Packed {
     /// Width in bytes.
     pub len: usize,
+    /// Digit count: `2 * len - 1`, or one fewer (the first nibble is then a 0 pad).
+    pub digits: usize,
     /// Implied decimal places.
     pub scale: u32,
     /// Sign nibble C/D (signed) or F (unsigned).
@@ -101,6 +105,8 @@ pub struct Packed {
 pub struct Binary {
     /// Width: 1, 2, 4 or 8 bytes.
     pub len: usize,
+    /// Declared digit count bounding the value (decimal places included), if any.
+    pub digits: Option<usize>,
     /// Implied decimal places.
     pub scale: u32,
     /// Two's complement or unsigned.

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use self::keys::{pad_byte, reject_foreign_keys};
 use super::config::{Align, Blank, FieldConfig, FieldType};
-use super::field::{Binary, Field, GroupCount, Kind, Packed, Text};
+use super::field::{Field, GroupCount, Kind, Text};
 use crate::charset::Charset;
 use crate::error::LayoutProblem;
 
@@ -146,33 +146,8 @@ pub(super) fn kind(
             Kind::Text(text)
         }
         FieldType::Number => number::number(config, length(problems), path, problems),
-        FieldType::Packed => {
-            let len = length(problems);
-            let scale = number::scale(config.scale, 2 * len - 1, path, problems);
-            if len > 16 {
-                problems.add(path, "packed decimals are limited to 16 bytes (31 digits)");
-            }
-            Kind::Packed(Packed {
-                len,
-                scale,
-                signed: config.signed.unwrap_or(true),
-            })
-        }
-        FieldType::Binary => {
-            let len = length(problems);
-            if ![1, 2, 4, 8].contains(&len) {
-                problems.add(
-                    path,
-                    format!("binary length must be 1, 2, 4 or 8, found {len}"),
-                );
-            }
-            Kind::Binary(Binary {
-                len,
-                scale: number::scale(config.scale, 18, path, problems),
-                signed: config.signed.unwrap_or(false),
-                endian: config.endian.unwrap_or_default(),
-            })
-        }
+        FieldType::Packed => number::packed(config, length(problems), path, problems),
+        FieldType::Binary => number::binary(config, length(problems), path, problems),
         FieldType::Date => date::date(config, path, problems),
         FieldType::Filler => Kind::Filler {
             len: length(problems),

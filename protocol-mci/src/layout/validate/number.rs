@@ -1,9 +1,9 @@
-//! Zoned numbers and decimal places.
+//! Numbers: zoned, packed and binary capacity, declared digit counts and decimal places.
 
 use super::keys::pad_byte;
 use super::Problems;
 use crate::layout::config::{Blank, FieldConfig, SignKind};
-use crate::layout::field::{Kind, Zoned};
+use crate::layout::field::{Binary, Kind, Packed, Zoned};
 
 /// Zoned numbers: capacity, sign and point.
 pub(super) fn number(
@@ -28,12 +28,20 @@ pub(super) fn number(
         }
         (_, None) => b'+',
     };
+    let overpunch = matches!(sign, SignKind::Overpunch | SignKind::OverpunchLeading);
+    if config.punch.is_some() && !overpunch {
+        problems.add(
+            path,
+            "`punch` applies only to sign = \"overpunch\" or \"overpunch_leading\"",
+        );
+    }
     let point = config.point.unwrap_or(false);
     let mut zoned = Zoned {
         len,
         scale: 0,
         point,
         sign,
+        punch: config.punch.unwrap_or_default(),
         plus,
         blank_null: config.blank == Some(Blank::Null),
     };
@@ -61,7 +69,95 @@ pub(super) fn number(
     if zoned.digits() > 38 {
         problems.add(path, "numbers are limited to 38 digits");
     }
+    // A zoned field's digits are its digit positions; a declared count only confirms them.
+    if let Some(digits) = config.digits.filter(|&d| d != zoned.digits()) {
+        problems.add(
+            path,
+            format!(
+                "expected `digits` {} (the digit positions of {len} bytes), found {digits}",
+                zoned.digits()
+            ),
+        );
+    }
     Kind::Number(zoned)
+}
+
+/// Packed decimals: `len` bytes hold `2 * len - 1` digits, or one fewer declared with
+/// `digits` (an even COBOL count: the first nibble is a pad that must be 0).
+pub(super) fn packed(
+    config: &FieldConfig,
+    len: usize,
+    path: &str,
+    problems: &mut Problems,
+) -> Kind {
+    if len > 16 {
+        problems.add(path, "packed decimals are limited to 16 bytes (31 digits)");
+    }
+    let capacity = 2 * len - 1;
+    let digits = match config.digits {
+        None => capacity,
+        Some(d) if d == capacity || (d + 1 == capacity && d > 0) => d,
+        Some(d) => {
+            let bytes = d / 2 + 1;
+            problems.add(
+                path,
+                format!(
+                    "expected `digits` {} or {capacity} for {len} bytes, found {d} \
+                     ({d} digits take {bytes} bytes)",
+                    capacity - 1
+                ),
+            );
+            capacity
+        }
+    };
+    Kind::Packed(Packed {
+        len,
+        digits,
+        scale: scale(config.scale, digits, path, problems),
+        signed: config.signed.unwrap_or(true),
+    })
+}
+
+/// Binary integers: 1, 2, 4 or 8 bytes; a declared `digits` (COBOL `COMP PIC S9(4)`) bounds
+/// the value below what the width holds.
+pub(super) fn binary(
+    config: &FieldConfig,
+    len: usize,
+    path: &str,
+    problems: &mut Problems,
+) -> Kind {
+    if ![1, 2, 4, 8].contains(&len) {
+        problems.add(
+            path,
+            format!("binary length must be 1, 2, 4 or 8, found {len}"),
+        );
+    }
+    let signed = config.signed.unwrap_or(false);
+    // Every value of this many digits fits the width.
+    let fits = match (len, signed) {
+        (1, _) => 2,
+        (2, _) => 4,
+        (4, _) => 9,
+        (_, true) => 18,
+        (_, false) => 19,
+    };
+    let digits = match config.digits {
+        Some(d) if d == 0 || d > fits => {
+            problems.add(
+                path,
+                format!("expected `digits` from 1 to {fits} for {len} bytes, found {d}"),
+            );
+            None
+        }
+        declared => declared,
+    };
+    Kind::Binary(Binary {
+        len,
+        digits,
+        scale: scale(config.scale, digits.unwrap_or(18), path, problems),
+        signed,
+        endian: config.endian.unwrap_or_default(),
+    })
 }
 
 /// Decimal places, at most `digits`.
