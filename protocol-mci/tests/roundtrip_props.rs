@@ -79,7 +79,9 @@ const FIXED_FIELDS: &str = r##"
   { name = "b8", type = "binary", length = 8 },
   { name = "b8s", type = "binary", length = 8, signed = true, endian = "little", scale = 4 },
   { name = "d", type = "date", pattern = "yyyyMMdd" },
-  { name = "t", type = "date", pattern = "HHmmss", null_fill = "zero" },
+  { name = "t", type = "date", pattern = "HHmmss" },
+  { name = "t_z", type = "date", pattern = "HHmmss", null = "zeros" },
+  { name = "t_never", type = "date", pattern = "HH:mm:ss", null = "never" },
   { name = "dt", type = "date", pattern = "yyyyMMddHHmmssSSS" },
   { name = "d_sep", type = "date", pattern = "yyyy-MM-dd HH:mm:ss", null_fill = "zero" },
   { name = "fill", type = "filler", length = 3, pad = "#" },
@@ -356,12 +358,15 @@ fn binary(len: usize, signed: bool, scale: usize) -> Gen {
 enum DateShape {
     Date,
     Time,
+    /// A time whose `null = "zeros"`: midnight is its null, so it is not generated.
+    TimeNotMidnight,
+    /// A time with `null = "never"`: always a value.
+    TimeNeverNull,
     DateTime,
     DateTimeMillis,
 }
 
-/// A valid date/time as the ISO text the codec decodes to, or null. Time-only 00:00:00 is
-/// written as zeros, which decodes to null by design, so it is not generated.
+/// A valid date/time as the ISO text the codec decodes to, or null (midnight included).
 fn date(shape: DateShape) -> Gen {
     let parts = (
         0..=9999u32,
@@ -373,8 +378,8 @@ fn date(shape: DateShape) -> Gen {
         0..1000u32,
     );
     let value = parts
-        .prop_filter("midnight of a time-only field is null", move |p| {
-            !matches!(shape, DateShape::Time) || (p.3, p.4, p.5) != (0, 0, 0)
+        .prop_filter("midnight is the null of a null = zeros time", move |p| {
+            !matches!(shape, DateShape::TimeNotMidnight) || (p.3, p.4, p.5) != (0, 0, 0)
         })
         .prop_map(move |(y, mo, d, h, mi, s, ms)| {
             let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
@@ -389,12 +394,15 @@ fn date(shape: DateShape) -> Gen {
             let time = format!("{h:02}:{mi:02}:{s:02}");
             Value::String(match shape {
                 DateShape::Date => date,
-                DateShape::Time => time,
+                DateShape::Time | DateShape::TimeNotMidnight | DateShape::TimeNeverNull => time,
                 DateShape::DateTime => format!("{date}T{time}"),
                 DateShape::DateTimeMillis => format!("{date}T{time}.{ms:03}"),
             })
         });
-    prop_oneof![1 => Just(Value::Null), 6 => value].boxed()
+    match shape {
+        DateShape::TimeNeverNull => value.boxed(),
+        _ => prop_oneof![1 => Just(Value::Null), 6 => value].boxed(),
+    }
 }
 
 /// A JSON object from named generators. A name `count+group` takes a `[count, elements]` pair
@@ -490,6 +498,8 @@ fn fixed_body() -> Vec<(&'static str, Gen)> {
         ("b8s", binary(8, true, 4)),
         ("d", date(DateShape::Date)),
         ("t", date(DateShape::Time)),
+        ("t_z", date(DateShape::TimeNotMidnight)),
+        ("t_never", date(DateShape::TimeNeverNull)),
         ("dt", date(DateShape::DateTimeMillis)),
         ("d_sep", date(DateShape::DateTime)),
     ];
