@@ -139,11 +139,30 @@ request = [ { name = "ref", type = "text", length = 10 } ]
 response = [ { name = "ok", type = "text", length = 1 } ]
 "#;
 
-/// The only message of the fixed-size variant: request and response have the same size.
+/// Compact groups (OCCURS DEPENDING ON) and a field after them: the variable part of a body.
+const COMPACT_FIELDS: &str = r#"
+  { name = "item_cnt", type = "packed", length = 2, signed = false },
+  { name = "items", type = "group", count = "item_cnt", mode = "compact", max = 4, fields = [
+    { name = "sku", type = "text", length = 6 },
+    { name = "qty", type = "number", length = 3 },
+    { name = "opt_cnt", type = "number", length = 1 },
+    { name = "opts", type = "group", count = "opt_cnt", mode = "compact", max = 2, fields = [
+      { name = "opt", type = "text", length = 4 },
+    ] },
+  ] },
+  { name = "tail", type = "text", length = 4, align = "right" },
+"#;
+
+/// The messages of the fixed-size variant: `FIXTYPE1` fills the record; `FIXCOMP1` holds compact
+/// groups (OCCURS DEPENDING ON) and is padded with spaces up to the record size.
 const FIXED_MESSAGES: &str = r#"
 [messages.FIXTYPE1]
 request = [ {fixed} ]
 response = [ {fixed} ]
+
+[messages.FIXCOMP1]
+request = [ {compact} ]
+response = [ {compact} ]
 "#;
 
 /// Framing variants. `{size}` is the fixed frame size, computed from the fields.
@@ -211,7 +230,7 @@ max_frame = 4096"#,
 struct Variant {
     name: &'static str,
     layout: Layout,
-    /// Fixed-size frames: only `FIXTYPE1`.
+    /// Fixed-size frames: only `FIXTYPE1` and `FIXCOMP1`.
     fixed: bool,
 }
 
@@ -237,7 +256,9 @@ static VARIANTS: LazyLock<Vec<Variant>> = LazyLock::new(|| {
 });
 
 fn load(framing: &str, messages: &str) -> Layout {
-    let messages = messages.replace("{fixed}", FIXED_FIELDS);
+    let messages = messages
+        .replace("{fixed}", FIXED_FIELDS)
+        .replace("{compact}", COMPACT_FIELDS);
     let text = LAYOUT
         .replace("{framing}", framing)
         .replace("{messages}", &messages);
@@ -521,7 +542,7 @@ fn compact_tail() -> Vec<(&'static str, Gen)> {
 fn message(variant: usize, direction: Direction) -> BoxedStrategy<Message> {
     let fixed = VARIANTS[variant].fixed;
     let codes: &[&str] = if fixed {
-        &["FIXTYPE1"]
+        &["FIXTYPE1", "FIXTYPE1", "FIXCOMP1"]
     } else {
         &["ALLTYPE1", "ALLTYPE1", "ALLTYPE1", "SMALL001"]
     };
@@ -553,6 +574,7 @@ fn message(variant: usize, direction: Direction) -> BoxedStrategy<Message> {
                     fields.extend(compact_tail());
                     fields
                 }
+                ("FIXCOMP1", _) => compact_tail(),
                 ("SMALL001", _) => match direction {
                     Direction::Request => vec![("ref", plain(10))],
                     Direction::Response => vec![("ok", plain(1))],
