@@ -96,7 +96,7 @@ fn fixed_size_framing_must_match_every_body() {
         .to_string();
     assert_eq!(
         err,
-        "layout fixed.toml: messages.A.response: frame of 9 bytes, fixed size is 10"
+        "layout fixed.toml: messages.A.response: expected a frame of the fixed size 10 bytes, fields make 9"
     );
 }
 

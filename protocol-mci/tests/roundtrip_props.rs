@@ -82,7 +82,9 @@ const FIXED_FIELDS: &str = r##"
   { name = "b8", type = "binary", length = 8 },
   { name = "b8s", type = "binary", length = 8, signed = true, endian = "little", scale = 4 },
   { name = "d", type = "date", pattern = "yyyyMMdd" },
-  { name = "t", type = "date", pattern = "HHmmss", null_fill = "zero" },
+  { name = "t", type = "date", pattern = "HHmmss" },
+  { name = "t_z", type = "date", pattern = "HHmmss", null = "zeros" },
+  { name = "t_never", type = "date", pattern = "HH:mm:ss", null = "never" },
   { name = "dt", type = "date", pattern = "yyyyMMddHHmmssSSS" },
   { name = "d_sep", type = "date", pattern = "yyyy-MM-dd HH:mm:ss", null_fill = "zero" },
   { name = "fill", type = "filler", length = 3, pad = "#" },
@@ -140,11 +142,30 @@ request = [ { name = "ref", type = "text", length = 10 } ]
 response = [ { name = "ok", type = "text", length = 1 } ]
 "#;
 
-/// The only message of the fixed-size variant: request and response have the same size.
+/// Compact groups (OCCURS DEPENDING ON) and a field after them: the variable part of a body.
+const COMPACT_FIELDS: &str = r#"
+  { name = "item_cnt", type = "packed", length = 2, signed = false },
+  { name = "items", type = "group", count = "item_cnt", mode = "compact", max = 4, fields = [
+    { name = "sku", type = "text", length = 6 },
+    { name = "qty", type = "number", length = 3 },
+    { name = "opt_cnt", type = "number", length = 1 },
+    { name = "opts", type = "group", count = "opt_cnt", mode = "compact", max = 2, fields = [
+      { name = "opt", type = "text", length = 4 },
+    ] },
+  ] },
+  { name = "tail", type = "text", length = 4, align = "right" },
+"#;
+
+/// The messages of the fixed-size variant: `FIXTYPE1` fills the record; `FIXCOMP1` holds compact
+/// groups (OCCURS DEPENDING ON) and is padded with spaces up to the record size.
 const FIXED_MESSAGES: &str = r#"
 [messages.FIXTYPE1]
 request = [ {fixed} ]
 response = [ {fixed} ]
+
+[messages.FIXCOMP1]
+request = [ {compact} ]
+response = [ {compact} ]
 "#;
 
 /// Framing variants. `{size}` is the fixed frame size, computed from the fields.
@@ -212,7 +233,7 @@ max_frame = 4096"#,
 struct Variant {
     name: &'static str,
     layout: Layout,
-    /// Fixed-size frames: only `FIXTYPE1`.
+    /// Fixed-size frames: only `FIXTYPE1` and `FIXCOMP1`.
     fixed: bool,
 }
 
@@ -238,7 +259,9 @@ static VARIANTS: LazyLock<Vec<Variant>> = LazyLock::new(|| {
 });
 
 fn load(framing: &str, messages: &str) -> Layout {
-    let messages = messages.replace("{fixed}", FIXED_FIELDS);
+    let messages = messages
+        .replace("{fixed}", FIXED_FIELDS)
+        .replace("{compact}", COMPACT_FIELDS);
     let text = LAYOUT
         .replace("{framing}", framing)
         .replace("{messages}", &messages);
@@ -359,12 +382,15 @@ fn binary(len: usize, signed: bool, scale: usize) -> Gen {
 enum DateShape {
     Date,
     Time,
+    /// A time whose `null = "zeros"`: midnight is its null, so it is not generated.
+    TimeNotMidnight,
+    /// A time with `null = "never"`: always a value.
+    TimeNeverNull,
     DateTime,
     DateTimeMillis,
 }
 
-/// A valid date/time as the ISO text the codec decodes to, or null. Time-only 00:00:00 is
-/// written as zeros, which decodes to null by design, so it is not generated.
+/// A valid date/time as the ISO text the codec decodes to, or null (midnight included).
 fn date(shape: DateShape) -> Gen {
     let parts = (
         0..=9999u32,
@@ -376,8 +402,8 @@ fn date(shape: DateShape) -> Gen {
         0..1000u32,
     );
     let value = parts
-        .prop_filter("midnight of a time-only field is null", move |p| {
-            !matches!(shape, DateShape::Time) || (p.3, p.4, p.5) != (0, 0, 0)
+        .prop_filter("midnight is the null of a null = zeros time", move |p| {
+            !matches!(shape, DateShape::TimeNotMidnight) || (p.3, p.4, p.5) != (0, 0, 0)
         })
         .prop_map(move |(y, mo, d, h, mi, s, ms)| {
             let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
@@ -392,12 +418,15 @@ fn date(shape: DateShape) -> Gen {
             let time = format!("{h:02}:{mi:02}:{s:02}");
             Value::String(match shape {
                 DateShape::Date => date,
-                DateShape::Time => time,
+                DateShape::Time | DateShape::TimeNotMidnight | DateShape::TimeNeverNull => time,
                 DateShape::DateTime => format!("{date}T{time}"),
                 DateShape::DateTimeMillis => format!("{date}T{time}.{ms:03}"),
             })
         });
-    prop_oneof![1 => Just(Value::Null), 6 => value].boxed()
+    match shape {
+        DateShape::TimeNeverNull => value.boxed(),
+        _ => prop_oneof![1 => Just(Value::Null), 6 => value].boxed(),
+    }
 }
 
 /// A JSON object from named generators. A name `count+group` takes a `[count, elements]` pair
@@ -496,6 +525,8 @@ fn fixed_body() -> Vec<(&'static str, Gen)> {
         ("b8s", binary(8, true, 4)),
         ("d", date(DateShape::Date)),
         ("t", date(DateShape::Time)),
+        ("t_z", date(DateShape::TimeNotMidnight)),
+        ("t_never", date(DateShape::TimeNeverNull)),
         ("dt", date(DateShape::DateTimeMillis)),
         ("d_sep", date(DateShape::DateTime)),
     ];
@@ -517,7 +548,7 @@ fn compact_tail() -> Vec<(&'static str, Gen)> {
 fn message(variant: usize, direction: Direction) -> BoxedStrategy<Message> {
     let fixed = VARIANTS[variant].fixed;
     let codes: &[&str] = if fixed {
-        &["FIXTYPE1"]
+        &["FIXTYPE1", "FIXTYPE1", "FIXCOMP1"]
     } else {
         &["ALLTYPE1", "ALLTYPE1", "ALLTYPE1", "SMALL001"]
     };
@@ -549,6 +580,7 @@ fn message(variant: usize, direction: Direction) -> BoxedStrategy<Message> {
                     fields.extend(compact_tail());
                     fields
                 }
+                ("FIXCOMP1", _) => compact_tail(),
                 ("SMALL001", _) => match direction {
                     Direction::Request => vec![("ref", plain(10))],
                     Direction::Response => vec![("ok", plain(1))],

@@ -1,5 +1,6 @@
 //! Date/time fields: a pattern on the wire, ISO 8601 text in JSON (`2026-11-21`, `14:03:05`,
-//! `2026-11-21T14:03:05.123`). Blank or all-zero fields are null.
+//! `2026-11-21T14:03:05.123`). Which wire values are null is the field's `null` rule: blank,
+//! all-zero digits, either, or never; anything else is a value (`000000` in `HHmmss` is midnight).
 
 use std::fmt::Write;
 
@@ -14,7 +15,7 @@ pub(crate) fn decode(
     bytes: &[u8],
     start: usize,
 ) -> Result<Value, DecodeErrorKind> {
-    if bytes.iter().all(|&b| b == b' ') {
+    if spec.null_blank && bytes.iter().all(|&b| b == b' ') {
         return Ok(Value::Null);
     }
     let mut parts = Parts::default();
@@ -50,20 +51,27 @@ pub(crate) fn decode(
         }
         at += width;
     }
-    if all_zero {
+    if all_zero && spec.null_zeros {
         return Ok(Value::Null);
     }
     parts.check(spec).map_err(DecodeErrorKind::OutOfRange)?;
     Ok(Value::String(parts.iso(spec)))
 }
 
-/// Encodes a date field from ISO text; null writes spaces or zeros as configured.
+/// Encodes a date field from ISO text; null writes spaces or zeros as configured. A value that
+/// would be written as this field's null is refused rather than silently turned into null.
 pub(crate) fn encode(
     spec: &DateSpec,
     value: &Value,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeErrorKind> {
     let text = match value {
+        Value::Null if !spec.null_blank && !spec.null_zeros => {
+            return Err(EncodeErrorKind::WrongType {
+                expected: "a date/time (this field has null = \"never\")",
+                found: "null".to_owned(),
+            })
+        }
         Value::Null => {
             for token in &spec.tokens {
                 match (token, spec.null_zero) {
@@ -86,6 +94,12 @@ pub(crate) fn encode(
         EncodeErrorKind::Invalid(format!("expected {}, found {text:?}", example(spec)))
     })?;
     parts.check(spec).map_err(EncodeErrorKind::Invalid)?;
+    if spec.null_zeros && parts.is_zero() {
+        return Err(EncodeErrorKind::Invalid(format!(
+            "expected a value other than {text}: it is written as zeros, which this field reads \
+             as null (null = \"zeros\")"
+        )));
+    }
     for token in &spec.tokens {
         match token {
             DateToken::Literal(c) => out.push(*c),
@@ -136,6 +150,14 @@ impl Parts {
             DateToken::Millis => self.millis,
             DateToken::Literal(_) => 0,
         }
+    }
+
+    /// Whether every component is zero (only a time can be: months and days start at 1).
+    fn is_zero(&self) -> bool {
+        let all = [self.year, self.month, self.day, self.hour];
+        all.iter()
+            .chain(&[self.minute, self.second, self.millis])
+            .all(|v| *v == 0)
     }
 
     /// Calendar and clock ranges.

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use super::path::Path;
 use super::{date, packed, text, zoned};
 use crate::error::{DecodeError, DecodeErrorKind};
+use crate::framing::Prefix;
 use crate::layout::field::{Field, GroupCount, Kind};
 use crate::layout::Layout;
 
@@ -16,6 +17,8 @@ pub(crate) struct Reader<'a> {
     end: usize,
     prefix_at: usize,
     prefix_width: usize,
+    /// Fixed-size frames: bytes after the last field are the record's space padding.
+    padded_record: bool,
     /// The path of the field being read.
     pub path: Path<'a>,
 }
@@ -35,6 +38,7 @@ impl<'a> Reader<'a> {
             end,
             prefix_at: layout.framing.offset,
             prefix_width: layout.framing.prefix_width(),
+            padded_record: matches!(layout.framing.prefix, Prefix::Fixed { .. }),
             path: Path::default(),
         }
     }
@@ -69,8 +73,24 @@ impl<'a> Reader<'a> {
         Ok((&self.frame[start..start + len], start))
     }
 
-    /// Fails unless every byte before the trailer was read.
+    /// Fails unless every byte before the trailer was read, or, in a fixed-size record (whose
+    /// body can be shorter than the record when it holds a compact group), is space padding.
     pub fn finish(&self) -> Result<(), DecodeError> {
+        let rest = self.frame.get(self.pos..self.end).unwrap_or_default();
+        if self.padded_record {
+            return match rest.iter().position(|&b| b != b' ') {
+                Some(at) => Err(DecodeError {
+                    path: "frame.padding".into(),
+                    range: self.pos + at..self.pos + at + 1,
+                    kind: DecodeErrorKind::UnexpectedByte {
+                        expected: "record padding (space)",
+                        found: rest[at],
+                        offset: self.pos + at,
+                    },
+                }),
+                None => Ok(()),
+            };
+        }
         if self.pos < self.end {
             let extra = self.end - self.pos;
             return Err(DecodeError {

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use self::decode::Reader;
 use self::encode::Writer;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
+use crate::framing::Prefix;
 use crate::layout::field::Field;
 use crate::layout::{Layout, MessageLayout};
 use crate::message::{Direction, Message};
@@ -116,6 +117,11 @@ impl Layout {
         writer.path.key("body");
         writer.fields(fields, body)?;
         let mut frame = writer.out;
+        // A fixed-size record whose body holds a compact group is padded with spaces at the end.
+        if let Prefix::Fixed { size } = self.framing.prefix {
+            let short = size.saturating_sub(frame.len() + self.framing.trailer.len());
+            frame.resize(frame.len() + short, b' ');
+        }
         frame.extend_from_slice(&self.framing.trailer);
         let prefix = self
             .framing

@@ -204,6 +204,8 @@ pub struct FieldConfig {
     pub endian: Option<Endian>,
     /// Date/time: pattern with `yyyy MM dd HH mm ss SSS`.
     pub pattern: Option<String>,
+    /// Date/time: which wire values are null (`blank`, `zeros`, `blank_or_zeros`, `never`).
+    pub null: Option<DateNull>,
     /// Date/time: how null is written, `space` (default) or `zero`.
     pub null_fill: Option<NullFill>,
     /// Constant: the bytes, as text.
@@ -299,6 +301,20 @@ pub enum NullFill {
     Space,
     /// ASCII zeros.
     Zero,
+}
+
+/// Which wire values of a date/time field decode to null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateNull {
+    /// All spaces (the default of time-only patterns: `000000` is midnight).
+    Blank,
+    /// All digits zero, separators as in the pattern.
+    Zeros,
+    /// Either (the default of patterns with a date: an all-zero date is no date).
+    BlankOrZeros,
+    /// No null: blank is an error and null cannot be encoded.
+    Never,
 }
 
 /// Group layouts.

@@ -122,6 +122,10 @@ pub struct DateSpec {
     pub len: usize,
     /// The pattern, tokenised.
     pub tokens: Vec<DateToken>,
+    /// All spaces decode to null.
+    pub null_blank: bool,
+    /// All digits zero decode to null.
+    pub null_zeros: bool,
     /// Null is written as zeros (else spaces).
     pub null_zero: bool,
 }

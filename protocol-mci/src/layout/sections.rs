@@ -126,13 +126,20 @@ pub(super) fn message_layout(
             );
         }
         let largest = header_len + max + framing.trailer.len();
+        // A body of fixed width must fill the record; one with a compact group varies, so its
+        // largest frame must fit and shorter ones are padded with spaces at the end.
+        let fixed_body = fields_fixed_len(&fields).is_some();
         match framing.prefix {
-            Prefix::Fixed { size } if fields_fixed_len(&fields).is_none() || largest != size => {
-                problems.add(
-                    &path,
-                    format!("frame of {largest} bytes, fixed size is {size}"),
-                )
-            }
+            Prefix::Fixed { size } if fixed_body && largest != size => problems.add(
+                &path,
+                format!("expected a frame of the fixed size {size} bytes, fields make {largest}"),
+            ),
+            Prefix::Fixed { size } if largest > size => problems.add(
+                &path,
+                format!(
+                    "expected at most the fixed size {size} bytes, the largest frame is {largest}"
+                ),
+            ),
             _ if largest > framing.max_frame => problems.add(
                 &path,
                 format!(

@@ -1,7 +1,7 @@
 //! Date/time patterns.
 
 use super::Problems;
-use crate::layout::config::{FieldConfig, NullFill};
+use crate::layout::config::{DateNull, FieldConfig, NullFill};
 use crate::layout::field::{DateSpec, DateToken, Kind};
 
 /// Date/time patterns with `yyyy MM dd HH mm ss SSS` and literal ASCII separators.
@@ -63,10 +63,53 @@ pub(super) fn date(config: &FieldConfig, path: &str, problems: &mut Problems) ->
             format!("`length` differs from the {len}-byte pattern"),
         );
     }
-    let null_zero = config.null_fill == Some(NullFill::Zero);
+    let (null_blank, null_zeros, null_zero) = null_rule(config, date[0], path, problems);
     Kind::Date(DateSpec {
         len,
         tokens,
+        null_blank,
+        null_zeros,
         null_zero,
     })
+}
+
+/// Which wire values are null, and whether null is written as zeros. Without `null`, a pattern
+/// with a date keeps reading blank and all-zero as null (an all-zero date has month 00, so no
+/// value is lost); a time-only pattern reads only blank as null, because `000000` is midnight.
+fn null_rule(
+    config: &FieldConfig,
+    has_date: bool,
+    path: &str,
+    problems: &mut Problems,
+) -> (bool, bool, bool) {
+    let fill = config.null_fill;
+    let rule = match config.null {
+        Some(rule) => rule,
+        None if has_date => DateNull::BlankOrZeros,
+        None if fill == Some(NullFill::Zero) => {
+            problems.add(
+                path,
+                "null_fill = \"zero\" writes null as zeros, which a time-only pattern reads as \
+                 midnight: declare null = \"zeros\" (midnight then cannot be sent) or drop null_fill",
+            );
+            DateNull::Blank
+        }
+        None => DateNull::Blank,
+    };
+    let blank = matches!(rule, DateNull::Blank | DateNull::BlankOrZeros);
+    let zeros = matches!(rule, DateNull::Zeros | DateNull::BlankOrZeros);
+    let mismatch = match fill {
+        Some(NullFill::Zero) if !zeros => Some("zero"),
+        Some(NullFill::Space) if !blank => Some("space"),
+        _ => None,
+    };
+    if let Some(fill) = mismatch {
+        let rule = format!("{rule:?}").to_lowercase();
+        problems.add(
+            path,
+            format!("null_fill = {fill:?} writes a null that null = {rule:?} does not read back"),
+        );
+    }
+    let write_zeros = fill == Some(NullFill::Zero) || rule == DateNull::Zeros;
+    (blank, zeros, write_zeros)
 }
