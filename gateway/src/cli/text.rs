@@ -97,7 +97,11 @@ fn strategy_section(out: &mut dyn Write, s: &StrategySummary, groups: &[Group]) 
             writeln!(out, "  {what}: {phrase}")?;
         }
     }
-    writeln!(out, "  mismatch rate: {}", s.rate_sentence)?;
+    writeln!(
+        out,
+        "  failure rate (mismatches, shadow errors, unencodable): {}",
+        s.rate_sentence
+    )?;
     if let Some(last) = &s.last_failure {
         writeln!(out, "  last failure: {last}")?;
     }
