@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use bytes::BytesMut;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
+use protocol_mci::charset::{Charset, Unmappable};
 use protocol_mci::layout::field::fields_fixed_len;
 use protocol_mci::{Direction, Layout, Message};
 use serde_json::{Map, Number, Value};
@@ -855,6 +856,33 @@ proptest! {
                 prop_assert!(err.contains(field), "{}", err);
                 let pad_edge = err.contains("with the pad character");
                 prop_assert!(pad_edge || err.contains("field holds"), "{}", err);
+            }
+        }
+    }
+}
+
+proptest! {
+    /// A charset name means exactly that charset: text is written in it and decodes back, or
+    /// is refused naming a character the charset lacks; euc-kr never carries CP949-only bytes.
+    #[test]
+    fn text_is_written_in_exactly_the_declared_charset(
+        chars in proptest::collection::vec(prop_oneof![select(HANGUL), select(ASCII)], 0..8),
+        charset in select(&[Charset::Cp949, Charset::EucKr, Charset::Utf8][..]),
+    ) {
+        let text: String = chars.into_iter().collect();
+        let mut out = Vec::new();
+        match charset.encode_into(&text, &mut out) {
+            Ok(()) => {
+                prop_assert_eq!(charset.decode(&out).unwrap(), text);
+                if charset == Charset::EucKr {
+                    let ks = |b: &u8| b.is_ascii() || (0xA1..=0xFE).contains(b);
+                    prop_assert!(out.iter().all(ks), "{:02X?}", out);
+                }
+            }
+            Err(Unmappable(c)) => {
+                prop_assert_eq!(charset, Charset::EucKr);
+                prop_assert!(text.contains(c));
+                prop_assert!(out.is_empty(), "{:02X?}", out);
             }
         }
     }

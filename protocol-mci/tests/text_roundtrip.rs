@@ -105,3 +105,35 @@ fn text_pad_must_be_ascii_or_the_full_width_space() {
     let err = layout_error(r#"type = "text", length = 5, pad = "\u3000""#);
     assert!(err.contains("not a whole number of 2-byte pads"), "{err}");
 }
+
+#[test]
+fn a_character_outside_the_declared_charset_is_an_error_naming_field_and_character() {
+    let layout = one_field(r#"type = "text", length = 6, charset = "euc-kr""#);
+    let err = encode_value(&layout, r#""가똠""#).unwrap_err().to_string();
+    assert!(err.contains("body.v"), "{err}");
+    assert!(
+        err.contains("'똠' (U+B620) cannot be written in euc-kr"),
+        "{err}"
+    );
+    // The same value is valid CP949: that charset writes its extension bytes.
+    let cp949 = one_field(r#"type = "text", length = 6, charset = "cp949""#);
+    assert_eq!(encode_value(&cp949, r#""가똠""#).unwrap().len(), 6);
+    let err = decode_value(&layout, b"a\x8C\x63   ")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("invalid euc-kr text"), "{err}");
+}
+
+#[test]
+fn euc_kr_round_trips_ks_x_1001_text() {
+    let layout = one_field(r#"type = "text", length = 8, charset = "euc-kr""#);
+    let body = encode_value(&layout, r#""홍길동""#).unwrap();
+    assert_eq!(body, [0xC8, 0xAB, 0xB1, 0xE6, 0xB5, 0xBF, b' ', b' ']);
+    assert_eq!(decode_value(&layout, &body).unwrap(), "홍길동");
+}
+
+#[test]
+fn an_unknown_charset_name_is_refused_not_defaulted() {
+    let err = layout_error(r#"type = "text", length = 4, charset = "latin1""#);
+    assert!(err.contains("latin1"), "{err}");
+}

@@ -25,14 +25,11 @@ pub(super) fn text(config: &FieldConfig, len: usize, path: &str, problems: &mut 
         pad_bytes = vec![b' '];
     }
     // Stripping a trailing letter pad could cut the trail byte of a double-byte character.
-    if charset != Charset::Utf8 && !right && pad.is_ascii_alphabetic() {
+    if charset == Charset::Cp949 && !right && pad.is_ascii_alphabetic() {
         problems.add(
             path,
-            format!(
-                "a left-aligned {} text cannot be padded with a letter: \
-                 its trail bytes include A-Z and a-z",
-                charset.name()
-            ),
+            "a left-aligned cp949 text cannot be padded with a letter: \
+             cp949 trail bytes include A-Z and a-z",
         );
     }
     if len % pad_bytes.len() != 0 {
