@@ -41,7 +41,7 @@ pub enum DecodeErrorKind {
         offset: usize,
     },
     /// Text that is not valid in the field's charset.
-    #[error("invalid {charset} text at byte {offset}")]
+    #[error("expected {charset} text, found an invalid byte at {offset}")]
     InvalidText {
         /// The field's charset.
         charset: &'static str,
@@ -63,7 +63,7 @@ pub enum DecodeErrorKind {
     #[error("unknown message {0:?}")]
     UnknownMessage(String),
     /// The length prefix does not match the frame's length.
-    #[error("length prefix says the frame is {declared} bytes, it is {actual}")]
+    #[error("expected a frame of {declared} bytes (length prefix), found {actual}")]
     LengthMismatch {
         /// Frame length computed from the prefix.
         declared: usize,
@@ -71,16 +71,19 @@ pub enum DecodeErrorKind {
         actual: usize,
     },
     /// Bytes left over after the last field.
-    #[error("{0} unexpected bytes after the last field")]
+    #[error("expected the frame to end after the last field, found {0} more bytes")]
     TrailingBytes(usize),
 }
 
 /// A message that cannot be written into its layout: the value does not fit the wire format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {kind}")]
+#[error("{path} at bytes {}..{}: {kind}", range.start, range.end)]
 pub struct EncodeError {
-    /// Field path, e.g. `body.offers[1].rate`.
+    /// Field path, e.g. `body.offers[1].rate`; `frame` for frame-level problems.
     pub path: String,
+    /// Byte range the field takes (or would take) in the whole frame, prefix included; for a
+    /// group whose size varies, up to its largest size.
+    pub range: Range<usize>,
     /// What went wrong.
     pub kind: EncodeErrorKind,
 }
@@ -97,7 +100,7 @@ pub enum EncodeErrorKind {
         found: String,
     },
     /// Text longer than the field, and the field does not allow truncation.
-    #[error("text is {actual} bytes in {charset}, field holds {max}")]
+    #[error("expected text of at most {max} bytes, found {actual} bytes in {charset}")]
     TooLong {
         /// Encoded length.
         actual: usize,
@@ -132,25 +135,25 @@ pub enum EncodeErrorKind {
         /// The pad character.
         pad: char,
     },
-    /// A number that does not fit the field.
-    #[error("{value} does not fit: {limit}")]
+    /// A number (or an element count) that does not fit the field.
+    #[error("expected {limit}, found {value}")]
     Overflow {
         /// The number as given.
         value: String,
-        /// The limit it exceeds, in words.
+        /// What the field holds, in words (`at most 4 integer digits`).
         limit: String,
     },
     /// A value that is not valid for the field (bad decimal text, impossible date).
     #[error("{0}")]
     Invalid(String),
     /// A required field is missing or null.
-    #[error("missing value (the field is not nullable)")]
+    #[error("expected a value (the field is not nullable), found none")]
     Missing,
     /// The discriminator selects no message of the layout.
     #[error("unknown message {0:?}")]
     UnknownMessage(String),
     /// The whole frame would exceed the framing's limits.
-    #[error("frame of {actual} bytes exceeds {limit}")]
+    #[error("expected {limit}, found a frame of {actual} bytes")]
     FrameTooLarge {
         /// Encoded size.
         actual: usize,
@@ -165,33 +168,33 @@ impl EncodeError {
     pub fn redacted(self) -> EncodeError {
         let kind = match self.kind {
             EncodeErrorKind::WrongType { expected, found } => {
-                // `describe` writes "string \"...\"", "number 12", or "an object" (no value).
-                let type_only = match found.starts_with("an ") {
-                    true => found,
-                    false => found
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or("value")
-                        .to_owned(),
+                // `describe` writes "string \"...\"", "number 12", or "an object" / "null" (no
+                // value): keep the type with its article, drop the value.
+                let type_only = match found.split_once(' ') {
+                    Some((kind, _)) if !found.starts_with("an ") => format!("a {kind}"),
+                    _ => found,
                 };
                 EncodeErrorKind::WrongType {
                     expected,
                     found: type_only,
                 }
             }
-            EncodeErrorKind::Unmappable { charset, .. } => {
-                EncodeErrorKind::Invalid(format!("a character cannot be written in {charset}"))
-            }
-            EncodeErrorKind::Overflow { .. } => {
-                EncodeErrorKind::Invalid("the (masked) value does not fit the field".into())
-            }
-            EncodeErrorKind::Invalid(_) => {
-                EncodeErrorKind::Invalid("the (masked) value is not valid for the field".into())
-            }
+            EncodeErrorKind::Unmappable { charset, .. } => EncodeErrorKind::Invalid(format!(
+                "expected characters {charset} can write, found a masked value with one it cannot"
+            )),
+            // The limit never quotes the value: it says what the field holds.
+            EncodeErrorKind::Overflow { limit, .. } => EncodeErrorKind::Overflow {
+                value: "a masked value".into(),
+                limit,
+            },
+            EncodeErrorKind::Invalid(_) => EncodeErrorKind::Invalid(
+                "expected a valid value for the field, found a masked value that is not".into(),
+            ),
             kind => kind,
         };
         EncodeError {
             path: self.path,
+            range: self.range,
             kind,
         }
     }

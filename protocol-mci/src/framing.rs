@@ -118,23 +118,28 @@ impl Framing {
     /// The prefix bytes for a frame of `total` bytes, or why that frame cannot be framed.
     pub fn prefix_bytes(&self, total: usize) -> Result<Vec<u8>, String> {
         if total > self.max_frame {
-            return Err(format!("the maximum frame of {} bytes", self.max_frame));
+            return Err(format!(
+                "a frame of at most {} bytes (the maximum frame size)",
+                self.max_frame
+            ));
         }
         let value = total as i128 - self.uncounted() as i128 + i128::from(self.adjust);
         match self.prefix {
             Prefix::Fixed { size } if size == total => Ok(Vec::new()),
-            Prefix::Fixed { size } => Err(format!("the fixed frame size of {size} bytes")),
+            Prefix::Fixed { size } => Err(format!(
+                "a frame of exactly {size} bytes (the fixed frame size)"
+            )),
             Prefix::Ascii { digits } => {
                 let text = format!("{value:0digits$}");
                 if value < 0 || text.len() > digits {
-                    return Err(format!("a {digits}-digit length prefix"));
+                    return Err(format!("a length that fits a {digits}-digit length prefix"));
                 }
                 Ok(text.into_bytes())
             }
             Prefix::Binary { width, endian } => {
                 let limit = 1i128 << (8 * width);
                 if value < 0 || value >= limit {
-                    return Err(format!("a {width}-byte length prefix"));
+                    return Err(format!("a length that fits a {width}-byte length prefix"));
                 }
                 let be = &(value as u64).to_be_bytes()[8 - width..];
                 Ok(match endian {

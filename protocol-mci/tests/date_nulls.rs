@@ -76,7 +76,7 @@ fn explicit_zeros_rule_makes_zero_time_null_and_refuses_midnight() {
 fn blank_rule_makes_an_all_zero_date_an_error() {
     let date = one_field(r#"type = "date", pattern = "yyyyMMdd", null = "blank""#);
     let err = decode_value(&date, b"00000000").unwrap_err().to_string();
-    assert!(err.contains("month 0 is not 1..12"), "{err}");
+    assert!(err.contains("expected a month in 1..12, found 0"), "{err}");
     assert!(decode_value(&date, b"        ").unwrap().is_null());
 }
 

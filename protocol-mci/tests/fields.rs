@@ -27,7 +27,7 @@ fn too_long_text_fails_with_byte_lengths() {
     let err = encode_value(&layout, r#""가나다""#).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "body.v: text is 6 bytes in cp949, field holds 5"
+        "body.v at bytes 8..13: expected text of at most 5 bytes, found 6 bytes in cp949"
     );
 }
 
@@ -44,7 +44,7 @@ fn invalid_cp949_names_the_byte_offset() {
     let err = decode_value(&layout, b"a\xFFbc").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "body.v at bytes 8..12: invalid cp949 text at byte 9"
+        "body.v at bytes 8..12: expected cp949 text, found an invalid byte at 9"
     );
 }
 
@@ -112,14 +112,23 @@ fn number_errors_say_what_does_not_fit() {
     let overflow = encode_value(&layout, "1234.5").unwrap_err().to_string();
     assert_eq!(
         overflow,
-        "body.v: 1234.5 does not fit: 1234.5 does not fit in 3 integer digits"
+        "body.v at bytes 8..13: expected at most 3 integer digits, found 1234.5"
     );
     let places = encode_value(&layout, "1.234").unwrap_err().to_string();
-    assert!(places.contains("more than 2 decimal places"), "{places}");
+    assert!(
+        places.contains("expected at most 2 decimal places, found 1.234"),
+        "{places}"
+    );
     let negative = encode_value(&layout, "-1").unwrap_err().to_string();
-    assert!(negative.contains("negative"), "{negative}");
+    assert!(
+        negative.contains("(the field is unsigned), found -1"),
+        "{negative}"
+    );
     let kind = encode_value(&layout, "true").unwrap_err().to_string();
-    assert_eq!(kind, "body.v: expected a number, found boolean true");
+    assert_eq!(
+        kind,
+        "body.v at bytes 8..13: expected a number, found boolean true"
+    );
     assert!(
         encode_value(&layout, "1e3").is_err(),
         "1e3 (= 1000) does not fit 3 integer digits"
@@ -184,7 +193,10 @@ fn binary_integers_of_every_width_and_order() {
     assert_eq!(text(&decode_value(&scaled, &body).unwrap()), "-12.34");
     let byte = one_field(r#"type = "binary", length = 1"#);
     let err = encode_value(&byte, "256").unwrap_err().to_string();
-    assert_eq!(err, "body.v: 256 does not fit: a unsigned 1-byte integer");
+    assert_eq!(
+        err,
+        "body.v at bytes 8..9: expected an unsigned 1-byte integer, found 256"
+    );
 }
 
 #[test]
@@ -196,7 +208,10 @@ fn dates_times_blank_and_zero() {
     assert!(decode_value(&date, b"00000000").unwrap().is_null());
     assert_eq!(encode_value(&date, "null").unwrap(), b"        ");
     let month = decode_value(&date, b"20261321").unwrap_err().to_string();
-    assert_eq!(month, "body.v at bytes 8..16: month 13 is not 1..12");
+    assert_eq!(
+        month,
+        "body.v at bytes 8..16: expected a month in 1..12, found 13"
+    );
     assert!(
         decode_value(&date, b"20230229").is_err(),
         "2023 is not a leap year"
@@ -265,15 +280,21 @@ fn errors_on_masked_fields_never_quote_the_value() {
     let wrong_type = encode_value(&text, "9001011234567")
         .unwrap_err()
         .to_string();
-    assert_eq!(wrong_type, "body.v: expected a string, found number");
+    assert_eq!(
+        wrong_type,
+        "body.v at bytes 8..21: expected a string, found a number"
+    );
     let object = encode_value(&text, r#"{"rrn": "9001011234567"}"#)
         .unwrap_err()
         .to_string();
-    assert_eq!(object, "body.v: expected a string, found an object");
+    assert_eq!(
+        object,
+        "body.v at bytes 8..21: expected a string, found an object"
+    );
     let unmappable = encode_value(&text, r#""900101-😀""#)
         .unwrap_err()
         .to_string();
-    assert_eq!(unmappable, "body.v: a character cannot be written in cp949");
+    assert_eq!(unmappable, "body.v at bytes 8..21: expected characters cp949 can write, found a masked value with one it cannot");
     let number = one_field(r#"type = "number", length = 4, mask = "account""#);
     let overflow = encode_value(&number, "123456789").unwrap_err().to_string();
     assert!(!overflow.contains("123456789"), "{overflow}");

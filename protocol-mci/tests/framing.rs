@@ -281,7 +281,7 @@ fn length_prefix_must_match_the_frame_given_to_decode() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "frame.length at bytes 0..8: length prefix says the frame is 21 bytes, it is 20"
+        "frame.length at bytes 0..8: expected a frame of 21 bytes (length prefix), found 20"
     );
 }
 

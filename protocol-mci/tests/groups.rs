@@ -51,7 +51,7 @@ fn count_above_maximum_is_an_error_at_the_count_field() {
     let err = decode_body(&layout, b"04KB  00007NH  00012         ok").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "body.cnt at bytes 8..10: count 4 exceeds the group maximum of 3"
+        "body.cnt at bytes 8..10: expected a count of at most 3, found 4"
     );
 }
 
@@ -65,14 +65,14 @@ fn encode_checks_a_given_count_and_the_maximum() {
     let wrong = wrong.unwrap_err().to_string();
     assert_eq!(
         wrong,
-        r#"body.cnt: count says 3, group "loans" has 1 elements"#
+        r#"body.cnt at bytes 8..10: expected 1 (the elements of group "loans"), found 3"#
     );
     let four = r#"{"lender": "A", "balance": 1}"#;
     let many = format!(r#"{{"loans": [{four}, {four}, {four}, {four}]}}"#);
     let err = encode_body(&layout, &many).unwrap_err().to_string();
     assert_eq!(
         err,
-        "body.loans: 4 elements does not fit: the group holds at most 3"
+        "body.loans at bytes 10..37: expected at most 3 elements, found 4"
     );
 }
 
@@ -88,6 +88,56 @@ fn errors_inside_groups_name_the_element_and_byte_range() {
     assert_eq!(err.range, 32..37);
     let err = encode_body(&layout, r#"{"loans": [{"lender": "KB", "balance": "x"}]}"#).unwrap_err();
     assert_eq!(err.path, "body.loans[0].balance");
+}
+
+#[test]
+fn encode_errors_in_a_group_name_the_element_byte_range() {
+    let layout = with_body(LOANS);
+    // Body starts at byte 8: count 8..10, elements of 9 bytes from 10, so [1].balance is 23..28.
+    let json =
+        r#"{"loans": [{"lender": "KB", "balance": 7}, {"lender": "NH", "balance": 123456}]}"#;
+    let err = encode_body(&layout, json).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "body.loans[1].balance at bytes 23..28: expected at most 5 integer digits, found 123456"
+    );
+    assert_eq!(err.range, 23..28);
+    // An element that is not an object: the range is the whole element, [2] is 28..37.
+    let json =
+        r#"{"loans": [{"lender": "KB", "balance": 1}, {"lender": "NH", "balance": 2}, "SH"]}"#;
+    let err = encode_body(&layout, json).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"body.loans[2] at bytes 28..37: expected an object, found string "SH""#
+    );
+    // A field after the group starts after all its padded elements.
+    let err = encode_body(&layout, r#"{"tail": "toolong"}"#).unwrap_err();
+    assert_eq!(err.range, 37..39);
+}
+
+#[test]
+fn encode_errors_in_a_compact_group_follow_the_written_elements() {
+    let layout = with_body(&LOANS.replace("max = 3,", "max = 3, mode = \"compact\","));
+    let json = r#"{"loans": [{"lender": "KB", "balance": 7}, {"lender": "NH", "balance": -1}]}"#;
+    let err = encode_body(&layout, json).unwrap_err();
+    assert_eq!(err.path, "body.loans[1].balance");
+    assert_eq!(err.range, 23..28);
+    assert!(err.to_string().contains("found -1"), "{err}");
+}
+
+#[test]
+fn a_masked_field_in_a_group_names_its_range_not_its_value() {
+    let layout = with_body(&LOANS.replace(
+        r#"type = "number", length = 5 }"#,
+        r#"type = "number", length = 5, mask = "account" }"#,
+    ));
+    let json = r#"{"loans": [{"lender": "KB", "balance": 987654}]}"#;
+    let err = encode_body(&layout, json).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "body.loans[0].balance at bytes 14..19: expected at most 5 integer digits, found a masked value"
+    );
+    assert!(!err.contains("987654"), "{err}");
 }
 
 #[test]
@@ -124,7 +174,7 @@ fn truncated_and_overlong_frames_are_bad_records() {
     let long = decode_body(&layout, overlong.as_bytes()).unwrap_err();
     assert_eq!(
         long.to_string(),
-        "frame at bytes 39..41: 2 unexpected bytes after the last field"
+        "frame at bytes 39..41: expected the frame to end after the last field, found 2 more bytes"
     );
 }
 
@@ -139,6 +189,6 @@ fn a_negative_count_is_an_error_at_the_count_field() {
     let err = decode_body(&layout, b"\xFDab").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "body.n at bytes 8..9: count -3 is not a number of elements"
+        "body.n at bytes 8..9: expected a number of elements, found count -3"
     );
 }

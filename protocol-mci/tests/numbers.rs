@@ -51,16 +51,28 @@ fn exact_exponent_numbers_encode_like_plain_ones() {
 fn exponent_numbers_that_do_not_fit_are_refused_with_the_field_path() {
     let rate = one_field(r#"type = "number", length = 6, scale = 3"#);
     let places = encode_value(&rate, "1E-4").unwrap_err().to_string();
-    assert!(places.starts_with("body.v: "), "{places}");
-    assert!(places.contains("more than 3 decimal places"), "{places}");
+    assert!(places.starts_with("body.v at bytes 8..14: "), "{places}");
+    assert!(
+        places.contains("expected at most 3 decimal places, found"),
+        "{places}"
+    );
     let big = encode_value(&rate, "1E+3").unwrap_err().to_string();
-    assert!(big.contains("does not fit in 3 integer digits"), "{big}");
+    assert!(
+        big.contains("expected at most 3 integer digits, found"),
+        "{big}"
+    );
     let huge = encode_value(&rate, "1E+999999999999")
         .unwrap_err()
         .to_string();
-    assert!(huge.starts_with("body.v: "), "{huge}");
+    assert!(
+        huge.starts_with("body.v at bytes 8..14: expected at most 40 digits written out"),
+        "{huge}"
+    );
     let bad = encode_value(&rate, r#""1E""#).unwrap_err().to_string();
-    assert!(bad.contains("expected digits after the exponent"), "{bad}");
+    assert!(
+        bad.contains("expected a decimal number with digits after the exponent, found \"1E\""),
+        "{bad}"
+    );
 }
 
 /// `PIC S9(8)V99 COMP-3`, as in case codec-04-packed-even-digit-count.
@@ -81,7 +93,7 @@ fn even_packed_digit_count_keeps_a_zero_pad_nibble() {
         .to_string();
     assert_eq!(
         too_big,
-        "body.v: 123456789.01 does not fit: 123456789.01 does not fit in 8 integer digits"
+        "body.v at bytes 8..14: expected at most 8 integer digits, found 123456789.01"
     );
     let high = decode_value(&layout, &[0x12, 0x34, 0x56, 0x78, 0x90, 0x1C])
         .unwrap_err()
@@ -107,7 +119,10 @@ fn declared_binary_digits_bound_the_value_both_ways() {
         (-9999i16).to_be_bytes()
     );
     let over = encode_value(&layout, "10000").unwrap_err().to_string();
-    assert!(over.starts_with("body.v: 10000 does not fit"), "{over}");
+    assert!(
+        over.starts_with("body.v at bytes 8..10: expected at most 4 integer digits, found 10000"),
+        "{over}"
+    );
     let read = decode_value(&layout, &10000i16.to_be_bytes())
         .unwrap_err()
         .to_string();

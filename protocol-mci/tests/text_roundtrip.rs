@@ -53,11 +53,64 @@ fn leading_pad_on_a_right_aligned_field_is_refused() {
 }
 
 #[test]
+fn pad_edge_merge_writes_the_bytes_of_the_trimmed_value() {
+    let merged = one_field(r#"type = "text", length = 6, pad_edge = "merge""#);
+    let with_edge = encode_value(&merged, r#""ab ""#).unwrap();
+    assert_eq!(with_edge, b"ab    ");
+    assert_eq!(with_edge, encode_value(&merged, r#""ab""#).unwrap());
+    assert_eq!(decode_value(&merged, &with_edge).unwrap(), "ab");
+    let right =
+        one_field(r#"type = "text", length = 6, align = "right", pad = "0", pad_edge = "merge""#);
+    assert_eq!(encode_value(&right, r#""0123""#).unwrap(), b"000123");
+}
+
+#[test]
+fn pad_edge_is_a_layout_default_that_a_field_overrides() {
+    let toml = r#"
+        pad_edge = "merge"
+        [framing]
+        prefix = "ascii"
+        prefix_length = 4
+        counts = "after_prefix"
+        max_frame = 9999
+        [header]
+        discriminator = "tx"
+        fields = [{ name = "tx", type = "text", length = 4 }]
+        [messages.T001]
+        request = [{ name = "v", type = "text", length = 6 },
+                   { name = "w", type = "text", length = 6, pad_edge = "refuse" }]
+        response = []
+        "#;
+    let layout = Layout::from_toml(toml, "test", "test").unwrap();
+    let merged: protocol_mci::Message =
+        serde_json::from_str(r#"{"header": {"tx": "T001"}, "body": {"v": "ab ", "w": "cd"}}"#)
+            .unwrap();
+    let frame = layout
+        .encode(protocol_mci::Direction::Request, &merged)
+        .unwrap();
+    assert_eq!(&frame[8..], b"ab    cd    ");
+    let refused: protocol_mci::Message =
+        serde_json::from_str(r#"{"header": {"tx": "T001"}, "body": {"v": "ab", "w": "cd "}}"#)
+            .unwrap();
+    let err = layout
+        .encode(protocol_mci::Direction::Request, &refused)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("body.w"), "{err}");
+}
+
+#[test]
+fn pad_edge_does_not_apply_to_numbers() {
+    let err = layout_error(r#"type = "number", length = 4, pad_edge = "merge""#);
+    assert!(err.contains("pad_edge"), "{err}");
+}
+
+#[test]
 fn too_long_text_is_refused_unless_truncate_is_declared() {
     let strict = one_field(r#"type = "text", length = 3"#);
     let err = encode_value(&strict, r#""abcd""#).unwrap_err().to_string();
     assert!(
-        err.contains("text is 4 bytes in cp949, field holds 3"),
+        err.contains("expected text of at most 3 bytes, found 4 bytes in cp949"),
         "{err}"
     );
     let cut = one_field(r#"type = "text", length = 3, truncate = true"#);
@@ -121,7 +174,10 @@ fn a_character_outside_the_declared_charset_is_an_error_naming_field_and_charact
     let err = decode_value(&layout, b"a\x8C\x63   ")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("invalid euc-kr text"), "{err}");
+    assert!(
+        err.contains("expected euc-kr text, found an invalid byte at 9"),
+        "{err}"
+    );
 }
 
 #[test]

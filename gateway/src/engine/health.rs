@@ -14,6 +14,7 @@
 //! comes back up at the next successful probe: "up" means reachable, the timeouts stay visible in
 //! `last_error` and in `upstream_requests_total{outcome="timeout"}`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use prometheus::IntGauge;
@@ -67,6 +68,9 @@ pub struct HealthSnapshot {
 pub struct EngineHealth {
     gauge: IntGauge,
     state: Mutex<State>,
+    /// Up, checked and no failure counted: an answer then changes nothing, so the call path
+    /// skips the lock (every engine call reports here).
+    clean_up: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -82,6 +86,7 @@ impl EngineHealth {
         gauge.set(1);
         EngineHealth {
             gauge,
+            clean_up: AtomicBool::new(false),
             state: Mutex::new(State {
                 snapshot: HealthSnapshot {
                     up: true,
@@ -108,7 +113,11 @@ impl EngineHealth {
     /// timeouts count against it.
     pub fn call_ended(&self, outcome: Outcome, now_micros: u64) {
         match outcome {
-            Outcome::Ok | Outcome::Status | Outcome::Invalid => self.reached(now_micros),
+            Outcome::Ok | Outcome::Status | Outcome::Invalid => {
+                if !self.clean_up.load(Ordering::Acquire) {
+                    self.reached(now_micros);
+                }
+            }
             Outcome::Connect => self.call_failed(Failure::Connect, now_micros),
             Outcome::Timeout => self.call_failed(Failure::Timeout, now_micros),
             Outcome::Io | Outcome::Overloaded => {}
@@ -136,6 +145,7 @@ impl EngineHealth {
     fn call_failed(&self, failure: Failure, now_micros: u64) {
         let mut state = self.lock();
         state.failures = state.failures.saturating_add(1);
+        self.clean_up.store(false, Ordering::Release);
         state.snapshot.last_error = Some((failure, now_micros));
         if state.failures >= CALL_FAILURES_DOWN {
             self.set(&mut state, false, now_micros);
@@ -152,6 +162,8 @@ impl EngineHealth {
         if !up {
             state.failures = 0;
         }
+        self.clean_up
+            .store(up && state.failures == 0, Ordering::Release);
         self.gauge.set(i64::from(up));
     }
 
@@ -216,6 +228,28 @@ mod tests {
         assert_eq!(h.gauge.get(), 0);
         h.call_ended(Outcome::Invalid, 7);
         assert!(h.is_up(), "any answer shows it is reachable");
+    }
+
+    #[test]
+    fn an_answer_between_failures_resets_the_count_even_on_the_lock_free_path() {
+        let h = health();
+        h.call_ended(Outcome::Ok, 1);
+        // Up, checked, clean: the next answer takes the lock-free path.
+        h.call_ended(Outcome::Ok, 2);
+        h.call_ended(Outcome::Connect, 3);
+        // A failure was counted: this answer must reset it, not be skipped.
+        h.call_ended(Outcome::Ok, 4);
+        h.call_ended(Outcome::Connect, 5);
+        h.call_ended(Outcome::Timeout, 6);
+        assert!(
+            h.is_up(),
+            "two failures in a row since the last answer, not three"
+        );
+        h.call_ended(Outcome::Connect, 7);
+        assert!(!h.is_up());
+        // Down: an answer is never skipped and brings it back.
+        h.call_ended(Outcome::Ok, 8);
+        assert!(h.is_up());
     }
 
     #[test]

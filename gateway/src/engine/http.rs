@@ -177,10 +177,7 @@ impl HttpEngine {
         match self.exchange(&mut connection, http_request).await {
             Ok((answer, reusable, hint)) => {
                 if reusable {
-                    connection
-                        .ages
-                        .rest(Instant::now(), self.pool.lifecycle(), hint);
-                    self.pool.put(connection);
+                    self.pool.put(connection, hint);
                 }
                 Ok(answer)
             }

@@ -160,6 +160,10 @@ impl Pooled for HttpConnection {
         &self.ages
     }
 
+    fn ages_mut(&mut self) -> &mut Ages {
+        &mut self.ages
+    }
+
     fn is_closed(&self) -> bool {
         self.sender.is_closed()
     }

@@ -157,10 +157,7 @@ where
             Ok(answer) => {
                 // Bytes beyond the answer were never asked for: such a connection is not trusted.
                 if connection.buffer.is_empty() {
-                    connection
-                        .ages
-                        .rest(Instant::now(), self.pool.lifecycle(), None);
-                    self.pool.put(connection);
+                    self.pool.put(connection, None);
                 }
                 Ok(answer)
             }
@@ -250,6 +247,10 @@ where
 impl<D> Pooled for Connection<D> {
     fn ages(&self) -> &Ages {
         &self.ages
+    }
+
+    fn ages_mut(&mut self) -> &mut Ages {
+        &mut self.ages
     }
 
     /// An idle connection is usable when reading would block: not closed, no unsolicited bytes.

@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -20,6 +21,8 @@ use super::Role;
 pub(crate) trait Pooled {
     /// Its clock.
     fn ages(&self) -> &Ages;
+    /// Its clock, to rest it when it goes back to the pool.
+    fn ages_mut(&mut self) -> &mut Ages;
     /// Whether the engine closed it (or sent something unasked) while it was idle.
     fn is_closed(&self) -> bool;
 }
@@ -74,11 +77,6 @@ impl<C: Pooled> Pool<C> {
         self.events = events;
     }
 
-    /// The engine's lifecycle rules.
-    pub(crate) fn lifecycle(&self) -> &ConnectionLifecycle {
-        &self.lifecycle
-    }
-
     /// The most recently used connection that may still be reused. Every idle connection that is
     /// expired or closed by the engine is dropped (closed) on the way and counted, so none lingers
     /// half-closed in the pool.
@@ -125,8 +123,12 @@ impl<C: Pooled> Pool<C> {
         taken
     }
 
-    /// Returns a connection after a clean exchange; `ages` has been rested by the caller.
-    pub(crate) fn put(&self, connection: C) {
+    /// Returns a connection after a clean exchange (or a fresh one): it may be reused for the idle
+    /// timeout, or until the engine's `hint` (already shortened) if that is earlier.
+    pub(crate) fn put(&self, mut connection: C, hint: Option<Duration>) {
+        connection
+            .ages_mut()
+            .rest(Instant::now(), &self.lifecycle, hint);
         self.idle
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

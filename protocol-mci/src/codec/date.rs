@@ -170,15 +170,15 @@ impl Parts {
                 4 | 6 | 9 | 11 => 30,
                 2 if leap => 29,
                 2 => 28,
-                month => return Err(format!("month {month} is not 1..12")),
+                month => return Err(format!("expected a month in 1..12, found {month}")),
             };
             if self.day == 0 || self.day > days {
-                return Err(format!("day {} is not in 1..{days}", self.day));
+                return Err(format!("expected a day in 1..{days}, found {}", self.day));
             }
         }
         if self.hour > 23 || self.minute > 59 || self.second > 59 {
             let (h, m, s) = (self.hour, self.minute, self.second);
-            return Err(format!("time {h:02}:{m:02}:{s:02} is not a clock time"));
+            return Err(format!("expected a clock time, found {h:02}:{m:02}:{s:02}"));
         }
         Ok(())
     }

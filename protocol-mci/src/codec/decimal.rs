@@ -41,7 +41,7 @@ impl<'a> Decimal<'a> {
         let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         if int.is_empty() || !digits(int) || !digits(frac) || (unsigned.ends_with('.')) {
-            return Err(format!("{whole:?} is not a decimal number"));
+            return Err(format!("expected a decimal number, found {whole:?}"));
         }
         let int = int.trim_start_matches('0');
         let frac = frac.trim_end_matches('0');
@@ -54,16 +54,13 @@ impl<'a> Decimal<'a> {
     }
 
     /// The decimal as exactly `digits` digits with `scale` of them after the implied point.
-    pub fn to_digits(&self, digits: usize, scale: u32, original: &str) -> Result<Vec<u8>, String> {
+    pub fn to_digits(&self, digits: usize, scale: u32) -> Result<Vec<u8>, String> {
         let scale = scale as usize;
         if self.frac.len() > scale {
-            return Err(format!("{original} has more than {scale} decimal places"));
+            return Err(format!("at most {scale} decimal places"));
         }
         if self.int.len() > digits - scale {
-            return Err(format!(
-                "{original} does not fit in {} integer digits",
-                digits - scale
-            ));
+            return Err(format!("at most {} integer digits", digits - scale));
         }
         let mut out = vec![b'0'; digits];
         let int_end = digits - scale;
@@ -201,15 +198,9 @@ mod tests {
     #[test]
     fn lays_out_digits_with_implied_decimals() {
         let d = Decimal::parse("4.25").unwrap();
-        assert_eq!(d.to_digits(6, 3, "4.25").unwrap(), b"004250");
-        assert!(d
-            .to_digits(6, 1, "4.25")
-            .unwrap_err()
-            .contains("decimal places"));
-        assert!(Decimal::parse("12345")
-            .unwrap()
-            .to_digits(6, 3, "12345")
-            .is_err());
+        assert_eq!(d.to_digits(6, 3).unwrap(), b"004250");
+        assert!(d.to_digits(6, 1).unwrap_err().contains("decimal places"));
+        assert!(Decimal::parse("12345").unwrap().to_digits(6, 3).is_err());
     }
 
     #[test]

@@ -193,11 +193,11 @@ impl<'a> Reader<'a> {
         // A signed packed or binary count can decode below zero: that is a bad record here, not
         // an empty group whose bytes would then be read as the next fields.
         let Some(count) = count_of(value) else {
-            let message = format!("count {value} is not a number of elements");
+            let message = format!("expected a number of elements, found count {value}");
             return Err(self.error(start, len, DecodeErrorKind::OutOfRange(message)));
         };
         if count > group.max {
-            let message = format!("count {count} exceeds the group maximum of {}", group.max);
+            let message = format!("expected a count of at most {}, found {count}", group.max);
             return Err(self.error(start, len, DecodeErrorKind::OutOfRange(message)));
         }
         Ok(())

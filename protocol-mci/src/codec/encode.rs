@@ -1,11 +1,13 @@
 //! JSON → frame: walks the layout over the message's values.
 
+use std::ops::Range;
+
 use serde_json::{Map, Number, Value};
 
 use super::path::Path;
 use super::{date, packed, text, zoned};
 use crate::error::{EncodeError, EncodeErrorKind};
-use crate::layout::field::{Field, Kind};
+use crate::layout::field::{fields_max_len, Field, Kind};
 use crate::layout::Layout;
 
 /// A frame being written; reserves the length prefix when it reaches its offset.
@@ -16,6 +18,8 @@ pub(crate) struct Writer<'a> {
     prefix_width: usize,
     /// The path of the field being written.
     pub path: Path<'a>,
+    /// Byte range of the field (or group element) being written, for errors.
+    at: Range<usize>,
     /// Missing numbers are written as zero instead of failing (the gateway's own error frames).
     pub lenient: bool,
 }
@@ -28,6 +32,7 @@ impl<'a> Writer<'a> {
             prefix_at: layout.framing.offset,
             prefix_width: layout.framing.prefix_width(),
             path: Path::default(),
+            at: 0..0,
             lenient: false,
         }
     }
@@ -36,6 +41,7 @@ impl<'a> Writer<'a> {
     pub fn error(&self, kind: EncodeErrorKind) -> EncodeError {
         EncodeError {
             path: self.path.render(),
+            range: self.at.clone(),
             kind,
         }
     }
@@ -51,6 +57,14 @@ impl<'a> Writer<'a> {
                 self.out.resize(self.out.len() + self.prefix_width, b'0');
             }
             self.path.key(&field.name);
+            // Set before anything can fail: every error below is about this field until a
+            // group element or a nested field narrows it.
+            let start = self.out.len();
+            let len = field
+                .kind
+                .fixed_len()
+                .unwrap_or_else(|| field.kind.max_len());
+            self.at = start..start + len;
             let value = values.get(&field.name).unwrap_or(&Value::Null);
             let written = match field.count_of {
                 Some(group) => {
@@ -86,10 +100,10 @@ impl<'a> Writer<'a> {
         let given_count = super::decimal::text_of(given).map(str::parse::<usize>);
         match given_count {
             Some(Ok(n)) if n != len => Err(self.error(EncodeErrorKind::Invalid(format!(
-                "count says {n}, group {group:?} has {len} elements"
+                "expected {len} (the elements of group {group:?}), found {n}"
             )))),
             Some(Err(_)) => Err(self.error(EncodeErrorKind::Invalid(format!(
-                "count {given} is not a whole number"
+                "expected a whole number, found {given}"
             )))),
             _ => Ok(Value::Number(Number::from(len))),
         }
@@ -112,12 +126,17 @@ impl<'a> Writer<'a> {
             }
         };
         if elements.len() > group.max {
-            let value = format!("{} elements", elements.len());
-            let limit = format!("the group holds at most {}", group.max);
+            let value = elements.len().to_string();
+            let limit = format!("at most {} elements", group.max);
             return Err(self.error(EncodeErrorKind::Overflow { value, limit }));
         }
         for (index, element) in elements.iter().enumerate() {
             self.path.index(index);
+            let start = self.out.len();
+            let len = group
+                .element_len
+                .unwrap_or_else(|| fields_max_len(&group.fields));
+            self.at = start..start + len;
             let Value::Object(element) = element else {
                 let found = super::describe(element);
                 return Err(self.error(EncodeErrorKind::WrongType {

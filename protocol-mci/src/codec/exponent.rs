@@ -21,15 +21,14 @@ pub(crate) fn shift<'a>(
     let unsigned = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
     if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
-            "{text:?} is not a decimal number: expected digits after the exponent, found {exponent:?}"
+            "expected a decimal number with digits after the exponent, found {text:?}"
         ));
     }
     if plain.int.is_empty() && plain.frac.is_empty() {
         // Zero times any power of ten is zero (`0E-8`).
         return Ok(plain);
     }
-    let too_big =
-        || format!("{text} has more than {MAX_DIGITS} digits written out, no field holds it");
+    let too_big = || format!("expected at most {MAX_DIGITS} digits written out, found {text}");
     // Beyond this an exponent cannot give a number any field holds.
     let magnitude: i64 = unsigned
         .trim_start_matches('0')

@@ -128,6 +128,7 @@ impl Layout {
             .prefix_bytes(frame.len())
             .map_err(|limit| EncodeError {
                 path: "frame".into(),
+                range: 0..frame.len(),
                 kind: EncodeErrorKind::FrameTooLarge {
                     actual: frame.len(),
                     limit,
@@ -236,6 +237,7 @@ impl Codec<'_> {
         let code = layout.code_of(message).unwrap_or("");
         let selected = layout.message(code).ok_or_else(|| EncodeError {
             path: format!("header.{}", layout.discriminator_field()),
+            range: layout.discriminator_range(),
             kind: EncodeErrorKind::UnknownMessage(code.to_owned()),
         })?;
         let fields = layout.body_fields(selected, self.direction, &message.header);

@@ -56,11 +56,11 @@ pub(crate) fn encode_packed(
     let (decimal, text) = parse(value)?;
     if decimal.negative && !spec.signed {
         return Err(EncodeErrorKind::Invalid(format!(
-            "{text} is negative, the field is unsigned"
+            "expected a value of 0 or more (the field is unsigned), found {text}"
         )));
     }
     let digits = decimal
-        .to_digits(spec.digits, spec.scale, text)
+        .to_digits(spec.digits, spec.scale)
         .map_err(|limit| EncodeErrorKind::Overflow {
             value: text.to_owned(),
             limit,
@@ -115,7 +115,7 @@ pub(crate) fn encode_binary(
     let (decimal, text) = parse(value)?;
     // 38 digits fit i128; the range check below rejects what does not fit the width.
     let digits = decimal
-        .to_digits(spec.digits.unwrap_or(38), spec.scale, text)
+        .to_digits(spec.digits.unwrap_or(38), spec.scale)
         .map_err(|limit| EncodeErrorKind::Overflow {
             value: text.to_owned(),
             limit,
@@ -135,8 +135,12 @@ pub(crate) fn encode_binary(
         (0, (1i128 << bits) - 1)
     };
     if scaled < min || scaled > max {
-        let kind = if spec.signed { "signed" } else { "unsigned" };
-        let limit = format!("a {kind} {}-byte integer", spec.len);
+        let kind = if spec.signed {
+            "a signed"
+        } else {
+            "an unsigned"
+        };
+        let limit = format!("{kind} {}-byte integer", spec.len);
         return Err(EncodeErrorKind::Overflow {
             value: text.to_owned(),
             limit,

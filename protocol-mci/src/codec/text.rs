@@ -77,8 +77,8 @@ pub(crate) fn encode(spec: &Text, value: &Value, out: &mut Vec<u8>) -> Result<()
         written = spec.charset.boundary_at_or_before(&out[start..], spec.len);
         out.truncate(start + written);
     }
-    // A declared `truncate` accepts a changed value, so only an untruncated one is checked.
-    if !truncated && !survives_trim(spec, text) {
+    // A declared `truncate` or `pad_edge = "merge"` accepts a changed value.
+    if !truncated && !spec.merge_edge && !survives_trim(spec, text) {
         out.truncate(start);
         return Err(EncodeErrorKind::PadAtEdge {
             pad: spec.pad,

@@ -112,11 +112,11 @@ pub(crate) fn encode(
     let decimal = Decimal::parse(text).map_err(EncodeErrorKind::Invalid)?;
     if decimal.negative && spec.sign == SignKind::None {
         return Err(EncodeErrorKind::Invalid(format!(
-            "{text} is negative, the field is unsigned"
+            "expected a value of 0 or more (the field is unsigned), found {text}"
         )));
     }
     let digits = decimal
-        .to_digits(spec.digits(), spec.scale, text)
+        .to_digits(spec.digits(), spec.scale)
         .map_err(|limit| EncodeErrorKind::Overflow {
             value: text.to_owned(),
             limit,

@@ -58,6 +58,8 @@ pub struct Text {
     pub blank_null: bool,
     /// Cut too long values at a character boundary instead of failing.
     pub truncate: bool,
+    /// Pad characters at the trimmed edge of a value join the padding instead of failing.
+    pub merge_edge: bool,
     /// Wire charset.
     pub charset: Charset,
 }

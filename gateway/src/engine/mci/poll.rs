@@ -101,9 +101,8 @@ where
             round.replaced += 1;
             tracing::warn!(engine = %self.name, "poll not answered in time; connection replaced");
             let deadline = CallDeadline::new(Instant::now(), self.request_timeout, None);
-            if let Ok(mut fresh) = self.connect(deadline).await {
-                fresh.ages.rest(Instant::now(), self.pool.lifecycle(), None);
-                self.pool.put(fresh);
+            if let Ok(fresh) = self.connect(deadline).await {
+                self.pool.put(fresh, None);
             }
         }
         Some(round)
@@ -115,10 +114,7 @@ where
         let exchange = connection.exchange(&poll.frame, self.max_answer_bytes);
         match timeout_at(deadline, exchange).await {
             Ok(Ok(answer)) if answer == poll.answer && connection.buffer.is_empty() => {
-                connection
-                    .ages
-                    .rest(Instant::now(), self.pool.lifecycle(), None);
-                self.pool.put(connection);
+                self.pool.put(connection, None);
                 true
             }
             // Dropped: closed, so a late answer can never reach a request.

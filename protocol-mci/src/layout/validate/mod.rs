@@ -14,7 +14,7 @@ mod text;
 use std::collections::HashSet;
 
 use self::keys::{pad_byte, reject_foreign_keys};
-use super::config::{FieldConfig, FieldType};
+use super::config::{FieldConfig, FieldType, PadEdge};
 use super::field::{Field, GroupCount, Kind};
 use crate::charset::Charset;
 use crate::error::LayoutProblem;
@@ -25,6 +25,8 @@ pub(crate) struct Problems {
     pub list: Vec<LayoutProblem>,
     /// Charset of text fields that do not override it.
     pub charset: Charset,
+    /// `pad_edge` of text fields that do not override it.
+    pub pad_edge: PadEdge,
 }
 
 impl Problems {

@@ -2,7 +2,7 @@
 
 use super::Problems;
 use crate::charset::Charset;
-use crate::layout::config::{Align, Blank, FieldConfig};
+use crate::layout::config::{Align, Blank, FieldConfig, PadEdge};
 use crate::layout::field::Text;
 
 /// The full-width space, CP949 `A1 A1`: the pad of full-width (`PIC N`) fields.
@@ -48,6 +48,7 @@ pub(super) fn text(config: &FieldConfig, len: usize, path: &str, problems: &mut 
         pad_bytes,
         blank_null: config.blank == Some(Blank::Null),
         truncate: config.truncate.unwrap_or(false),
+        merge_edge: config.pad_edge.unwrap_or(problems.pad_edge) == PadEdge::Merge,
         charset,
     }
 }
