@@ -1,6 +1,10 @@
-//! Wire charsets: CP949 (Korean banks' default) and UTF-8, without replacement characters.
+//! Wire charsets: CP949 (Korean banks' default), strict EUC-KR, and UTF-8, without replacement
+//! characters.
 //!
 //! `encoding_rs::EUC_KR` is the WHATWG "EUC-KR" encoding, which is CP949 (Unified Hangul Code).
+//! A layout that says `euc-kr` means the older KS X 1001 set only (both bytes A1-FE): CP949's
+//! extension syllables (e.g. "똠") would be bytes an EUC-KR host cannot read, so they are refused
+//! rather than written in another charset.
 //! Only the `*_without_replacement` APIs are used: the convenience `encode` writes HTML numeric
 //! entities for unmappable characters, which would silently change lengths and shift every offset.
 
@@ -13,8 +17,11 @@ use serde::Deserialize;
 pub enum Charset {
     /// Korean CP949 (EUC-KR superset): ASCII is one byte, Hangul two.
     #[default]
-    #[serde(alias = "euc-kr", alias = "ms949")]
+    #[serde(alias = "ms949", alias = "windows-949")]
     Cp949,
+    /// Strict EUC-KR (KS X 1001): CP949 without its extension area.
+    #[serde(rename = "euc-kr")]
+    EucKr,
     /// UTF-8.
     #[serde(rename = "utf-8", alias = "utf8")]
     Utf8,
@@ -33,6 +40,7 @@ impl Charset {
     pub fn name(self) -> &'static str {
         match self {
             Charset::Cp949 => "cp949",
+            Charset::EucKr => "euc-kr",
             Charset::Utf8 => "utf-8",
         }
     }
@@ -40,6 +48,11 @@ impl Charset {
     /// Decodes wire bytes to text; fails on the first invalid byte.
     pub fn decode(self, bytes: &[u8]) -> Result<String, InvalidText> {
         // Pure ASCII is the same in both charsets; skip the decoder on the common case.
+        if self == Charset::EucKr {
+            if let Some(at) = first_outside_ks_x_1001(bytes) {
+                return Err(InvalidText(at));
+            }
+        }
         if bytes.is_ascii() || self == Charset::Utf8 {
             return match std::str::from_utf8(bytes) {
                 Ok(text) => Ok(text.to_owned()),
@@ -77,6 +90,7 @@ impl Charset {
         out.reserve(worst);
         let (result, _read) = encoder.encode_from_utf8_to_vec_without_replacement(text, out, true);
         match result {
+            EncoderResult::InputEmpty if self == Charset::EucKr => ks_x_1001_only(text, out),
             EncoderResult::InputEmpty => Ok(()),
             EncoderResult::Unmappable(c) => Err(Unmappable(c)),
             // Cannot happen after the reservation above; report it rather than loop.
@@ -95,7 +109,7 @@ impl Charset {
                 .rev()
                 .find(|&i| i == 0 || (bytes[i] & 0xC0) != 0x80)
                 .unwrap_or(0),
-            Charset::Cp949 => {
+            Charset::Cp949 | Charset::EucKr => {
                 // Walk characters from the start: a lead byte >= 0x81 always starts a pair.
                 let mut at = 0;
                 while at < bytes.len() {
@@ -109,6 +123,45 @@ impl Charset {
             }
         }
     }
+}
+
+/// Offset of the first byte pair outside KS X 1001 (a non-ASCII byte not in a pair A1-FE A1-FE).
+fn first_outside_ks_x_1001(bytes: &[u8]) -> Option<usize> {
+    let in_set = |b: u8| (0xA1..=0xFE).contains(&b);
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] < 0x80 {
+            at += 1;
+            continue;
+        }
+        match bytes.get(at + 1) {
+            Some(&trail) if in_set(bytes[at]) && in_set(trail) => at += 2,
+            _ => return Some(at),
+        }
+    }
+    None
+}
+
+/// Checks text just encoded as CP949 at the end of `out` against KS X 1001; on a character
+/// outside it, removes the text from `out` and names that character.
+fn ks_x_1001_only(text: &str, out: &mut Vec<u8>) -> Result<(), Unmappable> {
+    // CP949 writes ASCII as one byte and every other character as two.
+    let encoded: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    let start = out.len().saturating_sub(encoded);
+    let Some(bad) = first_outside_ks_x_1001(&out[start..]) else {
+        return Ok(());
+    };
+    let mut at = 0;
+    let character = text
+        .chars()
+        .find(|c| {
+            let here = at;
+            at += if c.is_ascii() { 1 } else { 2 };
+            here >= bad
+        })
+        .unwrap_or('\0');
+    out.truncate(start);
+    Err(Unmappable(character))
 }
 
 #[cfg(test)]
@@ -130,6 +183,21 @@ mod tests {
         Charset::Cp949.encode_into("똠", &mut out).unwrap();
         assert_eq!(out.len(), 2);
         assert_eq!(Charset::Cp949.decode(&out).unwrap(), "똠");
+    }
+
+    #[test]
+    fn euc_kr_refuses_cp949_extension_syllables() {
+        let mut out = b"x".to_vec();
+        assert_eq!(
+            Charset::EucKr.encode_into("가똠", &mut out),
+            Err(Unmappable('똠'))
+        );
+        assert_eq!(out, b"x");
+        Charset::EucKr.encode_into("a홍길동", &mut out).unwrap();
+        assert_eq!(out, [b'x', b'a', 0xC8, 0xAB, 0xB1, 0xE6, 0xB5, 0xBF]);
+        // 똠 in CP949 is 8C 63: not an EUC-KR pair, so decoding refuses it too.
+        assert_eq!(Charset::EucKr.decode(b"a\x8C\x63"), Err(InvalidText(1)));
+        assert_eq!(Charset::EucKr.decode(&out[1..]).unwrap(), "a홍길동");
     }
 
     #[test]

@@ -117,6 +117,24 @@ pub enum EncodeErrorKind {
         /// Wire charset.
         charset: &'static str,
     },
+    /// Text whose edge is the pad character on the side decode trims: it would not round-trip.
+    #[error("text {edge} with the pad character {pad:?}, which decode trims; expected text without it there")]
+    PadAtEdge {
+        /// The pad character.
+        pad: char,
+        /// "begins" (right aligned) or "ends" (left aligned).
+        edge: &'static str,
+    },
+    /// Padding that is not a whole number of (multi-byte) pad characters.
+    #[error("{left} byte(s) left to pad, expected a multiple of the {width}-byte pad {pad:?}")]
+    PartialPad {
+        /// Bytes between the value and the field's end.
+        left: usize,
+        /// Width of the pad character in the wire charset.
+        width: usize,
+        /// The pad character.
+        pad: char,
+    },
     /// A number (or an element count) that does not fit the field.
     #[error("expected {limit}, found {value}")]
     Overflow {

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use bytes::BytesMut;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
+use protocol_mci::charset::{Charset, Unmappable};
 use protocol_mci::layout::field::fields_fixed_len;
 use protocol_mci::{Direction, Layout, Message};
 use serde_json::{Map, Number, Value};
@@ -815,11 +816,75 @@ proptest! {
         }
         let long: String = long.into_iter().collect();
         message.body.insert("memo".into(), Value::String(long.clone()));
+        // A value that fits is not truncated, so a trailing pad would be lost: refused instead.
+        let cp949_len: usize = long.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+        if cp949_len <= 7 && long.ends_with(' ') {
+            let err = v.layout.encode(direction, &message).unwrap_err().to_string();
+            prop_assert!(err.contains("ends with the pad character"), "{}", err);
+            return Ok(());
+        }
         let frame = v.layout.encode(direction, &message).unwrap();
         let decoded = v.layout.decode(direction, &frame).unwrap();
         let memo = decoded.body["memo"].as_str().unwrap();
         prop_assert!(long.starts_with(memo), "{memo:?} is not a prefix of {long:?}");
         prop_assert_eq!(v.layout.encode(direction, &decoded).unwrap(), frame);
+    }
+}
+
+proptest! {
+    /// Any text either decodes to exactly what was sent or is refused at encode, naming the
+    /// field: a value with the pad on the trimmed edge, or too long, is never silently changed.
+    #[test]
+    fn text_round_trips_or_is_refused(
+        (variant, direction, mut message) in any_message(),
+        field in select(&["name_l", "name_r", "code_r"][..]),
+        chars in proptest::collection::vec(prop_oneof![select(HANGUL), select(ASCII)], 0..6),
+    ) {
+        let v = &VARIANTS[variant];
+        if !message.body.contains_key(field) {
+            return Ok(());
+        }
+        let value: String = chars.into_iter().collect();
+        message.body.insert(field.into(), Value::String(value.clone()));
+        match v.layout.encode(direction, &message) {
+            Ok(frame) => {
+                let decoded = v.layout.decode(direction, &frame).unwrap();
+                prop_assert_eq!(&decoded.body[field], &Value::String(value));
+            }
+            Err(err) => {
+                let err = err.to_string();
+                prop_assert!(err.contains(field), "{}", err);
+                let pad_edge = err.contains("with the pad character");
+                prop_assert!(pad_edge || err.contains("field holds"), "{}", err);
+            }
+        }
+    }
+}
+
+proptest! {
+    /// A charset name means exactly that charset: text is written in it and decodes back, or
+    /// is refused naming a character the charset lacks; euc-kr never carries CP949-only bytes.
+    #[test]
+    fn text_is_written_in_exactly_the_declared_charset(
+        chars in proptest::collection::vec(prop_oneof![select(HANGUL), select(ASCII)], 0..8),
+        charset in select(&[Charset::Cp949, Charset::EucKr, Charset::Utf8][..]),
+    ) {
+        let text: String = chars.into_iter().collect();
+        let mut out = Vec::new();
+        match charset.encode_into(&text, &mut out) {
+            Ok(()) => {
+                prop_assert_eq!(charset.decode(&out).unwrap(), text);
+                if charset == Charset::EucKr {
+                    let ks = |b: &u8| b.is_ascii() || (0xA1..=0xFE).contains(b);
+                    prop_assert!(out.iter().all(ks), "{:02X?}", out);
+                }
+            }
+            Err(Unmappable(c)) => {
+                prop_assert_eq!(charset, Charset::EucKr);
+                prop_assert!(text.contains(c));
+                prop_assert!(out.is_empty(), "{:02X?}", out);
+            }
+        }
     }
 }
 

@@ -1,4 +1,9 @@
 //! Text fields: charset, alignment, padding, blank handling, truncation.
+//!
+//! Encode refuses what decode could not give back: a value that begins (right aligned) or ends
+//! (left aligned) with the pad character would lose it to trimming, so it is an error, never a
+//! silent change. The pad is trimmed in whole pad characters, so a two-byte U+3000 pad never
+//! leaves half a character behind.
 
 use serde_json::Value;
 
@@ -7,18 +12,20 @@ use crate::layout::field::Text;
 
 /// Decodes a text field; `start` is its offset in the frame.
 pub(crate) fn decode(spec: &Text, bytes: &[u8], start: usize) -> Result<Value, DecodeErrorKind> {
-    // Pad bytes are ASCII and CP949 trail bytes are >= 0x41, so stripping never cuts a character.
+    // Layout validation allows only pads that cannot be the tail of another character here
+    // (no letters after CP949 lead bytes, U+3000 as a whole), so trimming never cuts one.
+    let pad = spec.pad_bytes.as_slice();
     let (skip, kept) = if spec.right {
-        let first = bytes
-            .iter()
-            .position(|&b| b != spec.pad)
-            .unwrap_or(bytes.len());
+        let mut first = 0;
+        while !pad.is_empty() && bytes[first..].starts_with(pad) {
+            first += pad.len();
+        }
         (first, &bytes[first..])
     } else {
-        let end = bytes
-            .iter()
-            .rposition(|&b| b != spec.pad)
-            .map_or(0, |i| i + 1);
+        let mut end = bytes.len();
+        while !pad.is_empty() && bytes[..end].ends_with(pad) {
+            end -= pad.len();
+        }
         (0, &bytes[..end])
     };
     if kept.is_empty() {
@@ -57,7 +64,8 @@ pub(crate) fn encode(spec: &Text, value: &Value, out: &mut Vec<u8>) -> Result<()
             charset: spec.charset.name(),
         })?;
     let mut written = out.len() - start;
-    if written > spec.len {
+    let truncated = written > spec.len;
+    if truncated {
         if !spec.truncate {
             out.truncate(start);
             return Err(EncodeErrorKind::TooLong {
@@ -69,11 +77,39 @@ pub(crate) fn encode(spec: &Text, value: &Value, out: &mut Vec<u8>) -> Result<()
         written = spec.charset.boundary_at_or_before(&out[start..], spec.len);
         out.truncate(start + written);
     }
+    // A declared `truncate` or `pad_edge = "merge"` accepts a changed value.
+    if !truncated && !spec.merge_edge && !survives_trim(spec, text) {
+        out.truncate(start);
+        return Err(EncodeErrorKind::PadAtEdge {
+            pad: spec.pad,
+            edge: if spec.right { "begins" } else { "ends" },
+        });
+    }
     let padding = spec.len - written;
+    let width = spec.pad_bytes.len().max(1);
+    if padding % width != 0 {
+        out.truncate(start);
+        return Err(EncodeErrorKind::PartialPad {
+            left: padding,
+            width,
+            pad: spec.pad,
+        });
+    }
+    let pads = std::iter::repeat_n(spec.pad_bytes.as_slice(), padding / width).flatten();
     if spec.right {
-        out.splice(start..start, std::iter::repeat_n(spec.pad, padding));
+        out.splice(start..start, pads.copied());
     } else {
-        out.resize(out.len() + padding, spec.pad);
+        out.extend(pads);
     }
     Ok(())
+}
+
+/// Whether `text` keeps its pad-side edge through decode's trimming.
+fn survives_trim(spec: &Text, text: &str) -> bool {
+    let edge = if spec.right {
+        text.chars().next()
+    } else {
+        text.chars().next_back()
+    };
+    edge != Some(spec.pad)
 }

@@ -22,6 +22,10 @@ pub struct LayoutConfig {
     /// Default charset of text fields.
     #[serde(default)]
     pub charset: Charset,
+    /// Default `pad_edge` of text fields: what encode does with pad characters at the edge
+    /// decode trims.
+    #[serde(default)]
+    pub pad_edge: PadEdge,
     /// The system header shared by every message.
     pub header: HeaderConfig,
     /// Messages by discriminator value (e.g. transaction code).
@@ -186,6 +190,8 @@ pub struct FieldConfig {
     pub truncate: Option<bool>,
     /// Text: charset override.
     pub charset: Option<Charset>,
+    /// Text: what encode does with pad characters at the edge decode trims (layout default).
+    pub pad_edge: Option<PadEdge>,
     /// Numbers: implied (or, with `point`, explicit) decimal places.
     pub scale: Option<u32>,
     /// Numbers: the declared digit count (COBOL `PIC S9(8)V99` = 10), decimal places included.
@@ -252,6 +258,19 @@ pub enum Align {
     Left,
     /// Pad first, value after.
     Right,
+}
+
+/// What encode does with a text value that begins (right aligned) or ends (left aligned) with
+/// the pad character, which decode trims.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PadEdge {
+    /// An encode error: the value would not come back from decode as it was given.
+    #[default]
+    Refuse,
+    /// The edge's pad characters join the padding: the bytes are those of the value without
+    /// them, which is what decode gives back.
+    Merge,
 }
 
 /// What an all-blank field decodes to.

@@ -50,12 +50,16 @@ pub struct Text {
     pub len: usize,
     /// Right aligned: pad on the left.
     pub right: bool,
-    /// Pad byte.
-    pub pad: u8,
+    /// Pad character: ASCII, or U+3000 (the full-width space), written and trimmed whole.
+    pub pad: char,
+    /// `pad` in the wire charset (one byte, or two/three for U+3000 in CP949/UTF-8).
+    pub pad_bytes: Vec<u8>,
     /// All-pad decodes to null (else to "").
     pub blank_null: bool,
     /// Cut too long values at a character boundary instead of failing.
     pub truncate: bool,
+    /// Pad characters at the trimmed edge of a value join the padding instead of failing.
+    pub merge_edge: bool,
     /// Wire charset.
     pub charset: Charset,
 }

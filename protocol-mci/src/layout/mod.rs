@@ -102,6 +102,7 @@ impl Layout {
         let mut problems = Problems {
             list: Vec::new(),
             charset: config.charset,
+            pad_edge: config.pad_edge,
         };
         let framing = framing(&config.framing, &mut problems);
         let slot = PrefixSlot {

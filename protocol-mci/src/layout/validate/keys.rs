@@ -31,6 +31,7 @@ pub(super) fn reject_foreign_keys(
         ("blank", config.blank.is_some()),
         ("truncate", config.truncate.is_some()),
         ("charset", config.charset.is_some()),
+        ("pad_edge", config.pad_edge.is_some()),
         ("scale", config.scale.is_some()),
         ("digits", config.digits.is_some()),
         ("point", config.point.is_some()),
@@ -53,7 +54,7 @@ pub(super) fn reject_foreign_keys(
     ];
     let allowed: &[&str] = match kind {
         FieldType::Text => &[
-            "align", "pad", "blank", "truncate", "charset", "mask", "length",
+            "align", "pad", "pad_edge", "blank", "truncate", "charset", "mask", "length",
         ],
         FieldType::Number => &[
             "scale", "digits", "point", "sign", "punch", "plus", "blank", "mask", "length",

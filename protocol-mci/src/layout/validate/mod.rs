@@ -9,12 +9,13 @@ mod date;
 mod group;
 mod keys;
 mod number;
+mod text;
 
 use std::collections::HashSet;
 
 use self::keys::{pad_byte, reject_foreign_keys};
-use super::config::{Align, Blank, FieldConfig, FieldType};
-use super::field::{Field, GroupCount, Kind, Text};
+use super::config::{FieldConfig, FieldType, PadEdge};
+use super::field::{Field, GroupCount, Kind};
 use crate::charset::Charset;
 use crate::error::LayoutProblem;
 
@@ -24,6 +25,8 @@ pub(crate) struct Problems {
     pub list: Vec<LayoutProblem>,
     /// Charset of text fields that do not override it.
     pub charset: Charset,
+    /// `pad_edge` of text fields that do not override it.
+    pub pad_edge: PadEdge,
 }
 
 impl Problems {
@@ -124,27 +127,13 @@ pub(super) fn kind(
         }
         Some(len) => len,
     };
-    let pad = pad_byte(config.pad.as_deref(), path, problems);
+    // A text pad may be the full-width space; every other pad is one ASCII byte.
+    let pad = match kind {
+        FieldType::Text => None,
+        _ => pad_byte(config.pad.as_deref(), path, problems),
+    };
     match kind {
-        FieldType::Text => {
-            let text = Text {
-                len: length(problems),
-                right: config.align == Some(Align::Right),
-                pad: pad.unwrap_or(b' '),
-                blank_null: config.blank == Some(Blank::Null),
-                truncate: config.truncate.unwrap_or(false),
-                charset: config.charset.unwrap_or(problems.charset),
-            };
-            // Stripping a trailing letter pad could cut the trail byte of a double-byte character.
-            if text.charset == Charset::Cp949 && !text.right && text.pad.is_ascii_alphabetic() {
-                problems.add(
-                    path,
-                    "a left-aligned cp949 text cannot be padded with a letter: \
-                     cp949 trail bytes include A-Z and a-z",
-                );
-            }
-            Kind::Text(text)
-        }
+        FieldType::Text => Kind::Text(text::text(config, length(problems), path, problems)),
         FieldType::Number => number::number(config, length(problems), path, problems),
         FieldType::Packed => number::packed(config, length(problems), path, problems),
         FieldType::Binary => number::binary(config, length(problems), path, problems),
