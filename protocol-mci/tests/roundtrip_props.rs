@@ -855,7 +855,7 @@ proptest! {
                 let err = err.to_string();
                 prop_assert!(err.contains(field), "{}", err);
                 let pad_edge = err.contains("with the pad character");
-                prop_assert!(pad_edge || err.contains("field holds"), "{}", err);
+                prop_assert!(pad_edge || err.contains("expected text of at most"), "{}", err);
             }
         }
     }
