@@ -1,5 +1,8 @@
 //! Date/time fields: a pattern on the wire, ISO 8601 text in JSON (`2026-11-21`, `14:03:05`,
-//! `2026-11-21T14:03:05.123`). Which wire values are null is the field's `null` rule: blank,
+//! `2026-11-21T14:03:05.123`) with exactly the pattern's components: `2026-11` (`yyyyMM`),
+//! `21:58` (`HHmm`), and without a year the ISO 8601:2000 month-day `--11-29` (`MMdd`,
+//! `--11-29T21:58:00` for `MMddHHmmss`), which `java.time.MonthDay.parse` reads. A two-digit
+//! year is written out in full through the field's pivot year (`yyMMdd` → `2026-11-29`). Which wire values are null is the field's `null` rule: blank,
 //! all-zero digits, either, or never; anything else is a value (`000000` in `HHmmss` is midnight).
 
 use std::fmt::Write;
@@ -47,6 +50,10 @@ pub(crate) fn decode(
                 value = value * 10 + u32::from(b - b'0');
             }
             all_zero &= value == 0;
+            let value = match (token, spec.pivot) {
+                (DateToken::ShortYear, Some(pivot)) => window(pivot, value),
+                _ => value,
+            };
             parts.set(*token, value);
         }
         at += width;
@@ -94,6 +101,13 @@ pub(crate) fn encode(
         EncodeErrorKind::Invalid(format!("expected {}, found {text:?}", example(spec)))
     })?;
     parts.check(spec).map_err(EncodeErrorKind::Invalid)?;
+    if let Some(pivot) = spec.pivot.filter(|&p| !(p..p + 100).contains(&parts.year)) {
+        return Err(EncodeErrorKind::Invalid(format!(
+            "expected a year from {pivot} to {} (yy with pivot {pivot}), found {}",
+            pivot + 99,
+            parts.year
+        )));
+    }
     if spec.null_zeros && parts.is_zero() {
         return Err(EncodeErrorKind::Invalid(format!(
             "expected a value other than {text}: it is written as zeros, which this field reads \
@@ -105,7 +119,7 @@ pub(crate) fn encode(
             DateToken::Literal(c) => out.push(*c),
             other => {
                 let width = other.width();
-                let digits = format!("{:0width$}", parts.get(*other));
+                let digits = format!("{:0width$}", parts.get(*other) % 10u32.pow(width as u32));
                 out.extend_from_slice(digits.as_bytes());
             }
         }
@@ -128,7 +142,7 @@ struct Parts {
 impl Parts {
     fn set(&mut self, token: DateToken, value: u32) {
         match token {
-            DateToken::Year => self.year = value,
+            DateToken::Year | DateToken::ShortYear => self.year = value,
             DateToken::Month => self.month = value,
             DateToken::Day => self.day = value,
             DateToken::Hour => self.hour = value,
@@ -141,7 +155,7 @@ impl Parts {
 
     fn get(&self, token: DateToken) -> u32 {
         match token {
-            DateToken::Year => self.year,
+            DateToken::Year | DateToken::ShortYear => self.year,
             DateToken::Month => self.month,
             DateToken::Day => self.day,
             DateToken::Hour => self.hour,
@@ -160,11 +174,13 @@ impl Parts {
             .all(|v| *v == 0)
     }
 
-    /// Calendar and clock ranges.
+    /// Calendar and clock ranges of the components the pattern has; without a year, 29
+    /// February is a valid month-day.
     fn check(&self, spec: &DateSpec) -> Result<(), String> {
-        let (has_date, _, _) = shape(spec);
-        if has_date {
-            let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
+        let shape = Shape::of(spec);
+        if shape.month {
+            let year = self.year;
+            let leap = !shape.year || (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
             let days = match self.month {
                 1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
                 4 | 6 | 9 | 11 => 30,
@@ -172,7 +188,7 @@ impl Parts {
                 2 => 28,
                 month => return Err(format!("expected a month in 1..12, found {month}")),
             };
-            if self.day == 0 || self.day > days {
+            if shape.day && (self.day == 0 || self.day > days) {
                 return Err(format!("expected a day in 1..{days}, found {}", self.day));
             }
         }
@@ -185,23 +201,31 @@ impl Parts {
 
     /// ISO text with exactly the components of the pattern.
     fn iso(&self, spec: &DateSpec) -> String {
-        let (has_date, has_time, has_millis) = shape(spec);
+        let shape = Shape::of(spec);
         let mut out = String::with_capacity(23);
         // Writing to a String cannot fail.
-        if has_date {
-            let _ = write!(out, "{:04}-{:02}-{:02}", self.year, self.month, self.day);
+        match (shape.year, shape.day) {
+            (true, true) => {
+                let _ = write!(out, "{:04}-{:02}-{:02}", self.year, self.month, self.day);
+            }
+            (true, false) => {
+                let _ = write!(out, "{:04}-{:02}", self.year, self.month);
+            }
+            (false, true) => {
+                let _ = write!(out, "--{:02}-{:02}", self.month, self.day);
+            }
+            (false, false) => {}
         }
-        if has_date && has_time {
+        if shape.month && shape.hour {
             out.push('T');
         }
-        if has_time {
-            let _ = write!(
-                out,
-                "{:02}:{:02}:{:02}",
-                self.hour, self.minute, self.second
-            );
+        if shape.hour {
+            let _ = write!(out, "{:02}:{:02}", self.hour, self.minute);
         }
-        if has_millis {
+        if shape.second {
+            let _ = write!(out, ":{:02}", self.second);
+        }
+        if shape.millis {
             let _ = write!(out, ".{:03}", self.millis);
         }
         out
@@ -209,7 +233,7 @@ impl Parts {
 
     /// Parses the ISO text [`Self::iso`] writes for this pattern.
     fn parse_iso(text: &str, spec: &DateSpec) -> Option<Parts> {
-        let (has_date, has_time, has_millis) = shape(spec);
+        let shape = Shape::of(spec);
         let mut parts = Parts::default();
         let mut rest = text.as_bytes();
         let number = |rest: &mut &[u8], width: usize, after: Option<u8>| -> Option<u32> {
@@ -227,41 +251,89 @@ impl Parts {
                     .fold(0, |acc, d| acc * 10 + u32::from(d - b'0')),
             )
         };
-        if has_date {
+        let time_sep = shape.hour.then_some(b'T');
+        if shape.year {
             parts.year = number(&mut rest, 4, Some(b'-'))?;
-            parts.month = number(&mut rest, 2, Some(b'-'))?;
-            let sep = has_time.then_some(b'T');
-            parts.day = number(&mut rest, 2, sep)?;
+        } else if shape.month {
+            rest = rest.strip_prefix(b"--")?;
         }
-        if has_time {
+        if shape.month {
+            let after = if shape.day { Some(b'-') } else { time_sep };
+            parts.month = number(&mut rest, 2, after)?;
+        }
+        if shape.day {
+            parts.day = number(&mut rest, 2, time_sep)?;
+        }
+        if shape.hour {
             parts.hour = number(&mut rest, 2, Some(b':'))?;
-            parts.minute = number(&mut rest, 2, Some(b':'))?;
-            parts.second = number(&mut rest, 2, has_millis.then_some(b'.'))?;
-            if has_millis {
-                parts.millis = number(&mut rest, 3, None)?;
-            }
+            parts.minute = number(&mut rest, 2, shape.second.then_some(b':'))?;
+        }
+        if shape.second {
+            parts.second = number(&mut rest, 2, shape.millis.then_some(b'.'))?;
+        }
+        if shape.millis {
+            parts.millis = number(&mut rest, 3, None)?;
         }
         rest.is_empty().then_some(parts)
     }
 }
 
-/// Which components a pattern has: date, time, millis.
-fn shape(spec: &DateSpec) -> (bool, bool, bool) {
-    let has = |t| spec.tokens.contains(&t);
-    (
-        has(DateToken::Year),
-        has(DateToken::Hour),
-        has(DateToken::Millis),
-    )
+/// The year `yy` selects in the century window that starts at `pivot`.
+fn window(pivot: u32, yy: u32) -> u32 {
+    let year = pivot - pivot % 100 + yy;
+    if year < pivot {
+        year + 100
+    } else {
+        year
+    }
+}
+
+/// Which components a pattern has (validation allows only the shapes [`Parts::iso`] writes).
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    year: bool,
+    month: bool,
+    day: bool,
+    hour: bool,
+    second: bool,
+    millis: bool,
+}
+
+impl Shape {
+    fn of(spec: &DateSpec) -> Shape {
+        let has = |t| spec.tokens.contains(&t);
+        Shape {
+            year: has(DateToken::Year) || has(DateToken::ShortYear),
+            month: has(DateToken::Month),
+            day: has(DateToken::Day),
+            hour: has(DateToken::Hour),
+            second: has(DateToken::Second),
+            millis: has(DateToken::Millis),
+        }
+    }
 }
 
 /// The ISO form a pattern expects, for error messages.
-fn example(spec: &DateSpec) -> &'static str {
-    match shape(spec) {
-        (true, false, _) => "yyyy-MM-dd",
-        (false, true, false) => "HH:mm:ss",
-        (false, true, true) => "HH:mm:ss.SSS",
-        (true, true, false) => "yyyy-MM-ddTHH:mm:ss",
-        _ => "yyyy-MM-ddTHH:mm:ss.SSS",
+fn example(spec: &DateSpec) -> String {
+    let shape = Shape::of(spec);
+    let mut out = String::new();
+    match (shape.year, shape.day) {
+        (true, true) => out.push_str("yyyy-MM-dd"),
+        (true, false) => out.push_str("yyyy-MM"),
+        (false, true) => out.push_str("--MM-dd"),
+        (false, false) => {}
     }
+    if shape.month && shape.hour {
+        out.push('T');
+    }
+    if shape.hour {
+        out.push_str("HH:mm");
+    }
+    if shape.second {
+        out.push_str(":ss");
+    }
+    if shape.millis {
+        out.push_str(".SSS");
+    }
+    out
 }
