@@ -7,6 +7,7 @@
 mod common;
 
 use common::{decode_value, encode_value, one_field, text};
+use proptest::prelude::*;
 
 /// `PIC S999PP`: three digits, the value is the digits × 100.
 const ZONED_P_AFTER: &str =
@@ -141,4 +142,43 @@ fn scales_that_cannot_be_written_out_are_layout_errors() {
     );
     let beyond = load(r#"type = "number", length = 4, scale = 5, point = true"#);
     assert!(beyond.contains("found 5"), "{beyond}");
+}
+
+proptest! {
+    /// Every raw two-byte integer of `PIC S9(4)PP COMP`: within the four digits it decodes to
+    /// the digits × 100 and re-encodes to the same bytes; beyond them it is refused with the
+    /// field path and byte range.
+    #[test]
+    fn binary_p_scaling_is_bounded_both_ways(raw in any::<i16>()) {
+        let layout =
+            one_field(r#"type = "binary", length = 2, digits = 4, scale = -2, signed = true"#);
+        let bytes = raw.to_be_bytes();
+        match decode_value(&layout, &bytes) {
+            Ok(value) => {
+                prop_assert!(raw.unsigned_abs() <= 9999);
+                let expected = if raw == 0 { "0".to_owned() } else { format!("{raw}00") };
+                prop_assert_eq!(text(&value), expected);
+                prop_assert_eq!(encode_value(&layout, &text(&value)).unwrap(), bytes);
+            }
+            Err(e) => {
+                prop_assert!(raw.unsigned_abs() > 9999);
+                prop_assert!(e.to_string().starts_with("body.v at bytes 8..10: "), "{}", e);
+            }
+        }
+    }
+
+    /// Any three bytes in a `PIC S999PP` or `PIC SVPPP999` overpunch field decode or fail
+    /// without panicking; a punched value re-encodes byte-exact (negative zero included).
+    #[test]
+    fn zoned_p_scaling_round_trips_any_bytes(
+        bytes in proptest::collection::vec(any::<u8>(), 3),
+        before in any::<bool>(),
+    ) {
+        let layout = one_field(if before { ZONED_P_BEFORE } else { ZONED_P_AFTER });
+        if let Ok(value) = decode_value(&layout, &bytes) {
+            if !bytes[2].is_ascii_digit() {
+                prop_assert_eq!(encode_value(&layout, &text(&value)).unwrap(), bytes);
+            }
+        }
+    }
 }
