@@ -928,6 +928,84 @@ proptest! {
     }
 }
 
+/// The fuzz target's layout of COBOL number and date kinds (`fuzz/layouts/cobol-fields.toml`),
+/// checked here because CI does not run the fuzzer.
+static FUZZ_LAYOUT: LazyLock<Layout> = LazyLock::new(|| {
+    let text = include_str!("../fuzz/layouts/cobol-fields.toml");
+    Layout::from_toml(text, "cobol-fields.toml", "cobol-fields").unwrap_or_else(|e| panic!("{e}"))
+});
+
+/// A request of the fuzz layout with one value of each number kind.
+fn fuzz_request() -> Vec<u8> {
+    let mut frame = b"0042N11129215800261129".to_vec();
+    frame.extend_from_slice(b"12C-99900p");
+    frame.extend_from_slice(&[0x01, 0x2D, 0x00, 0x09, 0x9F, 0x12, 0x3A, 0x12, 0x3C]);
+    frame.extend_from_slice(&[0x00, 0x0D, 0xD8, 0xF1, 0x63]);
+    frame
+}
+
+/// A response of the fuzz layout with one value of each partial date pattern.
+fn fuzz_response() -> Vec<u8> {
+    b"0053N11129215800261129215821:5811-2928112026112921580123-".to_vec()
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// What the fuzz target does with its COBOL layout, on stable: sample frames with bytes
+    /// and digits flipped decode or fail without panicking, and what decodes survives
+    /// encode → decode.
+    #[test]
+    fn fuzz_layout_round_trips_what_it_decodes(
+        response in any::<bool>(),
+        flips in proptest::collection::vec((any::<Index>(), any::<u8>()), 0..3),
+        digits in proptest::collection::vec((any::<Index>(), b'0'..=b'9'), 0..4),
+    ) {
+        let layout = &*FUZZ_LAYOUT;
+        let (direction, frame) = match response {
+            true => (Direction::Response, fuzz_response()),
+            false => (Direction::Request, fuzz_request()),
+        };
+        let mut bytes = mutate(&mutate(&frame, &flips, None), &digits, None);
+        fix_framing(layout, &mut bytes);
+        if let Ok(message) = layout.decode(direction, &bytes) {
+            let again = layout.encode(direction, &message).unwrap();
+            prop_assert_eq!(layout.decode(direction, &again).unwrap(), message);
+        }
+    }
+}
+
+/// The fuzz layout's samples decode to every kind, and its normalising fields write back
+/// what they declare.
+#[test]
+fn fuzz_layout_decodes_every_kind_and_normalises_as_declared() {
+    let layout = &*FUZZ_LAYOUT;
+    let frame = fuzz_request();
+    let message = layout.decode(Direction::Request, &frame).unwrap();
+    assert_eq!(
+        serde_json::to_string(&message).unwrap(),
+        r#"{"header":{"tx":"N1","sent":"--11-29T21:58:00","biz_day":"2026-11-29"},"body":{"p_after":12300,"p_before":-0.000999,"nz_pos":0.0,"pk_p":-12000,"pk_even":0.000099,"pk_lenient":12.3,"pk_lenient_u":123,"pk_nz_pos":0,"b_p":-999900,"b_pv":0.00099}}"#
+    );
+    // negative_zero = "positive" and sign_nibbles = "lenient" write the preferred forms: a plain
+    // zero, C for a positive signed field, F for an unsigned one.
+    let mut normalised = frame.clone();
+    normalised[31] = b'0';
+    normalised[38] = 0x3C;
+    normalised[40] = 0x3F;
+    normalised[42] = 0x0C;
+    assert_eq!(
+        layout.encode(Direction::Request, &message).unwrap(),
+        normalised
+    );
+    let frame = fuzz_response();
+    let message = layout.decode(Direction::Response, &frame).unwrap();
+    assert_eq!(
+        serde_json::to_string(&message.body).unwrap(),
+        r#"{"hhmm":"21:58","hhmm_z":"21:58","month_day":"--11-29","expiry":"2028-11","stamp":"2026-11-29T21:58","amount":-1.23}"#
+    );
+    assert_eq!(layout.encode(Direction::Response, &message).unwrap(), frame);
+}
+
 #[test]
 fn every_framing_variant_loads() {
     assert_eq!(VARIANTS.len(), FRAMINGS.len());
