@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{decode_value, encode_value, one_field, text};
+use common::{decode_body, decode_value, encode_body, encode_value, one_field, text, with_body};
 use proptest::prelude::*;
 
 #[test]
@@ -95,6 +95,20 @@ fn negative_zero_is_kept_byte_exact_by_default() {
     assert_eq!(encode_value(&unsigned, "-0").unwrap(), b"000");
     let binary = one_field(r#"type = "binary", length = 2, signed = true"#);
     assert_eq!(encode_value(&binary, "-0").unwrap(), [0, 0]);
+}
+
+#[test]
+fn a_negative_zero_count_is_an_empty_group_written_back_as_it_came() {
+    let layout = with_body(
+        r#"{ name = "n", type = "packed", length = 1 },
+           { name = "g", type = "group", count = "n", max = 2, mode = "compact", fields = [
+             { name = "x", type = "text", length = 1 } ] }"#,
+    );
+    let body = decode_body(&layout, &[0x0D]).unwrap();
+    assert_eq!(body.to_string(), r#"{"n":-0,"g":[]}"#);
+    assert_eq!(encode_body(&layout, &body.to_string()).unwrap(), [0x0D]);
+    assert_eq!(encode_body(&layout, r#"{"g": []}"#).unwrap(), [0x0C]);
+    assert!(encode_body(&layout, r#"{"n": -0, "g": [{"x": "a"}]}"#).is_err());
 }
 
 #[test]
