@@ -53,8 +53,8 @@ fn systemd_analyze(args: &[&str], unit: &Path) -> Output {
 /// The unit's value of `key` (the last assignment, as systemd reads it), without comments.
 fn setting(text: &str, key: &str) -> Option<String> {
     text.lines()
-        .filter_map(|line| line.strip_prefix(key)?.strip_prefix('='))
-        .last()
+        .rev()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
         .map(|value| value.trim().to_owned())
 }
 
