@@ -19,7 +19,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Shadow-deployment gateway for credit-decisioning strategies.
 #[derive(Debug, Parser)]
-#[command(name = "shadowgate", version, about)]
+#[command(name = "shadowgate", version = shadowgate::version::LONG_VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
