@@ -3,7 +3,7 @@
 //! the same report from the stopped gateway's store.
 
 use serde_json::Value;
-use shadowgate::cli::{self, Format, ListArgs, ReportArgs, ShowArgs, SourceArgs};
+use shadowgate::cli::{self, Format, ListArgs, ListFormat, ReportArgs, ShowArgs, SourceArgs};
 
 use crate::support::{get, Scenario, STRATEGY, TOKEN_ENV};
 
@@ -195,7 +195,7 @@ async fn the_review_counts_groups_and_judges_what_was_sent() {
         since: Some("2000-01-01T00:00:00Z".into()),
         until: None,
         limit: 100,
-        format: Format::Csv,
+        format: ListFormat::Csv,
     };
     let csv = run(move |out| cli::run_list(&list, out)).await;
     assert_eq!(csv.lines().count(), 1 + 6, "{csv}");
