@@ -6,7 +6,7 @@ use super::path::Path;
 use super::{date, packed, text, zoned};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::framing::Prefix;
-use crate::layout::field::{Field, GroupCount, Kind};
+use crate::layout::field::{Field, Group, GroupCount, Kind};
 use crate::layout::Layout;
 
 /// A cursor over one frame that steps over the length prefix.
@@ -53,7 +53,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `len` bytes and their offset.
-    fn take(&mut self, len: usize) -> Result<(&'a [u8], usize), DecodeError> {
+    pub(super) fn take(&mut self, len: usize) -> Result<(&'a [u8], usize), DecodeError> {
         if self.pos == self.prefix_at {
             self.pos += self.prefix_width;
         }
@@ -109,6 +109,10 @@ impl<'a> Reader<'a> {
         out: &mut Map<String, Value>,
     ) -> Result<(), DecodeError> {
         for field in fields {
+            if let Kind::Redefines(area) = &field.kind {
+                self.redefines(field, area, fields, out)?;
+                continue;
+            }
             self.path.key(&field.name);
             // Errors end up in logs and stored records: never quote a sensitive value.
             let value = self.field(field, fields, out).map_err(|mut e| {
@@ -174,9 +178,51 @@ impl<'a> Reader<'a> {
         }
         if group.padded {
             let unused = (group.max - count) * group.element_len.unwrap_or(0);
-            self.take(unused)?;
+            let (bytes, start) = self.take(unused)?;
+            if group.check_unused {
+                self.check_unused(group, count, bytes, start)?;
+            }
         }
         Ok(Some(Value::Array(elements)))
+    }
+
+    /// The unused elements of a padded group that checks them hold exactly its fill; the first
+    /// byte that differs is an error at the element (`body.loans[2]`) and that byte's offset.
+    fn check_unused(
+        &mut self,
+        group: &Group,
+        used: usize,
+        bytes: &[u8],
+        start: usize,
+    ) -> Result<(), DecodeError> {
+        let len = group.fill.len();
+        if len == 0 {
+            return Ok(());
+        }
+        for (slot, element) in bytes.chunks(len).enumerate() {
+            let differs = element.iter().zip(&group.fill).position(|(b, f)| b != f);
+            if let Some(at) = differs {
+                let offset = start + slot * len + at;
+                let kind = DecodeErrorKind::UnusedElement {
+                    expected: group.fill[at],
+                    found: element[at],
+                    offset,
+                };
+                self.path.index(used + slot);
+                let error = self.error(offset, 1, kind);
+                self.path.pop();
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the next field starts (after the length prefix, when it is next).
+    pub(super) fn next_offset(&self) -> usize {
+        match self.pos == self.prefix_at {
+            true => self.pos + self.prefix_width,
+            false => self.pos,
+        }
     }
 
     /// A count above its group's maximum is an error at the count field.

@@ -9,8 +9,10 @@ mod decimal;
 mod decode;
 mod encode;
 mod exponent;
+pub(crate) mod fill;
 mod packed;
 mod path;
+mod redefines;
 mod text;
 mod zoned;
 
