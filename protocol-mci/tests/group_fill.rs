@@ -196,5 +196,8 @@ fn fill_keys_are_checked_where_they_mean_something() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("key `unused` does not apply to a text field"), "{err}");
+    assert!(
+        err.contains("key `unused` does not apply to a text field"),
+        "{err}"
+    );
 }

@@ -135,7 +135,8 @@ fn views_inside_group_elements_follow_their_own_selector() {
                ] },
            ] }"#,
     );
-    let body = r#"{"n": 2, "items": [{"t": "N", "num": {"x": 12}}, {"t": "T", "txt": {"y": "ab"}}]}"#;
+    let body =
+        r#"{"n": 2, "items": [{"t": "N", "num": {"x": 12}}, {"t": "T", "txt": {"y": "ab"}}]}"#;
     let wire = encode_body(&layout, body).unwrap();
     assert_eq!(wire, b"2N0012Tab       ");
     assert_eq!(decode_body(&layout, &wire).unwrap(), json(body));
@@ -172,8 +173,13 @@ fn nested_areas_and_a_number_selector() {
     let wire = encode_body(&layout, blank).unwrap();
     assert_eq!(wire, b"03 abc     ");
     assert_eq!(decode_body(&layout, &wire).unwrap(), json(blank));
-    let err = decode_body(&layout, b"07abcdef   ").unwrap_err().to_string();
-    assert!(err.contains(r#"expected selector "ver" to be "1", "2" or "3", found "7""#), "{err}");
+    let err = decode_body(&layout, b"07abcdef   ")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(r#"expected selector "ver" to be "1", "2" or "3", found "7""#),
+        "{err}"
+    );
 }
 
 const HEADER_LAYOUT: &str = r#"

@@ -23,7 +23,9 @@ pub(crate) fn typed(fields: &[Field]) -> Result<Vec<u8>, EncodeErrorKind> {
 }
 
 fn fields_into(fields: &[Field], out: &mut Vec<u8>) -> Result<(), EncodeErrorKind> {
-    fields.iter().try_for_each(|field| kind_into(&field.kind, out))
+    fields
+        .iter()
+        .try_for_each(|field| kind_into(&field.kind, out))
 }
 
 fn kind_into(kind: &Kind, out: &mut Vec<u8>) -> Result<(), EncodeErrorKind> {

@@ -42,7 +42,8 @@ impl<'a> Reader<'a> {
                             when_list(area.alternatives.iter())
                         );
                         self.path.key(&field.name);
-                        let error = self.error(start, area.len, DecodeErrorKind::OutOfRange(message));
+                        let error =
+                            self.error(start, area.len, DecodeErrorKind::OutOfRange(message));
                         self.path.pop();
                         return Err(error);
                     }
@@ -117,7 +118,10 @@ impl<'a> Writer<'a> {
                 None => return Err(self.error(EncodeErrorKind::Missing)),
             },
             (None, _) => {
-                let message = format!("expected one of {} (the views of this area), found none", names());
+                let message = format!(
+                    "expected one of {} (the views of this area), found none",
+                    names()
+                );
                 return Err(self.error(EncodeErrorKind::Invalid(message)));
             }
             (Some(a), Some(b)) => {

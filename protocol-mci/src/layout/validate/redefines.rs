@@ -132,7 +132,9 @@ fn when<'c>(
 fn selector(name: &str, path: &str, scope: &Scope<'_>, problems: &mut Problems) -> Option<usize> {
     let Some(index) = scope.before.iter().position(|f| f.name == name) else {
         let message = if scope.after.iter().any(|c| c.name == name) {
-            format!("selector {name:?} comes after the area: it must be an earlier field at this level")
+            format!(
+                "selector {name:?} comes after the area: it must be an earlier field at this level"
+            )
         } else {
             format!("selector {name:?} is not a field at this level")
         };
