@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{decode_body, encode_body, with_body};
+use common::{decode_body, encode_body, with_body, BODY_AT};
+use proptest::prelude::*;
+use proptest::sample::Index;
 use protocol_mci::Layout;
 
 /// Two used and one unused element of every scalar type, then a field after the group.
@@ -200,4 +202,37 @@ fn fill_keys_are_checked_where_they_mean_something() {
         err.contains("key `unused` does not apply to a text field"),
         "{err}"
     );
+}
+
+proptest! {
+    /// Any byte other than the fill, anywhere in the unused elements of a checking group, is a
+    /// decode error at that element and that byte; the frame as encoded always decodes.
+    #[test]
+    fn a_stray_byte_in_an_unused_element_is_refused_where_it_is(
+        used in 0..=2usize,
+        typed in any::<bool>(),
+        at in any::<Index>(),
+        byte in any::<u8>(),
+    ) {
+        let fill = if typed { r#", unused = "typed""# } else { "" };
+        let layout = loans(&format!(r#"{fill}, unused_check = "exact""#));
+        let element = ONE_LOAN
+            .trim_start_matches(r#"{"loans": ["#)
+            .split("], \"tail\"")
+            .next()
+            .unwrap();
+        let elements = vec![element; used].join(", ");
+        let json = format!(r#"{{"loans": [{elements}], "tail": "ok"}}"#);
+        let mut wire = encode_body(&layout, &json).unwrap();
+        prop_assert!(decode_body(&layout, &wire).is_ok());
+        let unused = (2 - used) * 31;
+        prop_assume!(unused > 0);
+        let offset = at.index(unused);
+        let pos = 1 + used * 31 + offset;
+        prop_assume!(wire[pos] != byte);
+        wire[pos] = byte;
+        let err = decode_body(&layout, &wire).unwrap_err();
+        prop_assert_eq!(err.path, format!("body.loans[{}]", used + offset / 31));
+        prop_assert_eq!(err.range, BODY_AT + pos..BODY_AT + pos + 1);
+    }
 }

@@ -6,6 +6,7 @@
 mod common;
 
 use common::{decode_body, encode_body, with_body};
+use proptest::prelude::*;
 use protocol_mci::{Direction, Layout, MaskKind, Message};
 use serde_json::Value;
 
@@ -373,5 +374,65 @@ fn more_layout_errors() {
     for (fields, expected) in cases {
         let err = layout_error(&fields.replace('\n', " "));
         assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+    }
+}
+
+proptest! {
+    /// A selector byte that picks no view is refused naming the selector and the value; one
+    /// that picks a view decodes to exactly that view.
+    #[test]
+    fn every_selector_byte_picks_its_view_or_is_refused(byte in 0x20u8..0x7F) {
+        let layout = with_body(CARD_OR_LOAN);
+        let mut wire = b"C1234567812345678    ok".to_vec();
+        wire[0] = byte;
+        let kind = char::from(byte).to_string();
+        match (decode_body(&layout, &wire), byte) {
+            (Ok(body), b'C') => prop_assert!(body.get("card").is_some()),
+            // Loan bytes that are not packed digits fail inside the view, never elsewhere.
+            (Err(err), b'L' | b'M') => prop_assert!(err.path.starts_with("body.loan."), "{}", err),
+            (Ok(_), _) => prop_assert!(false, "{:?} picked a view", kind),
+            (Err(err), _) => {
+                let text = err.to_string();
+                prop_assert_eq!(&err.path, "body.detail");
+                let found = format!("found {}", Value::from(kind.trim_end()));
+                prop_assert!(text.contains("expected selector \"kind\""), "{}", text);
+                prop_assert!(text.ends_with(&found), "{} vs {}", text, found);
+            }
+        }
+    }
+
+    /// Encoding takes exactly one view, and only the one its selector picks.
+    #[test]
+    fn encode_takes_one_view_agreeing_with_the_selector(
+        kind in prop::sample::select(&["C", "L", "M", "X", ""][..]),
+        card in any::<bool>(),
+        loan in any::<bool>(),
+    ) {
+        let layout = with_body(CARD_OR_LOAN);
+        let mut body = serde_json::Map::new();
+        body.insert("kind".into(), Value::from(kind));
+        if card {
+            body.insert("card".into(), json(r#"{"card_no": "4111"}"#));
+        }
+        if loan {
+            body.insert("loan".into(), json(r#"{"amount": 1, "months": 2, "rate": 3}"#));
+        }
+        let picks = match kind {
+            "C" => card && !loan,
+            "L" | "M" => loan && !card,
+            _ => false,
+        };
+        match encode_body(&layout, &Value::Object(body).to_string()) {
+            Ok(wire) => {
+                prop_assert!(picks);
+                let decoded = decode_body(&layout, &wire).unwrap();
+                prop_assert_eq!(decoded["kind"].as_str(), Some(kind));
+            }
+            Err(err) => {
+                prop_assert!(!picks, "{}", err);
+                prop_assert_eq!(err.path, "body.detail");
+                prop_assert_eq!(err.range, 9..29);
+            }
+        }
     }
 }
