@@ -6,7 +6,7 @@ use super::path::Path;
 use super::{date, packed, text, zoned};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::framing::Prefix;
-use crate::layout::field::{Field, Group, GroupCount, Kind};
+use crate::layout::field::{Field, GroupCount, Kind};
 use crate::layout::Layout;
 
 /// A cursor over one frame that steps over the length prefix.
@@ -184,37 +184,6 @@ impl<'a> Reader<'a> {
             }
         }
         Ok(Some(Value::Array(elements)))
-    }
-
-    /// The unused elements of a padded group that checks them hold exactly its fill; the first
-    /// byte that differs is an error at the element (`body.loans[2]`) and that byte's offset.
-    fn check_unused(
-        &mut self,
-        group: &Group,
-        used: usize,
-        bytes: &[u8],
-        start: usize,
-    ) -> Result<(), DecodeError> {
-        let len = group.fill.len();
-        if len == 0 {
-            return Ok(());
-        }
-        for (slot, element) in bytes.chunks(len).enumerate() {
-            let differs = element.iter().zip(&group.fill).position(|(b, f)| b != f);
-            if let Some(at) = differs {
-                let offset = start + slot * len + at;
-                let kind = DecodeErrorKind::UnusedElement {
-                    expected: group.fill[at],
-                    found: element[at],
-                    offset,
-                };
-                self.path.index(used + slot);
-                let error = self.error(offset, 1, kind);
-                self.path.pop();
-                return Err(error);
-            }
-        }
-        Ok(())
     }
 
     /// Where the next field starts (after the length prefix, when it is next).

@@ -1,6 +1,7 @@
-//! The bytes of an "empty" element, as a padded group with `unused = "typed"` writes its unused
-//! elements: each field as its own type writes nothing (COBOL `INITIALIZE`). Computed once, when
-//! the layout is loaded; encode writes these bytes and a checking decode compares with them.
+//! What the unused elements of a padded group hold. With `unused = "typed"`, an "empty" element:
+//! each field as its own type writes nothing (COBOL `INITIALIZE`). Computed once, when the layout
+//! is loaded; encode writes these bytes and a checking decode (`unused_check = "exact"`) compares
+//! with them here.
 //!
 //! - numbers: zero in their own encoding (zoned `0`s with the field's sign and point, packed
 //!   `00…0C`/`0F`, binary 0);
@@ -11,9 +12,10 @@
 
 use serde_json::{Number, Value};
 
+use super::decode::Reader;
 use super::{packed, zoned};
-use crate::error::EncodeErrorKind;
-use crate::layout::field::{DateToken, Field, Kind};
+use crate::error::{DecodeError, DecodeErrorKind, EncodeErrorKind};
+use crate::layout::field::{DateToken, Field, Group, Kind};
 
 /// The typed fill of one element made of `fields`.
 pub(crate) fn typed(fields: &[Field]) -> Result<Vec<u8>, EncodeErrorKind> {
@@ -69,6 +71,39 @@ fn kind_into(kind: &Kind, out: &mut Vec<u8>) -> Result<(), EncodeErrorKind> {
         }
     }
     Ok(())
+}
+
+impl Reader<'_> {
+    /// The unused elements of a padded group that checks them hold exactly its fill; the first
+    /// byte that differs is an error at the element (`body.loans[2]`) and that byte's offset.
+    pub(super) fn check_unused(
+        &mut self,
+        group: &Group,
+        used: usize,
+        bytes: &[u8],
+        start: usize,
+    ) -> Result<(), DecodeError> {
+        let len = group.fill.len();
+        if len == 0 {
+            return Ok(());
+        }
+        for (slot, element) in bytes.chunks(len).enumerate() {
+            let differs = element.iter().zip(&group.fill).position(|(b, f)| b != f);
+            if let Some(at) = differs {
+                let offset = start + slot * len + at;
+                let kind = DecodeErrorKind::UnusedElement {
+                    expected: group.fill[at],
+                    found: element[at],
+                    offset,
+                };
+                self.path.index(used + slot);
+                let error = self.error(offset, 1, kind);
+                self.path.pop();
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
