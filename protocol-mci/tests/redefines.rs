@@ -174,6 +174,9 @@ fn nested_areas_and_a_number_selector() {
     let wire = encode_body(&layout, blank).unwrap();
     assert_eq!(wire, b"03 abc     ");
     assert_eq!(decode_body(&layout, &wire).unwrap(), json(blank));
+    // Engines may write the number as text, with a sign or leading zeros.
+    let loose = r#"{"ver": "+03", "v2": {"sub": " ", "no": {"why": "abc"}}}"#;
+    assert_eq!(encode_body(&layout, loose).unwrap(), b"03 abc     ");
     let err = decode_body(&layout, b"07abcdef   ")
         .unwrap_err()
         .to_string();
@@ -435,6 +438,29 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_view_may_share_its_areas_name_but_not_another_views() {
+    let view = |name: &str, field: &str| {
+        format!(
+            r#"{{ name = "{name}", fields = [ {{ name = "{field}", type = "text", length = 1 }} ] }}"#
+        )
+    };
+    let area = |views: &str| {
+        format!(r#"{{ name = "a", type = "redefines", alternatives = [ {views} ] }}"#)
+    };
+    let layout = with_body(&area(&format!("{}, {}", view("a", "v"), view("b", "w"))));
+    assert_eq!(
+        decode_body(&layout, b"x").unwrap(),
+        json(r#"{"a": {"v": "x"}}"#)
+    );
+    let err = layout_error(&area(&format!("{}, {}", view("a", "v"), view("a", "w"))));
+    assert!(
+        err.contains(r#"messages.AAAA.request.a: duplicate alternative name "a""#),
+        "{err}"
+    );
+    assert!(!err.contains("duplicate name:"), "reported once: {err}");
 }
 
 /// The fuzz target's structure layout loads (the fuzz crate is not built in CI) and a frame of

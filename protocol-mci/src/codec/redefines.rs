@@ -7,12 +7,14 @@
 //! picks that same view. A view shorter than the area is followed by the area's pad, written on
 //! encode and not checked on decode.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::decode::Reader;
 use super::encode::Writer;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
-use crate::layout::field::{Alternative, Field, Redefines};
+use crate::layout::field::{Alternative, Field, Kind, Redefines};
 
 impl<'a> Reader<'a> {
     /// Decodes the view the selector picks into `out`, then skips the rest of the area.
@@ -136,8 +138,8 @@ impl<'a> Writer<'a> {
         };
         if let (Some(index), false) = (area.selector, self.lenient) {
             let selector = &siblings[index];
-            let value = selector_text(values.get(&selector.name));
-            if !view.when.iter().any(|w| w == value) {
+            let value = as_decoded(selector, selector_text(values.get(&selector.name)));
+            if !view.when.iter().any(|w| *w == value) {
                 let found = match selector.mask {
                     Some(_) => "a masked value".to_owned(),
                     None => format!("{value:?}"),
@@ -162,6 +164,22 @@ fn selector_text(value: Option<&Value>) -> &str {
         Some(Value::String(text)) => text,
         Some(Value::Number(number)) => number.as_str(),
         _ => "",
+    }
+}
+
+/// A selector value from JSON as decoding would give it, since `when` values are decoded
+/// values: a text without the pad its alignment strips (`"L "` is `"L"`), a whole number in its
+/// canonical decimal text (`"+01"` is `"1"`).
+fn as_decoded<'v>(selector: &Field, value: &'v str) -> Cow<'v, str> {
+    match &selector.kind {
+        Kind::Text(text) if text.right => {
+            Cow::Borrowed(value.trim_start_matches(char::from(text.pad)))
+        }
+        Kind::Text(text) => Cow::Borrowed(value.trim_end_matches(char::from(text.pad))),
+        _ => match value.strip_prefix('+').unwrap_or(value).parse::<i128>() {
+            Ok(number) => Cow::Owned(number.to_string()),
+            Err(_) => Cow::Borrowed(value),
+        },
     }
 }
 

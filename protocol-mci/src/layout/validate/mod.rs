@@ -79,10 +79,21 @@ fn fields_at(
         } else if !seen.insert(config.name.as_str()) {
             problems.add(&here, "duplicate field name");
         }
-        for view in config.alternatives.iter().flatten() {
-            if !view.name.is_empty() && !seen.insert(view.name.as_str()) {
+        // A view may share its area's name (the area itself has no key); two views of one area
+        // with one name are the area's problem, reported there once.
+        let mut views: Vec<&str> = config
+            .alternatives
+            .iter()
+            .flatten()
+            .map(|view| view.name.as_str())
+            .collect();
+        views.retain(|name| !name.is_empty() && *name != config.name);
+        views.sort_unstable();
+        views.dedup();
+        for view in views {
+            if !seen.insert(view) {
                 problems.add(
-                    &format!("{here}.{}", view.name),
+                    &format!("{here}.{view}"),
                     "duplicate name: a field or view at this level already has it",
                 );
             }

@@ -1,7 +1,7 @@
 //! Redefines areas (COBOL `REDEFINES`): one area of bytes, several views of it, and the earlier
 //! sibling whose value picks the view.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{fields_at, Problems, Scope};
 use crate::layout::config::{AlternativeConfig, FieldConfig};
@@ -25,11 +25,14 @@ pub(super) fn redefines(
         .and_then(|name| selector(name, path, scope, problems));
     let selected = config.selector.is_some();
     let mut picks: HashMap<&str, &str> = HashMap::new();
+    let mut names = HashSet::new();
     let mut alternatives = Vec::with_capacity(configs.len());
     for view in configs {
         let here = format!("{path}.{}", view.name);
         if view.name.is_empty() {
             problems.add(path, "an alternative has an empty name");
+        } else if !names.insert(view.name.as_str()) {
+            problems.add(path, format!("duplicate alternative name {:?}", view.name));
         }
         let when = when(view, &here, selected, &mut picks, problems);
         if let (Some(index), Some(values)) = (selector, &when) {
