@@ -52,6 +52,17 @@ pub enum DecodeErrorKind {
         /// Offset of that byte in the frame.
         offset: usize,
     },
+    /// An unused element of a padded group (`unused_check = "exact"`) holds a byte its fill
+    /// does not.
+    #[error("expected fill byte {} of an unused element, found {}", Found(*expected), Found(*found))]
+    UnusedElement {
+        /// The fill's byte at this position.
+        expected: u8,
+        /// The byte that was there.
+        found: u8,
+        /// Offset of that byte in the frame.
+        offset: usize,
+    },
     /// Text that is not valid in the field's charset.
     #[error("expected {charset} text, found an invalid byte at {offset}")]
     InvalidText {

@@ -89,15 +89,29 @@ fn collect_masked(fields: &[Field], prefix: &str, out: &mut Vec<(String, MaskKin
         let path = format!("{prefix}.{}", field.name);
         match (&field.kind, field.mask) {
             (Kind::Group(group), _) => collect_masked(&group.fields, &format!("{path}[*]"), out),
+            // The views are objects beside the area's siblings, under their own names.
+            (Kind::Redefines(area), _) => {
+                for view in &area.alternatives {
+                    collect_masked(&view.fields, &format!("{prefix}.{}", view.name), out);
+                }
+            }
             (_, Some(kind)) => out.push((path, kind)),
             (_, None) => {}
         }
     }
 }
 
-/// Masks the marked fields of one object, recursing into groups.
+/// Masks the marked fields of one object, recursing into groups and redefines views.
 fn mask_fields(fields: &[Field], values: &mut Map<String, Value>) {
     for field in fields {
+        if let Kind::Redefines(area) = &field.kind {
+            for view in &area.alternatives {
+                if let Some(Value::Object(object)) = values.get_mut(&view.name) {
+                    mask_fields(&view.fields, object);
+                }
+            }
+            continue;
+        }
         let Some(value) = values.get_mut(&field.name) else {
             continue;
         };

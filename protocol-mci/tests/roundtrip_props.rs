@@ -153,6 +153,61 @@ error = [
 [messages.SMALL001]
 request = [ { name = "ref", type = "text", length = 10 } ]
 response = [ { name = "ok", type = "text", length = 1 } ]
+
+[messages.STRUCT01]
+request = [ {struct} ]
+response = [ {struct} ]
+"#;
+
+/// Redefines areas (with a selector, in groups, and the base view without one) and padded groups
+/// whose unused elements are typed and checked, or pad and checked. Its own messages (`STRUCT01`,
+/// `FIXSTRC1`) so that the other messages stay as they are.
+const STRUCT_FIELDS: &str = r#"
+  { name = "kind", type = "text", length = 1 },
+  { name = "detail", type = "redefines", selector = "kind", length = 24, pad = "*", alternatives = [
+    { name = "card", when = ["C"], fields = [
+      { name = "card_no", type = "text", length = 16 },
+      { name = "exp", type = "date", pattern = "yyyyMMdd" },
+    ] },
+    { name = "loan", when = ["L", "M"], fields = [
+      { name = "amount", type = "packed", length = 6, digits = 10, scale = 2 },
+      { name = "months", type = "number", length = 3 },
+      { name = "rate", type = "number", length = 6, scale = 3, sign = "overpunch" },
+      { name = "flags", type = "group", occurs = 2, fields = [ { name = "f", type = "text", length = 1 } ] },
+    ] },
+    { name = "none", when = [""], fields = [ { name = "note", type = "text", length = 5, pad = "_" } ] },
+  ] },
+  { name = "base", type = "redefines", alternatives = [
+    { name = "raw", fields = [ { name = "text", type = "text", length = 12 } ] },
+    { name = "split", fields = [
+      { name = "head", type = "text", length = 4 },
+      { name = "num", type = "number", length = 8 },
+    ] },
+  ] },
+  { name = "slot_cnt", type = "binary", length = 1 },
+  { name = "slots", type = "group", count = "slot_cnt", max = 3, unused = "typed", unused_check = "exact", fields = [
+    { name = "code", type = "text", length = 3 },
+    { name = "amt", type = "number", length = 7, scale = 2, sign = "overpunch" },
+    { name = "fee", type = "number", length = 5, sign = "leading" },
+    { name = "pk", type = "packed", length = 3 },
+    { name = "bin", type = "binary", length = 2, signed = true },
+    { name = "due", type = "date", pattern = "yyyyMMdd" },
+    { name = "at", type = "date", pattern = "HHmmss" },
+    { name = "gap", type = "filler", length = 2 },
+    { name = "k", type = "text", length = 1 },
+    { name = "alt", type = "redefines", selector = "k", alternatives = [
+      { name = "x", when = ["X"], fields = [ { name = "xv", type = "number", length = 4 } ] },
+      { name = "y", when = ["Y"], fields = [ { name = "yv", type = "text", length = 2 } ] },
+    ] },
+    { name = "sub_cnt", type = "number", length = 1 },
+    { name = "subs", type = "group", count = "sub_cnt", max = 2, pad = "~", unused_check = "exact", fields = [
+      { name = "s", type = "text", length = 2 },
+    ] },
+  ] },
+  { name = "tag_cnt", type = "number", length = 1 },
+  { name = "tags", type = "group", count = "tag_cnt", max = 2, pad = "~", unused_check = "exact", fields = [
+    { name = "tag", type = "text", length = 3 },
+  ] },
 "#;
 
 /// Compact groups (OCCURS DEPENDING ON) and a field after them: the variable part of a body.
@@ -179,6 +234,10 @@ response = [ {fixed} ]
 [messages.FIXCOMP1]
 request = [ {compact} ]
 response = [ {compact} ]
+
+[messages.FIXSTRC1]
+request = [ {struct} {compact} ]
+response = [ {struct} {compact} ]
 "#;
 
 /// Framing variants. `{size}` is the fixed frame size, computed from the fields.
@@ -246,7 +305,7 @@ max_frame = 4096"#,
 struct Variant {
     name: &'static str,
     layout: Layout,
-    /// Fixed-size frames: only `FIXTYPE1` and `FIXCOMP1`.
+    /// Fixed-size frames: only `FIXTYPE1`, `FIXCOMP1` and `FIXSTRC1`.
     fixed: bool,
 }
 
@@ -274,7 +333,8 @@ static VARIANTS: LazyLock<Vec<Variant>> = LazyLock::new(|| {
 fn load(framing: &str, messages: &str) -> Layout {
     let messages = messages
         .replace("{fixed}", FIXED_FIELDS)
-        .replace("{compact}", COMPACT_FIELDS);
+        .replace("{compact}", COMPACT_FIELDS)
+        .replace("{struct}", STRUCT_FIELDS);
     let text = LAYOUT
         .replace("{framing}", framing)
         .replace("{messages}", &messages);
@@ -481,13 +541,15 @@ fn date(shape: DateShape) -> Gen {
 }
 
 /// A JSON object from named generators. A name `count+group` takes a `[count, elements]` pair
-/// from [`group`], so that the count field and its group come from one draw.
+/// from [`group`], so that the count field and its group come from one draw; a name starting
+/// with `*` spreads an object's keys (a selector and the view it picks).
 fn object(fields: Vec<(&'static str, Gen)>) -> BoxedStrategy<Map<String, Value>> {
     let (names, gens): (Vec<&str>, Vec<Gen>) = fields.into_iter().unzip();
     gens.prop_map(move |values| {
         let mut map = Map::new();
         for (name, value) in names.iter().zip(values) {
             match (name.split_once('+'), value) {
+                (_, Value::Object(spread)) if name.starts_with('*') => map.extend(spread),
                 (Some((count, group)), Value::Array(mut pair)) => {
                     let elements = pair.pop().unwrap();
                     map.insert(count.to_owned(), pair.pop().unwrap());
@@ -598,6 +660,63 @@ fn fixed_body() -> Vec<(&'static str, Gen)> {
     fields
 }
 
+/// Generators of [`STRUCT_FIELDS`]: the selector with the view it picks, the base view of the
+/// area without a selector, groups with typed and pad fills.
+fn struct_body() -> Vec<(&'static str, Gen)> {
+    let flags = proptest::collection::vec(object(vec![("f", plain(1))]), 2)
+        .prop_map(|e| Value::Array(e.into_iter().map(Value::Object).collect()))
+        .boxed();
+    let card = object(vec![("card_no", plain(16)), ("exp", date(DateShape::Date))]);
+    let loan = object(vec![
+        ("amount", decimal(8, 2, true)),
+        ("months", decimal(3, 0, false)),
+        ("rate", decimal(3, 3, true)),
+        ("flags", flags),
+    ]);
+    let none = object(vec![("note", text(5, '_', false, false, false))]);
+    let detail = prop_oneof![
+        card.prop_map(|c| view("kind", "C", "card", c)),
+        (select(&["L", "M"][..]), loan).prop_map(|(k, l)| view("kind", k, "loan", l)),
+        none.prop_map(|n| view("kind", "", "none", n)),
+    ]
+    .boxed();
+    let raw = object(vec![("text", plain(12))]);
+    let base = raw.prop_map(|r| view("", "", "raw", r)).boxed();
+    let alt = prop_oneof![
+        object(vec![("xv", decimal(4, 0, false))]).prop_map(|x| view("k", "X", "x", x)),
+        object(vec![("yv", plain(2))]).prop_map(|y| view("k", "Y", "y", y)),
+    ]
+    .boxed();
+    let mut slot = vec![
+        ("code", plain(3)),
+        ("amt", decimal(5, 2, true)),
+        ("fee", decimal(4, 0, true)),
+        ("pk", decimal(5, 0, true)),
+        ("bin", binary(2, true, 0)),
+        ("due", date(DateShape::Date)),
+        ("at", date(DateShape::Time)),
+        ("*alt", alt),
+    ];
+    slot.push(group("sub_cnt+subs", object(vec![("s", plain(2))]), 2));
+    let tags = object(vec![("tag", plain(3))]);
+    vec![
+        ("*detail", detail),
+        ("*base", base),
+        group("slot_cnt+slots", object(slot), 3),
+        group("tag_cnt+tags", tags, 2),
+    ]
+}
+
+/// `{selector: value, name: fields}`, or `{name: fields}` without a selector.
+fn view(selector: &str, value: &str, name: &str, fields: Map<String, Value>) -> Value {
+    let mut map = Map::new();
+    if !selector.is_empty() {
+        map.insert(selector.to_owned(), Value::from(value));
+    }
+    map.insert(name.to_owned(), Value::Object(fields));
+    Value::Object(map)
+}
+
 /// Generators of the compact tail of `ALLTYPE1`.
 fn compact_tail() -> Vec<(&'static str, Gen)> {
     let opts = object(vec![("opt", plain(4))]);
@@ -612,9 +731,9 @@ fn compact_tail() -> Vec<(&'static str, Gen)> {
 fn message(variant: usize, direction: Direction) -> BoxedStrategy<Message> {
     let fixed = VARIANTS[variant].fixed;
     let codes: &[&str] = if fixed {
-        &["FIXTYPE1", "FIXTYPE1", "FIXCOMP1"]
+        &["FIXTYPE1", "FIXTYPE1", "FIXCOMP1", "FIXSTRC1"]
     } else {
-        &["ALLTYPE1", "ALLTYPE1", "ALLTYPE1", "SMALL001"]
+        &["ALLTYPE1", "ALLTYPE1", "ALLTYPE1", "SMALL001", "STRUCT01"]
     };
     let results: &[&str] = match direction {
         Direction::Request => &["", "0000"],
@@ -645,6 +764,12 @@ fn message(variant: usize, direction: Direction) -> BoxedStrategy<Message> {
                     fields
                 }
                 ("FIXCOMP1", _) => compact_tail(),
+                ("STRUCT01", _) => struct_body(),
+                ("FIXSTRC1", _) => {
+                    let mut fields = struct_body();
+                    fields.extend(compact_tail());
+                    fields
+                }
                 ("SMALL001", _) => match direction {
                     Direction::Request => vec![("ref", plain(10))],
                     Direction::Response => vec![("ok", plain(1))],

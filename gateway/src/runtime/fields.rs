@@ -28,6 +28,16 @@ pub(super) fn decision_fields(layout: &Layout, codes: &[String]) -> Vec<String> 
 }
 
 fn walk(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
+    for field in fields {
+        // A redefines area has no key: each view is an object beside its siblings.
+        if let Kind::Redefines(area) = &field.kind {
+            for view in &area.alternatives {
+                let path = format!("{prefix}.{}", view.name);
+                walk(&view.fields, &path, out);
+                out.push(path);
+            }
+        }
+    }
     for field in fields.iter().filter(|f| f.kind.is_visible()) {
         let path = format!("{prefix}.{}", field.name);
         if let Kind::Group(group) = &field.kind {

@@ -1,7 +1,8 @@
-//! Fuzz target: arbitrary bytes through the codec (header, both directions) and the stream
-//! framer of two layouts: the example layout, and `layouts/cobol-fields.toml` with the number and
-//! date kinds COBOL and bank headers declare. Nothing may panic; a frame that decodes must encode
-//! again and decode to the same message.
+//! Fuzz target: arbitrary bytes through the codec (header, both directions) and the stream framer
+//! of each fuzz layout: the example layout, `layouts/structure.toml` (redefines areas, typed
+//! and checked group fills) and `layouts/cobol-fields.toml` (the number and date kinds COBOL and
+//! bank headers declare). Nothing may panic; a frame that decodes must encode again and decode
+//! to the same message.
 
 #![no_main]
 
@@ -12,26 +13,34 @@ use libfuzzer_sys::fuzz_target;
 use protocol_mci::{Direction, Layout};
 use tokio_util::codec::Decoder;
 
-static LAYOUT: LazyLock<Layout> = LazyLock::new(|| {
-    let text = include_str!("../../../config/layouts/loan-screening.toml");
-    Layout::from_toml(text, "loan-screening.toml", "loan-screening")
-        .unwrap_or_else(|e| panic!("the example layout must load: {e}"))
-});
-
-static COBOL: LazyLock<Layout> = LazyLock::new(|| {
-    let text = include_str!("../layouts/cobol-fields.toml");
-    Layout::from_toml(text, "cobol-fields.toml", "cobol-fields")
-        .unwrap_or_else(|e| panic!("the fuzz layout must load: {e}"))
+static LAYOUTS: LazyLock<Vec<Layout>> = LazyLock::new(|| {
+    let texts = [
+        (
+            "loan-screening",
+            include_str!("../../../config/layouts/loan-screening.toml"),
+        ),
+        ("structure", include_str!("../layouts/structure.toml")),
+        ("cobol-fields", include_str!("../layouts/cobol-fields.toml")),
+    ];
+    texts
+        .iter()
+        .map(|(name, text)| {
+            Layout::from_toml(text, name, name)
+                .unwrap_or_else(|e| panic!("fuzz layout {name} must load: {e}"))
+        })
+        .collect()
 });
 
 fuzz_target!(|data: &[u8]| {
-    // The first byte picks the layout, so that the corpus grows for both.
-    let Some((&pick, data)) = data.split_first() else {
-        return;
-    };
-    let layout = if pick % 2 == 0 { &*LAYOUT } else { &*COBOL };
+    for layout in LAYOUTS.iter() {
+        one_layout(layout, data);
+    }
+});
+
+/// Everything the target does, with one layout.
+fn one_layout(layout: &Layout, data: &[u8]) {
     decode(layout, data);
-    // Random bytes rarely carry the right 8-digit length; also try them with prefix and trailer
+    // Random bytes rarely carry the right length prefix; also try them with prefix and trailer
     // rewritten, so that the fields themselves get decoded.
     let framing = &layout.framing;
     if let Ok(prefix) = framing.prefix_bytes(data.len()) {
@@ -44,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     frame(layout, data);
-});
+}
 
 /// Decodes in both directions; whatever decodes must round-trip.
 fn decode(layout: &Layout, data: &[u8]) {

@@ -53,7 +53,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `len` bytes and their offset.
-    fn take(&mut self, len: usize) -> Result<(&'a [u8], usize), DecodeError> {
+    pub(super) fn take(&mut self, len: usize) -> Result<(&'a [u8], usize), DecodeError> {
         if self.pos == self.prefix_at {
             self.pos += self.prefix_width;
         }
@@ -109,6 +109,10 @@ impl<'a> Reader<'a> {
         out: &mut Map<String, Value>,
     ) -> Result<(), DecodeError> {
         for field in fields {
+            if let Kind::Redefines(area) = &field.kind {
+                self.redefines(field, area, fields, out)?;
+                continue;
+            }
             self.path.key(&field.name);
             // Errors end up in logs and stored records: never quote a sensitive value.
             let value = self.field(field, fields, out).map_err(|mut e| {
@@ -174,9 +178,20 @@ impl<'a> Reader<'a> {
         }
         if group.padded {
             let unused = (group.max - count) * group.element_len.unwrap_or(0);
-            self.take(unused)?;
+            let (bytes, start) = self.take(unused)?;
+            if group.check_unused {
+                self.check_unused(group, count, bytes, start)?;
+            }
         }
         Ok(Some(Value::Array(elements)))
+    }
+
+    /// Where the next field starts (after the length prefix, when it is next).
+    pub(super) fn next_offset(&self) -> usize {
+        match self.pos == self.prefix_at {
+            true => self.pos + self.prefix_width,
+            false => self.pos,
+        }
     }
 
     /// A count above its group's maximum is an error at the count field.

@@ -19,7 +19,7 @@ pub(crate) struct Writer<'a> {
     /// The path of the field being written.
     pub path: Path<'a>,
     /// Byte range of the field (or group element) being written, for errors.
-    at: Range<usize>,
+    pub(super) at: Range<usize>,
     /// Missing numbers are written as zero instead of failing (the gateway's own error frames).
     pub lenient: bool,
 }
@@ -55,6 +55,10 @@ impl<'a> Writer<'a> {
         for field in fields {
             if self.out.len() == self.prefix_at && self.prefix_width > 0 {
                 self.out.resize(self.out.len() + self.prefix_width, b'0');
+            }
+            if let Kind::Redefines(area) = &field.kind {
+                self.redefines(field, area, fields, values)?;
+                continue;
             }
             self.path.key(&field.name);
             // Set before anything can fail: every error below is about this field until a
@@ -153,11 +157,11 @@ impl<'a> Writer<'a> {
             self.fields(&group.fields, element)?;
             self.path.pop();
         }
-        let unused = match group.padded {
-            true => (group.max - elements.len()) * group.element_len.unwrap_or(0),
-            false => 0,
-        };
-        self.out.resize(self.out.len() + unused, group.pad);
+        if group.padded {
+            for _ in elements.len()..group.max {
+                self.out.extend_from_slice(&group.fill);
+            }
+        }
         Ok(())
     }
 
@@ -184,7 +188,7 @@ impl<'a> Writer<'a> {
                 out.extend_from_slice(bytes);
                 Ok(())
             }
-            Kind::Group(_) => Ok(()),
+            Kind::Group(_) | Kind::Redefines(_) => Ok(()),
         };
         result.map_err(|kind| self.error(kind))
     }

@@ -9,9 +9,11 @@ mod decimal;
 mod decode;
 mod encode;
 mod exponent;
+pub(crate) mod fill;
 mod iso;
 mod packed;
 mod path;
+mod redefines;
 mod text;
 mod zoned;
 

@@ -233,6 +233,28 @@ pub struct FieldConfig {
     pub mode: Option<GroupMode>,
     /// Group: the element's fields.
     pub fields: Option<Vec<FieldConfig>>,
+    /// Padded group: how unused elements are written, `pad` (default) or `typed`.
+    pub unused: Option<UnusedFill>,
+    /// Padded group: whether decode checks unused elements, `ignore` (default) or `exact`.
+    pub unused_check: Option<UnusedCheck>,
+    /// Redefines: name of an earlier sibling field whose value picks the alternative.
+    pub selector: Option<String>,
+    /// Redefines: the views of the area, the first one being COBOL's base definition.
+    pub alternatives: Option<Vec<AlternativeConfig>>,
+}
+
+/// One view of a redefines area (`type = "redefines"`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlternativeConfig {
+    /// JSON key of the view, a sibling of the area's other fields.
+    pub name: String,
+    /// Selector values that pick this view (only with the area's `selector`).
+    pub when: Option<Vec<String>>,
+    /// For people.
+    pub description: Option<String>,
+    /// The view's fields, in wire order from the area's first byte.
+    pub fields: Vec<FieldConfig>,
 }
 
 /// Field types.
@@ -255,6 +277,8 @@ pub enum FieldType {
     Constant,
     /// Repeated group of fields.
     Group,
+    /// One area of bytes with alternative views (COBOL `REDEFINES`).
+    Redefines,
 }
 
 /// Text alignment.
@@ -375,6 +399,29 @@ pub enum GroupMode {
     Padded,
     /// Only `count` elements on the wire.
     Compact,
+}
+
+/// How the unused elements of a padded group are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnusedFill {
+    /// Every byte is the group's `pad` (default space).
+    #[default]
+    Pad,
+    /// Each field as its type writes "empty": numbers zero in their encoding, text its pad,
+    /// dates their null fill, fillers their pad, constants their value (COBOL `INITIALIZE`).
+    Typed,
+}
+
+/// What decoding checks in the unused elements of a padded group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnusedCheck {
+    /// Nothing: their bytes are skipped.
+    #[default]
+    Ignore,
+    /// They must hold exactly what encoding writes (`unused`); anything else is a bad record.
+    Exact,
 }
 
 /// How a sensitive value is masked.

@@ -2,7 +2,9 @@
 
 use crate::charset::Charset;
 
-pub use super::config::{Endian, MaskKind, NegativeZero, PunchKind, SignKind, SignNibbles};
+pub use super::config::{
+    Endian, MaskKind, NegativeZero, PunchKind, SignKind, SignNibbles, UnusedCheck, UnusedFill,
+};
 
 /// One field of a header, body or group element.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +43,8 @@ pub enum Kind {
     Constant(Vec<u8>),
     /// Repeated group.
     Group(Group),
+    /// One area with alternative views (COBOL `REDEFINES`).
+    Redefines(Redefines),
 }
 
 /// A text field.
@@ -186,12 +190,53 @@ pub struct Group {
     pub max: usize,
     /// Always `max` elements on the wire.
     pub padded: bool,
-    /// Byte that fills unused elements of a padded group.
-    pub pad: u8,
+    /// How unused elements of a padded group are written.
+    pub unused: UnusedFill,
+    /// The bytes of one unused element (`element_len` of them in a padded group).
+    pub fill: Vec<u8>,
+    /// Whether decoding checks that unused elements hold exactly `fill`.
+    pub check_unused: bool,
     /// The element's fields.
     pub fields: Vec<Field>,
     /// Width of one element when it is fixed.
     pub element_len: Option<usize>,
+}
+
+/// An area of fixed width read through one of several views (COBOL `REDEFINES`). The area has
+/// no JSON key of its own: each view is an object under its own name beside the area's siblings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redefines {
+    /// Width in bytes (at least the longest view).
+    pub len: usize,
+    /// Byte after a shorter view, written on encode and skipped on decode.
+    pub pad: u8,
+    /// The earlier sibling (by index) whose value picks the view; without it, decoding uses the
+    /// first view.
+    pub selector: Option<usize>,
+    /// The views, the first being the base definition.
+    pub alternatives: Vec<Alternative>,
+}
+
+/// One view of a redefines area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alternative {
+    /// JSON key of the view.
+    pub name: String,
+    /// Selector values (decoded text, a number's decimal text) that pick it.
+    pub when: Vec<String>,
+    /// Its fields, from the area's first byte.
+    pub fields: Vec<Field>,
+    /// Their width in bytes.
+    pub len: usize,
+}
+
+impl Redefines {
+    /// The view a selector value picks.
+    pub fn pick(&self, value: &str) -> Option<&Alternative> {
+        self.alternatives
+            .iter()
+            .find(|alt| alt.when.iter().any(|w| w == value))
+    }
 }
 
 /// Source of a group's element count.
@@ -218,6 +263,7 @@ impl Kind {
                 (true, Some(len)) => Some(len * g.max),
                 _ => None,
             },
+            Kind::Redefines(r) => Some(r.len),
         }
     }
 
@@ -229,9 +275,13 @@ impl Kind {
         }
     }
 
-    /// Whether the field appears in JSON.
+    /// Whether the field appears in JSON under its own name (a redefines area does not: its
+    /// views do).
     pub fn is_visible(&self) -> bool {
-        !matches!(self, Kind::Filler { .. } | Kind::Constant(_))
+        !matches!(
+            self,
+            Kind::Filler { .. } | Kind::Constant(_) | Kind::Redefines(_)
+        )
     }
 }
 

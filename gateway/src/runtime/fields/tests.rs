@@ -171,3 +171,29 @@ fn every_path_shape_the_comparator_reports_has_a_declared_label() {
         assert_eq!(found, labels, "{shape}");
     }
 }
+
+#[test]
+fn the_views_of_a_redefines_area_are_labels_and_the_area_is_not() {
+    let toml = LAYOUT.replace(
+        r#"error = [{ name = "error_message", type = "text", length = 10 }]"#,
+        r#"error = [
+          { name = "kind", type = "text", length = 1 },
+          { name = "detail", type = "redefines", selector = "kind", alternatives = [
+            { name = "card", when = ["C"], fields = [{ name = "card_no", type = "text", length = 4 }] },
+            { name = "loan", when = ["L"], fields = [{ name = "months", type = "number", length = 3 }] },
+          ] },
+        ]"#,
+    );
+    let layout = Layout::from_toml(&toml, "t", "t").unwrap();
+    let fields = decision_fields(&layout, &["T001".to_owned()]);
+    for label in [
+        "body.card",
+        "body.card.card_no",
+        "body.kind",
+        "body.loan",
+        "body.loan.months",
+    ] {
+        assert!(fields.contains(&label.to_owned()), "{label} in {fields:?}");
+    }
+    assert!(!fields.iter().any(|f| f.contains("detail")), "{fields:?}");
+}

@@ -1,7 +1,7 @@
 //! Repeated groups and their count fields.
 
 use super::{fields, Problems};
-use crate::layout::config::{FieldConfig, GroupMode, SignKind};
+use crate::layout::config::{FieldConfig, GroupMode, SignKind, UnusedCheck, UnusedFill};
 use crate::layout::field::{fields_fixed_len, Field, Group, GroupCount, Kind};
 
 /// Groups: count source, maximum, mode, element.
@@ -48,14 +48,66 @@ pub(super) fn group(
         problems.add(path, "a compact group needs a `count` field");
     }
     let element_len = fields_fixed_len(&fields).or(element_len);
+    let unused = config.unused.unwrap_or_default();
+    let has_unused = padded && matches!(count, GroupCount::Field(_));
+    if !has_unused && (config.unused.is_some() || config.unused_check.is_some()) {
+        problems.add(
+            path,
+            "`unused` and `unused_check` apply only to a padded group with a `count` field \
+             (other groups have no unused elements)",
+        );
+    }
+    if unused == UnusedFill::Typed && pad.is_some() {
+        problems.add(
+            path,
+            "`pad` is the fill of unused = \"pad\"; with unused = \"typed\" each field writes its own",
+        );
+    }
+    let fill = unused_fill(unused, pad, &fields, element_len, path, problems);
     Kind::Group(Group {
         count,
         max,
         padded,
-        pad: pad.unwrap_or(b' '),
+        unused,
+        fill,
+        check_unused: config.unused_check == Some(UnusedCheck::Exact),
         fields,
         element_len,
     })
+}
+
+/// The bytes of one unused element: the pad, or each field's own empty value.
+fn unused_fill(
+    unused: UnusedFill,
+    pad: Option<u8>,
+    fields: &[Field],
+    element_len: Option<usize>,
+    path: &str,
+    problems: &mut Problems,
+) -> Vec<u8> {
+    let Some(len) = element_len else {
+        return Vec::new();
+    };
+    match unused {
+        UnusedFill::Pad => vec![pad.unwrap_or(b' '); len],
+        UnusedFill::Typed => match crate::codec::fill::typed(fields) {
+            // Zero fits every number field, so this holds unless a field kind is added
+            // without its fill.
+            Ok(fill) if fill.len() == len => fill,
+            Ok(fill) => {
+                let found = fill.len();
+                problems.add(
+                    path,
+                    format!("expected a typed fill of {len} bytes, found {found}"),
+                );
+                vec![b' '; len]
+            }
+            Err(e) => {
+                problems.add(path, format!("cannot write a typed fill: {e}"));
+                vec![b' '; len]
+            }
+        },
+    }
 }
 
 /// The sibling holding a group's count: earlier, numeric, integral.

@@ -52,6 +52,10 @@ pub(super) fn reject_foreign_keys(
         ("max", config.max.is_some()),
         ("mode", config.mode.is_some()),
         ("fields", config.fields.is_some()),
+        ("unused", config.unused.is_some()),
+        ("unused_check", config.unused_check.is_some()),
+        ("selector", config.selector.is_some()),
+        ("alternatives", config.alternatives.is_some()),
         ("mask", config.mask.is_some()),
         ("length", config.length.is_some()),
     ];
@@ -84,7 +88,17 @@ pub(super) fn reject_foreign_keys(
         FieldType::Date => &["pattern", "pivot", "null", "null_fill", "mask", "length"],
         FieldType::Filler => &["pad", "length"],
         FieldType::Constant => &["value", "length"],
-        FieldType::Group => &["count", "occurs", "max", "mode", "fields", "pad"],
+        FieldType::Group => &[
+            "count",
+            "occurs",
+            "max",
+            "mode",
+            "fields",
+            "pad",
+            "unused",
+            "unused_check",
+        ],
+        FieldType::Redefines => &["selector", "alternatives", "length", "pad"],
     };
     for (key, _) in set
         .iter()

@@ -2,13 +2,15 @@
 //!
 //! - `number`: zoned, packed and binary numbers (capacity, scale, sign, point).
 //! - `date`: date/time patterns.
-//! - `group`: repeated groups and their count fields.
+//! - `group`: repeated groups, their count fields and unused elements.
+//! - `redefines`: areas with alternative views and their selectors.
 //! - `keys`: keys that do not apply to a type, pad characters.
 
 mod date;
 mod group;
 mod keys;
 mod number;
+mod redefines;
 mod text;
 
 use std::collections::HashSet;
@@ -57,15 +59,47 @@ pub(crate) fn fields(
     prefix: Option<PrefixSlot>,
     problems: &mut Problems,
 ) -> (Vec<Field>, Option<usize>) {
+    fields_at(configs, path, Some(start), prefix, problems)
+}
+
+/// [`fields`] from a start that may be unknown (a redefines area after a compact group): declared
+/// offsets are then not checked.
+fn fields_at(
+    configs: &[FieldConfig],
+    path: &str,
+    start: Option<usize>,
+    prefix: Option<PrefixSlot>,
+    problems: &mut Problems,
+) -> (Vec<Field>, Option<usize>) {
     let mut out: Vec<Field> = Vec::with_capacity(configs.len());
+    // JSON keys at this level: field names and the views of redefines areas.
     let mut seen = HashSet::new();
-    let mut pos = Some(start);
-    for config in configs {
+    let mut pos = start;
+    for (index, config) in configs.iter().enumerate() {
         let here = format!("{path}.{}", config.name);
         if config.name.is_empty() {
             problems.add(path, "a field has an empty name");
         } else if !seen.insert(config.name.as_str()) {
             problems.add(&here, "duplicate field name");
+        }
+        // A view may share its area's name (the area itself has no key); two views of one area
+        // with one name are the area's problem, reported there once.
+        let mut views: Vec<&str> = config
+            .alternatives
+            .iter()
+            .flatten()
+            .map(|view| view.name.as_str())
+            .collect();
+        views.retain(|name| !name.is_empty() && *name != config.name);
+        views.sort_unstable();
+        views.dedup();
+        for view in views {
+            if !seen.insert(view) {
+                problems.add(
+                    &format!("{here}.{view}"),
+                    "duplicate name: a field or view at this level already has it",
+                );
+            }
         }
         if let (Some(p), Some(slot)) = (pos, prefix) {
             if p == slot.at {
@@ -80,7 +114,12 @@ pub(crate) fn fields(
                 );
             }
         }
-        let kind = kind(config, &here, &out, problems);
+        let scope = Scope {
+            before: &out,
+            after: &configs[index + 1..],
+            at: pos,
+        };
+        let kind = kind(config, &here, &scope, problems);
         if let (Some(p), Some(slot), Some(len)) = (pos, prefix, kind.fixed_len()) {
             if p < slot.at && p + len > slot.at {
                 problems.add(
@@ -108,13 +147,18 @@ pub(crate) fn fields(
     (out, pos)
 }
 
+/// Where a field sits among its siblings.
+pub(super) struct Scope<'a> {
+    /// The fields before it, validated.
+    pub before: &'a [Field],
+    /// The fields after it, not yet validated.
+    pub after: &'a [FieldConfig],
+    /// Its offset, when the fields before it have a fixed size.
+    pub at: Option<usize>,
+}
+
 /// Validates one field's type-specific keys.
-pub(super) fn kind(
-    config: &FieldConfig,
-    path: &str,
-    siblings: &[Field],
-    problems: &mut Problems,
-) -> Kind {
+fn kind(config: &FieldConfig, path: &str, scope: &Scope<'_>, problems: &mut Problems) -> Kind {
     let Some(kind) = config.kind else {
         problems.add(path, "missing key `type`");
         return Kind::Filler { len: 0, pad: b' ' };
@@ -159,6 +203,7 @@ pub(super) fn kind(
             }
             Kind::Constant(bytes)
         }
-        FieldType::Group => group::group(config, path, siblings, pad, problems),
+        FieldType::Group => group::group(config, path, scope.before, pad, problems),
+        FieldType::Redefines => redefines::redefines(config, path, scope, pad, problems),
     }
 }
