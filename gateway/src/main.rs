@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use protocol_mci::{Direction, Layout, Message};
-use shadowgate::cli::MismatchesCommand;
+use shadowgate::cli::{LayoutCommand, MismatchesCommand};
 use shadowgate::config::{self, Config, LogFormat};
 use shadowgate::server::Running;
 
@@ -75,6 +75,11 @@ enum Command {
         #[command(subcommand)]
         command: shadowgate::cli::MismatchesCommand,
     },
+    /// Layout files: `layout import --copybook FILE.cpy` writes one from a COBOL copybook.
+    Layout {
+        #[command(subcommand)]
+        command: shadowgate::cli::LayoutCommand,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -112,6 +117,9 @@ fn main() -> anyhow::Result<()> {
         Command::Mismatches { command } => match command {
             MismatchesCommand::List(args) => to_stdout(|out| shadowgate::cli::run_list(&args, out)),
             MismatchesCommand::Show(args) => to_stdout(|out| shadowgate::cli::run_show(&args, out)),
+        },
+        Command::Layout { command } => match command {
+            LayoutCommand::Import(args) => to_stdout(|out| shadowgate::cli::run_import(&args, out)),
         },
     }
 }

@@ -1,17 +1,21 @@
 //! Command-line subcommands that are more than glue: the review commands `report` and
-//! `mismatches list|show`. `main.rs` parses with clap and calls the `run` functions here.
+//! `mismatches list|show`, and `layout import`. `main.rs` parses with clap and calls the `run`
+//! functions here.
 //!
 //! # Layout
+//! - `layout`: `layout import`, a layout file from COBOL copybooks.
 //! - `review`: the clap arguments and run functions of `report` and `mismatches`.
 //! - `source`: where the review reads from: a store directory, a config, or a running gateway.
 //! - `remote`: a small client for a running gateway's admin API.
 //! - `text`: text and CSV rendering.
 
+mod layout;
 mod remote;
 mod review;
 mod source;
 pub(crate) mod text;
 
+pub use self::layout::{run_import, ImportArgs, LayoutCommand};
 pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, MismatchesCommand, ReportArgs, ShowArgs,
     SourceArgs,
