@@ -59,10 +59,12 @@ fn field(out: &mut String, node: &Node, indent: usize) {
             length,
             alternatives,
         } => {
-            let _ = writeln!(out, "{pad}# {}: {REDEFINES_TODO}", node.note);
+            let _ = writeln!(out, "{pad}# {REDEFINES_TODO}");
             let _ = writeln!(
                 out,
-                "{pad}{{ name = {name}, type = \"redefines\", length = {length}, alternatives = ["
+                "{pad}{{ name = {name}, type = \"redefines\", length = {length}, alternatives = [  \
+                 # {}",
+                node.note
             );
             for alternative in alternatives {
                 let inner = match &alternative.body {

@@ -57,7 +57,7 @@ pub(crate) fn tokens(source: &Source) -> Result<Vec<Token>, CopybookError> {
                     start,
                     ErrorKind::Expected {
                         expected: "a closing quote on the literal".into(),
-                        found: "end of the entry".into(),
+                        found: "end of file".into(),
                     },
                 ))
             }

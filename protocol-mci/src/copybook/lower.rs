@@ -235,7 +235,10 @@ fn note(item: &Item) -> String {
         }
     }
     if let Some(occurs) = &entry.occurs {
-        note.push_str(&format!(" OCCURS {}", occurs.max));
+        note.push_str(&format!(" OCCURS {}", occurs.min));
+        if occurs.max != occurs.min || occurs.depending.is_some() {
+            note.push_str(&format!(" TO {}", occurs.max));
+        }
         if let Some(count) = &occurs.depending {
             note.push_str(&format!(" DEPENDING ON {}", count.name));
         }

@@ -72,6 +72,8 @@ pub(crate) struct SignClause {
 /// `OCCURS [min TO] max [TIMES] [DEPENDING ON name]`.
 #[derive(Debug, Clone)]
 pub(crate) struct Occurs {
+    /// The minimum count of a table of variable size (the fixed count otherwise).
+    pub min: usize,
     /// The maximum (or fixed) count.
     pub max: usize,
     /// The count field of a table of variable size.
@@ -291,10 +293,8 @@ impl<'a> Parser<'a> {
     }
 
     fn sign(&mut self) -> Result<SignClause, CopybookError> {
-        let leading = match self.expect_one(&["LEADING", "TRAILING"], "LEADING or TRAILING")? {
-            "LEADING" => true,
-            _ => false,
-        };
+        let leading =
+            self.expect_one(&["LEADING", "TRAILING"], "LEADING or TRAILING")? == "LEADING";
         let separate = self.optional("SEPARATE");
         if separate {
             self.optional("CHARACTER");
@@ -303,7 +303,8 @@ impl<'a> Parser<'a> {
     }
 
     fn occurs(&mut self) -> Result<Occurs, CopybookError> {
-        let mut max = self.integer("the number of occurrences")?;
+        let min = self.integer("the number of occurrences")?;
+        let mut max = min;
         if self.optional("TO") {
             max = self.integer("the maximum number of occurrences after TO")?;
         }
@@ -327,7 +328,11 @@ impl<'a> Parser<'a> {
                 self.next();
             }
         }
-        Ok(Occurs { max, depending })
+        Ok(Occurs {
+            min,
+            max,
+            depending,
+        })
     }
 
     /// `VALUE [IS] [ALL] literal`: skipped, the layout does not use initial values.

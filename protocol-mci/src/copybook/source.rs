@@ -57,9 +57,17 @@ impl Source {
             }
             quote = source.open_quote_after(quote, number);
         }
-        source.end = Pos {
-            line: last_line + 1,
-            column: 1,
+        // "Found end of file" points just after the last code, not at a line that is not there.
+        let last_code = source.text.trim_end().len().checked_sub(1);
+        source.end = match last_code.and_then(|i| source.positions.get(i)) {
+            Some(p) => Pos {
+                line: p.line,
+                column: p.column + 1,
+            },
+            None => Pos {
+                line: last_line.max(1),
+                column: 1,
+            },
         };
         source
     }
