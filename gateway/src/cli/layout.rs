@@ -153,7 +153,8 @@ pub fn run_import(args: &ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     };
     let options = options(args);
     let layout = copybook::import(body, header, &options)?;
-    if let Err(error) = Layout::from_toml(&layout, &body_origin, &options.name) {
+    let origin = format!("imported from {body_origin}");
+    if let Err(error) = Layout::from_toml(&layout, &origin, &options.name) {
         eprintln!("warning: the imported layout needs editing before it loads:\n{error}");
     }
     match &args.output {
@@ -210,5 +211,68 @@ fn options(args: &ImportArgs) -> ImportOptions {
             Format::Fixed => SourceFormat::Fixed,
             Format::Free => SourceFormat::Free,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: LayoutCommand,
+    }
+
+    fn import(args: &[&str]) -> anyhow::Result<String> {
+        let copybooks = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../protocol-mci/tests/copybooks"
+        );
+        let mut argv = vec!["layout".to_owned(), "import".to_owned()];
+        argv.extend(args.iter().map(|a| a.replace("{dir}", copybooks)));
+        let LayoutCommand::Import(args) = Cli::try_parse_from(argv)?.command;
+        let mut out = Vec::new();
+        run_import(&args, &mut out)?;
+        Ok(String::from_utf8(out)?)
+    }
+
+    #[test]
+    fn options_become_the_framing_header_and_bodies_of_a_layout_that_loads() {
+        let toml = import(&[
+            "--copybook={dir}/screening.cpy",
+            "--header={dir}/header.cpy",
+            "--discriminator=HDR-TX-CODE",
+            "--message=LNS0001",
+            "--request=SCREEN-REQUEST",
+            "--response=SCREEN-RESPONSE",
+            "--format=free",
+            "--prefix=ascii",
+            "--prefix-length=8",
+            "--counts=frame",
+            "--trailer=@@",
+            "--name=screening",
+        ])
+        .unwrap_or_else(|e| panic!("{e:#}"));
+        let layout = Layout::from_toml(&toml, "test", "test").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(layout.name, "screening");
+        assert_eq!(
+            layout.header_len, 48,
+            "8-digit prefix and the 40-byte header"
+        );
+        assert!(toml.contains("trailer = \"@@\""), "{toml}");
+    }
+
+    #[test]
+    fn a_prefix_without_its_length_and_count_is_refused() {
+        let error = import(&["--copybook={dir}/odo.cpy", "--prefix=ascii"]).unwrap_err();
+        assert!(
+            error.to_string().contains("--prefix-length and --counts"),
+            "{error}"
+        );
+        let error = import(&["--copybook={dir}/missing.cpy"]).unwrap_err();
+        assert!(format!("{error:#}").contains("missing.cpy"), "{error:#}");
     }
 }

@@ -22,88 +22,122 @@ pub fn import(
     options: &ImportOptions,
 ) -> Result<String, ImportError> {
     let records = read(body, options.format)?;
-    let request = pick(&records, options.request.as_deref(), 0, body.origin)?;
-    let default_response = if records.len() > 1 { 1 } else { 0 };
-    let response = pick(
-        &records,
-        options.response.as_deref(),
-        default_response,
-        body.origin,
-    )?;
-    if records.len() > 2 && (options.request.is_none() || options.response.is_none()) {
-        return Err(ImportError::Options(format!(
-            "{} has {} records ({}): say which are the bodies with --request and --response",
-            body.origin,
-            records.len(),
-            record_names(&records)
-        )));
-    }
-    let lower = |record: &Item, origin: &str| {
-        Lowering::new(options.compact_odo, options.native_endian == Endian::Little)
-            .record(record)
-            .map_err(|error| located(origin, error))
-    };
-    let request_fields = lower(request, body.origin)?;
-    let response_fields = lower(response, body.origin)?;
-    let code = match (&options.message, &request.entry.name) {
-        (Some(code), _) => code.clone(),
-        (None, Some(name)) => name.clone(),
-        (None, None) => {
-            return Err(ImportError::Options(format!(
-                "{} has no 01 record name to use as the message code: give --message",
-                body.origin
-            )))
-        }
-    };
+    let (request, response) = bodies(&records, options, body.origin)?;
+    let code = message_code(options, request, body.origin)?;
     let (header_fields, discriminator) = match header {
         Some(file) => {
             let records = read(file, options.format)?;
-            let record = pick(&records, None, 0, file.origin)?;
-            let fields = lower(record, file.origin)?;
+            let fields = lower(pick(&records, None, 0, file.origin)?, file.origin, options)?;
             let discriminator = find_discriminator(&fields, options, file.origin)?;
             (fields, discriminator)
         }
         None => (vec![code_field(&code)], "tx_code".to_owned()),
     };
-    let sizes = Sizes {
-        header: total(&header_fields).max,
-        body: total(&request_fields).max.max(total(&response_fields).max),
+    let document = Document {
+        origin: body.origin,
+        code: &code,
+        header: header_fields,
+        discriminator,
+        request: (request, lower(request, body.origin, options)?),
+        response: (response, lower(response, body.origin, options)?),
     };
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Imported from the COBOL copybook {} by `shadowgate layout import`.\n\
-         # Each field's comment is the copybook line it comes from. Groups that do not repeat are\n\
-         # flattened; a name carries its groups' names only where two would collide.",
-        body.origin
-    );
-    let _ = writeln!(out, "name = {}", quote(&options.name));
-    let _ = writeln!(out, "charset = {}\n", quote(options.charset.name()));
-    framing(&mut out, options, sizes)?;
-    let _ = writeln!(
-        out,
-        "\n[header]\ndiscriminator = {}\nfields = [",
-        quote(&discriminator)
-    );
-    emit::fields(&mut out, &header_fields, 2);
-    let _ = writeln!(out, "]\n\n[messages.{}]", quote(&code));
-    let describe = |item: &Item| format!("{} (line {})", item.display_name(), item.entry.line);
-    let _ = writeln!(
-        out,
-        "description = {}",
-        quote(&format!(
+    document.write(options)
+}
+
+/// Everything the layout file says.
+struct Document<'a> {
+    origin: &'a str,
+    code: &'a str,
+    header: Vec<Node>,
+    discriminator: String,
+    request: (&'a Item, Vec<Node>),
+    response: (&'a Item, Vec<Node>),
+}
+
+impl Document<'_> {
+    fn write(&self, options: &ImportOptions) -> Result<String, ImportError> {
+        let sizes = Sizes {
+            header: total(&self.header).max,
+            body: total(&self.request.1).max.max(total(&self.response.1).max),
+        };
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# Imported from the COBOL copybook {} by `shadowgate layout import`.\n\
+             # Each field's comment is the copybook line it comes from. Groups that do not repeat\n\
+             # are flattened; a name carries its groups' names only where two would collide.",
+            self.origin
+        );
+        let _ = writeln!(out, "name = {}", quote(&options.name));
+        let _ = writeln!(out, "charset = {}\n", quote(options.charset.name()));
+        framing(&mut out, options, sizes)?;
+        let _ = writeln!(
+            out,
+            "\n[header]\ndiscriminator = {}",
+            quote(&self.discriminator)
+        );
+        let _ = writeln!(out, "fields = [");
+        emit::fields(&mut out, &self.header, 2);
+        let _ = writeln!(out, "]\n\n[messages.{}]", quote(self.code));
+        let describe = |item: &Item| format!("{} (line {})", item.display_name(), item.entry.line);
+        let description = format!(
             "request {}, response {} of {}",
-            describe(request),
-            describe(response),
-            body.origin
-        ))
-    );
-    for (key, fields) in [("request", &request_fields), ("response", &response_fields)] {
-        let _ = writeln!(out, "{key} = [");
-        emit::fields(&mut out, fields, 2);
-        let _ = writeln!(out, "]");
+            describe(self.request.0),
+            describe(self.response.0),
+            self.origin
+        );
+        let _ = writeln!(out, "description = {}", quote(&description));
+        for (key, (_, fields)) in [("request", &self.request), ("response", &self.response)] {
+            let _ = writeln!(out, "{key} = [");
+            emit::fields(&mut out, fields, 2);
+            let _ = writeln!(out, "]");
+        }
+        Ok(out)
     }
-    Ok(out)
+}
+
+/// The request and response records.
+fn bodies<'a>(
+    records: &'a [Item],
+    options: &ImportOptions,
+    origin: &str,
+) -> Result<(&'a Item, &'a Item), ImportError> {
+    if records.len() > 2 && (options.request.is_none() || options.response.is_none()) {
+        return Err(ImportError::Options(format!(
+            "{origin} has {} records ({}): say which are the bodies with --request and --response",
+            records.len(),
+            record_names(records)
+        )));
+    }
+    let request = pick(records, options.request.as_deref(), 0, origin)?;
+    let default_response = usize::from(records.len() > 1);
+    let response = pick(
+        records,
+        options.response.as_deref(),
+        default_response,
+        origin,
+    )?;
+    Ok((request, response))
+}
+
+fn message_code(
+    options: &ImportOptions,
+    request: &Item,
+    origin: &str,
+) -> Result<String, ImportError> {
+    match (&options.message, &request.entry.name) {
+        (Some(code), _) => Ok(code.clone()),
+        (None, Some(name)) => Ok(name.clone()),
+        (None, None) => Err(ImportError::Options(format!(
+            "{origin} has no 01 record name to use as the message code: give --message"
+        ))),
+    }
+}
+
+fn lower(record: &Item, origin: &str, options: &ImportOptions) -> Result<Vec<Node>, ImportError> {
+    Lowering::new(options.compact_odo, options.native_endian == Endian::Little)
+        .record(record)
+        .map_err(|error| located(origin, error))
 }
 
 /// Largest header and body, in bytes.

@@ -11,12 +11,13 @@
 //! - `source`: fixed-form columns and continuation lines → one logical text with positions.
 //! - `lexer`: words, literals and separator periods (winnow).
 //! - `picture`: `PIC` strings → text, national, numeric (digits, signed scale) or edited (winnow).
-//! - `parse`: data description entries and their clauses.
+//! - `parse`, `clauses`: data description entries and their clauses.
 //! - `tree`: level numbers → records of groups and elementary items.
 //! - `leaf`, `lower`, `names`: items → layout fields (types, OCCURS, REDEFINES, flattening,
 //!   names and count fields), in the `model` types.
 //! - `emit`, `import`: the TOML text; `options`: what the copybook does not say; `error`.
 
+mod clauses;
 mod emit;
 mod error;
 mod import;
