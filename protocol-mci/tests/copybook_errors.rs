@@ -138,3 +138,120 @@ fn fixed_form_errors_count_columns_from_the_sequence_area() {
         "fixed.cpy: line 2, column 33: expected a value after VALUE, found `.`"
     );
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+    use proptest::sample::{select, Index};
+
+    use super::*;
+
+    const FILES: &[&str] = &[
+        "customer.cpy",
+        "signs.cpy",
+        "binary.cpy",
+        "packed.cpy",
+        "occurs.cpy",
+        "odo.cpy",
+        "nested_odo.cpy",
+        "continuation.cpy",
+        "collisions.cpy",
+        "screening.cpy",
+        "fragment.cpy",
+        "scaled.cpy",
+        "redefines.cpy",
+        "redefines_table.cpy",
+    ];
+
+    fn try_both_formats(text: &str) {
+        for format in [SourceFormat::Fixed, SourceFormat::Free] {
+            let options = ImportOptions {
+                message: Some("T1".into()),
+                format,
+                ..ImportOptions::default()
+            };
+            let file = CopybookFile {
+                origin: "random.cpy",
+                text,
+            };
+            let _ = copybook::import(file, None, &options);
+        }
+    }
+
+    /// Words of copybooks, so that random entries get past the lexer and the parser.
+    const WORDS: &[&str] = &[
+        "01",
+        "05",
+        "10",
+        "15",
+        "88",
+        "66",
+        "77",
+        "A",
+        "B",
+        "C",
+        "N",
+        "FILLER",
+        "PIC",
+        "X(3)",
+        "9(2)",
+        "S9(5)V99",
+        "SVPP9",
+        "99PP",
+        "N(2)",
+        "ZZ9.99",
+        "COMP",
+        "COMP-3",
+        "COMP-5",
+        "COMP-1",
+        "OCCURS",
+        "1",
+        "3",
+        "TO",
+        "TIMES",
+        "DEPENDING",
+        "ON",
+        "REDEFINES",
+        "VALUE",
+        "'X'",
+        "SIGN",
+        "LEADING",
+        "SEPARATE",
+        "USAGE",
+        "JUSTIFIED",
+        ".",
+        ".",
+        ".",
+        "\n",
+        "\n      -    ",
+    ];
+
+    proptest! {
+        #[test]
+        fn random_entries_are_imported_or_refused(words in proptest::collection::vec(select(WORDS), 0..80)) {
+            try_both_formats(&format!("       {}", words.join(" ")));
+        }
+
+        #[test]
+        fn random_text_is_imported_or_refused(text in "[ -~\n\t가-힣é]{0,300}") {
+            try_both_formats(&text);
+        }
+
+        #[test]
+        fn damaged_copybooks_are_imported_or_refused(
+            file in select(FILES),
+            at in any::<Index>(),
+            replacement in "[ -~\n]{0,3}",
+            cut in any::<bool>(),
+        ) {
+            let path = format!("{}/tests/copybooks/{file}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(path).unwrap();
+            let i = at.index(text.len() + 1);
+            let damaged = if cut {
+                text[..i].to_owned()
+            } else {
+                format!("{}{replacement}{}", &text[..i], &text[(i + 1).min(text.len())..])
+            };
+            try_both_formats(&damaged);
+        }
+    }
+}

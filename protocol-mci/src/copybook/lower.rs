@@ -96,7 +96,16 @@ impl Lowering {
         if item.is_group() && entry.occurs.is_none() {
             let mut qual = qual.to_vec();
             qual.extend(entry.name.as_deref().map(snake_case));
-            return self.children(&item.children, &qual, inner);
+            let mut fields = self.children(&item.children, &qual, inner)?;
+            // The group is not in the layout: its fields say where they were.
+            for field in &mut fields {
+                field.note.push_str(&format!(
+                    ", in {} (line {})",
+                    item.display_name(),
+                    entry.line
+                ));
+            }
+            return Ok(fields);
         }
         let mut fields = if item.is_group() {
             self.children(&item.children, &[], inner)?

@@ -125,6 +125,9 @@ pub(super) const CLAUSE_WORDS: &[&str] = &[
     "DESCENDING",
 ];
 
+/// Compiler listing directives that may stand between entries.
+const LISTING: &[&str] = &["EJECT", "SKIP1", "SKIP2", "SKIP3"];
+
 /// Reads entries from tokens.
 pub(crate) struct Parser<'a> {
     pub(super) source: &'a Source,
@@ -146,6 +149,14 @@ impl<'a> Parser<'a> {
     pub(crate) fn entries(mut self) -> Result<Vec<Entry>, CopybookError> {
         let mut out = Vec::new();
         while self.peek().is_some() {
+            // Listing directives between entries change no data.
+            if self.peek_word().is_some_and(|w| LISTING.contains(&w)) {
+                self.next();
+                if self.next_kind() == Some(TokenKind::Period) {
+                    self.next();
+                }
+                continue;
+            }
             if let Some(entry) = self.entry()? {
                 out.push(entry);
             }
