@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use winnow::combinator::{alt, delimited, repeat};
+use winnow::combinator::{alt, delimited, eof, repeat};
 use winnow::stream::Location;
 use winnow::token::{any, one_of, take_till, take_while};
 use winnow::{LocatingSlice, Parser};
@@ -71,7 +71,11 @@ fn blanks(input: &mut Input<'_>) -> winnow::Result<()> {
         0..,
         alt((
             take_while(1.., char::is_whitespace).void(),
-            (one_of([',', ';']), one_of(char::is_whitespace)).void(),
+            (
+                one_of([',', ';']),
+                alt((one_of(char::is_whitespace).void(), eof.void())),
+            )
+                .void(),
         )),
     )
     .parse_next(input)
@@ -159,6 +163,11 @@ mod tests {
         assert_eq!(texts[8], "9(3)");
         assert_eq!(words[10].0, TokenKind::Literal);
         assert_eq!(words[11].0, TokenKind::Period);
+    }
+
+    #[test]
+    fn a_comma_at_the_end_is_a_separator() {
+        assert_eq!(kinds("05 A PIC X,").len(), 4);
     }
 
     #[test]
