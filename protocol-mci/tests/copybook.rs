@@ -61,6 +61,10 @@ fn comp_binary_comp4_bounded_and_comp5_native_little_endian() {
         "{ name = \"native_half\", type = \"binary\", length = 2, signed = true, endian = \"little\" }"
     ), "{toml}");
     assert!(toml.contains("{ name = \"small_count\", type = \"binary\", length = 2, digits = 4 }"));
+    assert!(
+        toml.contains("PIC S9(3)V99 COMP SYNC (no slack bytes added"),
+        "{toml}"
+    );
     let layout = load("binary", &toml);
     let frame = bytes(&[
         b"BIN1",

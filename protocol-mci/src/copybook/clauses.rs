@@ -52,6 +52,7 @@ impl Parser<'_> {
                 self.expect_one(&["ZERO", "ZEROS", "ZEROES"], "ZERO after BLANK WHEN")?;
             }
             "SYNC" | "SYNCHRONIZED" => {
+                entry.sync = true;
                 if !self.optional("LEFT") {
                     self.optional("RIGHT");
                 }

@@ -243,6 +243,9 @@ fn note(item: &Item) -> String {
             note.push_str(" SEPARATE");
         }
     }
+    if entry.sync {
+        note.push_str(" SYNC (no slack bytes added: check the offset)");
+    }
     if let Some(occurs) = &entry.occurs {
         note.push_str(&format!(" OCCURS {}", occurs.min));
         if occurs.max != occurs.min || occurs.depending.is_some() {

@@ -32,6 +32,8 @@ pub(crate) struct Entry {
     pub occurs: Option<Occurs>,
     /// `JUSTIFIED RIGHT`.
     pub justified: bool,
+    /// `SYNCHRONIZED`: the compiler may insert slack bytes before the item; the import does not.
+    pub sync: bool,
 }
 
 /// A data name used by a clause, and where.
@@ -193,6 +195,7 @@ impl<'a> Parser<'a> {
             sign: None,
             occurs: None,
             justified: false,
+            sync: false,
         };
         if let Some(word) = self.peek_word() {
             if !CLAUSE_WORDS.contains(&word) {

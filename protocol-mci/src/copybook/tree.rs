@@ -93,6 +93,7 @@ fn implicit_record(first: &Entry) -> Item {
             sign: None,
             occurs: None,
             justified: false,
+            sync: false,
         },
         children: Vec::new(),
     }
