@@ -122,13 +122,14 @@ fn comp3_packed_decimal_odd_and_even_digits() {
 #[test]
 fn fixed_occurs_of_items_and_groups_nested_with_keys_and_indexes() {
     let toml = import("occurs.cpy", None, &options("OCC1"));
+    assert!(toml.contains("{ name = \"filler_1\", type = \"filler\", length = 4, pad = \"0\" }"));
     let layout = load("occurs", &toml);
     let frame = bytes(&[
         b"OCC12026",
         &[
             0x00, 0x12, 0x34, 0x5C, 0x00, 0x00, 0x00, 0x0C, 0x99, 0x99, 0x99, 0x9D,
         ],
-        b"BR1001002003BR2004005006AABBCC",
+        b"BR1001002003BR2004005006AABBCC0000",
     ]);
     let body = round_trip(&layout, Direction::Request, &frame)["body"].clone();
     assert_eq!(num(&body["month_amount"][0]["value"]), "123.45");

@@ -136,15 +136,15 @@ fn numeric(
     })
 }
 
-/// A FILLER's fill byte: what an untouched host record usually holds there.
-pub(crate) fn filler(leaf: &Leaf) -> Leaf {
+/// A FILLER of `times` such items, filled with what an untouched host record usually holds there.
+pub(crate) fn filler(leaf: &Leaf, times: usize) -> Leaf {
     let pad = match leaf {
         Leaf::Number { .. } => '0',
         Leaf::Packed { .. } | Leaf::Binary { .. } => '\0',
         Leaf::Text { .. } | Leaf::Filler { .. } => ' ',
     };
     Leaf::Filler {
-        len: leaf.len(),
+        len: leaf.len() * times,
         pad,
     }
 }

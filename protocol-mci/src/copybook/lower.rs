@@ -110,14 +110,12 @@ impl Lowering {
         let mut fields = if item.is_group() {
             self.children(&item.children, &[], inner)?
         } else {
-            let mut leaf = leaf::leaf(entry, inherited, self.native_little)?;
-            if entry.name.is_none() {
+            let leaf = leaf::leaf(entry, inherited, self.native_little)?;
+            // A FILLER table of fixed size is just its bytes.
+            if entry.name.is_none() && entry.occurs.as_ref().is_none_or(|o| o.depending.is_none()) {
                 let times = entry.occurs.as_ref().map_or(1, |o| o.max);
-                leaf = leaf::filler(&leaf);
-                if let super::model::Leaf::Filler { len, .. } = &mut leaf {
-                    *len *= times;
-                }
-                return Ok(vec![self.node(item, qual, Body::Leaf(leaf))]);
+                let filler = leaf::filler(&leaf, times);
+                return Ok(vec![self.node(item, qual, Body::Leaf(filler))]);
             }
             vec![self.node(item, qual, Body::Leaf(leaf))]
         };

@@ -1,5 +1,5 @@
       * FIXED TABLES: OF ELEMENTARY ITEMS, OF GROUPS, NESTED, WITH KEYS
-      * AND INDEXES.
+      * AND INDEXES; A FILLER TABLE IS ITS BYTES.
        01  MONTHLY-TOTALS.
            05  TOTAL-YEAR       PIC 9(4).
            05  MONTH-AMOUNT     PIC S9(5)V99 COMP-3 OCCURS 3 TIMES.
@@ -8,3 +8,4 @@
                10  DAILY-COUNT  PIC 9(3) OCCURS 3.
            05  CODES            OCCURS 3 ASCENDING KEY IS CODE-KEY.
                10  CODE-KEY     PIC X(2).
+           05  FILLER           PIC 9(2) OCCURS 2 TIMES.
