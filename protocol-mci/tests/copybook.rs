@@ -335,3 +335,60 @@ fn a_fragment_without_01_level_is_one_record_and_needs_a_message_code() {
     assert_eq!(num(&body["frag_gross"]), "-1234.56");
     assert_eq!(num(&body["frag_net"]), "6543.21");
 }
+
+/// A fixed-form line whose code (from column 8) is padded to column 72 in CP949 bytes, followed
+/// by an identification area.
+fn cp949_line(sequence: &str, indicator: char, code: &str) -> String {
+    let width: usize = code.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!(
+        "{sequence}{indicator}{code}{}KOREAN01",
+        " ".repeat(65 - width)
+    )
+}
+
+#[test]
+fn cp949_copybooks_count_columns_in_bytes() {
+    let text = [
+        cp949_line("000100", '*', " 고객 기본 정보: 이름과 등급"),
+        cp949_line("000200", ' ', "01  CUSTOMER-BASICS."),
+        cp949_line(
+            "000300",
+            ' ',
+            "    05  CUST-NAME   PIC X(20) VALUE '홍길동'.",
+        ),
+        cp949_line("000400", ' ', "    05  CUST-GRADE  PIC X(4)  VALUE '우수'."),
+    ]
+    .join("\n");
+    let file = protocol_mci::copybook::CopybookFile {
+        origin: "korean.cpy",
+        text: &text,
+        charset: protocol_mci::charset::Charset::Cp949,
+    };
+    let toml = protocol_mci::copybook::import(file, None, &options("KR01"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let layout = load("cp949", &toml);
+    let (name, _, _) = encoding_rs::EUC_KR.encode("홍길동");
+    let (grade, _, _) = encoding_rs::EUC_KR.encode("우수");
+    let frame = bytes(&[b"KR01", &name, &[b' '; 14], &grade]);
+    let body = round_trip(&layout, Direction::Request, &frame)["body"].clone();
+    assert_eq!(body["cust_name"], "홍길동");
+    assert_eq!(body["cust_grade"], "우수");
+    // Error columns count bytes too: `OOPS` is at column 51 (49 counted in characters).
+    let bad = cp949_line(
+        "000500",
+        ' ',
+        "    05  CUST-GRADE  PIC X(4)  VALUE '우수' OOPS.",
+    );
+    let text = format!("{text}\n{bad}");
+    let file = protocol_mci::copybook::CopybookFile {
+        text: &text,
+        ..file
+    };
+    let error = protocol_mci::copybook::import(file, None, &options("KR01")).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("korean.cpy: line 5, column 51: expected a clause"),
+        "{error}"
+    );
+}

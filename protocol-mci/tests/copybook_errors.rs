@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use protocol_mci::charset::Charset;
 use protocol_mci::copybook::{self, CopybookFile, ImportOptions, SourceFormat};
 
 /// Imports free-form `text` and returns the error message.
@@ -15,6 +16,7 @@ fn error(text: &str) -> String {
     let file = CopybookFile {
         origin: "bad.cpy",
         text,
+        charset: Charset::Utf8,
     };
     match copybook::import(file, None, &options) {
         Ok(toml) => panic!("imported:\n{toml}"),
@@ -125,6 +127,7 @@ fn fixed_form_errors_count_columns_from_the_sequence_area() {
     let file = CopybookFile {
         origin: "fixed.cpy",
         text: "000100 01  R.\n000200     05  A PIC X(3) VALUES.\n",
+        charset: Charset::Utf8,
     };
     let options = ImportOptions {
         message: Some("T1".into()),
@@ -172,6 +175,7 @@ mod never_panics {
             let file = CopybookFile {
                 origin: "random.cpy",
                 text,
+                charset: Charset::Utf8,
             };
             let _ = copybook::import(file, None, &options);
         }

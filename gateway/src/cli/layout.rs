@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use protocol_mci::charset::Charset;
+use protocol_mci::charset::{Charset, InvalidText};
 use protocol_mci::copybook::{self, CopybookFile, FramingOptions, ImportOptions, SourceFormat};
 use protocol_mci::layout::config::{Endian, LengthCounts, PrefixKind};
 use protocol_mci::Layout;
@@ -139,17 +139,22 @@ pub enum Format {
 /// Runs `layout import`: writes the layout, then says on stderr if it does not load as written
 /// (a REDEFINES needs its selector added, for instance).
 pub fn run_import(args: &ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let body_text = read(&args.copybook)?;
+    let (body_text, body_charset) = read(&args.copybook)?;
     let header_text = args.header.as_deref().map(read).transpose()?;
     let body_origin = args.copybook.display().to_string();
     let header_origin = args.header.as_ref().map(|p| p.display().to_string());
     let header = match (&header_text, &header_origin) {
-        (Some(text), Some(origin)) => Some(CopybookFile { origin, text }),
+        (Some((text, charset)), Some(origin)) => Some(CopybookFile {
+            origin,
+            text,
+            charset: *charset,
+        }),
         _ => None,
     };
     let body = CopybookFile {
         origin: &body_origin,
         text: &body_text,
+        charset: body_charset,
     };
     let options = options(args);
     let layout = copybook::import(body, header, &options)?;
@@ -166,8 +171,22 @@ pub fn run_import(args: &ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn read(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+/// A copybook's text and its encoding: UTF-8 when it is valid UTF-8, else CP949 (Korean banks'
+/// copybooks carry Hangul comments and literals in it).
+fn read(path: &Path) -> anyhow::Result<(String, Charset)> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, Charset::Utf8)),
+        Err(not_utf8) => Charset::Cp949
+            .decode(not_utf8.as_bytes())
+            .map(|text| (text, Charset::Cp949))
+            .map_err(|InvalidText(at)| {
+                anyhow::anyhow!(
+                    "{}: expected UTF-8 or CP949 text, found an invalid byte at offset {at}",
+                    path.display()
+                )
+            }),
+    }
 }
 
 fn options(args: &ImportArgs) -> ImportOptions {
@@ -274,5 +293,33 @@ mod tests {
         );
         let error = import(&["--copybook={dir}/missing.cpy"]).unwrap_err();
         assert!(format!("{error:#}").contains("missing.cpy"), "{error:#}");
+    }
+
+    #[test]
+    fn a_cp949_copybook_is_read_as_cp949() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("korean.cpy");
+        // "*> 고객\n01 CUST.\n 05 NAME PIC X(6) VALUE '홍길동'.\n" in CP949.
+        let mut bytes = b"*> ".to_vec();
+        bytes.extend([0xB0, 0xED, 0xB0, 0xB4]);
+        bytes.extend(b"\n01 CUST.\n 05 NAME PIC X(6) VALUE '");
+        bytes.extend([0xC8, 0xAB, 0xB1, 0xE6, 0xB5, 0xBF]);
+        bytes.extend(b"'.\n");
+        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let path = path.display().to_string();
+        let toml = import(&["--copybook", &path, "--format=free", "--message=KR01"])
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(
+            toml.contains("{ name = \"name\", type = \"text\", length = 6 }"),
+            "{toml}"
+        );
+        let bad = dir.path().join("bad.cpy");
+        std::fs::write(&bad, [0x30, 0x31, 0xFF, 0xFF]).unwrap_or_else(|e| panic!("{e}"));
+        let bad = bad.display().to_string();
+        let error = import(&["--copybook", &bad]).unwrap_err();
+        assert!(
+            error.to_string().contains("expected UTF-8 or CP949 text"),
+            "{error}"
+        );
     }
 }

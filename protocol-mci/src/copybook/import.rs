@@ -148,7 +148,7 @@ struct Sizes {
 }
 
 fn read(file: CopybookFile<'_>, format: SourceFormat) -> Result<Vec<Item>, ImportError> {
-    let source = Source::new(file.text, format);
+    let source = Source::new(file.text, format, file.charset);
     let records = lexer::tokens(&source)
         .and_then(|tokens| Parser::new(&source, &tokens).entries())
         .and_then(tree::records)

@@ -147,10 +147,11 @@ fn word(input: &mut Input<'_>) -> winnow::Result<Token> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::charset::Charset;
     use crate::copybook::source::SourceFormat;
 
     fn kinds(text: &str) -> Vec<(TokenKind, String)> {
-        let source = Source::new(text, SourceFormat::Free);
+        let source = Source::new(text, SourceFormat::Free, Charset::Utf8);
         let tokens = tokens(&source).unwrap_or_default();
         tokens.into_iter().map(|t| (t.kind, t.text)).collect()
     }
@@ -172,7 +173,7 @@ mod tests {
 
     #[test]
     fn an_unterminated_literal_is_an_error() {
-        let source = Source::new("05 A PIC X VALUE 'abc.", SourceFormat::Free);
+        let source = Source::new("05 A PIC X VALUE 'abc.", SourceFormat::Free, Charset::Utf8);
         assert!(tokens(&source).is_err());
     }
 }

@@ -12,6 +12,9 @@ pub struct CopybookFile<'a> {
     pub origin: &'a str,
     /// The file's contents.
     pub text: &'a str,
+    /// The encoding the file was read from: fixed-form columns count its bytes (a Hangul
+    /// character in a CP949 file takes two).
+    pub charset: Charset,
 }
 
 /// Options of one import.

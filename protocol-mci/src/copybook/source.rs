@@ -6,6 +6,8 @@
 //! literal runs to column 72 and resumes after the quote that opens the continuation line's code;
 //! a continued word resumes at the continuation line's first non-blank character.
 
+use crate::charset::Charset;
+
 /// Where a byte of the logical text came from: 1-based line and column of the file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Pos {
@@ -37,23 +39,31 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    /// Reads a copybook in the given format.
-    pub(crate) fn new(file: &str, format: SourceFormat) -> Source {
+    /// Reads a copybook in the given format. Columns count bytes of the file's `charset` (a
+    /// Hangul character in a CP949 file takes two columns), as compilers count them.
+    pub(crate) fn new(file: &str, format: SourceFormat, charset: Charset) -> Source {
         let mut source = Source::default();
         let mut quote: Option<char> = None;
         let mut last_line = 0;
         for (index, line) in file.lines().enumerate() {
             let number = index + 1;
             last_line = number;
-            let chars: Vec<char> = line.chars().collect();
-            let (indicator, code_start, code_end) = match format {
-                SourceFormat::Fixed => (chars.get(6).copied(), 7, chars.len().min(72)),
-                SourceFormat::Free => (None, 0, chars.len()),
+            let cells = columns(line, charset);
+            let (indicator, code, first_column) = match format {
+                SourceFormat::Fixed => {
+                    let indicator = cells.iter().find(|(c, _)| *c == 7).map(|&(_, ch)| ch);
+                    let code: Vec<Cell> = cells
+                        .into_iter()
+                        .filter(|(c, _)| (8..=72).contains(c))
+                        .collect();
+                    (indicator, code, 8)
+                }
+                SourceFormat::Free => (None, cells, 1),
             };
             match indicator {
                 Some('*' | '/' | 'D' | 'd') => continue,
-                Some('-') => source.continue_line(&chars, number, code_start, code_end, quote),
-                _ => source.new_line(&chars, number, code_start, code_end),
+                Some('-') => source.continue_line(&code, number, quote),
+                _ => source.new_line(&code, number, first_column),
             }
             quote = source.open_quote_after(quote, number);
         }
@@ -77,26 +87,20 @@ impl Source {
         self.positions.get(offset).copied().unwrap_or(self.end)
     }
 
-    fn new_line(&mut self, chars: &[char], number: usize, start: usize, end: usize) {
-        self.push('\n', number, start + 1);
-        for (i, c) in chars.iter().enumerate().take(end).skip(start) {
-            self.push(*c, number, i + 1);
+    fn new_line(&mut self, code: &[Cell], number: usize, first_column: usize) {
+        self.push('\n', number, first_column);
+        for &(column, c) in code {
+            self.push(c, number, column);
         }
     }
 
     /// Appends a continuation line's code to the logical line it continues.
-    fn continue_line(
-        &mut self,
-        chars: &[char],
-        number: usize,
-        start: usize,
-        end: usize,
-        quote: Option<char>,
-    ) {
-        let first = (start..end).find(|&i| chars[i] != ' ');
-        let Some(mut first) = first else { return };
+    fn continue_line(&mut self, code: &[Cell], number: usize, quote: Option<char>) {
+        let Some(mut first) = code.iter().position(|&(_, c)| c != ' ') else {
+            return;
+        };
         if let Some(q) = quote {
-            if chars[first] == q {
+            if code[first].1 == q {
                 first += 1;
             }
         } else {
@@ -106,8 +110,8 @@ impl Source {
                 self.positions.pop();
             }
         }
-        for (i, c) in chars.iter().enumerate().take(end).skip(first) {
-            self.push(*c, number, i + 1);
+        for &(column, c) in &code[first..] {
+            self.push(c, number, column);
         }
     }
 
@@ -150,6 +154,25 @@ impl Source {
     }
 }
 
+/// A character and the (1-based) column it starts at.
+type Cell = (usize, char);
+
+/// The characters of a line with their columns, counted in bytes of the file's charset.
+fn columns(line: &str, charset: Charset) -> Vec<Cell> {
+    let mut column = 1;
+    line.chars()
+        .map(|c| {
+            let cell = (column, c);
+            column += match charset {
+                Charset::Utf8 => c.len_utf8(),
+                Charset::Cp949 if c.is_ascii() => 1,
+                Charset::Cp949 => 2,
+            };
+            cell
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,7 +183,7 @@ mod tests {
             "000100 01  REC.                                                         SEQ00001\n\
                     000200*    A COMMENT\n\
                     000300     05  A PIC X(3).";
-        let source = Source::new(file, SourceFormat::Fixed);
+        let source = Source::new(file, SourceFormat::Fixed, Charset::Utf8);
         let words: Vec<&str> = source.text.split_whitespace().collect();
         assert_eq!(words, ["01", "REC.", "05", "A", "PIC", "X(3)."]);
         let a = source.text.find("A PIC").unwrap_or(0);
@@ -177,7 +200,7 @@ mod tests {
     fn continued_words_and_literals_are_joined() {
         let file =
             "       01 R.\n           05 A PIC 9(\n      -       5) VALUE 'AB\n      -    'CD'.";
-        let source = Source::new(file, SourceFormat::Fixed);
+        let source = Source::new(file, SourceFormat::Fixed, Charset::Utf8);
         let text = source.text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(text.starts_with("01 R. 05 A PIC 9(5) VALUE 'AB"), "{text}");
         assert!(text.ends_with("CD'."), "{text}");

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use protocol_mci::charset::Charset;
 use protocol_mci::copybook::{self, CopybookFile, ImportOptions};
 use protocol_mci::{Direction, Layout, Message};
 
@@ -30,11 +31,16 @@ pub fn try_import(
     let header_text = header.map(|h| std::fs::read_to_string(path(h)).unwrap());
     let header = header
         .zip(header_text.as_deref())
-        .map(|(origin, text)| CopybookFile { origin, text });
+        .map(|(origin, text)| CopybookFile {
+            origin,
+            text,
+            charset: Charset::Utf8,
+        });
     copybook::import(
         CopybookFile {
             origin: file,
             text: &text,
+            charset: Charset::Utf8,
         },
         header,
         options,
