@@ -44,6 +44,7 @@ pub(crate) fn tokens(source: &Source) -> Result<Vec<Token>, CopybookError> {
     let mut input = LocatingSlice::new(source.text.as_str());
     let mut out = Vec::new();
     loop {
+        // Zero or more blanks: this cannot fail.
         let _: winnow::Result<()> = blanks.parse_next(&mut input);
         if input.is_empty() {
             return Ok(out);
