@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use protocol_mci::{Direction, Layout, Message};
-use shadowgate::cli::MismatchesCommand;
+use shadowgate::cli::{LayoutCommand, MismatchesCommand};
 use shadowgate::config::{self, Config, LogFormat, Secrets};
 use shadowgate::server::{ReloadSource, Running};
 
@@ -79,6 +79,11 @@ enum Command {
     Mismatches {
         #[command(subcommand)]
         command: shadowgate::cli::MismatchesCommand,
+    },
+    /// Layout files: `layout import --copybook FILE.cpy` writes one from a COBOL copybook.
+    Layout {
+        #[command(subcommand)]
+        command: shadowgate::cli::LayoutCommand,
     },
 }
 
@@ -159,6 +164,9 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Mismatches { command } => match command {
             MismatchesCommand::List(args) => to_stdout(|out| shadowgate::cli::run_list(&args, out)),
             MismatchesCommand::Show(args) => to_stdout(|out| shadowgate::cli::run_show(&args, out)),
+        },
+        Command::Layout { command } => match command {
+            LayoutCommand::Import(args) => to_stdout(|out| shadowgate::cli::run_import(&args, out)),
         },
     }
 }

@@ -13,6 +13,7 @@
 //!   [`DecodeError`], a bad record that can be answered while the connection stays up.
 //!
 //! # Layout
+//! - `copybook/`: COBOL copybook import, writing layout files.
 //! - `layout/`: the file format ([`layout::config`]), validated field specs ([`layout::field`]),
 //!   control frames answered without decoding ([`layout::control`]).
 //! - `framing`: length prefix and trailer arithmetic shared by framer and codec.
@@ -25,6 +26,7 @@
 
 pub mod charset;
 mod codec;
+pub mod copybook;
 pub mod error;
 mod framer;
 pub mod framing;

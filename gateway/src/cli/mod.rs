@@ -1,7 +1,9 @@
 //! Command-line subcommands that are more than glue: the review commands `report` and
-//! `mismatches list|show`. `main.rs` parses with clap and calls the `run` functions here.
+//! `mismatches list|show`, and `layout import`. `main.rs` parses with clap and calls the `run`
+//! functions here.
 //!
 //! # Layout
+//! - `layout`: `layout import`, a layout file from COBOL copybooks.
 //! - `review`: the clap arguments and run functions of `report` and `mismatches`.
 //! - `source`: where the review reads from: a store directory, a config, or a running gateway.
 //! - `remote`: a small client for a running gateway's admin API.
@@ -9,11 +11,13 @@
 //! - `json`: JSON rendering with one time format (RFC 3339).
 
 mod json;
+mod layout;
 mod remote;
 mod review;
 mod source;
 pub(crate) mod text;
 
+pub use self::layout::{run_import, ImportArgs, LayoutCommand};
 pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, ListFormat, MismatchesCommand, ReportArgs,
     ShowArgs, SourceArgs,

@@ -1,0 +1,13 @@
+      * REDEFINES: A GROUP REDEFINED TWICE (BY A GROUP AND BY AN
+      * ELEMENTARY ITEM) AND AN ELEMENTARY ITEM REDEFINED.
+       01  PAYMENT-RECORD.
+           05  PAY-KIND          PIC X.
+           05  PAY-DETAIL.
+               10  CARD-NO       PIC X(16).
+               10  CARD-EXPIRY   PIC 9(4).
+           05  BANK-DETAIL REDEFINES PAY-DETAIL.
+               10  BANK-CODE     PIC X(3).
+               10  ACCOUNT-NO    PIC X(14).
+           05  CASH-DETAIL REDEFINES PAY-DETAIL PIC X(10).
+           05  AMOUNT            PIC 9(7)V99.
+           05  AMOUNT-X REDEFINES AMOUNT PIC X(9).

@@ -1,0 +1,7 @@
+      * P SCALING: DIGITS LEFT OF THE POINT (999PP) AND RIGHT OF IT
+      * (VPPP999), IN ZONED, PACKED AND BINARY ITEMS.
+       01  SCALED-VALUES.
+           05  HUNDREDS         PIC S999PP.
+           05  MICROS           PIC SVPPP999.
+           05  THOUSANDS        PIC 9(3)P(3) COMP-3.
+           05  TINY             PIC SVP(2)9(4) COMP.

@@ -1,0 +1,13 @@
+      * ZONED DECIMALS WITH EVERY SIGN CLAUSE; A GROUP'S SIGN CLAUSE
+      * APPLIES TO ITS ITEMS.
+       01  SIGNED-AMOUNTS.
+           05  AMT-TRAILING     PIC S9(3)V9    SIGN IS TRAILING.
+           05  AMT-LEADING      PIC S9(4)      SIGN LEADING.
+           05  AMT-LEAD-SEP     PIC S9(3)V99   SIGN LEADING SEPARATE.
+           05  AMT-TRAIL-SEP    PIC S9(5)
+                                SIGN TRAILING SEPARATE CHARACTER.
+           05  AMT-DEFAULT      PIC S99.
+           05  AMT-UNSIGNED     PIC 9(3).
+           05  GROUP-SIGNS      SIGN LEADING SEPARATE.
+               10  INNER-A      PIC S9(2).
+               10  INNER-B      PIC S9(2).
