@@ -8,7 +8,8 @@ use crate::metrics::FrameOutcome;
 
 /// The message an http engine's answer stands for: the request header echoed with the flag set
 /// to response and the result set to the first successful code, the answer's header fields
-/// applied over it, and the answer's body.
+/// applied over it (with named sections, field by field within each section), and the answer's
+/// body.
 pub fn answer_message(
     layout: &Layout,
     request_header: &Map<String, Value>,
@@ -16,16 +17,27 @@ pub fn answer_message(
 ) -> Message {
     let mut header = request_header.clone();
     if let Some((flag, _, response)) = layout.flag() {
-        header.insert(flag.to_owned(), Value::String(response.to_owned()));
+        flag.set(&mut header, Value::String(response.to_owned()));
     }
     // A 200 answer that gives no result code is a success. The request's (blank) result would
     // select the error body and silently drop the decision.
     if let Some((field, [ok, ..])) = layout.result() {
-        header.insert(field.to_owned(), Value::String(ok.clone()));
+        field.set(&mut header, Value::String(ok.clone()));
     }
     if let Some(overrides) = answer.get("header").and_then(Value::as_object) {
         for (key, value) in overrides {
-            header.insert(key.clone(), value.clone());
+            // With named sections an override names fields within a section: the section's
+            // other fields stay echoed.
+            match (header.get_mut(key), value) {
+                (Some(Value::Object(section)), Value::Object(fields)) if layout.is_sectioned() => {
+                    for (name, value) in fields {
+                        section.insert(name.clone(), value.clone());
+                    }
+                }
+                _ => {
+                    header.insert(key.clone(), value.clone());
+                }
+            }
         }
     }
     let body = answer

@@ -178,8 +178,8 @@ impl Gateway {
             events::control_frame(layout_name, &control.name);
             return FrameReply::Answer(Bytes::from(answer), FrameOutcome::Control);
         }
-        let request = match layout.decode(Direction::Request, &frame) {
-            Ok(request) => request,
+        let (code, request) = match layout.decode_selected(Direction::Request, &frame) {
+            Ok((selected, request)) => (selected.code.clone(), request),
             Err(error) => {
                 let kind = match error.kind {
                     DecodeErrorKind::UnknownMessage(_) => ErrorAnswer::UnknownTransaction,
@@ -193,7 +193,6 @@ impl Gateway {
                 };
             }
         };
-        let code = layout.code_of(&request).unwrap_or_default().to_owned();
         let Some(strategy) = runtime.route(layout_name, &code).cloned() else {
             let outcome = FrameOutcome::UnknownTransaction;
             events::bad_frame(
@@ -243,9 +242,10 @@ impl Gateway {
         let layout = strategy.layout.clone();
         let code = layout.code_of(&request).unwrap_or_default().to_owned();
         if !strategy.spec.tx_codes.contains(&code) {
-            let field = layout.discriminator_field();
+            let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
             return Err(bad(format!(
-                "header.{field}: {code:?} is not a transaction of this strategy"
+                "{}: {code:?} is not a transaction of this strategy",
+                fields.join(", ")
             )));
         }
         // Encoding checks the request against the layout and gives mci engines their frame.

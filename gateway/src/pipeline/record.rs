@@ -141,7 +141,7 @@ fn base(exchange: &Exchange, live: &Message, kind: RecordKind, latencies: Latenc
 fn masked(exchange: &Exchange, message: &Message, direction: Direction) -> Value {
     let mut message = message.clone();
     exchange.strategy.layout.mask(direction, &mut message);
-    message.to_value()
+    exchange.strategy.layout.into_json(message)
 }
 
 /// A value of a masked field, masked; others unchanged.

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use protocol_mci::{Direction, Message};
-use serde_json::{Map, Value};
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 use tokio::time::{timeout_at, Instant};
 use tracing::Instrument;
@@ -230,10 +229,11 @@ fn compare(
         }
     };
     let strategy = &exchange.strategy;
-    // The comparator takes `{"header", "body"}` values. `Message::to_value` would deep-copy both
-    // decisions for every comparison; moving the maps in (and back out for the rare mismatch
-    // record) copies nothing.
-    let (live, shadow) = (into_value(live), into_value(decision));
+    // The comparator takes the layout's JSON (`{"header", "body"}`, or each named section).
+    // `Layout::to_json` would deep-copy both decisions for every comparison; moving the maps in
+    // (and back out for the rare mismatch record) copies nothing.
+    let layout = &strategy.layout;
+    let (live, shadow) = (layout.into_json(live), layout.into_json(decision));
     let comparison = comparator::compare(&live, &shadow, &strategy.spec.rules);
     if let Some(tally) = strategy
         .suppressed
@@ -244,30 +244,7 @@ fn compare(
     if comparison.is_match() {
         return Verdict::matched();
     }
-    let (live, shadow) = (into_message(live), into_message(shadow));
+    let (live, shadow) = (layout.from_json(live), layout.from_json(shadow));
     let record = mismatch_record(exchange, &live, &shadow, &comparison, latencies);
     Verdict::recorded(ShadowOutcome::Mismatch, record)
-}
-
-/// A decision as the comparator reads it: what `Message::to_value` gives, without the copy.
-fn into_value(message: Message) -> Value {
-    let mut object = Map::with_capacity(2);
-    object.insert("header".to_owned(), Value::Object(message.header));
-    object.insert("body".to_owned(), Value::Object(message.body));
-    Value::Object(object)
-}
-
-/// The decision back from [`into_value`]; both members are always there.
-fn into_message(value: Value) -> Message {
-    let mut message = Message::default();
-    if let Value::Object(object) = value {
-        for (key, member) in object {
-            match (key.as_str(), member) {
-                ("header", Value::Object(header)) => message.header = header,
-                ("body", Value::Object(body)) => message.body = body,
-                _ => {}
-            }
-        }
-    }
-    message
 }

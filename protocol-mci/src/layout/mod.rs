@@ -7,17 +7,22 @@
 pub mod config;
 pub mod control;
 pub mod field;
+pub mod header;
+mod roles;
 mod sections;
+mod select;
 mod ttl;
 mod validate;
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use self::config::LayoutConfig;
-use self::field::{Field, Kind};
+use self::config::{HeaderConfig, LayoutConfig};
+use self::field::Field;
+use self::header::{FieldPath, Header};
+use self::roles::{Resolver, Roles};
 use self::sections::{framing, message_layout};
-use self::ttl::Ttl;
+use self::select::Selection;
 pub use self::ttl::TtlValue;
 use self::validate::{PrefixSlot, Problems};
 use crate::error::{LayoutError, LayoutProblem};
@@ -30,33 +35,35 @@ pub struct Layout {
     pub name: String,
     /// Framing of every frame.
     pub framing: Framing,
-    /// Header fields (frame coordinates; the prefix bytes are skipped).
-    pub header: Vec<Field>,
-    /// Header length in bytes, prefix included.
+    /// Length of the main header in bytes, prefix included (0 when the layout has none).
     pub header_len: usize,
-    /// Index of the discriminator in `header`.
-    pub(crate) discriminator: usize,
-    /// Request/response flag: header index and the two values.
-    pub(crate) flag: Option<(usize, String, String)>,
-    /// Result code: header index and the successful values.
-    pub(crate) result: Option<(usize, Vec<String>)>,
-    /// Correlation id field: header index.
-    pub(crate) correlation: Option<usize>,
-    /// The request's time to live, if the header carries one.
-    pub(crate) ttl: Option<Ttl>,
-    /// Messages by discriminator value.
-    pub(crate) messages: HashMap<String, MessageLayout>,
+    /// Every header; the legacy `[header]` is the one called `header`.
+    pub(crate) headers: Vec<Header>,
+    /// Index of the main header: the key is read from it and messages use it by default.
+    pub(crate) main: Option<usize>,
+    /// JSON key of the body in a layout with named sections; `None` for `{"header", "body"}`.
+    pub(crate) body_section: Option<String>,
+    /// Header roles by path.
+    pub(crate) roles: Roles,
+    /// How frames select their message.
+    pub(crate) select: Selection,
+    /// Messages, sorted by name.
+    pub(crate) messages: Vec<MessageLayout>,
+    /// Message indexes by name.
+    pub(crate) by_name: HashMap<String, usize>,
     /// Control frames, in declaration order.
     pub(crate) controls: Vec<control::Control>,
 }
 
-/// Bodies of one message.
+/// One message: its header and bodies.
 #[derive(Debug, Clone)]
 pub struct MessageLayout {
-    /// Discriminator value.
+    /// Name (`[messages.NAME]`); with the legacy discriminator, its value (the transaction code).
     pub code: String,
     /// For people.
     pub description: Option<String>,
+    /// Index of its header in the layout; `None` for body-only frames.
+    pub(crate) header: Option<usize>,
     /// Request body.
     pub request: Vec<Field>,
     /// Successful response body.
@@ -108,82 +115,34 @@ impl Layout {
             at: framing.offset,
             width: framing.prefix_width(),
         };
-        let (header, header_end) = validate::fields(
-            &config.header.fields,
-            "header.fields",
-            0,
-            Some(slot),
-            &mut problems,
-        );
-        let header_len = header_end.unwrap_or_else(|| {
-            problems.add("header.fields", "the header must have a fixed size");
-            0
-        });
-        if header_len > 0 && header_len < framing.head_len() {
-            problems.add("header.fields", "the header ends before the length prefix");
-        }
-        if config
-            .header
-            .length
-            .is_some_and(|declared| declared != header_len)
-        {
-            problems.add(
-                "header.length",
-                format!("declared, fields add up to {header_len}"),
-            );
-        }
-        let find = |name: &str, key: &str, problems: &mut Problems| {
-            let index = header.iter().position(|f| f.name == name);
-            if !index.is_some_and(|i| matches!(header[i].kind, Kind::Text(_))) {
-                problems.add(key, format!("{name:?} is not a text field of the header"));
-            }
-            index
+        let (headers, main) = headers(&config, slot, &mut problems);
+        let resolver = Resolver {
+            headers: &headers,
+            legacy: config.header.is_some(),
         };
-        let discriminator = find(
-            &config.header.discriminator,
-            "header.discriminator",
-            &mut problems,
-        )
-        .unwrap_or(0);
-        let flag = match (
-            &config.header.flag_field,
-            &config.header.request_flag,
-            &config.header.response_flag,
-        ) {
-            (Some(field), Some(req), Some(resp)) => find(field, "header.flag_field", &mut problems)
-                .map(|i| (i, req.clone(), resp.clone())),
-            (None, None, None) => None,
-            _ => {
-                problems.add(
-                    "header",
-                    "flag_field, request_flag and response_flag go together",
-                );
-                None
-            }
-        };
-        let result = match &config.header.result_field {
-            Some(field) => find(field, "header.result_field", &mut problems)
-                .map(|i| (i, config.header.ok_results.clone())),
-            None => None,
-        };
-        let correlation = match &config.header.correlation_field {
-            Some(field) => find(field, "header.correlation_field", &mut problems),
-            None => None,
-        };
-        let ttl = config
-            .header
-            .ttl
-            .as_ref()
-            .map(|ttl| Ttl::build(ttl, &header, &mut problems));
+        let roles = roles(&config, &resolver, &mut problems);
+        let main_header = main.map(|i| &headers[i]);
+        let key = key(&config, main_header, &mut problems);
+        let body_section = body_section(&config, &headers, &mut problems);
         if config.messages.is_empty() {
             problems.add("messages", "a layout needs at least one message");
         }
-        let messages = config
-            .messages
+        let named: Vec<_> = config.messages.iter().collect();
+        let select = Selection::build(key, &named, &mut problems);
+        let keyed: Vec<usize> = select.by_key.values().copied().collect();
+        let messages: Vec<MessageLayout> = named
             .iter()
-            .map(|(code, message)| {
-                let m = message_layout(code, message, header_len, &framing, &mut problems);
-                (code.clone(), m)
+            .enumerate()
+            .map(|(index, (code, message))| {
+                let header = message_header(code, message, &headers, main, &mut problems);
+                if keyed.contains(&index) && header != main {
+                    problems.add(
+                        &format!("messages.{code}.header"),
+                        "expected the main header: a message selected by key is read with it",
+                    );
+                }
+                let len = header.map_or(0, |i| headers[i].len);
+                message_layout(code, message, (header, len), &framing, &mut problems)
             })
             .collect();
         let controls = control::controls(&config.control, &framing, &mut problems);
@@ -193,65 +152,275 @@ impl Layout {
                 problems: problems.list,
             });
         }
+        let by_name = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.code.clone(), i))
+            .collect();
         Ok(Layout {
             name: config.name.unwrap_or_else(|| default_name.to_owned()),
             framing,
-            header,
-            header_len,
-            discriminator,
-            flag,
-            result,
-            correlation,
-            ttl,
+            header_len: main_header.map_or(0, |h| h.len),
+            headers,
+            main,
+            body_section,
+            roles,
+            select,
             messages,
+            by_name,
             controls,
         })
     }
 
-    /// The message selected by a discriminator value.
+    /// The message named `code` (with the legacy discriminator: its value).
     pub fn message(&self, code: &str) -> Option<&MessageLayout> {
-        self.messages.get(code)
+        self.by_name.get(code).map(|&i| &self.messages[i])
     }
 
-    /// Discriminator values of every message, sorted.
+    /// Names of every message, sorted.
     pub fn message_codes(&self) -> Vec<&str> {
-        let mut codes: Vec<&str> = self.messages.keys().map(String::as_str).collect();
-        codes.sort_unstable();
-        codes
+        self.messages.iter().map(|m| m.code.as_str()).collect()
     }
 
-    /// Name of the header field that selects the message.
-    pub fn discriminator_field(&self) -> &str {
-        &self.header[self.discriminator].name
+    /// The main header: the key is read from it, error answers are written with it.
+    pub fn main_header(&self) -> Option<&Header> {
+        self.main.map(|i| &self.headers[i])
     }
 
-    /// Request/response flag: field name, request value, response value.
-    pub fn flag(&self) -> Option<(&str, &str, &str)> {
-        let (i, req, resp) = self.flag.as_ref()?;
-        Some((&self.header[*i].name, req, resp))
+    /// The header a message uses, if any.
+    pub fn header_of(&self, message: &MessageLayout) -> Option<&Header> {
+        message.header.map(|i| &self.headers[i])
     }
 
-    /// Name of the header field holding the correlation id, if the layout names one.
-    pub fn correlation_field(&self) -> Option<&str> {
-        self.correlation.map(|i| self.header[i].name.as_str())
+    /// The header field at `path` in any header.
+    pub fn header_field(&self, path: &FieldPath) -> Option<&Field> {
+        self.headers.iter().find_map(|h| h.field(path))
     }
 
-    /// Result code field name and the successful values.
-    pub fn result(&self) -> Option<(&str, &[String])> {
-        let (i, ok) = self.result.as_ref()?;
-        Some((&self.header[*i].name, ok))
+    /// Paths of the header fields whose values select a message, in order.
+    pub fn key_fields(&self) -> &[FieldPath] {
+        &self.select.key
+    }
+
+    /// The JSON key of the body: `body`, or the layout's `body_section`.
+    pub fn body_key(&self) -> &str {
+        self.body_section.as_deref().unwrap_or("body")
+    }
+
+    /// Whether the JSON keeps named sections (`{"sys", "biz", "data"}`) instead of
+    /// `{"header", "body"}`.
+    pub fn is_sectioned(&self) -> bool {
+        self.body_section.is_some()
+    }
+
+    /// Request/response flag: field path, request value, response value.
+    pub fn flag(&self) -> Option<(&FieldPath, &str, &str)> {
+        let (path, req, resp) = self.roles.flag.as_ref()?;
+        Some((path, req, resp))
+    }
+
+    /// Path of the header field holding the correlation id, if the layout names one.
+    pub fn correlation_field(&self) -> Option<&FieldPath> {
+        self.roles.correlation.as_ref()
+    }
+
+    /// Result code field path and the successful values.
+    pub fn result(&self) -> Option<(&FieldPath, &[String])> {
+        let (path, ok) = self.roles.result.as_ref()?;
+        Some((path, ok))
     }
 
     /// The request's time to live from its decoded header ([`TtlValue::None`] when the layout
     /// declares no TTL or the header says it does not apply).
     pub fn ttl(&self, header: &serde_json::Map<String, serde_json::Value>) -> TtlValue {
-        self.ttl
+        self.roles
+            .ttl
             .as_ref()
-            .map_or(TtlValue::None, |ttl| ttl.of(&self.header, header))
+            .map_or(TtlValue::None, |ttl| ttl.of(header))
     }
 
-    /// Names of the TTL's seconds field and of its flag field, if the layout declares a TTL.
+    /// Names (within their section) of the TTL's seconds field and of its flag field, if the
+    /// layout declares a TTL.
     pub fn ttl_fields(&self) -> Option<(&str, Option<&str>)> {
-        self.ttl.as_ref().map(|ttl| ttl.names(&self.header))
+        let (field, flag) = self.roles.ttl.as_ref()?.paths();
+        // A validated TTL always has its seconds field.
+        let field = field?.field.as_str();
+        Some((field, flag.map(|f| f.field.as_str())))
+    }
+}
+
+/// Validates the legacy `[header]` or the `[headers.NAME]` entries, and picks the main header.
+fn headers(
+    config: &LayoutConfig,
+    slot: PrefixSlot,
+    problems: &mut Problems,
+) -> (Vec<Header>, Option<usize>) {
+    if let Some(legacy) = &config.header {
+        if !config.headers.is_empty() {
+            problems.add(
+                "headers",
+                "expected either the legacy [header] or [headers.NAME], found both",
+            );
+        }
+        let header = header::legacy(&legacy.fields, legacy.length, slot, problems);
+        return (vec![header], Some(0));
+    }
+    let headers: Vec<Header> = config
+        .headers
+        .iter()
+        .map(|(name, h)| header::named(name, h, slot, problems))
+        .collect();
+    let chosen = config.select.as_ref().and_then(|s| s.header.as_deref());
+    let main = match (chosen, headers.len()) {
+        (Some(name), _) => {
+            let found = headers.iter().position(|h| h.name == name);
+            if found.is_none() {
+                problems.add(
+                    "select.header",
+                    format!("expected a [headers.NAME] name, found {name:?}"),
+                );
+            }
+            found
+        }
+        (None, 0) => None,
+        (None, 1) => Some(0),
+        (None, _) => {
+            problems.add(
+                "select.header",
+                "expected the main header (several [headers.NAME] are declared), found none",
+            );
+            None
+        }
+    };
+    (headers, main)
+}
+
+/// Roles from `[roles]` or from the legacy `[header]` keys, not both.
+fn roles(config: &LayoutConfig, resolver: &Resolver<'_>, problems: &mut Problems) -> Roles {
+    let legacy = config.header.as_ref().filter(|h| Roles::any_legacy(h));
+    match (&config.roles, legacy) {
+        (Some(_), Some(_)) => {
+            problems.add(
+                "roles",
+                "expected roles in [roles] or in the legacy [header] keys, found both",
+            );
+            Roles::default()
+        }
+        (Some(roles), None) => Roles::build(roles, resolver, problems),
+        (None, Some(legacy)) => Roles::legacy(legacy, resolver, problems),
+        (None, None) => Roles::default(),
+    }
+}
+
+/// The key field paths: the legacy discriminator or `[select] key`, read from the main header.
+fn key(config: &LayoutConfig, main: Option<&Header>, problems: &mut Problems) -> Vec<FieldPath> {
+    let select_key = config.select.as_ref().map_or(&[][..], |s| s.key.as_slice());
+    let discriminator = config
+        .header
+        .as_ref()
+        .and_then(|h: &HeaderConfig| h.discriminator.as_deref());
+    if let Some(name) = discriminator {
+        if !select_key.is_empty() {
+            problems.add(
+                "select.key",
+                "expected the key in [select] or in header.discriminator, found both",
+            );
+        }
+        let path = main.and_then(|h| h.path(&format!("header.{name}")));
+        let text = path
+            .as_ref()
+            .and_then(|p| main.and_then(|h| h.field(p)))
+            .is_some_and(|f| matches!(f.kind, field::Kind::Text(_)));
+        if !text {
+            problems.add(
+                "header.discriminator",
+                format!("{name:?} is not a text field of the header"),
+            );
+        }
+        return path.into_iter().collect();
+    }
+    let mut key = Vec::with_capacity(select_key.len());
+    for (i, text) in select_key.iter().enumerate() {
+        let at = format!("select.key[{i}]");
+        let found = main.and_then(|h| Some((h.path(text)?, h)));
+        match found {
+            Some((path, h))
+                if matches!(h.field(&path).map(|f| &f.kind), Some(field::Kind::Text(_))) =>
+            {
+                key.push(path)
+            }
+            _ => {
+                // Kept in place so that messages are not also reported for a key too short.
+                key.push(FieldPath::unresolved(text));
+                let header = main.map_or("none".to_owned(), |h| format!("{:?}", h.name));
+                problems.add(
+                    &at,
+                    format!(
+                        "expected a text field of the main header ({header}) as section.field, \
+                         found {text:?}"
+                    ),
+                );
+            }
+        }
+    }
+    key
+}
+
+/// The body's JSON key: only layouts with named sections choose it.
+fn body_section(
+    config: &LayoutConfig,
+    headers: &[Header],
+    problems: &mut Problems,
+) -> Option<String> {
+    if config.header.is_some() {
+        if config.body_section.is_some() {
+            problems.add(
+                "body_section",
+                "applies only to a layout with [headers.NAME] (the legacy JSON is {header, body})",
+            );
+        }
+        return None;
+    }
+    let name = config
+        .body_section
+        .clone()
+        .unwrap_or_else(|| "body".to_owned());
+    let clash = headers
+        .iter()
+        .any(|h| h.sections.iter().any(|s| s.name == name));
+    if clash {
+        problems.add(
+            "body_section",
+            format!("expected a name no header section has, found {name:?}"),
+        );
+    }
+    Some(name)
+}
+
+/// The header a message declares: a `[headers.NAME]`, `"none"`, or by default the main one.
+fn message_header(
+    code: &str,
+    config: &config::MessageConfig,
+    headers: &[Header],
+    main: Option<usize>,
+    problems: &mut Problems,
+) -> Option<usize> {
+    match config.header.as_deref() {
+        None => main,
+        Some("none") => None,
+        Some(name) => {
+            let found = headers.iter().position(|h| h.name == name);
+            if found.is_none() {
+                let names: Vec<&str> = headers.iter().map(|h| h.name.as_str()).collect();
+                problems.add(
+                    &format!("messages.{code}.header"),
+                    format!(
+                        "expected \"none\" or a header name ({}), found {name:?}",
+                        names.join(", ")
+                    ),
+                );
+            }
+            found
+        }
     }
 }
