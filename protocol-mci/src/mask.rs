@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::layout::config::MaskKind;
 use crate::layout::field::{Field, Kind};
-use crate::layout::Layout;
+use crate::layout::{Layout, MessageLayout};
 use crate::message::{Direction, Message};
 
 /// Masks one value as text.
@@ -52,7 +52,21 @@ impl Layout {
     /// result code select). Values of unknown messages are left alone: there is no layout to say
     /// which are sensitive, so callers must not store such bodies.
     pub fn mask(&self, direction: Direction, message: &mut Message) {
-        let selected = self.select(message);
+        match self.select(message) {
+            Some(selected) => self.mask_as(direction, selected, message),
+            None => self.mask_header(None, message),
+        }
+    }
+
+    /// Masks every sensitive field of a message known to be `selected` (e.g. by frame length).
+    pub fn mask_as(&self, direction: Direction, selected: &MessageLayout, message: &mut Message) {
+        self.mask_header(Some(selected), message);
+        let fields = self.body_fields(selected, direction, &message.header);
+        mask_fields(fields, &mut message.body);
+    }
+
+    /// Masks the header of the selected message, or the main header.
+    fn mask_header(&self, selected: Option<&MessageLayout>, message: &mut Message) {
         let header = selected.map_or(self.main_header(), |m| self.header_of(m));
         for section in header.map_or(&[][..], |h| h.sections.as_slice()) {
             if header.is_some_and(|h| h.flat) {
@@ -60,10 +74,6 @@ impl Layout {
             } else if let Some(Value::Object(values)) = message.header.get_mut(&section.name) {
                 mask_fields(&section.fields, values);
             }
-        }
-        if let Some(selected) = selected {
-            let fields = self.body_fields(selected, direction, &message.header);
-            mask_fields(fields, &mut message.body);
         }
     }
 }

@@ -51,13 +51,28 @@ pub fn answer_message(
 /// Encodes an http engine's answer into the frame core banking expects.
 pub fn encode_answer(
     layout: &Layout,
+    tx_code: &str,
     request_header: &Map<String, Value>,
     answer: &Value,
 ) -> Result<Vec<u8>, EncodeError> {
-    layout.encode(
-        Direction::Response,
+    encode_response(
+        layout,
+        tx_code,
         &answer_message(layout, request_header, answer),
     )
+}
+
+/// Encodes a response as the request's message (`tx_code`): a message selected by frame length
+/// has no key its JSON could be selected by again.
+pub fn encode_response(
+    layout: &Layout,
+    tx_code: &str,
+    message: &Message,
+) -> Result<Vec<u8>, EncodeError> {
+    match layout.message(tx_code) {
+        Some(selected) => layout.encode_as(Direction::Response, selected, message),
+        None => layout.encode(Direction::Response, message),
+    }
 }
 
 /// Why the gateway answers with an error frame itself.

@@ -243,8 +243,13 @@ impl Gateway {
         let code = layout.code_of(&request).unwrap_or_default().to_owned();
         if !strategy.spec.tx_codes.contains(&code) {
             let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
+            // A message no key selects is named by its key values, as the client wrote them.
+            let shown = match code.is_empty() {
+                true => layout.key_values(&request.header).join(", "),
+                false => code,
+            };
             return Err(bad(format!(
-                "{}: {code:?} is not a transaction of this strategy",
+                "{}: {shown:?} is not a transaction of this strategy",
                 fields.join(", ")
             )));
         }
@@ -314,7 +319,8 @@ impl Gateway {
         let answer = match called {
             Ok(EngineAnswer::Frame(bytes)) => Ok(bytes),
             Ok(EngineAnswer::Json(value)) => {
-                answer::encode_answer(&strategy.layout, &exchange.request.header, &value)
+                let (layout, code) = (&strategy.layout, &exchange.tx_code);
+                answer::encode_answer(layout, code, &exchange.request.header, &value)
                     .map(Bytes::from)
                     .map_err(|error| {
                         events::live_failed(

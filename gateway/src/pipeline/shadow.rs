@@ -12,7 +12,7 @@ use tokio::sync::{oneshot, OwnedSemaphorePermit};
 use tokio::time::{timeout_at, Instant};
 use tracing::Instrument;
 
-use super::answer::answer_message;
+use super::answer::{answer_message, encode_response};
 use super::emit::{emit, Verdict};
 use super::exchange::Exchange;
 use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
@@ -180,7 +180,7 @@ fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> Shad
         }),
         EngineAnswer::Json(value) => {
             let message = answer_message(layout, &exchange.request.header, &value);
-            match layout.encode(Direction::Response, &message) {
+            match encode_response(layout, &exchange.tx_code, &message) {
                 Ok(frame) => layout.decode(Direction::Response, &frame).map_err(|e| {
                     ShadowFailure::unencodable(format!("encoded answer does not decode: {e}"), None)
                 }),

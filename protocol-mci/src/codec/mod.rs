@@ -1,8 +1,9 @@
 //! The codec: frame bytes ↔ [`Message`], driven by a [`Layout`].
 //!
-//! Decoding checks the length prefix and trailer, decodes the header, selects the message by the
-//! discriminator (and, for responses, the error body by the result code), decodes the body and
-//! fails on leftover bytes. Encoding writes header and body, then the prefix and trailer.
+//! Decoding checks the length prefix and trailer, selects the message (`select`: by frame length,
+//! key fields or default), decodes its header section by section and its body (for responses, the
+//! error body when the result code says so), and fails on leftover bytes. Encoding writes header
+//! and body, then the prefix and trailer.
 
 mod date;
 mod decimal;
@@ -11,6 +12,7 @@ mod encode;
 mod exponent;
 mod packed;
 mod path;
+mod select;
 mod text;
 mod zoned;
 
@@ -18,6 +20,7 @@ use serde_json::{Map, Value};
 
 use self::decode::Reader;
 use self::encode::Writer;
+use self::select::read_header;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use crate::framing::Prefix;
 use crate::layout::field::{Field, Kind};
@@ -81,27 +84,6 @@ impl Layout {
         self.check_length(frame)?;
         let mut reader = Reader::new(self, frame);
         read_header(&mut reader, self.main_header())
-    }
-
-    /// The message a JSON message selects: by its key values, else the default.
-    pub fn select(&self, message: &Message) -> Option<&MessageLayout> {
-        self.select_by_header(&message.header)
-    }
-
-    /// The message a header selects: by its key values, else the default.
-    fn select_by_header(&self, header: &Map<String, Value>) -> Option<&MessageLayout> {
-        let values = self.key_values(header);
-        let index = match values.is_empty() {
-            true => self.select.default,
-            false => self.select.by_values(&values),
-        };
-        index.map(|i| &self.messages[i])
-    }
-
-    /// The key values a header holds, in key order (absent or non-text values are empty).
-    fn key_values(&self, header: &Map<String, Value>) -> Vec<String> {
-        let text = |path: &crate::layout::header::FieldPath| path.text(header).unwrap_or("");
-        self.select.key.iter().map(|p| text(p).to_owned()).collect()
     }
 
     /// An answer the gateway writes itself (bad request, live engine failure): the request's
@@ -202,11 +184,6 @@ impl Layout {
         Ok(frame)
     }
 
-    /// The name of the message a JSON message selects (its transaction code), if any.
-    pub fn code_of(&self, message: &Message) -> Option<&str> {
-        self.select(message).map(|m| m.code.as_str())
-    }
-
     /// The body fields a message uses in a direction (the error body when its result says so).
     pub fn body_fields<'a>(
         &'a self,
@@ -270,30 +247,6 @@ impl Layout {
     }
 }
 
-/// Decodes a header's sections: the legacy header's fields directly into the map, named
-/// sections as one object each.
-fn read_header<'a>(
-    reader: &mut Reader<'a>,
-    header: Option<&'a Header>,
-) -> Result<Map<String, Value>, DecodeError> {
-    let mut out = Map::new();
-    let Some(header) = header else {
-        return Ok(out);
-    };
-    for section in &header.sections {
-        reader.path.key(&section.name);
-        if header.flat {
-            reader.fields(&section.fields, &mut out)?;
-        } else {
-            let mut values = Map::with_capacity(section.fields.len());
-            reader.fields(&section.fields, &mut values)?;
-            out.insert(section.name.clone(), Value::Object(values));
-        }
-        reader.path.pop();
-    }
-    Ok(out)
-}
-
 impl<'a> Codec<'a> {
     /// Decodes a whole frame into its message and `{header, body}`.
     pub fn decode<'f>(&self, frame: &'f [u8]) -> Result<(&'a MessageLayout, Message), DecodeError>
@@ -335,58 +288,6 @@ impl<'a> Codec<'a> {
             }
         })?;
         layout.encode_as(self.direction, selected, message)
-    }
-
-    /// Selects the message of a frame: by length; else by the key, reading the main header
-    /// (returned with its reader so the body is read on from there); else the default.
-    #[allow(clippy::type_complexity)]
-    fn select_frame<'f>(
-        &self,
-        frame: &'f [u8],
-    ) -> Result<(usize, Option<(Reader<'f>, Map<String, Value>)>), DecodeError>
-    where
-        'a: 'f,
-    {
-        let layout = self.layout;
-        if let Some(&index) = layout.select.by_length.get(&frame.len()) {
-            return Ok((index, None));
-        }
-        if layout.select.key.is_empty() {
-            return match layout.select.default {
-                Some(index) => Ok((index, None)),
-                None => Err(DecodeError {
-                    path: "frame".into(),
-                    range: 0..frame.len(),
-                    kind: DecodeErrorKind::UnknownMessage(format!(
-                        "frame of {} bytes",
-                        frame.len()
-                    )),
-                }),
-            };
-        }
-        let mut reader = Reader::new(layout, frame);
-        let header = read_header(&mut reader, layout.main_header())?;
-        let values = layout.key_values(&header);
-        match layout.select.by_values(&values) {
-            Some(index) => Ok((index, Some((reader, header)))),
-            None => {
-                let (path, range) = self.key_site();
-                Err(DecodeError {
-                    path,
-                    range,
-                    kind: DecodeErrorKind::UnknownMessage(values.join(", ")),
-                })
-            }
-        }
-    }
-
-    /// Path and byte range of the first key field, for unknown-message errors.
-    fn key_site(&self) -> (String, std::ops::Range<usize>) {
-        let layout = self.layout;
-        match (layout.select.key.first(), layout.main_header()) {
-            (Some(path), Some(header)) => (path.to_string(), header.range(path, &layout.framing)),
-            _ => ("frame".into(), 0..0),
-        }
     }
 }
 

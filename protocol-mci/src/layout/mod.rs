@@ -1,9 +1,15 @@
-//! Layouts: one file describes a bank interface's framing, header and messages.
+//! Layouts: one file describes a bank interface's framing, headers and messages.
+//!
+//! - `config`: the file format; `header`: headers made of sections, field paths; `roles`: header
+//!   roles by path; `select`: how a frame selects its message; `build`: the parts around the
+//!   messages; `sections`: framing and message bodies; `control`: control frames; `ttl`: the
+//!   header's time to live; `validate`: field lists.
 //!
 //! [`Layout::from_file`] reads TOML ([`config::LayoutConfig`]), validates everything and reports
 //! every problem at once with the file and the key path. The validated [`Layout`] cannot be
 //! invalid; the codec walks it.
 
+mod build;
 pub mod config;
 pub mod control;
 pub mod field;
@@ -17,7 +23,8 @@ mod validate;
 use std::collections::HashMap;
 use std::path::Path;
 
-use self::config::{HeaderConfig, LayoutConfig};
+use self::build::{body_section, headers, key, message_header, roles};
+use self::config::LayoutConfig;
 use self::field::Field;
 use self::header::{FieldPath, Header};
 use self::roles::{Resolver, Roles};
@@ -246,181 +253,5 @@ impl Layout {
         // A validated TTL always has its seconds field.
         let field = field?.field.as_str();
         Some((field, flag.map(|f| f.field.as_str())))
-    }
-}
-
-/// Validates the legacy `[header]` or the `[headers.NAME]` entries, and picks the main header.
-fn headers(
-    config: &LayoutConfig,
-    slot: PrefixSlot,
-    problems: &mut Problems,
-) -> (Vec<Header>, Option<usize>) {
-    if let Some(legacy) = &config.header {
-        if !config.headers.is_empty() {
-            problems.add(
-                "headers",
-                "expected either the legacy [header] or [headers.NAME], found both",
-            );
-        }
-        let header = header::legacy(&legacy.fields, legacy.length, slot, problems);
-        return (vec![header], Some(0));
-    }
-    let headers: Vec<Header> = config
-        .headers
-        .iter()
-        .map(|(name, h)| header::named(name, h, slot, problems))
-        .collect();
-    let chosen = config.select.as_ref().and_then(|s| s.header.as_deref());
-    let main = match (chosen, headers.len()) {
-        (Some(name), _) => {
-            let found = headers.iter().position(|h| h.name == name);
-            if found.is_none() {
-                problems.add(
-                    "select.header",
-                    format!("expected a [headers.NAME] name, found {name:?}"),
-                );
-            }
-            found
-        }
-        (None, 0) => None,
-        (None, 1) => Some(0),
-        (None, _) => {
-            problems.add(
-                "select.header",
-                "expected the main header (several [headers.NAME] are declared), found none",
-            );
-            None
-        }
-    };
-    (headers, main)
-}
-
-/// Roles from `[roles]` or from the legacy `[header]` keys, not both.
-fn roles(config: &LayoutConfig, resolver: &Resolver<'_>, problems: &mut Problems) -> Roles {
-    let legacy = config.header.as_ref().filter(|h| Roles::any_legacy(h));
-    match (&config.roles, legacy) {
-        (Some(_), Some(_)) => {
-            problems.add(
-                "roles",
-                "expected roles in [roles] or in the legacy [header] keys, found both",
-            );
-            Roles::default()
-        }
-        (Some(roles), None) => Roles::build(roles, resolver, problems),
-        (None, Some(legacy)) => Roles::legacy(legacy, resolver, problems),
-        (None, None) => Roles::default(),
-    }
-}
-
-/// The key field paths: the legacy discriminator or `[select] key`, read from the main header.
-fn key(config: &LayoutConfig, main: Option<&Header>, problems: &mut Problems) -> Vec<FieldPath> {
-    let select_key = config.select.as_ref().map_or(&[][..], |s| s.key.as_slice());
-    let discriminator = config
-        .header
-        .as_ref()
-        .and_then(|h: &HeaderConfig| h.discriminator.as_deref());
-    if let Some(name) = discriminator {
-        if !select_key.is_empty() {
-            problems.add(
-                "select.key",
-                "expected the key in [select] or in header.discriminator, found both",
-            );
-        }
-        let path = main.and_then(|h| h.path(&format!("header.{name}")));
-        let text = path
-            .as_ref()
-            .and_then(|p| main.and_then(|h| h.field(p)))
-            .is_some_and(|f| matches!(f.kind, field::Kind::Text(_)));
-        if !text {
-            problems.add(
-                "header.discriminator",
-                format!("{name:?} is not a text field of the header"),
-            );
-        }
-        return path.into_iter().collect();
-    }
-    let mut key = Vec::with_capacity(select_key.len());
-    for (i, text) in select_key.iter().enumerate() {
-        let at = format!("select.key[{i}]");
-        let found = main.and_then(|h| Some((h.path(text)?, h)));
-        match found {
-            Some((path, h))
-                if matches!(h.field(&path).map(|f| &f.kind), Some(field::Kind::Text(_))) =>
-            {
-                key.push(path)
-            }
-            _ => {
-                // Kept in place so that messages are not also reported for a key too short.
-                key.push(FieldPath::unresolved(text));
-                let header = main.map_or("none".to_owned(), |h| format!("{:?}", h.name));
-                problems.add(
-                    &at,
-                    format!(
-                        "expected a text field of the main header ({header}) as section.field, \
-                         found {text:?}"
-                    ),
-                );
-            }
-        }
-    }
-    key
-}
-
-/// The body's JSON key: only layouts with named sections choose it.
-fn body_section(
-    config: &LayoutConfig,
-    headers: &[Header],
-    problems: &mut Problems,
-) -> Option<String> {
-    if config.header.is_some() {
-        if config.body_section.is_some() {
-            problems.add(
-                "body_section",
-                "applies only to a layout with [headers.NAME] (the legacy JSON is {header, body})",
-            );
-        }
-        return None;
-    }
-    let name = config
-        .body_section
-        .clone()
-        .unwrap_or_else(|| "body".to_owned());
-    let clash = headers
-        .iter()
-        .any(|h| h.sections.iter().any(|s| s.name == name));
-    if clash {
-        problems.add(
-            "body_section",
-            format!("expected a name no header section has, found {name:?}"),
-        );
-    }
-    Some(name)
-}
-
-/// The header a message declares: a `[headers.NAME]`, `"none"`, or by default the main one.
-fn message_header(
-    code: &str,
-    config: &config::MessageConfig,
-    headers: &[Header],
-    main: Option<usize>,
-    problems: &mut Problems,
-) -> Option<usize> {
-    match config.header.as_deref() {
-        None => main,
-        Some("none") => None,
-        Some(name) => {
-            let found = headers.iter().position(|h| h.name == name);
-            if found.is_none() {
-                let names: Vec<&str> = headers.iter().map(|h| h.name.as_str()).collect();
-                problems.add(
-                    &format!("messages.{code}.header"),
-                    format!(
-                        "expected \"none\" or a header name ({}), found {name:?}",
-                        names.join(", ")
-                    ),
-                );
-            }
-            found
-        }
     }
 }
