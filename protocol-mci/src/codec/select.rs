@@ -62,14 +62,16 @@ pub(super) fn read_header<'a>(
     Ok(out)
 }
 
+/// A decoded main header and the reader positioned after it.
+pub(super) type HeaderRead<'f> = (Reader<'f>, Map<String, Value>);
+
 impl<'a> Codec<'a> {
     /// Selects the message of a frame: by length; else by the key, reading the main header
     /// (returned with its reader so the body is read on from there); else the default.
-    #[allow(clippy::type_complexity)]
     pub(super) fn select_frame<'f>(
         &self,
         frame: &'f [u8],
-    ) -> Result<(usize, Option<(Reader<'f>, Map<String, Value>)>), DecodeError>
+    ) -> Result<(usize, Option<HeaderRead<'f>>), DecodeError>
     where
         'a: 'f,
     {
