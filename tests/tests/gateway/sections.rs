@@ -2,7 +2,8 @@
 //! (`protocol-mci/tests/layouts/bank-link.toml`): on one connection, polls interleaved with
 //! pipelined business frames are answered by the gateway in order, business frames reach both
 //! engines (the http one gets the header sections inside `header`), the engines never see a
-//! poll, and the decisions are compared section by section.
+//! poll, and the decisions are compared section by section; mismatch records keep the sections;
+//! the HTTP ingress takes and gives the sections inside `header`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use protocol_mci::{Direction, Layout, Message};
 use serde_json::{json, Value};
-use shadowgate_tests::gateway::{guid, MciClient};
+use shadowgate_tests::gateway::{guid, post, MciClient};
 use shadowgate_tests::{EngineToml, FakeEngine, TestGateway};
 
 const POLL: &[u8] = b"000016REQPOLLING";
@@ -166,5 +167,45 @@ async fn a_mismatch_record_keeps_the_sections_and_masks_within_them() {
     // Header fields the shadow did not give are echoed from the request, section by section.
     assert_eq!(shadow["biz"]["svc_code"], "LNS0001");
     assert_eq!(shadow["sys"]["rr_flag"], "R");
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_http_ingress_carries_the_header_sections_inside_header() {
+    let layout = bank();
+    let (framer_layout, reply_layout) = (layout.clone(), layout.clone());
+    let legacy = FakeEngine::mci(move || framer_layout.framer())
+        .reply(move |request| Bytes::from(answer_frame(&reply_layout, request)))
+        .start()
+        .await;
+    let gateway = TestGateway::new()
+        .layout_file(&bank_path())
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .start()
+        .await;
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let request = layout
+        .decode(Direction::Request, &request_frame(&layout, &guid(9)))
+        .unwrap();
+    let json = serde_json::to_vec(&request).unwrap();
+    let (status, body) = post(&url, "application/json", json).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let answer: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(answer["header"]["sys"]["guid"], guid(9).as_str());
+    assert_eq!(answer["header"]["sys"]["rr_flag"], "R");
+    assert_eq!(answer["header"]["biz"]["svc_code"], "LNS0001");
+    assert_eq!(answer["body"]["grade"], "A1");
+    // Another service of the same message type is not this strategy's transaction.
+    let mut other = request.clone();
+    other.header["biz"]["svc_code"] = "LNS0002".into();
+    let json = serde_json::to_vec(&other).unwrap();
+    let (status, body) = post(&url, "application/json", json).await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("biz.msg_type, biz.svc_code: \\\"LNS0002\\\" is not a transaction"),
+        "{text}"
+    );
+    assert_eq!(legacy.requests(), 1);
     gateway.shutdown().await;
 }
