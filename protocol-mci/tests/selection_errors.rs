@@ -263,3 +263,26 @@ fn headers_and_sections_are_checked() {
         assert!(error.contains(expected), "expected {expected:?} in {error}");
     }
 }
+
+#[test]
+fn a_keyed_message_whose_frames_a_length_selector_claims_is_refused() {
+    let rest = r#"
+        [select]
+        key = ["biz.type", "biz.svc"]
+        [messages.KEYED]
+        key = ["0800", "PING"]
+        request = []
+        response = [{ name = "x", type = "text", length = 3 }]
+        [messages.LEN]
+        frame_length = 27
+        request = []
+        response = []
+    "#;
+    assert_reports(
+        rest,
+        &[
+            "messages.KEYED.request: expected frames of a length no selector claims, found 27 \
+           bytes, the frame_length of messages.LEN: they would be read as that message",
+        ],
+    );
+}

@@ -2,10 +2,13 @@
 //! main one, the roles, the selection key, the body's JSON key and each message's header.
 
 use super::config::{self, HeaderConfig, LayoutConfig};
-use super::field;
+use super::field::{self, fields_fixed_len};
 use super::header::{self, FieldPath, Header};
 use super::roles::{Resolver, Roles};
+use super::select::Selection;
 use super::validate::{PrefixSlot, Problems};
+use super::MessageLayout;
+use crate::framing::Framing;
 
 /// Validates the legacy `[header]` or the `[headers.NAME]` entries, and picks the main header.
 pub(super) fn headers(
@@ -187,6 +190,50 @@ pub(super) fn message_header(
                 );
             }
             found
+        }
+    }
+}
+
+/// A message selected by key or as the default whose frames all have the length that selects
+/// another message would never be decoded: length comes first.
+pub(super) fn unreachable(
+    messages: &[MessageLayout],
+    select: &Selection,
+    headers: &[Header],
+    framing: &Framing,
+    problems: &mut Problems,
+) {
+    let by_length: Vec<usize> = select.by_length.values().copied().collect();
+    for (index, message) in messages.iter().enumerate() {
+        if by_length.contains(&index) {
+            continue;
+        }
+        let header_len = message.header.map_or(0, |i| headers[i].len);
+        let prefix_in_body = match header_len < framing.head_len() {
+            true => framing.prefix_width(),
+            false => 0,
+        };
+        let size = |fields: &[field::Field]| {
+            fields_fixed_len(fields)
+                .map(|len| header_len + prefix_in_body + len + framing.trailer.len())
+        };
+        for (body, fields) in [
+            ("request", &message.request),
+            ("response", &message.response),
+        ] {
+            let Some(length) = size(fields) else {
+                continue;
+            };
+            if let Some(&other) = select.by_length.get(&length) {
+                problems.add(
+                    &format!("messages.{}.{body}", message.code),
+                    format!(
+                        "expected frames of a length no selector claims, found {length} bytes, \
+                         the frame_length of messages.{}: they would be read as that message",
+                        messages[other].code
+                    ),
+                );
+            }
         }
     }
 }

@@ -260,3 +260,46 @@ pub(crate) fn named(
     };
     Header::build(name, &key, &sections, config.length, slot, problems)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Map, Value};
+
+    use super::FieldPath;
+
+    fn object(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_path_reads_and_writes_within_its_section() {
+        let path = FieldPath::unresolved("sys.guid");
+        let mut header = object(json!({"sys": {"guid": "g1"}, "biz": {"guid": "other"}}));
+        assert_eq!(path.text(&header), Some("g1"));
+        path.set(&mut header, "g2".into());
+        assert_eq!(
+            header,
+            object(json!({"sys": {"guid": "g2"}, "biz": {"guid": "other"}}))
+        );
+        // A missing section is created, one that is not an object is replaced.
+        let flag = FieldPath::unresolved("ctl.flag");
+        let mut header = object(json!({"ctl": 3}));
+        flag.set(&mut header, "R".into());
+        assert_eq!(header, object(json!({"ctl": {"flag": "R"}})));
+        assert_eq!(flag.to_string(), "ctl.flag");
+    }
+
+    #[test]
+    fn a_legacy_path_reads_and_writes_the_header_itself() {
+        let path = FieldPath {
+            section: "header".into(),
+            field: "guid".into(),
+            flat: true,
+        };
+        let mut header = object(json!({"guid": "g1"}));
+        assert_eq!(path.text(&header), Some("g1"));
+        path.set(&mut header, "g2".into());
+        assert_eq!(header, object(json!({"guid": "g2"})));
+        assert_eq!(path.to_string(), "header.guid");
+    }
+}

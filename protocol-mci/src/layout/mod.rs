@@ -152,6 +152,7 @@ impl Layout {
                 message_layout(code, message, (header, len), &framing, &mut problems)
             })
             .collect();
+        build::unreachable(&messages, &select, &headers, &framing, &mut problems);
         let controls = control::controls(&config.control, &framing, &mut problems);
         if !problems.list.is_empty() {
             return Err(LayoutError {
