@@ -216,3 +216,51 @@ fn body_only_frames_are_selected_by_length_or_fall_back_to_the_default() {
         .unwrap();
     assert_eq!(decoded.body, serde_json::Map::<String, Value>::new());
 }
+
+/// A business message of the bank link with generated values.
+fn generated(guid: &str, branch: &str, svc: &str, amount: u64) -> protocol_mci::Message {
+    let header = json!({
+        "sys": {"guid": guid, "rr_flag": "S", "resp_code": "", "keep_flag": "0", "keep_secs": null,
+                "branch": branch},
+        "biz": {"msg_type": "0200", "svc_code": svc, "branch": branch},
+    });
+    let body = match svc {
+        "LNS0001" => json!({"cust_no": guid.get(..12).unwrap_or(guid), "rrn": "8001011234567",
+                            "req_amount": amount}),
+        _ => json!({"cust_no": branch}),
+    };
+    protocol_mci::Message {
+        header: header.as_object().unwrap().clone(),
+        body: body.as_object().unwrap().clone(),
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn business_and_admin_frames_round_trip_through_any_split_of_the_stream(
+        guid in "[A-Z0-9]{1,32}",
+        branch in "[0-9]{4}",
+        amount in 0u64..1_000_000_000_000_000,
+        svc in proptest::sample::select(vec!["LNS0001", "LNS0002"]),
+        chunk in 1usize..200,
+    ) {
+        let layout = layout();
+        let message = generated(&guid, &branch, svc, amount);
+        let frame = layout.encode(Direction::Request, &message).unwrap();
+        let (selected, decoded) = layout.decode_selected(Direction::Request, &frame).unwrap();
+        proptest::prop_assert_eq!(selected.code.as_str(), svc);
+        proptest::prop_assert_eq!(&decoded, &message);
+        proptest::prop_assert_eq!(layout.from_json(layout.to_json(&decoded)), decoded);
+        let stream = [POLL, &frame, &admin(), POLL, &frame].concat();
+        let mut framer = layout.framer();
+        let mut buffer = BytesMut::new();
+        let mut frames = Vec::new();
+        for piece in stream.chunks(chunk) {
+            buffer.extend_from_slice(piece);
+            while let Some(frame) = framer.decode(&mut buffer).unwrap() {
+                frames.push(frame.to_vec());
+            }
+        }
+        proptest::prop_assert_eq!(frames, vec![POLL.to_vec(), frame.clone(), admin(), POLL.to_vec(), frame]);
+    }
+}
