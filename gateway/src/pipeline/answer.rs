@@ -1,7 +1,7 @@
 //! Answers: the frame core banking receives, built from an engine's JSON answer or by the
 //! gateway itself when something failed.
 
-use protocol_mci::{Direction, EncodeError, Layout, Message};
+use protocol_mci::{DecodeError, Direction, EncodeError, Layout, Message};
 use serde_json::{Map, Value};
 
 use crate::metrics::FrameOutcome;
@@ -72,6 +72,19 @@ pub fn encode_response(
     match layout.message(tx_code) {
         Some(selected) => layout.encode_as(Direction::Response, selected, message),
         None => layout.encode(Direction::Response, message),
+    }
+}
+
+/// Decodes an answer frame as the request's message (`tx_code`): its key may differ from the
+/// request's (message type 0200 answered as 0210), and a length-selected message has no key.
+pub fn decode_response(
+    layout: &Layout,
+    tx_code: &str,
+    frame: &[u8],
+) -> Result<Message, DecodeError> {
+    match layout.message(tx_code) {
+        Some(selected) => layout.decode_as(Direction::Response, selected, frame),
+        None => layout.decode(Direction::Response, frame),
     }
 }
 

@@ -259,11 +259,12 @@ impl Gateway {
             .map_err(|e| bad(e.to_string()))?;
         let exchange =
             exchange(strategy, request, Bytes::from(frame), code, received).map_err(bad)?;
+        let exchange = Arc::new(exchange);
         let answer = self
-            .live(&Arc::new(exchange), received)
+            .live(&exchange, received)
             .await
             .map_err(|kind| fail(kind, kind.text().to_owned()))?;
-        layout.decode(Direction::Response, &answer).map_err(|e| {
+        answer::decode_response(&layout, &exchange.tx_code, &answer).map_err(|e| {
             let message = format!("live answer does not decode: {e}");
             fail(ErrorAnswer::LiveError, message)
         })

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use protocol_mci::{Direction, Message};
+use protocol_mci::Message;
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 use tokio::time::{timeout_at, Instant};
 use tracing::Instrument;
 
-use super::answer::{answer_message, encode_response};
+use super::answer::{answer_message, decode_response, encode_response};
 use super::emit::{emit, Verdict};
 use super::exchange::Exchange;
 use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
@@ -170,9 +170,9 @@ async fn call(
 /// The shadow answer as core banking would receive it: an mci frame decoded, a JSON answer
 /// encoded into the response layout and decoded again.
 fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> ShadowDecision {
-    let layout = &exchange.strategy.layout;
+    let (layout, code) = (&exchange.strategy.layout, exchange.tx_code.as_str());
     match answer {
-        EngineAnswer::Frame(bytes) => layout.decode(Direction::Response, &bytes).map_err(|e| {
+        EngineAnswer::Frame(bytes) => decode_response(layout, code, &bytes).map_err(|e| {
             ShadowFailure::error(
                 ShadowErrorKind::InvalidAnswer,
                 format!("engine {engine:?}: answer frame does not decode: {e}"),
@@ -181,7 +181,7 @@ fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> Shad
         EngineAnswer::Json(value) => {
             let message = answer_message(layout, &exchange.request.header, &value);
             match encode_response(layout, &exchange.tx_code, &message) {
-                Ok(frame) => layout.decode(Direction::Response, &frame).map_err(|e| {
+                Ok(frame) => decode_response(layout, code, &frame).map_err(|e| {
                     ShadowFailure::unencodable(format!("encoded answer does not decode: {e}"), None)
                 }),
                 Err(e) => Err(ShadowFailure::unencodable(
@@ -203,7 +203,8 @@ async fn live_decision(
     let Ok(Ok(Some((frame, latency)))) = timeout_at(deadline, live_rx).await else {
         return None;
     };
-    match exchange.strategy.layout.decode(Direction::Response, &frame) {
+    let layout = &exchange.strategy.layout;
+    match decode_response(layout, &exchange.tx_code, &frame) {
         Ok(decision) => Some((decision, latency)),
         Err(error) => {
             events::live_undecodable(exchange, &error);

@@ -60,6 +60,16 @@ impl Layout {
         self.codec(direction).decode(frame)
     }
 
+    /// Decodes a whole frame as the given message layout, whatever its length or key says.
+    pub fn decode_as(
+        &self,
+        direction: Direction,
+        selected: &MessageLayout,
+        frame: &[u8],
+    ) -> Result<Message, DecodeError> {
+        self.codec(direction).decode_as(selected, frame)
+    }
+
     /// Encodes a message of the given direction into a whole frame.
     pub fn encode(&self, direction: Direction, message: &Message) -> Result<Vec<u8>, EncodeError> {
         self.codec(direction).encode(message)
@@ -257,7 +267,7 @@ impl<'a> Codec<'a> {
         layout.check_length(frame)?;
         let (index, read) = self.select_frame(frame)?;
         let message = &layout.messages[index];
-        let (mut reader, header) = match read {
+        let (reader, header) = match read {
             Some(read) if message.header == layout.main => read,
             _ => {
                 let mut reader = Reader::new(layout, frame);
@@ -265,12 +275,44 @@ impl<'a> Codec<'a> {
                 (reader, header)
             }
         };
+        self.read_body(reader, message, header)
+            .map(|decoded| (message, decoded))
+    }
+
+    /// Decodes a whole frame as `selected`, whatever its length or key says (an answer is the
+    /// request's message even when its message type differs, e.g. 0200 → 0210).
+    pub fn decode_as<'f>(
+        &self,
+        selected: &'a MessageLayout,
+        frame: &'f [u8],
+    ) -> Result<Message, DecodeError>
+    where
+        'a: 'f,
+    {
+        let layout = self.layout;
+        layout.check_length(frame)?;
+        let mut reader = Reader::new(layout, frame);
+        let header = read_header(&mut reader, layout.header_of(selected))?;
+        self.read_body(reader, selected, header)
+    }
+
+    /// Reads the body after the header and checks nothing is left.
+    fn read_body<'f>(
+        &self,
+        mut reader: Reader<'f>,
+        message: &'a MessageLayout,
+        header: Map<String, Value>,
+    ) -> Result<Message, DecodeError>
+    where
+        'a: 'f,
+    {
+        let layout = self.layout;
         let fields = layout.body_fields(message, self.direction, &header);
         let mut body = Map::with_capacity(fields.len());
         reader.path.key(layout.body_key());
         reader.fields(fields, &mut body)?;
         reader.finish()?;
-        Ok((message, Message { header, body }))
+        Ok(Message { header, body })
     }
 
     /// Encodes `{header, body}` into a whole frame with its prefix and trailer; the message is

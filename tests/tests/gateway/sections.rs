@@ -44,15 +44,18 @@ fn request_frame(layout: &Layout, id: &str) -> Vec<u8> {
         .unwrap()
 }
 
-/// The legacy engine's answer: the request header with flag `R` and result `0000`, grade A1.
+/// The legacy engine's answer: the request header with flag `R`, result `0000` and message type
+/// 0210 (the answer to a 0200: its key selects no message, it is read as the request's), grade A1.
 fn answer_frame(layout: &Layout, request: &[u8]) -> Vec<u8> {
     let mut header = layout.decode_header(request).unwrap();
     let sys = header["sys"].as_object_mut().unwrap();
     sys.insert("rr_flag".into(), "R".into());
     sys.insert("resp_code".into(), "0000".into());
+    header["biz"]["msg_type"] = "0210".into();
     let body = object(json!({"grade": "A1", "limit_amount": 30000000}));
+    let loan = layout.message("LNS0001").unwrap();
     layout
-        .encode(Direction::Response, &Message { header, body })
+        .encode_as(Direction::Response, loan, &Message { header, body })
         .unwrap()
 }
 
@@ -68,8 +71,8 @@ async fn polls_between_pipelined_sectioned_frames_are_answered_in_order_and_neve
         .await;
     let modern = FakeEngine::http()
         .reply(|_| {
-            json!({"header": {"sys": {"resp_code": "0000"}},
-                          "body": {"grade": "A1", "limit_amount": 30000000}})
+            json!({"header": {"sys": {"resp_code": "0000"}, "biz": {"msg_type": "0210"}},
+                   "body": {"grade": "A1", "limit_amount": 30000000}})
         })
         .start()
         .await;
@@ -139,8 +142,8 @@ async fn a_mismatch_record_keeps_the_sections_and_masks_within_them() {
     // The shadow changes the answer's branch (a header field) and the grade.
     let modern = FakeEngine::http()
         .reply(|_| {
-            json!({"header": {"biz": {"branch": "9999"}},
-                          "body": {"grade": "B2", "limit_amount": 30000000}})
+            json!({"header": {"biz": {"branch": "9999", "msg_type": "0210"}},
+                   "body": {"grade": "B2", "limit_amount": 30000000}})
         })
         .start()
         .await;
