@@ -325,7 +325,7 @@ fn decode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyhow::R
     writeln!(
         out,
         "{}",
-        serde_json::to_string_pretty(&message.to_value())?
+        serde_json::to_string_pretty(&layout.into_json(message))?
     )?;
     Ok(())
 }
@@ -334,8 +334,12 @@ fn encode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyhow::R
     let layout = Layout::from_file(layout)?;
     let mut text = String::new();
     io::stdin().read_to_string(&mut text)?;
-    let message: Message =
-        serde_json::from_str(&text).context("expected {\"header\": {..}, \"body\": {..}}")?;
+    let message: Message = if layout.is_sectioned() {
+        let value = serde_json::from_str(&text).context("expected a JSON object of sections")?;
+        layout.from_json(value)
+    } else {
+        serde_json::from_str(&text).context("expected {\"header\": {..}, \"body\": {..}}")?
+    };
     let frame = layout.encode(direction, &message)?;
     out.write_all(&frame)?;
     if frame.is_empty() {

@@ -5,9 +5,11 @@
 //! the frame, and one codec serves every bank.
 //!
 //! - [`Layout::from_file`] loads and validates a layout, reporting every problem at once.
-//! - [`Layout::decode`] / [`Layout::encode`] turn a whole frame into `{"header", "body"}` JSON and
-//!   back. Numbers keep their exact decimal text (never `f64`); text lengths are bytes of the wire
-//!   charset (CP949 by default); errors name the field path and byte range.
+//! - [`Layout::decode`] / [`Layout::encode`] turn a whole frame into a [`Message`] (header and body
+//!   maps; [`Layout::to_json`] gives `{"header", "body"}` or the named sections) and back; the
+//!   message is selected by frame length, header key fields or a default. Numbers keep their
+//!   exact decimal text (never `f64`); text lengths are bytes of the wire charset (CP949 by
+//!   default); errors name the field path and byte range.
 //! - [`FrameCodec`] is a `tokio_util` `Decoder`/`Encoder` that cuts a byte stream into frames.
 //!   A broken stream is a [`FramingError`]; a frame whose fields do not decode is a
 //!   [`DecodeError`], a bad record that can be answered while the connection stays up.
@@ -15,6 +17,7 @@
 //! # Layout
 //! - `copybook/`: COBOL copybook import, writing layout files.
 //! - `layout/`: the file format ([`layout::config`]), validated field specs ([`layout::field`]),
+//!   headers made of sections and field paths ([`layout::header`]), message selection and roles,
 //!   control frames answered without decoding ([`layout::control`]).
 //! - `framing`: length prefix and trailer arithmetic shared by framer and codec.
 //! - `framer`: the stream framer.
@@ -42,6 +45,7 @@ pub use error::{
 pub use framer::FrameCodec;
 pub use framing::Framing;
 pub use layout::config::MaskKind;
+pub use layout::header::{FieldPath, Header, Section};
 pub use layout::{Layout, MessageLayout, TtlValue};
 pub use mask::mask_text;
 pub use message::{Direction, Message};

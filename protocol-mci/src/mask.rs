@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::layout::config::MaskKind;
 use crate::layout::field::{Field, Kind};
-use crate::layout::Layout;
+use crate::layout::{Layout, MessageLayout};
 use crate::message::{Direction, Message};
 
 /// Masks one value as text.
@@ -52,11 +52,28 @@ impl Layout {
     /// result code select). Values of unknown messages are left alone: there is no layout to say
     /// which are sensitive, so callers must not store such bodies.
     pub fn mask(&self, direction: Direction, message: &mut Message) {
-        mask_fields(&self.header, &mut message.header);
-        let code = self.code_of(message).map(str::to_owned);
-        if let Some(selected) = code.as_deref().and_then(|code| self.message(code)) {
-            let fields = self.body_fields(selected, direction, &message.header);
-            mask_fields(fields, &mut message.body);
+        match self.select(message) {
+            Some(selected) => self.mask_as(direction, selected, message),
+            None => self.mask_header(None, message),
+        }
+    }
+
+    /// Masks every sensitive field of a message known to be `selected` (e.g. by frame length).
+    pub fn mask_as(&self, direction: Direction, selected: &MessageLayout, message: &mut Message) {
+        self.mask_header(Some(selected), message);
+        let fields = self.body_fields(selected, direction, &message.header);
+        mask_fields(fields, &mut message.body);
+    }
+
+    /// Masks the header of the selected message, or the main header.
+    fn mask_header(&self, selected: Option<&MessageLayout>, message: &mut Message) {
+        let header = selected.map_or(self.main_header(), |m| self.header_of(m));
+        for section in header.map_or(&[][..], |h| h.sections.as_slice()) {
+            if header.is_some_and(|h| h.flat) {
+                mask_fields(&section.fields, &mut message.header);
+            } else if let Some(Value::Object(values)) = message.header.get_mut(&section.name) {
+                mask_fields(&section.fields, values);
+            }
         }
     }
 }
@@ -67,15 +84,19 @@ impl Layout {
     /// between two decisions) can be masked by path.
     pub fn masked_paths(&self, code: &str) -> Vec<(String, MaskKind)> {
         let mut out = Vec::new();
-        collect_masked(&self.header, "header", &mut out);
-        if let Some(message) = self.message(code) {
+        let message = self.message(code);
+        let header = message.map_or(self.main_header(), |m| self.header_of(m));
+        for section in header.map_or(&[][..], |h| h.sections.as_slice()) {
+            collect_masked(&section.fields, &section.name, &mut out);
+        }
+        if let Some(message) = message {
             let bodies = [
                 Some(&message.request),
                 Some(&message.response),
                 message.error.as_ref(),
             ];
             for body in bodies.into_iter().flatten() {
-                collect_masked(body, "body", &mut out);
+                collect_masked(body, self.body_key(), &mut out);
             }
         }
         out.sort();

@@ -78,7 +78,7 @@ fn fits_result(
     let Some((field, _)) = layout.result() else {
         return; // No result field: the layout carries no code.
     };
-    let Some(spec) = layout.header.iter().find(|f| f.name == field) else {
+    let Some(spec) = layout.header_field(field) else {
         return;
     };
     let Kind::Text(text) = &spec.kind else {

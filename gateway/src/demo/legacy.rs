@@ -26,7 +26,7 @@ const BAD_REQUEST: &str = "E100";
 pub fn answer(layout: &Layout, request: &Message) -> Message {
     let mut header = request.header.clone();
     if let Some((flag, _, response)) = layout.flag() {
-        header.insert(flag.into(), response.into());
+        flag.set(&mut header, response.into());
     }
     header.insert("resp_code".into(), "0000".into());
     header.insert(

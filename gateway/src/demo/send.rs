@@ -109,9 +109,8 @@ async fn connection(
             break;
         };
         let fine = match (&ok_codes, layout.decode_header(&answer)) {
-            (Some((field, codes)), Ok(header)) => header
-                .get(field)
-                .and_then(|v| v.as_str())
+            (Some((field, codes)), Ok(header)) => field
+                .text(&header)
                 .is_some_and(|code| codes.iter().any(|c| c == code)),
             (None, Ok(_)) => true,
             (_, Err(_)) => false,

@@ -7,7 +7,6 @@ use std::ops::Range;
 use anyhow::{bail, Context};
 use bytes::Bytes;
 use protocol_mci::{Direction, Layout};
-use serde_json::Value;
 
 use crate::demo::traffic::{now_micros, Traffic};
 
@@ -32,7 +31,7 @@ impl FramePool {
             let frame = layout
                 .encode(Direction::Request, &request)
                 .context("a synthetic request does not fit the layout")?;
-            let id = request.header.get(field).and_then(Value::as_str);
+            let id = field.text(&request.header);
             let Some(range) = id.and_then(|id| find(&frame, id.as_bytes())) else {
                 bail!("correlation id not found in the encoded frame");
             };

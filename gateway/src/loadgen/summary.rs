@@ -8,7 +8,6 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use protocol_mci::Layout;
 use serde::Serialize;
-use serde_json::Value;
 
 /// Largest latency the histograms hold, in microseconds (longer ones are clamped to it).
 const MAX_MICROS: u64 = 60_000_000;
@@ -87,7 +86,7 @@ impl Tally {
         };
         match layout.result() {
             Some((field, ok)) => {
-                let code = header.get(field).and_then(Value::as_str).unwrap_or("");
+                let code = field.text(&header).unwrap_or("");
                 if ok.iter().any(|c| c == code) {
                     self.ok += 1;
                 } else {

@@ -1,14 +1,15 @@
 //! Answers: the frame core banking receives, built from an engine's JSON answer or by the
 //! gateway itself when something failed.
 
-use protocol_mci::{Direction, EncodeError, Layout, Message};
+use protocol_mci::{DecodeError, Direction, EncodeError, Layout, Message};
 use serde_json::{Map, Value};
 
 use crate::metrics::FrameOutcome;
 
 /// The message an http engine's answer stands for: the request header echoed with the flag set
 /// to response and the result set to the first successful code, the answer's header fields
-/// applied over it, and the answer's body.
+/// applied over it (with named sections, field by field within each section), and the answer's
+/// body.
 pub fn answer_message(
     layout: &Layout,
     request_header: &Map<String, Value>,
@@ -16,16 +17,27 @@ pub fn answer_message(
 ) -> Message {
     let mut header = request_header.clone();
     if let Some((flag, _, response)) = layout.flag() {
-        header.insert(flag.to_owned(), Value::String(response.to_owned()));
+        flag.set(&mut header, Value::String(response.to_owned()));
     }
     // A 200 answer that gives no result code is a success. The request's (blank) result would
     // select the error body and silently drop the decision.
     if let Some((field, [ok, ..])) = layout.result() {
-        header.insert(field.to_owned(), Value::String(ok.clone()));
+        field.set(&mut header, Value::String(ok.clone()));
     }
     if let Some(overrides) = answer.get("header").and_then(Value::as_object) {
         for (key, value) in overrides {
-            header.insert(key.clone(), value.clone());
+            // With named sections an override names fields within a section: the section's
+            // other fields stay echoed.
+            match (header.get_mut(key), value) {
+                (Some(Value::Object(section)), Value::Object(fields)) if layout.is_sectioned() => {
+                    for (name, value) in fields {
+                        section.insert(name.clone(), value.clone());
+                    }
+                }
+                _ => {
+                    header.insert(key.clone(), value.clone());
+                }
+            }
         }
     }
     let body = answer
@@ -39,13 +51,41 @@ pub fn answer_message(
 /// Encodes an http engine's answer into the frame core banking expects.
 pub fn encode_answer(
     layout: &Layout,
+    tx_code: &str,
     request_header: &Map<String, Value>,
     answer: &Value,
 ) -> Result<Vec<u8>, EncodeError> {
-    layout.encode(
-        Direction::Response,
+    encode_response(
+        layout,
+        tx_code,
         &answer_message(layout, request_header, answer),
     )
+}
+
+/// Encodes a response as the request's message (`tx_code`): a message selected by frame length
+/// has no key its JSON could be selected by again.
+pub fn encode_response(
+    layout: &Layout,
+    tx_code: &str,
+    message: &Message,
+) -> Result<Vec<u8>, EncodeError> {
+    match layout.message(tx_code) {
+        Some(selected) => layout.encode_as(Direction::Response, selected, message),
+        None => layout.encode(Direction::Response, message),
+    }
+}
+
+/// Decodes an answer frame as the request's message (`tx_code`): its key may differ from the
+/// request's (message type 0200 answered as 0210), and a length-selected message has no key.
+pub fn decode_response(
+    layout: &Layout,
+    tx_code: &str,
+    frame: &[u8],
+) -> Result<Message, DecodeError> {
+    match layout.message(tx_code) {
+        Some(selected) => layout.decode_as(Direction::Response, selected, frame),
+        None => layout.decode(Direction::Response, frame),
+    }
 }
 
 /// Why the gateway answers with an error frame itself.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use protocol_mci::{Message, TtlValue};
+use protocol_mci::{FieldPath, Message, TtlValue};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
@@ -83,9 +83,9 @@ impl Exchange {
 }
 
 /// The correlation id of a request: the layout's correlation field when it has a value.
-pub fn correlation_id(header: &Map<String, Value>, field: Option<&str>) -> String {
+pub fn correlation_id(header: &Map<String, Value>, field: Option<&FieldPath>) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    match field.and_then(|f| header.get(f)).and_then(Value::as_str) {
+    match field.and_then(|f| f.text(header)) {
         Some(id) if !id.is_empty() => id.to_owned(),
         _ => format!("sg-{:012}", NEXT.fetch_add(1, Ordering::Relaxed)),
     }

@@ -191,8 +191,8 @@ impl Gateway {
             events::control_frame(layout_name, &control.name);
             return FrameReply::Answer(Bytes::from(answer), FrameOutcome::Control);
         }
-        let request = match layout.decode(Direction::Request, &frame) {
-            Ok(request) => request,
+        let (code, request) = match layout.decode_selected(Direction::Request, &frame) {
+            Ok((selected, request)) => (selected.code.clone(), request),
             Err(error) => {
                 let kind = match error.kind {
                     DecodeErrorKind::UnknownMessage(_) => ErrorAnswer::UnknownTransaction,
@@ -211,7 +211,6 @@ impl Gateway {
                 };
             }
         };
-        let code = layout.code_of(&request).unwrap_or_default().to_owned();
         let Some(strategy) = runtime.route(layout_name, &code).cloned() else {
             let outcome = FrameOutcome::UnknownTransaction;
             events::bad_frame(
@@ -262,9 +261,15 @@ impl Gateway {
         let layout = strategy.layout.clone();
         let code = layout.code_of(&request).unwrap_or_default().to_owned();
         if !strategy.spec.tx_codes.contains(&code) {
-            let field = layout.discriminator_field();
+            let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
+            // A message no key selects is named by its key values, as the client wrote them.
+            let shown = match code.is_empty() {
+                true => layout.key_values(&request.header).join(", "),
+                false => code,
+            };
             return Err(bad(format!(
-                "header.{field}: {code:?} is not a transaction of this strategy"
+                "{}: {shown:?} is not a transaction of this strategy",
+                fields.join(", ")
             )));
         }
         // Encoding checks the request against the layout and gives mci engines their frame.
@@ -273,11 +278,12 @@ impl Gateway {
             .map_err(|e| bad(e.to_string()))?;
         let exchange = exchange(strategy, request, Bytes::from(frame), code, received)
             .map_err(|(_, message)| bad(message))?;
+        let exchange = Arc::new(exchange);
         let answer = self
-            .live(&Arc::new(exchange), received)
+            .live(&exchange, received)
             .await
             .map_err(|kind| fail(kind, kind.text().to_owned()))?;
-        layout.decode(Direction::Response, &answer).map_err(|e| {
+        answer::decode_response(&layout, &exchange.tx_code, &answer).map_err(|e| {
             let message = format!("live answer does not decode: {e}");
             fail(ErrorAnswer::LiveError, message)
         })
@@ -333,7 +339,8 @@ impl Gateway {
         let answer = match called {
             Ok(EngineAnswer::Frame(bytes)) => Ok(bytes),
             Ok(EngineAnswer::Json(value)) => {
-                answer::encode_answer(&strategy.layout, &exchange.request.header, &value)
+                let (layout, code) = (&strategy.layout, &exchange.tx_code);
+                answer::encode_answer(layout, code, &exchange.request.header, &value)
                     .map(Bytes::from)
                     .map_err(|error| {
                         events::live_failed(

@@ -140,8 +140,13 @@ fn base(exchange: &Exchange, live: &Message, kind: RecordKind, latencies: Latenc
 /// A message with its sensitive fields masked, as JSON.
 fn masked(exchange: &Exchange, message: &Message, direction: Direction) -> Value {
     let mut message = message.clone();
-    exchange.strategy.layout.mask(direction, &mut message);
-    message.to_value()
+    let layout = &exchange.strategy.layout;
+    // Masked as the request's message: one selected by frame length has no key in its JSON.
+    match layout.message(&exchange.tx_code) {
+        Some(selected) => layout.mask_as(direction, selected, &mut message),
+        None => layout.mask(direction, &mut message),
+    }
+    exchange.strategy.layout.into_json(message)
 }
 
 /// A value of a masked field, masked; others unchanged.

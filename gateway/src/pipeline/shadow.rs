@@ -7,13 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use protocol_mci::{Direction, Message};
-use serde_json::{Map, Value};
+use protocol_mci::Message;
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 use tokio::time::{timeout_at, Instant};
 use tracing::Instrument;
 
-use super::answer::answer_message;
+use super::answer::{answer_message, decode_response, encode_response};
 use super::emit::{emit, Verdict};
 use super::exchange::Exchange;
 use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
@@ -171,9 +170,9 @@ async fn call(
 /// The shadow answer as core banking would receive it: an mci frame decoded, a JSON answer
 /// encoded into the response layout and decoded again.
 fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> ShadowDecision {
-    let layout = &exchange.strategy.layout;
+    let (layout, code) = (&exchange.strategy.layout, exchange.tx_code.as_str());
     match answer {
-        EngineAnswer::Frame(bytes) => layout.decode(Direction::Response, &bytes).map_err(|e| {
+        EngineAnswer::Frame(bytes) => decode_response(layout, code, &bytes).map_err(|e| {
             ShadowFailure::error(
                 ShadowErrorKind::InvalidAnswer,
                 format!("engine {engine:?}: answer frame does not decode: {e}"),
@@ -181,8 +180,8 @@ fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> Shad
         }),
         EngineAnswer::Json(value) => {
             let message = answer_message(layout, &exchange.request.header, &value);
-            match layout.encode(Direction::Response, &message) {
-                Ok(frame) => layout.decode(Direction::Response, &frame).map_err(|e| {
+            match encode_response(layout, &exchange.tx_code, &message) {
+                Ok(frame) => decode_response(layout, code, &frame).map_err(|e| {
                     ShadowFailure::unencodable(format!("encoded answer does not decode: {e}"), None)
                 }),
                 Err(e) => Err(ShadowFailure::unencodable(
@@ -204,7 +203,8 @@ async fn live_decision(
     let Ok(Ok(Some((frame, latency)))) = timeout_at(deadline, live_rx).await else {
         return None;
     };
-    match exchange.strategy.layout.decode(Direction::Response, &frame) {
+    let layout = &exchange.strategy.layout;
+    match decode_response(layout, &exchange.tx_code, &frame) {
         Ok(decision) => Some((decision, latency)),
         Err(error) => {
             events::live_undecodable(exchange, &error);
@@ -230,10 +230,11 @@ fn compare(
         }
     };
     let strategy = &exchange.strategy;
-    // The comparator takes `{"header", "body"}` values. `Message::to_value` would deep-copy both
-    // decisions for every comparison; moving the maps in (and back out for the rare mismatch
-    // record) copies nothing.
-    let (live, shadow) = (into_value(live), into_value(decision));
+    // The comparator takes the layout's JSON (`{"header", "body"}`, or each named section).
+    // `Layout::to_json` would deep-copy both decisions for every comparison; moving the maps in
+    // (and back out for the rare mismatch record) copies nothing.
+    let layout = &strategy.layout;
+    let (live, shadow) = (layout.into_json(live), layout.into_json(decision));
     let comparison = comparator::compare(&live, &shadow, &strategy.spec.rules);
     if let Some(tally) = strategy
         .suppressed
@@ -244,30 +245,7 @@ fn compare(
     if comparison.is_match() {
         return Verdict::matched();
     }
-    let (live, shadow) = (into_message(live), into_message(shadow));
+    let (live, shadow) = (layout.from_json(live), layout.from_json(shadow));
     let record = mismatch_record(exchange, &live, &shadow, &comparison, latencies);
     Verdict::recorded(ShadowOutcome::Mismatch, record)
-}
-
-/// A decision as the comparator reads it: what `Message::to_value` gives, without the copy.
-fn into_value(message: Message) -> Value {
-    let mut object = Map::with_capacity(2);
-    object.insert("header".to_owned(), Value::Object(message.header));
-    object.insert("body".to_owned(), Value::Object(message.body));
-    Value::Object(object)
-}
-
-/// The decision back from [`into_value`]; both members are always there.
-fn into_message(value: Value) -> Message {
-    let mut message = Message::default();
-    if let Value::Object(object) = value {
-        for (key, member) in object {
-            match (key.as_str(), member) {
-                ("header", Value::Object(header)) => message.header = header,
-                ("body", Value::Object(body)) => message.body = body,
-                _ => {}
-            }
-        }
-    }
-    message
 }

@@ -13,14 +13,14 @@ use protocol_mci::Layout;
 /// collapsed (`body.offers[*].rate`): the closed set of `field` label values.
 pub(super) fn decision_fields(layout: &Layout, codes: &[String]) -> Vec<String> {
     let mut out = Vec::new();
-    walk(&layout.header, "header", &mut out);
+    let body = layout.body_key();
     for message in codes.iter().filter_map(|code| layout.message(code)) {
-        walk(&message.response, "body", &mut out);
-        walk(
-            message.error.as_deref().unwrap_or_default(),
-            "body",
-            &mut out,
-        );
+        // The legacy header is one section called `header`; named sections keep their names.
+        for section in layout.header_of(message).map_or(&[][..], |h| &h.sections) {
+            walk(&section.fields, &section.name, &mut out);
+        }
+        walk(&message.response, body, &mut out);
+        walk(message.error.as_deref().unwrap_or_default(), body, &mut out);
     }
     out.sort();
     out.dedup();

@@ -75,7 +75,11 @@ impl<'a> Reader<'a> {
 
     /// Fails unless every byte before the trailer was read, or, in a fixed-size record (whose
     /// body can be shorter than the record when it holds a compact group), is space padding.
-    pub fn finish(&self) -> Result<(), DecodeError> {
+    pub fn finish(&mut self) -> Result<(), DecodeError> {
+        // A body-only frame that ends where its prefix starts has still to step over it.
+        if self.pos == self.prefix_at {
+            self.pos += self.prefix_width;
+        }
         let rest = self.frame.get(self.pos..self.end).unwrap_or_default();
         if self.padded_record {
             return match rest.iter().position(|&b| b != b' ') {

@@ -1,8 +1,9 @@
 //! The codec: frame bytes ↔ [`Message`], driven by a [`Layout`].
 //!
-//! Decoding checks the length prefix and trailer, decodes the header, selects the message by the
-//! discriminator (and, for responses, the error body by the result code), decodes the body and
-//! fails on leftover bytes. Encoding writes header and body, then the prefix and trailer.
+//! Decoding checks the length prefix and trailer, selects the message (`select`: by frame length,
+//! key fields or default), decodes its header section by section and its body (for responses, the
+//! error body when the result code says so), and fails on leftover bytes. Encoding writes header
+//! and body, then the prefix and trailer.
 
 mod date;
 mod decimal;
@@ -14,6 +15,7 @@ mod iso;
 mod packed;
 mod path;
 mod redefines;
+mod select;
 mod text;
 mod zoned;
 
@@ -21,9 +23,11 @@ use serde_json::{Map, Value};
 
 use self::decode::Reader;
 use self::encode::Writer;
+use self::select::read_header;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use crate::framing::Prefix;
-use crate::layout::field::Field;
+use crate::layout::field::{Field, Kind};
+use crate::layout::header::Header;
 use crate::layout::{Layout, MessageLayout};
 use crate::message::{Direction, Message};
 
@@ -45,7 +49,28 @@ impl Layout {
 
     /// Decodes a whole frame of the given direction.
     pub fn decode(&self, direction: Direction, frame: &[u8]) -> Result<Message, DecodeError> {
+        self.codec(direction)
+            .decode(frame)
+            .map(|(_, message)| message)
+    }
+
+    /// Decodes a whole frame and says which message it is (selected by length, key or default).
+    pub fn decode_selected(
+        &self,
+        direction: Direction,
+        frame: &[u8],
+    ) -> Result<(&MessageLayout, Message), DecodeError> {
         self.codec(direction).decode(frame)
+    }
+
+    /// Decodes a whole frame as the given message layout, whatever its length or key says.
+    pub fn decode_as(
+        &self,
+        direction: Direction,
+        selected: &MessageLayout,
+        frame: &[u8],
+    ) -> Result<Message, DecodeError> {
+        self.codec(direction).decode_as(selected, frame)
     }
 
     /// Encodes a message of the given direction into a whole frame.
@@ -53,20 +78,31 @@ impl Layout {
         self.codec(direction).encode(message)
     }
 
-    /// Decodes only the header: enough to route a frame whose body is bad, and answer it.
+    /// Encodes a message as the given message layout (e.g. one selected by frame length, which
+    /// JSON alone cannot select).
+    pub fn encode_as(
+        &self,
+        direction: Direction,
+        selected: &MessageLayout,
+        message: &Message,
+    ) -> Result<Vec<u8>, EncodeError> {
+        let fields = self.body_fields(selected, direction, &message.header);
+        let header = self.header_of(selected);
+        self.write_frame(header, &message.header, fields, &message.body, false)
+    }
+
+    /// Decodes only the main header: enough to route a frame whose body is bad, and answer it.
+    /// A layout without a main header gives an empty map.
     pub fn decode_header(&self, frame: &[u8]) -> Result<Map<String, Value>, DecodeError> {
         self.check_length(frame)?;
         let mut reader = Reader::new(self, frame);
-        let mut header = Map::with_capacity(self.header.len());
-        reader.path.key("header");
-        reader.fields(&self.header, &mut header)?;
-        Ok(header)
+        read_header(&mut reader, self.main_header())
     }
 
     /// An answer the gateway writes itself (bad request, live engine failure): the request's
     /// header with the flag set to response and the result field set to `code`; then the error
     /// body with its first text field holding `text`, or, without an error body, the response body
-    /// left blank (numbers zero). When the transaction code is unknown the frame is header-only.
+    /// left blank (numbers zero). When no message is selected the frame is header-only.
     pub fn encode_error_answer(
         &self,
         request_header: &Map<String, Value>,
@@ -75,15 +111,12 @@ impl Layout {
     ) -> Result<Vec<u8>, EncodeError> {
         let mut header = request_header.clone();
         if let Some((flag, _, response)) = self.flag() {
-            header.insert(flag.to_owned(), Value::String(response.to_owned()));
+            flag.set(&mut header, Value::String(response.to_owned()));
         }
         if let Some((field, _)) = self.result() {
-            header.insert(field.to_owned(), Value::String(code.to_owned()));
+            field.set(&mut header, Value::String(code.to_owned()));
         }
-        let code_value = header
-            .get(self.discriminator_field())
-            .and_then(Value::as_str);
-        let selected = code_value.and_then(|c| self.message(c));
+        let selected = self.select_by_header(&header);
         let mut body = Map::new();
         let fields: &[Field] = match selected {
             Some(message) => self.body_fields(message, Direction::Response, &header),
@@ -93,20 +126,23 @@ impl Layout {
             .and_then(|m| m.error.as_deref())
             .is_some_and(|e| std::ptr::eq(e.as_ptr(), fields.as_ptr()));
         if is_error_body {
-            let first_text = fields
-                .iter()
-                .find(|f| matches!(f.kind, crate::layout::field::Kind::Text(_)));
+            let first_text = fields.iter().find(|f| matches!(f.kind, Kind::Text(_)));
             if let Some(field) = first_text {
                 body.insert(field.name.clone(), Value::String(text.to_owned()));
             }
         }
-        self.write_frame(&header, fields, &body, true)
+        let header_layout = match selected {
+            Some(message) => self.header_of(message),
+            None => self.main_header(),
+        };
+        self.write_frame(header_layout, &header, fields, &body, true)
     }
 
     /// Writes header and body, then the trailer and the length prefix. `lenient` writes missing
     /// numbers as zero (the gateway's own error answers).
     fn write_frame(
         &self,
+        header_layout: Option<&Header>,
         header: &Map<String, Value>,
         fields: &[Field],
         body: &Map<String, Value>,
@@ -114,36 +150,51 @@ impl Layout {
     ) -> Result<Vec<u8>, EncodeError> {
         let mut writer = Writer::new(self, self.header_len + 256);
         writer.lenient = lenient;
-        writer.path.key("header");
-        writer.fields(&self.header, header)?;
-        writer.path.pop();
-        writer.path.key("body");
+        let empty = Map::new();
+        for section in header_layout.map_or(&[][..], |h| h.sections.as_slice()) {
+            let values = match header_layout.is_some_and(|h| h.flat) {
+                true => header,
+                false => header
+                    .get(&section.name)
+                    .and_then(Value::as_object)
+                    .unwrap_or(&empty),
+            };
+            writer.path.key(&section.name);
+            writer.fields(&section.fields, values)?;
+            writer.path.pop();
+        }
+        writer.path.key(self.body_key());
         writer.fields(fields, body)?;
         let mut frame = writer.out;
+        // A frame with no field after the prefix offset (an empty body-only frame) still has one.
+        if frame.len() == self.framing.offset {
+            frame.resize(frame.len() + self.framing.prefix_width(), b'0');
+        }
         // A fixed-size record whose body holds a compact group is padded with spaces at the end.
         if let Prefix::Fixed { size } = self.framing.prefix {
             let short = size.saturating_sub(frame.len() + self.framing.trailer.len());
             frame.resize(frame.len() + short, b' ');
         }
         frame.extend_from_slice(&self.framing.trailer);
-        let prefix = self
-            .framing
-            .prefix_bytes(frame.len())
-            .map_err(|limit| EncodeError {
-                path: "frame".into(),
-                range: 0..frame.len(),
-                kind: EncodeErrorKind::FrameTooLarge {
-                    actual: frame.len(),
-                    limit,
-                },
-            })?;
-        frame[self.framing.prefix_range()].copy_from_slice(&prefix);
+        let actual = frame.len();
+        let too_large = |limit| EncodeError {
+            path: "frame".into(),
+            range: 0..actual,
+            kind: EncodeErrorKind::FrameTooLarge { actual, limit },
+        };
+        let prefix = self.framing.prefix_bytes(frame.len()).map_err(too_large)?;
+        let range = self.framing.prefix_range();
+        match frame.get_mut(range) {
+            Some(slot) => slot.copy_from_slice(&prefix),
+            None => {
+                let limit = format!(
+                    "a frame reaching the length prefix at {}",
+                    self.framing.offset
+                );
+                return Err(too_large(limit));
+            }
+        }
         Ok(frame)
-    }
-
-    /// The discriminator value of a message, if it has one.
-    pub fn code_of<'m>(&self, message: &'m Message) -> Option<&'m str> {
-        message.header_text(self.discriminator_field())
     }
 
     /// The body fields a message uses in a direction (the error body when its result says so).
@@ -155,7 +206,7 @@ impl Layout {
     ) -> &'a [Field] {
         match (direction, &message.error, self.result()) {
             (Direction::Response, Some(error), Some((field, ok))) if !ok.is_empty() => {
-                let code = header.get(field).and_then(Value::as_str).unwrap_or("");
+                let code = field.text(header).unwrap_or("");
                 if ok.iter().any(|o| o == code) {
                     &message.response
                 } else {
@@ -209,75 +260,79 @@ impl Layout {
     }
 }
 
-impl Codec<'_> {
-    /// Decodes a whole frame into `{header, body}`.
-    pub fn decode(&self, frame: &[u8]) -> Result<Message, DecodeError> {
+impl<'a> Codec<'a> {
+    /// Decodes a whole frame into its message and `{header, body}`.
+    pub fn decode<'f>(&self, frame: &'f [u8]) -> Result<(&'a MessageLayout, Message), DecodeError>
+    where
+        'a: 'f,
+    {
+        let layout = self.layout;
+        layout.check_length(frame)?;
+        let (index, read) = self.select_frame(frame)?;
+        let message = &layout.messages[index];
+        let (reader, header) = match read {
+            Some(read) if message.header == layout.main => read,
+            _ => {
+                let mut reader = Reader::new(layout, frame);
+                let header = read_header(&mut reader, layout.header_of(message))?;
+                (reader, header)
+            }
+        };
+        self.read_body(reader, message, header)
+            .map(|decoded| (message, decoded))
+    }
+
+    /// Decodes a whole frame as `selected`, whatever its length or key says (an answer is the
+    /// request's message even when its message type differs, e.g. 0200 → 0210).
+    pub fn decode_as<'f>(
+        &self,
+        selected: &'a MessageLayout,
+        frame: &'f [u8],
+    ) -> Result<Message, DecodeError>
+    where
+        'a: 'f,
+    {
         let layout = self.layout;
         layout.check_length(frame)?;
         let mut reader = Reader::new(layout, frame);
-        let mut header = Map::with_capacity(layout.header.len());
-        reader.path.key("header");
-        reader.fields(&layout.header, &mut header)?;
-        reader.path.pop();
-        let message = self
-            .message_of(&header)
-            .map_err(|(code, range)| DecodeError {
-                path: format!("header.{}", layout.discriminator_field()),
-                range,
-                kind: DecodeErrorKind::UnknownMessage(code),
-            })?;
+        let header = read_header(&mut reader, layout.header_of(selected))?;
+        self.read_body(reader, selected, header)
+    }
+
+    /// Reads the body after the header and checks nothing is left.
+    fn read_body<'f>(
+        &self,
+        mut reader: Reader<'f>,
+        message: &'a MessageLayout,
+        header: Map<String, Value>,
+    ) -> Result<Message, DecodeError>
+    where
+        'a: 'f,
+    {
+        let layout = self.layout;
         let fields = layout.body_fields(message, self.direction, &header);
         let mut body = Map::with_capacity(fields.len());
-        reader.path.key("body");
+        reader.path.key(layout.body_key());
         reader.fields(fields, &mut body)?;
         reader.finish()?;
         Ok(Message { header, body })
     }
 
-    /// Encodes `{header, body}` into a whole frame with its prefix and trailer.
+    /// Encodes `{header, body}` into a whole frame with its prefix and trailer; the message is
+    /// selected by the header's key values, else the default.
     pub fn encode(&self, message: &Message) -> Result<Vec<u8>, EncodeError> {
         let layout = self.layout;
-        let code = layout.code_of(message).unwrap_or("");
-        let selected = layout.message(code).ok_or_else(|| EncodeError {
-            path: format!("header.{}", layout.discriminator_field()),
-            range: layout.discriminator_range(),
-            kind: EncodeErrorKind::UnknownMessage(code.to_owned()),
+        let selected = layout.select(message).ok_or_else(|| {
+            let (path, range) = self.key_site();
+            EncodeError {
+                path,
+                range,
+                kind: EncodeErrorKind::UnknownMessage(
+                    layout.key_values(&message.header).join(", "),
+                ),
+            }
         })?;
-        let fields = layout.body_fields(selected, self.direction, &message.header);
-        layout.write_frame(&message.header, fields, &message.body, false)
-    }
-
-    /// The message selected by the header's discriminator, or the unknown code and its bytes.
-    fn message_of(
-        &self,
-        header: &Map<String, Value>,
-    ) -> Result<&MessageLayout, (String, std::ops::Range<usize>)> {
-        let layout = self.layout;
-        let code = header
-            .get(layout.discriminator_field())
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        layout
-            .message(code)
-            .ok_or_else(|| (code.to_owned(), layout.discriminator_range()))
-    }
-}
-
-impl Layout {
-    /// Byte range of the discriminator in the frame.
-    fn discriminator_range(&self) -> std::ops::Range<usize> {
-        let mut pos = 0;
-        for (i, field) in self.header.iter().enumerate() {
-            if pos == self.framing.offset {
-                pos += self.framing.prefix_width();
-            }
-            let len = field.kind.fixed_len().unwrap_or(0);
-            if i == self.discriminator {
-                return pos..pos + len;
-            }
-            pos += len;
-        }
-        0..0
+        layout.encode_as(self.direction, selected, message)
     }
 }
 

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+pub use super::header::{NamedHeaderConfig, SectionConfig};
+pub use super::roles::{FlagConfig, ResultConfig, RolesConfig};
+pub use super::select::SelectConfig;
 pub use super::ttl::TtlConfig;
 use crate::charset::Charset;
 
@@ -26,9 +29,22 @@ pub struct LayoutConfig {
     /// decode trims.
     #[serde(default)]
     pub pad_edge: PadEdge,
-    /// The system header shared by every message.
-    pub header: HeaderConfig,
-    /// Messages by discriminator value (e.g. transaction code).
+    /// The legacy system header shared by every message (JSON `{"header", "body"}`).
+    #[serde(default)]
+    pub header: Option<HeaderConfig>,
+    /// Named headers made of sections kept apart in the JSON (`{"sys", "biz", "data"}`).
+    #[serde(default)]
+    pub headers: BTreeMap<String, NamedHeaderConfig>,
+    /// JSON key of the body section in a layout with `[headers]` (default `body`).
+    #[serde(default)]
+    pub body_section: Option<String>,
+    /// How a frame selects its message (key fields, main header).
+    #[serde(default)]
+    pub select: Option<SelectConfig>,
+    /// Header roles by path (`sys.guid`).
+    #[serde(default)]
+    pub roles: Option<RolesConfig>,
+    /// Messages by name (with the legacy discriminator: by its value, e.g. transaction code).
     pub messages: BTreeMap<String, MessageConfig>,
     /// Control frames (polls, keep-alives) answered without decoding.
     #[serde(default)]
@@ -110,8 +126,10 @@ pub enum LengthCounts {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderConfig {
-    /// Header field whose value selects the message (e.g. `tx_code`).
-    pub discriminator: String,
+    /// Header field whose value selects the message (e.g. `tx_code`): a one-field key whose
+    /// values are the message names.
+    #[serde(default)]
+    pub discriminator: Option<String>,
     /// Declared header length in bytes (prefix included), checked against the fields.
     #[serde(default)]
     pub length: Option<usize>,
@@ -141,13 +159,25 @@ pub struct HeaderConfig {
     pub fields: Vec<FieldConfig>,
 }
 
-/// One message: its bodies.
+/// One message: how it is selected, its header and its bodies.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageConfig {
     /// What the message is, for people.
     #[serde(default)]
     pub description: Option<String>,
+    /// Its header: a `[headers.NAME]` name, or `"none"` (body-only frames); default the main one.
+    #[serde(default)]
+    pub header: Option<String>,
+    /// Values of the `[select] key` fields, in order, that select this message.
+    #[serde(default)]
+    pub key: Option<Vec<String>>,
+    /// Whole frame length (prefix and trailer included) that selects this message.
+    #[serde(default)]
+    pub frame_length: Option<usize>,
+    /// Selected when nothing else selects a message (one per layout).
+    #[serde(default)]
+    pub default: bool,
     /// Body of the request.
     pub request: Vec<FieldConfig>,
     /// Body of a successful response.

@@ -1,23 +1,35 @@
-//! Layouts: one file describes a bank interface's framing, header and messages.
+//! Layouts: one file describes a bank interface's framing, headers and messages.
+//!
+//! - `config`: the file format; `header`: headers made of sections, field paths; `roles`: header
+//!   roles by path; `select`: how a frame selects its message; `build`: the parts around the
+//!   messages; `sections`: framing and message bodies; `control`: control frames; `ttl`: the
+//!   header's time to live; `validate`: field lists.
 //!
 //! [`Layout::from_file`] reads TOML ([`config::LayoutConfig`]), validates everything and reports
 //! every problem at once with the file and the key path. The validated [`Layout`] cannot be
 //! invalid; the codec walks it.
 
+mod build;
 pub mod config;
 pub mod control;
 pub mod field;
+pub mod header;
+mod roles;
 mod sections;
+mod select;
 mod ttl;
 mod validate;
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use self::build::{body_section, headers, key, message_header, roles};
 use self::config::LayoutConfig;
-use self::field::{Field, Kind};
+use self::field::Field;
+use self::header::{FieldPath, Header};
+use self::roles::{Resolver, Roles};
 use self::sections::{framing, message_layout};
-use self::ttl::Ttl;
+use self::select::Selection;
 pub use self::ttl::TtlValue;
 use self::validate::{PrefixSlot, Problems};
 use crate::error::{LayoutError, LayoutProblem};
@@ -30,33 +42,35 @@ pub struct Layout {
     pub name: String,
     /// Framing of every frame.
     pub framing: Framing,
-    /// Header fields (frame coordinates; the prefix bytes are skipped).
-    pub header: Vec<Field>,
-    /// Header length in bytes, prefix included.
+    /// Length of the main header in bytes, prefix included (0 when the layout has none).
     pub header_len: usize,
-    /// Index of the discriminator in `header`.
-    pub(crate) discriminator: usize,
-    /// Request/response flag: header index and the two values.
-    pub(crate) flag: Option<(usize, String, String)>,
-    /// Result code: header index and the successful values.
-    pub(crate) result: Option<(usize, Vec<String>)>,
-    /// Correlation id field: header index.
-    pub(crate) correlation: Option<usize>,
-    /// The request's time to live, if the header carries one.
-    pub(crate) ttl: Option<Ttl>,
-    /// Messages by discriminator value.
-    pub(crate) messages: HashMap<String, MessageLayout>,
+    /// Every header; the legacy `[header]` is the one called `header`.
+    pub(crate) headers: Vec<Header>,
+    /// Index of the main header: the key is read from it and messages use it by default.
+    pub(crate) main: Option<usize>,
+    /// JSON key of the body in a layout with named sections; `None` for `{"header", "body"}`.
+    pub(crate) body_section: Option<String>,
+    /// Header roles by path.
+    pub(crate) roles: Roles,
+    /// How frames select their message.
+    pub(crate) select: Selection,
+    /// Messages, sorted by name.
+    pub(crate) messages: Vec<MessageLayout>,
+    /// Message indexes by name.
+    pub(crate) by_name: HashMap<String, usize>,
     /// Control frames, in declaration order.
     pub(crate) controls: Vec<control::Control>,
 }
 
-/// Bodies of one message.
+/// One message: its header and bodies.
 #[derive(Debug, Clone)]
 pub struct MessageLayout {
-    /// Discriminator value.
+    /// Name (`[messages.NAME]`); with the legacy discriminator, its value (the transaction code).
     pub code: String,
     /// For people.
     pub description: Option<String>,
+    /// Index of its header in the layout; `None` for body-only frames.
+    pub(crate) header: Option<usize>,
     /// Request body.
     pub request: Vec<Field>,
     /// Successful response body.
@@ -109,84 +123,37 @@ impl Layout {
             at: framing.offset,
             width: framing.prefix_width(),
         };
-        let (header, header_end) = validate::fields(
-            &config.header.fields,
-            "header.fields",
-            0,
-            Some(slot),
-            &mut problems,
-        );
-        let header_len = header_end.unwrap_or_else(|| {
-            problems.add("header.fields", "the header must have a fixed size");
-            0
-        });
-        if header_len > 0 && header_len < framing.head_len() {
-            problems.add("header.fields", "the header ends before the length prefix");
-        }
-        if config
-            .header
-            .length
-            .is_some_and(|declared| declared != header_len)
-        {
-            problems.add(
-                "header.length",
-                format!("declared, fields add up to {header_len}"),
-            );
-        }
-        let find = |name: &str, key: &str, problems: &mut Problems| {
-            let index = header.iter().position(|f| f.name == name);
-            if !index.is_some_and(|i| matches!(header[i].kind, Kind::Text(_))) {
-                problems.add(key, format!("{name:?} is not a text field of the header"));
-            }
-            index
+        let (headers, main) = headers(&config, slot, &mut problems);
+        let resolver = Resolver {
+            headers: &headers,
+            legacy: config.header.is_some(),
         };
-        let discriminator = find(
-            &config.header.discriminator,
-            "header.discriminator",
-            &mut problems,
-        )
-        .unwrap_or(0);
-        let flag = match (
-            &config.header.flag_field,
-            &config.header.request_flag,
-            &config.header.response_flag,
-        ) {
-            (Some(field), Some(req), Some(resp)) => find(field, "header.flag_field", &mut problems)
-                .map(|i| (i, req.clone(), resp.clone())),
-            (None, None, None) => None,
-            _ => {
-                problems.add(
-                    "header",
-                    "flag_field, request_flag and response_flag go together",
-                );
-                None
-            }
-        };
-        let result = match &config.header.result_field {
-            Some(field) => find(field, "header.result_field", &mut problems)
-                .map(|i| (i, config.header.ok_results.clone())),
-            None => None,
-        };
-        let correlation = match &config.header.correlation_field {
-            Some(field) => find(field, "header.correlation_field", &mut problems),
-            None => None,
-        };
-        let ttl = config
-            .header
-            .ttl
-            .as_ref()
-            .map(|ttl| Ttl::build(ttl, &header, &mut problems));
+        let roles = roles(&config, &resolver, &mut problems);
+        let main_header = main.map(|i| &headers[i]);
+        let key = key(&config, main_header, &mut problems);
+        let body_section = body_section(&config, &headers, &mut problems);
         if config.messages.is_empty() {
             problems.add("messages", "a layout needs at least one message");
         }
-        let messages = config
-            .messages
+        let named: Vec<_> = config.messages.iter().collect();
+        let select = Selection::build(key, &named, &mut problems);
+        let keyed: Vec<usize> = select.by_key.values().copied().collect();
+        let messages: Vec<MessageLayout> = named
             .iter()
-            .map(|(code, message)| {
-                let m = message_layout(code, message, header_len, &framing, &mut problems);
-                (code.clone(), m)
+            .enumerate()
+            .map(|(index, (code, message))| {
+                let header = message_header(code, message, &headers, main, &mut problems);
+                if keyed.contains(&index) && header != main {
+                    problems.add(
+                        &format!("messages.{code}.header"),
+                        "expected the main header: a message selected by key is read with it",
+                    );
+                }
+                let len = header.map_or(0, |i| headers[i].len);
+                message_layout(code, message, (header, len), &framing, &mut problems)
             })
             .collect();
+        build::unreachable(&messages, &select, &headers, &framing, &mut problems);
         let controls = control::controls(&config.control, &framing, &mut problems);
         if !problems.list.is_empty() {
             return Err(LayoutError {
@@ -194,65 +161,99 @@ impl Layout {
                 problems: problems.list,
             });
         }
+        let by_name = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.code.clone(), i))
+            .collect();
         Ok(Layout {
             name: config.name.unwrap_or_else(|| default_name.to_owned()),
             framing,
-            header,
-            header_len,
-            discriminator,
-            flag,
-            result,
-            correlation,
-            ttl,
+            header_len: main_header.map_or(0, |h| h.len),
+            headers,
+            main,
+            body_section,
+            roles,
+            select,
             messages,
+            by_name,
             controls,
         })
     }
 
-    /// The message selected by a discriminator value.
+    /// The message named `code` (with the legacy discriminator: its value).
     pub fn message(&self, code: &str) -> Option<&MessageLayout> {
-        self.messages.get(code)
+        self.by_name.get(code).map(|&i| &self.messages[i])
     }
 
-    /// Discriminator values of every message, sorted.
+    /// Names of every message, sorted.
     pub fn message_codes(&self) -> Vec<&str> {
-        let mut codes: Vec<&str> = self.messages.keys().map(String::as_str).collect();
-        codes.sort_unstable();
-        codes
+        self.messages.iter().map(|m| m.code.as_str()).collect()
     }
 
-    /// Name of the header field that selects the message.
-    pub fn discriminator_field(&self) -> &str {
-        &self.header[self.discriminator].name
+    /// The main header: the key is read from it, error answers are written with it.
+    pub fn main_header(&self) -> Option<&Header> {
+        self.main.map(|i| &self.headers[i])
     }
 
-    /// Request/response flag: field name, request value, response value.
-    pub fn flag(&self) -> Option<(&str, &str, &str)> {
-        let (i, req, resp) = self.flag.as_ref()?;
-        Some((&self.header[*i].name, req, resp))
+    /// The header a message uses, if any.
+    pub fn header_of(&self, message: &MessageLayout) -> Option<&Header> {
+        message.header.map(|i| &self.headers[i])
     }
 
-    /// Name of the header field holding the correlation id, if the layout names one.
-    pub fn correlation_field(&self) -> Option<&str> {
-        self.correlation.map(|i| self.header[i].name.as_str())
+    /// The header field at `path` in any header.
+    pub fn header_field(&self, path: &FieldPath) -> Option<&Field> {
+        self.headers.iter().find_map(|h| h.field(path))
     }
 
-    /// Result code field name and the successful values.
-    pub fn result(&self) -> Option<(&str, &[String])> {
-        let (i, ok) = self.result.as_ref()?;
-        Some((&self.header[*i].name, ok))
+    /// Paths of the header fields whose values select a message, in order.
+    pub fn key_fields(&self) -> &[FieldPath] {
+        &self.select.key
+    }
+
+    /// The JSON key of the body: `body`, or the layout's `body_section`.
+    pub fn body_key(&self) -> &str {
+        self.body_section.as_deref().unwrap_or("body")
+    }
+
+    /// Whether the JSON keeps named sections (`{"sys", "biz", "data"}`) instead of
+    /// `{"header", "body"}`.
+    pub fn is_sectioned(&self) -> bool {
+        self.body_section.is_some()
+    }
+
+    /// Request/response flag: field path, request value, response value.
+    pub fn flag(&self) -> Option<(&FieldPath, &str, &str)> {
+        let (path, req, resp) = self.roles.flag.as_ref()?;
+        Some((path, req, resp))
+    }
+
+    /// Path of the header field holding the correlation id, if the layout names one.
+    pub fn correlation_field(&self) -> Option<&FieldPath> {
+        self.roles.correlation.as_ref()
+    }
+
+    /// Result code field path and the successful values.
+    pub fn result(&self) -> Option<(&FieldPath, &[String])> {
+        let (path, ok) = self.roles.result.as_ref()?;
+        Some((path, ok))
     }
 
     /// The request's time to live from its decoded header ([`TtlValue::None`] when the layout
     /// declares no TTL or the header says it does not apply).
     pub fn ttl(&self, header: &serde_json::Map<String, serde_json::Value>) -> TtlValue {
-        self.ttl
+        self.roles
+            .ttl
             .as_ref()
-            .map_or(TtlValue::None, |ttl| ttl.of(&self.header, header))
+            .map_or(TtlValue::None, |ttl| ttl.of(header))
     }
 
-    /// Names of the TTL's seconds field and of its flag field, if the layout declares a TTL.
+    /// Names (within their section) of the TTL's seconds field and of its flag field, if the
+    /// layout declares a TTL.
     pub fn ttl_fields(&self) -> Option<(&str, Option<&str>)> {
-        self.ttl.as_ref().map(|ttl| ttl.names(&self.header))
+        let (field, flag) = self.roles.ttl.as_ref()?.paths();
+        // A validated TTL always has its seconds field.
+        let field = field?.field.as_str();
+        Some((field, flag.map(|f| f.field.as_str())))
     }
 }

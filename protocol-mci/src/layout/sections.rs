@@ -2,7 +2,7 @@
 
 use super::config::{FramingConfig, LengthCounts, MessageConfig, PrefixKind};
 use super::field::{fields_fixed_len, fields_max_len};
-use super::validate::{self, Problems};
+use super::validate::{self, PrefixSlot, Problems};
 use super::MessageLayout;
 use crate::framing::{Framing, Prefix};
 
@@ -106,18 +106,24 @@ pub(super) fn framing(config: &FramingConfig, problems: &mut Problems) -> Framin
     framing
 }
 
-/// Validates one message's bodies and their sizes against the framing.
+/// Validates one message's bodies and their sizes against the framing; `header_len` is the
+/// length of the message's own header (0 for body-only frames, whose body holds the prefix).
 pub(super) fn message_layout(
     code: &str,
     config: &MessageConfig,
-    header_len: usize,
+    header: (Option<usize>, usize),
     framing: &Framing,
     problems: &mut Problems,
 ) -> MessageLayout {
+    let (header_index, header_len) = header;
     let base = format!("messages.{code}");
+    let slot = PrefixSlot {
+        at: framing.offset,
+        width: framing.prefix_width(),
+    };
     let body = |fields: &[_], key: &str, declared: Option<usize>, problems: &mut Problems| {
         let path = format!("{base}.{key}");
-        let (fields, _) = validate::fields(fields, &path, header_len, None, problems);
+        let (fields, _) = validate::fields(fields, &path, header_len, Some(slot), problems);
         let max = fields_max_len(&fields);
         if declared.is_some_and(|d| d != max) {
             problems.add(
@@ -125,32 +131,29 @@ pub(super) fn message_layout(
                 format!("declared, fields add up to {max}"),
             );
         }
-        let largest = header_len + max + framing.trailer.len();
-        // A body of fixed width must fill the record; one with a compact group varies, so its
-        // largest frame must fit and shorter ones are padded with spaces at the end.
-        let fixed_body = fields_fixed_len(&fields).is_some();
-        match framing.prefix {
-            Prefix::Fixed { size } if fixed_body && largest != size => problems.add(
-                &path,
-                format!("expected a frame of the fixed size {size} bytes, fields make {largest}"),
-            ),
-            Prefix::Fixed { size } if largest > size => problems.add(
-                &path,
-                format!(
-                    "expected at most the fixed size {size} bytes, the largest frame is {largest}"
-                ),
-            ),
-            _ if largest > framing.max_frame => problems.add(
-                &path,
-                format!(
-                    "largest frame is {largest} bytes, max_frame {}",
-                    framing.max_frame
-                ),
-            ),
-            _ => {}
+        // A body-only frame's fields include the prefix bytes they step over.
+        let prefix_in_body = if header_len < slot.at + slot.width {
+            slot.width
+        } else {
+            0
+        };
+        let largest = header_len + max + prefix_in_body + framing.trailer.len();
+        check_size(&path, &fields, largest, framing, problems);
+        if let Some(length) = config.frame_length {
+            let fixed = fields_fixed_len(&fields).map(|len| largest - max + len);
+            if fixed != Some(length) {
+                let found = fixed.map_or("a variable size".into(), |f| format!("{f} bytes"));
+                problems.add(
+                    &format!("{base}.frame_length"),
+                    format!("expected the {key} frame to be {length} bytes, fields make {found}"),
+                );
+            }
         }
         fields
     };
+    if let Some(length) = config.frame_length {
+        frame_length_fits(&base, length, framing, problems);
+    }
     let request = body(&config.request, "request", config.request_length, problems);
     let response = body(
         &config.response,
@@ -165,8 +168,65 @@ pub(super) fn message_layout(
     MessageLayout {
         code: code.to_owned(),
         description: config.description.clone(),
+        header: header_index,
         request,
         response,
         error,
+    }
+}
+
+/// The largest frame of a body fits the framing.
+fn check_size(
+    path: &str,
+    fields: &[super::field::Field],
+    largest: usize,
+    framing: &Framing,
+    problems: &mut Problems,
+) {
+    // A body of fixed width must fill the record; one with a compact group varies, so its
+    // largest frame must fit and shorter ones are padded with spaces at the end.
+    let fixed_body = fields_fixed_len(fields).is_some();
+    match framing.prefix {
+        Prefix::Fixed { size } if fixed_body && largest != size => problems.add(
+            path,
+            format!("expected a frame of the fixed size {size} bytes, fields make {largest}"),
+        ),
+        Prefix::Fixed { size } if largest > size => problems.add(
+            path,
+            format!("expected at most the fixed size {size} bytes, the largest frame is {largest}"),
+        ),
+        _ if largest > framing.max_frame => problems.add(
+            path,
+            format!(
+                "largest frame is {largest} bytes, max_frame {}",
+                framing.max_frame
+            ),
+        ),
+        _ => {}
+    }
+}
+
+/// A length selector must be a length the framing can carry, and cannot select among frames
+/// that all have the same size.
+fn frame_length_fits(base: &str, length: usize, framing: &Framing, problems: &mut Problems) {
+    let key = format!("{base}.frame_length");
+    let smallest = framing.head_len() + framing.trailer.len();
+    match framing.prefix {
+        Prefix::Fixed { size } => problems.add(
+            &key,
+            format!(
+                "expected no length selector with prefix = \"none\" (every frame is {size} \
+                 bytes), found {length}"
+            ),
+        ),
+        _ if length < smallest || length > framing.max_frame => problems.add(
+            &key,
+            format!(
+                "expected {smallest} to {} bytes (prefix and trailer up to max_frame), found \
+                 {length}",
+                framing.max_frame
+            ),
+        ),
+        _ => {}
     }
 }

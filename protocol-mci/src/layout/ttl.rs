@@ -1,7 +1,7 @@
 //! The header's time to live ("keep time", 유지시간): how many seconds the caller waits for the
 //! answer, optionally switched on and off by a flag field.
 //!
-//! `[header.ttl]` names an unsigned integer header field holding seconds and, optionally, a text
+//! `[header.ttl]` (or `[roles.ttl]`, by path) names an unsigned integer header field holding seconds and, optionally, a text
 //! flag field and the flag values meaning "the TTL applies". Without a flag a TTL of 0 means "no
 //! TTL" (bank headers fill unused keep times with zeros); with the flag set, 0 means the caller
 //! has already given up. The codec does not act on it: [`super::Layout::ttl`] reads it for the
@@ -12,7 +12,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::field::{Field, Kind, SignKind};
+use super::field::{Kind, SignKind};
+use super::header::FieldPath;
+use super::roles::Resolver;
 use super::validate::Problems;
 
 /// `[header.ttl]` as written in the layout file.
@@ -30,13 +32,13 @@ pub struct TtlConfig {
     pub applies: Vec<String>,
 }
 
-/// A validated TTL declaration: header indexes.
+/// A validated TTL declaration: header field paths.
 #[derive(Debug, Clone)]
 pub(crate) struct Ttl {
-    /// Index of the seconds field in the header.
-    field: usize,
-    /// Index of the flag field and the values meaning "applies".
-    flag: Option<(usize, Vec<String>)>,
+    /// The seconds field.
+    field: Option<FieldPath>,
+    /// The flag field and the values meaning "applies".
+    flag: Option<(FieldPath, Vec<String>)>,
 }
 
 /// What a request's header says about its time to live.
@@ -50,10 +52,16 @@ pub enum TtlValue {
 }
 
 impl Ttl {
-    /// Validates `[header.ttl]` against the header fields.
-    pub(crate) fn build(config: &TtlConfig, header: &[Field], problems: &mut Problems) -> Ttl {
-        let index = header.iter().position(|f| f.name == config.field);
-        let unsigned = index.is_some_and(|i| match &header[i].kind {
+    /// Validates a TTL declaration (`[header.ttl]` or `[roles.ttl]`, named by `key`) against the
+    /// headers.
+    pub(crate) fn build(
+        config: &TtlConfig,
+        key: &str,
+        resolver: &Resolver<'_>,
+        problems: &mut Problems,
+    ) -> Ttl {
+        let found = resolver.field(&config.field);
+        let unsigned = found.as_ref().is_some_and(|(_, field)| match &field.kind {
             Kind::Number(n) => n.scale == 0 && n.sign == SignKind::None,
             Kind::Packed(p) => p.scale == 0 && !p.signed,
             Kind::Binary(b) => b.scale == 0 && !b.signed,
@@ -61,7 +69,7 @@ impl Ttl {
         });
         if !unsigned {
             problems.add(
-                "header.ttl.field",
+                &format!("{key}.field"),
                 format!(
                     "expected an unsigned integer header field (number, packed or binary, \
                      scale 0), found {:?}",
@@ -71,26 +79,29 @@ impl Ttl {
         }
         let flag = match (&config.flag_field, config.applies.is_empty()) {
             (Some(name), false) => {
-                let flag_index = header.iter().position(|f| &f.name == name);
-                if !flag_index.is_some_and(|i| matches!(header[i].kind, Kind::Text(_))) {
+                let found = resolver.field(name);
+                if !found
+                    .as_ref()
+                    .is_some_and(|(_, field)| matches!(field.kind, Kind::Text(_)))
+                {
                     problems.add(
-                        "header.ttl.flag_field",
+                        &format!("{key}.flag_field"),
                         format!("expected a text field of the header, found {name:?}"),
                     );
                 }
                 let applies = config.applies.iter().map(|v| v.trim().to_owned()).collect();
-                flag_index.map(|i| (i, applies))
+                found.map(|(path, _)| (path, applies))
             }
             (Some(_), true) => {
                 problems.add(
-                    "header.ttl.applies",
+                    &format!("{key}.applies"),
                     "expected the flag values meaning \"applies\", found none",
                 );
                 None
             }
             (None, false) => {
                 problems.add(
-                    "header.ttl.applies",
+                    &format!("{key}.applies"),
                     "expected a flag_field for these values, found none",
                 );
                 None
@@ -98,33 +109,32 @@ impl Ttl {
             (None, true) => None,
         };
         Ttl {
-            field: index.unwrap_or(0),
+            field: found.map(|(path, _)| path),
             flag,
         }
     }
 
     /// The TTL a decoded header carries.
-    pub(crate) fn of(&self, fields: &[Field], header: &Map<String, Value>) -> TtlValue {
+    pub(crate) fn of(&self, header: &Map<String, Value>) -> TtlValue {
         if let Some((flag, applies)) = &self.flag {
-            let set = header
-                .get(&fields[*flag].name)
-                .and_then(Value::as_str)
+            let set = flag
+                .text(header)
                 .is_some_and(|v| applies.iter().any(|a| a == v.trim()));
             if !set {
                 return TtlValue::None;
             }
         }
+        let seconds = self.field.as_ref().and_then(|f| f.get(header));
         // Validated unsigned and integral; a value beyond u64 is no limit worth keeping.
-        match header.get(&fields[self.field].name).and_then(Value::as_u64) {
+        match seconds.and_then(Value::as_u64) {
             Some(0) if self.flag.is_none() => TtlValue::None,
             Some(seconds) => TtlValue::Within(Duration::from_secs(seconds)),
             None => TtlValue::None,
         }
     }
 
-    /// The names of the seconds field and of the flag field.
-    pub(crate) fn names<'a>(&self, fields: &'a [Field]) -> (&'a str, Option<&'a str>) {
-        let flag = self.flag.as_ref().map(|(i, _)| fields[*i].name.as_str());
-        (&fields[self.field].name, flag)
+    /// The paths of the seconds field and of the flag field.
+    pub(crate) fn paths(&self) -> (Option<&FieldPath>, Option<&FieldPath>) {
+        (self.field.as_ref(), self.flag.as_ref().map(|(f, _)| f))
     }
 }

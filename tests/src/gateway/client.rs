@@ -27,6 +27,11 @@ pub struct MciClient {
 impl MciClient {
     /// Connects to an MCI listener.
     pub async fn connect(address: SocketAddr) -> MciClient {
+        MciClient::connect_with(address, layout().framer()).await
+    }
+
+    /// Connects to an MCI listener whose layout is not the example one.
+    pub async fn connect_with(address: SocketAddr, framer: FrameCodec) -> MciClient {
         let stream = timeout(DEADLINE, TcpStream::connect(address))
             .await
             .unwrap()
@@ -34,7 +39,7 @@ impl MciClient {
         stream.set_nodelay(true).unwrap();
         let (read, write) = stream.into_split();
         MciClient {
-            frames: FramedRead::new(read, layout().framer()),
+            frames: FramedRead::new(read, framer),
             write,
         }
     }

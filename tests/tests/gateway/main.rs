@@ -10,6 +10,8 @@
 //! - `health`: a dead live engine on `/readyz` and `shadowgate_engine_up`, and its recovery.
 //! - `pipelining`: pipelined frames answered in request order.
 //! - `control`: polls and keep-alives answered by the gateway, in order, never forwarded.
+//! - `sections`: a bank link with named header sections, selection by a two-field key, polls
+//!   between pipelined business frames.
 //! - `reload`: swapping live and shadow under traffic, no failed request.
 //! - `tls`: https engines with a private CA and with mTLS.
 //! - `config`: a config with several mistakes reports them all with their key paths.
@@ -40,6 +42,7 @@ mod logs;
 mod pipelining;
 mod reload;
 mod secrets;
+mod sections;
 mod shadow;
 mod store_faults;
 mod support;

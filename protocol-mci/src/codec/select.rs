@@ -1,0 +1,119 @@
+//! Which message a frame or a JSON message is: by frame length, by the key fields of the main
+//! header, else the default (see the layout's `select` module for the rules).
+
+use serde_json::{Map, Value};
+
+use super::decode::Reader;
+use super::Codec;
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::layout::header::{FieldPath, Header};
+use crate::layout::{Layout, MessageLayout};
+use crate::message::Message;
+
+impl Layout {
+    /// The message a JSON message selects: by its key values, else the default.
+    pub fn select(&self, message: &Message) -> Option<&MessageLayout> {
+        self.select_by_header(&message.header)
+    }
+
+    /// The message a header selects: by its key values, else the default.
+    pub(super) fn select_by_header(&self, header: &Map<String, Value>) -> Option<&MessageLayout> {
+        let values = self.key_values(header);
+        let index = match values.is_empty() {
+            true => self.select.default,
+            false => self.select.by_values(&values),
+        };
+        index.map(|i| &self.messages[i])
+    }
+
+    /// The key values a header holds, in key order (absent or non-text values are empty).
+    pub fn key_values(&self, header: &Map<String, Value>) -> Vec<String> {
+        let text = |path: &FieldPath| path.text(header).unwrap_or("");
+        self.select.key.iter().map(|p| text(p).to_owned()).collect()
+    }
+
+    /// The name of the message a JSON message selects (its transaction code), if any.
+    pub fn code_of(&self, message: &Message) -> Option<&str> {
+        self.select(message).map(|m| m.code.as_str())
+    }
+}
+
+/// Decodes a header's sections: the legacy header's fields directly into the map, named
+/// sections as one object each.
+pub(super) fn read_header<'a>(
+    reader: &mut Reader<'a>,
+    header: Option<&'a Header>,
+) -> Result<Map<String, Value>, DecodeError> {
+    let mut out = Map::new();
+    let Some(header) = header else {
+        return Ok(out);
+    };
+    for section in &header.sections {
+        reader.path.key(&section.name);
+        if header.flat {
+            reader.fields(&section.fields, &mut out)?;
+        } else {
+            let mut values = Map::with_capacity(section.fields.len());
+            reader.fields(&section.fields, &mut values)?;
+            out.insert(section.name.clone(), Value::Object(values));
+        }
+        reader.path.pop();
+    }
+    Ok(out)
+}
+
+/// A decoded main header and the reader positioned after it.
+pub(super) type HeaderRead<'f> = (Reader<'f>, Map<String, Value>);
+
+impl<'a> Codec<'a> {
+    /// Selects the message of a frame: by length; else by the key, reading the main header
+    /// (returned with its reader so the body is read on from there); else the default.
+    pub(super) fn select_frame<'f>(
+        &self,
+        frame: &'f [u8],
+    ) -> Result<(usize, Option<HeaderRead<'f>>), DecodeError>
+    where
+        'a: 'f,
+    {
+        let layout = self.layout;
+        if let Some(&index) = layout.select.by_length.get(&frame.len()) {
+            return Ok((index, None));
+        }
+        if layout.select.key.is_empty() {
+            return match layout.select.default {
+                Some(index) => Ok((index, None)),
+                None => Err(DecodeError {
+                    path: "frame".into(),
+                    range: 0..frame.len(),
+                    kind: DecodeErrorKind::UnknownMessage(format!(
+                        "frame of {} bytes",
+                        frame.len()
+                    )),
+                }),
+            };
+        }
+        let mut reader = Reader::new(layout, frame);
+        let header = read_header(&mut reader, layout.main_header())?;
+        let values = layout.key_values(&header);
+        match layout.select.by_values(&values) {
+            Some(index) => Ok((index, Some((reader, header)))),
+            None => {
+                let (path, range) = self.key_site();
+                Err(DecodeError {
+                    path,
+                    range,
+                    kind: DecodeErrorKind::UnknownMessage(values.join(", ")),
+                })
+            }
+        }
+    }
+
+    /// Path and byte range of the first key field, for unknown-message errors.
+    pub(super) fn key_site(&self) -> (String, std::ops::Range<usize>) {
+        let layout = self.layout;
+        match (layout.select.key.first(), layout.main_header()) {
+            (Some(path), Some(header)) => (path.to_string(), header.range(path, &layout.framing)),
+            _ => ("frame".into(), 0..0),
+        }
+    }
+}
