@@ -40,6 +40,7 @@ pub use error::{
 pub use framer::FrameCodec;
 pub use framing::Framing;
 pub use layout::config::MaskKind;
+pub use layout::control::TransportRole;
 pub use layout::{Layout, MessageLayout, TtlValue};
 pub use mask::mask_text;
 pub use message::{Direction, Message};
