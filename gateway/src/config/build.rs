@@ -11,6 +11,7 @@ use protocol_mci::Layout;
 use super::problem::{reason, Found, Problem, Problems};
 use super::raw::ConfigFile;
 use super::{codes, engine_build::engine, strategy_build::strategies};
+use super::link_build;
 use super::{AdminListener, Config, EngineSpec, HttpListener, MciListener, ServerLimits};
 
 /// Layouts that loaded, and the names of those declared but broken: a reference to a broken
@@ -59,7 +60,16 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
             &format!("{key}.idle_timeout_ms"),
             &mut problems,
         );
-        if let Some(address) = socket(&l.address, &format!("{key}.address"), &mut problems) {
+        let address = socket(&l.address, &format!("{key}.address"), &mut problems);
+        let link = link_build::listener_link(
+            &key,
+            l.link,
+            l.answer_address.as_deref(),
+            address,
+            layouts.loaded.get(&l.layout).map(|l| l.as_ref()),
+            &mut problems,
+        );
+        if let (Some(address), Some(link)) = (address, link) {
             mci_listeners.push(MciListener {
                 name: l.name.clone(),
                 address,
@@ -67,6 +77,7 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
                 max_connections: l.max_connections,
                 max_pipelined: l.max_pipelined,
                 idle_timeout: Duration::from_millis(l.idle_timeout_ms),
+                link,
             });
         }
     }
