@@ -10,6 +10,8 @@
 //! - `health`: a dead live engine on `/readyz` and `shadowgate_engine_up`, and its recovery.
 //! - `pipelining`: pipelined frames answered in request order.
 //! - `control`: polls and keep-alives answered by the gateway, in order, never forwarded.
+//! - `links`: link modes: one-shot (a half-closing client, a connection per engine call) and
+//!   dual-socket (engine answers out of order and late; listener ACK/NAK and answer socket).
 //! - `reload`: swapping live and shadow under traffic, no failed request.
 //! - `tls`: https engines with a private CA and with mTLS.
 //! - `config`: a config with several mistakes reports them all with their key paths.
@@ -32,6 +34,7 @@ mod errors;
 mod health;
 mod http_ingress;
 mod keepalive;
+mod links;
 mod listeners;
 mod pipelining;
 mod reload;
