@@ -61,7 +61,10 @@ fn acknowledgements_copy_the_id_of_the_frame_they_acknowledge() {
     assert_eq!(layout.transport_role(&nak), Some(TransportRole::Nak));
     assert_eq!(layout.transport_role(BUSINESS), None);
     // Too short to copy the id from: no acknowledgement rather than a wrong one.
-    assert_eq!(layout.transport_frame(TransportRole::Ack, b"000010ABCD"), None);
+    assert_eq!(
+        layout.transport_frame(TransportRole::Ack, b"000010ABCD"),
+        None
+    );
 }
 
 #[test]
@@ -75,12 +78,17 @@ fn an_acknowledgement_is_never_answered_as_a_control_frame() {
 fn bad_acknowledgement_entries_are_reported_with_their_path() {
     let text = LAYOUT.replace("reply = \"000017NAK{id}\"", "echo = true\n    poll = true")
         + "\n    [[control]]\n    name = \"ack2\"\n    role = \"ack\"\n    length = 9\n    reply = \"000009ACK\"\n";
-    let error = Layout::from_toml(&text, "test", "test").unwrap_err().to_string();
+    let error = Layout::from_toml(&text, "test", "test")
+        .unwrap_err()
+        .to_string();
     for expected in [
         "control[1].echo: an acknowledgement is built from its `reply` template, not echoed",
         "control[1].poll: an acknowledgement (`role`) is never the poll",
         "control: at most one entry has role = \"ack\"",
     ] {
-        assert!(error.contains(expected), "{expected:?} missing from {error}");
+        assert!(
+            error.contains(expected),
+            "{expected:?} missing from {error}"
+        );
     }
 }

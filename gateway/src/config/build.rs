@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use protocol_mci::Layout;
 
+use super::link_build;
 use super::problem::{reason, Found, Problem, Problems};
 use super::raw::ConfigFile;
 use super::{codes, engine_build::engine, strategy_build::strategies};
-use super::link_build;
 use super::{AdminListener, Config, EngineSpec, HttpListener, MciListener, ServerLimits};
 
 /// Layouts that loaded, and the names of those declared but broken: a reference to a broken

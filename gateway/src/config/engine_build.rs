@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::address::host_port;
 use super::build::{positive, resolve, Layouts};
-use super::problem::{reason, Found, Problems};
 use super::link_build;
+use super::problem::{reason, Found, Problems};
 use super::raw::{EngineConfig, LinkMode, Protocol, TlsConfig};
 use super::EngineSpec;
 use crate::engine::{
@@ -126,7 +126,10 @@ pub(super) fn engine(
                 e.link,
                 e.answer_address.as_deref(),
                 e.poll_interval_ms,
-                layout.as_ref().and_then(|l| layouts.loaded.get(l)).map(|l| l.as_ref()),
+                layout
+                    .as_ref()
+                    .and_then(|l| layouts.loaded.get(l))
+                    .map(|l| l.as_ref()),
                 problems,
             );
             let mut settings = MciEngineSettings::new(name, address?);

@@ -117,3 +117,91 @@ pub(super) fn engine_link(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use crate::config::tests::{config, example_layout, problems};
+    use crate::config::{load, EngineSpec, ListenerLink};
+    use crate::engine::EngineLink;
+
+    #[test]
+    fn link_modes_load_into_their_runtime_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = config(
+            dir.path(),
+            &[
+                (
+                    "layout = \"loan\"\n\n[layouts]",
+                    "layout = \"loan\"\nlink = \"dual_socket\"\nanswer_address = \"127.0.0.1:0\"\n\n[layouts]",
+                ),
+                (
+                    "address = \"127.0.0.1:7001\"",
+                    "address = \"127.0.0.1:7001\"\nlink = \"dual_socket\"\nanswer_address = \"legacy-host:7002\"",
+                ),
+            ],
+            "",
+        );
+        let config = load(&path).unwrap();
+        assert!(matches!(
+            config.mci_listeners[0].link,
+            ListenerLink::DualSocket { answer_address } if answer_address.port() == 0
+        ));
+        let Some(EngineSpec::Mci { settings, .. }) = config.engines.get("legacy") else {
+            panic!("the mci engine is built");
+        };
+        assert_eq!(
+            settings.link,
+            EngineLink::DualSocket {
+                answer_address: "legacy-host:7002".into()
+            }
+        );
+    }
+
+    #[test]
+    fn link_mistakes_are_reported_at_their_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        // A layout without a correlation field: dual-socket answers could not be matched.
+        let text = std::fs::read_to_string(example_layout()).unwrap();
+        let uncorrelated = dir.path().join("uncorrelated.toml");
+        std::fs::write(
+            &uncorrelated,
+            text.replace("correlation_field = \"guid\"\n", ""),
+        )
+        .unwrap();
+        let other = "\n[engines.other]\nprotocol = \"mci\"\naddress = \"127.0.0.1:7003\"\n\
+                     layout = \"plain\"\nlink = \"dual_socket\"\nanswer_address = \"127.0.0.1:7004\"\n\
+                     poll_interval_ms = 100\n";
+        let path = config(
+            dir.path(),
+            &[
+                (
+                    "layout = \"loan\"\n\n[layouts]\n",
+                    &format!(
+                        "layout = \"loan\"\nlink = \"one_shot\"\nanswer_address = \"127.0.0.1:9\"\n\n\
+                         [layouts]\nplain = {uncorrelated:?}\n"
+                    ),
+                ),
+                (
+                    "address = \"127.0.0.1:7001\"",
+                    "address = \"127.0.0.1:7001\"\nlink = \"dual_socket\"\npoll_interval_ms = 100",
+                ),
+            ],
+            other,
+        );
+        let shown: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
+        for expected in [
+            "listeners.mci[0].answer_address: expected no such key with link = \"one_shot\"",
+            "engines.legacy.answer_address: expected where the answer socket connects",
+            "engines.legacy.poll_interval_ms: expected 0 with link = \"dual_socket\"",
+            "engines.other.link: expected a layout with header.correlation_field",
+            "engines.other.poll_interval_ms: expected 0 with link = \"dual_socket\"",
+        ] {
+            assert!(
+                shown.iter().any(|s| s.starts_with(expected)),
+                "{expected:?} missing from {shown:#?}"
+            );
+        }
+    }
+}

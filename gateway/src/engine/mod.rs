@@ -62,8 +62,7 @@ pub use probe::{ProbeError, ProbeTarget};
 pub use request::{encode_request_body, EngineRequest};
 pub use role::Role;
 pub use settings::{
-    EngineBuildError, EngineLink, HttpEngineSettings, MciEngineSettings,
-    DEFAULT_MAX_RESPONSE_BYTES,
+    EngineBuildError, EngineLink, HttpEngineSettings, MciEngineSettings, DEFAULT_MAX_RESPONSE_BYTES,
 };
 pub use stale::{ConnectionEvents, NoEvents, StaleAction, StalePhase};
 pub use tls::{TlsError, TlsSettings};

@@ -58,7 +58,11 @@ pub(super) async fn answer_loop(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else { continue };
+                let Ok((stream, peer)) = accepted else {
+                    // Out of file descriptors and the like: answers wait in the bounded queue.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 if socket.is_some() {
                     debug!(listener = %settings.name, %peer, "a new answer socket replaces the previous one");

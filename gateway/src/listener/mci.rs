@@ -130,12 +130,16 @@ fn dual_socket(
     let ListenerLink::DualSocket { .. } = settings.link else {
         return None;
     };
-    let (Some(answers), Some(layout)) = (answers, gateway.runtime().layout(&settings.layout).cloned())
+    let (Some(answers), Some(layout)) =
+        (answers, gateway.runtime().layout(&settings.layout).cloned())
     else {
         warn!(listener = %settings.name, "dual-socket listener without its answer socket or layout");
         return None;
     };
-    let capacity = settings.max_pipelined.saturating_mul(QUEUE_PER_PIPELINED).max(1);
+    let capacity = settings
+        .max_pipelined
+        .saturating_mul(QUEUE_PER_PIPELINED)
+        .max(1);
     let (sender, queue) = tokio::sync::mpsc::channel(capacity);
     tasks.spawn(dual::answer_loop(
         answers,

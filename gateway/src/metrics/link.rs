@@ -94,8 +94,11 @@ impl LinkMetrics {
             unmatched: (side == LinkSide::Engine)
                 .then(|| families.link_unmatched.with_label_values(&[name])),
             dropped: (side == LinkSide::Listener).then(|| {
-                AnswerDrop::ALL
-                    .map(|reason| families.link_dropped.with_label_values(&[name, reason.as_str()]))
+                AnswerDrop::ALL.map(|reason| {
+                    families
+                        .link_dropped
+                        .with_label_values(&[name, reason.as_str()])
+                })
             }),
         }
     }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use shadowgate_tests::fake::FakeDualMci;
 use shadowgate_tests::gateway::{
-    answer_frame, decision, decode_answer, guid, layout, layout_path, mci_deciding,
-    request_frame, Listener, MciClient, LIMIT,
+    answer_frame, decision, decode_answer, guid, layout, layout_path, mci_deciding, request_frame,
+    Listener, MciClient, LIMIT,
 };
 use shadowgate_tests::{EngineToml, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -83,7 +83,11 @@ async fn a_one_shot_client_that_half_closes_after_sending_gets_its_answer_then_t
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(received, legacy_answer(&request), "one answer, then the close");
+    assert_eq!(
+        received,
+        legacy_answer(&request),
+        "one answer, then the close"
+    );
 
     // A second frame on a one-shot connection is never read: one answer, then the close.
     let mut stream = TcpStream::connect(gateway.mci_address()).await.unwrap();
@@ -98,7 +102,11 @@ async fn a_one_shot_client_that_half_closes_after_sending_gets_its_answer_then_t
         .unwrap()
         .unwrap();
     assert_eq!(received, legacy_answer(&request_frame(&guid(2))));
-    assert_eq!(legacy.requests(), 2, "the unread frame never reached the engine");
+    assert_eq!(
+        legacy.requests(),
+        2,
+        "the unread frame never reached the engine"
+    );
 }
 
 #[tokio::test]
@@ -154,7 +162,10 @@ async fn a_dual_socket_engine_answers_out_of_order_and_a_late_answer_reaches_nob
         || layout().framer(),
         |seen: &[Bytes]| match seen.len() {
             3 => seen.iter().rev().map(|r| legacy_answer(r).into()).collect(),
-            5 => vec![legacy_answer(&seen[3]).into(), legacy_answer(&seen[4]).into()],
+            5 => vec![
+                legacy_answer(&seen[3]).into(),
+                legacy_answer(&seen[4]).into(),
+            ],
             _ => Vec::new(),
         },
     )
@@ -177,7 +188,11 @@ async fn a_dual_socket_engine_answers_out_of_order_and_a_late_answer_reaches_nob
 
     let next = request_frame(&guid(5));
     assert_eq!(client.call(&next).await[..], legacy_answer(&next)[..]);
-    assert_eq!(metric(&gateway, UNMATCHED), 1.0, "the late answer was counted");
+    assert_eq!(
+        metric(&gateway, UNMATCHED),
+        1.0,
+        "the late answer was counted"
+    );
     // Every answer read was acknowledged on the answer socket, the late one included.
     let expected: Vec<Bytes> = [2, 1, 0, 3, 4]
         .map(|i| Bytes::from(ack_of(&request_frame(&guid(i + 1)))))
@@ -225,11 +240,13 @@ async fn a_dual_socket_listener_acknowledges_and_answers_on_the_answer_socket_in
     requests.send(&broken).await;
     let nak = requests.recv().await;
     assert!(nak.starts_with(b"00000045NAK"), "{nak:?}");
-    let acks_sent =
-        r#"shadowgate_link_acks_total{direction="sent",frame="ack",link="core-banking",side="listener"}"#;
+    let acks_sent = r#"shadowgate_link_acks_total{direction="sent",frame="ack",link="core-banking",side="listener"}"#;
     assert_eq!(metric(&gateway, acks_sent), 2.0);
-    let naks_sent =
-        r#"shadowgate_link_acks_total{direction="sent",frame="nak",link="core-banking",side="listener"}"#;
+    let naks_sent = r#"shadowgate_link_acks_total{direction="sent",frame="nak",link="core-banking",side="listener"}"#;
     assert_eq!(metric(&gateway, naks_sent), 1.0);
-    assert_eq!(legacy.requests(), 2, "the refused frame never reached the engine");
+    assert_eq!(
+        legacy.requests(),
+        2,
+        "the refused frame never reached the engine"
+    );
 }

@@ -3,11 +3,11 @@
 //! answer socket in any order and are matched to their requests by correlation id.
 //!
 //! A request registers its id before it is written and waits for that id within its deadline.
-//! A waiter that gives up (timeout, caller gone) leaves its id reserved as *late* for
-//! [`LATE_WINDOW_FACTOR`] request timeouts: an answer for a late id is counted as unmatched and
-//! dropped, and a new request with that id is refused meanwhile, so a late answer can never
-//! reach a later request with the same id, nor (being matched by id) one with another. An answer
-//! whose id nobody waits for is counted and dropped the same way.
+//! A waiter that gives up (timeout, caller gone) once its frame started out leaves its id
+//! reserved as *late* for [`LATE_WINDOW_FACTOR`] request timeouts: an answer for a late id is
+//! counted as unmatched and dropped, and a new request with that id is refused meanwhile, so a
+//! late answer can never reach a later request with the same id, nor (being matched by id) one
+//! with another. An answer whose id nobody waits for is counted and dropped the same way.
 //!
 //! The readers of both sockets are tasks owned by the session: dropping the session (a broken
 //! socket, the engine dropped at reload) aborts them. Transport acknowledgements the layout
@@ -73,6 +73,9 @@ struct Waiting {
     waiters: Arc<Mutex<Waiters>>,
     late_window: Duration,
     late_cap: usize,
+    /// Until the write starts: dropped then (no connection, a timeout waiting for the socket),
+    /// the id is simply released, since no answer can come.
+    unsent: bool,
 }
 
 /// What a reader needs, moved into its task.
@@ -105,10 +108,7 @@ impl DualLink {
     }
 
     /// Reserves `id` for one request.
-    fn register(
-        &self,
-        id: String,
-    ) -> Result<(oneshot::Receiver<Bytes>, Waiting), EngineErrorKind> {
+    fn register(&self, id: String) -> Result<(oneshot::Receiver<Bytes>, Waiting), EngineErrorKind> {
         let now = Instant::now();
         let mut waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
         waiters.late.retain(|_, until| *until > now);
@@ -127,6 +127,7 @@ impl DualLink {
             waiters: self.waiters.clone(),
             late_window: self.late_window,
             late_cap: self.late_cap,
+            unsent: true,
         };
         Ok((receiver, waiting))
     }
@@ -152,7 +153,7 @@ where
             .ok_or_else(|| EngineErrorKind::InvalidRequest {
                 detail: "no correlation id in the frame (a dual-socket link matches by it)".into(),
             })?;
-        let (answer, _waiting) = dual.register(id)?;
+        let (answer, mut waiting) = dual.register(id)?;
         let mut session = dual.session.lock().await;
         if session
             .as_ref()
@@ -168,6 +169,8 @@ where
         // Until the write completes the socket may hold part of a frame: a cancelled write
         // leaves the session marked broken, so the next caller reconnects.
         open.broken.store(true, Ordering::Release);
+        // From here the engine may see the frame: given up, the id stays reserved.
+        waiting.unsent = false;
         let written = timeout_at(deadline.at, open.writer.write_all(frame)).await;
         match written {
             Ok(Ok(())) => open.broken.store(false, Ordering::Release),
@@ -179,7 +182,9 @@ where
             Err(_elapsed) => return Err(deadline.timeout()),
         }
         drop(session);
-        answer.await.map_err(|_closed| EngineErrorKind::ClosedByPeer)
+        answer
+            .await
+            .map_err(|_closed| EngineErrorKind::ClosedByPeer)
     }
 
     /// Connects the answer socket, then the request socket, and starts their readers.
@@ -250,7 +255,9 @@ where
         let until = Instant::now() + self.late_window;
         // Their answers may still come on a new answer socket: they must find no waiter.
         let failed: Vec<String> = waiters.waiting.drain().map(|(id, _)| id).collect();
-        waiters.late.extend(failed.into_iter().map(|id| (id, until)));
+        waiters
+            .late
+            .extend(failed.into_iter().map(|id| (id, until)));
     }
 
     /// Counts the acknowledgements the engine sends on the request socket until it ends. A NAK
@@ -316,7 +323,7 @@ impl Drop for Waiting {
     fn drop(&mut self) {
         let mut waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
         // Still registered: nobody answered it. Answered or failed ones were removed already.
-        if waiters.waiting.remove(&self.id).is_none() {
+        if waiters.waiting.remove(&self.id).is_none() || self.unsent {
             return;
         }
         if waiters.late.len() >= self.late_cap {
