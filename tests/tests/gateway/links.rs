@@ -250,3 +250,39 @@ async fn a_dual_socket_listener_acknowledges_and_answers_on_the_answer_socket_in
         "the refused frame never reached the engine"
     );
 }
+
+#[tokio::test]
+async fn a_dual_socket_listener_without_an_answer_socket_queues_a_bounded_number_of_answers() {
+    let legacy = mci_deciding("L1").start().await;
+    // One frame in flight per connection: the queue toward the answer socket holds 4 answers.
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .listener_key(Listener::Mci, "link", "\"dual_socket\"")
+        .listener_key(Listener::Mci, "answer_address", "\"127.0.0.1:0\"")
+        .listener_key(Listener::Mci, "max_pipelined", "1")
+        .start()
+        .await;
+    let mut requests = MciClient::connect(gateway.mci_address()).await;
+    let sent: Vec<Vec<u8>> = (1..=6).map(|n| request_frame(&guid(n))).collect();
+    requests.send(&sent.concat()).await;
+    let dropped =
+        r#"shadowgate_link_answers_dropped_total{listener="core-banking",reason="queue_full"}"#;
+    for _ in 0..500 {
+        if metric(&gateway, dropped) >= 2.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        metric(&gateway, dropped),
+        2.0,
+        "two answers found the queue full"
+    );
+    // Core banking connects its answer socket late: the four queued answers come, in order.
+    let answer_address = gateway.running().mci_answer_addresses[0].unwrap();
+    let mut answers = MciClient::connect(answer_address).await;
+    for request in &sent[..4] {
+        assert_eq!(answers.recv().await[..], legacy_answer(request)[..]);
+    }
+    assert_eq!(legacy.requests(), 6, "every request reached the engine");
+}
