@@ -38,8 +38,9 @@ use crate::link::LinkFrames;
 /// A timed-out id stays reserved this many request timeouts.
 pub(super) const LATE_WINDOW_FACTOR: u32 = 4;
 
-/// Reserved late ids at most, per waiting slot; beyond it the oldest reservations are dropped
-/// (their answers are still unmatched: nobody waits for them).
+/// Reserved late ids at most, per waiting slot; beyond it (after dropping expired ones) a
+/// timed-out id is not reserved: its answer is still unmatched (nobody waits for that id), only
+/// a new request reusing the id at once is no longer refused.
 const LATE_PER_SLOT: usize = 16;
 
 /// The dual-socket link of one engine.
@@ -149,7 +150,8 @@ where
             .as_ref()
             .is_none_or(|s| s.broken.load(Ordering::Acquire))
         {
-            // Dropping the old session aborts its readers; its waiters were failed by them.
+            // Dropping the old session aborts its readers. Waiters of a lost answer socket were
+            // failed by its reader; others may still get their answers on the new one.
             *session = None;
             *session = Some(self.open_dual(dual, deadline).await?);
         }
