@@ -14,6 +14,7 @@
 //! - [`outcome`]: how one shadow comparison ended ([`outcome::ShadowOutcome`]), with every label
 //!   derived from it.
 //! - [`listener`]: MCI and HTTP ingress, and the shared HTTP server loop.
+//! - [`link`]: what the link modes share: correlation ids and transport acknowledgements.
 //! - [`server`]: a running gateway: start, reload, graceful shutdown.
 //! - [`health`]: engine health of the running gateway: start-up check, probe task, its view.
 //! - [`engine`]: engine clients (HTTP/HTTPS with rustls, pooled MCI over TCP) and their errors.
@@ -33,6 +34,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod health;
+pub mod link;
 pub mod listener;
 pub mod loadgen;
 pub mod metrics;

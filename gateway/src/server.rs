@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::admin::{self, AdminState};
-use crate::config::{self, Config};
+use crate::config::{self, Config, ListenerLink};
 use crate::health;
 use crate::listener;
 use crate::metrics::Metrics;
@@ -33,6 +33,9 @@ pub struct Running {
     pub metrics: Metrics,
     /// Bound MCI listener addresses, in config order (port 0 resolved).
     pub mci_addresses: Vec<SocketAddr>,
+    /// Bound answer-socket addresses of the MCI listeners, in config order (`None`: not a
+    /// dual-socket listener).
+    pub mci_answer_addresses: Vec<Option<SocketAddr>>,
     /// Bound HTTP ingress address.
     pub http_address: Option<SocketAddr>,
     /// Bound admin listener address.
@@ -89,11 +92,25 @@ impl Running {
             shutdown.clone(),
         ));
         let mut mci_addresses = Vec::new();
+        let mut mci_answer_addresses = Vec::new();
         for (i, settings) in config.mci_listeners.iter().enumerate() {
             let socket = bind(&format!("listeners.mci[{i}].address"), settings.address).await?;
             mci_addresses.push(socket.local_addr().unwrap_or(settings.address));
+            let answers = match settings.link {
+                ListenerLink::DualSocket { answer_address } => {
+                    let key = format!("listeners.mci[{i}].answer_address");
+                    let socket = bind(&key, answer_address).await?;
+                    mci_answer_addresses.push(Some(socket.local_addr().unwrap_or(answer_address)));
+                    Some(socket)
+                }
+                _ => {
+                    mci_answer_addresses.push(None);
+                    None
+                }
+            };
             let run = listener::mci::serve(
                 socket,
+                answers,
                 settings.clone(),
                 gateway.clone(),
                 tasks.clone(),
@@ -147,6 +164,7 @@ impl Running {
             metrics,
             gateway,
             mci_addresses,
+            mci_answer_addresses,
             http_address,
             admin_address,
             store,
@@ -270,11 +288,11 @@ fn apply_reload(
         || old
             .mci_listeners
             .iter()
-            .map(|l| (l.max_connections, l.max_pipelined, l.idle_timeout))
+            .map(|l| (l.max_connections, l.max_pipelined, l.idle_timeout, l.link))
             .ne(config
                 .mci_listeners
                 .iter()
-                .map(|l| (l.max_connections, l.max_pipelined, l.idle_timeout)))
+                .map(|l| (l.max_connections, l.max_pipelined, l.idle_timeout, l.link)))
         || old.http_listener.as_ref().map(|h| (h.address, h.limits))
             != config.http_listener.as_ref().map(|h| (h.address, h.limits))
         || old.admin_listener.as_ref().map(|a| (a.address, a.limits))

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use shadowgate::engine::{Outcome, Role};
-use shadowgate::metrics::{FrameOutcome, Metrics};
+use shadowgate::metrics::{FrameOutcome, LinkSide, Metrics};
 use shadowgate::outcome::ShadowOutcome;
 use shadowgate::store::StoreStats;
 
@@ -26,6 +26,8 @@ fn rendered() -> String {
         .into_iter()
         .for_each(|outcome| listener.frame(outcome));
     let _connection = listener.open_connection();
+    // Made for every MCI listener at start, like its connection metrics.
+    let _link = metrics.link(LinkSide::Listener, "mci");
     let strategy = metrics.strategy("loan", &["body.rate".to_owned()]);
     strategy.request_duration.observe(0.01);
     ShadowOutcome::every()

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use protocol_mci::Layout;
 
+use super::link_build;
 use super::problem::{reason, Found, Problem, Problems};
 use super::raw::ConfigFile;
 use super::secret::{admin_token, Secrets};
@@ -65,7 +66,16 @@ pub(super) fn build(
             &format!("{key}.idle_timeout_ms"),
             &mut problems,
         );
-        if let Some(address) = socket(&l.address, &format!("{key}.address"), &mut problems) {
+        let address = socket(&l.address, &format!("{key}.address"), &mut problems);
+        let link = link_build::listener_link(
+            &key,
+            l.link,
+            l.answer_address.as_deref(),
+            address,
+            layouts.loaded.get(&l.layout).map(|l| l.as_ref()),
+            &mut problems,
+        );
+        if let (Some(address), Some(link)) = (address, link) {
             mci_listeners.push(MciListener {
                 name: l.name.clone(),
                 address,
@@ -73,6 +83,7 @@ pub(super) fn build(
                 max_connections: l.max_connections,
                 max_pipelined: l.max_pipelined,
                 idle_timeout: Duration::from_millis(l.idle_timeout_ms),
+                link,
             });
         }
     }

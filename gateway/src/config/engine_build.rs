@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use super::address::host_port;
 use super::build::{positive, resolve, Layouts};
+use super::link_build;
 use super::problem::{reason, Found, Problems};
-use super::raw::{EngineConfig, Protocol, TlsConfig};
+use super::raw::{EngineConfig, LinkMode, Protocol, TlsConfig};
 use super::EngineSpec;
 use crate::engine::{
     ConnectionLifecycle, EnginePoll, HttpEngineSettings, MciEngineSettings, TlsError, TlsSettings,
@@ -120,8 +121,20 @@ pub(super) fn engine(
             let poll = layout
                 .as_ref()
                 .and_then(|l| poll(&key, e, layouts.loaded.get(l)?, problems));
+            let link = link_build::engine_link(
+                &key,
+                e.link,
+                e.answer_address.as_deref(),
+                e.poll_interval_ms,
+                layout
+                    .as_ref()
+                    .and_then(|l| layouts.loaded.get(l))
+                    .map(|l| l.as_ref()),
+                problems,
+            );
             let mut settings = MciEngineSettings::new(name, address?);
             settings.poll = poll;
+            settings.link = link?;
             settings.connect_timeout = connect_timeout;
             settings.request_timeout = request_timeout;
             settings.max_connections = e.max_in_flight;
@@ -137,6 +150,20 @@ pub(super) fn engine(
                     format!("{key}.poll_interval_ms"),
                     "no such key for an http engine",
                     Found::value(e.poll_interval_ms),
+                );
+            }
+            if e.link != LinkMode::Persistent {
+                problems.error(
+                    format!("{key}.link"),
+                    "no such key for an http engine",
+                    Found::text(e.link.as_str()),
+                );
+            }
+            if let Some(answer_address) = &e.answer_address {
+                problems.error(
+                    format!("{key}.answer_address"),
+                    "no such key for an http engine",
+                    Found::text(answer_address),
                 );
             }
             for (field, value) in [("address", &e.address), ("layout", &e.layout)] {

@@ -31,7 +31,12 @@ pub fn check_environment(file: &raw::ConfigFile, base: &Path) -> Vec<Problem> {
         .mci
         .iter()
         .enumerate()
-        .map(|(i, l)| (format!("listeners.mci[{i}].address"), l.address.as_str()))
+        .flat_map(|(i, l)| {
+            let answers = l.answer_address.as_deref();
+            let answers = answers.map(|a| (format!("listeners.mci[{i}].answer_address"), a));
+            std::iter::once((format!("listeners.mci[{i}].address"), l.address.as_str()))
+                .chain(answers)
+        })
         .collect();
     if let Some(h) = &listeners.http {
         declared.push(("listeners.http.address".to_owned(), &h.address));

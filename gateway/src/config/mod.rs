@@ -20,6 +20,7 @@ mod build;
 mod codes;
 mod engine_build;
 mod environment;
+mod link_build;
 mod load;
 mod problem;
 pub mod raw;
@@ -91,6 +92,23 @@ pub struct MciListener {
     pub max_pipelined: usize,
     /// Idle connections are closed after this.
     pub idle_timeout: Duration,
+    /// How core banking uses its connections.
+    pub link: ListenerLink,
+}
+
+/// How core banking uses its connections to an MCI listener (`link`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerLink {
+    /// Long-lived connections; pipelined frames answered in order on the same connection.
+    Persistent,
+    /// One frame per connection: answered, then the connection is closed.
+    OneShot,
+    /// Core banking connects a request socket to `address` and an answer socket to
+    /// `answer_address`; answers go out on the answer socket as they are ready.
+    DualSocket {
+        /// Where the answer socket connects.
+        answer_address: SocketAddr,
+    },
 }
 
 /// The HTTP ingress.

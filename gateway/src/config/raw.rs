@@ -72,6 +72,38 @@ pub struct MciListenerConfig {
     /// A connection with no frame for this long is closed (L4 health checks are normal).
     #[serde(default = "default_idle_timeout_ms")]
     pub idle_timeout_ms: u64,
+    /// How core banking uses its connections: `persistent`, `one_shot` or `dual_socket`.
+    #[serde(default)]
+    pub link: LinkMode,
+    /// With `link = "dual_socket"`: `ip:port` where core banking connects the socket it reads
+    /// answers from (requests arrive on `address`).
+    #[serde(default)]
+    pub answer_address: Option<String>,
+}
+
+/// How one side of an MCI link uses its TCP connections (`link = ...`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkMode {
+    /// Long-lived connections, a request and its answer on the same one (pipelined at the
+    /// listener, one at a time per pooled engine connection).
+    #[default]
+    Persistent,
+    /// A connection per request: connect, one frame, one answer, close.
+    OneShot,
+    /// Requests on one connection, answers on another, matched by correlation id.
+    DualSocket,
+}
+
+impl LinkMode {
+    /// The value as written in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkMode::Persistent => "persistent",
+            LinkMode::OneShot => "one_shot",
+            LinkMode::DualSocket => "dual_socket",
+        }
+    }
 }
 
 /// `[listeners.http]`.
@@ -160,6 +192,14 @@ pub struct EngineConfig {
     /// connection whose poll is not answered within the request timeout; 0: no polls.
     #[serde(default)]
     pub poll_interval_ms: u64,
+    /// An mci engine: how the gateway uses its connections: `persistent` (a pool), `one_shot`
+    /// or `dual_socket`.
+    #[serde(default)]
+    pub link: LinkMode,
+    /// An mci engine with `link = "dual_socket"`: `host:port` the gateway connects to read
+    /// answers from (requests go to `address`).
+    #[serde(default)]
+    pub answer_address: Option<String>,
     /// TLS for https engines.
     #[serde(default)]
     pub tls: Option<TlsConfig>,

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use super::{load, Problem};
 
-fn example_layout() -> PathBuf {
+pub(super) fn example_layout() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/layouts/loan-screening.toml")
 }
 
 /// A valid config with one listener, engine and strategy; `extra` is appended (later tables
 /// and keys of new tables), `replace` edits the text first.
-fn config(dir: &Path, replace: &[(&str, &str)], extra: &str) -> PathBuf {
+pub(super) fn config(dir: &Path, replace: &[(&str, &str)], extra: &str) -> PathBuf {
     let mut text = format!(
         r#"
 [[listeners.mci]]
@@ -48,7 +48,7 @@ path = "store"
     path
 }
 
-fn problems(path: &Path) -> Vec<Problem> {
+pub(super) fn problems(path: &Path) -> Vec<Problem> {
     load(path).expect_err("the config is refused").problems
 }
 

@@ -8,7 +8,12 @@
 //! connection when that is safe (see [`super::stale`]); otherwise frames are never re-sent: a frame
 //! may have reached the engine. With a poll ([`EnginePoll`]), idle connections are polled at an
 //! interval and replaced when a poll goes unanswered ([`poll`]).
+//!
+//! The link mode ([`EngineLink`]) says how connections are used: the pool above
+//! (`persistent`), a fresh connection per request closed after its answer (`one_shot`), or a
+//! request socket and an answer socket with answers matched by correlation id ([`dual`]).
 
+mod dual;
 mod poll;
 
 use std::fmt::Display;
@@ -28,7 +33,8 @@ use super::pool::{Failure, Pool, Pooled};
 use super::slots::Slots;
 use super::stale::ConnectionEvents;
 use super::tracked::{Tracked, Traffic};
-use super::{EngineBuildError, EngineError, MciEngineSettings, Role};
+use super::{EngineBuildError, EngineError, EngineLink, MciEngineSettings, Role};
+use crate::link::LinkFrames;
 pub use poll::{EnginePoll, PollRound};
 
 /// A client for one MCI engine, generic over the framer `D` of its layout.
@@ -46,6 +52,10 @@ pub struct MciEngine<D> {
     max_answer_bytes: usize,
     /// The poll idle connections are kept alive with, if any.
     poll: Option<poll::PollState>,
+    /// How connections are used.
+    link: EngineLink,
+    /// The dual-socket link, once [`MciEngine::with_link_frames`] gave it its frames.
+    dual: Option<dual::DualLink>,
 }
 
 struct Connection<D> {
@@ -89,7 +99,23 @@ where
             request_timeout: settings.request_timeout,
             max_answer_bytes: settings.max_answer_bytes,
             poll: settings.poll.map(poll::PollState::new),
+            link: settings.link,
+            dual: None,
         })
+    }
+
+    /// Gives a dual-socket link what it reads from frames (correlation ids, acknowledgements);
+    /// without it a dual-socket engine refuses every call. Other links ignore it.
+    pub fn with_link_frames(mut self, frames: Arc<dyn LinkFrames>) -> Self {
+        if let EngineLink::DualSocket { answer_address } = &self.link {
+            self.dual = Some(dual::DualLink::new(
+                answer_address.clone(),
+                frames,
+                self.request_timeout,
+                self.slots.capacity(),
+            ));
+        }
+        self
     }
 
     /// Sends stale-connection events (see [`super::StalePhase`]) to `events`, e.g. the metrics.
@@ -127,6 +153,17 @@ where
             .acquire(started, deadline.at)
             .await
             .map_err(|k| self.error(k))?;
+        if let EngineLink::DualSocket { .. } = self.link {
+            let Some(dual) = &self.dual else {
+                return Err(self.error(EngineErrorKind::InvalidRequest {
+                    detail: "a dual-socket link without a layout to match answers".into(),
+                }));
+            };
+            return match timeout_at(deadline.at, self.call_dual(dual, frame, deadline)).await {
+                Ok(answer) => answer.map_err(|k| self.error(k)),
+                Err(_elapsed) => Err(self.error(deadline.timeout())),
+            };
+        }
         let attempts = self
             .pool
             .retry_stale(role, |fresh| self.attempt(frame, role, fresh, deadline));
@@ -144,7 +181,12 @@ where
         fresh: bool,
         deadline: CallDeadline,
     ) -> Result<Bytes, Failure> {
-        let pooled = if fresh { None } else { self.pool.take(role) };
+        let one_shot = self.link == EngineLink::OneShot;
+        let pooled = if fresh || one_shot {
+            None
+        } else {
+            self.pool.take(role)
+        };
         let mut connection = match pooled {
             Some(connection) => connection,
             None => self
@@ -156,7 +198,8 @@ where
         match connection.exchange(frame, self.max_answer_bytes).await {
             Ok(answer) => {
                 // Bytes beyond the answer were never asked for: such a connection is not trusted.
-                if connection.buffer.is_empty() {
+                // A one-shot connection is dropped (closed) here, after its one answer.
+                if connection.buffer.is_empty() && !one_shot {
                     self.pool.put(connection, None);
                 }
                 Ok(answer)
@@ -171,19 +214,35 @@ where
     }
 
     async fn connect(&self, deadline: CallDeadline) -> Result<Connection<D>, EngineErrorKind> {
+        let stream = self.connect_to(&self.address, deadline).await?;
+        let (stream, traffic) = Tracked::new(stream);
+        Ok(Connection {
+            stream,
+            traffic,
+            ages: Ages::new(Instant::now()),
+            framer: (self.new_framer)(),
+            buffer: BytesMut::new(),
+        })
+    }
+
+    /// A TCP connection to `address` within the connect timeout and `deadline`.
+    async fn connect_to(
+        &self,
+        address: &str,
+        deadline: CallDeadline,
+    ) -> Result<TcpStream, EngineErrorKind> {
         let connect_deadline = deadline.at.min(Instant::now() + self.connect_timeout);
-        let stream = match timeout_at(connect_deadline, TcpStream::connect(&self.address)).await {
+        let stream = match timeout_at(connect_deadline, TcpStream::connect(address)).await {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => {
                 return Err(EngineErrorKind::Connect {
-                    detail: format!("{}: {e}", self.address),
+                    detail: format!("{address}: {e}"),
                 })
             }
             Err(_elapsed) if connect_deadline < deadline.at => {
                 return Err(EngineErrorKind::Connect {
                     detail: format!(
-                        "{}: no connection after {}ms",
-                        self.address,
+                        "{address}: no connection after {}ms",
                         self.connect_timeout.as_millis()
                     ),
                 })
@@ -196,14 +255,7 @@ where
             .map_err(|e| EngineErrorKind::Connect {
                 detail: e.to_string(),
             })?;
-        let (stream, traffic) = Tracked::new(stream);
-        Ok(Connection {
-            stream,
-            traffic,
-            ages: Ages::new(Instant::now()),
-            framer: (self.new_framer)(),
-            buffer: BytesMut::new(),
-        })
+        Ok(stream)
     }
 
     fn error(&self, kind: EngineErrorKind) -> EngineError {

@@ -30,7 +30,7 @@
 //! - `pool`: the idle connections of either client, and the one retry.
 //! - `http_conn`: one HTTP/1.1 connection (TCP, TLS, hyper handshake).
 //! - `http`: [`HttpEngine`], the HTTP client.
-//! - `mci`: [`MciEngine`], the frame client.
+//! - `mci`: [`MciEngine`], the frame client, with its link modes ([`EngineLink`]).
 //! - `health`: [`EngineHealth`], up/down from call outcomes and probes.
 //! - `probe`: [`ProbeTarget`], the connect probe (TCP connect, TLS handshake, no request).
 
@@ -62,7 +62,7 @@ pub use probe::{ProbeError, ProbeTarget};
 pub use request::{encode_request_body, EngineRequest};
 pub use role::Role;
 pub use settings::{
-    EngineBuildError, HttpEngineSettings, MciEngineSettings, DEFAULT_MAX_RESPONSE_BYTES,
+    EngineBuildError, EngineLink, HttpEngineSettings, MciEngineSettings, DEFAULT_MAX_RESPONSE_BYTES,
 };
 pub use stale::{ConnectionEvents, NoEvents, StaleAction, StalePhase};
 pub use tls::{TlsError, TlsSettings};

@@ -162,6 +162,11 @@ impl<C: Pooled> Pool<C> {
         attempt(true).await.map_err(|failure| failure.kind)
     }
 
+    /// Where this pool's events go (shared with a dual-socket link of the same engine).
+    pub(crate) fn events(&self) -> Arc<dyn ConnectionEvents> {
+        self.events.clone()
+    }
+
     /// Counts one poll of an idle connection.
     pub(crate) fn note_poll(&self, answered: bool) {
         self.events.polled(answered);

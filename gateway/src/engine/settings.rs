@@ -84,6 +84,24 @@ pub struct MciEngineSettings {
     pub lifecycle: ConnectionLifecycle,
     /// The poll idle connections are kept alive with; `None`: no polls.
     pub poll: Option<EnginePoll>,
+    /// How connections are used: a pool, one per request, or a request and an answer socket.
+    pub link: EngineLink,
+}
+
+/// How an `mci` engine client uses its TCP connections (`link` of `[engines.<name>]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EngineLink {
+    /// A bounded pool of long-lived connections, one request in flight on each.
+    #[default]
+    Persistent,
+    /// A fresh connection per request, closed after its answer.
+    OneShot,
+    /// The gateway connects a request socket to `address` and an answer socket to
+    /// `answer_address`; answers come back on the latter in any order, matched by correlation id.
+    DualSocket {
+        /// `host:port` the answer socket connects to.
+        answer_address: String,
+    },
 }
 
 impl HttpEngineSettings {
@@ -116,6 +134,7 @@ impl MciEngineSettings {
             max_answer_bytes: 64 * 1024,
             lifecycle: ConnectionLifecycle::default(),
             poll: None,
+            link: EngineLink::Persistent,
         }
     }
 }

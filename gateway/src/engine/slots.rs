@@ -38,6 +38,11 @@ impl Slots {
         }
     }
 
+    /// Slots in all.
+    pub(crate) fn capacity(&self) -> usize {
+        self.max
+    }
+
     /// A slot if one is free now (background work that must not wait or crowd out callers).
     pub(crate) fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         self.semaphore.try_acquire().ok()

@@ -44,6 +44,12 @@ pub trait ConnectionEvents: Send + Sync {
 
     /// One poll on an idle connection: answered, or not (the connection was replaced).
     fn polled(&self, _answered: bool) {}
+
+    /// One answer on a dual-socket link that matched no waiting request, dropped.
+    fn unmatched_answer(&self) {}
+
+    /// One transport acknowledgement on a dual-socket link, `sent` by the gateway or received.
+    fn acknowledgement(&self, _role: protocol_mci::TransportRole, _sent: bool) {}
 }
 
 /// Events nobody listens to: the default until the runtime attaches its metrics.

@@ -9,6 +9,12 @@
 //! up. Lost framing closes that connection only. At `max_connections`
 //! the longest-idle connection is closed to admit a new one ([`super::admission`]); only when
 //! every connection has a frame in flight is the new one refused.
+//!
+//! The listener's `link` says how core banking uses connections: `persistent` (above),
+//! `one_shot` (one frame per connection: after it nothing more is read, its answer is written and
+//! the connection closed; a client that half-closes right after sending still gets its answer),
+//! or `dual_socket` ([`super::dual`]). Transport acknowledgements the layout declares are
+//! counted and never reach the pipeline.
 
 use std::sync::Arc;
 
@@ -24,15 +30,18 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn, Instrument};
 
 use super::admission::{Admission, Admitted, Member};
+use super::dual::{self, Shared, QUEUE_PER_PIPELINED};
 use super::server::RefusalLog;
-use crate::config::MciListener;
-use crate::metrics::{CloseReason, ListenerMetrics};
+use crate::config::{ListenerLink, MciListener};
+use crate::metrics::{CloseReason, LinkDirection, LinkMetrics, LinkSide, ListenerMetrics};
 use crate::pipeline::{FrameOutcome, FrameReply, Gateway};
 
 /// Accepts connections until `shutdown` is cancelled; connection tasks are tracked by `tasks`,
-/// which the caller awaits (bounded) to finish answers in flight.
+/// which the caller awaits (bounded) to finish answers in flight. A `dual_socket` listener also
+/// takes the bound `answers` listener (its `answer_address`); other links ignore it.
 pub async fn serve(
     listener: TcpListener,
+    answers: Option<TcpListener>,
     settings: MciListener,
     gateway: Arc<Gateway>,
     tasks: TaskTracker,
@@ -42,6 +51,8 @@ pub async fn serve(
     let admission = Admission::new(settings.max_connections);
     let metrics = gateway.metrics().listener(&settings.name);
     let mut refusals = RefusalLog::default();
+    let link = gateway.metrics().link(LinkSide::Listener, &settings.name);
+    let dual = dual_socket(answers, &settings, &gateway, &link, &tasks, &shutdown);
     // The bound address (port 0 resolved), which tests and operators read from this line.
     let address = listener.local_addr().unwrap_or(settings.address);
     info!(listener = %settings.name, %address, max_connections = settings.max_connections, "mci listener ready");
@@ -73,7 +84,7 @@ pub async fn serve(
                 continue;
             }
         };
-        let metrics = metrics.clone();
+        let (metrics, link, dual) = (metrics.clone(), link.clone(), dual.clone());
         let (gateway, settings, shutdown) = (gateway.clone(), settings.clone(), shutdown.clone());
         // Every warning about this connection's frames (bad_request, framing_error, …) names
         // the listener and the peer through this span.
@@ -82,7 +93,22 @@ pub async fn serve(
             async move {
                 let _open = metrics.open_connection();
                 debug!("connection opened");
-                connection(stream, &settings, &gateway, &metrics, &member, &shutdown).await;
+                match &dual {
+                    Some(shared) => {
+                        dual::connection(
+                            stream, &settings, &gateway, &metrics, &member, shared, &shutdown,
+                        )
+                        .await
+                    }
+                    None => {
+                        let ends = Ends {
+                            metrics: &metrics,
+                            link: &link,
+                            member: &member,
+                        };
+                        connection(stream, &settings, &gateway, ends, &shutdown).await
+                    }
+                }
                 debug!("connection closed");
             }
             .instrument(span),
@@ -90,15 +116,65 @@ pub async fn serve(
     }
 }
 
+/// What a persistent or one-shot connection reports to.
+struct Ends<'a> {
+    metrics: &'a ListenerMetrics,
+    link: &'a LinkMetrics,
+    member: &'a Member,
+}
+
+/// For a dual-socket listener: starts the task that writes answers to the answer socket, and
+/// gives what its request connections share. The task ends when they all have.
+fn dual_socket(
+    answers: Option<TcpListener>,
+    settings: &Arc<MciListener>,
+    gateway: &Arc<Gateway>,
+    link: &LinkMetrics,
+    tasks: &TaskTracker,
+    shutdown: &CancellationToken,
+) -> Option<Arc<Shared>> {
+    let ListenerLink::DualSocket { .. } = settings.link else {
+        return None;
+    };
+    let (Some(answers), Some(layout)) =
+        (answers, gateway.runtime().layout(&settings.layout).cloned())
+    else {
+        warn!(listener = %settings.name, "dual-socket listener without its answer socket or layout");
+        return None;
+    };
+    let capacity = settings
+        .max_pipelined
+        .saturating_mul(QUEUE_PER_PIPELINED)
+        .max(1);
+    let (sender, queue) = tokio::sync::mpsc::channel(capacity);
+    tasks.spawn(dual::answer_loop(
+        answers,
+        queue,
+        settings.clone(),
+        layout,
+        link.clone(),
+        shutdown.clone(),
+    ));
+    Some(Arc::new(Shared {
+        answers: sender,
+        link: link.clone(),
+    }))
+}
+
 /// Serves one connection until the peer closes it, framing breaks, it idles out or shutdown.
 async fn connection(
     stream: TcpStream,
     settings: &MciListener,
     gateway: &Arc<Gateway>,
-    metrics: &ListenerMetrics,
-    member: &Member,
+    ends: Ends<'_>,
     shutdown: &CancellationToken,
 ) {
+    let Ends {
+        metrics,
+        link,
+        member,
+    } = ends;
+    let one_shot = settings.link == ListenerLink::OneShot;
     let _ = stream.set_nodelay(true);
     let Some(layout) = gateway.runtime().layout(&settings.layout).cloned() else {
         return;
@@ -118,6 +194,12 @@ async fn connection(
             frame = frames.next(), if reading && in_flight.len() < settings.max_pipelined => {
                 match frame {
                     Some(Ok(frame)) => {
+                        // One frame per one-shot connection: whatever follows is not read.
+                        reading = !one_shot;
+                        if let Some(role) = layout.transport_role(&frame) {
+                            link.ack(role, LinkDirection::Received);
+                            continue;
+                        }
                         let (gateway, layout_name) = (gateway.clone(), layout_name.clone());
                         let frame: Bytes = frame.freeze();
                         in_flight.push_back(async move { gateway.handle_frame(&layout_name, frame).await });

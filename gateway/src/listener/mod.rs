@@ -1,7 +1,9 @@
 //! Listeners: where frames and requests come in. Each takes an already-bound socket and a
 //! shutdown token, so tests bind port 0 and shutdown is one cancellation.
 //!
-//! - `mci`: frames over persistent TCP connections, pipelined, answered in order.
+//! - `mci`: frames over persistent TCP connections, pipelined, answered in order; or one-shot
+//!   connections.
+//! - `dual`: the dual-socket MCI link: requests on one socket, answers on another.
 //! - `http`: `POST /v1/strategies/{name}` (JSON) and `POST /v1/frames` (raw frame).
 //! - `server`: the hyper server loop shared with the admin listener: connection cap, timeouts.
 //! - `activity`: the watchdog that closes an HTTP connection when it idles or stalls.
@@ -11,6 +13,7 @@
 
 mod activity;
 pub mod admission;
+mod dual;
 pub mod fd_budget;
 pub mod http;
 pub mod mci;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use prometheus::{Histogram, IntCounter};
 
+use super::link::{Direction, LinkMetrics, LinkSide};
 use super::registry::{role_index, Families};
 use crate::engine::{ConnectionEvents, EngineHealth, Outcome, Role, StaleAction, StalePhase};
 use crate::store::{Clock, SystemClock};
@@ -82,6 +83,8 @@ pub struct StaleConnectionMetrics {
     counts: [[[Option<IntCounter>; 3]; StalePhase::ALL.len()]; ROLES.len()],
     /// `shadowgate_upstream_polls_total{engine, result}`: answered, replaced.
     polls: [IntCounter; 2],
+    /// The engine's dual-socket link: unmatched answers, acknowledgements.
+    link: LinkMetrics,
 }
 
 impl StaleConnectionMetrics {
@@ -108,6 +111,7 @@ impl StaleConnectionMetrics {
             }),
             polls: ["answered", "replaced"]
                 .map(|result| families.upstream_polls.with_label_values(&[name, result])),
+            link: LinkMetrics::new(families, LinkSide::Engine, name),
         }
     }
 }
@@ -115,6 +119,19 @@ impl StaleConnectionMetrics {
 impl ConnectionEvents for StaleConnectionMetrics {
     fn polled(&self, answered: bool) {
         self.polls[usize::from(!answered)].inc();
+    }
+
+    fn unmatched_answer(&self) {
+        self.link.unmatched_answer();
+    }
+
+    fn acknowledgement(&self, role: protocol_mci::TransportRole, sent: bool) {
+        let direction = if sent {
+            Direction::Sent
+        } else {
+            Direction::Received
+        };
+        self.link.ack(role, direction);
     }
 
     fn stale(&self, role: Role, phase: StalePhase, action: StaleAction) {

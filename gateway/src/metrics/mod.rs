@@ -15,10 +15,13 @@
 //! - `strategy`: [`StrategyMetrics`], client-visible latency, comparisons, differing fields,
 //!   skipped shadow calls, shadow errors by kind, readiness and the last mismatch time.
 //! - `engine`: [`EngineMetrics`], engine calls by role and outcome, and their durations.
+//! - `link`: [`LinkMetrics`], the link layer of a listener or engine: acknowledgements,
+//!   unmatched dual-socket answers, answers a dual-socket listener dropped.
 //! - `store`: the collector that reads [`crate::store::StoreStats`] at scrape time.
 
 mod engine;
 pub mod labels;
+mod link;
 mod listener;
 mod registry;
 mod store;
@@ -26,6 +29,7 @@ mod strategy;
 
 pub use engine::{EngineMetrics, StaleConnectionMetrics};
 pub use labels::{CloseReason, FrameOutcome, ReloadResult, OTHER_FIELD};
+pub use link::{AnswerDrop, Direction as LinkDirection, LinkMetrics, LinkSide};
 pub use listener::{ConnectionGuard, ListenerMetrics};
 pub use registry::{Metrics, LATENCY_BUCKETS, NAMESPACE};
 pub use strategy::StrategyMetrics;

@@ -12,6 +12,7 @@ use prometheus::{
 
 use super::engine::{EngineMetrics, StaleConnectionMetrics};
 use super::labels::ReloadResult;
+use super::link::{LinkMetrics, LinkSide};
 use super::listener::ListenerMetrics;
 use super::store::StoreCollector;
 use super::strategy::StrategyMetrics;
@@ -50,6 +51,9 @@ pub(super) struct Families {
     pub(super) upstream_duration: HistogramVec,
     pub(super) upstream_stale: IntCounterVec,
     pub(super) upstream_polls: IntCounterVec,
+    pub(super) link_acks: IntCounterVec,
+    pub(super) link_unmatched: IntCounterVec,
+    pub(super) link_dropped: IntCounterVec,
     pub(super) comparisons: IntCounterVec,
     pub(super) field_mismatches: IntCounterVec,
     pub(super) shadow_skipped: IntCounterVec,
@@ -132,6 +136,30 @@ impl Metrics {
                     "upstream_polls_total",
                     HELP_UPSTREAM_POLLS,
                     &["engine", "result"],
+                ),
+            ),
+            link_acks: register(
+                r,
+                counter_vec(
+                    "link_acks_total",
+                    HELP_LINK_ACKS,
+                    &["side", "link", "frame", "direction"],
+                ),
+            ),
+            link_unmatched: register(
+                r,
+                counter_vec(
+                    "link_unmatched_answers_total",
+                    HELP_LINK_UNMATCHED,
+                    &["engine"],
+                ),
+            ),
+            link_dropped: register(
+                r,
+                counter_vec(
+                    "link_answers_dropped_total",
+                    HELP_LINK_DROPPED,
+                    &["listener", "reason"],
                 ),
             ),
             comparisons: register(
@@ -227,6 +255,11 @@ impl Metrics {
     /// Stale-connection counters for the engine called `name`, handed to its client.
     pub fn stale_connections(&self, name: &str) -> StaleConnectionMetrics {
         StaleConnectionMetrics::new(&self.families, name)
+    }
+
+    /// Link-layer counters of the listener or engine called `name` on `side`.
+    pub fn link(&self, side: LinkSide, name: &str) -> LinkMetrics {
+        LinkMetrics::new(&self.families, side, name)
     }
 
     /// Engine calls in flight for `role`, over all engines and strategies.
@@ -344,6 +377,9 @@ const HELP_UPSTREAM_DURATION: &str =
     "Engine call duration in seconds, failed calls included, by engine and role.";
 const HELP_UPSTREAM_POLLS: &str = "Polls sent on idle mci engine connections, by engine and result (answered; replaced: not answered in time or wrongly, so the connection was closed and replaced).";
 const HELP_UPSTREAM_STALE: &str = "Pooled engine connections found stale, by engine, role, phase (idle_closed, expired: before reuse; unsent, unanswered: a request failed on it) and action (discarded, retried, failed).";
+const HELP_LINK_ACKS: &str = "Transport acknowledgements of dual-socket links, by side (listener, engine), link (listener or engine name), frame (ack, nak) and direction (sent, received).";
+const HELP_LINK_UNMATCHED: &str = "Answers on a dual-socket engine link that matched no waiting request (late after a timeout, or never asked for), dropped, by engine.";
+const HELP_LINK_DROPPED: &str = "Answers a dual-socket MCI listener could not hand to core banking, dropped, by listener and reason (queue_full; not_written: no answer connection took it in time).";
 const HELP_COMPARISONS: &str = "Shadow comparisons, by strategy and result.";
 const HELP_FIELDS: &str = "Differing fields in mismatches, by strategy and collapsed layout path (other: outside the layout).";
 const HELP_SKIPPED: &str = "Shadow calls not made, by strategy and reason.";

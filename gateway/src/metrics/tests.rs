@@ -19,7 +19,7 @@ const PROCESS_FAMILIES: [&str; 7] = [
 ];
 
 /// Every family of the gateway's own.
-const FAMILIES: [&str; 27] = [
+const FAMILIES: [&str; 30] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -29,6 +29,9 @@ const FAMILIES: [&str; 27] = [
     "shadowgate_upstream_duration_seconds",
     "shadowgate_upstream_stale_connections_total",
     "shadowgate_upstream_polls_total",
+    "shadowgate_link_acks_total",
+    "shadowgate_link_unmatched_answers_total",
+    "shadowgate_link_answers_dropped_total",
     "shadowgate_comparisons_total",
     "shadowgate_field_mismatches_total",
     "shadowgate_shadow_skipped_total",
@@ -77,6 +80,12 @@ fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
     stale.stale(Role::Live, StalePhase::Expired, StaleAction::Retried);
     stale.polled(true);
     stale.polled(false);
+    let engine_link = metrics.link(LinkSide::Engine, "legacy");
+    engine_link.ack(protocol_mci::TransportRole::Ack, LinkDirection::Sent);
+    engine_link.unmatched_answer();
+    let listener_link = metrics.link(LinkSide::Listener, "mci-main");
+    listener_link.ack(protocol_mci::TransportRole::Nak, LinkDirection::Received);
+    listener_link.answer_dropped(AnswerDrop::QueueFull);
     metrics.inflight(Role::Shadow).inc();
     metrics.config_reload(true);
     metrics.config_reload(false);
@@ -216,6 +225,8 @@ fn label_values_come_from_closed_sets() {
         "evicted",
         "idle_timeout",
         "header_read_timeout",
+        "queue_full",
+        "not_written",
     ]));
     assert_eq!(labels["reason"], reasons);
     assert_eq!(labels["field"], set(&["body.offers[*].rate", "other"]));
@@ -227,10 +238,30 @@ fn label_values_come_from_closed_sets() {
         set(&["idle_closed", "expired", "unsent", "unanswered"])
     );
     assert_eq!(labels["action"], set(&["discarded", "retried", "failed"]));
+    assert_eq!(labels["side"], set(&["listener", "engine"]));
+    assert_eq!(labels["link"], set(&["legacy", "mci-main"]));
+    assert_eq!(labels["frame"], set(&["ack", "nak"]));
+    assert_eq!(labels["direction"], set(&["sent", "received"]));
     let names: BTreeSet<_> = labels.keys().map(String::as_str).collect();
     let expected = [
-        "action", "engine", "field", "kind", "le", "listener", "outcome", "phase", "reason",
-        "result", "role", "strategy", "version", "commit",
+        "action",
+        "commit",
+        "direction",
+        "engine",
+        "field",
+        "frame",
+        "kind",
+        "le",
+        "link",
+        "listener",
+        "outcome",
+        "phase",
+        "reason",
+        "result",
+        "role",
+        "side",
+        "strategy",
+        "version",
     ];
     assert_eq!(names, expected.into_iter().collect());
 }

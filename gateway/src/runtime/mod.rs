@@ -18,6 +18,7 @@ use self::fields::decision_fields;
 pub use self::polls::poll_loop;
 use crate::config::{Config, EngineSpec, Found, Problem, Problems, StrategySpec};
 use crate::engine::{HttpEngine, MciEngine};
+use crate::link::LinkFrames;
 use crate::metrics::{EngineMetrics, Metrics, StrategyMetrics};
 use crate::pipeline::breaker::Breaker;
 use crate::store::SuppressionTally;
@@ -76,8 +77,10 @@ impl Runtime {
                         );
                         continue;
                     };
+                    let frames: Arc<dyn LinkFrames> = layout.clone();
                     MciEngine::new(settings.clone(), move || layout.framer()).map(|e| {
-                        Engine::Mci(e.with_events(Arc::new(metrics.stale_connections(name))))
+                        let e = e.with_events(Arc::new(metrics.stale_connections(name)));
+                        Engine::Mci(e.with_link_frames(frames))
                     })
                 }
             };

@@ -5,14 +5,17 @@
 //! - `http`: [`FakeHttpBuilder`] / [`FakeHttp`], plain or TLS (optionally requiring a client
 //!   certificate), HTTP/1.1.
 //! - `mci`: [`FakeMciBuilder`] / [`FakeMci`], persistent TCP connections, one frame at a time.
+//! - `dual`: [`FakeDualMci`], a dual-socket engine answering on its own socket, as scripted.
 //! - `framing`: [`AsciiLengthCodec`], the test framer (4 ASCII digits counting what follows).
 //! - `gauge`: [`Gauge`], a current/peak counter for in-flight requests and open connections.
 
+mod dual;
 mod framing;
 mod gauge;
 mod http;
 mod mci;
 
+pub use dual::FakeDualMci;
 pub use framing::{frame, payload, AsciiLengthCodec};
 pub use gauge::Gauge;
 pub use http::{FakeHttp, FakeHttpBuilder};

@@ -12,6 +12,8 @@
 //! - `control`: polls and keep-alives answered by the gateway, in order, never forwarded.
 //! - `sections`: a bank link with named header sections, selection by a two-field key, polls
 //!   between pipelined business frames.
+//! - `links`: link modes: one-shot (a half-closing client, a connection per engine call) and
+//!   dual-socket (engine answers out of order and late; listener ACK/NAK and answer socket).
 //! - `reload`: swapping live and shadow under traffic, no failed request.
 //! - `tls`: https engines with a private CA and with mTLS.
 //! - `config`: a config with several mistakes reports them all with their key paths.
@@ -37,6 +39,7 @@ mod errors;
 mod health;
 mod http_ingress;
 mod keepalive;
+mod links;
 mod listeners;
 mod logs;
 mod pipelining;

@@ -1,6 +1,6 @@
 //! Validation of `[[control]]` entries into [`Control`]s, every problem with its key path.
 
-use super::{is_zero_prefix, Control, ControlConfig, Part, Reply};
+use super::{is_zero_prefix, Control, ControlConfig, Part, Reply, TransportRole};
 use crate::framing::{Framing, Prefix};
 use crate::layout::validate::Problems;
 
@@ -22,6 +22,14 @@ pub(in crate::layout) fn controls(
     }
     if out.iter().filter(|c| c.poll).count() > 1 {
         problems.add("control", "at most one entry is the `poll`");
+    }
+    for role in TransportRole::ALL {
+        if out.iter().filter(|c| c.role == Some(role)).count() > 1 {
+            problems.add(
+                "control",
+                format!("at most one entry has role = {:?}", role.as_str()),
+            );
+        }
     }
     out
 }
@@ -78,6 +86,13 @@ fn control(
         }
     }
     let reply = match (config.echo, &config.reply) {
+        (true, None) if config.role.is_some() => {
+            problems.add(
+                &format!("{path}.echo"),
+                "an acknowledgement is built from its `reply` template, not echoed",
+            );
+            Reply::Echo
+        }
         (true, None) => Reply::Echo,
         (false, Some(text)) => template(text, config, known_len, path, problems),
         _ => {
@@ -89,6 +104,12 @@ fn control(
         problems.add(
             &format!("{path}.copy"),
             "applies only to a `reply` template",
+        );
+    }
+    if config.poll && config.role.is_some() {
+        problems.add(
+            &format!("{path}.poll"),
+            "an acknowledgement (`role`) is never the poll",
         );
     }
     if config.poll && exact.is_none() {
@@ -105,6 +126,7 @@ fn control(
         empty: config.empty,
         reply,
         poll: config.poll,
+        role: config.role,
     };
     let known_answer = match &control.reply {
         Reply::Template(parts) if parts.iter().all(|p| matches!(p, Part::Bytes(_))) => {
@@ -159,7 +181,9 @@ fn template(
     }
     for (name, range) in &config.copy {
         let end = range.offset + range.length;
-        if known_len.is_none_or(|len| end > len) {
+        // An acknowledgement copies from the business frame it acknowledges, whose length the
+        // entry does not know: a range beyond that frame is found when it is built.
+        if config.role.is_none() && known_len.is_none_or(|len| end > len) {
             problems.add(
                 &format!("{path}.copy.{name}"),
                 format!(

@@ -6,7 +6,10 @@
 //! offset, frame length, or a length prefix of zero) and what the answer is (the frame itself, or
 //! a reply template that may copy named byte ranges of the request, e.g. a poll's send time).
 //!
-//! `build` validates the entries.
+//! An entry with a `role` (`ack`, `nak`) is a transport acknowledgement of a dual-socket link
+//! instead ([`transport`]): never answered, built by the gateway from the frame it acknowledges.
+//!
+//! `build` validates the entries; `transport` holds the acknowledgement roles.
 
 use std::collections::BTreeMap;
 
@@ -16,8 +19,10 @@ use super::Layout;
 use crate::framing::{Framing, Prefix};
 
 mod build;
+mod transport;
 
 pub(super) use self::build::controls;
+pub use self::transport::TransportRole;
 
 /// One `[[control]]` entry as written in the layout file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -52,6 +57,11 @@ pub struct ControlConfig {
     /// The frame the gateway sends to keep `mci` engine connections alive (needs `exact`).
     #[serde(default)]
     pub poll: bool,
+    /// A transport acknowledgement (`ack`, `nak`) of a dual-socket link: recognised as usual,
+    /// never answered; its `reply` template, applied to the acknowledged frame, is the frame the
+    /// gateway sends.
+    #[serde(default)]
+    pub role: Option<TransportRole>,
 }
 
 /// A byte range of the request frame.
@@ -76,6 +86,8 @@ pub struct Control {
     reply: Reply,
     /// Sent by the gateway on idle `mci` engine connections.
     pub poll: bool,
+    /// Set for a transport acknowledgement: recognised, never answered.
+    pub role: Option<TransportRole>,
 }
 
 /// How a control frame is answered.
@@ -155,13 +167,16 @@ impl Layout {
         let control = self
             .controls
             .iter()
-            .find(|c| c.matches(frame, &self.framing))?;
+            .find(|c| c.role.is_none() && c.matches(frame, &self.framing))?;
         Some((control, control.answer(frame)?))
     }
 
     /// The poll the gateway sends on idle engine connections: the frame and its expected answer.
     pub fn poll(&self) -> Option<(Vec<u8>, Vec<u8>)> {
-        self.controls.iter().find(|c| c.poll)?.exchange()
+        self.controls
+            .iter()
+            .find(|c| c.poll && c.role.is_none())?
+            .exchange()
     }
 
     /// Whether a zero length prefix is a frame of its own (a declared `empty` control frame).
