@@ -80,6 +80,7 @@ fn fixture(token: Option<&str>) -> Fixture {
         reader: store.reader().clone(),
         stats: store.stats().clone(),
         policies: Arc::new(Policies::new),
+        view: Arc::new(crate::review::ReviewView::default),
         token: {
             let token = token.map(str::to_owned);
             Arc::new(move || token.clone())
@@ -500,6 +501,7 @@ fn every_outcome_is_counted_stored_and_reported_under_its_label() {
         reader,
         stats: Arc::new(crate::store::StoreStats::default()),
         policies: Arc::new(Policies::new),
+        view: Arc::new(crate::review::ReviewView::default),
         token: Arc::new(|| None),
         metrics: Arc::new(String::new),
         reload: None,

@@ -6,7 +6,9 @@
 //! - `source`: where the review reads from: a store directory, a config, or a running gateway.
 //! - `remote`: a small client for a running gateway's admin API.
 //! - `text`: text and CSV rendering.
+//! - `daily`: the `report --daily` tables.
 
+mod daily;
 mod remote;
 mod review;
 mod source;

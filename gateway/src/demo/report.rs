@@ -55,6 +55,7 @@ pub fn print(demo: &Demo, out: &mut dyn Write) -> anyhow::Result<()> {
         },
         strategy: None,
         format: Format::Text,
+        daily: false,
     };
     cli::run_report(&args, out)?;
     let config = demo.config_path.display();

@@ -19,6 +19,7 @@
 //! - `event`, `record`: what the gateway sends ([`Event`], [`Mismatch`]) and what is stored.
 //! - `id`, `time`, `codec`: keys, days and clocks, the on-disk format.
 //! - `counters`, `group`, `ledger`: persisted totals and how the writer keeps them.
+//! - `series`: hourly comparisons and failures per strategy and group, for daily charts.
 //! - `suppressed`: what each comparison rule hid, tallied in memory and persisted per strategy.
 //! - `recorder`, `writer`, `options`, `commit`, `retention`: the write path.
 //! - `backend`, `sled_backend`, `shared`, `failing`: the storage seam, sled, the database the writer
@@ -44,6 +45,7 @@ mod reader;
 mod record;
 mod recorder;
 mod retention;
+mod series;
 mod shared;
 mod sled_backend;
 mod stats;
@@ -58,6 +60,7 @@ pub use error::StoreError;
 pub use event::Event;
 pub use failing::FailingBackend;
 pub use group::{Group, GROUP_EXAMPLES};
+pub use series::{hour_of, HourCounts, SeriesPoint, MICROS_PER_HOUR};
 pub use id::{InvalidId, RecordId};
 pub use open::Store;
 pub use options::{FlushHook, WriterOptions};
