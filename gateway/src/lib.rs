@@ -25,6 +25,7 @@
 //! - [`loadgen`]: `shadowgate loadgen`: closed- and open-loop MCI load, latency percentiles.
 //! - [`admin`]: the admin listener: health, metrics, review API, HTML report.
 //! - [`cli`]: the review subcommands `report` and `mismatches list|show`.
+//! - [`version`]: the version and git commit of this build.
 
 pub mod admin;
 pub mod cli;
@@ -41,3 +42,4 @@ pub mod review;
 pub mod runtime;
 pub mod server;
 pub mod store;
+pub mod version;

@@ -2,14 +2,15 @@
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use protocol_mci::{Direction, Layout, Message};
 use shadowgate::cli::MismatchesCommand;
-use shadowgate::config::{self, Config, LogFormat};
-use shadowgate::server::Running;
+use shadowgate::config::{self, Config, LogFormat, Secrets};
+use shadowgate::server::{ReloadSource, Running};
 
 /// Every frame allocates many small, short-lived values (decoded fields, JSON maps, hyper
 /// buffers) on two worker threads: glibc malloc spent ~17% of the gateway's CPU per frame on
@@ -19,7 +20,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Shadow-deployment gateway for credit-decisioning strategies.
 #[derive(Debug, Parser)]
-#[command(name = "shadowgate", version, about)]
+#[command(name = "shadowgate", version = shadowgate::version::LONG_VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,11 +37,15 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         grace_seconds: u64,
     },
-    /// Validate a config and its layouts; print strategies, engines and listeners.
+    /// Validate a config and its layouts; print strategies, engines and listeners. The admin
+    /// token must be present and readable (it is never printed).
     CheckConfig {
         /// The config file.
         #[arg(long)]
         config: PathBuf,
+        /// Check the structure without reading secrets (the admin token), e.g. in CI.
+        #[arg(long)]
+        no_secrets: bool,
     },
     /// Decode a frame from stdin into JSON on stdout.
     Decode {
@@ -92,13 +97,55 @@ impl From<Side> for Direction {
     }
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    match dispatch(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A reader that went away (`shadowgate report | head -1`) read as far as it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Not `{e:?}`: with RUST_BACKTRACE=1 (common on servers) anyhow would add a
+            // backtrace, and a wrong flag or a locked store is the user's to fix, not a bug.
+            let _ = writeln!(io::stderr(), "error: {}", error_text(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and those of its causes that it does not already quote, on one line.
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Run {
             config,
             grace_seconds,
         } => run(&config, Duration::from_secs(grace_seconds)),
-        Command::CheckConfig { config } => to_stdout(|out| check_config(&config, out)),
+        Command::CheckConfig { config, no_secrets } => {
+            let secrets = if no_secrets {
+                Secrets::Skip
+            } else {
+                Secrets::Read
+            };
+            to_stdout(|out| check_config(&config, secrets, out))
+        }
         Command::Decode { layout, direction } => {
             to_stdout(|out| decode(&layout, direction.into(), out))
         }
@@ -124,15 +171,7 @@ fn to_stdout(print: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow
     let mut out = io::stdout().lock();
     let done = print(&mut out).and_then(|()| Ok(out.flush()?));
     match done {
-        Err(e)
-            if e.chain().any(|cause| {
-                cause
-                    .downcast_ref::<io::Error>()
-                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            }) =>
-        {
-            Ok(())
-        }
+        Err(e) if is_broken_pipe(&e) => Ok(()),
         done => done,
     }
 }
@@ -155,15 +194,10 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
         let mut terminate = signal(SignalKind::terminate())?;
         loop {
             tokio::select! {
-                _ = hangup.recv() => match running.reload(path) {
-                    Ok(()) => tracing::info!(config = %path.display(), "config reloaded"),
-                    Err(problems) => {
-                        for problem in problems.iter().filter(|p| p.is_error()) {
-                            tracing::error!(key = %problem.key, %problem, "reload rejected; the previous config stays");
-                        }
-                        shadowgate::server::log_warnings(&problems.iter().filter(|p| !p.is_error()).cloned().collect::<Vec<_>>());
-                    }
-                },
+                // Logged (source, result, every error) by the reload itself.
+                _ = hangup.recv() => {
+                    let _ = running.reload(path, ReloadSource::Signal);
+                }
                 _ = terminate.recv() => break,
                 _ = tokio::signal::ctrl_c() => break,
             }
@@ -176,8 +210,8 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
 
 /// Validates the file and what only this machine can tell (binding, the store directory, DNS),
 /// all in one run; prints errors and warnings apart and exits non-zero only on errors.
-fn check_config(path: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
-    let checked = config::check(path);
+fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::Result<()> {
+    let checked = config::check_with(path, secrets);
     let failed = print_problems(path, &checked.problems);
     let config = match checked.config {
         Some(config) if !failed => config,
@@ -196,10 +230,11 @@ fn check_config(path: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(out, "  http  {:<16} {}", "ingress", h.address)?;
     }
     if let Some(a) = &config.admin_listener {
-        let auth = if a.token.is_some() {
-            "bearer token"
-        } else {
-            "no token"
+        // Where the token comes from, never the token.
+        let auth = match (&a.token_source, &a.token) {
+            (None, _) => "no token".to_owned(),
+            (Some(source), Some(_)) => format!("bearer token from {source}"),
+            (Some(source), None) => format!("bearer token from {source}, not read: --no-secrets"),
         };
         writeln!(out, "  admin {:<16} {} ({auth})", "admin", a.address)?;
     }
@@ -264,7 +299,21 @@ fn decode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyhow::R
     let layout = Layout::from_file(layout)?;
     let mut frame = Vec::new();
     io::stdin().read_to_end(&mut frame)?;
-    let message = layout.decode(direction, &frame)?;
+    let message = match layout.decode(direction, &frame) {
+        Ok(message) => message,
+        Err(error) => {
+            // A request frame decoded as a response (or the reverse) fails with a confusing
+            // byte count: say which direction does fit.
+            let (other, flag) = match direction {
+                Direction::Request => (Direction::Response, "response"),
+                Direction::Response => (Direction::Request, "request"),
+            };
+            if layout.decode(other, &frame).is_ok() {
+                bail!("{error}; the frame decodes as a {flag}: try --direction {flag}");
+            }
+            return Err(error.into());
+        }
+    };
     writeln!(
         out,
         "{}",

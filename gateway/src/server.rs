@@ -134,6 +134,10 @@ impl Running {
         health::check_at_start(&config, &metrics).await;
         tasks.spawn(health::probe_loop(gateway.clone(), shutdown.clone()));
         tasks.spawn(crate::runtime::poll_loop(gateway.clone(), shutdown.clone()));
+        tasks.spawn(crate::pipeline::summary_loop(
+            gateway.clone(),
+            shutdown.clone(),
+        ));
         info!(
             strategies = config.strategies.len(),
             engines = config.engines.len(),
@@ -151,10 +155,11 @@ impl Running {
         })
     }
 
-    /// Re-reads the config file and its layouts and swaps them in; a bad config keeps the old one.
-    /// Listener and store settings take effect at the next start (they own bound sockets/files).
-    pub fn reload(&self, path: &Path) -> Result<(), Vec<config::Problem>> {
-        reload(&self.gateway, &self.store.recorder(), path)
+    /// Re-reads the config file and its layouts (and the admin token file) and swaps them in; a
+    /// bad config keeps the old one. Listener and store settings take effect at the next start
+    /// (they own bound sockets/files). The result is logged with `source`.
+    pub fn reload(&self, path: &Path, source: ReloadSource) -> Result<(), Vec<config::Problem>> {
+        reload(&self.gateway, &self.store.recorder(), path, source)
     }
 
     /// Stops accepting, lets connections finish answers in flight, gives shadow comparisons the
@@ -171,6 +176,7 @@ impl Running {
         }
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         self.gateway.drain(left).await;
+        self.gateway.log_summary();
         flush_suppressed(&self.gateway.runtime(), &self.store.recorder());
         // Closing joins the writer thread after its last flush; keep it off the async workers.
         let store = self.store;
@@ -179,8 +185,72 @@ impl Running {
     }
 }
 
-/// The body of [`Running::reload`], shared with the admin listener's `POST /api/v1/reload`.
-fn reload(gateway: &Gateway, recorder: &Recorder, path: &Path) -> Result<(), Vec<config::Problem>> {
+/// What asked for a reload, named in its log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReloadSource {
+    /// SIGHUP (`systemctl reload`).
+    Signal,
+    /// `POST /api/v1/reload` on the admin listener.
+    Api,
+}
+
+impl ReloadSource {
+    /// `signal` or `api`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Signal => "signal",
+            Self::Api => "api",
+        }
+    }
+}
+
+/// The body of [`Running::reload`], shared with the admin listener's `POST /api/v1/reload`: one
+/// log line with the source and the result (every error in one field), then each warning.
+fn reload(
+    gateway: &Gateway,
+    recorder: &Recorder,
+    path: &Path,
+    source: ReloadSource,
+) -> Result<(), Vec<config::Problem>> {
+    let result = apply_reload(gateway, recorder, path);
+    let (source, config) = (source.as_str(), path.display());
+    match &result {
+        Ok(()) => info!(source, %config, "config reloaded"),
+        Err(problems) => {
+            let errors: Vec<String> = problems
+                .iter()
+                .filter(|p| p.is_error())
+                .map(|p| one_line(&p.to_string()))
+                .collect();
+            tracing::error!(
+                source,
+                %config,
+                errors = %errors.join("; "),
+                "config reload rejected; the previous config stays"
+            );
+            let warnings: Vec<_> = problems.iter().filter(|p| !p.is_error()).cloned().collect();
+            log_warnings(&warnings);
+        }
+    }
+    result
+}
+
+/// A message on one line (a TOML error quotes the offending line under a caret): a log line must
+/// stay one line in text logs, the structure goes in `/`.
+fn one_line(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join(" / ")
+}
+
+fn apply_reload(
+    gateway: &Gateway,
+    recorder: &Recorder,
+    path: &Path,
+) -> Result<(), Vec<config::Problem>> {
     let config = match config::load(path) {
         Ok(config) => config,
         Err(error) => {
@@ -264,7 +334,9 @@ fn admin_state(gateway: &Arc<Gateway>, store: &Store, config: &Config) -> Arc<Ad
             }
         }),
         metrics: Arc::new(move || exposition.render()),
-        reload: Some(Arc::new(move || reload(&reloading, &recorder, &path))),
+        reload: Some(Arc::new(move || {
+            reload(&reloading, &recorder, &path, ReloadSource::Api)
+        })),
         engines: Some(Arc::new(move || {
             health::statuses(&engines_of.runtime().config, engines_of.metrics())
         })),

@@ -115,8 +115,9 @@ fn every_exported_metric_is_documented() {
     let readme = read("README.md");
     let documented: BTreeSet<String> = readme
         .lines()
-        .filter_map(|line| line.strip_prefix("| `shadowgate_"))
-        .map(|rest| format!("shadowgate_{}", rest.split('`').next().unwrap()))
+        .filter_map(|line| line.strip_prefix("| `"))
+        .map(|rest| rest.split('`').next().unwrap().to_owned())
+        .filter(|name| files::METRIC_PREFIXES.iter().any(|p| name.starts_with(p)))
         .collect();
     assert_eq!(
         documented,
@@ -196,5 +197,9 @@ fn the_line_scan_finds_block_and_inline_exprs() {
     assert_eq!(
         metric_names("rate(shadowgate_a_total{x=\"shadowgate_b\"}[1m]) / shadowgate_c"),
         ["shadowgate_a_total", "shadowgate_b", "shadowgate_c"]
+    );
+    assert_eq!(
+        metric_names("process_open_fds and on (job) node_process_x + my_shadowgate_y"),
+        ["process_open_fds"]
     );
 }

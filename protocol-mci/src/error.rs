@@ -40,6 +40,18 @@ pub enum DecodeErrorKind {
         /// Offset of that byte in the frame.
         offset: usize,
     },
+    /// A packed field's sign nibble that its `sign_nibbles` rule does not accept.
+    #[error("expected packed sign nibble {expected}, found nibble {nibble:X} in byte {} at offset {offset}", Found(*byte))]
+    SignNibble {
+        /// The nibbles the field accepts, in words.
+        expected: &'static str,
+        /// The sign nibble found.
+        nibble: u8,
+        /// The whole byte holding it.
+        byte: u8,
+        /// Offset of that byte in the frame.
+        offset: usize,
+    },
     /// Text that is not valid in the field's charset.
     #[error("expected {charset} text, found an invalid byte at {offset}")]
     InvalidText {

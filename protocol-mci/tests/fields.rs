@@ -228,16 +228,17 @@ fn dates_times_blank_and_zero() {
         wire
     );
     assert_eq!(encode_value(&stamp, "null").unwrap(), b"00000000000000000");
-    let err = minutes_without_seconds_error();
-    assert!(err.contains("needs yyyy+MM+dd, HH+mm+ss"), "{err}");
+    let err = time_without_day_error();
+    assert!(err.contains("or a date with a day and a time"), "{err}");
     let time = one_field(r#"type = "date", pattern = "HHmmss""#);
     assert_eq!(decode_value(&time, b"235959").unwrap(), "23:59:59");
     assert!(encode_value(&time, r#""24:00:00""#).is_err());
     assert!(encode_value(&date, r#""21/11/2026""#).is_err());
 }
 
-/// `HH:mm` without seconds is not a supported pattern: the layout must say so.
-fn minutes_without_seconds_error() -> String {
+/// A time after a year and month without a day is not a supported pattern: the layout must
+/// say so.
+fn time_without_day_error() -> String {
     let toml = r#"
         [framing]
         prefix = "ascii"
@@ -248,7 +249,7 @@ fn minutes_without_seconds_error() -> String {
         discriminator = "tx"
         fields = [{ name = "tx", type = "text", length = 4 }]
         [messages.T001]
-        request = [{ name = "v", type = "date", pattern = "yyyy-MM-dd HH:mm" }]
+        request = [{ name = "v", type = "date", pattern = "yyyy-MM HH:mm" }]
         response = []
     "#;
     protocol_mci::Layout::from_toml(toml, "t", "t")

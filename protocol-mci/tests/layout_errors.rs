@@ -22,7 +22,7 @@ fields = [
 [messages.LNS0001]
 request = [
   { name = "loans", type = "group", count = "loan_cnt", max = 5, fields = [
-    { name = "rate", type = "number", length = 3, scale = 5 },
+    { name = "rate", type = "number", length = 3, scale = -36 },
   ] },
   { name = "loan_cnt", type = "number", length = 2 },
   { name = "amount", type = "binary", length = 3 },
@@ -45,7 +45,7 @@ fn every_problem_is_reported_with_its_key_path() {
         "header.length: declared, fields add up to 30",
         "header.discriminator: \"tx_code\" is not a text field of the header",
         "messages.LNS0001.request.loans: count field \"loan_cnt\" is not an earlier field",
-        "messages.LNS0001.request.loans.rate: scale 5 exceeds the 3 digits of the field",
+        "messages.LNS0001.request.loans.rate: expected a `scale` from -35 to 38 for 3 digits, found -36",
         "messages.LNS0001.request.amount: binary length must be 1, 2, 4 or 8, found 3",
         "messages.LNS0001.request.when: declared offset 99, the fields before it end at",
         "messages.LNS0001.response.x: needs a `length` of at least 1 byte",

@@ -166,8 +166,11 @@ fn digit_counts_that_contradict_the_length_are_layout_errors() {
         binary.contains("expected `digits` from 1 to 4 for 2 bytes, found 5"),
         "{binary}"
     );
-    let scale = load(r#"type = "packed", length = 3, digits = 4, scale = 5"#);
-    assert!(scale.contains("scale 5 exceeds the 4 digits"), "{scale}");
+    let scale = load(r#"type = "packed", length = 3, digits = 4, scale = 39"#);
+    assert!(
+        scale.contains("expected a `scale` from -34 to 38 for 4 digits, found 39"),
+        "{scale}"
+    );
     let punch = load(r#"type = "number", length = 3, sign = "leading", punch = "ascii""#);
     assert!(
         punch.contains("`punch` applies only to sign = \"overpunch\""),

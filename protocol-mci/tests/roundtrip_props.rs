@@ -82,12 +82,24 @@ const FIXED_FIELDS: &str = r##"
   { name = "b4s", type = "binary", length = 4, signed = true, endian = "little" },
   { name = "b8", type = "binary", length = 8 },
   { name = "b8s", type = "binary", length = 8, signed = true, endian = "little", scale = 4 },
+  { name = "p_after", type = "number", length = 3, digits = 3, scale = -2, sign = "overpunch" },
+  { name = "p_before", type = "number", length = 4, digits = 3, scale = 6, sign = "trailing" },
+  { name = "pk_p", type = "packed", length = 3, digits = 5, scale = -3 },
+  { name = "pk_pv", type = "packed", length = 2, digits = 2, scale = 4, signed = false },
+  { name = "b2_p", type = "binary", length = 2, digits = 4, scale = -2, signed = true },
+  { name = "pk_lenient", type = "packed", length = 3, scale = 1, sign_nibbles = "lenient" },
+  { name = "nz_pos", type = "number", length = 4, scale = 1, sign = "overpunch", negative_zero = "positive" },
+  { name = "pk_nz_pos", type = "packed", length = 2, negative_zero = "positive" },
   { name = "d", type = "date", pattern = "yyyyMMdd" },
   { name = "t", type = "date", pattern = "HHmmss" },
   { name = "t_z", type = "date", pattern = "HHmmss", null = "zeros" },
   { name = "t_never", type = "date", pattern = "HH:mm:ss", null = "never" },
   { name = "dt", type = "date", pattern = "yyyyMMddHHmmssSSS" },
   { name = "d_sep", type = "date", pattern = "yyyy-MM-dd HH:mm:ss", null_fill = "zero" },
+  { name = "md_time", type = "date", pattern = "MMddHHmmss" },
+  { name = "yymmdd", type = "date", pattern = "yyMMdd", pivot = 1950 },
+  { name = "hhmm", type = "date", pattern = "HHmm" },
+  { name = "yy_mm", type = "date", pattern = "yy/MM", pivot = 2000, null = "never" },
   { name = "fill", type = "filler", length = 3, pad = "#" },
   { name = "magic", type = "constant", value = "MCI" },
   { name = "loan_cnt", type = "number", length = 2 },
@@ -332,7 +344,8 @@ fn number(text: &str) -> Value {
     Value::Number(text.parse::<Number>().unwrap())
 }
 
-/// Decimal text with up to `int_digits` integer digits and exactly `scale` fraction digits.
+/// Decimal text with up to `int_digits` integer digits and exactly `scale` fraction digits; a
+/// signed one may be a negative zero (`-0.00`), which signed zoned and packed fields keep.
 fn decimal(int_digits: usize, scale: usize, signed: bool) -> Gen {
     let int = proptest::collection::vec(0..10u8, 0..=int_digits);
     let frac = proptest::collection::vec(0..10u8, scale);
@@ -341,9 +354,8 @@ fn decimal(int_digits: usize, scale: usize, signed: bool) -> Gen {
             let digit = |d: &u8| char::from(b'0' + d);
             let int: String = int.iter().map(digit).collect();
             let int = int.trim_start_matches('0');
-            let zero = int.is_empty() && frac.iter().all(|&d| d == 0);
             let mut out = String::new();
-            if signed && negative && !zero {
+            if signed && negative {
                 out.push('-');
             }
             out.push_str(if int.is_empty() { "0" } else { int });
@@ -365,6 +377,27 @@ fn scaled(value: i128, scale: usize) -> Value {
         0 => number(&format!("{sign}{int}")),
         _ => number(&format!("{sign}{int}.{frac}")),
     }
+}
+
+/// A number declared as COBOL does: a stored integer of up to `digits` digits times
+/// 10^-`scale` (a negative scale is `P` after the digits), as the text the codec decodes it
+/// to; `minus_zero` also draws the `-0` a field that keeps negative zeros decodes.
+fn pic(digits: u32, scale: i32, signed: bool, minus_zero: bool) -> Gen {
+    let max = 10i128.pow(digits) - 1;
+    (0..=max, any::<bool>())
+        .prop_map(move |(magnitude, negative)| {
+            let negative = signed && negative;
+            let text = match scale {
+                s if s >= 0 => scaled(magnitude, s as usize).to_string(),
+                _ if magnitude == 0 => "0".to_owned(),
+                s => format!("{magnitude}{}", "0".repeat(s.unsigned_abs() as usize)),
+            };
+            match (negative, magnitude == 0 && !minus_zero) {
+                (true, false) => number(&format!("-{text}")),
+                _ => number(&text),
+            }
+        })
+        .boxed()
 }
 
 /// A binary integer of `len` bytes.
@@ -389,6 +422,14 @@ enum DateShape {
     TimeNeverNull,
     DateTime,
     DateTimeMillis,
+    /// `MMddHHmmss`: `--MM-ddTHH:mm:ss`.
+    MonthDayTime,
+    /// `yyMMdd` with pivot 1950.
+    ShortYearDate,
+    /// `HHmm`.
+    HourMinute,
+    /// `yy/MM` with pivot 2000 and `null = "never"`.
+    ShortYearMonthNeverNull,
 }
 
 /// A valid date/time as the ISO text the codec decodes to, or null (midnight included).
@@ -407,6 +448,11 @@ fn date(shape: DateShape) -> Gen {
             !matches!(shape, DateShape::TimeNotMidnight) || (p.3, p.4, p.5) != (0, 0, 0)
         })
         .prop_map(move |(y, mo, d, h, mi, s, ms)| {
+            let y = match shape {
+                DateShape::ShortYearDate => 1950 + y % 100,
+                DateShape::ShortYearMonthNeverNull => 2000 + y % 100,
+                _ => y,
+            };
             let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
             let days = match mo {
                 2 if leap => 29,
@@ -422,10 +468,14 @@ fn date(shape: DateShape) -> Gen {
                 DateShape::Time | DateShape::TimeNotMidnight | DateShape::TimeNeverNull => time,
                 DateShape::DateTime => format!("{date}T{time}"),
                 DateShape::DateTimeMillis => format!("{date}T{time}.{ms:03}"),
+                DateShape::MonthDayTime => format!("-{}T{time}", &date[4..]),
+                DateShape::ShortYearDate => date,
+                DateShape::HourMinute => time[..5].to_owned(),
+                DateShape::ShortYearMonthNeverNull => date[..7].to_owned(),
             })
         });
     match shape {
-        DateShape::TimeNeverNull => value.boxed(),
+        DateShape::TimeNeverNull | DateShape::ShortYearMonthNeverNull => value.boxed(),
         _ => prop_oneof![1 => Just(Value::Null), 6 => value].boxed(),
     }
 }
@@ -515,7 +565,8 @@ fn fixed_body() -> Vec<(&'static str, Gen)> {
         ("pk_u", decimal(7, 0, false)),
         ("pk_1", decimal(0, 1, true)),
         ("pk_even", decimal(8, 2, true)),
-        ("b2_pic4", decimal(4, 0, true)),
+        // Two's complement has no negative zero.
+        ("b2_pic4", pic(4, 0, true, false)),
         ("b1", binary(1, false, 0)),
         ("b1s", binary(1, true, 0)),
         ("b2", binary(2, false, 0)),
@@ -524,12 +575,24 @@ fn fixed_body() -> Vec<(&'static str, Gen)> {
         ("b4s", binary(4, true, 0)),
         ("b8", binary(8, false, 0)),
         ("b8s", binary(8, true, 4)),
+        ("p_after", pic(3, -2, true, true)),
+        ("p_before", pic(3, 6, true, true)),
+        ("pk_p", pic(5, -3, true, true)),
+        ("pk_pv", pic(2, 4, false, false)),
+        ("b2_p", pic(4, -2, true, false)),
+        ("pk_lenient", pic(5, 1, true, true)),
+        ("nz_pos", pic(3, 1, true, false)),
+        ("pk_nz_pos", pic(3, 0, true, false)),
         ("d", date(DateShape::Date)),
         ("t", date(DateShape::Time)),
         ("t_z", date(DateShape::TimeNotMidnight)),
         ("t_never", date(DateShape::TimeNeverNull)),
         ("dt", date(DateShape::DateTimeMillis)),
         ("d_sep", date(DateShape::DateTime)),
+        ("md_time", date(DateShape::MonthDayTime)),
+        ("yymmdd", date(DateShape::ShortYearDate)),
+        ("hhmm", date(DateShape::HourMinute)),
+        ("yy_mm", date(DateShape::ShortYearMonthNeverNull)),
     ];
     fields.push(group("loan_cnt+loans", object(loan), 3));
     fields
@@ -692,6 +755,28 @@ fn fix_framing(layout: &Layout, bytes: &mut [u8]) {
     bytes[framing.prefix_range()].copy_from_slice(&prefix);
     let start = bytes.len() - framing.trailer.len();
     bytes[start..].copy_from_slice(&framing.trailer);
+}
+
+/// A field of the fixed body and a value beyond what it holds: more than its declared digits,
+/// not a multiple of its `P` scaling, or a year outside its pivot window.
+fn out_of_range() -> impl Strategy<Value = (&'static str, Value)> {
+    let sign = || select(&["", "-"][..]);
+    let with = |sign: &str, text: String| number(&format!("{sign}{text}"));
+    prop_oneof![
+        (1_000i128..10_000_000, sign())
+            .prop_map(move |(m, s)| ("p_after", with(s, format!("{m}00")))),
+        (0i128..1_000, 1i128..100, sign())
+            .prop_map(move |(m, r, s)| ("p_after", with(s, (m * 100 + r).to_string()))),
+        (1_000i128..1_000_000_000, sign())
+            .prop_map(move |(m, s)| ("p_before", with(s, scaled(m, 6).to_string()))),
+        (100_000i128..10_000_000, sign())
+            .prop_map(move |(m, s)| ("pk_p", with(s, format!("{m}000")))),
+        (100i128..100_000).prop_map(|m| ("pk_pv", scaled(m, 4))),
+        (10_000i128..1_000_000, sign()).prop_map(move |(m, s)| ("b2_p", with(s, format!("{m}00")))),
+        (0u32..10_000)
+            .prop_filter("outside the window", |y| !(1950..2050).contains(y))
+            .prop_map(|y| ("yymmdd", Value::String(format!("{y:04}-06-15")))),
+    ]
 }
 
 fn config() -> ProptestConfig {
@@ -886,6 +971,104 @@ proptest! {
             }
         }
     }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A value beyond what a COBOL-declared number or a pivot-year date holds is refused at
+    /// encode with the field's path, never written as some other value.
+    #[test]
+    fn out_of_range_values_are_refused_with_the_path(
+        (variant, direction, mut message) in any_message(),
+        (name, bad) in out_of_range(),
+    ) {
+        let v = &VARIANTS[variant];
+        if !message.body.contains_key(name) {
+            return Ok(());
+        }
+        message.body.insert(name.to_owned(), bad.clone());
+        let err = v.layout.encode(direction, &message).unwrap_err();
+        prop_assert_eq!(&err.path, &format!("body.{name}"), "{} = {}: {}", name, bad, err);
+    }
+}
+
+/// The fuzz target's layout of COBOL number and date kinds (`fuzz/layouts/cobol-fields.toml`),
+/// checked here because CI does not run the fuzzer.
+static FUZZ_LAYOUT: LazyLock<Layout> = LazyLock::new(|| {
+    let text = include_str!("../fuzz/layouts/cobol-fields.toml");
+    Layout::from_toml(text, "cobol-fields.toml", "cobol-fields").unwrap_or_else(|e| panic!("{e}"))
+});
+
+/// A request of the fuzz layout with one value of each number kind.
+fn fuzz_request() -> Vec<u8> {
+    let mut frame = b"0042N11129215800261129".to_vec();
+    frame.extend_from_slice(b"12C-99900p");
+    frame.extend_from_slice(&[0x01, 0x2D, 0x00, 0x09, 0x9F, 0x12, 0x3A, 0x12, 0x3C]);
+    frame.extend_from_slice(&[0x00, 0x0D, 0xD8, 0xF1, 0x63]);
+    frame
+}
+
+/// A response of the fuzz layout with one value of each partial date pattern.
+fn fuzz_response() -> Vec<u8> {
+    b"0053N11129215800261129215821:5811-2928112026112921580123-".to_vec()
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// What the fuzz target does with its COBOL layout, on stable: sample frames with bytes
+    /// and digits flipped decode or fail without panicking, and what decodes survives
+    /// encode → decode.
+    #[test]
+    fn fuzz_layout_round_trips_what_it_decodes(
+        response in any::<bool>(),
+        flips in proptest::collection::vec((any::<Index>(), any::<u8>()), 0..3),
+        digits in proptest::collection::vec((any::<Index>(), b'0'..=b'9'), 0..4),
+    ) {
+        let layout = &*FUZZ_LAYOUT;
+        let (direction, frame) = match response {
+            true => (Direction::Response, fuzz_response()),
+            false => (Direction::Request, fuzz_request()),
+        };
+        let mut bytes = mutate(&mutate(&frame, &flips, None), &digits, None);
+        fix_framing(layout, &mut bytes);
+        if let Ok(message) = layout.decode(direction, &bytes) {
+            let again = layout.encode(direction, &message).unwrap();
+            prop_assert_eq!(layout.decode(direction, &again).unwrap(), message);
+        }
+    }
+}
+
+/// The fuzz layout's samples decode to every kind, and its normalising fields write back
+/// what they declare.
+#[test]
+fn fuzz_layout_decodes_every_kind_and_normalises_as_declared() {
+    let layout = &*FUZZ_LAYOUT;
+    let frame = fuzz_request();
+    let message = layout.decode(Direction::Request, &frame).unwrap();
+    assert_eq!(
+        serde_json::to_string(&message).unwrap(),
+        r#"{"header":{"tx":"N1","sent":"--11-29T21:58:00","biz_day":"2026-11-29"},"body":{"p_after":12300,"p_before":-0.000999,"nz_pos":0.0,"pk_p":-12000,"pk_even":0.000099,"pk_lenient":12.3,"pk_lenient_u":123,"pk_nz_pos":0,"b_p":-999900,"b_pv":0.00099}}"#
+    );
+    // negative_zero = "positive" and sign_nibbles = "lenient" write the preferred forms: a plain
+    // zero, C for a positive signed field, F for an unsigned one.
+    let mut normalised = frame.clone();
+    normalised[31] = b'0';
+    normalised[38] = 0x3C;
+    normalised[40] = 0x3F;
+    normalised[42] = 0x0C;
+    assert_eq!(
+        layout.encode(Direction::Request, &message).unwrap(),
+        normalised
+    );
+    let frame = fuzz_response();
+    let message = layout.decode(Direction::Response, &frame).unwrap();
+    assert_eq!(
+        serde_json::to_string(&message.body).unwrap(),
+        r#"{"hhmm":"21:58","hhmm_z":"21:58","month_day":"--11-29","expiry":"2028-11","stamp":"2026-11-29T21:58","amount":-1.23}"#
+    );
+    assert_eq!(layout.encode(Direction::Response, &message).unwrap(), frame);
 }
 
 #[test]

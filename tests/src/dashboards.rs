@@ -1,5 +1,5 @@
 //! The files in `dashboards/` and the queries in them: panel and variable queries of the Grafana
-//! dashboards, `expr:` lines of the alert rules, and the `shadowgate_*` names they use.
+//! dashboards, `expr:` lines of the alert rules, and the metric names they use.
 //!
 //! Shared by the gateway's name check (`gateway/tests/dashboards.rs`, which includes this file by
 //! path: the gateway cannot depend on this crate) and the real-Prometheus test
@@ -29,19 +29,20 @@ pub fn dashboard(name: &str) -> Value {
     serde_json::from_str(&read(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// Every `shadowgate_*` name in `text`.
+/// Prefixes of the metric names the gateway exports: its own, and the process collector's.
+pub const METRIC_PREFIXES: [&str; 2] = ["shadowgate_", "process_"];
+
+/// Every `shadowgate_*` and `process_*` name in `text`, as whole identifiers: a longer name that
+/// merely contains a prefix (`node_process_x`) is not one.
 pub fn metric_names(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("shadowgate_") {
-        let tail = &rest[start..];
-        let end = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(tail.len());
-        names.push(tail[..end].to_owned());
-        rest = &tail[end..];
-    }
-    names
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .filter(|word| {
+            METRIC_PREFIXES
+                .iter()
+                .any(|prefix| word.starts_with(prefix))
+        })
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Every query of a dashboard: panel targets, nested rows, and variable queries (`query` and

@@ -56,6 +56,7 @@ pub struct GatewayBuilder {
     listener_keys: Vec<(Listener, String)>,
     probe_interval: Option<Duration>,
     store_keys: Vec<String>,
+    logging_keys: Vec<String>,
     store_path: Option<PathBuf>,
     /// The strategy's layout file, when not the example layout.
     layout_file: Option<PathBuf>,
@@ -204,6 +205,12 @@ impl GatewayBuilder {
         self
     }
 
+    /// Adds `name = value` to `[logging]` (`value` is TOML).
+    pub fn logging_key(mut self, name: &str, value: impl Into<String>) -> GatewayBuilder {
+        self.logging_keys.push(key(name, value.into()));
+        self
+    }
+
     /// Keeps the store in `path` instead of the gateway's temporary folder (a disk the test
     /// controls; a restart on the same store).
     pub fn store_path(mut self, path: &Path) -> GatewayBuilder {
@@ -282,6 +289,10 @@ impl GatewayBuilder {
             quote_path(self.store_path.as_deref().unwrap_or(store)),
         ));
         self.store_keys.iter().for_each(|l| line(l));
+        if !self.logging_keys.is_empty() {
+            line("\n[logging]");
+            self.logging_keys.iter().for_each(|l| line(l));
+        }
         if let Some(interval) = self.probe_interval {
             line("\n[health]");
             line(&key("probe_interval_ms", interval.as_millis().to_string()));
@@ -354,7 +365,8 @@ impl TestGateway {
     ) -> Result<(), Vec<shadowgate::config::Problem>> {
         let store_path = self.config_path.with_file_name("store");
         std::fs::write(&self.config_path, builder.toml(&store_path)).unwrap();
-        self.running.reload(&self.config_path)?;
+        self.running
+            .reload(&self.config_path, shadowgate::server::ReloadSource::Signal)?;
         self.builder = builder;
         Ok(())
     }

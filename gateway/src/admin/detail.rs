@@ -122,7 +122,9 @@ fn grouped(text: String) -> String {
         Some(rest) => ("-", rest),
         None => ("", text.as_str()),
     };
-    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if !digits(int) || frac.is_some_and(|f| !digits(f)) || int.len() < 4 {
         return text;

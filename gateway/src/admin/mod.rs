@@ -103,9 +103,17 @@ pub async fn serve(
     let handler: Handler = Arc::new(move |parts, body| {
         let (state, stopping) = (state.clone(), stopping.clone());
         Box::pin(async move {
-            // Store reads touch the disk: keep them off the async workers.
-            let routed =
-                tokio::task::spawn_blocking(move || route(&state, &stopping, &parts, &body));
+            // Store reads touch the disk: keep them off the async workers. What the handler logs
+            // (a reload, a store error) goes to this task's subscriber and span (the peer).
+            let (dispatch, span) = (
+                tracing::dispatcher::get_default(Clone::clone),
+                tracing::Span::current(),
+            );
+            let routed = tokio::task::spawn_blocking(move || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    span.in_scope(|| route(&state, &stopping, &parts, &body))
+                })
+            });
             routed.await.unwrap_or_else(|_| {
                 server::json_error(StatusCode::INTERNAL_SERVER_ERROR, "admin handler failed")
             })

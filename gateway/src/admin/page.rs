@@ -127,7 +127,8 @@ pub(super) fn records(review: &Review, query: &str) -> http::Response<Full<Bytes
             filters.push(format!("{key} <code>{}</code>", escape(value)));
         }
     }
-    let mut body = String::from("<p><a href=\"./\">← back to the report</a></p>\n<h1>Records</h1>\n");
+    let mut body =
+        String::from("<p><a href=\"./\">← back to the report</a></p>\n<h1>Records</h1>\n");
     if !filters.is_empty() {
         body.push_str(&format!("<p>{}</p>\n", filters.join(", ")));
     }

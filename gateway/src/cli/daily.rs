@@ -55,7 +55,10 @@ fn rate(day: &DayCount) -> String {
     if day.comparisons == 0 {
         return "-".to_owned();
     }
-    format!("{:.1}%", day.failures as f64 * 100.0 / day.comparisons as f64)
+    format!(
+        "{:.1}%",
+        day.failures as f64 * 100.0 / day.comparisons as f64
+    )
 }
 
 #[cfg(test)]

@@ -7,15 +7,17 @@
 //! - `remote`: a small client for a running gateway's admin API.
 //! - `text`: text and CSV rendering.
 //! - `daily`: the `report --daily` tables.
+//! - `json`: JSON rendering with one time format (RFC 3339).
 
 mod daily;
+mod json;
 mod remote;
 mod review;
 mod source;
 pub(crate) mod text;
 
 pub use self::review::{
-    run_list, run_report, run_show, Format, ListArgs, MismatchesCommand, ReportArgs, ShowArgs,
-    SourceArgs,
+    run_list, run_report, run_show, Format, ListArgs, ListFormat, MismatchesCommand, ReportArgs,
+    ShowArgs, SourceArgs,
 };
 pub use self::source::Source;

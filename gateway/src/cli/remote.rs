@@ -19,6 +19,19 @@ use crate::store::{Group, ListQuery, Page, RecordId};
 /// How long one admin API call may take.
 const DEADLINE: Duration = Duration::from_secs(30);
 
+/// What to check when `--from` does not answer like the admin API: the usual cause is the MCI
+/// or HTTP ingress port given instead of the admin one.
+const ADMIN_HINT: &str = "; is --from the admin listener ([listeners.admin] address, e.g. \
+                          http://127.0.0.1:9190), not the MCI or HTTP ingress port?";
+
+/// The innermost cause of a client error (hyper's outer errors say only "client error").
+fn cause(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .last()
+        .map_or_else(|| error.to_string(), ToString::to_string)
+}
+
 /// A running gateway's admin API.
 pub struct Remote {
     base: String,
@@ -71,7 +84,7 @@ impl Remote {
     /// `GET /api/v1/summary`.
     pub fn summary(&self) -> anyhow::Result<Summary> {
         self.get_json("/api/v1/summary")?
-            .ok_or_else(|| anyhow!("{}: /api/v1/summary not found", self.base))
+            .ok_or_else(|| anyhow!("{}: /api/v1/summary not found{ADMIN_HINT}", self.base))
     }
 
     /// `GET /api/v1/daily`.
@@ -122,7 +135,7 @@ impl Remote {
         );
         let path = format!("/api/v1/mismatches?{}", params.join("&"));
         self.get_json(&path)?
-            .ok_or_else(|| anyhow!("{}: /api/v1/mismatches not found", self.base))
+            .ok_or_else(|| anyhow!("{}: /api/v1/mismatches not found{ADMIN_HINT}", self.base))
     }
 
     /// `GET /api/v1/mismatches/{id}`; `None` on 404.
@@ -150,12 +163,17 @@ impl Remote {
         let (status, body) = self
             .runtime
             .block_on(async { tokio::time::timeout(DEADLINE, call).await })
-            .map_err(|_| anyhow!("{url}: no answer within {}s", DEADLINE.as_secs()))?
-            .with_context(|| format!("{url}: request failed"))?;
+            .map_err(|_| {
+                anyhow!(
+                    "{url}: no answer within {}s{ADMIN_HINT}",
+                    DEADLINE.as_secs()
+                )
+            })?
+            .map_err(|e| anyhow!("{url}: request failed ({}){ADMIN_HINT}", cause(&e)))?;
         match status {
             StatusCode::OK => serde_json::from_slice(&body)
                 .map(Some)
-                .with_context(|| format!("{url}: unexpected answer")),
+                .map_err(|_| anyhow!("{url}: the answer is not the admin API's JSON{ADMIN_HINT}")),
             StatusCode::NOT_FOUND => Ok(None),
             StatusCode::UNAUTHORIZED => {
                 bail!("{url}: 401 unauthorized: give the admin token with --token-env VAR")

@@ -8,6 +8,7 @@ use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
+use super::json::rfc3339_times;
 use super::source::Source;
 use super::{daily, text};
 use crate::review::parse_time;
@@ -32,14 +33,23 @@ pub struct SourceArgs {
     pub token_env: Option<String>,
 }
 
-/// Output formats.
+/// Output formats of `report` and `mismatches show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// For people.
     Text,
-    /// The admin API's JSON.
+    /// The admin API's model as JSON, times in RFC 3339.
     Json,
-    /// One row per record (lists only).
+}
+
+/// Output formats of `mismatches list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// For people.
+    Text,
+    /// The admin API's model as JSON, times in RFC 3339.
+    Json,
+    /// RFC 4180 CSV, one row per record.
     Csv,
 }
 
@@ -52,7 +62,7 @@ pub struct ReportArgs {
     /// Only this strategy.
     #[arg(long)]
     pub strategy: Option<String>,
-    /// text or json.
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Add comparisons and failures per day (`[review] time_zone` days, `chart_days` of them),
@@ -91,12 +101,12 @@ pub struct ListArgs {
     /// Records before this time.
     #[arg(long)]
     pub until: Option<String>,
-    /// At most this many records.
-    #[arg(long, default_value_t = 100)]
+    /// At most this many records (at least 1).
+    #[arg(long, default_value_t = 100, value_parser = parse_limit)]
     pub limit: usize,
-    /// text, json or csv.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 /// `shadowgate mismatches show ID`.
@@ -107,9 +117,25 @@ pub struct ShowArgs {
     /// Where to read.
     #[command(flatten)]
     pub source: SourceArgs,
-    /// text or json.
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// `--limit`: a count of records; 0 would list nothing and look like an empty store.
+fn parse_limit(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("0 lists nothing; give at least 1".to_owned()),
+        Ok(limit) => Ok(limit),
+        Err(_) => Err(format!("expected a count of records, found {text:?}")),
+    }
+}
+
+/// Prints `value` as pretty JSON with every time in RFC 3339.
+fn print_json(out: &mut dyn Write, mut value: serde_json::Value) -> anyhow::Result<()> {
+    rfc3339_times(&mut value);
+    writeln!(out, "{value:#}")?;
+    Ok(())
 }
 
 /// Runs `shadowgate report`, writing to `out`.
@@ -145,9 +171,8 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
             if args.daily {
                 value["daily"] = serde_json::to_value(source.daily()?)?;
             }
-            writeln!(out, "{value:#}")?;
+            print_json(out, value)?;
         }
-        Format::Csv => bail!("--format csv is for `mismatches list`; use text or json"),
     }
     Ok(())
 }
@@ -196,14 +221,14 @@ pub fn run_list(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     match args.format {
-        Format::Text => text::list(out, &records)?,
-        Format::Csv => text::csv(out, &records)?,
-        Format::Json => {
+        ListFormat::Text => text::list(out, &records)?,
+        ListFormat::Csv => text::csv(out, &records)?,
+        ListFormat::Json => {
             let next = if more { query.cursor } else { None };
-            writeln!(out, "{:#}", json!({ "records": records, "next": next }))?;
+            print_json(out, json!({ "records": records, "next": next }))?;
         }
     }
-    if more && args.format == Format::Text {
+    if more && args.format == ListFormat::Text {
         writeln!(out, "(more records: raise --limit or narrow the filters)")?;
     }
     Ok(())
@@ -221,8 +246,7 @@ pub fn run_show(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     match args.format {
         Format::Text => text::show(out, &detail)?,
-        Format::Json => writeln!(out, "{:#}", serde_json::to_value(&detail)?)?,
-        Format::Csv => bail!("--format csv is for `mismatches list`; use text or json"),
+        Format::Json => print_json(out, serde_json::to_value(&detail)?)?,
     }
     Ok(())
 }

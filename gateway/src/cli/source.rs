@@ -2,7 +2,7 @@
 //! store and thresholds of a config file (`--config`), or a running gateway's admin API
 //! (`--from`). All three answer with the admin API's model.
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 
 use super::remote::Remote;
 use super::review::SourceArgs;
@@ -48,8 +48,18 @@ impl Source {
             (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default()),
             (None, None) => bail!("say where to read: --store DIR, --config FILE or --from URL"),
         };
-        // The store error says when a running gateway holds the directory, and what to do.
-        let reader = Reader::open(&path)?;
+        let reader = Reader::open(&path).map_err(|e| {
+            if e.is_locked() {
+                // sled's own error is an `Os { code: 11, kind: WouldBlock }` dump: say it plainly.
+                anyhow!(
+                    "store {} is locked: another process (a running gateway?) holds it; \
+                     read a running gateway with --from http://ADMIN_ADDRESS, or stop it first",
+                    path.display()
+                )
+            } else {
+                anyhow::Error::new(e)
+            }
+        })?;
         Ok(Self::Local {
             review: Review::new(reader, policies).with_view(view),
             label: path.display().to_string(),

@@ -10,9 +10,10 @@ use protocol_mci::Layout;
 
 use super::problem::{reason, Found, Problem, Problems};
 use super::raw::ConfigFile;
-use crate::review::ReviewView;
+use super::secret::{admin_token, Secrets};
 use super::{codes, engine_build::engine, strategy_build::strategies};
 use super::{AdminListener, Config, EngineSpec, HttpListener, MciListener, ServerLimits};
+use crate::review::ReviewView;
 
 /// Layouts that loaded, and the names of those declared but broken: a reference to a broken
 /// layout is not a second problem (its file already reported its own).
@@ -37,7 +38,12 @@ impl Layouts {
 }
 
 /// Validates everything; `base` resolves relative paths.
-pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Config, Vec<Problem>> {
+pub(super) fn build(
+    file: ConfigFile,
+    source: &Path,
+    base: &Path,
+    secrets: Secrets,
+) -> Result<Config, Vec<Problem>> {
     let mut problems = Problems::new();
     let layouts = layouts(&file, base, &mut problems);
 
@@ -103,20 +109,7 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
         );
     }
     let admin_listener = file.listeners.admin.as_ref().and_then(|a| {
-        let token = a
-            .token_env
-            .as_ref()
-            .and_then(|var| match std::env::var(var) {
-                Ok(token) if !token.trim().is_empty() => Some(token.trim().to_owned()),
-                _ => {
-                    problems.error(
-                        "listeners.admin.token_env",
-                        "the name of a set, non-empty environment variable",
-                        Found::value(format!("{var:?}, which is not set")),
-                    );
-                    None
-                }
-            });
+        let (token, token_source) = admin_token(a, base, secrets, &mut problems);
         let limits = server_limits(
             "listeners.admin",
             a.max_connections,
@@ -128,6 +121,7 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
         Some(AdminListener {
             address,
             token,
+            token_source,
             limits,
         })
     });
@@ -151,6 +145,11 @@ pub(super) fn build(file: ConfigFile, source: &Path, base: &Path) -> Result<Conf
             Found::value(format!("{:?} ({e})", file.logging.level)),
         );
     }
+    positive(
+        file.logging.summary_interval_ms,
+        "logging.summary_interval_ms",
+        &mut problems,
+    );
     positive(
         file.health.probe_interval_ms,
         "health.probe_interval_ms",

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::problem::{Found, List, Problem};
-use super::{build, environment, raw, Config};
+use super::{build, environment, raw, Config, Secrets};
 
 /// A config that cannot be used, with every problem (warnings included).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -24,7 +24,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         problems,
     };
     let (file, mut problems) = read(path).map_err(fail)?;
-    match build::build(file, path, base(path)) {
+    match build::build(file, path, base(path), Secrets::Read) {
         Ok(config) if problems.is_empty() => Ok(config),
         Ok(config) => {
             problems.extend(config.warnings);
@@ -51,6 +51,12 @@ pub struct Checked {
 /// it parse, so a typo does not hide an unwritable store directory until it is fixed. When TOML
 /// syntax or types fail there is nothing to check beyond them.
 pub fn check(path: &Path) -> Checked {
+    check_with(path, Secrets::Read)
+}
+
+/// [`check`], reading secrets or not: [`Secrets::Skip`] validates the structure without them
+/// (CI, where the admin token is not available).
+pub fn check_with(path: &Path, secrets: Secrets) -> Checked {
     let (file, mut problems) = match read(path) {
         Ok(read) => read,
         Err(problems) => {
@@ -61,7 +67,7 @@ pub fn check(path: &Path) -> Checked {
         }
     };
     let machine = environment::check_environment(&file, base(path));
-    let config = match build::build(file, path, base(path)) {
+    let config = match build::build(file, path, base(path), secrets) {
         Ok(config) => {
             problems.extend(config.warnings.iter().cloned());
             problems.extend(environment::check_fd_budget(&config));

@@ -10,6 +10,8 @@
 //!   for engines and strategies, `codes` for response codes against layouts, `address` for
 //!   engine `host:port`.
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
+//! - `secret`: the admin token from an environment variable or a file, read or skipped
+//!   ([`Secrets`]).
 //! - `environment`: what only the machine can tell (binding, the store directory, DNS), checked
 //!   by `check-config` ([`check`]) on the file as declared, so it runs when the file has errors.
 
@@ -21,6 +23,7 @@ mod environment;
 mod load;
 mod problem;
 pub mod raw;
+mod secret;
 mod strategy_build;
 #[cfg(test)]
 mod tests;
@@ -39,9 +42,10 @@ pub use crate::listener::server::ServerLimits;
 use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
 pub use environment::{check_environment, check_fd_budget};
-pub use load::{check, load, Checked, ConfigError};
+pub use load::{check, check_with, load, Checked, ConfigError};
 pub use problem::{Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
+pub use secret::{Secrets, TokenSource};
 
 /// A validated configuration.
 #[derive(Debug, Clone)]
@@ -109,8 +113,10 @@ pub struct HttpListener {
 pub struct AdminListener {
     /// Bind address.
     pub address: SocketAddr,
-    /// Bearer token, when required.
+    /// Bearer token, when required (`None` also when secrets were skipped: see `token_source`).
     pub token: Option<String>,
+    /// Where the token comes from, when one is configured.
+    pub token_source: Option<TokenSource>,
     /// Connection cap and timeouts.
     pub limits: ServerLimits,
 }
@@ -121,6 +127,7 @@ impl fmt::Debug for AdminListener {
         f.debug_struct("AdminListener")
             .field("address", &self.address)
             .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("token_source", &self.token_source)
             .field("limits", &self.limits)
             .finish()
     }

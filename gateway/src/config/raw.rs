@@ -125,9 +125,14 @@ pub struct AdminListenerConfig {
     /// `host:port` to bind; loopback by default.
     #[serde(default = "default_admin_address")]
     pub address: String,
-    /// Environment variable holding the bearer token; no token means no authentication.
+    /// Environment variable holding the bearer token; no token (neither this nor `token_file`)
+    /// means no authentication.
     #[serde(default)]
     pub token_env: Option<String>,
+    /// File holding the bearer token (relative to the config file); re-read at every reload, so
+    /// a rotated token takes effect without a restart.
+    #[serde(default)]
+    pub token_file: Option<String>,
     /// Connections at most; further ones are closed at once and counted.
     #[serde(default = "default_admin_max_connections")]
     pub max_connections: usize,
@@ -275,6 +280,16 @@ pub struct LoggingConfig {
     pub format: LogFormat,
     /// A `tracing` filter, e.g. `info` or `shadowgate=debug`.
     pub level: String,
+    /// Each comparison is logged at debug; at info, one summary line per strategy this often
+    /// (none when nothing happened).
+    pub summary_interval_ms: u64,
+}
+
+impl LoggingConfig {
+    /// `summary_interval_ms` as a duration (validated positive).
+    pub fn summary_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.summary_interval_ms.max(1))
+    }
 }
 
 impl Default for LoggingConfig {
@@ -282,6 +297,7 @@ impl Default for LoggingConfig {
         LoggingConfig {
             format: LogFormat::Text,
             level: "info".into(),
+            summary_interval_ms: 60_000,
         }
     }
 }

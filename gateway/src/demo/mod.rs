@@ -153,13 +153,14 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let demo = runtime.block_on(start(args, true))?;
     // Outside `block_on`: the report reads the admin API with a blocking client; the gateway
     // keeps running on the runtime's worker threads meanwhile.
-    let printed = report::print(&demo, &mut std::io::stdout().lock());
+    let printed = report::print(&demo, &mut std::io::stdout().lock(), !args.exit);
     runtime.block_on(async {
         if printed.is_ok() && !args.exit {
             println!("\nserving until Ctrl-C");

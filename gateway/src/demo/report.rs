@@ -31,9 +31,11 @@ pub fn admin_url(demo: &Demo) -> Option<String> {
     demo.running.admin_address.map(|a| format!("http://{a}"))
 }
 
-/// Prints the demo's report. Blocking: it reads the admin API with the review CLI's own client,
-/// so call it outside the async runtime (or in `block_in_place`).
-pub fn print(demo: &Demo, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Prints the demo's report, then where to look next: the admin URLs while the gateway keeps
+/// `serving`, only what works on its store once it stops (`--exit`). Blocking: it reads the admin
+/// API with the review CLI's own client, so call it outside the async runtime (or in
+/// `block_in_place`).
+pub fn print(demo: &Demo, out: &mut dyn Write, serving: bool) -> anyhow::Result<()> {
     let sent = &demo.sent;
     writeln!(
         out,
@@ -60,6 +62,16 @@ pub fn print(demo: &Demo, out: &mut dyn Write) -> anyhow::Result<()> {
     cli::run_report(&args, out)?;
     let config = demo.config_path.display();
     writeln!(out)?;
+    if !serving {
+        // The gateway stops with the demo: its URLs would lead nowhere.
+        writeln!(out, "the gateway has stopped; its store stays for review:")?;
+        writeln!(out, "report       shadowgate report --config {config}")?;
+        writeln!(
+            out,
+            "mismatches   shadowgate mismatches list --config {config}"
+        )?;
+        return Ok(());
+    }
     writeln!(out, "HTML report  {url}/")?;
     writeln!(out, "metrics      {url}/metrics")?;
     writeln!(out, "mismatches   shadowgate mismatches list --from {url}")?;

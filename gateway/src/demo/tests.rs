@@ -84,9 +84,17 @@ async fn mismatches_are_exactly_the_divergent_segment() {
     assert!(hid("unordered body.offers") > 0, "{suppressed:?}");
 
     let mut printed = Vec::new();
-    tokio::task::block_in_place(|| report::print(&demo, &mut printed)).unwrap();
+    tokio::task::block_in_place(|| report::print(&demo, &mut printed, true)).unwrap();
     let printed = String::from_utf8(printed).unwrap();
     assert!(printed.contains("body.limit_amount"), "{printed}");
     assert!(printed.contains("ignore header.sent_at"), "{printed}");
+    assert!(printed.contains("HTML report  http://"), "{printed}");
+    // `demo --exit`: the gateway stops after the report, so no URL of it is advertised.
+    let mut exiting = Vec::new();
+    tokio::task::block_in_place(|| report::print(&demo, &mut exiting, false)).unwrap();
+    let exiting = String::from_utf8(exiting).unwrap();
+    let advice = &exiting[exiting.find("the gateway has stopped").unwrap()..];
+    assert!(!advice.contains("http://"), "{advice}");
+    assert!(advice.contains("shadowgate report --config"), "{advice}");
     demo.stop().await;
 }

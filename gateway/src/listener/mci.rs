@@ -21,7 +21,7 @@ use tokio::time::{sleep_until, timeout, Instant};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{debug, info, warn};
+use tracing::{debug, info, warn, Instrument};
 
 use super::admission::{Admission, Admitted, Member};
 use super::server::RefusalLog;
@@ -75,12 +75,18 @@ pub async fn serve(
         };
         let metrics = metrics.clone();
         let (gateway, settings, shutdown) = (gateway.clone(), settings.clone(), shutdown.clone());
-        tasks.spawn(async move {
-            let _open = metrics.open_connection();
-            debug!(listener = %settings.name, %peer, "connection opened");
-            connection(stream, &settings, &gateway, &metrics, &member, &shutdown).await;
-            debug!(listener = %settings.name, %peer, "connection closed");
-        });
+        // Every warning about this connection's frames (bad_request, framing_error, …) names
+        // the listener and the peer through this span.
+        let span = tracing::info_span!("connection", listener = %settings.name, %peer);
+        tasks.spawn(
+            async move {
+                let _open = metrics.open_connection();
+                debug!("connection opened");
+                connection(stream, &settings, &gateway, &metrics, &member, &shutdown).await;
+                debug!("connection closed");
+            }
+            .instrument(span),
+        );
     }
 }
 

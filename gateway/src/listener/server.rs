@@ -19,7 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{debug, info, warn};
+use tracing::{debug, info, warn, Instrument};
 
 use super::activity::Activity;
 use crate::metrics::{FrameOutcome, ListenerMetrics};
@@ -78,7 +78,7 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(settings.limits.max_connections));
     let mut refusals = RefusalLog::default();
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -96,7 +96,9 @@ pub async fn serve(
             continue;
         };
         let (handler, shutdown, settings) = (handler.clone(), shutdown.clone(), settings.clone());
-        tasks.spawn(connection(stream, slot, settings, handler, shutdown));
+        // Every warning about this connection's requests names the listener and the peer.
+        let span = tracing::info_span!("connection", listener = name, %peer);
+        tasks.spawn(connection(stream, slot, settings, handler, shutdown).instrument(span));
     }
 }
 

@@ -78,8 +78,12 @@ pub async fn drive(mut share: Share, layout: Arc<Layout>, pool: Arc<FramePool>) 
                     connection = Some(Framed::new(stream, layout.framer()));
                     failures = 0;
                 }
-                _ => {
+                failed => {
                     tally.connection_errors += 1;
+                    if matches!(&failed, Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused)
+                    {
+                        tally.refused += 1;
+                    }
                     failures += 1;
                     if failures >= MAX_CONNECT_FAILURES {
                         tally.not_sent += share.frames.map_or(0, |n| n - sent);

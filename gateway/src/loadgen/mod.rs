@@ -78,6 +78,10 @@ pub struct LoadgenArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Exit non-zero when a target left more than this fraction of its requests unanswered
+    /// (timed out, lost, never sent; error frames are answers).
+    #[arg(long, default_value_t = 0.01)]
+    pub max_failed_ratio: f64,
 }
 
 /// How one round loads one target.
@@ -100,6 +104,9 @@ pub async fn measure(args: &LoadgenArgs) -> anyhow::Result<Vec<Summary>> {
     let pool = Arc::new(FramePool::new(&layout, args.seed, POOL_SIZE)?);
     if args.connections == 0 || args.rounds == 0 {
         bail!("--connections and --rounds must be at least 1");
+    }
+    if !(0.0..=1.0).contains(&args.max_failed_ratio) {
+        bail!("--max-failed-ratio must be a fraction from 0 to 1");
     }
     if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         bail!("--rate must be a positive number of frames per second");
@@ -250,7 +257,38 @@ pub fn run(args: &LoadgenArgs) -> anyhow::Result<()> {
             summary.print(&mut out)?;
         }
     }
-    Ok(())
+    std::io::Write::flush(&mut out)?;
+    verdict(&summaries, args.max_failed_ratio)
+}
+
+/// An error naming every target that failed more than `max_ratio` of its requests, and those
+/// that refused connections.
+pub fn verdict(summaries: &[Summary], max_ratio: f64) -> anyhow::Result<()> {
+    let mut failed = Vec::new();
+    for s in summaries {
+        let (failures, attempted) = s.failures();
+        if failures as f64 > max_ratio * attempted as f64 {
+            let refused = if s.errors.refused > 0 {
+                format!(
+                    ", {} connects refused (nothing listens at {})",
+                    s.errors.refused, s.address
+                )
+            } else {
+                String::new()
+            };
+            failed.push(format!(
+                "{}: {failures} of {attempted} requests got no answer{refused}",
+                s.address
+            ));
+        }
+    }
+    if failed.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{} (more than --max-failed-ratio {max_ratio})",
+        failed.join("; ")
+    )
 }
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ pub struct Tally {
     pub timeouts: u64,
     /// Failed connects, broken connections and failed writes.
     pub connection_errors: u64,
+    /// Connects refused: nothing listens at the address.
+    pub refused: u64,
     /// Frames in flight on a connection that broke.
     pub lost: u64,
     /// Frames never sent because the target could not be reached.
@@ -55,6 +57,7 @@ impl Tally {
             undecodable: 0,
             timeouts: 0,
             connection_errors: 0,
+            refused: 0,
             lost: 0,
             not_sent: 0,
         }
@@ -107,6 +110,7 @@ impl Tally {
         self.undecodable += other.undecodable;
         self.timeouts += other.timeouts;
         self.connection_errors += other.connection_errors;
+        self.refused += other.refused;
         self.lost += other.lost;
         self.not_sent += other.not_sent;
     }
@@ -158,6 +162,8 @@ pub struct Errors {
     pub undecodable: u64,
     /// Failed connects, broken connections, failed writes.
     pub connection_errors: u64,
+    /// Connects refused: nothing listens at the address.
+    pub refused: u64,
     /// Frames in flight on a connection that broke.
     pub lost: u64,
     /// Frames never sent: the target could not be reached.
@@ -238,12 +244,26 @@ impl Summary {
                 error_frames: tally.error_frames.clone(),
                 undecodable: tally.undecodable,
                 connection_errors: tally.connection_errors,
+                refused: tally.refused,
                 lost: tally.lost,
                 not_sent: tally.not_sent,
             },
             latency_us: Percentiles::of(&tally.latency),
             service_us: Percentiles::of(&tally.service),
         }
+    }
+
+    /// Requests that got no answer (timed out, lost, undecodable, never sent) and requests
+    /// meant to be sent. An error frame is an answer: the target did its job. A round that could
+    /// not send anything (no connection in a `--duration` round) counts as one failed request of
+    /// one, so it can never pass for a clean run.
+    pub fn failures(&self) -> (u64, u64) {
+        let answered = self.ok + self.errors.error_frames.values().sum::<u64>();
+        let attempted = self.sent + self.errors.not_sent;
+        if attempted == 0 {
+            return (u64::from(self.errors.connection_errors > 0), 1);
+        }
+        (attempted.saturating_sub(answered), attempted)
     }
 
     /// Prints the summary for people.
@@ -270,11 +290,12 @@ impl Summary {
             .collect();
         writeln!(
             out,
-            "  errors: timeouts {}  error frames {}  undecodable {}  connection errors {}  lost {}  not sent {}",
+            "  errors: timeouts {}  error frames {}  undecodable {}  connection errors {} ({} refused)  lost {}  not sent {}",
             e.timeouts,
             if frames.is_empty() { "0".into() } else { frames.join(" ") },
             e.undecodable,
             e.connection_errors,
+            e.refused,
             e.lost,
             e.not_sent
         )?;

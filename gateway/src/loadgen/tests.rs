@@ -40,6 +40,7 @@ fn args(addresses: Vec<SocketAddr>) -> LoadgenArgs {
         layout: None,
         seed: 1,
         json: false,
+        max_failed_ratio: 0.01,
     }
 }
 
@@ -108,4 +109,39 @@ async fn timeouts_and_unreachable_targets_are_counted() {
         (s.sent, s.errors.connection_errors, s.errors.not_sent),
         (0, 3, 5)
     );
+    assert_eq!(s.errors.refused, 3);
+    let refused = verdict(std::slice::from_ref(s), 0.01)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains(&format!("{dead_address}: 5 of 5 requests got no answer"))
+            && refused.contains(&format!("nothing listens at {dead_address}")),
+        "{refused}"
+    );
+    // A duration round that never connected sent nothing and was meant to send something.
+    let s = &measure(&LoadgenArgs {
+        connections: 1,
+        duration: Some(0.2),
+        ..args(vec![dead_address])
+    })
+    .await
+    .unwrap()[0];
+    assert_eq!(s.failures(), (1, 1));
+    assert!(
+        verdict(std::slice::from_ref(s), 1.0).is_ok(),
+        "within a ratio of 1"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_run_passes_the_failure_threshold() {
+    let (a, _a) = engine(0).await;
+    let summaries = measure(&LoadgenArgs {
+        requests: Some(20),
+        ..args(vec![a])
+    })
+    .await
+    .unwrap();
+    assert_eq!(summaries[0].failures(), (0, 20));
+    verdict(&summaries, 0.0).unwrap();
 }

@@ -1,5 +1,5 @@
-//! Prometheus metrics: one registry per gateway, every name prefixed `shadowgate_`, label values
-//! from closed sets only.
+//! Prometheus metrics: one registry per gateway, every name prefixed `shadowgate_` (but the
+//! standard `process_*` families of the process collector), label values from closed sets only.
 //!
 //! Handles are made once (at startup, or on reload for new listeners, strategies and engines) and
 //! hold their series: counting is an array index or a map lookup by a layout path, then an atomic

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use prometheus::core::Collector;
+use prometheus::process_collector::ProcessCollector;
 use prometheus::{
     GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
@@ -64,12 +65,19 @@ pub(super) struct Families {
 }
 
 impl Metrics {
-    /// A fresh registry with every family, and `shadowgate_build_info{version}` set to 1.
+    /// A fresh registry with every family, `shadowgate_build_info{commit, version}` set to 1 (the
+    /// commit is this build's, [`crate::version::COMMIT`]) and the process collector.
     pub fn new(version: &str) -> Metrics {
         let registry = Registry::new();
         let r = &registry;
-        let build_info = register(r, gauge_vec("build_info", HELP_BUILD_INFO, &["version"]));
-        build_info.with_label_values(&[version]).set(1);
+        let build_info = register(
+            r,
+            gauge_vec("build_info", HELP_BUILD_INFO, &["version", "commit"]),
+        );
+        build_info
+            .with_label_values(&[version, crate::version::COMMIT])
+            .set(1);
+        register_process(r);
         let inflight = register(r, gauge_vec("inflight", HELP_INFLIGHT, &["role"]));
         let reloads = register(
             r,
@@ -283,6 +291,17 @@ fn register<C: Collector + Clone + 'static>(registry: &Registry, collector: C) -
     collector
 }
 
+/// The standard `process_*` families (CPU seconds, resident and virtual memory, open and maximum
+/// file descriptors, threads, start time), read from `/proc/self` at every scrape. Unprefixed, so
+/// the usual process dashboards and alerts work on them. Registered into this gateway's registry:
+/// several gateways in one test process each export the same process.
+#[allow(clippy::expect_used)]
+fn register_process(registry: &Registry) {
+    registry
+        .register(Box::new(ProcessCollector::for_self()))
+        .expect("the process families are registered once in a fresh registry");
+}
+
 #[allow(clippy::expect_used)]
 fn counter_vec(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
     IntCounterVec::new(Opts::new(name, help).namespace(NAMESPACE), labels)
@@ -309,7 +328,8 @@ fn histogram_vec(name: &str, help: &str, labels: &[&str]) -> HistogramVec {
     HistogramVec::new(opts, labels).expect("constant metric name, labels and buckets are valid")
 }
 
-const HELP_BUILD_INFO: &str = "Always 1; the version label is the gateway's version.";
+const HELP_BUILD_INFO: &str =
+    "Always 1; the labels are the gateway's version and the git commit it was built from.";
 const HELP_INFLIGHT: &str = "Engine calls in flight, by role.";
 const HELP_RELOADS: &str =
     "Config reloads, by result (ok: in use; error: rejected, old config kept).";

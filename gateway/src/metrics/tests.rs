@@ -7,7 +7,18 @@ use crate::engine::{ConnectionEvents, Outcome, Role, StaleAction, StalePhase};
 use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 use crate::store::{DropReason, RecordKind, StoreStats};
 
-/// Every family the gateway exports.
+/// The process collector's families, unprefixed like every Prometheus client exports them.
+const PROCESS_FAMILIES: [&str; 7] = [
+    "process_cpu_seconds_total",
+    "process_open_fds",
+    "process_max_fds",
+    "process_virtual_memory_bytes",
+    "process_resident_memory_bytes",
+    "process_start_time_seconds",
+    "process_threads",
+];
+
+/// Every family of the gateway's own.
 const FAMILIES: [&str; 27] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
@@ -121,8 +132,12 @@ fn render_has_every_family_after_use() {
         .lines()
         .filter_map(|line| line.strip_prefix("# TYPE ")?.split(' ').next())
         .collect();
-    assert_eq!(declared, FAMILIES.into_iter().collect(), "in:\n{rendered}");
-    for family in FAMILIES {
+    assert_eq!(
+        declared,
+        FAMILIES.into_iter().chain(PROCESS_FAMILIES).collect(),
+        "in:\n{rendered}"
+    );
+    for family in FAMILIES.into_iter().chain(PROCESS_FAMILIES) {
         assert!(
             rendered
                 .lines()
@@ -133,11 +148,28 @@ fn render_has_every_family_after_use() {
     assert!(rendered
         .lines()
         .filter(|l| l.starts_with("# TYPE ") || !l.starts_with('#'))
-        .all(|l| l.trim_start_matches("# TYPE ").starts_with("shadowgate_")));
-    assert_eq!(
-        value(&rendered, r#"shadowgate_build_info{version="1.2.3"}"#),
-        1.0
+        .map(|l| l.trim_start_matches("# TYPE "))
+        .all(|l| l.starts_with("shadowgate_") || l.starts_with("process_")));
+    let build = format!(
+        r#"shadowgate_build_info{{commit="{}",version="1.2.3"}}"#,
+        crate::version::COMMIT
     );
+    assert_eq!(value(&rendered, &build), 1.0);
+}
+
+#[test]
+fn process_metrics_describe_this_process() {
+    let rendered = Metrics::new("1.2.3").render();
+    let resident = value(&rendered, "process_resident_memory_bytes");
+    assert!(resident > 1024.0 * 1024.0, "{resident} bytes resident");
+    // The test binary has stdin, stdout, stderr and more open; a limit is always set.
+    let open = value(&rendered, "process_open_fds");
+    assert!(open >= 3.0, "{open} open fds");
+    assert!(value(&rendered, "process_max_fds") >= open);
+    assert!(value(&rendered, "process_threads") >= 1.0);
+    assert!(value(&rendered, "process_start_time_seconds") > 1.5e9);
+    // Present (`value` panics otherwise); whole seconds in this collector, so often still 0.
+    value(&rendered, "process_cpu_seconds_total");
 }
 
 #[test]
@@ -198,7 +230,7 @@ fn label_values_come_from_closed_sets() {
     let names: BTreeSet<_> = labels.keys().map(String::as_str).collect();
     let expected = [
         "action", "engine", "field", "kind", "le", "listener", "outcome", "phase", "reason",
-        "result", "role", "strategy", "version",
+        "result", "role", "strategy", "version", "commit",
     ];
     assert_eq!(names, expected.into_iter().collect());
 }
@@ -338,8 +370,14 @@ fn two_gateways_in_one_process_do_not_collide() {
     assert_eq!(value(&first.render(), ok), 2.0);
     assert_eq!(value(&second.render(), ok), 1.0);
     assert!(!second.render().contains("1.0.0"));
-    // Nothing leaks into the process-wide default registry.
-    assert!(prometheus::gather().is_empty());
+    // Nothing leaks into the process-wide default registry (which holds the crate's own process
+    // collector, made by the crate's `process` feature, and nothing else).
+    let leaked: Vec<_> = prometheus::gather()
+        .iter()
+        .map(|family| family.name().to_owned())
+        .filter(|name| !name.starts_with("process_"))
+        .collect();
+    assert!(leaked.is_empty(), "{leaked:?}");
 }
 
 /// `promtool check metrics` (Debian's `prometheus` package; `tests/run.sh` installs it) lints the

@@ -48,6 +48,7 @@ impl Verdict {
 pub(super) fn emit(shared: &Shared, exchange: &Exchange, verdict: Verdict) {
     let Verdict { outcome, record } = verdict;
     events::shadow_outcome(exchange, outcome, record.as_ref());
+    shared.summary.count(&exchange.strategy.name, outcome);
     let metrics = &exchange.strategy.metrics;
     metrics.outcome(outcome);
     let event = match record {

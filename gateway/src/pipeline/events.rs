@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 use super::exchange::Exchange;
 use crate::engine::{EngineError, Outcome, Role};
@@ -34,9 +34,21 @@ pub fn shadow_span(exchange: &Exchange) -> tracing::Span {
     )
 }
 
-/// A frame of a listener's `layout` that could not be used as a request.
-pub fn bad_frame(layout: &str, outcome: FrameOutcome, error: &dyn std::fmt::Display) {
-    warn!(layout, outcome = outcome.as_str(), %error, "frame rejected");
+/// A frame of a listener's `layout` that could not be used as a request, with its correlation id
+/// when the header decodes (empty when not); the peer comes from the connection's span.
+pub fn bad_frame(
+    layout: &str,
+    outcome: FrameOutcome,
+    correlation_id: &str,
+    error: &dyn std::fmt::Display,
+) {
+    warn!(
+        layout,
+        outcome = outcome.as_str(),
+        correlation_id,
+        %error,
+        "frame rejected"
+    );
 }
 
 /// A control frame (poll, keep-alive) was answered by the gateway; counted by the listener.
@@ -111,8 +123,9 @@ pub fn engine_error(exchange: &Exchange, role: Role, error: &EngineError) {
     );
 }
 
-/// How a shadow comparison ended (counted by [`super::emit`]): matches and skips at debug level,
-/// everything that breaks the clean streak at info with its signature and reason.
+/// How a shadow comparison ended (counted by [`super::emit`]), at debug level: one line per
+/// comparison would flood the log at production rates (issue 14: 348 lines in 16 s); the INFO
+/// view is the periodic per-strategy summary (`summary`). Failures carry signature and reason.
 pub fn shadow_outcome(exchange: &Exchange, outcome: ShadowOutcome, record: Option<&Mismatch>) {
     let (strategy, id) = (&exchange.strategy.name, &exchange.correlation_id);
     let (result, detail) = (outcome.result(), outcome.detail().unwrap_or(""));
@@ -120,7 +133,7 @@ pub fn shadow_outcome(exchange: &Exchange, outcome: ShadowOutcome, record: Optio
         debug!(%strategy, correlation_id = %id, result, detail, "shadow comparison done");
         return;
     }
-    info!(
+    debug!(
         %strategy,
         tx_code = %exchange.tx_code,
         correlation_id = %id,

@@ -12,6 +12,7 @@
 //!   and recorded.
 //! - `record`: masked mismatch records.
 //! - `events`: logs (and counts) for every observable event.
+//! - `summary`: the periodic INFO summary of comparisons per strategy.
 
 mod answer;
 pub mod breaker;
@@ -20,6 +21,7 @@ pub mod events;
 mod exchange;
 mod record;
 mod shadow;
+mod summary;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +38,7 @@ use tracing::Instrument;
 pub use self::answer::{answer_message, ErrorAnswer};
 pub use self::events::FrameOutcome;
 use self::exchange::{correlation_id, Exchange, Ttl};
+pub(crate) use self::summary::summary_loop;
 use crate::config::Config;
 use crate::engine::{encode_request_body, Outcome, Role};
 use crate::metrics::Metrics;
@@ -61,6 +64,8 @@ pub(crate) struct Shared {
     live_inflight: IntGauge,
     /// Shadow comparisons in flight.
     shadow_inflight: IntGauge,
+    /// Outcomes since the last INFO summary.
+    summary: summary::OutcomeSummary,
 }
 
 /// Counts one call in flight for as long as it lives.
@@ -124,6 +129,7 @@ impl Gateway {
                 recorder,
                 live_inflight: metrics.inflight(Role::Live),
                 shadow_inflight: metrics.inflight(Role::Shadow),
+                summary: summary::OutcomeSummary::default(),
             }),
             metrics,
         })
@@ -161,6 +167,13 @@ impl Gateway {
         }
     }
 
+    /// Logs the INFO summary of the comparisons since the last one (at shutdown, so the last
+    /// interval's counts are not lost); returns the number of lines.
+    pub fn log_summary(&self) -> usize {
+        let interval = self.runtime().config.logging.summary_interval();
+        self.shared.summary.log(interval)
+    }
+
     /// Shadow comparisons in flight.
     pub fn shadow_tasks(&self) -> usize {
         self.shared.tasks.len()
@@ -186,10 +199,15 @@ impl Gateway {
                     _ => ErrorAnswer::BadRequest,
                 };
                 let outcome = kind.outcome();
-                events::bad_frame(layout_name, outcome, &error);
-                return match layout.decode_header(&frame) {
-                    Ok(header) => error_reply(&runtime, &layout, &header, kind),
-                    Err(_) => FrameReply::Close(outcome),
+                let header = layout.decode_header(&frame).ok();
+                let id = header
+                    .as_ref()
+                    .map(|h| correlation_id(h, layout.correlation_field()))
+                    .unwrap_or_default();
+                events::bad_frame(layout_name, outcome, &id, &error);
+                return match header {
+                    Some(header) => error_reply(&runtime, &layout, &header, kind),
+                    None => FrameReply::Close(outcome),
                 };
             }
         };
@@ -199,6 +217,7 @@ impl Gateway {
             events::bad_frame(
                 layout_name,
                 outcome,
+                &correlation_id(&request.header, layout.correlation_field()),
                 &format!("no strategy for transaction {code:?}"),
             );
             return error_reply(
@@ -210,8 +229,8 @@ impl Gateway {
         };
         let exchange = match exchange(strategy, request, frame, code, received) {
             Ok(exchange) => Arc::new(exchange),
-            Err(message) => {
-                events::bad_frame(layout_name, FrameOutcome::BadRequest, &message);
+            Err((id, message)) => {
+                events::bad_frame(layout_name, FrameOutcome::BadRequest, &id, &message);
                 return FrameReply::Close(FrameOutcome::BadRequest);
             }
         };
@@ -252,8 +271,8 @@ impl Gateway {
         let frame = layout
             .encode(Direction::Request, &request)
             .map_err(|e| bad(e.to_string()))?;
-        let exchange =
-            exchange(strategy, request, Bytes::from(frame), code, received).map_err(bad)?;
+        let exchange = exchange(strategy, request, Bytes::from(frame), code, received)
+            .map_err(|(_, message)| bad(message))?;
         let answer = self
             .live(&Arc::new(exchange), received)
             .await
@@ -342,20 +361,24 @@ impl Gateway {
 }
 
 /// Builds the exchange: correlation id, TTL counted from `received`, and the JSON body when an
-/// http engine will need it.
+/// http engine will need it. A request that cannot be put into JSON is refused with its
+/// correlation id and why.
 fn exchange(
     strategy: Arc<Strategy>,
     request: Message,
     frame: Bytes,
     code: String,
     received: Instant,
-) -> Result<Exchange, String> {
+) -> Result<Exchange, (String, String)> {
     let ttl = Ttl::of(strategy.layout.ttl(&request.header), received);
     let correlation_id = correlation_id(&request.header, strategy.layout.correlation_field());
     let needs_json =
         !strategy.live.is_mci() || strategy.shadow.as_ref().is_some_and(|s| !s.is_mci());
     let json = if needs_json {
-        encode_request_body(&code, &request.header, &request.body).map_err(|e| e.to_string())?
+        match encode_request_body(&code, &request.header, &request.body) {
+            Ok(json) => json,
+            Err(e) => return Err((correlation_id, e.to_string())),
+        }
     } else {
         Bytes::new()
     };

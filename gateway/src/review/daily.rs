@@ -204,13 +204,28 @@ mod tests {
         assert_eq!(
             days,
             vec![
-                DayCount { date: "2026-11-28".into(), comparisons: 5, failures: 1 },
-                DayCount { date: "2026-11-29".into(), comparisons: 7, failures: 2 },
-                DayCount { date: "2026-11-30".into(), comparisons: 1, failures: 0 },
+                DayCount {
+                    date: "2026-11-28".into(),
+                    comparisons: 5,
+                    failures: 1
+                },
+                DayCount {
+                    date: "2026-11-29".into(),
+                    comparisons: 7,
+                    failures: 2
+                },
+                DayCount {
+                    date: "2026-11-30".into(),
+                    comparisons: 1,
+                    failures: 0
+                },
             ]
         );
         let group = daily.group("loan", "mismatch/body.grade").unwrap();
-        assert_eq!(group.iter().map(|d| d.failures).collect::<Vec<_>>(), [0, 2, 0]);
+        assert_eq!(
+            group.iter().map(|d| d.failures).collect::<Vec<_>>(),
+            [0, 2, 0]
+        );
         assert_eq!(daily.time_zone, "Asia/Seoul");
     }
 
@@ -227,6 +242,9 @@ mod tests {
     fn times_show_the_zone_offset() {
         let micros = u64::from(NOV29_UTC) * MICROS_PER_HOUR + 3_000_000;
         assert_eq!(seoul().time(micros), "2026-11-29 09:00:03 +09:00");
-        assert_eq!(ReviewView::default().time(micros), "2026-11-29 00:00:03 +00:00");
+        assert_eq!(
+            ReviewView::default().time(micros),
+            "2026-11-29 00:00:03 +00:00"
+        );
     }
 }

@@ -121,7 +121,8 @@ pub struct StrategySummary {
     pub last_failure: Option<String>,
     /// Failure rate and its 95% upper bound.
     pub rate: MismatchRate,
-    /// The rate as a sentence: `0 of 40,000 comparisons failed: below 0.0075% at 95% confidence`.
+    /// The rate as a sentence: `200 of 2,000 comparisons failed (10.0%); at 95% confidence the
+    /// rate is below 11.2%`.
     pub rate_sentence: String,
     /// The verdict against the strategy's thresholds.
     pub readiness: Readiness,

@@ -47,13 +47,18 @@ impl MismatchRate {
         Self::new(counters.failures(), counters.comparisons())
     }
 
-    /// E.g. `0 of 40,000 comparisons failed: below 0.0075% at 95% confidence`.
+    /// The observed rate and its bound, e.g. `200 of 2,000 comparisons failed (10.0%); at 95%
+    /// confidence the rate is below 11.2%`. Nothing compared yet says so.
     pub fn sentence(&self) -> String {
+        if self.comparisons == 0 {
+            return "no comparisons yet: nothing can be said about the rate".to_owned();
+        }
         format!(
-            "{} of {} comparisons failed: below {} at 95% confidence",
+            "{} of {} comparisons failed ({}); at 95% confidence the rate is below {}",
             thousands(self.failures),
             thousands(self.comparisons),
-            percent_ceil(self.upper_bound)
+            percent_round(self.rate, 3),
+            percent_digits(self.upper_bound, 3)
         )
     }
 }
@@ -74,15 +79,29 @@ pub fn upper_bound(failures: u64, comparisons: u64, confidence: f64) -> f64 {
 /// A fraction as a percentage rounded *up* to two significant digits: `7.489e-5` → `0.0075%`.
 /// Rounding up keeps "below" honest.
 pub fn percent_ceil(fraction: f64) -> String {
+    percent_digits(fraction, 2)
+}
+
+/// A fraction as a percentage rounded *up* to `digits` significant digits (at least 1).
+fn percent_digits(fraction: f64, digits: i32) -> String {
+    percent_with(fraction, digits, |x| (x - 1e-9).ceil())
+}
+
+/// A fraction as a percentage rounded to nearest, `digits` significant digits: `0.1` → `10.0%`.
+fn percent_round(fraction: f64, digits: i32) -> String {
+    percent_with(fraction, digits, f64::round)
+}
+
+fn percent_with(fraction: f64, digits: i32, round: impl Fn(f64) -> f64) -> String {
     let percent = fraction * 100.0;
     if !percent.is_finite() || percent <= 0.0 {
         return "0%".to_owned();
     }
     let magnitude = percent.log10().floor() as i32;
-    let decimals = (1 - magnitude).max(0);
-    let scale = 10f64.powi(1 - magnitude);
-    // The tiny tolerance keeps values that are exactly on a step (0.05) from rounding past it.
-    let rounded = (percent * scale - 1e-9).ceil() / scale;
+    let decimals = (digits.max(1) - 1 - magnitude).max(0);
+    let scale = 10f64.powi(digits.max(1) - 1 - magnitude);
+    // For rounding up, the tiny tolerance keeps values exactly on a step (0.05) from passing it.
+    let rounded = round(percent * scale) / scale;
     format!("{rounded:.prec$}%", prec = decimals as usize)
 }
 
@@ -113,8 +132,23 @@ mod tests {
         assert!(close(rate.upper_bound, 7.489_050_240_516_715e-5));
         assert_eq!(
             rate.sentence(),
-            "0 of 40,000 comparisons failed: below 0.0075% at 95% confidence"
+            "0 of 40,000 comparisons failed (0%); at 95% confidence the rate is below 0.00749%"
         );
+    }
+
+    #[test]
+    fn the_sentence_states_the_observed_rate_and_its_bound() {
+        // Exact bound 11.17%: rounded up to three digits.
+        let rate = MismatchRate::new(200, 2_000);
+        assert_eq!(
+            rate.sentence(),
+            "200 of 2,000 comparisons failed (10.0%); at 95% confidence the rate is below 11.2%"
+        );
+        assert_eq!(percent_round(1.0 / 3.0, 3), "33.3%");
+        assert_eq!(percent_round(0.000_25, 3), "0.0250%");
+        assert!(MismatchRate::new(0, 0)
+            .sentence()
+            .starts_with("no comparisons"));
     }
 
     #[test]

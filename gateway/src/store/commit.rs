@@ -13,7 +13,6 @@ use super::backend::{Backend, Space, Write};
 use super::codec;
 use super::config::StoreConfig;
 use super::counters::StrategyCounters;
-use crate::outcome::ShadowOutcome;
 use super::event::Event;
 use super::group::Group;
 use super::id::RecordId;
@@ -24,6 +23,7 @@ use super::retention::Retention;
 use super::series::{group_key, hour_of, strategy_key, HourCounts};
 use super::stats::{DropReason, StoreStats};
 use super::suppressed::SuppressionCounters;
+use crate::outcome::ShadowOutcome;
 
 /// The writer thread's state between batches.
 pub(crate) struct Committer {
@@ -285,10 +285,11 @@ impl Committer {
                 c.failures += failed;
             });
         if let Some(signature) = signature {
-            self.series
-                .update(&group_key(hour, strategy, signature), HourCounts::default, |c| {
-                    c.failures += 1
-                });
+            self.series.update(
+                &group_key(hour, strategy, signature),
+                HourCounts::default,
+                |c| c.failures += 1,
+            );
         }
     }
 

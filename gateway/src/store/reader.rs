@@ -16,8 +16,8 @@ use super::group::Group;
 use super::id::RecordId;
 use super::query::{ListQuery, Page};
 use super::record::MismatchRecord;
-use super::shared::{SharedDb, SledSettings};
 use super::series::{hour_start, parse_key, HourCounts, SeriesPoint};
+use super::shared::{SharedDb, SledSettings};
 use super::sled_backend::{
     segment_day, tree_name, COUNTERS_TREE, GROUPS_TREE, SERIES_TREE, SUPPRESSED_TREE,
 };
@@ -157,14 +157,13 @@ impl Reader {
                 tracing::warn!(key = %rendered(), "store series key not understood; skipped");
                 continue;
             };
-            let counts =
-                codec::decode::<HourCounts>("series", &value).map_err(|source| {
-                    StoreError::Decode {
-                        tree: SERIES_TREE.to_owned(),
-                        key: rendered(),
-                        source,
-                    }
-                })?;
+            let counts = codec::decode::<HourCounts>("series", &value).map_err(|source| {
+                StoreError::Decode {
+                    tree: SERIES_TREE.to_owned(),
+                    key: rendered(),
+                    source,
+                }
+            })?;
             points.push(SeriesPoint {
                 hour,
                 strategy,

@@ -1,6 +1,7 @@
-//! Fuzz target: arbitrary bytes through the example layout's codec (header, both directions) and
-//! its stream framer. Nothing may panic; a frame that decodes must encode again and decode to the
-//! same message.
+//! Fuzz target: arbitrary bytes through the codec (header, both directions) and the stream
+//! framer of two layouts: the example layout, and `layouts/cobol-fields.toml` with the number and
+//! date kinds COBOL and bank headers declare. Nothing may panic; a frame that decodes must encode
+//! again and decode to the same message.
 
 #![no_main]
 
@@ -17,8 +18,18 @@ static LAYOUT: LazyLock<Layout> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("the example layout must load: {e}"))
 });
 
+static COBOL: LazyLock<Layout> = LazyLock::new(|| {
+    let text = include_str!("../layouts/cobol-fields.toml");
+    Layout::from_toml(text, "cobol-fields.toml", "cobol-fields")
+        .unwrap_or_else(|e| panic!("the fuzz layout must load: {e}"))
+});
+
 fuzz_target!(|data: &[u8]| {
-    let layout = &*LAYOUT;
+    // The first byte picks the layout, so that the corpus grows for both.
+    let Some((&pick, data)) = data.split_first() else {
+        return;
+    };
+    let layout = if pick % 2 == 0 { &*LAYOUT } else { &*COBOL };
     decode(layout, data);
     // Random bytes rarely carry the right 8-digit length; also try them with prefix and trailer
     // rewritten, so that the fields themselves get decoded.

@@ -1,11 +1,13 @@
 //! Date/time fields: a pattern on the wire, ISO 8601 text in JSON (`2026-11-21`, `14:03:05`,
-//! `2026-11-21T14:03:05.123`). Which wire values are null is the field's `null` rule: blank,
+//! `2026-11-21T14:03:05.123`) with exactly the pattern's components: `2026-11` (`yyyyMM`),
+//! `21:58` (`HHmm`), and without a year the ISO 8601:2000 month-day `--11-29` (`MMdd`,
+//! `--11-29T21:58:00` for `MMddHHmmss`), which `java.time.MonthDay.parse` reads. A two-digit
+//! year is written out in full through the field's pivot year (`yyMMdd` → `2026-11-29`). Which wire values are null is the field's `null` rule: blank,
 //! all-zero digits, either, or never; anything else is a value (`000000` in `HHmmss` is midnight).
-
-use std::fmt::Write;
 
 use serde_json::Value;
 
+use super::iso::{example, window, Parts};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
 use crate::layout::field::{DateSpec, DateToken};
 
@@ -47,6 +49,10 @@ pub(crate) fn decode(
                 value = value * 10 + u32::from(b - b'0');
             }
             all_zero &= value == 0;
+            let value = match (token, spec.pivot) {
+                (DateToken::ShortYear, Some(pivot)) => window(pivot, value),
+                _ => value,
+            };
             parts.set(*token, value);
         }
         at += width;
@@ -94,6 +100,13 @@ pub(crate) fn encode(
         EncodeErrorKind::Invalid(format!("expected {}, found {text:?}", example(spec)))
     })?;
     parts.check(spec).map_err(EncodeErrorKind::Invalid)?;
+    if let Some(pivot) = spec.pivot.filter(|&p| !(p..p + 100).contains(&parts.year)) {
+        return Err(EncodeErrorKind::Invalid(format!(
+            "expected a year from {pivot} to {} (yy with pivot {pivot}), found {}",
+            pivot + 99,
+            parts.year
+        )));
+    }
     if spec.null_zeros && parts.is_zero() {
         return Err(EncodeErrorKind::Invalid(format!(
             "expected a value other than {text}: it is written as zeros, which this field reads \
@@ -105,163 +118,10 @@ pub(crate) fn encode(
             DateToken::Literal(c) => out.push(*c),
             other => {
                 let width = other.width();
-                let digits = format!("{:0width$}", parts.get(*other));
+                let digits = format!("{:0width$}", parts.get(*other) % 10u32.pow(width as u32));
                 out.extend_from_slice(digits.as_bytes());
             }
         }
     }
     Ok(())
-}
-
-/// Date/time components.
-#[derive(Debug, Default, Clone, Copy)]
-struct Parts {
-    year: u32,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-    millis: u32,
-}
-
-impl Parts {
-    fn set(&mut self, token: DateToken, value: u32) {
-        match token {
-            DateToken::Year => self.year = value,
-            DateToken::Month => self.month = value,
-            DateToken::Day => self.day = value,
-            DateToken::Hour => self.hour = value,
-            DateToken::Minute => self.minute = value,
-            DateToken::Second => self.second = value,
-            DateToken::Millis => self.millis = value,
-            DateToken::Literal(_) => {}
-        }
-    }
-
-    fn get(&self, token: DateToken) -> u32 {
-        match token {
-            DateToken::Year => self.year,
-            DateToken::Month => self.month,
-            DateToken::Day => self.day,
-            DateToken::Hour => self.hour,
-            DateToken::Minute => self.minute,
-            DateToken::Second => self.second,
-            DateToken::Millis => self.millis,
-            DateToken::Literal(_) => 0,
-        }
-    }
-
-    /// Whether every component is zero (only a time can be: months and days start at 1).
-    fn is_zero(&self) -> bool {
-        let all = [self.year, self.month, self.day, self.hour];
-        all.iter()
-            .chain(&[self.minute, self.second, self.millis])
-            .all(|v| *v == 0)
-    }
-
-    /// Calendar and clock ranges.
-    fn check(&self, spec: &DateSpec) -> Result<(), String> {
-        let (has_date, _, _) = shape(spec);
-        if has_date {
-            let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
-            let days = match self.month {
-                1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-                4 | 6 | 9 | 11 => 30,
-                2 if leap => 29,
-                2 => 28,
-                month => return Err(format!("expected a month in 1..12, found {month}")),
-            };
-            if self.day == 0 || self.day > days {
-                return Err(format!("expected a day in 1..{days}, found {}", self.day));
-            }
-        }
-        if self.hour > 23 || self.minute > 59 || self.second > 59 {
-            let (h, m, s) = (self.hour, self.minute, self.second);
-            return Err(format!("expected a clock time, found {h:02}:{m:02}:{s:02}"));
-        }
-        Ok(())
-    }
-
-    /// ISO text with exactly the components of the pattern.
-    fn iso(&self, spec: &DateSpec) -> String {
-        let (has_date, has_time, has_millis) = shape(spec);
-        let mut out = String::with_capacity(23);
-        // Writing to a String cannot fail.
-        if has_date {
-            let _ = write!(out, "{:04}-{:02}-{:02}", self.year, self.month, self.day);
-        }
-        if has_date && has_time {
-            out.push('T');
-        }
-        if has_time {
-            let _ = write!(
-                out,
-                "{:02}:{:02}:{:02}",
-                self.hour, self.minute, self.second
-            );
-        }
-        if has_millis {
-            let _ = write!(out, ".{:03}", self.millis);
-        }
-        out
-    }
-
-    /// Parses the ISO text [`Self::iso`] writes for this pattern.
-    fn parse_iso(text: &str, spec: &DateSpec) -> Option<Parts> {
-        let (has_date, has_time, has_millis) = shape(spec);
-        let mut parts = Parts::default();
-        let mut rest = text.as_bytes();
-        let number = |rest: &mut &[u8], width: usize, after: Option<u8>| -> Option<u32> {
-            let (digits, tail) = rest.split_at_checked(width)?;
-            if !digits.iter().all(u8::is_ascii_digit) {
-                return None;
-            }
-            *rest = match after {
-                Some(c) => tail.strip_prefix(&[c])?,
-                None => tail,
-            };
-            Some(
-                digits
-                    .iter()
-                    .fold(0, |acc, d| acc * 10 + u32::from(d - b'0')),
-            )
-        };
-        if has_date {
-            parts.year = number(&mut rest, 4, Some(b'-'))?;
-            parts.month = number(&mut rest, 2, Some(b'-'))?;
-            let sep = has_time.then_some(b'T');
-            parts.day = number(&mut rest, 2, sep)?;
-        }
-        if has_time {
-            parts.hour = number(&mut rest, 2, Some(b':'))?;
-            parts.minute = number(&mut rest, 2, Some(b':'))?;
-            parts.second = number(&mut rest, 2, has_millis.then_some(b'.'))?;
-            if has_millis {
-                parts.millis = number(&mut rest, 3, None)?;
-            }
-        }
-        rest.is_empty().then_some(parts)
-    }
-}
-
-/// Which components a pattern has: date, time, millis.
-fn shape(spec: &DateSpec) -> (bool, bool, bool) {
-    let has = |t| spec.tokens.contains(&t);
-    (
-        has(DateToken::Year),
-        has(DateToken::Hour),
-        has(DateToken::Millis),
-    )
-}
-
-/// The ISO form a pattern expects, for error messages.
-fn example(spec: &DateSpec) -> &'static str {
-    match shape(spec) {
-        (true, false, _) => "yyyy-MM-dd",
-        (false, true, false) => "HH:mm:ss",
-        (false, true, true) => "HH:mm:ss.SSS",
-        (true, true, false) => "yyyy-MM-ddTHH:mm:ss",
-        _ => "yyyy-MM-ddTHH:mm:ss.SSS",
-    }
 }

@@ -12,6 +12,9 @@ use serde_json::{Number, Value};
 pub(crate) struct Decimal<'a> {
     /// Below zero (never set for zero).
     pub negative: bool,
+    /// A zero written with a minus sign (`-0`, `-0.00`): kept apart from `negative` so that
+    /// only fields that keep negative zeros see it.
+    pub minus_zero: bool,
     /// Integer digits without leading zeros; empty for zero.
     pub int: Cow<'a, str>,
     /// Fraction digits without trailing zeros.
@@ -45,27 +48,55 @@ impl<'a> Decimal<'a> {
         }
         let int = int.trim_start_matches('0');
         let frac = frac.trim_end_matches('0');
-        let negative = negative && !(int.is_empty() && frac.is_empty());
+        let zero = int.is_empty() && frac.is_empty();
         Ok(Decimal {
-            negative,
+            negative: negative && !zero,
+            minus_zero: negative && zero,
             int: Cow::Borrowed(int),
             frac: Cow::Borrowed(frac),
         })
     }
 
-    /// The decimal as exactly `digits` digits with `scale` of them after the implied point.
-    pub fn to_digits(&self, digits: usize, scale: u32) -> Result<Vec<u8>, String> {
-        let scale = scale as usize;
-        if self.frac.len() > scale {
-            return Err(format!("at most {scale} decimal places"));
+    /// The stored integer of a field with `digits` digits whose value is the integer ×
+    /// 10^-`scale`, as exactly `digits` ASCII digits. A negative scale (COBOL `P` after the
+    /// digits) takes multiples of its power of ten; a scale above `digits` (`P` before them)
+    /// takes only fractions below 10^(digits - scale). The error says what the field holds.
+    pub fn to_digits(&self, digits: usize, scale: i32) -> Result<Vec<u8>, String> {
+        let places = usize::try_from(scale).unwrap_or(0);
+        let implied = scale.unsigned_abs() as usize * usize::from(scale < 0);
+        let multiple = || format!("a multiple of 1{}", "0".repeat(implied));
+        if self.frac.len() > places {
+            return Err(match implied {
+                0 => format!("at most {places} decimal places"),
+                _ => multiple(),
+            });
         }
-        if self.int.len() > digits - scale {
-            return Err(format!("at most {} integer digits", digits - scale));
+        let int = self.int.as_bytes();
+        let (int, dropped) = int.split_at(int.len().saturating_sub(implied));
+        if dropped.iter().any(|&d| d != b'0') {
+            return Err(multiple());
+        }
+        let mut stored = Vec::with_capacity(digits.max(int.len() + places));
+        stored.extend_from_slice(int);
+        stored.extend_from_slice(self.frac.as_bytes());
+        stored.resize(int.len() + places, b'0');
+        let first = stored
+            .iter()
+            .position(|&d| d != b'0')
+            .unwrap_or(stored.len());
+        if stored.len() - first > digits {
+            return Err(if scale >= 0 && places <= digits {
+                format!("at most {} integer digits", digits - places)
+            } else {
+                let nines = vec![b'9'; digits];
+                format!(
+                    "a magnitude of at most {}",
+                    number_value(false, &nines, scale, false)
+                )
+            });
         }
         let mut out = vec![b'0'; digits];
-        let int_end = digits - scale;
-        out[int_end - self.int.len()..int_end].copy_from_slice(self.int.as_bytes());
-        out[int_end..int_end + self.frac.len()].copy_from_slice(self.frac.as_bytes());
+        out[digits - (stored.len() - first)..].copy_from_slice(&stored[first..]);
         Ok(out)
     }
 }
@@ -128,19 +159,21 @@ impl Digits {
     }
 }
 
-/// A JSON number from ASCII digits with `scale` implied decimal places, leading zeros removed.
-pub(crate) fn number_value(negative: bool, digits: &[u8], scale: u32) -> Value {
-    let scale = scale as usize;
-    let split = digits.len().saturating_sub(scale);
+/// A JSON number from ASCII digits with `scale` implied decimal places (a negative scale
+/// appends zeros), leading zeros removed. A zero read with a sign is `-0` (`-0.00`) only when
+/// `minus_zero` says the field keeps negative zeros.
+pub(crate) fn number_value(negative: bool, digits: &[u8], scale: i32, minus_zero: bool) -> Value {
+    let places = usize::try_from(scale).unwrap_or(0);
+    let split = digits.len().saturating_sub(places);
     let int = &digits[..split];
     let int = match int.iter().position(|&d| d != b'0') {
         Some(first) => &int[first..],
         None => &[][..],
     };
     let zero = int.is_empty() && digits[split..].iter().all(|&d| d == b'0');
-    let negative = negative && !zero;
+    let negative = negative && (!zero || minus_zero);
     // Whole numbers of up to 19 digits skip the text round trip (same text: no leading zeros).
-    if scale == 0 && int.len() <= 19 {
+    if scale == 0 && int.len() <= 19 && !(zero && negative) {
         let magnitude = int
             .iter()
             .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
@@ -160,9 +193,13 @@ pub(crate) fn number_value(negative: bool, digits: &[u8], scale: u32) -> Value {
     }
     // Digits are ASCII by construction.
     text.extend(int.iter().map(|&d| d as char));
-    if scale > 0 {
+    if scale < 0 && !int.is_empty() {
+        // COBOL `P` after the digits: the value is the digits times a power of ten.
+        text.extend(std::iter::repeat_n('0', scale.unsigned_abs() as usize));
+    }
+    if places > 0 {
         text.push('.');
-        for _ in digits.len()..scale {
+        for _ in digits.len()..places {
             text.push('0');
         }
         text.extend(digits[split..].iter().map(|&d| d as char));
@@ -184,11 +221,14 @@ mod tests {
             d,
             Decimal {
                 negative: true,
+                minus_zero: false,
                 int: Cow::Borrowed("12"),
                 frac: Cow::Borrowed("34")
             }
         );
-        assert!(!Decimal::parse("-0.000").unwrap().negative);
+        let minus_zero = Decimal::parse("-0.000").unwrap();
+        assert!(!minus_zero.negative && minus_zero.minus_zero);
+        assert!(!Decimal::parse("0.0").unwrap().minus_zero);
         assert!(Decimal::parse("1e5.").is_err());
         assert!(Decimal::parse("1.").is_err());
         assert!(Decimal::parse(" 1").is_err());
@@ -204,24 +244,59 @@ mod tests {
     }
 
     #[test]
+    fn lays_out_digits_of_cobol_p_scaling() {
+        // PIC S999PP: three digits, value = digits × 100.
+        let d = |t| Decimal::parse(t).unwrap();
+        assert_eq!(d("12300").to_digits(3, -2).unwrap(), b"123");
+        assert_eq!(d("99900").to_digits(3, -2).unwrap(), b"999");
+        assert_eq!(d("0").to_digits(3, -2).unwrap(), b"000");
+        assert_eq!(
+            d("12345").to_digits(3, -2).unwrap_err(),
+            "a multiple of 100"
+        );
+        assert_eq!(d("1.5").to_digits(3, -2).unwrap_err(), "a multiple of 100");
+        let over = d("100000").to_digits(3, -2).unwrap_err();
+        assert_eq!(over, "a magnitude of at most 99900");
+        // PIC SVPPP999: three digits, value = digits × 10^-6.
+        assert_eq!(d("0.000999").to_digits(3, 6).unwrap(), b"999");
+        assert_eq!(d("0.00001").to_digits(3, 6).unwrap(), b"010");
+        assert_eq!(
+            d("0.001").to_digits(3, 6).unwrap_err(),
+            "a magnitude of at most 0.000999"
+        );
+        assert_eq!(
+            d("0.0000001").to_digits(3, 6).unwrap_err(),
+            "at most 6 decimal places"
+        );
+    }
+
+    #[test]
     fn formats_digits_as_exact_json_numbers() {
-        assert_eq!(number_value(false, b"0012345", 3).to_string(), "12.345");
-        assert_eq!(number_value(true, b"000", 0).to_string(), "0");
-        assert_eq!(number_value(true, b"0050", 2).to_string(), "-0.50");
-        assert_eq!(number_value(false, b"5", 3).to_string(), "0.005");
-        assert_eq!(number_value(true, b"0042", 0).to_string(), "-42");
+        assert_eq!(
+            number_value(false, b"0012345", 3, true).to_string(),
+            "12.345"
+        );
+        assert_eq!(number_value(true, b"000", 0, false).to_string(), "0");
+        assert_eq!(number_value(true, b"000", 0, true).to_string(), "-0");
+        assert_eq!(number_value(true, b"0000", 2, true).to_string(), "-0.00");
+        assert_eq!(number_value(true, b"0050", 2, true).to_string(), "-0.50");
+        assert_eq!(number_value(false, b"5", 3, true).to_string(), "0.005");
+        assert_eq!(number_value(true, b"0042", 0, true).to_string(), "-42");
+        assert_eq!(number_value(true, b"123", -2, true).to_string(), "-12300");
+        assert_eq!(number_value(false, b"000", -2, true).to_string(), "0");
+        assert_eq!(number_value(false, b"999", 6, true).to_string(), "0.000999");
         let max = b"18446744073709551615";
         assert_eq!(
-            number_value(false, max, 0).to_string(),
+            number_value(false, max, 0, true).to_string(),
             "18446744073709551615"
         );
         assert_eq!(
-            number_value(true, max, 0).to_string(),
+            number_value(true, max, 0, true).to_string(),
             "-18446744073709551615"
         );
         let min = b"9223372036854775808";
         assert_eq!(
-            number_value(true, min, 0).to_string(),
+            number_value(true, min, 0, true).to_string(),
             "-9223372036854775808"
         );
         assert_eq!(Digits::of(0).as_slice(), b"0");

@@ -204,7 +204,11 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A decoded count field as a number of elements (counts are unsigned integers).
+/// A decoded count field as a number of elements (counts are unsigned integers; a signed
+/// packed count may hold the negative zero `0D`, which is no elements).
 fn count_of(value: &Value) -> Option<usize> {
-    value.as_number()?.as_str().parse().ok()
+    match value.as_number()?.as_str() {
+        "-0" => Some(0),
+        text => text.parse().ok(),
+    }
 }

@@ -97,7 +97,11 @@ impl<'a> Writer<'a> {
             .get(group)
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
-        let given_count = super::decimal::text_of(given).map(str::parse::<usize>);
+        let text = super::decimal::text_of(given);
+        let given_count = text.map(|t| match t {
+            "-0" => Ok(0),
+            t => t.parse::<usize>(),
+        });
         match given_count {
             Some(Ok(n)) if n != len => Err(self.error(EncodeErrorKind::Invalid(format!(
                 "expected {len} (the elements of group {group:?}), found {n}"
@@ -105,6 +109,8 @@ impl<'a> Writer<'a> {
             Some(Err(_)) => Err(self.error(EncodeErrorKind::Invalid(format!(
                 "expected a whole number, found {given}"
             )))),
+            // A signed packed count decoded from `0D` goes back as it came.
+            Some(Ok(_)) if text == Some("-0") => Ok(given.clone()),
             _ => Ok(Value::Number(Number::from(len))),
         }
     }

@@ -66,6 +66,7 @@ pub(crate) fn shift<'a>(
     let frac = frac.trim_end_matches('0').to_owned();
     Ok(Decimal {
         negative: plain.negative,
+        minus_zero: false,
         int: Cow::Owned(int),
         frac: Cow::Owned(frac),
     })

@@ -9,6 +9,7 @@ mod decimal;
 mod decode;
 mod encode;
 mod exponent;
+mod iso;
 mod packed;
 mod path;
 mod text;

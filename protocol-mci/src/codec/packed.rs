@@ -4,10 +4,11 @@ use serde_json::Value;
 
 use super::decimal::{number_value, text_of, Decimal, Digits};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
-use crate::layout::field::{Binary, Endian, Packed};
+use crate::layout::field::{Binary, Endian, NegativeZero, Packed, SignNibbles};
 
-/// Decodes COMP-3: two digits a byte, the last nibble is the sign (C/D signed, F unsigned);
-/// with an even digit count the first nibble is a pad that must be 0.
+/// Decodes COMP-3: two digits a byte, the last nibble is the sign (C/D signed, F unsigned, or
+/// with `sign_nibbles = "lenient"` A-F); with an even digit count the first nibble is a pad
+/// that must be 0.
 pub(crate) fn decode_packed(
     spec: &Packed,
     bytes: &[u8],
@@ -36,15 +37,33 @@ pub(crate) fn decode_packed(
             return Err(DecodeErrorKind::OutOfRange("more than 40 digits".into()));
         }
         if i == last {
-            negative = match (spec.signed, lo) {
-                (true, 0xC) | (false, 0xF) => false,
-                (true, 0xD) => true,
-                (true, _) => return Err(bad("packed sign nibble C or D")),
-                (false, _) => return Err(bad("packed sign nibble F")),
-            };
+            negative = sign_of(spec, lo).map_err(|expected| DecodeErrorKind::SignNibble {
+                expected,
+                nibble: lo,
+                byte: b,
+                offset: start + i,
+            })?;
         }
     }
-    Ok(number_value(negative, digits.as_slice(), spec.scale))
+    let keep = spec.negative_zero == NegativeZero::Keep;
+    Ok(number_value(negative, digits.as_slice(), spec.scale, keep))
+}
+
+/// Whether a sign nibble is negative, or what the field accepts instead. IBM's decimal
+/// instructions read A, C, E, F as plus and B, D as minus; C/D/F are what they write.
+fn sign_of(spec: &Packed, nibble: u8) -> Result<bool, &'static str> {
+    match (spec.sign_nibbles, spec.signed, nibble) {
+        (SignNibbles::Strict, true, 0xC) | (SignNibbles::Strict, false, 0xF) => Ok(false),
+        (SignNibbles::Strict, true, 0xD) => Ok(true),
+        (SignNibbles::Strict, true, _) => {
+            Err("C or D (A, B, E, F need sign_nibbles = \"lenient\")")
+        }
+        (SignNibbles::Strict, false, _) => Err("F (A, C, E need sign_nibbles = \"lenient\")"),
+        (SignNibbles::Lenient, _, 0xA | 0xC | 0xE | 0xF) => Ok(false),
+        (SignNibbles::Lenient, true, 0xB | 0xD) => Ok(true),
+        (SignNibbles::Lenient, true, _) => Err("A to F"),
+        (SignNibbles::Lenient, false, _) => Err("A, C, E or F (the field is unsigned)"),
+    }
 }
 
 /// Encodes COMP-3.
@@ -65,7 +84,10 @@ pub(crate) fn encode_packed(
             value: text.to_owned(),
             limit,
         })?;
-    let sign = match (spec.signed, decimal.negative) {
+    // A `-0` keeps its sign only where the field says so: 0D then survives decode → encode.
+    let negative = decimal.negative
+        || (decimal.minus_zero && spec.signed && spec.negative_zero == NegativeZero::Keep);
+    let sign = match (spec.signed, negative) {
         (false, _) => 0xF,
         (true, false) => 0xC,
         (true, true) => 0xD,
@@ -103,7 +125,13 @@ pub(crate) fn decode_binary(spec: &Binary, bytes: &[u8]) -> Result<Value, Decode
             digits.as_slice().len()
         )));
     }
-    Ok(number_value(value < 0, digits.as_slice(), spec.scale))
+    // Two's complement has no negative zero.
+    Ok(number_value(
+        value < 0,
+        digits.as_slice(),
+        spec.scale,
+        false,
+    ))
 }
 
 /// Encodes a binary integer.

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::decimal::{number_value, text_of, Decimal, Digits};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
-use crate::layout::field::{PunchKind, SignKind, Zoned};
+use crate::layout::field::{NegativeZero, PunchKind, SignKind, Zoned};
 
 /// IBM overpunched digits: positive `{ABCDEFGHI`, negative `}JKLMNOPQR`. On decode a plain
 /// digit in the sign position is positive too; encode writes the punched form.
@@ -28,7 +28,7 @@ pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, 
     }
     // The common case, plain digits, needs no copy.
     if spec.sign == SignKind::None && !spec.point && bytes.iter().all(u8::is_ascii_digit) {
-        return Ok(number_value(false, bytes, spec.scale));
+        return Ok(number_value(false, bytes, spec.scale, false));
     }
     let unexpected = |expected, i: usize| DecodeErrorKind::UnexpectedByte {
         expected,
@@ -45,7 +45,8 @@ pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, 
         } else {
             bytes.len()
         };
-        digits_end - spec.scale as usize - 1
+        // Validation keeps a point's scale within 1..=digits.
+        digits_end - usize::try_from(spec.scale).unwrap_or(0) - 1
     });
     let last = bytes.len() - 1;
     let (positive_punch, negative_punch) = punch_tables(spec.punch);
@@ -89,7 +90,8 @@ pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, 
             return Err(unexpected("digits", i));
         }
     }
-    Ok(number_value(negative, digits.as_slice(), spec.scale))
+    let keep = spec.negative_zero == NegativeZero::Keep;
+    Ok(number_value(negative, digits.as_slice(), spec.scale, keep))
 }
 
 /// Encodes a zoned field from a JSON number or decimal string.
@@ -121,26 +123,34 @@ pub(crate) fn encode(
             value: text.to_owned(),
             limit,
         })?;
-    let sign = if decimal.negative { b'-' } else { spec.plus };
+    // A `-0` keeps its sign only where the field says so; an unsigned field has none to keep.
+    let negative = decimal.negative
+        || (decimal.minus_zero
+            && spec.negative_zero == NegativeZero::Keep
+            && spec.sign != SignKind::None);
+    let sign = if negative { b'-' } else { spec.plus };
     let (positive_punch, negative_punch) = punch_tables(spec.punch);
     let punch = |d: u8| {
-        let table = if decimal.negative {
+        let table = if negative {
             negative_punch
         } else {
             positive_punch
         };
         table[usize::from(d - b'0')]
     };
-    let int_len = digits.len() - spec.scale as usize;
     let start = out.len();
     if spec.sign == SignKind::Leading {
         out.push(sign);
     }
-    out.extend_from_slice(&digits[..int_len]);
     if spec.point {
+        // Validation keeps a point's scale within 1..=digits.
+        let int_len = digits.len() - usize::try_from(spec.scale).unwrap_or(0);
+        out.extend_from_slice(&digits[..int_len]);
         out.push(b'.');
+        out.extend_from_slice(&digits[int_len..]);
+    } else {
+        out.extend_from_slice(&digits);
     }
-    out.extend_from_slice(&digits[int_len..]);
     match spec.sign {
         SignKind::Trailing => out.push(sign),
         SignKind::Overpunch => {

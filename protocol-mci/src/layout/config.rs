@@ -192,8 +192,9 @@ pub struct FieldConfig {
     pub charset: Option<Charset>,
     /// Text: what encode does with pad characters at the edge decode trims (layout default).
     pub pad_edge: Option<PadEdge>,
-    /// Numbers: implied (or, with `point`, explicit) decimal places.
-    pub scale: Option<u32>,
+    /// Numbers: implied (or, with `point`, explicit) decimal places; negative for COBOL `P`
+    /// after the digits (`PIC S999PP`: -2), above the digit count for `P` before them.
+    pub scale: Option<i32>,
     /// Numbers: the declared digit count (COBOL `PIC S9(8)V99` = 10), decimal places included.
     pub digits: Option<usize>,
     /// Number: an explicit decimal point occupies one byte.
@@ -206,10 +207,16 @@ pub struct FieldConfig {
     pub plus: Option<String>,
     /// Packed and binary numbers: signed or not.
     pub signed: Option<bool>,
+    /// Packed numbers: which sign nibbles decode (`strict` C/D/F, `lenient` A-F).
+    pub sign_nibbles: Option<SignNibbles>,
+    /// Signed zoned and packed numbers: what a negative zero decodes to and how it is written.
+    pub negative_zero: Option<NegativeZero>,
     /// Binary numbers: byte order.
     pub endian: Option<Endian>,
     /// Date/time: pattern with `yyyy MM dd HH mm ss SSS`.
     pub pattern: Option<String>,
+    /// Date/time with `yy`: the first year of the century window (`1950`: 50-99 → 19yy).
+    pub pivot: Option<u32>,
     /// Date/time: which wire values are null (`blank`, `zeros`, `blank_or_zeros`, `never`).
     pub null: Option<DateNull>,
     /// Date/time: how null is written, `space` (default) or `zero`.
@@ -310,6 +317,30 @@ pub enum PunchKind {
     Ibm,
     /// Micro Focus ASCII sign: plain digits positive, `pqrstuvwxy` negative.
     Ascii,
+}
+
+/// Which packed sign nibbles decode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignNibbles {
+    /// Only the preferred nibbles: C/D when signed, F when unsigned.
+    #[default]
+    Strict,
+    /// Every sign nibble IBM hardware accepts: A, C, E, F positive, B, D negative. Encoding
+    /// writes the preferred nibble, so such a field is normalised, not kept byte-exact.
+    Lenient,
+}
+
+/// What a negative zero (`-0`, overpunch `}`, packed `0D`) decodes to and how it is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NegativeZero {
+    /// Decoded as the JSON number `-0` (`-0.00` at scale 2) and written back negative: decode →
+    /// encode stays byte-exact.
+    #[default]
+    Keep,
+    /// Decoded as `0` and written as a positive zero, whatever sign the engine sent.
+    Positive,
 }
 
 /// How null dates are written.

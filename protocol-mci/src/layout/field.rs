@@ -2,7 +2,7 @@
 
 use crate::charset::Charset;
 
-pub use super::config::{Endian, MaskKind, PunchKind, SignKind};
+pub use super::config::{Endian, MaskKind, NegativeZero, PunchKind, SignKind, SignNibbles};
 
 /// One field of a header, body or group element.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,8 +69,8 @@ pub struct Text {
 pub struct Zoned {
     /// Width in bytes, sign and point included.
     pub len: usize,
-    /// Decimal places.
-    pub scale: u32,
+    /// Decimal places: the value is the digits × 10^-scale (negative for COBOL `P`).
+    pub scale: i32,
     /// An explicit `.` is on the wire.
     pub point: bool,
     /// Sign convention.
@@ -81,6 +81,8 @@ pub struct Zoned {
     pub plus: u8,
     /// All spaces decodes to null (else it is an error).
     pub blank_null: bool,
+    /// What a negative zero decodes to and how it is written.
+    pub negative_zero: NegativeZero,
 }
 
 impl Zoned {
@@ -98,10 +100,14 @@ pub struct Packed {
     pub len: usize,
     /// Digit count: `2 * len - 1`, or one fewer (the first nibble is then a 0 pad).
     pub digits: usize,
-    /// Implied decimal places.
-    pub scale: u32,
+    /// Implied decimal places (negative for COBOL `P`).
+    pub scale: i32,
     /// Sign nibble C/D (signed) or F (unsigned).
     pub signed: bool,
+    /// Which sign nibbles decode.
+    pub sign_nibbles: SignNibbles,
+    /// What a negative zero decodes to and how it is written.
+    pub negative_zero: NegativeZero,
 }
 
 /// A binary integer field.
@@ -111,8 +117,8 @@ pub struct Binary {
     pub len: usize,
     /// Declared digit count bounding the value (decimal places included), if any.
     pub digits: Option<usize>,
-    /// Implied decimal places.
-    pub scale: u32,
+    /// Implied decimal places (negative for COBOL `P`).
+    pub scale: i32,
     /// Two's complement or unsigned.
     pub signed: bool,
     /// Byte order.
@@ -132,6 +138,8 @@ pub struct DateSpec {
     pub null_zeros: bool,
     /// Null is written as zeros (else spaces).
     pub null_zero: bool,
+    /// With `yy`: the first year of the century window the two digits select.
+    pub pivot: Option<u32>,
 }
 
 /// One piece of a date/time pattern.
@@ -139,6 +147,8 @@ pub struct DateSpec {
 pub enum DateToken {
     /// `yyyy`
     Year,
+    /// `yy`, read through the field's pivot year.
+    ShortYear,
     /// `MM`
     Month,
     /// `dd`

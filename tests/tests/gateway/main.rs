@@ -20,6 +20,9 @@
 //! - `keepalive`: engines that close idle connections at the request pace (proxy-02), http and
 //!   mci; a 5 s engine keep-alive with no setting at all.
 //! - `ttl`: the header TTL as the calls' deadline: expired on arrival, cut at the TTL, flag off.
+//! - `logs`: debug lines per comparison and a periodic INFO summary; peer and correlation id on
+//!   frame warnings; reloads logged with source and result.
+//! - `secrets`: a rotated admin `token_file` takes effect on reload.
 //! - `support`: the legacy engine live with an optional shadow; refused addresses.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -33,8 +36,10 @@ mod health;
 mod http_ingress;
 mod keepalive;
 mod listeners;
+mod logs;
 mod pipelining;
 mod reload;
+mod secrets;
 mod shadow;
 mod store_faults;
 mod support;

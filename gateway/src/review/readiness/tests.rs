@@ -69,9 +69,9 @@ fn every_failing_criterion_is_named_with_a_sentence() {
         "2 clean days since the last failure at 2026-11-19T00:00:00.000000Z; at least 14 are required"
     );
     assert!(
-        blockers[2]
-            .detail
-            .starts_with("3 of 4,003 comparisons failed: below 0.20%"),
+        blockers[2].detail.starts_with(
+            "3 of 4,003 comparisons failed (0.0749%); at 95% confidence the rate is below 0.1"
+        ),
         "{}",
         blockers[2].detail
     );

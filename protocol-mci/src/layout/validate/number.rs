@@ -2,7 +2,7 @@
 
 use super::keys::pad_byte;
 use super::Problems;
-use crate::layout::config::{Blank, FieldConfig, SignKind};
+use crate::layout::config::{Blank, FieldConfig, NegativeZero, SignKind};
 use crate::layout::field::{Binary, Kind, Packed, Zoned};
 
 /// Zoned numbers: capacity, sign and point.
@@ -44,6 +44,7 @@ pub(super) fn number(
         punch: config.punch.unwrap_or_default(),
         plus,
         blank_null: config.blank == Some(Blank::Null),
+        negative_zero: negative_zero(config, sign != SignKind::None, path, problems),
     };
     if config.blank == Some(Blank::Empty) {
         problems.add(
@@ -57,8 +58,15 @@ pub(super) fn number(
         return Kind::Number(zoned);
     }
     zoned.scale = scale(config.scale, zoned.digits(), path, problems);
-    if point && zoned.scale == 0 {
-        problems.add(path, "`point = true` needs a `scale` of at least 1");
+    if point && (zoned.scale < 1 || zoned.scale as usize > zoned.digits()) {
+        problems.add(
+            path,
+            format!(
+                "`point = true` needs a `scale` from 1 to the {} digits, found {}",
+                zoned.digits(),
+                zoned.scale
+            ),
+        );
     }
     if point && sign == SignKind::OverpunchLeading && zoned.scale as usize == zoned.digits() {
         problems.add(
@@ -110,11 +118,14 @@ pub(super) fn packed(
             capacity
         }
     };
+    let signed = config.signed.unwrap_or(true);
     Kind::Packed(Packed {
         len,
         digits,
         scale: scale(config.scale, digits, path, problems),
-        signed: config.signed.unwrap_or(true),
+        signed,
+        sign_nibbles: config.sign_nibbles.unwrap_or_default(),
+        negative_zero: negative_zero(config, signed, path, problems),
     })
 }
 
@@ -154,21 +165,45 @@ pub(super) fn binary(
     Kind::Binary(Binary {
         len,
         digits,
-        scale: scale(config.scale, digits.unwrap_or(18), path, problems),
+        // Undeclared, the stored integer has up to 20 digits (u64).
+        scale: scale(config.scale, digits.unwrap_or(20), path, problems),
         signed,
         endian: config.endian.unwrap_or_default(),
     })
 }
 
-/// Decimal places, at most `digits`.
-pub(super) fn scale(scale: Option<u32>, digits: usize, path: &str, problems: &mut Problems) -> u32 {
+/// Decimal places: the value is the stored digits × 10^-scale. A negative scale is COBOL `P`
+/// after the digits (`PIC S999PP`: -2), one above the digit count `P` before them (`PIC
+/// SVPPP999`: 6). Written out, a value keeps within 38 digits.
+pub(super) fn scale(scale: Option<i32>, digits: usize, path: &str, problems: &mut Problems) -> i32 {
     let scale = scale.unwrap_or(0);
-    if scale as usize > digits {
+    let written = match scale {
+        s if s < 0 => digits + s.unsigned_abs() as usize,
+        s => digits.max(s.unsigned_abs() as usize),
+    };
+    if written > 38 {
+        let low = 38usize.saturating_sub(digits);
         problems.add(
             path,
-            format!("scale {scale} exceeds the {digits} digits of the field"),
+            format!("expected a `scale` from -{low} to 38 for {digits} digits, found {scale}"),
         );
         return 0;
     }
     scale
+}
+
+/// The negative-zero rule; it applies only to numbers that carry a sign.
+fn negative_zero(
+    config: &FieldConfig,
+    signed: bool,
+    path: &str,
+    problems: &mut Problems,
+) -> NegativeZero {
+    if config.negative_zero.is_some() && !signed {
+        problems.add(
+            path,
+            "`negative_zero` applies only to signed numbers (a sign, or signed = true)",
+        );
+    }
+    config.negative_zero.unwrap_or_default()
 }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The example config (config/shadowgate.toml) against the two demo engines started by hand: the
+# README's "engines by hand" section as a script. It starts the legacy MCI engine and the modern
+# HTTP engine, checks the config, starts the gateway, waits until its /readyz answers 200, sends
+# REQUESTS frames, prints the report, and stops exactly the processes it started (by PID, also
+# when a step fails or on Ctrl-C), waiting for each to exit so the store is flushed.
+#
+#   docs/engines-by-hand.sh                     # `shadowgate` from PATH (cargo install)
+#   SHADOWGATE=target/release/shadowgate docs/engines-by-hand.sh
+#
+# The addresses are the example config's; a test runs this script on free ports with a copy of
+# the config whose addresses are rewritten (CONFIG, LEGACY, MODERN, MCI, ADMIN).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+shadowgate=${SHADOWGATE:-shadowgate}
+config=${CONFIG:-config/shadowgate.toml}
+legacy=${LEGACY:-127.0.0.1:7001}   # [engines.legacy] address
+modern=${MODERN:-127.0.0.1:8080}   # [engines.new-engine] url
+mci=${MCI:-127.0.0.1:9100}         # [[listeners.mci]] address
+admin=${ADMIN:-127.0.0.1:9190}     # [listeners.admin] address
+requests=${REQUESTS:-300}
+ready_seconds=${READY_SECONDS:-30}
+
+started=()
+stop() {
+  local status=$?
+  trap - EXIT INT TERM
+  # Newest first: the gateway drains before its engines go away. SIGTERM is a graceful stop.
+  local i
+  for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${started[i]}" 2>/dev/null || true
+    wait "${started[i]}" 2>/dev/null || true
+  done
+  echo "stopped pids ${started[*]:-none}"
+  exit "$status"
+}
+trap stop EXIT INT TERM
+
+# start NAME COMMAND...: runs COMMAND in the background and remembers its PID.
+start() {
+  local name=$1
+  shift
+  "$@" &
+  started+=("$!")
+  echo "started $name (pid $!)"
+}
+
+# ready: true once GET /readyz on the admin listener answers 200 (bash's /dev/tcp: no curl needed).
+ready() {
+  local status
+  exec 3<>"/dev/tcp/${admin%:*}/${admin##*:}" 2>/dev/null || return 1
+  printf 'GET /readyz HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$admin" >&3
+  IFS= read -r -t 2 status <&3 || status=""
+  exec 3<&-
+  [[ $status == "HTTP/1.1 200"* ]]
+}
+
+start "legacy engine" "$shadowgate" demo-engine --kind legacy --listen "$legacy"
+start "modern engine" "$shadowgate" demo-engine --kind modern --listen "$modern"
+"$shadowgate" check-config --config "$config"
+start gateway "$shadowgate" run --config "$config"
+
+# Ready means: listening, store open, and every strategy's live engine up (probed at start).
+deadline=$((SECONDS + ready_seconds))
+until ready; do
+  if ((SECONDS >= deadline)); then
+    echo "the gateway was not ready within ${ready_seconds} s (GET http://$admin/readyz)" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "gateway ready"
+
+"$shadowgate" loadgen --address "$mci" --connections 2 --requests "$requests"
+"$shadowgate" report --from "http://$admin"

@@ -1,0 +1,187 @@
+//! The admin bearer token: from an environment variable (`token_env`) or a file (`token_file`).
+//!
+//! A file is re-read with the rest of the config at every reload, so a token rotates without a
+//! restart. `check-config --no-secrets` ([`Secrets::Skip`]) validates the structure without
+//! reading either, for CI where the secret is not available; otherwise the secret must be present
+//! and readable, and it is never printed.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::build::resolve;
+use super::problem::{Found, Problems};
+use super::raw::AdminListenerConfig;
+
+/// Whether building a config reads its secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Secrets {
+    /// Read them; a missing or unreadable secret is an error (serving, reloading, check-config).
+    #[default]
+    Read,
+    /// Leave them unread: the structure alone is checked (`check-config --no-secrets`).
+    Skip,
+}
+
+/// Where the admin token comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    /// The environment variable of that name.
+    Env(String),
+    /// That file (resolved against the config's folder).
+    File(PathBuf),
+}
+
+impl fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Env(var) => write!(f, "environment variable {var}"),
+            Self::File(path) => write!(f, "file {}", path.display()),
+        }
+    }
+}
+
+/// The token of `[listeners.admin]` and where it comes from; `None` token when there is none or
+/// when secrets are skipped. Problems go under `listeners.admin.token_env` / `.token_file`.
+pub(super) fn admin_token(
+    admin: &AdminListenerConfig,
+    base: &Path,
+    secrets: Secrets,
+    problems: &mut Problems,
+) -> (Option<String>, Option<TokenSource>) {
+    let source = match (&admin.token_env, &admin.token_file) {
+        (None, None) => return (None, None),
+        (Some(_), Some(_)) => {
+            problems.error(
+                "listeners.admin",
+                "one of token_env or token_file",
+                Found::value("both"),
+            );
+            return (None, None);
+        }
+        (Some(var), None) => TokenSource::Env(var.clone()),
+        (None, Some(file)) => TokenSource::File(resolve(base, Path::new(file))),
+    };
+    if secrets == Secrets::Skip {
+        return (None, Some(source));
+    }
+    let token = match &source {
+        TokenSource::Env(var) => env_token(var, problems),
+        TokenSource::File(path) => file_token(path, problems),
+    };
+    (token, Some(source))
+}
+
+fn env_token(var: &str, problems: &mut Problems) -> Option<String> {
+    match std::env::var(var) {
+        Ok(token) if !token.trim().is_empty() => Some(token.trim().to_owned()),
+        _ => {
+            problems.error(
+                "listeners.admin.token_env",
+                "the name of a set, non-empty environment variable",
+                Found::value(format!("{var:?}, which is not set")),
+            );
+            None
+        }
+    }
+}
+
+/// The file's content, trimmed (a trailing newline is not part of the token). A file others may
+/// read is used, with a warning.
+fn file_token(path: &Path, problems: &mut Problems) -> Option<String> {
+    const KEY: &str = "listeners.admin.token_file";
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            problems.error(
+                KEY,
+                "a readable file holding the token",
+                Found::because(path, e),
+            );
+            return None;
+        }
+    };
+    let token = text.trim();
+    if token.is_empty() || token.contains(['\n', '\r']) {
+        let why = if token.is_empty() {
+            "empty"
+        } else {
+            "several lines"
+        };
+        problems.error(
+            KEY,
+            "a file holding the token on one line",
+            Found::because(path, why),
+        );
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                problems.warning(
+                    KEY,
+                    "a file only its owner can read (chmod 600)",
+                    Found::because(path, format!("mode {mode:o}")),
+                );
+            }
+        }
+    }
+    Some(token.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin(env: Option<&str>, file: Option<&str>) -> AdminListenerConfig {
+        let mut toml = String::new();
+        if let Some(var) = env {
+            toml.push_str(&format!("token_env = {var:?}\n"));
+        }
+        if let Some(file) = file {
+            toml.push_str(&format!("token_file = {file:?}\n"));
+        }
+        toml::from_str(&toml).unwrap()
+    }
+
+    #[test]
+    fn a_file_token_is_read_trimmed_and_skipped_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("token"), "s3cret\n").unwrap();
+        let config = admin(None, Some("token"));
+        let mut problems = Problems::new();
+        let (token, source) = admin_token(&config, dir.path(), Secrets::Read, &mut problems);
+        assert_eq!(token.as_deref(), Some("s3cret"));
+        assert_eq!(source, Some(TokenSource::File(dir.path().join("token"))));
+        let (token, source) = admin_token(&config, dir.path(), Secrets::Skip, &mut problems);
+        assert_eq!((token, source.is_some()), (None, true));
+        assert!(!problems.has_errors());
+    }
+
+    #[test]
+    fn missing_empty_or_doubled_secrets_are_errors_that_never_show_a_token() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("empty"), "\n").unwrap();
+        for config in [
+            admin(None, Some("missing")),
+            admin(None, Some("empty")),
+            admin(Some("SHADOWGATE_TEST_UNSET_TOKEN_VAR"), None),
+            admin(Some("X"), Some("empty")),
+        ] {
+            let mut problems = Problems::new();
+            let (token, _) = admin_token(&config, dir.path(), Secrets::Read, &mut problems);
+            assert_eq!(token, None);
+            assert!(problems.has_errors(), "{config:?}");
+        }
+        let mut problems = Problems::new();
+        admin_token(
+            &admin(None, Some("missing")),
+            dir.path(),
+            Secrets::Skip,
+            &mut problems,
+        );
+        assert!(!problems.has_errors(), "skipped secrets are not read");
+    }
+}

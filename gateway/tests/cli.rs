@@ -1,0 +1,334 @@
+//! The command line as people meet it, the real binary: a closed pipe ends a command quietly;
+//! user errors print one line and no backtrace, even with `RUST_BACKTRACE=1`; each command offers
+//! only the formats it accepts; JSON has one time format; the store lock, a frame decoded in the
+//! wrong direction and `--from` at a port that is not the admin listener get plain advice;
+//! `demo --exit` advertises no URL of the gateway it stopped; `loadgen` fails when its requests do
+//! and names the address that refused; `check-config` checks secrets without printing them, or
+//! skips them with `--no-secrets`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+fn shadowgate(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shadowgate"));
+    command.args(args).env("RUST_BACKTRACE", "1");
+    command
+}
+
+fn run(args: &[&str]) -> Output {
+    shadowgate(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A user error: exit code 1, one `error:` line, no backtrace.
+fn assert_user_error(output: &Output) -> String {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(!stderr.to_lowercase().contains("backtrace"), "{stderr}");
+    stderr
+}
+
+/// The config of a demo run with `--exit` (run once per test binary), its store full of records.
+fn demo() -> &'static (tempfile::TempDir, PathBuf, String) {
+    static DEMO: OnceLock<(tempfile::TempDir, PathBuf, String)> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("demo");
+        let output = run(&[
+            "demo",
+            "--exit",
+            "--requests",
+            "200",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--mci-address",
+            "127.0.0.1:0",
+            "--admin-address",
+            "127.0.0.1:0",
+        ]);
+        let stdout = text(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            text(&output.stderr)
+        );
+        (dir, data.join("shadowgate.toml"), stdout)
+    })
+}
+
+fn config() -> &'static str {
+    demo().1.to_str().unwrap()
+}
+
+#[test]
+fn demo_exit_advertises_no_url_of_the_stopped_gateway() {
+    let stdout = &demo().2;
+    let advice = &stdout[stdout.find("the gateway has stopped").expect(stdout)..];
+    assert!(!advice.contains("http://"), "{advice}");
+    assert!(!stdout.contains("HTML report  http"), "{stdout}");
+    assert!(advice.contains("shadowgate report --config"), "{advice}");
+}
+
+#[test]
+fn a_report_read_by_a_closed_pipe_exits_zero_without_an_error() {
+    // `report | head -1`, without the race: the reader is gone before the first line.
+    let (reader, writer) = std::os::unix::net::UnixStream::pair().unwrap();
+    drop(reader);
+    let output = shadowgate(&["report", "--config", config()])
+        .stdout(Stdio::from(std::os::fd::OwnedFd::from(writer)))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stderr, "", "no error line");
+
+    // And `| head -1` itself: the first line arrives, nothing else is said.
+    let mut child = shadowgate(&["report", "--config", config()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(text(&first).starts_with("shadowgate repo"));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), "");
+}
+
+#[test]
+fn the_rate_sentence_states_the_observed_rate_and_its_bound() {
+    let output = run(&["report", "--config", config()]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("comparisons failed ("))
+        .expect(&stdout);
+    assert!(
+        line.contains("%); at 95% confidence the rate is below "),
+        "{line}"
+    );
+}
+
+#[test]
+fn json_times_are_rfc3339_only() {
+    for args in [
+        vec!["report", "--config", config(), "--format", "json"],
+        vec![
+            "mismatches",
+            "list",
+            "--config",
+            config(),
+            "--format",
+            "json",
+            "--limit",
+            "5",
+        ],
+    ] {
+        let output = run(&args);
+        let stdout = text(&output.stdout);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert!(!stdout.contains("_micros"), "{args:?}: {stdout}");
+        let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let time = match args[0] {
+            "report" => value["groups"]["loan-screening"][0]["first_seen"].clone(),
+            _ => value["records"][0]["time"].clone(),
+        };
+        let time = time
+            .as_str()
+            .unwrap_or_else(|| panic!("{args:?}: {stdout}"));
+        assert!(
+            time.len() >= 20 && time.ends_with('Z') && &time[10..11] == "T",
+            "{time}"
+        );
+    }
+}
+
+#[test]
+fn each_command_offers_only_the_formats_it_accepts() {
+    for args in [
+        vec!["report", "--help"],
+        vec!["mismatches", "show", "--help"],
+    ] {
+        let help = text(&run(&args).stdout);
+        assert!(help.contains("--format"), "{help}");
+        assert!(!help.contains("csv"), "{args:?} offers csv:\n{help}");
+    }
+    let help = text(&run(&["mismatches", "list", "--help"]).stdout);
+    assert!(help.contains("csv"), "{help}");
+    let output = run(&["report", "--config", config(), "--format", "csv"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "a usage error: {stderr}");
+    assert!(stderr.contains("invalid value 'csv'"), "{stderr}");
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+}
+
+#[test]
+fn limit_zero_is_refused_instead_of_answering_no_records() {
+    let output = run(&["mismatches", "list", "--config", config(), "--limit", "0"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("0 lists nothing; give at least 1"),
+        "{stderr}"
+    );
+    assert!(!text(&output.stdout).contains("no records match"));
+}
+
+#[test]
+fn user_errors_print_one_line_and_no_backtrace() {
+    let output = run(&["report", "--store", "/nonexistent/shadowgate-store"]);
+    let stderr = assert_user_error(&output);
+    assert!(
+        stderr.contains("no store at /nonexistent/shadowgate-store"),
+        "{stderr}"
+    );
+    let output = run(&["mismatches", "show", "not-an-id", "--config", config()]);
+    assert_user_error(&output);
+}
+
+#[test]
+fn a_locked_store_names_its_path_and_what_to_do() {
+    // This process opens (creates) and holds a store, as a running gateway would; its own, so
+    // the tests reading the demo's store in parallel are not locked out.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_owned();
+    let _held = shadowgate::store::Reader::open(&store).unwrap();
+    let output = run(&["report", "--store", store.to_str().unwrap()]);
+    let stderr = assert_user_error(&output);
+    assert!(
+        stderr.contains(&format!("store {} is locked", store.display()))
+            && stderr.contains("--from"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("WouldBlock") && !stderr.contains("Os {"),
+        "{stderr}"
+    );
+}
+
+fn layout_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/layouts/loan-screening.toml")
+}
+
+#[test]
+fn a_request_frame_decoded_as_a_response_gets_a_hint() {
+    let layout = shadowgate::demo::layout().unwrap();
+    let frame = shadowgate::loadgen::frames::FramePool::new(&layout, 1, 1)
+        .unwrap()
+        .frame(0);
+    let decode = |direction: &str| {
+        let mut child = shadowgate(&["decode", "--layout", layout_file().to_str().unwrap()])
+            .args(["--direction", direction])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&frame).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert!(decode("request").status.success());
+    let stderr = assert_user_error(&decode("response"));
+    assert!(stderr.contains("try --direction request"), "{stderr}");
+}
+
+#[test]
+fn report_from_a_port_that_is_not_the_admin_listener_gets_a_hint() {
+    // Something that is not an HTTP server: accepts, writes a frame-like line, closes.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let mut stream = stream.unwrap();
+            let _ = stream.write_all(b"0000004800000000 not http\n");
+        }
+    });
+    let output = run(&["report", "--from", &format!("http://{address}")]);
+    let stderr = assert_user_error(&output);
+    assert!(stderr.contains("is --from the admin listener"), "{stderr}");
+}
+
+#[test]
+fn loadgen_fails_and_names_the_address_that_refused() {
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().to_string()
+    };
+    let output = run(&[
+        "loadgen",
+        "--address",
+        &refused,
+        "--requests",
+        "10",
+        "--connections",
+        "1",
+    ]);
+    let stderr = assert_user_error(&output);
+    assert!(
+        stderr.contains(&format!("{refused}: 10 of 10 requests got no answer")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("nothing listens at {refused}")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_config_checks_the_token_file_without_printing_it_or_skips_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/shadowgate.toml"),
+    )
+    .unwrap();
+    let layouts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/layouts");
+    let toml = example
+        .replace("layouts/", &format!("{}/", layouts.display()))
+        .replace(
+            "[listeners.admin]",
+            "[listeners.admin]\ntoken_file = \"admin-token\"",
+        );
+    let toml = toml
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("token_env"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = dir.path().join("shadowgate.toml");
+    std::fs::write(&config, toml).unwrap();
+    let config = config.to_str().unwrap();
+
+    let missing = run(&["check-config", "--config", config]);
+    let stderr = text(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("listeners.admin.token_file"), "{stderr}");
+
+    let skipped = run(&["check-config", "--config", config, "--no-secrets"]);
+    let stdout = text(&skipped.stdout);
+    assert!(
+        skipped.status.success(),
+        "{stdout}\n{}",
+        text(&skipped.stderr)
+    );
+    assert!(stdout.contains("not read: --no-secrets"), "{stdout}");
+
+    let token = dir.path().join("admin-token");
+    std::fs::write(&token, "the-secret-token\n").unwrap();
+    std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let present = run(&["check-config", "--config", config]);
+    let (stdout, stderr) = (text(&present.stdout), text(&present.stderr));
+    assert!(present.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("bearer token from file"), "{stdout}");
+    assert!(!stdout.contains("the-secret-token") && !stderr.contains("the-secret-token"));
+}

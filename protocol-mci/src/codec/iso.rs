@@ -1,0 +1,221 @@
+//! ISO 8601 text of date/time components: what a date field decodes to and encodes from,
+//! with exactly the components of its pattern (`2026-11-29`, `2026-11`, `--11-29`, `21:58`,
+//! `--11-29T21:58:00`, `2026-11-21T09:30:15.123`), and the calendar and clock checks.
+
+use std::fmt::Write;
+
+use crate::layout::field::{DateSpec, DateToken};
+
+/// Date/time components.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Parts {
+    /// The full year (a `yy` already read through its pivot).
+    pub year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    millis: u32,
+}
+
+impl Parts {
+    /// Sets the component a token stands for.
+    pub fn set(&mut self, token: DateToken, value: u32) {
+        match token {
+            DateToken::Year | DateToken::ShortYear => self.year = value,
+            DateToken::Month => self.month = value,
+            DateToken::Day => self.day = value,
+            DateToken::Hour => self.hour = value,
+            DateToken::Minute => self.minute = value,
+            DateToken::Second => self.second = value,
+            DateToken::Millis => self.millis = value,
+            DateToken::Literal(_) => {}
+        }
+    }
+
+    /// The component a token stands for.
+    pub fn get(&self, token: DateToken) -> u32 {
+        match token {
+            DateToken::Year | DateToken::ShortYear => self.year,
+            DateToken::Month => self.month,
+            DateToken::Day => self.day,
+            DateToken::Hour => self.hour,
+            DateToken::Minute => self.minute,
+            DateToken::Second => self.second,
+            DateToken::Millis => self.millis,
+            DateToken::Literal(_) => 0,
+        }
+    }
+
+    /// Whether every component is zero (only a time can be: months and days start at 1).
+    pub fn is_zero(&self) -> bool {
+        let all = [self.year, self.month, self.day, self.hour];
+        all.iter()
+            .chain(&[self.minute, self.second, self.millis])
+            .all(|v| *v == 0)
+    }
+
+    /// Calendar and clock ranges of the components the pattern has; without a year, 29
+    /// February is a valid month-day.
+    pub fn check(&self, spec: &DateSpec) -> Result<(), String> {
+        let shape = Shape::of(spec);
+        if shape.month {
+            let year = self.year;
+            let leap = !shape.year || (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
+            let days = match self.month {
+                1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+                4 | 6 | 9 | 11 => 30,
+                2 if leap => 29,
+                2 => 28,
+                month => return Err(format!("expected a month in 1..12, found {month}")),
+            };
+            if shape.day && (self.day == 0 || self.day > days) {
+                return Err(format!("expected a day in 1..{days}, found {}", self.day));
+            }
+        }
+        if self.hour > 23 || self.minute > 59 || self.second > 59 {
+            let (h, m, s) = (self.hour, self.minute, self.second);
+            return Err(format!("expected a clock time, found {h:02}:{m:02}:{s:02}"));
+        }
+        Ok(())
+    }
+
+    /// ISO text with exactly the components of the pattern.
+    pub fn iso(&self, spec: &DateSpec) -> String {
+        let shape = Shape::of(spec);
+        let mut out = String::with_capacity(23);
+        // Writing to a String cannot fail.
+        match (shape.year, shape.day) {
+            (true, true) => {
+                let _ = write!(out, "{:04}-{:02}-{:02}", self.year, self.month, self.day);
+            }
+            (true, false) => {
+                let _ = write!(out, "{:04}-{:02}", self.year, self.month);
+            }
+            (false, true) => {
+                let _ = write!(out, "--{:02}-{:02}", self.month, self.day);
+            }
+            (false, false) => {}
+        }
+        if shape.month && shape.hour {
+            out.push('T');
+        }
+        if shape.hour {
+            let _ = write!(out, "{:02}:{:02}", self.hour, self.minute);
+        }
+        if shape.second {
+            let _ = write!(out, ":{:02}", self.second);
+        }
+        if shape.millis {
+            let _ = write!(out, ".{:03}", self.millis);
+        }
+        out
+    }
+
+    /// Parses the ISO text [`Self::iso`] writes for this pattern.
+    pub fn parse_iso(text: &str, spec: &DateSpec) -> Option<Parts> {
+        let shape = Shape::of(spec);
+        let mut parts = Parts::default();
+        let mut rest = text.as_bytes();
+        let number = |rest: &mut &[u8], width: usize, after: Option<u8>| -> Option<u32> {
+            let (digits, tail) = rest.split_at_checked(width)?;
+            if !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            *rest = match after {
+                Some(c) => tail.strip_prefix(&[c])?,
+                None => tail,
+            };
+            Some(
+                digits
+                    .iter()
+                    .fold(0, |acc, d| acc * 10 + u32::from(d - b'0')),
+            )
+        };
+        let time_sep = shape.hour.then_some(b'T');
+        if shape.year {
+            parts.year = number(&mut rest, 4, Some(b'-'))?;
+        } else if shape.month {
+            rest = rest.strip_prefix(b"--")?;
+        }
+        if shape.month {
+            let after = if shape.day { Some(b'-') } else { time_sep };
+            parts.month = number(&mut rest, 2, after)?;
+        }
+        if shape.day {
+            parts.day = number(&mut rest, 2, time_sep)?;
+        }
+        if shape.hour {
+            parts.hour = number(&mut rest, 2, Some(b':'))?;
+            parts.minute = number(&mut rest, 2, shape.second.then_some(b':'))?;
+        }
+        if shape.second {
+            parts.second = number(&mut rest, 2, shape.millis.then_some(b'.'))?;
+        }
+        if shape.millis {
+            parts.millis = number(&mut rest, 3, None)?;
+        }
+        rest.is_empty().then_some(parts)
+    }
+}
+
+/// The year `yy` selects in the century window that starts at `pivot`.
+pub(crate) fn window(pivot: u32, yy: u32) -> u32 {
+    let year = pivot - pivot % 100 + yy;
+    if year < pivot {
+        year + 100
+    } else {
+        year
+    }
+}
+
+/// Which components a pattern has (validation allows only the shapes [`Parts::iso`] writes).
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    year: bool,
+    month: bool,
+    day: bool,
+    hour: bool,
+    second: bool,
+    millis: bool,
+}
+
+impl Shape {
+    fn of(spec: &DateSpec) -> Shape {
+        let has = |t| spec.tokens.contains(&t);
+        Shape {
+            year: has(DateToken::Year) || has(DateToken::ShortYear),
+            month: has(DateToken::Month),
+            day: has(DateToken::Day),
+            hour: has(DateToken::Hour),
+            second: has(DateToken::Second),
+            millis: has(DateToken::Millis),
+        }
+    }
+}
+
+/// The ISO form a pattern expects, for error messages.
+pub(crate) fn example(spec: &DateSpec) -> String {
+    let shape = Shape::of(spec);
+    let mut out = String::new();
+    match (shape.year, shape.day) {
+        (true, true) => out.push_str("yyyy-MM-dd"),
+        (true, false) => out.push_str("yyyy-MM"),
+        (false, true) => out.push_str("--MM-dd"),
+        (false, false) => {}
+    }
+    if shape.month && shape.hour {
+        out.push('T');
+    }
+    if shape.hour {
+        out.push_str("HH:mm");
+    }
+    if shape.second {
+        out.push_str(":ss");
+    }
+    if shape.millis {
+        out.push_str(".SSS");
+    }
+    out
+}

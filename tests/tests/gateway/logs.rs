@@ -1,0 +1,233 @@
+//! What the gateway logs, read from its text log: per-comparison lines at debug with a periodic
+//! INFO summary per strategy; the peer and correlation id on per-frame warnings; every reload
+//! with its source and result, its errors in one field of one line.
+//!
+//! Each test installs its subscriber for its own thread only and runs the gateway on that
+//! thread (`current_thread` runtime), so tests running in parallel do not mix their lines.
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use shadowgate_tests::gateway::{guid, http_deciding, mci_deciding, request_frame, DEADLINE};
+use shadowgate_tests::{EngineToml, TestGateway};
+use tracing::subscriber::DefaultGuard;
+
+/// Requests in the flood test: one mismatch each (issue 14: 200 a second for 10 s).
+const REQUESTS: u64 = 2_000;
+/// `annual_income` (15 digits) starts after the 100-byte header and 47 bytes of body.
+const ANNUAL_INCOME: std::ops::Range<usize> = 147..162;
+
+/// The text log of this thread, at debug level, without colours.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Log {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Log {
+    fn capture() -> (Log, DefaultGuard) {
+        let log = Log::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        (log, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    fn lines_with(&self, level: &str, message: &str) -> Vec<String> {
+        let text = self.text();
+        let lines = text
+            .lines()
+            .filter(|l| l.contains(level) && l.contains(message));
+        lines.map(str::to_owned).collect()
+    }
+}
+
+#[tokio::test]
+async fn a_mismatch_per_request_logs_debug_lines_and_one_info_summary() {
+    let (log, _guard) = Log::capture();
+    let legacy = mci_deciding("L1").start().await;
+    let new_engine = http_deciding("N1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&new_engine.url()))
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    for n in 0..REQUESTS {
+        client.call(&request_frame(&guid(n))).await;
+    }
+    gateway.summary(|c| c.mismatches >= REQUESTS).await;
+    gateway.shutdown().await;
+
+    let per_comparison = log.lines_with("DEBUG", "decisions differ");
+    assert_eq!(per_comparison.len() as u64, REQUESTS, "one debug line each");
+    let text = log.text();
+    let info: Vec<&str> = text.lines().filter(|l| l.contains(" INFO ")).collect();
+    let summaries: Vec<&&str> = info
+        .iter()
+        .filter(|l| l.contains("shadow comparisons since the last summary"))
+        .collect();
+    // The default interval (60 s) does not pass in this test: the summary comes at shutdown.
+    assert_eq!(summaries.len(), 1, "{summaries:#?}");
+    assert!(
+        summaries[0].contains("strategy=loan-screening")
+            && summaries[0].contains(&format!("mismatches={REQUESTS}"))
+            && summaries[0].contains(&format!("comparisons={REQUESTS}")),
+        "{}",
+        summaries[0]
+    );
+    // At INFO, 2,000 mismatches are a handful of lines: start-up, the summary, shutdown.
+    assert!(
+        info.len() <= 10,
+        "{} INFO lines:\n{}",
+        info.len(),
+        info.join("\n")
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no ANSI escape codes in a log that is not a terminal"
+    );
+}
+
+#[tokio::test]
+async fn the_summary_comes_every_interval_and_only_when_something_happened() {
+    let (log, _guard) = Log::capture();
+    let legacy = mci_deciding("L1").start().await;
+    let new_engine = http_deciding("N1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&new_engine.url()))
+        .logging_key("summary_interval_ms", "50")
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    for n in 0..3 {
+        client.call(&request_frame(&guid(n))).await;
+    }
+    let summary = "shadow comparisons since the last summary";
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while log.lines_with(" INFO ", summary).is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "no summary line");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Quiet from here on: several intervals pass without a line.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    gateway.shutdown().await;
+    let lines = log.lines_with(" INFO ", summary);
+    let counted: u64 = lines
+        .iter()
+        .map(|l| {
+            let at = l.find("comparisons=").unwrap() + "comparisons=".len();
+            let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(
+        counted, 3,
+        "every comparison in exactly one summary: {lines:#?}"
+    );
+    assert!(
+        lines.len() <= 3,
+        "no summary for quiet intervals: {lines:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_frame_is_logged_with_its_peer_and_correlation_id() {
+    let (log, _guard) = Log::capture();
+    let legacy = mci_deciding("L1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    let id = guid(7);
+    let mut frame = request_frame(&id).to_vec();
+    frame[ANNUAL_INCOME].copy_from_slice(b"AAAAAAAAAAAAAAA");
+    client.call(&frame).await;
+    gateway.shutdown().await;
+    let warnings = log.lines_with("WARN", "frame rejected");
+    assert_eq!(warnings.len(), 1, "{}", log.text());
+    let line = &warnings[0];
+    assert!(line.contains("outcome=\"bad_request\"") || line.contains("outcome=bad_request"));
+    assert!(line.contains(&id), "correlation id: {line}");
+    assert!(line.contains("peer=127.0.0.1:"), "peer: {line}");
+}
+
+#[tokio::test]
+async fn reloads_are_logged_with_their_source_and_result() {
+    let (log, _guard) = Log::capture();
+    let legacy = mci_deciding("L1").start().await;
+    let mut gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .admin()
+        .start()
+        .await;
+    let admin = gateway.admin_address();
+    assert_eq!(post_reload(admin).await, 200);
+    let reloaded = log.lines_with(" INFO ", "config reloaded");
+    assert_eq!(reloaded.len(), 1, "{}", log.text());
+    assert!(reloaded[0].contains("source=") && reloaded[0].contains("api"));
+
+    // Two mistakes at once: one line, its errors in one field.
+    let broken = gateway
+        .builder()
+        .strategy_key("another_unknown_key", "\"x\"")
+        .strategy_key("no_such_key", "1");
+    assert!(gateway.reload_with(broken).is_err());
+    let rejected = log.lines_with("ERROR", "config reload rejected");
+    assert_eq!(rejected.len(), 1, "{}", log.text());
+    let line = &rejected[0];
+    assert!(
+        line.contains("source=") && line.contains("signal"),
+        "{line}"
+    );
+    assert!(line.contains("errors="), "{line}");
+    assert!(
+        line.contains("no_such_key") && line.contains("another_unknown_key"),
+        "both errors in the one line: {line}"
+    );
+    gateway.shutdown().await;
+}
+
+/// `POST /api/v1/reload` without a token; the status code.
+async fn post_reload(admin: SocketAddr) -> u16 {
+    let request = "POST /api/v1/reload HTTP/1.1\r\nHost: admin\r\nContent-Length: 0\r\n\
+                   Connection: close\r\n\r\n";
+    http_status(admin, request).await
+}
+
+/// Sends a raw HTTP/1.1 request and returns the answer's status code.
+pub async fn http_status(address: SocketAddr, request: &str) -> u16 {
+    let request = request.to_owned();
+    let call = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    });
+    let answer = call.await.unwrap();
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {answer:?}"))
+}
