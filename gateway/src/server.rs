@@ -337,12 +337,13 @@ fn admin_state(gateway: &Arc<Gateway>, store: &Store, config: &Config) -> Arc<Ad
     // A reload that drops `[listeners.admin]` cannot unbind the listener; it keeps the start token.
     let start_token = config.admin_listener.as_ref().and_then(|a| a.token.clone());
     let exposition = gateway.metrics().clone();
-    let engines_of = gateway.clone();
+    let (engines_of, views_of) = (gateway.clone(), gateway.clone());
     let (reloading, recorder, path) = (gateway.clone(), store.recorder(), config.source.clone());
     Arc::new(AdminState {
         reader: store.reader().clone(),
         stats: store.stats().clone(),
         policies: Arc::new(move || crate::review::policies(&policies_of.runtime().config)),
+        view: Arc::new(move || views_of.runtime().config.review.clone()),
         token: Arc::new(move || {
             let runtime = tokens_of.runtime();
             match &runtime.config.admin_listener {

@@ -80,6 +80,15 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> Response {
 }
 
 /// `GET /api/v1/readiness`: `{"strategies": [{"strategy", "ready", "readiness"}]}`.
+/// `GET /api/v1/daily`: comparisons and failures per day of `[review] time_zone`, per strategy
+/// and per group, over the chart window ending today.
+pub(super) fn daily(review: &Review) -> Response {
+    match review.daily(SystemClock.now_micros()) {
+        Ok(daily) => server::json(StatusCode::OK, &json!(daily)),
+        Err(error) => store_error(&error),
+    }
+}
+
 pub(super) fn readiness(review: &Review) -> Response {
     match review.summary(None, SystemClock.now_micros()) {
         Ok(summary) => {

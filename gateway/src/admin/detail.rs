@@ -3,8 +3,8 @@
 //! diff, and the masked request.
 
 use super::html::{document, error, escape};
-use crate::review::{value_text, Review, RowState, SideRow};
-use crate::store::{format_micros, MismatchRecord, RecordId};
+use crate::review::{value_text, Review, ReviewView, RowState, SideRow};
+use crate::store::{MismatchRecord, RecordId};
 use bytes::Bytes;
 use http::StatusCode;
 use http_body_util::Full;
@@ -31,7 +31,7 @@ pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
         record.id,
         escape(&record.mismatch.strategy)
     ));
-    body.push_str(&facts(record));
+    body.push_str(&facts(record, review.view()));
     body.push_str(&differences(record));
     body.push_str(&sides(&detail.rows));
     if !detail.unified_diff.is_empty() {
@@ -51,10 +51,10 @@ pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
     )
 }
 
-fn facts(record: &MismatchRecord) -> String {
+fn facts(record: &MismatchRecord, view: &ReviewView) -> String {
     let m = &record.mismatch;
     let mut rows = vec![
-        ("time", format_micros(record.time_micros)),
+        ("time", view.time(record.time_micros)),
         ("strategy", m.strategy.to_string()),
         ("kind", m.kind.as_str().to_owned()),
         ("transaction", m.tx_code.clone()),
@@ -105,6 +105,44 @@ fn differences(record: &MismatchRecord) -> String {
 
 /// Both decisions field by field in one table (live left, shadow right): differing rows
 /// highlighted, rows a rule hid greyed with the rule that hid them, never highlighted.
+/// A value for a cell: JSON numbers grouped in thousands; strings (identifiers such as account
+/// numbers are strings) as they are.
+fn cell(value: Option<&serde_json::Value>) -> String {
+    match value {
+        Some(serde_json::Value::Number(n)) => grouped(n.to_string()),
+        other => value_text(other),
+    }
+}
+
+/// A decimal number with thousands separators for people (`30000000` → `30,000,000`,
+/// `-1234.50` → `-1,234.50`); any other text as it is. Identifiers are text in the layouts,
+/// so only amounts and counts are grouped.
+fn grouped(text: String) -> String {
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || frac.is_some_and(|f| !digits(f)) || int.len() < 4 {
+        return text;
+    }
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(frac) = frac {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
 fn sides(rows: &[SideRow]) -> String {
     if rows.is_empty() {
         return String::new();
@@ -119,11 +157,30 @@ fn sides(rows: &[SideRow]) -> String {
         out.push_str(&format!(
             "<tr{class}><td class=\"path\">{}</td><td>{}</td><td>{}</td><td class=\"rule\">{}</td></tr>\n",
             escape(&row.path),
-            escape(&value_text(row.live.as_ref())),
-            escape(&value_text(row.shadow.as_ref())),
+            escape(&cell(row.live.as_ref())),
+            escape(&cell(row.shadow.as_ref())),
             escape(rule),
         ));
     }
     out.push_str("</table><p class=\"muted\">Highlighted: differs. Greyed: differs, but the comparison rule named in the row hid it.</p>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cell, grouped};
+
+    #[test]
+    fn amounts_get_thousands_separators_and_other_text_does_not() {
+        assert_eq!(grouped("30000000".into()), "30,000,000");
+        assert_eq!(grouped("-1234.50".into()), "-1,234.50");
+        assert_eq!(grouped("812".into()), "812");
+        assert_eq!(grouped("B2".into()), "B2");
+        assert_eq!(grouped("1e6".into()), "1e6");
+        assert_eq!(grouped("(missing)".into()), "(missing)");
+        let account = serde_json::json!("000123456789");
+        assert_eq!(cell(Some(&account)), "000123456789");
+        let amount: serde_json::Value = serde_json::from_str("30000000").unwrap();
+        assert_eq!(cell(Some(&amount)), "30,000,000");
+    }
 }

@@ -21,6 +21,8 @@ tr.diff td{background:#fff1c2}tr.diff td.path{font-weight:bold}
 tr.hidden-by-rule td{color:#8c959f}tr.hidden-by-rule td.rule{font-style:italic}
 pre{background:#f0f2f4;padding:.5rem;overflow-x:auto}.muted{color:#57606a}
 .sides{display:flex;gap:1rem;flex-wrap:wrap}.sides>div{flex:1;min-width:20rem}
+.t{white-space:nowrap}svg .comparisons{fill:#8c959f}svg .failures,svg .group{fill:#cf222e}
+svg .axis{font-size:10px;fill:#57606a}.pager{margin:.5rem 0}
 ";
 
 /// Escapes text for HTML element content and quoted attribute values.

@@ -3,7 +3,8 @@
 //!
 //! Routes (see [`serve`]): `GET /livez`, `GET /readyz`, `GET /metrics`, `GET /api/v1/summary`,
 //! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
-//! `GET /api/v1/readiness`, `POST /api/v1/reload`, `GET /` and `GET /mismatches/{id}` (HTML).
+//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, and the HTML pages
+//! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires
 //! `authorization: Bearer <token>`, the HTML pages included: a browser reaches them through a
@@ -14,9 +15,11 @@
 //! - `params`: query strings into the read model's filters (see [`crate::review`]).
 //! - `api`: the JSON routes.
 //! - `html`, `page`, `detail`: the server-rendered pages (escaped, no scripts, no external assets).
+//! - `chart`: the pages' SVG bar charts of daily series.
 
 mod api;
 mod auth;
+mod chart;
 mod detail;
 mod html;
 mod page;
@@ -33,7 +36,7 @@ use tokio_util::task::TaskTracker;
 pub use self::params::{encode as encode_param, list_query};
 use crate::listener::server::{self, Handler, ServerLimits, ServerSettings};
 use crate::metrics::ListenerMetrics;
-use crate::review::{EngineStatus, Policies, Review};
+use crate::review::{EngineStatus, Policies, Review, ReviewView};
 use crate::store::{Reader, StoreStats};
 
 /// Largest admin request body (only `POST /api/v1/reload` has one, and it is ignored).
@@ -45,6 +48,9 @@ pub type MetricsFn = Arc<dyn Fn() -> String + Send + Sync>;
 pub type ReloadFn = Arc<dyn Fn() -> Result<(), Vec<crate::config::Problem>> + Send + Sync>;
 /// The review policies of the config in force (it changes on reload).
 pub type PoliciesFn = Arc<dyn Fn() -> Policies + Send + Sync>;
+
+/// How the running config shows times and days (`[review]`; it changes on reload).
+pub type ViewFn = Arc<dyn Fn() -> ReviewView + Send + Sync>;
 
 /// Every engine of the running config with its health (it changes on reload and with every probe).
 pub type EnginesFn = Arc<dyn Fn() -> Vec<EngineStatus> + Send + Sync>;
@@ -60,6 +66,8 @@ pub struct AdminState {
     pub stats: Arc<StoreStats>,
     /// Readiness thresholds and rules per strategy, from the running config.
     pub policies: PoliciesFn,
+    /// Time zone and chart length of the page, from the running config.
+    pub view: ViewFn,
     /// Bearer token required on every route but `/livez` and `/readyz`; `None`: no authentication.
     /// Read from the running config on each request, so a reload that rotates the token takes
     /// effect at once and the old token stops working.
@@ -140,7 +148,7 @@ fn route(
     if !auth::authorized(&parts.headers, (state.token)().as_deref()) {
         return auth::unauthorized();
     }
-    let review = || Review::new(state.reader.clone(), (state.policies)());
+    let review = || Review::new(state.reader.clone(), (state.policies)()).with_view((state.view)());
     match (&parts.method, path) {
         (&Method::GET, "/metrics") => server::bytes(
             StatusCode::OK,
@@ -149,6 +157,7 @@ fn route(
         ),
         (&Method::GET, "/api/v1/summary") => api::summary(&review(), state),
         (&Method::GET, "/api/v1/readiness") => api::readiness(&review()),
+        (&Method::GET, "/api/v1/daily") => api::daily(&review()),
         (&Method::GET, "/api/v1/groups") => api::groups(&review(), query),
         (&Method::GET, "/api/v1/mismatches") => api::list(&review(), query),
         (&Method::GET, p) if p.starts_with("/api/v1/mismatches/") => {
@@ -156,13 +165,15 @@ fn route(
         }
         (&Method::POST, "/api/v1/reload") => api::reload(state.reload.as_ref()),
         (&Method::GET, "/") => page::summary(&review(), state),
+        (&Method::GET, "/mismatches") => page::records(&review(), query),
         (&Method::GET, p) if p.starts_with("/mismatches/") => {
             detail::page(&review(), &p["/mismatches/".len()..])
         }
         (
             _,
             "/livez" | "/readyz" | "/metrics" | "/api/v1/summary" | "/api/v1/readiness"
-            | "/api/v1/groups" | "/api/v1/mismatches" | "/api/v1/reload" | "/",
+            | "/api/v1/groups" | "/api/v1/mismatches" | "/api/v1/reload" | "/api/v1/daily" | "/"
+            | "/mismatches",
         ) => server::json_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed on this route",

@@ -1,15 +1,22 @@
-//! `GET /`: the migration team's report: one card per strategy with its counts, mismatch rate,
-//! readiness, suppressions and mismatch groups, the engines' health, and the latest records.
+//! `GET /`: the migration team's report: one card per strategy with its counts, a daily chart
+//! of comparisons and failures, mismatch rate, readiness, suppressions and mismatch groups (each
+//! with its records per day and a link to them), the engines' health, and the latest records.
+//! `GET /mismatches?strategy=…&signature=…`: the records of a group (or any filter of the API),
+//! a page at a time.
+//!
+//! Times are shown in `[review] time_zone` with their offset; days are that zone's days.
 
 use bytes::Bytes;
 use http::StatusCode;
 use http_body_util::Full;
 
 use super::api::health;
+use super::chart::{group_strip, strategy_chart};
 use super::html::{document, error, escape};
+use super::params::{encode, list_query};
 use crate::review::thousands;
-use crate::review::{EngineStatus, Review, StrategySummary};
-use crate::store::{format_micros, Clock, Group, ListQuery, SystemClock};
+use crate::review::{Daily, EngineStatus, Review, ReviewView, StrategySummary};
+use crate::store::{Clock, Group, ListQuery, MismatchRecord, SystemClock};
 
 /// Records listed under "latest records".
 const LATEST: usize = 20;
@@ -43,6 +50,16 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
     if let Some(engines) = state.engines.as_ref().map(|f| f()) {
         body.push_str(&engines_card(&engines));
     }
+    let daily = match review.daily(now) {
+        Ok(daily) => daily,
+        Err(e) => {
+            body.push_str(&format!(
+                "<p class=\"muted\">daily charts unavailable: {}</p>\n",
+                escape(&e.to_string())
+            ));
+            Daily::default()
+        }
+    };
     if summary.strategies.is_empty() {
         body.push_str("<p>No strategies configured and nothing recorded yet.</p>\n");
     }
@@ -51,7 +68,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
             Ok(groups) => groups,
             Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         };
-        body.push_str(&card(strategy, &groups));
+        body.push_str(&card(strategy, &groups, &daily, review.view()));
     }
     let latest = ListQuery {
         limit: LATEST,
@@ -60,20 +77,9 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
     };
     match review.list(&latest) {
         Ok(page) if !page.records.is_empty() => {
-            body.push_str("<div class=\"card\"><h2>Latest records</h2><table>\n<tr><th>time</th><th>strategy</th><th>kind</th><th>differing fields</th><th>correlation id</th></tr>\n");
-            for record in &page.records {
-                let m = &record.mismatch;
-                body.push_str(&format!(
-                    "<tr><td><a href=\"mismatches/{id}\">{time}</a></td><td>{strategy}</td><td>{kind}</td><td>{paths}</td><td>{corr}</td></tr>\n",
-                    id = record.id,
-                    time = escape(&format_micros(record.time_micros)),
-                    strategy = escape(&m.strategy),
-                    kind = m.kind.as_str(),
-                    paths = escape(&m.differing_paths.join(", ")),
-                    corr = escape(&m.correlation_id),
-                ));
-            }
-            body.push_str("</table></div>\n");
+            body.push_str("<div class=\"card\"><h2>Latest records</h2>");
+            body.push_str(&records_table(&page.records, review.view()));
+            body.push_str("<p><a href=\"mismatches\">all records</a></p></div>\n");
         }
         Ok(_) => {}
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
@@ -104,7 +110,68 @@ fn engines_card(engines: &[EngineStatus]) -> String {
     out
 }
 
-fn card(s: &StrategySummary, groups: &[Group]) -> String {
+/// Renders `GET /mismatches`: records matching the API's filters, newest first, with a link to
+/// the next page (cursor paging: a page never shifts while records are being added).
+pub(super) fn records(review: &Review, query: &str) -> http::Response<Full<Bytes>> {
+    let list = match list_query(query) {
+        Ok(list) => list,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
+    };
+    let page = match review.list(&list) {
+        Ok(page) => page,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let mut filters = Vec::new();
+    for (key, value) in [("strategy", &list.strategy), ("signature", &list.signature)] {
+        if let Some(value) = value {
+            filters.push(format!("{key} <code>{}</code>", escape(value)));
+        }
+    }
+    let mut body =
+        String::from("<p><a href=\"./\">← back to the report</a></p>\n<h1>Records</h1>\n");
+    if !filters.is_empty() {
+        body.push_str(&format!("<p>{}</p>\n", filters.join(", ")));
+    }
+    if page.records.is_empty() {
+        body.push_str("<p class=\"muted\">No records match.</p>\n");
+    } else {
+        body.push_str(&records_table(&page.records, review.view()));
+    }
+    if let Some(next) = page.next {
+        let mut params: Vec<String> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("cursor="))
+            .map(str::to_owned)
+            .collect();
+        params.push(format!("cursor={next}"));
+        body.push_str(&format!(
+            "<p class=\"pager\"><a rel=\"next\" href=\"mismatches?{}\">next page →</a></p>\n",
+            escape(&params.join("&"))
+        ));
+    }
+    document(StatusCode::OK, "shadowgate: records", &body)
+}
+
+/// Records as table rows, times in the review's zone.
+fn records_table(records: &[MismatchRecord], view: &ReviewView) -> String {
+    let mut out = String::from("<table class=\"records\">\n<tr><th>time</th><th>strategy</th><th>kind</th><th>differing fields</th><th>correlation id</th></tr>\n");
+    for record in records {
+        let m = &record.mismatch;
+        out.push_str(&format!(
+            "<tr><td class=\"t\"><a href=\"mismatches/{id}\">{time}</a></td><td>{strategy}</td><td>{kind}</td><td>{paths}</td><td>{corr}</td></tr>\n",
+            id = record.id,
+            time = escape(&view.time(record.time_micros)),
+            strategy = escape(&m.strategy),
+            kind = m.kind.as_str(),
+            paths = escape(&m.differing_paths.join(", ")),
+            corr = escape(&m.correlation_id),
+        ));
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+fn card(s: &StrategySummary, groups: &[Group], daily: &Daily, view: &ReviewView) -> String {
     let mut out = format!(
         "<section class=\"card\" id=\"strategy-{name}\"><h2>{name}{note}</h2>\n",
         name = escape(&s.strategy),
@@ -126,6 +193,14 @@ fn card(s: &StrategySummary, groups: &[Group]) -> String {
         out.push_str(&format!("<td class=\"n\">{}</td>", thousands(n)));
     }
     out.push_str("</tr></table>\n");
+    if let Some(days) = daily.strategy(&s.strategy) {
+        out.push_str(&format!(
+            "<h3>Daily, last {} days ({})</h3>\n{}<p class=\"muted\">Grey: comparisons. Red: failed comparisons (mismatches, shadow errors, unencodable answers), on their own scale.</p>\n",
+            days.len(),
+            escape(&daily.time_zone),
+            strategy_chart(days)
+        ));
+    }
     for (what, phrase) in [
         ("Shadow errors by kind", s.shadow_error_kinds()),
         ("Skipped by reason", s.skip_reasons()),
@@ -172,7 +247,7 @@ fn card(s: &StrategySummary, groups: &[Group]) -> String {
     if groups.is_empty() {
         out.push_str("<p class=\"muted\">No mismatches recorded.</p>\n");
     } else {
-        out.push_str("<table class=\"groups\"><tr><th>signature</th><th>differing fields</th><th>count</th><th>first seen</th><th>last seen</th><th>examples</th></tr>\n");
+        out.push_str("<table class=\"groups\"><tr><th>signature</th><th>differing fields</th><th>count</th><th>per day</th><th>first seen</th><th>last seen</th><th>examples</th></tr>\n");
         for g in groups {
             let examples: Vec<String> = g
                 .example_ids
@@ -180,13 +255,23 @@ fn card(s: &StrategySummary, groups: &[Group]) -> String {
                 .rev()
                 .map(|id| format!("<a href=\"mismatches/{id}\">{}</a>", short(&id.to_string())))
                 .collect();
+            let strip = daily
+                .group(&s.strategy, &g.signature)
+                .map(group_strip)
+                .unwrap_or_default();
+            let records = format!(
+                "mismatches?strategy={}&signature={}",
+                encode(&s.strategy),
+                encode(&g.signature)
+            );
             out.push_str(&format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\"><a href=\"{}\">{}</a></td><td>{strip}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td>{}</td></tr>\n",
                 escape(&g.signature),
                 escape(&g.differing_paths.join(", ")),
+                escape(&records),
                 thousands(g.count),
-                escape(&format_micros(g.first_seen_micros)),
-                escape(&format_micros(g.last_seen_micros)),
+                escape(&view.time(g.first_seen_micros)),
+                escape(&view.time(g.last_seen_micros)),
                 examples.join(" "),
             ));
         }

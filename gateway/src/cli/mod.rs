@@ -8,8 +8,10 @@
 //! - `source`: where the review reads from: a store directory, a config, or a running gateway.
 //! - `remote`: a small client for a running gateway's admin API.
 //! - `text`: text and CSV rendering.
+//! - `daily`: the `report --daily` tables.
 //! - `json`: JSON rendering with one time format (RFC 3339).
 
+mod daily;
 mod json;
 mod layout;
 mod remote;

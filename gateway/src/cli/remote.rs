@@ -13,7 +13,7 @@ use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 
 use crate::admin::encode_param;
-use crate::review::{Detail, Summary};
+use crate::review::{Daily, Detail, Summary};
 use crate::store::{Group, ListQuery, Page, RecordId};
 
 /// How long one admin API call may take.
@@ -85,6 +85,12 @@ impl Remote {
     pub fn summary(&self) -> anyhow::Result<Summary> {
         self.get_json("/api/v1/summary")?
             .ok_or_else(|| anyhow!("{}: /api/v1/summary not found{ADMIN_HINT}", self.base))
+    }
+
+    /// `GET /api/v1/daily`.
+    pub fn daily(&self) -> anyhow::Result<Daily> {
+        self.get_json("/api/v1/daily")?
+            .ok_or_else(|| anyhow!("{}: /api/v1/daily not found", self.base))
     }
 
     /// `GET /api/v1/groups?strategy=`.

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::json::rfc3339_times;
 use super::source::Source;
-use super::text;
+use super::{daily, text};
 use crate::review::parse_time;
 use crate::store::{ListQuery, RecordId, MAX_LIMIT};
 
@@ -65,6 +65,10 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Add comparisons and failures per day (`[review] time_zone` days, `chart_days` of them),
+    /// per strategy and per group.
+    #[arg(long)]
+    pub daily: bool,
 }
 
 /// `shadowgate mismatches …`.
@@ -149,7 +153,13 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         groups.push(source.groups(&strategy.strategy)?);
     }
     match args.format {
-        Format::Text => text::report(out, source.label(), &summary, &groups)?,
+        Format::Text => {
+            text::report(out, source.label(), &summary, &groups)?;
+            if args.daily {
+                let daily = source.daily()?;
+                daily::write(out, &daily, &summary, &groups)?;
+            }
+        }
         Format::Json => {
             let by_strategy: serde_json::Map<String, serde_json::Value> = summary
                 .strategies
@@ -157,7 +167,11 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
                 .zip(&groups)
                 .map(|(s, g)| Ok((s.strategy.clone(), serde_json::to_value(g)?)))
                 .collect::<Result<_, serde_json::Error>>()?;
-            print_json(out, json!({ "summary": summary, "groups": by_strategy }))?;
+            let mut value = json!({ "summary": summary, "groups": by_strategy });
+            if args.daily {
+                value["daily"] = serde_json::to_value(source.daily()?)?;
+            }
+            print_json(out, value)?;
         }
     }
     Ok(())

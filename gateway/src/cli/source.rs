@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context};
 use super::remote::Remote;
 use super::review::SourceArgs;
 use crate::config;
-use crate::review::{policies, Detail, Policies, Review, Summary};
+use crate::review::{policies, Daily, Detail, Policies, Review, ReviewView, Summary};
 use crate::store::{Clock, Group, ListQuery, Page, Reader, RecordId, SystemClock};
 
 /// A review source.
@@ -39,13 +39,13 @@ impl Source {
             };
             return Ok(Self::Remote(Box::new(Remote::new(url, token)?)));
         }
-        let (path, policies) = match (&args.store, &args.config) {
+        let (path, policies, view) = match (&args.store, &args.config) {
             (store, Some(file)) => {
                 let config = config::load(file)?;
                 let path = store.clone().unwrap_or_else(|| config.store.path.clone());
-                (path, policies(&config))
+                (path, policies(&config), config.review.clone())
             }
-            (Some(store), None) => (store.clone(), Policies::new()),
+            (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default()),
             (None, None) => bail!("say where to read: --store DIR, --config FILE or --from URL"),
         };
         let reader = Reader::open(&path).map_err(|e| {
@@ -61,7 +61,7 @@ impl Source {
             }
         })?;
         Ok(Self::Local {
-            review: Review::new(reader, policies),
+            review: Review::new(reader, policies).with_view(view),
             label: path.display().to_string(),
         })
     }
@@ -79,6 +79,14 @@ impl Source {
         match self {
             Self::Local { review, .. } => Ok(review.summary(None, SystemClock.now_micros())?),
             Self::Remote(remote) => remote.summary(),
+        }
+    }
+
+    /// Comparisons and failures per day, per strategy and group.
+    pub fn daily(&self) -> anyhow::Result<Daily> {
+        match self {
+            Self::Local { review, .. } => Ok(review.daily(SystemClock.now_micros())?),
+            Self::Remote(remote) => remote.daily(),
         }
     }
 

@@ -14,6 +14,7 @@ use super::raw::ConfigFile;
 use super::secret::{admin_token, Secrets};
 use super::{codes, engine_build::engine, strategy_build::strategies};
 use super::{AdminListener, Config, EngineSpec, HttpListener, MciListener, ServerLimits};
+use crate::review::ReviewView;
 
 /// Layouts that loaded, and the names of those declared but broken: a reference to a broken
 /// layout is not a second problem (its file already reported its own).
@@ -166,6 +167,7 @@ pub(super) fn build(
         &mut problems,
     );
     codes::check(&file, &layouts, &mut problems);
+    let review = review_view(&file.review, &mut problems);
     if problems.has_errors() {
         return Err(problems.into_vec());
     }
@@ -183,8 +185,32 @@ pub(super) fn build(
         store,
         logging: file.logging,
         probe_interval: Duration::from_millis(file.health.probe_interval_ms),
+        review,
         warnings: problems.into_vec(),
     })
+}
+
+/// `[review]`: the zone must be a known IANA name; charts show 1 to 366 days.
+fn review_view(raw: &super::raw::ReviewSectionConfig, problems: &mut Problems) -> ReviewView {
+    let mut view = ReviewView::default();
+    match jiff::tz::TimeZone::get(&raw.time_zone) {
+        Ok(zone) => view.zone = zone,
+        Err(e) => problems.error(
+            "review.time_zone",
+            "an IANA time zone name such as \"Asia/Seoul\" or \"UTC\"",
+            Found::because(&raw.time_zone, e),
+        ),
+    }
+    if (1..=366).contains(&raw.chart_days) {
+        view.chart_days = raw.chart_days;
+    } else {
+        problems.error(
+            "review.chart_days",
+            "a number of days from 1 to 366",
+            Found::value(raw.chart_days),
+        );
+    }
+    view
 }
 
 /// Loads every layout; a layout's own problems are reported under `layouts.<name>`.

@@ -73,6 +73,8 @@ pub struct Config {
     pub logging: LoggingConfig,
     /// How often every engine is probed (`[health] probe_interval_ms`).
     pub probe_interval: Duration,
+    /// How the review shows times and daily charts (`[review]`).
+    pub review: crate::review::ReviewView,
     /// Problems that do not stop the config from being used, to print or log.
     pub warnings: Vec<Problem>,
 }

@@ -38,6 +38,28 @@ pub struct ConfigFile {
     /// Engine health probes.
     #[serde(default)]
     pub health: HealthConfig,
+    /// How the review (page, API, report) shows times and daily charts.
+    #[serde(default)]
+    pub review: ReviewSectionConfig,
+}
+
+/// `[review]`: how times and daily charts are shown to the migration team.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ReviewSectionConfig {
+    /// IANA time zone of the times and days shown (e.g. `Asia/Seoul`); stored times stay UTC.
+    pub time_zone: String,
+    /// Days in the daily charts, today included.
+    pub chart_days: u32,
+}
+
+impl Default for ReviewSectionConfig {
+    fn default() -> Self {
+        Self {
+            time_zone: "UTC".into(),
+            chart_days: 14,
+        }
+    }
 }
 
 /// `[listeners]`.

@@ -211,3 +211,26 @@ fn poll_interval_needs_an_mci_engine_below_its_idle_timeout() {
     assert_eq!(&poll.frame[..], b"00000020REQPOLLING@@");
     assert_eq!(&poll.answer[..], b"00000020RESPOLLING@@");
 }
+
+#[test]
+fn the_review_zone_must_be_a_known_iana_name_and_the_chart_a_sane_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[],
+        "[review]\ntime_zone = \"Asia/Seol\"\nchart_days = 0\n",
+    );
+    let problems = problems(&path);
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["review.time_zone", "review.chart_days"]);
+    assert!(
+        problems[0].to_string().contains("Asia/Seol"),
+        "{}",
+        problems[0]
+    );
+    let good = tempfile::tempdir().unwrap();
+    let path = config(good.path(), &[], "[review]\ntime_zone = \"Asia/Seoul\"\n");
+    let loaded = load(&path).unwrap();
+    assert_eq!(loaded.review.zone_name(), "Asia/Seoul");
+    assert_eq!(loaded.review.chart_days, 14);
+}

@@ -57,6 +57,7 @@ pub fn print(demo: &Demo, out: &mut dyn Write, serving: bool) -> anyhow::Result<
         },
         strategy: None,
         format: Format::Text,
+        daily: false,
     };
     cli::run_report(&args, out)?;
     let config = demo.config_path.display();

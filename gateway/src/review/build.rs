@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
-use super::{assess, side_by_side, MismatchRate, ReadinessConfig};
+use super::{assess, side_by_side, Daily, MismatchRate, ReadinessConfig, ReviewView};
 use crate::config::Config;
 use crate::store::{
-    format_micros, Group, ListQuery, Page, Reader, RecordId, StoreError, StrategyCounters,
+    format_micros, hour_of, Group, ListQuery, Page, Reader, RecordId, StoreError, StrategyCounters,
     SuppressionCounters,
 };
 
@@ -45,12 +45,38 @@ pub fn policies(config: &Config) -> Policies {
 pub struct Review {
     reader: Reader,
     policies: Policies,
+    view: ReviewView,
 }
 
 impl Review {
     /// Reviews `reader` under `policies`.
     pub fn new(reader: Reader, policies: Policies) -> Self {
-        Self { reader, policies }
+        Self {
+            reader,
+            policies,
+            view: ReviewView::default(),
+        }
+    }
+
+    /// Shows times and days as `view` says (zone, chart length).
+    pub fn with_view(mut self, view: ReviewView) -> Self {
+        self.view = view;
+        self
+    }
+
+    /// How times and days are shown.
+    pub fn view(&self) -> &ReviewView {
+        &self.view
+    }
+
+    /// Daily comparisons and failures of every strategy and group over the chart window that
+    /// ends on the local day of `now_micros`.
+    pub fn daily(&self, now_micros: u64) -> Result<Daily, StoreError> {
+        let (_, first_hour) = self.view.window(now_micros);
+        let points = self
+            .reader
+            .series(first_hour, hour_of(now_micros).saturating_add(1))?;
+        Ok(self.view.daily(&points, now_micros))
     }
 
     /// Every configured strategy and every strategy with counters, by name.

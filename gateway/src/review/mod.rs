@@ -9,6 +9,7 @@
 //! # Layout
 //! - `model`: [`Summary`], [`StrategySummary`], [`Detail`]: what the API answers and the CLI reads.
 //! - `build`: [`Review`], the store and the policies turned into that model.
+//! - `daily`: [`ReviewView`] (zone, chart days) and the [`Daily`] series of strategies and groups.
 //! - `sides`: both decisions of a record field by field, for side-by-side views.
 //! - `filter`: record kinds and times as people type them.
 //! - `beta`: the regularized incomplete beta function and its quantile (f64, bisection).
@@ -17,6 +18,7 @@
 
 pub mod beta;
 mod build;
+mod daily;
 mod filter;
 mod model;
 mod rate;
@@ -24,6 +26,7 @@ mod readiness;
 mod sides;
 
 pub use build::{policies, Policies, Policy, Review};
+pub use daily::{Daily, DayCount, ReviewView};
 pub use filter::{parse_kind, parse_time};
 pub use model::{Detail, EngineStatus, RuleCount, StoreHealth, StrategySummary, Summary};
 pub use sides::{side_by_side, value_text, RowState, SideRow};

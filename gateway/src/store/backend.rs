@@ -17,6 +17,9 @@ pub enum Space {
     Groups,
     /// What each rule hid, keyed by strategy name.
     Suppressed,
+    /// Hourly comparisons and failures per strategy and group, keyed by hour first
+    /// ([`super::series`]).
+    Series,
 }
 
 /// One value to insert (or overwrite).
@@ -47,6 +50,9 @@ pub trait Backend: Send {
 
     /// Removes a whole day of records; returns how many records it held.
     fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError>;
+
+    /// Removes every key of `space` below `before`; returns how many were removed.
+    fn prune(&mut self, space: Space, before: &[u8]) -> Result<u64, BackendError>;
 
     /// Tries to get back to a writable state after a failure (reopen files, check space).
     fn recover(&mut self) -> Result<(), BackendError>;

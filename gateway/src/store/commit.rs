@@ -20,8 +20,10 @@ use super::ledger::Ledger;
 use super::options::WriterOptions;
 use super::record::{MismatchRecord, RecordKind};
 use super::retention::Retention;
+use super::series::{group_key, hour_of, strategy_key, HourCounts};
 use super::stats::{DropReason, StoreStats};
 use super::suppressed::SuppressionCounters;
+use crate::outcome::ShadowOutcome;
 
 /// The writer thread's state between batches.
 pub(crate) struct Committer {
@@ -31,6 +33,7 @@ pub(crate) struct Committer {
     counters: Ledger<StrategyCounters>,
     groups: Ledger<Group>,
     suppressed: Ledger<SuppressionCounters>,
+    series: Ledger<HourCounts>,
     retention: Retention,
     last_id: Option<RecordId>,
     /// Events counted since the last successful commit.
@@ -54,6 +57,7 @@ impl Committer {
             counters: Ledger::new(Space::Counters),
             groups: Ledger::new(Space::Groups),
             suppressed: Ledger::new(Space::Suppressed),
+            series: Ledger::new(Space::Series),
             retention: Retention::new(config.retention_days),
             last_id: None,
             uncommitted_events: 0,
@@ -88,6 +92,7 @@ impl Committer {
                 Event::Record(ref mismatch) => mismatch.outcome(),
             };
             let Event::Record(mismatch) = event else {
+                self.count_hour(&strategy, None, outcome, now);
                 let count = |c: &mut StrategyCounters| c.count(outcome, now);
                 self.counters.update(
                     strategy.as_bytes(),
@@ -97,6 +102,7 @@ impl Committer {
                 continue;
             };
             let id = self.next_id(now);
+            self.count_hour(&strategy, Some(&mismatch.signature), outcome, id.micros);
             let count = |c: &mut StrategyCounters| c.count(outcome, id.micros);
             self.counters.update(
                 strategy.as_bytes(),
@@ -221,6 +227,7 @@ impl Committer {
             self.counters.writes(self.backend.as_mut(), &mut writes)?;
             self.groups.writes(self.backend.as_mut(), &mut writes)?;
             self.suppressed.writes(self.backend.as_mut(), &mut writes)?;
+            self.series.writes(self.backend.as_mut(), &mut writes)?;
             self.backend.commit(writes)
         })();
         match result {
@@ -232,6 +239,8 @@ impl Committer {
                 self.counters.committed();
                 self.groups.committed();
                 self.suppressed.committed();
+                self.series.committed();
+                self.series.forget_committed();
                 for (kind, _) in stored {
                     self.stats.add_written(*kind, 1);
                 }
@@ -254,6 +263,33 @@ impl Committer {
                     .add_dropped(DropReason::WriteError, stored.len() as u64);
                 self.retry_at = Some(now.saturating_add(self.retry_interval_micros));
             }
+        }
+    }
+
+    /// Counts a comparison in its strategy's hour and, for a record, in its group's hour.
+    fn count_hour(
+        &mut self,
+        strategy: &str,
+        signature: Option<&str>,
+        outcome: ShadowOutcome,
+        micros: u64,
+    ) {
+        if !outcome.is_comparison() {
+            return;
+        }
+        let hour = hour_of(micros);
+        let failed = u64::from(outcome.breaks_clean_streak());
+        self.series
+            .update(&strategy_key(hour, strategy), HourCounts::default, |c| {
+                c.comparisons += 1;
+                c.failures += failed;
+            });
+        if let Some(signature) = signature {
+            self.series.update(
+                &group_key(hour, strategy, signature),
+                HourCounts::default,
+                |c| c.failures += 1,
+            );
         }
     }
 

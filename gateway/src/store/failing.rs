@@ -86,6 +86,18 @@ impl Backend for FailingBackend {
         Ok(removed as u64)
     }
 
+    fn prune(&mut self, space: Space, before: &[u8]) -> Result<u64, BackendError> {
+        self.check("prune")?;
+        let mut data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(values) = data.get_mut(&space) else {
+            return Ok(0);
+        };
+        let kept = values.split_off(before);
+        let removed = values.len() as u64;
+        *values = kept;
+        Ok(removed)
+    }
+
     fn recover(&mut self) -> Result<(), BackendError> {
         self.recoveries.fetch_add(1, Ordering::SeqCst);
         self.check("recover")

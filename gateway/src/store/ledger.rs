@@ -14,6 +14,7 @@ use super::backend::{Backend, BackendError, Space, Write};
 use super::codec;
 use super::counters::StrategyCounters;
 use super::group::Group;
+use super::series::HourCounts;
 use super::suppressed::SuppressionCounters;
 
 /// A persisted total that deltas can be added to.
@@ -38,6 +39,14 @@ impl Tally for Group {
 
     fn absorb(&mut self, delta: &Self) {
         Group::absorb(self, delta);
+    }
+}
+
+impl Tally for HourCounts {
+    const WHAT: &'static str = "series";
+
+    fn absorb(&mut self, delta: &Self) {
+        self.add(delta);
     }
 }
 
@@ -140,6 +149,13 @@ impl<V: Tally> Ledger<V> {
         for entry in self.entries.values_mut() {
             entry.dirty = false;
         }
+    }
+
+    /// Forgets entries that are persisted: for keys that are written for a while and then
+    /// never again (hours), so the ledger does not grow without bound. A forgotten key that
+    /// is counted again is loaded again at the next commit.
+    pub(crate) fn forget_committed(&mut self) {
+        self.entries.retain(|_, entry| entry.dirty);
     }
 
     /// Every entry changed since the last commit: its total, or what was counted before the

@@ -19,6 +19,7 @@
 //! - `event`, `record`: what the gateway sends ([`Event`], [`Mismatch`]) and what is stored.
 //! - `id`, `time`, `codec`: keys, days and clocks, the on-disk format.
 //! - `counters`, `group`, `ledger`: persisted totals and how the writer keeps them.
+//! - `series`: hourly comparisons and failures per strategy and group, for daily charts.
 //! - `suppressed`: what each comparison rule hid, tallied in memory and persisted per strategy.
 //! - `recorder`, `writer`, `options`, `commit`, `retention`: the write path.
 //! - `backend`, `sled_backend`, `shared`, `failing`: the storage seam, sled, the database the writer
@@ -44,6 +45,7 @@ mod reader;
 mod record;
 mod recorder;
 mod retention;
+mod series;
 mod shared;
 mod sled_backend;
 mod stats;
@@ -65,6 +67,7 @@ pub use query::{ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
 pub use reader::Reader;
 pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
 pub use recorder::{Dropped, Recorder};
+pub use series::{hour_of, HourCounts, SeriesPoint, MICROS_PER_HOUR};
 pub use sled_backend::SledBackend;
 pub use stats::{DropReason, StoreStats};
 pub use suppressed::{RuleTotal, SuppressionCounters, SuppressionTally, SEND_EVERY};

@@ -16,8 +16,11 @@ use super::group::Group;
 use super::id::RecordId;
 use super::query::{ListQuery, Page};
 use super::record::MismatchRecord;
+use super::series::{hour_start, parse_key, HourCounts, SeriesPoint};
 use super::shared::{SharedDb, SledSettings};
-use super::sled_backend::{segment_day, tree_name, COUNTERS_TREE, GROUPS_TREE, SUPPRESSED_TREE};
+use super::sled_backend::{
+    segment_day, tree_name, COUNTERS_TREE, GROUPS_TREE, SERIES_TREE, SUPPRESSED_TREE,
+};
 use super::suppressed::SuppressionCounters;
 use super::time::Day;
 
@@ -133,6 +136,42 @@ impl Reader {
                 .then_with(|| a.signature.cmp(&b.signature))
         });
         Ok(groups)
+    }
+
+    /// Every strategy's and group's hourly counts from hour `from` (inclusive) to `until`
+    /// (exclusive), oldest first.
+    pub fn series(&self, from: u32, until: u32) -> Result<Vec<SeriesPoint>, StoreError> {
+        let db = self.shared.require()?;
+        let Some(tree) = existing(&db, SERIES_TREE)? else {
+            return Ok(Vec::new());
+        };
+        let read = |source| StoreError::Read {
+            tree: SERIES_TREE.to_owned(),
+            source,
+        };
+        let mut points = Vec::new();
+        for entry in tree.range(hour_start(from)..hour_start(until)) {
+            let (key, value) = entry.map_err(read)?;
+            let rendered = || String::from_utf8_lossy(&key).replace('\0', " / ");
+            let Some((hour, strategy, signature)) = parse_key(&key) else {
+                tracing::warn!(key = %rendered(), "store series key not understood; skipped");
+                continue;
+            };
+            let counts = codec::decode::<HourCounts>("series", &value).map_err(|source| {
+                StoreError::Decode {
+                    tree: SERIES_TREE.to_owned(),
+                    key: rendered(),
+                    source,
+                }
+            })?;
+            points.push(SeriesPoint {
+                hour,
+                strategy,
+                signature,
+                counts,
+            });
+        }
+        Ok(points)
     }
 
     fn scan<T: serde::de::DeserializeOwned>(

@@ -6,7 +6,8 @@
 
 use std::sync::atomic::Ordering;
 
-use super::backend::Backend;
+use super::backend::{Backend, Space};
+use super::series::{hour_of, hour_start};
 use super::stats::StoreStats;
 use super::time::{Day, MICROS_PER_DAY};
 
@@ -57,6 +58,16 @@ impl Retention {
                     tracing::warn!(%error, "store retention could not drop a segment");
                     complete = false;
                 }
+            }
+        }
+        // The hourly series expire with the records: a chart never shows days whose records
+        // are gone.
+        match backend.prune(Space::Series, &hour_start(hour_of(cutoff))) {
+            Ok(0) => {}
+            Ok(hours) => tracing::info!(hours, "store retention removed expired hourly series"),
+            Err(error) => {
+                tracing::warn!(%error, "store retention could not prune the hourly series");
+                complete = false;
             }
         }
         if complete {

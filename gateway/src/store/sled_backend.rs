@@ -19,6 +19,8 @@ pub(crate) const COUNTERS_TREE: &str = "counters";
 pub(crate) const GROUPS_TREE: &str = "groups";
 /// Tree holding what each rule hid, per strategy.
 pub(crate) const SUPPRESSED_TREE: &str = "suppressed";
+/// Tree holding the hourly series.
+pub(crate) const SERIES_TREE: &str = "series";
 /// Prefix of the per-day record trees.
 pub(crate) const RECORDS_PREFIX: &str = "records/";
 
@@ -29,6 +31,7 @@ pub(crate) fn tree_name(space: Space) -> String {
         Space::Counters => COUNTERS_TREE.to_owned(),
         Space::Groups => GROUPS_TREE.to_owned(),
         Space::Suppressed => SUPPRESSED_TREE.to_owned(),
+        Space::Series => SERIES_TREE.to_owned(),
     }
 }
 
@@ -141,6 +144,21 @@ impl Backend for SledBackend {
             .drop_tree(&name)
             .map_err(|e| BackendError::new(format!("drop segment {name}"), e))?;
         Ok(records)
+    }
+
+    fn prune(&mut self, space: Space, before: &[u8]) -> Result<u64, BackendError> {
+        let tree = self.tree(space)?;
+        let read = |e| BackendError::new(format!("read {}", tree_name(space)), e);
+        let mut batch = sled::Batch::default();
+        let mut removed = 0;
+        for entry in tree.range(..before) {
+            let (key, _) = entry.map_err(read)?;
+            batch.remove(key);
+            removed += 1;
+        }
+        tree.apply_batch(batch)
+            .map_err(|e| BackendError::new(format!("prune {}", tree_name(space)), e))?;
+        Ok(removed)
     }
 
     fn recover(&mut self) -> Result<(), BackendError> {

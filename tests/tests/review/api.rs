@@ -128,6 +128,7 @@ async fn the_review_counts_groups_and_judges_what_was_sent() {
         source: source(from.clone(), None),
         strategy: None,
         format: Format::Text,
+        daily: true,
     };
     let report = run(move |out| cli::run_report(&args, out)).await;
     assert!(
@@ -137,6 +138,14 @@ async fn the_review_counts_groups_and_judges_what_was_sent() {
         "{report}"
     );
     assert!(report.contains("readiness: blocked"), "{report}");
+    // `--daily` through `/api/v1/daily`: today's line carries every comparison.
+    assert!(report.contains("\nDaily (UTC)\n"), "{report}");
+    let today = report
+        .lines()
+        .rfind(|l| l.trim_start().starts_with("20"))
+        .unwrap_or_else(|| panic!("no daily rows: {report}"));
+    let columns: Vec<&str> = today.split_whitespace().collect();
+    assert_eq!(columns[1..], ["9", "9", "100.0%"], "{today}");
     assert!(
         report.contains("min_comparisons: 9 comparisons so far; at least 100 are required"),
         "{report}"
@@ -165,11 +174,13 @@ async fn the_review_counts_groups_and_judges_what_was_sent() {
         source: source(None, Some(config.clone())),
         strategy: None,
         format: Format::Json,
+        daily: true,
     };
     let offline = ReportArgs {
         source: source(None, Some(config.clone())),
         strategy: None,
         format: Format::Text,
+        daily: false,
     };
     let text = run(move |out| cli::run_report(&offline, out)).await;
     assert!(
@@ -179,6 +190,9 @@ async fn the_review_counts_groups_and_judges_what_was_sent() {
     let report = json(&run(move |out| cli::run_report(&args, out)).await);
     let s = &report["summary"]["strategies"][0];
     assert_eq!(s["mismatches"], 6);
+    let days = report["daily"]["strategies"][STRATEGY].as_array().unwrap();
+    assert_eq!(days.len(), 14, "the default chart_days");
+    assert_eq!(days[13]["comparisons"], 9);
     let suppressed = s["suppressed"].as_array().unwrap();
     let message = suppressed
         .iter()

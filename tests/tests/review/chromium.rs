@@ -149,3 +149,116 @@ async fn a_person_sees_strategies_counts_groups_and_both_decisions() {
     );
     assert!(text.contains("back to the report"));
 }
+
+/// A store written over three days of Seoul time (the library's writer with its clock seam
+/// moved a day at a time), then served by a gateway configured for Seoul and a 7-day chart:
+/// Chromium renders one pair of bars per day, and the days' numbers in their titles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_shows_a_daily_chart_of_a_store_written_over_several_days() {
+    let extra = "[review]\ntime_zone = \"Asia/Seoul\"\nchart_days = 7\n";
+    let scenario = Scenario::start_with(false, "min_comparisons = 5", extra, seed_three_days).await;
+    let base = format!("{}/", scenario.admin);
+    let dom = tokio::task::spawn_blocking(move || dump_dom(&base))
+        .await
+        .unwrap();
+    let chart = dom
+        .split("<svg class=\"daily\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</svg>").next())
+        .unwrap_or_else(|| panic!("no daily chart: {dom}"));
+    assert_eq!(
+        chart.matches("class=\"bar failures\"").count(),
+        7,
+        "{chart}"
+    );
+    assert_eq!(
+        chart.matches("class=\"bar comparisons\"").count(),
+        7,
+        "{chart}"
+    );
+    let titles: Vec<&str> = chart
+        .split("<title>")
+        .skip(1)
+        .filter_map(|t| t.split("</title>").next())
+        .collect();
+    let counts: Vec<&str> = titles
+        .iter()
+        .filter_map(|t| t.split_once(": ").map(|(_, c)| c))
+        .collect();
+    assert_eq!(
+        counts[4..],
+        [
+            "8 comparisons, 3 failed",
+            "5 comparisons, 0 failed",
+            "6 comparisons, 1 failed"
+        ],
+        "{titles:?}"
+    );
+    let text = visible_text(&dom);
+    assert!(text.contains("Daily, last 7 days (Asia/Seoul)"), "{text}");
+    assert!(
+        text.contains("+09:00"),
+        "times carry Seoul's offset: {text}"
+    );
+}
+
+/// Three days ending today at noon Seoul time (or now, if earlier): 3 failures and 5 matches,
+/// then 5 matches, then 1 failure and 5 matches.
+fn seed_three_days(store: &std::path::Path) {
+    use shadowgate::outcome::ShadowOutcome;
+    use shadowgate::store::{
+        Clock, Event, ManualClock, Store, StoreConfig, SystemClock, WriterOptions,
+    };
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    const HOUR: u64 = 3_600_000_000;
+    let now = SystemClock.now_micros();
+    let seoul = jiff::tz::TimeZone::get("Asia/Seoul").unwrap();
+    let noon = jiff::Timestamp::from_microsecond(now as i64)
+        .unwrap()
+        .to_zoned(seoul.clone())
+        .date()
+        .at(12, 0, 0, 0)
+        .to_zoned(seoul)
+        .unwrap()
+        .timestamp()
+        .as_microsecond() as u64;
+    let clock = Arc::new(ManualClock::at(noon.min(now) - 48 * HOUR));
+    let config = StoreConfig {
+        path: store.to_owned(),
+        ..StoreConfig::default()
+    };
+    let options = WriterOptions {
+        clock: clock.clone(),
+        on_flush: None,
+    };
+    let store = Store::open(&config, options).unwrap();
+    let recorder = store.recorder();
+    let mut events = 0;
+    for failures in [3u64, 0, 1] {
+        for i in 0..failures {
+            recorder
+                .record(crate::support::recorded_mismatch(i))
+                .unwrap();
+        }
+        for _ in 0..5 {
+            let strategy = Arc::from(STRATEGY);
+            let outcome = ShadowOutcome::Match;
+            recorder
+                .record(Event::Counted { strategy, outcome })
+                .unwrap();
+        }
+        events += failures + 5;
+        // Counted events take the writer's time at commit: wait before the day moves on.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while store.stats().events_committed.load(Ordering::Relaxed) < events {
+            assert!(
+                Instant::now() < deadline,
+                "the day's events were not committed"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        clock.advance(24 * HOUR);
+    }
+    store.close();
+}

@@ -171,8 +171,20 @@ impl Scenario {
     /// Starts engines and a gateway (`readiness` lines go to the strategy's readiness section);
     /// with `token`, the admin listener requires it.
     pub async fn start(token: bool, readiness: &str) -> Scenario {
+        Self::start_with(token, readiness, "", |_| {}).await
+    }
+
+    /// [`Scenario::start`] with `extra` config appended, after `seed` has written to the store
+    /// directory (e.g. a store written by the library with a moved clock).
+    pub async fn start_with(
+        token: bool,
+        readiness: &str,
+        extra: &str,
+        seed: impl FnOnce(&std::path::Path),
+    ) -> Scenario {
         let (live, shadow) = (live_engine().await, shadow_engine().await);
         let dir = tempfile::tempdir().unwrap();
+        seed(&dir.path().join("store"));
         std::fs::write(dir.path().join("layout.toml"), layout_text()).unwrap();
         let token_line = if token {
             // Every test sets the same value, so parallel tests do not disturb each other.
@@ -219,6 +231,8 @@ ignore = ["header.sent_at", "body.message"]
 
 [store]
 path = "store"
+
+{extra}
 "#,
             live = live.addr(),
             shadow = shadow.url(),
@@ -342,4 +356,33 @@ impl Write for Buffer {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// A mismatch of the scenario's strategy as the library's writer takes it (for seeding a store).
+pub fn recorded_mismatch(n: u64) -> shadowgate::store::Event {
+    use shadowgate::store::{Difference, Event, Mismatch, RecordKind};
+    Event::Record(Box::new(Mismatch {
+        strategy: Arc::from(STRATEGY),
+        kind: RecordKind::Mismatch,
+        error_kind: None,
+        tx_code: "LNS0001".into(),
+        correlation_id: format!("seed-{n}"),
+        live_engine: "legacy".into(),
+        shadow_engine: "new-engine".into(),
+        differences: vec![Difference {
+            path: "body.grade".into(),
+            kind: "value_changed".into(),
+            live: Some(Value::String("L1".into())),
+            shadow: Some(Value::String("N2".into())),
+            severity: "major".into(),
+        }],
+        signature: "body.grade".into(),
+        differing_paths: vec!["body.grade".into()],
+        reason: None,
+        request: serde_json::json!({"body": {"cust_name": "홍**"}}),
+        live_decision: Some(serde_json::json!({"body": {"grade": "L1"}})),
+        shadow_decision: Some(serde_json::json!({"body": {"grade": "N2"}})),
+        live_latency_us: 10,
+        shadow_latency_us: 20,
+    }))
 }

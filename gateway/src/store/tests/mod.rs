@@ -11,6 +11,7 @@ use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 
 mod read;
 mod recovery;
+mod series;
 mod write;
 
 pub(super) const DAY: u64 = MICROS_PER_DAY;
