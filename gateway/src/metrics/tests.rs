@@ -8,7 +8,7 @@ use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 use crate::store::{DropReason, RecordKind, StoreStats};
 
 /// Every family the gateway exports.
-const FAMILIES: [&str; 27] = [
+const FAMILIES: [&str; 28] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -28,6 +28,7 @@ const FAMILIES: [&str; 27] = [
     "shadowgate_inflight",
     "shadowgate_config_reloads_total",
     "shadowgate_store_records_total",
+    "shadowgate_store_record_bytes_total",
     "shadowgate_store_dropped_total",
     "shadowgate_store_degraded",
     "shadowgate_store_events_committed_total",
@@ -72,6 +73,7 @@ fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
     let stats = Arc::new(StoreStats::default());
     stats.add_written(RecordKind::Mismatch, 3);
     stats.add_dropped(DropReason::ChannelFull, 2);
+    stats.add_record_bytes(3_000, 1_100);
     stats.degraded.store(true, Ordering::Relaxed);
     stats.flushes.store(5, Ordering::Relaxed);
     metrics.register_store(Arc::clone(&stats));
@@ -195,10 +197,11 @@ fn label_values_come_from_closed_sets() {
         set(&["idle_closed", "expired", "unsent", "unanswered"])
     );
     assert_eq!(labels["action"], set(&["discarded", "retried", "failed"]));
+    assert_eq!(labels["form"], set(&["raw", "stored"]));
     let names: BTreeSet<_> = labels.keys().map(String::as_str).collect();
     let expected = [
-        "action", "engine", "field", "kind", "le", "listener", "outcome", "phase", "reason",
-        "result", "role", "strategy", "version",
+        "action", "engine", "field", "form", "kind", "le", "listener", "outcome", "phase",
+        "reason", "result", "role", "strategy", "version",
     ];
     assert_eq!(names, expected.into_iter().collect());
 }
@@ -295,6 +298,14 @@ fn handles_count_into_their_series() {
     assert_eq!(
         series(r#"shadowgate_store_dropped_total{reason="channel_full"}"#),
         2.0
+    );
+    assert_eq!(
+        series(r#"shadowgate_store_record_bytes_total{form="raw"}"#),
+        3_000.0
+    );
+    assert_eq!(
+        series(r#"shadowgate_store_record_bytes_total{form="stored"}"#),
+        1_100.0
     );
     assert_eq!(series("shadowgate_store_degraded"), 1.0);
     assert_eq!(series("shadowgate_store_flushes_total"), 5.0);
