@@ -10,7 +10,7 @@ use prometheus::core::{Collector, Desc};
 use prometheus::proto::{Counter, Gauge, LabelPair, Metric, MetricFamily, MetricType};
 
 use super::registry::NAMESPACE;
-use crate::store::{DropReason, RecordKind, StoreStats};
+use crate::store::{ByteForm, DropReason, RecordKind, StoreStats};
 
 /// One exported store family: name without the namespace, help, and its label name if any.
 struct Spec {
@@ -21,11 +21,17 @@ struct Spec {
 }
 
 /// The exported families, in the order [`StoreCollector::collect`] fills them.
-const SPECS: [Spec; 9] = [
+const SPECS: [Spec; 10] = [
     Spec {
         name: "store_records_total",
         help: "Records made durable, by kind.",
         label: Some("kind"),
+        kind: MetricType::COUNTER,
+    },
+    Spec {
+        name: "store_record_bytes_total",
+        help: "Bytes of the records made durable: raw (plain JSON) and stored (compressed).",
+        label: Some("form"),
         kind: MetricType::COUNTER,
     },
     Spec {
@@ -136,6 +142,15 @@ impl Collector for StoreCollector {
             RecordKind::ALL
                 .iter()
                 .map(|&kind| (Some(("kind", kind.as_str())), stats.written(kind) as f64))
+                .collect(),
+            ByteForm::ALL
+                .iter()
+                .map(|&form| {
+                    (
+                        Some(("form", form.as_str())),
+                        stats.record_bytes(form) as f64,
+                    )
+                })
                 .collect(),
             DropReason::ALL
                 .iter()

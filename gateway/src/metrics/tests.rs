@@ -19,7 +19,7 @@ const PROCESS_FAMILIES: [&str; 7] = [
 ];
 
 /// Every family of the gateway's own.
-const FAMILIES: [&str; 30] = [
+const FAMILIES: [&str; 31] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -42,6 +42,7 @@ const FAMILIES: [&str; 30] = [
     "shadowgate_inflight",
     "shadowgate_config_reloads_total",
     "shadowgate_store_records_total",
+    "shadowgate_store_record_bytes_total",
     "shadowgate_store_dropped_total",
     "shadowgate_store_degraded",
     "shadowgate_store_events_committed_total",
@@ -92,6 +93,7 @@ fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
     let stats = Arc::new(StoreStats::default());
     stats.add_written(RecordKind::Mismatch, 3);
     stats.add_dropped(DropReason::ChannelFull, 2);
+    stats.add_record_bytes(3_000, 1_100);
     stats.degraded.store(true, Ordering::Relaxed);
     stats.flushes.store(5, Ordering::Relaxed);
     metrics.register_store(Arc::clone(&stats));
@@ -242,6 +244,7 @@ fn label_values_come_from_closed_sets() {
     assert_eq!(labels["link"], set(&["legacy", "mci-main"]));
     assert_eq!(labels["frame"], set(&["ack", "nak"]));
     assert_eq!(labels["direction"], set(&["sent", "received"]));
+    assert_eq!(labels["form"], set(&["raw", "stored"]));
     let names: BTreeSet<_> = labels.keys().map(String::as_str).collect();
     let expected = [
         "action",
@@ -249,6 +252,7 @@ fn label_values_come_from_closed_sets() {
         "direction",
         "engine",
         "field",
+        "form",
         "frame",
         "kind",
         "le",
@@ -358,6 +362,14 @@ fn handles_count_into_their_series() {
     assert_eq!(
         series(r#"shadowgate_store_dropped_total{reason="channel_full"}"#),
         2.0
+    );
+    assert_eq!(
+        series(r#"shadowgate_store_record_bytes_total{form="raw"}"#),
+        3_000.0
+    );
+    assert_eq!(
+        series(r#"shadowgate_store_record_bytes_total{form="stored"}"#),
+        1_100.0
     );
     assert_eq!(series("shadowgate_store_degraded"), 1.0);
     assert_eq!(series("shadowgate_store_flushes_total"), 5.0);

@@ -5,12 +5,15 @@
 //! `dropped{write_error}`. While degraded, records are dropped without touching the backend until
 //! the next recovery attempt (a reopen) is due; the first commit after it writes the totals
 //! counted meanwhile.
+//!
+//! Records are compressed here, on the writer thread, so the live path never pays for it; the
+//! bytes before and after are counted for `store_record_bytes_total`.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::backend::{Backend, Space, Write};
-use super::codec;
+use super::codec::{self, CodecError, Encoded, RecordEncoder};
 use super::config::StoreConfig;
 use super::counters::StrategyCounters;
 use super::event::Event;
@@ -28,6 +31,8 @@ use crate::outcome::ShadowOutcome;
 /// The writer thread's state between batches.
 pub(crate) struct Committer {
     backend: Box<dyn Backend>,
+    /// Compresses records; `None` if zstd could not start, and records are then stored plain.
+    encoder: Option<RecordEncoder>,
     options: WriterOptions,
     stats: Arc<StoreStats>,
     counters: Ledger<StrategyCounters>,
@@ -50,8 +55,14 @@ impl Committer {
         options: WriterOptions,
         stats: Arc<StoreStats>,
     ) -> Self {
+        let encoder = RecordEncoder::new()
+            .inspect_err(|error| {
+                tracing::error!(%error, "store records are written uncompressed: zstd did not start");
+            })
+            .ok();
         Self {
             backend,
+            encoder,
             options,
             stats,
             counters: Ledger::new(Space::Counters),
@@ -79,6 +90,8 @@ impl Committer {
         let mut writes = Vec::new();
         let mut stored: Vec<(RecordKind, RecordId)> = Vec::new();
         let mut lost: Vec<RecordId> = Vec::new();
+        // Record bytes of this batch: plain JSON, as stored.
+        let (mut raw_bytes, mut stored_bytes) = (0_u64, 0_u64);
         for event in events {
             let strategy = Arc::clone(event.strategy());
             let outcome = match event {
@@ -122,13 +135,15 @@ impl Committer {
                 lost.push(id);
                 continue;
             }
-            match codec::encode("record", &record) {
-                Ok(value) => {
+            match self.encode(&record) {
+                Ok(Encoded { bytes, raw_len }) => {
+                    raw_bytes += raw_len as u64;
+                    stored_bytes += bytes.len() as u64;
                     let space = Space::Records(id.day());
                     writes.push(Write {
                         space,
                         key: id.to_key().to_vec(),
-                        value,
+                        value: bytes,
                     });
                     stored.push((record.mismatch.kind, id));
                 }
@@ -140,13 +155,24 @@ impl Committer {
             }
         }
         if store_records {
-            self.flush(writes, &stored, now);
+            self.flush(writes, &stored, (raw_bytes, stored_bytes), now);
         }
         if self.retry_at.is_some() {
             lost.extend(stored.iter().map(|(_, id)| *id));
         }
         if !lost.is_empty() {
             self.groups.fix_dirty(|group| group.forget(&lost));
+        }
+    }
+
+    /// A record's stored form: compressed, or plain JSON when zstd could not start.
+    fn encode(&mut self, record: &MismatchRecord) -> Result<Encoded, CodecError> {
+        match &mut self.encoder {
+            Some(encoder) => encoder.encode("record", record),
+            None => codec::encode("record", record).map(|bytes| Encoded {
+                raw_len: bytes.len(),
+                bytes,
+            }),
         }
     }
 
@@ -222,7 +248,14 @@ impl Committer {
     }
 
     /// Recovers if needed, adds the totals, and flushes; on failure drops the batch's records.
-    fn flush(&mut self, mut writes: Vec<Write>, stored: &[(RecordKind, RecordId)], now: u64) {
+    /// `bytes` are the batch's record bytes (plain JSON, as stored), counted once durable.
+    fn flush(
+        &mut self,
+        mut writes: Vec<Write>,
+        stored: &[(RecordKind, RecordId)],
+        bytes: (u64, u64),
+        now: u64,
+    ) {
         let result = (|| {
             self.counters.writes(self.backend.as_mut(), &mut writes)?;
             self.groups.writes(self.backend.as_mut(), &mut writes)?;
@@ -244,6 +277,7 @@ impl Committer {
                 for (kind, _) in stored {
                     self.stats.add_written(*kind, 1);
                 }
+                self.stats.add_record_bytes(bytes.0, bytes.1);
                 self.stats.flushes.fetch_add(1, Ordering::Relaxed);
                 let events = std::mem::take(&mut self.uncommitted_events);
                 self.stats

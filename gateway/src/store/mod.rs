@@ -11,7 +11,8 @@
 //! reopened); the counters of the degraded period are persisted by the first commit that works.
 //! A disk that fails at open starts the store degraded instead of failing the gateway's start.
 //!
-//! Keys are big-endian time + sequence ([`RecordId`]), values a version byte + JSON ([`codec`]).
+//! Keys are big-endian time + sequence ([`RecordId`]), values a version byte + JSON ([`codec`]);
+//! the writer thread compresses records with zstd, off the live path.
 //! Records live in one segment per UTC day, so retention drops whole days.
 //!
 //! # Layout
@@ -69,7 +70,7 @@ pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
 pub use recorder::{Dropped, Recorder};
 pub use series::{hour_of, HourCounts, SeriesPoint, MICROS_PER_HOUR};
 pub use sled_backend::SledBackend;
-pub use stats::{DropReason, StoreStats};
+pub use stats::{ByteForm, DropReason, StoreStats};
 pub use suppressed::{RuleTotal, SuppressionCounters, SuppressionTally, SEND_EVERY};
 pub use time::{
     format_micros, parse_rfc3339, Clock, Day, ManualClock, SystemClock, MICROS_PER_DAY,

@@ -32,6 +32,28 @@ impl DropReason {
     }
 }
 
+/// A record's size before or after the store's encoding, for the byte counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ByteForm {
+    /// As plain JSON (what it would take uncompressed).
+    Raw,
+    /// As written to the backend (zstd-compressed).
+    Stored,
+}
+
+impl ByteForm {
+    /// Every form, for exporting.
+    pub const ALL: [ByteForm; 2] = [Self::Raw, Self::Stored];
+
+    /// The metric label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Raw => "raw",
+            Self::Stored => "stored",
+        }
+    }
+}
+
 /// Counters shared by the writer thread and every [`super::Recorder`].
 #[derive(Debug, Default)]
 pub struct StoreStats {
@@ -39,6 +61,8 @@ pub struct StoreStats {
     written: [AtomicU64; 3],
     /// Events or records not stored, per reason (indexed like [`DropReason::ALL`]).
     dropped: [AtomicU64; 3],
+    /// Bytes of the records made durable, per form (indexed like [`ByteForm::ALL`]).
+    record_bytes: [AtomicU64; 2],
     /// True while the backend is failing and records are being dropped.
     pub degraded: AtomicBool,
     /// Day segments removed by retention.
@@ -66,6 +90,11 @@ impl StoreStats {
         self.dropped[reason as usize].load(Ordering::Relaxed)
     }
 
+    /// Bytes of the records made durable, in `form`.
+    pub fn record_bytes(&self, form: ByteForm) -> u64 {
+        self.record_bytes[form as usize].load(Ordering::Relaxed)
+    }
+
     /// Whether the store is degraded.
     pub fn is_degraded(&self) -> bool {
         self.degraded.load(Ordering::Relaxed)
@@ -73,6 +102,11 @@ impl StoreStats {
 
     pub(crate) fn add_written(&self, kind: RecordKind, n: u64) {
         self.written[kind_index(kind)].fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_record_bytes(&self, raw: u64, stored: u64) {
+        self.record_bytes[ByteForm::Raw as usize].fetch_add(raw, Ordering::Relaxed);
+        self.record_bytes[ByteForm::Stored as usize].fetch_add(stored, Ordering::Relaxed);
     }
 
     pub(crate) fn add_dropped(&self, reason: DropReason, n: u64) {

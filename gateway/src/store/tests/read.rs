@@ -1,4 +1,6 @@
-//! The read path: pages, filters, and clear errors.
+//! The read path: pages, filters, clear errors, and records of every format version.
+
+use std::sync::Arc;
 
 use super::*;
 
@@ -124,4 +126,65 @@ fn readers_say_clearly_why_they_cannot_open_or_decode() {
         .get(RecordId { micros: 1, seq: 0 })
         .unwrap()
         .is_none());
+}
+
+#[test]
+fn records_written_before_compression_still_read_through_the_review() {
+    // A store as a build before compression left it: one record as version 1 (plain JSON).
+    let dir = tempfile::tempdir().unwrap();
+    let old_id = RecordId { micros: T0, seq: 0 };
+    let Event::Record(old) = mismatch("loan", RecordKind::Mismatch, "old") else {
+        unreachable!("mismatch() builds a record")
+    };
+    let old = MismatchRecord {
+        id: old_id,
+        time_micros: T0,
+        mismatch: *old,
+    };
+    let plain = codec::encode("record", &old).unwrap();
+    assert_eq!(plain[0], codec::FORMAT_JSON);
+    {
+        let db = sled::open(&config(&dir).path).unwrap();
+        let tree = db
+            .open_tree(format!("records/{}", old_id.day().compact()))
+            .unwrap();
+        tree.insert(old_id.to_key(), plain).unwrap();
+        db.flush().unwrap();
+    }
+
+    // This build opens it and adds a compressed record after it.
+    let options = WriterOptions {
+        clock: Arc::new(ManualClock::at(T0)),
+        on_flush: None,
+    };
+    let store = Store::open(&config(&dir), options).unwrap();
+    store
+        .recorder()
+        .record(mismatch("loan", RecordKind::Mismatch, "new"))
+        .unwrap();
+    let stats = Arc::clone(store.stats());
+    let review = crate::review::Review::new(store.close(), crate::review::Policies::new());
+    assert!(stats.record_bytes(ByteForm::Stored) < stats.record_bytes(ByteForm::Raw));
+
+    let detail = review.detail(old_id).unwrap().expect("the old record");
+    assert_eq!(detail.record, old);
+    assert!(
+        !detail.rows.is_empty(),
+        "its decisions are shown side by side"
+    );
+    let page = review
+        .list(&ListQuery {
+            strategy: Some("loan".into()),
+            ..ListQuery::default()
+        })
+        .unwrap();
+    let seen: Vec<(RecordId, &str)> = page
+        .records
+        .iter()
+        .map(|r| (r.id, r.mismatch.signature.as_str()))
+        .collect();
+    let new_id = RecordId { micros: T0, seq: 1 };
+    assert_eq!(seen, [(old_id, "old"), (new_id, "new")]);
+    let new = review.detail(new_id).unwrap().expect("the new record");
+    assert_eq!(new.record.mismatch.signature, "new");
 }

@@ -225,3 +225,36 @@ fn keys_keep_increasing_when_the_clock_steps_back_across_a_restart() {
     assert_eq!(records[1].mismatch.signature, "b");
     assert!(records[1].id > records[0].id);
 }
+
+#[test]
+fn records_are_stored_compressed_and_their_bytes_counted() {
+    let backend = FailingBackend::default();
+    let options = WriterOptions {
+        clock: Arc::new(ManualClock::at(T0)),
+        on_flush: None,
+    };
+    let writer =
+        Writer::spawn(Box::new(backend.clone()), &StoreConfig::default(), options).unwrap();
+    let stats = Arc::clone(writer.stats());
+    for signature in ["a", "b", "c"] {
+        writer
+            .recorder()
+            .record(mismatch("loan", RecordKind::Mismatch, signature))
+            .unwrap();
+    }
+    writer.close();
+
+    let day = RecordId { micros: T0, seq: 0 }.day();
+    let values = backend.values(Space::Records(day));
+    assert_eq!(values.len(), 3);
+    let (mut raw, mut stored) = (0, 0);
+    for (_, value) in &values {
+        assert_eq!(value[0], codec::FORMAT_ZSTD, "written compressed");
+        let record: MismatchRecord = codec::decode("record", value).unwrap();
+        raw += codec::encode("record", &record).unwrap().len() as u64;
+        stored += value.len() as u64;
+    }
+    assert_eq!(stats.record_bytes(ByteForm::Raw), raw);
+    assert_eq!(stats.record_bytes(ByteForm::Stored), stored);
+    assert!(stored < raw, "{stored} stored bytes for {raw} raw");
+}
