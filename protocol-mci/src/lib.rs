@@ -45,8 +45,8 @@ pub use error::{
 pub use framer::FrameCodec;
 pub use framing::Framing;
 pub use layout::config::MaskKind;
-pub use layout::header::{FieldPath, Header, Section};
 pub use layout::control::TransportRole;
+pub use layout::header::{FieldPath, Header, Section};
 pub use layout::{Layout, MessageLayout, TtlValue};
 pub use mask::mask_text;
 pub use message::{Direction, Message};

@@ -207,3 +207,70 @@ fn bad_control_entries_are_reported_with_their_path() {
         assert!(error.contains(expected), "{expected:?} not in:\n{error}");
     }
 }
+
+/// A binary 2-byte length prefix and a poll with a non-ASCII byte: `{x:…}` escapes declare the
+/// bytes exactly, in `exact`, `starts_with` and a reply template.
+#[test]
+fn hex_escapes_declare_binary_control_frames() {
+    let toml = r#"
+    [framing]
+    prefix = "binary"
+    prefix_length = 2
+    endian = "big"
+    counts = "after_prefix"
+    max_frame = 512
+    [header]
+    discriminator = "tx"
+    fields = [{ name = "tx", type = "text", length = 4 }]
+    [messages.T001]
+    request = [{ name = "n", type = "text", length = 4 }]
+    response = [{ name = "n", type = "text", length = 4 }]
+
+    [[control]]
+    name = "poll"
+    exact = "{x:00 05}{x:8F}POLL"
+    reply = "{x:00 05}{x:9F}PONG"
+    poll = true
+
+    [[control]]
+    name = "timed"
+    starts_with = "{x:EE}"
+    at = 2
+    length = 6
+    copy.t = { offset = 3, length = 3 }
+    reply = "{x:0004 EF}{t}"
+    "#;
+    let layout = Layout::from_toml(toml, "test", "test").unwrap_or_else(|e| panic!("{e}"));
+    let poll = b"\x00\x05\x8FPOLL";
+    let (control, answer) = layout.control_answer(poll).unwrap();
+    assert_eq!(control.name, "poll");
+    assert_eq!(answer, b"\x00\x05\x9FPONG");
+    assert_eq!(layout.poll().unwrap().0, poll);
+    let (_, answer) = layout.control_answer(b"\x00\x04\xEE123").unwrap();
+    assert_eq!(answer, b"\x00\x04\xEF123");
+    // A business frame is not a control frame.
+    assert!(layout.control_answer(b"\x00\x08T001abcd").is_none());
+
+    let bad = toml
+        .replace("{x:00 05}{x:8F}POLL", "{x:0 05}POLL")
+        .replace("{x:EE}", "{x:EE");
+    let error = Layout::from_toml(&bad, "test", "test")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("control[0].exact: expected pairs of hex digits in `{x:0 05}`"),
+        "{error}"
+    );
+    assert!(
+        error.contains("control[1].starts_with: a `{x:` byte escape is not closed"),
+        "{error}"
+    );
+    let non_ascii = toml.replace("PONG", "PÖNG");
+    let error = Layout::from_toml(&non_ascii, "test", "test")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("expected ASCII text with `{x:HEX}` escapes"),
+        "{error}"
+    );
+}

@@ -43,13 +43,7 @@ fn control(
 ) -> Control {
     let mut bytes = |key: &str, text: &Option<String>| {
         let text = text.as_deref()?;
-        if !text.is_ascii() {
-            problems.add(
-                &format!("{path}.{key}"),
-                "must be ASCII (\\u0000 escapes for control bytes)",
-            );
-        }
-        Some(text.as_bytes().to_vec())
+        Some(literal(text, &format!("{path}.{key}"), problems))
     };
     let exact = bytes("exact", &config.exact);
     let starts = bytes("starts_with", &config.starts_with).map(|b| (config.at.unwrap_or(0), b));
@@ -176,9 +170,6 @@ fn template(
     problems: &mut Problems,
 ) -> Reply {
     let key = format!("{path}.reply");
-    if !text.is_ascii() {
-        problems.add(&key, "must be ASCII (\\u0000 escapes for control bytes)");
-    }
     for (name, range) in &config.copy {
         let end = range.offset + range.length;
         // An acknowledgement copies from the business frame it acknowledges, whose length the
@@ -197,21 +188,73 @@ fn template(
     let mut rest = text;
     while let Some(open) = rest.find('{') {
         if open > 0 {
-            parts.push(Part::Bytes(rest.as_bytes()[..open].to_vec()));
+            parts.push(Part::Bytes(literal(&rest[..open], &key, problems)));
         }
         let Some(close) = rest[open..].find('}') else {
             problems.add(&key, "a `{` is not closed by `}`");
             return Reply::Template(parts);
         };
-        let name = &rest[open + 1..open + close];
-        match config.copy.get(name) {
-            Some(r) => parts.push(Part::Copy(r.offset..r.offset + r.length)),
-            None => problems.add(&key, format!("{{{name}}} is not a `copy` range")),
+        let inner = &rest[open + 1..open + close];
+        if let Some(hex) = inner.strip_prefix("x:") {
+            parts.push(Part::Bytes(hex_bytes(hex, &key, problems)));
+        } else {
+            match config.copy.get(inner) {
+                Some(r) => parts.push(Part::Copy(r.offset..r.offset + r.length)),
+                None => problems.add(&key, format!("{{{inner}}} is not a `copy` range")),
+            }
         }
         rest = &rest[open + close + 1..];
     }
     if !rest.is_empty() {
-        parts.push(Part::Bytes(rest.as_bytes().to_vec()));
+        parts.push(Part::Bytes(literal(rest, &key, problems)));
     }
     Reply::Template(parts)
+}
+
+/// Bytes written as ASCII text with `{x:HEX}` escapes for any other byte (`{x:00 10}`,
+/// `{x:8F}`): binary prefixes and non-ASCII control bytes can be declared exactly.
+fn literal(text: &str, key: &str, problems: &mut Problems) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{x:") {
+        ascii(&rest[..open], key, problems, &mut out);
+        let Some(close) = rest[open..].find('}') else {
+            problems.add(key, "a `{x:` byte escape is not closed by `}`");
+            return out;
+        };
+        out.extend(hex_bytes(&rest[open + 3..open + close], key, problems));
+        rest = &rest[open + close + 1..];
+    }
+    ascii(rest, key, problems, &mut out);
+    out
+}
+
+fn ascii(text: &str, key: &str, problems: &mut Problems, out: &mut Vec<u8>) {
+    if !text.is_ascii() {
+        problems.add(
+            key,
+            "expected ASCII text with `{x:HEX}` escapes for other bytes (e.g. `{x:8F 00}`)",
+        );
+    }
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// `8F 00 1a` → the bytes; spaces between bytes are allowed.
+fn hex_bytes(hex: &str, key: &str, problems: &mut Problems) -> Vec<u8> {
+    let digits: Vec<u8> = hex.bytes().filter(|b| *b != b' ').collect();
+    let parsed: Option<Vec<u8>> = (digits.len() % 2 == 0 && !digits.is_empty())
+        .then(|| {
+            digits
+                .chunks(2)
+                .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+                .collect()
+        })
+        .flatten();
+    parsed.unwrap_or_else(|| {
+        problems.add(
+            key,
+            format!("expected pairs of hex digits in `{{x:{hex}}}`, e.g. `{{x:8F 00}}`"),
+        );
+        Vec::new()
+    })
 }
