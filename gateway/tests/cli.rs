@@ -65,6 +65,13 @@ fn demo() -> &'static (tempfile::TempDir, PathBuf, String) {
     })
 }
 
+/// The demo store is a sled directory, which one process at a time may open (and one test
+/// holds its lock on purpose): tests that read it take turns.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static STORE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    STORE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn config() -> &'static str {
     demo().1.to_str().unwrap()
 }
@@ -80,6 +87,7 @@ fn demo_exit_advertises_no_url_of_the_stopped_gateway() {
 
 #[test]
 fn a_report_read_by_a_closed_pipe_exits_zero_without_an_error() {
+    let _store = one_at_a_time();
     // `report | head -1`, without the race: the reader is gone before the first line.
     let (reader, writer) = std::os::unix::net::UnixStream::pair().unwrap();
     drop(reader);
@@ -108,6 +116,7 @@ fn a_report_read_by_a_closed_pipe_exits_zero_without_an_error() {
 
 #[test]
 fn the_rate_sentence_states_the_observed_rate_and_its_bound() {
+    let _store = one_at_a_time();
     let output = run(&["report", "--config", config()]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -123,6 +132,7 @@ fn the_rate_sentence_states_the_observed_rate_and_its_bound() {
 
 #[test]
 fn json_times_are_rfc3339_only() {
+    let _store = one_at_a_time();
     for args in [
         vec!["report", "--config", config(), "--format", "json"],
         vec![
@@ -157,6 +167,7 @@ fn json_times_are_rfc3339_only() {
 
 #[test]
 fn each_command_offers_only_the_formats_it_accepts() {
+    let _store = one_at_a_time();
     for args in [
         vec!["report", "--help"],
         vec!["mismatches", "show", "--help"],
@@ -176,6 +187,7 @@ fn each_command_offers_only_the_formats_it_accepts() {
 
 #[test]
 fn limit_zero_is_refused_instead_of_answering_no_records() {
+    let _store = one_at_a_time();
     let output = run(&["mismatches", "list", "--config", config(), "--limit", "0"]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -188,6 +200,7 @@ fn limit_zero_is_refused_instead_of_answering_no_records() {
 
 #[test]
 fn user_errors_print_one_line_and_no_backtrace() {
+    let _store = one_at_a_time();
     let output = run(&["report", "--store", "/nonexistent/shadowgate-store"]);
     let stderr = assert_user_error(&output);
     assert!(
@@ -200,6 +213,7 @@ fn user_errors_print_one_line_and_no_backtrace() {
 
 #[test]
 fn a_locked_store_names_its_path_and_what_to_do() {
+    let _store = one_at_a_time();
     // This process opens (creates) and holds a store, as a running gateway would; its own, so
     // the tests reading the demo's store in parallel are not locked out.
     let dir = tempfile::tempdir().unwrap();
