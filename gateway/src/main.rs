@@ -1,13 +1,13 @@
 //! The `shadowgate` command line.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use protocol_mci::{Direction, Layout, Message};
+use protocol_mci::Direction;
 use shadowgate::cli::{LayoutCommand, MismatchesCommand};
 use shadowgate::config::{self, Config, LogFormat, Secrets};
 use shadowgate::server::{ReloadSource, Running};
@@ -47,7 +47,7 @@ enum Command {
         #[arg(long)]
         no_secrets: bool,
     },
-    /// Decode a frame from stdin into JSON on stdout.
+    /// Decode a frame from stdin into JSON on stdout (a control frame: its entry and answer).
     Decode {
         /// The layout file.
         #[arg(long)]
@@ -64,6 +64,10 @@ enum Command {
         /// Which body the frame carries.
         #[arg(long, value_enum, default_value_t = Side::Request)]
         direction: Side,
+        /// The message to encode as (`[messages.NAME]`), for a message that only the frame's
+        /// length selects; by default the JSON's key values select it.
+        #[arg(long)]
+        message: Option<String>,
     },
     /// Run the whole product locally: two diverging engines, the gateway, traffic, the report.
     Demo(shadowgate::demo::DemoArgs),
@@ -152,11 +156,15 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             to_stdout(|out| check_config(&config, secrets, out))
         }
         Command::Decode { layout, direction } => {
-            to_stdout(|out| decode(&layout, direction.into(), out))
+            to_stdout(|out| shadowgate::cli::frame::decode(&layout, direction.into(), out))
         }
-        Command::Encode { layout, direction } => {
-            to_stdout(|out| encode(&layout, direction.into(), out))
-        }
+        Command::Encode {
+            layout,
+            direction,
+            message,
+        } => to_stdout(|out| {
+            shadowgate::cli::frame::encode(&layout, direction.into(), message.as_deref(), out)
+        }),
         Command::Demo(args) => shadowgate::demo::run(&args),
         Command::DemoEngine(args) => shadowgate::demo::engines::run_engine(&args),
         Command::Loadgen(args) => shadowgate::loadgen::run(&args),
@@ -299,51 +307,6 @@ fn write_problems(
         for problem in list {
             writeln!(out, "  - {problem}")?;
         }
-    }
-    Ok(())
-}
-
-fn decode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyhow::Result<()> {
-    let layout = Layout::from_file(layout)?;
-    let mut frame = Vec::new();
-    io::stdin().read_to_end(&mut frame)?;
-    let message = match layout.decode(direction, &frame) {
-        Ok(message) => message,
-        Err(error) => {
-            // A request frame decoded as a response (or the reverse) fails with a confusing
-            // byte count: say which direction does fit.
-            let (other, flag) = match direction {
-                Direction::Request => (Direction::Response, "response"),
-                Direction::Response => (Direction::Request, "request"),
-            };
-            if layout.decode(other, &frame).is_ok() {
-                bail!("{error}; the frame decodes as a {flag}: try --direction {flag}");
-            }
-            return Err(error.into());
-        }
-    };
-    writeln!(
-        out,
-        "{}",
-        serde_json::to_string_pretty(&layout.into_json(message))?
-    )?;
-    Ok(())
-}
-
-fn encode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyhow::Result<()> {
-    let layout = Layout::from_file(layout)?;
-    let mut text = String::new();
-    io::stdin().read_to_string(&mut text)?;
-    let message: Message = if layout.is_sectioned() {
-        let value = serde_json::from_str(&text).context("expected a JSON object of sections")?;
-        layout.from_json(value)
-    } else {
-        serde_json::from_str(&text).context("expected {\"header\": {..}, \"body\": {..}}")?
-    };
-    let frame = layout.encode(direction, &message)?;
-    out.write_all(&frame)?;
-    if frame.is_empty() {
-        bail!("empty frame");
     }
     Ok(())
 }

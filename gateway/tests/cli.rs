@@ -69,7 +69,9 @@ fn demo() -> &'static (tempfile::TempDir, PathBuf, String) {
 /// holds its lock on purpose): tests that read it take turns.
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     static STORE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    STORE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    STORE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn config() -> &'static str {
@@ -345,4 +347,54 @@ fn check_config_checks_the_token_file_without_printing_it_or_skips_it() {
     assert!(present.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("bearer token from file"), "{stdout}");
     assert!(!stdout.contains("the-secret-token") && !stderr.contains("the-secret-token"));
+}
+
+/// The bank-link layout of the protocol tests: polls, header-only admin frames selected by
+/// length, business frames by a two-field key.
+fn bank_link() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../protocol-mci/tests/layouts/bank-link.toml")
+}
+
+fn with_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = shadowgate(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn decode_names_a_control_frame_and_encode_takes_a_length_selected_message_by_name() {
+    let layout = bank_link();
+    let layout = layout.to_str().unwrap();
+    let poll = with_stdin(&["decode", "--layout", layout], b"000016REQPOLLING");
+    assert!(poll.status.success(), "{}", text(&poll.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&poll.stdout).unwrap();
+    assert_eq!(json["control"], "poll");
+    assert_eq!(json["answer"], "000016RESPOLLING");
+
+    // A header-only admin frame: decoded by its length, written back only when named.
+    let mut admin = format!("000094{:<32}S0000 000BR01", "G-ADMIN").into_bytes();
+    admin.extend_from_slice(
+        format!("{:<4}{:<8}{:<4}{:27}", "0800", "SIGNON", "BR01", "").as_bytes(),
+    );
+    assert_eq!(admin.len(), 94);
+    let decoded = with_stdin(&["decode", "--layout", layout], &admin);
+    assert!(decoded.status.success(), "{}", text(&decoded.stderr));
+    let refused = with_stdin(&["encode", "--layout", layout], &decoded.stdout);
+    assert_user_error(&refused);
+    let named = with_stdin(
+        &["encode", "--layout", layout, "--message", "ADMIN"],
+        &decoded.stdout,
+    );
+    assert!(named.status.success(), "{}", text(&named.stderr));
+    assert_eq!(named.stdout, admin);
+    let unknown = with_stdin(
+        &["encode", "--layout", layout, "--message", "NOPE"],
+        &decoded.stdout,
+    );
+    assert!(assert_user_error(&unknown).contains("--message \"NOPE\": no such message"));
 }

@@ -9,9 +9,11 @@
 //! - `remote`: a small client for a running gateway's admin API.
 //! - `text`: text and CSV rendering.
 //! - `daily`: the `report --daily` tables.
+//! - `frame`: `decode` and `encode` of one frame (control frames, `--message`).
 //! - `json`: JSON rendering with one time format (RFC 3339).
 
 mod daily;
+pub mod frame;
 mod json;
 mod layout;
 mod remote;

@@ -162,16 +162,19 @@ async fn an_mci_engine_link_is_kept_alive_by_polls() {
     let accepted = legacy.connections_accepted();
     // Three times the engine's idle close: without polls the connection would be gone.
     tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        (legacy.open_connections(), legacy.connections_accepted()),
+        (1, accepted),
+        "the polled connection outlived the engine's idle close, and nothing replaced it"
+    );
     let second = request_frame(&guid(2));
     assert_eq!(
         client.call(&second).await[..],
         answer_frame(&second, &decision("L1", LIMIT))[..]
     );
-    assert_eq!(
-        legacy.connections_accepted(),
-        accepted,
-        "the polled connection carried the second request"
-    );
+    // The second request takes the polled connection, or, when a poll holds that one at that
+    // moment, one new connection: a poll in flight is not a failure.
+    assert!(legacy.connections_accepted() <= accepted + 1);
     assert!(
         metric(&gateway, ANSWERED) >= 3.0,
         "{}",
