@@ -55,11 +55,16 @@ impl Committer {
         options: WriterOptions,
         stats: Arc<StoreStats>,
     ) -> Self {
-        let encoder = RecordEncoder::new()
-            .inspect_err(|error| {
-                tracing::error!(%error, "store records are written uncompressed: zstd did not start");
+        let encoder = config
+            .compress_records
+            .then(|| {
+                RecordEncoder::new()
+                    .inspect_err(|error| {
+                        tracing::error!(%error, "store records are written uncompressed: zstd did not start");
+                    })
+                    .ok()
             })
-            .ok();
+            .flatten();
         Self {
             backend,
             encoder,

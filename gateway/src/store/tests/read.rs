@@ -157,7 +157,11 @@ fn records_written_before_compression_still_read_through_the_review() {
         clock: Arc::new(ManualClock::at(T0)),
         on_flush: None,
     };
-    let store = Store::open(&config(&dir), options).unwrap();
+    let compressing = StoreConfig {
+        compress_records: true,
+        ..config(&dir)
+    };
+    let store = Store::open(&compressing, options).unwrap();
     store
         .recorder()
         .record(mismatch("loan", RecordKind::Mismatch, "new"))

@@ -233,8 +233,11 @@ fn records_are_stored_compressed_and_their_bytes_counted() {
         clock: Arc::new(ManualClock::at(T0)),
         on_flush: None,
     };
-    let writer =
-        Writer::spawn(Box::new(backend.clone()), &StoreConfig::default(), options).unwrap();
+    let config = StoreConfig {
+        compress_records: true,
+        ..StoreConfig::default()
+    };
+    let writer = Writer::spawn(Box::new(backend.clone()), &config, options).unwrap();
     let stats = Arc::clone(writer.stats());
     for signature in ["a", "b", "c"] {
         writer
@@ -257,4 +260,28 @@ fn records_are_stored_compressed_and_their_bytes_counted() {
     assert_eq!(stats.record_bytes(ByteForm::Raw), raw);
     assert_eq!(stats.record_bytes(ByteForm::Stored), stored);
     assert!(stored < raw, "{stored} stored bytes for {raw} raw");
+}
+
+#[test]
+fn records_are_stored_as_json_unless_compression_is_asked_for() {
+    let backend = FailingBackend::default();
+    let options = WriterOptions {
+        clock: Arc::new(ManualClock::at(T0)),
+        on_flush: None,
+    };
+    let writer =
+        Writer::spawn(Box::new(backend.clone()), &StoreConfig::default(), options).unwrap();
+    let stats = Arc::clone(writer.stats());
+    writer
+        .recorder()
+        .record(mismatch("loan", RecordKind::Mismatch, "a"))
+        .unwrap();
+    writer.close();
+    let day = RecordId { micros: T0, seq: 0 }.day();
+    let values = backend.values(Space::Records(day));
+    assert_eq!(values[0].1[0], codec::FORMAT_JSON);
+    assert_eq!(
+        stats.record_bytes(ByteForm::Raw),
+        stats.record_bytes(ByteForm::Stored)
+    );
 }
