@@ -49,7 +49,9 @@ start() {
 # ready: true once GET /readyz on the admin listener answers 200 (bash's /dev/tcp: no curl needed).
 ready() {
   local status
-  exec 3<>"/dev/tcp/${admin%:*}/${admin##*:}" 2>/dev/null || return 1
+  # The braces scope the 2>/dev/null to this connect: a bare `exec … 2>/dev/null` would silence
+  # the script's stderr for good, and with it every later step's error.
+  { exec 3<>"/dev/tcp/${admin%:*}/${admin##*:}"; } 2>/dev/null || return 1
   printf 'GET /readyz HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$admin" >&3
   IFS= read -r -t 2 status <&3 || status=""
   exec 3<&-

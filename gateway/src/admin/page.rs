@@ -30,8 +30,8 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
     };
     let mut body = String::from("<h1>shadowgate: migration review</h1>\n");
     body.push_str(&format!(
-        "<p class=\"muted\">generated {}",
-        escape(&summary.generated_at)
+        "<p class=\"muted\">generated <span class=\"t\">{}</span>",
+        escape(&review.view().time(now))
     ));
     if let Some(store) = &summary.store {
         if store.degraded {
