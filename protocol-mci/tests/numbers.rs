@@ -134,26 +134,7 @@ fn declared_binary_digits_bound_the_value_both_ways() {
 
 #[test]
 fn digit_counts_that_contradict_the_length_are_layout_errors() {
-    let load = |keys: &str| {
-        let toml = format!(
-            r#"
-            [framing]
-            prefix = "ascii"
-            prefix_length = 4
-            max_frame = 9999
-            [header]
-            discriminator = "tx"
-            fields = [{{ name = "tx", type = "text", length = 4 }}]
-            [messages.T001]
-            request = [{{ name = "v", {keys} }}]
-            response = [{{ name = "ok", type = "text", length = 1 }}]
-            "#
-        );
-        protocol_mci::Layout::from_toml(&toml, "t", "t")
-            .map(|_| ())
-            .unwrap_err()
-            .to_string()
-    };
+    let load = common::layout_error;
     let packed = load(r#"type = "packed", length = 6, digits = 12"#);
     assert!(
         packed.contains("expected `digits` 10 or 11 for 6 bytes, found 12"),

@@ -89,26 +89,7 @@ fn hours_and_minutes_without_seconds() {
 
 #[test]
 fn combinations_the_codec_cannot_read_are_layout_errors() {
-    let load = |keys: &str| {
-        let toml = format!(
-            r#"
-            [framing]
-            prefix = "ascii"
-            prefix_length = 4
-            max_frame = 9999
-            [header]
-            discriminator = "tx"
-            fields = [{{ name = "tx", type = "text", length = 4 }}]
-            [messages.T001]
-            request = [{{ name = "v", type = "date", {keys} }}]
-            response = [{{ name = "ok", type = "text", length = 1 }}]
-            "#
-        );
-        protocol_mci::Layout::from_toml(&toml, "t", "t")
-            .map(|_| ())
-            .unwrap_err()
-            .to_string()
-    };
+    let load = |keys: &str| common::layout_error(&format!(r#"type = "date", {keys}"#));
     for pattern in [
         "yyyyMMHHmm",
         "mmss",

@@ -110,26 +110,7 @@ fn packed_and_binary_numbers_scale_the_same_way() {
 
 #[test]
 fn scales_that_cannot_be_written_out_are_layout_errors() {
-    let load = |keys: &str| {
-        let toml = format!(
-            r#"
-            [framing]
-            prefix = "ascii"
-            prefix_length = 4
-            max_frame = 9999
-            [header]
-            discriminator = "tx"
-            fields = [{{ name = "tx", type = "text", length = 4 }}]
-            [messages.T001]
-            request = [{{ name = "v", {keys} }}]
-            response = [{{ name = "ok", type = "text", length = 1 }}]
-            "#
-        );
-        protocol_mci::Layout::from_toml(&toml, "t", "t")
-            .map(|_| ())
-            .unwrap_err()
-            .to_string()
-    };
+    let load = common::layout_error;
     let deep = load(r#"type = "number", length = 30, scale = -9"#);
     assert!(
         deep.contains("expected a `scale` from -8 to 38 for 30 digits, found -9"),

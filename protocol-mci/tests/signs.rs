@@ -125,26 +125,7 @@ fn negative_zero_positive_rule_normalises_both_ways() {
 
 #[test]
 fn sign_keys_on_fields_without_a_sign_are_layout_errors() {
-    let load = |keys: &str| {
-        let toml = format!(
-            r#"
-            [framing]
-            prefix = "ascii"
-            prefix_length = 4
-            max_frame = 9999
-            [header]
-            discriminator = "tx"
-            fields = [{{ name = "tx", type = "text", length = 4 }}]
-            [messages.T001]
-            request = [{{ name = "v", {keys} }}]
-            response = [{{ name = "ok", type = "text", length = 1 }}]
-            "#
-        );
-        protocol_mci::Layout::from_toml(&toml, "t", "t")
-            .map(|_| ())
-            .unwrap_err()
-            .to_string()
-    };
+    let load = common::layout_error;
     let zoned = load(r#"type = "number", length = 3, negative_zero = "keep""#);
     assert!(
         zoned.contains("`negative_zero` applies only to signed numbers"),

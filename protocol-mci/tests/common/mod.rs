@@ -34,6 +34,29 @@ pub fn one_field(keys: &str) -> Layout {
     with_body(&format!("{{ name = \"v\", {keys} }}"))
 }
 
+/// The layout problems of a [`one_field`]-style layout whose request body is field `v` with
+/// `keys`, as text; panics if the layout loads.
+pub fn layout_error(keys: &str) -> String {
+    let toml = format!(
+        r#"
+        [framing]
+        prefix = "ascii"
+        prefix_length = 4
+        max_frame = 9999
+        [header]
+        discriminator = "tx"
+        fields = [{{ name = "tx", type = "text", length = 4 }}]
+        [messages.T001]
+        request = [{{ name = "v", {keys} }}]
+        response = [{{ name = "ok", type = "text", length = 1 }}]
+        "#
+    );
+    match Layout::from_toml(&toml, "t", "t") {
+        Ok(_) => panic!("a layout with {keys} was accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
 /// Encodes a body given as JSON text; returns the body bytes.
 pub fn encode_body(layout: &Layout, body_json: &str) -> Result<Vec<u8>, EncodeError> {
     let message: Message = serde_json::from_str(&format!(
