@@ -172,10 +172,8 @@ fn selector_text(value: Option<&Value>) -> &str {
 /// canonical decimal text (`"+01"` is `"1"`).
 fn as_decoded<'v>(selector: &Field, value: &'v str) -> Cow<'v, str> {
     match &selector.kind {
-        Kind::Text(text) if text.right => {
-            Cow::Borrowed(value.trim_start_matches(char::from(text.pad)))
-        }
-        Kind::Text(text) => Cow::Borrowed(value.trim_end_matches(char::from(text.pad))),
+        Kind::Text(text) if text.right => Cow::Borrowed(value.trim_start_matches(text.pad)),
+        Kind::Text(text) => Cow::Borrowed(value.trim_end_matches(text.pad)),
         _ => match value.strip_prefix('+').unwrap_or(value).parse::<i128>() {
             Ok(number) => Cow::Owned(number.to_string()),
             Err(_) => Cow::Borrowed(value),

@@ -168,7 +168,7 @@ fn check_values(selector: &Field, values: &[String], path: &str, problems: &mut 
         let problem = match &selector.kind {
             Kind::Text(text) => {
                 let mut bytes = Vec::new();
-                let pad = char::from(text.pad);
+                let pad = text.pad;
                 let trimmed = match text.right {
                     true => value.starts_with(pad),
                     false => value.ends_with(pad),
