@@ -9,7 +9,8 @@ use super::time::Day;
 /// A keyspace of the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Space {
-    /// The records of one UTC day, keyed by [`super::RecordId::to_key`].
+    /// The records of one UTC day in chunks ([`super::chunk`]), each keyed by its first record's
+    /// [`super::RecordId::to_key`].
     Records(Day),
     /// Per-strategy counters, keyed by strategy name.
     Counters,
@@ -44,11 +45,12 @@ pub trait Backend: Send {
     /// The days that have a record segment, in any order.
     fn segments(&mut self) -> Result<Vec<Day>, BackendError>;
 
-    /// The greatest record key stored, so a restarted writer never reuses a key even if the
-    /// clock stepped back.
+    /// The greatest record id stored (the last record of the last chunk, [`super::chunk`]), so a
+    /// restarted writer never reuses an id even if the clock stepped back.
     fn last_record_key(&mut self) -> Result<Option<Vec<u8>>, BackendError>;
 
-    /// Removes a whole day of records; returns how many records it held.
+    /// Removes a whole day of records; returns how many records it held (counted from the chunk
+    /// headers, not keys).
     fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError>;
 
     /// Removes every key of `space` below `before`; returns how many were removed.

@@ -6,10 +6,14 @@
 //! ([`RecordEncoder`], version [`FORMAT_ZSTD`]): a record's JSON shrinks ≈2.6× at zstd level 1,
 //! and so do the disk it takes and sled's memory per record. Counters, groups and suppression
 //! totals stay plain JSON (small, rewritten on every commit). [`decode`] reads both versions, so
-//! a store written before records were compressed keeps working.
+//! a store written before records were compressed keeps working. Records are now stored a few
+//! per value, format version 3 ([`super::chunk`]); [`RecordEncoder`] remains to write version 2
+//! in tests of stores left by the builds before.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+pub use super::chunk::FORMAT_CHUNK;
 
 /// Plain JSON: counters, groups, suppression totals, and records written before compression.
 pub const FORMAT_JSON: u8 = 1;
@@ -18,15 +22,15 @@ pub const FORMAT_ZSTD: u8 = 2;
 
 /// zstd level 1: on the demo's records levels 1 to 9 all give 2.65–2.73×, and level 1 costs the
 /// writer thread about half of level 3's CPU on a machine the live path shares.
-const ZSTD_LEVEL: i32 = 1;
+pub(crate) const ZSTD_LEVEL: i32 = 1;
 
 /// A value that could not be encoded or decoded.
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
     /// The bytes were written by a build with another format.
     #[error(
-        "{what}: unknown format version {found} (this build reads versions {FORMAT_JSON} and \
-         {FORMAT_ZSTD})"
+        "{what}: unknown format version {found} (this build reads versions {FORMAT_JSON} to \
+         {FORMAT_CHUNK})"
     )]
     UnknownVersion {
         /// What was being decoded (`record`, `counters`, `group`).
@@ -39,6 +43,24 @@ pub enum CodecError {
     Empty {
         /// What was being decoded.
         what: &'static str,
+    },
+    /// A chunk of records where one value was expected (e.g. under the counters).
+    #[error(
+        "{what}: expected one value, found a chunk of records (format version {FORMAT_CHUNK})"
+    )]
+    Chunk {
+        /// What was being decoded.
+        what: &'static str,
+    },
+    /// A key or chunk header shorter than its format says.
+    #[error("{what}: expected at least {expected} bytes of key or chunk header, found {found}")]
+    Header {
+        /// What was being decoded.
+        what: &'static str,
+        /// Bytes the format needs.
+        expected: usize,
+        /// Bytes there were.
+        found: usize,
     },
     /// The JSON does not match the type.
     #[error("{what}: invalid JSON for format version {version}: {source}")]
@@ -71,12 +93,15 @@ pub(crate) struct Encoded {
     pub raw_len: usize,
 }
 
-/// The writer's record encoder: JSON then zstd, reusing one JSON buffer and one zstd context.
+/// A single-record encoder, version 2 (JSON then zstd), as builds before chunks wrote records;
+/// only tests use it now, to build such stores.
+#[cfg(test)]
 pub(crate) struct RecordEncoder {
     json: Vec<u8>,
     compressor: zstd::bulk::Compressor<'static>,
 }
 
+#[cfg(test)]
 impl RecordEncoder {
     /// A new encoder; fails only if zstd cannot allocate its context.
     pub fn new() -> Result<Self, CodecError> {
@@ -146,6 +171,7 @@ pub fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T
                 .map_err(|source| CodecError::Zstd { what, source })?;
             json(FORMAT_ZSTD, &plain)
         }
+        Some((&FORMAT_CHUNK, _)) => Err(CodecError::Chunk { what }),
         Some((&found, _)) => Err(CodecError::UnknownVersion { what, found }),
     }
 }

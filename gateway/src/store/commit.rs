@@ -6,14 +6,16 @@
 //! the next recovery attempt (a reopen) is due; the first commit after it writes the totals
 //! counted meanwhile.
 //!
-//! Records are compressed here, on the writer thread, so the live path never pays for it; the
-//! bytes before and after are counted for `store_record_bytes_total`.
+//! Records are compressed here, on the writer thread, so the live path never pays for it: each
+//! commit's records go in chunks of up to 16 per key ([`super::chunk`]), since sled's memory
+//! grows with keys. The bytes before and after are counted for `store_record_bytes_total`.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::backend::{Backend, Space, Write};
-use super::codec::{self, CodecError, Encoded, RecordEncoder};
+use super::chunk::{ChunkEncoder, CHUNK_RECORDS};
+use super::codec::{self, CodecError, Encoded};
 use super::config::StoreConfig;
 use super::counters::StrategyCounters;
 use super::event::Event;
@@ -31,8 +33,9 @@ use crate::outcome::ShadowOutcome;
 /// The writer thread's state between batches.
 pub(crate) struct Committer {
     backend: Box<dyn Backend>,
-    /// Compresses records; `None` if zstd could not start, and records are then stored plain.
-    encoder: Option<RecordEncoder>,
+    /// Compresses records in chunks; `None` if zstd could not start, and records are then
+    /// stored plain, one per key.
+    encoder: Option<ChunkEncoder>,
     options: WriterOptions,
     stats: Arc<StoreStats>,
     counters: Ledger<StrategyCounters>,
@@ -58,7 +61,7 @@ impl Committer {
         let encoder = config
             .compress_records
             .then(|| {
-                RecordEncoder::new()
+                ChunkEncoder::new()
                     .inspect_err(|error| {
                         tracing::error!(%error, "store records are written uncompressed: zstd did not start");
                     })
@@ -95,8 +98,8 @@ impl Committer {
         let mut writes = Vec::new();
         let mut stored: Vec<(RecordKind, RecordId)> = Vec::new();
         let mut lost: Vec<RecordId> = Vec::new();
-        // Record bytes of this batch: plain JSON, as stored.
-        let (mut raw_bytes, mut stored_bytes) = (0_u64, 0_u64);
+        // Records to store, in id order.
+        let mut pending: Vec<MismatchRecord> = Vec::new();
         for event in events {
             let strategy = Arc::clone(event.strategy());
             let outcome = match event {
@@ -140,27 +143,11 @@ impl Committer {
                 lost.push(id);
                 continue;
             }
-            match self.encode(&record) {
-                Ok(Encoded { bytes, raw_len }) => {
-                    raw_bytes += raw_len as u64;
-                    stored_bytes += bytes.len() as u64;
-                    let space = Space::Records(id.day());
-                    writes.push(Write {
-                        space,
-                        key: id.to_key().to_vec(),
-                        value: bytes,
-                    });
-                    stored.push((record.mismatch.kind, id));
-                }
-                Err(error) => {
-                    tracing::error!(%error, strategy = %strategy, "store record not encodable");
-                    self.stats.add_dropped(DropReason::EncodeError, 1);
-                    lost.push(id);
-                }
-            }
+            pending.push(record);
         }
         if store_records {
-            self.flush(writes, &stored, (raw_bytes, stored_bytes), now);
+            let bytes = self.encode(pending, &mut writes, &mut stored, &mut lost);
+            self.flush(writes, &stored, bytes, now);
         }
         if self.retry_at.is_some() {
             lost.extend(stored.iter().map(|(_, id)| *id));
@@ -170,15 +157,75 @@ impl Committer {
         }
     }
 
-    /// A record's stored form: compressed, or plain JSON when zstd could not start.
-    fn encode(&mut self, record: &MismatchRecord) -> Result<Encoded, CodecError> {
-        match &mut self.encoder {
-            Some(encoder) => encoder.encode("record", record),
-            None => codec::encode("record", record).map(|bytes| Encoded {
-                raw_len: bytes.len(),
-                bytes,
-            }),
+    /// Adds `records` (in id order) to `writes` as chunks of at most [`CHUNK_RECORDS`] records of
+    /// one day, each keyed by its first record's id, or one plain record per key when zstd could
+    /// not start. Returns the record bytes (plain JSON, as stored) for the byte counters.
+    fn encode(
+        &mut self,
+        records: Vec<MismatchRecord>,
+        writes: &mut Vec<Write>,
+        stored: &mut Vec<(RecordKind, RecordId)>,
+        lost: &mut Vec<RecordId>,
+    ) -> (u64, u64) {
+        let (mut raw, mut kept) = (0_u64, 0_u64);
+        let mut refused = |id: RecordId, error: &CodecError, strategy: &str| {
+            tracing::error!(%error, strategy, "store record not encodable");
+            self.stats.add_dropped(DropReason::EncodeError, 1);
+            lost.push(id);
+        };
+        let Some(encoder) = self.encoder.as_mut() else {
+            for record in &records {
+                match codec::encode("record", record) {
+                    Ok(bytes) => {
+                        raw += bytes.len() as u64;
+                        kept += bytes.len() as u64;
+                        let space = Space::Records(record.id.day());
+                        let key = record.id.to_key().to_vec();
+                        writes.push(Write {
+                            space,
+                            key,
+                            value: bytes,
+                        });
+                        stored.push((record.mismatch.kind, record.id));
+                    }
+                    Err(error) => refused(record.id, &error, &record.mismatch.strategy),
+                }
+            }
+            return (raw, kept);
+        };
+        let days = records.chunk_by(|a, b| a.id.day() == b.id.day());
+        for chunk in days.flat_map(|day| day.chunks(CHUNK_RECORDS)) {
+            let mut members = Vec::with_capacity(chunk.len());
+            for record in chunk {
+                match encoder.push("record", record.id.to_key(), record) {
+                    Ok(()) => members.push((record.mismatch.kind, record.id)),
+                    Err(error) => refused(record.id, &error, &record.mismatch.strategy),
+                }
+            }
+            let Some(&(_, first)) = members.first() else {
+                continue;
+            };
+            match encoder.finish("record") {
+                Some(Ok(Encoded { bytes, raw_len })) => {
+                    raw += raw_len as u64;
+                    kept += bytes.len() as u64;
+                    writes.push(Write {
+                        space: Space::Records(first.day()),
+                        key: first.to_key().to_vec(),
+                        value: bytes,
+                    });
+                    stored.extend(members);
+                }
+                Some(Err(error)) => {
+                    let strategy = chunk.first().map_or("", |r| &*r.mismatch.strategy);
+                    for (_, id) in members {
+                        refused(id, &error, strategy);
+                    }
+                }
+                None => {}
+            }
         }
+        (raw, kept)
     }
 
     /// Continues after the newest stored key, before the first batch. A backend that cannot

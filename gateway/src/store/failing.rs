@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::backend::{Backend, BackendError, Space, Write};
+use super::chunk;
 use super::time::Day;
 
 /// Committed values per space, in key order.
@@ -69,21 +70,27 @@ impl Backend for FailingBackend {
 
     fn last_record_key(&mut self) -> Result<Option<Vec<u8>>, BackendError> {
         let data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
-        let newest = data
+        let mut newest = None;
+        let last = data
             .iter()
             .filter(|(space, _)| matches!(space, Space::Records(_)))
-            .filter_map(|(_, values)| values.keys().next_back())
-            .max();
-        Ok(newest.cloned())
+            .filter_map(|(_, values)| values.iter().next_back());
+        for (key, value) in last {
+            let span = chunk::span("record", key, value)
+                .map_err(|e| BackendError::new("read the last record", e))?;
+            newest = newest.max(Some(span.last_key.to_vec()));
+        }
+        Ok(newest)
     }
 
     fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError> {
         self.check("drop segment")?;
         let mut data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
-        let removed = data
-            .remove(&Space::Records(day))
-            .map_or(0, |values| values.len());
-        Ok(removed as u64)
+        let removed = data.remove(&Space::Records(day)).unwrap_or_default();
+        Ok(removed
+            .iter()
+            .map(|(key, value)| chunk::span("record", key, value).map_or(1, |span| span.count))
+            .sum())
     }
 
     fn prune(&mut self, space: Space, before: &[u8]) -> Result<u64, BackendError> {

@@ -12,13 +12,15 @@
 //! A disk that fails at open starts the store degraded instead of failing the gateway's start.
 //!
 //! Keys are big-endian time + sequence ([`RecordId`]), values a version byte + JSON ([`codec`]);
-//! the writer thread compresses records with zstd, off the live path.
+//! the writer thread stores each commit's records up to 16 per key, compressed together with zstd
+//! off the live path ([`chunk`]): sled's memory grows with keys, not bytes.
 //! Records live in one segment per UTC day, so retention drops whole days.
 //!
 //! # Layout
 //! - `config`: [`StoreConfig`], the `[store]` config section.
 //! - `event`, `record`: what the gateway sends ([`Event`], [`Mismatch`]) and what is stored.
-//! - `id`, `time`, `codec`: keys, days and clocks, the on-disk format.
+//! - `id`, `time`, `codec`, `chunk`: keys, days and clocks, the on-disk format, records stored a
+//!   few per key.
 //! - `counters`, `group`, `ledger`: persisted totals and how the writer keeps them.
 //! - `series`: hourly comparisons and failures per strategy and group, for daily charts.
 //! - `suppressed`: what each comparison rule hid, tallied in memory and persisted per strategy.
@@ -29,6 +31,7 @@
 //! - `stats`, `error`, `open`: statistics, errors, and [`Store`] tying it together.
 
 mod backend;
+pub mod chunk;
 pub mod codec;
 mod commit;
 mod config;

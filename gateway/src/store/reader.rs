@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::backend::Space;
+use super::chunk;
 use super::codec;
 use super::counters::StrategyCounters;
 use super::error::StoreError;
@@ -48,23 +49,38 @@ impl Reader {
         Self { shared }
     }
 
-    /// The record `id`, if it exists (and has not expired).
+    /// The record `id`, if it exists (and has not expired): it is in the chunk with the greatest
+    /// key at or before `id` in its day.
     pub fn get(&self, id: RecordId) -> Result<Option<MismatchRecord>, StoreError> {
         let name = tree_name(Space::Records(id.day()));
         let db = self.shared.require()?;
         let Some(tree) = existing(&db, &name)? else {
             return Ok(None);
         };
-        let value = tree.get(id.to_key()).map_err(|source| StoreError::Read {
+        let read = |source| StoreError::Read {
             tree: name.clone(),
             source,
-        })?;
-        value
-            .map(|bytes| decode_record(&name, id, &bytes))
+        };
+        let Some((key, value)) = tree
+            .range(..=id.to_key())
+            .next_back()
             .transpose()
+            .map_err(read)?
+        else {
+            return Ok(None);
+        };
+        let first = RecordId::from_key(&key);
+        let span = chunk::span("record", &key, &value)
+            .map_err(|source| decode_error(&name, first, id, source))?;
+        if span.last_key < id.to_key() {
+            return Ok(None);
+        }
+        let records = decode_chunk(&name, first, id, &value)?;
+        Ok(records.into_iter().find(|record| record.id == id))
     }
 
-    /// One page of records matching `query`.
+    /// One page of records matching `query`. The first chunk read may start before the page's
+    /// lower bound and the last may end after its upper one: records are bounded one by one.
     pub fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let size = query.page_size();
         let (lower, upper) = query.key_bounds();
@@ -76,16 +92,25 @@ impl Reader {
         if query.newest_first {
             days.reverse();
         }
-        let (lower, upper) = (lower.to_key(), upper.map(RecordId::to_key));
+        let within = |id: RecordId| id >= lower && upper.is_none_or(|u| id < u);
         let mut records = Vec::new();
         for day in days {
             let name = tree_name(Space::Records(day));
             let Some(tree) = existing_in(&db, &names, &name)? else {
                 continue;
             };
+            let read = |source| StoreError::Read {
+                tree: name.clone(),
+                source,
+            };
+            // The chunk holding `lower` starts at or before it.
+            let start = match tree.range(..=lower.to_key()).next_back() {
+                Some(entry) => entry.map_err(read)?.0,
+                None => sled::IVec::from(&lower.to_key()),
+            };
             let range = match upper {
-                Some(upper) => tree.range(lower..upper),
-                None => tree.range(lower..),
+                Some(upper) => tree.range(start..sled::IVec::from(&upper.to_key())),
+                None => tree.range(start..),
             };
             let entries: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
                 if query.newest_first {
@@ -94,19 +119,25 @@ impl Reader {
                     Box::new(range)
                 };
             for entry in entries {
-                let (key, value) = entry.map_err(|source| StoreError::Read {
-                    tree: name.clone(),
-                    source,
-                })?;
-                let Some(id) = RecordId::from_key(&key) else {
+                let (key, value) = entry.map_err(read)?;
+                let Some(first) = RecordId::from_key(&key) else {
                     continue;
                 };
-                let record = decode_record(&name, id, &value)?;
-                if query.matches(&record) {
+                let mut chunk = decode_chunk(&name, Some(first), first, &value)?;
+                if query.newest_first {
+                    chunk.reverse();
+                }
+                for record in chunk {
+                    if !within(record.id) || !query.matches(&record) {
+                        continue;
+                    }
+                    let id = record.id;
                     records.push(record);
                     if records.len() == size {
-                        let next = Some(id);
-                        return Ok(Page { records, next });
+                        return Ok(Page {
+                            records,
+                            next: Some(id),
+                        });
                     }
                 }
             }
@@ -226,10 +257,27 @@ fn existing_in(
     Ok(Some(tree))
 }
 
-fn decode_record(tree: &str, id: RecordId, bytes: &[u8]) -> Result<MismatchRecord, StoreError> {
-    codec::decode("record", bytes).map_err(|source| StoreError::Decode {
+/// The records of the value under `first` (a chunk, or one record of an older format), read
+/// while looking for `id`.
+fn decode_chunk(
+    tree: &str,
+    first: Option<RecordId>,
+    id: RecordId,
+    bytes: &[u8],
+) -> Result<Vec<MismatchRecord>, StoreError> {
+    chunk::decode_all("record", bytes).map_err(|source| decode_error(tree, first, id, source))
+}
+
+/// A value that could not be read, named by its key (the chunk's first id) or the id sought.
+fn decode_error(
+    tree: &str,
+    first: Option<RecordId>,
+    id: RecordId,
+    source: codec::CodecError,
+) -> StoreError {
+    StoreError::Decode {
         tree: tree.to_owned(),
-        key: id.to_string(),
+        key: first.unwrap_or(id).to_string(),
         source,
-    })
+    }
 }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::backend::{Backend, BackendError, Space, Write};
+use super::chunk;
 use super::shared::SharedDb;
 use super::time::Day;
 
@@ -128,8 +129,11 @@ impl Backend for SledBackend {
             let last = self.tree(space)?.last();
             let last =
                 last.map_err(|e| BackendError::new(format!("read {}", tree_name(space)), e))?;
-            if let Some((key, _)) = last {
-                return Ok(Some(key.to_vec()));
+            if let Some((key, value)) = last {
+                // The last chunk's key is its first record's; its header names the last one.
+                let span = chunk::span("record", &key, &value)
+                    .map_err(|e| BackendError::new(format!("read {}", tree_name(space)), e))?;
+                return Ok(Some(span.last_key.to_vec()));
             }
         }
         Ok(None)
@@ -138,7 +142,8 @@ impl Backend for SledBackend {
     fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError> {
         let space = Space::Records(day);
         let name = tree_name(space);
-        let records = self.tree(space)?.len() as u64;
+        let records = count_records(self.tree(space)?)
+            .map_err(|e| BackendError::new(format!("count the records of {name}"), e))?;
         self.trees.remove(&space);
         self.db()?
             .drop_tree(&name)
@@ -173,4 +178,15 @@ impl Backend for SledBackend {
         self.db = Some(db);
         Ok(())
     }
+}
+
+/// Records in a day tree, from each chunk's header (nothing decompressed). A value whose header
+/// cannot be read counts as one record: retention must still drop its day.
+fn count_records(tree: &sled::Tree) -> sled::Result<u64> {
+    let mut records = 0;
+    for entry in tree.iter() {
+        let (key, value) = entry?;
+        records += chunk::span("record", &key, &value).map_or(1, |span| span.count);
+    }
+    Ok(records)
 }

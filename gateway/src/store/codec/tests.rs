@@ -48,7 +48,7 @@ fn unknown_versions_damaged_frames_and_empty_values_are_clear_errors() {
     let err = decode::<Value>("record", &[9, b'{', b'}']).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "record: unknown format version 9 (this build reads versions 1 and 2)"
+        "record: unknown format version 9 (this build reads versions 1 to 3)"
     );
     let err = decode::<Value>("group", &[]).unwrap_err();
     assert_eq!(

@@ -1,5 +1,6 @@
 //! The read path: pages, filters, clear errors, and records of every format version.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::*;
@@ -129,66 +130,257 @@ fn readers_say_clearly_why_they_cannot_open_or_decode() {
 }
 
 #[test]
-fn records_written_before_compression_still_read_through_the_review() {
-    // A store as a build before compression left it: one record as version 1 (plain JSON).
+fn records_of_every_older_format_still_read_through_the_review() {
+    // A store as the builds before chunks left it: one record per key, version 1 (plain JSON)
+    // and version 2 (zstd).
     let dir = tempfile::tempdir().unwrap();
-    let old_id = RecordId { micros: T0, seq: 0 };
-    let Event::Record(old) = mismatch("loan", RecordKind::Mismatch, "old") else {
-        unreachable!("mismatch() builds a record")
+    let old = |seq, signature: &str| {
+        let Event::Record(mismatch) = mismatch("loan", RecordKind::Mismatch, signature) else {
+            unreachable!("mismatch() builds a record")
+        };
+        let id = RecordId { micros: T0, seq };
+        MismatchRecord {
+            id,
+            time_micros: T0,
+            mismatch: *mismatch,
+        }
     };
-    let old = MismatchRecord {
-        id: old_id,
-        time_micros: T0,
-        mismatch: *old,
-    };
-    let plain = codec::encode("record", &old).unwrap();
-    assert_eq!(plain[0], codec::FORMAT_JSON);
+    let (plain, compressed) = (old(0, "plain"), old(1, "compressed"));
+    let plain_bytes = codec::encode("record", &plain).unwrap();
+    assert_eq!(plain_bytes[0], codec::FORMAT_JSON);
+    let compressed_bytes = codec::RecordEncoder::new()
+        .unwrap()
+        .encode("record", &compressed)
+        .unwrap()
+        .bytes;
+    assert_eq!(compressed_bytes[0], codec::FORMAT_ZSTD);
+    let tree_name = format!("records/{}", plain.id.day().compact());
     {
         let db = sled::open(&config(&dir).path).unwrap();
-        let tree = db
-            .open_tree(format!("records/{}", old_id.day().compact()))
+        let tree = db.open_tree(&tree_name).unwrap();
+        tree.insert(plain.id.to_key(), plain_bytes).unwrap();
+        tree.insert(compressed.id.to_key(), compressed_bytes)
             .unwrap();
-        tree.insert(old_id.to_key(), plain).unwrap();
         db.flush().unwrap();
     }
 
-    // This build opens it and adds a compressed record after it.
+    // This build opens it and adds a chunk of two records after them.
     let options = WriterOptions {
         clock: Arc::new(ManualClock::at(T0)),
         on_flush: None,
     };
-    let compressing = StoreConfig {
+    let config = StoreConfig {
+        flush_interval_ms: 1_000,
+        batch_max_records: 2,
         compress_records: true,
         ..config(&dir)
     };
-    let store = Store::open(&compressing, options).unwrap();
-    store
-        .recorder()
-        .record(mismatch("loan", RecordKind::Mismatch, "new"))
-        .unwrap();
+    let store = Store::open(&config, options).unwrap();
+    for signature in ["new-1", "new-2"] {
+        store
+            .recorder()
+            .record(mismatch("loan", RecordKind::Mismatch, signature))
+            .unwrap();
+    }
     let stats = Arc::clone(store.stats());
     let review = crate::review::Review::new(store.close(), crate::review::Policies::new());
     assert!(stats.record_bytes(ByteForm::Stored) < stats.record_bytes(ByteForm::Raw));
 
-    let detail = review.detail(old_id).unwrap().expect("the old record");
-    assert_eq!(detail.record, old);
-    assert!(
-        !detail.rows.is_empty(),
-        "its decisions are shown side by side"
-    );
-    let page = review
-        .list(&ListQuery {
-            strategy: Some("loan".into()),
-            ..ListQuery::default()
-        })
-        .unwrap();
-    let seen: Vec<(RecordId, &str)> = page
-        .records
+    for record in [&plain, &compressed] {
+        let detail = review.detail(record.id).unwrap().expect("the old record");
+        assert_eq!(detail.record, *record);
+        assert!(
+            !detail.rows.is_empty(),
+            "its decisions are shown side by side"
+        );
+    }
+    let at = |seq| RecordId { micros: T0, seq };
+    for newest_first in [false, true] {
+        let page = review
+            .list(&ListQuery {
+                strategy: Some("loan".into()),
+                newest_first,
+                ..ListQuery::default()
+            })
+            .unwrap();
+        let mut seen: Vec<(RecordId, &str)> = page
+            .records
+            .iter()
+            .map(|r| (r.id, r.mismatch.signature.as_str()))
+            .collect();
+        if newest_first {
+            seen.reverse();
+        }
+        let expected = [
+            (at(0), "plain"),
+            (at(1), "compressed"),
+            (at(2), "new-1"),
+            (at(3), "new-2"),
+        ];
+        assert_eq!(seen, expected, "newest first: {newest_first}");
+    }
+    let new = review
+        .detail(at(3))
+        .unwrap()
+        .expect("a record inside a chunk");
+    assert_eq!(new.record.mismatch.signature, "new-2");
+    assert!(review.detail(at(4)).unwrap().is_none());
+    drop(review);
+
+    // Two single-record keys, then one chunk holding both new records.
+    let db = sled::open(&config.path).unwrap();
+    let formats: Vec<u8> = db
+        .open_tree(&tree_name)
+        .unwrap()
         .iter()
-        .map(|r| (r.id, r.mismatch.signature.as_str()))
+        .map(|entry| entry.unwrap().1[0])
         .collect();
-    let new_id = RecordId { micros: T0, seq: 1 };
-    assert_eq!(seen, [(old_id, "old"), (new_id, "new")]);
-    let new = review.detail(new_id).unwrap().expect("the new record");
-    assert_eq!(new.record.mismatch.signature, "new");
+    assert_eq!(formats, [1, 2, chunk::FORMAT_CHUNK]);
+}
+
+#[test]
+fn pages_that_start_and_end_inside_chunks_list_what_one_record_per_key_would() {
+    // One commit of 40 records: chunks of 16, 16 and 8. Two commits a day apart add a second day.
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::at(T0));
+    let options = WriterOptions {
+        clock: clock.clone(),
+        on_flush: None,
+    };
+    let config = StoreConfig {
+        flush_interval_ms: 1_000,
+        batch_max_records: 40,
+        compress_records: true,
+        ..config(&dir)
+    };
+    let store = Store::open(&config, options).unwrap();
+    let stats = Arc::clone(store.stats());
+    let send = |count| {
+        for i in 0..count {
+            let signature = if i % 3 == 0 { "third" } else { "other" };
+            store
+                .recorder()
+                .record(mismatch("loan", RecordKind::Mismatch, signature))
+                .unwrap();
+        }
+    };
+    // A full batch is committed at once; the next day's five go with the close.
+    send(40);
+    wait_until("the first day's records", || {
+        stats.events_committed.load(Ordering::SeqCst) == 40
+    });
+    clock.advance(DAY);
+    send(5);
+    let reader = store.close();
+
+    let all = |newest_first| {
+        let query = ListQuery {
+            limit: MAX_LIMIT,
+            newest_first,
+            ..ListQuery::default()
+        };
+        reader.list(&query).unwrap().records
+    };
+    let oldest = all(false);
+    assert_eq!(oldest.len(), 45);
+    assert!(oldest.windows(2).all(|w| w[0].id < w[1].id));
+    let mut newest = all(true);
+    newest.reverse();
+    assert_eq!(newest, oldest);
+
+    for newest_first in [false, true] {
+        for (limit, signature) in [(5, None), (7, None), (3, Some("third"))] {
+            let mut query = ListQuery {
+                limit,
+                newest_first,
+                signature: signature.map(str::to_owned),
+                ..ListQuery::default()
+            };
+            let mut seen = Vec::new();
+            let mut pages = 0;
+            loop {
+                let page = reader.list(&query).unwrap();
+                assert!(page.records.len() <= limit);
+                pages += 1;
+                assert!(pages <= 50, "pages end");
+                seen.extend(page.records.iter().map(|r| r.id));
+                match page.next {
+                    Some(next) => query.cursor = Some(next),
+                    None => break,
+                }
+            }
+            let mut expected: Vec<RecordId> = oldest
+                .iter()
+                .filter(|r| signature.is_none_or(|s| r.mismatch.signature == s))
+                .map(|r| r.id)
+                .collect();
+            if newest_first {
+                expected.reverse();
+            }
+            assert_eq!(
+                seen, expected,
+                "limit {limit}, {signature:?}, newest first: {newest_first}"
+            );
+        }
+    }
+
+    // A time window inside the first chunk's microsecond and one that starts on day two.
+    let window = |from: Option<u64>, until: Option<u64>| ListQuery {
+        from_micros: from,
+        until_micros: until,
+        limit: MAX_LIMIT,
+        ..ListQuery::default()
+    };
+    assert_eq!(
+        reader
+            .list(&window(Some(T0), Some(T0 + 1)))
+            .unwrap()
+            .records
+            .len(),
+        40
+    );
+    let second = reader.list(&window(Some(T0 + 1), None)).unwrap().records;
+    assert_eq!(second.len(), 5);
+    assert!(second.iter().all(|r| r.time_micros == T0 + DAY));
+    // Cursors inside a chunk, both directions.
+    let cursor = |cursor, newest_first| ListQuery {
+        cursor: Some(cursor),
+        newest_first,
+        limit: 4,
+        ..ListQuery::default()
+    };
+    let ids = |page: Page| page.records.iter().map(|r| r.id.seq).collect::<Vec<_>>();
+    let at = |seq| RecordId { micros: T0, seq };
+    assert_eq!(
+        ids(reader.list(&cursor(at(13), false)).unwrap()),
+        [14, 15, 16, 17]
+    );
+    assert_eq!(
+        ids(reader.list(&cursor(at(18), true)).unwrap()),
+        [17, 16, 15, 14]
+    );
+
+    for record in &oldest {
+        assert_eq!(reader.get(record.id).unwrap().as_ref(), Some(record));
+    }
+    assert!(
+        reader.get(at(40)).unwrap().is_none(),
+        "after the last chunk's end"
+    );
+    let before = RecordId {
+        micros: T0 - 1,
+        seq: 0,
+    };
+    assert!(
+        reader.get(before).unwrap().is_none(),
+        "before the first chunk"
+    );
+    drop(reader);
+
+    let db = sled::open(&config.path).unwrap();
+    let keys = db
+        .open_tree(format!("records/{}", Day::of(T0).compact()))
+        .unwrap()
+        .len();
+    assert_eq!(keys, 3, "40 records in chunks of 16, 16 and 8");
 }

@@ -249,14 +249,29 @@ fn records_are_stored_compressed_and_their_bytes_counted() {
 
     let day = RecordId { micros: T0, seq: 0 }.day();
     let values = backend.values(Space::Records(day));
-    assert_eq!(values.len(), 3);
-    let (mut raw, mut stored) = (0, 0);
-    for (_, value) in &values {
-        assert_eq!(value[0], codec::FORMAT_ZSTD, "written compressed");
-        let record: MismatchRecord = codec::decode("record", value).unwrap();
-        raw += codec::encode("record", &record).unwrap().len() as u64;
-        stored += value.len() as u64;
-    }
+    assert_eq!(values.len(), 1, "one commit's three records share one key");
+    let (key, value) = &values[0];
+    assert_eq!(
+        value[0],
+        chunk::FORMAT_CHUNK,
+        "written as a compressed chunk"
+    );
+    assert_eq!(
+        RecordId::from_key(key),
+        Some(RecordId { micros: T0, seq: 0 })
+    );
+    assert_eq!(chunk::span("record", key, value).unwrap().count, 3);
+    let records: Vec<MismatchRecord> = chunk::decode_all("record", value).unwrap();
+    let signatures: Vec<&str> = records
+        .iter()
+        .map(|r| r.mismatch.signature.as_str())
+        .collect();
+    assert_eq!(signatures, ["a", "b", "c"]);
+    let raw: u64 = records
+        .iter()
+        .map(|record| codec::encode("record", record).unwrap().len() as u64)
+        .sum();
+    let stored = value.len() as u64;
     assert_eq!(stats.record_bytes(ByteForm::Raw), raw);
     assert_eq!(stats.record_bytes(ByteForm::Stored), stored);
     assert!(stored < raw, "{stored} stored bytes for {raw} raw");
@@ -283,5 +298,57 @@ fn records_are_stored_as_json_unless_compression_is_asked_for() {
     assert_eq!(
         stats.record_bytes(ByteForm::Raw),
         stats.record_bytes(ByteForm::Stored)
+    );
+}
+
+#[test]
+fn a_restarted_writer_continues_after_the_last_record_of_the_last_chunk() {
+    let backend = FailingBackend::default();
+    // One commit of 20 records: chunks of 16 and 4, keyed by their first ids.
+    let config = StoreConfig {
+        flush_interval_ms: 1_000,
+        batch_max_records: 20,
+        compress_records: true,
+        ..StoreConfig::default()
+    };
+    let spawn = |micros| {
+        let options = WriterOptions {
+            clock: Arc::new(ManualClock::at(micros)),
+            on_flush: None,
+        };
+        Writer::spawn(Box::new(backend.clone()), &config, options).unwrap()
+    };
+    let writer = spawn(T0);
+    for _ in 0..20 {
+        writer
+            .recorder()
+            .record(mismatch("loan", RecordKind::Mismatch, "a"))
+            .unwrap();
+    }
+    writer.close();
+    let day = RecordId { micros: T0, seq: 0 }.day();
+    let keys: Vec<Option<RecordId>> = backend
+        .values(Space::Records(day))
+        .iter()
+        .map(|(key, _)| RecordId::from_key(key))
+        .collect();
+    let at = |seq| Some(RecordId { micros: T0, seq });
+    assert_eq!(keys, [at(0), at(16)]);
+
+    // The clock stepped back: the next id still follows the last record, not the last key.
+    let writer = spawn(T0 - 1_000_000);
+    writer
+        .recorder()
+        .record(mismatch("loan", RecordKind::Mismatch, "b"))
+        .unwrap();
+    writer.close();
+    let values = backend.values(Space::Records(day));
+    assert_eq!(values.len(), 3, "nothing overwritten");
+    assert_eq!(RecordId::from_key(&values[2].0), at(20));
+    let mut retention = backend.clone();
+    assert_eq!(
+        retention.drop_segment(day).unwrap(),
+        21,
+        "records, not keys"
     );
 }
