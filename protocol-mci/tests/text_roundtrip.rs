@@ -5,31 +5,8 @@
 
 mod common;
 
-use common::{decode_value, encode_value, one_field};
+use common::{decode_value, encode_value, layout_error, one_field};
 use protocol_mci::Layout;
-
-/// The layout problems of a one-field layout with the given keys, as text.
-fn layout_error(keys: &str) -> String {
-    let toml = format!(
-        r#"
-        [framing]
-        prefix = "ascii"
-        prefix_length = 4
-        counts = "after_prefix"
-        max_frame = 9999
-        [header]
-        discriminator = "tx"
-        fields = [{{ name = "tx", type = "text", length = 4 }}]
-        [messages.T001]
-        request = [{{ name = "v", {keys} }}]
-        response = []
-        "#
-    );
-    match Layout::from_toml(&toml, "test", "test") {
-        Ok(_) => panic!("layout with {keys} was accepted"),
-        Err(e) => e.to_string(),
-    }
-}
 
 #[test]
 fn trailing_pad_on_a_left_aligned_field_is_refused_with_the_path() {
