@@ -52,6 +52,7 @@ mod retention;
 mod series;
 mod shared;
 mod sled_backend;
+mod snapshot_debris;
 mod stats;
 mod suppressed;
 mod time;

@@ -14,6 +14,7 @@ use arc_swap::ArcSwapOption;
 
 use super::config::StoreConfig;
 use super::error::StoreError;
+use super::snapshot_debris;
 
 /// How often a reopen retries while a reader still holds the old database's lock, and how long
 /// it waits between tries: a reader's query ends within milliseconds, the writer must not block.
@@ -104,24 +105,37 @@ pub(crate) const LOCKED: &str =
 ///
 /// sled's own flusher thread is off (`flush_every_ms(None)`): the writer flushes every group
 /// commit itself, and a background flush would only add a thread that holds the database open.
+///
+/// sled 0.34 reads a snapshot a full disk left half-written as corruption; such snapshots are
+/// removed and the open tried once more ([`super::snapshot_debris`]).
 pub(crate) fn open_db(path: &Path, settings: SledSettings) -> Result<sled::Db, StoreError> {
-    sled::Config::new()
-        .path(path)
-        .cache_capacity(settings.cache_bytes)
-        .flush_every_ms(None)
-        .open()
-        .map_err(|source| {
-            // sled has no read-only mode: it locks the directory, so a second process cannot
-            // open it.
-            let locked = source.to_string().contains("could not acquire lock");
-            StoreError::Open {
-                path: path.to_path_buf(),
-                hint: if locked {
-                    LOCKED
-                } else {
-                    "check the path, permissions and free space"
-                },
-                source,
-            }
-        })
+    let open = || {
+        sled::Config::new()
+            .path(path)
+            .cache_capacity(settings.cache_bytes)
+            .flush_every_ms(None)
+            .open()
+    };
+    let opened = match open() {
+        Err(sled::Error::Corruption { .. })
+            if snapshot_debris::remove_unfinished(path).is_ok_and(|removed| removed > 0) =>
+        {
+            open()
+        }
+        opened => opened,
+    };
+    opened.map_err(|source| {
+        // sled has no read-only mode: it locks the directory, so a second process cannot
+        // open it.
+        let locked = source.to_string().contains("could not acquire lock");
+        StoreError::Open {
+            path: path.to_path_buf(),
+            hint: if locked {
+                LOCKED
+            } else {
+                "check the path, permissions and free space"
+            },
+            source,
+        }
+    })
 }

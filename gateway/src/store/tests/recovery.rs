@@ -123,3 +123,30 @@ fn closing_degraded_retries_once_then_counts_what_was_not_persisted() {
         }
     }
 }
+
+#[test]
+fn a_snapshot_a_full_disk_left_half_written_does_not_keep_the_store_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    {
+        let db = super::super::shared::open_db(&path, SledSettings::default()).unwrap();
+        db.insert(b"kept", b"value").unwrap();
+        db.flush().unwrap();
+    }
+    // What sled leaves when it opens on a full disk: its newest snapshot, created, never written.
+    std::fs::write(path.join("snap.7FFFFFFFFFFFFFFF.generating"), b"").unwrap();
+    let raw = sled::Config::new().path(&path).open().map(|_| ());
+    assert!(
+        matches!(raw, Err(sled::Error::Corruption { .. })),
+        "sled itself reads it as corruption: {raw:?}"
+    );
+
+    let db = super::super::shared::open_db(&path, SledSettings::default()).unwrap();
+    assert_eq!(db.get(b"kept").unwrap().as_deref(), Some(&b"value"[..]));
+    let leftover = std::fs::read_dir(&path)
+        .unwrap()
+        .filter_map(|entry| entry.unwrap().file_name().into_string().ok())
+        .filter(|name| name.ends_with(".generating"))
+        .count();
+    assert_eq!(leftover, 0);
+}
