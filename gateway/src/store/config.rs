@@ -35,9 +35,10 @@ pub struct StoreConfig {
     /// resident memory grow with every stored record.
     pub cache_mib: u64,
     /// Store records zstd-compressed, up to 16 per key (≈9.7× less disk, ≈16× fewer sled keys,
-    /// which keeps resident memory flat). Off by default: in
-    /// the full-disk fault test, sled 0.34 could not reopen a store of compressed records that
-    /// was shut down on a full disk ("Read corrupt"), while JSON records recovered.
+    /// which keeps resident memory flat). On by default; `false` stores one JSON record per key
+    /// (readable by hand, but sled's memory then grows with every record). It was off while a
+    /// store restarted on a full disk did not reopen ("Read corrupt"): that was sled's
+    /// half-written snapshot, whatever the records' format ([`super::snapshot_debris`]).
     pub compress_records: bool,
 }
 
@@ -51,7 +52,7 @@ impl Default for StoreConfig {
             flush_interval_ms: 10,
             retry_interval_ms: 5_000,
             cache_mib: 16,
-            compress_records: false,
+            compress_records: true,
         }
     }
 }

@@ -26,6 +26,17 @@ const SLACK: Duration = Duration::from_millis(500);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_never_touches_live_traffic_and_the_store_recovers_without_a_restart() {
+    full_disk(None).await;
+}
+
+/// The same with `compress_records = false`: one JSON record per key, the format before chunks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_under_one_json_record_per_key_recovers_too() {
+    full_disk(Some("false")).await;
+}
+
+/// The scenario, with the store's default record format or `compress_records` set.
+async fn full_disk(compress_records: Option<&str>) {
     let disk = Tmpfs::mount("16m");
     let legacy = mci_deciding("L1").start().await;
     // Every comparison is a mismatch, so every one writes a record.
@@ -36,6 +47,10 @@ async fn a_full_disk_never_touches_live_traffic_and_the_store_recovers_without_a
         .admin()
         .store_path(&disk.path().join("store"))
         .store_key("retry_interval_ms", RETRY.as_millis().to_string());
+    let builder = match compress_records {
+        Some(value) => builder.store_key("compress_records", value),
+        None => builder,
+    };
     let gateway = builder.clone().start().await;
     let mut traffic = Traffic::new(&gateway).await;
     traffic.send(50).await;

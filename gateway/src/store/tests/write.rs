@@ -227,16 +227,13 @@ fn keys_keep_increasing_when_the_clock_steps_back_across_a_restart() {
 }
 
 #[test]
-fn records_are_stored_compressed_and_their_bytes_counted() {
+fn records_are_stored_compressed_by_default_and_their_bytes_counted() {
     let backend = FailingBackend::default();
     let options = WriterOptions {
         clock: Arc::new(ManualClock::at(T0)),
         on_flush: None,
     };
-    let config = StoreConfig {
-        compress_records: true,
-        ..StoreConfig::default()
-    };
+    let config = StoreConfig::default();
     let writer = Writer::spawn(Box::new(backend.clone()), &config, options).unwrap();
     let stats = Arc::clone(writer.stats());
     for signature in ["a", "b", "c"] {
@@ -278,14 +275,17 @@ fn records_are_stored_compressed_and_their_bytes_counted() {
 }
 
 #[test]
-fn records_are_stored_as_json_unless_compression_is_asked_for() {
+fn records_are_stored_as_json_when_compression_is_turned_off() {
     let backend = FailingBackend::default();
     let options = WriterOptions {
         clock: Arc::new(ManualClock::at(T0)),
         on_flush: None,
     };
-    let writer =
-        Writer::spawn(Box::new(backend.clone()), &StoreConfig::default(), options).unwrap();
+    let config = StoreConfig {
+        compress_records: false,
+        ..StoreConfig::default()
+    };
+    let writer = Writer::spawn(Box::new(backend.clone()), &config, options).unwrap();
     let stats = Arc::clone(writer.stats());
     writer
         .recorder()
