@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::backend::{Backend, Space, Write};
-use super::chunk::{ChunkEncoder, CHUNK_RECORDS};
+use super::chunk::{ChunkEncoder, CHUNK_MAX_BYTES, CHUNK_RECORDS};
 use super::codec::{self, CodecError, Encoded};
 use super::config::StoreConfig;
 use super::counters::StrategyCounters;
@@ -158,8 +158,9 @@ impl Committer {
     }
 
     /// Adds `records` (in id order) to `writes` as chunks of at most [`CHUNK_RECORDS`] records of
-    /// one day, each keyed by its first record's id, or one plain record per key when zstd could
-    /// not start. Returns the record bytes (plain JSON, as stored) for the byte counters.
+    /// one day and [`CHUNK_MAX_BYTES`] (unless one record), each keyed by its first record's id,
+    /// or one plain record per key when zstd could not start or compression is off. Returns the
+    /// record bytes (plain JSON, as stored) for the byte counters.
     fn encode(
         &mut self,
         records: Vec<MismatchRecord>,
@@ -193,19 +194,30 @@ impl Committer {
             }
             return (raw, kept);
         };
-        let days = records.chunk_by(|a, b| a.id.day() == b.id.day());
-        for chunk in days.flat_map(|day| day.chunks(CHUNK_RECORDS)) {
+        // Chunks still to encode, the next one last; one over CHUNK_MAX_BYTES comes back halved.
+        let mut todo: Vec<Vec<&MismatchRecord>> = records
+            .chunk_by(|a, b| a.id.day() == b.id.day())
+            .flat_map(|day| day.chunks(CHUNK_RECORDS))
+            .rev()
+            .map(|chunk| chunk.iter().collect())
+            .collect();
+        while let Some(chunk) = todo.pop() {
             let mut members = Vec::with_capacity(chunk.len());
             for record in chunk {
                 match encoder.push("record", record.id.to_key(), record) {
-                    Ok(()) => members.push((record.mismatch.kind, record.id)),
+                    Ok(()) => members.push(record),
                     Err(error) => refused(record.id, &error, &record.mismatch.strategy),
                 }
             }
-            let Some(&(_, first)) = members.first() else {
+            let Some(first) = members.first().map(|record| record.id) else {
                 continue;
             };
             match encoder.finish("record") {
+                Some(Ok(encoded)) if encoded.bytes.len() > CHUNK_MAX_BYTES && members.len() > 1 => {
+                    let back = members.split_off(members.len() / 2);
+                    todo.push(back);
+                    todo.push(members);
+                }
                 Some(Ok(Encoded { bytes, raw_len })) => {
                     raw += raw_len as u64;
                     kept += bytes.len() as u64;
@@ -214,12 +226,11 @@ impl Committer {
                         key: first.to_key().to_vec(),
                         value: bytes,
                     });
-                    stored.extend(members);
+                    stored.extend(members.iter().map(|r| (r.mismatch.kind, r.id)));
                 }
                 Some(Err(error)) => {
-                    let strategy = chunk.first().map_or("", |r| &*r.mismatch.strategy);
-                    for (_, id) in members {
-                        refused(id, &error, strategy);
+                    for record in members {
+                        refused(record.id, &error, &record.mismatch.strategy);
                     }
                 }
                 None => {}

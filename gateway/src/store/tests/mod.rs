@@ -9,6 +9,7 @@ use serde_json::json;
 use super::*;
 use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 
+mod chunk_size;
 mod read;
 mod recovery;
 mod series;
