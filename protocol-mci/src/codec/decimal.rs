@@ -132,14 +132,24 @@ impl Digits {
     }
 
     /// The decimal digits of an integer.
-    pub fn of(mut value: u128) -> Digits {
+    pub fn of(value: u128) -> Digits {
         let mut digits = Digits::new();
-        // u128 has at most 39 digits: they fit.
-        loop {
-            digits.push(b'0' + (value % 10) as u8);
-            value /= 10;
-            if value == 0 {
-                break;
+        // u128 has at most 39 digits: they fit. Most values fit a u64, whose division is far
+        // cheaper than u128's.
+        match u64::try_from(value) {
+            Ok(mut small) => loop {
+                digits.push(b'0' + (small % 10) as u8);
+                small /= 10;
+                if small == 0 {
+                    break;
+                }
+            },
+            Err(_) => {
+                let mut value = value;
+                while value > 0 {
+                    digits.push(b'0' + (value % 10) as u8);
+                    value /= 10;
+                }
             }
         }
         digits.buf[..digits.len].reverse();
@@ -215,10 +225,7 @@ pub(crate) fn write_number(
     if int.is_empty() {
         out.write_char('0')?;
     }
-    // Digits are ASCII by construction.
-    for &d in int {
-        out.write_char(d as char)?;
-    }
+    out.write_str(ascii(int))?;
     if scale < 0 && !int.is_empty() {
         // COBOL `P` after the digits: the value is the digits times a power of ten.
         for _ in 0..scale.unsigned_abs() {
@@ -230,11 +237,14 @@ pub(crate) fn write_number(
         for _ in digits.len()..places {
             out.write_char('0')?;
         }
-        for &d in &digits[split..] {
-            out.write_char(d as char)?;
-        }
+        out.write_str(ascii(&digits[split..]))?;
     }
     Ok(())
+}
+
+/// ASCII digits as text (they are ASCII by construction; anything else would show as empty).
+fn ascii(digits: &[u8]) -> &str {
+    std::str::from_utf8(digits).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -86,7 +86,17 @@ impl ScaledDecimal {
                 return Some(value.into());
             }
         }
-        Number::from_str(&self.to_string()).ok()
+        Number::from_str(&self.text()).ok()
+    }
+
+    /// The exact decimal text, written without a formatter.
+    fn text(&self) -> String {
+        let digits = Digits::of(self.mantissa.unsigned_abs());
+        let mut text = String::with_capacity(digits.as_slice().len() + 3);
+        let negative = self.mantissa < 0 || self.negative_zero;
+        // Writing to a String cannot fail.
+        let _ = write_number(&mut text, negative, digits.as_slice(), self.scale, true);
+        text
     }
 
     /// The value as JSON: a number holding its exact text.
@@ -94,7 +104,7 @@ impl ScaledDecimal {
         match self.to_number() {
             Some(number) => Value::Number(number),
             // Plain decimal text always parses as a JSON number; keep the text regardless.
-            None => Value::String(self.to_string()),
+            None => Value::String(self.text()),
         }
     }
 
