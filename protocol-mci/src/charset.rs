@@ -8,6 +8,8 @@
 //! Only the `*_without_replacement` APIs are used: the convenience `encode` writes HTML numeric
 //! entities for unmappable characters, which would silently change lengths and shift every offset.
 
+use std::borrow::Cow;
+
 use encoding_rs::{DecoderResult, EncoderResult, EUC_KR};
 use serde::Deserialize;
 
@@ -47,6 +49,12 @@ impl Charset {
 
     /// Decodes wire bytes to text; fails on the first invalid byte.
     pub fn decode(self, bytes: &[u8]) -> Result<String, InvalidText> {
+        self.decode_borrowed(bytes).map(Cow::into_owned)
+    }
+
+    /// Decodes wire bytes to text, borrowing them when they are already that text (ASCII, or
+    /// UTF-8 in a UTF-8 field); fails on the first invalid byte.
+    pub fn decode_borrowed(self, bytes: &[u8]) -> Result<Cow<'_, str>, InvalidText> {
         // Pure ASCII is the same in both charsets; skip the decoder on the common case.
         if self == Charset::EucKr {
             if let Some(at) = first_outside_ks_x_1001(bytes) {
@@ -55,7 +63,7 @@ impl Charset {
         }
         if bytes.is_ascii() || self == Charset::Utf8 {
             return match std::str::from_utf8(bytes) {
-                Ok(text) => Ok(text.to_owned()),
+                Ok(text) => Ok(Cow::Borrowed(text)),
                 Err(e) => Err(InvalidText(e.valid_up_to())),
             };
         }
@@ -66,7 +74,7 @@ impl Charset {
         let mut text = String::with_capacity(capacity);
         let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut text, true);
         match result {
-            DecoderResult::InputEmpty => Ok(text),
+            DecoderResult::InputEmpty => Ok(Cow::Owned(text)),
             // `read` points past the bad sequence and the bytes consumed after it.
             DecoderResult::Malformed(bad, after) => {
                 Err(InvalidText(read - usize::from(bad) - usize::from(after)))

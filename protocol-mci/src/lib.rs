@@ -9,7 +9,8 @@
 //!   maps; [`Layout::to_json`] gives `{"header", "body"}` or the named sections) and back; the
 //!   message is selected by frame length, header key fields or a default. Numbers keep their
 //!   exact decimal text (never `f64`); text lengths are bytes of the wire charset (CP949 by
-//!   default); errors name the field path and byte range.
+//!   default); errors name the field path and byte range. [`Layout::decode_view`] gives the same
+//!   frame as typed values borrowed from it ([`MessageView`]), without building JSON.
 //! - [`FrameCodec`] is a `tokio_util` `Decoder`/`Encoder` that cuts a byte stream into frames.
 //!   A broken stream is a [`FramingError`]; a frame whose fields do not decode is a
 //!   [`DecodeError`], a bad record that can be answered while the connection stays up.
@@ -23,6 +24,8 @@
 //! - `framer`: the stream framer.
 //! - `codec/`: decode and encode walkers and one module per wire type.
 //! - `message`: the JSON form of a frame.
+//! - `view`: the typed form of a frame ([`Layout::decode_view`]): fields in layout order, text
+//!   borrowed from the frame, exact decimals as scaled integers; what the JSON form converts.
 //! - `mask`: masking of sensitive fields for logs and storage.
 //! - `charset`: CP949 and UTF-8 without replacement characters.
 //! - `error`: every error type.
@@ -36,6 +39,7 @@ pub mod framing;
 pub mod layout;
 mod mask;
 mod message;
+pub mod view;
 
 pub use codec::Codec;
 pub use error::{
@@ -50,3 +54,4 @@ pub use layout::header::{FieldPath, Header, Section};
 pub use layout::{Layout, MessageLayout, TtlValue};
 pub use mask::mask_text;
 pub use message::{Direction, Message};
+pub use view::MessageView;

@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::LazyLock;
 
 use bytes::BytesMut;
@@ -15,7 +17,7 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use protocol_mci::charset::{Charset, Unmappable};
 use protocol_mci::layout::field::fields_fixed_len;
-use protocol_mci::{Direction, Layout, Message};
+use protocol_mci::{Direction, Layout, Message, MessageView};
 use serde_json::{Map, Number, Value};
 use tokio_util::codec::Decoder;
 
@@ -922,6 +924,21 @@ proptest! {
         prop_assert_eq!(decoded, message, "variant {}", v.name);
     }
 
+    /// The typed view of a frame holds the values it was encoded from (decimals as their digits
+    /// and scale, ASCII text borrowed, dates by parts, groups and redefines views in order) and
+    /// converts to exactly the message.
+    #[test]
+    fn view_holds_the_encoded_values_typed((variant, direction, message) in any_message()) {
+        let v = &VARIANTS[variant];
+        let frame = v.layout.encode(direction, &message).unwrap();
+        let view = v.layout.decode_view(direction, &frame).unwrap();
+        let header = common::typed_mismatch(&view.header, &message.header, "header");
+        prop_assert_eq!(header, None, "variant {}", v.name);
+        let body = common::typed_mismatch(&view.body, &message.body, "body");
+        prop_assert_eq!(body, None, "variant {}", v.name);
+        prop_assert_eq!(view.into_message(), message);
+    }
+
     /// encode(decode(f)) == f byte for byte, for frames encoded from loosely written numbers
     /// (fewer decimals, leading zeros, `+`, strings), which also encode exactly like the
     /// canonical message.
@@ -959,6 +976,12 @@ proptest! {
         }
         let _ = v.layout.decode_header(&damaged);
         for any_direction in [Direction::Request, Direction::Response] {
+            // The typed view accepts and refuses exactly what the JSON form does.
+            let view = v.layout.decode_view(any_direction, &damaged);
+            prop_assert_eq!(
+                view.map(MessageView::into_message),
+                v.layout.decode(any_direction, &damaged)
+            );
             if let Ok(decoded) = v.layout.decode(any_direction, &damaged) {
                 let again = v.layout.encode(any_direction, &decoded)
                     .unwrap_or_else(|e| panic!("{}: a decoded frame must encode: {e}", v.name));
@@ -1159,6 +1182,9 @@ proptest! {
         let mut bytes = mutate(&mutate(&frame, &flips, None), &digits, None);
         fix_framing(layout, &mut bytes);
         if let Ok(message) = layout.decode(direction, &bytes) {
+            let view = layout.decode_view(direction, &bytes).unwrap();
+            let body = common::typed_mismatch(&view.body, &message.body, "body");
+            prop_assert_eq!(body, None);
             let again = layout.encode(direction, &message).unwrap();
             prop_assert_eq!(layout.decode(direction, &again).unwrap(), message);
         }

@@ -7,20 +7,20 @@
 
 use serde_json::Value;
 
-use super::iso::{example, window, Parts};
+use super::iso::{example, window, DateParts};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
 use crate::layout::field::{DateSpec, DateToken};
 
-/// Decodes a date field; `start` is its offset in the frame.
+/// Decodes a date field into its parts (`None` for null); `start` is its offset in the frame.
 pub(crate) fn decode(
     spec: &DateSpec,
     bytes: &[u8],
     start: usize,
-) -> Result<Value, DecodeErrorKind> {
+) -> Result<Option<DateParts>, DecodeErrorKind> {
     if spec.null_blank && bytes.iter().all(|&b| b == b' ') {
-        return Ok(Value::Null);
+        return Ok(None);
     }
-    let mut parts = Parts::default();
+    let mut parts = DateParts::new(spec);
     let mut at = 0;
     let mut all_zero = true;
     for token in &spec.tokens {
@@ -58,10 +58,10 @@ pub(crate) fn decode(
         at += width;
     }
     if all_zero && spec.null_zeros {
-        return Ok(Value::Null);
+        return Ok(None);
     }
-    parts.check(spec).map_err(DecodeErrorKind::OutOfRange)?;
-    Ok(Value::String(parts.iso(spec)))
+    parts.check().map_err(DecodeErrorKind::OutOfRange)?;
+    Ok(Some(parts))
 }
 
 /// Encodes a date field from ISO text; null writes spaces or zeros as configured. A value that
@@ -96,10 +96,10 @@ pub(crate) fn encode(
             })
         }
     };
-    let parts = Parts::parse_iso(text, spec).ok_or_else(|| {
+    let parts = DateParts::parse_iso(text, spec).ok_or_else(|| {
         EncodeErrorKind::Invalid(format!("expected {}, found {text:?}", example(spec)))
     })?;
-    parts.check(spec).map_err(EncodeErrorKind::Invalid)?;
+    parts.check().map_err(EncodeErrorKind::Invalid)?;
     if let Some(pivot) = spec.pivot.filter(|&p| !(p..p + 100).contains(&parts.year)) {
         return Err(EncodeErrorKind::Invalid(format!(
             "expected a year from {pivot} to {} (yy with pivot {pivot}), found {}",

@@ -2,9 +2,13 @@
 //! Money never passes through `f64`.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::str::FromStr;
 
 use serde_json::{Number, Value};
+
+use crate::error::DecodeErrorKind;
+use crate::view::{FieldValue, ScaledDecimal};
 
 /// A decimal split into sign, integer digits (no leading zeros) and fraction digits.
 /// Plain text is borrowed; only an exponent form is written out into owned digits.
@@ -110,8 +114,9 @@ pub(crate) fn text_of(value: &Value) -> Option<&str> {
     }
 }
 
-/// The ASCII digits of one number, on the stack: a field holds at most 38 (layout validation)
-/// and a binary integer at most 20, so decoding a number allocates only its JSON text.
+/// The ASCII digits of one number, on the stack: a field holds at most 38 (layout validation),
+/// a binary integer at most 20 and a scaled decimal's mantissa at most 39, so decoding a number
+/// allocates nothing.
 pub(crate) struct Digits {
     buf: [u8; 40],
     len: usize,
@@ -127,14 +132,24 @@ impl Digits {
     }
 
     /// The decimal digits of an integer.
-    pub fn of(mut value: u64) -> Digits {
+    pub fn of(value: u128) -> Digits {
         let mut digits = Digits::new();
-        // u64 has at most 20 digits: they fit.
-        loop {
-            digits.push(b'0' + (value % 10) as u8);
-            value /= 10;
-            if value == 0 {
-                break;
+        // u128 has at most 39 digits: they fit. Most values fit a u64, whose division is far
+        // cheaper than u128's.
+        match u64::try_from(value) {
+            Ok(mut small) => loop {
+                digits.push(b'0' + (small % 10) as u8);
+                small /= 10;
+                if small == 0 {
+                    break;
+                }
+            },
+            Err(_) => {
+                let mut value = value;
+                while value > 0 {
+                    digits.push(b'0' + (value % 10) as u8);
+                    value /= 10;
+                }
             }
         }
         digits.buf[..digits.len].reverse();
@@ -159,10 +174,43 @@ impl Digits {
     }
 }
 
+/// The typed value of ASCII digits with `scale` implied decimal places (see
+/// [`ScaledDecimal::from_digits`]).
+pub(crate) fn scaled(
+    negative: bool,
+    digits: &[u8],
+    scale: i32,
+    minus_zero: bool,
+) -> Result<FieldValue<'static>, DecodeErrorKind> {
+    // Layout validation keeps fields at 38 digits, which always fit; never reached.
+    ScaledDecimal::from_digits(negative, digits, scale, minus_zero)
+        .map(FieldValue::Decimal)
+        .ok_or_else(|| DecodeErrorKind::OutOfRange("more than 38 digits".into()))
+}
+
 /// A JSON number from ASCII digits with `scale` implied decimal places (a negative scale
 /// appends zeros), leading zeros removed. A zero read with a sign is `-0` (`-0.00`) only when
 /// `minus_zero` says the field keeps negative zeros.
 pub(crate) fn number_value(negative: bool, digits: &[u8], scale: i32, minus_zero: bool) -> Value {
+    let mut text = String::with_capacity(digits.len() + 3);
+    // Writing to a String cannot fail.
+    let _ = write_number(&mut text, negative, digits, scale, minus_zero);
+    // Plain decimal text always parses as a JSON number.
+    Number::from_str(&text)
+        .map(Value::Number)
+        .unwrap_or(Value::String(text))
+}
+
+/// Writes the exact decimal text of ASCII digits with `scale` implied decimal places: no leading
+/// zeros, exactly `scale` fraction digits, zeros appended for a negative scale; `-` for a
+/// negative value, and for a zero only when `minus_zero` keeps it.
+pub(crate) fn write_number(
+    out: &mut impl fmt::Write,
+    negative: bool,
+    digits: &[u8],
+    scale: i32,
+    minus_zero: bool,
+) -> fmt::Result {
     let places = usize::try_from(scale).unwrap_or(0);
     let split = digits.len().saturating_sub(places);
     let int = &digits[..split];
@@ -171,43 +219,32 @@ pub(crate) fn number_value(negative: bool, digits: &[u8], scale: i32, minus_zero
         None => &[][..],
     };
     let zero = int.is_empty() && digits[split..].iter().all(|&d| d == b'0');
-    let negative = negative && (!zero || minus_zero);
-    // Whole numbers of up to 19 digits skip the text round trip (same text: no leading zeros).
-    if scale == 0 && int.len() <= 19 && !(zero && negative) {
-        let magnitude = int
-            .iter()
-            .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
-        if !negative {
-            return Value::Number(magnitude.into());
-        }
-        if let Ok(magnitude) = i64::try_from(magnitude) {
-            return Value::Number((-magnitude).into());
-        }
-    }
-    let mut text = String::with_capacity(digits.len() + 3);
-    if negative {
-        text.push('-');
+    if negative && (!zero || minus_zero) {
+        out.write_char('-')?;
     }
     if int.is_empty() {
-        text.push('0');
+        out.write_char('0')?;
     }
-    // Digits are ASCII by construction.
-    text.extend(int.iter().map(|&d| d as char));
+    out.write_str(ascii(int))?;
     if scale < 0 && !int.is_empty() {
         // COBOL `P` after the digits: the value is the digits times a power of ten.
-        text.extend(std::iter::repeat_n('0', scale.unsigned_abs() as usize));
+        for _ in 0..scale.unsigned_abs() {
+            out.write_char('0')?;
+        }
     }
     if places > 0 {
-        text.push('.');
+        out.write_char('.')?;
         for _ in digits.len()..places {
-            text.push('0');
+            out.write_char('0')?;
         }
-        text.extend(digits[split..].iter().map(|&d| d as char));
+        out.write_str(ascii(&digits[split..]))?;
     }
-    // Plain decimal text always parses as a JSON number.
-    Number::from_str(&text)
-        .map(Value::Number)
-        .unwrap_or(Value::String(text))
+    Ok(())
+}
+
+/// ASCII digits as text (they are ASCII by construction; anything else would show as empty).
+fn ascii(digits: &[u8]) -> &str {
+    std::str::from_utf8(digits).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -300,6 +337,8 @@ mod tests {
             "-9223372036854775808"
         );
         assert_eq!(Digits::of(0).as_slice(), b"0");
-        assert_eq!(Digits::of(u64::MAX).as_slice(), max);
+        assert_eq!(Digits::of(u64::MAX.into()).as_slice(), max);
+        let max = u128::MAX.to_string();
+        assert_eq!(Digits::of(u128::MAX).as_slice(), max.as_bytes());
     }
 }

@@ -1,6 +1,5 @@
-//! Frame → JSON: walks the layout over the frame's bytes.
-
-use serde_json::{Map, Value};
+//! Frame → typed values ([`crate::view`]): walks the layout over the frame's bytes. The JSON form
+//! is this walk's result converted, so both share every check and error.
 
 use super::path::Path;
 use super::{date, packed, text, zoned};
@@ -8,6 +7,7 @@ use crate::error::{DecodeError, DecodeErrorKind};
 use crate::framing::Prefix;
 use crate::layout::field::{Field, GroupCount, Kind};
 use crate::layout::Layout;
+use crate::view::{FieldValue, Object};
 
 /// A cursor over one frame that steps over the length prefix.
 pub(crate) struct Reader<'a> {
@@ -107,11 +107,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Decodes `fields` into `out`.
-    pub fn fields(
-        &mut self,
-        fields: &'a [Field],
-        out: &mut Map<String, Value>,
-    ) -> Result<(), DecodeError> {
+    pub fn fields(&mut self, fields: &'a [Field], out: &mut Object<'a>) -> Result<(), DecodeError> {
         for field in fields {
             if let Kind::Redefines(area) = &field.kind {
                 self.redefines(field, area, fields, out)?;
@@ -129,7 +125,7 @@ impl<'a> Reader<'a> {
             })?;
             self.path.pop();
             if let Some(value) = value {
-                out.insert(field.name.clone(), value);
+                out.push(&field.name, field.mask, value);
             }
         }
         Ok(())
@@ -140,8 +136,8 @@ impl<'a> Reader<'a> {
         &mut self,
         field: &'a Field,
         siblings: &'a [Field],
-        done: &Map<String, Value>,
-    ) -> Result<Option<Value>, DecodeError> {
+        done: &Object<'a>,
+    ) -> Result<Option<FieldValue<'a>>, DecodeError> {
         let group = match &field.kind {
             Kind::Group(group) => group,
             kind => {
@@ -152,7 +148,8 @@ impl<'a> Reader<'a> {
                     Kind::Number(spec) => zoned::decode(spec, bytes, start),
                     Kind::Packed(spec) => packed::decode_packed(spec, bytes, start),
                     Kind::Binary(spec) => packed::decode_binary(spec, bytes),
-                    Kind::Date(spec) => date::decode(spec, bytes, start),
+                    Kind::Date(spec) => date::decode(spec, bytes, start)
+                        .map(|parts| parts.map_or(FieldValue::Null, FieldValue::Date)),
                     Kind::Constant(expected) if bytes != expected.as_slice() => {
                         Err(DecodeErrorKind::ConstantMismatch {
                             expected: String::from_utf8_lossy(expected).into_owned(),
@@ -175,10 +172,10 @@ impl<'a> Reader<'a> {
         let mut elements = Vec::with_capacity(count);
         for index in 0..count {
             self.path.index(index);
-            let mut element = Map::with_capacity(group.fields.len());
+            let mut element = Object::with_capacity(group.fields.len());
             self.fields(&group.fields, &mut element)?;
             self.path.pop();
-            elements.push(Value::Object(element));
+            elements.push(element);
         }
         if group.padded {
             let unused = (group.max - count) * group.element_len.unwrap_or(0);
@@ -187,7 +184,7 @@ impl<'a> Reader<'a> {
                 self.check_unused(group, count, bytes, start)?;
             }
         }
-        Ok(Some(Value::Array(elements)))
+        Ok(Some(FieldValue::Group(elements)))
     }
 
     /// Where the next field starts (after the length prefix, when it is next).
@@ -201,7 +198,7 @@ impl<'a> Reader<'a> {
     /// A count above its group's maximum is an error at the count field.
     fn check_count(
         &self,
-        value: &Value,
+        value: &FieldValue<'_>,
         group: &Kind,
         start: usize,
         len: usize,
@@ -212,7 +209,10 @@ impl<'a> Reader<'a> {
         // A signed packed or binary count can decode below zero: that is a bad record here, not
         // an empty group whose bytes would then be read as the next fields.
         let Some(count) = count_of(value) else {
-            let message = format!("expected a number of elements, found count {value}");
+            let message = format!(
+                "expected a number of elements, found count {}",
+                value.to_value()
+            );
             return Err(self.error(start, len, DecodeErrorKind::OutOfRange(message)));
         };
         if count > group.max {
@@ -225,9 +225,9 @@ impl<'a> Reader<'a> {
 
 /// A decoded count field as a number of elements (counts are unsigned integers; a signed
 /// packed count may hold the negative zero `0D`, which is no elements).
-fn count_of(value: &Value) -> Option<usize> {
-    match value.as_number()?.as_str() {
-        "-0" => Some(0),
-        text => text.parse().ok(),
+fn count_of(value: &FieldValue<'_>) -> Option<usize> {
+    match value {
+        FieldValue::Decimal(decimal) => decimal.count(),
+        _ => None,
     }
 }

@@ -6,22 +6,53 @@ use std::fmt::Write;
 
 use crate::layout::field::{DateSpec, DateToken};
 
-/// Date/time components.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Parts {
+/// The components of a decoded date/time field, exactly those its pattern has; the others are 0.
+/// Its ISO text ([`DateParts::iso`], also its `Display`) is what the JSON form holds.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DateParts {
     /// The full year (a `yy` already read through its pivot).
-    pub year: u32,
+    pub(crate) year: u32,
     month: u32,
     day: u32,
     hour: u32,
     minute: u32,
     second: u32,
     millis: u32,
+    /// Which components the pattern has: what the ISO text shows.
+    shape: Shape,
 }
 
-impl Parts {
+impl DateParts {
+    /// No components set yet, for a field of `spec`'s pattern.
+    pub(crate) fn new(spec: &DateSpec) -> DateParts {
+        DateParts {
+            shape: Shape::of(spec),
+            ..DateParts::default()
+        }
+    }
+
+    /// The year (0 when the pattern has none).
+    pub fn year(&self) -> u32 {
+        self.year
+    }
+
+    /// The month, 1 to 12 (0 when the pattern has none).
+    pub fn month(&self) -> u32 {
+        self.month
+    }
+
+    /// The day of the month (0 when the pattern has none).
+    pub fn day(&self) -> u32 {
+        self.day
+    }
+
+    /// Hours, minutes, seconds and milliseconds (0 where the pattern has none).
+    pub fn time(&self) -> (u32, u32, u32, u32) {
+        (self.hour, self.minute, self.second, self.millis)
+    }
+
     /// Sets the component a token stands for.
-    pub fn set(&mut self, token: DateToken, value: u32) {
+    pub(crate) fn set(&mut self, token: DateToken, value: u32) {
         match token {
             DateToken::Year | DateToken::ShortYear => self.year = value,
             DateToken::Month => self.month = value,
@@ -35,7 +66,7 @@ impl Parts {
     }
 
     /// The component a token stands for.
-    pub fn get(&self, token: DateToken) -> u32 {
+    pub(crate) fn get(&self, token: DateToken) -> u32 {
         match token {
             DateToken::Year | DateToken::ShortYear => self.year,
             DateToken::Month => self.month,
@@ -49,7 +80,7 @@ impl Parts {
     }
 
     /// Whether every component is zero (only a time can be: months and days start at 1).
-    pub fn is_zero(&self) -> bool {
+    pub(crate) fn is_zero(&self) -> bool {
         let all = [self.year, self.month, self.day, self.hour];
         all.iter()
             .chain(&[self.minute, self.second, self.millis])
@@ -58,8 +89,8 @@ impl Parts {
 
     /// Calendar and clock ranges of the components the pattern has; without a year, 29
     /// February is a valid month-day.
-    pub fn check(&self, spec: &DateSpec) -> Result<(), String> {
-        let shape = Shape::of(spec);
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let shape = self.shape;
         if shape.month {
             let year = self.year;
             let leap = !shape.year || (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
@@ -82,8 +113,8 @@ impl Parts {
     }
 
     /// ISO text with exactly the components of the pattern.
-    pub fn iso(&self, spec: &DateSpec) -> String {
-        let shape = Shape::of(spec);
+    pub fn iso(&self) -> String {
+        let shape = self.shape;
         let mut out = String::with_capacity(23);
         // Writing to a String cannot fail.
         match (shape.year, shape.day) {
@@ -114,9 +145,9 @@ impl Parts {
     }
 
     /// Parses the ISO text [`Self::iso`] writes for this pattern.
-    pub fn parse_iso(text: &str, spec: &DateSpec) -> Option<Parts> {
-        let shape = Shape::of(spec);
-        let mut parts = Parts::default();
+    pub(crate) fn parse_iso(text: &str, spec: &DateSpec) -> Option<DateParts> {
+        let mut parts = DateParts::new(spec);
+        let shape = parts.shape;
         let mut rest = text.as_bytes();
         let number = |rest: &mut &[u8], width: usize, after: Option<u8>| -> Option<u32> {
             let (digits, tail) = rest.split_at_checked(width)?;
@@ -160,6 +191,12 @@ impl Parts {
     }
 }
 
+impl std::fmt::Display for DateParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.iso())
+    }
+}
+
 /// The year `yy` selects in the century window that starts at `pivot`.
 pub(crate) fn window(pivot: u32, yy: u32) -> u32 {
     let year = pivot - pivot % 100 + yy;
@@ -170,8 +207,8 @@ pub(crate) fn window(pivot: u32, yy: u32) -> u32 {
     }
 }
 
-/// Which components a pattern has (validation allows only the shapes [`Parts::iso`] writes).
-#[derive(Debug, Clone, Copy)]
+/// Which components a pattern has (validation allows only the shapes [`DateParts::iso`] writes).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
 struct Shape {
     year: bool,
     month: bool,

@@ -6,7 +6,7 @@
 //! and body, then the prefix and trailer.
 
 mod date;
-mod decimal;
+pub(crate) mod decimal;
 mod decode;
 mod encode;
 mod exponent;
@@ -17,7 +17,10 @@ mod path;
 mod redefines;
 mod select;
 mod text;
+mod view;
 mod zoned;
+
+pub use self::iso::DateParts;
 
 use serde_json::{Map, Value};
 
@@ -27,9 +30,10 @@ use self::select::read_header;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use crate::framing::Prefix;
 use crate::layout::field::{Field, Kind};
-use crate::layout::header::Header;
+use crate::layout::header::{FieldPath, Header};
 use crate::layout::{Layout, MessageLayout};
 use crate::message::{Direction, Message};
+use crate::view::{MessageView, Object};
 
 /// A layout bound to one direction: `decode` and `encode` of request or response frames.
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +100,7 @@ impl Layout {
     pub fn decode_header(&self, frame: &[u8]) -> Result<Map<String, Value>, DecodeError> {
         self.check_length(frame)?;
         let mut reader = Reader::new(self, frame);
-        read_header(&mut reader, self.main_header())
+        read_header(&mut reader, self.main_header()).map(Object::into_map)
     }
 
     /// An answer the gateway writes itself (bad request, live engine failure): the request's
@@ -204,9 +208,29 @@ impl Layout {
         direction: Direction,
         header: &Map<String, Value>,
     ) -> &'a [Field] {
+        self.body_fields_by(message, direction, |result| result.text(header))
+    }
+
+    /// [`Layout::body_fields`] for a decoded header view.
+    pub fn body_fields_view<'a>(
+        &'a self,
+        message: &'a MessageLayout,
+        direction: Direction,
+        header: &Object<'_>,
+    ) -> &'a [Field] {
+        self.body_fields_by(message, direction, |result| result.text_view(header))
+    }
+
+    /// The body fields, reading the header's result code through `code`.
+    fn body_fields_by<'a, 'h>(
+        &'a self,
+        message: &'a MessageLayout,
+        direction: Direction,
+        code: impl FnOnce(&FieldPath) -> Option<&'h str>,
+    ) -> &'a [Field] {
         match (direction, &message.error, self.result()) {
             (Direction::Response, Some(error), Some((field, ok))) if !ok.is_empty() => {
-                let code = field.text(header).unwrap_or("");
+                let code = code(field).unwrap_or("");
                 if ok.iter().any(|o| o == code) {
                     &message.response
                 } else {
@@ -261,25 +285,13 @@ impl Layout {
 }
 
 impl<'a> Codec<'a> {
-    /// Decodes a whole frame into its message and `{header, body}`.
+    /// Decodes a whole frame into its message and `{header, body}` (the typed view, converted).
     pub fn decode<'f>(&self, frame: &'f [u8]) -> Result<(&'a MessageLayout, Message), DecodeError>
     where
         'a: 'f,
     {
-        let layout = self.layout;
-        layout.check_length(frame)?;
-        let (index, read) = self.select_frame(frame)?;
-        let message = &layout.messages[index];
-        let (reader, header) = match read {
-            Some(read) if message.header == layout.main => read,
-            _ => {
-                let mut reader = Reader::new(layout, frame);
-                let header = read_header(&mut reader, layout.header_of(message))?;
-                (reader, header)
-            }
-        };
-        self.read_body(reader, message, header)
-            .map(|decoded| (message, decoded))
+        let (message, view) = self.decode_view(frame)?;
+        Ok((message, view.into_message()))
     }
 
     /// Decodes a whole frame as `selected`, whatever its length or key says (an answer is the
@@ -292,30 +304,8 @@ impl<'a> Codec<'a> {
     where
         'a: 'f,
     {
-        let layout = self.layout;
-        layout.check_length(frame)?;
-        let mut reader = Reader::new(layout, frame);
-        let header = read_header(&mut reader, layout.header_of(selected))?;
-        self.read_body(reader, selected, header)
-    }
-
-    /// Reads the body after the header and checks nothing is left.
-    fn read_body<'f>(
-        &self,
-        mut reader: Reader<'f>,
-        message: &'a MessageLayout,
-        header: Map<String, Value>,
-    ) -> Result<Message, DecodeError>
-    where
-        'a: 'f,
-    {
-        let layout = self.layout;
-        let fields = layout.body_fields(message, self.direction, &header);
-        let mut body = Map::with_capacity(fields.len());
-        reader.path.key(layout.body_key());
-        reader.fields(fields, &mut body)?;
-        reader.finish()?;
-        Ok(Message { header, body })
+        self.decode_view_as(selected, frame)
+            .map(MessageView::into_message)
     }
 
     /// Encodes `{header, body}` into a whole frame with its prefix and trailer; the message is

@@ -2,9 +2,10 @@
 
 use serde_json::Value;
 
-use super::decimal::{number_value, text_of, Decimal, Digits};
+use super::decimal::{scaled, text_of, Decimal, Digits};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
 use crate::layout::field::{Binary, Endian, NegativeZero, Packed, SignNibbles};
+use crate::view::{FieldValue, ScaledDecimal};
 
 /// Decodes COMP-3: two digits a byte, the last nibble is the sign (C/D signed, F unsigned, or
 /// with `sign_nibbles = "lenient"` A-F); with an even digit count the first nibble is a pad
@@ -13,7 +14,7 @@ pub(crate) fn decode_packed(
     spec: &Packed,
     bytes: &[u8],
     start: usize,
-) -> Result<Value, DecodeErrorKind> {
+) -> Result<FieldValue<'static>, DecodeErrorKind> {
     // At most 16 bytes (layout validation): 31 digits fit.
     let mut digits = Digits::new();
     let last = bytes.len() - 1;
@@ -46,7 +47,7 @@ pub(crate) fn decode_packed(
         }
     }
     let keep = spec.negative_zero == NegativeZero::Keep;
-    Ok(number_value(negative, digits.as_slice(), spec.scale, keep))
+    scaled(negative, digits.as_slice(), spec.scale, keep)
 }
 
 /// Whether a sign nibble is negative, or what the field accepts instead. IBM's decimal
@@ -105,7 +106,10 @@ pub(crate) fn encode_packed(
 
 /// Decodes a binary integer with implied decimals; a value beyond the declared digits is
 /// refused (the host would not have written it).
-pub(crate) fn decode_binary(spec: &Binary, bytes: &[u8]) -> Result<Value, DecodeErrorKind> {
+pub(crate) fn decode_binary(
+    spec: &Binary,
+    bytes: &[u8],
+) -> Result<FieldValue<'static>, DecodeErrorKind> {
     let fold = |acc: u64, b: &u8| (acc << 8) | u64::from(*b);
     let raw = match spec.endian {
         Endian::Big => bytes.iter().fold(0, fold),
@@ -117,21 +121,19 @@ pub(crate) fn decode_binary(spec: &Binary, bytes: &[u8]) -> Result<Value, Decode
     } else {
         i128::from(raw)
     };
-    // |value| < 2^64: the magnitude of a signed value is below 2^63.
-    let digits = Digits::of(value.unsigned_abs() as u64);
-    if let Some(declared) = spec.digits.filter(|&d| digits.as_slice().len() > d) {
-        return Err(DecodeErrorKind::OutOfRange(format!(
-            "expected at most {declared} digits, found {}",
-            digits.as_slice().len()
-        )));
+    if let Some(declared) = spec.digits {
+        let found = value
+            .unsigned_abs()
+            .checked_ilog10()
+            .map_or(1, |log| log + 1) as usize;
+        if found > declared {
+            return Err(DecodeErrorKind::OutOfRange(format!(
+                "expected at most {declared} digits, found {found}"
+            )));
+        }
     }
     // Two's complement has no negative zero.
-    Ok(number_value(
-        value < 0,
-        digits.as_slice(),
-        spec.scale,
-        false,
-    ))
+    Ok(FieldValue::Decimal(ScaledDecimal::new(value, spec.scale)))
 }
 
 /// Encodes a binary integer.

@@ -15,6 +15,7 @@ use super::decode::Reader;
 use super::encode::Writer;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use crate::layout::field::{Alternative, Field, Kind, Redefines};
+use crate::view::{FieldValue, Object};
 
 impl<'a> Reader<'a> {
     /// Decodes the view the selector picks into `out`, then skips the rest of the area.
@@ -23,15 +24,17 @@ impl<'a> Reader<'a> {
         field: &'a Field,
         area: &'a Redefines,
         siblings: &'a [Field],
-        out: &mut Map<String, Value>,
+        out: &mut Object<'a>,
     ) -> Result<(), DecodeError> {
         let start = self.next_offset();
         let view = match area.selector {
             None => area.alternatives.first(),
             Some(index) => {
                 let selector = &siblings[index];
-                let value = selector_text(out.get(&selector.name));
-                match area.pick(value) {
+                let value = out
+                    .get(&selector.name)
+                    .map_or(Cow::Borrowed(""), FieldValue::selector_text);
+                match area.pick(&value) {
                     Some(view) => Some(view),
                     None => {
                         let found = match selector.mask {
@@ -58,11 +61,11 @@ impl<'a> Reader<'a> {
             return Ok(());
         };
         self.path.key(&view.name);
-        let mut object = Map::with_capacity(view.fields.len());
+        let mut object = Object::with_capacity(view.fields.len());
         self.fields(&view.fields, &mut object)?;
         self.path.pop();
         self.take(area.len - view.len)?;
-        out.insert(view.name.clone(), Value::Object(object));
+        out.push(&view.name, None, FieldValue::Object(object));
         Ok(())
     }
 }

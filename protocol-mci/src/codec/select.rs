@@ -9,6 +9,7 @@ use crate::error::{DecodeError, DecodeErrorKind};
 use crate::layout::header::{FieldPath, Header};
 use crate::layout::{Layout, MessageLayout};
 use crate::message::Message;
+use crate::view::{FieldValue, Object};
 
 impl Layout {
     /// The message a JSON message selects: by its key values, else the default.
@@ -32,6 +33,12 @@ impl Layout {
         self.select.key.iter().map(|p| text(p).to_owned()).collect()
     }
 
+    /// [`Layout::key_values`] of a decoded header view.
+    pub fn key_values_view(&self, header: &Object<'_>) -> Vec<String> {
+        let text = |path: &FieldPath| path.text_view(header).unwrap_or("");
+        self.select.key.iter().map(|p| text(p).to_owned()).collect()
+    }
+
     /// The name of the message a JSON message selects (its transaction code), if any.
     pub fn code_of(&self, message: &Message) -> Option<&str> {
         self.select(message).map(|m| m.code.as_str())
@@ -43,19 +50,24 @@ impl Layout {
 pub(super) fn read_header<'a>(
     reader: &mut Reader<'a>,
     header: Option<&'a Header>,
-) -> Result<Map<String, Value>, DecodeError> {
-    let mut out = Map::new();
+) -> Result<Object<'a>, DecodeError> {
     let Some(header) = header else {
-        return Ok(out);
+        return Ok(Object::default());
     };
+    let first = header.sections.first().map_or(0, |s| s.fields.len());
+    let mut out = Object::with_capacity(if header.flat {
+        first
+    } else {
+        header.sections.len()
+    });
     for section in &header.sections {
         reader.path.key(&section.name);
         if header.flat {
             reader.fields(&section.fields, &mut out)?;
         } else {
-            let mut values = Map::with_capacity(section.fields.len());
+            let mut values = Object::with_capacity(section.fields.len());
             reader.fields(&section.fields, &mut values)?;
-            out.insert(section.name.clone(), Value::Object(values));
+            out.push(&section.name, None, FieldValue::Object(values));
         }
         reader.path.pop();
     }
@@ -63,7 +75,7 @@ pub(super) fn read_header<'a>(
 }
 
 /// A decoded main header and the reader positioned after it.
-pub(super) type HeaderRead<'f> = (Reader<'f>, Map<String, Value>);
+pub(super) type HeaderRead<'f> = (Reader<'f>, Object<'f>);
 
 impl<'a> Codec<'a> {
     /// Selects the message of a frame: by length; else by the key, reading the main header
@@ -94,7 +106,7 @@ impl<'a> Codec<'a> {
         }
         let mut reader = Reader::new(layout, frame);
         let header = read_header(&mut reader, layout.main_header())?;
-        let values = layout.key_values(&header);
+        let values = layout.key_values_view(&header);
         match layout.select.by_values(&values) {
             Some(index) => Ok((index, Some((reader, header)))),
             None => {

@@ -5,13 +5,21 @@
 //! silent change. The pad is trimmed in whole pad characters, so a two-byte U+3000 pad never
 //! leaves half a character behind.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
 use crate::layout::field::Text;
+use crate::view::FieldValue;
 
-/// Decodes a text field; `start` is its offset in the frame.
-pub(crate) fn decode(spec: &Text, bytes: &[u8], start: usize) -> Result<Value, DecodeErrorKind> {
+/// Decodes a text field, borrowing the frame's bytes when they need no conversion; `start` is
+/// its offset in the frame.
+pub(crate) fn decode<'f>(
+    spec: &Text,
+    bytes: &'f [u8],
+    start: usize,
+) -> Result<FieldValue<'f>, DecodeErrorKind> {
     // Layout validation allows only pads that cannot be the tail of another character here
     // (no letters after CP949 lead bytes, U+3000 as a whole), so trimming never cuts one.
     let pad = spec.pad_bytes.as_slice();
@@ -30,13 +38,13 @@ pub(crate) fn decode(spec: &Text, bytes: &[u8], start: usize) -> Result<Value, D
     };
     if kept.is_empty() {
         return Ok(if spec.blank_null {
-            Value::Null
+            FieldValue::Null
         } else {
-            Value::String(String::new())
+            FieldValue::Text(Cow::Borrowed(""))
         });
     }
-    match spec.charset.decode(kept) {
-        Ok(text) => Ok(Value::String(text)),
+    match spec.charset.decode_borrowed(kept) {
+        Ok(text) => Ok(FieldValue::Text(text)),
         Err(bad) => Err(DecodeErrorKind::InvalidText {
             charset: spec.charset.name(),
             offset: start + skip + bad.0,

@@ -3,9 +3,10 @@
 
 use serde_json::Value;
 
-use super::decimal::{number_value, text_of, Decimal, Digits};
+use super::decimal::{scaled, text_of, Decimal, Digits};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
 use crate::layout::field::{NegativeZero, PunchKind, SignKind, Zoned};
+use crate::view::FieldValue;
 
 /// IBM overpunched digits: positive `{ABCDEFGHI`, negative `}JKLMNOPQR`. On decode a plain
 /// digit in the sign position is positive too; encode writes the punched form.
@@ -22,13 +23,17 @@ fn punch_tables(punch: PunchKind) -> (&'static [u8; 10], &'static [u8; 10]) {
 }
 
 /// Decodes a zoned field; `start` is its offset in the frame.
-pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, DecodeErrorKind> {
+pub(crate) fn decode(
+    spec: &Zoned,
+    bytes: &[u8],
+    start: usize,
+) -> Result<FieldValue<'static>, DecodeErrorKind> {
     if bytes.iter().all(|&b| b == b' ') && spec.blank_null {
-        return Ok(Value::Null);
+        return Ok(FieldValue::Null);
     }
     // The common case, plain digits, needs no copy.
     if spec.sign == SignKind::None && !spec.point && bytes.iter().all(u8::is_ascii_digit) {
-        return Ok(number_value(false, bytes, spec.scale, false));
+        return scaled(false, bytes, spec.scale, false);
     }
     let unexpected = |expected, i: usize| DecodeErrorKind::UnexpectedByte {
         expected,
@@ -91,7 +96,7 @@ pub(crate) fn decode(spec: &Zoned, bytes: &[u8], start: usize) -> Result<Value, 
         }
     }
     let keep = spec.negative_zero == NegativeZero::Keep;
-    Ok(number_value(negative, digits.as_slice(), spec.scale, keep))
+    scaled(negative, digits.as_slice(), spec.scale, keep)
 }
 
 /// Encodes a zoned field from a JSON number or decimal string.

@@ -19,6 +19,7 @@ use super::config::FieldConfig;
 use super::field::Field;
 use super::validate::{self, PrefixSlot, Problems};
 use crate::framing::Framing;
+use crate::view::{FieldValue, Object};
 
 /// `[headers.NAME]` as written in the layout file.
 #[derive(Debug, Clone, Deserialize)]
@@ -187,6 +188,22 @@ impl FieldPath {
     /// The value as text.
     pub fn text<'m>(&self, header: &'m Map<String, Value>) -> Option<&'m str> {
         self.get(header).and_then(Value::as_str)
+    }
+
+    /// The value in a decoded header view ([`crate::view::MessageView::header`]).
+    pub fn get_view<'m, 'f>(&self, header: &'m Object<'f>) -> Option<&'m FieldValue<'f>> {
+        match self.flat {
+            true => header.get(&self.field),
+            false => match header.get(&self.section)? {
+                FieldValue::Object(section) => section.get(&self.field),
+                _ => None,
+            },
+        }
+    }
+
+    /// The value in a header view as text.
+    pub fn text_view<'m>(&self, header: &'m Object<'_>) -> Option<&'m str> {
+        self.get_view(header).and_then(FieldValue::as_text)
     }
 
     /// Sets the value in a header map, creating the section object when missing.

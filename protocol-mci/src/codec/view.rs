@@ -1,0 +1,105 @@
+//! Frame → [`MessageView`]: the typed decode every decode goes through. The `Message` forms
+//! ([`Layout::decode`], [`Codec::decode`]) convert its result, so both check the same things and
+//! fail with the same errors.
+
+use super::decode::Reader;
+use super::select::read_header;
+use super::Codec;
+use crate::error::DecodeError;
+use crate::layout::{Layout, MessageLayout};
+use crate::message::Direction;
+use crate::view::{MessageView, Object};
+
+impl Layout {
+    /// Decodes a whole frame of the given direction into typed values borrowed from the frame
+    /// and the layout; [`MessageView::into_message`] gives what [`Layout::decode`] gives.
+    pub fn decode_view<'v>(
+        &'v self,
+        direction: Direction,
+        frame: &'v [u8],
+    ) -> Result<MessageView<'v>, DecodeError> {
+        self.codec(direction)
+            .decode_view(frame)
+            .map(|(_, view)| view)
+    }
+
+    /// [`Layout::decode_view`] that also says which message the frame is.
+    pub fn decode_view_selected<'v>(
+        &'v self,
+        direction: Direction,
+        frame: &'v [u8],
+    ) -> Result<(&'v MessageLayout, MessageView<'v>), DecodeError> {
+        self.codec(direction).decode_view(frame)
+    }
+
+    /// [`Layout::decode_as`] into typed values.
+    pub fn decode_view_as<'v>(
+        &'v self,
+        direction: Direction,
+        selected: &'v MessageLayout,
+        frame: &'v [u8],
+    ) -> Result<MessageView<'v>, DecodeError> {
+        self.codec(direction).decode_view_as(selected, frame)
+    }
+}
+
+impl<'a> Codec<'a> {
+    /// Decodes a whole frame into its message and typed values.
+    pub fn decode_view<'f>(
+        &self,
+        frame: &'f [u8],
+    ) -> Result<(&'a MessageLayout, MessageView<'f>), DecodeError>
+    where
+        'a: 'f,
+    {
+        let layout = self.layout;
+        layout.check_length(frame)?;
+        let (index, read) = self.select_frame(frame)?;
+        let message = &layout.messages[index];
+        let (reader, header) = match read {
+            Some(read) if message.header == layout.main => read,
+            _ => {
+                let mut reader = Reader::new(layout, frame);
+                let header = read_header(&mut reader, layout.header_of(message))?;
+                (reader, header)
+            }
+        };
+        self.read_body(reader, message, header)
+            .map(|view| (message, view))
+    }
+
+    /// Decodes a whole frame as `selected` into typed values, whatever its length or key says.
+    pub fn decode_view_as<'f>(
+        &self,
+        selected: &'a MessageLayout,
+        frame: &'f [u8],
+    ) -> Result<MessageView<'f>, DecodeError>
+    where
+        'a: 'f,
+    {
+        let layout = self.layout;
+        layout.check_length(frame)?;
+        let mut reader = Reader::new(layout, frame);
+        let header = read_header(&mut reader, layout.header_of(selected))?;
+        self.read_body(reader, selected, header)
+    }
+
+    /// Reads the body after the header and checks nothing is left.
+    fn read_body<'f>(
+        &self,
+        mut reader: Reader<'f>,
+        message: &'a MessageLayout,
+        header: Object<'f>,
+    ) -> Result<MessageView<'f>, DecodeError>
+    where
+        'a: 'f,
+    {
+        let layout = self.layout;
+        let fields = layout.body_fields_view(message, self.direction, &header);
+        let mut body = Object::with_capacity(fields.len());
+        reader.path.key(layout.body_key());
+        reader.fields(fields, &mut body)?;
+        reader.finish()?;
+        Ok(MessageView { header, body })
+    }
+}
