@@ -51,7 +51,8 @@ impl Layout {
         }
     }
 
-    /// Decodes a whole frame of the given direction.
+    /// Decodes a whole frame of the given direction ([`Layout::decode_view`] converted to JSON;
+    /// the view is the cheaper form where JSON is not needed).
     pub fn decode(&self, direction: Direction, frame: &[u8]) -> Result<Message, DecodeError> {
         self.codec(direction)
             .decode(frame)
