@@ -102,7 +102,13 @@ async fn full_disk(compress_records: Option<&str>) {
         counters.mismatches, traffic.sent,
         "nothing of the restart is lost"
     );
-    assert_eq!(degraded(gateway.admin_address()).await, 0.0);
+    // The writer clears the gauge just after the commit the summary read: a bounded wait, not
+    // an instant check (it raced on a loaded machine).
+    let read = Instant::now();
+    while degraded(gateway.admin_address()).await != 0.0 {
+        assert!(read.elapsed() < SLACK, "recovered, yet still degraded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     gateway.shutdown().await;
 }
 
