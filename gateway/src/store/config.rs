@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::postgres::{BackendKind, PostgresConfig};
 use crate::config::{Found, Problem};
 
 /// The largest `cache_mib`: more would only hide a leak, the store never rereads that much.
@@ -39,6 +40,11 @@ pub struct StoreConfig {
     /// the full-disk fault test, sled 0.34 could not reopen a store of compressed records that
     /// was shut down on a full disk ("Read corrupt"), while JSON records recovered.
     pub compress_records: bool,
+    /// Where the writer stores: `sled` (the directory at `path`) or `postgres` (a database a
+    /// fleet of gateways shares, `[store.postgres]`).
+    pub backend: BackendKind,
+    /// The shared database, when `backend = "postgres"`.
+    pub postgres: PostgresConfig,
 }
 
 impl Default for StoreConfig {
@@ -52,6 +58,8 @@ impl Default for StoreConfig {
             retry_interval_ms: 5_000,
             cache_mib: 16,
             compress_records: false,
+            backend: BackendKind::Sled,
+            postgres: PostgresConfig::default(),
         }
     }
 }
@@ -106,6 +114,9 @@ impl StoreConfig {
             &format!("from 1 to {MAX_CACHE_MIB}"),
             self.cache_mib,
         );
+        if self.backend == BackendKind::Postgres {
+            problems.extend(self.postgres.problems());
+        }
         problems
     }
 

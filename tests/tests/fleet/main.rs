@@ -1,0 +1,13 @@
+//! The store on PostgreSQL (fleet mode), against a real throwaway cluster
+//! ([`shadowgate_tests::postgres::TestPostgres`]).
+//!
+//! - `retry`: the writer over [`shadowgate::store::postgres::PostgresBackend`]; a batch whose
+//!   acknowledgement is lost is written again and counted once.
+//! - `gateways`: real gateways with `backend = "postgres"`: known traffic gives exact totals,
+//!   groups and records per instance and for the fleet, across a restart.
+
+// Tests: a panic is a failed test with a location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod gateways;
+mod retry;
