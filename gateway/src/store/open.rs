@@ -6,7 +6,7 @@ use super::backend::Backend;
 use super::config::StoreConfig;
 use super::error::StoreError;
 use super::options::WriterOptions;
-use super::postgres::{BackendKind, PostgresBackend};
+use super::postgres::{BackendKind, PostgresBackend, Spool, SpoolingBackend};
 use super::reader::Reader;
 use super::recorder::Recorder;
 use super::shared::{SharedDb, SledSettings};
@@ -50,9 +50,12 @@ impl Store {
             BackendKind::Sled => Box::new(SledBackend::new(shared)),
             // The fleet's database takes the writes; the reader still reads the local directory
             // (the fleet's review reads PostgreSQL through its own read model).
-            BackendKind::Postgres => {
-                Box::new(PostgresBackend::new(&config.postgres).map_err(StoreError::Backend)?)
-            }
+            // Spooling to the local directory while PostgreSQL is unreachable.
+            BackendKind::Postgres => Box::new(SpoolingBackend::new(
+                PostgresBackend::new(&config.postgres).map_err(StoreError::Backend)?,
+                Spool::new(Arc::clone(&shared)),
+                std::time::Duration::from_millis(config.retry_interval_ms),
+            )),
         };
         let writer = Writer::spawn(backend, config, options)?;
         Ok(Self { writer, reader })

@@ -5,9 +5,11 @@
 //!   acknowledgement is lost is written again and counted once.
 //! - `gateways`: real gateways with `backend = "postgres"`: known traffic gives exact totals,
 //!   groups and records per instance and for the fleet, across a restart.
+//! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
 
 // Tests: a panic is a failed test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod gateways;
+mod outage;
 mod retry;

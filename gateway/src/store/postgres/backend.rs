@@ -56,6 +56,46 @@ impl PostgresBackend {
         self.connector.instance()
     }
 
+    /// Commits `writes` in one transaction; with `spool_epoch`, records in it that the local
+    /// spool of that epoch is forwarded ([`super::spool`]).
+    pub(crate) fn commit_marked(
+        &mut self,
+        writes: Vec<Write>,
+        spool_epoch: Option<i64>,
+    ) -> Result<(), BackendError> {
+        let count = writes.len();
+        let rows = Rows::of(writes)?;
+        self.with(|client, instance| {
+            let failed = |e| BackendError::new(format!("commit {count} writes"), e);
+            let mut tx = client.transaction().map_err(failed)?;
+            rows.upsert(&mut tx, instance)?;
+            if let Some(epoch) = spool_epoch {
+                tx.execute(
+                    "INSERT INTO shadowgate_spool_forwarded (instance, epoch) VALUES ($1, $2) \
+                     ON CONFLICT (instance) DO UPDATE SET epoch = EXCLUDED.epoch, \
+                     forwarded_at = now()",
+                    &[&instance, &epoch],
+                )
+                .map_err(failed)?;
+            }
+            tx.commit().map_err(failed)
+        })
+    }
+
+    /// The epoch of the last local spool this instance forwarded, if any.
+    pub(crate) fn forwarded_epoch(&mut self) -> Result<Option<i64>, BackendError> {
+        self.with(|client, instance| {
+            let read = |e| BackendError::new("read the forwarded spool epoch", e);
+            let row = client
+                .query_opt(
+                    "SELECT epoch FROM shadowgate_spool_forwarded WHERE instance = $1",
+                    &[&instance],
+                )
+                .map_err(read)?;
+            row.map(|row| row.try_get(0)).transpose().map_err(read)
+        })
+    }
+
     /// Runs `work` on the session, connecting first if needed; drops the session on failure so
     /// the next use starts clean.
     fn with<T>(
@@ -93,14 +133,7 @@ impl Backend for PostgresBackend {
     }
 
     fn commit(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
-        let count = writes.len();
-        let rows = Rows::of(writes)?;
-        self.with(|client, instance| {
-            let failed = |e| BackendError::new(format!("commit {count} writes"), e);
-            let mut tx = client.transaction().map_err(failed)?;
-            rows.upsert(&mut tx, instance)?;
-            tx.commit().map_err(failed)
-        })
+        self.commit_marked(writes, None)
     }
 
     fn segments(&mut self) -> Result<Vec<Day>, BackendError> {

@@ -15,12 +15,18 @@
 //! - `connect`: deadlines, TLS, the per-instance lock, then `schema`'s numbered migrations.
 //! - `rows`: one group commit as one multi-row upsert per table.
 //! - `backend`: [`PostgresBackend`].
+//! - `spool`, `spooling`: the local spool in the gateway's sled directory while the database is
+//!   unreachable, and [`SpoolingBackend`], which writes there and forwards it when it is back.
 
 mod backend;
 mod config;
 mod connect;
 mod rows;
 mod schema;
+mod spool;
+mod spooling;
 
 pub use backend::PostgresBackend;
 pub use config::{BackendKind, PostgresConfig, SslMode};
+pub(crate) use spool::Spool;
+pub use spooling::SpoolingBackend;

@@ -1,5 +1,5 @@
-//! Schema migrations: numbered SQL files applied in order, each in the transaction that records
-//! it, when a gateway connects.
+//! Schema migrations: numbered SQL files applied in order when a gateway connects, all in one
+//! transaction with the rows that record them (`shadowgate_schema`).
 //!
 //! Gateways of a fleet start together: a transaction-scoped advisory lock makes the second one
 //! wait for the first one's migration and then find nothing left to do. A database migrated by a
@@ -8,10 +8,16 @@
 use postgres::Client;
 
 /// The migrations, in order: version `i + 1` is `MIGRATIONS[i]`.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_fleet_tables",
-    include_str!("migrations/0001_fleet_tables.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_fleet_tables",
+        include_str!("migrations/0001_fleet_tables.sql"),
+    ),
+    (
+        "0002_spool_forwarded",
+        include_str!("migrations/0002_spool_forwarded.sql"),
+    ),
+];
 
 /// Key of the advisory lock that serialises migrations (any constant no other tool uses).
 const MIGRATION_LOCK: i64 = 0x5348_4144_4f57_4701;

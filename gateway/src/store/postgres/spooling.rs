@@ -1,0 +1,220 @@
+//! [`SpoolingBackend`]: PostgreSQL first, the local spool when it cannot be reached.
+//!
+//! A commit PostgreSQL refuses goes to the spool instead, and the writer carries on undegraded:
+//! live traffic never notices, records are kept, and totals keep growing from the values this
+//! writer last wrote (it is the only writer of its instance's rows, so those are the database's).
+//! Every `retry_interval_ms` a commit tries PostgreSQL again, forwarding the spool first: record
+//! chunks in slices (upserts by record id: forwarding one twice stores it once), then the
+//! spooled totals with the new batch and the spool's epoch in one transaction.
+//!
+//! What it cannot do: a gateway that starts while PostgreSQL is down does not know its totals or
+//! its last record id, so its store starts degraded (records dropped and counted, as for sled)
+//! until the database answers once.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::backend::PostgresBackend;
+use super::spool::Spool;
+use crate::store::backend::{Backend, BackendError, Space, Write};
+use crate::store::chunk;
+use crate::store::stats::StoreStats;
+use crate::store::time::Day;
+
+/// Record chunks forwarded per transaction: a long outage's spool is sent in steps, not as one
+/// statement of unbounded size.
+const FORWARD_CHUNKS: usize = 256;
+
+/// The fleet backend with its local spool.
+pub struct SpoolingBackend {
+    db: PostgresBackend,
+    spool: Spool,
+    /// Totals as last written by this writer (to the database or the spool), or loaded: the
+    /// ledger's reloads never need the database.
+    known: HashMap<(Space, Vec<u8>), Vec<u8>>,
+    /// Something is spooled (from this run or an earlier one).
+    spooling: bool,
+    /// Whether the spool's epoch was compared with the database's since the start.
+    checked: bool,
+    retry: Duration,
+    next_try: Option<Instant>,
+    stats: Option<Arc<StoreStats>>,
+}
+
+impl SpoolingBackend {
+    /// PostgreSQL through `db`, spooling to `spool`; tries the database again every `retry`.
+    pub(crate) fn new(db: PostgresBackend, spool: Spool, retry: Duration) -> Self {
+        let spooling = !spool.is_empty().unwrap_or(true);
+        Self {
+            db,
+            spool,
+            known: HashMap::new(),
+            spooling,
+            checked: false,
+            retry,
+            next_try: None,
+            stats: None,
+        }
+    }
+
+    /// Spools `writes` after the database refused them (`why`).
+    fn spool(&mut self, writes: &[Write], why: &BackendError) -> Result<(), BackendError> {
+        if !self.spooling {
+            tracing::warn!(error = %why, "store: postgres unreachable; spooling to the local store");
+        }
+        self.spool
+            .append(writes)
+            .map_err(|e| BackendError::new(format!("spool after {why}"), e))?;
+        self.spooling = true;
+        self.next_try = Some(Instant::now() + self.retry);
+        self.set_spooled();
+        Ok(())
+    }
+
+    /// Sends the spool, then `writes`, to the database; the spool is empty after success.
+    fn forward(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
+        self.settle()?;
+        let mut forwarded = 0_u64;
+        loop {
+            let records = self.spool.records(FORWARD_CHUNKS)?;
+            if records.is_empty() {
+                break;
+            }
+            let (keys, chunks): (Vec<Vec<u8>>, Vec<Write>) = records.into_iter().unzip();
+            forwarded += chunks.len() as u64;
+            self.db.commit(chunks)?;
+            self.spool.remove(&keys)?;
+        }
+        let (keys, mut totals): (Vec<Vec<u8>>, Vec<Write>) =
+            self.spool.totals()?.into_iter().unzip();
+        totals.extend(writes);
+        let epoch = self.spool.epoch()?;
+        self.db.commit_marked(totals, Some(epoch))?;
+        self.spool.remove(&keys)?;
+        self.spool.next_epoch()?;
+        if self.spooling {
+            tracing::info!(
+                chunks = forwarded,
+                "store: postgres is back; the spool is forwarded"
+            );
+        }
+        self.spooling = false;
+        self.next_try = None;
+        self.set_spooled();
+        Ok(())
+    }
+
+    /// Once per run, before any total is read from the spool: a spool whose epoch the database
+    /// already holds was forwarded just before a crash and never removed; the database is newer.
+    fn settle(&mut self) -> Result<(), BackendError> {
+        if self.checked {
+            return Ok(());
+        }
+        if self.spooling && self.db.forwarded_epoch()? == Some(self.spool.epoch()?) {
+            let stale: Vec<Vec<u8>> = self.spool.totals()?.into_iter().map(|(k, _)| k).collect();
+            self.spool.remove(&stale)?;
+            self.spool.next_epoch()?;
+            self.spooling = !self.spool.is_empty()?;
+            tracing::info!("store: dropped the totals of a spool forwarded before a restart");
+        }
+        self.checked = true;
+        Ok(())
+    }
+
+    fn remember(&mut self, writes: &[Write]) {
+        for write in writes {
+            if !matches!(write.space, Space::Records(_)) {
+                self.known
+                    .insert((write.space, write.key.clone()), write.value.clone());
+            }
+        }
+    }
+
+    fn set_spooled(&self) {
+        if let Some(stats) = &self.stats {
+            stats.spooling.store(self.spooling, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Backend for SpoolingBackend {
+    fn load(&mut self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        if let Some(value) = self.known.get(&(space, key.to_vec())) {
+            return Ok(Some(value.clone()));
+        }
+        // A spooled total is newer than the database's: the spool is forwarded before any
+        // other total is written there (and a stale one is dropped first).
+        self.settle()?;
+        let value = match self.spool.get(space, key)? {
+            Some(value) => Some(value),
+            None => self.db.load(space, key)?,
+        };
+        if let Some(value) = &value {
+            self.known.insert((space, key.to_vec()), value.clone());
+        }
+        Ok(value)
+    }
+
+    fn commit(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
+        let due = self.next_try.is_none_or(|at| Instant::now() >= at);
+        let result = match (self.spooling, due) {
+            (true, false) => {
+                self.spool.append(&writes)?;
+                self.set_spooled();
+                Ok(())
+            }
+            (true, true) => match self.forward(writes.clone()) {
+                Ok(()) => Ok(()),
+                Err(error) => self.spool(&writes, &error),
+            },
+            (false, _) => match self.db.commit(writes.clone()) {
+                Ok(()) => Ok(()),
+                Err(error) => self.spool(&writes, &error),
+            },
+        };
+        if result.is_ok() {
+            self.remember(&writes);
+        }
+        result
+    }
+
+    fn segments(&mut self) -> Result<Vec<Day>, BackendError> {
+        self.db.segments()
+    }
+
+    fn last_record_key(&mut self) -> Result<Option<Vec<u8>>, BackendError> {
+        let stored = self.db.last_record_key()?;
+        self.settle()?;
+        let spooled = match self.spool.last_record()? {
+            Some(write) => Some(
+                chunk::span("record", &write.key, &write.value)
+                    .map_err(|e| BackendError::new("read the last spooled record", e))?
+                    .last_key
+                    .to_vec(),
+            ),
+            None => None,
+        };
+        Ok(stored.max(spooled))
+    }
+
+    fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError> {
+        self.db.drop_segment(day)
+    }
+
+    fn prune(&mut self, space: Space, before: &[u8]) -> Result<u64, BackendError> {
+        self.known
+            .retain(|(s, key), _| *s != space || key.as_slice() >= before);
+        self.db.prune(space, before)
+    }
+
+    fn recover(&mut self) -> Result<(), BackendError> {
+        self.db.recover()
+    }
+
+    fn attach(&mut self, stats: Arc<StoreStats>) {
+        stats.spooling.store(self.spooling, Ordering::Relaxed);
+        self.stats = Some(stats);
+    }
+}
