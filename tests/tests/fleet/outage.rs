@@ -101,3 +101,63 @@ async fn postgres_going_away_spools_locally_and_forwards_every_record_once() {
     assert_eq!((totals.0, totals.1, totals.2), (60, 60, 60), "{totals:?}");
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spool_left_by_a_stopped_gateway_is_forwarded_once_after_its_restart() {
+    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding("N9").start().await;
+    let local = tempfile::tempdir().unwrap();
+    let postgres = format!(
+        "{{ url = \"{}\", instance = \"gw-a\", sslmode = \"disable\", connect_timeout_ms = 500 }}",
+        db.url()
+    );
+    let builder = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&next.url()))
+        .store_path(&local.path().join("store"))
+        .store_key("backend", "\"postgres\"")
+        .store_key("postgres", postgres)
+        .store_key("retry_interval_ms", "200");
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 1..11).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
+    tokio::task::block_in_place(|| db.stop());
+    send(&mut client, 11..26).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 25.0).await;
+    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
+    gateway.shutdown().await;
+
+    // Back with the database: the spool is forwarded with the first batch, then removed.
+    tokio::task::block_in_place(|| db.start());
+    let gateway = builder.start().await;
+    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0, "the spool waits");
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 26..31).await;
+    wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
+    gateway.shutdown().await;
+
+    let url = db.url();
+    let totals = tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let row = client
+            .query_one(
+                "SELECT c.mismatches,
+                     (SELECT sum(count)::int8 FROM shadowgate_groups),
+                     (SELECT sum(record_count)::int8 FROM shadowgate_records)
+                 FROM shadowgate_counters c WHERE c.instance = 'gw-a' AND c.strategy = $1",
+                &[&STRATEGY],
+            )
+            .unwrap();
+        let totals: (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        totals
+    })
+    .await
+    .unwrap();
+    assert_eq!(totals, (30, 30, 30));
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}
