@@ -30,11 +30,51 @@ pub struct TestPostgres {
     dir: TempDir,
     port: u16,
     child: Option<Child>,
+    /// Certificate and key files when TLS is on.
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl TestPostgres {
     /// Creates a cluster in a temporary directory and starts it on a free loopback port.
     pub fn start_new() -> TestPostgres {
+        let mut postgres = TestPostgres::create();
+        postgres.start();
+        postgres
+    }
+
+    /// Like [`TestPostgres::start_new`], with TLS on (`ssl = on`) presenting `cert` and `key`
+    /// (PEM); connections without TLS are still accepted.
+    pub fn start_tls(cert: &Path, key: &Path) -> TestPostgres {
+        let mut postgres = TestPostgres::create();
+        let (cert_copy, key_copy) = (
+            postgres.dir.path().join("server.pem"),
+            postgres.dir.path().join("server.key"),
+        );
+        std::fs::copy(cert, &cert_copy).unwrap();
+        std::fs::copy(key, &key_copy).unwrap();
+        // PostgreSQL refuses a key that others can read, or that is not its user's.
+        let status = Command::new("chmod")
+            .arg("600")
+            .arg(&key_copy)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        if as_root() {
+            let owner = format!("{NOBODY}:{NOBODY}");
+            let status = Command::new("chown")
+                .arg(owner)
+                .args([&cert_copy, &key_copy])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        postgres.tls = Some((cert_copy, key_copy));
+        postgres.start();
+        postgres
+    }
+
+    /// A new cluster, not started.
+    fn create() -> TestPostgres {
         let bin = server_bin().unwrap_or_else(|| {
             panic!(
                 "no PostgreSQL server binaries (initdb, postgres) in /usr/lib/postgresql/*/bin; \
@@ -68,14 +108,13 @@ impl TestPostgres {
             .local_addr()
             .unwrap()
             .port();
-        let mut postgres = TestPostgres {
+        TestPostgres {
             bin,
             dir,
             port,
             child: None,
-        };
-        postgres.start();
-        postgres
+            tls: None,
+        }
     }
 
     /// Starts the server (again) and waits until it accepts connections.
@@ -86,7 +125,15 @@ impl TestPostgres {
             .append(true)
             .open(self.dir.path().join("postgres.log"))
             .unwrap();
-        let child = unprivileged(&self.bin.join("postgres"))
+        let mut command = unprivileged(&self.bin.join("postgres"));
+        if let Some((cert, key)) = &self.tls {
+            command
+                .args(["-c", "ssl=on", "-c"])
+                .arg(format!("ssl_cert_file={}", cert.display()))
+                .arg("-c")
+                .arg(format!("ssl_key_file={}", key.display()));
+        }
+        let child = command
             .arg("-D")
             .arg(self.dir.path().join("data"))
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])

@@ -5,6 +5,7 @@
 //!   acknowledgement is lost is written again and counted once.
 //! - `gateways`: real gateways with `backend = "postgres"`: known traffic gives exact totals,
 //!   groups and records per instance and for the fleet, across a restart.
+//! - `tls`: `sslmode = "verify-full"` against a cluster with TLS on.
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
 
 // Tests: a panic is a failed test with a location.
@@ -13,3 +14,4 @@
 mod gateways;
 mod outage;
 mod retry;
+mod tls;

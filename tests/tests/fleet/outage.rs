@@ -134,7 +134,11 @@ async fn a_spool_left_by_a_stopped_gateway_is_forwarded_once_after_its_restart()
     // Back with the database: the spool is forwarded with the first batch, then removed.
     tokio::task::block_in_place(|| db.start());
     let gateway = builder.start().await;
-    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0, "the spool waits");
+    assert_eq!(
+        metric(&gateway, "shadowgate_store_spooling"),
+        1.0,
+        "the spool waits"
+    );
     let mut client = gateway.mci_client().await;
     send(&mut client, 26..31).await;
     wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
