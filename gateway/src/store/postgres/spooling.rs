@@ -124,11 +124,24 @@ impl SpoolingBackend {
     }
 
     fn remember(&mut self, writes: &[Write]) {
+        let mut newest_hour = None;
         for write in writes {
-            if !matches!(write.space, Space::Records(_)) {
-                self.known
-                    .insert((write.space, write.key.clone()), write.value.clone());
+            if matches!(write.space, Space::Records(_)) {
+                continue;
             }
+            if write.space == Space::Series {
+                newest_hour = newest_hour.max(write.key.first_chunk::<4>().copied());
+            }
+            self.known
+                .insert((write.space, write.key.clone()), write.value.clone());
+        }
+        // Hours are written for an hour and then never again: keep the last two, so the cache
+        // holds the totals still counted into (a late event of the previous hour included), not
+        // every hour of the retention period.
+        if let Some(newest) = newest_hour {
+            let keep = u32::from_be_bytes(newest).saturating_sub(1).to_be_bytes();
+            self.known
+                .retain(|(space, key), _| *space != Space::Series || key.as_slice() >= &keep[..]);
         }
     }
 
