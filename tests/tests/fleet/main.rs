@@ -1,6 +1,7 @@
 //! The store on PostgreSQL (fleet mode), against a real throwaway cluster
 //! ([`shadowgate_tests::postgres::TestPostgres`]).
 //!
+//! - `crash`: writers SIGKILLed and restarted: every flushed record kept, nothing counted twice.
 //! - `retry`: the writer over [`shadowgate::store::postgres::PostgresBackend`]; a batch whose
 //!   acknowledgement is lost is written again and counted once.
 //! - `gateways`: real gateways with `backend = "postgres"`: known traffic gives exact totals,
@@ -11,6 +12,7 @@
 // Tests: a panic is a failed test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod crash;
 mod gateways;
 mod outage;
 mod retry;
