@@ -55,6 +55,7 @@ impl Store {
                 PostgresBackend::new(&config.postgres).map_err(StoreError::Backend)?,
                 Spool::new(Arc::clone(&shared)),
                 std::time::Duration::from_millis(config.retry_interval_ms),
+                config.postgres.spool_max_records,
             )),
         };
         let writer = Writer::spawn(backend, config, options)?;

@@ -165,3 +165,81 @@ async fn a_spool_left_by_a_stopped_gateway_is_forwarded_once_after_its_restart()
     assert_eq!(totals, (30, 30, 30));
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_spool_degrades_the_store_and_every_comparison_is_still_counted() {
+    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding("N9").start().await;
+    let postgres = format!(
+        "{{ url = \"{}\", instance = \"gw-a\", sslmode = \"disable\", connect_timeout_ms = 500, \
+         spool_max_records = 5 }}",
+        db.url()
+    );
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&next.url()))
+        .store_key("backend", "\"postgres\"")
+        .store_key("postgres", postgres)
+        .store_key("retry_interval_ms", "200")
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 1..6).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
+    tokio::task::block_in_place(|| db.stop());
+    let mut sent = 5;
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while metric(&gateway, "shadowgate_store_degraded") != 1.0 {
+        assert!(tokio::time::Instant::now() < deadline, "never degraded");
+        send(&mut client, sent + 1..sent + 2).await;
+        sent += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    send(&mut client, sent + 1..sent + 11).await;
+    sent += 10;
+
+    tokio::task::block_in_place(|| db.start());
+    wait_metric(&gateway, "shadowgate_store_degraded", 0.0).await;
+    send(&mut client, sent + 1..sent + 3).await;
+    sent += 2;
+    wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
+    let text = gateway.running().metrics.render();
+    let dropped: f64 = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("shadowgate_store_dropped_total{reason=\"write_error\"} ")?
+                .parse()
+                .ok()
+        })
+        .unwrap();
+    gateway.shutdown().await;
+
+    let url = db.url();
+    let (counted, stored) = tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let row = client
+            .query_one(
+                "SELECT mismatches, (SELECT sum(record_count)::int8 FROM shadowgate_records)
+                 FROM shadowgate_counters WHERE instance = 'gw-a' AND strategy = $1",
+                &[&STRATEGY],
+            )
+            .unwrap();
+        (row.get::<_, i64>(0), row.get::<_, i64>(1))
+    })
+    .await
+    .unwrap();
+    assert_eq!(counted, sent as i64, "every comparison counted");
+    assert!(
+        dropped >= 1.0,
+        "records beyond the spool's bound are dropped"
+    );
+    assert_eq!(
+        stored + dropped as i64,
+        sent as i64,
+        "stored or counted as dropped"
+    );
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}

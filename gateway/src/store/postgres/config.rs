@@ -53,6 +53,9 @@ pub struct PostgresConfig {
     /// Deadline of one statement on the server, and of unacknowledged data on the socket, in
     /// milliseconds: a database that stops answering degrades the store instead of stalling it.
     pub statement_timeout_ms: u64,
+    /// Records the local spool holds at most while PostgreSQL is unreachable; beyond, the store
+    /// goes degraded (records dropped and counted, totals kept in memory) until it is back.
+    pub spool_max_records: u64,
 }
 
 impl Default for PostgresConfig {
@@ -65,6 +68,7 @@ impl Default for PostgresConfig {
             ca_file: None,
             connect_timeout_ms: 5_000,
             statement_timeout_ms: 10_000,
+            spool_max_records: 1_000_000,
         }
     }
 }
@@ -84,6 +88,7 @@ impl fmt::Debug for PostgresConfig {
             .field("ca_file", &self.ca_file)
             .field("connect_timeout_ms", &self.connect_timeout_ms)
             .field("statement_timeout_ms", &self.statement_timeout_ms)
+            .field("spool_max_records", &self.spool_max_records)
             .finish()
     }
 }
@@ -125,6 +130,7 @@ impl PostgresConfig {
         for (key, value) in [
             ("connect_timeout_ms", self.connect_timeout_ms),
             ("statement_timeout_ms", self.statement_timeout_ms),
+            ("spool_max_records", self.spool_max_records),
         ] {
             if value == 0 {
                 error(key, "at least 1", Found::value(value));

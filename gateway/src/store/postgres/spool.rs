@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use crate::store::backend::{BackendError, Space, Write};
+use crate::store::chunk;
 use crate::store::shared::SharedDb;
 use crate::store::time::Day;
 
@@ -112,6 +113,18 @@ impl Spool {
             .collect(last.into_iter())?
             .pop()
             .map(|(_, write)| write))
+    }
+
+    /// Records in the spooled chunks (from their headers; a chunk that does not read counts one).
+    pub(crate) fn record_count(&self) -> Result<u64, BackendError> {
+        let (_, tree, _) = self.trees()?;
+        let mut records = 0;
+        for entry in tree.scan_prefix([tag(Space::Records(Day(0)))]) {
+            let (key, value) = entry.map_err(|e| BackendError::new("read the spool", e))?;
+            let inner = parse_key(&key).map(|(_, inner)| inner).unwrap_or_default();
+            records += chunk::span("record", &inner, &value).map_or(1, |span| span.count);
+        }
+        Ok(records)
     }
 
     /// Whether nothing is spooled.

@@ -41,13 +41,24 @@ pub struct SpoolingBackend {
     retry: Duration,
     next_try: Option<Instant>,
     stats: Option<Arc<StoreStats>>,
+    /// Records spooled now, and the most the spool may hold.
+    spooled_records: u64,
+    max_records: u64,
 }
 
 impl SpoolingBackend {
     /// PostgreSQL through `db`, spooling to `spool`; tries the database again every `retry`.
-    pub(crate) fn new(db: PostgresBackend, spool: Spool, retry: Duration) -> Self {
+    pub(crate) fn new(
+        db: PostgresBackend,
+        spool: Spool,
+        retry: Duration,
+        max_records: u64,
+    ) -> Self {
         let spooling = !spool.is_empty().unwrap_or(true);
+        let spooled_records = spool.record_count().unwrap_or(0);
         Self {
+            spooled_records,
+            max_records,
             db,
             spool,
             known: HashMap::new(),
@@ -64,12 +75,35 @@ impl SpoolingBackend {
         if !self.spooling {
             tracing::warn!(error = %why, "store: postgres unreachable; spooling to the local store");
         }
-        self.spool
-            .append(writes)
-            .map_err(|e| BackendError::new(format!("spool after {why}"), e))?;
         self.spooling = true;
         self.next_try = Some(Instant::now() + self.retry);
         self.set_spooled();
+        self.append(writes)
+            .map_err(|e| BackendError::new(format!("spool after {why}"), e))
+    }
+
+    /// Adds `writes` to the spool, unless their records would take it past its bound: then the
+    /// commit fails and the writer degrades (records dropped and counted, totals in memory)
+    /// until the database is back.
+    fn append(&mut self, writes: &[Write]) -> Result<(), BackendError> {
+        let records: u64 = writes
+            .iter()
+            .filter(|w| matches!(w.space, Space::Records(_)))
+            .map(|w| chunk::span("record", &w.key, &w.value).map_or(1, |span| span.count))
+            .sum();
+        let after = self.spooled_records.saturating_add(records);
+        if after > self.max_records {
+            return Err(BackendError::new(
+                "spool",
+                format!(
+                    "store.postgres.spool_max_records: expected at most {} spooled records, \
+                     found {after}",
+                    self.max_records
+                ),
+            ));
+        }
+        self.spool.append(writes)?;
+        self.spooled_records = after;
         Ok(())
     }
 
@@ -101,6 +135,7 @@ impl SpoolingBackend {
             );
         }
         self.spooling = false;
+        self.spooled_records = 0;
         self.next_try = None;
         self.set_spooled();
         Ok(())
@@ -173,11 +208,7 @@ impl Backend for SpoolingBackend {
     fn commit(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
         let due = self.next_try.is_none_or(|at| Instant::now() >= at);
         let result = match (self.spooling, due) {
-            (true, false) => {
-                self.spool.append(&writes)?;
-                self.set_spooled();
-                Ok(())
-            }
+            (true, false) => self.append(&writes),
             (true, true) => match self.forward(writes.clone()) {
                 Ok(()) => Ok(()),
                 Err(error) => self.spool(&writes, &error),
