@@ -84,7 +84,7 @@ fn sigkilled_writers_never_count_twice_and_keep_every_flushed_record() {
     let spool = tempfile::tempdir().unwrap();
     let mut flushed: Vec<RecordId> = Vec::new();
     for cycle in 0..CYCLES {
-        let delay = Duration::from_millis(300 + 97 * cycle);
+        let delay = Duration::from_millis(50 + 97 * cycle);
         flushed.extend(run_and_kill(&db.url(), &spool.path().join("store"), delay));
     }
     assert!(!flushed.is_empty(), "the child never got going");
@@ -120,7 +120,8 @@ fn sigkilled_writers_never_count_twice_and_keep_every_flushed_record() {
     );
 }
 
-/// Runs the child for `delay`, SIGKILLs it, and returns the ids it reported as flushed.
+/// Runs the child until it has flushed something and then for `delay` (a loaded machine starts
+/// it slowly), SIGKILLs it, and returns the ids it reported as flushed.
 fn run_and_kill(url: &str, spool: &std::path::Path, delay: Duration) -> Vec<RecordId> {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
@@ -137,6 +138,7 @@ fn run_and_kill(url: &str, spool: &std::path::Path, delay: Duration) -> Vec<Reco
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    let (first_tx, first_rx) = std::sync::mpsc::channel();
     let lines = std::thread::spawn(move || {
         let mut reader = BufReader::new(stdout);
         let mut ids = Vec::new();
@@ -148,13 +150,15 @@ fn run_and_kill(url: &str, spool: &std::path::Path, delay: Duration) -> Vec<Reco
                 .and_then(|rest| rest.strip_suffix('\n'))
             {
                 ids.push(id.parse::<RecordId>().unwrap());
+                let _ = first_tx.send(());
             }
             line.clear();
         }
         ids
     });
-    let started = Instant::now();
-    while started.elapsed() < delay {
+    let started = first_rx.recv_timeout(Duration::from_secs(30));
+    let until = Instant::now() + delay;
+    while started.is_ok() && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(10));
     }
     child.kill().unwrap(); // SIGKILL on unix
@@ -162,7 +166,8 @@ fn run_and_kill(url: &str, spool: &std::path::Path, delay: Duration) -> Vec<Reco
     lines.join().unwrap()
 }
 
-fn record(strategy: &Arc<str>, n: u64) -> Mismatch {
+/// A mismatch of group `sig-{n % 7}`.
+pub(super) fn record(strategy: &Arc<str>, n: u64) -> Mismatch {
     Mismatch {
         strategy: Arc::clone(strategy),
         kind: RecordKind::Mismatch,

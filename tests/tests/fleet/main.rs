@@ -6,6 +6,7 @@
 //!   acknowledgement is lost is written again and counted once.
 //! - `gateways`: real gateways with `backend = "postgres"`: known traffic gives exact totals,
 //!   groups and records per instance and for the fleet, across a restart.
+//! - `spool`: a group first seen while the database is down is spooled and forwarded.
 //! - `tls`: `sslmode = "verify-full"` against a cluster with TLS on.
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
 
@@ -16,4 +17,5 @@ mod crash;
 mod gateways;
 mod outage;
 mod retry;
+mod spool;
 mod tls;

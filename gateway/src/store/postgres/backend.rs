@@ -14,6 +14,9 @@ use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::chunk;
 use crate::store::time::Day;
 
+/// One stored key and its value.
+pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
+
 /// A PostgreSQL database used by the writer, for one instance of a fleet.
 pub struct PostgresBackend {
     connector: Connector,
@@ -79,6 +82,25 @@ impl PostgresBackend {
                 .map_err(failed)?;
             }
             tx.commit().map_err(failed)
+        })
+    }
+
+    /// This instance's rows of a space of totals with a key from `from` on.
+    pub(crate) fn totals(
+        &mut self,
+        space: Space,
+        from: &[u8],
+    ) -> Result<Vec<KeyValue>, BackendError> {
+        let sql = format!(
+            "SELECT key, value FROM {} WHERE instance = $1 AND key >= $2",
+            table(space)
+        );
+        self.with(|client, instance| {
+            let read = |e| BackendError::new(format!("read {}", table(space)), e);
+            let rows = client.query(&sql, &[&instance, &from]).map_err(read)?;
+            rows.iter()
+                .map(|row| Ok((row.try_get(0).map_err(read)?, row.try_get(1).map_err(read)?)))
+                .collect()
         })
     }
 

@@ -20,8 +20,9 @@ use super::backend::PostgresBackend;
 use super::spool::Spool;
 use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::chunk;
+use crate::store::series::hour_of;
 use crate::store::stats::StoreStats;
-use crate::store::time::Day;
+use crate::store::time::{Clock, Day, SystemClock};
 
 /// Record chunks forwarded per transaction: a long outage's spool is sent in steps, not as one
 /// statement of unbounded size.
@@ -36,8 +37,12 @@ pub struct SpoolingBackend {
     known: HashMap<(Space, Vec<u8>), Vec<u8>>,
     /// Something is spooled (from this run or an earlier one).
     spooling: bool,
-    /// Whether the spool's epoch was compared with the database's since the start.
+    /// Whether the spool's epoch was compared with the database's, and this instance's totals
+    /// loaded into `known`, since the start.
     checked: bool,
+    /// The first series key loaded at the start (the previous hour's): below it, a total
+    /// missing from `known` may still be in the database.
+    series_from: [u8; 4],
     retry: Duration,
     next_try: Option<Instant>,
     stats: Option<Arc<StoreStats>>,
@@ -64,6 +69,7 @@ impl SpoolingBackend {
             known: HashMap::new(),
             spooling,
             checked: false,
+            series_from: [0; 4],
             retry,
             next_try: None,
             stats: None,
@@ -154,7 +160,35 @@ impl SpoolingBackend {
             self.spooling = !self.spool.is_empty()?;
             tracing::info!("store: dropped the totals of a spool forwarded before a restart");
         }
+        self.preload()?;
         self.checked = true;
+        Ok(())
+    }
+
+    /// Loads this instance's totals (series: from the previous hour on) into `known`, and the
+    /// spool's over them (newer): a total first counted during an outage (a new group) is then
+    /// known to be new, instead of needing the database to say so.
+    fn preload(&mut self) -> Result<(), BackendError> {
+        let now = SystemClock.now_micros();
+        self.series_from = hour_of(now).saturating_sub(1).to_be_bytes();
+        for space in [
+            Space::Counters,
+            Space::Groups,
+            Space::Suppressed,
+            Space::Series,
+        ] {
+            let from: &[u8] = if space == Space::Series {
+                &self.series_from
+            } else {
+                &[]
+            };
+            for (key, value) in self.db.totals(space, from)? {
+                self.known.entry((space, key)).or_insert(value);
+            }
+        }
+        for (_, write) in self.spool.totals()? {
+            self.known.insert((write.space, write.key), write.value);
+        }
         Ok(())
     }
 
@@ -195,6 +229,13 @@ impl Backend for SpoolingBackend {
         // A spooled total is newer than the database's: the spool is forwarded before any
         // other total is written there (and a stale one is dropped first).
         self.settle()?;
+        if let Some(value) = self.known.get(&(space, key.to_vec())) {
+            return Ok(Some(value.clone()));
+        }
+        if space != Space::Series || key >= &self.series_from[..] {
+            // Loaded at the start: a key missing now is new.
+            return Ok(None);
+        }
         let value = match self.spool.get(space, key)? {
             Some(value) => Some(value),
             None => self.db.load(space, key)?,
