@@ -17,6 +17,8 @@ packages=(
   systemd     # systemd-analyze verify|security of deploy/shadowgate.service (gateway/tests/deploy.rs);
               # works without systemd running as init
   procps      # /bin/kill, the unit's ExecReload (gateway/tests/deploy.rs, engines_by_hand.rs)
+  postgresql  # initdb and postgres for a throwaway cluster per test, run as nobody
+              # (tests/src/postgres.rs, tests/tests/fleet)
 )
 need=()
 for pkg in "${packages[@]}"; do

@@ -9,6 +9,7 @@
 //! - [`fake`]: fake HTTP/HTTPS and MCI engines, and the test framer.
 //! - [`gateway`]: the real gateway on port 0 from a config builder, its clients, test frames.
 //! - [`pki`]: a test CA with server and client certificates, written to PEM files.
+//! - [`postgres`]: a throwaway PostgreSQL cluster on a free loopback port, run as `nobody`.
 //! - [`prometheus`]: a real Prometheus on a free loopback port, scraping a target, queried by tests.
 
 // Test support: a panic here is a failed test with a location.
@@ -18,6 +19,7 @@ pub mod dashboards;
 pub mod fake;
 pub mod gateway;
 pub mod pki;
+pub mod postgres;
 pub mod prometheus;
 
 pub use fake::FakeEngine;

@@ -59,6 +59,8 @@ impl TestPki {
         fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
         fs::write(dir.path().join("client.pem"), client_cert.pem()).unwrap();
         fs::write(dir.path().join("client.key"), client_key.serialize_pem()).unwrap();
+        fs::write(dir.path().join("server.pem"), server_cert.pem()).unwrap();
+        fs::write(dir.path().join("server.key"), server_key.serialize_pem()).unwrap();
         TestPki {
             dir,
             ca: ca.der().clone(),
@@ -80,6 +82,15 @@ impl TestPki {
     /// The client certificate's private key (PKCS#8 PEM).
     pub fn client_key_file(&self) -> PathBuf {
         self.dir.path().join("client.key")
+    }
+
+    /// The server certificate (PEM, for `localhost` and `127.0.0.1`) and its key, for servers
+    /// the tests run as processes (PostgreSQL).
+    pub fn server_files(&self) -> (PathBuf, PathBuf) {
+        (
+            self.dir.path().join("server.pem"),
+            self.dir.path().join("server.key"),
+        )
     }
 
     /// The folder holding the PEM files, for tests that write broken ones next to them.

@@ -52,6 +52,18 @@ pub(super) fn readyz(state: &super::AdminState, stopping: bool) -> Response {
         })
         .collect();
     if reasons.is_empty() {
+        // Spooling serves and stores everything: ready, with the detail for the operator.
+        if state
+            .stats
+            .spooling
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            let detail = "store spooling: postgres unreachable, records and totals kept locally";
+            return server::json(
+                StatusCode::OK,
+                &json!({"status": "ready", "detail": detail}),
+            );
+        }
         return server::json(StatusCode::OK, &json!({"status": "ready"}));
     }
     server::json(

@@ -173,6 +173,7 @@ pub(super) fn build(
     }
     let mut store = file.store;
     store.path = resolve(base, &store.path);
+    store.postgres.ca_file = store.postgres.ca_file.map(|ca| resolve(base, &ca));
     Ok(Config {
         source: source.to_owned(),
         mci_listeners,

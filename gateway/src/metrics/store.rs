@@ -21,7 +21,7 @@ struct Spec {
 }
 
 /// The exported families, in the order [`StoreCollector::collect`] fills them.
-const SPECS: [Spec; 10] = [
+const SPECS: [Spec; 11] = [
     Spec {
         name: "store_records_total",
         help: "Records made durable, by kind.",
@@ -81,6 +81,12 @@ const SPECS: [Spec; 10] = [
         help: "Comparison events counted but never persisted: the store closed while degraded.",
         label: None,
         kind: MetricType::COUNTER,
+    },
+    Spec {
+        name: "store_spooling",
+        help: "1 while PostgreSQL is unreachable and the store spools to the local store, else 0.",
+        label: None,
+        kind: MetricType::GAUGE,
     },
 ];
 
@@ -168,6 +174,7 @@ impl Collector for StoreCollector {
             vec![(None, load(&stats.retention_records_removed))],
             vec![(None, load(&stats.reopens))],
             vec![(None, load(&stats.unpersisted_events))],
+            vec![(None, flag(&stats.spooling))],
         ];
         SPECS
             .iter()
@@ -186,6 +193,15 @@ impl Collector for StoreCollector {
                 family
             })
             .collect()
+    }
+}
+
+/// A flag as a gauge value.
+fn flag(value: &std::sync::atomic::AtomicBool) -> f64 {
+    if value.load(Ordering::Relaxed) {
+        1.0
+    } else {
+        0.0
     }
 }
 

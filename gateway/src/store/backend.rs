@@ -4,6 +4,9 @@
 //! values in a handful of spaces, atomic-enough batches made durable by one flush, and whole-day
 //! record segments it can drop cheaply.
 
+use std::sync::Arc;
+
+use super::stats::StoreStats;
 use super::time::Day;
 
 /// A keyspace of the store.
@@ -58,6 +61,10 @@ pub trait Backend: Send {
 
     /// Tries to get back to a writable state after a failure (reopen files, check space).
     fn recover(&mut self) -> Result<(), BackendError>;
+
+    /// Shares the writer's statistics with a backend that has state of its own to show (the
+    /// PostgreSQL backend's spool); most have none.
+    fn attach(&mut self, _stats: Arc<StoreStats>) {}
 }
 
 /// A storage operation that failed.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::postgres::{BackendKind, PostgresConfig};
 use crate::config::{Found, Problem};
 
 /// The largest `cache_mib`: more would only hide a leak, the store never rereads that much.
@@ -40,6 +41,11 @@ pub struct StoreConfig {
     /// store restarted on a full disk did not reopen ("Read corrupt"): that was sled's
     /// half-written snapshot, whatever the records' format ([`super::snapshot_debris`]).
     pub compress_records: bool,
+    /// Where the writer stores: `sled` (the directory at `path`) or `postgres` (a database a
+    /// fleet of gateways shares, `[store.postgres]`).
+    pub backend: BackendKind,
+    /// The shared database, when `backend = "postgres"`.
+    pub postgres: PostgresConfig,
 }
 
 impl Default for StoreConfig {
@@ -53,6 +59,8 @@ impl Default for StoreConfig {
             retry_interval_ms: 5_000,
             cache_mib: 16,
             compress_records: true,
+            backend: BackendKind::Sled,
+            postgres: PostgresConfig::default(),
         }
     }
 }
@@ -107,6 +115,9 @@ impl StoreConfig {
             &format!("from 1 to {MAX_CACHE_MIB}"),
             self.cache_mib,
         );
+        if self.backend == BackendKind::Postgres {
+            problems.extend(self.postgres.problems());
+        }
         problems
     }
 

@@ -65,6 +65,9 @@ pub enum StoreError {
         /// The store directory.
         path: PathBuf,
     },
+    /// The configured backend could not be set up (e.g. PostgreSQL's CA file does not read).
+    #[error("cannot set up the store backend: {0}")]
+    Backend(#[source] super::backend::BackendError),
 }
 
 impl StoreError {

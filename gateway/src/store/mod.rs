@@ -29,6 +29,8 @@
 //!   reopens and readers follow, and a failing test backend.
 //! - `reader`, `query`: listing, lookup, summary and groups.
 //! - `stats`, `error`, `open`: statistics, errors, and [`Store`] tying it together.
+//! - `postgres`: the fleet backend, a PostgreSQL database shared by many gateways
+//!   (`store.backend = "postgres"`).
 
 mod backend;
 pub mod chunk;
@@ -44,6 +46,7 @@ mod id;
 mod ledger;
 mod open;
 mod options;
+pub mod postgres;
 mod query;
 mod reader;
 mod record;

@@ -77,6 +77,9 @@ pub struct StoreStats {
     pub reopens: AtomicU64,
     /// Events counted but never persisted: the store closed while degraded.
     pub unpersisted_events: AtomicU64,
+    /// True while PostgreSQL is unreachable and the writer spools to the local store (or a
+    /// spool is still waiting to be forwarded).
+    pub spooling: AtomicBool,
 }
 
 impl StoreStats {

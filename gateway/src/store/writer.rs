@@ -44,6 +44,8 @@ impl Writer {
         }
         let (tx, rx) = mpsc::sync_channel(config.channel_capacity);
         let stats = Arc::new(StoreStats::default());
+        let mut backend = backend;
+        backend.attach(Arc::clone(&stats));
         let committer = Committer::new(backend, config, options, Arc::clone(&stats));
         let batching = Batching {
             rx,

@@ -1,0 +1,126 @@
+//! Opening the writer's session: deadlines, TLS, the instance lock and the schema.
+//!
+//! Every wait has a deadline: `connect_timeout_ms` for connecting, `statement_timeout_ms` both as
+//! the server's `statement_timeout` and as the socket's `TCP_USER_TIMEOUT`, so a database that
+//! vanishes mid-commit fails the commit (and degrades the store) instead of hanging the writer.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use postgres::config::SslMode as PgSslMode;
+use postgres::{Client, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::config::{PostgresConfig, SslMode};
+use super::schema;
+use crate::engine::TlsSettings;
+use crate::store::backend::BackendError;
+
+/// How the writer connects; built once when the store opens (the CA file is read then).
+pub(crate) struct Connector {
+    config: postgres::Config,
+    tls: Option<MakeRustlsConnect>,
+    password_env: Option<String>,
+    instance: String,
+}
+
+impl Connector {
+    /// Checks what can be checked before the database is reachable: URL, CA file, instance.
+    pub(crate) fn new(settings: &PostgresConfig) -> Result<Self, BackendError> {
+        let setup = |e: String| BackendError::new("set up the postgres connection", e);
+        let mut config = postgres::Config::from_str(&settings.url)
+            .map_err(|e| setup(format!("store.postgres.url: {e}")))?;
+        let statement = Duration::from_millis(settings.statement_timeout_ms);
+        config
+            .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
+            .tcp_user_timeout(statement)
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30))
+            .application_name("shadowgate")
+            // The server's keepalives end a dead gateway's session (and its instance lock) in
+            // about a minute even when no FIN arrives.
+            .options(&format!(
+                "-c statement_timeout={ms} -c lock_timeout={ms} -c tcp_keepalives_idle=30 \
+                 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
+                ms = settings.statement_timeout_ms
+            ));
+        let tls = match settings.sslmode {
+            SslMode::Disable => {
+                config.ssl_mode(PgSslMode::Disable);
+                None
+            }
+            SslMode::VerifyFull => {
+                config.ssl_mode(PgSslMode::Require);
+                let ca_file = settings.ca_file.as_deref().ok_or_else(|| {
+                    setup("store.postgres.ca_file: expected a PEM file, found nothing".into())
+                })?;
+                let tls = TlsSettings::load(ca_file, None, None, None)
+                    .map_err(|e| setup(format!("store.postgres.ca_file: {e}")))?;
+                Some(MakeRustlsConnect::new((*tls.config).clone()))
+            }
+        };
+        let instance = settings.instance_name().ok_or_else(|| {
+            setup("store.postgres.instance: expected a name, found no host name to use".into())
+        })?;
+        Ok(Self {
+            config,
+            tls,
+            password_env: settings.password_env.clone(),
+            instance,
+        })
+    }
+
+    /// This gateway's instance name.
+    pub(crate) fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// Connects, takes this instance's lock and migrates the schema.
+    pub(crate) fn connect(&self) -> Result<Client, BackendError> {
+        let mut config = self.config.clone();
+        if let Some(var) = &self.password_env {
+            let password = std::env::var(var).map_err(|e| {
+                BackendError::new(
+                    "connect to postgres",
+                    format!("store.postgres.password_env: cannot read {var}: {e}"),
+                )
+            })?;
+            config.password(password);
+        }
+        let connected = match &self.tls {
+            Some(tls) => config.connect(tls.clone()),
+            None => config.connect(NoTls),
+        };
+        let mut client = connected.map_err(|e| BackendError::new("connect to postgres", e))?;
+        self.lock_instance(&mut client)?;
+        schema::migrate(&mut client).map_err(|e| BackendError::new("migrate the schema", e))?;
+        Ok(client)
+    }
+
+    /// Holds a session lock on this instance's name: a second gateway configured with the same
+    /// name would overwrite the first one's absolute totals, so it is refused instead. The lock
+    /// goes with the session, so a killed gateway's restart gets it back.
+    fn lock_instance(&self, client: &mut Client) -> Result<(), BackendError> {
+        let operation = format!("lock instance {}", self.instance);
+        let row = client
+            .query_one(
+                "SELECT pg_try_advisory_lock(hashtextextended('shadowgate instance ' || $1, 0))",
+                &[&self.instance],
+            )
+            .map_err(|e| BackendError::new(operation.clone(), e))?;
+        let locked: bool = row
+            .try_get(0)
+            .map_err(|e| BackendError::new(operation.clone(), e))?;
+        if !locked {
+            return Err(BackendError::new(
+                operation,
+                format!(
+                    "store.postgres.instance: expected a name no running gateway uses, found {:?} \
+                     in use",
+                    self.instance
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

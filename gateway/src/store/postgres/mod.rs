@@ -1,0 +1,32 @@
+//! The fleet backend: the store in a PostgreSQL database that many gateways share.
+//!
+//! Each gateway's writer thread writes its own rows, tagged with its instance name, through the
+//! same [`super::Backend`] seam as sled: records as the opaque chunks the writer encodes, and
+//! absolute per-instance totals (counters, groups, suppression counts, hourly series) with typed
+//! columns beside them for SQL over the fleet. Totals are upserts of absolute values keyed by
+//! (instance, key), so a batch retried after a lost acknowledgement never double-counts; a
+//! fleet total is the sum over instances.
+//!
+//! The writer is a plain thread, so this uses `postgres`, the blocking client of the
+//! rust-postgres project (it drives `tokio-postgres` on its own small runtime).
+//!
+//! # Layout
+//! - `config`: [`PostgresConfig`] (`[store.postgres]`), [`BackendKind`] (`store.backend`).
+//! - `connect`: deadlines, TLS, the per-instance lock, then `schema`'s numbered migrations.
+//! - `rows`: one group commit as one multi-row upsert per table.
+//! - `backend`: [`PostgresBackend`].
+//! - `spool`, `spooling`: the local spool in the gateway's sled directory while the database is
+//!   unreachable, and [`SpoolingBackend`], which writes there and forwards it when it is back.
+
+mod backend;
+mod config;
+mod connect;
+mod rows;
+mod schema;
+mod spool;
+mod spooling;
+
+pub use backend::PostgresBackend;
+pub use config::{BackendKind, PostgresConfig, SslMode};
+pub(crate) use spool::Spool;
+pub use spooling::SpoolingBackend;

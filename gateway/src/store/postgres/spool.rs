@@ -1,0 +1,223 @@
+//! The local spool: what the writer could not send to PostgreSQL, kept in the gateway's own
+//! sled directory (`store.path`) until the database is back.
+//!
+//! One tree, `spool`, keyed by a space tag (and the day, for records) followed by the writer's
+//! key, so every write keeps its place: records are added, totals overwrite the older total of
+//! their key (they are absolute). The reader never looks at this tree. The spool's epoch (tree
+//! `spool_meta`) names one outage's spool: forwarding records the epoch in PostgreSQL in the
+//! transaction that writes the totals, so a spool forwarded just before a crash is recognised
+//! after the restart and dropped, not forwarded twice.
+
+use std::sync::Arc;
+
+use crate::store::backend::{BackendError, Space, Write};
+use crate::store::chunk;
+use crate::store::shared::SharedDb;
+use crate::store::time::Day;
+
+const TREE: &str = "spool";
+const META_TREE: &str = "spool_meta";
+const EPOCH_KEY: &[u8] = b"epoch";
+
+/// The spool in the local sled database.
+pub(crate) struct Spool {
+    shared: Arc<SharedDb>,
+}
+
+/// The tag byte of a space in spool keys.
+fn tag(space: Space) -> u8 {
+    match space {
+        Space::Records(_) => 0,
+        Space::Counters => 1,
+        Space::Groups => 2,
+        Space::Suppressed => 3,
+        Space::Series => 4,
+    }
+}
+
+fn spool_key(write: &Write) -> Vec<u8> {
+    let mut key = Vec::with_capacity(5 + write.key.len());
+    key.push(tag(write.space));
+    if let Space::Records(day) = write.space {
+        key.extend_from_slice(&day.0.to_be_bytes());
+    }
+    key.extend_from_slice(&write.key);
+    key
+}
+
+fn parse_key(key: &[u8]) -> Option<(Space, Vec<u8>)> {
+    let (&tag, rest) = key.split_first()?;
+    let space = match tag {
+        0 => {
+            let (day, rest) = rest.split_first_chunk::<4>()?;
+            return Some((Space::Records(Day(u32::from_be_bytes(*day))), rest.to_vec()));
+        }
+        1 => Space::Counters,
+        2 => Space::Groups,
+        3 => Space::Suppressed,
+        4 => Space::Series,
+        _ => return None,
+    };
+    Some((space, rest.to_vec()))
+}
+
+impl Spool {
+    /// The spool of the local database in `shared`.
+    pub(crate) fn new(shared: Arc<SharedDb>) -> Self {
+        Self { shared }
+    }
+
+    fn trees(&self) -> Result<(sled::Db, sled::Tree, sled::Tree), BackendError> {
+        let fail = |e: &dyn std::fmt::Display| BackendError::new("open the spool", e.to_string());
+        let db = self
+            .shared
+            .current()
+            .ok_or_else(|| fail(&format!("{} is not open", self.shared.path().display())))?;
+        let tree = db.open_tree(TREE).map_err(|e| fail(&e))?;
+        let meta = db.open_tree(META_TREE).map_err(|e| fail(&e))?;
+        Ok((db, tree, meta))
+    }
+
+    /// Adds `writes` and flushes them to disk.
+    pub(crate) fn append(&self, writes: &[Write]) -> Result<(), BackendError> {
+        let (db, tree, _) = self.trees()?;
+        let mut batch = sled::Batch::default();
+        for write in writes {
+            batch.insert(spool_key(write), write.value.as_slice());
+        }
+        let fail = |e| BackendError::new(format!("spool {} writes", writes.len()), e);
+        tree.apply_batch(batch).map_err(fail)?;
+        db.flush().map_err(fail)?;
+        Ok(())
+    }
+
+    /// The spooled value of a total (or record chunk), if any.
+    pub(crate) fn get(&self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        let (_, tree, _) = self.trees()?;
+        let write = Write {
+            space,
+            key: key.to_vec(),
+            value: Vec::new(),
+        };
+        let value = tree
+            .get(spool_key(&write))
+            .map_err(|e| BackendError::new("read the spool", e))?;
+        Ok(value.map(|v| v.to_vec()))
+    }
+
+    /// The key of the newest spooled record chunk, if any.
+    pub(crate) fn last_record(&self) -> Result<Option<Write>, BackendError> {
+        let (_, tree, _) = self.trees()?;
+        let last = tree.scan_prefix([tag(Space::Records(Day(0)))]).next_back();
+        Ok(self
+            .collect(last.into_iter())?
+            .pop()
+            .map(|(_, write)| write))
+    }
+
+    /// Records in the spooled chunks (from their headers; a chunk that does not read counts one).
+    pub(crate) fn record_count(&self) -> Result<u64, BackendError> {
+        let (_, tree, _) = self.trees()?;
+        let mut records = 0;
+        for entry in tree.scan_prefix([tag(Space::Records(Day(0)))]) {
+            let (key, value) = entry.map_err(|e| BackendError::new("read the spool", e))?;
+            let inner = parse_key(&key).map(|(_, inner)| inner).unwrap_or_default();
+            records += chunk::span("record", &inner, &value).map_or(1, |span| span.count);
+        }
+        Ok(records)
+    }
+
+    /// Whether nothing is spooled.
+    pub(crate) fn is_empty(&self) -> Result<bool, BackendError> {
+        let (_, tree, _) = self.trees()?;
+        Ok(tree.is_empty())
+    }
+
+    /// Up to `max` spooled records (chunks), oldest first, with their spool keys.
+    pub(crate) fn records(&self, max: usize) -> Result<Vec<(Vec<u8>, Write)>, BackendError> {
+        let (_, tree, _) = self.trees()?;
+        self.collect(tree.scan_prefix([tag(Space::Records(Day(0)))]).take(max))
+    }
+
+    /// Every spooled total (counters, groups, suppressed, series).
+    pub(crate) fn totals(&self) -> Result<Vec<(Vec<u8>, Write)>, BackendError> {
+        let (_, tree, _) = self.trees()?;
+        self.collect(tree.range([1_u8]..))
+    }
+
+    fn collect(
+        &self,
+        entries: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+    ) -> Result<Vec<(Vec<u8>, Write)>, BackendError> {
+        let mut out = Vec::new();
+        for entry in entries {
+            let (key, value) = entry.map_err(|e| BackendError::new("read the spool", e))?;
+            let Some((space, inner)) = parse_key(&key) else {
+                tracing::warn!("store spool: skipping a key this build does not know");
+                continue;
+            };
+            let write = Write {
+                space,
+                key: inner,
+                value: value.to_vec(),
+            };
+            out.push((key.to_vec(), write));
+        }
+        Ok(out)
+    }
+
+    /// Removes forwarded entries by their spool keys and flushes.
+    pub(crate) fn remove(&self, keys: &[Vec<u8>]) -> Result<(), BackendError> {
+        let (db, tree, _) = self.trees()?;
+        let mut batch = sled::Batch::default();
+        for key in keys {
+            batch.remove(key.as_slice());
+        }
+        let fail = |e| BackendError::new("remove forwarded spool entries", e);
+        tree.apply_batch(batch).map_err(fail)?;
+        db.flush().map_err(fail)?;
+        Ok(())
+    }
+
+    /// The current outage's epoch.
+    pub(crate) fn epoch(&self) -> Result<i64, BackendError> {
+        let (_, _, meta) = self.trees()?;
+        let value = meta
+            .get(EPOCH_KEY)
+            .map_err(|e| BackendError::new("read the spool epoch", e))?;
+        Ok(value
+            .and_then(|v| v.as_ref().try_into().ok())
+            .map_or(0, i64::from_be_bytes))
+    }
+
+    /// Starts the next epoch (after a spool was forwarded and removed).
+    pub(crate) fn next_epoch(&self) -> Result<(), BackendError> {
+        let next = self.epoch()?.saturating_add(1);
+        let (db, _, meta) = self.trees()?;
+        let fail = |e| BackendError::new("write the spool epoch", e);
+        meta.insert(EPOCH_KEY, &next.to_be_bytes()).map_err(fail)?;
+        db.flush().map_err(fail)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spool_keys_keep_space_day_and_key() {
+        for space in [Space::Records(Day(20_778)), Space::Counters, Space::Series] {
+            let write = Write {
+                space,
+                key: b"loan\0sig".to_vec(),
+                value: Vec::new(),
+            };
+            assert_eq!(
+                parse_key(&spool_key(&write)),
+                Some((space, write.key.clone()))
+            );
+        }
+        assert_eq!(parse_key(&[9, 1]), None);
+    }
+}

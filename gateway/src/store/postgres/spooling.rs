@@ -1,0 +1,305 @@
+//! [`SpoolingBackend`]: PostgreSQL first, the local spool when it cannot be reached.
+//!
+//! A commit PostgreSQL refuses goes to the spool instead, and the writer carries on undegraded:
+//! live traffic never notices, records are kept, and totals keep growing from the values this
+//! writer last wrote (it is the only writer of its instance's rows, so those are the database's).
+//! Every `retry_interval_ms` a commit tries PostgreSQL again, forwarding the spool first: record
+//! chunks in slices (upserts by record id: forwarding one twice stores it once), then the
+//! spooled totals with the new batch and the spool's epoch in one transaction.
+//!
+//! What it cannot do: a gateway that starts while PostgreSQL is down does not know its totals or
+//! its last record id, so its store starts degraded (records dropped and counted, as for sled)
+//! until the database answers once.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::backend::PostgresBackend;
+use super::spool::Spool;
+use crate::store::backend::{Backend, BackendError, Space, Write};
+use crate::store::chunk;
+use crate::store::series::hour_of;
+use crate::store::stats::StoreStats;
+use crate::store::time::{Clock, Day, SystemClock};
+
+/// Record chunks forwarded per transaction: a long outage's spool is sent in steps, not as one
+/// statement of unbounded size.
+const FORWARD_CHUNKS: usize = 256;
+
+/// The fleet backend with its local spool.
+pub struct SpoolingBackend {
+    db: PostgresBackend,
+    spool: Spool,
+    /// Totals as last written by this writer (to the database or the spool), or loaded: the
+    /// ledger's reloads never need the database.
+    known: HashMap<(Space, Vec<u8>), Vec<u8>>,
+    /// Something is spooled (from this run or an earlier one).
+    spooling: bool,
+    /// Whether the spool's epoch was compared with the database's, and this instance's totals
+    /// loaded into `known`, since the start.
+    checked: bool,
+    /// The first series key loaded at the start (the previous hour's): below it, a total
+    /// missing from `known` may still be in the database.
+    series_from: [u8; 4],
+    retry: Duration,
+    next_try: Option<Instant>,
+    stats: Option<Arc<StoreStats>>,
+    /// Records spooled now, and the most the spool may hold.
+    spooled_records: u64,
+    max_records: u64,
+}
+
+impl SpoolingBackend {
+    /// PostgreSQL through `db`, spooling to `spool`; tries the database again every `retry`.
+    pub(crate) fn new(
+        db: PostgresBackend,
+        spool: Spool,
+        retry: Duration,
+        max_records: u64,
+    ) -> Self {
+        let spooling = !spool.is_empty().unwrap_or(true);
+        let spooled_records = spool.record_count().unwrap_or(0);
+        Self {
+            spooled_records,
+            max_records,
+            db,
+            spool,
+            known: HashMap::new(),
+            spooling,
+            checked: false,
+            series_from: [0; 4],
+            retry,
+            next_try: None,
+            stats: None,
+        }
+    }
+
+    /// Spools `writes` after the database refused them (`why`).
+    fn spool(&mut self, writes: &[Write], why: &BackendError) -> Result<(), BackendError> {
+        if !self.spooling {
+            tracing::warn!(error = %why, "store: postgres unreachable; spooling to the local store");
+        }
+        self.spooling = true;
+        self.next_try = Some(Instant::now() + self.retry);
+        self.set_spooled();
+        self.append(writes)
+            .map_err(|e| BackendError::new(format!("spool after {why}"), e))
+    }
+
+    /// Adds `writes` to the spool, unless their records would take it past its bound: then the
+    /// commit fails and the writer degrades (records dropped and counted, totals in memory)
+    /// until the database is back.
+    fn append(&mut self, writes: &[Write]) -> Result<(), BackendError> {
+        let records: u64 = writes
+            .iter()
+            .filter(|w| matches!(w.space, Space::Records(_)))
+            .map(|w| chunk::span("record", &w.key, &w.value).map_or(1, |span| span.count))
+            .sum();
+        let after = self.spooled_records.saturating_add(records);
+        if after > self.max_records {
+            return Err(BackendError::new(
+                "spool",
+                format!(
+                    "store.postgres.spool_max_records: expected at most {} spooled records, \
+                     found {after}",
+                    self.max_records
+                ),
+            ));
+        }
+        self.spool.append(writes)?;
+        self.spooled_records = after;
+        Ok(())
+    }
+
+    /// Sends the spool, then `writes`, to the database; the spool is empty after success.
+    fn forward(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
+        self.settle()?;
+        let mut forwarded = 0_u64;
+        loop {
+            let records = self.spool.records(FORWARD_CHUNKS)?;
+            if records.is_empty() {
+                break;
+            }
+            let (keys, chunks): (Vec<Vec<u8>>, Vec<Write>) = records.into_iter().unzip();
+            forwarded += chunks.len() as u64;
+            self.db.commit(chunks)?;
+            self.spool.remove(&keys)?;
+        }
+        let (keys, mut totals): (Vec<Vec<u8>>, Vec<Write>) =
+            self.spool.totals()?.into_iter().unzip();
+        totals.extend(writes);
+        let epoch = self.spool.epoch()?;
+        self.db.commit_marked(totals, Some(epoch))?;
+        self.spool.remove(&keys)?;
+        self.spool.next_epoch()?;
+        if self.spooling {
+            tracing::info!(
+                chunks = forwarded,
+                "store: postgres is back; the spool is forwarded"
+            );
+        }
+        self.spooling = false;
+        self.spooled_records = 0;
+        self.next_try = None;
+        self.set_spooled();
+        Ok(())
+    }
+
+    /// Once per run, before any total is read from the spool: a spool whose epoch the database
+    /// already holds was forwarded just before a crash and never removed; the database is newer.
+    fn settle(&mut self) -> Result<(), BackendError> {
+        if self.checked {
+            return Ok(());
+        }
+        if self.spooling && self.db.forwarded_epoch()? == Some(self.spool.epoch()?) {
+            let stale: Vec<Vec<u8>> = self.spool.totals()?.into_iter().map(|(k, _)| k).collect();
+            self.spool.remove(&stale)?;
+            self.spool.next_epoch()?;
+            self.spooling = !self.spool.is_empty()?;
+            tracing::info!("store: dropped the totals of a spool forwarded before a restart");
+        }
+        self.preload()?;
+        self.checked = true;
+        Ok(())
+    }
+
+    /// Loads this instance's totals (series: from the previous hour on) into `known`, and the
+    /// spool's over them (newer): a total first counted during an outage (a new group) is then
+    /// known to be new, instead of needing the database to say so.
+    fn preload(&mut self) -> Result<(), BackendError> {
+        let now = SystemClock.now_micros();
+        self.series_from = hour_of(now).saturating_sub(1).to_be_bytes();
+        for space in [
+            Space::Counters,
+            Space::Groups,
+            Space::Suppressed,
+            Space::Series,
+        ] {
+            let from: &[u8] = if space == Space::Series {
+                &self.series_from
+            } else {
+                &[]
+            };
+            for (key, value) in self.db.totals(space, from)? {
+                self.known.entry((space, key)).or_insert(value);
+            }
+        }
+        for (_, write) in self.spool.totals()? {
+            self.known.insert((write.space, write.key), write.value);
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, writes: &[Write]) {
+        let mut newest_hour = None;
+        for write in writes {
+            if matches!(write.space, Space::Records(_)) {
+                continue;
+            }
+            if write.space == Space::Series {
+                newest_hour = newest_hour.max(write.key.first_chunk::<4>().copied());
+            }
+            self.known
+                .insert((write.space, write.key.clone()), write.value.clone());
+        }
+        // Hours are written for an hour and then never again: keep the last two, so the cache
+        // holds the totals still counted into (a late event of the previous hour included), not
+        // every hour of the retention period.
+        if let Some(newest) = newest_hour {
+            let keep = u32::from_be_bytes(newest).saturating_sub(1).to_be_bytes();
+            self.known
+                .retain(|(space, key), _| *space != Space::Series || key.as_slice() >= &keep[..]);
+        }
+    }
+
+    fn set_spooled(&self) {
+        if let Some(stats) = &self.stats {
+            stats.spooling.store(self.spooling, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Backend for SpoolingBackend {
+    fn load(&mut self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        if let Some(value) = self.known.get(&(space, key.to_vec())) {
+            return Ok(Some(value.clone()));
+        }
+        // A spooled total is newer than the database's: the spool is forwarded before any
+        // other total is written there (and a stale one is dropped first).
+        self.settle()?;
+        if let Some(value) = self.known.get(&(space, key.to_vec())) {
+            return Ok(Some(value.clone()));
+        }
+        if space != Space::Series || key >= &self.series_from[..] {
+            // Loaded at the start: a key missing now is new.
+            return Ok(None);
+        }
+        let value = match self.spool.get(space, key)? {
+            Some(value) => Some(value),
+            None => self.db.load(space, key)?,
+        };
+        if let Some(value) = &value {
+            self.known.insert((space, key.to_vec()), value.clone());
+        }
+        Ok(value)
+    }
+
+    fn commit(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
+        let due = self.next_try.is_none_or(|at| Instant::now() >= at);
+        let result = match (self.spooling, due) {
+            (true, false) => self.append(&writes),
+            (true, true) => match self.forward(writes.clone()) {
+                Ok(()) => Ok(()),
+                Err(error) => self.spool(&writes, &error),
+            },
+            (false, _) => match self.db.commit(writes.clone()) {
+                Ok(()) => Ok(()),
+                Err(error) => self.spool(&writes, &error),
+            },
+        };
+        if result.is_ok() {
+            self.remember(&writes);
+        }
+        result
+    }
+
+    fn segments(&mut self) -> Result<Vec<Day>, BackendError> {
+        self.db.segments()
+    }
+
+    fn last_record_key(&mut self) -> Result<Option<Vec<u8>>, BackendError> {
+        let stored = self.db.last_record_key()?;
+        self.settle()?;
+        let spooled = match self.spool.last_record()? {
+            Some(write) => Some(
+                chunk::span("record", &write.key, &write.value)
+                    .map_err(|e| BackendError::new("read the last spooled record", e))?
+                    .last_key
+                    .to_vec(),
+            ),
+            None => None,
+        };
+        Ok(stored.max(spooled))
+    }
+
+    fn drop_segment(&mut self, day: Day) -> Result<u64, BackendError> {
+        self.db.drop_segment(day)
+    }
+
+    fn prune(&mut self, space: Space, before: &[u8]) -> Result<u64, BackendError> {
+        self.known
+            .retain(|(s, key), _| *s != space || key.as_slice() >= before);
+        self.db.prune(space, before)
+    }
+
+    fn recover(&mut self) -> Result<(), BackendError> {
+        self.db.recover()
+    }
+
+    fn attach(&mut self, stats: Arc<StoreStats>) {
+        stats.spooling.store(self.spooling, Ordering::Relaxed);
+        self.stats = Some(stats);
+    }
+}

@@ -1,0 +1,126 @@
+//! Real gateways with `backend = "postgres"`: each writes its own rows under its instance name,
+//! the fleet's totals are sums over instances, and a restarted instance carries on from its
+//! stored totals instead of starting again or counting twice.
+
+use shadowgate_tests::gateway::{
+    answer_frame, decision, guid, http_deciding, mci_deciding, request_frame, LIMIT, STRATEGY,
+};
+use shadowgate_tests::postgres::TestPostgres;
+use shadowgate_tests::{EngineToml, TestGateway};
+
+/// Starts a gateway named `instance` on `db` whose shadow engine decides `shadow_grade` (the
+/// live engine decides `L1`: the same grade is a match, another a mismatch), sends `n` requests
+/// numbered from `first`, checks every live answer, and shuts it down (which flushes the store).
+async fn run(db: &TestPostgres, instance: &str, shadow_grade: &str, first: u64, n: u64) {
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding(shadow_grade).start().await;
+    let postgres = format!(
+        "{{ url = \"{}\", instance = \"{instance}\", sslmode = \"disable\" }}",
+        db.url()
+    );
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&next.url()))
+        .store_key("backend", "\"postgres\"")
+        .store_key("postgres", postgres)
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    for i in first..first + n {
+        let request = request_frame(&guid(i));
+        let answer = client.call(&request).await;
+        let expected = answer_frame(&request, &decision("L1", LIMIT));
+        assert_eq!(answer[..], expected[..], "live answer {i}");
+    }
+    // Shadow calls finish after the live answers: wait for the gateway to have counted them all
+    // before shutting down (a shutdown cancels shadow calls still running).
+    let metrics = gateway.running().metrics.clone();
+    let counted = move || {
+        metrics
+            .render()
+            .lines()
+            .filter(|l| l.starts_with("shadowgate_comparisons_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    let deadline = tokio::time::Instant::now() + shadowgate_tests::gateway::DEADLINE;
+    while counted() < n as f64 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "comparisons never counted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    gateway.shutdown().await;
+}
+
+/// What the tables hold: per instance (matches, mismatches, group count, records), ordered.
+type Totals = Vec<(String, i64, i64, i64, i64)>;
+
+async fn totals(db: &TestPostgres) -> Totals {
+    let url = db.url();
+    let read = move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let rows = client
+            .query(
+                "SELECT c.instance, c.matches, c.mismatches,
+                     coalesce((SELECT sum(count) FROM shadowgate_groups g
+                               WHERE g.instance = c.instance), 0)::int8,
+                     coalesce((SELECT sum(record_count) FROM shadowgate_records r
+                               WHERE r.instance = c.instance), 0)::int8
+                 FROM shadowgate_counters c WHERE c.strategy = $1 ORDER BY c.instance",
+                &[&STRATEGY],
+            )
+            .unwrap();
+        rows.iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+            .collect()
+    };
+    tokio::task::spawn_blocking(read).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn known_traffic_from_two_instances_gives_exact_fleet_totals_across_a_restart() {
+    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    run(&db, "gw-a", "N9", 1, 30).await;
+    run(&db, "gw-b", "L1", 31, 20).await;
+    assert_eq!(
+        totals(&db).await,
+        [("gw-a".into(), 0, 30, 30, 30), ("gw-b".into(), 20, 0, 0, 0)]
+    );
+
+    // gw-a again, as after a restart: it loads its totals and adds to them.
+    run(&db, "gw-a", "N9", 51, 12).await;
+    assert_eq!(
+        totals(&db).await,
+        [("gw-a".into(), 0, 42, 42, 42), ("gw-b".into(), 20, 0, 0, 0)]
+    );
+    let fleet = tokio::task::spawn_blocking({
+        let url = db.url();
+        move || {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let row = client
+                .query_one(
+                    "SELECT sum(matches)::int8, sum(mismatches)::int8, count(*)
+                     FROM shadowgate_counters WHERE strategy = $1",
+                    &[&STRATEGY],
+                )
+                .unwrap();
+            (
+                row.get::<_, i64>(0),
+                row.get::<_, i64>(1),
+                row.get::<_, i64>(2),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        fleet,
+        (20, 42, 2),
+        "the fleet's totals are the sum of its instances'"
+    );
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}

@@ -1,0 +1,21 @@
+//! The store on PostgreSQL (fleet mode), against a real throwaway cluster
+//! ([`shadowgate_tests::postgres::TestPostgres`]).
+//!
+//! - `crash`: writers SIGKILLed and restarted: every flushed record kept, nothing counted twice.
+//! - `retry`: the writer over [`shadowgate::store::postgres::PostgresBackend`]; a batch whose
+//!   acknowledgement is lost is written again and counted once.
+//! - `gateways`: real gateways with `backend = "postgres"`: known traffic gives exact totals,
+//!   groups and records per instance and for the fleet, across a restart.
+//! - `spool`: a group first seen while the database is down is spooled and forwarded.
+//! - `tls`: `sslmode = "verify-full"` against a cluster with TLS on.
+//! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
+
+// Tests: a panic is a failed test with a location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod crash;
+mod gateways;
+mod outage;
+mod retry;
+mod spool;
+mod tls;

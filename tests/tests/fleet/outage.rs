@@ -1,0 +1,245 @@
+//! PostgreSQL stopped under traffic: live answers are untouched, the gateway spools to its local
+//! store (`shadowgate_store_spooling` 1, `/readyz` still 200 with a detail), and when the
+//! database is back the spool is forwarded: exact totals, every record once.
+
+use std::time::Duration;
+
+use shadowgate_tests::gateway::{
+    answer_frame, decision, get, guid, http_deciding, mci_deciding, request_frame, MciClient,
+    DEADLINE, LIMIT, STRATEGY,
+};
+use shadowgate_tests::postgres::TestPostgres;
+use shadowgate_tests::{EngineToml, TestGateway};
+
+/// Sends requests `range`, checking every live answer byte for byte.
+async fn send(client: &mut MciClient, range: std::ops::Range<u64>) {
+    for i in range {
+        let request = request_frame(&guid(i));
+        let answer = client.call(&request).await;
+        let expected = answer_frame(&request, &decision("L1", LIMIT));
+        assert_eq!(answer[..], expected[..], "live answer {i}");
+    }
+}
+
+/// The value of an unlabelled gauge or counter in the gateway's metrics.
+fn metric(gateway: &TestGateway, name: &str) -> f64 {
+    let text = gateway.running().metrics.render();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Waits (bounded) until `name` reads `value`.
+async fn wait_metric(gateway: &TestGateway, name: &str, value: f64) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while metric(gateway, name) != value {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} never became {value}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_going_away_spools_locally_and_forwards_every_record_once() {
+    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    // Every comparison is a mismatch: a record, a group member and a counter each.
+    let next = http_deciding("N9").start().await;
+    let postgres = format!(
+        "{{ url = \"{}\", instance = \"gw-a\", sslmode = \"disable\", connect_timeout_ms = 500 }}",
+        db.url()
+    );
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&next.url()))
+        .admin()
+        .store_key("backend", "\"postgres\"")
+        .store_key("postgres", postgres)
+        .store_key("retry_interval_ms", "200")
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 1..21).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 20.0).await;
+
+    tokio::task::block_in_place(|| db.stop());
+    send(&mut client, 21..51).await;
+    wait_metric(&gateway, "shadowgate_store_spooling", 1.0).await;
+    let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
+    assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
+    assert!(ready.contains("store spooling"), "{ready}");
+    assert_eq!(metric(&gateway, "shadowgate_store_degraded"), 0.0);
+
+    tokio::task::block_in_place(|| db.start());
+    send(&mut client, 51..61).await;
+    wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 60.0).await;
+    gateway.shutdown().await;
+
+    let url = db.url();
+    let totals = tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let row = client
+            .query_one(
+                "SELECT c.mismatches,
+                     (SELECT sum(count)::int8 FROM shadowgate_groups),
+                     (SELECT sum(record_count)::int8 FROM shadowgate_records),
+                     (SELECT count(*) FROM shadowgate_records)
+                 FROM shadowgate_counters c WHERE c.instance = 'gw-a' AND c.strategy = $1",
+                &[&STRATEGY],
+            )
+            .unwrap();
+        let totals: (i64, i64, i64, i64) = (row.get(0), row.get(1), row.get(2), row.get(3));
+        totals
+    })
+    .await
+    .unwrap();
+    assert_eq!((totals.0, totals.1, totals.2), (60, 60, 60), "{totals:?}");
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spool_left_by_a_stopped_gateway_is_forwarded_once_after_its_restart() {
+    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding("N9").start().await;
+    let local = tempfile::tempdir().unwrap();
+    let postgres = format!(
+        "{{ url = \"{}\", instance = \"gw-a\", sslmode = \"disable\", connect_timeout_ms = 500 }}",
+        db.url()
+    );
+    let builder = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&next.url()))
+        .store_path(&local.path().join("store"))
+        .store_key("backend", "\"postgres\"")
+        .store_key("postgres", postgres)
+        .store_key("retry_interval_ms", "200");
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 1..11).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
+    tokio::task::block_in_place(|| db.stop());
+    send(&mut client, 11..26).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 25.0).await;
+    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
+    gateway.shutdown().await;
+
+    // Back with the database: the spool is forwarded with the first batch, then removed.
+    tokio::task::block_in_place(|| db.start());
+    let gateway = builder.start().await;
+    assert_eq!(
+        metric(&gateway, "shadowgate_store_spooling"),
+        1.0,
+        "the spool waits"
+    );
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 26..31).await;
+    wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
+    gateway.shutdown().await;
+
+    let url = db.url();
+    let totals = tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let row = client
+            .query_one(
+                "SELECT c.mismatches,
+                     (SELECT sum(count)::int8 FROM shadowgate_groups),
+                     (SELECT sum(record_count)::int8 FROM shadowgate_records)
+                 FROM shadowgate_counters c WHERE c.instance = 'gw-a' AND c.strategy = $1",
+                &[&STRATEGY],
+            )
+            .unwrap();
+        let totals: (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        totals
+    })
+    .await
+    .unwrap();
+    assert_eq!(totals, (30, 30, 30));
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_spool_degrades_the_store_and_every_comparison_is_still_counted() {
+    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding("N9").start().await;
+    let postgres = format!(
+        "{{ url = \"{}\", instance = \"gw-a\", sslmode = \"disable\", connect_timeout_ms = 500, \
+         spool_max_records = 5 }}",
+        db.url()
+    );
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&next.url()))
+        .store_key("backend", "\"postgres\"")
+        .store_key("postgres", postgres)
+        .store_key("retry_interval_ms", "200")
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 1..6).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
+    tokio::task::block_in_place(|| db.stop());
+    let mut sent = 5;
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while metric(&gateway, "shadowgate_store_degraded") != 1.0 {
+        assert!(tokio::time::Instant::now() < deadline, "never degraded");
+        send(&mut client, sent + 1..sent + 2).await;
+        sent += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    send(&mut client, sent + 1..sent + 11).await;
+    sent += 10;
+
+    tokio::task::block_in_place(|| db.start());
+    wait_metric(&gateway, "shadowgate_store_degraded", 0.0).await;
+    send(&mut client, sent + 1..sent + 3).await;
+    sent += 2;
+    wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
+    let text = gateway.running().metrics.render();
+    let dropped: f64 = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("shadowgate_store_dropped_total{reason=\"write_error\"} ")?
+                .parse()
+                .ok()
+        })
+        .unwrap();
+    gateway.shutdown().await;
+
+    let url = db.url();
+    let (counted, stored) = tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let row = client
+            .query_one(
+                "SELECT mismatches, (SELECT sum(record_count)::int8 FROM shadowgate_records)
+                 FROM shadowgate_counters WHERE instance = 'gw-a' AND strategy = $1",
+                &[&STRATEGY],
+            )
+            .unwrap();
+        (row.get::<_, i64>(0), row.get::<_, i64>(1))
+    })
+    .await
+    .unwrap();
+    assert_eq!(counted, sent as i64, "every comparison counted");
+    assert!(
+        dropped >= 1.0,
+        "records beyond the spool's bound are dropped"
+    );
+    assert_eq!(
+        stored + dropped as i64,
+        sent as i64,
+        "stored or counted as dropped"
+    );
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}
