@@ -16,6 +16,7 @@
 //! - `api`: the JSON routes.
 //! - `html`, `page`, `detail`: the server-rendered pages (escaped, no scripts, no external assets).
 //! - `chart`: the pages' SVG bar charts of daily series.
+//! - `triage_page`: the page's triage table with a plain form per group.
 //! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
 
 mod api;
@@ -26,6 +27,7 @@ mod html;
 mod page;
 mod params;
 mod triage;
+mod triage_page;
 
 use std::sync::Arc;
 

@@ -201,3 +201,108 @@ async fn post_json(scenario: &Scenario, body: &str) -> (u16, String) {
     let body = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8(body.to_vec()).unwrap())
 }
+
+/// A proxy in front of the admin listener that adds the bearer token to every request, as the
+/// README says a browser reaches the page: the deployment the page's forms are made for.
+async fn token_proxy(admin: String, token: &'static str) -> String {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::service::service_fn;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        while let Ok((stream, _)) = listener.accept().await {
+            let (client, admin) = (client.clone(), admin.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                    let (client, admin) = (client.clone(), admin.clone());
+                    async move {
+                        let (mut parts, body) = request.into_parts();
+                        let body = body.collect().await?.to_bytes();
+                        let target = format!("{admin}{}", parts.uri.path_and_query().unwrap());
+                        parts.uri = target.parse().unwrap();
+                        parts
+                            .headers
+                            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+                        parts.headers.remove("host");
+                        let request = http::Request::from_parts(parts, Full::new(body));
+                        let answer = client.request(request).await.unwrap();
+                        let (parts, body) = answer.into_parts();
+                        let body = body.collect().await.unwrap().to_bytes();
+                        Ok::<_, hyper::Error>(http::Response::from_parts(parts, Full::new(body)))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_change_posted_through_the_page_form_in_chromium_shows_on_the_page() {
+    let scenario = Scenario::start(true, "min_comparisons = 100\nmin_clean_days = 0").await;
+    scenario.traffic(9).await;
+    let proxy = token_proxy(scenario.admin.clone(), scenario.token.unwrap()).await;
+    let (status, _, page) = scenario.get("/").await;
+    assert_eq!(status, 200);
+    // The page's first triage form, filled in as a person would: a state, a name, a note.
+    let start = page
+        .find("<form method=\"post\" action=\"api/v1/triage\"")
+        .unwrap_or_else(|| panic!("no triage form on the page: {page}"));
+    let form = &page[start..start + page[start..].find("</form>").unwrap() + "</form>".len()];
+    let signature = form
+        .split("name=\"signature\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let filled = form
+        .replace(
+            "action=\"api/v1/triage\"",
+            &format!("action=\"{proxy}/api/v1/triage\""),
+        )
+        .replace(" selected", "")
+        .replace(
+            "<option value=\"investigating\">",
+            "<option value=\"investigating\" selected>",
+        )
+        .replace(
+            "<input name=\"by\" placeholder=\"your name\" required>",
+            "<input name=\"by\" value=\"park.j\">",
+        )
+        .replace(
+            "<input name=\"note\" placeholder=\"note\">",
+            "<input name=\"note\" value=\"looking at grades\">",
+        );
+    // The harness page submits the form on load; the gateway's page itself has no script.
+    let dir = tempfile::tempdir().unwrap();
+    let harness = dir.path().join("submit.html");
+    std::fs::write(
+        &harness,
+        format!("<!doctype html><html><body onload=\"document.forms[0].submit()\">{filled}</body></html>"),
+    )
+    .unwrap();
+    let url = format!("file://{}", harness.display());
+    let dom = tokio::task::spawn_blocking(move || crate::chromium::dump_dom_after_navigation(&url))
+        .await
+        .unwrap();
+    let text = crate::chromium::visible_text(&dom);
+    // After the post, the browser followed the redirect to the page, which shows the change.
+    assert!(
+        text.contains(&format!("{signature} investigating")) && text.contains("looking at grades"),
+        "{text}"
+    );
+    assert!(text.contains("by park.j"), "{text}");
+    let (_, _, body) = scenario.get("/api/v1/audit").await;
+    let audit: Value = serde_json::from_str(&body).unwrap();
+    let entry = &audit["entries"][0];
+    assert_eq!(entry["who"], "park.j", "{body}");
+    assert_eq!(entry["to"], "investigating", "{body}");
+    assert_eq!(entry["note"], "looking at grades", "{body}");
+}
