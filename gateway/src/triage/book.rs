@@ -136,6 +136,12 @@ impl TriageBook {
         self.record(&current, next, who, note, now_micros)
     }
 
+    /// The store's database (tests edit it behind the book's back).
+    #[cfg(test)]
+    pub(super) fn db(&self) -> std::result::Result<sled::Db, crate::store::StoreError> {
+        self.reader.db()
+    }
+
     /// The whole audit trail, oldest first.
     pub fn audit(&self) -> Result<Vec<AuditEntry>> {
         let fail = |kind| TriageError::new("*", "*", kind);

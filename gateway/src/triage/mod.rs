@@ -28,3 +28,6 @@ pub use audit::{verify, AuditEntry, ChainError, GENESIS};
 pub use book::{GroupTriage, TriageBook};
 pub use error::{TriageError, TriageErrorKind};
 pub use state::{Change, Triage, TriageState};
+
+#[cfg(test)]
+mod tests;
