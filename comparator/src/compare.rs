@@ -9,6 +9,7 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 
 use crate::comparison::{Comparison, DiffKind, Difference, Severity};
+use crate::date::Date;
 use crate::decimal::numbers_equal;
 use crate::explain::{Hidden, Pairing};
 use crate::matcher::{Actions, Matcher, RuleIndex};
@@ -19,8 +20,17 @@ use crate::text::same_text;
 /// Compares the live and the shadow decision field by field under the strategy's rules.
 ///
 /// Pure and deterministic: the same inputs give the same [`Comparison`], in the same order.
+///
+/// No rule expires here: judging needs a day, which [`compare_on`] takes.
 pub fn compare(live: &Value, shadow: &Value, rules: &Rules) -> Comparison {
     Walker::new(rules).run(live, shadow).0
+}
+
+/// [`compare`] as judged on `today`: a rule whose `expires` is on or before `today` hides
+/// nothing, and each difference it would have hidden is reported with
+/// [`Difference::expired_rule`](crate::Difference::expired_rule) naming it.
+pub fn compare_on(live: &Value, shadow: &Value, rules: &Rules, today: Date) -> Comparison {
+    Walker::new(rules).on(today).run(live, shadow).0
 }
 
 /// The rules in force at a node: inherited from ancestors, overridden by deeper patterns.
@@ -33,6 +43,8 @@ pub(crate) struct Scope {
     pub(crate) value_map: Option<RuleIndex>,
     /// Applies to the array at exactly this node, never to arrays nested inside it.
     unordered: Option<RuleIndex>,
+    /// An expired rule that would hide differences here: they are reported, marked with it.
+    pub(crate) revealed: Option<RuleIndex>,
 }
 
 impl Scope {
@@ -44,6 +56,7 @@ impl Scope {
             normalise: actions.normalise.or(self.normalise),
             value_map: actions.value_map.or(self.value_map),
             unordered: actions.unordered,
+            revealed: self.revealed,
         }
     }
 }
@@ -66,6 +79,10 @@ pub(crate) struct Walker<'a, 'r> {
     pub(crate) hidden: Option<Vec<Hidden>>,
     /// How each `unordered` array was paired, only when explaining (never allocated otherwise).
     pub(crate) pairings: Vec<Pairing>,
+    /// The day rules are judged on; `None`: no rule expires.
+    pub(crate) today: Option<Date>,
+    /// A leaf rule that would have made the current values equal but has expired.
+    pub(crate) revealed_leaf: Option<RuleIndex>,
 }
 
 impl<'a, 'r> Walker<'a, 'r> {
@@ -81,7 +98,40 @@ impl<'a, 'r> Walker<'a, 'r> {
             enough: 1,
             hidden: None,
             pairings: Vec::new(),
+            today: None,
+            revealed_leaf: None,
         }
+    }
+
+    /// Judges on `today`: rules that expired by then hide nothing.
+    pub(crate) fn on(self, today: Date) -> Self {
+        Self {
+            // Without any expiry in the rules, skip the check on every node.
+            today: self.rules.earliest_expiry().map(|_| today),
+            ..self
+        }
+    }
+
+    /// Whether the rule has expired on the day judged on.
+    pub(crate) fn expired(&self, rule: RuleIndex) -> bool {
+        self.today
+            .is_some_and(|today| self.rules.rule(rule).governance.expired_on(today))
+    }
+
+    /// Moves expired `ignore` and `unordered` rules of `scope` to `revealed`.
+    fn unexpired(&self, mut scope: Scope) -> Scope {
+        if self.today.is_none() {
+            return scope;
+        }
+        if let Some(rule) = scope.ignore.filter(|&rule| self.expired(rule)) {
+            scope.ignore = None;
+            scope.revealed = Some(rule);
+        }
+        if let Some(rule) = scope.unordered.filter(|&rule| self.expired(rule)) {
+            scope.unordered = None;
+            scope.revealed = Some(rule);
+        }
+        scope
     }
 
     /// A walker that also lists where each suppression happened, for [`explain`](crate::explain()).
@@ -144,6 +194,7 @@ impl<'a, 'r> Walker<'a, 'r> {
                 scope.enter(&actions)
             }
         };
+        let scope = self.unexpired(scope);
         let here = start..self.states.len();
         match (live, shadow) {
             (Some(live @ (Value::Object(_) | Value::Array(_))), Some(shadow)) => {

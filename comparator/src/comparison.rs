@@ -65,6 +65,9 @@ pub struct Difference {
     pub shadow: Option<Value>,
     /// From the severity rules; `major` when none applies.
     pub severity: Severity,
+    /// The expired rule that would have hidden this difference, had it not expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_rule: Option<RuleRef>,
 }
 
 /// How many differences one rule hid in one comparison.
@@ -154,7 +157,11 @@ impl fmt::Display for Difference {
             side(&self.live),
             side(&self.shadow),
             self.severity
-        )
+        )?;
+        match &self.expired_rule {
+            Some(rule) => write!(f, ", not hidden by expired rule {rule}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -170,6 +177,7 @@ mod tests {
             live: Some(Value::Null),
             shadow: None,
             severity: Severity::Minor,
+            expired_rule: None,
         };
         let text = serde_json::to_string(&difference).unwrap();
         assert_eq!(

@@ -4,16 +4,19 @@
 //! turns them into [`Rules`](crate::Rules), which cannot be invalid.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// All comparison rules of one strategy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RulesConfig {
-    /// Patterns whose differences are not reported (but still counted per pattern).
+    /// Patterns whose differences are not reported (but still counted per pattern): a plain
+    /// pattern, or a table with the pattern and who answers for it.
     #[serde(default)]
-    pub ignore: Vec<String>,
+    pub ignore: Vec<IgnoreConfig>,
     /// Numeric tolerances, one per pattern.
     #[serde(default)]
     pub tolerance: Vec<ToleranceConfig>,
@@ -46,6 +49,18 @@ pub struct ToleranceConfig {
     /// `|live - shadow| <= relative * max(|live|, |shadow|)`; symmetric, so it survives cutover.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relative: Option<String>,
+    /// Who answers for this rule (a person or team); `check-config` warns when missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Why the difference is acceptable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The ticket that tracks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// `YYYY-MM-DD`: from this day on the rule hides nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// The array at `path` is compared without regard to order.
@@ -57,6 +72,18 @@ pub struct UnorderedConfig {
     /// Fields of each element that identify it (`["product_code"]`); empty: a multiset.
     #[serde(default)]
     pub key: Vec<String>,
+    /// Who answers for this rule (a person or team); `check-config` warns when missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Why the difference is acceptable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The ticket that tracks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// `YYYY-MM-DD`: from this day on the rule hides nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// Strings under `path` are normalised on both sides before comparing.
@@ -71,6 +98,18 @@ pub struct NormaliseConfig {
     /// Ignore letter case (Unicode lowercase).
     #[serde(default)]
     pub ignore_case: bool,
+    /// Who answers for this rule (a person or team); `check-config` warns when missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Why the difference is acceptable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The ticket that tracks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// `YYYY-MM-DD`: from this day on the rule hides nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// Under `path`, each legacy value is equal to its new value (in either direction).
@@ -81,6 +120,18 @@ pub struct ValueMapConfig {
     pub path: String,
     /// Legacy value → new value, e.g. `R01 = "LOW_SCORE"`; numbers match by their text.
     pub map: BTreeMap<String, String>,
+    /// Who answers for this rule (a person or team); `check-config` warns when missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Why the difference is acceptable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The ticket that tracks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// `YYYY-MM-DD`: from this day on the rule hides nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// Patterns by severity.
@@ -96,4 +147,85 @@ pub struct SeverityConfig {
     /// Cosmetic or informational fields.
     #[serde(default)]
     pub minor: Vec<String>,
+}
+
+/// One `ignore` rule: a pattern alone (`"header.*_at"`), or a table
+/// (`{ path = "header.*_at", owner = "kim", expires = "2026-12-31" }`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IgnoreConfig {
+    /// Pattern of the ignored fields.
+    pub path: String,
+    /// Who answers for this rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Why the difference is acceptable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The ticket that tracks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// `YYYY-MM-DD`: from this day on the rule hides nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// The table form of [`IgnoreConfig`], read with unknown keys refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IgnoreTable {
+    path: String,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    ticket: Option<String>,
+    #[serde(default)]
+    expires: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for IgnoreConfig {
+    // By hand rather than `untagged`, so a bad key in the table form is reported as such and not
+    // as "did not match any variant".
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = IgnoreConfig;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a pattern or a table with `path`")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<IgnoreConfig, E> {
+                Ok(IgnoreConfig::from(text))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<IgnoreConfig, M::Error> {
+                let t = IgnoreTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(IgnoreConfig {
+                    path: t.path,
+                    owner: t.owner,
+                    reason: t.reason,
+                    ticket: t.ticket,
+                    expires: t.expires,
+                })
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+impl From<&str> for IgnoreConfig {
+    fn from(path: &str) -> Self {
+        Self {
+            path: path.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+impl From<String> for IgnoreConfig {
+    fn from(path: String) -> Self {
+        Self {
+            path,
+            ..Self::default()
+        }
+    }
 }

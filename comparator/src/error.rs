@@ -4,6 +4,7 @@ use std::fmt;
 
 use thiserror::Error;
 
+use crate::date::DateError;
 use crate::pattern::PatternError;
 
 /// One invalid rule, with the config key it sits under (`tolerance[1].absolute`).
@@ -53,6 +54,9 @@ pub enum RuleErrorKind {
     /// A value map without entries.
     #[error("expected at least one `legacy = \"new\"` entry")]
     EmptyMap,
+    /// An `expires` that is not a `YYYY-MM-DD` date.
+    #[error("{0}")]
+    BadDate(#[from] DateError),
 }
 
 /// Every problem found in a rules config, so a team fixes them in one pass.

@@ -36,7 +36,7 @@
 //! ```
 //!
 //! # Layout
-//! - `compare`: the walk over both decisions, the hot path ([`compare`]).
+//! - `compare`: the walk over both decisions, the hot path ([`compare`], [`compare_on`]).
 //! - `report`: recording differences, per-rule suppressions and probes during the walk.
 //! - `unordered`: arrays compared by key fields or as multisets.
 //! - `comparison`: [`Comparison`], [`Difference`], [`DiffKind`], [`Severity`], [`Suppressed`].
@@ -44,6 +44,8 @@
 //! - `pattern`: rule patterns with `[*]` and `*`.
 //! - `config`: [`RulesConfig`], the serde form of the rules in a strategy's config.
 //! - `rules`: the validated [`Rules`]; [`RuleRef`] names a rule in reports.
+//! - `governance`: [`Governance`] (owner, reason, ticket, expiry) of each hiding rule.
+//! - `date`: [`Date`], the `YYYY-MM-DD` day a rule expires and a comparison is judged on.
 //! - `validate`: [`RulesConfig::validate`], config to rules, all problems at once.
 //! - `error`: [`RulesError`], every invalid rule with its key.
 //! - `matcher`: all patterns merged into one trie, walked alongside the decision.
@@ -57,9 +59,11 @@
 mod compare;
 mod comparison;
 mod config;
+mod date;
 mod decimal;
 mod error;
 mod explain;
+mod governance;
 mod leaf;
 mod matcher;
 mod path;
@@ -72,13 +76,16 @@ mod text;
 mod unordered;
 mod validate;
 
-pub use compare::compare;
+pub use compare::{compare, compare_on};
 pub use comparison::{Comparison, DiffKind, Difference, Severity, Suppressed};
 pub use config::{
-    NormaliseConfig, RulesConfig, SeverityConfig, ToleranceConfig, UnorderedConfig, ValueMapConfig,
+    IgnoreConfig, NormaliseConfig, RulesConfig, SeverityConfig, ToleranceConfig, UnorderedConfig,
+    ValueMapConfig,
 };
+pub use date::{Date, DateError};
 pub use error::{RuleError, RuleErrorKind, RulesError};
 pub use explain::{explain, explain_pairings, Hidden, Pairing};
+pub use governance::{Governance, GovernedRule};
 pub use path::{Path, Segment};
 pub use pattern::PatternError;
 pub use rules::{RuleKind, RuleRef, Rules};

@@ -46,6 +46,9 @@ impl<'a> Walker<'a, '_> {
                 Some(shadow),
                 scope.severity,
             );
+            if let Some(last) = self.differences.last_mut() {
+                last.expired_rule = scope.revealed.map(|rule| self.rules.rule(rule).id.clone());
+            }
         }
     }
 
@@ -58,7 +61,13 @@ impl<'a> Walker<'a, '_> {
         let Some(rule) = rule else { return false };
         let rules = self.rules;
         let hid = equal(&rules.rule(rule).behaviour);
+        if hid && self.expired(rule) {
+            // Reported after all, marked with the rule (unless another rule still hides it).
+            self.revealed_leaf = Some(rule);
+            return false;
+        }
         if hid {
+            self.revealed_leaf = None;
             self.suppressed(rule);
         }
         hid
@@ -88,8 +97,12 @@ impl<'a> Walker<'a, '_> {
         shadow: Option<&Value>,
         scope: Scope,
     ) {
+        let revealed = self.revealed_leaf.take().or(scope.revealed);
         if self.recording(scope) {
             self.push(kind, live.cloned(), shadow.cloned(), scope.severity);
+            if let Some(last) = self.differences.last_mut() {
+                last.expired_rule = revealed.map(|rule| self.rules.rule(rule).id.clone());
+            }
         }
     }
 
@@ -120,6 +133,7 @@ impl<'a> Walker<'a, '_> {
             live,
             shadow,
             severity,
+            expired_rule: None,
         });
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::governance::Governance;
 use crate::leaf::{Normalise, Tolerance, ValueMap};
 use crate::matcher::{Matcher, RuleIndex};
 
@@ -53,6 +54,9 @@ pub(crate) enum Behaviour {
 pub(crate) struct Rule {
     pub(crate) id: RuleRef,
     pub(crate) behaviour: Behaviour,
+    pub(crate) governance: Governance,
+    /// Key of the rule in the rules table (`ignore[1]`, `tolerance[0]`).
+    pub(crate) key: String,
 }
 
 /// A strategy's comparison rules, validated and compiled once; cheap to share behind an `Arc`.

@@ -2,8 +2,10 @@
 
 use crate::comparison::Severity;
 use crate::config::{RulesConfig, ToleranceConfig};
+use crate::date::Date;
 use crate::decimal::parse_decimal;
 use crate::error::{RuleError, RuleErrorKind, RulesError};
+use crate::governance::Governance;
 use crate::leaf::{Normalise, Tolerance, ValueMap};
 use crate::matcher::{Actions, RuleIndex};
 use crate::pattern::Pattern;
@@ -13,21 +15,26 @@ impl RulesConfig {
     /// Checks every rule and compiles them; reports all problems at once, each with its key.
     pub fn validate(&self) -> Result<Rules, RulesError> {
         let mut build = Builder::default();
-        for (at, pattern) in self.ignore.iter().enumerate() {
+        for (at, rule) in self.ignore.iter().enumerate() {
+            let key = format!("ignore[{at}]");
+            let governance = build.governance(&key, governance!(rule));
             build.add(
-                format!("ignore[{at}]"),
-                pattern,
+                key,
+                &rule.path,
                 RuleKind::Ignore,
                 Behaviour::Ignore,
+                governance,
             );
         }
         for (at, rule) in self.tolerance.iter().enumerate() {
+            let governance = build.governance(&format!("tolerance[{at}]"), governance!(rule));
             match tolerance(rule) {
                 Ok(tolerance) => build.add(
                     format!("tolerance[{at}].path"),
                     &rule.path,
                     RuleKind::Tolerance,
                     Behaviour::Tolerance(tolerance),
+                    governance,
                 ),
                 Err((field, kind)) => build.fail(format!("tolerance[{at}]{field}"), kind),
             }
@@ -43,11 +50,13 @@ impl RulesConfig {
             let behaviour = Behaviour::Unordered {
                 key: rule.key.clone(),
             };
+            let governance = build.governance(&format!("unordered[{at}]"), governance!(rule));
             build.add(
                 format!("unordered[{at}].path"),
                 &rule.path,
                 RuleKind::Unordered,
                 behaviour,
+                governance,
             );
         }
         for (at, rule) in self.normalise.iter().enumerate() {
@@ -59,11 +68,13 @@ impl RulesConfig {
                 trim: rule.trim,
                 ignore_case: rule.ignore_case,
             });
+            let governance = build.governance(&format!("normalise[{at}]"), governance!(rule));
             build.add(
                 format!("normalise[{at}].path"),
                 &rule.path,
                 RuleKind::Normalise,
                 behaviour,
+                governance,
             );
         }
         for (at, rule) in self.value_map.iter().enumerate() {
@@ -74,11 +85,13 @@ impl RulesConfig {
             let behaviour = Behaviour::ValueMap(ValueMap {
                 map: rule.map.clone(),
             });
+            let governance = build.governance(&format!("value_map[{at}]"), governance!(rule));
             build.add(
                 format!("value_map[{at}].path"),
                 &rule.path,
                 RuleKind::ValueMap,
                 behaviour,
+                governance,
             );
         }
         let severity = &self.severity;
@@ -111,6 +124,27 @@ fn tolerance(rule: &ToleranceConfig) -> Result<Tolerance, (&'static str, RuleErr
         _ => Err(("", RuleErrorKind::ToleranceKind)),
     }
 }
+
+/// A rule's governance fields as written (every rule config has the same four).
+struct Written<'a> {
+    owner: Option<&'a String>,
+    reason: Option<&'a String>,
+    ticket: Option<&'a String>,
+    expires: Option<&'a str>,
+}
+
+/// The [`Written`] fields of any rule config.
+macro_rules! governance {
+    ($rule:expr) => {
+        Written {
+            owner: $rule.owner.as_ref(),
+            reason: $rule.reason.as_ref(),
+            ticket: $rule.ticket.as_ref(),
+            expires: $rule.expires.as_deref(),
+        }
+    };
+}
+use governance;
 
 #[derive(Default)]
 struct Builder {
@@ -150,10 +184,36 @@ impl Builder {
         }
     }
 
-    fn add(&mut self, key: String, text: &str, kind: RuleKind, behaviour: Behaviour) {
+    /// The rule's governance; a bad `expires` is reported under `key.expires`.
+    fn governance(&mut self, key: &str, written: Written<'_>) -> Governance {
+        let expires = match written.expires.map(str::parse::<Date>) {
+            Some(Ok(date)) => Some(date),
+            Some(Err(error)) => {
+                self.fail(format!("{key}.expires"), error.into());
+                None
+            }
+            None => None,
+        };
+        let text = |value: Option<&String>| value.filter(|v| !v.trim().is_empty()).cloned();
+        Governance {
+            owner: text(written.owner),
+            reason: text(written.reason),
+            ticket: text(written.ticket),
+            expires,
+        }
+    }
+
+    fn add(
+        &mut self,
+        key: String,
+        text: &str,
+        kind: RuleKind,
+        behaviour: Behaviour,
+        governance: Governance,
+    ) {
         let index = self.rules.rules.len() as RuleIndex;
         let mut placed = false;
-        self.place(key, text, kind.name(), |actions| {
+        self.place(key.clone(), text, kind.name(), |actions| {
             let slot = match kind {
                 RuleKind::Ignore => &mut actions.ignore,
                 RuleKind::Tolerance => &mut actions.tolerance,
@@ -170,7 +230,13 @@ impl Builder {
                 kind,
                 pattern: text.into(),
             };
-            self.rules.rules.push(Rule { id, behaviour });
+            let key = key.strip_suffix(".path").unwrap_or(&key).to_owned();
+            self.rules.rules.push(Rule {
+                id,
+                behaviour,
+                governance,
+                key,
+            });
         }
     }
 

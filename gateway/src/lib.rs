@@ -27,6 +27,7 @@
 //! - [`admin`]: the admin listener: health, metrics, review API, HTML report.
 //! - [`cli`]: the review subcommands `report` and `mismatches list|show`.
 //! - [`version`]: the version and git commit of this build.
+//! - [`triage`]: triage states of mismatch groups and the hash-chained audit trail.
 
 pub mod admin;
 pub mod cli;
@@ -44,4 +45,5 @@ pub mod review;
 pub mod runtime;
 pub mod server;
 pub mod store;
+pub mod triage;
 pub mod version;

@@ -84,6 +84,16 @@ enum Command {
         #[command(subcommand)]
         command: shadowgate::cli::MismatchesCommand,
     },
+    /// Triage of mismatch groups: list with states, show with the audit trail, set a state.
+    Groups {
+        #[command(subcommand)]
+        command: shadowgate::cli::GroupsCommand,
+    },
+    /// The hash-chained audit trail of triage changes: list it, or verify the chain.
+    Audit {
+        #[command(subcommand)]
+        command: shadowgate::cli::AuditCommand,
+    },
     /// Layout files: `layout import --copybook FILE.cpy` writes one from a COBOL copybook.
     Layout {
         #[command(subcommand)]
@@ -173,6 +183,18 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             MismatchesCommand::List(args) => to_stdout(|out| shadowgate::cli::run_list(&args, out)),
             MismatchesCommand::Show(args) => to_stdout(|out| shadowgate::cli::run_show(&args, out)),
         },
+        Command::Groups { command } => match command {
+            shadowgate::cli::GroupsCommand::List(args) => {
+                to_stdout(|out| shadowgate::cli::run_groups_list(&args, out))
+            }
+            shadowgate::cli::GroupsCommand::Show(args) => {
+                to_stdout(|out| shadowgate::cli::run_groups_show(&args, out))
+            }
+            shadowgate::cli::GroupsCommand::Set(args) => {
+                to_stdout(|out| shadowgate::cli::run_groups_set(&args, out))
+            }
+        },
+        Command::Audit { command } => to_stdout(|out| shadowgate::cli::run_audit(&command, out)),
         Command::Layout { command } => match command {
             LayoutCommand::Import(args) => to_stdout(|out| shadowgate::cli::run_import(&args, out)),
         },

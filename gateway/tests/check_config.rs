@@ -270,3 +270,40 @@ fn a_reader_that_closed_its_end_ends_the_command_quietly() {
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
     assert!(output.status.success(), "{stderr}");
 }
+
+#[test]
+fn rules_without_owner_or_expiring_soon_are_warnings_naming_their_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    // Days are those of `[review] time_zone`, UTC by default.
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let soon = today.checked_add(jiff::ToSpan::days(5)).unwrap();
+    let later = today.checked_add(jiff::ToSpan::days(60)).unwrap();
+    let rules = format!(
+        r#"
+[strategies.loan-screening.rules]
+ignore = [
+  "header.sent_at",
+  {{ path = "body.message", owner = "kim", expires = "{soon}" }},
+  {{ path = "body.grade", owner = "lee", reason = "renamed grades", expires = "{later}" }},
+  {{ path = "body.reason_code", owner = "park", ticket = "MIG-12", expires = "2020-01-01" }},
+]"#
+    );
+    let mut text = std::fs::read_to_string(write_config(dir.path(), "127.0.0.1:7001", "")).unwrap();
+    text = text.replace("\n[store]", &format!("{rules}\n\n[store]"));
+    let path = dir.path().join("rules.toml");
+    std::fs::write(&path, text).unwrap();
+    let output = check_config(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("3 warnings"), "{stderr}");
+    for shown in [
+        "strategies.loan-screening.rules.ignore[0].owner: expected who answers for rule `ignore header.sent_at`, found nothing".to_owned(),
+        format!("strategies.loan-screening.rules.ignore[1].expires: expected a date more than 14 days after today ({today}), found \"{soon}\" (expires in 5 days)"),
+        format!("strategies.loan-screening.rules.ignore[3].expires: expected a date after today ({today}); the rule has expired and hides nothing, found \"2020-01-01\""),
+    ] {
+        assert!(stderr.contains(&shown), "{shown} missing from:\n{stderr}");
+    }
+    assert!(!stderr.contains("ignore[2]"), "{stderr}");
+}

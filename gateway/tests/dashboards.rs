@@ -34,6 +34,7 @@ fn rendered() -> String {
         .into_iter()
         .for_each(|outcome| strategy.outcome(outcome));
     strategy.field_mismatch("body.rate");
+    strategy.expired_rule_differences(1);
     strategy.cutover_ready.set(1);
     let engine = metrics.engine("new-engine");
     engine.call(Role::Live, Outcome::Ok, 0.001);
@@ -78,7 +79,7 @@ fn dashboards_and_alerts_name_only_exported_metrics() {
         })
         .collect();
     let alerts = alert_exprs(&read("alerts.yml"));
-    assert_eq!(alerts.len(), 9, "one expr per alert rule: {alerts:#?}");
+    assert_eq!(alerts.len(), 10, "one expr per alert rule: {alerts:#?}");
     sources.push(("alerts.yml".to_owned(), alerts));
     let mut unknown = Vec::new();
     for (source, exprs) in &sources {

@@ -218,7 +218,8 @@ impl GatewayBuilder {
         self
     }
 
-    /// Adds lines to `[strategies.loan-screening.rules]`, e.g. `ignore = ["header.sent_at"]`.
+    /// Adds lines to `[strategies.loan-screening.rules]`, e.g.
+    /// `tolerance = [{ path = "body.rate", absolute = "0.001" }]` (`ignore` is set already).
     pub fn rules(mut self, toml: &str) -> GatewayBuilder {
         self.rules.push(toml.to_owned());
         self
@@ -281,7 +282,9 @@ impl GatewayBuilder {
         }
         self.strategy_keys.iter().for_each(|l| line(l));
         line(&format!("\n[strategies.{STRATEGY}.rules]"));
-        line("ignore = [\"header.sent_at\"]");
+        // With an owner: a rule without one is a config warning, which tests listing every
+        // problem would see.
+        line("ignore = [{ path = \"header.sent_at\", owner = \"tests\" }]");
         self.rules.iter().for_each(|l| line(l));
         line("\n[store]");
         line(&key(

@@ -88,6 +88,9 @@ const MAY_BE_EMPTY: [MayBeEmpty; 5] = [
     },
 ];
 
+/// A tolerance that would hide every mismatching `limit_amount`, had it not expired.
+const EXPIRED_RULE: &str = r#"tolerance = [{ path = "body.limit_amount", absolute = "100000000", owner = "qa", expires = "2020-01-01" }]"#;
+
 /// What a request of the first phase is made to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fate {
@@ -153,6 +156,8 @@ async fn dashboards_and_alerts_have_data_in_a_real_prometheus() {
     let unavailable = FakeEngine::http().status(503).start().await;
     let mut gateway = TestGateway::new()
         .admin()
+        // Expired long ago: the mismatching limits it would hide are counted as such.
+        .rules(EXPIRED_RULE)
         .live("legacy", EngineToml::mci(legacy.addr()))
         .shadow("new-engine", EngineToml::http(&new_engine.url()))
         .start()
@@ -195,7 +200,18 @@ async fn dashboards_and_alerts_have_data_in_a_real_prometheus() {
         + count(Fate::ShadowInvalid)
         + count(Fate::Unencodable)
         + SECOND_PHASE;
-    gateway.records(failures as usize).await;
+    let records = gateway.records(failures as usize).await;
+    // The expired tolerance hid nothing: each mismatching limit is stored, marked with it.
+    let marked: Vec<_> = records
+        .iter()
+        .flat_map(|r| &r.mismatch.differences)
+        .filter(|d| d.path == "body.limit_amount")
+        .map(|d| d.expired_rule.as_deref())
+        .collect();
+    assert_eq!(
+        marked,
+        vec![Some("tolerance body.limit_amount"); count(Fate::Mismatch) as usize]
+    );
     let traffic_done = unix_now();
 
     tokio::task::block_in_place(|| {
@@ -246,6 +262,7 @@ fn assert_counts(prometheus: &TestPrometheus) {
             r#"field_mismatches_total{field="body.limit_amount"}"#,
             count(Fate::Mismatch),
         ),
+        (r#"expired_rule_differences_total"#, count(Fate::Mismatch)),
         (r#"frames_total{outcome="ok"}"#, answered),
         (r#"frames_total{outcome="live_error"}"#, live_fails),
         (r#"frames_total{outcome="bad_request"}"#, 1),
@@ -302,7 +319,7 @@ fn check_every_query(prometheus: &TestPrometheus) {
         all.extend(found.into_iter().map(|query| (name.to_owned(), query)));
     }
     let alerts = alert_exprs(&read("alerts.yml"));
-    assert_eq!(alerts.len(), 9, "one expr per alert rule: {alerts:#?}");
+    assert_eq!(alerts.len(), 10, "one expr per alert rule: {alerts:#?}");
     all.extend(alerts.into_iter().map(|e| ("alerts.yml".to_owned(), e)));
     // A variable's `query` and `definition` are the same text: evaluate it once.
     let mut seen = BTreeSet::new();
@@ -398,6 +415,7 @@ fn check_rules(prometheus: &TestPrometheus) {
         "ShadowgateShadowErrorRateHigh",
         "ShadowgateShadowSkippedShareHigh",
         "ShadowgateConfigReloadFailed",
+        "ShadowgateExpiredRuleNoLongerHiding",
     ]
     .into();
     let deadline = Instant::now() + PROMETHEUS_WAIT;
@@ -409,7 +427,7 @@ fn check_rules(prometheus: &TestPrometheus) {
             .iter()
             .flat_map(|group| group["rules"].as_array().unwrap().clone())
             .collect();
-        assert_eq!(rules.len(), 9, "{data:#}");
+        assert_eq!(rules.len(), 10, "{data:#}");
         let broken: Vec<_> = rules
             .iter()
             .filter(|rule| rule["health"] == "err")

@@ -96,7 +96,11 @@ fn differences(record: &MismatchRecord) -> String {
             escape(&d.kind.replace('_', " ")),
             escape(&value_text(d.live.as_ref())),
             escape(&value_text(d.shadow.as_ref())),
-            escape(&d.severity),
+            escape(&format!(
+                "{}{}",
+                d.severity,
+                crate::cli::text::expired_mark(d.expired_rule.as_deref())
+            )),
         ));
     }
     out.push_str("</table><p class=\"muted\">Highlighted: differs. Greyed: differs, but the comparison rule named in the row hid it.</p>\n");

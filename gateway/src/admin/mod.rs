@@ -16,6 +16,8 @@
 //! - `api`: the JSON routes.
 //! - `html`, `page`, `detail`: the server-rendered pages (escaped, no scripts, no external assets).
 //! - `chart`: the pages' SVG bar charts of daily series.
+//! - `triage_page`: the page's triage table with a plain form per group.
+//! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
 
 mod api;
 mod auth;
@@ -24,6 +26,8 @@ mod detail;
 mod html;
 mod page;
 mod params;
+mod triage;
+mod triage_page;
 
 use std::sync::Arc;
 
@@ -134,7 +138,7 @@ fn route(
     state: &AdminState,
     stopping: &CancellationToken,
     parts: &http::request::Parts,
-    _body: &Bytes,
+    body: &Bytes,
 ) -> Response {
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
@@ -164,6 +168,11 @@ fn route(
             api::detail(&review(), &p["/api/v1/mismatches/".len()..])
         }
         (&Method::POST, "/api/v1/reload") => api::reload(state.reload.as_ref()),
+        (&Method::GET, "/api/v1/triage") => triage::list(&state.reader, query),
+        (&Method::POST, "/api/v1/triage") => {
+            triage::set(&state.reader, &(state.policies)(), &parts.headers, body)
+        }
+        (&Method::GET, "/api/v1/audit") => triage::audit(&state.reader),
         (&Method::GET, "/") => page::summary(&review(), state),
         (&Method::GET, "/mismatches") => page::records(&review(), query),
         (&Method::GET, p) if p.starts_with("/mismatches/") => {

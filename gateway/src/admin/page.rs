@@ -69,6 +69,10 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
             Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         };
         body.push_str(&card(strategy, &groups, &daily, review.view()));
+        body.push_str(&super::triage_page::section(
+            &state.reader,
+            &strategy.strategy,
+        ));
     }
     let latest = ListQuery {
         limit: LATEST,

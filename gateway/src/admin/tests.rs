@@ -35,6 +35,7 @@ fn mismatch(strategy: &str, name: &str) -> Event {
             live: Some(Value::String("A1".into())),
             shadow: Some(Value::String("<b>".into())),
             severity: "major".into(),
+            expired_rule: None,
         }],
         signature: "sig-grade".into(),
         differing_paths: vec!["body.grade".into()],

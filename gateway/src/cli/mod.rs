@@ -11,9 +11,11 @@
 //! - `daily`: the `report --daily` tables.
 //! - `frame`: `decode` and `encode` of one frame (control frames, `--message`).
 //! - `json`: JSON rendering with one time format (RFC 3339).
+//! - `groups`: `groups list|show|set` (triage) and `audit list|verify`.
 
 mod daily;
 pub mod frame;
+mod groups;
 mod json;
 mod layout;
 mod remote;
@@ -21,6 +23,10 @@ mod review;
 mod source;
 pub(crate) mod text;
 
+pub use self::groups::{
+    run_audit, run_groups_list, run_groups_set, run_groups_show, AuditCommand, GroupArgs,
+    GroupsCommand, GroupsListArgs, GroupsSetArgs,
+};
 pub use self::layout::{run_import, ImportArgs, LayoutCommand};
 pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, ListFormat, MismatchesCommand, ReportArgs,

@@ -257,10 +257,11 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
             let (live, shadow) = (value_text(d.live.as_ref()), value_text(d.shadow.as_ref()));
             writeln!(
                 out,
-                "  {}: {}, live {live}, shadow {shadow} ({})",
+                "  {}: {}, live {live}, shadow {shadow} ({}){}",
                 d.path,
                 d.kind.replace('_', " "),
-                d.severity
+                d.severity,
+                expired_mark(d.expired_rule.as_deref())
             )?;
             if live.chars().count().max(shadow.chars().count()) >= comparator::render::LONG_STRING {
                 writeln!(
@@ -320,4 +321,10 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
         write!(out, "{}", detail.unified_diff)?;
     }
     Ok(())
+}
+
+/// `, expired rule ignore body.note` after a difference that rule no longer hides.
+pub(crate) fn expired_mark(rule: Option<&str>) -> String {
+    rule.map(|rule| format!(", expired rule {rule}"))
+        .unwrap_or_default()
 }

@@ -168,6 +168,11 @@ pub(super) fn build(
     );
     codes::check(&file, &layouts, &mut problems);
     let review = review_view(&file.review, &mut problems);
+    super::governance::warnings(
+        &strategies,
+        super::governance::today(&review.zone),
+        &mut problems,
+    );
     if problems.has_errors() {
         return Err(problems.into_vec());
     }

@@ -20,6 +20,7 @@ mod build;
 mod codes;
 mod engine_build;
 mod environment;
+pub mod governance;
 mod link_build;
 mod load;
 mod problem;

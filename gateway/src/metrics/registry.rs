@@ -60,6 +60,7 @@ pub(super) struct Families {
     pub(super) shadow_errors: IntCounterVec,
     pub(super) cutover_ready: IntGaugeVec,
     pub(super) last_mismatch: GaugeVec,
+    pub(super) expired_rule_differences: IntCounterVec,
     engine_up: IntGaugeVec,
     /// One health per engine name, made with its gauge on first use and kept across reloads.
     health: Mutex<HashMap<String, Arc<EngineHealth>>>,
@@ -200,6 +201,14 @@ impl Metrics {
                 float_gauge_vec(
                     "last_mismatch_timestamp_seconds",
                     HELP_LAST_MISMATCH,
+                    &["strategy"],
+                ),
+            ),
+            expired_rule_differences: register(
+                r,
+                counter_vec(
+                    "expired_rule_differences_total",
+                    HELP_EXPIRED_RULE,
                     &["strategy"],
                 ),
             ),
@@ -388,3 +397,4 @@ const HELP_SHADOW_ERRORS: &str =
 const HELP_READY: &str = "1 when the strategy passes the cutover review, else 0.";
 const HELP_ENGINE_UP: &str = "1 while the engine is reachable (probe or answer), 0 once it is not (failed probe, or 3 calls in a row without connection or answer).";
 const HELP_LAST_MISMATCH: &str = "Unix time of the strategy's last mismatch, shadow error or unencodable answer (0: none known).";
+const HELP_EXPIRED_RULE: &str = "Differences reported because the rule that hid them has expired (its expires date has come), by strategy.";

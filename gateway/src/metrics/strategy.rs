@@ -32,6 +32,9 @@ pub struct StrategyMetrics {
     fields: HashMap<String, IntCounter>,
     /// The same family with `field="other"`, for paths outside the known set.
     other_field: IntCounter,
+    /// `shadowgate_expired_rule_differences_total{strategy}`: differences an expired rule no
+    /// longer hid.
+    expired_rule_differences: IntCounter,
 }
 
 impl StrategyMetrics {
@@ -59,6 +62,7 @@ impl StrategyMetrics {
                 .map(|field| (field.clone(), field_counter(field)))
                 .collect(),
             other_field: field_counter(OTHER_FIELD),
+            expired_rule_differences: families.expired_rule_differences.with_label_values(&[name]),
         }
     }
 
@@ -89,5 +93,10 @@ impl StrategyMetrics {
             .get(collapsed_path)
             .unwrap_or(&self.other_field)
             .inc();
+    }
+
+    /// Counts differences of one mismatch that an expired rule would have hidden.
+    pub fn expired_rule_differences(&self, count: usize) {
+        self.expired_rule_differences.inc_by(count as u64);
     }
 }

@@ -38,6 +38,7 @@ const FAMILIES: [&str; 32] = [
     "shadowgate_shadow_errors_total",
     "shadowgate_cutover_ready",
     "shadowgate_last_mismatch_timestamp_seconds",
+    "shadowgate_expired_rule_differences_total",
     "shadowgate_engine_up",
     "shadowgate_inflight",
     "shadowgate_config_reloads_total",
@@ -71,6 +72,7 @@ fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
     }
     strategy.field_mismatch("body.offers[*].rate");
     strategy.field_mismatch("body.not_in_layout");
+    strategy.expired_rule_differences(2);
     strategy.cutover_ready.set(1);
     let engine = metrics.engine("legacy");
     engine.call(Role::Live, Outcome::Ok, 0.001);

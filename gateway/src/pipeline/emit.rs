@@ -57,6 +57,14 @@ pub(super) fn emit(shared: &Shared, exchange: &Exchange, verdict: Verdict) {
             for field in &record.differing_paths {
                 metrics.field_mismatch(field);
             }
+            let expired = record
+                .differences
+                .iter()
+                .filter(|d| d.expired_rule.is_some());
+            match expired.count() {
+                0 => {}
+                count => metrics.expired_rule_differences(count),
+            }
             Event::Record(Box::new(record))
         }
         None => Event::Counted {

@@ -11,6 +11,7 @@
 //! - `emit`: the one place a comparison's [`crate::outcome::ShadowOutcome`] is logged, counted
 //!   and recorded.
 //! - `record`: masked mismatch records.
+//! - `judge`: comparing on today's date, so expired rules stop hiding.
 //! - `events`: logs (and counts) for every observable event.
 //! - `summary`: the periodic INFO summary of comparisons per strategy.
 
@@ -19,6 +20,7 @@ pub mod breaker;
 mod emit;
 pub mod events;
 mod exchange;
+mod judge;
 mod record;
 mod shadow;
 mod summary;

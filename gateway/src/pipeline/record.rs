@@ -78,6 +78,7 @@ pub fn mismatch_record(
                 live: d.live.as_ref().map(|v| mask_value(v, mask)),
                 shadow: d.shadow.as_ref().map(|v| mask_value(v, mask)),
                 severity: serde_name(&d.severity),
+                expired_rule: d.expired_rule.as_ref().map(ToString::to_string),
             }
         })
         .collect();

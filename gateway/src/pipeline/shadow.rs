@@ -235,7 +235,7 @@ fn compare(
     // (and back out for the rare mismatch record) copies nothing.
     let layout = &strategy.layout;
     let (live, shadow) = (layout.into_json(live), layout.into_json(decision));
-    let comparison = comparator::compare(&live, &shadow, &strategy.spec.rules);
+    let comparison = super::judge::judge(&live, &shadow, strategy);
     if let Some(tally) = strategy
         .suppressed
         .count(&strategy.name, &comparison.suppressed)

@@ -248,6 +248,7 @@ mod tests {
                     live: Some(Value::String("A1".into())),
                     shadow: Some(Value::String("B2".into())),
                     severity: "major".into(),
+                    expired_rule: None,
                 }],
                 signature: "sig-grade".into(),
                 differing_paths: vec!["body.grade".into()],
@@ -385,6 +386,7 @@ mod tests {
                 live: d.live.clone(),
                 shadow: d.shadow.clone(),
                 severity: "major".into(),
+                expired_rule: None,
             })
             .collect();
         let rows = side_by_side(&record, &rules);

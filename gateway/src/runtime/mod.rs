@@ -52,6 +52,8 @@ pub struct Strategy {
     pub suppressed: SuppressionTally,
     /// Its metric handles, created once.
     pub metrics: StrategyMetrics,
+    /// The zone whose days decide when its rules expire (`[review] time_zone`).
+    pub days: jiff::tz::TimeZone,
     /// The live engine's metric handles.
     pub live_metrics: EngineMetrics,
     /// The shadow engine's metric handles.
@@ -124,6 +126,7 @@ impl Runtime {
                 shadow_budget: Arc::new(Semaphore::new(spec.shadow_max_in_flight)),
                 shadow_breaker: Breaker::default(),
                 suppressed: SuppressionTally::new(&spec.rules),
+                days: config.review.zone.clone(),
                 spec: spec.clone(),
             });
             for code in &spec.tx_codes {

@@ -49,6 +49,11 @@ impl Reader {
         Self { shared }
     }
 
+    /// The database, for the workflow state kept beside the records (`crate::triage`).
+    pub(crate) fn db(&self) -> Result<sled::Db, StoreError> {
+        self.shared.require()
+    }
+
     /// The record `id`, if it exists (and has not expired): it is in the chunk with the greatest
     /// key at or before `id` in its day.
     pub fn get(&self, id: RecordId) -> Result<Option<MismatchRecord>, StoreError> {

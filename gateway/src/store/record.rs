@@ -52,6 +52,9 @@ pub struct Difference {
     pub shadow: Option<Value>,
     /// The rule's severity (e.g. `error`, `warning`).
     pub severity: String,
+    /// The expired rule that no longer hides this difference (`ignore body.note`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_rule: Option<String>,
 }
 
 /// What the gateway observed, already masked; the payload of [`super::Event::Record`].

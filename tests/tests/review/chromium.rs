@@ -13,6 +13,16 @@ const RENDER_DEADLINE: Duration = Duration::from_secs(90);
 
 /// The DOM of `url` after rendering; the browser is killed after [`RENDER_DEADLINE`].
 fn dump_dom(url: &str) -> String {
+    render(url, &[])
+}
+
+/// The DOM after the page's own scripts and the navigations they start (a form submitted on
+/// load) have run, in up to 10 s of virtual time: for test harness pages, never ours.
+pub(crate) fn dump_dom_after_navigation(url: &str) -> String {
+    render(url, &["--virtual-time-budget=10000"])
+}
+
+fn render(url: &str, extra: &[&str]) -> String {
     assert!(
         std::path::Path::new(CHROMIUM).exists(),
         "{CHROMIUM} is missing: install Debian's chromium package (tests/run.sh does)"
@@ -29,6 +39,7 @@ fn dump_dom(url: &str) -> String {
             "--disable-sync",
             "--no-first-run",
         ])
+        .args(extra)
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
         .arg(url)
@@ -58,7 +69,7 @@ fn dump_dom(url: &str) -> String {
 }
 
 /// The text a person reads: the DOM without tags and with entities decoded (the ones we emit).
-fn visible_text(dom: &str) -> String {
+pub(crate) fn visible_text(dom: &str) -> String {
     let mut text = String::with_capacity(dom.len());
     let mut in_tag = false;
     for c in dom.chars() {

@@ -7,6 +7,7 @@
 //! - `masking`: no clear value in the sled files, the API, the pages or the logs.
 //! - `api`: routes, token, filters, pagination, reload; the CLI against the store and the API.
 //! - `chromium`: the pages as a person sees them, rendered by headless Chromium.
+//! - `triage`: group triage through the API and the CLI, reopening, the audit trail.
 //! - `fonts`: Korean text on the page renders as glyphs, not boxes (Chromium screenshots).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -16,3 +17,4 @@ mod chromium;
 mod fonts;
 mod masking;
 mod support;
+mod triage;

@@ -375,6 +375,7 @@ pub fn recorded_mismatch(n: u64) -> shadowgate::store::Event {
             live: Some(Value::String("L1".into())),
             shadow: Some(Value::String("N2".into())),
             severity: "major".into(),
+            expired_rule: None,
         }],
         signature: "body.grade".into(),
         differing_paths: vec!["body.grade".into()],

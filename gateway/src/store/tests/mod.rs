@@ -33,6 +33,7 @@ pub(super) fn mismatch(strategy: &str, kind: RecordKind, signature: &str) -> Eve
             live: Some(json!("100.00")),
             shadow: None,
             severity: "error".into(),
+            expired_rule: None,
         }],
         signature: signature.into(),
         differing_paths: vec!["body.limit".into()],

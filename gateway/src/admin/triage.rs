@@ -1,0 +1,119 @@
+//! The triage routes: `GET /api/v1/triage?strategy=`, `GET /api/v1/audit`, and
+//! `POST /api/v1/triage`, which takes JSON (the CLI) or a plain HTML form post (the page, which
+//! is answered with a redirect back to it). Who made a change is the `by` name given with it:
+//! admin token holders are trusted operators.
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode};
+use http_body_util::Full;
+use serde_json::json;
+
+use super::params::param;
+use crate::listener::server;
+use crate::review::Policies;
+use crate::store::{Clock, Reader, SystemClock};
+use crate::triage::{verify, Change, TriageBook, TriageError};
+
+type Response = http::Response<Full<Bytes>>;
+
+/// `GET /api/v1/triage?strategy=S`: the strategy's groups with their triage.
+pub(super) fn list(reader: &Reader, query: &str) -> Response {
+    let Some(strategy) = param(query, "strategy") else {
+        return server::json_error(
+            StatusCode::BAD_REQUEST,
+            "strategy: expected a strategy name, found nothing",
+        );
+    };
+    match TriageBook::new(reader.clone()).list(&strategy, SystemClock.now_micros()) {
+        Ok(groups) => server::json(StatusCode::OK, &json!({ "groups": groups })),
+        Err(error) => failed(&error),
+    }
+}
+
+/// `GET /api/v1/audit`: the audit trail, oldest first, and whether its hash chain holds.
+pub(super) fn audit(reader: &Reader) -> Response {
+    match TriageBook::new(reader.clone()).audit() {
+        Ok(entries) => {
+            let chain = verify(&entries).err().map(|e| e.to_string());
+            server::json(
+                StatusCode::OK,
+                &json!({ "entries": entries, "chain_ok": chain.is_none(), "chain_error": chain }),
+            )
+        }
+        Err(error) => failed(&error),
+    }
+}
+
+/// `POST /api/v1/triage`: applies a change given as JSON or as a form.
+pub(super) fn set(
+    reader: &Reader,
+    policies: &Policies,
+    headers: &http::HeaderMap,
+    body: &Bytes,
+) -> Response {
+    let form = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let change = if form {
+        match std::str::from_utf8(body) {
+            Ok(text) => from_form(text),
+            Err(_) => return server::json_error(StatusCode::BAD_REQUEST, "form: expected UTF-8"),
+        }
+    } else {
+        match serde_json::from_slice::<Change>(body) {
+            Ok(change) => change,
+            Err(e) => {
+                let message = format!("body: expected a triage change as JSON, found {e}");
+                return server::json_error(StatusCode::BAD_REQUEST, &message);
+            }
+        }
+    };
+    let rules: Option<Vec<String>> = policies.get(&change.strategy).map(|policy| {
+        policy
+            .rules
+            .suppressing_rules()
+            .map(ToString::to_string)
+            .collect()
+    });
+    let book = TriageBook::new(reader.clone());
+    match book.set(&change, rules.as_deref(), SystemClock.now_micros()) {
+        Ok(_) if form => see_other("/#triage"),
+        Ok(triage) => server::json(StatusCode::OK, &json!({ "triage": triage })),
+        Err(error) => failed(&error),
+    }
+}
+
+/// A change from form fields `strategy`, `signature`, `by`, `state`, `assignee`, `note`, `link`,
+/// `rule`.
+fn from_form(text: &str) -> Change {
+    let field = |name| param(text, name).filter(|v| !v.trim().is_empty());
+    Change {
+        strategy: field("strategy").unwrap_or_default(),
+        signature: field("signature").unwrap_or_default(),
+        who: field("by").unwrap_or_default(),
+        state: field("state").and_then(|s| s.parse().ok()),
+        assignee: field("assignee"),
+        note: field("note"),
+        link: field("link"),
+        rule: field("rule"),
+    }
+}
+
+fn failed(error: &TriageError) -> Response {
+    let status = if error.is_refused() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    server::json_error(status, &error.to_string())
+}
+
+/// 303 to `location`: the browser shows the page again after its form post.
+fn see_other(location: &'static str) -> Response {
+    let mut response = server::json(StatusCode::SEE_OTHER, &json!({ "location": location }));
+    response
+        .headers_mut()
+        .insert(http::header::LOCATION, HeaderValue::from_static(location));
+    response
+}

@@ -1,0 +1,64 @@
+//! The page's triage section: each group of a strategy with its state, assignee, note and link,
+//! and a plain HTML form per group that posts a change to `POST /api/v1/triage` (no scripts).
+
+use super::html::escape;
+use crate::store::{format_micros, Clock, Reader, SystemClock};
+use crate::triage::{TriageBook, TriageState};
+
+/// The triage table of `strategy`, with one form per group.
+pub(super) fn section(reader: &Reader, strategy: &str) -> String {
+    let groups = match TriageBook::new(reader.clone()).list(strategy, SystemClock.now_micros()) {
+        Ok(groups) => groups,
+        Err(e) => {
+            return format!(
+                "<p class=\"muted\">triage unavailable: {}</p>\n",
+                escape(&e.to_string())
+            )
+        }
+    };
+    if groups.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<div class=\"card\" id=\"triage\"><h3>Triage: {}</h3>\n<table class=\"triage\"><tr><th>signature</th><th>state</th><th>assignee</th><th>note</th><th>link</th><th>last change</th><th>change</th></tr>\n",
+        escape(strategy)
+    );
+    for g in &groups {
+        let t = &g.triage;
+        let state = if t.reopened {
+            format!("{} (reopened after verified)", t.state)
+        } else {
+            t.state.to_string()
+        };
+        let last = if t.updated_micros == 0 {
+            String::new()
+        } else {
+            format!("{} by {}", format_micros(t.updated_micros), t.updated_by)
+        };
+        let options: String = TriageState::ALL
+            .iter()
+            .map(|s| {
+                let selected = if *s == t.state { " selected" } else { "" };
+                format!("<option value=\"{s}\"{selected}>{s}</option>")
+            })
+            .collect();
+        out.push_str(&format!(
+            "<tr class=\"triage-row\" data-signature=\"{sig}\"><td><code>{sig}</code></td><td class=\"triage-state\">{state}</td><td>{assignee}</td><td>{note}</td><td>{link}</td><td>{last}</td><td>\
+             <form method=\"post\" action=\"api/v1/triage\" enctype=\"application/x-www-form-urlencoded\">\
+             <input type=\"hidden\" name=\"strategy\" value=\"{strategy}\"><input type=\"hidden\" name=\"signature\" value=\"{sig}\">\
+             <select name=\"state\">{options}</select> \
+             <input name=\"by\" placeholder=\"your name\" required> <input name=\"assignee\" placeholder=\"assignee\"> \
+             <input name=\"note\" placeholder=\"note\"> <input name=\"link\" placeholder=\"ticket link\"> \
+             <input name=\"rule\" placeholder=\"rule (accepted difference)\"> <button type=\"submit\">save</button></form></td></tr>\n",
+            sig = escape(&g.group.signature),
+            state = escape(&state),
+            assignee = escape(t.assignee.as_deref().unwrap_or("")),
+            note = escape(t.note.as_deref().unwrap_or("")),
+            link = escape(t.link.as_deref().unwrap_or("")),
+            last = escape(&last),
+            strategy = escape(strategy),
+        ));
+    }
+    out.push_str("</table><p class=\"muted\">Every change is kept in the audit trail (GET api/v1/audit) with the name given.</p></div>\n");
+    out
+}

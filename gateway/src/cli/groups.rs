@@ -1,0 +1,379 @@
+//! `shadowgate groups list|show|set` (triage of mismatch groups) and `shadowgate audit
+//! list|verify` (the hash-chained audit trail).
+//!
+//! A stopped gateway's store is read and changed in this process (`--store`, `--config`); a
+//! running gateway holds the store (sled locks it), so with `--from` every call goes through its
+//! admin API, token included (`--token-env`).
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+use bytes::Bytes;
+use clap::{Args, Subcommand};
+use http::{Method, Request};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::review::SourceArgs;
+use crate::admin::encode_param;
+use crate::config;
+use crate::review::{policies, Policies};
+use crate::store::{format_micros, Clock, Reader, SystemClock};
+use crate::triage::{verify, AuditEntry, Change, GroupTriage, TriageBook, TriageState};
+
+/// How long one admin API call may take.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// `shadowgate groups …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum GroupsCommand {
+    /// A strategy's mismatch groups with their triage state, most frequent first.
+    List(GroupsListArgs),
+    /// One group: its triage and its audit trail.
+    Show(GroupArgs),
+    /// Change a group's triage (state, assignee, note, link, rule); audited with --by.
+    Set(GroupsSetArgs),
+}
+
+/// `shadowgate audit …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AuditCommand {
+    /// Every audit entry, oldest first.
+    List(SourceArgs),
+    /// Check the hash chain; fails naming the first altered, removed or inserted entry.
+    Verify(SourceArgs),
+}
+
+/// `shadowgate groups list`.
+#[derive(Debug, Clone, Args)]
+pub struct GroupsListArgs {
+    /// Where to read.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The strategy.
+    #[arg(long)]
+    pub strategy: String,
+}
+
+/// `shadowgate groups show`.
+#[derive(Debug, Clone, Args)]
+pub struct GroupArgs {
+    /// Where to read.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The strategy.
+    #[arg(long)]
+    pub strategy: String,
+    /// The group's signature (16 hex digits, as `report` shows it).
+    #[arg(long)]
+    pub signature: String,
+}
+
+/// `shadowgate groups set`.
+#[derive(Debug, Clone, Args)]
+pub struct GroupsSetArgs {
+    /// The group.
+    #[command(flatten)]
+    pub group: GroupArgs,
+    /// Who makes the change (recorded in the audit trail).
+    #[arg(long = "by", value_name = "NAME")]
+    pub who: String,
+    /// new, investigating, fix_deployed, verified, accepted_difference or not_a_defect.
+    #[arg(long)]
+    pub state: Option<TriageState>,
+    /// Who works on the group.
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// A note, kept in the audit trail.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// A link to the ticket.
+    #[arg(long)]
+    pub link: Option<String>,
+    /// For accepted_difference: the rule that now covers it, as `report` names it
+    /// (`ignore body.note`).
+    #[arg(long)]
+    pub rule: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Listed {
+    groups: Vec<GroupTriage>,
+}
+
+#[derive(Deserialize)]
+struct Trail {
+    entries: Vec<AuditEntry>,
+}
+
+/// `groups list`.
+pub fn run_groups_list(args: &GroupsListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let groups = match Where::open(&args.source)? {
+        Where::Local(book, _) => book.list(&args.strategy, now())?,
+        Where::Remote(api) => {
+            let path = format!("/api/v1/triage?strategy={}", encode_param(&args.strategy));
+            serde_json::from_value::<Listed>(api.call(Method::GET, &path, None)?)?.groups
+        }
+    };
+    writeln!(
+        out,
+        "{:<16}  {:>8}  {:<20}  {:<12}  fields",
+        "signature", "count", "state", "assignee"
+    )?;
+    for g in &groups {
+        let reopened = if g.triage.reopened { " (reopened)" } else { "" };
+        writeln!(
+            out,
+            "{:<16}  {:>8}  {:<20}  {:<12}  {}",
+            g.group.signature,
+            g.group.count,
+            format!("{}{reopened}", g.triage.state),
+            g.triage.assignee.as_deref().unwrap_or("-"),
+            g.group.differing_paths.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// `groups show`.
+pub fn run_groups_show(args: &GroupArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (group, entries) = match Where::open(&args.source)? {
+        Where::Local(book, _) => book
+            .show(&args.strategy, &args.signature, now())?
+            .ok_or_else(|| anyhow!("no group {}/{}", args.strategy, args.signature))?,
+        Where::Remote(api) => {
+            let path = format!("/api/v1/triage?strategy={}", encode_param(&args.strategy));
+            let listed: Listed = serde_json::from_value(api.call(Method::GET, &path, None)?)?;
+            let group = listed
+                .groups
+                .into_iter()
+                .find(|g| g.group.signature == args.signature)
+                .ok_or_else(|| anyhow!("no group {}/{}", args.strategy, args.signature))?;
+            let trail: Trail =
+                serde_json::from_value(api.call(Method::GET, "/api/v1/audit", None)?)?;
+            let subject = format!("{}/{}", args.strategy, args.signature);
+            let entries = trail
+                .entries
+                .into_iter()
+                .filter(|e| e.subject == subject)
+                .collect();
+            (group, entries)
+        }
+    };
+    let t = &group.triage;
+    writeln!(
+        out,
+        "group {}/{}: {} mismatches",
+        t.strategy, t.signature, group.group.count
+    )?;
+    writeln!(out, "  fields: {}", group.group.differing_paths.join(", "))?;
+    writeln!(
+        out,
+        "  state: {}{}",
+        t.state,
+        if t.reopened {
+            " (reopened by itself after verified)"
+        } else {
+            ""
+        }
+    )?;
+    for (name, value) in [
+        ("assignee", &t.assignee),
+        ("note", &t.note),
+        ("link", &t.link),
+        ("rule", &t.rule),
+    ] {
+        if let Some(value) = value {
+            writeln!(out, "  {name}: {value}")?;
+        }
+    }
+    writeln!(out, "\naudit trail:")?;
+    print_entries(&entries, out)
+}
+
+/// `groups set`.
+pub fn run_groups_set(args: &GroupsSetArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let change = Change {
+        strategy: args.group.strategy.clone(),
+        signature: args.group.signature.clone(),
+        who: args.who.clone(),
+        state: args.state,
+        assignee: args.assignee.clone(),
+        note: args.note.clone(),
+        link: args.link.clone(),
+        rule: args.rule.clone(),
+    };
+    let triage = match Where::open(&args.group.source)? {
+        Where::Local(book, policies) => {
+            let rules = rule_names(&policies, &change.strategy);
+            book.set(&change, rules.as_deref(), now())?
+        }
+        Where::Remote(api) => {
+            let body = serde_json::to_vec(&change)?;
+            let answer = api.call(Method::POST, "/api/v1/triage", Some(body))?;
+            serde_json::from_value(answer["triage"].clone())?
+        }
+    };
+    writeln!(
+        out,
+        "group {}/{}: {} (by {})",
+        triage.strategy, triage.signature, triage.state, triage.updated_by
+    )?;
+    Ok(())
+}
+
+/// `audit list` and `audit verify`.
+pub fn run_audit(command: &AuditCommand, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (AuditCommand::List(source) | AuditCommand::Verify(source)) = command;
+    let entries = match Where::open(source)? {
+        Where::Local(book, _) => book.audit()?,
+        Where::Remote(api) => {
+            serde_json::from_value::<Trail>(api.call(Method::GET, "/api/v1/audit", None)?)?.entries
+        }
+    };
+    match command {
+        AuditCommand::List(_) => print_entries(&entries, out),
+        AuditCommand::Verify(_) => {
+            verify(&entries).context("the audit trail does not verify")?;
+            writeln!(
+                out,
+                "audit trail verified: {} entries, hash chain intact",
+                entries.len()
+            )?;
+            Ok(())
+        }
+    }
+}
+
+fn print_entries(entries: &[AuditEntry], out: &mut dyn Write) -> anyhow::Result<()> {
+    for e in entries {
+        let step = match (&e.from, &e.to) {
+            (Some(from), Some(to)) => format!("{from} → {to}"),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "  #{} {} {} {} {step}{}",
+            e.seq,
+            format_micros(e.time_micros),
+            e.who,
+            e.subject,
+            e.note
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
+fn now() -> u64 {
+    SystemClock.now_micros()
+}
+
+/// The strategy's rule names (`ignore body.note`), when the config is known.
+fn rule_names(policies: &Policies, strategy: &str) -> Option<Vec<String>> {
+    let policy = policies.get(strategy)?;
+    Some(
+        policy
+            .rules
+            .suppressing_rules()
+            .map(ToString::to_string)
+            .collect(),
+    )
+}
+
+/// Where the triage is: a store in this process, or a running gateway.
+enum Where {
+    Local(TriageBook, Policies),
+    Remote(Api),
+}
+
+impl Where {
+    fn open(args: &SourceArgs) -> anyhow::Result<Self> {
+        if let Some(url) = &args.from {
+            let token = match &args.token_env {
+                None => None,
+                Some(var) => Some(std::env::var(var).with_context(|| {
+                    format!("--token-env: environment variable {var} is not set")
+                })?),
+            };
+            return Ok(Self::Remote(Api::new(url, token)?));
+        }
+        let (path, policies) = match (&args.store, &args.config) {
+            (store, Some(file)) => {
+                let config = config::load(file)?;
+                let path = store.clone().unwrap_or_else(|| config.store.path.clone());
+                (path, policies(&config))
+            }
+            (Some(store), None) => (store.clone(), Policies::new()),
+            (None, None) => bail!("say where: --store DIR, --config FILE or --from URL"),
+        };
+        let reader = Reader::open(&path).with_context(|| {
+            format!(
+                "store {} (a running gateway holds it: use --from)",
+                path.display()
+            )
+        })?;
+        Ok(Self::Local(TriageBook::new(reader), policies))
+    }
+}
+
+/// The admin API of a running gateway, for triage calls (GET and POST with a JSON body).
+struct Api {
+    base: String,
+    token: Option<String>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Api {
+    fn new(url: &str, token: Option<String>) -> anyhow::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        Ok(Self {
+            base: url.trim_end_matches('/').to_owned(),
+            token,
+            runtime,
+        })
+    }
+
+    /// Calls `path`; the JSON answer, or the server's error message as an error.
+    fn call(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> anyhow::Result<Value> {
+        let url = format!("{}{path}", self.base);
+        let mut request = Request::builder().method(method).uri(url.as_str());
+        if let Some(token) = &self.token {
+            request = request.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            request = request.header(http::header::CONTENT_TYPE, "application/json");
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .with_context(|| format!("{url}: invalid request"))?;
+        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        let call = async {
+            let response = client.request(request).await?;
+            let status = response.status();
+            let body = response.into_body().collect().await?.to_bytes();
+            Ok::<_, anyhow::Error>((status, body))
+        };
+        let (status, body) = self
+            .runtime
+            .block_on(async { tokio::time::timeout(DEADLINE, call).await })
+            .map_err(|_| anyhow!("{url}: no answer within {}s", DEADLINE.as_secs()))?
+            .with_context(|| format!("{url}: request failed"))?;
+        let value: Value = serde_json::from_slice(&body)
+            .map_err(|_| anyhow!("{url}: {status}: the answer is not the admin API's JSON"))?;
+        if !status.is_success() {
+            let message = value["error"].as_str().unwrap_or("no message");
+            bail!("{url}: {status}: {message}");
+        }
+        Ok(value)
+    }
+}

@@ -1,0 +1,321 @@
+//! [`TriageBook`]: triage and the audit trail in the store, joined with the mismatch groups.
+
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use super::audit::{AuditEntry, GENESIS};
+use super::error::{TriageError, TriageErrorKind};
+use super::state::{Change, Triage, TriageState};
+use crate::store::{Group, Reader};
+
+/// Tree of triage values, keyed like groups ([`Group::key`]).
+const TRIAGE_TREE: &str = "triage";
+/// Tree of audit entries, keyed by big-endian sequence number.
+const AUDIT_TREE: &str = "audit";
+/// Who the automatic reopening is attributed to.
+pub const AUTOMATIC: &str = "shadowgate";
+
+/// One append at a time in this process (sled locks the directory against other processes), so
+/// two changes never take the same sequence number or previous hash.
+static APPEND: Mutex<()> = Mutex::new(());
+
+/// A group with its triage (state `new` when nobody has triaged it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupTriage {
+    /// The mismatch group.
+    pub group: Group,
+    /// Its triage.
+    pub triage: Triage,
+}
+
+/// Reads and changes triage in a store.
+#[derive(Debug, Clone)]
+pub struct TriageBook {
+    reader: Reader,
+}
+
+type Result<T> = std::result::Result<T, TriageError>;
+
+impl TriageBook {
+    /// The triage of the store `reader` reads.
+    pub fn new(reader: Reader) -> Self {
+        Self { reader }
+    }
+
+    /// The groups of `strategy` with their triage, most frequent first. A verified group that
+    /// grew since is reopened first (and the reopening audited).
+    pub fn list(&self, strategy: &str, now_micros: u64) -> Result<Vec<GroupTriage>> {
+        let fail = |kind| TriageError::new(strategy, "*", kind);
+        let groups = self
+            .reader
+            .groups(strategy)
+            .map_err(|e| fail(TriageErrorKind::Store(e)))?;
+        groups
+            .into_iter()
+            .map(|group| {
+                let triage = self.current(&group, now_micros)?;
+                Ok(GroupTriage { group, triage })
+            })
+            .collect()
+    }
+
+    /// One group with its triage and its audit entries, oldest first.
+    pub fn show(
+        &self,
+        strategy: &str,
+        signature: &str,
+        now_micros: u64,
+    ) -> Result<Option<(GroupTriage, Vec<AuditEntry>)>> {
+        let Some(group) = self.group(strategy, signature)? else {
+            return Ok(None);
+        };
+        let triage = self.current(&group, now_micros)?;
+        let subject = subject(strategy, signature);
+        let entries = self
+            .audit()?
+            .into_iter()
+            .filter(|e| e.subject == subject)
+            .collect();
+        Ok(Some((GroupTriage { group, triage }, entries)))
+    }
+
+    /// Applies `change`; `rules` are the strategy's rules (`ignore body.note`) when known, which
+    /// an `accepted_difference` must name one of.
+    pub fn set(
+        &self,
+        change: &Change,
+        rules: Option<&[String]>,
+        now_micros: u64,
+    ) -> Result<Triage> {
+        let fail = |kind| TriageError::new(&change.strategy, &change.signature, kind);
+        let who = change.who.trim();
+        if who.is_empty() {
+            return Err(fail(TriageErrorKind::NoName));
+        }
+        let Some(group) = self.group(&change.strategy, &change.signature)? else {
+            return Err(fail(TriageErrorKind::NoSuchGroup));
+        };
+        let current = self.current(&group, now_micros)?;
+        let to = change.state.unwrap_or(current.state);
+        let rule = text(&change.rule).or_else(|| current.rule.clone());
+        if to == TriageState::AcceptedDifference {
+            let Some(rule) = &rule else {
+                return Err(fail(TriageErrorKind::RuleRequired));
+            };
+            if let Some(rules) = rules.filter(|rules| !rules.contains(rule)) {
+                return Err(fail(TriageErrorKind::UnknownRule {
+                    found: rule.clone(),
+                    known: rules.join(", "),
+                }));
+            }
+        }
+        if to == TriageState::Verified
+            && !matches!(
+                current.state,
+                TriageState::FixDeployed | TriageState::Verified
+            )
+        {
+            return Err(fail(TriageErrorKind::NotDeployed {
+                from: current.state,
+            }));
+        }
+        let next = Triage {
+            state: to,
+            assignee: text(&change.assignee).or(current.assignee.clone()),
+            note: text(&change.note).or(current.note.clone()),
+            link: text(&change.link).or(current.link.clone()),
+            rule: rule.filter(|_| to == TriageState::AcceptedDifference),
+            verified_count: (to == TriageState::Verified).then_some(group.count),
+            reopened: current.reopened && to == current.state,
+            updated_by: who.to_owned(),
+            updated_micros: now_micros,
+            ..current.clone()
+        };
+        let note = describe(change);
+        self.record(&current, next, who, note, now_micros)
+    }
+
+    /// The store's database (tests edit it behind the book's back).
+    #[cfg(test)]
+    pub(super) fn db(&self) -> std::result::Result<sled::Db, crate::store::StoreError> {
+        self.reader.db()
+    }
+
+    /// The whole audit trail, oldest first.
+    pub fn audit(&self) -> Result<Vec<AuditEntry>> {
+        let fail = |kind| TriageError::new("*", "*", kind);
+        let db = self.reader.db().map_err(|e| fail(e.into()))?;
+        let tree = open(&db, AUDIT_TREE).map_err(fail)?;
+        tree.iter()
+            .values()
+            .map(|value| {
+                let value = value.map_err(|source| fail(sled_error(AUDIT_TREE, source)))?;
+                decode(AUDIT_TREE, &value).map_err(fail)
+            })
+            .collect()
+    }
+
+    /// The group of `strategy` with `signature`, if it has records.
+    fn group(&self, strategy: &str, signature: &str) -> Result<Option<Group>> {
+        let groups = self
+            .reader
+            .groups(strategy)
+            .map_err(|e| TriageError::new(strategy, signature, e.into()))?;
+        Ok(groups.into_iter().find(|g| g.signature == signature))
+    }
+
+    /// The stored triage of `group` (`new` when none), reopened when it grew after `verified`.
+    fn current(&self, group: &Group, now_micros: u64) -> Result<Triage> {
+        let fail = |kind| TriageError::new(&group.strategy, &group.signature, kind);
+        let db = self.reader.db().map_err(|e| fail(e.into()))?;
+        let tree = open(&db, TRIAGE_TREE).map_err(fail)?;
+        let key = Group::key(&group.strategy, &group.signature);
+        let stored = tree
+            .get(&key)
+            .map_err(|source| fail(sled_error(TRIAGE_TREE, source)))?;
+        let triage = match stored {
+            Some(value) => decode::<Triage>(TRIAGE_TREE, &value).map_err(fail)?,
+            None => Triage {
+                strategy: group.strategy.clone(),
+                signature: group.signature.clone(),
+                ..Triage::default()
+            },
+        };
+        match triage.verified_count {
+            Some(verified) if triage.state == TriageState::Verified && group.count > verified => {
+                let grown = group.count - verified;
+                let next = Triage {
+                    state: TriageState::New,
+                    reopened: true,
+                    verified_count: None,
+                    updated_by: AUTOMATIC.to_owned(),
+                    updated_micros: now_micros,
+                    ..triage.clone()
+                };
+                let note = format!("reopened by itself: {grown} new mismatches since verified");
+                self.record(&triage, next, AUTOMATIC, Some(note), now_micros)
+            }
+            _ => Ok(triage),
+        }
+    }
+
+    /// Stores `next` and appends its audit entry, in one transaction, flushed.
+    fn record(
+        &self,
+        current: &Triage,
+        next: Triage,
+        who: &str,
+        note: Option<String>,
+        now_micros: u64,
+    ) -> Result<Triage> {
+        let fail = |kind| TriageError::new(&next.strategy, &next.signature, kind);
+        // A poisoned lock only means another change panicked; the chain is read from the store.
+        let _one_at_a_time = APPEND
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let db = self.reader.db().map_err(|e| fail(e.into()))?;
+        let (triage_tree, audit_tree) = (
+            open(&db, TRIAGE_TREE).map_err(fail)?,
+            open(&db, AUDIT_TREE).map_err(fail)?,
+        );
+        let last = audit_tree
+            .last()
+            .map_err(|source| fail(sled_error(AUDIT_TREE, source)))?;
+        let (seq, prev_hash) = match last {
+            Some((_, value)) => {
+                let last: AuditEntry = decode(AUDIT_TREE, &value).map_err(fail)?;
+                (last.seq + 1, last.hash)
+            }
+            None => (1, GENESIS.to_owned()),
+        };
+        let entry = AuditEntry {
+            seq,
+            time_micros: now_micros,
+            who: who.to_owned(),
+            action: "triage".to_owned(),
+            subject: subject(&next.strategy, &next.signature),
+            from: Some(current.state.to_string()),
+            to: Some(next.state.to_string()),
+            note,
+            prev_hash,
+            hash: String::new(),
+        }
+        .seal();
+        // Plain structs of strings and numbers: serialising them cannot fail.
+        let triage_value = serde_json::to_vec(&next).unwrap_or_default();
+        let entry_value = serde_json::to_vec(&entry).unwrap_or_default();
+        let key = Group::key(&next.strategy, &next.signature);
+        let mut triage_batch = sled::Batch::default();
+        triage_batch.insert(key, triage_value);
+        let mut audit_batch = sled::Batch::default();
+        audit_batch.insert(&seq.to_be_bytes(), entry_value);
+        use sled::Transactional;
+        (&triage_tree, &audit_tree)
+            .transaction(|(t, a)| {
+                t.apply_batch(&triage_batch)?;
+                a.apply_batch(&audit_batch)?;
+                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| {
+                let source = match e {
+                    sled::transaction::TransactionError::Storage(source) => source,
+                    sled::transaction::TransactionError::Abort(()) => {
+                        sled::Error::Unsupported("transaction aborted".into())
+                    }
+                };
+                fail(sled_error(AUDIT_TREE, source))
+            })?;
+        db.flush()
+            .map_err(|source| fail(sled_error(AUDIT_TREE, source)))?;
+        Ok(next)
+    }
+}
+
+/// `strategy/signature`, the audit subject of a group.
+fn subject(strategy: &str, signature: &str) -> String {
+    format!("{strategy}/{signature}")
+}
+
+/// A trimmed, non-empty text.
+fn text(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// The audit note of a change: its note, and what else it set.
+fn describe(change: &Change) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(note) = text(&change.note) {
+        parts.push(note);
+    }
+    for (name, value) in [
+        ("assignee", &change.assignee),
+        ("link", &change.link),
+        ("rule", &change.rule),
+    ] {
+        if let Some(value) = text(value) {
+            parts.push(format!("{name}: {value}"));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+fn open(db: &sled::Db, tree: &'static str) -> std::result::Result<sled::Tree, TriageErrorKind> {
+    db.open_tree(tree)
+        .map_err(|source| sled_error(tree, source))
+}
+
+fn sled_error(tree: &'static str, source: sled::Error) -> TriageErrorKind {
+    TriageErrorKind::Sled { tree, source }
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(
+    tree: &'static str,
+    value: &[u8],
+) -> std::result::Result<T, TriageErrorKind> {
+    serde_json::from_slice(value).map_err(|source| TriageErrorKind::Decode { tree, source })
+}

@@ -1,0 +1,86 @@
+//! Why a triage change or an audit read failed.
+
+use thiserror::Error;
+
+use super::state::TriageState;
+use crate::store::StoreError;
+
+/// A triage change that was refused or could not be stored, with the group it was about.
+#[derive(Debug, Error)]
+#[error("group {strategy}/{signature}: {kind}")]
+pub struct TriageError {
+    /// Strategy name.
+    pub strategy: String,
+    /// Grouping signature.
+    pub signature: String,
+    /// What went wrong (boxed: store errors are large, and this travels in every `Result`).
+    pub kind: Box<TriageErrorKind>,
+}
+
+/// What went wrong with a triage change.
+#[derive(Debug, Error)]
+pub enum TriageErrorKind {
+    /// No mismatch group has this strategy and signature.
+    #[error("expected a mismatch group of the store, found none")]
+    NoSuchGroup,
+    /// The change does not say who makes it.
+    #[error("expected the name of who makes the change (by), found nothing")]
+    NoName,
+    /// `accepted_difference` without a rule.
+    #[error("expected the rule that covers an accepted difference (rule), found nothing")]
+    RuleRequired,
+    /// `accepted_difference` naming a rule the strategy does not have.
+    #[error("expected a rule of the strategy ({known}), found {found:?}")]
+    UnknownRule {
+        /// The rule as given.
+        found: String,
+        /// The strategy's rules, comma-separated.
+        known: String,
+    },
+    /// `verified` before a fix was deployed.
+    #[error("expected state fix_deployed before verified, found {from}")]
+    NotDeployed {
+        /// The current state.
+        from: TriageState,
+    },
+    /// The store could not be read or written.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// sled failed.
+    #[error("store tree {tree}: {source}")]
+    Sled {
+        /// Which tree.
+        tree: &'static str,
+        /// sled's error.
+        source: sled::Error,
+    },
+    /// A stored value does not decode.
+    #[error("store tree {tree}: value does not decode: {source}")]
+    Decode {
+        /// Which tree.
+        tree: &'static str,
+        /// serde's error.
+        source: serde_json::Error,
+    },
+}
+
+impl TriageError {
+    /// An error about the group of `strategy` and `signature`.
+    pub fn new(strategy: &str, signature: &str, kind: TriageErrorKind) -> Self {
+        Self {
+            strategy: strategy.to_owned(),
+            signature: signature.to_owned(),
+            kind: Box::new(kind),
+        }
+    }
+
+    /// Whether the change was refused (a client's mistake) rather than failed in the store.
+    pub fn is_refused(&self) -> bool {
+        !matches!(
+            *self.kind,
+            TriageErrorKind::Store(_)
+                | TriageErrorKind::Sled { .. }
+                | TriageErrorKind::Decode { .. }
+        )
+    }
+}

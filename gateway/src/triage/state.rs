@@ -1,0 +1,151 @@
+//! Triage states and the triage of one group.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a mismatch group stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriageState {
+    /// Nobody has looked at it yet (or it reopened).
+    #[default]
+    New,
+    /// Someone is finding the cause.
+    Investigating,
+    /// A fix of the new engine is deployed; the group must stop growing.
+    FixDeployed,
+    /// The fix is confirmed; new mismatches of the group reopen it.
+    Verified,
+    /// A known, accepted difference, covered by a comparison rule that the change names.
+    AcceptedDifference,
+    /// Not a defect of the new engine.
+    NotADefect,
+}
+
+impl TriageState {
+    /// Every state, in workflow order.
+    pub const ALL: [TriageState; 6] = [
+        Self::New,
+        Self::Investigating,
+        Self::FixDeployed,
+        Self::Verified,
+        Self::AcceptedDifference,
+        Self::NotADefect,
+    ];
+
+    /// The name used in the CLI, the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Investigating => "investigating",
+            Self::FixDeployed => "fix_deployed",
+            Self::Verified => "verified",
+            Self::AcceptedDifference => "accepted_difference",
+            Self::NotADefect => "not_a_defect",
+        }
+    }
+
+    /// Whether the group still needs work before cutover.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::New | Self::Investigating | Self::FixDeployed)
+    }
+}
+
+impl fmt::Display for TriageState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TriageState {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted = text.trim().replace([' ', '-'], "_");
+        Self::ALL
+            .into_iter()
+            .find(|state| state.as_str() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|s| s.as_str()).collect();
+                format!("expected one of {}, found {text:?}", names.join(", "))
+            })
+    }
+}
+
+/// The triage of one group, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Triage {
+    /// Strategy name.
+    pub strategy: String,
+    /// Grouping signature.
+    pub signature: String,
+    /// Current state.
+    pub state: TriageState,
+    /// Who works on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// The latest note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// A link to the ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The rule that covers an accepted difference (`ignore body.note`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The group's count when it was verified: more than this reopens it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_count: Option<u64>,
+    /// Set when the group reopened by itself after `verified`.
+    #[serde(default)]
+    pub reopened: bool,
+    /// Who made the last change.
+    pub updated_by: String,
+    /// When, microseconds since the epoch.
+    pub updated_micros: u64,
+}
+
+/// A change someone asks for; absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Strategy name.
+    pub strategy: String,
+    /// Grouping signature.
+    pub signature: String,
+    /// Who asks (a name; token holders are trusted operators).
+    pub who: String,
+    /// The new state.
+    #[serde(default)]
+    pub state: Option<TriageState>,
+    /// The new assignee.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// A note, kept in the audit trail.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// A link to the ticket.
+    #[serde(default)]
+    pub link: Option<String>,
+    /// For `accepted_difference`: the rule that covers the difference (`ignore body.note`).
+    #[serde(default)]
+    pub rule: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_parse_by_name_with_spaces_or_dashes() {
+        for state in TriageState::ALL {
+            assert_eq!(state.as_str().parse::<TriageState>(), Ok(state));
+        }
+        assert_eq!("fix deployed".parse(), Ok(TriageState::FixDeployed));
+        assert!("done"
+            .parse::<TriageState>()
+            .unwrap_err()
+            .starts_with("expected one of new, investigating"));
+    }
+}

@@ -1,0 +1,308 @@
+//! Triage end to end, through a running gateway's admin API and the CLI (`groups set --from`):
+//! a group goes new → investigating → fix deployed → verified, new mismatches of its signature
+//! reopen it, and the audit trail lists every step in order with who and when, its chain intact.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use shadowgate::cli::{self, AuditCommand, GroupArgs, GroupsSetArgs, SourceArgs};
+use shadowgate::triage::TriageState;
+
+use crate::support::{Scenario, STRATEGY, TOKEN_ENV};
+
+fn remote(scenario: &Scenario) -> SourceArgs {
+    SourceArgs {
+        store: None,
+        config: None,
+        from: Some(scenario.admin.clone()),
+        token_env: Some(TOKEN_ENV.to_owned()),
+    }
+}
+
+/// Runs a CLI function off the async workers (its client has its own runtime).
+async fn run(command: impl FnOnce(&mut Vec<u8>) -> anyhow::Result<()> + Send + 'static) -> String {
+    let out = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        command(&mut out).map(|()| out)
+    })
+    .await
+    .unwrap()
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    String::from_utf8(out).unwrap()
+}
+
+async fn groups(scenario: &Scenario) -> Vec<Value> {
+    let (status, _, body) = scenario
+        .get(&format!("/api/v1/triage?strategy={STRATEGY}"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let value: Value = serde_json::from_str(&body).unwrap();
+    value["groups"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_goes_to_verified_reopens_when_it_grows_and_every_step_is_audited() {
+    let scenario = Scenario::start(true, "min_comparisons = 100\nmin_clean_days = 0").await;
+    scenario.traffic(9).await;
+    let first = groups(&scenario).await;
+    let group = first
+        .iter()
+        .find(|g| {
+            g["group"]["differing_paths"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty())
+        })
+        .unwrap_or_else(|| panic!("no mismatch group in {first:#?}"));
+    assert_eq!(group["triage"]["state"], "new");
+    let signature = group["group"]["signature"].as_str().unwrap().to_owned();
+    let count = group["group"]["count"].as_u64().unwrap();
+
+    let steps = [
+        ("kim", TriageState::Investigating),
+        ("kim", TriageState::FixDeployed),
+        ("lee", TriageState::Verified),
+    ];
+    for (who, state) in steps {
+        let args = GroupsSetArgs {
+            group: GroupArgs {
+                source: remote(&scenario),
+                strategy: STRATEGY.to_owned(),
+                signature: signature.clone(),
+            },
+            who: who.to_owned(),
+            state: Some(state),
+            assignee: Some("kim".to_owned()),
+            note: Some(format!("step {state}")),
+            link: Some("https://tickets.example/MIG-7".to_owned()),
+            rule: None,
+        };
+        let printed = run(move |out| cli::run_groups_set(&args, out)).await;
+        assert!(
+            printed.contains(&format!("{state} (by {who})")),
+            "{printed}"
+        );
+    }
+    // `verified` only after a deployed fix: refused with the reason.
+    let (status, body) = post_json(
+        &scenario,
+        &format!(r#"{{"strategy": "{STRATEGY}", "signature": "{signature}", "who": "x", "state": "accepted_difference", "rule": "ignore body.nothing"}}"#),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains(
+            "expected a rule of the strategy (ignore header.sent_at, ignore body.message)"
+        ),
+        "{body}"
+    );
+
+    // The same requests again: the group grows past its verified count and reopens by itself.
+    let mut client =
+        shadowgate_tests::gateway::MciClient::connect(scenario.running.mci_addresses[0]).await;
+    for i in 0..9 {
+        client.call(&crate::support::request_frame(i)).await;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let reopened = loop {
+        let now = groups(&scenario).await;
+        let g = now
+            .into_iter()
+            .find(|g| g["group"]["signature"] == signature.as_str())
+            .unwrap();
+        if g["triage"]["reopened"] == true {
+            break g;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not reopened: {g:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(reopened["triage"]["state"], "new");
+    assert!(reopened["group"]["count"].as_u64().unwrap() > count);
+
+    let (status, _, body) = scenario.get("/api/v1/audit").await;
+    assert_eq!(status, 200, "{body}");
+    let audit: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(audit["chain_ok"], true, "{body}");
+    let trail: Vec<(String, String, String)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert!(e["time_micros"].as_u64().unwrap() > 0);
+            (
+                e["who"].as_str().unwrap().to_owned(),
+                e["from"].as_str().unwrap().to_owned(),
+                e["to"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let step = |who: &str, from: &str, to: &str| (who.to_owned(), from.to_owned(), to.to_owned());
+    assert_eq!(
+        trail,
+        [
+            step("kim", "new", "investigating"),
+            step("kim", "investigating", "fix_deployed"),
+            step("lee", "fix_deployed", "verified"),
+            step("shadowgate", "verified", "new"),
+        ]
+    );
+    let times: Vec<u64> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_object().unwrap()["time_micros"].as_u64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+
+    // The CLI shows the same trail and verifies the chain through the API.
+    let show = GroupArgs {
+        source: remote(&scenario),
+        strategy: STRATEGY.to_owned(),
+        signature: signature.clone(),
+    };
+    let shown = run(move |out| cli::run_groups_show(&show, out)).await;
+    assert!(
+        shown.contains("state: new (reopened by itself after verified)"),
+        "{shown}"
+    );
+    let verified_step = format!("lee {STRATEGY}/{signature} fix_deployed → verified");
+    assert!(shown.contains(&verified_step), "{shown}");
+    assert!(shown.contains("reopened by itself: "), "{shown}");
+    let verify = AuditCommand::Verify(remote(&scenario));
+    let verified = run(move |out| cli::run_audit(&verify, out)).await;
+    assert!(
+        verified.contains("4 entries, hash chain intact"),
+        "{verified}"
+    );
+}
+
+/// A POST of JSON to `/api/v1/triage` with the scenario's token: status and body.
+async fn post_json(scenario: &Scenario, body: &str) -> (u16, String) {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = http::Request::post(format!("{}/api/v1/triage", scenario.admin))
+        .header(
+            "authorization",
+            format!("Bearer {}", scenario.token.unwrap()),
+        )
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(20), client.request(request))
+        .await
+        .unwrap()
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// A proxy in front of the admin listener that adds the bearer token to every request, as the
+/// README says a browser reaches the page: the deployment the page's forms are made for.
+async fn token_proxy(admin: String, token: &'static str) -> String {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::service::service_fn;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        while let Ok((stream, _)) = listener.accept().await {
+            let (client, admin) = (client.clone(), admin.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                    let (client, admin) = (client.clone(), admin.clone());
+                    async move {
+                        let (mut parts, body) = request.into_parts();
+                        let body = body.collect().await?.to_bytes();
+                        let target = format!("{admin}{}", parts.uri.path_and_query().unwrap());
+                        parts.uri = target.parse().unwrap();
+                        parts
+                            .headers
+                            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+                        parts.headers.remove("host");
+                        let request = http::Request::from_parts(parts, Full::new(body));
+                        let answer = client.request(request).await.unwrap();
+                        let (parts, body) = answer.into_parts();
+                        let body = body.collect().await.unwrap().to_bytes();
+                        Ok::<_, hyper::Error>(http::Response::from_parts(parts, Full::new(body)))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_change_posted_through_the_page_form_in_chromium_shows_on_the_page() {
+    let scenario = Scenario::start(true, "min_comparisons = 100\nmin_clean_days = 0").await;
+    scenario.traffic(9).await;
+    let proxy = token_proxy(scenario.admin.clone(), scenario.token.unwrap()).await;
+    let (status, _, page) = scenario.get("/").await;
+    assert_eq!(status, 200);
+    // The page's first triage form, filled in as a person would: a state, a name, a note.
+    let start = page
+        .find("<form method=\"post\" action=\"api/v1/triage\"")
+        .unwrap_or_else(|| panic!("no triage form on the page: {page}"));
+    let form = &page[start..start + page[start..].find("</form>").unwrap() + "</form>".len()];
+    let signature = form
+        .split("name=\"signature\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let filled = form
+        .replace(
+            "action=\"api/v1/triage\"",
+            &format!("action=\"{proxy}/api/v1/triage\""),
+        )
+        .replace(" selected", "")
+        .replace(
+            "<option value=\"investigating\">",
+            "<option value=\"investigating\" selected>",
+        )
+        .replace(
+            "<input name=\"by\" placeholder=\"your name\" required>",
+            "<input name=\"by\" value=\"park.j\">",
+        )
+        .replace(
+            "<input name=\"note\" placeholder=\"note\">",
+            "<input name=\"note\" value=\"looking at grades\">",
+        );
+    // The harness page submits the form on load; the gateway's page itself has no script.
+    let dir = tempfile::tempdir().unwrap();
+    let harness = dir.path().join("submit.html");
+    std::fs::write(
+        &harness,
+        format!("<!doctype html><html><body onload=\"document.forms[0].submit()\">{filled}</body></html>"),
+    )
+    .unwrap();
+    let url = format!("file://{}", harness.display());
+    let dom = tokio::task::spawn_blocking(move || crate::chromium::dump_dom_after_navigation(&url))
+        .await
+        .unwrap();
+    let text = crate::chromium::visible_text(&dom);
+    // After the post, the browser followed the redirect to the page, which shows the change.
+    assert!(
+        text.contains(&format!("{signature} investigating")) && text.contains("looking at grades"),
+        "{text}"
+    );
+    assert!(text.contains("by park.j"), "{text}");
+    let (_, _, body) = scenario.get("/api/v1/audit").await;
+    let audit: Value = serde_json::from_str(&body).unwrap();
+    let entry = &audit["entries"][0];
+    assert_eq!(entry["who"], "park.j", "{body}");
+    assert_eq!(entry["to"], "investigating", "{body}");
+    assert_eq!(entry["note"], "looking at grades", "{body}");
+}
