@@ -168,6 +168,7 @@ pub(super) fn build(
     );
     codes::check(&file, &layouts, &mut problems);
     let review = review_view(&file.review, &mut problems);
+    shadow_section(&file.shadow, &mut problems);
     if problems.has_errors() {
         return Err(problems.into_vec());
     }
@@ -186,6 +187,7 @@ pub(super) fn build(
         logging: file.logging,
         probe_interval: Duration::from_millis(file.health.probe_interval_ms),
         review,
+        shadow: file.shadow,
         warnings: problems.into_vec(),
     })
 }
@@ -211,6 +213,15 @@ fn review_view(raw: &super::raw::ReviewSectionConfig, problems: &mut Problems) -
         );
     }
     view
+}
+
+/// `[shadow]`: 1 to 64 workers (each a thread), a queue of at least one comparison.
+fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems) {
+    if !(1..=64).contains(&raw.workers) {
+        let expected = "a number of worker threads from 1 to 64";
+        problems.error("shadow.workers", expected, Found::value(raw.workers));
+    }
+    positive(raw.queue_capacity as u64, "shadow.queue_capacity", problems);
 }
 
 /// Loads every layout; a layout's own problems are reported under `layouts.<name>`.

@@ -41,6 +41,29 @@ pub struct ConfigFile {
     /// How the review (page, API, report) shows times and daily charts.
     #[serde(default)]
     pub review: ReviewSectionConfig,
+    /// The shadow workers (read at start; a reload keeps the running ones).
+    #[serde(default)]
+    pub shadow: ShadowSectionConfig,
+}
+
+/// `[shadow]`: the threads that canonicalise, compare and record shadow answers, off the live
+/// path's workers, and their bounded queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ShadowSectionConfig {
+    /// Worker threads (1 to 64).
+    pub workers: usize,
+    /// Comparisons waiting for a worker at most; beyond it they are skipped (`queue_full`).
+    pub queue_capacity: usize,
+}
+
+impl Default for ShadowSectionConfig {
+    fn default() -> Self {
+        Self {
+            workers: 1,
+            queue_capacity: 1024,
+        }
+    }
 }
 
 /// `[review]`: how times and daily charts are shown to the migration team.
