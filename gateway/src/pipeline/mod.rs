@@ -133,6 +133,7 @@ impl Gateway {
         let workers = workers::ShadowWorkers::start(
             pool.workers,
             pool.queue_capacity,
+            pool.nice,
             metrics.shadow_queue_depth(),
         );
         Arc::new(Gateway {
@@ -362,7 +363,7 @@ impl Gateway {
             Ok(EngineAnswer::Frame(bytes)) => Ok(bytes),
             Ok(EngineAnswer::Json(value)) => {
                 let (layout, code) = (&strategy.layout, &exchange.tx_code);
-                answer::encode_answer(layout, code, &exchange.request.header, &value)
+                answer::encode_answer(layout, code, &exchange.request.header, value)
                     .map(Bytes::from)
                     .map_err(|error| {
                         events::live_failed(

@@ -233,7 +233,7 @@ fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> Shad
             )
         }),
         EngineAnswer::Json(value) => {
-            let message = answer_message(layout, &exchange.request.header, &value);
+            let message = answer_message(layout, &exchange.request.header, value);
             match encode_response(layout, &exchange.tx_code, &message) {
                 Ok(frame) => decode_response(layout, code, &frame).map_err(|e| {
                     ShadowFailure::unencodable(format!("encoded answer does not decode: {e}"), None)
@@ -272,7 +272,7 @@ fn compare(
         Ok(decision) => decision,
         Err(failure) => {
             let outcome = failure.outcome;
-            let record = failure_record(exchange, &live, &failure, latencies);
+            let record = failure_record(exchange, live, failure, latencies);
             return Verdict::recorded(outcome, record);
         }
     };
@@ -293,6 +293,6 @@ fn compare(
         return Verdict::matched();
     }
     let (live, shadow) = (layout.from_json(live), layout.from_json(shadow));
-    let record = mismatch_record(exchange, &live, &shadow, &comparison, latencies);
+    let record = mismatch_record(exchange, live, shadow, &comparison, latencies);
     Verdict::recorded(ShadowOutcome::Mismatch, record)
 }

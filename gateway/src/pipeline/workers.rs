@@ -4,8 +4,10 @@
 //! The tokio workers carry the live path. A comparison run on one of them sits between the live
 //! answers queued on that worker (tens of microseconds each, and a mismatch record more), which
 //! is what made the live tail longer with the shadow on. Here that work runs on threads of its
-//! own, at a lower scheduling priority (nice +10 on Linux), so under CPU contention the kernel
-//! runs the live path first and the shadow catches up in the gaps. The queue is bounded: when
+//! own, optionally at a lower scheduling priority (`[shadow] nice`), so that under CPU
+//! contention the kernel runs the live path first and the shadow catches up in the gaps. The
+//! nice value is 0 by default: on a machine busy with other work, nice 10 left a worker so little
+//! CPU that comparisons were skipped by the thousand (see the README). The queue is bounded: when
 //! the workers fall behind, [`ShadowWorkers::submit`] refuses the job at once (the caller counts
 //! it as skipped, `queue_full`), never waits and never grows.
 //!
@@ -19,9 +21,6 @@ use prometheus::IntGauge;
 
 /// One unit of shadow work.
 pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
-
-/// Nice value of the worker threads: below the tokio workers, which keep the default 0.
-const WORKER_NICE: i32 = 10;
 
 /// The queue and its worker threads. The threads end when this is dropped and the queue is
 /// empty; the work itself is tracked by whoever submits it (the gateway's task tracker).
@@ -38,11 +37,11 @@ pub(crate) struct ShadowWorkers {
 pub(crate) struct QueueFull;
 
 impl ShadowWorkers {
-    /// Starts `workers` threads (at least 1) over a queue of `capacity` jobs (at least 1);
-    /// `depth` shows the jobs waiting. A thread that cannot be started is logged and the pool
+    /// Starts `workers` threads (at least 1) at `nice` (0: as the live path) over a queue of
+    /// `capacity` jobs (at least 1); `depth` shows the jobs waiting. A thread that cannot be started is logged and the pool
     /// runs with the others (with none, every job waits in the queue until it is full, and is
     /// then skipped and counted).
-    pub fn start(workers: usize, capacity: usize, depth: IntGauge) -> ShadowWorkers {
+    pub fn start(workers: usize, capacity: usize, nice: i32, depth: IntGauge) -> ShadowWorkers {
         let (queue, jobs) = mpsc::sync_channel::<Job>(capacity.max(1));
         let jobs = Arc::new(Mutex::new(jobs));
         let mut started = 0;
@@ -50,7 +49,7 @@ impl ShadowWorkers {
             let (jobs, depth) = (jobs.clone(), depth.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("shadow-{index}"))
-                .spawn(move || work(&jobs, &depth));
+                .spawn(move || work(&jobs, &depth, nice));
             match spawned {
                 Ok(_) => started += 1,
                 Err(error) => tracing::error!(%error, "cannot start a shadow worker thread"),
@@ -110,8 +109,10 @@ impl ShadowWorkers {
 }
 
 /// One worker: takes jobs until the queue is closed and empty.
-fn work(jobs: &Mutex<Receiver<Job>>, depth: &IntGauge) {
-    lower_priority();
+fn work(jobs: &Mutex<Receiver<Job>>, depth: &IntGauge, nice: i32) {
+    if nice > 0 {
+        lower_priority(nice);
+    }
     loop {
         // The lock is held while waiting so that one idle worker waits on the queue and the
         // others on the lock; it is released before the job runs.
@@ -130,14 +131,16 @@ fn work(jobs: &Mutex<Receiver<Job>>, depth: &IntGauge) {
 }
 
 /// Lowers this thread's scheduling priority, so the live path's threads run first.
-fn lower_priority() {
+fn lower_priority(nice: i32) {
     #[cfg(target_os = "linux")]
     {
         let thread = rustix::thread::gettid();
-        if let Err(error) = rustix::process::setpriority_process(Some(thread), WORKER_NICE) {
-            tracing::debug!(%error, "cannot lower the shadow worker's priority");
+        if let Err(error) = rustix::process::setpriority_process(Some(thread), nice) {
+            tracing::warn!(%error, nice, "cannot lower the shadow worker's priority");
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 #[cfg(test)]
@@ -153,7 +156,7 @@ mod tests {
     #[test]
     fn a_full_queue_refuses_at_once_and_the_rest_runs() {
         let depth = gauge();
-        let workers = ShadowWorkers::start(1, 2, depth.clone());
+        let workers = ShadowWorkers::start(1, 2, 10, depth.clone());
         let (started_tx, started) = channel();
         let (release, released) = channel::<()>();
         // The first job holds the only worker until released.
@@ -182,7 +185,7 @@ mod tests {
 
     #[test]
     fn a_panicking_job_leaves_the_worker_running() {
-        let workers = ShadowWorkers::start(1, 4, gauge());
+        let workers = ShadowWorkers::start(1, 4, 0, gauge());
         workers.submit(Box::new(|| panic!("boom"))).unwrap();
         let (done_tx, done) = channel();
         workers
