@@ -224,7 +224,14 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
         }
     };
     init_logging(&config);
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if config.runtime.worker_threads > 0 {
+        builder.worker_threads(config.runtime.worker_threads);
+    }
+    let runtime = builder
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(async {
         let running = Running::start(config).await?;
         use tokio::signal::unix::{signal, SignalKind};

@@ -57,6 +57,8 @@ pub struct GatewayBuilder {
     probe_interval: Option<Duration>,
     store_keys: Vec<String>,
     logging_keys: Vec<String>,
+    /// Lines of `[shadow]` (the shadow workers).
+    shadow_keys: Vec<String>,
     store_path: Option<PathBuf>,
     /// The strategy's layout file, when not the example layout.
     layout_file: Option<PathBuf>,
@@ -211,6 +213,12 @@ impl GatewayBuilder {
         self
     }
 
+    /// Adds `name = value` to `[shadow]` (`value` is TOML).
+    pub fn shadow_key(mut self, name: &str, value: impl Into<String>) -> GatewayBuilder {
+        self.shadow_keys.push(key(name, value.into()));
+        self
+    }
+
     /// Keeps the store in `path` instead of the gateway's temporary folder (a disk the test
     /// controls; a restart on the same store).
     pub fn store_path(mut self, path: &Path) -> GatewayBuilder {
@@ -299,6 +307,10 @@ impl GatewayBuilder {
         if let Some(interval) = self.probe_interval {
             line("\n[health]");
             line(&key("probe_interval_ms", interval.as_millis().to_string()));
+        }
+        if !self.shadow_keys.is_empty() {
+            line("\n[shadow]");
+            self.shadow_keys.iter().for_each(|l| line(l));
         }
         out
     }

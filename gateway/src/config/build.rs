@@ -173,6 +173,12 @@ pub(super) fn build(
         super::governance::today(&review.zone),
         &mut problems,
     );
+    shadow_section(&file.shadow, &mut problems);
+    if file.runtime.worker_threads > 256 {
+        let expected = "0 (one per core) or a number of worker threads up to 256";
+        let found = Found::value(file.runtime.worker_threads);
+        problems.error("runtime.worker_threads", expected, found);
+    }
     if problems.has_errors() {
         return Err(problems.into_vec());
     }
@@ -192,6 +198,8 @@ pub(super) fn build(
         logging: file.logging,
         probe_interval: Duration::from_millis(file.health.probe_interval_ms),
         review,
+        shadow: file.shadow,
+        runtime: file.runtime,
         warnings: problems.into_vec(),
     })
 }
@@ -217,6 +225,20 @@ fn review_view(raw: &super::raw::ReviewSectionConfig, problems: &mut Problems) -
         );
     }
     view
+}
+
+/// `[shadow]`: 1 to 64 workers (each a thread), a queue of at least one comparison, a nice
+/// value the kernel accepts without privileges.
+fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems) {
+    if !(1..=64).contains(&raw.workers) {
+        let expected = "a number of worker threads from 1 to 64";
+        problems.error("shadow.workers", expected, Found::value(raw.workers));
+    }
+    positive(raw.queue_capacity as u64, "shadow.queue_capacity", problems);
+    if !(0..=19).contains(&raw.nice) {
+        let expected = "a nice value from 0 (as the live path) to 19 (lowest priority)";
+        problems.error("shadow.nice", expected, Found::value(raw.nice));
+    }
 }
 
 /// Loads every layout; a layout's own problems are reported under `layouts.<name>`.

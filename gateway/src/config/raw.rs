@@ -41,6 +41,46 @@ pub struct ConfigFile {
     /// How the review (page, API, report) shows times and daily charts.
     #[serde(default)]
     pub review: ReviewSectionConfig,
+    /// The shadow workers (read at start; a reload keeps the running ones).
+    #[serde(default)]
+    pub shadow: ShadowSectionConfig,
+    /// The async runtime that carries the listeners and engine calls (read at start).
+    #[serde(default)]
+    pub runtime: RuntimeSectionConfig,
+}
+
+/// `[runtime]`: the tokio runtime of `shadowgate run`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct RuntimeSectionConfig {
+    /// Worker threads for listeners and engine calls (0: one per core, tokio's default; at most
+    /// 256).
+    pub worker_threads: usize,
+}
+
+/// `[shadow]`: the threads that canonicalise, compare and record shadow answers, off the live
+/// path's workers, and their bounded queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ShadowSectionConfig {
+    /// Worker threads (1 to 64).
+    pub workers: usize,
+    /// Comparisons waiting for a worker at most; beyond it they are skipped (`queue_full`).
+    pub queue_capacity: usize,
+    /// Nice value of the worker threads on Linux (0 to 19; the live path's threads keep 0).
+    /// Above 0 the kernel runs the live path first when the CPU is short, and comparisons that
+    /// cannot keep up are skipped (`queue_full`) instead of slowing live answers.
+    pub nice: i32,
+}
+
+impl Default for ShadowSectionConfig {
+    fn default() -> Self {
+        Self {
+            workers: 1,
+            queue_capacity: 1024,
+            nice: 0,
+        }
+    }
 }
 
 /// `[review]`: how times and daily charts are shown to the migration team.

@@ -234,3 +234,32 @@ fn the_review_zone_must_be_a_known_iana_name_and_the_chart_a_sane_length() {
     assert_eq!(loaded.review.zone_name(), "Asia/Seoul");
     assert_eq!(loaded.review.chart_days, 14);
 }
+
+#[test]
+fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra =
+        "[shadow]\nworkers = 0\nqueue_capacity = 0\nnice = 20\n[runtime]\nworker_threads = 1000\n";
+    let path = config(dir.path(), &[], extra);
+    let problems = problems(&path);
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "shadow.workers",
+            "shadow.queue_capacity",
+            "shadow.nice",
+            "runtime.worker_threads"
+        ]
+    );
+    let good = tempfile::tempdir().unwrap();
+    let loaded = load(&config(good.path(), &[], "")).unwrap();
+    let shadow = loaded.shadow;
+    assert_eq!(
+        (shadow.workers, shadow.queue_capacity, shadow.nice),
+        (1, 1024, 0)
+    );
+    assert_eq!(loaded.runtime.worker_threads, 0, "one per core");
+    let path = config(good.path(), &[], "[shadow]\nworkers = 3\n");
+    assert_eq!(load(&path).unwrap().shadow.workers, 3);
+}

@@ -67,6 +67,7 @@ pub(super) struct Families {
     inflight: [IntGauge; 2],
     reloads: [IntCounter; 2],
     store: StoreCollector,
+    shadow_queue: IntGauge,
 }
 
 impl Metrics {
@@ -218,6 +219,7 @@ impl Metrics {
                 .map(|role| inflight.with_label_values(&[role.as_str()])),
             reloads: ReloadResult::ALL.map(|result| reloads.with_label_values(&[result.as_str()])),
             store,
+            shadow_queue: register(r, gauge("shadow_queue_depth", HELP_SHADOW_QUEUE)),
         };
         Metrics {
             registry,
@@ -291,6 +293,11 @@ impl Metrics {
     pub fn register_store(&self, stats: Arc<StoreStats>) {
         self.families.store.attach(stats);
     }
+
+    /// Shadow comparisons waiting for a shadow worker.
+    pub fn shadow_queue_depth(&self) -> IntGauge {
+        self.families.shadow_queue.clone()
+    }
 }
 
 impl Families {
@@ -357,6 +364,12 @@ fn gauge_vec(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
 }
 
 #[allow(clippy::expect_used)]
+fn gauge(name: &str, help: &str) -> IntGauge {
+    IntGauge::with_opts(Opts::new(name, help).namespace(NAMESPACE))
+        .expect("constant metric name is valid")
+}
+
+#[allow(clippy::expect_used)]
 fn float_gauge_vec(name: &str, help: &str, labels: &[&str]) -> GaugeVec {
     GaugeVec::new(Opts::new(name, help).namespace(NAMESPACE), labels)
         .expect("constant metric name and labels are valid")
@@ -398,3 +411,4 @@ const HELP_READY: &str = "1 when the strategy passes the cutover review, else 0.
 const HELP_ENGINE_UP: &str = "1 while the engine is reachable (probe or answer), 0 once it is not (failed probe, or 3 calls in a row without connection or answer).";
 const HELP_LAST_MISMATCH: &str = "Unix time of the strategy's last mismatch, shadow error or unencodable answer (0: none known).";
 const HELP_EXPIRED_RULE: &str = "Differences reported because the rule that hid them has expired (its expires date has come), by strategy.";
+const HELP_SHADOW_QUEUE: &str = "Shadow comparisons waiting for a shadow worker (the shadow engine answered; canonicalise, compare and record are queued). At [shadow] queue_capacity, comparisons are skipped (shadow_skipped_total{reason=\"queue_full\"}).";

@@ -19,7 +19,7 @@ const PROCESS_FAMILIES: [&str; 7] = [
 ];
 
 /// Every family of the gateway's own.
-const FAMILIES: [&str; 32] = [
+const FAMILIES: [&str; 34] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -53,6 +53,7 @@ const FAMILIES: [&str; 32] = [
     "shadowgate_store_reopens_total",
     "shadowgate_store_unpersisted_events_total",
     "shadowgate_store_spooling",
+    "shadowgate_shadow_queue_depth",
 ];
 
 /// Uses every handle once, with one known and one unknown field.

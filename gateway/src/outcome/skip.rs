@@ -15,16 +15,20 @@ pub enum SkipReason {
     /// The request's header TTL had run out before the calls: nobody waits for an answer, so
     /// neither engine was called.
     TtlExpired,
+    /// The shadow workers' queue was full: the shadow engine answered, but the comparison
+    /// could not be queued without delaying anyone.
+    QueueFull,
 }
 
 impl SkipReason {
     /// Every reason, in index order.
-    pub const ALL: [SkipReason; 5] = [
+    pub const ALL: [SkipReason; 6] = [
         Self::BudgetFull,
         Self::LiveFailed,
         Self::Shutdown,
         Self::ShadowDown,
         Self::TtlExpired,
+        Self::QueueFull,
     ];
 
     /// The label value.
@@ -35,6 +39,7 @@ impl SkipReason {
             Self::Shutdown => "shutdown",
             Self::ShadowDown => "shadow_down",
             Self::TtlExpired => "ttl_expired",
+            Self::QueueFull => "queue_full",
         }
     }
 

@@ -9,11 +9,12 @@ use crate::metrics::FrameOutcome;
 /// The message an http engine's answer stands for: the request header echoed with the flag set
 /// to response and the result set to the first successful code, the answer's header fields
 /// applied over it (with named sections, field by field within each section), and the answer's
-/// body.
+/// body. The answer is taken by value: its body and header fields move into the message, so a
+/// decision is never deep-copied here.
 pub fn answer_message(
     layout: &Layout,
     request_header: &Map<String, Value>,
-    answer: &Value,
+    answer: Value,
 ) -> Message {
     let mut header = request_header.clone();
     if let Some((flag, _, response)) = layout.flag() {
@@ -24,27 +25,30 @@ pub fn answer_message(
     if let Some((field, [ok, ..])) = layout.result() {
         field.set(&mut header, Value::String(ok.clone()));
     }
-    if let Some(overrides) = answer.get("header").and_then(Value::as_object) {
+    let Value::Object(mut answer) = answer else {
+        return Message {
+            header,
+            body: Map::new(),
+        };
+    };
+    if let Some(Value::Object(overrides)) = answer.remove("header") {
         for (key, value) in overrides {
             // With named sections an override names fields within a section: the section's
             // other fields stay echoed.
-            match (header.get_mut(key), value) {
+            match (header.get_mut(&key), value) {
                 (Some(Value::Object(section)), Value::Object(fields)) if layout.is_sectioned() => {
-                    for (name, value) in fields {
-                        section.insert(name.clone(), value.clone());
-                    }
+                    section.extend(fields);
                 }
-                _ => {
-                    header.insert(key.clone(), value.clone());
+                (_, value) => {
+                    header.insert(key, value);
                 }
             }
         }
     }
-    let body = answer
-        .get("body")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let body = match answer.remove("body") {
+        Some(Value::Object(body)) => body,
+        _ => Map::new(),
+    };
     Message { header, body }
 }
 
@@ -53,7 +57,7 @@ pub fn encode_answer(
     layout: &Layout,
     tx_code: &str,
     request_header: &Map<String, Value>,
-    answer: &Value,
+    answer: Value,
 ) -> Result<Vec<u8>, EncodeError> {
     encode_response(
         layout,

@@ -8,6 +8,8 @@
 //! - `exchange`: one request as both engines get it; sampling by correlation id.
 //! - `answer`: answer frames from engine JSON, and the gateway's own error answers.
 //! - `shadow`: the shadow task: call, canonicalise, compare.
+//! - `workers`: the shadow workers, threads of their own for the shadow's CPU work (canonicalise,
+//!   compare, record, emit), fed by a bounded queue; a full queue skips the comparison.
 //! - `emit`: the one place a comparison's [`crate::outcome::ShadowOutcome`] is logged, counted
 //!   and recorded.
 //! - `record`: masked mismatch records.
@@ -24,6 +26,7 @@ mod judge;
 mod record;
 mod shadow;
 mod summary;
+mod workers;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +44,8 @@ pub use self::answer::{answer_message, ErrorAnswer};
 pub use self::events::FrameOutcome;
 use self::exchange::{correlation_id, Exchange, Ttl};
 pub(crate) use self::summary::summary_loop;
+#[cfg(feature = "test-support")]
+pub use self::workers::ShadowHold;
 use crate::config::Config;
 use crate::engine::{encode_request_body, Outcome, Role};
 use crate::metrics::Metrics;
@@ -68,6 +73,8 @@ pub(crate) struct Shared {
     shadow_inflight: IntGauge,
     /// Outcomes since the last INFO summary.
     summary: summary::OutcomeSummary,
+    /// Where shadow answers are canonicalised, compared and recorded.
+    workers: workers::ShadowWorkers,
 }
 
 /// Counts one call in flight for as long as it lives.
@@ -122,7 +129,15 @@ impl Gateway {
     /// A gateway on a built runtime; `recorder` feeds the mismatch store (none: comparisons are
     /// only logged).
     /// `runtime` must have been built with the same `metrics`.
+    /// The shadow workers are started here, from the runtime's `[shadow]` section.
     pub fn new(runtime: Runtime, recorder: Option<Recorder>, metrics: Metrics) -> Arc<Gateway> {
+        let pool = runtime.config.shadow;
+        let workers = workers::ShadowWorkers::start(
+            pool.workers,
+            pool.queue_capacity,
+            pool.nice,
+            metrics.shadow_queue_depth(),
+        );
         Arc::new(Gateway {
             runtime: ArcSwap::from_pointee(runtime),
             shared: Arc::new(Shared {
@@ -132,6 +147,7 @@ impl Gateway {
                 live_inflight: metrics.inflight(Role::Live),
                 shadow_inflight: metrics.inflight(Role::Shadow),
                 summary: summary::OutcomeSummary::default(),
+                workers,
             }),
             metrics,
         })
@@ -179,6 +195,13 @@ impl Gateway {
     /// Shadow comparisons in flight.
     pub fn shadow_tasks(&self) -> usize {
         self.shared.tasks.len()
+    }
+
+    /// Holds every shadow worker busy until the guard drops, so a test can fill the shadow
+    /// queue deterministically; `None` if the workers did not all start within `within`.
+    #[cfg(feature = "test-support")]
+    pub fn hold_shadow_workers(&self, within: Duration) -> Option<ShadowHold> {
+        self.shared.workers.hold(within)
     }
 
     /// Handles one frame read by a listener that uses `layout_name`.
@@ -342,7 +365,7 @@ impl Gateway {
             Ok(EngineAnswer::Frame(bytes)) => Ok(bytes),
             Ok(EngineAnswer::Json(value)) => {
                 let (layout, code) = (&strategy.layout, &exchange.tx_code);
-                answer::encode_answer(layout, code, &exchange.request.header, &value)
+                answer::encode_answer(layout, code, &exchange.request.header, value)
                     .map(Bytes::from)
                     .map_err(|error| {
                         events::live_failed(

@@ -51,11 +51,12 @@ impl ShadowFailure {
     }
 }
 
-/// The masked record of two decisions that differ.
+/// The masked record of two decisions that differ. The decisions are taken by value and masked
+/// in place: nothing is deep-copied for the record but the shared request.
 pub fn mismatch_record(
     exchange: &Exchange,
-    live: &Message,
-    shadow: &Message,
+    live: Message,
+    shadow: Message,
     comparison: &Comparison,
     latencies: Latencies,
 ) -> Mismatch {
@@ -92,8 +93,8 @@ pub fn mismatch_record(
 /// (`shadow_error/timeout`): their reasons carry details that would split every group.
 pub fn failure_record(
     exchange: &Exchange,
-    live: &Message,
-    failure: &ShadowFailure,
+    live: Message,
+    failure: ShadowFailure,
     latencies: Latencies,
 ) -> Mismatch {
     let outcome = failure.outcome;
@@ -103,16 +104,15 @@ pub fn failure_record(
         record.error_kind = Some(error_kind);
     }
     record.signature = outcome.failure_signature();
-    record.reason = Some(failure.reason.clone());
+    record.reason = Some(failure.reason);
     record.shadow_decision = failure
         .decision
-        .as_ref()
-        .map(|d| masked(exchange, d, Direction::Response));
+        .map(|d| masked(exchange, *d, Direction::Response));
     record
 }
 
 /// What every record holds: who, what was asked, what the live engine answered, how long.
-fn base(exchange: &Exchange, live: &Message, kind: RecordKind, latencies: Latencies) -> Mismatch {
+fn base(exchange: &Exchange, live: Message, kind: RecordKind, latencies: Latencies) -> Mismatch {
     let strategy = &exchange.strategy;
     Mismatch {
         strategy: strategy.name.clone(),
@@ -130,7 +130,8 @@ fn base(exchange: &Exchange, live: &Message, kind: RecordKind, latencies: Latenc
         signature: String::new(),
         differing_paths: Vec::new(),
         reason: None,
-        request: masked(exchange, &exchange.request, Direction::Request),
+        // The request is shared with the live path: the one copy a record makes.
+        request: masked(exchange, exchange.request.clone(), Direction::Request),
         live_decision: Some(masked(exchange, live, Direction::Response)),
         shadow_decision: None,
         live_latency_us: micros(latencies.live),
@@ -139,8 +140,7 @@ fn base(exchange: &Exchange, live: &Message, kind: RecordKind, latencies: Latenc
 }
 
 /// A message with its sensitive fields masked, as JSON.
-fn masked(exchange: &Exchange, message: &Message, direction: Direction) -> Value {
-    let mut message = message.clone();
+fn masked(exchange: &Exchange, mut message: Message, direction: Direction) -> Value {
     let layout = &exchange.strategy.layout;
     // Masked as the request's message: one selected by frame length has no key in its JSON.
     match layout.message(&exchange.tx_code) {

@@ -2,6 +2,10 @@
 //! engine, canonicalise its answer through the response layout (what core banking would
 //! receive), compare it with the live decision, and [`emit`] the one outcome. Nothing here can
 //! reach the client.
+//!
+//! The call (and the wait for the live answer) is I/O and runs on the main runtime; the other
+//! stages are CPU work and run on the shadow workers ([`super::workers`]), so a comparison never
+//! sits between two live answers on a tokio worker.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,41 +67,91 @@ pub(super) fn skip_expired(shared: &Shared, exchange: &Exchange) {
     }
 }
 
-/// The whole shadow comparison, bounded by the strategy's shadow timeout.
+/// The whole shadow comparison, bounded by the strategy's shadow timeout: the engine call and
+/// the wait for the live answer here, on the main runtime (I/O only); the CPU work on the shadow
+/// workers ([`hand_off`]).
 async fn run(
     shared: Arc<Shared>,
     exchange: Arc<Exchange>,
     engine: Arc<Engine>,
-    _permit: OwnedSemaphorePermit,
+    permit: OwnedSemaphorePermit,
     live_rx: oneshot::Receiver<LiveResult>,
 ) {
-    let _inflight = InflightGuard::new(&shared.shadow_inflight);
+    let inflight = InflightGuard::new(&shared.shadow_inflight);
     let deadline = Instant::now() + exchange.strategy.spec.shadow_timeout;
-    let verdict = judge(&shared, &exchange, &engine, deadline, live_rx).await;
-    emit(&shared, &exchange, verdict);
-}
-
-/// The stages in order; a skip at any of them ends the comparison.
-async fn judge(
-    shared: &Shared,
-    exchange: &Exchange,
-    engine: &Engine,
-    deadline: Instant,
-    live_rx: oneshot::Receiver<LiveResult>,
-) -> Verdict {
     let started = Instant::now();
-    let Some(answer) = call(shared, exchange, engine, deadline).await else {
-        return Verdict::skipped(SkipReason::Shutdown);
+    let Some(answer) = call(&shared, &exchange, &engine, deadline).await else {
+        return emit(&shared, &exchange, Verdict::skipped(SkipReason::Shutdown));
     };
-    let shadow_latency = started.elapsed();
-    let shadow = answer.and_then(|answer| canonicalise(exchange, engine.name(), answer));
+    let shadow = started.elapsed();
     // The live path sends its result right after answering; waiting here never delays it.
-    let Some((live, live_latency)) = live_decision(exchange, deadline, live_rx).await else {
-        return Verdict::skipped(SkipReason::LiveFailed);
+    let Ok(Ok(Some((live, live_latency)))) = timeout_at(deadline, live_rx).await else {
+        return emit(&shared, &exchange, Verdict::skipped(SkipReason::LiveFailed));
     };
+    drop(inflight);
     let latencies = Latencies {
         live: live_latency,
-        shadow: shadow_latency,
+        shadow,
+    };
+    let answers = Answers {
+        shadow: answer,
+        live,
+        latencies,
+    };
+    hand_off(shared, exchange, engine, answers, permit);
+}
+
+/// Both engines' answers, as they came, waiting to be judged.
+struct Answers {
+    shadow: Result<EngineAnswer, ShadowFailure>,
+    live: Bytes,
+    latencies: Latencies,
+}
+
+/// Queues the comparison for the shadow workers; a full queue skips it (`queue_full`). The job
+/// keeps the budget's permit and a task-tracker token until it has emitted, so the in-flight
+/// budget and the shutdown drain both cover it while it waits.
+fn hand_off(
+    shared: Arc<Shared>,
+    exchange: Arc<Exchange>,
+    engine: Arc<Engine>,
+    answers: Answers,
+    permit: OwnedSemaphorePermit,
+) {
+    let token = shared.tasks.token();
+    // The span and the subscriber it belongs to (the process's, or a test's thread-local one)
+    // go with the job to the worker thread.
+    let span = tracing::Span::current();
+    let dispatch = tracing::dispatcher::get_default(Clone::clone);
+    let (job_shared, job_exchange) = (shared.clone(), exchange.clone());
+    let job = Box::new(move || {
+        let _held = (token, permit);
+        tracing::dispatcher::with_default(&dispatch, || {
+            span.in_scope(|| {
+                let verdict = match job_shared.cancel.is_cancelled() {
+                    true => Verdict::skipped(SkipReason::Shutdown),
+                    false => judge(&job_shared, &job_exchange, engine.name(), answers),
+                };
+                emit(&job_shared, &job_exchange, verdict);
+            })
+        });
+    });
+    if shared.workers.submit(job).is_err() {
+        emit(&shared, &exchange, Verdict::skipped(SkipReason::QueueFull));
+    }
+}
+
+/// The CPU stages, on a shadow worker: canonicalise the shadow answer, decode the live one,
+/// compare.
+fn judge(shared: &Shared, exchange: &Exchange, engine: &str, answers: Answers) -> Verdict {
+    let Answers {
+        shadow,
+        live,
+        latencies,
+    } = answers;
+    let shadow = shadow.and_then(|answer| canonicalise(exchange, engine, answer));
+    let Some(live) = live_decision(exchange, &live) else {
+        return Verdict::skipped(SkipReason::LiveFailed);
     };
     compare(shared, exchange, live, shadow, latencies)
 }
@@ -179,7 +233,7 @@ fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> Shad
             )
         }),
         EngineAnswer::Json(value) => {
-            let message = answer_message(layout, &exchange.request.header, &value);
+            let message = answer_message(layout, &exchange.request.header, value);
             match encode_response(layout, &exchange.tx_code, &message) {
                 Ok(frame) => decode_response(layout, code, &frame).map_err(|e| {
                     ShadowFailure::unencodable(format!("encoded answer does not decode: {e}"), None)
@@ -193,19 +247,12 @@ fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> Shad
     }
 }
 
-/// The live decision and latency, once the live path has answered; `None` when there is
-/// nothing to compare with (the live engine failed, or its answer does not decode).
-async fn live_decision(
-    exchange: &Exchange,
-    deadline: Instant,
-    live_rx: oneshot::Receiver<LiveResult>,
-) -> Option<(Message, Duration)> {
-    let Ok(Ok(Some((frame, latency)))) = timeout_at(deadline, live_rx).await else {
-        return None;
-    };
+/// The live decision as core banking received it; `None` when it does not decode (nothing to
+/// compare with).
+fn live_decision(exchange: &Exchange, frame: &[u8]) -> Option<Message> {
     let layout = &exchange.strategy.layout;
-    match decode_response(layout, &exchange.tx_code, &frame) {
-        Ok(decision) => Some((decision, latency)),
+    match decode_response(layout, &exchange.tx_code, frame) {
+        Ok(decision) => Some(decision),
         Err(error) => {
             events::live_undecodable(exchange, &error);
             None
@@ -225,7 +272,7 @@ fn compare(
         Ok(decision) => decision,
         Err(failure) => {
             let outcome = failure.outcome;
-            let record = failure_record(exchange, &live, &failure, latencies);
+            let record = failure_record(exchange, live, failure, latencies);
             return Verdict::recorded(outcome, record);
         }
     };
@@ -246,6 +293,6 @@ fn compare(
         return Verdict::matched();
     }
     let (live, shadow) = (layout.from_json(live), layout.from_json(shadow));
-    let record = mismatch_record(exchange, &live, &shadow, &comparison, latencies);
+    let record = mismatch_record(exchange, live, shadow, &comparison, latencies);
     Verdict::recorded(ShadowOutcome::Mismatch, record)
 }

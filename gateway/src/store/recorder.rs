@@ -2,9 +2,15 @@
 //!
 //! Callers are the gateway's async tasks: they must never wait for the store, so sending is a
 //! `try_send` and a full channel is a counted drop.
+//!
+//! The [`Backlog`] counts the events waiting on the channel, so that a writer gathering a batch
+//! can sleep for the whole flush interval and still be woken as soon as a full batch waits: one
+//! wake per batch instead of one per event or per polling slice.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::thread::Thread;
 
 use super::event::Event;
 use super::stats::{DropReason, StoreStats};
@@ -33,16 +39,73 @@ pub enum Dropped {
 pub struct Recorder {
     tx: SyncSender<Message>,
     stats: Arc<StoreStats>,
+    backlog: Arc<Backlog>,
+}
+
+/// Events sent and not yet taken by the writer, and the writer to wake when they make a batch.
+#[derive(Debug)]
+pub(crate) struct Backlog {
+    queued: AtomicUsize,
+    batch: usize,
+    writer: OnceLock<Thread>,
+}
+
+impl Backlog {
+    /// A backlog that wakes the writer (once [`Backlog::wake`] knows it) when `batch` events wait.
+    pub(crate) fn new(batch: usize) -> Self {
+        Self {
+            queued: AtomicUsize::new(0),
+            batch: batch.max(1),
+            writer: OnceLock::new(),
+        }
+    }
+
+    /// The thread to unpark when a batch is waiting.
+    pub(crate) fn wake(&self, writer: Thread) {
+        let _ = self.writer.set(writer);
+    }
+
+    /// One event is about to be sent; wakes the writer when it completes a batch.
+    fn sending(&self) {
+        // Exactly one sender sees each count, so a batch wakes the writer once.
+        if self.queued.fetch_add(1, Ordering::Relaxed) + 1 == self.batch {
+            if let Some(writer) = self.writer.get() {
+                writer.unpark();
+            }
+        }
+    }
+
+    /// An event counted by [`Backlog::sending`] was not sent after all, or was taken.
+    pub(crate) fn taken(&self) {
+        self.queued.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Recorder {
+    /// A recorder over a channel with no writer to wake (tests read the channel themselves).
+    #[cfg(test)]
     pub(crate) fn new(tx: SyncSender<Message>, stats: Arc<StoreStats>) -> Self {
-        Self { tx, stats }
+        Self::with_backlog(tx, stats, Arc::new(Backlog::new(usize::MAX)))
+    }
+
+    /// A recorder whose sends are counted in `backlog` (shared with the writer).
+    pub(crate) fn with_backlog(
+        tx: SyncSender<Message>,
+        stats: Arc<StoreStats>,
+        backlog: Arc<Backlog>,
+    ) -> Self {
+        Self { tx, stats, backlog }
     }
 
     /// Hands `event` to the writer, or counts it as dropped and says why.
     pub fn record(&self, event: Event) -> Result<(), Dropped> {
-        match self.tx.try_send(Message::Event(event)) {
+        // Counted before the send: the writer may take the event (and count it off) first.
+        self.backlog.sending();
+        let sent = self.tx.try_send(Message::Event(event));
+        if sent.is_err() {
+            self.backlog.taken();
+        }
+        match sent {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => {
                 self.stats.add_dropped(DropReason::ChannelFull, 1);

@@ -14,15 +14,11 @@ use super::config::StoreConfig;
 use super::error::StoreError;
 use super::event::Event;
 use super::options::WriterOptions;
-use super::recorder::{Message, Recorder};
+use super::recorder::{Backlog, Message, Recorder};
 use super::stats::StoreStats;
 
 /// How long an idle writer sleeps before it looks at retention and recovery again.
 const IDLE_WAKE: Duration = Duration::from_millis(200);
-
-/// While a batch gathers, how long the writer naps between looks at the channel: a full batch
-/// waits at most this long before it is flushed.
-const GATHER_SLICE: Duration = Duration::from_millis(1);
 
 /// The running writer thread; closing it flushes what is pending.
 #[derive(Debug)]
@@ -47,17 +43,20 @@ impl Writer {
         let mut backend = backend;
         backend.attach(Arc::clone(&stats));
         let committer = Committer::new(backend, config, options, Arc::clone(&stats));
+        let backlog = Arc::new(Backlog::new(config.batch_max_records));
         let batching = Batching {
             rx,
             max_events: config.batch_max_records,
             interval: config.flush_interval(),
+            backlog: Arc::clone(&backlog),
         };
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || batching.run(committer))
             .map_err(StoreError::Spawn)?;
+        backlog.wake(thread.thread().clone());
         Ok(Self {
-            recorder: Recorder::new(tx, stats),
+            recorder: Recorder::with_backlog(tx, stats, backlog),
             thread: Some(thread),
         })
     }
@@ -100,6 +99,8 @@ struct Batching {
     rx: Receiver<Message>,
     max_events: usize,
     interval: Duration,
+    /// Counts what waits on `rx`; wakes this thread when a batch is full.
+    backlog: Arc<Backlog>,
 }
 
 impl Batching {
@@ -121,7 +122,7 @@ impl Batching {
     fn gather(&self) -> (Vec<Event>, bool) {
         let mut events = Vec::new();
         match self.rx.recv_timeout(IDLE_WAKE) {
-            Ok(Message::Event(event)) => events.push(event),
+            Ok(Message::Event(event)) => self.push(&mut events, event),
             Ok(Message::Close) | Err(RecvTimeoutError::Disconnected) => return self.drain(events),
             Err(RecvTimeoutError::Timeout) => return (events, false),
         }
@@ -129,10 +130,11 @@ impl Batching {
         loop {
             // Take what is queued without blocking. Waiting on the channel for each event would
             // make every `record` wake this thread (a futex wake and two context switches per
-            // comparison); napping in slices and taking what has arrived costs one wake per slice.
+            // comparison), and napping in short slices costs a wake per slice; parked, the thread
+            // wakes once at the deadline, or when the recorders' backlog makes a full batch.
             while events.len() < self.max_events {
                 match self.rx.try_recv() {
-                    Ok(Message::Event(event)) => events.push(event),
+                    Ok(Message::Event(event)) => self.push(&mut events, event),
                     Ok(Message::Close) | Err(TryRecvError::Disconnected) => {
                         return self.drain(events)
                     }
@@ -143,8 +145,14 @@ impl Batching {
             if events.len() >= self.max_events || left.is_zero() {
                 return (events, false);
             }
-            std::thread::sleep(left.min(GATHER_SLICE));
+            std::thread::park_timeout(left);
         }
+    }
+
+    /// Takes one event into the batch.
+    fn push(&self, events: &mut Vec<Event>, event: Event) {
+        self.backlog.taken();
+        events.push(event);
     }
 
     /// On close, takes what other recorders sent after the close message: it is counted too.

@@ -1,11 +1,12 @@
 //! Nothing is unbounded: a full shadow budget skips the shadow call and counts it, it never
-//! queues, and the live answers do not notice.
+//! queues, and the live answers do not notice; a full shadow-worker queue skips the comparison
+//! the same way.
 
 use std::time::Duration;
 
 use shadowgate_tests::fake::FakeEngine;
-use shadowgate_tests::gateway::{decision, http_answer, LIMIT};
-use shadowgate_tests::EngineToml;
+use shadowgate_tests::gateway::{decision, http_answer, mci_deciding, DEADLINE, LIMIT};
+use shadowgate_tests::{EngineToml, TestGateway};
 
 use crate::support::{assert_legacy_answer, legacy_live_with, refused_address};
 
@@ -83,4 +84,62 @@ async fn a_dead_shadow_opens_the_breaker_and_later_calls_are_skipped_and_counted
         "{skipped}"
     );
     gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_full_shadow_queue_skips_and_counts_and_live_answers_do_not_wait() {
+    // One shadow worker, held busy by the test, and room for two comparisons in its queue: of
+    // five requests, two comparisons wait and three are skipped as `queue_full`, while every
+    // live answer comes back unchanged. Nothing here depends on timing: the hold is released
+    // only once every comparison was queued or skipped.
+    let shadow = FakeEngine::http()
+        .reply(move |_| http_answer(&decision("L1", LIMIT)))
+        .start()
+        .await;
+    let legacy = mci_deciding("L1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&shadow.url()))
+        .shadow_key("workers", "1")
+        .shadow_key("queue_capacity", "2")
+        .start()
+        .await;
+    let hold = gateway
+        .running()
+        .gateway
+        .hold_shadow_workers(DEADLINE)
+        .expect("the shadow worker takes the test's job");
+    let mut client = gateway.mci_client().await;
+    for n in 0..5 {
+        assert_legacy_answer(&mut client, &format!("QUEUE{n:027}")).await;
+    }
+    let counters = gateway
+        .summary(|c| c.skipped_by_reason.get("queue_full") == Some(&3))
+        .await;
+    assert_eq!(
+        counters.matches, 0,
+        "the queued comparisons wait for the worker"
+    );
+    let metrics = gateway.running().metrics.render();
+    assert_eq!(metric(&metrics, "shadowgate_shadow_queue_depth"), 2);
+    let skipped = metrics
+        .lines()
+        .find(|l| l.starts_with("shadowgate_shadow_skipped_total") && l.contains("queue_full"))
+        .expect("shadow_skipped_total{reason=\"queue_full\"} is exported");
+    assert!(skipped.ends_with(" 3"), "{skipped}");
+    drop(hold);
+    let counters = gateway.summary(|c| c.matches == 2).await;
+    assert_eq!((counters.matches, counters.skipped), (2, 3));
+    let metrics = gateway.running().metrics.render();
+    assert_eq!(metric(&metrics, "shadowgate_shadow_queue_depth"), 0);
+    gateway.shutdown().await;
+}
+
+/// The value of an unlabelled metric in a rendered exposition.
+fn metric(rendered: &str, name: &str) -> i64 {
+    let line = rendered
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .unwrap_or_else(|| panic!("{name} is exported"));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
 }
