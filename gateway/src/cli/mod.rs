@@ -11,17 +11,21 @@
 //! - `daily`: the `report --daily` tables.
 //! - `frame`: `decode` and `encode` of one frame (control frames, `--message`).
 //! - `json`: JSON rendering with one time format (RFC 3339).
+//! - `reconcile`: `reconcile --config FILE`, a batch reconciliation; `batch`: its text.
 
+mod batch;
 mod daily;
 pub mod frame;
 mod json;
 mod layout;
+mod reconcile;
 mod remote;
 mod review;
 mod source;
 pub(crate) mod text;
 
 pub use self::layout::{run_import, ImportArgs, LayoutCommand};
+pub use self::reconcile::{run_reconcile, ReconcileArgs, EXIT_NOT_MATCHING};
 pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, ListFormat, MismatchesCommand, ReportArgs,
     ShowArgs, SourceArgs,

@@ -29,6 +29,8 @@
 //!   reopens and readers follow, and a failing test backend.
 //! - `reader`, `query`: listing, lookup, summary and groups.
 //! - `stats`, `error`, `open`: statistics, errors, and [`Store`] tying it together.
+//! - `reconciles`: batch reconciliation runs ([`ReconcileRun`]), written by `shadowgate
+//!   reconcile` while no gateway holds the store.
 
 mod backend;
 pub mod chunk;
@@ -46,6 +48,7 @@ mod open;
 mod options;
 mod query;
 mod reader;
+mod reconciles;
 mod record;
 mod recorder;
 mod retention;
@@ -69,6 +72,9 @@ pub use open::Store;
 pub use options::{FlushHook, WriterOptions};
 pub use query::{ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
 pub use reader::Reader;
+pub use reconciles::{
+    save_reconcile, ReconcileCounts, ReconcileExample, ReconcileGroup, ReconcileRun, SaveError,
+};
 pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
 pub use recorder::{Dropped, Recorder};
 pub use series::{hour_of, HourCounts, SeriesPoint, MICROS_PER_HOUR};
