@@ -17,6 +17,8 @@ packages=(
   systemd     # systemd-analyze verify|security of deploy/shadowgate.service (gateway/tests/deploy.rs);
               # works without systemd running as init
   procps      # /bin/kill, the unit's ExecReload (gateway/tests/deploy.rs, engines_by_hand.rs)
+  postgresql  # initdb/pg_ctl for a throwaway cluster the reconcile test starts on a free port
+              # (tests/tests/reconcile/postgres.rs)
 )
 need=()
 for pkg in "${packages[@]}"; do

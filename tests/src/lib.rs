@@ -8,6 +8,7 @@
 //! - [`dashboards`]: the queries of the Grafana dashboards and alert rules in `dashboards/`.
 //! - [`fake`]: fake HTTP/HTTPS and MCI engines, and the test framer.
 //! - [`gateway`]: the real gateway on port 0 from a config builder, its clients, test frames.
+//! - [`postgres`]: a throwaway PostgreSQL cluster on a free loopback port, for `reconcile`.
 //! - [`pki`]: a test CA with server and client certificates, written to PEM files.
 //! - [`prometheus`]: a real Prometheus on a free loopback port, scraping a target, queried by tests.
 
@@ -18,6 +19,7 @@ pub mod dashboards;
 pub mod fake;
 pub mod gateway;
 pub mod pki;
+pub mod postgres;
 pub mod prometheus;
 
 pub use fake::FakeEngine;

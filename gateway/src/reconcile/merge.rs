@@ -39,6 +39,8 @@ pub struct Ordered<'k> {
     rows: Box<dyn Rows>,
     keys: &'k KeySpec,
     peeked: Option<(Key, Value)>,
+    /// The rows ended: sources are not asked again after their end.
+    ended: bool,
     /// Rows read so far.
     pub read: u64,
     context: String,
@@ -59,6 +61,7 @@ impl<'k> Ordered<'k> {
             rows,
             keys,
             peeked: None,
+            ended: false,
             read: 0,
             context,
         }
@@ -69,7 +72,11 @@ impl<'k> Ordered<'k> {
         if let Some(peeked) = self.peeked.take() {
             return Ok(Some(peeked));
         }
+        if self.ended {
+            return Ok(None);
+        }
         let Some(row) = self.rows.next_row()? else {
+            self.ended = true;
             return Ok(None);
         };
         self.read += 1;

@@ -31,6 +31,8 @@ pub(super) struct PostgresRows {
     timeout: Duration,
     /// Column index of each mapped field, found from the first row's description.
     columns: Option<Vec<usize>>,
+    /// The stream ended: polling it again would report a closed connection.
+    done: bool,
     number: u64,
     mapping: Mapping,
 }
@@ -70,6 +72,7 @@ impl PostgresRows {
             runtime,
             timeout,
             columns: None,
+            done: false,
             number: 0,
             mapping,
         })
@@ -100,7 +103,7 @@ impl PostgresRows {
 
 impl Rows for PostgresRows {
     fn next_row(&mut self) -> Result<Option<Value>, ReconcileError> {
-        loop {
+        while !self.done {
             let next = self
                 .runtime
                 .block_on(deadline(self.timeout, async {
@@ -108,7 +111,10 @@ impl Rows for PostgresRows {
                 }))
                 .map_err(|kind| ReconcileError::new(&self.context, kind))?;
             let row = match next {
-                None => return Ok(None),
+                None => {
+                    self.done = true;
+                    continue;
+                }
                 Some(SimpleQueryMessage::Row(row)) => row,
                 // Descriptions and completions carry no row.
                 Some(_) => continue,
@@ -129,6 +135,7 @@ impl Rows for PostgresRows {
                     ReconcileError::new(format!("{} row {}", self.context, self.number), kind)
                 });
         }
+        Ok(None)
     }
 }
 
