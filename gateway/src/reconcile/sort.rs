@@ -4,7 +4,8 @@
 //!
 //! The sort is stable (ties keep input order, runs merge in the order they were written), so
 //! duplicate keys keep the order the source gave them. The temp directory is removed when the
-//! sorted rows are dropped; a killed run leaves a `shadowgate-reconcile-*` directory behind.
+//! sorted rows are dropped; an interrupted run (Ctrl-C, a kill) leaves its
+//! `shadowgate-reconcile-*` directory behind, named so it is found.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -119,3 +119,15 @@ fn a_stored_run_is_reported_beside_the_strategies_masked() {
         "{text}"
     );
 }
+
+#[test]
+fn the_example_reconcile_file_is_valid() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/reconcile.toml");
+    let spec = shadowgate::reconcile::load(std::path::Path::new(path)).unwrap();
+    assert_eq!(spec.rules_origin, "strategy loan-screening");
+    // The layout's `mask = "name"` reaches the batch field without a mapping `mask`.
+    assert_eq!(
+        spec.masks.get("body.cust_name"),
+        Some(&protocol_mci::MaskKind::Name)
+    );
+}
