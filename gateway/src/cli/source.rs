@@ -82,12 +82,11 @@ impl Source {
         }
     }
 
-    /// Batch reconciliation runs with their verdicts; a running gateway's API does not serve
-    /// them (yet), so `--from` has none.
+    /// Batch reconciliation runs with their verdicts.
     pub fn batches(&self) -> anyhow::Result<Vec<BatchSummary>> {
         match self {
             Self::Local { review, .. } => Ok(review.batches()?),
-            Self::Remote(_) => Ok(Vec::new()),
+            Self::Remote(remote) => remote.batches(),
         }
     }
 
