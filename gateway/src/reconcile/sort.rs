@@ -42,7 +42,9 @@ pub fn sort(
         let key = keys
             .key_of(&row)
             .map_err(|kind| ReconcileError::new(context, kind))?;
-        let line = serde_json::to_vec(&row).map_err(|e| ReconcileError::new(context, e))?;
+        let mut line = serde_json::to_vec(&row).map_err(|e| ReconcileError::new(context, e))?;
+        // `to_vec` grows by doubling: without this the buffer could hold twice its budget.
+        line.shrink_to_fit();
         held += line.len() + ROW_OVERHEAD;
         buffer.push((key, line));
         if held >= budget {
