@@ -86,3 +86,41 @@ impl fmt::Display for Key {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn spec(kind: FieldType) -> KeySpec {
+        KeySpec {
+            fields: vec![("id".into(), kind)],
+        }
+    }
+
+    fn number(text: &str) -> Value {
+        json!({ "id": serde_json::from_str::<Value>(text).unwrap() })
+    }
+
+    #[test]
+    fn numbers_order_by_value_and_text_by_bytes() {
+        let ints = spec(FieldType::Integer);
+        assert!(ints.key_of(&number("9")).unwrap() < ints.key_of(&number("10")).unwrap());
+        let decimals = spec(FieldType::Decimal);
+        assert_eq!(
+            decimals.key_of(&number("5.0")).unwrap(),
+            decimals.key_of(&number("5.00")).unwrap()
+        );
+        let text = spec(FieldType::Text);
+        let key = |s: &str| text.key_of(&json!({ "id": s })).unwrap();
+        assert!(key("10") < key("9"));
+        assert!(key("Z") < key("a"), "bytes, like COLLATE \"C\"");
+        assert!(matches!(
+            text.key_of(&json!({ "id": null })),
+            Err(ReconcileErrorKind::EmptyKey(_))
+        ));
+    }
+}
