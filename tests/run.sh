@@ -18,7 +18,7 @@ packages=(
               # works without systemd running as init
   procps      # /bin/kill, the unit's ExecReload (gateway/tests/deploy.rs, engines_by_hand.rs)
   postgresql  # initdb and postgres for a throwaway cluster per test, run as nobody
-              # (tests/src/postgres.rs, tests/tests/fleet)
+              # (tests/src/postgres.rs: tests/tests/fleet, tests/tests/reconcile)
 )
 need=()
 for pkg in "${packages[@]}"; do

@@ -25,6 +25,7 @@
 //! - [`demo`]: `shadowgate demo`: two engines that diverge, synthetic traffic, the report.
 //! - [`loadgen`]: `shadowgate loadgen`: closed- and open-loop MCI load, latency percentiles.
 //! - [`admin`]: the admin listener: health, metrics, review API, HTML report.
+//! - [`reconcile`]: `shadowgate reconcile`: batch results compared table against table.
 //! - [`cli`]: the review subcommands `report` and `mismatches list|show`.
 //! - [`version`]: the version and git commit of this build.
 //! - [`triage`]: triage states of mismatch groups and the hash-chained audit trail.
@@ -41,6 +42,7 @@ pub mod loadgen;
 pub mod metrics;
 pub mod outcome;
 pub mod pipeline;
+pub mod reconcile;
 pub mod review;
 pub mod runtime;
 pub mod server;

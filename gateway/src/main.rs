@@ -99,6 +99,9 @@ enum Command {
         #[command(subcommand)]
         command: shadowgate::cli::LayoutCommand,
     },
+    /// Compare two batch outputs table against table (fixed-length, CSV, JSON Lines, PostgreSQL)
+    /// with a strategy's rules; exit status 3 when some key does not match.
+    Reconcile(shadowgate::cli::ReconcileArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -198,6 +201,17 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Layout { command } => match command {
             LayoutCommand::Import(args) => to_stdout(|out| shadowgate::cli::run_import(&args, out)),
         },
+        Command::Reconcile(args) => {
+            let mut clean = true;
+            to_stdout(|out| {
+                clean = shadowgate::cli::run_reconcile(&args, out)?;
+                Ok(())
+            })?;
+            if !clean {
+                std::process::exit(i32::from(shadowgate::cli::EXIT_NOT_MATCHING));
+            }
+            Ok(())
+        }
     }
 }
 

@@ -204,7 +204,7 @@ pub(super) fn reload(reload: Option<&ReloadFn>) -> Response {
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Response {
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Response {
     match serde_json::to_value(value) {
         Ok(value) => server::json(StatusCode::OK, &value),
         Err(error) => server::json_error(
@@ -214,7 +214,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Response {
     }
 }
 
-fn store_error(error: &crate::store::StoreError) -> Response {
+pub(super) fn store_error(error: &crate::store::StoreError) -> Response {
     // A degraded store that is not open is a known, temporary state: 503, not a server fault.
     if error.is_unavailable() {
         tracing::warn!(%error, "admin: store not open");

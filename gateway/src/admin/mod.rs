@@ -3,7 +3,7 @@
 //!
 //! Routes (see [`serve`]): `GET /livez`, `GET /readyz`, `GET /metrics`, `GET /api/v1/summary`,
 //! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
-//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, and the HTML pages
+//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `GET /api/v1/batches`, `POST /api/v1/reload`, and the HTML pages
 //! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires
@@ -21,6 +21,7 @@
 
 mod api;
 mod auth;
+mod batches;
 mod chart;
 mod detail;
 mod html;
@@ -162,6 +163,7 @@ fn route(
         (&Method::GET, "/api/v1/summary") => api::summary(&review(), state),
         (&Method::GET, "/api/v1/readiness") => api::readiness(&review()),
         (&Method::GET, "/api/v1/daily") => api::daily(&review()),
+        (&Method::GET, "/api/v1/batches") => batches::list(&review()),
         (&Method::GET, "/api/v1/groups") => api::groups(&review(), query),
         (&Method::GET, "/api/v1/mismatches") => api::list(&review(), query),
         (&Method::GET, p) if p.starts_with("/api/v1/mismatches/") => {

@@ -12,12 +12,15 @@
 //! - `frame`: `decode` and `encode` of one frame (control frames, `--message`).
 //! - `json`: JSON rendering with one time format (RFC 3339).
 //! - `groups`: `groups list|show|set` (triage) and `audit list|verify`.
+//! - `reconcile`: `reconcile --config FILE`, a batch reconciliation; `batch`: its text.
 
+mod batch;
 mod daily;
 pub mod frame;
 mod groups;
 mod json;
 mod layout;
+mod reconcile;
 mod remote;
 mod review;
 mod source;
@@ -28,6 +31,7 @@ pub use self::groups::{
     GroupsCommand, GroupsListArgs, GroupsSetArgs,
 };
 pub use self::layout::{run_import, ImportArgs, LayoutCommand};
+pub use self::reconcile::{run_reconcile, ReconcileArgs, EXIT_NOT_MATCHING};
 pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, ListFormat, MismatchesCommand, ReportArgs,
     ShowArgs, SourceArgs,

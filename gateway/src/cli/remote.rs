@@ -13,7 +13,7 @@ use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 
 use crate::admin::encode_param;
-use crate::review::{Daily, Detail, Summary};
+use crate::review::{BatchSummary, Daily, Detail, Summary};
 use crate::store::{Group, ListQuery, Page, RecordId};
 
 /// How long one admin API call may take.
@@ -141,6 +141,16 @@ impl Remote {
     /// `GET /api/v1/mismatches/{id}`; `None` on 404.
     pub fn detail(&self, id: RecordId) -> anyhow::Result<Option<Detail>> {
         self.get_json(&format!("/api/v1/mismatches/{id}"))
+    }
+
+    /// `GET /api/v1/batches`: stored batch reconciliation runs; none from a gateway without it.
+    pub fn batches(&self) -> anyhow::Result<Vec<BatchSummary>> {
+        #[derive(serde::Deserialize)]
+        struct Batches {
+            batches: Vec<BatchSummary>,
+        }
+        let answer: Option<Batches> = self.get_json("/api/v1/batches")?;
+        Ok(answer.map(|a| a.batches).unwrap_or_default())
     }
 
     /// GETs `path` and decodes the JSON answer; `None` on 404; other statuses are errors with

@@ -148,6 +148,10 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
             bail!("--strategy {only:?}: no such strategy in the store or the config");
         }
     }
+    let mut batches = source.batches()?;
+    if let Some(only) = &args.strategy {
+        batches.retain(|b| b.run.rules.strip_prefix("strategy ") == Some(only.as_str()));
+    }
     let mut groups = Vec::with_capacity(summary.strategies.len());
     for strategy in &summary.strategies {
         groups.push(source.groups(&strategy.strategy)?);
@@ -155,6 +159,10 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     match args.format {
         Format::Text => {
             text::report(out, source.label(), &summary, &groups)?;
+            for batch in &batches {
+                writeln!(out)?;
+                super::batch::run_section(out, batch)?;
+            }
             if args.daily {
                 let daily = source.daily()?;
                 daily::write(out, &daily, &summary, &groups)?;
@@ -168,6 +176,9 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
                 .map(|(s, g)| Ok((s.strategy.clone(), serde_json::to_value(g)?)))
                 .collect::<Result<_, serde_json::Error>>()?;
             let mut value = json!({ "summary": summary, "groups": by_strategy });
+            if !batches.is_empty() {
+                value["batches"] = serde_json::to_value(&batches)?;
+            }
             if args.daily {
                 value["daily"] = serde_json::to_value(source.daily()?)?;
             }

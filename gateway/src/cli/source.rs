@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context};
 use super::remote::Remote;
 use super::review::SourceArgs;
 use crate::config;
-use crate::review::{policies, Daily, Detail, Policies, Review, ReviewView, Summary};
+use crate::review::{policies, BatchSummary, Daily, Detail, Policies, Review, ReviewView, Summary};
 use crate::store::{Clock, Group, ListQuery, Page, Reader, RecordId, SystemClock};
 
 /// A review source.
@@ -79,6 +79,14 @@ impl Source {
         match self {
             Self::Local { review, .. } => Ok(review.summary(None, SystemClock.now_micros())?),
             Self::Remote(remote) => remote.summary(),
+        }
+    }
+
+    /// Batch reconciliation runs with their verdicts.
+    pub fn batches(&self) -> anyhow::Result<Vec<BatchSummary>> {
+        match self {
+            Self::Local { review, .. } => Ok(review.batches()?),
+            Self::Remote(remote) => remote.batches(),
         }
     }
 

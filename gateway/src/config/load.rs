@@ -37,6 +37,24 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     }
 }
 
+/// Reads and validates a file like [`load`] without reading secrets: for tools that only need
+/// its strategies (`shadowgate reconcile` takes a strategy's rules while the gateway runs).
+pub fn load_without_secrets(path: &Path) -> Result<Config, ConfigError> {
+    let fail = |problems: Vec<Problem>| ConfigError {
+        file: path.to_owned(),
+        problems,
+    };
+    let (file, problems) = read(path).map_err(fail)?;
+    match build::build(file, path, base(path), Secrets::Skip) {
+        Ok(config) if problems.is_empty() => Ok(config),
+        Ok(_) => Err(fail(problems)),
+        Err(mut more) => {
+            more.extend(problems);
+            Err(fail(more))
+        }
+    }
+}
+
 /// What `check-config` tells about a file: the config when it has no error, and every problem
 /// of the file and of this machine, found in one run.
 #[derive(Debug)]

@@ -44,7 +44,7 @@ pub use crate::listener::server::ServerLimits;
 use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
 pub use environment::{check_environment, check_fd_budget};
-pub use load::{check, check_with, load, Checked, ConfigError};
+pub use load::{check, check_with, load, load_without_secrets, Checked, ConfigError};
 pub use problem::{Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
 pub use secret::{Secrets, TokenSource};

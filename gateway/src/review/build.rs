@@ -43,8 +43,8 @@ pub fn policies(config: &Config) -> Policies {
 /// config given) are judged with the default thresholds.
 #[derive(Debug, Clone)]
 pub struct Review {
-    reader: Reader,
-    policies: Policies,
+    pub(super) reader: Reader,
+    pub(super) policies: Policies,
     view: ReviewView,
 }
 

@@ -15,7 +15,9 @@
 //! - `beta`: the regularized incomplete beta function and its quantile (f64, bisection).
 //! - `rate`: [`MismatchRate`] and its exact one-sided 95% upper bound (Clopper–Pearson).
 //! - `readiness`: [`ReadinessConfig`] thresholds and the [`assess`] verdict.
+//! - `batch`: batch reconciliation runs judged with the same arithmetic ([`assess_batch`]).
 
+mod batch;
 pub mod beta;
 mod build;
 mod daily;
@@ -25,6 +27,7 @@ mod rate;
 mod readiness;
 mod sides;
 
+pub use batch::{assess_batch, BatchSummary};
 pub use build::{policies, Policies, Policy, Review};
 pub use daily::{Daily, DayCount, ReviewView};
 pub use filter::{parse_kind, parse_time};

@@ -92,6 +92,9 @@ pub enum Criterion {
     MaxUpperBoundPercent,
     /// [`ReadinessConfig::max_skipped_percent`].
     MaxSkippedPercent,
+    /// A batch reconciliation run has no failing key: a batch has no clean days, the run is the
+    /// whole period ([`super::batch`]).
+    NoFailures,
 }
 
 impl Readiness {

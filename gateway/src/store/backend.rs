@@ -24,6 +24,9 @@ pub enum Space {
     /// Hourly comparisons and failures per strategy and group, keyed by hour first
     /// ([`super::series`]).
     Series,
+    /// Batch reconciliation runs (`shadowgate reconcile`), keyed by
+    /// [`super::ReconcileRun::key`].
+    Reconciles,
 }
 
 /// One value to insert (or overwrite).

@@ -31,6 +31,8 @@
 //! - `stats`, `error`, `open`: statistics, errors, and [`Store`] tying it together.
 //! - `postgres`: the fleet backend, a PostgreSQL database shared by many gateways
 //!   (`store.backend = "postgres"`).
+//! - `reconciles`: batch reconciliation runs ([`ReconcileRun`]), written by `shadowgate
+//!   reconcile` while no gateway holds the store.
 
 mod backend;
 pub mod chunk;
@@ -49,6 +51,7 @@ mod options;
 pub mod postgres;
 mod query;
 mod reader;
+mod reconciles;
 mod record;
 mod recorder;
 mod retention;
@@ -73,6 +76,9 @@ pub use open::Store;
 pub use options::{FlushHook, WriterOptions};
 pub use query::{ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
 pub use reader::Reader;
+pub use reconciles::{
+    save_reconcile, ReconcileCounts, ReconcileExample, ReconcileGroup, ReconcileRun, SaveError,
+};
 pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
 pub use recorder::{Dropped, Recorder};
 pub use series::{hour_of, HourCounts, SeriesPoint, MICROS_PER_HOUR};

@@ -210,7 +210,7 @@ impl Reader {
         Ok(points)
     }
 
-    fn scan<T: serde::de::DeserializeOwned>(
+    pub(super) fn scan<T: serde::de::DeserializeOwned>(
         &self,
         tree_name: &str,
         prefix: &[u8],
@@ -222,6 +222,7 @@ impl Reader {
         let what = match tree_name {
             COUNTERS_TREE => "counters",
             SUPPRESSED_TREE => "suppressed",
+            super::sled_backend::RECONCILES_TREE => "reconcile run",
             _ => "group",
         };
         let read = |source| StoreError::Read {

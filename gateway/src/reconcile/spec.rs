@@ -1,0 +1,188 @@
+//! The reconcile file validated: sources opened enough to know they can be read (layouts
+//! loaded, key types agreeing on both sides), rules built, every problem reported at once.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use protocol_mci::{Direction, Layout, MaskKind};
+
+use super::config::ReconcileConfig;
+use super::error::{ReconcileError, ReconcileErrorKind};
+use super::key::KeySpec;
+use super::mapping::Mapping;
+use super::validate;
+use crate::review::ReadinessConfig;
+
+/// Which system a row comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The legacy system (live until cutover).
+    Legacy,
+    /// The new system.
+    New,
+}
+
+impl Side {
+    /// `legacy` or `new`, as in the reconcile file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Legacy => "legacy",
+            Side::New => "new",
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where one side's rows come from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// Fixed-length records decoded with a layout.
+    Fixed {
+        /// The file.
+        path: PathBuf,
+        /// The layout (`prefix = "none"`: every record has its fixed size).
+        layout: Arc<Layout>,
+        /// The message every record is.
+        message: String,
+        /// Request or response bodies.
+        direction: Direction,
+        /// Whether a newline follows each record.
+        newline: bool,
+    },
+    /// CSV with a header line.
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The field delimiter.
+        delimiter: u8,
+    },
+    /// JSON Lines.
+    Jsonl {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A PostgreSQL query.
+    Postgres {
+        /// Connection URL.
+        url: String,
+        /// The query.
+        query: String,
+        /// Deadline of each wait.
+        timeout: Duration,
+    },
+}
+
+/// One validated side.
+#[derive(Debug, Clone)]
+pub struct SourceSpec {
+    /// Which side.
+    pub side: Side,
+    /// Where from.
+    pub input: Input,
+    /// How its columns map to the shared shape.
+    pub mapping: Mapping,
+    /// Declared unsorted (sort first) or checked while reading.
+    pub presorted: bool,
+}
+
+/// A validated reconciliation.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Its name in the store and the report.
+    pub name: String,
+    /// The key fields.
+    pub key: KeySpec,
+    /// The comparison rules.
+    pub rules: Arc<comparator::Rules>,
+    /// Where the rules come from: `strategy NAME` or `inline`.
+    pub rules_origin: String,
+    /// Readiness thresholds (the strategy's, or the defaults).
+    pub readiness: ReadinessConfig,
+    /// Masks of target paths, for examples.
+    pub masks: BTreeMap<String, MaskKind>,
+    /// Examples kept per group.
+    pub examples_per_group: usize,
+    /// Bytes the external sort holds before spilling a run.
+    pub sort_memory: usize,
+    /// Where runs are spilled.
+    pub temp_dir: PathBuf,
+    /// The legacy side.
+    pub legacy: SourceSpec,
+    /// The new side.
+    pub new: SourceSpec,
+}
+
+impl SourceSpec {
+    /// What the report calls this source: `csv new.csv`, `postgres SELECT …`.
+    pub fn label(&self) -> String {
+        match &self.input {
+            Input::Fixed { path, message, .. } => format!("fixed {} ({message})", path.display()),
+            Input::Csv { path, .. } => format!("csv {}", path.display()),
+            Input::Jsonl { path } => format!("jsonl {}", path.display()),
+            // The query, not the URL: a URL may carry a password.
+            Input::Postgres { query, .. } => format!("postgres {query}"),
+        }
+    }
+}
+
+/// Reads and validates a reconcile file.
+pub fn load(path: &Path) -> Result<Spec, ReconcileError> {
+    let context = format!("reconcile file {}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| ReconcileError::new(&context, e))?;
+    let config: ReconcileConfig = toml::from_str(&text)
+        .map_err(|e| ReconcileError::new(&context, ReconcileErrorKind::Config(e.to_string())))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    build(config, base).map_err(|problems| {
+        ReconcileError::new(context, ReconcileErrorKind::Config(problems.join("\n")))
+    })
+}
+
+/// Validates a parsed file; paths are relative to `base`. Every problem, each with its key.
+pub fn build(config: ReconcileConfig, base: &Path) -> Result<Spec, Vec<String>> {
+    let mut problems = Vec::new();
+    let legacy = validate::source(Side::Legacy, &config.legacy, base, &mut problems);
+    let new = validate::source(Side::New, &config.new, base, &mut problems);
+    let (rules, rules_origin, readiness) = validate::rules(&config, base, &mut problems);
+    let key = validate::key(&config.key, legacy.as_ref(), new.as_ref(), &mut problems);
+    if config.examples_per_group > 100 {
+        problems.push(format!(
+            "examples_per_group: expected at most 100, found {}",
+            config.examples_per_group
+        ));
+    }
+    let (Some(legacy), Some(new), Some(rules), Some(key), true) =
+        (legacy, new, rules, key, problems.is_empty())
+    else {
+        return Err(problems);
+    };
+    let mut masks = BTreeMap::new();
+    for field in legacy.mapping.fields.iter().chain(&new.mapping.fields) {
+        if let Some(mask) = field.mask {
+            masks.insert(field.path.clone(), mask);
+        }
+    }
+    Ok(Spec {
+        name: config.name,
+        key,
+        rules: Arc::new(rules),
+        rules_origin,
+        readiness,
+        masks,
+        examples_per_group: config.examples_per_group,
+        sort_memory: config.sort_memory_mib.max(1) * 1024 * 1024,
+        temp_dir: config
+            .temp_dir
+            .map(|d| base.join(d))
+            .unwrap_or_else(std::env::temp_dir),
+        legacy,
+        new,
+    })
+}

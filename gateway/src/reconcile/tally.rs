@@ -1,0 +1,147 @@
+//! The tally of a run: counts, groups by outcome and signature, and a few masked examples per
+//! group. Memory grows with the number of groups (distinct signatures), never with rows.
+
+use std::collections::BTreeMap;
+
+use comparator::Difference;
+use protocol_mci::{mask_text, MaskKind};
+use serde_json::Value;
+
+use super::key::KeySpec;
+use super::mapping::lookup;
+use super::outcome::KeyOutcome;
+use crate::store::{self, ReconcileCounts, ReconcileExample, ReconcileGroup};
+
+/// Counts and groups of a run so far.
+#[derive(Debug)]
+pub struct Tally {
+    /// Rows and keys by outcome.
+    pub counts: ReconcileCounts,
+    groups: BTreeMap<(&'static str, String), ReconcileGroup>,
+    masks: BTreeMap<String, MaskKind>,
+    examples: usize,
+}
+
+impl Tally {
+    /// An empty tally keeping `examples` examples per group, masked by target path.
+    pub fn new(masks: BTreeMap<String, MaskKind>, examples: usize) -> Self {
+        Self {
+            counts: ReconcileCounts::default(),
+            groups: BTreeMap::new(),
+            masks,
+            examples,
+        }
+    }
+
+    /// Records one key's outcome with its rows and differences.
+    pub fn record(
+        &mut self,
+        outcome: KeyOutcome,
+        keys: &KeySpec,
+        legacy: Option<&Value>,
+        new: Option<&Value>,
+        differences: &[Difference],
+    ) {
+        outcome.count(&mut self.counts);
+        if outcome == KeyOutcome::Match {
+            return;
+        }
+        let (signature, fields) = match &outcome {
+            KeyOutcome::Mismatch(s) => (Some(s.id.clone()), s.fields.clone()),
+            _ => (None, Vec::new()),
+        };
+        let group = self
+            .groups
+            .entry((outcome.label(), signature.clone().unwrap_or_default()))
+            .or_insert_with(|| ReconcileGroup {
+                outcome: outcome.label().to_owned(),
+                signature,
+                fields,
+                count: 0,
+                examples: Vec::new(),
+            });
+        group.count += 1;
+        if group.examples.len() < self.examples {
+            let legacy = legacy.map(|row| masked(row, &self.masks));
+            let new = new.map(|row| masked(row, &self.masks));
+            let shown = legacy.as_ref().or(new.as_ref());
+            group.examples.push(ReconcileExample {
+                key: shown.map(|row| key_text(keys, row)).unwrap_or_default(),
+                differences: differences
+                    .iter()
+                    .map(|d| difference(d, &self.masks))
+                    .collect(),
+                legacy,
+                new,
+            });
+        }
+    }
+
+    /// The groups, largest first (ties by outcome, then signature).
+    pub fn groups(self) -> (ReconcileCounts, Vec<ReconcileGroup>) {
+        let mut groups: Vec<ReconcileGroup> = self.groups.into_values().collect();
+        groups.sort_by_key(|g| std::cmp::Reverse(g.count));
+        (self.counts, groups)
+    }
+}
+
+/// A row with every masked path masked.
+fn masked(row: &Value, masks: &BTreeMap<String, MaskKind>) -> Value {
+    let mut row = row.clone();
+    for (path, kind) in masks {
+        if let Some(value) = pointer_mut(&mut row, path) {
+            *value = mask_value(value, *kind);
+        }
+    }
+    row
+}
+
+fn pointer_mut<'v>(value: &'v mut Value, path: &str) -> Option<&'v mut Value> {
+    path.split('.').try_fold(value, |v, key| v.get_mut(key))
+}
+
+fn mask_value(value: &Value, kind: MaskKind) -> Value {
+    match value {
+        Value::Null => Value::Null,
+        Value::String(s) => Value::String(mask_text(kind, s)),
+        other => Value::String(mask_text(kind, &other.to_string())),
+    }
+}
+
+/// The key of a (masked) row as text: values joined by `/`.
+fn key_text(keys: &KeySpec, row: &Value) -> String {
+    let parts: Vec<String> = keys
+        .fields
+        .iter()
+        .map(|(path, _)| match lookup(row, path) {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        })
+        .collect();
+    parts.join("/")
+}
+
+/// A difference as stored, its values masked when its field is.
+fn difference(d: &Difference, masks: &BTreeMap<String, MaskKind>) -> store::Difference {
+    let mask = masks.get(&d.field()).copied();
+    let show = |v: &Option<Value>| match (v, mask) {
+        (Some(v), Some(kind)) => Some(mask_value(v, kind)),
+        (v, _) => v.clone(),
+    };
+    store::Difference {
+        path: d.path.to_string(),
+        kind: serde_name(&d.kind),
+        live: show(&d.live),
+        shadow: show(&d.shadow),
+        severity: serde_name(&d.severity),
+    }
+}
+
+/// The snake_case name serde gives an enum value (`value_changed`, `critical`).
+fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(name)) => name,
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,274 @@
+//! The parts of [`super::spec::build`]: each source, the rules and the key, each problem with
+//! its key path.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use protocol_mci::{Direction, Layout};
+
+use super::config::{
+    DirectionConfig, FieldType, OrderConfig, ReconcileConfig, RecordsConfig, SourceConfig,
+    SourceKind,
+};
+use super::key::KeySpec;
+use super::mapping::{Field, Mapping};
+use super::spec::{Input, Side, SourceSpec};
+use crate::review::ReadinessConfig;
+
+/// Default deadline of each wait on a database.
+const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+
+/// One side, or `None` with its problems pushed.
+pub(super) fn source(
+    side: Side,
+    config: &SourceConfig,
+    base: &Path,
+    problems: &mut Vec<String>,
+) -> Option<SourceSpec> {
+    let before = problems.len();
+    let mut problem = |key: &str, text: String| problems.push(format!("{side}.{key}: {text}"));
+    let file = |problem: &mut dyn FnMut(&str, String)| match &config.path {
+        Some(path) => Some(base.join(path)),
+        None => {
+            problem("path", "expected the file to read, found nothing".into());
+            None
+        }
+    };
+    let mut fields = mapping(config, &mut problem);
+    let input = match config.kind {
+        SourceKind::Csv => {
+            let delimiter = match config.delimiter.as_deref().unwrap_or(",").as_bytes() {
+                [byte] if byte.is_ascii() => Some(*byte),
+                _ => {
+                    let found = config.delimiter.clone().unwrap_or_default();
+                    problem(
+                        "delimiter",
+                        format!("expected one ASCII character, found {found:?}"),
+                    );
+                    None
+                }
+            };
+            file(&mut problem)
+                .zip(delimiter)
+                .map(|(path, delimiter)| Input::Csv { path, delimiter })
+        }
+        SourceKind::Jsonl => file(&mut problem).map(|path| Input::Jsonl { path }),
+        SourceKind::Fixed => {
+            let path = file(&mut problem);
+            fixed(config, base, &mut fields, &mut problem)
+                .zip(path)
+                .map(|((layout, message), path)| Input::Fixed {
+                    path,
+                    layout,
+                    message,
+                    direction: match config.direction {
+                        Some(DirectionConfig::Request) => Direction::Request,
+                        _ => Direction::Response,
+                    },
+                    newline: config.records != Some(RecordsConfig::BackToBack),
+                })
+        }
+        SourceKind::Postgres => {
+            let url = config
+                .url
+                .clone()
+                .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+            if url.is_none() {
+                problem("url", "expected postgres://user@host:port/database".into());
+            }
+            if config.query.is_none() {
+                problem("query", "expected the SQL query, found nothing".into());
+            }
+            let timeout = Duration::from_millis(config.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
+            url.zip(config.query.clone())
+                .map(|(url, query)| Input::Postgres {
+                    url,
+                    query,
+                    timeout,
+                })
+        }
+    };
+    let input = input?;
+    if problems.len() > before {
+        return None;
+    }
+    Some(SourceSpec {
+        side,
+        input,
+        mapping: Mapping { fields },
+        presorted: config.order != Some(OrderConfig::Unsorted),
+    })
+}
+
+/// The mapping's fields; duplicate target paths are problems.
+fn mapping(config: &SourceConfig, problem: &mut dyn FnMut(&str, String)) -> Vec<Field> {
+    let mut fields: Vec<Field> = Vec::with_capacity(config.fields.len());
+    if config.fields.is_empty() {
+        problem("fields", "expected at least one field, found none".into());
+    }
+    for (i, field) in config.fields.iter().enumerate() {
+        let valid_path = !field.path.is_empty() && field.path.split('.').all(|s| !s.is_empty());
+        if !valid_path {
+            problem(
+                &format!("fields[{i}].path"),
+                format!("expected a dotted path, found {:?}", field.path),
+            );
+        } else if fields.iter().any(|f| f.path == field.path) {
+            problem(
+                &format!("fields[{i}].path"),
+                format!("{} is mapped twice", field.path),
+            );
+        }
+        if let Some(format) = &field.format {
+            if field.kind != Some(FieldType::Date) {
+                problem(
+                    &format!("fields[{i}].format"),
+                    format!("only a date has a format, found {format:?}"),
+                );
+            }
+        }
+        fields.push(Field {
+            path: field.path.clone(),
+            column: field.column.clone().unwrap_or_else(|| field.path.clone()),
+            kind: field.kind.unwrap_or_default(),
+            format: field.format.clone(),
+            mask: field.mask,
+        });
+    }
+    fields
+}
+
+/// The layout and message of a fixed-length source; fields marked `mask` in the layout are
+/// masked by their column.
+fn fixed(
+    config: &SourceConfig,
+    base: &Path,
+    fields: &mut [Field],
+    problem: &mut dyn FnMut(&str, String),
+) -> Option<(Arc<Layout>, String)> {
+    let Some(layout_path) = &config.layout else {
+        problem(
+            "layout",
+            "expected the layout file of the records, found nothing".into(),
+        );
+        return None;
+    };
+    let layout = match Layout::from_file(base.join(layout_path)) {
+        Ok(layout) => layout,
+        Err(e) => {
+            problem("layout", e.to_string());
+            return None;
+        }
+    };
+    if !matches!(
+        layout.framing.prefix,
+        protocol_mci::framing::Prefix::Fixed { .. }
+    ) {
+        problem(
+            "layout",
+            "expected a layout with prefix = \"none\" and a size: records have no length prefix"
+                .into(),
+        );
+        return None;
+    }
+    let message = match &config.message {
+        Some(m) if layout.message(m).is_some() => m.clone(),
+        found => {
+            let codes = layout.message_codes().join(", ");
+            problem(
+                "message",
+                format!("expected one of the layout's messages ({codes}), found {found:?}"),
+            );
+            return None;
+        }
+    };
+    let masked = layout.masked_paths(&message);
+    for field in fields.iter_mut() {
+        if field.mask.is_none() {
+            field.mask = masked
+                .iter()
+                .find(|(p, _)| *p == field.column)
+                .map(|(_, k)| *k);
+        }
+    }
+    Some((Arc::new(layout), message))
+}
+
+/// The rules, where they come from, and the readiness thresholds.
+pub(super) fn rules(
+    config: &ReconcileConfig,
+    base: &Path,
+    problems: &mut Vec<String>,
+) -> (Option<comparator::Rules>, String, ReadinessConfig) {
+    let defaults = ReadinessConfig::default();
+    match (&config.rules, &config.strategy, &config.gateway_config) {
+        (Some(_), Some(_), _) => {
+            problems.push("rules: give rules or strategy, not both".into());
+            (None, String::new(), defaults)
+        }
+        (rules, None, _) => match rules.clone().unwrap_or_default().validate() {
+            Ok(rules) => (Some(rules), "inline".into(), defaults),
+            Err(e) => {
+                problems.push(format!("rules: {e}"));
+                (None, String::new(), defaults)
+            }
+        },
+        (None, Some(_), None) => {
+            problems.push(
+                "gateway_config: expected the config holding the strategy, found nothing".into(),
+            );
+            (None, String::new(), defaults)
+        }
+        (None, Some(name), Some(file)) => {
+            match crate::config::load_without_secrets(&base.join(file)) {
+                Err(e) => {
+                    problems.push(format!("gateway_config: {e}"));
+                    (None, String::new(), defaults)
+                }
+                Ok(gateway) => match gateway.strategies.get(name) {
+                    Some(spec) => (
+                        Some((*spec.rules).clone()),
+                        format!("strategy {name}"),
+                        spec.readiness.clone(),
+                    ),
+                    None => {
+                        let names: Vec<&str> =
+                            gateway.strategies.keys().map(String::as_str).collect();
+                        problems.push(format!(
+                            "strategy: expected one of {}, found {name:?}",
+                            names.join(", ")
+                        ));
+                        (None, String::new(), defaults)
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// The key: every key path mapped on both sides with the same type.
+pub(super) fn key(
+    paths: &[String],
+    legacy: Option<&SourceSpec>,
+    new: Option<&SourceSpec>,
+    problems: &mut Vec<String>,
+) -> Option<KeySpec> {
+    if paths.is_empty() {
+        problems.push("key: expected at least one target path, found none".into());
+        return None;
+    }
+    let (legacy, new) = (legacy?, new?);
+    let mut fields = Vec::with_capacity(paths.len());
+    for (i, path) in paths.iter().enumerate() {
+        match (legacy.mapping.field(path), new.mapping.field(path)) {
+            (Some(l), Some(n)) if l.kind == n.kind => fields.push((path.clone(), l.kind)),
+            (Some(l), Some(n)) => problems.push(format!(
+                "key[{i}]: {path} is {:?} in legacy and {:?} in new; a key has one type",
+                l.kind, n.kind
+            )),
+            _ => problems.push(format!("key[{i}]: expected {path} mapped on both sides")),
+        }
+    }
+    (fields.len() == paths.len()).then_some(KeySpec { fields })
+}

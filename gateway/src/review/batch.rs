@@ -1,0 +1,158 @@
+//! Batch reconciliation runs in the review: the same rate, upper bound and thresholds as an
+//! online strategy, judged per run. A batch has no clean days (the run is the whole period), so
+//! its clean-days criterion is "no failing key" ([`Criterion::NoFailures`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::build::Review;
+use super::rate::{thousands, MismatchRate};
+use super::readiness::{Blocker, Criterion, Readiness, ReadinessConfig};
+use crate::store::{ReconcileRun, StoreError};
+
+/// A stored run with its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchSummary {
+    /// The run as stored (masked).
+    pub run: ReconcileRun,
+    /// Failing keys among all keys, with the 95% upper bound.
+    pub rate: MismatchRate,
+    /// The rate as a sentence.
+    pub rate_sentence: String,
+    /// Whether the new system's batch may replace the legacy one, by these thresholds.
+    pub readiness: Readiness,
+}
+
+impl BatchSummary {
+    /// Each blocker as `criterion: detail`, like a strategy's.
+    pub fn readiness_lines(&self) -> Vec<String> {
+        match &self.readiness {
+            Readiness::Ready => Vec::new(),
+            Readiness::Blocked { blockers } => blockers
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{}: {}",
+                        super::model::criterion_name(b.criterion),
+                        b.detail
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Judges one run: every key compared is a comparison, every key that is not a match a failure.
+pub fn assess_batch(run: ReconcileRun, config: &ReadinessConfig) -> BatchSummary {
+    let counts = &run.counts;
+    let rate = MismatchRate::new(counts.failures(), counts.keys);
+    let mut blockers = Vec::new();
+    let mut block = |criterion, detail| blockers.push(Blocker { criterion, detail });
+    if counts.keys < config.min_comparisons {
+        block(
+            Criterion::MinComparisons,
+            format!(
+                "{} keys reconciled; at least {} are required",
+                thousands(counts.keys),
+                thousands(config.min_comparisons)
+            ),
+        );
+    }
+    if counts.failures() > 0 {
+        block(
+            Criterion::NoFailures,
+            format!(
+                "{} of {} keys are not a match; a batch run is clean only without any",
+                thousands(counts.failures()),
+                thousands(counts.keys)
+            ),
+        );
+    }
+    if rate.upper_bound * 100.0 > config.max_upper_bound_percent {
+        block(
+            Criterion::MaxUpperBoundPercent,
+            format!(
+                "{}; at most {}% is allowed",
+                rate.sentence(),
+                config.max_upper_bound_percent
+            ),
+        );
+    }
+    let readiness = if blockers.is_empty() {
+        Readiness::Ready
+    } else {
+        Readiness::Blocked { blockers }
+    };
+    BatchSummary {
+        rate_sentence: rate.sentence(),
+        rate,
+        readiness,
+        run,
+    }
+}
+
+impl Review {
+    /// Every stored batch run, judged by the thresholds of the strategy whose rules it used
+    /// (`strategy NAME`) when configured, else the defaults.
+    pub fn batches(&self) -> Result<Vec<BatchSummary>, StoreError> {
+        let default = ReadinessConfig::default();
+        Ok(self
+            .reader
+            .reconciles()?
+            .into_iter()
+            .map(|run| {
+                let policy = run
+                    .rules
+                    .strip_prefix("strategy ")
+                    .and_then(|name| self.policies.get(name));
+                let thresholds = policy.map_or(&default, |p| &p.readiness);
+                assess_batch(run, thresholds)
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ReconcileCounts;
+
+    fn run(keys: u64, matched: u64) -> ReconcileRun {
+        ReconcileRun {
+            name: "r".into(),
+            run_id: "0-r".into(),
+            started_micros: 0,
+            finished_micros: 0,
+            legacy: "l".into(),
+            new: "n".into(),
+            rules: "inline".into(),
+            key: vec!["k".into()],
+            ordering: Vec::new(),
+            counts: ReconcileCounts {
+                keys,
+                matched,
+                mismatched: keys - matched,
+                ..ReconcileCounts::default()
+            },
+            groups: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_failing_key_blocks_and_a_clean_large_run_is_ready() {
+        let config = ReadinessConfig::default();
+        let blocked = assess_batch(run(100_000, 99_999), &config);
+        let Readiness::Blocked { blockers } = &blocked.readiness else {
+            panic!("expected blocked, found {:?}", blocked.readiness);
+        };
+        assert!(blockers
+            .iter()
+            .any(|b| b.criterion == Criterion::NoFailures));
+        assert!(assess_batch(run(100_000, 100_000), &config)
+            .readiness
+            .is_ready());
+        // The same bound as online: 0 of 1,000 is not enough at 0.05%.
+        assert!(!assess_batch(run(1_000, 1_000), &config)
+            .readiness
+            .is_ready());
+    }
+}

@@ -1,0 +1,121 @@
+//! `shadowgate reconcile` as people run it, the real binary: the exit status says whether every
+//! key matched (0), some did not (3) or the run failed (1, one `error:` line); `--store` keeps
+//! the run for `report`, and a store held by another process fails before any work.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn shadowgate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shadowgate"))
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A reconcile file of two JSON Lines files; `new` holds the new side's lines.
+fn reconcile_file(dir: &Path, new: &str) -> String {
+    let legacy = "{\"id\": 1, \"decision\": \"A\"}\n{\"id\": 2, \"decision\": \"R\"}\n";
+    std::fs::write(dir.join("legacy.jsonl"), legacy).unwrap();
+    std::fs::write(dir.join("new.jsonl"), new).unwrap();
+    let side = |name: &str| {
+        format!(
+            "[{name}]\nkind = \"jsonl\"\npath = \"{name}.jsonl\"\n\
+             fields = [{{ path = \"id\", type = \"integer\" }}, {{ path = \"decision\" }}]\n"
+        )
+    };
+    let path = dir.join("reconcile.toml");
+    let text = format!(
+        "name = \"cli\"\nkey = [\"id\"]\n[rules]\n{}{}",
+        side("legacy"),
+        side("new")
+    );
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn the_exit_status_says_whether_every_key_matched() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = "{\"id\": 1, \"decision\": \"A\"}\n{\"id\": 2, \"decision\": \"R\"}\n";
+    let config = reconcile_file(dir.path(), same);
+    let clean = shadowgate(&["reconcile", "--config", &config, "--quiet"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
+    assert!(
+        text(&clean.stdout).contains("keys 2  matches 2"),
+        "{}",
+        text(&clean.stdout)
+    );
+
+    let config = reconcile_file(dir.path(), "{\"id\": 2, \"decision\": \"A\"}\n");
+    let differs = shadowgate(&["reconcile", "--config", &config, "--quiet"]);
+    assert_eq!(differs.status.code(), Some(3), "{}", text(&differs.stderr));
+    let out = text(&differs.stdout);
+    assert!(
+        out.contains("only_in_legacy") && out.contains("decision: \"R\" → \"A\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_bad_row_is_one_error_line_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = reconcile_file(dir.path(), "{\"id\": \"two\", \"decision\": \"A\"}\n");
+    let failed = shadowgate(&["reconcile", "--config", &config, "--quiet"]);
+    let stderr = text(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("new source jsonl")
+            && stderr.contains("line 1")
+            && stderr.contains("column id: expected a whole number, found \"two\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_stored_run_is_in_the_report_and_a_held_store_fails_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = reconcile_file(dir.path(), "{\"id\": 1, \"decision\": \"A\"}\n");
+    let store = dir.path().join("store");
+    let store = store.to_str().unwrap();
+    let run = shadowgate(&[
+        "reconcile",
+        "--config",
+        &config,
+        "--store",
+        store,
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(3), "{}", text(&run.stderr));
+    let report = shadowgate(&["report", "--store", store, "--format", "json"]);
+    assert_eq!(report.status.code(), Some(0), "{}", text(&report.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let batch = &json["batches"][0];
+    assert_eq!(batch["run"]["name"], "cli");
+    assert_eq!(batch["run"]["counts"]["only_in_legacy"], 1);
+    assert_eq!(batch["readiness"]["status"], "blocked");
+
+    // sled's lock: while this process holds the store, reconcile fails before reading anything.
+    let _held = shadowgate::store::Reader::open(Path::new(store)).unwrap();
+    let locked = shadowgate(&[
+        "reconcile",
+        "--config",
+        &config,
+        "--store",
+        store,
+        "--quiet",
+    ]);
+    assert_eq!(locked.status.code(), Some(1));
+    assert!(
+        text(&locked.stderr).contains("--store"),
+        "{}",
+        text(&locked.stderr)
+    );
+}
