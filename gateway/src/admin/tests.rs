@@ -44,6 +44,7 @@ fn mismatch(strategy: &str, name: &str) -> Event {
         shadow_decision: Some(decision("0901", "<b>")),
         live_latency_us: 10,
         shadow_latency_us: 20,
+        payload: None,
     }))
 }
 

@@ -134,6 +134,7 @@ fn base(exchange: &Exchange, live: &Message, kind: RecordKind, latencies: Latenc
         shadow_decision: None,
         live_latency_us: micros(latencies.live),
         shadow_latency_us: micros(latencies.shadow),
+        payload: None,
     }
 }
 

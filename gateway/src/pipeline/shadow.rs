@@ -20,6 +20,7 @@ use super::{events, InflightGuard, Shared};
 use crate::engine::{Outcome, Role};
 use crate::outcome::{ShadowErrorKind, ShadowOutcome, SkipReason};
 use crate::runtime::{Engine, EngineAnswer};
+use crate::store::RawPayload;
 
 /// What the live path hands the shadow task once it has answered: the answer frame and the live
 /// latency, or nothing when the live engine failed.
@@ -92,14 +93,24 @@ async fn judge(
     let shadow_latency = started.elapsed();
     let shadow = answer.and_then(|answer| canonicalise(exchange, engine.name(), answer));
     // The live path sends its result right after answering; waiting here never delays it.
-    let Some((live, live_latency)) = live_decision(exchange, deadline, live_rx).await else {
+    let Some((live, live_latency, live_frame)) = live_decision(exchange, deadline, live_rx).await
+    else {
         return Verdict::skipped(SkipReason::LiveFailed);
     };
     let latencies = Latencies {
         live: live_latency,
         shadow: shadow_latency,
     };
-    compare(shared, exchange, live, shadow, latencies)
+    let mut verdict = compare(shared, exchange, live, shadow, latencies);
+    // The raw pair replay resends; the store seals it, or drops it without a key (refcounts, no
+    // copies on this path).
+    if let Some(record) = verdict.record.as_mut() {
+        record.payload = Some(RawPayload {
+            request: exchange.frame.clone(),
+            live_answer: live_frame,
+        });
+    }
+    verdict
 }
 
 /// Calls the shadow engine within the deadline, and within the request's TTL when that is
@@ -194,18 +205,19 @@ fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> Shad
 }
 
 /// The live decision and latency, once the live path has answered; `None` when there is
-/// nothing to compare with (the live engine failed, or its answer does not decode).
+/// nothing to compare with (the live engine failed, or its answer does not decode). The live
+/// frame comes back too, for the record's raw payload.
 async fn live_decision(
     exchange: &Exchange,
     deadline: Instant,
     live_rx: oneshot::Receiver<LiveResult>,
-) -> Option<(Message, Duration)> {
+) -> Option<(Message, Duration, Bytes)> {
     let Ok(Ok(Some((frame, latency)))) = timeout_at(deadline, live_rx).await else {
         return None;
     };
     let layout = &exchange.strategy.layout;
     match decode_response(layout, &exchange.tx_code, &frame) {
-        Ok(decision) => Some((decision, latency)),
+        Ok(decision) => Some((decision, latency, frame)),
         Err(error) => {
             events::live_undecodable(exchange, &error);
             None

@@ -257,6 +257,7 @@ mod tests {
                 shadow_decision: Some(decision("0901", "B2")),
                 live_latency_us: 10,
                 shadow_latency_us: 20,
+                payload: None,
             },
         }
     }

@@ -21,6 +21,9 @@ pub enum Space {
     /// Hourly comparisons and failures per strategy and group, keyed by hour first
     /// ([`super::series`]).
     Series,
+    /// Encrypted raw payloads of failing cases, keyed by their record's
+    /// [`super::RecordId::to_key`] ([`super::payload`]).
+    Payloads,
 }
 
 /// One value to insert (or overwrite).

@@ -39,6 +39,10 @@ pub struct StoreConfig {
     /// the full-disk fault test, sled 0.34 could not reopen a store of compressed records that
     /// was shut down on a full disk ("Read corrupt"), while JSON records recovered.
     pub compress_records: bool,
+    /// File of AES-256 keys (`KEY_ID = BASE64`, first one current, see [`super::KeyRing`]).
+    /// With it, the raw request and live answer of every failing case are stored encrypted for
+    /// replay; without it, nothing raw is stored.
+    pub encryption_key_file: Option<PathBuf>,
 }
 
 impl Default for StoreConfig {
@@ -52,6 +56,7 @@ impl Default for StoreConfig {
             retry_interval_ms: 5_000,
             cache_mib: 16,
             compress_records: false,
+            encryption_key_file: None,
         }
     }
 }

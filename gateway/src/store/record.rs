@@ -92,6 +92,11 @@ pub struct Mismatch {
     pub live_latency_us: u64,
     /// Shadow engine latency (or time until it failed) in microseconds.
     pub shadow_latency_us: u64,
+    /// The raw request and live answer, for replay: sealed by the writer into
+    /// [`super::Space::Payloads`] when a key is configured, dropped otherwise; never part of
+    /// the record's JSON.
+    #[serde(skip)]
+    pub payload: Option<super::RawPayload>,
 }
 
 impl Mismatch {

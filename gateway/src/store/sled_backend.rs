@@ -22,6 +22,8 @@ pub(crate) const GROUPS_TREE: &str = "groups";
 pub(crate) const SUPPRESSED_TREE: &str = "suppressed";
 /// Tree holding the hourly series.
 pub(crate) const SERIES_TREE: &str = "series";
+/// Tree holding encrypted raw payloads, keyed by record id.
+pub(crate) const PAYLOADS_TREE: &str = "payloads";
 /// Prefix of the per-day record trees.
 pub(crate) const RECORDS_PREFIX: &str = "records/";
 
@@ -33,6 +35,7 @@ pub(crate) fn tree_name(space: Space) -> String {
         Space::Groups => GROUPS_TREE.to_owned(),
         Space::Suppressed => SUPPRESSED_TREE.to_owned(),
         Space::Series => SERIES_TREE.to_owned(),
+        Space::Payloads => PAYLOADS_TREE.to_owned(),
     }
 }
 

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::*;
 use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 
+mod payloads;
 mod read;
 mod recovery;
 mod series;
@@ -41,6 +42,7 @@ pub(super) fn mismatch(strategy: &str, kind: RecordKind, signature: &str) -> Eve
         shadow_decision: None,
         live_latency_us: 1_200,
         shadow_latency_us: 200_000,
+        payload: None,
     }))
 }
 
