@@ -84,6 +84,9 @@ enum Command {
         #[command(subcommand)]
         command: shadowgate::cli::MismatchesCommand,
     },
+    /// Send stored failing cases to an engine again (default: the strategy's shadow) and tell,
+    /// per case, fixed or still differing; exits non-zero when any case is not fixed.
+    Replay(shadowgate::cli::ReplayArgs),
     /// Layout files: `layout import --copybook FILE.cpy` writes one from a COBOL copybook.
     Layout {
         #[command(subcommand)]
@@ -173,6 +176,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             MismatchesCommand::List(args) => to_stdout(|out| shadowgate::cli::run_list(&args, out)),
             MismatchesCommand::Show(args) => to_stdout(|out| shadowgate::cli::run_show(&args, out)),
         },
+        Command::Replay(args) => to_stdout(|out| shadowgate::cli::run_replay(&args, out)),
         Command::Layout { command } => match command {
             LayoutCommand::Import(args) => to_stdout(|out| shadowgate::cli::run_import(&args, out)),
         },

@@ -11,17 +11,20 @@
 //! - `daily`: the `report --daily` tables.
 //! - `frame`: `decode` and `encode` of one frame (control frames, `--message`).
 //! - `json`: JSON rendering with one time format (RFC 3339).
+//! - `replay`: `replay`, stored cases sent to an engine again and judged.
 
 mod daily;
 pub mod frame;
 mod json;
 mod layout;
 mod remote;
+mod replay;
 mod review;
 mod source;
 pub(crate) mod text;
 
 pub use self::layout::{run_import, ImportArgs, LayoutCommand};
+pub use self::replay::{run_replay, ReplayArgs};
 pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, ListFormat, MismatchesCommand, ReportArgs,
     ShowArgs, SourceArgs,

@@ -308,7 +308,9 @@ impl std::fmt::Debug for Metrics {
 pub(super) fn role_index(role: Role) -> usize {
     match role {
         Role::Live => 0,
-        Role::Shadow => 1,
+        // Replay calls are counted with shadow calls: the label set stays closed, and a replay
+        // is a shadow call made later.
+        Role::Shadow | Role::Replay => 1,
     }
 }
 

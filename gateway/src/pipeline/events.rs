@@ -156,6 +156,8 @@ pub fn engine_called(exchange: &Exchange, role: Role, outcome: Outcome, elapsed:
     let metrics = match role {
         Role::Live => Some(&strategy.live_metrics),
         Role::Shadow => strategy.shadow_metrics.as_ref(),
+        // Replay runs outside the request path and counts nothing here.
+        Role::Replay => None,
     };
     if let Some(metrics) = metrics {
         metrics.call(role, outcome, elapsed.as_secs_f64());

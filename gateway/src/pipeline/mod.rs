@@ -11,6 +11,7 @@
 //! - `emit`: the one place a comparison's [`crate::outcome::ShadowOutcome`] is logged, counted
 //!   and recorded.
 //! - `record`: masked mismatch records.
+//! - `replay`: one stored case sent to an engine again and judged against the stored live answer.
 //! - `events`: logs (and counts) for every observable event.
 //! - `summary`: the periodic INFO summary of comparisons per strategy.
 
@@ -20,6 +21,7 @@ mod emit;
 pub mod events;
 mod exchange;
 mod record;
+pub mod replay;
 mod shadow;
 mod summary;
 

@@ -180,7 +180,11 @@ async fn call(
 
 /// The shadow answer as core banking would receive it: an mci frame decoded, a JSON answer
 /// encoded into the response layout and decoded again.
-fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> ShadowDecision {
+pub(super) fn canonicalise(
+    exchange: &Exchange,
+    engine: &str,
+    answer: EngineAnswer,
+) -> ShadowDecision {
     let (layout, code) = (&exchange.strategy.layout, exchange.tx_code.as_str());
     match answer {
         EngineAnswer::Frame(bytes) => decode_response(layout, code, &bytes).map_err(|e| {

@@ -92,6 +92,11 @@ impl Reader {
         Ok(value.map(|v| v.to_vec()))
     }
 
+    /// The open database, for the workflow trees written beside the writer's (replay runs).
+    pub(crate) fn db(&self) -> Result<sled::Db, StoreError> {
+        self.shared.require()
+    }
+
     /// One page of records matching `query`. The first chunk read may start before the page's
     /// lower bound and the last may end after its upper one: records are bounded one by one.
     pub fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
