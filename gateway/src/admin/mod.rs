@@ -3,7 +3,8 @@
 //!
 //! Routes (see [`serve`]): `GET /livez`, `GET /readyz`, `GET /metrics`, `GET /api/v1/summary`,
 //! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
-//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, and the HTML pages
+//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, `GET /api/v1/replays`,
+//! and the HTML pages
 //! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires
@@ -24,6 +25,7 @@ mod detail;
 mod html;
 mod page;
 mod params;
+mod replays;
 
 use std::sync::Arc;
 
@@ -164,6 +166,7 @@ fn route(
             api::detail(&review(), &p["/api/v1/mismatches/".len()..])
         }
         (&Method::POST, "/api/v1/reload") => api::reload(state.reload.as_ref()),
+        (&Method::GET, "/api/v1/replays") => replays::api(&review(), query),
         (&Method::GET, "/") => page::summary(&review(), state),
         (&Method::GET, "/mismatches") => page::records(&review(), query),
         (&Method::GET, p) if p.starts_with("/mismatches/") => {
@@ -173,7 +176,7 @@ fn route(
             _,
             "/livez" | "/readyz" | "/metrics" | "/api/v1/summary" | "/api/v1/readiness"
             | "/api/v1/groups" | "/api/v1/mismatches" | "/api/v1/reload" | "/api/v1/daily" | "/"
-            | "/mismatches",
+            | "/mismatches" | "/api/v1/replays",
         ) => server::json_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed on this route",

@@ -70,6 +70,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
         };
         body.push_str(&card(strategy, &groups, &daily, review.view()));
     }
+    body.push_str(&super::replays::card(review));
     let latest = ListQuery {
         limit: LATEST,
         newest_first: true,

@@ -23,8 +23,8 @@ use crate::review::{parse_kind, parse_time};
 use crate::runtime::{Engine, Runtime, Strategy};
 use crate::store::replays::latest_per_group;
 use crate::store::{
-    format_micros, KeyRing, ListQuery, MismatchRecord, RawPayload, Reader, RecordId, ReplayCase,
-    ReplayRun, SystemClock, MAX_LIMIT,
+    format_micros, GroupReplay, KeyRing, ListQuery, MismatchRecord, RawPayload, Reader, RecordId,
+    ReplayCase, ReplayRun, SystemClock, MAX_LIMIT,
 };
 use crate::store::{Clock, StoreConfig};
 
@@ -354,4 +354,35 @@ fn print(out: &mut dyn Write, run: &ReplayRun) -> std::io::Result<()> {
         .map(|label| format!("{label} {}", totals.get(label).copied().unwrap_or(0)))
         .collect();
     writeln!(out, "totals: {}", shown.join(", "))
+}
+
+/// The report's replay section: per group, the latest run's "N of M cases fixed by replay at T";
+/// nothing when no run is stored.
+pub(crate) fn write_group_replays(
+    out: &mut dyn Write,
+    groups: &[GroupReplay],
+    only: &Option<String>,
+) -> std::io::Result<()> {
+    let shown: Vec<&GroupReplay> = groups
+        .iter()
+        .filter(|g| only.as_ref().is_none_or(|s| *s == g.strategy))
+        .collect();
+    if shown.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nreplays (latest run per group)")?;
+    for g in shown {
+        writeln!(
+            out,
+            "  {} · group {}: {} of {} cases fixed by replay at {} (against {}, by {})",
+            g.strategy,
+            g.signature,
+            g.fixed,
+            g.total,
+            format_micros(g.at_micros),
+            g.engine,
+            g.by
+        )?;
+    }
+    Ok(())
 }

@@ -155,6 +155,7 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     match args.format {
         Format::Text => {
             text::report(out, source.label(), &summary, &groups)?;
+            super::replay::write_group_replays(out, &source.group_replays()?, &args.strategy)?;
             if args.daily {
                 let daily = source.daily()?;
                 daily::write(out, &daily, &summary, &groups)?;
@@ -168,6 +169,7 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
                 .map(|(s, g)| Ok((s.strategy.clone(), serde_json::to_value(g)?)))
                 .collect::<Result<_, serde_json::Error>>()?;
             let mut value = json!({ "summary": summary, "groups": by_strategy });
+            value["replays"] = serde_json::to_value(source.group_replays()?)?;
             if args.daily {
                 value["daily"] = serde_json::to_value(source.daily()?)?;
             }

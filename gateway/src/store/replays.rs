@@ -57,7 +57,7 @@ pub struct ReplayCase {
 }
 
 /// The latest replay of one group's cases.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupReplay {
     /// Strategy name.
     pub strategy: String,

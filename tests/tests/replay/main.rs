@@ -11,11 +11,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use shadowgate::cli::{run_replay, ReplayArgs};
+use shadowgate::cli::{run_report, Format, ReportArgs, SourceArgs};
 use shadowgate::store::{MismatchRecord, Reader};
 use shadowgate_tests::fake::FakeEngine;
 use shadowgate_tests::gateway::{
     decision, guid, http_answer, mci_deciding, request_frame, LIMIT, RRN, STRATEGY,
 };
+use shadowgate_tests::gateway::{get, GatewayBuilder};
 use shadowgate_tests::{EngineToml, TestGateway};
 
 const KEY_A: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -92,7 +94,7 @@ async fn record_defect(
     dir: &Path,
     new_engine_url: &str,
     legacy: std::net::SocketAddr,
-) -> (PathBuf, Vec<MismatchRecord>, PathBuf) {
+) -> (PathBuf, Vec<MismatchRecord>, GatewayBuilder) {
     let keys = dir.join("keys");
     std::fs::write(&keys, format!("2026-11 = {KEY_A}\n")).unwrap();
     let store = dir.join("store");
@@ -106,14 +108,14 @@ async fn record_defect(
         );
     let config = dir.join("shadowgate.toml");
     std::fs::write(&config, builder.toml(&store)).unwrap();
-    let gateway = builder.start().await;
+    let gateway = builder.clone().start().await;
     let mut client = gateway.mci_client().await;
     for n in 1..=6 {
         client.call(&request_frame(&guid(n))).await;
     }
     let records = gateway.records(3).await;
     gateway.shutdown().await;
-    (config, records, store)
+    (config, records, builder)
 }
 
 #[tokio::test]
@@ -126,8 +128,9 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         .start()
         .await;
     let legacy = mci_deciding("L1").start().await;
-    let (config, records, store) =
+    let (config, records, builder) =
         record_defect(dir.path(), &new_engine.url(), legacy.addr()).await;
+    let store = dir.path().join("store");
     assert_eq!(records.len(), 3, "one record per request of the segment");
     let group = records[0].mismatch.signature.clone();
     assert!(records.iter().all(|r| r.mismatch.signature == group));
@@ -170,6 +173,9 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         "{out}"
     );
     assert!(out.contains("fixed 3, still_differing 0"), "{out}");
+    let report = report(&config).await;
+    let line = format!("{STRATEGY} · group {group}: 3 of 3 cases fixed by replay at ");
+    assert!(report.contains(&line), "{report}");
 
     // Broken elsewhere: a new signature, on the limit.
     mode.store(ELSEWHERE, Ordering::SeqCst);
@@ -204,6 +210,43 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         out.contains(r#"key "2026-11" is not in the key file"#),
         "{out}"
     );
+
+    // A gateway on the same store shows the latest run per group on its API and page.
+    let gateway = builder.admin().start().await;
+    let admin = format!("http://{}", gateway.admin_address());
+    let (status, body) = get(&format!("{admin}/api/v1/replays")).await;
+    assert_eq!(status, 200, "{body}");
+    let replays: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(replays["runs"].as_array().unwrap().len(), 5, "{body}");
+    assert_eq!(replays["groups"][0]["signature"], group.as_str());
+    assert_eq!(replays["groups"][0]["fixed"], 0);
+    assert_eq!(replays["groups"][0]["total"], 3);
+    assert!(!body.contains(RRN));
+    let (_, page) = get(&format!("{admin}/")).await;
+    assert!(page.contains("0 of 3 cases fixed by replay at"), "{page}");
+    gateway.shutdown().await;
+}
+
+/// `shadowgate report --config`, as text.
+async fn report(config: &Path) -> String {
+    let args = ReportArgs {
+        source: SourceArgs {
+            store: None,
+            config: Some(config.to_owned()),
+            from: None,
+            token_env: None,
+        },
+        strategy: None,
+        format: Format::Text,
+        daily: false,
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        run_report(&args, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    })
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
