@@ -173,6 +173,7 @@ fn record(strategy: Arc<str>, n: u64) -> Mismatch {
         live_latency_us: 900,
         shadow_latency_us: 1_100,
         payload: None,
+        confirmation: None,
     }
 }
 

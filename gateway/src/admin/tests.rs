@@ -45,6 +45,7 @@ fn mismatch(strategy: &str, name: &str) -> Event {
         live_latency_us: 10,
         shadow_latency_us: 20,
         payload: None,
+        confirmation: None,
     }))
 }
 

@@ -11,12 +11,14 @@
 //! - `daily`: the `report --daily` tables.
 //! - `frame`: `decode` and `encode` of one frame (control frames, `--message`).
 //! - `json`: JSON rendering with one time format (RFC 3339).
+//! - `noise`: the report's noise groups and their suggested `ignore` rules.
 //! - `replay`: `replay`, stored cases sent to an engine again and judged.
 
 mod daily;
 pub mod frame;
 mod json;
 mod layout;
+mod noise;
 mod remote;
 mod replay;
 mod review;

@@ -156,6 +156,7 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         Format::Text => {
             text::report(out, source.label(), &summary, &groups)?;
             super::replay::write_group_replays(out, &source.group_replays()?, &args.strategy)?;
+            super::noise::write(out, &groups)?;
             if args.daily {
                 let daily = source.daily()?;
                 daily::write(out, &daily, &summary, &groups)?;

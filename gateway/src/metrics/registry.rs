@@ -58,6 +58,7 @@ pub(super) struct Families {
     pub(super) field_mismatches: IntCounterVec,
     pub(super) shadow_skipped: IntCounterVec,
     pub(super) shadow_errors: IntCounterVec,
+    pub(super) confirmations: IntCounterVec,
     pub(super) cutover_ready: IntGaugeVec,
     pub(super) last_mismatch: GaugeVec,
     engine_up: IntGaugeVec,
@@ -184,6 +185,15 @@ impl Metrics {
                     "shadow_skipped_total",
                     HELP_SKIPPED,
                     &["strategy", "reason"],
+                ),
+            ),
+            confirmations: register(
+                r,
+                counter_vec(
+                    "shadow_confirmations_total",
+                    "Mismatches checked by a second shadow call (confirm_mismatches), by result: \
+                     deterministic, noise, partly_noise, skipped (budget full), failed.",
+                    &["strategy", "result"],
                 ),
             ),
             shadow_errors: register(

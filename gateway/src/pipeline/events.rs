@@ -168,3 +168,9 @@ pub fn engine_called(exchange: &Exchange, role: Role, outcome: Outcome, elapsed:
 pub fn record_dropped(exchange: &Exchange) {
     warn!(strategy = %exchange.strategy.name, correlation_id = %exchange.correlation_id, "store queue full: record dropped");
 }
+
+/// A mismatch's noise check ended (`confirm_mismatches`): its result and noisy fields (layout
+/// paths, never values).
+pub fn mismatch_confirmed(exchange: &Exchange, confirmation: &crate::store::Confirmation) {
+    debug!(strategy = %exchange.strategy.name, correlation_id = %exchange.correlation_id, result = confirmation.result.as_str(), noisy_fields = ?confirmation.noisy_fields, "mismatch checked by a second shadow call");
+}

@@ -10,6 +10,7 @@
 //! - `shadow`: the shadow task: call, canonicalise, compare.
 //! - `emit`: the one place a comparison's [`crate::outcome::ShadowOutcome`] is logged, counted
 //!   and recorded.
+//! - `confirm`: noise confirmation, a mismatch's second shadow call (`confirm_mismatches`).
 //! - `record`: masked mismatch records.
 //! - `replay`: one stored case sent to an engine again and judged against the stored live answer.
 //! - `events`: logs (and counts) for every observable event.
@@ -17,6 +18,7 @@
 
 mod answer;
 pub mod breaker;
+mod confirm;
 mod emit;
 pub mod events;
 mod exchange;

@@ -135,6 +135,7 @@ fn base(exchange: &Exchange, live: &Message, kind: RecordKind, latencies: Latenc
         live_latency_us: micros(latencies.live),
         shadow_latency_us: micros(latencies.shadow),
         payload: None,
+        confirmation: None,
     }
 }
 

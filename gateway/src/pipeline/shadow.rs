@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use protocol_mci::Message;
+use serde_json::Value;
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 use tokio::time::{timeout_at, Instant};
 use tracing::Instrument;
 
 use super::answer::{answer_message, decode_response, encode_response};
+use super::confirm::confirm;
 use super::emit::{emit, Verdict};
 use super::exchange::Exchange;
 use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
@@ -101,7 +103,10 @@ async fn judge(
         live: live_latency,
         shadow: shadow_latency,
     };
-    let mut verdict = compare(shared, exchange, live, shadow, latencies);
+    let (mut verdict, first) = compare(shared, exchange, live, shadow, latencies);
+    if let (Some(first), Some(record)) = (first, verdict.record.as_mut()) {
+        confirm(shared, exchange, engine, deadline, first, record).await;
+    }
     // The raw pair replay resends; the store seals it, or drops it without a key (refcounts, no
     // copies on this path).
     if let Some(record) = verdict.record.as_mut() {
@@ -118,7 +123,7 @@ async fn judge(
 ///
 /// A shadow call cut by the TTL is a shadow error of kind timeout, like one cut by the shadow
 /// timeout: the shadow engine was asked and did not answer while the caller still waited.
-async fn call(
+pub(super) async fn call(
     shared: &Shared,
     exchange: &Exchange,
     engine: &Engine,
@@ -230,19 +235,21 @@ async fn live_decision(
 }
 
 /// Compares both decisions under the strategy's rules; a shadow failure is its own verdict.
+/// With `confirm_mismatches`, a mismatch also returns the shadow decision (the layout's JSON)
+/// for the noise check.
 fn compare(
     shared: &Shared,
     exchange: &Exchange,
     live: Message,
     shadow: ShadowDecision,
     latencies: Latencies,
-) -> Verdict {
+) -> (Verdict, Option<Value>) {
     let decision = match shadow {
         Ok(decision) => decision,
         Err(failure) => {
             let outcome = failure.outcome;
             let record = failure_record(exchange, &live, &failure, latencies);
-            return Verdict::recorded(outcome, record);
+            return (Verdict::recorded(outcome, record), None);
         }
     };
     let strategy = &exchange.strategy;
@@ -259,9 +266,10 @@ fn compare(
         shared.record(exchange, tally);
     }
     if comparison.is_match() {
-        return Verdict::matched();
+        return (Verdict::matched(), None);
     }
+    let first = strategy.spec.confirm_mismatches.then(|| shadow.clone());
     let (live, shadow) = (layout.from_json(live), layout.from_json(shadow));
     let record = mismatch_record(exchange, &live, &shadow, &comparison, latencies);
-    Verdict::recorded(ShadowOutcome::Mismatch, record)
+    (Verdict::recorded(ShadowOutcome::Mismatch, record), first)
 }

@@ -258,6 +258,7 @@ mod tests {
                 live_latency_us: 10,
                 shadow_latency_us: 20,
                 payload: None,
+                confirmation: None,
             },
         }
     }

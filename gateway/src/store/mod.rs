@@ -35,6 +35,7 @@ pub mod chunk;
 pub mod codec;
 mod commit;
 mod config;
+pub mod confirmation;
 mod counters;
 mod error;
 mod event;
@@ -62,6 +63,7 @@ mod writer;
 
 pub use backend::{Backend, BackendError, Space, Write};
 pub use config::StoreConfig;
+pub use confirmation::{ConfirmResult, Confirmation, NOISE_PREFIX};
 pub use counters::StrategyCounters;
 pub use error::StoreError;
 pub use event::Event;

@@ -97,6 +97,9 @@ pub struct Mismatch {
     /// the record's JSON.
     #[serde(skip)]
     pub payload: Option<super::RawPayload>,
+    /// The noise check of a mismatch (`confirm_mismatches = true`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<super::Confirmation>,
 }
 
 impl Mismatch {

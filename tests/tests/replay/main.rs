@@ -1,9 +1,11 @@
 //! `shadowgate replay` end to end: a real gateway records a shadow engine's segment defect with
 //! the raw payloads sealed; once the gateway is stopped, replay sends the stored cases to the
 //! same (fake) engine, which is fixed, still broken, or broken elsewhere, and the store's key is
-//! rotated away.
+//! rotated away. `noise`: noise confirmation (`confirm_mismatches = true`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod noise;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -229,10 +231,19 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
 
 /// `shadowgate report --config`, as text.
 async fn report(config: &Path) -> String {
+    run_report_text(None, Some(config.to_owned())).await
+}
+
+/// `shadowgate report --store`, as text.
+async fn report_store(store: &Path) -> String {
+    run_report_text(Some(store.to_owned()), None).await
+}
+
+async fn run_report_text(store: Option<PathBuf>, config: Option<PathBuf>) -> String {
     let args = ReportArgs {
         source: SourceArgs {
-            store: None,
-            config: Some(config.to_owned()),
+            store,
+            config,
             from: None,
             token_env: None,
         },

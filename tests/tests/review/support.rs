@@ -385,5 +385,6 @@ pub fn recorded_mismatch(n: u64) -> shadowgate::store::Event {
         live_latency_us: 10,
         shadow_latency_us: 20,
         payload: None,
+        confirmation: None,
     }))
 }

@@ -43,6 +43,7 @@ pub(super) fn mismatch(strategy: &str, kind: RecordKind, signature: &str) -> Eve
         live_latency_us: 1_200,
         shadow_latency_us: 200_000,
         payload: None,
+        confirmation: None,
     }))
 }
 
