@@ -3,7 +3,7 @@
 //!
 //! Routes (see [`serve`]): `GET /livez`, `GET /readyz`, `GET /metrics`, `GET /api/v1/summary`,
 //! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
-//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, `GET /api/v1/replays`,
+//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, `GET|POST /api/v1/replays`,
 //! and the HTML pages
 //! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
 //!
@@ -41,7 +41,7 @@ use crate::metrics::ListenerMetrics;
 use crate::review::{EngineStatus, Policies, Review, ReviewView};
 use crate::store::{Reader, StoreStats};
 
-/// Largest admin request body (only `POST /api/v1/reload` has one, and it is ignored).
+/// Largest admin request body (`POST /api/v1/replays`'s selection; reload's is ignored).
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Renders the Prometheus text exposition.
@@ -56,6 +56,13 @@ pub type ViewFn = Arc<dyn Fn() -> ReviewView + Send + Sync>;
 
 /// Every engine of the running config with its health (it changes on reload and with every probe).
 pub type EnginesFn = Arc<dyn Fn() -> Vec<EngineStatus> + Send + Sync>;
+
+/// Starts a replay run of a selection by someone on the running gateway; its start time.
+pub type ReplayFn = Arc<
+    dyn Fn(crate::replay::Selection, String) -> Result<u64, crate::replay::StartError>
+        + Send
+        + Sync,
+>;
 
 /// The bearer token the admin routes currently require.
 pub type TokenFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
@@ -80,6 +87,8 @@ pub struct AdminState {
     pub reload: Option<ReloadFn>,
     /// Engine health, when a gateway is running its engines (`/readyz`, the summary, the page).
     pub engines: Option<EnginesFn>,
+    /// Replay runs started from the API (`POST /api/v1/replays`), when a gateway is running.
+    pub replay: Option<ReplayFn>,
 }
 
 impl std::fmt::Debug for AdminState {
@@ -136,7 +145,7 @@ fn route(
     state: &AdminState,
     stopping: &CancellationToken,
     parts: &http::request::Parts,
-    _body: &Bytes,
+    body: &Bytes,
 ) -> Response {
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
@@ -167,6 +176,7 @@ fn route(
         }
         (&Method::POST, "/api/v1/reload") => api::reload(state.reload.as_ref()),
         (&Method::GET, "/api/v1/replays") => replays::api(&review(), query),
+        (&Method::POST, "/api/v1/replays") => replays::post(state.replay.as_ref(), body),
         (&Method::GET, "/") => page::summary(&review(), state),
         (&Method::GET, "/mismatches") => page::records(&review(), query),
         (&Method::GET, p) if p.starts_with("/mismatches/") => {

@@ -1,5 +1,6 @@
 //! Replay runs on the admin listener: `GET /api/v1/replays` (per group, the latest run's "N of M
-//! cases fixed"; and every run's totals), and the report page's replay card. Runs hold record
+//! cases fixed"; and every run's totals), `POST /api/v1/replays` (start one; token required like
+//! every API route), and the report page's replay card. Runs hold record
 //! ids, signatures, engine names and counts: never a payload.
 
 use bytes::Bytes;
@@ -9,8 +10,10 @@ use serde_json::json;
 
 use super::html::escape;
 use crate::listener::server;
-use crate::review::Review;
+use crate::replay::Selection;
+use crate::review::{parse_kind, parse_time, Review};
 use crate::store::replays::latest_per_group;
+use crate::store::RecordId;
 
 type Response = http::Response<Full<Bytes>>;
 
@@ -45,6 +48,86 @@ pub(super) fn api(review: &Review, query: &str) -> Response {
         .collect();
     let groups = latest_per_group(&runs);
     server::json(StatusCode::OK, &json!({ "groups": groups, "runs": listed }))
+}
+
+/// What `POST /api/v1/replays` takes: a selection of one strategy's stored cases.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayRequest {
+    strategy: String,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    ids: Vec<String>,
+    #[serde(default)]
+    since: Option<String>,
+    #[serde(default)]
+    until: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    by: Option<String>,
+}
+
+/// Cases one API replay takes at most.
+const MAX_CASES: usize = 10_000;
+
+/// `POST /api/v1/replays` with `{"strategy", "group"?, "ids"?, "since"?, "until"?, "kind"?,
+/// "limit"?, "by"?}`: starts a replay against the strategy's shadow and answers 202 with its
+/// start time; the run appears on `GET /api/v1/replays` when it ends.
+pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
+    let Some(replay) = replay else {
+        return server::json_error(StatusCode::NOT_FOUND, "replay needs a running gateway");
+    };
+    let bad = |message: String| server::json_error(StatusCode::BAD_REQUEST, &message);
+    let request: ReplayRequest = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(e) => {
+            return bad(format!(
+                "body: expected a replay selection as JSON, found {e}"
+            ))
+        }
+    };
+    let selection = match selection(&request) {
+        Ok(selection) => selection,
+        Err(message) => return bad(message),
+    };
+    let by = request.by.unwrap_or_else(|| "admin api".to_owned());
+    match replay(selection, by) {
+        Ok(started) => server::json(
+            StatusCode::ACCEPTED,
+            &json!({"status": "started", "started_micros": started}),
+        ),
+        Err(e) if e.is_request() => bad(e.to_string()),
+        Err(e) => server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// The selection a request names; which field is wrong otherwise.
+fn selection(request: &ReplayRequest) -> Result<Selection, String> {
+    let time = |key: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(|e| format!("{key}: {e}"))
+    };
+    let ids = request
+        .ids
+        .iter()
+        .map(|id| id.parse::<RecordId>().map_err(|e| format!("ids: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Selection {
+        strategy: request.strategy.clone(),
+        group: request.group.clone(),
+        ids,
+        from_micros: time("since", &request.since)?,
+        until_micros: time("until", &request.until)?,
+        kind: request.kind.as_deref().map(parse_kind).transpose()?,
+        limit: request.limit.unwrap_or(MAX_CASES).min(MAX_CASES),
+    })
 }
 
 /// The page's card: one row per group with a stored replay; empty when there is none.

@@ -9,23 +9,19 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{self, List};
 use crate::metrics::Metrics;
-use crate::pipeline::replay::{replay_case, CaseResult};
+use crate::pipeline::replay::CaseResult;
+use crate::replay::{run_cases, Pace, Selection};
 use crate::review::{parse_kind, parse_time};
-use crate::runtime::{Engine, Runtime, Strategy};
+use crate::runtime::Runtime;
 use crate::store::replays::latest_per_group;
-use crate::store::{
-    format_micros, GroupReplay, KeyRing, ListQuery, MismatchRecord, RawPayload, Reader, RecordId,
-    ReplayCase, ReplayRun, SystemClock, MAX_LIMIT,
-};
+use crate::store::{format_micros, GroupReplay, KeyRing, Reader, RecordId, ReplayRun, SystemClock};
 use crate::store::{Clock, StoreConfig};
 
 /// `shadowgate replay`.
@@ -74,8 +70,11 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     let mut config = config::load(&args.config)?;
     let keys = keys(&config.store)?;
     let engine_name = target(&mut config, args)?;
+    let selection = selection(args)?;
     let reader = Reader::open(&config.store.path)?;
-    let records = select(&reader, args)?;
+    let records = selection
+        .select(&reader)
+        .map_err(|e| anyhow::anyhow!("--{e}"))?;
     if records.is_empty() {
         bail!(
             "no stored case of strategy {:?} matches the selection",
@@ -102,7 +101,20 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
             args.strategy
         );
     };
-    let cases = tokio.block_on(run_cases(args, &strategy, &engine, &reader, &keys, records));
+    let bar = ProgressBar::new(records.len() as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} cases, {per_sec}, eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    let pace = Pace {
+        rate: args.rate,
+        concurrency: usize::from(args.concurrency),
+    };
+    let cases = tokio.block_on(run_cases(
+        &strategy, &engine, &reader, &keys, records, pace, &bar,
+    ));
+    bar.finish_and_clear();
     let run = ReplayRun {
         started_micros: started,
         finished_micros: SystemClock.now_micros(),
@@ -113,7 +125,7 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
             .unwrap_or_else(|| "unknown".to_owned()),
         strategy: args.strategy.clone(),
         engine: engine_name,
-        selection: selection(args),
+        selection: selection.describe(),
         cases,
     };
     reader.save_replay(&run)?;
@@ -168,23 +180,8 @@ fn target(config: &mut config::Config, args: &ReplayArgs) -> anyhow::Result<Stri
     }
 }
 
-/// The stored cases the flags select, oldest first.
-fn select(reader: &Reader, args: &ReplayArgs) -> anyhow::Result<Vec<MismatchRecord>> {
-    let mut records = Vec::new();
-    if !args.ids.is_empty() {
-        for id in &args.ids {
-            let id: RecordId = id.parse()?;
-            match reader.get(id)? {
-                Some(r) if r.mismatch.strategy.as_ref() == args.strategy => records.push(r),
-                Some(_) => bail!(
-                    "--ids {id}: the record is not of strategy {:?}",
-                    args.strategy
-                ),
-                None => bail!("--ids {id}: no such record (unknown, or removed by retention)"),
-            }
-        }
-        return Ok(records);
-    }
+/// The selection the flags give.
+fn selection(args: &ReplayArgs) -> anyhow::Result<Selection> {
     let time = |flag: &str, value: &Option<String>| {
         value
             .as_deref()
@@ -193,119 +190,21 @@ fn select(reader: &Reader, args: &ReplayArgs) -> anyhow::Result<Vec<MismatchReco
             .map_err(|e| anyhow::anyhow!("--{flag} {e}"))
     };
     let kind = args.kind.as_deref().map(parse_kind).transpose();
-    let mut query = ListQuery {
-        strategy: Some(args.strategy.clone()),
-        kind: kind.map_err(|e| anyhow::anyhow!("--{e}"))?,
-        signature: args.group.clone(),
+    let ids = args
+        .ids
+        .iter()
+        .map(|id| id.parse::<RecordId>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("--ids {e}"))?;
+    Ok(Selection {
+        strategy: args.strategy.clone(),
+        group: args.group.clone(),
+        ids,
         from_micros: time("since", &args.since)?,
         until_micros: time("until", &args.until)?,
-        cursor: None,
-        limit: 0,
-        newest_first: false,
-    };
-    while records.len() < args.limit {
-        query.limit = (args.limit - records.len()).min(MAX_LIMIT);
-        let page = reader.list(&query)?;
-        records.extend(page.records);
-        match page.next {
-            Some(next) => query.cursor = Some(next),
-            None => break,
-        }
-    }
-    Ok(records)
-}
-
-/// Replays every case at `--rate` with `--concurrency` in flight, with a progress bar.
-async fn run_cases(
-    args: &ReplayArgs,
-    strategy: &Arc<Strategy>,
-    engine: &Arc<Engine>,
-    reader: &Reader,
-    keys: &KeyRing,
-    records: Vec<MismatchRecord>,
-) -> Vec<ReplayCase> {
-    let bar = ProgressBar::new(records.len() as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} cases, {per_sec}, eta {eta}")
-    {
-        bar.set_style(style);
-    }
-    let pacer = (args.rate > 0).then(|| {
-        let period = Duration::from_secs(1) / args.rate;
-        tokio::sync::Mutex::new(tokio::time::interval(period))
-    });
-    let timeout = strategy.spec.shadow_timeout;
-    let mut cases: Vec<ReplayCase> = futures::stream::iter(records)
-        .map(|record| {
-            let (pacer, bar) = (&pacer, &bar);
-            async move {
-                if let Some(pacer) = pacer {
-                    pacer.lock().await.tick().await;
-                }
-                let result = match payload(reader, keys, record.id) {
-                    Ok(payload) => replay_case(strategy, engine, &record, &payload, timeout).await,
-                    Err(reason) => CaseResult::Unreadable { reason },
-                };
-                bar.inc(1);
-                case(&record, result)
-            }
-        })
-        .buffer_unordered(usize::from(args.concurrency))
-        .collect()
-        .await;
-    bar.finish_and_clear();
-    cases.sort_by_key(|c| c.id);
-    cases
-}
-
-/// The clear payload of record `id`, or why it is unreadable.
-fn payload(reader: &Reader, keys: &KeyRing, id: RecordId) -> Result<RawPayload, String> {
-    match reader.sealed_payload(id) {
-        Ok(Some(sealed)) => RawPayload::open(&sealed, keys, id).map_err(|e| e.to_string()),
-        Ok(None) => Err("unreadable: no raw payload stored (recorded without a key)".to_owned()),
-        Err(e) => Err(format!("unreadable: {e}")),
-    }
-}
-
-fn case(record: &MismatchRecord, result: CaseResult) -> ReplayCase {
-    let label = result.label().to_owned();
-    let (new_signature, detail) = match result {
-        CaseResult::DifferingDifferently { signature, fields } => {
-            (Some(signature), Some(fields.join(", ")))
-        }
-        CaseResult::Error { reason } | CaseResult::Unreadable { reason } => (None, Some(reason)),
-        CaseResult::Fixed | CaseResult::StillDiffering => (None, None),
-    };
-    ReplayCase {
-        id: record.id,
-        signature: record.mismatch.signature.clone(),
-        result: label,
-        new_signature,
-        detail,
-    }
-}
-
-/// The selection flags, as stored with the run.
-fn selection(args: &ReplayArgs) -> String {
-    let mut parts = Vec::new();
-    let flags = [
-        ("group", &args.group),
-        ("since", &args.since),
-        ("until", &args.until),
-        ("kind", &args.kind),
-    ];
-    for (flag, value) in flags {
-        if let Some(value) = value {
-            parts.push(format!("--{flag} {value}"));
-        }
-    }
-    if !args.ids.is_empty() {
-        parts.push(format!("--ids {}", args.ids.join(",")));
-    }
-    match parts.is_empty() {
-        true => "all".to_owned(),
-        false => parts.join(" "),
-    }
+        kind: kind.map_err(|e| anyhow::anyhow!("--{e}"))?,
+        limit: args.limit,
+    })
 }
 
 /// The run for people: one line per case, one per group, the totals.

@@ -19,7 +19,7 @@ use shadowgate_tests::fake::FakeEngine;
 use shadowgate_tests::gateway::{
     decision, guid, http_answer, mci_deciding, request_frame, LIMIT, RRN, STRATEGY,
 };
-use shadowgate_tests::gateway::{get, GatewayBuilder};
+use shadowgate_tests::gateway::{get, post, GatewayBuilder, DEADLINE};
 use shadowgate_tests::{EngineToml, TestGateway};
 
 const KEY_A: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -213,7 +213,9 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         "{out}"
     );
 
-    // A gateway on the same store shows the latest run per group on its API and page.
+    // A gateway on the same store shows the latest run per group on its API and page, and
+    // replays from its API (the old key listed again).
+    std::fs::write(&keys, format!("2026-12 = {KEY_B}\n2026-11 = {KEY_A}\n")).unwrap();
     let gateway = builder.admin().start().await;
     let admin = format!("http://{}", gateway.admin_address());
     let (status, body) = get(&format!("{admin}/api/v1/replays")).await;
@@ -226,6 +228,29 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
     assert!(!body.contains(RRN));
     let (_, page) = get(&format!("{admin}/")).await;
     assert!(page.contains("0 of 3 cases fixed by replay at"), "{page}");
+
+    let url = format!("{admin}/api/v1/replays");
+    let (status, body) = post(&url, "application/json", r#"{"group": "x"}"#).await;
+    assert_eq!(status, 400, "{body:?}");
+    let selection = format!(r#"{{"strategy": "{STRATEGY}", "group": "{group}", "by": "ci"}}"#);
+    let (status, body) = post(&url, "application/json", selection).await;
+    assert_eq!(status, 202, "{body:?}");
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let replays = loop {
+        let (_, body) = get(&url).await;
+        let replays: Value = serde_json::from_str(&body).unwrap();
+        if replays["runs"].as_array().unwrap().len() == 6 {
+            break replays;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no 6th run: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(replays["runs"][0]["by"], "ci");
+    assert_eq!(replays["groups"][0]["fixed"], 3, "{replays}");
+    assert_eq!(
+        new_engine.last_headers().unwrap()["x-shadowgate-role"],
+        "replay"
+    );
     gateway.shutdown().await;
 }
 
