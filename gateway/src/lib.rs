@@ -20,6 +20,7 @@
 //! - [`engine`]: engine clients (HTTP/HTTPS with rustls, pooled MCI over TCP) and their errors.
 //! - [`metrics`]: Prometheus metrics: one registry per gateway, handles created once, store stats
 //!   exported at scrape time.
+//! - [`replay`]: replay runs: which stored cases, at what pace, their results.
 //! - [`review`]: cutover review arithmetic: mismatch rate upper bounds and readiness.
 //! - [`store`]: the durable mismatch store (sled): records, counters, groups, retention.
 //! - [`demo`]: `shadowgate demo`: two engines that diverge, synthetic traffic, the report.
@@ -43,6 +44,7 @@ pub mod metrics;
 pub mod outcome;
 pub mod pipeline;
 pub mod reconcile;
+pub mod replay;
 pub mod review;
 pub mod runtime;
 pub mod server;

@@ -94,6 +94,9 @@ enum Command {
         #[command(subcommand)]
         command: shadowgate::cli::AuditCommand,
     },
+    /// Send stored failing cases to an engine again (default: the strategy's shadow) and tell,
+    /// per case, fixed or still differing; exits non-zero when any case is not fixed.
+    Replay(shadowgate::cli::ReplayArgs),
     /// Layout files: `layout import --copybook FILE.cpy` writes one from a COBOL copybook.
     Layout {
         #[command(subcommand)]
@@ -198,6 +201,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             }
         },
         Command::Audit { command } => to_stdout(|out| shadowgate::cli::run_audit(&command, out)),
+        Command::Replay(args) => to_stdout(|out| shadowgate::cli::run_replay(&args, out)),
         Command::Layout { command } => match command {
             LayoutCommand::Import(args) => to_stdout(|out| shadowgate::cli::run_import(&args, out)),
         },

@@ -135,7 +135,7 @@ impl Running {
         if let Some(settings) = &config.admin_listener {
             let socket = bind("listeners.admin.address", settings.address).await?;
             admin_address = Some(socket.local_addr().unwrap_or(settings.address));
-            let state = admin_state(&gateway, &store, &config);
+            let state = admin_state(&gateway, &store, &config, (&tasks, &shutdown));
             let run = admin::serve(
                 socket,
                 state,
@@ -332,7 +332,13 @@ pub(crate) fn flush_suppressed(runtime: &Runtime, recorder: &Recorder) -> bool {
 
 /// The admin listener's view of this gateway: its store, the running config's review policies,
 /// and reload from the config file it was started with.
-fn admin_state(gateway: &Arc<Gateway>, store: &Store, config: &Config) -> Arc<AdminState> {
+fn admin_state(
+    gateway: &Arc<Gateway>,
+    store: &Store,
+    config: &Config,
+    (tasks, shutdown): (&TaskTracker, &CancellationToken),
+) -> Arc<AdminState> {
+    let replay = replay_fn(gateway, store, tasks, shutdown);
     let (policies_of, tokens_of) = (gateway.clone(), gateway.clone());
     // A reload that drops `[listeners.admin]` cannot unbind the listener; it keeps the start token.
     let start_token = config.admin_listener.as_ref().and_then(|a| a.token.clone());
@@ -358,6 +364,21 @@ fn admin_state(gateway: &Arc<Gateway>, store: &Store, config: &Config) -> Arc<Ad
         engines: Some(Arc::new(move || {
             health::statuses(&engines_of.runtime().config, engines_of.metrics())
         })),
+        replay: Some(replay),
+    })
+}
+
+/// `POST /api/v1/replays`: a replay run on this gateway's tasks, stopped at shutdown.
+fn replay_fn(
+    gateway: &Arc<Gateway>,
+    store: &Store,
+    tasks: &TaskTracker,
+    shutdown: &CancellationToken,
+) -> crate::admin::ReplayFn {
+    let (gateway, reader) = (gateway.clone(), store.reader().clone());
+    let (tasks, shutdown) = (tasks.clone(), shutdown.clone());
+    Arc::new(move |selection, by| {
+        crate::replay::start(&gateway, &reader, &tasks, &shutdown, selection, by)
     })
 }
 

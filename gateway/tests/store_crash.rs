@@ -172,6 +172,8 @@ fn record(strategy: Arc<str>, n: u64) -> Mismatch {
         shadow_decision: Some(json!({"body": {"limit": "1000.01"}})),
         live_latency_us: 900,
         shadow_latency_us: 1_100,
+        payload: None,
+        confirmation: None,
     }
 }
 

@@ -4,6 +4,8 @@
 //! Routes (see [`serve`]): `GET /livez`, `GET /readyz`, `GET /metrics`, `GET /api/v1/summary`,
 //! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
 //! `GET /api/v1/readiness`, `GET /api/v1/daily`, `GET /api/v1/batches`, `POST /api/v1/reload`, and the HTML pages
+//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, `GET|POST /api/v1/replays`,
+//! and the HTML pages
 //! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires
@@ -29,6 +31,7 @@ mod page;
 mod params;
 mod triage;
 mod triage_page;
+mod replays;
 
 use std::sync::Arc;
 
@@ -44,7 +47,7 @@ use crate::metrics::ListenerMetrics;
 use crate::review::{EngineStatus, Policies, Review, ReviewView};
 use crate::store::{Reader, StoreStats};
 
-/// Largest admin request body (only `POST /api/v1/reload` has one, and it is ignored).
+/// Largest admin request body (`POST /api/v1/replays`'s selection; reload's is ignored).
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Renders the Prometheus text exposition.
@@ -59,6 +62,13 @@ pub type ViewFn = Arc<dyn Fn() -> ReviewView + Send + Sync>;
 
 /// Every engine of the running config with its health (it changes on reload and with every probe).
 pub type EnginesFn = Arc<dyn Fn() -> Vec<EngineStatus> + Send + Sync>;
+
+/// Starts a replay run of a selection by someone on the running gateway; its start time.
+pub type ReplayFn = Arc<
+    dyn Fn(crate::replay::Selection, String) -> Result<u64, crate::replay::StartError>
+        + Send
+        + Sync,
+>;
 
 /// The bearer token the admin routes currently require.
 pub type TokenFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
@@ -83,6 +93,8 @@ pub struct AdminState {
     pub reload: Option<ReloadFn>,
     /// Engine health, when a gateway is running its engines (`/readyz`, the summary, the page).
     pub engines: Option<EnginesFn>,
+    /// Replay runs started from the API (`POST /api/v1/replays`), when a gateway is running.
+    pub replay: Option<ReplayFn>,
 }
 
 impl std::fmt::Debug for AdminState {
@@ -175,6 +187,8 @@ fn route(
             triage::set(&state.reader, &(state.policies)(), &parts.headers, body)
         }
         (&Method::GET, "/api/v1/audit") => triage::audit(&state.reader),
+        (&Method::GET, "/api/v1/replays") => replays::api(&review(), query),
+        (&Method::POST, "/api/v1/replays") => replays::post(state.replay.as_ref(), body),
         (&Method::GET, "/") => page::summary(&review(), state),
         (&Method::GET, "/mismatches") => page::records(&review(), query),
         (&Method::GET, p) if p.starts_with("/mismatches/") => {
@@ -184,7 +198,7 @@ fn route(
             _,
             "/livez" | "/readyz" | "/metrics" | "/api/v1/summary" | "/api/v1/readiness"
             | "/api/v1/groups" | "/api/v1/mismatches" | "/api/v1/reload" | "/api/v1/daily" | "/"
-            | "/mismatches",
+            | "/mismatches" | "/api/v1/replays",
         ) => server::json_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed on this route",

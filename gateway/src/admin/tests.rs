@@ -45,6 +45,8 @@ fn mismatch(strategy: &str, name: &str) -> Event {
         shadow_decision: Some(decision("0901", "<b>")),
         live_latency_us: 10,
         shadow_latency_us: 20,
+        payload: None,
+        confirmation: None,
     }))
 }
 
@@ -95,6 +97,7 @@ fn fixture(token: Option<&str>) -> Fixture {
             )])
         })),
         engines: None,
+        replay: None,
     };
     Fixture {
         _dir: dir,
@@ -507,6 +510,7 @@ fn every_outcome_is_counted_stored_and_reported_under_its_label() {
         metrics: Arc::new(String::new),
         reload: None,
         engines: None,
+        replay: None,
     };
     let (_, _, page) = call(&state, "GET", "/", None);
     let (_, _, api) = call(&state, "GET", "/api/v1/summary", None);
@@ -641,6 +645,7 @@ fn the_page_draws_a_daily_chart_over_days_in_the_configured_zone() {
         metrics: Arc::new(String::new),
         reload: None,
         engines: None,
+        replay: None,
     };
     let (status, _, page) = call(&state, "GET", "/", None);
     assert_eq!(status, StatusCode::OK);

@@ -13,6 +13,8 @@
 //! - `json`: JSON rendering with one time format (RFC 3339).
 //! - `groups`: `groups list|show|set` (triage) and `audit list|verify`.
 //! - `reconcile`: `reconcile --config FILE`, a batch reconciliation; `batch`: its text.
+//! - `noise`: the report's noise groups and their suggested `ignore` rules.
+//! - `replay`: `replay`, stored cases sent to an engine again and judged.
 
 mod batch;
 mod daily;
@@ -21,7 +23,9 @@ mod groups;
 mod json;
 mod layout;
 mod reconcile;
+mod noise;
 mod remote;
+mod replay;
 mod review;
 mod source;
 pub(crate) mod text;
@@ -32,6 +36,7 @@ pub use self::groups::{
 };
 pub use self::layout::{run_import, ImportArgs, LayoutCommand};
 pub use self::reconcile::{run_reconcile, ReconcileArgs, EXIT_NOT_MATCHING};
+pub use self::replay::{run_replay, ReplayArgs};
 pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, ListFormat, MismatchesCommand, ReportArgs,
     ShowArgs, SourceArgs,

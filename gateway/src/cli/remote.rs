@@ -100,6 +100,16 @@ impl Remote {
         Ok(groups.map(|g| g.groups).unwrap_or_default())
     }
 
+    /// `GET /api/v1/replays`: per group, the latest replay run.
+    pub fn group_replays(&self) -> anyhow::Result<Vec<crate::store::GroupReplay>> {
+        let replays: Option<serde_json::Value> = self.get_json("/api/v1/replays")?;
+        let groups = replays.and_then(|mut r| r.get_mut("groups").map(serde_json::Value::take));
+        Ok(groups
+            .map(serde_json::from_value)
+            .transpose()?
+            .unwrap_or_default())
+    }
+
     /// `GET /api/v1/mismatches?…`.
     pub fn list(&self, query: &ListQuery) -> anyhow::Result<Page> {
         let mut params = Vec::new();

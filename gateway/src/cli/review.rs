@@ -163,6 +163,8 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
                 writeln!(out)?;
                 super::batch::run_section(out, batch)?;
             }
+            super::replay::write_group_replays(out, &source.group_replays()?, &args.strategy)?;
+            super::noise::write(out, &groups)?;
             if args.daily {
                 let daily = source.daily()?;
                 daily::write(out, &daily, &summary, &groups)?;
@@ -179,6 +181,7 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
             if !batches.is_empty() {
                 value["batches"] = serde_json::to_value(&batches)?;
             }
+            value["replays"] = serde_json::to_value(source.group_replays()?)?;
             if args.daily {
                 value["daily"] = serde_json::to_value(source.daily()?)?;
             }

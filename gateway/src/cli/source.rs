@@ -98,6 +98,14 @@ impl Source {
         }
     }
 
+    /// Per group, the latest replay run.
+    pub fn group_replays(&self) -> anyhow::Result<Vec<crate::store::GroupReplay>> {
+        match self {
+            Self::Local { review, .. } => Ok(review.group_replays(None)?),
+            Self::Remote(remote) => remote.group_replays(),
+        }
+    }
+
     /// Mismatch groups of a strategy, most frequent first.
     pub fn groups(&self, strategy: &str) -> anyhow::Result<Vec<Group>> {
         match self {

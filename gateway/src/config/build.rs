@@ -149,6 +149,18 @@ pub(super) fn build(
         .collect();
     let strategies = strategies(&file.strategies, &layouts, &file.engines, &mut problems);
     problems.extend(file.store.problems());
+    let key_file = file
+        .store
+        .encryption_key_file
+        .as_ref()
+        .map(|p| resolve(base, p));
+    if let Some(Err(e)) = key_file.as_deref().map(crate::store::KeyRing::load) {
+        problems.error(
+            "store.encryption_key_file",
+            "a readable file of `KEY_ID = BASE64` lines (32-byte keys)",
+            Found::value(e.kind),
+        );
+    }
     if let Err(e) = tracing_level_check(&file.logging.level) {
         problems.error(
             "logging.level",
@@ -185,6 +197,7 @@ pub(super) fn build(
     let mut store = file.store;
     store.path = resolve(base, &store.path);
     store.postgres.ca_file = store.postgres.ca_file.map(|ca| resolve(base, &ca));
+    store.encryption_key_file = key_file;
     Ok(Config {
         source: source.to_owned(),
         mci_listeners,

@@ -210,6 +210,8 @@ pub struct StrategySpec {
     pub shadow_max_in_flight: usize,
     /// Bound on one shadow comparison.
     pub shadow_timeout: Duration,
+    /// Whether a mismatch is confirmed by a second shadow call (noise detection).
+    pub confirm_mismatches: bool,
     /// Comparison rules.
     pub rules: Arc<comparator::Rules>,
     /// Readiness thresholds.

@@ -319,6 +319,10 @@ pub struct StrategyConfig {
     /// Bound on a whole shadow comparison (the shadow call and waiting for the live answer).
     #[serde(default = "default_shadow_timeout_ms")]
     pub shadow_timeout_ms: u64,
+    /// On a mismatch, ask the shadow engine a second time (within the same in-flight budget) and
+    /// mark the fields that differ between its two answers as noise.
+    #[serde(default)]
+    pub confirm_mismatches: bool,
     /// Comparison rules.
     #[serde(default)]
     pub rules: comparator::RulesConfig,

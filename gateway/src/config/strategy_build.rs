@@ -130,6 +130,7 @@ pub(super) fn strategies(
                 sample_ppm: (s.shadow_sample_percent.clamp(0.0, 100.0) * 10_000.0).round() as u32,
                 shadow_max_in_flight: s.shadow_max_in_flight,
                 shadow_timeout: Duration::from_millis(s.shadow_timeout_ms),
+                confirm_mismatches: s.confirm_mismatches,
                 rules: Arc::new(rules),
                 readiness: s.readiness.clone(),
             },

@@ -12,6 +12,9 @@ pub enum Role {
     Live,
     /// The engine whose answer is only compared, never returned.
     Shadow,
+    /// A stored case sent again by `shadowgate replay`: like a shadow call, it must not cause
+    /// side effects and its answer reaches no customer.
+    Replay,
 }
 
 impl Role {
@@ -20,6 +23,7 @@ impl Role {
         match self {
             Role::Live => "live",
             Role::Shadow => "shadow",
+            Role::Replay => "replay",
         }
     }
 }

@@ -58,6 +58,7 @@ pub(super) struct Families {
     pub(super) field_mismatches: IntCounterVec,
     pub(super) shadow_skipped: IntCounterVec,
     pub(super) shadow_errors: IntCounterVec,
+    pub(super) confirmations: IntCounterVec,
     pub(super) cutover_ready: IntGaugeVec,
     pub(super) last_mismatch: GaugeVec,
     pub(super) expired_rule_differences: IntCounterVec,
@@ -186,6 +187,15 @@ impl Metrics {
                     "shadow_skipped_total",
                     HELP_SKIPPED,
                     &["strategy", "reason"],
+                ),
+            ),
+            confirmations: register(
+                r,
+                counter_vec(
+                    "shadow_confirmations_total",
+                    "Mismatches checked by a second shadow call (confirm_mismatches), by result: \
+                     deterministic, noise, partly_noise, skipped (budget full), failed.",
+                    &["strategy", "result"],
                 ),
             ),
             shadow_errors: register(
@@ -324,7 +334,9 @@ impl std::fmt::Debug for Metrics {
 pub(super) fn role_index(role: Role) -> usize {
     match role {
         Role::Live => 0,
-        Role::Shadow => 1,
+        // Replay calls are counted with shadow calls: the label set stays closed, and a replay
+        // is a shadow call made later.
+        Role::Shadow | Role::Replay => 1,
     }
 }
 

@@ -9,6 +9,7 @@ use prometheus::{Gauge, Histogram, IntCounter, IntGauge};
 use super::labels::OTHER_FIELD;
 use super::registry::Families;
 use crate::outcome::{ShadowErrorKind, ShadowOutcome, SkipReason, RESULTS};
+use crate::store::ConfirmResult;
 
 /// Handles for one strategy, made once by [`super::Metrics::strategy`].
 #[derive(Debug, Clone)]
@@ -28,6 +29,9 @@ pub struct StrategyMetrics {
     skipped: [IntCounter; SkipReason::ALL.len()],
     /// `shadowgate_shadow_errors_total{strategy, kind}`, indexed like [`ShadowErrorKind::ALL`].
     shadow_errors: [IntCounter; ShadowErrorKind::ALL.len()],
+    /// `shadowgate_shadow_confirmations_total{strategy, result}`, indexed like
+    /// [`ConfirmResult::ALL`].
+    confirmations: [IntCounter; ConfirmResult::ALL.len()],
     /// `shadowgate_field_mismatches_total{strategy, field}` for the strategy's known fields.
     fields: HashMap<String, IntCounter>,
     /// The same family with `field="other"`, for paths outside the known set.
@@ -57,6 +61,11 @@ impl StrategyMetrics {
                     .shadow_errors
                     .with_label_values(&[name, kind.as_str()])
             }),
+            confirmations: ConfirmResult::ALL.map(|result| {
+                families
+                    .confirmations
+                    .with_label_values(&[name, result.as_str()])
+            }),
             fields: fields
                 .iter()
                 .map(|field| (field.clone(), field_counter(field)))
@@ -84,6 +93,11 @@ impl StrategyMetrics {
                 .map_or(0.0, |since| since.as_secs_f64());
             self.last_mismatch.set(now);
         }
+    }
+
+    /// Counts how the noise check of one mismatch ended.
+    pub fn confirmation(&self, result: ConfirmResult) {
+        self.confirmations[result.index()].inc();
     }
 
     /// Counts one differing field of a mismatch, by collapsed layout path (`body.offers[*].rate`).

@@ -156,6 +156,8 @@ pub fn engine_called(exchange: &Exchange, role: Role, outcome: Outcome, elapsed:
     let metrics = match role {
         Role::Live => Some(&strategy.live_metrics),
         Role::Shadow => strategy.shadow_metrics.as_ref(),
+        // Replay runs outside the request path and counts nothing here.
+        Role::Replay => None,
     };
     if let Some(metrics) = metrics {
         metrics.call(role, outcome, elapsed.as_secs_f64());
@@ -165,4 +167,10 @@ pub fn engine_called(exchange: &Exchange, role: Role, outcome: Outcome, elapsed:
 /// A record could not be queued for the store: counted by the store, logged here.
 pub fn record_dropped(exchange: &Exchange) {
     warn!(strategy = %exchange.strategy.name, correlation_id = %exchange.correlation_id, "store queue full: record dropped");
+}
+
+/// A mismatch's noise check ended (`confirm_mismatches`): its result and noisy fields (layout
+/// paths, never values).
+pub fn mismatch_confirmed(exchange: &Exchange, confirmation: &crate::store::Confirmation) {
+    debug!(strategy = %exchange.strategy.name, correlation_id = %exchange.correlation_id, result = confirmation.result.as_str(), noisy_fields = ?confirmation.noisy_fields, "mismatch checked by a second shadow call");
 }

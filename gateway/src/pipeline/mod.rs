@@ -12,18 +12,22 @@
 //!   compare, record, emit), fed by a bounded queue; a full queue skips the comparison.
 //! - `emit`: the one place a comparison's [`crate::outcome::ShadowOutcome`] is logged, counted
 //!   and recorded.
+//! - `confirm`: noise confirmation, a mismatch's second shadow call (`confirm_mismatches`).
 //! - `record`: masked mismatch records.
 //! - `judge`: comparing on today's date, so expired rules stop hiding.
+//! - `replay`: one stored case sent to an engine again and judged against the stored live answer.
 //! - `events`: logs (and counts) for every observable event.
 //! - `summary`: the periodic INFO summary of comparisons per strategy.
 
 mod answer;
 pub mod breaker;
+mod confirm;
 mod emit;
 pub mod events;
 mod exchange;
 mod judge;
 mod record;
+pub mod replay;
 mod shadow;
 mod summary;
 mod workers;

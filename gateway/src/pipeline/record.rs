@@ -136,6 +136,8 @@ fn base(exchange: &Exchange, live: Message, kind: RecordKind, latencies: Latenci
         shadow_decision: None,
         live_latency_us: micros(latencies.live),
         shadow_latency_us: micros(latencies.shadow),
+        payload: None,
+        confirmation: None,
     }
 }
 

@@ -12,11 +12,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use protocol_mci::Message;
+use serde_json::Value;
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 use tokio::time::{timeout_at, Instant};
+use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
 
 use super::answer::{answer_message, decode_response, encode_response};
+use super::confirm::confirm;
 use super::emit::{emit, Verdict};
 use super::exchange::Exchange;
 use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
@@ -24,6 +27,7 @@ use super::{events, InflightGuard, Shared};
 use crate::engine::{Outcome, Role};
 use crate::outcome::{ShadowErrorKind, ShadowOutcome, SkipReason};
 use crate::runtime::{Engine, EngineAnswer};
+use crate::store::RawPayload;
 
 /// What the live path hands the shadow task once it has answered: the answer frame and the live
 /// latency, or nothing when the live engine failed.
@@ -98,7 +102,7 @@ async fn run(
         live,
         latencies,
     };
-    hand_off(shared, exchange, engine, answers, permit);
+    hand_off(shared, exchange, engine, answers, permit, deadline);
 }
 
 /// Both engines' answers, as they came, waiting to be judged.
@@ -110,31 +114,48 @@ struct Answers {
 
 /// Queues the comparison for the shadow workers; a full queue skips it (`queue_full`). The job
 /// keeps the budget's permit and a task-tracker token until it has emitted, so the in-flight
-/// budget and the shutdown drain both cover it while it waits.
+/// budget and the shutdown drain both cover it while it waits. A mismatch to confirm
+/// (`confirm_mismatches`) goes back to the runtime for the second shadow call, then emits there.
 fn hand_off(
     shared: Arc<Shared>,
     exchange: Arc<Exchange>,
     engine: Arc<Engine>,
     answers: Answers,
     permit: OwnedSemaphorePermit,
+    deadline: Instant,
 ) {
     let token = shared.tasks.token();
+    let runtime = tokio::runtime::Handle::current();
     // The span and the subscriber it belongs to (the process's, or a test's thread-local one)
     // go with the job to the worker thread.
     let span = tracing::Span::current();
     let dispatch = tracing::dispatcher::get_default(Clone::clone);
     let (job_shared, job_exchange) = (shared.clone(), exchange.clone());
+    let shared_tasks = shared.tasks.clone();
     let job = Box::new(move || {
-        let _held = (token, permit);
-        tracing::dispatcher::with_default(&dispatch, || {
-            span.in_scope(|| {
-                let verdict = match job_shared.cancel.is_cancelled() {
-                    true => Verdict::skipped(SkipReason::Shutdown),
-                    false => judge(&job_shared, &job_exchange, engine.name(), answers),
-                };
-                emit(&job_shared, &job_exchange, verdict);
+        let held = (token, permit);
+        let (verdict, first) = tracing::dispatcher::with_default(&dispatch, || {
+            span.in_scope(|| match job_shared.cancel.is_cancelled() {
+                true => (Verdict::skipped(SkipReason::Shutdown), None),
+                false => judge(&job_shared, &job_exchange, &engine, answers),
             })
         });
+        let Some(first) = first.filter(|_| verdict.record.is_some()) else {
+            tracing::dispatcher::with_default(&dispatch, || {
+                span.in_scope(|| emit(&job_shared, &job_exchange, verdict));
+            });
+            return;
+        };
+        let confirmed = async move {
+            let _held = held;
+            let mut verdict = verdict;
+            if let Some(record) = verdict.record.as_mut() {
+                confirm(&job_shared, &job_exchange, &engine, deadline, first, record).await;
+            }
+            emit(&job_shared, &job_exchange, verdict);
+        };
+        let tasks = shared_tasks.clone();
+        tasks.spawn_on(confirmed.instrument(span).with_subscriber(dispatch), &runtime);
     });
     if shared.workers.submit(job).is_err() {
         emit(&shared, &exchange, Verdict::skipped(SkipReason::QueueFull));
@@ -142,18 +163,33 @@ fn hand_off(
 }
 
 /// The CPU stages, on a shadow worker: canonicalise the shadow answer, decode the live one,
-/// compare.
-fn judge(shared: &Shared, exchange: &Exchange, engine: &str, answers: Answers) -> Verdict {
+/// compare. A mismatch of a strategy that confirms mismatches also returns the shadow's first
+/// decision, for the second call.
+fn judge(
+    shared: &Shared,
+    exchange: &Exchange,
+    engine: &Engine,
+    answers: Answers,
+) -> (Verdict, Option<Value>) {
     let Answers {
         shadow,
         live,
         latencies,
     } = answers;
-    let shadow = shadow.and_then(|answer| canonicalise(exchange, engine, answer));
-    let Some(live) = live_decision(exchange, &live) else {
-        return Verdict::skipped(SkipReason::LiveFailed);
+    let shadow = shadow.and_then(|answer| canonicalise(exchange, engine.name(), answer));
+    let Some(decision) = live_decision(exchange, &live) else {
+        return (Verdict::skipped(SkipReason::LiveFailed), None);
     };
-    compare(shared, exchange, live, shadow, latencies)
+    let (mut verdict, first) = compare(shared, exchange, decision, shadow, latencies);
+    // The raw pair replay resends; the store seals it, or drops it without a key (refcounts, no
+    // copies on this path).
+    if let Some(record) = verdict.record.as_mut() {
+        record.payload = Some(RawPayload {
+            request: exchange.frame.clone(),
+            live_answer: live,
+        });
+    }
+    (verdict, first)
 }
 
 /// Calls the shadow engine within the deadline, and within the request's TTL when that is
@@ -161,7 +197,7 @@ fn judge(shared: &Shared, exchange: &Exchange, engine: &str, answers: Answers) -
 ///
 /// A shadow call cut by the TTL is a shadow error of kind timeout, like one cut by the shadow
 /// timeout: the shadow engine was asked and did not answer while the caller still waited.
-async fn call(
+pub(super) async fn call(
     shared: &Shared,
     exchange: &Exchange,
     engine: &Engine,
@@ -223,7 +259,7 @@ async fn call(
 
 /// The shadow answer as core banking would receive it: an mci frame decoded, a JSON answer
 /// encoded into the response layout and decoded again.
-fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> ShadowDecision {
+pub(super) fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> ShadowDecision {
     let (layout, code) = (&exchange.strategy.layout, exchange.tx_code.as_str());
     match answer {
         EngineAnswer::Frame(bytes) => decode_response(layout, code, &bytes).map_err(|e| {
@@ -267,13 +303,13 @@ fn compare(
     live: Message,
     shadow: ShadowDecision,
     latencies: Latencies,
-) -> Verdict {
+) -> (Verdict, Option<Value>) {
     let decision = match shadow {
         Ok(decision) => decision,
         Err(failure) => {
             let outcome = failure.outcome;
             let record = failure_record(exchange, live, failure, latencies);
-            return Verdict::recorded(outcome, record);
+            return (Verdict::recorded(outcome, record), None);
         }
     };
     let strategy = &exchange.strategy;
@@ -290,9 +326,10 @@ fn compare(
         shared.record(exchange, tally);
     }
     if comparison.is_match() {
-        return Verdict::matched();
+        return (Verdict::matched(), None);
     }
+    let first = strategy.spec.confirm_mismatches.then(|| shadow.clone());
     let (live, shadow) = (layout.from_json(live), layout.from_json(shadow));
     let record = mismatch_record(exchange, live, shadow, &comparison, latencies);
-    Verdict::recorded(ShadowOutcome::Mismatch, record)
+    (Verdict::recorded(ShadowOutcome::Mismatch, record), first)
 }

@@ -69,6 +69,22 @@ impl Review {
         &self.view
     }
 
+    /// Every stored replay run of `strategy` (all when `None`), newest first.
+    pub fn replays(
+        &self,
+        strategy: Option<&str>,
+    ) -> Result<Vec<crate::store::ReplayRun>, StoreError> {
+        self.reader.replays(strategy)
+    }
+
+    /// Per group, the latest replay run's "N of M cases fixed" ([`crate::store::replays`]).
+    pub fn group_replays(
+        &self,
+        strategy: Option<&str>,
+    ) -> Result<Vec<crate::store::GroupReplay>, StoreError> {
+        self.reader.group_replays(strategy)
+    }
+
     /// Daily comparisons and failures of every strategy and group over the chart window that
     /// ends on the local day of `now_micros`.
     pub fn daily(&self, now_micros: u64) -> Result<Daily, StoreError> {

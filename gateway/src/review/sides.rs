@@ -258,6 +258,8 @@ mod tests {
                 shadow_decision: Some(decision("0901", "B2")),
                 live_latency_us: 10,
                 shadow_latency_us: 20,
+                payload: None,
+                confirmation: None,
             },
         }
     }

@@ -27,6 +27,9 @@ pub enum Space {
     /// Batch reconciliation runs (`shadowgate reconcile`), keyed by
     /// [`super::ReconcileRun::key`].
     Reconciles,
+    /// Encrypted raw payloads of failing cases, keyed by their record's
+    /// [`super::RecordId::to_key`] ([`super::payload`]).
+    Payloads,
 }
 
 /// One value to insert (or overwrite).

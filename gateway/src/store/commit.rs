@@ -21,6 +21,7 @@ use super::counters::StrategyCounters;
 use super::event::Event;
 use super::group::Group;
 use super::id::RecordId;
+use super::keyring::KeyRing;
 use super::ledger::Ledger;
 use super::options::WriterOptions;
 use super::record::{MismatchRecord, RecordKind};
@@ -49,6 +50,8 @@ pub(crate) struct Committer {
     /// While degraded: when to try recovering next, microseconds since the epoch.
     retry_at: Option<u64>,
     retry_interval_micros: u64,
+    /// Seals raw payloads ([`super::payload`]); `None`: nothing raw is stored.
+    keys: Option<Arc<KeyRing>>,
 }
 
 impl Committer {
@@ -57,6 +60,7 @@ impl Committer {
         config: &StoreConfig,
         options: WriterOptions,
         stats: Arc<StoreStats>,
+        keys: Option<Arc<KeyRing>>,
     ) -> Self {
         let encoder = config
             .compress_records
@@ -82,6 +86,7 @@ impl Committer {
             uncommitted_events: 0,
             retry_at: None,
             retry_interval_micros: config.retry_interval_ms.saturating_mul(1_000),
+            keys,
         }
     }
 
@@ -112,7 +117,7 @@ impl Committer {
                 Event::Counted { outcome, .. } => outcome,
                 Event::Record(ref mismatch) => mismatch.outcome(),
             };
-            let Event::Record(mismatch) = event else {
+            let Event::Record(mut mismatch) = event else {
                 self.count_hour(&strategy, None, outcome, now);
                 let count = |c: &mut StrategyCounters| c.count(outcome, now);
                 self.counters.update(
@@ -123,6 +128,7 @@ impl Committer {
                 continue;
             };
             let id = self.next_id(now);
+            let payload = mismatch.payload.take();
             self.count_hour(&strategy, Some(&mismatch.signature), outcome, id.micros);
             let count = |c: &mut StrategyCounters| c.count(outcome, id.micros);
             self.counters.update(
@@ -142,6 +148,9 @@ impl Committer {
                 self.stats.add_dropped(DropReason::WriteError, 1);
                 lost.push(id);
                 continue;
+            }
+            if let Some(payload) = payload {
+                self.seal(id, &payload, &mut writes);
             }
             pending.push(record);
         }
@@ -237,6 +246,20 @@ impl Committer {
             }
         }
         (raw, kept)
+    }
+
+    /// Adds the sealed raw payload of record `id` to `writes`, when a key is configured. A
+    /// payload that cannot be sealed is logged (never its bytes) and the record kept without it.
+    fn seal(&self, id: RecordId, payload: &super::RawPayload, writes: &mut Vec<Write>) {
+        let Some(keys) = &self.keys else { return };
+        match payload.seal(keys, id) {
+            Ok(value) => writes.push(Write {
+                space: Space::Payloads,
+                key: id.to_key().to_vec(),
+                value,
+            }),
+            Err(error) => tracing::error!(%error, record = %id, "raw payload not stored"),
+        }
     }
 
     /// Continues after the newest stored key, before the first batch. A backend that cannot

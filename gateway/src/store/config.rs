@@ -46,6 +46,10 @@ pub struct StoreConfig {
     pub backend: BackendKind,
     /// The shared database, when `backend = "postgres"`.
     pub postgres: PostgresConfig,
+    /// File of AES-256 keys (`KEY_ID = BASE64`, first one current, see [`super::KeyRing`]).
+    /// With it, the raw request and live answer of every failing case are stored encrypted for
+    /// replay; without it, nothing raw is stored.
+    pub encryption_key_file: Option<PathBuf>,
 }
 
 impl Default for StoreConfig {
@@ -61,6 +65,7 @@ impl Default for StoreConfig {
             compress_records: true,
             backend: BackendKind::Sled,
             postgres: PostgresConfig::default(),
+            encryption_key_file: None,
         }
     }
 }

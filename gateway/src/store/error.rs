@@ -56,6 +56,9 @@ pub enum StoreError {
     /// The writer thread could not be started.
     #[error("cannot start the store writer thread: {0}")]
     Spawn(#[source] std::io::Error),
+    /// The key file of `[store] encryption_key_file` cannot be used.
+    #[error(transparent)]
+    Keys(super::keyring::KeyFileError),
     /// The gateway's store is not open now (degraded: its disk failed); the writer keeps trying.
     #[error(
         "store {} is unavailable: expected an open database, found none (degraded; retrying)",

@@ -20,7 +20,7 @@ use super::record::MismatchRecord;
 use super::series::{hour_start, parse_key, HourCounts, SeriesPoint};
 use super::shared::{SharedDb, SledSettings};
 use super::sled_backend::{
-    segment_day, tree_name, COUNTERS_TREE, GROUPS_TREE, SERIES_TREE, SUPPRESSED_TREE,
+    segment_day, tree_name, COUNTERS_TREE, GROUPS_TREE, PAYLOADS_TREE, SERIES_TREE, SUPPRESSED_TREE,
 };
 use super::suppressed::SuppressionCounters;
 use super::time::Day;
@@ -82,6 +82,24 @@ impl Reader {
         }
         let records = decode_chunk(&name, first, id, &value)?;
         Ok(records.into_iter().find(|record| record.id == id))
+    }
+
+    /// The sealed raw payload of record `id` ([`super::payload`]), if one was stored.
+    pub fn sealed_payload(&self, id: RecordId) -> Result<Option<Vec<u8>>, StoreError> {
+        let db = self.shared.require()?;
+        let Some(tree) = existing(&db, PAYLOADS_TREE)? else {
+            return Ok(None);
+        };
+        let value = tree.get(id.to_key()).map_err(|source| StoreError::Read {
+            tree: PAYLOADS_TREE.to_owned(),
+            source,
+        })?;
+        Ok(value.map(|v| v.to_vec()))
+    }
+
+    /// The open database, for the workflow trees written beside the writer's (replay runs).
+    pub(crate) fn db(&self) -> Result<sled::Db, StoreError> {
+        self.shared.require()
     }
 
     /// One page of records matching `query`. The first chunk read may start before the page's

@@ -95,6 +95,14 @@ pub struct Mismatch {
     pub live_latency_us: u64,
     /// Shadow engine latency (or time until it failed) in microseconds.
     pub shadow_latency_us: u64,
+    /// The raw request and live answer, for replay: sealed by the writer into
+    /// [`super::Space::Payloads`] when a key is configured, dropped otherwise; never part of
+    /// the record's JSON.
+    #[serde(skip)]
+    pub payload: Option<super::RawPayload>,
+    /// The noise check of a mismatch (`confirm_mismatches = true`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<super::Confirmation>,
 }
 
 impl Mismatch {

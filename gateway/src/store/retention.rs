@@ -70,6 +70,19 @@ impl Retention {
                 complete = false;
             }
         }
+        // Raw payloads go with their records' days (their keys are record ids).
+        let first_kept = super::id::RecordId {
+            micros: Day::of(cutoff).start_micros(),
+            seq: 0,
+        };
+        match backend.prune(Space::Payloads, &first_kept.to_key()) {
+            Ok(0) => {}
+            Ok(payloads) => tracing::info!(payloads, "store retention removed expired payloads"),
+            Err(error) => {
+                tracing::warn!(%error, "store retention could not prune the raw payloads");
+                complete = false;
+            }
+        }
         if complete {
             self.done_on = Some(today);
         }

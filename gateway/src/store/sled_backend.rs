@@ -24,6 +24,8 @@ pub(crate) const SUPPRESSED_TREE: &str = "suppressed";
 pub(crate) const SERIES_TREE: &str = "series";
 /// Tree holding batch reconciliation runs.
 pub(crate) const RECONCILES_TREE: &str = "reconciles";
+/// Tree holding encrypted raw payloads, keyed by record id.
+pub(crate) const PAYLOADS_TREE: &str = "payloads";
 /// Prefix of the per-day record trees.
 pub(crate) const RECORDS_PREFIX: &str = "records/";
 
@@ -36,6 +38,7 @@ pub(crate) fn tree_name(space: Space) -> String {
         Space::Suppressed => SUPPRESSED_TREE.to_owned(),
         Space::Series => SERIES_TREE.to_owned(),
         Space::Reconciles => RECONCILES_TREE.to_owned(),
+        Space::Payloads => PAYLOADS_TREE.to_owned(),
     }
 }
 

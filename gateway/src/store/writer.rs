@@ -13,6 +13,7 @@ use super::commit::Committer;
 use super::config::StoreConfig;
 use super::error::StoreError;
 use super::event::Event;
+use super::keyring::KeyRing;
 use super::options::WriterOptions;
 use super::recorder::{Backlog, Message, Recorder};
 use super::stats::StoreStats;
@@ -38,11 +39,15 @@ impl Writer {
         if !problems.is_empty() {
             return Err(StoreError::Config { problems });
         }
+        let keys = match &config.encryption_key_file {
+            Some(path) => Some(Arc::new(KeyRing::load(path).map_err(StoreError::Keys)?)),
+            None => None,
+        };
         let (tx, rx) = mpsc::sync_channel(config.channel_capacity);
         let stats = Arc::new(StoreStats::default());
         let mut backend = backend;
         backend.attach(Arc::clone(&stats));
-        let committer = Committer::new(backend, config, options, Arc::clone(&stats));
+        let committer = Committer::new(backend, config, options, Arc::clone(&stats), keys);
         let backlog = Arc::new(Backlog::new(config.batch_max_records));
         let batching = Batching {
             rx,

@@ -385,5 +385,7 @@ pub fn recorded_mismatch(n: u64) -> shadowgate::store::Event {
         shadow_decision: Some(serde_json::json!({"body": {"grade": "N2"}})),
         live_latency_us: 10,
         shadow_latency_us: 20,
+        payload: None,
+        confirmation: None,
     }))
 }

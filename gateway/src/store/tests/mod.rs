@@ -10,6 +10,7 @@ use super::*;
 use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 
 mod chunk_size;
+mod payloads;
 mod read;
 mod recovery;
 mod series;
@@ -43,6 +44,8 @@ pub(super) fn mismatch(strategy: &str, kind: RecordKind, signature: &str) -> Eve
         shadow_decision: None,
         live_latency_us: 1_200,
         shadow_latency_us: 200_000,
+        payload: None,
+        confirmation: None,
     }))
 }
 

@@ -1,0 +1,163 @@
+//! Replay runs on the admin listener: `GET /api/v1/replays` (per group, the latest run's "N of M
+//! cases fixed"; and every run's totals), `POST /api/v1/replays` (start one; token required like
+//! every API route), and the report page's replay card. Runs hold record
+//! ids, signatures, engine names and counts: never a payload.
+
+use bytes::Bytes;
+use http::StatusCode;
+use http_body_util::Full;
+use serde_json::json;
+
+use super::html::escape;
+use crate::listener::server;
+use crate::replay::Selection;
+use crate::review::{parse_kind, parse_time, Review};
+use crate::store::replays::latest_per_group;
+use crate::store::RecordId;
+
+type Response = http::Response<Full<Bytes>>;
+
+/// Runs listed by the API, newest first.
+const RUNS: usize = 50;
+
+/// `GET /api/v1/replays[?strategy=NAME]`: `{"groups": [...], "runs": [...]}`.
+pub(super) fn api(review: &Review, query: &str) -> Response {
+    let strategy = super::params::param(query, "strategy");
+    let runs = match review.replays(strategy.as_deref()) {
+        Ok(runs) => runs,
+        Err(error) => {
+            tracing::error!(%error, "admin: replay runs unreadable");
+            return server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string());
+        }
+    };
+    let listed: Vec<_> = runs
+        .iter()
+        .take(RUNS)
+        .map(|run| {
+            json!({
+                "started_micros": run.started_micros,
+                "finished_micros": run.finished_micros,
+                "by": run.by,
+                "strategy": run.strategy,
+                "engine": run.engine,
+                "selection": run.selection,
+                "cases": run.cases.len(),
+                "totals": run.totals(),
+            })
+        })
+        .collect();
+    let groups = latest_per_group(&runs);
+    server::json(StatusCode::OK, &json!({ "groups": groups, "runs": listed }))
+}
+
+/// What `POST /api/v1/replays` takes: a selection of one strategy's stored cases.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayRequest {
+    strategy: String,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    ids: Vec<String>,
+    #[serde(default)]
+    since: Option<String>,
+    #[serde(default)]
+    until: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    by: Option<String>,
+}
+
+/// Cases one API replay takes at most.
+const MAX_CASES: usize = 10_000;
+
+/// `POST /api/v1/replays` with `{"strategy", "group"?, "ids"?, "since"?, "until"?, "kind"?,
+/// "limit"?, "by"?}`: starts a replay against the strategy's shadow and answers 202 with its
+/// start time; the run appears on `GET /api/v1/replays` when it ends.
+pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
+    let Some(replay) = replay else {
+        return server::json_error(StatusCode::NOT_FOUND, "replay needs a running gateway");
+    };
+    let bad = |message: String| server::json_error(StatusCode::BAD_REQUEST, &message);
+    let request: ReplayRequest = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(e) => {
+            return bad(format!(
+                "body: expected a replay selection as JSON, found {e}"
+            ))
+        }
+    };
+    let selection = match selection(&request) {
+        Ok(selection) => selection,
+        Err(message) => return bad(message),
+    };
+    let by = request.by.unwrap_or_else(|| "admin api".to_owned());
+    match replay(selection, by) {
+        Ok(started) => server::json(
+            StatusCode::ACCEPTED,
+            &json!({"status": "started", "started_micros": started}),
+        ),
+        Err(e) if e.is_request() => bad(e.to_string()),
+        Err(e) => server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// The selection a request names; which field is wrong otherwise.
+fn selection(request: &ReplayRequest) -> Result<Selection, String> {
+    let time = |key: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(|e| format!("{key}: {e}"))
+    };
+    let ids = request
+        .ids
+        .iter()
+        .map(|id| id.parse::<RecordId>().map_err(|e| format!("ids: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Selection {
+        strategy: request.strategy.clone(),
+        group: request.group.clone(),
+        ids,
+        from_micros: time("since", &request.since)?,
+        until_micros: time("until", &request.until)?,
+        kind: request.kind.as_deref().map(parse_kind).transpose()?,
+        limit: request.limit.unwrap_or(MAX_CASES).min(MAX_CASES),
+    })
+}
+
+/// The page's card: one row per group with a stored replay; empty when there is none.
+pub(super) fn card(review: &Review) -> String {
+    let groups = match review.group_replays(None) {
+        Ok(groups) if groups.is_empty() => return String::new(),
+        Ok(groups) => groups,
+        Err(e) => {
+            return format!(
+                "<p class=\"muted\">replay runs unavailable: {}</p>\n",
+                escape(&e.to_string())
+            )
+        }
+    };
+    let mut out = String::from("<div class=\"card\"><h2>Replays</h2>\n<table class=\"replays\">");
+    out.push_str(
+        "<tr><th>strategy</th><th>group</th><th>result</th><th>against</th><th>by</th></tr>\n",
+    );
+    for g in groups {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td><code>{}</code></td><td>{} of {} cases fixed by replay at <span class=\"t\">{}</span></td><td>{}</td><td>{}</td></tr>\n",
+            escape(&g.strategy),
+            escape(&g.signature),
+            g.fixed,
+            g.total,
+            escape(&review.view().time(g.at_micros)),
+            escape(&g.engine),
+            escape(&g.by),
+        ));
+    }
+    out.push_str("</table></div>\n");
+    out
+}

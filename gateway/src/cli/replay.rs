@@ -1,0 +1,287 @@
+//! `shadowgate replay`: sends stored failing cases to an engine again and tells, per case, whether
+//! the fix worked, against the stored live answer and the strategy's current rules.
+//!
+//! Runs on a stopped gateway's store (sled locks its directory), with the gateway's config: its
+//! engines, layouts, rules, store path and key file. The run is stored (`replays` tree) so the
+//! report shows each group's "N of M cases fixed by replay at T". Exits non-zero when any case is
+//! not fixed, for deploy pipelines.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::{self, List};
+use crate::metrics::Metrics;
+use crate::pipeline::replay::CaseResult;
+use crate::replay::{run_cases, Pace, Selection};
+use crate::review::{parse_kind, parse_time};
+use crate::runtime::Runtime;
+use crate::store::replays::latest_per_group;
+use crate::store::{format_micros, GroupReplay, KeyRing, Reader, RecordId, ReplayRun, SystemClock};
+use crate::store::{Clock, StoreConfig};
+
+/// `shadowgate replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The gateway's config: engines, layouts, rules, store and `[store] encryption_key_file`.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The strategy whose cases to replay.
+    #[arg(long)]
+    pub strategy: String,
+    /// Only the cases of this group (its signature, as the report shows it).
+    #[arg(long, value_name = "SIGNATURE")]
+    pub group: Option<String>,
+    /// Only these record ids (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub ids: Vec<String>,
+    /// Cases recorded at or after this time (RFC 3339, a date, or microseconds).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Cases recorded before this time.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only this kind: mismatch, shadow_error or unencodable.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// The engine to send them to (a name from `[engines]`); default: the strategy's shadow.
+    #[arg(long, value_name = "ENGINE")]
+    pub against: Option<String>,
+    /// Cases sent per second at most (0: no rate limit, only --concurrency).
+    #[arg(long, default_value_t = 50)]
+    pub rate: u32,
+    /// Cases in flight at most.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// At most this many cases (oldest first).
+    #[arg(long, default_value_t = 10_000)]
+    pub limit: usize,
+    /// Who runs the replay, stored with it (default: $USER).
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+/// Runs `shadowgate replay`, writing the results to `out`; an error when any case is not fixed.
+pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut config = config::load(&args.config)?;
+    let keys = keys(&config.store)?;
+    let engine_name = target(&mut config, args)?;
+    let selection = selection(args)?;
+    let reader = Reader::open(&config.store.path)?;
+    let records = selection
+        .select(&reader)
+        .map_err(|e| anyhow::anyhow!("--{e}"))?;
+    if records.is_empty() {
+        bail!(
+            "no stored case of strategy {:?} matches the selection",
+            args.strategy
+        );
+    }
+    let started = SystemClock.now_micros();
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the replay's runtime")?;
+    let metrics = Metrics::new(crate::version::VERSION);
+    let runtime = Runtime::build(Arc::new(config), &metrics)
+        .map_err(|problems| anyhow::anyhow!("{}: {}", args.config.display(), List(&problems)))?;
+    let Some(strategy) = runtime.strategy(&args.strategy).cloned() else {
+        bail!(
+            "--strategy {:?}: no such strategy in the config",
+            args.strategy
+        );
+    };
+    let Some(engine) = strategy.shadow.clone() else {
+        bail!(
+            "--against: strategy {:?} has no engine to replay against",
+            args.strategy
+        );
+    };
+    let bar = ProgressBar::new(records.len() as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} cases, {per_sec}, eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    let pace = Pace {
+        rate: args.rate,
+        concurrency: usize::from(args.concurrency),
+    };
+    let cases = tokio.block_on(run_cases(
+        &strategy, &engine, &reader, &keys, records, pace, &bar,
+    ));
+    bar.finish_and_clear();
+    let run = ReplayRun {
+        started_micros: started,
+        finished_micros: SystemClock.now_micros(),
+        by: args
+            .by
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "unknown".to_owned()),
+        strategy: args.strategy.clone(),
+        engine: engine_name,
+        selection: selection.describe(),
+        cases,
+    };
+    reader.save_replay(&run)?;
+    print(out, &run)?;
+    let totals = run.totals();
+    let not_fixed = run.cases.len() - totals.get("fixed").copied().unwrap_or(0);
+    if not_fixed > 0 {
+        bail!(
+            "{not_fixed} of {} replayed cases are not fixed",
+            run.cases.len()
+        );
+    }
+    Ok(())
+}
+
+/// The key ring, or why replay cannot run without one.
+fn keys(store: &StoreConfig) -> anyhow::Result<KeyRing> {
+    let Some(path) = &store.encryption_key_file else {
+        bail!(
+            "replay needs the stored raw requests, and none are stored: [store] \
+             encryption_key_file is not set (set it; cases recorded from then on can be replayed)"
+        );
+    };
+    Ok(KeyRing::load(path)?)
+}
+
+/// Points the strategy's shadow at `--against` (the runtime then builds and checks it); returns
+/// the engine's name.
+fn target(config: &mut config::Config, args: &ReplayArgs) -> anyhow::Result<String> {
+    let Some(spec) = config.strategies.get_mut(&args.strategy) else {
+        bail!(
+            "--strategy {:?}: no such strategy in the config",
+            args.strategy
+        );
+    };
+    if let Some(against) = &args.against {
+        if !config.engines.contains_key(against) {
+            let known: Vec<&str> = config.engines.keys().map(String::as_str).collect();
+            bail!(
+                "--against {against:?}: expected an engine of the config ({}), found none",
+                known.join(", ")
+            );
+        }
+        spec.shadow = Some(against.clone());
+    }
+    match &spec.shadow {
+        Some(name) => Ok(name.clone()),
+        None => bail!(
+            "strategy {:?} has no shadow engine: name one with --against",
+            args.strategy
+        ),
+    }
+}
+
+/// The selection the flags give.
+fn selection(args: &ReplayArgs) -> anyhow::Result<Selection> {
+    let time = |flag: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--{flag} {e}"))
+    };
+    let kind = args.kind.as_deref().map(parse_kind).transpose();
+    let ids = args
+        .ids
+        .iter()
+        .map(|id| id.parse::<RecordId>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("--ids {e}"))?;
+    Ok(Selection {
+        strategy: args.strategy.clone(),
+        group: args.group.clone(),
+        ids,
+        from_micros: time("since", &args.since)?,
+        until_micros: time("until", &args.until)?,
+        kind: kind.map_err(|e| anyhow::anyhow!("--{e}"))?,
+        limit: args.limit,
+    })
+}
+
+/// The run for people: one line per case, one per group, the totals.
+fn print(out: &mut dyn Write, run: &ReplayRun) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "replay of {} cases of strategy {} against engine {} by {} ({})",
+        run.cases.len(),
+        run.strategy,
+        run.engine,
+        run.by,
+        run.selection
+    )?;
+    writeln!(
+        out,
+        "{:<24}  {:<16}  {:<16}  DETAIL",
+        "ID", "GROUP", "RESULT"
+    )?;
+    for case in &run.cases {
+        let detail = match (&case.new_signature, &case.detail) {
+            (Some(signature), Some(fields)) => format!("{signature} ({fields})"),
+            (_, Some(detail)) => detail.clone(),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "{:<24}  {:<16}  {:<16}  {detail}",
+            case.id.to_string(),
+            case.signature,
+            case.result
+        )?;
+    }
+    for group in latest_per_group(std::slice::from_ref(run)) {
+        writeln!(
+            out,
+            "group {}: {} of {} cases fixed by replay at {}",
+            group.signature,
+            group.fixed,
+            group.total,
+            format_micros(group.at_micros)
+        )?;
+    }
+    let totals = run.totals();
+    let shown: Vec<String> = CaseResult::LABELS
+        .iter()
+        .map(|label| format!("{label} {}", totals.get(label).copied().unwrap_or(0)))
+        .collect();
+    writeln!(out, "totals: {}", shown.join(", "))
+}
+
+/// The report's replay section: per group, the latest run's "N of M cases fixed by replay at T";
+/// nothing when no run is stored.
+pub(crate) fn write_group_replays(
+    out: &mut dyn Write,
+    groups: &[GroupReplay],
+    only: &Option<String>,
+) -> std::io::Result<()> {
+    let shown: Vec<&GroupReplay> = groups
+        .iter()
+        .filter(|g| only.as_ref().is_none_or(|s| *s == g.strategy))
+        .collect();
+    if shown.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nreplays (latest run per group)")?;
+    for g in shown {
+        writeln!(
+            out,
+            "  {} · group {}: {} of {} cases fixed by replay at {} (against {}, by {})",
+            g.strategy,
+            g.signature,
+            g.fixed,
+            g.total,
+            format_micros(g.at_micros),
+            g.engine,
+            g.by
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! A replay run on a running gateway (`POST /api/v1/replays`): the running config's strategy,
+//! its shadow engine and key file, the store the gateway writes (sled is single-process, so this
+//! is the only way to replay without stopping the gateway), one tracked task that stops at
+//! shutdown. The run is stored when it ends; `GET /api/v1/replays` shows it.
+
+use std::sync::Arc;
+
+use indicatif::ProgressBar;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::{run_cases, Pace, SelectError, Selection};
+use crate::pipeline::Gateway;
+use crate::store::{Clock, KeyRing, Reader, ReplayRun, SystemClock};
+
+/// The pace of a replay inside a serving gateway: gentle, its engines serve live traffic too.
+const PACE: Pace = Pace {
+    rate: 20,
+    concurrency: 2,
+};
+
+/// Why a replay could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// No such strategy in the running config.
+    #[error("strategy: expected a strategy of the running config, found {0:?}")]
+    UnknownStrategy(String),
+    /// The strategy has no shadow engine.
+    #[error("strategy {0:?}: expected a shadow engine to replay against, found none")]
+    NoShadow(String),
+    /// Nothing raw is stored.
+    #[error("[store] encryption_key_file is not set: no raw payloads are stored, nothing can be replayed")]
+    NoKeys,
+    /// The key file cannot be read now.
+    #[error(transparent)]
+    Keys(#[from] crate::store::keyring::KeyFileError),
+    /// The selection cannot be read.
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    /// Nothing matches.
+    #[error("no stored case of strategy {0:?} matches the selection")]
+    Empty(String),
+}
+
+impl StartError {
+    /// Whether the caller asked for something that cannot be (400) rather than the gateway
+    /// failing (500).
+    pub fn is_request(&self) -> bool {
+        !matches!(self, Self::Keys(_) | Self::Select(SelectError::Store(_)))
+    }
+}
+
+/// Starts a replay of `selection` by `by` on `tasks`; returns its start time (microseconds),
+/// which is the run's key once stored.
+pub fn start(
+    gateway: &Arc<Gateway>,
+    reader: &Reader,
+    tasks: &TaskTracker,
+    shutdown: &CancellationToken,
+    selection: Selection,
+    by: String,
+) -> Result<u64, StartError> {
+    let runtime = gateway.runtime();
+    let name = selection.strategy.clone();
+    let strategy = runtime
+        .strategy(&name)
+        .cloned()
+        .ok_or_else(|| StartError::UnknownStrategy(name.clone()))?;
+    let engine = strategy
+        .shadow
+        .clone()
+        .ok_or_else(|| StartError::NoShadow(name.clone()))?;
+    let path = runtime.config.store.encryption_key_file.as_ref();
+    let keys = KeyRing::load(path.ok_or(StartError::NoKeys)?)?;
+    let records = selection.select(reader)?;
+    if records.is_empty() {
+        return Err(StartError::Empty(name));
+    }
+    let started = SystemClock.now_micros();
+    let (reader, shutdown) = (reader.clone(), shutdown.clone());
+    tasks.spawn(async move {
+        let progress = ProgressBar::hidden();
+        let run = run_cases(
+            &strategy,
+            &engine,
+            &reader,
+            &keys,
+            records,
+            PACE,
+            &progress,
+        );
+        let cases = tokio::select! {
+            cases = run => cases,
+            () = shutdown.cancelled() => {
+                tracing::warn!(strategy = %name, "replay stopped by shutdown; not stored");
+                return;
+            }
+        };
+        let run = ReplayRun {
+            started_micros: started,
+            finished_micros: SystemClock.now_micros(),
+            by,
+            strategy: name,
+            engine: engine.name().to_owned(),
+            selection: selection.describe(),
+            cases,
+        };
+        let fixed = run.cases.iter().filter(|c| c.result == "fixed").count();
+        match reader.save_replay(&run) {
+            Ok(_) => tracing::info!(strategy = %run.strategy, fixed, cases = run.cases.len(), "replay finished"),
+            Err(error) => tracing::error!(%error, strategy = %run.strategy, "replay finished but could not be stored"),
+        }
+    });
+    Ok(started)
+}

@@ -1,0 +1,220 @@
+//! The keys raw payloads are encrypted with, read from `[store] encryption_key_file`.
+//!
+//! The file holds one key per line, `KEY_ID = BASE64`, where the base64 text decodes to 32 bytes
+//! (an AES-256 key, e.g. `openssl rand -base64 32`); blank lines and lines starting with `#` are
+//! ignored. The first key encrypts new payloads; the others only decrypt (rotation: put the new
+//! key first, keep the old ones listed while their payloads should stay readable). Removing a key
+//! makes every payload sealed with it unreadable for good (crypto-shredding). Key ids are stored
+//! in clear beside each payload, so they must not be secrets: a date (`2026-11`) is typical.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use ring::aead::{LessSafeKey, UnboundKey, AES_256_GCM};
+
+/// Bytes of an AES-256 key.
+pub const KEY_LEN: usize = 32;
+
+/// Longest key id: it is stored with every payload.
+pub const MAX_KEY_ID_LEN: usize = 64;
+
+/// One key, by id.
+pub(crate) struct NamedKey {
+    pub(crate) id: String,
+    pub(crate) key: LessSafeKey,
+}
+
+/// The keys of one key file: the first encrypts, all decrypt.
+pub struct KeyRing {
+    keys: Vec<NamedKey>,
+}
+
+/// A key file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("store.encryption_key_file {}: {kind}", path.display())]
+pub struct KeyFileError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong with it.
+    pub kind: KeyFileErrorKind,
+}
+
+/// What is wrong with a key file.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileErrorKind {
+    /// The file cannot be read.
+    #[error("cannot read: {0}")]
+    Read(#[source] std::io::Error),
+    /// No key in it.
+    #[error("expected at least one `KEY_ID = BASE64` line, found none")]
+    Empty,
+    /// A line that is not `KEY_ID = BASE64`.
+    #[error("line {line}: expected `KEY_ID = BASE64`, found {found}")]
+    Syntax {
+        /// 1-based line number.
+        line: usize,
+        /// What was found (never the key material).
+        found: &'static str,
+    },
+    /// A key id with other characters than letters, digits, `-`, `_`, `.`, or too long.
+    #[error("line {line}: expected a key id of 1 to {MAX_KEY_ID_LEN} letters, digits, '-', '_' or '.', found {id:?}")]
+    BadId {
+        /// 1-based line number.
+        line: usize,
+        /// The id given (ids are not secret).
+        id: String,
+    },
+    /// The same id twice.
+    #[error("line {line}: key id {id:?} is listed twice")]
+    Duplicate {
+        /// 1-based line number.
+        line: usize,
+        /// The repeated id.
+        id: String,
+    },
+    /// The key text is not base64 of 32 bytes.
+    #[error("line {line}: expected base64 of {KEY_LEN} bytes for key {id:?}, found {found}")]
+    BadKey {
+        /// 1-based line number.
+        line: usize,
+        /// The key's id.
+        id: String,
+        /// What it decoded to (a length or "invalid base64"; never the key).
+        found: String,
+    },
+}
+
+impl KeyRing {
+    /// Reads and checks a key file.
+    pub fn load(path: &Path) -> Result<Self, KeyFileError> {
+        let error = |kind| KeyFileError {
+            path: path.to_path_buf(),
+            kind,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| error(KeyFileErrorKind::Read(e)))?;
+        Self::parse(&text).map_err(error)
+    }
+
+    /// Parses the text of a key file.
+    pub fn parse(text: &str) -> Result<Self, KeyFileErrorKind> {
+        let mut keys: Vec<NamedKey> = Vec::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            let trimmed = raw.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let Some((id, encoded)) = trimmed.split_once('=') else {
+                return Err(KeyFileErrorKind::Syntax {
+                    line,
+                    found: "no '='",
+                });
+            };
+            let (id, encoded) = (id.trim(), encoded.trim());
+            let id_ok = (1..=MAX_KEY_ID_LEN).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            if !id_ok {
+                let id = id.chars().take(MAX_KEY_ID_LEN).collect();
+                return Err(KeyFileErrorKind::BadId { line, id });
+            }
+            if keys.iter().any(|k| k.id == id) {
+                let id = id.to_owned();
+                return Err(KeyFileErrorKind::Duplicate { line, id });
+            }
+            let bad = |found: String| KeyFileErrorKind::BadKey {
+                line,
+                id: id.to_owned(),
+                found,
+            };
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .map_err(|_| bad("invalid base64".to_owned()))?;
+            if bytes.len() != KEY_LEN {
+                return Err(bad(format!("{} bytes", bytes.len())));
+            }
+            let key = UnboundKey::new(&AES_256_GCM, &bytes)
+                .map_err(|_| bad("a key AES-256-GCM refuses".to_owned()))?;
+            keys.push(NamedKey {
+                id: id.to_owned(),
+                key: LessSafeKey::new(key),
+            });
+        }
+        if keys.is_empty() {
+            return Err(KeyFileErrorKind::Empty);
+        }
+        Ok(Self { keys })
+    }
+
+    /// The key new payloads are sealed with: the file's first.
+    pub(crate) fn current(&self) -> &NamedKey {
+        // `parse` refuses a file without keys, so there is always a first one.
+        &self.keys[0]
+    }
+
+    /// The key with this id, if it is still listed.
+    pub(crate) fn find(&self, id: &str) -> Option<&NamedKey> {
+        self.keys.iter().find(|k| k.id == id)
+    }
+
+    /// The ids, current first.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|k| k.id.as_str())
+    }
+}
+
+impl fmt::Debug for KeyRing {
+    /// Ids only: key material never reaches a log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("ids", &self.ids().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY_A: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    #[test]
+    fn the_first_key_is_current_and_comments_are_skipped() {
+        let text = format!("# rotated 2026-11\n2026-11 = {KEY_A}\n\nold.1={KEY_A}\n");
+        let ring = KeyRing::parse(&text).unwrap();
+        assert_eq!(ring.current().id, "2026-11");
+        assert!(ring.find("old.1").is_some());
+        assert!(ring.find("gone").is_none());
+        assert_eq!(
+            format!("{ring:?}"),
+            r#"KeyRing { ids: ["2026-11", "old.1"] }"#
+        );
+    }
+
+    #[test]
+    fn bad_files_say_which_line_and_never_echo_a_key() {
+        let shown = |text: &str| KeyRing::parse(text).unwrap_err().to_string();
+        assert_eq!(
+            shown("# nothing\n"),
+            "expected at least one `KEY_ID = BASE64` line, found none"
+        );
+        assert_eq!(
+            shown("k1 = c2hvcnQ=\n"),
+            r#"line 1: expected base64 of 32 bytes for key "k1", found 5 bytes"#
+        );
+        assert_eq!(
+            shown(&format!("k1 = {KEY_A}\nk1 = {KEY_A}")),
+            r#"line 2: key id "k1" is listed twice"#
+        );
+        assert_eq!(
+            shown(&format!("k 1 = {KEY_A}")),
+            r#"line 1: expected a key id of 1 to 64 letters, digits, '-', '_' or '.', found "k 1""#
+        );
+        assert_eq!(
+            shown("just text"),
+            "line 1: expected `KEY_ID = BASE64`, found no '='"
+        );
+    }
+}

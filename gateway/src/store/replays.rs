@@ -1,0 +1,179 @@
+//! Replay runs: who replayed which stored cases against which engine, when, and how each ended.
+//!
+//! Runs are workflow state, append-only, in their own tree (`replays`, keyed by the run's start,
+//! big-endian microseconds), written beside the writer's trees by `shadowgate replay` on a
+//! stopped gateway's store. They are never pruned with the records: a run stays the evidence that
+//! a fix was checked. The review shows, per group, the latest run's "N of M cases fixed".
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::codec;
+use super::error::StoreError;
+use super::id::RecordId;
+use super::reader::Reader;
+
+/// Tree holding replay runs.
+pub(crate) const REPLAYS_TREE: &str = "replays";
+
+/// Result label of a case whose engine answer now equals the stored live answer.
+pub const FIXED: &str = "fixed";
+
+/// One stored replay run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayRun {
+    /// When it started, microseconds since the epoch (its key).
+    pub started_micros: u64,
+    /// When it ended.
+    pub finished_micros: u64,
+    /// Who ran it (`--by`, or `$USER`).
+    pub by: String,
+    /// The strategy replayed.
+    pub strategy: String,
+    /// The engine the cases were sent to.
+    pub engine: String,
+    /// The selection, as given (`--group …`, `--kind …`, times).
+    pub selection: String,
+    /// Every case, in record order.
+    pub cases: Vec<ReplayCase>,
+}
+
+/// One case of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayCase {
+    /// The stored record.
+    pub id: RecordId,
+    /// Its group's signature when it was recorded.
+    pub signature: String,
+    /// `fixed`, `still_differing`, `new_signature`, `error` or `unreadable`.
+    pub result: String,
+    /// The new signature, for `new_signature`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_signature: Option<String>,
+    /// What happened, for errors and unreadable payloads (never a request value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The latest replay of one group's cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupReplay {
+    /// Strategy name.
+    pub strategy: String,
+    /// The group's signature.
+    pub signature: String,
+    /// Cases of the group the run found fixed.
+    pub fixed: usize,
+    /// Cases of the group the run replayed.
+    pub total: usize,
+    /// When the run started, microseconds since the epoch.
+    pub at_micros: u64,
+    /// The engine replayed against.
+    pub engine: String,
+    /// Who ran it.
+    pub by: String,
+}
+
+impl ReplayRun {
+    /// Cases per result label.
+    pub fn totals(&self) -> BTreeMap<&str, usize> {
+        let mut totals = BTreeMap::new();
+        for case in &self.cases {
+            *totals.entry(case.result.as_str()).or_default() += 1;
+        }
+        totals
+    }
+
+    /// Whether every case was fixed.
+    pub fn all_fixed(&self) -> bool {
+        self.cases.iter().all(|c| c.result == FIXED)
+    }
+}
+
+impl Reader {
+    /// Stores a run (and flushes it); returns its key's microseconds, moved past any run that
+    /// started in the same microsecond.
+    pub fn save_replay(&self, run: &ReplayRun) -> Result<u64, StoreError> {
+        let db = self.db()?;
+        let failed = |source| StoreError::Read {
+            tree: REPLAYS_TREE.to_owned(),
+            source,
+        };
+        let tree = db.open_tree(REPLAYS_TREE).map_err(failed)?;
+        let mut at = run.started_micros;
+        while tree.contains_key(at.to_be_bytes()).map_err(failed)? {
+            at += 1;
+        }
+        let run = ReplayRun {
+            started_micros: at,
+            ..run.clone()
+        };
+        let value = codec::encode("replay run", &run).map_err(|source| StoreError::Decode {
+            tree: REPLAYS_TREE.to_owned(),
+            key: at.to_string(),
+            source,
+        })?;
+        tree.insert(at.to_be_bytes(), value).map_err(failed)?;
+        db.flush().map_err(failed)?;
+        Ok(at)
+    }
+
+    /// Every stored run of `strategy` (all strategies when `None`), newest first.
+    pub fn replays(&self, strategy: Option<&str>) -> Result<Vec<ReplayRun>, StoreError> {
+        let db = self.db()?;
+        if !db.tree_names().iter().any(|n| n == REPLAYS_TREE.as_bytes()) {
+            return Ok(Vec::new());
+        }
+        let failed = |source| StoreError::Read {
+            tree: REPLAYS_TREE.to_owned(),
+            source,
+        };
+        let tree = db.open_tree(REPLAYS_TREE).map_err(failed)?;
+        let mut runs = Vec::new();
+        for entry in tree.iter().rev() {
+            let (key, value) = entry.map_err(failed)?;
+            let run: ReplayRun =
+                codec::decode("replay run", &value).map_err(|source| StoreError::Decode {
+                    tree: REPLAYS_TREE.to_owned(),
+                    key: format!("{key:?}"),
+                    source,
+                })?;
+            if strategy.is_none_or(|s| s == run.strategy) {
+                runs.push(run);
+            }
+        }
+        Ok(runs)
+    }
+
+    /// Per group, the latest run that replayed any of its cases.
+    pub fn group_replays(&self, strategy: Option<&str>) -> Result<Vec<GroupReplay>, StoreError> {
+        Ok(latest_per_group(&self.replays(strategy)?))
+    }
+}
+
+/// Per (strategy, signature), the newest run's counts; `runs` newest first.
+pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
+    let mut groups: BTreeMap<(String, String), GroupReplay> = BTreeMap::new();
+    for run in runs {
+        let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for case in &run.cases {
+            let entry = counts.entry(case.signature.as_str()).or_default();
+            entry.0 += usize::from(case.result == FIXED);
+            entry.1 += 1;
+        }
+        for (signature, (fixed, total)) in counts {
+            let key = (run.strategy.clone(), signature.to_owned());
+            groups.entry(key).or_insert_with(|| GroupReplay {
+                strategy: run.strategy.clone(),
+                signature: signature.to_owned(),
+                fixed,
+                total,
+                at_micros: run.started_micros,
+                engine: run.engine.clone(),
+                by: run.by.clone(),
+            });
+        }
+    }
+    groups.into_values().collect()
+}

@@ -1,0 +1,300 @@
+//! `shadowgate replay` end to end: a real gateway records a shadow engine's segment defect with
+//! the raw payloads sealed; once the gateway is stopped, replay sends the stored cases to the
+//! same (fake) engine, which is fixed, still broken, or broken elsewhere, and the store's key is
+//! rotated away. `noise`: noise confirmation (`confirm_mismatches = true`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod noise;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+use serde_json::Value;
+use shadowgate::cli::{run_replay, ReplayArgs};
+use shadowgate::cli::{run_report, Format, ReportArgs, SourceArgs};
+use shadowgate::store::{MismatchRecord, Reader};
+use shadowgate_tests::fake::FakeEngine;
+use shadowgate_tests::gateway::{
+    decision, guid, http_answer, mci_deciding, request_frame, LIMIT, RRN, STRATEGY,
+};
+use shadowgate_tests::gateway::{get, post, GatewayBuilder, DEADLINE};
+use shadowgate_tests::{EngineToml, TestGateway};
+
+const KEY_A: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+const KEY_B: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+
+/// How the fake new engine answers the segment (requests whose guid ends in an even digit).
+const DEFECT: u8 = 0;
+const FIXED: u8 = 1;
+const ELSEWHERE: u8 = 2;
+
+/// The new engine's answer: the live decision (grade L1), except for the segment, where the
+/// grade is wrong (defect), or the limit is (a different defect).
+fn answer(request: &Value, mode: u8) -> Value {
+    let guid = request["header"]["guid"].as_str().unwrap_or_default();
+    let segment = guid.ends_with(['0', '2', '4', '6', '8']);
+    let mut body = decision("L1", LIMIT);
+    match (segment, mode) {
+        (true, DEFECT) => body["grade"] = "X9".into(),
+        (true, ELSEWHERE) => body["limit_amount"] = serde_json::from_str("25000000").unwrap(),
+        _ => {}
+    }
+    http_answer(&body)
+}
+
+fn args(config: &Path, group: &str) -> ReplayArgs {
+    ReplayArgs {
+        config: config.to_owned(),
+        strategy: STRATEGY.to_owned(),
+        group: Some(group.to_owned()),
+        ids: Vec::new(),
+        since: None,
+        until: None,
+        kind: None,
+        against: None,
+        rate: 0,
+        concurrency: 2,
+        limit: 100,
+        by: Some("tester".to_owned()),
+    }
+}
+
+/// Runs the CLI on a plain thread (it starts its own runtime) while the test's runtime keeps
+/// serving the fake engines: its output, and whether it succeeded.
+async fn replay(args: ReplayArgs) -> (String, Result<(), String>) {
+    let cli = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let result = run_replay(&args, &mut out).map_err(|e| format!("{e:#}"));
+        (String::from_utf8(out).unwrap(), result)
+    });
+    tokio::task::spawn_blocking(move || cli.join().unwrap())
+        .await
+        .unwrap()
+}
+
+fn files(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        match path.is_dir() {
+            true => all.extend(files(&path)),
+            false => all.extend(std::fs::read(&path).unwrap()),
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Records the defect: 6 requests, 3 in the segment. Returns the config replay reads (the
+/// gateway's own, written into `dir`), the stored records, and the stopped gateway's store path.
+async fn record_defect(
+    dir: &Path,
+    new_engine_url: &str,
+    legacy: std::net::SocketAddr,
+) -> (PathBuf, Vec<MismatchRecord>, GatewayBuilder) {
+    let keys = dir.join("keys");
+    std::fs::write(&keys, format!("2026-11 = {KEY_A}\n")).unwrap();
+    let store = dir.join("store");
+    let builder = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy))
+        .shadow("new-engine", EngineToml::http(new_engine_url))
+        .store_path(&store)
+        .store_key(
+            "encryption_key_file",
+            format!("{:?}", keys.to_str().unwrap()),
+        );
+    let config = dir.join("shadowgate.toml");
+    std::fs::write(&config, builder.toml(&store)).unwrap();
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    for n in 1..=6 {
+        client.call(&request_frame(&guid(n))).await;
+    }
+    let records = gateway.records(3).await;
+    gateway.shutdown().await;
+    (config, records, builder)
+}
+
+#[tokio::test]
+async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let mode = Arc::new(AtomicU8::new(DEFECT));
+    let seen = Arc::clone(&mode);
+    let new_engine = FakeEngine::http()
+        .reply(move |request| answer(&request, seen.load(Ordering::SeqCst)))
+        .start()
+        .await;
+    let legacy = mci_deciding("L1").start().await;
+    let (config, records, builder) =
+        record_defect(dir.path(), &new_engine.url(), legacy.addr()).await;
+    let store = dir.path().join("store");
+    assert_eq!(records.len(), 3, "one record per request of the segment");
+    let group = records[0].mismatch.signature.clone();
+    assert!(records.iter().all(|r| r.mismatch.signature == group));
+    assert_eq!(records[0].mismatch.differing_paths, ["body.grade"]);
+    let disk = files(&store);
+    assert!(
+        !contains(&disk, RRN.as_bytes()),
+        "clear RRN in the store files"
+    );
+    assert!(
+        !contains(&disk, "홍길동".as_bytes()),
+        "clear name (UTF-8) in the store files"
+    );
+    let name_cp949 = [0xc8, 0xab, 0xb1, 0xe6, 0xb5, 0xbf];
+    assert!(
+        !contains(&disk, &name_cp949),
+        "clear name (CP949) in the store files"
+    );
+    let calls_before = new_engine.requests();
+
+    // The defect is still there: every case still differs, and the exit is an error.
+    let (out, result) = replay(args(&config, &group)).await;
+    assert!(
+        result
+            .unwrap_err()
+            .contains("3 of 3 replayed cases are not fixed"),
+        "{out}"
+    );
+    assert!(out.contains("still_differing 3"), "{out}");
+    assert_eq!(new_engine.requests(), calls_before + 3);
+    let headers = new_engine.last_headers().unwrap();
+    assert_eq!(headers["x-shadowgate-role"], "replay");
+
+    // Fixed: every case is, and the group shows it.
+    mode.store(FIXED, Ordering::SeqCst);
+    let (out, result) = replay(args(&config, &group)).await;
+    result.unwrap_or_else(|e| panic!("{e}\n{out}"));
+    assert!(
+        out.contains(&format!("group {group}: 3 of 3 cases fixed by replay at ")),
+        "{out}"
+    );
+    assert!(out.contains("fixed 3, still_differing 0"), "{out}");
+    let report = report(&config).await;
+    let line = format!("{STRATEGY} · group {group}: 3 of 3 cases fixed by replay at ");
+    assert!(report.contains(&line), "{report}");
+
+    // Broken elsewhere: a new signature, on the limit.
+    mode.store(ELSEWHERE, Ordering::SeqCst);
+    let (out, result) = replay(args(&config, &group)).await;
+    assert!(result.is_err(), "{out}");
+    assert!(out.contains("new_signature 3"), "{out}");
+    assert!(out.contains("(body.limit_amount)"), "{out}");
+
+    // Runs are stored, newest first; the group's latest run is the last one.
+    let reader = Reader::open(&store).unwrap();
+    let runs = reader.replays(Some(STRATEGY)).unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[1].by, "tester");
+    assert!(runs[1].all_fixed());
+    let latest = reader.group_replays(Some(STRATEGY)).unwrap();
+    assert_eq!((latest[0].fixed, latest[0].total), (0, 3));
+    drop(reader);
+
+    // Rotation: a new key first, the old one kept, and old cases stay readable.
+    mode.store(FIXED, Ordering::SeqCst);
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, format!("2026-12 = {KEY_B}\n2026-11 = {KEY_A}\n")).unwrap();
+    let (out, result) = replay(args(&config, &group)).await;
+    result.unwrap_or_else(|e| panic!("{e}\n{out}"));
+
+    // Shredding: the old key removed, the cases are unreadable.
+    std::fs::write(&keys, format!("2026-12 = {KEY_B}\n")).unwrap();
+    let (out, result) = replay(args(&config, &group)).await;
+    assert!(result.is_err(), "{out}");
+    assert!(out.contains("unreadable 3"), "{out}");
+    assert!(
+        out.contains(r#"key "2026-11" is not in the key file"#),
+        "{out}"
+    );
+
+    // A gateway on the same store shows the latest run per group on its API and page, and
+    // replays from its API (the old key listed again).
+    std::fs::write(&keys, format!("2026-12 = {KEY_B}\n2026-11 = {KEY_A}\n")).unwrap();
+    let gateway = builder.admin().start().await;
+    let admin = format!("http://{}", gateway.admin_address());
+    let (status, body) = get(&format!("{admin}/api/v1/replays")).await;
+    assert_eq!(status, 200, "{body}");
+    let replays: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(replays["runs"].as_array().unwrap().len(), 5, "{body}");
+    assert_eq!(replays["groups"][0]["signature"], group.as_str());
+    assert_eq!(replays["groups"][0]["fixed"], 0);
+    assert_eq!(replays["groups"][0]["total"], 3);
+    assert!(!body.contains(RRN));
+    let (_, page) = get(&format!("{admin}/")).await;
+    assert!(page.contains("0 of 3 cases fixed by replay at"), "{page}");
+
+    let url = format!("{admin}/api/v1/replays");
+    let (status, body) = post(&url, "application/json", r#"{"group": "x"}"#).await;
+    assert_eq!(status, 400, "{body:?}");
+    let selection = format!(r#"{{"strategy": "{STRATEGY}", "group": "{group}", "by": "ci"}}"#);
+    let (status, body) = post(&url, "application/json", selection).await;
+    assert_eq!(status, 202, "{body:?}");
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let replays = loop {
+        let (_, body) = get(&url).await;
+        let replays: Value = serde_json::from_str(&body).unwrap();
+        if replays["runs"].as_array().unwrap().len() == 6 {
+            break replays;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no 6th run: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(replays["runs"][0]["by"], "ci");
+    assert_eq!(replays["groups"][0]["fixed"], 3, "{replays}");
+    assert_eq!(
+        new_engine.last_headers().unwrap()["x-shadowgate-role"],
+        "replay"
+    );
+    gateway.shutdown().await;
+}
+
+/// `shadowgate report --config`, as text.
+async fn report(config: &Path) -> String {
+    run_report_text(None, Some(config.to_owned())).await
+}
+
+/// `shadowgate report --store`, as text.
+async fn report_store(store: &Path) -> String {
+    run_report_text(Some(store.to_owned()), None).await
+}
+
+async fn run_report_text(store: Option<PathBuf>, config: Option<PathBuf>) -> String {
+    let args = ReportArgs {
+        source: SourceArgs {
+            store,
+            config,
+            from: None,
+            token_env: None,
+        },
+        strategy: None,
+        format: Format::Text,
+        daily: false,
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        run_report(&args, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn without_a_key_replay_explains_why_it_cannot_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    let builder = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http("http://127.0.0.1:9"));
+    let config = dir.path().join("shadowgate.toml");
+    std::fs::write(&config, builder.toml(&dir.path().join("store"))).unwrap();
+    let (_, result) = replay(args(&config, "any")).await;
+    let error = result.unwrap_err();
+    assert!(error.contains("encryption_key_file is not set"), "{error}");
+}
