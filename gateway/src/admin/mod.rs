@@ -29,9 +29,9 @@ mod detail;
 mod html;
 mod page;
 mod params;
+mod replays;
 mod triage;
 mod triage_page;
-mod replays;
 
 use std::sync::Arc;
 

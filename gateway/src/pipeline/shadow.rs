@@ -155,7 +155,10 @@ fn hand_off(
             emit(&job_shared, &job_exchange, verdict);
         };
         let tasks = shared_tasks.clone();
-        tasks.spawn_on(confirmed.instrument(span).with_subscriber(dispatch), &runtime);
+        tasks.spawn_on(
+            confirmed.instrument(span).with_subscriber(dispatch),
+            &runtime,
+        );
     });
     if shared.workers.submit(job).is_err() {
         emit(&shared, &exchange, Verdict::skipped(SkipReason::QueueFull));
@@ -259,7 +262,11 @@ pub(super) async fn call(
 
 /// The shadow answer as core banking would receive it: an mci frame decoded, a JSON answer
 /// encoded into the response layout and decoded again.
-pub(super) fn canonicalise(exchange: &Exchange, engine: &str, answer: EngineAnswer) -> ShadowDecision {
+pub(super) fn canonicalise(
+    exchange: &Exchange,
+    engine: &str,
+    answer: EngineAnswer,
+) -> ShadowDecision {
     let (layout, code) = (&exchange.strategy.layout, exchange.tx_code.as_str());
     match answer {
         EngineAnswer::Frame(bytes) => decode_response(layout, code, &bytes).map_err(|e| {

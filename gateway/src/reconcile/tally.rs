@@ -135,6 +135,7 @@ fn difference(d: &Difference, masks: &BTreeMap<String, MaskKind>) -> store::Diff
         live: show(&d.live),
         shadow: show(&d.shadow),
         severity: serde_name(&d.severity),
+        expired_rule: d.expired_rule.as_ref().map(ToString::to_string),
     }
 }
 

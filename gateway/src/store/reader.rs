@@ -49,7 +49,8 @@ impl Reader {
         Self { shared }
     }
 
-    /// The database, for the workflow state kept beside the records (`crate::triage`).
+    /// The open database, for the workflow state kept beside the writer's trees (triage, replay
+    /// runs).
     pub(crate) fn db(&self) -> Result<sled::Db, StoreError> {
         self.shared.require()
     }
@@ -95,11 +96,6 @@ impl Reader {
             source,
         })?;
         Ok(value.map(|v| v.to_vec()))
-    }
-
-    /// The open database, for the workflow trees written beside the writer's (replay runs).
-    pub(crate) fn db(&self) -> Result<sled::Db, StoreError> {
-        self.shared.require()
     }
 
     /// One page of records matching `query`. The first chunk read may start before the page's

@@ -26,6 +26,8 @@ fn mismatch() -> Event {
         shadow_decision: None,
         live_latency_us: 1,
         shadow_latency_us: 1,
+        payload: None,
+        confirmation: None,
     }))
 }
 

@@ -185,5 +185,7 @@ pub(super) fn record(strategy: &Arc<str>, n: u64) -> Mismatch {
         shadow_decision: Some(json!({"body": {"limit": "1000.01"}})),
         live_latency_us: 900,
         shadow_latency_us: 1_100,
+        payload: None,
+        confirmation: None,
     }
 }

@@ -76,6 +76,7 @@ fn mismatch(n: u64) -> Event {
             live: Some(json!("L1")),
             shadow: Some(json!("N9")),
             severity: "error".into(),
+            expired_rule: None,
         }],
         signature: "mismatch/body.grade".into(),
         differing_paths: vec!["body.grade".into()],
@@ -85,6 +86,8 @@ fn mismatch(n: u64) -> Event {
         shadow_decision: Some(json!({"body": {"grade": "N9"}})),
         live_latency_us: 1_000,
         shadow_latency_us: 2_000,
+        payload: None,
+        confirmation: None,
     }))
 }
 

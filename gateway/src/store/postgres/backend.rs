@@ -41,6 +41,8 @@ fn table(space: Space) -> &'static str {
         Space::Groups => "shadowgate_groups",
         Space::Suppressed => "shadowgate_suppressed",
         Space::Series => "shadowgate_series",
+        Space::Payloads => "shadowgate_payloads",
+        Space::Reconciles => "shadowgate_reconciles",
     }
 }
 

@@ -51,6 +51,14 @@ const SERIES: &str = "INSERT INTO shadowgate_series
         signature = EXCLUDED.signature, comparisons = EXCLUDED.comparisons,
         failures = EXCLUDED.failures, value = EXCLUDED.value";
 
+const PAYLOADS: &str = "INSERT INTO shadowgate_payloads (instance, key, value)
+    SELECT $1, * FROM unnest($2::bytea[], $3::bytea[])
+    ON CONFLICT (instance, key) DO UPDATE SET value = EXCLUDED.value";
+
+const RECONCILES: &str = "INSERT INTO shadowgate_reconciles (instance, key, value)
+    SELECT $1, * FROM unnest($2::bytea[], $3::bytea[])
+    ON CONFLICT (instance, key) DO UPDATE SET value = EXCLUDED.value";
+
 /// The columns of one table, one array per column (keys and values last and first).
 #[derive(Default)]
 struct Table {
@@ -69,6 +77,8 @@ pub(crate) struct Rows {
     groups: Table,
     suppressed: Table,
     series: Table,
+    payloads: Table,
+    reconciles: Table,
 }
 
 impl Rows {
@@ -144,6 +154,9 @@ impl Rows {
                 self.series.numbers[1].push(int8(c.failures));
                 &mut self.series
             }
+            // Opaque to SQL: sealed payloads and reconcile runs are read back whole.
+            Space::Payloads => &mut self.payloads,
+            Space::Reconciles => &mut self.reconciles,
         };
         table.keys.push(key);
         table.values.push(value);
@@ -162,9 +175,11 @@ impl Rows {
             groups: g,
             suppressed: s,
             series: h,
+            payloads: p,
+            reconciles: b,
         } = self;
         let [n0, n1, n2, n3, n4] = &c.numbers;
-        let statements: [(&str, &str, Vec<&(dyn ToSql + Sync)>, usize); 5] = [
+        let statements: [(&str, &str, Vec<&(dyn ToSql + Sync)>, usize); 7] = [
             (
                 "records",
                 RECORDS,
@@ -202,6 +217,13 @@ impl Rows {
                     &h.values,
                 ],
                 h.keys.len(),
+            ),
+            ("payloads", PAYLOADS, vec![&p.keys, &p.values], p.keys.len()),
+            (
+                "reconciles",
+                RECONCILES,
+                vec![&b.keys, &b.values],
+                b.keys.len(),
             ),
         ];
         for (table, sql, columns, count) in statements {

@@ -17,6 +17,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_spool_forwarded",
         include_str!("migrations/0002_spool_forwarded.sql"),
     ),
+    (
+        "0003_payloads_and_reconciles",
+        include_str!("migrations/0003_payloads_and_reconciles.sql"),
+    ),
 ];
 
 /// Key of the advisory lock that serialises migrations (any constant no other tool uses).

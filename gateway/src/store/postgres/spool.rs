@@ -32,6 +32,8 @@ fn tag(space: Space) -> u8 {
         Space::Groups => 2,
         Space::Suppressed => 3,
         Space::Series => 4,
+        Space::Payloads => 5,
+        Space::Reconciles => 6,
     }
 }
 
@@ -56,6 +58,8 @@ fn parse_key(key: &[u8]) -> Option<(Space, Vec<u8>)> {
         2 => Space::Groups,
         3 => Space::Suppressed,
         4 => Space::Series,
+        5 => Space::Payloads,
+        6 => Space::Reconciles,
         _ => return None,
     };
     Some((space, rest.to_vec()))
