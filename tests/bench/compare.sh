@@ -22,7 +22,8 @@
 # with `cargo install --locked` into target/bench-tools.
 # Requires: cargo (unless BIN is given), python3, taskset, Linux /proc, 2 cores.
 # Knobs: ROUNDS (3), SECS (5, per target and measurement), RATES ("1000 3000", per second),
-# QUICK=1 (ROUNDS=1 SECS=2: a smoke run in under 2 minutes), HTTP_CONNECTIONS (32), BIN (a built
+# QUICK=1 (ROUNDS=1 SECS=2: a smoke run in under 2 minutes), HTTP_OPEN=0 (skip the HTTP open-loop
+# rows, and with them oha), HTTP_CONNECTIONS (32), BIN (a built
 # binary), BENCH_PORT (base port, 17600), PROXY_CPU (0), LOAD_CPU (1), KEEP_WORK=1 (keep logs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -61,7 +62,8 @@ need haproxy haproxy
 need wrk wrk
 need taskset util-linux
 need python3 python3
-if ! command -v oha >/dev/null; then
+HTTP_OPEN=${HTTP_OPEN:-1}
+if [ "$HTTP_OPEN" = 1 ] && ! command -v oha >/dev/null; then
   echo "installing oha (cargo install --locked --root target/bench-tools oha)" >&2
   cargo install --locked --root target/bench-tools oha >&2 ||
     { echo "missing oha and cannot build it: cargo install oha" >&2; exit 1; }
@@ -291,7 +293,7 @@ oha_run() {
   "${load[@]}" oha -z "${1}s" -w -q "$3" --latency-correction -c "$HTTP_CONNECTIONS" --no-tui --output-format json \
     -m POST -H "content-type: application/json" -Z "$work/requests.jsonl" "http://$2$path"
 }
-mci_run() { "${load[@]}" "$BIN" loadgen --address "$2" --duration "$1" --json --max-failed-ratio 0.5 "${@:3}"; }
+mci_run() { "${load[@]}" "$BIN" loadgen --address "$2" --duration "$1" --json --max-failed-ratio 1 "${@:3}"; }
 
 cat /proc/loadavg >"$work/loadavg.txt"
 echo "warm-up: 1 s per target" >&2
@@ -307,6 +309,7 @@ for round in $(seq "$ROUNDS"); do
     measure http-closed "$name" "$round" 0 "$pid" wrk_run "$SECS" "$address"
   done
   for rate in "${rates[@]}"; do
+    [ "$HTTP_OPEN" = 1 ] || break
     for t in "${http_targets[@]}"; do
       read -r name address pid <<<"$t"
       measure http-open "$name" "$round" "$rate" "$pid" oha_run "$SECS" "$address" "$rate"
@@ -333,6 +336,6 @@ cat /proc/loadavg >>"$work/loadavg.txt"
 } >"$work/rss.txt"
 http_get "http://127.0.0.1:$((PORT + 30))/api/v1/summary" >"$work/summary-http.json"
 http_get "http://127.0.0.1:$((PORT + 31))/api/v1/summary" >"$work/summary-on.json"
-{ nginx -v 2>&1; haproxy -v | head -1; wrk -v 2>&1 | head -1; oha --version; } >"$work/versions.txt" || true
+{ nginx -v 2>&1; haproxy -v | head -1; wrk -v 2>&1 | head -1; { oha --version || echo "no oha"; }; } >"$work/versions.txt" 2>/dev/null || true
 
 python3 tests/bench/compare_report.py "$work" "$ROUNDS" "$SECS" "${rates[@]}"

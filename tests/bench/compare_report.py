@@ -79,7 +79,7 @@ print("each proxy on one core; engines and load tools on the other; CPU = the pr
 
 bad = [(k, t, rate, r["errors"], r["requests"]) for (k, t, rate), rs in by.items() for r in rs if r["errors"]]
 for k, t, rate, e, n in bad:
-    print(f"  warning: {k} {t} at {rate:g}/s: {e} errors of {n} requests")
+    print(f"  warning: {k} {t}{f' at {rate:g}/s' if rate else ''}: {e} errors of {n} requests (latency rows cover the answered ones)")
 
 # HTTP: shadowgate against nginx mirror (the goal) and nginx proxy_pass.
 hc, ho = "http-closed", "http-open"

@@ -42,10 +42,7 @@ pub fn answer_with(policy: &Policy, offset: u64, request: &Value) -> Result<Valu
     header.insert("sent_at".into(), timestamp(now_micros(), offset).into());
     let mut answer = Map::new();
     answer.insert("header".into(), Value::Object(header));
-    answer.insert(
-        "body".into(),
-        Value::Object(decide(policy, &app).to_body()),
-    );
+    answer.insert("body".into(), Value::Object(decide(policy, &app).to_body()));
     Ok(Value::Object(answer))
 }
 
