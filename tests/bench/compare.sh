@@ -19,7 +19,7 @@
 #     `shadowgate loadgen` (open loop on a fixed timeline, latency from the intended send time).
 #   Resident memory (VmRSS) of every proxy at the end.
 # Installs nginx, haproxy and wrk with apt-get when missing, and oha (not packaged by Debian 12)
-# with `cargo install --locked` into target/bench-tools.
+# with `cargo install --locked --no-default-features` into target/bench-tools.
 # Requires: cargo (unless BIN is given), python3, taskset, Linux /proc, 2 cores.
 # Knobs: ROUNDS (3), SECS (5, per target and measurement), RATES ("1000 3000", per second),
 # QUICK=1 (ROUNDS=1 SECS=2: a smoke run in under 2 minutes), HTTP_OPEN=0 (skip the HTTP open-loop
@@ -64,8 +64,9 @@ need taskset util-linux
 need python3 python3
 HTTP_OPEN=${HTTP_OPEN:-1}
 if [ "$HTTP_OPEN" = 1 ] && ! command -v oha >/dev/null; then
-  echo "installing oha (cargo install --locked --root target/bench-tools oha)" >&2
-  cargo install --locked --root target/bench-tools oha >&2 ||
+  # No default features: without TLS (plain HTTP is all it needs) it skips aws-lc's C build.
+  echo "installing oha (cargo install --locked --no-default-features --root target/bench-tools oha)" >&2
+  cargo install --locked --no-default-features --root target/bench-tools oha >&2 ||
     { echo "missing oha and cannot build it: cargo install oha" >&2; exit 1; }
 fi
 if [ "$(nproc --all)" -lt 2 ]; then
