@@ -19,7 +19,7 @@
 #     `shadowgate loadgen` (open loop on a fixed timeline, latency from the intended send time).
 #   Resident memory (VmRSS) of every proxy at the end.
 # Installs nginx, haproxy and wrk with apt-get when missing, and oha (not packaged by Debian 12)
-# with `cargo install --locked --no-default-features` into target/bench-tools.
+# with `cargo install --locked` (native-tls: needs libssl-dev, pkg-config) into target/bench-tools.
 # Requires: cargo (unless BIN is given), python3, taskset, Linux /proc, 2 cores.
 # Knobs: ROUNDS (3), SECS (5, per target and measurement), RATES ("1000 3000", per second),
 # QUICK=1 (ROUNDS=1 SECS=2: a smoke run in under 2 minutes), HTTP_OPEN=0 (skip the HTTP open-loop
@@ -45,16 +45,21 @@ read -r -a rates <<<"$RATES"
 goal_rate=3000 # the shadow on/off goal is at 3,000 frames/s: measure it even if RATES omits it
 [[ " ${rates[*]} " == *" $goal_rate "* ]] || rates+=("$goal_rate")
 
-# need TOOL PACKAGE: installs PACKAGE with apt-get when TOOL is missing, or fails saying so.
+# need_package PACKAGE: installs it with apt-get (as root), or fails saying so.
+need_package() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing $1" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$1" >&2 && return 0
+    apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$1" >&2 && return 0
+  fi
+  echo "missing the package $1 and cannot install it: apt-get install $1" >&2
+  exit 1
+}
+# need TOOL PACKAGE: installs PACKAGE when the command TOOL is missing.
 need() {
   command -v "$1" >/dev/null && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing $2 (for $1)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2 ||
-      { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2; } ||
-      true
-  fi
-  command -v "$1" >/dev/null || { echo "missing $1 and cannot install it: apt-get install $2" >&2; exit 1; }
+  need_package "$2"
+  command -v "$1" >/dev/null || { echo "installed $2 but $1 is still missing" >&2; exit 1; }
 }
 PATH="$PATH:/usr/sbin:$PWD/target/bench-tools/bin"
 need nginx nginx
@@ -64,9 +69,12 @@ need taskset util-linux
 need python3 python3
 HTTP_OPEN=${HTTP_OPEN:-1}
 if [ "$HTTP_OPEN" = 1 ] && ! command -v oha >/dev/null; then
-  # No default features: without TLS (plain HTTP is all it needs) it skips aws-lc's C build.
-  echo "installing oha (cargo install --locked --no-default-features --root target/bench-tools oha)" >&2
-  cargo install --locked --no-default-features --root target/bench-tools oha >&2 ||
+  # native-tls (the system's OpenSSL, libssl-dev) instead of the default rustls: it skips aws-lc's
+  # long C build; oha 1.16 does not build with no TLS at all.
+  need pkg-config pkg-config
+  pkg-config --exists openssl || need_package libssl-dev
+  echo "installing oha (cargo install --locked --no-default-features --features native-tls ...)" >&2
+  cargo install --locked --no-default-features --features native-tls --root target/bench-tools oha >&2 ||
     { echo "missing oha and cannot build it: cargo install oha" >&2; exit 1; }
 fi
 if [ "$(nproc --all)" -lt 2 ]; then
