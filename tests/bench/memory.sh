@@ -25,18 +25,10 @@ PIPELINE=${PIPELINE:-4}
 PORT=${BENCH_PORT:-17300}
 MIN_FREE_GIB=${MIN_FREE_GIB:-5}
 
-if [ -z "${BIN:-}" ]; then
-  cargo build --release -p shadowgate --locked --quiet
-  BIN="${CARGO_TARGET_DIR:-target}/release/shadowgate"
-fi
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/bench/lib.sh
+source tests/bench/lib.sh
+bench_binary
+bench_workdir
 
 legacy=127.0.0.1:$((PORT + 1))
 modern=127.0.0.1:$((PORT + 2))
@@ -87,13 +79,8 @@ EOF
 gateway=$!
 pids+=("$gateway")
 
-wait_port() {
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null && return 0; sleep 0.1; done
-  echo "nothing listens on $1; logs in $work" >&2; exit 1
-}
 for a in "$legacy" "$modern" "$gw" "$admin"; do wait_port "$a"; done
 
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 seconds=$((MINUTES * 60))
 echo "memory: ${MINUTES} min closed loop, $CONNECTIONS connections × $PIPELINE in flight, 100 % mismatches" >&2
 "$BIN" loadgen --address "$gw" --connections "$CONNECTIONS" --pipeline "$PIPELINE" \
@@ -115,14 +102,8 @@ while kill -0 "$load" 2>/dev/null; do
 done
 wait "$load" || true
 echo "store on disk: $(du -sh "$work/store" | cut -f1)" >&2
-curl_get() {
-  python3 - "$1" <<'EOF'
-import sys, urllib.request
-print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())
-EOF
-}
-curl_get "http://$admin/api/v1/summary" >"$work/summary.json"
-curl_get "http://$admin/metrics" >"$work/metrics.txt"
+http_get "http://$admin/api/v1/summary" >"$work/summary.json"
+http_get "http://$admin/metrics" >"$work/metrics.txt"
 
 python3 - "$work" <<'EOF'
 import json, os, sys

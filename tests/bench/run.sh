@@ -12,7 +12,8 @@
 #      and the same load straight to the live engine for reference;
 #   3. the gateway's CPU time per frame, from /proc/<pid>/stat (utime + stime).
 # Requires: cargo, python3 (for the tables), Linux /proc. Takes about 3 minutes after the build.
-# Knobs: RATE, ROUNDS, ROUND_SECS, CEILING_SECS, CONNECTIONS, BENCH_PORT (base port).
+# Knobs: RATE, ROUNDS, ROUND_SECS, CEILING_SECS, CONNECTIONS, BENCH_PORT (base port), BIN (a built
+# binary), KEEP_WORK=1 (keep the logs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -23,16 +24,11 @@ CEILING_SECS=${CEILING_SECS:-10}
 CONNECTIONS=${CONNECTIONS:-4}
 PORT=${BENCH_PORT:-17000}
 
-cargo build --release -p shadowgate --locked --quiet
-bin="${CARGO_TARGET_DIR:-target}/release/shadowgate"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/bench/lib.sh
+source tests/bench/lib.sh
+bench_binary
+bin=$BIN
+bench_workdir
 
 legacy=127.0.0.1:$((PORT + 1))
 modern=127.0.0.1:$((PORT + 2))
@@ -100,13 +96,8 @@ gateway slow 2 "$slow"
 gateway dead 3 "$dead"
 on=127.0.0.1:$((PORT + 101)); slowgw=127.0.0.1:$((PORT + 102)); deadgw=127.0.0.1:$((PORT + 103))
 
-wait_port() {
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null && return 0; sleep 0.1; done
-  echo "nothing listens on $1; logs in $work" >&2; exit 1
-}
 for a in "$legacy" "$modern" "$slow" "$on" "$slowgw" "$deadgw"; do wait_port "$a"; done
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
 
 cat /proc/loadavg >"$work/loadavg.txt"
@@ -128,10 +119,7 @@ sleep 1 # let the last comparisons finish before reading the counters
 after=$(cpu_ticks "$gw_on")
 echo "$before $after" >"$work/cpu-ceiling.txt"
 cat /proc/loadavg >>"$work/loadavg.txt"
-python3 - "127.0.0.1:$((PORT + 201))" >"$work/summary.json" <<'EOF'
-import sys, urllib.request
-print(urllib.request.urlopen(f"http://{sys.argv[1]}/api/v1/summary", timeout=10).read().decode())
-EOF
+http_get "http://127.0.0.1:$((PORT + 201))/api/v1/summary" >"$work/summary.json"
 
 python3 - "$work" "$tck" <<'EOF'
 import json, os, platform, sys

@@ -1,5 +1,6 @@
 //! Starting the demo engines: in the demo's process, or alone for benchmarks
-//! (`shadowgate demo-engine --kind legacy|modern --listen ADDR [--delay-ms N]`).
+//! (`shadowgate demo-engine --kind legacy|modern|legacy-http --listen ADDR [--delay-ms N]`), and
+//! the demo's synthetic requests as HTTP bodies for HTTP load tools (`--print-requests N`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +13,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::strategy::LEGACY;
+use super::traffic::{Traffic, KST_OFFSET_MICROS};
 use super::{legacy, modern};
 
 /// Which engine.
@@ -21,6 +24,8 @@ pub enum Kind {
     Legacy,
     /// HTTP/JSON, the new engine's policy.
     Modern,
+    /// HTTP/JSON with the legacy policy and clock: a live engine for HTTP-to-HTTP benchmarks.
+    LegacyHttp,
 }
 
 /// `shadowgate demo-engine`: one demo engine alone, for benchmarks.
@@ -30,11 +35,18 @@ pub struct DemoEngineArgs {
     #[arg(long, value_enum)]
     pub kind: Kind,
     /// Address to listen on.
-    #[arg(long)]
-    pub listen: SocketAddr,
+    #[arg(long, required_unless_present = "print_requests")]
+    pub listen: Option<SocketAddr>,
     /// Extra delay before every answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub delay_ms: u64,
+    /// Instead of serving: print this many of the demo's synthetic requests as the HTTP
+    /// contract's JSON bodies, one a line (for HTTP load tools), and exit.
+    #[arg(long)]
+    pub print_requests: Option<usize>,
+    /// Seed of the printed requests.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// Running demo engines; stopped by [`Engines::stop`].
@@ -110,18 +122,31 @@ async fn spawn(
             shutdown2,
         )),
         Kind::Modern => tasks.spawn(modern::serve(listener, delay, tasks2, shutdown2)),
+        Kind::LegacyHttp => tasks.spawn(modern::serve_policy(
+            listener,
+            LEGACY,
+            KST_OFFSET_MICROS,
+            delay,
+            tasks2,
+            shutdown2,
+        )),
     };
     Ok(bound)
 }
 
-/// Runs one engine until Ctrl-C or SIGTERM.
+/// Runs one engine until Ctrl-C or SIGTERM (or prints requests, with `--print-requests`).
 pub fn run_engine(args: &DemoEngineArgs) -> anyhow::Result<()> {
+    let listen = match (args.print_requests, args.listen) {
+        (Some(count), _) => return print_requests(count, args.seed),
+        (None, Some(listen)) => listen,
+        (None, None) => anyhow::bail!("demo-engine: expected --listen ADDR or --print-requests N"),
+    };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let layout = Arc::new(super::layout()?);
         let (tasks, shutdown) = (TaskTracker::new(), CancellationToken::new());
         let delay = Duration::from_millis(args.delay_ms);
-        let bound = spawn(args.kind, args.listen, delay, &layout, &tasks, &shutdown).await?;
+        let bound = spawn(args.kind, listen, delay, &layout, &tasks, &shutdown).await?;
         eprintln!("demo {:?} engine listening on {bound}", args.kind);
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -132,4 +157,18 @@ pub fn run_engine(args: &DemoEngineArgs) -> anyhow::Result<()> {
         shutdown.cancel();
         Ok(())
     })
+}
+
+/// Prints `count` synthetic requests as `{"header", "body"}` JSON lines: what the gateway's HTTP
+/// ingress takes, and enough for the demo's HTTP engines (they read `body`).
+fn print_requests(count: usize, seed: u64) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut traffic = Traffic::new(seed, "BEN");
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for _ in 0..count {
+        let request = traffic.next_request();
+        let line = serde_json::to_string(&request).context("serialising a request")?;
+        writeln!(out, "{line}").context("writing the requests to stdout")?;
+    }
+    out.flush().context("writing the requests to stdout")
 }

@@ -2,6 +2,10 @@
 //! (`POST /v1/strategies/loan-screening` with `{"tx_code", "header", "body"}`), with the new
 //! engine's [`MODERN`] policy. Its clock runs on UTC, so the `sent_at` it reports always differs
 //! from the legacy engine's KST one.
+//!
+//! [`serve_policy`] serves another policy behind the same contract: the legacy policy over HTTP
+//! (`demo-engine --kind legacy-http`) is the live engine of the HTTP-to-HTTP benchmark against
+//! nginx's `mirror` (tests/bench/compare.sh).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::strategy::{decide, Application, MODERN};
+use super::strategy::{decide, Application, Policy, MODERN};
 use super::traffic::{now_micros, timestamp};
 use crate::listener::server::{self, Handler, ServerLimits, ServerSettings};
 use crate::metrics::Metrics;
@@ -23,6 +27,11 @@ const MAX_BODY: usize = 64 * 1024;
 
 /// The new engine's JSON answer to a request body of the contract.
 pub fn answer(request: &Value) -> Result<Value, String> {
+    answer_with(&MODERN, 0, request)
+}
+
+/// The JSON answer of `policy`, its clock `offset` microseconds ahead of UTC.
+pub fn answer_with(policy: &Policy, offset: u64, request: &Value) -> Result<Value, String> {
     let body = request
         .get("body")
         .and_then(Value::as_object)
@@ -30,19 +39,28 @@ pub fn answer(request: &Value) -> Result<Value, String> {
     let app = Application::from_body(body)?;
     let mut header = Map::new();
     header.insert("resp_code".into(), "0000".into());
-    header.insert("sent_at".into(), timestamp(now_micros(), 0).into());
+    header.insert("sent_at".into(), timestamp(now_micros(), offset).into());
     let mut answer = Map::new();
     answer.insert("header".into(), Value::Object(header));
-    answer.insert(
-        "body".into(),
-        Value::Object(decide(&MODERN, &app).to_body()),
-    );
+    answer.insert("body".into(), Value::Object(decide(policy, &app).to_body()));
     Ok(Value::Object(answer))
 }
 
 /// Serves until `shutdown`; every answer waits `delay` first.
 pub async fn serve(
     listener: TcpListener,
+    delay: Duration,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+) {
+    serve_policy(listener, MODERN, 0, delay, tasks, shutdown).await;
+}
+
+/// As [`serve`], answering with `policy` and a clock `offset` microseconds ahead of UTC.
+pub async fn serve_policy(
+    listener: TcpListener,
+    policy: Policy,
+    offset: u64,
     delay: Duration,
     tasks: TaskTracker,
     shutdown: CancellationToken,
@@ -54,7 +72,7 @@ pub async fn serve(
             }
             let answer = serde_json::from_slice::<Value>(&body)
                 .map_err(|e| format!("invalid json: {e}"))
-                .and_then(|request| answer(&request));
+                .and_then(|request| answer_with(&policy, offset, &request));
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }

@@ -98,3 +98,35 @@ async fn mismatches_are_exactly_the_divergent_segment() {
     assert!(advice.contains("shadowgate report --config"), "{advice}");
     demo.stop().await;
 }
+
+/// `demo-engine --kind legacy-http`, the live engine of the HTTP benchmark against nginx, decides
+/// as the legacy MCI engine does: the same bodies, so the HTTP gateway's mismatches are the demo's.
+#[test]
+fn the_legacy_policy_over_http_decides_as_the_legacy_engine() {
+    let layout = layout().unwrap();
+    let mut traffic = traffic::Traffic::new(7, "TST");
+    let mut self_employed = 0;
+    for _ in 0..100 {
+        let request = traffic.next_request();
+        let over_mci = legacy::answer(&layout, &request);
+        let contract = serde_json::to_value(&request).unwrap();
+        let over_http =
+            modern::answer_with(&LEGACY, traffic::KST_OFFSET_MICROS, &contract).unwrap();
+        assert_eq!(
+            over_http["body"],
+            serde_json::Value::Object(over_mci.body.clone())
+        );
+        assert_eq!(over_http["header"]["resp_code"], "0000");
+        // The modern engine is still the one that differs, on the self-employed segment.
+        let modern = modern::answer(&contract).unwrap();
+        if request.body["cust_type"] == SELF_EMPLOYED {
+            self_employed += 1;
+        } else {
+            assert_eq!(
+                modern["body"]["limit_amount"],
+                over_http["body"]["limit_amount"]
+            );
+        }
+    }
+    assert!(self_employed > 0);
+}
