@@ -19,7 +19,7 @@ const PROCESS_FAMILIES: [&str; 7] = [
 ];
 
 /// Every family of the gateway's own.
-const FAMILIES: [&str; 34] = [
+const FAMILIES: [&str; 35] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -54,6 +54,7 @@ const FAMILIES: [&str; 34] = [
     "shadowgate_store_unpersisted_events_total",
     "shadowgate_store_spooling",
     "shadowgate_shadow_queue_depth",
+    "shadowgate_shadow_confirmations_total",
 ];
 
 /// Uses every handle once, with one known and one unknown field.
@@ -219,7 +220,13 @@ fn label_values_come_from_closed_sets() {
             "ok",
             "error",
             "answered",
-            "replaced"
+            "replaced",
+            // shadowgate_shadow_confirmations_total
+            "deterministic",
+            "noise",
+            "partly_noise",
+            "skipped",
+            "failed"
         ])
     );
     // Skip reasons come from their enum: a new one needs no change here.

@@ -88,8 +88,10 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn payloads_are_sealed_on_disk_and_open_with_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let path = key_file(&dir, "keys", &format!("k1 = {KEY_A}\n"));
+    // Records as plain JSON, so the scan below can show it finds what is in clear.
     let config = StoreConfig {
         encryption_key_file: Some(path),
+        compress_records: false,
         ..config(&dir)
     };
     let (ids, reader) = write(&config, vec![with_payload("a"), with_payload("b")]);
