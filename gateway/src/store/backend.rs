@@ -71,6 +71,13 @@ pub trait Backend: Send {
     /// Shares the writer's statistics with a backend that has state of its own to show (the
     /// PostgreSQL backend's spool); most have none.
     fn attach(&mut self, _stats: Arc<StoreStats>) {}
+
+    /// Work due while the writer is idle, called after every batch and at least every 200 ms
+    /// (the PostgreSQL backend forwards its spool once the database is back, so an idle gateway
+    /// does not wait for traffic to do it); most backends have none.
+    fn tick(&mut self) -> Result<(), BackendError> {
+        Ok(())
+    }
 }
 
 /// A storage operation that failed.

@@ -324,9 +324,13 @@ impl Committer {
         }
     }
 
-    /// Removes expired day segments (not while degraded: the backend is failing anyway).
+    /// Idle work: the backend's own (a spool to forward), and expired day segments removed (not
+    /// while degraded: the backend is failing anyway).
     pub(crate) fn maintain(&mut self) {
         if self.retry_at.is_none() {
+            if let Err(error) = self.backend.tick() {
+                tracing::debug!(%error, "store backend: idle work failed; tried again later");
+            }
             let now = self.options.clock.now_micros();
             self.retention
                 .enforce(self.backend.as_mut(), &self.stats, now);

@@ -298,6 +298,16 @@ impl Backend for SpoolingBackend {
         self.db.recover()
     }
 
+    fn tick(&mut self) -> Result<(), BackendError> {
+        let due = self.next_try.is_none_or(|at| Instant::now() >= at);
+        if !(self.spooling && due) {
+            return Ok(());
+        }
+        self.forward(Vec::new()).inspect_err(|_| {
+            self.next_try = Some(Instant::now() + self.retry);
+        })
+    }
+
     fn attach(&mut self, stats: Arc<StoreStats>) {
         stats.spooling.store(self.spooling, Ordering::Relaxed);
         self.stats = Some(stats);
