@@ -154,12 +154,19 @@ pub(super) fn build(
         .encryption_key_file
         .as_ref()
         .map(|p| resolve(base, p));
-    if let Some(Err(e)) = key_file.as_deref().map(crate::store::KeyRing::load) {
-        problems.error(
+    match key_file
+        .as_deref()
+        .map(|path| (path, crate::store::KeyRing::load(path)))
+    {
+        Some((_, Err(e))) => problems.error(
             "store.encryption_key_file",
             "a readable file of `KEY_ID = BASE64` lines (32-byte keys)",
             Found::value(e.kind),
-        );
+        ),
+        Some((path, Ok(_))) => {
+            super::secret::owner_only("store.encryption_key_file", path, &mut problems)
+        }
+        None => {}
     }
     if let Err(e) = tracing_level_check(&file.logging.level) {
         problems.error(

@@ -114,6 +114,13 @@ fn file_token(path: &Path, problems: &mut Problems) -> Option<String> {
         );
         return None;
     }
+    owner_only(KEY, path, problems);
+    Some(token.to_owned())
+}
+
+/// Warns, under `key`, when the secret file at `path` can be read by others than its owner (the
+/// admin token; the store's encryption keys, which guard raw customer frames).
+pub(super) fn owner_only(key: &str, path: &Path, problems: &mut Problems) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -121,14 +128,13 @@ fn file_token(path: &Path, problems: &mut Problems) -> Option<String> {
             let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
                 problems.warning(
-                    KEY,
+                    key,
                     "a file only its owner can read (chmod 600)",
                     Found::because(path, format!("mode {mode:o}")),
                 );
             }
         }
     }
-    Some(token.to_owned())
 }
 
 #[cfg(test)]
@@ -158,6 +164,26 @@ mod tests {
         let (token, source) = admin_token(&config, dir.path(), Secrets::Skip, &mut problems);
         assert_eq!((token, source.is_some()), (None, true));
         assert!(!problems.has_errors());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_file_others_can_read_is_a_warning_naming_its_key() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys");
+        std::fs::write(&path, "k = x\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut problems = Problems::new();
+        owner_only("store.encryption_key_file", &path, &mut problems);
+        let found = problems.into_vec();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(!found[0].is_error());
+        assert_eq!(found[0].key, "store.encryption_key_file");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let mut problems = Problems::new();
+        owner_only("store.encryption_key_file", &path, &mut problems);
+        assert!(problems.into_vec().is_empty());
     }
 
     #[test]
