@@ -154,8 +154,7 @@ fn hand_off(
             }
             emit(&job_shared, &job_exchange, verdict);
         };
-        let tasks = shared_tasks.clone();
-        tasks.spawn_on(
+        shared_tasks.spawn_on(
             confirmed.instrument(span).with_subscriber(dispatch),
             &runtime,
         );
