@@ -95,7 +95,7 @@ enum Command {
         command: shadowgate::cli::AuditCommand,
     },
     /// Send stored failing cases to an engine again (default: the strategy's shadow) and tell,
-    /// per case, fixed or still differing; exits non-zero when any case is not fixed.
+    /// per case, fixed or still differing; exit status 3 when any case is not fixed (1: an error).
     Replay(shadowgate::cli::ReplayArgs),
     /// Layout files: `layout import --copybook FILE.cpy` writes one from a COBOL copybook.
     Layout {
@@ -127,6 +127,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that went away (`shadowgate report | head -1`) read as far as it wanted.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // A replay that ran and left cases not fixed: 3, as reconcile's keys that do not match.
+        Err(e) if e.is::<shadowgate::cli::NotFixed>() => {
+            let _ = writeln!(io::stderr(), "error: {}", error_text(&e));
+            ExitCode::from(shadowgate::cli::EXIT_NOT_MATCHING)
+        }
         Err(e) => {
             // Not `{e:?}`: with RUST_BACKTRACE=1 (common on servers) anyhow would add a
             // backtrace, and a wrong flag or a locked store is the user's to fix, not a bug.

@@ -133,12 +133,25 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     let totals = run.totals();
     let not_fixed = run.cases.len() - totals.get("fixed").copied().unwrap_or(0);
     if not_fixed > 0 {
-        bail!(
-            "{not_fixed} of {} replayed cases are not fixed",
-            run.cases.len()
-        );
+        return Err(NotFixed {
+            not_fixed,
+            total: run.cases.len(),
+        }
+        .into());
     }
     Ok(())
+}
+
+/// A replay that ran and found cases not fixed: exit status
+/// [`super::EXIT_NOT_MATCHING`] (3), apart from 1, a replay that could not run (unknown group,
+/// locked store, no key), so a deploy pipeline can tell the two apart.
+#[derive(Debug, thiserror::Error)]
+#[error("{not_fixed} of {total} replayed cases are not fixed")]
+pub struct NotFixed {
+    /// Cases still differing, differing differently, failed or unreadable.
+    pub not_fixed: usize,
+    /// Cases replayed.
+    pub total: usize,
 }
 
 /// The key ring, or why replay cannot run without one.
