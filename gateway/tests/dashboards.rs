@@ -206,3 +206,48 @@ fn the_line_scan_finds_block_and_inline_exprs() {
         ["process_open_fds"]
     );
 }
+
+/// Panels that show one series per gateway on purpose: which build, reloads, the process.
+const PER_GATEWAY_PANELS: [&str; 4] = ["Gateways", "CPU", "Memory", "Open files and threads"];
+
+/// A fleet (README, Fleet) is many gateways scraped by one Prometheus: every other panel shows
+/// the fleet's total, summed (or min/max'd) over the `instance` label, never a line per gateway.
+#[test]
+fn dashboards_aggregate_across_gateways() {
+    fn panels<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+        for panel in value["panels"].as_array().into_iter().flatten() {
+            out.push(panel);
+            panels(panel, out);
+        }
+    }
+    for name in DASHBOARDS {
+        let board = dashboard(name);
+        let mut all = Vec::new();
+        panels(&board, &mut all);
+        for panel in all.iter().filter(|p| p["type"] != "row") {
+            let title = panel["title"].as_str().unwrap();
+            for target in panel["targets"].as_array().unwrap() {
+                let expr = target["expr"].as_str().unwrap();
+                let aggregated = ["sum", "min", "max", "topk"].iter().any(|op| {
+                    expr.contains(&format!("{op}(")) || expr.contains(&format!("{op} by ("))
+                });
+                assert!(
+                    aggregated,
+                    "{name}: {title}: not aggregated over gateways: {expr}"
+                );
+                let by_instance = expr
+                    .split(" by (")
+                    .skip(1)
+                    .any(|rest| rest.split(')').next().unwrap().contains("instance"));
+                assert_eq!(
+                    by_instance,
+                    PER_GATEWAY_PANELS.contains(&title),
+                    "{name}: {title}: one series per gateway only in {PER_GATEWAY_PANELS:?}: {expr}"
+                );
+            }
+        }
+    }
+    // Ready for the fleet only when every gateway says so.
+    let cutover = read("shadowgate-cutover.json");
+    assert!(cutover.contains("min by (strategy) (shadowgate_cutover_ready"));
+}
