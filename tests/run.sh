@@ -19,6 +19,8 @@ packages=(
   procps      # /bin/kill, the unit's ExecReload (gateway/tests/deploy.rs, engines_by_hand.rs)
   postgresql  # initdb and postgres for a throwaway cluster per test, run as nobody
               # (tests/src/postgres.rs: tests/tests/fleet, tests/tests/reconcile)
+  haproxy     # the fleet recipe's load balancer in front of three gateways, run by the test
+              # (tests/src/haproxy.rs: tests/tests/fleet/haproxy.rs)
 )
 need=()
 for pkg in "${packages[@]}"; do

@@ -62,6 +62,8 @@ pub struct GatewayBuilder {
     store_path: Option<PathBuf>,
     /// The strategy's layout file, when not the example layout.
     layout_file: Option<PathBuf>,
+    /// Fixed listener addresses instead of `127.0.0.1:0` ([`GatewayBuilder::address`]).
+    addresses: Vec<(Listener, SocketAddr)>,
 }
 
 /// A listener section of the test config, for [`GatewayBuilder::listener_key`].
@@ -240,6 +242,14 @@ impl GatewayBuilder {
         self
     }
 
+    /// Binds `listener` to `address` instead of `127.0.0.1:0`: a gateway restarted on the same
+    /// ports, or known to a load balancer before it starts.
+    pub fn address(mut self, listener: Listener, address: SocketAddr) -> GatewayBuilder {
+        self.addresses.retain(|(l, _)| *l != listener);
+        self.addresses.push((listener, address));
+        self
+    }
+
     /// The config file's text, with the store in `store` unless [`GatewayBuilder::store_path`]
     /// chose one.
     pub fn toml(&self, store: &Path) -> String {
@@ -248,9 +258,14 @@ impl GatewayBuilder {
             out.push_str(text);
             out.push('\n');
         };
+        let address = |listener: Listener| {
+            let fixed = self.addresses.iter().find(|(l, _)| *l == listener);
+            let address = fixed.map_or("127.0.0.1:0".to_owned(), |(_, a)| a.to_string());
+            key("address", quote(&address))
+        };
         line("[[listeners.mci]]");
         line("name = \"core-banking\"");
-        line("address = \"127.0.0.1:0\"");
+        line(&address(Listener::Mci));
         line(&key("layout", quote(STRATEGY)));
         let keys_of = |listener: Listener| {
             let keys = self
@@ -261,12 +276,12 @@ impl GatewayBuilder {
         };
         keys_of(Listener::Mci).for_each(&mut line);
         line("\n[listeners.http]");
-        line("address = \"127.0.0.1:0\"");
+        line(&address(Listener::Http));
         line(&key("frames_layout", quote(STRATEGY)));
         keys_of(Listener::Http).for_each(&mut line);
         if self.admin {
             line("\n[listeners.admin]");
-            line("address = \"127.0.0.1:0\"");
+            line(&address(Listener::Admin));
             keys_of(Listener::Admin).for_each(&mut line);
         }
         line("\n[layouts]");

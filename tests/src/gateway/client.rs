@@ -44,6 +44,34 @@ impl MciClient {
         }
     }
 
+    /// Connects, or `None` when the connection is refused or not made within [`DEADLINE`] (a
+    /// client of a load balancer whose backends come and go).
+    pub async fn try_connect(address: SocketAddr) -> Option<MciClient> {
+        let stream = timeout(DEADLINE, TcpStream::connect(address))
+            .await
+            .ok()?
+            .ok()?;
+        stream.set_nodelay(true).ok()?;
+        let (read, write) = stream.into_split();
+        Some(MciClient {
+            frames: FramedRead::new(read, layout().framer()),
+            write,
+        })
+    }
+
+    /// Sends one frame and reads its answer; `None` when the connection breaks or no answer
+    /// comes within [`DEADLINE`] (the gateway behind it was killed).
+    pub async fn try_call(&mut self, frame: &[u8]) -> Option<Bytes> {
+        timeout(DEADLINE, self.write.write_all(frame))
+            .await
+            .ok()?
+            .ok()?;
+        match timeout(DEADLINE, self.frames.next()).await.ok()? {
+            Some(Ok(frame)) => Some(frame.freeze()),
+            Some(Err(_)) | None => None,
+        }
+    }
+
     /// Writes bytes as they are (a frame, several frames, or garbage).
     pub async fn send(&mut self, bytes: &[u8]) {
         timeout(DEADLINE, self.write.write_all(bytes))

@@ -8,6 +8,9 @@
 //!   groups and records per instance and for the fleet, across a restart.
 //! - `spool`: a group first seen while the database is down is spooled and forwarded.
 //! - `tls`: `sslmode = "verify-full"` against a cluster with TLS on.
+//! - `haproxy`: three gateway processes behind HAProxy (the fleet recipe): exact fleet totals
+//!   and groups, then one SIGKILLed and restarted: every answered frame counted once or lost in
+//!   the killed one's unflushed window.
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
 
 // Tests: a panic is a failed test with a location.
@@ -15,6 +18,7 @@
 
 mod crash;
 mod gateways;
+mod haproxy;
 mod outage;
 mod retry;
 mod spool;
