@@ -4,9 +4,10 @@
 //!
 //! The recipe is used as written except: its `bind` listens on a free loopback port, its
 //! `server` lines name the test's gateways (MCI address, `port` of the admin listener for the
-//! health check), and the check interval is shortened so a test does not wait seconds for a
-//! gateway to be marked up or down. Each replacement must find its line, so a recipe that
-//! changes shape fails here instead of being tested in a form nobody runs.
+//! health check; the same again as unchecked backups, as in the recipe), and the check interval
+//! is shortened so a test does not wait seconds for a gateway to be marked up or down. Each
+//! replacement must find its line, so a recipe that changes shape fails here instead of being
+//! tested in a form nobody runs.
 //!
 //! `tests/run.sh` installs the package when `haproxy` is missing; without it
 //! [`TestHaproxy::start`] fails with a message saying so, never skips.
@@ -133,6 +134,10 @@ pub fn from_recipe(recipe: &str, frontend: SocketAddr, backends: &[Backend]) -> 
                 for b in backends {
                     let port = b.admin.port();
                     out.push_str(&format!("  server {} {} port {port}\n", b.name, b.mci));
+                }
+                for b in backends {
+                    let (name, mci) = (&b.name, b.mci);
+                    out.push_str(&format!("  server {name}-fallback {mci} backup no-check\n"));
                 }
             }
         } else if trimmed.starts_with("default-server ") && line.contains(RECIPE_INTER) {
