@@ -1,0 +1,83 @@
+//! The fleet recipe's files in `deploy/fleet/` (README, Fleet) are valid as shipped: the
+//! gateway's config passes `check-config`, and Prometheus accepts its scrape config with the
+//! alert rules. `haproxy.cfg` is run for real by the fleet acceptance test
+//! (`tests/tests/fleet/haproxy`).
+//!
+//! `promtool` comes with Debian's `prometheus` package (`tests/run.sh` installs it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo_file(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+/// As installed: the config in a folder with the layouts beside it (README, Fleet, step 2).
+#[test]
+fn the_fleet_gateway_config_passes_check_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("shadowgate.toml");
+    std::fs::copy(repo_file("deploy/fleet/shadowgate-fleet.toml"), &config).unwrap();
+    std::fs::create_dir(dir.path().join("layouts")).unwrap();
+    std::fs::copy(
+        repo_file("config/layouts/loan-screening.toml"),
+        dir.path().join("layouts/loan-screening.toml"),
+    )
+    .unwrap();
+    // The admin token and the database password are the host's secrets, not the recipe's.
+    let output = Command::new(env!("CARGO_BIN_EXE_shadowgate"))
+        .args(["check-config", "--no-secrets", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("is valid"), "{stdout}");
+    // Only the example engine host names may be warned about (they do not resolve here).
+    for warning in stderr.lines().filter(|l| l.trim_start().starts_with("- ")) {
+        assert!(
+            warning.contains("expected a host name that resolves"),
+            "unexpected warning: {warning}"
+        );
+    }
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("backend = \"postgres\""), "{text}");
+}
+
+/// `promtool check config` with the alert rules beside it and the token file where it says.
+#[test]
+fn the_fleet_prometheus_config_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("shadowgate.token");
+    std::fs::write(&token, "token\n").unwrap();
+    let recipe = std::fs::read_to_string(repo_file("deploy/fleet/prometheus.yml")).unwrap();
+    const TOKEN_FILE: &str = "/etc/prometheus/shadowgate.token";
+    assert!(recipe.contains(TOKEN_FILE), "{recipe}");
+    let config = dir.path().join("prometheus.yml");
+    let text = recipe.replace(TOKEN_FILE, token.to_str().unwrap());
+    std::fs::write(&config, text).unwrap();
+    std::fs::copy(
+        repo_file("dashboards/alerts.yml"),
+        dir.path().join("alerts.yml"),
+    )
+    .unwrap();
+    let output = Command::new("promtool")
+        .args(["check", "config"])
+        .arg(&config)
+        .output()
+        .unwrap_or_else(|error| {
+            panic!(
+                "promtool could not be run ({error}); install Debian's `prometheus` package \
+                 (tests/run.sh does)"
+            )
+        });
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
