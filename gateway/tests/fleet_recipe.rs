@@ -14,9 +14,9 @@ fn repo_file(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
 }
 
-/// As installed: the config in a folder with the layouts beside it (README, Fleet, step 2).
-#[test]
-fn the_fleet_gateway_config_passes_check_config() {
+/// The recipe's gateway config installed in a temporary folder, as README Fleet step 2 says:
+/// the layouts beside it and, with `with_ca`, the database's CA in `pg-ca.pem`.
+fn installed(with_ca: bool) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("shadowgate.toml");
     std::fs::copy(repo_file("deploy/fleet/shadowgate-fleet.toml"), &config).unwrap();
@@ -26,15 +26,31 @@ fn the_fleet_gateway_config_passes_check_config() {
         dir.path().join("layouts/loan-screening.toml"),
     )
     .unwrap();
-    // The admin token and the database password are the host's secrets, not the recipe's.
+    if with_ca {
+        let ca = rcgen::generate_simple_self_signed(vec!["db.bank.internal".to_owned()]).unwrap();
+        std::fs::write(dir.path().join("pg-ca.pem"), ca.cert.pem()).unwrap();
+    }
+    (dir, config)
+}
+
+/// `check-config --no-secrets` (the admin token and the database password are the host's
+/// secrets, not the recipe's): success, stdout, stderr.
+fn check_config(config: &Path) -> (bool, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_shadowgate"))
         .args(["check-config", "--no-secrets", "--config"])
-        .arg(&config)
+        .arg(config)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.success(), stdout, stderr)
+}
+
+#[test]
+fn the_fleet_gateway_config_passes_check_config() {
+    let (_dir, config) = installed(true);
+    let (ok, stdout, stderr) = check_config(&config);
+    assert!(ok, "{stdout}\n{stderr}");
     assert!(stdout.contains("is valid"), "{stdout}");
     // Only the example engine host names may be warned about (they do not resolve here).
     for warning in stderr.lines().filter(|l| l.trim_start().starts_with("- ")) {
@@ -45,6 +61,19 @@ fn the_fleet_gateway_config_passes_check_config() {
     }
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains("backend = \"postgres\""), "{text}");
+}
+
+/// The database's CA is read by `check-config`, as `run` reads it at start: a missing one is an
+/// error at its key, not a gateway that passes the check and then fails to start.
+#[test]
+fn a_missing_database_ca_fails_check_config() {
+    let (_dir, config) = installed(false);
+    let (ok, stdout, stderr) = check_config(&config);
+    assert!(!ok, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("store.postgres.ca_file: expected a readable PEM file of CA certificates"),
+        "{stderr}"
+    );
 }
 
 /// `promtool check config` with the alert rules beside it and the token file where it says.

@@ -149,6 +149,7 @@ pub(super) fn build(
         .collect();
     let strategies = strategies(&file.strategies, &layouts, &file.engines, &mut problems);
     problems.extend(file.store.problems());
+    postgres_ca(&file.store, base, &mut problems);
     let key_file = file
         .store
         .encryption_key_file
@@ -349,4 +350,24 @@ fn tracing_level_check(level: &str) -> Result<(), String> {
     tracing_subscriber::EnvFilter::try_new(level)
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+/// Loads `[store.postgres] ca_file` now, as an engine's CA is: a file `run` could not read
+/// would otherwise pass `check-config` and fail the gateway's start.
+fn postgres_ca(store: &crate::store::StoreConfig, base: &Path, problems: &mut Problems) {
+    use crate::store::postgres::{BackendKind, SslMode};
+    let postgres = &store.postgres;
+    if store.backend != BackendKind::Postgres || postgres.sslmode != SslMode::VerifyFull {
+        return;
+    }
+    let Some(ca) = &postgres.ca_file else {
+        return; // reported by the store's own checks
+    };
+    if let Err(e) = crate::engine::TlsSettings::load(&resolve(base, ca), None, None, None) {
+        problems.error(
+            "store.postgres.ca_file",
+            "a readable PEM file of CA certificates",
+            Found::because(ca, e),
+        );
+    }
 }
