@@ -19,12 +19,14 @@
 //! - `html`, `page`, `detail`: the server-rendered pages (escaped, no scripts, no external assets).
 //! - `chart`: the pages' SVG bar charts of daily series.
 //! - `triage_page`: the page's triage table with a plain form per group.
+//! - `cutover`: cutover sign-off (`POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`).
 //! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
 
 mod api;
 mod auth;
 mod batches;
 mod chart;
+mod cutover;
 mod detail;
 mod html;
 mod page;
@@ -70,6 +72,15 @@ pub type ReplayFn = Arc<
         + Sync,
 >;
 
+/// Signs a strategy's cutover on the running gateway, judged by the config it runs.
+pub type SignFn = Arc<
+    dyn Fn(
+            crate::cutover::SignRequest,
+        ) -> Result<crate::cutover::SignOff, crate::cutover::CutoverError>
+        + Send
+        + Sync,
+>;
+
 /// The bearer token the admin routes currently require.
 pub type TokenFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
@@ -95,6 +106,8 @@ pub struct AdminState {
     pub engines: Option<EnginesFn>,
     /// Replay runs started from the API (`POST /api/v1/replays`), when a gateway is running.
     pub replay: Option<ReplayFn>,
+    /// Cutover sign-offs (`POST /api/v1/cutover/sign`), when a gateway runs from a config file.
+    pub cutover: Option<SignFn>,
 }
 
 impl std::fmt::Debug for AdminState {
@@ -187,6 +200,8 @@ fn route(
             triage::set(&state.reader, &(state.policies)(), &parts.headers, body)
         }
         (&Method::GET, "/api/v1/audit") => triage::audit(&state.reader),
+        (&Method::POST, "/api/v1/cutover/sign") => cutover::sign(state.cutover.as_ref(), body),
+        (&Method::GET, "/api/v1/cutover/signoffs") => cutover::list(&state.reader),
         (&Method::GET, "/api/v1/replays") => replays::api(&review(), query),
         (&Method::POST, "/api/v1/replays") => replays::post(state.replay.as_ref(), body),
         (&Method::GET, "/") => page::summary(&review(), state),

@@ -15,8 +15,10 @@
 //! - `reconcile`: `reconcile --config FILE`, a batch reconciliation; `batch`: its text.
 //! - `noise`: the report's noise groups and their suggested `ignore` rules.
 //! - `replay`: `replay`, stored cases sent to an engine again and judged.
+//! - `cutover`: `cutover sign`, the sign-off with its evidence and report.
 
 mod batch;
+mod cutover;
 mod daily;
 pub mod frame;
 mod groups;
@@ -30,6 +32,7 @@ mod review;
 mod source;
 pub(crate) mod text;
 
+pub use self::cutover::{run_cutover, CutoverCommand, SignArgs};
 pub use self::groups::{
     run_audit, run_groups_list, run_groups_set, run_groups_show, AuditCommand, GroupArgs,
     GroupsCommand, GroupsListArgs, GroupsSetArgs,
