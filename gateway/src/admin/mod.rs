@@ -18,6 +18,7 @@
 //! - `api`: the JSON routes.
 //! - `html`, `page`, `detail`: the server-rendered pages (escaped, no scripts, no external assets).
 //! - `chart`: the pages' SVG bar charts of daily series.
+//! - `suppressed_page`: the page's per-day table of what each rule hid.
 //! - `triage_page`: the page's triage table with a plain form per group.
 //! - `cutover`: cutover sign-off (`POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`).
 //! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
@@ -32,6 +33,7 @@ mod html;
 mod page;
 mod params;
 mod replays;
+mod suppressed_page;
 mod triage;
 mod triage_page;
 

@@ -15,6 +15,7 @@
 //! - `reconcile`: `reconcile --config FILE`, a batch reconciliation; `batch`: its text.
 //! - `noise`: the report's noise groups and their suggested `ignore` rules.
 //! - `replay`: `replay`, stored cases sent to an engine again and judged.
+//! - `suppressed`: the report's per-day suppression by rule.
 //! - `cutover`: `cutover sign`, the sign-off with its evidence and report.
 
 mod batch;
@@ -30,6 +31,7 @@ mod remote;
 mod replay;
 mod review;
 mod source;
+mod suppressed;
 pub(crate) mod text;
 
 pub use self::cutover::{run_cutover, CutoverCommand, SignArgs};

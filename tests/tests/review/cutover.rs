@@ -259,3 +259,47 @@ async fn post(scenario: &Scenario, path: &str, body: &str) -> (u16, String) {
     let body = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8(body.to_vec()).unwrap())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_each_rule_hid_per_day_shows_in_the_api_the_page_and_the_report() {
+    let scenario = Scenario::start(true, READY_LATER).await;
+    scenario.traffic(9).await;
+    // The comparison path hands its tallies to the store every second or so, the rest within
+    // the review loop's 5 s.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let daily = loop {
+        let (status, _, body) = scenario.get("/api/v1/summary").await;
+        assert_eq!(status, 200, "{body}");
+        let summary: Value = serde_json::from_str(&body).unwrap();
+        let daily = summary["strategies"][0]["suppressed_daily"].clone();
+        let today = daily["rules"][1]["counts"]
+            .as_array()
+            .and_then(|c| c.last().cloned());
+        // Every comparison hid the differing message; unencodable answers are not compared.
+        if today.is_some_and(|n| n.as_u64() == Some(6)) {
+            break daily;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not 6 hidden today: {daily:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(daily["days"].as_array().unwrap().len(), 14, "{daily:#}");
+    assert_eq!(daily["rules"][1]["rule"], "ignore body.message");
+    assert_eq!(daily["rules"][1]["spike"], false);
+    let (_, _, page) = scenario.get("/").await;
+    assert!(page.contains("What the rules hid per day (UTC)"), "{page}");
+    let report = cli::ReportArgs {
+        source: remote(&scenario),
+        strategy: None,
+        format: cli::Format::Text,
+        daily: false,
+    };
+    let text = run(move |out| cli::run_report(&report, out)).await.unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("  ignore body.message: 0 0 0") && l.ends_with(" 6")),
+        "{text}"
+    );
+}
