@@ -290,6 +290,34 @@ async fn what_each_rule_hid_per_day_shows_in_the_api_the_page_and_the_report() {
     assert_eq!(daily["rules"][1]["spike"], false);
     let (_, _, page) = scenario.get("/").await;
     assert!(page.contains("What the rules hid per day (UTC)"), "{page}");
+
+    // An accepted difference must name a rule that covers the group: `ignore header.sent_at`
+    // is the strategy's, but reaches none of the grade and payout fields.
+    let (_, _, body) = scenario
+        .get(&format!("/api/v1/groups?strategy={STRATEGY}"))
+        .await;
+    let groups: Value = serde_json::from_str(&body).unwrap();
+    let group = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| {
+            g["differing_paths"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty())
+        })
+        .unwrap_or_else(|| panic!("no mismatch group: {groups:#}"));
+    let change = serde_json::json!({
+        "strategy": STRATEGY, "signature": group["signature"], "who": "kim",
+        "state": "accepted_difference", "rule": "ignore header.sent_at",
+    });
+    let (status, body) = post(&scenario, "/api/v1/triage", &change.to_string()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("expected a rule that covers one of the group's differing fields (")
+            && body.contains("found \\\"ignore header.sent_at\\\", which covers none"),
+        "{body}"
+    );
     let report = cli::ReportArgs {
         source: remote(&scenario),
         strategy: None,
