@@ -5,7 +5,7 @@
 //! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
 //! `GET /api/v1/readiness`, `GET /api/v1/daily`, `GET /api/v1/batches`, `POST /api/v1/reload`, and the HTML pages
 //! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, `GET|POST /api/v1/replays`,
-//! and the HTML pages
+//! `POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`, and the HTML pages
 //! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires

@@ -31,6 +31,9 @@ pub use sign::{sign, signoffs, SignOff, SignRequest, SIGN_ACTION};
 
 use ring::digest::{digest, SHA256};
 
+#[cfg(test)]
+mod tests;
+
 /// SHA-256 of `bytes` in lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     digest(&SHA256, bytes)
