@@ -54,11 +54,13 @@
 //! - `explain`: [`explain()`], every suppression with its path and rule, for review pages.
 //! - `signature`: [`Signature`], a stable FNV-1a id of the differing fields.
 //! - `text`: equality of short keys and strings, the walk's most frequent comparison.
+//! - `cover`: [`covers()`], whether a rule's pattern reaches a grouped field.
 //! - [`render`]: unified diff of two decisions and inline diff of two strings.
 
 mod compare;
 mod comparison;
 mod config;
+mod cover;
 mod date;
 mod decimal;
 mod error;
@@ -82,6 +84,7 @@ pub use config::{
     IgnoreConfig, NormaliseConfig, RulesConfig, SeverityConfig, ToleranceConfig, UnorderedConfig,
     ValueMapConfig,
 };
+pub use cover::covers;
 pub use date::{Date, DateError};
 pub use error::{RuleError, RuleErrorKind, RulesError};
 pub use explain::{explain, explain_pairings, Hidden, Pairing};

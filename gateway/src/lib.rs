@@ -30,10 +30,12 @@
 //! - [`cli`]: the review subcommands `report` and `mismatches list|show`.
 //! - [`version`]: the version and git commit of this build.
 //! - [`triage`]: triage states of mismatch groups and the hash-chained audit trail.
+//! - [`cutover`]: cutover sign-off with its evidence, and reloads linked to it in the audit trail.
 
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod cutover;
 pub mod demo;
 pub mod engine;
 pub mod health;

@@ -94,6 +94,12 @@ enum Command {
         #[command(subcommand)]
         command: shadowgate::cli::AuditCommand,
     },
+    /// Cutover sign-off: `cutover sign` is refused unless the strategy is ready; it records the
+    /// evidence in the audit trail and writes the report (HTML and JSON).
+    Cutover {
+        #[command(subcommand)]
+        command: shadowgate::cli::CutoverCommand,
+    },
     /// Send stored failing cases to an engine again (default: the strategy's shadow) and tell,
     /// per case, fixed or still differing; exit status 3 when any case is not fixed (1: an error).
     Replay(shadowgate::cli::ReplayArgs),
@@ -206,6 +212,9 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             }
         },
         Command::Audit { command } => to_stdout(|out| shadowgate::cli::run_audit(&command, out)),
+        Command::Cutover { command } => {
+            to_stdout(|out| shadowgate::cli::run_cutover(&command, out))
+        }
         Command::Replay(args) => to_stdout(|out| shadowgate::cli::run_replay(&args, out)),
         Command::Layout { command } => match command {
             LayoutCommand::Import(args) => to_stdout(|out| shadowgate::cli::run_import(&args, out)),

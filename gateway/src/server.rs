@@ -177,7 +177,8 @@ impl Running {
     /// bad config keeps the old one. Listener and store settings take effect at the next start
     /// (they own bound sockets/files). The result is logged with `source`.
     pub fn reload(&self, path: &Path, source: ReloadSource) -> Result<(), Vec<config::Problem>> {
-        reload(&self.gateway, &self.store.recorder(), path, source)
+        let store = (&self.store.recorder(), self.store.reader());
+        reload(&self.gateway, store, path, source)
     }
 
     /// Stops accepting, lets connections finish answers in flight, gives shadow comparisons the
@@ -226,11 +227,15 @@ impl ReloadSource {
 /// log line with the source and the result (every error in one field), then each warning.
 fn reload(
     gateway: &Gateway,
-    recorder: &Recorder,
+    (recorder, reader): (&Recorder, &Reader),
     path: &Path,
     source: ReloadSource,
 ) -> Result<(), Vec<config::Problem>> {
+    let before = gateway.runtime();
     let result = apply_reload(gateway, recorder, path);
+    if result.is_ok() {
+        record_reload(gateway, reader, &before.config, source);
+    }
     let (source, config) = (source.as_str(), path.display());
     match &result {
         Ok(()) => info!(source, %config, "config reloaded"),
@@ -251,6 +256,19 @@ fn reload(
         }
     }
     result
+}
+
+/// Appends the reload to the audit trail, linked to the sign-offs its routing changes rest on
+/// ([`crate::cutover::link_reload`]). The new config is in force either way: a trail that cannot
+/// be written is logged as an error, not a reason to keep the old routing.
+fn record_reload(gateway: &Gateway, reader: &Reader, before: &Config, source: ReloadSource) {
+    let after = gateway.runtime();
+    let now = SystemClock.now_micros();
+    if let Err(error) =
+        crate::cutover::link_reload(reader, before, &after.config, source.as_str(), now)
+    {
+        tracing::error!(%error, "config reload not recorded in the audit trail");
+    }
 }
 
 /// A message on one line (a TOML error quotes the offending line under a caret): a log line must
@@ -345,6 +363,8 @@ fn admin_state(
     let exposition = gateway.metrics().clone();
     let (engines_of, views_of) = (gateway.clone(), gateway.clone());
     let (reloading, recorder, path) = (gateway.clone(), store.recorder(), config.source.clone());
+    let (reader, signing) = (store.reader().clone(), gateway.clone());
+    let sign_reader = reader.clone();
     Arc::new(AdminState {
         reader: store.reader().clone(),
         stats: store.stats().clone(),
@@ -359,12 +379,16 @@ fn admin_state(
         }),
         metrics: Arc::new(move || exposition.render()),
         reload: Some(Arc::new(move || {
-            reload(&reloading, &recorder, &path, ReloadSource::Api)
+            reload(&reloading, (&recorder, &reader), &path, ReloadSource::Api)
         })),
         engines: Some(Arc::new(move || {
             health::statuses(&engines_of.runtime().config, engines_of.metrics())
         })),
         replay: Some(replay),
+        cutover: Some(Arc::new(move |request| {
+            let config = &signing.runtime().config;
+            crate::cutover::sign(&sign_reader, config, &request, SystemClock.now_micros())
+        })),
     })
 }
 

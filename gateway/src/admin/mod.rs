@@ -5,7 +5,7 @@
 //! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
 //! `GET /api/v1/readiness`, `GET /api/v1/daily`, `GET /api/v1/batches`, `POST /api/v1/reload`, and the HTML pages
 //! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, `GET|POST /api/v1/replays`,
-//! and the HTML pages
+//! `POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`, and the HTML pages
 //! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires
@@ -18,18 +18,22 @@
 //! - `api`: the JSON routes.
 //! - `html`, `page`, `detail`: the server-rendered pages (escaped, no scripts, no external assets).
 //! - `chart`: the pages' SVG bar charts of daily series.
+//! - `suppressed_page`: the page's per-day table of what each rule hid.
 //! - `triage_page`: the page's triage table with a plain form per group.
+//! - `cutover`: cutover sign-off (`POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`).
 //! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
 
 mod api;
 mod auth;
 mod batches;
 mod chart;
+mod cutover;
 mod detail;
 mod html;
 mod page;
 mod params;
 mod replays;
+mod suppressed_page;
 mod triage;
 mod triage_page;
 
@@ -70,6 +74,15 @@ pub type ReplayFn = Arc<
         + Sync,
 >;
 
+/// Signs a strategy's cutover on the running gateway, judged by the config it runs.
+pub type SignFn = Arc<
+    dyn Fn(
+            crate::cutover::SignRequest,
+        ) -> Result<crate::cutover::SignOff, crate::cutover::CutoverError>
+        + Send
+        + Sync,
+>;
+
 /// The bearer token the admin routes currently require.
 pub type TokenFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
@@ -95,6 +108,8 @@ pub struct AdminState {
     pub engines: Option<EnginesFn>,
     /// Replay runs started from the API (`POST /api/v1/replays`), when a gateway is running.
     pub replay: Option<ReplayFn>,
+    /// Cutover sign-offs (`POST /api/v1/cutover/sign`), when a gateway runs from a config file.
+    pub cutover: Option<SignFn>,
 }
 
 impl std::fmt::Debug for AdminState {
@@ -187,6 +202,8 @@ fn route(
             triage::set(&state.reader, &(state.policies)(), &parts.headers, body)
         }
         (&Method::GET, "/api/v1/audit") => triage::audit(&state.reader),
+        (&Method::POST, "/api/v1/cutover/sign") => cutover::sign(state.cutover.as_ref(), body),
+        (&Method::GET, "/api/v1/cutover/signoffs") => cutover::list(&state.reader),
         (&Method::GET, "/api/v1/replays") => replays::api(&review(), query),
         (&Method::POST, "/api/v1/replays") => replays::post(state.replay.as_ref(), body),
         (&Method::GET, "/") => page::summary(&review(), state),

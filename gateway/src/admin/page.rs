@@ -248,6 +248,7 @@ fn card(s: &StrategySummary, groups: &[Group], daily: &Daily, view: &ReviewView)
         }
         out.push_str("</table>\n");
     }
+    out.push_str(&super::suppressed_page::table(&s.suppressed_daily));
     out.push_str("<h3>Mismatch groups</h3>\n");
     if groups.is_empty() {
         out.push_str("<p class=\"muted\">No mismatches recorded.</p>\n");

@@ -98,6 +98,7 @@ fn fixture(token: Option<&str>) -> Fixture {
         })),
         engines: None,
         replay: None,
+        cutover: None,
     };
     Fixture {
         _dir: dir,
@@ -511,6 +512,7 @@ fn every_outcome_is_counted_stored_and_reported_under_its_label() {
         reload: None,
         engines: None,
         replay: None,
+        cutover: None,
     };
     let (_, _, page) = call(&state, "GET", "/", None);
     let (_, _, api) = call(&state, "GET", "/api/v1/summary", None);
@@ -646,6 +648,7 @@ fn the_page_draws_a_daily_chart_over_days_in_the_configured_zone() {
         reload: None,
         engines: None,
         replay: None,
+        cutover: None,
     };
     let (status, _, page) = call(&state, "GET", "/", None);
     assert_eq!(status, StatusCode::OK);

@@ -324,14 +324,14 @@ impl Where {
 }
 
 /// The admin API of a running gateway, for triage calls (GET and POST with a JSON body).
-struct Api {
+pub(super) struct Api {
     base: String,
     token: Option<String>,
     runtime: tokio::runtime::Runtime,
 }
 
 impl Api {
-    fn new(url: &str, token: Option<String>) -> anyhow::Result<Self> {
+    pub(super) fn new(url: &str, token: Option<String>) -> anyhow::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -344,7 +344,12 @@ impl Api {
     }
 
     /// Calls `path`; the JSON answer, or the server's error message as an error.
-    fn call(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> anyhow::Result<Value> {
+    pub(super) fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> anyhow::Result<Value> {
         let url = format!("{}{path}", self.base);
         let mut request = Request::builder().method(method).uri(url.as_str());
         if let Some(token) = &self.token {

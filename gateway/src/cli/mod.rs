@@ -15,8 +15,11 @@
 //! - `reconcile`: `reconcile --config FILE`, a batch reconciliation; `batch`: its text.
 //! - `noise`: the report's noise groups and their suggested `ignore` rules.
 //! - `replay`: `replay`, stored cases sent to an engine again and judged.
+//! - `suppressed`: the report's per-day suppression by rule.
+//! - `cutover`: `cutover sign`, the sign-off with its evidence and report.
 
 mod batch;
+mod cutover;
 mod daily;
 pub mod frame;
 mod groups;
@@ -28,8 +31,10 @@ mod remote;
 mod replay;
 mod review;
 mod source;
+mod suppressed;
 pub(crate) mod text;
 
+pub use self::cutover::{run_cutover, CutoverCommand, SignArgs};
 pub use self::groups::{
     run_audit, run_groups_list, run_groups_set, run_groups_show, AuditCommand, GroupArgs,
     GroupsCommand, GroupsListArgs, GroupsSetArgs,

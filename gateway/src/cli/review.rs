@@ -165,6 +165,7 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
             }
             super::replay::write_group_replays(out, &source.group_replays()?, &args.strategy)?;
             super::noise::write(out, &groups)?;
+            super::suppressed::write(out, &summary)?;
             if args.daily {
                 let daily = source.daily()?;
                 daily::write(out, &daily, &summary, &groups)?;

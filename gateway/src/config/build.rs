@@ -222,6 +222,7 @@ pub(super) fn build(
         shadow: file.shadow,
         runtime: file.runtime,
         warnings: problems.into_vec(),
+        sha256: String::new(),
     })
 }
 

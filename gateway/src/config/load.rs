@@ -23,9 +23,9 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         file: path.to_owned(),
         problems,
     };
-    let (file, mut problems) = read(path).map_err(fail)?;
+    let (file, mut problems, sha256) = read(path).map_err(fail)?;
     match build::build(file, path, base(path), Secrets::Read) {
-        Ok(config) if problems.is_empty() => Ok(config),
+        Ok(config) if problems.is_empty() => Ok(Config { sha256, ..config }),
         Ok(config) => {
             problems.extend(config.warnings);
             Err(fail(problems))
@@ -44,9 +44,9 @@ pub fn load_without_secrets(path: &Path) -> Result<Config, ConfigError> {
         file: path.to_owned(),
         problems,
     };
-    let (file, problems) = read(path).map_err(fail)?;
+    let (file, problems, sha256) = read(path).map_err(fail)?;
     match build::build(file, path, base(path), Secrets::Skip) {
-        Ok(config) if problems.is_empty() => Ok(config),
+        Ok(config) if problems.is_empty() => Ok(Config { sha256, ..config }),
         Ok(_) => Err(fail(problems)),
         Err(mut more) => {
             more.extend(problems);
@@ -75,7 +75,7 @@ pub fn check(path: &Path) -> Checked {
 /// [`check`], reading secrets or not: [`Secrets::Skip`] validates the structure without them
 /// (CI, where the admin token is not available).
 pub fn check_with(path: &Path, secrets: Secrets) -> Checked {
-    let (file, mut problems) = match read(path) {
+    let (file, mut problems, sha256) = match read(path) {
         Ok(read) => read,
         Err(problems) => {
             return Checked {
@@ -89,7 +89,7 @@ pub fn check_with(path: &Path, secrets: Secrets) -> Checked {
         Ok(config) => {
             problems.extend(config.warnings.iter().cloned());
             problems.extend(environment::check_fd_budget(&config));
-            Some(config)
+            Some(Config { sha256, ..config })
         }
         Err(more) => {
             problems.extend(more);
@@ -106,9 +106,10 @@ fn base(path: &Path) -> &Path {
     path.parent().unwrap_or(Path::new("."))
 }
 
-/// The file's sections as declared, and every unknown key (an error each); or the problem that
-/// stops reading (unreadable file, TOML syntax or types), after the unknown keys found so far.
-fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>), Vec<Problem>> {
+/// The file's sections as declared, every unknown key (an error each), and the SHA-256 of the
+/// bytes read; or the problem that stops reading (unreadable file, TOML syntax or types), after
+/// the unknown keys found so far.
+fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Problem>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![Problem::error(
             "config file",
@@ -116,6 +117,8 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>), Vec<Problem>> {
             Found::because(path, e),
         )]
     })?;
+    // Hashed from the very bytes parsed, so a file changed meanwhile cannot be named instead.
+    let sha256 = crate::cutover::sha256_hex(text.as_bytes());
     let document = toml::Deserializer::parse(&text).map_err(|e| vec![toml_problem(&text, &e)])?;
     // serde's deny_unknown_fields stops at the first unknown key; this reports every one.
     let mut unknown = Vec::new();
@@ -131,7 +134,7 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>), Vec<Problem>> {
         ));
     });
     match parsed {
-        Ok(file) => Ok((file, unknown)),
+        Ok(file) => Ok((file, unknown, sha256)),
         Err(e) => {
             unknown.push(toml_problem(&text, &e));
             Err(unknown)

@@ -82,6 +82,9 @@ pub struct Config {
     pub runtime: raw::RuntimeSectionConfig,
     /// Problems that do not stop the config from being used, to print or log.
     pub warnings: Vec<Problem>,
+    /// SHA-256 (hex) of the config file's bytes as loaded: cutover sign-offs and reloads name
+    /// the config by it in the audit trail. Empty for a config not read from a file.
+    pub sha256: String,
 }
 
 /// One MCI listener.

@@ -160,6 +160,12 @@ impl Review {
             readiness: assess(counters, thresholds, now_micros),
             suppressed: rule_counts(policy, stored),
             configured: policy.is_some(),
+            suppressed_daily: super::SuppressedDaily::of(
+                policy,
+                stored,
+                now_micros,
+                self.view.chart_days,
+            ),
         }
     }
 

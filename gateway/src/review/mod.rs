@@ -15,6 +15,7 @@
 //! - `beta`: the regularized incomplete beta function and its quantile (f64, bisection).
 //! - `rate`: [`MismatchRate`] and its exact one-sided 95% upper bound (Clopper–Pearson).
 //! - `readiness`: [`ReadinessConfig`] thresholds and the [`assess`] verdict.
+//! - `suppressed_daily`: [`SuppressedDaily`], what each rule hid per day, spikes marked.
 //! - `batch`: batch reconciliation runs judged with the same arithmetic ([`assess_batch`]).
 
 mod batch;
@@ -26,6 +27,7 @@ mod model;
 mod rate;
 mod readiness;
 mod sides;
+mod suppressed_daily;
 
 pub use batch::{assess_batch, BatchSummary};
 pub use build::{policies, Policies, Policy, Review};
@@ -33,6 +35,7 @@ pub use daily::{Daily, DayCount, ReviewView};
 pub use filter::{parse_kind, parse_time};
 pub use model::{Detail, EngineStatus, RuleCount, StoreHealth, StrategySummary, Summary};
 pub use sides::{side_by_side, value_text, RowState, SideRow};
+pub use suppressed_daily::{RuleDaily, SuppressedDaily, SPIKE_FACTOR};
 
 pub use rate::{percent_ceil, thousands, upper_bound, MismatchRate, CONFIDENCE};
 pub use readiness::{assess, Blocker, Criterion, Readiness, ReadinessConfig};

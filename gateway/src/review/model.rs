@@ -130,6 +130,10 @@ pub struct StrategySummary {
     pub suppressed: Vec<RuleCount>,
     /// Whether the strategy is in the config (counters outlive strategies that were removed).
     pub configured: bool,
+    /// What each rule hid per UTC day over the chart window (empty from a gateway that predates
+    /// it).
+    #[serde(default)]
+    pub suppressed_daily: super::SuppressedDaily,
 }
 
 impl StrategySummary {

@@ -29,6 +29,7 @@ use super::retention::Retention;
 use super::series::{group_key, hour_of, strategy_key, HourCounts};
 use super::stats::{DropReason, StoreStats};
 use super::suppressed::SuppressionCounters;
+use super::time::Day;
 use crate::outcome::ShadowOutcome;
 
 /// The writer thread's state between batches.
@@ -110,7 +111,7 @@ impl Committer {
             let outcome = match event {
                 Event::Suppressed { counts, .. } => {
                     let make = || SuppressionCounters::new(&strategy);
-                    let add = |s: &mut SuppressionCounters| s.add(&counts);
+                    let add = |s: &mut SuppressionCounters| s.add_on(Day::of(now), &counts);
                     self.suppressed.update(strategy.as_bytes(), make, add);
                     continue;
                 }

@@ -54,7 +54,7 @@ impl Tally for SuppressionCounters {
     const WHAT: &'static str = "suppressed";
 
     fn absorb(&mut self, delta: &Self) {
-        self.add(&delta.rules);
+        SuppressionCounters::absorb(self, delta);
     }
 }
 

@@ -92,7 +92,9 @@ pub use replays::{GroupReplay, ReplayCase, ReplayRun};
 pub use series::{hour_of, HourCounts, SeriesPoint, MICROS_PER_HOUR};
 pub use sled_backend::SledBackend;
 pub use stats::{ByteForm, DropReason, StoreStats};
-pub use suppressed::{RuleTotal, SuppressionCounters, SuppressionTally, SEND_EVERY};
+pub use suppressed::{
+    DayTotals, RuleTotal, SuppressionCounters, SuppressionTally, DAYS_KEPT, SEND_EVERY,
+};
 pub use time::{
     format_micros, parse_rfc3339, Clock, Day, ManualClock, SystemClock, MICROS_PER_DAY,
 };

@@ -3,7 +3,9 @@
 //! The comparison path counts into a [`SuppressionTally`] of atomics (no lock, no allocation) and
 //! hands the writer one [`super::Event::Suppressed`] now and then, so the store's channel carries
 //! one extra event per second or per [`SEND_EVERY`] comparisons, not one per comparison. The
-//! writer adds them to [`SuppressionCounters`], persisted like the outcome counters.
+//! writer adds them to [`SuppressionCounters`], persisted like the outcome counters, in total and
+//! per UTC day (the last [`DAYS_KEPT`] days, in the same value: every backend already stores it,
+//! and a rule that suddenly hides 10× more shows in the report).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -19,12 +21,28 @@ pub const SEND_EVERY: u64 = 1_000;
 /// …or when this long has passed since the last send, whichever comes first.
 const SEND_AFTER_MICROS: u64 = 1_000_000;
 
+/// Days of per-day counts kept per strategy (older days are dropped as new ones come).
+pub const DAYS_KEPT: u32 = 62;
+
 /// Persisted totals of one strategy: differences hidden, per rule.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuppressionCounters {
     /// Strategy name.
     pub strategy: String,
     /// Per rule, in the order rules were first seen.
+    pub rules: Vec<RuleTotal>,
+    /// Per UTC day, oldest first, the last [`DAYS_KEPT`] days that hid something (absent in
+    /// values written before it existed: their totals have no days).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub days: Vec<DayTotals>,
+}
+
+/// What the rules hid on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayTotals {
+    /// Days since 1970-01-01 ([`super::Day`]).
+    pub day: u32,
+    /// Per rule.
     pub rules: Vec<RuleTotal>,
 }
 
@@ -43,16 +61,65 @@ impl SuppressionCounters {
         Self {
             strategy: strategy.to_owned(),
             rules: Vec::new(),
+            days: Vec::new(),
         }
     }
 
     /// Adds `counts` rule by rule.
     pub(crate) fn add(&mut self, counts: &[RuleTotal]) {
-        for total in counts {
-            match self.rules.iter_mut().find(|r| r.rule == total.rule) {
-                Some(existing) => existing.count += total.count,
-                None => self.rules.push(total.clone()),
+        add_to(&mut self.rules, counts);
+    }
+
+    /// Adds `counts`, hidden on UTC `day`, to the totals and to that day.
+    pub(crate) fn add_on(&mut self, day: super::Day, counts: &[RuleTotal]) {
+        self.add(counts);
+        self.add_days(&[DayTotals {
+            day: day.0,
+            rules: counts.to_vec(),
+        }]);
+    }
+
+    /// Adds `delta` (totals and days), as the writer folds a delta into a loaded total.
+    pub(crate) fn absorb(&mut self, delta: &Self) {
+        self.add(&delta.rules);
+        self.add_days(&delta.days);
+    }
+
+    /// The counts of `rule` on each of `days` (UTC day numbers), zero for days without any.
+    pub fn per_day(&self, rule: &RuleRef, days: &[u32]) -> Vec<u64> {
+        days.iter()
+            .map(|day| {
+                self.days
+                    .iter()
+                    .filter(|d| d.day == *day)
+                    .flat_map(|d| &d.rules)
+                    .filter(|r| r.rule == *rule)
+                    .map(|r| r.count)
+                    .sum()
+            })
+            .collect()
+    }
+
+    fn add_days(&mut self, days: &[DayTotals]) {
+        for delta in days {
+            match self.days.iter_mut().find(|d| d.day == delta.day) {
+                Some(existing) => add_to(&mut existing.rules, &delta.rules),
+                None => self.days.push(delta.clone()),
             }
+        }
+        self.days.sort_by_key(|d| d.day);
+        let newest = self.days.last().map_or(0, |d| d.day);
+        self.days
+            .retain(|d| d.day.saturating_add(DAYS_KEPT) > newest);
+    }
+}
+
+/// Adds `counts` to `totals` rule by rule.
+fn add_to(totals: &mut Vec<RuleTotal>, counts: &[RuleTotal]) {
+    for total in counts {
+        match totals.iter_mut().find(|r| r.rule == total.rule) {
+            Some(existing) => existing.count += total.count,
+            None => totals.push(total.clone()),
         }
     }
 }
@@ -189,5 +256,36 @@ mod tests {
         ]);
         assert_eq!(totals.rules[0].count, 2 * (SEND_EVERY + 1));
         assert_eq!(totals.rules[1].count, 3);
+    }
+
+    #[test]
+    fn days_are_counted_apart_merged_and_the_oldest_dropped() {
+        let rules = rules();
+        let rule: Vec<RuleRef> = rules.suppressing_rules().cloned().collect();
+        let hid = |slot: usize, count| RuleTotal {
+            rule: rule[slot].clone(),
+            count,
+        };
+        let mut stored = SuppressionCounters::new("loan");
+        stored.add_on(super::super::Day(100), &[hid(0, 2)]);
+        stored.add_on(super::super::Day(101), &[hid(0, 3), hid(1, 1)]);
+        let mut delta = SuppressionCounters::new("loan");
+        delta.add_on(super::super::Day(101), &[hid(0, 30)]);
+        stored.absorb(&delta);
+        assert_eq!(stored.rules[0].count, 35);
+        assert_eq!(stored.per_day(&rule[0], &[99, 100, 101]), [0, 2, 33]);
+        assert_eq!(stored.per_day(&rule[1], &[100, 101]), [0, 1]);
+        stored.add_on(super::super::Day(100 + DAYS_KEPT), &[hid(1, 5)]);
+        assert_eq!(
+            stored.days.first().map(|d| d.day),
+            Some(101),
+            "day 100 dropped"
+        );
+        let old: SuppressionCounters =
+            serde_json::from_str(r#"{"strategy": "loan", "rules": []}"#).unwrap();
+        assert!(
+            old.days.is_empty(),
+            "a value written before days existed reads"
+        );
     }
 }

@@ -30,6 +30,10 @@ pub struct AuditEntry {
     /// Free text: the note, the assignee, the link, the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Structured content kept in the chain: a cutover sign-off's evidence, a reload's linkage
+    /// ([`crate::cutover`]). Absent from triage entries, whose hashes stay as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<serde_json::Value>,
     /// SHA-256 (hex) of the previous entry; [`GENESIS`] for the first.
     pub prev_hash: String,
     /// SHA-256 (hex) of this entry's fields above, as JSON.
@@ -86,7 +90,14 @@ struct Hashed<'a> {
     from: &'a Option<String>,
     to: &'a Option<String>,
     note: &'a Option<String>,
+    // Skipped when absent, so entries written before it existed hash as they did.
+    #[serde(skip_serializing_if = "absent")]
+    evidence: &'a Option<serde_json::Value>,
     prev_hash: &'a str,
+}
+
+fn absent(value: &&Option<serde_json::Value>) -> bool {
+    value.is_none()
 }
 
 impl AuditEntry {
@@ -101,6 +112,7 @@ impl AuditEntry {
             from: &self.from,
             to: &self.to,
             note: &self.note,
+            evidence: &self.evidence,
             prev_hash: &self.prev_hash,
         };
         // Serialising plain strings and numbers cannot fail; an empty input would only make the
@@ -170,6 +182,7 @@ mod tests {
                     from: Some("new".into()),
                     to: Some("investigating".into()),
                     note: None,
+                    evidence: None,
                     prev_hash: previous.clone(),
                     hash: String::new(),
                 }

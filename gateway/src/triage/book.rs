@@ -1,24 +1,17 @@
 //! [`TriageBook`]: triage and the audit trail in the store, joined with the mismatch groups.
 
-use std::sync::Mutex;
-
 use serde::{Deserialize, Serialize};
 
-use super::audit::{AuditEntry, GENESIS};
+use super::append::{append, decode, entries, open, sled_error, Entry};
+use super::audit::AuditEntry;
 use super::error::{TriageError, TriageErrorKind};
 use super::state::{Change, Triage, TriageState};
 use crate::store::{Group, Reader};
 
 /// Tree of triage values, keyed like groups ([`Group::key`]).
 const TRIAGE_TREE: &str = "triage";
-/// Tree of audit entries, keyed by big-endian sequence number.
-const AUDIT_TREE: &str = "audit";
 /// Who the automatic reopening is attributed to.
 pub const AUTOMATIC: &str = "shadowgate";
-
-/// One append at a time in this process (sled locks the directory against other processes), so
-/// two changes never take the same sequence number or previous hash.
-static APPEND: Mutex<()> = Mutex::new(());
 
 /// A group with its triage (state `new` when nobody has triaged it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +102,12 @@ impl TriageBook {
                     known: rules.join(", "),
                 }));
             }
+            if !covers_some(rule, &group.differing_paths) {
+                return Err(fail(TriageErrorKind::RuleDoesNotCover {
+                    rule: rule.clone(),
+                    fields: group.differing_paths.join(", "),
+                }));
+            }
         }
         if to == TriageState::Verified
             && !matches!(
@@ -146,14 +145,7 @@ impl TriageBook {
     pub fn audit(&self) -> Result<Vec<AuditEntry>> {
         let fail = |kind| TriageError::new("*", "*", kind);
         let db = self.reader.db().map_err(|e| fail(e.into()))?;
-        let tree = open(&db, AUDIT_TREE).map_err(fail)?;
-        tree.iter()
-            .values()
-            .map(|value| {
-                let value = value.map_err(|source| fail(sled_error(AUDIT_TREE, source)))?;
-                decode(AUDIT_TREE, &value).map_err(fail)
-            })
-            .collect()
+        entries(&db).map_err(fail)
     }
 
     /// The group of `strategy` with `signature`, if it has records.
@@ -210,64 +202,26 @@ impl TriageBook {
         now_micros: u64,
     ) -> Result<Triage> {
         let fail = |kind| TriageError::new(&next.strategy, &next.signature, kind);
-        // A poisoned lock only means another change panicked; the chain is read from the store.
-        let _one_at_a_time = APPEND
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let db = self.reader.db().map_err(|e| fail(e.into()))?;
-        let (triage_tree, audit_tree) = (
-            open(&db, TRIAGE_TREE).map_err(fail)?,
-            open(&db, AUDIT_TREE).map_err(fail)?,
-        );
-        let last = audit_tree
-            .last()
-            .map_err(|source| fail(sled_error(AUDIT_TREE, source)))?;
-        let (seq, prev_hash) = match last {
-            Some((_, value)) => {
-                let last: AuditEntry = decode(AUDIT_TREE, &value).map_err(fail)?;
-                (last.seq + 1, last.hash)
-            }
-            None => (1, GENESIS.to_owned()),
-        };
-        let entry = AuditEntry {
-            seq,
-            time_micros: now_micros,
+        let entry = Entry {
             who: who.to_owned(),
             action: "triage".to_owned(),
             subject: subject(&next.strategy, &next.signature),
             from: Some(current.state.to_string()),
             to: Some(next.state.to_string()),
             note,
-            prev_hash,
-            hash: String::new(),
-        }
-        .seal();
-        // Plain structs of strings and numbers: serialising them cannot fail.
+            evidence: None,
+        };
+        // A plain struct of strings and numbers: serialising it cannot fail.
         let triage_value = serde_json::to_vec(&next).unwrap_or_default();
-        let entry_value = serde_json::to_vec(&entry).unwrap_or_default();
         let key = Group::key(&next.strategy, &next.signature);
-        let mut triage_batch = sled::Batch::default();
-        triage_batch.insert(key, triage_value);
-        let mut audit_batch = sled::Batch::default();
-        audit_batch.insert(&seq.to_be_bytes(), entry_value);
-        use sled::Transactional;
-        (&triage_tree, &audit_tree)
-            .transaction(|(t, a)| {
-                t.apply_batch(&triage_batch)?;
-                a.apply_batch(&audit_batch)?;
-                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| {
-                let source = match e {
-                    sled::transaction::TransactionError::Storage(source) => source,
-                    sled::transaction::TransactionError::Abort(()) => {
-                        sled::Error::Unsupported("transaction aborted".into())
-                    }
-                };
-                fail(sled_error(AUDIT_TREE, source))
-            })?;
-        db.flush()
-            .map_err(|source| fail(sled_error(AUDIT_TREE, source)))?;
+        append(
+            &db,
+            entry,
+            Some((TRIAGE_TREE, key, triage_value)),
+            now_micros,
+        )
+        .map_err(fail)?;
         Ok(next)
     }
 }
@@ -275,6 +229,16 @@ impl TriageBook {
 /// `strategy/signature`, the audit subject of a group.
 fn subject(strategy: &str, signature: &str) -> String {
     format!("{strategy}/{signature}")
+}
+
+/// Whether `rule` as reports name it (`ignore body.note`: kind, space, pattern) reaches one of
+/// `fields` (a group of a shadow error has none: nothing to cover, nothing to refuse).
+fn covers_some(rule: &str, fields: &[String]) -> bool {
+    let pattern = rule.split_once(' ').map_or(rule, |(_, pattern)| pattern);
+    fields.is_empty()
+        || fields
+            .iter()
+            .any(|field| comparator::covers(pattern, field))
 }
 
 /// A trimmed, non-empty text.
@@ -302,20 +266,4 @@ fn describe(change: &Change) -> Option<String> {
         }
     }
     (!parts.is_empty()).then(|| parts.join("; "))
-}
-
-fn open(db: &sled::Db, tree: &'static str) -> std::result::Result<sled::Tree, TriageErrorKind> {
-    db.open_tree(tree)
-        .map_err(|source| sled_error(tree, source))
-}
-
-fn sled_error(tree: &'static str, source: sled::Error) -> TriageErrorKind {
-    TriageErrorKind::Sled { tree, source }
-}
-
-fn decode<T: for<'de> Deserialize<'de>>(
-    tree: &'static str,
-    value: &[u8],
-) -> std::result::Result<T, TriageErrorKind> {
-    serde_json::from_slice(value).map_err(|source| TriageErrorKind::Decode { tree, source })
 }

@@ -37,6 +37,14 @@ pub enum TriageErrorKind {
         /// The strategy's rules, comma-separated.
         known: String,
     },
+    /// `accepted_difference` naming a rule that reaches none of the group's differing fields.
+    #[error("expected a rule that covers one of the group's differing fields ({fields}), found {rule:?}, which covers none")]
+    RuleDoesNotCover {
+        /// The rule as given.
+        rule: String,
+        /// The group's differing fields, comma-separated.
+        fields: String,
+    },
     /// `verified` before a fix was deployed.
     #[error("expected state fix_deployed before verified, found {from}")]
     NotDeployed {

@@ -16,9 +16,11 @@
 //! # Layout
 //! - `state`: [`TriageState`], [`Triage`], [`Change`].
 //! - `audit`: [`AuditEntry`], the hash chain and [`verify`].
+//! - `append`: one entry appended to the chain, with the value it records, in one transaction.
 //! - `book`: [`TriageBook`], reading and changing triage and the audit trail in the store.
 //! - `error`: [`TriageError`].
 
+pub(crate) mod append;
 mod audit;
 mod book;
 mod error;

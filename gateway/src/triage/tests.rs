@@ -51,7 +51,7 @@ fn the_workflow_refuses_shortcuts_and_an_altered_entry_breaks_the_chain() {
     let store = Store::open(&config, WriterOptions::default()).unwrap();
     assert!(store.recorder().record(mismatch()).is_ok());
     let book = TriageBook::new(store.close());
-    let rules = ["ignore body.note".to_owned()];
+    let rules = ["ignore body.note".to_owned(), "tolerance body.*".to_owned()];
     let refused = |change: &Change| {
         let error = book.set(change, Some(&rules), 2).unwrap_err();
         assert!(error.is_refused(), "{error}");
@@ -71,15 +71,19 @@ fn the_workflow_refuses_shortcuts_and_an_altered_entry_breaks_the_chain() {
     assert!(refused(&accepted).contains("expected the rule that covers an accepted difference"));
     accepted.rule = Some("ignore body.nope".into());
     assert!(refused(&accepted).contains(
-        "expected a rule of the strategy (ignore body.note), found \"ignore body.nope\""
+        "expected a rule of the strategy (ignore body.note, tolerance body.*), found \"ignore body.nope\""
     ));
     accepted.rule = Some("ignore body.note".into());
+    assert!(refused(&accepted).ends_with(
+        "expected a rule that covers one of the group's differing fields (body.limit), found \"ignore body.note\", which covers none"
+    ));
+    accepted.rule = Some("tolerance body.*".into());
     assert_eq!(
         book.set(&accepted, Some(&rules), 3)
             .unwrap()
             .rule
             .as_deref(),
-        Some("ignore body.note")
+        Some("tolerance body.*")
     );
     book.set(&change("lee", TriageState::NotADefect), Some(&rules), 4)
         .unwrap();

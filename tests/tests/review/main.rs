@@ -8,12 +8,14 @@
 //! - `api`: routes, token, filters, pagination, reload; the CLI against the store and the API.
 //! - `chromium`: the pages as a person sees them, rendered by headless Chromium.
 //! - `triage`: group triage through the API and the CLI, reopening, the audit trail.
+//! - `cutover`: the cutover sign-off, its report in Chromium, reloads linked to it, tampering.
 //! - `fonts`: Korean text on the page renders as glyphs, not boxes (Chromium screenshots).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
 mod chromium;
+mod cutover;
 mod fonts;
 mod masking;
 mod support;

@@ -1,0 +1,68 @@
+//! Whether a rule's pattern reaches a field: the check behind "an accepted difference must name
+//! a rule that covers it".
+//!
+//! A differing field is named by its collapsed path (`body.offers[*].rate`, indices as `[*]`),
+//! so an index step of the path stands for some index: a pattern `[0]` or `[*]` reaches it. A
+//! pattern that reaches a parent of the field reaches the field too (the rule acts on the whole
+//! value below it).
+
+use crate::pattern::{Pattern, PatternSegment};
+use crate::rules::RuleRef;
+
+/// Whether `pattern` (as written in the rules) reaches the field at `path` (as grouped, e.g.
+/// `body.offers[*].rate`) or one of its parents. A pattern or path that does not parse covers
+/// nothing.
+pub fn covers(pattern: &str, path: &str) -> bool {
+    let (Ok(pattern), Ok(path)) = (Pattern::parse(pattern), Pattern::parse(path)) else {
+        return false;
+    };
+    let (pattern, path) = (pattern.segments(), path.segments());
+    pattern.len() <= path.len()
+        && pattern
+            .iter()
+            .zip(path)
+            .all(|(step, field)| step_reaches(step, field))
+}
+
+/// One pattern step against one step of a field's path.
+fn step_reaches(step: &PatternSegment, field: &PatternSegment) -> bool {
+    use PatternSegment::{AnyIndex, AnyKey, Glob, Index, Key};
+    match (step, field) {
+        (Key(want), Key(key)) => want == key,
+        (AnyKey, Key(_)) => true,
+        (Glob(glob), Key(key)) => glob.matches(key),
+        (Index(_) | AnyIndex, AnyIndex) | (AnyIndex, Index(_)) => true,
+        (Index(want), Index(index)) => want == index,
+        _ => false,
+    }
+}
+
+impl RuleRef {
+    /// Whether this rule reaches the field at `path` ([`covers`]).
+    pub fn covers(&self, path: &str) -> bool {
+        covers(&self.pattern, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    #[test]
+    fn patterns_reach_their_fields_and_what_is_below_them() {
+        assert!(covers("body.note", "body.note"));
+        assert!(covers("header.*_at", "header.sent_at"));
+        assert!(covers("body.offers[*].rate", "body.offers[*].rate"));
+        assert!(covers("body.offers[0].rate", "body.offers[*].rate"));
+        assert!(covers("body.offers", "body.offers[*].rate"));
+        assert!(covers("*.grade", "body.grade"));
+        assert!(!covers("body.note", "body.grade"));
+        assert!(!covers("header.*_at", "header.sent_by"));
+        assert!(!covers("body.offers[*].rate", "body.offers"));
+        assert!(!covers("body.offers[*]", "body.offers.rate"));
+        assert!(
+            !covers("body..x", "body.x"),
+            "a pattern that does not parse"
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! `POST /api/v1/cutover/sign` (JSON `{"strategy", "by", "note"}`): a sign-off on the running
+//! gateway, judged by the config it runs; 200 with the sign-off, 422 with the blocking reasons
+//! when the strategy is not ready. `GET /api/v1/cutover/signoffs`: every sign-off, oldest first.
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::json;
+
+use super::SignFn;
+use crate::cutover::{signoffs, CutoverError, SignRequest};
+use crate::listener::server;
+use crate::store::Reader;
+
+type Response = http::Response<http_body_util::Full<Bytes>>;
+
+/// `POST /api/v1/cutover/sign`.
+pub(super) fn sign(sign: Option<&SignFn>, body: &Bytes) -> Response {
+    let Some(sign) = sign else {
+        return server::json_error(
+            StatusCode::NOT_FOUND,
+            "this gateway was not started from a config file",
+        );
+    };
+    let request = match serde_json::from_slice::<SignRequest>(body) {
+        Ok(request) => request,
+        Err(e) => {
+            let message = format!("body: expected a sign-off request as JSON, found {e}");
+            return server::json_error(StatusCode::BAD_REQUEST, &message);
+        }
+    };
+    match sign(request) {
+        Ok(signoff) => server::json(StatusCode::OK, &json!({ "signoff": signoff })),
+        Err(error) => failed(&error),
+    }
+}
+
+/// `GET /api/v1/cutover/signoffs`.
+pub(super) fn list(reader: &Reader) -> Response {
+    match signoffs(reader) {
+        Ok(all) => server::json(StatusCode::OK, &json!({ "signoffs": all })),
+        Err(error) => failed(&error),
+    }
+}
+
+fn failed(error: &CutoverError) -> Response {
+    if !error.is_refused() {
+        return server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string());
+    }
+    server::json(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &json!({ "error": error.to_string(), "blockers": error.blockers() }),
+    )
+}

@@ -1,0 +1,111 @@
+//! `shadowgate cutover sign --strategy S --by NAME [--note …] [--out DIR]`: the sign-off,
+//! refused (exit status 1, the blocking reasons printed) unless the strategy is ready; when it
+//! is, its evidence is appended to the audit trail and the report written as HTML and JSON.
+//!
+//! As `groups set`: a stopped gateway's store is signed in this process with `--config FILE`
+//! (the evidence names the config's hash and rules, so a bare `--store` is not enough); a
+//! running gateway holds the store, so with `--from` the sign-off goes through its admin API
+//! (`POST /api/v1/cutover/sign`, token included) and is judged by the config it runs.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use http::Method;
+
+use super::groups::Api;
+use super::review::SourceArgs;
+use crate::config;
+use crate::cutover::{sign, write_report, SignOff, SignRequest};
+use crate::store::{Clock, Reader, SystemClock};
+
+/// `shadowgate cutover …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum CutoverCommand {
+    /// Sign a strategy's cutover: refused unless ready; records the evidence in the audit trail
+    /// and writes the report (HTML and JSON).
+    Sign(SignArgs),
+}
+
+/// `shadowgate cutover sign`.
+#[derive(Debug, Clone, Args)]
+pub struct SignArgs {
+    /// Where: a running gateway (--from) or a stopped one's config (--config).
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The strategy to cut over.
+    #[arg(long)]
+    pub strategy: String,
+    /// Who signs (recorded in the audit trail and the report).
+    #[arg(long = "by", value_name = "NAME")]
+    pub by: String,
+    /// A note kept with the sign-off.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Folder for the report files (default: the current folder).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+}
+
+/// Runs `cutover sign`, writing what it did to `out`.
+pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Result<()> {
+    let CutoverCommand::Sign(args) = command;
+    let request = SignRequest {
+        strategy: args.strategy.clone(),
+        by: args.by.clone(),
+        note: args.note.clone(),
+    };
+    let signoff = match (&args.source.from, &args.source.config) {
+        (Some(url), _) => remote(url, &args.source, &request)?,
+        (None, Some(file)) => {
+            let config = config::load(file)?;
+            let path = args
+                .source
+                .store
+                .clone()
+                .unwrap_or_else(|| config.store.path.clone());
+            let reader = Reader::open(&path).with_context(|| {
+                format!(
+                    "store {} (a running gateway holds it: use --from)",
+                    path.display()
+                )
+            })?;
+            sign(&reader, &config, &request, SystemClock.now_micros())?
+        }
+        (None, None) => bail!(
+            "say where: --config FILE (a stopped gateway) or --from URL (a running one); the \
+             evidence names the config's hash and rules, so --store alone is not enough"
+        ),
+    };
+    let files = write_report(&signoff, &args.out)
+        .with_context(|| format!("writing the report to {}", args.out.display()))?;
+    let e = &signoff.evidence;
+    writeln!(
+        out,
+        "cutover of {} signed by {} at {}: audit entry #{} (sha256 {})",
+        e.strategy, e.signed_by, e.signed_at, signoff.seq, signoff.hash
+    )?;
+    writeln!(
+        out,
+        "  {}; {} open groups; config sha256 {}",
+        e.rate_sentence, e.open_groups, e.config_sha256
+    )?;
+    writeln!(out, "  report: {}", files.html.display())?;
+    writeln!(out, "  report: {}", files.json.display())?;
+    Ok(())
+}
+
+fn remote(url: &str, source: &SourceArgs, request: &SignRequest) -> anyhow::Result<SignOff> {
+    let token = match &source.token_env {
+        None => None,
+        Some(var) => Some(
+            std::env::var(var)
+                .with_context(|| format!("--token-env: environment variable {var} is not set"))?,
+        ),
+    };
+    let api = Api::new(url, token)?;
+    let body = serde_json::to_vec(request)?;
+    let answer = api.call(Method::POST, "/api/v1/cutover/sign", Some(body))?;
+    Ok(serde_json::from_value(answer["signoff"].clone())?)
+}

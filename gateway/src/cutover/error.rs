@@ -1,0 +1,69 @@
+//! Why a sign-off was refused or could not be recorded.
+
+use thiserror::Error;
+
+use crate::store::StoreError;
+use crate::triage::TriageErrorKind;
+
+/// A refused or failed sign-off, with the strategy it was about.
+#[derive(Debug, Error)]
+#[error("cutover sign-off of {strategy}: {kind}")]
+pub struct CutoverError {
+    /// Strategy name.
+    pub strategy: String,
+    /// What went wrong (boxed: store errors are large).
+    pub kind: Box<CutoverErrorKind>,
+}
+
+/// What went wrong with a sign-off.
+#[derive(Debug, Error)]
+pub enum CutoverErrorKind {
+    /// The request does not say who signs.
+    #[error("expected the name of who signs (by), found nothing")]
+    NoName,
+    /// The strategy is not in the config.
+    #[error("expected a strategy of the config ({known}), found none by that name")]
+    UnknownStrategy {
+        /// The configured strategies, comma-separated.
+        known: String,
+    },
+    /// The strategy is not ready: every blocking criterion as `criterion: detail`.
+    #[error("expected a ready strategy, found it blocked: {}", .blockers.join("; "))]
+    Blocked {
+        /// `min_comparisons: 9 comparisons so far; at least 100 are required`, …
+        blockers: Vec<String>,
+    },
+    /// The store could not be read.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// The audit trail could not be read or appended to.
+    #[error("{0}")]
+    Audit(#[from] TriageErrorKind),
+}
+
+impl CutoverError {
+    /// An error about `strategy`.
+    pub fn new(strategy: &str, kind: CutoverErrorKind) -> Self {
+        Self {
+            strategy: strategy.to_owned(),
+            kind: Box::new(kind),
+        }
+    }
+
+    /// Whether the sign-off was refused (the strategy or the request), rather than failed in the
+    /// store.
+    pub fn is_refused(&self) -> bool {
+        !matches!(
+            *self.kind,
+            CutoverErrorKind::Store(_) | CutoverErrorKind::Audit(_)
+        )
+    }
+
+    /// The blocking criteria, when refused for readiness.
+    pub fn blockers(&self) -> Option<&[String]> {
+        match &*self.kind {
+            CutoverErrorKind::Blocked { blockers } => Some(blockers),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Reload linkage: every successful reload appends a `reload` entry to the audit trail naming
+//! the new config's SHA-256 and, for each strategy whose live or shadow engine changed, the
+//! sign-off it rests on, or `unsigned` (also logged as a warning).
+//!
+//! Which sign-off: the latest one of the strategy, if it was signed against the config in force
+//! before the reload or against the new config (the operator may sign before or after editing the
+//! file, never with another config in between). An older sign-off, or one whose config was
+//! edited since, does not count: the evidence was about another config. Strategies added or
+//! removed by the reload are not routing changes of an existing strategy and are not listed.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::CutoverError;
+use super::sign::{signoffs, SignOff};
+use crate::config::Config;
+use crate::store::Reader;
+use crate::triage::append::{append, Entry};
+
+/// The audit action of a reload.
+pub const RELOAD_ACTION: &str = "reload";
+/// Who reloads are attributed to (a signal or the admin API asked; the gateway acted).
+const AUTOMATIC: &str = "shadowgate";
+
+/// One reload, as its audit entry's evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReloadLink {
+    /// What asked for it: `signal` or `api`.
+    pub source: String,
+    /// SHA-256 of the config in force before.
+    pub previous_config_sha256: String,
+    /// SHA-256 of the config in force now.
+    pub config_sha256: String,
+    /// Strategies whose live or shadow engine changed.
+    pub changes: Vec<RoutingChange>,
+}
+
+/// A strategy whose routing changed with a reload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingChange {
+    /// Strategy name.
+    pub strategy: String,
+    /// Live engine before.
+    pub live_before: String,
+    /// Live engine after.
+    pub live_after: String,
+    /// Shadow engine before.
+    pub shadow_before: Option<String>,
+    /// Shadow engine after.
+    pub shadow_after: Option<String>,
+    /// The audit sequence number of the sign-off it rests on; `None`: unsigned.
+    pub signoff: Option<u64>,
+    /// Who signed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+}
+
+impl RoutingChange {
+    /// `loan: live legacy → next, shadow next → legacy, signed (#3 by kim)` or `… unsigned`.
+    pub fn sentence(&self) -> String {
+        let shadow = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".to_owned());
+        let signed = match (self.signoff, &self.signed_by) {
+            (Some(seq), Some(by)) => format!("signed (#{seq} by {by})"),
+            (Some(seq), None) => format!("signed (#{seq})"),
+            (None, _) => "unsigned".to_owned(),
+        };
+        format!(
+            "{}: live {} → {}, shadow {} → {}, {signed}",
+            self.strategy,
+            self.live_before,
+            self.live_after,
+            shadow(&self.shadow_before),
+            shadow(&self.shadow_after),
+        )
+    }
+}
+
+/// Appends the `reload` entry of a reload from `old` to `new` (asked by `source`) to the audit
+/// trail of `reader`'s store at `now_micros`, and logs each routing change.
+pub fn link_reload(
+    reader: &Reader,
+    old: &Config,
+    new: &Config,
+    source: &str,
+    now_micros: u64,
+) -> Result<ReloadLink, CutoverError> {
+    let fail = |kind| CutoverError::new("*", kind);
+    let signed = signoffs(reader)?;
+    let changes: Vec<RoutingChange> = new
+        .strategies
+        .values()
+        .filter_map(|after| {
+            let before = old.strategies.get(&after.name)?;
+            if (&before.live, &before.shadow) == (&after.live, &after.shadow) {
+                return None;
+            }
+            let latest = signed
+                .iter()
+                .rev()
+                .find(|s| s.evidence.strategy == after.name);
+            let rests_on =
+                latest.filter(|s| [&old.sha256, &new.sha256].contains(&&s.evidence.config_sha256));
+            Some(RoutingChange {
+                strategy: after.name.clone(),
+                live_before: before.live.clone(),
+                live_after: after.live.clone(),
+                shadow_before: before.shadow.clone(),
+                shadow_after: after.shadow.clone(),
+                signoff: rests_on.map(|s| s.seq),
+                signed_by: rests_on.map(|s: &SignOff| s.evidence.signed_by.clone()),
+            })
+        })
+        .collect();
+    for change in &changes {
+        match change.signoff {
+            Some(seq) => tracing::info!(
+                strategy = %change.strategy, signoff = seq, "cutover reload linked to its sign-off: {}",
+                change.sentence()
+            ),
+            None => tracing::warn!(
+                strategy = %change.strategy,
+                "unsigned routing change: no sign-off of this strategy for this config: {}",
+                change.sentence()
+            ),
+        }
+    }
+    let link = ReloadLink {
+        source: source.to_owned(),
+        previous_config_sha256: old.sha256.clone(),
+        config_sha256: new.sha256.clone(),
+        changes,
+    };
+    let note = match link.changes.is_empty() {
+        true => "no routing change".to_owned(),
+        false => link
+            .changes
+            .iter()
+            .map(RoutingChange::sentence)
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let entry = Entry {
+        who: AUTOMATIC.to_owned(),
+        action: RELOAD_ACTION.to_owned(),
+        subject: format!("config {}", new.source.display()),
+        from: Some(old.sha256.clone()),
+        to: Some(new.sha256.clone()),
+        note: Some(format!("{source}: {note}")),
+        // Strings and options: it always converts.
+        evidence: serde_json::to_value(&link).ok(),
+    };
+    let db = reader.db().map_err(|e| fail(e.into()))?;
+    append(&db, entry, None, now_micros).map_err(|e| fail(e.into()))?;
+    Ok(link)
+}

@@ -1,0 +1,44 @@
+//! Cutover sign-off: a responsible person's approval, with the evidence it rests on, kept in the
+//! same hash-chained audit trail as triage changes; and reloads linked to it.
+//!
+//! `shadowgate cutover sign` is refused unless the strategy is ready (the review's
+//! [`crate::review::assess`]); when it is, the [`Evidence`] at that moment (counts, upper bound,
+//! clean days, skipped share, groups and their triage, active rules with owners and expiry, the
+//! config file's SHA-256) is appended to the audit trail as a `cutover_sign` entry whose hash
+//! covers the evidence, so `audit verify` detects a later edit of either. The cutover itself stays
+//! a config swap plus reload: every successful reload appends a `reload` entry naming the new
+//! config's hash and, per strategy whose live or shadow engine changed, the sign-off it rests on
+//! ([`link_reload`]) or `unsigned`.
+//!
+//! # Layout
+//! - `evidence`: [`Evidence`], what a sign-off records, gathered from the store and the config.
+//! - `sign`: [`sign`], the readiness check and the `cutover_sign` entry; [`SignOff`].
+//! - `linkage`: [`link_reload`], the `reload` entry and which sign-off a routing change rests on.
+//! - `report`: the sign-off report as HTML and JSON files.
+//! - `error`: [`CutoverError`].
+
+mod error;
+mod evidence;
+mod linkage;
+mod report;
+mod sign;
+
+pub use error::{CutoverError, CutoverErrorKind};
+pub use evidence::{ActiveRule, Evidence, GroupEvidence};
+pub use linkage::{link_reload, ReloadLink, RoutingChange, RELOAD_ACTION};
+pub use report::{html, write_report, ReportFiles};
+pub use sign::{sign, signoffs, SignOff, SignRequest, SIGN_ACTION};
+
+use ring::digest::{digest, SHA256};
+
+#[cfg(test)]
+mod tests;
+
+/// SHA-256 of `bytes` in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    digest(&SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,150 @@
+//! [`sign`]: a sign-off is refused unless the strategy is ready; when it is, its evidence is
+//! appended to the audit trail as one `cutover_sign` entry, the evidence inside the hashed
+//! content.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{CutoverError, CutoverErrorKind};
+use super::evidence::Evidence;
+use crate::config::Config;
+use crate::review::{assess, Readiness};
+use crate::store::{format_micros, Reader, StrategyCounters};
+use crate::triage::append::{append, entries, Entry};
+use crate::triage::{AuditEntry, TriageBook};
+
+/// The audit action of a sign-off.
+pub const SIGN_ACTION: &str = "cutover_sign";
+
+/// Who asks to sign which strategy (`POST /api/v1/cutover/sign`, `shadowgate cutover sign`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignRequest {
+    /// The strategy to cut over.
+    pub strategy: String,
+    /// Who signs (a name; token holders are trusted operators).
+    pub by: String,
+    /// A note kept with the sign-off.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A recorded sign-off: its audit entry's number and hash, and the evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignOff {
+    /// The audit entry's sequence number.
+    pub seq: u64,
+    /// The audit entry's SHA-256: the report names it, `audit verify` checks it.
+    pub hash: String,
+    /// The hash of the entry before it.
+    pub prev_hash: String,
+    /// The evidence.
+    pub evidence: Evidence,
+}
+
+impl SignOff {
+    /// The sign-off an audit entry records; `None` for other entries (or evidence this build
+    /// cannot read).
+    pub fn of(entry: &AuditEntry) -> Option<Self> {
+        if entry.action != SIGN_ACTION {
+            return None;
+        }
+        let evidence = serde_json::from_value(entry.evidence.clone()?).ok()?;
+        Some(Self {
+            seq: entry.seq,
+            hash: entry.hash.clone(),
+            prev_hash: entry.prev_hash.clone(),
+            evidence,
+        })
+    }
+}
+
+/// Signs `request` against the store `reader` reads and the `config` in force, at `now_micros`.
+pub fn sign(
+    reader: &Reader,
+    config: &Config,
+    request: &SignRequest,
+    now_micros: u64,
+) -> Result<SignOff, CutoverError> {
+    let strategy = request.strategy.trim();
+    let fail = |kind| CutoverError::new(strategy, kind);
+    let by = request.by.trim();
+    if by.is_empty() {
+        return Err(fail(CutoverErrorKind::NoName));
+    }
+    let Some(spec) = config.strategies.get(strategy) else {
+        let known: Vec<&str> = config.strategies.keys().map(String::as_str).collect();
+        return Err(fail(CutoverErrorKind::UnknownStrategy {
+            known: known.join(", "),
+        }));
+    };
+    let counters = reader
+        .summary()
+        .map_err(|e| fail(e.into()))?
+        .into_iter()
+        .find(|c| c.strategy == strategy)
+        .unwrap_or_else(|| StrategyCounters::new(strategy));
+    if let Readiness::Blocked { blockers } = assess(&counters, &spec.readiness, now_micros) {
+        let blockers = blockers
+            .iter()
+            .map(|b| {
+                // The criterion's config key, as the report prints it (`min_comparisons`).
+                let key = serde_json::to_value(b.criterion).unwrap_or_default();
+                format!("{}: {}", key.as_str().unwrap_or("criterion"), b.detail)
+            })
+            .collect();
+        return Err(fail(CutoverErrorKind::Blocked { blockers }));
+    }
+    let groups = TriageBook::new(reader.clone())
+        .list(strategy, now_micros)
+        .map_err(|e| fail(CutoverErrorKind::Audit(*e.kind)))?;
+    let note = request
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    let evidence = Evidence::gather(
+        config,
+        spec,
+        &counters,
+        &groups,
+        (by, note.clone()),
+        now_micros,
+    );
+    let entry = Entry {
+        who: by.to_owned(),
+        action: SIGN_ACTION.to_owned(),
+        subject: strategy.to_owned(),
+        from: Some(format!("live {}", spec.live)),
+        to: spec
+            .shadow
+            .as_ref()
+            .map(|shadow| format!("ready for live {shadow}")),
+        note,
+        // A struct of strings, numbers and options: it always converts.
+        evidence: serde_json::to_value(&evidence).ok(),
+    };
+    let db = reader.db().map_err(|e| fail(e.into()))?;
+    let sealed = append(&db, entry, None, now_micros).map_err(|e| fail(e.into()))?;
+    tracing::info!(
+        strategy,
+        by,
+        seq = sealed.seq,
+        config_sha256 = %config.sha256,
+        at = %format_micros(now_micros),
+        "cutover signed"
+    );
+    Ok(SignOff {
+        seq: sealed.seq,
+        hash: sealed.hash,
+        prev_hash: sealed.prev_hash,
+        evidence,
+    })
+}
+
+/// Every sign-off in the audit trail of `reader`'s store, oldest first.
+pub fn signoffs(reader: &Reader) -> Result<Vec<SignOff>, CutoverError> {
+    let fail = |kind| CutoverError::new("*", kind);
+    let db = reader.db().map_err(|e| fail(e.into()))?;
+    let entries: Vec<AuditEntry> = entries(&db).map_err(|e| fail(e.into()))?;
+    Ok(entries.iter().filter_map(SignOff::of).collect())
+}

@@ -1,0 +1,146 @@
+//! Sign-offs and reload linkage against a real store: refused while blocked, and only the latest
+//! sign-off, made against the config before or after the reload, links a routing change.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::*;
+use crate::config::{load, Config};
+use crate::outcome::ShadowOutcome;
+use crate::store::{Event, Reader, Store, StoreConfig, WriterOptions};
+use crate::triage::{verify, TriageBook};
+
+const ENGINES: &str = "live = \"legacy\"\nshadow = \"next\"";
+const SWAPPED: &str = "live = \"next\"\nshadow = \"legacy\"";
+
+/// A config with `engines` and `min_comparisons`, written to `dir` and loaded.
+fn config(dir: &Path, engines: &str, min_comparisons: u64) -> Config {
+    let layout =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/layouts/loan-screening.toml");
+    let text = format!(
+        r#"
+[[listeners.mci]]
+name = "core-banking"
+address = "127.0.0.1:0"
+layout = "loan"
+
+[layouts]
+loan = {layout:?}
+
+[engines.legacy]
+protocol = "mci"
+address = "127.0.0.1:7001"
+layout = "loan"
+
+[engines.next]
+protocol = "http"
+url = "http://127.0.0.1:7002"
+
+[strategies.loan]
+layout = "loan"
+tx_codes = ["LNS0001"]
+path = "/v1/loan"
+{engines}
+
+[strategies.loan.rules]
+ignore = [{{ path = "body.message", owner = "kim", expires = "2999-01-01" }}]
+
+[strategies.loan.readiness]
+min_comparisons = {min_comparisons}
+min_clean_days = 0
+max_upper_bound_percent = 100
+
+[store]
+path = "store"
+"#
+    );
+    let path = dir.join("shadowgate.toml");
+    std::fs::write(&path, text).unwrap();
+    load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn store(dir: &Path) -> Reader {
+    let config = StoreConfig {
+        path: dir.join("store"),
+        ..StoreConfig::default()
+    };
+    let store = Store::open(&config, WriterOptions::default()).unwrap();
+    for _ in 0..3 {
+        let event = Event::Counted {
+            strategy: Arc::from("loan"),
+            outcome: ShadowOutcome::Match,
+        };
+        assert!(store.recorder().record(event).is_ok());
+    }
+    store.close()
+}
+
+fn request(by: &str) -> SignRequest {
+    SignRequest {
+        strategy: "loan".into(),
+        by: by.into(),
+        note: Some("CAB-1".into()),
+    }
+}
+
+#[test]
+fn only_the_latest_signoff_for_the_config_links_a_routing_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+
+    let blocked = config(dir.path(), ENGINES, 100);
+    let error = sign(&reader, &blocked, &request("choi"), 10).unwrap_err();
+    assert!(error.is_refused());
+    assert_eq!(
+        error.blockers().unwrap(),
+        ["min_comparisons: 3 comparisons so far; at least 100 are required"]
+    );
+    let nobody = sign(&reader, &blocked, &request(" "), 10).unwrap_err();
+    assert!(nobody
+        .to_string()
+        .ends_with("expected the name of who signs (by), found nothing"));
+
+    let a = config(dir.path(), ENGINES, 3);
+    let signed = sign(&reader, &a, &request("choi"), 20).unwrap();
+    assert_eq!((signed.seq, signed.evidence.comparisons), (1, 3));
+    assert_eq!(signed.evidence.config_sha256, a.sha256);
+    assert_eq!(
+        signed.evidence.active_rules[0].owner.as_deref(),
+        Some("kim")
+    );
+
+    // The config changes (no routing change) after the sign-off; then the swap: the sign-off was
+    // about the first config, neither the one before the swap nor the one after.
+    let b = config(dir.path(), ENGINES, 2);
+    assert!(link_reload(&reader, &a, &b, "api", 30)
+        .unwrap()
+        .changes
+        .is_empty());
+    let c = config(dir.path(), SWAPPED, 2);
+    let unsigned = link_reload(&reader, &b, &c, "signal", 40).unwrap();
+    assert_eq!(unsigned.changes[0].signoff, None);
+    assert!(unsigned.changes[0].sentence().ends_with("unsigned"));
+
+    // Signed again against the config in force: the same swap now rests on it.
+    let again = sign(&reader, &b, &request("lee"), 50).unwrap();
+    let linked = link_reload(&reader, &b, &c, "signal", 60).unwrap();
+    assert_eq!(linked.changes[0].signoff, Some(again.seq));
+    assert_eq!(
+        linked.changes[0].sentence(),
+        format!(
+            "loan: live legacy → next, shadow next → legacy, signed (#{} by lee)",
+            again.seq
+        )
+    );
+
+    let trail = TriageBook::new(reader.clone()).audit().unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["cutover_sign", "reload", "reload", "cutover_sign", "reload"]
+    );
+    assert_eq!(verify(&trail), Ok(()));
+    assert_eq!(signoffs(&reader).unwrap().len(), 2);
+    let page = html(&again);
+    assert!(page.contains("<h1>Cutover sign-off: loan</h1>"), "{page}");
+}

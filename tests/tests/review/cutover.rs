@@ -1,0 +1,333 @@
+//! Cutover sign-off end to end on a running gateway: refused with the blocking reasons while the
+//! strategy is blocked; once ready, signed through the admin API by the CLI with the evidence in
+//! the audit trail and a report that renders in headless Chromium; the swap reload linked to it;
+//! a swap without one logged as unsigned; an edited sign-off entry found by `audit verify`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use shadowgate::cli::{self, AuditCommand, CutoverCommand, SignArgs, SourceArgs};
+
+use crate::support::{capture_logs, captured_logs, Scenario, STRATEGY, TOKEN_ENV};
+
+const READY_LATER: &str =
+    "min_comparisons = 100\nmin_clean_days = 0\nmax_upper_bound_percent = 100";
+const SIGNED_ENGINES: &str = "live = \"legacy\"\nshadow = \"new-engine\"";
+const SWAPPED_ENGINES: &str = "live = \"new-engine\"\nshadow = \"legacy\"";
+
+fn remote(scenario: &Scenario) -> SourceArgs {
+    SourceArgs {
+        store: None,
+        config: None,
+        from: Some(scenario.admin.clone()),
+        token_env: Some(TOKEN_ENV.to_owned()),
+    }
+}
+
+fn sign_args(source: SourceArgs, out: &Path) -> CutoverCommand {
+    CutoverCommand::Sign(SignArgs {
+        source,
+        strategy: STRATEGY.to_owned(),
+        by: "choi.m".to_owned(),
+        note: Some("CAB-2291 approved".to_owned()),
+        out: out.to_owned(),
+    })
+}
+
+/// Runs a CLI function off the async workers (its client has its own runtime).
+async fn run(
+    command: impl FnOnce(&mut Vec<u8>) -> anyhow::Result<()> + Send + 'static,
+) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        command(&mut out).map(|()| String::from_utf8(out).unwrap())
+    })
+    .await
+    .unwrap()
+}
+
+/// Rewrites the scenario's config with `from` replaced by `to`, and reloads it through the API.
+async fn edit_and_reload(scenario: &Scenario, from: &str, to: &str) {
+    let path = scenario.dir.path().join("shadowgate.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{from} not in the config");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    let (status, body) = post(scenario, "/api/v1/reload", "").await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn audit(scenario: &Scenario) -> Vec<Value> {
+    let (status, _, body) = scenario.get("/api/v1/audit").await;
+    assert_eq!(status, 200, "{body}");
+    let audit: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(audit["chain_ok"], true, "{body}");
+    audit["entries"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() {
+    let scenario = Scenario::start(true, READY_LATER).await;
+    scenario.traffic(9).await;
+    let reports = tempfile::tempdir().unwrap();
+
+    // Blocked: refused with the reason, nothing recorded, no report written.
+    let refused = sign_args(remote(&scenario), reports.path());
+    let error = run(move |out| cli::run_cutover(&refused, out))
+        .await
+        .unwrap_err();
+    let message = format!("{error:#}");
+    assert!(message.contains("422"), "{message}");
+    assert!(
+        message.contains(
+            "expected a ready strategy, found it blocked: min_comparisons: 9 comparisons so far; \
+             at least 100 are required"
+        ),
+        "{message}"
+    );
+    assert!(audit(&scenario).await.is_empty());
+    assert_eq!(std::fs::read_dir(reports.path()).unwrap().count(), 0);
+
+    // The threshold the team agreed on, reloaded (no routing change), then signed.
+    edit_and_reload(&scenario, "min_comparisons = 100", "min_comparisons = 5").await;
+    let signing = sign_args(remote(&scenario), reports.path());
+    let printed = run(move |out| cli::run_cutover(&signing, out))
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(
+        printed.contains(&format!("cutover of {STRATEGY} signed by choi.m")),
+        "{printed}"
+    );
+    let entries = audit(&scenario).await;
+    assert_eq!(entries.len(), 2, "{entries:#?}");
+    assert_eq!(entries[0]["action"], "reload");
+    assert_eq!(entries[0]["note"], "api: no routing change");
+    let signed = &entries[1];
+    assert_eq!(signed["action"], "cutover_sign");
+    assert_eq!(signed["who"], "choi.m");
+    let evidence = &signed["evidence"];
+    assert_eq!(evidence["comparisons"], 9);
+    // Every third shadow answer is unencodable: 6 mismatches, 3 unencodable.
+    assert_eq!(evidence["failures"], 9);
+    assert_eq!(evidence["clean_days"], 0);
+    assert_eq!(evidence["thresholds"]["min_comparisons"], 5);
+    assert_eq!(evidence["live_engine"], "legacy");
+    let config = std::fs::read(scenario.dir.path().join("shadowgate.toml")).unwrap();
+    let config_sha256 = shadowgate::cutover::sha256_hex(&config);
+    assert_eq!(evidence["config_sha256"], config_sha256.as_str());
+    assert_eq!(
+        evidence["open_groups"],
+        evidence["groups"].as_array().unwrap().len()
+    );
+    let rules: Vec<&str> = evidence["active_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["ignore header.sent_at", "ignore body.message"]);
+
+    // The report: JSON with the same entry, HTML that a browser renders.
+    let seq = signed["seq"].as_u64().unwrap();
+    let json_path = reports
+        .path()
+        .join(format!("cutover-{STRATEGY}-{seq}.json"));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(report["hash"], signed["hash"]);
+    assert_eq!(report["evidence"], *evidence);
+    let html_path = reports
+        .path()
+        .join(format!("cutover-{STRATEGY}-{seq}.html"));
+    let url = format!("file://{}", html_path.display());
+    let dom = tokio::task::spawn_blocking(move || crate::chromium::dump_dom(&url))
+        .await
+        .unwrap();
+    let text = crate::chromium::visible_text(&dom);
+    for expected in [
+        format!("Cutover sign-off: {STRATEGY}"),
+        "Signed by choi.m".to_owned(),
+        "Note CAB-2291 approved".to_owned(),
+        "Cutover live legacy → new-engine".to_owned(),
+        format!("Config SHA-256 {config_sha256}"),
+        "Comparisons 9 at least 5".to_owned(),
+        "ignore body.message ignore[1] no owner".to_owned(),
+    ] {
+        assert!(text.contains(&expected), "{expected:?} not in {text}");
+    }
+
+    // The cutover: live and shadow swapped, reloaded; the reload names the sign-off.
+    edit_and_reload(&scenario, SIGNED_ENGINES, SWAPPED_ENGINES).await;
+    let entries = audit(&scenario).await;
+    let reload = entries.last().unwrap();
+    assert_eq!(reload["action"], "reload");
+    assert_eq!(reload["from"], config_sha256.as_str());
+    let change = &reload["evidence"]["changes"][0];
+    assert_eq!(change["strategy"], STRATEGY);
+    assert_eq!(change["live_after"], "new-engine");
+    assert_eq!(change["signoff"], seq, "{reload:#}");
+    assert!(
+        reload["note"].as_str().unwrap().ends_with(&format!(
+            "live legacy → new-engine, shadow new-engine → legacy, signed (#{seq} by choi.m)"
+        )),
+        "{reload:#}"
+    );
+
+    // Stopped: the store is signed in this process too, and an edited entry is found.
+    let dir = scenario.dir;
+    scenario.running.shutdown(Duration::from_secs(5)).await;
+    let store = dir.path().join("store");
+    let local = SourceArgs {
+        store: None,
+        config: Some(dir.path().join("shadowgate.toml")),
+        from: None,
+        token_env: None,
+    };
+    let again = sign_args(local.clone(), reports.path());
+    let printed = run(move |out| cli::run_cutover(&again, out)).await.unwrap();
+    assert!(printed.contains("audit entry #4"), "{printed}");
+    tamper(&store, seq);
+    let verify = AuditCommand::Verify(local);
+    let error = run(move |out| cli::run_audit(&verify, out))
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{error:#}").contains(&format!("audit entry {seq}: expected hash")),
+        "{error:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_without_a_signoff_is_recorded_and_logged_as_unsigned() {
+    capture_logs();
+    let scenario = Scenario::start(true, READY_LATER).await;
+    edit_and_reload(&scenario, SIGNED_ENGINES, SWAPPED_ENGINES).await;
+    let entries = audit(&scenario).await;
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    let change = &entries[0]["evidence"]["changes"][0];
+    assert_eq!(change["strategy"], STRATEGY);
+    assert_eq!(change["signoff"], Value::Null);
+    assert!(
+        entries[0]["note"]
+            .as_str()
+            .unwrap()
+            .ends_with("legacy → new-engine, shadow new-engine → legacy, unsigned"),
+        "{entries:#?}"
+    );
+    let logs = captured_logs();
+    assert!(
+        logs.lines().any(|l| l.contains("WARN")
+            && l.contains("unsigned routing change")
+            && l.contains(STRATEGY)),
+        "no unsigned warning in the logs"
+    );
+}
+
+/// Edits the number of comparisons in the evidence of audit entry `seq`, as someone with access
+/// to the store's files would, leaving its hash as it was.
+fn tamper(store: &Path, seq: u64) {
+    let db = sled::open(store).unwrap();
+    let tree = db.open_tree("audit").unwrap();
+    let key = seq.to_be_bytes();
+    let mut entry: Value = serde_json::from_slice(&tree.get(key).unwrap().unwrap()).unwrap();
+    assert_eq!(entry["action"], "cutover_sign");
+    entry["evidence"]["comparisons"] = 90_000.into();
+    tree.insert(key, serde_json::to_vec(&entry).unwrap())
+        .unwrap();
+    db.flush().unwrap();
+}
+
+/// A POST with the scenario's token: status and body.
+async fn post(scenario: &Scenario, path: &str, body: &str) -> (u16, String) {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = http::Request::post(format!("{}{path}", scenario.admin))
+        .header(
+            "authorization",
+            format!("Bearer {}", scenario.token.unwrap()),
+        )
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(20), client.request(request))
+        .await
+        .unwrap()
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_each_rule_hid_per_day_shows_in_the_api_the_page_and_the_report() {
+    let scenario = Scenario::start(true, READY_LATER).await;
+    scenario.traffic(9).await;
+    // The comparison path hands its tallies to the store every second or so, the rest within
+    // the review loop's 5 s.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let daily = loop {
+        let (status, _, body) = scenario.get("/api/v1/summary").await;
+        assert_eq!(status, 200, "{body}");
+        let summary: Value = serde_json::from_str(&body).unwrap();
+        let daily = summary["strategies"][0]["suppressed_daily"].clone();
+        let today = daily["rules"][1]["counts"]
+            .as_array()
+            .and_then(|c| c.last().cloned());
+        // Every comparison hid the differing message; unencodable answers are not compared.
+        if today.is_some_and(|n| n.as_u64() == Some(6)) {
+            break daily;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not 6 hidden today: {daily:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(daily["days"].as_array().unwrap().len(), 14, "{daily:#}");
+    assert_eq!(daily["rules"][1]["rule"], "ignore body.message");
+    assert_eq!(daily["rules"][1]["spike"], false);
+    let (_, _, page) = scenario.get("/").await;
+    assert!(page.contains("What the rules hid per day (UTC)"), "{page}");
+
+    // An accepted difference must name a rule that covers the group: `ignore header.sent_at`
+    // is the strategy's, but reaches none of the grade and payout fields.
+    let (_, _, body) = scenario
+        .get(&format!("/api/v1/groups?strategy={STRATEGY}"))
+        .await;
+    let groups: Value = serde_json::from_str(&body).unwrap();
+    let group = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| {
+            g["differing_paths"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty())
+        })
+        .unwrap_or_else(|| panic!("no mismatch group: {groups:#}"));
+    let change = serde_json::json!({
+        "strategy": STRATEGY, "signature": group["signature"], "who": "kim",
+        "state": "accepted_difference", "rule": "ignore header.sent_at",
+    });
+    let (status, body) = post(&scenario, "/api/v1/triage", &change.to_string()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("expected a rule that covers one of the group's differing fields (")
+            && body.contains("found \\\"ignore header.sent_at\\\", which covers none"),
+        "{body}"
+    );
+    let report = cli::ReportArgs {
+        source: remote(&scenario),
+        strategy: None,
+        format: cli::Format::Text,
+        daily: false,
+    };
+    let text = run(move |out| cli::run_report(&report, out)).await.unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("  ignore body.message: 0 0 0") && l.ends_with(" 6")),
+        "{text}"
+    );
+}
