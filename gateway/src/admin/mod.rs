@@ -5,7 +5,7 @@
 //! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
 //! `GET /api/v1/readiness`, `GET /api/v1/daily`, `GET /api/v1/batches`, `POST /api/v1/reload`, and the HTML pages
 //! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, `GET|POST /api/v1/replays`,
-//! and the HTML pages
+//! `GET /api/v1/instances` (a fleet's gateways), and the HTML pages
 //! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires
@@ -20,12 +20,14 @@
 //! - `chart`: the pages' SVG bar charts of daily series.
 //! - `triage_page`: the page's triage table with a plain form per group.
 //! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
+//! - `fleet`: a fleet's per-instance breakdown (`GET /api/v1/instances`, the page's card).
 
 mod api;
 mod auth;
 mod batches;
 mod chart;
 mod detail;
+mod fleet;
 mod html;
 mod page;
 mod params;
@@ -189,6 +191,7 @@ fn route(
         (&Method::GET, "/api/v1/audit") => triage::audit(&state.reader),
         (&Method::GET, "/api/v1/replays") => replays::api(&review(), query),
         (&Method::POST, "/api/v1/replays") => replays::post(state.replay.as_ref(), body),
+        (&Method::GET, "/api/v1/instances") => fleet::api(&review()),
         (&Method::GET, "/") => page::summary(&review(), state),
         (&Method::GET, "/mismatches") => page::records(&review(), query),
         (&Method::GET, p) if p.starts_with("/mismatches/") => {

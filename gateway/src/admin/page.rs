@@ -50,6 +50,9 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
     if let Some(engines) = state.engines.as_ref().map(|f| f()) {
         body.push_str(&engines_card(&engines));
     }
+    if let Some(fleet) = &summary.fleet {
+        body.push_str(&super::fleet::card(fleet, review.view()));
+    }
     let daily = match review.daily(now) {
         Ok(daily) => daily,
         Err(e) => {

@@ -15,9 +15,11 @@
 //! - `reconcile`: `reconcile --config FILE`, a batch reconciliation; `batch`: its text.
 //! - `noise`: the report's noise groups and their suggested `ignore` rules.
 //! - `replay`: `replay`, stored cases sent to an engine again and judged.
+//! - `fleet`: the review of a fleet's PostgreSQL database, with its per-instance breakdown.
 
 mod batch;
 mod daily;
+mod fleet;
 pub mod frame;
 mod groups;
 mod json;

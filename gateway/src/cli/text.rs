@@ -39,6 +39,9 @@ pub(crate) fn report(
             "engine health: unknown (read from a store directory; use --from http://ADMIN of a running gateway)"
         )?,
     }
+    if let Some(fleet) = &summary.fleet {
+        super::fleet::write(out, fleet)?;
+    }
     if summary.strategies.is_empty() {
         writeln!(out, "\nno strategies configured and nothing recorded")?;
     }

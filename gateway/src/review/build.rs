@@ -130,6 +130,7 @@ impl Review {
             store,
             strategies,
             engines: None,
+            fleet: self.reader.fleet()?,
         })
     }
 
@@ -161,6 +162,11 @@ impl Review {
             suppressed: rule_counts(policy, stored),
             configured: policy.is_some(),
         }
+    }
+
+    /// The fleet's database and each gateway's share of its totals; `None` for a sled store.
+    pub fn fleet(&self) -> Result<Option<crate::store::postgres::FleetView>, StoreError> {
+        self.reader.fleet()
     }
 
     /// The groups of `strategy`, most frequent first.

@@ -21,6 +21,10 @@ pub struct Summary {
     /// gateway knows whether its engines are reachable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engines: Option<Vec<EngineStatus>>,
+    /// The fleet's database and each gateway's share of the totals, when the store is a fleet's
+    /// PostgreSQL database (`store.backend = "postgres"`); the totals above are the fleet's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<crate::store::postgres::FleetView>,
 }
 
 /// One engine's health as the running gateway sees it (`GET /api/v1/summary`, the page, the

@@ -9,6 +9,8 @@
 //! - `spool`: a group first seen while the database is down is spooled and forwarded.
 //! - `tls`: `sslmode = "verify-full"` against a cluster with TLS on.
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
+//! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
+//!   totals, groups and records, with the per-instance breakdown.
 
 // Tests: a panic is a failed test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -17,5 +19,6 @@ mod crash;
 mod gateways;
 mod outage;
 mod retry;
+mod review;
 mod spool;
 mod tls;

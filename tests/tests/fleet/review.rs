@@ -1,0 +1,265 @@
+//! One review for the fleet: two gateways with distinct instances on one database, known traffic
+//! to each, then `shadowgate report --config … --format json` (the CLI, reading PostgreSQL) and
+//! the admin API of either gateway show the same fleet totals and groups, with the per-instance
+//! breakdown; a listed record can be shown; a database that cannot be reached fails the report
+//! with its URL instead of printing an empty one.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use shadowgate::cli::{self, Format, ListArgs, ListFormat, ReportArgs, ShowArgs, SourceArgs};
+use shadowgate_tests::fake::{FakeHttp, FakeMci};
+use shadowgate_tests::gateway::{
+    answer_frame, decision, get, guid, http_deciding, mci_deciding, request_frame, DEADLINE, LIMIT,
+    STRATEGY,
+};
+use shadowgate_tests::postgres::TestPostgres;
+use shadowgate_tests::{EngineToml, TestGateway};
+
+/// A running gateway of the fleet and the engines it calls.
+struct Member {
+    gateway: TestGateway,
+    _engines: (FakeMci, FakeHttp),
+}
+
+/// Starts gateway `instance` on `db` with its admin listener; its shadow engine decides
+/// `shadow_grade` (the live engine `L1`: the same grade matches, another mismatches).
+async fn start(db: &TestPostgres, instance: &str, shadow_grade: &str) -> Member {
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding(shadow_grade).start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&next.url()))
+        .admin()
+        .store_key("backend", "\"postgres\"")
+        .store_key("postgres", postgres_key(&db.url(), instance))
+        .start()
+        .await;
+    Member {
+        gateway,
+        _engines: (legacy, next),
+    }
+}
+
+fn postgres_key(url: &str, instance: &str) -> String {
+    format!("{{ url = \"{url}\", instance = \"{instance}\", sslmode = \"disable\" }}")
+}
+
+/// Sends requests `first..first + n` and checks every live answer.
+async fn traffic(member: &Member, first: u64, n: u64) {
+    let mut client = member.gateway.mci_client().await;
+    for i in first..first + n {
+        let request = request_frame(&guid(i));
+        let answer = client.call(&request).await;
+        assert_eq!(
+            answer[..],
+            answer_frame(&request, &decision("L1", LIMIT))[..]
+        );
+    }
+}
+
+/// `GET` of the member's admin API as JSON.
+async fn api(member: &Member, path: &str) -> (u16, Value) {
+    let (status, body) = get(&format!("http://{}{path}", member.gateway.admin_address())).await;
+    let value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    (status, value)
+}
+
+/// The strategy's fleet totals in a summary: (comparisons, matches, mismatches).
+fn totals(summary: &Value) -> (u64, u64, u64) {
+    let s = summary["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["strategy"] == STRATEGY)
+        .cloned()
+        .unwrap_or_default();
+    let n = |key: &str| s[key].as_u64().unwrap_or(0);
+    (n("comparisons"), n("matches"), n("mismatches"))
+}
+
+/// A config file for the CLI: the member's, with the database at `url` instead of `db`'s and a
+/// store directory nobody holds (so the CLI reads the fleet's database, as beside a running
+/// gateway).
+fn cli_config(member: &Member, file: PathBuf, db: &TestPostgres, url: &str) -> PathBuf {
+    let store = file.with_file_name("store");
+    let toml = member.gateway.builder().toml(&store);
+    std::fs::write(&file, toml.replace(&db.url(), url)).unwrap();
+    file
+}
+
+fn source(config: PathBuf) -> SourceArgs {
+    SourceArgs {
+        store: None,
+        config: Some(config),
+        from: None,
+        token_env: None,
+    }
+}
+
+/// Runs a CLI function off the async workers; its output, or its error as text.
+async fn run(
+    command: impl FnOnce(&mut Vec<u8>) -> anyhow::Result<()> + Send + 'static,
+) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        command(&mut out).map_err(|e| format!("{e:#}"))?;
+        Ok(String::from_utf8(out).unwrap())
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
+    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let a = start(&db, "gw-a", "N9").await;
+    let b = start(&db, "gw-b", "L1").await;
+    traffic(&a, 1, 6).await;
+    traffic(&b, 101, 4).await;
+
+    // Either gateway's admin API shows the fleet's totals once both have written them.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let (status, summary) = api(&a, "/api/v1/summary").await;
+        assert_eq!(status, 200, "{summary}");
+        if totals(&summary) == (10, 4, 6) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "fleet totals never reached (10, 4, 6): {summary}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, from_b) = api(&b, "/api/v1/summary").await;
+    assert_eq!(totals(&from_b), (10, 4, 6), "{from_b}");
+    let (status, instances) = api(&b, "/api/v1/instances").await;
+    assert_eq!(status, 200, "{instances}");
+    let names: Vec<&str> = instances["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["instance"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["gw-a", "gw-b"]);
+
+    // The report CLI reads the database itself.
+    let dir = tempfile::tempdir().unwrap();
+    let config = cli_config(&a, dir.path().join("fleet.toml"), &db, &db.url());
+    let args = ReportArgs {
+        source: source(config.clone()),
+        strategy: None,
+        format: Format::Json,
+        daily: true,
+    };
+    let report: Value =
+        serde_json::from_str(&run(move |out| cli::run_report(&args, out)).await.unwrap()).unwrap();
+    assert_eq!(totals(&report["summary"]), (10, 4, 6), "{report}");
+    let groups = report["groups"][STRATEGY].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0]["count"], 6);
+    let breakdown: Vec<(String, u64, u64, u64, u64)> = report["summary"]["fleet"]["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let n = |key: &str| i[key].as_u64().unwrap();
+            let name = i["instance"].as_str().unwrap().to_owned();
+            assert!(i["last_write"].is_string(), "{i}");
+            (
+                name,
+                n("comparisons"),
+                n("failures"),
+                n("skipped"),
+                n("records"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        breakdown,
+        [("gw-a".into(), 6, 6, 0, 6), ("gw-b".into(), 4, 0, 0, 0)]
+    );
+    assert_eq!(
+        report["summary"]["fleet"]["database"].as_str(),
+        Some(db.url().as_str())
+    );
+    // The daily series are the fleet's too.
+    let days = report["daily"].to_string();
+    assert!(days.contains(STRATEGY), "{days}");
+
+    // The text report has the breakdown and says what stays local.
+    let args = ReportArgs {
+        source: source(config.clone()),
+        strategy: None,
+        format: Format::Text,
+        daily: false,
+    };
+    let text = run(move |out| cli::run_report(&args, out)).await.unwrap();
+    assert!(text.contains("fleet: 2 gateways in"), "{text}");
+    assert!(text.contains("gw-a") && text.contains("gw-b"), "{text}");
+    assert!(text.contains("triage states and replay runs"), "{text}");
+
+    // Records of the fleet are listed, newest first, and each listed one can be shown.
+    let list = ListArgs {
+        source: source(config.clone()),
+        strategy: None,
+        kind: None,
+        signature: None,
+        since: None,
+        until: None,
+        limit: 4,
+        format: ListFormat::Json,
+    };
+    let listed: Value =
+        serde_json::from_str(&run(move |out| cli::run_list(&list, out)).await.unwrap()).unwrap();
+    let records = listed["records"].as_array().unwrap();
+    assert_eq!(records.len(), 4, "{listed}");
+    assert!(!listed["next"].is_null(), "6 records, pages of 4");
+    let ids: Vec<String> = records
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable_by(|x, y| y.cmp(x));
+    assert_eq!(ids, sorted, "newest first");
+    let show = ShowArgs {
+        id: ids[3].clone(),
+        source: source(config.clone()),
+        format: Format::Json,
+    };
+    let shown: Value =
+        serde_json::from_str(&run(move |out| cli::run_show(&show, out)).await.unwrap()).unwrap();
+    assert_eq!(shown["record"]["id"].as_str(), Some(ids[3].as_str()));
+    // gw-b wrote none of them, and shows them all the same.
+    let (status, detail) = api(&b, &format!("/api/v1/mismatches/{}", ids[0])).await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["record"]["mismatch"]["strategy"], STRATEGY);
+
+    // A database that cannot be reached is an error naming it, not an empty report.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gone = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let unreachable = cli_config(&a, dir.path().join("gone.toml"), &db, &gone);
+    a.gateway.shutdown().await;
+    b.gateway.shutdown().await;
+    let args = ReportArgs {
+        source: source(unreachable),
+        strategy: None,
+        format: Format::Json,
+        daily: false,
+    };
+    let error = run(move |out| cli::run_report(&args, out))
+        .await
+        .unwrap_err();
+    assert!(
+        error.contains(&gone) && error.contains("connect"),
+        "{error}"
+    );
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}
