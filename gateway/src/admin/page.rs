@@ -45,6 +45,12 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
                 thousands(store.dropped)
             ));
         }
+        if store.spooling {
+            body.push_str(
+                " · <span class=\"blocked\">store spooling: the fleet's database is unreachable; \
+                 this gateway's records wait locally</span>",
+            );
+        }
     }
     body.push_str("</p>\n");
     if let Some(engines) = state.engines.as_ref().map(|f| f()) {

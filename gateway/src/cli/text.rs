@@ -24,6 +24,13 @@ pub(crate) fn report(
         if store.degraded {
             writeln!(out, "STORE DEGRADED: records are being dropped")?;
         }
+        if store.spooling {
+            writeln!(
+                out,
+                "STORE SPOOLING: the fleet's database is unreachable; this gateway keeps its \
+                 records and totals locally until it is back (not in the totals yet)"
+            )?;
+        }
         if store.dropped > 0 {
             writeln!(
                 out,

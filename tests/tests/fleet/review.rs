@@ -78,13 +78,11 @@ fn totals(summary: &Value) -> (u64, u64, u64) {
     (n("comparisons"), n("matches"), n("mismatches"))
 }
 
-/// A config file for the CLI: the member's, with the database at `url` instead of `db`'s and a
-/// store directory nobody holds (so the CLI reads the fleet's database, as beside a running
-/// gateway).
-fn cli_config(member: &Member, file: PathBuf, db: &TestPostgres, url: &str) -> PathBuf {
+/// A config file for the CLI: the member's, with a store directory nobody holds (so the CLI
+/// reads the fleet's database, as beside a running gateway).
+fn cli_config(member: &Member, file: PathBuf) -> PathBuf {
     let store = file.with_file_name("store");
-    let toml = member.gateway.builder().toml(&store);
-    std::fs::write(&file, toml.replace(&db.url(), url)).unwrap();
+    std::fs::write(&file, member.gateway.builder().toml(&store)).unwrap();
     file
 }
 
@@ -148,7 +146,7 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
 
     // The report CLI reads the database itself.
     let dir = tempfile::tempdir().unwrap();
-    let config = cli_config(&a, dir.path().join("fleet.toml"), &db, &db.url());
+    let config = cli_config(&a, dir.path().join("fleet.toml"));
     let args = ReportArgs {
         source: source(config.clone()),
         strategy: None,
@@ -238,18 +236,27 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
     assert_eq!(status, 200, "{detail}");
     assert_eq!(detail["record"]["mismatch"]["strategy"], STRATEGY);
 
-    // A database that cannot be reached is an error naming it, not an empty report.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let gone = format!("postgres://postgres@127.0.0.1:{port}/postgres");
-    let unreachable = cli_config(&a, dir.path().join("gone.toml"), &db, &gone);
+    // A database that cannot be reached is an error naming it, never an empty review: from the
+    // admin API (503, the gateways serve on and spool) and from the report CLI.
+    let mut db = tokio::task::spawn_blocking(move || {
+        let mut db = db;
+        db.stop();
+        db
+    })
+    .await
+    .unwrap();
+    let (status, error) = api(&a, "/api/v1/summary").await;
+    assert_eq!(status, 503, "{error}");
+    let message = error["error"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("cannot read the fleet store at {}", db.url())),
+        "{error}"
+    );
+    traffic(&b, 201, 2).await;
     a.gateway.shutdown().await;
     b.gateway.shutdown().await;
     let args = ReportArgs {
-        source: source(unreachable),
+        source: source(config),
         strategy: None,
         format: Format::Json,
         daily: false,
@@ -258,8 +265,14 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
         .await
         .unwrap_err();
     assert!(
-        error.contains(&gone) && error.contains("connect"),
+        error.contains(&db.url()) && error.contains("connect to postgres"),
         "{error}"
     );
+    db = tokio::task::spawn_blocking(move || {
+        db.start();
+        db
+    })
+    .await
+    .unwrap();
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }

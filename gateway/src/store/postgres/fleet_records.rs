@@ -225,3 +225,22 @@ fn fetch(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_found_on_two_instances_is_refused_naming_both() {
+        let id = RecordId { micros: 7, seq: 1 };
+        assert_eq!(one::<u8>(id, vec![]).unwrap(), None);
+        assert_eq!(one(id, vec![("gw-a".to_owned(), 3)]).unwrap(), Some(3));
+        let error = one(id, vec![("gw-a".to_owned(), 3), ("gw-b".to_owned(), 4)]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "record id 000000000000000700000001 is ambiguous: expected the record of one \
+             gateway, found one of each of gw-a, gw-b; list the records with filters to tell \
+             them apart"
+        );
+    }
+}

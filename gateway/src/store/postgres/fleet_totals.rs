@@ -166,10 +166,7 @@ impl FleetReader {
     }
 
     /// Every instance's values of an opaque table (`shadowgate_reconciles`), with their keys.
-    pub(crate) fn values(
-        &self,
-        table: &'static str,
-    ) -> Result<Vec<KeyValue>, StoreError> {
+    pub(crate) fn values(&self, table: &'static str) -> Result<Vec<KeyValue>, StoreError> {
         self.call("read the fleet's runs", move |session| {
             let operation = format!("read {table}");
             let rows = session.query(
