@@ -58,6 +58,28 @@ async fn traffic(member: &Member, first: u64, n: u64) {
     }
 }
 
+/// Waits until the member's gateway has counted `n` comparisons (shadow calls end after the live
+/// answers; a shutdown cancels those still running).
+async fn settle(member: &Member, n: u64) {
+    let metrics = member.gateway.running().metrics.clone();
+    let counted = move || {
+        metrics
+            .render()
+            .lines()
+            .filter(|l| l.starts_with("shadowgate_comparisons_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while counted() < n as f64 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "comparisons never counted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// `GET` of the member's admin API as JSON.
 async fn api(member: &Member, path: &str) -> (u16, Value) {
     let (status, body) = get(&format!("http://{}{path}", member.gateway.admin_address())).await;
@@ -113,6 +135,11 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
     let db = tokio::task::spawn_blocking(TestPostgres::start_new)
         .await
         .unwrap();
+    // gw-b first mismatches 3 times (the same group as gw-a's), then is restarted matching.
+    let early = start(&db, "gw-b", "N9").await;
+    traffic(&early, 51, 3).await;
+    settle(&early, 3).await;
+    early.gateway.shutdown().await;
     let a = start(&db, "gw-a", "N9").await;
     let b = start(&db, "gw-b", "L1").await;
     traffic(&a, 1, 6).await;
@@ -123,17 +150,17 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
     loop {
         let (status, summary) = api(&a, "/api/v1/summary").await;
         assert_eq!(status, 200, "{summary}");
-        if totals(&summary) == (10, 4, 6) {
+        if totals(&summary) == (13, 4, 9) {
             break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "fleet totals never reached (10, 4, 6): {summary}"
+            "fleet totals never reached (13, 4, 9): {summary}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let (_, from_b) = api(&b, "/api/v1/summary").await;
-    assert_eq!(totals(&from_b), (10, 4, 6), "{from_b}");
+    assert_eq!(totals(&from_b), (13, 4, 9), "{from_b}");
     let (status, instances) = api(&b, "/api/v1/instances").await;
     assert_eq!(status, 200, "{instances}");
     let names: Vec<&str> = instances["instances"]
@@ -155,10 +182,13 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
     };
     let report: Value =
         serde_json::from_str(&run(move |out| cli::run_report(&args, out)).await.unwrap()).unwrap();
-    assert_eq!(totals(&report["summary"]), (10, 4, 6), "{report}");
+    assert_eq!(totals(&report["summary"]), (13, 4, 9), "{report}");
     let groups = report["groups"][STRATEGY].as_array().unwrap();
     assert_eq!(groups.len(), 1, "{groups:?}");
-    assert_eq!(groups[0]["count"], 6);
+    assert_eq!(
+        groups[0]["count"], 9,
+        "one group, merged across the instances"
+    );
     let breakdown: Vec<(String, u64, u64, u64, u64)> = report["summary"]["fleet"]["instances"]
         .as_array()
         .unwrap()
@@ -178,7 +208,7 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
         .collect();
     assert_eq!(
         breakdown,
-        [("gw-a".into(), 6, 6, 0, 6), ("gw-b".into(), 4, 0, 0, 0)]
+        [("gw-a".into(), 6, 6, 0, 6), ("gw-b".into(), 7, 3, 0, 3)]
     );
     assert_eq!(
         report["summary"]["fleet"]["database"].as_str(),
@@ -215,7 +245,7 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
         serde_json::from_str(&run(move |out| cli::run_list(&list, out)).await.unwrap()).unwrap();
     let records = listed["records"].as_array().unwrap();
     assert_eq!(records.len(), 4, "{listed}");
-    assert!(!listed["next"].is_null(), "6 records, pages of 4");
+    assert!(!listed["next"].is_null(), "9 records, 4 listed");
     let ids: Vec<String> = records
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_owned())
@@ -231,10 +261,35 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
     let shown: Value =
         serde_json::from_str(&run(move |out| cli::run_show(&show, out)).await.unwrap()).unwrap();
     assert_eq!(shown["record"]["id"].as_str(), Some(ids[3].as_str()));
-    // gw-b wrote none of them, and shows them all the same.
-    let (status, detail) = api(&b, &format!("/api/v1/mismatches/{}", ids[0])).await;
-    assert_eq!(status, 200, "{detail}");
-    assert_eq!(detail["record"]["mismatch"]["strategy"], STRATEGY);
+    // The API pages through both instances' records by time, each once; either gateway shows
+    // any of them.
+    let mut paged: Vec<String> = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..5 {
+        let (status, page) = api(
+            &b,
+            &format!("/api/v1/mismatches?limit=4&order=oldest{cursor}"),
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        for record in page["records"].as_array().unwrap() {
+            paged.push(record["id"].as_str().unwrap().to_owned());
+        }
+        match page["next"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged.len(), 9, "{paged:?}");
+    assert!(
+        paged.windows(2).all(|w| w[0] < w[1]),
+        "oldest first, each once: {paged:?}"
+    );
+    for id in [&paged[0], &paged[8]] {
+        let (status, detail) = api(&b, &format!("/api/v1/mismatches/{id}")).await;
+        assert_eq!(status, 200, "{detail}");
+        assert_eq!(detail["record"]["mismatch"]["strategy"], STRATEGY);
+    }
 
     // A database that cannot be reached is an error naming it, never an empty review: from the
     // admin API (503, the gateways serve on and spool) and from the report CLI.
