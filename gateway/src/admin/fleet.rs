@@ -64,3 +64,42 @@ pub(super) fn card(fleet: &FleetView, view: &ReviewView) -> String {
     ));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::postgres::InstanceTotals;
+
+    #[test]
+    fn the_card_lists_each_instance_escaped_with_its_times() {
+        let instance = |name: &str, last_write: Option<&str>| InstanceTotals {
+            instance: name.into(),
+            comparisons: 12_345,
+            failures: 3,
+            skipped: 1,
+            records: 3,
+            last_write: last_write.map(Into::into),
+            spool_forwarded_at: None,
+        };
+        let fleet = FleetView {
+            database: "postgres://gw@db/shadowgate".into(),
+            instances: vec![
+                instance("<gw-a>", Some("2026-11-30T03:00:00.000000Z")),
+                instance("gw-b", None),
+            ],
+            local_only: "triage".into(),
+        };
+        let html = card(&fleet, &ReviewView::default());
+        assert!(
+            html.contains("2 gateways in postgres://gw@db/shadowgate"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;gw-a&gt;") && !html.contains("<gw-a>"),
+            "{html}"
+        );
+        assert!(html.contains("12,345"), "{html}");
+        assert!(html.contains("2026-11-30"), "{html}");
+        assert!(html.contains(">never<"), "{html}");
+    }
+}
