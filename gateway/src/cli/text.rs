@@ -41,6 +41,10 @@ pub(crate) fn report(
     }
     match &summary.engines {
         Some(engines) => engines_section(out, engines)?,
+        None if summary.fleet.is_some() => writeln!(
+            out,
+            "engine health: unknown (read from the fleet's database; use --from http://ADMIN of a running gateway)"
+        )?,
         None => writeln!(
             out,
             "engine health: unknown (read from a store directory; use --from http://ADMIN of a running gateway)"
