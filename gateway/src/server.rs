@@ -84,7 +84,9 @@ impl Running {
         metrics.register_store(store.stats().clone());
         let gateway = Gateway::new(runtime, Some(store.recorder()), metrics.clone());
         let (shutdown, tasks) = (CancellationToken::new(), TaskTracker::new());
-        seed_clean_streaks(&gateway, store.reader());
+        // Off the async workers: a fleet's counters are read from PostgreSQL, maybe slowly.
+        let seed = (gateway.clone(), store.reader().clone());
+        tasks.spawn_blocking(move || seed_clean_streaks(&seed.0, &seed.1));
         tasks.spawn(review_loop(
             gateway.clone(),
             store.reader().clone(),
@@ -433,7 +435,11 @@ fn seed_clean_streaks(gateway: &Gateway, reader: &Reader) {
         ) else {
             continue;
         };
-        strategy.metrics.last_mismatch.set(micros as f64 / 1e6);
+        // A mismatch counted live meanwhile is newer than the stored one.
+        let seconds = micros as f64 / 1e6;
+        if seconds > strategy.metrics.last_mismatch.get() {
+            strategy.metrics.last_mismatch.set(seconds);
+        }
     }
 }
 

@@ -77,6 +77,7 @@ pub(super) fn health(stats: &StoreStats) -> StoreHealth {
     StoreHealth {
         degraded: stats.is_degraded(),
         dropped: DropReason::ALL.iter().map(|r| stats.dropped(*r)).sum(),
+        spooling: stats.spooling.load(std::sync::atomic::Ordering::Relaxed),
     }
 }
 

@@ -3,9 +3,10 @@
 //!
 //! Routes (see [`serve`]): `GET /livez`, `GET /readyz`, `GET /metrics`, `GET /api/v1/summary`,
 //! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
-//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `GET /api/v1/batches`, `POST /api/v1/reload`, and the HTML pages
-//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, `GET|POST /api/v1/replays`,
-//! `POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`, and the HTML pages
+//! `GET /api/v1/readiness`, `GET /api/v1/daily`, `GET /api/v1/batches`, `POST /api/v1/reload`,
+//! `GET|POST /api/v1/replays`, `GET|POST /api/v1/triage`, `GET /api/v1/audit`,
+//! `POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`, `GET /api/v1/instances` (a
+//! fleet's gateways), and the HTML pages
 //! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires
@@ -22,6 +23,7 @@
 //! - `triage_page`: the page's triage table with a plain form per group.
 //! - `cutover`: cutover sign-off (`POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`).
 //! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
+//! - `fleet`: a fleet's per-instance breakdown (`GET /api/v1/instances`, the page's card).
 
 mod api;
 mod auth;
@@ -29,6 +31,7 @@ mod batches;
 mod chart;
 mod cutover;
 mod detail;
+mod fleet;
 mod html;
 mod page;
 mod params;
@@ -206,6 +209,7 @@ fn route(
         (&Method::GET, "/api/v1/cutover/signoffs") => cutover::list(&state.reader),
         (&Method::GET, "/api/v1/replays") => replays::api(&review(), query),
         (&Method::POST, "/api/v1/replays") => replays::post(state.replay.as_ref(), body),
+        (&Method::GET, "/api/v1/instances") => fleet::api(&review()),
         (&Method::GET, "/") => page::summary(&review(), state),
         (&Method::GET, "/mismatches") => page::records(&review(), query),
         (&Method::GET, p) if p.starts_with("/mismatches/") => {

@@ -45,10 +45,19 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
                 thousands(store.dropped)
             ));
         }
+        if store.spooling {
+            body.push_str(
+                " · <span class=\"blocked\">store spooling: the fleet's database is unreachable; \
+                 this gateway's records wait locally</span>",
+            );
+        }
     }
     body.push_str("</p>\n");
     if let Some(engines) = state.engines.as_ref().map(|f| f()) {
         body.push_str(&engines_card(&engines));
+    }
+    if let Some(fleet) = &summary.fleet {
+        body.push_str(&super::fleet::card(fleet, review.view()));
     }
     let daily = match review.daily(now) {
         Ok(daily) => daily,

@@ -682,3 +682,15 @@ fn the_page_draws_a_daily_chart_over_days_in_the_configured_zone() {
     let (_, _, api) = call(&state, "GET", "/api/v1/daily", None);
     assert_eq!(json(&api)["time_zone"], "Asia/Seoul");
 }
+
+#[test]
+fn instances_answer_only_for_a_fleet_and_a_sled_summary_is_unchanged() {
+    let f = fixture(None);
+    let (status, _, body) = call(&f.state, "GET", "/api/v1/instances", None);
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(json(&body)["error"].as_str().unwrap().contains("sled"));
+    let (_, _, body) = call(&f.state, "GET", "/api/v1/summary", None);
+    let summary = json(&body);
+    assert!(summary.get("fleet").is_none(), "{body}");
+    assert!(summary["store"].get("spooling").is_none(), "{body}");
+}

@@ -17,10 +17,12 @@
 //! - `replay`: `replay`, stored cases sent to an engine again and judged.
 //! - `suppressed`: the report's per-day suppression by rule.
 //! - `cutover`: `cutover sign`, the sign-off with its evidence and report.
+//! - `fleet`: the review of a fleet's PostgreSQL database, with its per-instance breakdown.
 
 mod batch;
 mod cutover;
 mod daily;
+mod fleet;
 pub mod frame;
 mod groups;
 mod json;

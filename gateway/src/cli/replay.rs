@@ -71,7 +71,9 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     let keys = keys(&config.store)?;
     let engine_name = target(&mut config, args)?;
     let selection = selection(args)?;
-    let reader = Reader::open(&config.store.path)?;
+    // A fleet's cases and payloads are read from its database; the run is stored locally.
+    let reader = Reader::open_config(&config.store)?;
+    drop(reader.db()?);
     let records = selection
         .select(&reader)
         .map_err(|e| anyhow::anyhow!("--{e}"))?;

@@ -8,6 +8,7 @@ use super::remote::Remote;
 use super::review::SourceArgs;
 use crate::config;
 use crate::review::{policies, BatchSummary, Daily, Detail, Policies, Review, ReviewView, Summary};
+use crate::store::postgres::BackendKind;
 use crate::store::{Clock, Group, ListQuery, Page, Reader, RecordId, SystemClock};
 
 /// A review source.
@@ -42,6 +43,9 @@ impl Source {
         let (path, policies, view) = match (&args.store, &args.config) {
             (store, Some(file)) => {
                 let config = config::load(file)?;
+                if store.is_none() && config.store.backend == BackendKind::Postgres {
+                    return super::fleet::open(&config);
+                }
                 let path = store.clone().unwrap_or_else(|| config.store.path.clone());
                 (path, policies(&config), config.review.clone())
             }

@@ -24,6 +24,13 @@ pub(crate) fn report(
         if store.degraded {
             writeln!(out, "STORE DEGRADED: records are being dropped")?;
         }
+        if store.spooling {
+            writeln!(
+                out,
+                "STORE SPOOLING: the fleet's database is unreachable; this gateway keeps its \
+                 records and totals locally until it is back (not in the totals yet)"
+            )?;
+        }
         if store.dropped > 0 {
             writeln!(
                 out,
@@ -34,10 +41,17 @@ pub(crate) fn report(
     }
     match &summary.engines {
         Some(engines) => engines_section(out, engines)?,
+        None if summary.fleet.is_some() => writeln!(
+            out,
+            "engine health: unknown (read from the fleet's database; use --from http://ADMIN of a running gateway)"
+        )?,
         None => writeln!(
             out,
             "engine health: unknown (read from a store directory; use --from http://ADMIN of a running gateway)"
         )?,
+    }
+    if let Some(fleet) = &summary.fleet {
+        super::fleet::write(out, fleet)?;
     }
     if summary.strategies.is_empty() {
         writeln!(out, "\nno strategies configured and nothing recorded")?;

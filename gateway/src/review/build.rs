@@ -130,6 +130,7 @@ impl Review {
             store,
             strategies,
             engines: None,
+            fleet: self.reader.fleet()?,
         })
     }
 
@@ -167,6 +168,11 @@ impl Review {
                 self.view.chart_days,
             ),
         }
+    }
+
+    /// The fleet's database and each gateway's share of its totals; `None` for a sled store.
+    pub fn fleet(&self) -> Result<Option<crate::store::postgres::FleetView>, StoreError> {
+        self.reader.fleet()
     }
 
     /// The groups of `strategy`, most frequent first.

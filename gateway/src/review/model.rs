@@ -21,6 +21,10 @@ pub struct Summary {
     /// gateway knows whether its engines are reachable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engines: Option<Vec<EngineStatus>>,
+    /// The fleet's database and each gateway's share of the totals, when the store is a fleet's
+    /// PostgreSQL database (`store.backend = "postgres"`); the totals above are the fleet's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<crate::store::postgres::FleetView>,
 }
 
 /// One engine's health as the running gateway sees it (`GET /api/v1/summary`, the page, the
@@ -89,6 +93,11 @@ pub struct StoreHealth {
     pub degraded: bool,
     /// Events or records not stored, all reasons.
     pub dropped: u64,
+    /// The fleet's database is unreachable and this gateway keeps its records and totals in its
+    /// own directory until it is back (`store.backend = "postgres"`); they are not in the
+    /// fleet's totals yet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spooling: bool,
 }
 
 /// One strategy's totals, rate, readiness and suppressions.

@@ -71,6 +71,44 @@ pub enum StoreError {
     /// The configured backend could not be set up (e.g. PostgreSQL's CA file does not read).
     #[error("cannot set up the store backend: {0}")]
     Backend(#[source] super::backend::BackendError),
+    /// The fleet's PostgreSQL database could not be read (unreachable, refused, no tables yet, a
+    /// statement failed): the review says so instead of showing an empty fleet.
+    #[error("cannot read the fleet store at {url}: {operation}: {source}")]
+    Fleet {
+        /// `store.postgres.url` (it never holds a password).
+        url: String,
+        /// What was being read, e.g. `read shadowgate_counters`.
+        operation: String,
+        /// The client's or the server's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A record id names records of more than one gateway of the fleet (ids are per gateway:
+    /// the same microsecond and sequence on two of them).
+    #[error(
+        "record id {id} is ambiguous: expected the record of one gateway, found one of each of \
+         {}; list the records with filters to tell them apart",
+        instances.join(", ")
+    )]
+    Ambiguous {
+        /// The id asked for.
+        id: String,
+        /// The instances holding a record with that id.
+        instances: Vec<String>,
+    },
+    /// Data each gateway of a fleet keeps in its own directory (triage states, replay runs) was
+    /// asked of a directory that is not open here.
+    #[error(
+        "{what} are kept in each gateway's own store directory; expected {} open here, found it \
+         held by a running gateway or missing: read them with --from http://ADMIN_ADDRESS",
+        path.display()
+    )]
+    LocalOnly {
+        /// What was asked for, e.g. `triage states`.
+        what: &'static str,
+        /// The local store directory of the config.
+        path: PathBuf,
+    },
 }
 
 impl StoreError {
@@ -79,9 +117,15 @@ impl StoreError {
         matches!(self, Self::Open { hint, .. } if *hint == LOCKED)
     }
 
+    /// Local-only data (triage, replay runs) was asked of a fleet's report that cannot open the
+    /// gateway's own directory.
+    pub fn is_local_only(&self) -> bool {
+        matches!(self, Self::LocalOnly { .. })
+    }
+
     /// The store is degraded and not open now; reading again later may work.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Self::Unavailable { .. })
+        matches!(self, Self::Unavailable { .. } | Self::Fleet { .. })
     }
 
     /// The disk failed (full, read-only, gone) rather than the configuration or the data: worth

@@ -6,7 +6,7 @@ use super::backend::Backend;
 use super::config::StoreConfig;
 use super::error::StoreError;
 use super::options::WriterOptions;
-use super::postgres::{BackendKind, PostgresBackend, Spool, SpoolingBackend};
+use super::postgres::{BackendKind, FleetReader, PostgresBackend, Spool, SpoolingBackend};
 use super::reader::Reader;
 use super::recorder::Recorder;
 use super::shared::{SharedDb, SledSettings};
@@ -45,18 +45,21 @@ impl Store {
             }
             Err(error) => return Err(error),
         }
-        let reader = Reader::new(Arc::clone(&shared));
+        let mut reader = Reader::new(Arc::clone(&shared));
         let backend: Box<dyn Backend> = match config.backend {
             BackendKind::Sled => Box::new(SledBackend::new(shared)),
-            // The fleet's database takes the writes; the reader still reads the local directory
-            // (the fleet's review reads PostgreSQL through its own read model).
-            // Spooling to the local directory while PostgreSQL is unreachable.
-            BackendKind::Postgres => Box::new(SpoolingBackend::new(
-                PostgresBackend::new(&config.postgres).map_err(StoreError::Backend)?,
-                Spool::new(Arc::clone(&shared)),
-                std::time::Duration::from_millis(config.retry_interval_ms),
-                config.postgres.spool_max_records,
-            )),
+            // The fleet's database takes the writes and the reader reads the whole fleet from it
+            // (the admin API and page review the fleet); the local directory keeps the spool
+            // while PostgreSQL is unreachable, and this gateway's triage and replay runs.
+            BackendKind::Postgres => {
+                reader = reader.with_fleet(FleetReader::new(&config.postgres)?);
+                Box::new(SpoolingBackend::new(
+                    PostgresBackend::new(&config.postgres).map_err(StoreError::Backend)?,
+                    Spool::new(Arc::clone(&shared)),
+                    std::time::Duration::from_millis(config.retry_interval_ms),
+                    config.postgres.spool_max_records,
+                ))
+            }
         };
         let writer = Writer::spawn(backend, config, options)?;
         Ok(Self { writer, reader })

@@ -4,6 +4,11 @@
 //! after a disk failure, through [`SharedDb`]) and on a stopped gateway's directory. Every query
 //! takes the current database and lets go of it when it ends, so a reopen is never blocked for
 //! long. The reader never creates trees: it only opens those that exist.
+//!
+//! With `store.backend = "postgres"` records and totals are read from the fleet's database
+//! instead ([`super::postgres::FleetReader`]: every instance's rows, merged); the local
+//! directory then holds only what each gateway keeps for itself (triage states, replay runs,
+//! its spool), read through [`Reader::db`].
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,10 +16,12 @@ use std::sync::Arc;
 use super::backend::Space;
 use super::chunk;
 use super::codec;
+use super::config::StoreConfig;
 use super::counters::StrategyCounters;
 use super::error::StoreError;
 use super::group::Group;
 use super::id::RecordId;
+use super::postgres::{BackendKind, FleetReader, FleetView};
 use super::query::{ListQuery, Page};
 use super::record::MismatchRecord;
 use super::series::{hour_start, parse_key, HourCounts, SeriesPoint};
@@ -29,6 +36,11 @@ use super::time::Day;
 #[derive(Debug, Clone)]
 pub struct Reader {
     shared: Arc<SharedDb>,
+    /// The fleet's database, when `store.backend = "postgres"`: records and totals come from it.
+    fleet: Option<Arc<FleetReader>>,
+    /// Whether the local directory may be closed (a report beside a running gateway): local-only
+    /// data is then refused as such rather than as a degraded store.
+    local_optional: bool,
 }
 
 impl Reader {
@@ -46,18 +58,63 @@ impl Reader {
     }
 
     pub(crate) fn new(shared: Arc<SharedDb>) -> Self {
-        Self { shared }
+        Self {
+            shared,
+            fleet: None,
+            local_optional: false,
+        }
+    }
+
+    /// This gateway's reader, reading records and totals from the fleet's database.
+    pub(crate) fn with_fleet(mut self, fleet: FleetReader) -> Self {
+        self.fleet = Some(Arc::new(fleet));
+        self
+    }
+
+    /// Opens the store of `config` for review: the directory `config.path` (as [`Reader::open`])
+    /// or, with `backend = "postgres"`, the fleet's database, beside the local directory when it
+    /// can be opened (a running gateway holds it: local-only data is then not shown). Connects
+    /// at the first read.
+    pub fn open_config(config: &StoreConfig) -> Result<Self, StoreError> {
+        if config.backend == BackendKind::Sled {
+            return Self::open(&config.path);
+        }
+        let shared = SharedDb::empty(&config.path, SledSettings::default());
+        if config.path.is_dir() {
+            if let Err(error) = shared.reopen() {
+                tracing::debug!(%error, "local store not open: local-only data not shown");
+            }
+        }
+        let mut reader =
+            Self::new(Arc::new(shared)).with_fleet(FleetReader::new(&config.postgres)?);
+        reader.local_optional = true;
+        Ok(reader)
+    }
+
+    /// The fleet's database and each instance's share of the totals; `None` for a sled store.
+    pub fn fleet(&self) -> Result<Option<FleetView>, StoreError> {
+        self.fleet.as_ref().map(|fleet| fleet.view()).transpose()
     }
 
     /// The open database, for the workflow state kept beside the writer's trees (triage, replay
     /// runs).
     pub(crate) fn db(&self) -> Result<sled::Db, StoreError> {
-        self.shared.require()
+        match self.shared.current() {
+            Some(db) => Ok(db),
+            None if self.local_optional => Err(StoreError::LocalOnly {
+                what: "triage states and replay runs",
+                path: self.shared.path().to_path_buf(),
+            }),
+            None => self.shared.require(),
+        }
     }
 
     /// The record `id`, if it exists (and has not expired): it is in the chunk with the greatest
     /// key at or before `id` in its day.
     pub fn get(&self, id: RecordId) -> Result<Option<MismatchRecord>, StoreError> {
+        if let Some(fleet) = &self.fleet {
+            return fleet.get(id);
+        }
         let name = tree_name(Space::Records(id.day()));
         let db = self.shared.require()?;
         let Some(tree) = existing(&db, &name)? else {
@@ -87,6 +144,9 @@ impl Reader {
 
     /// The sealed raw payload of record `id` ([`super::payload`]), if one was stored.
     pub fn sealed_payload(&self, id: RecordId) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(fleet) = &self.fleet {
+            return fleet.sealed_payload(id);
+        }
         let db = self.shared.require()?;
         let Some(tree) = existing(&db, PAYLOADS_TREE)? else {
             return Ok(None);
@@ -101,6 +161,9 @@ impl Reader {
     /// One page of records matching `query`. The first chunk read may start before the page's
     /// lower bound and the last may end after its upper one: records are bounded one by one.
     pub fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
+        if let Some(fleet) = &self.fleet {
+            return fleet.list(query);
+        }
         let size = query.page_size();
         let (lower, upper) = query.key_bounds();
         let db = self.shared.require()?;
@@ -169,16 +232,25 @@ impl Reader {
 
     /// Counters of every strategy, by name.
     pub fn summary(&self) -> Result<Vec<StrategyCounters>, StoreError> {
+        if let Some(fleet) = &self.fleet {
+            return fleet.summary();
+        }
         self.scan(COUNTERS_TREE, b"")
     }
 
     /// What each rule hid, per strategy, by name.
     pub fn suppressed(&self) -> Result<Vec<SuppressionCounters>, StoreError> {
+        if let Some(fleet) = &self.fleet {
+            return fleet.suppressed();
+        }
         self.scan(SUPPRESSED_TREE, b"")
     }
 
     /// Groups of `strategy`, most frequent first.
     pub fn groups(&self, strategy: &str) -> Result<Vec<Group>, StoreError> {
+        if let Some(fleet) = &self.fleet {
+            return fleet.groups(strategy);
+        }
         let mut groups: Vec<Group> = self.scan(GROUPS_TREE, &Group::prefix(strategy))?;
         groups.sort_by(|a, b| {
             b.count
@@ -191,6 +263,9 @@ impl Reader {
     /// Every strategy's and group's hourly counts from hour `from` (inclusive) to `until`
     /// (exclusive), oldest first.
     pub fn series(&self, from: u32, until: u32) -> Result<Vec<SeriesPoint>, StoreError> {
+        if let Some(fleet) = &self.fleet {
+            return fleet.series(from, until);
+        }
         let db = self.shared.require()?;
         let Some(tree) = existing(&db, SERIES_TREE)? else {
             return Ok(Vec::new());
@@ -225,6 +300,59 @@ impl Reader {
     }
 
     pub(super) fn scan<T: serde::de::DeserializeOwned>(
+        &self,
+        tree_name: &str,
+        prefix: &[u8],
+    ) -> Result<Vec<T>, StoreError> {
+        if let (Some(fleet), super::sled_backend::RECONCILES_TREE) = (&self.fleet, tree_name) {
+            return self.fleet_runs(fleet, tree_name);
+        }
+        self.scan_local(tree_name, prefix)
+    }
+
+    /// Reconcile runs of a fleet: those in its database, then those of the local directory (where
+    /// `shadowgate reconcile` writes them) when it is open here.
+    fn fleet_runs<T: serde::de::DeserializeOwned>(
+        &self,
+        fleet: &FleetReader,
+        tree_name: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut runs = Vec::new();
+        let mut keys = std::collections::BTreeSet::new();
+        for (key, value) in fleet.values("shadowgate_reconciles")? {
+            runs.push(codec::decode("reconcile run", &value).map_err(|source| {
+                StoreError::Decode {
+                    tree: "shadowgate_reconciles".to_owned(),
+                    key: String::from_utf8_lossy(&key).into_owned(),
+                    source,
+                }
+            })?);
+            keys.insert(key);
+        }
+        if let Some(db) = self.shared.current() {
+            if let Some(tree) = existing(&db, tree_name)? {
+                for entry in tree.iter() {
+                    let (key, value) = entry.map_err(|source| StoreError::Read {
+                        tree: tree_name.to_owned(),
+                        source,
+                    })?;
+                    if keys.contains(key.as_ref()) {
+                        continue;
+                    }
+                    runs.push(codec::decode("reconcile run", &value).map_err(|source| {
+                        StoreError::Decode {
+                            tree: tree_name.to_owned(),
+                            key: String::from_utf8_lossy(&key).into_owned(),
+                            source,
+                        }
+                    })?);
+                }
+            }
+        }
+        Ok(runs)
+    }
+
+    fn scan_local<T: serde::de::DeserializeOwned>(
         &self,
         tree_name: &str,
         prefix: &[u8],

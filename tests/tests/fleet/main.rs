@@ -12,6 +12,8 @@
 //!   and groups, then one SIGKILLed and restarted: every answered frame counted once or lost in
 //!   the killed one's unflushed window.
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
+//! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
+//!   totals, groups and records, with the per-instance breakdown.
 
 // Tests: a panic is a failed test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -21,5 +23,6 @@ mod gateways;
 mod haproxy;
 mod outage;
 mod retry;
+mod review;
 mod spool;
 mod tls;

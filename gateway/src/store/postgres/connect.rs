@@ -77,6 +77,15 @@ impl Connector {
 
     /// Connects, takes this instance's lock and migrates the schema.
     pub(crate) fn connect(&self) -> Result<Client, BackendError> {
+        let mut client = self.session()?;
+        self.lock_instance(&mut client)?;
+        schema::migrate(&mut client).map_err(|e| BackendError::new("migrate the schema", e))?;
+        Ok(client)
+    }
+
+    /// Connects only: the fleet's read model ([`super::fleet`]) neither locks an instance nor
+    /// migrates (a report must not change the database it reads).
+    pub(crate) fn session(&self) -> Result<Client, BackendError> {
         let mut config = self.config.clone();
         if let Some(var) = &self.password_env {
             let password = std::env::var(var).map_err(|e| {
@@ -91,10 +100,7 @@ impl Connector {
             Some(tls) => config.connect(tls.clone()),
             None => config.connect(NoTls),
         };
-        let mut client = connected.map_err(|e| BackendError::new("connect to postgres", e))?;
-        self.lock_instance(&mut client)?;
-        schema::migrate(&mut client).map_err(|e| BackendError::new("migrate the schema", e))?;
-        Ok(client)
+        connected.map_err(|e| BackendError::new("connect to postgres", e))
     }
 
     /// Holds a session lock on this instance's name: a second gateway configured with the same

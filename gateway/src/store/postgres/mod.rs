@@ -17,10 +17,17 @@
 //! - `backend`: [`PostgresBackend`].
 //! - `spool`, `spooling`: the local spool in the gateway's sled directory while the database is
 //!   unreachable, and [`SpoolingBackend`], which writes there and forwards it when it is back.
+//! - `fleet`, `fleet_totals`, `fleet_records`, `fleet_view`: the fleet's read model, every
+//!   instance's rows read back as one store (totals merged, records merged by time) with a
+//!   per-instance breakdown ([`FleetView`]), behind [`crate::store::Reader`].
 
 mod backend;
 mod config;
 mod connect;
+mod fleet;
+mod fleet_records;
+mod fleet_totals;
+mod fleet_view;
 mod rows;
 mod schema;
 mod spool;
@@ -28,5 +35,7 @@ mod spooling;
 
 pub use backend::PostgresBackend;
 pub use config::{BackendKind, PostgresConfig, SslMode};
+pub(crate) use fleet::FleetReader;
+pub use fleet_view::{FleetView, InstanceTotals};
 pub(crate) use spool::Spool;
 pub use spooling::SpoolingBackend;

@@ -30,7 +30,7 @@ const COUNTERS: &str = "INSERT INTO shadowgate_counters
     ON CONFLICT (instance, key) DO UPDATE SET strategy = EXCLUDED.strategy,
         matches = EXCLUDED.matches, mismatches = EXCLUDED.mismatches,
         shadow_errors = EXCLUDED.shadow_errors, unencodable = EXCLUDED.unencodable,
-        skipped = EXCLUDED.skipped, value = EXCLUDED.value";
+        skipped = EXCLUDED.skipped, value = EXCLUDED.value, written_at = now()";
 
 const GROUPS: &str =
     "INSERT INTO shadowgate_groups (instance, key, strategy, signature, count, value)

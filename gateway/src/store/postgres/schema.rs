@@ -21,6 +21,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_payloads_and_reconciles",
         include_str!("migrations/0003_payloads_and_reconciles.sql"),
     ),
+    (
+        "0004_counters_written_at",
+        include_str!("migrations/0004_counters_written_at.sql"),
+    ),
 ];
 
 /// Key of the advisory lock that serialises migrations (any constant no other tool uses).
