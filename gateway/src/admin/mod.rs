@@ -7,6 +7,7 @@
 //! `GET /api/v1/readiness`, `GET /api/v1/daily`, `POST /api/v1/reload`, `GET|POST /api/v1/replays`,
 //! and the HTML pages
 //! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
+//! Batch runs: `GET /batches?run=RUN_ID[&group=N]` (a group's examples, both rows side by side).
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires
 //! `authorization: Bearer <token>`, the HTML pages included: a browser reaches them through a
@@ -20,9 +21,11 @@
 //! - `chart`: the pages' SVG bar charts of daily series.
 //! - `triage_page`: the page's triage table with a plain form per group.
 //! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
+//! - `batch_page`: the page's batch runs and `GET /batches?run=…&group=…`, a group's examples.
 
 mod api;
 mod auth;
+mod batch_page;
 mod batches;
 mod chart;
 mod detail;
@@ -191,6 +194,7 @@ fn route(
         (&Method::POST, "/api/v1/replays") => replays::post(state.replay.as_ref(), body),
         (&Method::GET, "/") => page::summary(&review(), state),
         (&Method::GET, "/mismatches") => page::records(&review(), query),
+        (&Method::GET, "/batches") => batch_page::page(&review(), query),
         (&Method::GET, p) if p.starts_with("/mismatches/") => {
             detail::page(&review(), &p["/mismatches/".len()..])
         }

@@ -16,8 +16,10 @@
 //! - `rate`: [`MismatchRate`] and its exact one-sided 95% upper bound (Clopper–Pearson).
 //! - `readiness`: [`ReadinessConfig`] thresholds and the [`assess`] verdict.
 //! - `batch`: batch reconciliation runs judged with the same arithmetic ([`assess_batch`]).
+//! - `batch_sides`: one example of a batch group field by field, legacy left and new right.
 
 mod batch;
+mod batch_sides;
 pub mod beta;
 mod build;
 mod daily;
@@ -28,6 +30,7 @@ mod readiness;
 mod sides;
 
 pub use batch::{assess_batch, BatchSummary};
+pub use batch_sides::example_rows;
 pub use build::{policies, Policies, Policy, Review};
 pub use daily::{Daily, DayCount, ReviewView};
 pub use filter::{parse_kind, parse_time};

@@ -12,7 +12,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const RENDER_DEADLINE: Duration = Duration::from_secs(90);
 
 /// The DOM of `url` after rendering; the browser is killed after [`RENDER_DEADLINE`].
-fn dump_dom(url: &str) -> String {
+pub(crate) fn dump_dom(url: &str) -> String {
     render(url, &[])
 }
 

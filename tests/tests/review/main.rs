@@ -8,11 +8,13 @@
 //! - `api`: routes, token, filters, pagination, reload; the CLI against the store and the API.
 //! - `chromium`: the pages as a person sees them, rendered by headless Chromium.
 //! - `triage`: group triage through the API and the CLI, reopening, the audit trail.
+//! - `batch`: a stored batch run on the page beside the strategy, and its drill-down (Chromium).
 //! - `fonts`: Korean text on the page renders as glyphs, not boxes (Chromium screenshots).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod batch;
 mod chromium;
 mod fonts;
 mod masking;
