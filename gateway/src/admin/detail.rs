@@ -111,7 +111,7 @@ fn differences(record: &MismatchRecord) -> String {
 /// highlighted, rows a rule hid greyed with the rule that hid them, never highlighted.
 /// A value for a cell: JSON numbers grouped in thousands; strings (identifiers such as account
 /// numbers are strings) as they are.
-fn cell(value: Option<&serde_json::Value>) -> String {
+pub(super) fn cell(value: Option<&serde_json::Value>) -> String {
     match value {
         Some(serde_json::Value::Number(n)) => grouped(n.to_string()),
         other => value_text(other),

@@ -8,6 +8,7 @@
 //! `POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`, `GET /api/v1/instances` (a
 //! fleet's gateways), and the HTML pages
 //! `GET /`, `GET /mismatches` (records of a group, cursor paging) and `GET /mismatches/{id}`.
+//! `GET /batches?run=RUN_ID[&group=N]` (a batch run group's examples, both rows side by side).
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires
 //! `authorization: Bearer <token>`, the HTML pages included: a browser reaches them through a
@@ -24,9 +25,11 @@
 //! - `cutover`: cutover sign-off (`POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`).
 //! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
 //! - `fleet`: a fleet's per-instance breakdown (`GET /api/v1/instances`, the page's card).
+//! - `batch_page`: the page's batch runs and `GET /batches?run=…&group=…`, a group's examples.
 
 mod api;
 mod auth;
+mod batch_page;
 mod batches;
 mod chart;
 mod cutover;
@@ -212,6 +215,7 @@ fn route(
         (&Method::GET, "/api/v1/instances") => fleet::api(&review()),
         (&Method::GET, "/") => page::summary(&review(), state),
         (&Method::GET, "/mismatches") => page::records(&review(), query),
+        (&Method::GET, "/batches") => batch_page::page(&review(), query),
         (&Method::GET, p) if p.starts_with("/mismatches/") => {
             detail::page(&review(), &p["/mismatches/".len()..])
         }
@@ -219,7 +223,9 @@ fn route(
             _,
             "/livez" | "/readyz" | "/metrics" | "/api/v1/summary" | "/api/v1/readiness"
             | "/api/v1/groups" | "/api/v1/mismatches" | "/api/v1/reload" | "/api/v1/daily" | "/"
-            | "/mismatches" | "/api/v1/replays",
+            | "/mismatches" | "/api/v1/replays" | "/api/v1/batches" | "/api/v1/triage"
+            | "/api/v1/audit" | "/api/v1/cutover/sign" | "/api/v1/cutover/signoffs"
+            | "/api/v1/instances" | "/batches",
         ) => server::json_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed on this route",

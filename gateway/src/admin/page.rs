@@ -83,6 +83,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
             &strategy.strategy,
         ));
     }
+    body.push_str(&super::batch_page::section(review));
     body.push_str(&super::replays::card(review));
     let latest = ListQuery {
         limit: LATEST,

@@ -109,6 +109,14 @@ impl Review {
             })
             .collect())
     }
+
+    /// The stored run `run_id` with its verdict, if there is one.
+    pub fn batch(&self, run_id: &str) -> Result<Option<BatchSummary>, StoreError> {
+        Ok(self
+            .batches()?
+            .into_iter()
+            .find(|batch| batch.run.run_id == run_id))
+    }
 }
 
 #[cfg(test)]

@@ -17,8 +17,10 @@
 //! - `readiness`: [`ReadinessConfig`] thresholds and the [`assess`] verdict.
 //! - `suppressed_daily`: [`SuppressedDaily`], what each rule hid per day, spikes marked.
 //! - `batch`: batch reconciliation runs judged with the same arithmetic ([`assess_batch`]).
+//! - `batch_sides`: one example of a batch group field by field, legacy left and new right.
 
 mod batch;
+mod batch_sides;
 pub mod beta;
 mod build;
 mod daily;
@@ -30,6 +32,7 @@ mod sides;
 mod suppressed_daily;
 
 pub use batch::{assess_batch, BatchSummary};
+pub use batch_sides::example_rows;
 pub use build::{policies, Policies, Policy, Review};
 pub use daily::{Daily, DayCount, ReviewView};
 pub use filter::{parse_kind, parse_time};

@@ -161,7 +161,7 @@ pub fn value_text(value: Option<&Value>) -> String {
 /// walked in the live order: each element under the index of the live element it was compared
 /// with, then the elements no live one took under their own index, as the comparator reports
 /// them.
-fn flatten(
+pub(super) fn flatten(
     value: &Value,
     path: String,
     pairings: &[(String, Vec<Option<usize>>)],
@@ -203,7 +203,7 @@ fn flatten(
 }
 
 /// Whether `path` is `difference` or lies under it.
-fn under(path: &str, difference: &str) -> bool {
+pub(super) fn under(path: &str, difference: &str) -> bool {
     path.strip_prefix(difference)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
 }

@@ -5,6 +5,7 @@
 // Tests: a panic is a failed test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod example;
 mod files;
 mod generator;
 mod postgres;

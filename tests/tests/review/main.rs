@@ -9,11 +9,13 @@
 //! - `chromium`: the pages as a person sees them, rendered by headless Chromium.
 //! - `triage`: group triage through the API and the CLI, reopening, the audit trail.
 //! - `cutover`: the cutover sign-off, its report in Chromium, reloads linked to it, tampering.
+//! - `batch`: a stored batch run on the page beside the strategy, and its drill-down (Chromium).
 //! - `fonts`: Korean text on the page renders as glyphs, not boxes (Chromium screenshots).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod batch;
 mod chromium;
 mod cutover;
 mod fonts;

@@ -1,0 +1,96 @@
+//! One example of a batch group field by field, legacy left and new right, for the page's
+//! drill-down: the same rows as a record's side by side, with the run's reported differences
+//! highlighted.
+//!
+//! A batch example keeps both (masked) rows and the differences the comparator reported when the
+//! run compared them; nothing is compared again here, so the page shows what the run found.
+
+use serde_json::Value;
+
+use super::sides::{flatten, under};
+use super::{RowState, SideRow};
+use crate::store::ReconcileExample;
+
+/// The leaves of both rows, legacy order first, then fields only the new row has. `live` holds
+/// the legacy value and `shadow` the new one, as in the stored differences.
+pub fn example_rows(example: &ReconcileExample) -> Vec<SideRow> {
+    let (mut legacy, mut new) = (Vec::new(), Vec::new());
+    if let Some(row) = &example.legacy {
+        flatten(row, String::new(), &[], &mut legacy);
+    }
+    if let Some(row) = &example.new {
+        flatten(row, String::new(), &[], &mut new);
+    }
+    let mut paths: Vec<&str> = legacy.iter().map(|(p, _)| p.as_str()).collect();
+    for (path, _) in &new {
+        if !paths.contains(&path.as_str()) {
+            paths.push(path);
+        }
+    }
+    let lookup = |side: &[(String, Value)], path: &str| {
+        side.iter().find(|(p, _)| p == path).map(|(_, v)| v.clone())
+    };
+    paths
+        .into_iter()
+        .map(|path| {
+            let differs = example.differences.iter().any(|d| under(path, &d.path));
+            SideRow {
+                path: path.to_owned(),
+                live: lookup(&legacy, path),
+                shadow: lookup(&new, path),
+                state: if differs {
+                    RowState::Differs
+                } else {
+                    RowState::Equal
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::store::Difference;
+
+    #[test]
+    fn reported_differences_are_highlighted_and_a_missing_side_is_absent() {
+        let example = ReconcileExample {
+            key: "000000100017".into(),
+            legacy: Some(json!({"body": {"cust_no": "000000100017", "decision": "K"}})),
+            new: Some(json!({"body": {"cust_no": "000000100017", "decision": "R", "extra": 1}})),
+            differences: vec![Difference {
+                path: "body.decision".into(),
+                kind: "value_changed".into(),
+                live: Some(json!("K")),
+                shadow: Some(json!("R")),
+                severity: "critical".into(),
+                expired_rule: None,
+            }],
+        };
+        let rows = example_rows(&example);
+        let states: Vec<(&str, &RowState)> =
+            rows.iter().map(|r| (r.path.as_str(), &r.state)).collect();
+        assert_eq!(
+            states,
+            [
+                ("body.cust_no", &RowState::Equal),
+                ("body.decision", &RowState::Differs),
+                ("body.extra", &RowState::Equal),
+            ]
+        );
+        assert_eq!(rows[2].live, None);
+        assert_eq!(rows[1].shadow, Some(json!("R")));
+
+        let only_legacy = ReconcileExample {
+            new: None,
+            differences: Vec::new(),
+            ..example
+        };
+        let rows = example_rows(&only_legacy);
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.shadow.is_none()));
+    }
+}
