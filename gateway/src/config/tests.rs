@@ -263,3 +263,26 @@ fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
     let path = config(good.path(), &[], "[shadow]\nworkers = 3\n");
     assert_eq!(load(&path).unwrap().shadow.workers, 3);
 }
+
+#[test]
+fn shadow_scheduling_defaults_to_idle_and_warns_of_a_nice_value_it_ignores() {
+    use super::raw::ShadowScheduling;
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = load(&config(dir.path(), &[], "")).unwrap();
+    assert_eq!(loaded.shadow.scheduling, ShadowScheduling::Idle);
+    let normal = config(dir.path(), &[], "[shadow]\nscheduling = \"normal\"\nnice = 5\n");
+    let loaded = load(&normal).unwrap();
+    assert_eq!(
+        (loaded.shadow.scheduling, loaded.shadow.nice),
+        (ShadowScheduling::Normal, 5)
+    );
+    assert_eq!(loaded.warnings, []);
+    let ignored = load(&config(dir.path(), &[], "[shadow]\nnice = 5\n")).unwrap();
+    let keys: Vec<&str> = ignored.warnings.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["shadow.nice"]);
+    let unknown = config(dir.path(), &[], "[shadow]\nscheduling = \"realtime\"\n");
+    // A value no variant names is a TOML error, reported at its line with what was found.
+    let refused = problems(&unknown);
+    assert_eq!(refused.len(), 1);
+    assert!(format!("{refused:?}").contains("realtime"), "{refused:?}");
+}
