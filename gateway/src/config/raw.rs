@@ -71,9 +71,10 @@ pub struct ShadowSectionConfig {
     /// Above 0 the kernel runs the live path first when the CPU is short, and comparisons that
     /// cannot keep up are skipped (`queue_full`) instead of slowing live answers.
     pub nice: i32,
-    /// Scheduling class of the worker threads and the store writer on Linux: `idle` (the
-    /// default) runs them only on CPU time the live path does not want, and any live-path thread
-    /// that wakes preempts them at once; `normal` shares the CPU by `nice`.
+    /// Scheduling class of the worker threads and the store writer on Linux: `normal` (the
+    /// default) shares the CPU with the live path by `nice`; `idle` runs them only on CPU time
+    /// nothing else wants, and any live-path thread that wakes preempts them at once (for a
+    /// core the gateway has to itself: see `runtime::scheduling`).
     pub scheduling: ShadowScheduling,
 }
 
@@ -83,7 +84,7 @@ impl Default for ShadowSectionConfig {
             workers: 1,
             queue_capacity: 1024,
             nice: 0,
-            scheduling: ShadowScheduling::Idle,
+            scheduling: ShadowScheduling::Normal,
         }
     }
 }
@@ -94,9 +95,9 @@ impl Default for ShadowSectionConfig {
 #[serde(rename_all = "snake_case")]
 pub enum ShadowScheduling {
     /// `SCHED_OTHER` at `nice`: a fair share of the CPU, as the live path.
+    #[default]
     Normal,
     /// `SCHED_IDLE`: only CPU time nothing else wants; live-path threads preempt at once.
-    #[default]
     Idle,
 }
 

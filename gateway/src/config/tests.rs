@@ -265,19 +265,17 @@ fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
 }
 
 #[test]
-fn shadow_scheduling_defaults_to_idle_and_warns_of_a_nice_value_it_ignores() {
+fn shadow_scheduling_defaults_to_normal_and_idle_warns_of_a_nice_value_it_ignores() {
     use super::raw::ShadowScheduling;
     let dir = tempfile::tempdir().unwrap();
     let loaded = load(&config(dir.path(), &[], "")).unwrap();
-    assert_eq!(loaded.shadow.scheduling, ShadowScheduling::Idle);
-    let normal = config(dir.path(), &[], "[shadow]\nscheduling = \"normal\"\nnice = 5\n");
-    let loaded = load(&normal).unwrap();
-    assert_eq!(
-        (loaded.shadow.scheduling, loaded.shadow.nice),
-        (ShadowScheduling::Normal, 5)
-    );
-    assert_eq!(loaded.warnings, []);
-    let ignored = load(&config(dir.path(), &[], "[shadow]\nnice = 5\n")).unwrap();
+    assert_eq!(loaded.shadow.scheduling, ShadowScheduling::Normal);
+    let idle = config(dir.path(), &[], "[shadow]\nscheduling = \"idle\"\n");
+    assert_eq!(load(&idle).unwrap().shadow.scheduling, ShadowScheduling::Idle);
+    let nice = load(&config(dir.path(), &[], "[shadow]\nnice = 5\n")).unwrap();
+    assert_eq!(nice.warnings, []);
+    let ignored = config(dir.path(), &[], "[shadow]\nscheduling = \"idle\"\nnice = 5\n");
+    let ignored = load(&ignored).unwrap();
     let keys: Vec<&str> = ignored.warnings.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(keys, ["shadow.nice"]);
     let unknown = config(dir.path(), &[], "[shadow]\nscheduling = \"realtime\"\n");

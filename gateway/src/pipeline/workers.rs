@@ -4,9 +4,9 @@
 //! The tokio workers carry the live path. A comparison run on one of them sits between the live
 //! answers queued on that worker (tens of microseconds each, and a mismatch record more), which
 //! is what made the live tail longer with the shadow on. Here that work runs on threads of its
-//! own, in the scheduling class of `[shadow] scheduling` ([`crate::runtime::scheduling`]:
-//! `SCHED_IDLE` by default), so the kernel runs the live path first and the shadow catches up in
-//! the gaps. The queue is bounded: when the workers fall behind, [`ShadowWorkers::submit`]
+//! own, in the scheduling class of `[shadow] scheduling` ([`crate::runtime::scheduling`]: with
+//! `idle` the kernel runs the live path first and the shadow catches up in the gaps; `normal`,
+//! the default, shares the CPU by `[shadow] nice`). The queue is bounded: when the workers fall behind, [`ShadowWorkers::submit`]
 //! refuses the job at once (the caller counts it as skipped, `queue_full`), never waits and never
 //! grows.
 //!
@@ -188,12 +188,11 @@ mod tests {
         IntGauge::new("depth", "jobs waiting").unwrap()
     }
 
-    /// A pool of one worker at the live path's priority: on a machine busy with other builds a
-    /// `SCHED_IDLE` worker may wait seconds for a CPU, and these tests are about the queue.
+    /// A pool of one worker in the default class (`normal`: on a machine busy with other builds
+    /// a `SCHED_IDLE` worker may wait seconds for a CPU, and these tests are about the queue).
     fn pool(capacity: usize) -> ShadowSectionConfig {
         ShadowSectionConfig {
             queue_capacity: capacity,
-            scheduling: crate::config::raw::ShadowScheduling::Normal,
             ..ShadowSectionConfig::default()
         }
     }
@@ -294,8 +293,11 @@ mod tests {
     fn workers_run_in_the_configured_scheduling_class() {
         use crate::config::raw::ShadowScheduling;
         let (seen_tx, seen) = channel();
-        // The default class: `idle`.
-        let workers = ShadowWorkers::start(&ShadowSectionConfig::default(), GATHER, gauge());
+        let idle = ShadowSectionConfig {
+            scheduling: ShadowScheduling::Idle,
+            ..ShadowSectionConfig::default()
+        };
+        let workers = ShadowWorkers::start(&idle, GATHER, gauge());
         workers
             .submit(Box::new(move || {
                 seen_tx
