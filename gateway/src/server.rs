@@ -83,8 +83,11 @@ impl Running {
         let (class, nice) = (config.shadow.scheduling, config.shadow.nice);
         // The writer's work is the shadow's (comparison outcomes): it yields to the live path.
         let writer_start = move || scheduling::apply_or_warn(class, nice, "store writer");
-        let store =
-            Store::open_with(&config.store, WriterOptions::default(), Box::new(writer_start))?;
+        let store = Store::open_with(
+            &config.store,
+            WriterOptions::default(),
+            Box::new(writer_start),
+        )?;
         metrics.register_store(store.stats().clone());
         let gateway = Gateway::new(runtime, Some(store.recorder()), metrics.clone());
         let (shutdown, tasks) = (CancellationToken::new(), TaskTracker::new());

@@ -141,7 +141,9 @@ by_thread() {
   local task
   [ "$1" = - ] && return 0
   for task in /proc/"$1"/task/*; do
-    printf '%s %s\n' "$(tr ' ' _ <"$task/comm")" "$(awk '/ctxt_switches/ {s += $2} END {print s}' "$task/status")"
+    # A thread may end between the listing and the reads (sled starts and ends I/O threads).
+    printf '%s %s\n' "$(tr ' ' _ <"$task/comm" 2>/dev/null)" \
+      "$(awk '/ctxt_switches/ {s += $2} END {print s}' "$task/status" 2>/dev/null)"
   done
 }
 loadgen() { "${load[@]}" "$BIN" loadgen --address "$1" --duration "$SECS" --json --max-failed-ratio 1 --connections 4 --rate "$2"; }
@@ -170,6 +172,8 @@ t = json.load(open(out))["targets"][0]
 def threads(path):
     counts = {}
     for line in open(path):
+        if len(line.split()) != 2:
+            continue  # a thread that ended while it was read
         comm, n = line.split()
         counts[comm] = counts.get(comm, 0) + int(n)
     return counts
@@ -184,6 +188,16 @@ EOF
   done
 done
 cat /proc/loadavg >>"$work/loadavg.txt"
+# Comparisons made and skipped by each shadow-on gateway over the whole run (a shadow that was
+# skipped costs no CPU: CPU per frame is comparable only when few were).
+for build in base new; do
+  index=0
+  [ "$build" = new ] && index=2
+  http_get "http://127.0.0.1:$((PORT + 30 + index))/metrics" |
+    awk -v b="$build" '/^shadowgate_comparisons_total/ {c += $NF}
+      /^shadowgate_shadow_skipped_total/ && $NF > 0 {s += $NF; split($1, r, "\""); why = why " " r[2] " " $NF}
+      END {printf "%s-on: %d comparisons, %d skipped (%s)\n", b, c, s, why}'
+done
 if [ "${STRACE:-0}" = 1 ]; then
   for t in "${targets[@]}"; do
     read -r name address pid <<<"$t"

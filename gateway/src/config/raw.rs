@@ -76,6 +76,9 @@ pub struct ShadowSectionConfig {
     /// nothing else wants, and any live-path thread that wakes preempts them at once (for a
     /// core the gateway has to itself: see `runtime::scheduling`).
     pub scheduling: ShadowScheduling,
+    /// Milliseconds a worker that ran out of comparisons sleeps before it waits on the queue,
+    /// taking what came meanwhile in one wake-up (0 to 100; 0: woken for each comparison).
+    pub gather_ms: u64,
 }
 
 impl Default for ShadowSectionConfig {
@@ -85,6 +88,7 @@ impl Default for ShadowSectionConfig {
             queue_capacity: 1024,
             nice: 0,
             scheduling: ShadowScheduling::Normal,
+            gather_ms: 0,
         }
     }
 }

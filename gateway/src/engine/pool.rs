@@ -226,7 +226,14 @@ mod tests {
         for closed in [false, false, false, true] {
             let ages = Ages::new(Instant::now());
             let probes = probes.clone();
-            pool.put(Fake { ages, closed, probes }, None);
+            pool.put(
+                Fake {
+                    ages,
+                    closed,
+                    probes,
+                },
+                None,
+            );
         }
         // The newest was closed by the engine: dropped, and the next newest handed out.
         let taken = pool.take(Role::Live).map(|c| c.closed);

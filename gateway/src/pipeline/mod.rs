@@ -137,7 +137,7 @@ impl Gateway {
     pub fn new(runtime: Runtime, recorder: Option<Recorder>, metrics: Metrics) -> Arc<Gateway> {
         let workers = workers::ShadowWorkers::start(
             &runtime.config.shadow,
-            workers::GATHER,
+            Duration::from_millis(runtime.config.shadow.gather_ms),
             metrics.shadow_queue_depth(),
         );
         Arc::new(Gateway {

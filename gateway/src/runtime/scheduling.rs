@@ -18,9 +18,7 @@
 //! by other builds (load 18 on 2 cores): live p50 of 1.6 s at 3,000 frames/s. Use `idle` only
 //! where the gateway's cores are its own.
 
-use thread_priority::{
-    NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
-};
+use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy};
 
 use crate::config::raw::ShadowScheduling;
 
@@ -104,11 +102,17 @@ mod tests {
     fn idle_puts_the_thread_in_sched_idle_and_its_children_inherit_it() {
         let (own, child) = on_new_thread(|| {
             apply_to_current_thread(ShadowScheduling::Idle, 0).unwrap();
-            let child = std::thread::spawn(current_thread_scheduling).join().unwrap();
+            let child = std::thread::spawn(current_thread_scheduling)
+                .join()
+                .unwrap();
             (current_thread_scheduling(), child)
         });
         assert_eq!(own, Some(ShadowScheduling::Idle));
-        assert_eq!(child, Some(ShadowScheduling::Idle), "sled's I/O threads follow the writer");
+        assert_eq!(
+            child,
+            Some(ShadowScheduling::Idle),
+            "sled's I/O threads follow the writer"
+        );
     }
 
     #[test]
