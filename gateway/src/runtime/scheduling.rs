@@ -94,8 +94,9 @@ mod tests {
 
     /// Runs `f` on a thread of its own: a thread cannot leave `SCHED_IDLE` or lower its nice
     /// value without privileges, so the test runner's threads are never changed.
+    #[allow(clippy::expect_used)]
     fn on_new_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-        std::thread::spawn(f).join().unwrap()
+        std::thread::spawn(f).join().expect("the test thread panicked")
     }
 
     #[test]
