@@ -15,7 +15,7 @@
 //! thread that wakes preempts a shadow thread wherever it is, also inside one of them, and then
 //! blocks on it; on a core the gateway has to itself the shadow thread runs again at once, but
 //! when other processes keep that core busy it waits for their slices. Measured on a VM saturated
-//! by other builds (load 18 on 2 cores): live p50 of 1.6 s at 3,000 frames/s. Use `idle` only
+//! by other builds (load 15 on 2 cores): live p50 of 1.9 s at 3,000 frames/s. Use `idle` only
 //! where the gateway's cores are its own.
 
 use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy};
@@ -96,7 +96,9 @@ mod tests {
     /// value without privileges, so the test runner's threads are never changed.
     #[allow(clippy::expect_used)]
     fn on_new_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-        std::thread::spawn(f).join().expect("the test thread panicked")
+        std::thread::spawn(f)
+            .join()
+            .expect("the test thread panicked")
     }
 
     #[test]
