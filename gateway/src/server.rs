@@ -22,7 +22,7 @@ use crate::listener;
 use crate::metrics::Metrics;
 use crate::pipeline::Gateway;
 use crate::review::assess;
-use crate::runtime::Runtime;
+use crate::runtime::{scheduling, Runtime};
 use crate::store::{Clock, Reader, Recorder, Store, SystemClock, WriterOptions};
 
 /// A gateway serving on its listeners.
@@ -80,7 +80,14 @@ impl Running {
         let metrics = Metrics::new(env!("CARGO_PKG_VERSION"));
         let runtime =
             Runtime::build(Arc::new(config.clone()), &metrics).map_err(StartError::Runtime)?;
-        let store = Store::open(&config.store, WriterOptions::default())?;
+        let (class, nice) = (config.shadow.scheduling, config.shadow.nice);
+        // The writer's work is the shadow's (comparison outcomes): it yields to the live path.
+        let writer_start = move || scheduling::apply_or_warn(class, nice, "store writer");
+        let store = Store::open_with(
+            &config.store,
+            WriterOptions::default(),
+            Box::new(writer_start),
+        )?;
         metrics.register_store(store.stats().clone());
         let gateway = Gateway::new(runtime, Some(store.recorder()), metrics.clone());
         let (shutdown, tasks) = (CancellationToken::new(), TaskTracker::new());

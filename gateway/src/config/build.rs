@@ -261,6 +261,14 @@ fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems
         let expected = "a nice value from 0 (as the live path) to 19 (lowest priority)";
         problems.error("shadow.nice", expected, Found::value(raw.nice));
     }
+    if raw.gather_ms > 100 {
+        let expected = "a gather time from 0 to 100 milliseconds";
+        problems.error("shadow.gather_ms", expected, Found::value(raw.gather_ms));
+    }
+    if (1..=19).contains(&raw.nice) && raw.scheduling == super::raw::ShadowScheduling::Idle {
+        let expected = "nice 0 with scheduling \"idle\" (the kernel ignores nice there; use \"normal\" to share the CPU by nice)";
+        problems.warning("shadow.nice", expected, Found::value(raw.nice));
+    }
 }
 
 /// Loads every layout; a layout's own problems are reported under `layouts.<name>`.

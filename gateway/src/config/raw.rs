@@ -71,6 +71,14 @@ pub struct ShadowSectionConfig {
     /// Above 0 the kernel runs the live path first when the CPU is short, and comparisons that
     /// cannot keep up are skipped (`queue_full`) instead of slowing live answers.
     pub nice: i32,
+    /// Scheduling class of the worker threads and the store writer on Linux: `normal` (the
+    /// default) shares the CPU with the live path by `nice`; `idle` runs them only on CPU time
+    /// nothing else wants, and any live-path thread that wakes preempts them at once (for a
+    /// core the gateway has to itself: see `runtime::scheduling`).
+    pub scheduling: ShadowScheduling,
+    /// Milliseconds a worker that ran out of comparisons sleeps before it waits on the queue,
+    /// taking what came meanwhile in one wake-up (0 to 100; 0: woken for each comparison).
+    pub gather_ms: u64,
 }
 
 impl Default for ShadowSectionConfig {
@@ -79,7 +87,37 @@ impl Default for ShadowSectionConfig {
             workers: 1,
             queue_capacity: 1024,
             nice: 0,
+            scheduling: ShadowScheduling::Normal,
+            gather_ms: 0,
         }
+    }
+}
+
+/// `[shadow] scheduling`: how the shadow's threads are scheduled against the live path's (see
+/// `runtime::scheduling`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShadowScheduling {
+    /// `SCHED_OTHER` at `nice`: a fair share of the CPU, as the live path.
+    #[default]
+    Normal,
+    /// `SCHED_IDLE`: only CPU time nothing else wants; live-path threads preempt at once.
+    Idle,
+}
+
+impl ShadowScheduling {
+    /// Its name in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShadowScheduling::Normal => "normal",
+            ShadowScheduling::Idle => "idle",
+        }
+    }
+}
+
+impl std::fmt::Display for ShadowScheduling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -263,3 +263,35 @@ fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
     let path = config(good.path(), &[], "[shadow]\nworkers = 3\n");
     assert_eq!(load(&path).unwrap().shadow.workers, 3);
 }
+
+#[test]
+fn shadow_scheduling_defaults_to_normal_and_idle_warns_of_a_nice_value_it_ignores() {
+    use super::raw::ShadowScheduling;
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = load(&config(dir.path(), &[], "")).unwrap();
+    assert_eq!(loaded.shadow.scheduling, ShadowScheduling::Normal);
+    assert_eq!(loaded.shadow.gather_ms, 0, "a wake per comparison");
+    let long = config(dir.path(), &[], "[shadow]\ngather_ms = 101\n");
+    let keys: Vec<String> = problems(&long).into_iter().map(|p| p.key).collect();
+    assert_eq!(keys, ["shadow.gather_ms"]);
+    let idle = config(dir.path(), &[], "[shadow]\nscheduling = \"idle\"\n");
+    assert_eq!(
+        load(&idle).unwrap().shadow.scheduling,
+        ShadowScheduling::Idle
+    );
+    let nice = load(&config(dir.path(), &[], "[shadow]\nnice = 5\n")).unwrap();
+    assert_eq!(nice.warnings, []);
+    let ignored = config(
+        dir.path(),
+        &[],
+        "[shadow]\nscheduling = \"idle\"\nnice = 5\n",
+    );
+    let ignored = load(&ignored).unwrap();
+    let keys: Vec<&str> = ignored.warnings.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["shadow.nice"]);
+    let unknown = config(dir.path(), &[], "[shadow]\nscheduling = \"realtime\"\n");
+    // A value no variant names is a TOML error, reported at its line with what was found.
+    let refused = problems(&unknown);
+    assert_eq!(refused.len(), 1);
+    assert!(format!("{refused:?}").contains("realtime"), "{refused:?}");
+}

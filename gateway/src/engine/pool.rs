@@ -77,9 +77,11 @@ impl<C: Pooled> Pool<C> {
         self.events = events;
     }
 
-    /// The most recently used connection that may still be reused. Every idle connection that is
-    /// expired or closed by the engine is dropped (closed) on the way and counted, so none lingers
-    /// half-closed in the pool.
+    /// The most recently used connection that may still be reused. Every expired idle connection
+    /// is dropped (closed) on the way and counted; the one picked is checked for a close by the
+    /// engine (one `recv` each), and one found closed is dropped and counted and the next picked.
+    /// Checking every idle connection cost a syscall per idle connection per call; one closed by
+    /// the engine and not picked stays until it is picked or expires (the idle timeout).
     pub(crate) fn take(&self, role: Role) -> Option<C> {
         self.take_from(role, Vec::pop)
     }
@@ -98,24 +100,28 @@ impl<C: Pooled> Pool<C> {
             .len()
     }
 
-    /// Drops expired and closed connections, then takes the one `pick` chooses.
-    fn take_from(&self, role: Role, pick: impl FnOnce(&mut Vec<C>) -> Option<C>) -> Option<C> {
+    /// Drops expired connections, then takes the first one `pick` chooses that the engine has
+    /// not closed.
+    fn take_from(&self, role: Role, pick: impl Fn(&mut Vec<C>) -> Option<C>) -> Option<C> {
         let now = Instant::now();
         let mut dropped = Vec::new();
         let taken = {
             let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
             idle.retain(|connection| {
-                let phase = if !connection.ages().reusable(now, &self.lifecycle) {
-                    StalePhase::Expired
-                } else if connection.is_closed() {
-                    StalePhase::IdleClosed
-                } else {
-                    return true;
-                };
-                dropped.push(phase);
-                false
+                let reusable = connection.ages().reusable(now, &self.lifecycle);
+                if !reusable {
+                    dropped.push(StalePhase::Expired);
+                }
+                reusable
             });
-            pick(&mut idle)
+            loop {
+                match pick(&mut idle) {
+                    Some(connection) if connection.is_closed() => {
+                        dropped.push(StalePhase::IdleClosed)
+                    }
+                    taken => break taken,
+                }
+            }
         };
         for phase in dropped {
             self.note(role, phase, StaleAction::Discarded);
@@ -184,5 +190,55 @@ impl<C> std::fmt::Debug for Pool<C> {
         f.debug_struct("Pool")
             .field("lifecycle", &self.lifecycle)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A connection that counts the probes made on it (each is a `recv` on a real socket).
+    struct Fake {
+        ages: Ages,
+        closed: bool,
+        probes: Arc<AtomicUsize>,
+    }
+
+    impl Pooled for Fake {
+        fn ages(&self) -> &Ages {
+            &self.ages
+        }
+        fn ages_mut(&mut self) -> &mut Ages {
+            &mut self.ages
+        }
+        fn is_closed(&self) -> bool {
+            self.probes.fetch_add(1, Ordering::Relaxed);
+            self.closed
+        }
+    }
+
+    #[test]
+    fn taking_probes_only_what_it_hands_out_and_skips_what_the_engine_closed() {
+        let pool = Pool::new("engine".into(), ConnectionLifecycle::default());
+        let probes = Arc::new(AtomicUsize::new(0));
+        for closed in [false, false, false, true] {
+            let ages = Ages::new(Instant::now());
+            let probes = probes.clone();
+            pool.put(
+                Fake {
+                    ages,
+                    closed,
+                    probes,
+                },
+                None,
+            );
+        }
+        // The newest was closed by the engine: dropped, and the next newest handed out.
+        let taken = pool.take(Role::Live).map(|c| c.closed);
+        assert_eq!(taken, Some(false));
+        assert_eq!(probes.load(Ordering::Relaxed), 2, "two probes, not four");
+        assert_eq!(pool.idle_count(), 2);
     }
 }

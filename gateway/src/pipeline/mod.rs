@@ -135,11 +135,9 @@ impl Gateway {
     /// `runtime` must have been built with the same `metrics`.
     /// The shadow workers are started here, from the runtime's `[shadow]` section.
     pub fn new(runtime: Runtime, recorder: Option<Recorder>, metrics: Metrics) -> Arc<Gateway> {
-        let pool = runtime.config.shadow;
         let workers = workers::ShadowWorkers::start(
-            pool.workers,
-            pool.queue_capacity,
-            pool.nice,
+            &runtime.config.shadow,
+            Duration::from_millis(runtime.config.shadow.gather_ms),
             metrics.shadow_queue_depth(),
         );
         Arc::new(Gateway {

@@ -6,6 +6,7 @@
 mod engine;
 mod fields;
 mod polls;
+pub mod scheduling;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

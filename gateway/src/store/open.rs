@@ -29,6 +29,16 @@ impl Store {
     /// memory, and its writer keeps reopening every `retry_interval_ms`. An invalid config, or a
     /// directory another gateway holds, still fails.
     pub fn open(config: &StoreConfig, options: WriterOptions) -> Result<Self, StoreError> {
+        Self::open_with(config, options, Box::new(|| {}))
+    }
+
+    /// [`Store::open`], running `on_writer_start` first on the writer thread (the gateway puts
+    /// it in the shadow's scheduling class there; threads sled starts from it inherit it).
+    pub fn open_with(
+        config: &StoreConfig,
+        options: WriterOptions,
+        on_writer_start: Box<dyn FnOnce() + Send>,
+    ) -> Result<Self, StoreError> {
         let problems = config.problems();
         if !problems.is_empty() {
             return Err(StoreError::Config { problems });
@@ -61,7 +71,7 @@ impl Store {
                 ))
             }
         };
-        let writer = Writer::spawn(backend, config, options)?;
+        let writer = Writer::spawn_with(backend, config, options, on_writer_start)?;
         Ok(Self { writer, reader })
     }
 

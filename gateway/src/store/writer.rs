@@ -35,6 +35,16 @@ impl Writer {
         config: &StoreConfig,
         options: WriterOptions,
     ) -> Result<Self, StoreError> {
+        Self::spawn_with(backend, config, options, Box::new(|| {}))
+    }
+
+    /// [`Writer::spawn`], running `on_start` first on the new thread.
+    pub fn spawn_with(
+        backend: Box<dyn Backend>,
+        config: &StoreConfig,
+        options: WriterOptions,
+        on_start: Box<dyn FnOnce() + Send>,
+    ) -> Result<Self, StoreError> {
         let problems = config.problems();
         if !problems.is_empty() {
             return Err(StoreError::Config { problems });
@@ -57,7 +67,10 @@ impl Writer {
         };
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || batching.run(committer))
+            .spawn(move || {
+                on_start();
+                batching.run(committer)
+            })
             .map_err(StoreError::Spawn)?;
         backlog.wake(thread.thread().clone());
         Ok(Self {
