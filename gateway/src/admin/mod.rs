@@ -221,11 +221,25 @@ fn route(
         }
         (
             _,
-            "/livez" | "/readyz" | "/metrics" | "/api/v1/summary" | "/api/v1/readiness"
-            | "/api/v1/groups" | "/api/v1/mismatches" | "/api/v1/reload" | "/api/v1/daily" | "/"
-            | "/mismatches" | "/api/v1/replays" | "/api/v1/batches" | "/api/v1/triage"
-            | "/api/v1/audit" | "/api/v1/cutover/sign" | "/api/v1/cutover/signoffs"
-            | "/api/v1/instances" | "/batches",
+            "/livez"
+            | "/readyz"
+            | "/metrics"
+            | "/api/v1/summary"
+            | "/api/v1/readiness"
+            | "/api/v1/groups"
+            | "/api/v1/mismatches"
+            | "/api/v1/reload"
+            | "/api/v1/daily"
+            | "/"
+            | "/mismatches"
+            | "/api/v1/replays"
+            | "/api/v1/batches"
+            | "/api/v1/triage"
+            | "/api/v1/audit"
+            | "/api/v1/cutover/sign"
+            | "/api/v1/cutover/signoffs"
+            | "/api/v1/instances"
+            | "/batches",
         ) => server::json_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed on this route",
