@@ -207,3 +207,66 @@ pub(super) async fn wait_tables(db: &TestPostgres, until: impl Fn(&Tables) -> bo
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The review the migration team reads, `shadowgate report --config … --format json` over the
+/// fleet's database (run with any member's config, the gateways stopped), agrees with the tables:
+/// the strategy's totals are the fleet's sums, its groups the tables' groups, and the
+/// per-instance breakdown each instance's own totals.
+pub(super) fn check_report(config: &std::path::Path, tables: &Tables) {
+    use shadowgate::cli::{self, Format, ReportArgs, SourceArgs};
+    let args = ReportArgs {
+        source: SourceArgs {
+            store: None,
+            config: Some(config.to_path_buf()),
+            from: None,
+            token_env: None,
+        },
+        strategy: None,
+        format: Format::Json,
+        daily: false,
+    };
+    let mut out = Vec::new();
+    cli::run_report(&args, &mut out).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let strategy = report["summary"]["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["strategy"] == STRATEGY)
+        .unwrap_or_else(|| panic!("{STRATEGY} missing from the report: {report}"));
+    let (matches, mismatches) = tables
+        .counters
+        .values()
+        .fold((0, 0), |(m, x), (dm, dx)| (m + dm, x + dx));
+    assert_eq!(strategy["matches"].as_i64(), Some(matches), "{strategy}");
+    assert_eq!(
+        strategy["mismatches"].as_i64(),
+        Some(mismatches),
+        "{strategy}"
+    );
+    let groups: BTreeMap<String, i64> = report["groups"][STRATEGY]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let signature = g["signature"].as_str().unwrap().to_owned();
+            (signature, g["count"].as_i64().unwrap())
+        })
+        .collect();
+    assert_eq!(groups, tables.groups, "report groups vs tables");
+    let breakdown: BTreeMap<String, i64> = report["summary"]["fleet"]["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let name = i["instance"].as_str().unwrap().to_owned();
+            (name, i["comparisons"].as_i64().unwrap())
+        })
+        .collect();
+    let expected: BTreeMap<String, i64> = tables
+        .counters
+        .iter()
+        .map(|(name, (m, x))| (name.clone(), m + x))
+        .collect();
+    assert_eq!(breakdown, expected, "per-instance breakdown vs tables");
+}

@@ -18,6 +18,8 @@
 //!    - every frame a client got an answer for was answered by exactly one engine, and, if it
 //!      mismatched, is stored exactly once in the fleet, or is one of the killed instance's lost
 //!      comparisons; frames without an answer are those in flight on connections the kill cut.
+//! 3. The migration team's review, `shadowgate report --format json` over the fleet's database,
+//!    shows the same totals and groups as the tables, and each instance's totals in its breakdown.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -58,7 +60,8 @@ mod checks;
 mod clients;
 
 use checks::{
-    check_clients, check_exact, check_groups, check_killed, read_tables, wait_tables, Tables,
+    check_clients, check_exact, check_groups, check_killed, check_report, read_tables, wait_tables,
+    Tables,
 };
 use clients::{known_client, running_client, Sent};
 
@@ -137,6 +140,10 @@ async fn three_gateways_behind_haproxy_count_every_answered_frame_once_across_a_
         }
     }
     check_clients(&sent, &fleet, &tables, &lost);
+    let config = fleet[0].config.clone();
+    tokio::task::spawn_blocking(move || check_report(&config, &tables))
+        .await
+        .unwrap();
     drop(haproxy);
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
