@@ -183,7 +183,9 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
             if !batches.is_empty() {
                 value["batches"] = serde_json::to_value(&batches)?;
             }
-            value["replays"] = serde_json::to_value(source.group_replays()?)?;
+            let mut replays = source.group_replays()?;
+            replays.retain(|g| args.strategy.as_ref().is_none_or(|s| *s == g.strategy));
+            value["replays"] = serde_json::to_value(replays)?;
             if args.daily {
                 value["daily"] = serde_json::to_value(source.daily()?)?;
             }

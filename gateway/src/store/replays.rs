@@ -73,6 +73,9 @@ pub struct GroupReplay {
     pub engine: String,
     /// Who ran it.
     pub by: String,
+    /// The line every view shows: "N of M cases fixed by replay at T" (T in UTC).
+    #[serde(default)]
+    pub summary: String,
 }
 
 impl ReplayRun {
@@ -156,7 +159,9 @@ impl Reader {
     }
 }
 
-/// Per (strategy, signature), the newest run's counts; `runs` newest first.
+/// Per (strategy, signature), the counts of the newest run that replayed cases of that group;
+/// `runs` newest first. A run that selected only other groups' cases leaves a group's line as it
+/// was: "N of M" always speaks of that group's own cases.
 pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
     let mut groups: BTreeMap<(String, String), GroupReplay> = BTreeMap::new();
     for run in runs {
@@ -176,8 +181,117 @@ pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
                 at_micros: run.started_micros,
                 engine: run.engine.clone(),
                 by: run.by.clone(),
+                summary: format!(
+                    "{fixed} of {total} cases fixed by replay at {}",
+                    super::format_micros(run.started_micros)
+                ),
             });
         }
     }
     groups.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(seq: u32, signature: &str, result: &str) -> ReplayCase {
+        ReplayCase {
+            id: RecordId { micros: 1, seq },
+            signature: signature.to_owned(),
+            result: result.to_owned(),
+            new_signature: None,
+            detail: None,
+        }
+    }
+
+    fn run(started_micros: u64, cases: Vec<ReplayCase>) -> ReplayRun {
+        ReplayRun {
+            started_micros,
+            finished_micros: started_micros + 1,
+            by: "tester".to_owned(),
+            strategy: "loan".to_owned(),
+            engine: "next".to_owned(),
+            selection: "all".to_owned(),
+            cases,
+        }
+    }
+
+    /// (signature, fixed, total, at) per group, in signature order.
+    fn lines(runs: &[ReplayRun]) -> Vec<(String, usize, usize, u64)> {
+        latest_per_group(runs)
+            .into_iter()
+            .map(|g| (g.signature, g.fixed, g.total, g.at_micros))
+            .collect()
+    }
+
+    #[test]
+    fn a_run_of_another_group_leaves_a_groups_line_as_it_was() {
+        let a_all = run(
+            1_000,
+            vec![case(1, "a", FIXED), case(2, "a", "still_differing")],
+        );
+        let b_only = run(2_000, vec![case(3, "b", FIXED)]);
+        // Newest first: group B's run is the latest run, but it holds no case of group A.
+        let groups = lines(&[b_only.clone(), a_all.clone()]);
+        assert_eq!(
+            groups,
+            [("a".into(), 1, 2, 1_000), ("b".into(), 1, 1, 2_000)]
+        );
+        // A later run of A alone changes A's line, not B's.
+        let a_again = run(3_000, vec![case(1, "a", FIXED), case(2, "a", FIXED)]);
+        let groups = lines(&[a_again, b_only, a_all]);
+        assert_eq!(
+            groups,
+            [("a".into(), 2, 2, 3_000), ("b".into(), 1, 1, 2_000)]
+        );
+    }
+
+    #[test]
+    fn a_run_over_two_groups_counts_each_groups_own_cases() {
+        let both = run(
+            1_764_460_800_000_000,
+            vec![
+                case(1, "a", FIXED),
+                case(2, "b", "new_signature"),
+                case(3, "b", FIXED),
+                case(4, "b", "unreadable"),
+            ],
+        );
+        let groups = latest_per_group(&[both]);
+        assert_eq!(
+            groups[0].summary,
+            "1 of 1 cases fixed by replay at 2025-11-30T00:00:00.000000Z"
+        );
+        assert_eq!(
+            groups[1].summary,
+            "1 of 3 cases fixed by replay at 2025-11-30T00:00:00.000000Z"
+        );
+    }
+
+    #[test]
+    fn stored_runs_come_back_newest_first_and_per_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let reader = Reader::open(dir.path()).unwrap();
+        reader
+            .save_replay(&run(5, vec![case(1, "a", FIXED)]))
+            .unwrap();
+        // Same start: moved one microsecond on, never overwriting the first run.
+        let at = reader
+            .save_replay(&run(5, vec![case(2, "b", "error")]))
+            .unwrap();
+        assert_eq!(at, 6);
+        let runs = reader.replays(Some("loan")).unwrap();
+        assert_eq!(
+            runs.iter().map(|r| r.started_micros).collect::<Vec<_>>(),
+            [6, 5]
+        );
+        let groups = reader.group_replays(None).unwrap();
+        let shown: Vec<_> = groups
+            .iter()
+            .map(|g| (g.signature.as_str(), g.fixed, g.at_micros))
+            .collect();
+        assert_eq!(shown, [("a", 1, 5), ("b", 0, 6)]);
+        assert!(reader.replays(Some("other")).unwrap().is_empty());
+    }
 }

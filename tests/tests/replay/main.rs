@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod groups;
 mod noise;
 
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use serde_json::Value;
-use shadowgate::cli::{run_replay, ReplayArgs};
+use shadowgate::cli::{run_replay, NotFixed, ReplayArgs};
 use shadowgate::cli::{run_report, Format, ReportArgs, SourceArgs};
 use shadowgate::store::{MismatchRecord, Reader};
 use shadowgate_tests::fake::FakeEngine;
@@ -62,11 +63,15 @@ fn args(config: &Path, group: &str) -> ReplayArgs {
 }
 
 /// Runs the CLI on a plain thread (it starts its own runtime) while the test's runtime keeps
-/// serving the fake engines: its output, and whether it succeeded.
+/// serving the fake engines: its output, and whether it succeeded. The error of a replay that
+/// ran and left cases not fixed (the binary's exit status 3, not 1) starts with `NOT FIXED: `.
 async fn replay(args: ReplayArgs) -> (String, Result<(), String>) {
     let cli = std::thread::spawn(move || {
         let mut out = Vec::new();
-        let result = run_replay(&args, &mut out).map_err(|e| format!("{e:#}"));
+        let result = run_replay(&args, &mut out).map_err(|e| match e.is::<NotFixed>() {
+            true => format!("NOT FIXED: {e:#}"),
+            false => format!("{e:#}"),
+        });
         (String::from_utf8(out).unwrap(), result)
     });
     tokio::task::spawn_blocking(move || cli.join().unwrap())
@@ -90,12 +95,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Records the defect: 6 requests, 3 in the segment. Returns the config replay reads (the
-/// gateway's own, written into `dir`), the stored records, and the stopped gateway's store path.
+/// Records the defect: 6 requests, of which `failing` differ. Returns the config replay reads (the
+/// gateway's own, written into `dir`), the stored records, and the stopped gateway's builder.
+/// Records are stored uncompressed, so a scan of the files would see any clear byte.
 async fn record_defect(
     dir: &Path,
     new_engine_url: &str,
     legacy: std::net::SocketAddr,
+    failing: usize,
 ) -> (PathBuf, Vec<MismatchRecord>, GatewayBuilder) {
     let keys = dir.join("keys");
     std::fs::write(&keys, format!("2026-11 = {KEY_A}\n")).unwrap();
@@ -104,6 +111,7 @@ async fn record_defect(
         .live("legacy", EngineToml::mci(legacy))
         .shadow("new-engine", EngineToml::http(new_engine_url))
         .store_path(&store)
+        .store_key("compress_records", "false")
         .store_key(
             "encryption_key_file",
             format!("{:?}", keys.to_str().unwrap()),
@@ -115,7 +123,7 @@ async fn record_defect(
     for n in 1..=6 {
         client.call(&request_frame(&guid(n))).await;
     }
-    let records = gateway.records(3).await;
+    let records = gateway.records(failing).await;
     gateway.shutdown().await;
     (config, records, builder)
 }
@@ -131,17 +139,35 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         .await;
     let legacy = mci_deciding("L1").start().await;
     let (config, records, builder) =
-        record_defect(dir.path(), &new_engine.url(), legacy.addr()).await;
+        record_defect(dir.path(), &new_engine.url(), legacy.addr(), 3).await;
     let store = dir.path().join("store");
     assert_eq!(records.len(), 3, "one record per request of the segment");
     let group = records[0].mismatch.signature.clone();
     assert!(records.iter().all(|r| r.mismatch.signature == group));
     assert_eq!(records[0].mismatch.differing_paths, ["body.grade"]);
     let disk = files(&store);
+    // The scan sees the records: a field the layout does not mask is there in clear.
+    assert!(
+        contains(&disk, b"000123456789"),
+        "the records' customer number is not in the files: the scan sees nothing"
+    );
     assert!(
         !contains(&disk, RRN.as_bytes()),
         "clear RRN in the store files"
     );
+    // Amounts as the frames carry them (15 digits, zero-padded): the request's income and
+    // requested amount, and the live answer's limit (the records hold them as decimal text).
+    let frame = request_frame(&guid(2));
+    for amount in ["000000058000000", "000000030000000"] {
+        assert!(
+            contains(&frame, amount.as_bytes()),
+            "{amount} not in the frame"
+        );
+        assert!(
+            !contains(&disk, amount.as_bytes()),
+            "clear frame amount {amount} in the store files"
+        );
+    }
     assert!(
         !contains(&disk, "홍길동".as_bytes()),
         "clear name (UTF-8) in the store files"
@@ -155,10 +181,9 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
 
     // The defect is still there: every case still differs, and the exit is an error.
     let (out, result) = replay(args(&config, &group)).await;
-    assert!(
-        result
-            .unwrap_err()
-            .contains("3 of 3 replayed cases are not fixed"),
+    assert_eq!(
+        result.unwrap_err(),
+        "NOT FIXED: 3 of 3 replayed cases are not fixed",
         "{out}"
     );
     assert!(out.contains("still_differing 3"), "{out}");
@@ -297,4 +322,8 @@ async fn without_a_key_replay_explains_why_it_cannot_run() {
     let (_, result) = replay(args(&config, "any")).await;
     let error = result.unwrap_err();
     assert!(error.contains("encryption_key_file is not set"), "{error}");
+    assert!(
+        !error.starts_with("NOT FIXED"),
+        "cannot run is not `not fixed`: {error}"
+    );
 }
