@@ -246,11 +246,13 @@ impl<'a, 'r> Walker<'a, 'r> {
         let (l, s) = (l.spell(), s.spell());
         let (l, s) = (l.as_str(), s.as_str());
         // A number too large for exact arithmetic (`within` is `None`) is reported.
-        self.hidden_by(scope.tolerance, |rule| {
-            matches!(rule, Behaviour::Tolerance(t) if t.within(l, s) == Some(true))
-        }) || self.hidden_by(scope.value_map, |rule| {
-            matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s))
-        })
+        self.hidden_by(
+            scope.tolerance,
+            |rule| matches!(rule, Behaviour::Tolerance(t) if t.within(l, s) == Some(true)),
+        ) || self.hidden_by(
+            scope.value_map,
+            |rule| matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s)),
+        )
     }
 
     /// Whether a normalise or value-map rule makes two unequal strings equal.
@@ -261,11 +263,13 @@ impl<'a, 'r> Walker<'a, 'r> {
         }
         let (l, s) = (l.spell(), s.spell());
         let (l, s) = (l.as_str(), s.as_str());
-        self.hidden_by(scope.normalise, |rule| {
-            matches!(rule, Behaviour::Normalise(n) if n.equal(l, s))
-        }) || self.hidden_by(scope.value_map, |rule| {
-            matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s))
-        })
+        self.hidden_by(
+            scope.normalise,
+            |rule| matches!(rule, Behaviour::Normalise(n) if n.equal(l, s)),
+        ) || self.hidden_by(
+            scope.value_map,
+            |rule| matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s)),
+        )
     }
 
     fn objects<N: Node<'a>>(&mut self, l: N, s: N, here: Range<usize>, scope: Scope) {

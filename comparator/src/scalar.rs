@@ -152,15 +152,27 @@ mod tests {
 
     #[test]
     fn decimals_compare_by_value_across_scales_and_forms() {
-        assert!(same_number(decimal(5250, 3, &"5.250"), decimal(525, 2, &"5.25")));
-        assert!(!same_number(decimal(5250, 3, &"5.250"), decimal(526, 2, &"5.26")));
+        assert!(same_number(
+            decimal(5250, 3, &"5.250"),
+            decimal(525, 2, &"5.25")
+        ));
+        assert!(!same_number(
+            decimal(5250, 3, &"5.250"),
+            decimal(526, 2, &"5.26")
+        ));
         assert!(same_number(decimal(0, 2, &"-0.00"), decimal(0, 0, &"0")));
         assert!(same_number(decimal(3, -2, &"300"), decimal(300, 0, &"300")));
         assert!(same_number(decimal(525, 2, &"5.25"), Leaf::Number("5.250")));
         let huge = i128::MAX / 10;
         let text = huge.to_string();
-        assert!(!same_number(decimal(huge, 0, &text), decimal(1, -40, &"1e40")));
-        assert!(same_leaf(Leaf::Spelled(&"2025-01-01"), Leaf::Text("2025-01-01")));
+        assert!(!same_number(
+            decimal(huge, 0, &text),
+            decimal(1, -40, &"1e40")
+        ));
+        assert!(same_leaf(
+            Leaf::Spelled(&"2025-01-01"),
+            Leaf::Text("2025-01-01")
+        ));
         assert!(!same_leaf(Leaf::Text("1"), Leaf::Number("1")));
     }
 

@@ -56,14 +56,26 @@ impl<'a> Walker<'a, '_> {
                 self.suppressed(rule);
             }
             let shadow = pairs.live[index].and_then(|candidate| s.element(candidate));
-            self.child(Step::Index(index), l.element(index), shadow, here.clone(), scope);
+            self.child(
+                Step::Index(index),
+                l.element(index),
+                shadow,
+                here.clone(),
+                scope,
+            );
             if self.stopped() {
                 return;
             }
         }
         for index in 0..s.len() {
             if !pairs.taken[index] {
-                self.child(Step::Index(index), None, s.element(index), here.clone(), scope);
+                self.child(
+                    Step::Index(index),
+                    None,
+                    s.element(index),
+                    here.clone(),
+                    scope,
+                );
             }
         }
     }
@@ -156,7 +168,9 @@ impl Pairs {
 
 /// An array's elements as handles, looked up once: pairing visits each many times.
 fn elements<'a, N: Node<'a>>(array: N) -> Vec<N> {
-    (0..array.len()).filter_map(|at| array.element(at)).collect()
+    (0..array.len())
+        .filter_map(|at| array.element(at))
+        .collect()
 }
 
 /// Each element's key fields, looked up once instead of once per candidate: live elements
@@ -230,7 +244,9 @@ fn same<'a, N: Node<'a>>(a: N, b: N) -> bool {
                 })
         }
         (Shape::Object, Shape::Object) => {
-            a.len() == b.len() && a.fields().all(|(k, v)| b.field(k).is_some_and(|w| same(v, w)))
+            a.len() == b.len()
+                && a.fields()
+                    .all(|(k, v)| b.field(k).is_some_and(|w| same(v, w)))
         }
         _ => false,
     }

@@ -2,7 +2,6 @@
 //! with exactly the components of its pattern (`2026-11-29`, `2026-11`, `--11-29`, `21:58`,
 //! `--11-29T21:58:00`, `2026-11-21T09:30:15.123`), and the calendar and clock checks.
 
-
 use crate::layout::field::{DateSpec, DateToken};
 
 /// The components of a decoded date/time field, exactly those its pattern has; the others are 0.

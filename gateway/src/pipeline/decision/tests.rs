@@ -28,7 +28,16 @@ enum Gen {
 type Fields = Vec<(String, Gen)>;
 
 const KEYS: &[&str] = &["a", "b", "code", "rate", "items", "note"];
-const TEXTS: &[&str] = &["A", "a", " A", "X1", "Y1", "승인", "", "long text of forty characters or so....."];
+const TEXTS: &[&str] = &[
+    "A",
+    "a",
+    " A",
+    "X1",
+    "Y1",
+    "승인",
+    "",
+    "long text of forty characters or so.....",
+];
 const DATES: &[&[u8; 12]] = &[b"202501010900", b"202501010901", b"202412312359"];
 
 /// Dates as the codec decodes them (their parts cannot be built otherwise).
@@ -72,8 +81,9 @@ fn leaf() -> impl Strategy<Value = Gen> {
 }
 
 fn fields(inner: impl Strategy<Value = Gen>) -> impl Strategy<Value = Fields> {
-    prop::collection::btree_map(prop::sample::select(KEYS), inner, 0..5)
-        .prop_map(|map: BTreeMap<&str, Gen>| map.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    prop::collection::btree_map(prop::sample::select(KEYS), inner, 0..5).prop_map(
+        |map: BTreeMap<&str, Gen>| map.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+    )
 }
 
 fn value() -> impl Strategy<Value = Gen> {
@@ -205,11 +215,31 @@ fn rules(pick: &[bool], keyed: bool) -> Rules {
     };
     add(0, "ignore", serde_json::json!("header.a"));
     add(1, "ignore", serde_json::json!("body.items[*].b"));
-    add(2, "tolerance", serde_json::json!({"path": "body.rate", "absolute": "0.05"}));
-    add(3, "tolerance", serde_json::json!({"path": "body.items[*].rate", "relative": "0.1"}));
-    add(4, "normalise", serde_json::json!({"path": "body.code", "trim": true, "ignore_case": true}));
-    add(5, "normalise", serde_json::json!({"path": "*.items[*].code", "trim": true}));
-    add(6, "value_map", serde_json::json!({"path": "body.code", "map": {"X1": "Y1", "1": "2"}}));
+    add(
+        2,
+        "tolerance",
+        serde_json::json!({"path": "body.rate", "absolute": "0.05"}),
+    );
+    add(
+        3,
+        "tolerance",
+        serde_json::json!({"path": "body.items[*].rate", "relative": "0.1"}),
+    );
+    add(
+        4,
+        "normalise",
+        serde_json::json!({"path": "body.code", "trim": true, "ignore_case": true}),
+    );
+    add(
+        5,
+        "normalise",
+        serde_json::json!({"path": "*.items[*].code", "trim": true}),
+    );
+    add(
+        6,
+        "value_map",
+        serde_json::json!({"path": "body.code", "map": {"X1": "Y1", "1": "2"}}),
+    );
     let unordered = match keyed {
         true => serde_json::json!({"path": "body.items", "key": ["code"]}),
         false => serde_json::json!({"path": "body.items"}),
