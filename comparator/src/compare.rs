@@ -1,35 +1,37 @@
 //! The walk over both decisions: the hot path.
 //!
-//! Both values are walked together, with the path and the matcher states kept on two stacks
+//! Both decisions are walked together, with the path and the matcher states kept on two stacks
 //! that grow and shrink with the recursion. Nothing is allocated while the values are equal;
-//! a difference allocates its path and clones its two values, which is rare and is the point.
+//! a difference allocates its path and copies its two values as JSON, which is rare and is the
+//! point. The walk is generic over the tree ([`Node`]): `serde_json::Value` or the gateway's
+//! decoded frames compare alike.
 
 use std::ops::Range;
 
-use serde_json::{Map, Value};
-
 use crate::comparison::{Comparison, DiffKind, Difference, Severity};
 use crate::date::Date;
-use crate::decimal::numbers_equal;
 use crate::explain::{Hidden, Pairing};
 use crate::matcher::{Actions, Matcher, RuleIndex};
+use crate::node::{Leaf, Node, Shape};
 use crate::path::Step;
 use crate::rules::{Behaviour, Rules};
+use crate::scalar::{same_number, same_string, Kind};
 use crate::text::same_text;
 
 /// Compares the live and the shadow decision field by field under the strategy's rules.
 ///
 /// Pure and deterministic: the same inputs give the same [`Comparison`], in the same order.
+/// Decisions are any [`Node`]: `&serde_json::Value`, or a typed tree that compares as its JSON.
 ///
 /// No rule expires here: judging needs a day, which [`compare_on`] takes.
-pub fn compare(live: &Value, shadow: &Value, rules: &Rules) -> Comparison {
+pub fn compare<'a, N: Node<'a>>(live: N, shadow: N, rules: &Rules) -> Comparison {
     Walker::new(rules).run(live, shadow).0
 }
 
 /// [`compare`] as judged on `today`: a rule whose `expires` is on or before `today` hides
 /// nothing, and each difference it would have hidden is reported with
 /// [`Difference::expired_rule`](crate::Difference::expired_rule) naming it.
-pub fn compare_on(live: &Value, shadow: &Value, rules: &Rules, today: Date) -> Comparison {
+pub fn compare_on<'a, N: Node<'a>>(live: N, shadow: N, rules: &Rules, today: Date) -> Comparison {
     Walker::new(rules).on(today).run(live, shadow).0
 }
 
@@ -144,7 +146,7 @@ impl<'a, 'r> Walker<'a, 'r> {
 
     /// Walks both decisions from the root: the comparison, and the suppressions listed when
     /// explaining (empty otherwise).
-    pub(crate) fn run(mut self, live: &'a Value, shadow: &'a Value) -> (Comparison, Vec<Hidden>) {
+    pub(crate) fn run<N: Node<'a>>(mut self, live: N, shadow: N) -> (Comparison, Vec<Hidden>) {
         self.states.push(Matcher::ROOT);
         self.node(live, shadow, 0..1, Scope::default());
         self.finish()
@@ -152,10 +154,10 @@ impl<'a, 'r> Walker<'a, 'r> {
 
     /// Walks both decisions while explaining: the suppressions with their paths, and how each
     /// `unordered` array was paired.
-    pub(crate) fn run_explained(
+    pub(crate) fn run_explained<N: Node<'a>>(
         mut self,
-        live: &'a Value,
-        shadow: &'a Value,
+        live: N,
+        shadow: N,
     ) -> (Vec<Hidden>, Vec<Pairing>) {
         self.states.push(Matcher::ROOT);
         self.node(live, shadow, 0..1, Scope::default());
@@ -164,11 +166,11 @@ impl<'a, 'r> Walker<'a, 'r> {
     }
 
     /// Compares one child of the node whose matcher states are `parent`.
-    pub(crate) fn child(
+    pub(crate) fn child<N: Node<'a>>(
         &mut self,
         step: Step<'a>,
-        live: Option<&'a Value>,
-        shadow: Option<&'a Value>,
+        live: Option<N>,
+        shadow: Option<N>,
         parent: Range<usize>,
         scope: Scope,
     ) {
@@ -197,10 +199,7 @@ impl<'a, 'r> Walker<'a, 'r> {
         let scope = self.unexpired(scope);
         let here = start..self.states.len();
         match (live, shadow) {
-            (Some(live @ (Value::Object(_) | Value::Array(_))), Some(shadow)) => {
-                self.node(live, shadow, here, scope);
-            }
-            (Some(live), Some(shadow)) => self.scalars(live, shadow, scope),
+            (Some(live), Some(shadow)) => self.node(live, shadow, here, scope),
             (Some(live), None) => self.differ(DiffKind::MissingInShadow, Some(live), None, scope),
             (None, Some(shadow)) => self.differ(DiffKind::ExtraInShadow, None, Some(shadow), scope),
             (None, None) => {}
@@ -209,70 +208,75 @@ impl<'a, 'r> Walker<'a, 'r> {
         self.path.pop();
     }
 
-    fn node(&mut self, live: &'a Value, shadow: &'a Value, here: Range<usize>, scope: Scope) {
-        match (live, shadow) {
-            (Value::Object(l), Value::Object(s)) => self.objects(l, s, here, scope),
-            (Value::Array(l), Value::Array(s)) => match scope.unordered {
-                Some(rule) => self.unordered(rule, l, s, here, scope),
-                None => self.ordered(l, s, here, scope),
+    fn node<N: Node<'a>>(&mut self, live: N, shadow: N, here: Range<usize>, scope: Scope) {
+        match (live.shape(), shadow.shape()) {
+            (Shape::Object, Shape::Object) => self.objects(live, shadow, here, scope),
+            (Shape::Array, Shape::Array) => match scope.unordered {
+                Some(rule) => self.unordered(rule, live, shadow, here, scope),
+                None => self.ordered(live, shadow, here, scope),
             },
-            _ => self.scalars(live, shadow, scope),
-        }
-    }
-
-    /// Compares two values of which at most one is an object or an array: the leaves of the
-    /// walk, most of its nodes, so it is inlined into `child` rather than reached through the
-    /// recursive `node`.
-    #[inline]
-    fn scalars(&mut self, live: &'a Value, shadow: &'a Value, scope: Scope) {
-        match (live, shadow) {
-            (Value::Number(l), Value::Number(s)) => {
-                let (l, s) = (l.as_str(), s.as_str());
-                // A number too large for exact arithmetic (`within` is `None`) is reported.
-                if !numbers_equal(l, s)
-                    && !self.hidden_by(scope.tolerance, |rule| {
-                        matches!(rule, Behaviour::Tolerance(t) if t.within(l, s) == Some(true))
-                    })
-                    && !self.hidden_by(scope.value_map, |rule| {
-                        matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s))
-                    })
-                {
-                    self.differ(DiffKind::ValueChanged, Some(live), Some(shadow), scope);
-                }
-            }
-            (Value::String(l), Value::String(s)) => {
-                if !same_text(l.as_bytes(), s.as_bytes())
-                    && !self.hidden_by(
-                        scope.normalise,
-                        |rule| matches!(rule, Behaviour::Normalise(n) if n.equal(l, s)),
-                    )
-                    && !self.hidden_by(
-                        scope.value_map,
-                        |rule| matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s)),
-                    )
-                {
-                    self.differ(DiffKind::ValueChanged, Some(live), Some(shadow), scope);
-                }
-            }
-            (Value::Bool(l), Value::Bool(s)) if l != s => {
-                self.differ(DiffKind::ValueChanged, Some(live), Some(shadow), scope);
-            }
-            (Value::Bool(_), Value::Bool(_)) | (Value::Null, Value::Null) => {}
+            (Shape::Leaf(l), Shape::Leaf(s)) => self.scalars(live, shadow, l, s, scope),
             _ => self.differ(DiffKind::TypeChanged, Some(live), Some(shadow), scope),
         }
     }
 
-    fn objects(
-        &mut self,
-        l: &'a Map<String, Value>,
-        s: &'a Map<String, Value>,
-        here: Range<usize>,
-        scope: Scope,
-    ) {
+    /// Compares two scalars: the leaves of the walk, most of its nodes.
+    #[inline]
+    fn scalars<N: Node<'a>>(&mut self, live: N, shadow: N, l: Leaf<'a>, s: Leaf<'a>, scope: Scope) {
+        let differs = match (l.kind(), s.kind()) {
+            (Kind::Number, Kind::Number) => !same_number(l, s) && !self.numbers_alike(l, s, scope),
+            (Kind::String, Kind::String) => !same_string(l, s) && !self.strings_alike(l, s, scope),
+            (Kind::Bool, Kind::Bool) => !matches!((l, s), (Leaf::Bool(a), Leaf::Bool(b)) if a == b),
+            (Kind::Null, Kind::Null) => false,
+            _ => {
+                return self.differ(DiffKind::TypeChanged, Some(live), Some(shadow), scope);
+            }
+        };
+        if differs {
+            self.differ(DiffKind::ValueChanged, Some(live), Some(shadow), scope);
+        }
+    }
+
+    /// Whether a tolerance or value-map rule makes two unequal numbers equal.
+    #[cold]
+    fn numbers_alike(&mut self, l: Leaf<'a>, s: Leaf<'a>, scope: Scope) -> bool {
+        if scope.tolerance.is_none() && scope.value_map.is_none() {
+            return false;
+        }
+        let (l, s) = (l.spell(), s.spell());
+        let (l, s) = (l.as_str(), s.as_str());
+        // A number too large for exact arithmetic (`within` is `None`) is reported.
+        self.hidden_by(
+            scope.tolerance,
+            |rule| matches!(rule, Behaviour::Tolerance(t) if t.within(l, s) == Some(true)),
+        ) || self.hidden_by(
+            scope.value_map,
+            |rule| matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s)),
+        )
+    }
+
+    /// Whether a normalise or value-map rule makes two unequal strings equal.
+    #[cold]
+    fn strings_alike(&mut self, l: Leaf<'a>, s: Leaf<'a>, scope: Scope) -> bool {
+        if scope.normalise.is_none() && scope.value_map.is_none() {
+            return false;
+        }
+        let (l, s) = (l.spell(), s.spell());
+        let (l, s) = (l.as_str(), s.as_str());
+        self.hidden_by(
+            scope.normalise,
+            |rule| matches!(rule, Behaviour::Normalise(n) if n.equal(l, s)),
+        ) || self.hidden_by(
+            scope.value_map,
+            |rule| matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s)),
+        )
+    }
+
+    fn objects<N: Node<'a>>(&mut self, l: N, s: N, here: Range<usize>, scope: Scope) {
         // Decisions from one layout list their fields in one order, so walk both in lockstep
         // and fall back to lookups only from the first misaligned key on.
         let mut aligned = 0;
-        for ((lk, lv), (sk, sv)) in l.iter().zip(s.iter()) {
+        for ((lk, lv), (sk, sv)) in l.fields().zip(s.fields()) {
             if !same_text(lk.as_bytes(), sk.as_bytes()) {
                 break;
             }
@@ -285,23 +289,23 @@ impl<'a, 'r> Walker<'a, 'r> {
         if aligned == l.len() && aligned == s.len() {
             return;
         }
-        for (lk, lv) in l.iter().skip(aligned) {
-            self.child(Step::Key(lk), Some(lv), s.get(lk), here.clone(), scope);
+        for (lk, lv) in l.fields().skip(aligned) {
+            self.child(Step::Key(lk), Some(lv), s.field(lk), here.clone(), scope);
         }
-        for (sk, sv) in s.iter().skip(aligned) {
-            if !l.contains_key(sk) {
+        for (sk, sv) in s.fields().skip(aligned) {
+            if l.field(sk).is_none() {
                 self.child(Step::Key(sk), None, Some(sv), here.clone(), scope);
             }
         }
     }
 
-    fn ordered(&mut self, l: &'a [Value], s: &'a [Value], here: Range<usize>, scope: Scope) {
+    fn ordered<N: Node<'a>>(&mut self, l: N, s: N, here: Range<usize>, scope: Scope) {
         self.lengths(l.len(), s.len(), scope);
         for index in 0..l.len().max(s.len()) {
             self.child(
                 Step::Index(index),
-                l.get(index),
-                s.get(index),
+                l.element(index),
+                s.element(index),
                 here.clone(),
                 scope,
             );

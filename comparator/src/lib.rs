@@ -1,7 +1,8 @@
 //! Rule-driven, field-by-field comparison of two credit decisions.
 //!
 //! This crate is the judge of the shadow comparison. [`compare`] walks the live and the shadow
-//! decision (`serde_json::Value`, numbers with their exact decimal text) together and reports
+//! decision (`serde_json::Value` with numbers as their exact decimal text, or any [`Node`] tree
+//! such as the gateway's typed decoded frames) together and reports
 //! every [`Difference`] with its path, kind, both values and severity, under the [`Rules`] a
 //! migration team writes for a strategy: ignore, numeric tolerance, unordered arrays, string
 //! normalisation, value maps and severity. Whatever a rule hides is counted per rule in
@@ -37,6 +38,9 @@
 //!
 //! # Layout
 //! - `compare`: the walk over both decisions, the hot path ([`compare`], [`compare_on`]).
+//! - `node`: [`Node`], the read-only tree the walk goes over (`serde_json::Value` or a typed
+//!   decision decoded from a frame), with its [`Shape`] and typed [`Leaf`]s.
+//! - `scalar`: equality of two leaves of any form, as their JSON would compare.
 //! - `report`: recording differences, per-rule suppressions and probes during the walk.
 //! - `unordered`: arrays compared by key fields or as multisets.
 //! - `comparison`: [`Comparison`], [`Difference`], [`DiffKind`], [`Severity`], [`Suppressed`].
@@ -68,11 +72,13 @@ mod explain;
 mod governance;
 mod leaf;
 mod matcher;
+mod node;
 mod path;
 mod pattern;
 pub mod render;
 mod report;
 mod rules;
+mod scalar;
 mod signature;
 mod text;
 mod unordered;
@@ -89,6 +95,7 @@ pub use date::{Date, DateError};
 pub use error::{RuleError, RuleErrorKind, RulesError};
 pub use explain::{explain, explain_pairings, Hidden, Pairing};
 pub use governance::{Governance, GovernedRule};
+pub use node::{Leaf, Node, Scaled, Shape, ValueFields};
 pub use path::{Path, Segment};
 pub use pattern::PatternError;
 pub use rules::{RuleKind, RuleRef, Rules};

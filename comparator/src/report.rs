@@ -12,6 +12,7 @@ use crate::compare::{Scope, Walker};
 use crate::comparison::{Comparison, DiffKind, Difference, Severity, Suppressed};
 use crate::explain::Hidden;
 use crate::matcher::RuleIndex;
+use crate::node::Node;
 use crate::path::{Path, Step};
 use crate::rules::Behaviour;
 
@@ -90,16 +91,17 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
-    pub(crate) fn differ(
+    pub(crate) fn differ<N: Node<'a>>(
         &mut self,
         kind: DiffKind,
-        live: Option<&Value>,
-        shadow: Option<&Value>,
+        live: Option<N>,
+        shadow: Option<N>,
         scope: Scope,
     ) {
         let revealed = self.revealed_leaf.take().or(scope.revealed);
         if self.recording(scope) {
-            self.push(kind, live.cloned(), shadow.cloned(), scope.severity);
+            let (live, shadow) = (live.map(N::to_value), shadow.map(N::to_value));
+            self.push(kind, live, shadow, scope.severity);
             if let Some(last) = self.differences.last_mut() {
                 last.expired_rule = revealed.map(|rule| self.rules.rule(rule).id.clone());
             }
@@ -143,11 +145,11 @@ impl<'a> Walker<'a, '_> {
     }
 
     /// Whether `live` and `shadow`, as child `step`, are equal under the rules. Records nothing.
-    pub(crate) fn probe(
+    pub(crate) fn probe<N: Node<'a>>(
         &mut self,
         step: Step<'a>,
-        live: &'a Value,
-        shadow: &'a Value,
+        live: N,
+        shadow: N,
         parent: Range<usize>,
         scope: Scope,
     ) -> bool {
@@ -156,11 +158,11 @@ impl<'a> Walker<'a, '_> {
 
     /// How many differences `live` and `shadow`, as child `step`, have under the rules, counting
     /// up to `enough` (the walk stops there). Records nothing.
-    pub(crate) fn count(
+    pub(crate) fn count<N: Node<'a>>(
         &mut self,
         step: Step<'a>,
-        live: &'a Value,
-        shadow: &'a Value,
+        live: N,
+        shadow: N,
         parent: Range<usize>,
         scope: Scope,
         enough: u32,

@@ -2,15 +2,13 @@
 
 use std::ops::Range;
 
-use serde_json::Value;
-
 use crate::compare::{Scope, Walker};
-use crate::decimal::numbers_equal;
 use crate::explain::Pairing;
 use crate::matcher::RuleIndex;
+use crate::node::{Node, Shape};
 use crate::path::{Path, Step};
 use crate::rules::Behaviour;
-use crate::text::same_text;
+use crate::scalar::same_leaf;
 
 /// Candidate pairs of equal keys ranked by their differences at most: beyond this, repeated
 /// keys pair in order instead. Ranking costs one probe per pair, so it is bounded like a queue.
@@ -32,11 +30,11 @@ impl<'a> Walker<'a, '_> {
     /// Without key fields, what is left after round 2 is reported as missing or extra (a
     /// multiset). Paired elements are reported at the live index, unpaired shadow ones at the
     /// shadow index. Each element that paired at another position counts as hidden by the rule.
-    pub(crate) fn unordered(
+    pub(crate) fn unordered<N: Node<'a>>(
         &mut self,
         rule: RuleIndex,
-        l: &'a [Value],
-        s: &'a [Value],
+        l: N,
+        s: N,
         here: Range<usize>,
         scope: Scope,
     ) {
@@ -53,44 +51,59 @@ impl<'a> Walker<'a, '_> {
                 shadow_of_live: pairs.live.clone(),
             });
         }
-        for (index, live) in l.iter().enumerate() {
+        for index in 0..l.len() {
             if pairs.live[index].is_some_and(|candidate| candidate != index) {
                 self.suppressed(rule);
             }
-            let shadow = pairs.live[index].map(|candidate| &s[candidate]);
-            self.child(Step::Index(index), Some(live), shadow, here.clone(), scope);
+            let shadow = pairs.live[index].and_then(|candidate| s.element(candidate));
+            self.child(
+                Step::Index(index),
+                l.element(index),
+                shadow,
+                here.clone(),
+                scope,
+            );
             if self.stopped() {
                 return;
             }
         }
-        for (index, shadow) in s.iter().enumerate() {
+        for index in 0..s.len() {
             if !pairs.taken[index] {
-                self.child(Step::Index(index), None, Some(shadow), here.clone(), scope);
+                self.child(
+                    Step::Index(index),
+                    None,
+                    s.element(index),
+                    here.clone(),
+                    scope,
+                );
             }
         }
     }
 
     /// Decides which shadow element each live element pairs with; records nothing.
-    fn pair(
+    fn pair<N: Node<'a>>(
         &mut self,
         key: &[String],
-        l: &'a [Value],
-        s: &'a [Value],
+        l: N,
+        s: N,
         here: &Range<usize>,
         scope: Scope,
     ) -> Pairs {
+        let (live, shadow) = (elements(l), elements(s));
         let mut pairs = Pairs {
-            live: vec![None; l.len()],
-            taken: vec![false; s.len()],
+            live: vec![None; live.len()],
+            taken: vec![false; shadow.len()],
         };
-        let keys = Keys::new(key, l, s);
-        pairs.each_first(s.len(), |index, candidate| same(&l[index], &s[candidate]));
-        pairs.each_first(s.len(), |index, candidate| {
+        let keys = Keys::new(key, &live, &shadow);
+        pairs.each_first(shadow.len(), |index, candidate| {
+            same(live[index], shadow[candidate])
+        });
+        pairs.each_first(shadow.len(), |index, candidate| {
             keys.same(index, candidate)
                 && self.probe(
                     Step::Index(index),
-                    &l[index],
-                    &s[candidate],
+                    live[index],
+                    shadow[candidate],
                     here.clone(),
                     scope,
                 )
@@ -100,15 +113,15 @@ impl<'a> Walker<'a, '_> {
         }
         let mut ranked = Vec::new();
         for (index, _) in pairs.live.iter().enumerate().filter(|(_, p)| p.is_none()) {
-            for candidate in (0..s.len()).filter(|&c| !pairs.taken[c] && keys.same(index, c)) {
+            for candidate in (0..shadow.len()).filter(|&c| !pairs.taken[c] && keys.same(index, c)) {
                 ranked.push((0, index, candidate));
             }
         }
         if ranked.len() <= MAX_RANKED_PAIRS {
             for (differences, index, candidate) in &mut ranked {
-                let (live, shadow) = (&l[*index], &s[*candidate]);
+                let (l, s) = (live[*index], shadow[*candidate]);
                 let step = Step::Index(*index);
-                *differences = self.count(step, live, shadow, here.clone(), scope, MAX_COUNTED);
+                *differences = self.count(step, l, s, here.clone(), scope, MAX_COUNTED);
             }
             // Fewest differences first; ties keep the live order, then the shadow order, so
             // repeated keys pair in order and the result is the same on every run.
@@ -153,20 +166,27 @@ impl Pairs {
     }
 }
 
+/// An array's elements as handles, looked up once: pairing visits each many times.
+fn elements<'a, N: Node<'a>>(array: N) -> Vec<N> {
+    (0..array.len())
+        .filter_map(|at| array.element(at))
+        .collect()
+}
+
 /// Each element's key fields, looked up once instead of once per candidate: live elements
 /// first, then shadow ones, `fields` entries each.
-struct Keys<'v> {
-    live: &'v [Value],
-    shadow: &'v [Value],
-    values: Vec<Option<&'v Value>>,
+struct Keys<'k, N> {
+    live: &'k [N],
+    shadow: &'k [N],
+    values: Vec<Option<N>>,
     fields: usize,
 }
 
-impl<'v> Keys<'v> {
-    fn new(key: &[String], live: &'v [Value], shadow: &'v [Value]) -> Self {
+impl<'k, 'a, N: Node<'a>> Keys<'k, N> {
+    fn new(key: &[String], live: &'k [N], shadow: &'k [N]) -> Self {
         let mut values = Vec::with_capacity((live.len() + shadow.len()) * key.len());
-        for element in live.iter().chain(shadow) {
-            values.extend(key.iter().map(|name| key_field(element, name)));
+        for &element in live.iter().chain(shadow) {
+            values.extend(key.iter().map(|name| element.field(name)));
         }
         Self {
             live,
@@ -184,41 +204,26 @@ impl<'v> Keys<'v> {
         }
         let (live_keys, shadow_keys) = self.values.split_at(self.live.len() * self.fields);
         same_key(
-            &self.live[index],
+            self.live[index],
             &live_keys[index * self.fields..][..self.fields],
-            &self.shadow[candidate],
+            self.shadow[candidate],
             &shadow_keys[candidate * self.fields..][..self.fields],
         )
     }
 }
 
-/// A key field of an array element; `None` when it is missing or the element is not an object.
-fn key_field<'a>(element: &'a Value, name: &str) -> Option<&'a Value> {
-    let Value::Object(map) = element else {
-        return None;
-    };
-    // Elements are small records: a scan that compares lengths first is cheaper than hashing.
-    if map.len() <= 16 {
-        map.iter()
-            .find(|(field, _)| same_text(field.as_bytes(), name.as_bytes()))
-            .map(|(_, value)| value)
-    } else {
-        map.get(name)
-    }
-}
-
 /// Whether two elements have the same key, given their key fields; a field missing on both
 /// sides counts as equal, and elements that are not objects are their own key.
-fn same_key(
-    live: &Value,
-    live_key: &[Option<&Value>],
-    shadow: &Value,
-    shadow_key: &[Option<&Value>],
+fn same_key<'a, N: Node<'a>>(
+    live: N,
+    live_key: &[Option<N>],
+    shadow: N,
+    shadow_key: &[Option<N>],
 ) -> bool {
-    match (live, shadow) {
-        (Value::Object(_), Value::Object(_)) => {
+    match (live.shape(), shadow.shape()) {
+        (Shape::Object, Shape::Object) => {
             live_key.iter().zip(shadow_key).all(|(l, s)| match (l, s) {
-                (Some(l), Some(s)) => same(l, s),
+                (Some(l), Some(s)) => same(*l, *s),
                 (None, None) => true,
                 _ => false,
             })
@@ -228,15 +233,21 @@ fn same_key(
 }
 
 /// Exact equality without rules, numbers by value.
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(a), Value::Number(b)) => numbers_equal(a.as_str(), b.as_str()),
-        (Value::Array(a), Value::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same(a, b))
+fn same<'a, N: Node<'a>>(a: N, b: N) -> bool {
+    match (a.shape(), b.shape()) {
+        (Shape::Leaf(x), Shape::Leaf(y)) => same_leaf(x, y),
+        (Shape::Array, Shape::Array) => {
+            a.len() == b.len()
+                && (0..a.len()).all(|at| match (a.element(at), b.element(at)) {
+                    (Some(x), Some(y)) => same(x, y),
+                    _ => false,
+                })
         }
-        (Value::Object(a), Value::Object(b)) => {
-            a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w)))
+        (Shape::Object, Shape::Object) => {
+            a.len() == b.len()
+                && a.fields()
+                    .all(|(k, v)| b.field(k).is_some_and(|w| same(v, w)))
         }
-        _ => a == b,
+        _ => false,
     }
 }

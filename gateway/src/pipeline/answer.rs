@@ -1,7 +1,7 @@
 //! Answers: the frame core banking receives, built from an engine's JSON answer or by the
 //! gateway itself when something failed.
 
-use protocol_mci::{DecodeError, Direction, EncodeError, Layout, Message};
+use protocol_mci::{DecodeError, Direction, EncodeError, Layout, Message, MessageView};
 use serde_json::{Map, Value};
 
 use crate::metrics::FrameOutcome;
@@ -89,6 +89,19 @@ pub fn decode_response(
     match layout.message(tx_code) {
         Some(selected) => layout.decode_as(Direction::Response, selected, frame),
         None => layout.decode(Direction::Response, frame),
+    }
+}
+
+/// [`decode_response`] into typed values borrowed from the frame, without building JSON: the
+/// form the shadow path compares.
+pub fn decode_response_view<'v>(
+    layout: &'v Layout,
+    tx_code: &str,
+    frame: &'v [u8],
+) -> Result<MessageView<'v>, DecodeError> {
+    match layout.message(tx_code) {
+        Some(selected) => layout.decode_view_as(Direction::Response, selected, frame),
+        None => layout.decode_view(Direction::Response, frame),
     }
 }
 

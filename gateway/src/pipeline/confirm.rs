@@ -4,33 +4,44 @@
 //! again; the second call takes a permit of the same in-flight budget, and a full budget skips
 //! the check (counted), never waits.
 
-use serde_json::Value;
 use tokio::time::Instant;
 
+use super::decision::DecisionNode;
 use super::exchange::Exchange;
-use super::shadow::{call, canonicalise};
+use super::shadow::{call, canonical, CanonicalAnswer};
 use super::{events, Shared};
 use crate::runtime::Engine;
 use crate::store::{ConfirmResult, Confirmation, Mismatch, NOISE_PREFIX};
 
-/// Checks the mismatch `record` whose first shadow decision was `first` (the layout's JSON,
-/// canonicalised), within `deadline`; marks the record and counts the result.
+/// Checks the mismatch `record` whose first shadow decision was `first` (canonicalised), within
+/// `deadline`; marks the record and counts the result.
 pub(super) async fn confirm(
     shared: &Shared,
     exchange: &Exchange,
     engine: &Engine,
     deadline: Instant,
-    first: Value,
+    first: CanonicalAnswer,
     record: &mut Mismatch,
 ) {
     let strategy = &exchange.strategy;
     let confirmation = match strategy.shadow_budget.clone().try_acquire_owned() {
         Err(_) => Confirmation::not_made(ConfirmResult::Skipped),
         Ok(_permit) => match second(shared, exchange, engine, deadline).await {
-            Some(second) => {
-                let between = comparator::compare(&first, &second, &strategy.spec.rules);
-                Confirmation::of(&record.differing_paths, &between.signature().fields)
-            }
+            Some(second) => match (
+                first.view(exchange, engine.name()),
+                second.view(exchange, engine.name()),
+            ) {
+                (Ok(first), Ok(second)) => {
+                    let layout = &strategy.layout;
+                    let between = comparator::compare(
+                        DecisionNode::root(layout, &first),
+                        DecisionNode::root(layout, &second),
+                        &strategy.spec.rules,
+                    );
+                    Confirmation::of(&record.differing_paths, &between.signature().fields)
+                }
+                _ => Confirmation::not_made(ConfirmResult::Failed),
+            },
             None => Confirmation::not_made(ConfirmResult::Failed),
         },
     };
@@ -43,15 +54,14 @@ pub(super) async fn confirm(
     record.confirmation = Some(confirmation);
 }
 
-/// The second shadow decision as the layout's JSON; `None` when the call failed or its answer
-/// is not comparable.
+/// The second shadow answer, canonicalised; `None` when the call failed or its answer does not
+/// fit the response layout (one that does not decode is found when it is compared).
 async fn second(
     shared: &Shared,
     exchange: &Exchange,
     engine: &Engine,
     deadline: Instant,
-) -> Option<Value> {
+) -> Option<CanonicalAnswer> {
     let answer = call(shared, exchange, engine, deadline).await?.ok()?;
-    let decision = canonicalise(exchange, engine.name(), answer).ok()?;
-    Some(exchange.strategy.layout.into_json(decision))
+    canonical(exchange, answer).ok()
 }

@@ -14,6 +14,7 @@
 //!   and recorded.
 //! - `confirm`: noise confirmation, a mismatch's second shadow call (`confirm_mismatches`).
 //! - `record`: masked mismatch records.
+//! - `decision`: a decoded frame as the comparator's tree, so both answers compare as typed views.
 //! - `judge`: comparing on today's date, so expired rules stop hiding.
 //! - `replay`: one stored case sent to an engine again and judged against the stored live answer.
 //! - `events`: logs (and counts) for every observable event.
@@ -22,6 +23,7 @@
 mod answer;
 pub mod breaker;
 mod confirm;
+pub mod decision;
 mod emit;
 pub mod events;
 mod exchange;

@@ -6,20 +6,24 @@
 //! The call (and the wait for the live answer) is I/O and runs on the main runtime; the other
 //! stages are CPU work and run on the shadow workers ([`super::workers`]), so a comparison never
 //! sits between two live answers on a tokio worker.
+//!
+//! Both decisions are compared as typed views of their frames ([`super::decision`]): text
+//! borrowed from the frame, decimals as scaled integers. JSON is built only for a record (a
+//! mismatch or a failure), never for a match, and no decision is deep-copied on the way.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use protocol_mci::Message;
-use serde_json::Value;
+use protocol_mci::{Message, MessageView};
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 use tokio::time::{timeout_at, Instant};
 use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
 
-use super::answer::{answer_message, decode_response, encode_response};
+use super::answer::{answer_message, decode_response_view, encode_response};
 use super::confirm::confirm;
+use super::decision::DecisionNode;
 use super::emit::{emit, Verdict};
 use super::exchange::Exchange;
 use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
@@ -33,8 +37,36 @@ use crate::store::RawPayload;
 /// latency, or nothing when the live engine failed.
 pub type LiveResult = Option<(Bytes, Duration)>;
 
-/// The shadow engine's decision as core banking would receive it, or why there is none.
-type ShadowDecision = Result<Message, ShadowFailure>;
+/// A shadow answer as the frame core banking would receive: the engine's own frame, or its JSON
+/// answer encoded into the response layout. Cheap to clone (a shared buffer).
+#[derive(Debug, Clone)]
+pub(super) struct CanonicalAnswer {
+    frame: Bytes,
+    /// Encoded by the gateway from an http engine's JSON: a frame that does not decode again is
+    /// then the gateway's encoding failing (unencodable), not the engine's frame.
+    encoded: bool,
+}
+
+impl CanonicalAnswer {
+    /// The decision as typed values borrowed from the frame.
+    pub(super) fn view<'f>(
+        &'f self,
+        exchange: &'f Exchange,
+        engine: &str,
+    ) -> Result<MessageView<'f>, ShadowFailure> {
+        let layout = &exchange.strategy.layout;
+        decode_response_view(layout, &exchange.tx_code, &self.frame).map_err(|e| {
+            if self.encoded {
+                ShadowFailure::unencodable(format!("encoded answer does not decode: {e}"), None)
+            } else {
+                ShadowFailure::error(
+                    ShadowErrorKind::InvalidAnswer,
+                    format!("engine {engine:?}: answer frame does not decode: {e}"),
+                )
+            }
+        })
+    }
+}
 
 /// Starts the shadow comparison of an exchange if its strategy has a shadow, the request is in the
 /// sample and the in-flight budget has room. Returns where to send the live result.
@@ -172,17 +204,19 @@ fn judge(
     exchange: &Exchange,
     engine: &Engine,
     answers: Answers,
-) -> (Verdict, Option<Value>) {
+) -> (Verdict, Option<CanonicalAnswer>) {
     let Answers {
         shadow,
         live,
         latencies,
     } = answers;
-    let shadow = shadow.and_then(|answer| canonicalise(exchange, engine.name(), answer));
-    let Some(decision) = live_decision(exchange, &live) else {
-        return (Verdict::skipped(SkipReason::LiveFailed), None);
+    let shadow = shadow.and_then(|answer| canonical(exchange, answer));
+    let (mut verdict, first) = {
+        let Some(decision) = live_decision(exchange, &live) else {
+            return (Verdict::skipped(SkipReason::LiveFailed), None);
+        };
+        compare(shared, exchange, engine.name(), decision, shadow, latencies)
     };
-    let (mut verdict, first) = compare(shared, exchange, decision, shadow, latencies);
     // The raw pair replay resends; the store seals it, or drops it without a key (refcounts, no
     // copies on this path).
     if let Some(record) = verdict.record.as_mut() {
@@ -260,25 +294,34 @@ pub(super) async fn call(
 }
 
 /// The shadow answer as core banking would receive it: an mci frame decoded, a JSON answer
-/// encoded into the response layout and decoded again.
+/// encoded into the response layout and decoded again (for replay, which stores JSON).
 pub(super) fn canonicalise(
     exchange: &Exchange,
     engine: &str,
     answer: EngineAnswer,
-) -> ShadowDecision {
-    let (layout, code) = (&exchange.strategy.layout, exchange.tx_code.as_str());
+) -> Result<Message, ShadowFailure> {
+    let answer = canonical(exchange, answer)?;
+    answer.view(exchange, engine).map(MessageView::into_message)
+}
+
+/// The shadow answer as the frame core banking would receive: an mci frame as it is, a JSON
+/// answer encoded into the response layout (an answer that does not fit is unencodable).
+pub(super) fn canonical(
+    exchange: &Exchange,
+    answer: EngineAnswer,
+) -> Result<CanonicalAnswer, ShadowFailure> {
+    let layout = &exchange.strategy.layout;
     match answer {
-        EngineAnswer::Frame(bytes) => decode_response(layout, code, &bytes).map_err(|e| {
-            ShadowFailure::error(
-                ShadowErrorKind::InvalidAnswer,
-                format!("engine {engine:?}: answer frame does not decode: {e}"),
-            )
+        EngineAnswer::Frame(frame) => Ok(CanonicalAnswer {
+            frame,
+            encoded: false,
         }),
         EngineAnswer::Json(value) => {
             let message = answer_message(layout, &exchange.request.header, value);
             match encode_response(layout, &exchange.tx_code, &message) {
-                Ok(frame) => decode_response(layout, code, &frame).map_err(|e| {
-                    ShadowFailure::unencodable(format!("encoded answer does not decode: {e}"), None)
+                Ok(frame) => Ok(CanonicalAnswer {
+                    frame: Bytes::from(frame),
+                    encoded: true,
                 }),
                 Err(e) => Err(ShadowFailure::unencodable(
                     format!("answer does not fit the response layout: {e}"),
@@ -289,11 +332,11 @@ pub(super) fn canonicalise(
     }
 }
 
-/// The live decision as core banking received it; `None` when it does not decode (nothing to
-/// compare with).
-fn live_decision(exchange: &Exchange, frame: &[u8]) -> Option<Message> {
+/// The live decision as core banking received it, as typed values borrowed from the frame;
+/// `None` when it does not decode (nothing to compare with).
+fn live_decision<'f>(exchange: &'f Exchange, frame: &'f [u8]) -> Option<MessageView<'f>> {
     let layout = &exchange.strategy.layout;
-    match decode_response(layout, &exchange.tx_code, frame) {
+    match decode_response_view(layout, &exchange.tx_code, frame) {
         Ok(decision) => Some(decision),
         Err(error) => {
             events::live_undecodable(exchange, &error);
@@ -303,28 +346,36 @@ fn live_decision(exchange: &Exchange, frame: &[u8]) -> Option<Message> {
 }
 
 /// Compares both decisions under the strategy's rules; a shadow failure is its own verdict.
+/// A mismatch of a strategy that confirms mismatches also gives the shadow's answer back, for
+/// the second call.
 fn compare(
     shared: &Shared,
     exchange: &Exchange,
-    live: Message,
-    shadow: ShadowDecision,
+    engine: &str,
+    live: MessageView<'_>,
+    shadow: Result<CanonicalAnswer, ShadowFailure>,
     latencies: Latencies,
-) -> (Verdict, Option<Value>) {
-    let decision = match shadow {
+) -> (Verdict, Option<CanonicalAnswer>) {
+    let failed = |live: MessageView<'_>, failure: ShadowFailure| {
+        let outcome = failure.outcome;
+        let record = failure_record(exchange, live.into_message(), failure, latencies);
+        (Verdict::recorded(outcome, record), None)
+    };
+    let answer = match shadow {
+        Ok(answer) => answer,
+        Err(failure) => return failed(live, failure),
+    };
+    let decision = match answer.view(exchange, engine) {
         Ok(decision) => decision,
-        Err(failure) => {
-            let outcome = failure.outcome;
-            let record = failure_record(exchange, live, failure, latencies);
-            return (Verdict::recorded(outcome, record), None);
-        }
+        Err(failure) => return failed(live, failure),
     };
     let strategy = &exchange.strategy;
-    // The comparator takes the layout's JSON (`{"header", "body"}`, or each named section).
-    // `Layout::to_json` would deep-copy both decisions for every comparison; moving the maps in
-    // (and back out for the rare mismatch record) copies nothing.
     let layout = &strategy.layout;
-    let (live, shadow) = (layout.into_json(live), layout.into_json(decision));
-    let comparison = super::judge::judge(&live, &shadow, strategy);
+    let comparison = super::judge::judge(
+        DecisionNode::root(layout, &live),
+        DecisionNode::root(layout, &decision),
+        strategy,
+    );
     if let Some(tally) = strategy
         .suppressed
         .count(&strategy.name, &comparison.suppressed)
@@ -334,8 +385,9 @@ fn compare(
     if comparison.is_match() {
         return (Verdict::matched(), None);
     }
-    let first = strategy.spec.confirm_mismatches.then(|| shadow.clone());
-    let (live, shadow) = (layout.from_json(live), layout.from_json(shadow));
+    // JSON for the record only: a mismatch is the rare case.
+    let (live, shadow) = (live.into_message(), decision.into_message());
     let record = mismatch_record(exchange, live, shadow, &comparison, latencies);
+    let first = strategy.spec.confirm_mismatches.then_some(answer.clone());
     (Verdict::recorded(ShadowOutcome::Mismatch, record), first)
 }

@@ -2,8 +2,6 @@
 //! with exactly the components of its pattern (`2026-11-29`, `2026-11`, `--11-29`, `21:58`,
 //! `--11-29T21:58:00`, `2026-11-21T09:30:15.123`), and the calendar and clock checks.
 
-use std::fmt::Write;
-
 use crate::layout::field::{DateSpec, DateToken};
 
 /// The components of a decoded date/time field, exactly those its pattern has; the others are 0.
@@ -114,34 +112,34 @@ impl DateParts {
 
     /// ISO text with exactly the components of the pattern.
     pub fn iso(&self) -> String {
-        let shape = self.shape;
         let mut out = String::with_capacity(23);
         // Writing to a String cannot fail.
+        let _ = self.write_iso(&mut out);
+        out
+    }
+
+    /// Writes [`Self::iso`]'s text without allocating: the comparator reads dates this way.
+    fn write_iso(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        let shape = self.shape;
         match (shape.year, shape.day) {
-            (true, true) => {
-                let _ = write!(out, "{:04}-{:02}-{:02}", self.year, self.month, self.day);
-            }
-            (true, false) => {
-                let _ = write!(out, "{:04}-{:02}", self.year, self.month);
-            }
-            (false, true) => {
-                let _ = write!(out, "--{:02}-{:02}", self.month, self.day);
-            }
+            (true, true) => write!(out, "{:04}-{:02}-{:02}", self.year, self.month, self.day)?,
+            (true, false) => write!(out, "{:04}-{:02}", self.year, self.month)?,
+            (false, true) => write!(out, "--{:02}-{:02}", self.month, self.day)?,
             (false, false) => {}
         }
         if shape.month && shape.hour {
-            out.push('T');
+            out.write_char('T')?;
         }
         if shape.hour {
-            let _ = write!(out, "{:02}:{:02}", self.hour, self.minute);
+            write!(out, "{:02}:{:02}", self.hour, self.minute)?;
         }
         if shape.second {
-            let _ = write!(out, ":{:02}", self.second);
+            write!(out, ":{:02}", self.second)?;
         }
         if shape.millis {
-            let _ = write!(out, ".{:03}", self.millis);
+            write!(out, ".{:03}", self.millis)?;
         }
-        out
+        Ok(())
     }
 
     /// Parses the ISO text [`Self::iso`] writes for this pattern.
@@ -193,7 +191,7 @@ impl DateParts {
 
 impl std::fmt::Display for DateParts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.iso())
+        self.write_iso(f)
     }
 }
 
