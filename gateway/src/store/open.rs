@@ -63,6 +63,7 @@ impl Store {
             // while PostgreSQL is unreachable, and this gateway's triage and replay runs.
             BackendKind::Postgres => {
                 reader = reader.with_fleet(FleetReader::new(&config.postgres)?);
+                check_instance(&config.postgres)?;
                 Box::new(SpoolingBackend::new(
                     PostgresBackend::new(&config.postgres).map_err(StoreError::Backend)?,
                     Spool::new(Arc::clone(&shared)),
@@ -95,4 +96,20 @@ impl Store {
         self.writer.close();
         self.reader
     }
+}
+
+/// Refuses an instance name another running gateway holds (see
+/// [`PostgresBackend::check_at_start`]). On a thread of its own: `Store::open` runs on the
+/// gateway's runtime, where the blocking `postgres` client can neither connect nor be dropped.
+/// The check's session ends with it; the writer takes the lock again when it connects.
+fn check_instance(config: &super::postgres::PostgresConfig) -> Result<(), StoreError> {
+    let check = || PostgresBackend::new(config)?.check_at_start();
+    std::thread::scope(|scope| scope.spawn(check).join())
+        .unwrap_or_else(|_| {
+            Err(super::BackendError::new(
+                "check the instance",
+                "check panicked",
+            ))
+        })
+        .map_err(StoreError::Backend)
 }

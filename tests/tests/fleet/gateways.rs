@@ -124,3 +124,55 @@ async fn known_traffic_from_two_instances_gives_exact_fleet_totals_across_a_rest
     );
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
+
+/// A second gateway configured with an instance name a running gateway holds is refused at
+/// start, naming the key: two writers of one instance's absolute totals would overwrite each
+/// other's. The first keeps running; once it stops, the name is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_gateway_with_a_running_instance_name_is_refused_at_start() {
+    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding("L1").start().await;
+    let postgres = format!(
+        "{{ url = \"{}\", instance = \"gw-same\", sslmode = \"disable\" }}",
+        db.url()
+    );
+    let builder = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&next.url()))
+        .store_key("backend", "\"postgres\"")
+        .store_key("postgres", postgres);
+    let first = builder.clone().start().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("second.toml");
+    std::fs::write(&path, builder.toml(&dir.path().join("store"))).unwrap();
+    let config = shadowgate::config::load(&path).unwrap();
+    let error = match shadowgate::server::Running::start(config).await {
+        Ok(_) => panic!("a second gateway with instance gw-same started"),
+        Err(error) => format!("{error:#}"),
+    };
+    assert!(
+        error.contains("store.postgres.instance") && error.contains("\"gw-same\" in use"),
+        "{error}"
+    );
+
+    // The first one still answers.
+    let mut client = first.mci_client().await;
+    let request = request_frame(&guid(1));
+    let answer = client.call(&request).await;
+    assert_eq!(
+        answer[..],
+        answer_frame(&request, &decision("L1", LIMIT))[..]
+    );
+    first.shutdown().await;
+
+    let config = shadowgate::config::load(&path).unwrap();
+    let second = shadowgate::server::Running::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("the name was not freed: {e}"));
+    second.shutdown(std::time::Duration::from_secs(5)).await;
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}

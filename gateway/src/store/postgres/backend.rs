@@ -8,7 +8,7 @@
 use postgres::Client;
 
 use super::config::PostgresConfig;
-use super::connect::Connector;
+use super::connect::{Connector, InstanceInUse};
 use super::rows::Rows;
 use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::chunk;
@@ -54,6 +54,20 @@ impl PostgresBackend {
             connector: Connector::new(config)?,
             client: None,
         })
+    }
+
+    /// Connects once at the gateway's start. An instance name another running gateway holds
+    /// fails the start (two writers of one instance's absolute totals would overwrite each
+    /// other); a database that cannot be reached does not: the gateway starts and spools.
+    pub(crate) fn check_at_start(&mut self) -> Result<(), BackendError> {
+        match self.with(|_, _| Ok(())) {
+            Err(error) if error.source.downcast_ref::<InstanceInUse>().is_some() => Err(error),
+            Err(error) => {
+                tracing::warn!(%error, "store: postgres unreachable at start; spooling until it answers");
+                Ok(())
+            }
+            Ok(()) => Ok(()),
+        }
     }
 
     /// This gateway's instance name in the tables.

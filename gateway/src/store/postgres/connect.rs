@@ -120,13 +120,22 @@ impl Connector {
         if !locked {
             return Err(BackendError::new(
                 operation,
-                format!(
-                    "store.postgres.instance: expected a name no running gateway uses, found {:?} \
-                     in use",
-                    self.instance
-                ),
+                InstanceInUse {
+                    instance: self.instance.clone(),
+                },
             ));
         }
         Ok(())
     }
+}
+
+/// Another running gateway holds this instance's lock: a configuration error, not an outage, so
+/// a gateway refuses to start with it ([`super::PostgresBackend::check_at_start`]).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "store.postgres.instance: expected a name no running gateway uses, found {instance:?} in use"
+)]
+pub(crate) struct InstanceInUse {
+    /// The instance name configured.
+    pub(crate) instance: String,
 }
