@@ -1,5 +1,6 @@
 //! `shadowgate reconcile --config RECONCILE.toml`: runs a batch reconciliation, prints it, stores
-//! it with `--store DIR`, and tells by its exit status whether every key matched.
+//! it with `--store DIR` (or `--store-config GATEWAY.toml`: that gateway's store, the fleet's
+//! database for `backend = "postgres"`), and tells by its exit status whether every key matched.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use clap::Args;
 use super::batch::run_section;
 use super::review::Format;
 use crate::review::assess_batch;
+use crate::store::postgres::BackendKind;
 
 /// Exit status of a run that finished with at least one key not matching (1 is an error).
 pub const EXIT_NOT_MATCHING: u8 = 3;
@@ -22,8 +24,13 @@ pub struct ReconcileArgs {
     pub config: PathBuf,
     /// Store the run in this store directory (a stopped gateway's, or one of its own: sled lets
     /// one process open a store, so not a running gateway's).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "store_config")]
     pub store: Option<PathBuf>,
+    /// Store the run in the store a gateway config names: its directory (sled; the gateway
+    /// stopped), or with `backend = "postgres"` the fleet's database, where every gateway's
+    /// review shows it.
+    #[arg(long, value_name = "FILE")]
+    pub store_config: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -41,10 +48,26 @@ pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Resul
         // Opened and closed at once: a store a running gateway holds fails here, before the work.
         drop(crate::store::Reader::open(dir).with_context(at)?);
     }
+    // The gateway config is read before the work, so a wrong one fails at once.
+    let store_config = match &args.store_config {
+        None => None,
+        Some(file) => Some((file, crate::config::load(file)?.store.clone())),
+    };
     let run = crate::reconcile::run(&spec, !args.quiet)?;
     if let Some(dir) = &args.store {
         crate::store::save_reconcile(dir, &run)
             .with_context(|| format!("storing the run in {}", dir.display()))?;
+    }
+    if let Some((file, store)) = &store_config {
+        let at = || format!("--store-config {}: storing the run", file.display());
+        match store.backend {
+            BackendKind::Sled => {
+                crate::store::save_reconcile(&store.path, &run).with_context(at)?
+            }
+            BackendKind::Postgres => {
+                crate::store::save_reconcile_to_fleet(&store.postgres, &run).with_context(at)?
+            }
+        }
     }
     let batch = assess_batch(run, &spec.readiness);
     let clean = batch.run.counts.failures() == 0;

@@ -84,7 +84,8 @@ pub use payload::{PayloadError, RawPayload};
 pub use query::{ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
 pub use reader::Reader;
 pub use reconciles::{
-    save_reconcile, ReconcileCounts, ReconcileExample, ReconcileGroup, ReconcileRun, SaveError,
+    save_reconcile, save_reconcile_to_fleet, ReconcileCounts, ReconcileExample, ReconcileGroup,
+    ReconcileRun, SaveError,
 };
 pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
 pub use recorder::{Dropped, Recorder};

@@ -147,6 +147,21 @@ pub fn save_reconcile(dir: &Path, run: &ReconcileRun) -> Result<(), SaveError> {
     Ok(backend.commit(vec![write])?)
 }
 
+/// Stores a run in the fleet's PostgreSQL (`shadowgate_reconciles`, under the config's instance
+/// name), where every gateway's review reads batch runs.
+pub fn save_reconcile_to_fleet(
+    config: &super::postgres::PostgresConfig,
+    run: &ReconcileRun,
+) -> Result<(), SaveError> {
+    let value = codec::encode("reconcile run", run)?;
+    let write = Write {
+        space: Space::Reconciles,
+        key: run.key(),
+        value,
+    };
+    Ok(super::postgres::save_to_fleet(config, vec![write])?)
+}
+
 impl Reader {
     /// Every stored reconciliation run, oldest first.
     pub fn reconciles(&self) -> Result<Vec<ReconcileRun>, StoreError> {

@@ -331,3 +331,47 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
     .unwrap();
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
+
+/// A batch run stored with `reconcile --store-config` of a fleet gateway's config lands in the
+/// fleet's database, and the fleet's report shows it (no gateway needs to run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconcile_run_stored_in_the_fleet_shows_in_the_fleet_report() {
+    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let gateway_config = dir.path().join("fleet.toml");
+    let builder = TestGateway::new()
+        .live("legacy", EngineToml::mci("127.0.0.1:9".parse().unwrap()))
+        .shadow("new-engine", EngineToml::http("http://127.0.0.1:9"))
+        .store_key("backend", "\"postgres\"")
+        .store_key("postgres", postgres_key(&db.url(), "batch-host"));
+    std::fs::write(&gateway_config, builder.toml(&dir.path().join("store"))).unwrap();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/reconcile.toml");
+    let args = cli::ReconcileArgs {
+        config: example,
+        store: None,
+        store_config: Some(gateway_config.clone()),
+        format: Format::Text,
+        quiet: true,
+    };
+    let stored = run(move |out| cli::run_reconcile(&args, out).map(|_| ())).await;
+    assert!(stored.is_ok(), "{stored:?}");
+
+    let args = ReportArgs {
+        source: source(gateway_config),
+        strategy: None,
+        format: Format::Json,
+        daily: false,
+    };
+    let report: Value =
+        serde_json::from_str(&run(move |out| cli::run_report(&args, out)).await.unwrap()).unwrap();
+    let batches = report["batches"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(batches.len(), 1, "{batches:?}");
+    let counts = &batches[0]["run"]["counts"];
+    assert_eq!(counts["matched"], 295, "{counts}");
+    assert_eq!(counts["mismatched"], 3, "{counts}");
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}

@@ -69,6 +69,7 @@ fn the_readme_command_prints_the_run_and_says_not_every_key_matched() {
     let args = shadowgate::cli::ReconcileArgs {
         config: config("reconcile.toml"),
         store: None,
+        store_config: None,
         format: shadowgate::cli::Format::Text,
         quiet: true,
     };

@@ -17,6 +17,7 @@
 //! - `backend`: [`PostgresBackend`].
 //! - `spool`, `spooling`: the local spool in the gateway's sled directory while the database is
 //!   unreachable, and [`SpoolingBackend`], which writes there and forwards it when it is back.
+//! - `save`: [`save_to_fleet`], one commit from a command (a reconcile run), not a gateway.
 //! - `fleet`, `fleet_totals`, `fleet_records`, `fleet_view`: the fleet's read model, every
 //!   instance's rows read back as one store (totals merged, records merged by time) with a
 //!   per-instance breakdown ([`FleetView`]), behind [`crate::store::Reader`].
@@ -29,6 +30,7 @@ mod fleet_records;
 mod fleet_totals;
 mod fleet_view;
 mod rows;
+mod save;
 mod schema;
 mod spool;
 mod spooling;
@@ -37,5 +39,6 @@ pub use backend::PostgresBackend;
 pub use config::{BackendKind, PostgresConfig, SslMode};
 pub(crate) use fleet::FleetReader;
 pub use fleet_view::{FleetView, InstanceTotals};
+pub use save::save_to_fleet;
 pub(crate) use spool::Spool;
 pub use spooling::SpoolingBackend;
