@@ -70,7 +70,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
         }
     };
     if summary.strategies.is_empty() {
-        body.push_str("<p>No strategies configured and nothing recorded yet.</p>\n");
+        body.push_str("<p>No online strategy configured or recorded yet (batch runs, if any, are listed below).</p>\n");
     }
     for strategy in &summary.strategies {
         let groups = match review.groups(&strategy.strategy) {

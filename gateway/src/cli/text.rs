@@ -54,7 +54,10 @@ pub(crate) fn report(
         super::fleet::write(out, fleet)?;
     }
     if summary.strategies.is_empty() {
-        writeln!(out, "\nno strategies configured and nothing recorded")?;
+        writeln!(
+            out,
+            "\nno online strategy configured or recorded (batch runs, if any, are listed below)"
+        )?;
     }
     for (strategy, groups) in summary.strategies.iter().zip(groups) {
         writeln!(out)?;
