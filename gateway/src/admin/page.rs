@@ -16,7 +16,7 @@ use super::html::{document, error, escape};
 use super::params::{encode, list_query};
 use crate::review::thousands;
 use crate::review::{Daily, EngineStatus, Review, ReviewView, StrategySummary};
-use crate::store::{Clock, Group, ListQuery, MismatchRecord, SystemClock};
+use crate::store::{Clock, Group, ListQuery, MismatchRecord, SystemClock, NOISE_PREFIX};
 
 /// Records listed under "latest records".
 const LATEST: usize = 20;
@@ -259,42 +259,63 @@ fn card(s: &StrategySummary, groups: &[Group], daily: &Daily, view: &ReviewView)
         out.push_str("</table>\n");
     }
     out.push_str(&super::suppressed_page::table(&s.suppressed_daily));
+    // Noise confirmation's groups (every differing field non-deterministic in the new engine)
+    // are not defects: shown apart, as the text report does.
+    let (noise, defects): (Vec<&Group>, Vec<&Group>) = groups
+        .iter()
+        .partition(|g| g.signature.starts_with(NOISE_PREFIX));
     out.push_str("<h3>Mismatch groups</h3>\n");
-    if groups.is_empty() {
+    if defects.is_empty() {
         out.push_str("<p class=\"muted\">No mismatches recorded.</p>\n");
     } else {
-        out.push_str("<table class=\"groups\"><tr><th>signature</th><th>differing fields</th><th>count</th><th>per day</th><th>first seen</th><th>last seen</th><th>examples</th></tr>\n");
-        for g in groups {
-            let examples: Vec<String> = g
-                .example_ids
-                .iter()
-                .rev()
-                .map(|id| format!("<a href=\"mismatches/{id}\">{}</a>", short(&id.to_string())))
-                .collect();
-            let strip = daily
-                .group(&s.strategy, &g.signature)
-                .map(group_strip)
-                .unwrap_or_default();
-            let records = format!(
-                "mismatches?strategy={}&signature={}",
-                encode(&s.strategy),
-                encode(&g.signature)
-            );
-            out.push_str(&format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\"><a href=\"{}\">{}</a></td><td>{strip}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td>{}</td></tr>\n",
-                escape(&g.signature),
-                escape(&g.differing_paths.join(", ")),
-                escape(&records),
-                thousands(g.count),
-                escape(&view.time(g.first_seen_micros)),
-                escape(&view.time(g.last_seen_micros)),
-                examples.join(" "),
-            ));
-        }
-        out.push_str("</table>\n");
+        groups_table(&mut out, &s.strategy, &defects, daily, view);
+    }
+    if !noise.is_empty() {
+        out.push_str("<h3>Noise</h3>\n<p class=\"muted\">Fields the new engine answered differently when asked the same request twice (noise confirmation): not defects of the migration; an <code>ignore</code> rule may cover them.</p>\n");
+        groups_table(&mut out, &s.strategy, &noise, daily, view);
     }
     out.push_str("</section>\n");
     out
+}
+
+/// One table of `groups` of `strategy`: signature, fields, count (linked to the records), the
+/// daily strip, first and last seen, examples.
+fn groups_table(
+    out: &mut String,
+    strategy: &str,
+    groups: &[&Group],
+    daily: &Daily,
+    view: &ReviewView,
+) {
+    out.push_str("<table class=\"groups\"><tr><th>signature</th><th>differing fields</th><th>count</th><th>per day</th><th>first seen</th><th>last seen</th><th>examples</th></tr>\n");
+    for g in groups {
+        let examples: Vec<String> = g
+            .example_ids
+            .iter()
+            .rev()
+            .map(|id| format!("<a href=\"mismatches/{id}\">{}</a>", short(&id.to_string())))
+            .collect();
+        let strip = daily
+            .group(strategy, &g.signature)
+            .map(group_strip)
+            .unwrap_or_default();
+        let records = format!(
+            "mismatches?strategy={}&signature={}",
+            encode(strategy),
+            encode(&g.signature)
+        );
+        out.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\"><a href=\"{}\">{}</a></td><td>{strip}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td>{}</td></tr>\n",
+            escape(&g.signature),
+            escape(&g.differing_paths.join(", ")),
+            escape(&records),
+            thousands(g.count),
+            escape(&view.time(g.first_seen_micros)),
+            escape(&view.time(g.last_seen_micros)),
+            examples.join(" "),
+        ));
+    }
+    out.push_str("</table>\n");
 }
 
 /// The distinguishing tail of an id (ids of one period share their leading digits).

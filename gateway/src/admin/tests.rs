@@ -57,6 +57,11 @@ struct Fixture {
 }
 
 fn fixture(token: Option<&str>) -> Fixture {
+    fixture_with(token, Vec::new())
+}
+
+/// [`fixture`] with `extra` records stored beside its one mismatch.
+fn fixture_with(token: Option<&str>, extra: Vec<Event>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let config = StoreConfig {
         path: dir.path().join("store"),
@@ -78,7 +83,14 @@ fn fixture(token: Option<&str>) -> Fixture {
             outcome: crate::outcome::ShadowOutcome::Match,
         })
         .unwrap();
-    rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+    let records = 1 + extra.len();
+    for event in extra {
+        recorder.record(event).unwrap();
+    }
+    let mut flushed = 0;
+    while flushed < records {
+        flushed += rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+    }
     let state = AdminState {
         reader: store.reader().clone(),
         stats: store.stats().clone(),
@@ -693,4 +705,27 @@ fn instances_answer_only_for_a_fleet_and_a_sled_summary_is_unchanged() {
     let summary = json(&body);
     assert!(summary.get("fleet").is_none(), "{body}");
     assert!(summary["store"].get("spooling").is_none(), "{body}");
+}
+
+#[test]
+fn noise_groups_are_shown_apart_from_the_mismatch_groups() {
+    let Event::Record(mut noisy) = mismatch("loan", "김*") else {
+        unreachable!()
+    };
+    noisy.signature = format!("{}sig-stamp", crate::store::NOISE_PREFIX);
+    let f = fixture_with(None, vec![Event::Record(noisy)]);
+    let (status, _, page) = call(&f.state, "GET", "/", None);
+    assert_eq!(status, StatusCode::OK);
+    let defects = page
+        .find("<h3>Mismatch groups</h3>")
+        .expect("defect groups");
+    let noise = page
+        .find("<h3>Noise</h3>")
+        .unwrap_or_else(|| panic!("{page}"));
+    let at = |needle: &str| {
+        page.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {page}"))
+    };
+    assert!(defects < at("<code>sig-grade</code>") && at("<code>sig-grade</code>") < noise);
+    assert!(noise < at("<code>noise-sig-stamp</code>"), "{page}");
 }
