@@ -150,94 +150,30 @@ EOF
 "${proxy[@]}" nginx -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx.conf" & nginx_pid=$!
 pids+=("$nginx_pid")
 
-cat >"$work/haproxy.cfg" <<EOF
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-listen mci
-  bind $haproxy_tcp
-  server live $mci_live
-EOF
-"${proxy[@]}" haproxy -db -f "$work/haproxy.cfg" 2>>"$work/haproxy.log" & haproxy_pid=$!
-pids+=("$haproxy_pid")
+bench_haproxy_tcp "$haproxy_tcp" "$mci_live" "${proxy[@]}"
 
-# gateway NAME LISTENER_TOML LIVE_ENGINE_TOML SHADOW(yes|no) ADMIN_INDEX: starts one shadowgate
-# (rules as the demo's: mismatches are the self-employed applicants' limits, ~10 %); its pid is
-# in $started.
+# gateway NAME ADMIN_INDEX KEY=VALUE...: writes one shadowgate's config (bench_gateway_toml with
+# the demo's rules: mismatches are the self-employed applicants' limits, ~10 %) and starts it;
+# its pid is in $started.
 gateway() {
-  local name=$1 listener=$2 live=$3 with_shadow=$4 index=$5 shadow_lines=""
-  if [ "$with_shadow" = yes ]; then
-    shadow_lines="shadow = \"new-engine\"
-shadow_sample_percent = 100.0
-shadow_max_in_flight = 2048
-shadow_timeout_ms = 2000"
-  fi
-  cat >"$work/$name.toml" <<EOF
-$listener
-[listeners.admin]
-address = "127.0.0.1:$((PORT + 30 + index))"
-[layouts]
-loan-screening = "$PWD/config/layouts/loan-screening.toml"
-[engines.live]
-$live
-[engines.new-engine]
-protocol = "http"
-url = "http://$shadow"
-max_in_flight = 2048
-[strategies.loan-screening]
-layout = "loan-screening"
-tx_codes = ["LNS0001"]
-path = "$path"
-live = "live"
-$shadow_lines
-[strategies.loan-screening.rules]
-ignore = ["header.sent_at"]
-[[strategies.loan-screening.rules.tolerance]]
-path = "body.rate"
-absolute = "0.001"
-[[strategies.loan-screening.rules.tolerance]]
-path = "body.offers[*].rate"
-absolute = "0.001"
-[[strategies.loan-screening.rules.unordered]]
-path = "body.offers"
-key = ["product_code"]
-[store]
-path = "$work/store-$name"
-[logging]
-level = "error"
-EOF
-  "${proxy[@]}" "$BIN" run --config "$work/$name.toml" >>"$work/$name.log" 2>&1 &
-  started=$!
-  pids+=("$started")
+  local name=$1 index=$2
+  shift 2
+  bench_gateway_toml admin="127.0.0.1:$((PORT + 30 + index))" live_name=live shadow="$shadow" \
+    store="$work/store-$name" "$@" >"$work/$name.toml"
+  bench_start_gateway "$work/$name.toml" "$work/$name.log" "${proxy[@]}" "$BIN"
 }
-mci_listener() { printf '[[listeners.mci]]\nname = "bench"\naddress = "%s"\nlayout = "loan-screening"\n' "$1"; }
-mci_engine="protocol = \"mci\"
-address = \"$mci_live\"
-layout = \"loan-screening\"
-max_in_flight = 128"
-gateway http "[listeners.http]
-address = \"$sg_http\"" "protocol = \"http\"
-url = \"http://$http_live\"
-max_in_flight = 2048" yes 0
+gateway http 0 http="$sg_http" live_http="$http_live"
 sg_http_pid=$started
-gateway on "$(mci_listener "$sg_on")" "$mci_engine" yes 1
+gateway on 1 mci="$sg_on" live_mci="$mci_live"
 sg_on_pid=$started
-gateway off "$(mci_listener "$sg_off")" "$mci_engine" no 2
+gateway off 2 mci="$sg_off" live_mci="$mci_live" shadow_lines=
 sg_off_pid=$started
 
 for a in "$mci_live" "$http_live" "$shadow" "$nginx_pass" "$nginx_mirror" "$haproxy_tcp" \
   "$sg_http" "$sg_on" "$sg_off"; do
   wait_port "$a"
 done
-# A port taken by someone else would be "listening" while our process died: check each is alive.
-for pid in "${pids[@]}"; do
-  kill -0 "$pid" 2>/dev/null || { echo "a process of the benchmark exited at start; logs in $work" >&2; exit 1; }
-done
+bench_check_alive
 tck=$(getconf CLK_TCK)
 results="$work/results.jsonl"
 

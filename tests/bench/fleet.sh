@@ -60,40 +60,10 @@ wait_port "127.0.0.1:$pg_port"
 # gateway NAME INDEX STORE_LINES: writes its config and starts it; its pid is in $started.
 gateway() {
   local name=$1 index=$2 store=$3
-  cat >"$work/$name.toml" <<EOF
-[[listeners.mci]]
-name = "bench"
-address = "127.0.0.1:$((PORT + 10 + index))"
-layout = "loan-screening"
-[listeners.admin]
-address = "127.0.0.1:$((PORT + 20 + index))"
-[layouts]
-loan-screening = "$PWD/config/layouts/loan-screening.toml"
-[engines.legacy]
-protocol = "mci"
-address = "$legacy"
-layout = "loan-screening"
-max_in_flight = 128
-[engines.new-engine]
-protocol = "http"
-url = "http://$modern"
-max_in_flight = 2048
-[strategies.loan-screening]
-layout = "loan-screening"
-tx_codes = ["LNS0001"]
-path = "/v1/strategies/loan-screening"
-live = "legacy"
-shadow = "new-engine"
-shadow_max_in_flight = 2048
-[store]
-path = "$work/store-$name"
-$store
-[logging]
-level = "error"
-EOF
-  "${proxy[@]}" "$BIN" run --config "$work/$name.toml" >>"$work/$name.log" 2>&1 &
-  started=$!
-  pids+=("$started")
+  bench_gateway_toml mci="127.0.0.1:$((PORT + 10 + index))" admin="127.0.0.1:$((PORT + 20 + index))" \
+    live_mci="$legacy" shadow="$modern" shadow_lines='shadow = "new-engine"
+shadow_max_in_flight = 2048' rules= store="$work/store-$name" store_lines="$store" >"$work/$name.toml"
+  bench_start_gateway "$work/$name.toml" "$work/$name.log" "${proxy[@]}" "$BIN"
 }
 gateway sled 0 ""
 sled_pid=$started
@@ -104,9 +74,7 @@ instance = \"bench\"
 sslmode = \"disable\""
 pg_gw_pid=$started
 for a in "$legacy" "$modern" 127.0.0.1:$((PORT + 10)) 127.0.0.1:$((PORT + 11)); do wait_port "$a"; done
-for pid in "${pids[@]}"; do
-  kill -0 "$pid" 2>/dev/null || { echo "a process of the benchmark exited at start; logs in $work" >&2; exit 1; }
-done
+bench_check_alive
 tck=$(getconf CLK_TCK)
 results="$work/results.jsonl"
 

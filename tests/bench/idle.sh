@@ -40,77 +40,17 @@ shadow=127.0.0.1:$((PORT + 2))
 haproxy_tcp=127.0.0.1:$((PORT + 3))
 "${load[@]}" "$BIN" demo-engine --kind legacy --listen "$live" 2>>"$work/engines.log" & pids+=($!)
 "${load[@]}" "$BIN" demo-engine --kind modern --listen "$shadow" 2>>"$work/engines.log" & pids+=($!)
-cat >"$work/haproxy.cfg" <<EOF
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-listen mci
-  bind $haproxy_tcp
-  server live $live
-EOF
-"${proxy[@]}" haproxy -db -f "$work/haproxy.cfg" 2>>"$work/haproxy.log" & haproxy_pid=$!
-pids+=("$haproxy_pid")
+bench_haproxy_tcp "$haproxy_tcp" "$live" "${proxy[@]}"
 
 # gateway NAME BINARY INDEX SHADOW(yes|no) EXTRA STORE_EXTRA: one shadowgate on port PORT+10+INDEX (admin
 # PORT+30+INDEX) with the rules of compare.sh; its pid in $started.
 gateway() {
-  local name=$1 binary=$2 index=$3 with_shadow=$4 extra=$5 store_extra=$6 shadow_lines=""
-  if [ "$with_shadow" = yes ]; then
-    shadow_lines="shadow = \"new-engine\"
-shadow_sample_percent = 100.0
-shadow_max_in_flight = 2048
-shadow_timeout_ms = 2000"
-  fi
-  cat >"$work/$name.toml" <<EOF
-[[listeners.mci]]
-name = "bench"
-address = "127.0.0.1:$((PORT + 10 + index))"
-layout = "loan-screening"
-[listeners.admin]
-address = "127.0.0.1:$((PORT + 30 + index))"
-[layouts]
-loan-screening = "$PWD/config/layouts/loan-screening.toml"
-[engines.live]
-protocol = "mci"
-address = "$live"
-layout = "loan-screening"
-max_in_flight = 128
-[engines.new-engine]
-protocol = "http"
-url = "http://$shadow"
-max_in_flight = 2048
-[strategies.loan-screening]
-layout = "loan-screening"
-tx_codes = ["LNS0001"]
-path = "/v1/strategies/loan-screening"
-live = "live"
-$shadow_lines
-[strategies.loan-screening.rules]
-ignore = ["header.sent_at"]
-[[strategies.loan-screening.rules.tolerance]]
-path = "body.rate"
-absolute = "0.001"
-[[strategies.loan-screening.rules.tolerance]]
-path = "body.offers[*].rate"
-absolute = "0.001"
-[[strategies.loan-screening.rules.unordered]]
-path = "body.offers"
-key = ["product_code"]
-[store]
-path = "$work/store-$name"
-$store_extra
-[logging]
-level = "error"
-$extra
-EOF
-  "${proxy[@]}" "$binary" run --config "$work/$name.toml" >>"$work/$name.log" 2>&1 &
-  started=$!
-  pids+=("$started")
+  local name=$1 binary=$2 index=$3 with_shadow=$4 extra=$5 store_extra=$6 shadow_lines=()
+  [ "$with_shadow" = yes ] || shadow_lines=(shadow_lines=)
+  bench_gateway_toml mci="127.0.0.1:$((PORT + 10 + index))" admin="127.0.0.1:$((PORT + 30 + index))" \
+    live_name=live live_mci="$live" shadow="$shadow" "${shadow_lines[@]}" store="$work/store-$name" \
+    store_lines="$store_extra" extra="$extra" >"$work/$name.toml"
+  bench_start_gateway "$work/$name.toml" "$work/$name.log" "${proxy[@]}" "$binary"
 }
 targets=("direct $live -" "haproxy $haproxy_tcp $haproxy_pid")
 index=0

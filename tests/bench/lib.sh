@@ -46,3 +46,116 @@ import sys, urllib.request
 print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())
 EOF
 }
+
+# bench_gateway_toml KEY=VALUE...: prints the gateway TOML every benchmark runs: one ingress
+# listener, the admin listener, the loan-screening layout, a live engine and the HTTP shadow
+# engine "new-engine", the loan-screening strategy with the demo's rules, the store and error
+# logging. Keys (unknown ones are refused):
+#   mci=ADDR | http=ADDR        the ingress listener (MCI listener "bench", or HTTP)
+#   admin=ADDR                  the admin listener
+#   live_name=NAME              the live engine's name (legacy)
+#   live_mci=ADDR | live_http=ADDR   the live engine: MCI at ADDR, or HTTP at http://ADDR
+#   shadow=ADDR                 new-engine's URL is http://ADDR
+#   shadow_engine_lines=LINES   more lines in [engines.new-engine] (before max_in_flight)
+#   shadow_lines=LINES          the strategy's shadow lines (default: new-engine, 100 %, 2048
+#                               in flight, 2000 ms); empty for a gateway without shadow
+#   rules=LINES                 the rules sections (default: the demo's, as compare.sh); may be empty
+#   store=PATH, store_lines=LINES   the store directory and more [store] lines
+#   extra=LINES                 lines appended after [logging]
+bench_gateway_toml() {
+  local mci="" http="" admin="" live_name=legacy live_mci="" live_http="" shadow=""
+  local shadow_engine_lines="" store="" store_lines="" extra="" arg
+  local shadow_lines='shadow = "new-engine"
+shadow_sample_percent = 100.0
+shadow_max_in_flight = 2048
+shadow_timeout_ms = 2000'
+  local rules='[strategies.loan-screening.rules]
+ignore = ["header.sent_at"]
+[[strategies.loan-screening.rules.tolerance]]
+path = "body.rate"
+absolute = "0.001"
+[[strategies.loan-screening.rules.tolerance]]
+path = "body.offers[*].rate"
+absolute = "0.001"
+[[strategies.loan-screening.rules.unordered]]
+path = "body.offers"
+key = ["product_code"]'
+  for arg; do
+    case ${arg%%=*} in
+      mci | http | admin | live_name | live_mci | live_http | shadow | shadow_engine_lines | \
+        shadow_lines | rules | store | store_lines | extra) local "$arg" ;;
+      *) echo "bench_gateway_toml: unknown key in $arg" >&2; exit 1 ;;
+    esac
+  done
+  if [ -n "$http" ]; then
+    printf '[listeners.http]\naddress = "%s"\n' "$http"
+  else
+    printf '[[listeners.mci]]\nname = "bench"\naddress = "%s"\nlayout = "loan-screening"\n' "$mci"
+  fi
+  printf '[listeners.admin]\naddress = "%s"\n' "$admin"
+  printf '[layouts]\nloan-screening = "%s"\n' "$PWD/config/layouts/loan-screening.toml"
+  printf '[engines.%s]\n' "$live_name"
+  if [ -n "$live_http" ]; then
+    printf 'protocol = "http"\nurl = "http://%s"\nmax_in_flight = 2048\n' "$live_http"
+  else
+    printf 'protocol = "mci"\naddress = "%s"\nlayout = "loan-screening"\nmax_in_flight = 128\n' \
+      "$live_mci"
+  fi
+  printf '[engines.new-engine]\nprotocol = "http"\nurl = "http://%s"\n' "$shadow"
+  bench_lines "$shadow_engine_lines"
+  printf 'max_in_flight = 2048\n'
+  printf '[strategies.loan-screening]\nlayout = "loan-screening"\ntx_codes = ["LNS0001"]\n'
+  printf 'path = "/v1/strategies/loan-screening"\nlive = "%s"\n' "$live_name"
+  bench_lines "$shadow_lines"
+  bench_lines "$rules"
+  printf '[store]\npath = "%s"\n' "$store"
+  bench_lines "$store_lines"
+  printf '[logging]\nlevel = "error"\n'
+  bench_lines "$extra"
+}
+# bench_lines TEXT: prints TEXT as lines, nothing when it is empty.
+bench_lines() { if [ -n "$1" ]; then printf '%s\n' "$1"; fi; }
+
+# bench_start_gateway CONFIG LOG COMMAND...: runs `COMMAND... run --config CONFIG` in the
+# background (COMMAND is the binary, behind any taskset), output appended to LOG; its pid is
+# in $started and in $pids.
+bench_start_gateway() {
+  local config=$1 log=$2
+  shift 2
+  "$@" run --config "$config" >>"$log" 2>&1 &
+  started=$!
+  pids+=("$started")
+}
+
+# bench_check_alive: exits when a process the benchmark started has already died (a port taken
+# by someone else would be "listening" while our process died).
+bench_check_alive() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "a process of the benchmark exited at start; logs in $work" >&2; exit 1; }
+  done
+}
+
+# bench_haproxy_tcp LISTEN SERVER COMMAND_PREFIX...: starts HAProxy (one thread, `mode tcp`)
+# forwarding LISTEN to SERVER, behind COMMAND_PREFIX (e.g. taskset); its pid is in
+# $haproxy_pid and in $pids.
+bench_haproxy_tcp() {
+  local listen=$1 server=$2
+  shift 2
+  cat >"$work/haproxy.cfg" <<EOF
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+listen mci
+  bind $listen
+  server live $server
+EOF
+  "$@" haproxy -db -f "$work/haproxy.cfg" 2>>"$work/haproxy.log" &
+  haproxy_pid=$!
+  pids+=("$haproxy_pid")
+}

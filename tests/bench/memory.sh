@@ -40,44 +40,12 @@ admin=127.0.0.1:$((PORT + 200))
 
 cache_line=""
 [ -n "${CACHE_MIB:-}" ] && cache_line="cache_mib = $CACHE_MIB"
-cat >"$work/gateway.toml" <<EOF
-[[listeners.mci]]
-name = "bench"
-address = "$gw"
-layout = "loan-screening"
-[listeners.admin]
-address = "$admin"
-[layouts]
-loan-screening = "$PWD/config/layouts/loan-screening.toml"
-[engines.legacy]
-protocol = "mci"
-address = "$legacy"
-layout = "loan-screening"
-max_in_flight = 128
-[engines.new-engine]
-protocol = "http"
-url = "http://$modern"
-max_in_flight = 2048
-[strategies.loan-screening]
-layout = "loan-screening"
-tx_codes = ["LNS0001"]
-path = "/v1/strategies/loan-screening"
-live = "legacy"
-shadow = "new-engine"
-shadow_sample_percent = 100.0
-shadow_max_in_flight = 2048
-shadow_timeout_ms = 2000
-[strategies.loan-screening.rules]
 # No ignore rule for header.sent_at: every comparison is a mismatch and stores a record.
-[store]
-path = "$work/store"
-$cache_line
-[logging]
-level = "error"
-EOF
-"$BIN" run --config "$work/gateway.toml" >>"$work/gateway.log" 2>&1 &
-gateway=$!
-pids+=("$gateway")
+bench_gateway_toml mci="$gw" admin="$admin" live_mci="$legacy" shadow="$modern" \
+  rules="[strategies.loan-screening.rules]" store="$work/store" store_lines="$cache_line" \
+  >"$work/gateway.toml"
+bench_start_gateway "$work/gateway.toml" "$work/gateway.log" "$BIN"
+gateway=$started
 
 for a in "$legacy" "$modern" "$gw" "$admin"; do wait_port "$a"; done
 

@@ -49,52 +49,10 @@ admin=127.0.0.1:$((PORT + 4))
 # A fresh AES-256 key, as `openssl rand -base64 32` would give.
 python3 -c 'import base64, os; print("bench-1 =", base64.b64encode(os.urandom(32)).decode())' >"$work/keys"
 chmod 600 "$work/keys"
-cat >"$work/shadowgate.toml" <<EOF
-[[listeners.mci]]
-name = "bench"
-address = "$ingress"
-layout = "loan-screening"
-[listeners.admin]
-address = "$admin"
-[layouts]
-loan-screening = "$PWD/config/layouts/loan-screening.toml"
-[engines.legacy]
-protocol = "mci"
-address = "$legacy"
-layout = "loan-screening"
-max_in_flight = 128
-[engines.new-engine]
-protocol = "http"
-url = "http://$modern"
-max_in_flight = 2048
-[strategies.loan-screening]
-layout = "loan-screening"
-tx_codes = ["LNS0001"]
-path = "/v1/strategies/loan-screening"
-live = "legacy"
-shadow = "new-engine"
-shadow_sample_percent = 100.0
-shadow_max_in_flight = 2048
-shadow_timeout_ms = 2000
-[strategies.loan-screening.rules]
-ignore = ["header.sent_at"]
-[[strategies.loan-screening.rules.tolerance]]
-path = "body.rate"
-absolute = "0.001"
-[[strategies.loan-screening.rules.tolerance]]
-path = "body.offers[*].rate"
-absolute = "0.001"
-[[strategies.loan-screening.rules.unordered]]
-path = "body.offers"
-key = ["product_code"]
-[store]
-path = "$work/store"
-encryption_key_file = "$work/keys"
-[logging]
-level = "error"
-EOF
-"$BIN" run --config "$work/shadowgate.toml" >>"$work/gateway.log" 2>&1 & gateway_pid=$!
-pids+=("$gateway_pid")
+bench_gateway_toml mci="$ingress" admin="$admin" live_mci="$legacy" shadow="$modern" \
+  store="$work/store" store_lines="encryption_key_file = \"$work/keys\"" >"$work/shadowgate.toml"
+bench_start_gateway "$work/shadowgate.toml" "$work/gateway.log" "$BIN"
+gateway_pid=$started
 for a in "$legacy" "$modern" "$ingress" "$admin"; do wait_port "$a"; done
 
 # stored: failing cases counted so far (mismatches + shadow errors + unencodable), and drops.

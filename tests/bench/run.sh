@@ -39,57 +39,13 @@ dead=127.0.0.1:$((PORT + 4))
 "$bin" demo-engine --kind modern --listen "$modern" 2>>"$work/engines.log" & pids+=($!)
 "$bin" demo-engine --kind modern --listen "$slow" --delay-ms 500 2>>"$work/engines.log" & pids+=($!)
 
-layout="$PWD/config/layouts/loan-screening.toml"
 # gateway NAME INDEX SHADOW_ADDRESS: writes its config and starts it; its pid is in $started
 gateway() {
   local name=$1 index=$2 shadow=$3
-  cat >"$work/$name.toml" <<EOF
-[[listeners.mci]]
-name = "bench"
-address = "127.0.0.1:$((PORT + 100 + index))"
-layout = "loan-screening"
-[listeners.admin]
-address = "127.0.0.1:$((PORT + 200 + index))"
-[layouts]
-loan-screening = "$layout"
-[engines.legacy]
-protocol = "mci"
-address = "$legacy"
-layout = "loan-screening"
-max_in_flight = 128
-[engines.new-engine]
-protocol = "http"
-url = "http://$shadow"
-connect_timeout_ms = 200
-max_in_flight = 2048
-[strategies.loan-screening]
-layout = "loan-screening"
-tx_codes = ["LNS0001"]
-path = "/v1/strategies/loan-screening"
-live = "legacy"
-shadow = "new-engine"
-shadow_sample_percent = 100.0
-shadow_max_in_flight = 2048
-shadow_timeout_ms = 2000
-[strategies.loan-screening.rules]
-ignore = ["header.sent_at"]
-[[strategies.loan-screening.rules.tolerance]]
-path = "body.rate"
-absolute = "0.001"
-[[strategies.loan-screening.rules.tolerance]]
-path = "body.offers[*].rate"
-absolute = "0.001"
-[[strategies.loan-screening.rules.unordered]]
-path = "body.offers"
-key = ["product_code"]
-[store]
-path = "$work/store-$name"
-[logging]
-level = "error"
-EOF
-  "$bin" run --config "$work/$name.toml" >>"$work/$name.log" 2>&1 &
-  started=$!
-  pids+=("$started")
+  bench_gateway_toml mci="127.0.0.1:$((PORT + 100 + index))" admin="127.0.0.1:$((PORT + 200 + index))" \
+    live_mci="$legacy" shadow="$shadow" shadow_engine_lines="connect_timeout_ms = 200" \
+    store="$work/store-$name" >"$work/$name.toml"
+  bench_start_gateway "$work/$name.toml" "$work/$name.log" "$bin"
 }
 gateway on 1 "$modern"; gw_on=$started
 gateway slow 2 "$slow"
