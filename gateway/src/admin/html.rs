@@ -25,8 +25,9 @@ pre{background:#f0f2f4;padding:.5rem;overflow-x:auto}.muted{color:#57606a}
 svg .axis{font-size:10px;fill:#57606a}.pager{margin:.5rem 0}
 ";
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub(super) fn escape(text: &str) -> String {
+/// Escapes text for HTML element content and quoted attribute values (the pages, the cutover
+/// sign-off report).
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

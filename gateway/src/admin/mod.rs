@@ -51,6 +51,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+pub(crate) use self::html::escape;
 pub use self::params::{encode as encode_param, list_query};
 use crate::listener::server::{self, Handler, ServerLimits, ServerSettings};
 use crate::metrics::ListenerMetrics;

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::sign::SignOff;
+use crate::admin::escape;
 
 /// The files a report was written to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,20 +191,4 @@ fn table(out: &mut String, title: &str, head: &[&str], rows: impl Iterator<Item 
         let _ = write!(out, "<tr><td colspan=\"{}\">none</td></tr>", head.len());
     }
     out.push_str("</table>");
-}
-
-/// Escapes text for element content and quoted attributes.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -5,9 +5,7 @@
 //! A batch example keeps both (masked) rows and the differences the comparator reported when the
 //! run compared them; nothing is compared again here, so the page shows what the run found.
 
-use serde_json::Value;
-
-use super::sides::{flatten, under};
+use super::sides::{flatten, under, union_paths, value_at};
 use super::{RowState, SideRow};
 use crate::store::ReconcileExample;
 
@@ -21,23 +19,15 @@ pub fn example_rows(example: &ReconcileExample) -> Vec<SideRow> {
     if let Some(row) = &example.new {
         flatten(row, String::new(), &[], &mut new);
     }
-    let mut paths: Vec<&str> = legacy.iter().map(|(p, _)| p.as_str()).collect();
-    for (path, _) in &new {
-        if !paths.contains(&path.as_str()) {
-            paths.push(path);
-        }
-    }
-    let lookup = |side: &[(String, Value)], path: &str| {
-        side.iter().find(|(p, _)| p == path).map(|(_, v)| v.clone())
-    };
+    let paths = union_paths(&legacy, &new);
     paths
         .into_iter()
         .map(|path| {
             let differs = example.differences.iter().any(|d| under(path, &d.path));
             SideRow {
                 path: path.to_owned(),
-                live: lookup(&legacy, path),
-                shadow: lookup(&new, path),
+                live: value_at(&legacy, path),
+                shadow: value_at(&new, path),
                 state: if differs {
                     RowState::Differs
                 } else {

@@ -51,19 +51,11 @@ pub fn side_by_side(record: &MismatchRecord, rules: &Rules) -> Vec<SideRow> {
         // Each element of an `unordered` array next to the live element it was compared with.
         flatten(value, String::new(), &verdict.pairings, &mut shadow);
     }
-    let mut paths: Vec<&str> = live.iter().map(|(p, _)| p.as_str()).collect();
-    for (path, _) in &shadow {
-        if !paths.contains(&path.as_str()) {
-            paths.push(path);
-        }
-    }
-    let lookup = |side: &[(String, Value)], path: &str| {
-        side.iter().find(|(p, _)| p == path).map(|(_, v)| v.clone())
-    };
+    let paths = union_paths(&live, &shadow);
     paths
         .into_iter()
         .map(|path| {
-            let (l, s) = (lookup(&live, path), lookup(&shadow, path));
+            let (l, s) = (value_at(&live, path), value_at(&shadow, path));
             SideRow {
                 path: path.to_owned(),
                 state: verdict.state(path, &l, &s),
@@ -155,6 +147,25 @@ pub fn value_text(value: Option<&Value>) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     }
+}
+
+/// The paths of `first`'s leaves in order, then those only `second` has.
+pub(super) fn union_paths<'a>(
+    first: &'a [(String, Value)],
+    second: &'a [(String, Value)],
+) -> Vec<&'a str> {
+    let mut paths: Vec<&str> = first.iter().map(|(p, _)| p.as_str()).collect();
+    for (path, _) in second {
+        if !paths.contains(&path.as_str()) {
+            paths.push(path);
+        }
+    }
+    paths
+}
+
+/// The value of the leaf at `path`, if `side` has one.
+pub(super) fn value_at(side: &[(String, Value)], path: &str) -> Option<Value> {
+    side.iter().find(|(p, _)| p == path).map(|(_, v)| v.clone())
 }
 
 /// Leaves of `value` with their paths. An array with a pairing (a shadow `unordered` array) is
