@@ -6,7 +6,8 @@ use shadowgate_tests::gateway::{
     answer_frame, decision, guid, http_deciding, mci_deciding, request_frame, LIMIT, STRATEGY,
 };
 use shadowgate_tests::postgres::TestPostgres;
-use shadowgate_tests::{EngineToml, TestGateway};
+
+use crate::support::{fleet_gateway, wait_comparisons};
 
 /// Starts a gateway named `instance` on `db` whose shadow engine decides `shadow_grade` (the
 /// live engine decides `L1`: the same grade is a match, another a mismatch), sends `n` requests
@@ -14,15 +15,7 @@ use shadowgate_tests::{EngineToml, TestGateway};
 async fn run(db: &TestPostgres, instance: &str, shadow_grade: &str, first: u64, n: u64) {
     let legacy = mci_deciding("L1").start().await;
     let next = http_deciding(shadow_grade).start().await;
-    let postgres = format!(
-        "{{ url = \"{}\", instance = \"{instance}\", sslmode = \"disable\" }}",
-        db.url()
-    );
-    let gateway = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http(&next.url()))
-        .store_key("backend", "\"postgres\"")
-        .store_key("postgres", postgres)
+    let gateway = fleet_gateway(&db.url(), instance, legacy.addr(), &next.url())
         .start()
         .await;
     let mut client = gateway.mci_client().await;
@@ -32,25 +25,7 @@ async fn run(db: &TestPostgres, instance: &str, shadow_grade: &str, first: u64, 
         let expected = answer_frame(&request, &decision("L1", LIMIT));
         assert_eq!(answer[..], expected[..], "live answer {i}");
     }
-    // Shadow calls finish after the live answers: wait for the gateway to have counted them all
-    // before shutting down (a shutdown cancels shadow calls still running).
-    let metrics = gateway.running().metrics.clone();
-    let counted = move || {
-        metrics
-            .render()
-            .lines()
-            .filter(|l| l.starts_with("shadowgate_comparisons_total{"))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>()
-    };
-    let deadline = tokio::time::Instant::now() + shadowgate_tests::gateway::DEADLINE;
-    while counted() < n as f64 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "comparisons never counted"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    wait_comparisons(&gateway, n).await;
     gateway.shutdown().await;
 }
 
@@ -135,15 +110,7 @@ async fn a_second_gateway_with_a_running_instance_name_is_refused_at_start() {
         .unwrap();
     let legacy = mci_deciding("L1").start().await;
     let next = http_deciding("L1").start().await;
-    let postgres = format!(
-        "{{ url = \"{}\", instance = \"gw-same\", sslmode = \"disable\" }}",
-        db.url()
-    );
-    let builder = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http(&next.url()))
-        .store_key("backend", "\"postgres\"")
-        .store_key("postgres", postgres);
+    let builder = fleet_gateway(&db.url(), "gw-same", legacy.addr(), &next.url());
     let first = builder.clone().start().await;
 
     let dir = tempfile::tempdir().unwrap();

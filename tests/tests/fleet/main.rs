@@ -12,6 +12,7 @@
 //!   and groups, then one SIGKILLed and restarted: every answered frame counted once or lost in
 //!   the killed one's unflushed window.
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
+//! - `support`: a gateway on the test cluster, waiting for its comparisons to be counted.
 //! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
 //!   totals, groups and records, with the per-instance breakdown.
 
@@ -25,4 +26,5 @@ mod outage;
 mod retry;
 mod review;
 mod spool;
+mod support;
 mod tls;

@@ -14,7 +14,9 @@ use shadowgate_tests::gateway::{
     STRATEGY,
 };
 use shadowgate_tests::postgres::TestPostgres;
-use shadowgate_tests::{EngineToml, TestGateway};
+
+use crate::support::{fleet_gateway, wait_comparisons};
+use shadowgate_tests::TestGateway;
 
 /// A running gateway of the fleet and the engines it calls.
 struct Member {
@@ -27,22 +29,14 @@ struct Member {
 async fn start(db: &TestPostgres, instance: &str, shadow_grade: &str) -> Member {
     let legacy = mci_deciding("L1").start().await;
     let next = http_deciding(shadow_grade).start().await;
-    let gateway = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http(&next.url()))
+    let gateway = fleet_gateway(&db.url(), instance, legacy.addr(), &next.url())
         .admin()
-        .store_key("backend", "\"postgres\"")
-        .store_key("postgres", postgres_key(&db.url(), instance))
         .start()
         .await;
     Member {
         gateway,
         _engines: (legacy, next),
     }
-}
-
-fn postgres_key(url: &str, instance: &str) -> String {
-    format!("{{ url = \"{url}\", instance = \"{instance}\", sslmode = \"disable\" }}")
 }
 
 /// Sends requests `first..first + n` and checks every live answer.
@@ -58,26 +52,9 @@ async fn traffic(member: &Member, first: u64, n: u64) {
     }
 }
 
-/// Waits until the member's gateway has counted `n` comparisons (shadow calls end after the live
-/// answers; a shutdown cancels those still running).
+/// Waits until the member's gateway has counted `n` comparisons.
 async fn settle(member: &Member, n: u64) {
-    let metrics = member.gateway.running().metrics.clone();
-    let counted = move || {
-        metrics
-            .render()
-            .lines()
-            .filter(|l| l.starts_with("shadowgate_comparisons_total{"))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>()
-    };
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while counted() < n as f64 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "comparisons never counted"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    wait_comparisons(&member.gateway, n).await;
 }
 
 /// `GET` of the member's admin API as JSON.
@@ -341,11 +318,12 @@ async fn a_reconcile_run_stored_in_the_fleet_shows_in_the_fleet_report() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let gateway_config = dir.path().join("fleet.toml");
-    let builder = TestGateway::new()
-        .live("legacy", EngineToml::mci("127.0.0.1:9".parse().unwrap()))
-        .shadow("new-engine", EngineToml::http("http://127.0.0.1:9"))
-        .store_key("backend", "\"postgres\"")
-        .store_key("postgres", postgres_key(&db.url(), "batch-host"));
+    let builder = fleet_gateway(
+        &db.url(),
+        "batch-host",
+        "127.0.0.1:9".parse().unwrap(),
+        "http://127.0.0.1:9",
+    );
     std::fs::write(&gateway_config, builder.toml(&dir.path().join("store"))).unwrap();
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/reconcile.toml");
     let args = cli::ReconcileArgs {
