@@ -52,10 +52,14 @@ fn the_fleet_gateway_config_passes_check_config() {
     let (ok, stdout, stderr) = check_config(&config);
     assert!(ok, "{stdout}\n{stderr}");
     assert!(stdout.contains("is valid"), "{stdout}");
-    // Only the example engine host names may be warned about (they do not resolve here).
+    // Only the example engine host names (they do not resolve here) and the recipe's listener
+    // ports, when something on this machine holds them (CI ran a node exporter on 9100), may be
+    // warned about: both are facts of this machine, not of the recipe.
     for warning in stderr.lines().filter(|l| l.trim_start().starts_with("- ")) {
         assert!(
-            warning.contains("expected a host name that resolves"),
+            warning.contains("expected a host name that resolves")
+                || (warning.contains("expected an address this machine can bind")
+                    && warning.contains("in use now")),
             "unexpected warning: {warning}"
         );
     }
