@@ -142,7 +142,13 @@ def mismatch_share(name):
         return "?"
     s = next((x for x in summary.get("strategies", []) if x.get("strategy") == "loan-screening"), {})
     compared = s.get("comparisons") or 0
-    return f"{100 * s.get('mismatches', 0) / compared:.1f} % of {compared:,}" if compared else "?"
+    if not compared:
+        return "?"
+    # Skipped shadow calls cost no comparison: CPU per frame is comparable only when few were.
+    skipped = s.get("skipped") or 0
+    reasons = ", ".join(f"{k} {v:,}" for k, v in (s.get("skipped_by_reason") or {}).items() if v)
+    shown = f" ({skipped:,} skipped: {reasons})" if skipped else " (none skipped)"
+    return f"{100 * s.get('mismatches', 0) / compared:.1f} % of {compared:,}{shown}"
 
 
 out.append("")
