@@ -14,6 +14,8 @@
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
 //! - `start_down`: a gateway started while PostgreSQL is down spools from its first comparison;
 //!   the totals counted from zero are added to the instance's once it answers.
+//! - `start_held`: the same writer finding its instance name held when the database answers:
+//!   it keeps spooling, then forwards once the name is free.
 //! - `support`: a gateway on the test cluster, waiting for its comparisons to be counted.
 //! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
 //!   totals, groups and records, with the per-instance breakdown.
@@ -29,5 +31,6 @@ mod retry;
 mod review;
 mod spool;
 mod start_down;
+mod start_held;
 mod support;
 mod tls;
