@@ -317,4 +317,50 @@ mod tests {
         }
         assert_eq!(parse_key(&[9, 1]), None);
     }
+
+    #[test]
+    fn cold_entries_are_apart_from_the_totals_until_folded_in() {
+        use crate::store::shared::SledSettings;
+        let dir = tempfile::tempdir().unwrap();
+        let shared = Arc::new(SharedDb::empty(
+            &dir.path().join("store"),
+            SledSettings::default(),
+        ));
+        shared.reopen().unwrap();
+        let spool = Spool::new(shared);
+        let write = |space, key: &[u8], value: &[u8]| Write {
+            space,
+            key: key.to_vec(),
+            value: value.to_vec(),
+        };
+        spool
+            .append(&[write(Space::Counters, b"loan", b"absolute")])
+            .unwrap();
+        spool
+            .append_cold(&[
+                write(Space::Records(Day(20_778)), b"r1", b"chunk"),
+                write(Space::Counters, b"loan", b"delta"),
+            ])
+            .unwrap();
+        let totals = spool.totals().unwrap();
+        assert_eq!(totals.len(), 1, "a cold delta is not a total to forward");
+        assert_eq!(spool.records(10).unwrap().len(), 1, "records are plain");
+        assert_eq!(
+            spool.get_cold(Space::Counters, b"loan").unwrap().as_deref(),
+            Some(&b"delta"[..])
+        );
+        let cold = spool.cold().unwrap();
+        assert_eq!(cold.len(), 1);
+        assert_eq!(cold[0].1, write(Space::Counters, b"loan", b"delta"));
+
+        let keys: Vec<Vec<u8>> = cold.into_iter().map(|(key, _)| key).collect();
+        spool
+            .fold_cold(&[write(Space::Counters, b"loan", b"sum")], &keys)
+            .unwrap();
+        assert!(spool.cold().unwrap().is_empty());
+        assert_eq!(
+            spool.get(Space::Counters, b"loan").unwrap().as_deref(),
+            Some(&b"sum"[..])
+        );
+    }
 }
