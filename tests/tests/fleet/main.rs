@@ -12,6 +12,10 @@
 //!   and groups, then one SIGKILLed and restarted: every answered frame counted once or lost in
 //!   the killed one's unflushed window.
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
+//! - `start_down`: a gateway started while PostgreSQL is down spools from its first comparison;
+//!   the totals counted from zero are added to the instance's once it answers.
+//! - `start_held`: the same writer finding its instance name held when the database answers:
+//!   it keeps spooling, then forwards once the name is free.
 //! - `support`: a gateway on the test cluster, waiting for its comparisons to be counted.
 //! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
 //!   totals, groups and records, with the per-instance breakdown.
@@ -26,5 +30,7 @@ mod outage;
 mod retry;
 mod review;
 mod spool;
+mod start_down;
+mod start_held;
 mod support;
 mod tls;

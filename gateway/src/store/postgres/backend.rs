@@ -59,12 +59,13 @@ impl PostgresBackend {
     /// Connects once at the gateway's start. An instance name another running gateway holds
     /// fails the start (two writers of one instance's absolute totals would overwrite each
     /// other); a database that cannot be reached does not: the gateway starts and serves live
-    /// traffic, its store degraded until the database answers ([`super::SpoolingBackend`]).
+    /// traffic, and its writer spools from the first comparison, totals counted from zero, until
+    /// the database answers and these checks are made again ([`super::SpoolingBackend`]).
     pub(crate) fn check_at_start(&mut self) -> Result<(), BackendError> {
         match self.with(|_, _| Ok(())) {
             Err(error) if error.source.downcast_ref::<InstanceInUse>().is_some() => Err(error),
             Err(error) => {
-                tracing::warn!(%error, "store: postgres unreachable at start; records are dropped and counted until it answers (the spool needs this instance's totals from the database first)");
+                tracing::warn!(%error, "store: postgres unreachable at start; the writer spools records and totals to the local store until it answers (totals counted from zero, then added to this instance's; the instance lock and migrations are checked then)");
                 Ok(())
             }
             Ok(()) => Ok(()),

@@ -17,12 +17,15 @@
 //! - `backend`: [`PostgresBackend`].
 //! - `spool`, `spooling`: the local spool in the gateway's sled directory while the database is
 //!   unreachable, and [`SpoolingBackend`], which writes there and forwards it when it is back.
+//! - `cold`: totals counted from zero by a gateway started while the database was unreachable,
+//!   added to the instance's at the first contact (`spooling/contact.rs`).
 //! - `save`: [`save_to_fleet`], one commit from a command (a reconcile run), not a gateway.
 //! - `fleet`, `fleet_totals`, `fleet_records`, `fleet_view`: the fleet's read model, every
 //!   instance's rows read back as one store (totals merged, records merged by time) with a
 //!   per-instance breakdown ([`FleetView`]), behind [`crate::store::Reader`].
 
 mod backend;
+mod cold;
 mod config;
 mod connect;
 mod fleet;

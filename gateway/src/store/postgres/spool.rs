@@ -7,6 +7,13 @@
 //! `spool_meta`) names one outage's spool: forwarding records the epoch in PostgreSQL in the
 //! transaction that writes the totals, so a spool forwarded just before a crash is recognised
 //! after the restart and dropped, not forwarded twice.
+//!
+//! Cold entries (the tag's high bit set) hold what a gateway that started while the database
+//! could not be reached counted from zero: totals as deltas, and its other keyed writes
+//! (payloads). They are never forwarded as they are: at the first contact each delta is added to
+//! the instance's total and the sum replaces it as an ordinary entry in one batch
+//! ([`Spool::fold_cold`]), so they are never stale the way a forwarded spool can be. One tree
+//! for both keeps a commit's records and its deltas in one atomic batch.
 
 use std::sync::Arc;
 
@@ -18,6 +25,8 @@ use crate::store::time::Day;
 const TREE: &str = "spool";
 const META_TREE: &str = "spool_meta";
 const EPOCH_KEY: &[u8] = b"epoch";
+/// The tag bit of a cold entry.
+const COLD: u8 = 0x80;
 
 /// The spool in the local sled database.
 pub(crate) struct Spool {
@@ -143,10 +152,10 @@ impl Spool {
         self.collect(tree.scan_prefix([tag(Space::Records(Day(0)))]).take(max))
     }
 
-    /// Every spooled total (counters, groups, suppressed, series).
+    /// Every spooled total (counters, groups, suppressed, series), cold entries not included.
     pub(crate) fn totals(&self) -> Result<Vec<(Vec<u8>, Write)>, BackendError> {
         let (_, tree, _) = self.trees()?;
-        self.collect(tree.range([1_u8]..))
+        self.collect(tree.range([1_u8]..[COLD]))
     }
 
     fn collect(
@@ -205,6 +214,90 @@ impl Spool {
     }
 }
 
+/// The key of a cold entry.
+fn cold_key(write: &Write) -> Vec<u8> {
+    let mut key = spool_key(write);
+    key[0] |= COLD;
+    key
+}
+
+/// Cold entries: what was counted from zero while the database's totals were unknown.
+impl Spool {
+    /// Adds `writes` and flushes them in one batch: records as [`Spool::append`] does, the
+    /// others (deltas counted from zero, payloads) as cold entries.
+    pub(crate) fn append_cold(&self, writes: &[Write]) -> Result<(), BackendError> {
+        let (db, tree, _) = self.trees()?;
+        let mut batch = sled::Batch::default();
+        for write in writes {
+            let key = match write.space {
+                Space::Records(_) => spool_key(write),
+                _ => cold_key(write),
+            };
+            batch.insert(key, write.value.as_slice());
+        }
+        let fail = |e| BackendError::new(format!("spool {} cold writes", writes.len()), e);
+        tree.apply_batch(batch).map_err(fail)?;
+        db.flush().map_err(fail)?;
+        Ok(())
+    }
+
+    /// The delta counted from zero for a key, if any.
+    pub(crate) fn get_cold(
+        &self,
+        space: Space,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, BackendError> {
+        let (_, tree, _) = self.trees()?;
+        let write = Write {
+            space,
+            key: key.to_vec(),
+            value: Vec::new(),
+        };
+        let value = tree
+            .get(cold_key(&write))
+            .map_err(|e| BackendError::new("read the spool", e))?;
+        Ok(value.map(|v| v.to_vec()))
+    }
+
+    /// Every cold entry, with its spool key.
+    pub(crate) fn cold(&self) -> Result<Vec<(Vec<u8>, Write)>, BackendError> {
+        let (_, tree, _) = self.trees()?;
+        let entries = tree.range([COLD]..).map(|entry| {
+            entry.map(|(key, value)| {
+                let mut plain = key.to_vec();
+                plain[0] &= !COLD;
+                (sled::IVec::from(plain), value)
+            })
+        });
+        let mut out = self.collect(entries)?;
+        for (key, _) in &mut out {
+            key[0] |= COLD;
+        }
+        Ok(out)
+    }
+
+    /// Replaces the cold entries `cold_keys` by `absolute` (their sums with the instance's
+    /// totals) in one batch: a crash leaves either the deltas or the sums, never both.
+    pub(crate) fn fold_cold(
+        &self,
+        absolute: &[Write],
+        cold_keys: &[Vec<u8>],
+    ) -> Result<(), BackendError> {
+        let (db, tree, _) = self.trees()?;
+        let mut batch = sled::Batch::default();
+        for key in cold_keys {
+            batch.remove(key.as_slice());
+        }
+        for write in absolute {
+            batch.insert(spool_key(write), write.value.as_slice());
+        }
+        let fail = |e| BackendError::new("fold the cold spool entries", e);
+        tree.apply_batch(batch).map_err(fail)?;
+        db.flush().map_err(fail)?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +316,51 @@ mod tests {
             );
         }
         assert_eq!(parse_key(&[9, 1]), None);
+    }
+
+    #[test]
+    fn cold_entries_are_apart_from_the_totals_until_folded_in() {
+        use crate::store::shared::SledSettings;
+        let dir = tempfile::tempdir().unwrap();
+        let shared = Arc::new(SharedDb::empty(
+            &dir.path().join("store"),
+            SledSettings::default(),
+        ));
+        shared.reopen().unwrap();
+        let spool = Spool::new(shared);
+        let write = |space, key: &[u8], value: &[u8]| Write {
+            space,
+            key: key.to_vec(),
+            value: value.to_vec(),
+        };
+        spool
+            .append(&[write(Space::Counters, b"loan", b"absolute")])
+            .unwrap();
+        spool
+            .append_cold(&[
+                write(Space::Records(Day(20_778)), b"r1", b"chunk"),
+                write(Space::Counters, b"loan", b"delta"),
+            ])
+            .unwrap();
+        let totals = spool.totals().unwrap();
+        assert_eq!(totals.len(), 1, "a cold delta is not a total to forward");
+        assert_eq!(spool.records(10).unwrap().len(), 1, "records are plain");
+        assert_eq!(
+            spool.get_cold(Space::Counters, b"loan").unwrap().as_deref(),
+            Some(&b"delta"[..])
+        );
+        let cold = spool.cold().unwrap();
+        assert_eq!(cold.len(), 1);
+        assert_eq!(cold[0].1, write(Space::Counters, b"loan", b"delta"));
+
+        let keys: Vec<Vec<u8>> = cold.into_iter().map(|(key, _)| key).collect();
+        spool
+            .fold_cold(&[write(Space::Counters, b"loan", b"sum")], &keys)
+            .unwrap();
+        assert!(spool.cold().unwrap().is_empty());
+        assert_eq!(
+            spool.get(Space::Counters, b"loan").unwrap().as_deref(),
+            Some(&b"sum"[..])
+        );
     }
 }

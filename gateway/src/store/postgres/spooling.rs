@@ -7,9 +7,13 @@
 //! chunks in slices (upserts by record id: forwarding one twice stores it once), then the
 //! spooled totals with the new batch and the spool's epoch in one transaction.
 //!
-//! What it cannot do: a gateway that starts while PostgreSQL is down does not know its totals or
-//! its last record id, so its store starts degraded (records dropped and counted, as for sled)
-//! until the database answers once.
+//! A gateway that starts while PostgreSQL cannot be reached (or while another running gateway
+//! holds its instance name) spools from its first comparison too, though it does not know its
+//! totals or its last record id yet: it counts totals from zero as cold spool entries
+//! ([`super::cold`]) and takes record ids after the last spooled one (from the clock otherwise).
+//! At the first contact (`contact`: connecting takes the instance lock and migrates the schema,
+//! the checks a start with the database would have made) each delta is added to the instance's
+//! total, and the spool is forwarded as after an outage.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -17,12 +21,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::backend::PostgresBackend;
+use super::cold::Relative;
 use super::spool::Spool;
 use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::chunk;
-use crate::store::series::hour_of;
 use crate::store::stats::StoreStats;
-use crate::store::time::{Clock, Day, SystemClock};
+use crate::store::time::Day;
+
+mod contact;
 
 /// Record chunks forwarded per transaction: a long outage's spool is sent in steps, not as one
 /// statement of unbounded size.
@@ -49,6 +55,13 @@ pub struct SpoolingBackend {
     /// Records spooled now, and the most the spool may hold.
     spooled_records: u64,
     max_records: u64,
+    /// Started without the database (or its instance lock): totals are counted from zero and
+    /// spooled as cold entries until the first contact.
+    cold: bool,
+    /// The keys the ledger counts from zero, and what they are added to after the first contact.
+    relative: Relative,
+    /// When another gateway holding this instance's lock was last reported (once a minute).
+    lock_reported: Option<Instant>,
 }
 
 impl SpoolingBackend {
@@ -73,11 +86,15 @@ impl SpoolingBackend {
             retry,
             next_try: None,
             stats: None,
+            cold: false,
+            relative: Relative::default(),
+            lock_reported: None,
         }
     }
 
     /// Spools `writes` after the database refused them (`why`).
     fn spool(&mut self, writes: &[Write], why: &BackendError) -> Result<(), BackendError> {
+        self.refused(why);
         if !self.spooling {
             tracing::warn!(error = %why, "store: postgres unreachable; spooling to the local store");
         }
@@ -108,7 +125,11 @@ impl SpoolingBackend {
                 ),
             ));
         }
-        self.spool.append(writes)?;
+        if self.cold {
+            self.spool.append_cold(writes)?;
+        } else {
+            self.spool.append(writes)?;
+        }
         self.spooled_records = after;
         Ok(())
     }
@@ -147,51 +168,6 @@ impl SpoolingBackend {
         Ok(())
     }
 
-    /// Once per run, before any total is read from the spool: a spool whose epoch the database
-    /// already holds was forwarded just before a crash and never removed; the database is newer.
-    fn settle(&mut self) -> Result<(), BackendError> {
-        if self.checked {
-            return Ok(());
-        }
-        if self.spooling && self.db.forwarded_epoch()? == Some(self.spool.epoch()?) {
-            let stale: Vec<Vec<u8>> = self.spool.totals()?.into_iter().map(|(k, _)| k).collect();
-            self.spool.remove(&stale)?;
-            self.spool.next_epoch()?;
-            self.spooling = !self.spool.is_empty()?;
-            tracing::info!("store: dropped the totals of a spool forwarded before a restart");
-        }
-        self.preload()?;
-        self.checked = true;
-        Ok(())
-    }
-
-    /// Loads this instance's totals (series: from the previous hour on) into `known`, and the
-    /// spool's over them (newer): a total first counted during an outage (a new group) is then
-    /// known to be new, instead of needing the database to say so.
-    fn preload(&mut self) -> Result<(), BackendError> {
-        let now = SystemClock.now_micros();
-        self.series_from = hour_of(now).saturating_sub(1).to_be_bytes();
-        for space in [
-            Space::Counters,
-            Space::Groups,
-            Space::Suppressed,
-            Space::Series,
-        ] {
-            let from: &[u8] = if space == Space::Series {
-                &self.series_from
-            } else {
-                &[]
-            };
-            for (key, value) in self.db.totals(space, from)? {
-                self.known.entry((space, key)).or_insert(value);
-            }
-        }
-        for (_, write) in self.spool.totals()? {
-            self.known.insert((write.space, write.key), write.value);
-        }
-        Ok(())
-    }
-
     fn remember(&mut self, writes: &[Write]) {
         let mut newest_hour = None;
         for write in writes {
@@ -223,6 +199,16 @@ impl SpoolingBackend {
 
 impl Backend for SpoolingBackend {
     fn load(&mut self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        if self.cold {
+            // Counted from zero: this run's delta, or one an earlier cold run spooled.
+            self.relative.loaded(space, key);
+            if let Some(value) = self.known.get(&(space, key.to_vec())) {
+                return Ok(Some(value.clone()));
+            }
+            return self.spool.get_cold(space, key);
+        }
+        // Loaded again: the ledger holds the absolute total from now on.
+        self.relative.reloaded(space, key);
         if let Some(value) = self.known.get(&(space, key.to_vec())) {
             return Ok(Some(value.clone()));
         }
@@ -232,14 +218,7 @@ impl Backend for SpoolingBackend {
         if let Some(value) = self.known.get(&(space, key.to_vec())) {
             return Ok(Some(value.clone()));
         }
-        if space != Space::Series || key >= &self.series_from[..] {
-            // Loaded at the start: a key missing now is new.
-            return Ok(None);
-        }
-        let value = match self.spool.get(space, key)? {
-            Some(value) => Some(value),
-            None => self.db.load(space, key)?,
-        };
+        let value = self.older_total(space, key)?;
         if let Some(value) = &value {
             self.known.insert((space, key.to_vec()), value.clone());
         }
@@ -247,7 +226,15 @@ impl Backend for SpoolingBackend {
     }
 
     fn commit(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
-        let due = self.next_try.is_none_or(|at| Instant::now() >= at);
+        let mut due = self.next_try.is_none_or(|at| Instant::now() >= at);
+        if self.cold && due {
+            if let Err(error) = self.settle() {
+                self.refused(&error);
+                self.next_try = Some(Instant::now() + self.retry);
+                due = false;
+            }
+        }
+        let writes = self.relative.absolute(writes)?;
         let result = match (self.spooling, due) {
             (true, false) => self.append(&writes),
             (true, true) => match self.forward(writes.clone()) {
@@ -266,12 +253,28 @@ impl Backend for SpoolingBackend {
     }
 
     fn segments(&mut self) -> Result<Vec<Day>, BackendError> {
+        if self.cold {
+            // The database's days are not known yet: today's retention finds nothing to drop
+            // (instead of trying the database at every idle tick); tomorrow's runs again.
+            return Ok(Vec::new());
+        }
         self.db.segments()
     }
 
     fn last_record_key(&mut self) -> Result<Option<Vec<u8>>, BackendError> {
-        let stored = self.db.last_record_key()?;
-        self.settle()?;
+        let stored = match self.db.last_record_key() {
+            Ok(stored) => self.settle().map(|()| stored),
+            Err(error) => Err(error),
+        };
+        let stored = match stored {
+            Ok(stored) => stored,
+            // Not reached once since the start: spool from the first comparison.
+            Err(error) if !self.checked => {
+                self.go_cold(&error);
+                None
+            }
+            Err(error) => return Err(error),
+        };
         let spooled = match self.spool.last_record()? {
             Some(write) => Some(
                 chunk::span("record", &write.key, &write.value)
@@ -291,6 +294,10 @@ impl Backend for SpoolingBackend {
     fn prune(&mut self, space: Space, before: &[u8]) -> Result<u64, BackendError> {
         self.known
             .retain(|(s, key), _| *s != space || key.as_slice() >= before);
+        self.relative.prune(space, before);
+        if self.cold {
+            return Ok(0);
+        }
         self.db.prune(space, before)
     }
 
@@ -303,7 +310,8 @@ impl Backend for SpoolingBackend {
         if !(self.spooling && due) {
             return Ok(());
         }
-        self.forward(Vec::new()).inspect_err(|_| {
+        self.forward(Vec::new()).inspect_err(|error| {
+            self.refused(error);
             self.next_try = Some(Instant::now() + self.retry);
         })
     }

@@ -1,0 +1,173 @@
+//! The first contact with the database in a run: what a start with the database checks, made
+//! when it first answers.
+//!
+//! Connecting takes the instance lock and migrates the schema ([`super::super::connect`]); then a
+//! spool forwarded just before a crash is recognised by its epoch and dropped, this instance's
+//! totals are loaded, and, after a start without the database, every total counted from zero is
+//! added to the instance's (the cold entries become ordinary spool entries in one batch).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use super::SpoolingBackend;
+use crate::store::backend::{Backend, BackendError, Space, Write};
+use crate::store::postgres::cold::{is_tally, merge, Key};
+use crate::store::postgres::connect::InstanceInUse;
+use crate::store::series::hour_of;
+use crate::store::time::{Clock, SystemClock};
+
+/// How often a held instance lock is reported again while it lasts.
+const LOCK_REPORT_INTERVAL: Duration = Duration::from_secs(60);
+
+impl SpoolingBackend {
+    /// Once per run, before any total is read from the spool: a spool whose epoch the database
+    /// already holds was forwarded just before a crash and never removed; the database is newer.
+    pub(super) fn settle(&mut self) -> Result<(), BackendError> {
+        if self.checked {
+            return Ok(());
+        }
+        if self.spooling && self.db.forwarded_epoch()? == Some(self.spool.epoch()?) {
+            let stale: Vec<Vec<u8>> = self.spool.totals()?.into_iter().map(|(k, _)| k).collect();
+            self.spool.remove(&stale)?;
+            self.spool.next_epoch()?;
+            self.spooling = !self.spool.is_empty()?;
+            tracing::info!("store: dropped the totals of a spool forwarded before a restart");
+        }
+        // While cold, `known` holds deltas: the database's totals start a new map.
+        let mut known = if self.cold {
+            HashMap::new()
+        } else {
+            self.known.clone()
+        };
+        self.preload(&mut known)?;
+        if self.cold {
+            self.fold_cold(&mut known)?;
+            self.cold = false;
+            tracing::info!("store: postgres answered; totals counted since the start are added to this instance's");
+        }
+        self.known = known;
+        self.checked = true;
+        Ok(())
+    }
+
+    /// Loads this instance's totals (series: from the previous hour on) into `known`, and the
+    /// spool's over them (newer): a total first counted during an outage (a new group) is then
+    /// known to be new, instead of needing the database to say so.
+    fn preload(&mut self, known: &mut HashMap<Key, Vec<u8>>) -> Result<(), BackendError> {
+        let now = SystemClock.now_micros();
+        self.series_from = hour_of(now).saturating_sub(1).to_be_bytes();
+        for space in [
+            Space::Counters,
+            Space::Groups,
+            Space::Suppressed,
+            Space::Series,
+        ] {
+            let from: &[u8] = if space == Space::Series {
+                &self.series_from
+            } else {
+                &[]
+            };
+            for (key, value) in self.db.totals(space, from)? {
+                known.entry((space, key)).or_insert(value);
+            }
+        }
+        for (_, write) in self.spool.totals()? {
+            known.insert((write.space, write.key), write.value);
+        }
+        Ok(())
+    }
+
+    /// Adds every cold delta to its total (from `known`, loaded by [`Self::preload`]) and
+    /// replaces the cold entries by the sums; the keys the ledger still counts from zero get
+    /// their totals before the deltas as bases.
+    fn fold_cold(&mut self, known: &mut HashMap<Key, Vec<u8>>) -> Result<(), BackendError> {
+        let loaded = self.relative.loaded_keys();
+        let mut starts: HashMap<Key, Option<Vec<u8>>> = HashMap::new();
+        let (mut absolute, mut cold_keys) = (Vec::new(), Vec::new());
+        for (spool_key, write) in self.spool.cold()? {
+            let value = if is_tally(write.space) {
+                let start = self.start_of(known, write.space, &write.key)?;
+                let total = merge(write.space, start.as_deref(), &write.value)?;
+                starts.insert((write.space, write.key.clone()), start);
+                known.insert((write.space, write.key.clone()), total.clone());
+                total
+            } else {
+                write.value
+            };
+            absolute.push(Write { value, ..write });
+            cold_keys.push(spool_key);
+        }
+        let mut bases = HashMap::new();
+        for key in loaded {
+            let start = match starts.remove(&key) {
+                Some(start) => start,
+                None => self.start_of(known, key.0, &key.1)?,
+            };
+            if let Some(start) = start {
+                bases.insert(key, start);
+            }
+        }
+        self.spool.fold_cold(&absolute, &cold_keys)?;
+        self.relative.contacted(bases);
+        Ok(())
+    }
+
+    /// The total of a key before this run's deltas: loaded, or (an older hour) read.
+    fn start_of(
+        &mut self,
+        known: &HashMap<Key, Vec<u8>>,
+        space: Space,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, BackendError> {
+        match known.get(&(space, key.to_vec())) {
+            Some(value) => Ok(Some(value.clone())),
+            None => self.older_total(space, key),
+        }
+    }
+
+    /// A total [`Self::preload`] did not load: only an hour older than the previous one can be
+    /// (a late event), from the spool or the database; any other key is new.
+    pub(super) fn older_total(
+        &mut self,
+        space: Space,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, BackendError> {
+        if space != Space::Series || key >= &self.series_from[..] {
+            return Ok(None);
+        }
+        match self.spool.get(space, key)? {
+            Some(value) => Ok(Some(value)),
+            None => self.db.load(space, key),
+        }
+    }
+
+    /// The database was not reached before the first comparison: spool from it on, totals
+    /// counted from zero.
+    pub(super) fn go_cold(&mut self, error: &BackendError) {
+        if !self.cold {
+            tracing::warn!(%error, "store: postgres not reached at start; spooling to the local store from the first comparison (totals counted from zero and added to this instance's when it answers)");
+        }
+        self.refused(error);
+        self.cold = true;
+        self.spooling = true;
+        self.next_try = Some(Instant::now() + self.retry);
+        self.set_spooled();
+    }
+
+    /// Says loudly (once a minute while it lasts) that another running gateway holds this
+    /// instance's name: nothing is forwarded meanwhile, as two writers of one instance's
+    /// absolute totals would overwrite each other.
+    pub(super) fn refused(&mut self, error: &BackendError) {
+        if error.source.downcast_ref::<InstanceInUse>().is_none() {
+            return;
+        }
+        if self
+            .lock_reported
+            .is_some_and(|at| at.elapsed() < LOCK_REPORT_INTERVAL)
+        {
+            return;
+        }
+        self.lock_reported = Some(Instant::now());
+        tracing::error!(%error, "store: another running gateway holds this gateway's instance name in the fleet's database; spooling locally and forwarding nothing until it is released (give every gateway its own store.postgres.instance)");
+    }
+}

@@ -1,0 +1,145 @@
+//! A gateway started while PostgreSQL is down spools from its first comparison: totals counted
+//! from zero, records by id, nothing dropped; when the database answers, the deltas are added to
+//! the instance's totals, the spool is forwarded once, and a restart counts nothing twice.
+
+use std::time::Duration;
+
+use shadowgate_tests::gateway::{
+    answer_frame, decision, get, guid, http_deciding, mci_deciding, request_frame, MciClient,
+    DEADLINE, LIMIT, STRATEGY,
+};
+use shadowgate_tests::postgres::TestPostgres;
+use shadowgate_tests::{EngineToml, TestGateway};
+
+/// Sends requests `range`, checking every live answer byte for byte.
+async fn send(client: &mut MciClient, range: std::ops::Range<u64>) {
+    for i in range {
+        let request = request_frame(&guid(i));
+        let answer = client.call(&request).await;
+        let expected = answer_frame(&request, &decision("L1", LIMIT));
+        assert_eq!(answer[..], expected[..], "live answer {i}");
+    }
+}
+
+/// The value of a metric line (name with its labels) in the gateway's metrics.
+fn metric(gateway: &TestGateway, name: &str) -> f64 {
+    let text = gateway.running().metrics.render();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Waits (bounded) until `name` reads `value`.
+async fn wait_metric(gateway: &TestGateway, name: &str, value: f64) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while metric(gateway, name) != value {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} never became {value} (is {})",
+            metric(gateway, name)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Nothing dropped, nothing left unpersisted: every comparison of this run is spooled or stored.
+fn assert_nothing_lost(gateway: &TestGateway) {
+    for reason in ["write_error", "channel_full", "encode_error"] {
+        let name = format!("shadowgate_store_dropped_total{{reason=\"{reason}\"}}");
+        let dropped = metric(gateway, &name);
+        assert!(dropped == 0.0 || dropped.is_nan(), "{name} is {dropped}");
+    }
+    assert_eq!(metric(gateway, "shadowgate_store_degraded"), 0.0);
+}
+
+/// gw-a's mismatches counted, its group's size, its records stored, and its rows in the
+/// counters table, as PostgreSQL has them.
+async fn totals(url: String) -> (i64, i64, i64, i64) {
+    tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let row = client
+            .query_one(
+                "SELECT (SELECT sum(mismatches)::int8 FROM shadowgate_counters
+                             WHERE instance = 'gw-a' AND strategy = $1),
+                        (SELECT sum(count)::int8 FROM shadowgate_groups WHERE instance = 'gw-a'),
+                        (SELECT sum(record_count)::int8 FROM shadowgate_records
+                             WHERE instance = 'gw-a'),
+                        (SELECT count(*) FROM shadowgate_counters WHERE instance = 'gw-a')",
+                &[&STRATEGY],
+            )
+            .unwrap();
+        (row.get(0), row.get(1), row.get(2), row.get(3))
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparison() {
+    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    // Every comparison is a mismatch: a record, a group member and a counter each.
+    let next = http_deciding("N9").start().await;
+    let local = tempfile::tempdir().unwrap();
+    let postgres = format!(
+        "{{ url = \"{}\", instance = \"gw-a\", sslmode = \"disable\", connect_timeout_ms = 500 }}",
+        db.url()
+    );
+    let builder = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&next.url()))
+        .admin()
+        .store_path(&local.path().join("store"))
+        .store_key("backend", "\"postgres\"")
+        .store_key("postgres", postgres)
+        .store_key("retry_interval_ms", "200");
+
+    // The instance has totals in the database before the outage: the deltas go on top of them.
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 1..11).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
+    gateway.shutdown().await;
+    tokio::task::block_in_place(|| db.stop());
+
+    // Started while the database is down, and restarted before it is back: both runs spool.
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 11..21).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
+    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
+    assert_nothing_lost(&gateway);
+    gateway.shutdown().await;
+
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 21..36).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 15.0).await;
+    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
+    let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
+    assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
+    assert!(ready.contains("store spooling"), "{ready}");
+    assert_nothing_lost(&gateway);
+
+    // Back: the start checks run, the deltas are added, the spool drains to zero.
+    tokio::task::block_in_place(|| db.start());
+    wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
+    send(&mut client, 36..41).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 20.0).await;
+    assert_nothing_lost(&gateway);
+    gateway.shutdown().await;
+    assert_eq!(totals(db.url()).await, (40, 40, 40, 1));
+
+    // A restart with the database finds nothing left to forward and counts nothing twice.
+    let gateway = builder.start().await;
+    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 0.0);
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 41..46).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
+    assert_nothing_lost(&gateway);
+    gateway.shutdown().await;
+    assert_eq!(totals(db.url()).await, (45, 45, 45, 1));
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}
