@@ -105,7 +105,6 @@ fn short(hash: &str) -> &str {
     hash.get(..SHORT_HASH).unwrap_or(hash)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,7 +177,10 @@ mod tests {
             routing: Default::default(),
         };
         let evidence = [
-            ("cutover_sign", serde_json::to_value(evidence("CAB-1 <script>"))),
+            (
+                "cutover_sign",
+                serde_json::to_value(evidence("CAB-1 <script>")),
+            ),
             ("reload", reload("loan", Some(1))),
             ("start", serde_json::to_value(start)),
             ("reload", reload("card", None)),
@@ -232,10 +234,20 @@ mod tests {
             html.contains("<td class=\"t\">2026-11-30 12:00:00 +09:00</td><td>start</td><td>live legacy → next, shadow next → legacy</td><td><code>efefefefefef</code></td><td><span class=\"blocked\">unsigned</span></td></tr>"),
             "{html}"
         );
-        assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
-        assert_eq!(html.matches("<tr class=\"routing-change\">").count(), 2, "not card's");
+        assert!(
+            !html.contains("<script>") && !html.contains("<b>"),
+            "{html}"
+        );
+        assert_eq!(
+            html.matches("<tr class=\"routing-change\">").count(),
+            2,
+            "not card's"
+        );
 
         let none = render(&CutoverHistory::of(&trail, "deposit"), "deposit", &view);
-        assert!(none.contains("Cutover sign-off of deposit: none yet"), "{none}");
+        assert!(
+            none.contains("Cutover sign-off of deposit: none yet"),
+            "{none}"
+        );
     }
 }

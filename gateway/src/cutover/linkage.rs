@@ -98,11 +98,7 @@ pub fn link_reload(
     let fail = |kind| CutoverError::new("*", kind);
     let signed = signoffs(reader)?;
     let after = routing(new);
-    let changes = changes(
-        &signed,
-        (&old.sha256, &routing(old)),
-        (&new.sha256, &after),
-    );
+    let changes = changes(&signed, (&old.sha256, &routing(old)), (&new.sha256, &after));
     log_changes(RELOAD_ACTION, &changes);
     let link = ReloadLink {
         source: source.to_owned(),

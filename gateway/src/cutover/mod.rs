@@ -34,11 +34,11 @@ mod start;
 
 pub use error::{CutoverError, CutoverErrorKind};
 pub use evidence::{ActiveRule, Evidence, GroupEvidence};
+pub use history::{history, CutoverHistory, RecordedChange};
 pub use linkage::{link_reload, ReloadLink, RoutingChange, RELOAD_ACTION};
 pub use report::{html, write_report, ReportFiles};
-pub use sign::{sign, signoffs, SignOff, SignRequest, SIGN_ACTION};
-pub use history::{history, CutoverHistory, RecordedChange};
 pub use routing::{routing, Route, Routing};
+pub use sign::{sign, signoffs, SignOff, SignRequest, SIGN_ACTION};
 pub use start::{link_start, StartLink, START_ACTION};
 
 use ring::digest::{digest, SHA256};

@@ -71,9 +71,11 @@ pub fn link_start(
     let now = routing(config);
     let signed: Vec<SignOff> = trail.iter().filter_map(SignOff::of).collect();
     let listed = match &previous {
-        Some((_, p)) if !p.routing.is_empty() => {
-            changes(&signed, (&p.config_sha256, &p.routing), (&config.sha256, &now))
-        }
+        Some((_, p)) if !p.routing.is_empty() => changes(
+            &signed,
+            (&p.config_sha256, &p.routing),
+            (&config.sha256, &now),
+        ),
         _ => Vec::new(),
     };
     log_changes(START_ACTION, &listed);
@@ -81,7 +83,9 @@ pub fn link_start(
         previous_seq: previous.as_ref().map(|(seq, _)| *seq),
         previous_config_sha256: previous.as_ref().map(|(_, p)| p.config_sha256.clone()),
         config_sha256: config.sha256.clone(),
-        previous_routing_recorded: previous.as_ref().is_some_and(|(_, p)| !p.routing.is_empty()),
+        previous_routing_recorded: previous
+            .as_ref()
+            .is_some_and(|(_, p)| !p.routing.is_empty()),
         changes: listed,
         routing: now,
     };

@@ -174,6 +174,19 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
         )),
         "{reload:#}"
     );
+    // The page shows the sign-off and the reload linked to it.
+    let (_, _, page) = scenario.get("/").await;
+    assert!(
+        page.contains(&format!("<tr class=\"signoff\"><td>#{seq} <code>"))
+            && page.contains(
+                "<td>reload (api)</td><td>live legacy → new-engine, shadow new-engine → \
+                 legacy</td>"
+            )
+            && page.contains(&format!(
+                "<span class=\"ready\">signed</span>: #{seq} by choi.m"
+            )),
+        "{page}"
+    );
 
     // Stopped: the store is signed in this process too, and an edited entry is found.
     let dir = scenario.dir;

@@ -29,7 +29,10 @@ async fn a_restart_with_swapped_engines_is_linked_to_the_signoff_made_while_stop
     let first = audit(&scenario).await;
     assert_eq!(first.len(), 1, "{first:#?}");
     assert_eq!(first[0]["action"], "start");
-    assert_eq!(first[0]["note"], "start: first config recorded on this store");
+    assert_eq!(
+        first[0]["note"],
+        "start: first config recorded on this store"
+    );
     assert_eq!(first[0]["evidence"]["routing"][STRATEGY]["live"], "legacy");
 
     // Signed while stopped, against the config in force; then live and shadow swapped.
@@ -120,8 +123,9 @@ async fn a_restart_with_swapped_engines_and_no_signoff_is_unsigned_and_logged() 
     );
     let (_, _, page) = scenario.get("/").await;
     assert!(
-        page.contains("<td>start</td><td>live legacy → new-engine, shadow new-engine → legacy</td>")
-            && page.contains("<span class=\"blocked\">unsigned</span>"),
+        page.contains(
+            "<td>start</td><td>live legacy → new-engine, shadow new-engine → legacy</td>"
+        ) && page.contains("<span class=\"blocked\">unsigned</span>"),
         "{page}"
     );
     scenario.stop().await;

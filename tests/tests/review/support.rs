@@ -319,7 +319,8 @@ impl Stopped {
 
     /// Starts a gateway again from the config file as it is now, with the same engines.
     pub async fn start(self) -> Scenario {
-        let config = shadowgate::config::load(&self.config_path()).unwrap_or_else(|e| panic!("{e}"));
+        let config =
+            shadowgate::config::load(&self.config_path()).unwrap_or_else(|e| panic!("{e}"));
         let running = Running::start(config)
             .await
             .unwrap_or_else(|e| panic!("{e}"));

@@ -126,7 +126,10 @@ async fn a_group_goes_to_verified_reopens_when_it_grows_and_every_step_is_audite
     let audit: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(audit["chain_ok"], true, "{body}");
     let entries = audit["entries"].as_array().unwrap();
-    assert_eq!(entries[0]["action"], "start", "the gateway's start comes first");
+    assert_eq!(
+        entries[0]["action"], "start",
+        "the gateway's start comes first"
+    );
     let trail: Vec<(String, String, String)> = entries[1..]
         .iter()
         .map(|e| {
