@@ -87,7 +87,7 @@ impl CutoverHistory {
                         hash: entry.hash.clone(),
                         time_micros: entry.time_micros,
                         action: entry.action.clone(),
-                        source: source.clone().filter(|_| entry.action == RELOAD_ACTION),
+                        source: source.clone(),
                         config_sha256: config_sha256.clone(),
                         change,
                     })

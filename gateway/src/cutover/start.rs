@@ -79,6 +79,14 @@ pub fn link_start(
         _ => Vec::new(),
     };
     log_changes(START_ACTION, &listed);
+    if let Some((seq, p)) = previous.as_ref().filter(|(_, p)| p.routing.is_empty()) {
+        tracing::warn!(
+            previous = seq,
+            previous_config_sha256 = %p.config_sha256,
+            "config changed since audit entry #{seq}, which does not record its routing: \
+             routing changes made while stopped cannot be listed"
+        );
+    }
     let link = StartLink {
         previous_seq: previous.as_ref().map(|(seq, _)| *seq),
         previous_config_sha256: previous.as_ref().map(|(_, p)| p.config_sha256.clone()),
@@ -108,14 +116,7 @@ fn start_note(link: &StartLink) -> String {
     match (link.previous_seq, link.previous_routing_recorded) {
         (None, _) => "first config recorded on this store".to_owned(),
         (Some(_), true) => note(&link.changes),
-        (Some(seq), false) => {
-            tracing::warn!(
-                previous = seq,
-                "config changed since audit entry #{seq}, which does not record its routing: \
-                 routing changes made while stopped cannot be listed"
-            );
-            format!("config changed since #{seq}, whose routing is not recorded")
-        }
+        (Some(seq), false) => format!("config changed since #{seq}, whose routing is not recorded"),
     }
 }
 
