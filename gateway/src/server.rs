@@ -89,6 +89,7 @@ impl Running {
             Box::new(writer_start),
         )?;
         metrics.register_store(store.stats().clone());
+        record_start(store.reader(), &config).await;
         let gateway = Gateway::new(runtime, Some(store.recorder()), metrics.clone());
         let (shutdown, tasks) = (CancellationToken::new(), TaskTracker::new());
         // Off the async workers: a fleet's counters are read from PostgreSQL, maybe slowly.
@@ -277,6 +278,24 @@ fn record_reload(gateway: &Gateway, reader: &Reader, before: &Config, source: Re
         crate::cutover::link_reload(reader, before, &after.config, source.as_str(), now)
     {
         tracing::error!(%error, "config reload not recorded in the audit trail");
+    }
+}
+
+/// Appends the start to the audit trail when its config is not the one the trail recorded last,
+/// linked to the sign-offs its routing changes rest on ([`crate::cutover::link_start`]). Awaited
+/// before any listener binds, so no reload is recorded before it. The start is never refused: a
+/// trail that cannot be written is logged as an error.
+async fn record_start(reader: &Reader, config: &Config) {
+    let (reader, config) = (reader.clone(), config.clone());
+    // A sled read and a flushed append: off the async workers.
+    let linked = tokio::task::spawn_blocking(move || {
+        crate::cutover::link_start(&reader, &config, SystemClock.now_micros())
+    })
+    .await;
+    match linked {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => tracing::error!(%error, "start not recorded in the audit trail"),
+        Err(error) => tracing::error!(%error, "start not recorded in the audit trail"),
     }
 }
 

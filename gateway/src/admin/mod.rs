@@ -22,6 +22,7 @@
 //! - `chart`: the pages' SVG bar charts of daily series.
 //! - `suppressed_page`: the page's per-day table of what each rule hid.
 //! - `triage_page`: the page's triage table with a plain form per group.
+//! - `signoff_page`: the page's cutover sign-offs and routing changes linked to them, per strategy.
 //! - `cutover`: cutover sign-off (`POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`).
 //! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
 //! - `fleet`: a fleet's per-instance breakdown (`GET /api/v1/instances`, the page's card).
@@ -39,6 +40,7 @@ mod html;
 mod page;
 mod params;
 mod replays;
+mod signoff_page;
 mod suppressed_page;
 mod triage;
 mod triage_page;

@@ -82,6 +82,11 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
             &state.reader,
             &strategy.strategy,
         ));
+        body.push_str(&super::signoff_page::section(
+            &state.reader,
+            &strategy.strategy,
+            review.view(),
+        ));
     }
     body.push_str(&super::batch_page::section(review));
     body.push_str(&super::replays::card(review));

@@ -6,20 +6,24 @@
 //! before the reload or against the new config (the operator may sign before or after editing the
 //! file, never with another config in between). An older sign-off, or one whose config was
 //! edited since, does not count: the evidence was about another config. Strategies added or
-//! removed by the reload are not routing changes of an existing strategy and are not listed.
+//! removed by the reload are not routing changes of an existing strategy and are not listed
+//! ([`super::routing`]). The entry also records the whole routing now in force, which the next
+//! start compares its config with ([`super::link_start`]).
 
 use serde::{Deserialize, Serialize};
 
 use super::error::CutoverError;
-use super::sign::{signoffs, SignOff};
+use super::routing::{changes, log_changes, note, routing, Routing};
+use super::sign::signoffs;
 use crate::config::Config;
 use crate::store::Reader;
 use crate::triage::append::{append, Entry};
 
 /// The audit action of a reload.
 pub const RELOAD_ACTION: &str = "reload";
-/// Who reloads are attributed to (a signal or the admin API asked; the gateway acted).
-const AUTOMATIC: &str = "shadowgate";
+/// Who reloads and starts are attributed to (a signal, the admin API or a service manager
+/// asked; the gateway acted).
+pub(super) const AUTOMATIC: &str = "shadowgate";
 
 /// One reload, as its audit entry's evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +36,10 @@ pub struct ReloadLink {
     pub config_sha256: String,
     /// Strategies whose live or shadow engine changed.
     pub changes: Vec<RoutingChange>,
+    /// The routing in force after it, so the next start can tell what changed while stopped
+    /// (absent from entries written before it was recorded).
+    #[serde(default, skip_serializing_if = "Routing::is_empty")]
+    pub routing: Routing,
 }
 
 /// A strategy whose routing changed with a reload.
@@ -57,15 +65,19 @@ pub struct RoutingChange {
 impl RoutingChange {
     /// `loan: live legacy → next, shadow next → legacy, signed (#3 by kim)` or `… unsigned`.
     pub fn sentence(&self) -> String {
-        let shadow = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".to_owned());
         let signed = match (self.signoff, &self.signed_by) {
             (Some(seq), Some(by)) => format!("signed (#{seq} by {by})"),
             (Some(seq), None) => format!("signed (#{seq})"),
             (None, _) => "unsigned".to_owned(),
         };
+        format!("{}: {}, {signed}", self.strategy, self.engines())
+    }
+
+    /// `live legacy → next, shadow next → legacy`.
+    pub fn engines(&self) -> String {
+        let shadow = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".to_owned());
         format!(
-            "{}: live {} → {}, shadow {} → {}, {signed}",
-            self.strategy,
+            "live {} → {}, shadow {} → {}",
             self.live_before,
             self.live_after,
             shadow(&self.shadow_before),
@@ -85,58 +97,15 @@ pub fn link_reload(
 ) -> Result<ReloadLink, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
     let signed = signoffs(reader)?;
-    let changes: Vec<RoutingChange> = new
-        .strategies
-        .values()
-        .filter_map(|after| {
-            let before = old.strategies.get(&after.name)?;
-            if (&before.live, &before.shadow) == (&after.live, &after.shadow) {
-                return None;
-            }
-            let latest = signed
-                .iter()
-                .rev()
-                .find(|s| s.evidence.strategy == after.name);
-            let rests_on =
-                latest.filter(|s| [&old.sha256, &new.sha256].contains(&&s.evidence.config_sha256));
-            Some(RoutingChange {
-                strategy: after.name.clone(),
-                live_before: before.live.clone(),
-                live_after: after.live.clone(),
-                shadow_before: before.shadow.clone(),
-                shadow_after: after.shadow.clone(),
-                signoff: rests_on.map(|s| s.seq),
-                signed_by: rests_on.map(|s: &SignOff| s.evidence.signed_by.clone()),
-            })
-        })
-        .collect();
-    for change in &changes {
-        match change.signoff {
-            Some(seq) => tracing::info!(
-                strategy = %change.strategy, signoff = seq, "cutover reload linked to its sign-off: {}",
-                change.sentence()
-            ),
-            None => tracing::warn!(
-                strategy = %change.strategy,
-                "unsigned routing change: no sign-off of this strategy for this config: {}",
-                change.sentence()
-            ),
-        }
-    }
+    let after = routing(new);
+    let changes = changes(&signed, (&old.sha256, &routing(old)), (&new.sha256, &after));
+    log_changes(RELOAD_ACTION, &changes);
     let link = ReloadLink {
         source: source.to_owned(),
         previous_config_sha256: old.sha256.clone(),
         config_sha256: new.sha256.clone(),
         changes,
-    };
-    let note = match link.changes.is_empty() {
-        true => "no routing change".to_owned(),
-        false => link
-            .changes
-            .iter()
-            .map(RoutingChange::sentence)
-            .collect::<Vec<_>>()
-            .join("; "),
+        routing: after,
     };
     let entry = Entry {
         who: AUTOMATIC.to_owned(),
@@ -144,7 +113,7 @@ pub fn link_reload(
         subject: format!("config {}", new.source.display()),
         from: Some(old.sha256.clone()),
         to: Some(new.sha256.clone()),
-        note: Some(format!("{source}: {note}")),
+        note: Some(format!("{source}: {}", note(&link.changes))),
         // Strings and options: it always converts.
         evidence: serde_json::to_value(&link).ok(),
     };

@@ -8,26 +8,38 @@
 //! covers the evidence, so `audit verify` detects a later edit of either. The cutover itself stays
 //! a config swap plus reload: every successful reload appends a `reload` entry naming the new
 //! config's hash and, per strategy whose live or shadow engine changed, the sign-off it rests on
-//! ([`link_reload`]) or `unsigned`.
+//! ([`link_reload`]) or `unsigned`. A restart is linked the same way: a gateway that starts
+//! with a config other than the one the trail recorded last appends a `start` entry with the
+//! routing changes made while it was stopped ([`link_start`]). The review shows each strategy's
+//! sign-offs and linked changes ([`history`]).
 //!
 //! # Layout
 //! - `evidence`: [`Evidence`], what a sign-off records, gathered from the store and the config.
 //! - `sign`: [`sign`], the readiness check and the `cutover_sign` entry; [`SignOff`].
 //! - `linkage`: [`link_reload`], the `reload` entry and which sign-off a routing change rests on.
+//! - `routing`: [`Routing`] as entries record it, the changes between two, their sign-offs.
+//! - `start`: [`link_start`], the `start` entry of a restart with another config.
+//! - `history`: [`CutoverHistory`], a strategy's sign-offs and linked changes, for the review.
 //! - `report`: the sign-off report as HTML and JSON files.
 //! - `error`: [`CutoverError`].
 
 mod error;
 mod evidence;
+mod history;
 mod linkage;
 mod report;
+mod routing;
 mod sign;
+mod start;
 
 pub use error::{CutoverError, CutoverErrorKind};
 pub use evidence::{ActiveRule, Evidence, GroupEvidence};
+pub use history::{history, CutoverHistory, RecordedChange};
 pub use linkage::{link_reload, ReloadLink, RoutingChange, RELOAD_ACTION};
 pub use report::{html, write_report, ReportFiles};
+pub use routing::{routing, Route, Routing};
 pub use sign::{sign, signoffs, SignOff, SignRequest, SIGN_ACTION};
+pub use start::{link_start, StartLink, START_ACTION};
 
 use ring::digest::{digest, SHA256};
 

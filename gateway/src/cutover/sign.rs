@@ -36,6 +36,10 @@ pub struct SignOff {
     pub hash: String,
     /// The hash of the entry before it.
     pub prev_hash: String,
+    /// When it was signed, microseconds since the epoch (the entry's time; 0 in reports written
+    /// before it was kept here).
+    #[serde(default)]
+    pub time_micros: u64,
     /// The evidence.
     pub evidence: Evidence,
 }
@@ -52,6 +56,7 @@ impl SignOff {
             seq: entry.seq,
             hash: entry.hash.clone(),
             prev_hash: entry.prev_hash.clone(),
+            time_micros: entry.time_micros,
             evidence,
         })
     }
@@ -137,6 +142,7 @@ pub fn sign(
         seq: sealed.seq,
         hash: sealed.hash,
         prev_hash: sealed.prev_hash,
+        time_micros: sealed.time_micros,
         evidence,
     })
 }

@@ -144,3 +144,44 @@ fn only_the_latest_signoff_for_the_config_links_a_routing_change() {
     let page = html(&again);
     assert!(page.contains("<h1>Cutover sign-off: loan</h1>"), "{page}");
 }
+
+#[test]
+fn a_start_is_recorded_when_its_config_differs_from_the_last_recorded_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let a = config(dir.path(), ENGINES, 3);
+    let first = link_start(&reader, &a, 10).unwrap().unwrap();
+    assert_eq!((first.previous_seq, first.changes.len()), (None, 0));
+    assert_eq!(first.routing["loan"].live, "legacy");
+    assert_eq!(link_start(&reader, &a, 20).unwrap(), None, "same config");
+
+    // Swapped while stopped, no sign-off: unsigned; signed against it, then swapped back: linked.
+    let b = config(dir.path(), SWAPPED, 3);
+    let unsigned = link_start(&reader, &b, 30).unwrap().unwrap();
+    assert_eq!(unsigned.previous_seq, Some(1));
+    assert_eq!(unsigned.changes[0].signoff, None);
+    let signed = sign(&reader, &b, &request("lee"), 40).unwrap();
+    let linked = link_start(&reader, &a, 50).unwrap().unwrap();
+    assert_eq!(linked.changes[0].signoff, Some(signed.seq));
+    assert_eq!(linked.changes[0].live_after, "legacy");
+
+    // A reload records its routing too: the next start compares with it.
+    let c = config(dir.path(), ENGINES, 2);
+    assert!(
+        link_reload(&reader, &a, &c, "api", 60).unwrap().routing["loan"].shadow
+            == Some("next".into())
+    );
+    assert_eq!(link_start(&reader, &c, 70).unwrap(), None);
+
+    let trail = TriageBook::new(reader.clone()).audit().unwrap();
+    let notes: Vec<&str> = trail.iter().filter_map(|e| e.note.as_deref()).collect();
+    assert_eq!(notes[0], "start: first config recorded on this store");
+    assert!(
+        notes[1].ends_with("shadow next → legacy, unsigned"),
+        "{notes:?}"
+    );
+    assert_eq!(verify(&trail), Ok(()));
+    let history = CutoverHistory::of(&trail, "loan");
+    let linked: Vec<Option<u64>> = history.changes.iter().map(|c| c.change.signoff).collect();
+    assert_eq!(linked, [None, Some(signed.seq)]);
+}

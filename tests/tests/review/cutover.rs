@@ -13,8 +13,8 @@ use crate::support::{capture_logs, captured_logs, Scenario, STRATEGY, TOKEN_ENV}
 
 const READY_LATER: &str =
     "min_comparisons = 100\nmin_clean_days = 0\nmax_upper_bound_percent = 100";
-const SIGNED_ENGINES: &str = "live = \"legacy\"\nshadow = \"new-engine\"";
-const SWAPPED_ENGINES: &str = "live = \"new-engine\"\nshadow = \"legacy\"";
+pub(crate) const SIGNED_ENGINES: &str = "live = \"legacy\"\nshadow = \"new-engine\"";
+pub(crate) const SWAPPED_ENGINES: &str = "live = \"new-engine\"\nshadow = \"legacy\"";
 
 fn remote(scenario: &Scenario) -> SourceArgs {
     SourceArgs {
@@ -25,7 +25,7 @@ fn remote(scenario: &Scenario) -> SourceArgs {
     }
 }
 
-fn sign_args(source: SourceArgs, out: &Path) -> CutoverCommand {
+pub(crate) fn sign_args(source: SourceArgs, out: &Path) -> CutoverCommand {
     CutoverCommand::Sign(SignArgs {
         source,
         strategy: STRATEGY.to_owned(),
@@ -36,7 +36,7 @@ fn sign_args(source: SourceArgs, out: &Path) -> CutoverCommand {
 }
 
 /// Runs a CLI function off the async workers (its client has its own runtime).
-async fn run(
+pub(crate) async fn run(
     command: impl FnOnce(&mut Vec<u8>) -> anyhow::Result<()> + Send + 'static,
 ) -> anyhow::Result<String> {
     tokio::task::spawn_blocking(move || {
@@ -57,7 +57,7 @@ async fn edit_and_reload(scenario: &Scenario, from: &str, to: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
-async fn audit(scenario: &Scenario) -> Vec<Value> {
+pub(crate) async fn audit(scenario: &Scenario) -> Vec<Value> {
     let (status, _, body) = scenario.get("/api/v1/audit").await;
     assert_eq!(status, 200, "{body}");
     let audit: Value = serde_json::from_str(&body).unwrap();
@@ -85,7 +85,10 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
         ),
         "{message}"
     );
-    assert!(audit(&scenario).await.is_empty());
+    // The first start recorded its config, the baseline a restart is compared with.
+    let started = audit(&scenario).await;
+    assert_eq!(started.len(), 1, "{started:#?}");
+    assert_eq!(started[0]["action"], "start");
     assert_eq!(std::fs::read_dir(reports.path()).unwrap().count(), 0);
 
     // The threshold the team agreed on, reloaded (no routing change), then signed.
@@ -99,10 +102,10 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
         "{printed}"
     );
     let entries = audit(&scenario).await;
-    assert_eq!(entries.len(), 2, "{entries:#?}");
-    assert_eq!(entries[0]["action"], "reload");
-    assert_eq!(entries[0]["note"], "api: no routing change");
-    let signed = &entries[1];
+    assert_eq!(entries.len(), 3, "{entries:#?}");
+    assert_eq!(entries[1]["action"], "reload");
+    assert_eq!(entries[1]["note"], "api: no routing change");
+    let signed = &entries[2];
     assert_eq!(signed["action"], "cutover_sign");
     assert_eq!(signed["who"], "choi.m");
     let evidence = &signed["evidence"];
@@ -171,6 +174,19 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
         )),
         "{reload:#}"
     );
+    // The page shows the sign-off and the reload linked to it.
+    let (_, _, page) = scenario.get("/").await;
+    assert!(
+        page.contains(&format!("<tr class=\"signoff\"><td>#{seq} <code>"))
+            && page.contains(
+                "<td>reload (api)</td><td>live legacy → new-engine, shadow new-engine → \
+                 legacy</td>"
+            )
+            && page.contains(&format!(
+                "<span class=\"ready\">signed</span>: #{seq} by choi.m"
+            )),
+        "{page}"
+    );
 
     // Stopped: the store is signed in this process too, and an edited entry is found.
     let dir = scenario.dir;
@@ -184,7 +200,7 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
     };
     let again = sign_args(local.clone(), reports.path());
     let printed = run(move |out| cli::run_cutover(&again, out)).await.unwrap();
-    assert!(printed.contains("audit entry #4"), "{printed}");
+    assert!(printed.contains("audit entry #5"), "{printed}");
     tamper(&store, seq);
     let verify = AuditCommand::Verify(local);
     let error = run(move |out| cli::run_audit(&verify, out))
@@ -202,12 +218,12 @@ async fn a_swap_without_a_signoff_is_recorded_and_logged_as_unsigned() {
     let scenario = Scenario::start(true, READY_LATER).await;
     edit_and_reload(&scenario, SIGNED_ENGINES, SWAPPED_ENGINES).await;
     let entries = audit(&scenario).await;
-    assert_eq!(entries.len(), 1, "{entries:#?}");
-    let change = &entries[0]["evidence"]["changes"][0];
+    assert_eq!(entries.len(), 2, "the start, the reload: {entries:#?}");
+    let change = &entries[1]["evidence"]["changes"][0];
     assert_eq!(change["strategy"], STRATEGY);
     assert_eq!(change["signoff"], Value::Null);
     assert!(
-        entries[0]["note"]
+        entries[1]["note"]
             .as_str()
             .unwrap()
             .ends_with("legacy → new-engine, shadow new-engine → legacy, unsigned"),

@@ -9,6 +9,7 @@
 //! - `chromium`: the pages as a person sees them, rendered by headless Chromium.
 //! - `triage`: group triage through the API and the CLI, reopening, the audit trail.
 //! - `cutover`: the cutover sign-off, its report in Chromium, reloads linked to it, tampering.
+//! - `restart`: a restart with a swapped config linked to its sign-off, or unsigned; the page.
 //! - `batch`: a stored batch run on the page beside the strategy, and its drill-down (Chromium).
 //! - `fonts`: Korean text on the page renders as glyphs, not boxes (Chromium screenshots).
 
@@ -20,5 +21,6 @@ mod chromium;
 mod cutover;
 mod fonts;
 mod masking;
+mod restart;
 mod support;
 mod triage;

@@ -289,6 +289,51 @@ path = "store"
     pub fn store_dir(&self) -> PathBuf {
         self.dir.path().join("store")
     }
+
+    /// Stops the gateway (answers in flight finished, store closed); the engines keep running.
+    pub async fn stop(self) -> Stopped {
+        self.running.shutdown(Duration::from_secs(5)).await;
+        Stopped {
+            dir: self.dir,
+            token: self.token,
+            live: self._live,
+            shadow: self._shadow,
+        }
+    }
+}
+
+/// A scenario whose gateway was stopped: its folder and engines, for a restart.
+pub struct Stopped {
+    /// Its folder: config, layout, store.
+    pub dir: TempDir,
+    token: Option<&'static str>,
+    live: FakeMci,
+    shadow: FakeHttp,
+}
+
+impl Stopped {
+    /// The config file.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("shadowgate.toml")
+    }
+
+    /// Starts a gateway again from the config file as it is now, with the same engines.
+    pub async fn start(self) -> Scenario {
+        let config =
+            shadowgate::config::load(&self.config_path()).unwrap_or_else(|e| panic!("{e}"));
+        let running = Running::start(config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let admin = format!("http://{}", running.admin_address.unwrap());
+        Scenario {
+            running,
+            dir: self.dir,
+            admin,
+            token: self.token,
+            _live: self.live,
+            _shadow: self.shadow,
+        }
+    }
 }
 
 /// A GET with an optional bearer token: status, headers, body.

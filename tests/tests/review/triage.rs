@@ -125,9 +125,12 @@ async fn a_group_goes_to_verified_reopens_when_it_grows_and_every_step_is_audite
     assert_eq!(status, 200, "{body}");
     let audit: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(audit["chain_ok"], true, "{body}");
-    let trail: Vec<(String, String, String)> = audit["entries"]
-        .as_array()
-        .unwrap()
+    let entries = audit["entries"].as_array().unwrap();
+    assert_eq!(
+        entries[0]["action"], "start",
+        "the gateway's start comes first"
+    );
+    let trail: Vec<(String, String, String)> = entries[1..]
         .iter()
         .map(|e| {
             assert!(e["time_micros"].as_u64().unwrap() > 0);
@@ -173,7 +176,7 @@ async fn a_group_goes_to_verified_reopens_when_it_grows_and_every_step_is_audite
     let verify = AuditCommand::Verify(remote(&scenario));
     let verified = run(move |out| cli::run_audit(&verify, out)).await;
     assert!(
-        verified.contains("4 entries, hash chain intact"),
+        verified.contains("5 entries, hash chain intact"),
         "{verified}"
     );
 }
@@ -301,7 +304,8 @@ async fn a_state_change_posted_through_the_page_form_in_chromium_shows_on_the_pa
     assert!(text.contains("by park.j"), "{text}");
     let (_, _, body) = scenario.get("/api/v1/audit").await;
     let audit: Value = serde_json::from_str(&body).unwrap();
-    let entry = &audit["entries"][0];
+    // After the gateway's start entry.
+    let entry = &audit["entries"][1];
     assert_eq!(entry["who"], "park.j", "{body}");
     assert_eq!(entry["to"], "investigating", "{body}");
     assert_eq!(entry["note"], "looking at grades", "{body}");

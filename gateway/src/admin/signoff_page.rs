@@ -1,0 +1,253 @@
+//! The page's cutover section of a strategy: its sign-offs (who, when, note, the evidence in
+//! short, the audit entry) and each routing change a reload or a start recorded, linked to the
+//! sign-off it rests on or marked unsigned. Read from [`crate::cutover::history`]; plain HTML.
+
+use super::html::escape;
+use crate::cutover::{history, CutoverHistory, RecordedChange, SignOff};
+use crate::review::{percent_ceil, thousands, ReviewView};
+use crate::store::Reader;
+
+/// Hex digits shown of a hash (the whole one is in `GET /api/v1/audit` and the report).
+const SHORT_HASH: usize = 12;
+
+/// The cutover section of `strategy`, times in `view`'s zone.
+pub(super) fn section(reader: &Reader, strategy: &str, view: &ReviewView) -> String {
+    match history(reader, strategy) {
+        Ok(history) => render(&history, strategy, view),
+        Err(e) => format!(
+            "<p class=\"muted\">cutover sign-offs unavailable: {}</p>\n",
+            escape(&e.to_string())
+        ),
+    }
+}
+
+/// `history` of `strategy` as HTML.
+fn render(history: &CutoverHistory, strategy: &str, view: &ReviewView) -> String {
+    if history.is_empty() {
+        return format!(
+            "<p class=\"muted cutover-none\">Cutover sign-off of {}: none yet (<code>shadowgate cutover sign</code>).</p>\n",
+            escape(strategy)
+        );
+    }
+    let mut out = format!(
+        "<div class=\"card cutover\" id=\"cutover-{name}\"><h3>Cutover sign-offs: {name}</h3>\n",
+        name = escape(strategy)
+    );
+    if history.signoffs.is_empty() {
+        out.push_str("<p class=\"muted\">No sign-off recorded.</p>\n");
+    } else {
+        out.push_str("<table class=\"signoffs\"><tr><th>audit entry</th><th>signed</th><th>by</th><th>note</th><th>comparisons</th><th>failures</th><th>upper bound</th><th>engines</th><th>config SHA-256</th></tr>\n");
+        for signoff in &history.signoffs {
+            out.push_str(&signoff_row(signoff, view));
+        }
+        out.push_str("</table>\n");
+    }
+    if !history.changes.is_empty() {
+        out.push_str("<h3>Routing changes</h3>\n<table class=\"routing-changes\"><tr><th>audit entry</th><th>when</th><th>by</th><th>change</th><th>config SHA-256</th><th>sign-off</th></tr>\n");
+        for change in &history.changes {
+            out.push_str(&change_row(change, view));
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("<p class=\"muted\">From the hash-chained audit trail (GET api/v1/audit; <code>shadowgate audit verify</code> checks it).</p></div>\n");
+    out
+}
+
+fn signoff_row(signoff: &SignOff, view: &ReviewView) -> String {
+    let e = &signoff.evidence;
+    let engines = match &e.shadow_engine {
+        Some(shadow) => format!("live {}, shadow {shadow}", e.live_engine),
+        None => format!("live {}", e.live_engine),
+    };
+    format!(
+        "<tr class=\"signoff\"><td>#{seq} <code>{hash}</code></td><td class=\"t\">{when}</td><td>{by}</td><td>{note}</td><td class=\"n\">{comparisons}</td><td class=\"n\">{failures}</td><td>below {upper}</td><td>{engines}</td><td><code>{sha}</code></td></tr>\n",
+        seq = signoff.seq,
+        hash = escape(short(&signoff.hash)),
+        when = escape(&view.time(signoff.time_micros)),
+        by = escape(&e.signed_by),
+        note = escape(e.note.as_deref().unwrap_or("")),
+        comparisons = thousands(e.comparisons),
+        failures = thousands(e.failures),
+        upper = escape(&percent_ceil(e.rate.upper_bound)),
+        engines = escape(&engines),
+        sha = escape(short(&e.config_sha256)),
+    )
+}
+
+fn change_row(recorded: &RecordedChange, view: &ReviewView) -> String {
+    let by = match &recorded.source {
+        Some(source) => format!("{} ({source})", recorded.action),
+        None => recorded.action.clone(),
+    };
+    let change = &recorded.change;
+    let signed = match (change.signoff, &change.signed_by) {
+        (Some(seq), by) => format!(
+            "<span class=\"ready\">signed</span>: #{seq}{}",
+            by.as_deref()
+                .map(|by| format!(" by {}", escape(by)))
+                .unwrap_or_default()
+        ),
+        (None, _) => "<span class=\"blocked\">unsigned</span>".to_owned(),
+    };
+    format!(
+        "<tr class=\"routing-change\"><td>#{seq} <code>{hash}</code></td><td class=\"t\">{when}</td><td>{by}</td><td>{engines}</td><td><code>{sha}</code></td><td>{signed}</td></tr>\n",
+        seq = recorded.seq,
+        hash = escape(short(&recorded.hash)),
+        when = escape(&view.time(recorded.time_micros)),
+        by = escape(&by),
+        engines = escape(&change.engines()),
+        sha = escape(short(&recorded.config_sha256)),
+    )
+}
+
+/// The first [`SHORT_HASH`] hex digits of `hash`.
+fn short(hash: &str) -> &str {
+    hash.get(..SHORT_HASH).unwrap_or(hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cutover::{Evidence, ReloadLink, RoutingChange, StartLink};
+    use crate::review::{MismatchRate, ReadinessConfig};
+    use crate::triage::{AuditEntry, GENESIS};
+
+    fn evidence(note: &str) -> Evidence {
+        let rate = MismatchRate::new(2, 12_400);
+        Evidence {
+            strategy: "loan".into(),
+            signed_by: "choi<b>".into(),
+            signed_at: "2026-11-30T00:00:00Z".into(),
+            note: Some(note.into()),
+            config_path: "shadowgate.toml".into(),
+            config_sha256: "ab".repeat(32),
+            live_engine: "legacy".into(),
+            shadow_engine: Some("next".into()),
+            thresholds: ReadinessConfig::default(),
+            comparisons: 12_400,
+            failures: 2,
+            mismatches: 2,
+            shadow_errors: 0,
+            unencodable: 0,
+            rate_sentence: rate.sentence(),
+            rate,
+            clean_days: Some(15),
+            first_comparison: None,
+            last_failure: None,
+            skipped: 0,
+            skipped_share: "0%".into(),
+            groups: Vec::new(),
+            open_groups: 0,
+            active_rules: Vec::new(),
+        }
+    }
+
+    fn change(signoff: Option<u64>) -> RoutingChange {
+        RoutingChange {
+            strategy: "loan".into(),
+            live_before: "legacy".into(),
+            live_after: "next".into(),
+            shadow_before: Some("next".into()),
+            shadow_after: Some("legacy".into()),
+            signoff,
+            signed_by: signoff.map(|_| "choi<b>".into()),
+        }
+    }
+
+    /// A trail: a sign-off, a reload linked to it, a start with an unsigned change, and another
+    /// strategy's reload.
+    fn trail() -> Vec<AuditEntry> {
+        let reload = |strategy: &str, signoff| {
+            let mut change = change(signoff);
+            change.strategy = strategy.into();
+            serde_json::to_value(ReloadLink {
+                source: "signal".into(),
+                previous_config_sha256: "ab".repeat(32),
+                config_sha256: "cd".repeat(32),
+                changes: vec![change],
+                routing: Default::default(),
+            })
+        };
+        let start = StartLink {
+            previous_seq: Some(2),
+            previous_config_sha256: Some("cd".repeat(32)),
+            config_sha256: "ef".repeat(32),
+            previous_routing_recorded: true,
+            changes: vec![change(None)],
+            routing: Default::default(),
+        };
+        let evidence = [
+            (
+                "cutover_sign",
+                serde_json::to_value(evidence("CAB-1 <script>")),
+            ),
+            ("reload", reload("loan", Some(1))),
+            ("start", serde_json::to_value(start)),
+            ("reload", reload("card", None)),
+        ];
+        let mut previous = GENESIS.to_owned();
+        (1..)
+            .zip(evidence)
+            .map(|(seq, (action, value))| {
+                let entry = AuditEntry {
+                    seq,
+                    // 2026-11-30 00:00 UTC plus seq hours.
+                    time_micros: 1_795_996_800_000_000 + seq * 3_600_000_000,
+                    who: "shadowgate".into(),
+                    action: action.into(),
+                    subject: "loan".into(),
+                    from: None,
+                    to: None,
+                    note: None,
+                    evidence: Some(value.unwrap()),
+                    prev_hash: previous.clone(),
+                    hash: String::new(),
+                }
+                .seal();
+                previous.clone_from(&entry.hash);
+                entry
+            })
+            .collect()
+    }
+
+    #[test]
+    fn signoffs_and_linked_or_unsigned_changes_are_shown_escaped_in_the_zone() {
+        let trail = trail();
+        let history = CutoverHistory::of(&trail, "loan");
+        assert_eq!((history.signoffs.len(), history.changes.len()), (1, 2));
+        let view = ReviewView {
+            zone: jiff::tz::TimeZone::get("Asia/Seoul").unwrap(),
+            chart_days: 14,
+        };
+        let html = render(&history, "loan", &view);
+        let signoff = format!(
+            "<tr class=\"signoff\"><td>#1 <code>{}</code></td><td class=\"t\">2026-11-30 10:00:00 +09:00</td><td>choi&lt;b&gt;</td><td>CAB-1 &lt;script&gt;</td><td class=\"n\">12,400</td><td class=\"n\">2</td><td>below {}</td><td>live legacy, shadow next</td><td><code>abababababab</code></td></tr>",
+            &trail[0].hash[..12],
+            escape(&percent_ceil(history.signoffs[0].evidence.rate.upper_bound)),
+        );
+        assert!(html.contains(&signoff), "{html}");
+        assert!(
+            html.contains("<td>reload (signal)</td><td>live legacy → next, shadow next → legacy</td><td><code>cdcdcdcdcdcd</code></td><td><span class=\"ready\">signed</span>: #1 by choi&lt;b&gt;</td></tr>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td class=\"t\">2026-11-30 12:00:00 +09:00</td><td>start</td><td>live legacy → next, shadow next → legacy</td><td><code>efefefefefef</code></td><td><span class=\"blocked\">unsigned</span></td></tr>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<script>") && !html.contains("<b>"),
+            "{html}"
+        );
+        assert_eq!(
+            html.matches("<tr class=\"routing-change\">").count(),
+            2,
+            "not card's"
+        );
+
+        let none = render(&CutoverHistory::of(&trail, "deposit"), "deposit", &view);
+        assert!(
+            none.contains("Cutover sign-off of deposit: none yet"),
+            "{none}"
+        );
+    }
+}

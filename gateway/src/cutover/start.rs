@@ -1,0 +1,132 @@
+//! Start linkage: a restart with an edited config is a config change like a reload, so a gateway
+//! that starts compares its config with the last one the audit trail recorded (a reload's or a
+//! start's entry) and, when they differ, appends a `start` entry listing each routing change with
+//! the sign-off it rests on, or `unsigned` (also logged as a warning). The start is never refused.
+//!
+//! A start with the config last recorded appends nothing: it changes nothing that needs approval,
+//! and a gateway restarted in a loop (a crashing host, a service manager) would otherwise bury
+//! the trail's sign-offs and triage changes under identical entries. The first start on a store
+//! that records no config appends one: the baseline the next start compares with, without which a
+//! swap made while the gateway was stopped for the first time would go unseen.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::CutoverError;
+use super::linkage::{RoutingChange, AUTOMATIC, RELOAD_ACTION};
+use super::routing::{changes, log_changes, note, routing, Routing};
+use super::sign::SignOff;
+use crate::config::Config;
+use crate::store::Reader;
+use crate::triage::append::{append, entries, Entry};
+use crate::triage::AuditEntry;
+
+/// The audit action of a start with a config the trail had not recorded last.
+pub const START_ACTION: &str = "start";
+
+/// One start, as its audit entry's evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartLink {
+    /// The audit entry that recorded the config in force before; `None`: none was recorded (the
+    /// first start on this store).
+    pub previous_seq: Option<u64>,
+    /// SHA-256 of that config.
+    pub previous_config_sha256: Option<String>,
+    /// SHA-256 of the config started with.
+    pub config_sha256: String,
+    /// Whether the previous entry recorded its routing: entries written before routing was
+    /// recorded name the config's hash only, and the changes cannot be listed.
+    pub previous_routing_recorded: bool,
+    /// Strategies whose live or shadow engine changed while the gateway was stopped.
+    pub changes: Vec<RoutingChange>,
+    /// The routing in force now.
+    pub routing: Routing,
+}
+
+/// The config in force as the trail last recorded it.
+#[derive(Debug, Deserialize)]
+struct Recorded {
+    config_sha256: String,
+    #[serde(default)]
+    routing: Routing,
+}
+
+/// Appends the `start` entry of a gateway starting with `config` to the audit trail of `reader`'s
+/// store at `now_micros`, and logs each routing change; `None` when `config` is the one recorded
+/// last (nothing appended).
+pub fn link_start(
+    reader: &Reader,
+    config: &Config,
+    now_micros: u64,
+) -> Result<Option<StartLink>, CutoverError> {
+    let fail = |kind| CutoverError::new("*", kind);
+    let db = reader.db().map_err(|e| fail(e.into()))?;
+    let trail = entries(&db).map_err(|e| fail(e.into()))?;
+    let previous = last_recorded(&trail);
+    if previous
+        .as_ref()
+        .is_some_and(|(_, p)| p.config_sha256 == config.sha256)
+    {
+        return Ok(None);
+    }
+    let now = routing(config);
+    let signed: Vec<SignOff> = trail.iter().filter_map(SignOff::of).collect();
+    let listed = match &previous {
+        Some((_, p)) if !p.routing.is_empty() => changes(
+            &signed,
+            (&p.config_sha256, &p.routing),
+            (&config.sha256, &now),
+        ),
+        _ => Vec::new(),
+    };
+    log_changes(START_ACTION, &listed);
+    if let Some((seq, p)) = previous.as_ref().filter(|(_, p)| p.routing.is_empty()) {
+        tracing::warn!(
+            previous = seq,
+            previous_config_sha256 = %p.config_sha256,
+            "config changed since audit entry #{seq}, which does not record its routing: \
+             routing changes made while stopped cannot be listed"
+        );
+    }
+    let link = StartLink {
+        previous_seq: previous.as_ref().map(|(seq, _)| *seq),
+        previous_config_sha256: previous.as_ref().map(|(_, p)| p.config_sha256.clone()),
+        config_sha256: config.sha256.clone(),
+        previous_routing_recorded: previous
+            .as_ref()
+            .is_some_and(|(_, p)| !p.routing.is_empty()),
+        changes: listed,
+        routing: now,
+    };
+    let entry = Entry {
+        who: AUTOMATIC.to_owned(),
+        action: START_ACTION.to_owned(),
+        subject: format!("config {}", config.source.display()),
+        from: link.previous_config_sha256.clone(),
+        to: Some(config.sha256.clone()),
+        note: Some(format!("{START_ACTION}: {}", start_note(&link))),
+        // Strings, numbers and options: it always converts.
+        evidence: serde_json::to_value(&link).ok(),
+    };
+    append(&db, entry, None, now_micros).map_err(|e| fail(e.into()))?;
+    Ok(Some(link))
+}
+
+/// The entry's note: the changes, or why none are listed.
+fn start_note(link: &StartLink) -> String {
+    match (link.previous_seq, link.previous_routing_recorded) {
+        (None, _) => "first config recorded on this store".to_owned(),
+        (Some(_), true) => note(&link.changes),
+        (Some(seq), false) => format!("config changed since #{seq}, whose routing is not recorded"),
+    }
+}
+
+/// The last reload or start entry, with its sequence number.
+fn last_recorded(trail: &[AuditEntry]) -> Option<(u64, Recorded)> {
+    trail.iter().rev().find_map(|entry| {
+        if entry.action != RELOAD_ACTION && entry.action != START_ACTION {
+            return None;
+        }
+        let recorded = serde_json::from_value(entry.evidence.clone()?).ok()?;
+        Some((entry.seq, recorded))
+    })
+}

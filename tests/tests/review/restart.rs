@@ -1,0 +1,132 @@
+//! A restart with a swapped config is linked like a reload: the first start records its config;
+//! a sign-off made while the gateway is stopped links the swapped start to it, shown on the page
+//! in Chromium; a restart with the same config records nothing; a swap without a sign-off is
+//! recorded and logged as unsigned.
+
+use serde_json::Value;
+use shadowgate::cli::{self, SourceArgs};
+
+use crate::cutover::{audit, run, sign_args, SIGNED_ENGINES, SWAPPED_ENGINES};
+use crate::support::{capture_logs, captured_logs, Scenario, Stopped, STRATEGY};
+
+const READY: &str = "min_comparisons = 5\nmin_clean_days = 0\nmax_upper_bound_percent = 100";
+
+/// Swaps live and shadow in the stopped gateway's config file; its SHA-256 before and after.
+fn swap(stopped: &Stopped) -> (String, String) {
+    let path = stopped.config_path();
+    let before = std::fs::read_to_string(&path).unwrap();
+    assert!(before.contains(SIGNED_ENGINES));
+    let after = before.replacen(SIGNED_ENGINES, SWAPPED_ENGINES, 1);
+    std::fs::write(&path, &after).unwrap();
+    let sha = |text: &str| shadowgate::cutover::sha256_hex(text.as_bytes());
+    (sha(&before), sha(&after))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_with_swapped_engines_is_linked_to_the_signoff_made_while_stopped() {
+    let scenario = Scenario::start(false, READY).await;
+    scenario.traffic(9).await;
+    let first = audit(&scenario).await;
+    assert_eq!(first.len(), 1, "{first:#?}");
+    assert_eq!(first[0]["action"], "start");
+    assert_eq!(
+        first[0]["note"],
+        "start: first config recorded on this store"
+    );
+    assert_eq!(first[0]["evidence"]["routing"][STRATEGY]["live"], "legacy");
+
+    // Signed while stopped, against the config in force; then live and shadow swapped.
+    let stopped = scenario.stop().await;
+    let local = SourceArgs {
+        store: None,
+        config: Some(stopped.config_path()),
+        from: None,
+        token_env: None,
+    };
+    let reports = tempfile::tempdir().unwrap();
+    let signing = sign_args(local, reports.path());
+    let printed = run(move |out| cli::run_cutover(&signing, out))
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(printed.contains("audit entry #2"), "{printed}");
+    let (before, after) = swap(&stopped);
+
+    let scenario = stopped.start().await;
+    let entries = audit(&scenario).await;
+    assert_eq!(entries.len(), 3, "{entries:#?}");
+    let start = &entries[2];
+    assert_eq!(start["action"], "start");
+    assert_eq!(start["who"], "shadowgate");
+    assert_eq!(start["from"], before.as_str());
+    assert_eq!(start["to"], after.as_str());
+    assert_eq!(start["evidence"]["previous_seq"], 1);
+    let change = &start["evidence"]["changes"][0];
+    assert_eq!(change["strategy"], STRATEGY);
+    assert_eq!(change["live_after"], "new-engine");
+    assert_eq!(change["signoff"], 2, "{start:#}");
+    assert_eq!(
+        start["note"],
+        format!(
+            "start: {STRATEGY}: live legacy → new-engine, shadow new-engine → legacy, signed (#2 \
+             by choi.m)"
+        )
+    );
+
+    // The page, as a person sees it: the sign-off and the start linked to it.
+    let url = format!("{}/", scenario.admin);
+    let dom = tokio::task::spawn_blocking(move || crate::chromium::dump_dom(&url))
+        .await
+        .unwrap();
+    let text = crate::chromium::visible_text(&dom);
+    for expected in [
+        format!("Cutover sign-offs: {STRATEGY}"),
+        "choi.m CAB-2291 approved 9 9 below".to_owned(),
+        "live legacy, shadow new-engine".to_owned(),
+        format!("{} ", &before[..12]),
+        "Routing changes".to_owned(),
+        "start live legacy → new-engine, shadow new-engine → legacy".to_owned(),
+        "signed : #2 by choi.m".to_owned(),
+    ] {
+        assert!(text.contains(&expected), "{expected:?} not in {text}");
+    }
+
+    // The same config again: nothing to approve, nothing recorded.
+    let scenario = scenario.stop().await.start().await;
+    assert_eq!(audit(&scenario).await.len(), 3);
+    scenario.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_with_swapped_engines_and_no_signoff_is_unsigned_and_logged() {
+    capture_logs();
+    let stopped = Scenario::start(false, READY).await.stop().await;
+    swap(&stopped);
+    let scenario = stopped.start().await;
+    let entries = audit(&scenario).await;
+    assert_eq!(entries.len(), 2, "{entries:#?}");
+    let change = &entries[1]["evidence"]["changes"][0];
+    assert_eq!(change["strategy"], STRATEGY);
+    assert_eq!(change["signoff"], Value::Null);
+    assert!(
+        entries[1]["note"]
+            .as_str()
+            .unwrap()
+            .ends_with("legacy → new-engine, shadow new-engine → legacy, unsigned"),
+        "{entries:#?}"
+    );
+    let logs = captured_logs();
+    assert!(
+        logs.lines().any(|l| l.contains("WARN")
+            && l.contains("unsigned routing change at start")
+            && l.contains(STRATEGY)),
+        "no unsigned warning in the logs"
+    );
+    let (_, _, page) = scenario.get("/").await;
+    assert!(
+        page.contains(
+            "<td>start</td><td>live legacy → new-engine, shadow new-engine → legacy</td>"
+        ) && page.contains("<span class=\"blocked\">unsigned</span>"),
+        "{page}"
+    );
+    scenario.stop().await;
+}
