@@ -6,11 +6,13 @@
 //! point. The walk is generic over the tree ([`Node`]): `serde_json::Value` or the gateway's
 //! decoded frames compare alike.
 
+use std::cell::OnceCell;
 use std::ops::Range;
 
 use crate::comparison::{Comparison, DiffKind, Difference, Severity};
 use crate::date::Date;
 use crate::explain::{Hidden, Pairing};
+use crate::leaf::Tolerance;
 use crate::matcher::{Actions, Matcher, RuleIndex};
 use crate::node::{Leaf, Node, Shape};
 use crate::path::Step;
@@ -243,16 +245,34 @@ impl<'a, 'r> Walker<'a, 'r> {
         if scope.tolerance.is_none() && scope.value_map.is_none() {
             return false;
         }
-        let (l, s) = (l.spell(), s.spell());
-        let (l, s) = (l.as_str(), s.as_str());
+        // Two decimals go by their integers; the texts are written only when a rule reads them
+        // (a value map, or a tolerance the integers cannot answer exactly).
+        let scaled = match (l, s) {
+            (Leaf::Decimal(l), Leaf::Decimal(s)) => {
+                Some(((l.mantissa, l.scale), (s.mantissa, s.scale)))
+            }
+            _ => None,
+        };
+        let texts = OnceCell::new();
+        let texts = || texts.get_or_init(|| (l.spell(), s.spell()));
+        let within = |tolerance: &Tolerance| {
+            let exact = scaled.and_then(|(l, s)| tolerance.within_scaled(l, s));
+            exact.or_else(|| {
+                let (l, s) = texts();
+                tolerance.within(l.as_str(), s.as_str())
+            })
+        };
         // A number too large for exact arithmetic (`within` is `None`) is reported.
         self.hidden_by(
             scope.tolerance,
-            |rule| matches!(rule, Behaviour::Tolerance(t) if t.within(l, s) == Some(true)),
-        ) || self.hidden_by(
-            scope.value_map,
-            |rule| matches!(rule, Behaviour::ValueMap(map) if map.equal(l, s)),
-        )
+            |rule| matches!(rule, Behaviour::Tolerance(t) if within(t) == Some(true)),
+        ) || self.hidden_by(scope.value_map, |rule| match rule {
+            Behaviour::ValueMap(map) => {
+                let (l, s) = texts();
+                map.equal(l.as_str(), s.as_str())
+            }
+            _ => false,
+        })
     }
 
     /// Whether a normalise or value-map rule makes two unequal strings equal.

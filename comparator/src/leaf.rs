@@ -6,6 +6,11 @@ use rust_decimal::Decimal;
 
 use crate::decimal::{plain_within, DecimalText};
 
+/// A `Decimal`'s mantissa bound: values below it (at a scale up to 28) it holds exactly.
+const DECIMAL_BOUND: u128 = 1 << 96;
+/// A `Decimal`'s largest scale.
+const DECIMAL_SCALE: u32 = 28;
+
 /// Numbers within this distance are equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tolerance {
@@ -33,6 +38,63 @@ impl Tolerance {
         };
         Some(distance <= limit)
     }
+}
+
+impl Tolerance {
+    /// [`Tolerance::within`] for two exact decimals `mantissa × 10^-scale`, on integers alone
+    /// (no text written or parsed). `None` when the answer could differ from `within`'s on their
+    /// texts: a value, a difference or a relative limit that `Decimal` would not hold exactly
+    /// (it would round), or an overflow; the caller then asks `within`.
+    pub(crate) fn within_scaled(&self, live: (i128, i32), shadow: (i128, i32)) -> Option<bool> {
+        let (live, shadow) = (exact(live)?, exact(shadow)?);
+        let scale = live.1.max(shadow.1);
+        let (l, s) = (align(live, scale)?, align(shadow, scale)?);
+        let distance = l.checked_sub(s)?.checked_abs()?;
+        if distance.unsigned_abs() >= DECIMAL_BOUND {
+            return None;
+        }
+        let (limit, limit_scale) = match *self {
+            Tolerance::Absolute(limit) => (limit.mantissa(), limit.scale()),
+            Tolerance::Relative(ratio) => {
+                // `ratio × max(|live|, |shadow|)`, exactly as `Decimal` computes it when it fits.
+                let larger = if l.unsigned_abs() >= s.unsigned_abs() {
+                    live
+                } else {
+                    shadow
+                };
+                let product = ratio.mantissa().checked_mul(larger.0.checked_abs()?)?;
+                let product_scale = ratio.scale().checked_add(larger.1)?;
+                if product.unsigned_abs() >= DECIMAL_BOUND || product_scale > DECIMAL_SCALE {
+                    return None;
+                }
+                (product, product_scale)
+            }
+        };
+        let common = scale.max(limit_scale);
+        Some(align((distance, scale), common)? <= align((limit, limit_scale), common)?)
+    }
+}
+
+/// A decimal as `Decimal` holds it: trailing zeros dropped, scale in 0..=28, mantissa below
+/// 2^96; `None` when it cannot.
+fn exact((mut mantissa, scale): (i128, i32)) -> Option<(i128, u32)> {
+    let mut scale = i64::from(scale);
+    if scale < 0 {
+        let shift = u32::try_from(-scale).ok()?;
+        mantissa = mantissa.checked_mul(10i128.checked_pow(shift)?)?;
+        scale = 0;
+    }
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    let scale = u32::try_from(scale).ok()?;
+    (scale <= DECIMAL_SCALE && mantissa.unsigned_abs() < DECIMAL_BOUND).then_some((mantissa, scale))
+}
+
+/// `mantissa × 10^-from` as a mantissa at the scale `to` (at least `from`).
+fn align((mantissa, from): (i128, u32), to: u32) -> Option<i128> {
+    mantissa.checked_mul(10i128.checked_pow(to.checked_sub(from)?)?)
 }
 
 /// String normalisation applied to both sides.
@@ -113,6 +175,60 @@ mod tests {
                 "0.0000000000000000000000000001"
             ),
             Some(false)
+        );
+    }
+
+    /// `within_scaled` answers exactly as `within` on the texts, or not at all.
+    #[test]
+    fn integers_answer_as_the_texts_do() {
+        let cases: &[(i128, i32, &str)] = &[
+            (525, 2, "5.25"),
+            (5260, 3, "5.260"),
+            (52601, 4, "5.2601"),
+            (-5, 3, "-0.005"),
+            (501, 5, "0.00501"),
+            (10000, 2, "100.00"),
+            (9999, 2, "99.99"),
+            (3, -2, "300"),
+            (1000, 0, "1000"),
+            (1001, 0, "1001"),
+            (9989, 1, "998.9"),
+            (0, 2, "0.00"),
+            (1, 28, "0.0000000000000000000000000001"),
+            (
+                10_000_000_000_000_000_000_000_000_001,
+                28,
+                "1.0000000000000000000000000001",
+            ),
+            (i128::MAX / 10, 0, "17014118346046923173168730371588410572"),
+            (1, 40, "0.0000000000000000000000000000000000000001"),
+        ];
+        let tolerances = [
+            Tolerance::Absolute(dec("0.01")),
+            Tolerance::Absolute(dec("0.0005")),
+            Tolerance::Absolute(dec("0.0000000000000000000000000001")),
+            Tolerance::Absolute(dec("2")),
+            Tolerance::Relative(dec("0.001")),
+            Tolerance::Relative(dec("0.5")),
+        ];
+        let mut answered = 0;
+        for tolerance in tolerances {
+            for &(lm, ls, lt) in cases {
+                for &(sm, ss, st) in cases {
+                    if let Some(within) = tolerance.within_scaled((lm, ls), (sm, ss)) {
+                        answered += 1;
+                        assert_eq!(
+                            Some(within),
+                            tolerance.within(lt, st),
+                            "{tolerance:?} {lt} {st}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            answered > 400,
+            "the integers answer most cases ({answered})"
         );
     }
 

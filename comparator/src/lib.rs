@@ -95,7 +95,7 @@ pub use date::{Date, DateError};
 pub use error::{RuleError, RuleErrorKind, RulesError};
 pub use explain::{explain, explain_pairings, Hidden, Pairing};
 pub use governance::{Governance, GovernedRule};
-pub use node::{Leaf, Node, Scaled, Shape, ValueFields};
+pub use node::{Keyed, Leaf, Node, Scaled, Shape, ValueFields};
 pub use path::{Path, Segment};
 pub use pattern::PatternError;
 pub use rules::{RuleKind, RuleRef, Rules};

@@ -17,7 +17,8 @@ use crate::text::same_text;
 /// A handle on one node of a decision: cheap to copy (a reference or two).
 ///
 /// The JSON a node stands for ([`Node::to_value`]) decides how it compares: a [`Leaf::Decimal`]
-/// compares as the JSON number its text is, a [`Leaf::Spelled`] value as the JSON string.
+/// compares as the JSON number its text is, a [`Leaf::Spelled`] or [`Leaf::Keyed`] value as the
+/// JSON string.
 pub trait Node<'a>: Copy {
     /// The fields of an object, in order.
     type Fields: Iterator<Item = (&'a str, Self)>;
@@ -68,6 +69,9 @@ pub enum Leaf<'a> {
     Text(&'a str),
     /// A string written on demand (a date held as its parts): compared as the text it writes.
     Spelled(&'a dyn fmt::Display),
+    /// A string written on demand whose key decides equality without writing it: two keyed
+    /// leaves are the same string exactly when their keys are equal (a date's parts, packed).
+    Keyed(Keyed<'a>),
     /// A number as its exact JSON text (`5.250`, `1.5e3`).
     Number(&'a str),
     /// An exact decimal as a scaled integer.
@@ -85,6 +89,15 @@ pub struct Scaled<'a> {
     pub text: &'a dyn fmt::Display,
 }
 
+/// A string held as something cheaper to compare than its text (see [`Leaf::Keyed`]).
+#[derive(Clone, Copy)]
+pub struct Keyed<'a> {
+    /// Equal for two leaves exactly when their texts are equal.
+    pub key: u128,
+    /// Writes the string: what rules and a leaf of another form read.
+    pub text: &'a dyn fmt::Display,
+}
+
 impl fmt::Debug for Leaf<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -92,6 +105,7 @@ impl fmt::Debug for Leaf<'_> {
             Leaf::Bool(b) => write!(f, "Bool({b})"),
             Leaf::Text(text) => write!(f, "Text({text:?})"),
             Leaf::Spelled(text) => write!(f, "Spelled({text})"),
+            Leaf::Keyed(keyed) => write!(f, "Keyed({})", keyed.text),
             Leaf::Number(text) => write!(f, "Number({text})"),
             Leaf::Decimal(d) => write!(f, "Decimal({})", d.text),
         }

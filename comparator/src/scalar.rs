@@ -1,9 +1,10 @@
 //! Equality of two [`Leaf`]s of any form, as their JSON would compare, and their text for the
 //! rules that read it.
 //!
-//! Two decimals of one field (the same scale) compare by their integers; anything else compares
-//! as the JSON text it stands for. That text is written into a buffer on the stack, not the heap:
-//! it is needed only for values that differ, or for dates, and is short.
+//! Two decimals compare by their integers (scales aligned), two keyed strings (dates) by their
+//! keys; anything else compares as the JSON text it stands for. That text is written into a
+//! buffer on the stack, not the heap: it is needed only for values that differ (a rule reads
+//! it, or a leaf of another form is compared) and is short.
 
 use std::fmt::{self, Write};
 
@@ -78,7 +79,7 @@ impl<'a> Leaf<'a> {
             Leaf::Null => Kind::Null,
             Leaf::Bool(_) => Kind::Bool,
             Leaf::Number(_) | Leaf::Decimal(_) => Kind::Number,
-            Leaf::Text(_) | Leaf::Spelled(_) => Kind::String,
+            Leaf::Text(_) | Leaf::Spelled(_) | Leaf::Keyed(_) => Kind::String,
         }
     }
 
@@ -87,6 +88,7 @@ impl<'a> Leaf<'a> {
         match self {
             Leaf::Text(text) | Leaf::Number(text) => Spelling::Borrowed(text),
             Leaf::Spelled(text) => write(text),
+            Leaf::Keyed(keyed) => write(keyed.text),
             Leaf::Decimal(d) => write(d.text),
             Leaf::Null | Leaf::Bool(_) => Spelling::Borrowed(""),
         }
@@ -111,6 +113,7 @@ pub(crate) fn same_number(a: Leaf<'_>, b: Leaf<'_>) -> bool {
 pub(crate) fn same_string(a: Leaf<'_>, b: Leaf<'_>) -> bool {
     match (a, b) {
         (Leaf::Text(a), Leaf::Text(b)) => same_text(a.as_bytes(), b.as_bytes()),
+        (Leaf::Keyed(a), Leaf::Keyed(b)) => a.key == b.key,
         _ => a.spell().as_str() == b.spell().as_str(),
     }
 }
@@ -174,6 +177,21 @@ mod tests {
             Leaf::Text("2025-01-01")
         ));
         assert!(!same_leaf(Leaf::Text("1"), Leaf::Number("1")));
+    }
+
+    #[test]
+    fn keyed_strings_compare_by_key_and_as_text_against_other_forms() {
+        let keyed = |key: u128, text: &'static dyn fmt::Display| {
+            Leaf::Keyed(crate::node::Keyed { key, text })
+        };
+        let (a, b) = (keyed(7, &"2025-01-01"), keyed(7, &"2025-01-01"));
+        assert!(same_leaf(a, b));
+        // The key decides between keyed leaves: the text is not even written.
+        assert!(!same_leaf(keyed(7, &"2025-01-01"), keyed(8, &"2025-01-01")));
+        assert!(same_leaf(a, Leaf::Text("2025-01-01")));
+        assert!(same_leaf(a, Leaf::Spelled(&"2025-01-01")));
+        assert!(!same_leaf(a, Leaf::Text("2025-01-02")));
+        assert_eq!(a.spell().as_str(), "2025-01-01");
     }
 
     #[test]

@@ -24,9 +24,9 @@ pub(super) async fn confirm(
     record: &mut Mismatch,
 ) {
     let strategy = &exchange.strategy;
-    let confirmation = match strategy.shadow_budget.clone().try_acquire_owned() {
-        Err(_) => Confirmation::not_made(ConfirmResult::Skipped),
-        Ok(_permit) => match second(shared, exchange, engine, deadline).await {
+    let confirmation = match strategy.shadow_budget.try_acquire() {
+        None => Confirmation::not_made(ConfirmResult::Skipped),
+        Some(_permit) => match second(shared, exchange, engine, deadline).await {
             Some(second) => match (
                 first.view(exchange, engine.name()),
                 second.view(exchange, engine.name()),

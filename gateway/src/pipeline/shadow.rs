@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use protocol_mci::{Message, MessageView};
-use tokio::sync::{oneshot, OwnedSemaphorePermit};
+use tokio::sync::oneshot;
 use tokio::time::{timeout_at, Instant};
 use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
@@ -30,6 +30,7 @@ use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
 use super::{events, InflightGuard, Shared};
 use crate::engine::{Outcome, Role};
 use crate::outcome::{ShadowErrorKind, ShadowOutcome, SkipReason};
+use crate::runtime::budget::BudgetPermit;
 use crate::runtime::{Engine, EngineAnswer};
 use crate::store::RawPayload;
 
@@ -84,7 +85,7 @@ pub(super) fn start(
         skip(SkipReason::ShadowDown);
         return None;
     }
-    let Ok(permit) = strategy.shadow_budget.clone().try_acquire_owned() else {
+    let Some(permit) = strategy.shadow_budget.try_acquire() else {
         skip(SkipReason::BudgetFull);
         return None;
     };
@@ -110,7 +111,7 @@ async fn run(
     shared: Arc<Shared>,
     exchange: Arc<Exchange>,
     engine: Arc<Engine>,
-    permit: OwnedSemaphorePermit,
+    permit: BudgetPermit,
     live_rx: oneshot::Receiver<LiveResult>,
 ) {
     let inflight = InflightGuard::new(&shared.shadow_inflight);
@@ -153,7 +154,7 @@ fn hand_off(
     exchange: Arc<Exchange>,
     engine: Arc<Engine>,
     answers: Answers,
-    permit: OwnedSemaphorePermit,
+    permit: BudgetPermit,
     deadline: Instant,
 ) {
     let token = shared.tasks.token();

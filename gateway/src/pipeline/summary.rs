@@ -4,11 +4,19 @@
 //! one line per `[logging] summary_interval_ms` with what happened since the last line, and none
 //! when nothing did. At 200 mismatches a second that is one line a minute instead of 12,000, and
 //! the log still says at a glance which strategy diverges and how much.
+//!
+//! Outcomes are counted from the live path's threads (skips) and the shadow workers (the rest),
+//! so the counting takes no lock: each strategy's tally is a set of atomic counters, found in a
+//! map that is read through an [`ArcSwap`] (lock-free) and copied only when a strategy name is
+//! seen for the first time. The summary loop takes the counts with atomic swaps. A preempted
+//! shadow worker therefore never holds anything a live thread waits for.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use tokio_util::sync::CancellationToken;
 
 use super::Gateway;
@@ -17,9 +25,56 @@ use crate::outcome::ShadowOutcome;
 /// Outcomes counted since the last summary, by strategy.
 #[derive(Debug, Default)]
 pub(crate) struct OutcomeSummary {
-    // A short critical section per comparison (a map lookup and an add), never held across an
-    // await: cheaper than a metric scrape, and it survives reloads (keyed by name, not by runtime).
-    counts: Mutex<BTreeMap<Arc<str>, Tally>>,
+    // Keyed by name, not by runtime, so the counts survive reloads. A strategy's counters stay
+    // once created (a removed strategy's read zero and are left out of the summary): the map only
+    // grows by the strategy names ever configured.
+    counts: ArcSwap<BTreeMap<Arc<str>, Arc<AtomicTally>>>,
+}
+
+/// One strategy's counters since the last summary.
+#[derive(Debug, Default)]
+struct AtomicTally {
+    comparisons: AtomicU64,
+    mismatches: AtomicU64,
+    shadow_errors: AtomicU64,
+    unencodable: AtomicU64,
+    skipped: AtomicU64,
+}
+
+impl AtomicTally {
+    fn add(&self, outcome: ShadowOutcome) {
+        // Two counters, not one transaction: an outcome counted while the summary takes may
+        // show in this line's comparisons and the next line's mismatches. Totals stay exact.
+        if outcome.is_comparison() {
+            self.comparisons.fetch_add(1, Ordering::SeqCst);
+        }
+        let counter = match outcome {
+            ShadowOutcome::Match => return,
+            ShadowOutcome::Mismatch => &self.mismatches,
+            ShadowOutcome::ShadowError(_) => &self.shadow_errors,
+            ShadowOutcome::Unencodable => &self.unencodable,
+            ShadowOutcome::Skipped(_) => &self.skipped,
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The counts so far, each reset to zero.
+    fn take(&self) -> Tally {
+        let take = |counter: &AtomicU64| counter.swap(0, Ordering::SeqCst);
+        let (mismatches, shadow_errors, unencodable, skipped) = (
+            take(&self.mismatches),
+            take(&self.shadow_errors),
+            take(&self.unencodable),
+            take(&self.skipped),
+        );
+        Tally {
+            comparisons: take(&self.comparisons),
+            mismatches,
+            shadow_errors,
+            unencodable,
+            skipped,
+        }
+    }
 }
 
 /// What one strategy's comparisons came to since the last summary.
@@ -37,37 +92,31 @@ pub(crate) struct Tally {
     pub skipped: u64,
 }
 
-impl Tally {
-    fn add(&mut self, outcome: ShadowOutcome) {
-        match outcome {
-            ShadowOutcome::Match => {}
-            ShadowOutcome::Mismatch => self.mismatches += 1,
-            ShadowOutcome::ShadowError(_) => self.shadow_errors += 1,
-            ShadowOutcome::Unencodable => self.unencodable += 1,
-            ShadowOutcome::Skipped(_) => self.skipped += 1,
-        }
-        if outcome.is_comparison() {
-            self.comparisons += 1;
-        }
-    }
-}
-
 impl OutcomeSummary {
     /// Counts one outcome of `strategy`.
     pub fn count(&self, strategy: &Arc<str>, outcome: ShadowOutcome) {
-        // A poisoned lock only means a panic elsewhere mid-add: the counts are still usable.
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        match counts.get_mut(strategy) {
-            Some(tally) => tally.add(outcome),
-            None => counts.entry(strategy.clone()).or_default().add(outcome),
+        if let Some(tally) = self.counts.load().get(strategy) {
+            return tally.add(outcome);
+        }
+        // First outcome of this name: a new map with its counters, swapped in by compare and
+        // swap (lock-free; a racing first count of the same name finds the winner's counters).
+        let mut tally = None;
+        self.counts.rcu(|counts| {
+            let mut counts = BTreeMap::clone(counts);
+            tally = Some(counts.entry(strategy.clone()).or_default().clone());
+            counts
+        });
+        if let Some(tally) = tally {
+            tally.add(outcome);
         }
     }
 
     /// Takes the counts since the last call, strategies with nothing counted left out.
     pub fn take(&self) -> Vec<(Arc<str>, Tally)> {
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        std::mem::take(&mut *counts)
-            .into_iter()
+        self.counts
+            .load()
+            .iter()
+            .map(|(strategy, tally)| (strategy.clone(), tally.take()))
             .filter(|(_, tally)| *tally != Tally::default())
             .collect()
     }
@@ -135,5 +184,55 @@ mod tests {
         );
         assert_eq!((taken[1].1.comparisons, taken[1].1.skipped), (0, 1));
         assert!(summary.take().is_empty(), "nothing happened since");
+    }
+
+    #[test]
+    fn counts_from_many_threads_are_exact_and_taken_once() {
+        const THREADS: usize = 4;
+        const EACH: u64 = 10_000;
+        let summary = Arc::new(OutcomeSummary::default());
+        let names: Vec<Arc<str>> = ["a", "b", "c"].into_iter().map(Arc::from).collect();
+        let counters: Vec<_> = (0..THREADS)
+            .map(|thread| {
+                let (summary, names) = (summary.clone(), names.clone());
+                std::thread::spawn(move || {
+                    for i in 0..EACH {
+                        // Every thread sees every name first at about the same time.
+                        let name = &names[(thread + i as usize) % names.len()];
+                        let outcome = match i % 4 {
+                            0 => ShadowOutcome::Mismatch,
+                            1 => ShadowOutcome::Skipped(SkipReason::ALL[0]),
+                            _ => ShadowOutcome::Match,
+                        };
+                        summary.count(name, outcome);
+                    }
+                })
+            })
+            .collect();
+        // The summary loop takes while the counting goes on; what it took adds up at the end.
+        let mut total = Tally::default();
+        let mut add = |taken: Vec<(Arc<str>, Tally)>| {
+            for (_, t) in taken {
+                total.comparisons += t.comparisons;
+                total.mismatches += t.mismatches;
+                total.skipped += t.skipped;
+            }
+        };
+        while counters.iter().any(|c| !c.is_finished()) {
+            add(summary.take());
+        }
+        for counter in counters {
+            counter.join().unwrap();
+        }
+        add(summary.take());
+        let all = THREADS as u64 * EACH;
+        assert_eq!(total.mismatches, all / 4);
+        assert_eq!(total.skipped, all / 4);
+        assert_eq!(total.comparisons, all - all / 4);
+        assert_eq!(
+            summary.counts.load().len(),
+            3,
+            "one set of counters per name"
+        );
     }
 }

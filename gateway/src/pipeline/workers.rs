@@ -22,14 +22,28 @@
 //!
 //! The engine calls themselves stay on the main runtime: they are I/O on its reactor and its
 //! connection pools, cheap per call, and a second reactor would double the wakeups per frame.
+//!
+//! Nothing here is a lock the live path can wait on while a shadow thread holds it (with
+//! `scheduling = "idle"` a preempted shadow thread may stay off the CPU for whole scheduler
+//! slices of every other process). The queue is a [`handoff::HandOff`]: a submit reserves a place
+//! with one atomic add and fills a slot whose lock it only tries, never waits for. Waking is
+//! explicit: a worker with nothing to do raises its `waiting` flag, looks at the queue once more,
+//! and parks; a submit that sees a raised flag lowers it and unparks that worker
+//! (`Thread::unpark`: an atomic swap and, for a parked thread, a futex wake; no lock). At most
+//! one worker is woken per job, and a gathering worker has no flag raised, so no submit wakes it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
-use std::sync::{Arc, Mutex, PoisonError};
+mod handoff;
+
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
+#[cfg(feature = "test-support")]
+use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
+use std::thread::Thread;
 use std::time::Duration;
 
 use prometheus::IntGauge;
 
+use self::handoff::HandOff;
 use crate::config::raw::ShadowSectionConfig;
 use crate::runtime::scheduling;
 
@@ -39,11 +53,8 @@ pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
 /// The queue and its worker threads. The threads end when this is dropped and the queue is
 /// empty; the work itself is tracked by whoever submits it (the gateway's task tracker).
 pub(crate) struct ShadowWorkers {
-    queue: SyncSender<Job>,
+    pool: Arc<Pool>,
     depth: IntGauge,
-    /// Times a worker waited on the empty queue (each needs a submit to wake it).
-    #[cfg_attr(not(test), allow(dead_code))]
-    waits: Arc<AtomicU64>,
     /// Threads started.
     #[cfg_attr(not(feature = "test-support"), allow(dead_code))]
     workers: usize,
@@ -53,6 +64,46 @@ pub(crate) struct ShadowWorkers {
 #[derive(Debug)]
 pub(crate) struct QueueFull;
 
+/// What the submitters and the workers share: the queue and how to wake an idle worker.
+struct Pool {
+    jobs: HandOff<Job>,
+    /// One per worker thread, whether started or not.
+    sleepers: Vec<Sleeper>,
+    /// Set when the pool is dropped: workers end once the queue is empty.
+    closed: AtomicBool,
+    /// Times a worker parked on the empty queue (each needs a submit to wake it).
+    #[cfg_attr(not(test), allow(dead_code))]
+    waits: AtomicU64,
+}
+
+/// One worker's wake-up: the flag it raises before parking, and its thread.
+#[derive(Default)]
+struct Sleeper {
+    waiting: AtomicBool,
+    thread: OnceLock<Thread>,
+}
+
+impl Pool {
+    /// Wakes one parked worker, if any is: the one whose flag this call lowers.
+    fn wake_one(&self) {
+        // Pairs with the fence in `Worker::park`: either this sees the raised flag, or the worker
+        // sees the job queued before it.
+        fence(Ordering::SeqCst);
+        for sleeper in &self.sleepers {
+            let lowered =
+                sleeper
+                    .waiting
+                    .compare_exchange(true, false, Ordering::SeqCst, Ordering::Relaxed);
+            if lowered.is_ok() {
+                if let Some(thread) = sleeper.thread.get() {
+                    thread.unpark();
+                }
+                return;
+            }
+        }
+    }
+}
+
 impl ShadowWorkers {
     /// Starts `pool.workers` threads (at least 1) in `pool.scheduling` at `pool.nice` over a
     /// queue of `pool.queue_capacity` jobs (at least 1); `depth` shows the jobs waiting. A worker
@@ -60,15 +111,19 @@ impl ShadowWorkers {
     /// is logged and the pool runs with the others (with none, every job waits in the queue until
     /// it is full, and is then skipped and counted).
     pub fn start(pool: &ShadowSectionConfig, gather: Duration, depth: IntGauge) -> ShadowWorkers {
-        let (queue, jobs) = mpsc::sync_channel::<Job>(pool.queue_capacity.max(1));
-        let jobs = Arc::new(Mutex::new(jobs));
-        let waits = Arc::new(AtomicU64::new(0));
+        let count = pool.workers.max(1);
+        let shared = Arc::new(Pool {
+            jobs: HandOff::new(pool.queue_capacity.max(1)),
+            sleepers: (0..count).map(|_| Sleeper::default()).collect(),
+            closed: AtomicBool::new(false),
+            waits: AtomicU64::new(0),
+        });
         let mut started = 0;
-        for index in 0..pool.workers.max(1) {
+        for index in 0..count {
             let worker = Worker {
-                jobs: jobs.clone(),
+                pool: shared.clone(),
+                index,
                 depth: depth.clone(),
-                waits: waits.clone(),
                 gather,
             };
             let (class, nice) = (pool.scheduling, pool.nice);
@@ -84,22 +139,38 @@ impl ShadowWorkers {
             }
         }
         ShadowWorkers {
-            queue,
+            pool: shared,
             depth,
-            waits,
             workers: started,
         }
     }
 
-    /// Queues a job; a full queue refuses it at once.
+    /// Queues a job and wakes a parked worker; a full queue refuses it at once. Takes no lock a
+    /// worker can hold (see the module docs).
     pub fn submit(&self, job: Job) -> Result<(), QueueFull> {
-        // Counted before the send: a worker may take the job (and decrement) before it returns.
+        // Counted before the push: a worker may take the job (and decrement) before it returns.
         self.depth.inc();
-        match self.queue.try_send(job) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.depth.dec();
-                Err(QueueFull)
+        if self.pool.jobs.push(job).is_err() {
+            self.depth.dec();
+            return Err(QueueFull);
+        }
+        self.pool.wake_one();
+        Ok(())
+    }
+
+    /// Times a worker parked on the empty queue.
+    #[cfg(test)]
+    fn waits(&self) -> u64 {
+        self.pool.waits.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for ShadowWorkers {
+    fn drop(&mut self) {
+        self.pool.closed.store(true, Ordering::SeqCst);
+        for sleeper in &self.pool.sleepers {
+            if let Some(thread) = sleeper.thread.get() {
+                thread.unpark();
             }
         }
     }
@@ -139,16 +210,20 @@ impl ShadowWorkers {
 
 /// One worker's share of the pool.
 struct Worker {
-    jobs: Arc<Mutex<Receiver<Job>>>,
+    pool: Arc<Pool>,
+    index: usize,
     depth: IntGauge,
-    waits: Arc<AtomicU64>,
     gather: Duration,
 }
 
 impl Worker {
-    /// Takes jobs until the queue is closed and empty.
+    /// Takes jobs until the pool is closed and the queue empty.
     fn run(self) {
-        while let Some(job) = self.next_job() {
+        let Some(sleeper) = self.pool.sleepers.get(self.index) else {
+            return;
+        };
+        let _ = sleeper.thread.set(std::thread::current());
+        while let Some(job) = self.next_job(sleeper) {
             self.depth.dec();
             // A panicking comparison must not take the worker with it: the queue would fill up
             // and every later comparison be skipped.
@@ -159,21 +234,45 @@ impl Worker {
     }
 
     /// A queued job at once; else, after a sleep of `gather`, one that came meanwhile; else
-    /// waits on the queue until a submit wakes it. `None` once the queue is closed and empty.
-    fn next_job(&self) -> Option<Job> {
-        // The lock is held while sleeping and waiting, so that one idle worker sleeps or waits on
-        // the queue and the others on the lock; it is released before the job runs.
-        let jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
-        for gathered in [false, true] {
-            match jobs.try_recv() {
-                Ok(job) => return Some(job),
-                Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) if gathered || self.gather.is_zero() => break,
-                Err(TryRecvError::Empty) => std::thread::sleep(self.gather),
+    /// parks until a submit wakes it. `None` once the pool is closed and the queue empty.
+    fn next_job(&self, sleeper: &Sleeper) -> Option<Job> {
+        let mut gathered = self.gather.is_zero();
+        loop {
+            if let Some(job) = self.pool.jobs.pop() {
+                return Some(job);
+            }
+            if self.pool.closed.load(Ordering::SeqCst) {
+                return None;
+            }
+            if !gathered {
+                // No flag raised: submits meanwhile queue without waking this thread.
+                std::thread::sleep(self.gather);
+                gathered = true;
+                continue;
+            }
+            if let Some(job) = self.park(sleeper) {
+                return Some(job);
             }
         }
-        self.waits.fetch_add(1, Ordering::Relaxed);
-        jobs.recv().ok()
+    }
+
+    /// Raises the flag, looks at the queue once more (a submit that missed the flag queued its
+    /// job before), and parks until a submit or the pool's drop lowers it.
+    fn park(&self, sleeper: &Sleeper) -> Option<Job> {
+        sleeper.waiting.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        if let Some(job) = self.pool.jobs.pop() {
+            // A submit that lowered the flag meanwhile leaves an unpark token: the next park
+            // returns at once and looks again, which costs one loop.
+            sleeper.waiting.store(false, Ordering::SeqCst);
+            return Some(job);
+        }
+        self.pool.waits.fetch_add(1, Ordering::Relaxed);
+        while sleeper.waiting.load(Ordering::SeqCst) && !self.pool.closed.load(Ordering::SeqCst) {
+            std::thread::park();
+        }
+        sleeper.waiting.store(false, Ordering::SeqCst);
+        None
     }
 }
 
@@ -199,7 +298,7 @@ mod tests {
     /// Waits (at most 10 s) until the workers have waited on the empty queue `n` times.
     fn until_waits(workers: &ShadowWorkers, n: u64) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while workers.waits.load(Ordering::Relaxed) < n {
+        while workers.waits() < n {
             assert!(std::time::Instant::now() < deadline, "no wait number {n}");
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -268,7 +367,7 @@ mod tests {
         let ran: Vec<i32> = (0..3).map(|_| done.recv().unwrap()).collect();
         assert_eq!(ran, [1, 2, 3]);
         assert_eq!(
-            workers.waits.load(Ordering::Relaxed),
+            workers.waits(),
             1,
             "four jobs, one wake: no wait on the queue after the first"
         );
@@ -307,5 +406,53 @@ mod tests {
             }))
             .unwrap();
         assert_eq!(seen.recv().unwrap(), Some(ShadowScheduling::Idle));
+    }
+
+    #[test]
+    fn jobs_from_many_threads_run_exactly_once_or_are_refused_and_counted() {
+        const THREADS: u64 = 4;
+        const EACH: u64 = 5_000;
+        let depth = gauge();
+        let workers = Arc::new(ShadowWorkers::start(
+            &ShadowSectionConfig {
+                queue_capacity: 16,
+                workers: 2,
+                ..ShadowSectionConfig::default()
+            },
+            Duration::ZERO,
+            depth.clone(),
+        ));
+        let ran = Arc::new(AtomicU64::new(0));
+        let submitters: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (workers, ran) = (workers.clone(), ran.clone());
+                std::thread::spawn(move || {
+                    let mut refused = 0;
+                    for _ in 0..EACH {
+                        let ran = ran.clone();
+                        let job = Box::new(move || {
+                            ran.fetch_add(1, Ordering::Relaxed);
+                        });
+                        if workers.submit(job).is_err() {
+                            refused += 1;
+                        }
+                    }
+                    refused
+                })
+            })
+            .collect();
+        let refused: u64 = submitters.into_iter().map(|s| s.join().unwrap()).sum();
+        let accepted = THREADS * EACH - refused;
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while ran.load(Ordering::Relaxed) < accepted {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "accepted jobs did not all run"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(accepted > 0);
+        assert_eq!(ran.load(Ordering::Relaxed), accepted, "no job ran twice");
+        assert_eq!(depth.get(), 0, "every queued job was taken");
     }
 }

@@ -3,6 +3,7 @@
 //! A reload builds a new [`Runtime`] and swaps it atomically; requests in flight keep the `Arc`
 //! of the runtime they started with and finish on it.
 
+pub mod budget;
 mod engine;
 mod fields;
 mod polls;
@@ -12,8 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use protocol_mci::Layout;
-use tokio::sync::Semaphore;
 
+use self::budget::ShadowBudget;
 pub use self::engine::{Engine, EngineAnswer};
 use self::fields::decision_fields;
 pub use self::polls::poll_loop;
@@ -46,7 +47,7 @@ pub struct Strategy {
     /// The engine that is compared.
     pub shadow: Option<Arc<Engine>>,
     /// Shadow calls in flight; when no permit is free the call is skipped, never queued.
-    pub shadow_budget: Arc<Semaphore>,
+    pub shadow_budget: Arc<ShadowBudget>,
     /// Skips shadow calls while the shadow engine is unreachable.
     pub shadow_breaker: Breaker,
     /// What each of its rules hid, counted until the next store event.
@@ -124,7 +125,7 @@ impl Runtime {
                 layout,
                 live,
                 shadow,
-                shadow_budget: Arc::new(Semaphore::new(spec.shadow_max_in_flight)),
+                shadow_budget: Arc::new(ShadowBudget::new(spec.shadow_max_in_flight)),
                 shadow_breaker: Breaker::default(),
                 suppressed: SuppressionTally::new(&spec.rules),
                 days: config.review.zone.clone(),

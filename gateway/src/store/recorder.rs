@@ -6,8 +6,15 @@
 //! The [`Backlog`] counts the events waiting on the channel, so that a writer gathering a batch
 //! can sleep for the whole flush interval and still be woken as soon as a full batch waits: one
 //! wake per batch instead of one per event or per polling slice.
+//!
+//! An idle writer does not block on the channel either: a receiver blocked there registers in
+//! the channel's wake-up list, which every send then locks to wake it, and the writer runs in the
+//! shadow's scheduling class (`SCHED_IDLE` with `scheduling = "idle"`), where a preemption inside
+//! that lock would stall the live path's sends (skips are recorded from the live path). Instead it
+//! raises [`Backlog`]'s idle flag and parks; the send that finds the flag raised lowers it and
+//! unparks the writer (an atomic swap and a futex wake, no lock).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, OnceLock};
 use std::thread::Thread;
@@ -48,6 +55,9 @@ pub(crate) struct Backlog {
     queued: AtomicUsize,
     batch: usize,
     writer: OnceLock<Thread>,
+    /// Raised by the writer before it parks with nothing to take; lowered by the send that
+    /// wakes it.
+    idle: AtomicBool,
 }
 
 impl Backlog {
@@ -57,6 +67,7 @@ impl Backlog {
             queued: AtomicUsize::new(0),
             batch: batch.max(1),
             writer: OnceLock::new(),
+            idle: AtomicBool::new(false),
         }
     }
 
@@ -73,6 +84,29 @@ impl Backlog {
                 writer.unpark();
             }
         }
+    }
+
+    /// An event was sent: wakes the writer if it parked idle.
+    fn sent(&self) {
+        // Pairs with the fence in `idle`: either this sees the raised flag, or the writer sees
+        // the event.
+        fence(Ordering::SeqCst);
+        if self.idle.load(Ordering::Relaxed) && self.idle.swap(false, Ordering::SeqCst) {
+            if let Some(writer) = self.writer.get() {
+                writer.unpark();
+            }
+        }
+    }
+
+    /// The writer is about to look at the channel a last time and park until a send.
+    pub(crate) fn idle(&self) {
+        self.idle.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+    }
+
+    /// The writer is awake again (woken, timed out, or it found an event after all).
+    pub(crate) fn busy(&self) {
+        self.idle.store(false, Ordering::Relaxed);
     }
 
     /// An event counted by [`Backlog::sending`] was not sent after all, or was taken.
@@ -106,7 +140,10 @@ impl Recorder {
             self.backlog.taken();
         }
         match sent {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.backlog.sent();
+                Ok(())
+            }
             Err(TrySendError::Full(_)) => {
                 self.stats.add_dropped(DropReason::ChannelFull, 1);
                 Err(Dropped::ChannelFull)

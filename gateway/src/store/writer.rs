@@ -3,7 +3,7 @@
 //! A plain OS thread, not a tokio task: flushing blocks on the disk, and the gateway's runtime
 //! must never wait for that.
 
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -99,6 +99,8 @@ impl Writer {
             // A blocking send is fine here: shutdown may wait for the last batch, callers never
             // do. If it fails the thread is already gone and joining reports how it ended.
             let _ = self.recorder.sender().send(Message::Close);
+            // The writer parks when idle instead of waiting on the channel (see the recorder).
+            thread.thread().unpark();
             if thread.join().is_err() {
                 tracing::error!("store writer thread panicked");
             }
@@ -139,10 +141,10 @@ impl Batching {
     /// Waits for a first event, then collects more until the batch is full or its time is up.
     fn gather(&self) -> (Vec<Event>, bool) {
         let mut events = Vec::new();
-        match self.rx.recv_timeout(IDLE_WAKE) {
+        match self.first() {
             Ok(Message::Event(event)) => self.push(&mut events, event),
-            Ok(Message::Close) | Err(RecvTimeoutError::Disconnected) => return self.drain(events),
-            Err(RecvTimeoutError::Timeout) => return (events, false),
+            Ok(Message::Close) | Err(TryRecvError::Disconnected) => return self.drain(events),
+            Err(TryRecvError::Empty) => return (events, false),
         }
         let deadline = Instant::now() + self.interval;
         loop {
@@ -165,6 +167,25 @@ impl Batching {
             }
             std::thread::park_timeout(left);
         }
+    }
+
+    /// The first message of a batch, parked (at most [`IDLE_WAKE`]) until a send wakes this thread
+    /// when none waits. Not `recv_timeout`: a receiver blocked on the channel makes every send
+    /// lock the channel's wake-up list (see the recorder's docs).
+    fn first(&self) -> Result<Message, TryRecvError> {
+        if let Ok(message) = self.rx.try_recv() {
+            return Ok(message);
+        }
+        self.backlog.idle();
+        let message = match self.rx.try_recv() {
+            Err(TryRecvError::Empty) => {
+                std::thread::park_timeout(IDLE_WAKE);
+                self.rx.try_recv()
+            }
+            found => found,
+        };
+        self.backlog.busy();
+        message
     }
 
     /// Takes one event into the batch.

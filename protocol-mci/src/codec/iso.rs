@@ -142,6 +142,39 @@ impl DateParts {
         Ok(())
     }
 
+    /// A number that is equal for two dates exactly when their [`Self::iso`] texts are: what
+    /// the text shows (which parts, and their values), packed without writing it, so a
+    /// comparison of two dates needs no formatting. `None` when a part is beyond what a pattern
+    /// can hold (then compare the texts).
+    pub fn iso_key(&self) -> Option<u128> {
+        let shape = self.shape;
+        let mut key: u128 = 0;
+        // Each part in a fixed width: `bits` of `value`, or 0 when the text does not show it.
+        let mut put = |shown: bool, value: u32, bits: u32| -> Option<()> {
+            let value = if shown { value } else { 0 };
+            if u64::from(value) >> bits != 0 {
+                return None;
+            }
+            key = (key << bits) | u128::from(value);
+            Some(())
+        };
+        let dated = shape.year || shape.day;
+        put(true, u32::from(shape.year), 1)?;
+        put(true, u32::from(shape.day), 1)?;
+        put(true, u32::from(shape.month && shape.hour), 1)?;
+        put(true, u32::from(shape.hour), 1)?;
+        put(true, u32::from(shape.second), 1)?;
+        put(true, u32::from(shape.millis), 1)?;
+        put(shape.year, self.year, 20)?;
+        put(dated, self.month, 8)?;
+        put(shape.day, self.day, 8)?;
+        put(shape.hour, self.hour, 8)?;
+        put(shape.hour, self.minute, 8)?;
+        put(shape.second, self.second, 8)?;
+        put(shape.millis, self.millis, 16)?;
+        Some(key)
+    }
+
     /// Parses the ISO text [`Self::iso`] writes for this pattern.
     pub(crate) fn parse_iso(text: &str, spec: &DateSpec) -> Option<DateParts> {
         let mut parts = DateParts::new(spec);
@@ -253,4 +286,90 @@ pub(crate) fn example(spec: &DateSpec) -> String {
         out.push_str(".SSS");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn spec(tokens: &[DateToken]) -> DateSpec {
+        DateSpec {
+            len: 0,
+            tokens: tokens.to_vec(),
+            null_blank: false,
+            null_zeros: false,
+            null_zero: false,
+            pivot: None,
+        }
+    }
+
+    #[test]
+    fn keys_are_equal_exactly_when_the_iso_texts_are() {
+        use DateToken::*;
+        let patterns = [
+            spec(&[Year, Month, Day]),
+            spec(&[Year, Month]),
+            spec(&[Month, Day]),
+            spec(&[Year, Month, Day, Hour, Minute, Second, Millis]),
+            spec(&[Year, Month, Day, Hour, Minute, Second]),
+            spec(&[Hour, Minute, Second]),
+            spec(&[Hour, Minute]),
+            // Month without year or day: the same text as a pattern with neither (time only).
+            spec(&[Month, Hour, Minute]),
+        ];
+        let values = [
+            (2025, 1, 1, 9, 0, 0, 0),
+            (2025, 1, 2, 9, 0, 0, 0),
+            (2025, 12, 31, 23, 59, 59, 999),
+            (2024, 2, 29, 0, 0, 1, 0),
+            (1999, 1, 1, 9, 0, 0, 1),
+        ];
+        let mut dates = Vec::new();
+        for pattern in &patterns {
+            for &(year, month, day, hour, minute, second, millis) in &values {
+                let mut parts = DateParts::new(pattern);
+                for token in &pattern.tokens {
+                    let value = match token {
+                        Year | ShortYear => year,
+                        Month => month,
+                        Day => day,
+                        Hour => hour,
+                        Minute => minute,
+                        Second => second,
+                        Millis => millis,
+                        Literal(_) => 0,
+                    };
+                    parts.set(*token, value);
+                }
+                dates.push(parts);
+            }
+        }
+        let mut equal_pairs = 0;
+        for a in &dates {
+            for b in &dates {
+                let same_text = a.iso() == b.iso();
+                assert_eq!(
+                    a.iso_key().unwrap() == b.iso_key().unwrap(),
+                    same_text,
+                    "{} against {}",
+                    a.iso(),
+                    b.iso()
+                );
+                equal_pairs += usize::from(same_text);
+            }
+        }
+        assert!(
+            equal_pairs > dates.len(),
+            "some texts of different parts are equal"
+        );
+        let mut huge = DateParts::new(&patterns[0]);
+        huge.set(Year, 1 << 21);
+        assert_eq!(
+            huge.iso_key(),
+            None,
+            "beyond a pattern's width: compare texts"
+        );
+    }
 }

@@ -5,11 +5,12 @@
 //! named header sections and the body side by side), so a comparison of views gives exactly the
 //! differences, paths and signature of a comparison of their JSON (the property tests in
 //! `tests.rs` check it). Text is borrowed from the frame, decimals compare as scaled integers,
-//! dates are written on demand without allocating; JSON is built only for a reported difference.
+//! dates compare by their parts (written, without allocating, only when a rule reads them); JSON
+//! is built only for a reported difference.
 
 use std::slice;
 
-use comparator::{Leaf, Node, Scaled, Shape};
+use comparator::{Keyed, Leaf, Node, Scaled, Shape};
 use protocol_mci::view::{Entry, FieldValue, Object};
 use protocol_mci::{Layout, MessageView};
 use serde_json::{Map, Value};
@@ -91,7 +92,11 @@ impl<'a> Node<'a> for DecisionNode<'a> {
                 scale: decimal.scale(),
                 text: decimal,
             })),
-            FieldValue::Date(parts) => Shape::Leaf(Leaf::Spelled(parts)),
+            // Two dates compare by their parts; the text is written only for a rule or a report.
+            FieldValue::Date(parts) => Shape::Leaf(match parts.iso_key() {
+                Some(key) => Leaf::Keyed(Keyed { key, text: parts }),
+                None => Leaf::Spelled(parts),
+            }),
             FieldValue::Group(_) => Shape::Array,
             FieldValue::Object(_) => Shape::Object,
         }
