@@ -5,6 +5,7 @@
 
 mod engine;
 mod fields;
+pub mod memory;
 mod polls;
 pub mod scheduling;
 
