@@ -41,6 +41,9 @@ mod tests {
         let other_thread = std::thread::spawn(rustix::thread::transparent_huge_pages_are_disabled)
             .join()
             .unwrap();
-        assert!(other_thread.unwrap(), "the flag is the process's, not one thread's");
+        assert!(
+            other_thread.unwrap(),
+            "the flag is the process's, not one thread's"
+        );
     }
 }
