@@ -98,7 +98,7 @@ while kill -0 "$load" 2>/dev/null; do
   kill -0 "$gateway" 2>/dev/null || { echo "the gateway died; log in $work" >&2; exit 1; }
   echo "$(($(date +%s) - start)) $(rss_kib "$gateway")" >>"$work/rss.txt"
   # Overwritten at every sample, so the one printed is the last taken under load.
-  if [ "${SMAPS:-0}" = 1 ]; then python3 tests/bench/smaps_report.py "$gateway" >"$work/smaps.txt"; fi
+  if [ "${SMAPS:-0}" = 1 ]; then python3 tests/bench/smaps_report.py "$gateway" >"$work/smaps.txt" || true; fi
   if [ "$(free_gib)" -lt "$MIN_FREE_GIB" ]; then
     echo "stopped early at $(($(date +%s) - start)) s: less than $MIN_FREE_GIB GiB free for the store" >&2
     kill -INT "$load" 2>/dev/null || true

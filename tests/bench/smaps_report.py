@@ -93,7 +93,12 @@ def main():
     print(f"  {'total':32} {total / 1024:7.1f} MiB")
     for rss, size, perms in sorted(big_anon, reverse=True)[:12]:
         print(f"    anonymous mapping {size / 1048576:8.1f} MiB mapped, {rss / 1024:6.1f} MiB resident {perms}")
-    threads = [open(t + "/comm").read().strip() for t in glob.glob(f"/proc/{pid}/task/*")]
+    threads = []
+    for task in glob.glob(f"/proc/{pid}/task/*"):
+        try:
+            threads.append(open(task + "/comm").read().strip())
+        except OSError:
+            pass  # a thread that ended meanwhile (sled starts and ends some)
     names = {}
     for t in threads:
         names[t] = names.get(t, 0) + 1
