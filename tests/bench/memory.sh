@@ -45,9 +45,9 @@ else
   PROXY_CPU=${PROXY_CPU-}
   LOAD_CPU=${LOAD_CPU-}
 fi
-proxy=() load=()
-[ -n "$PROXY_CPU" ] && proxy=(taskset -c "$PROXY_CPU")
-[ -n "$LOAD_CPU" ] && load=(taskset -c "$LOAD_CPU")
+on_proxy_cpu=() on_load_cpu=()
+[ -n "$PROXY_CPU" ] && on_proxy_cpu=(taskset -c "$PROXY_CPU")
+[ -n "$LOAD_CPU" ] && on_load_cpu=(taskset -c "$LOAD_CPU")
 read -r -a gateway_env <<<"${GATEWAY_ENV:-}"
 
 # shellcheck source=tests/bench/lib.sh
@@ -60,8 +60,8 @@ modern=127.0.0.1:$((PORT + 2))
 gw=127.0.0.1:$((PORT + 100))
 admin=127.0.0.1:$((PORT + 200))
 
-"${load[@]}" "$BIN" demo-engine --kind legacy --listen "$legacy" 2>>"$work/engines.log" & pids+=($!)
-"${load[@]}" "$BIN" demo-engine --kind modern --listen "$modern" 2>>"$work/engines.log" & pids+=($!)
+"${on_load_cpu[@]}" "$BIN" demo-engine --kind legacy --listen "$legacy" 2>>"$work/engines.log" & pids+=($!)
+"${on_load_cpu[@]}" "$BIN" demo-engine --kind modern --listen "$modern" 2>>"$work/engines.log" & pids+=($!)
 
 cache_line=""
 [ -n "${CACHE_MIB:-}" ] && cache_line="cache_mib = $CACHE_MIB"
@@ -74,7 +74,7 @@ case $MISMATCHES in
 esac
 bench_gateway_toml mci="$gw" admin="$admin" live_mci="$legacy" shadow="$modern" \
   "${rules[@]}" store="$work/store" store_lines="$cache_line" >"$work/gateway.toml"
-bench_start_gateway "$work/gateway.toml" "$work/gateway.log" env "${gateway_env[@]}" "${proxy[@]}" "$BIN"
+bench_start_gateway "$work/gateway.toml" "$work/gateway.log" env "${gateway_env[@]}" "${on_proxy_cpu[@]}" "$BIN"
 gateway=$started
 
 for a in "$legacy" "$modern" "$gw" "$admin"; do wait_port "$a"; done
@@ -87,7 +87,7 @@ else
   echo "memory: ${MINUTES} min closed loop, $CONNECTIONS connections × $PIPELINE in flight, mismatches: $MISMATCHES" >&2
   drive=(--connections "$CONNECTIONS" --pipeline "$PIPELINE")
 fi
-"${load[@]}" "$BIN" loadgen --address "$gw" "${drive[@]}" --duration "$seconds" --json >"$work/load.json" &
+"${on_load_cpu[@]}" "$BIN" loadgen --address "$gw" "${drive[@]}" --duration "$seconds" --json >"$work/load.json" &
 load=$!
 pids+=("$load")
 start=$(date +%s)
