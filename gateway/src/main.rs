@@ -247,6 +247,8 @@ fn to_stdout(print: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow
 }
 
 fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
+    // First, so that no page of the allocator's arena is faulted in as a 2 MiB huge page.
+    let huge_pages = shadowgate::runtime::memory::disable_transparent_huge_pages();
     let config = match config::load(path) {
         Ok(config) => config,
         Err(error) => {
@@ -256,6 +258,9 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
         }
     };
     init_logging(&config);
+    if let Err(error) = huge_pages {
+        tracing::warn!(%error, "resident memory may be tens of MiB higher");
+    }
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if config.runtime.worker_threads > 0 {
         builder.worker_threads(config.runtime.worker_threads);

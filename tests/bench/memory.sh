@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# The memory benchmark: does the gateway's resident memory stay flat while every comparison is a
-# mismatch, so every one stores a record? Builds the release binary (or takes BIN), then starts:
-#   - the demo's legacy engine (MCI, live) and its new engine (HTTP, shadow); the new engine's
-#     `header.sent_at` is always in another time zone and this config does not ignore it, so 100 %
-#     of the comparisons are mismatches;
+# The memory benchmark: does the gateway's resident memory stay flat while comparisons are
+# mismatches that store records? Builds the release binary (or takes BIN), then starts:
+#   - the demo's legacy engine (MCI, live) and its new engine (HTTP, shadow);
 #   - one gateway with shadow and comparison on every frame, the store on the local disk;
-# and drives it closed loop with `shadowgate loadgen` (the highest rate the machine sustains) for
-# MINUTES minutes, sampling the gateway's VmRSS from /proc/PID/status every SAMPLE_SECS seconds.
+# and drives it with `shadowgate loadgen` for MINUTES minutes, sampling the gateway's VmRSS from
+# /proc/PID/status every SAMPLE_SECS seconds. Two modes:
+#   - closed loop (default, RATE unset): the highest rate the machine sustains, and no ignore rule
+#     for `header.sent_at` (the new engine's is always in another time zone), so 100 % of the
+#     comparisons are mismatches that store a record: the store's worst case;
+#   - fixed rate (RATE=3000: issue 19's goal, "≤ 64 MiB at 3,000 frames/s with mismatches, flat
+#     over 10 minutes"): open loop at RATE frames/s over RATE_CONNECTIONS connections with the
+#     rules of tests/bench/compare.sh (the demo's engines then disagree on ≈10 %), the gateway
+#     pinned to core PROXY_CPU and the engines and load to LOAD_CPU, as compare.sh does.
 # Prints RSS at 1 minute and at the end (each the mean of 30 s of samples), the growth between
-# them (goal: at most 10 %), the records stored, their bytes (JSON and stored) and the store's
-# drops.
-# Requires: cargo (unless BIN is given), python3, Linux /proc.
-# Knobs: MINUTES (default 10), SAMPLE_SECS (5), CONNECTIONS (16), PIPELINE (4), CACHE_MIB (the
-# store's cache_mib, default: the gateway's default), BIN (a built binary), BENCH_PORT (base port),
-# MIN_FREE_GIB (default 5: the load stops early, and says so, when the store's disk has less free
-# space than this; 100 % mismatches stored ≈0.25 GB a minute compressed, ≈1.3 GB before).
+# them (goal: at most 10 %), the end against issue 19's 64 MiB, the records stored, their bytes
+# (JSON and stored) and the store's drops; with SMAPS=1, where the resident memory is at the end
+# by kind of mapping (tests/bench/smaps_report.py: binary, thread stacks, allocator, ...).
+# Requires: cargo (unless BIN is given), python3, Linux /proc (taskset in the fixed-rate mode).
+# Knobs: MINUTES (default 10), SAMPLE_SECS (5), CONNECTIONS (16), PIPELINE (4), RATE (unset),
+# RATE_CONNECTIONS (4), MISMATCHES (`all` closed loop, `demo` at a fixed rate: the demo's ≈10 %),
+# PROXY_CPU / LOAD_CPU (0 / 1 at a fixed rate, unpinned closed loop; empty: unpinned), CACHE_MIB
+# (the store's cache_mib, default: the gateway's default), SMAPS (0), GATEWAY_ENV (variables
+# for the gateway only, e.g. "MIMALLOC_PURGE_DELAY=0"), BIN (a built binary), BENCH_PORT (base
+# port), MIN_FREE_GIB (default 5: the load stops early, and says so, when the store's disk has
+# less free space than this; 100 % mismatches stored ≈0.25 GB a minute compressed, ≈1.3 GB
+# before).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,6 +34,21 @@ CONNECTIONS=${CONNECTIONS:-16}
 PIPELINE=${PIPELINE:-4}
 PORT=${BENCH_PORT:-17300}
 MIN_FREE_GIB=${MIN_FREE_GIB:-5}
+RATE=${RATE:-}
+RATE_CONNECTIONS=${RATE_CONNECTIONS:-4}
+if [ -n "$RATE" ]; then
+  MISMATCHES=${MISMATCHES:-demo}
+  PROXY_CPU=${PROXY_CPU-0}
+  LOAD_CPU=${LOAD_CPU-1}
+else
+  MISMATCHES=${MISMATCHES:-all}
+  PROXY_CPU=${PROXY_CPU-}
+  LOAD_CPU=${LOAD_CPU-}
+fi
+on_proxy_cpu=() on_load_cpu=()
+[ -n "$PROXY_CPU" ] && on_proxy_cpu=(taskset -c "$PROXY_CPU")
+[ -n "$LOAD_CPU" ] && on_load_cpu=(taskset -c "$LOAD_CPU")
+read -r -a gateway_env <<<"${GATEWAY_ENV:-}"
 
 # shellcheck source=tests/bench/lib.sh
 source tests/bench/lib.sh
@@ -35,24 +60,34 @@ modern=127.0.0.1:$((PORT + 2))
 gw=127.0.0.1:$((PORT + 100))
 admin=127.0.0.1:$((PORT + 200))
 
-"$BIN" demo-engine --kind legacy --listen "$legacy" 2>>"$work/engines.log" & pids+=($!)
-"$BIN" demo-engine --kind modern --listen "$modern" 2>>"$work/engines.log" & pids+=($!)
+"${on_load_cpu[@]}" "$BIN" demo-engine --kind legacy --listen "$legacy" 2>>"$work/engines.log" & pids+=($!)
+"${on_load_cpu[@]}" "$BIN" demo-engine --kind modern --listen "$modern" 2>>"$work/engines.log" & pids+=($!)
 
 cache_line=""
 [ -n "${CACHE_MIB:-}" ] && cache_line="cache_mib = $CACHE_MIB"
-# No ignore rule for header.sent_at: every comparison is a mismatch and stores a record.
+rules=()
+case $MISMATCHES in
+  # No ignore rule for header.sent_at: every comparison is a mismatch and stores a record.
+  all) rules=(rules="[strategies.loan-screening.rules]") ;;
+  demo) ;; # bench_gateway_toml's default: compare.sh's rules
+  *) echo "MISMATCHES is all or demo, not $MISMATCHES" >&2; exit 1 ;;
+esac
 bench_gateway_toml mci="$gw" admin="$admin" live_mci="$legacy" shadow="$modern" \
-  rules="[strategies.loan-screening.rules]" store="$work/store" store_lines="$cache_line" \
-  >"$work/gateway.toml"
-bench_start_gateway "$work/gateway.toml" "$work/gateway.log" "$BIN"
+  "${rules[@]}" store="$work/store" store_lines="$cache_line" >"$work/gateway.toml"
+bench_start_gateway "$work/gateway.toml" "$work/gateway.log" env "${gateway_env[@]}" "${on_proxy_cpu[@]}" "$BIN"
 gateway=$started
 
 for a in "$legacy" "$modern" "$gw" "$admin"; do wait_port "$a"; done
 
 seconds=$((MINUTES * 60))
-echo "memory: ${MINUTES} min closed loop, $CONNECTIONS connections × $PIPELINE in flight, 100 % mismatches" >&2
-"$BIN" loadgen --address "$gw" --connections "$CONNECTIONS" --pipeline "$PIPELINE" \
-  --duration "$seconds" --json >"$work/load.json" &
+if [ -n "$RATE" ]; then
+  echo "memory: ${MINUTES} min open loop at $RATE frames/s over $RATE_CONNECTIONS connections, mismatches: $MISMATCHES" >&2
+  drive=(--connections "$RATE_CONNECTIONS" --rate "$RATE" --max-failed-ratio 1)
+else
+  echo "memory: ${MINUTES} min closed loop, $CONNECTIONS connections × $PIPELINE in flight, mismatches: $MISMATCHES" >&2
+  drive=(--connections "$CONNECTIONS" --pipeline "$PIPELINE")
+fi
+"${on_load_cpu[@]}" "$BIN" loadgen --address "$gw" "${drive[@]}" --duration "$seconds" --json >"$work/load.json" &
 load=$!
 pids+=("$load")
 start=$(date +%s)
@@ -62,6 +97,8 @@ while kill -0 "$load" 2>/dev/null; do
   sleep "$SAMPLE_SECS"
   kill -0 "$gateway" 2>/dev/null || { echo "the gateway died; log in $work" >&2; exit 1; }
   echo "$(($(date +%s) - start)) $(rss_kib "$gateway")" >>"$work/rss.txt"
+  # Overwritten at every sample, so the one printed is the last taken under load.
+  if [ "${SMAPS:-0}" = 1 ]; then python3 tests/bench/smaps_report.py "$gateway" >"$work/smaps.txt" || true; fi
   if [ "$(free_gib)" -lt "$MIN_FREE_GIB" ]; then
     echo "stopped early at $(($(date +%s) - start)) s: less than $MIN_FREE_GIB GiB free for the store" >&2
     kill -INT "$load" 2>/dev/null || true
@@ -73,7 +110,7 @@ echo "store on disk: $(du -sh "$work/store" | cut -f1)" >&2
 http_get "http://$admin/api/v1/summary" >"$work/summary.json"
 http_get "http://$admin/metrics" >"$work/metrics.txt"
 
-python3 - "$work" <<'EOF'
+python3 - "$work" "$RATE" <<'EOF'
 import json, os, sys
 work = sys.argv[1]
 samples = [tuple(int(x) for x in l.split()) for l in open(os.path.join(work, "rss.txt")) if l.strip()]
@@ -100,7 +137,8 @@ at_minute = mean(lambda t: 60 <= t < 90)
 end = mean(lambda t: t > last - 30)
 growth = 100.0 * (end - at_minute) / at_minute
 if load:
-    print(f"load: {load['sent']} frames in {samples[-1][0]} s, {load['throughput']:.0f} frames/s closed loop, "
+    print(f"load: {load['sent']} frames in {samples[-1][0]} s, {load['throughput']:.0f} frames/s "
+          f"{'at a fixed rate' if sys.argv[2] else 'closed loop'}, "
           f"p99 {load['latency_us']['p99']} µs")
     e = load["errors"]
     bad = e["timeouts"] + sum(e["error_frames"].values()) + e["connection_errors"] + e["lost"] + e["undecodable"]
@@ -120,4 +158,9 @@ print(f"RSS at start {mib(samples[0][1]):.1f} MiB, at 1 min (mean of 60-90 s) {m
       f"at the end (mean of the last 30 s, run {last} s) {mib(end):.1f} MiB, peak {mib(max(k for _, k in samples)):.1f} MiB")
 print(f"goal RSS growth after the first minute <= 10 %: {growth:+.1f} %, "
       f"{'met' if growth <= 10 else 'NOT met'}")
+print(f"goal (issue 19) RSS <= 64 MiB at the end: {mib(end):.1f} MiB, {'met' if mib(end) <= 64 else 'NOT met'}"
+      f"; peak {'<=' if max(k for _, k in samples) <= 64 * 1024 else '>'} 64 MiB")
+smaps = os.path.join(work, "smaps.txt")
+if os.path.exists(smaps):
+    print(open(smaps).read(), end="")
 EOF

@@ -6,6 +6,7 @@
 pub mod budget;
 mod engine;
 mod fields;
+pub mod memory;
 mod polls;
 pub mod scheduling;
 
