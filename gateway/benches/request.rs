@@ -90,7 +90,10 @@ fn request_bench(c: &mut Criterion) {
         (&old.code, &old.correlation_id, old.ttl, &old.json),
         (&new.code, &new.correlation_id, new.ttl, &new.json)
     );
-    for (name, json) in [("http engine (JSON body)", true), ("mci engines only", false)] {
+    for (name, json) in [
+        ("http engine (JSON body)", true),
+        ("mci engines only", false),
+    ] {
         let mut group = c.benchmark_group(format!("request frame → exchange, {name}"));
         group.bench_function("before: Value decode", |b| {
             b.iter(|| before(&layout, black_box(&frame), json))

@@ -114,7 +114,10 @@ fn every_layout_decodes_the_same_through_the_view() {
         let mut written = Vec::new();
         view.write_json(&mut written);
         let expected = serde_json::to_vec(&view.to_value()).unwrap();
-        assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(expected).unwrap());
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
         // The header alone, as the gateway echoes it into answers.
         let header = layout.decode_header_view_as(selected, &frame).unwrap();
         assert_eq!(header, view.header, "{path}");

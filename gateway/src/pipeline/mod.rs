@@ -212,7 +212,7 @@ impl Gateway {
     pub async fn handle_frame(&self, layout_name: &str, frame: Bytes) -> FrameReply {
         let received = Instant::now();
         let runtime = self.runtime();
-        let Some(layout) = runtime.layout(layout_name) else {
+        let Some(layout) = runtime.layout(layout_name).cloned() else {
             return FrameReply::Close(FrameOutcome::FramingError);
         };
         // Polls and keep-alives have no header to decode (a poll may be shorter than it).
@@ -220,62 +220,18 @@ impl Gateway {
             events::control_frame(layout_name, &control.name);
             return FrameReply::Answer(Bytes::from(answer), FrameOutcome::Control);
         }
-        let exchange = match self.decode_frame(&runtime, layout_name, &frame, received) {
+        let exchange = match decode_frame(&runtime, layout_name, &layout, &frame, received) {
             Ok(exchange) => Arc::new(exchange),
             Err(reply) => return reply,
         };
         match self.live(&exchange, received).await {
             Ok(answer) => FrameReply::Answer(answer, FrameOutcome::Ok),
             Err(kind) => match exchange.request_header() {
-                Ok(header) => error_reply(&runtime, &exchange.strategy.layout, &header, kind),
+                Ok(header) => error_reply(&runtime, &layout, &header, kind),
                 // It decoded a moment ago: a frame that does not decode again cannot be answered.
                 Err(_) => FrameReply::Close(kind.outcome()),
             },
         }
-    }
-
-    /// Decodes a request frame into a typed view (no JSON tree), routes it and builds its
-    /// exchange; a frame that cannot be routed gets its error reply.
-    fn decode_frame(
-        &self,
-        runtime: &Runtime,
-        layout_name: &str,
-        frame: &Bytes,
-        received: Instant,
-    ) -> Result<Exchange, FrameReply> {
-        let Some(layout) = runtime.layout(layout_name) else {
-            return Err(FrameReply::Close(FrameOutcome::FramingError));
-        };
-        let (selected, request) = match layout.decode_view_selected(Direction::Request, frame) {
-            Ok(decoded) => decoded,
-            Err(error) => return Err(bad_frame_reply(runtime, layout_name, layout, frame, &error)),
-        };
-        let code = &selected.code;
-        let Some(strategy) = runtime.route(layout_name, code).cloned() else {
-            let outcome = FrameOutcome::UnknownTransaction;
-            let field = layout.correlation_field();
-            events::bad_frame(
-                layout_name,
-                outcome,
-                &correlation_id(field.and_then(|f| f.text_view(&request.header))),
-                &format!("no strategy for transaction {code:?}"),
-            );
-            let header = request.header.to_map();
-            return Err(error_reply(
-                runtime,
-                layout,
-                &header,
-                ErrorAnswer::UnknownTransaction,
-            ));
-        };
-        let code = code.clone();
-        Ok(Exchange::from_view(
-            strategy,
-            &request,
-            frame.clone(),
-            code,
-            received,
-        ))
     }
 
     /// Handles a JSON request for a strategy (HTTP ingress): the answer is the live decision as
@@ -406,6 +362,47 @@ impl Gateway {
         }
         answer
     }
+}
+
+/// Decodes a request frame into a typed view (no JSON tree), routes it and builds its
+/// exchange; a frame that cannot be routed gets its error reply.
+fn decode_frame(
+    runtime: &Runtime,
+    layout_name: &str,
+    layout: &Layout,
+    frame: &Bytes,
+    received: Instant,
+) -> Result<Exchange, FrameReply> {
+    let (selected, request) = match layout.decode_view_selected(Direction::Request, frame) {
+        Ok(decoded) => decoded,
+        Err(error) => return Err(bad_frame_reply(runtime, layout_name, layout, frame, &error)),
+    };
+    let code = &selected.code;
+    let Some(strategy) = runtime.route(layout_name, code).cloned() else {
+        let outcome = FrameOutcome::UnknownTransaction;
+        let field = layout.correlation_field();
+        events::bad_frame(
+            layout_name,
+            outcome,
+            &correlation_id(field.and_then(|f| f.text_view(&request.header))),
+            &format!("no strategy for transaction {code:?}"),
+        );
+        let header = request.header.to_map();
+        return Err(error_reply(
+            runtime,
+            layout,
+            &header,
+            ErrorAnswer::UnknownTransaction,
+        ));
+    };
+    let code = code.clone();
+    Ok(Exchange::from_view(
+        strategy,
+        &request,
+        frame.clone(),
+        code,
+        received,
+    ))
 }
 
 /// The reply to a frame that does not decode: an error answer when its header decodes (the body

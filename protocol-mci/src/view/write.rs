@@ -99,9 +99,17 @@ mod tests {
         let text = "quote \" backslash \\ tab \t nul \u{0} 홍길동 /";
         object.push("t", None, FieldValue::Text(Cow::Borrowed(text)));
         object.push("z", None, FieldValue::Null);
-        object.push("big", None, FieldValue::Decimal(ScaledDecimal::new(i128::MAX, 0)));
+        object.push(
+            "big",
+            None,
+            FieldValue::Decimal(ScaledDecimal::new(i128::MAX, 0)),
+        );
         object.push("zero", None, FieldValue::Decimal(ScaledDecimal::new(0, 2)));
-        object.push("g", None, FieldValue::Group(vec![inner.clone(), inner.clone()]));
+        object.push(
+            "g",
+            None,
+            FieldValue::Group(vec![inner.clone(), inner.clone()]),
+        );
         object.push("e", None, FieldValue::Group(Vec::new()));
         object.push("o", None, FieldValue::Object(inner));
         let expected = serde_json::to_string(&object.to_map()).unwrap();

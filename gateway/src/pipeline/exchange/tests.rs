@@ -92,7 +92,10 @@ response = [{ name = "ok", type = "text", length = 1 }]
         prop::collection::vec(pieces, 0..bytes).prop_map(move |pieces| {
             let mut text = String::new();
             for piece in pieces {
-                let width: usize = piece.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+                let width: usize = piece
+                    .chars()
+                    .map(|c| if c.is_ascii() { 1 } else { 2 })
+                    .sum();
                 let used: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
                 if used + width <= bytes {
                     text.push_str(piece);
@@ -152,7 +155,11 @@ response = [{ name = "ok", type = "text", length = 1 }]
 
     fn body() -> impl Strategy<Value = Map<String, Value>> {
         let memo = prop_oneof![Just(Value::Null), text(10).prop_map(Value::String)];
-        let money = (decimal(13, 2, true), decimal(6, 3, false), decimal(9, 2, true));
+        let money = (
+            decimal(13, 2, true),
+            decimal(6, 3, false),
+            decimal(9, 2, true),
+        );
         let items = prop::collection::vec(item(), 0..=3);
         (text(20), memo, money, date(), items).prop_map(
             |(name, memo, (amount, rate, fee), due, items)| {
@@ -197,15 +204,22 @@ response = [{ name = "ok", type = "text", length = 1 }]
     /// same bytes both ways too.
     #[test]
     fn demo_requests_write_the_same_json_body() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/layouts/loan-screening.toml");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../config/layouts/loan-screening.toml"
+        );
         let layout = Layout::from_file(path).unwrap();
         let mut traffic = crate::demo::traffic::Traffic::new(7, "bch");
         for _ in 0..200 {
-            let frame = layout.encode(Direction::Request, &traffic.next_request()).unwrap();
+            let frame = layout
+                .encode(Direction::Request, &traffic.next_request())
+                .unwrap();
             let (selected, message) = layout.decode_selected(Direction::Request, &frame).unwrap();
             let expected =
                 encode_request_body(&selected.code, &message.header, &message.body).unwrap();
-            let (selected, view) = layout.decode_view_selected(Direction::Request, &frame).unwrap();
+            let (selected, view) = layout
+                .decode_view_selected(Direction::Request, &frame)
+                .unwrap();
             assert_eq!(write_request_body(&selected.code, &view), expected);
         }
     }
