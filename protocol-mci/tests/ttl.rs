@@ -43,7 +43,11 @@ fn ttl_of(layout: &Layout, keep_time: &str, keep_flag: &str) -> TtlValue {
     frame.extend_from_slice(&[0, 0, 0, 7]);
     frame.extend_from_slice(b"ab");
     let message = layout.decode(Direction::Request, &frame).unwrap();
-    layout.ttl(&message.header)
+    let ttl = layout.ttl(&message.header);
+    // The typed view (the gateway's live path) reads the same TTL.
+    let view = layout.decode_view(Direction::Request, &frame).unwrap();
+    assert_eq!(layout.ttl_view(&view.header), ttl);
+    ttl
 }
 
 #[test]

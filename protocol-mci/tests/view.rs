@@ -110,6 +110,17 @@ fn every_layout_decodes_the_same_through_the_view() {
         let (selected, _) = layout.decode_view_selected(direction, &frame).unwrap();
         let again = layout.decode_view_as(direction, selected, &frame).unwrap();
         assert_eq!(again, view, "{path}");
+        // Written as JSON text without a Value: what serde_json writes for the Value form.
+        let mut written = Vec::new();
+        view.write_json(&mut written);
+        let expected = serde_json::to_vec(&view.to_value()).unwrap();
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+        // The header alone, as the gateway echoes it into answers.
+        let header = layout.decode_header_view_as(selected, &frame).unwrap();
+        assert_eq!(header, view.header, "{path}");
     }
 }
 

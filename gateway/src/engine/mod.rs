@@ -59,7 +59,7 @@ pub use http::HttpEngine;
 pub use lifecycle::{ConnectionLifecycle, DEFAULT_IDLE_TIMEOUT};
 pub use mci::{EnginePoll, MciEngine, PollRound};
 pub use probe::{ProbeError, ProbeTarget};
-pub use request::{encode_request_body, EngineRequest};
+pub use request::{encode_request_body, write_request_body, EngineRequest};
 pub use role::Role;
 pub use settings::{
     EngineBuildError, EngineLink, HttpEngineSettings, MciEngineSettings, DEFAULT_MAX_RESPONSE_BYTES,

@@ -2,6 +2,8 @@
 //! check that an answer is one decision of the contract's shape is `answer`'s, re-exported here.
 
 use bytes::Bytes;
+use protocol_mci::view::write_json_str;
+use protocol_mci::MessageView;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -10,7 +12,8 @@ use super::Role;
 
 /// One call to an HTTP engine.
 ///
-/// The body is serialised once with [`encode_request_body`] and shared (a cheap `Bytes` clone)
+/// The body is serialised once with [`write_request_body`] (from a frame's typed view) or
+/// [`encode_request_body`] (from JSON) and shared (a cheap `Bytes` clone)
 /// between the live and the shadow call, which differ only in `role`.
 #[derive(Debug, Clone)]
 pub struct EngineRequest<'a> {
@@ -48,4 +51,18 @@ pub fn encode_request_body(
         body,
     })
     .map(Bytes::from)
+}
+
+/// [`encode_request_body`] written straight from a decoded frame's typed view: the same bytes
+/// (a property test holds them equal), without a `serde_json::Value` tree on the live path.
+pub fn write_request_body(tx_code: &str, request: &MessageView<'_>) -> Bytes {
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(b"{\"tx_code\":");
+    write_json_str(&mut out, tx_code);
+    out.extend_from_slice(b",\"header\":");
+    request.header.write_json(&mut out);
+    out.extend_from_slice(b",\"body\":");
+    request.body.write_json(&mut out);
+    out.push(b'}');
+    Bytes::from(out)
 }

@@ -16,7 +16,16 @@ pub fn answer_message(
     request_header: &Map<String, Value>,
     answer: Value,
 ) -> Message {
-    let mut header = request_header.clone();
+    answer_message_over(layout, request_header.clone(), answer)
+}
+
+/// [`answer_message`] over a request header the caller owns (decoded again from the request
+/// frame for this answer): the header becomes the answer's, nothing is cloned.
+pub(crate) fn answer_message_over(
+    layout: &Layout,
+    mut header: Map<String, Value>,
+    answer: Value,
+) -> Message {
     if let Some((flag, _, response)) = layout.flag() {
         flag.set(&mut header, Value::String(response.to_owned()));
     }
@@ -52,18 +61,16 @@ pub fn answer_message(
     Message { header, body }
 }
 
-/// Encodes an http engine's answer into the frame core banking expects.
+/// Encodes an http engine's answer into the frame core banking expects, echoing
+/// `request_header` (the request's, taken by value: it becomes the answer's header).
 pub fn encode_answer(
     layout: &Layout,
     tx_code: &str,
-    request_header: &Map<String, Value>,
+    request_header: Map<String, Value>,
     answer: Value,
 ) -> Result<Vec<u8>, EncodeError> {
-    encode_response(
-        layout,
-        tx_code,
-        &answer_message(layout, request_header, answer),
-    )
+    let message = answer_message_over(layout, request_header, answer);
+    encode_response(layout, tx_code, &message)
 }
 
 /// Encodes a response as the request's message (`tx_code`): a message selected by frame length

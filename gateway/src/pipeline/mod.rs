@@ -48,14 +48,14 @@ use tracing::Instrument;
 
 pub use self::answer::{answer_message, ErrorAnswer};
 pub use self::events::FrameOutcome;
-use self::exchange::{correlation_id, Exchange, Ttl};
+use self::exchange::{correlation_id, Exchange};
 pub(crate) use self::summary::summary_loop;
 #[cfg(feature = "test-support")]
 pub use self::workers::ShadowHold;
 use crate::config::Config;
-use crate::engine::{encode_request_body, Outcome, Role};
+use crate::engine::{Outcome, Role};
 use crate::metrics::Metrics;
-use crate::runtime::{EngineAnswer, Runtime, Strategy};
+use crate::runtime::{EngineAnswer, Runtime};
 use crate::store::{Event, Recorder};
 use prometheus::IntGauge;
 
@@ -220,51 +220,17 @@ impl Gateway {
             events::control_frame(layout_name, &control.name);
             return FrameReply::Answer(Bytes::from(answer), FrameOutcome::Control);
         }
-        let (code, request) = match layout.decode_selected(Direction::Request, &frame) {
-            Ok((selected, request)) => (selected.code.clone(), request),
-            Err(error) => {
-                let kind = match error.kind {
-                    DecodeErrorKind::UnknownMessage(_) => ErrorAnswer::UnknownTransaction,
-                    _ => ErrorAnswer::BadRequest,
-                };
-                let outcome = kind.outcome();
-                let header = layout.decode_header(&frame).ok();
-                let id = header
-                    .as_ref()
-                    .map(|h| correlation_id(h, layout.correlation_field()))
-                    .unwrap_or_default();
-                events::bad_frame(layout_name, outcome, &id, &error);
-                return match header {
-                    Some(header) => error_reply(&runtime, &layout, &header, kind),
-                    None => FrameReply::Close(outcome),
-                };
-            }
-        };
-        let Some(strategy) = runtime.route(layout_name, &code).cloned() else {
-            let outcome = FrameOutcome::UnknownTransaction;
-            events::bad_frame(
-                layout_name,
-                outcome,
-                &correlation_id(&request.header, layout.correlation_field()),
-                &format!("no strategy for transaction {code:?}"),
-            );
-            return error_reply(
-                &runtime,
-                &layout,
-                &request.header,
-                ErrorAnswer::UnknownTransaction,
-            );
-        };
-        let exchange = match exchange(strategy, request, frame, code, received) {
+        let exchange = match decode_frame(&runtime, layout_name, &layout, &frame, received) {
             Ok(exchange) => Arc::new(exchange),
-            Err((id, message)) => {
-                events::bad_frame(layout_name, FrameOutcome::BadRequest, &id, &message);
-                return FrameReply::Close(FrameOutcome::BadRequest);
-            }
+            Err(reply) => return reply,
         };
         match self.live(&exchange, received).await {
             Ok(answer) => FrameReply::Answer(answer, FrameOutcome::Ok),
-            Err(kind) => error_reply(&runtime, &layout, &exchange.request.header, kind),
+            Err(kind) => match exchange.request_header() {
+                Ok(header) => error_reply(&runtime, &layout, &header, kind),
+                // It decoded a moment ago: a frame that does not decode again cannot be answered.
+                Err(_) => FrameReply::Close(kind.outcome()),
+            },
         }
     }
 
@@ -305,8 +271,9 @@ impl Gateway {
         let frame = layout
             .encode(Direction::Request, &request)
             .map_err(|e| bad(e.to_string()))?;
-        let exchange = exchange(strategy, request, Bytes::from(frame), code, received)
-            .map_err(|(_, message)| bad(message))?;
+        let exchange =
+            Exchange::from_message(strategy, &request, Bytes::from(frame), code, received)
+                .map_err(|(_, message)| bad(message))?;
         let exchange = Arc::new(exchange);
         let answer = self
             .live(&exchange, received)
@@ -369,15 +336,16 @@ impl Gateway {
             Ok(EngineAnswer::Frame(bytes)) => Ok(bytes),
             Ok(EngineAnswer::Json(value)) => {
                 let (layout, code) = (&strategy.layout, &exchange.tx_code);
-                answer::encode_answer(layout, code, &exchange.request.header, value)
-                    .map(Bytes::from)
-                    .map_err(|error| {
-                        events::live_failed(
-                            exchange,
-                            &format!("live answer does not fit the layout: {error}"),
-                        );
-                        ErrorAnswer::LiveError
-                    })
+                // The header echo is the one part of the request an http answer needs as JSON.
+                let encoded = match exchange.request_header() {
+                    Ok(header) => answer::encode_answer(layout, code, header, value)
+                        .map_err(|error| format!("live answer does not fit the layout: {error}")),
+                    Err(error) => Err(format!("request header does not decode again: {error}")),
+                };
+                encoded.map(Bytes::from).map_err(|reason| {
+                    events::live_failed(exchange, &reason);
+                    ErrorAnswer::LiveError
+                })
             }
             Err(error) => {
                 events::live_failed(exchange, &error);
@@ -396,37 +364,72 @@ impl Gateway {
     }
 }
 
-/// Builds the exchange: correlation id, TTL counted from `received`, and the JSON body when an
-/// http engine will need it. A request that cannot be put into JSON is refused with its
-/// correlation id and why.
-fn exchange(
-    strategy: Arc<Strategy>,
-    request: Message,
-    frame: Bytes,
-    code: String,
+/// Decodes a request frame into a typed view (no JSON tree), routes it and builds its
+/// exchange; a frame that cannot be routed gets its error reply.
+fn decode_frame(
+    runtime: &Runtime,
+    layout_name: &str,
+    layout: &Layout,
+    frame: &Bytes,
     received: Instant,
-) -> Result<Exchange, (String, String)> {
-    let ttl = Ttl::of(strategy.layout.ttl(&request.header), received);
-    let correlation_id = correlation_id(&request.header, strategy.layout.correlation_field());
-    let needs_json =
-        !strategy.live.is_mci() || strategy.shadow.as_ref().is_some_and(|s| !s.is_mci());
-    let json = if needs_json {
-        match encode_request_body(&code, &request.header, &request.body) {
-            Ok(json) => json,
-            Err(e) => return Err((correlation_id, e.to_string())),
-        }
-    } else {
-        Bytes::new()
+) -> Result<Exchange, FrameReply> {
+    let (selected, request) = match layout.decode_view_selected(Direction::Request, frame) {
+        Ok(decoded) => decoded,
+        Err(error) => return Err(bad_frame_reply(runtime, layout_name, layout, frame, &error)),
     };
-    Ok(Exchange {
+    let code = &selected.code;
+    let Some(strategy) = runtime.route(layout_name, code).cloned() else {
+        let outcome = FrameOutcome::UnknownTransaction;
+        let field = layout.correlation_field();
+        events::bad_frame(
+            layout_name,
+            outcome,
+            &correlation_id(field.and_then(|f| f.text_view(&request.header))),
+            &format!("no strategy for transaction {code:?}"),
+        );
+        let header = request.header.to_map();
+        return Err(error_reply(
+            runtime,
+            layout,
+            &header,
+            ErrorAnswer::UnknownTransaction,
+        ));
+    };
+    let code = code.clone();
+    Ok(Exchange::from_view(
         strategy,
-        request,
-        frame,
-        json,
-        correlation_id,
-        tx_code: code,
-        ttl,
-    })
+        &request,
+        frame.clone(),
+        code,
+        received,
+    ))
+}
+
+/// The reply to a frame that does not decode: an error answer when its header decodes (the body
+/// is bad, or no message has its key), else a close.
+fn bad_frame_reply(
+    runtime: &Runtime,
+    layout_name: &str,
+    layout: &Layout,
+    frame: &[u8],
+    error: &protocol_mci::DecodeError,
+) -> FrameReply {
+    let kind = match error.kind {
+        DecodeErrorKind::UnknownMessage(_) => ErrorAnswer::UnknownTransaction,
+        _ => ErrorAnswer::BadRequest,
+    };
+    let outcome = kind.outcome();
+    let header = layout.decode_header(frame).ok();
+    let field = layout.correlation_field();
+    let id = header
+        .as_ref()
+        .map(|h| correlation_id(field.and_then(|f| f.text(h))))
+        .unwrap_or_default();
+    events::bad_frame(layout_name, outcome, &id, error);
+    match header {
+        Some(header) => error_reply(runtime, layout, &header, kind),
+        None => FrameReply::Close(outcome),
+    }
 }
 
 /// The gateway's own error answer, or a close when even that cannot be written.

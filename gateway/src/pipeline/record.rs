@@ -1,4 +1,6 @@
 //! What is stored about a comparison that did not match: masked before it leaves the pipeline.
+//! Built on the shadow workers; the request is decoded from its frame here, so the live path
+//! never builds its JSON.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -52,7 +54,7 @@ impl ShadowFailure {
 }
 
 /// The masked record of two decisions that differ. The decisions are taken by value and masked
-/// in place: nothing is deep-copied for the record but the shared request.
+/// in place: nothing is deep-copied for the record.
 pub fn mismatch_record(
     exchange: &Exchange,
     live: Message,
@@ -130,8 +132,7 @@ fn base(exchange: &Exchange, live: Message, kind: RecordKind, latencies: Latenci
         signature: String::new(),
         differing_paths: Vec::new(),
         reason: None,
-        // The request is shared with the live path: the one copy a record makes.
-        request: masked(exchange, exchange.request.clone(), Direction::Request),
+        request: masked_request(exchange),
         live_decision: Some(masked(exchange, live, Direction::Response)),
         shadow_decision: None,
         live_latency_us: micros(latencies.live),
@@ -150,6 +151,15 @@ fn masked(exchange: &Exchange, mut message: Message, direction: Direction) -> Va
         None => layout.mask(direction, &mut message),
     }
     exchange.strategy.layout.into_json(message)
+}
+
+/// The request, decoded again from its frame (the live path kept no JSON of it) and masked.
+/// It decoded once on the live path; should it not decode again, the record shows why instead.
+fn masked_request(exchange: &Exchange) -> Value {
+    match exchange.request_message() {
+        Ok(request) => masked(exchange, request, Direction::Request),
+        Err(error) => Value::String(format!("request does not decode again: {error}")),
+    }
 }
 
 /// A value of a masked field, masked; others unchanged.

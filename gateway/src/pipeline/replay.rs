@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use super::answer::decode_response;
 use super::exchange::Exchange;
 use super::shadow::canonicalise;
-use crate::engine::{encode_request_body, Role};
+use crate::engine::{write_request_body, Role};
 use crate::outcome::ShadowOutcome;
 use crate::runtime::{Engine, Strategy};
 use crate::store::{MismatchRecord, RawPayload};
@@ -138,19 +138,13 @@ fn exchange(
 ) -> Result<Exchange, String> {
     let layout = &strategy.layout;
     let (selected, request) = layout
-        .decode_selected(Direction::Request, &payload.request)
+        .decode_view_selected(Direction::Request, &payload.request)
         .map_err(|e| format!("stored request does not decode: {e}"))?;
     let code = selected.code.clone();
     let frame = payload.request.clone();
-    let mut exchange = super::exchange(strategy.clone(), request, frame, code, Instant::now())
-        .map_err(|(_, message)| message)?;
+    let mut exchange = Exchange::from_view(strategy.clone(), &request, frame, code, Instant::now());
     if exchange.json.is_empty() && !engine.is_mci() {
-        exchange.json = encode_request_body(
-            &exchange.tx_code,
-            &exchange.request.header,
-            &exchange.request.body,
-        )
-        .map_err(|e| format!("stored request does not fit in JSON: {e}"))?;
+        exchange.json = write_request_body(&exchange.tx_code, &request);
     }
     Ok(exchange)
 }

@@ -21,7 +21,7 @@ use tokio::time::{timeout_at, Instant};
 use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
 
-use super::answer::{answer_message, decode_response_view, encode_response};
+use super::answer::{answer_message_over, decode_response_view, encode_response};
 use super::confirm::confirm;
 use super::decision::DecisionNode;
 use super::emit::{emit, Verdict};
@@ -318,7 +318,13 @@ pub(super) fn canonical(
             encoded: false,
         }),
         EngineAnswer::Json(value) => {
-            let message = answer_message(layout, &exchange.request.header, value);
+            // The request header is decoded again here, on the shadow worker, for the echo.
+            // A frame that decoded once decodes again; if not, the answer cannot be encoded.
+            let header = exchange.request_header().map_err(|e| {
+                let reason = format!("the request header does not decode again: {e}");
+                ShadowFailure::unencodable(reason, None)
+            })?;
+            let message = answer_message_over(layout, header, value);
             match encode_response(layout, &exchange.tx_code, &message) {
                 Ok(frame) => Ok(CanonicalAnswer {
                     frame: Bytes::from(frame),

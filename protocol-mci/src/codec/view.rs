@@ -41,6 +41,18 @@ impl Layout {
     ) -> Result<MessageView<'v>, DecodeError> {
         self.codec(direction).decode_view_as(selected, frame)
     }
+
+    /// Only the header of a frame of `selected` (its own header, or the main one), as typed
+    /// values: what a gateway echoes into an answer, without decoding the body again.
+    pub fn decode_header_view_as<'v>(
+        &'v self,
+        selected: &'v MessageLayout,
+        frame: &'v [u8],
+    ) -> Result<Object<'v>, DecodeError> {
+        self.check_length(frame)?;
+        let mut reader = Reader::new(self, frame);
+        read_header(&mut reader, self.header_of(selected))
+    }
 }
 
 impl<'a> Codec<'a> {

@@ -248,6 +248,14 @@ impl Layout {
             .map_or(TtlValue::None, |ttl| ttl.of(header))
     }
 
+    /// [`Layout::ttl`] for a decoded header view ([`crate::MessageView::header`]).
+    pub fn ttl_view(&self, header: &crate::view::Object<'_>) -> TtlValue {
+        self.roles
+            .ttl
+            .as_ref()
+            .map_or(TtlValue::None, |ttl| ttl.of_view(header))
+    }
+
     /// Names (within their section) of the TTL's seconds field and of its flag field, if the
     /// layout declares a TTL.
     pub fn ttl_fields(&self) -> Option<(&str, Option<&str>)> {

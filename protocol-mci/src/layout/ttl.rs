@@ -16,6 +16,7 @@ use super::field::{Kind, SignKind};
 use super::header::FieldPath;
 use super::roles::Resolver;
 use super::validate::Problems;
+use crate::view::{FieldValue, Object};
 
 /// `[header.ttl]` as written in the layout file.
 #[derive(Debug, Clone, Deserialize)]
@@ -127,6 +128,28 @@ impl Ttl {
         let seconds = self.field.as_ref().and_then(|f| f.get(header));
         // Validated unsigned and integral; a value beyond u64 is no limit worth keeping.
         match seconds.and_then(Value::as_u64) {
+            Some(0) if self.flag.is_none() => TtlValue::None,
+            Some(seconds) => TtlValue::Within(Duration::from_secs(seconds)),
+            None => TtlValue::None,
+        }
+    }
+
+    /// [`Ttl::of`] for a decoded header view: the same answer without a `Value` header.
+    pub(crate) fn of_view(&self, header: &Object<'_>) -> TtlValue {
+        if let Some((flag, applies)) = &self.flag {
+            let set = flag
+                .text_view(header)
+                .is_some_and(|v| applies.iter().any(|a| a == v.trim()));
+            if !set {
+                return TtlValue::None;
+            }
+        }
+        let seconds = match self.field.as_ref().and_then(|f| f.get_view(header)) {
+            // Validated unsigned and integral (scale 0): the mantissa is the whole number.
+            Some(FieldValue::Decimal(d)) if d.scale() == 0 => u64::try_from(d.mantissa()).ok(),
+            _ => None,
+        };
+        match seconds {
             Some(0) if self.flag.is_none() => TtlValue::None,
             Some(seconds) => TtlValue::Within(Duration::from_secs(seconds)),
             None => TtlValue::None,

@@ -12,13 +12,16 @@
 //! # Layout
 //! - `decimal`: [`ScaledDecimal`].
 //! - `json`: conversion to `serde_json::Value` and [`crate::Message`], for the edges.
+//! - `write`: the view as JSON text without building a `Value` ([`Object::write_json`]).
 
 mod decimal;
 mod json;
+mod write;
 
 use std::borrow::Cow;
 
 pub use self::decimal::ScaledDecimal;
+pub use self::write::write_json_str;
 pub use crate::codec::DateParts;
 use crate::layout::config::MaskKind;
 

@@ -1,0 +1,196 @@
+//! One request on its way through the gateway: what both engines are sent, and what the live
+//! path needs to answer it.
+//!
+//! An MCI frame is decoded once into a typed view ([`protocol_mci::MessageView`]) that borrows
+//! the frame; the exchange keeps what the live path needs from it (transaction code, correlation
+//! id, TTL) and, only when an http engine will be called, the contract's JSON body written
+//! straight from the view. No `serde_json::Value` is built for a request on the live path. The
+//! rare users of the request as JSON (an http answer's header echo, error answers, stored
+//! records) decode it again from the frame, which the exchange keeps.
+//!
+//! The HTTP ingress gets JSON (its edge): its exchange has the same shape, with the frame the
+//! JSON was encoded into and the JSON body written from the JSON it got.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use protocol_mci::{DecodeError, Direction, Message, MessageView, TtlValue};
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+
+use crate::engine::{encode_request_body, write_request_body, EngineRequest, Role};
+use crate::runtime::Strategy;
+
+/// A request as both engines get it, shared by the live path and the shadow task.
+pub struct Exchange {
+    /// Its strategy (of the runtime the request started on).
+    pub strategy: Arc<Strategy>,
+    /// The frame an mci engine gets: the original bytes, unchanged (HTTP ingress: the JSON
+    /// request encoded with the layout).
+    pub frame: Bytes,
+    /// The JSON an http engine gets, serialised once for both roles; empty when no http engine
+    /// is configured for the strategy.
+    pub json: Bytes,
+    /// Correlation id: the layout's correlation field, or one made here.
+    pub correlation_id: String,
+    /// Transaction code.
+    pub tx_code: String,
+    /// The request's time to live from its header, if one applies.
+    pub ttl: Option<Ttl>,
+}
+
+/// A request's time to live: the caller gives up at `deadline`, and with it both engine calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ttl {
+    /// The header's TTL.
+    pub within: Duration,
+    /// When the gateway received the request, plus `within`.
+    pub deadline: Instant,
+}
+
+impl Ttl {
+    /// The TTL a header carries, counted from `received`; `None` when none applies (or it is
+    /// too far away to be a deadline).
+    pub fn of(value: TtlValue, received: Instant) -> Option<Ttl> {
+        match value {
+            TtlValue::Within(within) => received
+                .checked_add(within)
+                .map(|deadline| Ttl { within, deadline }),
+            TtlValue::None => None,
+        }
+    }
+}
+
+impl Exchange {
+    /// The exchange of a decoded MCI frame: correlation id and TTL (counted from `received`)
+    /// read from the view, and the JSON body written from it when an http engine will need it.
+    pub fn from_view(
+        strategy: Arc<Strategy>,
+        request: &MessageView<'_>,
+        frame: Bytes,
+        tx_code: String,
+        received: Instant,
+    ) -> Exchange {
+        let layout = &strategy.layout;
+        let ttl = Ttl::of(layout.ttl_view(&request.header), received);
+        let field = layout.correlation_field();
+        let correlation_id = correlation_id(field.and_then(|f| f.text_view(&request.header)));
+        let json = match needs_json(&strategy) {
+            true => write_request_body(&tx_code, request),
+            false => Bytes::new(),
+        };
+        Exchange {
+            strategy,
+            frame,
+            json,
+            correlation_id,
+            tx_code,
+            ttl,
+        }
+    }
+
+    /// The exchange of a JSON request (HTTP ingress) and the frame it was encoded into. A
+    /// request that cannot be put into JSON is refused with its correlation id and why.
+    pub fn from_message(
+        strategy: Arc<Strategy>,
+        request: &Message,
+        frame: Bytes,
+        tx_code: String,
+        received: Instant,
+    ) -> Result<Exchange, (String, String)> {
+        let layout = &strategy.layout;
+        let ttl = Ttl::of(layout.ttl(&request.header), received);
+        let field = layout.correlation_field();
+        let correlation_id = correlation_id(field.and_then(|f| f.text(&request.header)));
+        let json = match needs_json(&strategy) {
+            true => encode_request_body(&tx_code, &request.header, &request.body)
+                .map_err(|e| (correlation_id.clone(), e.to_string()))?,
+            false => Bytes::new(),
+        };
+        Ok(Exchange {
+            strategy,
+            frame,
+            json,
+            correlation_id,
+            tx_code,
+            ttl,
+        })
+    }
+
+    /// The request's header as JSON, decoded again from the frame: what an http engine's answer
+    /// and the gateway's error answers echo. Only those paths pay for it.
+    pub fn request_header(&self) -> Result<Map<String, Value>, DecodeError> {
+        let layout = &self.strategy.layout;
+        match layout.message(&self.tx_code) {
+            Some(selected) => layout
+                .decode_header_view_as(selected, &self.frame)
+                .map(|header| header.into_map()),
+            None => layout.decode_header(&self.frame),
+        }
+    }
+
+    /// The whole request as JSON, decoded again from the frame: what a stored record shows
+    /// (masked). Records are built on the shadow workers, off the live path.
+    pub fn request_message(&self) -> Result<Message, DecodeError> {
+        let layout = &self.strategy.layout;
+        match layout.message(&self.tx_code) {
+            Some(selected) => layout.decode_as(Direction::Request, selected, &self.frame),
+            None => layout.decode(Direction::Request, &self.frame),
+        }
+    }
+
+    /// The engine request for a role.
+    pub fn engine_request(&self, role: Role) -> EngineRequest<'_> {
+        EngineRequest {
+            strategy: &self.strategy.spec.name,
+            path: &self.strategy.spec.path,
+            correlation_id: &self.correlation_id,
+            role,
+            body: self.json.clone(),
+        }
+    }
+
+    /// The caller's deadline, if the request carries a TTL.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.ttl.map(|ttl| ttl.deadline)
+    }
+
+    /// Whether the request's TTL has run out at `now`: nobody waits for its answer any more.
+    pub fn expired(&self, now: Instant) -> bool {
+        self.ttl.is_some_and(|ttl| ttl.deadline <= now)
+    }
+
+    /// Whether this request is in the strategy's shadow sample. Deterministic by correlation id,
+    /// so a replayed request is sampled the same way.
+    pub fn sampled(&self) -> bool {
+        let ppm = self.strategy.spec.sample_ppm;
+        ppm >= 1_000_000 || (fnv1a(self.correlation_id.as_bytes()) % 1_000_000) < u64::from(ppm)
+    }
+}
+
+/// Whether an http engine (live or shadow) will need the JSON body.
+fn needs_json(strategy: &Strategy) -> bool {
+    !strategy.live.is_mci() || strategy.shadow.as_ref().is_some_and(|s| !s.is_mci())
+}
+
+/// The correlation id of a request: the correlation field's text when it has one, else one made
+/// here.
+pub fn correlation_id(field_text: Option<&str>) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    match field_text {
+        Some(id) if !id.is_empty() => id.to_owned(),
+        _ => format!("sg-{:012}", NEXT.fetch_add(1, Ordering::Relaxed)),
+    }
+}
+
+/// FNV-1a: stable across processes and platforms, unlike std's randomised hasher.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests;

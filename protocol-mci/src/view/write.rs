@@ -1,0 +1,124 @@
+//! The view as compact JSON text, written straight from the typed values: byte for byte what
+//! `serde_json::to_vec` gives for the `Value` form ([`super::json`]), without building it. This
+//! is how the gateway writes the HTTP engine's request body on the live path, where a `Value`
+//! tree (every key hashed into an ordered map, every number a heap string) costs more than the
+//! decode itself.
+//!
+//! Keys come in wire order, as the `Value` form keeps them (`preserve_order`); a layout never
+//! repeats a name at one level (layout validation), so no key is written twice. Numbers are the
+//! decimal's exact text ([`ScaledDecimal`]'s `Display`, which is the text of its JSON number);
+//! strings are escaped by `serde_json` itself, so escaping cannot drift from the `Value` path.
+
+use std::io::Write;
+
+use super::{FieldValue, MessageView, Object};
+
+impl MessageView<'_> {
+    /// Appends `{"header": {..}, "body": {..}}`: the JSON of [`MessageView::to_value`].
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"header\":");
+        self.header.write_json(out);
+        out.extend_from_slice(b",\"body\":");
+        self.body.write_json(out);
+        out.push(b'}');
+    }
+}
+
+impl Object<'_> {
+    /// Appends the entries as a JSON object in wire order: the JSON of [`Object::to_map`].
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        for (index, entry) in self.entries.iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            write_json_str(out, entry.name);
+            out.push(b':');
+            entry.value.write_json(out);
+        }
+        out.push(b'}');
+    }
+}
+
+impl FieldValue<'_> {
+    /// Appends the value as JSON: the JSON of [`FieldValue::to_value`].
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            FieldValue::Null => out.extend_from_slice(b"null"),
+            FieldValue::Text(text) => write_json_str(out, text),
+            // Writing into a Vec cannot fail; the decimal's text is always a JSON number
+            // (optional minus, digits without leading zeros, optional fraction).
+            FieldValue::Decimal(decimal) => {
+                let _ = write!(out, "{decimal}");
+            }
+            // ISO dates and times hold digits, '-', ':', '.' and 'T': nothing to escape.
+            FieldValue::Date(parts) => {
+                let _ = write!(out, "\"{parts}\"");
+            }
+            FieldValue::Group(elements) => {
+                out.push(b'[');
+                for (index, element) in elements.iter().enumerate() {
+                    if index > 0 {
+                        out.push(b',');
+                    }
+                    element.write_json(out);
+                }
+                out.push(b']');
+            }
+            FieldValue::Object(object) => object.write_json(out),
+        }
+    }
+}
+
+/// Appends `text` as a JSON string, escaped exactly as `serde_json` escapes it.
+pub fn write_json_str(out: &mut Vec<u8>, text: &str) {
+    // Serialising a str into a Vec cannot fail (no I/O error, no non-string key).
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::view::ScaledDecimal;
+
+    fn json(object: &Object<'_>) -> String {
+        let mut out = Vec::new();
+        object.write_json(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn writes_what_serde_json_writes_for_the_value_form() {
+        let mut inner = Object::default();
+        inner.push("n", None, FieldValue::Decimal(ScaledDecimal::new(-5, 3)));
+        let mut object = Object::default();
+        let text = "quote \" backslash \\ tab \t nul \u{0} 홍길동 /";
+        object.push("t", None, FieldValue::Text(Cow::Borrowed(text)));
+        object.push("z", None, FieldValue::Null);
+        object.push(
+            "big",
+            None,
+            FieldValue::Decimal(ScaledDecimal::new(i128::MAX, 0)),
+        );
+        object.push("zero", None, FieldValue::Decimal(ScaledDecimal::new(0, 2)));
+        object.push(
+            "g",
+            None,
+            FieldValue::Group(vec![inner.clone(), inner.clone()]),
+        );
+        object.push("e", None, FieldValue::Group(Vec::new()));
+        object.push("o", None, FieldValue::Object(inner));
+        let expected = serde_json::to_string(&object.to_map()).unwrap();
+        assert_eq!(json(&object), expected);
+        assert!(expected.contains(r#""n":-0.005"#), "{expected}");
+    }
+
+    #[test]
+    fn an_empty_object_is_braces() {
+        assert_eq!(json(&Object::default()), "{}");
+    }
+}
