@@ -105,6 +105,16 @@ pub fn decode_response_view<'v>(
     }
 }
 
+/// An answer frame as the JSON the HTTP ingress answers with, `{"header": {..}, "body": {..}}`:
+/// [`decode_response`] written out, with the decoded message moved into the text rather than
+/// copied into a `Value` tree first.
+pub fn response_json(layout: &Layout, tx_code: &str, frame: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    let message = decode_response_view(layout, tx_code, frame)?.into_message();
+    // `Message` serialises as `{"header", "body"}` in that order, byte for byte what
+    // `Message::to_value` writes; maps of JSON values with string keys do not fail to serialise.
+    Ok(serde_json::to_vec(&message).unwrap_or_default())
+}
+
 /// Why the gateway answers with an error frame itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorAnswer {
