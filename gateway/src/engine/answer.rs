@@ -3,17 +3,20 @@
 //! serde_json alone is lenient where a verdict must not be: it keeps the last of two equal keys
 //! silently, so `{"body": {..}, "body": {..}}` would be compared on a body the engine may not
 //! have meant. Every answer that can be read in more than one way is an engine error here, for
-//! the live and the shadow engine alike, with a reason saying what was ambiguous. The search for
-//! a key held twice is `unique`'s.
+//! the live and the shadow engine alike, with a reason saying what was ambiguous. The answer is
+//! parsed once: `checked` builds its `Value` and notes a key held twice on the way (`unique`, the
+//! earlier second walk over the bytes, stays as the tests' reference).
 
 use std::fmt;
 
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
-use self::unique::duplicate_key;
+use self::checked::Checked;
 use super::error::EngineErrorKind;
 
+mod checked;
+#[cfg(test)]
 mod unique;
 
 /// Names in reasons are cut to this many characters: a reason is logged and stored.
@@ -100,7 +103,7 @@ impl fmt::Display for AnswerDefect {
 }
 
 /// Parses an answer body and checks that it is exactly one decision of the contract's shape.
-pub(crate) fn decode_answer(bytes: &[u8]) -> Result<Value, EngineErrorKind> {
+pub fn decode_answer(bytes: &[u8]) -> Result<Value, EngineErrorKind> {
     let invalid = |reason| EngineErrorKind::InvalidAnswer { reason };
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         return Err(invalid(AnswerDefect::ByteOrderMark));
@@ -108,9 +111,12 @@ pub(crate) fn decode_answer(bytes: &[u8]) -> Result<Value, EngineErrorKind> {
     if bytes.trim_ascii().is_empty() {
         return Err(invalid(AnswerDefect::Empty));
     }
-    let mut documents = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
-    let answer = match documents.next() {
-        Some(Ok(answer)) => answer,
+    let mut documents = serde_json::Deserializer::from_slice(bytes).into_iter::<Checked>();
+    let Checked {
+        value: answer,
+        duplicate,
+    } = match documents.next() {
+        Some(Ok(checked)) => checked,
         Some(Err(source)) => return Err(EngineErrorKind::InvalidJson { source }),
         None => return Err(invalid(AnswerDefect::Empty)),
     };
@@ -118,7 +124,7 @@ pub(crate) fn decode_answer(bytes: &[u8]) -> Result<Value, EngineErrorKind> {
     if let Some(defect) = after_first(bytes, end) {
         return Err(invalid(defect));
     }
-    if let Some(path) = duplicate_key(&bytes[..end]) {
+    if let Some(path) = duplicate {
         return Err(invalid(AnswerDefect::DuplicateKey { path }));
     }
     check_shape(&answer).map_err(invalid)?;

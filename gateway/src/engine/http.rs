@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE, HOST};
-use http::uri::{Authority, Scheme};
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, HOST};
+use http::uri::Scheme;
 use http::{Request, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use serde_json::Value;
@@ -26,11 +26,17 @@ use super::slots::Slots;
 use super::stale::{ConnectionEvents, StaleAction, StalePhase};
 use super::{EngineBuildError, EngineError, EngineRequest, HttpEngineSettings, Role};
 
+/// The contract's request headers, named once rather than parsed from text per request.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const ROLE: HeaderName = HeaderName::from_static("x-shadowgate-role");
+const STRATEGY: HeaderName = HeaderName::from_static("x-shadowgate-strategy");
+
 /// A client for one HTTP engine.
 #[derive(Debug)]
 pub struct HttpEngine {
     name: Arc<str>,
-    authority: Authority,
+    /// `Host`, checked once when the engine is built (an authority is always a valid value).
+    host: HeaderValue,
     /// The URL's path without its trailing `/`, so `{base}{strategy.path}` has one slash.
     base_path: String,
     connector: Connector,
@@ -98,10 +104,12 @@ impl HttpEngine {
         )
         .map_err(tls_error)?;
         let name: Arc<str> = settings.name.as_str().into();
+        let host = HeaderValue::from_str(authority.as_str())
+            .map_err(|_| url_error("has a host that is not a valid header value"))?;
         Ok(HttpEngine {
+            host,
             pool: Pool::new(name.clone(), settings.lifecycle),
             name,
-            authority,
             base_path: settings.url.path().trim_end_matches('/').to_owned(),
             connector,
             slots: Slots::new(settings.max_in_flight),
@@ -139,16 +147,17 @@ impl HttpEngine {
     ) -> Result<Value, EngineError> {
         let started = Instant::now();
         let deadline = CallDeadline::new(started, self.request_timeout, until);
-        // Built before the slot wait: a request that cannot be built never takes a slot.
-        self.build_request(request).map_err(|k| self.error(k))?;
+        // Built before the slot wait, once: a request that cannot be built never takes a slot,
+        // and a second attempt sends a copy of the same request.
+        let http_request = self.build_request(request).map_err(|k| self.error(k))?;
         let _slot = self
             .slots
             .acquire(started, deadline.at)
             .await
             .map_err(|k| self.error(k))?;
-        let attempts = self
-            .pool
-            .retry_stale(request.role, |fresh| self.attempt(request, fresh, deadline));
+        let attempts = self.pool.retry_stale(request.role, |fresh| {
+            self.attempt(request.role, http_request.clone(), fresh, deadline)
+        });
         match timeout_at(deadline.at, attempts).await {
             Ok(answer) => answer.map_err(|k| self.error(k)),
             Err(_elapsed) => Err(self.error(deadline.timeout())),
@@ -158,16 +167,16 @@ impl HttpEngine {
     /// One try: on a pooled connection unless `fresh`, else on a new one.
     async fn attempt(
         &self,
-        request: &EngineRequest<'_>,
+        role: Role,
+        http_request: Request<Full<Bytes>>,
         fresh: bool,
         deadline: CallDeadline,
     ) -> Result<Value, Failure> {
         let failed = |kind| Failure { kind, stale: None };
-        let http_request = self.build_request(request).map_err(failed)?;
         let pooled = if fresh {
             None
         } else {
-            self.ready_pooled(request.role).await
+            self.ready_pooled(role).await
         };
         let mut connection = match pooled {
             Some(connection) => connection,
@@ -225,17 +234,14 @@ impl HttpEngine {
                 .map_err(|_| invalid(format!("{name} {value:?} is not a valid header value")))
         };
         Request::post(uri)
-            .header(HOST, header("host", self.authority.as_str())?)
+            .header(HOST, self.host.clone())
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .header(
-                "x-request-id",
+                REQUEST_ID,
                 header("correlation id", request.correlation_id)?,
             )
-            .header("x-shadowgate-role", request.role.as_str())
-            .header(
-                "x-shadowgate-strategy",
-                header("strategy", request.strategy)?,
-            )
+            .header(ROLE, HeaderValue::from_static(request.role.as_str()))
+            .header(STRATEGY, header("strategy", request.strategy)?)
             .body(Full::new(request.body.clone()))
             .map_err(|e| invalid(e.to_string()))
     }

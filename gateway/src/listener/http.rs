@@ -75,7 +75,7 @@ async fn route(
         };
         return match gateway.handle_message(name, request).await {
             Ok(answer) => (
-                server::json(StatusCode::OK, &answer.to_value()),
+                server::bytes(StatusCode::OK, "application/json", Bytes::from(answer)),
                 FrameOutcome::Ok,
             ),
             Err(error) => {

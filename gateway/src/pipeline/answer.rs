@@ -112,6 +112,19 @@ pub fn decode_response_view<'v>(
     }
 }
 
+/// An answer frame as the JSON the HTTP ingress answers with, `{"header": {..}, "body": {..}}`:
+/// [`decode_response`] written out, with the decoded message moved into the text rather than
+/// copied into a `Value` tree first.
+pub fn response_json(layout: &Layout, tx_code: &str, frame: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    // Written straight from the typed view: `{"header", "body"}` in that order, byte for byte
+    // what serialising its `Message` wrote (protocol-mci's view tests hold `write_json` to
+    // serde_json's output), without building the `Value` tree in between.
+    let view = decode_response_view(layout, tx_code, frame)?;
+    let mut json = Vec::with_capacity(frame.len() * 2);
+    view.write_json(&mut json);
+    Ok(json)
+}
+
 /// Why the gateway answers with an error frame itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorAnswer {

@@ -46,7 +46,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-pub use self::answer::{answer_message, ErrorAnswer};
+pub use self::answer::{answer_message, response_json, ErrorAnswer};
 pub use self::events::FrameOutcome;
 use self::exchange::{correlation_id, Exchange};
 pub(crate) use self::summary::summary_loop;
@@ -235,12 +235,13 @@ impl Gateway {
     }
 
     /// Handles a JSON request for a strategy (HTTP ingress): the answer is the live decision as
-    /// core banking would receive it (encoded into the response layout and decoded again).
+    /// core banking would receive it (encoded into the response layout and decoded again), as
+    /// the JSON text `{"header": {..}, "body": {..}}`.
     pub async fn handle_message(
         &self,
         strategy: &str,
         request: Message,
-    ) -> Result<Message, IngressError> {
+    ) -> Result<Vec<u8>, IngressError> {
         let received = Instant::now();
         let runtime = self.runtime();
         let fail = |kind: ErrorAnswer, message| IngressError {
@@ -279,7 +280,7 @@ impl Gateway {
             .live(&exchange, received)
             .await
             .map_err(|kind| fail(kind, kind.text().to_owned()))?;
-        answer::decode_response(&layout, &exchange.tx_code, &answer).map_err(|e| {
+        answer::response_json(&layout, &exchange.tx_code, &answer).map_err(|e| {
             let message = format!("live answer does not decode: {e}");
             fail(ErrorAnswer::LiveError, message)
         })

@@ -166,3 +166,87 @@ fn broken_json_is_invalid_json_with_its_position() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The two-pass check the one-pass parse replaced: `Value`'s own parse, then a second walk over
+/// the bytes for a key held twice. The one-pass parse must agree with it on every input.
+fn two_pass(bytes: &[u8]) -> Result<Value, EngineErrorKind> {
+    let invalid = |reason| EngineErrorKind::InvalidAnswer { reason };
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(invalid(AnswerDefect::ByteOrderMark));
+    }
+    if bytes.trim_ascii().is_empty() {
+        return Err(invalid(AnswerDefect::Empty));
+    }
+    let mut documents = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
+    let answer = match documents.next() {
+        Some(Ok(answer)) => answer,
+        Some(Err(source)) => return Err(EngineErrorKind::InvalidJson { source }),
+        None => return Err(invalid(AnswerDefect::Empty)),
+    };
+    let end = documents.byte_offset();
+    if let Some(defect) = after_first(bytes, end) {
+        return Err(invalid(defect));
+    }
+    if let Some(path) = unique::duplicate_key(&bytes[..end]) {
+        return Err(invalid(AnswerDefect::DuplicateKey { path }));
+    }
+    check_shape(&answer).map_err(invalid)?;
+    Ok(answer)
+}
+
+/// JSON text with few distinct keys (so objects repeat them), exact numbers and escapes.
+fn json_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just("null".to_owned()),
+        Just("true".to_owned()),
+        Just("\"A\"".to_owned()),
+        Just("\"\\u00e9\\n\\\"x\"".to_owned()),
+        Just("4.500".to_owned()),
+        Just("-0".to_owned()),
+        Just("1e400".to_owned()),
+        Just("123456789012345678901234567890".to_owned()),
+        Just("{\"$serde_json::private::Number\": \"12\"}".to_owned()),
+    ];
+    let key = prop_oneof![
+        Just("body"),
+        Just("header"),
+        Just("rate"),
+        Just("offers"),
+        Just("$serde_json::private::Number"),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(", "))),
+            prop::collection::vec((key.clone(), inner), 0..5).prop_map(|entries| {
+                let entries: Vec<String> = entries
+                    .into_iter()
+                    .map(|(k, v)| format!("\"{k}\": {v}"))
+                    .collect();
+                format!("{{{}}}", entries.join(","))
+            }),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_one_pass_parse_agrees_with_parse_then_walk(
+        document in json_text(),
+        cut_at in proptest::option::of(0usize..200),
+        tail in proptest::sample::select(vec!["", " ", "\n{}", " x", "}", "{\"body\": {}}"]),
+    ) {
+        let mut bytes = format!("{{\"body\": {document}, \"header\": {document}}}{tail}").into_bytes();
+        if let Some(at) = cut_at {
+            bytes.truncate(at);
+        }
+        let (one, two) = (decode_answer(&bytes), two_pass(&bytes));
+        proptest::prop_assert_eq!(format!("{one:?}"), format!("{two:?}"));
+        // Exact number text and key order survive in the tree.
+        if let (Ok(one), Ok(two)) = (&one, &two) {
+            proptest::prop_assert_eq!(one.to_string(), two.to_string());
+        }
+        let (one, two) = (decode_answer(document.as_bytes()), two_pass(document.as_bytes()));
+        proptest::prop_assert_eq!(format!("{one:?}"), format!("{two:?}"));
+    }
+}

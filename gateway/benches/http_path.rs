@@ -1,0 +1,112 @@
+//! The HTTP ingress's per-request CPU steps that issue 19 cut, before and after in one run, on
+//! the demo's traffic (loan screening): reading an engine's JSON answer (parse, then a second
+//! walk over the bytes for a key held twice → one parse that notes it), and writing the live
+//! answer back to the client as JSON (decode into a `Message`, copy it into a `Value`, print →
+//! decode and print the message itself).
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, Criterion};
+use protocol_mci::{Direction, Layout};
+use serde_json::Value;
+use shadowgate::demo::{modern, traffic::Traffic};
+use shadowgate::engine::decode_answer;
+use shadowgate::pipeline::{answer_message, response_json};
+
+/// The second walk the answer check made before (the gateway's own code, kept for its tests).
+#[path = "../src/engine/answer/unique.rs"]
+mod unique;
+
+/// What `unique` calls to bound a key in a path.
+fn cut(name: &str) -> String {
+    name.chars().take(64).collect()
+}
+
+const LAYOUT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../config/layouts/loan-screening.toml"
+);
+
+/// The new engine's JSON answers to the first `count` demo requests, as the bytes it sends, and
+/// the answer frames they encode to.
+fn demo_answers(layout: &Layout, count: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut traffic = Traffic::new(42, "bch");
+    (0..count)
+        .map(|_| {
+            let request = traffic.next_request();
+            let json = serde_json::json!({
+                "tx_code": "LNS0001", "header": request.header, "body": request.body,
+            });
+            let answer = modern::answer(&json).unwrap();
+            let bytes = serde_json::to_vec(&answer).unwrap();
+            let message = answer_message(layout, &request.header, answer);
+            let frame = layout.encode(Direction::Response, &message).unwrap();
+            (bytes, frame)
+        })
+        .collect()
+}
+
+/// Before: `Value`'s own parse, then the walk for a key held twice.
+fn parse_then_walk(bytes: &[u8]) -> Value {
+    let value: Value = serde_json::from_slice(bytes).unwrap();
+    assert!(unique::duplicate_key(bytes).is_none());
+    value
+}
+
+/// Before: the live answer frame decoded into a `Message`, copied into `{"header", "body"}`,
+/// printed.
+fn answer_via_value(layout: &Layout, frame: &[u8]) -> Vec<u8> {
+    let message = layout.decode(Direction::Response, frame).unwrap();
+    message.to_value().to_string().into_bytes()
+}
+
+fn http_path_bench(c: &mut Criterion) {
+    let layout = Layout::from_file(LAYOUT).unwrap();
+    let answers = demo_answers(&layout, 64);
+    for (bytes, frame) in &answers {
+        assert_eq!(decode_answer(bytes).unwrap(), parse_then_walk(bytes));
+        let after = response_json(&layout, "LNS0001", frame).unwrap();
+        assert_eq!(after, answer_via_value(&layout, frame));
+    }
+    let mut group = c.benchmark_group("engine answer, 64 demo answers");
+    group.bench_function("before: parse, then walk for duplicates", |b| {
+        b.iter(|| {
+            for (bytes, _) in &answers {
+                black_box(parse_then_walk(black_box(bytes)));
+            }
+        })
+    });
+    group.bench_function("after: one checked parse", |b| {
+        b.iter(|| {
+            for (bytes, _) in &answers {
+                black_box(decode_answer(black_box(bytes)).unwrap());
+            }
+        })
+    });
+    group.finish();
+    let mut group = c.benchmark_group("ingress answer JSON, 64 demo answers");
+    group.bench_function("before: decode, copy into a Value, print", |b| {
+        b.iter(|| {
+            for (_, frame) in &answers {
+                black_box(answer_via_value(&layout, black_box(frame)));
+            }
+        })
+    });
+    group.bench_function("after: decode, print the message", |b| {
+        b.iter(|| {
+            for (_, frame) in &answers {
+                black_box(response_json(&layout, "LNS0001", black_box(frame)).unwrap());
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, http_path_bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
