@@ -4,42 +4,11 @@
 
 use std::time::Duration;
 
-use shadowgate_tests::gateway::{
-    answer_frame, decision, get, guid, http_deciding, mci_deciding, request_frame, MciClient,
-    DEADLINE, LIMIT, STRATEGY,
-};
+use shadowgate_tests::gateway::{get, http_deciding, mci_deciding, DEADLINE, STRATEGY};
 use shadowgate_tests::postgres::TestPostgres;
 use shadowgate_tests::{EngineToml, TestGateway};
 
-/// Sends requests `range`, checking every live answer byte for byte.
-async fn send(client: &mut MciClient, range: std::ops::Range<u64>) {
-    for i in range {
-        let request = request_frame(&guid(i));
-        let answer = client.call(&request).await;
-        let expected = answer_frame(&request, &decision("L1", LIMIT));
-        assert_eq!(answer[..], expected[..], "live answer {i}");
-    }
-}
-
-/// The value of an unlabelled gauge or counter in the gateway's metrics.
-fn metric(gateway: &TestGateway, name: &str) -> f64 {
-    let text = gateway.running().metrics.render();
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(f64::NAN)
-}
-
-/// Waits (bounded) until `name` reads `value`.
-async fn wait_metric(gateway: &TestGateway, name: &str, value: f64) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while metric(gateway, name) != value {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{name} never became {value}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use crate::support::{metric, send, wait_metric};
 
 /// gw-a's mismatches counted, the fleet's group sizes and records stored, as PostgreSQL has them.
 async fn totals(url: String) -> (i64, i64, i64) {

@@ -2,45 +2,11 @@
 //! from zero, records by id, nothing dropped; when the database answers, the deltas are added to
 //! the instance's totals, the spool is forwarded once, and a restart counts nothing twice.
 
-use std::time::Duration;
-
-use shadowgate_tests::gateway::{
-    answer_frame, decision, get, guid, http_deciding, mci_deciding, request_frame, MciClient,
-    DEADLINE, LIMIT, STRATEGY,
-};
+use shadowgate_tests::gateway::{get, http_deciding, mci_deciding, STRATEGY};
 use shadowgate_tests::postgres::TestPostgres;
 use shadowgate_tests::{EngineToml, TestGateway};
 
-/// Sends requests `range`, checking every live answer byte for byte.
-async fn send(client: &mut MciClient, range: std::ops::Range<u64>) {
-    for i in range {
-        let request = request_frame(&guid(i));
-        let answer = client.call(&request).await;
-        let expected = answer_frame(&request, &decision("L1", LIMIT));
-        assert_eq!(answer[..], expected[..], "live answer {i}");
-    }
-}
-
-/// The value of a metric line (name with its labels) in the gateway's metrics.
-fn metric(gateway: &TestGateway, name: &str) -> f64 {
-    let text = gateway.running().metrics.render();
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(f64::NAN)
-}
-
-/// Waits (bounded) until `name` reads `value`.
-async fn wait_metric(gateway: &TestGateway, name: &str, value: f64) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while metric(gateway, name) != value {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{name} never became {value} (is {})",
-            metric(gateway, name)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use crate::support::{metric, send, wait_metric};
 
 /// Nothing dropped, nothing left unpersisted: every comparison of this run is spooled or stored.
 fn assert_nothing_lost(gateway: &TestGateway) {

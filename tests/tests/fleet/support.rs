@@ -1,10 +1,12 @@
-//! What the fleet tests share: a gateway configured on the test cluster, and waiting until a
-//! gateway has counted its comparisons.
+//! What the fleet tests share: a gateway configured on the test cluster, waiting until a
+//! gateway has counted its comparisons, sending checked requests, and reading its metrics.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use shadowgate_tests::gateway::{GatewayBuilder, DEADLINE};
+use shadowgate_tests::gateway::{
+    answer_frame, decision, guid, request_frame, GatewayBuilder, MciClient, DEADLINE, LIMIT,
+};
 use shadowgate_tests::{EngineToml, TestGateway};
 
 /// A gateway on `url`'s database as instance `instance`: MCI live engine `live`, HTTP shadow
@@ -44,5 +46,36 @@ pub(crate) async fn wait_comparisons(gateway: &TestGateway, n: u64) {
             "comparisons never counted"
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Sends requests `range`, checking every live answer byte for byte.
+pub(crate) async fn send(client: &mut MciClient, range: std::ops::Range<u64>) {
+    for i in range {
+        let request = request_frame(&guid(i));
+        let answer = client.call(&request).await;
+        let expected = answer_frame(&request, &decision("L1", LIMIT));
+        assert_eq!(answer[..], expected[..], "live answer {i}");
+    }
+}
+
+/// The value of a metric line (name with its labels) in the gateway's metrics.
+pub(crate) fn metric(gateway: &TestGateway, name: &str) -> f64 {
+    let text = gateway.running().metrics.render();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Waits (bounded) until `name` reads `value`.
+pub(crate) async fn wait_metric(gateway: &TestGateway, name: &str, value: f64) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while metric(gateway, name) != value {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} never became {value} (is {})",
+            metric(gateway, name)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
