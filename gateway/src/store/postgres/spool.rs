@@ -106,14 +106,14 @@ impl Spool {
 
     /// The spooled value of a total (or record chunk), if any.
     pub(crate) fn get(&self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        self.read(spool_key(&probe(space, key)))
+    }
+
+    /// The value under one spool key, if any.
+    fn read(&self, spool_key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>, BackendError> {
         let (_, tree, _) = self.trees()?;
-        let write = Write {
-            space,
-            key: key.to_vec(),
-            value: Vec::new(),
-        };
         let value = tree
-            .get(spool_key(&write))
+            .get(spool_key)
             .map_err(|e| BackendError::new("read the spool", e))?;
         Ok(value.map(|v| v.to_vec()))
     }
@@ -247,16 +247,7 @@ impl Spool {
         space: Space,
         key: &[u8],
     ) -> Result<Option<Vec<u8>>, BackendError> {
-        let (_, tree, _) = self.trees()?;
-        let write = Write {
-            space,
-            key: key.to_vec(),
-            value: Vec::new(),
-        };
-        let value = tree
-            .get(cold_key(&write))
-            .map_err(|e| BackendError::new("read the spool", e))?;
-        Ok(value.map(|v| v.to_vec()))
+        self.read(cold_key(&probe(space, key)))
     }
 
     /// Every cold entry, with its spool key.
@@ -295,6 +286,16 @@ impl Spool {
         tree.apply_batch(batch).map_err(fail)?;
         db.flush().map_err(fail)?;
         Ok(())
+    }
+}
+
+
+/// A write with no value: what the spool's key functions need to find `key` of `space`.
+fn probe(space: Space, key: &[u8]) -> Write {
+    Write {
+        space,
+        key: key.to_vec(),
+        value: Vec::new(),
     }
 }
 
