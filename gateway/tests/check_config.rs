@@ -307,3 +307,33 @@ ignore = [
     }
     assert!(!stderr.contains("ignore[2]"), "{stderr}");
 }
+
+/// A value of the wrong type or variant is named by its key path as well as its line, like every
+/// other problem (toml alone gives the line and column).
+#[test]
+fn a_value_of_the_wrong_variant_or_type_is_named_by_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (extra, key, found) in [
+        (
+            "[shadow]\nscheduling = \"realtime\"",
+            "shadow.scheduling (line ",
+            "unknown variant `realtime`, expected `normal` or `idle`",
+        ),
+        (
+            "[shadow]\nworkers = \"two\"",
+            "shadow.workers (line ",
+            "invalid type: string \"two\"",
+        ),
+    ] {
+        let path = write_config(dir.path(), "127.0.0.1:7001", extra);
+        let output = check_config(&path);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(key), "{key} missing from:\n{stderr}");
+        assert!(
+            stderr.contains("expected a value of the type and form this key takes"),
+            "{stderr}"
+        );
+        assert!(stderr.contains(found), "{found} missing from:\n{stderr}");
+    }
+}

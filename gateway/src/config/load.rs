@@ -122,7 +122,7 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Prob
     let document = toml::Deserializer::parse(&text).map_err(|e| vec![toml_problem(&text, &e)])?;
     // serde's deny_unknown_fields stops at the first unknown key; this reports every one.
     let mut unknown = Vec::new();
-    let parsed: Result<raw::ConfigFile, _> = serde_ignored::deserialize(document, |at| {
+    let mut on_unknown = |at: serde_ignored::Path<'_>| {
         let name = match &at {
             serde_ignored::Path::Map { key, .. } => key.as_str(),
             _ => "",
@@ -132,11 +132,24 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Prob
             "a key this section knows (see the configuration table in the README)",
             Found::text(name),
         ));
-    });
+    };
+    let ignored = serde_ignored::Deserializer::new(document, &mut on_unknown);
+    // A value of the wrong type or variant is named by its key path, not only its line.
+    let parsed: Result<raw::ConfigFile, _> = serde_path_to_error::deserialize(ignored);
     match parsed {
         Ok(file) => Ok((file, unknown, sha256)),
         Err(e) => {
-            unknown.push(toml_problem(&text, &e));
+            let key = e.path().to_string();
+            let mut problem = toml_problem(&text, e.inner());
+            if !key.is_empty() && key != "." {
+                problem = Problem::error(
+                    format!("{key} ({})", problem.key),
+                    "a value of the type and form this key takes (see the configuration table \
+                     in the README)",
+                    Found::value(e.inner().message().trim_end()),
+                );
+            }
+            unknown.push(problem);
             Err(unknown)
         }
     }

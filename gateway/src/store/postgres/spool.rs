@@ -289,7 +289,6 @@ impl Spool {
     }
 }
 
-
 /// A write with no value: what the spool's key functions need to find `key` of `space`.
 fn probe(space: Space, key: &[u8]) -> Write {
     Write {
