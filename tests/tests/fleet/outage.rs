@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use shadowgate_tests::gateway::{get, http_deciding, mci_deciding, DEADLINE, STRATEGY};
 use shadowgate_tests::postgres::TestPostgres;
-use shadowgate_tests::{EngineToml, TestGateway};
 
-use crate::support::{metric, send, wait_metric};
+use crate::support::{metric, send, spooling_gateway, wait_metric};
 
 /// gw-a's mismatches counted, the fleet's group sizes and records stored, as PostgreSQL has them.
 async fn totals(url: String) -> (i64, i64, i64) {
@@ -37,17 +36,8 @@ async fn postgres_going_away_spools_locally_and_forwards_every_record_once() {
     let legacy = mci_deciding("L1").start().await;
     // Every comparison is a mismatch: a record, a group member and a counter each.
     let next = http_deciding("N9").start().await;
-    let postgres = format!(
-        "{{ url = \"{}\", instance = \"gw-a\", sslmode = \"disable\", connect_timeout_ms = 500 }}",
-        db.url()
-    );
-    let gateway = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http(&next.url()))
+    let gateway = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
         .admin()
-        .store_key("backend", "\"postgres\"")
-        .store_key("postgres", postgres)
-        .store_key("retry_interval_ms", "200")
         .start()
         .await;
     let mut client = gateway.mci_client().await;
@@ -81,17 +71,8 @@ async fn a_spool_left_by_a_stopped_gateway_is_forwarded_once_after_its_restart()
     let legacy = mci_deciding("L1").start().await;
     let next = http_deciding("N9").start().await;
     let local = tempfile::tempdir().unwrap();
-    let postgres = format!(
-        "{{ url = \"{}\", instance = \"gw-a\", sslmode = \"disable\", connect_timeout_ms = 500 }}",
-        db.url()
-    );
-    let builder = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http(&next.url()))
-        .store_path(&local.path().join("store"))
-        .store_key("backend", "\"postgres\"")
-        .store_key("postgres", postgres)
-        .store_key("retry_interval_ms", "200");
+    let builder = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
+        .store_path(&local.path().join("store"));
     let gateway = builder.clone().start().await;
     let mut client = gateway.mci_client().await;
     send(&mut client, 1..11).await;
@@ -128,19 +109,14 @@ async fn a_full_spool_degrades_the_store_and_every_comparison_is_still_counted()
         .unwrap();
     let legacy = mci_deciding("L1").start().await;
     let next = http_deciding("N9").start().await;
-    let postgres = format!(
-        "{{ url = \"{}\", instance = \"gw-a\", sslmode = \"disable\", connect_timeout_ms = 500, \
-         spool_max_records = 5 }}",
-        db.url()
-    );
-    let gateway = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http(&next.url()))
-        .store_key("backend", "\"postgres\"")
-        .store_key("postgres", postgres)
-        .store_key("retry_interval_ms", "200")
-        .start()
-        .await;
+    let gateway = spooling_gateway(
+        &db.url(),
+        legacy.addr(),
+        &next.url(),
+        ", spool_max_records = 5",
+    )
+    .start()
+    .await;
     let mut client = gateway.mci_client().await;
     send(&mut client, 1..6).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;

@@ -4,9 +4,9 @@
 
 use shadowgate_tests::gateway::{get, http_deciding, mci_deciding, STRATEGY};
 use shadowgate_tests::postgres::TestPostgres;
-use shadowgate_tests::{EngineToml, TestGateway};
+use shadowgate_tests::TestGateway;
 
-use crate::support::{metric, send, wait_metric};
+use crate::support::{metric, send, spooling_gateway, wait_metric};
 
 /// Nothing dropped, nothing left unpersisted: every comparison of this run is spooled or stored.
 fn assert_nothing_lost(gateway: &TestGateway) {
@@ -49,18 +49,9 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
     // Every comparison is a mismatch: a record, a group member and a counter each.
     let next = http_deciding("N9").start().await;
     let local = tempfile::tempdir().unwrap();
-    let postgres = format!(
-        "{{ url = \"{}\", instance = \"gw-a\", sslmode = \"disable\", connect_timeout_ms = 500 }}",
-        db.url()
-    );
-    let builder = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http(&next.url()))
+    let builder = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
         .admin()
-        .store_path(&local.path().join("store"))
-        .store_key("backend", "\"postgres\"")
-        .store_key("postgres", postgres)
-        .store_key("retry_interval_ms", "200");
+        .store_path(&local.path().join("store"));
 
     // The instance has totals in the database before the outage: the deltas go on top of them.
     let gateway = builder.clone().start().await;

@@ -27,6 +27,29 @@ pub(crate) fn fleet_gateway(
         )
 }
 
+/// A gateway that spools while the database is down: instance `gw-a` on `url` with a 500 ms
+/// connect timeout (plus `postgres_extra`, e.g. `", spool_max_records = 5"`), reopening every
+/// 200 ms; MCI live engine `live`, HTTP shadow engine `shadow`.
+pub(crate) fn spooling_gateway(
+    url: &str,
+    live: SocketAddr,
+    shadow: &str,
+    postgres_extra: &str,
+) -> GatewayBuilder {
+    TestGateway::new()
+        .live("legacy", EngineToml::mci(live))
+        .shadow("new-engine", EngineToml::http(shadow))
+        .store_key("backend", "\"postgres\"")
+        .store_key(
+            "postgres",
+            format!(
+                "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
+                 connect_timeout_ms = 500{postgres_extra} }}"
+            ),
+        )
+        .store_key("retry_interval_ms", "200")
+}
+
 /// Waits until `gateway` has counted `n` comparisons (shadow calls end after the live answers;
 /// a shutdown cancels those still running), at most [`DEADLINE`].
 pub(crate) async fn wait_comparisons(gateway: &TestGateway, n: u64) {
