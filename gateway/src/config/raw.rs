@@ -72,7 +72,8 @@ pub struct ShadowSectionConfig {
     /// cannot keep up are skipped (`queue_full`) instead of slowing live answers.
     pub nice: i32,
     /// Scheduling class of the worker threads and the store writer on Linux: `normal` (the
-    /// default) shares the CPU with the live path by `nice`; `idle` runs them only on CPU time
+    /// default) shares the CPU with the live path by `nice`; `batch` shares it the same way but
+    /// a waking shadow thread never preempts a running live one; `idle` runs them only on CPU time
     /// nothing else wants, and any live-path thread that wakes preempts them at once (for a
     /// core the gateway has to itself: see `runtime::scheduling`).
     pub scheduling: ShadowScheduling,
@@ -103,6 +104,10 @@ pub enum ShadowScheduling {
     Normal,
     /// `SCHED_IDLE`: only CPU time nothing else wants; live-path threads preempt at once.
     Idle,
+    /// `SCHED_BATCH` at `nice`: a fair share as `normal`, but a woken shadow thread never
+    /// preempts the running (live-path) thread: it waits for that thread to sleep or its slice
+    /// to end.
+    Batch,
 }
 
 impl ShadowScheduling {
@@ -111,6 +116,7 @@ impl ShadowScheduling {
         match self {
             ShadowScheduling::Normal => "normal",
             ShadowScheduling::Idle => "idle",
+            ShadowScheduling::Batch => "batch",
         }
     }
 }

@@ -10,6 +10,15 @@
 //! queued without bound. Lowering one's own scheduling class needs no privileges; threads a
 //! shadow thread starts (sled's I/O threads, started by the writer) inherit its class.
 //!
+//! `SCHED_BATCH` (`batch`) keeps the fair share of `normal` (and its nice value) but gives up
+//! wake-up preemption: Linux never lets a woken batch thread preempt the running one
+//! (`check_preempt_wakeup_fair` returns early for a non-`SCHED_NORMAL` waker), so handing a
+//! comparison to a sleeping worker, or waking the writer, does not interrupt the live thread in
+//! the middle of a burst of frames; the shadow thread runs when the live thread waits for I/O
+//! or its slice ends. A live thread that wakes still preempts a running batch thread as it
+//! would a normal one. Unlike `idle`, a core running batch threads is not idle to the kernel,
+//! so other processes are not drawn onto it.
+//!
 //! `idle` is not the default because the shadow and the live path still share a few short
 //! locks (the outcome summary, the wake-up side of the queues, the allocator's): a live-path
 //! thread that wakes preempts a shadow thread wherever it is, also inside one of them, and then
@@ -18,7 +27,9 @@
 //! by other builds (load 15 on 2 cores): live p50 of 1.9 s at 3,000 frames/s. Use `idle` only
 //! where the gateway's cores are its own.
 
-use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy};
+use thread_priority::{
+    NormalThreadSchedulePolicy, ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,
+};
 
 use crate::config::raw::ShadowScheduling;
 
@@ -56,6 +67,25 @@ pub fn apply_to_current_thread(
             )
             .map_err(|e| failed(format!("{e:?}")))?;
         }
+        ShadowScheduling::Batch => {
+            #[cfg(target_os = "linux")]
+            {
+                let policy = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch);
+                // The crate sets the nice value with the policy, from a 0–99 priority: the one
+                // it maps to `nice` (all of 0–19 are reachable), so the call keeps the nice.
+                let priority = (0..=99u8)
+                    .filter_map(|p| ThreadPriorityValue::try_from(p).ok())
+                    .map(ThreadPriority::Crossplatform)
+                    .find(|p| p.to_posix(policy).ok() == Some(nice))
+                    .ok_or_else(|| failed(format!("no priority maps to nice {nice}")))?;
+                thread_priority::set_thread_priority_and_policy(
+                    thread_priority::thread_native_id(),
+                    priority,
+                    policy,
+                )
+                .map_err(|e| failed(format!("{e:?}")))?;
+            }
+        }
         ShadowScheduling::Normal if nice > 0 => {
             #[cfg(target_os = "linux")]
             rustix::process::setpriority_process(Some(rustix::thread::gettid()), nice)
@@ -67,7 +97,7 @@ pub fn apply_to_current_thread(
 }
 
 /// The calling thread's scheduling as the kernel reports it; `None` for a class shadowgate does
-/// not set (batch, real-time).
+/// not set (real-time).
 pub fn current_thread_scheduling() -> Option<ShadowScheduling> {
     match thread_priority::thread_schedule_policy().ok()? {
         ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle) => {
@@ -75,6 +105,9 @@ pub fn current_thread_scheduling() -> Option<ShadowScheduling> {
         }
         ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other) => {
             Some(ShadowScheduling::Normal)
+        }
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch) => {
+            Some(ShadowScheduling::Batch)
         }
         _ => None,
     }
@@ -99,6 +132,25 @@ mod tests {
         std::thread::spawn(f)
             .join()
             .expect("the test thread panicked")
+    }
+
+    #[test]
+    fn batch_puts_the_thread_in_sched_batch_at_its_nice_value() {
+        let (zero, ten) = on_new_thread(|| {
+            apply_to_current_thread(ShadowScheduling::Batch, 0).unwrap();
+            let nice =
+                || rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
+            let zero = (current_thread_scheduling(), nice());
+            let ten = std::thread::spawn(move || {
+                apply_to_current_thread(ShadowScheduling::Batch, 10).unwrap();
+                (current_thread_scheduling(), nice())
+            })
+            .join()
+            .unwrap();
+            (zero, ten)
+        });
+        assert_eq!(zero, (Some(ShadowScheduling::Batch), 0));
+        assert_eq!(ten, (Some(ShadowScheduling::Batch), 10));
     }
 
     #[test]
