@@ -71,8 +71,8 @@ pub struct ShadowSectionConfig {
     /// Above 0 the kernel runs the live path first when the CPU is short, and comparisons that
     /// cannot keep up are skipped (`queue_full`) instead of slowing live answers.
     pub nice: i32,
-    /// Scheduling class of the worker threads and the store writer on Linux: `normal` (the
-    /// default) shares the CPU with the live path by `nice`; `batch` shares it the same way but
+    /// Scheduling class of the worker threads and the store writer on Linux: `normal` shares
+    /// the CPU with the live path by `nice`; `batch` (the default) shares it the same way but
     /// a waking shadow thread never preempts a running live one; `idle` runs them only on CPU time
     /// nothing else wants, and any live-path thread that wakes preempts them at once (for a
     /// core the gateway has to itself: see `runtime::scheduling`).
@@ -88,7 +88,7 @@ impl Default for ShadowSectionConfig {
             workers: 1,
             queue_capacity: 1024,
             nice: 0,
-            scheduling: ShadowScheduling::Normal,
+            scheduling: ShadowScheduling::Batch,
             gather_ms: 0,
         }
     }
@@ -100,13 +100,13 @@ impl Default for ShadowSectionConfig {
 #[serde(rename_all = "snake_case")]
 pub enum ShadowScheduling {
     /// `SCHED_OTHER` at `nice`: a fair share of the CPU, as the live path.
-    #[default]
     Normal,
     /// `SCHED_IDLE`: only CPU time nothing else wants; live-path threads preempt at once.
     Idle,
     /// `SCHED_BATCH` at `nice`: a fair share as `normal`, but a woken shadow thread never
     /// preempts the running (live-path) thread: it waits for that thread to sleep or its slice
-    /// to end.
+    /// to end. The default.
+    #[default]
     Batch,
 }
 

@@ -265,11 +265,11 @@ fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
 }
 
 #[test]
-fn shadow_scheduling_defaults_to_normal_and_idle_warns_of_a_nice_value_it_ignores() {
+fn shadow_scheduling_defaults_to_batch_and_idle_warns_of_a_nice_value_it_ignores() {
     use super::raw::ShadowScheduling;
     let dir = tempfile::tempdir().unwrap();
     let loaded = load(&config(dir.path(), &[], "")).unwrap();
-    assert_eq!(loaded.shadow.scheduling, ShadowScheduling::Normal);
+    assert_eq!(loaded.shadow.scheduling, ShadowScheduling::Batch);
     assert_eq!(loaded.shadow.gather_ms, 0, "a wake per comparison");
     let long = config(dir.path(), &[], "[shadow]\ngather_ms = 101\n");
     let keys: Vec<String> = problems(&long).into_iter().map(|p| p.key).collect();

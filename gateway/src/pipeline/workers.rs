@@ -5,8 +5,9 @@
 //! answers queued on that worker (tens of microseconds each, and a mismatch record more), which
 //! is what made the live tail longer with the shadow on. Here that work runs on threads of its
 //! own, in the scheduling class of `[shadow] scheduling` ([`crate::runtime::scheduling`]: with
-//! `idle` the kernel runs the live path first and the shadow catches up in the gaps; `normal`,
-//! the default, shares the CPU by `[shadow] nice`). The queue is bounded: when the workers fall behind, [`ShadowWorkers::submit`]
+//! `idle` the kernel runs the live path first and the shadow catches up in the gaps; `batch`,
+//! the default, and `normal` share the CPU by `[shadow] nice`, and under `batch` a worker woken
+//! for a job does not preempt the live thread). The queue is bounded: when the workers fall behind, [`ShadowWorkers::submit`]
 //! refuses the job at once (the caller counts it as skipped, `queue_full`), never waits and never
 //! grows.
 //!
@@ -286,8 +287,9 @@ mod tests {
         IntGauge::new("depth", "jobs waiting").unwrap()
     }
 
-    /// A pool of one worker in the default class (`normal`: on a machine busy with other builds
-    /// a `SCHED_IDLE` worker may wait seconds for a CPU, and these tests are about the queue).
+    /// A pool of one worker in the default class (`batch`, a fair share: on a machine busy with
+    /// other builds a `SCHED_IDLE` worker may wait seconds for a CPU, and these tests are about
+    /// the queue).
     fn pool(capacity: usize) -> ShadowSectionConfig {
         ShadowSectionConfig {
             queue_capacity: capacity,

@@ -19,13 +19,13 @@
 //! would a normal one. Unlike `idle`, a core running batch threads is not idle to the kernel,
 //! so other processes are not drawn onto it.
 //!
-//! `idle` is not the default because the shadow and the live path still share a few short
-//! locks (the outcome summary, the wake-up side of the queues, the allocator's): a live-path
-//! thread that wakes preempts a shadow thread wherever it is, also inside one of them, and then
-//! blocks on it; on a core the gateway has to itself the shadow thread runs again at once, but
-//! when other processes keep that core busy it waits for their slices. Measured on a VM saturated
-//! by other builds (load 15 on 2 cores): live p50 of 1.9 s at 3,000 frames/s. Use `idle` only
-//! where the gateway's cores are its own.
+//! `batch` is the default: on a shared 2-core VM at 1,000 and 3,000 frames/s it cut the shadow's
+//! context switches and CPU per frame with no longer live tail than `normal` (README,
+//! Performance). `idle` is not: Linux counts a core that runs only `SCHED_IDLE` threads as idle
+//! when it places other processes' wake-ups (`sched_idle_cpu()`), so on a shared machine other
+//! work is drawn onto the gateway's core and the live thread waits behind it (measured with
+//! other builds running: the live thread's run-queue delay 2.9 s in 5 s at 3,000 frames/s). Use
+//! `idle` only where the gateway's cores are its own.
 
 use thread_priority::{
     NormalThreadSchedulePolicy, ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,

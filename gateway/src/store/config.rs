@@ -65,7 +65,7 @@ impl Default for StoreConfig {
             retention_days: 90,
             channel_capacity: 10_000,
             batch_max_records: 256,
-            flush_interval_ms: 10,
+            flush_interval_ms: 100,
             retry_interval_ms: 5_000,
             cache_mib: 4,
             compress_records: true,

@@ -44,7 +44,7 @@ const CLIENTS: u64 = 6;
 /// Frames per client of the known traffic.
 const PER_CLIENT: u64 = 20;
 /// The killed instance's unflushed window, at most: comparisons in flight and those its writer
-/// had queued but not committed (group commits every `flush_interval_ms`, 10 ms) when it died.
+/// had queued but not committed (group commits every `flush_interval_ms`, 10 ms here) when it died.
 /// With six clients sending one frame at a time this is a handful to a few dozen on a loaded
 /// machine (21 seen at a load average of 20); the bound leaves room for a slower one. The lost
 /// ones must also be among the last [`LOST_BOUND`] frames it saw before the kill: a window at the
@@ -237,6 +237,8 @@ async fn member(db: &TestPostgres, shadow: &FakeHttp, dir: PathBuf, k: usize) ->
         .address(Listener::Admin, admin)
         .store_key("backend", "\"postgres\"")
         .store_key("postgres", postgres)
+        // The window `LOST_BOUND` is sized for (the default is 100 ms).
+        .store_key("flush_interval_ms", "10")
         .toml(&dir.join("store"));
     let config = dir.join("shadowgate.toml");
     std::fs::write(&config, toml).unwrap();
