@@ -221,3 +221,71 @@ impl ErrorAnswer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn layout(path: &str) -> Layout {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        Layout::from_file(path).unwrap()
+    }
+
+    /// The frame from the tree, and the one from `answer_message_over`'s `Value` message.
+    fn both(layout: &Layout, code: &str, header: Value, answer: Value) -> (String, String) {
+        let Value::Object(header) = header else {
+            unreachable!()
+        };
+        let text = answer.to_string();
+        let tree = crate::engine::decode_answer(text.as_bytes()).unwrap();
+        let from_tree = encode_answer(layout, code, header.clone(), &tree).map_err(|(e, m)| {
+            // The record's message is the one the `Value` path builds.
+            assert_eq!(
+                m,
+                answer_message_over(layout, header.clone(), answer.clone())
+            );
+            e
+        });
+        let message = answer_message_over(layout, header, answer);
+        let from_value =
+            layout.encode_as(Direction::Response, layout.message(code).unwrap(), &message);
+        (format!("{from_tree:?}"), format!("{from_value:?}"))
+    }
+
+    #[test]
+    fn the_tree_answers_as_the_value_message_with_flat_and_sectioned_headers() {
+        let flat = layout("../config/layouts/loan-screening.toml");
+        let request = json!({"guid": "G1", "sys_code": "CBS", "tx_code": "LNS0001",
+            "rr_flag": "S", "resp_code": "", "sent_at": "2026-11-30T09:00:00.000",
+            "channel": "IB", "branch": "0420"});
+        for answer in [
+            json!({"body": {"decision": "A", "grade": "A1", "rate": 4.500,
+                   "offers": [{"product_code": "P1", "limit": 100, "rate": 1.250, "term": 12}]}}),
+            json!({"header": {"resp_code": "0000", "branch": "0001"}, "body": {"decision": "R"}}),
+            json!({"header": {"resp_code": "E001"}, "body": {"error_message": "no"}}),
+            json!({"body": {"decision": "AB"}}),
+            json!({"body": {"rate": "x"}}),
+        ] {
+            let (tree, value) = both(&flat, "LNS0001", request.clone(), answer);
+            assert_eq!(tree, value);
+        }
+        let sectioned = layout("../protocol-mci/tests/layouts/bank-link.toml");
+        let request = json!({
+            "sys": {"guid": "G2", "rr_flag": "S", "resp_code": "", "keep_flag": "0",
+                    "keep_secs": 0, "branch": "0001"},
+            "biz": {"msg_type": "0200", "svc_code": "LNS0001", "branch": "0420"}});
+        for answer in [
+            json!({"body": {"grade": "A1", "limit_amount": 30000000}}),
+            // A section's override names fields within it: the others stay echoed.
+            json!({"header": {"biz": {"msg_type": "0210"}}, "body": {"grade": "B2"}}),
+            json!({"header": {"sys": {"resp_code": "E999"}}, "body": {"error_message": "x"}}),
+            json!({"header": {"biz": "0210"}, "body": {"grade": "B2"}}),
+            json!({"body": {"limit_amount": -1}}),
+        ] {
+            let (tree, value) = both(&sectioned, "LNS0001", request.clone(), answer);
+            assert_eq!(tree, value);
+        }
+    }
+}
