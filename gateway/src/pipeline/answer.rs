@@ -106,11 +106,11 @@ pub fn encode_answer(
     tx_code: &str,
     request_header: Map<String, Value>,
     answer: &JsonTree<'_>,
-) -> Result<Vec<u8>, (EncodeError, Message)> {
+) -> Result<Vec<u8>, (EncodeError, Box<Message>)> {
     let (header, body) = answer_parts(layout, request_header, answer);
     encode_response_body(layout, tx_code, &header, body).map_err(|error| {
         let body = members_to_map(body);
-        (error, Message { header, body })
+        (error, Box::new(Message { header, body }))
     })
 }
 
@@ -243,7 +243,7 @@ mod tests {
         let from_tree = encode_answer(layout, code, header.clone(), &tree).map_err(|(e, m)| {
             // The record's message is the one the `Value` path builds.
             assert_eq!(
-                m,
+                *m,
                 answer_message_over(layout, header.clone(), answer.clone())
             );
             e

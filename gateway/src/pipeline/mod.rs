@@ -46,7 +46,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-pub use self::answer::{answer_message, response_json, ErrorAnswer};
+pub use self::answer::{answer_message, encode_answer, response_json, ErrorAnswer};
 pub use self::events::FrameOutcome;
 use self::exchange::{correlation_id, Exchange};
 pub(crate) use self::summary::summary_loop;

@@ -337,7 +337,7 @@ pub(super) fn canonical(
                 }),
                 Err((e, message)) => Err(ShadowFailure::unencodable(
                     format!("answer does not fit the response layout: {e}"),
-                    Some(Box::new(message)),
+                    Some(message),
                 )),
             }
         }
