@@ -71,7 +71,7 @@ fn respond(layout: &Layout, header: &mut Map<String, Value>) {
 /// [`answer_message_over`] for an answer parsed into a borrowed tree, without building the
 /// body: the answer's header (the request's echoed, the answer's overrides applied as there,
 /// the few override values converted) and its body's members, borrowed from the tree.
-pub(crate) fn answer_parts<'t, 'a>(
+fn answer_parts<'t, 'a>(
     layout: &Layout,
     mut header: Map<String, Value>,
     answer: &'t JsonTree<'a>,
