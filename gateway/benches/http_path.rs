@@ -2,18 +2,21 @@
 //! the demo's traffic (loan screening): reading an engine's JSON answer (parse, then a second
 //! walk over the bytes for a key held twice → one parse that notes it), and writing the live
 //! answer back to the client as JSON (decode into a `Message`, copy it into a `Value`, print →
-//! decode and print the message itself).
+//! decode and print the message itself), and turning an answer into its frame (a checked
+//! `Value`, the `Message` built from it, encoded → a shape-only check where the answer is
+//! received, then its borrowed tree, encoded).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 
+use bytes::Bytes;
 use criterion::{criterion_group, Criterion};
 use protocol_mci::{Direction, Layout};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use shadowgate::demo::{modern, traffic::Traffic};
-use shadowgate::engine::decode_answer;
-use shadowgate::pipeline::{answer_message, response_json};
+use shadowgate::engine::{check_answer, decode_answer};
+use shadowgate::pipeline::{answer_message, encode_answer, response_json};
 
 /// The second walk the answer check made before (the gateway's own code, kept for its tests).
 #[path = "../src/engine/answer/unique.rs"]
@@ -29,9 +32,12 @@ const LAYOUT: &str = concat!(
     "/../config/layouts/loan-screening.toml"
 );
 
-/// The new engine's JSON answers to the first `count` demo requests, as the bytes it sends, and
-/// the answer frames they encode to.
-fn demo_answers(layout: &Layout, count: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
+/// An answer's bytes, its frame and the request header it echoes.
+type DemoAnswer = (Vec<u8>, Vec<u8>, Map<String, Value>);
+
+/// The new engine's JSON answers to the first `count` demo requests, as the bytes it sends, the
+/// answer frames they encode to, and the request headers they echo.
+fn demo_answers(layout: &Layout, count: usize) -> Vec<DemoAnswer> {
     let mut traffic = Traffic::new(42, "bch");
     (0..count)
         .map(|_| {
@@ -43,7 +49,7 @@ fn demo_answers(layout: &Layout, count: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
             let bytes = serde_json::to_vec(&answer).unwrap();
             let message = answer_message(layout, &request.header, answer);
             let frame = layout.encode(Direction::Response, &message).unwrap();
-            (bytes, frame)
+            (bytes, frame, request.header)
         })
         .collect()
 }
@@ -65,22 +71,26 @@ fn answer_via_value(layout: &Layout, frame: &[u8]) -> Vec<u8> {
 fn http_path_bench(c: &mut Criterion) {
     let layout = Layout::from_file(LAYOUT).unwrap();
     let answers = demo_answers(&layout, 64);
-    for (bytes, frame) in &answers {
-        assert_eq!(decode_answer(bytes).unwrap(), parse_then_walk(bytes));
+    for (bytes, frame, header) in &answers {
+        assert_eq!(
+            decode_answer(bytes).unwrap().to_value(),
+            parse_then_walk(bytes)
+        );
         let after = response_json(&layout, "LNS0001", frame).unwrap();
         assert_eq!(after, answer_via_value(&layout, frame));
+        assert_eq!(&answer_via_tree(&layout, bytes, header), frame);
     }
     let mut group = c.benchmark_group("engine answer, 64 demo answers");
     group.bench_function("before: parse, then walk for duplicates", |b| {
         b.iter(|| {
-            for (bytes, _) in &answers {
+            for (bytes, ..) in &answers {
                 black_box(parse_then_walk(black_box(bytes)));
             }
         })
     });
     group.bench_function("after: one checked parse", |b| {
         b.iter(|| {
-            for (bytes, _) in &answers {
+            for (bytes, ..) in &answers {
                 black_box(decode_answer(black_box(bytes)).unwrap());
             }
         })
@@ -89,19 +99,45 @@ fn http_path_bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("ingress answer JSON, 64 demo answers");
     group.bench_function("before: decode, copy into a Value, print", |b| {
         b.iter(|| {
-            for (_, frame) in &answers {
+            for (_, frame, _) in &answers {
                 black_box(answer_via_value(&layout, black_box(frame)));
             }
         })
     });
     group.bench_function("after: decode, print the message", |b| {
         b.iter(|| {
-            for (_, frame) in &answers {
+            for (_, frame, _) in &answers {
                 black_box(response_json(&layout, "LNS0001", black_box(frame)).unwrap());
             }
         })
     });
     group.finish();
+    let mut group = c.benchmark_group("engine answer to frame, 64 demo answers");
+    group.bench_function("before: checked Value, Message, encode", |b| {
+        b.iter(|| {
+            for (bytes, _, header) in &answers {
+                let answer = parse_then_walk(black_box(bytes));
+                let message = answer_message(&layout, header, answer);
+                black_box(layout.encode(Direction::Response, &message).unwrap());
+            }
+        })
+    });
+    group.bench_function("after: shape check, tree, encode", |b| {
+        b.iter(|| {
+            for (bytes, _, header) in &answers {
+                black_box(answer_via_tree(&layout, black_box(bytes), header));
+            }
+        })
+    });
+    group.finish();
+}
+
+/// After: the receiving check, then the tree where the answer is encoded, the body encoded
+/// from it.
+fn answer_via_tree(layout: &Layout, bytes: &[u8], header: &Map<String, Value>) -> Vec<u8> {
+    let answer = check_answer(Bytes::copy_from_slice(bytes)).unwrap();
+    let tree = answer.tree().unwrap();
+    encode_answer(layout, "LNS0001", header.clone(), &tree).unwrap()
 }
 
 criterion_group!(benches, http_path_bench);

@@ -24,6 +24,8 @@
 //! - `framer`: the stream framer.
 //! - `codec/`: decode and encode walkers and one module per wire type.
 //! - `message`: the JSON form of a frame.
+//! - `json`: what the encoder reads JSON through ([`json::JsonNode`]), and the borrowed
+//!   [`json::JsonTree`] an engine's answer is encoded from without a `serde_json::Value`.
 //! - `view`: the typed form of a frame ([`Layout::decode_view`]): fields in layout order, text
 //!   borrowed from the frame, exact decimals as scaled integers; what the JSON form converts.
 //! - `mask`: masking of sensitive fields for logs and storage.
@@ -36,6 +38,7 @@ pub mod copybook;
 pub mod error;
 mod framer;
 pub mod framing;
+pub mod json;
 pub mod layout;
 mod mask;
 mod message;

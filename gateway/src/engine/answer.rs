@@ -3,19 +3,26 @@
 //! serde_json alone is lenient where a verdict must not be: it keeps the last of two equal keys
 //! silently, so `{"body": {..}, "body": {..}}` would be compared on a body the engine may not
 //! have meant. Every answer that can be read in more than one way is an engine error here, for
-//! the live and the shadow engine alike, with a reason saying what was ambiguous. The answer is
-//! parsed once: `checked` builds its `Value` and notes a key held twice on the way (`unique`, the
-//! earlier second walk over the bytes, stays as the tests' reference).
+//! the live and the shadow engine alike, with a reason saying what was ambiguous.
+//!
+//! An answer is checked where it is received ([`check_answer`], on the runtime's thread): one
+//! parse that keeps only the top level's shape, noting a key held twice on the way. The
+//! [`JsonAnswer`] it gives holds the checked bytes; the borrowed tree is parsed from them where
+//! the answer is encoded into a frame ([`JsonAnswer::tree`], on a shadow worker for a shadow
+//! answer), never as a `serde_json::Value`. `unique`, an earlier second walk over the bytes,
+//! stays as the tests' reference.
 
 use std::fmt;
 
+use bytes::Bytes;
+use protocol_mci::json::JsonTree;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
-use self::checked::Checked;
+use self::tree::{Checked, Depth};
 use super::error::EngineErrorKind;
 
-mod checked;
+mod tree;
 #[cfg(test)]
 mod unique;
 
@@ -102,8 +109,46 @@ impl fmt::Display for AnswerDefect {
     }
 }
 
-/// Parses an answer body and checks that it is exactly one decision of the contract's shape.
-pub fn decode_answer(bytes: &[u8]) -> Result<Value, EngineErrorKind> {
+/// An http engine's answer, checked to be exactly one decision `{"header"?: {..}, "body": {..}}`.
+/// Cheap to clone (a shared buffer).
+#[derive(Debug, Clone)]
+pub struct JsonAnswer {
+    body: Bytes,
+}
+
+impl JsonAnswer {
+    /// The answer as a borrowed tree (its strings borrow the answer's bytes where unescaped).
+    /// The bytes passed the same parse when the answer was checked, so this fails only if that
+    /// parse does not repeat itself; the error says why, as the check would have.
+    pub fn tree(&self) -> Result<JsonTree<'_>, EngineErrorKind> {
+        parse(&self.body, Depth::Full)
+    }
+
+    /// The answer as a `serde_json::Value` (for tools and tests; the pipeline uses the tree).
+    pub fn to_value(&self) -> Result<Value, EngineErrorKind> {
+        self.tree().map(|tree| tree.to_value())
+    }
+
+    /// The answer's bytes, as the engine sent them.
+    pub fn bytes(&self) -> &Bytes {
+        &self.body
+    }
+}
+
+/// Checks an answer body where it is received: exactly one decision of the contract's shape.
+pub fn check_answer(body: Bytes) -> Result<JsonAnswer, EngineErrorKind> {
+    parse(&body, Depth::Shape)?;
+    Ok(JsonAnswer { body })
+}
+
+/// Parses an answer body into its tree and checks that it is exactly one decision of the
+/// contract's shape.
+pub fn decode_answer(bytes: &[u8]) -> Result<JsonTree<'_>, EngineErrorKind> {
+    parse(bytes, Depth::Full)
+}
+
+/// The parse and every check, keeping the tree as deep as `depth` says.
+fn parse(bytes: &[u8], depth: Depth) -> Result<JsonTree<'_>, EngineErrorKind> {
     let invalid = |reason| EngineErrorKind::InvalidAnswer { reason };
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         return Err(invalid(AnswerDefect::ByteOrderMark));
@@ -111,16 +156,10 @@ pub fn decode_answer(bytes: &[u8]) -> Result<Value, EngineErrorKind> {
     if bytes.trim_ascii().is_empty() {
         return Err(invalid(AnswerDefect::Empty));
     }
-    let mut documents = serde_json::Deserializer::from_slice(bytes).into_iter::<Checked>();
-    let Checked {
-        value: answer,
-        duplicate,
-    } = match documents.next() {
-        Some(Ok(checked)) => checked,
-        Some(Err(source)) => return Err(EngineErrorKind::InvalidJson { source }),
-        None => return Err(invalid(AnswerDefect::Empty)),
+    let (answer, duplicate, end) = match depth {
+        Depth::Full => first_document::<false>(bytes)?,
+        Depth::Shape | Depth::Hollow => first_document::<true>(bytes)?,
     };
-    let end = documents.byte_offset();
     if let Some(defect) = after_first(bytes, end) {
         return Err(invalid(defect));
     }
@@ -129,6 +168,20 @@ pub fn decode_answer(bytes: &[u8]) -> Result<Value, EngineErrorKind> {
     }
     check_shape(&answer).map_err(invalid)?;
     Ok(answer)
+}
+
+/// The first document's tree, its first duplicate key's path and the offset after it.
+fn first_document<const SHAPE: bool>(
+    bytes: &[u8],
+) -> Result<(JsonTree<'_>, Option<String>, usize), EngineErrorKind> {
+    let mut documents = serde_json::Deserializer::from_slice(bytes).into_iter::<Checked<SHAPE>>();
+    match documents.next() {
+        Some(Ok(Checked { tree, duplicate })) => Ok((tree, duplicate, documents.byte_offset())),
+        Some(Err(source)) => Err(EngineErrorKind::InvalidJson { source }),
+        None => Err(EngineErrorKind::InvalidAnswer {
+            reason: AnswerDefect::Empty,
+        }),
+    }
 }
 
 /// What follows the first document, when anything but whitespace does.
@@ -145,43 +198,32 @@ fn after_first(bytes: &[u8], end: usize) -> Option<AnswerDefect> {
     Some(AnswerDefect::SeveralDocuments { count })
 }
 
-fn check_shape(answer: &Value) -> Result<(), AnswerDefect> {
-    let Value::Object(object) = answer else {
+fn check_shape(answer: &JsonTree<'_>) -> Result<(), AnswerDefect> {
+    let JsonTree::Object(members) = answer else {
         return Err(AnswerDefect::NotAnObject {
-            found: type_name(answer),
+            found: answer.type_name(),
         });
     };
-    if let Some(name) = object
-        .keys()
-        .find(|k| !matches!(k.as_str(), "header" | "body"))
+    if let Some((name, _)) = members
+        .iter()
+        .find(|(k, _)| !matches!(k.as_ref(), "header" | "body"))
     {
         return Err(AnswerDefect::UnknownMember { name: cut(name) });
     }
-    match object.get("body") {
-        Some(Value::Object(_)) => {}
+    match answer.get("body") {
+        Some(JsonTree::Object(_)) => {}
         Some(other) => {
             return Err(AnswerDefect::BodyNotObject {
-                found: type_name(other),
+                found: other.type_name(),
             })
         }
         None => return Err(AnswerDefect::BodyMissing),
     }
-    match object.get("header") {
-        None | Some(Value::Object(_)) => Ok(()),
+    match answer.get("header") {
+        None | Some(JsonTree::Object(_)) => Ok(()),
         Some(other) => Err(AnswerDefect::HeaderNotObject {
-            found: type_name(other),
+            found: other.type_name(),
         }),
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

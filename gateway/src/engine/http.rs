@@ -14,14 +14,13 @@ use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, HOST};
 use http::uri::Scheme;
 use http::{Request, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use serde_json::Value;
 use tokio::time::{timeout_at, Instant};
 
 use super::deadline::CallDeadline;
 use super::error::{chain, EngineErrorKind};
 use super::http_conn::{reuse_after, Connector, HttpConnection};
 use super::pool::{Failure, Pool};
-use super::request::decode_answer;
+use super::request::{check_answer, JsonAnswer};
 use super::slots::Slots;
 use super::stale::{ConnectionEvents, StaleAction, StalePhase};
 use super::{EngineBuildError, EngineError, EngineRequest, HttpEngineSettings, Role};
@@ -134,7 +133,7 @@ impl HttpEngine {
     /// Re-sent at most once, on a fresh connection, and only when the first try failed on a
     /// reused connection before any answer byte: a shadow request always, a live one only when
     /// the engine allows it (`retry_stale_connection`) or when it was never written.
-    pub async fn call(&self, request: &EngineRequest<'_>) -> Result<Value, EngineError> {
+    pub async fn call(&self, request: &EngineRequest<'_>) -> Result<JsonAnswer, EngineError> {
         self.call_until(request, None).await
     }
 
@@ -144,7 +143,7 @@ impl HttpEngine {
         &self,
         request: &EngineRequest<'_>,
         until: Option<Instant>,
-    ) -> Result<Value, EngineError> {
+    ) -> Result<JsonAnswer, EngineError> {
         let started = Instant::now();
         let deadline = CallDeadline::new(started, self.request_timeout, until);
         // Built before the slot wait, once: a request that cannot be built never takes a slot,
@@ -171,7 +170,7 @@ impl HttpEngine {
         http_request: Request<Full<Bytes>>,
         fresh: bool,
         deadline: CallDeadline,
-    ) -> Result<Value, Failure> {
+    ) -> Result<JsonAnswer, Failure> {
         let failed = |kind| Failure { kind, stale: None };
         let pooled = if fresh {
             None
@@ -252,7 +251,7 @@ impl HttpEngine {
         &self,
         connection: &mut HttpConnection,
         request: Request<Full<Bytes>>,
-    ) -> Result<(Value, bool, Option<Duration>), EngineErrorKind> {
+    ) -> Result<(JsonAnswer, bool, Option<Duration>), EngineErrorKind> {
         let io = |e: hyper::Error| EngineErrorKind::Io { detail: chain(&e) };
         // A pooled connection the engine closed a moment ago shows here, before anything is sent.
         connection.sender.ready().await.map_err(io)?;
@@ -278,7 +277,7 @@ impl HttpEngine {
                 }
             })?
             .to_bytes();
-        Ok((decode_answer(&body)?, reusable, hint))
+        Ok((check_answer(body)?, reusable, hint))
     }
 
     fn error(&self, kind: EngineErrorKind) -> EngineError {

@@ -52,7 +52,7 @@ mod stale;
 mod tls;
 mod tracked;
 
-pub use answer::{decode_answer, AnswerDefect};
+pub use answer::{check_answer, decode_answer, AnswerDefect, JsonAnswer};
 pub use error::{EngineError, EngineErrorKind, Outcome};
 pub use health::{EngineHealth, Failure, HealthSnapshot, CALL_FAILURES_DOWN};
 pub use http::HttpEngine;

@@ -1,6 +1,7 @@
 //! Answers: the frame core banking receives, built from an engine's JSON answer or by the
 //! gateway itself when something failed.
 
+use protocol_mci::json::{members_to_map, JsonObject, JsonTree, Members};
 use protocol_mci::{DecodeError, Direction, EncodeError, Layout, Message, MessageView};
 use serde_json::{Map, Value};
 
@@ -26,14 +27,7 @@ pub(crate) fn answer_message_over(
     mut header: Map<String, Value>,
     answer: Value,
 ) -> Message {
-    if let Some((flag, _, response)) = layout.flag() {
-        flag.set(&mut header, Value::String(response.to_owned()));
-    }
-    // A 200 answer that gives no result code is a success. The request's (blank) result would
-    // select the error body and silently drop the decision.
-    if let Some((field, [ok, ..])) = layout.result() {
-        field.set(&mut header, Value::String(ok.clone()));
-    }
+    respond(layout, &mut header);
     let Value::Object(mut answer) = answer else {
         return Message {
             header,
@@ -61,28 +55,76 @@ pub(crate) fn answer_message_over(
     Message { header, body }
 }
 
-/// Encodes an http engine's answer into the frame core banking expects, echoing
-/// `request_header` (the request's, taken by value: it becomes the answer's header).
+/// The request header turned into a response's: the flag set to response and the result to
+/// the first successful code.
+fn respond(layout: &Layout, header: &mut Map<String, Value>) {
+    if let Some((flag, _, response)) = layout.flag() {
+        flag.set(header, Value::String(response.to_owned()));
+    }
+    // A 200 answer that gives no result code is a success. The request's (blank) result would
+    // select the error body and silently drop the decision.
+    if let Some((field, [ok, ..])) = layout.result() {
+        field.set(header, Value::String(ok.clone()));
+    }
+}
+
+/// [`answer_message_over`] for an answer parsed into a borrowed tree, without building the
+/// body: the answer's header (the request's echoed, the answer's overrides applied as there,
+/// the few override values converted) and its body's members, borrowed from the tree.
+fn answer_parts<'t, 'a>(
+    layout: &Layout,
+    mut header: Map<String, Value>,
+    answer: &'t JsonTree<'a>,
+) -> (Map<String, Value>, &'t Members<'a>) {
+    respond(layout, &mut header);
+    if let Some(JsonTree::Object(overrides)) = answer.get("header") {
+        for (key, value) in overrides {
+            match (header.get_mut(key.as_ref()), value) {
+                (Some(Value::Object(section)), JsonTree::Object(fields))
+                    if layout.is_sectioned() =>
+                {
+                    section.extend(members_to_map(fields));
+                }
+                (_, value) => {
+                    header.insert(key.as_ref().to_owned(), value.to_value());
+                }
+            }
+        }
+    }
+    let body: &'t Members<'a> = match answer.get("body") {
+        Some(JsonTree::Object(body)) => body,
+        _ => &[],
+    };
+    (header, body)
+}
+
+/// Encodes an http engine's answer (parsed into a tree) into the frame core banking expects,
+/// echoing `request_header` (the request's, taken by value: it becomes the answer's header).
+/// On failure the error comes with the answer's message, for a record.
 pub fn encode_answer(
     layout: &Layout,
     tx_code: &str,
     request_header: Map<String, Value>,
-    answer: Value,
-) -> Result<Vec<u8>, EncodeError> {
-    let message = answer_message_over(layout, request_header, answer);
-    encode_response(layout, tx_code, &message)
+    answer: &JsonTree<'_>,
+) -> Result<Vec<u8>, (EncodeError, Box<Message>)> {
+    let (header, body) = answer_parts(layout, request_header, answer);
+    encode_response_body(layout, tx_code, &header, body).map_err(|error| {
+        let body = members_to_map(body);
+        (error, Box::new(Message { header, body }))
+    })
 }
 
-/// Encodes a response as the request's message (`tx_code`): a message selected by frame length
-/// has no key its JSON could be selected by again.
-pub fn encode_response(
+/// Encodes a response as the request's message (`tx_code`), its body read from any JSON tree: a
+/// message selected by frame length has no key its JSON could be selected by again.
+fn encode_response_body<B: JsonObject + ?Sized>(
     layout: &Layout,
     tx_code: &str,
-    message: &Message,
+    header: &Map<String, Value>,
+    body: &B,
 ) -> Result<Vec<u8>, EncodeError> {
     match layout.message(tx_code) {
-        Some(selected) => layout.encode_as(Direction::Response, selected, message),
-        None => layout.encode(Direction::Response, message),
+        Some(selected) => layout.encode_body_as(Direction::Response, selected, header, body),
+        None => layout.codec(Direction::Response).encode_body(header, body),
     }
 }
 
@@ -176,6 +218,74 @@ impl ErrorAnswer {
             ErrorAnswer::UnknownTransaction => &codes.unknown_transaction,
             ErrorAnswer::LiveError => &codes.live_error,
             ErrorAnswer::LiveTimeout => &codes.live_timeout,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn layout(path: &str) -> Layout {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        Layout::from_file(path).unwrap()
+    }
+
+    /// The frame from the tree, and the one from `answer_message_over`'s `Value` message.
+    fn both(layout: &Layout, code: &str, header: Value, answer: Value) -> (String, String) {
+        let Value::Object(header) = header else {
+            unreachable!()
+        };
+        let text = answer.to_string();
+        let tree = crate::engine::decode_answer(text.as_bytes()).unwrap();
+        let from_tree = encode_answer(layout, code, header.clone(), &tree).map_err(|(e, m)| {
+            // The record's message is the one the `Value` path builds.
+            assert_eq!(
+                *m,
+                answer_message_over(layout, header.clone(), answer.clone())
+            );
+            e
+        });
+        let message = answer_message_over(layout, header, answer);
+        let from_value =
+            layout.encode_as(Direction::Response, layout.message(code).unwrap(), &message);
+        (format!("{from_tree:?}"), format!("{from_value:?}"))
+    }
+
+    #[test]
+    fn the_tree_answers_as_the_value_message_with_flat_and_sectioned_headers() {
+        let flat = layout("../config/layouts/loan-screening.toml");
+        let request = json!({"guid": "G1", "sys_code": "CBS", "tx_code": "LNS0001",
+            "rr_flag": "S", "resp_code": "", "sent_at": "2026-11-30T09:00:00.000",
+            "channel": "IB", "branch": "0420"});
+        for answer in [
+            json!({"body": {"decision": "A", "grade": "A1", "rate": 4.500,
+                   "offers": [{"product_code": "P1", "limit": 100, "rate": 1.250, "term": 12}]}}),
+            json!({"header": {"resp_code": "0000", "branch": "0001"}, "body": {"decision": "R"}}),
+            json!({"header": {"resp_code": "E001"}, "body": {"error_message": "no"}}),
+            json!({"body": {"decision": "AB"}}),
+            json!({"body": {"rate": "x"}}),
+        ] {
+            let (tree, value) = both(&flat, "LNS0001", request.clone(), answer);
+            assert_eq!(tree, value);
+        }
+        let sectioned = layout("../protocol-mci/tests/layouts/bank-link.toml");
+        let request = json!({
+            "sys": {"guid": "G2", "rr_flag": "S", "resp_code": "", "keep_flag": "0",
+                    "keep_secs": 0, "branch": "0001"},
+            "biz": {"msg_type": "0200", "svc_code": "LNS0001", "branch": "0420"}});
+        for answer in [
+            json!({"body": {"grade": "A1", "limit_amount": 30000000}}),
+            // A section's override names fields within it: the others stay echoed.
+            json!({"header": {"biz": {"msg_type": "0210"}}, "body": {"grade": "B2"}}),
+            json!({"header": {"sys": {"resp_code": "E999"}}, "body": {"error_message": "x"}}),
+            json!({"header": {"biz": "0210"}, "body": {"grade": "B2"}}),
+            json!({"body": {"limit_amount": -1}}),
+        ] {
+            let (tree, value) = both(&sectioned, "LNS0001", request.clone(), answer);
+            assert_eq!(tree, value);
         }
     }
 }

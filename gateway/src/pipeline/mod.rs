@@ -46,7 +46,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-pub use self::answer::{answer_message, response_json, ErrorAnswer};
+pub use self::answer::{answer_message, encode_answer, response_json, ErrorAnswer};
 pub use self::events::FrameOutcome;
 use self::exchange::{correlation_id, Exchange};
 pub(crate) use self::summary::summary_loop;
@@ -335,13 +335,19 @@ impl Gateway {
         events::engine_called(exchange, Role::Live, outcome, latency);
         let answer = match called {
             Ok(EngineAnswer::Frame(bytes)) => Ok(bytes),
-            Ok(EngineAnswer::Json(value)) => {
+            Ok(EngineAnswer::Json(json)) => {
                 let (layout, code) = (&strategy.layout, &exchange.tx_code);
-                // The header echo is the one part of the request an http answer needs as JSON.
-                let encoded = match exchange.request_header() {
-                    Ok(header) => answer::encode_answer(layout, code, header, value)
-                        .map_err(|error| format!("live answer does not fit the layout: {error}")),
-                    Err(error) => Err(format!("request header does not decode again: {error}")),
+                // The header echo is the one part of the request an http answer needs as JSON;
+                // the body is encoded from the answer's borrowed tree.
+                let encoded = match (exchange.request_header(), json.tree()) {
+                    (Ok(header), Ok(tree)) => answer::encode_answer(layout, code, header, &tree)
+                        .map_err(|(error, _)| {
+                            format!("live answer does not fit the layout: {error}")
+                        }),
+                    (Err(error), _) => {
+                        Err(format!("request header does not decode again: {error}"))
+                    }
+                    (_, Err(error)) => Err(format!("live answer does not parse again: {error}")),
                 };
                 encoded.map(Bytes::from).map_err(|reason| {
                     events::live_failed(exchange, &reason);

@@ -21,7 +21,7 @@ use tokio::time::{timeout_at, Instant};
 use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
 
-use super::answer::{answer_message_over, decode_response_view, encode_response};
+use super::answer::{decode_response_view, encode_answer};
 use super::confirm::confirm;
 use super::decision::DecisionNode;
 use super::emit::{emit, Verdict};
@@ -317,22 +317,27 @@ pub(super) fn canonical(
             frame,
             encoded: false,
         }),
-        EngineAnswer::Json(value) => {
+        EngineAnswer::Json(answer) => {
             // The request header is decoded again here, on the shadow worker, for the echo.
             // A frame that decoded once decodes again; if not, the answer cannot be encoded.
             let header = exchange.request_header().map_err(|e| {
                 let reason = format!("the request header does not decode again: {e}");
                 ShadowFailure::unencodable(reason, None)
             })?;
-            let message = answer_message_over(layout, header, value);
-            match encode_response(layout, &exchange.tx_code, &message) {
+            // Checked where it was received, the answer parses again; the tree is built here,
+            // on the shadow worker, and the body encoded from it without a `Value`.
+            let tree = answer.tree().map_err(|e| {
+                let reason = format!("the checked answer does not parse again: {e}");
+                ShadowFailure::unencodable(reason, None)
+            })?;
+            match encode_answer(layout, &exchange.tx_code, header, &tree) {
                 Ok(frame) => Ok(CanonicalAnswer {
                     frame: Bytes::from(frame),
                     encoded: true,
                 }),
-                Err(e) => Err(ShadowFailure::unencodable(
+                Err((e, message)) => Err(ShadowFailure::unencodable(
                     format!("answer does not fit the response layout: {e}"),
-                    Some(Box::new(message)),
+                    Some(message),
                 )),
             }
         }

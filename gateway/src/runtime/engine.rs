@@ -2,10 +2,9 @@
 
 use bytes::Bytes;
 use protocol_mci::FrameCodec;
-use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::engine::{EngineError, EngineRequest, HttpEngine, MciEngine};
+use crate::engine::{EngineError, EngineRequest, HttpEngine, JsonAnswer, MciEngine};
 
 /// An engine client. Engines live in an `Arc` for the lifetime of a runtime, so the size
 /// difference between the variants costs nothing per request.
@@ -20,8 +19,9 @@ pub enum Engine {
 /// What an engine answered.
 #[derive(Debug, Clone)]
 pub enum EngineAnswer {
-    /// A JSON answer `{"header"?, "body"}` from an http engine.
-    Json(Value),
+    /// A JSON answer `{"header"?, "body"}` from an http engine, checked where it was received;
+    /// its tree is parsed where it is encoded.
+    Json(JsonAnswer),
     /// Frame bytes from an mci engine, unchanged.
     Frame(Bytes),
 }

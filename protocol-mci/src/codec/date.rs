@@ -5,10 +5,9 @@
 //! year is written out in full through the field's pivot year (`yyMMdd` → `2026-11-29`). Which wire values are null is the field's `null` rule: blank,
 //! all-zero digits, either, or never; anything else is a value (`000000` in `HHmmss` is midnight).
 
-use serde_json::Value;
-
 use super::iso::{example, window, DateParts};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
+use crate::json::Scalar;
 use crate::layout::field::{DateSpec, DateToken};
 
 /// Decodes a date field into its parts (`None` for null); `start` is its offset in the frame.
@@ -68,17 +67,17 @@ pub(crate) fn decode(
 /// would be written as this field's null is refused rather than silently turned into null.
 pub(crate) fn encode(
     spec: &DateSpec,
-    value: &Value,
+    value: Scalar<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeErrorKind> {
     let text = match value {
-        Value::Null if !spec.null_blank && !spec.null_zeros => {
+        Scalar::Null if !spec.null_blank && !spec.null_zeros => {
             return Err(EncodeErrorKind::WrongType {
                 expected: "a date/time (this field has null = \"never\")",
                 found: "null".to_owned(),
             })
         }
-        Value::Null => {
+        Scalar::Null => {
             for token in &spec.tokens {
                 match (token, spec.null_zero) {
                     (DateToken::Literal(c), true) => out.push(*c),
@@ -88,7 +87,7 @@ pub(crate) fn encode(
             }
             return Ok(());
         }
-        Value::String(s) => s.as_str(),
+        Scalar::String(s) => s,
         other => {
             return Err(EncodeErrorKind::WrongType {
                 expected: "an ISO date/time string",

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde_json::{Number, Value};
 
 use crate::error::DecodeErrorKind;
+use crate::json::Scalar;
 use crate::view::{FieldValue, ScaledDecimal};
 
 /// A decimal split into sign, integer digits (no leading zeros) and fraction digits.
@@ -106,10 +107,9 @@ impl<'a> Decimal<'a> {
 }
 
 /// The decimal text of a JSON number or of a string holding one.
-pub(crate) fn text_of(value: &Value) -> Option<&str> {
+pub(crate) fn text_of(value: Scalar<'_>) -> Option<&str> {
     match value {
-        Value::Number(n) => Some(n.as_str()),
-        Value::String(s) => Some(s.as_str()),
+        Scalar::Number(text) | Scalar::String(text) => Some(text),
         _ => None,
     }
 }

@@ -1,12 +1,12 @@
-//! JSON → frame: walks the layout over the message's values.
+//! JSON → frame: walks the layout over the message's values, read through [`JsonObject`] so a
+//! `serde_json::Map` and a borrowed [`crate::json::JsonTree`] encode alike.
 
 use std::ops::Range;
-
-use serde_json::{Map, Number, Value};
 
 use super::path::Path;
 use super::{date, packed, text, zoned};
 use crate::error::{EncodeError, EncodeErrorKind};
+use crate::json::{JsonNode, JsonObject, Scalar, Shape};
 use crate::layout::field::{fields_max_len, Field, Kind};
 use crate::layout::Layout;
 
@@ -47,10 +47,10 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes `fields` from `values`; absent keys are null, unknown keys are ignored.
-    pub fn fields(
+    pub fn fields<O: JsonObject + ?Sized>(
         &mut self,
         fields: &'a [Field],
-        values: &Map<String, Value>,
+        values: &O,
     ) -> Result<(), EncodeError> {
         for field in fields {
             if self.out.len() == self.prefix_at && self.prefix_width > 0 {
@@ -69,13 +69,26 @@ impl<'a> Writer<'a> {
                 .fixed_len()
                 .unwrap_or_else(|| field.kind.max_len());
             self.at = start..start + len;
-            let value = values.get(&field.name).unwrap_or(&Value::Null);
+            let value = values.get(&field.name);
             let written = match field.count_of {
                 Some(group) => {
-                    let count = self.count(value, &fields[group].name, values)?;
-                    self.scalar(&field.kind, &count)
+                    let given = value.map_or(Scalar::Null, JsonNode::scalar);
+                    let len = self.count(given, &fields[group].name, values)?;
+                    // A signed packed count decoded from `0D` goes back as it came.
+                    let len_text;
+                    let count = match len {
+                        Some(len) => {
+                            len_text = len.to_string();
+                            Scalar::Number(&len_text)
+                        }
+                        None => given,
+                    };
+                    self.scalar(&field.kind, count)
                 }
-                None => self.field(field, value),
+                None => match value {
+                    Some(value) => self.field(field, value),
+                    None => self.scalar_or_group(field, Shape::<O::Node>::Null),
+                },
             };
             // Errors end up in logs and stored records: never quote a sensitive value.
             written.map_err(|e| {
@@ -90,17 +103,18 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// The count to write: the group's length, which a given count must agree with.
-    fn count(
+    /// The count to write: the group's length (`Some`), which a given count must agree with,
+    /// or `None` to write the given `-0` as it is.
+    fn count<O: JsonObject + ?Sized>(
         &self,
-        given: &Value,
+        given: Scalar<'_>,
         group: &str,
-        values: &Map<String, Value>,
-    ) -> Result<Value, EncodeError> {
-        let len = values
-            .get(group)
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
+        values: &O,
+    ) -> Result<Option<usize>, EncodeError> {
+        let len = match values.get(group).map(JsonNode::shape) {
+            Some(Shape::Array(elements)) => elements.len(),
+            _ => 0,
+        };
         let text = super::decimal::text_of(given);
         let given_count = text.map(|t| match t {
             "-0" => Ok(0),
@@ -111,24 +125,31 @@ impl<'a> Writer<'a> {
                 "expected {len} (the elements of group {group:?}), found {n}"
             )))),
             Some(Err(_)) => Err(self.error(EncodeErrorKind::Invalid(format!(
-                "expected a whole number, found {given}"
+                "expected a whole number, found {}",
+                given.json_text()
             )))),
-            // A signed packed count decoded from `0D` goes back as it came.
-            Some(Ok(_)) if text == Some("-0") => Ok(given.clone()),
-            _ => Ok(Value::Number(Number::from(len))),
+            Some(Ok(_)) if text == Some("-0") => Ok(None),
+            _ => Ok(Some(len)),
         }
     }
 
-    fn field(&mut self, field: &'a Field, value: &Value) -> Result<(), EncodeError> {
+    fn field<N: JsonNode>(&mut self, field: &'a Field, value: &N) -> Result<(), EncodeError> {
+        self.scalar_or_group(field, value.shape())
+    }
+
+    fn scalar_or_group<N: JsonNode>(
+        &mut self,
+        field: &'a Field,
+        value: Shape<'_, N>,
+    ) -> Result<(), EncodeError> {
         let Kind::Group(group) = &field.kind else {
-            return self.scalar(&field.kind, value);
+            return self.scalar(&field.kind, value.scalar());
         };
-        let empty = Vec::new();
-        let elements = match value {
-            Value::Null => &empty,
-            Value::Array(elements) => elements,
+        let elements: &[N] = match value {
+            Shape::Null => &[],
+            Shape::Array(elements) => elements,
             other => {
-                let found = super::describe(other);
+                let found = super::describe(other.scalar());
                 return Err(self.error(EncodeErrorKind::WrongType {
                     expected: "an array",
                     found,
@@ -147,8 +168,8 @@ impl<'a> Writer<'a> {
                 .element_len
                 .unwrap_or_else(|| fields_max_len(&group.fields));
             self.at = start..start + len;
-            let Value::Object(element) = element else {
-                let found = super::describe(element);
+            let Shape::Object(element) = element.shape() else {
+                let found = super::describe(element.scalar());
                 return Err(self.error(EncodeErrorKind::WrongType {
                     expected: "an object",
                     found,
@@ -165,11 +186,10 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    fn scalar(&mut self, kind: &Kind, value: &Value) -> Result<(), EncodeError> {
-        let zero = Value::Number(Number::from(0));
+    fn scalar(&mut self, kind: &Kind, value: Scalar<'_>) -> Result<(), EncodeError> {
         let numeric = matches!(kind, Kind::Number(_) | Kind::Packed(_) | Kind::Binary(_));
         let value = if self.lenient && numeric && value.is_null() {
-            &zero
+            Scalar::Number("0")
         } else {
             value
         };

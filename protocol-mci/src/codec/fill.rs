@@ -10,11 +10,10 @@
 //! - a nested group: every element empty (its count field, a number, is zero);
 //! - a redefines area: its base view empty, then the area's pad.
 
-use serde_json::{Number, Value};
-
 use super::decode::Reader;
 use super::{packed, zoned};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeErrorKind};
+use crate::json::Scalar;
 use crate::layout::field::{DateToken, Field, Group, Kind};
 
 /// The typed fill of one element made of `fields`.
@@ -31,16 +30,16 @@ fn fields_into(fields: &[Field], out: &mut Vec<u8>) -> Result<(), EncodeErrorKin
 }
 
 fn kind_into(kind: &Kind, out: &mut Vec<u8>) -> Result<(), EncodeErrorKind> {
-    let zero = Value::Number(Number::from(0));
+    let zero = Scalar::Number("0");
     match kind {
         // Validation makes `len` a whole number of pads (U+3000 is two bytes in CP949).
         Kind::Text(spec) => {
             let pads = spec.len / spec.pad_bytes.len().max(1);
             out.extend(std::iter::repeat_n(spec.pad_bytes.as_slice(), pads).flatten());
         }
-        Kind::Number(spec) => zoned::encode(spec, &zero, out)?,
-        Kind::Packed(spec) => packed::encode_packed(spec, &zero, out)?,
-        Kind::Binary(spec) => packed::encode_binary(spec, &zero, out)?,
+        Kind::Number(spec) => zoned::encode(spec, zero, out)?,
+        Kind::Packed(spec) => packed::encode_packed(spec, zero, out)?,
+        Kind::Binary(spec) => packed::encode_binary(spec, zero, out)?,
         Kind::Date(spec) => {
             // Written directly rather than by encoding null: a `null = "never"` field has no
             // null value, but it still has a fill.

@@ -29,6 +29,7 @@ use self::encode::Writer;
 use self::select::read_header;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use crate::framing::Prefix;
+use crate::json::{JsonObject, Scalar};
 use crate::layout::field::{Field, Kind};
 use crate::layout::header::{FieldPath, Header};
 use crate::layout::{Layout, MessageLayout};
@@ -91,9 +92,22 @@ impl Layout {
         selected: &MessageLayout,
         message: &Message,
     ) -> Result<Vec<u8>, EncodeError> {
-        let fields = self.body_fields(selected, direction, &message.header);
-        let header = self.header_of(selected);
-        self.write_frame(header, &message.header, fields, &message.body, false)
+        self.encode_body_as(direction, selected, &message.header, &message.body)
+    }
+
+    /// [`Layout::encode_as`] with the body read from any JSON tree, e.g. a borrowed
+    /// [`crate::json::JsonTree`] parsed from an engine's answer: the same bytes and the same
+    /// errors as encoding the equal `serde_json` body, without building one.
+    pub fn encode_body_as<B: JsonObject + ?Sized>(
+        &self,
+        direction: Direction,
+        selected: &MessageLayout,
+        header: &Map<String, Value>,
+        body: &B,
+    ) -> Result<Vec<u8>, EncodeError> {
+        let fields = self.body_fields(selected, direction, header);
+        let header_layout = self.header_of(selected);
+        self.write_frame(header_layout, header, fields, body, false)
     }
 
     /// Decodes only the main header: enough to route a frame whose body is bad, and answer it.
@@ -145,12 +159,12 @@ impl Layout {
 
     /// Writes header and body, then the trailer and the length prefix. `lenient` writes missing
     /// numbers as zero (the gateway's own error answers).
-    fn write_frame(
+    fn write_frame<B: JsonObject + ?Sized>(
         &self,
         header_layout: Option<&Header>,
         header: &Map<String, Value>,
         fields: &[Field],
-        body: &Map<String, Value>,
+        body: &B,
         lenient: bool,
     ) -> Result<Vec<u8>, EncodeError> {
         let mut writer = Writer::new(self, self.header_len + 256);
@@ -312,32 +326,39 @@ impl<'a> Codec<'a> {
     /// Encodes `{header, body}` into a whole frame with its prefix and trailer; the message is
     /// selected by the header's key values, else the default.
     pub fn encode(&self, message: &Message) -> Result<Vec<u8>, EncodeError> {
+        self.encode_body(&message.header, &message.body)
+    }
+
+    /// [`Codec::encode`] with the body read from any JSON tree ([`Layout::encode_body_as`]).
+    pub fn encode_body<B: JsonObject + ?Sized>(
+        &self,
+        header: &Map<String, Value>,
+        body: &B,
+    ) -> Result<Vec<u8>, EncodeError> {
         let layout = self.layout;
-        let selected = layout.select(message).ok_or_else(|| {
+        let selected = layout.select_by_header(header).ok_or_else(|| {
             let (path, range) = self.key_site();
             EncodeError {
                 path,
                 range,
-                kind: EncodeErrorKind::UnknownMessage(
-                    layout.key_values(&message.header).join(", "),
-                ),
+                kind: EncodeErrorKind::UnknownMessage(layout.key_values(header).join(", ")),
             }
         })?;
-        layout.encode_as(self.direction, selected, message)
+        layout.encode_body_as(self.direction, selected, header, body)
     }
 }
 
 /// A short description of a JSON value for type errors.
-pub(crate) fn describe(value: &Value) -> String {
+pub(crate) fn describe(value: Scalar<'_>) -> String {
     let kind = match value {
-        Value::Null => return "null".into(),
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
+        Scalar::Null => return "null".into(),
+        Scalar::Bool(_) => "boolean",
+        Scalar::Number(_) => "number",
+        Scalar::String(_) => "string",
         // Arrays and objects are named, not serialised: they can be large.
-        Value::Array(_) => return "an array".into(),
-        Value::Object(_) => return "an object".into(),
+        Scalar::Array => return "an array".into(),
+        Scalar::Object => return "an object".into(),
     };
-    let short: String = value.to_string().chars().take(40).collect();
+    let short: String = value.json_text().chars().take(40).collect();
     format!("{kind} {short}")
 }

@@ -1,9 +1,8 @@
 //! Packed decimal (COMP-3) and binary integers.
 
-use serde_json::Value;
-
 use super::decimal::{scaled, text_of, Decimal, Digits};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
+use crate::json::Scalar;
 use crate::layout::field::{Binary, Endian, NegativeZero, Packed, SignNibbles};
 use crate::view::{FieldValue, ScaledDecimal};
 
@@ -70,7 +69,7 @@ fn sign_of(spec: &Packed, nibble: u8) -> Result<bool, &'static str> {
 /// Encodes COMP-3.
 pub(crate) fn encode_packed(
     spec: &Packed,
-    value: &Value,
+    value: Scalar<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeErrorKind> {
     let (decimal, text) = parse(value)?;
@@ -139,7 +138,7 @@ pub(crate) fn decode_binary(
 /// Encodes a binary integer.
 pub(crate) fn encode_binary(
     spec: &Binary,
-    value: &Value,
+    value: Scalar<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeErrorKind> {
     let (decimal, text) = parse(value)?;
@@ -187,7 +186,7 @@ pub(crate) fn encode_binary(
 }
 
 /// The decimal in a JSON number or string; null is missing.
-fn parse(value: &Value) -> Result<(Decimal<'_>, &str), EncodeErrorKind> {
+fn parse(value: Scalar<'_>) -> Result<(Decimal<'_>, &str), EncodeErrorKind> {
     if value.is_null() {
         return Err(EncodeErrorKind::Missing);
     }

@@ -9,11 +9,10 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
-
 use super::decode::Reader;
 use super::encode::Writer;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
+use crate::json::{JsonNode, JsonObject, Scalar, Shape};
 use crate::layout::field::{Alternative, Field, Kind, Redefines};
 use crate::view::{FieldValue, Object};
 
@@ -72,12 +71,12 @@ impl<'a> Reader<'a> {
 
 impl<'a> Writer<'a> {
     /// Writes the one view present in `values`, then the area's pad.
-    pub(super) fn redefines(
+    pub(super) fn redefines<O: JsonObject + ?Sized>(
         &mut self,
         field: &'a Field,
         area: &'a Redefines,
         siblings: &'a [Field],
-        values: &Map<String, Value>,
+        values: &O,
     ) -> Result<(), EncodeError> {
         let start = self.out.len();
         self.at = start..start + area.len;
@@ -85,21 +84,19 @@ impl<'a> Writer<'a> {
         let view = self.view(area, siblings, values)?;
         self.path.pop();
         self.path.key(&view.name);
-        let empty = Map::new();
-        let object = match values.get(&view.name) {
-            Some(Value::Object(object)) => object,
+        match values.get(&view.name).map(JsonNode::shape) {
+            Some(Shape::Object(object)) => self.fields(&view.fields, object)?,
             // Only the lenient writer gets here without the view: it writes it empty.
-            None | Some(Value::Null) => &empty,
+            None | Some(Shape::Null) => self.fields(&view.fields, &Empty)?,
             Some(other) => {
                 self.at = start..start + view.len;
-                let found = super::describe(other);
+                let found = super::describe(other.scalar());
                 return Err(self.error(EncodeErrorKind::WrongType {
                     expected: "an object",
                     found,
                 }));
             }
-        };
-        self.fields(&view.fields, object)?;
+        }
         self.path.pop();
         self.out.resize(start + area.len, area.pad);
         Ok(())
@@ -107,11 +104,11 @@ impl<'a> Writer<'a> {
 
     /// The view to write: the one key present (not null), agreeing with the selector. The lenient
     /// writer (the gateway's own error answers) writes the base view when none is given.
-    fn view(
+    fn view<O: JsonObject + ?Sized>(
         &self,
         area: &'a Redefines,
         siblings: &[Field],
-        values: &Map<String, Value>,
+        values: &O,
     ) -> Result<&'a Alternative, EncodeError> {
         let given = |view: &&Alternative| values.get(&view.name).is_some_and(|v| !v.is_null());
         let mut present = area.alternatives.iter().filter(given);
@@ -141,7 +138,8 @@ impl<'a> Writer<'a> {
         };
         if let (Some(index), false) = (area.selector, self.lenient) {
             let selector = &siblings[index];
-            let value = as_decoded(selector, selector_text(values.get(&selector.name)));
+            let given = values.get(&selector.name).map(JsonNode::scalar);
+            let value = as_decoded(selector, selector_text(given));
             if !view.when.iter().any(|w| *w == value) {
                 let found = match selector.mask {
                     Some(_) => "a masked value".to_owned(),
@@ -162,11 +160,21 @@ impl<'a> Writer<'a> {
 
 /// A selector's value as the text `when` values are compared with: a string as it is, a number
 /// as its decimal text, null or absent as "".
-fn selector_text(value: Option<&Value>) -> &str {
+fn selector_text(value: Option<Scalar<'_>>) -> &str {
     match value {
-        Some(Value::String(text)) => text,
-        Some(Value::Number(number)) => number.as_str(),
+        Some(Scalar::String(text) | Scalar::Number(text)) => text,
         _ => "",
+    }
+}
+
+/// An object with no members: a view the lenient writer writes without values.
+struct Empty;
+
+impl JsonObject for Empty {
+    type Node = serde_json::Value;
+
+    fn get(&self, _: &str) -> Option<&serde_json::Value> {
+        None
     }
 }
 

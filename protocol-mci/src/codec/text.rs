@@ -7,9 +7,8 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
+use crate::json::Scalar;
 use crate::layout::field::Text;
 use crate::view::FieldValue;
 
@@ -53,10 +52,14 @@ pub(crate) fn decode<'f>(
 }
 
 /// Encodes a text field; null and "" are all pad.
-pub(crate) fn encode(spec: &Text, value: &Value, out: &mut Vec<u8>) -> Result<(), EncodeErrorKind> {
+pub(crate) fn encode(
+    spec: &Text,
+    value: Scalar<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeErrorKind> {
     let text = match value {
-        Value::Null => "",
-        Value::String(s) => s.as_str(),
+        Scalar::Null => "",
+        Scalar::String(s) => s,
         other => {
             return Err(EncodeErrorKind::WrongType {
                 expected: "a string",

@@ -1,10 +1,9 @@
 //! Zoned decimal numbers: ASCII digits, implied or explicit decimal point, separate or
 //! overpunched sign.
 
-use serde_json::Value;
-
 use super::decimal::{scaled, text_of, Decimal, Digits};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
+use crate::json::Scalar;
 use crate::layout::field::{NegativeZero, PunchKind, SignKind, Zoned};
 use crate::view::FieldValue;
 
@@ -102,7 +101,7 @@ pub(crate) fn decode(
 /// Encodes a zoned field from a JSON number or decimal string.
 pub(crate) fn encode(
     spec: &Zoned,
-    value: &Value,
+    value: Scalar<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeErrorKind> {
     if value.is_null() {

@@ -46,6 +46,7 @@ async fn answer_comes_back_with_exact_numbers() {
         .await;
     let client = HttpEngine::new(settings(&engine.url())).unwrap();
     let answer = client.call(&request(Role::Live)).await.unwrap();
+    let answer = answer.to_value().unwrap();
     assert_eq!(answer["header"]["resp_code"], "0000");
     assert_eq!(answer["body"]["limit"].to_string(), "12345.670");
     assert_eq!(engine.last_request().unwrap()["tx_code"], "LNS0001");

@@ -25,6 +25,8 @@ async fn https_with_the_private_ca() {
     let answer = client(&engine.url(), tls)
         .call(&request(Role::Live))
         .await
+        .unwrap()
+        .to_value()
         .unwrap();
     assert_eq!(answer["body"]["cust_no"], "C042");
 }
