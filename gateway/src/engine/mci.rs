@@ -320,6 +320,9 @@ impl<D> Pooled for Connection<D> {
     /// Known without a syscall when the socket has no readiness: its last read found it drained
     /// and the reactor has seen nothing since (data or a close would have set it again). Else
     /// one non-blocking read says, and a `WouldBlock` clears the readiness for the next check.
+    /// Bytes that reached the socket after the reactor's last turn are seen only at the next
+    /// check, as bytes arriving after a read probe were: a best-effort check either way. What
+    /// keeps a late answer from the next caller is closing a connection whose request timed out.
     fn is_closed(&self) -> bool {
         let stream = self.stream.get_ref();
         // Nobody reads an idle connection: the no-op waker registered here replaces no one's.
