@@ -18,6 +18,7 @@ mod poll;
 
 use std::fmt::Display;
 use std::sync::Arc;
+use std::task::{Context, Waker};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -36,6 +37,12 @@ use super::tracked::{Tracked, Traffic};
 use super::{EngineBuildError, EngineError, EngineLink, MciEngineSettings, Role};
 use crate::link::LinkFrames;
 pub use poll::{EnginePoll, PollRound};
+
+/// Free room kept in a connection's read buffer before each read. An answer smaller than it
+/// arrives in a read that does not fill the buffer, which tells tokio the socket is drained (it
+/// clears the socket's readiness), so the check before reuse ([`Pooled::is_closed`]) needs no
+/// syscall. Answers split off the buffer share its allocation: one per several answers.
+const READ_ROOM: usize = 4096;
 
 /// A client for one MCI engine, generic over the framer `D` of its layout.
 pub struct MciEngine<D> {
@@ -289,6 +296,9 @@ where
                 }
                 None => {}
             }
+            if self.buffer.capacity() - self.buffer.len() < READ_ROOM {
+                self.buffer.reserve(READ_ROOM);
+            }
             if self.stream.read_buf(&mut self.buffer).await.map_err(io)? == 0 {
                 return Err(EngineErrorKind::ClosedByPeer);
             }
@@ -306,9 +316,22 @@ impl<D> Pooled for Connection<D> {
     }
 
     /// An idle connection is usable when reading would block: not closed, no unsolicited bytes.
+    ///
+    /// Known without a syscall when the socket has no readiness: its last read found it drained
+    /// and the reactor has seen nothing since (data or a close would have set it again). Else
+    /// one non-blocking read says, and a `WouldBlock` clears the readiness for the next check.
+    /// Bytes that reached the socket after the reactor's last turn are seen only at the next
+    /// check, as bytes arriving after a read probe were: a best-effort check either way. What
+    /// keeps a late answer from the next caller is closing a connection whose request timed out.
     fn is_closed(&self) -> bool {
+        let stream = self.stream.get_ref();
+        // Nobody reads an idle connection: the no-op waker registered here replaces no one's.
+        let mut cx = Context::from_waker(Waker::noop());
+        if stream.poll_read_ready(&mut cx).is_pending() {
+            return false;
+        }
         let mut probe = [0u8; 1];
-        !matches!(self.stream.get_ref().try_read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+        !matches!(stream.try_read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
     }
 }
 

@@ -17,11 +17,13 @@
 //! counted and never reach the pipeline.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::stream::{FuturesOrdered, StreamExt};
 use futures::FutureExt;
 use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_util::codec::FramedRead;
@@ -66,7 +68,7 @@ pub async fn serve(
             Err(error) => {
                 // Out of file descriptors and the like: keep serving the connections we have.
                 warn!(listener = %settings.name, %error, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
@@ -186,6 +188,15 @@ async fn connection(
     let mut in_flight = FuturesOrdered::new();
     let mut reading = true;
     let mut idle_deadline = Instant::now() + settings.idle_timeout;
+    // Armed once per connection, not per loop turn: a future made inside `select!` would
+    // register with the timer wheel or the token's waiter list and leave it again on every frame.
+    // Activity only moves `idle_deadline`; the timer, firing early, is re-armed to it.
+    let idle = sleep_until(idle_deadline);
+    let stopping = shutdown.cancelled();
+    let evicted = member.evicted().cancelled();
+    tokio::pin!(idle, stopping, evicted);
+    // Reused for every batch of answers.
+    let mut answers: Vec<Bytes> = Vec::new();
     loop {
         if !reading && in_flight.is_empty() {
             break;
@@ -220,7 +231,6 @@ async fn connection(
                 // it) go out in one write: one syscall and one loopback delivery instead of one
                 // per answer. Polling with `now_or_never` is safe: the task only sleeps after a
                 // `select!` round that polled `in_flight` with the real waker.
-                let mut answers: Vec<Bytes> = Vec::new();
                 let mut close = None;
                 let mut next = Some(reply);
                 while let Some(reply) = next.take() {
@@ -236,17 +246,9 @@ async fn connection(
                         }
                     }
                 }
-                if !answers.is_empty() {
-                    // One answer (the usual case) is written as it is; several are joined.
-                    let joined = match answers.len() {
-                        1 => answers.swap_remove(0),
-                        _ => Bytes::from(answers.concat()),
-                    };
-                    let written = timeout(settings.idle_timeout, write.write_all(&joined)).await;
-                    if !matches!(written, Ok(Ok(()))) {
-                        warn!(listener = %settings.name, "client did not take its answer in time; closing");
-                        return;
-                    }
+                if !write_answers(&mut write, &mut answers, settings.idle_timeout).await {
+                    warn!(listener = %settings.name, "client did not take its answer in time; closing");
+                    return;
                 }
                 member.active(in_flight.len());
                 if let Some(outcome) = close {
@@ -254,21 +256,53 @@ async fn connection(
                     return;
                 }
             }
-            () = sleep_until(idle_deadline), if reading && in_flight.is_empty() => {
+            () = &mut idle, if reading && in_flight.is_empty() => {
+                if Instant::now() < idle_deadline {
+                    idle.as_mut().reset(idle_deadline);
+                    continue;
+                }
                 metrics.closed(CloseReason::IdleTimeout);
                 debug!(listener = %settings.name, "idle connection closed");
                 reading = false;
             }
             // Counted at admission. A frame that arrived meanwhile is answered first.
-            () = member.evicted().cancelled(), if reading && in_flight.is_empty() => {
+            () = &mut evicted, if reading && in_flight.is_empty() => {
                 debug!(listener = %settings.name, "evicted to admit a new connection");
                 reading = false;
             }
-            () = shutdown.cancelled(), if reading => {
+            () = &mut stopping, if reading => {
                 // Stop reading; answers already in flight are still written.
                 reading = false;
             }
         }
     }
     let _ = timeout(settings.idle_timeout, write.shutdown()).await;
+}
+
+/// Writes the answers released together in one write (one answer as it is, several joined) and
+/// empties `answers`; false when the client did not take them within `within`. An answer that
+/// fits the socket buffer (the usual case) goes out in one `try_write`, without arming a timer.
+async fn write_answers(
+    write: &mut OwnedWriteHalf,
+    answers: &mut Vec<Bytes>,
+    within: Duration,
+) -> bool {
+    let joined = match answers.len() {
+        0 => return true,
+        1 => answers.swap_remove(0),
+        _ => Bytes::from(answers.concat()),
+    };
+    answers.clear();
+    let sent = match write.try_write(&joined) {
+        Ok(sent) => sent,
+        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => 0,
+        Err(_) => return false,
+    };
+    if sent == joined.len() {
+        return true;
+    }
+    matches!(
+        timeout(within, write.write_all(&joined[sent..])).await,
+        Ok(Ok(()))
+    )
 }

@@ -150,3 +150,76 @@ async fn refused_connection_is_a_connect_error() {
     let error = client.call(&frame(b"x"), Role::Live).await.unwrap_err();
     assert!(error.is_connect(), "{error}");
 }
+
+#[tokio::test]
+async fn answers_larger_than_the_read_room_come_whole_and_the_connection_is_reused() {
+    // 6,000-byte answers: more than the 4 KiB the client keeps free for a read, so some reads
+    // fill the buffer and the check before reuse has to ask the socket.
+    let big = FakeEngine::mci(|| AsciiLengthCodec).reply(|request| {
+        let mut answer = payload(request).to_vec();
+        answer.resize(6_000, b'x');
+        frame(&answer)
+    });
+    let engine = big.start().await;
+    let client = pool(&engine, 1);
+    for n in 0..3 {
+        let text = format!("req-{n}");
+        let answer = client
+            .call(&frame(text.as_bytes()), Role::Live)
+            .await
+            .unwrap();
+        assert_eq!(answer.len(), 4 + 6_000);
+        assert!(payload(&answer).starts_with(text.as_bytes()));
+    }
+    assert_eq!(engine.connections_accepted(), 1);
+}
+
+#[tokio::test]
+async fn an_idle_connection_with_bytes_nobody_asked_for_is_not_reused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A raw engine: on its first connection, a stray frame follows the answer a moment later
+    // (the connection stays open: the stray bytes, not a close, must keep it out of reuse).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stray_sent, stray_seen) = tokio::sync::oneshot::channel::<()>();
+    let engine = tokio::spawn(async move {
+        let mut stray_sent = Some(stray_sent);
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut stray = stray_sent.take();
+            tokio::spawn(async move {
+                let mut request = [0u8; 7];
+                while socket.read_exact(&mut request).await.is_ok() {
+                    let mut answer = b"ans:".to_vec();
+                    answer.extend_from_slice(payload(&request));
+                    socket.write_all(&frame(&answer)).await.unwrap();
+                    if let Some(sent) = stray.take() {
+                        // After the client has read its answer: the bytes arrive while idle.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        socket.write_all(&frame(b"stray")).await.unwrap();
+                        let _ = sent.send(());
+                    }
+                }
+            });
+        }
+    });
+    let mut settings = MciEngineSettings::new("legacy", address.to_string());
+    settings.max_connections = 1;
+    let client = MciEngine::new(settings, || AsciiLengthCodec).unwrap();
+    let answer = client.call(&frame(b"one"), Role::Live).await.unwrap();
+    assert_eq!(&answer[..], &frame(b"ans:one")[..]);
+    tokio::time::timeout(Duration::from_secs(5), stray_seen)
+        .await
+        .unwrap()
+        .unwrap();
+    // A turn of the reactor, which learns of the stray bytes (the check before reuse reads the
+    // socket's readiness first).
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let answer = client.call(&frame(b"two"), Role::Live).await.unwrap();
+    assert_eq!(
+        &answer[..],
+        &frame(b"ans:two")[..],
+        "the stray frame was taken as the answer"
+    );
+    engine.abort();
+}
