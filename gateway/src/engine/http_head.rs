@@ -38,7 +38,7 @@ pub(crate) struct Heads {
 }
 
 /// What a strategy's requests share: where they go and the strategy header.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Target {
     strategy: Box<str>,
     path: Box<str>,
@@ -71,8 +71,8 @@ impl Heads {
     /// The head of `request`, or why it cannot be sent (a path or header value that HTTP does
     /// not allow).
     pub(crate) fn head(&self, request: &EngineRequest<'_>) -> Result<Head, EngineErrorKind> {
-        let target = match self.kept(request) {
-            Some(target) => target,
+        let (uri, strategy) = match self.kept(request) {
+            Some(shared) => shared,
             None => self.keep(self.target(request)?),
         };
         let request_id = HeaderValue::from_str(request.correlation_id).map_err(|_| {
@@ -82,32 +82,34 @@ impl Heads {
             ))
         })?;
         Ok(Head {
-            uri: target.uri,
+            uri,
             host: self.host.clone(),
-            strategy: target.strategy_value,
+            strategy,
             request_id,
             role: request.role,
             body: request.body.clone(),
         })
     }
 
-    fn kept(&self, request: &EngineRequest<'_>) -> Option<Target> {
+    /// The kept URI and strategy header of `request`'s strategy: shared buffers, no copy.
+    fn kept(&self, request: &EngineRequest<'_>) -> Option<(Uri, HeaderValue)> {
         let targets = self.targets.read().unwrap_or_else(PoisonError::into_inner);
         targets
             .iter()
             .find(|t| *t.strategy == *request.strategy && *t.path == *request.path)
-            .cloned()
+            .map(Target::shared)
     }
 
-    fn keep(&self, target: Target) -> Target {
+    fn keep(&self, target: Target) -> (Uri, HeaderValue) {
+        let shared = target.shared();
         let mut targets = self.targets.write().unwrap_or_else(PoisonError::into_inner);
         let known = targets
             .iter()
             .any(|t| t.strategy == target.strategy && t.path == target.path);
         if !known && targets.len() < MAX_TARGETS {
-            targets.push(target.clone());
+            targets.push(target);
         }
-        target
+        shared
     }
 
     fn target(&self, request: &EngineRequest<'_>) -> Result<Target, EngineErrorKind> {
@@ -133,6 +135,12 @@ impl Heads {
             uri,
             strategy_value,
         })
+    }
+}
+
+impl Target {
+    fn shared(&self) -> (Uri, HeaderValue) {
+        (self.uri.clone(), self.strategy_value.clone())
     }
 }
 
