@@ -9,11 +9,14 @@
 # engines and `wrk` (bodies from `demo-engine --kind legacy --print-requests`) on $LOAD_CPU. Per
 # round, each gateway gets one `wrk` run of $SECS seconds (the order flips every round); its CPU
 # per request is utime + stime from /proc/PID/stat over the run ÷ requests answered.
+# TOGETHER=1 runs both gateways' wrk at the same time instead (both gateways on $PROXY_CPU): on a
+# shared, noisy machine whatever else runs then slows both alike, so their ratio varies less
+# between rounds, at the price of the two contending with each other.
 # Prints one line per round and the median ratio B/A (below 1: B spends less CPU per request).
 # Usage: BASE=path/to/baseline/shadowgate [BIN=path/to/candidate] tests/bench/http_ab.sh
 # Knobs: BASE (A, required), BIN (B; default: builds this checkout's release binary), ROUNDS (3),
 # SECS (5), HTTP_CONNECTIONS (32), BENCH_PORT (base port, 17900), PROXY_CPU (0), LOAD_CPU (1),
-# KEEP_WORK=1 (keep logs). Requires wrk, taskset, python3, Linux /proc.
+# TOGETHER (0), KEEP_WORK=1 (keep logs). Requires wrk, taskset, python3, Linux /proc.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=tests/bench/lib.sh
@@ -24,6 +27,7 @@ ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-5}
 HTTP_CONNECTIONS=${HTTP_CONNECTIONS:-32}
 PORT=${BENCH_PORT:-17900}
+TOGETHER=${TOGETHER:-0}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 for tool in wrk taskset python3; do
@@ -85,12 +89,26 @@ measure() {
   echo "$4 $1 $((after - before)) $(awk '/^WRK / {print $2, $3}' "$work/out.txt")" >>"$work/results.txt"
 }
 
+# measure_together ROUND: both wrk runs at once; appends a line per gateway as measure does.
+measure_together() {
+  local a0 b0 a1 b1 wrk_a
+  a0=$(cpu_ticks "$a_pid") b0=$(cpu_ticks "$b_pid")
+  wrk_run "$SECS" $((PORT + 10)) >"$work/out-a.txt" 2>&1 & wrk_a=$!
+  wrk_run "$SECS" $((PORT + 11)) >"$work/out-b.txt" 2>&1 || { cat "$work/out-b.txt" >&2; exit 1; }
+  wait "$wrk_a" || { cat "$work/out-a.txt" >&2; exit 1; }
+  a1=$(cpu_ticks "$a_pid") b1=$(cpu_ticks "$b_pid")
+  echo "$1 a $((a1 - a0)) $(awk '/^WRK / {print $2, $3}' "$work/out-a.txt")" >>"$work/results.txt"
+  echo "$1 b $((b1 - b0)) $(awk '/^WRK / {print $2, $3}' "$work/out-b.txt")" >>"$work/results.txt"
+}
+
 echo "load before: $(cat /proc/loadavg)" >&2
 wrk_run 1 $((PORT + 10)) >/dev/null
 wrk_run 1 $((PORT + 11)) >/dev/null
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
-  if [ $((round % 2)) = 1 ]; then
+  if [ "$TOGETHER" = 1 ]; then
+    measure_together "$round"
+  elif [ $((round % 2)) = 1 ]; then
     measure a "$a_pid" $((PORT + 10)) "$round"
     measure b "$b_pid" $((PORT + 11)) "$round"
   else
