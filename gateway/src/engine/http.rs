@@ -10,34 +10,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, HOST};
+use http::header::HeaderValue;
 use http::uri::Scheme;
-use http::{Request, Uri};
+use http::Request;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use tokio::time::{timeout_at, Instant};
 
 use super::deadline::CallDeadline;
 use super::error::{chain, EngineErrorKind};
 use super::http_conn::{reuse_after, Connector, HttpConnection};
+use super::http_head::{Head, Heads};
 use super::pool::{Failure, Pool};
 use super::request::{check_answer, JsonAnswer};
 use super::slots::Slots;
 use super::stale::{ConnectionEvents, StaleAction, StalePhase};
 use super::{EngineBuildError, EngineError, EngineRequest, HttpEngineSettings, Role};
 
-/// The contract's request headers, named once rather than parsed from text per request.
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-const ROLE: HeaderName = HeaderName::from_static("x-shadowgate-role");
-const STRATEGY: HeaderName = HeaderName::from_static("x-shadowgate-strategy");
-
 /// A client for one HTTP engine.
 #[derive(Debug)]
 pub struct HttpEngine {
     name: Arc<str>,
-    /// `Host`, checked once when the engine is built (an authority is always a valid value).
-    host: HeaderValue,
-    /// The URL's path without its trailing `/`, so `{base}{strategy.path}` has one slash.
-    base_path: String,
+    /// Request heads: `Host`, the base path and what each strategy's requests share.
+    heads: Heads,
     connector: Connector,
     /// Idle connections. Busy + idle never exceed `max_in_flight`: a connection is opened only by
     /// a slot holder who found no idle one.
@@ -106,10 +100,9 @@ impl HttpEngine {
         let host = HeaderValue::from_str(authority.as_str())
             .map_err(|_| url_error("has a host that is not a valid header value"))?;
         Ok(HttpEngine {
-            host,
+            heads: Heads::new(host, settings.url.path()),
             pool: Pool::new(name.clone(), settings.lifecycle),
             name,
-            base_path: settings.url.path().trim_end_matches('/').to_owned(),
             connector,
             slots: Slots::new(settings.max_in_flight),
             request_timeout: settings.request_timeout,
@@ -146,16 +139,16 @@ impl HttpEngine {
     ) -> Result<JsonAnswer, EngineError> {
         let started = Instant::now();
         let deadline = CallDeadline::new(started, self.request_timeout, until);
-        // Built before the slot wait, once: a request that cannot be built never takes a slot,
-        // and a second attempt sends a copy of the same request.
-        let http_request = self.build_request(request).map_err(|k| self.error(k))?;
+        // Checked before the slot wait, once: a request that cannot be built never takes a slot,
+        // and a second attempt sends the same request.
+        let head = self.heads.head(request).map_err(|k| self.error(k))?;
         let _slot = self
             .slots
             .acquire(started, deadline.at)
             .await
             .map_err(|k| self.error(k))?;
         let attempts = self.pool.retry_stale(request.role, |fresh| {
-            self.attempt(request.role, http_request.clone(), fresh, deadline)
+            self.attempt(request.role, &head, fresh, deadline)
         });
         match timeout_at(deadline.at, attempts).await {
             Ok(answer) => answer.map_err(|k| self.error(k)),
@@ -167,7 +160,7 @@ impl HttpEngine {
     async fn attempt(
         &self,
         role: Role,
-        http_request: Request<Full<Bytes>>,
+        head: &Head,
         fresh: bool,
         deadline: CallDeadline,
     ) -> Result<JsonAnswer, Failure> {
@@ -182,7 +175,7 @@ impl HttpEngine {
             None => self.connector.open(deadline).await.map_err(failed)?,
         };
         let mark = connection.traffic.mark();
-        match self.exchange(&mut connection, http_request).await {
+        match self.exchange(&mut connection, head.request()).await {
             Ok((answer, reusable, hint)) => {
                 if reusable {
                     self.pool.put(connection, hint);
@@ -211,38 +204,6 @@ impl HttpEngine {
                 None
             }
         }
-    }
-
-    fn build_request(
-        &self,
-        request: &EngineRequest<'_>,
-    ) -> Result<Request<Full<Bytes>>, EngineErrorKind> {
-        let invalid = |detail: String| EngineErrorKind::InvalidRequest { detail };
-        let slash = if request.path.starts_with('/') {
-            ""
-        } else {
-            "/"
-        };
-        // Origin-form (`/path`) with a `Host` header: what HTTP/1.1 sends to an origin server.
-        let uri = Uri::builder()
-            .path_and_query(format!("{}{slash}{}", self.base_path, request.path))
-            .build()
-            .map_err(|e| invalid(format!("path {:?}: {e}", request.path)))?;
-        let header = |name: &str, value: &str| {
-            HeaderValue::from_str(value)
-                .map_err(|_| invalid(format!("{name} {value:?} is not a valid header value")))
-        };
-        Request::post(uri)
-            .header(HOST, self.host.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(
-                REQUEST_ID,
-                header("correlation id", request.correlation_id)?,
-            )
-            .header(ROLE, HeaderValue::from_static(request.role.as_str()))
-            .header(STRATEGY, header("strategy", request.strategy)?)
-            .body(Full::new(request.body.clone()))
-            .map_err(|e| invalid(e.to_string()))
     }
 
     /// Sends the request and reads the answer; also says whether the connection may be reused

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::CONNECTION;
+use http::header::{HeaderName, CONNECTION};
 use http::Response;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -30,6 +30,9 @@ use super::lifecycle::{keep_alive_hint, Ages};
 use super::pool::Pooled;
 use super::tracked::{Tracked, Traffic};
 use super::TlsSettings;
+
+/// Not one of `http`'s named headers: named once rather than parsed from text per answer.
+const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 
 /// Opens connections to one engine.
 pub(crate) struct Connector {
@@ -150,7 +153,7 @@ pub(crate) fn reuse_after(response: &Response<Incoming>) -> (bool, Option<Durati
         .iter()
         .any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
     let hint = headers
-        .get("keep-alive")
+        .get(KEEP_ALIVE)
         .and_then(|v| keep_alive_hint(v.as_bytes()));
     (!close, hint)
 }

@@ -29,6 +29,7 @@
 //! - `tracked`: a stream that counts its bytes, to tell an unsent or unanswered request.
 //! - `pool`: the idle connections of either client, and the one retry.
 //! - `http_conn`: one HTTP/1.1 connection (TCP, TLS, hyper handshake).
+//! - `http_head`: the contract's request head, built once per strategy.
 //! - `http`: [`HttpEngine`], the HTTP client.
 //! - `mci`: [`MciEngine`], the frame client, with its link modes ([`EngineLink`]).
 //! - `health`: [`EngineHealth`], up/down from call outcomes and probes.
@@ -40,6 +41,7 @@ mod error;
 mod health;
 mod http;
 mod http_conn;
+mod http_head;
 mod lifecycle;
 mod mci;
 mod pool;

@@ -16,8 +16,16 @@ use super::server::{self, Handler, ServerSettings};
 /// The response type of the HTTP ingress.
 type Response = http::Response<http_body_util::Full<Bytes>>;
 use crate::config::HttpListener;
-use crate::metrics::FrameOutcome;
+use crate::metrics::{FrameOutcome, ListenerMetrics};
 use crate::pipeline::{FrameReply, Gateway};
+
+/// What every request of the HTTP ingress needs.
+struct Ingress {
+    gateway: Arc<Gateway>,
+    /// The layout of `POST /v1/frames`, when configured.
+    frames_layout: Option<String>,
+    metrics: ListenerMetrics,
+}
 
 /// Serves the HTTP ingress until `shutdown`.
 pub async fn serve(
@@ -27,7 +35,6 @@ pub async fn serve(
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
-    let frames_layout: Option<Arc<str>> = settings.frames_layout.as_deref().map(Arc::from);
     let metrics = gateway.metrics().listener("http");
     let server_settings = ServerSettings {
         name: "http",
@@ -35,12 +42,19 @@ pub async fn serve(
         limits: settings.limits,
         metrics: metrics.clone(),
     };
+    // One shared value: a request costs one reference count, not one per field (the metrics
+    // are a handle per outcome).
+    let ingress = Arc::new(Ingress {
+        gateway,
+        frames_layout: settings.frames_layout,
+        metrics,
+    });
     let handler: Handler = Arc::new(move |parts, body| {
-        let (gateway, frames_layout) = (gateway.clone(), frames_layout.clone());
-        let metrics = metrics.clone();
+        let ingress = ingress.clone();
         Box::pin(async move {
-            let (response, outcome) = route(&gateway, frames_layout.as_deref(), parts, body).await;
-            metrics.frame(outcome);
+            let frames_layout = ingress.frames_layout.as_deref();
+            let (response, outcome) = route(&ingress.gateway, frames_layout, parts, body).await;
+            ingress.metrics.frame(outcome);
             response
         })
     });
