@@ -317,7 +317,7 @@ fn a_value_of_the_wrong_variant_or_type_is_named_by_its_key() {
         (
             "[shadow]\nscheduling = \"realtime\"",
             "shadow.scheduling (line ",
-            "unknown variant `realtime`, expected `normal` or `idle`",
+            "unknown variant `realtime`, expected one of `normal`, `idle`, `batch`",
         ),
         (
             "[shadow]\nworkers = \"two\"",
