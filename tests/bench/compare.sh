@@ -177,22 +177,7 @@ bench_check_alive
 tck=$(getconf CLK_TCK)
 results="$work/results.jsonl"
 
-cat >"$work/post.lua" <<'EOF'
--- Cycles through the request bodies (one JSON a line); prints a JSON summary line at the end.
-local bodies, index = {}, 0
-function init(args)
-  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
-end
-function request()
-  index = index % #bodies + 1
-  return wrk.format("POST", wrk.path, { ["Content-Type"] = "application/json" }, bodies[index])
-end
-function done(summary)
-  local e = summary.errors
-  io.write(string.format('WRK {"requests": %d, "duration_us": %d, "errors": %d}\n', summary.requests,
-    summary.duration, e.connect + e.read + e.write + e.status + e.timeout))
-end
-EOF
+bench_wrk_script "$work/post.lua"
 
 # pid_ticks PID|-: cpu_ticks, 0 for "-" (the direct target has no proxy).
 pid_ticks() { if [ "$1" = - ]; then echo 0; else cpu_ticks "$1"; fi; }

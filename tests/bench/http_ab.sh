@@ -60,22 +60,7 @@ b_pid=$started
 for a in "$live" "$shadow" "127.0.0.1:$((PORT + 10))" "127.0.0.1:$((PORT + 11))"; do wait_port "$a"; done
 bench_check_alive
 
-cat >"$work/post.lua" <<'EOF'
--- Cycles through the request bodies (one JSON a line); prints the requests and non-2xx at the end.
-local bodies, index = {}, 0
-function init(args)
-  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
-end
-function request()
-  index = index % #bodies + 1
-  return wrk.format("POST", wrk.path, { ["Content-Type"] = "application/json" }, bodies[index])
-end
-function done(summary)
-  local e = summary.errors
-  io.write(string.format("WRK %d %d\n", summary.requests,
-    e.connect + e.read + e.write + e.status + e.timeout))
-end
-EOF
+bench_wrk_script "$work/post.lua"
 wrk_run() {
   "${load[@]}" wrk -t1 -c"$HTTP_CONNECTIONS" -d"${1}s" -s "$work/post.lua" \
     "http://127.0.0.1:$2$path" -- "$work/requests.jsonl"
@@ -86,7 +71,7 @@ measure() {
   before=$(cpu_ticks "$2")
   wrk_run "$SECS" "$3" >"$work/out.txt" 2>&1 || { cat "$work/out.txt" >&2; exit 1; }
   after=$(cpu_ticks "$2")
-  echo "$4 $1 $((after - before)) $(awk '/^WRK / {print $2, $3}' "$work/out.txt")" >>"$work/results.txt"
+  echo "$4 $1 $((after - before)) $(awk '/^WRK / {gsub(/[^0-9]+/, " "); print $1, $3}' "$work/out.txt")" >>"$work/results.txt"
 }
 
 # measure_together ROUND: both wrk runs at once; appends a line per gateway as measure does.
@@ -97,8 +82,8 @@ measure_together() {
   wrk_run "$SECS" $((PORT + 11)) >"$work/out-b.txt" 2>&1 || { cat "$work/out-b.txt" >&2; exit 1; }
   wait "$wrk_a" || { cat "$work/out-a.txt" >&2; exit 1; }
   a1=$(cpu_ticks "$a_pid") b1=$(cpu_ticks "$b_pid")
-  echo "$1 a $((a1 - a0)) $(awk '/^WRK / {print $2, $3}' "$work/out-a.txt")" >>"$work/results.txt"
-  echo "$1 b $((b1 - b0)) $(awk '/^WRK / {print $2, $3}' "$work/out-b.txt")" >>"$work/results.txt"
+  echo "$1 a $((a1 - a0)) $(awk '/^WRK / {gsub(/[^0-9]+/, " "); print $1, $3}' "$work/out-a.txt")" >>"$work/results.txt"
+  echo "$1 b $((b1 - b0)) $(awk '/^WRK / {gsub(/[^0-9]+/, " "); print $1, $3}' "$work/out-b.txt")" >>"$work/results.txt"
 }
 
 echo "load before: $(cat /proc/loadavg)" >&2

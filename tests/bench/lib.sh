@@ -159,3 +159,25 @@ EOF
   haproxy_pid=$!
   pids+=("$haproxy_pid")
 }
+
+# bench_wrk_script FILE: writes the wrk Lua script the HTTP benchmarks load with: it cycles
+# through the request bodies of the file given as its argument (one JSON a line) and prints one
+# summary line at the end, `WRK {"requests": N, "duration_us": N, "errors": N}`.
+bench_wrk_script() {
+  cat >"$1" <<'EOF'
+-- Cycles through the request bodies (one JSON a line); prints a JSON summary line at the end.
+local bodies, index = {}, 0
+function init(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+end
+function request()
+  index = index % #bodies + 1
+  return wrk.format("POST", wrk.path, { ["Content-Type"] = "application/json" }, bodies[index])
+end
+function done(summary)
+  local e = summary.errors
+  io.write(string.format('WRK {"requests": %d, "duration_us": %d, "errors": %d}\n', summary.requests,
+    summary.duration, e.connect + e.read + e.write + e.status + e.timeout))
+end
+EOF
+}

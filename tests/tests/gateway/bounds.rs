@@ -43,6 +43,37 @@ async fn a_full_shadow_budget_skips_and_counts_instead_of_queueing() {
         2,
         "the shadow got only what the budget allows"
     );
+    let metrics = gateway.running().metrics.render();
+    let skipped = metrics
+        .lines()
+        .find(|l| l.starts_with("shadowgate_shadow_skipped_total") && l.contains("budget_full"))
+        .expect("shadow_skipped_total{reason=\"budget_full\"} is exported");
+    assert!(skipped.ends_with(" 4"), "{skipped}");
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_dead_shadow_opens_the_breaker_and_later_calls_are_skipped_and_counted() {
+    // Connection refused: after THRESHOLD (5) consecutive connect failures the breaker skips
+    // shadow calls for a second, so a dead shadow stops costing a record per request.
+    let shadow = EngineToml::http(&format!("http://{}", refused_address()));
+    let (_legacy, gateway) = legacy_live_with(shadow, &[]).await;
+    let mut client = gateway.mci_client().await;
+    let requests = 30;
+    for n in 0..requests {
+        assert_legacy_answer(&mut client, &format!("BREAKER{n:025}")).await;
+    }
+    let counters = gateway
+        .summary(|c| c.shadow_errors + c.skipped == requests)
+        .await;
+    assert!(
+        counters.shadow_errors >= 5,
+        "the breaker opens only after 5 failures: {counters:?}"
+    );
+    assert!(
+        counters.skipped >= 15,
+        "later calls are skipped while it is open: {counters:?}"
+    );
     // Every skip is counted by reason, in the metrics as in the store: `shadow_down` while the
     // breaker is open; under a heavy load a comparison can also end as another skip (e.g.
     // `live_failed`: the live answer later than the shadow timeout).
