@@ -266,7 +266,7 @@ fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems
         problems.error("shadow.gather_ms", expected, Found::value(raw.gather_ms));
     }
     if (1..=19).contains(&raw.nice) && raw.scheduling == super::raw::ShadowScheduling::Idle {
-        let expected = "nice 0 with scheduling \"idle\" (the kernel ignores nice there; use \"normal\" to share the CPU by nice)";
+        let expected = "nice 0 with scheduling \"idle\" (the kernel ignores nice there; use \"batch\" or \"normal\" to share the CPU by nice)";
         problems.warning("shadow.nice", expected, Found::value(raw.nice));
     }
 }
