@@ -12,14 +12,15 @@ use crate::cli::{self, Format, ReportArgs, SourceArgs};
 use crate::server::{self, Running};
 
 /// Hands the store what the rules hid so far (the gateway sends these tallies about once a
-/// second) and waits until it is committed, so the report counts every comparison.
+/// second) and waits (at most 5 s) until everything sent to the store so far is committed, so the
+/// report counts every comparison: a tally the gateway's own timer took a moment earlier may
+/// still wait for its group commit (up to `flush_interval_ms`), with nothing left for this call.
 pub async fn flush_suppressed(running: &Running) {
     let stats = running.store.stats();
-    let before = stats.events_committed.load(Ordering::Relaxed);
-    let sent = server::flush_suppressed(&running.gateway.runtime(), &running.store.recorder());
+    server::flush_suppressed(&running.gateway.runtime(), &running.store.recorder());
+    let accepted = stats.events_accepted.load(Ordering::SeqCst);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while sent
-        && stats.events_committed.load(Ordering::Relaxed) == before
+    while stats.events_committed.load(Ordering::SeqCst) < accepted
         && tokio::time::Instant::now() < deadline
     {
         tokio::time::sleep(Duration::from_millis(5)).await;

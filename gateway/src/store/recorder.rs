@@ -141,6 +141,7 @@ impl Recorder {
         }
         match sent {
             Ok(()) => {
+                self.stats.events_accepted.fetch_add(1, Ordering::SeqCst);
                 self.backlog.sent();
                 Ok(())
             }

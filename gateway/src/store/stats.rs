@@ -73,6 +73,9 @@ pub struct StoreStats {
     pub flushes: AtomicU64,
     /// Events whose effects are durable (matches and skipped included).
     pub events_committed: AtomicU64,
+    /// Events handed to the writer (each ends committed, dropped or unpersisted): a caller that
+    /// needs everything sent so far to be durable waits until `events_committed` reaches it.
+    pub events_accepted: AtomicU64,
     /// Times the database was reopened after a failure.
     pub reopens: AtomicU64,
     /// Events counted but never persisted: the store closed while degraded.
