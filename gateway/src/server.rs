@@ -365,15 +365,14 @@ pub fn log_warnings(warnings: &[config::Problem]) {
 }
 
 /// Hands the store what the rules of `runtime` hid since its last tally (at reload and shutdown,
-/// so nothing counted is lost with the old runtime); true when something was queued.
-pub(crate) fn flush_suppressed(runtime: &Runtime, recorder: &Recorder) -> bool {
-    let mut sent = false;
+/// so nothing counted is lost with the old runtime); a full channel counts it as dropped.
+pub(crate) fn flush_suppressed(runtime: &Runtime, recorder: &Recorder) {
     for strategy in runtime.strategies() {
         if let Some(event) = strategy.suppressed.take(&strategy.name) {
-            sent |= recorder.record(event).is_ok();
+            // A refused event is counted by the recorder (`channel_full`), as every other.
+            let _ = recorder.record(event);
         }
     }
-    sent
 }
 
 /// The admin listener's view of this gateway: its store, the running config's review policies,
