@@ -15,7 +15,8 @@
 #     the intended send time: no coordinated omission): added p50/p99/p99.9 = target − direct.
 #   MCI: the demo's legacy MCI engine; targets: direct, HAProxy `mode tcp`, shadowgate with
 #     shadow + compare + store (the demo engines disagree on ~10 % of requests), shadowgate
-#     without a shadow. Closed loop (16 connections × 4 in flight) and open loop at $RATES with
+#     without a shadow, and shadowgate whose shadow engine speaks MCI too (`demo-engine --kind
+#     modern-mci`, the same new policy: the shadow's cost without the HTTP client and JSON). Closed loop (16 connections × 4 in flight) and open loop at $RATES with
 #     `shadowgate loadgen` (open loop on a fixed timeline, latency from the intended send time).
 #   Resident memory (VmRSS) of every proxy at the end.
 # Installs nginx, haproxy and wrk with apt-get when missing, and oha (not packaged by Debian 12)
@@ -96,16 +97,20 @@ haproxy_tcp=127.0.0.1:$((PORT + 12))
 sg_http=127.0.0.1:$((PORT + 20))
 sg_on=127.0.0.1:$((PORT + 21))
 sg_off=127.0.0.1:$((PORT + 22))
+sg_mci=127.0.0.1:$((PORT + 23))
+shadow_mci=127.0.0.1:$((PORT + 4))
 path=/v1/strategies/loan-screening
 port_free() { ! (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
-for a in "$mci_live" "$http_live" "$shadow" "$nginx_pass" "$nginx_mirror" "$haproxy_tcp" \
-  "$sg_http" "$sg_on" "$sg_off" 127.0.0.1:$((PORT + 30)) 127.0.0.1:$((PORT + 31)) 127.0.0.1:$((PORT + 32)); do
+for a in "$mci_live" "$http_live" "$shadow" "$shadow_mci" "$nginx_pass" "$nginx_mirror" "$haproxy_tcp" \
+  "$sg_http" "$sg_on" "$sg_off" "$sg_mci" 127.0.0.1:$((PORT + 30)) 127.0.0.1:$((PORT + 31)) \
+  127.0.0.1:$((PORT + 32)) 127.0.0.1:$((PORT + 33)); do
   port_free "$a" || { echo "$a is in use: stop what listens there or set BENCH_PORT" >&2; exit 1; }
 done
 
 "${load[@]}" "$BIN" demo-engine --kind legacy --listen "$mci_live" 2>>"$work/engines.log" & pids+=($!)
 "${load[@]}" "$BIN" demo-engine --kind legacy-http --listen "$http_live" 2>>"$work/engines.log" & pids+=($!)
 "${load[@]}" "$BIN" demo-engine --kind modern --listen "$shadow" 2>>"$work/engines.log" & pids+=($!)
+"${load[@]}" "$BIN" demo-engine --kind modern-mci --listen "$shadow_mci" 2>>"$work/engines.log" & pids+=($!)
 "$BIN" demo-engine --kind legacy --print-requests 1000 >"$work/requests.jsonl"
 
 # nginx: one process (no master), one worker's work; keep-alive pools to both engines.
@@ -168,9 +173,11 @@ gateway on 1 mci="$sg_on" live_mci="$mci_live"
 sg_on_pid=$started
 gateway off 2 mci="$sg_off" live_mci="$mci_live" shadow_lines=
 sg_off_pid=$started
+gateway mci 3 mci="$sg_mci" live_mci="$mci_live" shadow_mci="$shadow_mci"
+sg_mci_pid=$started
 
-for a in "$mci_live" "$http_live" "$shadow" "$nginx_pass" "$nginx_mirror" "$haproxy_tcp" \
-  "$sg_http" "$sg_on" "$sg_off"; do
+for a in "$mci_live" "$http_live" "$shadow" "$shadow_mci" "$nginx_pass" "$nginx_mirror" \
+  "$haproxy_tcp" "$sg_http" "$sg_on" "$sg_off" "$sg_mci"; do
   wait_port "$a"
 done
 bench_check_alive
@@ -217,7 +224,7 @@ EOF
 http_targets=("direct $http_live -" "nginx-pass $nginx_pass $nginx_pid"
   "nginx-mirror $nginx_mirror $nginx_pid" "shadowgate $sg_http $sg_http_pid")
 mci_targets=("direct $mci_live -" "haproxy $haproxy_tcp $haproxy_pid"
-  "shadow-on $sg_on $sg_on_pid" "shadow-off $sg_off $sg_off_pid")
+  "shadow-on $sg_on $sg_on_pid" "shadow-off $sg_off $sg_off_pid" "shadow-mci $sg_mci $sg_mci_pid")
 wrk_run() { "${load[@]}" wrk -t1 -c"$HTTP_CONNECTIONS" -d"${1}s" -s "$work/post.lua" "http://$2$path" -- "$work/requests.jsonl"; }
 oha_run() {
   "${load[@]}" oha -z "${1}s" -w -q "$3" --latency-correction -c "$HTTP_CONNECTIONS" --no-tui --output-format json \
@@ -231,7 +238,7 @@ for t in "${http_targets[@]}"; do read -r name address pid <<<"$t"; wrk_run 1 "$
 for t in "${mci_targets[@]}"; do read -r name address pid <<<"$t"; mci_run 1 "$address" >/dev/null; done
 
 total=$((ROUNDS * (${#http_targets[@]} + ${#mci_targets[@]}) * (1 + ${#rates[@]}) * SECS))
-echo "measuring: $ROUNDS rounds × ${SECS}s × 8 targets × (closed loop + ${#rates[@]} rates) ≈ ${total}s" >&2
+echo "measuring: $ROUNDS rounds × ${SECS}s × $((${#http_targets[@]} + ${#mci_targets[@]})) targets × (closed loop + ${#rates[@]} rates) ≈ ${total}s" >&2
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   for t in "${http_targets[@]}"; do
@@ -263,9 +270,11 @@ cat /proc/loadavg >>"$work/loadavg.txt"
   echo "shadowgate-http $(rss_kib "$sg_http_pid")"
   echo "shadow-on $(rss_kib "$sg_on_pid")"
   echo "shadow-off $(rss_kib "$sg_off_pid")"
+  echo "shadow-mci $(rss_kib "$sg_mci_pid")"
 } >"$work/rss.txt"
 http_get "http://127.0.0.1:$((PORT + 30))/api/v1/summary" >"$work/summary-http.json"
 http_get "http://127.0.0.1:$((PORT + 31))/api/v1/summary" >"$work/summary-on.json"
+http_get "http://127.0.0.1:$((PORT + 33))/api/v1/summary" >"$work/summary-mci.json"
 { nginx -v 2>&1; haproxy -v | head -1; wrk -v 2>&1 | head -1; { oha --version || echo "no oha"; }; } >"$work/versions.txt" 2>/dev/null || true
 
 python3 tests/bench/compare_report.py "$work" "$ROUNDS" "$SECS" "${rates[@]}"

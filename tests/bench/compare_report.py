@@ -110,6 +110,12 @@ line("shadow+compare+store: ceiling (frames/s)", on_ceiling, throughput(mc, "hap
 line("no shadow: CPU per frame (µs)", off_cpu, ha_cpu)
 line("no shadow: ceiling (frames/s)", throughput(mc, "shadow-off"), throughput(mc, "haproxy"), "{:,.0f}")
 line("  share of its core the proxy used, shadow on (%)", 100 * core_use(mc, "shadow-on"), 100 * core_use(mc, "haproxy"), "{:.0f}")
+# The same gateway with a shadow engine that speaks MCI: what the shadow costs without the HTTP
+# client and JSON (the goals are stated for the HTTP shadow engine above).
+mci_cpu = cpu_per_request(mc, "shadow-mci")
+line("MCI shadow engine: CPU per frame (µs)", mci_cpu, ha_cpu,
+     goal_text=f"(≤ 2.50 with an MCI new engine: {goal(ratio(mci_cpu, ha_cpu) <= 2.5)})")
+line("MCI shadow engine: ceiling (frames/s)", throughput(mc, "shadow-mci"), throughput(mc, "haproxy"), "{:,.0f}")
 section("MCI, open loop (loadgen), added latency (µs)", "shadowgate", "HAProxy")
 for rate in rates:
     for p, label in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
@@ -118,6 +124,7 @@ for rate in rates:
     on_rate, ha_rate = cpu_per_request(mo, "shadow-on", rate), cpu_per_request(mo, "haproxy", rate)
     idle_goal = f"≤ 1.50: {goal(ratio(on_rate, ha_rate) <= 1.5)}" if rate == 1000 else ""
     line(f"shadow on: CPU per frame at {rate:,.0f}/s (µs)", on_rate, ha_rate, goal_text=idle_goal)
+    line(f"MCI shadow engine: CPU per frame at {rate:,.0f}/s (µs)", cpu_per_request(mo, "shadow-mci", rate), ha_rate)
 section("MCI, shadow on vs off", "shadow on", "shadow off")
 for rate in rates:
     on_p99, off_p99 = added(mo, "shadow-on", rate, "p99"), added(mo, "shadow-off", rate, "p99")
@@ -126,6 +133,9 @@ for rate in rates:
     text = f"≤ 1.10: {verdict}" if rate == 3000 else ""
     line(f"added p99 at {rate:,.0f}/s (µs)", on_p99, off_p99, "{:,.0f}", text)
 line("CPU per frame at the ceiling (µs)", on_cpu, off_cpu)
+for rate in rates:
+    line(f"MCI shadow engine: added p99 at {rate:,.0f}/s (µs)", added(mo, "shadow-mci", rate, "p99"),
+         added(mo, "shadow-off", rate, "p99"), "{:,.0f}")
 
 rss = {l.split()[0]: int(l.split()[1]) / 1024 for l in open(os.path.join(work, "rss.txt")) if l.strip()}
 section("resident memory at the end (MiB)", "shadowgate", "other")
@@ -133,6 +143,7 @@ line("HTTP gateway vs nginx", rss.get("shadowgate-http", float("nan")), rss.get(
 line("MCI shadow on vs HAProxy", rss.get("shadow-on", float("nan")), rss.get("haproxy", float("nan")),
      goal_text=f"≤ 64 MiB after {max(rates):,.0f}/s with mismatches: {goal(rss.get('shadow-on', 1e9) <= 64)}")
 line("MCI no shadow vs HAProxy", rss.get("shadow-off", float("nan")), rss.get("haproxy", float("nan")))
+line("MCI shadow engine vs HAProxy", rss.get("shadow-mci", float("nan")), rss.get("haproxy", float("nan")))
 
 
 def mismatch_share(name):
@@ -152,5 +163,6 @@ def mismatch_share(name):
 
 
 out.append("")
-out.append(f"mismatches stored: HTTP gateway {mismatch_share('http')}, MCI gateway {mismatch_share('on')} comparisons")
+out.append(f"mismatches stored: HTTP gateway {mismatch_share('http')}, MCI gateway {mismatch_share('on')},"
+           f" MCI-shadow gateway {mismatch_share('mci')} comparisons")
 print("\n".join(out))

@@ -56,6 +56,7 @@ EOF
 #   live_name=NAME              the live engine's name (legacy)
 #   live_mci=ADDR | live_http=ADDR   the live engine: MCI at ADDR, or HTTP at http://ADDR
 #   shadow=ADDR                 new-engine's URL is http://ADDR
+#   shadow_mci=ADDR             new-engine speaks MCI at ADDR instead (demo-engine --kind modern-mci)
 #   shadow_engine_lines=LINES   more lines in [engines.new-engine] (before max_in_flight)
 #   shadow_lines=LINES          the strategy's shadow lines (default: new-engine, 100 %, 2048
 #                               in flight, 2000 ms); empty for a gateway without shadow
@@ -63,7 +64,7 @@ EOF
 #   store=PATH, store_lines=LINES   the store directory and more [store] lines
 #   extra=LINES                 lines appended after [logging]
 bench_gateway_toml() {
-  local mci="" http="" admin="" live_name=legacy live_mci="" live_http="" shadow=""
+  local mci="" http="" admin="" live_name=legacy live_mci="" live_http="" shadow="" shadow_mci=""
   local shadow_engine_lines="" store="" store_lines="" extra="" arg
   local shadow_lines='shadow = "new-engine"
 shadow_sample_percent = 100.0
@@ -82,7 +83,7 @@ path = "body.offers"
 key = ["product_code"]'
   for arg; do
     case ${arg%%=*} in
-      mci | http | admin | live_name | live_mci | live_http | shadow | shadow_engine_lines | \
+      mci | http | admin | live_name | live_mci | live_http | shadow | shadow_mci | shadow_engine_lines | \
         shadow_lines | rules | store | store_lines | extra) local "$arg" ;;
       *) echo "bench_gateway_toml: unknown key in $arg" >&2; exit 1 ;;
     esac
@@ -101,9 +102,15 @@ key = ["product_code"]'
     printf 'protocol = "mci"\naddress = "%s"\nlayout = "loan-screening"\nmax_in_flight = 128\n' \
       "$live_mci"
   fi
-  printf '[engines.new-engine]\nprotocol = "http"\nurl = "http://%s"\n' "$shadow"
+  if [ -n "$shadow_mci" ]; then
+    printf '[engines.new-engine]\nprotocol = "mci"\naddress = "%s"\nlayout = "loan-screening"\n' \
+      "$shadow_mci"
+  else
+    printf '[engines.new-engine]\nprotocol = "http"\nurl = "http://%s"\n' "$shadow"
+  fi
   bench_lines "$shadow_engine_lines"
-  printf 'max_in_flight = 2048\n'
+  # As the live engine's: an MCI engine's in-flight limit is its connection count.
+  if [ -n "$shadow_mci" ]; then printf 'max_in_flight = 128\n'; else printf 'max_in_flight = 2048\n'; fi
   printf '[strategies.loan-screening]\nlayout = "loan-screening"\ntx_codes = ["LNS0001"]\n'
   printf 'path = "/v1/strategies/loan-screening"\nlive = "%s"\n' "$live_name"
   bench_lines "$shadow_lines"

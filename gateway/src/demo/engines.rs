@@ -1,5 +1,6 @@
 //! Starting the demo engines: in the demo's process, or alone for benchmarks
-//! (`shadowgate demo-engine --kind legacy|modern|legacy-http --listen ADDR [--delay-ms N]`), and
+//! (`shadowgate demo-engine --kind legacy|modern|legacy-http|modern-mci --listen ADDR
+//! [--delay-ms N]`), and
 //! the demo's synthetic requests as HTTP bodies for HTTP load tools (`--print-requests N`).
 
 use std::net::SocketAddr;
@@ -13,7 +14,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::strategy::LEGACY;
+use super::legacy::Policied;
+use super::strategy::{LEGACY, MODERN};
 use super::traffic::{Traffic, KST_OFFSET_MICROS};
 use super::{legacy, modern};
 
@@ -26,6 +28,9 @@ pub enum Kind {
     Modern,
     /// HTTP/JSON with the legacy policy and clock: a live engine for HTTP-to-HTTP benchmarks.
     LegacyHttp,
+    /// MCI frames with the new engine's policy and clock: a shadow engine for MCI-to-MCI
+    /// benchmarks.
+    ModernMci,
 }
 
 /// `shadowgate demo-engine`: one demo engine alone, for benchmarks.
@@ -122,6 +127,20 @@ async fn spawn(
             shutdown2,
         )),
         Kind::Modern => tasks.spawn(modern::serve(listener, delay, tasks2, shutdown2)),
+        Kind::ModernMci => {
+            let engine = Policied {
+                policy: MODERN,
+                offset: 0,
+                delay,
+            };
+            tasks.spawn(legacy::serve_policy(
+                listener,
+                layout.clone(),
+                engine,
+                tasks2,
+                shutdown2,
+            ))
+        }
         Kind::LegacyHttp => tasks.spawn(modern::serve_policy(
             listener,
             LEGACY,

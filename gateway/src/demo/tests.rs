@@ -130,3 +130,25 @@ fn the_legacy_policy_over_http_decides_as_the_legacy_engine() {
     }
     assert!(self_employed > 0);
 }
+
+/// `demo-engine --kind modern-mci`, the shadow engine of the MCI-to-MCI benchmark rows, decides
+/// as the HTTP new engine does (the same bodies), and its answer fits the response layout.
+#[test]
+fn the_new_policy_over_mci_decides_as_the_http_new_engine() {
+    let layout = layout().unwrap();
+    let mut traffic = traffic::Traffic::new(11, "TST");
+    for _ in 0..100 {
+        let request = traffic.next_request();
+        let over_mci = legacy::answer_with(&layout, &MODERN, 0, &request);
+        let over_http = modern::answer(&serde_json::to_value(&request).unwrap()).unwrap();
+        assert_eq!(
+            over_http["body"],
+            serde_json::Value::Object(over_mci.body.clone())
+        );
+        assert_eq!(over_mci.header["resp_code"], "0000");
+        let frame = layout
+            .encode(protocol_mci::Direction::Response, &over_mci)
+            .unwrap();
+        assert!(!frame.is_empty());
+    }
+}
