@@ -11,6 +11,7 @@ use protocol_mci::Direction;
 use shadowgate::cli::{LayoutCommand, MismatchesCommand};
 use shadowgate::config::{self, Config, LogFormat, Secrets};
 use shadowgate::server::{ReloadSource, Running};
+use shadowgate::store::postgres::BackendKind;
 
 /// Every frame allocates many small, short-lived values (decoded fields, JSON maps, hyper
 /// buffers) on two worker threads: glibc malloc spent ~17% of the gateway's CPU per frame on
@@ -342,6 +343,44 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
             shadow
         )?;
     }
+    write_machinery(&config, out)?;
+    Ok(())
+}
+
+/// The effective `[runtime]`, `[shadow]` and `[store]` settings, defaults included: what decides
+/// how the gateway shares its cores and how much a crash can lose.
+fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
+    let threads = match config.runtime.worker_threads {
+        0 => "one worker thread per core".to_owned(),
+        1 => "1 worker thread".to_owned(),
+        n => format!("{n} worker threads"),
+    };
+    writeln!(
+        out,
+        "runtime: {threads} (listeners, live path, engine calls)"
+    )?;
+    let shadow = &config.shadow;
+    let plural = if shadow.workers == 1 { "" } else { "s" };
+    writeln!(
+        out,
+        "shadow work: {} worker{plural}, scheduling {} at nice {}, queue {} comparisons, gather {} ms",
+        shadow.workers,
+        shadow.scheduling.as_str(),
+        shadow.nice,
+        shadow.queue_capacity,
+        shadow.gather_ms
+    )?;
+    let store = &config.store;
+    let at = match store.backend {
+        BackendKind::Sled => format!("sled at {}", store.path.display()),
+        BackendKind::Postgres => "postgres (a fleet's shared database)".to_owned(),
+    };
+    writeln!(
+        out,
+        "store: {at}, a group commit every {} ms or {} records (a crash loses the batch being \
+         gathered and what the queues hold), records kept {} days",
+        store.flush_interval_ms, store.batch_max_records, store.retention_days
+    )?;
     Ok(())
 }
 

@@ -337,3 +337,69 @@ fn a_value_of_the_wrong_variant_or_type_is_named_by_its_key() {
         assert!(stderr.contains(found), "{found} missing from:\n{stderr}");
     }
 }
+
+/// The summary ends with the effective `[runtime]`, `[shadow]` and `[store]` settings, the ones
+/// left out of the file shown at their defaults: how the gateway shares its cores and what a
+/// crash can lose are read here, not guessed from the README.
+#[test]
+fn the_summary_shows_the_effective_runtime_shadow_and_store_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = repo_file("config/layouts/loan-screening.toml");
+    let store = dir.path().join("store");
+    let config = format!(
+        r#"
+[[listeners.mci]]
+name = "core-banking"
+address = "127.0.0.1:0"
+layout = "loan-screening"
+
+[layouts]
+loan-screening = {layout:?}
+
+[engines.legacy]
+protocol = "mci"
+address = "127.0.0.1:7001"
+layout = "loan-screening"
+
+[strategies.loan-screening]
+layout = "loan-screening"
+tx_codes = ["LNS0001"]
+live = "legacy"
+
+[runtime]
+worker_threads = 2
+
+[shadow]
+scheduling = "idle"
+nice = 5
+
+[store]
+path = {store:?}
+flush_interval_ms = 250
+"#
+    );
+    let path = dir.path().join("shadowgate.toml");
+    std::fs::write(&path, config).unwrap();
+    let output = check_config(&path);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let line = |prefix: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} line in:\n{stdout}"))
+            .to_owned()
+    };
+    assert!(line("runtime:").contains("2 worker threads"), "{stdout}");
+    let shadow = line("shadow work:");
+    for shown in ["1 worker,", "scheduling idle at nice 5", "gather 0 ms"] {
+        assert!(shadow.contains(shown), "{shown} missing from {shadow}");
+    }
+    let stored = line("store:");
+    assert!(
+        stored.contains(&format!("sled at {}", store.display())),
+        "{stored}"
+    );
+    assert!(stored.contains("every 250 ms"), "{stored}");
+}
