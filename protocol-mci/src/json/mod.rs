@@ -16,7 +16,7 @@ mod number;
 mod tree;
 
 pub use self::number::NumberText;
-pub use self::tree::{members_to_map, JsonTree, Members};
+pub use self::tree::{insert_member, members_to_map, JsonTree, MemberList, Members};
 
 use serde_json::{Map, Value};
 
