@@ -9,7 +9,8 @@
 //!
 //! # Layout
 //! - `mod.rs`: [`JsonNode`], [`JsonObject`], [`Shape`], [`Scalar`] and their `Value` impls.
-//! - `tree`: [`JsonTree`], the borrowed, order-keeping tree.
+//! - `tree`: [`JsonTree`], the borrowed, order-keeping tree, and [`MemberList`] edited with
+//!   `Map::insert`'s semantics ([`insert_member`]): a request header echoed into an answer.
 //! - `number`: [`NumberText`], a number's exact text without a heap string for short ones.
 
 mod number;
