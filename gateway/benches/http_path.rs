@@ -4,7 +4,8 @@
 //! answer back to the client as JSON (decode into a `Message`, copy it into a `Value`, print →
 //! decode and print the message itself), and turning an answer into its frame (a checked
 //! `Value`, the `Message` built from it, encoded → a shape-only check where the answer is
-//! received, then its borrowed tree, encoded).
+//! received, then its borrowed tree, encoded), and the request header echoed into it (decoded
+//! again into a `Map`, edited, encoded → decoded again into a borrowed tree, edited, encoded).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,6 +13,7 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use criterion::{criterion_group, Criterion};
+use protocol_mci::json::JsonTree;
 use protocol_mci::{Direction, Layout};
 use serde_json::{Map, Value};
 use shadowgate::demo::{modern, traffic::Traffic};
@@ -21,6 +23,10 @@ use shadowgate::pipeline::{answer_message, encode_answer, response_json};
 /// The second walk the answer check made before (the gateway's own code, kept for its tests).
 #[path = "../src/engine/answer/unique.rs"]
 mod unique;
+
+/// The `Map` echo before the tree (the gateway's own code, kept for its tests).
+#[path = "../src/pipeline/echo/reference.rs"]
+mod reference;
 
 /// What `unique` calls to bound a key in a path.
 fn cut(name: &str) -> String {
@@ -32,8 +38,8 @@ const LAYOUT: &str = concat!(
     "/../config/layouts/loan-screening.toml"
 );
 
-/// An answer's bytes, its frame and the request header it echoes.
-type DemoAnswer = (Vec<u8>, Vec<u8>, Map<String, Value>);
+/// An answer's bytes, its frame, the request header it echoes and the request's frame.
+type DemoAnswer = (Vec<u8>, Vec<u8>, Map<String, Value>, Vec<u8>);
 
 /// The new engine's JSON answers to the first `count` demo requests, as the bytes it sends, the
 /// answer frames they encode to, and the request headers they echo.
@@ -42,6 +48,7 @@ fn demo_answers(layout: &Layout, count: usize) -> Vec<DemoAnswer> {
     (0..count)
         .map(|_| {
             let request = traffic.next_request();
+            let request_frame = layout.encode(Direction::Request, &request).unwrap();
             let json = serde_json::json!({
                 "tx_code": "LNS0001", "header": request.header, "body": request.body,
             });
@@ -49,7 +56,7 @@ fn demo_answers(layout: &Layout, count: usize) -> Vec<DemoAnswer> {
             let bytes = serde_json::to_vec(&answer).unwrap();
             let message = answer_message(layout, &request.header, answer);
             let frame = layout.encode(Direction::Response, &message).unwrap();
-            (bytes, frame, request.header)
+            (bytes, frame, request.header, request_frame)
         })
         .collect()
 }
@@ -71,14 +78,17 @@ fn answer_via_value(layout: &Layout, frame: &[u8]) -> Vec<u8> {
 fn http_path_bench(c: &mut Criterion) {
     let layout = Layout::from_file(LAYOUT).unwrap();
     let answers = demo_answers(&layout, 64);
-    for (bytes, frame, header) in &answers {
+    for (bytes, frame, _, request) in &answers {
         assert_eq!(
             decode_answer(bytes).unwrap().to_value(),
             parse_then_walk(bytes)
         );
         let after = response_json(&layout, "LNS0001", frame).unwrap();
         assert_eq!(after, answer_via_value(&layout, frame));
-        assert_eq!(&answer_via_tree(&layout, bytes, header), frame);
+        assert_eq!(&answer_via_tree(&layout, bytes, request), frame);
+        let tree = decode_answer(bytes).unwrap();
+        assert_eq!(&echo_via_map(&layout, request, &tree), frame);
+        assert_eq!(&echo_via_tree(&layout, request, &tree), frame);
     }
     let mut group = c.benchmark_group("engine answer, 64 demo answers");
     group.bench_function("before: parse, then walk for duplicates", |b| {
@@ -99,14 +109,14 @@ fn http_path_bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("ingress answer JSON, 64 demo answers");
     group.bench_function("before: decode, copy into a Value, print", |b| {
         b.iter(|| {
-            for (_, frame, _) in &answers {
+            for (_, frame, ..) in &answers {
                 black_box(answer_via_value(&layout, black_box(frame)));
             }
         })
     });
     group.bench_function("after: decode, print the message", |b| {
         b.iter(|| {
-            for (_, frame, _) in &answers {
+            for (_, frame, ..) in &answers {
                 black_box(response_json(&layout, "LNS0001", black_box(frame)).unwrap());
             }
         })
@@ -115,7 +125,7 @@ fn http_path_bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine answer to frame, 64 demo answers");
     group.bench_function("before: checked Value, Message, encode", |b| {
         b.iter(|| {
-            for (bytes, _, header) in &answers {
+            for (bytes, _, header, _) in &answers {
                 let answer = parse_then_walk(black_box(bytes));
                 let message = answer_message(&layout, header, answer);
                 black_box(layout.encode(Direction::Response, &message).unwrap());
@@ -124,20 +134,56 @@ fn http_path_bench(c: &mut Criterion) {
     });
     group.bench_function("after: shape check, tree, encode", |b| {
         b.iter(|| {
-            for (bytes, _, header) in &answers {
-                black_box(answer_via_tree(&layout, black_box(bytes), header));
+            for (bytes, _, _, request) in &answers {
+                black_box(answer_via_tree(&layout, black_box(bytes), request));
+            }
+        })
+    });
+    group.finish();
+    let trees: Vec<_> = answers
+        .iter()
+        .map(|(bytes, ..)| decode_answer(bytes).unwrap())
+        .collect();
+    let mut group = c.benchmark_group("request header echo, 64 demo answers");
+    group.bench_function("before: header into a Map, edited, encoded", |b| {
+        b.iter(|| {
+            for ((.., request), tree) in answers.iter().zip(&trees) {
+                black_box(echo_via_map(&layout, black_box(request), tree));
+            }
+        })
+    });
+    group.bench_function("after: header into a tree, edited, encoded", |b| {
+        b.iter(|| {
+            for ((.., request), tree) in answers.iter().zip(&trees) {
+                black_box(echo_via_tree(&layout, black_box(request), tree));
             }
         })
     });
     group.finish();
 }
 
+/// Before: the request header decoded again into a `Map`, the answer encoded over it.
+fn echo_via_map(layout: &Layout, request: &[u8], tree: &JsonTree<'_>) -> Vec<u8> {
+    let selected = layout.message("LNS0001").unwrap();
+    let header = layout.decode_header_view_as(selected, request).unwrap();
+    reference::encode_answer_map(layout, "LNS0001", header.into_map(), tree).unwrap()
+}
+
+/// After: the request header decoded again into a borrowed tree, the answer encoded over it.
+fn echo_via_tree(layout: &Layout, request: &[u8], tree: &JsonTree<'_>) -> Vec<u8> {
+    let selected = layout.message("LNS0001").unwrap();
+    let header = layout.decode_header_view_as(selected, request).unwrap();
+    encode_answer(layout, "LNS0001", header.into_tree(), tree).unwrap()
+}
+
 /// After: the receiving check, then the tree where the answer is encoded, the body encoded
-/// from it.
-fn answer_via_tree(layout: &Layout, bytes: &[u8], header: &Map<String, Value>) -> Vec<u8> {
+/// from it over the request header (decoded again from the request frame, as the gateway does).
+fn answer_via_tree(layout: &Layout, bytes: &[u8], request: &[u8]) -> Vec<u8> {
     let answer = check_answer(Bytes::copy_from_slice(bytes)).unwrap();
     let tree = answer.tree().unwrap();
-    encode_answer(layout, "LNS0001", header.clone(), &tree).unwrap()
+    let selected = layout.message("LNS0001").unwrap();
+    let header = layout.decode_header_view_as(selected, request).unwrap();
+    encode_answer(layout, "LNS0001", header.into_tree(), &tree).unwrap()
 }
 
 criterion_group!(benches, http_path_bench);

@@ -1,7 +1,7 @@
-//! Answers: the frame core banking receives, built from an engine's JSON answer or by the
-//! gateway itself when something failed.
+//! Answers: the frame core banking receives, built from an engine's JSON answer (the echo of
+//! the request header: `echo`) or by the gateway itself when something failed.
 
-use protocol_mci::json::{members_to_map, JsonObject, JsonTree, Members};
+use protocol_mci::json::{JsonNode, JsonObject};
 use protocol_mci::{DecodeError, Direction, EncodeError, Layout, Message, MessageView};
 use serde_json::{Map, Value};
 
@@ -68,60 +68,19 @@ fn respond(layout: &Layout, header: &mut Map<String, Value>) {
     }
 }
 
-/// [`answer_message_over`] for an answer parsed into a borrowed tree, without building the
-/// body: the answer's header (the request's echoed, the answer's overrides applied as there,
-/// the few override values converted) and its body's members, borrowed from the tree.
-fn answer_parts<'t, 'a>(
-    layout: &Layout,
-    mut header: Map<String, Value>,
-    answer: &'t JsonTree<'a>,
-) -> (Map<String, Value>, &'t Members<'a>) {
-    respond(layout, &mut header);
-    if let Some(JsonTree::Object(overrides)) = answer.get("header") {
-        for (key, value) in overrides {
-            match (header.get_mut(key.as_ref()), value) {
-                (Some(Value::Object(section)), JsonTree::Object(fields))
-                    if layout.is_sectioned() =>
-                {
-                    section.extend(members_to_map(fields));
-                }
-                (_, value) => {
-                    header.insert(key.as_ref().to_owned(), value.to_value());
-                }
-            }
-        }
-    }
-    let body: &'t Members<'a> = match answer.get("body") {
-        Some(JsonTree::Object(body)) => body,
-        _ => &[],
-    };
-    (header, body)
-}
-
-/// Encodes an http engine's answer (parsed into a tree) into the frame core banking expects,
-/// echoing `request_header` (the request's, taken by value: it becomes the answer's header).
-/// On failure the error comes with the answer's message, for a record.
-pub fn encode_answer(
-    layout: &Layout,
-    tx_code: &str,
-    request_header: Map<String, Value>,
-    answer: &JsonTree<'_>,
-) -> Result<Vec<u8>, (EncodeError, Box<Message>)> {
-    let (header, body) = answer_parts(layout, request_header, answer);
-    encode_response_body(layout, tx_code, &header, body).map_err(|error| {
-        let body = members_to_map(body);
-        (error, Box::new(Message { header, body }))
-    })
-}
-
 /// Encodes a response as the request's message (`tx_code`), its body read from any JSON tree: a
 /// message selected by frame length has no key its JSON could be selected by again.
-fn encode_response_body<B: JsonObject + ?Sized>(
+pub(super) fn encode_response_body<H, B>(
     layout: &Layout,
     tx_code: &str,
-    header: &Map<String, Value>,
+    header: &H,
     body: &B,
-) -> Result<Vec<u8>, EncodeError> {
+) -> Result<Vec<u8>, EncodeError>
+where
+    H: JsonObject + ?Sized,
+    H::Node: JsonNode<Object = H>,
+    B: JsonObject + ?Sized,
+{
     match layout.message(tx_code) {
         Some(selected) => layout.encode_body_as(Direction::Response, selected, header, body),
         None => layout.codec(Direction::Response).encode_body(header, body),
@@ -224,9 +183,11 @@ impl ErrorAnswer {
 
 #[cfg(test)]
 mod tests {
+    use protocol_mci::json::JsonTree;
     use serde_json::json;
 
     use super::*;
+    use crate::pipeline::encode_answer;
 
     fn layout(path: &str) -> Layout {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
@@ -240,7 +201,11 @@ mod tests {
         };
         let text = answer.to_string();
         let tree = crate::engine::decode_answer(text.as_bytes()).unwrap();
-        let from_tree = encode_answer(layout, code, header.clone(), &tree).map_err(|(e, m)| {
+        let request = Value::Object(header.clone());
+        let JsonTree::Object(echoed) = JsonTree::from_value(&request) else {
+            unreachable!()
+        };
+        let from_tree = encode_answer(layout, code, echoed, &tree).map_err(|(e, m)| {
             // The record's message is the one the `Value` path builds.
             assert_eq!(
                 *m,

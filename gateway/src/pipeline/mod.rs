@@ -7,6 +7,7 @@
 //!
 //! - `exchange`: one request as both engines get it; sampling by correlation id.
 //! - `answer`: answer frames from engine JSON, and the gateway's own error answers.
+//! - `echo`: the request header echoed into an http answer, as a borrowed tree (no `Map`).
 //! - `shadow`: the shadow task: call, canonicalise, compare.
 //! - `workers`: the shadow workers, threads of their own for the shadow's CPU work (canonicalise,
 //!   compare, record, emit), fed by a bounded queue; a full queue skips the comparison.
@@ -24,6 +25,7 @@ mod answer;
 pub mod breaker;
 mod confirm;
 pub mod decision;
+mod echo;
 mod emit;
 pub mod events;
 mod exchange;
@@ -46,7 +48,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-pub use self::answer::{answer_message, encode_answer, response_json, ErrorAnswer};
+pub use self::answer::{answer_message, response_json, ErrorAnswer};
+pub use self::echo::encode_answer;
 pub use self::events::FrameOutcome;
 use self::exchange::{correlation_id, Exchange};
 pub(crate) use self::summary::summary_loop;
@@ -339,8 +342,8 @@ impl Gateway {
                 let (layout, code) = (&strategy.layout, &exchange.tx_code);
                 // The header echo is the one part of the request an http answer needs as JSON;
                 // the body is encoded from the answer's borrowed tree.
-                let encoded = match (exchange.request_header(), json.tree()) {
-                    (Ok(header), Ok(tree)) => answer::encode_answer(layout, code, header, &tree)
+                let encoded = match (exchange.request_header_tree(), json.tree()) {
+                    (Ok(header), Ok(tree)) => echo::encode_answer(layout, code, header, &tree)
                         .map_err(|(error, _)| {
                             format!("live answer does not fit the layout: {error}")
                         }),

@@ -21,9 +21,10 @@ use tokio::time::{timeout_at, Instant};
 use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
 
-use super::answer::{decode_response_view, encode_answer};
+use super::answer::decode_response_view;
 use super::confirm::confirm;
 use super::decision::DecisionNode;
+use super::echo::encode_answer;
 use super::emit::{emit, Verdict};
 use super::exchange::Exchange;
 use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
@@ -320,7 +321,7 @@ pub(super) fn canonical(
         EngineAnswer::Json(answer) => {
             // The request header is decoded again here, on the shadow worker, for the echo.
             // A frame that decoded once decodes again; if not, the answer cannot be encoded.
-            let header = exchange.request_header().map_err(|e| {
+            let header = exchange.request_header_tree().map_err(|e| {
                 let reason = format!("the request header does not decode again: {e}");
                 ShadowFailure::unencodable(reason, None)
             })?;

@@ -24,12 +24,10 @@ pub use self::iso::DateParts;
 
 use serde_json::{Map, Value};
 
-use self::decode::Reader;
 use self::encode::Writer;
-use self::select::read_header;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use crate::framing::Prefix;
-use crate::json::{JsonObject, Scalar};
+use crate::json::{JsonNode, JsonObject, Scalar, Shape};
 use crate::layout::field::{Field, Kind};
 use crate::layout::header::{FieldPath, Header};
 use crate::layout::{Layout, MessageLayout};
@@ -95,16 +93,21 @@ impl Layout {
         self.encode_body_as(direction, selected, &message.header, &message.body)
     }
 
-    /// [`Layout::encode_as`] with the body read from any JSON tree, e.g. a borrowed
+    /// [`Layout::encode_as`] with header and body read from any JSON tree, e.g. a borrowed
     /// [`crate::json::JsonTree`] parsed from an engine's answer: the same bytes and the same
-    /// errors as encoding the equal `serde_json` body, without building one.
-    pub fn encode_body_as<B: JsonObject + ?Sized>(
+    /// errors as encoding the equal `serde_json` maps, without building them.
+    pub fn encode_body_as<H, B>(
         &self,
         direction: Direction,
         selected: &MessageLayout,
-        header: &Map<String, Value>,
+        header: &H,
         body: &B,
-    ) -> Result<Vec<u8>, EncodeError> {
+    ) -> Result<Vec<u8>, EncodeError>
+    where
+        H: JsonObject + ?Sized,
+        H::Node: JsonNode<Object = H>,
+        B: JsonObject + ?Sized,
+    {
         let fields = self.body_fields(selected, direction, header);
         let header_layout = self.header_of(selected);
         self.write_frame(header_layout, header, fields, body, false)
@@ -113,9 +116,7 @@ impl Layout {
     /// Decodes only the main header: enough to route a frame whose body is bad, and answer it.
     /// A layout without a main header gives an empty map.
     pub fn decode_header(&self, frame: &[u8]) -> Result<Map<String, Value>, DecodeError> {
-        self.check_length(frame)?;
-        let mut reader = Reader::new(self, frame);
-        read_header(&mut reader, self.main_header()).map(Object::into_map)
+        self.decode_header_view(frame).map(Object::into_map)
     }
 
     /// An answer the gateway writes itself (bad request, live engine failure): the request's
@@ -159,27 +160,32 @@ impl Layout {
 
     /// Writes header and body, then the trailer and the length prefix. `lenient` writes missing
     /// numbers as zero (the gateway's own error answers).
-    fn write_frame<B: JsonObject + ?Sized>(
+    fn write_frame<H, B>(
         &self,
         header_layout: Option<&Header>,
-        header: &Map<String, Value>,
+        header: &H,
         fields: &[Field],
         body: &B,
         lenient: bool,
-    ) -> Result<Vec<u8>, EncodeError> {
+    ) -> Result<Vec<u8>, EncodeError>
+    where
+        H: JsonObject + ?Sized,
+        H::Node: JsonNode<Object = H>,
+        B: JsonObject + ?Sized,
+    {
         let mut writer = Writer::new(self, self.header_len + 256);
         writer.lenient = lenient;
+        // A section that is missing or not an object reads as one without members.
         let empty = Map::new();
         for section in header_layout.map_or(&[][..], |h| h.sections.as_slice()) {
-            let values = match header_layout.is_some_and(|h| h.flat) {
-                true => header,
-                false => header
-                    .get(&section.name)
-                    .and_then(Value::as_object)
-                    .unwrap_or(&empty),
-            };
             writer.path.key(&section.name);
-            writer.fields(&section.fields, values)?;
+            match header_layout.is_some_and(|h| h.flat) {
+                true => writer.fields(&section.fields, header)?,
+                false => match header.get(&section.name).map(JsonNode::shape) {
+                    Some(Shape::Object(values)) => writer.fields(&section.fields, values)?,
+                    _ => writer.fields(&section.fields, &empty)?,
+                },
+            }
             writer.path.pop();
         }
         writer.path.key(self.body_key());
@@ -217,13 +223,17 @@ impl Layout {
     }
 
     /// The body fields a message uses in a direction (the error body when its result says so).
-    pub fn body_fields<'a>(
+    pub fn body_fields<'a, H>(
         &'a self,
         message: &'a MessageLayout,
         direction: Direction,
-        header: &Map<String, Value>,
-    ) -> &'a [Field] {
-        self.body_fields_by(message, direction, |result| result.text(header))
+        header: &H,
+    ) -> &'a [Field]
+    where
+        H: JsonObject + ?Sized,
+        H::Node: JsonNode<Object = H>,
+    {
+        self.body_fields_by(message, direction, |result| result.text_in(header))
     }
 
     /// [`Layout::body_fields`] for a decoded header view.
@@ -329,12 +339,14 @@ impl<'a> Codec<'a> {
         self.encode_body(&message.header, &message.body)
     }
 
-    /// [`Codec::encode`] with the body read from any JSON tree ([`Layout::encode_body_as`]).
-    pub fn encode_body<B: JsonObject + ?Sized>(
-        &self,
-        header: &Map<String, Value>,
-        body: &B,
-    ) -> Result<Vec<u8>, EncodeError> {
+    /// [`Codec::encode`] with header and body read from any JSON tree
+    /// ([`Layout::encode_body_as`]).
+    pub fn encode_body<H, B>(&self, header: &H, body: &B) -> Result<Vec<u8>, EncodeError>
+    where
+        H: JsonObject + ?Sized,
+        H::Node: JsonNode<Object = H>,
+        B: JsonObject + ?Sized,
+    {
         let layout = self.layout;
         let selected = layout.select_by_header(header).ok_or_else(|| {
             let (path, range) = self.key_site();

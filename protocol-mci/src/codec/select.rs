@@ -1,11 +1,10 @@
 //! Which message a frame or a JSON message is: by frame length, by the key fields of the main
 //! header, else the default (see the layout's `select` module for the rules).
 
-use serde_json::{Map, Value};
-
 use super::decode::Reader;
 use super::Codec;
 use crate::error::{DecodeError, DecodeErrorKind};
+use crate::json::{JsonNode, JsonObject};
 use crate::layout::header::{FieldPath, Header};
 use crate::layout::{Layout, MessageLayout};
 use crate::message::Message;
@@ -18,7 +17,11 @@ impl Layout {
     }
 
     /// The message a header selects: by its key values, else the default.
-    pub(super) fn select_by_header(&self, header: &Map<String, Value>) -> Option<&MessageLayout> {
+    pub(super) fn select_by_header<H>(&self, header: &H) -> Option<&MessageLayout>
+    where
+        H: JsonObject + ?Sized,
+        H::Node: JsonNode<Object = H>,
+    {
         let values = self.key_values(header);
         let index = match values.is_empty() {
             true => self.select.default,
@@ -28,8 +31,12 @@ impl Layout {
     }
 
     /// The key values a header holds, in key order (absent or non-text values are empty).
-    pub fn key_values(&self, header: &Map<String, Value>) -> Vec<String> {
-        let text = |path: &FieldPath| path.text(header).unwrap_or("");
+    pub fn key_values<H>(&self, header: &H) -> Vec<String>
+    where
+        H: JsonObject + ?Sized,
+        H::Node: JsonNode<Object = H>,
+    {
+        let text = |path: &FieldPath| path.text_in(header).unwrap_or("");
         self.select.key.iter().map(|p| text(p).to_owned()).collect()
     }
 

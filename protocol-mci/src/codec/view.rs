@@ -42,6 +42,14 @@ impl Layout {
         self.codec(direction).decode_view_as(selected, frame)
     }
 
+    /// Only the main header of a frame, as typed values ([`Layout::decode_header`] before its
+    /// conversion to JSON). A layout without a main header gives an empty object.
+    pub fn decode_header_view<'v>(&'v self, frame: &'v [u8]) -> Result<Object<'v>, DecodeError> {
+        self.check_length(frame)?;
+        let mut reader = Reader::new(self, frame);
+        read_header(&mut reader, self.main_header())
+    }
+
     /// Only the header of a frame of `selected` (its own header, or the main one), as typed
     /// values: what a gateway echoes into an answer, without decoding the body again.
     pub fn decode_header_view_as<'v>(

@@ -9,14 +9,15 @@
 //!
 //! # Layout
 //! - `mod.rs`: [`JsonNode`], [`JsonObject`], [`Shape`], [`Scalar`] and their `Value` impls.
-//! - `tree`: [`JsonTree`], the borrowed, order-keeping tree.
+//! - `tree`: [`JsonTree`], the borrowed, order-keeping tree, and [`MemberList`] edited with
+//!   `Map::insert`'s semantics ([`insert_member`]): a request header echoed into an answer.
 //! - `number`: [`NumberText`], a number's exact text without a heap string for short ones.
 
 mod number;
 mod tree;
 
 pub use self::number::NumberText;
-pub use self::tree::{members_to_map, JsonTree, Members};
+pub use self::tree::{insert_member, members_to_map, JsonTree, MemberList, Members};
 
 use serde_json::{Map, Value};
 

@@ -50,6 +50,25 @@ impl NumberText {
         }
     }
 
+    /// The text a number's `Display` writes (already known to be a JSON number), inline when
+    /// it fits.
+    pub fn of_display(value: &impl fmt::Display) -> NumberText {
+        let mut text = Spill::Inline {
+            len: 0,
+            bytes: [0; INLINE],
+        };
+        // Writing into `Spill` cannot fail; a failing `Display` leaves what it wrote.
+        let _ = fmt::write(&mut text, format_args!("{value}"));
+        match text {
+            Spill::Inline { len, bytes } => NumberText(Repr::Inline {
+                // `len` ≤ INLINE (22) fits a u8.
+                len: len as u8,
+                bytes,
+            }),
+            Spill::Heap(text) => NumberText(Repr::Heap(text)),
+        }
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         match &self.0 {
@@ -89,6 +108,31 @@ impl NumberText {
     }
 }
 
+/// Text being written: inline while it is short ASCII, then a `String`.
+enum Spill {
+    Inline { len: usize, bytes: [u8; INLINE] },
+    Heap(String),
+}
+
+impl fmt::Write for Spill {
+    fn write_str(&mut self, piece: &str) -> fmt::Result {
+        match self {
+            Spill::Inline { len, bytes } if *len + piece.len() <= INLINE && piece.is_ascii() => {
+                bytes[*len..*len + piece.len()].copy_from_slice(piece.as_bytes());
+                *len += piece.len();
+            }
+            Spill::Inline { len, bytes } => {
+                // Only ASCII was written inline, so the bytes so far are UTF-8.
+                let mut text = String::from_utf8_lossy(&bytes[..*len]).into_owned();
+                text.push_str(piece);
+                *self = Spill::Heap(text);
+            }
+            Spill::Heap(text) => text.push_str(piece),
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Debug for NumberText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -120,5 +164,10 @@ mod tests {
         assert_eq!(NumberText::of_text("4.500".into()).as_str(), "4.500");
         let long = "1".repeat(60) + ".5";
         assert_eq!(NumberText::of_text(long.clone()).as_str(), long);
+        assert_eq!(NumberText::of_display(&"-0.00").as_str(), "-0.00");
+        let exact = "12345678901234567890.12";
+        assert_eq!(NumberText::of_display(&exact).as_str(), exact);
+        assert_eq!(NumberText::of_display(&long).as_str(), long);
+        assert_eq!(NumberText::of_display(&long), NumberText::of_text(long));
     }
 }

@@ -14,6 +14,10 @@ use super::{JsonNode, JsonObject, NumberText, Shape};
 /// An object's members in document order.
 pub type Members<'a> = [(Cow<'a, str>, JsonTree<'a>)];
 
+/// An object's members, owned: what an object is built and edited as (e.g. a request header
+/// echoed into an answer, [`crate::view::Object::into_tree`]).
+pub type MemberList<'a> = Vec<(Cow<'a, str>, JsonTree<'a>)>;
+
 /// One JSON value, borrowing its text from the bytes it was parsed from where it can.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JsonTree<'a> {
@@ -91,6 +95,16 @@ impl<'a> JsonTree<'a> {
     }
 }
 
+/// Sets the member named `key` as `serde_json::Map::insert` does: a member of that name keeps
+/// its place and takes `value`, else `value` is appended. A list kept this way holds each name
+/// once, so [`members_to_map`] gives the `Map` the same inserts give.
+pub fn insert_member<'a>(members: &mut MemberList<'a>, key: Cow<'a, str>, value: JsonTree<'a>) {
+    match members.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, slot)) => *slot = value,
+        None => members.push((key, value)),
+    }
+}
+
 /// Members as a `serde_json::Map`, in their order.
 pub fn members_to_map(members: &Members<'_>) -> Map<String, Value> {
     members
@@ -141,5 +155,22 @@ mod tests {
         assert_eq!(tree.get("a").map(JsonTree::type_name), Some("an array"));
         assert!(tree.get("missing").is_none());
         assert!(JsonTree::Null.get("z").is_none());
+    }
+
+    #[test]
+    fn inserting_a_member_replaces_in_place_or_appends_as_a_map_does() {
+        let mut members: MemberList<'_> = Vec::new();
+        let mut map = Map::new();
+        for (key, n) in [("b", 1), ("a", 2), ("b", 3), ("c", 4), ("a", 5)] {
+            let value = JsonTree::Number(NumberText::of_u64(n));
+            map.insert(key.to_owned(), value.to_value());
+            insert_member(&mut members, Cow::Borrowed(key), value);
+        }
+        assert_eq!(members.len(), 3);
+        assert_eq!(Value::Object(members_to_map(&members)), Value::Object(map));
+        assert_eq!(
+            members_to_map(&members).keys().collect::<Vec<_>>(),
+            ["b", "a", "c"]
+        );
     }
 }

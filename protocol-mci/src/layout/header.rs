@@ -9,6 +9,7 @@
 //! Header fields are named by path, `section.field` ([`FieldPath`]): the selection key and the
 //! header roles (correlation id, flag, result, TTL) are declared that way.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
@@ -19,6 +20,7 @@ use super::config::FieldConfig;
 use super::field::Field;
 use super::validate::{self, PrefixSlot, Problems};
 use crate::framing::Framing;
+use crate::json::{insert_member, JsonNode, JsonObject, JsonTree, MemberList, Shape};
 use crate::view::{FieldValue, Object};
 
 /// `[headers.NAME]` as written in the layout file.
@@ -179,15 +181,39 @@ impl FieldPath {
 
     /// The value in a decoded header map.
     pub fn get<'m>(&self, header: &'m Map<String, Value>) -> Option<&'m Value> {
-        match self.flat {
-            true => header.get(&self.field),
-            false => header.get(&self.section)?.as_object()?.get(&self.field),
-        }
+        self.get_in(header)
     }
 
     /// The value as text.
     pub fn text<'m>(&self, header: &'m Map<String, Value>) -> Option<&'m str> {
-        self.get(header).and_then(Value::as_str)
+        self.text_in(header)
+    }
+
+    /// [`FieldPath::get`] in any JSON header ([`crate::json::JsonTree`] members or a `Map`).
+    pub fn get_in<'m, H>(&self, header: &'m H) -> Option<&'m H::Node>
+    where
+        H: JsonObject + ?Sized,
+        H::Node: JsonNode<Object = H>,
+    {
+        match self.flat {
+            true => header.get(&self.field),
+            false => match header.get(&self.section)?.shape() {
+                Shape::Object(section) => section.get(&self.field),
+                _ => None,
+            },
+        }
+    }
+
+    /// [`FieldPath::text`] in any JSON header: the value when it is a string.
+    pub fn text_in<'m, H>(&self, header: &'m H) -> Option<&'m str>
+    where
+        H: JsonObject + ?Sized,
+        H::Node: JsonNode<Object = H>,
+    {
+        match self.get_in(header)?.shape() {
+            Shape::String(text) => Some(text),
+            _ => None,
+        }
     }
 
     /// The value in a decoded header view ([`crate::view::MessageView::header`]).
@@ -220,6 +246,31 @@ impl FieldPath {
         }
         if let Value::Object(section) = section {
             section.insert(self.field.clone(), value);
+        }
+    }
+}
+
+impl FieldPath {
+    /// [`FieldPath::set`] in a header tree: the same members, in the same order, as `set` leaves
+    /// in the equal map.
+    pub fn set_member<'a>(&'a self, header: &mut MemberList<'a>, value: JsonTree<'a>) {
+        if self.flat {
+            insert_member(header, Cow::Borrowed(&self.field), value);
+            return;
+        }
+        let at = match header.iter().position(|(k, _)| *k == self.section) {
+            Some(at) => at,
+            None => {
+                header.push((Cow::Borrowed(&self.section), JsonTree::Object(Vec::new())));
+                header.len() - 1
+            }
+        };
+        let section = &mut header[at].1;
+        if !matches!(section, JsonTree::Object(_)) {
+            *section = JsonTree::Object(Vec::new());
+        }
+        if let JsonTree::Object(section) = section {
+            insert_member(section, Cow::Borrowed(&self.field), value);
         }
     }
 }

@@ -12,10 +12,12 @@
 //! # Layout
 //! - `decimal`: [`ScaledDecimal`].
 //! - `json`: conversion to `serde_json::Value` and [`crate::Message`], for the edges.
+//! - `tree`: the view as a borrowed [`crate::json::JsonTree`] ([`Object::into_tree`]).
 //! - `write`: the view as JSON text without building a `Value` ([`Object::write_json`]).
 
 mod decimal;
 mod json;
+mod tree;
 mod write;
 
 use std::borrow::Cow;

@@ -4,9 +4,10 @@
 //! An MCI frame is decoded once into a typed view ([`protocol_mci::MessageView`]) that borrows
 //! the frame; the exchange keeps what the live path needs from it (transaction code, correlation
 //! id, TTL) and, only when an http engine will be called, the contract's JSON body written
-//! straight from the view. No `serde_json::Value` is built for a request on the live path. The
-//! rare users of the request as JSON (an http answer's header echo, error answers, stored
-//! records) decode it again from the frame, which the exchange keeps.
+//! straight from the view. No `serde_json::Value` is built for a request on the live path. An
+//! http answer's header echo decodes the header again from the frame, which the exchange keeps,
+//! into a borrowed tree; the rare users of the request as JSON (error answers, stored records)
+//! decode it again into a `Value`.
 //!
 //! The HTTP ingress gets JSON (its edge): its exchange has the same shape, with the frame the
 //! JSON was encoded into and the JSON body written from the JSON it got.
@@ -16,6 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use protocol_mci::json::MemberList;
+use protocol_mci::view::Object;
 use protocol_mci::{DecodeError, Direction, Message, MessageView, TtlValue};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
@@ -119,15 +122,25 @@ impl Exchange {
         })
     }
 
-    /// The request's header as JSON, decoded again from the frame: what an http engine's answer
-    /// and the gateway's error answers echo. Only those paths pay for it.
+    /// The request's header as JSON, decoded again from the frame: what the gateway's error
+    /// answers echo. Only that (rare) path pays for the map.
     pub fn request_header(&self) -> Result<Map<String, Value>, DecodeError> {
+        self.request_header_view().map(Object::into_map)
+    }
+
+    /// The request's header as a borrowed tree, decoded again from the frame: what an http
+    /// engine's answer echoes ([`super::encode_answer`]), with keys borrowed from the layout and
+    /// text from the frame, so no `Map` is built for an answer.
+    pub fn request_header_tree(&self) -> Result<MemberList<'_>, DecodeError> {
+        self.request_header_view().map(Object::into_tree)
+    }
+
+    /// The request's header decoded again from the frame, as the request's message reads it.
+    fn request_header_view(&self) -> Result<Object<'_>, DecodeError> {
         let layout = &self.strategy.layout;
         match layout.message(&self.tx_code) {
-            Some(selected) => layout
-                .decode_header_view_as(selected, &self.frame)
-                .map(|header| header.into_map()),
-            None => layout.decode_header(&self.frame),
+            Some(selected) => layout.decode_header_view_as(selected, &self.frame),
+            None => layout.decode_header_view(&self.frame),
         }
     }
 
