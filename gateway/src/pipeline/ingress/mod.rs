@@ -57,7 +57,11 @@ impl<'a> JsonRequest<'a> {
 
     /// Routes the request in `layout` to one of `tx_codes` and encodes it into its request frame:
     /// the frame and the transaction code, or the 400 text naming the key or field at fault.
-    pub fn encode(&self, layout: &Layout, tx_codes: &[String]) -> Result<(Vec<u8>, String), String> {
+    pub fn encode(
+        &self,
+        layout: &Layout,
+        tx_codes: &[String],
+    ) -> Result<(Vec<u8>, String), String> {
         let code = layout.code_of(&self.routing).unwrap_or_default().to_owned();
         if !tx_codes.contains(&code) {
             let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
@@ -74,8 +78,12 @@ impl<'a> JsonRequest<'a> {
         let body = self.body.as_slice();
         // Encoding checks the request against the layout and gives mci engines their frame.
         let frame = match layout.message(&code) {
-            Some(selected) => layout.encode_body_as(Direction::Request, selected, self.header(), body),
-            None => layout.codec(Direction::Request).encode_body(self.header(), body),
+            Some(selected) => {
+                layout.encode_body_as(Direction::Request, selected, self.header(), body)
+            }
+            None => layout
+                .codec(Direction::Request)
+                .encode_body(self.header(), body),
         };
         frame.map(|frame| (frame, code)).map_err(|e| e.to_string())
     }

@@ -114,15 +114,24 @@ fn a_key_given_twice_is_refused_with_its_path() {
         "expected each key once, found `header.tx_code` twice"
     );
     assert_eq!(
-        refused(r#"{"header": {}, "body": {"loans": [{}, {"rate": 1, "rate": 2}], "a": 1, "a": 2}}"#),
+        refused(
+            r#"{"header": {}, "body": {"loans": [{}, {"rate": 1, "rate": 2}], "a": 1, "a": 2}}"#
+        ),
         "expected each key once, found `body.loans[1].rate` twice"
     );
     // Past the scan, keys are held in a set; a syntax error after a duplicate is still one.
     let many: String = (0..40).map(|i| format!("\"k{i}\": {i}, ")).collect();
     let text = format!(r#"{{"header": {{}}, "body": {{{many}"k33": 0}}}}"#);
-    assert_eq!(refused(&text), "expected each key once, found `body.k33` twice");
+    assert_eq!(
+        refused(&text),
+        "expected each key once, found `body.k33` twice"
+    );
     let broken = r#"{"header": {}, "body": {"a": 1, "a": 2, "b": tru}}"#;
-    assert!(refused(broken).contains("line 1 column"), "{}", refused(broken));
+    assert!(
+        refused(broken).contains("line 1 column"),
+        "{}",
+        refused(broken)
+    );
     // The top level's own fields kept serde's text.
     assert!(refused(r#"{"header": {}, "body": {}, "body": {}}"#).contains("duplicate field `body`"));
 }
@@ -139,13 +148,35 @@ fn sectioned_requests_route_and_encode_alike() {
         let (expected, actual) = both(&SECTIONED, codes, request.to_string().as_bytes());
         assert_eq!(actual, expected);
     }
-    let ok = by_tree(&SECTIONED, &["LNS0001".into()], request.to_string().as_bytes());
+    let ok = by_tree(
+        &SECTIONED,
+        &["LNS0001".into()],
+        request.to_string().as_bytes(),
+    );
     assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn demo_requests_encode_alike_and_are_answered() {
+    let mut traffic = crate::demo::traffic::Traffic::new(11, "bch");
+    for _ in 0..100 {
+        let bytes = serde_json::to_vec(&traffic.next_request()).unwrap();
+        let (expected, actual) = both(&LOAN, &["LNS0001"], &bytes);
+        assert!(actual.is_ok(), "{actual:?}");
+        assert_eq!(actual, expected);
+    }
 }
 
 /// A value a client might put anywhere: scalars of every kind, numbers in several forms.
 fn any_value() -> impl Strategy<Value = Value> {
-    let text = prop::sample::select(vec!["", "A1", "홍길동", "a \"q\" \\ /\t", "0420", "LNS0001"]);
+    let text = prop::sample::select(vec![
+        "",
+        "A1",
+        "홍길동",
+        "a \"q\" \\ /\t",
+        "0420",
+        "LNS0001",
+    ]);
     let number = prop::sample::select(vec![
         "0",
         "-0",
@@ -189,7 +220,8 @@ fn change() -> impl Strategy<Value = Change> {
 }
 
 fn apply(message: &mut Message, change: Change) {
-    let key = |map: &serde_json::Map<String, Value>, i: usize| map.keys().nth(i % map.len()).cloned();
+    let key =
+        |map: &serde_json::Map<String, Value>, i: usize| map.keys().nth(i % map.len()).cloned();
     match change {
         Change::None => {}
         Change::Body(i, value) => {
