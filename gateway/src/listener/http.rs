@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
-use protocol_mci::Message;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -80,14 +79,7 @@ async fn route(
         return rejected(StatusCode::METHOD_NOT_ALLOWED, "use POST");
     }
     if let Some(name) = path.strip_prefix("/v1/strategies/") {
-        let request: Message = match serde_json::from_slice(&body) {
-            Ok(request) => request,
-            Err(error) => {
-                let message = format!("expected {{\"header\": {{..}}, \"body\": {{..}}}}: {error}");
-                return rejected(StatusCode::BAD_REQUEST, &message);
-            }
-        };
-        return match gateway.handle_message(name, request).await {
+        return match gateway.handle_message(name, &body).await {
             Ok(answer) => (
                 server::bytes(StatusCode::OK, "application/json", Bytes::from(answer)),
                 FrameOutcome::Ok,

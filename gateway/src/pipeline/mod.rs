@@ -6,6 +6,7 @@
 //! bounded queue (a full queue is a counted drop, never a wait).
 //!
 //! - `exchange`: one request as both engines get it; sampling by correlation id.
+//! - `ingress`: the HTTP ingress's JSON request, parsed into borrowed trees and encoded from them.
 //! - `answer`: answer frames from engine JSON, and the gateway's own error answers.
 //! - `echo`: the request header echoed into an http answer, as a borrowed tree (no `Map`).
 //! - `shadow`: the shadow task: call, canonicalise, compare.
@@ -29,6 +30,7 @@ mod echo;
 mod emit;
 pub mod events;
 mod exchange;
+mod ingress;
 mod judge;
 mod record;
 pub mod replay;
@@ -41,7 +43,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use protocol_mci::{DecodeErrorKind, Direction, Layout, Message};
+use protocol_mci::{DecodeErrorKind, Direction, Layout};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -52,6 +54,7 @@ pub use self::answer::{answer_message, response_json, ErrorAnswer};
 pub use self::echo::encode_answer;
 pub use self::events::FrameOutcome;
 use self::exchange::{correlation_id, Exchange};
+use self::ingress::JsonRequest;
 pub(crate) use self::summary::summary_loop;
 #[cfg(feature = "test-support")]
 pub use self::workers::ShadowHold;
@@ -237,47 +240,35 @@ impl Gateway {
         }
     }
 
-    /// Handles a JSON request for a strategy (HTTP ingress): the answer is the live decision as
-    /// core banking would receive it (encoded into the response layout and decoded again), as
-    /// the JSON text `{"header": {..}, "body": {..}}`.
+    /// Handles a JSON request for a strategy (HTTP ingress), its body as received: the answer is
+    /// the live decision as core banking would receive it (encoded into the response layout and
+    /// decoded again), as the JSON text `{"header": {..}, "body": {..}}`. A body that is not
+    /// such a request is refused (400) before the strategy is looked up.
     pub async fn handle_message(
         &self,
         strategy: &str,
-        request: Message,
+        body: &[u8],
     ) -> Result<Vec<u8>, IngressError> {
         let received = Instant::now();
-        let runtime = self.runtime();
         let fail = |kind: ErrorAnswer, message| IngressError {
             status: kind.http_status(),
             message,
             outcome: kind.outcome(),
         };
         let bad = |message| fail(ErrorAnswer::BadRequest, message);
+        let request = JsonRequest::parse(body).map_err(bad)?;
+        let runtime = self.runtime();
         let strategy = runtime.strategy(strategy).cloned().ok_or_else(|| {
             let message = format!("no strategy named {strategy:?}");
             fail(ErrorAnswer::UnknownTransaction, message)
         })?;
+        let (frame, code) = request
+            .encode(&strategy.layout, &strategy.spec.tx_codes)
+            .map_err(bad)?;
         let layout = strategy.layout.clone();
-        let code = layout.code_of(&request).unwrap_or_default().to_owned();
-        if !strategy.spec.tx_codes.contains(&code) {
-            let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
-            // A message no key selects is named by its key values, as the client wrote them.
-            let shown = match code.is_empty() {
-                true => layout.key_values(&request.header).join(", "),
-                false => code,
-            };
-            return Err(bad(format!(
-                "{}: {shown:?} is not a transaction of this strategy",
-                fields.join(", ")
-            )));
-        }
-        // Encoding checks the request against the layout and gives mci engines their frame.
-        let frame = layout
-            .encode(Direction::Request, &request)
-            .map_err(|e| bad(e.to_string()))?;
-        let exchange =
-            Exchange::from_message(strategy, &request, Bytes::from(frame), code, received)
-                .map_err(|(_, message)| bad(message))?;
+        let exchange = Exchange::from_json(strategy, &request, Bytes::from(frame), code, received);
+        // The trees are not held across the live call.
+        drop(request);
         let exchange = Arc::new(exchange);
         let answer = self
             .live(&exchange, received)

@@ -62,6 +62,28 @@ async fn bad_json_requests_get_400_naming_the_field() {
     assert_eq!(legacy.requests(), 0);
 }
 
+#[tokio::test]
+async fn a_json_key_given_twice_is_refused_naming_it() {
+    // serde_json alone kept the last of two equal keys: which one the client meant is unknown.
+    let (legacy, gateway) = legacy_live(None).await;
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let json = serde_json::to_string(&request(&guid(6))).unwrap();
+    let twice = json.replacen(
+        "\"credit_score\":",
+        "\"credit_score\":1,\"credit_score\":",
+        1,
+    );
+    assert_ne!(twice, json);
+    let (status, body) = post(&url, "application/json", twice.into_bytes()).await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("expected each key once, found `body.credit_score` twice"),
+        "{text}"
+    );
+    assert_eq!(legacy.requests(), 0);
+}
+
 /// The value of one series of the gateway's metrics exposition.
 fn series(gateway: &TestGateway, name_and_labels: &str) -> f64 {
     let rendered = gateway.running().metrics.render();

@@ -10,7 +10,8 @@
 //! decode it again into a `Value`.
 //!
 //! The HTTP ingress gets JSON (its edge): its exchange has the same shape, with the frame the
-//! JSON was encoded into and the JSON body written from the JSON it got.
+//! JSON was encoded into and the JSON body written from the borrowed trees it was parsed into
+//! (`super::ingress`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,7 +24,8 @@ use protocol_mci::{DecodeError, Direction, Message, MessageView, TtlValue};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
-use crate::engine::{encode_request_body, write_request_body, EngineRequest, Role};
+use super::ingress::JsonRequest;
+use crate::engine::{write_request_body, EngineRequest, Role};
 use crate::runtime::Strategy;
 
 /// A request as both engines get it, shared by the live path and the shadow task.
@@ -94,32 +96,33 @@ impl Exchange {
         }
     }
 
-    /// The exchange of a JSON request (HTTP ingress) and the frame it was encoded into. A
-    /// request that cannot be put into JSON is refused with its correlation id and why.
-    pub fn from_message(
+    /// The exchange of a JSON request (HTTP ingress) and the frame it was encoded into:
+    /// correlation id and TTL read from its header, and the JSON body written from its trees
+    /// when an http engine will need it.
+    pub(crate) fn from_json(
         strategy: Arc<Strategy>,
-        request: &Message,
+        request: &JsonRequest<'_>,
         frame: Bytes,
         tx_code: String,
         received: Instant,
-    ) -> Result<Exchange, (String, String)> {
+    ) -> Exchange {
         let layout = &strategy.layout;
-        let ttl = Ttl::of(layout.ttl(&request.header), received);
+        let header = request.header();
+        let ttl = Ttl::of(layout.ttl(header), received);
         let field = layout.correlation_field();
-        let correlation_id = correlation_id(field.and_then(|f| f.text(&request.header)));
+        let correlation_id = correlation_id(field.and_then(|f| f.text(header)));
         let json = match needs_json(&strategy) {
-            true => encode_request_body(&tx_code, &request.header, &request.body)
-                .map_err(|e| (correlation_id.clone(), e.to_string()))?,
+            true => request.engine_body(&tx_code),
             false => Bytes::new(),
         };
-        Ok(Exchange {
+        Exchange {
             strategy,
             frame,
             json,
             correlation_id,
             tx_code,
             ttl,
-        })
+        }
     }
 
     /// The request's header as JSON, decoded again from the frame: what the gateway's error

@@ -1,0 +1,142 @@
+//! The HTTP ingress's JSON request (`POST /v1/strategies/{name}`), without a `serde_json::Value`
+//! tree: the body parsed once into borrowed trees (`parse`), routed by its header, encoded into
+//! the request frame from the trees, and the http engines' JSON body written from them.
+//!
+//! Only the header becomes a `serde_json::Map` (a handful of fields): routing, TTL, correlation
+//! id and the codec's header walk read it as a map. The body, the bulk of a request, is encoded
+//! and written straight from its tree. Frames, engine bodies and error texts are the ones the
+//! `Message` route gave (a property test in `tests` holds them equal), except that a key given
+//! twice is now refused with its path instead of silently keeping the last value.
+
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use bytes::Bytes;
+use protocol_mci::json::{members_to_map, JsonTree};
+use protocol_mci::view::write_json_str;
+use protocol_mci::{Direction, Layout, Message};
+use serde_json::{Map, Value};
+
+pub(crate) use self::parse::Members;
+
+/// A JSON request of the HTTP ingress: its header as a map, its body's members borrowed from
+/// the request's bytes.
+pub(crate) struct JsonRequest<'a> {
+    /// The header, in a `Message` with an empty body: the layout selects a message from a
+    /// `Message`, and this one costs no copy of the header.
+    routing: Message,
+    /// Body members in document order.
+    body: Members<'a>,
+}
+
+impl<'a> JsonRequest<'a> {
+    /// Parses a request body `{"header": {..}, "body": {..}}`. A body that is not one gets the
+    /// text the HTTP ingress answers 400 with (serde_json's, with its line and column).
+    pub fn parse(bytes: &'a [u8]) -> Result<JsonRequest<'a>, String> {
+        let parsed = parse::parse(bytes).map_err(|error| {
+            format!("expected {{\"header\": {{..}}, \"body\": {{..}}}}: {error}")
+        })?;
+        if let Some(path) = parsed.duplicate {
+            // Which of two values the client meant is unknown: a bank's request is refused.
+            return Err(format!("expected each key once, found `{path}` twice"));
+        }
+        Ok(JsonRequest {
+            routing: Message {
+                header: members_to_map(&parsed.header),
+                body: Map::new(),
+            },
+            body: parsed.body,
+        })
+    }
+
+    /// Header fields by name; with named sections, one object of fields per section.
+    pub fn header(&self) -> &Map<String, Value> {
+        &self.routing.header
+    }
+
+    /// Routes the request in `layout` to one of `tx_codes` and encodes it into its request frame:
+    /// the frame and the transaction code, or the 400 text naming the key or field at fault.
+    pub fn encode(
+        &self,
+        layout: &Layout,
+        tx_codes: &[String],
+    ) -> Result<(Vec<u8>, String), String> {
+        let code = layout.code_of(&self.routing).unwrap_or_default().to_owned();
+        if !tx_codes.contains(&code) {
+            let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
+            // A message no key selects is named by its key values, as the client wrote them.
+            let shown = match code.is_empty() {
+                true => layout.key_values(self.header()).join(", "),
+                false => code,
+            };
+            return Err(format!(
+                "{}: {shown:?} is not a transaction of this strategy",
+                fields.join(", ")
+            ));
+        }
+        let body = self.body.as_slice();
+        // Encoding checks the request against the layout and gives mci engines their frame.
+        let frame = match layout.message(&code) {
+            Some(selected) => {
+                layout.encode_body_as(Direction::Request, selected, self.header(), body)
+            }
+            None => layout
+                .codec(Direction::Request)
+                .encode_body(self.header(), body),
+        };
+        frame.map(|frame| (frame, code)).map_err(|e| e.to_string())
+    }
+
+    /// The engine contract's body `{"tx_code": .., "header": {..}, "body": {..}}`: the bytes
+    /// serde_json wrote for the request's `Message` (numbers in their exact text, members in
+    /// document order, strings escaped as serde_json escapes them).
+    pub fn engine_body(&self, tx_code: &str) -> Bytes {
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(b"{\"tx_code\":");
+        write_json_str(&mut out, tx_code);
+        out.extend_from_slice(b",\"header\":");
+        // Writing a map of JSON values with string keys into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, self.header());
+        out.extend_from_slice(b",\"body\":");
+        write_members(&mut out, &self.body);
+        out.push(b'}');
+        Bytes::from(out)
+    }
+}
+
+/// Appends an object's members as compact JSON.
+fn write_members(out: &mut Vec<u8>, members: &[(std::borrow::Cow<'_, str>, JsonTree<'_>)]) {
+    out.push(b'{');
+    for (index, (key, value)) in members.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        write_json_str(out, key);
+        out.push(b':');
+        write_tree(out, value);
+    }
+    out.push(b'}');
+}
+
+/// Appends a value as compact JSON, as serde_json writes the equal `Value`.
+fn write_tree(out: &mut Vec<u8>, value: &JsonTree<'_>) {
+    match value {
+        JsonTree::Null => out.extend_from_slice(b"null"),
+        JsonTree::Bool(true) => out.extend_from_slice(b"true"),
+        JsonTree::Bool(false) => out.extend_from_slice(b"false"),
+        JsonTree::Number(text) => out.extend_from_slice(text.as_str().as_bytes()),
+        JsonTree::String(text) => write_json_str(out, text),
+        JsonTree::Array(elements) => {
+            out.push(b'[');
+            for (index, element) in elements.iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                write_tree(out, element);
+            }
+            out.push(b']');
+        }
+        JsonTree::Object(members) => write_members(out, members),
+    }
+}

@@ -1,0 +1,280 @@
+//! The tree route against the `Message` route it replaced: the same frame, transaction code and
+//! engine body, or the same 400 text, for generated requests (valid, broken by a field, cut at
+//! any byte) and for hand-picked malformed bodies; a key given twice is refused with its path.
+
+use std::sync::LazyLock;
+
+use proptest::prelude::*;
+use protocol_mci::{Direction, Layout, Message};
+use serde_json::{json, Value};
+
+use super::JsonRequest;
+use crate::engine::encode_request_body;
+
+/// What a request body becomes: frame, transaction code and engine body, or the 400 text.
+type Outcome = Result<(Vec<u8>, String, Vec<u8>), String>;
+
+fn layout(path: &str) -> Layout {
+    Layout::from_file(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+static LOAN: LazyLock<Layout> = LazyLock::new(|| layout("../config/layouts/loan-screening.toml"));
+static SECTIONED: LazyLock<Layout> =
+    LazyLock::new(|| layout("../protocol-mci/tests/layouts/bank-link.toml"));
+
+/// The route before the trees: `serde_json::from_slice::<Message>` in the listener, then
+/// `handle_message`'s routing and encode, then `Exchange::from_message`'s engine body.
+fn by_message(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
+    let request: Message = serde_json::from_slice(bytes)
+        .map_err(|e| format!("expected {{\"header\": {{..}}, \"body\": {{..}}}}: {e}"))?;
+    let code = layout.code_of(&request).unwrap_or_default().to_owned();
+    if !tx_codes.contains(&code) {
+        let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
+        let shown = match code.is_empty() {
+            true => layout.key_values(&request.header).join(", "),
+            false => code,
+        };
+        return Err(format!(
+            "{}: {shown:?} is not a transaction of this strategy",
+            fields.join(", ")
+        ));
+    }
+    let frame = layout
+        .encode(Direction::Request, &request)
+        .map_err(|e| e.to_string())?;
+    let json = encode_request_body(&code, &request.header, &request.body).unwrap();
+    Ok((frame, code, json.to_vec()))
+}
+
+/// The tree route.
+fn by_tree(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
+    let request = JsonRequest::parse(bytes)?;
+    let (frame, code) = request.encode(layout, tx_codes)?;
+    let json = request.engine_body(&code).to_vec();
+    Ok((frame, code, json))
+}
+
+fn both(layout: &Layout, tx_codes: &[&str], bytes: &[u8]) -> (Outcome, Outcome) {
+    let codes: Vec<String> = tx_codes.iter().map(|c| c.to_string()).collect();
+    (
+        by_message(layout, &codes, bytes),
+        by_tree(layout, &codes, bytes),
+    )
+}
+
+#[test]
+fn malformed_bodies_get_the_texts_they_got_before() {
+    let deep = format!(
+        r#"{{"header": {{}}, "body": {{"x": {}{}}}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let cases: Vec<&[u8]> = vec![
+        b"",
+        b"{\"header\": {}",
+        b"[]",
+        b"[{}]",
+        b"[{}, {}]",
+        b"[{}, {}, {}]",
+        b"\"x\"",
+        b"null",
+        b"{}",
+        b"{\"header\": {}}",
+        b"{\"body\": {}}",
+        b"{\"header\": {}, \"body\": {}, \"x\": 1}",
+        b"{\"header\": {}, \"header\": {}, \"body\": {}}",
+        b"{\"header\": 1, \"body\": {}}",
+        b"{\"header\": null, \"body\": {}}",
+        b"{\"header\": {}, \"body\": []}",
+        b"{\"header\": {}, \"body\": {}} x",
+        b"{\"header\": {}, \"body\": {}} {}",
+        b"{\"header\": {\"tx_code\": 01}, \"body\": {}}",
+        b"{\"header\": {\"tx_code\": \"LNS\xff\"}, \"body\": {}}",
+        b"{\"header\": {1: 2}, \"body\": {}}",
+        b"{\"header\": {\"$serde_json::private::Number\": \"x\"}, \"body\": {}}",
+        b"{\"header\": {}, \"body\": {\"a\": {\"$serde_json::private::Number\": \"x\"}}}",
+        b"{\"header\": {}, \"body\": {\"a\": {\"$serde_json::private::Number\": \"1.5\"}}}",
+        b"{\"header\": {\"tx_code\": \"LNS0001\"}, \"body\": {\"annual_income\": 1e400}}",
+        b"{\"header\": {\"tx_code\": \"LNS0001\"}, \"body\": {\"annual_income\": \"a lot\"}}",
+        b"{\"header\": {\"tx_code\": \"LNS0002\"}, \"body\": {}}",
+        deep.as_bytes(),
+    ];
+    for bytes in cases {
+        let (expected, actual) = both(&LOAN, &["LNS0001"], bytes);
+        assert!(expected.is_err(), "{}", String::from_utf8_lossy(bytes));
+        assert_eq!(actual, expected, "{}", String::from_utf8_lossy(bytes));
+    }
+}
+
+#[test]
+fn a_key_given_twice_is_refused_with_its_path() {
+    let refused = |text: &str| by_tree(&LOAN, &["LNS0001".into()], text.as_bytes()).unwrap_err();
+    assert_eq!(
+        refused(r#"{"header": {"tx_code": "LNS0001", "tx_code": "X"}, "body": {"a": 1, "a": 1}}"#),
+        "expected each key once, found `header.tx_code` twice"
+    );
+    assert_eq!(
+        refused(
+            r#"{"header": {}, "body": {"loans": [{}, {"rate": 1, "rate": 2}], "a": 1, "a": 2}}"#
+        ),
+        "expected each key once, found `body.loans[1].rate` twice"
+    );
+    // Past the scan, keys are held in a set; a syntax error after a duplicate is still one.
+    let many: String = (0..40).map(|i| format!("\"k{i}\": {i}, ")).collect();
+    let text = format!(r#"{{"header": {{}}, "body": {{{many}"k33": 0}}}}"#);
+    assert_eq!(
+        refused(&text),
+        "expected each key once, found `body.k33` twice"
+    );
+    let broken = r#"{"header": {}, "body": {"a": 1, "a": 2, "b": tru}}"#;
+    assert!(
+        refused(broken).contains("line 1 column"),
+        "{}",
+        refused(broken)
+    );
+    // The top level's own fields kept serde's text.
+    assert!(refused(r#"{"header": {}, "body": {}, "body": {}}"#).contains("duplicate field `body`"));
+}
+
+#[test]
+fn sectioned_requests_route_and_encode_alike() {
+    let request = json!({
+        "header": {
+            "sys": {"guid": "G2", "rr_flag": "S", "resp_code": "", "keep_flag": "0",
+                    "keep_secs": 0, "branch": "0001"},
+            "biz": {"msg_type": "0200", "svc_code": "LNS0001", "branch": "0420"}},
+        "body": {"cust_no": "00012", "rrn": "9001011234567", "req_amount": 30000000}});
+    for codes in [&["LNS0001"][..], &["LNS0002"][..]] {
+        let (expected, actual) = both(&SECTIONED, codes, request.to_string().as_bytes());
+        assert_eq!(actual, expected);
+    }
+    let ok = by_tree(
+        &SECTIONED,
+        &["LNS0001".into()],
+        request.to_string().as_bytes(),
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn demo_requests_encode_alike_and_are_answered() {
+    let mut traffic = crate::demo::traffic::Traffic::new(11, "bch");
+    for _ in 0..100 {
+        let bytes = serde_json::to_vec(&traffic.next_request()).unwrap();
+        let (expected, actual) = both(&LOAN, &["LNS0001"], &bytes);
+        assert!(actual.is_ok(), "{actual:?}");
+        assert_eq!(actual, expected);
+    }
+}
+
+/// A value a client might put anywhere: scalars of every kind, numbers in several forms.
+fn any_value() -> impl Strategy<Value = Value> {
+    let text = prop::sample::select(vec![
+        "",
+        "A1",
+        "홍길동",
+        "a \"q\" \\ /\t",
+        "0420",
+        "LNS0001",
+    ]);
+    let number = prop::sample::select(vec![
+        "0",
+        "-0",
+        "7",
+        "12.900",
+        "1.5e3",
+        "-1",
+        "123456789012345678901234567890",
+        "0.0001",
+    ]);
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        text.prop_map(|t| Value::String(t.to_owned())),
+        number.prop_map(|n| serde_json::from_str(n).unwrap()),
+        Just(json!([])),
+        Just(json!({"x": 1})),
+    ]
+}
+
+/// How a generated request is changed before it is sent.
+#[derive(Debug, Clone)]
+enum Change {
+    None,
+    Body(usize, Value),
+    Header(usize, Value),
+    Loan(usize, Value),
+    DropBody(usize),
+    Extra(Value),
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        2 => Just(Change::None),
+        2 => (0..16usize, any_value()).prop_map(|(i, v)| Change::Body(i, v)),
+        1 => (0..10usize, any_value()).prop_map(|(i, v)| Change::Header(i, v)),
+        1 => (0..3usize, any_value()).prop_map(|(i, v)| Change::Loan(i, v)),
+        1 => (0..16usize).prop_map(Change::DropBody),
+        1 => any_value().prop_map(Change::Extra),
+    ]
+}
+
+fn apply(message: &mut Message, change: Change) {
+    let key =
+        |map: &serde_json::Map<String, Value>, i: usize| map.keys().nth(i % map.len()).cloned();
+    match change {
+        Change::None => {}
+        Change::Body(i, value) => {
+            if let Some(k) = key(&message.body, i) {
+                message.body.insert(k, value);
+            }
+        }
+        Change::Header(i, value) => {
+            if let Some(k) = key(&message.header, i) {
+                message.header.insert(k, value);
+            }
+        }
+        Change::Loan(field, value) => {
+            if let Some(Value::Array(loans)) = message.body.get_mut("loans") {
+                if let Some(Value::Object(loan)) = loans.first_mut() {
+                    if let Some(k) = key(loan, field) {
+                        loan.insert(k, value);
+                    }
+                }
+            }
+        }
+        Change::DropBody(i) => {
+            if let Some(k) = key(&message.body, i) {
+                message.body.shift_remove(&k);
+            }
+        }
+        Change::Extra(value) => {
+            message.body.insert("extra".into(), value);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn the_tree_route_gives_the_frame_or_the_error_of_the_message_route(
+        seed in 0u64..10_000,
+        change in change(),
+        pretty in any::<bool>(),
+        cut in prop::option::weighted(0.2, any::<prop::sample::Index>()),
+    ) {
+        let mut traffic = crate::demo::traffic::Traffic::new(seed, "bch");
+        let mut message = traffic.next_request();
+        apply(&mut message, change);
+        let mut bytes = match pretty {
+            true => serde_json::to_vec_pretty(&message).unwrap(),
+            false => serde_json::to_vec(&message).unwrap(),
+        };
+        if let Some(cut) = cut {
+            bytes.truncate(cut.index(bytes.len()));
+        }
+        let (expected, actual) = both(&LOAN, &["LNS0001"], &bytes);
+        prop_assert_eq!(actual, expected);
+    }
+}
