@@ -3,8 +3,9 @@
 //! walk over the bytes for a key held twice → one parse that notes it), and writing the live
 //! answer back to the client as JSON (decode into a `Message`, copy it into a `Value`, print →
 //! decode and print the message itself), and turning an answer into its frame (a checked
-//! `Value`, the `Message` built from it, encoded → a shape-only check where the answer is
-//! received, then its borrowed tree, encoded).
+//! `Value`, the `Message` built from it, encoded → one parse that checks the answer and builds
+//! its borrowed tree, encoded). And the one parse against the two it replaced (a shape-only
+//! check where the answer was received, then the tree parsed again where it was encoded).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,14 +16,18 @@ use criterion::{criterion_group, Criterion};
 use protocol_mci::{Direction, Layout};
 use serde_json::{Map, Value};
 use shadowgate::demo::{modern, traffic::Traffic};
-use shadowgate::engine::{check_answer, decode_answer};
+use shadowgate::engine::{decode_answer, JsonAnswer};
 use shadowgate::pipeline::{answer_message, encode_answer, response_json};
 
 /// The second walk the answer check made before (the gateway's own code, kept for its tests).
 #[path = "../src/engine/answer/unique.rs"]
 mod unique;
 
-/// What `unique` calls to bound a key in a path.
+/// The answer parse (the gateway's own code), for the two passes the one parse replaced.
+#[path = "../src/engine/answer/tree.rs"]
+mod tree;
+
+/// What `unique` and `tree` call to bound a key in a path.
 fn cut(name: &str) -> String {
     name.chars().take(64).collect()
 }
@@ -61,6 +66,18 @@ fn parse_then_walk(bytes: &[u8]) -> Value {
     value
 }
 
+/// Before the one parse: the top level's shape where the answer was received, then the whole
+/// tree where it was encoded (the syntax, duplicates and shape checks of both passes).
+fn shape_then_tree(bytes: &[u8]) -> protocol_mci::json::JsonTree<'_> {
+    let mut shape = serde_json::Deserializer::from_slice(bytes).into_iter::<tree::Checked<true>>();
+    let checked = shape.next().unwrap().unwrap();
+    assert!(checked.duplicate.is_none() && checked.tree.get("body").is_some());
+    let mut full = serde_json::Deserializer::from_slice(bytes).into_iter::<tree::Checked<false>>();
+    let checked = full.next().unwrap().unwrap();
+    assert!(checked.duplicate.is_none() && full.next().is_none());
+    checked.tree
+}
+
 /// Before: the live answer frame decoded into a `Message`, copied into `{"header", "body"}`,
 /// printed.
 fn answer_via_value(layout: &Layout, frame: &[u8]) -> Vec<u8> {
@@ -79,6 +96,10 @@ fn http_path_bench(c: &mut Criterion) {
         let after = response_json(&layout, "LNS0001", frame).unwrap();
         assert_eq!(after, answer_via_value(&layout, frame));
         assert_eq!(&answer_via_tree(&layout, bytes, header), frame);
+        assert_eq!(
+            shape_then_tree(bytes).to_value(),
+            decode_answer(bytes).unwrap().to_value()
+        );
     }
     let mut group = c.benchmark_group("engine answer, 64 demo answers");
     group.bench_function("before: parse, then walk for duplicates", |b| {
@@ -92,6 +113,13 @@ fn http_path_bench(c: &mut Criterion) {
         b.iter(|| {
             for (bytes, ..) in &answers {
                 black_box(decode_answer(black_box(bytes)).unwrap());
+            }
+        })
+    });
+    group.bench_function("before one parse: shape check, then the tree", |b| {
+        b.iter(|| {
+            for (bytes, ..) in &answers {
+                black_box(shape_then_tree(black_box(bytes)));
             }
         })
     });
@@ -122,7 +150,7 @@ fn http_path_bench(c: &mut Criterion) {
             }
         })
     });
-    group.bench_function("after: shape check, tree, encode", |b| {
+    group.bench_function("after: one parse (check and tree), encode", |b| {
         b.iter(|| {
             for (bytes, _, header) in &answers {
                 black_box(answer_via_tree(&layout, black_box(bytes), header));
@@ -132,11 +160,10 @@ fn http_path_bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// After: the receiving check, then the tree where the answer is encoded, the body encoded
-/// from it.
+/// After: the answer's one parse (check and tree), the body encoded from the tree.
 fn answer_via_tree(layout: &Layout, bytes: &[u8], header: &Map<String, Value>) -> Vec<u8> {
-    let answer = check_answer(Bytes::copy_from_slice(bytes)).unwrap();
-    let tree = answer.tree().unwrap();
+    let answer = JsonAnswer::received(Bytes::copy_from_slice(bytes));
+    let tree = answer.check().unwrap();
     encode_answer(layout, "LNS0001", header.clone(), &tree).unwrap()
 }
 
