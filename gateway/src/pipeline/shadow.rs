@@ -208,8 +208,8 @@ fn hand_off(
 }
 
 /// The CPU stages, on a shadow worker: check and canonicalise the shadow answer, decode the
-/// live one, compare. A mismatch of a strategy that confirms mismatches also returns the shadow's first
-/// decision, for the second call.
+/// live one, compare. A mismatch of a strategy that confirms mismatches also returns the
+/// shadow's first decision, for the second call.
 fn judge(
     shared: &Shared,
     exchange: &Exchange,

@@ -308,6 +308,21 @@ fn prefix() -> impl proptest::strategy::Strategy<Value = &'static str> {
     proptest::sample::select(vec!["", " \r\n", "\u{feff}", "\t"])
 }
 
+/// What may follow an answer: nothing, whitespace, more documents, bytes that are not JSON.
+fn tail() -> impl proptest::strategy::Strategy<Value = &'static str> {
+    let tails = [
+        "",
+        " \n",
+        "\n{}",
+        "{}{}",
+        " x",
+        "}",
+        "{\"body\": {}}",
+        "[1] 2",
+    ];
+    proptest::sample::select(tails.to_vec())
+}
+
 proptest::proptest! {
     #[test]
     fn the_one_pass_parse_agrees_with_parse_then_walk(
@@ -341,7 +356,7 @@ proptest::proptest! {
         header in proptest::option::of(json_text()),
         extra in proptest::option::of(json_text()),
         cut_at in proptest::option::of(0usize..300),
-        tail in proptest::sample::select(vec!["", " \n", "\n{}", "{}{}", " x", "}", "{\"body\": {}}", "[1] 2"]),
+        tail in tail(),
     ) {
         let mut members = vec![format!("\"body\": {body}")];
         members.extend(header.map(|header| format!("\"header\": {header}")));
