@@ -3,9 +3,11 @@
 //! walk over the bytes for a key held twice → one parse that notes it), and writing the live
 //! answer back to the client as JSON (decode into a `Message`, copy it into a `Value`, print →
 //! decode and print the message itself), and turning an answer into its frame (a checked
-//! `Value`, the `Message` built from it, encoded → a shape-only check where the answer is
-//! received, then its borrowed tree, encoded), and the request header echoed into it (decoded
-//! again into a `Map`, edited, encoded → decoded again into a borrowed tree, edited, encoded).
+//! `Value`, the `Message` built from it, encoded → one parse that checks the answer and builds
+//! its borrowed tree, encoded), and the request header echoed into it (decoded again into a
+//! `Map`, edited, encoded → decoded again into a borrowed tree, edited, encoded). And the one
+//! parse against the two it replaced (a shape-only check where the answer was received, then the
+//! tree parsed again where it was encoded).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,7 +19,7 @@ use protocol_mci::json::JsonTree;
 use protocol_mci::{Direction, Layout};
 use serde_json::{Map, Value};
 use shadowgate::demo::{modern, traffic::Traffic};
-use shadowgate::engine::{check_answer, decode_answer};
+use shadowgate::engine::{decode_answer, JsonAnswer};
 use shadowgate::pipeline::{answer_message, encode_answer, response_json};
 
 /// The second walk the answer check made before (the gateway's own code, kept for its tests).
@@ -28,7 +30,11 @@ mod unique;
 #[path = "../src/pipeline/echo/reference.rs"]
 mod reference;
 
-/// What `unique` calls to bound a key in a path.
+/// The answer parse (the gateway's own code), for the two passes the one parse replaced.
+#[path = "../src/engine/answer/tree.rs"]
+mod tree;
+
+/// What `unique` and `tree` call to bound a key in a path.
 fn cut(name: &str) -> String {
     name.chars().take(64).collect()
 }
@@ -68,6 +74,18 @@ fn parse_then_walk(bytes: &[u8]) -> Value {
     value
 }
 
+/// Before the one parse: the top level's shape where the answer was received, then the whole
+/// tree where it was encoded (the syntax, duplicates and shape checks of both passes).
+fn shape_then_tree(bytes: &[u8]) -> protocol_mci::json::JsonTree<'_> {
+    let mut shape = serde_json::Deserializer::from_slice(bytes).into_iter::<tree::Checked<true>>();
+    let checked = shape.next().unwrap().unwrap();
+    assert!(checked.duplicate.is_none() && checked.tree.get("body").is_some());
+    let mut full = serde_json::Deserializer::from_slice(bytes).into_iter::<tree::Checked<false>>();
+    let checked = full.next().unwrap().unwrap();
+    assert!(checked.duplicate.is_none() && full.next().is_none());
+    checked.tree
+}
+
 /// Before: the live answer frame decoded into a `Message`, copied into `{"header", "body"}`,
 /// printed.
 fn answer_via_value(layout: &Layout, frame: &[u8]) -> Vec<u8> {
@@ -86,6 +104,10 @@ fn http_path_bench(c: &mut Criterion) {
         let after = response_json(&layout, "LNS0001", frame).unwrap();
         assert_eq!(after, answer_via_value(&layout, frame));
         assert_eq!(&answer_via_tree(&layout, bytes, request), frame);
+        assert_eq!(
+            shape_then_tree(bytes).to_value(),
+            decode_answer(bytes).unwrap().to_value()
+        );
         let tree = decode_answer(bytes).unwrap();
         assert_eq!(&echo_via_map(&layout, request, &tree), frame);
         assert_eq!(&echo_via_tree(&layout, request, &tree), frame);
@@ -102,6 +124,13 @@ fn http_path_bench(c: &mut Criterion) {
         b.iter(|| {
             for (bytes, ..) in &answers {
                 black_box(decode_answer(black_box(bytes)).unwrap());
+            }
+        })
+    });
+    group.bench_function("before one parse: shape check, then the tree", |b| {
+        b.iter(|| {
+            for (bytes, ..) in &answers {
+                black_box(shape_then_tree(black_box(bytes)));
             }
         })
     });
@@ -132,7 +161,7 @@ fn http_path_bench(c: &mut Criterion) {
             }
         })
     });
-    group.bench_function("after: shape check, tree, encode", |b| {
+    group.bench_function("after: one parse (check and tree), encode", |b| {
         b.iter(|| {
             for (bytes, _, _, request) in &answers {
                 black_box(answer_via_tree(&layout, black_box(bytes), request));
@@ -176,11 +205,12 @@ fn echo_via_tree(layout: &Layout, request: &[u8], tree: &JsonTree<'_>) -> Vec<u8
     encode_answer(layout, "LNS0001", header.into_tree(), tree).unwrap()
 }
 
-/// After: the receiving check, then the tree where the answer is encoded, the body encoded
-/// from it over the request header (decoded again from the request frame, as the gateway does).
+/// After: the answer's one parse (check and tree), the body encoded from the tree over the
+/// request header (decoded again from the request frame into a borrowed tree, as the gateway
+/// does).
 fn answer_via_tree(layout: &Layout, bytes: &[u8], request: &[u8]) -> Vec<u8> {
-    let answer = check_answer(Bytes::copy_from_slice(bytes)).unwrap();
-    let tree = answer.tree().unwrap();
+    let answer = JsonAnswer::received(Bytes::copy_from_slice(bytes));
+    let tree = answer.check().unwrap();
     let selected = layout.message("LNS0001").unwrap();
     let header = layout.decode_header_view_as(selected, request).unwrap();
     encode_answer(layout, "LNS0001", header.into_tree(), &tree).unwrap()

@@ -5,12 +5,13 @@
 //! have meant. Every answer that can be read in more than one way is an engine error here, for
 //! the live and the shadow engine alike, with a reason saying what was ambiguous.
 //!
-//! An answer is checked where it is received ([`check_answer`], on the runtime's thread): one
-//! parse that keeps only the top level's shape, noting a key held twice on the way. The
-//! [`JsonAnswer`] it gives holds the checked bytes; the borrowed tree is parsed from them where
-//! the answer is encoded into a frame ([`JsonAnswer::tree`], on a shadow worker for a shadow
-//! answer), never as a `serde_json::Value`. `unique`, an earlier second walk over the bytes,
-//! stays as the tests' reference.
+//! An answer is parsed once: [`JsonAnswer::check`] (or [`decode_answer`]) checks it and builds
+//! the borrowed tree it is encoded from in the same pass, never a `serde_json::Value`. Where
+//! that happens is the caller's choice: a live answer where it is received, before its
+//! connection goes back to the pool; a shadow answer on a shadow worker, the runtime only
+//! reading its bytes. `unique`, an earlier second walk over the bytes, and the top-level-only
+//! check the runtime made before the tree was parsed again (issue 19) stay as the tests'
+//! references.
 
 use std::fmt;
 
@@ -109,7 +110,8 @@ impl fmt::Display for AnswerDefect {
     }
 }
 
-/// An http engine's answer, checked to be exactly one decision `{"header"?: {..}, "body": {..}}`.
+/// An http engine's answer body as received (a 2xx answer within `max_response_bytes`), not yet
+/// known to be one decision: [`JsonAnswer::check`] says, once, where its tree is needed.
 /// Cheap to clone (a shared buffer).
 #[derive(Debug, Clone)]
 pub struct JsonAnswer {
@@ -117,16 +119,22 @@ pub struct JsonAnswer {
 }
 
 impl JsonAnswer {
-    /// The answer as a borrowed tree (its strings borrow the answer's bytes where unescaped).
-    /// The bytes passed the same parse when the answer was checked, so this fails only if that
-    /// parse does not repeat itself; the error says why, as the check would have.
-    pub fn tree(&self) -> Result<JsonTree<'_>, EngineErrorKind> {
-        parse(&self.body, Depth::Full)
+    /// The body as the engine sent it, unchecked.
+    pub fn received(body: Bytes) -> JsonAnswer {
+        JsonAnswer { body }
     }
 
-    /// The answer as a `serde_json::Value` (for tools and tests; the pipeline uses the tree).
+    /// The one parse: checks that the answer is exactly one decision of the contract's shape
+    /// and gives its borrowed tree (strings borrow the answer's bytes where unescaped). An
+    /// answer that is not is an error of kind invalid json or invalid answer, saying why.
+    pub fn check(&self) -> Result<JsonTree<'_>, EngineErrorKind> {
+        decode_answer(&self.body)
+    }
+
+    /// The answer as a `serde_json::Value`, checked (for tools and tests; the pipeline uses the
+    /// tree).
     pub fn to_value(&self) -> Result<Value, EngineErrorKind> {
-        self.tree().map(|tree| tree.to_value())
+        self.check().map(|tree| tree.to_value())
     }
 
     /// The answer's bytes, as the engine sent them.
@@ -135,16 +143,24 @@ impl JsonAnswer {
     }
 }
 
-/// Checks an answer body where it is received: exactly one decision of the contract's shape.
+/// Checks an answer body now (one parse, its tree dropped): for callers that want a bad answer
+/// as an error at once and need no tree (tools, tests).
 pub fn check_answer(body: Bytes) -> Result<JsonAnswer, EngineErrorKind> {
-    parse(&body, Depth::Shape)?;
+    decode_answer(&body)?;
     Ok(JsonAnswer { body })
 }
 
 /// Parses an answer body into its tree and checks that it is exactly one decision of the
-/// contract's shape.
+/// contract's shape, in one pass.
 pub fn decode_answer(bytes: &[u8]) -> Result<JsonTree<'_>, EngineErrorKind> {
     parse(bytes, Depth::Full)
+}
+
+/// The check the runtime made where an answer was received before the one parse: the top
+/// level's shape only, the tree parsed again later. The tests' reference for [`decode_answer`].
+#[cfg(test)]
+fn check_shape_only(bytes: &[u8]) -> Result<(), EngineErrorKind> {
+    parse(bytes, Depth::Shape).map(|_| ())
 }
 
 /// The parse and every check, keeping the tree as deep as `depth` says.

@@ -131,18 +131,7 @@ impl EngineError {
 
     /// The metric label for this failure.
     pub fn outcome(&self) -> Outcome {
-        match self.kind {
-            EngineErrorKind::Connect { .. } => Outcome::Connect,
-            EngineErrorKind::Timeout { .. } => Outcome::Timeout,
-            EngineErrorKind::Overloaded { .. } => Outcome::Overloaded,
-            EngineErrorKind::Status { .. } => Outcome::Status,
-            EngineErrorKind::InvalidJson { .. }
-            | EngineErrorKind::InvalidAnswer { .. }
-            | EngineErrorKind::TooLarge { .. }
-            | EngineErrorKind::InvalidRequest { .. }
-            | EngineErrorKind::Framing { .. } => Outcome::Invalid,
-            EngineErrorKind::Io { .. } | EngineErrorKind::ClosedByPeer => Outcome::Io,
-        }
+        self.kind.outcome()
     }
 
     /// True when the request deadline elapsed.
@@ -186,6 +175,24 @@ impl EngineError {
     /// True when the answer's framing was lost.
     pub fn is_framing(&self) -> bool {
         matches!(self.kind, EngineErrorKind::Framing { .. })
+    }
+}
+
+impl EngineErrorKind {
+    /// The metric label for a call that failed this way.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            EngineErrorKind::Connect { .. } => Outcome::Connect,
+            EngineErrorKind::Timeout { .. } => Outcome::Timeout,
+            EngineErrorKind::Overloaded { .. } => Outcome::Overloaded,
+            EngineErrorKind::Status { .. } => Outcome::Status,
+            EngineErrorKind::InvalidJson { .. }
+            | EngineErrorKind::InvalidAnswer { .. }
+            | EngineErrorKind::TooLarge { .. }
+            | EngineErrorKind::InvalidRequest { .. }
+            | EngineErrorKind::Framing { .. } => Outcome::Invalid,
+            EngineErrorKind::Io { .. } | EngineErrorKind::ClosedByPeer => Outcome::Io,
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! limit and one deadline per call.
 //!
 //! A connection goes back to the pool only after a clean 2xx exchange whose body was read to the
-//! end, with the engine's `Keep-Alive` hint noted. A request that fails on a reused connection
+//! end (and, when the caller has it checked there, found to be one decision), with the engine's
+//! `Keep-Alive` hint noted. A request that fails on a reused connection
 //! before any answer byte arrived is re-sent once on a fresh connection when that is safe (see
 //! [`super::stale`]); otherwise requests are never retried.
 
@@ -21,7 +22,9 @@ use super::error::{chain, EngineErrorKind};
 use super::http_conn::{reuse_after, Connector, HttpConnection};
 use super::http_head::{Head, Heads};
 use super::pool::{Failure, Pool};
-use super::request::{check_answer, JsonAnswer};
+use protocol_mci::json::JsonTree;
+
+use super::request::{check_answer, decode_answer, JsonAnswer};
 use super::slots::Slots;
 use super::stale::{ConnectionEvents, StaleAction, StalePhase};
 use super::{EngineBuildError, EngineError, EngineRequest, HttpEngineSettings, Role};
@@ -121,22 +124,62 @@ impl HttpEngine {
         &self.name
     }
 
-    /// Posts the request and returns the engine's answer `{"header"?: {..}, "body": {..}}`.
+    /// Posts the request and returns the engine's answer `{"header"?: {..}, "body": {..}}`,
+    /// checked (for tools and tests: the pipeline reads the tree the check builds, see
+    /// [`Self::call_decoded_until`] and [`Self::receive_until`]).
     ///
     /// Re-sent at most once, on a fresh connection, and only when the first try failed on a
     /// reused connection before any answer byte: a shadow request always, a live one only when
     /// the engine allows it (`retry_stale_connection`) or when it was never written.
     pub async fn call(&self, request: &EngineRequest<'_>) -> Result<JsonAnswer, EngineError> {
-        self.call_until(request, None).await
+        self.call_reading(request, None, &check_answer).await
     }
 
-    /// [`Self::call`], ended at `until` when that comes before the request timeout (the
-    /// caller's own deadline, e.g. a request's header TTL).
-    pub async fn call_until(
+    /// Posts the request and checks the answer where it is received, in the one parse that
+    /// builds its tree; `read` turns the tree into what the caller keeps (e.g. the live answer's
+    /// frame). An answer that is not one decision fails the call and closes its connection, as
+    /// any failed exchange does. Ends at `until` when that comes before the request timeout
+    /// (the caller's own deadline, e.g. a request's header TTL).
+    pub async fn call_decoded_until<T, F>(
+        &self,
+        request: &EngineRequest<'_>,
+        until: Option<Instant>,
+        read: &F,
+    ) -> Result<T, EngineError>
+    where
+        F: Fn(JsonTree<'_>) -> T + Sync,
+    {
+        self.call_reading(request, until, &|body: Bytes| {
+            decode_answer(&body).map(read)
+        })
+        .await
+    }
+
+    /// Posts the request and returns the answer's body as received, unchecked: the caller checks
+    /// it ([`JsonAnswer::check`]) where it needs its tree, e.g. a shadow answer on a shadow
+    /// worker, off the runtime. The connection goes back to the pool after a clean 2xx exchange
+    /// whatever the body holds. Ends at `until` as [`Self::call_decoded_until`].
+    pub async fn receive_until(
         &self,
         request: &EngineRequest<'_>,
         until: Option<Instant>,
     ) -> Result<JsonAnswer, EngineError> {
+        self.call_reading(request, until, &|body| Ok(JsonAnswer::received(body)))
+            .await
+    }
+
+    /// One call; `read` makes the caller's answer of a 2xx body read to the end, before the
+    /// connection goes back to the pool (an error from it fails the call and closes the
+    /// connection).
+    async fn call_reading<T, R>(
+        &self,
+        request: &EngineRequest<'_>,
+        until: Option<Instant>,
+        read: &R,
+    ) -> Result<T, EngineError>
+    where
+        R: Fn(Bytes) -> Result<T, EngineErrorKind> + Sync,
+    {
         let started = Instant::now();
         let deadline = CallDeadline::new(started, self.request_timeout, until);
         // Checked before the slot wait, once: a request that cannot be built never takes a slot,
@@ -148,7 +191,7 @@ impl HttpEngine {
             .await
             .map_err(|k| self.error(k))?;
         let attempts = self.pool.retry_stale(request.role, |fresh| {
-            self.attempt(request.role, &head, fresh, deadline)
+            self.attempt(request.role, &head, fresh, deadline, read)
         });
         match timeout_at(deadline.at, attempts).await {
             Ok(answer) => answer.map_err(|k| self.error(k)),
@@ -157,13 +200,17 @@ impl HttpEngine {
     }
 
     /// One try: on a pooled connection unless `fresh`, else on a new one.
-    async fn attempt(
+    async fn attempt<T, R>(
         &self,
         role: Role,
         head: &Head,
         fresh: bool,
         deadline: CallDeadline,
-    ) -> Result<JsonAnswer, Failure> {
+        read: &R,
+    ) -> Result<T, Failure>
+    where
+        R: Fn(Bytes) -> Result<T, EngineErrorKind>,
+    {
         let failed = |kind| Failure { kind, stale: None };
         let pooled = if fresh {
             None
@@ -175,7 +222,7 @@ impl HttpEngine {
             None => self.connector.open(deadline).await.map_err(failed)?,
         };
         let mark = connection.traffic.mark();
-        match self.exchange(&mut connection, head.request()).await {
+        match self.exchange(&mut connection, head.request(), read).await {
             Ok((answer, reusable, hint)) => {
                 if reusable {
                     self.pool.put(connection, hint);
@@ -206,13 +253,17 @@ impl HttpEngine {
         }
     }
 
-    /// Sends the request and reads the answer; also says whether the connection may be reused
-    /// and for how long the engine keeps it (its `Keep-Alive` hint).
-    async fn exchange(
+    /// Sends the request and reads the answer, made into `T` by `read`; also says whether the
+    /// connection may be reused and for how long the engine keeps it (its `Keep-Alive` hint).
+    async fn exchange<T, R>(
         &self,
         connection: &mut HttpConnection,
         request: Request<Full<Bytes>>,
-    ) -> Result<(JsonAnswer, bool, Option<Duration>), EngineErrorKind> {
+        read: &R,
+    ) -> Result<(T, bool, Option<Duration>), EngineErrorKind>
+    where
+        R: Fn(Bytes) -> Result<T, EngineErrorKind>,
+    {
         let io = |e: hyper::Error| EngineErrorKind::Io { detail: chain(&e) };
         // A pooled connection the engine closed a moment ago shows here, before anything is sent.
         connection.sender.ready().await.map_err(io)?;
@@ -238,7 +289,7 @@ impl HttpEngine {
                 }
             })?
             .to_bytes();
-        Ok((check_answer(body)?, reusable, hint))
+        Ok((read(body)?, reusable, hint))
     }
 
     fn error(&self, kind: EngineErrorKind) -> EngineError {

@@ -7,7 +7,7 @@ use protocol_mci::MessageView;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub(crate) use super::answer::{check_answer, JsonAnswer};
+pub(crate) use super::answer::{check_answer, decode_answer, JsonAnswer};
 use super::Role;
 
 /// One call to an HTTP engine.

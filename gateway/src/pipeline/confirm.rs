@@ -4,6 +4,8 @@
 //! again; the second call takes a permit of the same in-flight budget, and a full budget skips
 //! the check (counted), never waits.
 
+use std::sync::Arc;
+
 use tokio::time::Instant;
 
 use super::decision::DecisionNode;
@@ -17,7 +19,7 @@ use crate::store::{ConfirmResult, Confirmation, Mismatch, NOISE_PREFIX};
 /// `deadline`; marks the record and counts the result.
 pub(super) async fn confirm(
     shared: &Shared,
-    exchange: &Exchange,
+    exchange: &Arc<Exchange>,
     engine: &Engine,
     deadline: Instant,
     first: CanonicalAnswer,
@@ -58,10 +60,11 @@ pub(super) async fn confirm(
 /// fit the response layout (one that does not decode is found when it is compared).
 async fn second(
     shared: &Shared,
-    exchange: &Exchange,
+    exchange: &Arc<Exchange>,
     engine: &Engine,
     deadline: Instant,
 ) -> Option<CanonicalAnswer> {
-    let answer = call(shared, exchange, engine, deadline).await?.ok()?;
-    canonical(exchange, answer).ok()
+    let mut answer = call(shared, exchange, engine, deadline).await?.ok()?;
+    let checked = answer.check(engine.name()).ok()?;
+    canonical(exchange, checked).ok()
 }

@@ -10,6 +10,8 @@
 //! - `answer`: answer frames from engine JSON, and the gateway's own error answers.
 //! - `echo`: the request header echoed into an http answer, as a borrowed tree (no `Map`).
 //! - `shadow`: the shadow task: call, canonicalise, compare.
+//! - `received`: a shadow answer as received, checked once on a shadow worker, its call counted
+//!   then.
 //! - `workers`: the shadow workers, threads of their own for the shadow's CPU work (canonicalise,
 //!   compare, record, emit), fed by a bounded queue; a full queue skips the comparison.
 //! - `emit`: the one place a comparison's [`crate::outcome::ShadowOutcome`] is logged, counted
@@ -32,6 +34,7 @@ pub mod events;
 mod exchange;
 mod ingress;
 mod judge;
+mod received;
 mod record;
 pub mod replay;
 mod shadow;
@@ -43,6 +46,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
+use protocol_mci::json::JsonTree;
 use protocol_mci::{DecodeErrorKind, Direction, Layout};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
@@ -61,7 +65,7 @@ pub use self::workers::ShadowHold;
 use crate::config::Config;
 use crate::engine::{Outcome, Role};
 use crate::metrics::Metrics;
-use crate::runtime::{EngineAnswer, Runtime};
+use crate::runtime::{DecodedAnswer, Runtime};
 use crate::store::{Event, Recorder};
 use prometheus::IntGauge;
 
@@ -316,38 +320,29 @@ impl Gateway {
         let request = exchange.engine_request(Role::Live);
         let started = Instant::now();
         let inflight = InflightGuard::new(&self.shared.live_inflight);
+        // An http engine's answer is checked where it is received, in the one parse that builds
+        // the tree it is encoded from; the call's latency ends at the check, before the encode.
+        let encode = |tree: JsonTree<'_>| (Instant::now(), encode_live(exchange, &tree));
         let called = strategy
             .live
-            .call(&exchange.frame, &request, exchange.deadline())
+            .call_decoded(&exchange.frame, &request, exchange.deadline(), &encode)
             .instrument(span.clone())
             .await;
         drop(inflight);
-        let latency = started.elapsed();
+        let latency = match &called {
+            Ok(DecodedAnswer::Json((checked, _))) => checked.duration_since(started),
+            _ => started.elapsed(),
+        };
         let outcome = called
             .as_ref()
             .map_or_else(|e| e.outcome(), |_| Outcome::Ok);
         events::engine_called(exchange, Role::Live, outcome, latency);
         let answer = match called {
-            Ok(EngineAnswer::Frame(bytes)) => Ok(bytes),
-            Ok(EngineAnswer::Json(json)) => {
-                let (layout, code) = (&strategy.layout, &exchange.tx_code);
-                // The header echo is the one part of the request an http answer needs as JSON;
-                // the body is encoded from the answer's borrowed tree.
-                let encoded = match (exchange.request_header_tree(), json.tree()) {
-                    (Ok(header), Ok(tree)) => echo::encode_answer(layout, code, header, &tree)
-                        .map_err(|(error, _)| {
-                            format!("live answer does not fit the layout: {error}")
-                        }),
-                    (Err(error), _) => {
-                        Err(format!("request header does not decode again: {error}"))
-                    }
-                    (_, Err(error)) => Err(format!("live answer does not parse again: {error}")),
-                };
-                encoded.map(Bytes::from).map_err(|reason| {
-                    events::live_failed(exchange, &reason);
-                    ErrorAnswer::LiveError
-                })
-            }
+            Ok(DecodedAnswer::Frame(bytes)) => Ok(bytes),
+            Ok(DecodedAnswer::Json((_, encoded))) => encoded.map_err(|reason| {
+                events::live_failed(exchange, &reason);
+                ErrorAnswer::LiveError
+            }),
             Err(error) => {
                 events::live_failed(exchange, &error);
                 Err(if error.is_timeout() {
@@ -363,6 +358,19 @@ impl Gateway {
         }
         answer
     }
+}
+
+/// A live http engine's checked answer as the frame core banking receives, or why it cannot be.
+fn encode_live(exchange: &Exchange, tree: &JsonTree<'_>) -> Result<Bytes, String> {
+    let (layout, code) = (&exchange.strategy.layout, &exchange.tx_code);
+    // The header echo is the one part of the request an http answer needs as JSON; the body is
+    // encoded from the answer's borrowed tree.
+    let header = exchange
+        .request_header_tree()
+        .map_err(|error| format!("request header does not decode again: {error}"))?;
+    echo::encode_answer(layout, code, header, tree)
+        .map(Bytes::from)
+        .map_err(|(error, _)| format!("live answer does not fit the layout: {error}"))
 }
 
 /// Decodes a request frame into a typed view (no JSON tree), routes it and builds its

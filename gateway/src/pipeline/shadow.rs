@@ -5,7 +5,9 @@
 //!
 //! The call (and the wait for the live answer) is I/O and runs on the main runtime; the other
 //! stages are CPU work and run on the shadow workers ([`super::workers`]), so a comparison never
-//! sits between two live answers on a tokio worker.
+//! sits between two live answers on a tokio worker. That includes an http engine's JSON answer:
+//! the runtime only reads its bytes, its one parse (check and tree) is the worker's
+//! ([`super::received`]).
 //!
 //! Both decisions are compared as typed views of their frames ([`super::decision`]): text
 //! borrowed from the frame, decimals as scaled integers. JSON is built only for a record (a
@@ -27,6 +29,7 @@ use super::decision::DecisionNode;
 use super::echo::encode_answer;
 use super::emit::{emit, Verdict};
 use super::exchange::Exchange;
+use super::received::{self, Checked, ShadowAnswer};
 use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
 use super::{events, InflightGuard, Shared};
 use crate::engine::{Outcome, Role};
@@ -124,6 +127,9 @@ async fn run(
     let shadow = started.elapsed();
     // The live path sends its result right after answering; waiting here never delays it.
     let Ok(Ok(Some((live, live_latency)))) = timeout_at(deadline, live_rx).await else {
+        // Nothing to compare: the shadow's call is counted (its answer checked) as it drops,
+        // before the skip.
+        drop(answer);
         return emit(&shared, &exchange, Verdict::skipped(SkipReason::LiveFailed));
     };
     drop(inflight);
@@ -141,7 +147,7 @@ async fn run(
 
 /// Both engines' answers, as they came, waiting to be judged.
 struct Answers {
-    shadow: Result<EngineAnswer, ShadowFailure>,
+    shadow: Result<ShadowAnswer, ShadowFailure>,
     live: Bytes,
     latencies: Latencies,
 }
@@ -170,7 +176,11 @@ fn hand_off(
         let held = (token, permit);
         let (verdict, first) = tracing::dispatcher::with_default(&dispatch, || {
             span.in_scope(|| match job_shared.cancel.is_cancelled() {
-                true => (Verdict::skipped(SkipReason::Shutdown), None),
+                true => {
+                    // The shadow's call is counted as its answer drops, before the skip.
+                    drop(answers);
+                    (Verdict::skipped(SkipReason::Shutdown), None)
+                }
                 false => judge(&job_shared, &job_exchange, &engine, answers),
             })
         });
@@ -198,9 +208,9 @@ fn hand_off(
     }
 }
 
-/// The CPU stages, on a shadow worker: canonicalise the shadow answer, decode the live one,
-/// compare. A mismatch of a strategy that confirms mismatches also returns the shadow's first
-/// decision, for the second call.
+/// The CPU stages, on a shadow worker: check and canonicalise the shadow answer, decode the
+/// live one, compare. A mismatch of a strategy that confirms mismatches also returns the
+/// shadow's first decision, for the second call.
 fn judge(
     shared: &Shared,
     exchange: &Exchange,
@@ -212,7 +222,7 @@ fn judge(
         live,
         latencies,
     } = answers;
-    let shadow = shadow.and_then(|answer| canonical(exchange, answer));
+    let shadow = shadow.and_then(|mut answer| canonical(exchange, answer.check(engine.name())?));
     let (mut verdict, first) = {
         let Some(decision) = live_decision(exchange, &live) else {
             return (Verdict::skipped(SkipReason::LiveFailed), None);
@@ -231,16 +241,17 @@ fn judge(
 }
 
 /// Calls the shadow engine within the deadline, and within the request's TTL when that is
-/// earlier (the live call gets the same TTL); `None` when the gateway is shutting down.
+/// earlier (the live call gets the same TTL); `None` when the gateway is shutting down. A failed
+/// call is counted here; an answer's call when it is checked ([`ShadowAnswer`]).
 ///
 /// A shadow call cut by the TTL is a shadow error of kind timeout, like one cut by the shadow
 /// timeout: the shadow engine was asked and did not answer while the caller still waited.
 pub(super) async fn call(
     shared: &Shared,
-    exchange: &Exchange,
+    exchange: &Arc<Exchange>,
     engine: &Engine,
     deadline: Instant,
-) -> Option<Result<EngineAnswer, ShadowFailure>> {
+) -> Option<Result<ShadowAnswer, ShadowFailure>> {
     let started = Instant::now();
     let request = exchange.engine_request(Role::Shadow);
     let ttl = exchange.ttl.filter(|ttl| ttl.deadline < deadline);
@@ -250,17 +261,21 @@ pub(super) async fn call(
         called = timeout_at(deadline, engine_call) => called,
         () = shared.cancel.cancelled() => return None,
     };
+    let elapsed = started.elapsed();
     let outcome = match &called {
-        Err(_) => Outcome::Timeout,
-        Ok(Err(error)) => error.outcome(),
-        Ok(Ok(_)) => Outcome::Ok,
+        Err(_) => Some(Outcome::Timeout),
+        Ok(Err(error)) => Some(error.outcome()),
+        Ok(Ok(_)) => None,
     };
-    events::engine_called(exchange, Role::Shadow, outcome, started.elapsed());
+    if let Some(outcome) = outcome {
+        events::engine_called(exchange, Role::Shadow, outcome, elapsed);
+    }
     let breaker = &exchange.strategy.shadow_breaker;
     Some(match called {
         Ok(Ok(answer)) => {
+            // Any answer, one decision or not, shows the engine reachable.
             breaker.reached();
-            Ok(answer)
+            Ok(ShadowAnswer::received(exchange, answer, elapsed))
         }
         Ok(Err(error)) => {
             if !error.is_connect() {
@@ -296,41 +311,38 @@ pub(super) async fn call(
 }
 
 /// The shadow answer as core banking would receive it: an mci frame decoded, a JSON answer
-/// encoded into the response layout and decoded again (for replay, which stores JSON).
+/// checked, encoded into the response layout and decoded again (for replay, which stores JSON).
 pub(super) fn canonicalise(
     exchange: &Exchange,
     engine: &str,
     answer: EngineAnswer,
 ) -> Result<Message, ShadowFailure> {
-    let answer = canonical(exchange, answer)?;
+    let checked = received::check(&answer).map_err(|k| received::invalid_answer(engine, k))?;
+    let answer = canonical(exchange, checked)?;
     answer.view(exchange, engine).map(MessageView::into_message)
 }
 
-/// The shadow answer as the frame core banking would receive: an mci frame as it is, a JSON
-/// answer encoded into the response layout (an answer that does not fit is unencodable).
+/// The checked shadow answer as the frame core banking would receive: an mci frame as it is, a
+/// JSON answer encoded into the response layout (an answer that does not fit is unencodable).
 pub(super) fn canonical(
     exchange: &Exchange,
-    answer: EngineAnswer,
+    answer: Checked<'_>,
 ) -> Result<CanonicalAnswer, ShadowFailure> {
     let layout = &exchange.strategy.layout;
     match answer {
-        EngineAnswer::Frame(frame) => Ok(CanonicalAnswer {
+        Checked::Frame(frame) => Ok(CanonicalAnswer {
             frame,
             encoded: false,
         }),
-        EngineAnswer::Json(answer) => {
+        Checked::Json(tree) => {
             // The request header is decoded again here, on the shadow worker, for the echo.
             // A frame that decoded once decodes again; if not, the answer cannot be encoded.
             let header = exchange.request_header_tree().map_err(|e| {
                 let reason = format!("the request header does not decode again: {e}");
                 ShadowFailure::unencodable(reason, None)
             })?;
-            // Checked where it was received, the answer parses again; the tree is built here,
-            // on the shadow worker, and the body encoded from it without a `Value`.
-            let tree = answer.tree().map_err(|e| {
-                let reason = format!("the checked answer does not parse again: {e}");
-                ShadowFailure::unencodable(reason, None)
-            })?;
+            // The tree the answer's one check built (on the shadow worker): the body is encoded
+            // from it without a `Value`.
             match encode_answer(layout, &exchange.tx_code, header, &tree) {
                 Ok(frame) => Ok(CanonicalAnswer {
                     frame: Bytes::from(frame),

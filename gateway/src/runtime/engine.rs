@@ -4,6 +4,8 @@ use bytes::Bytes;
 use protocol_mci::FrameCodec;
 use tokio::time::Instant;
 
+use protocol_mci::json::JsonTree;
+
 use crate::engine::{EngineError, EngineRequest, HttpEngine, JsonAnswer, MciEngine};
 
 /// An engine client. Engines live in an `Arc` for the lifetime of a runtime, so the size
@@ -19,9 +21,19 @@ pub enum Engine {
 /// What an engine answered.
 #[derive(Debug, Clone)]
 pub enum EngineAnswer {
-    /// A JSON answer `{"header"?, "body"}` from an http engine, checked where it was received;
-    /// its tree is parsed where it is encoded.
+    /// A JSON answer from an http engine as received, not yet checked: its one parse
+    /// ([`JsonAnswer::check`]) happens where its tree is needed.
     Json(JsonAnswer),
+    /// Frame bytes from an mci engine, unchanged.
+    Frame(Bytes),
+}
+
+/// What an engine answered, an http engine's JSON checked where it was received and made into
+/// the caller's `T` from its tree ([`Engine::call_decoded`]).
+#[derive(Debug, Clone)]
+pub enum DecodedAnswer<T> {
+    /// What the caller made of an http engine's checked answer.
+    Json(T),
     /// Frame bytes from an mci engine, unchanged.
     Frame(Bytes),
 }
@@ -58,6 +70,7 @@ impl Engine {
 
     /// Calls the engine: an mci engine gets `frame`, an http engine gets `request`. The call ends
     /// at the engine's request timeout, or at `until` (the request's TTL) when that is earlier.
+    /// An http engine's answer comes back unchecked (see [`EngineAnswer::Json`]).
     pub async fn call(
         &self,
         frame: &[u8],
@@ -65,11 +78,39 @@ impl Engine {
         until: Option<Instant>,
     ) -> Result<EngineAnswer, EngineError> {
         match self {
-            Engine::Http(e) => e.call_until(request, until).await.map(EngineAnswer::Json),
+            Engine::Http(e) => e
+                .receive_until(request, until)
+                .await
+                .map(EngineAnswer::Json),
             Engine::Mci(e) => e
                 .call_until(frame, request.role, until)
                 .await
                 .map(EngineAnswer::Frame),
+        }
+    }
+
+    /// [`Self::call`], an http engine's answer checked where it is received (one that is not one
+    /// decision fails the call and closes its connection) and made into a `T` by `read` from
+    /// the tree the check builds.
+    pub async fn call_decoded<T, F>(
+        &self,
+        frame: &[u8],
+        request: &EngineRequest<'_>,
+        until: Option<Instant>,
+        read: &F,
+    ) -> Result<DecodedAnswer<T>, EngineError>
+    where
+        F: Fn(JsonTree<'_>) -> T + Sync,
+    {
+        match self {
+            Engine::Http(e) => e
+                .call_decoded_until(request, until, read)
+                .await
+                .map(DecodedAnswer::Json),
+            Engine::Mci(e) => e
+                .call_until(frame, request.role, until)
+                .await
+                .map(DecodedAnswer::Frame),
         }
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use protocol_mci::Layout;
 
 use self::budget::ShadowBudget;
-pub use self::engine::{Engine, EngineAnswer};
+pub use self::engine::{DecodedAnswer, Engine, EngineAnswer};
 use self::fields::decision_fields;
 pub use self::polls::poll_loop;
 use crate::config::{Config, EngineSpec, Found, Problem, Problems, StrategySpec};

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use protocol_mci::json::JsonTree;
 use serde_json::{json, Map, Value};
 use shadowgate::engine::{
     encode_request_body, EngineErrorKind, EngineRequest, HttpEngine, HttpEngineSettings, Outcome,
@@ -103,6 +104,63 @@ async fn invalid_json_and_wrong_shape_are_invalid_answers() {
     let error = client.call(&request(Role::Live)).await.unwrap_err();
     assert!(error.is_invalid_answer(), "{error}");
     assert_eq!(error.outcome(), Outcome::Invalid);
+}
+
+#[tokio::test]
+async fn a_bad_answer_checked_where_received_closes_its_connection_one_only_received_does_not() {
+    let engine = FakeEngine::http()
+        .raw_body("{\"body\": nope}")
+        .start()
+        .await;
+    let client = HttpEngine::new(settings(&engine.url())).unwrap();
+    // Checked where it is received (a live answer): the exchange failed, its connection closed.
+    for _ in 0..2 {
+        let read = |tree: JsonTree<'_>| tree.to_value();
+        let error = client
+            .call_decoded_until(&request(Role::Live), None, &read)
+            .await
+            .unwrap_err();
+        assert!(error.is_invalid_answer(), "{error}");
+    }
+    assert_eq!(engine.connections_accepted(), 2);
+    // Only received (a shadow answer, checked on a shadow worker): its clean HTTP exchange
+    // gives the connection back, the check finds the same error later.
+    for _ in 0..2 {
+        let answer = client
+            .receive_until(&request(Role::Shadow), None)
+            .await
+            .unwrap();
+        let error = answer.check().unwrap_err();
+        assert!(
+            matches!(error, EngineErrorKind::InvalidJson { .. }),
+            "{error}"
+        );
+    }
+    assert_eq!(
+        engine.connections_accepted(),
+        3,
+        "the received-only answers share one"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_checked_where_received_gives_its_tree_to_the_reader() {
+    let engine = FakeEngine::http()
+        .reply(|_| {
+            serde_json::from_str(
+                r#"{"header": {"resp_code": "0000"}, "body": {"limit": 12345.670}}"#,
+            )
+            .unwrap()
+        })
+        .start()
+        .await;
+    let client = HttpEngine::new(settings(&engine.url())).unwrap();
+    let read = |tree: JsonTree<'_>| tree.to_value()["body"]["limit"].to_string();
+    let limit = client
+        .call_decoded_until(&request(Role::Live), None, &read)
+        .await
+        .unwrap();
+    assert_eq!(limit, "12345.670");
 }
 
 #[tokio::test]

@@ -124,3 +124,42 @@ async fn lost_framing_closes_that_connection_only() {
     }
     assert_legacy_answer(&mut gateway.mci_client().await, &guid(20)).await;
 }
+
+#[tokio::test]
+async fn a_bad_live_http_answer_is_a_live_error_and_its_connection_is_not_reused() {
+    // `body` twice: checked where it is received, in the parse that builds its tree.
+    let legacy = shadowgate_tests::FakeEngine::http()
+        .raw_body(r#"{"body": {"decision": "A"}, "body": {"decision": "R"}}"#)
+        .start()
+        .await;
+    // At most one connect probe (at the start) beside the calls' connections.
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::http(&legacy.url()))
+        .probe_interval(Duration::from_secs(3600))
+        .start()
+        .await;
+    let metrics = gateway.running().metrics.clone();
+    let mut client = gateway.mci_client().await;
+    for n in 0..3 {
+        let id = guid(60 + n);
+        let answer = client.call(&request_frame(&id)).await;
+        assert_error_answer(&answer, &id, "E502", "decision engine failed");
+    }
+    assert_eq!(legacy.requests(), 3);
+    // Reused, the three calls would have shared one connection (two with the probe's).
+    assert!(
+        legacy.connections_accepted() >= 3,
+        "a connection that brought a bad answer is closed, not reused: {} connections",
+        legacy.connections_accepted()
+    );
+    let text = metrics.render();
+    let invalid = text
+        .lines()
+        .find(|l| {
+            l.starts_with("shadowgate_upstream_requests_total{")
+                && l.contains(r#"role="live""#)
+                && l.contains(r#"outcome="invalid""#)
+        })
+        .and_then(|line| line.rsplit(' ').next());
+    assert_eq!(invalid, Some("3"), "{text}");
+}

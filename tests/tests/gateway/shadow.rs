@@ -252,3 +252,84 @@ async fn an_extra_offer_is_counted_under_its_group_label_not_other() {
     assert_eq!(counted("body.offers").as_deref(), Some("1"), "{text}");
     assert_eq!(counted("other").as_deref(), Some("0"), "{text}");
 }
+
+/// The value of the one `shadowgate_upstream_requests_total` series whose labels hold every
+/// fragment of `labels` (e.g. `role="shadow"`), 0 when none is rendered.
+fn upstream_calls(text: &str, labels: &[&str]) -> u64 {
+    text.lines()
+        .filter(|line| line.starts_with("shadowgate_upstream_requests_total{"))
+        .find(|line| labels.iter().all(|label| line.contains(label)))
+        .and_then(|line| line.rsplit(' ').next())
+        .map_or(0, |value| value.parse().unwrap())
+}
+
+#[tokio::test]
+async fn a_bad_shadow_answer_is_counted_invalid_even_when_its_comparison_is_skipped() {
+    // A shadow answer is checked on a shadow worker, where it is compared; when the live engine
+    // fails there is no comparison, and the shadow's call is still counted once, as invalid.
+    let legacy = FakeEngine::http().status(503).start().await;
+    let new_engine = FakeEngine::http()
+        .raw_body(r#"{"body": {"decision": "A"}, "body": {"decision": "A"}}"#)
+        .start()
+        .await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::http(&legacy.url()))
+        .shadow("new-engine", EngineToml::http(&new_engine.url()))
+        .start()
+        .await;
+    let metrics = gateway.running().metrics.clone();
+    let mut client = gateway.mci_client().await;
+    for n in 0..2 {
+        client.call(&request_frame(&guid(30 + n))).await;
+    }
+    // Shutdown waits for both shadow tasks.
+    gateway.shutdown().await;
+    let text = metrics.render();
+    let shadow = [r#"engine="new-engine""#, r#"role="shadow""#];
+    let invalid = [shadow.as_slice(), &[r#"outcome="invalid""#]].concat();
+    let ok = [shadow.as_slice(), &[r#"outcome="ok""#]].concat();
+    assert_eq!(upstream_calls(&text, &invalid), 2, "{text}");
+    assert_eq!(upstream_calls(&text, &ok), 0, "{text}");
+    let skipped = text
+        .lines()
+        .find(|l| l.starts_with("shadowgate_shadow_skipped_total{") && l.contains("live_failed"))
+        .and_then(|line| line.rsplit(' ').next());
+    assert_eq!(skipped, Some("2"), "{text}");
+}
+
+#[tokio::test]
+async fn a_bad_shadow_answer_and_a_good_one_are_counted_once_each_with_their_outcome() {
+    // The first answer's `body` is an array: one json document, not one decision.
+    let invalid = AtomicBool::new(true);
+    let good = http_answer(&decision("L1", LIMIT));
+    let new_engine = FakeEngine::http()
+        .reply(move |_| match invalid.swap(false, Ordering::SeqCst) {
+            true => serde_json::json!({"header": {}, "body": [1]}),
+            false => good.clone(),
+        })
+        .start()
+        .await;
+    let (_legacy, gateway) = legacy_live(Some(EngineToml::http(&new_engine.url()))).await;
+    let metrics = gateway.running().metrics.clone();
+    let mut client = gateway.mci_client().await;
+    assert_legacy_answer(&mut client, &guid(40)).await;
+    let counters = gateway.summary(|c| c.shadow_errors >= 1).await;
+    assert_eq!(counters.comparisons(), 1);
+    assert_legacy_answer(&mut client, &guid(41)).await;
+    gateway.summary(|c| c.comparisons() >= 2).await;
+    let text = metrics.render();
+    let shadow = |outcome: &str| {
+        let outcome = format!("outcome=\"{outcome}\"");
+        upstream_calls(
+            &text,
+            &[r#"engine="new-engine""#, r#"role="shadow""#, &outcome],
+        )
+    };
+    assert_eq!((shadow("invalid"), shadow("ok")), (1, 1), "{text}");
+    let records = gateway.records(1).await;
+    let reason = records[0].mismatch.reason.as_deref().unwrap();
+    assert_eq!(
+        reason,
+        r#"engine "new-engine": invalid answer: expected `body` to be an object, found an array"#
+    );
+}

@@ -6,13 +6,14 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 
-/// The defect both the receiving check and the full parse find.
+/// The defect the one parse finds, which the check the runtime made before it (the top level
+/// only, with the tree parsed again later) found too.
 fn defect(answer: &[u8]) -> AnswerDefect {
-    let checked = check_answer(Bytes::copy_from_slice(answer)).map(|_| ());
-    match decode_answer(answer) {
+    let before = check_shape_only(answer);
+    match JsonAnswer::received(Bytes::copy_from_slice(answer)).check() {
         Err(EngineErrorKind::InvalidAnswer { reason }) => {
             assert_eq!(
-                format!("{checked:?}"),
+                format!("{before:?}"),
                 format!(
                     "{:?}",
                     Err::<(), _>(EngineErrorKind::InvalidAnswer {
@@ -26,11 +27,19 @@ fn defect(answer: &[u8]) -> AnswerDefect {
     }
 }
 
-/// An accepted answer as `Value`.
+/// An accepted answer as `Value`, accepted by the earlier check too.
 fn accepted(answer: &[u8]) -> Value {
-    let checked = check_answer(Bytes::copy_from_slice(answer)).unwrap();
-    let value = checked.to_value().unwrap();
+    check_shape_only(answer).unwrap();
+    let received = JsonAnswer::received(Bytes::copy_from_slice(answer));
+    let value = received.to_value().unwrap();
     assert_eq!(value, decode_answer(answer).unwrap().to_value());
+    assert_eq!(
+        check_answer(Bytes::copy_from_slice(answer))
+            .unwrap()
+            .to_value()
+            .unwrap(),
+        value
+    );
     value
 }
 
@@ -294,6 +303,26 @@ fn json_text() -> impl proptest::strategy::Strategy<Value = String> {
     })
 }
 
+/// What may come before an answer: nothing, whitespace, a byte order mark.
+fn prefix() -> impl proptest::strategy::Strategy<Value = &'static str> {
+    proptest::sample::select(vec!["", " \r\n", "\u{feff}", "\t"])
+}
+
+/// What may follow an answer: nothing, whitespace, more documents, bytes that are not JSON.
+fn tail() -> impl proptest::strategy::Strategy<Value = &'static str> {
+    let tails = [
+        "",
+        " \n",
+        "\n{}",
+        "{}{}",
+        " x",
+        "}",
+        "{\"body\": {}}",
+        "[1] 2",
+    ];
+    proptest::sample::select(tails.to_vec())
+}
+
 proptest::proptest! {
     #[test]
     fn the_one_pass_parse_agrees_with_parse_then_walk(
@@ -313,11 +342,38 @@ proptest::proptest! {
             if let (Ok(one), Ok(two)) = (&one, &two) {
                 proptest::prop_assert_eq!(one.to_string(), two.to_string());
             }
-            // The receiving check (top level only) refuses exactly what the full parse refuses,
-            // and its answer parses to the same tree.
-            let checked = check_answer(Bytes::copy_from_slice(bytes));
-            let checked = checked.and_then(|answer| answer.to_value());
-            proptest::prop_assert_eq!(format!("{checked:?}"), format!("{two:?}"));
+        }
+    }
+
+    /// The one parse (check and tree together, issue 19) refuses exactly what the check the
+    /// runtime made before it refused, with the same error (same text, same duplicate's path),
+    /// and accepts the rest: duplicates at any depth, several documents, trailing bytes, a byte
+    /// order mark, cuts anywhere.
+    #[test]
+    fn the_one_parse_finds_the_defect_the_receiving_check_found(
+        before in prefix(),
+        body in json_text(),
+        header in proptest::option::of(json_text()),
+        extra in proptest::option::of(json_text()),
+        cut_at in proptest::option::of(0usize..300),
+        tail in tail(),
+    ) {
+        let mut members = vec![format!("\"body\": {body}")];
+        members.extend(header.map(|header| format!("\"header\": {header}")));
+        members.extend(extra.map(|extra| format!("\"body\": {extra}")));
+        let mut bytes = format!("{before}{{{}}}{tail}", members.join(", ")).into_bytes();
+        if let Some(at) = cut_at {
+            bytes.truncate(at);
+        }
+        let received = JsonAnswer::received(Bytes::from(bytes.clone()));
+        let one = received.check().map(|_| ());
+        let earlier = check_shape_only(&bytes);
+        proptest::prop_assert_eq!(format!("{one:?}"), format!("{earlier:?}"));
+        if let Err(error) = &one {
+            proptest::prop_assert_eq!(
+                error.to_string(),
+                earlier.as_ref().map_err(ToString::to_string).unwrap_err()
+            );
         }
     }
 }

@@ -8,8 +8,8 @@
 //! after a duplicate: a syntax error later in the answer is still reported as one.
 //!
 //! [`Depth::Shape`] parses the same way but keeps only the top level's members, each value
-//! hollow (its type, nothing inside): enough to check an answer's shape where it is received,
-//! with the tree built again where it is encoded.
+//! hollow (its type, nothing inside): the check the runtime made where an answer was received
+//! before the one parse (issue 19), kept as the tests' reference.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -37,7 +37,7 @@ const SCAN_MEMBERS: usize = 16;
 pub(super) enum Depth {
     /// Everything.
     Full,
-    /// The top level's members with hollow values: the shape check's input.
+    /// The top level's members with hollow values: the earlier receiving check (tests only).
     Shape,
     /// Nothing inside (a member of a [`Depth::Shape`] parse).
     Hollow,
