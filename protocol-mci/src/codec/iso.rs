@@ -265,15 +265,20 @@ struct Shape {
 
 impl Shape {
     fn of(spec: &DateSpec) -> Shape {
-        let has = |t| spec.tokens.contains(&t);
-        Shape {
-            year: has(DateToken::Year) || has(DateToken::ShortYear),
-            month: has(DateToken::Month),
-            day: has(DateToken::Day),
-            hour: has(DateToken::Hour),
-            second: has(DateToken::Second),
-            millis: has(DateToken::Millis),
+        // One pass over the pattern: every decoded date starts here.
+        let mut shape = Shape::default();
+        for token in &spec.tokens {
+            match token {
+                DateToken::Year | DateToken::ShortYear => shape.year = true,
+                DateToken::Month => shape.month = true,
+                DateToken::Day => shape.day = true,
+                DateToken::Hour => shape.hour = true,
+                DateToken::Second => shape.second = true,
+                DateToken::Millis => shape.millis = true,
+                DateToken::Minute | DateToken::Literal(_) => {}
+            }
         }
+        shape
     }
 }
 
