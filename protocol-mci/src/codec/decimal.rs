@@ -87,7 +87,10 @@ impl<'a> Decimal<'a> {
         let zeros = places - frac.len();
         let (int, frac) = match int.iter().position(|&d| d != b'0') {
             Some(first) => (&int[first..], frac),
-            None => (&[][..], &frac[frac.iter().position(|&d| d != b'0').unwrap_or(frac.len())..]),
+            None => (
+                &[][..],
+                &frac[frac.iter().position(|&d| d != b'0').unwrap_or(frac.len())..],
+            ),
         };
         let significant = match int.is_empty() && frac.is_empty() {
             true => 0,
@@ -349,7 +352,10 @@ mod tests {
         let mut stored = int.to_vec();
         stored.extend_from_slice(d.frac.as_bytes());
         stored.resize(int.len() + places, b'0');
-        let first = stored.iter().position(|&d| d != b'0').unwrap_or(stored.len());
+        let first = stored
+            .iter()
+            .position(|&d| d != b'0')
+            .unwrap_or(stored.len());
         if stored.len() - first > digits {
             return None;
         }

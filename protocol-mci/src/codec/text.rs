@@ -49,7 +49,10 @@ fn trim<'f>(pad: &[u8], right: bool, bytes: &'f [u8]) -> (usize, &'f [u8]) {
                 (first, &bytes[first..])
             }
             false => {
-                let end = bytes.iter().rposition(|&b| b != pad).map_or(0, |last| last + 1);
+                let end = bytes
+                    .iter()
+                    .rposition(|&b| b != pad)
+                    .map_or(0, |last| last + 1);
                 (0, &bytes[..end])
             }
         };
