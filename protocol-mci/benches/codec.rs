@@ -1,7 +1,9 @@
 //! Codec benchmark: decode (typed view, and JSON message) and encode of the example loan-screening
 //! frames, and, in the same run, `serde_json` parsing the same content as a JSON document (the
 //! decoded message serialised). Goal: decoding a frame is at least 1.5× faster than parsing the
-//! JSON.
+//! JSON. Also the gateway's other per-frame codec work: the header decoded again (as a view and
+//! as a JSON map, what answers echo) and the view written as JSON text (an HTTP engine's request
+//! body).
 //!
 //! `cargo bench -p protocol-mci --bench codec`
 
@@ -84,7 +86,30 @@ fn frame_benches(c: &mut Criterion, layout: &Layout, name: &str, direction: Dire
     group.bench_function("encode", |b| {
         b.iter(|| layout.encode(direction, black_box(&decoded)).unwrap())
     });
+    let selected = layout.decode_view_selected(direction, &frame).unwrap().0;
+    group.bench_function("decode_header_view", |b| {
+        b.iter(|| {
+            layout
+                .decode_header_view_as(selected, black_box(&frame))
+                .unwrap()
+        })
+    });
+    group.bench_function("decode_header", |b| {
+        b.iter(|| layout.decode_header(black_box(&frame)).unwrap())
+    });
     group.throughput(Throughput::Bytes(document.len() as u64));
+    let view = layout.decode_view(direction, &frame).unwrap();
+    let mut check = Vec::new();
+    view.write_json(&mut check);
+    assert_eq!(check, document);
+    let mut out = Vec::with_capacity(2 * document.len());
+    group.bench_function("write_json", |b| {
+        b.iter(|| {
+            out.clear();
+            black_box(&view).write_json(&mut out);
+            out.len()
+        })
+    });
     group.bench_function("json_parse", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&document)).unwrap())
     });

@@ -925,8 +925,8 @@ proptest! {
     }
 
     /// The typed view of a frame holds the values it was encoded from (decimals as their digits
-    /// and scale, ASCII text borrowed, dates by parts, groups and redefines views in order) and
-    /// converts to exactly the message.
+    /// and scale, ASCII text borrowed, dates by parts, groups and redefines views in order),
+    /// converts to exactly the message and writes exactly its JSON.
     #[test]
     fn view_holds_the_encoded_values_typed((variant, direction, message) in any_message()) {
         let v = &VARIANTS[variant];
@@ -936,6 +936,10 @@ proptest! {
         prop_assert_eq!(header, None, "variant {}", v.name);
         let body = common::typed_mismatch(&view.body, &message.body, "body");
         prop_assert_eq!(body, None, "variant {}", v.name);
+        // Its JSON text, written without a Value, is what serde_json writes for the Value form.
+        let mut written = Vec::new();
+        view.write_json(&mut written);
+        prop_assert_eq!(written, serde_json::to_vec(&view.to_value()).unwrap());
         prop_assert_eq!(view.into_message(), message);
     }
 

@@ -5,6 +5,7 @@
 //! year is written out in full through the field's pivot year (`yyMMdd` → `2026-11-29`). Which wire values are null is the field's `null` rule: blank,
 //! all-zero digits, either, or never; anything else is a value (`000000` in `HHmmss` is midnight).
 
+use super::decimal::{write_padded, ByteText};
 use super::iso::{example, window, DateParts};
 use crate::error::{DecodeErrorKind, EncodeErrorKind};
 use crate::json::Scalar;
@@ -117,8 +118,9 @@ pub(crate) fn encode(
             DateToken::Literal(c) => out.push(*c),
             other => {
                 let width = other.width();
-                let digits = format!("{:0width$}", parts.get(*other) % 10u32.pow(width as u32));
-                out.extend_from_slice(digits.as_bytes());
+                let value = parts.get(*other) % 10u32.pow(width as u32);
+                // Writing into a Vec cannot fail.
+                let _ = write_padded(&mut ByteText(out), value, width);
             }
         }
     }

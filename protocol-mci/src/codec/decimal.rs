@@ -66,7 +66,7 @@ impl<'a> Decimal<'a> {
     /// 10^-`scale`, as exactly `digits` ASCII digits. A negative scale (COBOL `P` after the
     /// digits) takes multiples of its power of ten; a scale above `digits` (`P` before them)
     /// takes only fractions below 10^(digits - scale). The error says what the field holds.
-    pub fn to_digits(&self, digits: usize, scale: i32) -> Result<Vec<u8>, String> {
+    pub fn to_digits(&self, digits: usize, scale: i32) -> Result<Digits, String> {
         let places = usize::try_from(scale).unwrap_or(0);
         let implied = scale.unsigned_abs() as usize * usize::from(scale < 0);
         let multiple = || format!("a multiple of 1{}", "0".repeat(implied));
@@ -81,15 +81,22 @@ impl<'a> Decimal<'a> {
         if dropped.iter().any(|&d| d != b'0') {
             return Err(multiple());
         }
-        let mut stored = Vec::with_capacity(digits.max(int.len() + places));
-        stored.extend_from_slice(int);
-        stored.extend_from_slice(self.frac.as_bytes());
-        stored.resize(int.len() + places, b'0');
-        let first = stored
-            .iter()
-            .position(|&d| d != b'0')
-            .unwrap_or(stored.len());
-        if stored.len() - first > digits {
+        // The stored integer is `int`, `frac` and zeros up to `places` fraction digits; laid out
+        // on the stack from its first significant digit, so encoding a number allocates nothing.
+        let frac = self.frac.as_bytes();
+        let zeros = places - frac.len();
+        let (int, frac) = match int.iter().position(|&d| d != b'0') {
+            Some(first) => (&int[first..], frac),
+            None => (
+                &[][..],
+                &frac[frac.iter().position(|&d| d != b'0').unwrap_or(frac.len())..],
+            ),
+        };
+        let significant = match int.is_empty() && frac.is_empty() {
+            true => 0,
+            false => int.len() + frac.len() + zeros,
+        };
+        if significant > digits {
             return Err(if scale >= 0 && places <= digits {
                 format!("at most {} integer digits", digits - places)
             } else {
@@ -100,8 +107,11 @@ impl<'a> Decimal<'a> {
                 )
             });
         }
-        let mut out = vec![b'0'; digits];
-        out[digits - (stored.len() - first)..].copy_from_slice(&stored[first..]);
+        // Layout validation keeps fields at 38 digits, which always fit; never reached.
+        let mut out = Digits::zeros(digits).ok_or_else(|| format!("at most {digits} digits"))?;
+        let value = &mut out.buf[digits - significant..digits];
+        value[..int.len()].copy_from_slice(int);
+        value[int.len()..int.len() + frac.len()].copy_from_slice(frac);
         Ok(out)
     }
 }
@@ -117,6 +127,7 @@ pub(crate) fn text_of(value: Scalar<'_>) -> Option<&str> {
 /// The ASCII digits of one number, on the stack: a field holds at most 38 (layout validation),
 /// a binary integer at most 20 and a scaled decimal's mantissa at most 39, so decoding a number
 /// allocates nothing.
+#[derive(Debug)]
 pub(crate) struct Digits {
     buf: [u8; 40],
     len: usize,
@@ -129,6 +140,18 @@ impl Digits {
             buf: [0; 40],
             len: 0,
         }
+    }
+
+    /// `len` zeros; `None` beyond the buffer (more digits than a field holds).
+    pub fn zeros(len: usize) -> Option<Digits> {
+        let mut digits = Digits {
+            buf: [b'0'; 40],
+            len: 0,
+        };
+        (len <= digits.buf.len()).then(|| {
+            digits.len = len;
+            digits
+        })
     }
 
     /// The decimal digits of an integer.
@@ -171,6 +194,19 @@ impl Digits {
     /// The digits so far.
     pub fn as_slice(&self) -> &[u8] {
         &self.buf[..self.len]
+    }
+
+    /// The digits so far as text.
+    pub fn as_str(&self) -> &str {
+        ascii(self.as_slice())
+    }
+}
+
+impl std::ops::Deref for Digits {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
     }
 }
 
@@ -243,8 +279,39 @@ pub(crate) fn write_number(
 }
 
 /// ASCII digits as text (they are ASCII by construction; anything else would show as empty).
-fn ascii(digits: &[u8]) -> &str {
+pub(crate) fn ascii(digits: &[u8]) -> &str {
     std::str::from_utf8(digits).unwrap_or_default()
+}
+
+/// A byte buffer as a [`fmt::Write`] target, so the text writers above append JSON and wire
+/// bytes directly: `write!` into a `Vec<u8>` would go through `fmt::write` and a `Formatter`,
+/// which on the hot path cost more than the digits themselves.
+pub(crate) struct ByteText<'a>(pub &'a mut Vec<u8>);
+
+impl fmt::Write for ByteText<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.0.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+}
+
+/// Writes `value` in decimal with at least `width` digits (zeros in front; `width` at most 10):
+/// `{value:0width$}` without a formatter.
+pub(crate) fn write_padded(out: &mut impl fmt::Write, value: u32, width: usize) -> fmt::Result {
+    // A u32 has at most 10 digits; the buffer starts as zeros, which are the padding.
+    let mut buf = [b'0'; 10];
+    let mut at = buf.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let start = at.min(buf.len().saturating_sub(width));
+    out.write_str(ascii(&buf[start..]))
 }
 
 #[cfg(test)]
@@ -272,10 +339,52 @@ mod tests {
         assert!(Decimal::parse("").is_err());
     }
 
+    /// `to_digits` as it was written before it laid digits out on the stack: the stored integer
+    /// built in a Vec, then cut to its significant digits.
+    fn to_digits_in_a_vec(d: &Decimal<'_>, digits: usize, scale: i32) -> Option<Vec<u8>> {
+        let places = usize::try_from(scale).unwrap_or(0);
+        let implied = scale.unsigned_abs() as usize * usize::from(scale < 0);
+        let int = d.int.as_bytes();
+        let (int, dropped) = int.split_at(int.len().saturating_sub(implied));
+        if d.frac.len() > places || dropped.iter().any(|&d| d != b'0') {
+            return None;
+        }
+        let mut stored = int.to_vec();
+        stored.extend_from_slice(d.frac.as_bytes());
+        stored.resize(int.len() + places, b'0');
+        let first = stored
+            .iter()
+            .position(|&d| d != b'0')
+            .unwrap_or(stored.len());
+        if stored.len() - first > digits {
+            return None;
+        }
+        let mut out = vec![b'0'; digits];
+        out[digits - (stored.len() - first)..].copy_from_slice(&stored[first..]);
+        Some(out)
+    }
+
+    proptest::proptest! {
+        /// The stack layout gives the digits the Vec layout gave, and fails where it failed.
+        #[test]
+        fn digits_on_the_stack_are_the_digits_of_the_vec_layout(
+            text in "-?0{0,3}[0-9]{0,12}(\\.[0-9]{0,8}0{0,3})?([eE][-+]?[0-9])?",
+            digits in 1usize..=38,
+            scale in -4i32..=42,
+        ) {
+            let Ok(decimal) = Decimal::parse(&text) else {
+                return Ok(());
+            };
+            let stacked = decimal.to_digits(digits, scale).ok();
+            let expected = to_digits_in_a_vec(&decimal, digits, scale);
+            proptest::prop_assert_eq!(stacked.as_deref(), expected.as_deref());
+        }
+    }
+
     #[test]
     fn lays_out_digits_with_implied_decimals() {
         let d = Decimal::parse("4.25").unwrap();
-        assert_eq!(d.to_digits(6, 3).unwrap(), b"004250");
+        assert_eq!(d.to_digits(6, 3).unwrap().as_slice(), b"004250");
         assert!(d.to_digits(6, 1).unwrap_err().contains("decimal places"));
         assert!(Decimal::parse("12345").unwrap().to_digits(6, 3).is_err());
     }
@@ -284,9 +393,9 @@ mod tests {
     fn lays_out_digits_of_cobol_p_scaling() {
         // PIC S999PP: three digits, value = digits × 100.
         let d = |t| Decimal::parse(t).unwrap();
-        assert_eq!(d("12300").to_digits(3, -2).unwrap(), b"123");
-        assert_eq!(d("99900").to_digits(3, -2).unwrap(), b"999");
-        assert_eq!(d("0").to_digits(3, -2).unwrap(), b"000");
+        assert_eq!(d("12300").to_digits(3, -2).unwrap().as_slice(), b"123");
+        assert_eq!(d("99900").to_digits(3, -2).unwrap().as_slice(), b"999");
+        assert_eq!(d("0").to_digits(3, -2).unwrap().as_slice(), b"000");
         assert_eq!(
             d("12345").to_digits(3, -2).unwrap_err(),
             "a multiple of 100"
@@ -295,8 +404,8 @@ mod tests {
         let over = d("100000").to_digits(3, -2).unwrap_err();
         assert_eq!(over, "a magnitude of at most 99900");
         // PIC SVPPP999: three digits, value = digits × 10^-6.
-        assert_eq!(d("0.000999").to_digits(3, 6).unwrap(), b"999");
-        assert_eq!(d("0.00001").to_digits(3, 6).unwrap(), b"010");
+        assert_eq!(d("0.000999").to_digits(3, 6).unwrap().as_slice(), b"999");
+        assert_eq!(d("0.00001").to_digits(3, 6).unwrap().as_slice(), b"010");
         assert_eq!(
             d("0.001").to_digits(3, 6).unwrap_err(),
             "a magnitude of at most 0.000999"

@@ -115,7 +115,7 @@ impl<'a> Reader<'a> {
             }
             self.path.key(&field.name);
             // Errors end up in logs and stored records: never quote a sensitive value.
-            let value = self.field(field, fields, out).map_err(|mut e| {
+            self.field(field, fields, out).map_err(|mut e| {
                 if field.mask.is_some() {
                     if let DecodeErrorKind::OutOfRange(_) = e.kind {
                         e.kind = DecodeErrorKind::OutOfRange("value out of range".into());
@@ -124,20 +124,19 @@ impl<'a> Reader<'a> {
                 e
             })?;
             self.path.pop();
-            if let Some(value) = value {
-                out.push(&field.name, field.mask, value);
-            }
         }
         Ok(())
     }
 
-    /// Decodes one field; `None` for fields not shown in JSON.
+    /// Decodes one field and appends it to `out` (its earlier siblings) unless JSON does not
+    /// show it. The value goes straight into `out`: handing it back through an
+    /// `Option`/`Result` copied it once more per field.
     fn field(
         &mut self,
         field: &'a Field,
         siblings: &'a [Field],
-        done: &Object<'a>,
-    ) -> Result<Option<FieldValue<'a>>, DecodeError> {
+        out: &mut Object<'a>,
+    ) -> Result<(), DecodeError> {
         let group = match &field.kind {
             Kind::Group(group) => group,
             kind => {
@@ -156,18 +155,19 @@ impl<'a> Reader<'a> {
                             found: String::from_utf8_lossy(bytes).into_owned(),
                         })
                     }
-                    _ => return Ok(None),
+                    _ => return Ok(()),
                 };
                 let value = value.map_err(|kind| self.error(start, len, kind))?;
                 if let Some(group) = field.count_of {
                     self.check_count(&value, &siblings[group].kind, start, len)?;
                 }
-                return Ok(Some(value));
+                out.push(&field.name, field.mask, value);
+                return Ok(());
             }
         };
         let count = match group.count {
             GroupCount::Fixed(n) => n,
-            GroupCount::Field(i) => done.get(&siblings[i].name).and_then(count_of).unwrap_or(0),
+            GroupCount::Field(i) => out.get(&siblings[i].name).and_then(count_of).unwrap_or(0),
         };
         let mut elements = Vec::with_capacity(count);
         for index in 0..count {
@@ -184,7 +184,8 @@ impl<'a> Reader<'a> {
                 self.check_unused(group, count, bytes, start)?;
             }
         }
-        Ok(Some(FieldValue::Group(elements)))
+        out.push(&field.name, field.mask, FieldValue::Group(elements));
+        Ok(())
     }
 
     /// Where the next field starts (after the length prefix, when it is next).

@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use super::decimal::Digits;
 use super::path::Path;
 use super::{date, packed, text, zoned};
 use crate::error::{EncodeError, EncodeErrorKind};
@@ -75,11 +76,11 @@ impl<'a> Writer<'a> {
                     let given = value.map_or(Scalar::Null, JsonNode::scalar);
                     let len = self.count(given, &fields[group].name, values)?;
                     // A signed packed count decoded from `0D` goes back as it came.
-                    let len_text;
+                    let len_digits;
                     let count = match len {
                         Some(len) => {
-                            len_text = len.to_string();
-                            Scalar::Number(&len_text)
+                            len_digits = Digits::of(len as u128);
+                            Scalar::Number(len_digits.as_str())
                         }
                         None => given,
                     };

@@ -2,6 +2,7 @@
 //! with exactly the components of its pattern (`2026-11-29`, `2026-11`, `--11-29`, `21:58`,
 //! `--11-29T21:58:00`, `2026-11-21T09:30:15.123`), and the calendar and clock checks.
 
+use super::decimal::write_padded;
 use crate::layout::field::{DateSpec, DateToken};
 
 /// The components of a decoded date/time field, exactly those its pattern has; the others are 0.
@@ -118,26 +119,39 @@ impl DateParts {
         out
     }
 
-    /// Writes [`Self::iso`]'s text without allocating: the comparator reads dates this way.
-    fn write_iso(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+    /// Writes [`Self::iso`]'s text without allocating (the comparator reads dates this way) and
+    /// without a formatter: `{:02}` through `fmt::write` cost more than the digits on the JSON
+    /// writer's hot path.
+    pub(crate) fn write_iso(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
         let shape = self.shape;
-        match (shape.year, shape.day) {
-            (true, true) => write!(out, "{:04}-{:02}-{:02}", self.year, self.month, self.day)?,
-            (true, false) => write!(out, "{:04}-{:02}", self.year, self.month)?,
-            (false, true) => write!(out, "--{:02}-{:02}", self.month, self.day)?,
-            (false, false) => {}
+        if shape.year {
+            write_padded(out, self.year, 4)?;
+            out.write_char('-')?;
+        } else if shape.day {
+            out.write_str("--")?;
+        }
+        if shape.year || shape.day {
+            write_padded(out, self.month, 2)?;
+        }
+        if shape.day {
+            out.write_char('-')?;
+            write_padded(out, self.day, 2)?;
         }
         if shape.month && shape.hour {
             out.write_char('T')?;
         }
         if shape.hour {
-            write!(out, "{:02}:{:02}", self.hour, self.minute)?;
+            write_padded(out, self.hour, 2)?;
+            out.write_char(':')?;
+            write_padded(out, self.minute, 2)?;
         }
         if shape.second {
-            write!(out, ":{:02}", self.second)?;
+            out.write_char(':')?;
+            write_padded(out, self.second, 2)?;
         }
         if shape.millis {
-            write!(out, ".{:03}", self.millis)?;
+            out.write_char('.')?;
+            write_padded(out, self.millis, 3)?;
         }
         Ok(())
     }
@@ -251,15 +265,20 @@ struct Shape {
 
 impl Shape {
     fn of(spec: &DateSpec) -> Shape {
-        let has = |t| spec.tokens.contains(&t);
-        Shape {
-            year: has(DateToken::Year) || has(DateToken::ShortYear),
-            month: has(DateToken::Month),
-            day: has(DateToken::Day),
-            hour: has(DateToken::Hour),
-            second: has(DateToken::Second),
-            millis: has(DateToken::Millis),
+        // One pass over the pattern: every decoded date starts here.
+        let mut shape = Shape::default();
+        for token in &spec.tokens {
+            match token {
+                DateToken::Year | DateToken::ShortYear => shape.year = true,
+                DateToken::Month => shape.month = true,
+                DateToken::Day => shape.day = true,
+                DateToken::Hour => shape.hour = true,
+                DateToken::Second => shape.second = true,
+                DateToken::Millis => shape.millis = true,
+                DateToken::Minute | DateToken::Literal(_) => {}
+            }
         }
+        shape
     }
 }
 

@@ -94,12 +94,14 @@ pub(crate) fn encode_packed(
     };
     // An even digit count leaves the first nibble as a 0 pad.
     let pad = (spec.digits % 2 == 0).then_some(0);
-    let nibbles = pad
+    let mut nibbles = pad
         .into_iter()
         .chain(digits.iter().map(|d| d - b'0'))
         .chain(std::iter::once(sign));
-    let nibbles: Vec<u8> = nibbles.collect();
-    out.extend(nibbles.chunks(2).map(|pair| (pair[0] << 4) | pair[1]));
+    // Pad, digits and sign are an even count: every byte gets both nibbles.
+    while let (Some(high), Some(low)) = (nibbles.next(), nibbles.next()) {
+        out.push((high << 4) | low);
+    }
     Ok(())
 }
 

@@ -21,20 +21,7 @@ pub(crate) fn decode<'f>(
 ) -> Result<FieldValue<'f>, DecodeErrorKind> {
     // Layout validation allows only pads that cannot be the tail of another character here
     // (no letters after CP949 lead bytes, U+3000 as a whole), so trimming never cuts one.
-    let pad = spec.pad_bytes.as_slice();
-    let (skip, kept) = if spec.right {
-        let mut first = 0;
-        while !pad.is_empty() && bytes[first..].starts_with(pad) {
-            first += pad.len();
-        }
-        (first, &bytes[first..])
-    } else {
-        let mut end = bytes.len();
-        while !pad.is_empty() && bytes[..end].ends_with(pad) {
-            end -= pad.len();
-        }
-        (0, &bytes[..end])
-    };
+    let (skip, kept) = trim(spec.pad_bytes.as_slice(), spec.right, bytes);
     if kept.is_empty() {
         return Ok(if spec.blank_null {
             FieldValue::Null
@@ -48,6 +35,40 @@ pub(crate) fn decode<'f>(
             charset: spec.charset.name(),
             offset: start + skip + bad.0,
         }),
+    }
+}
+
+/// The bytes without their padding (leading when `right`, else trailing) and how many were
+/// skipped at the start.
+fn trim<'f>(pad: &[u8], right: bool, bytes: &'f [u8]) -> (usize, &'f [u8]) {
+    // The usual one-byte pad (a space) is a byte scan: no slice comparison per pad.
+    if let &[pad] = pad {
+        return match right {
+            true => {
+                let first = bytes.iter().position(|&b| b != pad).unwrap_or(bytes.len());
+                (first, &bytes[first..])
+            }
+            false => {
+                let end = bytes
+                    .iter()
+                    .rposition(|&b| b != pad)
+                    .map_or(0, |last| last + 1);
+                (0, &bytes[..end])
+            }
+        };
+    }
+    if right {
+        let mut first = 0;
+        while !pad.is_empty() && bytes[first..].starts_with(pad) {
+            first += pad.len();
+        }
+        (first, &bytes[first..])
+    } else {
+        let mut end = bytes.len();
+        while !pad.is_empty() && bytes[..end].ends_with(pad) {
+            end -= pad.len();
+        }
+        (0, &bytes[..end])
     }
 }
 
@@ -123,4 +144,69 @@ fn survives_trim(spec: &Text, text: &str) -> bool {
         text.chars().next_back()
     };
     edge != Some(spec.pad)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The trimming every pad goes through without the one-byte scan: whole pads compared as
+    /// slices from the edge.
+    fn trim_by_slices<'f>(pad: &[u8], right: bool, bytes: &'f [u8]) -> (usize, &'f [u8]) {
+        let mut first = 0;
+        let mut end = bytes.len();
+        match right {
+            true => {
+                while bytes[first..].starts_with(pad) {
+                    first += pad.len();
+                }
+            }
+            false => {
+                while bytes[..end].ends_with(pad) {
+                    end -= pad.len();
+                }
+            }
+        }
+        (first, &bytes[first..end])
+    }
+
+    /// Wire bytes of CP949 text: ASCII, KS X 1001 Hangul, an extension syllable (똠), and pads.
+    fn wire(pad: u8) -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just(vec![pad]),
+            Just(vec![pad, pad]),
+            Just(b"a".to_vec()),
+            Just(b"0".to_vec()),
+            Just(b" ".to_vec()),
+            Just(vec![0xC8, 0xAB]), // 홍
+            Just(vec![0x8C, 0x63]), // 똠
+            Just(vec![0xA1, 0xA1]), // U+3000
+        ];
+        prop::collection::vec(piece, 0..8).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        /// The one-byte scan keeps and skips exactly what whole-pad trimming does.
+        #[test]
+        fn one_byte_pads_trim_as_whole_pads_do(
+            (pad, bytes) in prop_oneof![Just(b' '), Just(b'0'), Just(b'_')]
+                .prop_flat_map(|pad| (Just(pad), wire(pad))),
+            right in any::<bool>(),
+        ) {
+            prop_assert_eq!(trim(&[pad], right, &bytes), trim_by_slices(&[pad], right, &bytes));
+        }
+    }
+
+    #[test]
+    fn multi_byte_pads_trim_whole_characters() {
+        let full_width = [0xA1, 0xA1];
+        let bytes = [0xA1, 0xA1, b'a', 0xA1, 0xA1, 0xA1, 0xA1];
+        assert_eq!(trim(&full_width, false, &bytes), (0, &bytes[..3]));
+        assert_eq!(trim(&full_width, true, &bytes), (2, &bytes[2..]));
+        assert_eq!(trim(&[], false, &bytes), (0, &bytes[..]));
+    }
 }

@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use serde_json::{Number, Value};
 
-use crate::codec::decimal::{write_number, Digits};
+use crate::codec::decimal::{write_number, ByteText, Digits};
 
 /// An exact decimal: `mantissa × 10^-scale` (a negative scale is COBOL `P` after the digits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,6 +99,21 @@ impl ScaledDecimal {
         text
     }
 
+    /// Appends the exact decimal text (its `Display`) as bytes, without a formatter: what the
+    /// JSON writer writes for every number.
+    pub(crate) fn write_text(&self, out: &mut Vec<u8>) {
+        let digits = Digits::of(self.mantissa.unsigned_abs());
+        let negative = self.mantissa < 0 || self.negative_zero;
+        // Writing to a Vec cannot fail.
+        let _ = write_number(
+            &mut ByteText(out),
+            negative,
+            digits.as_slice(),
+            self.scale,
+            true,
+        );
+    }
+
     /// The value as JSON: a number holding its exact text.
     pub fn to_value(&self) -> Value {
         match self.to_number() {
@@ -176,6 +191,9 @@ mod tests {
             let expected = number_value(negative, digits, scale, keep);
             assert_eq!(decimal.to_value(), expected, "{digits:?} scale {scale}");
             assert_eq!(decimal.to_string(), expected.to_string());
+            let mut bytes = Vec::new();
+            decimal.write_text(&mut bytes);
+            assert_eq!(bytes, expected.to_string().as_bytes());
         }
     }
 
