@@ -34,6 +34,10 @@ mod reference;
 #[path = "../src/engine/answer/tree.rs"]
 mod tree;
 
+/// What `tree` shares with the ingress parse.
+#[path = "../src/engine/answer/seed.rs"]
+mod seed;
+
 /// What `unique` and `tree` call to bound a key in a path.
 fn cut(name: &str) -> String {
     name.chars().take(64).collect()

@@ -23,6 +23,7 @@ use serde_json::Value;
 use self::tree::{Checked, Depth};
 use super::error::EngineErrorKind;
 
+pub(crate) mod seed;
 mod tree;
 #[cfg(test)]
 mod unique;

@@ -54,6 +54,7 @@ mod stale;
 mod tls;
 mod tracked;
 
+pub(crate) use answer::seed as answer_seed;
 pub use answer::{check_answer, decode_answer, AnswerDefect, JsonAnswer};
 pub use error::{EngineError, EngineErrorKind, Outcome};
 pub use health::{EngineHealth, Failure, HealthSnapshot, CALL_FAILURES_DOWN};
