@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use protocol_mci::Direction;
 use shadowgate::cli::{LayoutCommand, MismatchesCommand};
+use shadowgate::config::raw::ShadowScheduling;
 use shadowgate::config::{self, Config, LogFormat, Secrets};
 use shadowgate::server::{ReloadSource, Running};
 use shadowgate::store::postgres::BackendKind;
@@ -350,8 +351,11 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
 /// The effective `[runtime]`, `[shadow]` and `[store]` settings, defaults included: what decides
 /// how the gateway shares its cores and how much a crash can lose.
 fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
+    // The runtime counts the cores this process may use (its CPU affinity, e.g. `taskset`
+    // or systemd's `CPUAffinity=`), as tokio does for `worker_threads = 0`.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = match config.runtime.worker_threads {
-        0 => "one worker thread per core".to_owned(),
+        0 => format!("one worker thread per core it may use, {cores} here"),
         1 => "1 worker thread".to_owned(),
         n => format!("{n} worker threads"),
     };
@@ -361,14 +365,15 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     )?;
     let shadow = &config.shadow;
     let plural = if shadow.workers == 1 { "" } else { "s" };
+    // `idle` has no nice value (SCHED_IDLE ignores it; the config warns when one is set).
+    let class = match shadow.scheduling {
+        ShadowScheduling::Idle => "scheduling idle".to_owned(),
+        other => format!("scheduling {} at nice {}", other.as_str(), shadow.nice),
+    };
     writeln!(
         out,
-        "shadow work: {} worker{plural}, scheduling {} at nice {}, queue {} comparisons, gather {} ms",
-        shadow.workers,
-        shadow.scheduling.as_str(),
-        shadow.nice,
-        shadow.queue_capacity,
-        shadow.gather_ms
+        "shadow work: {} worker{plural}, {class}, queue {} comparisons, gather {} ms",
+        shadow.workers, shadow.queue_capacity, shadow.gather_ms
     )?;
     let store = &config.store;
     let at = match store.backend {

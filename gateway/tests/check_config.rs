@@ -392,8 +392,22 @@ flush_interval_ms = 250
             .to_owned()
     };
     assert!(line("runtime:").contains("2 worker threads"), "{stdout}");
+    // Left at 0, the count is the cores this process may use (one, pinned like this).
+    let pinned = Command::new("taskset")
+        .args(["-c", "0"])
+        .arg(env!("CARGO_BIN_EXE_shadowgate"))
+        .args(["check-config", "--config"])
+        .arg(repo_file("config/shadowgate.toml"))
+        .output()
+        .expect("taskset (util-linux) runs");
+    let stdout = String::from_utf8_lossy(&pinned.stdout);
+    assert!(pinned.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("one worker thread per core it may use, 1 here"),
+        "{stdout}"
+    );
     let shadow = line("shadow work:");
-    for shown in ["1 worker,", "scheduling idle at nice 5", "gather 0 ms"] {
+    for shown in ["1 worker,", "scheduling idle,", "gather 0 ms"] {
         assert!(shadow.contains(shown), "{shown} missing from {shadow}");
     }
     let stored = line("store:");
