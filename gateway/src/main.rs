@@ -73,8 +73,8 @@ enum Command {
     },
     /// Run the whole product locally: two diverging engines, the gateway, traffic, the report.
     Demo(shadowgate::demo::DemoArgs),
-    /// One demo engine alone (legacy MCI or modern HTTP), for trying the gateway by hand and for
-    /// benchmarks.
+    /// One demo engine alone (the legacy or the new policy, over MCI or HTTP), for trying the
+    /// gateway by hand and for benchmarks.
     DemoEngine(shadowgate::demo::DemoEngineArgs),
     /// Send MCI frames: closed loop or open loop at a fixed rate; latency percentiles.
     Loadgen(shadowgate::loadgen::LoadgenArgs),

@@ -398,3 +398,25 @@ fn decode_names_a_control_frame_and_encode_takes_a_length_selected_message_by_na
     );
     assert!(assert_user_error(&unknown).contains("--message \"NOPE\": no such message"));
 }
+
+/// `demo-engine --print-requests N` serves nothing, so it needs no `--kind`; serving still does.
+#[test]
+fn demo_requests_print_without_a_kind_and_serving_needs_one() {
+    let output = run(&["demo-engine", "--print-requests", "2"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines
+        .iter()
+        .all(|l| l["header"].is_object() && l["body"].is_object()));
+    let output = run(&["demo-engine", "--listen", "127.0.0.1:0"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("--kind"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -36,9 +36,9 @@ pub enum Kind {
 /// `shadowgate demo-engine`: one demo engine alone, for benchmarks.
 #[derive(Debug, Clone, Args)]
 pub struct DemoEngineArgs {
-    /// Which engine.
-    #[arg(long, value_enum)]
-    pub kind: Kind,
+    /// Which engine (not needed with `--print-requests`).
+    #[arg(long, value_enum, required_unless_present = "print_requests")]
+    pub kind: Option<Kind>,
     /// Address to listen on.
     #[arg(long, required_unless_present = "print_requests")]
     pub listen: Option<SocketAddr>,
@@ -155,18 +155,22 @@ async fn spawn(
 
 /// Runs one engine until Ctrl-C or SIGTERM (or prints requests, with `--print-requests`).
 pub fn run_engine(args: &DemoEngineArgs) -> anyhow::Result<()> {
-    let listen = match (args.print_requests, args.listen) {
-        (Some(count), _) => return print_requests(count, args.seed),
-        (None, Some(listen)) => listen,
-        (None, None) => anyhow::bail!("demo-engine: expected --listen ADDR or --print-requests N"),
+    let (kind, listen) = match (args.print_requests, args.kind, args.listen) {
+        (Some(count), ..) => return print_requests(count, args.seed),
+        (None, Some(kind), Some(listen)) => (kind, listen),
+        (None, ..) => {
+            anyhow::bail!("demo-engine: expected --kind KIND --listen ADDR, or --print-requests N")
+        }
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let layout = Arc::new(super::layout()?);
         let (tasks, shutdown) = (TaskTracker::new(), CancellationToken::new());
         let delay = Duration::from_millis(args.delay_ms);
-        let bound = spawn(args.kind, listen, delay, &layout, &tasks, &shutdown).await?;
-        eprintln!("demo {:?} engine listening on {bound}", args.kind);
+        let bound = spawn(kind, listen, delay, &layout, &tasks, &shutdown).await?;
+        let name = kind.to_possible_value().map(|v| v.get_name().to_owned());
+        let name = name.unwrap_or_else(|| format!("{kind:?}"));
+        eprintln!("demo {name} engine listening on {bound}");
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
