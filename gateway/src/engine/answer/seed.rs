@@ -1,6 +1,7 @@
 //! What both borrowed-tree parses share (an engine's answer in [`super::tree`], the HTTP
 //! ingress request in `pipeline::ingress`): keys borrowed from the bytes, a number's exact text
-//! as serde_json hands it over, and when a duplicate key is looked for by a scan.
+//! as serde_json hands it over, when a duplicate key is looked for by a scan, and how its path
+//! is written.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -18,6 +19,32 @@ pub(crate) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// Members up to which a duplicate is looked for by a scan; larger objects use a set.
 pub(crate) const SCAN_MEMBERS: usize = 16;
+
+/// One step of a duplicate's path, innermost first while the parse unwinds.
+pub(crate) enum PathStep {
+    /// A member's key.
+    Key(String),
+    /// An array index.
+    Index(usize),
+}
+
+/// The steps as `a.b[1].c`.
+pub(crate) fn render(mut steps: Vec<PathStep>) -> String {
+    steps.reverse();
+    let mut path = String::new();
+    for step in steps {
+        match step {
+            PathStep::Key(key) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&key);
+            }
+            PathStep::Index(index) => path.push_str(&format!("[{index}]")),
+        }
+    }
+    path
+}
 
 /// A key, borrowed from the bytes when it holds no escape.
 pub(crate) struct Key;

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::Number;
 
 use super::cut;
-use super::seed::{Key, NumberTextSeed, NUMBER_TOKEN, SCAN_MEMBERS};
+use super::seed::{render, Key, NumberTextSeed, PathStep, NUMBER_TOKEN, SCAN_MEMBERS};
 
 /// How much of the tree a parse keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,30 +41,6 @@ impl Depth {
             Depth::Shape | Depth::Hollow => Depth::Hollow,
         }
     }
-}
-
-/// One step of a duplicate's path, innermost first while the parse unwinds.
-enum PathStep {
-    Key(String),
-    Index(usize),
-}
-
-/// The steps as `a.b[1].c`.
-fn render(mut steps: Vec<PathStep>) -> String {
-    steps.reverse();
-    let mut path = String::new();
-    for step in steps {
-        match step {
-            PathStep::Key(key) => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(&key);
-            }
-            PathStep::Index(index) => path.push_str(&format!("[{index}]")),
-        }
-    }
-    path
 }
 
 /// An answer's tree and the path of the first key an object of it holds twice, in document

@@ -17,7 +17,9 @@ use protocol_mci::json::{JsonTree, NumberText};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 
-use crate::engine::answer_seed::{Key, NumberTextSeed, NUMBER_TOKEN, SCAN_MEMBERS};
+use crate::engine::answer_seed::{
+    render, Key, NumberTextSeed, PathStep, NUMBER_TOKEN, SCAN_MEMBERS,
+};
 
 /// The names serde's derive gives `Message`'s fields, for its error texts.
 const FIELDS: &[&str] = &["header", "body"];
@@ -38,30 +40,6 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, serde_json::Error> {
     let parsed = deserializer.deserialize_struct("Message", FIELDS, Request)?;
     deserializer.end()?;
     Ok(parsed)
-}
-
-/// One step of a duplicate's path, innermost first while the parse unwinds.
-enum PathStep {
-    Key(String),
-    Index(usize),
-}
-
-/// The steps as `a.b[1].c`.
-fn render(mut steps: Vec<PathStep>) -> String {
-    steps.reverse();
-    let mut path = String::new();
-    for step in steps {
-        match step {
-            PathStep::Key(key) => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(&key);
-            }
-            PathStep::Index(index) => path.push_str(&format!("[{index}]")),
-        }
-    }
-    path
 }
 
 /// A value and the path of its first duplicate key, if any.
