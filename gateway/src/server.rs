@@ -104,12 +104,13 @@ impl Running {
         let mut mci_addresses = Vec::new();
         let mut mci_answer_addresses = Vec::new();
         for (i, settings) in config.mci_listeners.iter().enumerate() {
-            let socket = bind(&format!("listeners.mci[{i}].address"), settings.address).await?;
+            let key = format!("listeners.mci[{i}].address");
+            let socket = bind(&key, settings.address, settings.max_connections).await?;
             mci_addresses.push(socket.local_addr().unwrap_or(settings.address));
             let answers = match settings.link {
                 ListenerLink::DualSocket { answer_address } => {
                     let key = format!("listeners.mci[{i}].answer_address");
-                    let socket = bind(&key, answer_address).await?;
+                    let socket = bind(&key, answer_address, settings.max_connections).await?;
                     mci_answer_addresses.push(Some(socket.local_addr().unwrap_or(answer_address)));
                     Some(socket)
                 }
@@ -130,7 +131,12 @@ impl Running {
         }
         let mut http_address = None;
         if let Some(settings) = &config.http_listener {
-            let socket = bind("listeners.http.address", settings.address).await?;
+            let socket = bind(
+                "listeners.http.address",
+                settings.address,
+                settings.limits.max_connections,
+            )
+            .await?;
             http_address = Some(socket.local_addr().unwrap_or(settings.address));
             let run = listener::http::serve(
                 socket,
@@ -143,7 +149,12 @@ impl Running {
         }
         let mut admin_address = None;
         if let Some(settings) = &config.admin_listener {
-            let socket = bind("listeners.admin.address", settings.address).await?;
+            let socket = bind(
+                "listeners.admin.address",
+                settings.address,
+                settings.limits.max_connections,
+            )
+            .await?;
             admin_address = Some(socket.local_addr().unwrap_or(settings.address));
             let state = admin_state(&gateway, &store, &config, (&tasks, &shutdown));
             let run = admin::serve(
@@ -433,14 +444,14 @@ fn replay_fn(
     })
 }
 
-async fn bind(key: &str, address: SocketAddr) -> Result<TcpListener, StartError> {
-    TcpListener::bind(address)
-        .await
-        .map_err(|source| StartError::Bind {
-            key: key.to_owned(),
-            address,
-            source,
-        })
+/// Binds a listener with an accept queue of `backlog` connections (its `max_connections`; see
+/// [`listener::bind`]).
+async fn bind(key: &str, address: SocketAddr, backlog: usize) -> Result<TcpListener, StartError> {
+    listener::bind::listen(address, backlog).map_err(|source| StartError::Bind {
+        key: key.to_owned(),
+        address,
+        source,
+    })
 }
 
 /// How often `cutover_ready` is re-assessed from the store's counters, and pending per-rule

@@ -10,7 +10,6 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use protocol_mci::Layout;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -18,6 +17,9 @@ use super::legacy::Policied;
 use super::strategy::{LEGACY, MODERN};
 use super::traffic::{Traffic, KST_OFFSET_MICROS};
 use super::{legacy, modern};
+
+/// The demo engines' accept queue (the kernel caps it at `net.core.somaxconn`).
+const DEMO_BACKLOG: usize = 4096;
 
 /// Which engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,8 +115,9 @@ async fn spawn(
     tasks: &TaskTracker,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind(address)
-        .await
+    // A benchmark's shadow calls may open hundreds of connections at once: std's queue of 128
+    // would drop SYNs and make the gateway's 1 s connect timeout fail (`shadow_down`).
+    let listener = crate::listener::bind::listen(address, DEMO_BACKLOG)
         .with_context(|| format!("demo {kind:?} engine: cannot bind {address}"))?;
     let bound = listener.local_addr()?;
     let (tasks2, shutdown2) = (tasks.clone(), shutdown.clone());

@@ -9,10 +9,12 @@
 //! - `activity`: the watchdog that closes an HTTP connection when it idles or stalls.
 //! - `admission`: the MCI listener's connection table; at its cap the longest-idle connection
 //!   makes room for a new one.
+//! - `bind`: listening sockets with an accept queue sized for the listener's connections.
 //! - `fd_budget`: the listeners' and engines' connection caps against the open-file limit.
 
 mod activity;
 pub mod admission;
+pub mod bind;
 mod dual;
 pub mod fd_budget;
 pub mod http;
