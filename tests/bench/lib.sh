@@ -109,8 +109,12 @@ key = ["product_code"]'
     printf '[engines.new-engine]\nprotocol = "http"\nurl = "http://%s"\n' "$shadow"
   fi
   bench_lines "$shadow_engine_lines"
-  # As the live engine's: an MCI engine's in-flight limit is its connection count.
-  if [ -n "$shadow_mci" ]; then printf 'max_in_flight = 128\n'; else printf 'max_in_flight = 2048\n'; fi
+  # As the live MCI engine's: an engine's in-flight limit is also its connection count. When
+  # the shadow answers slower than the live engine at the ceiling, the shadow's calls beyond it
+  # wait for a connection (up to the strategy's shadow_max_in_flight and shadow_timeout_ms)
+  # instead of opening hundreds more (2048 let the gateway open > 1,000 connections to the demo
+  # engine, whose accept queue then overflowed: connect failures, the breaker, `shadow_down`).
+  printf 'max_in_flight = 128\n'
   printf '[strategies.loan-screening]\nlayout = "loan-screening"\ntx_codes = ["LNS0001"]\n'
   printf 'path = "/v1/strategies/loan-screening"\nlive = "%s"\n' "$live_name"
   bench_lines "$shadow_lines"
