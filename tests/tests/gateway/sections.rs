@@ -206,7 +206,10 @@ async fn the_http_ingress_carries_the_header_sections_inside_header() {
     let text = String::from_utf8_lossy(&body);
     assert_eq!(status, 400, "{text}");
     assert!(
-        text.contains("biz.msg_type, biz.svc_code: \\\"LNS0002\\\" is not a transaction"),
+        text.contains(
+            "biz.msg_type, biz.svc_code: expected a transaction of this strategy (LNS0001), \
+             found \\\""
+        ) && text.contains("LNS0002"),
         "{text}"
     );
     assert_eq!(legacy.requests(), 1);

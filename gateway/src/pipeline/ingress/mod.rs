@@ -64,16 +64,7 @@ impl<'a> JsonRequest<'a> {
     ) -> Result<(Vec<u8>, String), String> {
         let code = layout.code_of(&self.routing).unwrap_or_default().to_owned();
         if !tx_codes.contains(&code) {
-            let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
-            // A message no key selects is named by its key values, as the client wrote them.
-            let shown = match code.is_empty() {
-                true => layout.key_values(self.header()).join(", "),
-                false => code,
-            };
-            return Err(format!(
-                "{}: {shown:?} is not a transaction of this strategy",
-                fields.join(", ")
-            ));
+            return Err(unknown_transaction(layout, tx_codes, &code, self.header()));
         }
         let body = self.body.as_slice();
         // Encoding checks the request against the layout and gives mci engines their frame.
@@ -103,6 +94,33 @@ impl<'a> JsonRequest<'a> {
         out.push(b'}');
         Bytes::from(out)
     }
+}
+
+/// The 400 text of a request that names no transaction of the strategy: the key fields, the
+/// strategy's transaction codes, and what the client sent (its key values as written, when no
+/// message of the layout is selected by them).
+fn unknown_transaction(
+    layout: &Layout,
+    tx_codes: &[String],
+    code: &str,
+    header: &Map<String, Value>,
+) -> String {
+    let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
+    let found = match code.is_empty() {
+        false => format!("{code:?}"),
+        true => {
+            let values = layout.key_values(header);
+            match values.iter().all(|v| v.is_empty()) {
+                true => "nothing".to_owned(),
+                false => format!("{:?}", values.join(", ")),
+            }
+        }
+    };
+    format!(
+        "{}: expected a transaction of this strategy ({}), found {found}",
+        fields.join(", "),
+        tx_codes.join(", ")
+    )
 }
 
 /// Appends an object's members as compact JSON.

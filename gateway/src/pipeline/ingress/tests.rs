@@ -29,14 +29,11 @@ fn by_message(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
         .map_err(|e| format!("expected {{\"header\": {{..}}, \"body\": {{..}}}}: {e}"))?;
     let code = layout.code_of(&request).unwrap_or_default().to_owned();
     if !tx_codes.contains(&code) {
-        let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
-        let shown = match code.is_empty() {
-            true => layout.key_values(&request.header).join(", "),
-            false => code,
-        };
-        return Err(format!(
-            "{}: {shown:?} is not a transaction of this strategy",
-            fields.join(", ")
+        return Err(super::unknown_transaction(
+            layout,
+            tx_codes,
+            &code,
+            &request.header,
         ));
     }
     let frame = layout
@@ -134,6 +131,21 @@ fn a_key_given_twice_is_refused_with_its_path() {
     );
     // The top level's own fields kept serde's text.
     assert!(refused(r#"{"header": {}, "body": {}, "body": {}}"#).contains("duplicate field `body`"));
+}
+
+#[test]
+fn a_request_for_no_transaction_of_the_strategy_names_the_ones_it_has() {
+    let codes = ["LNS0001".to_owned(), "LNS0003".to_owned()];
+    let refused = |text: &str| by_tree(&LOAN, &codes, text.as_bytes()).unwrap_err();
+    assert_eq!(
+        refused(r#"{"header": {}, "body": {}}"#),
+        "header.tx_code: expected a transaction of this strategy (LNS0001, LNS0003), found nothing"
+    );
+    assert_eq!(
+        refused(r#"{"header": {"tx_code": "LNS0009"}, "body": {}}"#),
+        "header.tx_code: expected a transaction of this strategy (LNS0001, LNS0003), \
+         found \"LNS0009\""
+    );
 }
 
 #[test]
