@@ -6,11 +6,13 @@
 //! id and the codec's header walk read it as a map. The body, the bulk of a request, is encoded
 //! and written straight from its tree. Frames, engine bodies and error texts are the ones the
 //! `Message` route gave (a property test in `tests` holds them equal), except that a key given
-//! twice is now refused with its path instead of silently keeping the last value.
+//! twice is now refused with its path instead of silently keeping the last value, and a body
+//! key the layout does not have is refused (`unknown`) instead of being passed over.
 
 mod parse;
 #[cfg(test)]
 mod tests;
+mod unknown;
 
 use bytes::Bytes;
 use protocol_mci::json::{members_to_map, JsonTree};
@@ -70,6 +72,11 @@ impl<'a> JsonRequest<'a> {
         // Encoding checks the request against the layout and gives mci engines their frame.
         let frame = match layout.message(&code) {
             Some(selected) => {
+                // Keys the encoder would pass over, refused first: a misspelt key also leaves
+                // its field missing, and the misspelling is the error to show.
+                if let Some(text) = unknown::unknown_key(&selected.request, body) {
+                    return Err(text);
+                }
                 layout.encode_body_as(Direction::Request, selected, self.header(), body)
             }
             None => layout

@@ -5,6 +5,7 @@
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
+use protocol_mci::json::JsonTree;
 use protocol_mci::{Direction, Layout, Message};
 use serde_json::{json, Value};
 
@@ -35,6 +36,16 @@ fn by_message(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
             &code,
             &request.header,
         ));
+    }
+    // The one rule the message route never had: body keys the layout lacks (`unknown`, tested on
+    // its own below) are refused before encoding.
+    if let Some(selected) = layout.message(&code) {
+        let body = Value::Object(request.body.clone());
+        if let JsonTree::Object(members) = JsonTree::from_value(&body) {
+            if let Some(text) = super::unknown::unknown_key(&selected.request, &members) {
+                return Err(text);
+            }
+        }
     }
     let frame = layout
         .encode(Direction::Request, &request)
@@ -145,6 +156,25 @@ fn a_request_for_no_transaction_of_the_strategy_names_the_ones_it_has() {
         refused(r#"{"header": {"tx_code": "LNS0009"}, "body": {}}"#),
         "header.tx_code: expected a transaction of this strategy (LNS0001, LNS0003), \
          found \"LNS0009\""
+    );
+}
+
+#[test]
+fn a_body_key_the_layout_does_not_have_is_refused_with_its_path() {
+    let refused = |body: &str| {
+        let text = format!(r#"{{"header": {{"tx_code": "LNS0001"}}, "body": {body}}}"#);
+        by_tree(&LOAN, &["LNS0001".into()], text.as_bytes()).unwrap_err()
+    };
+    let top = refused(r#"{"cust_no": "1", "annual_incme": 5}"#);
+    assert!(
+        top.starts_with("body.annual_incme: expected a field of the layout here (cust_no, "),
+        "{top}"
+    );
+    assert!(top.contains("annual_income"), "{top}");
+    let nested = refused(r#"{"loans": [{"lender": "KB"}, {"lendr": "KB"}]}"#);
+    assert!(
+        nested.starts_with("body.loans[1].lendr: expected a field of the layout here ("),
+        "{nested}"
     );
 }
 
