@@ -12,7 +12,7 @@ use shadowgate::cli::{LayoutCommand, MismatchesCommand};
 use shadowgate::config::raw::ShadowScheduling;
 use shadowgate::config::{self, Config, LogFormat, Secrets};
 use shadowgate::server::{ReloadSource, Running};
-use shadowgate::store::postgres::BackendKind;
+use shadowgate::store::postgres::{BackendKind, SslMode};
 
 /// Every frame allocates many small, short-lived values (decoded fields, JSON maps, hyper
 /// buffers) on two worker threads: glibc malloc spent ~17% of the gateway's CPU per frame on
@@ -316,7 +316,7 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
     if let Some(a) = &config.admin_listener {
         // Where the token comes from, never the token.
         let auth = match (&a.token_source, &a.token) {
-            (None, _) => "no token".to_owned(),
+            (None, _) => "no token: open to any client that reaches this address".to_owned(),
             (Some(source), Some(_)) => format!("bearer token from {source}"),
             (Some(source), None) => format!("bearer token from {source}, not read: --no-secrets"),
         };
@@ -377,8 +377,20 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     )?;
     let store = &config.store;
     let at = match store.backend {
-        BackendKind::Sled => format!("sled at {}", store.path.display()),
-        BackendKind::Postgres => "postgres (a fleet's shared database)".to_owned(),
+        BackendKind::Sled => format!("sled at {}", lexical(&store.path).display()),
+        BackendKind::Postgres => {
+            // The URL holds no password: validation refuses one.
+            let pg = &store.postgres;
+            let instance = pg.instance.as_deref().unwrap_or("this host's name");
+            let tls = match pg.sslmode {
+                SslMode::VerifyFull => "TLS, verify-full",
+                SslMode::Disable => "no TLS",
+            };
+            format!(
+                "postgres at {} (a fleet's shared database; instance {instance}; {tls})",
+                pg.url
+            )
+        }
     };
     writeln!(
         out,
@@ -387,6 +399,25 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
         store.flush_interval_ms, store.batch_max_records, store.retention_days
     )?;
     Ok(())
+}
+
+/// `path` without `.` and with `dir/..` folded, for people: `config/../data/store` reads as
+/// `data/store` (the gateway itself opens the path as configured).
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Prints errors, then warnings, each under a count, on stderr; true when there is an error.

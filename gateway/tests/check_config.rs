@@ -406,6 +406,15 @@ flush_interval_ms = 250
         stdout.contains("one worker thread per core it may use, 1 here"),
         "{stdout}"
     );
+    // The example's store path, relative to the config's directory, is shown folded.
+    let example_store = stdout
+        .lines()
+        .find(|l| l.starts_with("store:"))
+        .unwrap_or("");
+    assert!(
+        example_store.contains("/data/store") && !example_store.contains(".."),
+        "{example_store}"
+    );
     let shadow = line("shadow work:");
     for shown in ["1 worker,", "scheduling idle,", "gather 0 ms"] {
         assert!(shadow.contains(shown), "{shown} missing from {shadow}");
