@@ -456,7 +456,7 @@ async fn bind(key: &str, address: SocketAddr, backlog: usize) -> Result<TcpListe
 
 /// How often `cutover_ready` is re-assessed from the store's counters, and pending per-rule
 /// suppression counts are handed to the store even when traffic has stopped.
-const REVIEW_INTERVAL: Duration = Duration::from_secs(5);
+pub(crate) const REVIEW_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Sets the clean-streak gauges from the persisted counters, so a restart does not reset them.
 fn seed_clean_streaks(gateway: &Gateway, reader: &Reader) {

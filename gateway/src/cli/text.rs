@@ -131,7 +131,13 @@ fn strategy_section(out: &mut dyn Write, s: &StrategySummary, groups: &[Group]) 
         }
     }
     if !s.suppressed.is_empty() {
-        writeln!(out, "  suppressed by rules:")?;
+        // A running gateway hands rule counts to the store on its review tick, not per
+        // comparison: a report read right after traffic can show the last seconds uncounted.
+        writeln!(
+            out,
+            "  suppressed by rules (a running gateway stores these counts every {} s):",
+            crate::server::REVIEW_INTERVAL.as_secs()
+        )?;
         for rule in &s.suppressed {
             let gone = if rule.configured {
                 ""
