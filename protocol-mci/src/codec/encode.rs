@@ -72,7 +72,14 @@ impl<'a> Writer<'a> {
                 .fixed_len()
                 .unwrap_or_else(|| field.kind.max_len());
             self.at = start..start + len;
-            let value = cursor.get(&field.name);
+            let value = match field.kind {
+                // Written without a value: no lookup by name for a key that is never there.
+                Kind::Filler { .. } | Kind::Constant(_) if field.count_of.is_none() => {
+                    cursor.pass(&field.name);
+                    None
+                }
+                _ => cursor.get(&field.name),
+            };
             let written = match field.count_of {
                 Some(group) => {
                     let given = value.map_or(Scalar::Null, JsonNode::scalar);

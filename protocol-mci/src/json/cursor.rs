@@ -56,6 +56,17 @@ impl<'o, O: JsonObject + ?Sized> Cursor<'o, O> {
         Some(found)
     }
 
+    /// Passes the member at the cursor if it is named `key`: a field whose value is not read
+    /// (a filler or a constant) still keeps the walk in place when the object holds it.
+    pub fn pass(&mut self, key: &str) {
+        if let Some(rest) = &mut self.rest {
+            let mut ahead = rest.clone();
+            if ahead.next().is_some_and(|(name, _)| name == key) {
+                *rest = ahead;
+            }
+        }
+    }
+
     /// Moves the walk past `found` when it is a few members ahead (extra keys in between). In a
     /// member list the members passed over must not have their names again later, where the
     /// walk would find such a later member in place instead of the first one; else the walk is

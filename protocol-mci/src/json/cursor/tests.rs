@@ -82,9 +82,14 @@ fn members(keys: &[&'static str]) -> MemberList<'static> {
 }
 
 /// Asks `names` in order of a cursor and of `get`: the same member each time (by address).
+/// Every third name is passed instead (a filler's), and not compared.
 fn walk_agrees<O: JsonObject + ?Sized>(object: &O, names: &[&str]) -> Result<(), String> {
     let mut cursor = Cursor::new(object);
-    for name in names {
+    for (i, name) in names.iter().enumerate() {
+        if i % 3 == 2 {
+            cursor.pass(name);
+            continue;
+        }
         let walked = cursor.get(name).map(|v| v as *const O::Node);
         let by_name = object.get(name).map(|v| v as *const O::Node);
         if walked != by_name {
