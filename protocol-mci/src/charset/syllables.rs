@@ -17,17 +17,26 @@ const COUNT: usize = 11_172;
 
 /// The CP949 bytes of each syllable, by `c - U+AC00`; `[0, 0]` where none decodes to it (never
 /// with encoding_rs' CP949, where every syllable has a code; such a syllable takes the encoder).
-static TABLE: OnceLock<Box<[[u8; 2]]>> = OnceLock::new();
+static TABLE: OnceLock<Syllables> = OnceLock::new();
 
-/// The CP949 bytes of `c` if it is a precomposed Hangul syllable.
-pub(super) fn cp949(c: char) -> Option<[u8; 2]> {
-    let index = (c as u32).wrapping_sub(FIRST) as usize;
-    let pair = *TABLE.get_or_init(build).get(index)?;
-    (pair[0] != 0).then_some(pair)
+/// The syllables' CP949 bytes (built on first use).
+pub(super) struct Syllables(Box<[[u8; 2]]>);
+
+impl Syllables {
+    /// The table, built the first time it is asked for.
+    pub fn get() -> &'static Syllables {
+        TABLE.get_or_init(build)
+    }
+
+    /// The CP949 bytes of the code point `c` if it is a precomposed Hangul syllable.
+    pub fn cp949(&self, c: u32) -> Option<[u8; 2]> {
+        let pair = *self.0.get(c.wrapping_sub(FIRST) as usize)?;
+        (pair[0] != 0).then_some(pair)
+    }
 }
 
 /// Decodes every CP949 double-byte code (lead 81-FE, trail 41-FE) and keeps the syllables.
-fn build() -> Box<[[u8; 2]]> {
+fn build() -> Syllables {
     let mut table = vec![[0u8; 2]; COUNT].into_boxed_slice();
     for lead in 0x81..=0xFE_u8 {
         for trail in 0x41..=0xFE_u8 {
@@ -46,5 +55,5 @@ fn build() -> Box<[[u8; 2]]> {
             }
         }
     }
-    table
+    Syllables(table)
 }

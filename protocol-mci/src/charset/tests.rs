@@ -87,16 +87,16 @@ proptest! {
 fn every_syllable_encodes_as_encoding_rs_encodes_it() {
     for code in 0xAC00..=0xD7A3_u32 {
         let syllable = char::from_u32(code).unwrap();
-        assert!(syllables::cp949(syllable).is_some(), "{syllable}");
+        assert!(Syllables::get().cp949(code).is_some(), "{syllable}");
         for charset in [Charset::Cp949, Charset::EucKr] {
             let text = format!("a{syllable}b");
             let (fast, reference) = both(charset, &text);
             assert_eq!(fast, reference, "{} {text:?}", charset.name());
         }
     }
-    assert_eq!(syllables::cp949('\u{ABFF}'), None);
-    assert_eq!(syllables::cp949('\u{D7A4}'), None);
-    assert_eq!(syllables::cp949('a'), None);
+    assert_eq!(Syllables::get().cp949(0xABFF), None);
+    assert_eq!(Syllables::get().cp949(0xD7A4), None);
+    assert_eq!(Syllables::get().cp949(u32::from('a')), None);
 }
 
 #[test]
