@@ -155,57 +155,35 @@ fn first_outside_ks_x_1001(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-/// Appends the CP949 bytes of `text`: runs of ASCII as they are, Hangul syllables from the
+/// Appends the CP949 bytes of `text`: ASCII as it is, Hangul syllables from the
 /// table, each run of other characters through `encoding_rs` (whose EUC-KR encoder keeps no
 /// state between characters, so runs encode as the whole text would). On an unmappable
 /// character `out` holds the bytes of the characters before it, as `encoding_rs` leaves them.
 fn cp949_into(text: &str, out: &mut Vec<u8>) -> Result<(), Unmappable> {
     let syllables = Syllables::get();
-    let bytes = text.as_bytes();
     // ASCII and syllables take no more bytes in CP949 than in UTF-8 (1 → 1, 3 → 2).
-    out.reserve(bytes.len());
+    out.reserve(text.len());
     // Where the run of characters for `encoding_rs` began, if one is open.
     let mut other_from = None;
-    let mut at = 0;
-    while let Some(&lead) = bytes.get(at) {
-        // UTF-8 walked by hand: a syllable is the three bytes EA-ED, 80-BF, 80-BF.
-        let (width, pair) = match lead {
-            0x00..=0x7F => (1, None),
-            0xC0..=0xDF => (2, None),
-            0xE0..=0xEF => (
-                3,
-                bytes.get(at + 1..at + 3).and_then(|tail| {
-                    let c = (u32::from(lead & 0x0F) << 12)
-                        | (u32::from(tail[0] & 0x3F) << 6)
-                        | u32::from(tail[1] & 0x3F);
-                    syllables.cp949(c)
-                }),
-            ),
-            // F0-F4 (a lead byte: `at` only ever stops at one).
-            _ => (4, None),
+    for (at, c) in text.char_indices() {
+        let pair = match c.is_ascii() {
+            true => None,
+            false => match syllables.cp949(u32::from(c)) {
+                Some(pair) => Some(pair),
+                None => {
+                    other_from.get_or_insert(at);
+                    continue;
+                }
+            },
         };
-        if lead >= 0x80 && pair.is_none() {
-            other_from.get_or_insert(at);
-            at += width;
-            continue;
-        }
         if let Some(from) = other_from.take() {
             encoder_into(&text[from..at], out)?;
         }
         match pair {
             Some(pair) => out.extend_from_slice(&pair),
-            None => {
-                // A run of ASCII, copied at once.
-                let end = bytes[at..]
-                    .iter()
-                    .position(|b| !b.is_ascii())
-                    .map_or(bytes.len(), |n| at + n);
-                out.extend_from_slice(&bytes[at..end]);
-                at = end;
-                continue;
-            }
+            // ASCII: the char is its one byte.
+            None => out.push(c as u8),
         }
-        at += width;
     }
     match other_from {
         Some(from) => encoder_into(&text[from..], out),

@@ -83,7 +83,7 @@ impl<'a> Writer<'a> {
             let written = match field.count_of {
                 Some(group) => {
                     let given = value.map_or(Scalar::Null, JsonNode::scalar);
-                    let len = self.count(given, &fields[group].name, values)?;
+                    let len = self.count(given, &fields[group].name, &cursor)?;
                     // A signed packed count decoded from `0D` goes back as it came.
                     let len_digits;
                     let count = match len {
@@ -119,9 +119,9 @@ impl<'a> Writer<'a> {
         &self,
         given: Scalar<'_>,
         group: &str,
-        values: &O,
+        values: &Cursor<'_, O>,
     ) -> Result<Option<usize>, EncodeError> {
-        let len = match values.get(group).map(JsonNode::shape) {
+        let len = match values.peek(group).map(JsonNode::shape) {
             Some(Shape::Array(elements)) => elements.len(),
             _ => 0,
         };

@@ -56,6 +56,18 @@ impl<'o, O: JsonObject + ?Sized> Cursor<'o, O> {
         Some(found)
     }
 
+    /// The member named `key`, as [`Cursor::get`] finds it, without moving the walk: a group's
+    /// member read for its count field (the group comes after its count, so it is the next
+    /// member, and it is asked for again in its turn).
+    pub fn peek(&self, key: &str) -> Option<&'o O::Node> {
+        if let Some((name, value)) = self.rest.clone().and_then(|mut rest| rest.next()) {
+            if name == key {
+                return Some(value);
+            }
+        }
+        self.object.get(key)
+    }
+
     /// Passes the member at the cursor if it is named `key`: a field whose value is not read
     /// (a filler or a constant) still keeps the walk in place when the object holds it.
     pub fn pass(&mut self, key: &str) {

@@ -82,7 +82,8 @@ fn members(keys: &[&'static str]) -> MemberList<'static> {
 }
 
 /// Asks `names` in order of a cursor and of `get`: the same member each time (by address).
-/// Every third name is passed instead (a filler's), and not compared.
+/// Each name is peeked first (a group's, for its count field); every third name is passed
+/// instead (a filler's), and not compared.
 fn walk_agrees<O: JsonObject + ?Sized>(object: &O, names: &[&str]) -> Result<(), String> {
     let mut cursor = Cursor::new(object);
     for (i, name) in names.iter().enumerate() {
@@ -90,8 +91,12 @@ fn walk_agrees<O: JsonObject + ?Sized>(object: &O, names: &[&str]) -> Result<(),
             cursor.pass(name);
             continue;
         }
-        let walked = cursor.get(name).map(|v| v as *const O::Node);
         let by_name = object.get(name).map(|v| v as *const O::Node);
+        let peeked = cursor.peek(name).map(|v| v as *const O::Node);
+        if peeked != by_name {
+            return Err(format!("{name:?}: peeked {peeked:?}, by name {by_name:?}"));
+        }
+        let walked = cursor.get(name).map(|v| v as *const O::Node);
         if walked != by_name {
             return Err(format!("{name:?}: walked {walked:?}, by name {by_name:?}"));
         }
