@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use encoding_rs::EUC_KR;
+use encoding_rs::{DecoderResult, EUC_KR};
 
 /// The first precomposed Hangul syllable, 가.
 const FIRST: u32 = 0xAC00;
@@ -38,15 +38,17 @@ impl Syllables {
 /// Decodes every CP949 double-byte code (lead 81-FE, trail 41-FE) and keeps the syllables.
 fn build() -> Syllables {
     let mut table = vec![[0u8; 2]; COUNT].into_boxed_slice();
+    // One buffer for every code: a code decodes to one character at most (or fails).
+    let mut text = String::with_capacity(32);
     for lead in 0x81..=0xFE_u8 {
         for trail in 0x41..=0xFE_u8 {
-            let code = [lead, trail];
-            let Some(text) = EUC_KR.decode_without_bom_handling_and_without_replacement(&code)
-            else {
-                continue;
-            };
+            text.clear();
+            let mut decoder = EUC_KR.new_decoder_without_bom_handling();
+            let (result, _read) =
+                decoder.decode_to_string_without_replacement(&[lead, trail], &mut text, true);
             let mut chars = text.chars();
-            let (Some(c), None) = (chars.next(), chars.next()) else {
+            let (DecoderResult::InputEmpty, Some(c), None) = (result, chars.next(), chars.next())
+            else {
                 continue;
             };
             let index = (c as u32).wrapping_sub(FIRST) as usize;
