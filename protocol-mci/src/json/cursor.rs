@@ -14,8 +14,9 @@ const LOOKAHEAD: usize = 4;
 
 /// A walk over one object's members in the order they are asked for.
 ///
-/// Each name is asked at most once per cursor: layout validation makes field and view names
-/// unique at a level. That is why a member found in place is the first of its name, even in a
+/// Each name is asked ([`Cursor::get`], [`Cursor::pass`]) at most once per cursor: layout
+/// validation makes field and view names unique at a level ([`Cursor::peek`] does not count: it
+/// moves nothing). That is why a member found in place is the first of its name, even in a
 /// member list where names may repeat: every member before it was found under another name, or
 /// passed over after checking that its name does not come again.
 pub(crate) struct Cursor<'o, O: JsonObject + ?Sized + 'o> {
@@ -34,8 +35,8 @@ impl<'o, O: JsonObject + ?Sized> Cursor<'o, O> {
         }
     }
 
-    /// The object walked, for lookups that are not part of the walk (a group's count, a view's
-    /// selector).
+    /// The object walked, for lookups that are not part of the walk (which views of a redefines
+    /// area are present, its selector).
     pub fn object(&self) -> &'o O {
         self.object
     }
