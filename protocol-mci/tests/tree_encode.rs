@@ -1,7 +1,11 @@
 //! Encoding from a borrowed `JsonTree` gives byte-identical frames, or the identical error, to
 //! encoding the equal `serde_json::Value`, for generated bodies of a layout with text, zoned,
 //! packed, binary and date fields, groups (counted, nested, fixed) and a redefines area: valid
-//! values, wrong types, overflows, missing fields, odd counts and views.
+//! values, wrong types, overflows, missing fields, odd counts and views. The encoder looks
+//! members up in place first (objects usually hold them in layout order), so the same bodies are
+//! also encoded with their members reordered, extra keys added and, in the tree, names repeated
+//! after their first member: every one encodes as the body does (the first member of a name is
+//! the one read).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,7 +15,9 @@ use std::sync::LazyLock;
 
 use common::with_body;
 use proptest::prelude::*;
-use protocol_mci::json::JsonTree;
+use std::borrow::Cow;
+
+use protocol_mci::json::{JsonTree, NumberText};
 use protocol_mci::{Direction, Layout, Message};
 use serde_json::{Map, Value};
 
@@ -203,4 +209,119 @@ fn a_valid_body_encodes_and_an_odd_one_fails_the_same_way() {
     let (from_value, from_tree) = both(&odd);
     assert!(from_value.contains("amount"), "{from_value}");
     assert_eq!(from_value, from_tree);
+}
+
+/// A small deterministic generator: the scramble's choices come from a generated seed, so a
+/// failing case shrinks to its seed.
+struct Choices(u64);
+
+impl Choices {
+    fn below(&mut self, n: usize) -> usize {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n.max(1)
+    }
+}
+
+/// `value` with every object's members moved about a little (a swap, a member moved to the
+/// front or the end) and, now and then, an extra key no layout reads.
+fn reorder(value: &Value, choices: &mut Choices) -> Value {
+    match value {
+        Value::Array(elements) => {
+            Value::Array(elements.iter().map(|e| reorder(e, choices)).collect())
+        }
+        Value::Object(members) => {
+            let mut list: Vec<(String, Value)> = members
+                .iter()
+                .map(|(k, v)| (k.clone(), reorder(v, choices)))
+                .collect();
+            let n = list.len();
+            match choices.below(6) {
+                0 if n > 1 => list.swap(choices.below(n), choices.below(n)),
+                1 if n > 1 => {
+                    let member = list.remove(choices.below(n));
+                    list.insert(0, member);
+                }
+                2 if n > 1 => {
+                    let member = list.remove(choices.below(n));
+                    list.push(member);
+                }
+                3 => list.reverse(),
+                _ => {}
+            }
+            for extra in ["zz_extra", "_"] {
+                if choices.below(3) == 0 {
+                    let at = choices.below(list.len() + 1);
+                    list.insert(at, (extra.to_owned(), Value::from("ignored")));
+                }
+            }
+            Value::Object(list.into_iter().collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// `tree` with some members repeated right after themselves or at the end of their object,
+/// holding another value: `get` reads the first, so nothing changes.
+fn repeat_names(tree: &mut JsonTree<'_>, choices: &mut Choices) {
+    match tree {
+        JsonTree::Array(elements) => elements.iter_mut().for_each(|e| repeat_names(e, choices)),
+        JsonTree::Object(members) => {
+            members
+                .iter_mut()
+                .for_each(|(_, v)| repeat_names(v, choices));
+            let n = members.len();
+            if n > 0 && choices.below(2) == 0 {
+                let from = choices.below(n);
+                let at = match choices.below(2) {
+                    0 => from + 1,
+                    _ => n,
+                };
+                let name = members[from].0.clone();
+                let other = JsonTree::Number(NumberText::of_u64(7));
+                members.insert(at, (name, other));
+            }
+            if choices.below(4) == 0 {
+                members.insert(0, (Cow::Borrowed("zz_extra"), JsonTree::Bool(true)));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The body's own encoding, and the encodings of it reordered (as a map) and reordered with
+/// repeated names (as a tree).
+fn reordered(body: &Value, seed: u64) -> (String, String, String) {
+    let layout = &*LAYOUT;
+    let mut header = Map::new();
+    header.insert("tx".into(), "T001".into());
+    let codec = layout.codec(Direction::Request);
+    let encode_map = |value: &Value| {
+        let Value::Object(members) = value else {
+            unreachable!()
+        };
+        format!("{:?}", codec.encode_body(&header, members))
+    };
+    let mut choices = Choices(seed | 1);
+    let moved = reorder(body, &mut choices);
+    let mut tree = JsonTree::from_value(&moved);
+    repeat_names(&mut tree, &mut choices);
+    let JsonTree::Object(tree_members) = &tree else {
+        unreachable!()
+    };
+    let from_tree = format!("{:?}", codec.encode_body(&header, tree_members.as_slice()));
+    (encode_map(body), encode_map(&moved), from_tree)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn member_order_extra_keys_and_repeated_names_change_nothing(body in body(), seed in any::<u64>()) {
+        let (as_is, moved, repeated) = reordered(&body, seed);
+        prop_assert_eq!(&as_is, &moved);
+        prop_assert_eq!(&as_is, &repeated);
+    }
 }

@@ -1,5 +1,6 @@
 //! JSON → frame: walks the layout over the message's values, read through [`JsonObject`] so a
-//! `serde_json::Map` and a borrowed [`crate::json::JsonTree`] encode alike.
+//! `serde_json::Map` and a borrowed [`crate::json::JsonTree`] encode alike. A level's values are
+//! looked up with a [`Cursor`]: in place first, as objects hold them in layout order.
 
 use std::ops::Range;
 
@@ -7,7 +8,7 @@ use super::decimal::Digits;
 use super::path::Path;
 use super::{date, packed, text, zoned};
 use crate::error::{EncodeError, EncodeErrorKind};
-use crate::json::{JsonNode, JsonObject, Scalar, Shape};
+use crate::json::{Cursor, JsonNode, JsonObject, Scalar, Shape};
 use crate::layout::field::{fields_max_len, Field, Kind};
 use crate::layout::Layout;
 
@@ -53,12 +54,13 @@ impl<'a> Writer<'a> {
         fields: &'a [Field],
         values: &O,
     ) -> Result<(), EncodeError> {
+        let mut cursor = Cursor::new(values);
         for field in fields {
             if self.out.len() == self.prefix_at && self.prefix_width > 0 {
                 self.out.resize(self.out.len() + self.prefix_width, b'0');
             }
             if let Kind::Redefines(area) = &field.kind {
-                self.redefines(field, area, fields, values)?;
+                self.redefines(field, area, fields, &mut cursor)?;
                 continue;
             }
             self.path.key(&field.name);
@@ -70,11 +72,18 @@ impl<'a> Writer<'a> {
                 .fixed_len()
                 .unwrap_or_else(|| field.kind.max_len());
             self.at = start..start + len;
-            let value = values.get(&field.name);
+            let value = match field.kind {
+                // Written without a value: no lookup by name for a key that is never there.
+                Kind::Filler { .. } | Kind::Constant(_) if field.count_of.is_none() => {
+                    cursor.pass(&field.name);
+                    None
+                }
+                _ => cursor.get(&field.name),
+            };
             let written = match field.count_of {
                 Some(group) => {
                     let given = value.map_or(Scalar::Null, JsonNode::scalar);
-                    let len = self.count(given, &fields[group].name, values)?;
+                    let len = self.count(given, &fields[group].name, &cursor)?;
                     // A signed packed count decoded from `0D` goes back as it came.
                     let len_digits;
                     let count = match len {
@@ -110,9 +119,9 @@ impl<'a> Writer<'a> {
         &self,
         given: Scalar<'_>,
         group: &str,
-        values: &O,
+        values: &Cursor<'_, O>,
     ) -> Result<Option<usize>, EncodeError> {
-        let len = match values.get(group).map(JsonNode::shape) {
+        let len = match values.peek(group).map(JsonNode::shape) {
             Some(Shape::Array(elements)) => elements.len(),
             _ => 0,
         };

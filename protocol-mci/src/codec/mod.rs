@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 use self::encode::Writer;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use crate::framing::Prefix;
-use crate::json::{JsonNode, JsonObject, Scalar, Shape};
+use crate::json::{Cursor, JsonNode, JsonObject, Scalar, Shape};
 use crate::layout::field::{Field, Kind};
 use crate::layout::header::{FieldPath, Header};
 use crate::layout::{Layout, MessageLayout};
@@ -177,11 +177,12 @@ impl Layout {
         writer.lenient = lenient;
         // A section that is missing or not an object reads as one without members.
         let empty = Map::new();
+        let mut sections = Cursor::new(header);
         for section in header_layout.map_or(&[][..], |h| h.sections.as_slice()) {
             writer.path.key(&section.name);
             match header_layout.is_some_and(|h| h.flat) {
                 true => writer.fields(&section.fields, header)?,
-                false => match header.get(&section.name).map(JsonNode::shape) {
+                false => match sections.get(&section.name).map(JsonNode::shape) {
                     Some(Shape::Object(values)) => writer.fields(&section.fields, values)?,
                     _ => writer.fields(&section.fields, &empty)?,
                 },

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use super::decode::Reader;
 use super::encode::Writer;
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
-use crate::json::{JsonNode, JsonObject, Scalar, Shape};
+use crate::json::{Cursor, JsonNode, JsonObject, Scalar, Shape};
 use crate::layout::field::{Alternative, Field, Kind, Redefines};
 use crate::view::{FieldValue, Object};
 
@@ -70,20 +70,21 @@ impl<'a> Reader<'a> {
 }
 
 impl<'a> Writer<'a> {
-    /// Writes the one view present in `values`, then the area's pad.
+    /// Writes the one view present in the walked values, then the area's pad.
     pub(super) fn redefines<O: JsonObject + ?Sized>(
         &mut self,
         field: &'a Field,
         area: &'a Redefines,
         siblings: &'a [Field],
-        values: &O,
+        values: &mut Cursor<'_, O>,
     ) -> Result<(), EncodeError> {
         let start = self.out.len();
         self.at = start..start + area.len;
         self.path.key(&field.name);
-        let view = self.view(area, siblings, values)?;
+        let view = self.view(area, siblings, values.object())?;
         self.path.pop();
         self.path.key(&view.name);
+        // The view's member sits where the area is: the walk takes it in place.
         match values.get(&view.name).map(JsonNode::shape) {
             Some(Shape::Object(object)) => self.fields(&view.fields, object)?,
             // Only the lenient writer gets here without the view: it writes it empty.
@@ -172,9 +173,15 @@ struct Empty;
 
 impl JsonObject for Empty {
     type Node = serde_json::Value;
+    type Entries<'o> = std::iter::Empty<(&'o str, &'o serde_json::Value)>;
+    const UNIQUE_KEYS: bool = true;
 
     fn get(&self, _: &str) -> Option<&serde_json::Value> {
         None
+    }
+
+    fn entries(&self) -> Self::Entries<'_> {
+        std::iter::empty()
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! The encoder walks the layout and looks values up by field name; it never needs more of a
 //! JSON tree than "what is this value" ([`Shape`]) and "the member named `k`"
-//! ([`JsonObject::get`]). Both `serde_json::Value` (what [`crate::Message`] holds) and the
+//! ([`JsonObject::get`]), which it first tries in place, walking the members in order
+//! ([`JsonObject::entries`]): objects almost always hold them in layout order. Both `serde_json::Value` (what [`crate::Message`] holds) and the
 //! borrowed [`JsonTree`] (an engine's answer parsed without `IndexMap`s, SipHash or a heap
 //! string per number) implement it, so one walker encodes either, with the same bytes and the
 //! same errors.
@@ -12,12 +13,16 @@
 //! - `tree`: [`JsonTree`], the borrowed, order-keeping tree, and [`MemberList`] edited with
 //!   `Map::insert`'s semantics ([`insert_member`]): a request header echoed into an answer.
 //! - `number`: [`NumberText`], a number's exact text without a heap string for short ones.
+//! - `cursor`: `Cursor`, the encoder's positional-first member lookup.
 
+mod cursor;
 mod number;
 mod tree;
 
+pub(crate) use self::cursor::Cursor;
+
 pub use self::number::NumberText;
-pub use self::tree::{insert_member, members_to_map, JsonTree, MemberList, Members};
+pub use self::tree::{insert_member, members_to_map, JsonTree, MemberEntries, MemberList, Members};
 
 use serde_json::{Map, Value};
 
@@ -40,13 +45,25 @@ pub trait JsonNode: Sized {
     }
 }
 
-/// A JSON object the encoder can read: members looked up by name.
+/// A JSON object the encoder can read: members looked up by name, or walked in order.
 pub trait JsonObject {
     /// The value type of this tree.
     type Node: JsonNode;
 
-    /// The member named `key`.
+    /// The members in the object's order, as (key, value).
+    type Entries<'o>: Iterator<Item = (&'o str, &'o Self::Node)> + Clone
+    where
+        Self: 'o;
+
+    /// Whether a key is held at most once (a map), or may repeat (a member list, where
+    /// [`JsonObject::get`] gives the first).
+    const UNIQUE_KEYS: bool;
+
+    /// The member named `key` (the first of that name where keys may repeat).
     fn get(&self, key: &str) -> Option<&Self::Node>;
+
+    /// The members in order: what the encoder tries before [`JsonObject::get`].
+    fn entries(&self) -> Self::Entries<'_>;
 }
 
 /// One JSON value, its text and children borrowed from the tree.
@@ -138,8 +155,27 @@ impl JsonNode for Value {
 
 impl JsonObject for Map<String, Value> {
     type Node = Value;
+    type Entries<'o> = MapEntries<'o>;
+    const UNIQUE_KEYS: bool = true;
 
     fn get(&self, key: &str) -> Option<&Value> {
         Map::get(self, key)
+    }
+
+    fn entries(&self) -> MapEntries<'_> {
+        MapEntries(self.iter())
+    }
+}
+
+/// A `serde_json::Map`'s members in order (insertion order: the workspace builds serde_json
+/// with `preserve_order`), keys as `&str`.
+#[derive(Clone)]
+pub struct MapEntries<'o>(serde_json::map::Iter<'o>);
+
+impl<'o> Iterator for MapEntries<'o> {
+    type Item = (&'o str, &'o Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (k.as_str(), v))
     }
 }

@@ -130,9 +130,30 @@ impl<'a> JsonNode for JsonTree<'a> {
 
 impl<'a> JsonObject for Members<'a> {
     type Node = JsonTree<'a>;
+    type Entries<'o>
+        = MemberEntries<'o, 'a>
+    where
+        Self: 'o;
+    const UNIQUE_KEYS: bool = false;
 
     fn get(&self, key: &str) -> Option<&JsonTree<'a>> {
         self.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn entries(&self) -> MemberEntries<'_, 'a> {
+        MemberEntries(self.iter())
+    }
+}
+
+/// A member list's members in order, keys as `&str`.
+#[derive(Clone)]
+pub struct MemberEntries<'o, 'a>(std::slice::Iter<'o, (Cow<'a, str>, JsonTree<'a>)>);
+
+impl<'o, 'a> Iterator for MemberEntries<'o, 'a> {
+    type Item = (&'o str, &'o JsonTree<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (k.as_ref(), v))
     }
 }
 

@@ -7,8 +7,19 @@
 //! rather than written in another charset.
 //! Only the `*_without_replacement` APIs are used: the convenience `encode` writes HTML numeric
 //! entities for unmappable characters, which would silently change lengths and shift every offset.
+//!
+//! Encoding copies ASCII as it is and takes Hangul syllables' bytes from a table that
+//! `encoding_rs` itself fills (`syllables`); everything else goes through `encoding_rs`.
+//!
+//! # Layout
+//! - `mod.rs`: [`Charset`], decoding, encoding and the KS X 1001 check.
+//! - `syllables`: the CP949 bytes of the precomposed Hangul syllables.
+
+mod syllables;
 
 use std::borrow::Cow;
+
+use self::syllables::Syllables;
 
 use encoding_rs::{DecoderResult, EncoderResult, EUC_KR};
 use serde::Deserialize;
@@ -85,25 +96,19 @@ impl Charset {
     }
 
     /// Encodes text to wire bytes, appending to `out`; fails on the first unmappable character.
+    /// For `euc-kr`, a character `encoding_rs` cannot map is named before one outside KS X 1001,
+    /// and only the latter leaves `out` as it was.
     pub fn encode_into(self, text: &str, out: &mut Vec<u8>) -> Result<(), Unmappable> {
         if self == Charset::Utf8 || text.is_ascii() {
             out.extend_from_slice(text.as_bytes());
             return Ok(());
         }
-        let mut encoder = EUC_KR.new_encoder();
-        // The `_to_vec` API writes into spare capacity only; reserve the encoder's worst case.
-        let worst = encoder
-            .max_buffer_length_from_utf8_without_replacement(text.len())
-            .unwrap_or(text.len() * 2);
-        out.reserve(worst);
-        let (result, _read) = encoder.encode_from_utf8_to_vec_without_replacement(text, out, true);
-        match result {
-            EncoderResult::InputEmpty if self == Charset::EucKr => ks_x_1001_only(text, out),
-            EncoderResult::InputEmpty => Ok(()),
-            EncoderResult::Unmappable(c) => Err(Unmappable(c)),
-            // Cannot happen after the reservation above; report it rather than loop.
-            EncoderResult::OutputFull => Err(Unmappable(text.chars().next().unwrap_or('\0'))),
+        let start = out.len();
+        cp949_into(text, out)?;
+        if self == Charset::EucKr {
+            ks_x_1001_only(text, start, out)?;
         }
+        Ok(())
     }
 
     /// The largest length `<= max` at which `bytes` (valid in this charset) can be cut without
@@ -150,15 +155,66 @@ fn first_outside_ks_x_1001(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-/// Checks text just encoded as CP949 at the end of `out` against KS X 1001; on a character
+/// Appends the CP949 bytes of `text`: ASCII as it is, Hangul syllables from the
+/// table, each run of other characters through `encoding_rs` (whose EUC-KR encoder keeps no
+/// state between characters, so runs encode as the whole text would). On an unmappable
+/// character `out` holds the bytes of the characters before it, as `encoding_rs` leaves them.
+fn cp949_into(text: &str, out: &mut Vec<u8>) -> Result<(), Unmappable> {
+    let syllables = Syllables::get();
+    // ASCII and syllables take no more bytes in CP949 than in UTF-8 (1 → 1, 3 → 2).
+    out.reserve(text.len());
+    // Where the run of characters for `encoding_rs` began, if one is open.
+    let mut other_from = None;
+    for (at, c) in text.char_indices() {
+        let pair = match c.is_ascii() {
+            true => None,
+            false => match syllables.cp949(u32::from(c)) {
+                Some(pair) => Some(pair),
+                None => {
+                    other_from.get_or_insert(at);
+                    continue;
+                }
+            },
+        };
+        if let Some(from) = other_from.take() {
+            encoder_into(&text[from..at], out)?;
+        }
+        match pair {
+            Some(pair) => out.extend_from_slice(&pair),
+            // ASCII: the char is its one byte.
+            None => out.push(c as u8),
+        }
+    }
+    match other_from {
+        Some(from) => encoder_into(&text[from..], out),
+        None => Ok(()),
+    }
+}
+
+/// Appends the CP949 bytes of `text` as `encoding_rs` writes them.
+fn encoder_into(text: &str, out: &mut Vec<u8>) -> Result<(), Unmappable> {
+    let mut encoder = EUC_KR.new_encoder();
+    // The `_to_vec` API writes into spare capacity only; reserve the encoder's worst case.
+    let worst = encoder
+        .max_buffer_length_from_utf8_without_replacement(text.len())
+        .unwrap_or(text.len() * 2);
+    out.reserve(worst);
+    let (result, _read) = encoder.encode_from_utf8_to_vec_without_replacement(text, out, true);
+    match result {
+        EncoderResult::InputEmpty => Ok(()),
+        EncoderResult::Unmappable(c) => Err(Unmappable(c)),
+        // Cannot happen after the reservation above; report it rather than loop.
+        EncoderResult::OutputFull => Err(Unmappable(text.chars().next().unwrap_or('\0'))),
+    }
+}
+
+/// Checks `text`, just encoded as CP949 into `out[start..]`, against KS X 1001; on a character
 /// outside it, removes the text from `out` and names that character.
-fn ks_x_1001_only(text: &str, out: &mut Vec<u8>) -> Result<(), Unmappable> {
-    // CP949 writes ASCII as one byte and every other character as two.
-    let encoded: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-    let start = out.len().saturating_sub(encoded);
+fn ks_x_1001_only(text: &str, start: usize, out: &mut Vec<u8>) -> Result<(), Unmappable> {
     let Some(bad) = first_outside_ks_x_1001(&out[start..]) else {
         return Ok(());
     };
+    // CP949 writes ASCII as one byte and every other character as two.
     let mut at = 0;
     let character = text
         .chars()
@@ -173,61 +229,4 @@ fn ks_x_1001_only(text: &str, out: &mut Vec<u8>) -> Result<(), Unmappable> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cp949_hangul_is_two_bytes_per_syllable() {
-        let mut out = Vec::new();
-        Charset::Cp949.encode_into("홍길동", &mut out).unwrap();
-        assert_eq!(out, [0xC8, 0xAB, 0xB1, 0xE6, 0xB5, 0xBF]);
-        assert_eq!(Charset::Cp949.decode(&out).unwrap(), "홍길동");
-    }
-
-    #[test]
-    fn cp949_extension_syllables_outside_euc_kr_are_mapped() {
-        // "똠" is not in KS X 1001 but is in CP949's extension area.
-        let mut out = Vec::new();
-        Charset::Cp949.encode_into("똠", &mut out).unwrap();
-        assert_eq!(out.len(), 2);
-        assert_eq!(Charset::Cp949.decode(&out).unwrap(), "똠");
-    }
-
-    #[test]
-    fn euc_kr_refuses_cp949_extension_syllables() {
-        let mut out = b"x".to_vec();
-        assert_eq!(
-            Charset::EucKr.encode_into("가똠", &mut out),
-            Err(Unmappable('똠'))
-        );
-        assert_eq!(out, b"x");
-        Charset::EucKr.encode_into("a홍길동", &mut out).unwrap();
-        assert_eq!(out, [b'x', b'a', 0xC8, 0xAB, 0xB1, 0xE6, 0xB5, 0xBF]);
-        // 똠 in CP949 is 8C 63: not an EUC-KR pair, so decoding refuses it too.
-        assert_eq!(Charset::EucKr.decode(b"a\x8C\x63"), Err(InvalidText(1)));
-        assert_eq!(Charset::EucKr.decode(&out[1..]).unwrap(), "a홍길동");
-    }
-
-    #[test]
-    fn unmappable_character_fails_instead_of_writing_an_entity() {
-        let mut out = Vec::new();
-        let err = Charset::Cp949.encode_into("a😀b", &mut out).unwrap_err();
-        assert_eq!(err, Unmappable('😀'));
-    }
-
-    #[test]
-    fn invalid_cp949_reports_the_offset_of_the_bad_byte() {
-        assert_eq!(Charset::Cp949.decode(b"ab\xC8\x20cd"), Err(InvalidText(2)));
-        assert_eq!(Charset::Cp949.decode(b"ab\xFF"), Err(InvalidText(2)));
-        assert_eq!(Charset::Utf8.decode(b"abc\xFF"), Err(InvalidText(3)));
-    }
-
-    #[test]
-    fn truncation_never_splits_a_double_byte_character() {
-        let bytes = [0xB0, 0xA1, 0xB3, 0xAA, 0xB4, 0xD9]; // 가나다
-        assert_eq!(Charset::Cp949.boundary_at_or_before(&bytes, 5), 4);
-        assert_eq!(Charset::Cp949.boundary_at_or_before(&bytes, 1), 0);
-        assert_eq!(Charset::Cp949.boundary_at_or_before(b"ab\xB0\xA1", 3), 2);
-        assert_eq!(Charset::Utf8.boundary_at_or_before("가나".as_bytes(), 4), 3);
-    }
-}
+mod tests;
