@@ -95,6 +95,15 @@ impl Charset {
         }
     }
 
+    /// Builds now what encoding in this charset builds on first use (CP949's and EUC-KR's
+    /// Hangul syllable table, a few milliseconds once per process), so that the first frame a
+    /// loaded layout encodes does not pay for it on the live path.
+    pub fn prepare(self) {
+        if matches!(self, Charset::Cp949 | Charset::EucKr) {
+            syllables::Syllables::get();
+        }
+    }
+
     /// Encodes text to wire bytes, appending to `out`; fails on the first unmappable character.
     /// For `euc-kr`, a character `encoding_rs` cannot map is named before one outside KS X 1001,
     /// and only the latter leaves `out` as it was.

@@ -113,6 +113,7 @@ impl Layout {
         origin: &str,
         default_name: &str,
     ) -> Result<Layout, LayoutError> {
+        config.charset.prepare();
         let mut problems = Problems {
             list: Vec::new(),
             charset: config.charset,
