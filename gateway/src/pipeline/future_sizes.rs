@@ -134,7 +134,7 @@ async fn future_sizes() {
                 .call_decoded(&frame, &live_request, None, &read),
         ),
     ));
-    sizes.sort_by(|a, b| b.1.cmp(&a.1));
+    sizes.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
     for (name, size) in &sizes {
         println!("{size:>7} bytes  {name}");
     }
