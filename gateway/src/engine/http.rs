@@ -10,11 +10,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::HeaderValue;
 use http::uri::Scheme;
 use http::Request;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
 use tokio::time::{timeout_at, Instant};
 
 use super::deadline::CallDeadline;
@@ -219,7 +220,12 @@ impl HttpEngine {
         };
         let mut connection = match pooled {
             Some(connection) => connection,
-            None => self.connector.open(deadline).await.map_err(failed)?,
+            // Boxed: opening a connection (TCP, TLS, HTTP handshake) is the rare case and the
+            // largest state of the call; inline, every call's future would carry (and every
+            // spawn and `FuturesOrdered` push would move) its bytes.
+            None => Box::pin(self.connector.open(deadline))
+                .await
+                .map_err(failed)?,
         };
         let mark = connection.traffic.mark();
         match self.exchange(&mut connection, head.request(), read).await {
@@ -276,19 +282,7 @@ impl HttpEngine {
             });
         }
         let (reusable, hint) = reuse_after(&response);
-        let body = Limited::new(response.into_body(), self.max_response_bytes)
-            .collect()
-            .await
-            .map_err(|e| {
-                if e.is::<LengthLimitError>() {
-                    EngineErrorKind::TooLarge {
-                        limit: self.max_response_bytes,
-                    }
-                } else {
-                    EngineErrorKind::Io { detail: chain(&*e) }
-                }
-            })?
-            .to_bytes();
+        let body = read_body(response.into_body(), self.max_response_bytes).await?;
         Ok((read(body)?, reusable, hint))
     }
 
@@ -300,4 +294,33 @@ impl HttpEngine {
     pub(super) fn slots(&self) -> &Slots {
         &self.slots
     }
+}
+
+/// The whole body, at most `limit` bytes. A body that comes in one data frame (a small JSON
+/// answer, the usual case) is kept as it came: `collect` would first queue it in a `VecDeque`,
+/// one allocation per call. Trailers are ignored, as `collect().to_bytes()` ignored them.
+async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, EngineErrorKind> {
+    let mut body = Limited::new(body, limit);
+    let mut whole = Bytes::new();
+    let mut joined: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| match e.is::<LengthLimitError>() {
+            true => EngineErrorKind::TooLarge { limit },
+            false => EngineErrorKind::Io { detail: chain(&*e) },
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        match joined.as_mut() {
+            Some(joined) => joined.extend_from_slice(&data),
+            None if whole.is_empty() => whole = data,
+            None => {
+                let mut both = BytesMut::with_capacity(whole.len() + data.len());
+                both.extend_from_slice(&whole);
+                both.extend_from_slice(&data);
+                joined = Some(both);
+            }
+        }
+    }
+    Ok(joined.map_or(whole, BytesMut::freeze))
 }

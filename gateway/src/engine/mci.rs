@@ -166,7 +166,10 @@ where
                     detail: "a dual-socket link without a layout to match answers".into(),
                 }));
             };
-            return match timeout_at(deadline.at, self.call_dual(dual, frame, deadline)).await {
+            // Boxed: only dual-socket engines take this branch; inline, its state would be
+            // carried (and moved) by every call's future.
+            let call = Box::pin(self.call_dual(dual, frame, deadline));
+            return match timeout_at(deadline.at, call).await {
                 Ok(answer) => answer.map_err(|k| self.error(k)),
                 Err(_elapsed) => Err(self.error(deadline.timeout())),
             };
@@ -196,8 +199,9 @@ where
         };
         let mut connection = match pooled {
             Some(connection) => connection,
-            None => self
-                .connect(deadline)
+            // Boxed: connecting is the rare case (connections are pooled); inline, its state
+            // would be carried (and moved) by every call's future.
+            None => Box::pin(self.connect(deadline))
                 .await
                 .map_err(|kind| Failure { kind, stale: None })?,
         };

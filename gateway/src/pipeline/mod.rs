@@ -32,6 +32,8 @@ mod echo;
 mod emit;
 pub mod events;
 mod exchange;
+#[cfg(test)]
+mod future_sizes;
 mod ingress;
 mod judge;
 mod received;

@@ -111,7 +111,7 @@ pub(super) fn skip_expired(shared: &Shared, exchange: &Exchange) {
 /// The whole shadow comparison, bounded by the strategy's shadow timeout: the engine call and
 /// the wait for the live answer here, on the main runtime (I/O only); the CPU work on the shadow
 /// workers ([`hand_off`]).
-async fn run(
+pub(super) async fn run(
     shared: Arc<Shared>,
     exchange: Arc<Exchange>,
     engine: Arc<Engine>,
