@@ -3,7 +3,7 @@
 //! decoded message serialised). Goal: decoding a frame is at least 1.5× faster than parsing the
 //! JSON. Also the gateway's other per-frame codec work: the header decoded again (as a view and
 //! as a JSON map, what answers echo) and the view written as JSON text (an HTTP engine's request
-//! body).
+//! body), and a mismatch record's masked JSON of the frame (`record_*`).
 //!
 //! `cargo bench -p protocol-mci --bench codec`
 
@@ -113,7 +113,34 @@ fn frame_benches(c: &mut Criterion, layout: &Layout, name: &str, direction: Dire
     group.bench_function("json_parse", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&document)).unwrap())
     });
+    record_benches(&mut group, layout, direction, &frame);
     group.finish();
+}
+
+/// A mismatch record's message from the frame: masked as a `Message` and serialised (the
+/// gateway's path before issue 19's record work), against written masked from the view and
+/// checked as one JSON value (`RawValue`, what the gateway stores). Both decode the view first.
+fn record_benches(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    layout: &Layout,
+    direction: Direction,
+    frame: &[u8],
+) {
+    let selected = layout.decode_view_selected(direction, frame).unwrap().0;
+    let by_value = || {
+        let mut message = layout.decode_view(direction, frame).unwrap().into_message();
+        layout.mask_as(direction, selected, &mut message);
+        serde_json::to_string(&layout.into_json(message)).unwrap()
+    };
+    let written = || {
+        let view = layout.decode_view(direction, frame).unwrap();
+        let mut out = Vec::with_capacity(1024);
+        layout.write_masked_json(&view, &mut out);
+        serde_json::value::RawValue::from_string(String::from_utf8(out).unwrap()).unwrap()
+    };
+    assert_eq!(written().get(), by_value());
+    group.bench_function("record_by_value", |b| b.iter(|| black_box(by_value())));
+    group.bench_function("record_written", |b| b.iter(|| black_box(written())));
 }
 
 fn codec(c: &mut Criterion) {

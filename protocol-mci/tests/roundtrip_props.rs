@@ -333,15 +333,65 @@ static VARIANTS: LazyLock<Vec<Variant>> = LazyLock::new(|| {
 });
 
 fn load(framing: &str, messages: &str) -> Layout {
+    let text = layout_text(framing, messages);
+    Layout::from_toml(&text, "all-types.toml", "all-types").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn layout_text(framing: &str, messages: &str) -> String {
     let messages = messages
         .replace("{fixed}", FIXED_FIELDS)
         .replace("{compact}", COMPACT_FIELDS)
         .replace("{struct}", STRUCT_FIELDS);
-    let text = LAYOUT
+    LAYOUT
         .replace("{framing}", framing)
-        .replace("{messages}", &messages);
-    Layout::from_toml(&text, "all-types.toml", "all-types").unwrap_or_else(|e| panic!("{e}"))
+        .replace("{messages}", &messages)
 }
+
+/// Fields marked `mask` in [`MASKED_VARIANTS`]: every kind on text (ASCII, Hangul, padded,
+/// nullable), numbers (nullable, negative, packed), dates, header fields, fields in groups and
+/// redefines views, and the error body.
+const MASKS: &[(&str, &str)] = &[
+    ("sys", "full"),
+    ("name_l", "name"),
+    ("name_r", "account"),
+    ("note", "name"),
+    ("utf8", "name"),
+    ("amount", "account"),
+    ("opt_num", "full"),
+    ("lead", "rrn"),
+    ("pk_s", "account"),
+    ("d", "rrn"),
+    ("dt", "account"),
+    ("lender", "name"),
+    ("card_no", "account"),
+    ("amt", "account"),
+    ("tail", "name"),
+    ("error_message", "name"),
+    ("ref", "rrn"),
+];
+
+/// [`VARIANTS`]' layouts with [`MASKS`]: the same frames, sensitive fields marked.
+static MASKED_VARIANTS: LazyLock<Vec<Layout>> = LazyLock::new(|| {
+    VARIANTS
+        .iter()
+        .zip(FRAMINGS)
+        .map(|(variant, (_, framing))| {
+            let messages = match variant.fixed {
+                true => FIXED_MESSAGES,
+                false => VARIABLE_MESSAGES,
+            };
+            let framing = framing.replace("{size}", &fixed_frame_size().to_string());
+            let mut text = layout_text(&framing, messages);
+            for (name, kind) in MASKS {
+                let field = format!("{{ name = \"{name}\", ");
+                // The variable messages hold every field; the fixed ones only some.
+                assert!(variant.fixed || text.contains(&field), "{name}");
+                text = text.replace(&field, &format!("{field}mask = \"{kind}\", "));
+            }
+            Layout::from_toml(&text, "all-types.toml", "masked").unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect()
+});
 
 /// Header (without prefix) plus the fixed body, measured under a throw-away ascii framing.
 fn fixed_frame_size() -> usize {
@@ -941,6 +991,23 @@ proptest! {
         view.write_json(&mut written);
         prop_assert_eq!(written, serde_json::to_vec(&view.to_value()).unwrap());
         prop_assert_eq!(view.into_message(), message);
+    }
+
+    /// A frame's view written as a stored record shows it, masked while written, is byte for
+    /// byte the JSON of its message masked by the layout (`mask_as`), for every field kind.
+    #[test]
+    fn masked_json_is_the_json_of_the_masked_message(
+        (variant, direction, message) in any_message(),
+    ) {
+        let layout = &MASKED_VARIANTS[variant];
+        let frame = layout.encode(direction, &message).unwrap();
+        let (selected, view) = layout.decode_view_selected(direction, &frame).unwrap();
+        let mut written = Vec::new();
+        layout.write_masked_json(&view, &mut written);
+        let mut masked = view.to_message();
+        layout.mask_as(direction, selected, &mut masked);
+        let expected = serde_json::to_string(&layout.into_json(masked)).unwrap();
+        prop_assert_eq!(String::from_utf8(written).unwrap(), expected);
     }
 
     /// encode(decode(f)) == f byte for byte, for frames encoded from loosely written numbers

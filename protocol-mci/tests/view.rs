@@ -124,6 +124,30 @@ fn every_layout_decodes_the_same_through_the_view() {
     }
 }
 
+/// Each sample written as a stored record shows it (masked while written) is byte for byte the
+/// masked message's JSON: legacy and sectioned headers, masks in header sections and bodies.
+#[test]
+fn every_layout_writes_the_masked_json_of_the_masked_message() {
+    let mut masked_somewhere = 0;
+    for &(path, direction, json) in SAMPLES {
+        let layout = layout(path);
+        let message = layout.from_json(serde_json::from_str::<Value>(json).unwrap());
+        let frame = layout.encode(direction, &message).unwrap();
+        let (selected, view) = layout.decode_view_selected(direction, &frame).unwrap();
+        let mut written = Vec::new();
+        layout.write_masked_json(&view, &mut written);
+        let mut expected = view.to_message();
+        layout.mask_as(direction, selected, &mut expected);
+        masked_somewhere += usize::from(expected != view.to_message());
+        let expected = serde_json::to_string(&layout.into_json(expected)).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), expected, "{path}");
+    }
+    assert_eq!(
+        masked_somewhere, 2,
+        "loan-screening's and bank-link's requests mask fields"
+    );
+}
+
 /// Decimals are scaled integers, ASCII text is borrowed from the frame and Hangul converted,
 /// groups keep their elements in order.
 #[test]

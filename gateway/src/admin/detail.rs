@@ -42,7 +42,7 @@ pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
     }
     body.push_str(&format!(
         "<h3>Request (masked)</h3><pre>{}</pre>\n",
-        escape(&format!("{:#}", record.mismatch.request))
+        escape(&format!("{:#}", record.mismatch.request.to_value()))
     ));
     document(
         StatusCode::OK,

@@ -383,7 +383,7 @@ fn compare(
 ) -> (Verdict, Option<CanonicalAnswer>) {
     let failed = |live: MessageView<'_>, failure: ShadowFailure| {
         let outcome = failure.outcome;
-        let record = failure_record(exchange, live.into_message(), failure, latencies);
+        let record = failure_record(exchange, &live, failure, latencies);
         (Verdict::recorded(outcome, record), None)
     };
     let answer = match shadow {
@@ -410,9 +410,8 @@ fn compare(
     if comparison.is_match() {
         return (Verdict::matched(), None);
     }
-    // JSON for the record only: a mismatch is the rare case.
-    let (live, shadow) = (live.into_message(), decision.into_message());
-    let record = mismatch_record(exchange, live, shadow, &comparison, latencies);
+    // JSON for the record only, written from the views: a mismatch is the rare case.
+    let record = mismatch_record(exchange, &live, &decision, &comparison, latencies);
     let first = strategy.spec.confirm_mismatches.then_some(answer.clone());
     (Verdict::recorded(ShadowOutcome::Mismatch, record), first)
 }

@@ -198,7 +198,9 @@ impl Review {
             .get(&*mismatch.strategy)
             .map_or(&none, |p| &p.rules);
         let unified_diff = match (&mismatch.live_decision, &mismatch.shadow_decision) {
-            (Some(live), Some(shadow)) => comparator::render::unified_diff(live, shadow, rules),
+            (Some(live), Some(shadow)) => {
+                comparator::render::unified_diff(&live.to_value(), &shadow.to_value(), rules)
+            }
             _ => String::new(),
         };
         let rows = side_by_side(&record, rules);

@@ -45,11 +45,16 @@ pub fn side_by_side(record: &MismatchRecord, rules: &Rules) -> Vec<SideRow> {
     let verdict = Verdict::of(record, rules);
     let (mut live, mut shadow) = (Vec::new(), Vec::new());
     if let Some(value) = &m.live_decision {
-        flatten(value, String::new(), &[], &mut live);
+        flatten(&value.to_value(), String::new(), &[], &mut live);
     }
     if let Some(value) = &m.shadow_decision {
         // Each element of an `unordered` array next to the live element it was compared with.
-        flatten(value, String::new(), &verdict.pairings, &mut shadow);
+        flatten(
+            &value.to_value(),
+            String::new(),
+            &verdict.pairings,
+            &mut shadow,
+        );
     }
     let paths = union_paths(&live, &shadow);
     paths
@@ -83,7 +88,8 @@ impl Verdict {
         let reported: Vec<String> = m.differences.iter().map(|d| d.path.clone()).collect();
         let (mut hidden, mut pairings) = (Vec::new(), Vec::new());
         if let (Some(live), Some(shadow)) = (&m.live_decision, &m.shadow_decision) {
-            let (hid, paired) = comparator::explain_pairings(live, shadow, rules);
+            let (live, shadow) = (live.to_value(), shadow.to_value());
+            let (hid, paired) = comparator::explain_pairings(&live, &shadow, rules);
             hidden = hid
                 .into_iter()
                 .map(|Hidden { path, rule }| (path.to_string(), rule))
@@ -224,7 +230,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::store::{Difference, Mismatch, RecordId, RecordKind};
+    use crate::store::{Difference, MaskedJson, Mismatch, RecordId, RecordKind};
 
     fn rules(config: Value) -> Rules {
         serde_json::from_value::<comparator::RulesConfig>(config)
@@ -264,9 +270,9 @@ mod tests {
                 signature: "sig-grade".into(),
                 differing_paths: vec!["body.grade".into()],
                 reason: None,
-                request: Value::Null,
-                live_decision: Some(decision("0900", "A1")),
-                shadow_decision: Some(decision("0901", "B2")),
+                request: Value::Null.into(),
+                live_decision: Some(decision("0900", "A1").into()),
+                shadow_decision: Some(decision("0901", "B2").into()),
                 live_latency_us: 10,
                 shadow_latency_us: 20,
                 payload: None,
@@ -318,7 +324,9 @@ mod tests {
     #[test]
     fn a_reordered_array_shows_pairs_and_names_the_rule_that_hid_a_paired_value() {
         let mut record = record();
-        let offers = |text: &str| -> Option<Value> { Some(serde_json::from_str(text).unwrap()) };
+        let offers = |text: &str| -> Option<MaskedJson> {
+            Some(serde_json::from_str::<Value>(text).unwrap().into())
+        };
         record.mismatch.differences.clear();
         record.mismatch.live_decision =
             offers(r#"{"offers": [{"code": "A", "rate": 5.25}, {"code": "B", "rate": 6.0}]}"#);
@@ -379,7 +387,9 @@ mod tests {
         // comparator paired live [0] (term 12) with shadow [1] (term 99): that row must show 12
         // against 99 and differ, and nothing else may.
         let mut record = record();
-        let decision = |text: &str| -> Option<Value> { Some(serde_json::from_str(text).unwrap()) };
+        let decision = |text: &str| -> Option<MaskedJson> {
+            Some(serde_json::from_str::<Value>(text).unwrap().into())
+        };
         record.mismatch.live_decision =
             decision(r#"{"offers": [{"code": "DUP", "term": 12}, {"code": "DUP", "term": 60}]}"#);
         record.mismatch.shadow_decision =
@@ -387,8 +397,8 @@ mod tests {
         let rules = rules(serde_json::json!({
             "unordered": [{ "path": "offers", "key": ["code"] }],
         }));
-        let live = record.mismatch.live_decision.clone().unwrap_or_default();
-        let shadow = record.mismatch.shadow_decision.clone().unwrap_or_default();
+        let live = record.mismatch.live_decision.as_ref().unwrap().to_value();
+        let shadow = record.mismatch.shadow_decision.as_ref().unwrap().to_value();
         let comparison = comparator::compare(&live, &shadow, &rules);
         record.mismatch.differences = comparison
             .differences

@@ -18,7 +18,8 @@
 //!
 //! # Layout
 //! - `config`: [`StoreConfig`], the `[store]` config section.
-//! - `event`, `record`: what the gateway sends ([`Event`], [`Mismatch`]) and what is stored.
+//! - `event`, `record`, `masked_json`: what the gateway sends ([`Event`], [`Mismatch`]) and what
+//!   is stored; messages in it as masked JSON text ([`MaskedJson`]).
 //! - `id`, `time`, `codec`, `chunk`: keys, days and clocks, the on-disk format, records stored a
 //!   few per key.
 //! - `counters`, `group`, `ledger`: persisted totals and how the writer keeps them.
@@ -48,6 +49,7 @@ mod group;
 mod id;
 pub mod keyring;
 mod ledger;
+mod masked_json;
 mod open;
 mod options;
 pub mod payload;
@@ -78,6 +80,7 @@ pub use failing::FailingBackend;
 pub use group::{Group, GROUP_EXAMPLES};
 pub use id::{InvalidId, RecordId};
 pub use keyring::KeyRing;
+pub use masked_json::MaskedJson;
 pub use open::Store;
 pub use options::{FlushHook, WriterOptions};
 pub use payload::{PayloadError, RawPayload};

@@ -1,7 +1,8 @@
 //! What is stored about one mismatch, shadow error or unencodable answer.
 //!
 //! The gateway fills a [`Mismatch`] with values it has already masked: the store never sees a
-//! sensitive value in clear. The writer wraps it in a [`MismatchRecord`] with the id and time.
+//! sensitive value in clear. The request and decisions are masked JSON text ([`MaskedJson`]),
+//! stored as written. The writer wraps it in a [`MismatchRecord`] with the id and time.
 //! [`Difference`] is the store's own type on purpose, so the comparator can evolve without
 //! changing what is on disk.
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::id::RecordId;
+use super::masked_json::MaskedJson;
 use crate::outcome::{ShadowErrorKind, ShadowOutcome};
 
 /// Why a comparison produced a record.
@@ -85,12 +87,12 @@ pub struct Mismatch {
     pub differing_paths: Vec<String>,
     /// What went wrong, for shadow errors and unencodable answers.
     pub reason: Option<String>,
-    /// The masked request.
-    pub request: Value,
+    /// The masked request (or why it could not be shown).
+    pub request: MaskedJson,
     /// The masked live decision.
-    pub live_decision: Option<Value>,
+    pub live_decision: Option<MaskedJson>,
     /// The masked shadow decision, when there is one.
-    pub shadow_decision: Option<Value>,
+    pub shadow_decision: Option<MaskedJson>,
     /// Live engine latency in microseconds.
     pub live_latency_us: u64,
     /// Shadow engine latency (or time until it failed) in microseconds.

@@ -21,7 +21,7 @@ fn mismatch() -> Event {
         signature: SIGNATURE.into(),
         differing_paths: vec!["body.limit".into()],
         reason: None,
-        request: json!({}),
+        request: json!({}).into(),
         live_decision: None,
         shadow_decision: None,
         live_latency_us: 1,

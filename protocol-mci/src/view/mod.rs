@@ -12,11 +12,13 @@
 //! # Layout
 //! - `decimal`: [`ScaledDecimal`].
 //! - `json`: conversion to `serde_json::Value` and [`crate::Message`], for the edges.
+//! - `masked`: the view as a stored record's masked JSON ([`crate::Layout::write_masked_json`]).
 //! - `tree`: the view as a borrowed [`crate::json::JsonTree`] ([`Object::into_tree`]).
 //! - `write`: the view as JSON text without building a `Value` ([`Object::write_json`]).
 
 mod decimal;
 mod json;
+mod masked;
 mod tree;
 mod write;
 

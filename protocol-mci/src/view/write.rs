@@ -14,6 +14,16 @@
 use super::{FieldValue, MessageView, Object};
 use crate::codec::decimal::ByteText;
 
+/// Whether fields the layout marks `mask` are written in clear (an engine's request) or masked
+/// (a stored record, [`super::masked`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shown {
+    /// Every value as decoded.
+    Clear,
+    /// Masked fields as [`crate::mask_text`] masks them.
+    Masked,
+}
+
 impl MessageView<'_> {
     /// Appends `{"header": {..}, "body": {..}}`: the JSON of [`MessageView::to_value`].
     pub fn write_json(&self, out: &mut Vec<u8>) {
@@ -28,6 +38,11 @@ impl MessageView<'_> {
 impl Object<'_> {
     /// Appends the entries as a JSON object in wire order: the JSON of [`Object::to_map`].
     pub fn write_json(&self, out: &mut Vec<u8>) {
+        self.write_entries(out, Shown::Clear);
+    }
+
+    /// Appends the entries as a JSON object, masked fields shown as `shown` says.
+    pub(super) fn write_entries(&self, out: &mut Vec<u8>, shown: Shown) {
         out.push(b'{');
         for (index, entry) in self.entries.iter().enumerate() {
             if index > 0 {
@@ -35,7 +50,10 @@ impl Object<'_> {
             }
             write_json_str(out, entry.name);
             out.push(b':');
-            entry.value.write_json(out);
+            match (shown, entry.mask) {
+                (Shown::Masked, Some(kind)) => entry.value.write_masked(kind, out),
+                _ => entry.value.write_value(out, shown),
+            }
         }
         out.push(b'}');
     }
@@ -44,6 +62,11 @@ impl Object<'_> {
 impl FieldValue<'_> {
     /// Appends the value as JSON: the JSON of [`FieldValue::to_value`].
     pub fn write_json(&self, out: &mut Vec<u8>) {
+        self.write_value(out, Shown::Clear);
+    }
+
+    /// Appends the value as JSON, masked fields inside it shown as `shown` says.
+    pub(super) fn write_value(&self, out: &mut Vec<u8>, shown: Shown) {
         match self {
             FieldValue::Null => out.extend_from_slice(b"null"),
             FieldValue::Text(text) => write_json_str(out, text),
@@ -63,11 +86,11 @@ impl FieldValue<'_> {
                     if index > 0 {
                         out.push(b',');
                     }
-                    element.write_json(out);
+                    element.write_entries(out, shown);
                 }
                 out.push(b']');
             }
-            FieldValue::Object(object) => object.write_json(out),
+            FieldValue::Object(object) => object.write_entries(out, shown),
         }
     }
 }

@@ -177,8 +177,9 @@ async fn mismatches_are_recorded_with_masked_values() {
     assert_eq!(limit.path, "body.limit_amount");
     assert_eq!(limit.live.as_ref().unwrap().to_string(), "30000000");
     assert_eq!(limit.shadow.as_ref().unwrap().to_string(), "25000000");
-    assert_eq!(mismatch.request["body"]["rrn"], "900101-*******");
-    assert_eq!(mismatch.request["body"]["cust_name"], "홍**");
+    let request = mismatch.request.to_value();
+    assert_eq!(request["body"]["rrn"], "900101-*******");
+    assert_eq!(request["body"]["cust_name"], "홍**");
 
     let stored = serde_json::to_string(record).unwrap();
     assert!(!stored.contains(RRN), "clear RRN in the record: {stored}");

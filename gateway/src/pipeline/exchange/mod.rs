@@ -20,7 +20,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use protocol_mci::json::MemberList;
 use protocol_mci::view::Object;
-use protocol_mci::{DecodeError, Direction, Message, MessageView, TtlValue};
+use protocol_mci::{DecodeError, Direction, MessageView, TtlValue};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
@@ -147,13 +147,13 @@ impl Exchange {
         }
     }
 
-    /// The whole request as JSON, decoded again from the frame: what a stored record shows
-    /// (masked). Records are built on the shadow workers, off the live path.
-    pub fn request_message(&self) -> Result<Message, DecodeError> {
+    /// The whole request decoded again from the frame, as the request's message reads it: what
+    /// a stored record shows (masked). Records are built on the shadow workers, off the live path.
+    pub fn request_view(&self) -> Result<MessageView<'_>, DecodeError> {
         let layout = &self.strategy.layout;
         match layout.message(&self.tx_code) {
-            Some(selected) => layout.decode_as(Direction::Request, selected, &self.frame),
-            None => layout.decode(Direction::Request, &self.frame),
+            Some(selected) => layout.decode_view_as(Direction::Request, selected, &self.frame),
+            None => layout.decode_view(Direction::Request, &self.frame),
         }
     }
 

@@ -21,7 +21,7 @@ fn noisy(seed: u64, len: usize) -> Event {
     let Event::Record(mut record) = mismatch("loan", RecordKind::Mismatch, "a") else {
         unreachable!("mismatch builds a record")
     };
-    record.request = json!({ "noise": noise });
+    record.request = json!({ "noise": noise }).into();
     Event::Record(record)
 }
 

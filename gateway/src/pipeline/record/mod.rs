@@ -1,17 +1,23 @@
 //! What is stored about a comparison that did not match: masked before it leaves the pipeline.
 //! Built on the shadow workers; the request is decoded from its frame here, so the live path
 //! never builds its JSON.
+//!
+//! The request and both decisions are written as JSON text straight from their decoded views,
+//! masked while written ([`protocol_mci::Layout::write_masked_json`]): the same text as masking
+//! their `Message` form and serialising it, which the store did for every record, without the
+//! maps. The `Value` path ([`masked`]) remains for a shadow answer that has no view (an
+//! unencodable one) and is the tests' reference.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use comparator::Comparison;
-use protocol_mci::{mask_text, Direction, MaskKind, Message};
+use protocol_mci::{mask_text, Direction, MaskKind, Message, MessageView};
 use serde_json::Value;
 
 use super::exchange::Exchange;
 use crate::outcome::{ShadowErrorKind, ShadowOutcome};
-use crate::store::{Difference, Mismatch, RecordKind};
+use crate::store::{Difference, MaskedJson, Mismatch, RecordKind};
 
 /// What went wrong on the shadow side, when there are no two decisions to compare.
 #[derive(Debug)]
@@ -53,12 +59,11 @@ impl ShadowFailure {
     }
 }
 
-/// The masked record of two decisions that differ. The decisions are taken by value and masked
-/// in place: nothing is deep-copied for the record.
+/// The masked record of two decisions that differ, written from their views.
 pub fn mismatch_record(
     exchange: &Exchange,
-    live: Message,
-    shadow: Message,
+    live: &MessageView<'_>,
+    shadow: &MessageView<'_>,
     comparison: &Comparison,
     latencies: Latencies,
 ) -> Mismatch {
@@ -87,7 +92,7 @@ pub fn mismatch_record(
         .collect();
     record.signature = signature.id;
     record.differing_paths = signature.fields;
-    record.shadow_decision = Some(masked(exchange, shadow, Direction::Response));
+    record.shadow_decision = Some(masked_view(exchange, shadow, Direction::Response));
     record
 }
 
@@ -95,7 +100,7 @@ pub fn mismatch_record(
 /// (`shadow_error/timeout`): their reasons carry details that would split every group.
 pub fn failure_record(
     exchange: &Exchange,
-    live: Message,
+    live: &MessageView<'_>,
     failure: ShadowFailure,
     latencies: Latencies,
 ) -> Mismatch {
@@ -109,12 +114,17 @@ pub fn failure_record(
     record.reason = Some(failure.reason);
     record.shadow_decision = failure
         .decision
-        .map(|d| masked(exchange, *d, Direction::Response));
+        .map(|d| MaskedJson::from_value(&masked(exchange, *d, Direction::Response)));
     record
 }
 
 /// What every record holds: who, what was asked, what the live engine answered, how long.
-fn base(exchange: &Exchange, live: Message, kind: RecordKind, latencies: Latencies) -> Mismatch {
+fn base(
+    exchange: &Exchange,
+    live: &MessageView<'_>,
+    kind: RecordKind,
+    latencies: Latencies,
+) -> Mismatch {
     let strategy = &exchange.strategy;
     Mismatch {
         strategy: strategy.name.clone(),
@@ -133,7 +143,7 @@ fn base(exchange: &Exchange, live: Message, kind: RecordKind, latencies: Latenci
         differing_paths: Vec::new(),
         reason: None,
         request: masked_request(exchange),
-        live_decision: Some(masked(exchange, live, Direction::Response)),
+        live_decision: Some(masked_view(exchange, live, Direction::Response)),
         shadow_decision: None,
         live_latency_us: micros(latencies.live),
         shadow_latency_us: micros(latencies.shadow),
@@ -142,7 +152,23 @@ fn base(exchange: &Exchange, live: Message, kind: RecordKind, latencies: Latenci
     }
 }
 
-/// A message with its sensitive fields masked, as JSON.
+/// A decoded view as the record's masked JSON, written from the view. The view was decoded as
+/// the request's message ([`super::answer::decode_response_view`], [`Exchange::request_view`]),
+/// so its entries carry the masks [`masked`] applies; without a message for the code (views
+/// selected by the frame), or should the text not be one JSON value, the `Value` path writes it.
+fn masked_view(exchange: &Exchange, view: &MessageView<'_>, direction: Direction) -> MaskedJson {
+    let layout = &exchange.strategy.layout;
+    if layout.message(&exchange.tx_code).is_some() {
+        let mut json = Vec::with_capacity(1024);
+        layout.write_masked_json(view, &mut json);
+        if let Some(json) = MaskedJson::from_written(json) {
+            return json;
+        }
+    }
+    MaskedJson::from_value(&masked(exchange, view.to_message(), direction))
+}
+
+/// A message with its sensitive fields masked, as JSON: the `Value` path.
 fn masked(exchange: &Exchange, mut message: Message, direction: Direction) -> Value {
     let layout = &exchange.strategy.layout;
     // Masked as the request's message: one selected by frame length has no key in its JSON.
@@ -155,10 +181,12 @@ fn masked(exchange: &Exchange, mut message: Message, direction: Direction) -> Va
 
 /// The request, decoded again from its frame (the live path kept no JSON of it) and masked.
 /// It decoded once on the live path; should it not decode again, the record shows why instead.
-fn masked_request(exchange: &Exchange) -> Value {
-    match exchange.request_message() {
-        Ok(request) => masked(exchange, request, Direction::Request),
-        Err(error) => Value::String(format!("request does not decode again: {error}")),
+fn masked_request(exchange: &Exchange) -> MaskedJson {
+    match exchange.request_view() {
+        Ok(request) => masked_view(exchange, &request, Direction::Request),
+        Err(error) => MaskedJson::from_value(&Value::String(format!(
+            "request does not decode again: {error}"
+        ))),
     }
 }
 
@@ -182,3 +210,6 @@ fn serde_name<T: serde::Serialize>(value: &T) -> String {
 fn micros(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests;
