@@ -22,41 +22,10 @@ use protocol_mci::json::JsonTree;
 use protocol_mci::{Direction, Layout, Message};
 
 /// The codec benchmark's application: Korean name, three existing loans.
-const REQUEST: &str = r#"{
-    "header": {
-        "guid": "20261121CBS000000000000000000001", "sys_code": "CBS", "tx_code": "LNS0001",
-        "rr_flag": "S", "resp_code": "", "sent_at": "2026-11-21T09:30:15.123",
-        "channel": "01", "branch": "0012"
-    },
-    "body": {
-        "cust_no": "000123456789", "cust_name": "홍길동", "rrn": "9001011234567",
-        "cust_type": "01", "annual_income": 58000000, "existing_debt": 16500000,
-        "credit_score": 812, "req_amount": 30000000, "req_term": 36, "loan_cnt": 3,
-        "loans": [
-            {"lender": "국민은행", "balance": 8000000, "rate": 4.250},
-            {"lender": "신한카드", "balance": 4000000, "rate": 12.900},
-            {"lender": "우리은행 마이너스", "balance": 4500000, "rate": 6.125}
-        ]
-    }
-}"#;
+const REQUEST: &str = include_str!("../benches/messages/request.json");
 
 /// The decision for it: approved with two offers and a Korean message.
-const RESPONSE: &str = r#"{
-    "header": {
-        "guid": "20261121CBS000000000000000000001", "sys_code": "CBS", "tx_code": "LNS0001",
-        "rr_flag": "R", "resp_code": "0000", "sent_at": "2026-11-21T09:30:15.187",
-        "channel": "01", "branch": "0012"
-    },
-    "body": {
-        "decision": "A", "reason_code": "A000", "grade": "B2", "limit_amount": 30000000,
-        "rate": 5.450, "offer_cnt": 2,
-        "offers": [
-            {"product_code": "LN-CR-0001", "limit": 30000000, "rate": 5.450, "term": 36},
-            {"product_code": "LN-CR-0002", "limit": 20000000, "rate": 4.980, "term": 24}
-        ],
-        "message": "신청하신 대출이 승인되었습니다. 한도와 금리를 확인해 주세요."
-    }
-}"#;
+const RESPONSE: &str = include_str!("../benches/messages/response.json");
 
 fn main() {
     let count: usize = std::env::args()
