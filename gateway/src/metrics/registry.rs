@@ -423,4 +423,4 @@ const HELP_READY: &str = "1 when the strategy passes the cutover review, else 0.
 const HELP_ENGINE_UP: &str = "1 while the engine is reachable (probe or answer), 0 once it is not (failed probe, or 3 calls in a row without connection or answer).";
 const HELP_LAST_MISMATCH: &str = "Unix time of the strategy's last mismatch, shadow error or unencodable answer (0: none known).";
 const HELP_EXPIRED_RULE: &str = "Differences reported because the rule that hid them has expired (its expires date has come), by strategy.";
-const HELP_SHADOW_QUEUE: &str = "Shadow comparisons waiting for a shadow worker (the shadow engine answered; canonicalise, compare and record are queued). At [shadow] queue_capacity, comparisons are skipped (shadow_skipped_total{reason=\"queue_full\"}).";
+const HELP_SHADOW_QUEUE: &str = "Shadow comparisons waiting for a shadow worker (the shadow engine answered; checking its answer, canonicalising, comparing and recording are queued). At [shadow] queue_capacity, comparisons are skipped (shadow_skipped_total{reason=\"queue_full\"}).";
