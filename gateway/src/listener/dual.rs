@@ -178,7 +178,7 @@ pub(super) async fn connection(
                             shared.link.answer_dropped(AnswerDrop::QueueFull);
                         }
                     }
-                    FrameReply::Close(outcome) => {
+                    FrameReply::Close(outcome, _) => {
                         metrics.frame(outcome);
                         warn!(listener = %settings.name, outcome = outcome.as_str(), "frame cannot be answered; closing the request socket");
                         reading = false;

@@ -100,11 +100,8 @@ async fn route(
                 server::bytes(StatusCode::OK, "application/octet-stream", answer),
                 outcome,
             ),
-            FrameReply::Close(outcome) => {
-                let message = format!(
-                    "frame cannot be answered ({}): its header does not decode",
-                    outcome.as_str()
-                );
+            FrameReply::Close(outcome, why) => {
+                let message = format!("frame cannot be answered ({}): {why}", outcome.as_str());
                 (
                     server::json_error(StatusCode::BAD_REQUEST, &message),
                     outcome,

@@ -240,7 +240,7 @@ async fn connection(
                             answers.push(answer);
                             next = in_flight.next().now_or_never().flatten();
                         }
-                        FrameReply::Close(outcome) => {
+                        FrameReply::Close(outcome, _) => {
                             metrics.frame(outcome);
                             close = Some(outcome);
                         }

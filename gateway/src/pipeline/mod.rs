@@ -128,8 +128,9 @@ impl Shared {
 pub enum FrameReply {
     /// Write this answer.
     Answer(Bytes, FrameOutcome),
-    /// Nothing can be answered (not even the header decodes): close the connection.
-    Close(FrameOutcome),
+    /// Nothing can be answered (not even the header decodes): close the connection. The text
+    /// says why, for the HTTP `/v1/frames` route's 400 (the MCI listeners log it and close).
+    Close(FrameOutcome, String),
 }
 
 /// Why a JSON request could not be answered, as an HTTP status and a message.
@@ -225,7 +226,8 @@ impl Gateway {
         let received = Instant::now();
         let runtime = self.runtime();
         let Some(layout) = runtime.layout(layout_name).cloned() else {
-            return FrameReply::Close(FrameOutcome::FramingError);
+            let why = format!("the listener's layout {layout_name:?} is not loaded");
+            return FrameReply::Close(FrameOutcome::FramingError, why);
         };
         // Polls and keep-alives have no header to decode (a poll may be shorter than it).
         if let Some((control, answer)) = layout.control_answer(&frame) {
@@ -241,7 +243,7 @@ impl Gateway {
             Err(kind) => match exchange.request_header() {
                 Ok(header) => error_reply(&runtime, &layout, &header, kind),
                 // It decoded a moment ago: a frame that does not decode again cannot be answered.
-                Err(_) => FrameReply::Close(kind.outcome()),
+                Err(error) => FrameReply::Close(kind.outcome(), error.to_string()),
             },
         }
     }
@@ -439,7 +441,7 @@ fn bad_frame_reply(
     events::bad_frame(layout_name, outcome, &id, error);
     match header {
         Some(header) => error_reply(runtime, layout, &header, kind),
-        None => FrameReply::Close(outcome),
+        None => FrameReply::Close(outcome, error.to_string()),
     }
 }
 
@@ -455,7 +457,10 @@ fn error_reply(
         Ok(frame) => FrameReply::Answer(Bytes::from(frame), kind.outcome()),
         Err(error) => {
             tracing::error!(%error, "cannot write an error answer; closing the connection");
-            FrameReply::Close(kind.outcome())
+            FrameReply::Close(
+                kind.outcome(),
+                format!("its error answer cannot be written: {error}"),
+            )
         }
     }
 }

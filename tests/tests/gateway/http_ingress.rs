@@ -35,6 +35,23 @@ async fn json_and_raw_frames_over_http() {
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     assert_eq!(body[..], answer_frame(&frame, &decision("L1", LIMIT))[..]);
     assert_eq!(legacy.requests(), 2);
+
+    // A frame cut short cannot be answered even with an error frame: the 400 says why, in
+    // frame terms (the client posted a frame).
+    let (status, body) = post(
+        &frames_url,
+        "application/octet-stream",
+        frame[..50].to_vec(),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("frame cannot be answered (bad_request): frame.length"),
+        "{text}"
+    );
+    assert!(text.contains("bytes 0..8"), "{text}");
+    assert_eq!(legacy.requests(), 2);
 }
 
 #[tokio::test]

@@ -83,7 +83,9 @@ impl<'a> JsonRequest<'a> {
                 .codec(Direction::Request)
                 .encode_body(self.header(), body),
         };
-        frame.map(|frame| (frame, code)).map_err(|e| e.to_string())
+        frame
+            .map(|frame| (frame, code))
+            .map_err(|e| ingress_text(&e))
     }
 
     /// The engine contract's body `{"tx_code": .., "header": {..}, "body": {..}}`: the bytes
@@ -101,6 +103,13 @@ impl<'a> JsonRequest<'a> {
         out.push(b'}');
         Bytes::from(out)
     }
+}
+
+/// The 400 text of a field that does not encode: its JSON path and what is wrong, without the
+/// byte range it would take in the frame (the client posted JSON and never sees the frame; the
+/// range is for frames, in logs and stored records).
+fn ingress_text(error: &protocol_mci::EncodeError) -> String {
+    format!("{}: {}", error.path, error.kind)
 }
 
 /// The 400 text of a request that names no transaction of the strategy: the key fields, the

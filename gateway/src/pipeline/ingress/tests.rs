@@ -49,7 +49,7 @@ fn by_message(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
     }
     let frame = layout
         .encode(Direction::Request, &request)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| super::ingress_text(&e))?;
     let json = encode_request_body(&code, &request.header, &request.body).unwrap();
     Ok((frame, code, json.to_vec()))
 }
@@ -176,6 +176,19 @@ fn a_body_key_the_layout_does_not_have_is_refused_with_its_path() {
         nested.starts_with("body.loans[1].lendr: expected a field of the layout here ("),
         "{nested}"
     );
+}
+
+#[test]
+fn a_field_that_does_not_encode_is_named_by_its_json_path_without_frame_bytes() {
+    let mut request = crate::demo::traffic::Traffic::new(1, "bch").next_request();
+    request.body.insert("credit_score".into(), json!("abc"));
+    let bytes = serde_json::to_vec(&request).unwrap();
+    let refused = by_tree(&LOAN, &["LNS0001".into()], &bytes).unwrap_err();
+    assert!(
+        refused.starts_with("body.credit_score: expected "),
+        "{refused}"
+    );
+    assert!(!refused.contains("bytes"), "{refused}");
 }
 
 #[test]
