@@ -39,8 +39,8 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         grace_seconds: u64,
     },
-    /// Validate a config and its layouts; print strategies, engines and listeners. The admin
-    /// token must be present and readable (it is never printed).
+    /// Validate a config and its layouts; print strategies, engines and listeners. An admin
+    /// token, when the config names one, must be present and readable (it is never printed).
     CheckConfig {
         /// The config file.
         #[arg(long)]
@@ -311,7 +311,7 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
         )?;
     }
     if let Some(h) = &config.http_listener {
-        writeln!(out, "  http  {:<16} {}", "ingress", h.address)?;
+        writeln!(out, "  http  {:<16} {}", "http", h.address)?;
     }
     if let Some(a) = &config.admin_listener {
         // Where the token comes from, never the token.
