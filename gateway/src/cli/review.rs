@@ -77,7 +77,8 @@ pub struct ReportArgs {
 pub enum MismatchesCommand {
     /// List records, newest first.
     List(ListArgs),
-    /// Show one record: the differences and both decisions side by side and as a unified diff.
+    /// Show one record: the differences, both decisions side by side and as a unified diff, and
+    /// the masked request.
     Show(ShowArgs),
 }
 

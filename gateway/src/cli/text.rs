@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use crate::review::thousands;
 use crate::review::{
-    side_by_side, value_text, Detail, EngineStatus, RowState, StrategySummary, Summary,
+    request_rows, side_by_side, value_text, Detail, EngineStatus, RowState, StrategySummary,
+    Summary,
 };
 use crate::store::{format_micros, Group, MismatchRecord};
 
@@ -342,6 +343,20 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
     if !detail.unified_diff.is_empty() {
         writeln!(out, "\nunified diff (ignored fields elided):")?;
         write!(out, "{}", detail.unified_diff)?;
+    }
+    // The input the decisions came from: which customers a difference belongs to (a segment
+    // whose new input is missing shows here, not in the decisions).
+    let request = request_rows(r);
+    if !request.is_empty() {
+        writeln!(out, "\nrequest (masked):")?;
+        let width = request
+            .iter()
+            .map(|(p, _)| p.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (path, value) in &request {
+            writeln!(out, "    {path:<width$}  {}", value_text(Some(value)))?;
+        }
     }
     Ok(())
 }

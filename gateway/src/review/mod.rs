@@ -37,7 +37,7 @@ pub use build::{policies, Policies, Policy, Review};
 pub use daily::{Daily, DayCount, ReviewView};
 pub use filter::{parse_kind, parse_time};
 pub use model::{Detail, EngineStatus, RuleCount, StoreHealth, StrategySummary, Summary};
-pub use sides::{side_by_side, value_text, RowState, SideRow};
+pub use sides::{request_rows, side_by_side, value_text, RowState, SideRow};
 pub use suppressed_daily::{RuleDaily, SuppressedDaily, SPIKE_FACTOR};
 
 pub use rate::{percent_ceil, thousands, upper_bound, MismatchRate, CONFIDENCE};

@@ -155,6 +155,19 @@ pub fn value_text(value: Option<&Value>) -> String {
     }
 }
 
+/// The record's (masked) request as leaves with their paths (`body.loans[0].rate`), in the
+/// request's order: what a reviewer reads to see which customers a difference comes from.
+pub fn request_rows(record: &MismatchRecord) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    flatten(
+        &record.mismatch.request.to_value(),
+        String::new(),
+        &[],
+        &mut out,
+    );
+    out
+}
+
 /// The paths of `first`'s leaves in order, then those only `second` has.
 pub(super) fn union_paths<'a>(
     first: &'a [(String, Value)],

@@ -235,6 +235,17 @@ async fn the_review_counts_groups_and_judges_what_was_sent() {
         text.contains("side by side (* differs, ~ differs but hidden by the rule"),
         "the legend names both marks: {text}"
     );
+    // The request the decisions came from, masked, field by field.
+    let request = text
+        .split("\nrequest (masked):\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no request section: {text}"));
+    assert!(
+        request
+            .lines()
+            .any(|l| l.trim_start().starts_with("body.annual_income ")),
+        "{request}"
+    );
     // The messages differ, but `ignore body.message` hid it: marked `~` with the rule, not `*`.
     let message = text
         .lines()
