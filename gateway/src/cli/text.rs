@@ -8,6 +8,7 @@ use crate::review::{
     Summary,
 };
 use crate::store::{format_micros, Group, MismatchRecord};
+use unicode_width::UnicodeWidthStr;
 
 /// The whole report.
 pub(crate) fn report(
@@ -249,6 +250,13 @@ fn csv_cell(text: &str) -> String {
     }
 }
 
+/// `text` followed by spaces up to `width` terminal columns: Hangul takes two columns a syllable,
+/// so padding by characters (`{:<N}`) would push the next column right.
+fn padded(text: &str, width: usize) -> String {
+    let spaces = width.saturating_sub(text.width());
+    format!("{text}{}", " ".repeat(spaces))
+}
+
 /// One record: facts, differences, both decisions side by side, unified diff.
 pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
     let r = &detail.record;
@@ -312,7 +320,7 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
             .unwrap_or(0);
         let live_width = rows
             .iter()
-            .map(|row| value_text(row.live.as_ref()).chars().count())
+            .map(|row| value_text(row.live.as_ref()).width())
             .max()
             .unwrap_or(0)
             .clamp(4, 40);
@@ -333,9 +341,9 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
             };
             writeln!(
                 out,
-                "  {mark} {:<width$}  {:<live_width$}  {}{hidden}",
+                "  {mark} {:<width$}  {}  {}{hidden}",
                 row.path,
-                value_text(row.live.as_ref()),
+                padded(&value_text(row.live.as_ref()), live_width),
                 value_text(row.shadow.as_ref())
             )?;
         }
@@ -365,4 +373,17 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
 pub(crate) fn expired_mark(rule: Option<&str>) -> String {
     rule.map(|rule| format!(", expired rule {rule}"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::padded;
+
+    #[test]
+    fn korean_text_is_padded_by_terminal_columns_not_characters() {
+        // Two syllables take four columns: two spaces make six.
+        assert_eq!(padded("승인", 6), "승인  ");
+        assert_eq!(padded("A1", 6), "A1    ");
+        assert_eq!(padded("승인되었습니다", 6), "승인되었습니다");
+    }
 }
