@@ -7,7 +7,7 @@
 //! - `review`: the clap arguments and run functions of `report` and `mismatches`.
 //! - `source`: where the review reads from: a store directory, a config, or a running gateway.
 //! - `remote`: a small client for a running gateway's admin API.
-//! - `text`: text and CSV rendering.
+//! - `text`: text and CSV rendering; `show`: one record as text (`mismatches show`).
 //! - `daily`: the `report --daily` tables.
 //! - `frame`: `decode` and `encode` of one frame (control frames, `--message`).
 //! - `json`: JSON rendering with one time format (RFC 3339).
@@ -32,6 +32,7 @@ mod reconcile;
 mod remote;
 mod replay;
 mod review;
+mod show;
 mod source;
 mod suppressed;
 pub(crate) mod text;

@@ -264,7 +264,7 @@ pub fn run_show(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         );
     };
     match args.format {
-        Format::Text => text::show(out, &detail)?,
+        Format::Text => super::show::show(out, &detail)?,
         Format::Json => print_json(out, serde_json::to_value(&detail)?)?,
     }
     Ok(())

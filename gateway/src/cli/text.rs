@@ -3,12 +3,8 @@
 use std::io::{self, Write};
 
 use crate::review::thousands;
-use crate::review::{
-    request_rows, side_by_side, value_text, Detail, EngineStatus, RowState, StrategySummary,
-    Summary,
-};
+use crate::review::{EngineStatus, StrategySummary, Summary};
 use crate::store::{format_micros, Group, MismatchRecord};
-use unicode_width::UnicodeWidthStr;
 
 /// The whole report.
 pub(crate) fn report(
@@ -250,140 +246,8 @@ fn csv_cell(text: &str) -> String {
     }
 }
 
-/// `text` followed by spaces up to `width` terminal columns: Hangul takes two columns a syllable,
-/// so padding by characters (`{:<N}`) would push the next column right.
-fn padded(text: &str, width: usize) -> String {
-    let spaces = width.saturating_sub(text.width());
-    format!("{text}{}", " ".repeat(spaces))
-}
-
-/// One record: facts, differences, both decisions side by side, unified diff.
-pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
-    let r = &detail.record;
-    let m = &r.mismatch;
-    writeln!(
-        out,
-        "{} {} in {} at {}",
-        m.kind.as_str(),
-        r.id,
-        m.strategy,
-        format_micros(r.time_micros)
-    )?;
-    writeln!(
-        out,
-        "  transaction {}  correlation id {}",
-        m.tx_code, m.correlation_id
-    )?;
-    writeln!(
-        out,
-        "  live {} ({} µs)  shadow {} ({} µs)",
-        m.live_engine, m.live_latency_us, m.shadow_engine, m.shadow_latency_us
-    )?;
-    writeln!(out, "  signature {}", m.signature)?;
-    if let Some(reason) = &m.reason {
-        writeln!(out, "  reason: {reason}")?;
-    }
-    if !m.differences.is_empty() {
-        writeln!(out, "\ndifferences:")?;
-        for d in &m.differences {
-            let (live, shadow) = (value_text(d.live.as_ref()), value_text(d.shadow.as_ref()));
-            writeln!(
-                out,
-                "  {}: {}, live {live}, shadow {shadow} ({}){}",
-                d.path,
-                d.kind.replace('_', " "),
-                d.severity,
-                expired_mark(d.expired_rule.as_deref())
-            )?;
-            if live.chars().count().max(shadow.chars().count()) >= comparator::render::LONG_STRING {
-                writeln!(
-                    out,
-                    "    {}",
-                    comparator::render::inline_diff(&live, &shadow)
-                )?;
-            }
-        }
-    }
-    // A gateway that predates the rows sends none: without its rules, nothing shows as hidden.
-    let fallback;
-    let rows = if detail.rows.is_empty() {
-        fallback = side_by_side(r, &comparator::Rules::none());
-        &fallback
-    } else {
-        &detail.rows
-    };
-    if !rows.is_empty() {
-        let width = rows
-            .iter()
-            .map(|row| row.path.chars().count())
-            .max()
-            .unwrap_or(0);
-        let live_width = rows
-            .iter()
-            .map(|row| value_text(row.live.as_ref()).width())
-            .max()
-            .unwrap_or(0)
-            .clamp(4, 40);
-        writeln!(
-            out,
-            "\nside by side (* differs, ~ differs but hidden by the rule named after the row):"
-        )?;
-        writeln!(
-            out,
-            "    {:<width$}  {:<live_width$}  shadow",
-            "field", "live"
-        )?;
-        for row in rows {
-            let (mark, hidden) = match &row.state {
-                RowState::Equal => (' ', String::new()),
-                RowState::Differs => ('*', String::new()),
-                RowState::Hidden(rule) => ('~', format!("  (hidden by {rule})")),
-            };
-            writeln!(
-                out,
-                "  {mark} {:<width$}  {}  {}{hidden}",
-                row.path,
-                padded(&value_text(row.live.as_ref()), live_width),
-                value_text(row.shadow.as_ref())
-            )?;
-        }
-    }
-    if !detail.unified_diff.is_empty() {
-        writeln!(out, "\nunified diff (ignored fields elided):")?;
-        write!(out, "{}", detail.unified_diff)?;
-    }
-    // The input the decisions came from: which customers a difference belongs to (a segment
-    // whose new input is missing shows here, not in the decisions).
-    let request = request_rows(r);
-    if !request.is_empty() {
-        writeln!(out, "\nrequest (masked):")?;
-        let width = request
-            .iter()
-            .map(|(p, _)| p.chars().count())
-            .max()
-            .unwrap_or(0);
-        for (path, value) in &request {
-            writeln!(out, "    {path:<width$}  {}", value_text(Some(value)))?;
-        }
-    }
-    Ok(())
-}
-
 /// `, expired rule ignore body.note` after a difference that rule no longer hides.
 pub(crate) fn expired_mark(rule: Option<&str>) -> String {
     rule.map(|rule| format!(", expired rule {rule}"))
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::padded;
-
-    #[test]
-    fn korean_text_is_padded_by_terminal_columns_not_characters() {
-        // Two syllables take four columns: two spaces make six.
-        assert_eq!(padded("승인", 6), "승인  ");
-        assert_eq!(padded("A1", 6), "A1    ");
-        assert_eq!(padded("승인되었습니다", 6), "승인되었습니다");
-    }
 }
