@@ -51,6 +51,17 @@ pub fn bad_frame(
     );
 }
 
+/// A JSON request of the HTTP ingress was refused (400, 404) before any engine call, as
+/// [`bad_frame`] logs a refused frame; counted by the listener.
+pub fn bad_request(strategy: &str, outcome: FrameOutcome, error: &str) {
+    warn!(
+        strategy,
+        outcome = outcome.as_str(),
+        error,
+        "request rejected"
+    );
+}
+
 /// A control frame (poll, keep-alive) was answered by the gateway; counted by the listener.
 pub fn control_frame(layout: &str, control: &str) {
     debug!(layout, control, "control frame answered");

@@ -263,12 +263,17 @@ impl Gateway {
             message,
             outcome: kind.outcome(),
         };
-        let bad = |message| fail(ErrorAnswer::BadRequest, message);
+        // Logged as a rejected frame is (the live path's failures are logged by `live`).
+        let rejected = |kind: ErrorAnswer, message: String| {
+            events::bad_request(strategy, kind.outcome(), &message);
+            fail(kind, message)
+        };
+        let bad = |message| rejected(ErrorAnswer::BadRequest, message);
         let request = JsonRequest::parse(body).map_err(bad)?;
         let runtime = self.runtime();
         let strategy = runtime.strategy(strategy).cloned().ok_or_else(|| {
             let message = format!("no strategy named {strategy:?}");
-            fail(ErrorAnswer::UnknownTransaction, message)
+            rejected(ErrorAnswer::UnknownTransaction, message)
         })?;
         let (frame, code) = request
             .encode(&strategy.layout, &strategy.spec.tx_codes)

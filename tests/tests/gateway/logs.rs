@@ -10,7 +10,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use shadowgate_tests::gateway::{guid, http_deciding, mci_deciding, request_frame, DEADLINE};
+use shadowgate_tests::gateway::{
+    guid, http_deciding, mci_deciding, post, request, request_frame, DEADLINE,
+};
 use shadowgate_tests::{EngineToml, TestGateway};
 use tracing::subscriber::DefaultGuard;
 
@@ -172,6 +174,28 @@ async fn a_rejected_frame_is_logged_with_its_peer_and_correlation_id() {
     assert!(line.contains("outcome=\"bad_request\"") || line.contains("outcome=bad_request"));
     assert!(line.contains(&id), "correlation id: {line}");
     assert!(line.contains("peer=127.0.0.1:"), "peer: {line}");
+}
+
+#[tokio::test]
+async fn a_rejected_json_request_is_logged_with_its_strategy_and_reason() {
+    let (log, _guard) = Log::capture();
+    let legacy = mci_deciding("L1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .start()
+        .await;
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let mut bad = request(&guid(8));
+    bad.body.insert("annual_incme".into(), 1.into());
+    let (status, _) = post(&url, "application/json", serde_json::to_vec(&bad).unwrap()).await;
+    assert_eq!(status, 400);
+    gateway.shutdown().await;
+    let warnings = log.lines_with("WARN", "request rejected");
+    assert_eq!(warnings.len(), 1, "{}", log.text());
+    let line = &warnings[0];
+    assert!(line.contains("loan-screening"), "strategy: {line}");
+    assert!(line.contains("body.annual_incme"), "reason: {line}");
+    assert_eq!(legacy.requests(), 0);
 }
 
 #[tokio::test]
