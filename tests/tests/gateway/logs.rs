@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::legacy_live;
 use shadowgate_tests::gateway::{
     guid, http_deciding, mci_deciding, post, request, request_frame, DEADLINE,
 };
@@ -179,11 +180,7 @@ async fn a_rejected_frame_is_logged_with_its_peer_and_correlation_id() {
 #[tokio::test]
 async fn a_rejected_json_request_is_logged_with_its_strategy_and_reason() {
     let (log, _guard) = Log::capture();
-    let legacy = mci_deciding("L1").start().await;
-    let gateway = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .start()
-        .await;
+    let (legacy, gateway) = legacy_live(None).await;
     let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
     let mut bad = request(&guid(8));
     bad.body.insert("annual_incme".into(), 1.into());
