@@ -67,14 +67,15 @@ pub fn control_frame(layout: &str, control: &str) {
     debug!(layout, control, "control frame answered");
 }
 
-/// The live engine failed; the client got an error answer. `ttl_ms` (0: none) tells a call cut
-/// by the request's TTL from one cut by the engine's request timeout.
+/// The live engine failed; the client got an error answer. `ttl_ms` (absent when the request
+/// has no TTL) tells a call cut by the request's TTL from one cut by the engine's request
+/// timeout.
 pub fn live_failed(exchange: &Exchange, error: &dyn std::fmt::Display) {
     warn!(
         strategy = %exchange.strategy.name,
         tx_code = %exchange.tx_code,
         correlation_id = %exchange.correlation_id,
-        ttl_ms = exchange.ttl.map_or(0, |ttl| ttl.within.as_millis() as u64),
+        ttl_ms = exchange.ttl.map(|ttl| ttl.within.as_millis() as u64),
         %error,
         "live engine failed"
     );
@@ -87,7 +88,7 @@ pub fn ttl_expired(exchange: &Exchange, waited: Duration) {
         strategy = %exchange.strategy.name,
         tx_code = %exchange.tx_code,
         correlation_id = %exchange.correlation_id,
-        ttl_ms = exchange.ttl.map_or(0, |ttl| ttl.within.as_millis() as u64),
+        ttl_ms = exchange.ttl.map(|ttl| ttl.within.as_millis() as u64),
         waited_ms = waited.as_millis() as u64,
         reason = "ttl_expired",
         "request TTL expired before the live call; answered live_timeout without calling the engine"

@@ -205,8 +205,7 @@ impl Gateway {
     /// Logs the INFO summary of the comparisons since the last one (at shutdown, so the last
     /// interval's counts are not lost); returns the number of lines.
     pub fn log_summary(&self) -> usize {
-        let interval = self.runtime().config.logging.summary_interval();
-        self.shared.summary.log(interval)
+        self.shared.summary.log()
     }
 
     /// Shadow comparisons in flight.
@@ -286,7 +285,7 @@ impl Gateway {
         let answer = self
             .live(&exchange, received)
             .await
-            .map_err(|kind| fail(kind, kind.text().to_owned()))?;
+            .map_err(|kind| fail(kind, live_failure_text(kind, &exchange)))?;
         answer::response_json(&layout, &exchange.tx_code, &answer).map_err(|e| {
             let message = format!("live answer does not decode: {e}");
             fail(ErrorAnswer::LiveError, message)
@@ -366,6 +365,24 @@ impl Gateway {
             let _ = to_shadow.send(answer.as_ref().ok().map(|bytes| (bytes.clone(), latency)));
         }
         answer
+    }
+}
+
+/// The HTTP ingress's 502/504 text: which engine failed, and where the cause is (the WARN line
+/// `live engine failed` carries the error under the request's correlation id). The cause itself
+/// stays in the log: an engine's address or error page is not the client's business.
+fn live_failure_text(kind: ErrorAnswer, exchange: &Exchange) -> String {
+    let engine = exchange.strategy.live.name();
+    match exchange.correlation_id.is_empty() {
+        true => format!(
+            "{}: live engine {engine:?} (the cause is in the gateway's log)",
+            kind.text()
+        ),
+        false => format!(
+            "{}: live engine {engine:?} (the cause is in the gateway's log, correlation_id {})",
+            kind.text(),
+            exchange.correlation_id
+        ),
     }
 }
 

@@ -13,8 +13,8 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use tokio_util::sync::CancellationToken;
@@ -23,12 +23,24 @@ use super::Gateway;
 use crate::outcome::ShadowOutcome;
 
 /// Outcomes counted since the last summary, by strategy.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct OutcomeSummary {
     // Keyed by name, not by runtime, so the counts survive reloads. A strategy's counters stay
     // once created (a removed strategy's read zero and are left out of the summary): the map only
     // grows by the strategy names ever configured.
     counts: ArcSwap<BTreeMap<Arc<str>, Arc<AtomicTally>>>,
+    /// When the period the next summary covers began: start-up, or the last summary. A line
+    /// says how long it covers, which is not the configured interval for the one at shutdown.
+    since: Mutex<Instant>,
+}
+
+impl Default for OutcomeSummary {
+    fn default() -> Self {
+        OutcomeSummary {
+            counts: ArcSwap::default(),
+            since: Mutex::new(Instant::now()),
+        }
+    }
 }
 
 /// One strategy's counters since the last summary.
@@ -121,8 +133,14 @@ impl OutcomeSummary {
             .collect()
     }
 
-    /// Logs one INFO line per strategy that had outcomes since the last call; returns how many.
-    pub fn log(&self, interval: Duration) -> usize {
+    /// Logs one INFO line per strategy that had outcomes since the last call, with the time
+    /// the lines cover (`interval_ms`: since the previous call or start-up); returns how many.
+    pub fn log(&self) -> usize {
+        let covered = {
+            let mut since = self.since.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            std::mem::replace(&mut *since, now).elapsed()
+        };
         let taken = self.take();
         for (strategy, t) in &taken {
             let failures = t.mismatches + t.shadow_errors + t.unencodable;
@@ -134,7 +152,7 @@ impl OutcomeSummary {
                 shadow_errors = t.shadow_errors,
                 unencodable = t.unencodable,
                 skipped = t.skipped,
-                interval_ms = interval.as_millis() as u64,
+                interval_ms = covered.as_millis() as u64,
                 "shadow comparisons since the last summary"
             );
         }
@@ -151,7 +169,7 @@ pub(crate) async fn summary_loop(gateway: Arc<Gateway>, shutdown: CancellationTo
             () = tokio::time::sleep(interval) => {}
             () = shutdown.cancelled() => return,
         }
-        gateway.shared.summary.log(interval);
+        gateway.shared.summary.log();
     }
 }
 

@@ -136,3 +136,46 @@ async fn a_live_timeout_on_posted_frames_is_counted_as_a_live_timeout() {
     assert_eq!(by("live_timeout"), 1.0);
     assert_eq!(by("ok"), 0.0);
 }
+
+#[tokio::test]
+async fn a_failed_live_engine_is_named_in_the_502_and_504() {
+    // A port nobody listens on: the live call's connect is refused (502).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = closed.local_addr().unwrap();
+    drop(closed);
+    let gateway = TestGateway::new()
+        .live("legacy-down", EngineToml::mci(refused))
+        .start()
+        .await;
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let id = guid(7);
+    let json = serde_json::to_vec(&request(&id)).unwrap();
+    let (status, body) = post(&url, "application/json", json).await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 502, "{text}");
+    assert!(
+        text.contains("decision engine failed: live engine \\\"legacy-down\\\"")
+            && text.contains(&format!("correlation_id {id}")),
+        "{text}"
+    );
+
+    // A slow one: the call ends at its request timeout (504), named the same way.
+    let engine_delay = Duration::from_secs(2);
+    let legacy = mci_deciding("L1").delay(engine_delay).start().await;
+    let gateway = TestGateway::new()
+        .live(
+            "legacy-slow",
+            EngineToml::mci(legacy.addr()).request_timeout(engine_delay / 10),
+        )
+        .start()
+        .await;
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let json = serde_json::to_vec(&request(&guid(8))).unwrap();
+    let (status, body) = post(&url, "application/json", json).await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 504, "{text}");
+    assert!(
+        text.contains("decision engine timed out: live engine \\\"legacy-slow\\\""),
+        "{text}"
+    );
+}

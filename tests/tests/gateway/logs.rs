@@ -99,6 +99,9 @@ async fn a_mismatch_per_request_logs_debug_lines_and_one_info_summary() {
         "{}",
         summaries[0]
     );
+    // The line says how long it covers: start-up to shutdown, not the configured minute.
+    let covered = field_u64(summaries[0], "interval_ms=");
+    assert!(covered < 60_000, "{}", summaries[0]);
     // At INFO, 2,000 mismatches are a handful of lines: start-up, the summary, shutdown.
     assert!(
         info.len() <= 10,
@@ -137,14 +140,7 @@ async fn the_summary_comes_every_interval_and_only_when_something_happened() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     gateway.shutdown().await;
     let lines = log.lines_with(" INFO ", summary);
-    let counted: u64 = lines
-        .iter()
-        .map(|l| {
-            let at = l.find("comparisons=").unwrap() + "comparisons=".len();
-            let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<u64>().unwrap()
-        })
-        .sum();
+    let counted: u64 = lines.iter().map(|l| field_u64(l, "comparisons=")).sum();
     assert_eq!(
         counted, 3,
         "every comparison in exactly one summary: {lines:#?}"
@@ -255,4 +251,39 @@ pub async fn http_status(address: SocketAddr, request: &str) -> u16 {
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or_else(|| panic!("no status line in {answer:?}"))
+}
+
+/// The number a log line gives after `key` (e.g. `comparisons=`).
+fn field_u64(line: &str, key: &str) -> u64 {
+    let at = line
+        .find(key)
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+        + key.len();
+    let digits: String = line[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_live_failure_without_a_ttl_logs_no_ttl_field() {
+    // `ttl_ms=0` read like "expired at once"; a request without a TTL shows no field at all.
+    let (log, _guard) = Log::capture();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = closed.local_addr().unwrap();
+    drop(closed);
+    let gateway = TestGateway::new()
+        .live("legacy-down", EngineToml::mci(refused))
+        .start()
+        .await;
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let json = serde_json::to_vec(&request(&guid(9))).unwrap();
+    let (status, _) = post(&url, "application/json", json).await;
+    assert_eq!(status, 502);
+    gateway.shutdown().await;
+    let failed = log.lines_with("WARN", "live engine failed");
+    assert_eq!(failed.len(), 1, "{}", log.text());
+    assert!(failed[0].contains("legacy-down"), "{}", failed[0]);
+    assert!(!failed[0].contains("ttl_ms"), "{}", failed[0]);
 }
