@@ -13,7 +13,6 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::Notify;
 use tokio::time::{sleep_until, Instant};
 
 use super::server::ServerLimits;
@@ -21,10 +20,15 @@ use crate::metrics::CloseReason;
 
 /// Requests in flight and the time of the last answer on one connection; shared between the
 /// service (through [`RequestGuard`]s) and the watchdog ([`Activity::expired`]).
+///
+/// Nothing wakes the watchdog: a request's start and end only update the state under its lock,
+/// and the watchdog reads the state when its timer fires, sleeping again when the deadline has
+/// moved. Waking it at every request's start and end (as this did first) cost the connection's
+/// task two extra polls and a timer per request at the ceiling; its timer now fires at most once
+/// per deadline.
 #[derive(Debug)]
 pub struct Activity {
     state: Mutex<State>,
-    changed: Notify,
 }
 
 #[derive(Debug)]
@@ -35,6 +39,21 @@ struct State {
     /// Whether a request has finished on this connection (the idle deadline applies, not the
     /// header one).
     served: bool,
+}
+
+impl State {
+    /// When the connection expires if nothing changes, and why; `None` while a request is in
+    /// flight.
+    fn deadline(&self, limits: &ServerLimits) -> Option<(Instant, CloseReason)> {
+        match (self.in_flight, self.served) {
+            (0, false) => Some((
+                self.since + limits.header_read_timeout,
+                CloseReason::HeaderReadTimeout,
+            )),
+            (0, true) => Some((self.since + limits.idle_timeout, CloseReason::IdleTimeout)),
+            _ => None,
+        }
+    }
 }
 
 /// A request in flight; dropping it (answer produced, or request abandoned) restarts the idle
@@ -54,14 +73,12 @@ impl Activity {
                 since: Instant::now(),
                 served: false,
             }),
-            changed: Notify::new(),
         })
     }
 
     /// Marks a request as in flight until the guard is dropped.
     pub fn begin(self: &Arc<Self>) -> RequestGuard {
         self.lock().in_flight += 1;
-        self.changed.notify_one();
         RequestGuard {
             activity: self.clone(),
         }
@@ -70,32 +87,19 @@ impl Activity {
     /// Resolves when the connection has had no request in flight for its deadline, with the
     /// reason to close it; pending forever while requests keep coming.
     pub async fn expired(&self, limits: &ServerLimits) -> CloseReason {
+        // While a request is in flight the state is read again this often: its end starts the
+        // idle clock, which cannot run out sooner than one idle timeout after that read.
+        let recheck = limits.idle_timeout.min(limits.header_read_timeout);
+        let first = self.lock().deadline(limits);
+        let sleep = sleep_until(first.map_or_else(|| Instant::now() + recheck, |(at, _)| at));
+        tokio::pin!(sleep);
         loop {
-            let deadline = {
-                let state = self.lock();
-                match (state.in_flight, state.served) {
-                    (0, false) => Some((
-                        state.since + limits.header_read_timeout,
-                        CloseReason::HeaderReadTimeout,
-                    )),
-                    (0, true) => {
-                        Some((state.since + limits.idle_timeout, CloseReason::IdleTimeout))
-                    }
-                    _ => None,
-                }
-            };
-            // `notify_one` stores a permit, so a change between the read above and the wait
-            // below is not missed: the wait returns at once and the deadline is recomputed.
-            match deadline {
-                Some((at, reason)) => tokio::select! {
-                    () = sleep_until(at) => {
-                        if self.lock().in_flight == 0 {
-                            return reason;
-                        }
-                    }
-                    () = self.changed.notified() => {}
-                },
-                None => self.changed.notified().await,
+            sleep.as_mut().await;
+            let now = Instant::now();
+            match self.lock().deadline(limits) {
+                Some((at, reason)) if at <= now => return reason,
+                Some((at, _)) => sleep.as_mut().reset(at),
+                None => sleep.as_mut().reset(now + recheck),
             }
         }
     }
@@ -108,13 +112,10 @@ impl Activity {
 
 impl Drop for RequestGuard {
     fn drop(&mut self) {
-        {
-            let mut state = self.activity.lock();
-            state.in_flight = state.in_flight.saturating_sub(1);
-            state.since = Instant::now();
-            state.served = true;
-        }
-        self.activity.changed.notify_one();
+        let mut state = self.activity.lock();
+        state.in_flight = state.in_flight.saturating_sub(1);
+        state.since = Instant::now();
+        state.served = true;
     }
 }
 
@@ -161,5 +162,25 @@ mod tests {
         let waited =
             tokio::time::timeout(Duration::from_secs(3_600), activity.expired(&limits())).await;
         assert!(waited.is_err(), "expired with a request in flight");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_running_watchdog_follows_requests_it_is_not_told_about() {
+        // The watchdog waits from the start; a request comes before the header deadline, ends
+        // long after it, and the idle deadline counts from its end: nothing wakes the watchdog,
+        // it reads the state when its timer fires.
+        let activity = Activity::new();
+        let start = Instant::now();
+        let watchdog = {
+            let activity = activity.clone();
+            tokio::spawn(async move { activity.expired(&limits()).await })
+        };
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let request = activity.begin();
+        tokio::time::sleep(Duration::from_secs(45)).await;
+        drop(request);
+        assert!(!watchdog.is_finished(), "closed with a request in flight");
+        assert_eq!(watchdog.await.unwrap(), CloseReason::IdleTimeout);
+        assert_eq!(start.elapsed(), Duration::from_secs(50 + 60));
     }
 }
