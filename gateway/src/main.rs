@@ -263,11 +263,7 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
     if let Err(error) = huge_pages {
         tracing::warn!(%error, "resident memory may be tens of MiB higher");
     }
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if config.runtime.worker_threads > 0 {
-        builder.worker_threads(config.runtime.worker_threads);
-    }
-    let runtime = builder
+    let runtime = runtime_builder(config.runtime.worker_threads)
         .enable_all()
         .build()
         .context("starting the async runtime")?;
@@ -290,6 +286,24 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
         running.shutdown(grace).await;
         Ok(())
     })
+}
+
+/// The live path's runtime for `[runtime] worker_threads` (0: one per core this process may
+/// use). With one worker it is tokio's current-thread scheduler on the main thread: the same
+/// one thread for listeners and engine calls, without the multi-thread scheduler's work
+/// stealing, inject queue and cross-thread wake-ups (the shadow work has its own threads).
+fn runtime_builder(worker_threads: usize) -> tokio::runtime::Builder {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    match worker_threads {
+        1 => tokio::runtime::Builder::new_current_thread(),
+        0 if cores == 1 => tokio::runtime::Builder::new_current_thread(),
+        0 => tokio::runtime::Builder::new_multi_thread(),
+        n => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(n);
+            builder
+        }
+    }
 }
 
 /// Validates the file and what only this machine can tell (binding, the store directory, DNS),
@@ -355,8 +369,11 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     // or systemd's `CPUAffinity=`), as tokio does for `worker_threads = 0`.
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = match config.runtime.worker_threads {
+        0 if cores == 1 => {
+            "one thread per core it may use, 1 here: the current-thread scheduler".to_owned()
+        }
         0 => format!("one worker thread per core it may use, {cores} here"),
-        1 => "1 worker thread".to_owned(),
+        1 => "1 thread: the current-thread scheduler".to_owned(),
         n => format!("{n} worker threads"),
     };
     writeln!(
@@ -463,5 +480,29 @@ fn init_logging(config: &Config) {
     match config.logging.format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::runtime::RuntimeFlavor;
+
+    use super::runtime_builder;
+
+    fn flavor(worker_threads: usize) -> RuntimeFlavor {
+        let runtime = runtime_builder(worker_threads).enable_all().build().unwrap();
+        runtime.handle().runtime_flavor()
+    }
+
+    #[test]
+    fn one_thread_is_the_current_thread_scheduler() {
+        assert_eq!(flavor(1), RuntimeFlavor::CurrentThread);
+        assert_eq!(flavor(2), RuntimeFlavor::MultiThread);
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let expected = match cores {
+            1 => RuntimeFlavor::CurrentThread,
+            _ => RuntimeFlavor::MultiThread,
+        };
+        assert_eq!(flavor(0), expected);
     }
 }

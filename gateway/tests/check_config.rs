@@ -403,7 +403,7 @@ flush_interval_ms = 250
     let stdout = String::from_utf8_lossy(&pinned.stdout);
     assert!(pinned.status.success(), "{stdout}");
     assert!(
-        stdout.contains("one worker thread per core it may use, 1 here"),
+        stdout.contains("one thread per core it may use, 1 here: the current-thread scheduler"),
         "{stdout}"
     );
     // The example's store path, relative to the config's directory, is shown folded.
