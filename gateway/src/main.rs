@@ -490,7 +490,10 @@ mod tests {
     use super::runtime_builder;
 
     fn flavor(worker_threads: usize) -> RuntimeFlavor {
-        let runtime = runtime_builder(worker_threads).enable_all().build().unwrap();
+        let runtime = runtime_builder(worker_threads)
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.handle().runtime_flavor()
     }
 

@@ -22,7 +22,8 @@
 # Usage: BASE=path/to/baseline/shadowgate [BIN=path/to/candidate] tests/bench/ab.sh
 # Knobs: BASE (A, required), BIN (B; default: builds this checkout's release binary), PROTOCOL
 # (http), SHADOW_MCI (0), ROUNDS (3), SECS (5), HTTP_CONNECTIONS (32), BENCH_PORT (base port,
-# 17900), PROXY_CPU (0), LOAD_CPU (1), TOGETHER (0), KEEP_WORK=1 (keep logs). Requires wrk (for
+# 17900), PROXY_CPU (0), LOAD_CPU (1), TOGETHER (0), LEVEL (error: both gateways' [logging]
+# level; info is the product's default), KEEP_WORK=1 (keep logs). Requires wrk (for
 # http), taskset, python3, Linux /proc.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,6 +38,7 @@ PROTOCOL=${PROTOCOL:-http}
 SHADOW_MCI=${SHADOW_MCI:-0}
 PORT=${BENCH_PORT:-17900}
 TOGETHER=${TOGETHER:-0}
+LEVEL=${LEVEL:-error}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 case "$PROTOCOL" in
@@ -72,7 +74,7 @@ gateway() {
   fi
   [ "$SHADOW_MCI" = 1 ] && shadow_engine=shadow_mci="$shadow"
   bench_gateway_toml "$ingress" admin="127.0.0.1:$((PORT + 20 + index))" live_name=live \
-    "$live_engine" "$shadow_engine" store="$work/store-$name" >"$work/$name.toml"
+    "$live_engine" "$shadow_engine" store="$work/store-$name" level="$LEVEL" >"$work/$name.toml"
   bench_start_gateway "$work/$name.toml" "$work/$name.log" "${proxy[@]}" "$binary"
 }
 gateway a 0 "$BASE"

@@ -62,10 +62,11 @@ EOF
 #                               in flight, 2000 ms); empty for a gateway without shadow
 #   rules=LINES                 the rules sections (default: the demo's, as compare.sh); may be empty
 #   store=PATH, store_lines=LINES   the store directory and more [store] lines
+#   level=LEVEL                 [logging] level (error: the benchmarks measure no log lines)
 #   extra=LINES                 lines appended after [logging]
 bench_gateway_toml() {
   local mci="" http="" admin="" live_name=legacy live_mci="" live_http="" shadow="" shadow_mci=""
-  local shadow_engine_lines="" store="" store_lines="" extra="" arg
+  local shadow_engine_lines="" store="" store_lines="" extra="" level=error arg
   local shadow_lines='shadow = "new-engine"
 shadow_sample_percent = 100.0
 shadow_max_in_flight = 2048
@@ -84,7 +85,7 @@ key = ["product_code"]'
   for arg; do
     case ${arg%%=*} in
       mci | http | admin | live_name | live_mci | live_http | shadow | shadow_mci | shadow_engine_lines | \
-        shadow_lines | rules | store | store_lines | extra) local "$arg" ;;
+        shadow_lines | rules | store | store_lines | level | extra) local "$arg" ;;
       *) echo "bench_gateway_toml: unknown key in $arg" >&2; exit 1 ;;
     esac
   done
@@ -121,7 +122,7 @@ key = ["product_code"]'
   bench_lines "$rules"
   printf '[store]\npath = "%s"\n' "$store"
   bench_lines "$store_lines"
-  printf '[logging]\nlevel = "error"\n'
+  printf '[logging]\nlevel = "%s"\n' "$level"
   bench_lines "$extra"
 }
 # bench_lines TEXT: prints TEXT as lines, nothing when it is empty.

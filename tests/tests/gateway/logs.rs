@@ -38,10 +38,14 @@ impl Write for Log {
 
 impl Log {
     fn capture() -> (Log, DefaultGuard) {
+        Log::capture_at(tracing::Level::DEBUG)
+    }
+
+    fn capture_at(level: tracing::Level) -> (Log, DefaultGuard) {
         let log = Log::default();
         let writer = log.clone();
         let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
+            .with_max_level(level)
             .with_writer(move || writer.clone())
             .with_ansi(false)
             .finish();
@@ -266,10 +270,10 @@ fn field_u64(line: &str, key: &str) -> u64 {
     digits.parse().unwrap()
 }
 
-#[tokio::test]
-async fn a_live_failure_without_a_ttl_logs_no_ttl_field() {
-    // `ttl_ms=0` read like "expired at once"; a request without a TTL shows no field at all.
-    let (log, _guard) = Log::capture();
+/// The live failure of one JSON request to a gateway whose live engine refuses connections, as
+/// logged at `level`.
+async fn live_failure_logged_at(level: tracing::Level) -> String {
+    let (log, _guard) = Log::capture_at(level);
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let refused = closed.local_addr().unwrap();
     drop(closed);
@@ -284,6 +288,59 @@ async fn a_live_failure_without_a_ttl_logs_no_ttl_field() {
     gateway.shutdown().await;
     let failed = log.lines_with("WARN", "live engine failed");
     assert_eq!(failed.len(), 1, "{}", log.text());
-    assert!(failed[0].contains("legacy-down"), "{}", failed[0]);
-    assert!(!failed[0].contains("ttl_ms"), "{}", failed[0]);
+    failed[0].clone()
+}
+
+#[tokio::test]
+async fn a_live_failure_without_a_ttl_logs_no_ttl_field() {
+    // `ttl_ms=0` read like "expired at once"; a request without a TTL shows no field at all.
+    let line = live_failure_logged_at(tracing::Level::DEBUG).await;
+    assert!(line.contains("legacy-down"), "{line}");
+    assert!(!line.contains("ttl_ms"), "{line}");
+}
+
+#[tokio::test]
+async fn at_info_a_warning_names_its_request_without_a_span() {
+    // The per-request spans are debug: at the default level the warning carries the request's
+    // strategy, transaction code and correlation id as its own fields.
+    let line = live_failure_logged_at(tracing::Level::INFO).await;
+    for field in ["strategy=loan-screening", "tx_code=", "correlation_id="] {
+        assert!(line.contains(field), "{field} missing: {line}");
+    }
+    // A warning from inside a shadow comparison: in its `shadow` span at debug, in none at info.
+    for (level, spanned) in [(tracing::Level::DEBUG, true), (tracing::Level::INFO, false)] {
+        let line = breaker_opening_logged_at(level).await;
+        assert_eq!(
+            line.contains("shadow{correlation_id="),
+            spanned,
+            "{level}: {line}"
+        );
+        assert!(line.contains("strategy=loan-screening"), "{line}");
+    }
+}
+
+/// The warning of a shadow engine found unreachable (its breaker opening), as logged at `level`.
+async fn breaker_opening_logged_at(level: tracing::Level) -> String {
+    let (log, _guard) = Log::capture_at(level);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = format!("http://{}/decide", closed.local_addr().unwrap());
+    drop(closed);
+    let legacy = mci_deciding("L1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-down", EngineToml::http(&refused))
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    let message = "shadow engine unreachable";
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut n = 0;
+    while log.lines_with("WARN", message).is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "{}", log.text());
+        client.call(&request_frame(&guid(100 + n))).await;
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    gateway.shutdown().await;
+    log.lines_with("WARN", message).remove(0)
 }
