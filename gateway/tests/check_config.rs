@@ -200,7 +200,7 @@ fn a_typo_does_not_hide_what_only_the_machine_can_tell() {
     assert!(stderr.contains("2 errors"), "{stderr}");
     assert!(stderr.contains("1 warning"), "{stderr}");
     for shown in [
-        r#"strategies.loan-screening.tx_code: expected a key this section knows"#,
+        r#"strategies.loan-screening.tx_code: expected a key this section knows (did you mean `tx_codes`?"#,
         "store.path: expected a directory the gateway can create and write",
         r#"engines.legacy.address: expected a host name that resolves, found "legacy.invalid:7001""#,
     ] {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::problem::{Found, List, Problem};
-use super::{build, environment, raw, Config, Secrets};
+use super::{build, environment, raw, suggest, Config, Secrets};
 
 /// A config that cannot be used, with every problem (warnings included).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -127,11 +127,14 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Prob
             serde_ignored::Path::Map { key, .. } => key.as_str(),
             _ => "",
         };
-        unknown.push(Problem::error(
-            key_path(&at),
-            "a key this section knows (see the configuration table in the README)",
-            Found::text(name),
-        ));
+        let expected = match suggest::did_you_mean(name) {
+            Some(key) => format!(
+                "a key this section knows (did you mean `{key}`? see the configuration table \
+                 in the README)"
+            ),
+            None => "a key this section knows (see the configuration table in the README)".into(),
+        };
+        unknown.push(Problem::error(key_path(&at), expected, Found::text(name)));
     };
     let ignored = serde_ignored::Deserializer::new(document, &mut on_unknown);
     // A value of the wrong type or variant is named by its key path, not only its line.

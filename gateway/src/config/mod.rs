@@ -27,6 +27,7 @@ mod problem;
 pub mod raw;
 mod secret;
 mod strategy_build;
+mod suggest;
 #[cfg(test)]
 mod tests;
 

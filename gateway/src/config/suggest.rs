@@ -1,0 +1,192 @@
+//! "Did you mean": the known config key nearest to a misspelt one (`max_inflight` →
+//! `max_in_flight`), for the unknown-key errors of [`super::load`].
+//!
+//! The known keys are the field names serde's derive gives the config's structs, read from the
+//! derive itself ([`fields_of`]), so a key added to a struct is known here without a list to
+//! keep. A name is suggested when it is at most a quarter of the typed key's length away in
+//! edit distance (at least 2 edits), or the same but for `_`, `-` and case; a key that is
+//! nowhere near any known key gets no suggestion.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+use super::raw;
+
+/// The known key nearest to `typed`, if one is near enough; never `typed` itself (a key known
+/// in another section is not a misspelling).
+pub(super) fn did_you_mean(typed: &str) -> Option<&'static str> {
+    let folded = fold(typed);
+    let limit = (typed.chars().count() / 4).max(2);
+    known_keys()
+        .iter()
+        .filter(|&&key| key != typed)
+        .map(|&key| match fold(key) == folded {
+            true => (0, key),
+            false => (strsim::levenshtein(typed, key), key),
+        })
+        .filter(|&(distance, _)| distance <= limit)
+        .min()
+        .map(|(_, key)| key)
+}
+
+/// Every field name of the config file's structs, from the root to the rules.
+fn known_keys() -> &'static BTreeSet<&'static str> {
+    static KEYS: OnceLock<BTreeSet<&'static str>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        [
+            fields_of::<raw::ConfigFile>(),
+            fields_of::<raw::ListenersConfig>(),
+            fields_of::<raw::MciListenerConfig>(),
+            fields_of::<raw::HttpListenerConfig>(),
+            fields_of::<raw::AdminListenerConfig>(),
+            fields_of::<raw::EngineConfig>(),
+            fields_of::<raw::TlsConfig>(),
+            fields_of::<raw::StrategyConfig>(),
+            fields_of::<raw::ResponseCodesConfig>(),
+            fields_of::<raw::LoggingConfig>(),
+            fields_of::<raw::HealthConfig>(),
+            fields_of::<raw::ReviewSectionConfig>(),
+            fields_of::<raw::ShadowSectionConfig>(),
+            fields_of::<raw::RuntimeSectionConfig>(),
+            fields_of::<crate::store::StoreConfig>(),
+            fields_of::<crate::store::postgres::PostgresConfig>(),
+            fields_of::<crate::review::ReadinessConfig>(),
+            fields_of::<comparator::RulesConfig>(),
+            fields_of::<comparator::ToleranceConfig>(),
+            fields_of::<comparator::UnorderedConfig>(),
+            fields_of::<comparator::NormaliseConfig>(),
+            fields_of::<comparator::ValueMapConfig>(),
+            fields_of::<comparator::SeverityConfig>(),
+            fields_of::<comparator::IgnoreConfig>(),
+        ]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect()
+    })
+}
+
+/// Lower case without `_` and `-`: `Max-InFlight` and `max_in_flight` fold alike.
+fn fold(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The field names serde's derive passes to `deserialize_struct` for `T` (empty for a type
+/// that is not a struct): `T` is deserialized from a deserializer that only records them.
+fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(FieldNames(&mut fields));
+    fields
+}
+
+/// A deserializer that answers every request with an error, recording a struct's field names.
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+/// The error [`FieldNames`] ends every deserialization with.
+#[derive(Debug)]
+struct Recorded;
+
+impl std::fmt::Display for Recorded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("field names recorded")
+    }
+}
+
+impl std::error::Error for Recorded {}
+
+impl de::Error for Recorded {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Recorded
+    }
+}
+
+impl<'de> Deserializer<'de> for FieldNames<'_> {
+    type Error = Recorded;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Recorded> {
+        Err(Recorded)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Recorded> {
+        *self.0 = fields;
+        Err(Recorded)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misspellings_get_the_key_they_meant() {
+        assert_eq!(did_you_mean("max_inflight"), Some("max_in_flight"));
+        assert_eq!(
+            did_you_mean("shadow_max_inflight"),
+            Some("shadow_max_in_flight")
+        );
+        assert_eq!(did_you_mean("adress"), Some("address"));
+        assert_eq!(
+            did_you_mean("request-timeout-ms"),
+            Some("request_timeout_ms")
+        );
+        assert_eq!(
+            did_you_mean("Summary_Interval_MS"),
+            Some("summary_interval_ms")
+        );
+        // Known keys of other sections, and names near nothing, get no suggestion.
+        assert_eq!(did_you_mean("max_in_flight"), None);
+        assert_eq!(did_you_mean("colour_scheme"), None);
+    }
+
+    #[test]
+    fn every_key_of_the_example_configs_is_known() {
+        // A struct left out of `known_keys` would make its keys look unknown here.
+        let keys = known_keys();
+        for file in ["config/shadowgate.toml", "config/demo.toml"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let table: toml::Table = toml::from_str(&text).unwrap();
+            let mut leaves = Vec::new();
+            leaf_keys(&table, &mut leaves);
+            for key in leaves {
+                assert!(keys.contains(key.as_str()), "{file}: {key} is not known");
+            }
+        }
+    }
+
+    /// Keys whose values are not tables (tables' keys are names: engines, strategies), except
+    /// under `[layouts]`, whose keys are layout names.
+    fn leaf_keys(table: &toml::Table, out: &mut Vec<String>) {
+        for (key, value) in table {
+            match value {
+                toml::Value::Table(_) if key == "layouts" => {}
+                toml::Value::Table(inner) => leaf_keys(inner, out),
+                toml::Value::Array(items) if items.iter().all(|i| i.is_table()) => {
+                    out.push(key.clone());
+                    for item in items.iter().filter_map(toml::Value::as_table) {
+                        leaf_keys(item, out);
+                    }
+                }
+                _ => out.push(key.clone()),
+            }
+        }
+    }
+}
