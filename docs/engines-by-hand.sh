@@ -8,8 +8,10 @@
 #   docs/engines-by-hand.sh                     # `shadowgate` from PATH (cargo install)
 #   SHADOWGATE=target/release/shadowgate docs/engines-by-hand.sh
 #
-# The addresses are the example config's; a test runs this script on free ports with a copy of
-# the config whose addresses are rewritten (CONFIG, LEGACY, MODERN, MCI, ADMIN).
+# The addresses are the example config's. Ports taken? Set any of LEGACY, MODERN, MCI, HTTP,
+# ADMIN: the script then runs the gateway on a copy of the example config with those addresses
+# (config/.engines-by-hand-PID.toml, beside the original so its relative paths hold; removed at
+# the end). With CONFIG the file is used as it is (a test runs the script so, on free ports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,14 +20,26 @@ config=${CONFIG:-config/shadowgate.toml}
 legacy=${LEGACY:-127.0.0.1:7001}   # [engines.legacy] address
 modern=${MODERN:-127.0.0.1:8080}   # [engines.new-engine] url
 mci=${MCI:-127.0.0.1:9100}         # [[listeners.mci]] address
+http=${HTTP:-127.0.0.1:9180}       # [listeners.http] address
 admin=${ADMIN:-127.0.0.1:9190}     # [listeners.admin] address
 requests=${REQUESTS:-300}
 ready_seconds=${READY_SECONDS:-30}
+
+rewritten=""
+if [ -z "${CONFIG:-}" ] && [ -n "${LEGACY:-}${MODERN:-}${MCI:-}${HTTP:-}${ADMIN:-}" ]; then
+  rewritten=config/.engines-by-hand-$$.toml
+  sed -e "s/127\.0\.0\.1:7001/$legacy/" -e "s/127\.0\.0\.1:8080/$modern/" \
+    -e "s/127\.0\.0\.1:9100/$mci/" -e "s/127\.0\.0\.1:9180/$http/" \
+    -e "s/127\.0\.0\.1:9190/$admin/" config/shadowgate.toml >"$rewritten"
+  config=$rewritten
+  echo "gateway config: $config (the example's, with your addresses)"
+fi
 
 started=()
 stop() {
   local status=$?
   trap - EXIT INT TERM
+  [ -z "$rewritten" ] || rm -f "$rewritten"
   # Newest first: the gateway drains before its engines go away. SIGTERM is a graceful stop.
   local i
   for ((i = ${#started[@]} - 1; i >= 0; i--)); do

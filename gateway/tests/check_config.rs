@@ -426,3 +426,19 @@ flush_interval_ms = 250
     );
     assert!(stored.contains("every 250 ms"), "{stored}");
 }
+
+#[test]
+fn a_misspelt_rules_key_names_the_key_it_meant() {
+    // The comparator's rules refuse unknown keys themselves (serde's deny_unknown_fields): the
+    // problem reads as any unknown key's, with its line and the nearest key.
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[strategies.loan-screening.rules]\nignores = [\"header.sent_at\"]\n";
+    let path = write_config(dir.path(), "127.0.0.1:7001", extra);
+    let output = check_config(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let shown = "strategies.loan-screening.rules.ignores (line 23, column 1): expected a key this \
+                 section knows (did you mean `ignore`?";
+    assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
+    assert!(stderr.contains(r#"found "ignores""#), "{stderr}");
+}

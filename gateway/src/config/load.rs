@@ -127,14 +127,11 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Prob
             serde_ignored::Path::Map { key, .. } => key.as_str(),
             _ => "",
         };
-        let expected = match suggest::did_you_mean(name) {
-            Some(key) => format!(
-                "a key this section knows (did you mean `{key}`? see the configuration table \
-                 in the README)"
-            ),
-            None => "a key this section knows (see the configuration table in the README)".into(),
-        };
-        unknown.push(Problem::error(key_path(&at), expected, Found::text(name)));
+        unknown.push(Problem::error(
+            key_path(&at),
+            unknown_key_expected(name),
+            Found::text(name),
+        ));
     };
     let ignored = serde_ignored::Deserializer::new(document, &mut on_unknown);
     // A value of the wrong type or variant is named by its key path, not only its line.
@@ -144,6 +141,17 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Prob
         Err(e) => {
             let key = e.path().to_string();
             let mut problem = toml_problem(&text, e.inner());
+            // A section that refuses unknown keys itself (the comparator's rules): the same
+            // problem as any unknown key, with its line (it still stops the reading).
+            if let Some(name) = refused_key(e.inner().message()) {
+                let at = format!("{key} ({})", problem.key);
+                unknown.push(Problem::error(
+                    at,
+                    unknown_key_expected(name),
+                    Found::text(name),
+                ));
+                return Err(unknown);
+            }
             if !key.is_empty() && key != "." {
                 problem = Problem::error(
                     format!("{key} ({})", problem.key),
@@ -156,6 +164,23 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Prob
             Err(unknown)
         }
     }
+}
+
+/// What an unknown key was expected to be, with the known key nearest to it.
+fn unknown_key_expected(name: &str) -> String {
+    match suggest::did_you_mean(name) {
+        Some(key) => format!(
+            "a key this section knows (did you mean `{key}`? see the configuration table in \
+             the README)"
+        ),
+        None => "a key this section knows (see the configuration table in the README)".into(),
+    }
+}
+
+/// The key of serde's `deny_unknown_fields` error (``unknown field `x`, expected …``).
+fn refused_key(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split_once('`').map(|(name, _)| name)
 }
 
 /// A syntax or type error of the file: one problem at its line and column.
