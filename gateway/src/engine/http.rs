@@ -7,6 +7,7 @@
 //! before any answer byte arrived is re-sent once on a fresh connection when that is safe (see
 //! [`super::stale`]); otherwise requests are never retried.
 
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -256,7 +257,7 @@ impl HttpEngine {
         let HttpConnection { sender, driver, .. } = connection;
         driver.ready(sender).await?.map_err(io)?;
         let response = driver
-            .run(sender.send_request(request))
+            .run(pin!(sender.send_request(request)))
             .await?
             .map_err(io)?;
         if !response.status().is_success() {
@@ -293,7 +294,7 @@ async fn read_body(
     let mut body = Limited::new(body, limit);
     let mut whole = Bytes::new();
     let mut joined: Option<BytesMut> = None;
-    while let Some(frame) = driver.run(body.frame()).await? {
+    while let Some(frame) = driver.run(pin!(body.frame())).await? {
         let frame = frame.map_err(|e| match e.is::<LengthLimitError>() {
             true => EngineErrorKind::TooLarge { limit },
             false => EngineErrorKind::Io { detail: chain(&*e) },

@@ -10,7 +10,7 @@
 //! taken from the pool, which reads a close by the engine before anything is written to it.
 
 use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
@@ -57,8 +57,14 @@ impl Driver {
     /// is not ready: `future` is polled with a no-op waker, so hyper's hand-overs to it do not
     /// wake this task once more. What hyper already handed over (a body that came with its head)
     /// is taken without polling the driver.
-    pub(crate) async fn run<F: Future>(&mut self, future: F) -> Result<F::Output, EngineErrorKind> {
-        let mut future = pin!(future);
+    ///
+    /// `future` comes pinned by the caller: taken by value, it would be stored twice in this
+    /// call's state (as the argument and as the pinned local), and the answer's future holds the
+    /// whole request until it is written.
+    pub(crate) async fn run<F: Future>(
+        &mut self,
+        mut future: Pin<&mut F>,
+    ) -> Result<F::Output, EngineErrorKind> {
         poll_fn(|cx| {
             let mut quiet = Context::from_waker(Waker::noop());
             if let Poll::Ready(output) = future.as_mut().poll(&mut quiet) {
@@ -87,7 +93,7 @@ impl Driver {
         let known = sender.poll_ready(&mut Context::from_waker(Waker::noop()));
         match known {
             Poll::Ready(ready) => Ok(ready),
-            Poll::Pending => self.run(sender.ready()).await,
+            Poll::Pending => self.run(pin!(sender.ready())).await,
         }
     }
 
