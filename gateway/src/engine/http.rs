@@ -7,6 +7,7 @@
 //! before any answer byte arrived is re-sent once on a fresh connection when that is safe (see
 //! [`super::stale`]); otherwise requests are never retried.
 
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,13 +22,14 @@ use tokio::time::{timeout_at, Instant};
 use super::deadline::CallDeadline;
 use super::error::{chain, EngineErrorKind};
 use super::http_conn::{reuse_after, Connector, HttpConnection};
+use super::http_drive::Driver;
 use super::http_head::{Head, Heads};
 use super::pool::{Failure, Pool};
 use protocol_mci::json::JsonTree;
 
 use super::request::{check_answer, decode_answer, JsonAnswer};
 use super::slots::Slots;
-use super::stale::{ConnectionEvents, StaleAction, StalePhase};
+use super::stale::ConnectionEvents;
 use super::{EngineBuildError, EngineError, EngineRequest, HttpEngineSettings, Role};
 
 /// A client for one HTTP engine.
@@ -213,11 +215,7 @@ impl HttpEngine {
         R: Fn(Bytes) -> Result<T, EngineErrorKind>,
     {
         let failed = |kind| Failure { kind, stale: None };
-        let pooled = if fresh {
-            None
-        } else {
-            self.ready_pooled(role).await
-        };
+        let pooled = if fresh { None } else { self.pool.take(role) };
         let mut connection = match pooled {
             Some(connection) => connection,
             // Boxed: opening a connection (TCP, TLS, HTTP handshake) is the rare case and the
@@ -244,21 +242,6 @@ impl HttpEngine {
         }
     }
 
-    /// A pooled connection whose driver is ready for the next request. One that the engine closed
-    /// a moment ago (too recently for [`Pool::take`] to see) fails `ready` and is discarded here,
-    /// before anything is written to it.
-    async fn ready_pooled(&self, role: Role) -> Option<HttpConnection> {
-        let mut connection = self.pool.take(role)?;
-        match connection.sender.ready().await {
-            Ok(()) => Some(connection),
-            Err(_closed) => {
-                self.pool
-                    .note(role, StalePhase::IdleClosed, StaleAction::Discarded);
-                None
-            }
-        }
-    }
-
     /// Sends the request and reads the answer, made into `T` by `read`; also says whether the
     /// connection may be reused and for how long the engine keeps it (its `Keep-Alive` hint).
     async fn exchange<T, R>(
@@ -271,9 +254,12 @@ impl HttpEngine {
         R: Fn(Bytes) -> Result<T, EngineErrorKind>,
     {
         let io = |e: hyper::Error| EngineErrorKind::Io { detail: chain(&e) };
-        // A pooled connection the engine closed a moment ago shows here, before anything is sent.
-        connection.sender.ready().await.map_err(io)?;
-        let response = connection.sender.send_request(request).await.map_err(io)?;
+        let HttpConnection { sender, driver, .. } = connection;
+        driver.ready(sender).await?.map_err(io)?;
+        let response = driver
+            .run(pin!(sender.send_request(request)))
+            .await?
+            .map_err(io)?;
         if !response.status().is_success() {
             // Not reused: dropping the unread body closes the connection rather than draining an
             // error page.
@@ -282,7 +268,7 @@ impl HttpEngine {
             });
         }
         let (reusable, hint) = reuse_after(&response);
-        let body = read_body(response.into_body(), self.max_response_bytes).await?;
+        let body = read_body(driver, response.into_body(), self.max_response_bytes).await?;
         Ok((read(body)?, reusable, hint))
     }
 
@@ -296,14 +282,19 @@ impl HttpEngine {
     }
 }
 
-/// The whole body, at most `limit` bytes. A body that comes in one data frame (a small JSON
-/// answer, the usual case) is kept as it came: `collect` would first queue it in a `VecDeque`,
-/// one allocation per call. Trailers are ignored, as `collect().to_bytes()` ignored them.
-async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, EngineErrorKind> {
+/// The whole body, at most `limit` bytes, read while `driver` drives its connection. A body that
+/// comes in one data frame (a small JSON answer, the usual case) is kept as it came: `collect`
+/// would first queue it in a `VecDeque`, one allocation per call. Trailers are ignored, as
+/// `collect().to_bytes()` ignored them.
+async fn read_body(
+    driver: &mut Driver,
+    body: Incoming,
+    limit: usize,
+) -> Result<Bytes, EngineErrorKind> {
     let mut body = Limited::new(body, limit);
     let mut whole = Bytes::new();
     let mut joined: Option<BytesMut> = None;
-    while let Some(frame) = body.frame().await {
+    while let Some(frame) = driver.run(pin!(body.frame())).await? {
         let frame = frame.map_err(|e| match e.is::<LengthLimitError>() {
             true => EngineErrorKind::TooLarge { limit },
             false => EngineErrorKind::Io { detail: chain(&*e) },

@@ -1,5 +1,8 @@
-//! One HTTP/1.1 connection to an engine, and how it is opened: TCP, then TLS for `https`, then
-//! hyper's client handshake.
+//! One HTTP/1.1 connection to an engine, how it is opened (TCP, then TLS for `https`, then
+//! hyper's client handshake), and how it is driven: by the call that holds it, in its own task.
+//!
+//! hyper's `Connection` future, which does the socket work, is not spawned: the call holding the
+//! connection drives it (see [`Driver`]).
 //!
 //! The client keeps its own connections instead of hyper-util's pooled client because that pool
 //! can neither tell whether a failed request went over a reused connection, nor expire one
@@ -18,14 +21,14 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 use tokio_rustls::TlsConnector;
-use tokio_util::task::AbortOnDropHandle;
 
 use super::deadline::CallDeadline;
 use super::error::{chain, EngineErrorKind};
+use super::http_drive::Driver;
+use super::http_io::EngineStream;
 use super::lifecycle::{keep_alive_hint, Ages};
 use super::pool::Pooled;
 use super::tracked::{Tracked, Traffic};
@@ -42,14 +45,14 @@ pub(crate) struct Connector {
     tls: Option<(TlsConnector, ServerName<'static>)>,
 }
 
-/// An open connection: hyper's sender, the task driving the socket, its traffic and its clock.
+/// An open connection: hyper's sender, the driver of its socket, its traffic and its clock.
 pub(crate) struct HttpConnection {
     pub(crate) sender: SendRequest<Full<Bytes>>,
+    /// Dropping the connection drops its driver, which closes the socket at once: a connection
+    /// abandoned mid-exchange (timeout, cancelled caller) never answers anyone else.
+    pub(crate) driver: Driver,
     pub(crate) traffic: Arc<Traffic>,
     pub(crate) ages: Ages,
-    /// Dropping the connection aborts its driver, which closes the socket at once: a connection
-    /// abandoned mid-exchange (timeout, cancelled caller) never answers anyone else.
-    _driver: AbortOnDropHandle<()>,
 }
 
 impl Connector {
@@ -111,36 +114,29 @@ impl Connector {
             .map_err(|e| connect(e.to_string()))?;
         // Requests are small and answered one at a time: Nagle would only add latency.
         tcp.set_nodelay(true).map_err(|e| connect(e.to_string()))?;
-        match &self.tls {
-            None => handshake(tcp).await,
+        let stream = match &self.tls {
+            None => EngineStream::Tcp(tcp),
             Some((connector, name)) => {
                 let tls = connector
                     .connect(name.clone(), tcp)
                     .await
                     .map_err(|e| connect(format!("tls handshake: {}", chain(&e))))?;
-                handshake(tls).await
+                EngineStream::Tls(Box::new(tls))
             }
-        }
-        .map_err(|e| connect(chain(&e)))
+        };
+        handshake(stream).await.map_err(|e| connect(chain(&e)))
     }
 }
 
-/// hyper's HTTP/1.1 handshake over `stream`, with its driver spawned and owned by the connection.
-async fn handshake<S>(stream: S) -> Result<HttpConnection, hyper::Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
+/// hyper's HTTP/1.1 handshake over `stream`; the connection keeps its driver, not spawned.
+async fn handshake(stream: EngineStream) -> Result<HttpConnection, hyper::Error> {
     let (tracked, traffic) = Tracked::new(stream);
     let (sender, connection) = http1::handshake(TokioIo::new(tracked)).await?;
-    // The driver's own error also reaches the sender's pending request, which reports it.
-    let driver = tokio::spawn(async move {
-        let _ = connection.await;
-    });
     Ok(HttpConnection {
         sender,
+        driver: Driver::new(connection),
         traffic,
         ages: Ages::new(Instant::now()),
-        _driver: AbortOnDropHandle::new(driver),
     })
 }
 
@@ -167,8 +163,10 @@ impl Pooled for HttpConnection {
         &mut self.ages
     }
 
-    fn is_closed(&self) -> bool {
-        self.sender.is_closed()
+    /// Polls the idle connection once (nobody else does, see [`Driver::probe`]): a close by the
+    /// engine (or unasked bytes, which fail the connection) is seen before anything is written.
+    fn is_closed(&mut self) -> bool {
+        self.driver.probe() || self.sender.is_closed()
     }
 }
 

@@ -327,7 +327,7 @@ impl<D> Pooled for Connection<D> {
     /// Bytes that reached the socket after the reactor's last turn are seen only at the next
     /// check, as bytes arriving after a read probe were: a best-effort check either way. What
     /// keeps a late answer from the next caller is closing a connection whose request timed out.
-    fn is_closed(&self) -> bool {
+    fn is_closed(&mut self) -> bool {
         let stream = self.stream.get_ref();
         // Nobody reads an idle connection: the no-op waker registered here replaces no one's.
         let mut cx = Context::from_waker(Waker::noop());

@@ -23,8 +23,9 @@ pub(crate) trait Pooled {
     fn ages(&self) -> &Ages;
     /// Its clock, to rest it when it goes back to the pool.
     fn ages_mut(&mut self) -> &mut Ages;
-    /// Whether the engine closed it (or sent something unasked) while it was idle.
-    fn is_closed(&self) -> bool;
+    /// Whether the engine closed it (or sent something unasked) while it was idle. May read from
+    /// the connection (hence `&mut`): nobody polls an idle connection.
+    fn is_closed(&mut self) -> bool;
 }
 
 /// Idle connections of one engine, with its lifecycle rules and its event sink.
@@ -79,7 +80,8 @@ impl<C: Pooled> Pool<C> {
 
     /// The most recently used connection that may still be reused. Every expired idle connection
     /// is dropped (closed) on the way and counted; the one picked is checked for a close by the
-    /// engine (one `recv` each), and one found closed is dropped and counted and the next picked.
+    /// engine (one `recv` or one poll of its connection each), and one found closed is dropped and
+    /// counted and the next picked.
     /// Checking every idle connection cost a syscall per idle connection per call; one closed by
     /// the engine and not picked stays until it is picked or expires (the idle timeout).
     pub(crate) fn take(&self, role: Role) -> Option<C> {
@@ -116,10 +118,13 @@ impl<C: Pooled> Pool<C> {
             });
             loop {
                 match pick(&mut idle) {
-                    Some(connection) if connection.is_closed() => {
-                        dropped.push(StalePhase::IdleClosed)
+                    Some(mut connection) => {
+                        if !connection.is_closed() {
+                            break Some(connection);
+                        }
+                        dropped.push(StalePhase::IdleClosed);
                     }
-                    taken => break taken,
+                    None => break None,
                 }
             }
         };
@@ -213,7 +218,7 @@ mod tests {
         fn ages_mut(&mut self) -> &mut Ages {
             &mut self.ages
         }
-        fn is_closed(&self) -> bool {
+        fn is_closed(&mut self) -> bool {
             self.probes.fetch_add(1, Ordering::Relaxed);
             self.closed
         }

@@ -123,7 +123,8 @@ async fn a_connection_the_engine_closed_is_seen_before_reuse() {
     .await;
     client.call(&request(Role::Live)).await.unwrap();
     until(|| engine.open_connections() == 0).await;
-    // Let the client's connection driver read the close too: it is polled, not waited for.
+    // Let the runtime's reactor see the close: taking the idle connection polls it once, which
+    // reads what the reactor has seen readable; nothing waits on an idle connection.
     tokio::time::sleep(Duration::from_millis(50)).await;
     client.call(&request(Role::Live)).await.unwrap();
     assert_eq!(engine.requests(), 2, "nothing was re-sent");
@@ -132,6 +133,28 @@ async fn a_connection_the_engine_closed_is_seen_before_reuse() {
         events.events(),
         [(Role::Live, StalePhase::IdleClosed, StaleAction::Discarded)]
     );
+}
+
+#[tokio::test]
+async fn a_call_dropped_mid_exchange_closes_its_connection() {
+    // The engine answers after 200 ms; the first caller gives up after 50 (its call dropped, as
+    // when a client goes away). Its connection, half way through the exchange, must be closed
+    // rather than pooled, where the late answer would reach the next caller.
+    let (engine, client, events) =
+        start(FakeEngine::http().delay(Duration::from_millis(200)), |_| {}).await;
+    let dropped =
+        tokio::time::timeout(Duration::from_millis(50), client.call(&request(Role::Live))).await;
+    assert!(dropped.is_err(), "the first call was cut short");
+    let answer = client.call(&request(Role::Live)).await.unwrap();
+    assert_eq!(answer.to_value().unwrap()["body"]["cust_no"], "C042");
+    assert_eq!(
+        engine.connections_accepted(),
+        2,
+        "the abandoned one was not reused"
+    );
+    // The engine sees the abandoned connection closed once it tries to answer on it.
+    until(|| engine.open_connections() == 1).await;
+    assert!(events.events().is_empty(), "{:?}", events.events());
 }
 
 #[tokio::test]

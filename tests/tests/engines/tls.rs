@@ -1,12 +1,18 @@
-//! `HttpEngine` over HTTPS: private CA, server name override, mTLS, and failures naming their cause.
+//! `HttpEngine` over HTTPS: private CA, server name override, mTLS, failures naming their cause,
+//! and a TLS connection's reuse and the engine's close of it.
 
 use std::fs;
+use std::sync::Arc;
+use std::time::Duration;
 
-use shadowgate::engine::{HttpEngine, Outcome, Role, TlsError, TlsSettings};
+use shadowgate::engine::{
+    HttpEngine, Outcome, Role, StaleAction, StalePhase, TlsError, TlsSettings,
+};
 use shadowgate_tests::pki::SERVER_NAME;
 use shadowgate_tests::{FakeEngine, TestPki};
 
 use crate::http::{request, settings};
+use crate::lifecycle::{until, Recorder};
 
 fn client(url: &str, tls: TlsSettings) -> HttpEngine {
     let mut settings = settings(url);
@@ -29,6 +35,32 @@ async fn https_with_the_private_ca() {
         .to_value()
         .unwrap();
     assert_eq!(answer["body"]["cust_no"], "C042");
+}
+
+#[tokio::test]
+async fn a_tls_connection_is_reused_and_one_the_engine_closed_is_seen_before_reuse() {
+    let pki = TestPki::new();
+    let engine = FakeEngine::http()
+        .tls(pki.server_config(false))
+        .idle_close(Duration::from_millis(100))
+        .start()
+        .await;
+    let tls = TlsSettings::load(&pki.ca_file(), None, None, None).unwrap();
+    let events = Arc::new(Recorder::default());
+    let client = client(&engine.url(), tls).with_events(events.clone());
+    client.call(&request(Role::Live)).await.unwrap();
+    client.call(&request(Role::Live)).await.unwrap();
+    assert_eq!(engine.connections_accepted(), 1, "back-to-back calls reuse");
+    until(|| engine.open_connections() == 0).await;
+    // Let the runtime's reactor see the close (see the plain-TCP lifecycle test).
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    client.call(&request(Role::Live)).await.unwrap();
+    assert_eq!(engine.requests(), 3, "nothing was re-sent");
+    assert_eq!(engine.connections_accepted(), 2);
+    assert_eq!(
+        events.events(),
+        [(Role::Live, StalePhase::IdleClosed, StaleAction::Discarded)]
+    );
 }
 
 #[tokio::test]
