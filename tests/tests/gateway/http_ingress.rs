@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::legacy_live;
+use crate::support::{legacy_live, live_refusing};
 use serde_json::Value;
 use shadowgate_tests::gateway::{
     answer_frame, decision, decode_answer, guid, mci_deciding, post, request, request_frame, LIMIT,
@@ -140,13 +140,7 @@ async fn a_live_timeout_on_posted_frames_is_counted_as_a_live_timeout() {
 #[tokio::test]
 async fn a_failed_live_engine_is_named_in_the_502_and_504() {
     // A port nobody listens on: the live call's connect is refused (502).
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let refused = closed.local_addr().unwrap();
-    drop(closed);
-    let gateway = TestGateway::new()
-        .live("legacy-down", EngineToml::mci(refused))
-        .start()
-        .await;
+    let gateway = live_refusing().await;
     let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
     let id = guid(7);
     let json = serde_json::to_vec(&request(&id)).unwrap();

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::legacy_live;
+use crate::support::{legacy_live, live_refusing, refused_address};
 use shadowgate_tests::gateway::{
     guid, http_deciding, mci_deciding, post, request, request_frame, DEADLINE,
 };
@@ -274,13 +274,7 @@ fn field_u64(line: &str, key: &str) -> u64 {
 /// logged at `level`.
 async fn live_failure_logged_at(level: tracing::Level) -> String {
     let (log, _guard) = Log::capture_at(level);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let refused = closed.local_addr().unwrap();
-    drop(closed);
-    let gateway = TestGateway::new()
-        .live("legacy-down", EngineToml::mci(refused))
-        .start()
-        .await;
+    let gateway = live_refusing().await;
     let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
     let json = serde_json::to_vec(&request(&guid(9))).unwrap();
     let (status, _) = post(&url, "application/json", json).await;
@@ -322,9 +316,7 @@ async fn at_info_a_warning_names_its_request_without_a_span() {
 /// The warning of a shadow engine found unreachable (its breaker opening), as logged at `level`.
 async fn breaker_opening_logged_at(level: tracing::Level) -> String {
     let (log, _guard) = Log::capture_at(level);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let refused = format!("http://{}/decide", closed.local_addr().unwrap());
-    drop(closed);
+    let refused = format!("http://{}/decide", refused_address());
     let legacy = mci_deciding("L1").start().await;
     let gateway = TestGateway::new()
         .live("legacy", EngineToml::mci(legacy.addr()))

@@ -19,6 +19,14 @@ pub async fn legacy_live(shadow: Option<EngineToml>) -> (FakeMci, TestGateway) {
     (legacy, builder.start().await)
 }
 
+/// A gateway whose live engine `legacy-down` (mci) refuses every connection.
+pub async fn live_refusing() -> TestGateway {
+    TestGateway::new()
+        .live("legacy-down", EngineToml::mci(refused_address()))
+        .start()
+        .await
+}
+
 /// The legacy engine live and `shadow` as shadow, with extra strategy keys.
 pub async fn legacy_live_with(shadow: EngineToml, keys: &[(&str, &str)]) -> (FakeMci, TestGateway) {
     let legacy = mci_deciding("L1").start().await;
