@@ -370,15 +370,19 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = match config.runtime.worker_threads {
         0 if cores == 1 => {
-            "one thread per core it may use, 1 here: the current-thread scheduler".to_owned()
+            "one thread per core it may use, 1 here: tokio's single-threaded (current_thread) scheduler".to_owned()
         }
         0 => format!("one worker thread per core it may use, {cores} here"),
-        1 => "1 thread: the current-thread scheduler".to_owned(),
+        1 => "1 thread: tokio's single-threaded (current_thread) scheduler".to_owned(),
+        n if n > cores => {
+            let plural = if cores == 1 { "" } else { "s" };
+            format!("{n} worker threads on {cores} core{plural} it may use")
+        }
         n => format!("{n} worker threads"),
     };
     writeln!(
         out,
-        "runtime: {threads} (listeners, live path, engine calls)"
+        "runtime ([runtime] worker_threads): {threads} (listeners, live path, engine calls)"
     )?;
     let shadow = &config.shadow;
     let plural = if shadow.workers == 1 { "" } else { "s" };

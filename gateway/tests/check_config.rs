@@ -391,7 +391,7 @@ flush_interval_ms = 250
             .unwrap_or_else(|| panic!("no {prefix:?} line in:\n{stdout}"))
             .to_owned()
     };
-    assert!(line("runtime:").contains("2 worker threads"), "{stdout}");
+    assert!(line("runtime (").contains("2 worker threads"), "{stdout}");
     // Left at 0, the count is the cores this process may use (one, pinned like this).
     let pinned = Command::new("taskset")
         .args(["-c", "0"])
@@ -403,7 +403,8 @@ flush_interval_ms = 250
     let stdout = String::from_utf8_lossy(&pinned.stdout);
     assert!(pinned.status.success(), "{stdout}");
     assert!(
-        stdout.contains("one thread per core it may use, 1 here: the current-thread scheduler"),
+        stdout
+            .contains("one thread per core it may use, 1 here: tokio's single-threaded (current_thread) scheduler"),
         "{stdout}"
     );
     // The example's store path, relative to the config's directory, is shown folded.

@@ -51,18 +51,21 @@ pub fn bad_frame(
     warn!(
         layout,
         outcome = outcome.as_str(),
-        correlation_id,
+        correlation_id = %correlation_id,
         %error,
         "frame rejected"
     );
 }
 
 /// A JSON request of the HTTP ingress was refused (400, 404) before any engine call, as
-/// [`bad_frame`] logs a refused frame; counted by the listener.
-pub fn bad_request(strategy: &str, outcome: FrameOutcome, error: &str) {
+/// [`bad_frame`] logs a refused frame, with its correlation id when its header has one (empty
+/// when the body is not JSON or names no strategy); counted by the listener.
+pub fn bad_request(strategy: &str, outcome: FrameOutcome, correlation_id: &str, error: &str) {
+    // `%`: written unquoted, as every per-request line writes strategy and correlation id.
     warn!(
-        strategy,
+        strategy = %strategy,
         outcome = outcome.as_str(),
+        correlation_id = %correlation_id,
         error,
         "request rejected"
     );

@@ -262,21 +262,26 @@ impl Gateway {
             message,
             outcome: kind.outcome(),
         };
-        // Logged as a rejected frame is (the live path's failures are logged by `live`).
-        let rejected = |kind: ErrorAnswer, message: String| {
-            events::bad_request(strategy, kind.outcome(), &message);
+        // Logged as a rejected frame is (the live path's failures are logged by `live`), with
+        // the request's correlation id once its strategy's layout can find it.
+        let rejected = |kind: ErrorAnswer, id: &str, message: String| {
+            events::bad_request(strategy, kind.outcome(), id, &message);
             fail(kind, message)
         };
-        let bad = |message| rejected(ErrorAnswer::BadRequest, message);
-        let request = JsonRequest::parse(body).map_err(bad)?;
+        let request =
+            JsonRequest::parse(body).map_err(|m| rejected(ErrorAnswer::BadRequest, "", m))?;
         let runtime = self.runtime();
         let strategy = runtime.strategy(strategy).cloned().ok_or_else(|| {
             let message = format!("no strategy named {strategy:?}");
-            rejected(ErrorAnswer::UnknownTransaction, message)
+            rejected(ErrorAnswer::UnknownTransaction, "", message)
         })?;
         let (frame, code) = request
             .encode(&strategy.layout, &strategy.spec.tx_codes)
-            .map_err(bad)?;
+            .map_err(|message| {
+                let field = strategy.layout.correlation_field();
+                let id = field.and_then(|f| f.text(request.header())).unwrap_or("");
+                rejected(ErrorAnswer::BadRequest, id, message)
+            })?;
         let layout = strategy.layout.clone();
         let exchange = Exchange::from_json(strategy, &request, Bytes::from(frame), code, received);
         // The trees are not held across the live call.

@@ -192,6 +192,10 @@ async fn a_rejected_json_request_is_logged_with_its_strategy_and_reason() {
     let line = &warnings[0];
     assert!(line.contains("loan-screening"), "strategy: {line}");
     assert!(line.contains("body.annual_incme"), "reason: {line}");
+    assert!(
+        line.contains(&format!("correlation_id={}", guid(8))),
+        "correlation id: {line}"
+    );
     assert_eq!(legacy.requests(), 0);
 }
 
