@@ -20,7 +20,7 @@ use arc_swap::ArcSwap;
 use tokio_util::sync::CancellationToken;
 
 use super::Gateway;
-use crate::outcome::ShadowOutcome;
+use crate::outcome::{ShadowOutcome, SkipReason};
 
 /// Outcomes counted since the last summary, by strategy.
 #[derive(Debug)]
@@ -50,8 +50,12 @@ struct AtomicTally {
     mismatches: AtomicU64,
     shadow_errors: AtomicU64,
     unencodable: AtomicU64,
-    skipped: AtomicU64,
+    /// By reason, in [`SkipReason::ALL`]'s order.
+    skipped: [AtomicU64; SKIP_REASONS],
 }
+
+/// How many skip reasons there are.
+const SKIP_REASONS: usize = SkipReason::ALL.len();
 
 impl AtomicTally {
     fn add(&self, outcome: ShadowOutcome) {
@@ -65,7 +69,7 @@ impl AtomicTally {
             ShadowOutcome::Mismatch => &self.mismatches,
             ShadowOutcome::ShadowError(_) => &self.shadow_errors,
             ShadowOutcome::Unencodable => &self.unencodable,
-            ShadowOutcome::Skipped(_) => &self.skipped,
+            ShadowOutcome::Skipped(reason) => &self.skipped[reason.index()],
         };
         counter.fetch_add(1, Ordering::SeqCst);
     }
@@ -73,18 +77,19 @@ impl AtomicTally {
     /// The counts so far, each reset to zero.
     fn take(&self) -> Tally {
         let take = |counter: &AtomicU64| counter.swap(0, Ordering::SeqCst);
-        let (mismatches, shadow_errors, unencodable, skipped) = (
+        let (mismatches, shadow_errors, unencodable) = (
             take(&self.mismatches),
             take(&self.shadow_errors),
             take(&self.unencodable),
-            take(&self.skipped),
         );
+        let skipped_by = self.skipped.each_ref().map(take);
         Tally {
             comparisons: take(&self.comparisons),
             mismatches,
             shadow_errors,
             unencodable,
-            skipped,
+            skipped: skipped_by.iter().sum(),
+            skipped_by,
         }
     }
 }
@@ -102,6 +107,21 @@ pub(crate) struct Tally {
     pub unencodable: u64,
     /// Shadow calls not made.
     pub skipped: u64,
+    /// `skipped` by reason, in [`SkipReason::ALL`]'s order.
+    pub skipped_by: [u64; SKIP_REASONS],
+}
+
+impl Tally {
+    /// The skips by reason, as `shadow_down=15 live_failed=3`; `None` when nothing was skipped.
+    fn skip_reasons(&self) -> Option<String> {
+        let reasons: Vec<String> = SkipReason::ALL
+            .iter()
+            .zip(self.skipped_by)
+            .filter(|(_, n)| *n > 0)
+            .map(|(reason, n)| format!("{}={n}", reason.as_str()))
+            .collect();
+        (!reasons.is_empty()).then(|| reasons.join(" "))
+    }
 }
 
 impl OutcomeSummary {
@@ -152,6 +172,7 @@ impl OutcomeSummary {
                 shadow_errors = t.shadow_errors,
                 unencodable = t.unencodable,
                 skipped = t.skipped,
+                skipped_reasons = t.skip_reasons().as_deref(),
                 interval_ms = covered.as_millis() as u64,
                 "shadow comparisons since the last summary"
             );
@@ -176,7 +197,7 @@ pub(crate) async fn summary_loop(gateway: Arc<Gateway>, shutdown: CancellationTo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{ShadowErrorKind, SkipReason};
+    use crate::outcome::ShadowErrorKind;
 
     #[test]
     fn counts_by_strategy_and_forgets_what_was_taken() {
@@ -197,10 +218,14 @@ mod tests {
                 mismatches: 3,
                 shadow_errors: 1,
                 unencodable: 0,
-                skipped: 0
+                skipped: 0,
+                skipped_by: [0; SKIP_REASONS],
             }
         );
         assert_eq!((taken[1].1.comparisons, taken[1].1.skipped), (0, 1));
+        assert_eq!(taken[0].1.skip_reasons(), None);
+        let first = SkipReason::ALL[0].as_str();
+        assert_eq!(taken[1].1.skip_reasons(), Some(format!("{first}=1")));
         assert!(summary.take().is_empty(), "nothing happened since");
     }
 
