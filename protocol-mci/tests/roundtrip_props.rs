@@ -1001,13 +1001,8 @@ proptest! {
     ) {
         let layout = &MASKED_VARIANTS[variant];
         let frame = layout.encode(direction, &message).unwrap();
-        let (selected, view) = layout.decode_view_selected(direction, &frame).unwrap();
-        let mut written = Vec::new();
-        layout.write_masked_json(&view, &mut written);
-        let mut masked = view.to_message();
-        layout.mask_as(direction, selected, &mut masked);
-        let expected = serde_json::to_string(&layout.into_json(masked)).unwrap();
-        prop_assert_eq!(String::from_utf8(written).unwrap(), expected);
+        let (written, expected, _) = common::masked_json_both(layout, direction, &frame);
+        prop_assert_eq!(written, expected);
     }
 
     /// encode(decode(f)) == f byte for byte, for frames encoded from loosely written numbers

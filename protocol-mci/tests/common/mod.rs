@@ -201,3 +201,22 @@ fn date_of(parts: &DateParts) -> [u32; 7] {
         millis,
     ]
 }
+
+/// A frame's masked JSON two ways: written from its view while masking
+/// (`Layout::write_masked_json`), and its decoded message masked by the layout (`mask_as`) and
+/// serialised; with whether the mask changed the message at all.
+pub fn masked_json_both(
+    layout: &Layout,
+    direction: Direction,
+    frame: &[u8],
+) -> (String, String, bool) {
+    let (selected, view) = layout.decode_view_selected(direction, frame).unwrap();
+    let mut written = Vec::new();
+    layout.write_masked_json(&view, &mut written);
+    let unmasked = view.to_message();
+    let mut masked = unmasked.clone();
+    layout.mask_as(direction, selected, &mut masked);
+    let changed = masked != unmasked;
+    let expected = serde_json::to_string(&layout.into_json(masked)).unwrap();
+    (String::from_utf8(written).unwrap(), expected, changed)
+}
