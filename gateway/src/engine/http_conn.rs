@@ -23,12 +23,13 @@ use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
+use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
+use tokio_util::either::Either;
 
 use super::deadline::CallDeadline;
 use super::error::{chain, EngineErrorKind};
 use super::http_drive::Driver;
-use super::http_io::EngineStream;
 use super::lifecycle::{keep_alive_hint, Ages};
 use super::pool::Pooled;
 use super::tracked::{Tracked, Traffic};
@@ -36,6 +37,12 @@ use super::TlsSettings;
 
 /// Not one of `http`'s named headers: named once rather than parsed from text per answer.
 const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+
+/// The stream under an engine connection: TCP for `http://`, TLS on TCP for `https://` (boxed:
+/// rustls' state is a kilobyte or more, which a plain TCP connection should not carry). A named
+/// type, not a `dyn` stream: the call holding the connection polls it ([`Driver`]), and every
+/// read and write goes through it.
+pub(crate) type EngineStream = Either<TcpStream, Box<TlsStream<TcpStream>>>;
 
 /// Opens connections to one engine.
 pub(crate) struct Connector {
@@ -115,13 +122,13 @@ impl Connector {
         // Requests are small and answered one at a time: Nagle would only add latency.
         tcp.set_nodelay(true).map_err(|e| connect(e.to_string()))?;
         let stream = match &self.tls {
-            None => EngineStream::Tcp(tcp),
+            None => Either::Left(tcp),
             Some((connector, name)) => {
                 let tls = connector
                     .connect(name.clone(), tcp)
                     .await
                     .map_err(|e| connect(format!("tls handshake: {}", chain(&e))))?;
-                EngineStream::Tls(Box::new(tls))
+                Either::Right(Box::new(tls))
             }
         };
         handshake(stream).await.map_err(|e| connect(chain(&e)))

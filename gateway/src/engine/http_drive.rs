@@ -19,7 +19,7 @@ use hyper::client::conn::http1::{Connection, SendRequest};
 use hyper_util::rt::TokioIo;
 
 use super::error::{chain, EngineErrorKind};
-use super::http_io::EngineStream;
+use super::http_conn::EngineStream;
 use super::tracked::Tracked;
 
 /// hyper's connection state for one engine connection, in the IO type this client uses.

@@ -28,9 +28,8 @@
 //!   request may be re-sent.
 //! - `tracked`: a stream that counts its bytes, to tell an unsent or unanswered request.
 //! - `pool`: the idle connections of either client, and the one retry.
-//! - `http_conn`: one HTTP/1.1 connection (TCP, TLS, hyper handshake).
+//! - `http_conn`: one HTTP/1.1 connection (TCP, TLS, hyper handshake) and its stream.
 //! - `http_drive`: its hyper connection state, driven by the call that holds it, not a task.
-//! - `http_io`: the stream under it, TCP or TLS.
 //! - `http_head`: the contract's request head, built once per strategy.
 //! - `http`: [`HttpEngine`], the HTTP client.
 //! - `mci`: [`MciEngine`], the frame client, with its link modes ([`EngineLink`]).
@@ -45,7 +44,6 @@ mod http;
 mod http_conn;
 mod http_drive;
 mod http_head;
-mod http_io;
 mod lifecycle;
 mod mci;
 mod pool;
