@@ -2,15 +2,15 @@
 //! `max_in_flight`), for the unknown-key errors of [`super::load`].
 //!
 //! The known keys are the field names serde's derive gives the config's structs, read from the
-//! derive itself ([`fields_of`]), so a key added to a struct is known here without a list to
-//! keep. A name is suggested when it is at most a quarter of the typed key's length away in
+//! derive itself (`serde_aux`'s `serde_introspect`), so a key added to a struct is known here
+//! without a list to keep. A name is suggested when it is at most a quarter of the typed key's length away in
 //! edit distance (at least 2 edits), or the same but for `_`, `-` and case; a key that is
 //! nowhere near any known key gets no suggestion.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde_aux::serde_introspection::serde_introspect as fields_of;
 
 use super::raw;
 
@@ -74,59 +74,6 @@ fn fold(key: &str) -> String {
         .filter(|c| !matches!(c, '_' | '-'))
         .flat_map(char::to_lowercase)
         .collect()
-}
-
-/// The field names serde's derive passes to `deserialize_struct` for `T` (empty for a type
-/// that is not a struct): `T` is deserialized from a deserializer that only records them.
-fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
-    let mut fields: &'static [&'static str] = &[];
-    let _ = T::deserialize(FieldNames(&mut fields));
-    fields
-}
-
-/// A deserializer that answers every request with an error, recording a struct's field names.
-struct FieldNames<'a>(&'a mut &'static [&'static str]);
-
-/// The error [`FieldNames`] ends every deserialization with.
-#[derive(Debug)]
-struct Recorded;
-
-impl std::fmt::Display for Recorded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("field names recorded")
-    }
-}
-
-impl std::error::Error for Recorded {}
-
-impl de::Error for Recorded {
-    fn custom<T: std::fmt::Display>(_: T) -> Self {
-        Recorded
-    }
-}
-
-impl<'de> Deserializer<'de> for FieldNames<'_> {
-    type Error = Recorded;
-
-    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Recorded> {
-        Err(Recorded)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, Recorded> {
-        *self.0 = fields;
-        Err(Recorded)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-        ignored_any
-    }
 }
 
 #[cfg(test)]
