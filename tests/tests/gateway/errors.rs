@@ -3,12 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use shadowgate_tests::gateway::{
-    decode_answer, guid, mci_deciding, request_frame, MciClient, TX_CODE,
-};
+use shadowgate_tests::gateway::{decode_answer, guid, request_frame, MciClient, TX_CODE};
 use shadowgate_tests::{EngineToml, TestGateway};
 
-use crate::support::{assert_legacy_answer, legacy_live, refused_address};
+use crate::support::{assert_legacy_answer, legacy_live, live_slow, refused_address};
 
 /// Bytes 8..40 of a frame hold the guid, 43..51 the transaction code.
 const TX_CODE_BYTES: std::ops::Range<usize> = 43..51;
@@ -39,14 +37,7 @@ async fn a_dead_live_engine_gets_the_live_error_code() {
 #[tokio::test]
 async fn a_late_live_engine_gets_the_timeout_code_before_it_answers() {
     let engine_delay = Duration::from_secs(3);
-    let legacy = mci_deciding("L1").delay(engine_delay).start().await;
-    let gateway = TestGateway::new()
-        .live(
-            "legacy",
-            EngineToml::mci(legacy.addr()).request_timeout(engine_delay / 10),
-        )
-        .start()
-        .await;
+    let (legacy, gateway) = live_slow("legacy", engine_delay).await;
     let id = guid(2);
     let started = Instant::now();
     let answer = gateway.mci_client().await.call(&request_frame(&id)).await;

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use crate::support::{legacy_live, live_refusing};
+use crate::support::{legacy_live, live_refusing, live_slow};
 use serde_json::Value;
 use shadowgate_tests::gateway::{
-    answer_frame, decision, decode_answer, guid, mci_deciding, post, request, request_frame, LIMIT,
+    answer_frame, decision, decode_answer, guid, post, request, request_frame, LIMIT,
 };
-use shadowgate_tests::{EngineToml, TestGateway};
+use shadowgate_tests::TestGateway;
 
 #[tokio::test]
 async fn json_and_raw_frames_over_http() {
@@ -115,15 +115,7 @@ fn series(gateway: &TestGateway, name_and_labels: &str) -> f64 {
 async fn a_live_timeout_on_posted_frames_is_counted_as_a_live_timeout() {
     // The error answer frame comes back with HTTP 200: the outcome is the pipeline's, not the
     // HTTP status's.
-    let engine_delay = Duration::from_secs(2);
-    let legacy = mci_deciding("L1").delay(engine_delay).start().await;
-    let gateway = TestGateway::new()
-        .live(
-            "legacy",
-            EngineToml::mci(legacy.addr()).request_timeout(engine_delay / 10),
-        )
-        .start()
-        .await;
+    let (_legacy, gateway) = live_slow("legacy", Duration::from_secs(2)).await;
     let id = guid(5);
     let frames_url = format!("{}/v1/frames", gateway.http_url());
     let (status, body) = post(&frames_url, "application/octet-stream", request_frame(&id)).await;
@@ -154,15 +146,7 @@ async fn a_failed_live_engine_is_named_in_the_502_and_504() {
     );
 
     // A slow one: the call ends at its request timeout (504), named the same way.
-    let engine_delay = Duration::from_secs(2);
-    let legacy = mci_deciding("L1").delay(engine_delay).start().await;
-    let gateway = TestGateway::new()
-        .live(
-            "legacy-slow",
-            EngineToml::mci(legacy.addr()).request_timeout(engine_delay / 10),
-        )
-        .start()
-        .await;
+    let (_legacy, gateway) = live_slow("legacy-slow", Duration::from_secs(2)).await;
     let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
     let json = serde_json::to_vec(&request(&guid(8))).unwrap();
     let (status, body) = post(&url, "application/json", json).await;

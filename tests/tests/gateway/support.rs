@@ -27,6 +27,20 @@ pub async fn live_refusing() -> TestGateway {
         .await
 }
 
+/// A gateway whose live engine `name` (mci, grade `L1`) answers after `delay`, ten times its
+/// request timeout: every live call times out.
+pub async fn live_slow(name: &str, delay: std::time::Duration) -> (FakeMci, TestGateway) {
+    let legacy = mci_deciding("L1").delay(delay).start().await;
+    let gateway = TestGateway::new()
+        .live(
+            name,
+            EngineToml::mci(legacy.addr()).request_timeout(delay / 10),
+        )
+        .start()
+        .await;
+    (legacy, gateway)
+}
+
 /// The legacy engine live and `shadow` as shadow, with extra strategy keys.
 pub async fn legacy_live_with(shadow: EngineToml, keys: &[(&str, &str)]) -> (FakeMci, TestGateway) {
     let legacy = mci_deciding("L1").start().await;
