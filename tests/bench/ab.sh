@@ -23,7 +23,9 @@
 # Knobs: BASE (A, required), BIN (B; default: builds this checkout's release binary), PROTOCOL
 # (http), SHADOW_MCI (0), ROUNDS (3), SECS (5), HTTP_CONNECTIONS (32), BENCH_PORT (base port,
 # 17900), PROXY_CPU (0), LOAD_CPU (1), TOGETHER (0), LEVEL (error: both gateways' [logging]
-# level; info is the product's default), KEEP_WORK=1 (keep logs). Requires wrk (for
+# level; info is the product's default), BASE_EXTRA / NEW_EXTRA (TOML lines appended to gateway A's
+# / B's config, as idle.sh's: a config A/B with BIN=BASE, e.g. NEW_EXTRA=$'[shadow]\nworkers =
+# 0'), KEEP_WORK=1 (keep logs). Requires wrk (for
 # http), taskset, python3, Linux /proc.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -66,7 +68,8 @@ live_kind=legacy-http shadow_kind=modern
 
 # gateway NAME INDEX BINARY: starts one gateway on port PORT+10+INDEX; its pid is in $started.
 gateway() {
-  local name=$1 index=$2 binary=$3 ingress live_engine shadow_engine=shadow="$shadow"
+  local name=$1 index=$2 binary=$3 ingress live_engine shadow_engine=shadow="$shadow" extra
+  extra=$([ "$name" = a ] && printf '%s' "${BASE_EXTRA:-}" || printf '%s' "${NEW_EXTRA:-}")
   if [ "$PROTOCOL" = mci ]; then
     ingress=mci="127.0.0.1:$((PORT + 10 + index))" live_engine=live_mci="$live"
   else
@@ -74,7 +77,7 @@ gateway() {
   fi
   [ "$SHADOW_MCI" = 1 ] && shadow_engine=shadow_mci="$shadow"
   bench_gateway_toml "$ingress" admin="127.0.0.1:$((PORT + 20 + index))" live_name=live \
-    "$live_engine" "$shadow_engine" store="$work/store-$name" level="$LEVEL" >"$work/$name.toml"
+    "$live_engine" "$shadow_engine" store="$work/store-$name" level="$LEVEL" extra="$extra" >"$work/$name.toml"
   bench_start_gateway "$work/$name.toml" "$work/$name.log" "${proxy[@]}" "$binary"
 }
 gateway a 0 "$BASE"
