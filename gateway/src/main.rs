@@ -391,11 +391,20 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
         ShadowScheduling::Idle => "scheduling idle".to_owned(),
         other => format!("scheduling {} at nice {}", other.as_str(), shadow.nice),
     };
-    writeln!(
-        out,
-        "shadow work: {} worker{plural}, {class}, queue {} comparisons, gather {} ms",
-        shadow.workers, shadow.queue_capacity, shadow.gather_ms
-    )?;
+    if shadow.workers == 0 {
+        writeln!(
+            out,
+            "shadow work ([shadow] workers = 0): on the runtime's thread, in turns between its \
+             tasks, queue {} comparisons (the store writer: {class})",
+            shadow.queue_capacity
+        )?;
+    } else {
+        writeln!(
+            out,
+            "shadow work: {} worker{plural}, {class}, queue {} comparisons, gather {} ms",
+            shadow.workers, shadow.queue_capacity, shadow.gather_ms
+        )?;
+    }
     let store = &config.store;
     let at = match store.backend {
         BackendKind::Sled => format!("sled at {}", lexical(&store.path).display()),

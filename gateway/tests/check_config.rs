@@ -379,7 +379,7 @@ flush_interval_ms = 250
 "#
     );
     let path = dir.path().join("shadowgate.toml");
-    std::fs::write(&path, config).unwrap();
+    std::fs::write(&path, &config).unwrap();
     let output = check_config(&path);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -426,6 +426,17 @@ flush_interval_ms = 250
         "{stored}"
     );
     assert!(stored.contains("every 250 ms"), "{stored}");
+    // Without shadow threads the comparisons run on the runtime's thread.
+    let on_runtime = config.replace("[shadow]\n", "[shadow]\nworkers = 0\n");
+    std::fs::write(&path, on_runtime).unwrap();
+    let output = check_config(&path);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let shadow = stdout.lines().find(|l| l.starts_with("shadow work"));
+    assert!(
+        shadow.is_some_and(|l| l.contains("workers = 0): on the runtime's thread")),
+        "{stdout}"
+    );
 }
 
 #[test]

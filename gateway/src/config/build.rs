@@ -249,11 +249,12 @@ fn review_view(raw: &super::raw::ReviewSectionConfig, problems: &mut Problems) -
     view
 }
 
-/// `[shadow]`: 1 to 64 workers (each a thread), a queue of at least one comparison, a nice
-/// value the kernel accepts without privileges.
+/// `[shadow]`: 0 to 64 workers (each a thread; 0: the comparisons run on the runtime), a queue
+/// of at least one comparison, a nice value the kernel accepts without privileges.
 fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems) {
-    if !(1..=64).contains(&raw.workers) {
-        let expected = "a number of worker threads from 1 to 64";
+    if !(0..=64).contains(&raw.workers) {
+        let expected =
+            "a number of worker threads from 0 (comparisons on the runtime's thread) to 64";
         problems.error("shadow.workers", expected, Found::value(raw.workers));
     }
     positive(raw.queue_capacity as u64, "shadow.queue_capacity", problems);
@@ -264,6 +265,10 @@ fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems
     if raw.gather_ms > 100 {
         let expected = "a gather time from 0 to 100 milliseconds";
         problems.error("shadow.gather_ms", expected, Found::value(raw.gather_ms));
+    }
+    if raw.workers == 0 && raw.gather_ms > 0 {
+        let expected = "gather_ms 0 with workers = 0 (there is no worker thread to gather; the comparisons run on the runtime's thread)";
+        problems.warning("shadow.gather_ms", expected, Found::value(raw.gather_ms));
     }
     if (1..=19).contains(&raw.nice) && raw.scheduling == super::raw::ShadowScheduling::Idle {
         let expected = "nice 0 with scheduling \"idle\" (the kernel ignores nice there; use \"batch\" or \"normal\" to share the CPU by nice)";

@@ -239,7 +239,7 @@ fn the_review_zone_must_be_a_known_iana_name_and_the_chart_a_sane_length() {
 fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
     let dir = tempfile::tempdir().unwrap();
     let extra =
-        "[shadow]\nworkers = 0\nqueue_capacity = 0\nnice = 20\n[runtime]\nworker_threads = 1000\n";
+        "[shadow]\nworkers = 65\nqueue_capacity = 0\nnice = 20\n[runtime]\nworker_threads = 1000\n";
     let path = config(dir.path(), &[], extra);
     let problems = problems(&path);
     let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
@@ -262,6 +262,17 @@ fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
     assert_eq!(loaded.runtime.worker_threads, 0, "one per core");
     let path = config(good.path(), &[], "[shadow]\nworkers = 3\n");
     assert_eq!(load(&path).unwrap().shadow.workers, 3);
+    let path = config(good.path(), &[], "[shadow]\nworkers = 0\n");
+    assert_eq!(
+        load(&path).unwrap().shadow.workers,
+        0,
+        "on the runtime's thread"
+    );
+    // Nothing gathers without a worker thread.
+    let path = config(good.path(), &[], "[shadow]\nworkers = 0\ngather_ms = 5\n");
+    let loaded = load(&path).unwrap();
+    let warned: Vec<&str> = loaded.warnings.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(warned, ["shadow.gather_ms"]);
 }
 
 #[test]

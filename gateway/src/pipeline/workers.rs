@@ -21,6 +21,15 @@
 //! gathered burst of comparisons runs for a whole scheduler slice while live answers wait behind
 //! it (measured: live p50 +2.5 ms at 3,000 frames/s, and `queue_full` skips on a saturated VM).
 //!
+//! With `[shadow] workers = 0` there is no thread: a task on the runtime takes the jobs, in
+//! turns like any task's. A submit only queues the job and wakes that task (on the runtime's own
+//! thread: a push on its run queue, no system call); a turn runs the jobs that were queued when
+//! it began (the comparisons of the frames answered since the last turn), then the task goes to
+//! the back of the run queue, behind the tasks that became ready meanwhile. For a gateway on one
+//! core, this saves the wake-up of a worker thread per comparison (a futex call and two context
+//! switches) at the price of a live answer that becomes ready during a turn waiting for the turn
+//! to end (see the README's Performance). Its queue is the same bounded one.
+//!
 //! The engine calls themselves stay on the main runtime: they are I/O on its reactor and its
 //! connection pools, cheap per call, and a second reactor would double the wakeups per frame.
 //!
@@ -39,9 +48,11 @@ use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 #[cfg(feature = "test-support")]
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
+use std::task::Poll;
 use std::thread::Thread;
 use std::time::Duration;
 
+use futures::task::AtomicWaker;
 use prometheus::IntGauge;
 
 use self::handoff::HandOff;
@@ -56,6 +67,8 @@ pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
 pub(crate) struct ShadowWorkers {
     pool: Arc<Pool>,
     depth: IntGauge,
+    /// The runtime task of `workers = 0`, spawned by the first submit (on the runtime).
+    runner: OnceLock<()>,
     /// Threads started.
     #[cfg_attr(not(feature = "test-support"), allow(dead_code))]
     workers: usize,
@@ -75,6 +88,9 @@ struct Pool {
     /// Times a worker parked on the empty queue (each needs a submit to wake it).
     #[cfg_attr(not(test), allow(dead_code))]
     waits: AtomicU64,
+    /// With no worker threads (`workers = 0`): the runtime task that runs the jobs, woken by a
+    /// submit when it waits for one.
+    runner: Option<AtomicWaker>,
 }
 
 /// One worker's wake-up: the flag it raises before parking, and its thread.
@@ -112,12 +128,13 @@ impl ShadowWorkers {
     /// is logged and the pool runs with the others (with none, every job waits in the queue until
     /// it is full, and is then skipped and counted).
     pub fn start(pool: &ShadowSectionConfig, gather: Duration, depth: IntGauge) -> ShadowWorkers {
-        let count = pool.workers.max(1);
+        let count = pool.workers;
         let shared = Arc::new(Pool {
             jobs: HandOff::new(pool.queue_capacity.max(1)),
             sleepers: (0..count).map(|_| Sleeper::default()).collect(),
             closed: AtomicBool::new(false),
             waits: AtomicU64::new(0),
+            runner: (count == 0).then(AtomicWaker::new),
         });
         let mut started = 0;
         for index in 0..count {
@@ -142,6 +159,7 @@ impl ShadowWorkers {
         ShadowWorkers {
             pool: shared,
             depth,
+            runner: OnceLock::new(),
             workers: started,
         }
     }
@@ -155,7 +173,15 @@ impl ShadowWorkers {
             self.depth.dec();
             return Err(QueueFull);
         }
-        self.pool.wake_one();
+        match &self.pool.runner {
+            Some(runner) => {
+                self.runner.get_or_init(|| {
+                    tokio::spawn(run_on_runtime(self.pool.clone(), self.depth.clone()));
+                });
+                runner.wake();
+            }
+            None => self.pool.wake_one(),
+        }
         Ok(())
     }
 
@@ -169,6 +195,9 @@ impl ShadowWorkers {
 impl Drop for ShadowWorkers {
     fn drop(&mut self) {
         self.pool.closed.store(true, Ordering::SeqCst);
+        if let Some(runner) = &self.pool.runner {
+            runner.wake();
+        }
         for sleeper in &self.pool.sleepers {
             if let Some(thread) = sleeper.thread.get() {
                 thread.unpark();
@@ -207,6 +236,59 @@ impl ShadowWorkers {
         }
         Some(ShadowHold { _release: release })
     }
+}
+
+/// `workers = 0`: the jobs run on the runtime's thread, in turns taken like any task's: a turn
+/// runs the jobs that were queued when it began (the comparisons of the frames answered since
+/// the last turn), then the task goes to the back of the runtime's queue, behind the tasks that
+/// became ready meanwhile.
+async fn run_on_runtime(pool: Arc<Pool>, depth: IntGauge) {
+    let Some(runner) = &pool.runner else {
+        return;
+    };
+    let run = |job: Job| {
+        depth.dec();
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+            tracing::error!("a shadow comparison panicked; its outcome is not counted");
+        }
+    };
+    loop {
+        let next = std::future::poll_fn(|cx| {
+            if let Some(job) = pool.jobs.pop() {
+                return Poll::Ready(Some(job));
+            }
+            runner.register(cx.waker());
+            match pool.jobs.pop() {
+                Some(job) => Poll::Ready(Some(job)),
+                None if pool.closed.load(Ordering::SeqCst) => Poll::Ready(None),
+                None => Poll::Pending,
+            }
+        });
+        let Some(job) = next.await else {
+            return;
+        };
+        let queued = pool.jobs.len();
+        run(job);
+        for _ in 0..queued {
+            let Some(job) = pool.jobs.pop() else { break };
+            run(job);
+        }
+        requeue().await;
+    }
+}
+
+/// Goes to the back of the runtime's run queue once (not behind the reactor, as `yield_now`).
+async fn requeue() {
+    let mut queued = false;
+    std::future::poll_fn(|cx| {
+        if queued {
+            return Poll::Ready(());
+        }
+        queued = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
 }
 
 /// One worker's share of the pool.
@@ -408,6 +490,62 @@ mod tests {
             }))
             .unwrap();
         assert_eq!(seen.recv().unwrap(), Some(ShadowScheduling::Idle));
+    }
+
+    fn on_runtime(capacity: usize) -> ShadowSectionConfig {
+        ShadowSectionConfig {
+            workers: 0,
+            queue_capacity: capacity,
+            ..ShadowSectionConfig::default()
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn without_threads_a_job_queued_during_a_turn_runs_after_the_tasks_ready_meanwhile() {
+        let depth = gauge();
+        let workers = Arc::new(ShadowWorkers::start(
+            &on_runtime(4),
+            Duration::ZERO,
+            depth.clone(),
+        ));
+        assert_eq!(workers.workers, 0, "no thread started");
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let runtime_thread = std::thread::current().id();
+        let (done_tx, done) = tokio::sync::oneshot::channel();
+        let (first_order, later) = (order.clone(), workers.clone());
+        workers
+            .submit(Box::new(move || {
+                assert_eq!(std::thread::current().id(), runtime_thread);
+                first_order.lock().unwrap().push("first job");
+                // A task made ready and a job queued during this turn: the task runs first.
+                let task_order = first_order.clone();
+                tokio::spawn(async move { task_order.lock().unwrap().push("task") });
+                let job_order = first_order.clone();
+                later
+                    .submit(Box::new(move || {
+                        job_order.lock().unwrap().push("second job");
+                        done_tx.send(()).unwrap();
+                    }))
+                    .unwrap();
+            }))
+            .unwrap();
+        assert_eq!(depth.get(), 1);
+        done.await.unwrap();
+        assert_eq!(*order.lock().unwrap(), ["first job", "task", "second job"]);
+        assert_eq!(depth.get(), 0);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn without_threads_a_full_queue_refuses_and_a_panic_stops_nothing() {
+        let workers = ShadowWorkers::start(&on_runtime(2), Duration::ZERO, gauge());
+        // Nothing runs before this task awaits: the queue fills.
+        workers.submit(Box::new(|| panic!("boom"))).unwrap();
+        let (done_tx, done) = tokio::sync::oneshot::channel();
+        workers
+            .submit(Box::new(move || done_tx.send(()).unwrap()))
+            .unwrap();
+        assert!(workers.submit(Box::new(|| panic!("never runs"))).is_err());
+        done.await.unwrap();
     }
 
     #[test]

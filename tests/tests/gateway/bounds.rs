@@ -1,14 +1,18 @@
 //! Nothing is unbounded: a full shadow budget skips the shadow call and counts it, it never
 //! queues, and the live answers do not notice; a full shadow-worker queue skips the comparison
-//! the same way.
+//! the same way (with worker threads, or on the runtime's thread).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use shadowgate_tests::fake::FakeEngine;
-use shadowgate_tests::gateway::{decision, http_answer, mci_deciding, DEADLINE, LIMIT};
-use shadowgate_tests::{EngineToml, TestGateway};
+use shadowgate_tests::gateway::{decision, http_answer, DEADLINE, LIMIT};
+use shadowgate_tests::EngineToml;
 
-use crate::support::{assert_legacy_answer, legacy_live_with, refused_address};
+use crate::support::{
+    assert_legacy_answer, legacy_live_shadow_keys, legacy_live_with, refused_address,
+};
 
 #[tokio::test]
 async fn a_full_shadow_budget_skips_and_counts_instead_of_queueing() {
@@ -112,14 +116,11 @@ async fn a_full_shadow_queue_skips_and_counts_and_live_answers_do_not_wait() {
         .reply(move |_| http_answer(&decision("L1", LIMIT)))
         .start()
         .await;
-    let legacy = mci_deciding("L1").start().await;
-    let gateway = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http(&shadow.url()))
-        .shadow_key("workers", "1")
-        .shadow_key("queue_capacity", "2")
-        .start()
-        .await;
+    let (_legacy, gateway) = legacy_live_shadow_keys(
+        EngineToml::http(&shadow.url()),
+        &[("workers", "1"), ("queue_capacity", "2")],
+    )
+    .await;
     let hold = gateway
         .running()
         .gateway
@@ -146,6 +147,41 @@ async fn a_full_shadow_queue_skips_and_counts_and_live_answers_do_not_wait() {
     drop(hold);
     let counters = gateway.summary(|c| c.matches == 2).await;
     assert_eq!((counters.matches, counters.skipped), (2, 3));
+    let metrics = gateway.running().metrics.render();
+    assert_eq!(metric(&metrics, "shadowgate_shadow_queue_depth"), 0);
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_shadow_threads_the_runtime_compares_and_records_every_answer() {
+    // `[shadow] workers = 0`: no worker thread; the test's runtime runs the comparisons in
+    // turns between its tasks. Every other shadow answer differs: each is judged and counted,
+    // the mismatches stored, and the live answers are the legacy engine's.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let shadow = FakeEngine::http()
+        .reply(move |_| {
+            let mut body = decision("L1", LIMIT);
+            if seen.fetch_add(1, Ordering::SeqCst) % 2 == 1 {
+                body["limit_amount"] = serde_json::from_str("25000000").unwrap();
+            }
+            http_answer(&body)
+        })
+        .start()
+        .await;
+    let (_legacy, gateway) =
+        legacy_live_shadow_keys(EngineToml::http(&shadow.url()), &[("workers", "0")]).await;
+    let mut client = gateway.mci_client().await;
+    for n in 0..6 {
+        assert_legacy_answer(&mut client, &format!("INLINE{n:026}")).await;
+    }
+    let counters = gateway.summary(|c| c.comparisons() == 6).await;
+    assert_eq!((counters.matches, counters.mismatches), (3, 3));
+    assert_eq!(counters.skipped, 0);
+    let records = gateway.records(3).await;
+    assert!(records
+        .iter()
+        .all(|r| r.mismatch.differing_paths == ["body.limit_amount"]));
     let metrics = gateway.running().metrics.render();
     assert_eq!(metric(&metrics, "shadowgate_shadow_queue_depth"), 0);
     gateway.shutdown().await;

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use shadowgate_tests::fake::FakeMci;
 use shadowgate_tests::gateway::request_frame;
+use shadowgate_tests::gateway::GatewayBuilder;
 use shadowgate_tests::gateway::{answer_frame, decision, mci_deciding, MciClient, LIMIT};
 use shadowgate_tests::{EngineToml, TestGateway};
 
@@ -43,12 +44,29 @@ pub async fn live_slow(name: &str, delay: std::time::Duration) -> (FakeMci, Test
 
 /// The legacy engine live and `shadow` as shadow, with extra strategy keys.
 pub async fn legacy_live_with(shadow: EngineToml, keys: &[(&str, &str)]) -> (FakeMci, TestGateway) {
+    legacy_live_configured(shadow, keys, GatewayBuilder::strategy_key).await
+}
+
+/// The legacy engine live and `shadow` as shadow, with `[shadow]` section keys.
+pub async fn legacy_live_shadow_keys(
+    shadow: EngineToml,
+    keys: &[(&str, &str)],
+) -> (FakeMci, TestGateway) {
+    legacy_live_configured(shadow, keys, GatewayBuilder::shadow_key).await
+}
+
+/// The legacy engine live and `shadow` as shadow, each of `keys` set by `set`.
+async fn legacy_live_configured(
+    shadow: EngineToml,
+    keys: &[(&str, &str)],
+    set: fn(GatewayBuilder, &str, String) -> GatewayBuilder,
+) -> (FakeMci, TestGateway) {
     let legacy = mci_deciding("L1").start().await;
     let mut builder = TestGateway::new()
         .live("legacy", EngineToml::mci(legacy.addr()))
         .shadow("new-engine", shadow);
     for (key, value) in keys {
-        builder = builder.strategy_key(key, *value);
+        builder = set(builder, key, (*value).to_owned());
     }
     (legacy, builder.start().await)
 }
