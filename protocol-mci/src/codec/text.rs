@@ -127,16 +127,37 @@ pub(crate) fn encode(
             pad: spec.pad,
         });
     }
-    let pads = std::iter::repeat_n(spec.pad_bytes.as_slice(), padding / width).flatten();
-    if spec.right {
-        out.splice(start..start, pads.copied());
-    } else {
-        out.extend(pads);
-    }
+    pad(out, start, padding, &spec.pad_bytes, spec.right);
     Ok(())
 }
 
 /// Whether `text` keeps its pad-side edge through decode's trimming.
+/// Pads the field written from `start` to the end of `out` with `padding` bytes of whole pads
+/// (`padding` is a multiple of the pad's width): before the text when `right`, else after it.
+/// A fill of the grown buffer, not a push per byte (the usual pad is one space, and most of a
+/// fixed-length field is often padding).
+fn pad(out: &mut Vec<u8>, start: usize, padding: usize, pad_bytes: &[u8], right: bool) {
+    if padding == 0 || pad_bytes.is_empty() {
+        return;
+    }
+    let end = out.len();
+    out.resize(end + padding, 0);
+    let fill = if right {
+        out.copy_within(start..end, start + padding);
+        start..start + padding
+    } else {
+        end..end + padding
+    };
+    match pad_bytes {
+        [byte] => out[fill].fill(*byte),
+        _ => {
+            for chunk in out[fill].chunks_exact_mut(pad_bytes.len()) {
+                chunk.copy_from_slice(pad_bytes);
+            }
+        }
+    }
+}
+
 fn survives_trim(spec: &Text, text: &str) -> bool {
     let edge = if spec.right {
         text.chars().next()
@@ -198,6 +219,26 @@ mod tests {
             right in any::<bool>(),
         ) {
             prop_assert_eq!(trim(&[pad], right, &bytes), trim_by_slices(&[pad], right, &bytes));
+        }
+
+        /// Padding by filling the grown buffer writes what a pad pushed at a time does, before
+        /// or after the text, for one- and two-byte pads, after whatever the frame held before.
+        #[test]
+        fn padding_fills_as_whole_pads_pushed_one_by_one(
+            before in prop::collection::vec(any::<u8>(), 0..8),
+            text in prop::collection::vec(any::<u8>(), 0..12),
+            pad_bytes in prop_oneof![Just(b" ".to_vec()), Just(vec![0xA1, 0xA1])],
+            pads in 0usize..20,
+            right in any::<bool>(),
+        ) {
+            let mut filled = [before.as_slice(), text.as_slice()].concat();
+            pad(&mut filled, before.len(), pads * pad_bytes.len(), &pad_bytes, right);
+            let padding = pad_bytes.repeat(pads);
+            let expected = match right {
+                true => [before, padding, text].concat(),
+                false => [before, text, padding].concat(),
+            };
+            prop_assert_eq!(filled, expected);
         }
     }
 
