@@ -2,8 +2,9 @@
 # The example config (config/shadowgate.toml) against the two demo engines started by hand: the
 # README's "engines by hand" section as a script. It starts the legacy MCI engine and the modern
 # HTTP engine, checks the config, starts the gateway, waits until its /readyz answers 200, sends
-# REQUESTS frames, prints the report, and stops exactly the processes it started (by PID, also
-# when a step fails or on Ctrl-C), waiting for each to exit so the store is flushed.
+# REQUESTS frames, prints the report once every comparison is stored, and stops exactly the
+# processes it started (by PID, also when a step fails or on Ctrl-C), waiting for each to exit so
+# the store is flushed.
 #
 #   docs/engines-by-hand.sh                     # `shadowgate` from PATH (cargo install)
 #   SHADOWGATE=target/release/shadowgate docs/engines-by-hand.sh
@@ -89,4 +90,14 @@ done
 echo "gateway ready"
 
 "$shadowgate" loadgen --address "$mci" --connections 2 --requests "$requests"
+# The report reads the store, which commits every [store] flush_interval_ms: wait (at most 10 s)
+# until every frame's comparison or skip is in it, so the report counts all REQUESTS frames.
+counted() {
+  "$shadowgate" report --from "http://$admin" |
+    awk '/^  comparisons / {gsub(",", ""); n += $2 + $13} END {print n + 0}'
+}
+deadline=$((SECONDS + 10))
+while (($(counted) < requests && SECONDS < deadline)); do
+  sleep 0.1
+done
 "$shadowgate" report --from "http://$admin"

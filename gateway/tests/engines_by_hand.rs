@@ -62,6 +62,11 @@ fn the_script_sends_every_request_and_leaves_no_process_behind() {
             script.env(variable, free);
         }
     }
+    // The store in the test's own folder: the example's `../data/store`, relative to the
+    // config, would be one shared /tmp/data/store for every run.
+    let store = "path = \"../data/store\"";
+    assert!(config.contains(store), "the example's store path changed");
+    let config = config.replace(store, "path = \"store\"");
     let config_path = dir.path().join("shadowgate.toml");
     std::fs::write(&config_path, config).unwrap();
     let stdout_path = dir.path().join("stdout");
@@ -102,6 +107,23 @@ fn the_script_sends_every_request_and_leaves_no_process_behind() {
         .find(&format!("sent {REQUESTS}  ok {REQUESTS}  "))
         .unwrap_or_else(|| panic!("not every request was sent and answered ok\n{shown}"));
     assert!(ready < sent, "{shown}");
+    // The report waits for the store: every frame's comparison or skip is counted in it.
+    let counted: u64 = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("  comparisons "))
+        .map(|line| {
+            let numbers: Vec<u64> = line
+                .split_whitespace()
+                .filter_map(|word| word.replace(',', "").parse().ok())
+                .collect();
+            numbers[0] + numbers.last().copied().unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(
+        counted,
+        u64::from(REQUESTS),
+        "comparisons + skipped\n{shown}"
+    );
 
     // Exactly what it started, stopped and waited for.
     let pids: Vec<u32> = stdout
