@@ -394,8 +394,9 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     if shadow.workers == 0 {
         writeln!(
             out,
-            "shadow work ([shadow] workers = 0): on the runtime's thread, in turns between its \
-             tasks, queue {} comparisons (the store writer: {class})",
+            "shadow work ([shadow] workers = 0): no thread of its own; a task on the runtime \
+             above, in turns with the live path's tasks, queue {} comparisons (the store \
+             writer: {class})",
             shadow.queue_capacity
         )?;
     } else {

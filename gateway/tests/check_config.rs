@@ -434,7 +434,9 @@ flush_interval_ms = 250
     assert!(output.status.success(), "{stdout}");
     let shadow = stdout.lines().find(|l| l.starts_with("shadow work"));
     assert!(
-        shadow.is_some_and(|l| l.contains("workers = 0): on the runtime's thread")),
+        shadow.is_some_and(
+            |l| l.contains("workers = 0): no thread of its own; a task on the runtime")
+        ),
         "{stdout}"
     );
 }

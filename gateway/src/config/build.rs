@@ -254,7 +254,7 @@ fn review_view(raw: &super::raw::ReviewSectionConfig, problems: &mut Problems) -
 fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems) {
     if !(0..=64).contains(&raw.workers) {
         let expected =
-            "a number of worker threads from 0 (comparisons on the runtime's thread) to 64";
+            "a number of worker threads from 0 (none: the comparisons run as a task on the runtime) to 64";
         problems.error("shadow.workers", expected, Found::value(raw.workers));
     }
     positive(raw.queue_capacity as u64, "shadow.queue_capacity", problems);
@@ -267,7 +267,7 @@ fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems
         problems.error("shadow.gather_ms", expected, Found::value(raw.gather_ms));
     }
     if raw.workers == 0 && raw.gather_ms > 0 {
-        let expected = "gather_ms 0 with workers = 0 (there is no worker thread to gather; the comparisons run on the runtime's thread)";
+        let expected = "gather_ms 0 with workers = 0 (no worker thread to gather: the comparisons run as a task on the runtime)";
         problems.warning("shadow.gather_ms", expected, Found::value(raw.gather_ms));
     }
     if (1..=19).contains(&raw.nice) && raw.scheduling == super::raw::ShadowScheduling::Idle {

@@ -63,8 +63,8 @@ pub struct RuntimeSectionConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct ShadowSectionConfig {
-    /// Worker threads (0 to 64). 0: no thread; the comparisons run on the runtime's thread in
-    /// turns between its tasks (for a gateway on one core).
+    /// Worker threads (0 to 64). 0: no thread; the comparisons run as a task on the runtime, in
+    /// turns with the live path's tasks (for a gateway on one core).
     pub workers: usize,
     /// Comparisons waiting for a worker at most; beyond it they are skipped (`queue_full`).
     pub queue_capacity: usize,

@@ -266,7 +266,7 @@ fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
     assert_eq!(
         load(&path).unwrap().shadow.workers,
         0,
-        "on the runtime's thread"
+        "a task on the runtime"
     );
     // Nothing gathers without a worker thread.
     let path = config(good.path(), &[], "[shadow]\nworkers = 0\ngather_ms = 5\n");

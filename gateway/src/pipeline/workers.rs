@@ -238,7 +238,7 @@ impl ShadowWorkers {
     }
 }
 
-/// `workers = 0`: the jobs run on the runtime's thread, in turns taken like any task's: a turn
+/// `workers = 0`: the jobs run as a task on the runtime, in turns taken like any task's: a turn
 /// runs the jobs that were queued when it began (the comparisons of the frames answered since
 /// the last turn), then the task goes to the back of the runtime's queue, behind the tasks that
 /// became ready meanwhile.
