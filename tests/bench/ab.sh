@@ -23,10 +23,10 @@
 # Knobs: BASE (A, required), BIN (B; default: builds this checkout's release binary), PROTOCOL
 # (http), SHADOW_MCI (0), ROUNDS (3), SECS (5), HTTP_CONNECTIONS (32), BENCH_PORT (base port,
 # 17900), PROXY_CPU (0), LOAD_CPU (1), TOGETHER (0), LEVEL (error: both gateways' [logging]
-# level; info is the product's default), BASE_EXTRA / NEW_EXTRA (TOML lines appended to gateway A's
-# / B's config, as idle.sh's: a config A/B with BIN=BASE, e.g. NEW_EXTRA=$'[shadow]\nworkers =
-# 0'), KEEP_WORK=1 (keep logs). Requires wrk (for
-# http), taskset, python3, Linux /proc.
+# level; info is the product's default), BASE_EXTRA / NEW_EXTRA (TOML lines appended to
+# gateway A's / B's config, as idle.sh's: a config A/B with BIN=BASE, e.g.
+# NEW_EXTRA=$'[shadow]\nworkers = 0'), KEEP_WORK=1 (keep logs). Requires wrk (for http),
+# taskset, python3, Linux /proc.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=tests/bench/lib.sh

@@ -131,7 +131,6 @@ pub(crate) fn encode(
     Ok(())
 }
 
-/// Whether `text` keeps its pad-side edge through decode's trimming.
 /// Pads the field written from `start` to the end of `out` with `padding` bytes of whole pads
 /// (`padding` is a multiple of the pad's width): before the text when `right`, else after it.
 /// A fill of the grown buffer, not a push per byte (the usual pad is one space, and most of a
@@ -158,6 +157,7 @@ fn pad(out: &mut Vec<u8>, start: usize, padding: usize, pad_bytes: &[u8], right:
     }
 }
 
+/// Whether `text` keeps its pad-side edge through decode's trimming.
 fn survives_trim(spec: &Text, text: &str) -> bool {
     let edge = if spec.right {
         text.chars().next()
