@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use shadowgate::engine::{ConnectionEvents, HttpEngine, Outcome, Role, StaleAction, StalePhase};
-use shadowgate_tests::fake::FakeHttpBuilder;
+use shadowgate_tests::fake::{FakeHttp, FakeHttpBuilder};
 use shadowgate_tests::FakeEngine;
 
 use super::http::{request, settings};
@@ -122,12 +122,23 @@ async fn a_connection_the_engine_closed_is_seen_before_reuse() {
     )
     .await;
     client.call(&request(Role::Live)).await.unwrap();
+    the_next_call_sees_the_close(&engine, &client, &events).await;
+}
+
+/// After `engine` closed the client's one idle connection: the next call finds the close before
+/// writing (one `idle_closed` discard), opens a second connection and sends its request once.
+pub(crate) async fn the_next_call_sees_the_close(
+    engine: &FakeHttp,
+    client: &HttpEngine,
+    events: &Recorder,
+) {
+    let before = engine.requests();
     until(|| engine.open_connections() == 0).await;
     // Let the runtime's reactor see the close: taking the idle connection polls it once, which
     // reads what the reactor has seen readable; nothing waits on an idle connection.
     tokio::time::sleep(Duration::from_millis(50)).await;
     client.call(&request(Role::Live)).await.unwrap();
-    assert_eq!(engine.requests(), 2, "nothing was re-sent");
+    assert_eq!(engine.requests(), before + 1, "nothing was re-sent");
     assert_eq!(engine.connections_accepted(), 2);
     assert_eq!(
         events.events(),

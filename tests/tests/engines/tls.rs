@@ -5,14 +5,12 @@ use std::fs;
 use std::sync::Arc;
 use std::time::Duration;
 
-use shadowgate::engine::{
-    HttpEngine, Outcome, Role, StaleAction, StalePhase, TlsError, TlsSettings,
-};
+use shadowgate::engine::{HttpEngine, Outcome, Role, TlsError, TlsSettings};
 use shadowgate_tests::pki::SERVER_NAME;
 use shadowgate_tests::{FakeEngine, TestPki};
 
 use crate::http::{request, settings};
-use crate::lifecycle::{until, Recorder};
+use crate::lifecycle::{the_next_call_sees_the_close, Recorder};
 
 fn client(url: &str, tls: TlsSettings) -> HttpEngine {
     let mut settings = settings(url);
@@ -51,16 +49,8 @@ async fn a_tls_connection_is_reused_and_one_the_engine_closed_is_seen_before_reu
     client.call(&request(Role::Live)).await.unwrap();
     client.call(&request(Role::Live)).await.unwrap();
     assert_eq!(engine.connections_accepted(), 1, "back-to-back calls reuse");
-    until(|| engine.open_connections() == 0).await;
-    // Let the runtime's reactor see the close (see the plain-TCP lifecycle test).
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    client.call(&request(Role::Live)).await.unwrap();
-    assert_eq!(engine.requests(), 3, "nothing was re-sent");
-    assert_eq!(engine.connections_accepted(), 2);
-    assert_eq!(
-        events.events(),
-        [(Role::Live, StalePhase::IdleClosed, StaleAction::Discarded)]
-    );
+    the_next_call_sees_the_close(&engine, &client, &events).await;
+    assert_eq!(engine.requests(), 3);
 }
 
 #[tokio::test]
