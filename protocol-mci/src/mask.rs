@@ -81,10 +81,20 @@ impl Layout {
 impl Layout {
     /// Every masked field of a message (header and all its bodies) as a path with indices
     /// collapsed (`body.loans[*].account`), so values found elsewhere (e.g. in a difference
-    /// between two decisions) can be masked by path.
-    pub fn masked_paths(&self, code: &str) -> Vec<(String, MaskKind)> {
+    /// between two decisions) can be masked by path. Sorted by path, then mask (one path can
+    /// carry two masks when bodies differ), without repeats; built when the layout loads.
+    pub fn masked_paths(&self, code: &str) -> &[(String, MaskKind)] {
+        let index = self.message_index(code).unwrap_or(self.messages.len());
+        self.masked.get(index).map_or(&[], Vec::as_slice)
+    }
+
+    /// [`Layout::masked_paths`] of one message, or of a frame read without one (`None`: its
+    /// main header's fields).
+    pub(crate) fn collect_masked_paths(
+        &self,
+        message: Option<&MessageLayout>,
+    ) -> Vec<(String, MaskKind)> {
         let mut out = Vec::new();
-        let message = self.message(code);
         let header = message.map_or(self.main_header(), |m| self.header_of(m));
         for section in header.map_or(&[][..], |h| h.sections.as_slice()) {
             collect_masked(&section.fields, &section.name, &mut out);

@@ -30,7 +30,9 @@ impl<'a> Decimal<'a> {
     /// Parses `-12.340`, `+5`, `0.5` and exact exponent forms (`3E+7`, `0E-8`); rejects
     /// spaces and anything else.
     pub fn parse(text: &'a str) -> Result<Decimal<'a>, String> {
-        match text.find(['e', 'E']) {
+        // A byte scan: `find(['e', 'E'])` decoded every character against both (a third of
+        // encoding a number). `b | 0x20` is `e` for `e` and `E` alone.
+        match text.bytes().position(|b| b | 0x20 == b'e') {
             Some(at) => {
                 let plain = Self::parse_plain(&text[..at], text)?;
                 super::exponent::shift(plain, &text[at + 1..], text)
@@ -241,7 +243,7 @@ pub(crate) fn number_value(negative: bool, digits: &[u8], scale: i32, minus_zero
 /// zeros, exactly `scale` fraction digits, zeros appended for a negative scale; `-` for a
 /// negative value, and for a zero only when `minus_zero` keeps it.
 pub(crate) fn write_number(
-    out: &mut impl fmt::Write,
+    out: &mut impl AsciiWrite,
     negative: bool,
     digits: &[u8],
     scale: i32,
@@ -261,7 +263,7 @@ pub(crate) fn write_number(
     if int.is_empty() {
         out.write_char('0')?;
     }
-    out.write_str(ascii(int))?;
+    out.write_ascii(int)?;
     if scale < 0 && !int.is_empty() {
         // COBOL `P` after the digits: the value is the digits times a power of ten.
         for _ in 0..scale.unsigned_abs() {
@@ -273,7 +275,7 @@ pub(crate) fn write_number(
         for _ in digits.len()..places {
             out.write_char('0')?;
         }
-        out.write_str(ascii(&digits[split..]))?;
+        out.write_ascii(&digits[split..])?;
     }
     Ok(())
 }
@@ -295,9 +297,30 @@ impl fmt::Write for ByteText<'_> {
     }
 }
 
+/// A text target for ASCII digits laid out as bytes: a byte buffer appends them as they are;
+/// a `String` or a `Formatter` takes them as text ([`ascii`]: a UTF-8 check per call, which was
+/// most of the cost of writing a date's two-digit parts into JSON and frames).
+pub(crate) trait AsciiWrite: fmt::Write {
+    /// Appends `digits`, ASCII by construction.
+    fn write_ascii(&mut self, digits: &[u8]) -> fmt::Result {
+        self.write_str(ascii(digits))
+    }
+}
+
+impl AsciiWrite for ByteText<'_> {
+    fn write_ascii(&mut self, digits: &[u8]) -> fmt::Result {
+        self.0.extend_from_slice(digits);
+        Ok(())
+    }
+}
+
+impl AsciiWrite for String {}
+
+impl AsciiWrite for fmt::Formatter<'_> {}
+
 /// Writes `value` in decimal with at least `width` digits (zeros in front; `width` at most 10):
 /// `{value:0width$}` without a formatter.
-pub(crate) fn write_padded(out: &mut impl fmt::Write, value: u32, width: usize) -> fmt::Result {
+pub(crate) fn write_padded(out: &mut impl AsciiWrite, value: u32, width: usize) -> fmt::Result {
     // A u32 has at most 10 digits; the buffer starts as zeros, which are the padding.
     let mut buf = [b'0'; 10];
     let mut at = buf.len();
@@ -311,12 +334,40 @@ pub(crate) fn write_padded(out: &mut impl fmt::Write, value: u32, width: usize) 
         }
     }
     let start = at.min(buf.len().saturating_sub(width));
-    out.write_str(ascii(&buf[start..]))
+    out.write_ascii(&buf[start..])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_exponent_by_byte_in_either_case_and_never_inside_other_text() {
+        assert_eq!(Decimal::parse("15E-1"), Decimal::parse("1.5"));
+        assert_eq!(Decimal::parse("15e-1"), Decimal::parse("1.5"));
+        // No letter but `e`/`E` starts an exponent; non-ASCII text never does (its bytes are
+        // 0x80 and up, never `e` with the 0x20 bit set).
+        for text in ["1f5", "1\u{e9}5", "1\u{c9}5", "1\u{1d452}5", "ㄷ"] {
+            assert!(Decimal::parse(text)
+                .unwrap_err()
+                .contains("expected a decimal"));
+        }
+    }
+
+    proptest::proptest! {
+        /// Digits written as bytes into a buffer are the formatter's `{value:0width$}`, in a
+        /// `String` too.
+        #[test]
+        fn padded_digits_are_the_formatters(value: u32, width in 0usize..=10) {
+            let mut bytes = Vec::new();
+            write_padded(&mut ByteText(&mut bytes), value, width).unwrap();
+            let mut text = String::new();
+            write_padded(&mut text, value, width).unwrap();
+            let expected = format!("{value:0width$}");
+            proptest::prop_assert_eq!(bytes, expected.as_bytes());
+            proptest::prop_assert_eq!(text, expected);
+        }
+    }
 
     #[test]
     fn parses_plain_decimals_exactly() {

@@ -2,7 +2,7 @@
 //! with exactly the components of its pattern (`2026-11-29`, `2026-11`, `--11-29`, `21:58`,
 //! `--11-29T21:58:00`, `2026-11-21T09:30:15.123`), and the calendar and clock checks.
 
-use super::decimal::write_padded;
+use super::decimal::{write_padded, AsciiWrite};
 use crate::layout::field::{DateSpec, DateToken};
 
 /// The components of a decoded date/time field, exactly those its pattern has; the others are 0.
@@ -122,7 +122,7 @@ impl DateParts {
     /// Writes [`Self::iso`]'s text without allocating (the comparator reads dates this way) and
     /// without a formatter: `{:02}` through `fmt::write` cost more than the digits on the JSON
     /// writer's hot path.
-    pub(crate) fn write_iso(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+    pub(crate) fn write_iso(&self, out: &mut impl AsciiWrite) -> std::fmt::Result {
         let shape = self.shape;
         if shape.year {
             write_padded(out, self.year, 4)?;

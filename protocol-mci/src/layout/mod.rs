@@ -20,11 +20,10 @@ mod select;
 mod ttl;
 mod validate;
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use self::build::{body_section, headers, key, message_header, roles};
-use self::config::LayoutConfig;
+use self::config::{LayoutConfig, MaskKind};
 use self::field::Field;
 use self::header::{FieldPath, Header};
 use self::roles::{Resolver, Roles};
@@ -56,8 +55,10 @@ pub struct Layout {
     pub(crate) select: Selection,
     /// Messages, sorted by name.
     pub(crate) messages: Vec<MessageLayout>,
-    /// Message indexes by name.
-    pub(crate) by_name: HashMap<String, usize>,
+    /// Masked fields' paths of each message (as [`Layout::masked_paths`] gives them), in the
+    /// order of `messages`, then those of a frame read without a message (its main header's):
+    /// built once, read by every stored record.
+    pub(crate) masked: Vec<Vec<(String, MaskKind)>>,
     /// Control frames, in declaration order.
     pub(crate) controls: Vec<control::Control>,
 }
@@ -162,12 +163,7 @@ impl Layout {
                 problems: problems.list,
             });
         }
-        let by_name = messages
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.code.clone(), i))
-            .collect();
-        Ok(Layout {
+        let mut layout = Layout {
             name: config.name.unwrap_or_else(|| default_name.to_owned()),
             framing,
             header_len: main_header.map_or(0, |h| h.len),
@@ -177,14 +173,27 @@ impl Layout {
             roles,
             select,
             messages,
-            by_name,
+            masked: Vec::new(),
             controls,
-        })
+        };
+        layout.masked = (layout.messages.iter().map(Some))
+            .chain([None])
+            .map(|message| layout.collect_masked_paths(message))
+            .collect();
+        Ok(layout)
     }
 
     /// The message named `code` (with the legacy discriminator: its value).
     pub fn message(&self, code: &str) -> Option<&MessageLayout> {
-        self.by_name.get(code).map(|&i| &self.messages[i])
+        self.message_index(code).map(|i| &self.messages[i])
+    }
+
+    /// Where the message named `code` is in `messages`: a binary search (they are sorted by
+    /// name), a few short comparisons where hashing the code cost more on every frame.
+    pub(crate) fn message_index(&self, code: &str) -> Option<usize> {
+        self.messages
+            .binary_search_by(|m| m.code.as_str().cmp(code))
+            .ok()
     }
 
     /// Names of every message, sorted.

@@ -20,6 +20,10 @@ pub(crate) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 /// Members up to which a duplicate is looked for by a scan; larger objects use a set.
 pub(crate) const SCAN_MEMBERS: usize = 16;
 
+/// Members an object's list has room for before its first key: a decision's header or body
+/// (8–12 members in the demo's and the tests' layouts) grows once at most.
+pub(crate) const MEMBERS_ROOM: usize = 8;
+
 /// One step of a duplicate's path, innermost first while the parse unwinds.
 pub(crate) enum PathStep {
     /// A member's key.

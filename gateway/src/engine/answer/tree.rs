@@ -21,7 +21,9 @@ use serde::Deserialize;
 use serde_json::Number;
 
 use super::cut;
-use super::seed::{render, Key, NumberTextSeed, PathStep, NUMBER_TOKEN, SCAN_MEMBERS};
+use super::seed::{
+    render, Key, NumberTextSeed, PathStep, MEMBERS_ROOM, NUMBER_TOKEN, SCAN_MEMBERS,
+};
 
 /// How much of the tree a parse keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +158,8 @@ impl<'de> Visitor<'de> for Node {
             let number = map.next_value_seed(NumberTextSeed)?;
             return Ok((JsonTree::Number(number), None));
         }
-        let mut members: Vec<(Cow<'de, str>, JsonTree<'de>)> = Vec::new();
+        // Room for a usual header or body: growing from empty reallocated three times for one.
+        let mut members: Vec<(Cow<'de, str>, JsonTree<'de>)> = Vec::with_capacity(MEMBERS_ROOM);
         // Past SCAN_MEMBERS, the keys seen so far, for a duplicate check that stays linear.
         let mut seen: Option<HashSet<Cow<'de, str>>> = None;
         let mut first = None;

@@ -18,7 +18,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::Number;
 
 use crate::engine::answer_seed::{
-    render, Key, NumberTextSeed, PathStep, NUMBER_TOKEN, SCAN_MEMBERS,
+    render, Key, NumberTextSeed, PathStep, MEMBERS_ROOM, NUMBER_TOKEN, SCAN_MEMBERS,
 };
 
 /// The names serde's derive gives `Message`'s fields, for its error texts.
@@ -171,7 +171,8 @@ fn members<'de, A: MapAccess<'de>>(
     mut next: Option<Cow<'de, str>>,
     mut map: A,
 ) -> Result<Built<'de, Members<'de>>, A::Error> {
-    let mut members: Members<'de> = Vec::new();
+    // Room for a usual header or body: growing from empty reallocated three times for one.
+    let mut members: Members<'de> = Vec::with_capacity(MEMBERS_ROOM);
     // Past SCAN_MEMBERS, the keys seen so far, for a duplicate check that stays linear.
     let mut seen: Option<HashSet<Cow<'de, str>>> = None;
     let mut first = None;

@@ -8,7 +8,6 @@
 //! maps. The `Value` path ([`masked`]) remains for a shadow answer that has no view (an
 //! unencodable one) and is the tests' reference.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use comparator::Comparison;
@@ -67,19 +66,14 @@ pub fn mismatch_record(
     comparison: &Comparison,
     latencies: Latencies,
 ) -> Mismatch {
-    let masks: HashMap<String, MaskKind> = exchange
-        .strategy
-        .layout
-        .masked_paths(&exchange.tx_code)
-        .into_iter()
-        .collect();
+    let masks = exchange.strategy.layout.masked_paths(&exchange.tx_code);
     let signature = comparison.signature();
     let mut record = base(exchange, live, RecordKind::Mismatch, latencies);
     record.differences = comparison
         .differences
         .iter()
         .map(|d| {
-            let mask = masks.get(&d.field()).copied();
+            let mask = mask_of(masks, &d.field());
             Difference {
                 path: d.path.to_string(),
                 kind: serde_name(&d.kind),
@@ -188,6 +182,14 @@ fn masked_request(exchange: &Exchange) -> MaskedJson {
             "request does not decode again: {error}"
         ))),
     }
+}
+
+/// The mask of the field at `path` (indices collapsed) in a layout's sorted masked paths: with
+/// two masks for one path, the last (as collecting them into a map kept it).
+fn mask_of(masks: &[(String, MaskKind)], path: &str) -> Option<MaskKind> {
+    let after = masks.partition_point(|(p, _)| p.as_str() <= path);
+    let (found, kind) = masks.get(after.checked_sub(1)?)?;
+    (found == path).then_some(*kind)
 }
 
 /// A value of a masked field, masked; others unchanged.

@@ -131,3 +131,29 @@ async fn records_written_from_the_views_are_the_value_paths_records_byte_for_byt
     assert_eq!(masked_requests, 300, "every request has a masked RRN");
     assert!(differing >= 50, "only {differing} requests decided apart");
 }
+
+#[test]
+fn a_difference_is_masked_by_its_fields_path_with_the_last_of_two_masks() {
+    let masks = [
+        ("body.a".to_owned(), MaskKind::Account),
+        ("body.b".to_owned(), MaskKind::Name),
+        ("body.b".to_owned(), MaskKind::Full),
+        ("body.c[*].d".to_owned(), MaskKind::Rrn),
+    ];
+    assert_eq!(mask_of(&masks, "body.a"), Some(MaskKind::Account));
+    // Collected into a map, the later of two entries for one path was kept.
+    assert_eq!(mask_of(&masks, "body.b"), Some(MaskKind::Full));
+    assert_eq!(mask_of(&masks, "body.c[*].d"), Some(MaskKind::Rrn));
+    for unmasked in [
+        "",
+        "body",
+        "body.a.x",
+        "body.ab",
+        "body.c[*]",
+        "header.a",
+        "zzz",
+    ] {
+        assert_eq!(mask_of(&masks, unmasked), None, "{unmasked}");
+    }
+    assert_eq!(mask_of(&[], "body.a"), None);
+}
