@@ -127,6 +127,12 @@ impl Header {
         }
     }
 
+    /// Whether this is the legacy `[header]`: its one section's fields are the header map's
+    /// keys (with named sections, the keys are the sections).
+    pub fn is_flat(&self) -> bool {
+        self.flat
+    }
+
     /// The field at `path`, if this header has it.
     pub fn field(&self, path: &FieldPath) -> Option<&Field> {
         let section = self.sections.iter().find(|s| s.name == path.section)?;

@@ -66,6 +66,23 @@ async fn bad_json_requests_get_400_naming_the_field() {
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("body.annual_income"), "{text}");
 
+    // A misspelt header key would have sent its field blank to the engine.
+    let mut misspelt = request(&guid(5));
+    let channel = misspelt.header.shift_remove("channel").unwrap();
+    misspelt.header.insert("chanel".into(), channel);
+    let (status, body) = post(
+        &url,
+        "application/json",
+        serde_json::to_vec(&misspelt).unwrap(),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("header.chanel: expected a field of the header here (guid, "),
+        "{text}"
+    );
+
     let (status, body) = post(&url, "application/json", &b"{\"header\": {}"[..]).await;
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
 

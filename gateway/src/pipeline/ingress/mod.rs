@@ -6,8 +6,8 @@
 //! id and the codec's header walk read it as a map. The body, the bulk of a request, is encoded
 //! and written straight from its tree. Frames, engine bodies and error texts are the ones the
 //! `Message` route gave (a property test in `tests` holds them equal), except that a key given
-//! twice is now refused with its path instead of silently keeping the last value, and a body
-//! key the layout does not have is refused (`unknown`) instead of being passed over.
+//! twice is now refused with its path instead of silently keeping the last value, and a header
+//! or body key the layout does not have is refused (`unknown`) instead of being passed over.
 
 mod parse;
 #[cfg(test)]
@@ -74,7 +74,11 @@ impl<'a> JsonRequest<'a> {
             Some(selected) => {
                 // Keys the encoder would pass over, refused first: a misspelt key also leaves
                 // its field missing, and the misspelling is the error to show.
-                if let Some(text) = unknown::unknown_key(&selected.request, body) {
+                let header = layout.header_of(selected);
+                if let Some(text) = header
+                    .and_then(|h| unknown::unknown_header_key(h, self.header()))
+                    .or_else(|| unknown::unknown_key(&selected.request, body))
+                {
                     return Err(text);
                 }
                 layout.encode_body_as(Direction::Request, selected, self.header(), body)

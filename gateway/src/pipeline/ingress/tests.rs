@@ -37,9 +37,15 @@ fn by_message(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
             &request.header,
         ));
     }
-    // The one rule the message route never had: body keys the layout lacks (`unknown`, tested on
-    // its own below) are refused before encoding.
+    // The one rule the message route never had: header and body keys the layout lacks
+    // (`unknown`, tested on its own below) are refused before encoding.
     if let Some(selected) = layout.message(&code) {
+        let header = layout.header_of(selected);
+        if let Some(text) =
+            header.and_then(|h| super::unknown::unknown_header_key(h, &request.header))
+        {
+            return Err(text);
+        }
         let body = Value::Object(request.body.clone());
         if let JsonTree::Object(members) = JsonTree::from_value(&body) {
             if let Some(text) = super::unknown::unknown_key(&selected.request, &members) {
@@ -157,6 +163,38 @@ fn a_request_for_no_transaction_of_the_strategy_names_the_ones_it_has() {
         "header.tx_code: expected a transaction of this strategy (LNS0001, LNS0003), \
          found \"LNS0009\""
     );
+}
+
+#[test]
+fn a_header_key_the_layout_does_not_have_is_refused_with_its_path() {
+    let refused = |layout: &Layout, header: &str| {
+        let text = format!(r#"{{"header": {header}, "body": {{}}}}"#);
+        by_tree(layout, &["LNS0001".into()], text.as_bytes()).unwrap_err()
+    };
+    // The legacy header: its fields are the header's keys (the filler is not one people send).
+    let flat = refused(&LOAN, r#"{"tx_code": "LNS0001", "chanel": "03"}"#);
+    assert_eq!(
+        flat,
+        "header.chanel: expected a field of the header here (guid, sys_code, tx_code, rr_flag, \
+         resp_code, sent_at, channel, branch), found a key it does not have"
+    );
+    // Named sections: a section the header does not have, and a field its section lacks.
+    let biz = r#""biz": {"msg_type": "0200", "svc_code": "LNS0001"}"#;
+    let section = refused(&SECTIONED, &format!(r#"{{{biz}, "sis": {{}}}}"#));
+    assert_eq!(
+        section,
+        "header.sis: expected a section of the header here (sys, biz), found a key it does not \
+         have"
+    );
+    let field = refused(&SECTIONED, &format!(r#"{{{biz}, "sys": {{"gid": "G1"}}}}"#));
+    assert!(
+        field.starts_with("header.sys.gid: expected a field of the section here (guid, rr_flag, "),
+        "{field}"
+    );
+    // `branch` is a field of both sections: each section's own keys are what count.
+    let branch = format!(r#"{{"header": {{{biz}, "sys": {{"branch": "0001"}}}}, "body": {{}}}}"#);
+    let outcome = by_tree(&SECTIONED, &["LNS0001".into()], branch.as_bytes());
+    assert!(!outcome.is_err_and(|e| e.starts_with("header.")));
 }
 
 #[test]

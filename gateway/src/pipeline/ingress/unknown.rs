@@ -1,16 +1,20 @@
-//! Body keys the layout does not have. The encoder reads the fields a message's layout names
-//! and never looks at other keys: a client's misspelt `annual_incme` would reach an MCI engine
-//! as a blank or zero field, silently. The HTTP ingress refuses such a request with the key's
-//! path and the names the layout has at that level (a typo is then seen at once).
+//! Keys the layout does not have. The encoder reads the fields a message's layout names and
+//! never looks at other keys: a client's misspelt `annual_incme` (or header `chanel`) would
+//! reach an MCI engine as a blank or zero field, silently. The HTTP ingress refuses such a
+//! request with the key's path and the names the layout has at that level (a typo is then seen
+//! at once).
 //!
-//! Only the body of a message the layout selects by name is checked (its request fields are
-//! known); the header is read by the layout's header walk, sections and roles included, and
-//! stays as lenient as the frames core banking sends.
+//! Checked for a message the layout selects by name (its fields are known): the body, through
+//! groups and `REDEFINES` views, and the header: the legacy header's fields, or with named
+//! sections the section names and each section's fields (a header field's own inner keys, were
+//! it a group, are left to the encoder).
 
 use std::borrow::Cow;
 
 use protocol_mci::json::JsonTree;
 use protocol_mci::layout::field::{Field, Kind};
+use protocol_mci::layout::header::Header;
+use serde_json::{Map, Value};
 
 /// How many field names an error lists at most.
 const NAMES_SHOWN: usize = 12;
@@ -23,6 +27,40 @@ pub(super) fn unknown_key(
 ) -> Option<String> {
     let mut path = String::from("body");
     walk(fields, body, &mut path)
+}
+
+/// The 400 text for the first key of a request's `header` that the message's header does not
+/// have, or `None`. The legacy header's fields are the header's keys; with named sections the
+/// keys are the sections, each an object of its fields.
+pub(super) fn unknown_header_key(header: &Header, keys: &Map<String, Value>) -> Option<String> {
+    if let (true, [section]) = (header.is_flat(), header.sections.as_slice()) {
+        let key = keys.keys().find(|k| named(&section.fields, k).is_none())?;
+        return Some(format!(
+            "header.{key}: expected a field of the header here ({}), found a key it does not have",
+            names(&section.fields)
+        ));
+    }
+    for (key, value) in keys {
+        let Some(section) = header.sections.iter().find(|s| s.name == *key) else {
+            let sections: Vec<&str> = header.sections.iter().map(|s| s.name.as_str()).collect();
+            return Some(format!(
+                "header.{key}: expected a section of the header here ({}), found a key it does \
+                 not have",
+                sections.join(", ")
+            ));
+        };
+        let Value::Object(fields) = value else {
+            continue;
+        };
+        if let Some(field) = fields.keys().find(|k| named(&section.fields, k).is_none()) {
+            return Some(format!(
+                "header.{key}.{field}: expected a field of the section here ({}), found a key it \
+                 does not have",
+                names(&section.fields)
+            ));
+        }
+    }
+    None
 }
 
 fn walk(
