@@ -165,6 +165,7 @@ pub async fn serve(
         max_body_bytes: MAX_BODY_BYTES,
         limits,
         metrics,
+        refused: None,
     };
     server::serve(listener, settings, handler, tasks, shutdown).await;
 }

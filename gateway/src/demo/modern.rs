@@ -93,6 +93,7 @@ pub async fn serve_policy(
         },
         // Its own registry: the demo engine is not the gateway and is not scraped.
         metrics: Metrics::new(env!("CARGO_PKG_VERSION")).listener("demo-new-engine"),
+        refused: None,
     };
     server::serve(listener, settings, handler, tasks, shutdown).await;
 }

@@ -10,13 +10,13 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::server::{self, Handler, ServerSettings};
+use super::server::{self, Handler, Refused, ServerSettings};
 
 /// The response type of the HTTP ingress.
 type Response = http::Response<http_body_util::Full<Bytes>>;
 use crate::config::HttpListener;
 use crate::metrics::{FrameOutcome, ListenerMetrics};
-use crate::pipeline::{FrameReply, Gateway};
+use crate::pipeline::{events, FrameReply, Gateway};
 
 /// What every request of the HTTP ingress needs.
 struct Ingress {
@@ -35,11 +35,19 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let metrics = gateway.metrics().listener("http");
+    // A body refused before it was read (413, 408) is a bad request of the ingress, counted
+    // and logged as the handler's are.
+    let refused_metrics = metrics.clone();
+    let refused: Refused = Arc::new(move |parts, status, message| {
+        refused_metrics.frame(FrameOutcome::BadRequest);
+        rejected_log(parts, status, message);
+    });
     let server_settings = ServerSettings {
         name: "http",
         max_body_bytes: settings.max_body_bytes,
         limits: settings.limits,
         metrics: metrics.clone(),
+        refused: Some(refused),
     };
     // One shared value: a request costs one reference count, not one per field (the metrics
     // are a handle per outcome).
@@ -69,6 +77,7 @@ async fn route(
     body: Bytes,
 ) -> (Response, FrameOutcome) {
     let rejected = |status, message: &str| {
+        rejected_log(&parts, status, message);
         (
             server::json_error(status, message),
             FrameOutcome::BadRequest,
@@ -110,4 +119,17 @@ async fn route(
         };
     }
     rejected(StatusCode::NOT_FOUND, "no such route")
+}
+
+/// The WARN line of a request refused before it reached a strategy (wrong method or route, a
+/// body too large or too slow), as a refused JSON request's (`request rejected`): the strategy
+/// when the path names one, the status and what the client was told.
+fn rejected_log(parts: &http::request::Parts, status: StatusCode, message: &str) {
+    let strategy = parts
+        .uri
+        .path()
+        .strip_prefix("/v1/strategies/")
+        .unwrap_or("");
+    let error = format!("{} {}: {message}", status.as_u16(), parts.uri.path());
+    events::bad_request(strategy, FrameOutcome::BadRequest, "", &error);
 }

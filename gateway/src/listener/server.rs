@@ -30,6 +30,10 @@ pub type ResponseFuture = Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + S
 /// Handles one request whose body has been read (at most the configured size).
 pub type Handler = Arc<dyn Fn(http::request::Parts, Bytes) -> ResponseFuture + Send + Sync>;
 
+/// Told of a request refused before its handler ran (body too large or cut off: 413; body too
+/// slow: 408), with the status and the text the client got: a listener counts and logs it.
+pub type Refused = Arc<dyn Fn(&http::request::Parts, StatusCode, &str) + Send + Sync>;
+
 /// How long a connection may take to finish its requests once shutdown starts.
 const GRACE: Duration = Duration::from_secs(10);
 
@@ -50,7 +54,7 @@ pub struct ServerLimits {
 }
 
 /// What [`serve`] needs besides the socket and the handler.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServerSettings {
     /// Listener name in logs and metrics (`http`, `admin`).
     pub name: &'static str,
@@ -60,6 +64,8 @@ pub struct ServerSettings {
     pub limits: ServerLimits,
     /// The listener's metrics.
     pub metrics: ListenerMetrics,
+    /// Told of requests refused before the handler (413, 408), when the listener counts them.
+    pub refused: Option<Refused>,
 }
 
 /// Serves `handler` on `listener` until `shutdown`.
@@ -115,10 +121,12 @@ async fn connection(
     let (max_body_bytes, body_timeout) =
         (settings.max_body_bytes, settings.limits.header_read_timeout);
     let requests = activity.clone();
+    let refused = settings.refused.clone();
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-        let (handler, guard) = (handler.clone(), requests.begin());
+        let (handler, refused, guard) = (handler.clone(), refused.clone(), requests.begin());
         async move {
-            let response = respond(request, max_body_bytes, body_timeout, handler).await;
+            let refused = refused.as_ref();
+            let response = respond(request, max_body_bytes, body_timeout, &handler, refused).await;
             drop(guard);
             Ok::<_, std::convert::Infallible>(response)
         }
@@ -175,25 +183,30 @@ async fn respond(
     request: Request<Incoming>,
     max_body_bytes: usize,
     body_timeout: Duration,
-    handler: Handler,
+    handler: &Handler,
+    refused: Option<&Refused>,
 ) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let collected =
         tokio::time::timeout(body_timeout, Limited::new(body, max_body_bytes).collect());
-    match collected.await {
-        Ok(Ok(body)) => handler(parts, body.to_bytes()).await,
-        Ok(Err(_)) => json_error(
+    let (status, message) = match collected.await {
+        Ok(Ok(body)) => return handler(parts, body.to_bytes()).await,
+        Ok(Err(_)) => (
             StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("request body exceeds {max_body_bytes} bytes or was cut off"),
+            format!("request body exceeds {max_body_bytes} bytes or was cut off"),
         ),
-        Err(_) => json_error(
+        Err(_) => (
             StatusCode::REQUEST_TIMEOUT,
-            &format!(
+            format!(
                 "request body did not arrive within {} ms",
                 body_timeout.as_millis()
             ),
         ),
+    };
+    if let Some(refused) = refused {
+        refused(&parts, status, &message);
     }
+    json_error(status, &message)
 }
 
 /// A JSON response.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::support::{legacy_live, live_refusing, refused_address};
 use shadowgate_tests::gateway::{
-    guid, http_deciding, mci_deciding, post, request, request_frame, DEADLINE,
+    get, guid, http_deciding, mci_deciding, post, request, request_frame, DEADLINE,
 };
 use shadowgate_tests::{EngineToml, TestGateway};
 use tracing::subscriber::DefaultGuard;
@@ -195,6 +195,46 @@ async fn a_rejected_json_request_is_logged_with_its_strategy_and_reason() {
     assert!(
         line.contains(&format!("correlation_id={}", guid(8))),
         "correlation id: {line}"
+    );
+    assert_eq!(legacy.requests(), 0);
+}
+
+#[tokio::test]
+async fn http_requests_refused_before_a_strategy_are_counted_and_logged() {
+    // A body over the limit used to get its 413 before the ingress saw it: not counted, not
+    // logged. Wrong methods and routes were counted without a line.
+    let (log, _guard) = Log::capture();
+    let (legacy, gateway) = legacy_live(None).await;
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let (status, _) = post(&url, "application/json", vec![b' '; 2 << 20]).await;
+    assert_eq!(status, 413);
+    assert_eq!(get(&url).await.0, 405);
+    let elsewhere = format!("{}/v2/decide", gateway.http_url());
+    assert_eq!(post(&elsewhere, "application/json", "{}").await.0, 404);
+    let rendered = gateway.running().metrics.render();
+    let bad_requests = rendered
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(r#"shadowgate_frames_total{listener="http",outcome="bad_request"} "#)
+        })
+        .and_then(|value| value.trim().parse::<f64>().ok());
+    assert_eq!(bad_requests, Some(3.0), "{rendered}");
+    gateway.shutdown().await;
+    let warnings = log.lines_with("WARN", "request rejected");
+    assert_eq!(warnings.len(), 3, "{}", log.text());
+    let expected = [
+        "413 /v1/strategies/loan-screening: request body exceeds 1048576 bytes",
+        "405 /v1/strategies/loan-screening: use POST",
+        "404 /v2/decide: no such route",
+    ];
+    for (line, expected) in warnings.iter().zip(expected) {
+        assert!(line.contains(expected), "{expected}: {line}");
+        assert!(line.contains("bad_request"), "{line}");
+    }
+    assert!(
+        warnings[0].contains("strategy=loan-screening"),
+        "{}",
+        warnings[0]
     );
     assert_eq!(legacy.requests(), 0);
 }

@@ -171,12 +171,18 @@ fn a_header_key_the_layout_does_not_have_is_refused_with_its_path() {
         let text = format!(r#"{{"header": {header}, "body": {{}}}}"#);
         by_tree(layout, &["LNS0001".into()], text.as_bytes()).unwrap_err()
     };
-    // The legacy header: its fields are the header's keys (the filler is not one people send).
+    // The legacy header: its fields are the header's keys.
     let flat = refused(&LOAN, r#"{"tx_code": "LNS0001", "chanel": "03"}"#);
     assert_eq!(
         flat,
         "header.chanel: expected a field of the header here (guid, sys_code, tx_code, rr_flag, \
          resp_code, sent_at, channel, branch), found a key it does not have"
+    );
+    // A filler is bytes of the frame, never a key: a value sent under its name would be dropped.
+    let filler = refused(&LOAN, r#"{"tx_code": "LNS0001", "reserved": "x"}"#);
+    assert!(
+        filler.starts_with("header.reserved: expected a field of the header here (guid, "),
+        "{filler}"
     );
     // Named sections: a section the header does not have, and a field its section lacks.
     let biz = r#""biz": {"msg_type": "0200", "svc_code": "LNS0001"}"#;
@@ -214,6 +220,46 @@ fn a_body_key_the_layout_does_not_have_is_refused_with_its_path() {
         nested.starts_with("body.loans[1].lendr: expected a field of the layout here ("),
         "{nested}"
     );
+}
+
+#[test]
+fn a_filler_or_a_constant_is_no_body_key() {
+    let layout = Layout::from_toml(
+        r#"
+        [framing]
+        prefix = "ascii"
+        prefix_length = 4
+        counts = "after_prefix"
+        max_frame = 999
+        [header]
+        discriminator = "tx"
+        fields = [{ name = "tx", type = "text", length = 4 }]
+        [messages.T001]
+        request = [
+          { name = "a", type = "text", length = 2 },
+          { name = "gap", type = "filler", length = 3 },
+          { name = "mark", type = "constant", value = "K" },
+        ]
+        response = [{ name = "ok", type = "text", length = 1 }]
+        "#,
+        "test",
+        "test",
+    )
+    .unwrap();
+    let post = |body: &str| {
+        let text = format!(r#"{{"header": {{"tx": "T001"}}, "body": {body}}}"#);
+        by_tree(&layout, &["T001".into()], text.as_bytes())
+    };
+    assert!(post(r#"{"a": "x"}"#).is_ok());
+    for key in ["gap", "mark"] {
+        let refused = post(&format!(r#"{{"a": "x", "{key}": "K"}}"#)).unwrap_err();
+        assert_eq!(
+            refused,
+            format!(
+                "body.{key}: expected a field of the layout here (a), found a key it does not have"
+            )
+        );
+    }
 }
 
 #[test]

@@ -110,7 +110,8 @@ fn walk_value(fields: &[Field], value: &JsonTree<'_>, path: &mut String) -> Opti
 }
 
 /// The fields under `key` when one of `fields` is called so: `Some(None)` for a scalar,
-/// `Some(Some(fields))` for a group's element or a `REDEFINES` view, `None` for no such field.
+/// `Some(Some(fields))` for a group's element or a `REDEFINES` view, `None` for no such field
+/// (a filler's or a constant's name included: they have no JSON key).
 fn named<'f>(fields: &'f [Field], key: &str) -> Option<Option<&'f [Field]>> {
     for field in fields {
         match &field.kind {
@@ -123,6 +124,9 @@ fn named<'f>(fields: &'f [Field], key: &str) -> Option<Option<&'f [Field]>> {
                 }
             }
             Kind::Group(group) if field.name == key => return Some(Some(&group.fields)),
+            // Fillers and constants are bytes of the frame, never JSON: decoding shows none,
+            // and a value sent under their name would be dropped.
+            Kind::Filler { .. } | Kind::Constant(_) => {}
             _ if field.name == key => return Some(None),
             _ => {}
         }
