@@ -278,6 +278,19 @@ pub enum FramingError {
     Io(#[from] std::io::Error),
 }
 
+impl FramingError {
+    /// What is wrong, without the prefix's location: for an error placed at `frame.length`,
+    /// which names those bytes already.
+    pub fn detail(&self) -> String {
+        match self {
+            FramingError::InvalidPrefix {
+                expected, found, ..
+            } => format!("expected {expected}, found {}", Hex(found)),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// A layout file that cannot be used, with every problem found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("layout {origin}: {}", Problems(problems))]

@@ -283,6 +283,14 @@ fn length_prefix_must_match_the_frame_given_to_decode() {
         err.to_string(),
         "frame.length at bytes 0..8: expected a frame of 21 bytes (length prefix), found 20"
     );
+    // A prefix that is no number: its location once, at `frame.length`.
+    let err = layout
+        .decode(Direction::Request, &frame(b"{\"header", b"@@"))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "frame.length at bytes 0..8: expected ascii digits, found 7B 22 68 65 61 64 65 72"
+    );
 }
 
 #[tokio::test]

@@ -104,13 +104,26 @@ async fn route(
             let message = "listeners.http.frames_layout is not configured";
             return rejected(StatusCode::NOT_FOUND, message);
         };
+        // A JSON request posted here is refused at its length prefix; the client is told where
+        // JSON goes.
+        let json = body.trim_ascii_start().first() == Some(&b'{');
         return match gateway.handle_frame(layout, body).await {
             FrameReply::Answer(answer, outcome) => (
                 server::bytes(StatusCode::OK, "application/octet-stream", answer),
                 outcome,
             ),
             FrameReply::Close(outcome, why) => {
-                let message = format!("frame cannot be answered ({}): {why}", outcome.as_str());
+                let hint = match json {
+                    true => {
+                        " (the body looks like JSON: JSON requests go to POST \
+                             /v1/strategies/{name})"
+                    }
+                    false => "",
+                };
+                let message = format!(
+                    "frame cannot be answered ({}): {why}{hint}",
+                    outcome.as_str()
+                );
                 (
                     server::json_error(StatusCode::BAD_REQUEST, &message),
                     outcome,

@@ -287,7 +287,7 @@ impl Layout {
         let declared = self
             .framing
             .frame_len(&frame[..head])
-            .map_err(|e| error(DecodeErrorKind::OutOfRange(e.to_string())))?;
+            .map_err(|e| error(DecodeErrorKind::OutOfRange(e.detail())))?;
         if declared != frame.len() {
             return Err(error(DecodeErrorKind::LengthMismatch {
                 declared,

@@ -51,6 +51,19 @@ async fn json_and_raw_frames_over_http() {
         "{text}"
     );
     assert!(text.contains("bytes 0..8"), "{text}");
+
+    // A JSON request posted as a frame: its prefix is named once, and where JSON goes.
+    let json = serde_json::to_vec(&request(&guid(3))).unwrap();
+    let (status, body) = post(&frames_url, "application/octet-stream", json).await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains(
+            "frame.length at bytes 0..8: expected ascii digits, found 7B 22 68 65 61 64 65 72 \
+             (the body looks like JSON: JSON requests go to POST /v1/strategies/{name})"
+        ),
+        "{text}"
+    );
     assert_eq!(legacy.requests(), 2);
 }
 
