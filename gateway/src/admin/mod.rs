@@ -223,32 +223,35 @@ fn route(
         (&Method::GET, p) if p.starts_with("/mismatches/") => {
             detail::page(&review(), &p["/mismatches/".len()..])
         }
-        (
-            _,
-            "/livez"
-            | "/readyz"
-            | "/metrics"
-            | "/api/v1/summary"
-            | "/api/v1/readiness"
-            | "/api/v1/groups"
-            | "/api/v1/mismatches"
-            | "/api/v1/reload"
-            | "/api/v1/daily"
-            | "/"
-            | "/mismatches"
-            | "/api/v1/replays"
-            | "/api/v1/batches"
-            | "/api/v1/triage"
-            | "/api/v1/audit"
-            | "/api/v1/cutover/sign"
-            | "/api/v1/cutover/signoffs"
-            | "/api/v1/instances"
-            | "/batches",
-        ) => server::json_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method not allowed on this route",
-        ),
-        _ => server::json_error(StatusCode::NOT_FOUND, "no such route"),
+        (_, p) => match allowed(p) {
+            Some(allow) => server::method_not_allowed(allow, "method not allowed on this route"),
+            None => server::json_error(StatusCode::NOT_FOUND, "no such route"),
+        },
+    }
+}
+
+/// The methods a route of the admin listener answers, for a 405's `Allow` header (RFC 9110
+/// §15.5.6: a 405 lists them); `None` for no such route.
+fn allowed(path: &str) -> Option<&'static str> {
+    match path {
+        "/api/v1/reload" | "/api/v1/cutover/sign" => Some("POST"),
+        "/api/v1/triage" | "/api/v1/replays" => Some("GET, POST"),
+        "/livez"
+        | "/readyz"
+        | "/metrics"
+        | "/api/v1/summary"
+        | "/api/v1/readiness"
+        | "/api/v1/groups"
+        | "/api/v1/mismatches"
+        | "/api/v1/daily"
+        | "/"
+        | "/mismatches"
+        | "/api/v1/batches"
+        | "/api/v1/audit"
+        | "/api/v1/cutover/signoffs"
+        | "/api/v1/instances"
+        | "/batches" => Some("GET"),
+        _ => None,
     }
 }
 

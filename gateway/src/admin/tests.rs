@@ -233,10 +233,17 @@ fn api_routes_answer_their_shapes() {
         .to_str()
         .unwrap()
         .starts_with("text/plain"));
-    assert_eq!(
-        call(&f.state, "DELETE", "/api/v1/summary", None).0,
-        StatusCode::METHOD_NOT_ALLOWED
-    );
+    // A 405 names the methods the route answers (RFC 9110 §15.5.6).
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/summary", "GET"),
+        ("POST", "/metrics", "GET"),
+        ("GET", "/api/v1/reload", "POST"),
+        ("PUT", "/api/v1/triage", "GET, POST"),
+    ] {
+        let (status, headers, _) = call(&f.state, method, path, None);
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(headers["allow"], allow, "{method} {path}");
+    }
     assert_eq!(
         call(&f.state, "GET", "/nowhere", None).0,
         StatusCode::NOT_FOUND

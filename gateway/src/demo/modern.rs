@@ -68,7 +68,7 @@ pub async fn serve_policy(
     let handler: Handler = Arc::new(move |parts: http::request::Parts, body: Bytes| {
         Box::pin(async move {
             if parts.method != http::Method::POST {
-                return server::json_error(StatusCode::METHOD_NOT_ALLOWED, "use POST");
+                return server::method_not_allowed("POST", "use POST");
             }
             let answer = serde_json::from_slice::<Value>(&body)
                 .map_err(|e| format!("invalid json: {e}"))

@@ -85,7 +85,10 @@ async fn route(
     };
     let path = parts.uri.path();
     if parts.method != Method::POST {
-        return rejected(StatusCode::METHOD_NOT_ALLOWED, "use POST");
+        let message = "use POST";
+        rejected_log(&parts, StatusCode::METHOD_NOT_ALLOWED, message);
+        let response = server::method_not_allowed("POST", message);
+        return (response, FrameOutcome::BadRequest);
     }
     if let Some(name) = path.strip_prefix("/v1/strategies/") {
         return match gateway.handle_message(name, &body).await {

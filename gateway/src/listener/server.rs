@@ -225,6 +225,15 @@ pub fn json_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     json(status, &serde_json::json!({ "error": message }))
 }
 
+/// A 405 naming the methods the route answers (`Allow`, RFC 9110 §15.5.6), with the JSON error.
+pub fn method_not_allowed(allow: &'static str, message: &str) -> Response<Full<Bytes>> {
+    let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, message);
+    response
+        .headers_mut()
+        .insert(http::header::ALLOW, http::HeaderValue::from_static(allow));
+    response
+}
+
 /// A response with a body and a content type.
 pub fn bytes(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
