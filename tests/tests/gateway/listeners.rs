@@ -95,6 +95,8 @@ async fn a_kept_alive_connection_with_no_request_is_closed_after_the_idle_timeou
     let mut stream = TcpStream::connect(http_address(&gateway)).await.unwrap();
     let answer = get(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+    // A 405 names what the route answers (RFC 9110 §15.5.6).
+    assert!(answer.contains("\r\nallow: POST\r\n"), "{answer}");
     let read = read_until_closed(&mut stream).await;
     assert!(read.is_empty(), "{}", String::from_utf8_lossy(&read));
     let idle = r#"shadowgate_connections_closed_total{listener="http",reason="idle_timeout"}"#;
