@@ -34,7 +34,10 @@ pub(super) fn unknown_key(
 /// keys are the sections, each an object of its fields.
 pub(super) fn unknown_header_key(header: &Header, keys: &Map<String, Value>) -> Option<String> {
     if let (true, [section]) = (header.is_flat(), header.sections.as_slice()) {
-        let key = keys.keys().find(|k| named(&section.fields, k).is_none())?;
+        let mut next = 0;
+        let key = keys
+            .keys()
+            .find(|k| named_after(&section.fields, k, &mut next).is_none())?;
         return Some(format!(
             "header.{key}: expected a field of the header here ({}), found a key it does not have",
             names(&section.fields)
@@ -52,7 +55,9 @@ pub(super) fn unknown_header_key(header: &Header, keys: &Map<String, Value>) -> 
         let Value::Object(fields) = value else {
             continue;
         };
-        if let Some(field) = fields.keys().find(|k| named(&section.fields, k).is_none()) {
+        let mut next = 0;
+        let unknown = |k: &&String| named_after(&section.fields, k, &mut next).is_none();
+        if let Some(field) = fields.keys().find(unknown) {
             return Some(format!(
                 "header.{key}.{field}: expected a field of the section here ({}), found a key it \
                  does not have",
@@ -68,22 +73,25 @@ fn walk(
     members: &[(Cow<'_, str>, JsonTree<'_>)],
     path: &mut String,
 ) -> Option<String> {
+    let mut next = 0;
     for (key, value) in members {
-        let at = path.len();
-        path.push('.');
-        path.push_str(key);
-        let Some(inner) = named(fields, key) else {
+        let Some(inner) = named_after(fields, key, &mut next) else {
             return Some(format!(
-                "{path}: expected a field of the layout here ({}), found a key it does not have",
+                "{path}.{key}: expected a field of the layout here ({}), found a key it does not \
+                 have",
                 names(fields)
             ));
         };
+        // The path grows only on the way into a group or view, for the errors inside it.
         if let Some(inner) = inner {
+            let at = path.len();
+            path.push('.');
+            path.push_str(key);
             if let Some(found) = walk_value(inner, value, path) {
                 return Some(found);
             }
+            path.truncate(at);
         }
-        path.truncate(at);
     }
     None
 }
@@ -134,6 +142,31 @@ fn named<'f>(fields: &'f [Field], key: &str) -> Option<Option<&'f [Field]>> {
     None
 }
 
+/// [`named`], looking first at the fields after the one the previous key named (`next`, moved
+/// past a field found there): keys usually come in the layout's order, so each is found at the
+/// next field instead of by a scan from the first (this check runs on every request). Names are
+/// unique at a level (layout validation), so the field found is the one `named` finds; views,
+/// fillers and constants go by `named`.
+fn named_after<'f>(
+    fields: &'f [Field],
+    key: &str,
+    next: &mut usize,
+) -> Option<Option<&'f [Field]>> {
+    let ahead = fields.get(*next..).unwrap_or_default();
+    if let Some(at) = ahead.iter().position(|f| f.name == key) {
+        let found = match &ahead[at].kind {
+            Kind::Group(group) => Some(Some(group.fields.as_slice())),
+            Kind::Filler { .. } | Kind::Constant(_) | Kind::Redefines(_) => None,
+            _ => Some(None),
+        };
+        if found.is_some() {
+            *next += at + 1;
+            return found;
+        }
+    }
+    named(fields, key)
+}
+
 /// The JSON keys a level has, for people: fields and `REDEFINES` views, fillers left out.
 fn names(fields: &[Field]) -> String {
     let mut all = Vec::new();
@@ -150,4 +183,46 @@ fn names(fields: &[Field]) -> String {
         shown.push_str(&format!(" and {more} more"));
     }
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use protocol_mci::Layout;
+
+    use super::*;
+
+    fn loan() -> Layout {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../config/layouts/loan-screening.toml");
+        Layout::from_file(path).unwrap()
+    }
+
+    /// What a lookup found, comparable: nothing, a scalar, or the inner fields' address.
+    fn seen(found: Option<Option<&[Field]>>) -> Option<Option<*const Field>> {
+        found.map(|inner| inner.map(<[Field]>::as_ptr))
+    }
+
+    proptest! {
+        /// Looking ahead of the last key finds what a scan from the first field finds, for keys
+        /// in any order: fields, a group, the filler, names no field has.
+        #[test]
+        fn looking_ahead_finds_what_the_scan_finds(
+            picks in prop::collection::vec(0usize..32, 0..24),
+        ) {
+            let layout = loan();
+            let header = &layout.main_header().unwrap().sections[0].fields;
+            let request = &layout.message("LNS0001").unwrap().request;
+            for fields in [header, request] {
+                let mut keys: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+                keys.extend(["nope", "", "loans_x"]);
+                let mut next = 0;
+                for pick in &picks {
+                    let key = keys[pick % keys.len()];
+                    let ahead = seen(named_after(fields, key, &mut next));
+                    prop_assert_eq!(ahead, seen(named(fields, key)), "{}", key);
+                }
+            }
+        }
+    }
 }
