@@ -211,6 +211,10 @@ impl<'a, 'r> Walker<'a, 'r> {
     }
 
     fn node<N: Node<'a>>(&mut self, live: N, shadow: N, here: Range<usize>, scope: Scope) {
+        // Explaining still walks a shared part: it lists how each array was paired.
+        if self.hidden.is_none() && live.same(shadow) {
+            return;
+        }
         match (live.shape(), shadow.shape()) {
             (Shape::Object, Shape::Object) => self.objects(live, shadow, here, scope),
             (Shape::Array, Shape::Array) => match scope.unordered {

@@ -45,6 +45,13 @@ pub trait Node<'a>: Copy {
 
     /// The node as JSON, for a reported difference (rare: only values that differ are copied).
     fn to_value(self) -> Value;
+
+    /// Whether both handles hold the very same node: one part of a tree that both decisions
+    /// share. A node equals itself with nothing hidden under any rules (the property tests
+    /// hold it), so the walk passes over such a pair. By default never: everything is walked.
+    fn same(self, _other: Self) -> bool {
+        false
+    }
 }
 
 /// What kind of node a [`Node`] is.

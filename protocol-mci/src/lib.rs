@@ -44,7 +44,7 @@ mod mask;
 mod message;
 pub mod view;
 
-pub use codec::Codec;
+pub use codec::{BesideView, Codec};
 pub use error::{
     DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, FramingError, LayoutError,
     LayoutProblem,

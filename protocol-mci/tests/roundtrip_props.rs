@@ -17,7 +17,7 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use protocol_mci::charset::{Charset, Unmappable};
 use protocol_mci::layout::field::fields_fixed_len;
-use protocol_mci::{Direction, Layout, Message, MessageView};
+use protocol_mci::{BesideView, Direction, Layout, Message, MessageView};
 use serde_json::{Map, Number, Value};
 use tokio_util::codec::Decoder;
 
@@ -841,6 +841,21 @@ fn any_message() -> impl Strategy<Value = (usize, Direction, Message)> {
     })
 }
 
+/// A variant, a direction, two messages of them and another clock for the first one's header.
+#[allow(clippy::type_complexity)]
+fn any_pair() -> impl Strategy<Value = (usize, Direction, Message, Message, Value)> {
+    let directions = select(&[Direction::Request, Direction::Response][..]);
+    (0..FRAMINGS.len(), directions).prop_flat_map(|(variant, direction)| {
+        (
+            Just(variant),
+            Just(direction),
+            message(variant, direction),
+            message(variant, direction),
+            date(DateShape::DateTimeMillis),
+        )
+    })
+}
+
 /// Several messages of one variant and direction: a stream.
 fn any_stream() -> impl Strategy<Value = (usize, Direction, Vec<Message>)> {
     let directions = select(&[Direction::Request, Direction::Response][..]);
@@ -991,6 +1006,44 @@ proptest! {
         view.write_json(&mut written);
         prop_assert_eq!(written, serde_json::to_vec(&view.to_value()).unwrap());
         prop_assert_eq!(view.into_message(), message);
+    }
+
+    /// A frame decoded beside another that decoded as the same message gives what decoding it
+    /// whole gives: its header beside the other's body when it reads the same bytes after the
+    /// header (here: a frame that differs in its header's clock only), else the whole frame or
+    /// the same error (an unrelated frame of the variant).
+    #[test]
+    fn a_frame_decoded_beside_another_is_the_frame_decoded_whole(
+        (variant, direction, message, unrelated, sent_at) in any_pair(),
+    ) {
+        let layout = &VARIANTS[variant].layout;
+        let frame = layout.encode(direction, &message).unwrap();
+        let view = layout.decode_view(direction, &frame).unwrap();
+        let selected = layout.message(message.header["tx_code"].as_str().unwrap()).unwrap();
+        let mut later = message.clone();
+        later.header.insert("sent_at".into(), sent_at);
+        for (other, same_body) in [
+            (layout.encode(direction, &later).unwrap(), true),
+            (layout.encode(direction, &unrelated).unwrap(), false),
+        ] {
+            let whole = layout.decode_view_as(direction, selected, &other);
+            let beside =
+                layout.decode_view_beside(direction, selected, &other, &frame, &view.header);
+            match (beside, whole) {
+                (Ok(BesideView::Header(header)), Ok(whole)) => {
+                    prop_assert_eq!(&header, &whole.header);
+                    prop_assert_eq!(&view.body, &whole.body);
+                }
+                (Ok(BesideView::Whole(beside)), Ok(whole)) => {
+                    prop_assert!(!same_body, "the same body was decoded again");
+                    prop_assert_eq!(beside, whole);
+                }
+                (Err(beside), Err(whole)) => prop_assert_eq!(beside, whole),
+                (beside, whole) => {
+                    prop_assert!(false, "beside {beside:?}, whole {whole:?}");
+                }
+            }
+        }
     }
 
     /// A frame's view written as a stored record shows it, masked while written, is byte for
@@ -1324,4 +1377,46 @@ fn layouts_that_would_break_the_codec_are_rejected() {
     assert!(err.contains("padded with a letter"), "{err}");
     let right = r#"{ name = "v", type = "text", length = 2, pad = "A", align = "right" }"#;
     assert!(load(ascii, right).is_ok());
+}
+
+/// A frame whose result code chooses the error body is decoded whole beside an ok answer, even
+/// when the bytes after their headers are the same: the same bytes are other fields there.
+#[test]
+fn a_result_code_choosing_the_error_body_decodes_the_body_again() {
+    let layout = load(
+        FRAMINGS[0].1,
+        r#"
+[messages.RESULT01]
+request = [ { name = "ref", type = "text", length = 4 } ]
+response = [ { name = "ok", type = "text", length = 4 } ]
+error = [ { name = "why", type = "text", length = 4 } ]
+"#,
+    );
+    let answer = |result: &str, body: Value| Message {
+        header: serde_json::from_value(serde_json::json!({
+            "sys": "CBS", "tx_code": "RESULT01", "rr_flag": "R", "resp_code": result,
+            "sent_at": null,
+        }))
+        .unwrap(),
+        body: serde_json::from_value(body).unwrap(),
+    };
+    let ok = answer("0000", serde_json::json!({"ok": "ABCD"}));
+    let failed = answer("E101", serde_json::json!({"why": "ABCD"}));
+    let ok = layout.encode(Direction::Response, &ok).unwrap();
+    let failed = layout.encode(Direction::Response, &failed).unwrap();
+    let at = layout.header_len;
+    assert_eq!(ok[at..], failed[at..], "the bodies' bytes are the same");
+    let selected = layout.message("RESULT01").unwrap();
+    let view = layout.decode_view(Direction::Response, &ok).unwrap();
+    let beside = |frame| {
+        let beside =
+            layout.decode_view_beside(Direction::Response, selected, frame, &ok, &view.header);
+        match beside.unwrap() {
+            BesideView::Whole(whole) => Some(whole.body.to_map()),
+            BesideView::Header(_) => None,
+        }
+    };
+    let body = beside(&failed).expect("the error body was read as the ok body");
+    assert_eq!(body["why"], "ABCD");
+    assert_eq!(beside(&ok), None, "the ok body was decoded again");
 }

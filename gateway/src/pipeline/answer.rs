@@ -2,7 +2,8 @@
 //! the request header: `echo`) or by the gateway itself when something failed.
 
 use protocol_mci::json::{JsonNode, JsonObject};
-use protocol_mci::{DecodeError, Direction, EncodeError, Layout, Message, MessageView};
+use protocol_mci::view::Object;
+use protocol_mci::{BesideView, DecodeError, Direction, EncodeError, Layout, Message, MessageView};
 use serde_json::{Map, Value};
 
 use crate::metrics::FrameOutcome;
@@ -110,6 +111,27 @@ pub fn decode_response_view<'v>(
     match layout.message(tx_code) {
         Some(selected) => layout.decode_view_as(Direction::Response, selected, frame),
         None => layout.decode_view(Direction::Response, frame),
+    }
+}
+
+/// [`decode_response_view`] of a shadow's answer beside the live one (`live`, decoded with
+/// header `live_header`): only its header when its body reads as the live body
+/// ([`Layout::decode_view_beside`]). A transaction code no message has selects by the frame,
+/// which may select another message than the live one's: then the whole frame is decoded.
+pub fn decode_response_view_beside<'v>(
+    layout: &'v Layout,
+    tx_code: &str,
+    frame: &'v [u8],
+    live: &[u8],
+    live_header: &Object<'_>,
+) -> Result<BesideView<'v>, DecodeError> {
+    match layout.message(tx_code) {
+        Some(selected) => {
+            layout.decode_view_beside(Direction::Response, selected, frame, live, live_header)
+        }
+        None => layout
+            .decode_view(Direction::Response, frame)
+            .map(BesideView::Whole),
     }
 }
 

@@ -10,20 +10,22 @@
 //! ([`super::received`]).
 //!
 //! Both decisions are compared as typed views of their frames ([`super::decision`]): text
-//! borrowed from the frame, decimals as scaled integers. JSON is built only for a record (a
-//! mismatch or a failure), never for a match, and no decision is deep-copied on the way.
+//! borrowed from the frame, decimals as scaled integers. A shadow answer whose bytes after the
+//! header are the live answer's has only its header decoded, beside the live body. JSON is built
+//! only for a record (a mismatch or a failure), never for a match, and no decision is
+//! deep-copied on the way.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use protocol_mci::{Message, MessageView};
+use protocol_mci::{BesideView, DecodeError, Message, MessageView};
 use tokio::sync::oneshot;
 use tokio::time::{timeout_at, Instant};
 use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
 
-use super::answer::decode_response_view;
+use super::answer::{decode_response_view, decode_response_view_beside};
 use super::confirm::confirm;
 use super::decision::DecisionNode;
 use super::echo::encode_answer;
@@ -60,16 +62,35 @@ impl CanonicalAnswer {
         engine: &str,
     ) -> Result<MessageView<'f>, ShadowFailure> {
         let layout = &exchange.strategy.layout;
-        decode_response_view(layout, &exchange.tx_code, &self.frame).map_err(|e| {
-            if self.encoded {
-                ShadowFailure::unencodable(format!("encoded answer does not decode: {e}"), None)
-            } else {
-                ShadowFailure::error(
-                    ShadowErrorKind::InvalidAnswer,
-                    format!("engine {engine:?}: answer frame does not decode: {e}"),
-                )
-            }
-        })
+        decode_response_view(layout, &exchange.tx_code, &self.frame)
+            .map_err(|e| self.undecodable(engine, &e))
+    }
+
+    /// The decision beside the live one (`live`, decoded as `live_view`): only the header when
+    /// the body reads as the live body ([`decode_response_view_beside`]).
+    fn view_beside<'f>(
+        &'f self,
+        exchange: &'f Exchange,
+        engine: &str,
+        live: &[u8],
+        live_view: &MessageView<'_>,
+    ) -> Result<BesideView<'f>, ShadowFailure> {
+        let layout = &exchange.strategy.layout;
+        let (code, header) = (&exchange.tx_code, &live_view.header);
+        decode_response_view_beside(layout, code, &self.frame, live, header)
+            .map_err(|e| self.undecodable(engine, &e))
+    }
+
+    /// Why the frame does not decode: the gateway's encoding failing, or the engine's frame.
+    fn undecodable(&self, engine: &str, error: &DecodeError) -> ShadowFailure {
+        if self.encoded {
+            ShadowFailure::unencodable(format!("encoded answer does not decode: {error}"), None)
+        } else {
+            ShadowFailure::error(
+                ShadowErrorKind::InvalidAnswer,
+                format!("engine {engine:?}: answer frame does not decode: {error}"),
+            )
+        }
     }
 }
 
@@ -227,7 +248,12 @@ fn judge(
         let Some(decision) = live_decision(exchange, &live) else {
             return (Verdict::skipped(SkipReason::LiveFailed), None);
         };
-        compare(shared, exchange, engine.name(), decision, shadow, latencies)
+        let sides = Sides {
+            live: decision,
+            live_frame: &live,
+            shadow,
+        };
+        compare(shared, exchange, engine.name(), sides, latencies)
     };
     // The raw pair replay resends; the store seals it, or drops it without a key (refcounts, no
     // copies on this path).
@@ -370,6 +396,13 @@ fn live_decision<'f>(exchange: &'f Exchange, frame: &'f [u8]) -> Option<MessageV
     }
 }
 
+/// What [`compare`] compares: the live decision (decoded, and its frame) and the shadow's.
+struct Sides<'f> {
+    live: MessageView<'f>,
+    live_frame: &'f [u8],
+    shadow: Result<CanonicalAnswer, ShadowFailure>,
+}
+
 /// Compares both decisions under the strategy's rules; a shadow failure is its own verdict.
 /// A mismatch of a strategy that confirms mismatches also gives the shadow's answer back, for
 /// the second call.
@@ -377,10 +410,14 @@ fn compare(
     shared: &Shared,
     exchange: &Exchange,
     engine: &str,
-    live: MessageView<'_>,
-    shadow: Result<CanonicalAnswer, ShadowFailure>,
+    sides: Sides<'_>,
     latencies: Latencies,
 ) -> (Verdict, Option<CanonicalAnswer>) {
+    let Sides {
+        live,
+        live_frame,
+        shadow,
+    } = sides;
     let failed = |live: MessageView<'_>, failure: ShadowFailure| {
         let outcome = failure.outcome;
         let record = failure_record(exchange, &live, failure, latencies);
@@ -390,17 +427,19 @@ fn compare(
         Ok(answer) => answer,
         Err(failure) => return failed(live, failure),
     };
-    let decision = match answer.view(exchange, engine) {
-        Ok(decision) => decision,
+    // When the answers differ in their headers only (a clock), only the shadow's header is
+    // decoded: its body is the live one's, held once, and the walk passes over it.
+    let beside = match answer.view_beside(exchange, engine, live_frame, &live) {
+        Ok(beside) => beside,
         Err(failure) => return failed(live, failure),
     };
     let strategy = &exchange.strategy;
     let layout = &strategy.layout;
-    let comparison = super::judge::judge(
-        DecisionNode::root(layout, &live),
-        DecisionNode::root(layout, &decision),
-        strategy,
-    );
+    let shadow_root = match &beside {
+        BesideView::Whole(decision) => DecisionNode::root(layout, decision),
+        BesideView::Header(header) => DecisionNode::root_of(layout, header, &live.body),
+    };
+    let comparison = super::judge::judge(DecisionNode::root(layout, &live), shadow_root, strategy);
     if let Some(tally) = strategy
         .suppressed
         .count(&strategy.name, &comparison.suppressed)
@@ -410,7 +449,15 @@ fn compare(
     if comparison.is_match() {
         return (Verdict::matched(), None);
     }
-    // JSON for the record only, written from the views: a mismatch is the rare case.
+    // A mismatch (the rare case) is recorded from the whole decision, as its own view.
+    let decision = match beside {
+        BesideView::Whole(decision) => decision,
+        BesideView::Header(_) => match answer.view(exchange, engine) {
+            Ok(decision) => decision,
+            Err(failure) => return failed(live, failure),
+        },
+    };
+    // JSON for the record only, written from the views.
     let record = mismatch_record(exchange, &live, &decision, &comparison, latencies);
     let first = strategy.spec.confirm_mismatches.then_some(answer.clone());
     (Verdict::recorded(ShadowOutcome::Mismatch, record), first)

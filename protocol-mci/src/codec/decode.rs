@@ -73,6 +73,11 @@ impl<'a> Reader<'a> {
         Ok((&self.frame[start..start + len], start))
     }
 
+    /// The offset of the next byte to read.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
     /// Fails unless every byte before the trailer was read, or, in a fixed-size record (whose
     /// body can be shorter than the record when it holds a compact group), is space padding.
     pub fn finish(&mut self) -> Result<(), DecodeError> {

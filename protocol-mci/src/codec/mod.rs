@@ -21,6 +21,7 @@ mod view;
 mod zoned;
 
 pub use self::iso::DateParts;
+pub use self::view::BesideView;
 
 use serde_json::{Map, Value};
 

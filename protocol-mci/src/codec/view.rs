@@ -42,6 +42,41 @@ impl Layout {
         self.codec(direction).decode_view_as(selected, frame)
     }
 
+    /// Decodes `frame` as `selected` beside `other`, a frame of the same direction that decoded
+    /// as `selected` without error and whose header is `other_header`. When both frames have
+    /// the same bytes after the header and their headers choose the same body fields (a result
+    /// code can choose the error body), the body reads exactly as `other`'s: then only the
+    /// header is decoded ([`BesideView::Header`]). Errors are [`Layout::decode_view_as`]'s.
+    ///
+    /// Two answers to one request usually differ in the header only (a timestamp): comparing
+    /// them need not decode the same body twice.
+    pub fn decode_view_beside<'v>(
+        &'v self,
+        direction: Direction,
+        selected: &'v MessageLayout,
+        frame: &'v [u8],
+        other: &[u8],
+        other_header: &Object<'_>,
+    ) -> Result<BesideView<'v>, DecodeError> {
+        let codec = self.codec(direction);
+        self.check_length(frame)?;
+        let mut reader = Reader::new(self, frame);
+        let header = read_header(&mut reader, self.header_of(selected))?;
+        let body = reader.position();
+        let same_bytes = frame.len() == other.len() && frame[body..] == other[body..];
+        if same_bytes
+            && std::ptr::eq(
+                self.body_fields_view(selected, direction, &header),
+                self.body_fields_view(selected, direction, other_header),
+            )
+        {
+            return Ok(BesideView::Header(header));
+        }
+        codec
+            .read_body(reader, selected, header)
+            .map(BesideView::Whole)
+    }
+
     /// Only the main header of a frame, as typed values ([`Layout::decode_header`] before its
     /// conversion to JSON). A layout without a main header gives an empty object.
     pub fn decode_header_view<'v>(&'v self, frame: &'v [u8]) -> Result<Object<'v>, DecodeError> {
@@ -61,6 +96,15 @@ impl Layout {
         let mut reader = Reader::new(self, frame);
         read_header(&mut reader, self.header_of(selected))
     }
+}
+
+/// A frame decoded beside another ([`Layout::decode_view_beside`]).
+#[derive(Debug)]
+pub enum BesideView<'f> {
+    /// The whole frame: its body differs from the other's.
+    Whole(MessageView<'f>),
+    /// The header only: the body is the other frame's, byte for byte and field for field.
+    Header(Object<'f>),
 }
 
 impl<'a> Codec<'a> {

@@ -20,8 +20,10 @@ use serde_json::{Map, Value};
 pub enum DecisionNode<'a> {
     /// The whole decision as the layout's JSON.
     Root {
-        /// The decoded frame.
-        view: &'a MessageView<'a>,
+        /// The decoded header (fields or named sections).
+        header: &'a Object<'a>,
+        /// The decoded body.
+        body: &'a Object<'a>,
         /// The body's key beside the named header sections; `None`: `{"header", "body"}`.
         sections: Option<&'a str>,
     },
@@ -34,8 +36,19 @@ pub enum DecisionNode<'a> {
 impl<'a> DecisionNode<'a> {
     /// The root of `view`, decoded with `layout`, shaped as `layout`'s JSON.
     pub fn root(layout: &'a Layout, view: &'a MessageView<'a>) -> DecisionNode<'a> {
+        DecisionNode::root_of(layout, &view.header, &view.body)
+    }
+
+    /// The root of a decision whose header and body were decoded apart: a shadow answer whose
+    /// body is the live one's ([`protocol_mci::BesideView::Header`]).
+    pub fn root_of(
+        layout: &'a Layout,
+        header: &'a Object<'a>,
+        body: &'a Object<'a>,
+    ) -> DecisionNode<'a> {
         DecisionNode::Root {
-            view,
+            header,
+            body,
             sections: layout.is_sectioned().then(|| layout.body_key()),
         }
     }
@@ -107,21 +120,23 @@ impl<'a> Node<'a> for DecisionNode<'a> {
         let no_entries: &'a [Entry<'a>] = &[];
         let (entries, tail) = match self {
             DecisionNode::Root {
-                view,
+                header,
+                body,
                 sections: None,
             } => (
                 no_entries,
                 [
-                    Some(("header", DecisionNode::Object(&view.header))),
-                    Some(("body", DecisionNode::Object(&view.body))),
+                    Some(("header", DecisionNode::Object(header))),
+                    Some(("body", DecisionNode::Object(body))),
                 ],
             ),
             DecisionNode::Root {
-                view,
-                sections: Some(body),
+                header,
+                body,
+                sections: Some(key),
             } => (
-                view.header.entries.as_slice(),
-                [Some((body, DecisionNode::Object(&view.body))), None],
+                header.entries.as_slice(),
+                [Some((key, DecisionNode::Object(body))), None],
             ),
             other => (
                 other.object().map_or(no_entries, |o| o.entries.as_slice()),
@@ -146,7 +161,7 @@ impl<'a> Node<'a> for DecisionNode<'a> {
     fn len(self) -> usize {
         match self {
             DecisionNode::Root { sections: None, .. } => 2,
-            DecisionNode::Root { view, .. } => view.header.len() + 1,
+            DecisionNode::Root { header, .. } => header.len() + 1,
             DecisionNode::Value(FieldValue::Group(elements)) => elements.len(),
             other => other.object().map_or(0, Object::len),
         }
@@ -164,21 +179,34 @@ impl<'a> Node<'a> for DecisionNode<'a> {
 
     fn to_value(self) -> Value {
         match self {
-            DecisionNode::Root { view, sections } => {
+            DecisionNode::Root {
+                header,
+                body,
+                sections,
+            } => {
                 let mut object = match sections {
                     None => {
                         let mut object = Map::with_capacity(2);
-                        object.insert("header".into(), Value::Object(view.header.to_map()));
+                        object.insert("header".into(), Value::Object(header.to_map()));
                         object
                     }
-                    Some(_) => view.header.to_map(),
+                    Some(_) => header.to_map(),
                 };
-                let body = sections.unwrap_or("body");
-                object.insert(body.to_owned(), Value::Object(view.body.to_map()));
+                let key = sections.unwrap_or("body");
+                object.insert(key.to_owned(), Value::Object(body.to_map()));
                 Value::Object(object)
             }
             DecisionNode::Object(object) => Value::Object(object.to_map()),
             DecisionNode::Value(value) => value.to_value(),
+        }
+    }
+
+    /// One object held once for both sides: a shadow body that is the live one's.
+    #[inline]
+    fn same(self, other: DecisionNode<'a>) -> bool {
+        match (self, other) {
+            (DecisionNode::Object(a), DecisionNode::Object(b)) => std::ptr::eq(a, b),
+            _ => false,
         }
     }
 }
