@@ -66,32 +66,22 @@ impl Charset {
     /// Decodes wire bytes to text, borrowing them when they are already that text (ASCII, or
     /// UTF-8 in a UTF-8 field); fails on the first invalid byte.
     pub fn decode_borrowed(self, bytes: &[u8]) -> Result<Cow<'_, str>, InvalidText> {
-        // Pure ASCII is the same in both charsets; skip the decoder on the common case.
-        if self == Charset::EucKr {
-            if let Some(at) = first_outside_ks_x_1001(bytes) {
-                return Err(InvalidText(at));
-            }
-        }
-        if bytes.is_ascii() || self == Charset::Utf8 {
+        if self == Charset::Utf8 {
             return match std::str::from_utf8(bytes) {
                 Ok(text) => Ok(Cow::Borrowed(text)),
                 Err(e) => Err(InvalidText(e.valid_up_to())),
             };
         }
-        let mut decoder = EUC_KR.new_decoder_without_bom_handling();
-        let capacity = decoder
-            .max_utf8_buffer_length_without_replacement(bytes.len())
-            .unwrap_or(bytes.len() * 3);
-        let mut text = String::with_capacity(capacity);
-        let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut text, true);
-        match result {
-            DecoderResult::InputEmpty => Ok(Cow::Owned(text)),
-            // `read` points past the bad sequence and the bytes consumed after it.
-            DecoderResult::Malformed(bad, after) => {
-                Err(InvalidText(read - usize::from(bad) - usize::from(after)))
+        if self == Charset::EucKr {
+            if let Some(at) = first_outside_ks_x_1001(bytes) {
+                return Err(InvalidText(at));
             }
-            // The capacity above is the decoder's own worst case.
-            DecoderResult::OutputFull => Err(InvalidText(read)),
+        }
+        // One pass: `encoding_rs` borrows an all-ASCII text (the same in both charsets) after
+        // its ASCII scan, and decodes the rest after the ASCII prefix it copied.
+        match EUC_KR.decode_without_bom_handling_and_without_replacement(bytes) {
+            Some(text) => Ok(text),
+            None => Err(InvalidText(first_malformed(bytes))),
         }
     }
 
@@ -144,6 +134,22 @@ impl Charset {
                 at
             }
         }
+    }
+}
+
+/// Where the first malformed sequence of CP949 `bytes` starts (text that does not decode).
+fn first_malformed(bytes: &[u8]) -> usize {
+    let mut decoder = EUC_KR.new_decoder_without_bom_handling();
+    let capacity = decoder
+        .max_utf8_buffer_length_without_replacement(bytes.len())
+        .unwrap_or(bytes.len() * 3);
+    let mut text = String::with_capacity(capacity);
+    let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut text, true);
+    match result {
+        // `read` points past the bad sequence and the bytes consumed after it.
+        DecoderResult::Malformed(bad, after) => read - usize::from(bad) - usize::from(after),
+        // The capacity above is the decoder's own worst case; the text decodes (not reached).
+        DecoderResult::OutputFull | DecoderResult::InputEmpty => read,
     }
 }
 

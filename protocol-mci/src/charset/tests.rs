@@ -83,6 +83,60 @@ proptest! {
     }
 }
 
+/// The decoder before the one-pass decode, kept as the reference: ASCII borrowed, the rest
+/// through the streaming decoder, the offset of the first malformed sequence on failure.
+fn reference_decode(charset: Charset, bytes: &[u8]) -> Result<Cow<'_, str>, InvalidText> {
+    if charset == Charset::EucKr {
+        if let Some(at) = first_outside_ks_x_1001(bytes) {
+            return Err(InvalidText(at));
+        }
+    }
+    if bytes.is_ascii() || charset == Charset::Utf8 {
+        return std::str::from_utf8(bytes)
+            .map(Cow::Borrowed)
+            .map_err(|e| InvalidText(e.valid_up_to()));
+    }
+    let mut decoder = EUC_KR.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(bytes.len() * 3);
+    let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut text, true);
+    match result {
+        DecoderResult::InputEmpty => Ok(Cow::Owned(text)),
+        DecoderResult::Malformed(bad, after) => {
+            Err(InvalidText(read - usize::from(bad) - usize::from(after)))
+        }
+        DecoderResult::OutputFull => Err(InvalidText(read)),
+    }
+}
+
+/// Wire bytes: mostly ASCII and CP949 pairs (lead bytes 0x81-0xFE), any byte now and then.
+fn wire_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        4 => (0x20u8..0x7F).prop_map(|b| vec![b]),
+        3 => (0xB0u8..0xC9, 0xA1u8..0xFF).prop_map(|(lead, trail)| vec![lead, trail]),
+        1 => (0x81u8..0xFF, any::<u8>()).prop_map(|(lead, trail)| vec![lead, trail]),
+        1 => any::<u8>().prop_map(|b| vec![b]),
+    ];
+    proptest::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn the_one_pass_decoder_reads_and_refuses_as_the_reference_does(bytes in wire_bytes()) {
+        for charset in [Charset::Cp949, Charset::EucKr, Charset::Utf8] {
+            let fast = charset.decode_borrowed(&bytes);
+            let reference = reference_decode(charset, &bytes);
+            // Borrowed exactly when the reference borrows: no copy of an ASCII text.
+            let borrowed = |r: &Result<Cow<'_, str>, InvalidText>| {
+                matches!(r, Ok(Cow::Borrowed(_)))
+            };
+            prop_assert_eq!(borrowed(&fast), borrowed(&reference), "{}", charset.name());
+            prop_assert_eq!(fast, reference, "{} {:?}", charset.name(), bytes);
+        }
+    }
+}
+
 #[test]
 fn every_syllable_encodes_as_encoding_rs_encodes_it() {
     for code in 0xAC00..=0xD7A3_u32 {
