@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use protocol_mci::json::JsonTree;
 use protocol_mci::{Direction, Layout, TtlValue};
 
 /// A 20-byte header: prefix, tx code, 3-digit keep time, keep flag, 4-byte binary; `ttl` is the
@@ -47,7 +48,36 @@ fn ttl_of(layout: &Layout, keep_time: &str, keep_flag: &str) -> TtlValue {
     // The typed view (the gateway's live path) reads the same TTL.
     let view = layout.decode_view(Direction::Request, &frame).unwrap();
     assert_eq!(layout.ttl_view(&view.header), ttl);
+    // So do members borrowed from a JSON request (the HTTP ingress).
+    let header = serde_json::Value::Object(message.header.clone());
+    if let JsonTree::Object(members) = JsonTree::from_value(&header) {
+        assert_eq!(layout.ttl(members.as_slice()), ttl);
+    }
     ttl
+}
+
+#[test]
+fn a_json_header_holds_the_ttl_only_as_an_unsigned_integer() {
+    let layout = layout(r#"field = "keep_time""#).unwrap();
+    for (text, seconds) in [
+        ("30", Some(30)),
+        ("0", None),
+        ("30.0", None),
+        ("1e2", None),
+        ("-1", None),
+        ("18446744073709551616", None),
+        ("\"30\"", None),
+    ] {
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&format!(r#"{{"keep_time": {text}}}"#)).unwrap();
+        let expected = seconds.map_or(TtlValue::None, |s| TtlValue::Within(Duration::from_secs(s)));
+        assert_eq!(layout.ttl(&map), expected, "{text}");
+        let header = serde_json::Value::Object(map);
+        let JsonTree::Object(members) = JsonTree::from_value(&header) else {
+            panic!("an object's tree is an object");
+        };
+        assert_eq!(layout.ttl(members.as_slice()), expected, "{text}");
+    }
 }
 
 #[test]

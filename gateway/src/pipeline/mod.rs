@@ -279,7 +279,9 @@ impl Gateway {
             .encode(&strategy.layout, &strategy.spec.tx_codes)
             .map_err(|message| {
                 let field = strategy.layout.correlation_field();
-                let id = field.and_then(|f| f.text(request.header())).unwrap_or("");
+                let id = field
+                    .and_then(|f| f.text_in(request.header()))
+                    .unwrap_or("");
                 rejected(ErrorAnswer::BadRequest, id, message)
             })?;
         let layout = strategy.layout.clone();

@@ -50,6 +50,16 @@ impl Layout {
     pub fn code_of(&self, message: &Message) -> Option<&str> {
         self.select(message).map(|m| m.code.as_str())
     }
+
+    /// [`Layout::code_of`] for a header alone, in any JSON form (a `Map`, or members borrowed
+    /// from a request's bytes).
+    pub fn code_of_header<H>(&self, header: &H) -> Option<&str>
+    where
+        H: JsonObject + ?Sized,
+        H::Node: JsonNode<Object = H>,
+    {
+        self.select_by_header(header).map(|m| m.code.as_str())
+    }
 }
 
 /// Decodes a header's sections: the legacy header's fields directly into the map, named

@@ -251,7 +251,11 @@ impl Layout {
 
     /// The request's time to live from its decoded header ([`TtlValue::None`] when the layout
     /// declares no TTL or the header says it does not apply).
-    pub fn ttl(&self, header: &serde_json::Map<String, serde_json::Value>) -> TtlValue {
+    pub fn ttl<H>(&self, header: &H) -> TtlValue
+    where
+        H: crate::json::JsonObject + ?Sized,
+        H::Node: crate::json::JsonNode<Object = H>,
+    {
         self.roles
             .ttl
             .as_ref()

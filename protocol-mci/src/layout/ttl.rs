@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
+use crate::json::{JsonNode, JsonObject, Shape};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use super::field::{Kind, SignKind};
 use super::header::FieldPath;
@@ -115,19 +115,29 @@ impl Ttl {
         }
     }
 
-    /// The TTL a decoded header carries.
-    pub(crate) fn of(&self, header: &Map<String, Value>) -> TtlValue {
+    /// The TTL a decoded header carries, in any JSON form.
+    pub(crate) fn of<H>(&self, header: &H) -> TtlValue
+    where
+        H: JsonObject + ?Sized,
+        H::Node: JsonNode<Object = H>,
+    {
         if let Some((flag, applies)) = &self.flag {
             let set = flag
-                .text(header)
+                .text_in(header)
                 .is_some_and(|v| applies.iter().any(|a| a == v.trim()));
             if !set {
                 return TtlValue::None;
             }
         }
-        let seconds = self.field.as_ref().and_then(|f| f.get(header));
-        // Validated unsigned and integral; a value beyond u64 is no limit worth keeping.
-        match seconds.and_then(Value::as_u64) {
+        let seconds = self.field.as_ref().and_then(|f| f.get_in(header));
+        // Validated unsigned and integral; a value beyond u64 is no limit worth keeping. A
+        // number's text read as `u64` is what `Value::as_u64` reads (serde_json's
+        // `arbitrary_precision` parses the text the same way).
+        let seconds = seconds.and_then(|value| match value.shape() {
+            Shape::Number(text) => text.parse::<u64>().ok(),
+            _ => None,
+        });
+        match seconds {
             Some(0) if self.flag.is_none() => TtlValue::None,
             Some(seconds) => TtlValue::Within(Duration::from_secs(seconds)),
             None => TtlValue::None,

@@ -110,7 +110,7 @@ impl Exchange {
         let header = request.header();
         let ttl = Ttl::of(layout.ttl(header), received);
         let field = layout.correlation_field();
-        let correlation_id = correlation_id(field.and_then(|f| f.text(header)));
+        let correlation_id = correlation_id(field.and_then(|f| f.text_in(header)));
         let json = match needs_json(&strategy) {
             true => request.engine_body(&tx_code),
             false => Bytes::new(),

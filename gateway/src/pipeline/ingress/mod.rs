@@ -2,9 +2,9 @@
 //! tree: the body parsed once into borrowed trees (`parse`), routed by its header, encoded into
 //! the request frame from the trees, and the http engines' JSON body written from them.
 //!
-//! Only the header becomes a `serde_json::Map` (a handful of fields): routing, TTL, correlation
-//! id and the codec's header walk read it as a map. The body, the bulk of a request, is encoded
-//! and written straight from its tree. Frames, engine bodies and error texts are the ones the
+//! The header and the body stay member lists borrowed from the request's bytes: routing, TTL,
+//! correlation id and the codec read them as they are (a handful of header fields: a scan finds
+//! one faster than hashing its key would), and the engine body is written from them. Frames, engine bodies and error texts are the ones the
 //! `Message` route gave (a property test in `tests` holds them equal), except that a key given
 //! twice is now refused with its path instead of silently keeping the last value, and a header
 //! or body key the layout does not have is refused (`unknown`) instead of being passed over.
@@ -15,19 +15,17 @@ mod tests;
 mod unknown;
 
 use bytes::Bytes;
-use protocol_mci::json::{members_to_map, JsonTree};
+use protocol_mci::json::{JsonNode, JsonObject, JsonTree};
 use protocol_mci::view::write_json_str;
-use protocol_mci::{Direction, Layout, Message};
-use serde_json::{Map, Value};
+use protocol_mci::{Direction, Layout};
 
 pub(crate) use self::parse::Members;
 
-/// A JSON request of the HTTP ingress: its header as a map, its body's members borrowed from
-/// the request's bytes.
+/// A JSON request of the HTTP ingress: its header's and its body's members borrowed from the
+/// request's bytes.
 pub(crate) struct JsonRequest<'a> {
-    /// The header, in a `Message` with an empty body: the layout selects a message from a
-    /// `Message`, and this one costs no copy of the header.
-    routing: Message,
+    /// The header's members (with named sections, one object of fields per section).
+    header: Members<'a>,
     /// Body members in document order.
     body: Members<'a>,
 }
@@ -44,17 +42,15 @@ impl<'a> JsonRequest<'a> {
             return Err(format!("expected each key once, found `{path}` twice"));
         }
         Ok(JsonRequest {
-            routing: Message {
-                header: members_to_map(&parsed.header),
-                body: Map::new(),
-            },
+            header: parsed.header,
             body: parsed.body,
         })
     }
 
-    /// Header fields by name; with named sections, one object of fields per section.
-    pub fn header(&self) -> &Map<String, Value> {
-        &self.routing.header
+    /// Header fields by name; with named sections, one object of fields per section. Keys are
+    /// unique (a request holding one twice is refused).
+    pub fn header(&self) -> &protocol_mci::json::Members<'a> {
+        &self.header
     }
 
     /// Routes the request in `layout` to one of `tx_codes` and encodes it into its request frame:
@@ -64,7 +60,10 @@ impl<'a> JsonRequest<'a> {
         layout: &Layout,
         tx_codes: &[String],
     ) -> Result<(Vec<u8>, String), String> {
-        let code = layout.code_of(&self.routing).unwrap_or_default().to_owned();
+        let code = layout
+            .code_of_header(self.header())
+            .unwrap_or_default()
+            .to_owned();
         if !tx_codes.contains(&code) {
             return Err(unknown_transaction(layout, tx_codes, &code, self.header()));
         }
@@ -100,8 +99,7 @@ impl<'a> JsonRequest<'a> {
         out.extend_from_slice(b"{\"tx_code\":");
         write_json_str(&mut out, tx_code);
         out.extend_from_slice(b",\"header\":");
-        // Writing a map of JSON values with string keys into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut out, self.header());
+        write_members(&mut out, &self.header);
         out.extend_from_slice(b",\"body\":");
         write_members(&mut out, &self.body);
         out.push(b'}');
@@ -119,12 +117,11 @@ fn ingress_text(error: &protocol_mci::EncodeError) -> String {
 /// The 400 text of a request that names no transaction of the strategy: the key fields, the
 /// strategy's transaction codes, and what the client sent (its key values as written, when no
 /// message of the layout is selected by them).
-fn unknown_transaction(
-    layout: &Layout,
-    tx_codes: &[String],
-    code: &str,
-    header: &Map<String, Value>,
-) -> String {
+fn unknown_transaction<H>(layout: &Layout, tx_codes: &[String], code: &str, header: &H) -> String
+where
+    H: JsonObject + ?Sized,
+    H::Node: JsonNode<Object = H>,
+{
     let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
     let found = match code.is_empty() {
         false => format!("{code:?}"),

@@ -11,10 +11,9 @@
 
 use std::borrow::Cow;
 
-use protocol_mci::json::JsonTree;
+use protocol_mci::json::{JsonNode, JsonObject, JsonTree, Shape};
 use protocol_mci::layout::field::{Field, Kind};
 use protocol_mci::layout::header::Header;
-use serde_json::{Map, Value};
 
 /// How many field names an error lists at most.
 const NAMES_SHOWN: usize = 12;
@@ -32,19 +31,23 @@ pub(super) fn unknown_key(
 /// The 400 text for the first key of a request's `header` that the message's header does not
 /// have, or `None`. The legacy header's fields are the header's keys; with named sections the
 /// keys are the sections, each an object of its fields.
-pub(super) fn unknown_header_key(header: &Header, keys: &Map<String, Value>) -> Option<String> {
+pub(super) fn unknown_header_key<H>(header: &Header, keys: &H) -> Option<String>
+where
+    H: JsonObject + ?Sized,
+    H::Node: JsonNode<Object = H>,
+{
     if let (true, [section]) = (header.is_flat(), header.sections.as_slice()) {
         let mut next = 0;
-        let key = keys
-            .keys()
-            .find(|k| named_after(&section.fields, k, &mut next).is_none())?;
+        let (key, _) = keys
+            .entries()
+            .find(|(k, _)| named_after(&section.fields, k, &mut next).is_none())?;
         return Some(format!(
             "header.{key}: expected a field of the header here ({}), found a key it does not have",
             names(&section.fields)
         ));
     }
-    for (key, value) in keys {
-        let Some(section) = header.sections.iter().find(|s| s.name == *key) else {
+    for (key, value) in keys.entries() {
+        let Some(section) = header.sections.iter().find(|s| s.name == key) else {
             let sections: Vec<&str> = header.sections.iter().map(|s| s.name.as_str()).collect();
             return Some(format!(
                 "header.{key}: expected a section of the header here ({}), found a key it does \
@@ -52,12 +55,12 @@ pub(super) fn unknown_header_key(header: &Header, keys: &Map<String, Value>) -> 
                 sections.join(", ")
             ));
         };
-        let Value::Object(fields) = value else {
+        let Shape::Object(fields) = value.shape() else {
             continue;
         };
         let mut next = 0;
-        let unknown = |k: &&String| named_after(&section.fields, k, &mut next).is_none();
-        if let Some(field) = fields.keys().find(unknown) {
+        let unknown = |(k, _): &(&str, _)| named_after(&section.fields, k, &mut next).is_none();
+        if let Some((field, _)) = fields.entries().find(unknown) {
             return Some(format!(
                 "header.{key}.{field}: expected a field of the section here ({}), found a key it \
                  does not have",
