@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -22,7 +22,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn, Instrument};
 
 use super::activity::Activity;
-use crate::metrics::{FrameOutcome, ListenerMetrics};
+use crate::metrics::{CloseReason, FrameOutcome, ListenerMetrics};
 
 /// A boxed response future.
 pub type ResponseFuture = Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>;
@@ -40,6 +40,10 @@ const GRACE: Duration = Duration::from_secs(10);
 /// At most one "connection limit reached" warning per listener this often; the rest are counted
 /// in `frames_total{outcome="rejected"}` only, so a connection storm cannot flood the logs.
 const REFUSAL_LOG_INTERVAL: Duration = Duration::from_secs(1);
+
+/// At most one "no request head" warning per listener this often; the rest are counted in
+/// `connections_closed_total{reason="header_read_timeout"}` only.
+const STALL_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The connection cap and timeouts of an HTTP listener (`[listeners.http]`, `[listeners.admin]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +87,7 @@ pub async fn serve(
     let settings = Arc::new(settings);
     let slots = Arc::new(Semaphore::new(settings.limits.max_connections));
     let mut refusals = RefusalLog::default();
+    let stalls = Arc::new(StallLog::default());
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -102,20 +107,31 @@ pub async fn serve(
             continue;
         };
         let (handler, shutdown, settings) = (handler.clone(), shutdown.clone(), settings.clone());
+        let watch = Watch {
+            settings,
+            stalls: stalls.clone(),
+        };
         // Every warning about this connection's requests names the listener and the peer.
         let span = tracing::info_span!("connection", listener = name, %peer);
-        tasks.spawn(connection(stream, slot, settings, handler, shutdown).instrument(span));
+        tasks.spawn(connection(stream, slot, watch, handler, shutdown).instrument(span));
     }
+}
+
+/// A connection's settings and its listener's stall log.
+struct Watch {
+    settings: Arc<ServerSettings>,
+    stalls: Arc<StallLog>,
 }
 
 /// Serves one connection until the client closes it, it idles or stalls, or shutdown.
 async fn connection(
     stream: TcpStream,
     _slot: OwnedSemaphorePermit,
-    settings: Arc<ServerSettings>,
+    watch: Watch,
     handler: Handler,
     shutdown: CancellationToken,
 ) {
+    let Watch { settings, stalls } = watch;
     let _open = settings.metrics.open_connection();
     let activity = Activity::new();
     let (max_body_bytes, body_timeout) =
@@ -143,6 +159,11 @@ async fn connection(
             // Nothing in flight: closing loses no answer.
             settings.metrics.closed(reason);
             debug!(listener = settings.name, reason = reason.as_str(), "connection closed");
+            // A client that connects and never sends a whole request head is stuck or not an
+            // HTTP client: worth a line (an idle kept-alive connection is not).
+            if reason == CloseReason::HeaderReadTimeout {
+                stalls.closed(settings.limits.header_read_timeout);
+            }
         }
         () = shutdown.cancelled() => {
             connection.as_mut().graceful_shutdown();
@@ -176,6 +197,35 @@ impl RefusalLog {
         );
         self.last = Some(Instant::now());
         self.since_last = 0;
+    }
+}
+
+/// Rate-limits the "no request head" warning of one listener: its connections' tasks share it.
+#[derive(Debug, Default)]
+struct StallLog {
+    /// When the last warning was written, and the closes since then.
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl StallLog {
+    /// Notes one connection closed for want of a request head; warns at most once per
+    /// [`STALL_LOG_INTERVAL`], with how many were closed since the last warning. Written in the
+    /// connection's span, which names the listener and the peer.
+    fn closed(&self, timeout: Duration) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let (last, since_last) = &mut *state;
+        *since_last += 1;
+        if last.is_some_and(|last| last.elapsed() < STALL_LOG_INTERVAL) {
+            return;
+        }
+        warn!(
+            header_read_timeout_ms = timeout.as_millis(),
+            closed = *since_last,
+            "connection closed: no request head within the header read timeout (more such \
+             closes are counted in connections_closed_total, one line per 10 s)"
+        );
+        *last = Some(Instant::now());
+        *since_last = 0;
     }
 }
 

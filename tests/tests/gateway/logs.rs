@@ -11,10 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::support::{legacy_live, live_refusing, refused_address};
+use shadowgate_tests::gateway::Listener;
 use shadowgate_tests::gateway::{
     get, guid, http_deciding, mci_deciding, post, request, request_frame, DEADLINE,
 };
 use shadowgate_tests::{EngineToml, TestGateway};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tracing::subscriber::DefaultGuard;
 
 /// Requests in the flood test: one mismatch each (issue 14: 200 a second for 10 s).
@@ -237,6 +239,48 @@ async fn http_requests_refused_before_a_strategy_are_counted_and_logged() {
         warnings[0]
     );
     assert_eq!(legacy.requests(), 0);
+}
+
+#[tokio::test]
+async fn connections_without_a_request_head_are_logged_once_per_interval() {
+    let (log, _guard) = Log::capture();
+    let legacy = mci_deciding("L1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .listener_key(Listener::Http, "header_read_timeout_ms", "200")
+        .listener_key(Listener::Http, "idle_timeout_ms", "600000")
+        .start()
+        .await;
+    let address = gateway.running().http_address.unwrap();
+    // Three clients that never finish a request head: all closed and counted, one line.
+    let mut stalled = Vec::new();
+    for _ in 0..3 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"POST /v1/frames HTTP/1.1\r\n")
+            .await
+            .unwrap();
+        stalled.push(stream);
+    }
+    for stream in &mut stalled {
+        let mut buffer = [0u8; 64];
+        let read = tokio::time::timeout(DEADLINE, stream.read(&mut buffer)).await;
+        assert!(matches!(read, Ok(Ok(0) | Err(_))), "closed: {read:?}");
+    }
+    let rendered = gateway.running().metrics.render();
+    let closed =
+        r#"shadowgate_connections_closed_total{listener="http",reason="header_read_timeout"} 3"#;
+    assert!(rendered.contains(closed), "{rendered}");
+    gateway.shutdown().await;
+    let warnings = log.lines_with("WARN", "no request head");
+    assert_eq!(warnings.len(), 1, "{}", log.text());
+    let line = &warnings[0];
+    assert!(line.contains("header_read_timeout_ms=200"), "{line}");
+    assert!(
+        line.contains("listener=\"http\"") || line.contains("listener=http"),
+        "{line}"
+    );
+    assert!(line.contains("peer=127.0.0.1:"), "peer: {line}");
 }
 
 #[tokio::test]
