@@ -47,8 +47,8 @@ pub struct DemoEngineArgs {
     /// Extra delay before every answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub delay_ms: u64,
-    /// Instead of serving: print this many of the demo's synthetic requests as the HTTP
-    /// contract's JSON bodies, one a line (for HTTP load tools), and exit.
+    /// Instead of serving: print this many of the demo's synthetic requests as HTTP ingress
+    /// bodies (`{"header", "body"}`), one a line (for HTTP load tools), and exit.
     #[arg(long)]
     pub print_requests: Option<usize>,
     /// Seed of the printed requests.

@@ -268,9 +268,16 @@ impl Gateway {
             events::bad_request(strategy, kind.outcome(), id, &message);
             fail(kind, message)
         };
-        let request =
-            JsonRequest::parse(body).map_err(|m| rejected(ErrorAnswer::BadRequest, "", m))?;
         let runtime = self.runtime();
+        let request = JsonRequest::parse(body).map_err(|refusal| {
+            // A body that parsed (a key given twice) still names its request in the log.
+            let header = refusal.header.as_deref();
+            let field = runtime
+                .strategy(strategy)
+                .and_then(|s| s.layout.correlation_field());
+            let id = header.zip(field).and_then(|(h, f)| f.text_in(h));
+            rejected(ErrorAnswer::BadRequest, id.unwrap_or(""), refusal.message)
+        })?;
         let strategy = runtime.strategy(strategy).cloned().ok_or_else(|| {
             let message = format!("no strategy named {strategy:?}");
             rejected(ErrorAnswer::UnknownTransaction, "", message)

@@ -188,14 +188,25 @@ async fn a_rejected_json_request_is_logged_with_its_strategy_and_reason() {
     bad.body.insert("annual_incme".into(), 1.into());
     let (status, _) = post(&url, "application/json", serde_json::to_vec(&bad).unwrap()).await;
     assert_eq!(status, 400);
+    // A key given twice is refused while parsing, and still names its request.
+    let twice = serde_json::to_string(&request(&guid(9))).unwrap();
+    let twice = twice.replacen("\"body\":{", "\"body\":{\"cust_type\":\"01\",", 1);
+    let (status, _) = post(&url, "application/json", twice).await;
+    assert_eq!(status, 400);
     gateway.shutdown().await;
     let warnings = log.lines_with("WARN", "request rejected");
-    assert_eq!(warnings.len(), 1, "{}", log.text());
+    assert_eq!(warnings.len(), 2, "{}", log.text());
     let line = &warnings[0];
     assert!(line.contains("loan-screening"), "strategy: {line}");
     assert!(line.contains("body.annual_incme"), "reason: {line}");
     assert!(
         line.contains(&format!("correlation_id={}", guid(8))),
+        "correlation id: {line}"
+    );
+    let line = &warnings[1];
+    assert!(line.contains("body.cust_type` twice"), "reason: {line}");
+    assert!(
+        line.contains(&format!("correlation_id={}", guid(9))),
         "correlation id: {line}"
     );
     assert_eq!(legacy.requests(), 0);

@@ -30,16 +30,30 @@ pub(crate) struct JsonRequest<'a> {
     body: Members<'a>,
 }
 
+/// A body refused by [`JsonRequest::parse`]: the 400 text, and the header's members when the
+/// body parsed as JSON (a key given twice), so that the refusal's log line can carry the
+/// request's correlation id.
+pub(crate) struct Refusal<'a> {
+    /// The text the HTTP ingress answers 400 with.
+    pub message: String,
+    /// The header as parsed, if the body was JSON of the request's shape.
+    pub header: Option<Members<'a>>,
+}
+
 impl<'a> JsonRequest<'a> {
     /// Parses a request body `{"header": {..}, "body": {..}}`. A body that is not one gets the
     /// text the HTTP ingress answers 400 with (serde_json's, with its line and column).
-    pub fn parse(bytes: &'a [u8]) -> Result<JsonRequest<'a>, String> {
-        let parsed = parse::parse(bytes).map_err(|error| {
-            format!("expected {{\"header\": {{..}}, \"body\": {{..}}}}: {error}")
+    pub fn parse(bytes: &'a [u8]) -> Result<JsonRequest<'a>, Refusal<'a>> {
+        let parsed = parse::parse(bytes).map_err(|error| Refusal {
+            message: format!("expected {{\"header\": {{..}}, \"body\": {{..}}}}: {error}"),
+            header: None,
         })?;
         if let Some(path) = parsed.duplicate {
             // Which of two values the client meant is unknown: a bank's request is refused.
-            return Err(format!("expected each key once, found `{path}` twice"));
+            return Err(Refusal {
+                message: format!("expected each key once, found `{path}` twice"),
+                header: Some(parsed.header),
+            });
         }
         Ok(JsonRequest {
             header: parsed.header,

@@ -62,7 +62,7 @@ fn by_message(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
 
 /// The tree route.
 fn by_tree(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
-    let request = JsonRequest::parse(bytes)?;
+    let request = JsonRequest::parse(bytes).map_err(|refusal| refusal.message)?;
     let (frame, code) = request.encode(layout, tx_codes)?;
     let json = request.engine_body(&code).to_vec();
     Ok((frame, code, json))
