@@ -323,8 +323,8 @@ proptest! {
     }
 }
 
-#[test]
-fn a_demo_frame_compares_as_its_json() {
+/// The demo's layout and rules close to the demo's: its clock ignored, its rate tolerated.
+fn demo_layout_and_rules() -> (Layout, Rules) {
     let layout = Layout::from_file(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../config/layouts/loan-screening.toml"
@@ -335,7 +335,12 @@ fn a_demo_frame_compares_as_its_json() {
         "tolerance": [{"path": "body.rate", "absolute": "0.01"}],
     }))
     .unwrap();
-    let rules = rules.validate().unwrap();
+    (layout, rules.validate().unwrap())
+}
+
+#[test]
+fn a_demo_frame_compares_as_its_json() {
+    let (layout, rules) = demo_layout_and_rules();
     let frames = demo_answers(&layout);
     for live in &frames {
         for shadow in &frames {
@@ -374,17 +379,7 @@ fn demo_answers(layout: &Layout) -> Vec<Vec<u8>> {
 
 #[test]
 fn a_demo_answer_beside_the_live_one_compares_as_decoded_whole() {
-    let layout = Layout::from_file(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../config/layouts/loan-screening.toml"
-    ))
-    .unwrap();
-    let rules: RulesConfig = serde_json::from_value(serde_json::json!({
-        "ignore": ["header.sent_at"],
-        "tolerance": [{"path": "body.rate", "absolute": "0.01"}],
-    }))
-    .unwrap();
-    let rules = rules.validate().unwrap();
+    let (layout, rules) = demo_layout_and_rules();
     let selected = layout.message("LNS0001").unwrap();
     let frames = demo_answers(&layout);
     let mut headers_only = 0;
