@@ -9,13 +9,13 @@
 
 use std::time::Duration;
 
-use crate::json::{JsonNode, JsonObject, Shape};
 use serde::Deserialize;
 
 use super::field::{Kind, SignKind};
 use super::header::FieldPath;
 use super::roles::Resolver;
 use super::validate::Problems;
+use crate::json::{JsonNode, JsonObject, Shape};
 use crate::view::{FieldValue, Object};
 
 /// `[header.ttl]` as written in the layout file.

@@ -4,10 +4,11 @@
 //!
 //! The header and the body stay member lists borrowed from the request's bytes: routing, TTL,
 //! correlation id and the codec read them as they are (a handful of header fields: a scan finds
-//! one faster than hashing its key would), and the engine body is written from them. Frames, engine bodies and error texts are the ones the
-//! `Message` route gave (a property test in `tests` holds them equal), except that a key given
-//! twice is now refused with its path instead of silently keeping the last value, and a header
-//! or body key the layout does not have is refused (`unknown`) instead of being passed over.
+//! one faster than hashing its key would), and the engine body is written from them. Frames,
+//! engine bodies and error texts are the ones the `Message` route gave (a property test in
+//! `tests` holds them equal), except that a key given twice is now refused with its path instead
+//! of silently keeping the last value, and a header or body key the layout does not have is
+//! refused (`unknown`) instead of being passed over.
 
 mod parse;
 #[cfg(test)]
