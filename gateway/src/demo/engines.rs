@@ -51,7 +51,8 @@ pub struct DemoEngineArgs {
     /// bodies (`{"header", "body"}`), one a line (for HTTP load tools), and exit.
     #[arg(long)]
     pub print_requests: Option<usize>,
-    /// Seed of the printed requests.
+    /// Seed of the printed requests (their correlation ids carry its last 10 digits, so two
+    /// seeds' batches never share one).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
@@ -189,7 +190,7 @@ pub fn run_engine(args: &DemoEngineArgs) -> anyhow::Result<()> {
 /// ingress takes, and enough for the demo's HTTP engines (they read `body`).
 fn print_requests(count: usize, seed: u64) -> anyhow::Result<()> {
     use std::io::Write;
-    let mut traffic = Traffic::new(seed, "BEN");
+    let mut traffic = printed(seed);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for _ in 0..count {
         let request = traffic.next_request();
@@ -197,4 +198,11 @@ fn print_requests(count: usize, seed: u64) -> anyhow::Result<()> {
         writeln!(out, "{line}").context("writing the requests to stdout")?;
     }
     out.flush().context("writing the requests to stdout")
+}
+
+/// The printed requests' generator: their correlation ids carry the seed (its last 10 digits,
+/// then a 9-digit count: the sequence stays within `u64`), so batches printed with different
+/// seeds below 10^10 never share one.
+pub(super) fn printed(seed: u64) -> Traffic {
+    Traffic::new(seed, "BEN").numbered_after((seed % 10_000_000_000) * 1_000_000_000)
 }

@@ -152,3 +152,30 @@ fn the_new_policy_over_mci_decides_as_the_http_new_engine() {
         assert!(!frame.is_empty());
     }
 }
+
+#[test]
+fn printed_requests_of_two_seeds_never_share_a_correlation_id() {
+    let guids = |seed: u64| -> Vec<String> {
+        let mut traffic = engines::printed(seed);
+        (0..3)
+            .map(|_| {
+                traffic.next_request().header["guid"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let (one, two) = (guids(1), guids(2));
+    assert!(
+        one.iter().all(|guid| !two.contains(guid)),
+        "{one:?} {two:?}"
+    );
+    // The same seed prints the same ids (and the same requests): a batch can be sent again.
+    assert_eq!(guids(1), one);
+    assert!(one[0].ends_with("000000000001000000001"), "{one:?}");
+    assert!(one.iter().all(|guid| guid.len() == 32), "{one:?}");
+    // A seed beyond 10 digits keeps its last 10.
+    let largest = guids(u64::MAX);
+    assert!(largest[0].ends_with("03709551615000000001"), "{largest:?}");
+}

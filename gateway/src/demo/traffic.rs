@@ -49,6 +49,12 @@ impl Traffic {
         }
     }
 
+    /// The same generator with its correlation ids numbered from `last + 1` (from 1 by default).
+    pub fn numbered_after(mut self, last: u64) -> Traffic {
+        self.sequence = last;
+        self
+    }
+
     /// The next request.
     pub fn next_request(&mut self) -> Message {
         self.sequence += 1;
