@@ -237,8 +237,10 @@ echo "warm-up: 1 s per target" >&2
 for t in "${http_targets[@]}"; do read -r name address pid <<<"$t"; wrk_run 1 "$address" >/dev/null; done
 for t in "${mci_targets[@]}"; do read -r name address pid <<<"$t"; mci_run 1 "$address" >/dev/null; done
 
-total=$((ROUNDS * (${#http_targets[@]} + ${#mci_targets[@]}) * (1 + ${#rates[@]}) * SECS))
-echo "measuring: $ROUNDS rounds × ${SECS}s × $((${#http_targets[@]} + ${#mci_targets[@]})) targets × (closed loop + ${#rates[@]} rates) ≈ ${total}s" >&2
+# HTTP_OPEN=0 skips the HTTP targets' open-loop runs: they count once (closed loop) then.
+http_runs=$(( ${#http_targets[@]} * (HTTP_OPEN == 1 ? 1 + ${#rates[@]} : 1) ))
+total=$((ROUNDS * (http_runs + ${#mci_targets[@]} * (1 + ${#rates[@]})) * SECS))
+echo "measuring: $ROUNDS rounds × ${SECS}s × $((${#http_targets[@]} + ${#mci_targets[@]})) targets × (closed loop + ${#rates[@]} rates$([ "$HTTP_OPEN" = 1 ] || echo ', HTTP closed loop only')) ≈ ${total}s" >&2
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   for t in "${http_targets[@]}"; do
