@@ -6,24 +6,25 @@
 //! the live and the shadow engine alike, with a reason saying what was ambiguous.
 //!
 //! An answer is parsed once: [`JsonAnswer::check`] (or [`decode_answer`]) checks it and builds
-//! the borrowed tree it is encoded from in the same pass, never a `serde_json::Value`. Where
-//! that happens is the caller's choice: a live answer where it is received, before its
-//! connection goes back to the pool; a shadow answer on a shadow worker, the runtime only
-//! reading its bytes. `unique`, an earlier second walk over the bytes, and the top-level-only
-//! check the runtime made before the tree was parsed again (issue 19) stay as the tests'
-//! references.
+//! the borrowed tree it is encoded from in the same pass ([`read`], jiter's iterator), never a
+//! `serde_json::Value`. Where that happens is the caller's choice: a live answer where it is
+//! received, before its connection goes back to the pool; a shadow answer on a shadow worker,
+//! the runtime only reading its bytes. The parses it replaced stay as the tests' references:
+//! serde_json's with a visitor (`tree`, issue 19), `Value`'s with a second walk for duplicates
+//! (`unique`), and the top-level-only check the runtime made before the tree was parsed again.
 
 use std::fmt;
 
 use bytes::Bytes;
 use protocol_mci::json::JsonTree;
-use serde::de::IgnoredAny;
 use serde_json::Value;
 
-use self::tree::{Checked, Depth};
+use self::read::First;
 use super::error::EngineErrorKind;
 
+mod read;
 pub(crate) mod seed;
+#[cfg(test)]
 mod tree;
 #[cfg(test)]
 mod unique;
@@ -154,65 +155,82 @@ pub fn check_answer(body: Bytes) -> Result<JsonAnswer, EngineErrorKind> {
 /// Parses an answer body into its tree and checks that it is exactly one decision of the
 /// contract's shape, in one pass.
 pub fn decode_answer(bytes: &[u8]) -> Result<JsonTree<'_>, EngineErrorKind> {
-    parse(bytes, Depth::Full)
-}
-
-/// The check the runtime made where an answer was received before the one parse: the top
-/// level's shape only, the tree parsed again later. The tests' reference for [`decode_answer`].
-#[cfg(test)]
-fn check_shape_only(bytes: &[u8]) -> Result<(), EngineErrorKind> {
-    parse(bytes, Depth::Shape).map(|_| ())
-}
-
-/// The parse and every check, keeping the tree as deep as `depth` says.
-fn parse(bytes: &[u8], depth: Depth) -> Result<JsonTree<'_>, EngineErrorKind> {
     let invalid = |reason| EngineErrorKind::InvalidAnswer { reason };
+    before_first(bytes).map_err(invalid)?;
+    let First {
+        tree,
+        duplicate,
+        end,
+    } = read::first_document(bytes).map_err(|source| EngineErrorKind::InvalidJson { source })?;
+    after_document(bytes, end, duplicate, &tree).map_err(invalid)?;
+    Ok(tree)
+}
+
+/// Why and where an answer is not JSON (RFC 8259): the parser's reason, e.g. `expected value`
+/// or `EOF while parsing an object`, at a line and column (from 1) and a byte offset (from 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonSyntax {
+    reason: String,
+    line: usize,
+    column: usize,
+    at: usize,
+}
+
+impl JsonSyntax {
+    /// The offset of the byte where the answer stops being JSON (its length when it ends early).
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+}
+
+impl fmt::Display for JsonSyntax {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at line {} column {} (byte {})",
+            self.reason, self.line, self.column, self.at
+        )
+    }
+}
+
+impl std::error::Error for JsonSyntax {}
+
+/// What is wrong before an answer's first document: nothing but whitespace, or a byte order mark.
+fn before_first(bytes: &[u8]) -> Result<(), AnswerDefect> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
-        return Err(invalid(AnswerDefect::ByteOrderMark));
+        return Err(AnswerDefect::ByteOrderMark);
     }
-    if bytes.trim_ascii().is_empty() {
-        return Err(invalid(AnswerDefect::Empty));
+    if bytes.iter().all(|b| read::is_whitespace(*b)) {
+        return Err(AnswerDefect::Empty);
     }
-    let (answer, duplicate, end) = match depth {
-        Depth::Full => first_document::<false>(bytes)?,
-        Depth::Shape | Depth::Hollow => first_document::<true>(bytes)?,
-    };
+    Ok(())
+}
+
+/// What is wrong once the first document (`tree`, ending at `end`) is read: anything after it,
+/// a key held twice, the contract's shape; in that order.
+fn after_document(
+    bytes: &[u8],
+    end: usize,
+    duplicate: Option<String>,
+    tree: &JsonTree<'_>,
+) -> Result<(), AnswerDefect> {
     if let Some(defect) = after_first(bytes, end) {
-        return Err(invalid(defect));
+        return Err(defect);
     }
     if let Some(path) = duplicate {
-        return Err(invalid(AnswerDefect::DuplicateKey { path }));
+        return Err(AnswerDefect::DuplicateKey { path });
     }
-    check_shape(&answer).map_err(invalid)?;
-    Ok(answer)
-}
-
-/// The first document's tree, its first duplicate key's path and the offset after it.
-fn first_document<const SHAPE: bool>(
-    bytes: &[u8],
-) -> Result<(JsonTree<'_>, Option<String>, usize), EngineErrorKind> {
-    let mut documents = serde_json::Deserializer::from_slice(bytes).into_iter::<Checked<SHAPE>>();
-    match documents.next() {
-        Some(Ok(Checked { tree, duplicate })) => Ok((tree, duplicate, documents.byte_offset())),
-        Some(Err(source)) => Err(EngineErrorKind::InvalidJson { source }),
-        None => Err(EngineErrorKind::InvalidAnswer {
-            reason: AnswerDefect::Empty,
-        }),
-    }
+    check_shape(tree)
 }
 
 /// What follows the first document, when anything but whitespace does.
 fn after_first(bytes: &[u8], end: usize) -> Option<AnswerDefect> {
     let rest = &bytes[end..];
-    let at = end + rest.iter().position(|b| !b.is_ascii_whitespace())?;
-    let mut count = 1;
-    for document in serde_json::Deserializer::from_slice(rest).into_iter::<IgnoredAny>() {
-        match document {
-            Ok(_) => count += 1,
-            Err(_) => return Some(AnswerDefect::TrailingData { at }),
-        }
+    let at = end + rest.iter().position(|b| !read::is_whitespace(*b))?;
+    match read::documents(rest) {
+        Some(count) => Some(AnswerDefect::SeveralDocuments { count: count + 1 }),
+        None => Some(AnswerDefect::TrailingData { at }),
     }
-    Some(AnswerDefect::SeveralDocuments { count })
 }
 
 fn check_shape(answer: &JsonTree<'_>) -> Result<(), AnswerDefect> {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use super::answer::AnswerDefect;
+use super::answer::{AnswerDefect, JsonSyntax};
 
 /// A failed engine call: which engine, and what failed.
 ///
@@ -53,8 +53,8 @@ pub enum EngineErrorKind {
     /// The answer body is not JSON.
     #[error("invalid json answer: {source}")]
     InvalidJson {
-        /// The parser's error, with line and column.
-        source: serde_json::Error,
+        /// The parser's reason, with line, column and byte.
+        source: JsonSyntax,
     },
     /// The answer is JSON but not exactly one decision of the contract's shape.
     #[error("invalid answer: {reason}")]

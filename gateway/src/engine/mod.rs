@@ -57,7 +57,7 @@ mod tls;
 mod tracked;
 
 pub(crate) use answer::seed as answer_seed;
-pub use answer::{check_answer, decode_answer, AnswerDefect, JsonAnswer};
+pub use answer::{check_answer, decode_answer, AnswerDefect, JsonAnswer, JsonSyntax};
 pub use error::{EngineError, EngineErrorKind, Outcome};
 pub use health::{EngineHealth, Failure, HealthSnapshot, CALL_FAILURES_DOWN};
 pub use http::HttpEngine;

@@ -36,18 +36,28 @@ impl NumberText {
 
     /// Number text as a number visitor got it (already checked to be a JSON number).
     pub fn of_text(text: String) -> NumberText {
-        match text.len() <= INLINE && text.is_ascii() {
-            true => {
-                let mut bytes = [0; INLINE];
-                bytes[..text.len()].copy_from_slice(text.as_bytes());
-                // `len` ≤ INLINE (22) fits a u8.
-                NumberText(Repr::Inline {
-                    len: text.len() as u8,
-                    bytes,
-                })
-            }
-            false => NumberText(Repr::Heap(text)),
+        NumberText::inline(text.as_bytes()).unwrap_or(NumberText(Repr::Heap(text)))
+    }
+
+    /// Number text as a parser scanned it in a document (already checked to be a JSON number,
+    /// so ASCII): kept inline when short, copied to the heap otherwise.
+    pub fn of_bytes(text: &[u8]) -> NumberText {
+        NumberText::inline(text)
+            .unwrap_or_else(|| NumberText(Repr::Heap(String::from_utf8_lossy(text).into_owned())))
+    }
+
+    /// `text` inline, when it is short ASCII.
+    fn inline(text: &[u8]) -> Option<NumberText> {
+        if text.len() > INLINE || !text.is_ascii() {
+            return None;
         }
+        let mut bytes = [0; INLINE];
+        bytes[..text.len()].copy_from_slice(text);
+        // `len` ≤ INLINE (22) fits a u8.
+        Some(NumberText(Repr::Inline {
+            len: text.len() as u8,
+            bytes,
+        }))
     }
 
     /// The text a number's `Display` writes (already known to be a JSON number), inline when
@@ -168,6 +178,15 @@ mod tests {
         let exact = "12345678901234567890.12";
         assert_eq!(NumberText::of_display(&exact).as_str(), exact);
         assert_eq!(NumberText::of_display(&long).as_str(), long);
-        assert_eq!(NumberText::of_display(&long), NumberText::of_text(long));
+        assert_eq!(
+            NumberText::of_display(&long),
+            NumberText::of_text(long.clone())
+        );
+        // Bytes as a parser scanned them: inline up to INLINE, the heap past it, equal either way.
+        for text in ["4.500", "-0", "1e400", exact, &"9".repeat(INLINE), &long] {
+            let number = NumberText::of_bytes(text.as_bytes());
+            assert_eq!(number.as_str(), text);
+            assert_eq!(number, NumberText::of_text(text.to_owned()));
+        }
     }
 }

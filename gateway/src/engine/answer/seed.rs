@@ -1,13 +1,15 @@
-//! What both borrowed-tree parses share (an engine's answer in [`super::tree`], the HTTP
-//! ingress request in `pipeline::ingress`): keys borrowed from the bytes, a number's exact text
-//! as serde_json hands it over, when a duplicate key is looked for by a scan, and how its path
-//! is written.
+//! What the borrowed-tree parses share (an engine's answer in [`super::read`] and, as the tests'
+//! reference, `tree`; the HTTP ingress request in `pipeline::ingress`): an object's
+//! members with `Value`'s handling of a repeated key, keys borrowed from the bytes, a number's
+//! exact text as serde_json hands it over, when a duplicate key is looked for by a scan, and how
+//! its path is written.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
-use protocol_mci::json::NumberText;
+use protocol_mci::json::{JsonTree, NumberText};
 use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
 use serde_json::Number;
 
@@ -18,11 +20,56 @@ use serde_json::Number;
 pub(crate) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// Members up to which a duplicate is looked for by a scan; larger objects use a set.
-pub(crate) const SCAN_MEMBERS: usize = 16;
+const SCAN_MEMBERS: usize = 16;
 
 /// Members an object's list has room for before its first key: a decision's header or body
 /// (8–12 members in the demo's and the tests' layouts) grows once at most.
-pub(crate) const MEMBERS_ROOM: usize = 8;
+const MEMBERS_ROOM: usize = 8;
+
+/// An object's members as a parse meets them, with what `Value`'s own parse does with a key
+/// given twice: the last value, in the first key's place.
+pub(crate) struct ObjectMembers<'a> {
+    members: Vec<(Cow<'a, str>, JsonTree<'a>)>,
+    /// Past [`SCAN_MEMBERS`], the keys so far, for a duplicate check that stays linear.
+    seen: Option<HashSet<Cow<'a, str>>>,
+}
+
+impl<'a> ObjectMembers<'a> {
+    pub(crate) fn new() -> ObjectMembers<'a> {
+        ObjectMembers {
+            // Room for a usual header or body: growing from empty reallocated three times.
+            members: Vec::with_capacity(MEMBERS_ROOM),
+            seen: None,
+        }
+    }
+
+    /// Whether `key` was met before in this object (noted as met when it was not).
+    pub(crate) fn repeats(&mut self, key: &Cow<'a, str>) -> bool {
+        match &mut self.seen {
+            Some(seen) => !seen.insert(key.clone()),
+            None => self.members.iter().any(|(k, _)| k == key),
+        }
+    }
+
+    /// Adds a member; a `repeated` key (as [`Self::repeats`] said) replaces its first value.
+    pub(crate) fn put(&mut self, key: Cow<'a, str>, value: JsonTree<'a>, repeated: bool) {
+        if repeated {
+            if let Some(slot) = self.members.iter_mut().find(|(k, _)| *k == key) {
+                slot.1 = value;
+            }
+            return;
+        }
+        self.members.push((key, value));
+        if self.seen.is_none() && self.members.len() == SCAN_MEMBERS {
+            self.seen = Some(self.members.iter().map(|(k, _)| k.clone()).collect());
+        }
+    }
+
+    /// The members in document order.
+    pub(crate) fn into_vec(self) -> Vec<(Cow<'a, str>, JsonTree<'a>)> {
+        self.members
+    }
+}
 
 /// One step of a duplicate's path, innermost first while the parse unwinds.
 pub(crate) enum PathStep {

@@ -12,7 +12,6 @@
 //! before the one parse (issue 19), kept as the tests' reference.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 
 use protocol_mci::json::{JsonTree, NumberText};
@@ -21,9 +20,7 @@ use serde::Deserialize;
 use serde_json::Number;
 
 use super::cut;
-use super::seed::{
-    render, Key, NumberTextSeed, PathStep, MEMBERS_ROOM, NUMBER_TOKEN, SCAN_MEMBERS,
-};
+use super::seed::{render, Key, NumberTextSeed, ObjectMembers, PathStep, NUMBER_TOKEN};
 
 /// How much of the tree a parse keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,17 +155,11 @@ impl<'de> Visitor<'de> for Node {
             let number = map.next_value_seed(NumberTextSeed)?;
             return Ok((JsonTree::Number(number), None));
         }
-        // Room for a usual header or body: growing from empty reallocated three times for one.
-        let mut members: Vec<(Cow<'de, str>, JsonTree<'de>)> = Vec::with_capacity(MEMBERS_ROOM);
-        // Past SCAN_MEMBERS, the keys seen so far, for a duplicate check that stays linear.
-        let mut seen: Option<HashSet<Cow<'de, str>>> = None;
+        let mut members = ObjectMembers::new();
         let mut first = None;
         let mut next = Some(key);
         while let Some(key) = next {
-            let repeated = match &mut seen {
-                Some(seen) => !seen.insert(key.clone()),
-                None => members.iter().any(|(k, _)| *k == key),
-            };
+            let repeated = members.repeats(&key);
             let (value, inner) = map.next_value_seed(Node(self.0.inner()))?;
             // A key seen before is the duplicate, ahead of anything inside its value.
             let found = match repeated {
@@ -179,22 +170,10 @@ impl<'de> Visitor<'de> for Node {
                 steps.push(PathStep::Key(key));
                 first = Some(steps);
             }
-            match repeated {
-                // The last value in the first key's place, as `Value` keeps it.
-                true => {
-                    if let Some(slot) = members.iter_mut().find(|(k, _)| *k == key) {
-                        slot.1 = value;
-                    }
-                }
-                false => {
-                    members.push((key, value));
-                    if seen.is_none() && members.len() == SCAN_MEMBERS {
-                        seen = Some(members.iter().map(|(k, _)| k.clone()).collect());
-                    }
-                }
-            }
+            members.put(key, value, repeated);
             next = map.next_key_seed(Key)?;
         }
+        let mut members = members.into_vec();
         if self.0 == Depth::Hollow {
             members = Vec::new();
         }

@@ -10,7 +10,6 @@
 //! is noted with its path (`body.loans[1].rate`); serde_json alone kept the last value silently.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 
 use protocol_mci::json::{JsonTree, NumberText};
@@ -18,7 +17,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::Number;
 
 use crate::engine::answer_seed::{
-    render, Key, NumberTextSeed, PathStep, MEMBERS_ROOM, NUMBER_TOKEN, SCAN_MEMBERS,
+    render, Key, NumberTextSeed, ObjectMembers, PathStep, NUMBER_TOKEN,
 };
 
 /// The names serde's derive gives `Message`'s fields, for its error texts.
@@ -171,16 +170,10 @@ fn members<'de, A: MapAccess<'de>>(
     mut next: Option<Cow<'de, str>>,
     mut map: A,
 ) -> Result<Built<'de, Members<'de>>, A::Error> {
-    // Room for a usual header or body: growing from empty reallocated three times for one.
-    let mut members: Members<'de> = Vec::with_capacity(MEMBERS_ROOM);
-    // Past SCAN_MEMBERS, the keys seen so far, for a duplicate check that stays linear.
-    let mut seen: Option<HashSet<Cow<'de, str>>> = None;
+    let mut members = ObjectMembers::new();
     let mut first = None;
     while let Some(key) = next {
-        let repeated = match &mut seen {
-            Some(seen) => !seen.insert(key.clone()),
-            None => members.iter().any(|(k, _)| *k == key),
-        };
+        let repeated = members.repeats(&key);
         let (value, inner) = map.next_value_seed(Node)?;
         // A key seen before is the duplicate, ahead of anything inside its value.
         let found = match repeated {
@@ -191,23 +184,10 @@ fn members<'de, A: MapAccess<'de>>(
             steps.push(PathStep::Key(key.clone().into_owned()));
             first = Some(steps);
         }
-        match repeated {
-            // The last value in the first key's place, as `Value` kept it.
-            true => {
-                if let Some(slot) = members.iter_mut().find(|(k, _)| *k == key) {
-                    slot.1 = value;
-                }
-            }
-            false => {
-                members.push((key, value));
-                if seen.is_none() && members.len() == SCAN_MEMBERS {
-                    seen = Some(members.iter().map(|(k, _)| k.clone()).collect());
-                }
-            }
-        }
+        members.put(key, value, repeated);
         next = map.next_key_seed(Key)?;
     }
-    Ok((members, first))
+    Ok((members.into_vec(), first))
 }
 
 /// Any value, read as `Value` reads it.
