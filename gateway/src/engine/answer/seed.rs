@@ -44,6 +44,9 @@ impl<'a> ObjectMembers<'a> {
     }
 
     /// Whether `key` was met before in this object (noted as met when it was not).
+    // A `Cow`, not a `&str`: past SCAN_MEMBERS the key is cloned into the set as it is, so a
+    // key borrowed from the bytes stays borrowed there.
+    #[allow(clippy::ptr_arg)]
     pub(crate) fn repeats(&mut self, key: &Cow<'a, str>) -> bool {
         match &mut self.seen {
             Some(seen) => !seen.insert(key.clone()),
