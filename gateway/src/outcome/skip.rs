@@ -18,17 +18,22 @@ pub enum SkipReason {
     /// The shadow workers' queue was full: the shadow engine answered, but the comparison
     /// could not be queued without delaying anyone.
     QueueFull,
+    /// The request was abandoned before its live answer came: its client closed the connection
+    /// (an HTTP request's connection; an MCI connection whose client stopped taking answers, with
+    /// its other frames in flight), so the live call was dropped and there is nothing to compare.
+    ClientClosed,
 }
 
 impl SkipReason {
     /// Every reason, in index order.
-    pub const ALL: [SkipReason; 6] = [
+    pub const ALL: [SkipReason; 7] = [
         Self::BudgetFull,
         Self::LiveFailed,
         Self::Shutdown,
         Self::ShadowDown,
         Self::TtlExpired,
         Self::QueueFull,
+        Self::ClientClosed,
     ];
 
     /// The label value.
@@ -40,6 +45,7 @@ impl SkipReason {
             Self::ShadowDown => "shadow_down",
             Self::TtlExpired => "ttl_expired",
             Self::QueueFull => "queue_full",
+            Self::ClientClosed => "client_closed",
         }
     }
 

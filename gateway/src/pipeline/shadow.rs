@@ -147,11 +147,19 @@ pub(super) async fn run(
     };
     let shadow = started.elapsed();
     // The live path sends its result right after answering; waiting here never delays it.
-    let Ok(Ok(Some((live, live_latency)))) = timeout_at(deadline, live_rx).await else {
+    let (live, live_latency) = match timeout_at(deadline, live_rx).await {
+        Ok(Ok(Some(live))) => live,
         // Nothing to compare: the shadow's call is counted (its answer checked) as it drops,
-        // before the skip.
-        drop(answer);
-        return emit(&shared, &exchange, Verdict::skipped(SkipReason::LiveFailed));
+        // before the skip. A live path that ends without sending was dropped: its request was
+        // abandoned (the client closed the connection), not failed by the live engine.
+        waited => {
+            drop(answer);
+            let reason = match waited {
+                Ok(Err(_)) => SkipReason::ClientClosed,
+                _ => SkipReason::LiveFailed,
+            };
+            return emit(&shared, &exchange, Verdict::skipped(reason));
+        }
     };
     drop(inflight);
     let latencies = Latencies {

@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use crate::support::{legacy_live, live_refusing, live_slow};
 use serde_json::Value;
+use shadowgate_tests::fake::FakeEngine;
 use shadowgate_tests::gateway::{
-    answer_frame, decision, decode_answer, guid, post, request, request_frame, LIMIT,
+    answer_frame, decision, decode_answer, guid, http_answer, mci_deciding, post, request,
+    request_frame, LIMIT,
 };
-use shadowgate_tests::TestGateway;
+use shadowgate_tests::{EngineToml, TestGateway};
 
 #[tokio::test]
 async fn json_and_raw_frames_over_http() {
@@ -186,4 +188,84 @@ async fn a_failed_live_engine_is_named_in_the_502_and_504() {
         text.contains("decision engine timed out: live engine \\\"legacy-slow\\\""),
         "{text}"
     );
+}
+
+/// The value of `shadowgate_shadow_skipped_total` for `reason` (0 when not yet exported).
+fn skipped(gateway: &TestGateway, reason: &str) -> f64 {
+    let rendered = gateway.running().metrics.render();
+    let label = format!("reason=\"{reason}\"");
+    rendered
+        .lines()
+        .find(|line| line.starts_with("shadowgate_shadow_skipped_total{") && line.contains(&label))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// [`skipped`] once it is above 0, or after 5 s (the shadow task counts after the live path).
+async fn skipped_within_5s(gateway: &TestGateway, reason: &str) -> f64 {
+    for _ in 0..50 {
+        if skipped(gateway, reason) > 0.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    skipped(gateway, reason)
+}
+
+#[tokio::test]
+async fn a_request_its_client_gave_up_on_is_skipped_as_client_closed_not_live_failed() {
+    // The live engine answers after a second; the client gives up before and closes its
+    // connection, which drops the request and its live call. The shadow answered: its
+    // comparison is skipped as `client_closed` (the live engine did not fail).
+    let live_delay = Duration::from_secs(1);
+    let legacy = mci_deciding("L1").delay(live_delay).start().await;
+    let answer = http_answer(&decision("L1", LIMIT));
+    let new_engine = FakeEngine::http()
+        .reply(move |_| answer.clone())
+        .start()
+        .await;
+    let gateway = TestGateway::new()
+        .live(
+            "legacy",
+            EngineToml::mci(legacy.addr()).request_timeout(live_delay * 5),
+        )
+        .shadow("new-engine", EngineToml::http(&new_engine.url()))
+        .start()
+        .await;
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let json = serde_json::to_vec(&request(&guid(9))).unwrap();
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(200),
+        post(&url, "application/json", json),
+    )
+    .await;
+    assert!(gave_up.is_err(), "answered before the live engine did");
+    assert_eq!(skipped_within_5s(&gateway, "client_closed").await, 1.0);
+    assert_eq!(skipped(&gateway, "live_failed"), 0.0);
+    assert_eq!(new_engine.requests(), 1);
+
+    // A live engine that fails is still `live_failed`.
+    let (_legacy, gateway) = live_slow_with_shadow(&new_engine.url()).await;
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let json = serde_json::to_vec(&request(&guid(10))).unwrap();
+    let (status, _) = post(&url, "application/json", json).await;
+    assert_eq!(status, 504);
+    assert_eq!(skipped_within_5s(&gateway, "live_failed").await, 1.0);
+    assert_eq!(skipped(&gateway, "client_closed"), 0.0);
+}
+
+/// A gateway whose live engine times out every call (as [`live_slow`]) with the http engine at
+/// `shadow_url` as its shadow.
+async fn live_slow_with_shadow(shadow_url: &str) -> (shadowgate_tests::fake::FakeMci, TestGateway) {
+    let delay = Duration::from_secs(2);
+    let legacy = mci_deciding("L1").delay(delay).start().await;
+    let gateway = TestGateway::new()
+        .live(
+            "legacy",
+            EngineToml::mci(legacy.addr()).request_timeout(delay / 10),
+        )
+        .shadow("new-engine", EngineToml::http(shadow_url))
+        .start()
+        .await;
+    (legacy, gateway)
 }
