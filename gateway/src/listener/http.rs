@@ -60,12 +60,33 @@ pub async fn serve(
         let ingress = ingress.clone();
         Box::pin(async move {
             let frames_layout = ingress.frames_layout.as_deref();
+            let unanswered = Unanswered(Some(&ingress.metrics));
             let (response, outcome) = route(&ingress.gateway, frames_layout, parts, body).await;
+            unanswered.answered();
             ingress.metrics.frame(outcome);
             response
         })
     });
     server::serve(listener, server_settings, handler, tasks, shutdown).await;
+}
+
+/// A request not answered yet: hyper drops its future when the client closes the connection
+/// first (or when shutdown's grace runs out), and the request is counted as `client_closed`.
+struct Unanswered<'a>(Option<&'a ListenerMetrics>);
+
+impl Unanswered<'_> {
+    /// The request was answered: counted by its own outcome, not here.
+    fn answered(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if let Some(metrics) = self.0 {
+            metrics.frame(FrameOutcome::ClientClosed);
+        }
+    }
 }
 
 /// The answer and its `frames_total` outcome: the one the pipeline computed, so a live timeout

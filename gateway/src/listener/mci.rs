@@ -247,7 +247,12 @@ async fn connection(
                     }
                 }
                 if !write_answers(&mut write, &mut answers, settings.idle_timeout).await {
-                    warn!(listener = %settings.name, "client did not take its answer in time; closing");
+                    // The frames still in flight are dropped with the connection, their live
+                    // calls with them: counted, as their shadow comparisons are.
+                    for _ in 0..in_flight.len() {
+                        metrics.frame(FrameOutcome::ClientClosed);
+                    }
+                    warn!(listener = %settings.name, dropped = in_flight.len(), "client did not take its answer in time; closing");
                     return;
                 }
                 member.active(in_flight.len());

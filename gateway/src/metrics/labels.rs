@@ -23,11 +23,14 @@ pub enum FrameOutcome {
     /// A control frame of the layout (poll, keep-alive) answered by the gateway itself: never
     /// forwarded to an engine, never compared.
     Control,
+    /// The client closed its connection (or stopped taking answers) before the answer: the
+    /// request and its live call were dropped, nothing was answered.
+    ClientClosed,
 }
 
 impl FrameOutcome {
     /// Every outcome, in index order.
-    pub const ALL: [FrameOutcome; 8] = [
+    pub const ALL: [FrameOutcome; 9] = [
         Self::Ok,
         Self::BadRequest,
         Self::UnknownTransaction,
@@ -36,6 +39,7 @@ impl FrameOutcome {
         Self::FramingError,
         Self::Rejected,
         Self::Control,
+        Self::ClientClosed,
     ];
 
     /// The label value.
@@ -49,6 +53,7 @@ impl FrameOutcome {
             Self::FramingError => "framing_error",
             Self::Rejected => "rejected",
             Self::Control => "control",
+            Self::ClientClosed => "client_closed",
         }
     }
 }

@@ -213,10 +213,11 @@ async fn skipped_within_5s(gateway: &TestGateway, reason: &str) -> f64 {
 }
 
 #[tokio::test]
-async fn a_request_its_client_gave_up_on_is_skipped_as_client_closed_not_live_failed() {
+async fn a_request_its_client_gave_up_on_is_counted_client_closed_not_live_failed() {
     // The live engine answers after a second; the client gives up before and closes its
     // connection, which drops the request and its live call. The shadow answered: its
-    // comparison is skipped as `client_closed` (the live engine did not fail).
+    // comparison is skipped as `client_closed` (the live engine did not fail), and the request
+    // is `frames_total{outcome="client_closed"}`.
     let live_delay = Duration::from_secs(1);
     let legacy = mci_deciding("L1").delay(live_delay).start().await;
     let answer = http_answer(&decision("L1", LIMIT));
@@ -243,6 +244,16 @@ async fn a_request_its_client_gave_up_on_is_skipped_as_client_closed_not_live_fa
     assert_eq!(skipped_within_5s(&gateway, "client_closed").await, 1.0);
     assert_eq!(skipped(&gateway, "live_failed"), 0.0);
     assert_eq!(new_engine.requests(), 1);
+    // The request itself is counted too: dropped, not answered.
+    let frames = |outcome: &str| {
+        let labels = format!("shadowgate_frames_total{{listener=\"http\",outcome=\"{outcome}\"}}");
+        series(&gateway, &labels)
+    };
+    assert_eq!(frames("client_closed"), 1.0);
+    assert_eq!(
+        frames("ok") + frames("live_error") + frames("live_timeout"),
+        0.0
+    );
 
     // A live engine that fails is still `live_failed`.
     let (_legacy, gateway) = live_slow_with_shadow(&new_engine.url()).await;
