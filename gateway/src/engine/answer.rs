@@ -22,8 +22,8 @@ use serde_json::Value;
 use self::read::First;
 use super::error::EngineErrorKind;
 
-mod read;
-pub(crate) mod seed;
+pub(crate) mod read;
+mod seed;
 #[cfg(test)]
 mod tree;
 #[cfg(test)]

@@ -56,7 +56,7 @@ mod stale;
 mod tls;
 mod tracked;
 
-pub(crate) use answer::seed as answer_seed;
+pub(crate) use answer::read as json_read;
 pub use answer::{check_answer, decode_answer, AnswerDefect, JsonAnswer, JsonSyntax};
 pub use error::{EngineError, EngineErrorKind, Outcome};
 pub use health::{EngineHealth, Failure, HealthSnapshot, CALL_FAILURES_DOWN};

@@ -1,7 +1,9 @@
-//! The one parse of an engine's answer: jiter's JSON iterator builds the borrowed [`JsonTree`]
-//! and notes the first key an object holds twice, which serde_json alone resolves silently.
+//! The one parse of an engine's answer and of an HTTP ingress request: jiter's JSON iterator
+//! builds the borrowed [`JsonTree`] and notes the first key an object holds twice, which
+//! serde_json alone resolves silently.
 //!
-//! Every answer of every shadowed request goes through here (issue 19). serde_json with the
+//! Every answer of every shadowed request, and every request of the HTTP ingress, goes through
+//! here (issue 19). serde_json with the
 //! workspace's `arbitrary_precision` hands each number with a fraction or an exponent to a
 //! visitor as a one-entry map holding a heap string of its text, and each key and value through
 //! a visitor; jiter hands a number over as its bytes in the answer and a string as a slice of
@@ -25,10 +27,10 @@ use super::JsonSyntax;
 
 /// Arrays and objects may nest this deep, the answer's own object counting as the first: what
 /// serde_json allowed (its recursion limit), and what keeps the recursion's stack bounded.
-pub(super) const MAX_DEPTH: usize = 127;
+pub(crate) const MAX_DEPTH: usize = 127;
 
 /// The first JSON document of an answer.
-pub(super) struct First<'j> {
+pub(crate) struct First<'j> {
     /// Its tree.
     pub tree: JsonTree<'j>,
     /// The path of the first key an object of it holds twice (`body.offers[1].rate`).
@@ -39,7 +41,7 @@ pub(super) struct First<'j> {
 
 /// Reads the first document of `bytes` (whitespace before it skipped; what follows it is left to
 /// the caller): its tree, its first duplicate key, where it ends; or why it is not JSON.
-pub(super) fn first_document(bytes: &[u8]) -> Result<First<'_>, JsonSyntax> {
+pub(crate) fn first_document(bytes: &[u8]) -> Result<First<'_>, JsonSyntax> {
     let mut reader = Reader {
         jiter: Jiter::new(bytes),
         data: bytes,
@@ -85,7 +87,7 @@ pub(super) fn documents(bytes: &[u8]) -> Option<usize> {
 }
 
 /// JSON's whitespace (RFC 8259 §2): space, tab, line feed, carriage return.
-pub(super) fn is_whitespace(byte: u8) -> bool {
+pub(crate) fn is_whitespace(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 

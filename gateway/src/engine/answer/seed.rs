@@ -1,23 +1,12 @@
-//! What the borrowed-tree parses share (an engine's answer in [`super::read`] and, as the tests'
-//! reference, `tree`; the HTTP ingress request in `pipeline::ingress`): an object's
-//! members with `Value`'s handling of a repeated key, keys borrowed from the bytes, a number's
-//! exact text as serde_json hands it over, when a duplicate key is looked for by a scan, and how
-//! its path is written.
+//! What the borrowed-tree parses share (engine answers and HTTP ingress requests in
+//! [`super::read`]; serde_json's parse in `tree`, the tests' reference): an object's members with
+//! `Value`'s handling of a repeated key, when a duplicate key is looked for by a scan, and how its
+//! path is written.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::fmt;
-use std::str::FromStr;
 
-use protocol_mci::json::{JsonTree, NumberText};
-use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
-use serde_json::Number;
-
-/// serde_json's `arbitrary_precision` hands a number that does not fit 64 bits (or has a
-/// fraction or exponent) to a visitor as a one-entry map under this key, its value the number's
-/// text (serde_json's `number::TOKEN`, which `Value` itself keys on). A whole number that fits
-/// comes as `u64`/`i64`.
-pub(crate) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+use protocol_mci::json::JsonTree;
 
 /// Members up to which a duplicate is looked for by a scan; larger objects use a set.
 const SCAN_MEMBERS: usize = 16;
@@ -98,67 +87,4 @@ pub(crate) fn render(mut steps: Vec<PathStep>) -> String {
         }
     }
     path
-}
-
-/// A key, borrowed from the bytes when it holds no escape.
-pub(crate) struct Key;
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(key))
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(key.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, key: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(key))
-    }
-}
-
-/// A number's text under [`NUMBER_TOKEN`], read as `Value`'s own parse reads it (same
-/// expectation in its errors, e.g. when a document itself uses that key).
-pub(crate) struct NumberTextSeed;
-
-impl<'de> DeserializeSeed<'de> for NumberTextSeed {
-    type Value = NumberText;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<NumberText, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for NumberTextSeed {
-    type Value = NumberText;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("string containing a number")
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<NumberText, E> {
-        let number = Number::from_str(text).map_err(de::Error::custom)?;
-        Ok(NumberText::of_text(number.as_str().to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, text: String) -> Result<NumberText, E> {
-        // Only serde_json's own number text comes as a `String` (a string in the document comes
-        // borrowed or as `&str`): scanned as a JSON number, it is kept as it is, which is what
-        // `Number::from_str` would keep.
-        Ok(NumberText::of_text(text))
-    }
 }

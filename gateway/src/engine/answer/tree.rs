@@ -1,5 +1,7 @@
-//! One parse of an answer into a borrowed [`JsonTree`] that also notes the first key an object
-//! holds twice, which serde_json alone would resolve silently by keeping the last value.
+//! serde_json's one parse of an answer into a borrowed [`JsonTree`] that also notes the first key
+//! an object holds twice, which serde_json alone would resolve silently by keeping the last
+//! value: the parse before jiter's (`read`, twelfth session), kept as the reference the tests and
+//! `benches/http_path.rs` hold that one to.
 //!
 //! The tree holds what `Value`'s own `Deserialize` would (a repeated key keeps its first
 //! position and its last value, numbers keep their exact text, members keep document order),
@@ -13,6 +15,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::str::FromStr;
 
 use protocol_mci::json::{JsonTree, NumberText};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -20,7 +23,7 @@ use serde::Deserialize;
 use serde_json::Number;
 
 use super::cut;
-use super::seed::{render, Key, NumberTextSeed, ObjectMembers, PathStep, NUMBER_TOKEN};
+use super::seed::{render, ObjectMembers, PathStep};
 
 /// How much of the tree a parse keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,5 +190,74 @@ impl Node {
             Depth::Hollow => JsonTree::String(Cow::Borrowed("")),
             _ => JsonTree::String(text),
         }
+    }
+}
+
+/// serde_json's `arbitrary_precision` hands a number that does not fit 64 bits (or has a
+/// fraction or exponent) to a visitor as a one-entry map under this key, its value the number's
+/// text (serde_json's `number::TOKEN`, which `Value` itself keys on). A whole number that fits
+/// comes as `u64`/`i64`.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// A key, borrowed from the bytes when it holds no escape.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(key))
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(key.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, key: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(key))
+    }
+}
+
+/// A number's text under [`NUMBER_TOKEN`], read as `Value`'s own parse reads it (same
+/// expectation in its errors, e.g. when a document itself uses that key).
+struct NumberTextSeed;
+
+impl<'de> DeserializeSeed<'de> for NumberTextSeed {
+    type Value = NumberText;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<NumberText, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NumberTextSeed {
+    type Value = NumberText;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("string containing a number")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<NumberText, E> {
+        let number = Number::from_str(text).map_err(de::Error::custom)?;
+        Ok(NumberText::of_text(number.as_str().to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<NumberText, E> {
+        // Only serde_json's own number text comes as a `String` (a string in the document comes
+        // borrowed or as `&str`): scanned as a JSON number, it is kept as it is, which is what
+        // `Number::from_str` would keep.
+        Ok(NumberText::of_text(text))
     }
 }

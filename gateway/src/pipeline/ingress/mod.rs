@@ -5,10 +5,12 @@
 //! The header and the body stay member lists borrowed from the request's bytes: routing, TTL,
 //! correlation id and the codec read them as they are (a handful of header fields: a scan finds
 //! one faster than hashing its key would), and the engine body is written from them. Frames,
-//! engine bodies and error texts are the ones the `Message` route gave (a property test in
-//! `tests` holds them equal), except that a key given twice is now refused with its path instead
-//! of silently keeping the last value, and a header or body key the layout does not have is
-//! refused (`unknown`) instead of being passed over.
+//! engine bodies and error texts past the parse are the ones the `Message` route gave (a property
+//! test in `tests` holds them equal, and a body the route refused as not a request is refused
+//! here too), except that a key given twice is now refused with its path instead of silently
+//! keeping the last value, and a header or body key the layout does not have is refused
+//! (`unknown`) instead of being passed over. The parse's own refusals say what is wrong in
+//! their own words (`parse`).
 
 mod parse;
 #[cfg(test)]
@@ -43,10 +45,11 @@ pub(crate) struct Refusal<'a> {
 
 impl<'a> JsonRequest<'a> {
     /// Parses a request body `{"header": {..}, "body": {..}}`. A body that is not one gets the
-    /// text the HTTP ingress answers 400 with (serde_json's, with its line and column).
+    /// text the HTTP ingress answers 400 with (what is wrong; not JSON: the parser's reason, line,
+    /// column and byte).
     pub fn parse(bytes: &'a [u8]) -> Result<JsonRequest<'a>, Refusal<'a>> {
-        let parsed = parse::parse(bytes).map_err(|error| Refusal {
-            message: format!("expected {{\"header\": {{..}}, \"body\": {{..}}}}: {error}"),
+        let parsed = parse::parse(bytes).map_err(|unparsed| Refusal {
+            message: unparsed.to_string(),
             header: None,
         })?;
         if let Some(path) = parsed.duplicate {

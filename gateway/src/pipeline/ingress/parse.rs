@@ -1,27 +1,30 @@
-//! One parse of an HTTP ingress request body into borrowed trees, with the errors
-//! `serde_json::from_slice::<Message>` gave and one it did not: a key held twice.
+//! One parse of an HTTP ingress request body into borrowed trees: the JSON read by jiter's
+//! iterator as an engine's answer is (`engine::json_read`), then the request's shape checked on
+//! the tree.
 //!
-//! The top level is read as serde's derive reads [`protocol_mci::Message`] (`deserialize_struct`
-//! with `header` and `body`, unknown fields refused, a field given twice refused), and each part
-//! as `Map<String, Value>` reads it (`deserialize_map`), so a bad request gets the same text at
-//! the same line and column as before. Inside, values are [`JsonTree`]s: strings and keys borrow
-//! the body's bytes when unescaped, numbers keep their exact text ([`NumberText`]), members keep
-//! document order, no `IndexMap`, SipHash or heap string per number. A key an object holds twice
-//! is noted with its path (`body.loans[1].rate`); serde_json alone kept the last value silently.
+//! Strings and keys borrow the body's bytes when unescaped, numbers keep their exact text
+//! ([`protocol_mci::json::NumberText`]), members keep document order: no `serde_json::Value`,
+//! `IndexMap`, SipHash or heap string per number, and not serde_json's `arbitrary_precision`
+//! number path (a one-entry map and a heap string per number: issue 19 asks it off the hot
+//! path). A key an object holds twice is noted with its path (`body.loans[1].rate`); serde_json
+//! alone kept the last value silently.
+//!
+//! What is refused, with its reason after `expected {"header": {..}, "body": {..}}: `: text
+//! that is not JSON (the parser's reason at its line, column and byte, e.g. `EOF while parsing an
+//! object at line 1 column 40 (byte 40)`), bytes after the object, a top level other than an
+//! object, a member other than `header` and `body`, a missing one, and either not an object.
+//! Until the twelfth session these were serde_json's texts for `Message` (`missing field
+//! `body` at line 1 column 14`), and an array of two objects was read as header and body.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use protocol_mci::json::{JsonTree, NumberText};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Number;
+use protocol_mci::json::JsonTree;
 
-use crate::engine::answer_seed::{
-    render, Key, NumberTextSeed, ObjectMembers, PathStep, NUMBER_TOKEN,
-};
+use crate::engine::json_read::{self, First};
 
-/// The names serde's derive gives `Message`'s fields, for its error texts.
-const FIELDS: &[&str] = &["header", "body"];
+/// Top-level member names are cut to this many characters in a refusal.
+const MAX_NAME_CHARS: usize = 64;
 
 /// An object's members in document order.
 pub(crate) type Members<'a> = Vec<(Cow<'a, str>, JsonTree<'a>)>;
@@ -33,245 +36,76 @@ pub(crate) struct Parsed<'a> {
     pub duplicate: Option<String>,
 }
 
-/// Parses a whole body (trailing bytes refused, as `serde_json::from_slice` refuses them).
-pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let parsed = deserializer.deserialize_struct("Message", FIELDS, Request)?;
-    deserializer.end()?;
-    Ok(parsed)
+/// Why a body is not a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unparsed {
+    /// Not JSON, or not `{"header": {..}, "body": {..}}`: what was found instead.
+    Shape(String),
+    /// A key given twice (where the request is not of its shape either): its path.
+    Duplicate(String),
 }
 
-/// A value and the path of its first duplicate key, if any.
-type Built<'de, T> = (T, Option<Vec<PathStep>>);
-
-/// The top level, read as serde's derive reads `Message`.
-struct Request;
-
-impl<'de> Visitor<'de> for Request {
-    type Value = Parsed<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("struct Message")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Parsed<'de>, A::Error> {
-        // The derive accepts the fields as an array too: `[{header}, {body}]`.
-        let expected = &"struct Message with 2 elements";
-        let header = seq
-            .next_element_seed(Object)?
-            .ok_or_else(|| de::Error::invalid_length(0, expected))?;
-        let body = seq
-            .next_element_seed(Object)?
-            .ok_or_else(|| de::Error::invalid_length(1, expected))?;
-        Ok(parsed(header, body))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed<'de>, A::Error> {
-        let mut header = None;
-        let mut body = None;
-        while let Some(field) = map.next_key_seed(Field)? {
-            let slot = match field {
-                Part::Header => &mut header,
-                Part::Body => &mut body,
-            };
-            if slot.is_some() {
-                return Err(de::Error::duplicate_field(FIELDS[field as usize]));
+impl fmt::Display for Unparsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unparsed::Shape(found) => {
+                write!(
+                    f,
+                    "expected {{\"header\": {{..}}, \"body\": {{..}}}}: {found}"
+                )
             }
-            *slot = Some(map.next_value_seed(Object)?);
+            Unparsed::Duplicate(path) => write!(f, "expected each key once, found `{path}` twice"),
         }
-        let header = header.ok_or_else(|| de::Error::missing_field("header"))?;
-        let body = body.ok_or_else(|| de::Error::missing_field("body"))?;
-        Ok(parsed(header, body))
     }
 }
 
-/// The parts, with the first duplicate's path (the header's before the body's).
-fn parsed<'de>(
-    (header, in_header): Built<'de, Members<'de>>,
-    (body, in_body): Built<'de, Members<'de>>,
-) -> Parsed<'de> {
-    let duplicate = match (in_header, in_body) {
-        (Some(steps), _) => Some(("header", steps)),
-        (None, Some(steps)) => Some(("body", steps)),
-        (None, None) => None,
-    };
-    let duplicate = duplicate.map(|(part, mut steps)| {
-        steps.push(PathStep::Key(part.to_owned()));
-        render(steps)
-    });
-    Parsed {
-        header,
-        body,
+/// Parses a whole body: one JSON object `{"header": {..}, "body": {..}}`, whitespace around it.
+/// A key given twice where the request is otherwise of its shape comes back in
+/// [`Parsed::duplicate`] (the header is there for the refusal's log line).
+pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, Unparsed> {
+    let First {
+        tree,
         duplicate,
+        end,
+    } = json_read::first_document(bytes).map_err(|error| Unparsed::Shape(error.to_string()))?;
+    let shape = |found: String| match &duplicate {
+        Some(path) => Unparsed::Duplicate(path.clone()),
+        None => Unparsed::Shape(found),
+    };
+    if let Some(at) = bytes[end..]
+        .iter()
+        .position(|b| !json_read::is_whitespace(*b))
+    {
+        let at = end + at;
+        return Err(Unparsed::Shape(format!(
+            "found more bytes after the object at byte {at}"
+        )));
     }
-}
-
-/// `header` or `body`.
-#[derive(Clone, Copy)]
-enum Part {
-    Header = 0,
-    Body = 1,
-}
-
-/// A top-level key, read as the derive's field identifier.
-struct Field;
-
-impl<'de> DeserializeSeed<'de> for Field {
-    type Value = Part;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Part, D::Error> {
-        deserializer.deserialize_identifier(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Field {
-    type Value = Part;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("field identifier")
-    }
-
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<Part, E> {
-        match name {
-            "header" => Ok(Part::Header),
-            "body" => Ok(Part::Body),
-            other => Err(de::Error::unknown_field(other, FIELDS)),
-        }
-    }
-}
-
-/// `header` or `body`, read as `Map<String, Value>` reads it.
-struct Object;
-
-impl<'de> DeserializeSeed<'de> for Object {
-    type Value = Built<'de, Members<'de>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Object {
-    type Value = Built<'de, Members<'de>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let first = map.next_key_seed(Key)?;
-        members(first, map)
-    }
-}
-
-/// An object's members from its first key on, the first duplicate noted (the parse goes on
-/// after it, so a syntax error later is still reported as one).
-fn members<'de, A: MapAccess<'de>>(
-    mut next: Option<Cow<'de, str>>,
-    mut map: A,
-) -> Result<Built<'de, Members<'de>>, A::Error> {
-    let mut members = ObjectMembers::new();
-    let mut first = None;
-    while let Some(key) = next {
-        let repeated = members.repeats(&key);
-        let (value, inner) = map.next_value_seed(Node)?;
-        // A key seen before is the duplicate, ahead of anything inside its value.
-        let found = match repeated {
-            true => first.is_none().then(Vec::new),
-            false => inner,
-        };
-        if let (None, Some(mut steps)) = (&first, found) {
-            steps.push(PathStep::Key(key.clone().into_owned()));
-            first = Some(steps);
-        }
-        members.put(key, value, repeated);
-        next = map.next_key_seed(Key)?;
-    }
-    Ok((members.into_vec(), first))
-}
-
-/// Any value, read as `Value` reads it.
-struct Node;
-
-impl<'de> DeserializeSeed<'de> for Node {
-    type Value = Built<'de, JsonTree<'de>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Node {
-    type Value = Built<'de, JsonTree<'de>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any valid JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        Ok((JsonTree::Bool(value), None))
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok((JsonTree::Number(NumberText::of_i64(value)), None))
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok((JsonTree::Number(NumberText::of_u64(value)), None))
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        // Not reached with `arbitrary_precision`; kept as `Value` reads it.
-        let tree = Number::from_f64(value).map_or(JsonTree::Null, |n| {
-            JsonTree::Number(NumberText::of_text(n.as_str().to_owned()))
-        });
-        Ok((tree, None))
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-        Ok((JsonTree::String(Cow::Borrowed(value)), None))
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok((JsonTree::String(Cow::Owned(value.to_owned())), None))
-    }
-
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        Ok((JsonTree::String(Cow::Owned(value)), None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok((JsonTree::Null, None))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok((JsonTree::Null, None))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        self.deserialize(deserializer)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut elements = Vec::new();
-        let mut first = None;
-        while let Some((element, found)) = seq.next_element_seed(Node)? {
-            if let (None, Some(mut steps)) = (&first, found) {
-                steps.push(PathStep::Index(elements.len()));
-                first = Some(steps);
+    let JsonTree::Object(members) = tree else {
+        return Err(shape(format!("found {}", tree.type_name())));
+    };
+    let (mut header, mut body) = (None, None);
+    for (key, value) in members {
+        let slot = match key.as_ref() {
+            "header" => &mut header,
+            "body" => &mut body,
+            other => {
+                let name: String = other.chars().take(MAX_NAME_CHARS).collect();
+                return Err(shape(format!("found a top-level member `{name}`")));
             }
-            elements.push(element);
+        };
+        match value {
+            JsonTree::Object(members) => *slot = Some(members),
+            other => return Err(shape(format!("found `{key}` to be {}", other.type_name()))),
         }
-        Ok((JsonTree::Array(elements), first))
     }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let key = map.next_key_seed(Key)?;
-        if key.as_deref() == Some(NUMBER_TOKEN) {
-            let number = map.next_value_seed(NumberTextSeed)?;
-            return Ok((JsonTree::Number(number), None));
-        }
-        let (members, first) = members(key, map)?;
-        Ok((JsonTree::Object(members), first))
+    match (header, body) {
+        (Some(header), Some(body)) => Ok(Parsed {
+            header,
+            body,
+            duplicate,
+        }),
+        (None, _) => Err(shape("found no `header`".to_owned())),
+        (_, None) => Err(shape("found no `body`".to_owned())),
     }
 }

@@ -1,6 +1,7 @@
 //! The tree route against the `Message` route it replaced: the same frame, transaction code and
-//! engine body, or the same 400 text, for generated requests (valid, broken by a field, cut at
-//! any byte) and for hand-picked malformed bodies; a key given twice is refused with its path.
+//! engine body, or the same 400 text past the parse (a body that is not a request refused by
+//! both), for generated requests (valid, broken by a field, cut at any byte) and for hand-picked
+//! malformed bodies, whose refusals say what is wrong; a key given twice is refused with its path.
 
 use std::sync::LazyLock;
 
@@ -68,6 +69,19 @@ fn by_tree(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
     Ok((frame, code, json))
 }
 
+/// How a refusal of the parse begins: what follows it is the parser's (serde_json's on the
+/// `Message` route, jiter's and the request check's on the tree route).
+const NOT_A_REQUEST: &str = "expected {\"header\": {..}, \"body\": {..}}: ";
+
+/// An outcome as both routes must agree on it: the same frame, code and engine body, the same
+/// text of a refusal past the parse, and a refusal of the parse as such.
+fn verdict(outcome: Outcome) -> Outcome {
+    outcome.map_err(|text| match text.starts_with(NOT_A_REQUEST) {
+        true => NOT_A_REQUEST.to_owned(),
+        false => text,
+    })
+}
+
 fn both(layout: &Layout, tx_codes: &[&str], bytes: &[u8]) -> (Outcome, Outcome) {
     let codes: Vec<String> = tx_codes.iter().map(|c| c.to_string()).collect();
     (
@@ -77,43 +91,99 @@ fn both(layout: &Layout, tx_codes: &[&str], bytes: &[u8]) -> (Outcome, Outcome) 
 }
 
 #[test]
-fn malformed_bodies_get_the_texts_they_got_before() {
+fn malformed_bodies_are_refused_saying_what_is_wrong() {
     let deep = format!(
         r#"{{"header": {{}}, "body": {{"x": {}{}}}}}"#,
         "[".repeat(200),
         "]".repeat(200)
     );
-    let cases: Vec<&[u8]> = vec![
-        b"",
-        b"{\"header\": {}",
-        b"[]",
-        b"[{}]",
-        b"[{}, {}]",
-        b"[{}, {}, {}]",
-        b"\"x\"",
-        b"null",
-        b"{}",
-        b"{\"header\": {}}",
-        b"{\"body\": {}}",
-        b"{\"header\": {}, \"body\": {}, \"x\": 1}",
-        b"{\"header\": {}, \"header\": {}, \"body\": {}}",
-        b"{\"header\": 1, \"body\": {}}",
-        b"{\"header\": null, \"body\": {}}",
-        b"{\"header\": {}, \"body\": []}",
-        b"{\"header\": {}, \"body\": {}} x",
-        b"{\"header\": {}, \"body\": {}} {}",
-        b"{\"header\": {\"tx_code\": 01}, \"body\": {}}",
-        b"{\"header\": {\"tx_code\": \"LNS\xff\"}, \"body\": {}}",
-        b"{\"header\": {1: 2}, \"body\": {}}",
-        b"{\"header\": {\"$serde_json::private::Number\": \"x\"}, \"body\": {}}",
-        b"{\"header\": {}, \"body\": {\"a\": {\"$serde_json::private::Number\": \"x\"}}}",
-        b"{\"header\": {}, \"body\": {\"a\": {\"$serde_json::private::Number\": \"1.5\"}}}",
-        b"{\"header\": {\"tx_code\": \"LNS0001\"}, \"body\": {\"annual_income\": 1e400}}",
-        b"{\"header\": {\"tx_code\": \"LNS0001\"}, \"body\": {\"annual_income\": \"a lot\"}}",
-        b"{\"header\": {\"tx_code\": \"LNS0002\"}, \"body\": {}}",
-        deep.as_bytes(),
+    let cases: Vec<(&[u8], &str)> = vec![
+        (b"", "EOF while parsing a value at line 1 column 0 (byte 0)"),
+        (
+            b"{\"header\": {}",
+            "EOF while parsing an object at line 1 column 13 (byte 13)",
+        ),
+        (b"[]", "found an array"),
+        (b"[{}]", "found an array"),
+        // serde's derive read an array of two objects as header and body.
+        (b"[{}, {}]", "found an array"),
+        (b"\"x\"", "found a string"),
+        (b"null", "found null"),
+        (b"{}", "found no `header`"),
+        (b"{\"header\": {}}", "found no `body`"),
+        (b"{\"body\": {}}", "found no `header`"),
+        (
+            b"{\"header\": {}, \"body\": {}, \"x\": 1}",
+            "found a top-level member `x`",
+        ),
+        (
+            b"{\"header\": 1, \"body\": {}}",
+            "found `header` to be a number",
+        ),
+        (
+            b"{\"header\": null, \"body\": {}}",
+            "found `header` to be null",
+        ),
+        (
+            b"{\"header\": {}, \"body\": []}",
+            "found `body` to be an array",
+        ),
+        (
+            b"{\"header\": {}, \"body\": {}} x",
+            "found more bytes after the object at byte 27",
+        ),
+        (
+            b"{\"header\": {}, \"body\": {}} {}",
+            "found more bytes after the object at byte 27",
+        ),
+        (
+            b"{\"header\": {\"tx_code\": 01}, \"body\": {}}",
+            "invalid number at line 1 column 25 (byte 24)",
+        ),
+        (
+            b"{\"header\": {\"tx_code\": \"LNS\xff\"}, \"body\": {}}",
+            "invalid unicode code point at line 1 column 28 (byte 27)",
+        ),
+        (
+            b"{\"header\": {1: 2}, \"body\": {}}",
+            "key must be a string at line 1 column 13 (byte 12)",
+        ),
+        (
+            deep.as_bytes(),
+            "recursion limit exceeded at line 1 column 155 (byte 154)",
+        ),
     ];
-    for bytes in cases {
+    for (bytes, found) in cases {
+        let (before, now) = both(&LOAN, &["LNS0001"], bytes);
+        // The `Message` route refused each too (an array of two objects only at routing).
+        assert!(before.is_err(), "{}", String::from_utf8_lossy(bytes));
+        assert_eq!(
+            now,
+            Err(format!("{NOT_A_REQUEST}{found}")),
+            "{}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    // serde_json's private number token is a key like any other: here one the header lacks
+    // (serde_json read the object as a number, or refused it as one).
+    let token =
+        br#"{"header": {"tx_code": "LNS0001", "$serde_json::private::Number": "x"}, "body": {}}"#;
+    let refused = by_tree(&LOAN, &["LNS0001".into()], token).unwrap_err();
+    assert!(
+        refused.starts_with("header.$serde_json::private::Number: expected a field of the header"),
+        "{refused}"
+    );
+    // A number's text is the client's own: serde_json's `Value` wrote 1e400 as `1e+400`.
+    let huge = br#"{"header": {"tx_code": "LNS0001"}, "body": {"annual_income": 1e400}}"#;
+    assert_eq!(
+        by_tree(&LOAN, &["LNS0001".into()], huge).unwrap_err(),
+        "body.annual_income: expected at most 40 digits written out, found 1e400"
+    );
+    // Past the parse, texts are the `Message` route's.
+    for bytes in [
+        &b"{\"header\": {\"tx_code\": \"LNS0001\"}, \"body\": {\"annual_income\": \"a lot\"}}"[..],
+        b"{\"header\": {\"tx_code\": \"LNS0002\"}, \"body\": {}}",
+    ] {
         let (expected, actual) = both(&LOAN, &["LNS0001"], bytes);
         assert!(expected.is_err(), "{}", String::from_utf8_lossy(bytes));
         assert_eq!(actual, expected, "{}", String::from_utf8_lossy(bytes));
@@ -146,8 +216,14 @@ fn a_key_given_twice_is_refused_with_its_path() {
         "{}",
         refused(broken)
     );
-    // The top level's own fields kept serde's text.
-    assert!(refused(r#"{"header": {}, "body": {}, "body": {}}"#).contains("duplicate field `body`"));
+    // The top level's own members are keys like any other (serde's derive said "duplicate
+    // field `body`"), also where the last value would not be an object.
+    for text in [
+        r#"{"header": {}, "body": {}, "body": {}}"#,
+        r#"{"header": {}, "body": {}, "body": 1}"#,
+    ] {
+        assert_eq!(refused(text), "expected each key once, found `body` twice");
+    }
 }
 
 #[test]
@@ -414,6 +490,6 @@ proptest! {
             bytes.truncate(cut.index(bytes.len()));
         }
         let (expected, actual) = both(&LOAN, &["LNS0001"], &bytes);
-        prop_assert_eq!(actual, expected);
+        prop_assert_eq!(verdict(actual), verdict(expected));
     }
 }
