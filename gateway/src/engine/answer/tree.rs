@@ -1,6 +1,6 @@
 //! serde_json's one parse of an answer into a borrowed [`JsonTree`] that also notes the first key
 //! an object holds twice, which serde_json alone would resolve silently by keeping the last
-//! value: the parse before jiter's (`read`, twelfth session), kept as the reference the tests and
+//! value: the parse before jiter's (`read`, eleventh session), kept as the reference the tests and
 //! `benches/http_path.rs` hold that one to.
 //!
 //! The tree holds what `Value`'s own `Deserialize` would (a repeated key keeps its first

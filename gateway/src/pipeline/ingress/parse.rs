@@ -13,7 +13,7 @@
 //! that is not JSON (the parser's reason at its line, column and byte, e.g. `EOF while parsing an
 //! object at line 1 column 40 (byte 40)`), bytes after the object, a top level other than an
 //! object, a member other than `header` and `body`, a missing one, and either not an object.
-//! Until the twelfth session these were serde_json's texts for `Message` (`missing field
+//! Until the eleventh session these were serde_json's texts for `Message` (`missing field
 //! `body` at line 1 column 14`), and an array of two objects was read as header and body.
 
 use std::borrow::Cow;
