@@ -3,11 +3,11 @@
 //! serde_json alone resolves silently.
 //!
 //! Every answer of every shadowed request, and every request of the HTTP ingress, goes through
-//! here (issue 19). serde_json with the
-//! workspace's `arbitrary_precision` hands each number with a fraction or an exponent to a
-//! visitor as a one-entry map holding a heap string of its text, and each key and value through
-//! a visitor; jiter hands a number over as its bytes in the answer and a string as a slice of
-//! the answer when it holds no escape, so neither feature is on this path any more.
+//! here (issue 19). serde_json with the workspace's `arbitrary_precision` hands each number with
+//! a fraction or an exponent to a visitor as a one-entry map holding a heap string of its text,
+//! and each key and value through a visitor; jiter hands a number over as its bytes in the
+//! document and a string as a slice of it when it holds no escape, so neither feature is on this
+//! path any more.
 //!
 //! The tree is the one the serde_json parse built (`tree`, now the tests' reference):
 //! a repeated key keeps its first position and its last value, numbers keep their exact text,
