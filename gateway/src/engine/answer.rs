@@ -166,25 +166,37 @@ pub fn decode_answer(bytes: &[u8]) -> Result<JsonTree<'_>, EngineErrorKind> {
     Ok(tree)
 }
 
-/// Why and where an answer is not JSON (RFC 8259): the parser's reason, e.g. `expected value`
-/// or `EOF while parsing an object`, at a line and column (from 1) and a byte offset (from 0).
+/// Why and where a document is not JSON (RFC 8259): the parser's reason, e.g. `expected value`
+/// or `invalid number`, in which member (`body.offers[1].rate`; none at the top level), at a line
+/// and column (from 1; a column counts characters) and a byte offset (from 0):
+/// `body.rate: invalid number at line 1 column 40 (byte 39)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonSyntax {
     reason: String,
+    path: String,
     line: usize,
     column: usize,
     at: usize,
 }
 
 impl JsonSyntax {
-    /// The offset of the byte where the answer stops being JSON (its length when it ends early).
+    /// The offset of the byte where the document stops being JSON (its length when it ends
+    /// early).
     pub fn offset(&self) -> usize {
         self.at
+    }
+
+    /// The member or element the parse was in (`body.offers[1].rate`), empty at the top level.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 }
 
 impl fmt::Display for JsonSyntax {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
         write!(
             f,
             "{} at line {} column {} (byte {})",

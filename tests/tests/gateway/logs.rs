@@ -193,9 +193,14 @@ async fn a_rejected_json_request_is_logged_with_its_strategy_and_reason() {
     let twice = twice.replacen("\"body\":{", "\"body\":{\"cust_type\":\"01\",", 1);
     let (status, _) = post(&url, "application/json", twice).await;
     assert_eq!(status, 400);
+    // A body that is not of the request's shape names its request too, when it has a header.
+    let shapeless = serde_json::to_string(&request(&guid(10))).unwrap();
+    let shapeless = format!("{}, \"x\": 1}}", &shapeless[..shapeless.len() - 1]);
+    let (status, _) = post(&url, "application/json", shapeless).await;
+    assert_eq!(status, 400);
     gateway.shutdown().await;
     let warnings = log.lines_with("WARN", "request rejected");
-    assert_eq!(warnings.len(), 2, "{}", log.text());
+    assert_eq!(warnings.len(), 3, "{}", log.text());
     let line = &warnings[0];
     assert!(line.contains("loan-screening"), "strategy: {line}");
     assert!(line.contains("body.annual_incme"), "reason: {line}");
@@ -207,6 +212,15 @@ async fn a_rejected_json_request_is_logged_with_its_strategy_and_reason() {
     assert!(line.contains("body.cust_type` twice"), "reason: {line}");
     assert!(
         line.contains(&format!("correlation_id={}", guid(9))),
+        "correlation id: {line}"
+    );
+    let line = &warnings[2];
+    assert!(
+        line.contains("found a top-level member `x`"),
+        "reason: {line}"
+    );
+    assert!(
+        line.contains(&format!("correlation_id={}", guid(10))),
         "correlation id: {line}"
     );
     assert_eq!(legacy.requests(), 0);

@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use jiter::{Jiter, JiterError, LinePosition, Peek};
+use jiter::{Jiter, JiterError, Peek};
 use protocol_mci::json::{JsonTree, NumberText};
 
 use super::cut;
@@ -53,7 +53,7 @@ pub(crate) fn first_document(bytes: &[u8]) -> Result<First<'_>, JsonSyntax> {
     };
     let built = match reader.jiter.peek() {
         Ok(peek) => reader.value(peek, 0),
-        Err(error) => Err(Stop::Json(error)),
+        Err(error) => Err(Stop::from(error)),
     };
     match built {
         Ok(tree) => Ok(First {
@@ -61,7 +61,7 @@ pub(crate) fn first_document(bytes: &[u8]) -> Result<First<'_>, JsonSyntax> {
             duplicate: reader.duplicate.take().map(render),
             end: reader.jiter.current_index(),
         }),
-        Err(stop) => Err(reader.syntax(stop)),
+        Err(stop) => Err(stop.syntax(bytes)),
     }
 }
 
@@ -91,8 +91,32 @@ pub(crate) fn is_whitespace(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// Why the parse stopped.
-enum Stop {
+/// The line and column (both from 1; a column counts characters, not bytes) of the byte at
+/// offset `at` of `bytes` (its length: just after the last character).
+pub(crate) fn position(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = &bytes[..at.min(bytes.len())];
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+    // Bytes that start a UTF-8 character (or are not UTF-8 at all): not continuation bytes.
+    let column = 1 + before[line_start..]
+        .iter()
+        .filter(|b| **b & 0xC0 != 0x80)
+        .count();
+    (line, column)
+}
+
+/// Why the parse stopped, and where in the document's tree: the path's steps innermost first,
+/// each enclosing member or element adding its own as the error leaves it.
+struct Stop {
+    halt: Halt,
+    path: Vec<PathStep>,
+}
+
+/// What stopped the parse.
+enum Halt {
     /// Not JSON: jiter's reason and offset.
     Json(JiterError),
     /// An array or object nested deeper than [`MAX_DEPTH`], at its opening bracket.
@@ -101,7 +125,34 @@ enum Stop {
 
 impl From<JiterError> for Stop {
     fn from(error: JiterError) -> Stop {
-        Stop::Json(error)
+        Stop {
+            halt: Halt::Json(error),
+            path: Vec::new(),
+        }
+    }
+}
+
+impl Stop {
+    /// The stop inside the member or element `step` of the object or array around it.
+    fn within(mut self, step: PathStep) -> Stop {
+        self.path.push(step);
+        self
+    }
+
+    /// The reason, path and position of a stop in `bytes`, as the error gives them.
+    fn syntax(self, bytes: &[u8]) -> JsonSyntax {
+        let (reason, at) = match self.halt {
+            Halt::Json(error) => (error.error_type.to_string(), error.index),
+            Halt::TooDeep(at) => ("recursion limit exceeded".to_owned(), at),
+        };
+        let (line, column) = position(bytes, at);
+        JsonSyntax {
+            reason,
+            path: render(self.path),
+            line,
+            column,
+            at,
+        }
     }
 }
 
@@ -140,7 +191,10 @@ impl<'j> Reader<'j> {
     /// Refuses an array or object at `depth` deeper than [`MAX_DEPTH`].
     fn enter(&self, depth: usize) -> Result<(), Stop> {
         match depth > MAX_DEPTH {
-            true => Err(Stop::TooDeep(self.jiter.current_index())),
+            true => Err(Stop {
+                halt: Halt::TooDeep(self.jiter.current_index()),
+                path: Vec::new(),
+            }),
             false => Ok(()),
         }
     }
@@ -159,7 +213,10 @@ impl<'j> Reader<'j> {
         let mut next = self.jiter.known_array()?;
         while let Some(peek) = next {
             let before = self.duplicate.is_some();
-            elements.push(self.value(peek, depth)?);
+            let element = self
+                .value(peek, depth)
+                .map_err(|stop| stop.within(PathStep::Index(elements.len())))?;
+            elements.push(element);
             self.leave(before, || PathStep::Index(elements.len() - 1));
             next = self.jiter.array_step()?;
         }
@@ -180,8 +237,11 @@ impl<'j> Reader<'j> {
             if repeated && self.duplicate.is_none() {
                 self.duplicate = Some(vec![PathStep::Key(cut(&key))]);
             }
-            let peek = self.jiter.peek()?;
-            let value = self.value(peek, depth)?;
+            let value = match self.jiter.peek() {
+                Ok(peek) => self.value(peek, depth),
+                Err(error) => Err(Stop::from(error)),
+            }
+            .map_err(|stop| stop.within(PathStep::Key(cut(&key))))?;
             self.leave(before, || PathStep::Key(cut(&key)));
             members.put(key, value, repeated);
             key = match self.jiter.next_key()? {
@@ -190,21 +250,6 @@ impl<'j> Reader<'j> {
             };
         }
         Ok(JsonTree::Object(members.into_vec()))
-    }
-
-    /// The reason and position of a stop, as the answer's error gives them.
-    fn syntax(&self, stop: Stop) -> JsonSyntax {
-        let (reason, at) = match stop {
-            Stop::Json(error) => (error.error_type.to_string(), error.index),
-            Stop::TooDeep(at) => ("recursion limit exceeded".to_owned(), at),
-        };
-        let LinePosition { line, column } = self.jiter.error_position(at);
-        JsonSyntax {
-            reason,
-            line,
-            column,
-            at,
-        }
     }
 }
 

@@ -280,29 +280,35 @@ fn reasons_say_what_was_expected_and_found() {
 
 #[test]
 fn broken_json_is_invalid_json_with_its_position() {
-    let cases: [(&[u8], &str); 6] = [
+    // A column counts characters: three Hangul syllables are nine bytes.
+    let hangul = "{\"body\": {\"name\": \"한아수\", \"x\": 01}}";
+    let cases: [(&[u8], &str); 7] = [
+        (
+            hangul.as_bytes(),
+            "body.x: invalid number at line 1 column 32 (byte 37)",
+        ),
         (
             b"{\"body\": {\n  \"x\": tru }",
-            "expected ident at line 2 column 11 (byte 21)",
+            "body.x: expected ident at line 2 column 11 (byte 21)",
         ),
-        (b"{\"body\": {", "EOF while parsing an object at line 1 column 10 (byte 10)"),
-        (b"{\"body\": {\"x\": 01}}", "invalid number at line 1 column 17 (byte 16)"),
+        (b"{\"body\": {", "body: EOF while parsing an object at line 1 column 11 (byte 10)"),
+        (b"{\"body\": {\"x\": 01}}", "body.x: invalid number at line 1 column 17 (byte 16)"),
         (
             b"{\"body\": {\"x\": \"a\x01\"}}",
-            "control character (\\u0000-\\u001F) found while parsing a string at line 1 column 18 (byte 17)",
+            "body.x: control character (\\u0000-\\u001F) found while parsing a string at line 1 column 18 (byte 17)",
         ),
         (
             b"{\"body\": {\"x\": \"\xff\"}}",
-            "invalid unicode code point at line 1 column 17 (byte 16)",
+            "body.x: invalid unicode code point at line 1 column 17 (byte 16)",
         ),
-        (b"{\"body\": {,}}", "key must be a string at line 1 column 11 (byte 10)"),
+        (b"{\"body\": {,}}", "body: key must be a string at line 1 column 11 (byte 10)"),
     ];
     for (answer, text) in cases {
         let reference = serde_parse::<false>(answer);
         assert!(matches!(reference, Err(Refused::Json)), "{reference:?}");
         match decode_answer(answer) {
             Err(error @ EngineErrorKind::InvalidJson { .. }) => {
-                assert!(error.to_string().ends_with(text), "{error}")
+                assert_eq!(error.to_string(), format!("invalid json answer: {text}"))
             }
             other => panic!("{}: {other:?}", String::from_utf8_lossy(answer)),
         }
@@ -347,7 +353,14 @@ fn nesting_is_bounded_where_serde_json_bounded_it() {
         match (depth <= read::MAX_DEPTH, one) {
             (true, Ok(_)) => {}
             (false, Err(EngineErrorKind::InvalidJson { source })) => {
-                assert!(source.to_string().starts_with("recursion limit exceeded"));
+                let text = source.to_string();
+                // Where: the member holding the array that nests one too deep.
+                let path = format!("body.a{}", "[0]".repeat(read::MAX_DEPTH - 2));
+                assert!(
+                    text.starts_with(&format!("{path}: recursion limit exceeded at")),
+                    "{text}"
+                );
+                assert_eq!(source.path(), path);
                 assert_eq!(source.offset(), 15 + read::MAX_DEPTH - 2, "{depth}");
             }
             (_, other) => panic!("{depth}: {other:?}"),

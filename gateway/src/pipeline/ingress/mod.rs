@@ -48,9 +48,9 @@ impl<'a> JsonRequest<'a> {
     /// text the HTTP ingress answers 400 with (what is wrong; not JSON: the parser's reason, line,
     /// column and byte).
     pub fn parse(bytes: &'a [u8]) -> Result<JsonRequest<'a>, Refusal<'a>> {
-        let parsed = parse::parse(bytes).map_err(|unparsed| Refusal {
+        let parsed = parse::parse(bytes).map_err(|(unparsed, header)| Refusal {
             message: unparsed.to_string(),
-            header: None,
+            header,
         })?;
         if let Some(path) = parsed.duplicate {
             // Which of two values the client meant is unknown: a bank's request is refused.

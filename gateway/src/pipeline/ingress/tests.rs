@@ -73,13 +73,23 @@ fn by_tree(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
 /// `Message` route, jiter's and the request check's on the tree route).
 const NOT_A_REQUEST: &str = "expected {\"header\": {..}, \"body\": {..}}: ";
 
-/// An outcome as both routes must agree on it: the same frame, code and engine body, the same
-/// text of a refusal past the parse, and a refusal of the parse as such.
+/// The `Message` route's outcome as both routes must agree on it: the same frame, code and
+/// engine body, the same text of a refusal past the parse, and a refusal of the parse as such.
 fn verdict(outcome: Outcome) -> Outcome {
     outcome.map_err(|text| match text.starts_with(NOT_A_REQUEST) {
         true => NOT_A_REQUEST.to_owned(),
         false => text,
     })
+}
+
+/// The tree route's outcome as [`verdict`] reads the `Message` route's: a body its parse
+/// refuses (in its own words: the expected shape, or the member where the JSON breaks) is
+/// refused as not a request.
+fn tree_verdict(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
+    match JsonRequest::parse(bytes) {
+        Err(_) => Err(NOT_A_REQUEST.to_owned()),
+        Ok(_) => by_tree(layout, tx_codes, bytes),
+    }
 }
 
 fn both(layout: &Layout, tx_codes: &[&str], bytes: &[u8]) -> (Outcome, Outcome) {
@@ -97,73 +107,84 @@ fn malformed_bodies_are_refused_saying_what_is_wrong() {
         "[".repeat(200),
         "]".repeat(200)
     );
-    let cases: Vec<(&[u8], &str)> = vec![
-        (b"", "EOF while parsing a value at line 1 column 0 (byte 0)"),
+    // Each body and the whole 400 text: the expected shape and what was found, or, inside
+    // `header` or `body`, the member where the JSON breaks.
+    let shape = |found: &str| format!("{NOT_A_REQUEST}{found}");
+    let cases: Vec<(&[u8], String)> = vec![
+        (
+            b"",
+            shape("EOF while parsing a value at line 1 column 1 (byte 0)"),
+        ),
         (
             b"{\"header\": {}",
-            "EOF while parsing an object at line 1 column 13 (byte 13)",
+            shape("EOF while parsing an object at line 1 column 14 (byte 13)"),
         ),
-        (b"[]", "found an array"),
-        (b"[{}]", "found an array"),
+        (b"[]", shape("found an array")),
+        (b"[{}]", shape("found an array")),
         // serde's derive read an array of two objects as header and body.
-        (b"[{}, {}]", "found an array"),
-        (b"\"x\"", "found a string"),
-        (b"null", "found null"),
-        (b"{}", "found no `header`"),
-        (b"{\"header\": {}}", "found no `body`"),
-        (b"{\"body\": {}}", "found no `header`"),
+        (b"[{}, {}]", shape("found an array")),
+        (b"\"x\"", shape("found a string")),
+        (b"null", shape("found null")),
+        (b"{}", shape("found no `header`")),
+        (b"{\"header\": {}}", shape("found no `body`")),
+        (b"{\"body\": {}}", shape("found no `header`")),
         (
             b"{\"header\": {}, \"body\": {}, \"x\": 1}",
-            "found a top-level member `x`",
+            shape("found a top-level member `x`"),
         ),
         (
             b"{\"header\": 1, \"body\": {}}",
-            "found `header` to be a number",
+            shape("found `header` to be a number"),
         ),
         (
             b"{\"header\": null, \"body\": {}}",
-            "found `header` to be null",
+            shape("found `header` to be null"),
         ),
         (
             b"{\"header\": {}, \"body\": []}",
-            "found `body` to be an array",
+            shape("found `body` to be an array"),
         ),
         (
             b"{\"header\": {}, \"body\": {}} x",
-            "found more bytes after the object at byte 27",
+            shape("found more bytes after the object at line 1 column 28 (byte 27)"),
         ),
         (
-            b"{\"header\": {}, \"body\": {}} {}",
-            "found more bytes after the object at byte 27",
+            b"{\"header\": {}, \"body\": {}}\n{}",
+            shape("found more bytes after the object at line 2 column 1 (byte 27)"),
         ),
         (
             b"{\"header\": {\"tx_code\": 01}, \"body\": {}}",
-            "invalid number at line 1 column 25 (byte 24)",
+            "header.tx_code: invalid number at line 1 column 25 (byte 24)".to_owned(),
         ),
         (
             b"{\"header\": {\"tx_code\": \"LNS\xff\"}, \"body\": {}}",
-            "invalid unicode code point at line 1 column 28 (byte 27)",
+            "header.tx_code: invalid unicode code point at line 1 column 28 (byte 27)".to_owned(),
         ),
         (
             b"{\"header\": {1: 2}, \"body\": {}}",
-            "key must be a string at line 1 column 13 (byte 12)",
+            "header: key must be a string at line 1 column 13 (byte 12)".to_owned(),
         ),
         (
             deep.as_bytes(),
-            "recursion limit exceeded at line 1 column 155 (byte 154)",
+            format!(
+                "body.x{}: recursion limit exceeded at line 1 column 155 (byte 154)",
+                "[0]".repeat(125)
+            ),
         ),
     ];
-    for (bytes, found) in cases {
+    for (bytes, text) in cases {
         let (before, now) = both(&LOAN, &["LNS0001"], bytes);
         // The `Message` route refused each too (an array of two objects only at routing).
         assert!(before.is_err(), "{}", String::from_utf8_lossy(bytes));
-        assert_eq!(
-            now,
-            Err(format!("{NOT_A_REQUEST}{found}")),
-            "{}",
-            String::from_utf8_lossy(bytes)
-        );
+        assert_eq!(now, Err(text), "{}", String::from_utf8_lossy(bytes));
     }
+    // A column counts characters: the customer's name is nine bytes, three characters.
+    let hangul =
+        r#"{"header": {"tx_code": "LNS0001"}, "body": {"cust_name": "한아수", "req_term": 01}}"#;
+    assert_eq!(
+        by_tree(&LOAN, &["LNS0001".into()], hangul.as_bytes()).unwrap_err(),
+        "body.req_term: invalid number at line 1 column 78 (byte 83)"
+    );
     // serde_json's private number token is a key like any other: here one the header lacks
     // (serde_json read the object as a number, or refused it as one).
     let token =
@@ -489,7 +510,8 @@ proptest! {
         if let Some(cut) = cut {
             bytes.truncate(cut.index(bytes.len()));
         }
-        let (expected, actual) = both(&LOAN, &["LNS0001"], &bytes);
-        prop_assert_eq!(verdict(actual), verdict(expected));
+        let codes = ["LNS0001".to_owned()];
+        let expected = by_message(&LOAN, &codes, &bytes);
+        prop_assert_eq!(tree_verdict(&LOAN, &codes, &bytes), verdict(expected));
     }
 }
