@@ -7,7 +7,8 @@
 //! its borrowed tree, encoded), and the request header echoed into it (decoded again into a
 //! `Map`, edited, encoded → decoded again into a borrowed tree, edited, encoded). And the one
 //! parse against the two it replaced (a shape-only check where the answer was received, then the
-//! tree parsed again where it was encoded).
+//! tree parsed again where it was encoded), and jiter's parse against serde_json's one parse it
+//! replaced.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -34,7 +35,7 @@ mod reference;
 #[path = "../src/engine/answer/tree.rs"]
 mod tree;
 
-/// What `tree` shares with the ingress parse.
+/// What `tree` shares with the answer parse.
 #[path = "../src/engine/answer/seed.rs"]
 mod seed;
 
@@ -78,6 +79,15 @@ fn parse_then_walk(bytes: &[u8]) -> Value {
     value
 }
 
+/// Before jiter (the eleventh session): serde_json's one parse with a visitor, duplicates noted
+/// (numbers through `arbitrary_precision`'s one-entry map).
+fn serde_tree(bytes: &[u8]) -> protocol_mci::json::JsonTree<'_> {
+    let mut full = serde_json::Deserializer::from_slice(bytes).into_iter::<tree::Checked<false>>();
+    let checked = full.next().unwrap().unwrap();
+    assert!(checked.duplicate.is_none() && full.next().is_none());
+    checked.tree
+}
+
 /// Before the one parse: the top level's shape where the answer was received, then the whole
 /// tree where it was encoded (the syntax, duplicates and shape checks of both passes).
 fn shape_then_tree(bytes: &[u8]) -> protocol_mci::json::JsonTree<'_> {
@@ -112,6 +122,10 @@ fn http_path_bench(c: &mut Criterion) {
             shape_then_tree(bytes).to_value(),
             decode_answer(bytes).unwrap().to_value()
         );
+        assert_eq!(
+            serde_tree(bytes).to_value(),
+            decode_answer(bytes).unwrap().to_value()
+        );
         let tree = decode_answer(bytes).unwrap();
         assert_eq!(&echo_via_map(&layout, request, &tree), frame);
         assert_eq!(&echo_via_tree(&layout, request, &tree), frame);
@@ -128,6 +142,13 @@ fn http_path_bench(c: &mut Criterion) {
         b.iter(|| {
             for (bytes, ..) in &answers {
                 black_box(decode_answer(black_box(bytes)).unwrap());
+            }
+        })
+    });
+    group.bench_function("before jiter: serde_json's one parse", |b| {
+        b.iter(|| {
+            for (bytes, ..) in &answers {
+                black_box(serde_tree(black_box(bytes)));
             }
         })
     });

@@ -157,6 +157,7 @@ fn sides(rows: &[SideRow]) -> String {
             RowState::Equal => ("", ""),
             RowState::Differs => (" class=\"diff\"", ""),
             RowState::Hidden(rule) => (" class=\"hidden-by-rule\"", rule.as_str()),
+            RowState::Uncompared => (" class=\"uncompared\"", ""),
         };
         out.push_str(&format!(
             "<tr{class}><td class=\"path\">{}</td><td>{}</td><td>{}</td><td class=\"rule\">{}</td></tr>\n",
@@ -166,7 +167,11 @@ fn sides(rows: &[SideRow]) -> String {
             escape(rule),
         ));
     }
-    out.push_str("</table><p class=\"muted\">Highlighted: differs. Greyed: differs, but the comparison rule named in the row hid it.</p>\n");
+    let note = match rows.iter().any(|row| row.state == RowState::Uncompared) {
+        true => "Nothing was compared: one engine gave no decision (the reason is above).",
+        false => "Highlighted: differs. Greyed: differs, but the comparison rule named in the row hid it.",
+    };
+    out.push_str(&format!("</table><p class=\"muted\">{note}</p>\n"));
     out
 }
 

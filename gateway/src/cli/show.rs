@@ -83,10 +83,13 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
             .max()
             .unwrap_or(0)
             .clamp(4, 40);
-        writeln!(
-            out,
-            "\nside by side (* differs, ~ differs but hidden by the rule named after the row):"
-        )?;
+        let heading = match rows.iter().any(|row| row.state == RowState::Uncompared) {
+            true => "side by side (nothing compared: one engine gave no decision; see the reason)",
+            false => {
+                "side by side (* differs, ~ differs but hidden by the rule named after the row)"
+            }
+        };
+        writeln!(out, "\n{heading}:")?;
         writeln!(
             out,
             "    {:<width$}  {:<live_width$}  shadow",
@@ -94,7 +97,7 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
         )?;
         for row in rows {
             let (mark, hidden) = match &row.state {
-                RowState::Equal => (' ', String::new()),
+                RowState::Equal | RowState::Uncompared => (' ', String::new()),
                 RowState::Differs => ('*', String::new()),
                 RowState::Hidden(rule) => ('~', format!("  (hidden by {rule})")),
             };

@@ -53,6 +53,14 @@ impl MismatchRate {
         if self.comparisons == 0 {
             return "no comparisons yet: nothing can be said about the rate".to_owned();
         }
+        if self.failures >= self.comparisons {
+            // The bound is 100 %: "below 100%" would say more than the counts do.
+            return format!(
+                "{} of {} comparisons failed (100%): no comparison has passed yet",
+                thousands(self.failures),
+                thousands(self.comparisons),
+            );
+        }
         format!(
             "{} of {} comparisons failed ({}); at 95% confidence the rate is below {}",
             thousands(self.failures),
@@ -143,6 +151,11 @@ mod tests {
         assert_eq!(
             rate.sentence(),
             "200 of 2,000 comparisons failed (10.0%); at 95% confidence the rate is below 11.2%"
+        );
+        // Every comparison failed: no bound below 100 % to state.
+        assert_eq!(
+            MismatchRate::new(51, 51).sentence(),
+            "51 of 51 comparisons failed (100%): no comparison has passed yet"
         );
         assert_eq!(percent_round(1.0 / 3.0, 3), "33.3%");
         assert_eq!(percent_round(0.000_25, 3), "0.0250%");

@@ -25,7 +25,8 @@ pub struct SideRow {
     pub state: RowState,
 }
 
-/// How a side-by-side field reads: `"equal"`, `"differs"` or `{"hidden": "ignore header.*_at"}`.
+/// How a side-by-side field reads: `"equal"`, `"differs"`, `{"hidden": "ignore header.*_at"}`
+/// or `"uncompared"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowState {
@@ -36,6 +37,9 @@ pub enum RowState {
     Differs,
     /// The values differ but a rule of the strategy hid it: the rule as written.
     Hidden(String),
+    /// Not compared: one engine gave no decision (a shadow error, an answer that does not
+    /// encode), so no field was compared with anything.
+    Uncompared,
 }
 
 /// The leaves of both decisions, live order first, then fields only the shadow has, each with
@@ -78,6 +82,8 @@ struct Verdict {
     reported: Vec<String>,
     /// What the current rules hid, where.
     hidden: Vec<(String, RuleRef)>,
+    /// Whether both engines gave a decision: without one, nothing was compared.
+    compared: bool,
     /// How the current rules pair each `unordered` array: per live index, the shadow index.
     pairings: Vec<(String, Vec<Option<usize>>)>,
 }
@@ -103,6 +109,7 @@ impl Verdict {
             reported,
             hidden,
             pairings,
+            compared: m.live_decision.is_some() && m.shadow_decision.is_some(),
         }
     }
 
@@ -110,6 +117,9 @@ impl Verdict {
     fn state(&self, path: &str, live: &Option<Value>, shadow: &Option<Value>) -> RowState {
         if self.reported.iter().any(|d| under(path, d)) {
             return RowState::Differs;
+        }
+        if !self.compared {
+            return RowState::Uncompared;
         }
         if live == shadow {
             return RowState::Equal;
@@ -363,6 +373,28 @@ mod tests {
             ]
         );
         assert_eq!(rows[1].shadow, Some(serde_json::json!(5.26)));
+    }
+
+    #[test]
+    fn without_a_shadow_decision_no_field_was_compared_or_hidden() {
+        // A shadow error: the live decision alone. Its fields were compared with nothing, so
+        // none is hidden by a rule (they read "a rule since removed or changed" before).
+        let mut record = record();
+        record.mismatch.kind = RecordKind::ShadowError;
+        record.mismatch.differences.clear();
+        record.mismatch.shadow_decision = None;
+        let rows = side_by_side(
+            &record,
+            &rules(serde_json::json!({"ignore": ["header.sent_at"]})),
+        );
+        assert_eq!(rows.len(), 4);
+        assert!(rows
+            .iter()
+            .all(|r| r.state == RowState::Uncompared && r.shadow.is_none()));
+        assert_eq!(
+            serde_json::to_value(&rows[0].state).unwrap(),
+            serde_json::json!("uncompared")
+        );
     }
 
     #[test]
