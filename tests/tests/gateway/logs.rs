@@ -198,31 +198,28 @@ async fn a_rejected_json_request_is_logged_with_its_strategy_and_reason() {
     let shapeless = format!("{}, \"x\": 1}}", &shapeless[..shapeless.len() - 1]);
     let (status, _) = post(&url, "application/json", shapeless).await;
     assert_eq!(status, 400);
+    // JSON that breaks in the body after a whole header names its request too.
+    let broken = serde_json::to_string(&request(&guid(11))).unwrap();
+    let broken = broken.replacen("\"body\":{", "\"body\":{\"req_term\":060,", 1);
+    let (status, _) = post(&url, "application/json", broken).await;
+    assert_eq!(status, 400);
     gateway.shutdown().await;
     let warnings = log.lines_with("WARN", "request rejected");
-    assert_eq!(warnings.len(), 3, "{}", log.text());
-    let line = &warnings[0];
-    assert!(line.contains("loan-screening"), "strategy: {line}");
-    assert!(line.contains("body.annual_incme"), "reason: {line}");
-    assert!(
-        line.contains(&format!("correlation_id={}", guid(8))),
-        "correlation id: {line}"
-    );
-    let line = &warnings[1];
-    assert!(line.contains("body.cust_type` twice"), "reason: {line}");
-    assert!(
-        line.contains(&format!("correlation_id={}", guid(9))),
-        "correlation id: {line}"
-    );
-    let line = &warnings[2];
-    assert!(
-        line.contains("found a top-level member `x`"),
-        "reason: {line}"
-    );
-    assert!(
-        line.contains(&format!("correlation_id={}", guid(10))),
-        "correlation id: {line}"
-    );
+    assert_eq!(warnings.len(), 4, "{}", log.text());
+    let expected = [
+        ("body.annual_incme", 8),
+        ("body.cust_type` twice", 9),
+        ("found a top-level member `x`", 10),
+        ("body.req_term: invalid number", 11),
+    ];
+    for (line, (reason, id)) in warnings.iter().zip(expected) {
+        assert!(line.contains("loan-screening"), "strategy: {line}");
+        assert!(line.contains(reason), "reason: {line}");
+        assert!(
+            line.contains(&format!("correlation_id={}", guid(id))),
+            "correlation id: {line}"
+        );
+    }
     assert_eq!(legacy.requests(), 0);
 }
 

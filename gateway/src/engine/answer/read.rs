@@ -65,6 +65,27 @@ pub(crate) fn first_document(bytes: &[u8]) -> Result<First<'_>, JsonSyntax> {
     }
 }
 
+/// The member `name` of the object `bytes` starts with, read where it is (the members before it
+/// skipped, nothing after it read): what a document that stops being JSON further on held there.
+pub(crate) fn member_before_error<'j>(bytes: &'j [u8], name: &str) -> Option<JsonTree<'j>> {
+    let mut reader = Reader {
+        jiter: Jiter::new(bytes),
+        data: bytes,
+        text: std::str::from_utf8(bytes).ok(),
+        duplicate: None,
+    };
+    let mut found = reader.jiter.next_object().ok()?.map(|key| key == name);
+    while let Some(here) = found {
+        if here {
+            let peek = reader.jiter.peek().ok()?;
+            return reader.value(peek, 1).ok();
+        }
+        reader.jiter.next_skip().ok()?;
+        found = reader.jiter.next_key().ok()?.map(|key| key == name);
+    }
+    None
+}
+
 /// How many JSON documents `bytes` holds one after another (separated by JSON whitespace, or by
 /// nothing where the first ends with a bracket, brace or quote), or `None` when anything in it is
 /// not JSON.

@@ -71,13 +71,21 @@ impl fmt::Display for Unparsed {
 /// Parses a whole body: one JSON object `{"header": {..}, "body": {..}}`, whitespace around it.
 /// A key given twice where the request is otherwise of its shape comes back in
 /// [`Parsed::duplicate`] (the header is there for the refusal's log line). A refused body comes
-/// with its `header` object when it has one, for the same line's correlation id.
+/// with its `header` object when it has one (for JSON that breaks, one read before the break),
+/// for the same line's correlation id.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, (Unparsed, Option<Members<'_>>)> {
     let First {
         tree,
         duplicate,
         end,
-    } = json_read::first_document(bytes).map_err(|error| (Unparsed::Syntax(error), None))?;
+    } = json_read::first_document(bytes).map_err(|error| {
+        // JSON that breaks in the body may still have had its header first: for the log line.
+        let header = match json_read::member_before_error(bytes, "header") {
+            Some(JsonTree::Object(members)) => Some(members),
+            _ => None,
+        };
+        (Unparsed::Syntax(error), header)
+    })?;
     let shape = |found: String| match &duplicate {
         Some(path) => Unparsed::Duplicate(path.clone()),
         None => Unparsed::Shape(found),
