@@ -274,8 +274,8 @@ fn check_shape(answer: &JsonTree<'_>) -> Result<(), AnswerDefect> {
     }
 }
 
-/// `name` cut to [`MAX_NAME_CHARS`] characters.
-fn cut(name: &str) -> String {
+/// `name` cut to [`MAX_NAME_CHARS`] characters (a name in a reason or refusal).
+pub(crate) fn cut(name: &str) -> String {
     name.chars().take(MAX_NAME_CHARS).collect()
 }
 

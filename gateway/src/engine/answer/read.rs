@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use jiter::{Jiter, JiterError, Peek};
 use protocol_mci::json::{JsonTree, NumberText};
 
-use super::cut;
+pub(crate) use super::cut;
 use super::seed::{render, ObjectMembers, PathStep};
 use super::JsonSyntax;
 
@@ -42,15 +42,7 @@ pub(crate) struct First<'j> {
 /// Reads the first document of `bytes` (whitespace before it skipped; what follows it is left to
 /// the caller): its tree, its first duplicate key, where it ends; or why it is not JSON.
 pub(crate) fn first_document(bytes: &[u8]) -> Result<First<'_>, JsonSyntax> {
-    let mut reader = Reader {
-        jiter: Jiter::new(bytes),
-        data: bytes,
-        // One check of the whole answer (JSON text is UTF-8, RFC 8259 §8.1), so that each
-        // unescaped string is a slice of it without a check of its own. An answer that is not
-        // UTF-8 is parsed all the same, its strings copied, and jiter says where it breaks.
-        text: std::str::from_utf8(bytes).ok(),
-        duplicate: None,
-    };
+    let mut reader = Reader::new(bytes);
     let built = match reader.jiter.peek() {
         Ok(peek) => reader.value(peek, 0),
         Err(error) => Err(Stop::from(error)),
@@ -68,12 +60,7 @@ pub(crate) fn first_document(bytes: &[u8]) -> Result<First<'_>, JsonSyntax> {
 /// The member `name` of the object `bytes` starts with, read where it is (the members before it
 /// skipped, nothing after it read): what a document that stops being JSON further on held there.
 pub(crate) fn member_before_error<'j>(bytes: &'j [u8], name: &str) -> Option<JsonTree<'j>> {
-    let mut reader = Reader {
-        jiter: Jiter::new(bytes),
-        data: bytes,
-        text: std::str::from_utf8(bytes).ok(),
-        duplicate: None,
-    };
+    let mut reader = Reader::new(bytes);
     let mut found = reader.jiter.next_object().ok()?.map(|key| key == name);
     while let Some(here) = found {
         if here {
@@ -190,6 +177,18 @@ struct Reader<'j> {
 }
 
 impl<'j> Reader<'j> {
+    fn new(bytes: &'j [u8]) -> Reader<'j> {
+        Reader {
+            jiter: Jiter::new(bytes),
+            data: bytes,
+            // One check of the whole document (JSON text is UTF-8, RFC 8259 §8.1), so that each
+            // unescaped string is a slice of it without a check of its own. A document that is
+            // not UTF-8 is parsed all the same, its strings copied, and jiter says where it breaks.
+            text: std::str::from_utf8(bytes).ok(),
+            duplicate: None,
+        }
+    }
+
     /// The value that `peek` starts, inside `depth` arrays and objects.
     fn value(&mut self, peek: Peek, depth: usize) -> Result<JsonTree<'j>, Stop> {
         Ok(match peek {

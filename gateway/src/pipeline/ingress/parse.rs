@@ -26,9 +26,6 @@ use protocol_mci::json::JsonTree;
 use crate::engine::json_read::{self, First};
 use crate::engine::JsonSyntax;
 
-/// Top-level member names are cut to this many characters in a refusal.
-const MAX_NAME_CHARS: usize = 64;
-
 /// An object's members in document order.
 pub(crate) type Members<'a> = Vec<(Cow<'a, str>, JsonTree<'a>)>;
 
@@ -102,7 +99,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, (Unparsed, Option<Member
                 wrong.get_or_insert_with(|| format!("found `{key}` to be {}", other.type_name()));
             }
             (other, _) => {
-                let name: String = other.chars().take(MAX_NAME_CHARS).collect();
+                let name = json_read::cut(other);
                 wrong.get_or_insert_with(|| format!("found a top-level member `{name}`"));
             }
         }
