@@ -44,15 +44,22 @@ async fn groups(scenario: &Scenario) -> Vec<Value> {
 async fn a_group_goes_to_verified_reopens_when_it_grows_and_every_step_is_audited() {
     let scenario = Scenario::start(true, "min_comparisons = 100\nmin_clean_days = 0").await;
     scenario.traffic(9).await;
-    let first = groups(&scenario).await;
-    let group = first
-        .iter()
-        .find(|g| {
+    // The counters `traffic` waits for can be committed before the groups (seen once in CI
+    // under load: no group yet): wait for the group itself, bounded.
+    let deadline = tokio::time::Instant::now() + crate::support::DEADLINE;
+    let group = loop {
+        let first = groups(&scenario).await;
+        let found = first.into_iter().find(|g| {
             g["group"]["differing_paths"]
                 .as_array()
                 .is_some_and(|p| !p.is_empty())
-        })
-        .unwrap_or_else(|| panic!("no mismatch group in {first:#?}"));
+        });
+        if let Some(group) = found {
+            break group;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no mismatch group");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(group["triage"]["state"], "new");
     let signature = group["group"]["signature"].as_str().unwrap().to_owned();
     let count = group["group"]["count"].as_u64().unwrap();
