@@ -365,6 +365,15 @@ impl TestGateway {
         &self.running
     }
 
+    /// The value of one sample of the gateway's metrics, named with its labels as rendered
+    /// (`shadowgate_frames_total{listener="core-banking",outcome="ok"}`); 0 when absent.
+    pub fn metric(&self, series: &str) -> f64 {
+        let text = self.running.metrics.render();
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .map_or(0.0, |value| value.parse().unwrap())
+    }
+
     /// The MCI listener's address.
     pub fn mci_address(&self) -> SocketAddr {
         self.running.mci_addresses[0]

@@ -120,6 +120,9 @@ pub(super) async fn connection(
     let layout_name: Arc<str> = Arc::from(settings.layout.as_str());
     let mut in_flight = FuturesUnordered::new();
     let mut reading = true;
+    // False once the request socket did not take a frame in time: nothing more is read or
+    // written on it, and the frames in flight still go to the answer socket.
+    let mut writable = true;
     let mut idle_deadline = Instant::now() + settings.idle_timeout;
     while reading || !in_flight.is_empty() {
         tokio::select! {
@@ -144,7 +147,7 @@ pub(super) async fn connection(
                         metrics.frame(FrameOutcome::BadRequest);
                         shared.link.ack(TransportRole::Nak, LinkDirection::Sent);
                         if !send(&mut write, &nak, settings).await {
-                            return;
+                            (reading, writable) = (false, false);
                         }
                         continue;
                     }
@@ -153,7 +156,11 @@ pub(super) async fn connection(
                 if let Some(ack) = ack {
                     shared.link.ack(TransportRole::Ack, LinkDirection::Sent);
                     if !send(&mut write, &ack, settings).await {
-                        return;
+                        // Core banking did not take the acknowledgement: the frame is not
+                        // processed (it may send it again), and counted.
+                        metrics.frame(FrameOutcome::ClientClosed);
+                        (reading, writable) = (false, false);
+                        continue;
                     }
                 }
                 let (gateway, layout_name) = (gateway.clone(), layout_name.clone());
@@ -167,9 +174,11 @@ pub(super) async fn connection(
                 match reply {
                     // A poll is answered where it came from.
                     FrameReply::Answer(answer, FrameOutcome::Control) => {
-                        metrics.frame(FrameOutcome::Control);
-                        if !send(&mut write, &answer, settings).await {
-                            return;
+                        if writable && send(&mut write, &answer, settings).await {
+                            metrics.frame(FrameOutcome::Control);
+                        } else {
+                            metrics.frame(FrameOutcome::ClientClosed);
+                            (reading, writable) = (false, false);
                         }
                     }
                     FrameReply::Answer(answer, outcome) => {
@@ -193,7 +202,9 @@ pub(super) async fn connection(
             () = shutdown.cancelled(), if reading => reading = false,
         }
     }
-    let _ = timeout(settings.idle_timeout, write.shutdown()).await;
+    if writable {
+        let _ = timeout(settings.idle_timeout, write.shutdown()).await;
+    }
 }
 
 /// What the link layer makes of a frame read on a request socket, before the pipeline.

@@ -249,15 +249,18 @@ async fn connection(
                 if !write_answers(&mut write, &mut answers, settings.idle_timeout).await {
                     // The frames still in flight are dropped with the connection, their live
                     // calls with them: counted, as their shadow comparisons are.
-                    for _ in 0..in_flight.len() {
-                        metrics.frame(FrameOutcome::ClientClosed);
-                    }
+                    metrics.frames(FrameOutcome::ClientClosed, in_flight.len());
                     warn!(listener = %settings.name, dropped = in_flight.len(), "client did not take its answer in time; closing");
                     return;
                 }
                 member.active(in_flight.len());
                 if let Some(outcome) = close {
-                    warn!(listener = %settings.name, outcome = outcome.as_str(), "frame cannot be answered; closing the connection");
+                    // The frames behind it are not answered: a client that matches answers by
+                    // their order would take the next one for the unanswered frame's. They are
+                    // dropped with their live calls, and counted.
+                    let dropped = in_flight.len();
+                    metrics.frames(FrameOutcome::GatewayClosed, dropped);
+                    warn!(listener = %settings.name, outcome = outcome.as_str(), dropped, "frame cannot be answered; closing the connection");
                     return;
                 }
             }

@@ -26,11 +26,17 @@ pub enum FrameOutcome {
     /// The client closed its connection (or stopped taking answers) before the answer: the
     /// request and its live call were dropped, nothing was answered.
     ClientClosed,
+    /// The gateway closed the MCI connection before answering this frame: a frame ahead of it
+    /// in the same connection could not be answered at all (its header did not decode, or its
+    /// error frame could not be written), and answers behind an unanswered frame would be taken
+    /// for its own by a client matching answers by order. The frame and its live call were
+    /// dropped.
+    GatewayClosed,
 }
 
 impl FrameOutcome {
     /// Every outcome, in index order.
-    pub const ALL: [FrameOutcome; 9] = [
+    pub const ALL: [FrameOutcome; 10] = [
         Self::Ok,
         Self::BadRequest,
         Self::UnknownTransaction,
@@ -40,6 +46,7 @@ impl FrameOutcome {
         Self::Rejected,
         Self::Control,
         Self::ClientClosed,
+        Self::GatewayClosed,
     ];
 
     /// The label value.
@@ -54,6 +61,7 @@ impl FrameOutcome {
             Self::Rejected => "rejected",
             Self::Control => "control",
             Self::ClientClosed => "client_closed",
+            Self::GatewayClosed => "gateway_closed",
         }
     }
 }

@@ -44,6 +44,11 @@ impl ListenerMetrics {
         self.frames[outcome as usize].inc();
     }
 
+    /// Counts `count` frames with one outcome (the frames in flight a closed connection drops).
+    pub fn frames(&self, outcome: FrameOutcome, count: usize) {
+        self.frames[outcome as usize].inc_by(count as u64);
+    }
+
     /// Counts one connection the gateway closed for `reason`.
     pub fn closed(&self, reason: CloseReason) {
         self.closed[reason as usize].inc();

@@ -17,14 +17,6 @@ const TIMED_POLL: &[u8] = b"00000034HDRREQPOLL20261129204512@@";
 const TIMED_ANSWER: &[u8] = b"00000034HDRRESPOLL20261129204512@@";
 const KEEP_ALIVE: &[u8] = b"00000000";
 
-/// The value of the sample `series` in `gateway`'s metrics (0 when absent).
-fn metric(gateway: &TestGateway, series: &str) -> f64 {
-    let text = gateway.running().metrics.render();
-    text.lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .map_or(0.0, |value| value.parse().unwrap())
-}
-
 const CONTROL: &str = r#"shadowgate_frames_total{listener="core-banking",outcome="control"}"#;
 const OK: &str = r#"shadowgate_frames_total{listener="core-banking",outcome="ok"}"#;
 
@@ -72,8 +64,8 @@ async fn polls_interleaved_with_pipelined_frames_are_answered_in_order_and_never
         );
     }
     assert_eq!(legacy.requests(), 3, "the engine saw only business frames");
-    assert_eq!(metric(&gateway, CONTROL), 4.0);
-    assert_eq!(metric(&gateway, OK), 3.0);
+    assert_eq!(gateway.metric(CONTROL), 4.0);
+    assert_eq!(gateway.metric(OK), 3.0);
 }
 
 #[tokio::test]
@@ -117,7 +109,7 @@ async fn zero_length_keep_alives_are_echoed_and_keep_the_connection_up() {
     assert_eq!(legacy.requests(), 1);
     let idle =
         r#"shadowgate_connections_closed_total{listener="core-banking",reason="idle_timeout"}"#;
-    assert_eq!(metric(&gateway, idle), 0.0);
+    assert_eq!(gateway.metric(idle), 0.0);
     // Silent past the idle timeout, it is closed as before.
     assert!(client.is_closed().await);
 }
@@ -176,11 +168,11 @@ async fn an_mci_engine_link_is_kept_alive_by_polls() {
     // moment, one new connection: a poll in flight is not a failure.
     assert!(legacy.connections_accepted() <= accepted + 1);
     assert!(
-        metric(&gateway, ANSWERED) >= 3.0,
+        gateway.metric(ANSWERED) >= 3.0,
         "{}",
-        metric(&gateway, ANSWERED)
+        gateway.metric(ANSWERED)
     );
-    assert_eq!(metric(&gateway, REPLACED), 0.0);
+    assert_eq!(gateway.metric(REPLACED), 0.0);
     assert!(legacy.requests() > 2, "the engine saw the polls");
 }
 
@@ -199,7 +191,7 @@ async fn a_connection_whose_poll_goes_unanswered_is_replaced() {
     // The replacement is counted when the silent connection is dropped and the fresh one
     // connects just after: wait (bounded) for both, not the count alone (seen racing in CI).
     for _ in 0..100 {
-        replaced = metric(&gateway, REPLACED);
+        replaced = gateway.metric(REPLACED);
         if replaced >= 1.0 && legacy.connections_accepted() > accepted {
             break;
         }
@@ -210,7 +202,7 @@ async fn a_connection_whose_poll_goes_unanswered_is_replaced() {
         legacy.connections_accepted() > accepted,
         "a fresh connection replaced it"
     );
-    assert_eq!(metric(&gateway, ANSWERED), 0.0);
+    assert_eq!(gateway.metric(ANSWERED), 0.0);
     // Business frames still get their answers.
     let second = request_frame(&guid(2));
     assert_eq!(

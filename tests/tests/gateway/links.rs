@@ -19,14 +19,6 @@ use tokio::time::timeout;
 
 const DEADLINE: Duration = Duration::from_secs(10);
 
-/// The value of the sample `series` in `gateway`'s metrics (0 when absent).
-fn metric(gateway: &TestGateway, series: &str) -> f64 {
-    let text = gateway.running().metrics.render();
-    text.lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .map_or(0.0, |value| value.parse().unwrap())
-}
-
 /// The legacy engine's answer to `request`.
 fn legacy_answer(request: &[u8]) -> Vec<u8> {
     answer_frame(request, &decision("L1", LIMIT))
@@ -189,7 +181,7 @@ async fn a_dual_socket_engine_answers_out_of_order_and_a_late_answer_reaches_nob
     let next = request_frame(&guid(5));
     assert_eq!(client.call(&next).await[..], legacy_answer(&next)[..]);
     assert_eq!(
-        metric(&gateway, UNMATCHED),
+        gateway.metric(UNMATCHED),
         1.0,
         "the late answer was counted"
     );
@@ -204,7 +196,7 @@ async fn a_dual_socket_engine_answers_out_of_order_and_a_late_answer_reaches_nob
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(engine.acknowledgements(), expected);
-    assert_eq!(metric(&gateway, ENGINE_ACKS_SENT), 5.0);
+    assert_eq!(gateway.metric(ENGINE_ACKS_SENT), 5.0);
 }
 
 #[tokio::test]
@@ -241,9 +233,9 @@ async fn a_dual_socket_listener_acknowledges_and_answers_on_the_answer_socket_in
     let nak = requests.recv().await;
     assert!(nak.starts_with(b"00000045NAK"), "{nak:?}");
     let acks_sent = r#"shadowgate_link_acks_total{direction="sent",frame="ack",link="core-banking",side="listener"}"#;
-    assert_eq!(metric(&gateway, acks_sent), 2.0);
+    assert_eq!(gateway.metric(acks_sent), 2.0);
     let naks_sent = r#"shadowgate_link_acks_total{direction="sent",frame="nak",link="core-banking",side="listener"}"#;
-    assert_eq!(metric(&gateway, naks_sent), 1.0);
+    assert_eq!(gateway.metric(naks_sent), 1.0);
     assert_eq!(
         legacy.requests(),
         2,
@@ -268,13 +260,13 @@ async fn a_dual_socket_listener_without_an_answer_socket_queues_a_bounded_number
     let dropped =
         r#"shadowgate_link_answers_dropped_total{listener="core-banking",reason="queue_full"}"#;
     for _ in 0..500 {
-        if metric(&gateway, dropped) >= 2.0 {
+        if gateway.metric(dropped) >= 2.0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(
-        metric(&gateway, dropped),
+        gateway.metric(dropped),
         2.0,
         "two answers found the queue full"
     );

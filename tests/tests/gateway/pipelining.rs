@@ -39,3 +39,45 @@ async fn pipelined_frames_are_answered_in_request_order() {
         "{elapsed:?} for {serial:?} of engine delays"
     );
 }
+
+#[tokio::test]
+async fn frames_behind_one_that_cannot_be_answered_are_dropped_and_counted() {
+    // A frame whose header does not decode gets no answer (there is no header to answer with);
+    // the connection closes after the answers ahead of it. The frames behind it are in flight:
+    // answering them would hand a client that matches answers by order the wrong one, so they
+    // are dropped with their live calls, and counted `gateway_closed`.
+    let legacy = mci_deciding("L1")
+        .delay(Duration::from_millis(300))
+        .start()
+        .await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    let first = request_frame(&guid(1));
+    // `sent_at` (yyyyMMddHHmmssSSS) made letters: the header does not decode.
+    let mut broken = request_frame(&guid(2));
+    let clock = b"20261121093015123";
+    let at = broken
+        .windows(clock.len())
+        .position(|w| w == clock)
+        .expect("the request's sent_at");
+    broken[at..at + clock.len()].fill(b'X');
+    let behind: Vec<u8> = [request_frame(&guid(3)), request_frame(&guid(4))].concat();
+    client.send(&[first, broken, behind].concat()).await;
+
+    let answer = decode_answer(&client.recv().await);
+    assert_eq!(answer.header["guid"], guid(1).as_str());
+    assert!(client.is_closed().await);
+    let frames = |outcome: &str| {
+        gateway.metric(&format!(
+            "shadowgate_frames_total{{listener=\"core-banking\",outcome=\"{outcome}\"}}"
+        ))
+    };
+    assert_eq!(frames("ok"), 1.0);
+    assert_eq!(frames("bad_request"), 1.0);
+    assert_eq!(frames("gateway_closed"), 2.0);
+    // Their live calls had started: all four frames were read before the first answer.
+    assert_eq!(legacy.requests(), 3);
+}
