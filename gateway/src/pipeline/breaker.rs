@@ -43,14 +43,25 @@ impl Breaker {
     }
 
     /// A connect failure; returns true when this one opened the breaker.
+    ///
+    /// Failures of calls that were already in flight when it opened do not count toward the
+    /// next opening: many calls failing at once open it once (and log it once), not once per
+    /// [`THRESHOLD`] of them.
     pub fn connect_failed(&self) -> bool {
-        if self.failures.fetch_add(1, Ordering::Relaxed) + 1 < THRESHOLD {
+        let now = self.now();
+        let open_until = self.open_until.load(Ordering::Relaxed);
+        if open_until > now {
+            return false;
+        }
+        // Exactly one of the failures counted together reaches the threshold.
+        if self.failures.fetch_add(1, Ordering::Relaxed) + 1 != THRESHOLD {
             return false;
         }
         self.failures.store(0, Ordering::Relaxed);
-        let until = self.now() + u64::try_from(COOL_DOWN.as_micros()).unwrap_or(u64::MAX);
-        self.open_until.store(until, Ordering::Relaxed);
-        true
+        let until = now + u64::try_from(COOL_DOWN.as_micros()).unwrap_or(u64::MAX);
+        self.open_until
+            .compare_exchange(open_until, until, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// The engine answered (whatever it answered): it is reachable.
@@ -83,5 +94,27 @@ mod tests {
             "the fifth consecutive failure opens it"
         );
         assert!(!breaker.allows());
+    }
+
+    #[test]
+    fn calls_failing_while_it_is_open_do_not_open_it_again() {
+        // Twenty calls in flight fail at once: the fifth opens it, the other fifteen were
+        // already under way and open nothing (one opening, one WARN line).
+        let breaker = Breaker::default();
+        let openings = (0..20).filter(|_| breaker.connect_failed()).count();
+        assert_eq!(openings, 1);
+        assert!(!breaker.allows());
+    }
+
+    #[test]
+    fn failures_counted_together_from_several_threads_open_it_once() {
+        let breaker = Breaker::default();
+        let openings = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| (0..50).filter(|_| breaker.connect_failed()).count()))
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).sum::<usize>()
+        });
+        assert_eq!(openings, 1);
     }
 }
