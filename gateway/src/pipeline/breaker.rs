@@ -113,7 +113,10 @@ mod tests {
             let threads: Vec<_> = (0..8)
                 .map(|_| scope.spawn(|| (0..50).filter(|_| breaker.connect_failed()).count()))
                 .collect();
-            threads.into_iter().map(|t| t.join().unwrap()).sum::<usize>()
+            threads
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .sum::<usize>()
         });
         assert_eq!(openings, 1);
     }

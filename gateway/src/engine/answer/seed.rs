@@ -71,11 +71,24 @@ pub(crate) enum PathStep {
     Index(usize),
 }
 
-/// The steps as `a.b[1].c`.
+/// Steps a rendered path shows at most: the outermost and innermost ones, with how many are left
+/// out between them. A path is logged and stored; nesting can be 127 levels deep.
+const MAX_RENDERED_STEPS: usize = 16;
+
+/// The steps as `a.b[1].c`; a deeper path as its first and last steps around how many are left
+/// out (`body.x[0][0]…(111 more levels)…[0][0]`).
 pub(crate) fn render(mut steps: Vec<PathStep>) -> String {
     steps.reverse();
     let mut path = String::new();
-    for step in steps {
+    let left_out = steps.len().saturating_sub(MAX_RENDERED_STEPS);
+    let outer = MAX_RENDERED_STEPS / 2;
+    for (at, step) in steps.into_iter().enumerate() {
+        if left_out > 0 && (outer..outer + left_out).contains(&at) {
+            if at == outer {
+                path.push_str(&format!("…({left_out} more levels)…"));
+            }
+            continue;
+        }
         match step {
             PathStep::Key(key) => {
                 if !path.is_empty() {
