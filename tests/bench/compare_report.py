@@ -25,9 +25,15 @@ def median(values):
     return statistics.median(values) if values else float("nan")
 
 
-def cpu_per_request(kind, target, rate=0.0):
-    """Median over rounds of the proxy's CPU time per request, in µs."""
-    return median(r["cpu_s"] / r["requests"] * 1e6 if r["requests"] else None for r in by[(kind, target, rate)])
+def cpu_per_request(kind, target, rate=0.0, what="cpu_s"):
+    """Median over rounds of the proxy's CPU time per request, in µs (what: cpu_s, or its part
+    user_s or sys_s)."""
+    return median(r[what] / r["requests"] * 1e6 if r["requests"] else None for r in by[(kind, target, rate)])
+
+
+def per_request(kind, target, field, rate=0.0):
+    """Median over rounds of a counted field per request."""
+    return median(r[field] / r["requests"] if r["requests"] else None for r in by[(kind, target, rate)])
 
 
 def throughput(kind, target):
@@ -92,6 +98,15 @@ line("  share of its core the proxy used (%)", 100 * core_use(hc, "shadowgate"),
      "below ~95 %: the load, not the proxy, set the ceiling")
 line("CPU per request vs nginx proxy_pass (µs)", sg_cpu, pass_cpu)
 line("nginx mirror vs nginx proxy_pass (µs)", mirror_cpu, pass_cpu)
+# Where the CPU goes: nginx's mirror connects to the shadow anew for most mirrored requests
+# (kernel time); shadowgate keeps its connections and spends its time in user space (parsing,
+# encoding, comparing).
+line("  of which user space (µs)", cpu_per_request(hc, "shadowgate", what="user_s"),
+     cpu_per_request(hc, "nginx-mirror", what="user_s"))
+line("  of which kernel (µs)", cpu_per_request(hc, "shadowgate", what="sys_s"),
+     cpu_per_request(hc, "nginx-mirror", what="sys_s"))
+line("  connections opened to the shadow per request", per_request(hc, "shadowgate", "shadow_connections"),
+     per_request(hc, "nginx-mirror", "shadow_connections"), "{:.2f}")
 section("HTTP, open loop (oha), added latency (µs)", "shadowgate", "nginx mirror")
 for rate in rates:
     for p, label in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
@@ -107,6 +122,10 @@ section("MCI, closed loop (loadgen 16 × 4)", "shadowgate", "HAProxy")
 line("shadow+compare+store: CPU per frame (µs)", on_cpu, ha_cpu, goal_text=f"≤ 2.50: {goal(ratio(on_cpu, ha_cpu) <= 2.5)}")
 line("shadow+compare+store: ceiling (frames/s)", on_ceiling, throughput(mc, "haproxy"), "{:,.0f}",
      f"≥ 33,352/s (2× the issue's 16,676/s, another VM): {goal(on_ceiling >= 33352)}")
+line("  of which user space (µs)", cpu_per_request(mc, "shadow-on", what="user_s"),
+     cpu_per_request(mc, "haproxy", what="user_s"))
+line("  of which kernel (µs)", cpu_per_request(mc, "shadow-on", what="sys_s"),
+     cpu_per_request(mc, "haproxy", what="sys_s"))
 line("no shadow: CPU per frame (µs)", off_cpu, ha_cpu)
 line("no shadow: ceiling (frames/s)", throughput(mc, "shadow-off"), throughput(mc, "haproxy"), "{:,.0f}")
 line("  share of its core the proxy used, shadow on (%)", 100 * core_use(mc, "shadow-on"), 100 * core_use(mc, "haproxy"), "{:.0f}")
