@@ -100,3 +100,51 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
     assert_eq!(totals(db.url()).await, (45, 45, 45, 1));
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
+
+/// A run started while the database is down and stopped before it answered leaves its totals in
+/// the spool as deltas counted from zero; the next run, started with the database, adds them to
+/// the instance's totals before it counts on, instead of overwriting those with its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deltas_of_a_run_that_never_reached_postgres_are_added_by_the_next_run() {
+    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding("N9").start().await;
+    let local = tempfile::tempdir().unwrap();
+    let builder = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
+        .store_path(&local.path().join("store"));
+
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 1..11).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
+    gateway.shutdown().await;
+
+    // Started without the database and stopped before it answered: all of it stays spooled.
+    tokio::task::block_in_place(|| db.stop());
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 11..26).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 15.0).await;
+    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
+    gateway.shutdown().await;
+
+    // Started with the database: the spool's deltas go on the 10 it holds, then these 5.
+    tokio::task::block_in_place(|| db.start());
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 26..31).await;
+    wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
+    assert_nothing_lost(&gateway);
+    gateway.shutdown().await;
+    assert_eq!(totals(db.url()).await, (30, 30, 30, 1));
+
+    // Nothing is left in the spool for a later start.
+    let gateway = builder.start().await;
+    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 0.0);
+    gateway.shutdown().await;
+    assert_eq!(totals(db.url()).await, (30, 30, 30, 1));
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}

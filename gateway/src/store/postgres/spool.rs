@@ -10,8 +10,9 @@
 //!
 //! Cold entries (the tag's high bit set) hold what a gateway that started while the database
 //! could not be reached counted from zero: totals as deltas, and its other keyed writes
-//! (payloads). They are never forwarded as they are: at the first contact each delta is added to
-//! the instance's total and the sum replaces it as an ordinary entry in one batch
+//! (payloads). They are never forwarded as they are: at the first contact (that run's, or the
+//! next run's if it stopped before) each delta is added to the instance's total and the sum
+//! replaces it as an ordinary entry in one batch
 //! ([`Spool::fold_cold`]), so they are never stale the way a forwarded spool can be. One tree
 //! for both keeps a commit's records and its deltas in one atomic batch.
 

@@ -13,7 +13,8 @@
 //! ([`super::cold`]) and takes record ids after the last spooled one (from the clock otherwise).
 //! At the first contact (`contact`: connecting takes the instance lock and migrates the schema,
 //! the checks a start with the database would have made) each delta is added to the instance's
-//! total, and the spool is forwarded as after an outage.
+//! total, and the spool is forwarded as after an outage; a run that stopped before that contact
+//! leaves its deltas to the next run's, even one started with the database.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;

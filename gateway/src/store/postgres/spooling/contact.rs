@@ -3,8 +3,9 @@
 //!
 //! Connecting takes the instance lock and migrates the schema ([`super::super::connect`]); then a
 //! spool forwarded just before a crash is recognised by its epoch and dropped, this instance's
-//! totals are loaded, and, after a start without the database, every total counted from zero is
-//! added to the instance's (the cold entries become ordinary spool entries in one batch).
+//! totals are loaded, and every total counted from zero (by this run, started without the
+//! database, or by an earlier one that stopped before it answered) is added to the instance's
+//! (the cold entries become ordinary spool entries in one batch).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -40,10 +41,16 @@ impl SpoolingBackend {
             self.known.clone()
         };
         self.preload(&mut known)?;
+        // Not only while cold: a run started without the database may have stopped before it
+        // answered, and its deltas wait in the spool for whichever run reaches it first. A run
+        // that reached it at its start would otherwise load totals without them, write those
+        // over them, and never forward them (they are not totals of the spool).
+        let folded = self.fold_cold(&mut known)?;
         if self.cold {
-            self.fold_cold(&mut known)?;
             self.cold = false;
             tracing::info!("store: postgres answered; totals counted since the start are added to this instance's");
+        } else if folded > 0 {
+            tracing::info!(entries = folded, "store: totals counted from zero by an earlier run that never reached postgres are added to this instance's");
         }
         self.known = known;
         self.checked = true;
@@ -77,10 +84,10 @@ impl SpoolingBackend {
         Ok(())
     }
 
-    /// Adds every cold delta to its total (from `known`, loaded by [`Self::preload`]) and
-    /// replaces the cold entries by the sums; the keys the ledger still counts from zero get
-    /// their totals before the deltas as bases.
-    fn fold_cold(&mut self, known: &mut HashMap<Key, Vec<u8>>) -> Result<(), BackendError> {
+    /// Adds every cold delta (this run's or an earlier run's) to its total (from `known`, loaded
+    /// by [`Self::preload`]) and replaces the cold entries by the sums; the keys the ledger still
+    /// counts from zero get their totals before the deltas as bases. Returns the entries folded.
+    fn fold_cold(&mut self, known: &mut HashMap<Key, Vec<u8>>) -> Result<usize, BackendError> {
         let loaded = self.relative.loaded_keys();
         let mut starts: HashMap<Key, Option<Vec<u8>>> = HashMap::new();
         let (mut absolute, mut cold_keys) = (Vec::new(), Vec::new());
@@ -107,9 +114,11 @@ impl SpoolingBackend {
                 bases.insert(key, start);
             }
         }
-        self.spool.fold_cold(&absolute, &cold_keys)?;
+        if !cold_keys.is_empty() {
+            self.spool.fold_cold(&absolute, &cold_keys)?;
+        }
         self.relative.contacted(bases);
-        Ok(())
+        Ok(cold_keys.len())
     }
 
     /// The total of a key before this run's deltas: loaded, or (an older hour) read.
