@@ -101,7 +101,8 @@ impl Store {
 /// Refuses an instance name another running gateway holds (see
 /// [`PostgresBackend::check_at_start`]). On a thread of its own: `Store::open` runs on the
 /// gateway's runtime, where the blocking `postgres` client can neither connect nor be dropped.
-/// The check's session ends with it; the writer takes the lock again when it connects.
+/// The check releases the lock before its session ends; the writer takes it again when it
+/// connects.
 fn check_instance(config: &super::postgres::PostgresConfig) -> Result<(), StoreError> {
     let check = || PostgresBackend::new(config)?.check_at_start();
     std::thread::scope(|scope| scope.spawn(check).join())

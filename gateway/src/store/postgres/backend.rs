@@ -61,8 +61,14 @@ impl PostgresBackend {
     /// other); a database that cannot be reached does not: the gateway starts and serves live
     /// traffic, and its writer spools from the first comparison, totals counted from zero, until
     /// the database answers and these checks are made again ([`super::SpoolingBackend`]).
-    pub(crate) fn check_at_start(&mut self) -> Result<(), BackendError> {
-        match self.with(|_, _| Ok(())) {
+    /// The check ends its session and releases the lock first, so the writer's first connect
+    /// takes it (otherwise it could find it still held and start as if the database were down).
+    pub(crate) fn check_at_start(&self) -> Result<(), BackendError> {
+        let checked = self
+            .connector
+            .connect()
+            .and_then(|mut client| self.connector.unlock_instance(&mut client));
+        match checked {
             Err(error) if error.source.downcast_ref::<InstanceInUse>().is_some() => Err(error),
             Err(error) => {
                 tracing::warn!(%error, "store: postgres unreachable at start; the writer spools records and totals to the local store until it answers (totals counted from zero, then added to this instance's; the instance lock and migrations are checked then)");

@@ -110,7 +110,7 @@ impl Connector {
         let operation = format!("lock instance {}", self.instance);
         let row = client
             .query_one(
-                "SELECT pg_try_advisory_lock(hashtextextended('shadowgate instance ' || $1, 0))",
+                &format!("SELECT pg_try_advisory_lock({INSTANCE_LOCK})"),
                 &[&self.instance],
             )
             .map_err(|e| BackendError::new(operation.clone(), e))?;
@@ -127,7 +127,24 @@ impl Connector {
         }
         Ok(())
     }
+
+    /// Releases this instance's lock on a session that took it ([`Self::connect`]) and is about
+    /// to end. Ending the session is not enough: the server releases a session's locks when its
+    /// process exits, which under load can be after this gateway's next session asked for the
+    /// lock, and that one would find its own name held.
+    pub(crate) fn unlock_instance(&self, client: &mut Client) -> Result<(), BackendError> {
+        client
+            .execute(
+                &format!("SELECT pg_advisory_unlock({INSTANCE_LOCK})"),
+                &[&self.instance],
+            )
+            .map_err(|e| BackendError::new(format!("unlock instance {}", self.instance), e))?;
+        Ok(())
+    }
 }
+
+/// The advisory lock key of the instance name `$1`.
+const INSTANCE_LOCK: &str = "hashtextextended('shadowgate instance ' || $1, 0)";
 
 /// Another running gateway holds this instance's lock: a configuration error, not an outage, so
 /// a gateway refuses to start with it ([`super::PostgresBackend::check_at_start`]).
