@@ -3,8 +3,9 @@
 //!
 //! The writer's ledger keeps absolute totals and asks the backend for each one once. While the
 //! database is unreachable from the start, the answer is "nothing yet", so the ledger counts
-//! those keys from zero: its values are deltas. They are spooled as such (tree `spool_cold`)
-//! and, at the first contact, added to the database's totals ([`merge`]). The ledger keeps
+//! those keys from zero: its values are deltas. They are spooled as such (cold entries of the
+//! spool, [`super::spool`]) and, at the first contact (this run's, or the next run's if this one
+//! stops before), added to the database's totals ([`merge`]). The ledger keeps
 //! counting on its deltas for the rest of the run, so [`Relative`] remembers, for each key it
 //! loaded while cold, the total the delta is added to (its base), and turns every later write
 //! of that key into base + delta, until the ledger loads the key again (then it holds the
