@@ -348,10 +348,14 @@ impl Committer {
         now: u64,
     ) {
         let result = (|| {
-            self.counters.writes(self.backend.as_mut(), &mut writes)?;
+            // The counters last: a commit is not atomic across spaces on every backend (sled's
+            // inserts are seen one by one), and readers poll the counters (the report, the
+            // summary API) then read the groups and records. Written after them, counters that
+            // count a comparison are never seen before its group and record are.
             self.groups.writes(self.backend.as_mut(), &mut writes)?;
             self.suppressed.writes(self.backend.as_mut(), &mut writes)?;
             self.series.writes(self.backend.as_mut(), &mut writes)?;
+            self.counters.writes(self.backend.as_mut(), &mut writes)?;
             self.backend.commit(writes)
         })();
         match result {

@@ -19,6 +19,8 @@ pub struct FailingBackend {
     /// Recoveries attempted.
     pub recoveries: Arc<AtomicU64>,
     data: Arc<Mutex<Spaces>>,
+    /// The spaces of each commit's writes, in the order they were written.
+    commits: Arc<Mutex<Vec<Vec<Space>>>>,
 }
 
 impl FailingBackend {
@@ -28,6 +30,14 @@ impl FailingBackend {
         data.get(&space)
             .map(|values| values.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default()
+    }
+
+    /// The spaces each successful commit wrote to, in write order (one entry a write).
+    pub fn commits(&self) -> Vec<Vec<Space>> {
+        self.commits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn check(&self, operation: &str) -> Result<(), BackendError> {
@@ -48,6 +58,11 @@ impl Backend for FailingBackend {
 
     fn commit(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
         self.check("commit")?;
+        let spaces = writes.iter().map(|write| write.space).collect();
+        self.commits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(spaces);
         let mut data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
         for write in writes {
             data.entry(write.space)

@@ -352,3 +352,41 @@ fn a_restarted_writer_continues_after_the_last_record_of_the_last_chunk() {
         "records, not keys"
     );
 }
+
+#[test]
+fn a_commit_writes_the_counters_after_its_records_and_groups() {
+    // Readers poll the counters, then read groups and records; sled shows a commit's inserts one
+    // by one. Counters written last are never seen ahead of what they count.
+    let backend = FailingBackend::default();
+    let options = WriterOptions {
+        clock: Arc::new(ManualClock::at(T0)),
+        on_flush: None,
+    };
+    let writer =
+        Writer::spawn(Box::new(backend.clone()), &StoreConfig::default(), options).unwrap();
+    writer
+        .recorder()
+        .record(mismatch("loan", RecordKind::Mismatch, "a"))
+        .unwrap();
+    writer.recorder().record(matched("loan")).unwrap();
+    writer.close();
+    let commits = backend.commits();
+    assert!(!commits.is_empty());
+    for spaces in commits {
+        let first_counter = spaces.iter().position(|s| *s == Space::Counters);
+        let Some(first_counter) = first_counter else {
+            continue;
+        };
+        assert!(
+            spaces[first_counter..]
+                .iter()
+                .all(|s| *s == Space::Counters),
+            "counters before other writes: {spaces:?}"
+        );
+        assert!(spaces.contains(&Space::Groups), "{spaces:?}");
+        assert!(
+            spaces.iter().any(|s| matches!(s, Space::Records(_))),
+            "{spaces:?}"
+        );
+    }
+}
