@@ -278,3 +278,65 @@ async fn a_dual_socket_listener_without_an_answer_socket_queues_a_bounded_number
     }
     assert_eq!(legacy.requests(), 6, "every request reached the engine");
 }
+
+/// Every `shadowgate_frames_total` sample of the listener, added up.
+fn frames_counted(gateway: &TestGateway) -> f64 {
+    let text = gateway.running().metrics.render();
+    text.lines()
+        .filter(|line| line.starts_with("shadowgate_frames_total{listener=\"core-banking\""))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn a_request_socket_that_stops_taking_acks_loses_no_frame_uncounted() {
+    // Core banking sends 100 frames on its request socket; the engine is slow, so the gateway
+    // reads 32 (`max_pipelined`), acknowledges them and waits. Then core banking resets the
+    // socket. When a slot frees, the gateway reads the next frame (still buffered) and its ACK
+    // cannot be written: it stops reading. Every frame it read is counted once: the frames in
+    // flight are still answered (toward the answer socket), the one whose ACK was not taken is
+    // `client_closed`, not processed.
+    let (_dir, layout_file) = layout_with_acks();
+    let legacy = mci_deciding("L1")
+        .delay(Duration::from_millis(500))
+        .start()
+        .await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .layout_file(&layout_file)
+        .listener_key(Listener::Mci, "link", "\"dual_socket\"")
+        .listener_key(Listener::Mci, "answer_address", "\"127.0.0.1:0\"")
+        .start()
+        .await;
+    let mut requests = TcpStream::connect(gateway.mci_address()).await.unwrap();
+    let frames: Vec<u8> = (0..100).flat_map(|n| request_frame(&guid(n))).collect();
+    requests.write_all(&frames).await.unwrap();
+    let acks_sent = r#"shadowgate_link_acks_total{direction="sent",frame="ack",link="core-banking",side="listener"}"#;
+    for _ in 0..500 {
+        if gateway.metric(acks_sent) >= 32.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(gateway.metric(acks_sent), 32.0, "the first 32 frames read");
+    requests.set_linger(Some(Duration::ZERO)).unwrap();
+    drop(requests);
+
+    let closed = r#"shadowgate_frames_total{listener="core-banking",outcome="client_closed"}"#;
+    let ok = r#"shadowgate_frames_total{listener="core-banking",outcome="ok"}"#;
+    for _ in 0..500 {
+        if gateway.metric(closed) >= 1.0 && frames_counted(&gateway) >= gateway.metric(acks_sent) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(gateway.metric(closed), 1.0);
+    assert_eq!(gateway.metric(acks_sent), 33.0);
+    assert_eq!(
+        gateway.metric(ok),
+        32.0,
+        "the frames in flight were answered"
+    );
+    assert_eq!(frames_counted(&gateway), 33.0);
+    assert_eq!(legacy.requests(), 32);
+}
