@@ -319,7 +319,7 @@ async fn a_request_socket_that_stops_taking_acks_loses_no_frame_uncounted() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(gateway.metric(acks_sent), 32.0, "the first 32 frames read");
-    requests.set_linger(Some(Duration::ZERO)).unwrap();
+    requests.set_zero_linger().unwrap();
     drop(requests);
 
     let closed = r#"shadowgate_frames_total{listener="core-banking",outcome="client_closed"}"#;
