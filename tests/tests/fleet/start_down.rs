@@ -2,11 +2,32 @@
 //! from zero, records by id, nothing dropped; when the database answers, the deltas are added to
 //! the instance's totals, the spool is forwarded once, and a restart counts nothing twice.
 
-use shadowgate_tests::gateway::{get, http_deciding, mci_deciding, STRATEGY};
+use shadowgate_tests::gateway::{
+    get, http_deciding, mci_deciding, GatewayBuilder, MciClient, STRATEGY,
+};
 use shadowgate_tests::postgres::TestPostgres;
 use shadowgate_tests::TestGateway;
 
 use crate::support::{metric, send, spooling_gateway, wait_metric};
+
+/// Starts a gateway of `builder`, sends it the frames numbered `frames` and waits until this run
+/// has committed `committed` comparisons; gives the gateway and its client.
+async fn serve(
+    builder: &GatewayBuilder,
+    frames: std::ops::Range<u64>,
+    committed: f64,
+) -> (TestGateway, MciClient) {
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, frames).await;
+    wait_metric(
+        &gateway,
+        "shadowgate_store_events_committed_total",
+        committed,
+    )
+    .await;
+    (gateway, client)
+}
 
 /// Nothing dropped, nothing left unpersisted: every comparison of this run is spooled or stored.
 fn assert_nothing_lost(gateway: &TestGateway) {
@@ -54,26 +75,17 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
         .store_path(&local.path().join("store"));
 
     // The instance has totals in the database before the outage: the deltas go on top of them.
-    let gateway = builder.clone().start().await;
-    let mut client = gateway.mci_client().await;
-    send(&mut client, 1..11).await;
-    wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
+    let (gateway, _client) = serve(&builder, 1..11, 10.0).await;
     gateway.shutdown().await;
     tokio::task::block_in_place(|| db.stop());
 
     // Started while the database is down, and restarted before it is back: both runs spool.
-    let gateway = builder.clone().start().await;
-    let mut client = gateway.mci_client().await;
-    send(&mut client, 11..21).await;
-    wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
+    let (gateway, _client) = serve(&builder, 11..21, 10.0).await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
     assert_nothing_lost(&gateway);
     gateway.shutdown().await;
 
-    let gateway = builder.clone().start().await;
-    let mut client = gateway.mci_client().await;
-    send(&mut client, 21..36).await;
-    wait_metric(&gateway, "shadowgate_store_events_committed_total", 15.0).await;
+    let (gateway, mut client) = serve(&builder, 21..36, 15.0).await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
     let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
     assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
@@ -115,18 +127,12 @@ async fn deltas_of_a_run_that_never_reached_postgres_are_added_by_the_next_run()
     let builder = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
         .store_path(&local.path().join("store"));
 
-    let gateway = builder.clone().start().await;
-    let mut client = gateway.mci_client().await;
-    send(&mut client, 1..11).await;
-    wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
+    let (gateway, _client) = serve(&builder, 1..11, 10.0).await;
     gateway.shutdown().await;
 
     // Started without the database and stopped before it answered: all of it stays spooled.
     tokio::task::block_in_place(|| db.stop());
-    let gateway = builder.clone().start().await;
-    let mut client = gateway.mci_client().await;
-    send(&mut client, 11..26).await;
-    wait_metric(&gateway, "shadowgate_store_events_committed_total", 15.0).await;
+    let (gateway, _client) = serve(&builder, 11..26, 15.0).await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
     gateway.shutdown().await;
 
