@@ -24,20 +24,22 @@ use crate::store::{format_micros, Clock, SystemClock};
 
 /// Probes every engine of `config` concurrently and feeds the results to their health. At
 /// start-up every unreachable engine is logged as a warning; later, an engine is logged when it
-/// goes down and when it comes back up (once per change, not per probe).
+/// goes down and when it comes back up, once per change (not per probe), whether a probe or
+/// real calls changed it (calls that took it down are logged at the next probe, with the
+/// probe's error or, when the probe connected meanwhile, nothing: it is up again).
 async fn probe_all(config: &Config, metrics: &Metrics, at_start: bool) {
     let probes = config.engines.iter().map(|(name, spec)| async move {
         let target = target(spec);
         let health = metrics.engine_health(name);
-        let was_up = health.is_up();
         let result = target.probe().await;
         health.probed(
             result.as_ref().err().map(|e| e.kind),
             SystemClock.now_micros(),
         );
+        let change = health.unreported_change();
         let address = target.address();
-        match &result {
-            Err(error) if at_start || was_up => {
+        match (&result, change) {
+            (Err(error), Some(false)) => {
                 let (live_for, shadow_for) = roles(config, name);
                 let (live_for, shadow_for) = (live_for.join(","), shadow_for.join(","));
                 let what = if at_start {
@@ -47,7 +49,7 @@ async fn probe_all(config: &Config, metrics: &Metrics, at_start: bool) {
                 };
                 warn!(engine = %name, address, %error, live_for, shadow_for, "{what}");
             }
-            Ok(()) if !was_up => info!(engine = %name, address, "engine reachable again"),
+            (Ok(()), Some(true)) => info!(engine = %name, address, "engine reachable again"),
             _ => {}
         }
     });

@@ -71,6 +71,8 @@ pub struct EngineHealth {
     /// Up, checked and no failure counted: an answer then changes nothing, so the call path
     /// skips the lock (every engine call reports here).
     clean_up: AtomicBool,
+    /// The state the logs last gave ([`Self::unreported_change`]): up or down.
+    reported_up: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -87,6 +89,7 @@ impl EngineHealth {
         EngineHealth {
             gauge,
             clean_up: AtomicBool::new(false),
+            reported_up: AtomicBool::new(true),
             state: Mutex::new(State {
                 snapshot: HealthSnapshot {
                     up: true,
@@ -107,6 +110,14 @@ impl EngineHealth {
     /// Whether the engine is up (or not yet checked).
     pub fn is_up(&self) -> bool {
         self.lock().snapshot.up
+    }
+
+    /// The state now, when the logs have not said it yet (`Some(up)`), and takes it as said. The
+    /// probe task asks after each probe, so a change is logged once whoever made it: a probe,
+    /// or real calls (a shadow engine under traffic goes down by its calls before any probe).
+    pub fn unreported_change(&self) -> Option<bool> {
+        let up = self.is_up();
+        (self.reported_up.swap(up, Ordering::Relaxed) != up).then_some(up)
     }
 
     /// A real call ended with `outcome`: an answer brings the engine up; connect failures and
@@ -180,6 +191,21 @@ mod tests {
     fn health() -> EngineHealth {
         let gauge = IntGauge::new("engine_up", "test").unwrap();
         EngineHealth::new(gauge, 10)
+    }
+
+    #[test]
+    fn a_change_is_reported_once_whoever_made_it() {
+        let h = health();
+        assert_eq!(h.unreported_change(), None, "assumed up, as reported");
+        for at in 20..20 + u64::from(CALL_FAILURES_DOWN) {
+            h.call_ended(Outcome::Connect, at);
+        }
+        assert_eq!(h.unreported_change(), Some(false), "down by its calls");
+        h.probed(Some(Failure::Connect), 30);
+        assert_eq!(h.unreported_change(), None, "still down: said already");
+        h.probed(None, 40);
+        assert_eq!(h.unreported_change(), Some(true));
+        assert_eq!(h.unreported_change(), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use super::exchange::Exchange;
 use crate::engine::{EngineError, Outcome, Role};
@@ -121,15 +121,25 @@ pub fn answered(exchange: &Exchange, outcome: FrameOutcome, elapsed: Duration) {
     );
 }
 
-/// The shadow engine could not be reached several times in a row: its calls are skipped for a
-/// while (logged once per opening, not per request).
+/// The shadow engine could not be reached several times in a row: its calls are skipped, one
+/// probing it per cool-down, until one reaches it (logged once per outage, not per request or
+/// probe).
 pub fn shadow_breaker_opened(exchange: &Exchange, engine: &str) {
     warn!(
         strategy = %exchange.strategy.name,
         engine,
         threshold = super::breaker::THRESHOLD,
         cool_down_ms = super::breaker::COOL_DOWN.as_millis() as u64,
-        "shadow engine unreachable; skipping its calls for the cool-down"
+        "shadow engine unreachable; skipping its calls, one probe per cool-down, until it answers"
+    );
+}
+
+/// A call reached the shadow engine while its breaker was open: its calls resume.
+pub fn shadow_breaker_closed(exchange: &Exchange, engine: &str) {
+    info!(
+        strategy = %exchange.strategy.name,
+        engine,
+        "shadow engine reachable again; its calls resume"
     );
 }
 

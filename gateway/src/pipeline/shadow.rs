@@ -308,12 +308,16 @@ pub(super) async fn call(
     Some(match called {
         Ok(Ok(answer)) => {
             // Any answer, one decision or not, shows the engine reachable.
-            breaker.reached();
+            if breaker.reached() {
+                events::shadow_breaker_closed(exchange, engine.name());
+            }
             Ok(ShadowAnswer::received(exchange, answer, elapsed))
         }
         Ok(Err(error)) => {
             if !error.is_connect() {
-                breaker.reached();
+                if breaker.reached() {
+                    events::shadow_breaker_closed(exchange, engine.name());
+                }
             } else if breaker.connect_failed() {
                 events::shadow_breaker_opened(exchange, engine.name());
             }

@@ -151,7 +151,13 @@ impl FakeHttpBuilder {
 
     /// Binds `127.0.0.1:0` and starts serving.
     pub async fn start(self) -> FakeHttp {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.start_at("127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// Binds `addr` (e.g. where nothing listened before: an engine coming back) and starts
+    /// serving.
+    pub async fn start_at(self, addr: SocketAddr) -> FakeHttp {
+        let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State::default());
         let scheme = if self.tls.is_some() { "https" } else { "http" };

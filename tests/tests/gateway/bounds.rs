@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shadowgate_tests::fake::FakeEngine;
-use shadowgate_tests::gateway::{decision, http_answer, DEADLINE, LIMIT};
+use shadowgate_tests::gateway::{decision, http_answer, request_frame, DEADLINE, LIMIT};
 use shadowgate_tests::EngineToml;
 
 use crate::support::{
@@ -103,6 +103,42 @@ async fn a_dead_shadow_opens_the_breaker_and_later_calls_are_skipped_and_counted
             "skipped as {reason}: {counters:?}"
         );
     }
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_dead_shadow_under_bursts_costs_one_probe_per_cool_down() {
+    // Bursts of 20 pipelined frames (20 shadow calls at once) every 100 ms for about 2.5 s
+    // against a shadow that refuses connections. The first burst's calls all fail (the breaker
+    // was closed when they started); after that the breaker lets one call through per 1 s
+    // cool-down, not the whole burst that comes when it ends.
+    let shadow = EngineToml::http(&format!("http://{}", refused_address()));
+    let (_legacy, gateway) = legacy_live_with(shadow, &[]).await;
+    let mut client = gateway.mci_client().await;
+    let bursts = 25;
+    let per_burst = 20;
+    for burst in 0..bursts {
+        let ids: Vec<String> = (0..per_burst)
+            .map(|n| format!("PROBE{burst:02}{n:025}"))
+            .collect();
+        let frames: Vec<u8> = ids.iter().flat_map(|id| request_frame(id)).collect();
+        client.send(&frames).await;
+        for _ in &ids {
+            client.recv().await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let total = bursts * per_burst;
+    let counters = gateway
+        .summary(|c| c.shadow_errors + c.skipped == total as u64)
+        .await;
+    // The first burst, then at most one probe a second (the run lasts under 5 s even on a
+    // loaded machine: 5 probes at most); before, each cool-down's end let a whole burst through.
+    assert!(
+        counters.shadow_errors <= per_burst as u64 + 5,
+        "{counters:?}"
+    );
+    assert!(counters.shadow_errors >= 5, "{counters:?}");
     gateway.shutdown().await;
 }
 

@@ -11,9 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::support::{legacy_live, live_refusing, refused_address};
+use shadowgate_tests::fake::FakeEngine;
 use shadowgate_tests::gateway::Listener;
 use shadowgate_tests::gateway::{
-    get, guid, http_deciding, mci_deciding, post, request, request_frame, DEADLINE,
+    decision, get, guid, http_answer, http_deciding, mci_deciding, post, request, request_frame,
+    DEADLINE, LIMIT,
 };
 use shadowgate_tests::{EngineToml, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -421,6 +423,100 @@ async fn at_info_a_warning_names_its_request_without_a_span() {
         );
         assert!(line.contains("strategy=loan-screening"), "{line}");
     }
+}
+
+#[tokio::test]
+async fn a_shadow_outage_is_logged_once_when_it_starts_and_once_when_it_ends() {
+    // The shadow engine refuses connections, then comes back on the same address: one WARN when
+    // its breaker opens (however many probes fail meanwhile), one INFO when a probe reaches it.
+    let (log, _guard) = Log::capture_at(tracing::Level::INFO);
+    let address = refused_address();
+    let legacy = mci_deciding("L1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&format!("http://{address}")))
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    let (down, up) = ("shadow engine unreachable", "shadow engine reachable again");
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut n = 0;
+    // Down for more than two cool-downs: at least two failed probes.
+    let mut until = None;
+    while until.is_none_or(|until| tokio::time::Instant::now() < until) {
+        assert!(tokio::time::Instant::now() < deadline, "{}", log.text());
+        client.call(&request_frame(&guid(300 + n))).await;
+        n += 1;
+        if until.is_none() && !log.lines_with("WARN", down).is_empty() {
+            until = Some(tokio::time::Instant::now() + Duration::from_millis(2_500));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let answer = http_answer(&decision("L1", LIMIT));
+    let _back = FakeEngine::http()
+        .reply(move |_| answer.clone())
+        .start_at(address)
+        .await;
+    while log.lines_with("INFO", up).is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "{}", log.text());
+        client.call(&request_frame(&guid(300 + n))).await;
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    gateway.shutdown().await;
+    assert_eq!(log.lines_with("WARN", down).len(), 1, "{}", log.text());
+    let back = log.lines_with("INFO", up).remove(0);
+    assert!(back.contains("engine=\"new-engine\""), "{back}");
+}
+
+#[tokio::test]
+async fn a_shadow_engine_taken_down_by_its_calls_is_logged_by_the_next_probe() {
+    // The shadow engine dies under traffic: three failed calls take it down within
+    // milliseconds, before the next probe (every 300 ms). The probe finds it down already: the
+    // change is still logged, once, naming the engine and its role.
+    let (log, _guard) = Log::capture_at(tracing::Level::INFO);
+    let legacy = mci_deciding("L1").start().await;
+    let answer = http_answer(&decision("L1", LIMIT));
+    let shadow = FakeEngine::http()
+        .reply(move |_| answer.clone())
+        .start()
+        .await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&shadow.url()))
+        .probe_interval(Duration::from_millis(300))
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    client.call(&request_frame(&guid(400))).await;
+    drop(shadow);
+    let message = "engine unreachable";
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut n = 1;
+    while log
+        .lines_with("WARN", "engine=new-engine")
+        .iter()
+        .all(|l| !l.contains(message))
+    {
+        assert!(tokio::time::Instant::now() < deadline, "{}", log.text());
+        client.call(&request_frame(&guid(400 + n))).await;
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // A few more probes: still one line.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    gateway.shutdown().await;
+    let lines: Vec<String> = log
+        .lines_with("WARN", message)
+        .into_iter()
+        .filter(|l| l.contains("engine=new-engine") && !l.contains("shadow engine"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", log.text());
+    assert!(
+        lines[0].contains("shadow_for=\"loan-screening\""),
+        "{}",
+        lines[0]
+    );
 }
 
 /// The warning of a shadow engine found unreachable (its breaker opening), as logged at `level`.
