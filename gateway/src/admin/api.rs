@@ -216,9 +216,10 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Response {
 }
 
 pub(super) fn store_error(error: &crate::store::StoreError) -> Response {
-    // A degraded store that is not open is a known, temporary state: 503, not a server fault.
+    // A degraded store that is not open, or a fleet database that cannot be read now, is a
+    // known, temporary state: 503, not a server fault. The error says which.
     if error.is_unavailable() {
-        tracing::warn!(%error, "admin: store not open");
+        tracing::warn!(%error, "admin: the store cannot be read now");
         return server::json_error(StatusCode::SERVICE_UNAVAILABLE, &error.to_string());
     }
     tracing::error!(%error, "admin: store read failed");

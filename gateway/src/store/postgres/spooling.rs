@@ -198,6 +198,19 @@ impl SpoolingBackend {
     }
 }
 
+impl Drop for SpoolingBackend {
+    /// A gateway stopped while its spool still holds what PostgreSQL has not received says so:
+    /// the next start forwards it, if the store directory is still there.
+    fn drop(&mut self) {
+        if self.spooling {
+            tracing::warn!(
+                records = self.spooled_records,
+                "store: stopping with records and totals still spooled locally (postgres not reached); the next start forwards them once postgres answers: keep the store directory"
+            );
+        }
+    }
+}
+
 impl Backend for SpoolingBackend {
     fn load(&mut self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
         if self.cold {
