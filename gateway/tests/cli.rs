@@ -420,3 +420,53 @@ fn demo_requests_print_without_a_kind_and_serving_needs_one() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn offline_commands_read_a_config_whose_admin_token_they_do_not_have() {
+    // The admin token is the running gateway's: `report`, `mismatches`, `groups` and the like
+    // read the store with the config and never serve the admin listener, so an unset token
+    // variable is not theirs to refuse.
+    let _store = one_at_a_time();
+    let demo_config = Path::new(config());
+    let toml = std::fs::read_to_string(demo_config).unwrap().replace(
+        "[listeners.admin]\n",
+        "[listeners.admin]\ntoken_env = \"SHADOWGATE_TEST_TOKEN_NOT_SET\"\n",
+    );
+    assert!(toml.contains("token_env"), "{toml}");
+    let with_token = demo_config.with_file_name("with-token.toml");
+    std::fs::write(&with_token, toml).unwrap();
+    let with_token = with_token.to_str().unwrap();
+    for args in [
+        &["report", "--config", with_token][..],
+        &["mismatches", "list", "--config", with_token, "--limit", "1"],
+        &[
+            "groups",
+            "list",
+            "--config",
+            with_token,
+            "--strategy",
+            "loan-screening",
+        ],
+    ] {
+        let output = shadowgate(args)
+            .env_remove("SHADOWGATE_TEST_TOKEN_NOT_SET")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+    // Serving it still needs the token: check-config says so.
+    let output = shadowgate(&["check-config", "--config", with_token])
+        .env_remove("SHADOWGATE_TEST_TOKEN_NOT_SET")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("SHADOWGATE_TEST_TOKEN_NOT_SET"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -59,7 +59,7 @@ pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Res
     let signoff = match (&args.source.from, &args.source.config) {
         (Some(url), _) => remote(url, &args.source, &request)?,
         (None, Some(file)) => {
-            let config = config::load(file)?;
+            let config = config::load_without_secrets(file)?;
             let path = args
                 .source
                 .store

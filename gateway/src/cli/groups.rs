@@ -306,7 +306,7 @@ impl Where {
         }
         let (path, policies) = match (&args.store, &args.config) {
             (store, Some(file)) => {
-                let config = config::load(file)?;
+                let config = config::load_without_secrets(file)?;
                 let path = store.clone().unwrap_or_else(|| config.store.path.clone());
                 (path, policies(&config))
             }

@@ -51,7 +51,10 @@ pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Resul
     // The gateway config is read before the work, so a wrong one fails at once.
     let store_config = match &args.store_config {
         None => None,
-        Some(file) => Some((file, crate::config::load(file)?.store.clone())),
+        Some(file) => Some((
+            file,
+            crate::config::load_without_secrets(file)?.store.clone(),
+        )),
     };
     let run = crate::reconcile::run(&spec, !args.quiet)?;
     if let Some(dir) = &args.store {

@@ -67,7 +67,7 @@ pub struct ReplayArgs {
 
 /// Runs `shadowgate replay`, writing the results to `out`; an error when any case is not fixed.
 pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut config = config::load(&args.config)?;
+    let mut config = config::load_without_secrets(&args.config)?;
     let keys = keys(&config.store)?;
     let engine_name = target(&mut config, args)?;
     let selection = selection(args)?;

@@ -42,7 +42,7 @@ impl Source {
         }
         let (path, policies, view) = match (&args.store, &args.config) {
             (store, Some(file)) => {
-                let config = config::load(file)?;
+                let config = config::load_without_secrets(file)?;
                 if store.is_none() && config.store.backend == BackendKind::Postgres {
                     return super::fleet::open(&config);
                 }
