@@ -439,8 +439,13 @@ fn replay_fn(
 ) -> crate::admin::ReplayFn {
     let (gateway, reader) = (gateway.clone(), store.reader().clone());
     let (tasks, shutdown) = (tasks.clone(), shutdown.clone());
-    Arc::new(move |selection, by| {
-        crate::replay::start(&gateway, &reader, &tasks, &shutdown, selection, by)
+    Arc::new(move |selection, against, by| {
+        let order = crate::replay::Order {
+            selection,
+            against,
+            by,
+        };
+        crate::replay::start(&gateway, &reader, &tasks, &shutdown, order)
     })
 }
 

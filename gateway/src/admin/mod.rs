@@ -76,9 +76,14 @@ pub type ViewFn = Arc<dyn Fn() -> ReviewView + Send + Sync>;
 /// Every engine of the running config with its health (it changes on reload and with every probe).
 pub type EnginesFn = Arc<dyn Fn() -> Vec<EngineStatus> + Send + Sync>;
 
-/// Starts a replay run of a selection by someone on the running gateway; its start time.
+/// Starts a replay run of a selection, against an engine when one is named, by someone on the
+/// running gateway; its start time.
 pub type ReplayFn = Arc<
-    dyn Fn(crate::replay::Selection, String) -> Result<u64, crate::replay::StartError>
+    dyn Fn(
+            crate::replay::Selection,
+            Option<String>,
+            String,
+        ) -> Result<u64, crate::replay::StartError>
         + Send
         + Sync,
 >;

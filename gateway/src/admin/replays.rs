@@ -68,6 +68,8 @@ struct ReplayRequest {
     #[serde(default)]
     limit: Option<usize>,
     #[serde(default)]
+    against: Option<String>,
+    #[serde(default)]
     by: Option<String>,
 }
 
@@ -75,8 +77,9 @@ struct ReplayRequest {
 const MAX_CASES: usize = 10_000;
 
 /// `POST /api/v1/replays` with `{"strategy", "group"?, "ids"?, "since"?, "until"?, "kind"?,
-/// "limit"?, "by"?}`: starts a replay against the strategy's shadow and answers 202 with its
-/// start time; the run appears on `GET /api/v1/replays` when it ends.
+/// "limit"?, "against"?, "by"?}`: starts a replay against `against` (an engine of the running
+/// config), by default the engine that was the cases' shadow ([`crate::replay::target`]), and
+/// answers 202 with its start time; the run appears on `GET /api/v1/replays` when it ends.
 pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
     let Some(replay) = replay else {
         return server::json_error(StatusCode::NOT_FOUND, "replay needs a running gateway");
@@ -95,7 +98,7 @@ pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
         Err(message) => return bad(message),
     };
     let by = request.by.unwrap_or_else(|| "admin api".to_owned());
-    match replay(selection, by) {
+    match replay(selection, request.against, by) {
         Ok(started) => server::json(
             StatusCode::ACCEPTED,
             &json!({"status": "started", "started_micros": started}),

@@ -21,6 +21,7 @@ use crate::replay::{run_cases, Pace, Selection};
 use crate::review::{parse_kind, parse_time};
 use crate::runtime::Runtime;
 use crate::store::replays::latest_per_group;
+use crate::store::MismatchRecord;
 use crate::store::{format_micros, GroupReplay, KeyRing, Reader, RecordId, ReplayRun, SystemClock};
 use crate::store::{Clock, StoreConfig};
 
@@ -69,7 +70,6 @@ pub struct ReplayArgs {
 pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut config = config::load_without_secrets(&args.config)?;
     let keys = keys(&config.store)?;
-    let engine_name = target(&mut config, args)?;
     let selection = selection(args)?;
     // A fleet's cases and payloads are read from its database; the run is stored locally.
     let reader = Reader::open_config(&config.store)?;
@@ -83,6 +83,7 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
             args.strategy
         );
     }
+    let engine_name = target(&mut config, args, &records)?;
     let started = SystemClock.now_micros();
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -167,32 +168,45 @@ fn keys(store: &StoreConfig) -> anyhow::Result<KeyRing> {
     Ok(KeyRing::load(path)?)
 }
 
-/// Points the strategy's shadow at `--against` (the runtime then builds and checks it); returns
-/// the engine's name.
-fn target(config: &mut config::Config, args: &ReplayArgs) -> anyhow::Result<String> {
+/// Points the strategy's shadow at the engine `records` are replayed against
+/// ([`crate::replay::target`]: `--against`, else the engine that was their shadow; the runtime
+/// then builds and checks it); returns the engine's name.
+fn target(
+    config: &mut config::Config,
+    args: &ReplayArgs,
+    records: &[MismatchRecord],
+) -> anyhow::Result<String> {
     let Some(spec) = config.strategies.get_mut(&args.strategy) else {
         bail!(
             "--strategy {:?}: no such strategy in the config",
             args.strategy
         );
     };
+    let known = |engines: &std::collections::BTreeMap<String, _>| {
+        engines
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if let Some(against) = &args.against {
         if !config.engines.contains_key(against) {
-            let known: Vec<&str> = config.engines.keys().map(String::as_str).collect();
             bail!(
                 "--against {against:?}: expected an engine of the config ({}), found none",
-                known.join(", ")
+                known(&config.engines)
             );
         }
-        spec.shadow = Some(against.clone());
     }
-    match &spec.shadow {
-        Some(name) => Ok(name.clone()),
-        None => bail!(
-            "strategy {:?} has no shadow engine: name one with --against",
-            args.strategy
-        ),
+    let name = crate::replay::target(args.against.as_deref(), spec.shadow.as_deref(), records)?;
+    if !config.engines.contains_key(&name) {
+        bail!(
+            "the selected cases were shadowed by engine {name:?}, which is not in the config ({}): \
+             name the engine to replay against with --against",
+            known(&config.engines)
+        );
     }
+    spec.shadow = Some(name.clone());
+    Ok(name)
 }
 
 /// The selection the flags give.

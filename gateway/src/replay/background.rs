@@ -25,9 +25,12 @@ pub enum StartError {
     /// No such strategy in the running config.
     #[error("strategy: expected a strategy of the running config, found {0:?}")]
     UnknownStrategy(String),
-    /// The strategy has no shadow engine.
-    #[error("strategy {0:?}: expected a shadow engine to replay against, found none")]
-    NoShadow(String),
+    /// The engine to replay against cannot be chosen for these cases.
+    #[error(transparent)]
+    Target(#[from] super::TargetError),
+    /// The engine to replay against is not one of the running config's strategies'.
+    #[error("against: expected an engine of the running config's strategies, found {0:?}")]
+    UnknownEngine(String),
     /// Nothing raw is stored.
     #[error("[store] encryption_key_file is not set: no raw payloads are stored, nothing can be replayed")]
     NoKeys,
@@ -50,32 +53,55 @@ impl StartError {
     }
 }
 
-/// Starts a replay of `selection` by `by` on `tasks`; returns its start time (microseconds),
-/// which is the run's key once stored.
+/// A replay to run: which cases, against which engine when one is named, and who asks.
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// The stored cases.
+    pub selection: Selection,
+    /// The engine to replay against; by default the engine that was the cases' shadow
+    /// ([`super::target`]).
+    pub against: Option<String>,
+    /// Who runs it, stored with it.
+    pub by: String,
+}
+
+/// Starts the replay `order` on `tasks`; returns its start time (microseconds), which is the
+/// run's key once stored.
 pub fn start(
     gateway: &Arc<Gateway>,
     reader: &Reader,
     tasks: &TaskTracker,
     shutdown: &CancellationToken,
-    selection: Selection,
-    by: String,
+    order: Order,
 ) -> Result<u64, StartError> {
+    let Order {
+        selection,
+        against,
+        by,
+    } = order;
     let runtime = gateway.runtime();
     let name = selection.strategy.clone();
     let strategy = runtime
         .strategy(&name)
         .cloned()
         .ok_or_else(|| StartError::UnknownStrategy(name.clone()))?;
-    let engine = strategy
-        .shadow
-        .clone()
-        .ok_or_else(|| StartError::NoShadow(name.clone()))?;
+    if let Some(against) = &against {
+        if runtime.engine(against).is_none() {
+            return Err(StartError::UnknownEngine(against.clone()));
+        }
+    }
     let path = runtime.config.store.encryption_key_file.as_ref();
     let keys = KeyRing::load(path.ok_or(StartError::NoKeys)?)?;
     let records = selection.select(reader)?;
     if records.is_empty() {
         return Err(StartError::Empty(name));
     }
+    let shadow_now = strategy.shadow.as_ref().map(|engine| engine.name());
+    let target = super::target(against.as_deref(), shadow_now, &records)?;
+    let engine = runtime
+        .engine(&target)
+        .cloned()
+        .ok_or(StartError::UnknownEngine(target))?;
     let started = SystemClock.now_micros();
     let (reader, shutdown) = (reader.clone(), shutdown.clone());
     tasks.spawn(async move {

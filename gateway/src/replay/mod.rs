@@ -13,7 +13,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use indicatif::ProgressBar;
 
-pub use self::background::{start, StartError};
+pub use self::background::{start, Order, StartError};
 use crate::pipeline::replay::{replay_case, CaseResult};
 use crate::runtime::{Engine, Strategy};
 use crate::store::{
@@ -38,6 +38,81 @@ pub struct Selection {
     pub kind: Option<RecordKind>,
     /// At most this many cases, oldest first.
     pub limit: usize,
+}
+
+/// Why a selection cannot be replayed against the engine chosen for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// No engine was named and there is none to default to.
+    #[error(
+        "expected an engine to replay against, found none: the strategy has no shadow and the \
+         cases name none (name one: --against, or \"against\" in the API)"
+    )]
+    None,
+    /// The selected cases were recorded with different shadow engines (a cutover between them).
+    #[error(
+        "expected cases shadowed by one engine, found several ({0}): name the engine to replay \
+         against (--against, or \"against\" in the API), or select one period (since / until)"
+    )]
+    SeveralShadows(String),
+    /// Cases whose stored live answer came from the target itself: compared with its own earlier
+    /// answer, each would be called fixed whatever changed.
+    #[error(
+        "{count} of {total} selected cases were answered live by engine {engine:?}, the engine \
+         they would be replayed against: its answers would be compared with its own and called \
+         fixed whatever changed; replay them against the engine the strategy migrates to \
+         (--against, or \"against\" in the API), or select the cases recorded before the \
+         routing changed (until)"
+    )]
+    OwnAnswer {
+        /// The target.
+        engine: String,
+        /// Cases it answered live.
+        count: usize,
+        /// Cases selected.
+        total: usize,
+    },
+}
+
+/// The engine to replay `records` against: `against` when named; otherwise the engine that was
+/// their shadow when they were recorded (after a cutover the strategy's shadow is the engine it
+/// migrated from: replaying against it would compare the old engine with its own answers), or
+/// `shadow_now`, the strategy's shadow, for cases that name none. Refused when any case's stored
+/// live answer came from the target.
+pub fn target(
+    against: Option<&str>,
+    shadow_now: Option<&str>,
+    records: &[MismatchRecord],
+) -> Result<String, TargetError> {
+    let target = match against {
+        Some(name) => name.to_owned(),
+        None => {
+            let mut shadows: Vec<&str> = records
+                .iter()
+                .map(|r| r.mismatch.shadow_engine.as_str())
+                .filter(|name| !name.is_empty())
+                .collect();
+            shadows.sort_unstable();
+            shadows.dedup();
+            match shadows.as_slice() {
+                [] => shadow_now.ok_or(TargetError::None)?.to_owned(),
+                [one] => (*one).to_owned(),
+                several => return Err(TargetError::SeveralShadows(several.join(", "))),
+            }
+        }
+    };
+    let count = records
+        .iter()
+        .filter(|r| r.mismatch.live_engine == target)
+        .count();
+    if count > 0 {
+        return Err(TargetError::OwnAnswer {
+            engine: target,
+            count,
+            total: records.len(),
+        });
+    }
+    Ok(target)
 }
 
 /// How fast cases are sent.
@@ -201,5 +276,80 @@ fn case(record: &MismatchRecord, result: CaseResult) -> ReplayCase {
         result: label,
         new_signature,
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Mismatch, RecordKind};
+
+    /// A stored case answered live by `live` and shadowed by `shadow`.
+    fn case(live: &str, shadow: &str) -> MismatchRecord {
+        MismatchRecord {
+            id: RecordId { micros: 1, seq: 0 },
+            time_micros: 1,
+            mismatch: Mismatch {
+                strategy: "loan".into(),
+                kind: RecordKind::Mismatch,
+                error_kind: None,
+                tx_code: "LNS0001".into(),
+                correlation_id: "c-1".into(),
+                live_engine: live.into(),
+                shadow_engine: shadow.into(),
+                differences: Vec::new(),
+                signature: "s".into(),
+                differing_paths: Vec::new(),
+                reason: None,
+                request: serde_json::json!({}).into(),
+                live_decision: None,
+                shadow_decision: None,
+                live_latency_us: 0,
+                shadow_latency_us: 0,
+                payload: None,
+                confirmation: None,
+            },
+        }
+    }
+
+    #[test]
+    fn cases_go_to_the_engine_that_shadowed_them_unless_one_is_named() {
+        let before = [case("legacy", "next"), case("legacy", "next")];
+        // After the cutover the strategy's shadow is `legacy`: not the cases' target.
+        assert_eq!(target(None, Some("legacy"), &before), Ok("next".into()));
+        assert_eq!(
+            target(Some("next-v2"), Some("legacy"), &before),
+            Ok("next-v2".into())
+        );
+        // Cases that name no shadow (none stored): the strategy's shadow now, or nothing.
+        let unnamed = [case("legacy", "")];
+        assert_eq!(target(None, Some("next"), &unnamed), Ok("next".into()));
+        assert_eq!(target(None, None, &unnamed), Err(TargetError::None));
+    }
+
+    #[test]
+    fn cases_of_two_periods_or_against_their_own_live_engine_are_refused() {
+        let both = [case("legacy", "next"), case("next", "legacy")];
+        assert_eq!(
+            target(None, Some("legacy"), &both),
+            Err(TargetError::SeveralShadows("legacy, next".into()))
+        );
+        // Named, the engine is still checked: `next` answered one of them live.
+        assert_eq!(
+            target(Some("next"), None, &both),
+            Err(TargetError::OwnAnswer {
+                engine: "next".into(),
+                count: 1,
+                total: 2
+            })
+        );
+        let before = [case("legacy", "next")];
+        let error = target(Some("legacy"), None, &before).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("1 of 1 selected cases were answered live by engine \"legacy\""),
+            "{error}"
+        );
     }
 }

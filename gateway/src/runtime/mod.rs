@@ -153,6 +153,15 @@ impl Runtime {
         self.routes.get(layout)?.get(code)
     }
 
+    /// The engine of that name, when a strategy uses it (live or shadow).
+    pub fn engine(&self, name: &str) -> Option<&Arc<Engine>> {
+        self.strategies.values().find_map(|strategy| {
+            std::iter::once(&strategy.live)
+                .chain(strategy.shadow.as_ref())
+                .find(|engine| engine.name() == name)
+        })
+    }
+
     /// A strategy by name.
     pub fn strategy(&self, name: &str) -> Option<&Arc<Strategy>> {
         self.strategies.get(name)

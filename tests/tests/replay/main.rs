@@ -257,6 +257,21 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
     let url = format!("{admin}/api/v1/replays");
     let (status, body) = post(&url, "application/json", r#"{"group": "x"}"#).await;
     assert_eq!(status, 400, "{body:?}");
+    // Against the engine that answered the cases live, or one the gateway does not have: 400.
+    for (against, says) in [
+        ("legacy", "answered live by engine \\\"legacy\\\""),
+        (
+            "nope",
+            "against: expected an engine of the running config's strategies",
+        ),
+    ] {
+        let body =
+            format!(r#"{{"strategy": "{STRATEGY}", "group": "{group}", "against": "{against}"}}"#);
+        let (status, body) = post(&url, "application/json", body).await;
+        let text = String::from_utf8_lossy(&body);
+        assert_eq!(status, 400, "{text}");
+        assert!(text.contains(says), "{text}");
+    }
     let selection = format!(r#"{{"strategy": "{STRATEGY}", "group": "{group}", "by": "ci"}}"#);
     let (status, body) = post(&url, "application/json", selection).await;
     assert_eq!(status, 202, "{body:?}");
@@ -280,6 +295,57 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
 }
 
 /// `shadowgate report --config`, as text.
+#[tokio::test]
+async fn after_a_cutover_replay_goes_to_the_engine_its_cases_were_shadowed_by() {
+    // The cases were recorded with the new engine as the shadow; then the roles were swapped
+    // (cutover): the strategy's shadow is the legacy engine, whose answers are the stored live
+    // ones. Replay goes to the new engine, the cases' shadow, not to the legacy engine, which
+    // would be compared with its own answers and called fixed whatever changed.
+    let dir = tempfile::tempdir().unwrap();
+    let mode = Arc::new(AtomicU8::new(DEFECT));
+    let seen = Arc::clone(&mode);
+    let new_engine = FakeEngine::http()
+        .reply(move |request| answer(&request, seen.load(Ordering::SeqCst)))
+        .start()
+        .await;
+    let legacy = mci_deciding("L1").start().await;
+    let (_, records, builder) =
+        record_defect(dir.path(), &new_engine.url(), legacy.addr(), 3).await;
+    let group = records[0].mismatch.signature.clone();
+    let swapped = dir.path().join("after-cutover.toml");
+    std::fs::write(
+        &swapped,
+        builder.swap_roles().toml(&dir.path().join("store")),
+    )
+    .unwrap();
+
+    let calls = new_engine.requests();
+    let (out, result) = replay(args(&swapped, &group)).await;
+    assert_eq!(
+        result.unwrap_err(),
+        "NOT FIXED: 3 of 3 replayed cases are not fixed",
+        "the defect is still there: {out}"
+    );
+    assert_eq!(
+        new_engine.requests(),
+        calls + 3,
+        "replayed to the new engine"
+    );
+    mode.store(FIXED, Ordering::SeqCst);
+    let (out, result) = replay(args(&swapped, &group)).await;
+    result.unwrap_or_else(|e| panic!("{e}\n{out}"));
+
+    // Against the engine that answered them live: refused, saying why.
+    let mut against_legacy = args(&swapped, &group);
+    against_legacy.against = Some("legacy".to_owned());
+    let (_, result) = replay(against_legacy).await;
+    let error = result.unwrap_err();
+    assert!(
+        error.contains("3 of 3 selected cases were answered live by engine \"legacy\""),
+        "{error}"
+    );
+}
+
 async fn report(config: &Path) -> String {
     run_report_text(None, Some(config.to_owned())).await
 }
