@@ -126,8 +126,11 @@ impl EngineToml {
         self.key("request_timeout_ms", timeout.as_millis().to_string())
     }
 
-    /// Adds `name = value` (`value` is TOML, e.g. `"\"text\""` or `32`).
+    /// Sets `name = value` (`value` is TOML, e.g. `"\"text\""` or `32`), in place of a value
+    /// set before (the tests' `connect_timeout_ms`, say).
     pub fn key(mut self, name: &str, value: impl Into<String>) -> EngineToml {
+        let prefix = format!("{name} = ");
+        self.lines.retain(|line| !line.starts_with(&prefix));
         self.lines.push(key(name, value.into()));
         self
     }

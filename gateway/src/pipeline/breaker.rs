@@ -6,10 +6,16 @@
 //! shadow calls are skipped and counted (`shadow_skipped_total{reason="shadow_down"}`), so a dead
 //! shadow also shows in the skipped share that blocks cutover readiness. When the cool-down is
 //! over, one call (the first to come) probes the engine while the others are still skipped: if
-//! it reaches the engine the breaker closes, if not it stays open for another cool-down. A dead
+//! the engine answers it the breaker closes, if not it stays open for another cool-down. A dead
 //! shadow then costs one connect and one stored shadow error per cool-down, however many
-//! requests come meanwhile. Timeouts do not count: a slow shadow is not a dead one, and the
-//! in-flight budget already bounds it.
+//! requests come meanwhile.
+//!
+//! Each call carries the [`Pass`] it was let through with. Only a probe closes the breaker: a
+//! call that was under way when it opened and is answered afterwards says the engine *was*
+//! reachable, not that it is. Only an answer counts as reaching the engine (whatever it
+//! answered); a timeout, a connection that broke, or our own in-flight bound say nothing either
+//! way (a slow shadow is not a dead one, and the in-flight budget already bounds it), as for
+//! the engine's health ([`crate::engine::EngineHealth`]).
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -19,6 +25,15 @@ pub const THRESHOLD: u32 = 5;
 
 /// How long shadow calls are skipped once the breaker is open, and between two probes.
 pub const COOL_DOWN: Duration = Duration::from_secs(1);
+
+/// How a call was let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// The breaker was closed.
+    Closed,
+    /// The breaker was open and its cool-down over: this call probes the engine.
+    Probe,
+}
 
 /// Lock-free state: consecutive failures, and until when calls are skipped.
 #[derive(Debug)]
@@ -47,32 +62,41 @@ impl Breaker {
         }
     }
 
-    /// Whether a shadow call may be made now: always while closed; while open, once per
-    /// cool-down (the probe).
-    pub fn allows(&self) -> bool {
+    /// Whether a shadow call may be made now, and how: always while closed; while open, once
+    /// per cool-down (the probe). `None`: skip it.
+    pub fn pass(&self) -> Option<Pass> {
+        self.pass_at(self.now())
+    }
+
+    fn pass_at(&self, now: u64) -> Option<Pass> {
         let until = self.open_until.load(Ordering::Relaxed);
         if until == 0 {
-            return true;
+            return Some(Pass::Closed);
         }
-        let now = self.now();
         if until > now {
-            return false;
+            return None;
         }
         // The first call after the cool-down probes; the next cool-down starts with it, so
         // the calls that come while it is under way are skipped.
-        let next = now.saturating_add(self.cool_down_micros);
+        let next = now.saturating_add(self.cool_down_micros).max(1);
         self.open_until
             .compare_exchange(until, next, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
+            .then_some(Pass::Probe)
     }
 
-    /// A connect failure; returns true when this one opened the breaker.
+    /// A call let through with `pass` could not connect; returns true when this opened the
+    /// breaker.
     ///
-    /// While it is open nothing counts: a failed probe leaves it open (its cool-down started
-    /// when the probe was let through), and calls that were under way when it opened open it
-    /// no second time (many calls failing at once open it, and log it, once).
-    pub fn connect_failed(&self) -> bool {
-        if self.open_until.load(Ordering::Relaxed) != 0 {
+    /// A failed probe leaves it open (its cool-down started when the probe was let through),
+    /// and calls that were under way when it opened open it no second time: many calls failing
+    /// at once open it, and log it, once.
+    pub fn connect_failed(&self, pass: Pass) -> bool {
+        self.connect_failed_at(pass, self.now())
+    }
+
+    fn connect_failed_at(&self, pass: Pass, now: u64) -> bool {
+        if pass == Pass::Probe || self.open_until.load(Ordering::Relaxed) != 0 {
             return false;
         }
         // Exactly one of the failures counted together reaches the threshold.
@@ -81,20 +105,19 @@ impl Breaker {
         }
         self.failures.store(0, Ordering::Relaxed);
         // At least 1: 0 means closed.
-        let until = self.now().saturating_add(self.cool_down_micros).max(1);
+        let until = now.saturating_add(self.cool_down_micros).max(1);
         self.open_until
             .compare_exchange(0, until, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
     }
 
-    /// The engine answered (whatever it answered): it is reachable. Returns true when this
-    /// closed the breaker (a probe, or a call under way when it opened, got through).
-    pub fn reached(&self) -> bool {
+    /// The engine answered a call let through with `pass` (whatever it answered). Returns true
+    /// when this closed the breaker: only a probe does.
+    pub fn reached(&self, pass: Pass) -> bool {
         if self.failures.load(Ordering::Relaxed) != 0 {
             self.failures.store(0, Ordering::Relaxed);
         }
-        self.open_until.load(Ordering::Relaxed) != 0
-            && self.open_until.swap(0, Ordering::Relaxed) != 0
+        pass == Pass::Probe && self.open_until.swap(0, Ordering::Relaxed) != 0
     }
 
     fn now(&self) -> u64 {
@@ -106,22 +129,37 @@ impl Breaker {
 mod tests {
     use super::*;
 
+    const SECOND: u64 = 1_000_000;
+
+    /// Opens `breaker` at `now` with THRESHOLD failures of closed-pass calls.
+    fn open(breaker: &Breaker, now: u64) {
+        let openings = (0..THRESHOLD)
+            .filter(|_| breaker.connect_failed_at(Pass::Closed, now))
+            .count();
+        assert_eq!(openings, 1);
+        assert_eq!(breaker.pass_at(now), None);
+    }
+
     #[test]
     fn opens_after_consecutive_connect_failures_only() {
         let breaker = Breaker::default();
         for _ in 0..THRESHOLD - 1 {
-            assert!(!breaker.connect_failed());
+            assert!(!breaker.connect_failed(Pass::Closed));
         }
-        assert!(!breaker.reached(), "it was closed");
+        assert!(!breaker.reached(Pass::Closed), "it was closed");
         for _ in 0..THRESHOLD - 1 {
-            assert!(!breaker.connect_failed());
+            assert!(!breaker.connect_failed(Pass::Closed));
         }
-        assert!(breaker.allows(), "a success in between resets the count");
+        assert_eq!(
+            breaker.pass(),
+            Some(Pass::Closed),
+            "a success in between resets the count"
+        );
         assert!(
-            breaker.connect_failed(),
+            breaker.connect_failed(Pass::Closed),
             "the fifth consecutive failure opens it"
         );
-        assert!(!breaker.allows());
+        assert_eq!(breaker.pass(), None);
     }
 
     #[test]
@@ -129,9 +167,11 @@ mod tests {
         // Twenty calls in flight fail at once: the fifth opens it, the other fifteen were
         // already under way and open nothing (one opening, one WARN line).
         let breaker = Breaker::default();
-        let openings = (0..20).filter(|_| breaker.connect_failed()).count();
+        let openings = (0..20)
+            .filter(|_| breaker.connect_failed(Pass::Closed))
+            .count();
         assert_eq!(openings, 1);
-        assert!(!breaker.allows());
+        assert_eq!(breaker.pass(), None);
     }
 
     #[test]
@@ -139,7 +179,13 @@ mod tests {
         let breaker = Breaker::default();
         let openings = std::thread::scope(|scope| {
             let threads: Vec<_> = (0..8)
-                .map(|_| scope.spawn(|| (0..50).filter(|_| breaker.connect_failed()).count()))
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..50)
+                            .filter(|_| breaker.connect_failed(Pass::Closed))
+                            .count()
+                    })
+                })
                 .collect();
             threads
                 .into_iter()
@@ -149,49 +195,55 @@ mod tests {
         assert_eq!(openings, 1);
     }
 
-    /// Opens `breaker` and waits out its cool-down.
-    fn open_and_cool(breaker: &Breaker, cool_down: Duration) {
-        for _ in 0..THRESHOLD {
-            breaker.connect_failed();
-        }
-        assert!(!breaker.allows());
-        std::thread::sleep(cool_down + Duration::from_millis(5));
+    #[test]
+    fn after_the_cool_down_one_call_probes_and_the_others_are_still_skipped() {
+        let breaker = Breaker::default();
+        open(&breaker, SECOND);
+        assert_eq!(breaker.pass_at(SECOND + SECOND / 2), None, "cooling down");
+        // A burst of twenty calls after the cool-down: one probe.
+        let after = 2 * SECOND + 1;
+        let passes: Vec<_> = (0..20).filter_map(|_| breaker.pass_at(after)).collect();
+        assert_eq!(passes, [Pass::Probe]);
+        // The probe cannot connect: still open, nothing re-opened (no second WARN), the next
+        // probe only a cool-down after this one was let through.
+        assert!(!breaker.connect_failed_at(Pass::Probe, after));
+        assert_eq!(breaker.pass_at(after + SECOND - 1), None);
+        let later = after + SECOND;
+        assert_eq!(
+            (0..20).filter_map(|_| breaker.pass_at(later)).count(),
+            1,
+            "one probe a cool-down"
+        );
+        // This probe is answered: closed, every call passes again.
+        assert!(breaker.reached(Pass::Probe), "the probe closed it");
+        assert!(!breaker.reached(Pass::Probe), "closed once");
+        assert_eq!((0..20).filter_map(|_| breaker.pass_at(later)).count(), 20);
     }
 
     #[test]
-    fn after_the_cool_down_one_call_probes_and_the_others_are_still_skipped() {
-        let cool_down = Duration::from_millis(200);
-        let breaker = Breaker::with_cool_down(cool_down);
-        open_and_cool(&breaker, cool_down);
-        // A burst of twenty calls: one probe.
-        let allowed = (0..20).filter(|_| breaker.allows()).count();
-        assert_eq!(allowed, 1);
-        // The probe cannot connect: still open, nothing re-opened (no second WARN), and the
-        // next probe only after another cool-down.
-        assert!(!breaker.connect_failed());
-        assert!(!breaker.allows());
-        std::thread::sleep(cool_down + Duration::from_millis(5));
-        assert_eq!((0..20).filter(|_| breaker.allows()).count(), 1);
-        // This probe gets through: closed, every call allowed again.
-        assert!(breaker.reached(), "the probe closed it");
-        assert!(!breaker.reached(), "closed once");
-        assert_eq!((0..20).filter(|_| breaker.allows()).count(), 20);
+    fn a_call_under_way_when_it_opened_does_not_close_it() {
+        // Answered after the breaker opened, it says the engine was reachable when it was
+        // called; only a probe says it is now (otherwise one outage logs WARN, INFO, WARN).
+        let breaker = Breaker::default();
+        open(&breaker, SECOND);
+        assert!(!breaker.reached(Pass::Closed));
+        assert_eq!(breaker.pass_at(SECOND + 1), None, "still open");
     }
 
     #[test]
     fn the_probe_goes_to_one_of_several_threads() {
-        let cool_down = Duration::from_millis(200);
-        let breaker = Breaker::with_cool_down(cool_down);
-        open_and_cool(&breaker, cool_down);
-        let allowed = std::thread::scope(|scope| {
+        let breaker = Breaker::default();
+        open(&breaker, SECOND);
+        let after = 2 * SECOND + 1;
+        let probes = std::thread::scope(|scope| {
             let threads: Vec<_> = (0..8)
-                .map(|_| scope.spawn(|| (0..50).filter(|_| breaker.allows()).count()))
+                .map(|_| scope.spawn(|| (0..50).filter_map(|_| breaker.pass_at(after)).count()))
                 .collect();
             threads
                 .into_iter()
                 .map(|t| t.join().unwrap())
                 .sum::<usize>()
         });
-        assert_eq!(allowed, 1);
+        assert_eq!(probes, 1);
     }
 }

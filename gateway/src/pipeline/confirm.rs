@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
+use super::breaker::Pass;
 use super::decision::DecisionNode;
 use super::exchange::Exchange;
 use super::shadow::{call, canonical, CanonicalAnswer};
@@ -64,7 +65,10 @@ async fn second(
     engine: &Engine,
     deadline: Instant,
 ) -> Option<CanonicalAnswer> {
-    let mut answer = call(shared, exchange, engine, deadline).await?.ok()?;
+    // Not a probe: whether the breaker is open is for the calls of new requests to find out.
+    let mut answer = call(shared, exchange, engine, Pass::Closed, deadline)
+        .await?
+        .ok()?;
     let checked = answer.check(engine.name()).ok()?;
     canonical(exchange, checked).ok()
 }

@@ -91,7 +91,7 @@ async fn future_sizes() {
         shared.clone(),
         exchange.clone(),
         engine.clone(),
-        permit,
+        (permit, super::breaker::Pass::Closed),
         live_rx,
     );
     sizes.push(("shadow::run", size_of_val(&run)));
@@ -101,7 +101,13 @@ async fn future_sizes() {
     let deadline = Instant::now();
     sizes.push((
         "shadow::call",
-        size_of_val(&shadow::call(&shared, &exchange, &engine, deadline)),
+        size_of_val(&shadow::call(
+            &shared,
+            &exchange,
+            &engine,
+            super::breaker::Pass::Closed,
+            deadline,
+        )),
     ));
     let live_request = exchange.engine_request(Role::Live);
     let shadow_request = exchange.engine_request(Role::Shadow);

@@ -26,6 +26,7 @@ use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
 
 use super::answer::{decode_response_view, decode_response_view_beside};
+use super::breaker::Pass;
 use super::confirm::confirm;
 use super::decision::DecisionNode;
 use super::echo::encode_answer;
@@ -106,17 +107,24 @@ pub(super) fn start(
         return None;
     }
     let skip = |reason| emit(shared, exchange, Verdict::skipped(reason));
-    if !strategy.shadow_breaker.allows() {
-        skip(SkipReason::ShadowDown);
-        return None;
-    }
+    // The budget first: a probe the breaker lets through is then always made.
     let Some(permit) = strategy.shadow_budget.try_acquire() else {
         skip(SkipReason::BudgetFull);
         return None;
     };
+    let Some(pass) = strategy.shadow_breaker.pass() else {
+        skip(SkipReason::ShadowDown);
+        return None;
+    };
     let (live_tx, live_rx) = oneshot::channel();
     let span = events::shadow_span(exchange);
-    let task = run(shared.clone(), exchange.clone(), engine, permit, live_rx);
+    let task = run(
+        shared.clone(),
+        exchange.clone(),
+        engine,
+        (permit, pass),
+        live_rx,
+    );
     shared.tasks.spawn(task.instrument(span));
     Some(live_tx)
 }
@@ -136,13 +144,13 @@ pub(super) async fn run(
     shared: Arc<Shared>,
     exchange: Arc<Exchange>,
     engine: Arc<Engine>,
-    permit: BudgetPermit,
+    (permit, pass): (BudgetPermit, Pass),
     live_rx: oneshot::Receiver<LiveResult>,
 ) {
     let inflight = InflightGuard::new(&shared.shadow_inflight);
     let deadline = Instant::now() + exchange.strategy.spec.shadow_timeout;
     let started = Instant::now();
-    let Some(answer) = call(&shared, &exchange, &engine, deadline).await else {
+    let Some(answer) = call(&shared, &exchange, &engine, pass, deadline).await else {
         return emit(&shared, &exchange, Verdict::skipped(SkipReason::Shutdown));
     };
     let shadow = started.elapsed();
@@ -284,6 +292,7 @@ pub(super) async fn call(
     shared: &Shared,
     exchange: &Arc<Exchange>,
     engine: &Engine,
+    pass: Pass,
     deadline: Instant,
 ) -> Option<Result<ShadowAnswer, ShadowFailure>> {
     let started = Instant::now();
@@ -308,18 +317,27 @@ pub(super) async fn call(
     Some(match called {
         Ok(Ok(answer)) => {
             // Any answer, one decision or not, shows the engine reachable.
-            if breaker.reached() {
+            if breaker.reached(pass) {
                 events::shadow_breaker_closed(exchange, engine.name());
             }
             Ok(ShadowAnswer::received(exchange, answer, elapsed))
         }
         Ok(Err(error)) => {
-            if !error.is_connect() {
-                if breaker.reached() {
-                    events::shadow_breaker_closed(exchange, engine.name());
+            // As for the engine's health: an answer (an error status, one not of the
+            // contract) reaches it, a refused connect counts against it, and a timeout, a
+            // broken connection or our own in-flight bound say nothing either way.
+            match error.outcome() {
+                Outcome::Status | Outcome::Invalid | Outcome::Ok => {
+                    if breaker.reached(pass) {
+                        events::shadow_breaker_closed(exchange, engine.name());
+                    }
                 }
-            } else if breaker.connect_failed() {
-                events::shadow_breaker_opened(exchange, engine.name());
+                Outcome::Connect => {
+                    if breaker.connect_failed(pass) {
+                        events::shadow_breaker_opened(exchange, engine.name());
+                    }
+                }
+                Outcome::Timeout | Outcome::Io | Outcome::Overloaded => {}
             }
             let kind = ShadowErrorKind::of(&error);
             let within = match ttl {

@@ -519,6 +519,61 @@ async fn a_shadow_engine_taken_down_by_its_calls_is_logged_by_the_next_probe() {
     );
 }
 
+#[tokio::test]
+async fn a_shadow_that_never_accepts_is_never_reported_reachable_again() {
+    // A shadow whose accept queue is full: its connects hang until the connect timeout, and it
+    // never answers. One call at a time (max_in_flight 1): the others wait for the slot and end
+    // overloaded or timed out, which says nothing about the engine; they used to close the
+    // breaker and log it reachable again. (Found by a review of the half-open breaker.)
+    let (log, _guard) = Log::capture_at(tracing::Level::INFO);
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let address = listener.local_addr().unwrap();
+    let fill: Vec<_> = (0..2)
+        .map(|_| std::net::TcpStream::connect(address).unwrap())
+        .collect();
+    let connect = tokio::net::TcpStream::connect(address);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), connect)
+            .await
+            .is_err(),
+        "the accept queue is full"
+    );
+    let shadow = EngineToml::http(&format!("http://{address}"))
+        .key("max_in_flight", "1")
+        .key("connect_timeout_ms", "100")
+        .key("request_timeout_ms", "600");
+    let legacy = mci_deciding("L1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", shadow)
+        .strategy_key("shadow_timeout_ms", "1000")
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    let frames: Vec<u8> = (0..10)
+        .flat_map(|n| request_frame(&guid(500 + n)))
+        .collect();
+    client.send(&frames).await;
+    for _ in 0..10 {
+        client.recv().await;
+    }
+    // Every call has ended: the breaker opened (once, when the connects failed in time on this
+    // machine), and nothing said the engine came back.
+    let counters = gateway.summary(|c| c.shadow_errors + c.skipped == 10).await;
+    gateway.shutdown().await;
+    let text = log.text();
+    let opened = log.lines_with("WARN", "shadow engine unreachable").len();
+    assert!(opened <= 1, "{counters:?}\n{text}");
+    assert!(
+        log.lines_with("INFO", "shadow engine reachable again")
+            .is_empty(),
+        "{text}"
+    );
+    drop(fill);
+}
+
 /// The warning of a shadow engine found unreachable (its breaker opening), as logged at `level`.
 async fn breaker_opening_logged_at(level: tracing::Level) -> String {
     let (log, _guard) = Log::capture_at(level);
