@@ -38,8 +38,17 @@ async fn probe_all(config: &Config, metrics: &Metrics, at_start: bool) {
         );
         let change = health.unreported_change();
         let address = target.address();
-        match (&result, change) {
-            (Err(error), Some(false)) => {
+        // From the change alone: calls can change the state between the probe and this look
+        // (a probe that connected, then timeouts that took the engine down).
+        match change {
+            Some(false) => {
+                let error = match &result {
+                    Err(error) => error.to_string(),
+                    Ok(()) => match health.snapshot().last_error {
+                        Some((failure, _)) => format!("{} (its calls)", failure.as_str()),
+                        None => "its calls failed".to_owned(),
+                    },
+                };
                 let (live_for, shadow_for) = roles(config, name);
                 let (live_for, shadow_for) = (live_for.join(","), shadow_for.join(","));
                 let what = if at_start {
@@ -49,8 +58,8 @@ async fn probe_all(config: &Config, metrics: &Metrics, at_start: bool) {
                 };
                 warn!(engine = %name, address, %error, live_for, shadow_for, "{what}");
             }
-            (Ok(()), Some(true)) => info!(engine = %name, address, "engine reachable again"),
-            _ => {}
+            Some(true) => info!(engine = %name, address, "engine reachable again"),
+            None => {}
         }
     });
     join_all(probes).await;
