@@ -46,6 +46,10 @@ fn table(space: Space) -> &'static str {
     }
 }
 
+/// How long a start waits for its instance name's lock to be released by a previous run's
+/// session before it takes the name for a running gateway's.
+const INSTANCE_RELEASE: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl PostgresBackend {
     /// A backend for `config`; the CA file is read now, the database is connected at first use
     /// (a database that is down at start degrades the store, it does not fail the gateway).
@@ -63,11 +67,23 @@ impl PostgresBackend {
     /// the database answers and these checks are made again ([`super::SpoolingBackend`]).
     /// The check ends its session and releases the lock first, so the writer's first connect
     /// takes it (otherwise it could find it still held and start as if the database were down).
+    ///
+    /// A name found held is tried again for [`INSTANCE_RELEASE`]: the server releases a session's
+    /// lock when its process exits, so a gateway restarted at once can find its own previous
+    /// run's lock for a moment; a running gateway's is still held after that.
     pub(crate) fn check_at_start(&self) -> Result<(), BackendError> {
-        let checked = self
-            .connector
-            .connect()
-            .and_then(|mut client| self.connector.unlock_instance(&mut client));
+        let check = || {
+            self.connector
+                .connect()
+                .and_then(|mut client| self.connector.unlock_instance(&mut client))
+        };
+        let held = |result: &Result<(), BackendError>| matches!(result, Err(error) if error.source.downcast_ref::<InstanceInUse>().is_some());
+        let give_up = std::time::Instant::now() + INSTANCE_RELEASE;
+        let mut checked = check();
+        while held(&checked) && std::time::Instant::now() < give_up {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            checked = check();
+        }
         match checked {
             Err(error) if error.source.downcast_ref::<InstanceInUse>().is_some() => Err(error),
             Err(error) => {
