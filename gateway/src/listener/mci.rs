@@ -16,17 +16,19 @@
 //! or `dual_socket` ([`super::dual`]). Transport acknowledgements the layout declares are
 //! counted and never reach the pipeline.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::stream::{FuturesOrdered, StreamExt};
 use futures::FutureExt;
+use protocol_mci::FrameCodec;
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{sleep_until, timeout, Instant};
-use tokio_util::codec::FramedRead;
+use tokio_util::codec::{Decoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn, Instrument};
@@ -186,6 +188,10 @@ async fn connection(
     // Shared with every frame's future: cloning an `Arc` instead of allocating a name per frame.
     let layout_name: Arc<str> = Arc::from(settings.layout.as_str());
     let mut in_flight = FuturesOrdered::new();
+    // Set by a frame that cannot be answered as soon as it is handled: the frames behind it are
+    // then not sent to the live engine (their answers would never be written, and core banking
+    // sends them again after it reconnects), and no more are read.
+    let closing = Arc::new(AtomicBool::new(false));
     let mut reading = true;
     let mut idle_deadline = Instant::now() + settings.idle_timeout;
     // Armed once per connection, not per loop turn: a future made inside `select!` would
@@ -202,7 +208,7 @@ async fn connection(
             break;
         }
         tokio::select! {
-            frame = frames.next(), if reading && in_flight.len() < settings.max_pipelined => {
+            frame = frames.next(), if reading && !closing.load(Ordering::Relaxed) && in_flight.len() < settings.max_pipelined => {
                 match frame {
                     Some(Ok(frame)) => {
                         // One frame per one-shot connection: whatever follows is not read.
@@ -212,8 +218,20 @@ async fn connection(
                             continue;
                         }
                         let (gateway, layout_name) = (gateway.clone(), layout_name.clone());
+                        let closing = closing.clone();
                         let frame: Bytes = frame.freeze();
-                        in_flight.push_back(async move { gateway.handle_frame(&layout_name, frame).await });
+                        in_flight.push_back(async move {
+                            // Behind a frame that cannot be answered: never sent (counted when
+                            // the connection closes).
+                            if closing.load(Ordering::Relaxed) {
+                                return None;
+                            }
+                            let reply = gateway.handle_frame(&layout_name, frame).await;
+                            if matches!(reply, FrameReply::Close(..)) {
+                                closing.store(true, Ordering::Relaxed);
+                            }
+                            Some(reply)
+                        });
                         member.active(in_flight.len());
                     }
                     Some(Err(error)) => {
@@ -226,6 +244,11 @@ async fn connection(
             }
             reply = in_flight.next(), if !in_flight.is_empty() => {
                 let Some(reply) = reply else { continue };
+                // Only behind a close, which ends the connection first; counted all the same.
+                let Some(reply) = reply else {
+                    metrics.frame(FrameOutcome::GatewayClosed);
+                    continue;
+                };
                 idle_deadline = Instant::now() + settings.idle_timeout;
                 // Answers released together (a pipelined frame finished before the one ahead of
                 // it) go out in one write: one syscall and one loopback delivery instead of one
@@ -238,7 +261,7 @@ async fn connection(
                         FrameReply::Answer(answer, outcome) => {
                             metrics.frame(outcome);
                             answers.push(answer);
-                            next = in_flight.next().now_or_never().flatten();
+                            next = in_flight.next().now_or_never().flatten().flatten();
                         }
                         FrameReply::Close(outcome, _) => {
                             metrics.frame(outcome);
@@ -249,16 +272,18 @@ async fn connection(
                 if !write_answers(&mut write, &mut answers, settings.idle_timeout).await {
                     // The frames still in flight are dropped with the connection, their live
                     // calls with them: counted, as their shadow comparisons are.
-                    metrics.frames(FrameOutcome::ClientClosed, in_flight.len());
-                    warn!(listener = %settings.name, dropped = in_flight.len(), "client did not take its answer in time; closing");
+                    let dropped = in_flight.len() + buffered(&mut frames);
+                    metrics.frames(FrameOutcome::ClientClosed, dropped);
+                    warn!(listener = %settings.name, dropped, "client did not take its answer in time; closing");
                     return;
                 }
                 member.active(in_flight.len());
                 if let Some(outcome) = close {
                     // The frames behind it are not answered: a client that matches answers by
-                    // their order would take the next one for the unanswered frame's. They are
-                    // dropped with their live calls, and counted.
-                    let dropped = in_flight.len();
+                    // their order would take the next one for the unanswered frame's. They were
+                    // not sent to the live engine (see `closing`); dropped, and counted with
+                    // those received but not read yet.
+                    let dropped = in_flight.len() + buffered(&mut frames);
                     metrics.frames(FrameOutcome::GatewayClosed, dropped);
                     warn!(listener = %settings.name, outcome = outcome.as_str(), dropped, "frame cannot be answered; closing the connection");
                     return;
@@ -285,6 +310,17 @@ async fn connection(
         }
     }
     let _ = timeout(settings.idle_timeout, write.shutdown()).await;
+}
+
+/// Frames received whole but not read yet (in the reader's buffer), taken out and counted: a
+/// connection closing drops them.
+fn buffered(frames: &mut FramedRead<OwnedReadHalf, FrameCodec>) -> usize {
+    let mut buffer = std::mem::take(frames.read_buffer_mut());
+    let mut count = 0;
+    while let Ok(Some(_)) = frames.decoder_mut().decode(&mut buffer) {
+        count += 1;
+    }
+    count
 }
 
 /// Writes the answers released together in one write (one answer as it is, several joined) and

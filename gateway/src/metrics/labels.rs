@@ -29,8 +29,9 @@ pub enum FrameOutcome {
     /// The gateway closed the MCI connection before answering this frame: a frame ahead of it
     /// in the same connection could not be answered at all (its header did not decode, or its
     /// error frame could not be written), and answers behind an unanswered frame would be taken
-    /// for its own by a client matching answers by order. The frame and its live call were
-    /// dropped.
+    /// for its own by a client matching answers by order. Behind a header that did not decode
+    /// (known as the frame is read) the frame was not sent to the live engine; behind an error
+    /// frame that could not be written (known after the live call) it may have been.
     GatewayClosed,
 }
 

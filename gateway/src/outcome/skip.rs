@@ -20,8 +20,7 @@ pub enum SkipReason {
     QueueFull,
     /// The request was abandoned before its live answer came: its client closed the connection
     /// (an HTTP request's connection; an MCI connection whose client stopped taking answers, with
-    /// its other frames in flight), or the gateway closed it (an MCI frame behind one that could
-    /// not be answered), so the live call was dropped and there is nothing to compare.
+    /// its other frames in flight), so the live call was dropped and there is nothing to compare.
     ClientClosed,
 }
 
