@@ -297,8 +297,9 @@ async fn a_request_socket_that_stops_taking_acks_loses_no_frame_uncounted() {
     // flight are still answered (toward the answer socket), the one whose ACK was not taken is
     // `client_closed`, not processed.
     let (_dir, layout_file) = layout_with_acks();
+    // Slow enough that the reset comes before any slot frees, even on a loaded machine.
     let legacy = mci_deciding("L1")
-        .delay(Duration::from_millis(500))
+        .delay(Duration::from_secs(2))
         .start()
         .await;
     let gateway = TestGateway::new()
@@ -324,7 +325,7 @@ async fn a_request_socket_that_stops_taking_acks_loses_no_frame_uncounted() {
 
     let closed = r#"shadowgate_frames_total{listener="core-banking",outcome="client_closed"}"#;
     let ok = r#"shadowgate_frames_total{listener="core-banking",outcome="ok"}"#;
-    for _ in 0..500 {
+    for _ in 0..1_000 {
         if gateway.metric(closed) >= 1.0 && frames_counted(&gateway) >= gateway.metric(acks_sent) {
             break;
         }
