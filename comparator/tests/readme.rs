@@ -1,16 +1,24 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The TOML rule examples in README.md are what migration teams copy: each must deserialise
-//! (as it sits under a strategy) and validate.
+//! (as it sits under a strategy of the gateway config, `[strategies.loan-screening.rules]`)
+//! and validate.
 
 use comparator::RulesConfig;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
 struct Config {
-    strategies: Strategy,
+    strategies: Strategies,
 }
 
 #[derive(Deserialize)]
+struct Strategies {
+    #[serde(rename = "loan-screening")]
+    strategy: Strategy,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Strategy {
     rules: RulesConfig,
 }
@@ -30,7 +38,7 @@ fn readme_toml_examples_validate() {
     );
     for block in blocks {
         let config: Config = toml::from_str(block).unwrap_or_else(|e| panic!("{e}\n{block}"));
-        if let Err(error) = config.strategies.rules.validate() {
+        if let Err(error) = config.strategies.strategy.rules.validate() {
             panic!("{error}\n{block}");
         }
     }
@@ -38,14 +46,14 @@ fn readme_toml_examples_validate() {
 
 #[test]
 fn unknown_keys_are_rejected() {
-    let error = toml::from_str::<Config>("[strategies.rules]\nignor = [\"a\"]\n")
+    let error = toml::from_str::<Config>("[strategies.loan-screening.rules]\nignor = [\"a\"]\n")
         .err()
         .unwrap();
     assert!(
         error.to_string().contains("unknown field `ignor`"),
         "{error}"
     );
-    let float = "[[strategies.rules.tolerance]]\npath = \"a\"\nabsolute = 0.01\n";
+    let float = "[[strategies.loan-screening.rules.tolerance]]\npath = \"a\"\nabsolute = 0.01\n";
     assert!(
         toml::from_str::<Config>(float).is_err(),
         "a float tolerance must be refused"

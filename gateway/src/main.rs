@@ -102,7 +102,7 @@ enum Command {
         #[command(subcommand)]
         command: shadowgate::cli::CutoverCommand,
     },
-    /// Send stored failing cases to an engine again (default: the strategy's shadow) and tell,
+    /// Send stored failing cases to an engine again (default: the engine that shadowed them) and tell,
     /// per case, fixed or still differing; exit status 3 when any case is not fixed (1: an error).
     Replay(shadowgate::cli::ReplayArgs),
     /// Layout files: `layout import --copybook FILE.cpy` writes one from a COBOL copybook.

@@ -4,7 +4,7 @@
 
 use super::html::escape;
 use crate::cutover::{history, CutoverHistory, RecordedChange, SignOff};
-use crate::review::{percent_ceil, thousands, ReviewView};
+use crate::review::{percent_bound, thousands, ReviewView};
 use crate::store::Reader;
 
 /// Hex digits shown of a hash (the whole one is in `GET /api/v1/audit` and the report).
@@ -68,7 +68,7 @@ fn signoff_row(signoff: &SignOff, view: &ReviewView) -> String {
         note = escape(e.note.as_deref().unwrap_or("")),
         comparisons = thousands(e.comparisons),
         failures = thousands(e.failures),
-        upper = escape(&percent_ceil(e.rate.upper_bound)),
+        upper = escape(&percent_bound(e.rate.upper_bound)),
         engines = escape(&engines),
         sha = escape(short(&e.config_sha256)),
     )
@@ -223,7 +223,7 @@ mod tests {
         let signoff = format!(
             "<tr class=\"signoff\"><td>#1 <code>{}</code></td><td class=\"t\">2026-11-30 10:00:00 +09:00</td><td>choi&lt;b&gt;</td><td>CAB-1 &lt;script&gt;</td><td class=\"n\">12,400</td><td class=\"n\">2</td><td>below {}</td><td>live legacy, shadow next</td><td><code>abababababab</code></td></tr>",
             &trail[0].hash[..12],
-            escape(&percent_ceil(history.signoffs[0].evidence.rate.upper_bound)),
+            escape(&percent_bound(history.signoffs[0].evidence.rate.upper_bound)),
         );
         assert!(html.contains(&signoff), "{html}");
         assert!(
@@ -242,6 +242,14 @@ mod tests {
             html.matches("<tr class=\"routing-change\">").count(),
             2,
             "not card's"
+        );
+
+        // The bound as the CLI, the sign-off JSON and its HTML state it (the rate sentence's).
+        let sentence = history.signoffs[0].evidence.rate.sentence();
+        let bound = sentence.rsplit("below ").next().unwrap();
+        assert!(
+            html.contains(&format!("<td>below {bound}</td>")),
+            "{sentence}\n{html}"
         );
 
         let none = render(&CutoverHistory::of(&trail, "deposit"), "deposit", &view);

@@ -49,7 +49,8 @@ pub struct ReplayArgs {
     /// Only this kind: mismatch, shadow_error or unencodable.
     #[arg(long)]
     pub kind: Option<String>,
-    /// The engine to send them to (a name from `[engines]`); default: the strategy's shadow.
+    /// The engine to send them to (a name from `[engines]`); default: the engine that was the
+    /// cases' shadow when they were recorded (after a cutover, not the strategy's shadow then).
     #[arg(long, value_name = "ENGINE")]
     pub against: Option<String>,
     /// Cases sent per second at most (0: no rate limit, only --concurrency).

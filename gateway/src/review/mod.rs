@@ -40,5 +40,5 @@ pub use model::{Detail, EngineStatus, RuleCount, StoreHealth, StrategySummary, S
 pub use sides::{request_rows, side_by_side, value_text, RowState, SideRow};
 pub use suppressed_daily::{RuleDaily, SuppressedDaily, SPIKE_FACTOR};
 
-pub use rate::{percent_ceil, thousands, upper_bound, MismatchRate, CONFIDENCE};
+pub use rate::{percent_bound, percent_ceil, thousands, upper_bound, MismatchRate, CONFIDENCE};
 pub use readiness::{assess, Blocker, Criterion, Readiness, ReadinessConfig};

@@ -66,7 +66,7 @@ impl MismatchRate {
             thousands(self.failures),
             thousands(self.comparisons),
             percent_round(self.rate, 3),
-            percent_digits(self.upper_bound, 3)
+            percent_bound(self.upper_bound)
         )
     }
 }
@@ -88,6 +88,12 @@ pub fn upper_bound(failures: u64, comparisons: u64, confidence: f64) -> f64 {
 /// Rounding up keeps "below" honest.
 pub fn percent_ceil(fraction: f64) -> String {
     percent_digits(fraction, 2)
+}
+
+/// An upper bound as the rate sentence states it (three significant digits, rounded up:
+/// `0.1117` → `11.2%`), for every view that shows one.
+pub fn percent_bound(fraction: f64) -> String {
+    percent_digits(fraction, 3)
 }
 
 /// A fraction as a percentage rounded *up* to `digits` significant digits (at least 1).
