@@ -54,7 +54,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
     }
     body.push_str("</p>\n");
     if let Some(engines) = state.engines.as_ref().map(|f| f()) {
-        body.push_str(&engines_card(&engines));
+        body.push_str(&engines_card(&engines, review.view()));
     }
     if let Some(fleet) = &summary.fleet {
         body.push_str(&super::fleet::card(fleet, review.view()));
@@ -81,6 +81,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
         body.push_str(&super::triage_page::section(
             &state.reader,
             &strategy.strategy,
+            review.view(),
         ));
         body.push_str(&super::signoff_page::section(
             &state.reader,
@@ -107,8 +108,13 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
     document(StatusCode::OK, "shadowgate: migration review", &body)
 }
 
-/// The engines' health: one row per configured engine.
-fn engines_card(engines: &[EngineStatus]) -> String {
+/// The engines' health: one row per configured engine; times in the page's zone.
+fn engines_card(engines: &[EngineStatus], view: &ReviewView) -> String {
+    // The statuses carry RFC 3339 text (the API's); the page shows its own zone like the rest.
+    let zoned = |text: &str| match crate::store::parse_rfc3339(text) {
+        Some(micros) => view.time(micros),
+        None => text.to_owned(),
+    };
     let mut out = String::from("<div class=\"card\" id=\"engines\"><h2>Engines</h2><table>\n<tr><th>engine</th><th>protocol</th><th>role</th><th>state</th><th>since</th><th>last error</th></tr>\n");
     for e in engines {
         let class = match e.state() {
@@ -122,7 +128,7 @@ fn engines_card(engines: &[EngineStatus]) -> String {
             protocol = escape(&e.protocol),
             roles = escape(&e.roles()),
             state = e.state(),
-            since = escape(&e.since),
+            since = escape(&zoned(&e.since)),
             error = escape(&e.last_error_text()),
         ));
     }

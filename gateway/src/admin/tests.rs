@@ -665,7 +665,7 @@ fn the_page_draws_a_daily_chart_over_days_in_the_configured_zone() {
         token: Arc::new(|| None),
         metrics: Arc::new(String::new),
         reload: None,
-        engines: None,
+        engines: Some(Arc::new(|| vec![engine("legacy", true, &["loan"])])),
         replay: None,
         cutover: None,
     };
@@ -678,6 +678,11 @@ fn the_page_draws_a_daily_chart_over_days_in_the_configured_zone() {
     assert!(
         page.contains(" +09:00</"),
         "times carry the zone's offset: {page}"
+    );
+    // The engines' "since" too (10:00 UTC), not the API's RFC 3339 text.
+    assert!(
+        page.contains("<td>2026-11-29 19:00:00 +09:00</td>"),
+        "{page}"
     );
     assert!(page.contains("href=\"mismatches?strategy=loan&amp;signature=sig-grade\""));
 

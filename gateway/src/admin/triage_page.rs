@@ -2,11 +2,12 @@
 //! and a plain HTML form per group that posts a change to `POST /api/v1/triage` (no scripts).
 
 use super::html::escape;
-use crate::store::{format_micros, Clock, Reader, SystemClock};
+use crate::review::ReviewView;
+use crate::store::{Clock, Reader, SystemClock};
 use crate::triage::{TriageBook, TriageState};
 
-/// The triage table of `strategy`, with one form per group.
-pub(super) fn section(reader: &Reader, strategy: &str) -> String {
+/// The triage table of `strategy`, with one form per group; times in the page's zone.
+pub(super) fn section(reader: &Reader, strategy: &str, view: &ReviewView) -> String {
     let groups = match TriageBook::new(reader.clone()).list(strategy, SystemClock.now_micros()) {
         Ok(groups) => groups,
         Err(e) => {
@@ -33,7 +34,7 @@ pub(super) fn section(reader: &Reader, strategy: &str) -> String {
         let last = if t.updated_micros == 0 {
             String::new()
         } else {
-            format!("{} by {}", format_micros(t.updated_micros), t.updated_by)
+            format!("{} by {}", view.time(t.updated_micros), t.updated_by)
         };
         let options: String = TriageState::ALL
             .iter()
