@@ -91,7 +91,8 @@ enum Command {
         #[command(subcommand)]
         command: shadowgate::cli::GroupsCommand,
     },
-    /// The hash-chained audit trail of triage changes: list it, or verify the chain.
+    /// The hash-chained audit trail (triage changes, starts, reloads, cutover sign-offs): list
+    /// it, or verify the chain.
     Audit {
         #[command(subcommand)]
         command: shadowgate::cli::AuditCommand,
