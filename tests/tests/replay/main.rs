@@ -16,7 +16,7 @@ use serde_json::Value;
 use shadowgate::cli::{run_replay, NotFixed, ReplayArgs};
 use shadowgate::cli::{run_report, Format, ReportArgs, SourceArgs};
 use shadowgate::store::{MismatchRecord, Reader};
-use shadowgate_tests::fake::FakeEngine;
+use shadowgate_tests::fake::{FakeEngine, FakeHttp, FakeMci};
 use shadowgate_tests::gateway::{
     decision, guid, http_answer, mci_deciding, request_frame, LIMIT, RRN, STRATEGY,
 };
@@ -128,9 +128,19 @@ async fn record_defect(
     (config, records, builder)
 }
 
-#[tokio::test]
-async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
-    let dir = tempfile::tempdir().unwrap();
+/// The segment defect recorded (3 failing cases of 6) by a gateway now stopped, with its engines.
+struct Recorded {
+    /// How the new engine answers now (DEFECT at first).
+    mode: Arc<AtomicU8>,
+    new_engine: FakeHttp,
+    legacy: FakeMci,
+    /// The gateway's config, which replay reads.
+    config: PathBuf,
+    records: Vec<MismatchRecord>,
+    builder: GatewayBuilder,
+}
+
+async fn recorded(dir: &Path) -> Recorded {
     let mode = Arc::new(AtomicU8::new(DEFECT));
     let seen = Arc::clone(&mode);
     let new_engine = FakeEngine::http()
@@ -138,8 +148,28 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         .start()
         .await;
     let legacy = mci_deciding("L1").start().await;
-    let (config, records, builder) =
-        record_defect(dir.path(), &new_engine.url(), legacy.addr(), 3).await;
+    let (config, records, builder) = record_defect(dir, &new_engine.url(), legacy.addr(), 3).await;
+    Recorded {
+        mode,
+        new_engine,
+        legacy,
+        config,
+        records,
+        builder,
+    }
+}
+
+#[tokio::test]
+async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let Recorded {
+        mode,
+        new_engine,
+        legacy: _legacy,
+        config,
+        records,
+        builder,
+    } = recorded(dir.path()).await;
     let store = dir.path().join("store");
     assert_eq!(records.len(), 3, "one record per request of the segment");
     let group = records[0].mismatch.signature.clone();
@@ -294,7 +324,6 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
     gateway.shutdown().await;
 }
 
-/// `shadowgate report --config`, as text.
 #[tokio::test]
 async fn after_a_cutover_replay_goes_to_the_engine_its_cases_were_shadowed_by() {
     // The cases were recorded with the new engine as the shadow; then the roles were swapped
@@ -302,15 +331,14 @@ async fn after_a_cutover_replay_goes_to_the_engine_its_cases_were_shadowed_by() 
     // ones. Replay goes to the new engine, the cases' shadow, not to the legacy engine, which
     // would be compared with its own answers and called fixed whatever changed.
     let dir = tempfile::tempdir().unwrap();
-    let mode = Arc::new(AtomicU8::new(DEFECT));
-    let seen = Arc::clone(&mode);
-    let new_engine = FakeEngine::http()
-        .reply(move |request| answer(&request, seen.load(Ordering::SeqCst)))
-        .start()
-        .await;
-    let legacy = mci_deciding("L1").start().await;
-    let (_, records, builder) =
-        record_defect(dir.path(), &new_engine.url(), legacy.addr(), 3).await;
+    let Recorded {
+        mode,
+        new_engine,
+        legacy: _legacy,
+        records,
+        builder,
+        ..
+    } = recorded(dir.path()).await;
     let group = records[0].mismatch.signature.clone();
     let swapped = dir.path().join("after-cutover.toml");
     std::fs::write(
@@ -346,6 +374,7 @@ async fn after_a_cutover_replay_goes_to_the_engine_its_cases_were_shadowed_by() 
     );
 }
 
+/// `shadowgate report --config`, as text.
 async fn report(config: &Path) -> String {
     run_report_text(None, Some(config.to_owned())).await
 }
