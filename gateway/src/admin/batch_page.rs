@@ -96,6 +96,18 @@ fn card(batch: &BatchSummary, review: &Review) -> String {
         }
         out.push_str("</ul>\n");
     }
+    if !batch.run.suppressed.is_empty() {
+        let rules: Vec<String> = batch
+            .run
+            .suppressed
+            .iter()
+            .map(|s| format!("{} × {}", thousands(s.count), escape(&s.rule)))
+            .collect();
+        out.push_str(&format!(
+            "<p class=\"suppressed\">Hidden by rules: {}</p>\n",
+            rules.join("; ")
+        ));
+    }
     out.push_str(&groups_table(batch));
     out.push_str("</section>\n");
     out

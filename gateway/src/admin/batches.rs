@@ -49,6 +49,7 @@ mod tests {
                 ..ReconcileCounts::default()
             },
             groups: Vec::new(),
+            suppressed: Vec::new(),
         };
         save_reconcile(dir.path(), &run).unwrap();
         let review = Review::new(Reader::open(dir.path()).unwrap(), Policies::new());

@@ -62,6 +62,13 @@ pub(crate) fn run_section(out: &mut dyn Write, batch: &BatchSummary) -> io::Resu
             writeln!(out, "    - {line}")?;
         }
     }
+    // Nothing hidden silently: what each rule made equal, as the report shows for strategies.
+    if !run.suppressed.is_empty() {
+        writeln!(out, "  suppressed by rules:")?;
+        for rule in &run.suppressed {
+            writeln!(out, "    {:>12}  {}", thousands(rule.count), rule.rule)?;
+        }
+    }
     if run.groups.is_empty() {
         return writeln!(out, "  groups: none");
     }

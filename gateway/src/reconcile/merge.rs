@@ -161,6 +161,7 @@ fn judge(
     }
     let (Some(l), Some(n)) = (l, n) else { return };
     let comparison = comparator::compare(l, n, rules);
+    tally.suppressed(&comparison.suppressed);
     if comparison.differences.is_empty() {
         tally.record(KeyOutcome::Match, keys, Some(l), Some(n), &[]);
     } else {

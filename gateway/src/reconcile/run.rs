@@ -45,7 +45,7 @@ pub fn run(spec: &Spec, progress: bool) -> Result<ReconcileRun, ReconcileError> 
         }) {
             Ok(()) => {
                 bar.finish_and_clear();
-                let (mut counts, groups) = tally.groups();
+                let (mut counts, groups, suppressed) = tally.finish();
                 counts.legacy_rows = legacy.read;
                 counts.new_rows = new.read;
                 let ordering = [Side::Legacy, Side::New]
@@ -65,6 +65,7 @@ pub fn run(spec: &Spec, progress: bool) -> Result<ReconcileRun, ReconcileError> 
                     ordering,
                     counts,
                     groups,
+                    suppressed,
                 });
             }
             Err(Stop::Unsorted { side, row }) => {

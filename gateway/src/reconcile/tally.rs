@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::key::KeySpec;
 use super::mapping::lookup;
 use super::outcome::KeyOutcome;
-use crate::store::{self, ReconcileCounts, ReconcileExample, ReconcileGroup};
+use crate::store::{self, ReconcileCounts, ReconcileExample, ReconcileGroup, ReconcileSuppressed};
 
 /// Counts and groups of a run so far.
 #[derive(Debug)]
@@ -20,6 +20,8 @@ pub struct Tally {
     groups: BTreeMap<(&'static str, String), ReconcileGroup>,
     masks: BTreeMap<String, MaskKind>,
     examples: usize,
+    /// What each rule hid, in the order rules first hid something.
+    suppressed: Vec<ReconcileSuppressed>,
 }
 
 impl Tally {
@@ -30,6 +32,21 @@ impl Tally {
             groups: BTreeMap::new(),
             masks,
             examples,
+            suppressed: Vec::new(),
+        }
+    }
+
+    /// Adds what the rules hid in one key's comparison (matched or not).
+    pub fn suppressed(&mut self, hidden: &[comparator::Suppressed]) {
+        for one in hidden {
+            let rule = one.rule.to_string();
+            match self.suppressed.iter_mut().find(|s| s.rule == rule) {
+                Some(total) => total.count += u64::from(one.count),
+                None => self.suppressed.push(ReconcileSuppressed {
+                    rule,
+                    count: u64::from(one.count),
+                }),
+            }
         }
     }
 
@@ -77,11 +94,18 @@ impl Tally {
         }
     }
 
-    /// The groups, largest first (ties by outcome, then signature).
-    pub fn groups(self) -> (ReconcileCounts, Vec<ReconcileGroup>) {
+    /// The counts, the groups largest first (ties by outcome, then signature), and what the
+    /// rules hid.
+    pub fn finish(
+        self,
+    ) -> (
+        ReconcileCounts,
+        Vec<ReconcileGroup>,
+        Vec<ReconcileSuppressed>,
+    ) {
         let mut groups: Vec<ReconcileGroup> = self.groups.into_values().collect();
         groups.sort_by_key(|g| std::cmp::Reverse(g.count));
-        (self.counts, groups)
+        (self.counts, groups, self.suppressed)
     }
 }
 

@@ -142,6 +142,7 @@ mod tests {
                 ..ReconcileCounts::default()
             },
             groups: Vec::new(),
+            suppressed: Vec::new(),
         }
     }
 

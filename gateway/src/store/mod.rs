@@ -88,7 +88,7 @@ pub use query::{ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
 pub use reader::Reader;
 pub use reconciles::{
     save_reconcile, save_reconcile_to_fleet, ReconcileCounts, ReconcileExample, ReconcileGroup,
-    ReconcileRun, SaveError,
+    ReconcileRun, ReconcileSuppressed, SaveError,
 };
 pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
 pub use recorder::{Dropped, Recorder};

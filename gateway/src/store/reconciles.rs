@@ -45,6 +45,20 @@ pub struct ReconcileRun {
     pub counts: ReconcileCounts,
     /// Groups, largest first.
     pub groups: Vec<ReconcileGroup>,
+    /// What each rule hid over the run (keys whose rows matched only under it count too), in
+    /// the order the rules first hid something; rules that hid nothing are left out. Empty in
+    /// runs stored before it was kept.
+    #[serde(default)]
+    pub suppressed: Vec<ReconcileSuppressed>,
+}
+
+/// Differences one rule hid over a reconciliation run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconcileSuppressed {
+    /// The rule as written, e.g. `tolerance body.rate`.
+    pub rule: String,
+    /// Differences it hid (as the gateway counts them per comparison).
+    pub count: u64,
 }
 
 /// Rows read and keys by outcome.

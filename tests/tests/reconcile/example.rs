@@ -58,6 +58,12 @@ fn the_shipped_example_finds_its_known_differences() {
         (group("duplicate_in_new", &[]), (1, key(201))),
     ]);
     assert_eq!(found, expected);
+    // What the tolerance hid is counted, not only applied: borrower 123's rate.
+    let tolerance = run
+        .suppressed
+        .iter()
+        .find(|s| s.rule.starts_with("tolerance body.rate"));
+    assert_eq!(tolerance.map(|s| s.count), Some(1), "{:?}", run.suppressed);
     // The legacy file is cp949: Korean names decode, and are masked in every example.
     let stored = serde_json::to_string(&run).unwrap();
     assert!(stored.contains("\"윤**\""), "{stored}");
@@ -82,6 +88,7 @@ fn the_readme_command_prints_the_run_and_says_not_every_key_matched() {
         "{text}"
     );
     assert!(text.contains("body.decision: \"K\" → \"R\""), "{text}");
+    assert!(text.contains("  suppressed by rules:\n"), "{text}");
 }
 
 #[test]

@@ -66,6 +66,10 @@ fn run() -> ReconcileRun {
                 }],
             },
         ],
+        suppressed: vec![crate::store::ReconcileSuppressed {
+            rule: "tolerance body.rate <0.001>".into(),
+            count: 1_234,
+        }],
     }
 }
 
@@ -101,6 +105,10 @@ fn a_run_shows_its_counts_verdict_and_groups_escaped() {
         "{section}"
     );
     assert!(section.contains("<td>only in legacy</td>"), "{section}");
+    assert!(
+        section.contains("Hidden by rules: 1,234 × tolerance body.rate &lt;0.001&gt;"),
+        "{section}"
+    );
     let link = format!("batches?run={}&amp;group=0", encode(RUN_ID));
     assert!(
         section.contains(&format!("<a href=\"{link}#example-0\">000000100017</a>")),
