@@ -108,13 +108,45 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
     document(StatusCode::OK, "shadowgate: migration review", &body)
 }
 
+/// `text` (shared with the CLI and the API, whose times are RFC 3339 UTC) with each such time
+/// written in the page's zone, as every other time on the page.
+pub(super) fn in_zone(text: &str, view: &ReviewView) -> String {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    // `2026-12-01T07:00:49Z`, or with a fraction: a date, `T`, then up to a `Z`.
+    let date_at = |i: usize| {
+        i + 11 <= bytes.len()
+            && digits(i..i + 4)
+            && bytes[i + 4] == b'-'
+            && digits(i + 5..i + 7)
+            && bytes[i + 7] == b'-'
+            && digits(i + 8..i + 10)
+            && bytes[i + 10] == b'T'
+    };
+    let mut out = String::with_capacity(text.len());
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        let zoned = date_at(i)
+            .then(|| text[i..].find('Z').filter(|&z| z <= 30))
+            .flatten()
+            .and_then(|z| Some((z, crate::store::parse_rfc3339(&text[i..=i + z])?)));
+        match zoned {
+            Some((z, micros)) => {
+                out.push_str(&text[copied..i]);
+                out.push_str(&view.time(micros));
+                i += z + 1;
+                copied = i;
+            }
+            None => i += 1,
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 /// The engines' health: one row per configured engine; times in the page's zone.
 fn engines_card(engines: &[EngineStatus], view: &ReviewView) -> String {
-    // The statuses carry RFC 3339 text (the API's); the page shows its own zone like the rest.
-    let zoned = |text: &str| match crate::store::parse_rfc3339(text) {
-        Some(micros) => view.time(micros),
-        None => text.to_owned(),
-    };
+    let zoned = |text: &str| in_zone(text, view);
     let mut out = String::from("<div class=\"card\" id=\"engines\"><h2>Engines</h2><table>\n<tr><th>engine</th><th>protocol</th><th>role</th><th>state</th><th>since</th><th>last error</th></tr>\n");
     for e in engines {
         let class = match e.state() {
@@ -129,7 +161,7 @@ fn engines_card(engines: &[EngineStatus], view: &ReviewView) -> String {
             roles = escape(&e.roles()),
             state = e.state(),
             since = escape(&zoned(&e.since)),
-            error = escape(&e.last_error_text()),
+            error = escape(&in_zone(&e.last_error_text(), view)),
         ));
     }
     out.push_str("</table></div>\n");
@@ -247,7 +279,7 @@ fn card(s: &StrategySummary, groups: &[Group], daily: &Daily, view: &ReviewView)
     } else {
         out.push_str("<p>Cutover readiness: <span class=\"blocked\">blocked</span></p><ul class=\"blockers\">\n");
         for line in s.readiness_lines() {
-            out.push_str(&format!("<li>{}</li>\n", escape(&line)));
+            out.push_str(&format!("<li>{}</li>\n", escape(&in_zone(&line, view))));
         }
         out.push_str("</ul>\n");
     }

@@ -741,3 +741,19 @@ fn noise_groups_are_shown_apart_from_the_mismatch_groups() {
     assert!(defects < at("<code>sig-grade</code>") && at("<code>sig-grade</code>") < noise);
     assert!(noise < at("<code>noise-sig-stamp</code>"), "{page}");
 }
+
+#[test]
+fn times_in_shared_texts_are_written_in_the_pages_zone() {
+    let view = ReviewView {
+        zone: jiff::tz::TimeZone::get("Asia/Seoul").unwrap(),
+        chart_days: 14,
+    };
+    let text = "0 clean days since the last failure at 2026-12-01T07:00:49.564104Z; 홍길동 \
+                T-2026-13-01T00:00:00Z connect at 2026-11-29T10:00:00Z";
+    assert_eq!(
+        super::page::in_zone(text, &view),
+        "0 clean days since the last failure at 2026-12-01 16:00:49 +09:00; 홍길동 \
+         T-2026-13-01T00:00:00Z connect at 2026-11-29 19:00:00 +09:00"
+    );
+    assert_eq!(super::page::in_zone("no time here", &view), "no time here");
+}

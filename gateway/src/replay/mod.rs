@@ -60,9 +60,8 @@ pub enum TargetError {
     #[error(
         "{count} of {total} selected cases were answered live by engine {engine:?}, the engine \
          they would be replayed against: its answers would be compared with its own and called \
-         fixed whatever changed; replay them against the engine the strategy migrates to \
-         (--against, or \"against\" in the API), or select the cases recorded before the \
-         routing changed (until)"
+         fixed whatever changed; select the cases of one side of the routing change (since / \
+         until), or replay against another engine (--against, or \"against\" in the API)"
     )]
     OwnAnswer {
         /// The target.
