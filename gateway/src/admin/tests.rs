@@ -469,8 +469,9 @@ fn the_summary_and_the_page_show_engine_health() {
         page.contains("<td>legacy</td><td>mci</td><td>live for loan; shadow for other</td><td><span class=\"blocked\">down</span></td>"),
         "{page}"
     );
+    // In the page's zone (UTC here), as every time on the page; the API keeps RFC 3339.
     assert!(
-        page.contains("connect at 2026-11-29T10:00:00.000000Z"),
+        page.contains("connect at 2026-11-29 10:00:00 +00:00"),
         "{page}"
     );
 }
