@@ -171,6 +171,16 @@ pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
             entry.0 += usize::from(case.result == FIXED);
             entry.1 += 1;
         }
+        // A run that selected some of a group's cases (by id, time or kind) says so: "1 of 1
+        // cases fixed" alone would read as the whole group's verdict.
+        let partial = ["--ids", "--since", "--until", "--kind"]
+            .iter()
+            .any(|flag| run.selection.contains(flag));
+        let part = if partial {
+            format!(" (part of the group: {})", run.selection)
+        } else {
+            String::new()
+        };
         for (signature, (fixed, total)) in counts {
             let key = (run.strategy.clone(), signature.to_owned());
             groups.entry(key).or_insert_with(|| GroupReplay {
@@ -182,7 +192,7 @@ pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
                 engine: run.engine.clone(),
                 by: run.by.clone(),
                 summary: format!(
-                    "{fixed} of {total} cases fixed by replay at {}",
+                    "{fixed} of {total} cases fixed by replay at {}{part}",
                     super::format_micros(run.started_micros)
                 ),
             });
@@ -223,6 +233,21 @@ mod tests {
             .into_iter()
             .map(|g| (g.signature, g.fixed, g.total, g.at_micros))
             .collect()
+    }
+
+    #[test]
+    fn a_run_of_some_of_a_groups_cases_says_so() {
+        let mut some = run(1_000, vec![case(1, "a", FIXED)]);
+        some.selection = "--group a --ids 1-0".to_owned();
+        let line = &latest_per_group(&[some])[0].summary;
+        assert!(
+            line.starts_with("1 of 1 cases fixed by replay at ")
+                && line.ends_with(" (part of the group: --group a --ids 1-0)"),
+            "{line}"
+        );
+        let whole = run(2_000, vec![case(1, "a", FIXED)]);
+        let line = &latest_per_group(&[whole])[0].summary;
+        assert!(!line.contains("part of"), "{line}");
     }
 
     #[test]
