@@ -187,11 +187,12 @@ async fn connection(
     let mut frames = FramedRead::new(read, layout.framer());
     // Shared with every frame's future: cloning an `Arc` instead of allocating a name per frame.
     let layout_name: Arc<str> = Arc::from(settings.layout.as_str());
-    let mut in_flight = FuturesOrdered::new();
     // Set by a frame that cannot be answered as soon as it is handled: the frames behind it are
     // then not sent to the live engine (their answers would never be written, and core banking
-    // sends them again after it reconnects), and no more are read.
-    let closing = Arc::new(AtomicBool::new(false));
+    // sends them again after it reconnects), and no more are read. Borrowed by the frames'
+    // futures (they live in `in_flight`, declared after it): no count to touch per frame.
+    let closing = AtomicBool::new(false);
+    let mut in_flight = FuturesOrdered::new();
     let mut reading = true;
     let mut idle_deadline = Instant::now() + settings.idle_timeout;
     // Armed once per connection, not per loop turn: a future made inside `select!` would
@@ -218,7 +219,7 @@ async fn connection(
                             continue;
                         }
                         let (gateway, layout_name) = (gateway.clone(), layout_name.clone());
-                        let closing = closing.clone();
+                        let closing = &closing;
                         let frame: Bytes = frame.freeze();
                         in_flight.push_back(async move {
                             // Behind a frame that cannot be answered: never sent (counted when

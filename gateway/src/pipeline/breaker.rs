@@ -131,6 +131,14 @@ mod tests {
 
     const SECOND: u64 = 1_000_000;
 
+    /// What `count` gives on each of 8 threads at once, added up.
+    fn on_eight_threads(count: impl Fn() -> usize + Sync) -> usize {
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..8).map(|_| scope.spawn(&count)).collect();
+            threads.into_iter().map(|t| t.join().unwrap()).sum()
+        })
+    }
+
     /// Opens `breaker` at `now` with THRESHOLD failures of closed-pass calls.
     fn open(breaker: &Breaker, now: u64) {
         let openings = (0..THRESHOLD)
@@ -177,20 +185,10 @@ mod tests {
     #[test]
     fn failures_counted_together_from_several_threads_open_it_once() {
         let breaker = Breaker::default();
-        let openings = std::thread::scope(|scope| {
-            let threads: Vec<_> = (0..8)
-                .map(|_| {
-                    scope.spawn(|| {
-                        (0..50)
-                            .filter(|_| breaker.connect_failed(Pass::Closed))
-                            .count()
-                    })
-                })
-                .collect();
-            threads
-                .into_iter()
-                .map(|t| t.join().unwrap())
-                .sum::<usize>()
+        let openings = on_eight_threads(|| {
+            (0..50)
+                .filter(|_| breaker.connect_failed(Pass::Closed))
+                .count()
         });
         assert_eq!(openings, 1);
     }
@@ -235,15 +233,7 @@ mod tests {
         let breaker = Breaker::default();
         open(&breaker, SECOND);
         let after = 2 * SECOND + 1;
-        let probes = std::thread::scope(|scope| {
-            let threads: Vec<_> = (0..8)
-                .map(|_| scope.spawn(|| (0..50).filter_map(|_| breaker.pass_at(after)).count()))
-                .collect();
-            threads
-                .into_iter()
-                .map(|t| t.join().unwrap())
-                .sum::<usize>()
-        });
+        let probes = on_eight_threads(|| (0..50).filter_map(|_| breaker.pass_at(after)).count());
         assert_eq!(probes, 1);
     }
 }

@@ -20,8 +20,9 @@ pub struct Tally {
     groups: BTreeMap<(&'static str, String), ReconcileGroup>,
     masks: BTreeMap<String, MaskKind>,
     examples: usize,
-    /// What each rule hid, in the order rules first hid something.
-    suppressed: Vec<ReconcileSuppressed>,
+    /// What each rule hid, in the order rules first hid something (written out at the end:
+    /// no text per key).
+    suppressed: Vec<(comparator::RuleRef, u64)>,
 }
 
 impl Tally {
@@ -39,13 +40,15 @@ impl Tally {
     /// Adds what the rules hid in one key's comparison (matched or not).
     pub fn suppressed(&mut self, hidden: &[comparator::Suppressed]) {
         for one in hidden {
-            let rule = one.rule.to_string();
-            match self.suppressed.iter_mut().find(|s| s.rule == rule) {
-                Some(total) => total.count += u64::from(one.count),
-                None => self.suppressed.push(ReconcileSuppressed {
-                    rule,
-                    count: u64::from(one.count),
-                }),
+            match self
+                .suppressed
+                .iter_mut()
+                .find(|(rule, _)| *rule == one.rule)
+            {
+                Some((_, count)) => *count += u64::from(one.count),
+                None => self
+                    .suppressed
+                    .push((one.rule.clone(), u64::from(one.count))),
             }
         }
     }
@@ -105,7 +108,15 @@ impl Tally {
     ) {
         let mut groups: Vec<ReconcileGroup> = self.groups.into_values().collect();
         groups.sort_by_key(|g| std::cmp::Reverse(g.count));
-        (self.counts, groups, self.suppressed)
+        let suppressed = self
+            .suppressed
+            .into_iter()
+            .map(|(rule, count)| ReconcileSuppressed {
+                rule: rule.to_string(),
+                count,
+            })
+            .collect();
+        (self.counts, groups, suppressed)
     }
 }
 
