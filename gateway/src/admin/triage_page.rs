@@ -26,10 +26,9 @@ pub(super) fn section(reader: &Reader, strategy: &str, view: &ReviewView) -> Str
     );
     for g in &groups {
         let t = &g.triage;
-        let state = if t.reopened {
-            format!("{} (reopened after verified)", t.state)
-        } else {
-            t.state.to_string()
+        let state = match t.reopened_after() {
+            Some(from) => format!("{} (reopened after {from})", t.state),
+            None => t.state.to_string(),
         };
         let last = if t.updated_micros == 0 {
             String::new()

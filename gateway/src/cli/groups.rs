@@ -171,16 +171,14 @@ pub fn run_groups_show(args: &GroupArgs, out: &mut dyn Write) -> anyhow::Result<
         t.strategy, t.signature, group.group.count
     )?;
     writeln!(out, "  fields: {}", group.group.differing_paths.join(", "))?;
-    writeln!(
-        out,
-        "  state: {}{}",
-        t.state,
-        if t.reopened {
-            " (reopened by itself after verified)"
-        } else {
-            ""
-        }
-    )?;
+    match t.reopened_after() {
+        Some(from) => writeln!(
+            out,
+            "  state: {} (reopened by itself after {from})",
+            t.state
+        )?,
+        None => writeln!(out, "  state: {}", t.state)?,
+    }
     for (name, value) in [
         ("assignee", &t.assignee),
         ("note", &t.note),

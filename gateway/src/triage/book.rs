@@ -36,8 +36,8 @@ impl TriageBook {
         Self { reader }
     }
 
-    /// The groups of `strategy` with their triage, most frequent first. A verified group that
-    /// grew since is reopened first (and the reopening audited).
+    /// The groups of `strategy` with their triage, most frequent first. A verified or accepted
+    /// group that grew since is reopened first (and the reopening audited).
     pub fn list(&self, strategy: &str, now_micros: u64) -> Result<Vec<GroupTriage>> {
         let fail = |kind| TriageError::new(strategy, "*", kind);
         let groups = self
@@ -126,7 +126,9 @@ impl TriageBook {
             link: text(&change.link).or(current.link.clone()),
             rule: rule.filter(|_| to == TriageState::AcceptedDifference),
             verified_count: (to == TriageState::Verified).then_some(group.count),
+            accepted_count: (to == TriageState::AcceptedDifference).then_some(group.count),
             reopened: current.reopened && to == current.state,
+            reopened_from: current.reopened_from.filter(|_| to == current.state),
             updated_by: who.to_owned(),
             updated_micros: now_micros,
             ..current.clone()
@@ -157,7 +159,8 @@ impl TriageBook {
         Ok(groups.into_iter().find(|g| g.signature == signature))
     }
 
-    /// The stored triage of `group` (`new` when none), reopened when it grew after `verified`.
+    /// The stored triage of `group` (`new` when none), reopened when it grew after `verified` or
+    /// `accepted_difference`.
     fn current(&self, group: &Group, now_micros: u64) -> Result<Triage> {
         let fail = |kind| TriageError::new(&group.strategy, &group.signature, kind);
         let db = self.reader.db().map_err(|e| fail(e.into()))?;
@@ -174,18 +177,21 @@ impl TriageBook {
                 ..Triage::default()
             },
         };
-        match triage.verified_count {
-            Some(verified) if triage.state == TriageState::Verified && group.count > verified => {
-                let grown = group.count - verified;
+        match triage.settled_count() {
+            Some(settled) if group.count > settled => {
+                let note = reopening_note(&triage, group.count - settled);
                 let next = Triage {
                     state: TriageState::New,
                     reopened: true,
+                    reopened_from: Some(triage.state),
                     verified_count: None,
+                    accepted_count: None,
+                    // Accepting it again names a rule that applies today; the note keeps this one.
+                    rule: None,
                     updated_by: AUTOMATIC.to_owned(),
                     updated_micros: now_micros,
                     ..triage.clone()
                 };
-                let note = format!("reopened by itself: {grown} new mismatches since verified");
                 self.record(&triage, next, AUTOMATIC, Some(note), now_micros)
             }
             _ => Ok(triage),
@@ -239,6 +245,19 @@ fn covers_some(rule: &str, fields: &[String]) -> bool {
         || fields
             .iter()
             .any(|field| comparator::covers(pattern, field))
+}
+
+/// The audit note of a group that reopened by itself after `grown` new mismatches.
+fn reopening_note(settled: &Triage, grown: u64) -> String {
+    match (settled.state, &settled.rule) {
+        (TriageState::AcceptedDifference, Some(rule)) => {
+            format!("reopened by itself: {grown} new mismatches since accepted under rule `{rule}`")
+        }
+        (TriageState::AcceptedDifference, None) => {
+            format!("reopened by itself: {grown} new mismatches since accepted")
+        }
+        _ => format!("reopened by itself: {grown} new mismatches since verified"),
+    }
 }
 
 /// A trimmed, non-empty text.

@@ -5,6 +5,11 @@
 //! [`TriageState`]s: `new → investigating → fix_deployed → verified`, or `accepted_difference`
 //! (naming the rule that now covers it) or `not_a_defect`. A verified group that grows again
 //! reopens by itself (back to `new`, marked `reopened`, with an audit entry by `shadowgate`).
+//! So does an accepted difference: while its rule applies the group cannot grow, so growth means
+//! the rule expired or was edited and the difference is compared again; the audit entry names
+//! the rule. Each keeps the group's count at the moment it was verified or accepted; values
+//! stored before accepted differences reopened have no such count and never reopen by
+//! themselves.
 //!
 //! Stored beside the mismatch store in two sled trees of its own: `triage` (one value per group,
 //! keyed like groups) and `audit` (entries keyed by sequence number, each holding the SHA-256 of

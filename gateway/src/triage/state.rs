@@ -98,13 +98,41 @@ pub struct Triage {
     /// The group's count when it was verified: more than this reopens it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_count: Option<u64>,
-    /// Set when the group reopened by itself after `verified`.
+    /// The group's count when it was accepted as a difference: more than this (its rule expired
+    /// or was edited, so the difference is compared again) reopens it. Absent in values stored
+    /// before accepted differences reopened: those never reopen by themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_count: Option<u64>,
+    /// Set when the group reopened by itself after `verified` or `accepted_difference`.
     #[serde(default)]
     pub reopened: bool,
+    /// The state the group reopened from (absent in values stored before accepted differences
+    /// reopened, when only `verified` did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopened_from: Option<TriageState>,
     /// Who made the last change.
     pub updated_by: String,
     /// When, microseconds since the epoch.
     pub updated_micros: u64,
+}
+
+impl Triage {
+    /// The group's count when it was settled (`verified`, or `accepted_difference` under a
+    /// rule), if it is: a group that grows past it reopens.
+    pub fn settled_count(&self) -> Option<u64> {
+        match self.state {
+            TriageState::Verified => self.verified_count,
+            TriageState::AcceptedDifference => self.accepted_count,
+            _ => None,
+        }
+    }
+
+    /// The state the group reopened by itself from, if it did (`verified` for values stored
+    /// before accepted differences reopened).
+    pub fn reopened_after(&self) -> Option<TriageState> {
+        self.reopened
+            .then(|| self.reopened_from.unwrap_or(TriageState::Verified))
+    }
 }
 
 /// A change someone asks for; absent fields stay as they are.
@@ -136,6 +164,24 @@ pub struct Change {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_stored_before_accepted_differences_reopened_still_reads() {
+        let stored = r#"{"strategy":"loan","signature":"00000000000000aa","state":"new",
+            "reopened":true,"updated_by":"shadowgate","updated_micros":7}"#;
+        let triage: Triage = serde_json::from_str(stored).unwrap();
+        assert_eq!(triage.accepted_count, None);
+        assert_eq!(triage.reopened_after(), Some(TriageState::Verified));
+        let accepted = r#"{"strategy":"loan","signature":"00000000000000aa",
+            "state":"accepted_difference","rule":"ignore body.note","updated_by":"kim",
+            "updated_micros":7}"#;
+        let triage: Triage = serde_json::from_str(accepted).unwrap();
+        assert_eq!(
+            triage.settled_count(),
+            None,
+            "no count at acceptance: never reopens"
+        );
+    }
 
     #[test]
     fn states_parse_by_name_with_spaces_or_dashes() {

@@ -110,3 +110,98 @@ fn the_workflow_refuses_shortcuts_and_an_altered_entry_breaks_the_chain() {
         "{error}"
     );
 }
+
+/// A store whose writer stays open, and a way to record `n` more mismatches and wait until they
+/// are stored.
+fn open_store(dir: &std::path::Path) -> (Store, impl Fn(&Store, usize)) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let options = WriterOptions {
+        on_flush: Some(std::sync::Arc::new(
+            move |ids: &[crate::store::RecordId]| {
+                let _ = tx.send(ids.len());
+            },
+        )),
+        ..WriterOptions::default()
+    };
+    let config = StoreConfig {
+        path: dir.join("store"),
+        ..StoreConfig::default()
+    };
+    let store = Store::open(&config, options).unwrap();
+    let record = move |store: &Store, n: usize| {
+        for _ in 0..n {
+            assert!(store.recorder().record(mismatch()).is_ok());
+        }
+        let mut flushed = 0;
+        while flushed < n {
+            flushed += rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+        }
+    };
+    (store, record)
+}
+
+#[test]
+fn an_accepted_difference_that_grows_reopens_naming_its_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, record) = open_store(dir.path());
+    record(&store, 2);
+    let book = TriageBook::new(store.reader().clone());
+    let rules = ["tolerance body.*".to_owned()];
+    let mut accepted = change("kim", TriageState::AcceptedDifference);
+    accepted.rule = Some("tolerance body.*".into());
+    book.set(&accepted, Some(&rules), 2).unwrap();
+    let still = &book.list("loan", 3).unwrap()[0].triage;
+    assert_eq!(
+        still.state,
+        TriageState::AcceptedDifference,
+        "not grown: stays accepted"
+    );
+
+    // The rule expired or was edited: the difference is compared again and the group grows.
+    record(&store, 3);
+    let listed = book.list("loan", 4).unwrap();
+    let triage = &listed[0].triage;
+    assert_eq!(triage.state, TriageState::New);
+    assert_eq!(
+        triage.reopened_after(),
+        Some(TriageState::AcceptedDifference)
+    );
+    assert_eq!(
+        (triage.accepted_count, triage.rule.as_deref()),
+        (None, None)
+    );
+    assert_eq!(triage.updated_by, "shadowgate");
+    let entries = book.audit().unwrap();
+    let last = entries.last().unwrap();
+    assert_eq!(
+        (last.who.as_str(), last.from.as_deref(), last.to.as_deref()),
+        ("shadowgate", Some("accepted_difference"), Some("new"))
+    );
+    assert_eq!(
+        last.note.as_deref(),
+        Some("reopened by itself: 3 new mismatches since accepted under rule `tolerance body.*`")
+    );
+    // Reopened once: reading again appends nothing.
+    book.list("loan", 5).unwrap();
+    assert_eq!(book.audit().unwrap().len(), entries.len());
+    assert_eq!(verify(&entries), Ok(()));
+}
+
+#[test]
+fn a_verified_group_that_grows_still_reopens_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, record) = open_store(dir.path());
+    record(&store, 1);
+    let book = TriageBook::new(store.reader().clone());
+    for state in [TriageState::FixDeployed, TriageState::Verified] {
+        book.set(&change("kim", state), None, 2).unwrap();
+    }
+    record(&store, 1);
+    let triage = &book.list("loan", 3).unwrap()[0].triage;
+    assert_eq!(triage.reopened_after(), Some(TriageState::Verified));
+    let entries = book.audit().unwrap();
+    assert_eq!(
+        entries.last().unwrap().note.as_deref(),
+        Some("reopened by itself: 1 new mismatches since verified")
+    );
+}
