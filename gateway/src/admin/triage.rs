@@ -1,13 +1,18 @@
 //! The triage routes: `GET /api/v1/triage?strategy=`, `GET /api/v1/audit`, and
-//! `POST /api/v1/triage`, which takes JSON (the CLI) or a plain HTML form post (the page, which
-//! is answered with a redirect back to it). Who made a change is the `by` name given with it:
-//! admin token holders are trusted operators.
+//! `POST /api/v1/triage`, which takes JSON (the CLI, answered in JSON) or a plain HTML form post
+//! (the page, answered in HTML: a redirect back to it, or a page saying what was refused and
+//! why). Who made a change is the `by` name given with it: admin token holders are trusted
+//! operators.
+//!
+//! The form's answers link back relatively (`../../#triage` from `api/v1/triage`), as the page's
+//! own links are relative: a proxy may serve the page under a path prefix.
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use http_body_util::Full;
 use serde_json::json;
 
+use super::html::{document, escape};
 use super::params::param;
 use crate::listener::server;
 use crate::review::Policies;
@@ -15,6 +20,10 @@ use crate::store::{Clock, Reader, SystemClock};
 use crate::triage::{verify, Change, TriageBook, TriageError};
 
 type Response = http::Response<Full<Bytes>>;
+
+/// The page's triage section, relative to the form's action (`api/v1/triage`): a proxy may
+/// serve the page under a path prefix, so no absolute path.
+const BACK_TO_PAGE: &str = "../../#triage";
 
 /// `GET /api/v1/triage?strategy=S`: the strategy's groups with their triage.
 pub(super) fn list(reader: &Reader, query: &str) -> Response {
@@ -58,7 +67,7 @@ pub(super) fn set(
     let change = if form {
         match std::str::from_utf8(body) {
             Ok(text) => from_form(text),
-            Err(_) => return server::json_error(StatusCode::BAD_REQUEST, "form: expected UTF-8"),
+            Err(_) => return refused_page(StatusCode::BAD_REQUEST, None, "form: expected UTF-8"),
         }
     } else {
         match serde_json::from_slice::<Change>(body) {
@@ -78,8 +87,9 @@ pub(super) fn set(
     });
     let book = TriageBook::new(reader.clone());
     match book.set(&change, rules.as_deref(), SystemClock.now_micros()) {
-        Ok(_) if form => see_other("/#triage"),
+        Ok(_) if form => see_other(BACK_TO_PAGE),
         Ok(triage) => server::json(StatusCode::OK, &json!({ "triage": triage })),
+        Err(error) if form => refused_page(status(&error), Some(&change), &error.to_string()),
         Err(error) => failed(&error),
     }
 }
@@ -101,17 +111,56 @@ fn from_form(text: &str) -> Change {
 }
 
 fn failed(error: &TriageError) -> Response {
-    let status = if error.is_refused() {
+    server::json_error(status(error), &error.to_string())
+}
+
+/// 422 for a refused change (the client's mistake), 500 for a store that failed.
+fn status(error: &TriageError) -> StatusCode {
+    if error.is_refused() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::INTERNAL_SERVER_ERROR
+    }
+}
+
+/// The answer to a form post that was not applied: what was asked, why not (`reason`, in the
+/// JSON error's words) and a link back to the page.
+fn refused_page(status: StatusCode, change: Option<&Change>, reason: &str) -> Response {
+    let what = match change {
+        Some(change) => {
+            let to = change
+                .state
+                .map_or_else(String::new, |state| format!(" to {state}"));
+            format!(
+                "The triage change of group {}/{}{to} was not saved.",
+                change.strategy, change.signature
+            )
+        }
+        None => "The triage change was not saved.".to_owned(),
     };
-    server::json_error(status, &error.to_string())
+    // A store that failed did not refuse anything: the heading says which it was.
+    let heading = if status.is_client_error() {
+        "Triage change refused"
+    } else {
+        "Triage change failed"
+    };
+    let body = format!(
+        "<h1>{heading}</h1><p>{}</p><p class=\"blocked\">{}</p>\
+         <p><a href=\"{BACK_TO_PAGE}\">back to the report</a></p>",
+        escape(&what),
+        escape(reason)
+    );
+    document(status, &format!("shadowgate: {heading}"), &body)
 }
 
 /// 303 to `location`: the browser shows the page again after its form post.
 fn see_other(location: &'static str) -> Response {
-    let mut response = server::json(StatusCode::SEE_OTHER, &json!({ "location": location }));
+    let body = format!("<p><a href=\"{location}\">back to the report</a></p>");
+    let mut response = document(
+        StatusCode::SEE_OTHER,
+        "shadowgate: triage change saved",
+        &body,
+    );
     response
         .headers_mut()
         .insert(http::header::LOCATION, HeaderValue::from_static(location));

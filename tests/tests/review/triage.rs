@@ -212,8 +212,13 @@ async fn post_json(scenario: &Scenario, body: &str) -> (u16, String) {
     (status, String::from_utf8(body.to_vec()).unwrap())
 }
 
+/// Where [`token_proxy`] mounts the admin listener, as a reverse proxy serving several tools does.
+const PREFIX: &str = "/shadowgate";
+
 /// A proxy in front of the admin listener that adds the bearer token to every request, as the
-/// README says a browser reaches the page: the deployment the page's forms are made for.
+/// README says a browser reaches the page: the deployment the page's forms are made for. It
+/// serves the admin listener under [`PREFIX`] (its URL is returned with it) and nothing else, so
+/// a link or redirect that leaves the prefix finds nothing.
 async fn token_proxy(admin: String, token: &'static str) -> String {
     use bytes::Bytes;
     use http_body_util::{BodyExt, Full};
@@ -232,7 +237,20 @@ async fn token_proxy(admin: String, token: &'static str) -> String {
                     async move {
                         let (mut parts, body) = request.into_parts();
                         let body = body.collect().await?.to_bytes();
-                        let target = format!("{admin}{}", parts.uri.path_and_query().unwrap());
+                        let asked = parts.uri.path_and_query().unwrap().as_str();
+                        let Some(path) = asked.strip_prefix(PREFIX) else {
+                            let outside = http::Response::builder()
+                                .status(404)
+                                .body(Full::new(Bytes::from_static(b"not under the prefix")))
+                                .unwrap();
+                            return Ok(outside);
+                        };
+                        let path = if path.starts_with('/') {
+                            path.to_owned()
+                        } else {
+                            format!("/{path}")
+                        };
+                        let target = format!("{admin}{path}");
                         parts.uri = target.parse().unwrap();
                         parts
                             .headers
@@ -251,7 +269,7 @@ async fn token_proxy(admin: String, token: &'static str) -> String {
             });
         }
     });
-    format!("http://{address}")
+    format!("http://{address}{PREFIX}")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -303,7 +321,8 @@ async fn a_state_change_posted_through_the_page_form_in_chromium_shows_on_the_pa
         .await
         .unwrap();
     let text = crate::chromium::visible_text(&dom);
-    // After the post, the browser followed the redirect to the page, which shows the change.
+    // After the post, the browser followed the redirect to the page (under the proxy's prefix:
+    // the redirect is relative), which shows the change.
     assert!(
         text.contains(&format!("{signature} investigating")) && text.contains("looking at grades"),
         "{text}"
