@@ -470,3 +470,42 @@ fn offline_commands_read_a_config_whose_admin_token_they_do_not_have() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn a_replay_by_nobody_is_refused_before_it_runs() {
+    // The example config, its relative paths made absolute and its store in a folder of ours.
+    let dir = tempfile::tempdir().unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let store = dir.path().join("store");
+    let toml = std::fs::read_to_string(examples.join("shadowgate.toml"))
+        .unwrap()
+        .replace("\"layouts/", &format!("\"{}/layouts/", examples.display()))
+        .replace(
+            "\"../data/store\"",
+            &format!("{:?}", store.display().to_string()),
+        );
+    let config = dir.path().join("shadowgate.toml");
+    std::fs::write(&config, toml).unwrap();
+    let output = shadowgate(&[
+        "replay",
+        "--config",
+        config.to_str().unwrap(),
+        "--strategy",
+        "loan-screening",
+        "--group",
+        "0000000000000000",
+    ])
+    .env_remove("USER")
+    .env_remove("LOGNAME")
+    .output()
+    .unwrap();
+    let stderr = assert_user_error(&output);
+    assert!(
+        stderr.contains(
+            "--by: expected the name of who runs this replay, found nothing (no $USER or \
+             $LOGNAME in the environment); set --by NAME"
+        ),
+        "{stderr}"
+    );
+    assert!(!store.exists(), "nothing written");
+}

@@ -62,13 +62,16 @@ pub struct ReplayArgs {
     /// At most this many cases (oldest first).
     #[arg(long, default_value_t = 10_000)]
     pub limit: usize,
-    /// Who runs the replay, stored with it (default: $USER).
+    /// Who runs the replay, stored with it (default: $USER, then $LOGNAME; refused when neither
+    /// is set).
     #[arg(long)]
     pub by: Option<String>,
 }
 
 /// Runs `shadowgate replay`, writing the results to `out`; an error when any case is not fixed.
 pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    // Before anything is sent or stored: a run by nobody in particular is worthless evidence.
+    let by = runner(args.by.as_deref(), |name| std::env::var(name).ok())?;
     let mut config = config::load_without_secrets(&args.config)?;
     let keys = keys(&config.store)?;
     let selection = selection(args)?;
@@ -122,11 +125,7 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     let run = ReplayRun {
         started_micros: started,
         finished_micros: SystemClock.now_micros(),
-        by: args
-            .by
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "unknown".to_owned()),
+        by,
         strategy: args.strategy.clone(),
         engine: engine_name,
         selection: selection.describe(),
@@ -314,4 +313,52 @@ pub(crate) fn write_group_replays(
         )?;
     }
     Ok(())
+}
+
+/// Who runs the replay: `--by`, else `$USER`, else `$LOGNAME` (`env` reads a variable); blank
+/// names count as none, and none is refused rather than stored as a placeholder.
+fn runner(by: Option<&str>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<String> {
+    let named = |name: Option<String>| name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    named(by.map(str::to_owned))
+        .or_else(|| named(env("USER")))
+        .or_else(|| named(env("LOGNAME")))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--by: expected the name of who runs this replay, found nothing (no $USER or \
+                 $LOGNAME in the environment); set --by NAME"
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn who_runs_a_replay_is_named_or_the_replay_is_refused() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let both = env(&[("USER", "kim.j"), ("LOGNAME", "kim")]);
+        assert_eq!(runner(Some("choi.m"), both).unwrap(), "choi.m");
+        assert_eq!(runner(None, both).unwrap(), "kim.j");
+        assert_eq!(
+            runner(None, env(&[("USER", " "), ("LOGNAME", "lee")])).unwrap(),
+            "lee"
+        );
+        let error = runner(None, env(&[])).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "--by: expected the name of who runs this replay, found nothing (no $USER or $LOGNAME \
+             in the environment); set --by NAME"
+        );
+        assert!(
+            runner(Some(""), env(&[])).is_err(),
+            "a blank --by names nobody"
+        );
+    }
 }
