@@ -94,7 +94,8 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> Response {
 
 /// `GET /api/v1/readiness`: `{"strategies": [{"strategy", "ready", "readiness"}]}`.
 /// `GET /api/v1/daily`: comparisons and failures per day of `[review] time_zone`, per strategy
-/// and per group, over the chart window ending today.
+/// and per group, over the chart window ending today; a group's days carry its records and its
+/// strategy's comparisons (see [`crate::review::DayCount`]).
 pub(super) fn daily(review: &Review) -> Response {
     match review.daily(SystemClock.now_micros()) {
         Ok(daily) => server::json(StatusCode::OK, &json!(daily)),

@@ -55,7 +55,9 @@ pub(super) fn strategy_chart(days: &[DayCount]) -> String {
     out
 }
 
-/// One group's records per day, as a small bar strip for a table cell.
+/// One group's records per day, as a small bar strip for a table cell; each bar's title gives
+/// the records and the strategy's comparisons that day (`2026-11-29: 3 of 1,000 comparisons`),
+/// the numbers of `GET /api/v1/daily`.
 pub(super) fn group_strip(days: &[DayCount]) -> String {
     let width = days.len() * 6;
     let height = 20;
@@ -71,7 +73,12 @@ pub(super) fn group_strip(days: &[DayCount]) -> String {
              <title>{title}</title></rect>",
             x = i * 6,
             y = height - h,
-            title = escape(&format!("{}: {}", day.date, thousands(day.failures))),
+            title = escape(&format!(
+                "{}: {} of {} comparisons",
+                day.date,
+                thousands(day.failures),
+                thousands(day.comparisons)
+            )),
         ));
     }
     out.push_str("</svg>");
@@ -120,5 +127,9 @@ mod tests {
         assert_eq!(scaled(10, 10, 46), 46);
         let strip = group_strip(&days(&[0, 1, 5]));
         assert_eq!(strip.matches("class=\"bar group\"").count(), 3);
+        assert!(
+            strip.contains("<title>2026-11-02: 1 of 1,000 comparisons</title>"),
+            "{strip}"
+        );
     }
 }

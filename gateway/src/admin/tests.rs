@@ -727,7 +727,36 @@ fn the_page_draws_a_daily_chart_over_days_in_the_configured_zone() {
     let (_, _, second) = call(&state, "GET", &format!("/{next}"), None);
     assert_eq!(second.matches("<td class=\"t\">").count(), 2, "{second}");
     let (_, _, api) = call(&state, "GET", "/api/v1/daily", None);
-    assert_eq!(json(&api)["time_zone"], "Asia/Seoul");
+    let api = json(&api);
+    assert_eq!(api["time_zone"], "Asia/Seoul");
+    // A group's day carries its records and its strategy's comparisons that day (the share's
+    // denominator), never "0 comparisons" beside failures; the page's strip says the same.
+    let day = |d: &serde_json::Value| (d["comparisons"].clone(), d["failures"].clone());
+    let group: Vec<_> = api["groups"]["loan"]["sig-grade"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(day)
+        .collect();
+    let strategy: Vec<_> = api["strategies"]["loan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["comparisons"].clone())
+        .collect();
+    assert_eq!(
+        group.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(),
+        strategy
+    );
+    assert_eq!(
+        group[4..],
+        [
+            (8.into(), 3.into()),
+            (5.into(), 0.into()),
+            (6.into(), 1.into())
+        ]
+    );
+    assert!(page.contains(": 3 of 8 comparisons</title>"), "{page}");
 }
 
 #[test]

@@ -33,11 +33,16 @@ impl Default for ReviewView {
 }
 
 /// One day of a chart.
+///
+/// In a strategy's series, its comparisons and failures that day. In a group's series,
+/// `failures` is the group's records that day and `comparisons` the strategy's comparisons that
+/// day: the denominator of the group's share, the same in every group of the strategy (so the
+/// groups' comparisons must not be added up).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayCount {
     /// The local date, `YYYY-MM-DD`.
     pub date: String,
-    /// Comparisons made that day (0 for a group's series).
+    /// Comparisons the strategy made that day (for a group too: its strategy's).
     pub comparisons: u64,
     /// Failures that day: mismatches, shadow errors and unencodable answers; a group's records.
     pub failures: u64,
@@ -50,7 +55,8 @@ pub struct Daily {
     pub time_zone: String,
     /// Per strategy: one entry per day of the window, oldest first.
     pub strategies: BTreeMap<String, Vec<DayCount>>,
-    /// Per strategy, per group signature: one entry per day, oldest first.
+    /// Per strategy, per group signature: one entry per day, oldest first; each day's
+    /// `comparisons` are the strategy's that day (see [`DayCount`]).
     pub groups: BTreeMap<String, BTreeMap<String, Vec<DayCount>>>,
 }
 
@@ -63,6 +69,22 @@ impl Daily {
     /// The series of one group, if it had records in the window.
     pub fn group(&self, strategy: &str, signature: &str) -> Option<&[DayCount]> {
         self.groups.get(strategy)?.get(signature).map(Vec::as_slice)
+    }
+
+    /// Gives each group's days its strategy's comparisons of that day: the store counts a
+    /// group's failures only (see [`crate::store::HourCounts`]), and "0 comparisons, 3 failures"
+    /// reads as nonsense, where "3 of 1,000" is the group's share.
+    fn share_denominators(&mut self) {
+        for (strategy, groups) in &mut self.groups {
+            let Some(days) = self.strategies.get(strategy) else {
+                continue;
+            };
+            for series in groups.values_mut() {
+                for (day, of_strategy) in series.iter_mut().zip(days) {
+                    day.comparisons = of_strategy.comparisons;
+                }
+            }
+        }
     }
 }
 
@@ -144,6 +166,7 @@ impl ReviewView {
             series[*slot].comparisons += point.counts.comparisons;
             series[*slot].failures += point.counts.failures;
         }
+        daily.share_denominators();
         daily
     }
 
@@ -225,6 +248,11 @@ mod tests {
         assert_eq!(
             group.iter().map(|d| d.failures).collect::<Vec<_>>(),
             [0, 2, 0]
+        );
+        // A group's day carries its strategy's comparisons of that day: the group's share.
+        assert_eq!(
+            group.iter().map(|d| d.comparisons).collect::<Vec<_>>(),
+            [5, 7, 1]
         );
         assert_eq!(daily.time_zone, "Asia/Seoul");
     }
