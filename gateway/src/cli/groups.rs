@@ -17,8 +17,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
 use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
 
 use super::review::SourceArgs;
+use super::show::padded;
 use crate::admin::encode_param;
 use crate::config;
 use crate::review::{policies, Policies};
@@ -119,21 +121,45 @@ pub fn run_groups_list(args: &GroupsListArgs, out: &mut dyn Write) -> anyhow::Re
             serde_json::from_value::<Listed>(api.call(Method::GET, &path, None)?)?.groups
         }
     };
-    writeln!(
-        out,
-        "{:<16}  {:>8}  {:<20}  {:<12}  fields",
-        "signature", "count", "state", "assignee"
-    )?;
-    for g in &groups {
-        let reopened = if g.triage.reopened { " (reopened)" } else { "" };
+    write_list(out, &groups)?;
+    Ok(())
+}
+
+/// The groups as a table whose columns are as wide as their widest cell (header included), in
+/// terminal columns: signatures (`shadow_error/connect`), states and assignees (Hangul names)
+/// have no fixed width.
+fn write_list(out: &mut dyn Write, groups: &[GroupTriage]) -> std::io::Result<()> {
+    let header = ["signature", "count", "state", "assignee"].map(str::to_owned);
+    let rows: Vec<[String; 4]> = groups
+        .iter()
+        .map(|g| {
+            let reopened = if g.triage.reopened { " (reopened)" } else { "" };
+            [
+                g.group.signature.clone(),
+                g.group.count.to_string(),
+                format!("{}{reopened}", g.triage.state),
+                g.triage.assignee.clone().unwrap_or_else(|| "-".to_owned()),
+            ]
+        })
+        .collect();
+    let mut widths = [0; 4];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.width());
+        }
+    }
+    let fields = groups.iter().map(|g| g.group.differing_paths.join(", "));
+    for (row, fields) in
+        std::iter::once((&header, "fields".to_owned())).chain(rows.iter().zip(fields))
+    {
+        let [signature, count, state, assignee] = row;
         writeln!(
             out,
-            "{:<16}  {:>8}  {:<20}  {:<12}  {}",
-            g.group.signature,
-            g.group.count,
-            format!("{}{reopened}", g.triage.state),
-            g.triage.assignee.as_deref().unwrap_or("-"),
-            g.group.differing_paths.join(", ")
+            "{}  {}{count}  {}  {}  {fields}",
+            padded(signature, widths[0]),
+            " ".repeat(widths[1].saturating_sub(count.width())),
+            padded(state, widths[2]),
+            padded(assignee, widths[3]),
         )?;
     }
     Ok(())
@@ -378,5 +404,68 @@ impl Api {
             bail!("{url}: {status}: {message}");
         }
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Group;
+    use crate::triage::Triage;
+
+    fn group(signature: &str, count: u64, state: TriageState, assignee: &str) -> GroupTriage {
+        GroupTriage {
+            group: Group {
+                signature: signature.into(),
+                count,
+                differing_paths: vec!["body.grade".into()],
+                ..Group::default()
+            },
+            triage: Triage {
+                state,
+                assignee: Some(assignee.into()),
+                ..Triage::default()
+            },
+        }
+    }
+
+    #[test]
+    fn columns_stay_aligned_with_a_long_signature_and_a_hangul_assignee() {
+        let groups = [
+            group("3cc4d5940b0b32de", 12, TriageState::New, "kim.j"),
+            group(
+                "shadow_error/connect",
+                1_234_567_890,
+                TriageState::AcceptedDifference,
+                "김지훈",
+            ),
+        ];
+        let mut out = Vec::new();
+        write_list(&mut out, &groups).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        // Each column starts at the same terminal column on every line.
+        let column_of = |line: &str, cell: &str| line[..line.find(cell).unwrap()].width();
+        for (header, cells) in [
+            ("count", ["12", "1234567890"]),
+            ("state", ["new", "accepted_difference"]),
+            ("assignee", ["kim.j", "김지훈"]),
+            ("fields", ["body.grade", "body.grade"]),
+        ] {
+            let at = column_of(lines[0], header);
+            let ends: Vec<usize> = [lines[1], lines[2]]
+                .iter()
+                .zip(cells)
+                .map(|(line, cell)| column_of(line, cell))
+                .collect();
+            if header == "count" {
+                // Right-aligned: the numbers end where the header ends.
+                let end = at + header.len();
+                assert_eq!(ends, [end - 2, end - 10], "{text}");
+            } else {
+                assert_eq!(ends, [at, at], "{header}: {text}");
+            }
+        }
     }
 }

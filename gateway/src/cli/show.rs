@@ -11,7 +11,7 @@ use crate::store::format_micros;
 
 /// `text` followed by spaces up to `width` terminal columns: Hangul takes two columns a syllable,
 /// so padding by characters (`{:<N}`) would push the next column right.
-fn padded(text: &str, width: usize) -> String {
+pub(super) fn padded(text: &str, width: usize) -> String {
     let spaces = width.saturating_sub(text.width());
     format!("{text}{}", " ".repeat(spaces))
 }
