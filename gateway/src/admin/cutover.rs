@@ -1,6 +1,6 @@
 //! `POST /api/v1/cutover/sign` (JSON `{"strategy", "by", "note"}`): a sign-off on the running
-//! gateway, judged by the config it runs; 200 with the sign-off, 422 with the blocking reasons
-//! when the strategy is not ready. `GET /api/v1/cutover/signoffs`: every sign-off, oldest first.
+//! gateway, judged by the config it runs; 200 with the sign-off and `time_zone` (the review's,
+//! for the report's times), 422 with the blocking reasons when the strategy is not ready. `GET /api/v1/cutover/signoffs`: every sign-off, oldest first.
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -13,8 +13,8 @@ use crate::store::Reader;
 
 type Response = http::Response<http_body_util::Full<Bytes>>;
 
-/// `POST /api/v1/cutover/sign`.
-pub(super) fn sign(sign: Option<&SignFn>, body: &Bytes) -> Response {
+/// `POST /api/v1/cutover/sign`; `time_zone` is `[review] time_zone`, the zone of the report.
+pub(super) fn sign(sign: Option<&SignFn>, body: &Bytes, time_zone: &str) -> Response {
     let Some(sign) = sign else {
         return server::json_error(
             StatusCode::NOT_FOUND,
@@ -29,7 +29,10 @@ pub(super) fn sign(sign: Option<&SignFn>, body: &Bytes) -> Response {
         }
     };
     match sign(request) {
-        Ok(signoff) => server::json(StatusCode::OK, &json!({ "signoff": signoff })),
+        Ok(signoff) => server::json(
+            StatusCode::OK,
+            &json!({ "signoff": signoff, "time_zone": time_zone }),
+        ),
         Err(error) => failed(&error),
     }
 }

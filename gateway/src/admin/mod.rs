@@ -217,7 +217,9 @@ fn route(
             triage::set(&state.reader, &(state.policies)(), &parts.headers, body)
         }
         (&Method::GET, "/api/v1/audit") => triage::audit(&state.reader),
-        (&Method::POST, "/api/v1/cutover/sign") => cutover::sign(state.cutover.as_ref(), body),
+        (&Method::POST, "/api/v1/cutover/sign") => {
+            cutover::sign(state.cutover.as_ref(), body, &(state.view)().zone_name())
+        }
         (&Method::GET, "/api/v1/cutover/signoffs") => cutover::list(&state.reader),
         (&Method::GET, "/api/v1/replays") => replays::api(&review(), query),
         (&Method::POST, "/api/v1/replays") => replays::post(state.replay.as_ref(), body),

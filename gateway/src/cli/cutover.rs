@@ -13,12 +13,14 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use http::Method;
+use jiff::tz::TimeZone;
 
 use super::groups::Api;
 use super::review::SourceArgs;
 use crate::config;
 use crate::cutover::{sign, write_report, SignOff, SignRequest};
-use crate::store::{Clock, Reader, SystemClock};
+use crate::review::ReviewView;
+use crate::store::{parse_rfc3339, Clock, Reader, SystemClock};
 
 /// `shadowgate cutover …`.
 #[derive(Debug, Clone, Subcommand)]
@@ -56,7 +58,7 @@ pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Res
         by: args.by.clone(),
         note: args.note.clone(),
     };
-    let signoff = match (&args.source.from, &args.source.config) {
+    let (signoff, view) = match (&args.source.from, &args.source.config) {
         (Some(url), _) => remote(url, &args.source, &request)?,
         (None, Some(file)) => {
             let config = config::load_without_secrets(file)?;
@@ -71,20 +73,25 @@ pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Res
                     path.display()
                 )
             })?;
-            sign(&reader, &config, &request, SystemClock.now_micros())?
+            let signoff = sign(&reader, &config, &request, SystemClock.now_micros())?;
+            (signoff, config.review.clone())
         }
         (None, None) => bail!(
             "say where: --config FILE (a stopped gateway) or --from URL (a running one); the \
              evidence names the config's hash and rules, so --store alone is not enough"
         ),
     };
-    let files = write_report(&signoff, &args.out)
+    let files = write_report(&signoff, &args.out, &view)
         .with_context(|| format!("writing the report to {}", args.out.display()))?;
     let e = &signoff.evidence;
     writeln!(
         out,
         "cutover of {} signed by {} at {}: audit entry #{} (sha256 {})",
-        e.strategy, e.signed_by, e.signed_at, signoff.seq, signoff.hash
+        e.strategy,
+        e.signed_by,
+        parse_rfc3339(&e.signed_at).map_or_else(|| e.signed_at.clone(), |t| view.time(t)),
+        signoff.seq,
+        signoff.hash
     )?;
     writeln!(
         out,
@@ -96,7 +103,12 @@ pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Res
     Ok(())
 }
 
-fn remote(url: &str, source: &SourceArgs, request: &SignRequest) -> anyhow::Result<SignOff> {
+/// Signs through the admin API; the answer names the gateway's review zone, the report's.
+fn remote(
+    url: &str,
+    source: &SourceArgs,
+    request: &SignRequest,
+) -> anyhow::Result<(SignOff, ReviewView)> {
     let token = match &source.token_env {
         None => None,
         Some(var) => Some(
@@ -107,5 +119,13 @@ fn remote(url: &str, source: &SourceArgs, request: &SignRequest) -> anyhow::Resu
     let api = Api::new(url, token)?;
     let body = serde_json::to_vec(request)?;
     let answer = api.call(Method::POST, "/api/v1/cutover/sign", Some(body))?;
-    Ok(serde_json::from_value(answer["signoff"].clone())?)
+    let signoff = serde_json::from_value(answer["signoff"].clone())?;
+    // A gateway older than `time_zone` in this answer: its times stay UTC, and the report says so.
+    let mut view = ReviewView::default();
+    if let Some(name) = answer["time_zone"].as_str() {
+        view.zone = TimeZone::get(name).with_context(|| {
+            format!("{url}: time_zone: expected an IANA time zone name, found {name:?}")
+        })?;
+    }
+    Ok((signoff, view))
 }

@@ -1,12 +1,18 @@
 //! The sign-off report a bank keeps as audit evidence: one self-contained HTML file (no scripts,
 //! no external assets, every value escaped) and the same sign-off as JSON, named by strategy and
 //! audit sequence number.
+//!
+//! The evidence keeps its times as RFC 3339 UTC (the hashed audit entry must not depend on a
+//! setting); the HTML shows them in `[review] time_zone` with their offset and names the zone,
+//! as the review page does.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::sign::SignOff;
 use crate::admin::escape;
+use crate::review::ReviewView;
+use crate::store::parse_rfc3339;
 
 /// The files a report was written to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +23,12 @@ pub struct ReportFiles {
     pub json: PathBuf,
 }
 
-/// Writes `signoff` as HTML and JSON into `dir` (created if missing).
-pub fn write_report(signoff: &SignOff, dir: &Path) -> std::io::Result<ReportFiles> {
+/// Writes `signoff` as HTML (times in `view`'s zone) and JSON into `dir` (created if missing).
+pub fn write_report(
+    signoff: &SignOff,
+    dir: &Path,
+    view: &ReviewView,
+) -> std::io::Result<ReportFiles> {
     std::fs::create_dir_all(dir)?;
     // Strategy names are config keys; anything but a plain name character becomes `_` in a
     // file name.
@@ -38,26 +48,29 @@ pub fn write_report(signoff: &SignOff, dir: &Path) -> std::io::Result<ReportFile
     };
     let json = serde_json::to_vec_pretty(signoff).map_err(std::io::Error::other)?;
     std::fs::write(&files.json, json)?;
-    std::fs::write(&files.html, html(signoff))?;
+    std::fs::write(&files.html, html(signoff, view))?;
     Ok(files)
 }
 
-/// The report as one HTML document.
-pub fn html(signoff: &SignOff) -> String {
+/// The report as one HTML document, times in `view`'s zone.
+pub fn html(signoff: &SignOff, view: &ReviewView) -> String {
     let e = &signoff.evidence;
     let mut out = String::new();
     let title = format!("Cutover sign-off: {}", e.strategy);
     let _ = write!(
         out,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
-         <style>{STYLE}</style></head><body><h1>{}</h1>",
+         <style>{STYLE}</style></head><body><h1>{}</h1>\
+         <p class=\"muted\">Times in {} (<code>[review] time_zone</code>).</p>",
         escape(&title),
-        escape(&title)
+        escape(&title),
+        escape(&view.zone_name())
     );
+    let zoned = |text: &str| parse_rfc3339(text).map_or_else(|| text.to_owned(), |t| view.time(t));
     let shadow = e.shadow_engine.as_deref().unwrap_or("none");
     let rows: [(&str, String); 8] = [
         ("Signed by", e.signed_by.clone()),
-        ("Signed at", e.signed_at.clone()),
+        ("Signed at", zoned(&e.signed_at)),
         ("Note", e.note.clone().unwrap_or_default()),
         ("Cutover", format!("live {} → {shadow}", e.live_engine)),
         ("Config file", e.config_path.clone()),
@@ -109,12 +122,14 @@ pub fn html(signoff: &SignOff) -> String {
         ),
         (
             "First comparison",
-            e.first_comparison.clone().unwrap_or_default(),
+            e.first_comparison.as_deref().map(zoned).unwrap_or_default(),
             String::new(),
         ),
         (
             "Last failure",
-            e.last_failure.clone().unwrap_or_else(|| "never".to_owned()),
+            e.last_failure
+                .as_deref()
+                .map_or_else(|| "never".to_owned(), zoned),
             String::new(),
         ),
     ];

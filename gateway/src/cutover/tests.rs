@@ -141,8 +141,45 @@ fn only_the_latest_signoff_for_the_config_links_a_routing_change() {
     );
     assert_eq!(verify(&trail), Ok(()));
     assert_eq!(signoffs(&reader).unwrap().len(), 2);
-    let page = html(&again);
+    let page = html(&again, &crate::review::ReviewView::default());
     assert!(page.contains("<h1>Cutover sign-off: loan</h1>"), "{page}");
+}
+
+#[test]
+fn the_report_shows_its_times_in_the_review_zone_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let a = config(dir.path(), ENGINES, 3);
+    // 2026-11-30 00:00:00 UTC: 09:00 in Seoul.
+    let signed = sign(&reader, &a, &request("choi"), 1_795_996_800_000_000).unwrap();
+    let seoul = crate::review::ReviewView {
+        zone: jiff::tz::TimeZone::get("Asia/Seoul").unwrap(),
+        chart_days: 14,
+    };
+    let page = html(&signed, &seoul);
+    assert!(
+        page.contains("Times in Asia/Seoul (<code>[review] time_zone</code>)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>Signed at</td><td>2026-11-30 09:00:00 +09:00</td>"),
+        "{page}"
+    );
+    let e = &signed.evidence;
+    for utc in [
+        Some(&e.signed_at),
+        e.first_comparison.as_ref(),
+        e.last_failure.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        assert!(!page.contains(utc.as_str()), "{utc} in UTC: {page}");
+        let micros = crate::store::parse_rfc3339(utc).unwrap();
+        assert!(page.contains(&seoul.time(micros)), "{utc}: {page}");
+    }
+    // The evidence itself, hashed in the audit trail, keeps RFC 3339 UTC.
+    assert_eq!(e.signed_at, "2026-11-30T00:00:00.000000Z");
 }
 
 #[test]

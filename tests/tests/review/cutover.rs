@@ -91,8 +91,11 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
     assert_eq!(started[0]["action"], "start");
     assert_eq!(std::fs::read_dir(reports.path()).unwrap().count(), 0);
 
-    // The threshold the team agreed on, reloaded (no routing change), then signed.
-    edit_and_reload(&scenario, "min_comparisons = 100", "min_comparisons = 5").await;
+    // The threshold the team agreed on and the team's zone, reloaded (no routing change), then
+    // signed: the report's times are in the zone the running gateway names.
+    let seoul = "min_comparisons = 5\nmin_clean_days = 0\nmax_upper_bound_percent = 100\n\n\
+                 [review]\ntime_zone = \"Asia/Seoul\"";
+    edit_and_reload(&scenario, READY_LATER, seoul).await;
     let signing = sign_args(remote(&scenario), reports.path());
     let printed = run(move |out| cli::run_cutover(&signing, out))
         .await
@@ -146,6 +149,16 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
         .await
         .unwrap();
     let text = crate::chromium::visible_text(&dom);
+    let signed_at = text
+        .split("Signed at ")
+        .nth(1)
+        .and_then(|rest| rest.get(..26))
+        .unwrap_or_else(|| panic!("no signing time: {text}"));
+    assert!(signed_at.ends_with(" +09:00"), "{signed_at:?} in {text}");
+    assert!(
+        printed.contains(&format!("at {signed_at}: audit entry #")),
+        "{printed}"
+    );
     for expected in [
         format!("Cutover sign-off: {STRATEGY}"),
         "Signed by choi.m".to_owned(),
@@ -153,6 +166,7 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
         "Cutover live legacy → new-engine".to_owned(),
         format!("Config SHA-256 {config_sha256}"),
         "Comparisons 9 at least 5".to_owned(),
+        "Times in Asia/Seoul".to_owned(),
         "ignore body.message ignore[1] no owner".to_owned(),
     ] {
         assert!(text.contains(&expected), "{expected:?} not in {text}");
