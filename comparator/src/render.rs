@@ -1,5 +1,5 @@
-//! Showing a mismatch to people, with `similar`: a unified diff of the two decisions, and an
-//! inline character diff for a long string that differs.
+//! Showing a mismatch to people, with `similar`: a unified diff of the two decisions as the
+//! comparison judged them, and an inline character diff for a long string that differs.
 
 use std::ops::Range;
 
@@ -7,9 +7,17 @@ use serde_json::{Map, Value};
 use similar::{ChangeTag, TextDiff};
 
 use crate::comparison::Difference;
+use crate::explain::explain_pairings;
 use crate::matcher::Matcher;
 use crate::path::Step;
 use crate::rules::Rules;
+
+mod judged;
+
+use judged::{align, annotate, made_equal, mark_live};
+
+#[cfg(test)]
+mod tests;
 
 /// What an ignored value is replaced with before diffing, so ignored noise never shows up.
 pub const ELIDED: &str = "<ignored>";
@@ -19,20 +27,30 @@ pub const ELIDED: &str = "<ignored>";
 pub const LONG_STRING: usize = 32;
 
 /// A unified diff (headers `live` and `shadow`, 3 lines of context) of both decisions
-/// pretty-printed, with every ignored field shown as [`ELIDED`] on both sides.
-/// Empty when the pretty-printed decisions are equal.
+/// pretty-printed as the comparison judged them, so only what differs is marked `-`/`+`: every
+/// ignored field is [`ELIDED`] on both sides; each element of an `unordered` array faces the
+/// live element it was paired with (shadow elements paired with none come last); a field that
+/// `tolerance`, `normalise` or `value_map` made equal is one unchanged line with the live value
+/// and a note: `"rate": 5.250,  (shadow 5.251, hidden by tolerance body.rate)`.
+/// Empty when nothing differs.
 pub fn unified_diff(live: &Value, shadow: &Value, rules: &Rules) -> String {
+    let (hidden, pairings) = explain_pairings(live, shadow, rules);
+    let notes = made_equal(live, shadow, &hidden, &pairings);
+    let mut live = elide(live, rules);
+    mark_live(&mut live, &notes);
+    let shadow = align(&elide(shadow, rules), &mut Vec::new(), &pairings, &notes);
     // `{:#}` is serde_json's pretty printer; numbers keep their exact text.
-    let live = format!("{:#}\n", elide(live, rules));
-    let shadow = format!("{:#}\n", elide(shadow, rules));
+    let live = format!("{live:#}\n");
+    let shadow = format!("{shadow:#}\n");
     if live == shadow {
         return String::new();
     }
-    TextDiff::from_lines(&live, &shadow)
+    let diff = TextDiff::from_lines(&live, &shadow)
         .unified_diff()
         .context_radius(3)
         .header("live", "shadow")
-        .to_string()
+        .to_string();
+    annotate(&diff, &notes)
 }
 
 /// A character diff of two strings in one line: deletions as `[-…-]`, insertions as `{+…+}`.
@@ -125,43 +143,4 @@ fn elide_child(
     };
     states.truncate(start);
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::RulesConfig;
-
-    #[test]
-    fn inline_diff_marks_changed_characters() {
-        assert_eq!(
-            inline_diff("한도 승인", "한도 거절"),
-            "한도 [-승인-]{+거절+}"
-        );
-        assert_eq!(inline_diff("abc", "abc"), "abc");
-        assert_eq!(inline_diff("abc", "abXc"), "ab{+X+}c");
-    }
-
-    #[test]
-    fn unified_diff_elides_ignored_fields() {
-        let config = RulesConfig {
-            ignore: vec!["header.*_at".into()],
-            ..RulesConfig::default()
-        };
-        let rules = config.validate().unwrap();
-        // Parsed from text: `json!` would pass 5.250 through f64 and lose its exact text.
-        let live: Value =
-            serde_json::from_str(r#"{"header": {"sent_at": "1"}, "body": {"rate": 5.250}}"#)
-                .unwrap();
-        let shadow: Value =
-            serde_json::from_str(r#"{"header": {"sent_at": "2"}, "body": {"rate": 5.3}}"#).unwrap();
-        let diff = unified_diff(&live, &shadow, &rules);
-        assert!(diff.starts_with("--- live\n+++ shadow\n"), "{diff}");
-        assert!(
-            diff.contains("-    \"rate\": 5.250\n+    \"rate\": 5.3\n"),
-            "{diff}"
-        );
-        assert!(!diff.contains("sent_at\": \"1"), "{diff}");
-        assert_eq!(unified_diff(&live, &live, &rules), "");
-    }
 }

@@ -351,6 +351,65 @@ fn a_field_a_rule_hid_is_greyed_with_the_rule_never_highlighted() {
 }
 
 #[test]
+fn a_rate_within_its_tolerance_is_unchanged_in_the_unified_diff_noted_with_the_rule() {
+    // The shadow's rate differs from the live 5.250 within the strategy's tolerance.
+    let Event::Record(mut record) = mismatch("rated", "홍*") else {
+        unreachable!("mismatch() makes a record")
+    };
+    let shadow: Value = serde_json::from_str(
+        r#"{"header": {"tx_code": "LNS0001", "sent_at": "0901"}, "body": {"decision": "A", "grade": "<b>", "rate": 5.251}}"#,
+    )
+    .unwrap();
+    record.shadow_decision = Some(shadow.into());
+    let mut f = fixture_with(None, vec![Event::Record(record)]);
+    let rules: comparator::RulesConfig = serde_json::from_value(serde_json::json!({
+        "ignore": ["header.sent_at"],
+        "tolerance": [{ "path": "body.rate", "absolute": "0.01" }],
+    }))
+    .unwrap();
+    let policy = crate::review::Policy {
+        rules: Arc::new(rules.validate().unwrap()),
+        ..crate::review::Policy::default()
+    };
+    f.state.policies = Arc::new(move || Policies::from([("rated".to_owned(), policy.clone())]));
+    let (_, _, page) = call(&f.state, "GET", "/api/v1/mismatches?strategy=rated", None);
+    let id = json(&page)["records"][0]["id"].as_str().unwrap().to_owned();
+
+    // The API's diff, which `mismatches show` prints as it is (and computes the same way from a
+    // stopped gateway's store): only the grade changed; the rate is one unchanged line.
+    let (_, _, body) = call(&f.state, "GET", &format!("/api/v1/mismatches/{id}"), None);
+    let diff = json(&body)["unified_diff"].as_str().unwrap().to_owned();
+    let changed: Vec<&str> = diff
+        .lines()
+        .skip(2)
+        .filter(|l| l.starts_with(['-', '+']))
+        .collect();
+    assert_eq!(
+        changed,
+        ["-    \"grade\": \"A1\",", "+    \"grade\": \"<b>\","],
+        "{diff}"
+    );
+    let rate = "     \"rate\": 5.250  (shadow 5.251, hidden by tolerance body.rate)";
+    assert!(diff.lines().any(|l| l == rate), "{diff}");
+
+    let (status, _, detail) = call(&f.state, "GET", &format!("/mismatches/{id}"), None);
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    let unified = detail
+        .split("<pre class=\"unified\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no unified diff: {detail}"));
+    assert!(
+        unified.contains(
+            "\n     &quot;rate&quot;: 5.250  (shadow 5.251, hidden by tolerance body.rate)\n"
+        ),
+        "{unified}"
+    );
+    assert!(!unified.contains("\n-    &quot;rate"), "{unified}");
+    assert!(!unified.contains("\n+    &quot;rate"), "{unified}");
+}
+
+#[test]
 fn the_token_guards_everything_but_health() {
     let f = fixture(Some("s3cret"));
     for path in ["/livez", "/readyz"] {

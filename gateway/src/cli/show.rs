@@ -111,7 +111,10 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
         }
     }
     if !detail.unified_diff.is_empty() {
-        writeln!(out, "\nunified diff (ignored fields elided):")?;
+        writeln!(
+            out,
+            "\nunified diff (ignored fields elided, fields a rule made equal noted):"
+        )?;
         write!(out, "{}", detail.unified_diff)?;
     }
     // The input the decisions came from: which customers a difference belongs to (a segment

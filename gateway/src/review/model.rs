@@ -184,8 +184,10 @@ pub struct RuleCount {
 pub struct Detail {
     /// The (masked) record.
     pub record: MismatchRecord,
-    /// Unified diff of the live and shadow decisions, ignored fields elided; empty when there is
-    /// no shadow decision.
+    /// Unified diff of the live and shadow decisions as the strategy's current rules judge them
+    /// ([`comparator::render::unified_diff`]): ignored fields elided, a field another rule made
+    /// equal one unchanged line noted with the shadow value and the rule; empty when there is no
+    /// shadow decision or nothing differs.
     pub unified_diff: String,
     /// Both decisions field by field, each equal, differing or hidden by a rule (named) under
     /// the strategy's current rules; empty from a gateway that predates it.
