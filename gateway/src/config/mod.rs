@@ -40,7 +40,7 @@ use std::time::Duration;
 
 use protocol_mci::Layout;
 
-use crate::engine::{HttpEngineSettings, MciEngineSettings};
+use crate::engine::{EngineLink, HttpEngineSettings, MciEngineSettings};
 pub use crate::listener::server::ServerLimits;
 use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
@@ -189,6 +189,36 @@ impl EngineSpec {
         match self {
             EngineSpec::Http(s) => s.url.to_string(),
             EngineSpec::Mci { settings, .. } => settings.address.clone(),
+        }
+    }
+
+    /// Whether `other`, an engine of the same name in another config generation, is the same
+    /// engine: the same protocol (`http`, `https`, `mci`) at the same endpoints (an http(s) URL's
+    /// host and port, an mci address and a dual-socket link's answer address). Timeouts, limits,
+    /// certificates, the URL's path and the link mode are settings of the same engine; a reload
+    /// keeps what the gateway learnt about its reachability across them (its shadow breakers).
+    pub fn is_same_engine(&self, other: &EngineSpec) -> bool {
+        self.protocol() == other.protocol() && self.endpoints() == other.endpoints()
+    }
+
+    /// The `host:port`s it connects to, the default port of its scheme filled in.
+    fn endpoints(&self) -> (String, Option<&str>) {
+        match self {
+            EngineSpec::Http(s) => {
+                let host = s.url.host().unwrap_or_default();
+                let port = s
+                    .url
+                    .port_u16()
+                    .unwrap_or(if s.tls.is_some() { 443 } else { 80 });
+                (format!("{host}:{port}"), None)
+            }
+            EngineSpec::Mci { settings, .. } => {
+                let answers = match &settings.link {
+                    EngineLink::DualSocket { answer_address } => Some(answer_address.as_str()),
+                    EngineLink::Persistent | EngineLink::OneShot => None,
+                };
+                (settings.address.clone(), answers)
+            }
         }
     }
 }

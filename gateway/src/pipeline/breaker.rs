@@ -16,6 +16,10 @@
 //! answered); a timeout, a connection that broke, or our own in-flight bound say nothing either
 //! way (a slow shadow is not a dead one, and the in-flight budget already bounds it), as for
 //! the engine's health ([`crate::engine::EngineHealth`]).
+//!
+//! A reload keeps the breaker while the strategy's shadow stays the same engine
+//! ([`crate::runtime::Runtime::rebuild`]): a fresh one mid-outage would let calls pour through
+//! again, log the outage a second time and never log the first one's end.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -68,7 +72,8 @@ impl Breaker {
         self.pass_at(self.now())
     }
 
-    fn pass_at(&self, now: u64) -> Option<Pass> {
+    /// [`Self::pass`] at `now`, microseconds since the breaker was made (the tests' clock).
+    pub(crate) fn pass_at(&self, now: u64) -> Option<Pass> {
         let until = self.open_until.load(Ordering::Relaxed);
         if until == 0 {
             return Some(Pass::Closed);
@@ -95,7 +100,8 @@ impl Breaker {
         self.connect_failed_at(pass, self.now())
     }
 
-    fn connect_failed_at(&self, pass: Pass, now: u64) -> bool {
+    /// [`Self::connect_failed`] at `now`, microseconds since the breaker was made.
+    pub(crate) fn connect_failed_at(&self, pass: Pass, now: u64) -> bool {
         if pass == Pass::Probe || self.open_until.load(Ordering::Relaxed) != 0 {
             return false;
         }

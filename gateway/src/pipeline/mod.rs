@@ -181,9 +181,10 @@ impl Gateway {
     }
 
     /// Swaps in a new config; on failure the old one stays and every problem is returned.
-    /// Requests in flight finish on the runtime they started with.
+    /// Requests in flight finish on the runtime they started with; shadow breakers of engines
+    /// that stay the same carry over ([`Runtime::rebuild`]).
     pub fn reload(&self, config: Config) -> Result<(), Vec<crate::config::Problem>> {
-        let built = Runtime::build(Arc::new(config), &self.metrics);
+        let built = Runtime::rebuild(Arc::new(config), &self.metrics, &self.runtime());
         self.metrics.config_reload(built.is_ok());
         self.runtime.store(Arc::new(built?));
         Ok(())

@@ -1,7 +1,10 @@
 //! The runtime: engine clients and strategies built from one validated [`Config`].
 //!
 //! A reload builds a new [`Runtime`] and swaps it atomically; requests in flight keep the `Arc`
-//! of the runtime they started with and finish on it.
+//! of the runtime they started with and finish on it. What the gateway learnt about an engine
+//! outlives the reload when the engine stays the same ([`EngineSpec::is_same_engine`]): its
+//! health (kept by name in [`Metrics`]) and the shadow breakers of the strategies it shadows
+//! ([`Runtime::rebuild`]).
 
 pub mod budget;
 mod engine;
@@ -49,8 +52,9 @@ pub struct Strategy {
     pub shadow: Option<Arc<Engine>>,
     /// Shadow calls in flight; when no permit is free the call is skipped, never queued.
     pub shadow_budget: Arc<ShadowBudget>,
-    /// Skips shadow calls while the shadow engine is unreachable.
-    pub shadow_breaker: Breaker,
+    /// Skips shadow calls while the shadow engine is unreachable; shared with the runtime before
+    /// and after a reload that keeps the strategy's shadow engine ([`Runtime::rebuild`]).
+    pub shadow_breaker: Arc<Breaker>,
     /// What each of its rules hid, counted until the next store event.
     pub suppressed: SuppressionTally,
     /// Its metric handles, created once.
@@ -66,6 +70,26 @@ pub struct Strategy {
 impl Runtime {
     /// Builds engine clients, strategies and their metric handles; fails with every problem found.
     pub fn build(config: Arc<Config>, metrics: &Metrics) -> Result<Runtime, Vec<Problem>> {
+        Runtime::assemble(config, metrics, None)
+    }
+
+    /// [`Self::build`] for a reload that replaces `previous`: a strategy whose shadow is the same
+    /// engine as before (same name, [`EngineSpec::is_same_engine`]) keeps its shadow breaker. An
+    /// outage that opened it stays one outage: no second WARN, its INFO when a probe reaches the
+    /// engine, and no flood of calls to a dead engine until the breaker opens again.
+    pub fn rebuild(
+        config: Arc<Config>,
+        metrics: &Metrics,
+        previous: &Runtime,
+    ) -> Result<Runtime, Vec<Problem>> {
+        Runtime::assemble(config, metrics, Some(previous))
+    }
+
+    fn assemble(
+        config: Arc<Config>,
+        metrics: &Metrics,
+        previous: Option<&Runtime>,
+    ) -> Result<Runtime, Vec<Problem>> {
         let mut problems = Problems::new();
         let mut engines: BTreeMap<String, Arc<Engine>> = BTreeMap::new();
         for (name, spec) in &config.engines {
@@ -127,7 +151,7 @@ impl Runtime {
                 live,
                 shadow,
                 shadow_budget: Arc::new(ShadowBudget::new(spec.shadow_max_in_flight)),
-                shadow_breaker: Breaker::default(),
+                shadow_breaker: shadow_breaker(spec, &config, previous),
                 suppressed: SuppressionTally::new(&spec.rules),
                 days: config.review.zone.clone(),
                 spec: spec.clone(),
@@ -177,3 +201,28 @@ impl Runtime {
         self.config.layouts.get(name)
     }
 }
+
+/// The shadow breaker of strategy `spec` in `config`: the one of the same strategy in `previous`
+/// when its shadow is the same engine, else a closed one.
+fn shadow_breaker(
+    spec: &StrategySpec,
+    config: &Config,
+    previous: Option<&Runtime>,
+) -> Arc<Breaker> {
+    let kept = || {
+        let shadow = spec.shadow.as_deref()?;
+        let previous = previous?;
+        let before = previous.strategies.get(&spec.name)?;
+        let same = before.spec.shadow.as_deref() == Some(shadow)
+            && previous
+                .config
+                .engines
+                .get(shadow)?
+                .is_same_engine(config.engines.get(shadow)?);
+        same.then(|| before.shadow_breaker.clone())
+    };
+    kept().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

@@ -7,10 +7,9 @@
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::{legacy_live, live_refusing, refused_address};
+use crate::support::{legacy_live, live_refusing, refused_address, Log};
 use shadowgate_tests::fake::FakeEngine;
 use shadowgate_tests::gateway::Listener;
 use shadowgate_tests::gateway::{
@@ -19,55 +18,11 @@ use shadowgate_tests::gateway::{
 };
 use shadowgate_tests::{EngineToml, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tracing::subscriber::DefaultGuard;
 
 /// Requests in the flood test: one mismatch each (issue 14: 200 a second for 10 s).
 const REQUESTS: u64 = 2_000;
 /// `annual_income` (15 digits) starts after the 100-byte header and 47 bytes of body.
 const ANNUAL_INCOME: std::ops::Range<usize> = 147..162;
-
-/// The text log of this thread, at debug level, without colours.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Log {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Log {
-    fn capture() -> (Log, DefaultGuard) {
-        Log::capture_at(tracing::Level::DEBUG)
-    }
-
-    fn capture_at(level: tracing::Level) -> (Log, DefaultGuard) {
-        let log = Log::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        (log, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    fn lines_with(&self, level: &str, message: &str) -> Vec<String> {
-        let text = self.text();
-        let lines = text
-            .lines()
-            .filter(|l| l.contains(level) && l.contains(message));
-        lines.map(str::to_owned).collect()
-    }
-}
 
 #[tokio::test]
 async fn a_mismatch_per_request_logs_debug_lines_and_one_info_summary() {

@@ -26,8 +26,10 @@
 //! - `ttl`: the header TTL as the calls' deadline: expired on arrival, cut at the TTL, flag off.
 //! - `logs`: debug lines per comparison and a periodic INFO summary; peer and correlation id on
 //!   frame warnings; reloads logged with source and result.
+//! - `outages`: a reload in a shadow outage keeps it one outage (one WARN, one INFO).
 //! - `secrets`: a rotated admin `token_file` takes effect on reload.
-//! - `support`: the legacy engine live with an optional shadow; refused addresses.
+//! - `support`: the legacy engine live with an optional shadow; refused addresses; the log
+//!   captured as text.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -42,6 +44,7 @@ mod keepalive;
 mod links;
 mod listeners;
 mod logs;
+mod outages;
 mod pipelining;
 mod reload;
 mod secrets;

@@ -1,13 +1,16 @@
-//! What many tests start with: the legacy engine live, optionally a shadow, and addresses nothing
-//! listens on.
+//! What many tests start with: the legacy engine live, optionally a shadow, addresses nothing
+//! listens on, and the gateway's log captured as text.
 
+use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use shadowgate_tests::fake::FakeMci;
 use shadowgate_tests::gateway::request_frame;
 use shadowgate_tests::gateway::GatewayBuilder;
 use shadowgate_tests::gateway::{answer_frame, decision, mci_deciding, MciClient, LIMIT};
 use shadowgate_tests::{EngineToml, TestGateway};
+use tracing::subscriber::DefaultGuard;
 
 /// A gateway with the legacy engine (mci, grade `L1`) live and `shadow` as the shadow engine
 /// `new-engine`, when given.
@@ -84,4 +87,53 @@ pub async fn assert_legacy_answer(client: &mut MciClient, id: &str) {
 pub fn refused_address() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()
+}
+
+/// The text log of this thread, without colours. The subscriber is this thread's only, so a
+/// test runs the gateway on its own thread (`current_thread` runtime) and tests running in
+/// parallel do not mix their lines.
+#[derive(Clone, Default)]
+pub struct Log(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Log {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Log {
+    /// Captures this thread's log at debug level until the guard drops.
+    pub fn capture() -> (Log, DefaultGuard) {
+        Log::capture_at(tracing::Level::DEBUG)
+    }
+
+    /// Captures this thread's log at `level` until the guard drops.
+    pub fn capture_at(level: tracing::Level) -> (Log, DefaultGuard) {
+        let log = Log::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        (log, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    /// The lines with `level` and `message`.
+    pub fn lines_with(&self, level: &str, message: &str) -> Vec<String> {
+        let text = self.text();
+        let lines = text
+            .lines()
+            .filter(|l| l.contains(level) && l.contains(message));
+        lines.map(str::to_owned).collect()
+    }
 }

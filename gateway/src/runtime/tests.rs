@@ -1,0 +1,118 @@
+//! A reload keeps a strategy's shadow breaker while its shadow stays the same engine, and gives
+//! it a closed one when the engine is another: the demo's config, engines never called, the
+//! breaker driven through its clock seams.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use super::*;
+use crate::demo::{CONFIG, LAYOUT, STRATEGY};
+use crate::pipeline::breaker::{Pass, THRESHOLD};
+
+const SECOND: u64 = 1_000_000;
+
+/// The demo's config with the shadow engine (`new-engine`, http) at `shadow`.
+fn config(shadow: &str) -> Arc<Config> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("loan-screening.toml"), LAYOUT).unwrap();
+    let text = CONFIG
+        .replace("@MCI_ADDRESS@", "127.0.0.1:0")
+        .replace("@ADMIN_ADDRESS@", "127.0.0.1:0")
+        .replace("@LEGACY_ADDRESS@", "127.0.0.1:9")
+        .replace("@MODERN_ADDRESS@", shadow);
+    let path = dir.path().join("shadowgate.toml");
+    std::fs::write(&path, text).unwrap();
+    Arc::new(crate::config::load(&path).unwrap())
+}
+
+/// The demo strategy's shadow breaker, opened at `now` by THRESHOLD refused connects.
+fn open_breaker(runtime: &Runtime, now: u64) -> Arc<Breaker> {
+    let breaker = runtime.strategy(STRATEGY).unwrap().shadow_breaker.clone();
+    let openings = (0..THRESHOLD)
+        .filter(|_| breaker.connect_failed_at(Pass::Closed, now))
+        .count();
+    assert_eq!(openings, 1, "one WARN");
+    assert_eq!(breaker.pass_at(now), None);
+    breaker
+}
+
+#[test]
+fn a_reload_keeps_an_open_breaker_of_the_same_shadow_engine() {
+    let metrics = Metrics::new("test");
+    let before = Runtime::build(config("127.0.0.1"), &metrics).unwrap();
+    let opened = open_breaker(&before, SECOND);
+    // Its default port written out, then not: the same engine through two reloads.
+    let after = Runtime::rebuild(config("127.0.0.1:80"), &metrics, &before).unwrap();
+    let after = Runtime::rebuild(config("127.0.0.1"), &metrics, &after).unwrap();
+    let breaker = &after.strategy(STRATEGY).unwrap().shadow_breaker;
+    assert_eq!(
+        breaker.pass_at(SECOND + 1),
+        None,
+        "still open: calls skipped"
+    );
+    // Calls failing on the new runtime open nothing again: no second WARN.
+    assert!(!(0..THRESHOLD).any(|_| breaker.connect_failed_at(Pass::Closed, SECOND + 2)));
+    // One probe per cool-down; its answer closes the breaker the first runtime opened: the INFO.
+    let after_cool_down = 3 * SECOND;
+    let probes: Vec<_> = (0..5)
+        .filter_map(|_| breaker.pass_at(after_cool_down))
+        .collect();
+    assert_eq!(probes, [Pass::Probe]);
+    assert!(breaker.reached(Pass::Probe), "the outage's INFO");
+    assert_eq!(
+        opened.pass_at(after_cool_down),
+        Some(Pass::Closed),
+        "one breaker"
+    );
+}
+
+#[test]
+fn another_address_or_another_shadow_gets_a_closed_breaker() {
+    let metrics = Metrics::new("test");
+    let before = Runtime::build(config("127.0.0.1:9"), &metrics).unwrap();
+    open_breaker(&before, SECOND);
+    let moved = Runtime::rebuild(config("127.0.0.1:10"), &metrics, &before).unwrap();
+    let breaker = &moved.strategy(STRATEGY).unwrap().shadow_breaker;
+    assert_eq!(
+        breaker.pass_at(SECOND + 1),
+        Some(Pass::Closed),
+        "another engine"
+    );
+
+    // A cutover: the former live engine is the shadow now, whatever the old shadow's state.
+    open_breaker(&moved, SECOND);
+    let mut swapped = (*config("127.0.0.1:10")).clone();
+    let spec = swapped.strategies.get_mut(STRATEGY).unwrap();
+    let live = spec.live.clone();
+    spec.live = spec.shadow.replace(live).unwrap();
+    let swapped = Runtime::rebuild(Arc::new(swapped), &metrics, &moved).unwrap();
+    let breaker = &swapped.strategy(STRATEGY).unwrap().shadow_breaker;
+    assert_eq!(
+        breaker.pass_at(SECOND + 1),
+        Some(Pass::Closed),
+        "another engine"
+    );
+}
+
+#[test]
+fn engines_are_the_same_by_protocol_and_endpoints() {
+    let (nine, eighty) = (config("127.0.0.1:9"), config("127.0.0.1:80"));
+    let engine = |config: &Config, name: &str| config.engines.get(name).unwrap().clone();
+    assert!(engine(&nine, "new-engine").is_same_engine(&engine(&nine, "new-engine")));
+    assert!(!engine(&nine, "new-engine").is_same_engine(&engine(&eighty, "new-engine")));
+    assert!(
+        engine(&config("127.0.0.1"), "new-engine").is_same_engine(&engine(&eighty, "new-engine"))
+    );
+    // The same address in another protocol is another engine.
+    assert!(!engine(&nine, "legacy").is_same_engine(&engine(&nine, "new-engine")));
+    let mut slower = engine(&nine, "legacy");
+    if let EngineSpec::Mci { settings, .. } = &mut slower {
+        settings.request_timeout *= 2;
+        settings.max_connections += 1;
+    }
+    assert!(
+        engine(&nine, "legacy").is_same_engine(&slower),
+        "settings of one engine"
+    );
+}
