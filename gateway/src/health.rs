@@ -14,9 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::{Config, EngineSpec};
-#[cfg(doc)]
-use crate::engine::EngineHealth;
-use crate::engine::ProbeTarget;
+use crate::engine::{EngineHealth, ProbeError, ProbeTarget, Unreported};
 use crate::metrics::Metrics;
 use crate::pipeline::Gateway;
 use crate::review::EngineStatus;
@@ -26,43 +24,76 @@ use crate::store::{format_micros, Clock, SystemClock};
 /// start-up every unreachable engine is logged as a warning; later, an engine is logged when it
 /// goes down and when it comes back up, once per change (not per probe), whether a probe or
 /// real calls changed it (calls that took it down are logged at the next probe, with the
-/// probe's error or, when the probe connected meanwhile, nothing: it is up again).
+/// probe's error or, when the probe connected meanwhile, as a round trip: see [`report`]).
 async fn probe_all(config: &Config, metrics: &Metrics, at_start: bool) {
     let probes = config.engines.iter().map(|(name, spec)| async move {
         let target = target(spec);
         let health = metrics.engine_health(name);
         let result = target.probe().await;
-        health.probed(
-            result.as_ref().err().map(|e| e.kind),
-            SystemClock.now_micros(),
-        );
-        let change = health.unreported_change();
-        let address = target.address();
-        // From the change alone: calls can change the state between the probe and this look
-        // (a probe that connected, then timeouts that took the engine down).
-        match change {
-            Some(false) => {
-                let error = match &result {
-                    Err(error) => error.to_string(),
-                    Ok(()) => match health.snapshot().last_error {
-                        Some((failure, _)) => format!("{} (its calls)", failure.as_str()),
-                        None => "its calls failed".to_owned(),
-                    },
-                };
-                let (live_for, shadow_for) = roles(config, name);
-                let (live_for, shadow_for) = (live_for.join(","), shadow_for.join(","));
-                let what = if at_start {
-                    "engine unreachable at start-up"
-                } else {
-                    "engine unreachable"
-                };
-                warn!(engine = %name, address, %error, live_for, shadow_for, "{what}");
-            }
-            Some(true) => info!(engine = %name, address, "engine reachable again"),
-            None => {}
-        }
+        let now = SystemClock.now_micros();
+        health.probed(result.as_ref().err().map(|e| e.kind), now);
+        let probed = Probed {
+            name,
+            address: target.address(),
+            result: &result,
+            health: &health,
+        };
+        report(config, &probed, health.unreported(now), at_start);
     });
     join_all(probes).await;
+}
+
+/// One engine just probed.
+struct Probed<'a> {
+    name: &'a str,
+    address: &'a str,
+    result: &'a Result<(), ProbeError>,
+    health: &'a EngineHealth,
+}
+
+/// Logs what the logs have not said about one engine: a change to down at WARN, a change to up at
+/// INFO, and round trips between two probes that no change shows (a hung engine: down by its calls'
+/// timeouts, up by the next probe) at WARN, at most once per
+/// [`crate::engine::FLAPS_REPORTED_EVERY`].
+fn report(config: &Config, probed: &Probed<'_>, unreported: Unreported, at_start: bool) {
+    let Probed { name, address, .. } = *probed;
+    // From the change alone: calls can change the state between the probe and this look
+    // (a probe that connected, then timeouts that took the engine down).
+    if unreported.change == Some(true) {
+        info!(engine = %name, address, "engine reachable again");
+    }
+    if unreported.change != Some(false) && unreported.flaps == 0 {
+        return;
+    }
+    let error = match probed.result {
+        Err(error) => error.to_string(),
+        Ok(()) => match probed.health.snapshot().last_error {
+            Some((failure, _)) => format!("{} (its calls)", failure.as_str()),
+            None => "its calls failed".to_owned(),
+        },
+    };
+    let (live_for, shadow_for) = roles(config, name);
+    let (live_for, shadow_for) = (live_for.join(","), shadow_for.join(","));
+    if unreported.change == Some(false) {
+        let what = if at_start {
+            "engine unreachable at start-up"
+        } else {
+            "engine unreachable"
+        };
+        warn!(engine = %name, address, %error, live_for, shadow_for, "{what}");
+    }
+    if unreported.flaps > 0 {
+        warn!(
+            engine = %name,
+            address,
+            times = unreported.flaps,
+            up = unreported.up,
+            %error,
+            live_for,
+            shadow_for,
+            "engine went down and came back since the last report"
+        );
+    }
 }
 
 /// The first probe of every engine, before the gateway says it is serving: one warning per

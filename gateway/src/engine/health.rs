@@ -12,10 +12,15 @@
 //!
 //! A hung engine that accepts connections but never answers goes down after three timeouts and
 //! comes back up at the next successful probe: "up" means reachable, the timeouts stay visible in
-//! `last_error` and in `upstream_requests_total{outcome="timeout"}`.
+//! `last_error` and in `upstream_requests_total{outcome="timeout"}`. (A probe that connects resets
+//! the count: the three timeouts fall between two probes, calls in flight together.) Such an engine
+//! flaps between two probes, so the state the probe task looks at after each probe is up every
+//! time: the round trips it did not see are counted ([`Unreported::flaps`]) and reported at most
+//! once per [`FLAPS_REPORTED_EVERY`], never per call.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use prometheus::IntGauge;
 
@@ -23,6 +28,10 @@ use super::Outcome;
 
 /// Consecutive connect failures or timeouts of real calls that flip an engine down.
 pub const CALL_FAILURES_DOWN: u32 = 3;
+
+/// How often at most an engine's unseen round trips are reported ([`Unreported::flaps`]); the
+/// first after a calm spell is reported at once.
+pub const FLAPS_REPORTED_EVERY: Duration = Duration::from_secs(60);
 
 /// Why an engine was last seen failing: a closed set, shown on the report and `/readyz`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,6 +71,19 @@ pub struct HealthSnapshot {
     pub last_error: Option<(Failure, u64)>,
 }
 
+/// What the logs have not said about an engine yet ([`EngineHealth::unreported`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unreported {
+    /// Whether the engine is up now.
+    pub up: bool,
+    /// `Some(up)` when that is not the state the logs last gave.
+    pub change: Option<bool>,
+    /// Round trips that `change` does not show: times the engine went down and came back (or
+    /// came back and went down) since the logs last said; 0 while there were none or while
+    /// [`FLAPS_REPORTED_EVERY`] has not passed since they were last reported (they wait).
+    pub flaps: u64,
+}
+
 /// The health of one engine, shared by every runtime generation that has the engine (a reload
 /// keeps it) and by the probe task. `shadowgate_engine_up{engine}` follows it.
 #[derive(Debug)]
@@ -71,8 +93,6 @@ pub struct EngineHealth {
     /// Up, checked and no failure counted: an answer then changes nothing, so the call path
     /// skips the lock (every engine call reports here).
     clean_up: AtomicBool,
-    /// The state the logs last gave ([`Self::unreported_change`]): up or down.
-    reported_up: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -80,6 +100,20 @@ struct State {
     snapshot: HealthSnapshot,
     /// Calls in a row that failed to connect or timed out.
     failures: u32,
+    /// Times the engine went from up to down.
+    downs: u64,
+    /// What the logs last said ([`EngineHealth::unreported`]).
+    reported: Reported,
+}
+
+#[derive(Debug)]
+struct Reported {
+    /// The state they gave.
+    up: bool,
+    /// `State::downs` they accounted for, as a change or as flaps.
+    downs: u64,
+    /// Unix microseconds of the last report of flaps.
+    flaps_at: Option<u64>,
 }
 
 impl EngineHealth {
@@ -89,7 +123,6 @@ impl EngineHealth {
         EngineHealth {
             gauge,
             clean_up: AtomicBool::new(false),
-            reported_up: AtomicBool::new(true),
             state: Mutex::new(State {
                 snapshot: HealthSnapshot {
                     up: true,
@@ -98,6 +131,12 @@ impl EngineHealth {
                     last_error: None,
                 },
                 failures: 0,
+                downs: 0,
+                reported: Reported {
+                    up: true,
+                    downs: 0,
+                    flaps_at: None,
+                },
             }),
         }
     }
@@ -112,12 +151,37 @@ impl EngineHealth {
         self.lock().snapshot.up
     }
 
-    /// The state now, when the logs have not said it yet (`Some(up)`), and takes it as said. The
-    /// probe task asks after each probe, so a change is logged once whoever made it: a probe,
-    /// or real calls (a shadow engine under traffic goes down by its calls before any probe).
-    pub fn unreported_change(&self) -> Option<bool> {
-        let up = self.is_up();
-        (self.reported_up.swap(up, Ordering::Relaxed) != up).then_some(up)
+    /// What the logs have not said yet at `now_micros`, taken as said. The probe task asks
+    /// after each probe, so a change is logged once whoever made it: a probe, or real calls (a
+    /// shadow engine under traffic goes down by its calls before any probe). Changes that
+    /// cancel out between two looks (a hung engine: down by its timeouts, up by the next
+    /// probe) are [`Unreported::flaps`], given at most once per [`FLAPS_REPORTED_EVERY`].
+    pub fn unreported(&self, now_micros: u64) -> Unreported {
+        let mut state = self.lock();
+        let (up, downs) = (state.snapshot.up, state.downs);
+        let reported = &mut state.reported;
+        let change = (reported.up != up).then_some(up);
+        reported.up = up;
+        // A change to down accounts for one of the downs; every other down is half of a round
+        // trip the change does not show.
+        if change == Some(false) {
+            reported.downs = reported.downs.saturating_add(1);
+        }
+        let flaps = downs.saturating_sub(reported.downs);
+        let every = u64::try_from(FLAPS_REPORTED_EVERY.as_micros()).unwrap_or(u64::MAX);
+        let due = reported
+            .flaps_at
+            .is_none_or(|at| now_micros.saturating_sub(at) >= every);
+        if flaps == 0 || !due {
+            return Unreported {
+                up,
+                change,
+                flaps: 0,
+            };
+        }
+        reported.downs = downs;
+        reported.flaps_at = Some(now_micros);
+        Unreported { up, change, flaps }
     }
 
     /// A real call ended with `outcome`: an answer brings the engine up; connect failures and
@@ -168,6 +232,9 @@ impl EngineHealth {
         if snapshot.up != up || !snapshot.checked {
             snapshot.since_micros = now_micros;
         }
+        if snapshot.up && !up {
+            state.downs = state.downs.saturating_add(1);
+        }
         snapshot.up = up;
         snapshot.checked = true;
         if !up {
@@ -193,19 +260,78 @@ mod tests {
         EngineHealth::new(gauge, 10)
     }
 
+    const MINUTE: u64 = 60_000_000;
+
+    /// Takes `h` down by CALL_FAILURES_DOWN timeouts of its calls, at `at`.
+    fn time_out(h: &EngineHealth, at: u64) {
+        for _ in 0..CALL_FAILURES_DOWN {
+            h.call_ended(Outcome::Timeout, at);
+        }
+        assert!(!h.is_up());
+    }
+
     #[test]
     fn a_change_is_reported_once_whoever_made_it() {
         let h = health();
-        assert_eq!(h.unreported_change(), None, "assumed up, as reported");
+        let change = |at| h.unreported(at).change;
+        assert_eq!(change(11), None, "assumed up, as reported");
         for at in 20..20 + u64::from(CALL_FAILURES_DOWN) {
             h.call_ended(Outcome::Connect, at);
         }
-        assert_eq!(h.unreported_change(), Some(false), "down by its calls");
+        assert_eq!(change(25), Some(false), "down by its calls");
         h.probed(Some(Failure::Connect), 30);
-        assert_eq!(h.unreported_change(), None, "still down: said already");
+        assert_eq!(change(31), None, "still down: said already");
         h.probed(None, 40);
-        assert_eq!(h.unreported_change(), Some(true));
-        assert_eq!(h.unreported_change(), None);
+        assert_eq!(change(41), Some(true));
+        assert_eq!(change(42), None);
+    }
+
+    #[test]
+    fn a_hung_engine_flapping_between_two_looks_is_reported_once_per_interval() {
+        // Its calls time out and take it down, the next probe connects and brings it up: each
+        // look after a probe finds it up, as the logs last said. The round trip is not lost.
+        let h = health();
+        time_out(&h, 20);
+        h.probed(None, 30);
+        let first = h.unreported(31);
+        assert_eq!((first.up, first.change, first.flaps), (true, None, 1));
+        assert_eq!(h.unreported(32).flaps, 0, "reported once");
+        // It keeps flapping: held for the interval, then given together.
+        for at in [40, 50, 60] {
+            time_out(&h, at);
+            h.probed(None, at + 5);
+            assert_eq!(h.unreported(at + 6).flaps, 0, "within the interval");
+        }
+        assert_eq!(h.unreported(31 + MINUTE).flaps, 3);
+        assert_eq!(h.unreported(32 + 2 * MINUTE).flaps, 0, "calm");
+        // After a calm spell the next flap is reported at once.
+        time_out(&h, 3 * MINUTE);
+        h.probed(None, 3 * MINUTE + 5);
+        assert_eq!(h.unreported(3 * MINUTE + 6).flaps, 1);
+    }
+
+    #[test]
+    fn round_trips_a_change_does_not_show_are_flaps() {
+        let h = health();
+        // Down, up, down between two looks: a change to down and one round trip.
+        time_out(&h, 20);
+        h.call_ended(Outcome::Ok, 21);
+        time_out(&h, 22);
+        let seen = h.unreported(23);
+        assert_eq!((seen.up, seen.change, seen.flaps), (false, Some(false), 1));
+        // Up, down, up: a change to up and one round trip (held: the last report was just now).
+        h.probed(None, 30);
+        time_out(&h, 31);
+        h.probed(None, 32);
+        let seen = h.unreported(33);
+        assert_eq!((seen.up, seen.change, seen.flaps), (true, Some(true), 0));
+        assert_eq!(h.unreported(23 + MINUTE).flaps, 1, "given when due");
+        // A plain outage and its end: changes only.
+        h.probed(Some(Failure::Connect), 2 * MINUTE);
+        assert_eq!(h.unreported(2 * MINUTE + 1).flaps, 0);
+        h.probed(None, 3 * MINUTE);
+        let seen = h.unreported(3 * MINUTE + 1);
+        assert_eq!((seen.change, seen.flaps), (Some(true), 0));
     }
 
     #[test]

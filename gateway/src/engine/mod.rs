@@ -59,7 +59,9 @@ mod tracked;
 pub(crate) use answer::read as json_read;
 pub use answer::{check_answer, decode_answer, AnswerDefect, JsonAnswer, JsonSyntax};
 pub use error::{EngineError, EngineErrorKind, Outcome};
-pub use health::{EngineHealth, Failure, HealthSnapshot, CALL_FAILURES_DOWN};
+pub use health::{
+    EngineHealth, Failure, HealthSnapshot, Unreported, CALL_FAILURES_DOWN, FLAPS_REPORTED_EVERY,
+};
 pub use http::HttpEngine;
 pub use lifecycle::{ConnectionLifecycle, DEFAULT_IDLE_TIMEOUT};
 pub use mci::{EnginePoll, MciEngine, PollRound};

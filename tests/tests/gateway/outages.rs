@@ -1,9 +1,11 @@
 //! Engine outages as the log tells them: a reload in the middle of a shadow outage keeps it one
-//! outage (one WARN when the breaker opens, one INFO when a probe reaches the engine again).
+//! outage (one WARN when the breaker opens, one INFO when a probe reaches the engine again); a
+//! hung engine that its timeouts take down and the next probe brings up is reported, once.
 
 use std::time::Duration;
 
 use crate::support::{refused_address, Log};
+use shadowgate::engine::CALL_FAILURES_DOWN;
 use shadowgate_tests::fake::FakeEngine;
 use shadowgate_tests::gateway::{
     decision, guid, http_answer, mci_deciding, request_frame, MciClient, DEADLINE, LIMIT,
@@ -16,6 +18,16 @@ async fn one_request(client: &mut MciClient, n: &mut u64) {
     client.call(&request_frame(&guid(700 + *n))).await;
     *n += 1;
     tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+/// One request on each client at once, answers awaited.
+async fn burst(clients: &mut [MciClient], n: &mut u64) {
+    let calls = clients.iter_mut().enumerate().map(|(i, client)| {
+        let frame = request_frame(&guid(800 + *n * 10 + i as u64));
+        async move { client.call(&frame).await }
+    });
+    futures::future::join_all(calls).await;
+    *n += 1;
 }
 
 #[tokio::test]
@@ -60,4 +72,49 @@ async fn a_reload_in_a_shadow_outage_keeps_it_one_outage() {
     assert_eq!(back.len(), 1, "{}", log.text());
     assert!(back[0].contains("engine=\"new-engine\""), "{}", back[0]);
     assert!(back[0].contains("strategy=loan-screening"), "{}", back[0]);
+}
+
+#[tokio::test]
+async fn a_hung_engine_that_flaps_between_two_probes_is_reported_once() {
+    // It accepts connections and never answers: three timeouts (100 ms) between two probes
+    // take it down (a probe that connects resets the count, so the calls come in bursts), the
+    // next probe (every 200 ms) brings it up. Each look after a probe finds it up.
+    let (log, _guard) = Log::capture_at(tracing::Level::INFO);
+    let hung = FakeEngine::http()
+        .delay(Duration::from_secs(3_600))
+        .start()
+        .await;
+    let engine = EngineToml::http(&hung.url()).request_timeout(Duration::from_millis(100));
+    let gateway = TestGateway::new()
+        .live("new-engine", engine)
+        .probe_interval(Duration::from_millis(200))
+        .start()
+        .await;
+    let mut clients = Vec::new();
+    for _ in 0..CALL_FAILURES_DOWN {
+        clients.push(gateway.mci_client().await);
+    }
+    let message = "engine went down and came back since the last report";
+    let within = Instant::now() + Duration::from_secs(5);
+    let mut n = 0;
+    while log.lines_with("WARN", message).is_empty() {
+        assert!(Instant::now() < within, "not reported:\n{}", log.text());
+        burst(&mut clients, &mut n).await;
+    }
+    // It keeps flapping: the next report is a minute away, whatever happens meanwhile.
+    let more = Instant::now() + Duration::from_millis(1_000);
+    while Instant::now() < more {
+        burst(&mut clients, &mut n).await;
+    }
+    gateway.shutdown().await;
+    let lines = log.lines_with("WARN", message);
+    assert_eq!(lines.len(), 1, "{}", log.text());
+    for field in [
+        "engine=new-engine",
+        "live_for=\"loan-screening\"",
+        "times=",
+        "error=timeout (its calls)",
+    ] {
+        assert!(lines[0].contains(field), "{field}: {}", lines[0]);
+    }
 }
