@@ -50,6 +50,7 @@ mod tests {
             },
             groups: Vec::new(),
             suppressed: Vec::new(),
+            thresholds: None,
         };
         save_reconcile(dir.path(), &run).unwrap();
         let review = Review::new(Reader::open(dir.path()).unwrap(), Policies::new());

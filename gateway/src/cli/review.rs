@@ -22,8 +22,9 @@ pub struct SourceArgs {
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
     /// A config file: its store path and each strategy's readiness thresholds and rules
-    /// (without it, default thresholds apply); with store.backend = "postgres", the whole
-    /// fleet's database instead of the store path (unless --store is given).
+    /// (without it, default thresholds apply; a stored batch run keeps those it ran with); with
+    /// store.backend = "postgres", the whole fleet's database instead of the store path (unless
+    /// --store is given).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A running gateway's admin listener, e.g. http://127.0.0.1:9190.

@@ -66,6 +66,7 @@ pub fn run(spec: &Spec, progress: bool) -> Result<ReconcileRun, ReconcileError> 
                     counts,
                     groups,
                     suppressed,
+                    thresholds: Some(spec.readiness.clone()),
                 });
             }
             Err(Stop::Unsorted { side, row }) => {

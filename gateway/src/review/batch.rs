@@ -91,8 +91,9 @@ pub fn assess_batch(run: ReconcileRun, config: &ReadinessConfig) -> BatchSummary
 }
 
 impl Review {
-    /// Every stored batch run, judged by the thresholds of the strategy whose rules it used
-    /// (`strategy NAME`) when configured, else the defaults.
+    /// Every stored batch run, judged by the thresholds it ran with
+    /// ([`ReconcileRun::thresholds`]); a run stored before they were kept, by the thresholds of
+    /// the strategy whose rules it used (`strategy NAME`) when configured, else the defaults.
     pub fn batches(&self) -> Result<Vec<BatchSummary>, StoreError> {
         let default = ReadinessConfig::default();
         Ok(self
@@ -100,12 +101,16 @@ impl Review {
             .reconciles()?
             .into_iter()
             .map(|run| {
-                let policy = run
-                    .rules
-                    .strip_prefix("strategy ")
-                    .and_then(|name| self.policies.get(name));
-                let thresholds = policy.map_or(&default, |p| &p.readiness);
-                assess_batch(run, thresholds)
+                let thresholds = match &run.thresholds {
+                    Some(own) => own.clone(),
+                    None => run
+                        .rules
+                        .strip_prefix("strategy ")
+                        .and_then(|name| self.policies.get(name))
+                        .map_or(&default, |p| &p.readiness)
+                        .clone(),
+                };
+                assess_batch(run, &thresholds)
             })
             .collect())
     }
@@ -121,6 +126,8 @@ impl Review {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use crate::store::ReconcileCounts;
 
@@ -143,7 +150,37 @@ mod tests {
             },
             groups: Vec::new(),
             suppressed: Vec::new(),
+            thresholds: None,
         }
+    }
+
+    #[test]
+    fn a_stored_run_is_judged_by_the_thresholds_it_ran_with_whatever_the_reader_has() {
+        let dir = tempfile::tempdir().unwrap();
+        let lenient = ReadinessConfig {
+            min_comparisons: 10,
+            max_upper_bound_percent: 50.0,
+            ..ReadinessConfig::default()
+        };
+        let mut own = run(100, 100);
+        own.run_id = "1-own".into();
+        own.rules = "strategy loan".into();
+        own.thresholds = Some(lenient.clone());
+        let mut old = run(100, 100);
+        old.run_id = "0-old".into();
+        crate::store::save_reconcile(dir.path(), &own).unwrap();
+        crate::store::save_reconcile(dir.path(), &old).unwrap();
+        // Read without the config (`report --store`): no policies, the defaults would block 100 keys.
+        let review = Review::new(
+            crate::store::Reader::open(dir.path()).unwrap(),
+            crate::review::Policies::new(),
+        );
+        let own = review.batch("1-own").unwrap().unwrap();
+        assert!(own.readiness.is_ready(), "{:?}", own.readiness);
+        assert_eq!(own.run.thresholds, Some(lenient));
+        // A run stored before thresholds were kept: the reader's (here the defaults).
+        let old = review.batch("0-old").unwrap().unwrap();
+        assert!(!old.readiness.is_ready());
     }
 
     #[test]

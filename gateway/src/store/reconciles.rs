@@ -19,6 +19,7 @@ use super::reader::Reader;
 use super::record::Difference;
 use super::shared::{SharedDb, SledSettings};
 use super::sled_backend::{SledBackend, RECONCILES_TREE};
+use crate::review::ReadinessConfig;
 
 /// One finished reconciliation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +51,12 @@ pub struct ReconcileRun {
     /// runs stored before it was kept.
     #[serde(default)]
     pub suppressed: Vec<ReconcileSuppressed>,
+    /// The readiness thresholds the run was judged with when it ran (its strategy's when its
+    /// rules came from one, else the defaults): the review judges the stored run by them, so a
+    /// run has one verdict whoever reads it and whatever config they read it with. `None` in
+    /// runs stored before they were kept (those are judged by the reader's config).
+    #[serde(default)]
+    pub thresholds: Option<ReadinessConfig>,
 }
 
 /// Differences one rule hid over a reconciliation run.

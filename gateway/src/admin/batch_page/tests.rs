@@ -70,6 +70,7 @@ fn run() -> ReconcileRun {
             rule: "tolerance body.rate <0.001>".into(),
             count: 1_234,
         }],
+        thresholds: None,
     }
 }
 
