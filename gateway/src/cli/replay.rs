@@ -128,7 +128,7 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         by,
         strategy: args.strategy.clone(),
         engine: engine_name,
-        selection: selection.describe(),
+        selection: selection.describe(cases.len()),
         cases,
     };
     reader.save_replay(&run)?;

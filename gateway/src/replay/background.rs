@@ -128,7 +128,7 @@ pub fn start(
             by,
             strategy: name,
             engine: engine.name().to_owned(),
-            selection: selection.describe(),
+            selection: selection.describe(cases.len()),
             cases,
         };
         let fixed = run.cases.iter().filter(|c| c.result == "fixed").count();

@@ -186,8 +186,9 @@ impl Selection {
         Ok(records)
     }
 
-    /// The selection as stored with the run, in the CLI's flags.
-    pub fn describe(&self) -> String {
+    /// The selection as stored with the run, in the CLI's flags; `--limit N` when the limit
+    /// bounded it (`selected` cases, the limit reached: the selection may hold more).
+    pub fn describe(&self, selected: usize) -> String {
         let mut parts = Vec::new();
         if let Some(group) = &self.group {
             parts.push(format!("--group {group}"));
@@ -204,6 +205,9 @@ impl Selection {
         }
         if let Some(kind) = self.kind {
             parts.push(format!("--kind {}", kind.as_str()));
+        }
+        if self.ids.is_empty() && self.limit > 0 && selected >= self.limit {
+            parts.push(format!("--limit {}", self.limit));
         }
         match parts.is_empty() {
             true => "all".to_owned(),
@@ -282,6 +286,22 @@ fn case(record: &MismatchRecord, result: CaseResult) -> ReplayCase {
 mod tests {
     use super::*;
     use crate::store::{Mismatch, RecordKind};
+
+    #[test]
+    fn a_selection_the_limit_bounded_says_so() {
+        let selection = Selection {
+            strategy: "loan".into(),
+            group: Some("aa".into()),
+            ids: Vec::new(),
+            from_micros: None,
+            until_micros: None,
+            kind: None,
+            limit: 5,
+        };
+        assert_eq!(selection.describe(5), "--group aa --limit 5");
+        // Fewer cases than the limit: the whole selection was replayed.
+        assert_eq!(selection.describe(3), "--group aa");
+    }
 
     /// A stored case answered live by `live` and shadowed by `shadow`.
     fn case(live: &str, shadow: &str) -> MismatchRecord {

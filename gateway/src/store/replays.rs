@@ -171,9 +171,9 @@ pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
             entry.0 += usize::from(case.result == FIXED);
             entry.1 += 1;
         }
-        // A run that selected some of a group's cases (by id, time or kind) says so: "1 of 1
+        // A run that selected some of a group's cases (by id, time, kind or limit) says so: "1 of 1
         // cases fixed" alone would read as the whole group's verdict.
-        let partial = ["--ids", "--since", "--until", "--kind"]
+        let partial = ["--ids", "--since", "--until", "--kind", "--limit"]
             .iter()
             .any(|flag| run.selection.contains(flag));
         let part = if partial {
@@ -243,6 +243,13 @@ mod tests {
         assert!(
             line.starts_with("1 of 1 cases fixed by replay at ")
                 && line.ends_with(" (part of the group: --group a --ids 1-0)"),
+            "{line}"
+        );
+        let mut limited = run(1_500, vec![case(1, "a", FIXED)]);
+        limited.selection = "--group a --limit 1".to_owned();
+        let line = &latest_per_group(&[limited])[0].summary;
+        assert!(
+            line.ends_with(" (part of the group: --group a --limit 1)"),
             "{line}"
         );
         let whole = run(2_000, vec![case(1, "a", FIXED)]);
