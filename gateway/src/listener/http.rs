@@ -60,7 +60,7 @@ pub async fn serve(
         let ingress = ingress.clone();
         Box::pin(async move {
             let frames_layout = ingress.frames_layout.as_deref();
-            let unanswered = Unanswered(Some(&ingress.metrics));
+            let unanswered = Unanswered(Some((&ingress.metrics, parts.uri.clone())));
             let (response, outcome) = route(&ingress.gateway, frames_layout, parts, body).await;
             unanswered.answered();
             ingress.metrics.frame(outcome);
@@ -71,8 +71,9 @@ pub async fn serve(
 }
 
 /// A request not answered yet: hyper drops its future when the client closes the connection
-/// first (or when shutdown's grace runs out), and the request is counted as `client_closed`.
-struct Unanswered<'a>(Option<&'a ListenerMetrics>);
+/// first (or when shutdown's grace runs out), and the request is counted as `client_closed`
+/// and logged at debug with its path (the `Uri` is a reference-counted copy, not a new string).
+struct Unanswered<'a>(Option<(&'a ListenerMetrics, http::Uri)>);
 
 impl Unanswered<'_> {
     /// The request was answered: counted by its own outcome, not here.
@@ -83,8 +84,10 @@ impl Unanswered<'_> {
 
 impl Drop for Unanswered<'_> {
     fn drop(&mut self) {
-        if let Some(metrics) = self.0 {
+        if let Some((metrics, uri)) = self.0.take() {
             metrics.frame(FrameOutcome::ClientClosed);
+            let path = uri.path();
+            events::dropped_unanswered(strategy_of(path), path);
         }
     }
 }
@@ -162,11 +165,13 @@ async fn route(
 /// body too large or too slow), as a refused JSON request's (`request rejected`): the strategy
 /// when the path names one, the status and what the client was told.
 fn rejected_log(parts: &http::request::Parts, status: StatusCode, message: &str) {
-    let strategy = parts
-        .uri
-        .path()
-        .strip_prefix("/v1/strategies/")
-        .unwrap_or("");
+    let strategy = strategy_of(parts.uri.path());
     let error = format!("{} {}: {message}", status.as_u16(), parts.uri.path());
     events::bad_request(strategy, FrameOutcome::BadRequest, "", &error);
+}
+
+/// The strategy a `POST /v1/strategies/{name}` path names; empty for `/v1/frames` (the frame's
+/// header names it) and any other path.
+fn strategy_of(path: &str) -> &str {
+    path.strip_prefix("/v1/strategies/").unwrap_or("")
 }

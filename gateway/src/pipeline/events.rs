@@ -71,6 +71,17 @@ pub fn bad_request(strategy: &str, outcome: FrameOutcome, correlation_id: &str, 
     );
 }
 
+/// An HTTP request was dropped before its answer: its client closed the connection first (or
+/// shutdown's grace ran out); counted by the listener as `client_closed`. Debug: a client that
+/// gives up is the client's choice, and under load there can be many.
+pub fn dropped_unanswered(strategy: &str, path: &str) {
+    debug!(
+        strategy = %strategy,
+        path,
+        "request dropped before its answer (its client closed the connection, or shutdown's grace ran out)"
+    );
+}
+
 /// A control frame (poll, keep-alive) was answered by the gateway; counted by the listener.
 pub fn control_frame(layout: &str, control: &str) {
     debug!(layout, control, "control frame answered");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::{legacy_live, live_refusing, live_slow};
+use crate::support::{legacy_live, live_refusing, live_slow, Log};
 use serde_json::Value;
 use shadowgate_tests::fake::FakeEngine;
 use shadowgate_tests::gateway::{
@@ -218,6 +218,7 @@ async fn a_request_its_client_gave_up_on_is_counted_client_closed_not_live_faile
     // connection, which drops the request and its live call. The shadow answered: its
     // comparison is skipped as `client_closed` (the live engine did not fail), and the request
     // is `frames_total{outcome="client_closed"}`.
+    let (log, _guard) = Log::capture();
     let live_delay = Duration::from_secs(1);
     let legacy = mci_deciding("L1").delay(live_delay).start().await;
     let answer = http_answer(&decision("L1", LIMIT));
@@ -250,6 +251,15 @@ async fn a_request_its_client_gave_up_on_is_counted_client_closed_not_live_faile
         series(&gateway, &labels)
     };
     assert_eq!(frames("client_closed"), 1.0);
+    // And logged at debug with its strategy: the counter says how many, the line which.
+    let dropped = log.lines_with("DEBUG", "request dropped before its answer");
+    assert_eq!(dropped.len(), 1, "{}", log.text());
+    assert!(
+        dropped[0].contains("strategy=loan-screening")
+            && dropped[0].contains("path=\"/v1/strategies/loan-screening\""),
+        "{}",
+        dropped[0]
+    );
     assert_eq!(
         frames("ok") + frames("live_error") + frames("live_timeout"),
         0.0
