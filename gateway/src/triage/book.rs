@@ -249,15 +249,13 @@ fn covers_some(rule: &str, fields: &[String]) -> bool {
 
 /// The audit note of a group that reopened by itself after `grown` new mismatches.
 fn reopening_note(settled: &Triage, grown: u64) -> String {
-    match (settled.state, &settled.rule) {
-        (TriageState::AcceptedDifference, Some(rule)) => {
-            format!("reopened by itself: {grown} new mismatches since accepted under rule `{rule}`")
-        }
-        (TriageState::AcceptedDifference, None) => {
-            format!("reopened by itself: {grown} new mismatches since accepted")
-        }
-        _ => format!("reopened by itself: {grown} new mismatches since verified"),
-    }
+    let noun = if grown == 1 { "mismatch" } else { "mismatches" };
+    let since = match (settled.state, &settled.rule) {
+        (TriageState::AcceptedDifference, Some(rule)) => format!("accepted under rule `{rule}`"),
+        (TriageState::AcceptedDifference, None) => "accepted".to_owned(),
+        _ => "verified".to_owned(),
+    };
+    format!("reopened by itself: {grown} new {noun} since {since}")
 }
 
 /// A trimmed, non-empty text.
@@ -285,4 +283,33 @@ fn describe(change: &Change) -> Option<String> {
         }
     }
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_new_mismatch_is_singular_in_every_reopening_note() {
+        let settled = |state, rule: Option<&str>| Triage {
+            state,
+            rule: rule.map(str::to_owned),
+            ..Triage::default()
+        };
+        let verified = settled(TriageState::Verified, None);
+        let accepted = settled(TriageState::AcceptedDifference, None);
+        let ruled = settled(TriageState::AcceptedDifference, Some("ignore body.note"));
+        assert_eq!(
+            [&verified, &accepted, &ruled].map(|t| reopening_note(t, 1)),
+            [
+                "reopened by itself: 1 new mismatch since verified",
+                "reopened by itself: 1 new mismatch since accepted",
+                "reopened by itself: 1 new mismatch since accepted under rule `ignore body.note`",
+            ]
+        );
+        assert_eq!(
+            reopening_note(&verified, 2),
+            "reopened by itself: 2 new mismatches since verified"
+        );
+    }
 }

@@ -202,6 +202,6 @@ fn a_verified_group_that_grows_still_reopens_as_before() {
     let entries = book.audit().unwrap();
     assert_eq!(
         entries.last().unwrap().note.as_deref(),
-        Some("reopened by itself: 1 new mismatches since verified")
+        Some("reopened by itself: 1 new mismatch since verified")
     );
 }
