@@ -1,0 +1,181 @@
+//! [`EngineHealth`]'s rules driven through its clock arguments: changes reported once, a hung
+//! engine's flaps, the call streak that takes an engine down.
+
+use super::*;
+
+fn health() -> EngineHealth {
+    let gauge = IntGauge::new("engine_up", "test").unwrap();
+    EngineHealth::new(gauge, 10)
+}
+
+const MINUTE: u64 = 60_000_000;
+
+/// Takes `h` down by CALL_FAILURES_DOWN timeouts of its calls, at `at`.
+fn time_out(h: &EngineHealth, at: u64) {
+    for _ in 0..CALL_FAILURES_DOWN {
+        h.call_ended(Outcome::Timeout, at);
+    }
+    assert!(!h.is_up());
+}
+
+#[test]
+fn a_change_is_reported_once_whoever_made_it() {
+    let h = health();
+    let change = |at| h.unreported(at).change;
+    assert_eq!(change(11), None, "assumed up, as reported");
+    for at in 20..20 + u64::from(CALL_FAILURES_DOWN) {
+        h.call_ended(Outcome::Connect, at);
+    }
+    assert_eq!(change(25), Some(false), "down by its calls");
+    h.probed(Some(Failure::Connect), 30);
+    assert_eq!(change(31), None, "still down: said already");
+    h.probed(None, 40);
+    assert_eq!(change(41), Some(true));
+    assert_eq!(change(42), None);
+}
+
+#[test]
+fn a_hung_engine_flapping_between_two_looks_is_reported_once_per_interval() {
+    // Its calls time out and take it down, the next probe connects and brings it up: each
+    // look after a probe finds it up, as the logs last said. The round trip is not lost.
+    let h = health();
+    time_out(&h, 20);
+    h.probed(None, 30);
+    let first = h.unreported(31);
+    assert_eq!((first.up, first.change, first.flaps), (true, None, 1));
+    assert_eq!(h.unreported(32).flaps, 0, "reported once");
+    // It keeps flapping: held for the interval, then given together.
+    for at in [40, 50, 60] {
+        time_out(&h, at);
+        h.probed(None, at + 5);
+        assert_eq!(h.unreported(at + 6).flaps, 0, "within the interval");
+    }
+    assert_eq!(h.unreported(31 + MINUTE).flaps, 3);
+    assert_eq!(h.unreported(32 + 2 * MINUTE).flaps, 0, "calm");
+    // After a calm spell the next flap is reported at once.
+    time_out(&h, 3 * MINUTE);
+    h.probed(None, 3 * MINUTE + 5);
+    assert_eq!(h.unreported(3 * MINUTE + 6).flaps, 1);
+}
+
+#[test]
+fn round_trips_a_change_does_not_show_are_flaps() {
+    let h = health();
+    // Down, up, down between two looks: a change to down and one round trip.
+    time_out(&h, 20);
+    h.call_ended(Outcome::Ok, 21);
+    time_out(&h, 22);
+    let seen = h.unreported(23);
+    assert_eq!((seen.up, seen.change, seen.flaps), (false, Some(false), 1));
+    // Up, down, up: a change to up and one round trip (held: the last report was just now).
+    h.probed(None, 30);
+    time_out(&h, 31);
+    h.probed(None, 32);
+    let seen = h.unreported(33);
+    assert_eq!((seen.up, seen.change, seen.flaps), (true, Some(true), 0));
+    assert_eq!(h.unreported(23 + MINUTE).flaps, 1, "given when due");
+    // A plain outage and its end: changes only.
+    h.probed(Some(Failure::Connect), 2 * MINUTE);
+    assert_eq!(h.unreported(2 * MINUTE + 1).flaps, 0);
+    h.probed(None, 3 * MINUTE);
+    let seen = h.unreported(3 * MINUTE + 1);
+    assert_eq!((seen.change, seen.flaps), (Some(true), 0));
+}
+
+#[test]
+fn starts_up_unchecked_with_the_gauge_at_one() {
+    let h = health();
+    let s = h.snapshot();
+    assert!(s.up && !s.checked);
+    assert_eq!((s.since_micros, s.last_error), (10, None));
+    assert_eq!(h.gauge.get(), 1);
+}
+
+#[test]
+fn one_failed_probe_flips_down_and_one_good_probe_flips_back() {
+    let h = health();
+    h.probed(Some(Failure::Connect), 20);
+    let s = h.snapshot();
+    assert!(!s.up && s.checked);
+    assert_eq!(s.since_micros, 20);
+    assert_eq!(s.last_error, Some((Failure::Connect, 20)));
+    assert_eq!(h.gauge.get(), 0);
+    // Still down: `since` stays at the flip.
+    h.probed(Some(Failure::Tls), 30);
+    assert_eq!(h.snapshot().since_micros, 20);
+    h.probed(None, 40);
+    let s = h.snapshot();
+    assert!(s.up);
+    assert_eq!(s.since_micros, 40);
+    assert_eq!(s.last_error, Some((Failure::Tls, 30)), "history is kept");
+    assert_eq!(h.gauge.get(), 1);
+}
+
+#[test]
+fn calls_flip_down_after_consecutive_connect_failures_or_timeouts_only() {
+    let h = health();
+    h.call_ended(Outcome::Connect, 1);
+    h.call_ended(Outcome::Timeout, 2);
+    assert!(h.is_up(), "two failures are not enough");
+    // An answer in between resets the streak, whatever its status.
+    h.call_ended(Outcome::Status, 3);
+    h.call_ended(Outcome::Connect, 4);
+    h.call_ended(Outcome::Connect, 5);
+    assert!(h.is_up());
+    h.call_ended(Outcome::Timeout, 6);
+    assert!(!h.is_up());
+    assert_eq!(h.snapshot().since_micros, 6);
+    assert_eq!(h.gauge.get(), 0);
+    h.call_ended(Outcome::Invalid, 7);
+    assert!(h.is_up(), "any answer shows it is reachable");
+}
+
+#[test]
+fn an_answer_between_failures_resets_the_count_even_on_the_lock_free_path() {
+    let h = health();
+    h.call_ended(Outcome::Ok, 1);
+    // Up, checked, clean: the next answer takes the lock-free path.
+    h.call_ended(Outcome::Ok, 2);
+    h.call_ended(Outcome::Connect, 3);
+    // A failure was counted: this answer must reset it, not be skipped.
+    h.call_ended(Outcome::Ok, 4);
+    h.call_ended(Outcome::Connect, 5);
+    h.call_ended(Outcome::Timeout, 6);
+    assert!(
+        h.is_up(),
+        "two failures in a row since the last answer, not three"
+    );
+    h.call_ended(Outcome::Connect, 7);
+    assert!(!h.is_up());
+    // Down: an answer is never skipped and brings it back.
+    h.call_ended(Outcome::Ok, 8);
+    assert!(h.is_up());
+}
+
+#[test]
+fn overload_and_broken_connections_say_nothing() {
+    let h = health();
+    for _ in 0..10 {
+        h.call_ended(Outcome::Overloaded, 1);
+        h.call_ended(Outcome::Io, 2);
+    }
+    let s = h.snapshot();
+    assert!(s.up && !s.checked);
+    h.probed(Some(Failure::Resolve), 3);
+    for _ in 0..10 {
+        h.call_ended(Outcome::Io, 4);
+    }
+    assert!(!h.is_up(), "an i/o error does not bring it up either");
+}
+
+#[test]
+fn failure_names_are_stable() {
+    let names = [
+        Failure::Resolve,
+        Failure::Connect,
+        Failure::Tls,
+        Failure::Timeout,
+    ]
+    .map(Failure::as_str);
+    assert_eq!(names, ["resolve", "connect", "tls", "timeout"]);
+}
