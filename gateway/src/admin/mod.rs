@@ -25,6 +25,8 @@
 //! - `signoff_page`: the page's cutover sign-offs and routing changes linked to them, per strategy.
 //! - `cutover`: cutover sign-off (`POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`).
 //! - `triage`: group triage (`GET`/`POST /api/v1/triage`) and the audit trail (`GET /api/v1/audit`).
+//! - `triage_request`: a triage change as the API's JSON or the page's form sends it, its state
+//!   parsed as the CLI parses it.
 //! - `fleet`: a fleet's per-instance breakdown (`GET /api/v1/instances`, the page's card).
 //! - `batch_page`: the page's batch runs and `GET /batches?run=…&group=…`, a group's examples.
 
@@ -44,6 +46,7 @@ mod signoff_page;
 mod suppressed_page;
 mod triage;
 mod triage_page;
+mod triage_request;
 
 use std::sync::Arc;
 

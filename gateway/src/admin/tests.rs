@@ -12,6 +12,8 @@ use super::*;
 use crate::review::{EngineStatus, Policies, Summary};
 use crate::store::{Event, Mismatch, RecordKind, Store, StoreConfig, WriterOptions};
 
+mod triage;
+
 fn mismatch(strategy: &str, name: &str) -> Event {
     // The decisions also differ in `header.sent_at`, which no stored difference names: an
     // ignore rule hid it (see `a_field_a_rule_hid_is_greyed_with_the_rule_never_highlighted`).

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::html::{document, escape};
 use super::params::param;
+use super::triage_request::ChangeRequest;
 use crate::listener::server;
 use crate::review::Policies;
 use crate::store::{Clock, Reader, SystemClock};
@@ -64,19 +65,31 @@ pub(super) fn set(
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let change = if form {
+    let request = if form {
         match std::str::from_utf8(body) {
-            Ok(text) => from_form(text),
+            Ok(text) => ChangeRequest::from_form(text),
             Err(_) => return refused_page(StatusCode::BAD_REQUEST, None, "form: expected UTF-8"),
         }
     } else {
-        match serde_json::from_slice::<Change>(body) {
-            Ok(change) => change,
+        match serde_json::from_slice::<ChangeRequest>(body) {
+            Ok(request) => request,
             Err(e) => {
                 let message = format!("body: expected a triage change as JSON, found {e}");
                 return server::json_error(StatusCode::BAD_REQUEST, &message);
             }
         }
+    };
+    let change = match request.into_change() {
+        Ok(change) => change,
+        Err(error) if form => {
+            let group = Change {
+                strategy: error.strategy.clone(),
+                signature: error.signature.clone(),
+                ..Change::default()
+            };
+            return refused_page(status(&error), Some(&group), &error.to_string());
+        }
+        Err(error) => return failed(&error),
     };
     let rules: Option<Vec<String>> = policies.get(&change.strategy).map(|policy| {
         policy
@@ -91,22 +104,6 @@ pub(super) fn set(
         Ok(triage) => server::json(StatusCode::OK, &json!({ "triage": triage })),
         Err(error) if form => refused_page(status(&error), Some(&change), &error.to_string()),
         Err(error) => failed(&error),
-    }
-}
-
-/// A change from form fields `strategy`, `signature`, `by`, `state`, `assignee`, `note`, `link`,
-/// `rule`.
-fn from_form(text: &str) -> Change {
-    let field = |name| param(text, name).filter(|v| !v.trim().is_empty());
-    Change {
-        strategy: field("strategy").unwrap_or_default(),
-        signature: field("signature").unwrap_or_default(),
-        who: field("by").unwrap_or_default(),
-        state: field("state").and_then(|s| s.parse().ok()),
-        assignee: field("assignee"),
-        note: field("note"),
-        link: field("link"),
-        rule: field("rule"),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use super::state::TriageState;
+use super::state::{TriageState, UnknownState};
 use crate::store::StoreError;
 
 /// A triage change that was refused or could not be stored, with the group it was about.
@@ -26,6 +26,9 @@ pub enum TriageErrorKind {
     /// The change does not say who makes it.
     #[error("expected the name of who makes the change (by), found nothing")]
     NoName,
+    /// The state asked for is none of [`TriageState::ALL`] (blank included): nothing is applied.
+    #[error("state: {0}")]
+    UnknownState(#[from] UnknownState),
     /// `accepted_difference` without a rule.
     #[error("expected the rule that covers an accepted difference (rule), found nothing")]
     RuleRequired,

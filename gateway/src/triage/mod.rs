@@ -19,7 +19,8 @@
 //! admin token holders are trusted operators.
 //!
 //! # Layout
-//! - `state`: [`TriageState`], [`Triage`], [`Change`].
+//! - `state`: [`TriageState`] (and [`UnknownState`], a name that is none), [`Triage`],
+//!   [`Change`].
 //! - `audit`: [`AuditEntry`], the hash chain and [`verify`].
 //! - `append`: one entry appended to the chain, with the value it records, in one transaction.
 //! - `book`: [`TriageBook`], reading and changing triage and the audit trail in the store.
@@ -34,7 +35,7 @@ mod state;
 pub use audit::{verify, AuditEntry, ChainError, GENESIS};
 pub use book::{GroupTriage, TriageBook};
 pub use error::{TriageError, TriageErrorKind};
-pub use state::{Change, Triage, TriageState};
+pub use state::{Change, Triage, TriageState, UnknownState};
 
 #[cfg(test)]
 mod tests;

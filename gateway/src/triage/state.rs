@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 /// Where a mismatch group stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -47,6 +48,11 @@ impl TriageState {
         }
     }
 
+    /// Every state's name, in workflow order, comma-separated (`new, investigating, …`).
+    pub fn names() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
+    }
+
     /// Whether the group still needs work before cutover.
     pub fn is_open(self) -> bool {
         matches!(self, Self::New | Self::Investigating | Self::FixDeployed)
@@ -59,17 +65,35 @@ impl fmt::Display for TriageState {
     }
 }
 
-impl FromStr for TriageState {
-    type Err = String;
+/// A text that names no triage state (blank included).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("expected one of {}, found {}", TriageState::names(), shown(.found))]
+pub struct UnknownState {
+    /// The text as given.
+    pub found: String,
+}
 
+/// `found` as an error message shows it: quoted, or `nothing` when blank.
+fn shown(found: &str) -> String {
+    if found.trim().is_empty() {
+        "nothing".to_owned()
+    } else {
+        format!("{found:?}")
+    }
+}
+
+impl FromStr for TriageState {
+    type Err = UnknownState;
+
+    /// A state by name, as the CLI, the API and the page's form spell it: `fix_deployed`,
+    /// `fix-deployed` or `fix deployed`, surrounding spaces ignored.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let wanted = text.trim().replace([' ', '-'], "_");
         Self::ALL
             .into_iter()
             .find(|state| state.as_str() == wanted)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|s| s.as_str()).collect();
-                format!("expected one of {}, found {text:?}", names.join(", "))
+            .ok_or_else(|| UnknownState {
+                found: text.to_owned(),
             })
     }
 }
@@ -189,9 +213,18 @@ mod tests {
             assert_eq!(state.as_str().parse::<TriageState>(), Ok(state));
         }
         assert_eq!("fix deployed".parse(), Ok(TriageState::FixDeployed));
-        assert!("done"
-            .parse::<TriageState>()
-            .unwrap_err()
-            .starts_with("expected one of new, investigating"));
+        assert_eq!(
+            " accepted-difference ".parse(),
+            Ok(TriageState::AcceptedDifference)
+        );
+        assert_eq!(
+            "done".parse::<TriageState>().unwrap_err().to_string(),
+            "expected one of new, investigating, fix_deployed, verified, accepted_difference, \
+             not_a_defect, found \"done\""
+        );
+        assert_eq!(
+            " ".parse::<TriageState>().unwrap_err().to_string(),
+            format!("expected one of {}, found nothing", TriageState::names())
+        );
     }
 }

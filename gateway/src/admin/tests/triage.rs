@@ -1,0 +1,95 @@
+//! The triage routes: a change's state read as the CLI reads it, an unknown one refusing the
+//! whole change.
+
+use super::*;
+use crate::triage::TriageState;
+
+/// The group's triage as `GET /api/v1/triage` shows it, and the audit trail's length.
+fn triage_now(state: &AdminState) -> (Value, usize) {
+    let (_, _, body) = call(state, "GET", "/api/v1/triage?strategy=loan", None);
+    let (_, _, audit) = call(state, "GET", "/api/v1/audit", None);
+    let entries = json(&audit)["entries"].as_array().map_or(0, Vec::len);
+    (json(&body)["groups"][0]["triage"].clone(), entries)
+}
+
+#[test]
+fn an_unknown_or_blank_state_refuses_the_whole_change_in_the_form_and_the_api() {
+    let f = fixture(None);
+    let before = triage_now(&f.state);
+    let expected = |found: &str| {
+        format!(
+            "group loan/sig-grade: state: expected one of new, investigating, fix_deployed, \
+             verified, accepted_difference, not_a_defect, found {found}"
+        )
+    };
+    for (state, found) in [("xyz", "\"xyz\""), ("", "nothing"), ("+", "nothing")] {
+        let (status, headers, body) = post(
+            &f.state,
+            "/api/v1/triage",
+            FORM,
+            &format!("strategy=loan&signature=sig-grade&by=kim&state={state}&assignee=lee&note=n"),
+        );
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{state:?}: {body}"
+        );
+        assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+        assert!(
+            body.contains(&html::escape(&expected(found))),
+            "{state:?}: {body}"
+        );
+        assert_eq!(triage_now(&f.state), before, "{state:?}: nothing applied");
+    }
+    let (status, _, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        "application/json",
+        r#"{"strategy": "loan", "signature": "sig-grade", "who": "kim", "state": "xyz", "assignee": "lee"}"#,
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        json(&body),
+        serde_json::json!({ "error": expected("\"xyz\"") })
+    );
+    assert_eq!(triage_now(&f.state), before, "nothing applied");
+}
+
+#[test]
+fn the_api_and_the_form_take_the_states_as_the_cli_spells_them() {
+    let f = fixture(None);
+    let (status, _, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        "application/json",
+        r#"{"strategy": "loan", "signature": "sig-grade", "who": "kim", "state": "fix-deployed"}"#,
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json(&body)["triage"]["state"], "fix_deployed");
+    let (status, _, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        FORM,
+        "strategy=loan&signature=sig-grade&by=kim&state=not+a+defect",
+    );
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(
+        triage_now(&f.state).0["state"],
+        TriageState::NotADefect.as_str()
+    );
+    // The CLI's JSON with no state (`null`) changes the rest and keeps the state.
+    let (status, _, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        "application/json",
+        r#"{"strategy": "loan", "signature": "sig-grade", "who": "kim", "state": null, "assignee": "lee"}"#,
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            &json(&body)["triage"]["state"],
+            &json(&body)["triage"]["assignee"]
+        ),
+        (&Value::from("not_a_defect"), &Value::from("lee"))
+    );
+}
