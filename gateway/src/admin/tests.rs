@@ -881,7 +881,7 @@ fn a_refused_form_post_is_answered_with_a_page_and_a_json_call_with_json() {
         assert_eq!(headers["content-type"], "text/html; charset=utf-8");
         assert!(body.contains(reason), "{body}");
         // Relative, as the page's links: it works under a proxy's path prefix.
-        assert!(body.contains("<a href=\"../../#triage\">"), "{body}");
+        assert!(body.contains("<a href=\"../../#triage-loan\">"), "{body}");
     };
     let (status, headers, body) = post(
         &f.state,
@@ -959,7 +959,7 @@ fn a_saved_form_post_goes_back_to_the_page_by_a_relative_link() {
         "strategy=loan&signature=sig-grade&by=kim&state=investigating",
     );
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(headers["location"], "../../#triage");
+    assert_eq!(headers["location"], "../../#triage-loan");
     let (status, _, body) = post(
         &f.state,
         "/api/v1/triage",

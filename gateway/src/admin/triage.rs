@@ -4,8 +4,9 @@
 //! why). Who made a change is the `by` name given with it: admin token holders are trusted
 //! operators.
 //!
-//! The form's answers link back relatively (`../../#triage` from `api/v1/triage`), as the page's
-//! own links are relative: a proxy may serve the page under a path prefix.
+//! The form's answers link back relatively (`../../#triage-loan` from `api/v1/triage`, the
+//! changed strategy's triage card), as the page's own links are relative: a proxy may serve the
+//! page under a path prefix.
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
@@ -14,6 +15,7 @@ use serde_json::json;
 
 use super::html::{document, escape};
 use super::params::param;
+use super::triage_page;
 use super::triage_request::ChangeRequest;
 use crate::listener::server;
 use crate::review::Policies;
@@ -21,10 +23,6 @@ use crate::store::{Clock, Reader, SystemClock};
 use crate::triage::{verify, Change, TriageBook, TriageError};
 
 type Response = http::Response<Full<Bytes>>;
-
-/// The page's triage section, relative to the form's action (`api/v1/triage`): a proxy may
-/// serve the page under a path prefix, so no absolute path.
-const BACK_TO_PAGE: &str = "../../#triage";
 
 /// `GET /api/v1/triage?strategy=S`: the strategy's groups with their triage.
 pub(super) fn list(reader: &Reader, query: &str) -> Response {
@@ -100,7 +98,7 @@ pub(super) fn set(
     });
     let book = TriageBook::new(reader.clone());
     match book.set(&change, rules.as_deref(), SystemClock.now_micros()) {
-        Ok(_) if form => see_other(BACK_TO_PAGE),
+        Ok(_) if form => see_other(&back_to_page(&change.strategy)),
         Ok(triage) => server::json(StatusCode::OK, &json!({ "triage": triage })),
         Err(error) if form => refused_page(status(&error), Some(&change), &error.to_string()),
         Err(error) => failed(&error),
@@ -143,16 +141,31 @@ fn refused_page(status: StatusCode, change: Option<&Change>, reason: &str) -> Re
     };
     let body = format!(
         "<h1>{heading}</h1><p>{}</p><p class=\"blocked\">{}</p>\
-         <p><a href=\"{BACK_TO_PAGE}\">back to the report</a></p>",
+         <p><a href=\"{}\">back to the report</a></p>",
         escape(&what),
-        escape(reason)
+        escape(reason),
+        escape(&back_to_page(change.map_or("", |c| c.strategy.as_str())))
     );
     document(status, &format!("shadowgate: {heading}"), &body)
 }
 
+/// The page's triage card of `strategy` (`../../#triage-NAME`, the name percent-encoded), or
+/// the page when no strategy is known. Relative to the form's action (`api/v1/triage`): a proxy
+/// may serve the page under a path prefix, so no absolute path.
+fn back_to_page(strategy: &str) -> String {
+    if strategy.is_empty() {
+        "../../".to_owned()
+    } else {
+        format!("../../{}", triage_page::fragment(strategy))
+    }
+}
+
 /// 303 to `location`: the browser shows the page again after its form post.
-fn see_other(location: &'static str) -> Response {
-    let body = format!("<p><a href=\"{location}\">back to the report</a></p>");
+fn see_other(location: &str) -> Response {
+    let body = format!(
+        "<p><a href=\"{}\">back to the report</a></p>",
+        escape(location)
+    );
     let mut response = document(
         StatusCode::SEE_OTHER,
         "shadowgate: triage change saved",
@@ -160,6 +173,10 @@ fn see_other(location: &'static str) -> Response {
     );
     response
         .headers_mut()
-        .insert(http::header::LOCATION, HeaderValue::from_static(location));
+        // Percent-encoded, so ASCII: the fallback (the page) is never used.
+        .insert(
+            http::header::LOCATION,
+            HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("../../")),
+        );
     response
 }

@@ -1,10 +1,18 @@
 //! The page's triage section: each group of a strategy with its state, assignee, note and link,
 //! and a plain HTML form per group that posts a change to `POST /api/v1/triage` (no scripts).
+//! Each strategy's card has its own id, `triage-NAME`, where a saved change leads back to.
 
 use super::html::escape;
+use super::params::encode;
 use crate::review::ReviewView;
 use crate::store::{Clock, Reader, SystemClock};
 use crate::triage::{TriageBook, TriageState};
+
+/// The link fragment of `strategy`'s triage card (`#triage-loan%20screening`): its id,
+/// percent-encoded, which a browser decodes to find the card.
+pub(super) fn fragment(strategy: &str) -> String {
+    format!("#triage-{}", encode(strategy))
+}
 
 /// The triage table of `strategy`, with one form per group; times in the page's zone.
 pub(super) fn section(reader: &Reader, strategy: &str, view: &ReviewView) -> String {
@@ -21,8 +29,8 @@ pub(super) fn section(reader: &Reader, strategy: &str, view: &ReviewView) -> Str
         return String::new();
     }
     let mut out = format!(
-        "<div class=\"card\" id=\"triage\"><h3>Triage: {}</h3>\n<table class=\"triage\"><tr><th>signature</th><th>state</th><th>assignee</th><th>note</th><th>link</th><th>last change</th><th>change</th></tr>\n",
-        escape(strategy)
+        "<div class=\"card\" id=\"triage-{name}\"><h3>Triage: {name}</h3>\n<table class=\"triage\"><tr><th>signature</th><th>state</th><th>assignee</th><th>note</th><th>link</th><th>last change</th><th>change</th></tr>\n",
+        name = escape(strategy)
     );
     for g in &groups {
         let t = &g.triage;

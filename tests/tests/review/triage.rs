@@ -218,8 +218,9 @@ const PREFIX: &str = "/shadowgate";
 /// A proxy in front of the admin listener that adds the bearer token to every request, as the
 /// README says a browser reaches the page: the deployment the page's forms are made for. It
 /// serves the admin listener under [`PREFIX`] (its URL is returned with it) and nothing else, so
-/// a link or redirect that leaves the prefix finds nothing.
-async fn token_proxy(admin: String, token: &'static str) -> String {
+/// a link or redirect that leaves the prefix finds nothing. It keeps every redirect's `location`
+/// it passed on (a fragment never reaches a server: this is where the test sees it).
+async fn token_proxy(admin: String, token: &'static str) -> (String, Redirects) {
     use bytes::Bytes;
     use http_body_util::{BodyExt, Full};
     use hyper::service::service_fn;
@@ -227,13 +228,15 @@ async fn token_proxy(admin: String, token: &'static str) -> String {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    let redirects = Redirects::default();
+    let seen = redirects.clone();
     tokio::spawn(async move {
         let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
         while let Ok((stream, _)) = listener.accept().await {
-            let (client, admin) = (client.clone(), admin.clone());
+            let (client, admin, seen) = (client.clone(), admin.clone(), seen.clone());
             tokio::spawn(async move {
                 let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                    let (client, admin) = (client.clone(), admin.clone());
+                    let (client, admin, seen) = (client.clone(), admin.clone(), seen.clone());
                     async move {
                         let (mut parts, body) = request.into_parts();
                         let body = body.collect().await?.to_bytes();
@@ -259,6 +262,10 @@ async fn token_proxy(admin: String, token: &'static str) -> String {
                         let request = http::Request::from_parts(parts, Full::new(body));
                         let answer = client.request(request).await.unwrap();
                         let (parts, body) = answer.into_parts();
+                        if let Some(location) = parts.headers.get("location") {
+                            let location = location.to_str().unwrap().to_owned();
+                            seen.lock().unwrap().push(location);
+                        }
                         let body = body.collect().await.unwrap().to_bytes();
                         Ok::<_, hyper::Error>(http::Response::from_parts(parts, Full::new(body)))
                     }
@@ -269,16 +276,22 @@ async fn token_proxy(admin: String, token: &'static str) -> String {
             });
         }
     });
-    format!("http://{address}{PREFIX}")
+    (format!("http://{address}{PREFIX}"), redirects)
 }
+
+/// The `location` of every redirect [`token_proxy`] passed on, in order.
+type Redirects = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_state_change_posted_through_the_page_form_in_chromium_shows_on_the_page() {
     let scenario = Scenario::start(true, "min_comparisons = 100\nmin_clean_days = 0").await;
     scenario.traffic(9).await;
-    let proxy = token_proxy(scenario.admin.clone(), scenario.token.unwrap()).await;
+    let (proxy, redirects) = token_proxy(scenario.admin.clone(), scenario.token.unwrap()).await;
     let (status, _, page) = scenario.get("/").await;
     assert_eq!(status, 200);
+    // Each strategy's triage card has its own id, where a saved change leads back to.
+    let card = format!("id=\"triage-{STRATEGY}\"");
+    assert!(page.contains(&card), "{page}");
     // The page's first triage form, filled in as a person would: a state, a name, a note.
     let start = page
         .find("<form method=\"post\" action=\"api/v1/triage\"")
@@ -328,6 +341,13 @@ async fn a_state_change_posted_through_the_page_form_in_chromium_shows_on_the_pa
         "{text}"
     );
     assert!(text.contains("by park.j"), "{text}");
+    // To the strategy's own triage card (relative, so under the prefix), not the first one's.
+    let redirects = redirects.lock().unwrap().clone();
+    assert!(!redirects.is_empty(), "no redirect");
+    for location in &redirects {
+        assert_eq!(location, &format!("../../#triage-{STRATEGY}"));
+    }
+    assert!(dom.contains(&card), "{dom}");
     let (_, _, body) = scenario.get("/api/v1/audit").await;
     let audit: Value = serde_json::from_str(&body).unwrap();
     // After the gateway's start entry.

@@ -93,3 +93,47 @@ fn the_api_and_the_form_take_the_states_as_the_cli_spells_them() {
         (&Value::from("not_a_defect"), &Value::from("lee"))
     );
 }
+
+#[test]
+fn each_strategys_card_has_its_own_id_and_a_saved_form_leads_back_to_it() {
+    // A strategy name that needs escaping in the page and percent-encoding in the link.
+    let other = "loan 한도";
+    let f = fixture_with(None, vec![mismatch(other, "김*")]);
+    let (_, _, page) = call(&f.state, "GET", "/", None);
+    assert_eq!(page.matches("id=\"triage-loan\"").count(), 1, "{page}");
+    assert_eq!(page.matches("id=\"triage-loan 한도\"").count(), 1, "{page}");
+    assert!(!page.contains("id=\"triage\""), "{page}");
+    for (strategy, encoded, location) in [
+        ("loan", "loan", "../../#triage-loan"),
+        (
+            other,
+            "loan%20%ED%95%9C%EB%8F%84",
+            "../../#triage-loan%20%ED%95%9C%EB%8F%84",
+        ),
+    ] {
+        let (status, headers, body) = post(
+            &f.state,
+            "/api/v1/triage",
+            FORM,
+            &format!("strategy={encoded}&signature=sig-grade&by=kim&state=investigating"),
+        );
+        assert_eq!(status, StatusCode::SEE_OTHER, "{strategy}: {body}");
+        assert_eq!(headers["location"], location, "{strategy}");
+        assert!(body.contains(&format!("href=\"{location}\"")), "{body}");
+    }
+    // Refused, the page links back to the card too; with no strategy, to the page.
+    let (status, _, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        FORM,
+        "strategy=loan%20%ED%95%9C%EB%8F%84&signature=sig-grade&by=kim&state=verified",
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("href=\"../../#triage-loan%20%ED%95%9C%EB%8F%84\""),
+        "{body}"
+    );
+    let (status, _, body) = post(&f.state, "/api/v1/triage", FORM, "by=kim&state=new");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("href=\"../../\""), "{body}");
+}
