@@ -6,6 +6,10 @@
 //! live thread giving back its own permit. Nothing ever waits for this budget (a call with no
 //! room is skipped and counted), so it is one atomic counter: taking is a compare-and-swap loop
 //! that fails at once when the budget is spent, giving back a subtraction.
+//!
+//! A reload keeps a strategy's budget ([`super::carry`]): calls in flight on the runtime it
+//! replaces hold permits of this counter, so they count against the new runtime's calls too,
+//! and a changed `shadow_max_in_flight` applies to the same counter at once ([`ShadowBudget::set_max`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,7 +17,8 @@ use std::sync::Arc;
 /// Up to `max` permits, taken without waiting.
 #[derive(Debug)]
 pub struct ShadowBudget {
-    max: usize,
+    /// Changed by a reload while permits are held: atomic, read at every take.
+    max: AtomicUsize,
     taken: AtomicUsize,
 }
 
@@ -25,16 +30,28 @@ impl ShadowBudget {
     /// A budget of `max` comparisons in flight.
     pub fn new(max: usize) -> Self {
         ShadowBudget {
-            max,
+            max: AtomicUsize::new(max),
             taken: AtomicUsize::new(0),
         }
     }
 
+    /// Makes the maximum `max` from now on. Permits already taken stay valid; while more than
+    /// `max` are held (a lowered maximum) none is given until enough come back.
+    pub fn set_max(&self, max: usize) {
+        self.max.store(max, Ordering::Release);
+    }
+
+    /// The maximum now.
+    pub fn max(&self) -> usize {
+        self.max.load(Ordering::Acquire)
+    }
+
     /// A permit, or `None` at once when all `max` are taken.
     pub fn try_acquire(self: &Arc<Self>) -> Option<BudgetPermit> {
+        let max = self.max();
         self.taken
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
-                (taken < self.max).then_some(taken + 1)
+                (taken < max).then_some(taken + 1)
             })
             .ok()
             .map(|_| BudgetPermit(self.clone()))
@@ -65,6 +82,20 @@ mod tests {
         drop(first);
         assert_eq!(budget.in_use(), 1);
         assert!(budget.try_acquire().is_some());
+    }
+
+    #[test]
+    fn a_changed_maximum_applies_at_once_to_permits_already_taken() {
+        let budget = Arc::new(ShadowBudget::new(3));
+        let held: Vec<_> = (0..3).filter_map(|_| budget.try_acquire()).collect();
+        budget.set_max(1);
+        assert!(budget.try_acquire().is_none(), "3 held, 1 allowed");
+        drop(held);
+        let one = budget.try_acquire();
+        assert!(one.is_some());
+        assert!(budget.try_acquire().is_none(), "the lowered maximum");
+        budget.set_max(2);
+        assert!(budget.try_acquire().is_some(), "a raised one too");
     }
 
     #[test]

@@ -2,11 +2,13 @@
 //!
 //! A reload builds a new [`Runtime`] and swaps it atomically; requests in flight keep the `Arc`
 //! of the runtime they started with and finish on it. What the gateway learnt about an engine
-//! outlives the reload when the engine stays the same ([`EngineSpec::is_same_engine`]): its
-//! health (kept by name in [`Metrics`]) and the shadow breakers of the strategies it shadows
-//! ([`Runtime::rebuild`]).
+//! outlives the reload when the engine stays the same ([`crate::config::EngineSpec::is_same_engine`]): its
+//! health (kept by name in [`Metrics`]) and the shadow breakers of the strategies it shadows; a
+//! strategy's shadow budget outlives every reload ([`Runtime::rebuild`], `carry`).
 
+mod assemble;
 pub mod budget;
+mod carry;
 mod engine;
 mod fields;
 pub mod memory;
@@ -18,13 +20,11 @@ use std::sync::Arc;
 
 use protocol_mci::Layout;
 
+use self::assemble::{build_engines, resolve_strategies};
 use self::budget::ShadowBudget;
 pub use self::engine::{DecodedAnswer, Engine, EngineAnswer};
-use self::fields::decision_fields;
 pub use self::polls::poll_loop;
-use crate::config::{Config, EngineSpec, Found, Problem, Problems, StrategySpec};
-use crate::engine::{HttpEngine, MciEngine};
-use crate::link::LinkFrames;
+use crate::config::{Config, Problem, Problems, StrategySpec};
 use crate::metrics::{EngineMetrics, Metrics, StrategyMetrics};
 use crate::pipeline::breaker::Breaker;
 use crate::store::SuppressionTally;
@@ -50,7 +50,8 @@ pub struct Strategy {
     pub live: Arc<Engine>,
     /// The engine that is compared.
     pub shadow: Option<Arc<Engine>>,
-    /// Shadow calls in flight; when no permit is free the call is skipped, never queued.
+    /// Shadow calls in flight; when no permit is free the call is skipped, never queued. Shared
+    /// with the runtime before and after a reload that keeps the strategy ([`Runtime::rebuild`]).
     pub shadow_budget: Arc<ShadowBudget>,
     /// Skips shadow calls while the shadow engine is unreachable; shared with the runtime before
     /// and after a reload that keeps the strategy's shadow engine ([`Runtime::rebuild`]).
@@ -73,10 +74,13 @@ impl Runtime {
         Runtime::assemble(config, metrics, None)
     }
 
-    /// [`Self::build`] for a reload that replaces `previous`: a strategy whose shadow is the same
-    /// engine as before (same name, [`EngineSpec::is_same_engine`]) keeps its shadow breaker. An
-    /// outage that opened it stays one outage: no second WARN, its INFO when a probe reaches the
-    /// engine, and no flood of calls to a dead engine until the breaker opens again.
+    /// [`Self::build`] for a reload that replaces `previous`: a strategy of the same name keeps
+    /// its shadow budget (calls in flight on `previous` count against the new runtime's, and a
+    /// changed maximum applies to both at once), and, while its shadow is the same engine as
+    /// before (same name, [`crate::config::EngineSpec::is_same_engine`]), its shadow breaker. An outage that
+    /// opened it stays one outage: no second WARN, its INFO when a probe reaches the engine, and
+    /// no flood of calls to a dead engine until the breaker opens again. A rejected config
+    /// changes nothing of `previous`.
     pub fn rebuild(
         config: Arc<Config>,
         metrics: &Metrics,
@@ -91,79 +95,23 @@ impl Runtime {
         previous: Option<&Runtime>,
     ) -> Result<Runtime, Vec<Problem>> {
         let mut problems = Problems::new();
-        let mut engines: BTreeMap<String, Arc<Engine>> = BTreeMap::new();
-        for (name, spec) in &config.engines {
-            let built = match spec {
-                EngineSpec::Http(settings) => HttpEngine::new(settings.clone()).map(|e| {
-                    Engine::Http(e.with_events(Arc::new(metrics.stale_connections(name))))
-                }),
-                EngineSpec::Mci { settings, layout } => {
-                    let Some(layout) = config.layouts.get(layout).cloned() else {
-                        problems.error(
-                            format!("engines.{name}.layout"),
-                            "a layout that loaded",
-                            Found::text(layout),
-                        );
-                        continue;
-                    };
-                    let frames: Arc<dyn LinkFrames> = layout.clone();
-                    MciEngine::new(settings.clone(), move || layout.framer()).map(|e| {
-                        let e = e.with_events(Arc::new(metrics.stale_connections(name)));
-                        Engine::Mci(e.with_link_frames(frames))
-                    })
-                }
-            };
-            match built {
-                Ok(engine) => {
-                    engines.insert(name.clone(), Arc::new(engine));
-                }
-                Err(e) => problems.error(
-                    format!("engines.{name}"),
-                    "an engine client that can be built",
-                    Found::value(e),
-                ),
-            }
+        let engines = build_engines(&config, metrics, &mut problems);
+        let resolved = resolve_strategies(&config, &engines, &mut problems);
+        if problems.has_errors() {
+            return Err(problems.into_vec());
         }
+        // Only now, the runtime sure to be built: what the previous one carries is shared with it
+        // (a changed budget maximum applies to the previous runtime's calls too).
         let mut strategies = BTreeMap::new();
         let mut routes: HashMap<String, HashMap<String, Arc<Strategy>>> = HashMap::new();
-        for (name, spec) in &config.strategies {
-            let layout = config.layouts.get(&spec.layout).cloned();
-            let live = engines.get(&spec.live).cloned();
-            let shadow = match &spec.shadow {
-                None => Ok(None),
-                Some(shadow) => engines.get(shadow).cloned().map(Some).ok_or(()),
-            };
-            let (Some(layout), Some(live), Ok(shadow)) = (layout, live, shadow) else {
-                problems.error(
-                    format!("strategies.{name}"),
-                    "a strategy whose layout and engines were built",
-                    Found::value("one of them missing"),
-                );
-                continue;
-            };
-            let fields = decision_fields(&layout, &spec.tx_codes);
-            let strategy = Arc::new(Strategy {
-                name: Arc::from(name.as_str()),
-                metrics: metrics.strategy(name, &fields),
-                live_metrics: metrics.engine(live.name()),
-                shadow_metrics: shadow.as_ref().map(|s| metrics.engine(s.name())),
-                layout,
-                live,
-                shadow,
-                shadow_budget: Arc::new(ShadowBudget::new(spec.shadow_max_in_flight)),
-                shadow_breaker: shadow_breaker(spec, &config, previous),
-                suppressed: SuppressionTally::new(&spec.rules),
-                days: config.review.zone.clone(),
-                spec: spec.clone(),
-            });
+        for parts in resolved {
+            let spec = parts.spec;
+            let strategy = Arc::new(parts.build(&config, metrics, previous));
             for code in &spec.tx_codes {
                 let by_code = routes.entry(spec.layout.clone()).or_default();
                 by_code.insert(code.clone(), strategy.clone());
             }
-            strategies.insert(name.clone(), strategy);
-        }
-        if problems.has_errors() {
-            return Err(problems.into_vec());
+            strategies.insert(spec.name.clone(), strategy);
         }
         Ok(Runtime {
             config,
@@ -200,28 +148,6 @@ impl Runtime {
     pub fn layout(&self, name: &str) -> Option<&Arc<Layout>> {
         self.config.layouts.get(name)
     }
-}
-
-/// The shadow breaker of strategy `spec` in `config`: the one of the same strategy in `previous`
-/// when its shadow is the same engine, else a closed one.
-fn shadow_breaker(
-    spec: &StrategySpec,
-    config: &Config,
-    previous: Option<&Runtime>,
-) -> Arc<Breaker> {
-    let kept = || {
-        let shadow = spec.shadow.as_deref()?;
-        let previous = previous?;
-        let before = previous.strategies.get(&spec.name)?;
-        let same = before.spec.shadow.as_deref() == Some(shadow)
-            && previous
-                .config
-                .engines
-                .get(shadow)?
-                .is_same_engine(config.engines.get(shadow)?);
-        same.then(|| before.shadow_breaker.clone())
-    };
-    kept().unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! A reload keeps a strategy's shadow breaker while its shadow stays the same engine, and gives
-//! it a closed one when the engine is another: the demo's config, engines never called, the
-//! breaker driven through its clock seams.
+//! it a closed one when the engine is another; it keeps the strategy's shadow budget whatever
+//! the engine, with the new maximum: the demo's config, engines never called, the breaker driven
+//! through its clock seams.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 
 use super::*;
+use crate::config::EngineSpec;
 use crate::demo::{CONFIG, LAYOUT, STRATEGY};
 use crate::pipeline::breaker::{Pass, THRESHOLD};
 
@@ -115,4 +117,43 @@ fn engines_are_the_same_by_protocol_and_endpoints() {
         engine(&nine, "legacy").is_same_engine(&slower),
         "settings of one engine"
     );
+}
+
+/// The demo's config with the demo strategy's `shadow_max_in_flight` at `max`.
+fn config_with_budget(shadow: &str, max: usize) -> Arc<Config> {
+    let mut config = (*config(shadow)).clone();
+    let spec = config.strategies.get_mut(STRATEGY).unwrap();
+    spec.shadow_max_in_flight = max;
+    Arc::new(config)
+}
+
+#[test]
+fn permits_held_on_the_replaced_runtime_count_against_the_new_one() {
+    let metrics = Metrics::new("test");
+    let before = Runtime::build(config_with_budget("127.0.0.1:9", 4), &metrics).unwrap();
+    let old = before.strategy(STRATEGY).unwrap().shadow_budget.clone();
+    // Calls in flight on the old runtime when the reload swaps it.
+    let in_flight: Vec<_> = (0..3).filter_map(|_| old.try_acquire()).collect();
+    assert_eq!(in_flight.len(), 3);
+    // Another shadow address too: the budget bounds the strategy's calls, whatever the engine.
+    let after = Runtime::rebuild(config_with_budget("127.0.0.1:10", 4), &metrics, &before).unwrap();
+    let budget = &after.strategy(STRATEGY).unwrap().shadow_budget;
+    assert_eq!(budget.in_use(), 3);
+    let fourth = budget.try_acquire();
+    assert!(fourth.is_some());
+    assert!(
+        budget.try_acquire().is_none(),
+        "4 in flight over both runtimes"
+    );
+
+    // A lowered maximum applies at once, to the old runtime's calls as to the new one's.
+    let lowered =
+        Runtime::rebuild(config_with_budget("127.0.0.1:10", 2), &metrics, &after).unwrap();
+    let budget = &lowered.strategy(STRATEGY).unwrap().shadow_budget;
+    drop(fourth);
+    assert!(budget.try_acquire().is_none(), "3 in flight, 2 allowed");
+    assert!(old.try_acquire().is_none(), "one counter");
+    drop(in_flight);
+    let taken: Vec<_> = (0..3).filter_map(|_| budget.try_acquire()).collect();
+    assert_eq!(taken.len(), 2);
 }

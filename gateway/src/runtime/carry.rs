@@ -1,0 +1,70 @@
+//! What a reload carries from the runtime it replaces into the one it builds, strategy by
+//! strategy (by name).
+//!
+//! Requests in flight finish on the runtime they started with, so for a while both runtimes
+//! make shadow calls. What bounds or guards those calls must therefore be one object for both:
+//! - the **shadow budget** ([`ShadowBudget`]), always: permits held by calls on the old runtime
+//!   count against the new one's, so a reload never lets `2 × shadow_max_in_flight` calls run;
+//!   a changed `shadow_max_in_flight` applies to the same counter at once;
+//! - the **shadow breaker** ([`Breaker`]), while the strategy's shadow stays the same engine
+//!   (same name, [`crate::config::EngineSpec::is_same_engine`]): an outage that opened it stays
+//!   one outage. Another engine gets a closed breaker.
+//!
+//! Taken only once the new runtime is known to build: a rejected reload changes nothing.
+
+use std::sync::Arc;
+
+use super::budget::ShadowBudget;
+use super::Runtime;
+use crate::config::{Config, StrategySpec};
+use crate::pipeline::breaker::Breaker;
+
+/// What one strategy of the new runtime starts with.
+pub(super) struct Carried {
+    /// Its shadow calls in flight, counted over both runtimes.
+    pub(super) budget: Arc<ShadowBudget>,
+    /// Its shadow breaker.
+    pub(super) breaker: Arc<Breaker>,
+}
+
+impl Carried {
+    /// What strategy `spec` of `config` takes from `previous` (the runtime a reload replaces),
+    /// or fresh ones at start-up and for a new strategy.
+    pub(super) fn take(spec: &StrategySpec, config: &Config, previous: Option<&Runtime>) -> Self {
+        let before = previous.and_then(|p| p.strategies.get(&spec.name));
+        Carried {
+            budget: shadow_budget(spec, before.map(|b| &b.shadow_budget)),
+            breaker: shadow_breaker(spec, config, previous).unwrap_or_default(),
+        }
+    }
+}
+
+/// The budget of `before` (the same strategy in the runtime replaced) with `spec`'s maximum, or
+/// a new one.
+fn shadow_budget(spec: &StrategySpec, before: Option<&Arc<ShadowBudget>>) -> Arc<ShadowBudget> {
+    match before {
+        Some(budget) => {
+            budget.set_max(spec.shadow_max_in_flight);
+            budget.clone()
+        }
+        None => Arc::new(ShadowBudget::new(spec.shadow_max_in_flight)),
+    }
+}
+
+/// The shadow breaker of the same strategy in `previous` when its shadow is the same engine.
+fn shadow_breaker(
+    spec: &StrategySpec,
+    config: &Config,
+    previous: Option<&Runtime>,
+) -> Option<Arc<Breaker>> {
+    let shadow = spec.shadow.as_deref()?;
+    let previous = previous?;
+    let before = previous.strategies.get(&spec.name)?;
+    let same = before.spec.shadow.as_deref() == Some(shadow)
+        && previous
+            .config
+            .engines
+            .get(shadow)?
+            .is_same_engine(config.engines.get(shadow)?);
+    same.then(|| before.shadow_breaker.clone())
+}
