@@ -91,8 +91,25 @@ fn report(config: &Config, probed: &Probed<'_>, unreported: Unreported, at_start
             %error,
             live_for,
             shadow_for,
-            "engine went down and came back since the last report"
+            "{}",
+            flaps_message(unreported.flaps, unreported.up)
         );
+    }
+}
+
+/// The message of round trips no change shows, by the state they ended in: a hung engine that
+/// its next probe brought up "came back"; one its calls took down again after coming back "is
+/// down" (the WARN `engine unreachable` of that change may be in the same look).
+fn flaps_message(times: u64, up: bool) -> String {
+    let times = if times == 1 {
+        "1 time".to_owned()
+    } else {
+        format!("{times} times")
+    };
+    if up {
+        format!("engine went down and came back {times} since the last report")
+    } else {
+        format!("engine came back and went down again {times} since the last report, and is down")
     }
 }
 
@@ -156,5 +173,29 @@ fn target(spec: &EngineSpec) -> ProbeTarget {
     match spec {
         EngineSpec::Http(settings) => ProbeTarget::http(settings),
         EngineSpec::Mci { settings, .. } => ProbeTarget::mci(settings),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flaps_message;
+
+    #[test]
+    fn flaps_say_the_state_they_ended_in() {
+        assert_eq!(
+            flaps_message(1, true),
+            "engine went down and came back 1 time since the last report"
+        );
+        assert_eq!(
+            flaps_message(3, true),
+            "engine went down and came back 3 times since the last report"
+        );
+        // Ending down, it did not come back: the line must not say it did.
+        let down = flaps_message(2, false);
+        assert_eq!(
+            down,
+            "engine came back and went down again 2 times since the last report, and is down"
+        );
+        assert!(!down.contains("went down and came back"), "{down}");
     }
 }
