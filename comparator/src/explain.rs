@@ -56,18 +56,7 @@ pub fn explain(live: &Value, shadow: &Value, rules: &Rules) -> Vec<Hidden> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::RulesConfig;
-
-    fn rules(config: serde_json::Value) -> Rules {
-        serde_json::from_value::<RulesConfig>(config)
-            .unwrap()
-            .validate()
-            .unwrap()
-    }
-
-    fn value(text: &str) -> Value {
-        serde_json::from_str(text).unwrap()
-    }
+    use crate::test_support::{rules, value};
 
     fn shown(hidden: &[Hidden]) -> Vec<String> {
         hidden

@@ -75,8 +75,7 @@ impl Rules {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
-
+    use crate::test_support::value;
     use crate::{compare, compare_on, Date, RulesConfig};
 
     fn rules(text: &str) -> crate::Rules {
@@ -84,10 +83,6 @@ mod tests {
             .unwrap()
             .validate()
             .unwrap()
-    }
-
-    fn json(text: &str) -> Value {
-        serde_json::from_str(text).unwrap()
     }
 
     fn day(text: &str) -> Date {
@@ -105,8 +100,8 @@ mod tests {
     #[test]
     fn an_expired_rule_hides_nothing_and_marks_what_it_no_longer_hides() {
         let rules = rules(RULES);
-        let live = json(r#"{"header": {"sent_at": "1"}, "body": {"note": "a", "rate": 5.25}}"#);
-        let shadow = json(r#"{"header": {"sent_at": "2"}, "body": {"note": "b", "rate": 5.26}}"#);
+        let live = value(r#"{"header": {"sent_at": "1"}, "body": {"note": "a", "rate": 5.25}}"#);
+        let shadow = value(r#"{"header": {"sent_at": "2"}, "body": {"note": "b", "rate": 5.26}}"#);
 
         for judged in [
             compare(&live, &shadow, &rules),

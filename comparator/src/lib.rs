@@ -60,6 +60,7 @@
 //! - `text`: equality of short keys and strings, the walk's most frequent comparison.
 //! - `cover`: [`covers()`], whether a rule's pattern reaches a grouped field.
 //! - [`render`]: unified diff of two decisions and inline diff of two strings.
+//! - `test_support` (tests only): rules and decisions for unit tests.
 
 mod compare;
 mod comparison;
@@ -80,6 +81,8 @@ mod report;
 mod rules;
 mod scalar;
 mod signature;
+#[cfg(test)]
+mod test_support;
 mod text;
 mod unordered;
 mod validate;

@@ -1,7 +1,7 @@
 //! The unified diff as the comparison judged it, and the inline diff.
 
 use super::*;
-use crate::RulesConfig;
+use crate::test_support::{rules, value};
 
 #[test]
 fn inline_diff_marks_changed_characters() {
@@ -15,16 +15,9 @@ fn inline_diff_marks_changed_characters() {
 
 #[test]
 fn unified_diff_elides_ignored_fields() {
-    let config = RulesConfig {
-        ignore: vec!["header.*_at".into()],
-        ..RulesConfig::default()
-    };
-    let rules = config.validate().unwrap();
-    // Parsed from text: `json!` would pass 5.250 through f64 and lose its exact text.
-    let live: Value =
-        serde_json::from_str(r#"{"header": {"sent_at": "1"}, "body": {"rate": 5.250}}"#).unwrap();
-    let shadow: Value =
-        serde_json::from_str(r#"{"header": {"sent_at": "2"}, "body": {"rate": 5.3}}"#).unwrap();
+    let rules = rules(serde_json::json!({ "ignore": ["header.*_at"] }));
+    let live = value(r#"{"header": {"sent_at": "1"}, "body": {"rate": 5.250}}"#);
+    let shadow = value(r#"{"header": {"sent_at": "2"}, "body": {"rate": 5.3}}"#);
     let diff = unified_diff(&live, &shadow, &rules);
     assert!(diff.starts_with("--- live\n+++ shadow\n"), "{diff}");
     assert!(
@@ -33,17 +26,6 @@ fn unified_diff_elides_ignored_fields() {
     );
     assert!(!diff.contains("sent_at\": \"1"), "{diff}");
     assert_eq!(unified_diff(&live, &live, &rules), "");
-}
-
-fn rules(config: serde_json::Value) -> Rules {
-    serde_json::from_value::<RulesConfig>(config)
-        .unwrap()
-        .validate()
-        .unwrap()
-}
-
-fn value(text: &str) -> Value {
-    serde_json::from_str(text).unwrap()
 }
 
 #[test]
