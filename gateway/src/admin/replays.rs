@@ -77,9 +77,10 @@ struct ReplayRequest {
 const MAX_CASES: usize = 10_000;
 
 /// `POST /api/v1/replays` with `{"strategy", "group"?, "ids"?, "since"?, "until"?, "kind"?,
-/// "limit"?, "against"?, "by"?}`: starts a replay against `against` (an engine of the running
+/// "limit"?, "against"?, "by"}`: starts a replay against `against` (an engine of the running
 /// config), by default the engine that was the cases' shadow ([`crate::replay::target`]), and
 /// answers 202 with its start time; the run appears on `GET /api/v1/replays` when it ends.
+/// `by` is required, as the CLI's `--by`: a run records who ran it.
 pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
     let Some(replay) = replay else {
         return server::json_error(StatusCode::NOT_FOUND, "replay needs a running gateway");
@@ -97,7 +98,16 @@ pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
         Ok(selection) => selection,
         Err(message) => return bad(message),
     };
-    let by = request.by.unwrap_or_else(|| "admin api".to_owned());
+    let Some(by) = request
+        .by
+        .map(|by| by.trim().to_owned())
+        .filter(|by| !by.is_empty())
+    else {
+        return server::json_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "by: expected the name of who runs this replay, found nothing",
+        );
+    };
     match replay(selection, request.against, by) {
         Ok(started) => server::json(
             StatusCode::ACCEPTED,
@@ -163,4 +173,50 @@ pub(super) fn card(review: &Review) -> String {
     }
     out.push_str("</table></div>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    /// `POST /api/v1/replays` of `body` to a gateway that records who each run is by.
+    fn post_by(body: &str) -> (StatusCode, String, Vec<String>) {
+        let runs = Arc::new(Mutex::new(Vec::new()));
+        let seen = runs.clone();
+        let replay: super::super::ReplayFn = Arc::new(move |_, _, by| {
+            seen.lock().unwrap().push(by);
+            Ok(7)
+        });
+        let response = post(Some(&replay), &Bytes::from(body.to_owned()));
+        let status = response.status();
+        let body = futures::executor::block_on(response.into_body().collect())
+            .unwrap()
+            .to_bytes();
+        let runs = runs.lock().unwrap().clone();
+        (status, String::from_utf8(body.to_vec()).unwrap(), runs)
+    }
+
+    #[test]
+    fn a_replay_without_who_runs_it_is_refused_and_not_started() {
+        for body in [
+            r#"{"strategy": "loan"}"#,
+            r#"{"strategy": "loan", "by": null}"#,
+            r#"{"strategy": "loan", "by": "  "}"#,
+        ] {
+            let (status, answer, runs) = post_by(body);
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&answer).unwrap(),
+                json!({"error": "by: expected the name of who runs this replay, found nothing"}),
+            );
+            assert!(runs.is_empty(), "{body}: not started");
+        }
+        let (status, answer, runs) = post_by(r#"{"strategy": "loan", "by": " ci "}"#);
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        assert_eq!(runs, ["ci"]);
+    }
 }

@@ -285,7 +285,7 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
     assert!(page.contains("0 of 3 cases fixed by replay at"), "{page}");
 
     let url = format!("{admin}/api/v1/replays");
-    let (status, body) = post(&url, "application/json", r#"{"group": "x"}"#).await;
+    let (status, body) = post(&url, "application/json", r#"{"group": "x", "by": "ci"}"#).await;
     assert_eq!(status, 400, "{body:?}");
     // Against the engine that answered the cases live, or one the gateway does not have: 400.
     for (against, says) in [
@@ -295,8 +295,9 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
             "against: expected an engine of the running config's strategies",
         ),
     ] {
-        let body =
-            format!(r#"{{"strategy": "{STRATEGY}", "group": "{group}", "against": "{against}"}}"#);
+        let body = format!(
+            r#"{{"strategy": "{STRATEGY}", "group": "{group}", "against": "{against}", "by": "ci"}}"#
+        );
         let (status, body) = post(&url, "application/json", body).await;
         let text = String::from_utf8_lossy(&body);
         assert_eq!(status, 400, "{text}");
