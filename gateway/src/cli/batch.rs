@@ -4,8 +4,9 @@
 
 use std::io::{self, Write};
 
+use super::table::{self, Align};
 use crate::review::{thousands, BatchSummary};
-use crate::store::{format_micros, ReconcileExample};
+use crate::store::{format_micros, ReconcileExample, ReconcileGroup};
 
 /// One run.
 pub(crate) fn run_section(out: &mut dyn Write, batch: &BatchSummary) -> io::Result<()> {
@@ -73,15 +74,27 @@ pub(crate) fn run_section(out: &mut dyn Write, batch: &BatchSummary) -> io::Resu
         return writeln!(out, "  groups: none");
     }
     writeln!(out, "  groups:")?;
-    for group in &run.groups {
-        let signature = group.signature.as_deref().unwrap_or("-");
-        writeln!(
-            out,
-            "    {:>12}  {:<20} {signature:<16}  {}",
-            thousands(group.count),
-            group.outcome,
-            group.fields.join(", ")
-        )?;
+    groups_table(out, &run.groups)
+}
+
+/// One line per group (count, outcome, signature, fields) in columns as wide as their widest
+/// cell, each followed by its examples.
+fn groups_table(out: &mut dyn Write, groups: &[ReconcileGroup]) -> io::Result<()> {
+    let rows: Vec<[String; 4]> = groups
+        .iter()
+        .map(|group| {
+            [
+                thousands(group.count),
+                group.outcome.clone(),
+                group.signature.clone().unwrap_or_else(|| "-".to_owned()),
+                group.fields.join(", "),
+            ]
+        })
+        .collect();
+    let (left, right) = (Align::Left, Align::Right);
+    let lines = table::lines(&rows, [right, left, left, left]);
+    for (group, line) in groups.iter().zip(lines) {
+        writeln!(out, "    {line}")?;
         for example in &group.examples {
             example_line(out, example)?;
         }
@@ -113,4 +126,44 @@ fn example_line(out: &mut dyn Write, example: &ReconcileExample) -> io::Result<(
         example.key,
         differences.join("; ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::table::assert_column;
+
+    fn group(count: u64, outcome: &str, signature: Option<&str>) -> ReconcileGroup {
+        ReconcileGroup {
+            outcome: outcome.into(),
+            signature: signature.map(str::to_owned),
+            fields: vec!["body.grade".into()],
+            count,
+            examples: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn groups_stay_aligned_with_a_long_outcome_and_a_hangul_signature() {
+        let groups = [
+            group(12, "mismatch", Some("3cc4d5940b0b32de")),
+            group(1_234_567_890_123, "duplicate_in_legacy_and_new", None),
+            group(3, "only_in_new", Some("고객번호불일치")),
+        ];
+        let mut out = Vec::new();
+        groups_table(&mut out, &groups).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert_column(&text, &lines, &["mismatch", "duplicate_in", "only_in_new"]);
+        assert_column(&text, &lines, &["3cc4d5940b0b32de", "-", "고객번호불일치"]);
+        assert_column(&text, &lines, &["body.grade"; 3]);
+        // Counts are right-aligned: their last digits line up.
+        let end = |line: &str| {
+            let start = line.len() - line.trim_start().len();
+            start + line[start..].find(' ').unwrap()
+        };
+        let ends: Vec<usize> = lines.iter().map(|line| end(line)).collect();
+        assert_eq!(ends, [4 + 17; 3], "{text}");
+    }
 }

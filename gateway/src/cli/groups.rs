@@ -8,6 +8,13 @@
 use std::io::Write;
 use std::time::Duration;
 
+use super::review::SourceArgs;
+use super::table::{self, Align};
+use crate::admin::encode_param;
+use crate::config;
+use crate::review::{policies, Policies};
+use crate::store::{format_micros, Clock, Reader, SystemClock};
+use crate::triage::{verify, AuditEntry, Change, GroupTriage, TriageBook, TriageState};
 use anyhow::{anyhow, bail, Context};
 use bytes::Bytes;
 use clap::{Args, Subcommand};
@@ -17,15 +24,6 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
 use serde_json::Value;
-use unicode_width::UnicodeWidthStr;
-
-use super::review::SourceArgs;
-use super::show::padded;
-use crate::admin::encode_param;
-use crate::config;
-use crate::review::{policies, Policies};
-use crate::store::{format_micros, Clock, Reader, SystemClock};
-use crate::triage::{verify, AuditEntry, Change, GroupTriage, TriageBook, TriageState};
 
 /// How long one admin API call may take.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -129,38 +127,21 @@ pub fn run_groups_list(args: &GroupsListArgs, out: &mut dyn Write) -> anyhow::Re
 /// terminal columns: signatures (`shadow_error/connect`), states and assignees (Hangul names)
 /// have no fixed width.
 fn write_list(out: &mut dyn Write, groups: &[GroupTriage]) -> std::io::Result<()> {
-    let header = ["signature", "count", "state", "assignee"].map(str::to_owned);
-    let rows: Vec<[String; 4]> = groups
-        .iter()
-        .map(|g| {
-            let reopened = if g.triage.reopened { " (reopened)" } else { "" };
-            [
-                g.group.signature.clone(),
-                g.group.count.to_string(),
-                format!("{}{reopened}", g.triage.state),
-                g.triage.assignee.clone().unwrap_or_else(|| "-".to_owned()),
-            ]
-        })
-        .collect();
-    let mut widths = [0; 4];
-    for row in std::iter::once(&header).chain(&rows) {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.width());
-        }
-    }
-    let fields = groups.iter().map(|g| g.group.differing_paths.join(", "));
-    for (row, fields) in
-        std::iter::once((&header, "fields".to_owned())).chain(rows.iter().zip(fields))
-    {
-        let [signature, count, state, assignee] = row;
-        writeln!(
-            out,
-            "{}  {}{count}  {}  {}  {fields}",
-            padded(signature, widths[0]),
-            " ".repeat(widths[1].saturating_sub(count.width())),
-            padded(state, widths[2]),
-            padded(assignee, widths[3]),
-        )?;
+    let header = ["signature", "count", "state", "assignee", "fields"].map(str::to_owned);
+    let rows = groups.iter().map(|g| {
+        let reopened = if g.triage.reopened { " (reopened)" } else { "" };
+        [
+            g.group.signature.clone(),
+            g.group.count.to_string(),
+            format!("{}{reopened}", g.triage.state),
+            g.triage.assignee.clone().unwrap_or_else(|| "-".to_owned()),
+            g.group.differing_paths.join(", "),
+        ]
+    });
+    let rows: Vec<[String; 5]> = std::iter::once(header).chain(rows).collect();
+    let (left, right) = (Align::Left, Align::Right);
+    for line in table::lines(&rows, [left, right, left, left, left]) {
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }
@@ -409,6 +390,8 @@ impl Api {
 
 #[cfg(test)]
 mod tests {
+    use unicode_width::UnicodeWidthStr;
+
     use super::*;
     use crate::store::Group;
     use crate::triage::Triage;

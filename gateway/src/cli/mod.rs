@@ -7,7 +7,9 @@
 //! - `review`: the clap arguments and run functions of `report` and `mismatches`.
 //! - `source`: where the review reads from: a store directory, a config, or a running gateway.
 //! - `remote`: a small client for a running gateway's admin API.
-//! - `text`: text and CSV rendering; `show`: one record as text (`mismatches show`).
+//! - `text`: the report as text; `list`: `mismatches list` as a table or CSV; `show`: one
+//!   record as text (`mismatches show`).
+//! - `table`: fixed-width tables whose columns fit their widest cell, in terminal columns.
 //! - `daily`: the `report --daily` tables.
 //! - `frame`: `decode` and `encode` of one frame (control frames, `--message`).
 //! - `json`: JSON rendering with one time format (RFC 3339).
@@ -27,6 +29,7 @@ pub mod frame;
 mod groups;
 mod json;
 mod layout;
+mod list;
 mod noise;
 mod reconcile;
 mod remote;
@@ -35,6 +38,7 @@ mod review;
 mod show;
 mod source;
 mod suppressed;
+mod table;
 pub(crate) mod text;
 
 pub use self::cutover::{run_cutover, CutoverCommand, SignArgs};

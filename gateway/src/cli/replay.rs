@@ -14,6 +14,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::table::{self, Align};
 use crate::config::{self, List};
 use crate::metrics::Metrics;
 use crate::pipeline::replay::CaseResult;
@@ -22,7 +23,9 @@ use crate::review::{parse_kind, parse_time};
 use crate::runtime::Runtime;
 use crate::store::replays::latest_per_group;
 use crate::store::MismatchRecord;
-use crate::store::{format_micros, GroupReplay, KeyRing, Reader, RecordId, ReplayRun, SystemClock};
+use crate::store::{
+    format_micros, GroupReplay, KeyRing, Reader, RecordId, ReplayCase, ReplayRun, SystemClock,
+};
 use crate::store::{Clock, StoreConfig};
 
 /// `shadowgate replay`.
@@ -247,25 +250,7 @@ fn print(out: &mut dyn Write, run: &ReplayRun) -> std::io::Result<()> {
         run.by,
         run.selection
     )?;
-    writeln!(
-        out,
-        "{:<24}  {:<16}  {:<16}  DETAIL",
-        "ID", "GROUP", "RESULT"
-    )?;
-    for case in &run.cases {
-        let detail = match (&case.new_signature, &case.detail) {
-            (Some(signature), Some(fields)) => format!("{signature} ({fields})"),
-            (_, Some(detail)) => detail.clone(),
-            _ => String::new(),
-        };
-        writeln!(
-            out,
-            "{:<24}  {:<16}  {:<16}  {detail}",
-            case.id.to_string(),
-            case.signature,
-            case.result
-        )?;
-    }
+    cases_table(out, &run.cases)?;
     for group in latest_per_group(std::slice::from_ref(run)) {
         writeln!(
             out,
@@ -282,6 +267,30 @@ fn print(out: &mut dyn Write, run: &ReplayRun) -> std::io::Result<()> {
         .map(|label| format!("{label} {}", totals.get(label).copied().unwrap_or(0)))
         .collect();
     writeln!(out, "totals: {}", shown.join(", "))
+}
+
+/// One line per case (id, group, result, detail) in columns as wide as their widest cell: a
+/// shadow error's group (`shadow_error/connect`) is longer than a signature.
+fn cases_table(out: &mut dyn Write, cases: &[ReplayCase]) -> std::io::Result<()> {
+    let header = ["ID", "GROUP", "RESULT", "DETAIL"].map(str::to_owned);
+    let rows = cases.iter().map(|case| {
+        let detail = match (&case.new_signature, &case.detail) {
+            (Some(signature), Some(fields)) => format!("{signature} ({fields})"),
+            (_, Some(detail)) => detail.clone(),
+            _ => String::new(),
+        };
+        [
+            case.id.to_string(),
+            case.signature.clone(),
+            case.result.clone(),
+            detail,
+        ]
+    });
+    let rows: Vec<[String; 4]> = std::iter::once(header).chain(rows).collect();
+    for line in table::lines(&rows, [Align::Left; 4]) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 /// The report's replay section: per group, the latest run's "N of M cases fixed by replay at T";
@@ -333,6 +342,43 @@ fn runner(by: Option<&str>, env: impl Fn(&str) -> Option<String>) -> anyhow::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::table::assert_column;
+
+    #[test]
+    fn cases_stay_aligned_with_a_long_group_and_a_hangul_one() {
+        let case = |id: &str, signature: &str, result: &str| ReplayCase {
+            id: id.parse().unwrap(),
+            signature: signature.into(),
+            result: result.into(),
+            new_signature: None,
+            detail: Some("refused".into()),
+        };
+        let cases = [
+            case("0000000000000001a0000001", "3cc4d5940b0b32de", "fixed"),
+            case(
+                "0000000000000002a0000002",
+                "shadow_error/connect",
+                "unreadable",
+            ),
+            case("0000000000000003a0000003", "고객번호", "still_differing"),
+        ];
+        let mut out = Vec::new();
+        cases_table(&mut out, &cases).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert_column(
+            &text,
+            &lines,
+            &["GROUP", "3cc4", "shadow_error", "고객번호"],
+        );
+        assert_column(
+            &text,
+            &lines,
+            &["RESULT", "fixed", "unreadable", "still_differing"],
+        );
+        assert_column(&text, &lines, &["DETAIL", "refused", "refused", "refused"]);
+    }
 
     #[test]
     fn who_runs_a_replay_is_named_or_the_replay_is_refused() {

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::json::rfc3339_times;
 use super::source::Source;
-use super::{daily, text};
+use super::{daily, list, text};
 use crate::review::parse_time;
 use crate::store::{ListQuery, RecordId, MAX_LIMIT};
 
@@ -241,8 +241,8 @@ pub fn run_list(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     match args.format {
-        ListFormat::Text => text::list(out, &records)?,
-        ListFormat::Csv => text::csv(out, &records)?,
+        ListFormat::Text => list::list(out, &records)?,
+        ListFormat::Csv => list::csv(out, &records)?,
         ListFormat::Json => {
             let next = if more { query.cursor } else { None };
             print_json(out, json!({ "records": records, "next": next }))?;

@@ -5,16 +5,10 @@ use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
 
+use super::table::padded;
 use super::text::expired_mark;
 use crate::review::{request_rows, side_by_side, value_text, Detail, RowState};
 use crate::store::format_micros;
-
-/// `text` followed by spaces up to `width` terminal columns: Hangul takes two columns a syllable,
-/// so padding by characters (`{:<N}`) would push the next column right.
-pub(super) fn padded(text: &str, width: usize) -> String {
-    let spaces = width.saturating_sub(text.width());
-    format!("{text}{}", " ".repeat(spaces))
-}
 
 /// One record: facts, differences, both decisions side by side, unified diff.
 pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
@@ -132,17 +126,4 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::padded;
-
-    #[test]
-    fn korean_text_is_padded_by_terminal_columns_not_characters() {
-        // Two syllables take four columns: two spaces make six.
-        assert_eq!(padded("승인", 6), "승인  ");
-        assert_eq!(padded("A1", 6), "A1    ");
-        assert_eq!(padded("승인되었습니다", 6), "승인되었습니다");
-    }
 }

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use crate::review::thousands;
 use crate::review::{EngineStatus, StrategySummary, Summary};
-use crate::store::{format_micros, Group, MismatchRecord};
+use crate::store::{format_micros, Group};
 
 /// The whole report.
 pub(crate) fn report(
@@ -182,68 +182,6 @@ fn strategy_section(out: &mut dyn Write, s: &StrategySummary, groups: &[Group]) 
         writeln!(out, "             examples {}", examples.join(" "))?;
     }
     Ok(())
-}
-
-/// One line per record.
-pub(super) fn list(out: &mut dyn Write, records: &[MismatchRecord]) -> io::Result<()> {
-    if records.is_empty() {
-        return writeln!(out, "no records match");
-    }
-    writeln!(
-        out,
-        "{:<24}  {:<27}  {:<20}  {:<12}  fields",
-        "id", "time", "strategy", "kind"
-    )?;
-    for r in records {
-        let m = &r.mismatch;
-        let fields = if m.differing_paths.is_empty() {
-            m.reason.clone().unwrap_or_default()
-        } else {
-            m.differing_paths.join(", ")
-        };
-        writeln!(
-            out,
-            "{:<24}  {:<27}  {:<20}  {:<12}  {fields}",
-            r.id.to_string(),
-            format_micros(r.time_micros),
-            &*m.strategy,
-            m.kind.as_str()
-        )?;
-    }
-    writeln!(out, "{} records", thousands(records.len() as u64))
-}
-
-/// RFC 4180 CSV, one row per record.
-pub(super) fn csv(out: &mut dyn Write, records: &[MismatchRecord]) -> io::Result<()> {
-    writeln!(
-        out,
-        "id,time,strategy,kind,tx_code,correlation_id,signature,differing_fields,reason"
-    )?;
-    for r in records {
-        let m = &r.mismatch;
-        let cells = [
-            r.id.to_string(),
-            format_micros(r.time_micros),
-            m.strategy.to_string(),
-            m.kind.as_str().to_owned(),
-            m.tx_code.clone(),
-            m.correlation_id.clone(),
-            m.signature.clone(),
-            m.differing_paths.join(" "),
-            m.reason.clone().unwrap_or_default(),
-        ];
-        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        writeln!(out, "{}", row.join(","))?;
-    }
-    Ok(())
-}
-
-fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
 }
 
 /// `, expired rule ignore body.note` after a difference that rule no longer hides.

@@ -1,0 +1,131 @@
+//! `mismatches list` for people and spreadsheets: a text table whose columns fit their widest
+//! cell, or RFC 4180 CSV (times in UTC, a machine format).
+
+use std::io::{self, Write};
+
+use super::table::{self, Align};
+use crate::review::thousands;
+use crate::store::{format_micros, MismatchRecord};
+
+/// One line per record, in a table whose columns are as wide as their widest cell (a long
+/// strategy name, a Hangul one).
+pub(super) fn list(out: &mut dyn Write, records: &[MismatchRecord]) -> io::Result<()> {
+    if records.is_empty() {
+        return writeln!(out, "no records match");
+    }
+    let header = ["id", "time", "strategy", "kind", "fields"].map(str::to_owned);
+    let rows = records.iter().map(|r| {
+        let m = &r.mismatch;
+        let fields = if m.differing_paths.is_empty() {
+            m.reason.clone().unwrap_or_default()
+        } else {
+            m.differing_paths.join(", ")
+        };
+        [
+            r.id.to_string(),
+            format_micros(r.time_micros),
+            m.strategy.to_string(),
+            m.kind.as_str().to_owned(),
+            fields,
+        ]
+    });
+    let rows: Vec<[String; 5]> = std::iter::once(header).chain(rows).collect();
+    for line in table::lines(&rows, [Align::Left; 5]) {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out, "{} records", thousands(records.len() as u64))
+}
+
+/// RFC 4180 CSV, one row per record.
+pub(super) fn csv(out: &mut dyn Write, records: &[MismatchRecord]) -> io::Result<()> {
+    writeln!(
+        out,
+        "id,time,strategy,kind,tx_code,correlation_id,signature,differing_fields,reason"
+    )?;
+    for r in records {
+        let m = &r.mismatch;
+        let cells = [
+            r.id.to_string(),
+            format_micros(r.time_micros),
+            m.strategy.to_string(),
+            m.kind.as_str().to_owned(),
+            m.tx_code.clone(),
+            m.correlation_id.clone(),
+            m.signature.clone(),
+            m.differing_paths.join(" "),
+            m.reason.clone().unwrap_or_default(),
+        ];
+        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        writeln!(out, "{}", row.join(","))?;
+    }
+    Ok(())
+}
+
+fn csv_cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::Value;
+
+    use super::*;
+    use crate::cli::table::assert_column;
+    use crate::store::{Mismatch, RecordId, RecordKind};
+
+    fn record(seq: u32, strategy: &str, kind: RecordKind) -> MismatchRecord {
+        MismatchRecord {
+            id: RecordId { micros: 1, seq },
+            time_micros: 1,
+            mismatch: Mismatch {
+                strategy: Arc::from(strategy),
+                kind,
+                error_kind: None,
+                tx_code: "LNS0001".into(),
+                correlation_id: "c-1".into(),
+                live_engine: "legacy".into(),
+                shadow_engine: "new".into(),
+                differences: Vec::new(),
+                signature: "s".into(),
+                differing_paths: vec!["body.grade".into()],
+                reason: None,
+                request: Value::Null.into(),
+                live_decision: None,
+                shadow_decision: None,
+                live_latency_us: 0,
+                shadow_latency_us: 0,
+                payload: None,
+                confirmation: None,
+            },
+        }
+    }
+
+    #[test]
+    fn columns_stay_aligned_with_a_long_strategy_and_a_hangul_one() {
+        let records = [
+            record(1, "loan", RecordKind::Mismatch),
+            record(2, "loan-screening-corporate-v2", RecordKind::ShadowError),
+            record(3, "대출심사-개인사업자", RecordKind::Unencodable),
+        ];
+        let mut out = Vec::new();
+        list(&mut out, &records).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().take(4).collect();
+        assert_column(
+            &text,
+            &lines,
+            &["kind", "mismatch", "shadow_error", "unencodable"],
+        );
+        assert_column(
+            &text,
+            &lines,
+            &["fields", "body.grade", "body.grade", "body.grade"],
+        );
+    }
+}
