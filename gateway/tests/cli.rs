@@ -4,7 +4,7 @@
 //! wrong direction and `--from` at a port that is not the admin listener get plain advice;
 //! `demo --exit` advertises no URL of the gateway it stopped; `loadgen` fails when its requests do
 //! and names the address that refused; `check-config` checks secrets without printing them, or
-//! skips them with `--no-secrets`.
+//! skips them with `--no-secrets`; text shows times in the config's review zone, and names it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -419,6 +419,67 @@ fn demo_requests_print_without_a_kind_and_serving_needs_one() {
         "{}",
         text(&output.stderr)
     );
+}
+
+#[test]
+fn text_times_are_in_the_review_zone_of_the_config_and_json_stays_utc() {
+    let _store = one_at_a_time();
+    let demo_config = Path::new(config());
+    let toml = std::fs::read_to_string(demo_config).unwrap();
+    let seoul = demo_config.with_file_name("seoul.toml");
+    std::fs::write(&seoul, toml + "\n[review]\ntime_zone = \"Asia/Seoul\"\n").unwrap();
+    let seoul = seoul.to_str().unwrap();
+    // The newest record and its time as stored, in UTC (JSON is a machine format).
+    let output = run(&[
+        "mismatches",
+        "list",
+        "--config",
+        seoul,
+        "--format",
+        "json",
+        "--limit",
+        "1",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let utc = value["records"][0]["time"].as_str().unwrap().to_owned();
+    assert!(utc.ends_with('Z'), "{utc}");
+    let kst = utc
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Seoul").unwrap())
+        .strftime("%Y-%m-%d %H:%M:%S +09:00")
+        .to_string();
+    let id = value["records"][0]["id"].as_str().unwrap();
+    for args in [
+        &["mismatches", "list", "--config", seoul, "--limit", "1"][..],
+        &["mismatches", "show", id, "--config", seoul],
+        &["report", "--config", seoul],
+    ] {
+        let output = run(args);
+        let stdout = text(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert_eq!(stdout.matches("Times in Asia/Seoul").count(), 1, "{stdout}");
+        assert!(stdout.contains("+09:00"), "{args:?}: {stdout}");
+        // No time of ours left in UTC (`2026-12-01T…`); `show`'s decisions below its facts
+        // carry the engines' own `sent_at` stamps, data shown as it is.
+        let ours = stdout.split("\n\n").next().unwrap();
+        let ours = if args[1] == "show" { ours } else { &stdout };
+        assert!(!ours.contains(&utc[..11]), "{args:?}: {stdout}");
+        if args[0] == "mismatches" {
+            assert!(stdout.contains(&kst), "{args:?}: {kst} in {stdout}");
+        }
+    }
+    // A store read without a config: UTC, and the text says so.
+    let store = demo_config.with_file_name("store");
+    let output = run(&["mismatches", "list", "--store", store.to_str().unwrap()]);
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("Times in UTC\n"), "{stdout}");
+    assert!(stdout.contains("+00:00"), "{stdout}");
 }
 
 #[test]

@@ -111,37 +111,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
 /// `text` (shared with the CLI and the API, whose times are RFC 3339 UTC) with each such time
 /// written in the page's zone, as every other time on the page.
 pub(super) fn in_zone(text: &str, view: &ReviewView) -> String {
-    let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
-    // `2026-12-01T07:00:49Z`, or with a fraction: a date, `T`, then up to a `Z`.
-    let date_at = |i: usize| {
-        i + 11 <= bytes.len()
-            && digits(i..i + 4)
-            && bytes[i + 4] == b'-'
-            && digits(i + 5..i + 7)
-            && bytes[i + 7] == b'-'
-            && digits(i + 8..i + 10)
-            && bytes[i + 10] == b'T'
-    };
-    let mut out = String::with_capacity(text.len());
-    let (mut copied, mut i) = (0, 0);
-    while i < bytes.len() {
-        let zoned = date_at(i)
-            .then(|| text[i..].find('Z').filter(|&z| z <= 30))
-            .flatten()
-            .and_then(|z| Some((z, crate::store::parse_rfc3339(&text[i..=i + z])?)));
-        match zoned {
-            Some((z, micros)) => {
-                out.push_str(&text[copied..i]);
-                out.push_str(&view.time(micros));
-                i += z + 1;
-                copied = i;
-            }
-            None => i += 1,
-        }
-    }
-    out.push_str(&text[copied..]);
-    out
+    view.in_zone(text)
 }
 
 /// The engines' health: one row per configured engine; times in the page's zone.

@@ -603,7 +603,9 @@ fn every_outcome_is_counted_stored_and_reported_under_its_label() {
     assert_eq!(loan.skipped, skips.clone().count() as u64);
     let groups = review.groups("loan").unwrap();
     let mut report = Vec::new();
-    crate::cli::text::report(&mut report, "test", &summary, std::slice::from_ref(&groups)).unwrap();
+    let utc = crate::review::ReviewView::default();
+    let per_strategy = std::slice::from_ref(&groups);
+    crate::cli::text::report(&mut report, "test", &summary, per_strategy, &utc).unwrap();
     let report = String::from_utf8(report).unwrap();
     let state = AdminState {
         reader,

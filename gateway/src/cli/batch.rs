@@ -5,11 +5,15 @@
 use std::io::{self, Write};
 
 use super::table::{self, Align};
-use crate::review::{thousands, BatchSummary};
-use crate::store::{format_micros, ReconcileExample, ReconcileGroup};
+use crate::review::{thousands, BatchSummary, ReviewView};
+use crate::store::{ReconcileExample, ReconcileGroup};
 
-/// One run.
-pub(crate) fn run_section(out: &mut dyn Write, batch: &BatchSummary) -> io::Result<()> {
+/// One run, its time in `view`'s zone.
+pub(crate) fn run_section(
+    out: &mut dyn Write,
+    batch: &BatchSummary,
+    view: &ReviewView,
+) -> io::Result<()> {
     let run = &batch.run;
     let c = &run.counts;
     writeln!(
@@ -17,7 +21,7 @@ pub(crate) fn run_section(out: &mut dyn Write, batch: &BatchSummary) -> io::Resu
         "== batch {} (run {}, {})",
         run.name,
         run.run_id,
-        format_micros(run.finished_micros)
+        view.time(run.finished_micros)
     )?;
     writeln!(
         out,
@@ -60,7 +64,7 @@ pub(crate) fn run_section(out: &mut dyn Write, batch: &BatchSummary) -> io::Resu
     } else {
         writeln!(out, "  readiness: blocked")?;
         for line in batch.readiness_lines() {
-            writeln!(out, "    - {line}")?;
+            writeln!(out, "    - {}", view.in_zone(&line))?;
         }
     }
     // Nothing hidden silently: what each rule made equal, as the report shows for strategies.

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::source::Source;
 use crate::config::Config;
-use crate::review::{policies, thousands, Review};
+use crate::review::{policies, thousands, Review, ReviewView};
 use crate::store::postgres::FleetView;
 use crate::store::Reader;
 
@@ -21,8 +21,8 @@ pub(super) fn open(config: &Config) -> anyhow::Result<Source> {
     })
 }
 
-/// The per-instance section of the text report.
-pub(crate) fn write(out: &mut dyn Write, fleet: &FleetView) -> io::Result<()> {
+/// The per-instance section of the text report, times in `view`'s zone.
+pub(crate) fn write(out: &mut dyn Write, fleet: &FleetView, view: &ReviewView) -> io::Result<()> {
     writeln!(
         out,
         "\nfleet: {} gateways in {} (totals below are the fleet's)",
@@ -45,7 +45,7 @@ pub(crate) fn write(out: &mut dyn Write, fleet: &FleetView) -> io::Result<()> {
         let forwarded = i
             .spool_forwarded_at
             .as_deref()
-            .map(|at| format!("  (spool forwarded {at})"))
+            .map(|at| format!("  (spool forwarded {})", view.in_zone(at)))
             .unwrap_or_default();
         writeln!(
             out,
@@ -55,7 +55,9 @@ pub(crate) fn write(out: &mut dyn Write, fleet: &FleetView) -> io::Result<()> {
             thousands(i.failures),
             thousands(i.skipped),
             thousands(i.records),
-            i.last_write.as_deref().unwrap_or("never"),
+            i.last_write
+                .as_deref()
+                .map_or_else(|| "never".to_owned(), |at| view.in_zone(at)),
         )?;
     }
     writeln!(out, "  not in the fleet's totals: {}", fleet.local_only)

@@ -1,18 +1,23 @@
 //! `mismatches list` for people and spreadsheets: a text table whose columns fit their widest
-//! cell, or RFC 4180 CSV (times in UTC, a machine format).
+//! cell, times in the review's zone, or RFC 4180 CSV (times in UTC, a machine format).
 
 use std::io::{self, Write};
 
 use super::table::{self, Align};
-use crate::review::thousands;
+use crate::review::{thousands, ReviewView};
 use crate::store::{format_micros, MismatchRecord};
 
-/// One line per record, in a table whose columns are as wide as their widest cell (a long
-/// strategy name, a Hangul one).
-pub(super) fn list(out: &mut dyn Write, records: &[MismatchRecord]) -> io::Result<()> {
+/// One line per record, in a table whose columns are as wide as their widest cell (a
+/// long strategy name, a Hangul one), times in `view`'s zone, named above the table.
+pub(super) fn list(
+    out: &mut dyn Write,
+    records: &[MismatchRecord],
+    view: &ReviewView,
+) -> io::Result<()> {
     if records.is_empty() {
         return writeln!(out, "no records match");
     }
+    super::text::zone_line(out, view)?;
     let header = ["id", "time", "strategy", "kind", "fields"].map(str::to_owned);
     let rows = records.iter().map(|r| {
         let m = &r.mismatch;
@@ -23,7 +28,7 @@ pub(super) fn list(out: &mut dyn Write, records: &[MismatchRecord]) -> io::Resul
         };
         [
             r.id.to_string(),
-            format_micros(r.time_micros),
+            view.time(r.time_micros),
             m.strategy.to_string(),
             m.kind.as_str().to_owned(),
             fields,
@@ -114,9 +119,9 @@ mod tests {
             record(3, "대출심사-개인사업자", RecordKind::Unencodable),
         ];
         let mut out = Vec::new();
-        list(&mut out, &records).unwrap();
+        list(&mut out, &records, &ReviewView::default()).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let lines: Vec<&str> = text.lines().take(4).collect();
+        let lines: Vec<&str> = text.lines().skip(1).take(4).collect();
         assert_column(
             &text,
             &lines,
@@ -127,5 +132,25 @@ mod tests {
             &lines,
             &["fields", "body.grade", "body.grade", "body.grade"],
         );
+    }
+
+    #[test]
+    fn times_are_in_the_review_zone_which_is_named_and_csv_stays_utc() {
+        let mut late = record(1, "loan", RecordKind::Mismatch);
+        // 2026-12-01T07:00:49Z: 16:00:49 in Seoul.
+        late.time_micros = 1_796_108_449_000_000;
+        let seoul = ReviewView::named("Asia/Seoul").unwrap();
+        let mut out = Vec::new();
+        list(&mut out, std::slice::from_ref(&late), &seoul).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("Times in Asia/Seoul\n"), "{text}");
+        assert!(
+            text.contains("  2026-12-01 16:00:49 +09:00  loan"),
+            "{text}"
+        );
+        let mut out = Vec::new();
+        csv(&mut out, &[late]).unwrap();
+        let csv = String::from_utf8(out).unwrap();
+        assert!(csv.contains(",2026-12-01T07:00:49.000000Z,"), "{csv}");
     }
 }

@@ -49,19 +49,17 @@ pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Resul
         drop(crate::store::Reader::open(dir).with_context(at)?);
     }
     // The gateway config is read before the work, so a wrong one fails at once.
-    let store_config = match &args.store_config {
+    let gateway = match &args.store_config {
         None => None,
-        Some(file) => Some((
-            file,
-            crate::config::load_without_secrets(file)?.store.clone(),
-        )),
+        Some(file) => Some((file, crate::config::load_without_secrets(file)?)),
     };
     let run = crate::reconcile::run(&spec, !args.quiet)?;
     if let Some(dir) = &args.store {
         crate::store::save_reconcile(dir, &run)
             .with_context(|| format!("storing the run in {}", dir.display()))?;
     }
-    if let Some((file, store)) = &store_config {
+    if let Some((file, config)) = &gateway {
+        let store = &config.store;
         let at = || format!("--store-config {}: storing the run", file.display());
         match store.backend {
             BackendKind::Sled => {
@@ -75,7 +73,11 @@ pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Resul
     let batch = assess_batch(run, &spec.readiness);
     let clean = batch.run.counts.failures() == 0;
     match args.format {
-        Format::Text => run_section(out, &batch)?,
+        Format::Text => {
+            // The gateway's review zone when its config is given, else UTC (said with the time).
+            let view = gateway.map(|(_, config)| config.review).unwrap_or_default();
+            run_section(out, &batch, &view)?
+        }
         Format::Json => writeln!(out, "{:#}", serde_json::to_value(&batch)?)?,
     }
     Ok(clean)

@@ -13,7 +13,7 @@ use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 
 use crate::admin::encode_param;
-use crate::review::{BatchSummary, Daily, Detail, Summary};
+use crate::review::{BatchSummary, Daily, Detail, ReviewView, Summary};
 use crate::store::{Group, ListQuery, Page, RecordId};
 
 /// How long one admin API call may take.
@@ -91,6 +91,16 @@ impl Remote {
     pub fn daily(&self) -> anyhow::Result<Daily> {
         self.get_json("/api/v1/daily")?
             .ok_or_else(|| anyhow!("{}: /api/v1/daily not found", self.base))
+    }
+
+    /// The gateway's review zone, as `GET /api/v1/daily` reports it (`time_zone`); UTC from a
+    /// gateway without that endpoint, or with a zone this build's tz database does not know
+    /// (the text then says UTC, which is what it shows).
+    pub fn view(&self) -> anyhow::Result<ReviewView> {
+        let daily: Option<Daily> = self.get_json("/api/v1/daily")?;
+        Ok(daily
+            .and_then(|daily| ReviewView::named(&daily.time_zone))
+            .unwrap_or_default())
     }
 
     /// `GET /api/v1/groups?strategy=`.

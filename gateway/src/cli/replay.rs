@@ -19,14 +19,12 @@ use crate::config::{self, List};
 use crate::metrics::Metrics;
 use crate::pipeline::replay::CaseResult;
 use crate::replay::{run_cases, Pace, Selection};
-use crate::review::{parse_kind, parse_time};
+use crate::review::{parse_kind, parse_time, ReviewView};
 use crate::runtime::Runtime;
 use crate::store::replays::latest_per_group;
 use crate::store::MismatchRecord;
-use crate::store::{
-    format_micros, GroupReplay, KeyRing, Reader, RecordId, ReplayCase, ReplayRun, SystemClock,
-};
 use crate::store::{Clock, StoreConfig};
+use crate::store::{GroupReplay, KeyRing, Reader, RecordId, ReplayCase, ReplayRun, SystemClock};
 
 /// `shadowgate replay`.
 #[derive(Debug, Clone, Args)]
@@ -76,6 +74,7 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     // Before anything is sent or stored: a run by nobody in particular is worthless evidence.
     let by = runner(args.by.as_deref(), |name| std::env::var(name).ok())?;
     let mut config = config::load_without_secrets(&args.config)?;
+    let view = config.review.clone();
     let keys = keys(&config.store)?;
     let selection = selection(args)?;
     // A fleet's cases and payloads are read from its database; the run is stored locally.
@@ -135,7 +134,7 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         cases,
     };
     reader.save_replay(&run)?;
-    print(out, &run)?;
+    print(out, &run, &view)?;
     let totals = run.totals();
     let not_fixed = run.cases.len() - totals.get("fixed").copied().unwrap_or(0);
     if not_fixed > 0 {
@@ -239,8 +238,9 @@ fn selection(args: &ReplayArgs) -> anyhow::Result<Selection> {
     })
 }
 
-/// The run for people: one line per case, one per group, the totals.
-fn print(out: &mut dyn Write, run: &ReplayRun) -> std::io::Result<()> {
+/// The run for people: one line per case, one per group (times in `view`'s zone, named once),
+/// the totals.
+fn print(out: &mut dyn Write, run: &ReplayRun, view: &ReviewView) -> std::io::Result<()> {
     writeln!(
         out,
         "replay of {} cases of strategy {} against engine {} by {} ({})",
@@ -250,6 +250,7 @@ fn print(out: &mut dyn Write, run: &ReplayRun) -> std::io::Result<()> {
         run.by,
         run.selection
     )?;
+    super::text::zone_line(out, view)?;
     cases_table(out, &run.cases)?;
     for group in latest_per_group(std::slice::from_ref(run)) {
         writeln!(
@@ -258,7 +259,7 @@ fn print(out: &mut dyn Write, run: &ReplayRun) -> std::io::Result<()> {
             group.signature,
             group.fixed,
             group.total,
-            format_micros(group.at_micros)
+            view.time(group.at_micros)
         )?;
     }
     let totals = run.totals();
@@ -293,12 +294,13 @@ fn cases_table(out: &mut dyn Write, cases: &[ReplayCase]) -> std::io::Result<()>
     Ok(())
 }
 
-/// The report's replay section: per group, the latest run's "N of M cases fixed by replay at T";
-/// nothing when no run is stored.
+/// The report's replay section: per group, the latest run's "N of M cases fixed by replay at T"
+/// (in `view`'s zone); nothing when no run is stored.
 pub(crate) fn write_group_replays(
     out: &mut dyn Write,
     groups: &[GroupReplay],
     only: &Option<String>,
+    view: &ReviewView,
 ) -> std::io::Result<()> {
     let shown: Vec<&GroupReplay> = groups
         .iter()
@@ -316,7 +318,7 @@ pub(crate) fn write_group_replays(
             g.signature,
             g.fixed,
             g.total,
-            format_micros(g.at_micros),
+            view.time(g.at_micros),
             g.engine,
             g.by
         )?;

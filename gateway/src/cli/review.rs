@@ -161,12 +161,14 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     }
     match args.format {
         Format::Text => {
-            text::report(out, source.label(), &summary, &groups)?;
+            let view = source.view()?;
+            text::report(out, source.label(), &summary, &groups, &view)?;
             for batch in &batches {
                 writeln!(out)?;
-                super::batch::run_section(out, batch)?;
+                super::batch::run_section(out, batch, &view)?;
             }
-            super::replay::write_group_replays(out, &source.group_replays()?, &args.strategy)?;
+            let replays = source.group_replays()?;
+            super::replay::write_group_replays(out, &replays, &args.strategy, &view)?;
             super::noise::write(out, &groups)?;
             super::suppressed::write(out, &summary)?;
             if args.daily {
@@ -241,7 +243,7 @@ pub fn run_list(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     match args.format {
-        ListFormat::Text => list::list(out, &records)?,
+        ListFormat::Text => list::list(out, &records, &source.view()?)?,
         ListFormat::Csv => list::csv(out, &records)?,
         ListFormat::Json => {
             let next = if more { query.cursor } else { None };
@@ -265,7 +267,7 @@ pub fn run_show(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         );
     };
     match args.format {
-        Format::Text => super::show::show(out, &detail)?,
+        Format::Text => super::show::show(out, &detail, &source.view()?)?,
         Format::Json => print_json(out, serde_json::to_value(&detail)?)?,
     }
     Ok(())

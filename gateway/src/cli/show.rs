@@ -1,5 +1,6 @@
 //! One record as text for a terminal (`shadowgate mismatches show`): its facts, differences,
-//! both decisions side by side, the unified diff and the masked request.
+//! both decisions side by side, the unified diff and the masked request; its time in the
+//! review's zone, named first.
 
 use std::io::{self, Write};
 
@@ -7,20 +8,20 @@ use unicode_width::UnicodeWidthStr;
 
 use super::table::padded;
 use super::text::expired_mark;
-use crate::review::{request_rows, side_by_side, value_text, Detail, RowState};
-use crate::store::format_micros;
+use crate::review::{request_rows, side_by_side, value_text, Detail, ReviewView, RowState};
 
 /// One record: facts, differences, both decisions side by side, unified diff.
-pub(super) fn show(out: &mut dyn Write, detail: &Detail) -> io::Result<()> {
+pub(super) fn show(out: &mut dyn Write, detail: &Detail, view: &ReviewView) -> io::Result<()> {
     let r = &detail.record;
     let m = &r.mismatch;
+    super::text::zone_line(out, view)?;
     writeln!(
         out,
         "{} {} in {} at {}",
         m.kind.as_str(),
         r.id,
         m.strategy,
-        format_micros(r.time_micros)
+        view.time(r.time_micros)
     )?;
     writeln!(
         out,

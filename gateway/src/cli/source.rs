@@ -78,6 +78,15 @@ impl Source {
         }
     }
 
+    /// How times are shown: `[review] time_zone` of the config, the zone a running gateway
+    /// reports, or UTC for a store directory read without a config.
+    pub fn view(&self) -> anyhow::Result<ReviewView> {
+        match self {
+            Self::Local { review, .. } => Ok(review.view().clone()),
+            Self::Remote(remote) => remote.view(),
+        }
+    }
+
     /// Counters, rates, readiness and suppressions of every strategy.
     pub fn summary(&self) -> anyhow::Result<Summary> {
         match self {

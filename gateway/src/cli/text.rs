@@ -1,23 +1,25 @@
-//! Text and CSV rendering of the review for terminals and spreadsheets.
+//! The report as text for terminals, times in the review's zone (named once, at the top).
 
 use std::io::{self, Write};
 
 use crate::review::thousands;
-use crate::review::{EngineStatus, StrategySummary, Summary};
-use crate::store::{format_micros, Group};
+use crate::review::{EngineStatus, ReviewView, StrategySummary, Summary};
+use crate::store::Group;
 
-/// The whole report.
+/// The whole report, times in `view`'s zone.
 pub(crate) fn report(
     out: &mut dyn Write,
     source: &str,
     summary: &Summary,
     groups: &[Vec<Group>],
+    view: &ReviewView,
 ) -> io::Result<()> {
     writeln!(
         out,
         "shadowgate report · {source} · {}",
-        summary.generated_at
+        view.in_zone(&summary.generated_at)
     )?;
+    zone_line(out, view)?;
     if let Some(store) = &summary.store {
         if store.degraded {
             writeln!(out, "STORE DEGRADED: records are being dropped")?;
@@ -38,7 +40,7 @@ pub(crate) fn report(
         }
     }
     match &summary.engines {
-        Some(engines) => engines_section(out, engines)?,
+        Some(engines) => engines_section(out, engines, view)?,
         None if summary.fleet.is_some() => writeln!(
             out,
             "engine health: unknown (read from the fleet's database; use --from http://ADMIN of a running gateway)"
@@ -49,7 +51,7 @@ pub(crate) fn report(
         )?,
     }
     if let Some(fleet) = &summary.fleet {
-        super::fleet::write(out, fleet)?;
+        super::fleet::write(out, fleet, view)?;
     }
     if summary.strategies.is_empty() {
         writeln!(
@@ -59,16 +61,20 @@ pub(crate) fn report(
     }
     for (strategy, groups) in summary.strategies.iter().zip(groups) {
         writeln!(out)?;
-        strategy_section(out, strategy, groups)?;
+        strategy_section(out, strategy, groups, view)?;
     }
     Ok(())
 }
 
 /// One line per engine: name, protocol, state since when, roles, last failure.
-fn engines_section(out: &mut dyn Write, engines: &[EngineStatus]) -> io::Result<()> {
+fn engines_section(
+    out: &mut dyn Write,
+    engines: &[EngineStatus],
+    view: &ReviewView,
+) -> io::Result<()> {
     writeln!(out, "\nengines")?;
     for e in engines {
-        let error = e.last_error_text();
+        let error = view.in_zone(&e.last_error_text());
         let error = if error.is_empty() {
             String::new()
         } else {
@@ -80,14 +86,19 @@ fn engines_section(out: &mut dyn Write, engines: &[EngineStatus]) -> io::Result<
             e.engine,
             e.protocol,
             e.state().to_uppercase(),
-            e.since,
+            view.in_zone(&e.since),
             e.roles()
         )?;
     }
     Ok(())
 }
 
-fn strategy_section(out: &mut dyn Write, s: &StrategySummary, groups: &[Group]) -> io::Result<()> {
+fn strategy_section(
+    out: &mut dyn Write,
+    s: &StrategySummary,
+    groups: &[Group],
+    view: &ReviewView,
+) -> io::Result<()> {
     let note = if s.configured {
         ""
     } else {
@@ -118,14 +129,14 @@ fn strategy_section(out: &mut dyn Write, s: &StrategySummary, groups: &[Group]) 
         s.rate_sentence
     )?;
     if let Some(last) = &s.last_failure {
-        writeln!(out, "  last failure: {last}")?;
+        writeln!(out, "  last failure: {}", view.in_zone(last))?;
     }
     if s.readiness.is_ready() {
         writeln!(out, "  readiness: ready")?;
     } else {
         writeln!(out, "  readiness: blocked")?;
         for line in s.readiness_lines() {
-            writeln!(out, "    - {line}")?;
+            writeln!(out, "    - {}", view.in_zone(&line))?;
         }
     }
     if !s.suppressed.is_empty() {
@@ -170,8 +181,8 @@ fn strategy_section(out: &mut dyn Write, s: &StrategySummary, groups: &[Group]) 
         writeln!(
             out,
             "             first {}  last {}",
-            format_micros(g.first_seen_micros),
-            format_micros(g.last_seen_micros)
+            view.time(g.first_seen_micros),
+            view.time(g.last_seen_micros)
         )?;
         let examples: Vec<String> = g
             .example_ids
@@ -182,6 +193,11 @@ fn strategy_section(out: &mut dyn Write, s: &StrategySummary, groups: &[Group]) 
         writeln!(out, "             examples {}", examples.join(" "))?;
     }
     Ok(())
+}
+
+/// The line naming the zone of every time in a text output: `Times in Asia/Seoul`.
+pub(super) fn zone_line(out: &mut dyn Write, view: &ReviewView) -> io::Result<()> {
+    writeln!(out, "Times in {}", view.zone_name())
 }
 
 /// `, expired rule ignore body.note` after a difference that rule no longer hides.

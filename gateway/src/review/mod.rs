@@ -10,6 +10,7 @@
 //! - `model`: [`Summary`], [`StrategySummary`], [`Detail`]: what the API answers and the CLI reads.
 //! - `build`: [`Review`], the store and the policies turned into that model.
 //! - `daily`: [`ReviewView`] (zone, chart days) and the [`Daily`] series of strategies and groups.
+//! - `zoned`: [`ReviewView::in_zone`], the UTC times inside shared sentences in the review's zone.
 //! - `sides`: both decisions of a record field by field, for side-by-side views.
 //! - `filter`: record kinds and times as people type them.
 //! - `beta`: the regularized incomplete beta function and its quantile (f64, bisection).
@@ -30,6 +31,7 @@ mod rate;
 mod readiness;
 mod sides;
 mod suppressed_daily;
+mod zoned;
 
 pub use batch::{assess_batch, BatchSummary};
 pub use batch_sides::example_rows;
