@@ -18,7 +18,7 @@
 //! - `legacy`, `modern`: the two engines' servers.
 //! - `engines`: starting them, here or alone (`shadowgate demo-engine`).
 //! - `traffic`: the synthetic, seeded request generator (shared with `loadgen`).
-//! - `setup`: the data directory, the embedded config and layout.
+//! - `setup`: the data directory, the embedded config and layout, the key file for `replay`.
 //! - `send`: sending the frames with a progress bar.
 //! - `report`: what the demo prints (the gateway's own `report`, read from its admin API).
 

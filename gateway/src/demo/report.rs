@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::Demo;
+use super::{Demo, STRATEGY};
 use crate::cli::{self, Format, ReportArgs, SourceArgs};
 use crate::server::{self, Running};
 
@@ -71,6 +71,7 @@ pub fn print(demo: &Demo, out: &mut dyn Write, serving: bool) -> anyhow::Result<
             out,
             "mismatches   shadowgate mismatches list --config {config}"
         )?;
+        writeln!(out, "{}", replay_line(demo, false))?;
         return Ok(());
     }
     writeln!(out, "HTML report  {url}/")?;
@@ -87,5 +88,24 @@ pub fn print(demo: &Demo, out: &mut dyn Write, serving: bool) -> anyhow::Result<
         "afterwards   shadowgate report --config {config}   (the store stays in {})",
         demo.running.gateway.runtime().config.store.path.display()
     )?;
+    writeln!(out, "{}", replay_line(demo, true))?;
     Ok(())
+}
+
+/// How to replay the demo's failing cases (stored with their raw requests: the demo writes a
+/// key file). Replay reads a stopped gateway's store, and its cases go to the engine that
+/// shadowed them, which stops with the demo: the line says to start that engine again alone, on
+/// the address the config names.
+fn replay_line(demo: &Demo, serving: bool) -> String {
+    let when = if serving {
+        "after Ctrl-C, with "
+    } else {
+        "with "
+    };
+    format!(
+        "replay       shadowgate replay --config {} --strategy {STRATEGY}   ({when}the new engine \
+         back: shadowgate demo-engine --kind modern --listen {})",
+        demo.config_path.display(),
+        demo.engines.modern
+    )
 }

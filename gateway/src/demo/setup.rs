@@ -1,16 +1,21 @@
 //! The demo's data directory: the embedded config with its addresses filled in, the embedded
-//! layout next to it, and a fresh store.
+//! layout next to it, a fresh key file (so failing cases are stored for `replay`) and a fresh
+//! store.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{anyhow, Context};
 
 use super::{DemoArgs, Engines, CONFIG, LAYOUT};
+use crate::store::keyring::new_key_line;
 
 /// Name of the config file written into the data directory.
 pub const CONFIG_FILE: &str = "shadowgate.toml";
 /// Name of the layout file written next to it (the config refers to it).
 pub const LAYOUT_FILE: &str = "loan-screening.toml";
+/// Name of the key file written next to it (`[store] encryption_key_file` in the config).
+pub const KEY_FILE: &str = "keys";
 
 /// Writes config and layout into `args.data_dir`, empties its store; returns the config's path.
 pub fn prepare(args: &DemoArgs, engines: &Engines) -> anyhow::Result<PathBuf> {
@@ -24,9 +29,34 @@ pub fn prepare(args: &DemoArgs, engines: &Engines) -> anyhow::Result<PathBuf> {
     }
     std::fs::write(dir.join(LAYOUT_FILE), LAYOUT)
         .with_context(|| format!("writing {}", dir.join(LAYOUT_FILE).display()))?;
+    write_key_file(dir)?;
     let path = dir.join(CONFIG_FILE);
     std::fs::write(&path, render(args, engines))
         .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// Writes `dir/keys`: one new random key, readable by its owner only (mode 0600, as
+/// `check-config` asks of key files). The previous run's key is replaced: its store is emptied
+/// too, so no stored payload needs it.
+pub fn write_key_file(dir: &Path) -> anyhow::Result<PathBuf> {
+    let path = dir.join(KEY_FILE);
+    let at = || format!("writing the demo's key file {}", path.display());
+    let line = new_key_line("demo")
+        .map_err(|_| anyhow!("drawing the demo's key: the system random generator failed"))?;
+    if let Err(e) = std::fs::remove_file(&path) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            return Err(e).with_context(at);
+        }
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).with_context(at)?;
+    let text =
+        format!("# Written by `shadowgate demo` for its store, replaced on every run.\n{line}");
+    file.write_all(text.as_bytes()).with_context(at)?;
     Ok(path)
 }
 

@@ -52,6 +52,14 @@ async fn mismatches_are_exactly_the_divergent_segment() {
     assert!(records
         .iter()
         .all(|r| r.mismatch.kind == RecordKind::Mismatch));
+    // Stored with their raw requests, encrypted with the demo's key: `replay` can send them.
+    for record in &records {
+        assert!(
+            reader.sealed_payload(record.id).unwrap().is_some(),
+            "{}",
+            record.id
+        );
+    }
     let found: BTreeSet<String> = records
         .iter()
         .map(|r| r.mismatch.correlation_id.clone())
@@ -89,6 +97,8 @@ async fn mismatches_are_exactly_the_divergent_segment() {
     assert!(printed.contains("body.limit_amount"), "{printed}");
     assert!(printed.contains("ignore header.sent_at"), "{printed}");
     assert!(printed.contains("HTML report  http://"), "{printed}");
+    let replay = "replay       shadowgate replay --config";
+    assert!(printed.contains(replay), "{printed}");
     // `demo --exit`: the gateway stops after the report, so no URL of it is advertised.
     let mut exiting = Vec::new();
     tokio::task::block_in_place(|| report::print(&demo, &mut exiting, false)).unwrap();
@@ -97,6 +107,43 @@ async fn mismatches_are_exactly_the_divergent_segment() {
     assert!(!advice.contains("http://"), "{advice}");
     assert!(advice.contains("shadowgate report --config"), "{advice}");
     demo.stop().await;
+}
+
+/// The data directory holds a key file only its owner can read, and the config written beside it
+/// loads with encryption on: the demo's failing cases are stored for `replay`.
+#[tokio::test]
+async fn setup_writes_an_owner_only_key_file_the_config_encrypts_with() {
+    let data = tempfile::tempdir().unwrap();
+    let args = DemoArgs {
+        requests: 1,
+        connections: 1,
+        data_dir: data.path().join("demo"),
+        seed: 1,
+        mci_address: "127.0.0.1:0".parse().unwrap(),
+        admin_address: "127.0.0.1:0".parse().unwrap(),
+        exit: true,
+    };
+    let engines = Engines::start(Arc::new(layout().unwrap())).await.unwrap();
+    let path = setup::prepare(&args, &engines).unwrap();
+    // A second run replaces the key, still owner-only.
+    let path_again = setup::prepare(&args, &engines).unwrap();
+    engines.stop().await;
+    assert_eq!(path, path_again);
+    let keys = args.data_dir.join(setup::KEY_FILE);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+    }
+    let config = crate::config::load(&path).unwrap();
+    assert_eq!(
+        config.store.encryption_key_file.as_deref(),
+        Some(keys.as_path())
+    );
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    let ring = crate::store::KeyRing::load(&keys).unwrap();
+    assert_eq!(ring.ids().collect::<Vec<_>>(), ["demo"]);
 }
 
 /// `demo-engine --kind legacy-http`, the live engine of the HTTP benchmark against nginx, decides

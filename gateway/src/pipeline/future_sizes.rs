@@ -28,6 +28,7 @@ fn demo_gateway(dir: &std::path::Path) -> Arc<Gateway> {
         .replace("@LEGACY_ADDRESS@", "127.0.0.1:9")
         .replace("@MODERN_ADDRESS@", "127.0.0.1:9");
     std::fs::write(dir.join(demo::setup::LAYOUT_FILE), demo::LAYOUT).unwrap();
+    demo::setup::write_key_file(dir).unwrap();
     let path = dir.join(demo::setup::CONFIG_FILE);
     std::fs::write(&path, config).unwrap();
     let config = crate::config::load(&path).unwrap();

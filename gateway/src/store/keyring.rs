@@ -6,12 +6,14 @@
 //! key first, keep the old ones listed while their payloads should stay readable). Removing a key
 //! makes every payload sealed with it unreadable for good (crypto-shredding). Key ids are stored
 //! in clear beside each payload, so they must not be secrets: a date (`2026-11`) is typical.
+//! [`new_key_line`] draws a new key line, for key files the program writes (the demo's).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use ring::aead::{LessSafeKey, UnboundKey, AES_256_GCM};
+use ring::rand::{SecureRandom, SystemRandom};
 
 /// Bytes of an AES-256 key.
 pub const KEY_LEN: usize = 32;
@@ -165,6 +167,16 @@ impl KeyRing {
     }
 }
 
+/// A new key file line, `KEY_ID = BASE64`, holding a fresh random AES-256 key (what
+/// `openssl rand -base64 32` makes by hand), for key files the program writes itself (the demo's).
+/// Fails only when the system random generator does.
+pub fn new_key_line(id: &str) -> Result<String, ring::error::Unspecified> {
+    let mut key = [0_u8; KEY_LEN];
+    SystemRandom::new().fill(&mut key)?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key);
+    Ok(format!("{id} = {encoded}\n"))
+}
+
 impl fmt::Debug for KeyRing {
     /// Ids only: key material never reaches a log.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -191,6 +203,15 @@ mod tests {
             format!("{ring:?}"),
             r#"KeyRing { ids: ["2026-11", "old.1"] }"#
         );
+    }
+
+    #[test]
+    fn a_new_key_line_loads_and_holds_a_new_key() {
+        let (one, two) = (new_key_line("demo").unwrap(), new_key_line("demo").unwrap());
+        assert!(one.starts_with("demo = ") && one.ends_with('\n'), "{one}");
+        assert_ne!(one, two, "each line draws its own key");
+        let ring = KeyRing::parse(&one).unwrap();
+        assert_eq!(ring.ids().collect::<Vec<_>>(), ["demo"]);
     }
 
     #[test]
