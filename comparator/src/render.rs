@@ -14,7 +14,9 @@ use crate::rules::Rules;
 
 mod judged;
 
-use judged::{align, annotate, made_equal, mark_live};
+use judged::{annotate, under, Judge};
+
+pub use judged::RULE_SINCE_CHANGED;
 
 #[cfg(test)]
 mod tests;
@@ -34,11 +36,36 @@ pub const LONG_STRING: usize = 32;
 /// and a note: `"rate": 5.250,  (shadow 5.251, hidden by tolerance body.rate)`.
 /// Empty when nothing differs.
 pub fn unified_diff(live: &Value, shadow: &Value, rules: &Rules) -> String {
+    let comparison = crate::compare(live, shadow, rules);
+    let paths: Vec<String> = comparison
+        .differences
+        .iter()
+        .map(|d| d.path.to_string())
+        .collect();
+    let reported: Vec<&str> = paths.iter().map(String::as_str).collect();
+    unified_diff_reported(live, shadow, &reported, rules)
+}
+
+/// The unified diff of [`unified_diff`] with exactly the `reported` differences marked `-`/`+`
+/// (paths as the comparator prints them, `body.offers[2].rate`), whatever `rules` would report
+/// now: the diff of a stored record, whose differences were judged under the rules of its day.
+/// `rules` (those in force) only elide ignored fields that hold no reported difference, pair
+/// `unordered` arrays and name the rule in each note. Any other field that differs is an
+/// unchanged line with the live value, noted with the rule in force that hides it, or with
+/// [`RULE_SINCE_CHANGED`] when none does; no note when the two values are equal without rules
+/// (`5.250` and `5.25`) or elided.
+pub fn unified_diff_reported(
+    live: &Value,
+    shadow: &Value,
+    reported: &[&str],
+    rules: &Rules,
+) -> String {
     let (hidden, pairings) = explain_pairings(live, shadow, rules);
-    let notes = made_equal(live, shadow, &hidden, &pairings);
-    let mut live = elide(live, rules);
-    mark_live(&mut live, &notes);
-    let shadow = align(&elide(shadow, rules), &mut Vec::new(), &pairings, &notes);
+    let mut judge = Judge::new(reported, &hidden, &pairings);
+    let (live, shadow) = judge.sides(
+        &elide(live, rules, reported),
+        &elide(shadow, rules, reported),
+    );
     // `{:#}` is serde_json's pretty printer; numbers keep their exact text.
     let live = format!("{live:#}\n");
     let shadow = format!("{shadow:#}\n");
@@ -50,7 +77,7 @@ pub fn unified_diff(live: &Value, shadow: &Value, rules: &Rules) -> String {
         .context_radius(3)
         .header("live", "shadow")
         .to_string();
-    annotate(&diff, &notes)
+    annotate(&diff, &judge.notes)
 }
 
 /// A character diff of two strings in one line: deletions as `[-…-]`, insertions as `{+…+}`.
@@ -93,54 +120,74 @@ fn marker(tag: ChangeTag) -> (&'static str, &'static str) {
     }
 }
 
-/// A copy of `value` with every ignored field replaced by [`ELIDED`].
-fn elide(value: &Value, rules: &Rules) -> Value {
-    let mut states = vec![Matcher::ROOT];
-    elide_node(value, rules, &mut states, 0..1)
-}
-
-fn elide_node(value: &Value, rules: &Rules, states: &mut Vec<u32>, here: Range<usize>) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut out = Map::with_capacity(map.len());
-            for (key, child) in map {
-                let child = elide_child(Step::Key(key), child, rules, states, here.clone());
-                out.insert(key.clone(), child);
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(
-            (0..)
-                .zip(items)
-                .map(|(index, child)| {
-                    elide_child(Step::Index(index), child, rules, states, here.clone())
-                })
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-fn elide_child(
-    step: Step<'_>,
-    value: &Value,
-    rules: &Rules,
-    states: &mut Vec<u32>,
-    parent: Range<usize>,
-) -> Value {
-    let start = states.len();
-    for at in parent {
-        let node = states[at];
-        rules.matcher.step(node, step, states);
-    }
-    let ignored = states[start..]
-        .iter()
-        .any(|&node| rules.matcher.actions(node).ignore.is_some());
-    let out = if ignored {
-        Value::String(ELIDED.to_owned())
-    } else {
-        elide_node(value, rules, states, start..states.len())
+/// A copy of `value` with every ignored field replaced by [`ELIDED`], but for a field at, under
+/// or above a `reported` difference: what is reported is shown. (The shadow's indices are its
+/// own: inside a reordered array a reported path may name another element.)
+fn elide(value: &Value, rules: &Rules, reported: &[&str]) -> Value {
+    let mut walk = Elide {
+        rules,
+        reported,
+        states: vec![Matcher::ROOT],
+        at: String::new(),
     };
-    states.truncate(start);
-    out
+    walk.node(value, 0..1)
+}
+
+/// The walk of [`elide`]: matcher states along the path, and the path as text.
+struct Elide<'a> {
+    rules: &'a Rules,
+    reported: &'a [&'a str],
+    states: Vec<u32>,
+    at: String,
+}
+
+impl Elide<'_> {
+    fn node(&mut self, value: &Value, here: Range<usize>) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut out = Map::with_capacity(map.len());
+                for (key, child) in map {
+                    let len = self.at.len();
+                    if !self.at.is_empty() {
+                        self.at.push('.');
+                    }
+                    self.at.push_str(key);
+                    let child = self.child(Step::Key(key), child, here.clone());
+                    self.at.truncate(len);
+                    out.insert(key.clone(), child);
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (index, child) in items.iter().enumerate() {
+                    let len = self.at.len();
+                    self.at.push_str(&format!("[{index}]"));
+                    out.push(self.child(Step::Index(index), child, here.clone()));
+                    self.at.truncate(len);
+                }
+                Value::Array(out)
+            }
+            other => other.clone(),
+        }
+    }
+
+    fn child(&mut self, step: Step<'_>, value: &Value, parent: Range<usize>) -> Value {
+        let start = self.states.len();
+        for at in parent {
+            let node = self.states[at];
+            self.rules.matcher.step(node, step, &mut self.states);
+        }
+        let ignored = self.states[start..]
+            .iter()
+            .any(|&node| self.rules.matcher.actions(node).ignore.is_some());
+        let shown = |d: &&str| *d == "$" || under(&self.at, d) || under(d, &self.at);
+        let out = if ignored && !self.reported.iter().any(shown) {
+            Value::String(ELIDED.to_owned())
+        } else {
+            self.node(value, start..self.states.len())
+        };
+        self.states.truncate(start);
+        out
+    }
 }

@@ -1,164 +1,209 @@
-//! The decisions as the comparison judged them, for the unified diff: the shadow's `unordered`
-//! arrays in the order of the live elements they were paired with, and each field a rule made
-//! equal replaced on both sides by a mark, written back after diffing as the live value with a
-//! note, so the line reads unchanged and says why.
+//! The decisions as a record judged them, for the unified diff: only the reported differences
+//! keep their two values; every other field that differs is replaced on both sides by a mark,
+//! written back after diffing as the live value with a note, so the line reads unchanged and
+//! says why. The shadow's `unordered` arrays face the live elements they were paired with.
+//!
+//! The differences come from the caller (those stored with a record), so the diff marks what
+//! the side-by-side view marks even after the rules changed. Which rule hid a field is not
+//! stored with a record: a note names the rule in force that hides the field now, the one the
+//! side-by-side view greys it with, or [`RULE_SINCE_CHANGED`] when none does.
 
 use serde_json::{Map, Value};
 
 use crate::explain::{Hidden, Pairing};
-use crate::path::{Path, Segment};
-use crate::rules::{RuleKind, RuleRef};
+use crate::rules::{RuleKind, RuleRef, Rules};
 
-/// Stands for the `n`th field a rule made equal while diffing: the same on both sides, so the
-/// line is unchanged; written back as the live value after. NULs, which serde_json escapes,
-/// keep it apart from any value a decision holds.
+use super::ELIDED;
+
+/// What a note names when a field differs, was not reported, and no rule in force hides it: a
+/// rule hid it when the decisions were compared and has since been removed or changed.
+pub const RULE_SINCE_CHANGED: &str = "a rule since removed or changed";
+
+/// Stands for the `n`th field judged equal while diffing: the same on both sides, so the line
+/// is unchanged; written back as the live value after. NULs, which serde_json escapes, keep it
+/// apart from any value a decision holds.
 const EQUAL_MARK: &str = "\u{0}judged-equal-";
 
-/// A field a rule other than `ignore` and `unordered` made equal: where, both values as JSON
-/// text, and the rule.
-pub(super) struct Note<'a> {
-    path: &'a Path,
-    live: String,
-    shadow: String,
-    rule: &'a RuleRef,
+/// A field that differs but was not reported: the value written back on its line and, unless
+/// the comparator calls the two values equal without rules or the field is elided, why.
+pub(super) struct Note {
+    shown: String,
+    remark: Option<String>,
 }
 
-/// The fields `tolerance`, `normalise` and `value_map` made equal, each once, found in both
-/// decisions (the shadow's through the pairings of `unordered` arrays).
-pub(super) fn made_equal<'a>(
-    live: &Value,
-    shadow: &Value,
-    hidden: &'a [Hidden],
-    pairings: &[Pairing],
-) -> Vec<Note<'a>> {
-    let mut notes: Vec<Note<'a>> = Vec::new();
-    for Hidden { path, rule } in hidden {
-        if matches!(rule.kind, RuleKind::Ignore | RuleKind::Unordered)
-            || notes.iter().any(|n| n.path == path)
-        {
-            continue;
+/// The walk over both decisions that replaces each unreported difference by a mark.
+pub(super) struct Judge<'a> {
+    /// Paths of the reported differences (`body.offers[2].rate`, `$` for the root).
+    reported: &'a [&'a str],
+    /// What the rules in force hid, where, in live indices.
+    hidden: Vec<(String, &'a RuleRef)>,
+    /// How the rules in force pair each `unordered` array: per live index, the shadow index.
+    pairings: Vec<(String, &'a [Option<usize>])>,
+    /// Reported differences that are an array's length, found on the way down.
+    lengths: Vec<String>,
+    /// One per mark, in mark order.
+    pub(super) notes: Vec<Note>,
+}
+
+impl<'a> Judge<'a> {
+    pub(super) fn new(
+        reported: &'a [&'a str],
+        hidden: &'a [Hidden],
+        pairings: &'a [Pairing],
+    ) -> Self {
+        Self {
+            reported,
+            hidden: hidden
+                .iter()
+                .map(|h| (h.path.to_string(), &h.rule))
+                .collect(),
+            pairings: pairings
+                .iter()
+                .map(|p| (p.path.to_string(), p.shadow_of_live.as_slice()))
+                .collect(),
+            lengths: Vec::new(),
+            notes: Vec::new(),
         }
-        let (Some(l), Some(s)) = (
-            value_at(live, path.segments(), &[]),
-            value_at(shadow, path.segments(), pairings),
-        ) else {
-            continue;
+    }
+
+    /// Both decisions as judged: the shadow in the live decision's order, every difference not
+    /// reported replaced on both sides by the same mark.
+    pub(super) fn sides(&mut self, live: &Value, shadow: &Value) -> (Value, Value) {
+        let (live, shadow) = self.judge(Some(live), Some(shadow), &mut String::new());
+        (live.unwrap_or(Value::Null), shadow.unwrap_or(Value::Null))
+    }
+
+    fn judge(
+        &mut self,
+        live: Option<&Value>,
+        shadow: Option<&Value>,
+        at: &mut String,
+    ) -> (Option<Value>, Option<Value>) {
+        if let (Some(Value::Array(l)), Some(Value::Array(s))) = (live, shadow) {
+            // A difference reported at an array is its length: its elements are judged on their
+            // own, the missing and extra ones reported at their own paths.
+            if self.reported.contains(&at.as_str()) {
+                self.lengths.push(at.clone());
+                return self.arrays(l, s, at);
+            }
+        }
+        let raw = |d: &&str| *d == "$" || (under(at, d) && !self.lengths.iter().any(|l| l == d));
+        if live == shadow || self.reported.iter().any(raw) {
+            return (live.cloned(), shadow.cloned());
+        }
+        match (live, shadow) {
+            (Some(Value::Object(l)), Some(Value::Object(s))) => self.objects(l, s, at),
+            (Some(Value::Array(l)), Some(Value::Array(s))) => self.arrays(l, s, at),
+            _ => {
+                let n = self.note(at, live, shadow);
+                (Some(mark(n)), Some(mark(n)))
+            }
+        }
+    }
+
+    /// Keys in the live order, then those only the shadow has.
+    fn objects(
+        &mut self,
+        live: &Map<String, Value>,
+        shadow: &Map<String, Value>,
+        at: &mut String,
+    ) -> (Option<Value>, Option<Value>) {
+        let (mut l_out, mut s_out) = (Map::new(), Map::new());
+        let keys = live
+            .keys()
+            .chain(shadow.keys().filter(|k| !live.contains_key(*k)));
+        for key in keys {
+            let len = at.len();
+            if !at.is_empty() {
+                at.push('.');
+            }
+            at.push_str(key);
+            let (l, s) = self.judge(live.get(key), shadow.get(key), at);
+            at.truncate(len);
+            l_out.extend(l.map(|l| (key.clone(), l)));
+            s_out.extend(s.map(|s| (key.clone(), s)));
+        }
+        (Some(Value::Object(l_out)), Some(Value::Object(s_out)))
+    }
+
+    /// Elements by index, or for an `unordered` array each live element with its partner, then
+    /// the shadow elements no live one took, at their own index as the comparator reports them.
+    fn arrays(
+        &mut self,
+        live: &[Value],
+        shadow: &[Value],
+        at: &mut String,
+    ) -> (Option<Value>, Option<Value>) {
+        let paired = self.pairings.iter().find(|(p, _)| p == at).map(|(_, p)| *p);
+        let pairs: Vec<(usize, Option<&Value>, Option<&Value>)> = match paired {
+            Some(shadow_of_live) => {
+                let partner = |i: usize| shadow_of_live.get(i).copied().flatten();
+                let taken = |j: usize| shadow_of_live.contains(&Some(j));
+                let faced = (0..live.len())
+                    .map(|i| (i, live.get(i), partner(i).and_then(|j| shadow.get(j))));
+                let extra = (0..shadow.len())
+                    .filter(|&j| !taken(j))
+                    .map(|j| (j, None, shadow.get(j)));
+                faced.chain(extra).collect()
+            }
+            None => (0..live.len().max(shadow.len()))
+                .map(|i| (i, live.get(i), shadow.get(i)))
+                .collect(),
         };
-        notes.push(Note {
-            path,
-            live: l.to_string(),
-            shadow: s.to_string(),
-            rule,
-        });
+        let (mut l_out, mut s_out) = (Vec::new(), Vec::new());
+        for (index, l, s) in pairs {
+            let len = at.len();
+            at.push_str(&format!("[{index}]"));
+            let (l, s) = self.judge(l, s, at);
+            at.truncate(len);
+            l_out.extend(l);
+            s_out.extend(s);
+        }
+        (Some(Value::Array(l_out)), Some(Value::Array(s_out)))
     }
-    notes
+
+    /// Records why the field at `at` reads unchanged; its mark number.
+    fn note(&mut self, at: &str, live: Option<&Value>, shadow: Option<&Value>) -> usize {
+        let elided = |v: Option<&Value>| v.is_some_and(|v| v.as_str() == Some(ELIDED));
+        let rule = || {
+            // The deepest rule that hid something at or around the field, as the side-by-side
+            // view names it; a reorder never explains a field that faces its partner.
+            self.hidden
+                .iter()
+                .filter(|(hid, rule)| {
+                    rule.kind != RuleKind::Unordered && (under(at, hid) || under(hid, at))
+                })
+                .max_by_key(|(hid, _)| hid.len())
+                .map_or_else(
+                    || RULE_SINCE_CHANGED.to_owned(),
+                    |(_, rule)| rule.to_string(),
+                )
+        };
+        let remark = match (live, shadow) {
+            _ if elided(live) || elided(shadow) => None,
+            (Some(l), Some(s)) if crate::compare(l, s, &Rules::none()).is_match() => None,
+            (Some(_), Some(s)) => Some(format!("shadow {s}, hidden by {}", rule())),
+            (Some(_), None) => Some(format!("missing in shadow, hidden by {}", rule())),
+            (None, _) => Some(format!("missing in live, hidden by {}", rule())),
+        };
+        let shown = live.or(shadow).map_or_else(String::new, Value::to_string);
+        self.notes.push(Note { shown, remark });
+        self.notes.len() - 1
+    }
 }
 
-/// `live` with each noted field replaced by its mark.
-pub(super) fn mark_live(live: &mut Value, notes: &[Note<'_>]) {
-    for (n, note) in notes.iter().enumerate() {
-        if let Some(slot) = value_at_mut(live, note.path.segments()) {
-            *slot = mark(n);
-        }
-    }
+/// Whether `path` is `difference` or lies under it.
+pub(super) fn under(path: &str, difference: &str) -> bool {
+    path.strip_prefix(difference)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
 }
 
 fn mark(n: usize) -> Value {
     Value::String(format!("{EQUAL_MARK}{n}\u{0}"))
 }
 
-/// The value at `segments` (indices of the live decision), through `pairings` for the elements
-/// of `unordered` arrays.
-fn value_at<'v>(value: &'v Value, segments: &[Segment], pairings: &[Pairing]) -> Option<&'v Value> {
-    let mut here = value;
-    for (depth, segment) in segments.iter().enumerate() {
-        here = match segment {
-            Segment::Key(key) => here.get(key)?,
-            Segment::Index(index) => {
-                let paired = pairings
-                    .iter()
-                    .find(|p| p.path.segments() == &segments[..depth]);
-                let index = match paired {
-                    Some(p) => (*p.shadow_of_live.get(*index)?)?,
-                    None => *index,
-                };
-                here.get(index)?
-            }
-        };
-    }
-    Some(here)
-}
-
-fn value_at_mut<'v>(value: &'v mut Value, segments: &[Segment]) -> Option<&'v mut Value> {
-    segments
-        .iter()
-        .try_fold(value, |here, segment| match segment {
-            Segment::Key(key) => here.get_mut(key),
-            Segment::Index(index) => here.get_mut(*index),
-        })
-}
-
-/// A copy of the shadow decision in the live decision's order: each `unordered` array's
-/// elements in the order of the live elements they were paired with, then the ones paired with
-/// none; each noted field replaced by its mark. `at` is the path in live indices.
-pub(super) fn align(
-    value: &Value,
-    at: &mut Vec<Segment>,
-    pairings: &[Pairing],
-    notes: &[Note<'_>],
-) -> Value {
-    if let Some(n) = notes
-        .iter()
-        .position(|n| n.path.segments() == at.as_slice())
-    {
-        return mark(n);
-    }
-    match value {
-        Value::Object(map) => {
-            let mut out = Map::with_capacity(map.len());
-            for (key, child) in map {
-                at.push(Segment::Key(key.clone()));
-                out.insert(key.clone(), align(child, at, pairings, notes));
-                at.pop();
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => {
-            let paired = pairings.iter().find(|p| p.path.segments() == at.as_slice());
-            let Some(paired) = paired else {
-                let mut out = Vec::with_capacity(items.len());
-                for (index, child) in items.iter().enumerate() {
-                    at.push(Segment::Index(index));
-                    out.push(align(child, at, pairings, notes));
-                    at.pop();
-                }
-                return Value::Array(out);
-            };
-            let mut out = Vec::with_capacity(items.len());
-            for (index, shadow) in paired.shadow_of_live.iter().enumerate() {
-                if let Some(child) = shadow.and_then(|s| items.get(s)) {
-                    at.push(Segment::Index(index));
-                    out.push(align(child, at, pairings, notes));
-                    at.pop();
-                }
-            }
-            // Compared with nothing: no rule made anything in them equal.
-            let taken = |s: usize| paired.shadow_of_live.contains(&Some(s));
-            out.extend(
-                (0..)
-                    .zip(items)
-                    .filter(|&(s, _)| !taken(s))
-                    .map(|(_, child)| child.clone()),
-            );
-            Value::Array(out)
-        }
-        other => other.clone(),
-    }
-}
-
-/// `diff` with each mark written back as the live value, followed by the shadow value and the
-/// rule that made them equal.
-pub(super) fn annotate(diff: &str, notes: &[Note<'_>]) -> String {
+/// `diff` with each mark written back as the value it stands for, followed by the note.
+pub(super) fn annotate(diff: &str, notes: &[Note]) -> String {
     if notes.is_empty() {
         return diff.to_owned();
     }
@@ -173,11 +218,10 @@ pub(super) fn annotate(diff: &str, notes: &[Note<'_>]) -> String {
             continue;
         };
         let body = line.strip_suffix('\n').unwrap_or(line);
-        out.push_str(&body.replace(&marked, &note.live));
-        out.push_str(&format!(
-            "  (shadow {}, hidden by {})",
-            note.shadow, note.rule
-        ));
+        out.push_str(&body.replace(&marked, &note.shown));
+        if let Some(remark) = &note.remark {
+            out.push_str(&format!("  ({remark})"));
+        }
         if line.ends_with('\n') {
             out.push('\n');
         }

@@ -111,3 +111,60 @@ fn an_unordered_array_faces_the_elements_it_was_paired_with() {
         "{diff}"
     );
 }
+
+#[test]
+fn the_reported_differences_are_marked_whatever_the_rules_in_force_say() {
+    // Judged under no rules: the grade and the rate were reported. The rules since hide both.
+    let live = value(r#"{"body": {"grade": "A", "rate": 5.250, "term": 12}}"#);
+    let shadow = value(r#"{"body": {"grade": "B", "rate": 5.26, "term": 12}}"#);
+    let now = rules(serde_json::json!({
+        "ignore": ["body.grade"],
+        "tolerance": [{ "path": "body.rate", "absolute": "0.02" }],
+    }));
+    let diff = unified_diff_reported(&live, &shadow, &["body.grade", "body.rate"], &now);
+    assert!(
+        diff.contains("-    \"grade\": \"A\",\n-    \"rate\": 5.250,\n+    \"grade\": \"B\",\n+    \"rate\": 5.26,\n"),
+        "{diff}"
+    );
+    // Judged under a tolerance since removed: only the grade was reported. The rate reads
+    // unchanged, noted with what hid it; nothing in force does.
+    let diff = unified_diff_reported(&live, &shadow, &["body.grade"], &Rules::none());
+    let changed: Vec<&str> = diff
+        .lines()
+        .skip(2)
+        .filter(|l| l.starts_with(['-', '+']))
+        .collect();
+    assert_eq!(
+        changed,
+        ["-    \"grade\": \"A\",", "+    \"grade\": \"B\","],
+        "{diff}"
+    );
+    assert!(
+        diff.contains(&format!(
+            "\n     \"rate\": 5.250,  (shadow 5.26, hidden by {RULE_SINCE_CHANGED})\n"
+        )),
+        "{diff}"
+    );
+    // Nothing reported: nothing to show, whatever differs.
+    assert_eq!(
+        unified_diff_reported(&live, &shadow, &[], &Rules::none()),
+        ""
+    );
+}
+
+#[test]
+fn a_field_missing_on_one_side_that_was_not_reported_reads_unchanged() {
+    let live = value(r#"{"grade": "A", "audit": {"by": "kim", "at": 1}}"#);
+    let shadow = value(r#"{"grade": "B", "audit": {"by": "kim"}}"#);
+    let diff = unified_diff_reported(&live, &shadow, &["grade"], &Rules::none());
+    assert!(
+        diff.contains(&format!(
+            "\n     \"at\": 1  (missing in shadow, hidden by {RULE_SINCE_CHANGED})\n"
+        )),
+        "{diff}"
+    );
+    // An ignored field missing on one side is elided on both.
+    let ignored = rules(serde_json::json!({ "ignore": ["audit.at"] }));
+    let diff = unified_diff_reported(&live, &shadow, &["grade"], &ignored);
+    assert!(diff.contains("\n     \"at\": \"<ignored>\"\n"), "{diff}");
+}

@@ -412,6 +412,61 @@ fn a_rate_within_its_tolerance_is_unchanged_in_the_unified_diff_noted_with_the_r
 }
 
 #[test]
+fn the_unified_diff_marks_the_stored_differences_after_the_rules_changed() {
+    // Stored under rules that reported the grade and hid the rate (5.250 against 5.30); the
+    // rules now ignore the grade and no longer hide that rate.
+    let Event::Record(mut record) = mismatch("changed", "홍*") else {
+        unreachable!("mismatch() makes a record")
+    };
+    let shadow: Value = serde_json::from_str(
+        r#"{"header": {"tx_code": "LNS0001", "sent_at": "0901"}, "body": {"decision": "A", "grade": "<b>", "rate": 5.30}}"#,
+    )
+    .unwrap();
+    record.shadow_decision = Some(shadow.into());
+    let mut f = fixture_with(None, vec![Event::Record(record)]);
+    let rules: comparator::RulesConfig = serde_json::from_value(serde_json::json!({
+        "ignore": ["header.sent_at", "body.grade"],
+        "tolerance": [{ "path": "body.rate", "absolute": "0.01" }],
+    }))
+    .unwrap();
+    let policy = crate::review::Policy {
+        rules: Arc::new(rules.validate().unwrap()),
+        ..crate::review::Policy::default()
+    };
+    f.state.policies = Arc::new(move || Policies::from([("changed".to_owned(), policy.clone())]));
+    let (_, _, page) = call(&f.state, "GET", "/api/v1/mismatches?strategy=changed", None);
+    let id = json(&page)["records"][0]["id"].as_str().unwrap().to_owned();
+
+    let (_, _, body) = call(&f.state, "GET", &format!("/api/v1/mismatches/{id}"), None);
+    let detail = json(&body);
+    let diff = detail["unified_diff"].as_str().unwrap();
+    let changed: Vec<&str> = diff
+        .lines()
+        .skip(2)
+        .filter(|l| l.starts_with(['-', '+']))
+        .collect();
+    assert_eq!(
+        changed,
+        ["-    \"grade\": \"A1\",", "+    \"grade\": \"<b>\","],
+        "{diff}"
+    );
+    let rate = "     \"rate\": 5.250  (shadow 5.30, hidden by a rule since removed or changed)";
+    assert!(diff.lines().any(|l| l == rate), "{diff}");
+    // The side-by-side rows say the same.
+    let state = |path: &str| {
+        let rows = detail["rows"].as_array().unwrap();
+        rows.iter()
+            .find(|row| row["path"] == path)
+            .map(|row| row["state"].clone())
+    };
+    assert_eq!(state("body.grade"), Some(serde_json::json!("differs")));
+    assert_eq!(
+        state("body.rate"),
+        Some(serde_json::json!({ "hidden": "a rule since removed or changed" }))
+    );
+}
+
+#[test]
 fn the_token_guards_everything_but_health() {
     let f = fixture(Some("s3cret"));
     for path in ["/livez", "/readyz"] {

@@ -185,8 +185,9 @@ impl Review {
         self.reader.list(query)
     }
 
-    /// One record with its decisions side by side and their unified diff, under the strategy's
-    /// rules; `None` when unknown or expired.
+    /// One record with its decisions side by side and their unified diff, both marking the
+    /// differences stored with the record; the strategy's current rules only name what hid the
+    /// others. `None` when unknown or expired.
     pub fn detail(&self, id: RecordId) -> Result<Option<Detail>, StoreError> {
         let Some(record) = self.reader.get(id)? else {
             return Ok(None);
@@ -197,10 +198,20 @@ impl Review {
             .policies
             .get(&*mismatch.strategy)
             .map_or(&none, |p| &p.rules);
+        // The differences stored with the record are marked, as in the side-by-side rows,
+        // whatever the rules in force would report now.
+        let reported: Vec<&str> = mismatch
+            .differences
+            .iter()
+            .map(|d| d.path.as_str())
+            .collect();
         let unified_diff = match (&mismatch.live_decision, &mismatch.shadow_decision) {
-            (Some(live), Some(shadow)) => {
-                comparator::render::unified_diff(&live.to_value(), &shadow.to_value(), rules)
-            }
+            (Some(live), Some(shadow)) => comparator::render::unified_diff_reported(
+                &live.to_value(),
+                &shadow.to_value(),
+                &reported,
+                rules,
+            ),
             _ => String::new(),
         };
         let rows = side_by_side(&record, rules);

@@ -184,10 +184,12 @@ pub struct RuleCount {
 pub struct Detail {
     /// The (masked) record.
     pub record: MismatchRecord,
-    /// Unified diff of the live and shadow decisions as the strategy's current rules judge them
-    /// ([`comparator::render::unified_diff`]): ignored fields elided, a field another rule made
-    /// equal one unchanged line noted with the shadow value and the rule; empty when there is no
-    /// shadow decision or nothing differs.
+    /// Unified diff of the live and shadow decisions with exactly the differences stored with
+    /// the record marked, as the side-by-side rows mark them
+    /// ([`comparator::render::unified_diff_reported`]): ignored fields elided, any other field
+    /// that differs one unchanged line noted with the shadow value and the rule in force that
+    /// hides it (or "a rule since removed or changed"); empty when there is no shadow decision
+    /// or nothing differs.
     pub unified_diff: String,
     /// Both decisions field by field, each equal, differing or hidden by a rule (named) under
     /// the strategy's current rules; empty from a gateway that predates it.

@@ -6,6 +6,8 @@
 //! stored (masked) decisions under the strategy's current rules, so a field is never
 //! highlighted like a difference when a rule the team wrote made it equal.
 
+// What a hidden row names when no rule in force explains it, as the unified diff's note does.
+use comparator::render::RULE_SINCE_CHANGED;
 use comparator::{Hidden, RuleKind, RuleRef, Rules};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -152,9 +154,6 @@ fn equal_without_rules(live: &Option<Value>, shadow: &Option<Value>) -> bool {
         _ => false,
     }
 }
-
-/// What a hidden row names when no rule in force explains it.
-const RULE_SINCE_CHANGED: &str = "a rule since removed or changed";
 
 /// A value as compact text for a cell: strings without quotes, `(missing)` when absent.
 pub fn value_text(value: Option<&Value>) -> String {
