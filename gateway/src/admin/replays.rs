@@ -1,7 +1,8 @@
-//! Replay runs on the admin listener: `GET /api/v1/replays` (per group, the latest run's "N of M
-//! cases fixed"; and every run's totals), `POST /api/v1/replays` (start one; token required like
-//! every API route), and the report page's replay card. Runs hold record
-//! ids, signatures, engine names and counts: never a payload.
+//! Replay runs on the admin listener: `GET /api/v1/replays` (per group, the newest whole-group
+//! run's "N of M cases fixed" and a newer partial run; and every run's totals),
+//! `POST /api/v1/replays` (start one; token required like every API route), and the report
+//! page's replay card. Runs hold record ids, signatures, engine names and counts: never a
+//! payload.
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -13,7 +14,7 @@ use crate::listener::server;
 use crate::replay::Selection;
 use crate::review::{parse_kind, parse_time, Review};
 use crate::store::replays::latest_per_group;
-use crate::store::RecordId;
+use crate::store::{GroupRun, RecordId};
 
 type Response = http::Response<Full<Bytes>>;
 
@@ -143,7 +144,22 @@ fn selection(request: &ReplayRequest) -> Result<Selection, String> {
     })
 }
 
-/// The page's card: one row per group with a stored replay; empty when there is none.
+/// One run's "N of M cases fixed by replay at T" as HTML, `time` the page's time cell.
+fn run_cell(run: &GroupRun, time: impl Fn(u64) -> String) -> String {
+    let part = match run.partial {
+        true => format!(" (part of the group: {})", escape(&run.selection)),
+        false => String::new(),
+    };
+    format!(
+        "{} of {} cases fixed by replay at {}{part}",
+        run.fixed,
+        run.total,
+        time(run.at_micros)
+    )
+}
+
+/// The page's card: one row per group with a stored replay, its verdict from the newest
+/// whole-group run and a newer partial run beside it; empty when there is none.
 pub(super) fn card(review: &Review) -> String {
     let groups = match review.group_replays(None) {
         Ok(groups) if groups.is_empty() => return String::new(),
@@ -160,15 +176,28 @@ pub(super) fn card(review: &Review) -> String {
         "<tr><th>strategy</th><th>group</th><th>result</th><th>against</th><th>by</th></tr>\n",
     );
     for g in groups {
+        let Some(run) = g.whole.as_ref().or(g.latest_partial.as_ref()) else {
+            continue;
+        };
+        let time = |micros| {
+            format!(
+                "<span class=\"t\">{}</span>",
+                escape(&review.view().time(micros))
+            )
+        };
+        let mut result = match &g.whole {
+            Some(whole) => run_cell(whole, time),
+            None => format!("no replay of the whole group; {}", run_cell(run, time)),
+        };
+        if let (Some(_), Some(part)) = (&g.whole, &g.latest_partial) {
+            result.push_str(&format!("<br>since then {}", run_cell(part, time)));
+        }
         out.push_str(&format!(
-            "<tr><td>{}</td><td><code>{}</code></td><td>{} of {} cases fixed by replay at <span class=\"t\">{}</span></td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{result}</td><td>{}</td><td>{}</td></tr>\n",
             escape(&g.strategy),
             escape(&g.signature),
-            g.fixed,
-            g.total,
-            escape(&review.view().time(g.at_micros)),
-            escape(&g.engine),
-            escape(&g.by),
+            escape(&run.engine),
+            escape(&run.by),
         ));
     }
     out.push_str("</table></div>\n");

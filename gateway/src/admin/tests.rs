@@ -467,6 +467,75 @@ fn the_unified_diff_marks_the_stored_differences_after_the_rules_changed() {
 }
 
 #[test]
+fn a_groups_replay_verdict_is_its_newest_whole_run_with_a_newer_partial_run_beside_it() {
+    use crate::store::{ReplayCase, ReplayRun};
+    let f = fixture(None);
+    let case = |seq: u32, result: &str| ReplayCase {
+        id: crate::store::RecordId { micros: 1, seq },
+        signature: "sig-grade".to_owned(),
+        result: result.to_owned(),
+        new_signature: None,
+        detail: None,
+    };
+    let run = |started_micros: u64, selection: &str, cases: Vec<ReplayCase>| ReplayRun {
+        started_micros,
+        finished_micros: started_micros + 1,
+        by: "kim".to_owned(),
+        strategy: "loan".to_owned(),
+        engine: "next".to_owned(),
+        selection: selection.to_owned(),
+        cases,
+    };
+    let whole = run(
+        1_764_460_800_000_000,
+        "--group sig-grade",
+        vec![case(1, "fixed"), case(2, "still_differing")],
+    );
+    let partial = run(
+        1_764_460_860_000_000,
+        "--group sig-grade --ids 1-1",
+        vec![case(1, "fixed")],
+    );
+    f.state.reader.save_replay(&whole).unwrap();
+    f.state.reader.save_replay(&partial).unwrap();
+
+    let (_, _, body) = call(&f.state, "GET", "/api/v1/replays", None);
+    let group = &json(&body)["groups"][0];
+    assert_eq!(
+        (&group["whole"]["fixed"], &group["whole"]["total"]),
+        (&serde_json::json!(1), &serde_json::json!(2)),
+        "{body}"
+    );
+    assert_eq!(group["latest_partial"]["total"], 1, "{body}");
+    assert_eq!(group["latest_partial"]["partial"], true, "{body}");
+    let summary = group["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("1 of 2 cases fixed by replay at ")
+            && summary.contains("; since then 1 of 1 cases fixed by replay at ")
+            && summary.ends_with(" (part of the group: --group sig-grade --ids 1-1)"),
+        "{summary}"
+    );
+
+    let (_, _, page) = call(&f.state, "GET", "/", None);
+    let row = page
+        .lines()
+        .find(|l| l.contains("cases fixed by replay"))
+        .unwrap_or_else(|| panic!("no replay row: {page}"));
+    assert!(
+        row.contains("<td>1 of 2 cases fixed by replay at <span"),
+        "{row}"
+    );
+    assert!(
+        row.contains("<br>since then 1 of 1 cases fixed by replay at <span"),
+        "{row}"
+    );
+    assert!(
+        row.contains("(part of the group: --group sig-grade --ids 1-1)</td>"),
+        "{row}"
+    );
+}
+
+#[test]
 fn the_token_guards_everything_but_health() {
     let f = fixture(Some("s3cret"));
     for path in ["/livez", "/readyz"] {

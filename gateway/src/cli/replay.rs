@@ -252,15 +252,16 @@ fn print(out: &mut dyn Write, run: &ReplayRun, view: &ReviewView) -> std::io::Re
     )?;
     super::text::zone_line(out, view)?;
     cases_table(out, &run.cases)?;
+    // This run's own result per group, "(part of the group: …)" when partial.
     for group in latest_per_group(std::slice::from_ref(run)) {
-        writeln!(
-            out,
-            "group {}: {} of {} cases fixed by replay at {}",
-            group.signature,
-            group.fixed,
-            group.total,
-            view.time(group.at_micros)
-        )?;
+        if let Some(result) = group.whole.or(group.latest_partial) {
+            writeln!(
+                out,
+                "group {}: {}",
+                group.signature,
+                result.line(|micros| view.time(micros))
+            )?;
+        }
     }
     let totals = run.totals();
     let shown: Vec<String> = CaseResult::LABELS
@@ -294,8 +295,9 @@ fn cases_table(out: &mut dyn Write, cases: &[ReplayCase]) -> std::io::Result<()>
     Ok(())
 }
 
-/// The report's replay section: per group, the latest run's "N of M cases fixed by replay at T"
-/// (in `view`'s zone); nothing when no run is stored.
+/// The report's replay section: per group, the newest whole-group run's "N of M cases fixed by
+/// replay at T" and a newer partial run ([`GroupReplay::line`]), times in `view`'s zone; nothing
+/// when no run is stored.
 pub(crate) fn write_group_replays(
     out: &mut dyn Write,
     groups: &[GroupReplay],
@@ -309,18 +311,19 @@ pub(crate) fn write_group_replays(
     if shown.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\nreplays (latest run per group)")?;
+    writeln!(out, "\nreplays (latest whole-group run per group)")?;
     for g in shown {
+        let Some(run) = g.whole.as_ref().or(g.latest_partial.as_ref()) else {
+            continue;
+        };
         writeln!(
             out,
-            "  {} · group {}: {} of {} cases fixed by replay at {} (against {}, by {})",
+            "  {} · group {}: {} (against {}, by {})",
             g.strategy,
             g.signature,
-            g.fixed,
-            g.total,
-            view.time(g.at_micros),
-            g.engine,
-            g.by
+            g.line(|micros| view.time(micros)),
+            run.engine,
+            run.by
         )?;
     }
     Ok(())

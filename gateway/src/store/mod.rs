@@ -92,7 +92,7 @@ pub use reconciles::{
 };
 pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
 pub use recorder::{Dropped, Recorder};
-pub use replays::{GroupReplay, ReplayCase, ReplayRun};
+pub use replays::{GroupReplay, GroupRun, ReplayCase, ReplayRun};
 pub use series::{hour_of, HourCounts, SeriesPoint, MICROS_PER_HOUR};
 pub use sled_backend::SledBackend;
 pub use stats::{ByteForm, DropReason, StoreStats};

@@ -3,7 +3,8 @@
 //! Runs are workflow state, append-only, in their own tree (`replays`, keyed by the run's start,
 //! big-endian microseconds), written beside the writer's trees by `shadowgate replay` on a
 //! stopped gateway's store. They are never pruned with the records: a run stays the evidence that
-//! a fix was checked. The review shows, per group, the latest run's "N of M cases fixed".
+//! a fix was checked. The review shows, per group, the newest whole-group run's "N of M cases
+//! fixed" as its verdict, and a newer run over part of the group beside it.
 
 use std::collections::BTreeMap;
 
@@ -56,13 +57,32 @@ pub struct ReplayCase {
     pub detail: Option<String>,
 }
 
-/// The latest replay of one group's cases.
+/// One group's replay results: its verdict from the newest run over all of its cases, and a newer
+/// run over part of them beside it, never in its place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupReplay {
     /// Strategy name.
     pub strategy: String,
     /// The group's signature.
     pub signature: String,
+    /// The group's verdict ("fixed" when every case is): the newest run that replayed all of
+    /// its cases; `None` when every run took only part of them.
+    #[serde(default)]
+    pub whole: Option<GroupRun>,
+    /// The newest run that replayed only part of the group's cases (selected by id, time, kind
+    /// or a limit reached), when newer than `whole`: shown beside the verdict, never as it.
+    #[serde(default)]
+    pub latest_partial: Option<GroupRun>,
+    /// The line every view shows (T in UTC): "N of M cases fixed by replay at T", then "; since
+    /// then n of m cases fixed by replay at T (part of the group: …)" for a newer partial run;
+    /// "no replay of the whole group; n of m …" when there is no whole-group run.
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// What one run found for one group's cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRun {
     /// Cases of the group the run found fixed.
     pub fixed: usize,
     /// Cases of the group the run replayed.
@@ -73,9 +93,43 @@ pub struct GroupReplay {
     pub engine: String,
     /// Who ran it.
     pub by: String,
-    /// The line every view shows: "N of M cases fixed by replay at T" (T in UTC).
+    /// The run's selection, as given (`--group … --ids …`).
     #[serde(default)]
-    pub summary: String,
+    pub selection: String,
+    /// Whether the run replayed only part of the group's cases.
+    #[serde(default)]
+    pub partial: bool,
+}
+
+impl GroupReplay {
+    /// [`GroupReplay::summary`] with times written by `time`.
+    pub fn line(&self, time: impl Fn(u64) -> String) -> String {
+        match (&self.whole, &self.latest_partial) {
+            (Some(whole), None) => whole.line(&time),
+            (Some(whole), Some(part)) => {
+                format!("{}; since then {}", whole.line(&time), part.line(&time))
+            }
+            (None, Some(part)) => format!("no replay of the whole group; {}", part.line(&time)),
+            (None, None) => "no replay".to_owned(),
+        }
+    }
+}
+
+impl GroupRun {
+    /// "N of M cases fixed by replay at T", with "(part of the group: SELECTION)" for a partial
+    /// run: "1 of 1 cases fixed" alone would read as the whole group's verdict.
+    pub fn line(&self, time: impl Fn(u64) -> String) -> String {
+        let part = match self.partial {
+            true => format!(" (part of the group: {})", self.selection),
+            false => String::new(),
+        };
+        format!(
+            "{} of {} cases fixed by replay at {}{part}",
+            self.fixed,
+            self.total,
+            time(self.at_micros)
+        )
+    }
 }
 
 impl ReplayRun {
@@ -91,6 +145,14 @@ impl ReplayRun {
     /// Whether every case was fixed.
     pub fn all_fixed(&self) -> bool {
         self.cases.iter().all(|c| c.result == FIXED)
+    }
+
+    /// Whether the run selected only part of its groups' cases (by id, time, kind, or a limit
+    /// it reached), as its stored selection says: its counts are no group's verdict.
+    pub fn is_partial(&self) -> bool {
+        ["--ids", "--since", "--until", "--kind", "--limit"]
+            .iter()
+            .any(|flag| self.selection.contains(flag))
     }
 }
 
@@ -159,9 +221,10 @@ impl Reader {
     }
 }
 
-/// Per (strategy, signature), the counts of the newest run that replayed cases of that group;
-/// `runs` newest first. A run that selected only other groups' cases leaves a group's line as it
-/// was: "N of M" always speaks of that group's own cases.
+/// Per (strategy, signature), the verdict of the newest run that replayed all of that group's
+/// cases, and the newest run that replayed part of them when it is newer; `runs` newest first. A
+/// run that selected only other groups' cases leaves a group's line as it was: "N of M" always
+/// speaks of that group's own cases.
 pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
     let mut groups: BTreeMap<(String, String), GroupReplay> = BTreeMap::new();
     for run in runs {
@@ -171,34 +234,39 @@ pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
             entry.0 += usize::from(case.result == FIXED);
             entry.1 += 1;
         }
-        // A run that selected some of a group's cases (by id, time, kind or limit) says so: "1 of 1
-        // cases fixed" alone would read as the whole group's verdict.
-        let partial = ["--ids", "--since", "--until", "--kind", "--limit"]
-            .iter()
-            .any(|flag| run.selection.contains(flag));
-        let part = if partial {
-            format!(" (part of the group: {})", run.selection)
-        } else {
-            String::new()
-        };
+        let partial = run.is_partial();
         for (signature, (fixed, total)) in counts {
             let key = (run.strategy.clone(), signature.to_owned());
-            groups.entry(key).or_insert_with(|| GroupReplay {
+            let group = groups.entry(key).or_insert_with(|| GroupReplay {
                 strategy: run.strategy.clone(),
                 signature: signature.to_owned(),
+                whole: None,
+                latest_partial: None,
+                summary: String::new(),
+            });
+            // Newest first: a partial run counts only while no whole run was found, so it is
+            // newer than the verdict; older partial runs are history.
+            let slot = match partial {
+                true if group.whole.is_some() => continue,
+                true => &mut group.latest_partial,
+                false => &mut group.whole,
+            };
+            slot.get_or_insert_with(|| GroupRun {
                 fixed,
                 total,
                 at_micros: run.started_micros,
                 engine: run.engine.clone(),
                 by: run.by.clone(),
-                summary: format!(
-                    "{fixed} of {total} cases fixed by replay at {}{part}",
-                    super::format_micros(run.started_micros)
-                ),
+                selection: run.selection.clone(),
+                partial,
             });
         }
     }
-    groups.into_values().collect()
+    let mut groups: Vec<GroupReplay> = groups.into_values().collect();
+    for group in &mut groups {
+        group.summary = group.line(super::format_micros);
+    }
+    groups
 }
 
 #[cfg(test)]
@@ -227,11 +295,14 @@ mod tests {
         }
     }
 
-    /// (signature, fixed, total, at) per group, in signature order.
+    /// (signature, fixed, total, at) of each group's verdict, in signature order.
     fn lines(runs: &[ReplayRun]) -> Vec<(String, usize, usize, u64)> {
         latest_per_group(runs)
             .into_iter()
-            .map(|g| (g.signature, g.fixed, g.total, g.at_micros))
+            .map(|g| {
+                let whole = g.whole.unwrap();
+                (g.signature, whole.fixed, whole.total, whole.at_micros)
+            })
             .collect()
     }
 
@@ -239,9 +310,11 @@ mod tests {
     fn a_run_of_some_of_a_groups_cases_says_so() {
         let mut some = run(1_000, vec![case(1, "a", FIXED)]);
         some.selection = "--group a --ids 1-0".to_owned();
-        let line = &latest_per_group(&[some])[0].summary;
+        let group = &latest_per_group(&[some])[0];
+        assert_eq!(group.whole, None);
+        let line = &group.summary;
         assert!(
-            line.starts_with("1 of 1 cases fixed by replay at ")
+            line.starts_with("no replay of the whole group; 1 of 1 cases fixed by replay at ")
                 && line.ends_with(" (part of the group: --group a --ids 1-0)"),
             "{line}"
         );
@@ -255,6 +328,44 @@ mod tests {
         let whole = run(2_000, vec![case(1, "a", FIXED)]);
         let line = &latest_per_group(&[whole])[0].summary;
         assert!(!line.contains("part of"), "{line}");
+    }
+
+    #[test]
+    fn a_newer_partial_run_is_shown_beside_the_whole_groups_verdict_never_as_it() {
+        let whole = run(
+            1_764_460_800_000_000,
+            vec![case(1, "a", FIXED), case(2, "a", "still_differing")],
+        );
+        let mut some = run(1_764_460_860_000_000, vec![case(1, "a", FIXED)]);
+        some.selection = "--group a --ids 1-1".to_owned();
+        let mut older = run(1_000, vec![case(2, "a", FIXED)]);
+        older.selection = "--group a --kind mismatch".to_owned();
+        let groups = latest_per_group(&[some.clone(), whole.clone(), older.clone()]);
+        assert_eq!(groups.len(), 1);
+        let group = &groups[0];
+        // The verdict is the whole run's: not fixed (1 of 2), whatever the newer subset says.
+        let verdict = group.whole.as_ref().unwrap();
+        assert_eq!(
+            (verdict.fixed, verdict.total, verdict.partial),
+            (1, 2, false)
+        );
+        let part = group.latest_partial.as_ref().unwrap();
+        assert_eq!((part.fixed, part.total, part.partial), (1, 1, true));
+        assert_eq!(part.at_micros, some.started_micros);
+        assert_eq!(
+            group.summary,
+            "1 of 2 cases fixed by replay at 2025-11-30T00:00:00.000000Z; since then 1 of 1 \
+             cases fixed by replay at 2025-11-30T00:01:00.000000Z (part of the group: --group a \
+             --ids 1-1)"
+        );
+        // A partial run older than the whole run is history: not shown.
+        let groups = latest_per_group(&[whole, older]);
+        assert_eq!(groups[0].latest_partial, None);
+        assert!(
+            !groups[0].summary.contains("part of"),
+            "{}",
+            groups[0].summary
+        );
     }
 
     #[test]
@@ -321,7 +432,10 @@ mod tests {
         let groups = reader.group_replays(None).unwrap();
         let shown: Vec<_> = groups
             .iter()
-            .map(|g| (g.signature.as_str(), g.fixed, g.at_micros))
+            .map(|g| {
+                let whole = g.whole.as_ref().unwrap();
+                (g.signature.as_str(), whole.fixed, whole.at_micros)
+            })
             .collect();
         assert_eq!(shown, [("a", 1, 5), ("b", 0, 6)]);
         assert!(reader.replays(Some("other")).unwrap().is_empty());

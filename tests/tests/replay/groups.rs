@@ -49,7 +49,8 @@ async fn report_json(config: &Path) -> Value {
     serde_json::from_slice(&out).unwrap()
 }
 
-/// The `(fixed, total, summary)` of `signature` in a list of group replays.
+/// The `(fixed, total)` of the verdict (newest whole-group run) of `signature` in a list of group
+/// replays, and its summary.
 fn line(groups: &Value, signature: &str) -> (u64, u64, String) {
     let group = groups
         .as_array()
@@ -59,8 +60,8 @@ fn line(groups: &Value, signature: &str) -> (u64, u64, String) {
         .unwrap_or_else(|| panic!("no replay line for {signature} in {groups}"));
     let summary = group["summary"].as_str().unwrap().to_owned();
     (
-        group["fixed"].as_u64().unwrap(),
-        group["total"].as_u64().unwrap(),
+        group["whole"]["fixed"].as_u64().unwrap(),
+        group["whole"]["total"].as_u64().unwrap(),
         summary,
     )
 }
@@ -112,7 +113,7 @@ async fn replaying_one_group_leaves_the_other_groups_line_as_it_was() {
     let at = |signature: &str| {
         let groups = json["replays"].as_array().unwrap();
         let group = groups.iter().find(|g| g["signature"] == signature).unwrap();
-        group["at"].as_str().unwrap().to_owned()
+        group["whole"]["at"].as_str().unwrap().to_owned()
     };
     assert!(at(&b) < at(&a), "B's line keeps its own run's time: {json}");
 

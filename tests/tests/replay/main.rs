@@ -248,7 +248,8 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
     assert_eq!(runs[1].by, "tester");
     assert!(runs[1].all_fixed());
     let latest = reader.group_replays(Some(STRATEGY)).unwrap();
-    assert_eq!((latest[0].fixed, latest[0].total), (0, 3));
+    let verdict = latest[0].whole.as_ref().unwrap();
+    assert_eq!((verdict.fixed, verdict.total), (0, 3));
     drop(reader);
 
     // Rotation: a new key first, the old one kept, and old cases stay readable.
@@ -278,8 +279,8 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
     let replays: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(replays["runs"].as_array().unwrap().len(), 5, "{body}");
     assert_eq!(replays["groups"][0]["signature"], group.as_str());
-    assert_eq!(replays["groups"][0]["fixed"], 0);
-    assert_eq!(replays["groups"][0]["total"], 3);
+    assert_eq!(replays["groups"][0]["whole"]["fixed"], 0);
+    assert_eq!(replays["groups"][0]["whole"]["total"], 3);
     assert!(!body.contains(RRN));
     let (_, page) = get(&format!("{admin}/")).await;
     assert!(page.contains("0 of 3 cases fixed by replay at"), "{page}");
@@ -317,7 +318,7 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
     assert_eq!(replays["runs"][0]["by"], "ci");
-    assert_eq!(replays["groups"][0]["fixed"], 3, "{replays}");
+    assert_eq!(replays["groups"][0]["whole"]["fixed"], 3, "{replays}");
     assert_eq!(
         new_engine.last_headers().unwrap()["x-shadowgate-role"],
         "replay"
