@@ -196,9 +196,26 @@ impl EngineSpec {
     /// engine: the same protocol (`http`, `https`, `mci`) at the same endpoints (an http(s) URL's
     /// host and port, an mci address and a dual-socket link's answer address). Timeouts, limits,
     /// certificates, the URL's path and the link mode are settings of the same engine; a reload
-    /// keeps what the gateway learnt about its reachability across them (its shadow breakers).
+    /// keeps what the gateway learnt about its reachability across them (its health, its shadow
+    /// breakers).
     pub fn is_same_engine(&self, other: &EngineSpec) -> bool {
         self.protocol() == other.protocol() && self.endpoints() == other.endpoints()
+    }
+
+    /// Where it is reached, for people: `http://host:port` or `https://host:port` (the scheme's
+    /// default port filled in, no path), or an mci `host:port` with a dual-socket link's answer
+    /// address after it. Two engines with the same endpoint are the same engine
+    /// ([`Self::is_same_engine`]).
+    pub fn endpoint(&self) -> String {
+        let (address, answers) = self.endpoints();
+        let address = match self {
+            EngineSpec::Http(_) => format!("{}://{address}", self.protocol()),
+            EngineSpec::Mci { .. } => address,
+        };
+        match answers {
+            Some(answers) => format!("{address} (answers at {answers})"),
+            None => address,
+        }
     }
 
     /// The `host:port`s it connects to, the default port of its scheme filled in.

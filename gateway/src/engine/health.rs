@@ -104,6 +104,9 @@ struct State {
     downs: u64,
     /// What the logs last said ([`EngineHealth::unreported`]).
     reported: Reported,
+    /// Replaced by a fresh health for the engine's new address ([`EngineHealth::retire`]): calls
+    /// still in flight to the old address end here, and no longer move the gauge.
+    retired: bool,
 }
 
 #[derive(Debug)]
@@ -137,8 +140,15 @@ impl EngineHealth {
                     downs: 0,
                     flaps_at: None,
                 },
+                retired: false,
             }),
         }
+    }
+
+    /// Stops this health moving the `engine_up` gauge: the engine's address changed and a fresh
+    /// health follows the new one (calls in flight to the old address still end here).
+    pub fn retire(&self) {
+        self.lock().retired = true;
     }
 
     /// The state now.
@@ -242,7 +252,9 @@ impl EngineHealth {
         }
         self.clean_up
             .store(up && state.failures == 0, Ordering::Release);
-        self.gauge.set(i64::from(up));
+        if !state.retired {
+            self.gauge.set(i64::from(up));
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

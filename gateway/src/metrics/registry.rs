@@ -273,6 +273,14 @@ impl Metrics {
         self.families.health(name)
     }
 
+    /// A fresh health (up, not yet checked) for the engine called `name`, whose address changed
+    /// in a reload: what the old address's health said is about another engine. The one it
+    /// replaces is retired (calls in flight to the old address end there without moving the
+    /// gauge). Handles made from now on ([`Self::engine`]) and the probe task get the new one.
+    pub fn renew_engine_health(&self, name: &str) -> Arc<EngineHealth> {
+        self.families.renew_health(name)
+    }
+
     /// Stale-connection counters for the engine called `name`, handed to its client.
     pub fn stale_connections(&self, name: &str) -> StaleConnectionMetrics {
         StaleConnectionMetrics::new(&self.families, name)
@@ -321,6 +329,19 @@ impl Families {
                 Arc::new(EngineHealth::new(gauge, SystemClock.now_micros()))
             })
             .clone()
+    }
+
+    /// A fresh health of engine `name` in place of the one it had, which is retired first (so
+    /// the gauge is the new one's from now on).
+    pub(super) fn renew_health(&self, name: &str) -> Arc<EngineHealth> {
+        let mut book = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(old) = book.get(name) {
+            old.retire();
+        }
+        let gauge = self.engine_up.with_label_values(&[name]);
+        let fresh = Arc::new(EngineHealth::new(gauge, SystemClock.now_micros()));
+        book.insert(name.to_owned(), fresh.clone());
+        fresh
     }
 }
 

@@ -10,13 +10,21 @@
 //!   (same name, [`crate::config::EngineSpec::is_same_engine`]): an outage that opened it stays
 //!   one outage. Another engine gets a closed breaker.
 //!
+//! Engine health is kept by engine name in [`Metrics`], so it outlives a reload by itself; what
+//! it says is about an address, though. An engine whose endpoint changed
+//! ([`crate::config::EngineSpec::endpoint`]) gets a fresh health, up and not yet checked, instead
+//! of the old address's state for up to a probe interval ([`renew_moved_engines`]).
+//!
 //! Taken only once the new runtime is known to build: a rejected reload changes nothing.
 
 use std::sync::Arc;
 
+use tracing::info;
+
 use super::budget::ShadowBudget;
 use super::Runtime;
 use crate::config::{Config, StrategySpec};
+use crate::metrics::Metrics;
 use crate::pipeline::breaker::Breaker;
 
 /// What one strategy of the new runtime starts with.
@@ -67,4 +75,25 @@ fn shadow_breaker(
             .get(shadow)?
             .is_same_engine(config.engines.get(shadow)?);
     same.then(|| before.shadow_breaker.clone())
+}
+
+/// Gives every engine of `config` that `previous` had at another endpoint a fresh health, and
+/// logs it: the engine is assumed up until the next probe or call at its new address.
+pub(super) fn renew_moved_engines(config: &Config, metrics: &Metrics, previous: Option<&Runtime>) {
+    let Some(previous) = previous else { return };
+    for (name, spec) in &config.engines {
+        let Some(before) = previous.config.engines.get(name) else {
+            continue;
+        };
+        if before.is_same_engine(spec) {
+            continue;
+        }
+        metrics.renew_engine_health(name);
+        info!(
+            engine = %name,
+            old_address = %before.endpoint(),
+            new_address = %spec.endpoint(),
+            "engine health reset: its address changed; up until a probe or a call says otherwise"
+        );
+    }
 }

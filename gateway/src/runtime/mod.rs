@@ -3,8 +3,9 @@
 //! A reload builds a new [`Runtime`] and swaps it atomically; requests in flight keep the `Arc`
 //! of the runtime they started with and finish on it. What the gateway learnt about an engine
 //! outlives the reload when the engine stays the same ([`crate::config::EngineSpec::is_same_engine`]): its
-//! health (kept by name in [`Metrics`]) and the shadow breakers of the strategies it shadows; a
-//! strategy's shadow budget outlives every reload ([`Runtime::rebuild`], `carry`).
+//! health (kept by name in [`Metrics`]; a moved engine gets a fresh one) and the shadow breakers
+//! of the strategies it shadows; a strategy's shadow budget outlives every reload
+//! ([`Runtime::rebuild`], `carry`).
 
 mod assemble;
 pub mod budget;
@@ -101,7 +102,9 @@ impl Runtime {
             return Err(problems.into_vec());
         }
         // Only now, the runtime sure to be built: what the previous one carries is shared with it
-        // (a changed budget maximum applies to the previous runtime's calls too).
+        // (a changed budget maximum applies to the previous runtime's calls too), and engines
+        // that moved get a fresh health before the strategies take their handles.
+        carry::renew_moved_engines(&config, metrics, previous);
         let mut strategies = BTreeMap::new();
         let mut routes: HashMap<String, HashMap<String, Arc<Strategy>>> = HashMap::new();
         for parts in resolved {

@@ -1,15 +1,18 @@
 //! A reload keeps a strategy's shadow breaker while its shadow stays the same engine, and gives
 //! it a closed one when the engine is another; it keeps the strategy's shadow budget whatever
-//! the engine, with the new maximum: the demo's config, engines never called, the breaker driven
-//! through its clock seams.
+//! the engine, with the new maximum; an engine moved to another address gets a fresh health: the
+//! demo's config, engines never called, the breaker and the health driven through their clock
+//! seams.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::config::EngineSpec;
 use crate::demo::{CONFIG, LAYOUT, STRATEGY};
+use crate::engine::{Failure, Outcome, Role};
 use crate::pipeline::breaker::{Pass, THRESHOLD};
 
 const SECOND: u64 = 1_000_000;
@@ -106,6 +109,11 @@ fn engines_are_the_same_by_protocol_and_endpoints() {
     assert!(
         engine(&config("127.0.0.1"), "new-engine").is_same_engine(&engine(&eighty, "new-engine"))
     );
+    assert_eq!(
+        engine(&config("127.0.0.1"), "new-engine").endpoint(),
+        "http://127.0.0.1:80"
+    );
+    assert_eq!(engine(&nine, "legacy").endpoint(), "127.0.0.1:9");
     // The same address in another protocol is another engine.
     assert!(!engine(&nine, "legacy").is_same_engine(&engine(&nine, "new-engine")));
     let mut slower = engine(&nine, "legacy");
@@ -156,4 +164,90 @@ fn permits_held_on_the_replaced_runtime_count_against_the_new_one() {
     drop(in_flight);
     let taken: Vec<_> = (0..3).filter_map(|_| budget.try_acquire()).collect();
     assert_eq!(taken.len(), 2);
+}
+
+/// What `f` logs at INFO, as text.
+fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+    #[derive(Clone, Default)]
+    struct Text(Arc<Mutex<Vec<u8>>>);
+    impl Write for Text {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let text = Text::default();
+    let writer = text.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let result = tracing::subscriber::with_default(subscriber, f);
+    let text = String::from_utf8(text.0.lock().unwrap().clone()).unwrap();
+    (result, text)
+}
+
+#[test]
+fn an_engine_moved_to_another_address_gets_a_fresh_health() {
+    let metrics = Metrics::new("test");
+    let gauge_up = r#"shadowgate_engine_up{engine="new-engine"} 1"#;
+    let before = Runtime::build(config("127.0.0.1:9"), &metrics).unwrap();
+    metrics
+        .engine_health("new-engine")
+        .probed(Some(Failure::Connect), 5);
+    assert!(!metrics.render().contains(gauge_up));
+    // The same address: the health is kept, down.
+    let (same, log) =
+        logged(|| Runtime::rebuild(config("127.0.0.1:9"), &metrics, &before).unwrap());
+    assert!(!metrics.engine_health("new-engine").is_up());
+    assert!(!log.contains("engine health reset"), "{log}");
+
+    // Another address: up, not yet checked, no error of the old address.
+    let (moved, log) =
+        logged(|| Runtime::rebuild(config("127.0.0.1:10"), &metrics, &same).unwrap());
+    let fresh = metrics.engine_health("new-engine");
+    let snapshot = fresh.snapshot();
+    assert!(snapshot.up && !snapshot.checked, "{snapshot:?}");
+    assert_eq!(snapshot.last_error, None);
+    assert!(metrics.render().contains(gauge_up));
+    let strategy = moved.strategy(STRATEGY).unwrap();
+    let handles = strategy.shadow_metrics.as_ref().unwrap();
+    assert!(
+        Arc::ptr_eq(handles.health(), &fresh),
+        "the new runtime's calls feed it"
+    );
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains(" INFO ")).collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    for field in [
+        "engine health reset: its address changed; ",
+        "engine=new-engine",
+        "old_address=http://127.0.0.1:9",
+        "new_address=http://127.0.0.1:10",
+    ] {
+        assert!(lines[0].contains(field), "{field}: {}", lines[0]);
+    }
+
+    // Calls in flight on the old runtime, to the old address, end on the old health: they take
+    // neither the new one nor the gauge down.
+    let old = same
+        .strategy(STRATEGY)
+        .unwrap()
+        .shadow_metrics
+        .clone()
+        .unwrap();
+    for _ in 0..crate::engine::CALL_FAILURES_DOWN {
+        old.call(Role::Shadow, Outcome::Connect, 0.001);
+    }
+    assert!(fresh.is_up());
+    assert!(metrics.render().contains(gauge_up));
+    // The live engine stayed where it was: its health is the same one.
+    let live = strategy.live_metrics.health();
+    assert!(Arc::ptr_eq(
+        live,
+        before.strategy(STRATEGY).unwrap().live_metrics.health()
+    ));
 }
