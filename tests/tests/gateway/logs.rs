@@ -9,7 +9,9 @@ use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::support::{legacy_live, live_refusing, refused_address, Log};
+use crate::support::{
+    legacy_live, live_refusing, shadow_outage, shadow_outage_of, Log, SHADOW_DOWN, SHADOW_UP,
+};
 use shadowgate_tests::fake::FakeEngine;
 use shadowgate_tests::gateway::Listener;
 use shadowgate_tests::gateway::{
@@ -385,42 +387,19 @@ async fn a_shadow_outage_is_logged_once_when_it_starts_and_once_when_it_ends() {
     // The shadow engine refuses connections, then comes back on the same address: one WARN when
     // its breaker opens (however many probes fail meanwhile), one INFO when a probe reaches it.
     let (log, _guard) = Log::capture_at(tracing::Level::INFO);
-    let address = refused_address();
-    let legacy = mci_deciding("L1").start().await;
-    let gateway = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http(&format!("http://{address}")))
-        .start()
-        .await;
-    let mut client = gateway.mci_client().await;
-    let (down, up) = ("shadow engine unreachable", "shadow engine reachable again");
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    let mut n = 0;
+    let mut outage = shadow_outage().await;
+    outage.until_down(&log).await;
     // Down for more than two cool-downs: at least two failed probes.
-    let mut until = None;
-    while until.is_none_or(|until| tokio::time::Instant::now() < until) {
-        assert!(tokio::time::Instant::now() < deadline, "{}", log.text());
-        client.call(&request_frame(&guid(300 + n))).await;
-        n += 1;
-        if until.is_none() && !log.lines_with("WARN", down).is_empty() {
-            until = Some(tokio::time::Instant::now() + Duration::from_millis(2_500));
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let answer = http_answer(&decision("L1", LIMIT));
-    let _back = FakeEngine::http()
-        .reply(move |_| answer.clone())
-        .start_at(address)
-        .await;
-    while log.lines_with("INFO", up).is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "{}", log.text());
-        client.call(&request_frame(&guid(300 + n))).await;
-        n += 1;
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    gateway.shutdown().await;
-    assert_eq!(log.lines_with("WARN", down).len(), 1, "{}", log.text());
-    let back = log.lines_with("INFO", up).remove(0);
+    outage.during(Duration::from_millis(2_500), &log).await;
+    let _back = outage.until_back(&log).await;
+    outage.gateway.shutdown().await;
+    assert_eq!(
+        log.lines_with("WARN", SHADOW_DOWN).len(),
+        1,
+        "{}",
+        log.text()
+    );
+    let back = log.lines_with("INFO", SHADOW_UP).remove(0);
     assert!(back.contains("engine=\"new-engine\""), "{back}");
 }
 
@@ -532,23 +511,8 @@ async fn a_shadow_that_never_accepts_is_never_reported_reachable_again() {
 /// The warning of a shadow engine found unreachable (its breaker opening), as logged at `level`.
 async fn breaker_opening_logged_at(level: tracing::Level) -> String {
     let (log, _guard) = Log::capture_at(level);
-    let refused = format!("http://{}/decide", refused_address());
-    let legacy = mci_deciding("L1").start().await;
-    let gateway = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-down", EngineToml::http(&refused))
-        .start()
-        .await;
-    let mut client = gateway.mci_client().await;
-    let message = "shadow engine unreachable";
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    let mut n = 0;
-    while log.lines_with("WARN", message).is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "{}", log.text());
-        client.call(&request_frame(&guid(100 + n))).await;
-        n += 1;
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    gateway.shutdown().await;
-    log.lines_with("WARN", message).remove(0)
+    let mut outage = shadow_outage_of("new-down", "/decide").await;
+    outage.until_down(&log).await;
+    outage.gateway.shutdown().await;
+    log.lines_with("WARN", SHADOW_DOWN).remove(0)
 }

@@ -29,7 +29,8 @@
 //! - `outages`: a reload in a shadow outage keeps it one outage (one WARN, one INFO); a hung
 //!   engine flapping between two probes is reported, once.
 //! - `secrets`: a rotated admin `token_file` takes effect on reload.
-//! - `support`: the legacy engine live with an optional shadow; refused addresses; the log
+//! - `support`: the legacy engine live with an optional shadow; refused addresses; a shadow
+//!   outage (a shadow at a refused address, requests until its WARN, its return); the log
 //!   captured as text.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

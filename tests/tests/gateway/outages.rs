@@ -4,21 +4,12 @@
 
 use std::time::Duration;
 
-use crate::support::{refused_address, Log};
+use crate::support::{shadow_outage, Log, SHADOW_DOWN, SHADOW_UP};
 use shadowgate::engine::CALL_FAILURES_DOWN;
 use shadowgate_tests::fake::FakeEngine;
-use shadowgate_tests::gateway::{
-    decision, guid, http_answer, mci_deciding, request_frame, MciClient, DEADLINE, LIMIT,
-};
+use shadowgate_tests::gateway::{guid, request_frame, MciClient};
 use shadowgate_tests::{EngineToml, TestGateway};
 use tokio::time::Instant;
-
-/// Sends one request and waits for its answer, then 10 ms: traffic at a steady pace.
-async fn one_request(client: &mut MciClient, n: &mut u64) {
-    client.call(&request_frame(&guid(700 + *n))).await;
-    *n += 1;
-    tokio::time::sleep(Duration::from_millis(10)).await;
-}
 
 /// One request on each client at once, answers awaited.
 async fn burst(clients: &mut [MciClient], n: &mut u64) {
@@ -33,42 +24,29 @@ async fn burst(clients: &mut [MciClient], n: &mut u64) {
 #[tokio::test]
 async fn a_reload_in_a_shadow_outage_keeps_it_one_outage() {
     let (log, _guard) = Log::capture_at(tracing::Level::INFO);
-    let address = refused_address();
-    let legacy = mci_deciding("L1").start().await;
-    let mut gateway = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http(&format!("http://{address}")))
-        .start()
-        .await;
-    let mut client = gateway.mci_client().await;
-    let (down, up) = ("shadow engine unreachable", "shadow engine reachable again");
-    let deadline = Instant::now() + DEADLINE;
-    let mut n = 0;
-    while log.lines_with("WARN", down).is_empty() {
-        assert!(Instant::now() < deadline, "{}", log.text());
-        one_request(&mut client, &mut n).await;
-    }
+    let mut outage = shadow_outage().await;
+    outage.until_down(&log).await;
     // A reload of the same config (say, a rule edited) in the middle of the outage. Traffic for
     // longer than a cool-down: a new breaker would let five calls through and open again.
+    let gateway = &mut outage.gateway;
     gateway.reload_with(gateway.builder()).unwrap();
-    let calm = Instant::now() + Duration::from_millis(1_500);
-    while Instant::now() < calm {
-        one_request(&mut client, &mut n).await;
-    }
-    assert_eq!(log.lines_with("WARN", down).len(), 1, "{}", log.text());
+    outage.during(Duration::from_millis(1_500), &log).await;
+    assert_eq!(
+        log.lines_with("WARN", SHADOW_DOWN).len(),
+        1,
+        "{}",
+        log.text()
+    );
 
-    let answer = http_answer(&decision("L1", LIMIT));
-    let _back = FakeEngine::http()
-        .reply(move |_| answer.clone())
-        .start_at(address)
-        .await;
-    while log.lines_with("INFO", up).is_empty() {
-        assert!(Instant::now() < deadline, "{}", log.text());
-        one_request(&mut client, &mut n).await;
-    }
-    gateway.shutdown().await;
-    assert_eq!(log.lines_with("WARN", down).len(), 1, "{}", log.text());
-    let back = log.lines_with("INFO", up);
+    let _back = outage.until_back(&log).await;
+    outage.gateway.shutdown().await;
+    assert_eq!(
+        log.lines_with("WARN", SHADOW_DOWN).len(),
+        1,
+        "{}",
+        log.text()
+    );
+    let back = log.lines_with("INFO", SHADOW_UP);
     assert_eq!(back.len(), 1, "{}", log.text());
     assert!(back[0].contains("engine=\"new-engine\""), "{}", back[0]);
     assert!(back[0].contains("strategy=loan-screening"), "{}", back[0]);

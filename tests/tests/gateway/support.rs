@@ -1,16 +1,21 @@
 //! What many tests start with: the legacy engine live, optionally a shadow, addresses nothing
-//! listens on, and the gateway's log captured as text.
+//! listens on, a shadow outage, and the gateway's log captured as text.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use shadowgate_tests::fake::FakeMci;
-use shadowgate_tests::gateway::request_frame;
-use shadowgate_tests::gateway::GatewayBuilder;
+use shadowgate_tests::fake::{FakeEngine, FakeHttp, FakeMci};
 use shadowgate_tests::gateway::{answer_frame, decision, mci_deciding, MciClient, LIMIT};
+use shadowgate_tests::gateway::{guid, http_answer, request_frame, GatewayBuilder, DEADLINE};
 use shadowgate_tests::{EngineToml, TestGateway};
+use tokio::time::Instant;
 use tracing::subscriber::DefaultGuard;
+
+/// The WARN of a shadow outage: the strategy's breaker opened.
+pub const SHADOW_DOWN: &str = "shadow engine unreachable";
+/// The INFO of its end: a probe reached the engine.
+pub const SHADOW_UP: &str = "shadow engine reachable again";
 
 /// A gateway with the legacy engine (mci, grade `L1`) live and `shadow` as the shadow engine
 /// `new-engine`, when given.
@@ -81,6 +86,85 @@ pub async fn assert_legacy_answer(client: &mut MciClient, id: &str) {
     let answer = client.call(&request).await;
     let expected = answer_frame(&request, &decision("L1", LIMIT));
     assert_eq!(answer[..], expected[..]);
+}
+
+/// A gateway whose shadow engine refuses connections: the legacy engine (mci, grade `L1`) live,
+/// the shadow `shadow` (http, at `address`, where nothing listens), and an MCI client sending
+/// requests at a steady pace, each within [`DEADLINE`] of the start.
+pub struct ShadowOutage {
+    /// The gateway.
+    pub gateway: TestGateway,
+    /// Where the shadow engine is expected.
+    pub address: SocketAddr,
+    client: MciClient,
+    _legacy: FakeMci,
+    deadline: Instant,
+    sent: u64,
+}
+
+/// [`ShadowOutage`] with the shadow engine called `new-engine` at `http://{address}`.
+pub async fn shadow_outage() -> ShadowOutage {
+    shadow_outage_of("new-engine", "").await
+}
+
+/// [`ShadowOutage`] with the shadow engine called `shadow` at `http://{address}{path}`.
+pub async fn shadow_outage_of(shadow: &str, path: &str) -> ShadowOutage {
+    let address = refused_address();
+    let legacy = mci_deciding("L1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow(shadow, EngineToml::http(&format!("http://{address}{path}")))
+        .start()
+        .await;
+    let client = gateway.mci_client().await;
+    ShadowOutage {
+        gateway,
+        address,
+        client,
+        _legacy: legacy,
+        deadline: Instant::now() + DEADLINE,
+        sent: 0,
+    }
+}
+
+impl ShadowOutage {
+    /// Sends one request and waits for its answer, then 10 ms; fails past the deadline.
+    pub async fn request(&mut self, log: &Log) {
+        assert!(Instant::now() < self.deadline, "{}", log.text());
+        let frame = request_frame(&guid(300 + self.sent));
+        self.client.call(&frame).await;
+        self.sent += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    /// Sends requests until `log` has the outage's WARN ([`SHADOW_DOWN`]).
+    pub async fn until_down(&mut self, log: &Log) {
+        while log.lines_with("WARN", SHADOW_DOWN).is_empty() {
+            self.request(log).await;
+        }
+    }
+
+    /// Sends requests for `time`.
+    pub async fn during(&mut self, time: std::time::Duration, log: &Log) {
+        let until = Instant::now() + time;
+        while Instant::now() < until {
+            self.request(log).await;
+        }
+    }
+
+    /// Starts the shadow engine (grade `L1`) at its address and sends requests until `log` has
+    /// the outage's INFO ([`SHADOW_UP`]); the engine runs while its handle lives.
+    pub async fn until_back(&mut self, log: &Log) -> FakeHttp {
+        let answer = http_answer(&decision("L1", LIMIT));
+        let engine = FakeEngine::http()
+            .reply(move |_| answer.clone())
+            .start_at(self.address)
+            .await;
+        while log.lines_with("INFO", SHADOW_UP).is_empty() {
+            self.request(log).await;
+        }
+        engine
+    }
 }
 
 /// An address nothing listens on: connections are refused.
