@@ -80,7 +80,8 @@ impl Runtime {
     /// changed maximum applies to both at once), and, while its shadow is the same engine as
     /// before (same name, [`crate::config::EngineSpec::is_same_engine`]), its shadow breaker. An outage that
     /// opened it stays one outage: no second WARN, its INFO when a probe reaches the engine, and
-    /// no flood of calls to a dead engine until the breaker opens again. A rejected config
+    /// no flood of calls to a dead engine until the breaker opens again. An engine whose
+    /// endpoint changed gets a fresh health (`carry::renew_moved_engines`). A rejected config
     /// changes nothing of `previous`.
     pub fn rebuild(
         config: Arc<Config>,
