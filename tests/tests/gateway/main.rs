@@ -26,7 +26,8 @@
 //! - `ttl`: the header TTL as the calls' deadline: expired on arrival, cut at the TTL, flag off.
 //! - `logs`: debug lines per comparison and a periodic INFO summary; peer and correlation id on
 //!   frame warnings; reloads logged with source and result.
-//! - `outages`: a reload in a shadow outage keeps it one outage (one WARN, one INFO); a hung
+//! - `outages`: a reload in a shadow outage keeps it one outage (one WARN, one INFO); a reload
+//!   moving a down engine gives it a fresh health at once; a hung
 //!   engine flapping between two probes is reported, once.
 //! - `secrets`: a rotated admin `token_file` takes effect on reload.
 //! - `support`: the legacy engine live with an optional shadow; refused addresses; a shadow

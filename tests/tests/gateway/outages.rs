@@ -1,13 +1,14 @@
 //! Engine outages as the log tells them: a reload in the middle of a shadow outage keeps it one
 //! outage (one WARN when the breaker opens, one INFO when a probe reaches the engine again); a
-//! hung engine that its timeouts take down and the next probe brings up is reported, once.
+//! reload that moves a down engine to another address gives it a fresh health at once; a hung
+//! engine that its timeouts take down and the next probe brings up is reported, once.
 
 use std::time::Duration;
 
 use crate::support::{shadow_outage, Log, SHADOW_DOWN, SHADOW_UP};
 use shadowgate::engine::CALL_FAILURES_DOWN;
 use shadowgate_tests::fake::FakeEngine;
-use shadowgate_tests::gateway::{guid, request_frame, MciClient};
+use shadowgate_tests::gateway::{guid, mci_deciding, request_frame, MciClient, DEADLINE};
 use shadowgate_tests::{EngineToml, TestGateway};
 use tokio::time::Instant;
 
@@ -50,6 +51,50 @@ async fn a_reload_in_a_shadow_outage_keeps_it_one_outage() {
     assert_eq!(back.len(), 1, "{}", log.text());
     assert!(back[0].contains("engine=\"new-engine\""), "{}", back[0]);
     assert!(back[0].contains("strategy=loan-screening"), "{}", back[0]);
+}
+
+#[tokio::test]
+async fn a_reload_that_moves_a_down_engine_gives_it_a_fresh_health() {
+    // Probes a minute apart: only the start-up check sees the old address, and no probe of the
+    // new one comes during the test.
+    let (log, _guard) = Log::capture_at(tracing::Level::INFO);
+    let refused = format!("http://{}", crate::support::refused_address());
+    let legacy = mci_deciding("L1").start().await;
+    let mut gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http(&refused))
+        .probe_interval(Duration::from_secs(60))
+        .start()
+        .await;
+    let up = r#"shadowgate_engine_up{engine="new-engine"}"#;
+    let deadline = Instant::now() + DEADLINE;
+    while gateway.metric(up) != 0.0 {
+        assert!(Instant::now() < deadline, "{}", log.text());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The same address again: still down, nothing said.
+    gateway.reload_with(gateway.builder()).unwrap();
+    assert_eq!(gateway.metric(up), 0.0);
+    let reset = "engine health reset: its address changed; ";
+    assert!(log.lines_with("INFO", reset).is_empty(), "{}", log.text());
+
+    let engine = FakeEngine::http().start().await;
+    let moved = gateway
+        .builder()
+        .shadow("new-engine", EngineToml::http(&engine.url()));
+    gateway.reload_with(moved).unwrap();
+    assert_eq!(gateway.metric(up), 1.0, "up at once, not at the next probe");
+    gateway.shutdown().await;
+    let lines = log.lines_with("INFO", reset);
+    assert_eq!(lines.len(), 1, "{}", log.text());
+    let new_address = format!("new_address={}", engine.url().trim_end_matches('/'));
+    for field in [
+        "engine=new-engine",
+        &format!("old_address={refused}"),
+        &new_address,
+    ] {
+        assert!(lines[0].contains(field), "{field}: {}", lines[0]);
+    }
 }
 
 #[tokio::test]
