@@ -68,3 +68,20 @@ pub fn render(args: &DemoArgs, engines: &Engines) -> String {
         .replace("@LEGACY_ADDRESS@", &engines.legacy.to_string())
         .replace("@MODERN_ADDRESS@", &engines.modern.to_string())
 }
+
+/// Writes what [`prepare`] writes (config, layout, key file) into `dir` for a test that builds
+/// the demo's runtime on engines at `legacy` and `modern` (never called unless the test does);
+/// returns the config's path. Listeners on port 0.
+#[cfg(test)]
+pub(crate) fn write_for_test(dir: &Path, legacy: &str, modern: &str) -> PathBuf {
+    let config = CONFIG
+        .replace("@MCI_ADDRESS@", "127.0.0.1:0")
+        .replace("@ADMIN_ADDRESS@", "127.0.0.1:0")
+        .replace("@LEGACY_ADDRESS@", legacy)
+        .replace("@MODERN_ADDRESS@", modern);
+    std::fs::write(dir.join(LAYOUT_FILE), LAYOUT).unwrap();
+    write_key_file(dir).unwrap();
+    let path = dir.join(CONFIG_FILE);
+    std::fs::write(&path, config).unwrap();
+    path
+}

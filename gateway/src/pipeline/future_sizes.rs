@@ -22,15 +22,7 @@ use crate::runtime::{Engine, Runtime};
 
 /// The demo's gateway (mci live engine, http shadow engine) on engines that are never called.
 fn demo_gateway(dir: &std::path::Path) -> Arc<Gateway> {
-    let config = demo::CONFIG
-        .replace("@MCI_ADDRESS@", "127.0.0.1:0")
-        .replace("@ADMIN_ADDRESS@", "127.0.0.1:0")
-        .replace("@LEGACY_ADDRESS@", "127.0.0.1:9")
-        .replace("@MODERN_ADDRESS@", "127.0.0.1:9");
-    std::fs::write(dir.join(demo::setup::LAYOUT_FILE), demo::LAYOUT).unwrap();
-    demo::setup::write_key_file(dir).unwrap();
-    let path = dir.join(demo::setup::CONFIG_FILE);
-    std::fs::write(&path, config).unwrap();
+    let path = demo::setup::write_for_test(dir, "127.0.0.1:9", "127.0.0.1:9");
     let config = crate::config::load(&path).unwrap();
     let metrics = Metrics::new("test");
     let runtime = Runtime::build(Arc::new(config), &metrics).unwrap();

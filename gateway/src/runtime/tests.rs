@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::config::EngineSpec;
-use crate::demo::{CONFIG, LAYOUT, STRATEGY};
+use crate::demo::STRATEGY;
 use crate::engine::{Failure, Outcome, Role};
 use crate::pipeline::breaker::{Pass, THRESHOLD};
 
@@ -20,14 +20,7 @@ const SECOND: u64 = 1_000_000;
 /// The demo's config with the shadow engine (`new-engine`, http) at `shadow`.
 fn config(shadow: &str) -> Arc<Config> {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("loan-screening.toml"), LAYOUT).unwrap();
-    let text = CONFIG
-        .replace("@MCI_ADDRESS@", "127.0.0.1:0")
-        .replace("@ADMIN_ADDRESS@", "127.0.0.1:0")
-        .replace("@LEGACY_ADDRESS@", "127.0.0.1:9")
-        .replace("@MODERN_ADDRESS@", shadow);
-    let path = dir.path().join("shadowgate.toml");
-    std::fs::write(&path, text).unwrap();
+    let path = crate::demo::setup::write_for_test(dir.path(), "127.0.0.1:9", shadow);
     Arc::new(crate::config::load(&path).unwrap())
 }
 

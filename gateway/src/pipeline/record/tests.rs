@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::*;
 use crate::demo::strategy::{LEGACY, MODERN};
 use crate::demo::traffic::{Traffic, TX_CODE};
-use crate::demo::{legacy, CONFIG, LAYOUT, STRATEGY};
+use crate::demo::{legacy, STRATEGY};
 use crate::metrics::Metrics;
 use crate::pipeline::answer::decode_response_view;
 use crate::pipeline::decision::DecisionNode;
@@ -24,14 +24,7 @@ use crate::store::{MismatchRecord, RecordId};
 /// The demo's strategy, built from its embedded config and layout (engines never called).
 fn demo_strategy() -> Arc<Strategy> {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("loan-screening.toml"), LAYOUT).unwrap();
-    let config = CONFIG
-        .replace("@MCI_ADDRESS@", "127.0.0.1:0")
-        .replace("@ADMIN_ADDRESS@", "127.0.0.1:0")
-        .replace("@LEGACY_ADDRESS@", "127.0.0.1:9")
-        .replace("@MODERN_ADDRESS@", "127.0.0.1:9");
-    let path = dir.path().join("shadowgate.toml");
-    std::fs::write(&path, config).unwrap();
+    let path = crate::demo::setup::write_for_test(dir.path(), "127.0.0.1:9", "127.0.0.1:9");
     let config = crate::config::load(&path).unwrap();
     let runtime = Runtime::build(Arc::new(config), &Metrics::new("test")).unwrap();
     runtime.strategy(STRATEGY).cloned().unwrap()
