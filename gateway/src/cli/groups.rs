@@ -12,8 +12,8 @@ use super::review::SourceArgs;
 use super::table::{self, Align};
 use crate::admin::encode_param;
 use crate::config;
-use crate::review::{policies, Policies};
-use crate::store::{format_micros, Clock, Reader, SystemClock};
+use crate::review::{policies, Policies, ReviewView};
+use crate::store::{Clock, Reader, SystemClock};
 use crate::triage::{verify, AuditEntry, Change, GroupTriage, TriageBook, TriageState};
 use anyhow::{anyhow, bail, Context};
 use bytes::Bytes;
@@ -113,7 +113,7 @@ struct Trail {
 /// `groups list`.
 pub fn run_groups_list(args: &GroupsListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let groups = match Where::open(&args.source)? {
-        Where::Local(book, _) => book.list(&args.strategy, now())?,
+        Where::Local(book, _, _) => book.list(&args.strategy, now())?,
         Where::Remote(api) => {
             let path = format!("/api/v1/triage?strategy={}", encode_param(&args.strategy));
             serde_json::from_value::<Listed>(api.call(Method::GET, &path, None)?)?.groups
@@ -148,8 +148,10 @@ fn write_list(out: &mut dyn Write, groups: &[GroupTriage]) -> std::io::Result<()
 
 /// `groups show`.
 pub fn run_groups_show(args: &GroupArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let (group, entries) = match Where::open(&args.source)? {
-        Where::Local(book, _) => book
+    let place = Where::open(&args.source)?;
+    let view = place.view();
+    let (group, entries) = match place {
+        Where::Local(book, _, _) => book
             .show(&args.strategy, &args.signature, now())?
             .ok_or_else(|| anyhow!("no group {}/{}", args.strategy, args.signature))?,
         Where::Remote(api) => {
@@ -197,7 +199,8 @@ pub fn run_groups_show(args: &GroupArgs, out: &mut dyn Write) -> anyhow::Result<
         }
     }
     writeln!(out, "\naudit trail:")?;
-    print_entries(&entries, out)
+    super::text::zone_line(out, &view)?;
+    print_entries(&entries, &view, out)
 }
 
 /// `groups set`.
@@ -213,7 +216,7 @@ pub fn run_groups_set(args: &GroupsSetArgs, out: &mut dyn Write) -> anyhow::Resu
         rule: args.rule.clone(),
     };
     let triage = match Where::open(&args.group.source)? {
-        Where::Local(book, policies) => {
+        Where::Local(book, policies, _) => {
             let rules = rule_names(&policies, &change.strategy);
             book.set(&change, rules.as_deref(), now())?
         }
@@ -234,14 +237,19 @@ pub fn run_groups_set(args: &GroupsSetArgs, out: &mut dyn Write) -> anyhow::Resu
 /// `audit list` and `audit verify`.
 pub fn run_audit(command: &AuditCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     let (AuditCommand::List(source) | AuditCommand::Verify(source)) = command;
-    let entries = match Where::open(source)? {
-        Where::Local(book, _) => book.audit()?,
+    let place = Where::open(source)?;
+    let view = place.view();
+    let entries = match place {
+        Where::Local(book, _, _) => book.audit()?,
         Where::Remote(api) => {
             serde_json::from_value::<Trail>(api.call(Method::GET, "/api/v1/audit", None)?)?.entries
         }
     };
     match command {
-        AuditCommand::List(_) => print_entries(&entries, out),
+        AuditCommand::List(_) => {
+            super::text::zone_line(out, &view)?;
+            print_entries(&entries, &view, out)
+        }
         AuditCommand::Verify(_) => {
             verify(&entries).context("the audit trail does not verify")?;
             writeln!(
@@ -254,7 +262,12 @@ pub fn run_audit(command: &AuditCommand, out: &mut dyn Write) -> anyhow::Result<
     }
 }
 
-fn print_entries(entries: &[AuditEntry], out: &mut dyn Write) -> anyhow::Result<()> {
+/// One line per audit entry, its time in `view`'s zone.
+fn print_entries(
+    entries: &[AuditEntry],
+    view: &ReviewView,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     for e in entries {
         let step = match (&e.from, &e.to) {
             (Some(from), Some(to)) => format!("{from} → {to}"),
@@ -264,7 +277,7 @@ fn print_entries(entries: &[AuditEntry], out: &mut dyn Write) -> anyhow::Result<
             out,
             "  #{} {} {} {} {step}{}",
             e.seq,
-            format_micros(e.time_micros),
+            view.time(e.time_micros),
             e.who,
             e.subject,
             e.note
@@ -292,13 +305,28 @@ fn rule_names(policies: &Policies, strategy: &str) -> Option<Vec<String>> {
     )
 }
 
-/// Where the triage is: a store in this process, or a running gateway.
+/// Where the triage is: a store in this process (with how its config shows times), or a running
+/// gateway.
 enum Where {
-    Local(TriageBook, Policies),
+    Local(TriageBook, Policies, ReviewView),
     Remote(Api),
 }
 
 impl Where {
+    /// How times are shown, as the review commands show them ([`super::source::Source::view`]):
+    /// the config's `[review] time_zone`, the zone a running gateway reports (`time_zone` of
+    /// `/api/v1/daily`; UTC from a gateway that does not say), or UTC for a bare store.
+    fn view(&self) -> ReviewView {
+        match self {
+            Self::Local(_, _, view) => view.clone(),
+            Self::Remote(api) => api
+                .call(Method::GET, "/api/v1/daily", None)
+                .ok()
+                .and_then(|daily| ReviewView::named(daily["time_zone"].as_str()?))
+                .unwrap_or_default(),
+        }
+    }
+
     fn open(args: &SourceArgs) -> anyhow::Result<Self> {
         if let Some(url) = &args.from {
             let token = match &args.token_env {
@@ -309,13 +337,13 @@ impl Where {
             };
             return Ok(Self::Remote(Api::new(url, token)?));
         }
-        let (path, policies) = match (&args.store, &args.config) {
+        let (path, policies, view) = match (&args.store, &args.config) {
             (store, Some(file)) => {
                 let config = config::load_without_secrets(file)?;
                 let path = store.clone().unwrap_or_else(|| config.store.path.clone());
-                (path, policies(&config))
+                (path, policies(&config), config.review.clone())
             }
-            (Some(store), None) => (store.clone(), Policies::new()),
+            (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default()),
             (None, None) => bail!("say where: --store DIR, --config FILE or --from URL"),
         };
         let reader = Reader::open(&path).with_context(|| {
@@ -324,7 +352,7 @@ impl Where {
                 path.display()
             )
         })?;
-        Ok(Self::Local(TriageBook::new(reader), policies))
+        Ok(Self::Local(TriageBook::new(reader), policies, view))
     }
 }
 
@@ -450,5 +478,35 @@ mod tests {
                 assert_eq!(ends, [at, at], "{header}: {text}");
             }
         }
+    }
+
+    #[test]
+    fn audit_times_are_in_the_review_zone() {
+        let entry = AuditEntry {
+            seq: 1,
+            // 2026-11-30T22:12:03Z: the next day in Seoul.
+            time_micros: 1_796_076_723_000_000,
+            who: "kim.j".into(),
+            action: "triage".into(),
+            subject: "loan-screening/3cc4d5940b0b32de".into(),
+            from: Some("new".into()),
+            to: Some("investigating".into()),
+            note: None,
+            evidence: None,
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let seoul = ReviewView::named("Asia/Seoul").unwrap();
+        let mut out = Vec::new();
+        print_entries(std::slice::from_ref(&entry), &seoul, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("#1 2026-12-01 07:12:03 +09:00 kim.j"),
+            "{text}"
+        );
+        let mut out = Vec::new();
+        print_entries(&[entry], &ReviewView::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("2026-11-30 22:12:03 +00:00"), "{text}");
     }
 }
