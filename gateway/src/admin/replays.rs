@@ -105,7 +105,7 @@ pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
         .filter(|by| !by.is_empty())
     else {
         return server::json_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::BAD_REQUEST,
             "by: expected the name of who runs this replay, found nothing",
         );
     };
@@ -237,7 +237,7 @@ mod tests {
             r#"{"strategy": "loan", "by": "  "}"#,
         ] {
             let (status, answer, runs) = post_by(body);
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
             assert_eq!(
                 serde_json::from_str::<serde_json::Value>(&answer).unwrap(),
                 json!({"error": "by: expected the name of who runs this replay, found nothing"}),
