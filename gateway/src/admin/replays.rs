@@ -192,12 +192,17 @@ pub(super) fn card(review: &Review) -> String {
         if let (Some(_), Some(part)) = (&g.whole, &g.latest_partial) {
             result.push_str(&format!("<br>since then {}", run_cell(part, time)));
         }
+        // Against and by of each run shown, on the result's lines: a newer partial run is
+        // often someone else's.
+        let (mut against, mut by) = (escape(&run.engine), escape(&run.by));
+        if let (Some(_), Some(part)) = (&g.whole, &g.latest_partial) {
+            against.push_str(&format!("<br>{}", escape(&part.engine)));
+            by.push_str(&format!("<br>{}", escape(&part.by)));
+        }
         out.push_str(&format!(
-            "<tr><td>{}</td><td><code>{}</code></td><td>{result}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{result}</td><td>{against}</td><td>{by}</td></tr>\n",
             escape(&g.strategy),
             escape(&g.signature),
-            escape(&run.engine),
-            escape(&run.by),
         ));
     }
     out.push_str("</table></div>\n");

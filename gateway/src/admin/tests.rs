@@ -491,11 +491,13 @@ fn a_groups_replay_verdict_is_its_newest_whole_run_with_a_newer_partial_run_besi
         "--group sig-grade",
         vec![case(1, "fixed"), case(2, "still_differing")],
     );
-    let partial = run(
+    let mut partial = run(
         1_764_460_860_000_000,
         "--group sig-grade --ids 1-1",
         vec![case(1, "fixed")],
     );
+    // Someone else's: the row credits each run to whoever ran it.
+    partial.by = "lee".to_owned();
     f.state.reader.save_replay(&whole).unwrap();
     f.state.reader.save_replay(&partial).unwrap();
 
@@ -523,6 +525,10 @@ fn a_groups_replay_verdict_is_its_newest_whole_run_with_a_newer_partial_run_besi
         .unwrap_or_else(|| panic!("no replay row: {page}"));
     assert!(
         row.contains("<td>1 of 2 cases fixed by replay at <span"),
+        "{row}"
+    );
+    assert!(
+        row.contains("<td>next<br>next</td><td>kim<br>lee</td>"),
         "{row}"
     );
     assert!(

@@ -22,6 +22,7 @@ use crate::replay::{run_cases, Pace, Selection};
 use crate::review::{parse_kind, parse_time, ReviewView};
 use crate::runtime::Runtime;
 use crate::store::replays::latest_per_group;
+use crate::store::replays::GroupRun;
 use crate::store::MismatchRecord;
 use crate::store::{Clock, StoreConfig};
 use crate::store::{GroupReplay, KeyRing, Reader, RecordId, ReplayCase, ReplayRun, SystemClock};
@@ -312,19 +313,24 @@ pub(crate) fn write_group_replays(
         return Ok(());
     }
     writeln!(out, "\nreplays (latest whole-group run per group)")?;
-    for g in shown {
-        let Some(run) = g.whole.as_ref().or(g.latest_partial.as_ref()) else {
-            continue;
-        };
-        writeln!(
-            out,
-            "  {} · group {}: {} (against {}, by {})",
-            g.strategy,
-            g.signature,
-            g.line(|micros| view.time(micros)),
+    // Each run says who ran it against which engine: a newer partial run is often someone
+    // else's, and the whole-group run's name beside it would credit them with it.
+    let said = |run: &GroupRun| {
+        format!(
+            "{} (against {}, by {})",
+            run.line(|micros| view.time(micros)),
             run.engine,
             run.by
-        )?;
+        )
+    };
+    for g in shown {
+        let result = match (&g.whole, &g.latest_partial) {
+            (Some(whole), None) => said(whole),
+            (Some(whole), Some(part)) => format!("{}; since then {}", said(whole), said(part)),
+            (None, Some(part)) => format!("no replay of the whole group; {}", said(part)),
+            (None, None) => continue,
+        };
+        writeln!(out, "  {} · group {}: {result}", g.strategy, g.signature)?;
     }
     Ok(())
 }
@@ -348,6 +354,34 @@ fn runner(by: Option<&str>, env: impl Fn(&str) -> Option<String>) -> anyhow::Res
 mod tests {
     use super::*;
     use crate::cli::table::assert_column;
+
+    #[test]
+    fn each_run_of_a_group_is_credited_to_whoever_ran_it() {
+        let run = |total: usize, by: &str, partial: bool| GroupRun {
+            fixed: 0,
+            total,
+            at_micros: 1_764_460_800_000_000,
+            engine: "next".into(),
+            by: by.into(),
+            selection: "--group sig --limit 2".into(),
+            partial,
+        };
+        let group = GroupReplay {
+            strategy: "loan".into(),
+            signature: "sig".into(),
+            whole: Some(run(200, "kim", false)),
+            latest_partial: Some(run(2, "lee", true)),
+            summary: String::new(),
+        };
+        let mut out = Vec::new();
+        write_group_replays(&mut out, &[group], &None, &ReviewView::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("0 of 200 cases fixed by replay at 2025-11-30 00:00:00 +00:00 (against next, by kim); since then 0 of 2 cases")
+                && text.contains("(part of the group: --group sig --limit 2) (against next, by lee)"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn cases_stay_aligned_with_a_long_group_and_a_hangul_one() {
