@@ -36,7 +36,7 @@ pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
     body.push_str(&sides(&detail.rows));
     if !detail.unified_diff.is_empty() {
         body.push_str(&format!(
-            "<h3>Unified diff (ignored fields elided, fields a rule made equal noted)</h3><pre class=\"unified\">{}</pre>\n",
+            "<h3>Unified diff (ignored fields shown as &lt;ignored&gt;, fields a rule made equal noted)</h3><pre class=\"unified\">{}</pre>\n",
             escape(&detail.unified_diff)
         ));
     }

@@ -108,7 +108,7 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail, view: &ReviewView) -> i
     if !detail.unified_diff.is_empty() {
         writeln!(
             out,
-            "\nunified diff (ignored fields elided, fields a rule made equal noted):"
+            "\nunified diff (ignored fields shown as <ignored>, fields a rule made equal noted):"
         )?;
         write!(out, "{}", detail.unified_diff)?;
     }

@@ -186,7 +186,7 @@ pub struct Detail {
     pub record: MismatchRecord,
     /// Unified diff of the live and shadow decisions with exactly the differences stored with
     /// the record marked, as the side-by-side rows mark them
-    /// ([`comparator::render::unified_diff_reported`]): ignored fields elided, any other field
+    /// ([`comparator::render::unified_diff_reported`]): ignored fields shown as `<ignored>`, any other field
     /// that differs one unchanged line noted with the shadow value and the rule in force that
     /// hides it (or "a rule since removed or changed"); empty when there is no shadow decision
     /// or nothing differs.

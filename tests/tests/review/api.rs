@@ -262,7 +262,7 @@ async fn the_review_counts_groups_and_judges_what_was_sent() {
     assert!(text.contains("\n  * body.grade "), "{text}");
     assert!(text.contains("--- live\n+++ shadow"), "{text}");
     assert!(
-        text.contains("<ignored>"),
-        "ignored fields elided in the diff: {text}"
+        text.contains("\"<ignored>\""),
+        "ignored fields shown as \"<ignored>\" in the diff: {text}"
     );
 }
