@@ -1,6 +1,7 @@
 //! The page's triage section: each group of a strategy with its state, assignee, note and link,
 //! and a plain HTML form per group that posts a change to `POST /api/v1/triage` (no scripts).
-//! Each strategy's card has its own id, `triage-NAME`, where a saved change leads back to.
+//! Each strategy's card has its own id, `triage-NAME` with the name percent-encoded (an id has
+//! no spaces), where a saved change leads back to.
 
 use super::html::escape;
 use super::params::encode;
@@ -8,10 +9,17 @@ use crate::review::ReviewView;
 use crate::store::{Clock, Reader, SystemClock};
 use crate::triage::{TriageBook, TriageState};
 
-/// The link fragment of `strategy`'s triage card (`#triage-loan%20screening`): its id,
-/// percent-encoded, which a browser decodes to find the card.
+/// The id of `strategy`'s triage card, `triage-loan%20screening`: the name percent-encoded, as
+/// an HTML id has no whitespace (a strategy's name may), and only `%`, letters, digits and
+/// `-._~`, so it needs no escaping.
+fn card_id(strategy: &str) -> String {
+    format!("triage-{}", encode(strategy))
+}
+
+/// The link fragment of `strategy`'s triage card (`#triage-loan%20screening`): its id as it
+/// is, which a browser matches before trying the percent-decoded form.
 pub(super) fn fragment(strategy: &str) -> String {
-    format!("#triage-{}", encode(strategy))
+    format!("#{}", card_id(strategy))
 }
 
 /// The triage table of `strategy`, with one form per group; times in the page's zone.
@@ -29,7 +37,8 @@ pub(super) fn section(reader: &Reader, strategy: &str, view: &ReviewView) -> Str
         return String::new();
     }
     let mut out = format!(
-        "<div class=\"card\" id=\"triage-{name}\"><h3>Triage: {name}</h3>\n<table class=\"triage\"><tr><th>signature</th><th>state</th><th>assignee</th><th>note</th><th>link</th><th>last change</th><th>change</th></tr>\n",
+        "<div class=\"card\" id=\"{id}\"><h3>Triage: {name}</h3>\n<table class=\"triage\"><tr><th>signature</th><th>state</th><th>assignee</th><th>note</th><th>link</th><th>last change</th><th>change</th></tr>\n",
+        id = card_id(strategy),
         name = escape(strategy)
     );
     for g in &groups {
