@@ -232,6 +232,46 @@ fn a_locked_store_names_its_path_and_what_to_do() {
         !stderr.contains("WouldBlock") && !stderr.contains("Os {"),
         "{stderr}"
     );
+    // Every command that opens a store says the same, with what to do for that command.
+    let store_arg = store.to_str().unwrap();
+    for args in [
+        &[
+            "groups",
+            "list",
+            "--strategy",
+            "loan-screening",
+            "--store",
+            store_arg,
+        ][..],
+        &["audit", "list", "--store", store_arg],
+    ] {
+        let stderr = assert_user_error(&run(args));
+        assert!(
+            stderr.contains(&format!("store {} is locked", store.display()))
+                && stderr.contains("--from")
+                && !stderr.contains("Os {"),
+            "{args:?}: {stderr}"
+        );
+    }
+    drop(_held);
+    let demo_store = Path::new(config()).with_file_name("store");
+    let _held = shadowgate::store::Reader::open(&demo_store).unwrap();
+    let replay = [
+        "replay",
+        "--config",
+        config(),
+        "--strategy",
+        "loan-screening",
+        "--by",
+        "ci",
+    ];
+    let stderr = assert_user_error(&run(&replay));
+    assert!(
+        stderr.contains(&format!("store {} is locked", demo_store.display()))
+            && stderr.contains("POST /api/v1/replays")
+            && !stderr.contains("Os {"),
+        "{stderr}"
+    );
 }
 
 fn layout_file() -> PathBuf {

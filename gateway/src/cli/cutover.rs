@@ -67,12 +67,8 @@ pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Res
                 .store
                 .clone()
                 .unwrap_or_else(|| config.store.path.clone());
-            let reader = Reader::open(&path).with_context(|| {
-                format!(
-                    "store {} (a running gateway holds it: use --from)",
-                    path.display()
-                )
-            })?;
+            let reader = Reader::open(&path)
+                .map_err(|e| super::source::store_error(&path, e, super::source::FROM))?;
             let signoff = sign(&reader, &config, &request, SystemClock.now_micros())?;
             (signoff, config.review.clone())
         }

@@ -346,12 +346,8 @@ impl Where {
             (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default()),
             (None, None) => bail!("say where: --store DIR, --config FILE or --from URL"),
         };
-        let reader = Reader::open(&path).with_context(|| {
-            format!(
-                "store {} (a running gateway holds it: use --from)",
-                path.display()
-            )
-        })?;
+        let reader = Reader::open(&path)
+            .map_err(|e| super::source::store_error(&path, e, super::source::FROM))?;
         Ok(Self::Local(TriageBook::new(reader), policies, view))
     }
 }

@@ -79,8 +79,12 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     let keys = keys(&config.store)?;
     let selection = selection(args)?;
     // A fleet's cases and payloads are read from its database; the run is stored locally.
-    let reader = Reader::open_config(&config.store)?;
-    drop(reader.db()?);
+    let locked = |e| {
+        let remedy = "stop it first, or start the run on it with POST /api/v1/replays";
+        super::source::store_error(&config.store.path, e, remedy)
+    };
+    let reader = Reader::open_config(&config.store).map_err(locked)?;
+    drop(reader.db().map_err(locked)?);
     let records = selection
         .select(&reader)
         .map_err(|e| anyhow::anyhow!("--{e}"))?;

@@ -2,6 +2,8 @@
 //! store and thresholds of a config file (`--config`), or a running gateway's admin API
 //! (`--from`). All three answer with the admin API's model.
 
+use std::path::Path;
+
 use anyhow::{anyhow, bail, Context};
 
 use super::remote::Remote;
@@ -9,7 +11,7 @@ use super::review::SourceArgs;
 use crate::config;
 use crate::review::{policies, BatchSummary, Daily, Detail, Policies, Review, ReviewView, Summary};
 use crate::store::postgres::BackendKind;
-use crate::store::{Clock, Group, ListQuery, Page, Reader, RecordId, SystemClock};
+use crate::store::{Clock, Group, ListQuery, Page, Reader, RecordId, StoreError, SystemClock};
 
 /// A review source.
 #[derive(Debug)]
@@ -52,18 +54,7 @@ impl Source {
             (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default()),
             (None, None) => bail!("say where to read: --store DIR, --config FILE or --from URL"),
         };
-        let reader = Reader::open(&path).map_err(|e| {
-            if e.is_locked() {
-                // sled's own error is an `Os { code: 11, kind: WouldBlock }` dump: say it plainly.
-                anyhow!(
-                    "store {} is locked: another process (a running gateway?) holds it; \
-                     read a running gateway with --from http://ADMIN_ADDRESS, or stop it first",
-                    path.display()
-                )
-            } else {
-                anyhow::Error::new(e)
-            }
-        })?;
+        let reader = Reader::open(&path).map_err(|e| store_error(&path, e, FROM))?;
         Ok(Self::Local {
             review: Review::new(reader, policies).with_view(view),
             label: path.display().to_string(),
@@ -141,5 +132,23 @@ impl Source {
             Self::Local { review, .. } => Ok(review.detail(id)?),
             Self::Remote(remote) => remote.detail(id),
         }
+    }
+}
+
+/// What to do about a locked store, for the commands that read a running gateway with `--from`.
+pub(super) const FROM: &str =
+    "read a running gateway with --from http://ADMIN_ADDRESS, or stop it first";
+
+/// `error` of opening the store at `path`, for the CLI: a lock held by another process said
+/// plainly with `remedy` (sled's own error is an `Os { code: 11, kind: WouldBlock }` dump);
+/// any other error as it is.
+pub(super) fn store_error(path: &Path, error: StoreError, remedy: &str) -> anyhow::Error {
+    if error.is_locked() {
+        anyhow!(
+            "store {} is locked: another process (a running gateway?) holds it; {remedy}",
+            path.display()
+        )
+    } else {
+        anyhow::Error::new(error)
     }
 }
