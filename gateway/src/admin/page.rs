@@ -29,9 +29,11 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
     let mut body = String::from("<h1>shadowgate: migration review</h1>\n");
+    // The zone named once, as the CLI's text output does ("Times in …").
     body.push_str(&format!(
-        "<p class=\"muted\">generated <span class=\"t\">{}</span>",
-        escape(&review.view().time(now))
+        "<p class=\"muted\">generated <span class=\"t\">{}</span> · times in {}",
+        escape(&review.view().time(now)),
+        escape(&review.view().zone_name())
     ));
     if let Some(store) = &summary.store {
         if store.degraded {

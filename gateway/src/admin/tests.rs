@@ -892,6 +892,10 @@ fn the_page_draws_a_daily_chart_over_days_in_the_configured_zone() {
     assert_eq!(page.matches("class=\"bar group\"").count(), 7);
     assert!(page.contains("Daily, last 7 days (Asia/Seoul)"), "{page}");
     assert!(
+        page.contains("</span> · times in Asia/Seoul"),
+        "named once at the top: {page}"
+    );
+    assert!(
         page.contains(" +09:00</"),
         "times carry the zone's offset: {page}"
     );

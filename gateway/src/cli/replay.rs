@@ -279,7 +279,7 @@ fn print(out: &mut dyn Write, run: &ReplayRun, view: &ReviewView) -> std::io::Re
 /// One line per case (id, group, result, detail) in columns as wide as their widest cell: a
 /// shadow error's group (`shadow_error/connect`) is longer than a signature.
 fn cases_table(out: &mut dyn Write, cases: &[ReplayCase]) -> std::io::Result<()> {
-    let header = ["ID", "GROUP", "RESULT", "DETAIL"].map(str::to_owned);
+    let header = ["id", "group", "result", "detail"].map(str::to_owned);
     let rows = cases.iter().map(|case| {
         let detail = match (&case.new_signature, &case.detail) {
             (Some(signature), Some(fields)) => format!("{signature} ({fields})"),
@@ -413,14 +413,14 @@ mod tests {
         assert_column(
             &text,
             &lines,
-            &["GROUP", "3cc4", "shadow_error", "고객번호"],
+            &["group", "3cc4", "shadow_error", "고객번호"],
         );
         assert_column(
             &text,
             &lines,
-            &["RESULT", "fixed", "unreadable", "still_differing"],
+            &["result", "fixed", "unreadable", "still_differing"],
         );
-        assert_column(&text, &lines, &["DETAIL", "refused", "refused", "refused"]);
+        assert_column(&text, &lines, &["detail", "refused", "refused", "refused"]);
     }
 
     #[test]

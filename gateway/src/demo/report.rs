@@ -104,7 +104,7 @@ fn replay_line(demo: &Demo, serving: bool) -> String {
     };
     format!(
         "replay       shadowgate replay --config {} --strategy {STRATEGY}   ({when}the new engine \
-         back: shadowgate demo-engine --kind modern --listen {})",
+         back: shadowgate demo-engine --kind modern --listen {} &)",
         demo.config_path.display(),
         demo.engines.modern
     )
