@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use protocol_mci::Direction;
+use shadowgate::cli::table::padded;
 use shadowgate::cli::{LayoutCommand, MismatchesCommand};
 use shadowgate::config::raw::ShadowScheduling;
 use shadowgate::config::{self, Config, LogFormat, Secrets};
@@ -321,8 +322,10 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
     for l in &config.mci_listeners {
         writeln!(
             out,
-            "  mci   {:<16} {} (layout {})",
-            l.name, l.address, l.layout
+            "  mci   {} {} (layout {})",
+            padded(&l.name, 16),
+            l.address,
+            l.layout
         )?;
     }
     if let Some(h) = &config.http_listener {
@@ -340,12 +343,12 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
     writeln!(out, "layouts:")?;
     for (name, layout) in &config.layouts {
         let codes = layout.message_codes().join(", ");
-        writeln!(out, "  {name:<20} messages {codes}")?;
+        writeln!(out, "  {} messages {codes}", padded(name, 20))?;
     }
     writeln!(out, "engines:")?;
     for (name, engine) in &config.engines {
         let (protocol, target) = (engine.protocol(), engine.target());
-        writeln!(out, "  {name:<20} {protocol:<5} {target}")?;
+        writeln!(out, "  {} {protocol:<5} {target}", padded(name, 20))?;
     }
     writeln!(out, "strategies:")?;
     for (name, s) in &config.strategies {
@@ -353,12 +356,19 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
         let sample = f64::from(s.sample_ppm) / 10_000.0;
         writeln!(
             out,
-            "  {name:<20} tx {} live {} shadow {} ({sample}% sampled)",
+            "  {} tx {} live {} shadow {} ({sample}% sampled)",
+            padded(name, 20),
             s.tx_codes.join(","),
             s.live,
             shadow
         )?;
     }
+    writeln!(
+        out,
+        "review: times and days in {} (daily charts of {} days)",
+        config.review.zone_name(),
+        config.review.chart_days
+    )?;
     write_machinery(&config, out)?;
     Ok(())
 }

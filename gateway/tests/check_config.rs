@@ -456,3 +456,35 @@ fn a_misspelt_rules_key_names_the_key_it_meant() {
     assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
     assert!(stderr.contains(r#"found "ignores""#), "{stderr}");
 }
+
+#[test]
+fn names_in_hangul_keep_the_columns_and_the_review_zone_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[engines.\"신규엔진\"]\nprotocol = \"mci\"\naddress = \"127.0.0.1:9\"\nlayout = \"loan-screening\"\n\n[review]\ntime_zone = \"Asia/Seoul\"\n";
+    let output = check_config(&write_config(dir.path(), "127.0.0.1:9", extra));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let engine_lines: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| *l != "engines:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(engine_lines.len(), 2, "{stdout}");
+    // `mci` starts at the same terminal column (a Hangul syllable is two).
+    let column = |line: &str| {
+        let at = line.find(" mci ").unwrap();
+        line[..at]
+            .chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum::<usize>()
+    };
+    assert_eq!(column(engine_lines[0]), column(engine_lines[1]), "{stdout}");
+    assert!(
+        stdout.contains("review: times and days in Asia/Seoul (daily charts of 14 days)"),
+        "{stdout}"
+    );
+}

@@ -38,7 +38,7 @@ mod review;
 mod show;
 mod source;
 mod suppressed;
-mod table;
+pub mod table;
 pub(crate) mod text;
 
 pub use self::cutover::{run_cutover, CutoverCommand, SignArgs};

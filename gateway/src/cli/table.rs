@@ -31,7 +31,7 @@ pub(super) fn widths<const N: usize>(rows: &[[String; N]]) -> [usize; N] {
 
 /// `text` followed by spaces up to `width` terminal columns: Hangul takes two columns a syllable,
 /// so padding by characters (`{:<N}`) would push the next column right.
-pub(super) fn padded(text: &str, width: usize) -> String {
+pub fn padded(text: &str, width: usize) -> String {
     let spaces = width.saturating_sub(text.width());
     format!("{text}{}", " ".repeat(spaces))
 }

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use super::table::{self, Align};
 use crate::review::thousands;
 use crate::review::{EngineStatus, ReviewView, StrategySummary, Summary};
 use crate::store::Group;
@@ -66,29 +67,33 @@ pub(crate) fn report(
     Ok(())
 }
 
-/// One line per engine: name, protocol, state since when, roles, last failure.
+/// One line per engine: name, protocol, state since when, roles, last failure, in columns
+/// ([`table::lines`]): engine names of different lengths keep the states in line.
 fn engines_section(
     out: &mut dyn Write,
     engines: &[EngineStatus],
     view: &ReviewView,
 ) -> io::Result<()> {
     writeln!(out, "\nengines")?;
-    for e in engines {
-        let error = view.in_zone(&e.last_error_text());
-        let error = if error.is_empty() {
-            String::new()
-        } else {
-            format!("  last error: {error}")
-        };
-        writeln!(
-            out,
-            "  {} ({})  {} since {}  {}{error}",
-            e.engine,
-            e.protocol,
-            e.state().to_uppercase(),
-            view.in_zone(&e.since),
-            e.roles()
-        )?;
+    let rows: Vec<[String; 5]> = engines
+        .iter()
+        .map(|e| {
+            let error = view.in_zone(&e.last_error_text());
+            [
+                format!("{} ({})", e.engine, e.protocol),
+                e.state().to_uppercase(),
+                format!("since {}", view.in_zone(&e.since)),
+                e.roles(),
+                if error.is_empty() {
+                    String::new()
+                } else {
+                    format!("last error: {error}")
+                },
+            ]
+        })
+        .collect();
+    for line in table::lines(&rows, [Align::Left; 5]) {
+        writeln!(out, "  {line}")?;
     }
     Ok(())
 }
@@ -204,4 +209,37 @@ pub(super) fn zone_line(out: &mut dyn Write, view: &ReviewView) -> io::Result<()
 pub(crate) fn expired_mark(rule: Option<&str>) -> String {
     rule.map(|rule| format!(", expired rule {rule}"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::table::assert_column;
+
+    #[test]
+    fn engine_lines_keep_their_columns_whatever_the_names() {
+        let engine = |name: &str, protocol: &str, up: bool| EngineStatus {
+            engine: name.into(),
+            protocol: protocol.into(),
+            live_for: vec!["loan-screening".into()],
+            shadow_for: Vec::new(),
+            up,
+            checked: true,
+            since: "2026-11-30T01:00:00Z".into(),
+            last_error: None,
+            last_error_at: None,
+        };
+        let engines = [
+            engine("legacy", "mci", true),
+            engine("신규-엔진-new", "https", false),
+        ];
+        let mut out = Vec::new();
+        engines_section(&mut out, &engines, &ReviewView::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().skip(2).collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert_column(&text, &lines, &["UP", "DOWN"]);
+        assert_column(&text, &lines, &["since", "since"]);
+        assert!(lines[0].starts_with("  legacy (mci)  "), "{text}");
+    }
 }
