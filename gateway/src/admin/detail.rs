@@ -79,7 +79,8 @@ fn facts(record: &MismatchRecord, view: &ReviewView) -> String {
             escape(&value)
         ));
     }
-    out.push_str("</table><p class=\"muted\">Highlighted: differs. Greyed: differs, but the comparison rule named in the row hid it.</p>\n");
+    // The legend of highlighted and greyed rows belongs to the side-by-side table alone.
+    out.push_str("</table>\n");
     out
 }
 
@@ -94,8 +95,8 @@ fn differences(record: &MismatchRecord) -> String {
             "<tr class=\"diff\"><td class=\"path\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             escape(&d.path),
             escape(&d.kind.replace('_', " ")),
-            escape(&value_text(d.live.as_ref())),
-            escape(&value_text(d.shadow.as_ref())),
+            escape(&cell(d.live.as_ref())),
+            escape(&cell(d.shadow.as_ref())),
             escape(&format!(
                 "{}{}",
                 d.severity,
@@ -103,7 +104,8 @@ fn differences(record: &MismatchRecord) -> String {
             )),
         ));
     }
-    out.push_str("</table><p class=\"muted\">Highlighted: differs. Greyed: differs, but the comparison rule named in the row hid it.</p>\n");
+    // The legend of highlighted and greyed rows belongs to the side-by-side table alone.
+    out.push_str("</table>\n");
     out
 }
 
@@ -177,7 +179,29 @@ fn sides(rows: &[SideRow]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{cell, grouped};
+    use super::{cell, differences, grouped};
+    use crate::store::{Difference, MismatchRecord, RecordKind};
+
+    #[test]
+    fn the_differences_table_groups_amounts_as_the_side_by_side_does() {
+        let mut record = MismatchRecord::for_test(1, "loan", RecordKind::Mismatch);
+        let amount = |text: &str| Some(serde_json::from_str(text).unwrap());
+        record.mismatch.differences = vec![Difference {
+            path: "body.limit".into(),
+            kind: "changed".into(),
+            live: amount("54000000"),
+            shadow: amount("50000000"),
+            severity: "error".into(),
+            expired_rule: None,
+        }];
+        let table = differences(&record);
+        assert!(
+            table.contains("<td>54,000,000</td><td>50,000,000</td>"),
+            "{table}"
+        );
+        // Its rows are all differences: the side-by-side's legend is not repeated here.
+        assert!(!table.contains("Highlighted"), "{table}");
+    }
 
     #[test]
     fn amounts_get_thousands_separators_and_other_text_does_not() {

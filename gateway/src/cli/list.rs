@@ -76,39 +76,14 @@ fn csv_cell(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use serde_json::Value;
-
     use super::*;
     use crate::cli::table::assert_column;
-    use crate::store::{Mismatch, RecordId, RecordKind};
+    use crate::store::RecordKind;
 
     fn record(seq: u32, strategy: &str, kind: RecordKind) -> MismatchRecord {
-        MismatchRecord {
-            id: RecordId { micros: 1, seq },
-            time_micros: 1,
-            mismatch: Mismatch {
-                strategy: Arc::from(strategy),
-                kind,
-                error_kind: None,
-                tx_code: "LNS0001".into(),
-                correlation_id: "c-1".into(),
-                live_engine: "legacy".into(),
-                shadow_engine: "new".into(),
-                differences: Vec::new(),
-                signature: "s".into(),
-                differing_paths: vec!["body.grade".into()],
-                reason: None,
-                request: Value::Null.into(),
-                live_decision: None,
-                shadow_decision: None,
-                live_latency_us: 0,
-                shadow_latency_us: 0,
-                payload: None,
-                confirmation: None,
-            },
-        }
+        let mut record = MismatchRecord::for_test(seq, strategy, kind);
+        record.mismatch.differing_paths = vec!["body.grade".into()];
+        record
     }
 
     #[test]

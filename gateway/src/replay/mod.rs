@@ -285,7 +285,7 @@ fn case(record: &MismatchRecord, result: CaseResult) -> ReplayCase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Mismatch, RecordKind};
+    use crate::store::RecordKind;
 
     #[test]
     fn a_selection_the_limit_bounded_says_so() {
@@ -305,30 +305,11 @@ mod tests {
 
     /// A stored case answered live by `live` and shadowed by `shadow`.
     fn case(live: &str, shadow: &str) -> MismatchRecord {
-        MismatchRecord {
-            id: RecordId { micros: 1, seq: 0 },
-            time_micros: 1,
-            mismatch: Mismatch {
-                strategy: "loan".into(),
-                kind: RecordKind::Mismatch,
-                error_kind: None,
-                tx_code: "LNS0001".into(),
-                correlation_id: "c-1".into(),
-                live_engine: live.into(),
-                shadow_engine: shadow.into(),
-                differences: Vec::new(),
-                signature: "s".into(),
-                differing_paths: Vec::new(),
-                reason: None,
-                request: serde_json::json!({}).into(),
-                live_decision: None,
-                shadow_decision: None,
-                live_latency_us: 0,
-                shadow_latency_us: 0,
-                payload: None,
-                confirmation: None,
-            },
-        }
+        let mut record = MismatchRecord::for_test(0, "loan", RecordKind::Mismatch);
+        record.mismatch.live_engine = live.into();
+        record.mismatch.shadow_engine = shadow.into();
+        record.mismatch.request = serde_json::json!({}).into();
+        record
     }
 
     #[test]

@@ -125,6 +125,38 @@ pub struct MismatchRecord {
     pub mismatch: Mismatch,
 }
 
+#[cfg(test)]
+impl MismatchRecord {
+    /// A record of `strategy` (legacy live, `new` shadow, no differences, signature `s`) for
+    /// tests to adjust; one builder instead of a copy per test module.
+    pub(crate) fn for_test(seq: u32, strategy: &str, kind: RecordKind) -> Self {
+        MismatchRecord {
+            id: RecordId { micros: 1, seq },
+            time_micros: 1,
+            mismatch: Mismatch {
+                strategy: Arc::from(strategy),
+                kind,
+                error_kind: None,
+                tx_code: "LNS0001".into(),
+                correlation_id: "c-1".into(),
+                live_engine: "legacy".into(),
+                shadow_engine: "new".into(),
+                differences: Vec::new(),
+                signature: "s".into(),
+                differing_paths: Vec::new(),
+                reason: None,
+                request: Value::Null.into(),
+                live_decision: None,
+                shadow_decision: None,
+                live_latency_us: 0,
+                shadow_latency_us: 0,
+                payload: None,
+                confirmation: None,
+            },
+        }
+    }
+}
+
 // serde's `rc` feature is off workspace-wide; these two keep the strategy an `Arc<str>` anyway.
 fn serialize_arc<S: serde::Serializer>(value: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(value)
