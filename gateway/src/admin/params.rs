@@ -16,8 +16,9 @@ pub fn list_query(query: &str) -> Result<ListQuery, String> {
             "strategy" => list.strategy = Some(value.to_owned()),
             "kind" => list.kind = Some(kind(value)?),
             "signature" => list.signature = Some(value.to_owned()),
-            "from" | "since" => {
-                list.from_micros = Some(parse_time(value).map_err(|e| format!("from: {e}"))?)
+            // The error names the key as given: the README says `since`, `from` is its alias.
+            key @ ("from" | "since") => {
+                list.from_micros = Some(parse_time(value).map_err(|e| format!("{key}: {e}"))?)
             }
             "until" => {
                 list.until_micros = Some(parse_time(value).map_err(|e| format!("until: {e}"))?)
@@ -97,6 +98,14 @@ pub fn encode(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::store::{parse_rfc3339, RecordKind};
+
+    #[test]
+    fn a_bad_time_is_named_by_the_key_it_was_given_under() {
+        for key in ["since", "from", "until"] {
+            let error = list_query(&format!("{key}=bad")).unwrap_err();
+            assert!(error.starts_with(&format!("{key}: \"bad\": ")), "{error}");
+        }
+    }
 
     #[test]
     fn filters_parse_with_encoded_times() {

@@ -17,8 +17,15 @@ pub fn parse_time(text: &str) -> Result<u64, String> {
         .filter(|(clock, offset)| clock.contains(':') && offset.starts_with(['+', '-']))
         .map(|(clock, offset)| format!("{clock}{offset}"));
     parse_rfc3339(shown.as_deref().unwrap_or(text)).ok_or_else(|| {
+        // A clock time with no zone is the likely slip: say so before listing the forms.
+        let clock = text.split_once(['T', 't', ' ']).map(|(_, clock)| clock);
+        let zoned = |clock: &str| clock.ends_with(['Z', 'z']) || clock.contains(['+', '-']);
+        let hint = match clock {
+            Some(clock) if clock.contains(':') && !zoned(clock) => "no offset (which zone?); ",
+            _ => "",
+        };
         format!(
-            "{text:?}: expected RFC 3339 (2026-11-21T09:00:00Z, 2026-11-21T18:00:00+09:00), a time \
+            "{text:?}: {hint}expected RFC 3339 (2026-11-21T09:00:00Z, 2026-11-21T18:00:00+09:00), a time \
              as the output shows it (2026-11-21 18:00:00 +09:00), a date (2026-11-21, from 00:00 \
              UTC) or microseconds since the epoch"
         )
@@ -50,6 +57,13 @@ mod tests {
             "a date: 00:00 UTC"
         );
         let error = parse_time("2026-11-21T18:00:00").unwrap_err();
+        assert!(
+            error.contains(": no offset (which zone?); expected"),
+            "{error}"
+        );
+        let error = parse_time("2026-11-21 18:00:00").unwrap_err();
+        assert!(error.contains("no offset"), "{error}");
+        assert!(!parse_time("yesterday").unwrap_err().contains("no offset"));
         assert!(
             error.contains("a time as the output shows it (2026-11-21 18:00:00 +09:00)")
                 && error.contains("a date (2026-11-21, from 00:00 UTC)"),
