@@ -352,30 +352,39 @@ fn a_field_a_rule_hid_is_greyed_with_the_rule_never_highlighted() {
     assert_eq!(state("body.rate"), Some(serde_json::json!("equal")));
 }
 
-#[test]
-fn a_rate_within_its_tolerance_is_unchanged_in_the_unified_diff_noted_with_the_rule() {
-    // The shadow's rate differs from the live 5.250 within the strategy's tolerance.
-    let Event::Record(mut record) = mismatch("rated", "홍*") else {
+/// A fixture holding one mismatch of `strategy` whose shadow decision is `shadow` (JSON
+/// text), judged now by `rules` (a strategy's rules section as JSON); with the record's id.
+fn shadow_under_rules(strategy: &str, shadow: &str, rules: Value) -> (Fixture, String) {
+    let Event::Record(mut record) = mismatch(strategy, "홍*") else {
         unreachable!("mismatch() makes a record")
     };
-    let shadow: Value = serde_json::from_str(
-        r#"{"header": {"tx_code": "LNS0001", "sent_at": "0901"}, "body": {"decision": "A", "grade": "<b>", "rate": 5.251}}"#,
-    )
-    .unwrap();
+    let shadow: Value = serde_json::from_str(shadow).unwrap();
     record.shadow_decision = Some(shadow.into());
     let mut f = fixture_with(None, vec![Event::Record(record)]);
-    let rules: comparator::RulesConfig = serde_json::from_value(serde_json::json!({
-        "ignore": ["header.sent_at"],
-        "tolerance": [{ "path": "body.rate", "absolute": "0.01" }],
-    }))
-    .unwrap();
+    let rules: comparator::RulesConfig = serde_json::from_value(rules).unwrap();
     let policy = crate::review::Policy {
         rules: Arc::new(rules.validate().unwrap()),
         ..crate::review::Policy::default()
     };
-    f.state.policies = Arc::new(move || Policies::from([("rated".to_owned(), policy.clone())]));
-    let (_, _, page) = call(&f.state, "GET", "/api/v1/mismatches?strategy=rated", None);
+    let name = strategy.to_owned();
+    f.state.policies = Arc::new(move || Policies::from([(name.clone(), policy.clone())]));
+    let path = format!("/api/v1/mismatches?strategy={strategy}");
+    let (_, _, page) = call(&f.state, "GET", &path, None);
     let id = json(&page)["records"][0]["id"].as_str().unwrap().to_owned();
+    (f, id)
+}
+
+#[test]
+fn a_rate_within_its_tolerance_is_unchanged_in_the_unified_diff_noted_with_the_rule() {
+    // The shadow's rate differs from the live 5.250 within the strategy's tolerance.
+    let (f, id) = shadow_under_rules(
+        "rated",
+        r#"{"header": {"tx_code": "LNS0001", "sent_at": "0901"}, "body": {"decision": "A", "grade": "<b>", "rate": 5.251}}"#,
+        serde_json::json!({
+            "ignore": ["header.sent_at"],
+            "tolerance": [{ "path": "body.rate", "absolute": "0.01" }],
+        }),
+    );
 
     // The API's diff, which `mismatches show` prints as it is (and computes the same way from a
     // stopped gateway's store): only the grade changed; the rate is one unchanged line.
@@ -415,27 +424,14 @@ fn a_rate_within_its_tolerance_is_unchanged_in_the_unified_diff_noted_with_the_r
 fn the_unified_diff_marks_the_stored_differences_after_the_rules_changed() {
     // Stored under rules that reported the grade and hid the rate (5.250 against 5.30); the
     // rules now ignore the grade and no longer hide that rate.
-    let Event::Record(mut record) = mismatch("changed", "홍*") else {
-        unreachable!("mismatch() makes a record")
-    };
-    let shadow: Value = serde_json::from_str(
+    let (f, id) = shadow_under_rules(
+        "changed",
         r#"{"header": {"tx_code": "LNS0001", "sent_at": "0901"}, "body": {"decision": "A", "grade": "<b>", "rate": 5.30}}"#,
-    )
-    .unwrap();
-    record.shadow_decision = Some(shadow.into());
-    let mut f = fixture_with(None, vec![Event::Record(record)]);
-    let rules: comparator::RulesConfig = serde_json::from_value(serde_json::json!({
-        "ignore": ["header.sent_at", "body.grade"],
-        "tolerance": [{ "path": "body.rate", "absolute": "0.01" }],
-    }))
-    .unwrap();
-    let policy = crate::review::Policy {
-        rules: Arc::new(rules.validate().unwrap()),
-        ..crate::review::Policy::default()
-    };
-    f.state.policies = Arc::new(move || Policies::from([("changed".to_owned(), policy.clone())]));
-    let (_, _, page) = call(&f.state, "GET", "/api/v1/mismatches?strategy=changed", None);
-    let id = json(&page)["records"][0]["id"].as_str().unwrap().to_owned();
+        serde_json::json!({
+            "ignore": ["header.sent_at", "body.grade"],
+            "tolerance": [{ "path": "body.rate", "absolute": "0.01" }],
+        }),
+    );
 
     let (_, _, body) = call(&f.state, "GET", &format!("/api/v1/mismatches/{id}"), None);
     let detail = json(&body);
