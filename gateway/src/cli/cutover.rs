@@ -67,8 +67,9 @@ pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Res
                 .store
                 .clone()
                 .unwrap_or_else(|| config.store.path.clone());
-            let reader = Reader::open(&path)
-                .map_err(|e| super::source::store_error(&path, e, super::source::FROM))?;
+            let remedy = super::source::from(super::source::admin_address(&config));
+            let reader =
+                Reader::open(&path).map_err(|e| super::source::store_error(&path, e, &remedy))?;
             let signoff = sign(&reader, &config, &request, SystemClock.now_micros())?;
             (signoff, config.review.clone())
         }

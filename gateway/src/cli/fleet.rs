@@ -13,7 +13,8 @@ use crate::store::Reader;
 /// The fleet's review under `config`'s policies. Connects at the first read: a database that
 /// cannot be reached fails the command with its URL and error, never as an empty report.
 pub(super) fn open(config: &Config) -> anyhow::Result<Source> {
-    let reader = Reader::open_config(&config.store)?;
+    let reader = Reader::open_config(&config.store)?
+        .with_admin_address(super::source::admin_address(config));
     let review = Review::new(reader, policies(config)).with_view(config.review.clone());
     Ok(Source::Local {
         review,

@@ -337,17 +337,19 @@ impl Where {
             };
             return Ok(Self::Remote(Api::new(url, token)?));
         }
-        let (path, policies, view) = match (&args.store, &args.config) {
+        let (path, policies, view, admin) = match (&args.store, &args.config) {
             (store, Some(file)) => {
                 let config = config::load_without_secrets(file)?;
                 let path = store.clone().unwrap_or_else(|| config.store.path.clone());
-                (path, policies(&config), config.review.clone())
+                let admin = super::source::admin_address(&config);
+                (path, policies(&config), config.review.clone(), admin)
             }
-            (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default()),
+            (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default(), None),
             (None, None) => bail!("say where: --store DIR, --config FILE or --from URL"),
         };
-        let reader = Reader::open(&path)
-            .map_err(|e| super::source::store_error(&path, e, super::source::FROM))?;
+        let remedy = super::source::from(admin);
+        let reader =
+            Reader::open(&path).map_err(|e| super::source::store_error(&path, e, &remedy))?;
         Ok(Self::Local(TriageBook::new(reader), policies, view))
     }
 }

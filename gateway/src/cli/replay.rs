@@ -83,7 +83,9 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         let remedy = "stop it first, or start the run on it with POST /api/v1/replays";
         super::source::store_error(&config.store.path, e, remedy)
     };
-    let reader = Reader::open_config(&config.store).map_err(locked)?;
+    let reader = Reader::open_config(&config.store)
+        .map_err(locked)?
+        .with_admin_address(super::source::admin_address(&config));
     drop(reader.db().map_err(locked)?);
     let records = selection
         .select(&reader)

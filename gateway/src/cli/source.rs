@@ -2,16 +2,19 @@
 //! store and thresholds of a config file (`--config`), or a running gateway's admin API
 //! (`--from`). All three answer with the admin API's model.
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context};
 
 use super::remote::Remote;
 use super::review::SourceArgs;
-use crate::config;
+use crate::config::{self, Config};
 use crate::review::{policies, BatchSummary, Daily, Detail, Policies, Review, ReviewView, Summary};
 use crate::store::postgres::BackendKind;
-use crate::store::{Clock, Group, ListQuery, Page, Reader, RecordId, StoreError, SystemClock};
+use crate::store::{
+    AdminUrl, Clock, Group, ListQuery, Page, Reader, RecordId, StoreError, SystemClock,
+};
 
 /// A review source.
 #[derive(Debug)]
@@ -42,19 +45,20 @@ impl Source {
             };
             return Ok(Self::Remote(Box::new(Remote::new(url, token)?)));
         }
-        let (path, policies, view) = match (&args.store, &args.config) {
+        let (path, policies, view, admin) = match (&args.store, &args.config) {
             (store, Some(file)) => {
                 let config = config::load_without_secrets(file)?;
                 if store.is_none() && config.store.backend == BackendKind::Postgres {
                     return super::fleet::open(&config);
                 }
                 let path = store.clone().unwrap_or_else(|| config.store.path.clone());
-                (path, policies(&config), config.review.clone())
+                let admin = admin_address(&config);
+                (path, policies(&config), config.review.clone(), admin)
             }
-            (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default()),
+            (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default(), None),
             (None, None) => bail!("say where to read: --store DIR, --config FILE or --from URL"),
         };
-        let reader = Reader::open(&path).map_err(|e| store_error(&path, e, FROM))?;
+        let reader = Reader::open(&path).map_err(|e| store_error(&path, e, &from(admin)))?;
         Ok(Self::Local {
             review: Review::new(reader, policies).with_view(view),
             label: path.display().to_string(),
@@ -135,9 +139,19 @@ impl Source {
     }
 }
 
-/// What to do about a locked store, for the commands that read a running gateway with `--from`.
-pub(super) const FROM: &str =
-    "read a running gateway with --from http://ADMIN_ADDRESS, or stop it first";
+/// The admin listener address of `config`, if it has an admin listener.
+pub(super) fn admin_address(config: &Config) -> Option<SocketAddr> {
+    config.admin_listener.as_ref().map(|admin| admin.address)
+}
+
+/// What to do about a locked store, for the commands that read a running gateway with `--from`:
+/// its admin listener `admin` when the config names it, else a placeholder.
+pub(super) fn from(admin: Option<SocketAddr>) -> String {
+    format!(
+        "read a running gateway with --from {}, or stop it first",
+        AdminUrl(admin)
+    )
+}
 
 /// `error` of opening the store at `path`, for the CLI: a lock held by another process said
 /// plainly with `remedy` (sled's own error is an `Os { code: 11, kind: WouldBlock }` dump);
@@ -150,5 +164,56 @@ pub(super) fn store_error(path: &Path, error: StoreError, remedy: &str) -> anyho
         )
     } else {
         anyhow::Error::new(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn args(store: Option<&Path>, config: Option<&Path>) -> SourceArgs {
+        SourceArgs {
+            store: store.map(Path::to_path_buf),
+            config: config.map(Path::to_path_buf),
+            from: None,
+            token_env: None,
+        }
+    }
+
+    fn refusal(args: &SourceArgs) -> String {
+        match Source::open(args) {
+            Ok(_) => panic!("a locked store was opened"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_locked_store_names_the_admin_address_of_the_config_when_it_has_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        std::fs::create_dir(&store).unwrap();
+        let admin = "\n[listeners.admin]\naddress = \"127.0.0.1:9190\"\n";
+        let with_admin = config::tests::config(dir.path(), &[], admin);
+        // Held as a running gateway holds it.
+        let _running = Reader::open(&store).unwrap();
+
+        let error = refusal(&args(None, Some(&with_admin)));
+        assert!(error.contains("is locked"), "{error}");
+        assert!(
+            error.contains("read a running gateway with --from http://127.0.0.1:9190, or stop"),
+            "{error}"
+        );
+        // --store with the config: the config still says where its gateway listens.
+        let error = refusal(&args(Some(&store), Some(&with_admin)));
+        assert!(error.contains("--from http://127.0.0.1:9190,"), "{error}");
+
+        // Unknown: no config, or one without an admin listener.
+        let error = refusal(&args(Some(&store), None));
+        assert!(error.contains("--from http://ADMIN_ADDRESS,"), "{error}");
+        let without_admin = config::tests::config(dir.path(), &[], "");
+        let error = refusal(&args(None, Some(&without_admin)));
+        assert!(error.contains("--from http://ADMIN_ADDRESS,"), "{error}");
     }
 }

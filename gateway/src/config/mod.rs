@@ -29,7 +29,7 @@ mod secret;
 mod strategy_build;
 mod suggest;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt;

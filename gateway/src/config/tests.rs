@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use super::{load, Problem};
 
-pub(super) fn example_layout() -> PathBuf {
+pub(crate) fn example_layout() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/layouts/loan-screening.toml")
 }
 
 /// A valid config with one listener, engine and strategy; `extra` is appended (later tables
 /// and keys of new tables), `replace` edits the text first.
-pub(super) fn config(dir: &Path, replace: &[(&str, &str)], extra: &str) -> PathBuf {
+pub(crate) fn config(dir: &Path, replace: &[(&str, &str)], extra: &str) -> PathBuf {
     let mut text = format!(
         r#"
 [[listeners.mci]]

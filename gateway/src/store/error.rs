@@ -2,6 +2,8 @@
 //!
 //! Writing never returns errors to callers: the writer counts drops and degrades instead.
 
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use super::codec::CodecError;
@@ -100,7 +102,7 @@ pub enum StoreError {
     /// asked of a directory that is not open here.
     #[error(
         "{what} are kept in each gateway's own store directory; expected {} open here, found it \
-         held by a running gateway or missing: read them with --from http://ADMIN_ADDRESS",
+         held by a running gateway or missing: read them with --from {admin}",
         path.display()
     )]
     LocalOnly {
@@ -108,7 +110,29 @@ pub enum StoreError {
         what: &'static str,
         /// The local store directory of the config.
         path: PathBuf,
+        /// The running gateway's admin API, where they can be read.
+        admin: AdminUrl,
     },
+}
+
+/// The URL of a gateway's admin API, for `--from` in remedies: built from the config's admin
+/// listener address when one is known, else a placeholder the user fills in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AdminUrl(pub Option<SocketAddr>);
+
+impl fmt::Display for AdminUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(mut address) = self.0 else {
+            return f.write_str("http://ADMIN_ADDRESS");
+        };
+        // A listener bound to every interface is reached on this host through loopback.
+        match address.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => address.set_ip(Ipv4Addr::LOCALHOST.into()),
+            IpAddr::V6(ip) if ip.is_unspecified() => address.set_ip(Ipv6Addr::LOCALHOST.into()),
+            _ => {}
+        }
+        write!(f, "http://{address}")
+    }
 }
 
 impl StoreError {
@@ -138,5 +162,28 @@ impl StoreError {
                 ..
             }
         ) && !self.is_locked()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local_only(admin: Option<&str>) -> String {
+        StoreError::LocalOnly {
+            what: "triage states and replay runs",
+            path: PathBuf::from("store"),
+            admin: AdminUrl(admin.and_then(|a| a.parse().ok())),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn local_only_data_is_sent_to_the_admin_address_when_it_is_known() {
+        assert!(local_only(Some("127.0.0.1:9190")).ends_with("--from http://127.0.0.1:9190"));
+        // Bound to every interface: reached through loopback on this host.
+        assert!(local_only(Some("0.0.0.0:9190")).ends_with("--from http://127.0.0.1:9190"));
+        assert!(local_only(Some("[::]:9190")).ends_with("--from http://[::1]:9190"));
+        assert!(local_only(None).ends_with("--from http://ADMIN_ADDRESS"));
     }
 }

@@ -74,7 +74,7 @@ pub use backend::{Backend, BackendError, Space, Write};
 pub use config::StoreConfig;
 pub use confirmation::{ConfirmResult, Confirmation, NOISE_PREFIX};
 pub use counters::StrategyCounters;
-pub use error::StoreError;
+pub use error::{AdminUrl, StoreError};
 pub use event::Event;
 pub use failing::FailingBackend;
 pub use group::{Group, GROUP_EXAMPLES};

@@ -10,6 +10,7 @@
 //! directory then holds only what each gateway keeps for itself (triage states, replay runs,
 //! its spool), read through [`Reader::db`].
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,7 +19,7 @@ use super::chunk;
 use super::codec;
 use super::config::StoreConfig;
 use super::counters::StrategyCounters;
-use super::error::StoreError;
+use super::error::{AdminUrl, StoreError};
 use super::group::Group;
 use super::id::RecordId;
 use super::postgres::{BackendKind, FleetReader, FleetView};
@@ -41,6 +42,8 @@ pub struct Reader {
     /// Whether the local directory may be closed (a report beside a running gateway): local-only
     /// data is then refused as such rather than as a degraded store.
     local_optional: bool,
+    /// Where the running gateway's admin API is, for errors that send the user there.
+    admin: AdminUrl,
 }
 
 impl Reader {
@@ -62,7 +65,15 @@ impl Reader {
             shared,
             fleet: None,
             local_optional: false,
+            admin: AdminUrl::default(),
         }
+    }
+
+    /// Errors that send the user to the running gateway name its admin listener `address`
+    /// (the config's, when it has one).
+    pub fn with_admin_address(mut self, address: Option<SocketAddr>) -> Self {
+        self.admin = AdminUrl(address);
+        self
     }
 
     /// This gateway's reader, reading records and totals from the fleet's database.
@@ -104,6 +115,7 @@ impl Reader {
             None if self.local_optional => Err(StoreError::LocalOnly {
                 what: "triage states and replay runs",
                 path: self.shared.path().to_path_buf(),
+                admin: self.admin,
             }),
             None => self.shared.require(),
         }
