@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use protocol_mci::Layout;
+use protocol_mci::{Layout, LayoutError, LayoutProblem};
 
 use super::link_build;
 use super::problem::{reason, Found, Problem, Problems};
@@ -21,6 +21,8 @@ use crate::review::ReviewView;
 pub(super) struct Layouts {
     /// Loaded layouts by name.
     pub loaded: BTreeMap<String, Arc<Layout>>,
+    /// SHA-256 (hex) of each loaded layout's text, by name.
+    pub sha256: BTreeMap<String, String>,
     /// Declared in `[layouts]` but failed to load.
     pub broken: BTreeSet<String>,
 }
@@ -280,12 +282,14 @@ fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems
 fn layouts(file: &ConfigFile, base: &Path, problems: &mut Problems) -> Layouts {
     let mut out = Layouts {
         loaded: BTreeMap::new(),
+        sha256: BTreeMap::new(),
         broken: BTreeSet::new(),
     };
     for (name, path) in &file.layouts {
-        match Layout::from_file(resolve(base, path)) {
-            Ok(layout) => {
+        match layout_file(&resolve(base, path)) {
+            Ok((layout, sha256)) => {
                 out.loaded.insert(name.clone(), Arc::new(layout));
+                out.sha256.insert(name.clone(), sha256);
             }
             Err(e) => {
                 out.broken.insert(name.clone());
@@ -306,6 +310,22 @@ fn layouts(file: &ConfigFile, base: &Path, problems: &mut Problems) -> Layouts {
         }
     }
     out
+}
+
+/// The layout in the file at `path`, and the SHA-256 of the text it was read from (read once, so
+/// the two agree however the file changes).
+fn layout_file(path: &Path) -> Result<(Layout, String), LayoutError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| LayoutError {
+        origin: origin.clone(),
+        problems: vec![LayoutProblem {
+            path: String::new(),
+            message: e.to_string(),
+        }],
+    })?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let layout = Layout::from_toml(&text, &origin, stem.as_deref().unwrap_or("layout"))?;
+    Ok((layout, crate::cutover::sha256_hex(text.as_bytes())))
 }
 
 /// The connection cap and timeouts of an HTTP listener (`key` is its section).

@@ -139,9 +139,11 @@ pub(super) fn engine(
             settings.request_timeout = request_timeout;
             settings.max_connections = e.max_in_flight;
             settings.lifecycle = lifecycle;
+            let layout = layout?;
             Some(EngineSpec::Mci {
                 settings,
-                layout: layout?,
+                layout_sha256: layouts.sha256.get(&layout).cloned().unwrap_or_default(),
+                layout,
             })
         }
         Protocol::Http | Protocol::Https => {

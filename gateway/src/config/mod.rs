@@ -160,8 +160,10 @@ impl fmt::Debug for AdminListener {
     }
 }
 
-/// A validated engine.
-#[derive(Debug, Clone)]
+/// A validated engine. Two equal specs (`==`: every setting, TLS files and layout by content)
+/// build the same client, so a reload keeps the client of an engine whose spec is equal to the
+/// one it had (`runtime::carry`).
+#[derive(Debug, Clone, PartialEq)]
 pub enum EngineSpec {
     /// http or https.
     Http(HttpEngineSettings),
@@ -171,6 +173,9 @@ pub enum EngineSpec {
         settings: MciEngineSettings,
         /// Layout name.
         layout: String,
+        /// SHA-256 (hex) of the layout file's text: the client frames by it, so another text is
+        /// another client.
+        layout_sha256: String,
     },
 }
 

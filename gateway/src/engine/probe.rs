@@ -182,6 +182,7 @@ mod tests {
         settings.tls = Some(crate::engine::TlsSettings {
             config: Arc::new(config),
             server_name: None,
+            fingerprint: [0; 32],
         });
         let error = ProbeTarget::http(&settings).probe().await.unwrap_err();
         assert_eq!(error.kind, Failure::Tls, "{error}");

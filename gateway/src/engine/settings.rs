@@ -12,8 +12,9 @@ use super::{ConnectionLifecycle, EnginePoll, TlsSettings};
 /// The default bound on an answer body: 1 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
 
-/// Validated settings of one HTTP engine.
-#[derive(Debug, Clone)]
+/// Validated settings of one HTTP engine. Equal settings make the same client: a reload keeps
+/// the client of an engine whose settings it does not change.
+#[derive(Debug, Clone, PartialEq)]
 pub struct HttpEngineSettings {
     /// The engine's name, used in errors, logs and metrics.
     pub name: String,
@@ -65,8 +66,9 @@ pub enum EngineBuildError {
     },
 }
 
-/// Validated settings of one MCI engine.
-#[derive(Debug, Clone)]
+/// Validated settings of one MCI engine. Equal settings (and an equal layout) make the same
+/// client: a reload keeps the client of an engine whose settings it does not change.
+#[derive(Debug, Clone, PartialEq)]
 pub struct MciEngineSettings {
     /// The engine's name, used in errors, logs and metrics.
     pub name: String,

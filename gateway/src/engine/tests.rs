@@ -127,6 +127,7 @@ fn http_settings_are_checked() {
                     .with_no_client_auth(),
                 ),
                 server_name: None,
+                fingerprint: [0; 32],
             });
         }
         HttpEngine::new(settings)

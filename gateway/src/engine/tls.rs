@@ -7,11 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use ring::digest::{Context, SHA256};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
 
-/// Validated TLS settings of one engine.
+/// Validated TLS settings of one engine. Two are equal when they were loaded from the same
+/// file contents with the same server name (a reload keeps the engine's client then; a renewed
+/// certificate in the same file is another setting).
 #[derive(Debug, Clone)]
 pub struct TlsSettings {
     /// The rustls client configuration (roots, client certificate, provider).
@@ -19,6 +22,16 @@ pub struct TlsSettings {
     /// The name to send as SNI and verify the server certificate against, when it differs from
     /// the URL host (e.g. the engine is reached by IP address).
     pub server_name: Option<ServerName<'static>>,
+    /// SHA-256 over the contents of the files `config` was loaded from (CA, then client
+    /// certificate and key when given), each length-prefixed: what [`PartialEq`] compares, since
+    /// a rustls configuration cannot be.
+    pub fingerprint: [u8; 32],
+}
+
+impl PartialEq for TlsSettings {
+    fn eq(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint && self.server_name == other.server_name
+    }
 }
 
 /// Why TLS settings could not be loaded. Each variant names the file or value at fault.
@@ -80,8 +93,20 @@ impl TlsSettings {
         client_key_file: Option<&Path>,
         server_name: Option<&str>,
     ) -> Result<TlsSettings, TlsError> {
+        let mut fingerprint = Context::new(&SHA256);
+        let mut read = |path: &Path, what| {
+            let bytes = std::fs::read(path).map_err(|e| TlsError::Pem {
+                path: path.to_owned(),
+                what,
+                source: rustls::pki_types::pem::Error::Io(e),
+            })?;
+            fingerprint.update(&u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_be_bytes());
+            fingerprint.update(&bytes);
+            Ok(bytes)
+        };
         let mut roots = RootCertStore::empty();
-        for cert in read_certificates(ca_file, "ca certificates")? {
+        let ca = read(ca_file, "ca certificates")?;
+        for cert in certificates(ca_file, &ca, "ca certificates")? {
             roots.add(cert).map_err(|source| TlsError::InvalidCa {
                 path: ca_file.to_owned(),
                 source,
@@ -96,9 +121,11 @@ impl TlsSettings {
         let config = match (client_cert_file, client_key_file) {
             (None, None) => builder.with_no_client_auth(),
             (Some(cert_file), Some(key_file)) => {
-                let chain = read_certificates(cert_file, "client certificate")?;
+                let chain_pem = read(cert_file, "client certificate")?;
+                let chain = certificates(cert_file, &chain_pem, "client certificate")?;
+                let key_pem = read(key_file, "client key")?;
                 let key =
-                    PrivateKeyDer::from_pem_file(key_file).map_err(|source| TlsError::Pem {
+                    PrivateKeyDer::from_pem_slice(&key_pem).map_err(|source| TlsError::Pem {
                         path: key_file.to_owned(),
                         what: "client key",
                         source,
@@ -123,16 +150,20 @@ impl TlsSettings {
                 })
             })
             .transpose()?;
+        let mut digest = [0; 32];
+        digest.copy_from_slice(fingerprint.finish().as_ref());
         Ok(TlsSettings {
             config: Arc::new(config),
             server_name,
+            fingerprint: digest,
         })
     }
 }
 
-/// Every certificate in a PEM file; at least one.
-fn read_certificates(
+/// Every certificate in the PEM `bytes` of the file at `path`; at least one.
+fn certificates(
     path: &Path,
+    bytes: &[u8],
     what: &'static str,
 ) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let pem_error = |source| TlsError::Pem {
@@ -140,8 +171,7 @@ fn read_certificates(
         what,
         source,
     };
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(pem_error)?
+    let certs = CertificateDer::pem_slice_iter(bytes)
         .collect::<Result<Vec<_>, _>>()
         .map_err(pem_error)?;
     if certs.is_empty() {
@@ -150,4 +180,33 @@ fn read_certificates(
         });
     }
     Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn settings_are_equal_by_their_files_contents_and_server_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str| {
+            let cert = rcgen::generate_simple_self_signed(vec!["engine".to_owned()]).unwrap();
+            let path = dir.path().join(name);
+            std::fs::write(&path, cert.cert.pem()).unwrap();
+            (path, cert)
+        };
+        let (ca, _) = write("ca.pem");
+        let load = |ca: &Path, name| TlsSettings::load(ca, None, None, name).unwrap();
+        // Loaded twice, another file with the same text: equal.
+        let copy = dir.path().join("copy.pem");
+        std::fs::copy(&ca, &copy).unwrap();
+        assert_eq!(load(&ca, None), load(&copy, None));
+        assert_ne!(load(&ca, None), load(&ca, Some("engine.bank")));
+        // A renewed certificate in the same file: another setting.
+        let before = load(&ca, None);
+        let (ca, _) = write("ca.pem");
+        assert_ne!(before, load(&ca, None));
+    }
 }

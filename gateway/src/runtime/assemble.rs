@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use protocol_mci::Layout;
 
-use super::carry::Carried;
+use super::carry::{kept_engine, Carried};
 use super::fields::decision_fields;
 use super::{Engine, Runtime, Strategy};
 use crate::config::{Config, EngineSpec, Found, Problems, StrategySpec};
@@ -17,18 +17,27 @@ use crate::link::LinkFrames;
 use crate::metrics::Metrics;
 use crate::store::SuppressionTally;
 
-/// The engine clients of `config`, by name; each that cannot be built is a problem.
+/// The engine clients of `config`, by name: those of `previous` (the runtime a reload replaces)
+/// whose spec is unchanged ([`kept_engine`]), new ones for the others; each that cannot be built
+/// is a problem.
 pub(super) fn build_engines(
     config: &Config,
     metrics: &Metrics,
+    previous: Option<&Runtime>,
     problems: &mut Problems,
 ) -> BTreeMap<String, Arc<Engine>> {
     let mut engines = BTreeMap::new();
     for (name, spec) in &config.engines {
+        if let Some(kept) = kept_engine(name, spec, previous) {
+            engines.insert(name.clone(), kept);
+            continue;
+        }
         let built = match spec {
             EngineSpec::Http(settings) => HttpEngine::new(settings.clone())
                 .map(|e| Engine::Http(e.with_events(Arc::new(metrics.stale_connections(name))))),
-            EngineSpec::Mci { settings, layout } => {
+            EngineSpec::Mci {
+                settings, layout, ..
+            } => {
                 let Some(layout) = config.layouts.get(layout).cloned() else {
                     problems.error(
                         format!("engines.{name}.layout"),

@@ -1,8 +1,14 @@
-//! What a reload carries from the runtime it replaces into the one it builds, strategy by
-//! strategy (by name).
+//! What a reload carries from the runtime it replaces into the one it builds, engine by engine
+//! and strategy by strategy (by name).
 //!
 //! Requests in flight finish on the runtime they started with, so for a while both runtimes
-//! make shadow calls. What bounds or guards those calls must therefore be one object for both:
+//! make calls. What bounds or guards those calls must therefore be one object for both:
+//! - the **engine client** ([`Engine`]), while the engine's spec is unchanged (`==`: every
+//!   setting, the TLS files' and the layout's contents): its pool or connection slots, so a
+//!   reload never lets `2 × max_in_flight` calls or connections reach one engine, and its warm
+//!   keep-alive connections, which a reload does not drop. A changed engine (another address,
+//!   timeout, limit, certificate, layout…) gets a new client; the old one serves the calls
+//!   still running on the old runtime and closes its connections when they end;
 //! - the **shadow budget** ([`ShadowBudget`]), always: permits held by calls on the old runtime
 //!   count against the new one's, so a reload never lets `2 × shadow_max_in_flight` calls run;
 //!   a changed `shadow_max_in_flight` applies to the same counter at once;
@@ -22,8 +28,8 @@ use std::sync::Arc;
 use tracing::info;
 
 use super::budget::ShadowBudget;
-use super::Runtime;
-use crate::config::{Config, StrategySpec};
+use super::{Engine, Runtime};
+use crate::config::{Config, EngineSpec, StrategySpec};
 use crate::metrics::Metrics;
 use crate::pipeline::breaker::Breaker;
 
@@ -45,6 +51,18 @@ impl Carried {
             breaker: shadow_breaker(spec, config, previous).unwrap_or_default(),
         }
     }
+}
+
+/// The client of engine `name` in `previous` (the runtime a reload replaces) when its spec there
+/// equals `spec`.
+pub(super) fn kept_engine(
+    name: &str,
+    spec: &EngineSpec,
+    previous: Option<&Runtime>,
+) -> Option<Arc<Engine>> {
+    let previous = previous?;
+    (previous.config.engines.get(name)? == spec).then_some(())?;
+    previous.engines.get(name).cloned()
 }
 
 /// The budget of `before` (the same strategy in the runtime replaced) with `spec`'s maximum, or

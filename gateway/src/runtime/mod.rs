@@ -1,7 +1,8 @@
 //! The runtime: engine clients and strategies built from one validated [`Config`].
 //!
 //! A reload builds a new [`Runtime`] and swaps it atomically; requests in flight keep the `Arc`
-//! of the runtime they started with and finish on it. What the gateway learnt about an engine
+//! of the runtime they started with and finish on it. An engine whose spec the reload does not
+//! change keeps its client (its warm connections and its one in-flight bound). What the gateway learnt about an engine
 //! outlives the reload when the engine stays the same ([`crate::config::EngineSpec::is_same_engine`]): its
 //! health (kept by name in [`Metrics`]; a moved engine gets a fresh one) and the shadow breakers
 //! of the strategies it shadows; a strategy's shadow budget outlives every reload
@@ -35,6 +36,9 @@ pub struct Runtime {
     /// The config it was built from.
     pub config: Arc<Config>,
     strategies: BTreeMap<String, Arc<Strategy>>,
+    /// Every engine client of the config, by name, used by a strategy or not: a reload keeps
+    /// those whose spec it does not change (`carry::kept_engine`).
+    engines: BTreeMap<String, Arc<Engine>>,
     /// layout → transaction code → strategy (nested so a lookup borrows, never allocates).
     routes: HashMap<String, HashMap<String, Arc<Strategy>>>,
 }
@@ -75,7 +79,9 @@ impl Runtime {
         Runtime::assemble(config, metrics, None)
     }
 
-    /// [`Self::build`] for a reload that replaces `previous`: a strategy of the same name keeps
+    /// [`Self::build`] for a reload that replaces `previous`: an engine whose spec is unchanged
+    /// (`==`) keeps its client, with its pooled connections and its in-flight bound, which the
+    /// calls still running on `previous` count against (`carry::kept_engine`); a strategy of the same name keeps
     /// its shadow budget (calls in flight on `previous` count against the new runtime's, and a
     /// changed maximum applies to both at once), and, while its shadow is the same engine as
     /// before (same name, [`crate::config::EngineSpec::is_same_engine`]), its shadow breaker. An outage that
@@ -97,7 +103,7 @@ impl Runtime {
         previous: Option<&Runtime>,
     ) -> Result<Runtime, Vec<Problem>> {
         let mut problems = Problems::new();
-        let engines = build_engines(&config, metrics, &mut problems);
+        let engines = build_engines(&config, metrics, previous, &mut problems);
         let resolved = resolve_strategies(&config, &engines, &mut problems);
         if problems.has_errors() {
             return Err(problems.into_vec());
@@ -120,6 +126,7 @@ impl Runtime {
         Ok(Runtime {
             config,
             strategies,
+            engines,
             routes,
         })
     }

@@ -1,8 +1,9 @@
 //! The task that polls idle `mci` engine connections (`poll_interval_ms`) of the current runtime.
 //!
 //! One task for every engine: it wakes at half the shortest poll interval, and each engine runs a
-//! round only when its own interval has passed. After a reload it polls the new runtime's engines;
-//! connections of an old runtime are no longer polled and age out by their idle timeout.
+//! round only when its own interval has passed. After a reload it polls the new runtime's engines
+//! (an engine the reload kept is the same client, polled on); connections of a client the reload
+//! replaced are no longer polled and age out by their idle timeout.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -244,3 +244,40 @@ fn an_engine_moved_to_another_address_gets_a_fresh_health() {
         before.strategy(STRATEGY).unwrap().live_metrics.health()
     ));
 }
+
+#[test]
+fn a_reload_keeps_the_client_of_an_unchanged_engine_only() {
+    let metrics = Metrics::new("test");
+    let before = Runtime::build(config("127.0.0.1:9"), &metrics).unwrap();
+    let same =
+        |a: &Runtime, b: &Runtime, name: &str| Arc::ptr_eq(&a.engines[name], &b.engines[name]);
+    // Files written again elsewhere with the same contents: the same specs, the same clients
+    // (one pool, one in-flight bound over both runtimes).
+    let after = Runtime::rebuild(config("127.0.0.1:9"), &metrics, &before).unwrap();
+    assert!(same(&before, &after, "legacy"));
+    assert!(same(&before, &after, "new-engine"));
+
+    // A changed limit, a changed layout text, a changed timeout: a new client for that engine.
+    let mut bigger = (*after.config).clone();
+    if let Some(EngineSpec::Mci { settings, .. }) = bigger.engines.get_mut("legacy") {
+        settings.max_connections += 1;
+    }
+    let bigger = Runtime::rebuild(Arc::new(bigger), &metrics, &after).unwrap();
+    assert!(!same(&after, &bigger, "legacy"), "another limit");
+    assert!(same(&after, &bigger, "new-engine"));
+
+    let mut relaid = (*bigger.config).clone();
+    if let Some(EngineSpec::Mci { layout_sha256, .. }) = relaid.engines.get_mut("legacy") {
+        layout_sha256.replace_range(..1, "x");
+    }
+    let relaid = Runtime::rebuild(Arc::new(relaid), &metrics, &bigger).unwrap();
+    assert!(!same(&bigger, &relaid, "legacy"), "another layout");
+
+    let mut slower = (*relaid.config).clone();
+    if let Some(EngineSpec::Http(settings)) = slower.engines.get_mut("new-engine") {
+        settings.request_timeout *= 2;
+    }
+    let slower = Runtime::rebuild(Arc::new(slower), &metrics, &relaid).unwrap();
+    assert!(!same(&relaid, &slower, "new-engine"), "another timeout");
+    assert!(same(&relaid, &slower, "legacy"));
+}
