@@ -245,14 +245,19 @@ impl ReloadSource {
 }
 
 /// The body of [`Running::reload`], shared with the admin listener's `POST /api/v1/reload`: one
-/// log line with the source and the result (every error in one field), then each warning.
+/// log line with the source and the result (every error in one field), then each warning. One
+/// reload at a time ([`Gateway::reload_turn`]): a second waits for the first to be swapped in and
+/// recorded, so each recorded reload starts from the config the one before it ended with.
 fn reload(
     gateway: &Gateway,
     (recorder, reader): (&Recorder, &Reader),
     path: &Path,
     source: ReloadSource,
 ) -> Result<(), Vec<config::Problem>> {
+    let _turn = gateway.reload_turn();
     let before = gateway.runtime();
+    #[cfg(test)]
+    tests::hook::between_reading_and_swapping();
     let result = apply_reload(gateway, recorder, path);
     if result.is_ok() {
         record_reload(gateway, reader, &before.config, source);
@@ -522,3 +527,6 @@ async fn review_loop(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

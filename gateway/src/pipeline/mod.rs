@@ -43,7 +43,7 @@ mod shadow;
 mod summary;
 mod workers;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -76,6 +76,8 @@ pub struct Gateway {
     runtime: ArcSwap<Runtime>,
     shared: Arc<Shared>,
     metrics: Metrics,
+    /// Held for the whole of a reload ([`Gateway::reload_turn`]).
+    reloads: Mutex<()>,
 }
 
 /// What the shadow tasks share with the gateway.
@@ -167,6 +169,7 @@ impl Gateway {
                 workers,
             }),
             metrics,
+            reloads: Mutex::new(()),
         })
     }
 
@@ -178,6 +181,16 @@ impl Gateway {
     /// The current runtime.
     pub fn runtime(&self) -> Arc<Runtime> {
         self.runtime.load_full()
+    }
+
+    /// Waits until no other reload runs, and keeps others waiting until the guard drops. A reload
+    /// reads the runtime in force, builds from it, swaps and records the change in the audit
+    /// trail; two at once (SIGHUP and `POST /api/v1/reload`) could record a change from a config
+    /// that was no longer in force, or swap in a runtime built from a replaced one. Reloads are
+    /// synchronous: the guard is never held across an `.await`.
+    pub fn reload_turn(&self) -> MutexGuard<'_, ()> {
+        // It guards no data: a reload that panicked leaves nothing half-written behind it.
+        self.reloads.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Swaps in a new config; on failure the old one stays and every problem is returned.

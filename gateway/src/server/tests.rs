@@ -1,0 +1,95 @@
+//! Reloads against a real store: two at once are recorded one after the other, each from the
+//! config the one before it swapped in.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::*;
+use crate::demo::setup::write_for_test;
+use crate::store::StoreConfig;
+use crate::triage::append::entries;
+
+/// A seam in [`reload`] between reading the runtime in force and swapping in the new one.
+pub(super) mod hook {
+    use std::cell::RefCell;
+
+    type Hook = Box<dyn FnOnce()>;
+
+    thread_local! {
+        static BETWEEN: RefCell<Option<Hook>> = const { RefCell::new(None) };
+    }
+
+    /// Runs what this thread's last [`set`] gave, once.
+    pub(in crate::server) fn between_reading_and_swapping() {
+        if let Some(hook) = BETWEEN.with(|h| h.borrow_mut().take()) {
+            hook();
+        }
+    }
+
+    /// Runs `hook` in this thread's next reload, once it has read the runtime in force.
+    pub(super) fn set(hook: impl FnOnce() + 'static) {
+        BETWEEN.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+    }
+}
+
+/// The demo's config written to `dir/name` with its shadow engine at `shadow`.
+fn config_file(dir: &Path, name: &str, shadow: &str) -> std::path::PathBuf {
+    let dir = dir.join(name);
+    std::fs::create_dir(&dir).unwrap();
+    write_for_test(&dir, "127.0.0.1:9", shadow)
+}
+
+#[test]
+fn two_reloads_at_once_are_recorded_one_after_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = config::load(&config_file(dir.path(), "start", "127.0.0.1:10")).unwrap();
+    let (a, b) = (
+        config_file(dir.path(), "a", "127.0.0.1:11"),
+        config_file(dir.path(), "b", "127.0.0.1:12"),
+    );
+    let metrics = Metrics::new("test");
+    let runtime = Runtime::build(Arc::new(start), &metrics).unwrap();
+    let gateway = Gateway::new(runtime, None, metrics);
+    let store_config = StoreConfig {
+        path: dir.path().join("store"),
+        ..StoreConfig::default()
+    };
+    let store = Store::open(&store_config, WriterOptions::default()).unwrap();
+    let (recorder, reader) = (store.recorder(), store.reader().clone());
+
+    // Reload `a` stops once it has read the config in force and lets reload `b` run, waiting for
+    // it at most half a second: without one reload at a time, `b` runs to its end in between.
+    let (read, was_read) = mpsc::channel();
+    let (done, was_done) = mpsc::channel();
+    std::thread::scope(|s| {
+        let (gateway, recorder, reader) = (&gateway, &recorder, &reader);
+        s.spawn(move || {
+            hook::set(move || {
+                read.send(()).unwrap();
+                let _ = was_done.recv_timeout(Duration::from_millis(500));
+            });
+            reload(gateway, (recorder, reader), &a, ReloadSource::Signal).unwrap();
+        });
+        s.spawn(move || {
+            was_read.recv().unwrap();
+            reload(gateway, (recorder, reader), &b, ReloadSource::Api).unwrap();
+            let _ = done.send(());
+        });
+    });
+
+    let trail = entries(&reader.db().unwrap()).unwrap();
+    let reloads: Vec<_> = trail.iter().filter(|e| e.action == "reload").collect();
+    assert_eq!(reloads.len(), 2, "{trail:#?}");
+    assert_eq!(
+        reloads[1].from, reloads[0].to,
+        "the second reload starts from the first one's config"
+    );
+    assert_eq!(
+        reloads[1].to.as_deref(),
+        Some(gateway.runtime().config.sha256.as_str()),
+        "the last recorded config is the one in force"
+    );
+    drop(store.close());
+}
