@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::config::{Config, EngineSpec};
 use crate::engine::{EngineHealth, ProbeError, ProbeTarget, Unreported};
@@ -20,7 +20,8 @@ use crate::pipeline::Gateway;
 use crate::review::EngineStatus;
 use crate::store::{format_micros, Clock, SystemClock};
 
-/// Probes every engine of `config` concurrently and feeds the results to their health. At
+/// Probes every engine of `config` concurrently and feeds the results to their health, each only
+/// while the engine is still at the endpoint it probed ([`EngineHealth::probed_at`]). At
 /// start-up every unreachable engine is logged as a warning; later, an engine is logged when it
 /// goes down and when it comes back up, once per change (not per probe), whether a probe or
 /// real calls changed it (calls that took it down are logged at the next probe, with the
@@ -28,10 +29,16 @@ use crate::store::{format_micros, Clock, SystemClock};
 async fn probe_all(config: &Config, metrics: &Metrics, at_start: bool) {
     let probes = config.engines.iter().map(|(name, spec)| async move {
         let target = target(spec);
-        let health = metrics.engine_health(name);
         let result = target.probe().await;
         let now = SystemClock.now_micros();
-        health.probed(result.as_ref().err().map(|e| e.kind), now);
+        // The health in force now: a reload during the probe may have moved the engine, and
+        // then what the probe found is about its old address and is dropped.
+        let health = metrics.engine_health(name);
+        let endpoint = spec.endpoint();
+        if !health.probed_at(&endpoint, result.as_ref().err().map(|e| e.kind), now) {
+            debug!(engine = %name, %endpoint, "probe of an address the engine left; dropped");
+            return;
+        }
         let probed = Probed {
             name,
             address: target.address(),
@@ -178,7 +185,39 @@ fn target(spec: &EngineSpec) -> ProbeTarget {
 
 #[cfg(test)]
 mod tests {
-    use super::flaps_message;
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::runtime::Runtime;
+
+    /// The demo's config with its shadow engine (`new-engine`) at `shadow`.
+    fn config(dir: &std::path::Path, shadow: &str) -> Arc<Config> {
+        let dir = tempfile::tempdir_in(dir).unwrap().keep();
+        let path = crate::demo::setup::write_for_test(&dir, "127.0.0.1:9", shadow);
+        Arc::new(crate::config::load(&path).unwrap())
+    }
+
+    /// `127.0.0.1:<port>` where nothing listens: a probe is refused at once.
+    fn closed_address() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn a_probe_round_begun_before_a_reload_leaves_the_moved_engine_fresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let metrics = Metrics::new("test");
+        let before = Runtime::build(config(dir.path(), &closed_address()), &metrics).unwrap();
+        let after = config(dir.path(), &closed_address());
+        let _after = Runtime::rebuild(after.clone(), &metrics, &before).unwrap();
+        // The round read the config in force before the reload: it probes the old address.
+        probe_all(&before.config, &metrics, false).await;
+        let snapshot = metrics.engine_health("new-engine").snapshot();
+        assert!(snapshot.up && !snapshot.checked, "{snapshot:?}");
+        // The next round probes the new address, and is taken.
+        probe_all(&after, &metrics, false).await;
+        assert!(!metrics.engine_health("new-engine").is_up());
+    }
 
     #[test]
     fn flaps_say_the_state_they_ended_in() {

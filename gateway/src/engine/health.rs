@@ -107,6 +107,9 @@ struct State {
     /// Replaced by a fresh health for the engine's new address ([`EngineHealth::retire`]): calls
     /// still in flight to the old address end here, and no longer move the gauge.
     retired: bool,
+    /// The endpoint (`EngineSpec::endpoint`) this state is about, once a runtime placed the engine
+    /// there ([`EngineHealth::place`]): a probe of another is not about this engine's state.
+    endpoint: Option<String>,
 }
 
 #[derive(Debug)]
@@ -141,6 +144,7 @@ impl EngineHealth {
                     flaps_at: None,
                 },
                 retired: false,
+                endpoint: None,
             }),
         }
     }
@@ -149,6 +153,21 @@ impl EngineHealth {
     /// health follows the new one (calls in flight to the old address still end here).
     pub fn retire(&self) {
         self.lock().retired = true;
+    }
+
+    /// Places the engine at `endpoint` when this health is about no endpoint yet, or about that
+    /// one; `Err` with the endpoint it is about when that is another (the engine moved: it needs a
+    /// fresh health, and this one is retired).
+    pub fn place(&self, endpoint: &str) -> Result<(), String> {
+        let mut state = self.lock();
+        match &state.endpoint {
+            Some(about) if about != endpoint => Err(about.clone()),
+            Some(_) => Ok(()),
+            None => {
+                state.endpoint = Some(endpoint.to_owned());
+                Ok(())
+            }
+        }
     }
 
     /// The state now.
@@ -211,12 +230,33 @@ impl EngineHealth {
 
     /// A connect probe ended: `None` when it connected (and shook hands), else why it failed.
     pub fn probed(&self, failure: Option<Failure>, now_micros: u64) {
+        let mut state = self.lock();
+        self.take_probe(&mut state, failure, now_micros);
+    }
+
+    /// [`Self::probed`] for a probe of `endpoint`, taken only while this health is about it: a
+    /// probe round that began before a reload moved the engine probed its old address, and what
+    /// it found says nothing of the new one (nor of a retired health, whose gauge is another's).
+    /// Whether it was taken.
+    pub fn probed_at(&self, endpoint: &str, failure: Option<Failure>, now_micros: u64) -> bool {
+        let mut state = self.lock();
+        let elsewhere = state.endpoint.as_deref().is_some_and(|e| e != endpoint);
+        if state.retired || elsewhere {
+            return false;
+        }
+        self.take_probe(&mut state, failure, now_micros);
+        true
+    }
+
+    fn take_probe(&self, state: &mut State, failure: Option<Failure>, now_micros: u64) {
         match failure {
-            None => self.reached(now_micros),
+            None => {
+                state.failures = 0;
+                self.set(state, true, now_micros);
+            }
             Some(failure) => {
-                let mut state = self.lock();
                 state.snapshot.last_error = Some((failure, now_micros));
-                self.set(&mut state, false, now_micros);
+                self.set(state, false, now_micros);
             }
         }
     }

@@ -273,12 +273,14 @@ impl Metrics {
         self.families.health(name)
     }
 
-    /// A fresh health (up, not yet checked) for the engine called `name`, whose address changed
-    /// in a reload: what the old address's health said is about another engine. The one it
-    /// replaces is retired (calls in flight to the old address end there without moving the
-    /// gauge). Handles made from now on ([`Self::engine`]) and the probe task get the new one.
-    pub fn renew_engine_health(&self, name: &str) -> Arc<EngineHealth> {
-        self.families.renew_health(name)
+    /// Places the engine called `name` at `endpoint` (`EngineSpec::endpoint`) for its health:
+    /// when its health is about another endpoint (it moved in a reload, or was removed by one and
+    /// added back elsewhere by a later one) that one is retired (calls in flight to the old
+    /// address end there without moving the gauge) and a fresh one (up, not yet checked) takes
+    /// its place, for the handles made from now on ([`Self::engine`]) and the probe task; the
+    /// endpoint it was about is returned then.
+    pub fn place_engine(&self, name: &str, endpoint: &str) -> Option<String> {
+        self.families.place_health(name, endpoint)
     }
 
     /// Stale-connection counters for the engine called `name`, handed to its client.
@@ -331,17 +333,25 @@ impl Families {
             .clone()
     }
 
-    /// A fresh health of engine `name` in place of the one it had, which is retired first (so
-    /// the gauge is the new one's from now on).
-    pub(super) fn renew_health(&self, name: &str) -> Arc<EngineHealth> {
+    /// Engine `name`'s health placed at `endpoint` ([`EngineHealth::place`]); one about another
+    /// endpoint is retired first (so the gauge is the fresh one's from now on), and that endpoint
+    /// returned.
+    pub(super) fn place_health(&self, name: &str, endpoint: &str) -> Option<String> {
         let mut book = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        let moved_from = match book.get(name).map(|health| health.place(endpoint)) {
+            None => None,
+            Some(Ok(())) => return None,
+            Some(Err(about)) => Some(about),
+        };
         if let Some(old) = book.get(name) {
             old.retire();
         }
         let gauge = self.engine_up.with_label_values(&[name]);
         let fresh = Arc::new(EngineHealth::new(gauge, SystemClock.now_micros()));
-        book.insert(name.to_owned(), fresh.clone());
-        fresh
+        // A health of its own, made here: it is about no endpoint yet.
+        let _ = fresh.place(endpoint);
+        book.insert(name.to_owned(), fresh);
+        moved_from
     }
 }
 

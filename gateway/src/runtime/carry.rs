@@ -17,9 +17,12 @@
 //!   one outage. Another engine gets a closed breaker.
 //!
 //! Engine health is kept by engine name in [`Metrics`], so it outlives a reload by itself; what
-//! it says is about an address, though. An engine whose endpoint changed
-//! ([`crate::config::EngineSpec::endpoint`]) gets a fresh health, up and not yet checked, instead
-//! of the old address's state for up to a probe interval ([`renew_moved_engines`]).
+//! it says is about an address, though, the one it was last placed at. An engine whose endpoint
+//! ([`crate::config::EngineSpec::endpoint`]) is not that one — changed by this reload, or removed
+//! by an earlier one and now back elsewhere — gets a fresh health, up and not yet checked, instead
+//! of the old address's state for up to a probe interval ([`renew_moved_engines`]); a probe of
+//! the old address that ends after the reload is dropped
+//! ([`crate::engine::EngineHealth::probed_at`]).
 //!
 //! Taken only once the new runtime is known to build: a rejected reload changes nothing.
 
@@ -95,22 +98,20 @@ fn shadow_breaker(
     same.then(|| before.shadow_breaker.clone())
 }
 
-/// Gives every engine of `config` that `previous` had at another endpoint a fresh health, and
-/// logs it: the engine is assumed up until the next probe or call at its new address.
-pub(super) fn renew_moved_engines(config: &Config, metrics: &Metrics, previous: Option<&Runtime>) {
-    let Some(previous) = previous else { return };
+/// Places every engine of `config` at its endpoint for its health, and logs each that moved: one
+/// whose health was about another endpoint (in the runtime replaced, or in an earlier one that had
+/// it before a reload removed it) gets a fresh health, up until the next probe or call at its new
+/// address says otherwise.
+pub(super) fn renew_moved_engines(config: &Config, metrics: &Metrics) {
     for (name, spec) in &config.engines {
-        let Some(before) = previous.config.engines.get(name) else {
+        let new_address = spec.endpoint();
+        let Some(old_address) = metrics.place_engine(name, &new_address) else {
             continue;
         };
-        if before.is_same_engine(spec) {
-            continue;
-        }
-        metrics.renew_engine_health(name);
         info!(
             engine = %name,
-            old_address = %before.endpoint(),
-            new_address = %spec.endpoint(),
+            %old_address,
+            %new_address,
             "engine health reset: its address changed; up until a probe or a call says otherwise"
         );
     }

@@ -87,7 +87,8 @@ impl Runtime {
     /// before (same name, [`crate::config::EngineSpec::is_same_engine`]), its shadow breaker. An outage that
     /// opened it stays one outage: no second WARN, its INFO when a probe reaches the engine, and
     /// no flood of calls to a dead engine until the breaker opens again. An engine whose
-    /// endpoint changed gets a fresh health (`carry::renew_moved_engines`). A rejected config
+    /// endpoint is not the one its health is about (changed, or removed by an earlier reload
+    /// and back elsewhere) gets a fresh health (`carry::renew_moved_engines`). A rejected config
     /// changes nothing of `previous`.
     pub fn rebuild(
         config: Arc<Config>,
@@ -111,7 +112,7 @@ impl Runtime {
         // Only now, the runtime sure to be built: what the previous one carries is shared with it
         // (a changed budget maximum applies to the previous runtime's calls too), and engines
         // that moved get a fresh health before the strategies take their handles.
-        carry::renew_moved_engines(&config, metrics, previous);
+        carry::renew_moved_engines(&config, metrics);
         let mut strategies = BTreeMap::new();
         let mut routes: HashMap<String, HashMap<String, Arc<Strategy>>> = HashMap::new();
         for parts in resolved {

@@ -281,3 +281,33 @@ fn a_reload_keeps_the_client_of_an_unchanged_engine_only() {
     assert!(!same(&relaid, &slower, "new-engine"), "another timeout");
     assert!(same(&relaid, &slower, "legacy"));
 }
+
+#[test]
+fn an_engine_removed_and_added_back_elsewhere_gets_a_fresh_health() {
+    let metrics = Metrics::new("test");
+    let down = || {
+        metrics
+            .engine_health("new-engine")
+            .probed(Some(Failure::Connect), 5);
+    };
+    let without = |runtime: &Runtime| {
+        let mut config = (*runtime.config).clone();
+        config.strategies.get_mut(STRATEGY).unwrap().shadow = None;
+        config.engines.remove("new-engine");
+        Runtime::rebuild(Arc::new(config), &metrics, runtime).unwrap()
+    };
+    let before = Runtime::build(config("127.0.0.1:9"), &metrics).unwrap();
+    down();
+    // Removed, then back at another address: its health is about the old one, so it is reset.
+    let removed = without(&before);
+    let (back, log) =
+        logged(|| Runtime::rebuild(config("127.0.0.1:10"), &metrics, &removed).unwrap());
+    let snapshot = metrics.engine_health("new-engine").snapshot();
+    assert!(snapshot.up && !snapshot.checked, "{snapshot:?}");
+    assert!(log.contains("old_address=http://127.0.0.1:9"), "{log}");
+    // Removed, then back at the same address: the same engine, its health kept.
+    down();
+    let removed = without(&back);
+    Runtime::rebuild(config("127.0.0.1:10"), &metrics, &removed).unwrap();
+    assert!(!metrics.engine_health("new-engine").is_up());
+}

@@ -179,3 +179,20 @@ fn failure_names_are_stable() {
     .map(Failure::as_str);
     assert_eq!(names, ["resolve", "connect", "tls", "timeout"]);
 }
+
+#[test]
+fn a_probe_is_taken_only_while_the_health_is_about_its_endpoint() {
+    let h = health();
+    assert_eq!(h.place("127.0.0.1:9"), Ok(()));
+    assert_eq!(h.place("127.0.0.1:9"), Ok(()));
+    assert_eq!(h.place("127.0.0.1:10"), Err("127.0.0.1:9".to_owned()));
+    // A probe of another address says nothing of this engine.
+    assert!(!h.probed_at("127.0.0.1:10", Some(Failure::Connect), 20));
+    assert!(!h.snapshot().checked);
+    assert!(h.probed_at("127.0.0.1:9", Some(Failure::Connect), 30));
+    assert!(!h.is_up());
+    // Retired (the engine moved): nothing more is taken, whatever the address.
+    h.retire();
+    assert!(!h.probed_at("127.0.0.1:9", None, 40));
+    assert!(!h.is_up());
+}
