@@ -13,7 +13,7 @@ use crate::rules::RuleRef;
 /// `body.offers[*].rate`) or one of its parents. A pattern or path that does not parse covers
 /// nothing.
 pub fn covers(pattern: &str, path: &str) -> bool {
-    let (Ok(pattern), Ok(path)) = (Pattern::parse(pattern), Pattern::parse(path)) else {
+    let (Ok(pattern), Ok(path)) = (Pattern::parse(pattern), Pattern::parse_path(path)) else {
         return false;
     };
     let (pattern, path) = (pattern.segments(), path.segments());
@@ -26,12 +26,12 @@ pub fn covers(pattern: &str, path: &str) -> bool {
 
 /// One pattern step against one step of a field's path.
 fn step_reaches(step: &PatternSegment, field: &PatternSegment) -> bool {
-    use PatternSegment::{AnyIndex, AnyKey, Glob, Index, Key};
+    use PatternSegment::{AnyIndex, AnyKey, Glob, Index, Key, ShadowIndex};
     match (step, field) {
         (Key(want), Key(key)) => want == key,
         (AnyKey, Key(_)) => true,
         (Glob(glob), Key(key)) => glob.matches(key),
-        (Index(_) | AnyIndex, AnyIndex) | (AnyIndex, Index(_)) => true,
+        (Index(_) | AnyIndex, AnyIndex) | (AnyIndex, Index(_) | ShadowIndex(_)) => true,
         (Index(want), Index(index)) => want == index,
         _ => false,
     }
@@ -56,6 +56,8 @@ mod tests {
         assert!(covers("body.offers[0].rate", "body.offers[*].rate"));
         assert!(covers("body.offers", "body.offers[*].rate"));
         assert!(covers("*.grade", "body.grade"));
+        assert!(covers("body.offers[*]", "body.offers[shadow:1].rate"));
+        assert!(!covers("body.offers[1]", "body.offers[shadow:1]"));
         assert!(!covers("body.note", "body.grade"));
         assert!(!covers("header.*_at", "header.sent_by"));
         assert!(!covers("body.offers[*].rate", "body.offers"));

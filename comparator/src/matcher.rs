@@ -92,7 +92,8 @@ impl Matcher {
             PatternSegment::Glob(glob) => {
                 find_or_push(&mut parent.globs, |g| g == glob, || glob.clone(), next)
             }
-            PatternSegment::Index(index) => {
+            // `Pattern::parse` refuses a shadow index; were one inserted, it would act as an index.
+            PatternSegment::Index(index) | PatternSegment::ShadowIndex(index) => {
                 find_or_push(&mut parent.index, |i| i == index, || *index, next)
             }
             PatternSegment::AnyKey => *parent.any_key.get_or_insert(next),
@@ -125,7 +126,7 @@ impl Matcher {
                     }
                 }
             }
-            Step::Index(index) => {
+            Step::Index(index) | Step::ShadowIndex(index) => {
                 for (i, child) in &node.index {
                     if *i == index {
                         out.push(*child);

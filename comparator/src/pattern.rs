@@ -17,6 +17,8 @@ pub(crate) enum PatternSegment {
     Glob(Glob),
     Index(usize),
     AnyIndex,
+    /// `[shadow:N]`: only in a path ([`Pattern::parse_path`]), never in a rule's pattern.
+    ShadowIndex(usize),
 }
 
 /// A key with `*` in it, kept as the literal parts between the stars.
@@ -54,6 +56,17 @@ pub enum PatternError {
         /// What was between the brackets.
         found: String,
     },
+    /// A rule's pattern named an element only a shadow decision has (`[shadow:2]`), which a
+    /// path of a difference may do, but which names no element a rule can reach.
+    #[error(
+        "a pattern names elements by index or `*`, not `[shadow:{index}]` (at character {at})"
+    )]
+    ShadowIndexInPattern {
+        /// Character offset of the `[`.
+        at: usize,
+        /// The shadow's index.
+        index: usize,
+    },
     /// A concrete path (not a pattern) contained a wildcard.
     #[error("a path cannot contain wildcards")]
     WildcardInPath,
@@ -62,6 +75,16 @@ pub enum PatternError {
 impl Pattern {
     /// Parses pattern text; character offsets in errors count Unicode characters from zero.
     pub(crate) fn parse(text: &str) -> Result<Self, PatternError> {
+        Self::parse_text(text, false)
+    }
+
+    /// Parses the text of a pattern or of a difference's path, which may also name an element
+    /// only the shadow has (`[shadow:2]`).
+    pub(crate) fn parse_path(text: &str) -> Result<Self, PatternError> {
+        Self::parse_text(text, true)
+    }
+
+    fn parse_text(text: &str, path: bool) -> Result<Self, PatternError> {
         if text.is_empty() {
             return Err(PatternError::Empty);
         }
@@ -78,7 +101,12 @@ impl Pattern {
                         .position(|&c| c == ']')
                         .ok_or(PatternError::UnclosedBracket(at))?;
                     let inner: String = chars[at + 1..at + close].iter().collect();
-                    segments.push(parse_index(&inner, at)?);
+                    let segment = parse_index(&inner, at)?;
+                    if let (PatternSegment::ShadowIndex(index), false) = (&segment, path) {
+                        let index = *index;
+                        return Err(PatternError::ShadowIndexInPattern { at, index });
+                    }
+                    segments.push(segment);
                     at += close + 1;
                     expect_key = false;
                 }
@@ -120,10 +148,14 @@ fn parse_index(inner: &str, at: usize) -> Result<PatternSegment, PatternError> {
         at,
         found: inner.to_owned(),
     };
-    if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit()) {
+    let (digits, segment): (_, fn(usize) -> PatternSegment) = match inner.strip_prefix("shadow:") {
+        Some(digits) => (digits, PatternSegment::ShadowIndex),
+        None => (inner, PatternSegment::Index),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    inner.parse().map(PatternSegment::Index).map_err(|_| bad())
+    digits.parse().map(segment).map_err(|_| bad())
 }
 
 fn key_segment(key: String) -> PatternSegment {
@@ -203,6 +235,16 @@ mod tests {
             Pattern::parse("a[x]"),
             Err(PatternError::BadIndex { at: 1, .. })
         ));
+        // A path may name an element only the shadow has; a rule's pattern may not.
+        assert_eq!(
+            Pattern::parse("a[shadow:2]"),
+            Err(PatternError::ShadowIndexInPattern { at: 1, index: 2 })
+        );
+        assert_eq!(
+            Pattern::parse_path("a[shadow:2]").unwrap().segments()[1],
+            PatternSegment::ShadowIndex(2)
+        );
+        assert!(Pattern::parse_path("a[shadow:]").is_err());
     }
 
     #[test]

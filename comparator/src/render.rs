@@ -148,10 +148,7 @@ impl Elide<'_> {
                 let mut out = Map::with_capacity(map.len());
                 for (key, child) in map {
                     let len = self.at.len();
-                    if !self.at.is_empty() {
-                        self.at.push('.');
-                    }
-                    self.at.push_str(key);
+                    Step::Key(key).push_to(&mut self.at);
                     let child = self.child(Step::Key(key), child, here.clone());
                     self.at.truncate(len);
                     out.insert(key.clone(), child);
@@ -162,7 +159,7 @@ impl Elide<'_> {
                 let mut out = Vec::with_capacity(items.len());
                 for (index, child) in items.iter().enumerate() {
                     let len = self.at.len();
-                    self.at.push_str(&format!("[{index}]"));
+                    Step::Index(index).push_to(&mut self.at);
                     out.push(self.child(Step::Index(index), child, here.clone()));
                     self.at.truncate(len);
                 }

@@ -28,8 +28,10 @@ impl<'a> Walker<'a, '_> {
     /// 3. with key fields only, elements with an equal key by fewest differences, ties in order.
     ///
     /// Without key fields, what is left after round 2 is reported as missing or extra (a
-    /// multiset). Paired elements are reported at the live index, unpaired shadow ones at the
-    /// shadow index. Each element that paired at another position counts as hidden by the rule.
+    /// multiset). Paired elements and unpaired live ones are reported at the live index, unpaired
+    /// shadow ones at the shadow's index said as such (`offers[shadow:2]`): the shadow's `[2]`
+    /// may be a live element that paired fine. Each element that paired at another position
+    /// counts as hidden by the rule.
     pub(crate) fn unordered<N: Node<'a>>(
         &mut self,
         rule: RuleIndex,
@@ -70,7 +72,7 @@ impl<'a> Walker<'a, '_> {
         for index in 0..s.len() {
             if !pairs.taken[index] {
                 self.child(
-                    Step::Index(index),
+                    Step::ShadowIndex(index),
                     None,
                     s.element(index),
                     here.clone(),

@@ -11,6 +11,7 @@
 use serde_json::{Map, Value};
 
 use crate::explain::{Hidden, Pairing};
+use crate::path::{Path, Step};
 use crate::rules::{RuleKind, RuleRef, Rules};
 
 use super::ELIDED;
@@ -114,10 +115,7 @@ impl<'a> Judge<'a> {
             .chain(shadow.keys().filter(|k| !live.contains_key(*k)));
         for key in keys {
             let len = at.len();
-            if !at.is_empty() {
-                at.push('.');
-            }
-            at.push_str(key);
+            Path::push_key(at, key);
             let (l, s) = self.judge(live.get(key), shadow.get(key), at);
             at.truncate(len);
             l_out.extend(l.map(|l| (key.clone(), l)));
@@ -127,7 +125,8 @@ impl<'a> Judge<'a> {
     }
 
     /// Elements by index, or for an `unordered` array each live element with its partner, then
-    /// the shadow elements no live one took, at their own index as the comparator reports them.
+    /// the shadow elements no live one took, at their own index said as the shadow's
+    /// (`[shadow:2]`), as the comparator reports them.
     fn arrays(
         &mut self,
         live: &[Value],
@@ -135,25 +134,27 @@ impl<'a> Judge<'a> {
         at: &mut String,
     ) -> (Option<Value>, Option<Value>) {
         let paired = self.pairings.iter().find(|(p, _)| p == at).map(|(_, p)| *p);
-        let pairs: Vec<(usize, Option<&Value>, Option<&Value>)> = match paired {
+        let pairs: Vec<(Step<'_>, Option<&Value>, Option<&Value>)> = match paired {
             Some(shadow_of_live) => {
                 let partner = |i: usize| shadow_of_live.get(i).copied().flatten();
                 let taken = |j: usize| shadow_of_live.contains(&Some(j));
-                let faced = (0..live.len())
-                    .map(|i| (i, live.get(i), partner(i).and_then(|j| shadow.get(j))));
+                let faced = (0..live.len()).map(|i| {
+                    let s = partner(i).and_then(|j| shadow.get(j));
+                    (Step::Index(i), live.get(i), s)
+                });
                 let extra = (0..shadow.len())
                     .filter(|&j| !taken(j))
-                    .map(|j| (j, None, shadow.get(j)));
+                    .map(|j| (Step::ShadowIndex(j), None, shadow.get(j)));
                 faced.chain(extra).collect()
             }
             None => (0..live.len().max(shadow.len()))
-                .map(|i| (i, live.get(i), shadow.get(i)))
+                .map(|i| (Step::Index(i), live.get(i), shadow.get(i)))
                 .collect(),
         };
         let (mut l_out, mut s_out) = (Vec::new(), Vec::new());
-        for (index, l, s) in pairs {
+        for (step, l, s) in pairs {
             let len = at.len();
-            at.push_str(&format!("[{index}]"));
+            step.push_to(at);
             let (l, s) = self.judge(l, s, at);
             at.truncate(len);
             l_out.extend(l);

@@ -12,6 +12,7 @@ use super::*;
 use crate::review::{EngineStatus, Policies, Summary};
 use crate::store::{Event, Mismatch, RecordKind, Store, StoreConfig, WriterOptions};
 
+mod diff_paths;
 mod triage;
 
 fn mismatch(strategy: &str, name: &str) -> Event {

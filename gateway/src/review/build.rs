@@ -200,11 +200,8 @@ impl Review {
             .map_or(&none, |p| &p.rules);
         // The differences stored with the record are marked, as in the side-by-side rows,
         // whatever the rules in force would report now.
-        let reported: Vec<&str> = mismatch
-            .differences
-            .iter()
-            .map(|d| d.path.as_str())
-            .collect();
+        let reported = super::sides::reported_paths(&record, rules);
+        let reported: Vec<&str> = reported.iter().map(String::as_str).collect();
         let unified_diff = match (&mismatch.live_decision, &mismatch.shadow_decision) {
             (Some(live), Some(shadow)) => comparator::render::unified_diff_reported(
                 &live.to_value(),

@@ -8,11 +8,15 @@
 
 // What a hidden row names when no rule in force explains it, as the unified diff's note does.
 use comparator::render::RULE_SINCE_CHANGED;
-use comparator::{Hidden, RuleKind, RuleRef, Rules};
+use comparator::{Hidden, Path, RuleKind, RuleRef, Rules};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::store::MismatchRecord;
+use crate::store::{Difference, MismatchRecord};
+
+/// How each `unordered` array of a record is paired: the array's path, and per live index the
+/// shadow index it was compared with.
+type Pairings = Vec<(String, Vec<Option<usize>>)>;
 
 /// One field of the two decisions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,13 +91,12 @@ struct Verdict {
     /// Whether both engines gave a decision: without one, nothing was compared.
     compared: bool,
     /// How the current rules pair each `unordered` array: per live index, the shadow index.
-    pairings: Vec<(String, Vec<Option<usize>>)>,
+    pairings: Pairings,
 }
 
 impl Verdict {
     fn of(record: &MismatchRecord, rules: &Rules) -> Self {
         let m = &record.mismatch;
-        let reported: Vec<String> = m.differences.iter().map(|d| d.path.clone()).collect();
         let (mut hidden, mut pairings) = (Vec::new(), Vec::new());
         if let (Some(live), Some(shadow)) = (&m.live_decision, &m.shadow_decision) {
             let (live, shadow) = (live.to_value(), shadow.to_value());
@@ -107,6 +110,11 @@ impl Verdict {
                 .map(|p| (p.path.to_string(), p.shadow_of_live))
                 .collect();
         }
+        let reported = m
+            .differences
+            .iter()
+            .map(|d| current_path(d, &pairings))
+            .collect();
         Self {
             reported,
             hidden,
@@ -145,6 +153,60 @@ impl Verdict {
             None => RowState::Hidden(RULE_SINCE_CHANGED.to_owned()),
         }
     }
+}
+
+/// The paths of the differences stored with `record`, as the comparator writes them now: what
+/// the side-by-side rows and the unified diff mark. Records written before an element only the
+/// shadow has was said as the shadow's stored it at its bare shadow index (`offers[2]`, which
+/// names the live element 2); such a path is read as `offers[shadow:2]` when, under `rules`,
+/// the shadow's element 2 of that `unordered` array is paired with no live element.
+pub fn reported_paths(record: &MismatchRecord, rules: &Rules) -> Vec<String> {
+    let m = &record.mismatch;
+    let mut pairings = Vec::new();
+    // Only an old record's extra element needs the pairing walk.
+    if m.differences.iter().any(|d| legacy_extra(d).is_some()) {
+        if let (Some(live), Some(shadow)) = (&m.live_decision, &m.shadow_decision) {
+            let (live, shadow) = (live.to_value(), shadow.to_value());
+            pairings = comparator::explain_pairings(&live, &shadow, rules)
+                .1
+                .into_iter()
+                .map(|p| (p.path.to_string(), p.shadow_of_live))
+                .collect();
+        }
+    }
+    m.differences
+        .iter()
+        .map(|d| current_path(d, &pairings))
+        .collect()
+}
+
+/// The path of a stored difference as the comparator writes it now (see [`reported_paths`]).
+fn current_path(difference: &Difference, pairings: &Pairings) -> String {
+    let Some((array, index)) = legacy_extra(difference) else {
+        return difference.path.clone();
+    };
+    let unpaired = pairings
+        .iter()
+        .find(|(path, _)| path == array)
+        .is_some_and(|(_, shadow_of_live)| !shadow_of_live.contains(&Some(index)));
+    if !unpaired {
+        return difference.path.clone();
+    }
+    let mut path = array.to_owned();
+    Path::push_shadow_index(&mut path, index);
+    path
+}
+
+/// An element extra in the shadow stored at a bare index: its array's path and the index.
+fn legacy_extra(difference: &Difference) -> Option<(&str, usize)> {
+    if difference.kind != "extra_in_shadow" {
+        return None;
+    }
+    let (array, index) = difference.path.strip_suffix(']')?.rsplit_once('[')?;
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((array, index.parse().ok()?))
 }
 
 /// Unlike text the comparator calls equal without any rule (`5.250` and `5.25`).
@@ -198,30 +260,31 @@ pub(super) fn value_at(side: &[(String, Value)], path: &str) -> Option<Value> {
 
 /// Leaves of `value` with their paths. An array with a pairing (a shadow `unordered` array) is
 /// walked in the live order: each element under the index of the live element it was compared
-/// with, then the elements no live one took under their own index, as the comparator reports
-/// them.
+/// with, then the elements no live one took under their own index said as the shadow's
+/// (`offers[shadow:2]`), as the comparator reports them.
 pub(super) fn flatten(
     value: &Value,
     path: String,
     pairings: &[(String, Vec<Option<usize>>)],
     out: &mut Vec<(String, Value)>,
 ) {
+    let child = |push: &dyn Fn(&mut String)| {
+        let mut child = path.clone();
+        push(&mut child);
+        child
+    };
     match value {
         Value::Object(map) if !map.is_empty() => {
-            for (key, child) in map {
-                let child_path = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                flatten(child, child_path, pairings, out);
+            for (key, value) in map {
+                let at = child(&|p| Path::push_key(p, key));
+                flatten(value, at, pairings, out);
             }
         }
         Value::Array(items) if !items.is_empty() => {
             let pairing = pairings.iter().find(|(p, _)| *p == path).map(|(_, p)| p);
             let Some(shadow_of_live) = pairing else {
-                for (i, child) in items.iter().enumerate() {
-                    flatten(child, format!("{path}[{i}]"), pairings, out);
+                for (i, value) in items.iter().enumerate() {
+                    flatten(value, child(&|p| Path::push_index(p, i)), pairings, out);
                 }
                 return;
             };
@@ -231,10 +294,11 @@ pub(super) fn flatten(
                     continue;
                 };
                 taken[j] = true;
-                flatten(&items[j], format!("{path}[{i}]"), pairings, out);
+                flatten(&items[j], child(&|p| Path::push_index(p, i)), pairings, out);
             }
-            for (j, child) in items.iter().enumerate().filter(|(j, _)| !taken[*j]) {
-                flatten(child, format!("{path}[{j}]"), pairings, out);
+            for (j, value) in items.iter().enumerate().filter(|(j, _)| !taken[*j]) {
+                let at = child(&|p| Path::push_shadow_index(p, j));
+                flatten(value, at, pairings, out);
             }
         }
         leaf => out.push((path, leaf.clone())),
