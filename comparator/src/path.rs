@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::pattern::{Pattern, PatternError, PatternSegment};
+use crate::pattern::{needs_quotes, Pattern, PatternError, PatternSegment};
 
 /// One step from a value to a child: an object key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -27,6 +27,10 @@ pub enum Segment {
 ///
 /// Displays as `body.offers[2].rate` (`body.offers[shadow:2]` for an element only the shadow
 /// has, see [`Segment::ShadowIndex`]); the root itself displays as `$`. Serialises as that text.
+///
+/// A key that holds `.`, `[`, `]`, `"`, `*`, `\` or whitespace (or is empty, or `$`) is quoted
+/// between brackets, `\` and `"` escaped by `\`: `{"a.b": 1}` is at `["a.b"]`, `{"a": {"b": 1}}`
+/// at `a.b`. Every other key, Korean names included, is written as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Path {
     segments: Vec<Segment>,
@@ -76,9 +80,22 @@ impl Path {
         Self { segments }
     }
 
-    /// Appends the step to `key` to path text, as a path displays it: for callers that write
-    /// paths of their own (a side-by-side view's rows) and must name fields alike.
+    /// Appends the step to `key` to path text, as a path displays it: `.rate`, or quoted
+    /// between brackets when the key holds a character the syntax uses (`["loan.rate"]`, see
+    /// [`Path`]). For callers that write paths of their own (a side-by-side view's rows) and
+    /// must name fields alike.
     pub fn push_key(text: &mut String, key: &str) {
+        if needs_quotes(key) {
+            text.push_str("[\"");
+            for c in key.chars() {
+                if matches!(c, '"' | '\\') {
+                    text.push('\\');
+                }
+                text.push(c);
+            }
+            text.push_str("\"]");
+            return;
+        }
         if !text.is_empty() {
             text.push('.');
         }

@@ -4,6 +4,10 @@
 //! and `*` inside a key matches any run of characters (`*_at` matches `issued_at`). A pattern
 //! names fields at exactly its depth; there is no recursive wildcard, so a rule never reaches
 //! further than its author can see from the pattern.
+//!
+//! A key that holds a character the syntax uses (`.`, `[`, `]`, `"`, `*`, `\`, whitespace) is
+//! written quoted between brackets, `body["loan.rate"]`, with `"` and `\` escaped by `\`; a
+//! quoted key is literal (`["*"]` is the key `*`), as engines' keys are free text.
 
 use thiserror::Error;
 
@@ -45,6 +49,9 @@ pub enum PatternError {
     /// A `[` without its `]`.
     #[error("unclosed `[` at character {0}")]
     UnclosedBracket(usize),
+    /// A quoted key (`["a.b"]`) without its closing `"`.
+    #[error("unclosed `\"` at character {0}")]
+    UnclosedQuote(usize),
     /// A `]` without its `[`.
     #[error("unexpected `]` at character {0}")]
     StrayBracket(usize),
@@ -95,6 +102,12 @@ impl Pattern {
         let mut expect_key = true;
         while at < chars.len() {
             match chars[at] {
+                '[' if chars.get(at + 1) == Some(&'"') => {
+                    let (key, len) = quoted_key(&chars[at..], at)?;
+                    segments.push(PatternSegment::Key(key));
+                    at += len;
+                    expect_key = false;
+                }
                 '[' => {
                     let close = chars[at..]
                         .iter()
@@ -138,6 +151,43 @@ impl Pattern {
     pub(crate) fn segments(&self) -> &[PatternSegment] {
         &self.segments
     }
+}
+
+/// The key quoted in `["…"]` at the start of `chars` (which starts at character `at`), and
+/// how many characters it took, brackets included.
+fn quoted_key(chars: &[char], at: usize) -> Result<(String, usize), PatternError> {
+    let mut key = String::new();
+    let mut next = 2;
+    loop {
+        match chars.get(next) {
+            None => return Err(PatternError::UnclosedQuote(at + 1)),
+            Some('"') => break,
+            Some('\\') => {
+                let escaped = chars
+                    .get(next + 1)
+                    .ok_or(PatternError::UnclosedQuote(at + 1))?;
+                key.push(*escaped);
+                next += 2;
+            }
+            Some(c) => {
+                key.push(*c);
+                next += 1;
+            }
+        }
+    }
+    match chars.get(next + 1) {
+        Some(']') => Ok((key, next + 2)),
+        _ => Err(PatternError::UnclosedBracket(at)),
+    }
+}
+
+/// Whether `key` must be quoted (`["a.b"]`) to be read back as one literal key.
+pub(crate) fn needs_quotes(key: &str) -> bool {
+    key.is_empty()
+        || key == "$"
+        || key
+            .chars()
+            .any(|c| matches!(c, '.' | '[' | ']' | '"' | '*' | '\\') || c.is_whitespace())
 }
 
 fn parse_index(inner: &str, at: usize) -> Result<PatternSegment, PatternError> {
@@ -245,6 +295,32 @@ mod tests {
             PatternSegment::ShadowIndex(2)
         );
         assert!(Pattern::parse_path("a[shadow:]").is_err());
+    }
+
+    #[test]
+    fn a_quoted_key_is_one_literal_key() {
+        let key = |text: &str| PatternSegment::Key(text.to_owned());
+        let pattern = Pattern::parse(r#"body["loan.rate"].x"#).unwrap();
+        assert_eq!(
+            pattern.segments(),
+            [key("body"), key("loan.rate"), key("x")]
+        );
+        let pattern = Pattern::parse(r#"["*"][0]["a\"b\\c]"]"#).unwrap();
+        assert_eq!(
+            pattern.segments(),
+            [key("*"), PatternSegment::Index(0), key("a\"b\\c]")]
+        );
+        assert_eq!(
+            Pattern::parse(r#"a["b"#),
+            Err(PatternError::UnclosedQuote(2))
+        );
+        assert_eq!(
+            Pattern::parse(r#"a["b"x"#),
+            Err(PatternError::UnclosedBracket(1))
+        );
+        assert_eq!(Pattern::parse(r#"a["b"]c"#), Err(PatternError::EmptyKey(6)));
+        assert!(needs_quotes("a.b") && needs_quotes("고객 이름") && needs_quotes(""));
+        assert!(!needs_quotes("고객이름") && !needs_quotes("sent_at"));
     }
 
     #[test]

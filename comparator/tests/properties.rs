@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Properties of `compare` over arbitrary decisions.
 
-use comparator::{compare, DiffKind, Difference, Rules, RulesConfig};
+use comparator::{compare, DiffKind, Difference, Path, Rules, RulesConfig, Segment};
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 
@@ -55,6 +55,29 @@ fn value() -> impl Strategy<Value = Value> {
                 .prop_map(|fields| Value::Object(fields.into_iter().collect::<Map<_, _>>())),
         ]
     })
+}
+
+/// Objects whose keys are free text: dots, brackets, quotes, stars, backslashes, spaces.
+fn free_text_value() -> impl Strategy<Value = Value> {
+    let key = "[a-b.\\[\\]\" *\\\\$가]{0,4}";
+    let leaf = prop_oneof![Just(Value::Null), any::<bool>().prop_map(Value::Bool)];
+    leaf.prop_recursive(3, 24, 4, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            prop::collection::vec((key, inner), 0..4)
+                .prop_map(|fields| Value::Object(fields.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// The value a path names in `value`, step by step.
+fn at<'v>(value: &'v Value, path: &Path) -> Option<&'v Value> {
+    path.segments()
+        .iter()
+        .try_fold(value, |value, segment| match segment {
+            Segment::Key(key) => value.get(key),
+            Segment::Index(index) | Segment::ShadowIndex(index) => value.get(index),
+        })
 }
 
 /// A fixed set of rules touching common keys, so the properties also hold under rules.
@@ -189,5 +212,20 @@ proptest! {
         s.insert("offers".to_owned(), Value::Array(shadow));
         let comparison = compare(&Value::Object(l), &Value::Object(s), &some_rules());
         prop_assert!(comparison.is_match(), "{:?}", comparison.differences);
+    }
+
+    #[test]
+    fn every_path_reads_back_and_names_the_values_it_reports(live in free_text_value(), shadow in free_text_value()) {
+        // `{"a.b": 1}` and `{"a": {"b": 1}}` must not share a path: each path parses back to
+        // itself and leads, step by step, to the two values reported at it.
+        for d in compare(&live, &shadow, &Rules::none()).differences {
+            let text = d.path.to_string();
+            let parsed = text.parse::<Path>();
+            prop_assert_eq!(parsed.as_ref(), Ok(&d.path), "{}", text);
+            if d.kind != DiffKind::ArrayLength {
+                prop_assert_eq!(at(&live, &d.path), d.live.as_ref(), "{}", text);
+                prop_assert_eq!(at(&shadow, &d.path), d.shadow.as_ref(), "{}", text);
+            }
+        }
     }
 }

@@ -227,3 +227,27 @@ fn a_record_stored_before_shadow_indices_highlights_its_extra_element_not_the_li
     assert!(diff.contains("\n         \"code\": \"C\",\n"), "{diff}");
     assert!(!diff.contains("hidden by"), "{diff}");
 }
+
+#[test]
+fn a_dotted_key_has_a_row_of_its_own_and_only_the_field_that_differs_is_highlighted() {
+    // Java beans write `loan.rate` as one key; beside it, `loan` holds a `rate` of its own.
+    let (f, id) = compared(
+        "dotted",
+        r#"{"body": {"loan.rate": 1, "loan": {"rate": 2}, "고객 이름": "KIM"}}"#,
+        r#"{"body": {"loan.rate": 1, "loan": {"rate": 3}, "고객 이름": "KIM"}}"#,
+        serde_json::json!({}),
+    );
+    let (_, _, detail) = call(&f.state, "GET", &format!("/mismatches/{id}"), None);
+    let rows = side_rows(&detail);
+    let quoted = html::escape(r#"body["loan.rate"]"#);
+    let named = html::escape(r#"body["고객 이름"]"#);
+    assert_eq!(
+        rows,
+        [
+            (quoted, "1".into(), "1".into(), false),
+            ("body.loan.rate".into(), "2".into(), "3".into(), true),
+            (named, "KIM".into(), "KIM".into(), false),
+        ],
+        "{detail}"
+    );
+}
