@@ -193,7 +193,7 @@ mod tests {
                     seq,
                     // 2026-11-30 00:00 UTC plus seq hours.
                     time_micros: 1_795_996_800_000_000 + seq * 3_600_000_000,
-                    who: "shadowgate".into(),
+                    by: "shadowgate".into(),
                     action: action.into(),
                     subject: "loan".into(),
                     from: None,

@@ -1060,7 +1060,7 @@ fn a_refused_form_post_is_answered_with_a_page_and_a_json_call_with_json() {
         &f.state,
         "/api/v1/triage",
         "application/json",
-        r#"{"strategy": "loan", "signature": "sig-grade", "who": "kim", "state": "verified"}"#,
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "state": "verified"}"#,
     );
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(headers["content-type"]
@@ -1097,7 +1097,7 @@ fn a_saved_form_post_goes_back_to_the_page_by_a_relative_link() {
         &f.state,
         "/api/v1/triage",
         "application/json",
-        r#"{"strategy": "loan", "signature": "sig-grade", "who": "kim", "state": "fix_deployed"}"#,
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "state": "fix_deployed"}"#,
     );
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json(&body)["triage"]["state"], "fix_deployed");

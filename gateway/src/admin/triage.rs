@@ -69,12 +69,9 @@ pub(super) fn set(
             Err(_) => return refused_page(StatusCode::BAD_REQUEST, None, "form: expected UTF-8"),
         }
     } else {
-        match serde_json::from_slice::<ChangeRequest>(body) {
+        match ChangeRequest::from_json(body) {
             Ok(request) => request,
-            Err(e) => {
-                let message = format!("body: expected a triage change as JSON, found {e}");
-                return server::json_error(StatusCode::BAD_REQUEST, &message);
-            }
+            Err(message) => return server::json_error(StatusCode::BAD_REQUEST, &message),
         }
     };
     let change = match request.into_change() {

@@ -1,7 +1,9 @@
 //! A triage change as `POST /api/v1/triage` receives it: the CLI's JSON or the page's form
 //! fields, the state still text. Both are read with [`TriageState`]'s own parsing, so the API
 //! takes the spellings the CLI takes (`fix_deployed`, `fix-deployed`, `fix deployed`), and a
-//! state that is none of them refuses the whole change rather than being dropped.
+//! state that is none of them refuses the whole change rather than being dropped. Who asks is
+//! `by`, as in the form and `POST /api/v1/replays`; the JSON's `who`, its name before, is still
+//! taken.
 
 use serde::Deserialize;
 
@@ -16,7 +18,11 @@ pub(super) struct ChangeRequest {
     /// Grouping signature.
     pub(super) signature: String,
     /// Who asks.
-    who: String,
+    #[serde(default)]
+    by: Option<String>,
+    /// Who asks, under `by`'s deprecated name.
+    #[serde(default)]
+    who: Option<String>,
     /// The new state as written; absent (or JSON `null`) leaves the state as it is.
     #[serde(default)]
     state: Option<String>,
@@ -35,6 +41,20 @@ pub(super) struct ChangeRequest {
 }
 
 impl ChangeRequest {
+    /// The JSON body; refused, with a message naming the field, when it is not a change or
+    /// names two people (`by` and a different `who`).
+    pub(super) fn from_json(body: &[u8]) -> Result<Self, String> {
+        let request: Self = serde_json::from_slice(body)
+            .map_err(|e| format!("body: expected a triage change as JSON, found {e}"))?;
+        match (&request.by, &request.who) {
+            (Some(by), Some(who)) if by.trim() != who.trim() => Err(format!(
+                "by and who: expected one name (who is the deprecated name of by), found by \
+                 {by:?} and who {who:?}"
+            )),
+            _ => Ok(request),
+        }
+    }
+
     /// The form fields `strategy`, `signature`, `by`, `state`, `assignee`, `note`, `link`,
     /// `rule`. A blank text field is absent, but a blank `state` is kept: the page's select has
     /// no blank option, so a blank state is a mistake to refuse, not "leave it".
@@ -43,7 +63,8 @@ impl ChangeRequest {
         Self {
             strategy: field("strategy").unwrap_or_default(),
             signature: field("signature").unwrap_or_default(),
-            who: field("by").unwrap_or_default(),
+            by: field("by"),
+            who: None,
             state: param(text, "state"),
             assignee: field("assignee"),
             note: field("note"),
@@ -68,7 +89,7 @@ impl ChangeRequest {
         Ok(Change {
             strategy: self.strategy,
             signature: self.signature,
-            who: self.who,
+            by: self.by.or(self.who).unwrap_or_default(),
             state,
             assignee: self.assignee,
             note: self.note,
@@ -86,9 +107,9 @@ mod tests {
     fn states_are_read_as_the_cli_reads_them_and_an_unknown_one_refuses() {
         let json = |state: &str| {
             let body = format!(
-                r#"{{"strategy": "loan", "signature": "s", "who": "kim", "state": {state}}}"#
+                r#"{{"strategy": "loan", "signature": "s", "by": "kim", "state": {state}}}"#
             );
-            serde_json::from_str::<ChangeRequest>(&body)
+            ChangeRequest::from_json(body.as_bytes())
                 .unwrap()
                 .into_change()
         };
@@ -114,5 +135,31 @@ mod tests {
         );
         let absent = ChangeRequest::from_form("strategy=loan&signature=s&by=kim&note=n");
         assert_eq!(absent.into_change().unwrap().state, None);
+    }
+
+    #[test]
+    fn who_asks_is_by_and_the_deprecated_who_is_still_taken() {
+        let by = |body: &str| ChangeRequest::from_json(body.as_bytes()).map(|r| r.into_change());
+        let named = |body: &str| by(body).unwrap().unwrap().by;
+        assert_eq!(
+            named(r#"{"strategy": "l", "signature": "s", "by": "kim"}"#),
+            "kim"
+        );
+        assert_eq!(
+            named(r#"{"strategy": "l", "signature": "s", "who": "kim"}"#),
+            "kim"
+        );
+        let both = r#"{"strategy": "l", "signature": "s", "by": "kim", "who": "kim"}"#;
+        assert_eq!(named(both), "kim");
+        // Nobody: refused by the book as a change without a name, at `by`.
+        assert_eq!(named(r#"{"strategy": "l", "signature": "s"}"#), "");
+        let two = r#"{"strategy": "l", "signature": "s", "by": "kim", "who": "lee"}"#;
+        assert_eq!(
+            by(two).unwrap_err(),
+            "by and who: expected one name (who is the deprecated name of by), found by \"kim\" \
+             and who \"lee\""
+        );
+        let form = ChangeRequest::from_form("strategy=l&signature=s&by=kim&who=lee");
+        assert_eq!(form.into_change().unwrap().by, "kim", "the form has no who");
     }
 }

@@ -80,8 +80,8 @@ pub struct GroupsSetArgs {
     #[command(flatten)]
     pub group: GroupArgs,
     /// Who makes the change (recorded in the audit trail).
-    #[arg(long = "by", value_name = "NAME")]
-    pub who: String,
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
     /// new, investigating, fix_deployed, verified, accepted_difference or not_a_defect.
     #[arg(long)]
     pub state: Option<TriageState>,
@@ -208,7 +208,7 @@ pub fn run_groups_set(args: &GroupsSetArgs, out: &mut dyn Write) -> anyhow::Resu
     let change = Change {
         strategy: args.group.strategy.clone(),
         signature: args.group.signature.clone(),
-        who: args.who.clone(),
+        by: args.by.clone(),
         state: args.state,
         assignee: args.assignee.clone(),
         note: args.note.clone(),
@@ -278,7 +278,7 @@ fn print_entries(
             "  #{} {} {} {} {step}{}",
             e.seq,
             view.time(e.time_micros),
-            e.who,
+            e.by,
             e.subject,
             e.note
                 .as_ref()
@@ -484,7 +484,7 @@ mod tests {
             seq: 1,
             // 2026-11-30T22:12:03Z: the next day in Seoul.
             time_micros: 1_796_076_723_000_000,
-            who: "kim.j".into(),
+            by: "kim.j".into(),
             action: "triage".into(),
             subject: "loan-screening/3cc4d5940b0b32de".into(),
             from: Some("new".into()),

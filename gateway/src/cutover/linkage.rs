@@ -108,7 +108,7 @@ pub fn link_reload(
         routing: after,
     };
     let entry = Entry {
-        who: AUTOMATIC.to_owned(),
+        by: AUTOMATIC.to_owned(),
         action: RELOAD_ACTION.to_owned(),
         subject: format!("config {}", new.source.display()),
         from: Some(old.sha256.clone()),

@@ -116,7 +116,7 @@ pub fn sign(
         now_micros,
     );
     let entry = Entry {
-        who: by.to_owned(),
+        by: by.to_owned(),
         action: SIGN_ACTION.to_owned(),
         subject: strategy.to_owned(),
         from: Some(format!("live {}", spec.live)),

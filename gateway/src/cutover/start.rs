@@ -98,7 +98,7 @@ pub fn link_start(
         routing: now,
     };
     let entry = Entry {
-        who: AUTOMATIC.to_owned(),
+        by: AUTOMATIC.to_owned(),
         action: START_ACTION.to_owned(),
         subject: format!("config {}", config.source.display()),
         from: link.previous_config_sha256.clone(),

@@ -19,7 +19,7 @@ static APPEND: Mutex<()> = Mutex::new(());
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Entry {
     /// Who (a name given with the request, or `shadowgate`).
-    pub(crate) who: String,
+    pub(crate) by: String,
     /// What kind of change (`triage`, `cutover_sign`, `reload`).
     pub(crate) action: String,
     /// What it is about.
@@ -63,7 +63,7 @@ pub(crate) fn append(
     let sealed = AuditEntry {
         seq,
         time_micros: now_micros,
-        who: entry.who,
+        by: entry.by,
         action: entry.action,
         subject: entry.subject,
         from: entry.from,

@@ -9,14 +9,19 @@ use thiserror::Error;
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One audited change.
+///
+/// In JSON (stored and answered) the name of who made it is `by`, and also `who`, its name
+/// before: entries stored before `by` existed have only `who`, and a gateway rolled back to an
+/// earlier version, or an earlier CLI reading the audit API, reads only `who`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "StoredEntry", try_from = "StoredEntry")]
 pub struct AuditEntry {
     /// Position in the trail, from 1, without gaps.
     pub seq: u64,
     /// When, microseconds since the epoch.
     pub time_micros: u64,
     /// Who made it: the name given with the request (`shadowgate` for automatic changes).
-    pub who: String,
+    pub by: String,
     /// What kind of change (`triage`).
     pub action: String,
     /// What it is about (`loan-screening/3f2a9c0d1e4b5a67`).
@@ -38,6 +43,74 @@ pub struct AuditEntry {
     pub prev_hash: String,
     /// SHA-256 (hex) of this entry's fields above, as JSON.
     pub hash: String,
+}
+
+/// An [`AuditEntry`] as JSON: `by` and its deprecated twin `who`, either of which may be missing
+/// from what is read, not both.
+#[derive(Serialize, Deserialize)]
+struct StoredEntry {
+    seq: u64,
+    time_micros: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    who: Option<String>,
+    action: String,
+    subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evidence: Option<serde_json::Value>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditEntry> for StoredEntry {
+    fn from(entry: AuditEntry) -> Self {
+        Self {
+            seq: entry.seq,
+            time_micros: entry.time_micros,
+            who: Some(entry.by.clone()),
+            by: Some(entry.by),
+            action: entry.action,
+            subject: entry.subject,
+            from: entry.from,
+            to: entry.to,
+            note: entry.note,
+            evidence: entry.evidence,
+            prev_hash: entry.prev_hash,
+            hash: entry.hash,
+        }
+    }
+}
+
+impl TryFrom<StoredEntry> for AuditEntry {
+    type Error = &'static str;
+
+    fn try_from(stored: StoredEntry) -> Result<Self, Self::Error> {
+        // `by` wins: it is what is shown and hashed (under `who`'s name), so an edited `by` fails
+        // `verify`; `who` alone is an entry stored before `by` existed.
+        let Some(by) = stored.by.or(stored.who) else {
+            return Err("missing field `by`");
+        };
+        Ok(Self {
+            seq: stored.seq,
+            time_micros: stored.time_micros,
+            by,
+            action: stored.action,
+            subject: stored.subject,
+            from: stored.from,
+            to: stored.to,
+            note: stored.note,
+            evidence: stored.evidence,
+            prev_hash: stored.prev_hash,
+            hash: stored.hash,
+        })
+    }
 }
 
 /// Where the chain breaks.
@@ -84,7 +157,9 @@ pub enum ChainErrorKind {
 struct Hashed<'a> {
     seq: u64,
     time_micros: u64,
-    who: &'a str,
+    // Hashed under its first name, so entries keep the hashes they were sealed with.
+    #[serde(rename = "who")]
+    by: &'a str,
     action: &'a str,
     subject: &'a str,
     from: &'a Option<String>,
@@ -106,7 +181,7 @@ impl AuditEntry {
         let hashed = Hashed {
             seq: self.seq,
             time_micros: self.time_micros,
-            who: &self.who,
+            by: &self.by,
             action: &self.action,
             subject: &self.subject,
             from: &self.from,
@@ -176,7 +251,7 @@ mod tests {
                 let entry = AuditEntry {
                     seq,
                     time_micros: seq * 1_000,
-                    who: "kim".into(),
+                    by: "kim".into(),
                     action: "triage".into(),
                     subject: "loan/abc".into(),
                     from: Some("new".into()),
@@ -203,7 +278,7 @@ mod tests {
         );
 
         let mut altered = entries.clone();
-        altered[2].who = "lee".into();
+        altered[2].by = "lee".into();
         let error = verify(&altered).unwrap_err();
         assert_eq!(error.seq, 3);
         assert!(
@@ -219,5 +294,30 @@ mod tests {
         let mut removed = entries.clone();
         removed.remove(1);
         assert_eq!(verify(&removed).unwrap_err().seq, 3);
+    }
+
+    #[test]
+    fn an_entry_stored_with_who_alone_loads_and_keeps_its_hash() {
+        // As stored before `by`: the hash is that of the JSON with `who`.
+        let stored = format!(
+            r#"{{"seq":1,"time_micros":1000,"who":"kim","action":"triage","subject":"loan/abc",
+            "from":"new","to":"investigating","prev_hash":"{GENESIS}",
+            "hash":"67cdb24cda36224d7af66e6071ff66135f9a1afc09aa79b3ac2038fc63cd0012"}}"#
+        );
+        let entry: AuditEntry = serde_json::from_str(&stored).unwrap();
+        assert_eq!(entry.by, "kim");
+        assert_eq!(verify(std::slice::from_ref(&entry)), Ok(()));
+        assert_eq!(entry, chain(1)[0]);
+
+        let written = serde_json::to_value(&entry).unwrap();
+        assert_eq!(
+            (&written["by"], &written["who"]),
+            (&"kim".into(), &"kim".into())
+        );
+        let read: AuditEntry = serde_json::from_value(written).unwrap();
+        assert_eq!(read, entry);
+        let nobody = stored.replace(r#""who":"kim","#, "");
+        let error = serde_json::from_str::<AuditEntry>(&nobody).unwrap_err();
+        assert!(error.to_string().contains("missing field `by`"), "{error}");
     }
 }

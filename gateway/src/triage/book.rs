@@ -82,8 +82,8 @@ impl TriageBook {
         now_micros: u64,
     ) -> Result<Triage> {
         let fail = |kind| TriageError::new(&change.strategy, &change.signature, kind);
-        let who = change.who.trim();
-        if who.is_empty() {
+        let by = change.by.trim();
+        if by.is_empty() {
             return Err(fail(TriageErrorKind::NoName));
         }
         let Some(group) = self.group(&change.strategy, &change.signature)? else {
@@ -129,12 +129,12 @@ impl TriageBook {
             accepted_count: (to == TriageState::AcceptedDifference).then_some(group.count),
             reopened: current.reopened && to == current.state,
             reopened_from: current.reopened_from.filter(|_| to == current.state),
-            updated_by: who.to_owned(),
+            updated_by: by.to_owned(),
             updated_micros: now_micros,
             ..current.clone()
         };
         let note = describe(change);
-        self.record(&current, next, who, note, now_micros)
+        self.record(&current, next, by, note, now_micros)
     }
 
     /// The store's database (tests edit it behind the book's back).
@@ -203,14 +203,14 @@ impl TriageBook {
         &self,
         current: &Triage,
         next: Triage,
-        who: &str,
+        by: &str,
         note: Option<String>,
         now_micros: u64,
     ) -> Result<Triage> {
         let fail = |kind| TriageError::new(&next.strategy, &next.signature, kind);
         let db = self.reader.db().map_err(|e| fail(e.into()))?;
         let entry = Entry {
-            who: who.to_owned(),
+            by: by.to_owned(),
             action: "triage".to_owned(),
             subject: subject(&next.strategy, &next.signature),
             from: Some(current.state.to_string()),

@@ -167,7 +167,7 @@ pub struct Change {
     /// Grouping signature.
     pub signature: String,
     /// Who asks (a name; token holders are trusted operators).
-    pub who: String,
+    pub by: String,
     /// The new state.
     #[serde(default)]
     pub state: Option<TriageState>,

@@ -31,11 +31,11 @@ fn mismatch() -> Event {
     }))
 }
 
-fn change(who: &str, state: TriageState) -> Change {
+fn change(by: &str, state: TriageState) -> Change {
     Change {
         strategy: "loan".into(),
         signature: SIGNATURE.into(),
-        who: who.into(),
+        by: by.into(),
         state: Some(state),
         ..Change::default()
     }
@@ -98,7 +98,7 @@ fn the_workflow_refuses_shortcuts_and_an_altered_entry_breaks_the_chain() {
     let db = book.db().unwrap();
     let tree = db.open_tree("audit").unwrap();
     let mut edited = entries[0].clone();
-    edited.who = "mallory".into();
+    edited.by = "mallory".into();
     tree.insert(1u64.to_be_bytes(), serde_json::to_vec(&edited).unwrap())
         .unwrap();
     let error = verify(&book.audit().unwrap()).unwrap_err();
@@ -174,7 +174,7 @@ fn an_accepted_difference_that_grows_reopens_naming_its_rule() {
     let entries = book.audit().unwrap();
     let last = entries.last().unwrap();
     assert_eq!(
-        (last.who.as_str(), last.from.as_deref(), last.to.as_deref()),
+        (last.by.as_str(), last.from.as_deref(), last.to.as_deref()),
         ("shadowgate", Some("accepted_difference"), Some("new"))
     );
     assert_eq!(

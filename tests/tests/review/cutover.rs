@@ -110,7 +110,7 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
     assert_eq!(entries[1]["note"], "api: no routing change");
     let signed = &entries[2];
     assert_eq!(signed["action"], "cutover_sign");
-    assert_eq!(signed["who"], "choi.m");
+    assert_eq!(signed["by"], "choi.m");
     let evidence = &signed["evidence"];
     assert_eq!(evidence["comparisons"], 9);
     // Every third shadow answer is unencodable: 6 mismatches, 3 unencodable.
@@ -338,7 +338,7 @@ async fn what_each_rule_hid_per_day_shows_in_the_api_the_page_and_the_report() {
         })
         .unwrap_or_else(|| panic!("no mismatch group: {groups:#}"));
     let change = serde_json::json!({
-        "strategy": STRATEGY, "signature": group["signature"], "who": "kim",
+        "strategy": STRATEGY, "signature": group["signature"], "by": "kim",
         "state": "accepted_difference", "rule": "ignore header.sent_at",
     });
     let (status, body) = post(&scenario, "/api/v1/triage", &change.to_string()).await;

@@ -56,7 +56,7 @@ async fn a_restart_with_swapped_engines_is_linked_to_the_signoff_made_while_stop
     assert_eq!(entries.len(), 3, "{entries:#?}");
     let start = &entries[2];
     assert_eq!(start["action"], "start");
-    assert_eq!(start["who"], "shadowgate");
+    assert_eq!(start["by"], "shadowgate");
     assert_eq!(start["from"], before.as_str());
     assert_eq!(start["to"], after.as_str());
     assert_eq!(start["evidence"]["previous_seq"], 1);

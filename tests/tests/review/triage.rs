@@ -69,14 +69,14 @@ async fn a_group_goes_to_verified_reopens_when_it_grows_and_every_step_is_audite
         ("kim", TriageState::FixDeployed),
         ("lee", TriageState::Verified),
     ];
-    for (who, state) in steps {
+    for (by, state) in steps {
         let args = GroupsSetArgs {
             group: GroupArgs {
                 source: remote(&scenario),
                 strategy: STRATEGY.to_owned(),
                 signature: signature.clone(),
             },
-            who: who.to_owned(),
+            by: by.to_owned(),
             state: Some(state),
             assignee: Some("kim".to_owned()),
             note: Some(format!("step {state}")),
@@ -84,15 +84,12 @@ async fn a_group_goes_to_verified_reopens_when_it_grows_and_every_step_is_audite
             rule: None,
         };
         let printed = run(move |out| cli::run_groups_set(&args, out)).await;
-        assert!(
-            printed.contains(&format!("{state} (by {who})")),
-            "{printed}"
-        );
+        assert!(printed.contains(&format!("{state} (by {by})")), "{printed}");
     }
     // `verified` only after a deployed fix: refused with the reason.
     let (status, body) = post_json(
         &scenario,
-        &format!(r#"{{"strategy": "{STRATEGY}", "signature": "{signature}", "who": "x", "state": "accepted_difference", "rule": "ignore body.nothing"}}"#),
+        &format!(r#"{{"strategy": "{STRATEGY}", "signature": "{signature}", "by": "x", "state": "accepted_difference", "rule": "ignore body.nothing"}}"#),
     )
     .await;
     assert_eq!(status, 422, "{body}");
@@ -142,13 +139,13 @@ async fn a_group_goes_to_verified_reopens_when_it_grows_and_every_step_is_audite
         .map(|e| {
             assert!(e["time_micros"].as_u64().unwrap() > 0);
             (
-                e["who"].as_str().unwrap().to_owned(),
+                e["by"].as_str().unwrap().to_owned(),
                 e["from"].as_str().unwrap().to_owned(),
                 e["to"].as_str().unwrap().to_owned(),
             )
         })
         .collect();
-    let step = |who: &str, from: &str, to: &str| (who.to_owned(), from.to_owned(), to.to_owned());
+    let step = |by: &str, from: &str, to: &str| (by.to_owned(), from.to_owned(), to.to_owned());
     assert_eq!(
         trail,
         [
@@ -352,7 +349,7 @@ async fn a_state_change_posted_through_the_page_form_in_chromium_shows_on_the_pa
     let audit: Value = serde_json::from_str(&body).unwrap();
     // After the gateway's start entry.
     let entry = &audit["entries"][1];
-    assert_eq!(entry["who"], "park.j", "{body}");
+    assert_eq!(entry["by"], "park.j", "{body}");
     assert_eq!(entry["to"], "investigating", "{body}");
     assert_eq!(entry["note"], "looking at grades", "{body}");
 }

@@ -45,7 +45,7 @@ fn an_unknown_or_blank_state_refuses_the_whole_change_in_the_form_and_the_api() 
         &f.state,
         "/api/v1/triage",
         "application/json",
-        r#"{"strategy": "loan", "signature": "sig-grade", "who": "kim", "state": "xyz", "assignee": "lee"}"#,
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "state": "xyz", "assignee": "lee"}"#,
     );
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(
@@ -62,7 +62,7 @@ fn the_api_and_the_form_take_the_states_as_the_cli_spells_them() {
         &f.state,
         "/api/v1/triage",
         "application/json",
-        r#"{"strategy": "loan", "signature": "sig-grade", "who": "kim", "state": "fix-deployed"}"#,
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "state": "fix-deployed"}"#,
     );
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(json(&body)["triage"]["state"], "fix_deployed");
@@ -82,7 +82,7 @@ fn the_api_and_the_form_take_the_states_as_the_cli_spells_them() {
         &f.state,
         "/api/v1/triage",
         "application/json",
-        r#"{"strategy": "loan", "signature": "sig-grade", "who": "kim", "state": null, "assignee": "lee"}"#,
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "state": null, "assignee": "lee"}"#,
     );
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -138,4 +138,42 @@ fn each_strategys_card_has_its_own_id_and_a_saved_form_leads_back_to_it() {
     let (status, _, body) = post(&f.state, "/api/v1/triage", FORM, "by=kim&state=new");
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("href=\"../../\""), "{body}");
+}
+
+#[test]
+fn who_asks_is_by_in_the_api_and_its_audit_and_the_deprecated_who_still_works() {
+    let f = fixture(None);
+    let change = |names: &str, state: &str| {
+        post(
+            &f.state,
+            "/api/v1/triage",
+            "application/json",
+            &format!(
+                r#"{{"strategy": "loan", "signature": "sig-grade", {names}, "state": "{state}"}}"#
+            ),
+        )
+    };
+    let (status, _, body) = change(r#""who": "kim""#, "investigating");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json(&body)["triage"]["updated_by"], "kim");
+
+    let before = triage_now(&f.state);
+    let (status, _, body) = change(r#""by": "lee", "who": "kim""#, "fix_deployed");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        json(&body)["error"],
+        "by and who: expected one name (who is the deprecated name of by), found by \"lee\" and \
+         who \"kim\""
+    );
+    assert_eq!(triage_now(&f.state), before, "nothing applied");
+
+    let (status, _, body) = change(r#""by": "lee""#, "fix_deployed");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, _, audit) = call(&f.state, "GET", "/api/v1/audit", None);
+    let entries = &json(&audit)["entries"];
+    // `who` stays beside `by` for readers of the name before.
+    for (at, name) in [(0, "kim"), (1, "lee")] {
+        assert_eq!(entries[at]["by"], name, "{audit}");
+        assert_eq!(entries[at]["who"], name, "{audit}");
+    }
 }
