@@ -131,19 +131,23 @@ fn refused_page(status: StatusCode, change: Option<&Change>, reason: &str) -> Re
         None => "The triage change was not saved.".to_owned(),
     };
     // A store that failed did not refuse anything: the heading says which it was.
-    let heading = if status.is_client_error() {
-        "Triage change refused"
+    let outcome = if status.is_client_error() {
+        "refused"
     } else {
-        "Triage change failed"
+        "failed"
     };
     let body = format!(
-        "<h1>{heading}</h1><p>{}</p><p class=\"blocked\">{}</p>\
+        "<h1>Triage change {outcome}</h1><p>{}</p><p class=\"blocked\">{}</p>\
          <p><a href=\"{}\">back to the report</a></p>",
         escape(&what),
         escape(reason),
         escape(&back_to_page(change.map_or("", |c| c.strategy.as_str())))
     );
-    document(status, &format!("shadowgate: {heading}"), &body)
+    document(
+        status,
+        &format!("shadowgate: triage change {outcome}"),
+        &body,
+    )
 }
 
 /// The page's triage card of `strategy` (`../../#triage-NAME`, the name percent-encoded), or

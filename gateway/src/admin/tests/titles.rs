@@ -1,0 +1,48 @@
+//! Every page the admin serves is titled `shadowgate: ` and a lowercase name (`shadowgate:
+//! triage change refused`, `shadowgate: record 0000…`), so tabs and history read alike.
+
+use super::*;
+
+fn title(page: &str) -> &str {
+    let start = page.find("<title>").map_or(0, |at| at + "<title>".len());
+    let end = page[start..]
+        .find("</title>")
+        .map_or(start, |at| start + at);
+    &page[start..end]
+}
+
+#[test]
+fn every_page_title_is_shadowgate_and_a_lowercase_name() {
+    let f = fixture(None);
+    let (_, _, list) = call(&f.state, "GET", "/api/v1/mismatches", None);
+    let id = json(&list)["records"][0]["id"].as_str().unwrap().to_owned();
+    let get = |uri: &str| call(&f.state, "GET", uri, None);
+    let form = |fields: &str| post(&f.state, "/api/v1/triage", FORM, fields);
+    let pages = [
+        ("summary", get("/")),
+        ("records", get("/mismatches")),
+        ("record", get(&format!("/mismatches/{id}"))),
+        ("bad record id", get("/mismatches/nonsense")),
+        ("no batch run", get("/batches?run=none")),
+        (
+            "refused change",
+            form("strategy=loan&signature=sig-grade&by=kim&state=verified"),
+        ),
+        (
+            "saved change",
+            form("strategy=loan&signature=sig-grade&by=kim&state=investigating"),
+        ),
+    ];
+    for (what, (status, headers, page)) in pages {
+        assert_eq!(
+            headers["content-type"], "text/html; charset=utf-8",
+            "{what}: {status}"
+        );
+        let title = title(&page);
+        let name = title.strip_prefix("shadowgate: ").unwrap_or("");
+        assert!(
+            name.starts_with(|c: char| c.is_ascii_lowercase()),
+            "{what}: {title:?}"
+        );
+    }
+}
