@@ -482,6 +482,7 @@ fn a_groups_replay_verdict_is_its_newest_whole_run_with_a_newer_partial_run_besi
         strategy: "loan".to_owned(),
         engine: "next".to_owned(),
         selection: selection.to_owned(),
+        group_selections: Default::default(),
         cases,
     };
     let whole = run(

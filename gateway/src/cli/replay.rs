@@ -18,7 +18,7 @@ use super::table::{self, Align};
 use crate::config::{self, List};
 use crate::metrics::Metrics;
 use crate::pipeline::replay::CaseResult;
-use crate::replay::{run_cases, Pace, Selection};
+use crate::replay::{run_cases, Pace, Selection, Syntax};
 use crate::review::{parse_kind, parse_time, ReviewView};
 use crate::runtime::Runtime;
 use crate::store::replays::latest_per_group;
@@ -137,7 +137,8 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         by,
         strategy: args.strategy.clone(),
         engine: engine_name,
-        selection: selection.describe(cases.len()),
+        selection: selection.describe(cases.len(), Syntax::Flags),
+        group_selections: selection.describe_groups(&cases, Syntax::Flags),
         cases,
     };
     reader.save_replay(&run)?;

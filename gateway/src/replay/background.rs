@@ -9,7 +9,7 @@ use indicatif::ProgressBar;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{run_cases, Pace, SelectError, Selection};
+use super::{run_cases, Pace, SelectError, Selection, Syntax};
 use crate::pipeline::Gateway;
 use crate::store::{Clock, KeyRing, Reader, ReplayRun, SystemClock};
 
@@ -128,7 +128,8 @@ pub fn start(
             by,
             strategy: name,
             engine: engine.name().to_owned(),
-            selection: selection.describe(cases.len()),
+            selection: selection.describe(cases.len(), Syntax::Json),
+            group_selections: selection.describe_groups(&cases, Syntax::Json),
             cases,
         };
         let fixed = run.cases.iter().filter(|c| c.result == "fixed").count();

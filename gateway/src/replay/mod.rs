@@ -4,8 +4,10 @@
 //!
 //! # Layout
 //! - `background`: a run started on a running gateway (`POST /api/v1/replays`).
+//! - `label`: a run's selection as stored with it, in the flags or JSON fields it was asked in.
 
 mod background;
+mod label;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +16,7 @@ use futures::StreamExt;
 use indicatif::ProgressBar;
 
 pub use self::background::{start, Order, StartError};
+pub use self::label::Syntax;
 use crate::pipeline::replay::{replay_case, CaseResult};
 use crate::runtime::{Engine, Strategy};
 use crate::store::{
@@ -185,35 +188,6 @@ impl Selection {
         }
         Ok(records)
     }
-
-    /// The selection as stored with the run, in the CLI's flags; `--limit N` when the limit
-    /// bounded it (`selected` cases, the limit reached: the selection may hold more).
-    pub fn describe(&self, selected: usize) -> String {
-        let mut parts = Vec::new();
-        if let Some(group) = &self.group {
-            parts.push(format!("--group {group}"));
-        }
-        if !self.ids.is_empty() {
-            let ids: Vec<String> = self.ids.iter().map(ToString::to_string).collect();
-            parts.push(format!("--ids {}", ids.join(",")));
-        }
-        let times = [("since", self.from_micros), ("until", self.until_micros)];
-        for (flag, micros) in times {
-            if let Some(micros) = micros {
-                parts.push(format!("--{flag} {}", crate::store::format_micros(micros)));
-            }
-        }
-        if let Some(kind) = self.kind {
-            parts.push(format!("--kind {}", kind.as_str()));
-        }
-        if self.ids.is_empty() && self.limit > 0 && selected >= self.limit {
-            parts.push(format!("--limit {}", self.limit));
-        }
-        match parts.is_empty() {
-            true => "all".to_owned(),
-            false => parts.join(" "),
-        }
-    }
 }
 
 /// Replays `records` against `engine` at `pace`; counts each finished case on `progress`.
@@ -286,22 +260,6 @@ fn case(record: &MismatchRecord, result: CaseResult) -> ReplayCase {
 mod tests {
     use super::*;
     use crate::store::RecordKind;
-
-    #[test]
-    fn a_selection_the_limit_bounded_says_so() {
-        let selection = Selection {
-            strategy: "loan".into(),
-            group: Some("aa".into()),
-            ids: Vec::new(),
-            from_micros: None,
-            until_micros: None,
-            kind: None,
-            limit: 5,
-        };
-        assert_eq!(selection.describe(5), "--group aa --limit 5");
-        // Fewer cases than the limit: the whole selection was replayed.
-        assert_eq!(selection.describe(3), "--group aa");
-    }
 
     /// A stored case answered live by `live` and shadowed by `shadow`.
     fn case(live: &str, shadow: &str) -> MismatchRecord {

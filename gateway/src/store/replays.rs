@@ -34,8 +34,13 @@ pub struct ReplayRun {
     pub strategy: String,
     /// The engine the cases were sent to.
     pub engine: String,
-    /// The selection, as given (`--group …`, `--kind …`, times).
+    /// The selection, in the words it was asked in: the CLI's flags (`--group … --kind …`) or
+    /// the API's JSON fields (`{"group": …, "kind": …}`); `all` when nothing narrowed it.
     pub selection: String,
+    /// Per group, the selection of that group's own ids, when ids selected the run (`selection`
+    /// names every group's); empty otherwise, and in runs stored before it existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub group_selections: BTreeMap<String, String>,
     /// Every case, in record order.
     pub cases: Vec<ReplayCase>,
 }
@@ -93,7 +98,8 @@ pub struct GroupRun {
     pub engine: String,
     /// Who ran it.
     pub by: String,
-    /// The run's selection, as given (`--group … --ids …`).
+    /// The run's selection as asked (the CLI's flags or the API's JSON fields), its ids only
+    /// those of this group's cases.
     #[serde(default)]
     pub selection: String,
     /// Whether the run replayed only part of the group's cases.
@@ -148,11 +154,23 @@ impl ReplayRun {
     }
 
     /// Whether the run selected only part of its groups' cases (by id, time, kind, or a limit
-    /// it reached), as its stored selection says: its counts are no group's verdict.
+    /// it reached), as its stored selection says, in flags or JSON fields: its counts are no
+    /// group's verdict.
     pub fn is_partial(&self) -> bool {
-        ["--ids", "--since", "--until", "--kind", "--limit"]
-            .iter()
-            .any(|flag| self.selection.contains(flag))
+        const NARROWING: [&str; 5] = ["ids", "since", "until", "kind", "limit"];
+        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&self.selection) {
+            Ok(fields) => NARROWING.iter().any(|field| fields.contains_key(*field)),
+            Err(_) => NARROWING
+                .iter()
+                .any(|field| self.selection.contains(&format!("--{field}"))),
+        }
+    }
+
+    /// The selection of `group`'s cases in this run: its own ids when ids selected them.
+    pub fn selection_of(&self, group: &str) -> &str {
+        self.group_selections
+            .get(group)
+            .map_or(self.selection.as_str(), String::as_str)
     }
 }
 
@@ -257,7 +275,7 @@ pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
                 at_micros: run.started_micros,
                 engine: run.engine.clone(),
                 by: run.by.clone(),
-                selection: run.selection.clone(),
+                selection: run.selection_of(signature).to_owned(),
                 partial,
             });
         }
@@ -291,6 +309,7 @@ mod tests {
             strategy: "loan".to_owned(),
             engine: "next".to_owned(),
             selection: "all".to_owned(),
+            group_selections: BTreeMap::new(),
             cases,
         }
     }
@@ -328,6 +347,52 @@ mod tests {
         let whole = run(2_000, vec![case(1, "a", FIXED)]);
         let line = &latest_per_group(&[whole])[0].summary;
         assert!(!line.contains("part of"), "{line}");
+    }
+
+    #[test]
+    fn a_run_started_by_the_api_is_labelled_and_judged_in_its_json_fields() {
+        for (selection, partial) in [
+            (r#"{"group": "a", "limit": 1}"#, true),
+            (r#"{"ids": ["1-0"]}"#, true),
+            (r#"{"kind": "mismatch"}"#, true),
+            (r#"{"group": "a"}"#, false),
+            ("all", false),
+        ] {
+            let mut api = run(1_000, vec![case(1, "a", FIXED)]);
+            api.selection = selection.to_owned();
+            assert_eq!(api.is_partial(), partial, "{selection}");
+            let group = &latest_per_group(&[api])[0];
+            let line = &group.summary;
+            match partial {
+                true => assert!(
+                    line.ends_with(&format!(" (part of the group: {selection})")),
+                    "{line}"
+                ),
+                false => assert!(group.whole.is_some() && !line.contains("part of"), "{line}"),
+            }
+        }
+    }
+
+    #[test]
+    fn each_group_of_an_ids_run_shows_only_its_own_ids() {
+        let mut ids = run(1_000, vec![case(1, "a", FIXED), case(2, "b", FIXED)]);
+        ids.selection = "--ids 1-1,1-2".to_owned();
+        ids.group_selections = BTreeMap::from([
+            ("a".to_owned(), "--ids 1-1".to_owned()),
+            ("b".to_owned(), "--ids 1-2".to_owned()),
+        ]);
+        let groups = latest_per_group(&[ids.clone()]);
+        let shown: Vec<&str> = groups
+            .iter()
+            .map(|g| g.latest_partial.as_ref().unwrap().selection.as_str())
+            .collect();
+        assert_eq!(shown, ["--ids 1-1", "--ids 1-2"]);
+        // Stored before runs kept their groups' selections: the run's, for every group.
+        ids.group_selections.clear();
+        let groups = latest_per_group(&[ids]);
+        assert!(groups
+            .iter()
+            .all(|g| g.latest_partial.as_ref().unwrap().selection == "--ids 1-1,1-2"));
     }
 
     #[test]

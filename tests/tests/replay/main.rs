@@ -318,6 +318,12 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
     assert_eq!(replays["runs"][0]["by"], "ci");
+    // Each run's selection in the words it was asked in: the API's fields, the CLI's flags.
+    assert_eq!(
+        replays["runs"][0]["selection"],
+        format!(r#"{{"group": "{group}"}}"#)
+    );
+    assert_eq!(replays["runs"][1]["selection"], format!("--group {group}"));
     assert_eq!(replays["groups"][0]["whole"]["fixed"], 3, "{replays}");
     assert_eq!(
         new_engine.last_headers().unwrap()["x-shadowgate-role"],
