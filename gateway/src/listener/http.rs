@@ -170,8 +170,9 @@ fn rejected_log(parts: &http::request::Parts, status: StatusCode, message: &str)
     events::bad_request(strategy, FrameOutcome::BadRequest, "", &error);
 }
 
-/// The strategy a `POST /v1/strategies/{name}` path names; empty for `/v1/frames` (the frame's
+/// The strategy a `POST /v1/strategies/{name}` path names; `None` for `/v1/frames` (the frame's
 /// header names it) and any other path.
-fn strategy_of(path: &str) -> &str {
-    path.strip_prefix("/v1/strategies/").unwrap_or("")
+fn strategy_of(path: &str) -> Option<&str> {
+    path.strip_prefix("/v1/strategies/")
+        .filter(|name| !name.is_empty())
 }

@@ -58,12 +58,18 @@ pub fn bad_frame(
 }
 
 /// A JSON request of the HTTP ingress was refused (400, 404) before any engine call, as
-/// [`bad_frame`] logs a refused frame, with its correlation id when its header has one (empty
-/// when the body is not JSON or names no strategy); counted by the listener.
-pub fn bad_request(strategy: &str, outcome: FrameOutcome, correlation_id: &str, error: &str) {
+/// [`bad_frame`] logs a refused frame, with its strategy when the path names one (no `strategy`
+/// field otherwise) and its correlation id when its header has one (empty when the body is not
+/// JSON or names no strategy); counted by the listener.
+pub fn bad_request(
+    strategy: Option<&str>,
+    outcome: FrameOutcome,
+    correlation_id: &str,
+    error: &str,
+) {
     // `%`: written unquoted, as every per-request line writes strategy and correlation id.
     warn!(
-        strategy = %strategy,
+        strategy = strategy.map(tracing::field::display),
         outcome = outcome.as_str(),
         correlation_id = %correlation_id,
         error,
@@ -73,10 +79,11 @@ pub fn bad_request(strategy: &str, outcome: FrameOutcome, correlation_id: &str, 
 
 /// An HTTP request was dropped before its answer: its client closed the connection first (or
 /// shutdown's grace ran out); counted by the listener as `client_closed`. Debug: a client that
-/// gives up is the client's choice, and under load there can be many.
-pub fn dropped_unanswered(strategy: &str, path: &str) {
+/// gives up is the client's choice, and under load there can be many. No `strategy` field when
+/// the path names none.
+pub fn dropped_unanswered(strategy: Option<&str>, path: &str) {
     debug!(
-        strategy = %strategy,
+        strategy = strategy.map(tracing::field::display),
         path,
         "request dropped before its answer (its client closed the connection, or shutdown's grace ran out)"
     );
@@ -215,4 +222,60 @@ pub fn record_dropped(exchange: &Exchange) {
 /// paths, never values).
 pub fn mismatch_confirmed(exchange: &Exchange, confirmation: &crate::store::Confirmation) {
     debug!(strategy = %exchange.strategy.name, correlation_id = %exchange.correlation_id, result = confirmation.result.as_str(), noisy_fields = ?confirmation.noisy_fields, "mismatch checked by a second shadow call");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// What `f` logs at debug and above, as text.
+    fn logged(f: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Text(Arc<Mutex<Vec<u8>>>);
+        impl Write for Text {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let text = Text::default();
+        let writer = text.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let bytes = text.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_line_logged_before_a_strategy_is_known_has_no_strategy_field() {
+        let log = logged(|| {
+            bad_request(
+                None,
+                FrameOutcome::BadRequest,
+                "",
+                "404 /v2/decide: no such route",
+            );
+            dropped_unanswered(None, "/v1/frames");
+        });
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 2, "{log}");
+        for line in lines {
+            assert!(!line.contains("strategy"), "{line}");
+        }
+        let log = logged(|| {
+            bad_request(Some("loan"), FrameOutcome::BadRequest, "c1", "400: body");
+            dropped_unanswered(Some("loan"), "/v1/strategies/loan");
+        });
+        assert_eq!(log.matches("strategy=loan ").count(), 2, "{log}");
+    }
 }

@@ -279,7 +279,8 @@ impl Gateway {
         // Logged as a rejected frame is (the live path's failures are logged by `live`), with
         // the request's correlation id once its strategy's layout can find it.
         let rejected = |kind: ErrorAnswer, id: &str, message: String| {
-            events::bad_request(strategy, kind.outcome(), id, &message);
+            let named = Some(strategy).filter(|name| !name.is_empty());
+            events::bad_request(named, kind.outcome(), id, &message);
             fail(kind, message)
         };
         let runtime = self.runtime();

@@ -219,6 +219,8 @@ async fn http_requests_refused_before_a_strategy_are_counted_and_logged() {
         "{}",
         warnings[0]
     );
+    // A path that names no strategy: no strategy field, rather than an empty one.
+    assert!(!warnings[2].contains("strategy"), "{}", warnings[2]);
     assert_eq!(legacy.requests(), 0);
 }
 
