@@ -5,7 +5,7 @@
 //! A batch example keeps both (masked) rows and the differences the comparator reported when the
 //! run compared them; nothing is compared again here, so the page shows what the run found.
 
-use super::sides::{flatten, under, union_paths, value_at};
+use super::sides::{flatten, marks, union_paths, value_at};
 use super::{RowState, SideRow};
 use crate::store::ReconcileExample;
 
@@ -23,7 +23,10 @@ pub fn example_rows(example: &ReconcileExample) -> Vec<SideRow> {
     paths
         .into_iter()
         .map(|path| {
-            let differs = example.differences.iter().any(|d| under(path, &d.path));
+            let differs = example
+                .differences
+                .iter()
+                .any(|d| marks(path, &d.path, &d.kind));
             SideRow {
                 path: path.to_owned(),
                 live: value_at(&legacy, path),
@@ -82,5 +85,36 @@ mod tests {
         let rows = example_rows(&only_legacy);
         assert_eq!(rows.len(), 2);
         assert!(rows.iter().all(|r| r.shadow.is_none()));
+    }
+
+    #[test]
+    fn an_array_whose_length_differs_marks_only_its_extra_element() {
+        let difference = |path: &str, kind: &str| Difference {
+            path: path.into(),
+            kind: kind.into(),
+            live: None,
+            shadow: None,
+            severity: "major".into(),
+            expired_rule: None,
+        };
+        let example = ReconcileExample {
+            key: "000000100017".into(),
+            legacy: Some(json!({"body": {"codes": ["R01"]}})),
+            new: Some(json!({"body": {"codes": ["R01", "R07"]}})),
+            differences: vec![
+                difference("body.codes", "array_length"),
+                difference("body.codes[1]", "extra_in_shadow"),
+            ],
+        };
+        let rows = example_rows(&example);
+        let states: Vec<(&str, &RowState)> =
+            rows.iter().map(|r| (r.path.as_str(), &r.state)).collect();
+        assert_eq!(
+            states,
+            [
+                ("body.codes[0]", &RowState::Equal),
+                ("body.codes[1]", &RowState::Differs),
+            ]
+        );
     }
 }

@@ -38,8 +38,9 @@ pub struct SideRow {
 pub enum RowState {
     /// Equal under the rules, and under no reported difference.
     Equal,
-    /// A difference stored with the record, or a field under one (an element of an array whose
-    /// length differs).
+    /// A difference stored with the record, or a field under one. An array whose length
+    /// differs marks only itself: its elements differ when their own differences say so (the
+    /// missing and extra ones, and any that changed), as in the unified diff.
     Differs,
     /// The values differ but a rule of the strategy hid it: the rule as written.
     Hidden(String),
@@ -84,8 +85,8 @@ pub fn side_by_side(record: &MismatchRecord, rules: &Rules) -> Vec<SideRow> {
 /// What the stored record and the current rules say about the paths of one record.
 struct Verdict {
     /// The differences stored with the record: what the comparator reported when it compared
-    /// them. Only these are shown as differences, whatever the rules say now.
-    reported: Vec<String>,
+    /// them, with their kinds. Only these are shown as differences, whatever the rules say now.
+    reported: Vec<(String, String)>,
     /// What the current rules hid, where.
     hidden: Vec<(String, RuleRef)>,
     /// Whether both engines gave a decision: without one, nothing was compared.
@@ -113,7 +114,7 @@ impl Verdict {
         let reported = m
             .differences
             .iter()
-            .map(|d| current_path(d, &pairings))
+            .map(|d| (current_path(d, &pairings), d.kind.clone()))
             .collect();
         Self {
             reported,
@@ -125,7 +126,7 @@ impl Verdict {
 
     /// The state of the field at `path` with these two values.
     fn state(&self, path: &str, live: &Option<Value>, shadow: &Option<Value>) -> RowState {
-        if self.reported.iter().any(|d| under(path, d)) {
+        if self.reported.iter().any(|(d, kind)| marks(path, d, kind)) {
             return RowState::Differs;
         }
         if !self.compared {
@@ -302,6 +303,16 @@ pub(super) fn flatten(
             }
         }
         leaf => out.push((path, leaf.clone())),
+    }
+}
+
+/// Whether a stored difference of `kind` at `difference` marks the row at `path`: the field
+/// it names and every field under it, but an array's length (`array_length`) only the array
+/// itself, since its elements are reported on their own.
+pub(super) fn marks(path: &str, difference: &str, kind: &str) -> bool {
+    match kind {
+        "array_length" => path == difference,
+        _ => under(path, difference),
     }
 }
 

@@ -251,3 +251,53 @@ fn a_dotted_key_has_a_row_of_its_own_and_only_the_field_that_differs_is_highligh
         "{detail}"
     );
 }
+
+/// The lines of the page's unified diff that are marked `-` or `+`, headers left out.
+fn changed_lines(detail: &str) -> Vec<String> {
+    let unified = detail
+        .split("<pre class=\"unified\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no unified diff: {detail}"));
+    unified
+        .lines()
+        .skip(2)
+        .filter(|l| l.starts_with(['-', '+']))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn an_array_whose_length_differs_marks_the_same_elements_in_both_views() {
+    // One offer changed its rate and one was added: the length differs, the first offer is
+    // equal. Both views mark the changed rate and the added offer, and nothing else.
+    let (f, id) = compared(
+        "longer",
+        r#"{"body": {"offers": [{"code": "A", "rate": 1}, {"code": "B", "rate": 2}]}}"#,
+        r#"{"body": {"offers": [{"code": "A", "rate": 1}, {"code": "B", "rate": 9}, {"code": "C", "rate": 3}]}}"#,
+        serde_json::json!({}),
+    );
+    let (_, _, detail) = call(&f.state, "GET", &format!("/mismatches/{id}"), None);
+    assert_eq!(
+        highlighted(&detail),
+        [
+            "body.offers[1].rate",
+            "body.offers[2].code",
+            "body.offers[2].rate"
+        ],
+        "{detail}"
+    );
+    let q = |text: &str| text.replace('"', "&quot;");
+    assert_eq!(
+        changed_lines(&detail),
+        [
+            q(r#"-        "rate": 2"#),
+            q(r#"+        "rate": 9"#),
+            q("+      },"),
+            q("+      {"),
+            q(r#"+        "code": "C","#),
+            q(r#"+        "rate": 3"#),
+        ],
+        "{detail}"
+    );
+}
