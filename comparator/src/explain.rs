@@ -24,7 +24,8 @@ pub struct Hidden {
 
 /// How one `unordered` array was paired: for each live element, the index of the shadow element
 /// it was compared with (`None`: missing in the shadow). Shadow elements no live element took
-/// were compared with nothing (extra in the shadow), reported at their own index.
+/// were compared with nothing (extra in the shadow), reported at their own index said as the
+/// shadow's (`offers[shadow:2]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pairing {
     /// The array (`body.offers`, `body.offers[1].fees`), with live indices for the elements of

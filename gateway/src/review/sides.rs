@@ -182,9 +182,15 @@ pub fn reported_paths(record: &MismatchRecord, rules: &Rules) -> Vec<String> {
 }
 
 /// The path of a stored difference as the comparator writes it now (see [`reported_paths`]).
+/// Records written before keys were quoted hold a key with a space bare (`body.고객 이름`): read
+/// back, it is written quoted (`body["고객 이름"]`), as the rows name it. (A dotted key was
+/// ambiguous then and reads as nested fields.)
 fn current_path(difference: &Difference, pairings: &Pairings) -> String {
     let Some((array, index)) = legacy_extra(difference) else {
-        return difference.path.clone();
+        return difference
+            .path
+            .parse::<Path>()
+            .map_or_else(|_| difference.path.clone(), |path| path.to_string());
     };
     let unpaired = pairings
         .iter()

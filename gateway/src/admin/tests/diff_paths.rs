@@ -301,3 +301,33 @@ fn an_array_whose_length_differs_marks_the_same_elements_in_both_views() {
         "{detail}"
     );
 }
+
+#[test]
+fn a_record_stored_before_keys_were_quoted_still_highlights_its_field() {
+    // Written then as `body.고객 이름`; the rows now name the field `body["고객 이름"]`.
+    let differences = vec![crate::store::Difference {
+        path: "body.고객 이름".into(),
+        kind: "value_changed".into(),
+        live: Some("KIM".into()),
+        shadow: Some("LEE".into()),
+        severity: "major".into(),
+        expired_rule: None,
+    }];
+    let (f, id) = stored(
+        "unquoted",
+        serde_json::json!({"body": {"고객 이름": "KIM", "grade": "A"}}),
+        serde_json::json!({"body": {"고객 이름": "LEE", "grade": "A"}}),
+        differences,
+        comparator::Rules::none(),
+    );
+    let (_, _, detail) = call(&f.state, "GET", &format!("/mismatches/{id}"), None);
+    assert_eq!(
+        highlighted(&detail),
+        [html::escape(r#"body["고객 이름"]"#)],
+        "{detail}"
+    );
+    let (_, _, body) = call(&f.state, "GET", &format!("/api/v1/mismatches/{id}"), None);
+    let diff = json(&body)["unified_diff"].as_str().unwrap().to_owned();
+    assert!(diff.contains("\n+    \"고객 이름\": \"LEE\",\n"), "{diff}");
+    assert!(!diff.contains("hidden by"), "{diff}");
+}
