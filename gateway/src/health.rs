@@ -59,8 +59,8 @@ struct Probed<'a> {
 }
 
 /// Logs what the logs have not said about one engine: a change to down at WARN, a change to up at
-/// INFO, and round trips between two probes that no change shows (a hung engine: down by its calls'
-/// timeouts, up by the next probe) at WARN, at most once per
+/// INFO, and round trips between two probes that no change shows (an engine that answers only
+/// now and then: down by its calls' timeouts, up by an answer) at WARN, at most once per
 /// [`crate::engine::FLAPS_REPORTED_EVERY`].
 fn report(config: &Config, probed: &Probed<'_>, unreported: Unreported, at_start: bool) {
     let Probed { name, address, .. } = *probed;
@@ -104,8 +104,8 @@ fn report(config: &Config, probed: &Probed<'_>, unreported: Unreported, at_start
     }
 }
 
-/// The message of round trips no change shows, by the state they ended in: a hung engine that
-/// its next probe brought up "came back"; one its calls took down again after coming back "is
+/// The message of round trips no change shows, by the state they ended in: an engine that an
+/// answer brought up "came back"; one its calls took down again after coming back "is
 /// down" (the WARN `engine unreachable` of that change may be in the same look).
 fn flaps_message(times: u64, up: bool) -> String {
     let times = if times == 1 {

@@ -6,17 +6,23 @@
 //! - **down** after a failed connect probe (the TCP connect or the TLS handshake failed or timed
 //!   out), or after [`CALL_FAILURES_DOWN`] calls in a row failed to connect or timed out;
 //! - **up** after any answer from the engine (an HTTP 500 or an answer that does not fit the
-//!   contract shows it is reachable), or after a successful probe;
+//!   contract shows it is reachable), or after a successful probe — but see the hold below;
 //! - neither: calls refused by our own in-flight bound (`overloaded`) and connections that broke
 //!   mid-exchange (`io`: a stale pooled connection says nothing about the engine).
 //!
-//! A hung engine that accepts connections but never answers goes down after three timeouts and
-//! comes back up at the next successful probe: "up" means reachable, the timeouts stay visible in
-//! `last_error` and in `upstream_requests_total{outcome="timeout"}`. (A probe that connects resets
-//! the count: the three timeouts fall between two probes, calls in flight together.) Such an engine
-//! flaps between two probes, so the state the probe task looks at after each probe is up every
-//! time: the round trips it did not see are counted ([`Unreported::flaps`]) and reported at most
-//! once per [`FLAPS_REPORTED_EVERY`], never per call.
+//! A hung engine accepts connections but never answers: its calls time out and take it down,
+//! and a connect probe, which sends no request, passes. Were the probe enough to bring it up,
+//! `/readyz` would flap at every probe interval (and a load balancer that takes the gateway out
+//! on a 503 would put it back at once, into the same timeouts). So an engine that is down while
+//! its calls time out is **held** down for [`TIMED_OUT_HOLD`] after its last timeout: what brings
+//! it up meanwhile is what exercises what timed out, an answer to a call; a probe that fails
+//! ends the hold (the engine is restarting: its next successful probe is news); once the hold
+//! has passed without a timeout a successful probe brings it up again, so a gateway that no
+//! longer gets traffic (taken out of rotation, no calls to answer) does not stay unready for
+//! ever. The timeouts stay visible in `last_error` and `upstream_requests_total{outcome="timeout"}`.
+//! Round trips the probe task does not see (down by timeouts and up by an answer between two
+//! looks, say) are counted ([`Unreported::flaps`]) and reported at most once per
+//! [`FLAPS_REPORTED_EVERY`], never per call.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -28,6 +34,12 @@ use super::Outcome;
 
 /// Consecutive connect failures or timeouts of real calls that flip an engine down.
 pub const CALL_FAILURES_DOWN: u32 = 3;
+
+/// How long an engine its calls' timeouts keep down stays down whatever its connect probes say,
+/// counted from its last timeout (see the module docs): longer than a few probe intervals and
+/// a load balancer's rise checks, so a hung engine is retried by real traffic a couple of times a
+/// minute at most, not at every probe.
+pub const TIMED_OUT_HOLD: Duration = Duration::from_secs(30);
 
 /// How often at most an engine's unseen round trips are reported ([`Unreported::flaps`]); the
 /// first after a calm spell is reported at once.
@@ -107,6 +119,9 @@ struct State {
     /// Replaced by a fresh health for the engine's new address ([`EngineHealth::retire`]): calls
     /// still in flight to the old address end here, and no longer move the gauge.
     retired: bool,
+    /// Unix microseconds until which a successful probe does not bring the engine up: it is down
+    /// while its calls time out ([`TIMED_OUT_HOLD`]).
+    held_until: Option<u64>,
     /// The endpoint (`EngineSpec::endpoint`) this state is about, once a runtime placed the engine
     /// there ([`EngineHealth::place`]): a probe of another is not about this engine's state.
     endpoint: Option<String>,
@@ -144,6 +159,7 @@ impl EngineHealth {
                     flaps_at: None,
                 },
                 retired: false,
+                held_until: None,
                 endpoint: None,
             }),
         }
@@ -183,8 +199,7 @@ impl EngineHealth {
     /// What the logs have not said yet at `now_micros`, taken as said. The probe task asks
     /// after each probe, so a change is logged once whoever made it: a probe, or real calls (a
     /// shadow engine under traffic goes down by its calls before any probe). Changes that
-    /// cancel out between two looks (a hung engine: down by its timeouts, up by the next
-    /// probe) are [`Unreported::flaps`], given at most once per [`FLAPS_REPORTED_EVERY`].
+    /// cancel out between two looks (down by its calls' timeouts, up by an answer) are [`Unreported::flaps`], given at most once per [`FLAPS_REPORTED_EVERY`].
     pub fn unreported(&self, now_micros: u64) -> Unreported {
         let mut state = self.lock();
         let (up, downs) = (state.snapshot.up, state.downs);
@@ -250,12 +265,16 @@ impl EngineHealth {
 
     fn take_probe(&self, state: &mut State, failure: Option<Failure>, now_micros: u64) {
         match failure {
+            // Connecting is not what timed out: a held engine stays down.
+            None if state.held_until.is_some_and(|until| now_micros < until) => {}
             None => {
                 state.failures = 0;
+                state.held_until = None;
                 self.set(state, true, now_micros);
             }
             Some(failure) => {
                 state.snapshot.last_error = Some((failure, now_micros));
+                state.held_until = None;
                 self.set(state, false, now_micros);
             }
         }
@@ -264,6 +283,7 @@ impl EngineHealth {
     fn reached(&self, now_micros: u64) {
         let mut state = self.lock();
         state.failures = 0;
+        state.held_until = None;
         self.set(&mut state, true, now_micros);
     }
 
@@ -274,6 +294,10 @@ impl EngineHealth {
         state.snapshot.last_error = Some((failure, now_micros));
         if state.failures >= CALL_FAILURES_DOWN {
             self.set(&mut state, false, now_micros);
+        }
+        if failure == Failure::Timeout && !state.snapshot.up {
+            let hold = u64::try_from(TIMED_OUT_HOLD.as_micros()).unwrap_or(u64::MAX);
+            state.held_until = Some(now_micros.saturating_add(hold));
         }
     }
 

@@ -61,6 +61,7 @@ pub use answer::{check_answer, decode_answer, AnswerDefect, JsonAnswer, JsonSynt
 pub use error::{EngineError, EngineErrorKind, Outcome};
 pub use health::{
     EngineHealth, Failure, HealthSnapshot, Unreported, CALL_FAILURES_DOWN, FLAPS_REPORTED_EVERY,
+    TIMED_OUT_HOLD,
 };
 pub use http::HttpEngine;
 pub use lifecycle::{ConnectionLifecycle, DEFAULT_IDLE_TIMEOUT};

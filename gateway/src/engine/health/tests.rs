@@ -35,26 +35,26 @@ fn a_change_is_reported_once_whoever_made_it() {
 }
 
 #[test]
-fn a_hung_engine_flapping_between_two_looks_is_reported_once_per_interval() {
-    // Its calls time out and take it down, the next probe connects and brings it up: each
+fn an_engine_flapping_between_two_looks_is_reported_once_per_interval() {
+    // Its calls time out and take it down, a later call is answered and brings it up: each
     // look after a probe finds it up, as the logs last said. The round trip is not lost.
     let h = health();
     time_out(&h, 20);
-    h.probed(None, 30);
+    h.call_ended(Outcome::Ok, 30);
     let first = h.unreported(31);
     assert_eq!((first.up, first.change, first.flaps), (true, None, 1));
     assert_eq!(h.unreported(32).flaps, 0, "reported once");
     // It keeps flapping: held for the interval, then given together.
     for at in [40, 50, 60] {
         time_out(&h, at);
-        h.probed(None, at + 5);
+        h.call_ended(Outcome::Ok, at + 5);
         assert_eq!(h.unreported(at + 6).flaps, 0, "within the interval");
     }
     assert_eq!(h.unreported(31 + MINUTE).flaps, 3);
     assert_eq!(h.unreported(32 + 2 * MINUTE).flaps, 0, "calm");
     // After a calm spell the next flap is reported at once.
     time_out(&h, 3 * MINUTE);
-    h.probed(None, 3 * MINUTE + 5);
+    h.call_ended(Outcome::Ok, 3 * MINUTE + 5);
     assert_eq!(h.unreported(3 * MINUTE + 6).flaps, 1);
 }
 
@@ -68,9 +68,9 @@ fn round_trips_a_change_does_not_show_are_flaps() {
     let seen = h.unreported(23);
     assert_eq!((seen.up, seen.change, seen.flaps), (false, Some(false), 1));
     // Up, down, up: a change to up and one round trip (held: the last report was just now).
-    h.probed(None, 30);
+    h.call_ended(Outcome::Ok, 30);
     time_out(&h, 31);
-    h.probed(None, 32);
+    h.call_ended(Outcome::Ok, 32);
     let seen = h.unreported(33);
     assert_eq!((seen.up, seen.change, seen.flaps), (true, Some(true), 0));
     assert_eq!(h.unreported(23 + MINUTE).flaps, 1, "given when due");
@@ -195,4 +195,30 @@ fn a_probe_is_taken_only_while_the_health_is_about_its_endpoint() {
     h.retire();
     assert!(!h.probed_at("127.0.0.1:9", None, 40));
     assert!(!h.is_up());
+}
+
+#[test]
+fn a_hung_engine_is_held_down_until_an_answer_or_the_hold_has_passed() {
+    let hold = u64::try_from(TIMED_OUT_HOLD.as_micros()).unwrap();
+    let h = health();
+    time_out(&h, 20);
+    // It accepts connections: its probes pass, and connecting is not what timed out.
+    h.probed(None, 30);
+    assert!(!h.is_up(), "held: no flap at every probe");
+    // A call still in flight times out later: the hold runs from it.
+    h.call_ended(Outcome::Timeout, 40);
+    h.probed(None, 20 + hold);
+    assert!(!h.is_up(), "held from the last timeout");
+    // No timeout for the hold (no traffic, say): a probe brings it up again.
+    h.probed(None, 40 + hold);
+    assert!(h.is_up());
+    // An answer brings it up at once.
+    time_out(&h, 100 + hold);
+    h.call_ended(Outcome::Ok, 101 + hold);
+    assert!(h.is_up());
+    // A failed probe (the engine restarting) ends the hold: its next good probe is news.
+    time_out(&h, 200 + hold);
+    h.probed(Some(Failure::Connect), 210 + hold);
+    h.probed(None, 220 + hold);
+    assert!(h.is_up());
 }
