@@ -194,8 +194,9 @@ impl Gateway {
     }
 
     /// Swaps in a new config; on failure the old one stays and every problem is returned.
-    /// Requests in flight finish on the runtime they started with; shadow breakers of engines
-    /// that stay the same carry over ([`Runtime::rebuild`]).
+    /// Requests in flight finish on the runtime they started with; the clients of engines whose
+    /// settings are unchanged and the shadow breakers of engines that stay the same carry over
+    /// ([`Runtime::rebuild`]). Callers take [`Self::reload_turn`] around the whole reload.
     pub fn reload(&self, config: Config) -> Result<(), Vec<crate::config::Problem>> {
         let built = Runtime::rebuild(Arc::new(config), &self.metrics, &self.runtime());
         self.metrics.config_reload(built.is_ok());

@@ -10,8 +10,9 @@
 //! with another. An answer whose id nobody waits for is counted and dropped the same way.
 //!
 //! The readers of both sockets are tasks owned by the session: dropping the session (a broken
-//! socket, the engine dropped at reload) aborts them. Transport acknowledgements the layout
-//! declares are counted when received, and an `ack` is sent back for every answer read.
+//! socket, the engine's client dropped by a reload that changed its settings) aborts them.
+//! Transport acknowledgements the layout declares are counted when received, and an `ack` is
+//! sent back for every answer read.
 
 use std::collections::HashMap;
 use std::fmt::Display;
