@@ -51,5 +51,7 @@ pub mod review;
 pub mod runtime;
 pub mod server;
 pub mod store;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_log;
 pub mod triage;
 pub mod version;

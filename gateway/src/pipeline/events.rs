@@ -226,34 +226,11 @@ pub fn mismatch_confirmed(exchange: &Exchange, confirmation: &crate::store::Conf
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
     use super::*;
 
     /// What `f` logs at debug and above, as text.
     fn logged(f: impl FnOnce()) -> String {
-        #[derive(Clone, Default)]
-        struct Text(Arc<Mutex<Vec<u8>>>);
-        impl Write for Text {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let text = Text::default();
-        let writer = text.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::with_default(subscriber, f);
-        let bytes = text.0.lock().unwrap().clone();
-        String::from_utf8(bytes).unwrap()
+        crate::test_log::logged(tracing::Level::DEBUG, f).1
     }
 
     #[test]

@@ -6,9 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use super::*;
 use crate::config::EngineSpec;
 use crate::demo::STRATEGY;
@@ -161,27 +158,7 @@ fn permits_held_on_the_replaced_runtime_count_against_the_new_one() {
 
 /// What `f` logs at INFO, as text.
 fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
-    #[derive(Clone, Default)]
-    struct Text(Arc<Mutex<Vec<u8>>>);
-    impl Write for Text {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let text = Text::default();
-    let writer = text.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let result = tracing::subscriber::with_default(subscriber, f);
-    let text = String::from_utf8(text.0.lock().unwrap().clone()).unwrap();
-    (result, text)
+    crate::test_log::logged(tracing::Level::INFO, f)
 }
 
 #[test]

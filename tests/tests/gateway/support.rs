@@ -195,8 +195,11 @@ impl Log {
         Log::capture_at(tracing::Level::DEBUG)
     }
 
-    /// Captures this thread's log at `level` until the guard drops.
+    /// Captures this thread's log at `level` until the guard drops. Callsites are anchored
+    /// ([`shadowgate::test_log::anchor`]): a line a test without a subscriber reached first is
+    /// still captured.
     pub fn capture_at(level: tracing::Level) -> (Log, DefaultGuard) {
+        shadowgate::test_log::anchor();
         let log = Log::default();
         let writer = log.clone();
         let subscriber = tracing_subscriber::fmt()
