@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use protocol_mci::{Layout, LayoutError, LayoutProblem};
+use protocol_mci::{Layout, LayoutError};
 
 use super::link_build;
 use super::problem::{reason, Found, Problem, Problems};
@@ -312,19 +312,9 @@ fn layouts(file: &ConfigFile, base: &Path, problems: &mut Problems) -> Layouts {
     out
 }
 
-/// The layout in the file at `path`, and the SHA-256 of the text it was read from (read once, so
-/// the two agree however the file changes).
+/// The layout in the file at `path`, and the SHA-256 of the text it was read from.
 fn layout_file(path: &Path) -> Result<(Layout, String), LayoutError> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| LayoutError {
-        origin: origin.clone(),
-        problems: vec![LayoutProblem {
-            path: String::new(),
-            message: e.to_string(),
-        }],
-    })?;
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-    let layout = Layout::from_toml(&text, &origin, stem.as_deref().unwrap_or("layout"))?;
+    let (layout, text) = Layout::from_file_with_text(path)?;
     Ok((layout, crate::cutover::sha256_hex(text.as_bytes())))
 }
 

@@ -83,6 +83,12 @@ pub struct MessageLayout {
 impl Layout {
     /// Reads and validates a layout file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Layout, LayoutError> {
+        Layout::from_file_with_text(path).map(|(layout, _)| layout)
+    }
+
+    /// Reads and validates a layout file, and gives the text it was read from (read once, so a
+    /// digest of the text is the layout's however the file changes afterwards).
+    pub fn from_file_with_text(path: impl AsRef<Path>) -> Result<(Layout, String), LayoutError> {
         let path = path.as_ref();
         let origin = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| LayoutError {
@@ -93,7 +99,8 @@ impl Layout {
             }],
         })?;
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-        Layout::from_toml(&text, &origin, stem.as_deref().unwrap_or("layout"))
+        let layout = Layout::from_toml(&text, &origin, stem.as_deref().unwrap_or("layout"))?;
+        Ok((layout, text))
     }
 
     /// Parses and validates layout TOML; `origin` names it in errors.
