@@ -278,7 +278,7 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
             tokio::select! {
                 // Logged (source, result, every error) by the reload itself.
                 _ = hangup.recv() => {
-                    let _ = running.reload(path, ReloadSource::Signal);
+                    let _ = running.reload_off_the_live_path(path, ReloadSource::Signal).await;
                 }
                 _ = terminate.recv() => break,
                 _ = tokio::signal::ctrl_c() => break,

@@ -202,6 +202,26 @@ impl Running {
         reload(&self.gateway, store, path, source)
     }
 
+    /// [`Running::reload`] on a blocking thread, awaited: what SIGHUP runs. A reload reads files,
+    /// builds the runtime and appends to the audit trail with a flush, and waits for a reload in
+    /// progress (`POST /api/v1/reload`); on the async runtime's thread that would hold the live
+    /// path (with one worker, its only thread) for as long.
+    pub async fn reload_off_the_live_path(
+        &self,
+        path: &Path,
+        source: ReloadSource,
+    ) -> Result<(), Vec<config::Problem>> {
+        let (gateway, recorder) = (self.gateway.clone(), self.store.recorder());
+        let (reader, path) = (self.store.reader().clone(), path.to_owned());
+        let reloading = tokio::task::spawn_blocking(move || {
+            reload(&gateway, (&recorder, &reader), &path, source)
+        });
+        match reloading.await {
+            Ok(result) => result,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
+    }
+
     /// Stops accepting, lets connections finish answers in flight, gives shadow comparisons the
     /// rest of `grace`, flushes the store.
     pub async fn shutdown(self, grace: Duration) {

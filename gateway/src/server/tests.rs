@@ -93,3 +93,40 @@ fn two_reloads_at_once_are_recorded_one_after_the_other() {
     );
     drop(store.close());
 }
+
+/// SIGHUP's reload waits for a reload in progress (here one a thread holds the turn of for a
+/// second) on a blocking thread: the async runtime's only thread, which carries the live path,
+/// goes on meanwhile. Run inline, the reload would hold that thread until the turn is free and
+/// be done before the timer.
+#[test]
+fn a_signal_reload_waits_for_its_turn_off_the_live_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_file(dir.path(), "start", "127.0.0.1:10");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let running = Running::start(config::load(&path).unwrap()).await.unwrap();
+        let (held, was_held) = mpsc::channel();
+        let gateway = running.gateway.clone();
+        let other = std::thread::spawn(move || {
+            let _turn = gateway.reload_turn();
+            held.send(()).unwrap();
+            std::thread::sleep(Duration::from_secs(1));
+        });
+        was_held.recv().unwrap();
+        {
+            let reloading = running.reload_off_the_live_path(&path, ReloadSource::Signal);
+            tokio::pin!(reloading);
+            tokio::select! {
+                biased;
+                _ = &mut reloading => panic!("the reload held the runtime's thread until its turn"),
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+            reloading.await.unwrap();
+        }
+        other.join().unwrap();
+        running.shutdown(Duration::from_secs(1)).await;
+    });
+}
