@@ -3,10 +3,12 @@
 //! `x-shadowgate-strategy`.
 //!
 //! What depends only on the strategy (the URI and the strategy header) is checked and built once
-//! per strategy and kept in [`Heads`]: a request then costs its correlation id's header value and
-//! one header map, with no URI parsing and no text formatting.
+//! per strategy and kept in [`Heads`], with the strategy's header maps (one per role, the
+//! correlation id left blank): a request then costs its correlation id's header value and a copy
+//! of one map with that value set, with no URI parsing, no text formatting and one header insert
+//! instead of five (inserting into a fresh map was 1.9k instructions a call).
 
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, HOST};
@@ -21,6 +23,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const ROLE: HeaderName = HeaderName::from_static("x-shadowgate-role");
 const STRATEGY: HeaderName = HeaderName::from_static("x-shadowgate-strategy");
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
+/// The request id of a kept header map, replaced by each request's.
+const BLANK: HeaderValue = HeaderValue::from_static("");
 
 /// Strategies whose targets are kept. Strategies come from the config, so this bound is never
 /// reached in practice; past it, a target is built for each request instead of kept.
@@ -34,25 +38,26 @@ pub(crate) struct Heads {
     /// The URL's path without its trailing `/`, so `{base}{strategy.path}` has one slash.
     base_path: String,
     /// Built targets, looked up by a scan: an engine serves a handful of strategies.
-    targets: RwLock<Vec<Target>>,
+    targets: RwLock<Vec<Arc<Target>>>,
 }
 
-/// What a strategy's requests share: where they go and the strategy header.
+/// What a strategy's requests share: where they go and their headers.
 #[derive(Debug)]
 struct Target {
     strategy: Box<str>,
     path: Box<str>,
     uri: Uri,
-    strategy_value: HeaderValue,
+    /// The contract's five headers per role ([`role_index`]), the request id blank: a request
+    /// copies one and sets its id, which replaces a value in place (no entry is added, so the
+    /// copy's storage never grows).
+    headers: [HeaderMap; 3],
 }
 
 /// One request's head, checked before the call takes a slot; each attempt builds its request
 /// from it (the values are shared buffers: cheap to clone).
 #[derive(Debug)]
 pub(crate) struct Head {
-    uri: Uri,
-    host: HeaderValue,
-    strategy: HeaderValue,
+    target: Arc<Target>,
     request_id: HeaderValue,
     role: Role,
     body: Bytes,
@@ -71,8 +76,8 @@ impl Heads {
     /// The head of `request`, or why it cannot be sent (a path or header value that HTTP does
     /// not allow).
     pub(crate) fn head(&self, request: &EngineRequest<'_>) -> Result<Head, EngineErrorKind> {
-        let (uri, strategy) = match self.kept(request) {
-            Some(shared) => shared,
+        let target = match self.kept(request) {
+            Some(kept) => kept,
             None => self.keep(self.target(request)?),
         };
         let request_id = HeaderValue::from_str(request.correlation_id).map_err(|_| {
@@ -82,34 +87,32 @@ impl Heads {
             ))
         })?;
         Ok(Head {
-            uri,
-            host: self.host.clone(),
-            strategy,
+            target,
             request_id,
             role: request.role,
             body: request.body.clone(),
         })
     }
 
-    /// The kept URI and strategy header of `request`'s strategy: shared buffers, no copy.
-    fn kept(&self, request: &EngineRequest<'_>) -> Option<(Uri, HeaderValue)> {
+    /// The kept target of `request`'s strategy.
+    fn kept(&self, request: &EngineRequest<'_>) -> Option<Arc<Target>> {
         let targets = self.targets.read().unwrap_or_else(PoisonError::into_inner);
         targets
             .iter()
             .find(|t| *t.strategy == *request.strategy && *t.path == *request.path)
-            .map(Target::shared)
+            .cloned()
     }
 
-    fn keep(&self, target: Target) -> (Uri, HeaderValue) {
-        let shared = target.shared();
+    fn keep(&self, target: Target) -> Arc<Target> {
+        let target = Arc::new(target);
         let mut targets = self.targets.write().unwrap_or_else(PoisonError::into_inner);
         let known = targets
             .iter()
             .any(|t| t.strategy == target.strategy && t.path == target.path);
         if !known && targets.len() < MAX_TARGETS {
-            targets.push(target);
+            targets.push(target.clone());
         }
-        shared
+        target
     }
 
     fn target(&self, request: &EngineRequest<'_>) -> Result<Target, EngineErrorKind> {
@@ -129,33 +132,33 @@ impl Heads {
                 request.strategy
             ))
         })?;
+        let headers = [Role::Live, Role::Shadow, Role::Replay].map(|role| {
+            let mut headers = HeaderMap::with_capacity(5);
+            headers.insert(HOST, self.host.clone());
+            headers.insert(CONTENT_TYPE, JSON);
+            headers.insert(REQUEST_ID, BLANK);
+            headers.insert(ROLE, role_value(role));
+            headers.insert(STRATEGY, strategy_value.clone());
+            headers
+        });
         Ok(Target {
             strategy: request.strategy.into(),
             path: request.path.into(),
             uri,
-            strategy_value,
+            headers,
         })
     }
 }
 
-impl Target {
-    fn shared(&self) -> (Uri, HeaderValue) {
-        (self.uri.clone(), self.strategy_value.clone())
-    }
-}
-
 impl Head {
-    /// A request to send: every attempt of a call gets its own, all the same.
+    /// A request to send: every attempt of a call gets its own, all the same (a copy of the
+    /// role's kept headers with the request id set: cheaper than five inserts into a new map).
     pub(crate) fn request(&self) -> Request<Full<Bytes>> {
-        let mut headers = HeaderMap::with_capacity(5);
-        headers.insert(HOST, self.host.clone());
-        headers.insert(CONTENT_TYPE, JSON);
+        let mut headers = self.target.headers[role_index(self.role)].clone();
         headers.insert(REQUEST_ID, self.request_id.clone());
-        headers.insert(ROLE, role_value(self.role));
-        headers.insert(STRATEGY, self.strategy.clone());
         let mut request = Request::new(Full::new(self.body.clone()));
         *request.method_mut() = Method::POST;
-        *request.uri_mut() = self.uri.clone();
+        *request.uri_mut() = self.target.uri.clone();
         *request.headers_mut() = headers;
         request
     }
@@ -163,6 +166,15 @@ impl Head {
 
 fn invalid(detail: String) -> EngineErrorKind {
     EngineErrorKind::InvalidRequest { detail }
+}
+
+/// Where a role's headers are in [`Target::headers`].
+fn role_index(role: Role) -> usize {
+    match role {
+        Role::Live => 0,
+        Role::Shadow => 1,
+        Role::Replay => 2,
+    }
 }
 
 /// `x-shadowgate-role`'s value, built at compile time.
@@ -223,6 +235,28 @@ mod tests {
         assert_eq!(other.uri(), "/b");
         assert_eq!(other.headers()["x-shadowgate-strategy"], "b");
         assert_eq!(heads.targets.read().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn each_role_gets_its_role_and_its_own_request_id_from_the_kept_headers() {
+        let heads = Heads::new(HeaderValue::from_static("engine"), "");
+        let mut first = request("s", "/p", "c-0");
+        first.role = Role::Live;
+        heads.head(&first).unwrap();
+        for (role, text, id) in [
+            (Role::Shadow, "shadow", "c-1"),
+            (Role::Replay, "replay", "c-2"),
+            (Role::Live, "live", "c-3"),
+        ] {
+            let mut kept = request("s", "/p", id);
+            kept.role = role;
+            let built = heads.head(&kept).unwrap().request();
+            assert_eq!(built.headers()["x-shadowgate-role"], text);
+            let ids: Vec<_> = built.headers().get_all("x-request-id").iter().collect();
+            assert_eq!(ids, [id]);
+            assert_eq!(built.headers().len(), 5);
+        }
+        assert_eq!(heads.targets.read().unwrap().len(), 1);
     }
 
     #[test]
