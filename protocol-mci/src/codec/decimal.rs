@@ -297,9 +297,9 @@ impl fmt::Write for ByteText<'_> {
     }
 }
 
-/// A text target for ASCII digits laid out as bytes: a byte buffer appends them as they are;
-/// a `String` or a `Formatter` takes them as text ([`ascii`]: a UTF-8 check per call, which was
-/// most of the cost of writing a date's two-digit parts into JSON and frames).
+/// A text target for ASCII digits laid out as bytes: a byte buffer appends them as they are, a
+/// `String` as chars; a `Formatter` takes them as text ([`ascii`]: a UTF-8 check per call, which
+/// was most of the cost of writing a date's two-digit parts into JSON and frames).
 pub(crate) trait AsciiWrite: fmt::Write {
     /// Appends `digits`, ASCII by construction.
     fn write_ascii(&mut self, digits: &[u8]) -> fmt::Result {
@@ -314,7 +314,13 @@ impl AsciiWrite for ByteText<'_> {
     }
 }
 
-impl AsciiWrite for String {}
+/// Bytes taken as chars (an ASCII byte is the char of the same code): no UTF-8 check.
+impl AsciiWrite for String {
+    fn write_ascii(&mut self, digits: &[u8]) -> fmt::Result {
+        self.extend(digits.iter().copied().map(char::from));
+        Ok(())
+    }
+}
 
 impl AsciiWrite for fmt::Formatter<'_> {}
 

@@ -4,9 +4,13 @@
 //! serde_json hands a whole number that fits 64 bits to a visitor as `u64`/`i64` (its text is
 //! then the integer's decimal form, since JSON forbids leading zeros and `-0` comes as text),
 //! and any other number as its text in a `String`. Integers are written into an inline buffer;
-//! other text up to the buffer's size is copied into it, longer text keeps its `String`.
+//! other text up to the buffer's size is copied into it, longer text keeps its `String`. The
+//! inline buffer is checked UTF-8 ([`ArrayString`]) from the start: the text is read every time
+//! a tree is walked, encoded or compared, and a check per read was 1 % of an HTTP request.
 
 use std::fmt;
+
+use arrayvec::ArrayString;
 
 /// Bytes of text kept inline: every `i64` and `u64` fits (20 characters).
 const INLINE: usize = 22;
@@ -15,10 +19,12 @@ const INLINE: usize = 22;
 #[derive(Clone, PartialEq, Eq)]
 pub struct NumberText(Repr);
 
+/// Text of up to [`INLINE`] bytes is always inline and longer text always on the heap, so two
+/// equal texts have equal representations (the derived `PartialEq` compares them).
 #[derive(Clone, PartialEq, Eq)]
 enum Repr {
-    /// ASCII text in the first `len` bytes.
-    Inline { len: u8, bytes: [u8; INLINE] },
+    /// Text of at most [`INLINE`] bytes.
+    Inline(ArrayString<INLINE>),
     /// Text longer than [`INLINE`].
     Heap(String),
 }
@@ -36,56 +42,38 @@ impl NumberText {
 
     /// Number text as a number visitor got it (already checked to be a JSON number).
     pub fn of_text(text: String) -> NumberText {
-        NumberText::inline(text.as_bytes()).unwrap_or(NumberText(Repr::Heap(text)))
+        match ArrayString::from(&text) {
+            Ok(inline) => NumberText(Repr::Inline(inline)),
+            Err(_) => NumberText(Repr::Heap(text)),
+        }
     }
 
     /// Number text as a parser scanned it in a document (already checked to be a JSON number,
-    /// so ASCII): kept inline when short, copied to the heap otherwise.
+    /// so ASCII; checked here once as UTF-8 regardless): kept inline when short, copied to the
+    /// heap otherwise.
     pub fn of_bytes(text: &[u8]) -> NumberText {
-        NumberText::inline(text)
-            .unwrap_or_else(|| NumberText(Repr::Heap(String::from_utf8_lossy(text).into_owned())))
-    }
-
-    /// `text` inline, when it is short ASCII.
-    fn inline(text: &[u8]) -> Option<NumberText> {
-        if text.len() > INLINE || !text.is_ascii() {
-            return None;
+        match std::str::from_utf8(text) {
+            Ok(text) => match ArrayString::from(text) {
+                Ok(inline) => NumberText(Repr::Inline(inline)),
+                Err(_) => NumberText(Repr::Heap(text.to_owned())),
+            },
+            Err(_) => NumberText::of_text(String::from_utf8_lossy(text).into_owned()),
         }
-        let mut bytes = [0; INLINE];
-        bytes[..text.len()].copy_from_slice(text);
-        // `len` ≤ INLINE (22) fits a u8.
-        Some(NumberText(Repr::Inline {
-            len: text.len() as u8,
-            bytes,
-        }))
     }
 
     /// The text a number's `Display` writes (already known to be a JSON number), inline when
     /// it fits.
     pub fn of_display(value: &impl fmt::Display) -> NumberText {
-        let mut text = Spill::Inline {
-            len: 0,
-            bytes: [0; INLINE],
-        };
+        let mut text = Spill(Repr::Inline(ArrayString::new()));
         // Writing into `Spill` cannot fail; a failing `Display` leaves what it wrote.
         let _ = fmt::write(&mut text, format_args!("{value}"));
-        match text {
-            Spill::Inline { len, bytes } => NumberText(Repr::Inline {
-                // `len` ≤ INLINE (22) fits a u8.
-                len: len as u8,
-                bytes,
-            }),
-            Spill::Heap(text) => NumberText(Repr::Heap(text)),
-        }
+        NumberText(text.0)
     }
 
     /// The text.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // Only ASCII is ever written inline, so the bytes are UTF-8; "" is never reached.
-            Repr::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or("")
-            }
+            Repr::Inline(text) => text,
             Repr::Heap(text) => text,
         }
     }
@@ -101,43 +89,33 @@ impl NumberText {
                 break;
             }
         }
-        let mut bytes = [0; INLINE];
-        let mut len = 0;
+        let mut text = ArrayString::new();
         if negative {
-            bytes[0] = b'-';
-            len = 1;
+            text.push('-');
         }
-        let count = digits.len() - at;
-        bytes[len..len + count].copy_from_slice(&digits[at..]);
-        len += count;
-        // At most 21 bytes: fits a u8.
-        NumberText(Repr::Inline {
-            len: len as u8,
-            bytes,
-        })
+        // At most 21 ASCII digits and sign: within INLINE, so `push` never overflows.
+        for &digit in &digits[at..] {
+            text.push(char::from(digit));
+        }
+        NumberText(Repr::Inline(text))
     }
 }
 
-/// Text being written: inline while it is short ASCII, then a `String`.
-enum Spill {
-    Inline { len: usize, bytes: [u8; INLINE] },
-    Heap(String),
-}
+/// Text being written: inline while it fits, then a `String`.
+struct Spill(Repr);
 
 impl fmt::Write for Spill {
     fn write_str(&mut self, piece: &str) -> fmt::Result {
-        match self {
-            Spill::Inline { len, bytes } if *len + piece.len() <= INLINE && piece.is_ascii() => {
-                bytes[*len..*len + piece.len()].copy_from_slice(piece.as_bytes());
-                *len += piece.len();
+        match &mut self.0 {
+            Repr::Inline(text) => {
+                if text.try_push_str(piece).is_err() {
+                    let mut spilt = String::with_capacity(text.len() + piece.len());
+                    spilt.push_str(text);
+                    spilt.push_str(piece);
+                    self.0 = Repr::Heap(spilt);
+                }
             }
-            Spill::Inline { len, bytes } => {
-                // Only ASCII was written inline, so the bytes so far are UTF-8.
-                let mut text = String::from_utf8_lossy(&bytes[..*len]).into_owned();
-                text.push_str(piece);
-                *self = Spill::Heap(text);
-            }
-            Spill::Heap(text) => text.push_str(piece),
+            Repr::Heap(text) => text.push_str(piece),
         }
         Ok(())
     }
@@ -182,6 +160,12 @@ mod tests {
             NumberText::of_display(&long),
             NumberText::of_text(long.clone())
         );
+        // Inline up to INLINE bytes and on the heap past it, however the text was made.
+        for text in ["9".repeat(INLINE), "9".repeat(INLINE + 1)] {
+            let shown = NumberText::of_display(&text);
+            assert_eq!(shown.as_str(), text);
+            assert_eq!(shown, NumberText::of_text(text.clone()));
+        }
         // Bytes as a parser scanned them: inline up to INLINE, the heap past it, equal either way.
         for text in ["4.500", "-0", "1e400", exact, &"9".repeat(INLINE), &long] {
             let number = NumberText::of_bytes(text.as_bytes());
