@@ -10,6 +10,7 @@
 //! it a group, are left to the encoder).
 
 use std::borrow::Cow;
+use std::fmt;
 
 use protocol_mci::json::{JsonNode, JsonObject, JsonTree, Shape};
 use protocol_mci::layout::field::{Field, Kind};
@@ -24,8 +25,7 @@ pub(super) fn unknown_key(
     fields: &[Field],
     body: &[(Cow<'_, str>, JsonTree<'_>)],
 ) -> Option<String> {
-    let mut path = String::from("body");
-    walk(fields, body, &mut path)
+    walk(fields, body, &Path::Body)
 }
 
 /// The 400 text for the first key of a request's `header` that the message's header does not
@@ -71,10 +71,30 @@ where
     None
 }
 
+/// Where a walk is, from `body` down: links on the stack, written out only for an error (this
+/// check runs on every request, and building the text of each element's path cost more than
+/// the walk itself).
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Body,
+    Member(&'p Path<'p>, &'p str),
+    Element(&'p Path<'p>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Body => f.write_str("body"),
+            Path::Member(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Element(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
 fn walk(
     fields: &[Field],
     members: &[(Cow<'_, str>, JsonTree<'_>)],
-    path: &mut String,
+    path: &Path<'_>,
 ) -> Option<String> {
     let mut next = 0;
     for (key, value) in members {
@@ -85,37 +105,25 @@ fn walk(
                 names(fields)
             ));
         };
-        // The path grows only on the way into a group or view, for the errors inside it.
         if let Some(inner) = inner {
-            let at = path.len();
-            path.push('.');
-            path.push_str(key);
-            if let Some(found) = walk_value(inner, value, path) {
+            if let Some(found) = walk_value(inner, value, &Path::Member(path, key)) {
                 return Some(found);
             }
-            path.truncate(at);
         }
     }
     None
 }
 
 /// Into a group's elements or a view's object; other shapes are the encoder's to refuse.
-fn walk_value(fields: &[Field], value: &JsonTree<'_>, path: &mut String) -> Option<String> {
+fn walk_value(fields: &[Field], value: &JsonTree<'_>, path: &Path<'_>) -> Option<String> {
     match value {
         JsonTree::Object(members) => walk(fields, members, path),
-        JsonTree::Array(elements) => {
-            for (i, element) in elements.iter().enumerate() {
-                if let JsonTree::Object(members) = element {
-                    let at = path.len();
-                    path.push_str(&format!("[{i}]"));
-                    if let Some(found) = walk(fields, members, path) {
-                        return Some(found);
-                    }
-                    path.truncate(at);
-                }
-            }
-            None
-        }
+        JsonTree::Array(elements) => elements.iter().enumerate().find_map(|(i, element)| {
+            let JsonTree::Object(members) = element else {
+                return None;
+            };
+            walk(fields, members, &Path::Element(path, i))
+        }),
         _ => None,
     }
 }
