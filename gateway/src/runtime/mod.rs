@@ -20,6 +20,7 @@ pub mod scheduling;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use foldhash::fast::RandomState;
 use protocol_mci::Layout;
 
 use self::assemble::{build_engines, resolve_strategies};
@@ -31,6 +32,11 @@ use crate::metrics::{EngineMetrics, Metrics, StrategyMetrics};
 use crate::pipeline::breaker::Breaker;
 use crate::store::SuppressionTally;
 
+/// layout → transaction code → strategy, looked up twice per frame: hashed with foldhash
+/// (SipHash was most of a route's cost). The keys come from the config and core banking's
+/// frames (a trusted peer), and foldhash seeds each map at random.
+type Routes = HashMap<String, HashMap<String, Arc<Strategy>, RandomState>, RandomState>;
+
 /// Everything a request needs, for one config generation.
 pub struct Runtime {
     /// The config it was built from.
@@ -40,7 +46,7 @@ pub struct Runtime {
     /// those whose spec it does not change (`carry::kept_engine`).
     engines: BTreeMap<String, Arc<Engine>>,
     /// layout → transaction code → strategy (nested so a lookup borrows, never allocates).
-    routes: HashMap<String, HashMap<String, Arc<Strategy>>>,
+    routes: Routes,
 }
 
 /// A strategy with its engines resolved.
@@ -114,7 +120,7 @@ impl Runtime {
         // that moved get a fresh health before the strategies take their handles.
         carry::renew_moved_engines(&config, metrics);
         let mut strategies = BTreeMap::new();
-        let mut routes: HashMap<String, HashMap<String, Arc<Strategy>>> = HashMap::new();
+        let mut routes = Routes::default();
         for parts in resolved {
             let spec = parts.spec;
             let strategy = Arc::new(parts.build(&config, metrics, previous));
