@@ -66,7 +66,15 @@ fn report(config: &Config, probed: &Probed<'_>, unreported: Unreported, at_start
     let Probed { name, address, .. } = *probed;
     // From the change alone: calls can change the state between the probe and this look
     // (a probe that connected, then timeouts that took the engine down).
-    if unreported.change == Some(true) {
+    if unreported.change == Some(true) && unreported.unanswered {
+        let hold = crate::engine::TIMED_OUT_HOLD.as_secs();
+        info!(
+            engine = %name,
+            address,
+            "engine up again: it connects and no call has timed out for {hold} s; \
+             no call answered yet"
+        );
+    } else if unreported.change == Some(true) {
         info!(engine = %name, address, "engine reachable again");
     }
     if unreported.change != Some(false) && unreported.flaps == 0 {

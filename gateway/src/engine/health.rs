@@ -11,7 +11,10 @@
 //!   mid-exchange (`io`: a stale pooled connection says nothing about the engine).
 //!
 //! A hung engine accepts connections but never answers: its calls time out and take it down,
-//! and a connect probe, which sends no request, passes. Were the probe enough to bring it up,
+//! and a connect probe, which sends no request, passes. A passing probe therefore does not end a
+//! run of timeouts either (it ends a run of connect failures): called once a second with a 3 s
+//! timeout, a hung engine would otherwise never reach three in a row between two probes and stay
+//! up while every call times out. Were the probe enough to bring it up,
 //! `/readyz` would flap at every probe interval (and a load balancer that takes the gateway out
 //! on a 503 would put it back at once, into the same timeouts). So an engine that is down while
 //! its calls time out is **held** down for [`TIMED_OUT_HOLD`] after its last timeout: what brings
@@ -94,6 +97,9 @@ pub struct Unreported {
     /// came back and went down) since the logs last said; 0 while there were none or while
     /// [`FLAPS_REPORTED_EVERY`] has not passed since they were last reported (they wait).
     pub flaps: u64,
+    /// Up because its hold ran out ([`TIMED_OUT_HOLD`] without a timeout) and a probe connected,
+    /// with no call answered since its timeouts: it connects, whether it answers is not known.
+    pub unanswered: bool,
 }
 
 /// The health of one engine, shared by every runtime generation that has the engine (a reload
@@ -102,8 +108,8 @@ pub struct Unreported {
 pub struct EngineHealth {
     gauge: IntGauge,
     state: Mutex<State>,
-    /// Up, checked and no failure counted: an answer then changes nothing, so the call path
-    /// skips the lock (every engine call reports here).
+    /// Up, checked, no failure counted and not [`Unreported::unanswered`]: an answer then changes
+    /// nothing, so the call path skips the lock (every engine call reports here).
     clean_up: AtomicBool,
 }
 
@@ -112,6 +118,12 @@ struct State {
     snapshot: HealthSnapshot,
     /// Calls in a row that failed to connect or timed out.
     failures: u32,
+    /// The last of those `failures` timed out: a connect probe does not exercise what timed out,
+    /// so it does not end the run (only an answer does), or a hung engine called less often than
+    /// three times a probe interval would never be found down.
+    timing_out: bool,
+    /// Brought up by a probe once its hold ran out, no call answered since ([`Unreported`]).
+    unanswered: bool,
     /// Times the engine went from up to down.
     downs: u64,
     /// What the logs last said ([`EngineHealth::unreported`]).
@@ -159,6 +171,8 @@ impl EngineHealth {
                     flaps_at: None,
                 },
                 retired: false,
+                timing_out: false,
+                unanswered: false,
                 held_until: None,
                 endpoint: None,
             }),
@@ -203,6 +217,7 @@ impl EngineHealth {
     pub fn unreported(&self, now_micros: u64) -> Unreported {
         let mut state = self.lock();
         let (up, downs) = (state.snapshot.up, state.downs);
+        let unanswered = up && state.unanswered;
         let reported = &mut state.reported;
         let change = (reported.up != up).then_some(up);
         reported.up = up;
@@ -221,11 +236,17 @@ impl EngineHealth {
                 up,
                 change,
                 flaps: 0,
+                unanswered,
             };
         }
         reported.downs = downs;
         reported.flaps_at = Some(now_micros);
-        Unreported { up, change, flaps }
+        Unreported {
+            up,
+            change,
+            flaps,
+            unanswered,
+        }
     }
 
     /// A real call ended with `outcome`: an answer brings the engine up; connect failures and
@@ -267,8 +288,12 @@ impl EngineHealth {
         match failure {
             // Connecting is not what timed out: a held engine stays down.
             None if state.held_until.is_some_and(|until| now_micros < until) => {}
+            // Up, its calls timing out: the run of timeouts goes on.
+            None if state.timing_out && state.snapshot.up => {}
             None => {
+                state.unanswered = state.timing_out && !state.snapshot.up;
                 state.failures = 0;
+                state.timing_out = false;
                 state.held_until = None;
                 self.set(state, true, now_micros);
             }
@@ -283,6 +308,8 @@ impl EngineHealth {
     fn reached(&self, now_micros: u64) {
         let mut state = self.lock();
         state.failures = 0;
+        state.timing_out = false;
+        state.unanswered = false;
         state.held_until = None;
         self.set(&mut state, true, now_micros);
     }
@@ -290,6 +317,7 @@ impl EngineHealth {
     fn call_failed(&self, failure: Failure, now_micros: u64) {
         let mut state = self.lock();
         state.failures = state.failures.saturating_add(1);
+        state.timing_out = failure == Failure::Timeout;
         self.clean_up.store(false, Ordering::Release);
         state.snapshot.last_error = Some((failure, now_micros));
         if state.failures >= CALL_FAILURES_DOWN {
@@ -314,8 +342,10 @@ impl EngineHealth {
         if !up {
             state.failures = 0;
         }
-        self.clean_up
-            .store(up && state.failures == 0, Ordering::Release);
+        self.clean_up.store(
+            up && state.failures == 0 && !state.unanswered,
+            Ordering::Release,
+        );
         if !state.retired {
             self.gauge.set(i64::from(up));
         }

@@ -222,3 +222,54 @@ fn a_hung_engine_is_held_down_until_an_answer_or_the_hold_has_passed() {
     h.probed(None, 220 + hold);
     assert!(h.is_up());
 }
+
+/// A hung engine called less often than three times a probe interval: each passing connect probe
+/// used to start the count of three again, so it stayed up while every call timed out.
+#[test]
+fn timeouts_spread_over_passing_probes_still_take_a_hung_engine_down() {
+    let h = health();
+    for second in 0..2 {
+        h.call_ended(Outcome::Timeout, second * 2_000_000);
+        h.probed(None, second * 2_000_000 + 1_000_000);
+        assert!(h.is_up(), "two timeouts so far");
+    }
+    h.call_ended(Outcome::Timeout, 4_000_000);
+    assert!(!h.is_up(), "the third in a row, probes between them");
+    // A run of connect failures is still ended by a probe that connects.
+    let h = health();
+    for second in 0..3 {
+        h.call_ended(Outcome::Connect, second * 2_000_000);
+        h.probed(None, second * 2_000_000 + 1_000_000);
+    }
+    assert!(h.is_up());
+}
+
+/// Up again because its hold ran out and a probe connected is not "reachable again": whether it
+/// answers is not known until a call is answered.
+#[test]
+fn up_by_an_expired_hold_is_told_apart_from_an_answer() {
+    let hold = u64::try_from(TIMED_OUT_HOLD.as_micros()).unwrap();
+    let h = health();
+    time_out(&h, 20);
+    h.unreported(21);
+    h.probed(None, 20 + hold);
+    let unreported = h.unreported(21 + hold);
+    assert_eq!(unreported.change, Some(true));
+    assert!(unreported.unanswered);
+    h.call_ended(Outcome::Ok, 22 + hold);
+    assert!(
+        !h.unreported(23 + hold).unanswered,
+        "an answer: known to answer"
+    );
+    // Up by an answer, or by a probe after connect failures: not this case.
+    time_out(&h, 30 + hold);
+    h.unreported(31 + hold);
+    h.call_ended(Outcome::Ok, 32 + hold);
+    assert!(!h.unreported(33 + hold).unanswered);
+    h.probed(Some(Failure::Connect), 40 + hold);
+    h.unreported(41 + hold);
+    h.probed(None, 42 + hold);
+    let unreported = h.unreported(43 + hold);
+    assert_eq!(unreported.change, Some(true));
+    assert!(!unreported.unanswered);
+}
