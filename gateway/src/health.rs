@@ -88,7 +88,10 @@ fn report(config: &Config, probed: &Probed<'_>, unreported: Unreported, at_start
         },
     };
     let (live_for, shadow_for) = roles(config, name);
-    let (live_for, shadow_for) = (live_for.join(","), shadow_for.join(","));
+    // A role the engine has for no strategy is left out of the line, not written empty.
+    let joined = |names: Vec<String>| (!names.is_empty()).then(|| names.join(","));
+    let (live_for, shadow_for) = (joined(live_for), joined(shadow_for));
+    let (live_for, shadow_for) = (live_for.as_deref(), shadow_for.as_deref());
     if unreported.change == Some(false) {
         let what = if at_start {
             "engine unreachable at start-up"
@@ -225,6 +228,40 @@ mod tests {
         // The next round probes the new address, and is taken.
         probe_all(&after, &metrics, false).await;
         assert!(!metrics.engine_health("new-engine").is_up());
+    }
+
+    /// The demo's legacy engine is live for one strategy and shadow for none: its line names the
+    /// one role and leaves the other out, not `shadow_for=""`.
+    #[test]
+    fn a_role_the_engine_does_not_have_is_left_out_of_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(dir.path(), &closed_address());
+        let metrics = Metrics::new("test");
+        let _runtime = Runtime::build(config.clone(), &metrics).unwrap();
+        let probing = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let ((), log) = crate::test_log::logged(tracing::Level::WARN, || {
+            probing.block_on(probe_all(&config, &metrics, false));
+        });
+        let legacy: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("engine=legacy"))
+            .collect();
+        assert_eq!(legacy.len(), 1, "{log}");
+        assert!(
+            legacy[0].contains(r#"live_for="loan-screening""#),
+            "{}",
+            legacy[0]
+        );
+        assert!(!legacy[0].contains("shadow_for"), "{}", legacy[0]);
+        let new: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("engine=new-engine"))
+            .collect();
+        assert_eq!(new.len(), 1, "{log}");
+        assert!(!new[0].contains("live_for"), "{}", new[0]);
     }
 
     #[test]
