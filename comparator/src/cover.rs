@@ -6,6 +6,7 @@
 //! pattern that reaches a parent of the field reaches the field too (the rule acts on the whole
 //! value below it).
 
+use crate::config::RulesConfig;
 use crate::pattern::{Pattern, PatternSegment};
 use crate::rules::RuleRef;
 
@@ -44,9 +45,81 @@ impl RuleRef {
     }
 }
 
+impl RulesConfig {
+    /// Every rule's pattern as written, with its key in the rules table (`ignore[2]`,
+    /// `tolerance[0].path`, `severity.minor[1]`), in config order, so a pattern can be checked
+    /// against the fields a decision can have ([`covers`]).
+    pub fn patterns(&self) -> Vec<(String, &str)> {
+        let mut out = Vec::new();
+        let ignore = self.ignore.iter().map(|r| r.path.as_str());
+        out.extend(
+            ignore
+                .enumerate()
+                .map(|(at, p)| (format!("ignore[{at}]"), p)),
+        );
+        let paths: [(&str, Vec<&str>); 4] = [
+            (
+                "tolerance",
+                self.tolerance.iter().map(|r| r.path.as_str()).collect(),
+            ),
+            (
+                "unordered",
+                self.unordered.iter().map(|r| r.path.as_str()).collect(),
+            ),
+            (
+                "normalise",
+                self.normalise.iter().map(|r| r.path.as_str()).collect(),
+            ),
+            (
+                "value_map",
+                self.value_map.iter().map(|r| r.path.as_str()).collect(),
+            ),
+        ];
+        for (kind, patterns) in paths {
+            for (at, pattern) in patterns.into_iter().enumerate() {
+                out.push((format!("{kind}[{at}].path"), pattern));
+            }
+        }
+        let severity = &self.severity;
+        for (name, patterns) in [
+            ("critical", &severity.critical),
+            ("major", &severity.major),
+            ("minor", &severity.minor),
+        ] {
+            for (at, pattern) in patterns.iter().enumerate() {
+                out.push((format!("severity.{name}[{at}]"), pattern.as_str()));
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::covers;
+    use crate::config::{RulesConfig, ToleranceConfig};
+
+    #[test]
+    fn patterns_are_listed_with_their_keys() {
+        let mut rules = RulesConfig {
+            ignore: vec!["header.sent_at".into(), "body.note".into()],
+            tolerance: vec![ToleranceConfig {
+                path: "body.rate".into(),
+                ..ToleranceConfig::default()
+            }],
+            ..RulesConfig::default()
+        };
+        rules.severity.minor.push("body.message".into());
+        assert_eq!(
+            rules.patterns(),
+            [
+                ("ignore[0]".to_owned(), "header.sent_at"),
+                ("ignore[1]".to_owned(), "body.note"),
+                ("tolerance[0].path".to_owned(), "body.rate"),
+                ("severity.minor[0]".to_owned(), "body.message"),
+            ]
+        );
+    }
 
     #[test]
     fn patterns_reach_their_fields_and_what_is_below_them() {

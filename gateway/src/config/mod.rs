@@ -8,7 +8,7 @@
 //!   `serde_ignored`), each with its key path.
 //! - `build`: checks and conversion into the types below; `engine_build` and `strategy_build`
 //!   for engines and strategies, `codes` for response codes against layouts, `address` for
-//!   engine `host:port`.
+//!   engine `host:port`, `rule_paths` for rule patterns that reach no field of the layout.
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
 //! - `secret`: the admin token from an environment variable or a file, read or skipped
 //!   ([`Secrets`]).
@@ -25,6 +25,7 @@ mod link_build;
 mod load;
 mod problem;
 pub mod raw;
+mod rule_paths;
 mod secret;
 mod strategy_build;
 mod suggest;

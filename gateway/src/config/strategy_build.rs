@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::build::{positive, Layouts};
 use super::problem::{Found, Problems};
 use super::raw::{EngineConfig, Protocol, StrategyConfig};
+use super::rule_paths::unreachable_rules;
 use super::StrategySpec;
 
 /// Validates strategies, including which transaction codes they claim.
@@ -105,7 +106,13 @@ pub(super) fn strategies(
             problems,
         );
         let rules = match s.rules.validate() {
-            Ok(rules) => rules,
+            Ok(rules) => {
+                if let Some(layout) = layout {
+                    let rules_key = format!("{key}.rules");
+                    unreachable_rules(&rules_key, &s.rules, layout, &s.tx_codes, problems);
+                }
+                rules
+            }
             Err(err) => {
                 for rule in &err.errors {
                     problems.error(

@@ -3,7 +3,7 @@
 //! - `config`: the file format; `header`: headers made of sections, field paths; `roles`: header
 //!   roles by path; `select`: how a frame selects its message; `build`: the parts around the
 //!   messages; `sections`: framing and message bodies; `control`: control frames; `ttl`: the
-//!   header's time to live; `validate`: field lists.
+//!   header's time to live; `validate`: field lists; `paths`: the paths an answer can have.
 //!
 //! [`Layout::from_file`] reads TOML ([`config::LayoutConfig`]), validates everything and reports
 //! every problem at once with the file and the key path. The validated [`Layout`] cannot be
@@ -14,6 +14,7 @@ pub mod config;
 pub mod control;
 pub mod field;
 pub mod header;
+mod paths;
 mod roles;
 mod sections;
 mod select;
