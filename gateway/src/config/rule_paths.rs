@@ -24,7 +24,7 @@ pub(super) fn unreachable_rules(
 ) {
     let mut paths: Vec<String> = tx_codes
         .iter()
-        .flat_map(|code| layout.answer_paths(code))
+        .flat_map(|code| layout.answer_paths(code, comparator::Path::push_key))
         .collect();
     paths.sort();
     paths.dedup();
@@ -74,7 +74,7 @@ mod tests {
 
     use super::super::problem::Problems;
     use super::super::raw::ConfigFile;
-    use super::super::tests::config;
+    use super::super::tests::{config, example_layout};
     use super::super::{load, Problem};
     use super::unreachable_rules;
 
@@ -113,6 +113,31 @@ mod tests {
              \"header.*_at\", \"*.grade\"] }\n",
         );
         assert_eq!(found, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_key_the_pattern_syntax_uses_is_matched_quoted() {
+        // A field named `credit.grade` is the path `body["credit.grade"]`, not `grade` inside
+        // `credit`, so the quoted rule reaches it and the dotted one does not.
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(example_layout()).unwrap();
+        let layout = dir.path().join("dotted.toml");
+        std::fs::write(
+            &layout,
+            text.replace("name = \"grade\"", "name = \"credit.grade\""),
+        )
+        .unwrap();
+        let rules = "\n[strategies.loan.rules]\n\
+                     severity = { minor = ['body[\"credit.grade\"]', \"body.credit.grade\"] }\n";
+        let declared = format!("loan = {:?}", example_layout());
+        let path = config(
+            dir.path(),
+            &[(&declared, &format!("loan = {layout:?}"))],
+            rules,
+        );
+        let loaded = load(&path).unwrap();
+        let keys: Vec<&str> = loaded.warnings.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["strategies.loan.rules.severity.minor[1]"]);
     }
 
     #[test]
