@@ -27,20 +27,12 @@ impl Layout {
             path
         };
         if let Some(header) = self.header_of(message) {
-            let sectioned = self.is_sectioned();
+            // A legacy header's fields sit under `header`; named headers are only in layouts
+            // with sections, which are side by side with the body at the root.
             for section in &header.sections {
-                let prefix = match (sectioned, header.flat) {
-                    (false, true) => key("", "header"),
-                    (false, false) => key(&key("", "header"), &section.name),
-                    // A legacy header beside named sections: its fields sit at the root.
-                    (true, true) => String::new(),
-                    (true, false) => key("", &section.name),
-                };
+                let prefix = key("", &section.name);
                 field_paths(&section.fields, &prefix, push_key, &mut out);
                 out.push(prefix);
-            }
-            if !sectioned {
-                out.push(key("", "header"));
             }
         }
         let body = key("", self.body_key());
@@ -49,7 +41,6 @@ impl Layout {
             field_paths(fields, &body, push_key, &mut out);
         }
         out.push(body);
-        out.retain(|path| !path.is_empty());
         out.sort();
         out.dedup();
         out
@@ -119,5 +110,23 @@ mod tests {
         // The request's fields are not in an answer.
         assert!(!paths.iter().any(|p| p == "body.cust_no"), "{paths:?}");
         assert_eq!(layout.answer_paths("NOPE", dotted), Vec::<String>::new());
+    }
+
+    #[test]
+    fn named_sections_sit_beside_the_body() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/layouts/bank-link.toml");
+        let layout = Layout::from_file(path).unwrap();
+        let paths = layout.answer_paths("LNS0001", dotted);
+        for expected in [
+            "sys",
+            "sys.guid",
+            "biz.branch",
+            "data",
+            "data.grade",
+            "data.error_message",
+        ] {
+            assert!(paths.iter().any(|p| p == expected), "{expected}: {paths:?}");
+        }
+        assert!(!paths.iter().any(|p| p.starts_with("header")), "{paths:?}");
     }
 }
