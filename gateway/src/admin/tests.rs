@@ -362,13 +362,22 @@ fn shadow_under_rules(strategy: &str, shadow: &str, rules: Value) -> (Fixture, S
     };
     let shadow: Value = serde_json::from_str(shadow).unwrap();
     record.shadow_decision = Some(shadow.into());
-    let mut f = fixture_with(None, vec![Event::Record(record)]);
     let rules: comparator::RulesConfig = serde_json::from_value(rules).unwrap();
+    record_under_rules(record, rules.validate().unwrap())
+}
+
+/// A fixture holding `record` alone, judged now by `rules`; with the record's id.
+fn record_under_rules(
+    record: Box<crate::store::Mismatch>,
+    rules: comparator::Rules,
+) -> (Fixture, String) {
+    let strategy = record.strategy.to_string();
+    let mut f = fixture_with(None, vec![Event::Record(record)]);
     let policy = crate::review::Policy {
-        rules: Arc::new(rules.validate().unwrap()),
+        rules: Arc::new(rules),
         ..crate::review::Policy::default()
     };
-    let name = strategy.to_owned();
+    let name = strategy.clone();
     f.state.policies = Arc::new(move || Policies::from([(name.clone(), policy.clone())]));
     let path = format!("/api/v1/mismatches?strategy={strategy}");
     let (_, _, page) = call(&f.state, "GET", &path, None);

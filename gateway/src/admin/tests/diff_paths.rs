@@ -44,17 +44,7 @@ fn stored(
     record.live_decision = Some(live.into());
     record.shadow_decision = Some(shadow.into());
     record.differences = differences;
-    let mut f = fixture_with(None, vec![Event::Record(record)]);
-    let policy = crate::review::Policy {
-        rules: Arc::new(rules),
-        ..crate::review::Policy::default()
-    };
-    let name = strategy.to_owned();
-    f.state.policies = Arc::new(move || Policies::from([(name.clone(), policy.clone())]));
-    let path = format!("/api/v1/mismatches?strategy={strategy}");
-    let (_, _, page) = call(&f.state, "GET", &path, None);
-    let id = json(&page)["records"][0]["id"].as_str().unwrap().to_owned();
-    (f, id)
+    record_under_rules(record, rules)
 }
 
 /// The serde name of a comparator enum, as the pipeline stores it (`value_changed`).
