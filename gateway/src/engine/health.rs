@@ -106,7 +106,6 @@ pub struct Unreported {
 /// keeps it) and by the probe task. `shadowgate_engine_up{engine}` follows it.
 #[derive(Debug)]
 pub struct EngineHealth {
-    gauge: IntGauge,
     state: Mutex<State>,
     /// Up, checked, no failure counted and not [`Unreported::unanswered`]: an answer then changes
     /// nothing, so the call path skips the lock (every engine call reports here).
@@ -116,6 +115,9 @@ pub struct EngineHealth {
 #[derive(Debug)]
 struct State {
     snapshot: HealthSnapshot,
+    /// Its `engine_up{engine}` series; `None` while the config has no such engine (a reload
+    /// removed it: [`EngineHealth::unexport`]), so a removed engine is not exported for ever.
+    gauge: Option<IntGauge>,
     /// Calls in a row that failed to connect or timed out.
     failures: u32,
     /// The last of those `failures` timed out: a connect probe does not exercise what timed out,
@@ -154,9 +156,9 @@ impl EngineHealth {
     pub fn new(gauge: IntGauge, now_micros: u64) -> Self {
         gauge.set(1);
         EngineHealth {
-            gauge,
             clean_up: AtomicBool::new(false),
             state: Mutex::new(State {
+                gauge: Some(gauge),
                 snapshot: HealthSnapshot {
                     up: true,
                     checked: false,
@@ -183,6 +185,28 @@ impl EngineHealth {
     /// health follows the new one (calls in flight to the old address still end here).
     pub fn retire(&self) {
         self.lock().retired = true;
+    }
+
+    /// Stops exporting this health: a reload removed the engine, and the caller removed its
+    /// `engine_up` series. Kept (by name) in case a later reload adds the engine back.
+    pub fn unexport(&self) {
+        self.lock().gauge = None;
+    }
+
+    /// Exports this health again through `gauge` (the engine is back in the config), set to its
+    /// state now; a health that is exported already keeps its gauge and `gauge` is not used.
+    pub fn export(&self, gauge: impl FnOnce() -> IntGauge) {
+        let mut state = self.lock();
+        if state.gauge.is_none() && !state.retired {
+            let gauge = gauge();
+            gauge.set(i64::from(state.snapshot.up));
+            state.gauge = Some(gauge);
+        }
+    }
+
+    /// Whether this health has an `engine_up` series.
+    pub fn is_exported(&self) -> bool {
+        self.lock().gauge.is_some()
     }
 
     /// Places the engine at `endpoint` when this health is about no endpoint yet, or about that
@@ -346,8 +370,8 @@ impl EngineHealth {
             up && state.failures == 0 && !state.unanswered,
             Ordering::Release,
         );
-        if !state.retired {
-            self.gauge.set(i64::from(up));
+        if let Some(gauge) = state.gauge.as_ref().filter(|_| !state.retired) {
+            gauge.set(i64::from(up));
         }
     }
 

@@ -283,6 +283,13 @@ impl Metrics {
         self.families.place_health(name, endpoint)
     }
 
+    /// Stops exporting `engine_up{engine}` for every engine `keep` refuses: those a reload
+    /// removed from the config (an alert on a removed engine's last state would otherwise fire
+    /// until the next restart). Placing the engine again exports it again, with its state then.
+    pub fn unexport_engines(&self, keep: impl Fn(&str) -> bool) {
+        self.families.unexport_healths(keep);
+    }
+
     /// Stale-connection counters for the engine called `name`, handed to its client.
     pub fn stale_connections(&self, name: &str) -> StaleConnectionMetrics {
         StaleConnectionMetrics::new(&self.families, name)
@@ -340,7 +347,13 @@ impl Families {
         let mut book = self.health.lock().unwrap_or_else(PoisonError::into_inner);
         let moved_from = match book.get(name).map(|health| health.place(endpoint)) {
             None => None,
-            Some(Ok(())) => return None,
+            Some(Ok(())) => {
+                // Back in the config at the same address after a reload removed it.
+                if let Some(health) = book.get(name) {
+                    health.export(|| self.engine_up.with_label_values(&[name]));
+                }
+                return None;
+            }
             Some(Err(about)) => Some(about),
         };
         if let Some(old) = book.get(name) {
@@ -352,6 +365,20 @@ impl Families {
         let _ = fresh.place(endpoint);
         book.insert(name.to_owned(), fresh);
         moved_from
+    }
+
+    /// Removes the `engine_up` series of every engine with a health that `keep` refuses (a
+    /// reload removed it from the config); its health is kept, unexported, for a reload that
+    /// adds it back ([`Self::place_health`]).
+    pub(super) fn unexport_healths(&self, keep: impl Fn(&str) -> bool) {
+        let book = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        for (name, health) in book.iter().filter(|(name, _)| !keep(name)) {
+            if health.is_exported() {
+                health.unexport();
+                // Absent only if never made: nothing to remove then.
+                let _ = self.engine_up.remove_label_values(&[name]);
+            }
+        }
     }
 }
 

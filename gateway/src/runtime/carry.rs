@@ -98,11 +98,13 @@ fn shadow_breaker(
     same.then(|| before.shadow_breaker.clone())
 }
 
-/// Places every engine of `config` at its endpoint for its health, and logs each that moved: one
+/// Stops exporting the health of engines `config` does not have (a reload removed them), places
+/// every engine of `config` at its endpoint for its health, and logs each that moved: one
 /// whose health was about another endpoint (in the runtime replaced, or in an earlier one that had
 /// it before a reload removed it) gets a fresh health, up until the next probe or call at its new
 /// address says otherwise.
 pub(super) fn renew_moved_engines(config: &Config, metrics: &Metrics) {
+    metrics.unexport_engines(|name| config.engines.contains_key(name));
     for (name, spec) in &config.engines {
         let new_address = spec.endpoint();
         let Some(old_address) = metrics.place_engine(name, &new_address) else {

@@ -273,18 +273,37 @@ fn an_engine_removed_and_added_back_elsewhere_gets_a_fresh_health() {
         config.engines.remove("new-engine");
         Runtime::rebuild(Arc::new(config), &metrics, runtime).unwrap()
     };
+    let series = |value: u8| format!("shadowgate_engine_up{{engine=\"new-engine\"}} {value}");
+    let exported = || {
+        metrics
+            .render()
+            .contains("shadowgate_engine_up{engine=\"new-engine\"}")
+    };
     let before = Runtime::build(config("127.0.0.1:9"), &metrics).unwrap();
     down();
     // Removed, then back at another address: its health is about the old one, so it is reset.
+    // While removed it is not exported (an alert on its last state would fire until a restart).
     let removed = without(&before);
+    assert!(!exported(), "{}", metrics.render());
     let (back, log) =
         logged(|| Runtime::rebuild(config("127.0.0.1:10"), &metrics, &removed).unwrap());
     let snapshot = metrics.engine_health("new-engine").snapshot();
     assert!(snapshot.up && !snapshot.checked, "{snapshot:?}");
     assert!(log.contains("old_address=http://127.0.0.1:9"), "{log}");
-    // Removed, then back at the same address: the same engine, its health kept.
+    assert!(metrics.render().contains(&series(1)));
+    // Removed, then back at the same address: the same engine, its health kept, exported again
+    // with its state.
     down();
     let removed = without(&back);
+    assert!(!exported());
     Runtime::rebuild(config("127.0.0.1:10"), &metrics, &removed).unwrap();
     assert!(!metrics.engine_health("new-engine").is_up());
+    assert!(
+        metrics.render().contains(&series(0)),
+        "{}",
+        metrics.render()
+    );
+    // Calls and probes of an exported health move its series again.
+    metrics.engine_health("new-engine").probed(None, 10);
+    assert!(metrics.render().contains(&series(1)));
 }
