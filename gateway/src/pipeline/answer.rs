@@ -143,9 +143,15 @@ pub fn response_json(layout: &Layout, tx_code: &str, frame: &[u8]) -> Result<Vec
     // what serialising its `Message` wrote (protocol-mci's view tests hold `write_json` to
     // serde_json's output), without building the `Value` tree in between.
     let view = decode_response_view(layout, tx_code, frame)?;
-    let mut json = Vec::with_capacity(frame.len() * 2);
+    Ok(view_json(&view, frame.len()))
+}
+
+/// A decoded answer (of a frame of `frame_len` bytes) as the HTTP ingress's JSON answer: what
+/// [`response_json`] gives for its frame.
+pub(super) fn view_json(view: &MessageView<'_>, frame_len: usize) -> Vec<u8> {
+    let mut json = Vec::with_capacity(frame_len * 2);
     view.write_json(&mut json);
-    Ok(json)
+    json
 }
 
 /// Why the gateway answers with an error frame itself.

@@ -70,12 +70,12 @@ async fn future_sizes() {
     ));
     sizes.push((
         "Gateway::live",
-        size_of_val(&gateway.live(&exchange, received)),
+        size_of_val(&gateway.live(&exchange, received, super::Reply::Frame)),
     ));
     let span = tracing::Span::none();
     sizes.push((
         "Gateway::call_live",
-        size_of_val(&gateway.call_live(&exchange, &span)),
+        size_of_val(&gateway.call_live(&exchange, &span, super::Reply::Frame)),
     ));
     let engine = strategy.shadow.clone().unwrap();
     let (_live_tx, live_rx) = tokio::sync::oneshot::channel();

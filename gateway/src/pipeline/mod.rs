@@ -36,6 +36,7 @@ mod exchange;
 mod future_sizes;
 mod ingress;
 mod judge;
+mod live_view;
 mod received;
 mod record;
 pub mod replay;
@@ -61,6 +62,7 @@ pub use self::echo::encode_answer;
 pub use self::events::FrameOutcome;
 use self::exchange::{correlation_id, Exchange};
 use self::ingress::JsonRequest;
+use self::live_view::LiveDecision;
 pub(crate) use self::summary::summary_loop;
 #[cfg(feature = "test-support")]
 pub use self::workers::ShadowHold;
@@ -252,8 +254,8 @@ impl Gateway {
             Ok(exchange) => Arc::new(exchange),
             Err(reply) => return reply,
         };
-        match self.live(&exchange, received).await {
-            Ok(answer) => FrameReply::Answer(answer, FrameOutcome::Ok),
+        match self.live(&exchange, received, Reply::Frame).await {
+            Ok(answer) => FrameReply::Answer(answer.into_frame(), FrameOutcome::Ok),
             Err(kind) => match exchange.request_header() {
                 Ok(header) => error_reply(&runtime, &layout, &header, kind),
                 // It decoded a moment ago: a frame that does not decode again cannot be answered.
@@ -307,19 +309,30 @@ impl Gateway {
                     .unwrap_or("");
                 rejected(ErrorAnswer::BadRequest, id, message)
             })?;
-        let layout = strategy.layout.clone();
         let exchange = Exchange::from_json(strategy, &request, Bytes::from(frame), code, received);
         // The trees are not held across the live call.
         drop(request);
         let exchange = Arc::new(exchange);
         let answer = self
-            .live(&exchange, received)
+            .live(&exchange, received, Reply::Json)
             .await
             .map_err(|kind| fail(kind, live_failure_text(kind, &exchange)))?;
-        answer::response_json(&layout, &exchange.tx_code, &answer).map_err(|e| {
-            let message = format!("live answer does not decode: {e}");
-            fail(ErrorAnswer::LiveError, message)
-        })
+        let decision = match answer {
+            LiveOk::Decoded(decision) => decision,
+            LiveOk::Undecodable(_, e) => {
+                let message = format!("live answer does not decode: {e}");
+                return Err(fail(ErrorAnswer::LiveError, message));
+            }
+            // A JSON reply's answer is decoded on the live path: not reached.
+            LiveOk::Frame(frame) => {
+                return answer::response_json(&exchange.strategy.layout, &exchange.tx_code, &frame)
+                    .map_err(|e| {
+                        let message = format!("live answer does not decode: {e}");
+                        fail(ErrorAnswer::LiveError, message)
+                    })
+            }
+        };
+        Ok(answer::view_json(decision.view(), decision.frame().len()))
     }
 
     /// Answers from the live engine, or with `live_timeout` and no engine call when the request's
@@ -329,14 +342,15 @@ impl Gateway {
         &self,
         exchange: &Arc<Exchange>,
         received: Instant,
-    ) -> Result<Bytes, ErrorAnswer> {
+        reply: Reply,
+    ) -> Result<LiveOk, ErrorAnswer> {
         let span = events::request_span(exchange);
         let answer = if exchange.expired(Instant::now()) {
             shadow::skip_expired(&self.shared, exchange);
             span.in_scope(|| events::ttl_expired(exchange, received.elapsed()));
             Err(ErrorAnswer::LiveTimeout)
         } else {
-            self.call_live(exchange, &span).await
+            self.call_live(exchange, &span, reply).await
         };
         let outcome = answer
             .as_ref()
@@ -347,12 +361,15 @@ impl Gateway {
     }
 
     /// Calls the live engine, starting the shadow first so both engines get the request together.
-    /// Both calls end at the request's TTL when it comes before their own timeouts.
+    /// Both calls end at the request's TTL when it comes before their own timeouts. A JSON
+    /// `reply` has the answer decoded here, once: the client's JSON and the shadow's comparison
+    /// share the view.
     async fn call_live(
         &self,
         exchange: &Arc<Exchange>,
         span: &tracing::Span,
-    ) -> Result<Bytes, ErrorAnswer> {
+        reply: Reply,
+    ) -> Result<LiveOk, ErrorAnswer> {
         let to_shadow = shadow::start(&self.shared, exchange);
         let strategy = &exchange.strategy;
         let request = exchange.engine_request(Role::Live);
@@ -390,11 +407,56 @@ impl Gateway {
                 })
             }
         };
+        let answer = answer.map(|frame| match reply {
+            Reply::Frame => LiveOk::Frame(frame),
+            Reply::Json => {
+                let layout = exchange.strategy.layout.clone();
+                match LiveDecision::decode(layout, &exchange.tx_code, frame.clone()) {
+                    Ok(decision) => LiveOk::Decoded(Arc::new(decision)),
+                    Err(error) => LiveOk::Undecodable(frame, error),
+                }
+            }
+        });
         if let Some(to_shadow) = to_shadow {
+            let live = answer.as_ref().ok().map(|ok| match ok {
+                LiveOk::Decoded(decision) => shadow::LiveAnswer::decoded(decision.clone(), latency),
+                // The shadow worker decodes it (again) and logs why it does not decode.
+                LiveOk::Frame(frame) | LiveOk::Undecodable(frame, _) => {
+                    shadow::LiveAnswer::frame(frame.clone(), latency)
+                }
+            });
             // The shadow task may have given up already; that is its business, not the client's.
-            let _ = to_shadow.send(answer.as_ref().ok().map(|bytes| (bytes.clone(), latency)));
+            let _ = to_shadow.send(live);
         }
         answer
+    }
+}
+
+/// What a listener answers with: the live answer's frame (MCI listeners, `/v1/frames`), or its
+/// JSON (`POST /v1/strategies/{name}`), for which the live path decodes the answer once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reply {
+    Frame,
+    Json,
+}
+
+/// A live answer as the live path gives it to its listener.
+enum LiveOk {
+    /// The frame, not decoded (a frame reply).
+    Frame(Bytes),
+    /// The frame and its view (a JSON reply), shared with the shadow comparison.
+    Decoded(Arc<LiveDecision>),
+    /// The frame of a JSON reply that does not decode, and why.
+    Undecodable(Bytes, protocol_mci::DecodeError),
+}
+
+impl LiveOk {
+    /// The answer frame.
+    fn into_frame(self) -> Bytes {
+        match self {
+            LiveOk::Frame(frame) | LiveOk::Undecodable(frame, _) => frame,
+            LiveOk::Decoded(decision) => decision.frame().clone(),
+        }
     }
 }
 

@@ -32,6 +32,7 @@ use super::decision::DecisionNode;
 use super::echo::encode_answer;
 use super::emit::{emit, Verdict};
 use super::exchange::Exchange;
+use super::live_view::LiveDecision;
 use super::received::{self, Checked, ShadowAnswer};
 use super::record::{failure_record, mismatch_record, Latencies, ShadowFailure};
 use super::{events, InflightGuard, Shared};
@@ -41,9 +42,37 @@ use crate::runtime::budget::BudgetPermit;
 use crate::runtime::{Engine, EngineAnswer};
 use crate::store::RawPayload;
 
-/// What the live path hands the shadow task once it has answered: the answer frame and the live
-/// latency, or nothing when the live engine failed.
-pub type LiveResult = Option<(Bytes, Duration)>;
+/// What the live path hands the shadow task once it has answered, or nothing when the live
+/// engine failed.
+pub type LiveResult = Option<LiveAnswer>;
+
+/// The live answer as the live path hands it on: its frame, decoded already when the live path
+/// needed its view (the HTTP ingress's JSON), and the live latency.
+pub struct LiveAnswer {
+    frame: Bytes,
+    decoded: Option<Arc<LiveDecision>>,
+    latency: Duration,
+}
+
+impl LiveAnswer {
+    /// An answer frame the live path did not decode.
+    pub(super) fn frame(frame: Bytes, latency: Duration) -> LiveAnswer {
+        LiveAnswer {
+            frame,
+            decoded: None,
+            latency,
+        }
+    }
+
+    /// An answer the live path decoded: the shadow worker compares the same view.
+    pub(super) fn decoded(decision: Arc<LiveDecision>, latency: Duration) -> LiveAnswer {
+        LiveAnswer {
+            frame: decision.frame().clone(),
+            decoded: Some(decision),
+            latency,
+        }
+    }
+}
 
 /// A shadow answer as the frame core banking would receive: the engine's own frame, or its JSON
 /// answer encoded into the response layout. Cheap to clone (a shared buffer).
@@ -155,7 +184,7 @@ pub(super) async fn run(
     };
     let shadow = started.elapsed();
     // The live path sends its result right after answering; waiting here never delays it.
-    let (live, live_latency) = match timeout_at(deadline, live_rx).await {
+    let live = match timeout_at(deadline, live_rx).await {
         Ok(Ok(Some(live))) => live,
         // Nothing to compare: the shadow's call is counted (its answer checked) as it drops,
         // before the skip. A live path that ends without sending was dropped: its request was
@@ -171,7 +200,7 @@ pub(super) async fn run(
     };
     drop(inflight);
     let latencies = Latencies {
-        live: live_latency,
+        live: live.latency,
         shadow,
     };
     let answers = Answers {
@@ -185,7 +214,7 @@ pub(super) async fn run(
 /// Both engines' answers, as they came, waiting to be judged.
 struct Answers {
     shadow: Result<ShadowAnswer, ShadowFailure>,
-    live: Bytes,
+    live: LiveAnswer,
     latencies: Latencies,
 }
 
@@ -261,12 +290,21 @@ fn judge(
     } = answers;
     let shadow = shadow.and_then(|mut answer| canonical(exchange, answer.check(engine.name())?));
     let (mut verdict, first) = {
-        let Some(decision) = live_decision(exchange, &live) else {
-            return (Verdict::skipped(SkipReason::LiveFailed), None);
+        // Decoded by the live path already (HTTP ingress), or here.
+        let decoded;
+        let decision = match &live.decoded {
+            Some(shared) if shared.decoded_with(&exchange.strategy.layout) => shared.view(),
+            _ => match live_decision(exchange, &live.frame) {
+                Some(view) => {
+                    decoded = view;
+                    &decoded
+                }
+                None => return (Verdict::skipped(SkipReason::LiveFailed), None),
+            },
         };
         let sides = Sides {
             live: decision,
-            live_frame: &live,
+            live_frame: &live.frame,
             shadow,
         };
         compare(shared, exchange, engine.name(), sides, latencies)
@@ -276,7 +314,7 @@ fn judge(
     if let Some(record) = verdict.record.as_mut() {
         record.payload = Some(RawPayload {
             request: exchange.frame.clone(),
-            live_answer: live,
+            live_answer: live.frame,
         });
     }
     (verdict, first)
@@ -428,7 +466,7 @@ fn live_decision<'f>(exchange: &'f Exchange, frame: &'f [u8]) -> Option<MessageV
 
 /// What [`compare`] compares: the live decision (decoded, and its frame) and the shadow's.
 struct Sides<'f> {
-    live: MessageView<'f>,
+    live: &'f MessageView<'f>,
     live_frame: &'f [u8],
     shadow: Result<CanonicalAnswer, ShadowFailure>,
 }
@@ -448,9 +486,9 @@ fn compare(
         live_frame,
         shadow,
     } = sides;
-    let failed = |live: MessageView<'_>, failure: ShadowFailure| {
+    let failed = |live: &MessageView<'_>, failure: ShadowFailure| {
         let outcome = failure.outcome;
-        let record = failure_record(exchange, &live, failure, latencies);
+        let record = failure_record(exchange, live, failure, latencies);
         (Verdict::recorded(outcome, record), None)
     };
     let answer = match shadow {
@@ -459,7 +497,7 @@ fn compare(
     };
     // When the answers differ in their headers only (a clock), only the shadow's header is
     // decoded: its body is the live one's, held once, and the walk passes over it.
-    let beside = match answer.view_beside(exchange, engine, live_frame, &live) {
+    let beside = match answer.view_beside(exchange, engine, live_frame, live) {
         Ok(beside) => beside,
         Err(failure) => return failed(live, failure),
     };
@@ -469,7 +507,7 @@ fn compare(
         BesideView::Whole(decision) => DecisionNode::root(layout, decision),
         BesideView::Header(header) => DecisionNode::root_of(layout, header, &live.body),
     };
-    let comparison = super::judge::judge(DecisionNode::root(layout, &live), shadow_root, strategy);
+    let comparison = super::judge::judge(DecisionNode::root(layout, live), shadow_root, strategy);
     if let Some(tally) = strategy
         .suppressed
         .count(&strategy.name, &comparison.suppressed)
@@ -488,7 +526,7 @@ fn compare(
         },
     };
     // JSON for the record only, written from the views.
-    let record = mismatch_record(exchange, &live, &decision, &comparison, latencies);
+    let record = mismatch_record(exchange, live, &decision, &comparison, latencies);
     let first = strategy.spec.confirm_mismatches.then_some(answer.clone());
     (Verdict::recorded(ShadowOutcome::Mismatch, record), first)
 }
