@@ -9,6 +9,9 @@
 //!
 //! An MCI listener's live path forwards the engine's frame without decoding it: its shadow
 //! worker decodes the live answer itself, as before.
+//!
+//! [`FrameAndLayout`] is also the owner of the exchange's request header echo
+//! (`super::exchange`).
 
 use std::sync::Arc;
 
@@ -18,18 +21,20 @@ use self_cell::self_cell;
 
 use super::answer::decode_response_view;
 
-/// What a live decision's view borrows from: the layout its field names come from and the
-/// answer frame its text comes from.
-pub(crate) struct LiveFrame {
-    layout: Arc<Layout>,
-    frame: Bytes,
+/// What a decoded view borrows from: the layout its field names come from and the frame its
+/// text comes from.
+pub(crate) struct FrameAndLayout {
+    /// The layout the frame was decoded with.
+    pub layout: Arc<Layout>,
+    /// The frame.
+    pub frame: Bytes,
 }
 
 self_cell!(
     /// A live answer frame and its decoded view, built once and shared by the client's JSON and
     /// the shadow comparison.
     pub(crate) struct LiveDecision {
-        owner: LiveFrame,
+        owner: FrameAndLayout,
 
         #[covariant]
         dependent: MessageView,
@@ -43,7 +48,7 @@ impl LiveDecision {
         tx_code: &str,
         frame: Bytes,
     ) -> Result<LiveDecision, DecodeError> {
-        LiveDecision::try_new(LiveFrame { layout, frame }, |owner| {
+        LiveDecision::try_new(FrameAndLayout { layout, frame }, |owner| {
             decode_response_view(&owner.layout, tx_code, &owner.frame)
         })
     }

@@ -5,9 +5,11 @@
 //! the frame; the exchange keeps what the live path needs from it (transaction code, correlation
 //! id, TTL) and, only when an http engine will be called, the contract's JSON body written
 //! straight from the view. No `serde_json::Value` is built for a request on the live path. An
-//! http answer's header echo decodes the header again from the frame, which the exchange keeps,
-//! into a borrowed tree; the rare users of the request as JSON (error answers, stored records)
-//! decode it again into a `Value`.
+//! http answer's header echo is the header decoded again from the frame, which the exchange
+//! keeps, into a borrowed tree: once, when the exchange is built, if the live engine speaks http
+//! (its answer needs it on the live path, and the shadow's echo then copies it instead of
+//! decoding again), else on the shadow worker when an http shadow answers. The rare users of the
+//! request as JSON (error answers, stored records) decode it again into a `Value`.
 //!
 //! The HTTP ingress gets JSON (its edge): its exchange has the same shape, with the frame the
 //! JSON was encoded into and the JSON body written from the borrowed trees it was parsed into
@@ -20,11 +22,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use protocol_mci::json::MemberList;
 use protocol_mci::view::Object;
-use protocol_mci::{DecodeError, Direction, MessageView, TtlValue};
+use protocol_mci::{DecodeError, Direction, Layout, MessageView, TtlValue};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use super::ingress::JsonRequest;
+use super::live_view::FrameAndLayout;
 use crate::engine::{write_request_body, EngineRequest, Role};
 use crate::runtime::Strategy;
 
@@ -44,6 +47,35 @@ pub struct Exchange {
     pub tx_code: String,
     /// The request's time to live from its header, if one applies.
     pub ttl: Option<Ttl>,
+    /// The request header as an http answer echoes it, decoded when the exchange was built if
+    /// the live engine speaks http ([`Exchange::request_header_tree`]).
+    header_echo: Option<HeaderEcho>,
+}
+
+self_cell::self_cell!(
+    /// The request header decoded from the frame into a borrowed tree, with the frame and the
+    /// layout it borrows.
+    struct HeaderEcho {
+        owner: FrameAndLayout,
+
+        #[covariant]
+        dependent: MemberList,
+    }
+);
+
+impl HeaderEcho {
+    /// The header of `frame` as the message `tx_code` reads it; `None` when it does not decode
+    /// (its user then decodes it again, for the error).
+    fn decode(strategy: &Strategy, tx_code: &str, frame: &Bytes) -> Option<HeaderEcho> {
+        let owner = FrameAndLayout {
+            layout: strategy.layout.clone(),
+            frame: frame.clone(),
+        };
+        HeaderEcho::try_new(owner, |owner| {
+            header_view(&owner.layout, tx_code, &owner.frame).map(Object::into_tree)
+        })
+        .ok()
+    }
 }
 
 /// A request's time to live: the caller gives up at `deadline`, and with it both engine calls.
@@ -86,6 +118,7 @@ impl Exchange {
             true => write_request_body(&tx_code, request),
             false => Bytes::new(),
         };
+        let header_echo = echo_header(&strategy, &tx_code, &frame);
         Exchange {
             strategy,
             frame,
@@ -93,6 +126,7 @@ impl Exchange {
             correlation_id,
             tx_code,
             ttl,
+            header_echo,
         }
     }
 
@@ -115,6 +149,7 @@ impl Exchange {
             true => request.engine_body(&tx_code),
             false => Bytes::new(),
         };
+        let header_echo = echo_header(&strategy, &tx_code, &frame);
         Exchange {
             strategy,
             frame,
@@ -122,6 +157,7 @@ impl Exchange {
             correlation_id,
             tx_code,
             ttl,
+            header_echo,
         }
     }
 
@@ -131,20 +167,20 @@ impl Exchange {
         self.request_header_view().map(Object::into_map)
     }
 
-    /// The request's header as a borrowed tree, decoded again from the frame: what an http
-    /// engine's answer echoes ([`super::encode_answer`]), with keys borrowed from the layout and
-    /// text from the frame, so no `Map` is built for an answer.
+    /// The request's header as a borrowed tree: what an http engine's answer echoes
+    /// ([`super::encode_answer`]), with keys borrowed from the layout and text from the frame, so
+    /// no `Map` is built for an answer. A copy of the tree decoded when the exchange was built
+    /// (live http engine), else decoded again from the frame.
     pub fn request_header_tree(&self) -> Result<MemberList<'_>, DecodeError> {
-        self.request_header_view().map(Object::into_tree)
+        match &self.header_echo {
+            Some(echo) => Ok(echo.borrow_dependent().clone()),
+            None => self.request_header_view().map(Object::into_tree),
+        }
     }
 
     /// The request's header decoded again from the frame, as the request's message reads it.
     fn request_header_view(&self) -> Result<Object<'_>, DecodeError> {
-        let layout = &self.strategy.layout;
-        match layout.message(&self.tx_code) {
-            Some(selected) => layout.decode_header_view_as(selected, &self.frame),
-            None => layout.decode_header_view(&self.frame),
-        }
+        header_view(&self.strategy.layout, &self.tx_code, &self.frame)
     }
 
     /// The whole request decoded again from the frame, as the request's message reads it: what
@@ -183,6 +219,28 @@ impl Exchange {
     pub fn sampled(&self) -> bool {
         let ppm = self.strategy.spec.sample_ppm;
         ppm >= 1_000_000 || (fnv1a(self.correlation_id.as_bytes()) % 1_000_000) < u64::from(ppm)
+    }
+}
+
+/// A request frame's header as the message `tx_code` reads it.
+fn header_view<'f>(
+    layout: &'f Layout,
+    tx_code: &str,
+    frame: &'f [u8],
+) -> Result<Object<'f>, DecodeError> {
+    match layout.message(tx_code) {
+        Some(selected) => layout.decode_header_view_as(selected, frame),
+        None => layout.decode_header_view(frame),
+    }
+}
+
+/// The header echo decoded now, when the live engine speaks http: its answer echoes the header
+/// on the live path, and an http shadow's answer then copies it. An mci live engine needs none;
+/// an http shadow then decodes it on its worker, off the live path.
+fn echo_header(strategy: &Strategy, tx_code: &str, frame: &Bytes) -> Option<HeaderEcho> {
+    match strategy.live.is_mci() {
+        true => None,
+        false => HeaderEcho::decode(strategy, tx_code, frame),
     }
 }
 
