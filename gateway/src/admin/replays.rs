@@ -82,39 +82,41 @@ const MAX_CASES: usize = 10_000;
 /// config), by default the engine that was the cases' shadow ([`crate::replay::target`]), and
 /// answers 202 with its start time; the run appears on `GET /api/v1/replays` when it ends.
 /// `by` is required, as the CLI's `--by`: a run records who ran it.
+///
+/// Refusals follow `POST /api/v1/triage`: 400 when the body is not a JSON object of these
+/// fields with their types (`strategy` missing, a key not listed, a `limit` that is not a
+/// number), 422 when it is but a value is refused (`by` missing or blank, an id, time or kind
+/// that does not parse, a strategy, group or engine the gateway cannot replay); both
+/// `{"error": MESSAGE}`, the message naming the field.
 pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
     let Some(replay) = replay else {
         return server::json_error(StatusCode::NOT_FOUND, "replay needs a running gateway");
     };
-    let bad = |message: String| server::json_error(StatusCode::BAD_REQUEST, &message);
+    let refused = |message: String| server::json_error(StatusCode::UNPROCESSABLE_ENTITY, &message);
     let request: ReplayRequest = match serde_json::from_slice(body) {
         Ok(request) => request,
         Err(e) => {
-            return bad(format!(
-                "body: expected a replay selection as JSON, found {e}"
-            ))
+            let message = format!("body: expected a replay selection as JSON, found {e}");
+            return server::json_error(StatusCode::BAD_REQUEST, &message);
         }
     };
     let selection = match selection(&request) {
         Ok(selection) => selection,
-        Err(message) => return bad(message),
+        Err(message) => return refused(message),
     };
     let Some(by) = request
         .by
         .map(|by| by.trim().to_owned())
         .filter(|by| !by.is_empty())
     else {
-        return server::json_error(
-            StatusCode::BAD_REQUEST,
-            "by: expected the name of who runs this replay, found nothing",
-        );
+        return refused("by: expected the name of who runs this replay, found nothing".to_owned());
     };
     match replay(selection, request.against, by) {
         Ok(started) => server::json(
             StatusCode::ACCEPTED,
             &json!({"status": "started", "started_micros": started}),
         ),
-        Err(e) if e.is_request() => bad(e.to_string()),
+        Err(e) if e.is_request() => refused(e.to_string()),
         Err(e) => server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
@@ -242,7 +244,7 @@ mod tests {
             r#"{"strategy": "loan", "by": "  "}"#,
         ] {
             let (status, answer, runs) = post_by(body);
-            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
             assert_eq!(
                 serde_json::from_str::<serde_json::Value>(&answer).unwrap(),
                 json!({"error": "by: expected the name of who runs this replay, found nothing"}),
@@ -252,5 +254,69 @@ mod tests {
         let (status, answer, runs) = post_by(r#"{"strategy": "loan", "by": " ci "}"#);
         assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
         assert_eq!(runs, ["ci"]);
+    }
+
+    #[test]
+    fn a_body_of_the_wrong_shape_is_400_and_a_refused_value_422_as_in_triage() {
+        for body in [
+            "not json",
+            r#"{"by": "kim"}"#,
+            r#"{"strategy": "loan", "by": "kim", "limt": 5}"#,
+            r#"{"strategy": "loan", "by": "kim", "limit": "5"}"#,
+        ] {
+            let (status, answer, runs) = post_by(body);
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+            let error = serde_json::from_str::<serde_json::Value>(&answer).unwrap();
+            assert!(
+                error["error"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("body: expected a replay selection as JSON, found "),
+                "{body}: {answer}"
+            );
+            assert!(runs.is_empty(), "{body}: not started");
+        }
+        for (body, says) in [
+            (
+                r#"{"strategy": "loan", "by": "kim", "ids": ["zz"]}"#,
+                "ids: ",
+            ),
+            (
+                r#"{"strategy": "loan", "by": "kim", "since": "someday"}"#,
+                "since: ",
+            ),
+            (
+                r#"{"strategy": "loan", "by": "kim", "kind": "odd"}"#,
+                "kind",
+            ),
+        ] {
+            let (status, answer, runs) = post_by(body);
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+            let error = serde_json::from_str::<serde_json::Value>(&answer).unwrap();
+            assert!(
+                error["error"].as_str().unwrap().starts_with(says),
+                "{body}: {answer}"
+            );
+            assert!(runs.is_empty(), "{body}: not started");
+        }
+    }
+
+    #[test]
+    fn a_replay_the_gateway_refuses_to_start_is_422() {
+        let refusing: super::super::ReplayFn = Arc::new(|_, against, _| {
+            Err(crate::replay::StartError::UnknownEngine(
+                against.unwrap_or_default(),
+            ))
+        });
+        let body = Bytes::from_static(br#"{"strategy": "loan", "by": "kim", "against": "nope"}"#);
+        let response = post(Some(&refusing), &body);
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let answer = futures::executor::block_on(response.into_body().collect())
+            .unwrap()
+            .to_bytes();
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&answer).unwrap(),
+            json!({"error": "against: expected an engine of the running config's strategies, found \"nope\""}),
+        );
     }
 }

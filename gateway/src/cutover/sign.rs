@@ -20,7 +20,9 @@ pub const SIGN_ACTION: &str = "cutover_sign";
 pub struct SignRequest {
     /// The strategy to cut over.
     pub strategy: String,
-    /// Who signs (a name; token holders are trusted operators).
+    /// Who signs (a name; token holders are trusted operators). Absent reads as blank, so a
+    /// request without it is refused as one with a blank name (422), as triage refuses it.
+    #[serde(default)]
     pub by: String,
     /// A note kept with the sign-off.
     #[serde(default)]

@@ -146,6 +146,26 @@ fn only_the_latest_signoff_for_the_config_links_a_routing_change() {
 }
 
 #[test]
+fn a_request_without_by_is_refused_as_one_with_a_blank_by() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let config = config(dir.path(), ENGINES, 1);
+    for body in [
+        r#"{"strategy": "loan"}"#,
+        r#"{"strategy": "loan", "by": " "}"#,
+    ] {
+        let request: SignRequest = serde_json::from_str(body).unwrap();
+        let error = sign(&reader, &config, &request, 10).unwrap_err();
+        assert!(error.is_refused(), "{body}: {error}");
+        assert_eq!(
+            error.to_string(),
+            "cutover sign-off of loan: expected the name of who signs (by), found nothing",
+            "{body}"
+        );
+    }
+}
+
+#[test]
 fn the_report_shows_its_times_in_the_review_zone_and_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let reader = store(dir.path());

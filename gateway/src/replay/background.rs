@@ -46,7 +46,7 @@ pub enum StartError {
 }
 
 impl StartError {
-    /// Whether the caller asked for something that cannot be (400) rather than the gateway
+    /// Whether the caller asked for something that cannot be (422) rather than the gateway
     /// failing (500).
     pub fn is_request(&self) -> bool {
         !matches!(self, Self::Keys(_) | Self::Select(SelectError::Store(_)))

@@ -288,7 +288,8 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
     let url = format!("{admin}/api/v1/replays");
     let (status, body) = post(&url, "application/json", r#"{"group": "x", "by": "ci"}"#).await;
     assert_eq!(status, 400, "{body:?}");
-    // Against the engine that answered the cases live, or one the gateway does not have: 400.
+    // Against the engine that answered the cases live, or one the gateway does not have: 422
+    // (a refused value, as triage answers one), where a body without `strategy` is 400.
     for (against, says) in [
         ("legacy", "answered live by engine \\\"legacy\\\""),
         (
@@ -301,7 +302,7 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         );
         let (status, body) = post(&url, "application/json", body).await;
         let text = String::from_utf8_lossy(&body);
-        assert_eq!(status, 400, "{text}");
+        assert_eq!(status, 422, "{text}");
         assert!(text.contains(says), "{text}");
     }
     let selection = format!(r#"{{"strategy": "{STRATEGY}", "group": "{group}", "by": "ci"}}"#);
