@@ -2,8 +2,9 @@
 //! fields, the state still text. Both are read with [`TriageState`]'s own parsing, so the API
 //! takes the spellings the CLI takes (`fix_deployed`, `fix-deployed`, `fix deployed`), and a
 //! state that is none of them refuses the whole change rather than being dropped. Who asks is
-//! `by`, as in the form and `POST /api/v1/replays`; the JSON's `who`, its name before, is still
-//! taken.
+//! `by`, as in `POST /api/v1/replays`; `who`, its name before, is still taken from the JSON and
+//! the form alike, and [`ChangeRequest::into_change`], which both go through, refuses a `by` and
+//! a different `who`.
 
 use serde::Deserialize;
 
@@ -41,30 +42,23 @@ pub(super) struct ChangeRequest {
 }
 
 impl ChangeRequest {
-    /// The JSON body; refused, with a message naming the field, when it is not a change or
-    /// names two people (`by` and a different `who`).
+    /// The JSON body; refused, with a message naming the body, when it is not a change.
     pub(super) fn from_json(body: &[u8]) -> Result<Self, String> {
-        let request: Self = serde_json::from_slice(body)
-            .map_err(|e| format!("body: expected a triage change as JSON, found {e}"))?;
-        match (&request.by, &request.who) {
-            (Some(by), Some(who)) if by.trim() != who.trim() => Err(format!(
-                "by and who: expected one name (who is the deprecated name of by), found by \
-                 {by:?} and who {who:?}"
-            )),
-            _ => Ok(request),
-        }
+        serde_json::from_slice(body)
+            .map_err(|e| format!("body: expected a triage change as JSON, found {e}"))
     }
 
-    /// The form fields `strategy`, `signature`, `by`, `state`, `assignee`, `note`, `link`,
-    /// `rule`. A blank text field is absent, but a blank `state` is kept: the page's select has
-    /// no blank option, so a blank state is a mistake to refuse, not "leave it".
+    /// The form fields `strategy`, `signature`, `by` (or `who`, as in the JSON), `state`,
+    /// `assignee`, `note`, `link`, `rule`. A blank text field is absent, but a blank `state` is
+    /// kept: the page's select has no blank option, so a blank state is a mistake to refuse, not
+    /// "leave it".
     pub(super) fn from_form(text: &str) -> Self {
         let field = |name| param(text, name).filter(|v| !v.trim().is_empty());
         Self {
             strategy: field("strategy").unwrap_or_default(),
             signature: field("signature").unwrap_or_default(),
             by: field("by"),
-            who: None,
+            who: field("who"),
             state: param(text, "state"),
             assignee: field("assignee"),
             note: field("note"),
@@ -73,23 +67,27 @@ impl ChangeRequest {
         }
     }
 
-    /// The change asked for; refused, with nothing applied, when the state names none.
+    /// The change asked for, from the JSON or the form alike; refused, with nothing applied,
+    /// when it names two people (`by` and a different `who`, blank ones being absent) or the
+    /// state names none.
     pub(super) fn into_change(self) -> Result<Change, TriageError> {
-        let state = match self.state.as_deref().map(str::parse::<TriageState>) {
-            Some(Err(unknown)) => {
-                return Err(TriageError::new(
-                    &self.strategy,
-                    &self.signature,
-                    TriageErrorKind::UnknownState(unknown),
-                ))
+        let refuse = |kind| Err(TriageError::new(&self.strategy, &self.signature, kind));
+        let name = |name: Option<String>| name.filter(|n| !n.trim().is_empty());
+        let by = match (name(self.by.clone()), name(self.who.clone())) {
+            (Some(by), Some(who)) if by.trim() != who.trim() => {
+                return refuse(TriageErrorKind::TwoNames { by, who })
             }
+            (by, who) => by.or(who).unwrap_or_default(),
+        };
+        let state = match self.state.as_deref().map(str::parse::<TriageState>) {
+            Some(Err(unknown)) => return refuse(TriageErrorKind::UnknownState(unknown)),
             Some(Ok(state)) => Some(state),
             None => None,
         };
         Ok(Change {
             strategy: self.strategy,
             signature: self.signature,
-            by: self.by.or(self.who).unwrap_or_default(),
+            by,
             state,
             assignee: self.assignee,
             note: self.note,
@@ -139,8 +137,12 @@ mod tests {
 
     #[test]
     fn who_asks_is_by_and_the_deprecated_who_is_still_taken() {
-        let by = |body: &str| ChangeRequest::from_json(body.as_bytes()).map(|r| r.into_change());
-        let named = |body: &str| by(body).unwrap().unwrap().by;
+        let by = |body: &str| {
+            ChangeRequest::from_json(body.as_bytes())
+                .unwrap()
+                .into_change()
+        };
+        let named = |body: &str| by(body).unwrap().by;
         assert_eq!(
             named(r#"{"strategy": "l", "signature": "s", "by": "kim"}"#),
             "kim"
@@ -153,13 +155,43 @@ mod tests {
         assert_eq!(named(both), "kim");
         // Nobody: refused by the book as a change without a name, at `by`.
         assert_eq!(named(r#"{"strategy": "l", "signature": "s"}"#), "");
-        let two = r#"{"strategy": "l", "signature": "s", "by": "kim", "who": "lee"}"#;
+        // A blank name is an absent one, as a blank form field is.
         assert_eq!(
-            by(two).unwrap_err(),
-            "by and who: expected one name (who is the deprecated name of by), found by \"kim\" \
-             and who \"lee\""
+            named(r#"{"strategy": "l", "signature": "s", "by": " ", "who": "kim"}"#),
+            "kim"
         );
-        let form = ChangeRequest::from_form("strategy=l&signature=s&by=kim&who=lee");
-        assert_eq!(form.into_change().unwrap().by, "kim", "the form has no who");
+        let two = r#"{"strategy": "l", "signature": "s", "by": "kim", "who": "lee"}"#;
+        let refused = by(two).unwrap_err();
+        assert!(refused.is_refused());
+        assert_eq!(
+            refused.to_string(),
+            "group l/s: by and who: expected one name (who is the deprecated name of by), found \
+             by \"kim\" and who \"lee\""
+        );
+    }
+
+    #[test]
+    fn the_form_takes_who_by_the_jsons_rule() {
+        let form = |fields: &str| ChangeRequest::from_form(fields).into_change();
+        assert_eq!(form("strategy=l&signature=s&who=kim").unwrap().by, "kim");
+        assert_eq!(
+            form("strategy=l&signature=s&by=kim&who=kim").unwrap().by,
+            "kim"
+        );
+        assert_eq!(
+            form("strategy=l&signature=s&by=&who=kim").unwrap().by,
+            "kim"
+        );
+        assert_eq!(
+            form("strategy=l&signature=s&by=kim&who=").unwrap().by,
+            "kim"
+        );
+        assert_eq!(
+            form("strategy=l&signature=s&by=kim&who=lee")
+                .unwrap_err()
+                .to_string(),
+            "group l/s: by and who: expected one name (who is the deprecated name of by), found \
+             by \"kim\" and who \"lee\""
+        );
     }
 }

@@ -26,6 +26,16 @@ pub enum TriageErrorKind {
     /// The change does not say who makes it.
     #[error("expected the name of who makes the change (by), found nothing")]
     NoName,
+    /// The change names two people: `by` and a different `who` (`by`'s deprecated name).
+    #[error(
+        "by and who: expected one name (who is the deprecated name of by), found by {by:?} and who {who:?}"
+    )]
+    TwoNames {
+        /// The name given as `by`.
+        by: String,
+        /// The name given as `who`.
+        who: String,
+    },
     /// The state asked for is none of [`TriageState::ALL`] (blank included): nothing is applied.
     #[error("state: {0}")]
     UnknownState(#[from] UnknownState),

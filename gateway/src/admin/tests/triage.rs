@@ -159,11 +159,11 @@ fn who_asks_is_by_in_the_api_and_its_audit_and_the_deprecated_who_still_works() 
 
     let before = triage_now(&f.state);
     let (status, _, body) = change(r#""by": "lee", "who": "kim""#, "fix_deployed");
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(
         json(&body)["error"],
-        "by and who: expected one name (who is the deprecated name of by), found by \"lee\" and \
-         who \"kim\""
+        "group loan/sig-grade: by and who: expected one name (who is the deprecated name of by), \
+         found by \"lee\" and who \"kim\""
     );
     assert_eq!(triage_now(&f.state), before, "nothing applied");
 
@@ -176,4 +176,31 @@ fn who_asks_is_by_in_the_api_and_its_audit_and_the_deprecated_who_still_works() 
         assert_eq!(entries[at]["by"], name, "{audit}");
         assert_eq!(entries[at]["who"], name, "{audit}");
     }
+}
+
+#[test]
+fn the_form_takes_who_as_the_api_does_and_refuses_two_names_with_a_page() {
+    let f = fixture(None);
+    let form = |fields: &str| {
+        post(
+            &f.state,
+            "/api/v1/triage",
+            FORM,
+            &format!("strategy=loan&signature=sig-grade&{fields}"),
+        )
+    };
+    let before = triage_now(&f.state);
+    let (status, headers, body) = form("by=lee&who=kim&state=investigating");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    let reason = "group loan/sig-grade: by and who: expected one name (who is the deprecated \
+                  name of by), found by \"lee\" and who \"kim\"";
+    assert!(body.contains(&html::escape(reason)), "{body}");
+    assert!(body.contains("<a href=\"../../#triage-loan\">"), "{body}");
+    assert_eq!(triage_now(&f.state), before, "nothing applied");
+
+    let (status, _, body) = form("who=kim&state=investigating");
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (triage, _) = triage_now(&f.state);
+    assert_eq!(triage["updated_by"], "kim", "{triage}");
 }
