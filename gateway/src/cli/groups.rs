@@ -269,24 +269,36 @@ fn print_entries(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     for e in entries {
-        let step = match (&e.from, &e.to) {
-            (Some(from), Some(to)) => format!("{from} → {to}"),
-            _ => String::new(),
-        };
-        writeln!(
-            out,
-            "  #{} {} {} {} {step}{}",
+        let mut line = format!(
+            "  #{} {} {} {}",
             e.seq,
             view.time(e.time_micros),
             e.by,
-            e.subject,
-            e.note
-                .as_ref()
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default()
-        )?;
+            e.subject
+        );
+        if let Some(step) = step(e) {
+            line.push(' ');
+            line.push_str(&step);
+        }
+        if let Some(note) = &e.note {
+            line.push_str(&format!(" ({note})"));
+        }
+        writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// What an entry changed, `from → to`: states for triage, config SHA-256s for a reload or a
+/// start. The first `start` on a store has no `from` (no config was recorded before it) and reads
+/// `none → SHA`, so its config's hash is printed as every later start's and reload's is; an entry
+/// with only `from` (a sign-off of a strategy without a shadow) prints that.
+fn step(entry: &AuditEntry) -> Option<String> {
+    match (&entry.from, &entry.to) {
+        (Some(from), Some(to)) => Some(format!("{from} → {to}")),
+        (None, Some(to)) => Some(format!("none → {to}")),
+        (Some(from), None) => Some(from.clone()),
+        (None, None) => None,
+    }
 }
 
 fn now() -> u64 {
@@ -476,6 +488,61 @@ mod tests {
                 assert_eq!(ends, [at, at], "{header}: {text}");
             }
         }
+    }
+
+    #[test]
+    fn every_entry_prints_what_it_changed_a_first_start_from_none() {
+        let entry =
+            |seq, action: &str, from: Option<&str>, to: Option<&str>, note: &str| AuditEntry {
+                seq,
+                time_micros: 0,
+                by: "shadowgate".into(),
+                action: action.into(),
+                subject: "config shadowgate.toml".into(),
+                from: from.map(Into::into),
+                to: to.map(Into::into),
+                note: Some(note.into()),
+                evidence: None,
+                prev_hash: String::new(),
+                hash: String::new(),
+            };
+        let entries = [
+            entry(
+                1,
+                "start",
+                None,
+                Some("aa11"),
+                "start: first config recorded on this store",
+            ),
+            entry(
+                2,
+                "reload",
+                Some("aa11"),
+                Some("bb22"),
+                "reload: no routing change",
+            ),
+            entry(
+                3,
+                "start",
+                Some("bb22"),
+                Some("cc33"),
+                "start: no routing change",
+            ),
+            entry(4, "cutover_sign", Some("live legacy"), None, "CAB-1"),
+        ];
+        let mut out = Vec::new();
+        print_entries(&entries, &ReviewView::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let at = "1970-01-01 00:00:00 +00:00 shadowgate config shadowgate.toml";
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                format!("  #1 {at} none → aa11 (start: first config recorded on this store)"),
+                format!("  #2 {at} aa11 → bb22 (reload: no routing change)"),
+                format!("  #3 {at} bb22 → cc33 (start: no routing change)"),
+                format!("  #4 {at} live legacy (CAB-1)"),
+            ]
+        );
     }
 
     #[test]
