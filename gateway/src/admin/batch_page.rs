@@ -48,7 +48,7 @@ fn card(batch: &BatchSummary, review: &Review) -> String {
     let run = &batch.run;
     let c = &run.counts;
     let mut out = format!(
-        "<section class=\"card batch\" id=\"batch-{id}\"><h2>batch {name}</h2>\n<p class=\"muted\">run <code>{id}</code>, finished <span class=\"t\">{time}</span>; rules {rules}; key {key}</p>\n",
+        "<section class=\"card batch\" id=\"batch-{id}\"><h2>Batch {name}</h2>\n<p class=\"muted\">run <code>{id}</code>, finished <span class=\"t\">{time}</span>; rules {rules}; key {key}</p>\n",
         id = escape(&run.run_id),
         name = escape(&run.name),
         time = escape(&review.view().time(run.finished_micros)),
@@ -198,7 +198,7 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
     };
     let mut body = String::from("<p><a href=\"./\">← back to the report</a></p>\n");
     body.push_str(&format!(
-        "<h1>batch {} run <code>{}</code></h1>\n<p class=\"muted\">finished <span class=\"t\">{}</span>; rules {}; {}</p>\n",
+        "<h1>Batch {} run <code>{}</code></h1>\n<p class=\"muted\">finished <span class=\"t\">{}</span>; rules {}; {}</p>\n",
         escape(&run.name),
         escape(&run.run_id),
         escape(&review.view().time(run.finished_micros)),
@@ -230,7 +230,7 @@ fn group_section(index: usize, group: &ReconcileGroup) -> String {
     );
     for (k, example) in group.examples.iter().enumerate() {
         out.push_str(&format!(
-            "<h3 id=\"example-{k}\">key {}</h3>\n",
+            "<h3 id=\"example-{k}\">Key {}</h3>\n",
             escape(&example.key)
         ));
         out.push_str(&example_tables(example));

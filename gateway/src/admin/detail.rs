@@ -2,7 +2,7 @@
 //! the differing fields highlighted and the fields a rule hid greyed with the rule, the unified
 //! diff, and the masked request.
 
-use super::html::{document, error, escape};
+use super::html::{document, error, escape, sentence_case};
 use crate::review::{value_text, Review, ReviewView, RowState, SideRow};
 use crate::store::{MismatchRecord, RecordId};
 use bytes::Bytes;
@@ -27,7 +27,7 @@ pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
     let mut body = String::from("<p><a href=\"../\">← back to the report</a></p>\n");
     body.push_str(&format!(
         "<h1>{} {} in {}</h1>\n",
-        record.mismatch.kind.as_str().replace('_', " "),
+        sentence_case(&record.mismatch.kind.as_str().replace('_', " ")),
         record.id,
         escape(&record.mismatch.strategy)
     ));

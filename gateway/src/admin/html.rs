@@ -42,6 +42,16 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// `text` with its first letter upper case: headings are in sentence case ("Mismatch 0000… in
+/// loan") under titles in lower case ("shadowgate: record 0000…").
+pub(super) fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A complete page with `title` and an already escaped `body`.
 pub(super) fn document(status: StatusCode, title: &str, body: &str) -> Response {
     let page = format!(
@@ -82,6 +92,13 @@ pub(super) fn error(status: StatusCode, message: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sentence_case_raises_the_first_letter_only() {
+        assert_eq!(sentence_case("shadow error"), "Shadow error");
+        assert_eq!(sentence_case("Records"), "Records");
+        assert_eq!(sentence_case(""), "");
+    }
 
     #[test]
     fn markup_is_escaped() {

@@ -28,7 +28,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
         Ok(summary) => summary,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
-    let mut body = String::from("<h1>shadowgate: migration review</h1>\n");
+    let mut body = String::from("<h1>Migration review</h1>\n");
     // The zone named once, as the CLI's text output does ("Times in …").
     body.push_str(&format!(
         "<p class=\"muted\">generated <span class=\"t\">{}</span> · times in {}",

@@ -27,7 +27,7 @@ async fn a_stored_batch_run_shows_beside_the_strategy_masked_with_its_drill_down
     .await
     .unwrap();
     let text = visible_text(&dom);
-    assert!(text.contains("batch borrower-review"), "{text}");
+    assert!(text.contains("Batch borrower-review"), "{text}");
     assert!(
         text.contains(
             "keys matches mismatches only in legacy only in new duplicate key 301 295 3 1 1 1"
@@ -48,7 +48,7 @@ async fn a_stored_batch_run_shows_beside_the_strategy_masked_with_its_drill_down
     );
     assert!(text.contains("only in legacy - 1 000000100150"), "{text}");
     let strategy = text.find("loan-screening").unwrap();
-    let batch = text.find("batch borrower-review").unwrap();
+    let batch = text.find("Batch borrower-review").unwrap();
     assert!(
         strategy < batch,
         "the batch run follows the strategy: {text}"
@@ -72,7 +72,7 @@ async fn a_stored_batch_run_shows_beside_the_strategy_masked_with_its_drill_down
         .await
         .unwrap();
     let text = visible_text(&detail);
-    assert!(text.contains("key 000000100017"), "{text}");
+    assert!(text.contains("Key 000000100017"), "{text}");
     assert!(
         text.contains("field legacy new body.cust_no 000000100017 000000100017"),
         "{text}"

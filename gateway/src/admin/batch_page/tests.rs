@@ -92,7 +92,7 @@ fn a_run_shows_its_counts_verdict_and_groups_escaped() {
     let (_dir, review) = review();
     let section = section(&review);
     assert!(
-        section.contains("<h2>batch borrower &lt;review&gt;</h2>"),
+        section.contains("<h2>Batch borrower &lt;review&gt;</h2>"),
         "{section}"
     );
     assert!(!section.contains("<review>"), "{section}");
@@ -123,7 +123,11 @@ fn the_drill_down_shows_a_groups_examples_side_by_side() {
     let query = format!("run={}&group=0", encode(RUN_ID));
     let (status, page) = text(page(&review, &query));
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page.contains("<h3 id=\"example-0\">key 000000100017</h3>"));
+    assert!(
+        page.contains("<h1>Batch borrower &lt;review&gt; run <code>"),
+        "{page}"
+    );
+    assert!(page.contains("<h3 id=\"example-0\">Key 000000100017</h3>"));
     assert!(
         page.contains(
             "<tr class=\"diff\"><td class=\"path\">body.decision</td><td>K</td><td>R</td></tr>"

@@ -1,14 +1,23 @@
 //! Every page the admin serves is titled `shadowgate: ` and a lowercase name (`shadowgate:
-//! triage change refused`, `shadowgate: record 0000…`), so tabs and history read alike.
+//! triage change refused`, `shadowgate: record 0000…`), so tabs and history read alike, and its
+//! heading is in sentence case (`Triage change refused`, `Mismatch 0000… in loan`).
 
 use super::*;
 
-fn title(page: &str) -> &str {
-    let start = page.find("<title>").map_or(0, |at| at + "<title>".len());
+/// The text of the page's first `tag` element (empty when it has none).
+fn element<'a>(page: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let Some(start) = page.find(&open).map(|at| at + open.len()) else {
+        return "";
+    };
     let end = page[start..]
-        .find("</title>")
+        .find(&format!("</{tag}>"))
         .map_or(start, |at| start + at);
     &page[start..end]
+}
+
+fn title(page: &str) -> &str {
+    element(page, "title")
 }
 
 #[test]
@@ -44,5 +53,16 @@ fn every_page_title_is_shadowgate_and_a_lowercase_name() {
             name.starts_with(|c: char| c.is_ascii_lowercase()),
             "{what}: {title:?}"
         );
+        // The saved change's answer is a redirect whose body is a link, without a heading.
+        if status != StatusCode::SEE_OTHER {
+            // The error page's heading is its status, `400 Bad Request`: its first letter counts.
+            let heading = element(&page, "h1");
+            let first = heading.chars().find(|c| c.is_alphabetic());
+            assert!(
+                first.is_some_and(char::is_uppercase),
+                "{what}: heading {heading:?}"
+            );
+            assert!(!heading.starts_with("shadowgate"), "{what}: {heading:?}");
+        }
     }
 }
