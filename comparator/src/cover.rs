@@ -10,19 +10,59 @@ use crate::config::RulesConfig;
 use crate::pattern::{Pattern, PatternSegment};
 use crate::rules::RuleRef;
 
+/// How a rule's pattern reaches the field at a grouped path ([`reach`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Neither the field nor any of its parents (or the pattern does not parse).
+    No,
+    /// The field itself: the pattern is as deep as the path.
+    Field,
+    /// A parent of the field, and so the field too.
+    Parent,
+    /// It would, but for an index at or past the maximum element count of the `[*]` of the
+    /// path it meets (`offers[12]` where `offers` has at most 10 elements).
+    PastMaximum {
+        /// The pattern's index.
+        index: usize,
+        /// The group's maximum element count.
+        max: usize,
+    },
+}
+
 /// Whether `pattern` (as written in the rules) reaches the field at `path` (as grouped, e.g.
 /// `body.offers[*].rate`) or one of its parents. A pattern or path that does not parse covers
 /// nothing.
 pub fn covers(pattern: &str, path: &str) -> bool {
+    matches!(reach(pattern, path, &[]), Reach::Field | Reach::Parent)
+}
+
+/// How `pattern` reaches the field at `path`, as [`covers`] tells, with `maxima[k]` the most
+/// elements the `k`-th `[*]` of `path` can stand for (fewer entries: the rest are unbounded), so
+/// that an explicit index past a group's maximum reaches nothing.
+pub fn reach(pattern: &str, path: &str, maxima: &[usize]) -> Reach {
     let (Ok(pattern), Ok(path)) = (Pattern::parse(pattern), Pattern::parse_path(path)) else {
-        return false;
+        return Reach::No;
     };
     let (pattern, path) = (pattern.segments(), path.segments());
-    pattern.len() <= path.len()
-        && pattern
-            .iter()
-            .zip(path)
-            .all(|(step, field)| step_reaches(step, field))
+    if pattern.len() > path.len() || !pattern.iter().zip(path).all(|(s, f)| step_reaches(s, f)) {
+        return Reach::No;
+    }
+    let mut maxima = maxima.iter();
+    for (step, field) in pattern.iter().zip(path) {
+        if *field != PatternSegment::AnyIndex {
+            continue;
+        }
+        let max = maxima.next();
+        if let (PatternSegment::Index(index), Some(&max)) = (step, max) {
+            if *index >= max {
+                return Reach::PastMaximum { index: *index, max };
+            }
+        }
+    }
+    match pattern.len() == path.len() {
+        true => Reach::Field,
+        false => Reach::Parent,
+    }
 }
 
 /// One pattern step against one step of a field's path.
@@ -96,7 +136,7 @@ impl RulesConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::covers;
+    use super::{covers, reach, Reach};
     use crate::config::{RulesConfig, ToleranceConfig};
 
     #[test]
@@ -119,6 +159,28 @@ mod tests {
                 ("severity.minor[0]".to_owned(), "body.message"),
             ]
         );
+    }
+
+    #[test]
+    fn an_index_past_a_groups_maximum_reaches_nothing() {
+        let path = "body.loans[*].offers[*].rate";
+        let maxima = [5, 10];
+        assert_eq!(
+            reach("body.loans[4].offers[9].rate", path, &maxima),
+            Reach::Field
+        );
+        assert_eq!(
+            reach("body.loans[*].offers[10].rate", path, &maxima),
+            Reach::PastMaximum { index: 10, max: 10 }
+        );
+        assert_eq!(
+            reach("body.loans[7]", path, &maxima),
+            Reach::PastMaximum { index: 7, max: 5 }
+        );
+        assert_eq!(reach("body.loans[*].offers", path, &maxima), Reach::Parent);
+        // Without a maximum for a `[*]`, any index reaches it.
+        assert_eq!(reach("body.loans[1].offers[99]", path, &[5]), Reach::Parent);
+        assert_eq!(reach("body.loans[9].rate", path, &maxima), Reach::No);
     }
 
     #[test]

@@ -58,7 +58,8 @@
 //! - `explain`: [`explain()`], every suppression with its path and rule, for review pages.
 //! - `signature`: [`Signature`], a stable FNV-1a id of the differing fields.
 //! - `text`: equality of short keys and strings, the walk's most frequent comparison.
-//! - `cover`: [`covers()`], whether a rule's pattern reaches a grouped field.
+//! - `cover`: [`covers()`] and [`reach()`], whether a rule's pattern reaches a grouped field
+//!   (within its groups' maxima).
 //! - [`render`]: unified diff of two decisions and inline diff of two strings.
 //! - `test_support` (tests only): rules and decisions for unit tests.
 
@@ -93,7 +94,7 @@ pub use config::{
     IgnoreConfig, NormaliseConfig, RulesConfig, SeverityConfig, ToleranceConfig, UnorderedConfig,
     ValueMapConfig,
 };
-pub use cover::covers;
+pub use cover::{covers, reach, Reach};
 pub use date::{Date, DateError};
 pub use error::{RuleError, RuleErrorKind, RulesError};
 pub use explain::{explain, explain_pairings, Hidden, Pairing};
