@@ -8,7 +8,9 @@
 //!   `serde_ignored`), each with its key path.
 //! - `build`: checks and conversion into the types below; `engine_build` and `strategy_build`
 //!   for engines and strategies, `codes` for response codes against layouts, `address` for
-//!   engine `host:port`, `rule_paths` for rule patterns that reach no field of the layout.
+//!   engine `host:port`, `rule_paths` for rule patterns that reach no field of the layout (an
+//!   index past a group's maximum, an `unordered` key no element has), also run on a
+//!   reconciliation's inline rules; `suggest` for "did you mean".
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
 //! - `secret`: the admin token from an environment variable or a file, read or skipped
 //!   ([`Secrets`]).

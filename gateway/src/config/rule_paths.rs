@@ -6,15 +6,22 @@
 //! decision can have are the layout's: the header's and the response and error bodies' of the
 //! strategy's transaction codes ([`protocol_mci::Layout::answer_paths`]). A pattern that
 //! [`comparator::covers`] none of them is a warning, not an error: the config still works, and
-//! the warning names the nearest path.
+//! the warning names the nearest path. An explicit index past its group's `OCCURS` maximum
+//! (`body.offers[12]` where `offers` has at most 10 elements) reaches no field either, and the
+//! warning says the maximum. The `key` of an `unordered` rule names fields of the array's
+//! elements: a name no element has is a warning too, with the nearest field name
+//! ([`super::suggest::nearest`]). [`check_rules`] runs the same checks against any set of
+//! fields: the reconciliation's mapped rows (`shadowgate reconcile`) too.
 
-use comparator::RulesConfig;
-use protocol_mci::Layout;
+use comparator::{Reach, RulesConfig};
+use protocol_mci::{AnswerField, Layout};
 
 use super::problem::{Found, Problems};
+use super::suggest;
 
 /// Warns, under `key` (`strategies.<name>.rules`), of every rule of `rules` whose pattern reaches
-/// no field of the answers to `tx_codes` in `layout`.
+/// no field of the answers to `tx_codes` in `layout`, and of every `unordered` key that is no
+/// field of the array's elements ([`check_rules`]).
 pub(super) fn unreachable_rules(
     key: &str,
     rules: &RulesConfig,
@@ -22,43 +29,132 @@ pub(super) fn unreachable_rules(
     tx_codes: &[String],
     problems: &mut Problems,
 ) {
-    let mut paths: Vec<String> = tx_codes
+    let mut fields: Vec<AnswerField> = tx_codes
         .iter()
-        .flat_map(|code| layout.answer_paths(code, comparator::Path::push_key))
+        .flat_map(|code| layout.answer_fields(code, comparator::Path::push_key))
         .collect();
-    paths.sort();
-    paths.dedup();
-    if paths.is_empty() {
+    fields.sort();
+    fields.dedup();
+    if fields.is_empty() {
         // No known transaction code: already an error of `tx_codes`.
         return;
     }
+    let whose = format!(
+        "the answers of layout {:?} ({})",
+        layout.name,
+        tx_codes.join(", ")
+    );
+    check_rules(key, rules, &fields, &whose, problems);
+}
+
+/// Warns, under `key`, of every rule of `rules` whose pattern reaches none of `fields` (what a
+/// compared decision can hold, sorted by path; `whose` says whose fields they are, for the
+/// message): with the nearest path as a suggestion, or the maximum of the group an explicit
+/// index is past (`body.offers[12]` where `offers` has at most 10 elements). Then of every
+/// `unordered` rule's `key` name that is no field of the elements of the arrays the rule names.
+pub(crate) fn check_rules(
+    key: &str,
+    rules: &RulesConfig,
+    fields: &[AnswerField],
+    whose: &str,
+    problems: &mut Problems,
+) {
+    let expected = format!("a pattern that reaches a field of {whose}");
     for (rule, pattern) in rules.patterns() {
-        if paths.iter().any(|path| comparator::covers(pattern, path)) {
+        let mut past = None;
+        let mut reached = false;
+        for field in fields {
+            match comparator::reach(pattern, &field.path, &field.maxima) {
+                Reach::Field | Reach::Parent => {
+                    reached = true;
+                    break;
+                }
+                Reach::PastMaximum { index, max } => {
+                    past.get_or_insert((index, max));
+                }
+                Reach::No => {}
+            }
+        }
+        if reached {
             continue;
         }
-        let found = match nearest(pattern, &paths) {
-            Some(near) => Found::because(pattern, format!("did you mean `{near}`?")),
-            None => Found::text(pattern),
-        };
-        problems.warning(
-            format!("{key}.{rule}"),
-            format!(
-                "a pattern that reaches a field of the answers of layout {:?} ({})",
-                layout.name,
-                tx_codes.join(", ")
+        let found = match (past, nearest(pattern, fields)) {
+            (Some((index, max)), _) => Found::because(
+                pattern,
+                format!("index {index}: the group occurs at most {max} times"),
             ),
-            found,
-        );
+            (None, Some(near)) => Found::because(pattern, format!("did you mean `{near}`?")),
+            (None, None) => Found::text(pattern),
+        };
+        problems.warning(format!("{key}.{rule}"), expected.clone(), found);
+    }
+    unordered_keys(key, rules, fields, problems);
+}
+
+/// Warns of every `unordered` rule's `key` name that is a field of no element of the arrays the
+/// rule's pattern names (pairing by a field no element has pairs nothing by key); a rule that
+/// names no array of `fields` is left to the pattern check.
+fn unordered_keys(key: &str, rules: &RulesConfig, fields: &[AnswerField], problems: &mut Problems) {
+    for (at, rule) in rules.unordered.iter().enumerate() {
+        // The element (`body.offers[*]`) of each array the pattern names itself.
+        let elements: Vec<&AnswerField> = fields
+            .iter()
+            .filter(|element| {
+                let Some(array) = element.path.strip_suffix("[*]") else {
+                    return false;
+                };
+                let maxima = &element.maxima[..element.maxima.len().saturating_sub(1)];
+                comparator::reach(&rule.path, array, maxima) == Reach::Field
+            })
+            .collect();
+        if elements.is_empty() {
+            continue;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for element in &elements {
+            for name in &element.element_keys {
+                if !names.contains(&name.as_str()) {
+                    names.push(name);
+                }
+            }
+        }
+        for (index, name) in rule.key.iter().enumerate() {
+            if names.contains(&name.as_str()) {
+                continue;
+            }
+            let arrays: Vec<&str> = elements
+                .iter()
+                .filter_map(|e| e.path.strip_suffix("[*]"))
+                .collect();
+            let found = match suggest::nearest(name, names.iter().copied()) {
+                Some(near) => Found::because(name, format!("did you mean `{near}`?")),
+                None => Found::text(name),
+            };
+            problems.warning(
+                format!("{key}.unordered[{at}].key[{index}]"),
+                format!(
+                    "a field of the elements of {} ({})",
+                    arrays.join(", "),
+                    names.join(", ")
+                ),
+                found,
+            );
+        }
     }
 }
 
 /// The path nearest to `pattern` in edit distance, if it is at most a third of the pattern's
 /// length away (at least 2 edits): a path nowhere near the pattern is no suggestion.
-fn nearest<'p>(pattern: &str, paths: &'p [String]) -> Option<&'p str> {
+fn nearest<'p>(pattern: &str, fields: &'p [AnswerField]) -> Option<&'p str> {
     let limit = (pattern.chars().count() / 3).max(2);
-    paths
+    fields
         .iter()
-        .map(|path| (strsim::levenshtein(pattern, path), path.as_str()))
+        .map(|field| {
+            (
+                strsim::levenshtein(pattern, &field.path),
+                field.path.as_str(),
+            )
+        })
         .filter(|&(distance, _)| distance <= limit)
         .min()
         .map(|(_, path)| path)
@@ -113,6 +209,47 @@ mod tests {
              \"header.*_at\", \"*.grade\"] }\n",
         );
         assert_eq!(found, Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_unordered_key_no_element_has_is_a_warning_with_the_nearest_field() {
+        let found = warnings(
+            "unordered = [{ path = \"body.offers\", key = [\"term\", \"prodcut_code\", \
+             \"branch\"], owner = \"ops\" }]\n",
+        );
+        let expected = "expected a field of the elements of body.offers (product_code, limit, \
+                        rate, term), found";
+        assert_eq!(
+            found,
+            [
+                format!(
+                    "strategies.loan.rules.unordered[0].key[1]: {expected} \"prodcut_code\" \
+                     (did you mean `product_code`?)"
+                ),
+                format!("strategies.loan.rules.unordered[0].key[2]: {expected} \"branch\""),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_index_past_the_groups_maximum_is_a_warning_saying_the_maximum() {
+        // `offers` occurs at most 3 times in the example layout: indices 0 to 2.
+        let found = warnings(
+            "severity = { minor = [\"body.offers[2].rate\", \"body.offers[3].rate\", \
+             \"body.offers[*].rate\"] }\n\
+             unordered = [{ path = \"body.offers[7]\", owner = \"ops\" }]\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "strategies.loan.rules.unordered[0].path: expected a pattern that reaches a field \
+                 of the answers of layout \"loan-screening\" (LNS0001), found \"body.offers[7]\" \
+                 (index 7: the group occurs at most 3 times)",
+                "strategies.loan.rules.severity.minor[1]: expected a pattern that reaches a field \
+                 of the answers of layout \"loan-screening\" (LNS0001), found \
+                 \"body.offers[3].rate\" (index 3: the group occurs at most 3 times)",
+            ]
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! derive itself (`serde_aux`'s `serde_introspect`), so a key added to a struct is known here
 //! without a list to keep. A name is suggested when it is at most a quarter of the typed key's length away in
 //! edit distance (at least 2 edits), or the same but for `_`, `-` and case; a key that is
-//! nowhere near any known key gets no suggestion.
+//! nowhere near any known key gets no suggestion. [`nearest`] applies the same measure to other
+//! names: the fields of a group's element that an `unordered` rule's `key` names.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -17,18 +18,27 @@ use super::raw;
 /// The known key nearest to `typed`, if one is near enough; never `typed` itself (a key known
 /// in another section is not a misspelling).
 pub(super) fn did_you_mean(typed: &str) -> Option<&'static str> {
+    nearest(typed, known_keys().iter().copied())
+}
+
+/// The name of `names` nearest to `typed`, by the same measure as [`did_you_mean`]: for names
+/// the config does not declare itself (a layout's field names, a reconciliation's mapped paths).
+pub(crate) fn nearest<'n>(
+    typed: &str,
+    names: impl IntoIterator<Item = &'n str>,
+) -> Option<&'n str> {
     let folded = fold(typed);
     let limit = (typed.chars().count() / 4).max(2);
-    known_keys()
-        .iter()
-        .filter(|&&key| key != typed)
-        .map(|&key| match fold(key) == folded {
-            true => (0, key),
-            false => (strsim::levenshtein(typed, key), key),
+    names
+        .into_iter()
+        .filter(|&name| name != typed)
+        .map(|name| match fold(name) == folded {
+            true => (0, name),
+            false => (strsim::levenshtein(typed, name), name),
         })
         .filter(|&(distance, _)| distance <= limit)
         .min()
-        .map(|(_, key)| key)
+        .map(|(_, name)| name)
 }
 
 /// Every field name of the config file's structs, from the root to the rules.
@@ -99,6 +109,15 @@ mod tests {
         // Known keys of other sections, and names near nothing, get no suggestion.
         assert_eq!(did_you_mean("max_in_flight"), None);
         assert_eq!(did_you_mean("colour_scheme"), None);
+    }
+
+    #[test]
+    fn other_names_are_suggested_by_the_same_measure() {
+        let fields = ["product_code", "limit", "rate", "term"];
+        assert_eq!(nearest("prodcut_code", fields), Some("product_code"));
+        assert_eq!(nearest("Product-Code", fields), Some("product_code"));
+        assert_eq!(nearest("rate", fields), None);
+        assert_eq!(nearest("customer", fields), None);
     }
 
     #[test]
