@@ -21,6 +21,11 @@ fn text(bytes: &[u8]) -> String {
 
 /// A reconcile file of two JSON Lines files; `new` holds the new side's lines.
 fn reconcile_file(dir: &Path, new: &str) -> String {
+    reconcile_file_with_rules(dir, new, "")
+}
+
+/// [`reconcile_file`] with `rules` as the body of its `[rules]` table.
+fn reconcile_file_with_rules(dir: &Path, new: &str, rules: &str) -> String {
     let legacy = "{\"id\": 1, \"decision\": \"A\"}\n{\"id\": 2, \"decision\": \"R\"}\n";
     std::fs::write(dir.join("legacy.jsonl"), legacy).unwrap();
     std::fs::write(dir.join("new.jsonl"), new).unwrap();
@@ -32,7 +37,7 @@ fn reconcile_file(dir: &Path, new: &str) -> String {
     };
     let path = dir.join("reconcile.toml");
     let text = format!(
-        "name = \"cli\"\nkey = [\"id\"]\n[rules]\n{}{}",
+        "name = \"cli\"\nkey = [\"id\"]\n[rules]\n{rules}{}{}",
         side("legacy"),
         side("new")
     );
@@ -61,6 +66,27 @@ fn the_exit_status_says_whether_every_key_matched() {
         out.contains("only_in_legacy") && out.contains("decision: \"R\" → \"A\""),
         "{out}"
     );
+}
+
+#[test]
+fn a_rule_that_reaches_no_mapped_field_is_warned_of_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = "{\"id\": 1, \"decision\": \"A\"}\n{\"id\": 2, \"decision\": \"R\"}\n";
+    let rules = "ignore = [\"decison\", \"id\"]\n";
+    let config = reconcile_file_with_rules(dir.path(), same, rules);
+    let run = shadowgate(&["reconcile", "--config", &config, "--quiet"]);
+    let stderr = text(&run.stderr);
+    // A warning, not an error: the run goes on and every key matches.
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "reconcile file {config}: 1 warning\n  - rules.ignore[0]: expected a pattern that \
+             reaches a field of the rows as the `fields` of legacy and new map them, found \
+             \"decison\" (did you mean `decision`?)\n"
+        )
+    );
+    assert!(text(&run.stdout).contains("keys 2  matches 2"));
 }
 
 #[test]

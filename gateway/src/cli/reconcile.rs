@@ -39,9 +39,33 @@ pub struct ReconcileArgs {
     pub quiet: bool,
 }
 
+/// Writes the reconcile file's warnings the way `check-config` lists a config's.
+fn write_warnings(
+    file: &std::path::Path,
+    warnings: &[crate::config::Problem],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let plural = if warnings.len() == 1 { "" } else { "s" };
+    writeln!(
+        out,
+        "reconcile file {}: {} warning{plural}",
+        file.display(),
+        warnings.len()
+    )?;
+    for warning in warnings {
+        writeln!(out, "  - {warning}")?;
+    }
+    Ok(())
+}
+
 /// Runs `shadowgate reconcile`, writing to `out`; `Ok(false)` when some key did not match.
 pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let spec = crate::reconcile::load(&args.config)?;
+    if !spec.warnings.is_empty() {
+        // On stderr, before the run, as `check-config` prints a config's: the run goes on.
+        let mut err = std::io::stderr().lock();
+        let _ = write_warnings(&args.config, &spec.warnings, &mut err);
+    }
     if let Some(dir) = &args.store {
         let at = || format!("--store {}", dir.display());
         std::fs::create_dir_all(dir).with_context(at)?;

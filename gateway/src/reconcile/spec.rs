@@ -118,6 +118,9 @@ pub struct Spec {
     pub legacy: SourceSpec,
     /// The new side.
     pub new: SourceSpec,
+    /// Warnings about the inline rules (a pattern that reaches no mapped field), printed on
+    /// stderr before the run; the run goes on.
+    pub warnings: Vec<crate::config::Problem>,
 }
 
 impl SourceSpec {
@@ -163,6 +166,7 @@ pub fn build(config: ReconcileConfig, base: &Path) -> Result<Spec, Vec<String>> 
     else {
         return Err(problems);
     };
+    let warnings = validate::rule_warnings(&config, &legacy, &new);
     let mut masks = BTreeMap::new();
     for field in legacy.mapping.fields.iter().chain(&new.mapping.fields) {
         if let Some(mask) = field.mask {
@@ -184,5 +188,6 @@ pub fn build(config: ReconcileConfig, base: &Path) -> Result<Spec, Vec<String>> 
             .unwrap_or_else(std::env::temp_dir),
         legacy,
         new,
+        warnings,
     })
 }

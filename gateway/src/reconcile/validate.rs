@@ -14,6 +14,7 @@ use super::config::{
 use super::key::KeySpec;
 use super::mapping::{Field, Mapping};
 use super::spec::{Input, Side, SourceSpec};
+use crate::config::{Problem, Problems};
 use crate::review::ReadinessConfig;
 
 /// Default deadline of each wait on a database.
@@ -247,6 +248,40 @@ pub(super) fn rules(
     }
 }
 
+/// Warnings about the inline `[rules]`, as `check-config` gives them about a strategy's: a
+/// pattern that reaches no field the two sides' `fields` map (with the nearest mapped path), an
+/// index past a group's maximum, an `unordered` key no element has. A strategy's rules are checked
+/// against its layout by the gateway config's own check (`strategy` + `gateway_config`), and a
+/// batch row need not hold every field an answer has, so they are not checked here.
+pub(super) fn rule_warnings(
+    config: &ReconcileConfig,
+    legacy: &SourceSpec,
+    new: &SourceSpec,
+) -> Vec<Problem> {
+    let Some(rules) = &config.rules else {
+        return Vec::new();
+    };
+    let mut fields: Vec<protocol_mci::AnswerField> = Vec::new();
+    for field in legacy.mapping.fields.iter().chain(&new.mapping.fields) {
+        // `body.cust_no` places `cust_no` inside the object `body`: both are fields of a row.
+        let mut path = String::new();
+        for key in field.path.split('.') {
+            comparator::Path::push_key(&mut path, key);
+            fields.push(protocol_mci::AnswerField {
+                path: path.clone(),
+                maxima: Vec::new(),
+                element_keys: Vec::new(),
+            });
+        }
+    }
+    fields.sort();
+    fields.dedup();
+    let mut problems = Problems::new();
+    let whose = "the rows as the `fields` of legacy and new map them";
+    crate::config::check_rules("rules", rules, &fields, whose, &mut problems);
+    problems.into_vec()
+}
+
 /// The key: every key path mapped on both sides with the same type.
 pub(super) fn key(
     paths: &[String],
@@ -271,4 +306,62 @@ pub(super) fn key(
         }
     }
     (fields.len() == paths.len()).then_some(KeySpec { fields })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::path::Path;
+
+    use super::super::config::ReconcileConfig;
+    use super::super::spec::build;
+
+    /// The warnings of a reconciliation of two JSON Lines sides mapping `body.cust_no` and
+    /// `body.rate`, with `rules` as its rules (`[rules]` and what follows it).
+    fn warnings(rules: &str) -> Vec<String> {
+        let side = |name: &str| {
+            format!(
+                "[{name}]\nkind = \"jsonl\"\npath = \"{name}.jsonl\"\nfields = [\
+                 {{ path = \"body.cust_no\" }}, {{ path = \"body.rate\", type = \"decimal\" }}]\n"
+            )
+        };
+        let text = format!(
+            "name = \"t\"\nkey = [\"body.cust_no\"]\n{}{}{rules}",
+            side("legacy"),
+            side("new")
+        );
+        let config: ReconcileConfig = toml::from_str(&text).unwrap();
+        let spec = build(config, Path::new(".")).unwrap();
+        spec.warnings.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn inline_rules_that_reach_no_mapped_field_are_warnings() {
+        let found = warnings(
+            "[rules]\n\
+             severity = { critical = [\"body.rate\", \"body\", \"body.rat\", \"trailer.sum\"] }\n",
+        );
+        let expected = "expected a pattern that reaches a field of the rows as the `fields` of \
+                        legacy and new map them, found";
+        assert_eq!(
+            found,
+            [
+                format!(
+                    "rules.severity.critical[2]: {expected} \"body.rat\" (did you mean \
+                     `body.rate`?)"
+                ),
+                format!("rules.severity.critical[3]: {expected} \"trailer.sum\""),
+            ]
+        );
+    }
+
+    #[test]
+    fn rules_that_all_reach_a_mapped_field_give_no_warning() {
+        assert_eq!(
+            warnings("[rules]\nignore = [\"body.*\"]\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(warnings(""), Vec::<String>::new());
+    }
 }
