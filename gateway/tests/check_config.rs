@@ -308,6 +308,31 @@ ignore = [
     assert!(!stderr.contains("ignore[2]"), "{stderr}");
 }
 
+/// An index past its group's `max` and an `unordered` key that no element has are warnings
+/// naming their keys: the config passes, the warnings say the maximum and the nearest field.
+#[test]
+fn an_index_past_the_maximum_and_an_unknown_unordered_key_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = r#"
+[strategies.loan-screening.rules]
+severity = { critical = ["body.offers[3].limit"] }
+unordered = [{ path = "body.offers", key = ["prodcut_code"], owner = "kim" }]"#;
+    let mut text = std::fs::read_to_string(write_config(dir.path(), "127.0.0.1:7001", "")).unwrap();
+    text = text.replace("\n[store]", &format!("{rules}\n\n[store]"));
+    let path = dir.path().join("rules.toml");
+    std::fs::write(&path, text).unwrap();
+    let output = check_config(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(": 2 warnings\n"), "{stderr}");
+    for shown in [
+        "  - strategies.loan-screening.rules.severity.critical[0]: expected a pattern that reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \"body.offers[3].limit\" (index 3: the group occurs at most 3 times)\n",
+        "  - strategies.loan-screening.rules.unordered[0].key[0]: expected a field of the elements of body.offers (product_code, limit, rate, term), found \"prodcut_code\" (did you mean `product_code`?)\n",
+    ] {
+        assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
+    }
+}
+
 /// A value of the wrong type or variant is named by its key path as well as its line, like every
 /// other problem (toml alone gives the line and column).
 #[test]
