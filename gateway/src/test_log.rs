@@ -6,7 +6,7 @@
 //! reaches it. With one dispatcher registered, that thread's own default decides: a sibling test
 //! with no subscriber reaching the same line first caches "never", and the line is then dropped
 //! for every thread, also inside a capture (a test saw 0 lines of 1 under the parallel harness).
-//! [`logged`] keeps a second dispatcher registered for the life of the process, [`Anchor`], which
+//! [`logged`] keeps a second dispatcher registered for the life of the process, `Anchor`, which
 //! answers "sometimes" for every callsite: interest is then decided per event by the thread's own
 //! subscriber, and a capture sees its lines whatever ran first.
 
@@ -42,7 +42,7 @@ impl Subscriber for Anchor {
 /// The anchor, registered once (a `Dispatch` stays registered while it lives).
 static ANCHOR: OnceLock<Dispatch> = OnceLock::new();
 
-/// Registers [`Anchor`] (once per process) and recomputes every callsite's interest, repairing
+/// Registers `Anchor` (once per process) and recomputes every callsite's interest, repairing
 /// those a subscriber-less thread cached as "never" before: call it before installing a
 /// thread's capturing subscriber.
 pub fn anchor() {

@@ -13,8 +13,8 @@
 //! The listener's `link` says how core banking uses connections: `persistent` (above),
 //! `one_shot` (one frame per connection: after it nothing more is read, its answer is written and
 //! the connection closed; a client that half-closes right after sending still gets its answer),
-//! or `dual_socket` ([`super::dual`]). Transport acknowledgements the layout declares are
-//! counted and never reach the pipeline.
+//! or `dual_socket` (the `listener::dual` module). Transport acknowledgements the layout
+//! declares are counted and never reach the pipeline.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! A small HTTP/1.1 + HTTP/2 server loop shared by the HTTP ingress and the admin listener:
 //! tracked connection tasks, graceful shutdown, bounded request bodies, and bounded connections:
 //! a cap (further connections are closed at once and counted as `rejected`), a header-read
-//! timeout and an idle timeout (see [`super::activity`]).
+//! timeout and an idle timeout (see the `listener::activity` module).
 
 use std::future::Future;
 use std::pin::Pin;

@@ -20,7 +20,7 @@ pub struct StrategyMetrics {
     /// `shadowgate_cutover_ready{strategy}`: 1 when the cutover review passes, else 0.
     pub cutover_ready: IntGauge,
     /// `shadowgate_last_mismatch_timestamp_seconds{strategy}`: Unix time of the last comparison
-    /// that broke the clean streak. Set by [`StrategyMetrics::comparison`]; seed it at startup from
+    /// that broke the clean streak. Set by [`StrategyMetrics::outcome`]; seed it at startup from
     /// the store's `last_mismatch_micros` so the streak survives restarts.
     pub last_mismatch: Gauge,
     /// `shadowgate_comparisons_total{strategy, result}`, indexed like [`RESULTS`].

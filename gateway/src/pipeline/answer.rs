@@ -136,8 +136,8 @@ pub fn decode_response_view_beside<'v>(
 }
 
 /// An answer frame as the JSON the HTTP ingress answers with, `{"header": {..}, "body": {..}}`:
-/// [`decode_response`] written out, with the decoded message moved into the text rather than
-/// copied into a `Value` tree first.
+/// the message `decode_response` decodes, written into the text rather than copied into a
+/// `Value` tree first.
 pub fn response_json(layout: &Layout, tx_code: &str, frame: &[u8]) -> Result<Vec<u8>, DecodeError> {
     // Written straight from the typed view: `{"header", "body"}` in that order, byte for byte
     // what serialising its `Message` wrote (protocol-mci's view tests hold `write_json` to

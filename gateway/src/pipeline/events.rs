@@ -172,7 +172,7 @@ pub fn engine_error(exchange: &Exchange, role: Role, error: &EngineError) {
     );
 }
 
-/// How a shadow comparison ended (counted by [`super::emit`]), at debug level: one line per
+/// How a shadow comparison ended (counted by the pipeline's `emit`), at debug level: one line per
 /// comparison would flood the log at production rates (issue 14: 348 lines in 16 s); the INFO
 /// view is the periodic per-strategy summary (`summary`). Failures carry signature and reason.
 pub fn shadow_outcome(exchange: &Exchange, outcome: ShadowOutcome, record: Option<&Mismatch>) {

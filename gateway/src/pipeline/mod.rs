@@ -1,9 +1,9 @@
 //! The request path: decode, route, answer from the live engine, compare with the shadow.
 //!
 //! The live answer never waits for the shadow engine, the comparator or the store: the shadow
-//! comparison runs in its own tracked task ([`shadow`]) that receives the live answer through a
-//! oneshot channel after the client's answer is ready, and store events leave through the store's
-//! bounded queue (a full queue is a counted drop, never a wait).
+//! comparison runs in its own tracked task (`shadow`, below) that receives the live answer
+//! through a oneshot channel after the client's answer is ready, and store events leave through
+//! the store's bounded queue (a full queue is a counted drop, never a wait).
 //!
 //! - `exchange`: one request as both engines get it; sampling by correlation id.
 //! - `ingress`: the HTTP ingress's JSON request, parsed into borrowed trees and encoded from them.

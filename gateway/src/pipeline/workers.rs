@@ -206,7 +206,8 @@ impl Drop for ShadowWorkers {
     }
 }
 
-/// Every worker held busy until this is dropped (see [`ShadowWorkers::hold`]).
+/// Every worker held busy until this is dropped (see
+/// [`Gateway::hold_shadow_workers`](super::Gateway::hold_shadow_workers)).
 #[cfg(feature = "test-support")]
 #[derive(Debug)]
 pub struct ShadowHold {

@@ -1,7 +1,7 @@
 //! The reconcile file as written (`shadowgate reconcile --config RECONCILE.toml`), before
 //! validation: two sources, a mapping per source, the key and the rules.
 //!
-//! [`super::spec`] turns it into a [`super::Spec`] that cannot be invalid.
+//! [`super::load`] turns it into a [`super::Spec`] that cannot be invalid.
 
 use std::path::PathBuf;
 

@@ -93,7 +93,7 @@ pub enum Criterion {
     /// [`ReadinessConfig::max_skipped_percent`].
     MaxSkippedPercent,
     /// A batch reconciliation run has no failing key: a batch has no clean days, the run is the
-    /// whole period ([`super::batch`]).
+    /// whole period ([`super::assess_batch`]).
     NoFailures,
 }
 

@@ -7,7 +7,7 @@
 //! room is skipped and counted), so it is one atomic counter: taking is a compare-and-swap loop
 //! that fails at once when the budget is spent, giving back a subtraction.
 //!
-//! A reload keeps a strategy's budget ([`super::carry`]): calls in flight on the runtime it
+//! A reload keeps a strategy's budget (`runtime::carry`): calls in flight on the runtime it
 //! replaces hold permits of this counter, so they count against the new runtime's calls too,
 //! and a changed `shadow_max_in_flight` applies to the same counter at once ([`ShadowBudget::set_max`]).
 

@@ -22,7 +22,7 @@ pub enum Space {
     /// What each rule hid, keyed by strategy name.
     Suppressed,
     /// Hourly comparisons and failures per strategy and group, keyed by hour first
-    /// ([`super::series`]).
+    /// ([`super::SeriesPoint`]).
     Series,
     /// Batch reconciliation runs (`shadowgate reconcile`), keyed by
     /// [`super::ReconcileRun::key`].

@@ -2,12 +2,12 @@
 //!
 //! JSON keeps decimal numbers as their exact text (serde_json's `arbitrary_precision`) and is
 //! readable when someone inspects a store by hand; the version byte lets a later build change the
-//! encoding and still say clearly what it finds on disk. Records are written compressed
-//! ([`RecordEncoder`], version [`FORMAT_ZSTD`]): a record's JSON shrinks ≈2.6× at zstd level 1,
+//! encoding and still say clearly what it finds on disk. Records are written compressed (at
+//! first one a value, version [`FORMAT_ZSTD`]): a record's JSON shrinks ≈2.6× at zstd level 1,
 //! and so do the disk it takes and sled's memory per record. Counters, groups and suppression
 //! totals stay plain JSON (small, rewritten on every commit). [`decode`] reads both versions, so
 //! a store written before records were compressed keeps working. Records are now stored a few
-//! per value, format version 3 ([`super::chunk`]); [`RecordEncoder`] remains to write version 2
+//! per value, format version 3 ([`super::chunk`]); `RecordEncoder` remains to write version 2
 //! in tests of stores left by the builds before.
 
 use serde::de::DeserializeOwned;
@@ -153,7 +153,8 @@ pub fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, Co
     Ok(bytes)
 }
 
-/// Decodes bytes written by [`encode`] or [`RecordEncoder::encode`].
+/// Decodes bytes written by [`encode`] (version [`FORMAT_JSON`]) or by the version 2 encoder of
+/// builds before chunks ([`FORMAT_ZSTD`]; tests write it with `RecordEncoder::encode`).
 pub fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, CodecError> {
     let json = |version, json: &[u8]| {
         serde_json::from_slice(json).map_err(|source| CodecError::Json {

@@ -45,7 +45,7 @@ pub struct StoreConfig {
     /// which keeps resident memory flat). On by default; `false` stores one JSON record per key
     /// (readable by hand, but sled's memory then grows with every record). It was off while a
     /// store restarted on a full disk did not reopen ("Read corrupt"): that was sled's
-    /// half-written snapshot, whatever the records' format ([`super::snapshot_debris`]).
+    /// half-written snapshot, whatever the records' format (the store's `snapshot_debris` module).
     pub compress_records: bool,
     /// Where the writer stores: `sled` (the directory at `path`) or `postgres` (a database a
     /// fleet of gateways shares, `[store.postgres]`).

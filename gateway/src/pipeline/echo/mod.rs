@@ -25,7 +25,7 @@ use protocol_mci::{EncodeError, Layout, Message};
 use super::answer::encode_response_body;
 
 /// Encodes an http engine's answer (parsed into a tree) into the frame core banking expects,
-/// echoing `request_header` (the request's, as [`super::Exchange`]'s `request_header_tree`
+/// echoing `request_header` (the request's, as the pipeline's `Exchange::request_header_tree`
 /// gives it; taken by value, it becomes the answer's header). On failure the error comes with
 /// the answer's message, for a record.
 ///

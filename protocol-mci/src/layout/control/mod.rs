@@ -6,8 +6,9 @@
 //! offset, frame length, or a length prefix of zero) and what the answer is (the frame itself, or
 //! a reply template that may copy named byte ranges of the request, e.g. a poll's send time).
 //!
-//! An entry with a `role` (`ack`, `nak`) is a transport acknowledgement of a dual-socket link
-//! instead ([`transport`]): never answered, built by the gateway from the frame it acknowledges.
+//! An entry with a `role` (`ack`, `nak`, a [`TransportRole`]) is a transport acknowledgement of
+//! a dual-socket link instead: never answered, built by the gateway from the frame it
+//! acknowledges.
 //!
 //! `build` validates the entries; `transport` holds the acknowledgement roles.
 
