@@ -8,10 +8,13 @@
 //! [`comparator::covers`] none of them is a warning, not an error: the config still works, and
 //! the warning names the nearest path. An explicit index past its group's `OCCURS` maximum
 //! (`body.offers[12]` where `offers` has at most 10 elements) reaches no field either, and the
-//! warning says the maximum. The `key` of an `unordered` rule names fields of the array's
-//! elements: a name no element has is a warning too, with the nearest field name
-//! ([`super::suggest::nearest`]). [`check_rules`] runs the same checks against any set of
-//! fields: the reconciliation's mapped rows (`shadowgate reconcile`) too.
+//! warning says the maximum. An `unordered` rule applies only to the array its pattern names:
+//! one whose pattern reaches fields but no array (`body.rate`, a scalar; `body`, an object) never
+//! applies, and the warning lists the arrays (repeated groups) there are. Its `key` names fields
+//! of the array's elements: a name no element has is a warning too, with the nearest field name
+//! ([`super::suggest::nearest`]), and so is one that the elements of only some of the arrays a
+//! wildcard reaches have, naming the others. [`check_rules`] runs the same checks against any set
+//! of fields: the reconciliation's mapped rows (`shadowgate reconcile`) too.
 
 use comparator::{Reach, RulesConfig};
 use protocol_mci::{AnswerField, Layout};
@@ -51,7 +54,8 @@ pub(super) fn unreachable_rules(
 /// compared decision can hold, sorted by path; `whose` says whose fields they are, for the
 /// message): with the nearest path as a suggestion, or the maximum of the group an explicit
 /// index is past (`body.offers[12]` where `offers` has at most 10 elements). Then of every
-/// `unordered` rule's `key` name that is no field of the elements of the arrays the rule names.
+/// `unordered` rule that reaches no array, and of each of its `key` names missing from the
+/// elements of an array it reaches ([`unordered_rules`]).
 pub(crate) fn check_rules(
     key: &str,
     rules: &RulesConfig,
@@ -88,59 +92,153 @@ pub(crate) fn check_rules(
         };
         problems.warning(format!("{key}.{rule}"), expected.clone(), found);
     }
-    unordered_keys(key, rules, fields, problems);
+    unordered_rules(key, rules, fields, whose, problems);
 }
 
-/// Warns of every `unordered` rule's `key` name that is a field of no element of the arrays the
-/// rule's pattern names (pairing by a field no element has pairs nothing by key); a rule that
-/// names no array of `fields` is left to the pattern check.
-fn unordered_keys(key: &str, rules: &RulesConfig, fields: &[AnswerField], problems: &mut Problems) {
+/// Warns of every `unordered` rule whose pattern reaches fields of `fields` (`whose` says whose)
+/// but no array among them: the rule applies only to the array it names, so on a scalar or an
+/// object it never applies. Then of each `key` name missing from the elements of some of the
+/// arrays a rule reaches ([`unordered_keys`]). A pattern that reaches no field at all is left to
+/// the pattern check.
+fn unordered_rules(
+    key: &str,
+    rules: &RulesConfig,
+    fields: &[AnswerField],
+    whose: &str,
+    problems: &mut Problems,
+) {
     for (at, rule) in rules.unordered.iter().enumerate() {
-        // The element (`body.offers[*]`) of each array the pattern names itself.
+        let reached: Vec<&AnswerField> = fields
+            .iter()
+            .filter(|field| {
+                comparator::reach(&rule.path, &field.path, &field.maxima) == Reach::Field
+            })
+            .collect();
+        if reached.is_empty() {
+            continue;
+        }
+        // The element (`body.offers[*]`) of each array the pattern names itself: one per
+        // distinct element where messages share the array's path with different fields.
         let elements: Vec<&AnswerField> = fields
             .iter()
             .filter(|element| {
-                let Some(array) = element.path.strip_suffix("[*]") else {
-                    return false;
-                };
-                let maxima = &element.maxima[..element.maxima.len().saturating_sub(1)];
-                comparator::reach(&rule.path, array, maxima) == Reach::Field
+                array_of(element).is_some_and(|array| reached.iter().any(|r| r.path == array))
             })
             .collect();
         if elements.is_empty() {
+            let mut arrays: Vec<&str> = fields.iter().filter_map(array_of).collect();
+            arrays.dedup();
+            let suggestion = match arrays.is_empty() {
+                true => "there are no arrays".to_owned(),
+                false => format!("the arrays are {}", arrays.join(", ")),
+            };
+            problems.warning(
+                format!("{key}.unordered[{at}].path"),
+                format!("a pattern that reaches an array (a repeated group) of {whose}"),
+                Found::because(
+                    &rule.path,
+                    format!("which reaches {}; {suggestion}", shapes(&reached, fields)),
+                ),
+            );
             continue;
         }
-        let mut names: Vec<&str> = Vec::new();
-        for element in &elements {
-            for name in &element.element_keys {
-                if !names.contains(&name.as_str()) {
-                    names.push(name);
-                }
+        unordered_keys(
+            &format!("{key}.unordered[{at}]"),
+            &rule.key,
+            &elements,
+            problems,
+        );
+    }
+}
+
+/// Warns, under `key` (`….unordered[N]`), of every name of `names` (the rule's `key`) that is
+/// missing from the elements of some of the arrays whose `elements` the rule reaches: from all
+/// of them, with the nearest field name, since pairing by a field no element has pairs nothing
+/// by key; from some, naming those, since their elements pair without it (a field missing on
+/// both sides is an equal key).
+fn unordered_keys(key: &str, names: &[String], elements: &[&AnswerField], problems: &mut Problems) {
+    let mut all: Vec<&str> = Vec::new();
+    for element in elements {
+        for name in &element.element_keys {
+            if !all.contains(&name.as_str()) {
+                all.push(name);
             }
         }
-        for (index, name) in rule.key.iter().enumerate() {
-            if names.contains(&name.as_str()) {
-                continue;
-            }
-            let arrays: Vec<&str> = elements
-                .iter()
-                .filter_map(|e| e.path.strip_suffix("[*]"))
-                .collect();
-            let found = match suggest::nearest(name, names.iter().copied()) {
+    }
+    let mut arrays: Vec<&str> = elements.iter().filter_map(|e| array_of(e)).collect();
+    arrays.dedup();
+    for (index, name) in names.iter().enumerate() {
+        let lacks = |element: &AnswerField| !element.element_keys.contains(name);
+        let mut lacking: Vec<&str> = elements
+            .iter()
+            .filter(|e| lacks(e))
+            .filter_map(|e| array_of(e))
+            .collect();
+        lacking.dedup();
+        if lacking.is_empty() {
+            continue;
+        }
+        let (expected, found) = if elements.iter().all(|e| lacks(e)) {
+            let found = match suggest::nearest(name, all.iter().copied()) {
                 Some(near) => Found::because(name, format!("did you mean `{near}`?")),
                 None => Found::text(name),
             };
-            problems.warning(
-                format!("{key}.unordered[{at}].key[{index}]"),
-                format!(
-                    "a field of the elements of {} ({})",
-                    arrays.join(", "),
-                    names.join(", ")
-                ),
-                found,
+            let expected = format!(
+                "a field of the elements of {} ({})",
+                arrays.join(", "),
+                all.join(", ")
             );
-        }
+            (expected, found)
+        } else {
+            let each: Vec<String> = elements
+                .iter()
+                .filter_map(|e| Some(format!("{} ({})", array_of(e)?, e.element_keys.join(", "))))
+                .collect();
+            let expected = format!(
+                "a field of the elements of every array the pattern reaches: {}",
+                each.join(", ")
+            );
+            let found = Found::because(
+                name,
+                format!("missing from the elements of {}", lacking.join(", ")),
+            );
+            (expected, found)
+        };
+        problems.warning(format!("{key}.key[{index}]"), expected, found);
     }
+}
+
+/// The array (`body.offers`) whose element `field` is (`body.offers[*]`), if it is one.
+fn array_of(field: &AnswerField) -> Option<&str> {
+    field.path.strip_suffix("[*]")
+}
+
+/// What `reached` (fields that are no arrays) are, for the warning: `a scalar`, `an object`,
+/// `2 scalars and an object`. A field is an object when another field of `fields` is below it.
+fn shapes(reached: &[&AnswerField], fields: &[AnswerField]) -> String {
+    let objects = reached
+        .iter()
+        .filter(|field| {
+            fields.iter().any(|below| {
+                below
+                    .path
+                    .strip_prefix(field.path.as_str())
+                    .is_some_and(|rest| rest.starts_with(['.', '[']))
+            })
+        })
+        .count();
+    let count = |n: usize, one: &str, many: &str| match n {
+        0 => None,
+        1 => Some(one.to_owned()),
+        n => Some(format!("{n} {many}")),
+    };
+    let scalars = count(reached.len() - objects, "a scalar", "scalars");
+    let objects = count(objects, "an object", "objects");
+    [scalars, objects]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// The path nearest to `pattern` in edit distance, if it is at most a third of the pattern's
@@ -166,19 +264,38 @@ mod tests {
 
     use std::path::Path;
 
-    use protocol_mci::Layout;
+    use comparator::RulesConfig;
+    use protocol_mci::{AnswerField, Layout};
 
     use super::super::problem::Problems;
     use super::super::raw::ConfigFile;
     use super::super::tests::{config, example_layout};
     use super::super::{load, Problem};
-    use super::unreachable_rules;
+    use super::{check_rules, unreachable_rules};
 
     /// The warnings of the base config with `rules` as its strategy's rules table.
     fn warnings(rules: &str) -> Vec<String> {
+        warnings_of(&[], rules)
+    }
+
+    /// [`warnings`] with the example layout's text changed by `edits` (from, to).
+    fn warnings_of(edits: &[(&str, &str)], rules: &str) -> Vec<String> {
         let dir = tempfile::tempdir().unwrap();
+        let mut text = std::fs::read_to_string(example_layout()).unwrap();
+        for (from, to) in edits {
+            assert!(text.contains(from), "{from}");
+            text = text.replace(from, to);
+        }
+        let layout = dir.path().join("layout.toml");
+        std::fs::write(&layout, text).unwrap();
+        let declared = format!("loan = {:?}", example_layout());
         let extra = format!("\n[strategies.loan.rules]\n{rules}");
-        let loaded = load(&config(dir.path(), &[], &extra)).unwrap();
+        let path = config(
+            dir.path(),
+            &[(&declared, &format!("loan = {layout:?}"))],
+            &extra,
+        );
+        let loaded = load(&path).unwrap();
         loaded.warnings.iter().map(ToString::to_string).collect()
     }
 
@@ -227,6 +344,113 @@ mod tests {
                      (did you mean `product_code`?)"
                 ),
                 format!("strategies.loan.rules.unordered[0].key[2]: {expected} \"branch\""),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unordered_rule_that_reaches_no_array_is_a_warning_listing_the_arrays() {
+        let found = warnings(
+            "unordered = [\n\
+             { path = \"body.rate\", owner = \"ops\" },\n\
+             { path = \"body\", owner = \"ops\" },\n\
+             { path = \"body.offers[*]\", owner = \"ops\" },\n\
+             { path = \"*\", owner = \"ops\" },\n\
+             { path = \"body.offers[*].*\", owner = \"ops\" },\n\
+             { path = \"body.offers\", owner = \"ops\" },\n\
+             { path = \"body.*\", owner = \"ops\" },\n\
+             ]\n",
+        );
+        let expected = "expected a pattern that reaches an array (a repeated group) of the \
+                        answers of layout \"loan-screening\" (LNS0001), found";
+        let arrays = "the arrays are body.offers";
+        assert_eq!(
+            found,
+            [
+                format!(
+                    "strategies.loan.rules.unordered[0].path: {expected} \"body.rate\" (which \
+                     reaches a scalar; {arrays})"
+                ),
+                format!(
+                    "strategies.loan.rules.unordered[1].path: {expected} \"body\" (which \
+                     reaches an object; {arrays})"
+                ),
+                format!(
+                    "strategies.loan.rules.unordered[2].path: {expected} \"body.offers[*]\" \
+                     (which reaches an object; {arrays})"
+                ),
+                format!(
+                    "strategies.loan.rules.unordered[3].path: {expected} \"*\" (which reaches 2 \
+                     objects; {arrays})"
+                ),
+                format!(
+                    "strategies.loan.rules.unordered[4].path: {expected} \"body.offers[*].*\" \
+                     (which reaches 4 scalars; {arrays})"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_arrays_an_unordered_rule_on_a_field_says_there_are_none() {
+        // A reconciliation's mapped rows: objects and scalars, never an array.
+        let fields: Vec<AnswerField> = ["body", "body.cust_no", "body.rate"]
+            .into_iter()
+            .map(|path| AnswerField {
+                path: path.to_owned(),
+                maxima: Vec::new(),
+                element_keys: Vec::new(),
+            })
+            .collect();
+        let rules: RulesConfig =
+            toml::from_str("unordered = [{ path = \"body.*\" }, { path = \"body.cust\" }]")
+                .unwrap();
+        let mut problems = Problems::new();
+        check_rules("rules", &rules, &fields, "the rows", &mut problems);
+        let found: Vec<String> = problems
+            .into_vec()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                // The misspelt one reaches nothing: the pattern check's warning alone.
+                "rules.unordered[1].path: expected a pattern that reaches a field of the rows, \
+                 found \"body.cust\" (did you mean `body.cust_no`?)",
+                "rules.unordered[0].path: expected a pattern that reaches an array (a repeated \
+                 group) of the rows, found \"body.*\" (which reaches 2 scalars; there are no \
+                 arrays)",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unordered_key_missing_from_some_arrays_a_wildcard_reaches_names_them() {
+        // A second group beside `offers` whose elements have a `rate` but no `product_code`;
+        // `message` shrinks by the group's bytes, so the response keeps its length.
+        let found = warnings_of(
+            &[(
+                "{ name = \"message\", type = \"text\", length = 80, truncate = true },",
+                "{ name = \"fee_cnt\", type = \"number\", length = 1 },\n  \
+                 { name = \"fees\", type = \"group\", count = \"fee_cnt\", max = 1, fields = [\n    \
+                 { name = \"fee_code\", type = \"text\", length = 4 },\n    \
+                 { name = \"rate\", type = \"number\", length = 6, scale = 3 },\n  ] },\n  \
+                 { name = \"message\", type = \"text\", length = 69, truncate = true },",
+            )],
+            "unordered = [{ path = \"body.*\", key = [\"rate\", \"product_code\", \"prodcut_code\"], \
+             owner = \"ops\" }]\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "strategies.loan.rules.unordered[0].key[1]: expected a field of the elements of \
+                 every array the pattern reaches: body.fees (fee_code, rate), body.offers \
+                 (product_code, limit, rate, term), found \"product_code\" (missing from the \
+                 elements of body.fees)",
+                "strategies.loan.rules.unordered[0].key[2]: expected a field of the elements of \
+                 body.fees, body.offers (fee_code, rate, product_code, limit, term), found \
+                 \"prodcut_code\" (did you mean `product_code`?)",
             ]
         );
     }
