@@ -333,6 +333,49 @@ unordered = [{ path = "body.offers", key = ["prodcut_code"], owner = "kim" }]"#;
     }
 }
 
+/// An `unordered` rule on a field that is no array, and a key that the elements of only some of
+/// the arrays a wildcard reaches have, are warnings: the first lists the arrays there are, the
+/// second names the arrays whose elements lack the key.
+#[test]
+fn an_unordered_rule_on_no_array_and_a_key_some_arrays_lack_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    // A second group beside `offers`, whose elements have no `product_code`; `message` shrinks by
+    // the group's bytes, so the response keeps its length.
+    let example = repo_file("config/layouts/loan-screening.toml");
+    let layout_text = std::fs::read_to_string(&example).unwrap().replace(
+        r#"{ name = "message", type = "text", length = 80, truncate = true },"#,
+        r#"{ name = "fee_cnt", type = "number", length = 1 },
+  { name = "fees", type = "group", count = "fee_cnt", max = 1, fields = [
+    { name = "fee_code", type = "text", length = 4 },
+    { name = "rate", type = "number", length = 6, scale = 3 },
+  ] },
+  { name = "message", type = "text", length = 69, truncate = true },"#,
+    );
+    let layout = dir.path().join("loan-screening.toml");
+    std::fs::write(&layout, layout_text).unwrap();
+    let rules = r#"
+[strategies.loan-screening.rules]
+unordered = [
+  { path = "body.rate", owner = "kim" },
+  { path = "body.*", key = ["product_code"], owner = "kim" },
+]"#;
+    let mut text = std::fs::read_to_string(write_config(dir.path(), "127.0.0.1:7001", "")).unwrap();
+    text = text.replace(&format!("{example:?}"), &format!("{layout:?}"));
+    text = text.replace("\n[store]", &format!("{rules}\n\n[store]"));
+    let path = dir.path().join("rules.toml");
+    std::fs::write(&path, text).unwrap();
+    let output = check_config(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(": 2 warnings\n"), "{stderr}");
+    for shown in [
+        "  - strategies.loan-screening.rules.unordered[0].path: expected a pattern that reaches an array (a repeated group) of the answers of layout \"loan-screening\" (LNS0001), found \"body.rate\" (which reaches a scalar; the arrays are body.fees, body.offers)\n",
+        "  - strategies.loan-screening.rules.unordered[1].key[0]: expected a field of the elements of every array the pattern reaches: body.fees (fee_code, rate), body.offers (product_code, limit, rate, term), found \"product_code\" (missing from the elements of body.fees)\n",
+    ] {
+        assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
+    }
+}
+
 /// A value of the wrong type or variant is named by its key path as well as its line, like every
 /// other problem (toml alone gives the line and column).
 #[test]
