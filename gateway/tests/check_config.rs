@@ -317,19 +317,36 @@ fn an_index_past_the_maximum_and_an_unknown_unordered_key_are_warnings() {
 [strategies.loan-screening.rules]
 severity = { critical = ["body.offers[3].limit"] }
 unordered = [{ path = "body.offers", key = ["prodcut_code"], owner = "kim" }]"#;
-    let mut text = std::fs::read_to_string(write_config(dir.path(), "127.0.0.1:7001", "")).unwrap();
-    text = text.replace("\n[store]", &format!("{rules}\n\n[store]"));
-    let path = dir.path().join("rules.toml");
-    std::fs::write(&path, text).unwrap();
-    let output = check_config(&path);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains(": 2 warnings\n"), "{stderr}");
-    for shown in [
+    let path = config_with_rules(dir.path(), rules, None);
+    passes_with_warnings(&path, &[
         "  - strategies.loan-screening.rules.severity.critical[0]: expected a pattern that reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \"body.offers[3].limit\" (index 3: the group occurs at most 3 times)\n",
         "  - strategies.loan-screening.rules.unordered[0].key[0]: expected a field of the elements of body.offers (product_code, limit, rate, term), found \"prodcut_code\" (did you mean `product_code`?)\n",
-    ] {
-        assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
+    ]);
+}
+
+/// The example config with `rules` before its `[store]`, and `layout` (a layout file) in place
+/// of the example's loan-screening layout when given; written into `dir`.
+fn config_with_rules(dir: &Path, rules: &str, layout: Option<&Path>) -> std::path::PathBuf {
+    let mut text = std::fs::read_to_string(write_config(dir, "127.0.0.1:7001", "")).unwrap();
+    if let Some(layout) = layout {
+        let example = repo_file("config/layouts/loan-screening.toml");
+        text = text.replace(&format!("{example:?}"), &format!("{layout:?}"));
+    }
+    text = text.replace("\n[store]", &format!("{rules}\n\n[store]"));
+    let path = dir.join("rules.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `check-config` passes `path` with exactly these warning lines (and no others).
+fn passes_with_warnings(path: &Path, shown: &[&str]) {
+    let output = check_config(path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let count = format!(": {} warnings\n", shown.len());
+    assert!(stderr.contains(&count), "{count} missing from:\n{stderr}");
+    for line in shown {
+        assert!(stderr.contains(line), "{line} missing from:\n{stderr}");
     }
 }
 
@@ -359,21 +376,11 @@ unordered = [
   { path = "body.rate", owner = "kim" },
   { path = "body.*", key = ["product_code"], owner = "kim" },
 ]"#;
-    let mut text = std::fs::read_to_string(write_config(dir.path(), "127.0.0.1:7001", "")).unwrap();
-    text = text.replace(&format!("{example:?}"), &format!("{layout:?}"));
-    text = text.replace("\n[store]", &format!("{rules}\n\n[store]"));
-    let path = dir.path().join("rules.toml");
-    std::fs::write(&path, text).unwrap();
-    let output = check_config(&path);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains(": 2 warnings\n"), "{stderr}");
-    for shown in [
+    let path = config_with_rules(dir.path(), rules, Some(&layout));
+    passes_with_warnings(&path, &[
         "  - strategies.loan-screening.rules.unordered[0].path: expected a pattern that reaches an array (a repeated group) of the answers of layout \"loan-screening\" (LNS0001), found \"body.rate\" (which reaches a scalar; the arrays are body.fees, body.offers)\n",
         "  - strategies.loan-screening.rules.unordered[1].key[0]: expected a field of the elements of every array the pattern reaches: body.fees (fee_code, rate), body.offers (product_code, limit, rate, term), found \"product_code\" (missing from the elements of body.fees)\n",
-    ] {
-        assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
-    }
+    ]);
 }
 
 /// A value of the wrong type or variant is named by its key path as well as its line, like every
