@@ -11,7 +11,7 @@ use http::StatusCode;
 use http_body_util::Full;
 
 use super::detail::cell;
-use super::html::{document, error, escape};
+use super::html::{document, error, escape, Report};
 use super::params::{encode, param};
 use crate::review::{example_rows, thousands, value_text, BatchSummary, Review, RowState};
 use crate::store::{ReconcileExample, ReconcileGroup};
@@ -165,22 +165,36 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
         return error(
             StatusCode::BAD_REQUEST,
             "run: expected a run id, found none",
+            Report::Beside,
         );
     };
-    let group = match param(query, "group").map(|g| g.parse::<usize>()) {
+    let group = match param(query, "group").map(|g| (g.parse::<usize>(), g)) {
         None => None,
-        Some(Ok(index)) => Some(index),
-        Some(Err(_)) => {
+        Some((Ok(index), _)) => Some(index),
+        Some((Err(_), given)) => {
             return error(
                 StatusCode::BAD_REQUEST,
-                "group: expected a group number (0, 1, …)",
+                &format!("group: expected a group number (0, 1, …), found {given:?}"),
+                Report::Beside,
             )
         }
     };
     let batch = match review.batch(&run_id) {
         Ok(Some(batch)) => batch,
-        Ok(None) => return error(StatusCode::NOT_FOUND, &format!("no batch run {run_id}")),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Ok(None) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                &format!("no batch run {run_id}"),
+                Report::Beside,
+            )
+        }
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                Report::Beside,
+            )
+        }
     };
     let run = &batch.run;
     let groups: Vec<(usize, &ReconcileGroup)> = match group {
@@ -191,7 +205,7 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
                     "group {index}: batch run {run_id} has {} groups",
                     run.groups.len()
                 );
-                return error(StatusCode::NOT_FOUND, &message);
+                return error(StatusCode::NOT_FOUND, &message, Report::Beside);
             }
         },
         None => run.groups.iter().enumerate().collect(),

@@ -2,7 +2,7 @@
 //! the differing fields highlighted and the fields a rule hid greyed with the rule, the unified
 //! diff, and the masked request.
 
-use super::html::{document, error, escape, sentence_case};
+use super::html::{document, error, escape, sentence_case, Report};
 use crate::review::{value_text, Review, ReviewView, RowState, SideRow};
 use crate::store::{MismatchRecord, RecordId};
 use bytes::Bytes;
@@ -13,15 +13,21 @@ use http_body_util::Full;
 pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
     let id: RecordId = match id.parse() {
         Ok(id) => id,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string(), Report::Above),
     };
     let detail = match review.detail(id) {
         Ok(Some(detail)) => detail,
         Ok(None) => {
             let message = format!("no record {id} (unknown, or removed by retention)");
-            return error(StatusCode::NOT_FOUND, &message);
+            return error(StatusCode::NOT_FOUND, &message, Report::Above);
         }
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                Report::Above,
+            )
+        }
     };
     let record = &detail.record;
     let mut body = String::from("<p><a href=\"../\">← back to the report</a></p>\n");

@@ -79,12 +79,34 @@ pub(super) fn document(status: StatusCode, title: &str, body: &str) -> Response 
     response
 }
 
-/// An error page that says what went wrong.
-pub(super) fn error(status: StatusCode, message: &str) -> Response {
+/// Where a page's link back to the report points, relative to the page's own path, so that it
+/// also works under a proxy's path prefix (`/sg/batches` → `/sg/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Report {
+    /// The page is at the top level beside the report (`/mismatches`, `/batches`, `/`): `./`.
+    Beside,
+    /// The page is one level below it (`/mismatches/ID`): `../`.
+    Above,
+}
+
+impl Report {
+    /// The relative link.
+    pub(super) fn href(self) -> &'static str {
+        match self {
+            Report::Beside => "./",
+            Report::Above => "../",
+        }
+    }
+}
+
+/// An error page that says what went wrong, with a link back to the report from where the page
+/// is (`report`).
+pub(super) fn error(status: StatusCode, message: &str, report: Report) -> Response {
     let body = format!(
-        "<h1>{}</h1><p>{}</p><p><a href=\"../\">back to the report</a></p>",
+        "<h1>{}</h1><p>{}</p><p><a href=\"{}\">back to the report</a></p>",
         status,
-        escape(message)
+        escape(message),
+        report.href()
     );
     document(status, "shadowgate: error", &body)
 }

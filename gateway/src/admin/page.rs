@@ -12,7 +12,7 @@ use http_body_util::Full;
 
 use super::api::health;
 use super::chart::{group_strip, strategy_chart};
-use super::html::{document, error, escape};
+use super::html::{document, error, escape, Report};
 use super::params::{encode, list_query};
 use crate::review::thousands;
 use crate::review::{Daily, EngineStatus, Review, ReviewView, StrategySummary};
@@ -26,7 +26,13 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
     let now = SystemClock.now_micros();
     let summary = match review.summary(Some(health(&state.stats)), now) {
         Ok(summary) => summary,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                Report::Beside,
+            )
+        }
     };
     let mut body = String::from("<h1>Migration review</h1>\n");
     // The zone named once, as the CLI's text output does ("Times in …").
@@ -77,7 +83,13 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
     for strategy in &summary.strategies {
         let groups = match review.groups(&strategy.strategy) {
             Ok(groups) => groups,
-            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            Err(e) => {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &e.to_string(),
+                    Report::Beside,
+                )
+            }
         };
         body.push_str(&card(strategy, &groups, &daily, review.view()));
         body.push_str(&super::triage_page::section(
@@ -105,7 +117,13 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
             body.push_str("<p><a href=\"mismatches\">all records</a></p></div>\n");
         }
         Ok(_) => {}
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                Report::Beside,
+            )
+        }
     }
     document(StatusCode::OK, "shadowgate: migration review", &body)
 }
@@ -145,11 +163,17 @@ fn engines_card(engines: &[EngineStatus], view: &ReviewView) -> String {
 pub(super) fn records(review: &Review, query: &str) -> http::Response<Full<Bytes>> {
     let list = match list_query(query) {
         Ok(list) => list,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e, Report::Beside),
     };
     let page = match review.list(&list) {
         Ok(page) => page,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                Report::Beside,
+            )
+        }
     };
     let mut filters = Vec::new();
     for (key, value) in [("strategy", &list.strategy), ("signature", &list.signature)] {

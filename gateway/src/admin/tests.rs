@@ -307,10 +307,14 @@ fn pages_escape_values_and_link_to_details() {
         detail.contains("a rule since removed or changed"),
         "{detail}"
     );
-    assert_eq!(
-        call(&f.state, "GET", "/mismatches/zz", None).0,
-        StatusCode::BAD_REQUEST
-    );
+    // Error pages link back to the report from where they are: one level up from a record,
+    // beside it from the list (relative, so a proxy's path prefix is kept).
+    let (status, _, error) = call(&f.state, "GET", "/mismatches/zz", None);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.contains("<a href=\"../\">back to the report</a>"), "{error}");
+    let (status, _, error) = call(&f.state, "GET", "/mismatches?limit=x", None);
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert!(error.contains("<a href=\"./\">back to the report</a>"), "{error}");
 }
 
 #[test]

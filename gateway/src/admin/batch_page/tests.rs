@@ -158,7 +158,7 @@ fn unknown_runs_and_groups_are_named_in_the_error() {
         (
             &format!("run={}&group=x", encode(RUN_ID)),
             StatusCode::BAD_REQUEST,
-            "group: expected a group number",
+            "group: expected a group number (0, 1, …), found &quot;x&quot;",
         ),
         (
             &format!("run={}&group=7", encode(RUN_ID)),
@@ -169,6 +169,9 @@ fn unknown_runs_and_groups_are_named_in_the_error() {
         let (found, body) = text(page(&review, query));
         assert_eq!(found, status, "{query}");
         assert!(body.contains(said), "{query}: {body}");
+        // The page is beside the report (`/batches`): `./` keeps a proxy's path prefix, `../`
+        // would leave it.
+        assert!(body.contains("<a href=\"./\">back to the report</a>"), "{query}: {body}");
     }
 }
 
