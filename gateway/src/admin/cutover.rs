@@ -21,12 +21,9 @@ pub(super) fn sign(sign: Option<&SignFn>, body: &Bytes, time_zone: &str) -> Resp
             "this gateway was not started from a config file",
         );
     };
-    let request = match serde_json::from_slice::<SignRequest>(body) {
+    let request = match super::json_body::read::<SignRequest>(body, "a sign-off request") {
         Ok(request) => request,
-        Err(e) => {
-            let message = format!("body: expected a sign-off request as JSON, found {e}");
-            return server::json_error(StatusCode::BAD_REQUEST, &message);
-        }
+        Err(message) => return server::json_error(StatusCode::BAD_REQUEST, &message),
     };
     match sign(request) {
         Ok(signoff) => server::json(

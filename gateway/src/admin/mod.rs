@@ -39,6 +39,7 @@ mod cutover;
 mod detail;
 mod fleet;
 mod html;
+mod json_body;
 mod page;
 mod params;
 mod replays;

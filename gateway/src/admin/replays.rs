@@ -93,12 +93,9 @@ pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
         return server::json_error(StatusCode::NOT_FOUND, "replay needs a running gateway");
     };
     let refused = |message: String| server::json_error(StatusCode::UNPROCESSABLE_ENTITY, &message);
-    let request: ReplayRequest = match serde_json::from_slice(body) {
+    let request: ReplayRequest = match super::json_body::read(body, "a replay selection") {
         Ok(request) => request,
-        Err(e) => {
-            let message = format!("body: expected a replay selection as JSON, found {e}");
-            return server::json_error(StatusCode::BAD_REQUEST, &message);
-        }
+        Err(message) => return server::json_error(StatusCode::BAD_REQUEST, &message),
     };
     let selection = match selection(&request) {
         Ok(selection) => selection,

@@ -311,10 +311,16 @@ fn pages_escape_values_and_link_to_details() {
     // beside it from the list (relative, so a proxy's path prefix is kept).
     let (status, _, error) = call(&f.state, "GET", "/mismatches/zz", None);
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(error.contains("<a href=\"../\">back to the report</a>"), "{error}");
+    assert!(
+        error.contains("<a href=\"../\">back to the report</a>"),
+        "{error}"
+    );
     let (status, _, error) = call(&f.state, "GET", "/mismatches?limit=x", None);
     assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
-    assert!(error.contains("<a href=\"./\">back to the report</a>"), "{error}");
+    assert!(
+        error.contains("<a href=\"./\">back to the report</a>"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -44,8 +44,7 @@ pub(super) struct ChangeRequest {
 impl ChangeRequest {
     /// The JSON body; refused, with a message naming the body, when it is not a change.
     pub(super) fn from_json(body: &[u8]) -> Result<Self, String> {
-        serde_json::from_slice(body)
-            .map_err(|e| format!("body: expected a triage change as JSON, found {e}"))
+        super::json_body::read(body, "a triage change")
     }
 
     /// The form fields `strategy`, `signature`, `by` (or `who`, as in the JSON), `state`,

@@ -171,7 +171,10 @@ fn unknown_runs_and_groups_are_named_in_the_error() {
         assert!(body.contains(said), "{query}: {body}");
         // The page is beside the report (`/batches`): `./` keeps a proxy's path prefix, `../`
         // would leave it.
-        assert!(body.contains("<a href=\"./\">back to the report</a>"), "{query}: {body}");
+        assert!(
+            body.contains("<a href=\"./\">back to the report</a>"),
+            "{query}: {body}"
+        );
     }
 }
 
