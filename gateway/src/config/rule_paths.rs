@@ -88,6 +88,13 @@ pub(crate) fn check_rules(
                 format!("index {index}: the group occurs at most {max} times"),
             ),
             (None, Some(near)) => Found::because(pattern, format!("did you mean `{near}`?")),
+            // An index where nothing repeats (a batch's mapped rows): say so, there is nothing
+            // nearer to suggest.
+            (None, None)
+                if pattern.contains('[') && fields.iter().all(|f| array_of(f).is_none()) =>
+            {
+                Found::because(pattern, "an index reaches nothing: there are no arrays")
+            }
             (None, None) => Found::text(pattern),
         };
         problems.warning(format!("{key}.{rule}"), expected.clone(), found);

@@ -340,7 +340,8 @@ mod tests {
     fn inline_rules_that_reach_no_mapped_field_are_warnings() {
         let found = warnings(
             "[rules]\n\
-             severity = { critical = [\"body.rate\", \"body\", \"body.rat\", \"trailer.sum\"] }\n",
+             severity = { critical = [\"body.rate\", \"body\", \"body.rat\", \"trailer.sum\", \
+             \"body.offers[0].rate\"] }\n",
         );
         let expected = "expected a pattern that reaches a field of the rows as the `fields` of \
                         legacy and new map them, found";
@@ -352,6 +353,11 @@ mod tests {
                      `body.rate`?)"
                 ),
                 format!("rules.severity.critical[3]: {expected} \"trailer.sum\""),
+                // Rows never repeat: an index is said to reach nothing, with no suggestion.
+                format!(
+                    "rules.severity.critical[4]: {expected} \"body.offers[0].rate\" (an index \
+                     reaches nothing: there are no arrays)"
+                ),
             ]
         );
     }
