@@ -1047,7 +1047,7 @@ fn a_refused_form_post_is_answered_with_a_page_and_a_json_call_with_json() {
         status,
         &headers,
         &body,
-        "group loan/sig-grade: expected the rule that covers an accepted difference (rule), found nothing",
+        "group loan/sig-grade: rule: expected the rule that covers an accepted difference, found nothing",
     );
     assert!(body.contains("group loan/sig-grade to accepted_difference was not saved"));
     let (status, headers, body) = post(

@@ -19,7 +19,7 @@ pub struct CutoverError {
 #[derive(Debug, Error)]
 pub enum CutoverErrorKind {
     /// The request does not say who signs.
-    #[error("expected the name of who signs (by), found nothing")]
+    #[error("by: expected the name of who signs, found nothing")]
     NoName,
     /// The strategy is not in the config.
     #[error("expected a strategy of the config ({known}), found none by that name")]

@@ -98,7 +98,7 @@ fn only_the_latest_signoff_for_the_config_links_a_routing_change() {
     let nobody = sign(&reader, &blocked, &request(" "), 10).unwrap_err();
     assert!(nobody
         .to_string()
-        .ends_with("expected the name of who signs (by), found nothing"));
+        .ends_with("by: expected the name of who signs, found nothing"));
 
     let a = config(dir.path(), ENGINES, 3);
     let signed = sign(&reader, &a, &request("choi"), 20).unwrap();
@@ -159,7 +159,7 @@ fn a_request_without_by_is_refused_as_one_with_a_blank_by() {
         assert!(error.is_refused(), "{body}: {error}");
         assert_eq!(
             error.to_string(),
-            "cutover sign-off of loan: expected the name of who signs (by), found nothing",
+            "cutover sign-off of loan: by: expected the name of who signs, found nothing",
             "{body}"
         );
     }

@@ -24,7 +24,7 @@ pub enum TriageErrorKind {
     #[error("expected a mismatch group of the store, found none")]
     NoSuchGroup,
     /// The change does not say who makes it.
-    #[error("expected the name of who makes the change (by), found nothing")]
+    #[error("by: expected the name of who makes the change, found nothing")]
     NoName,
     /// The change names two people: `by` and a different `who` (`by`'s deprecated name).
     #[error(
@@ -40,7 +40,7 @@ pub enum TriageErrorKind {
     #[error("state: {0}")]
     UnknownState(#[from] UnknownState),
     /// `accepted_difference` without a rule.
-    #[error("expected the rule that covers an accepted difference (rule), found nothing")]
+    #[error("rule: expected the rule that covers an accepted difference, found nothing")]
     RuleRequired,
     /// `accepted_difference` naming a rule the strategy does not have.
     #[error("expected a rule of the strategy ({known}), found {found:?}")]

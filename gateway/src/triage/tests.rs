@@ -59,7 +59,7 @@ fn the_workflow_refuses_shortcuts_and_an_altered_entry_breaks_the_chain() {
     };
 
     assert!(refused(&change("", TriageState::Investigating))
-        .ends_with("expected the name of who makes the change (by), found nothing"));
+        .ends_with("by: expected the name of who makes the change, found nothing"));
     let mut elsewhere = change("kim", TriageState::Investigating);
     elsewhere.signature = "ffffffffffffffff".into();
     assert!(refused(&elsewhere).contains("expected a mismatch group of the store, found none"));
