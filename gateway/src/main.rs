@@ -317,7 +317,20 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
         Some(config) if !failed => config,
         _ => std::process::exit(1),
     };
-    writeln!(out, "config {} is valid", path.display())?;
+    // Warnings went to stderr: say so here too, for whoever reads only this output.
+    match checked.problems.iter().filter(|p| !p.is_error()).count() {
+        0 => writeln!(out, "config {} is valid", path.display())?,
+        1 => writeln!(
+            out,
+            "config {} is valid, with 1 warning (on stderr)",
+            path.display()
+        )?,
+        n => writeln!(
+            out,
+            "config {} is valid, with {n} warnings (on stderr)",
+            path.display()
+        )?,
+    }
     writeln!(out, "listeners:")?;
     for l in &config.mci_listeners {
         writeln!(

@@ -343,6 +343,10 @@ fn passes_with_warnings(path: &Path, shown: &[&str]) {
     let output = check_config(path);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
+    // Whoever reads only stdout learns of them too.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let valid = format!("is valid, with {} warnings (on stderr)\n", shown.len());
+    assert!(stdout.contains(&valid), "{valid} missing from:\n{stdout}");
     let count = format!(": {} warnings\n", shown.len());
     assert!(stderr.contains(&count), "{count} missing from:\n{stderr}");
     for line in shown {
