@@ -26,7 +26,7 @@ pub struct RecordId {
 
 /// Text that is not a record id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid record id {text:?}: expected 24 lowercase hex digits")]
+#[error("expected a record id (24 lowercase hex digits), found {text:?}")]
 pub struct InvalidId {
     /// The rejected text (ids carry no sensitive data, so it is safe to echo).
     pub text: String,
