@@ -262,7 +262,9 @@ pub fn run_audit(command: &AuditCommand, out: &mut dyn Write) -> anyhow::Result<
     }
 }
 
-/// One line per audit entry, its time in `view`'s zone.
+/// One line per audit entry: its number and its own hash's first 12 hex digits (as the page
+/// shortens them; `audit verify` and `GET /api/v1/audit` give the whole), its time in `view`'s
+/// zone, who, what, the change and the note.
 fn print_entries(
     entries: &[AuditEntry],
     view: &ReviewView,
@@ -270,8 +272,9 @@ fn print_entries(
 ) -> anyhow::Result<()> {
     for e in entries {
         let mut line = format!(
-            "  #{} {} {} {}",
+            "  #{} {} {} {} {}",
             e.seq,
+            e.hash.get(..12).unwrap_or(&e.hash),
             view.time(e.time_micros),
             e.by,
             e.subject
@@ -504,7 +507,7 @@ mod tests {
                 note: Some(note.into()),
                 evidence: None,
                 prev_hash: String::new(),
-                hash: String::new(),
+                hash: format!("{seq:x}{}", "0".repeat(63)),
             };
         let entries = [
             entry(
@@ -537,10 +540,13 @@ mod tests {
         assert_eq!(
             text.lines().collect::<Vec<_>>(),
             [
-                format!("  #1 {at} none → aa11 (start: first config recorded on this store)"),
-                format!("  #2 {at} aa11 → bb22 (reload: no routing change)"),
-                format!("  #3 {at} bb22 → cc33 (start: no routing change)"),
-                format!("  #4 {at} live legacy (CAB-1)"),
+                format!(
+                    "  #1 100000000000 {at} none → aa11 (start: first config recorded on this \
+                     store)"
+                ),
+                format!("  #2 200000000000 {at} aa11 → bb22 (reload: no routing change)"),
+                format!("  #3 300000000000 {at} bb22 → cc33 (start: no routing change)"),
+                format!("  #4 400000000000 {at} live legacy (CAB-1)"),
             ]
         );
     }
@@ -559,14 +565,14 @@ mod tests {
             note: None,
             evidence: None,
             prev_hash: String::new(),
-            hash: String::new(),
+            hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
         };
         let seoul = ReviewView::named("Asia/Seoul").unwrap();
         let mut out = Vec::new();
         print_entries(std::slice::from_ref(&entry), &seoul, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
-            text.contains("#1 2026-12-01 07:12:03 +09:00 kim.j"),
+            text.contains("#1 9f86d081884c 2026-12-01 07:12:03 +09:00 kim.j"),
             "{text}"
         );
         let mut out = Vec::new();
