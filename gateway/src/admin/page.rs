@@ -187,7 +187,9 @@ pub(super) fn records(review: &Review, query: &str) -> http::Response<Full<Bytes
         body.push_str(&format!("<p>{}</p>\n", filters.join(", ")));
     }
     if page.records.is_empty() {
-        body.push_str("<p class=\"muted\">No records match.</p>\n");
+        body.push_str("<p class=\"muted\">No records match.");
+        body.push_str(&unknown_strategy(review, list.strategy.as_deref()));
+        body.push_str("</p>\n");
     } else {
         body.push_str(&records_table(&page.records, review.view()));
     }
@@ -204,6 +206,28 @@ pub(super) fn records(review: &Review, query: &str) -> http::Response<Full<Bytes
         ));
     }
     document(StatusCode::OK, "shadowgate: records", &body)
+}
+
+/// When no record matched a strategy the store has never counted (a misspelt name), what it has
+/// counted instead; else nothing.
+fn unknown_strategy(review: &Review, strategy: Option<&str>) -> String {
+    let Some(strategy) = strategy else {
+        return String::new();
+    };
+    match review.strategy_names() {
+        Ok(names) if !names.iter().any(|name| name == strategy) => {
+            let counted = match names.is_empty() {
+                true => "none yet".to_owned(),
+                false => names.join(", "),
+            };
+            format!(
+                " This store has counted no strategy named <code>{}</code> (it has counted: {}).",
+                escape(strategy),
+                escape(&counted)
+            )
+        }
+        _ => String::new(),
+    }
 }
 
 /// Records as table rows, times in the review's zone.

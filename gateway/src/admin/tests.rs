@@ -321,6 +321,24 @@ fn pages_escape_values_and_link_to_details() {
         error.contains("<a href=\"./\">back to the report</a>"),
         "{error}"
     );
+    // A misspelt strategy matches nothing, and the page says which strategies there are; a
+    // known one whose filter matches nothing says only that.
+    let (status, _, none) = call(&f.state, "GET", "/mismatches?strategy=lone", None);
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        none.contains(
+            "No records match. This store has counted no strategy named <code>lone</code> (it \
+             has counted: loan).</p>"
+        ),
+        "{none}"
+    );
+    let (_, _, none) = call(
+        &f.state,
+        "GET",
+        "/mismatches?strategy=loan&signature=zz",
+        None,
+    );
+    assert!(none.contains("No records match.</p>"), "{none}");
 }
 
 #[test]

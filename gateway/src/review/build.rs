@@ -69,6 +69,16 @@ impl Review {
         &self.view
     }
 
+    /// The strategies the store has counted comparisons of, by name.
+    pub fn strategy_names(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .reader
+            .summary()?
+            .into_iter()
+            .map(|counters| counters.strategy)
+            .collect())
+    }
+
     /// Every stored replay run of `strategy` (all when `None`), newest first.
     pub fn replays(
         &self,
