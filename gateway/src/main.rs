@@ -489,22 +489,9 @@ fn write_problems(
     warnings: &[config::Problem],
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    for (list, what) in [(errors, "error"), (warnings, "warning")] {
-        if list.is_empty() {
-            continue;
-        }
-        let plural = if list.len() == 1 { "" } else { "s" };
-        writeln!(
-            out,
-            "config {}: {} {what}{plural}",
-            path.display(),
-            list.len()
-        )?;
-        for problem in list {
-            writeln!(out, "  - {problem}")?;
-        }
-    }
-    Ok(())
+    let subject = format!("config {}", path.display());
+    config::write_list(out, &subject, "error", errors)?;
+    config::write_list(out, &subject, "warning", warnings)
 }
 
 fn init_logging(config: &Config) {

@@ -45,17 +45,8 @@ fn write_warnings(
     warnings: &[crate::config::Problem],
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let plural = if warnings.len() == 1 { "" } else { "s" };
-    writeln!(
-        out,
-        "reconcile file {}: {} warning{plural}",
-        file.display(),
-        warnings.len()
-    )?;
-    for warning in warnings {
-        writeln!(out, "  - {warning}")?;
-    }
-    Ok(())
+    let subject = format!("reconcile file {}", file.display());
+    crate::config::write_list(out, &subject, "warning", warnings)
 }
 
 /// Runs `shadowgate reconcile`, writing to `out`; `Ok(false)` when some key did not match.

@@ -49,7 +49,7 @@ use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
 pub use environment::{check_environment, check_fd_budget};
 pub use load::{check, check_with, load, load_without_secrets, Checked, ConfigError};
-pub use problem::{Found, List, Problem, Problems, Severity};
+pub use problem::{write_list, Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
 pub(crate) use rule_paths::check_rules;
 pub use secret::{Secrets, TokenSource};

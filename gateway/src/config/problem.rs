@@ -166,6 +166,27 @@ impl fmt::Display for List<'_> {
     }
 }
 
+/// Writes `list` under a heading naming `subject` and how many of `what` it holds, one problem a
+/// line: `config shadowgate.toml: 2 warnings` then `  - KEY: expected …, found …` (what
+/// `check-config` prints on stderr, and `reconcile` for its file's warnings). Nothing for an
+/// empty list.
+pub fn write_list(
+    out: &mut dyn std::io::Write,
+    subject: &str,
+    what: &str,
+    list: &[Problem],
+) -> std::io::Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let plural = if list.len() == 1 { "" } else { "s" };
+    writeln!(out, "{subject}: {} {what}{plural}", list.len())?;
+    for problem in list {
+        writeln!(out, "  - {problem}")?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
