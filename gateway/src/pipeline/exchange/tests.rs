@@ -1,5 +1,5 @@
-//! Exchange unit tests: TTLs, sampling, and the JSON body written from a view against the one
-//! serialised from JSON, byte for byte.
+//! Exchange unit tests: TTLs, sampling, the header echo held for a live http engine, and the JSON
+//! body written from a view against the one serialised from JSON, byte for byte.
 
 use super::*;
 
@@ -17,6 +17,61 @@ fn a_ttl_counts_from_reception_and_none_is_no_deadline() {
 fn sampling_hash_is_stable() {
     assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
     assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+}
+
+/// The demo's strategy with its live engine speaking `live` ("mci" as shipped, or "http"),
+/// engines never called.
+fn demo_strategy(live: &str) -> Arc<Strategy> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::demo::setup::write_for_test(dir.path(), "127.0.0.1:9", "127.0.0.1:9");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = match live {
+        "http" => text.replace(
+            "protocol = \"mci\"\naddress = \"127.0.0.1:9\"\nlayout = \"loan-screening\"",
+            "protocol = \"http\"\nurl = \"http://127.0.0.1:9\"",
+        ),
+        _ => text,
+    };
+    std::fs::write(&path, text).unwrap();
+    let config = crate::config::load(&path).unwrap();
+    let metrics = crate::metrics::Metrics::new("test");
+    let runtime = crate::runtime::Runtime::build(Arc::new(config), &metrics).unwrap();
+    let strategy = runtime.strategy(crate::demo::STRATEGY).cloned().unwrap();
+    assert_eq!(
+        strategy.live.is_mci(),
+        live == "mci",
+        "the config edit took"
+    );
+    strategy
+}
+
+#[test]
+fn a_live_http_engines_header_echo_is_decoded_once_and_is_the_header_decoded_again() {
+    use crate::demo::traffic::Traffic;
+    for live in ["http", "mci"] {
+        let strategy = demo_strategy(live);
+        let layout = strategy.layout.clone();
+        let mut traffic = Traffic::new(7, "bch");
+        for _ in 0..20 {
+            let request = traffic.next_request();
+            let frame = Bytes::from(layout.encode(Direction::Request, &request).unwrap());
+            let (selected, view) = layout
+                .decode_view_selected(Direction::Request, &frame)
+                .unwrap();
+            let code = selected.code.clone();
+            let exchange =
+                Exchange::from_view(strategy.clone(), &view, frame.clone(), code, Instant::now());
+            // Held only where the live path needs it.
+            assert_eq!(exchange.header_echo.is_some(), live == "http");
+            let again = exchange
+                .request_header_view()
+                .map(Object::into_tree)
+                .unwrap();
+            assert_eq!(exchange.request_header_tree().unwrap(), again, "{live}");
+            // Each echo gets its own copy to edit.
+            assert_eq!(exchange.request_header_tree().unwrap(), again, "{live}");
+        }
+    }
 }
 
 mod json_body {
