@@ -1,5 +1,5 @@
 //! The page's per-day suppression table of one strategy: a row per rule that hid something in
-//! the chart window, a column per UTC day, a rule that suddenly hides 10× more marked.
+//! the chart window, a column per day of `[review] time_zone`, a rule that suddenly hides 10× more marked.
 
 use super::html::escape;
 use crate::review::{thousands, SuppressedDaily, SPIKE_FACTOR};

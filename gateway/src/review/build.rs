@@ -174,7 +174,7 @@ impl Review {
             suppressed_daily: super::SuppressedDaily::of(
                 policy,
                 stored,
-                now_micros,
+                (now_micros, &self.view.zone),
                 self.view.chart_days,
             ),
         }

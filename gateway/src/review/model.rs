@@ -139,8 +139,8 @@ pub struct StrategySummary {
     pub suppressed: Vec<RuleCount>,
     /// Whether the strategy is in the config (counters outlive strategies that were removed).
     pub configured: bool,
-    /// What each rule hid per UTC day over the chart window (empty from a gateway that predates
-    /// it).
+    /// What each rule hid per day of `[review] time_zone` over the chart window (empty from a
+    /// gateway that predates it).
     #[serde(default)]
     pub suppressed_daily: super::SuppressedDaily,
 }

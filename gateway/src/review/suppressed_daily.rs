@@ -1,5 +1,7 @@
-//! What each rule hid per UTC day over the chart window, so a rule that suddenly hides 10× more
-//! than it used to stands out (`spike`) in the report, the API and the page.
+//! What each rule hid per day of `[review] time_zone` over the chart window, so a rule that
+//! suddenly hides 10× more than it used to stands out (`spike`) in the report, the API and the
+//! page. The store keeps the counts on the days of the zone configured when they were counted
+//! (counts of versions before the seventeenth session's are on UTC days).
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +15,7 @@ pub const SPIKE_FACTOR: u64 = 10;
 /// Per rule, the differences hidden on each of the last days.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuppressedDaily {
-    /// The UTC days, oldest first (`2026-11-21`).
+    /// The days of the review's zone, oldest first (`2026-11-21`).
     pub days: Vec<String>,
     /// Configured rules in config order, then rules no longer configured that hid something.
     pub rules: Vec<RuleDaily>,
@@ -31,15 +33,15 @@ pub struct RuleDaily {
 }
 
 impl SuppressedDaily {
-    /// The last `days` UTC days up to the one of `now_micros`, for the rules of `policy` and those
-    /// `stored` has counts of.
+    /// The last `days` days of `zone` up to the one of `now_micros`, for the rules of `policy`
+    /// and those `stored` has counts of.
     pub(super) fn of(
         policy: Option<&Policy>,
         stored: Option<&SuppressionCounters>,
-        now_micros: u64,
+        (now_micros, zone): (u64, &jiff::tz::TimeZone),
         days: u32,
     ) -> Self {
-        let today = Day::of(now_micros).0;
+        let today = Day::in_zone(now_micros, zone).0;
         let numbers: Vec<u32> = (0..days.max(1))
             .rev()
             .filter_map(|back| today.checked_sub(back))
@@ -93,7 +95,37 @@ fn dashed(compact: String) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::spike;
+    use super::{spike, SuppressedDaily};
+    use crate::store::{Day, RuleTotal, SuppressionCounters};
+
+    #[test]
+    fn the_window_is_the_review_zones_days() {
+        let rules: comparator::Rules = comparator::RulesConfig {
+            ignore: vec!["header.sent_at".into()],
+            ..comparator::RulesConfig::default()
+        }
+        .validate()
+        .unwrap();
+        let rule = rules.suppressing_rules().next().unwrap().clone();
+        // 2026-11-30T22:12:03Z: 2026-12-01 07:12 in Seoul, where the count was kept.
+        let late = 1_796_076_723_000_000;
+        let seoul = jiff::tz::TimeZone::get("Asia/Seoul").unwrap();
+        let mut stored = SuppressionCounters::new("loan");
+        let total = RuleTotal {
+            rule: rule.clone(),
+            count: 3,
+        };
+        stored.add_on(Day::in_zone(late, &seoul), &[total]);
+        let daily = SuppressedDaily::of(None, Some(&stored), (late, &seoul), 2);
+        assert_eq!(daily.days, ["2026-11-30", "2026-12-01"]);
+        assert_eq!(daily.rules[0].counts, [0, 3]);
+        let utc = SuppressedDaily::of(None, Some(&stored), (late, &jiff::tz::TimeZone::UTC), 2);
+        assert_eq!(
+            utc.days,
+            ["2026-11-29", "2026-11-30"],
+            "UTC's today is the 30th"
+        );
+    }
 
     #[test]
     fn a_rule_hiding_ten_times_its_average_is_a_spike() {

@@ -133,7 +133,7 @@ impl Parts<'_> {
             shadow,
             shadow_budget: carried.budget,
             shadow_breaker: carried.breaker,
-            suppressed: SuppressionTally::new(&spec.rules),
+            suppressed: SuppressionTally::new(&spec.rules, config.review.zone.clone()),
             days: config.review.zone.clone(),
             spec: spec.clone(),
         }

@@ -29,7 +29,6 @@ use super::retention::Retention;
 use super::series::{group_key, hour_of, strategy_key, HourCounts};
 use super::stats::{DropReason, StoreStats};
 use super::suppressed::SuppressionCounters;
-use super::time::Day;
 use crate::outcome::ShadowOutcome;
 
 /// The writer thread's state between batches.
@@ -109,9 +108,9 @@ impl Committer {
         for event in events {
             let strategy = Arc::clone(event.strategy());
             let outcome = match event {
-                Event::Suppressed { counts, .. } => {
+                Event::Suppressed { counts, day, .. } => {
                     let make = || SuppressionCounters::new(&strategy);
-                    let add = |s: &mut SuppressionCounters| s.add_on(Day::of(now), &counts);
+                    let add = |s: &mut SuppressionCounters| s.add_on(day, &counts);
                     self.suppressed.update(strategy.as_bytes(), make, add);
                     continue;
                 }

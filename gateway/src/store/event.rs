@@ -29,6 +29,9 @@ pub enum Event {
         strategy: Arc<str>,
         /// Differences hidden per rule since the previous event.
         counts: Vec<RuleTotal>,
+        /// The day they are counted on: the calendar day of `[review] time_zone` when the
+        /// event was made.
+        day: super::Day,
     },
 }
 

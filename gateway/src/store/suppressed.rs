@@ -4,17 +4,22 @@
 //! hands the writer one [`super::Event::Suppressed`] now and then, so the store's channel carries
 //! one extra event per second or per [`SEND_EVERY`] comparisons, not one per comparison. The
 //! writer adds them to [`SuppressionCounters`], persisted like the outcome counters, in total and
-//! per UTC day (the last [`DAYS_KEPT`] days, in the same value: every backend already stores it,
-//! and a rule that suddenly hides 10× more shows in the report).
+//! per day (the last [`DAYS_KEPT`] days, in the same value: every backend already stores it, and
+//! a rule that suddenly hides 10× more shows in the report). The days are calendar days of
+//! `[review] time_zone`, the zone the migration team reads the report in: each event carries the
+//! day it was made on there (a bank in Seoul sees its own days, not days split at 09:00). Counts
+//! written before that carry UTC days.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use comparator::{RuleRef, Rules, Suppressed};
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 use super::event::Event;
+use super::time::{Clock, Day, SystemClock};
 
 /// A tally is sent after this many comparisons that hid something…
 pub const SEND_EVERY: u64 = 1_000;
@@ -31,13 +36,14 @@ pub struct SuppressionCounters {
     pub strategy: String,
     /// Per rule, in the order rules were first seen.
     pub rules: Vec<RuleTotal>,
-    /// Per UTC day, oldest first, the last [`DAYS_KEPT`] days that hid something (absent in
-    /// values written before it existed: their totals have no days).
+    /// Per day (of `[review] time_zone`, see the module), oldest first, the last [`DAYS_KEPT`]
+    /// days that hid something (absent in values written before it existed: their totals have no
+    /// days).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub days: Vec<DayTotals>,
 }
 
-/// What the rules hid on one UTC day.
+/// What the rules hid on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayTotals {
     /// Days since 1970-01-01 ([`super::Day`]).
@@ -85,7 +91,7 @@ impl SuppressionCounters {
         self.add_days(&delta.days);
     }
 
-    /// The counts of `rule` on each of `days` (UTC day numbers), zero for days without any.
+    /// The counts of `rule` on each of `days` (day numbers from 1970-01-01), zero for days without any.
     pub fn per_day(&self, rule: &RuleRef, days: &[u32]) -> Vec<u64> {
         days.iter()
             .map(|day| {
@@ -134,11 +140,13 @@ pub struct SuppressionTally {
     /// Microseconds after `started` of the last send.
     last_sent: AtomicU64,
     started: Instant,
+    /// Whose calendar days the counts are kept on (`[review] time_zone`).
+    zone: TimeZone,
 }
 
 impl SuppressionTally {
-    /// A tally for the suppressing rules of `rules`.
-    pub fn new(rules: &Rules) -> Self {
+    /// A tally for the suppressing rules of `rules`, kept on the days of `zone`.
+    pub fn new(rules: &Rules, zone: TimeZone) -> Self {
         let rules: Vec<RuleRef> = rules.suppressing_rules().cloned().collect();
         Self {
             counts: rules.iter().map(|_| AtomicU64::new(0)).collect(),
@@ -146,6 +154,7 @@ impl SuppressionTally {
             pending: AtomicU64::new(0),
             last_sent: AtomicU64::new(0),
             started: Instant::now(),
+            zone,
         }
     }
 
@@ -181,6 +190,12 @@ impl SuppressionTally {
 
     /// Everything counted since the last send, as an event; `None` when nothing was hidden.
     pub fn take(&self, strategy: &Arc<str>) -> Option<Event> {
+        self.take_at(strategy, SystemClock.now_micros())
+    }
+
+    /// [`Self::take`] at `now_micros` (since the epoch): the event's day is that instant's in
+    /// the tally's zone.
+    fn take_at(&self, strategy: &Arc<str>, now_micros: u64) -> Option<Event> {
         self.pending.store(0, Ordering::Relaxed);
         let counts: Vec<RuleTotal> = self
             .rules
@@ -197,6 +212,7 @@ impl SuppressionTally {
         (!counts.is_empty()).then(|| Event::Suppressed {
             strategy: strategy.clone(),
             counts,
+            day: Day::in_zone(now_micros, &self.zone),
         })
     }
 
@@ -218,9 +234,37 @@ mod tests {
     }
 
     #[test]
+    fn a_tally_is_counted_on_the_day_of_its_zone() {
+        let rules = rules();
+        let rule = rules.suppressing_rules().next().unwrap().clone();
+        let hid = [Suppressed {
+            rule: rule.clone(),
+            count: 3,
+        }];
+        let strategy: Arc<str> = Arc::from("loan");
+        // 2026-11-30T22:12:03Z: still the 30th in UTC, already 2026-12-01 07:12 in Seoul.
+        let late = 1_796_076_723_000_000;
+        for (zone, date) in [
+            (TimeZone::UTC, "20261130"),
+            (TimeZone::get("Asia/Seoul").unwrap(), "20261201"),
+        ] {
+            let tally = SuppressionTally::new(&rules, zone);
+            assert!(tally.count(&strategy, &hid).is_none(), "not due yet");
+            let Some(Event::Suppressed { day, counts, .. }) = tally.take_at(&strategy, late) else {
+                panic!("nothing taken");
+            };
+            assert_eq!(day.compact(), date);
+            // The writer keeps them on that day.
+            let mut stored = SuppressionCounters::new("loan");
+            stored.add_on(day, &counts);
+            assert_eq!(stored.per_day(&rule, &[day.0, day.0 - 1]), [3, 0]);
+        }
+    }
+
+    #[test]
     fn tallies_are_sent_when_due_and_add_up() {
         let rules = rules();
-        let tally = SuppressionTally::new(&rules);
+        let tally = SuppressionTally::new(&rules, TimeZone::UTC);
         let strategy: Arc<str> = Arc::from("loan");
         let first: Vec<RuleRef> = rules.suppressing_rules().cloned().collect();
         let hid = |count| Suppressed {

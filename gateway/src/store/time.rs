@@ -66,6 +66,23 @@ impl Day {
         Self(u32::try_from(micros / MICROS_PER_DAY).unwrap_or(u32::MAX))
     }
 
+    /// The calendar day that contains `micros` in `zone`, counted from 1970-01-01 like a UTC day
+    /// (so `compact` writes its date): the day a count belongs to for a reader in that zone.
+    pub fn in_zone(micros: u64, zone: &jiff::tz::TimeZone) -> Self {
+        let at = i64::try_from(micros)
+            .ok()
+            .and_then(|m| jiff::Timestamp::from_microsecond(m).ok());
+        let Some(at) = at else {
+            return Self::of(micros);
+        };
+        let date = at.to_zoned(zone.clone()).date();
+        let epoch = jiff::civil::date(1970, 1, 1);
+        match date.since((jiff::Unit::Day, epoch)) {
+            Ok(span) => Self(u32::try_from(span.get_days()).unwrap_or(0)),
+            Err(_) => Self::of(micros),
+        }
+    }
+
     /// The first microsecond of this day.
     pub fn start_micros(self) -> u64 {
         u64::from(self.0) * MICROS_PER_DAY
@@ -223,6 +240,26 @@ mod tests {
         for day in (0..40_000).step_by(37) {
             assert_eq!(Day::parse_compact(&Day(day).compact()), Some(Day(day)));
         }
+    }
+
+    #[test]
+    fn a_day_in_a_zone_is_that_zones_calendar_day() {
+        let seoul = jiff::tz::TimeZone::get("Asia/Seoul").unwrap();
+        // 2026-11-30T22:12:03Z is 2026-12-01 07:12:03 in Seoul: the next day there.
+        let late = 1_796_076_723_000_000;
+        assert_eq!(Day::of(late).compact(), "20261130");
+        assert_eq!(Day::in_zone(late, &jiff::tz::TimeZone::UTC), Day::of(late));
+        assert_eq!(Day::in_zone(late, &seoul).compact(), "20261201");
+        // 14:59:59Z is still 23:59:59 the same day in Seoul; 15:00:00Z is midnight there.
+        let midnight_kst = Day::of(late).start_micros() + 15 * 3_600_000_000;
+        assert_eq!(Day::in_zone(midnight_kst - 1, &seoul).compact(), "20261130");
+        assert_eq!(Day::in_zone(midnight_kst, &seoul).compact(), "20261201");
+        // West of UTC the local day starts later.
+        let new_york = jiff::tz::TimeZone::get("America/New_York").unwrap();
+        assert_eq!(
+            Day::in_zone(Day(20_778).start_micros(), &new_york),
+            Day(20_777)
+        );
     }
 
     #[test]
