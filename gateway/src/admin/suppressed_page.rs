@@ -1,5 +1,6 @@
 //! The page's per-day suppression table of one strategy: a row per rule that hid something in
-//! the chart window, a column per day of `[review] time_zone`, a rule that suddenly hides 10× more marked.
+//! the chart window, a column per day of `[review] time_zone`, a rule that suddenly hides 10×
+//! more marked.
 
 use super::html::escape;
 use crate::review::{thousands, SuppressedDaily, SPIKE_FACTOR};
@@ -14,8 +15,9 @@ pub(super) fn table(daily: &SuppressedDaily) -> String {
     if hiding.is_empty() {
         return String::new();
     }
-    let mut out = String::from(
-        "<h3>What the rules hid per day (UTC)</h3><table class=\"suppressed-daily\"><tr><th>rule</th>",
+    let mut out = format!(
+        "<h3>What the rules hid per day ({})</h3><table class=\"suppressed-daily\"><tr><th>rule</th>",
+        escape(&daily.time_zone)
     );
     for day in &daily.days {
         // `2026-11-21` as `11-21`: the year is in the page's other dates.

@@ -1,5 +1,5 @@
-//! The report's per-day suppression section: what each rule hid on each of the last days
-//! (UTC), with a rule that suddenly hides 10× more marked.
+//! The report's per-day suppression section: what each rule hid on each of the last days (of
+//! `[review] time_zone`), with a rule that suddenly hides 10× more marked.
 
 use std::io::{self, Write};
 
@@ -22,8 +22,8 @@ pub(crate) fn write(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         }
         writeln!(
             out,
-            "\n{}: hidden per day by rule, {first} to {last} (UTC), oldest first",
-            s.strategy
+            "\n{}: hidden per day by rule, {first} to {last} ({}), oldest first",
+            s.strategy, daily.time_zone
         )?;
         for rule in hiding {
             let counts: Vec<String> = rule.counts.iter().map(|c| thousands(*c)).collect();

@@ -171,12 +171,7 @@ impl Review {
             readiness: assess(counters, thresholds, now_micros),
             suppressed: rule_counts(policy, stored),
             configured: policy.is_some(),
-            suppressed_daily: super::SuppressedDaily::of(
-                policy,
-                stored,
-                (now_micros, &self.view.zone),
-                self.view.chart_days,
-            ),
+            suppressed_daily: super::SuppressedDaily::of(policy, stored, now_micros, &self.view),
         }
     }
 

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::build::Policy;
+use super::ReviewView;
 use crate::store::{Day, SuppressionCounters};
 
 /// A rule hiding at least this many times its earlier daily average (and at least this many
@@ -17,6 +18,10 @@ pub const SPIKE_FACTOR: u64 = 10;
 pub struct SuppressedDaily {
     /// The days of the review's zone, oldest first (`2026-11-21`).
     pub days: Vec<String>,
+    /// That zone's name (`Asia/Seoul`; `UTC` by default, and from a gateway that predates it,
+    /// whose days were UTC days).
+    #[serde(default = "utc")]
+    pub time_zone: String,
     /// Configured rules in config order, then rules no longer configured that hid something.
     pub rules: Vec<RuleDaily>,
 }
@@ -33,14 +38,15 @@ pub struct RuleDaily {
 }
 
 impl SuppressedDaily {
-    /// The last `days` days of `zone` up to the one of `now_micros`, for the rules of `policy`
-    /// and those `stored` has counts of.
+    /// The last `view.chart_days` days of `view`'s zone up to the one of `now_micros`, for the
+    /// rules of `policy` and those `stored` has counts of.
     pub(super) fn of(
         policy: Option<&Policy>,
         stored: Option<&SuppressionCounters>,
-        (now_micros, zone): (u64, &jiff::tz::TimeZone),
-        days: u32,
+        now_micros: u64,
+        view: &ReviewView,
     ) -> Self {
+        let (zone, days) = (&view.zone, view.chart_days);
         let today = Day::in_zone(now_micros, zone).0;
         let numbers: Vec<u32> = (0..days.max(1))
             .rev()
@@ -69,9 +75,15 @@ impl SuppressedDaily {
             .collect();
         Self {
             days: numbers.iter().map(|n| dashed(Day(*n).compact())).collect(),
+            time_zone: view.zone_name(),
             rules,
         }
     }
+}
+
+/// The zone of a summary that names none.
+fn utc() -> String {
+    "UTC".to_owned()
 }
 
 /// Whether the last day with a count is [`SPIKE_FACTOR`] × the average of the days before it
@@ -95,7 +107,7 @@ fn dashed(compact: String) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{spike, SuppressedDaily};
+    use super::{spike, ReviewView, SuppressedDaily};
     use crate::store::{Day, RuleTotal, SuppressionCounters};
 
     #[test]
@@ -116,15 +128,24 @@ mod tests {
             count: 3,
         };
         stored.add_on(Day::in_zone(late, &seoul), &[total]);
-        let daily = SuppressedDaily::of(None, Some(&stored), (late, &seoul), 2);
+        let view = |zone| ReviewView {
+            zone,
+            chart_days: 2,
+        };
+        let daily = SuppressedDaily::of(None, Some(&stored), late, &view(seoul));
         assert_eq!(daily.days, ["2026-11-30", "2026-12-01"]);
+        assert_eq!(daily.time_zone, "Asia/Seoul");
         assert_eq!(daily.rules[0].counts, [0, 3]);
-        let utc = SuppressedDaily::of(None, Some(&stored), (late, &jiff::tz::TimeZone::UTC), 2);
+        let utc = SuppressedDaily::of(None, Some(&stored), late, &view(jiff::tz::TimeZone::UTC));
         assert_eq!(
             utc.days,
             ["2026-11-29", "2026-11-30"],
             "UTC's today is the 30th"
         );
+        assert_eq!(utc.time_zone, "UTC");
+        // A summary from a gateway that predates the field counted UTC days.
+        let old: SuppressedDaily = serde_json::from_str(r#"{"days": [], "rules": []}"#).unwrap();
+        assert_eq!(old.time_zone, "UTC");
     }
 
     #[test]
