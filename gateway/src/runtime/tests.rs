@@ -33,6 +33,21 @@ fn open_breaker(runtime: &Runtime, now: u64) -> Arc<Breaker> {
 }
 
 #[test]
+fn what_rules_hide_is_counted_on_the_review_zones_days() {
+    let mut seoul = (*config("127.0.0.1:9")).clone();
+    seoul.review.zone = jiff::tz::TimeZone::get("Asia/Seoul").unwrap();
+    for (config, zone) in [
+        (config("127.0.0.1:9"), "UTC"),
+        (Arc::new(seoul), "Asia/Seoul"),
+    ] {
+        let runtime = Runtime::build(config, &Metrics::new("test")).unwrap();
+        let strategy = runtime.strategy(STRATEGY).unwrap();
+        assert_eq!(strategy.suppressed.zone().iana_name(), Some(zone));
+        assert_eq!(strategy.days.iana_name(), Some(zone));
+    }
+}
+
+#[test]
 fn a_reload_keeps_an_open_breaker_of_the_same_shadow_engine() {
     let metrics = Metrics::new("test");
     let before = Runtime::build(config("127.0.0.1"), &metrics).unwrap();

@@ -158,6 +158,11 @@ impl SuppressionTally {
         }
     }
 
+    /// Whose calendar days the counts are kept on.
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
     /// Counts what one comparison's rules hid; returns the event to send when one is due.
     pub fn count(&self, strategy: &Arc<str>, suppressed: &[Suppressed]) -> Option<Event> {
         if suppressed.is_empty() {
