@@ -148,13 +148,18 @@ mod tests {
         path.push_str(key);
     }
 
-    #[test]
-    fn answer_paths_cover_header_bodies_and_groups() {
+    /// The example loan-screening layout.
+    fn example() -> Layout {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../config/layouts/loan-screening.toml"
         );
-        let layout = Layout::from_file(path).unwrap();
+        Layout::from_file(path).unwrap()
+    }
+
+    #[test]
+    fn answer_paths_cover_header_bodies_and_groups() {
+        let layout = example();
         let paths = layout.answer_paths("LNS0001", dotted);
         for expected in [
             "header.sent_at",
@@ -173,11 +178,7 @@ mod tests {
 
     #[test]
     fn answer_fields_carry_each_groups_maximum_and_element_keys() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../config/layouts/loan-screening.toml"
-        );
-        let layout = Layout::from_file(path).unwrap();
+        let layout = example();
         let fields = layout.answer_fields("LNS0001", dotted);
         let find = |wanted: &str| fields.iter().find(|f| f.path == wanted).unwrap();
         let element = find("body.offers[*]");
