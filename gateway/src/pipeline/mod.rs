@@ -317,22 +317,20 @@ impl Gateway {
             .live(&exchange, received, Reply::Json)
             .await
             .map_err(|kind| fail(kind, live_failure_text(kind, &exchange)))?;
-        let decision = match answer {
-            LiveOk::Decoded(decision) => decision,
-            LiveOk::Undecodable(_, e) => {
-                let message = format!("live answer does not decode: {e}");
-                return Err(fail(ErrorAnswer::LiveError, message));
+        match answer {
+            LiveOk::Decoded(decision) => {
+                Ok(answer::view_json(decision.view(), decision.frame().len()))
             }
-            // A JSON reply's answer is decoded on the live path: not reached.
+            // It did not decode on the live path: decoded again here for the reason (rare).
             LiveOk::Frame(frame) => {
-                return answer::response_json(&exchange.strategy.layout, &exchange.tx_code, &frame)
-                    .map_err(|e| {
+                answer::response_json(&exchange.strategy.layout, &exchange.tx_code, &frame).map_err(
+                    |e| {
                         let message = format!("live answer does not decode: {e}");
                         fail(ErrorAnswer::LiveError, message)
-                    })
+                    },
+                )
             }
-        };
-        Ok(answer::view_json(decision.view(), decision.frame().len()))
+        }
     }
 
     /// Answers from the live engine, or with `live_timeout` and no engine call when the request's
@@ -413,17 +411,15 @@ impl Gateway {
                 let layout = exchange.strategy.layout.clone();
                 match LiveDecision::decode(layout, &exchange.tx_code, frame.clone()) {
                     Ok(decision) => LiveOk::Decoded(Arc::new(decision)),
-                    Err(error) => LiveOk::Undecodable(frame, error),
+                    Err(_) => LiveOk::Frame(frame),
                 }
             }
         });
         if let Some(to_shadow) = to_shadow {
             let live = answer.as_ref().ok().map(|ok| match ok {
                 LiveOk::Decoded(decision) => shadow::LiveAnswer::decoded(decision.clone(), latency),
-                // The shadow worker decodes it (again) and logs why it does not decode.
-                LiveOk::Frame(frame) | LiveOk::Undecodable(frame, _) => {
-                    shadow::LiveAnswer::frame(frame.clone(), latency)
-                }
+                // Not decoded (or not decodable): the shadow worker decodes it and logs why not.
+                LiveOk::Frame(frame) => shadow::LiveAnswer::frame(frame.clone(), latency),
             });
             // The shadow task may have given up already; that is its business, not the client's.
             let _ = to_shadow.send(live);
@@ -442,19 +438,17 @@ enum Reply {
 
 /// A live answer as the live path gives it to its listener.
 enum LiveOk {
-    /// The frame, not decoded (a frame reply).
+    /// The frame, not decoded: a frame reply's, or a JSON reply's that does not decode.
     Frame(Bytes),
     /// The frame and its view (a JSON reply), shared with the shadow comparison.
     Decoded(Arc<LiveDecision>),
-    /// The frame of a JSON reply that does not decode, and why.
-    Undecodable(Bytes, protocol_mci::DecodeError),
 }
 
 impl LiveOk {
     /// The answer frame.
     fn into_frame(self) -> Bytes {
         match self {
-            LiveOk::Frame(frame) | LiveOk::Undecodable(frame, _) => frame,
+            LiveOk::Frame(frame) => frame,
             LiveOk::Decoded(decision) => decision.frame().clone(),
         }
     }

@@ -290,3 +290,22 @@ async fn live_slow_with_shadow(shadow_url: &str) -> (shadowgate_tests::fake::Fak
         .await;
     (legacy, gateway)
 }
+
+#[tokio::test]
+async fn a_live_answer_that_does_not_decode_is_a_502_naming_why() {
+    // The live engine echoes the request frame: framed, but not an answer of the layout.
+    let echo = FakeEngine::mci(|| shadowgate_tests::gateway::layout().framer())
+        .start()
+        .await;
+    let gateway = TestGateway::new()
+        .live("legacy-echo", EngineToml::mci(echo.addr()))
+        .start()
+        .await;
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let json = serde_json::to_vec(&request(&guid(9))).unwrap();
+    let (status, body) = post(&url, "application/json", json).await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 502, "{text}");
+    assert!(text.contains("live answer does not decode: "), "{text}");
+    assert_eq!(echo.requests(), 1);
+}
