@@ -39,23 +39,14 @@ pub struct ReconcileArgs {
     pub quiet: bool,
 }
 
-/// Writes the reconcile file's warnings the way `check-config` lists a config's.
-fn write_warnings(
-    file: &std::path::Path,
-    warnings: &[crate::config::Problem],
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    let subject = format!("reconcile file {}", file.display());
-    crate::config::write_list(out, &subject, "warning", warnings)
-}
-
 /// Runs `shadowgate reconcile`, writing to `out`; `Ok(false)` when some key did not match.
 pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let spec = crate::reconcile::load(&args.config)?;
     if !spec.warnings.is_empty() {
         // On stderr, before the run, as `check-config` prints a config's: the run goes on.
+        let subject = format!("reconcile file {}", args.config.display());
         let mut err = std::io::stderr().lock();
-        let _ = write_warnings(&args.config, &spec.warnings, &mut err);
+        let _ = crate::config::write_list(&mut err, &subject, "warning", &spec.warnings);
     }
     if let Some(dir) = &args.store {
         let at = || format!("--store {}", dir.display());
