@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::exchange::Exchange;
+use super::live_view::DecodedRequest;
 use super::{shadow, Gateway};
 use crate::demo;
 use crate::demo::traffic::Traffic;
@@ -39,17 +40,9 @@ async fn future_sizes() {
     let layout = strategy.layout.clone();
     let request = Traffic::new(42, "bch").next_request();
     let frame = Bytes::from(layout.encode(Direction::Request, &request).unwrap());
-    let (_, view) = layout
-        .decode_view_selected(Direction::Request, &frame)
-        .unwrap();
+    let request = DecodedRequest::decode(layout.clone(), frame.clone()).unwrap();
     let received = Instant::now();
-    let exchange = Arc::new(Exchange::from_view(
-        strategy.clone(),
-        &view,
-        frame.clone(),
-        "LNS0001".to_owned(),
-        received,
-    ));
+    let exchange = Arc::new(Exchange::from_view(strategy.clone(), request, received));
     let shared = gateway.shared.clone();
     let layout_name: Arc<str> = Arc::from(demo::STRATEGY);
     let mut sizes: Vec<(&str, usize)> = Vec::new();

@@ -50,7 +50,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use protocol_mci::json::JsonTree;
-use protocol_mci::{DecodeErrorKind, Direction, Layout};
+use protocol_mci::{DecodeErrorKind, Layout};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -62,7 +62,7 @@ pub use self::echo::encode_answer;
 pub use self::events::FrameOutcome;
 use self::exchange::{correlation_id, Exchange};
 use self::ingress::JsonRequest;
-use self::live_view::LiveDecision;
+use self::live_view::{DecodedRequest, LiveDecision};
 pub(crate) use self::summary::summary_loop;
 #[cfg(feature = "test-support")]
 pub use self::workers::ShadowHold;
@@ -490,25 +490,26 @@ fn encode_live(exchange: &Exchange, tree: &JsonTree<'_>) -> Result<Bytes, String
 fn decode_frame(
     runtime: &Runtime,
     layout_name: &str,
-    layout: &Layout,
+    layout: &Arc<Layout>,
     frame: &Bytes,
     received: Instant,
 ) -> Result<Exchange, FrameReply> {
-    let (selected, request) = match layout.decode_view_selected(Direction::Request, frame) {
+    let request = match DecodedRequest::decode(layout.clone(), frame.clone()) {
         Ok(decoded) => decoded,
         Err(error) => return Err(bad_frame_reply(runtime, layout_name, layout, frame, &error)),
     };
-    let code = &selected.code;
+    let code = request.code();
     let Some(strategy) = runtime.route(layout_name, code).cloned() else {
         let outcome = FrameOutcome::UnknownTransaction;
+        let header = &request.view().header;
         let field = layout.correlation_field();
         events::bad_frame(
             layout_name,
             outcome,
-            &correlation_id(field.and_then(|f| f.text_view(&request.header))),
+            &correlation_id(field.and_then(|f| f.text_view(header))),
             &format!("no strategy for transaction {code:?}"),
         );
-        let header = request.header.to_map();
+        let header = header.to_map();
         return Err(error_reply(
             runtime,
             layout,
@@ -516,14 +517,7 @@ fn decode_frame(
             ErrorAnswer::UnknownTransaction,
         ));
     };
-    let code = code.clone();
-    Ok(Exchange::from_view(
-        strategy,
-        &request,
-        frame.clone(),
-        code,
-        received,
-    ))
+    Ok(Exchange::from_view(strategy, request, received))
 }
 
 /// The reply to a frame that does not decode: an error answer when its header decodes (the body

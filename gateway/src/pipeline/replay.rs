@@ -8,14 +8,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use protocol_mci::Direction;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::answer::decode_response;
 use super::exchange::Exchange;
+use super::live_view::DecodedRequest;
 use super::shadow::canonicalise;
-use crate::engine::{write_request_body, Role};
+use crate::engine::Role;
 use crate::outcome::ShadowOutcome;
 use crate::runtime::{Engine, Strategy};
 use crate::store::{MismatchRecord, RawPayload};
@@ -136,15 +136,12 @@ fn exchange(
     engine: &Engine,
     payload: &RawPayload,
 ) -> Result<Exchange, String> {
-    let layout = &strategy.layout;
-    let (selected, request) = layout
-        .decode_view_selected(Direction::Request, &payload.request)
+    let request = DecodedRequest::decode(strategy.layout.clone(), payload.request.clone())
         .map_err(|e| format!("stored request does not decode: {e}"))?;
-    let code = selected.code.clone();
-    let frame = payload.request.clone();
-    let mut exchange = Exchange::from_view(strategy.clone(), &request, frame, code, Instant::now());
-    if exchange.json.is_empty() && !engine.is_mci() {
-        exchange.json = write_request_body(&exchange.tx_code, &request);
-    }
-    Ok(exchange)
+    let exchange = Exchange::from_view(strategy.clone(), request, Instant::now());
+    // The replay target may be http where both configured engines speak frames.
+    Ok(match engine.is_mci() {
+        true => exchange,
+        false => exchange.with_json(),
+    })
 }

@@ -1,20 +1,22 @@
 //! One request on its way through the gateway: what both engines are sent, and what the live
 //! path needs to answer it.
 //!
-//! An MCI frame is decoded once into a typed view ([`protocol_mci::MessageView`]) that borrows
-//! the frame; the exchange keeps what the live path needs from it (transaction code, correlation
-//! id, TTL) and, only when an http engine will be called, the contract's JSON body written
-//! straight from the view. No `serde_json::Value` is built for a request on the live path. An
-//! http answer's header echo is the header decoded again from the frame, which the exchange
-//! keeps, into a borrowed tree: once, when the exchange is built, if the live engine speaks http
-//! (its answer needs it on the live path, and the shadow's echo then copies it instead of
-//! decoding again), else on the shadow worker when an http shadow answers. The rare users of the
-//! request as JSON (error answers, stored records) decode it again into a `Value`.
+//! An MCI frame is decoded once, on the live path, into a typed view that borrows the frame
+//! ([`DecodedRequest`]); the exchange keeps it with what the live path reads from it
+//! (transaction code, correlation id, TTL) and, only when an http engine will be called, the
+//! contract's JSON body written straight from the view. No `serde_json::Value` is built for a
+//! request on the live path. An http answer's header echo is a borrowed tree copied from that
+//! view's header, and a stored record's request is masked from the same view, so neither
+//! decodes the frame again.
 //!
 //! The HTTP ingress gets JSON (its edge): its exchange has the same shape, with the frame the
 //! JSON was encoded into and the JSON body written from the borrowed trees it was parsed into
-//! (`super::ingress`).
+//! (`super::ingress`). Its header echo is decoded from that frame once, when the exchange is
+//! built, if the live engine speaks http (its answer needs it on the live path; the shadow's
+//! echo then copies it), else on the shadow worker when an http shadow answers. The rare users
+//! of the request as JSON (error answers) decode it again into a `Value`.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +29,7 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use super::ingress::JsonRequest;
-use super::live_view::FrameAndLayout;
+use super::live_view::{DecodedRequest, FrameAndLayout};
 use crate::engine::{write_request_body, EngineRequest, Role};
 use crate::runtime::Strategy;
 
@@ -47,9 +49,20 @@ pub struct Exchange {
     pub tx_code: String,
     /// The request's time to live from its header, if one applies.
     pub ttl: Option<Ttl>,
-    /// The request header as an http answer echoes it, decoded when the exchange was built if
-    /// the live engine speaks http ([`Exchange::request_header_tree`]).
-    header_echo: Option<HeaderEcho>,
+    /// What the exchange keeps decoded of its request for the header echo
+    /// ([`Exchange::request_header_tree`]) and a stored record ([`Exchange::request_view`]).
+    held: Held,
+}
+
+/// What an exchange keeps decoded of its request frame.
+enum Held {
+    /// An MCI request's whole view, decoded on the live path to route it.
+    Request(DecodedRequest),
+    /// The HTTP ingress's request header, decoded from the frame its JSON was encoded into,
+    /// when the live engine speaks http.
+    HeaderEcho(HeaderEcho),
+    /// Nothing: the header is decoded again where it is needed.
+    Nothing,
 }
 
 self_cell::self_cell!(
@@ -101,24 +114,25 @@ impl Ttl {
 }
 
 impl Exchange {
-    /// The exchange of a decoded MCI frame: correlation id and TTL (counted from `received`)
-    /// read from the view, and the JSON body written from it when an http engine will need it.
-    pub fn from_view(
+    /// The exchange of a decoded MCI frame, which it keeps: correlation id and TTL (counted
+    /// from `received`) read from the view, and the JSON body written from it when an http
+    /// engine will need it.
+    pub(crate) fn from_view(
         strategy: Arc<Strategy>,
-        request: &MessageView<'_>,
-        frame: Bytes,
-        tx_code: String,
+        request: DecodedRequest,
         received: Instant,
     ) -> Exchange {
         let layout = &strategy.layout;
-        let ttl = Ttl::of(layout.ttl_view(&request.header), received);
+        let view = request.view();
+        let ttl = Ttl::of(layout.ttl_view(&view.header), received);
         let field = layout.correlation_field();
-        let correlation_id = correlation_id(field.and_then(|f| f.text_view(&request.header)));
+        let correlation_id = correlation_id(field.and_then(|f| f.text_view(&view.header)));
+        let tx_code = request.code().to_owned();
         let json = match needs_json(&strategy) {
-            true => write_request_body(&tx_code, request),
+            true => write_request_body(&tx_code, view),
             false => Bytes::new(),
         };
-        let header_echo = echo_header(&strategy, &tx_code, &frame);
+        let frame = request.frame().clone();
         Exchange {
             strategy,
             frame,
@@ -126,7 +140,7 @@ impl Exchange {
             correlation_id,
             tx_code,
             ttl,
-            header_echo,
+            held: Held::Request(request),
         }
     }
 
@@ -149,7 +163,11 @@ impl Exchange {
             true => request.engine_body(&tx_code),
             false => Bytes::new(),
         };
-        let header_echo = echo_header(&strategy, &tx_code, &frame);
+        let held = match strategy.live.is_mci() {
+            true => Held::Nothing,
+            false => HeaderEcho::decode(&strategy, &tx_code, &frame)
+                .map_or(Held::Nothing, Held::HeaderEcho),
+        };
         Exchange {
             strategy,
             frame,
@@ -157,7 +175,7 @@ impl Exchange {
             correlation_id,
             tx_code,
             ttl,
-            header_echo,
+            held,
         }
     }
 
@@ -169,12 +187,13 @@ impl Exchange {
 
     /// The request's header as a borrowed tree: what an http engine's answer echoes
     /// ([`super::encode_answer`]), with keys borrowed from the layout and text from the frame, so
-    /// no `Map` is built for an answer. A copy of the tree decoded when the exchange was built
-    /// (live http engine), else decoded again from the frame.
+    /// no `Map` is built for an answer. A copy of the header the exchange holds (an MCI request's
+    /// view; the HTTP ingress's echo for a live http engine), else decoded again from the frame.
     pub fn request_header_tree(&self) -> Result<MemberList<'_>, DecodeError> {
-        match &self.header_echo {
-            Some(echo) => Ok(echo.borrow_dependent().clone()),
-            None => self.request_header_view().map(Object::into_tree),
+        match &self.held {
+            Held::Request(request) => Ok(request.view().header.clone().into_tree()),
+            Held::HeaderEcho(echo) => Ok(echo.borrow_dependent().clone()),
+            Held::Nothing => self.request_header_view().map(Object::into_tree),
         }
     }
 
@@ -183,14 +202,32 @@ impl Exchange {
         header_view(&self.strategy.layout, &self.tx_code, &self.frame)
     }
 
-    /// The whole request decoded again from the frame, as the request's message reads it: what
-    /// a stored record shows (masked). Records are built on the shadow workers, off the live path.
-    pub fn request_view(&self) -> Result<MessageView<'_>, DecodeError> {
+    /// The whole request as the request's message reads it: what a stored record shows
+    /// (masked). An MCI request's view as the live path decoded it; the HTTP ingress's decoded
+    /// again from the frame its JSON was encoded into. Records are built on the shadow workers,
+    /// off the live path.
+    pub fn request_view(&self) -> Result<Cow<'_, MessageView<'_>>, DecodeError> {
+        if let Held::Request(request) = &self.held {
+            return Ok(Cow::Borrowed(request.view()));
+        }
         let layout = &self.strategy.layout;
-        match layout.message(&self.tx_code) {
+        let view = match layout.message(&self.tx_code) {
             Some(selected) => layout.decode_view_as(Direction::Request, selected, &self.frame),
             None => layout.decode_view(Direction::Request, &self.frame),
+        };
+        view.map(Cow::Owned)
+    }
+
+    /// The exchange with the JSON body an http engine gets, written from its request's view
+    /// when it has none (no http engine was configured): a replay to an http engine.
+    pub(crate) fn with_json(mut self) -> Exchange {
+        if self.json.is_empty() {
+            if let Ok(view) = self.request_view() {
+                let json = write_request_body(&self.tx_code, &view);
+                self.json = json;
+            }
         }
+        self
     }
 
     /// The engine request for a role.
@@ -231,16 +268,6 @@ fn header_view<'f>(
     match layout.message(tx_code) {
         Some(selected) => layout.decode_header_view_as(selected, frame),
         None => layout.decode_header_view(frame),
-    }
-}
-
-/// The header echo decoded now, when the live engine speaks http: its answer echoes the header
-/// on the live path, and an http shadow's answer then copies it. An mci live engine needs none;
-/// an http shadow then decodes it on its worker, off the live path.
-fn echo_header(strategy: &Strategy, tx_code: &str, frame: &Bytes) -> Option<HeaderEcho> {
-    match strategy.live.is_mci() {
-        true => None,
-        false => HeaderEcho::decode(strategy, tx_code, frame),
     }
 }
 

@@ -46,7 +46,7 @@ fn demo_strategy(live: &str) -> Arc<Strategy> {
 }
 
 #[test]
-fn a_live_http_engines_header_echo_is_decoded_once_and_is_the_header_decoded_again() {
+fn an_mci_requests_view_is_held_and_its_header_and_view_are_the_frame_decoded_again() {
     use crate::demo::traffic::Traffic;
     for live in ["http", "mci"] {
         let strategy = demo_strategy(live);
@@ -55,14 +55,11 @@ fn a_live_http_engines_header_echo_is_decoded_once_and_is_the_header_decoded_aga
         for _ in 0..20 {
             let request = traffic.next_request();
             let frame = Bytes::from(layout.encode(Direction::Request, &request).unwrap());
-            let (selected, view) = layout
-                .decode_view_selected(Direction::Request, &frame)
-                .unwrap();
-            let code = selected.code.clone();
-            let exchange =
-                Exchange::from_view(strategy.clone(), &view, frame.clone(), code, Instant::now());
-            // Held only where the live path needs it.
-            assert_eq!(exchange.header_echo.is_some(), live == "http");
+            let decoded = DecodedRequest::decode(layout.clone(), frame.clone()).unwrap();
+            let exchange = Exchange::from_view(strategy.clone(), decoded, Instant::now());
+            // The live path's view is kept whatever the live engine speaks.
+            assert!(matches!(exchange.held, Held::Request(_)), "{live}");
+            assert!(matches!(exchange.request_view(), Ok(Cow::Borrowed(_))));
             let again = exchange
                 .request_header_view()
                 .map(Object::into_tree)
@@ -70,7 +67,47 @@ fn a_live_http_engines_header_echo_is_decoded_once_and_is_the_header_decoded_aga
             assert_eq!(exchange.request_header_tree().unwrap(), again, "{live}");
             // Each echo gets its own copy to edit.
             assert_eq!(exchange.request_header_tree().unwrap(), again, "{live}");
+            let selected = layout.message(&exchange.tx_code).unwrap();
+            let view_again = layout
+                .decode_view_as(Direction::Request, selected, &frame)
+                .unwrap();
+            assert_eq!(*exchange.request_view().unwrap(), view_again, "{live}");
         }
+    }
+}
+
+#[test]
+fn an_http_ingress_header_echo_is_held_for_a_live_http_engine_only() {
+    use crate::demo::traffic::Traffic;
+    for live in ["http", "mci"] {
+        let strategy = demo_strategy(live);
+        let layout = strategy.layout.clone();
+        let request = Traffic::new(11, "ing").next_request();
+        let frame = Bytes::from(layout.encode(Direction::Request, &request).unwrap());
+        let body = serde_json::to_vec(&request).unwrap();
+        let Ok(parsed) = JsonRequest::parse(&body) else {
+            panic!("the demo's request parses")
+        };
+        let (selected, _) = layout
+            .decode_view_selected(Direction::Request, &frame)
+            .unwrap();
+        let code = selected.code.clone();
+        let exchange = Exchange::from_json(strategy.clone(), &parsed, frame, code, Instant::now());
+        assert_eq!(
+            matches!(exchange.held, Held::HeaderEcho(_)),
+            live == "http",
+            "{live}"
+        );
+        let again = exchange
+            .request_header_view()
+            .map(Object::into_tree)
+            .unwrap();
+        assert_eq!(exchange.request_header_tree().unwrap(), again, "{live}");
+        let view = exchange.request_view().unwrap();
+        assert!(
+            matches!(view, Cow::Owned(_)),
+            "decoded again from the frame"
+        );
     }
 }
 

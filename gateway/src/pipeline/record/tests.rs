@@ -18,6 +18,7 @@ use crate::metrics::Metrics;
 use crate::pipeline::answer::decode_response_view;
 use crate::pipeline::decision::DecisionNode;
 use crate::pipeline::judge::judge;
+use crate::pipeline::live_view::DecodedRequest;
 use crate::runtime::{Runtime, Strategy};
 use crate::store::{MismatchRecord, RecordId};
 
@@ -76,10 +77,9 @@ async fn records_written_from_the_views_are_the_value_paths_records_byte_for_byt
     for n in 0..300 {
         let request = traffic.next_request();
         let frame = Bytes::from(layout.encode(Direction::Request, &request).unwrap());
-        let view = layout.decode_view(Direction::Request, &frame).unwrap();
-        let code = TX_CODE.to_owned();
-        let exchange =
-            Exchange::from_view(strategy.clone(), &view, frame.clone(), code, Instant::now());
+        let decoded = DecodedRequest::decode(layout.clone(), frame.clone()).unwrap();
+        assert_eq!(decoded.code(), TX_CODE);
+        let exchange = Exchange::from_view(strategy.clone(), decoded, Instant::now());
         let live_frame = layout
             .encode(Direction::Response, &live_answer(layout, &request, n))
             .unwrap();
@@ -102,6 +102,7 @@ async fn records_written_from_the_views_are_the_value_paths_records_byte_for_byt
         let request_json = written.request.get().to_owned();
         // Written by the masked view writer, not the `Value` fallback.
         let mut direct = Vec::new();
+        let view = layout.decode_view(Direction::Request, &frame).unwrap();
         layout.write_masked_json(&view, &mut direct);
         assert_eq!(request_json.as_bytes(), direct);
         assert_eq!(stored(written), stored(expected), "request {n}");
