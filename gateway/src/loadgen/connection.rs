@@ -105,7 +105,12 @@ pub async fn drive(mut share: Share, layout: Arc<Layout>, pool: Arc<FramePool>) 
                         tally.answered(&layout, &frame, done - intended, done - actual);
                     }
                 }
-                _ => {
+                broken => {
+                    // An HTTP server answers an MCI frame with an HTTP status line (or not at
+                    // all): say so rather than leave a framing error to guess from.
+                    if matches!(broken, Some(Err(_))) && framed.read_buffer().starts_with(b"HTTP/") {
+                        tally.http_answers += 1;
+                    }
                     tally.connection_errors += 1;
                     tally.lost += in_flight.len() as u64;
                     in_flight.clear();

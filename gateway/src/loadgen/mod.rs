@@ -277,8 +277,9 @@ pub fn verdict(summaries: &[Summary], max_ratio: f64) -> anyhow::Result<()> {
                 String::new()
             };
             failed.push(format!(
-                "{}: {failures} of {attempted} requests got no answer{refused}",
-                s.address
+                "{}: {failures} of {attempted} requests got no answer{refused}{}",
+                s.address,
+                wrong_listener_hint(s)
             ));
         }
     }
@@ -289,6 +290,37 @@ pub fn verdict(summaries: &[Summary], max_ratio: f64) -> anyhow::Result<()> {
         "{} (more than --max-failed-ratio {max_ratio})",
         failed.join("; ")
     )
+}
+
+/// Why a target that was reached answered nothing, when the likely cause is the address: a
+/// listener that speaks HTTP (admin or HTTP ingress) answers a frame in HTTP or waits for a
+/// request line that never ends. Empty when something was answered or nothing was sent.
+fn wrong_listener_hint(s: &Summary) -> String {
+    let answered = s.ok + s.errors.error_frames.values().sum::<u64>() + s.errors.undecodable;
+    if s.errors.http_answers > 0 {
+        format!(
+            ", {} answered in HTTP: {} is an HTTP listener (admin or HTTP ingress); loadgen \
+             sends MCI frames: give it an address of `[[listeners.mci]]`",
+            plural(s.errors.http_answers, "connection"),
+            s.address
+        )
+    } else if answered == 0 && s.sent > 0 {
+        format!(
+            ", not one frame was answered: is {} an MCI listener (`[[listeners.mci]]`), not \
+             the admin or HTTP listener?",
+            s.address
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// `1 connection`, `2 connections`.
+fn plural(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        _ => format!("{n} {noun}s"),
+    }
 }
 
 #[cfg(test)]

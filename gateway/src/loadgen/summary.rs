@@ -37,6 +37,9 @@ pub struct Tally {
     pub lost: u64,
     /// Frames never sent because the target could not be reached.
     pub not_sent: u64,
+    /// Connections that answered in HTTP (`HTTP/…`) instead of a frame: an HTTP or admin
+    /// listener, not an MCI one.
+    pub http_answers: u64,
 }
 
 impl Tally {
@@ -59,6 +62,7 @@ impl Tally {
             refused: 0,
             lost: 0,
             not_sent: 0,
+            http_answers: 0,
         }
     }
 
@@ -112,6 +116,7 @@ impl Tally {
         self.refused += other.refused;
         self.lost += other.lost;
         self.not_sent += other.not_sent;
+        self.http_answers += other.http_answers;
     }
 }
 
@@ -167,6 +172,8 @@ pub struct Errors {
     pub lost: u64,
     /// Frames never sent: the target could not be reached.
     pub not_sent: u64,
+    /// Connections that answered in HTTP instead of a frame (an HTTP or admin listener).
+    pub http_answers: u64,
 }
 
 /// Latency percentiles in microseconds.
@@ -246,6 +253,7 @@ impl Summary {
                 refused: tally.refused,
                 lost: tally.lost,
                 not_sent: tally.not_sent,
+                http_answers: tally.http_answers,
             },
             latency_us: Percentiles::of(&tally.latency),
             service_us: Percentiles::of(&tally.service),

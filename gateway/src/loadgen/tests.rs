@@ -94,6 +94,15 @@ async fn timeouts_and_unreachable_targets_are_counted() {
     .await
     .unwrap()[0];
     assert_eq!((s.ok, s.errors.timeouts), (0, 2));
+    let silent = verdict(std::slice::from_ref(s), 0.01)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        silent.contains(&format!(
+            "not one frame was answered: is {slow} an MCI listener"
+        )),
+        "{silent}"
+    );
 
     let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let dead_address = dead.local_addr().unwrap();
@@ -144,4 +153,50 @@ async fn a_clean_run_passes_the_failure_threshold() {
     .unwrap();
     assert_eq!(summaries[0].failures(), (0, 20));
     verdict(&summaries, 0.0).unwrap();
+}
+
+/// What loadgen meets at an HTTP listener given by mistake: an HTTP status line where a frame
+/// was expected, named in the verdict; a frame that is answered is never flagged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_listener_given_as_the_address_is_named_in_the_verdict() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 1024];
+                let _ = stream.read(&mut buffer).await;
+                let answer = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n";
+                let _ = stream.write_all(answer).await;
+            });
+        }
+    });
+    let s = &measure(&LoadgenArgs {
+        connections: 1,
+        requests: Some(3),
+        timeout_ms: 2_000,
+        ..args(vec![address])
+    })
+    .await
+    .unwrap()[0];
+    assert!(s.errors.http_answers >= 1, "{s:?}");
+    assert_eq!(s.ok, 0);
+    let refused = verdict(std::slice::from_ref(s), 0.01)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains(&format!("answered in HTTP: {address} is an HTTP listener")),
+        "{refused}"
+    );
+
+    let (engine, _stop) = engine(0).await;
+    let s = &measure(&LoadgenArgs {
+        requests: Some(4),
+        ..args(vec![engine])
+    })
+    .await
+    .unwrap()[0];
+    assert_eq!((s.ok, s.errors.http_answers), (4, 0));
+    assert_eq!(wrong_listener_hint(s), "");
 }
