@@ -213,8 +213,68 @@ impl Remote {
                     .ok()
                     .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
                     .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-                bail!("{url}: {status}: {message}")
+                // The admin API answers every GET it has; a 405 is the HTTP ingress (POST only).
+                let hint = match status {
+                    StatusCode::METHOD_NOT_ALLOWED => ADMIN_HINT,
+                    _ => "",
+                };
+                bail!("{url}: {status}: {}{hint}", message.trim_end())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::io::{Read, Write};
+
+    use super::*;
+
+    /// A server on a thread that answers each of `connections` requests with `answer`.
+    fn answering(answer: &'static str, connections: usize) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(connections) {
+                let mut stream = stream.unwrap();
+                let mut buffer = [0u8; 4096];
+                let _ = stream.read(&mut buffer);
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        format!("http://{address}")
+    }
+
+    #[test]
+    fn the_http_ingress_given_as_from_is_named_by_its_405() {
+        let ingress = answering(
+            "HTTP/1.1 405 Method Not Allowed\r\nallow: POST\r\ncontent-length: 9\r\n\r\nuse POST\n",
+            1,
+        );
+        let error = Remote::new(&ingress, None)
+            .unwrap()
+            .summary()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("405 Method Not Allowed: use POST; is --from the admin listener"),
+            "{error}"
+        );
+        // Another refusal is reported as it is, without the hint.
+        let busy = answering(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 20\r\n\r\n{\"error\":\"starting\"}",
+            1,
+        );
+        let error = Remote::new(&busy, None)
+            .unwrap()
+            .summary()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.ends_with("503 Service Unavailable: starting"),
+            "{error}"
+        );
     }
 }
