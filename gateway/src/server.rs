@@ -161,7 +161,7 @@ impl Running {
                 socket,
                 state,
                 settings.limits,
-                metrics.listener("admin"),
+                metrics.listener("admin", crate::metrics::ListenerKind::Admin),
                 tasks.clone(),
                 shutdown.clone(),
             );

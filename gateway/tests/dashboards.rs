@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use shadowgate::engine::{Outcome, Role};
-use shadowgate::metrics::{FrameOutcome, LinkSide, Metrics};
+use shadowgate::metrics::{FrameOutcome, LinkSide, ListenerKind, Metrics};
 use shadowgate::outcome::ShadowOutcome;
 use shadowgate::store::StoreStats;
 
@@ -21,7 +21,7 @@ use files::{alert_exprs, dashboard, metric_names, queries, read, DASHBOARDS};
 /// The gateway's output after every handle was used once.
 fn rendered() -> String {
     let metrics = Metrics::new("0.0.0-test");
-    let listener = metrics.listener("mci");
+    let listener = metrics.listener("mci", ListenerKind::Mci);
     FrameOutcome::ALL
         .into_iter()
         .for_each(|outcome| listener.frame(outcome));

@@ -92,7 +92,8 @@ pub async fn serve_policy(
             idle_timeout: Duration::from_secs(60),
         },
         // Its own registry: the demo engine is not the gateway and is not scraped.
-        metrics: Metrics::new(env!("CARGO_PKG_VERSION")).listener("demo-new-engine"),
+        metrics: Metrics::new(env!("CARGO_PKG_VERSION"))
+            .listener("demo-new-engine", crate::metrics::ListenerKind::Http),
         refused: None,
     };
     server::serve(listener, settings, handler, tasks, shutdown).await;

@@ -34,7 +34,9 @@ pub async fn serve(
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
-    let metrics = gateway.metrics().listener("http");
+    let metrics = gateway
+        .metrics()
+        .listener("http", crate::metrics::ListenerKind::Http);
     // A body refused before it was read (413, 408) is a bad request of the ingress, counted
     // and logged as the handler's are.
     let refused_metrics = metrics.clone();

@@ -53,7 +53,9 @@ pub async fn serve(
 ) {
     let settings = Arc::new(settings);
     let admission = Admission::new(settings.max_connections);
-    let metrics = gateway.metrics().listener(&settings.name);
+    let metrics = gateway
+        .metrics()
+        .listener(&settings.name, crate::metrics::ListenerKind::Mci);
     let mut refusals = RefusalLog::default();
     let link = gateway.metrics().link(LinkSide::Listener, &settings.name);
     let dual = dual_socket(answers, &settings, &gateway, &link, &tasks, &shutdown);

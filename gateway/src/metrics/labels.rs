@@ -92,6 +92,50 @@ impl CloseReason {
     }
 }
 
+/// What a listener speaks, which decides the `outcome` and `reason` series it has: a series is
+/// created at start (so `rate()` starts from 0) only where the listener can count it; an
+/// admin listener has no `framing_error` frames to count, and a dashboard should not show a
+/// zero series for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListenerKind {
+    /// An MCI listener (`[[listeners.mci]]`, or a link's): every outcome and `evicted`,
+    /// `idle_timeout`.
+    Mci,
+    /// The HTTP ingress (or the demo's new engine): answers and refusals of a request, never
+    /// framing, control frames or a closed pipeline; `idle_timeout`, `header_read_timeout`.
+    Http,
+    /// The admin listener: refused connections only, and its HTTP timeouts.
+    Admin,
+}
+
+impl ListenerKind {
+    /// The frame outcomes a listener of this kind counts.
+    pub fn outcomes(self) -> &'static [FrameOutcome] {
+        use FrameOutcome as O;
+        match self {
+            Self::Mci => &FrameOutcome::ALL,
+            Self::Http => &[
+                O::Ok,
+                O::BadRequest,
+                O::UnknownTransaction,
+                O::LiveError,
+                O::LiveTimeout,
+                O::Rejected,
+                O::ClientClosed,
+            ],
+            Self::Admin => &[O::Rejected],
+        }
+    }
+
+    /// The reasons a listener of this kind closes a connection for.
+    pub fn close_reasons(self) -> &'static [CloseReason] {
+        match self {
+            Self::Mci => &[CloseReason::Evicted, CloseReason::IdleTimeout],
+            Self::Http | Self::Admin => &[CloseReason::IdleTimeout, CloseReason::HeaderReadTimeout],
+        }
+    }
+}
+
 /// The result of a config reload: `config_reloads_total{result}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReloadResult {

@@ -28,7 +28,7 @@ mod store;
 mod strategy;
 
 pub use engine::{EngineMetrics, StaleConnectionMetrics};
-pub use labels::{CloseReason, FrameOutcome, ReloadResult, OTHER_FIELD};
+pub use labels::{CloseReason, FrameOutcome, ListenerKind, ReloadResult, OTHER_FIELD};
 pub use link::{AnswerDrop, Direction as LinkDirection, LinkMetrics, LinkSide};
 pub use listener::{ConnectionGuard, ListenerMetrics};
 pub use registry::{Metrics, LATENCY_BUCKETS, NAMESPACE};

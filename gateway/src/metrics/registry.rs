@@ -11,7 +11,7 @@ use prometheus::{
 };
 
 use super::engine::{EngineMetrics, StaleConnectionMetrics};
-use super::labels::ReloadResult;
+use super::labels::{ListenerKind, ReloadResult};
 use super::link::{LinkMetrics, LinkSide};
 use super::listener::ListenerMetrics;
 use super::store::StoreCollector;
@@ -251,9 +251,10 @@ impl Metrics {
             .unwrap_or_else(|error| format!("# metrics could not be encoded: {error}\n"))
     }
 
-    /// Handles for the listener called `name` (from the config).
-    pub fn listener(&self, name: &str) -> ListenerMetrics {
-        ListenerMetrics::new(&self.families, name)
+    /// Handles for the listener called `name` (from the config), with the series its `kind`
+    /// can count created now.
+    pub fn listener(&self, name: &str, kind: ListenerKind) -> ListenerMetrics {
+        ListenerMetrics::new(&self.families, name, kind)
     }
 
     /// Handles for the strategy called `name` (from the config); `fields` are the collapsed

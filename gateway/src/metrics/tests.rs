@@ -59,7 +59,7 @@ const FAMILIES: [&str; 35] = [
 
 /// Uses every handle once, with one known and one unknown field.
 fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
-    let listener = metrics.listener("mci-main");
+    let listener = metrics.listener("mci-main", ListenerKind::Mci);
     for outcome in FrameOutcome::ALL {
         listener.frame(outcome);
     }
@@ -419,7 +419,9 @@ fn two_gateways_in_one_process_do_not_collide() {
     let second = Metrics::new("2.0.0");
     exercise(&first);
     exercise(&second);
-    first.listener("mci-main").frame(FrameOutcome::Ok);
+    first
+        .listener("mci-main", ListenerKind::Mci)
+        .frame(FrameOutcome::Ok);
     let ok = r#"shadowgate_frames_total{listener="mci-main",outcome="ok"}"#;
     assert_eq!(value(&first.render(), ok), 2.0);
     assert_eq!(value(&second.render(), ok), 1.0);
@@ -480,4 +482,59 @@ fn engine_calls_feed_one_health_per_engine_across_reloads() {
     first.call(Role::Live, Outcome::Status, 0.01);
     assert!(second.health().is_up());
     assert_eq!(value(&metrics.render(), up), 1.0);
+}
+
+/// Each listener kind has, at start, the series it can count and no others; an outcome outside
+/// its kind is still counted (its series made then), never dropped.
+#[test]
+fn a_listener_has_the_series_of_its_kind_and_counts_any_other_outcome_still() {
+    let metrics = Metrics::new("test");
+    let admin = metrics.listener("admin", ListenerKind::Admin);
+    let http = metrics.listener("http", ListenerKind::Http);
+    let _mci = metrics.listener("mci-main", ListenerKind::Mci);
+    let rendered = metrics.render();
+    let has = |listener: &str, label: &str, value: &str| {
+        rendered.lines().any(|line| {
+            line.starts_with("shadowgate_")
+                && line.contains(&format!(r#"listener="{listener}""#))
+                && line.contains(&format!(r#"{label}="{value}""#))
+        })
+    };
+    for outcome in FrameOutcome::ALL {
+        let value = outcome.as_str();
+        assert_eq!(
+            has("admin", "outcome", value),
+            outcome == FrameOutcome::Rejected,
+            "{value}"
+        );
+        assert_eq!(
+            has("http", "outcome", value),
+            ListenerKind::Http.outcomes().contains(&outcome),
+            "{value}"
+        );
+        assert!(has("mci-main", "outcome", value), "{value}");
+    }
+    for (outcome, http_has) in [
+        (FrameOutcome::FramingError, false),
+        (FrameOutcome::Control, false),
+        (FrameOutcome::GatewayClosed, false),
+        (FrameOutcome::ClientClosed, true),
+        (FrameOutcome::LiveTimeout, true),
+    ] {
+        assert_eq!(has("http", "outcome", outcome.as_str()), http_has);
+    }
+    assert!(!has("admin", "reason", "evicted") && has("admin", "reason", "header_read_timeout"));
+    assert!(
+        has("mci-main", "reason", "evicted") && !has("mci-main", "reason", "header_read_timeout")
+    );
+
+    // Counted all the same where no series was made at start.
+    admin.frames(FrameOutcome::FramingError, 2);
+    http.closed(CloseReason::Evicted);
+    let rendered = metrics.render();
+    assert!(
+        rendered.contains(r#"shadowgate_frames_total{listener="admin",outcome="framing_error"} 2"#)
+    );
+    assert!(rendered
+        .contains(r#"shadowgate_connections_closed_total{listener="http",reason="evicted"} 1"#));
 }
