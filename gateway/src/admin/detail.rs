@@ -30,13 +30,16 @@ pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
         }
     };
     let record = &detail.record;
-    let mut body = String::from("<p><a href=\"../\">← back to the report</a></p>\n");
-    body.push_str(&format!(
-        "<h1>{} {} in {}</h1>\n",
-        sentence_case(&record.mismatch.kind.as_str().replace('_', " ")),
+    // The heading and the title name the same thing: `Shadow error 0000… in loan` under
+    // `shadowgate: shadow error 0000… in loan`, so a tab says which kind of record it holds.
+    let name = format!(
+        "{} {} in {}",
+        record.mismatch.kind.as_str().replace('_', " "),
         record.id,
-        escape(&record.mismatch.strategy)
-    ));
+        record.mismatch.strategy
+    );
+    let mut body = String::from("<p><a href=\"../\">← back to the report</a></p>\n");
+    body.push_str(&format!("<h1>{}</h1>\n", escape(&sentence_case(&name))));
     body.push_str(&facts(record, review.view()));
     body.push_str(&differences(record));
     body.push_str(&sides(&detail.rows));
@@ -50,11 +53,7 @@ pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
         "<h3>Request (masked)</h3><pre>{}</pre>\n",
         escape(&format!("{:#}", record.mismatch.request.to_value()))
     ));
-    document(
-        StatusCode::OK,
-        &format!("shadowgate: record {}", record.id),
-        &body,
-    )
+    document(StatusCode::OK, &format!("shadowgate: {name}"), &body)
 }
 
 fn facts(record: &MismatchRecord, view: &ReviewView) -> String {

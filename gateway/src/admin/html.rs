@@ -43,7 +43,7 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 /// `text` with its first letter upper case: headings are in sentence case ("Mismatch 0000… in
-/// loan") under titles in lower case ("shadowgate: record 0000…").
+/// loan") under titles in lower case ("shadowgate: mismatch 0000… in loan").
 pub(super) fn sentence_case(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {

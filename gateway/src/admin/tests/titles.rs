@@ -1,6 +1,7 @@
 //! Every page the admin serves is titled `shadowgate: ` and a lowercase name (`shadowgate:
-//! triage change refused`, `shadowgate: record 0000…`), so tabs and history read alike, and its
-//! heading is in sentence case (`Triage change refused`, `Mismatch 0000… in loan`).
+//! triage change refused`, `shadowgate: mismatch 0000… in loan`), so tabs and history read
+//! alike, and its heading is in sentence case (`Triage change refused`, `Mismatch 0000… in
+//! loan`).
 
 use super::*;
 
@@ -64,5 +65,32 @@ fn every_page_title_is_shadowgate_and_a_lowercase_name() {
             );
             assert!(!heading.starts_with("shadowgate"), "{what}: {heading:?}");
         }
+    }
+}
+
+#[test]
+fn a_record_page_title_names_its_kind_as_its_heading_does() {
+    let Event::Record(mut failed) = mismatch("deposit", "김*") else {
+        unreachable!()
+    };
+    failed.kind = RecordKind::ShadowError;
+    let f = fixture_with(None, vec![Event::Record(failed)]);
+    for (strategy, title_kind, heading_kind) in [
+        ("loan", "mismatch", "Mismatch"),
+        ("deposit", "shadow error", "Shadow error"),
+    ] {
+        let uri = format!("/api/v1/mismatches?strategy={strategy}");
+        let (_, _, list) = call(&f.state, "GET", &uri, None);
+        let id = json(&list)["records"][0]["id"].as_str().unwrap().to_owned();
+        let (status, _, page) = call(&f.state, "GET", &format!("/mismatches/{id}"), None);
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(
+            title(&page),
+            format!("shadowgate: {title_kind} {id} in {strategy}")
+        );
+        assert_eq!(
+            element(&page, "h1"),
+            format!("{heading_kind} {id} in {strategy}")
+        );
     }
 }
