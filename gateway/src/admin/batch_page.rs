@@ -164,6 +164,7 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
     let Some(run_id) = param(query, "run") else {
         return error(
             StatusCode::BAD_REQUEST,
+            "batch run not named",
             "run: expected a run id, found none",
             Report::Beside,
         );
@@ -174,6 +175,7 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
         Some((Err(_), given)) => {
             return error(
                 StatusCode::BAD_REQUEST,
+                "not a batch group number",
                 &format!("group: expected a group number (0, 1, …), found {given:?}"),
                 Report::Beside,
             )
@@ -184,6 +186,7 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
         Ok(None) => {
             return error(
                 StatusCode::NOT_FOUND,
+                "batch run not found",
                 &format!("no batch run {run_id}"),
                 Report::Beside,
             )
@@ -191,6 +194,7 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
         Err(e) => {
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
+                "batch run could not be read",
                 &e.to_string(),
                 Report::Beside,
             )
@@ -205,7 +209,8 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
                     "group {index}: batch run {run_id} has {} groups",
                     run.groups.len()
                 );
-                return error(StatusCode::NOT_FOUND, &message, Report::Beside);
+                let what = "batch group not found";
+                return error(StatusCode::NOT_FOUND, what, &message, Report::Beside);
             }
         },
         None => run.groups.iter().enumerate().collect(),

@@ -13,17 +13,31 @@ use http_body_util::Full;
 pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
     let id: RecordId = match id.parse() {
         Ok(id) => id,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string(), Report::Above),
+        Err(e) => {
+            let message = e.to_string();
+            return error(
+                StatusCode::BAD_REQUEST,
+                "not a record id",
+                &message,
+                Report::Above,
+            );
+        }
     };
     let detail = match review.detail(id) {
         Ok(Some(detail)) => detail,
         Ok(None) => {
             let message = format!("no record {id} (unknown, or removed by retention)");
-            return error(StatusCode::NOT_FOUND, &message, Report::Above);
+            return error(
+                StatusCode::NOT_FOUND,
+                "record not found",
+                &message,
+                Report::Above,
+            );
         }
         Err(e) => {
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
+                "record could not be read",
                 &e.to_string(),
                 Report::Above,
             )

@@ -99,16 +99,20 @@ impl Report {
     }
 }
 
-/// An error page that says what went wrong, with a link back to the report from where the page
-/// is (`report`).
-pub(super) fn error(status: StatusCode, message: &str, report: Report) -> Response {
+/// An error page: `what` went wrong in a few lowercase words (`record not found`) as its title
+/// (`shadowgate: record not found`) and, in sentence case, its heading; under the heading the
+/// HTTP status (`404 Not Found`), then `message` with the details, and a link back to the
+/// report from where the page is (`report`).
+pub(super) fn error(status: StatusCode, what: &str, message: &str, report: Report) -> Response {
     let body = format!(
-        "<h1>{}</h1><p>{}</p><p><a href=\"{}\">back to the report</a></p>",
+        "<h1>{}</h1><p class=\"muted status\">{}</p><p>{}</p>\
+         <p><a href=\"{}\">back to the report</a></p>",
+        escape(&sentence_case(what)),
         status,
         escape(message),
         report.href()
     );
-    document(status, "shadowgate: error", &body)
+    document(status, &format!("shadowgate: {what}"), &body)
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
         Err(e) => {
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
+                "report could not be read",
                 &e.to_string(),
                 Report::Beside,
             )
@@ -86,6 +87,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
             Err(e) => {
                 return error(
                     StatusCode::INTERNAL_SERVER_ERROR,
+                    "report could not be read",
                     &e.to_string(),
                     Report::Beside,
                 )
@@ -120,6 +122,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
         Err(e) => {
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
+                "report could not be read",
                 &e.to_string(),
                 Report::Beside,
             )
@@ -163,13 +166,17 @@ fn engines_card(engines: &[EngineStatus], view: &ReviewView) -> String {
 pub(super) fn records(review: &Review, query: &str) -> http::Response<Full<Bytes>> {
     let list = match list_query(query) {
         Ok(list) => list,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e, Report::Beside),
+        Err(e) => {
+            let what = "records filter not understood";
+            return error(StatusCode::BAD_REQUEST, what, &e, Report::Beside);
+        }
     };
     let page = match review.list(&list) {
         Ok(page) => page,
         Err(e) => {
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
+                "records could not be read",
                 &e.to_string(),
                 Report::Beside,
             )

@@ -56,7 +56,6 @@ fn every_page_title_is_shadowgate_and_a_lowercase_name() {
         );
         // The saved change's answer is a redirect whose body is a link, without a heading.
         if status != StatusCode::SEE_OTHER {
-            // The error page's heading is its status, `400 Bad Request`: its first letter counts.
             let heading = element(&page, "h1");
             let first = heading.chars().find(|c| c.is_alphabetic());
             assert!(
@@ -92,5 +91,56 @@ fn a_record_page_title_names_its_kind_as_its_heading_does() {
             element(&page, "h1"),
             format!("{heading_kind} {id} in {strategy}")
         );
+    }
+}
+
+#[test]
+fn an_error_page_says_what_went_wrong_in_words_and_shows_its_status() {
+    let f = fixture(None);
+    let missing = "0000000000000001ffffffff";
+    let pages = [
+        ("/mismatches/nonsense", 400, "not a record id", "nonsense"),
+        (
+            &format!("/mismatches/{missing}") as &str,
+            404,
+            "record not found",
+            &format!("no record {missing} (unknown, or removed by retention)") as &str,
+        ),
+        (
+            "/mismatches?limit=x",
+            400,
+            "records filter not understood",
+            "limit",
+        ),
+        (
+            "/batches",
+            400,
+            "batch run not named",
+            "run: expected a run id, found none",
+        ),
+        (
+            "/batches?run=r&group=one",
+            400,
+            "not a batch group number",
+            "\"one\"",
+        ),
+        (
+            "/batches?run=none",
+            404,
+            "batch run not found",
+            "no batch run none",
+        ),
+    ];
+    for (uri, code, what, message) in pages {
+        let (status, _, page) = call(&f.state, "GET", uri, None);
+        assert_eq!(status.as_u16(), code, "{uri}: {page}");
+        assert_eq!(title(&page), format!("shadowgate: {what}"), "{uri}");
+        let heading = element(&page, "h1");
+        assert_eq!(heading.to_lowercase(), what, "{uri}: {page}");
+        // The status stays in view under the heading, and the details under it.
+        let status_line = format!("<p class=\"muted status\">{status}</p>");
+        assert!(page.contains(&status_line), "{uri}: {page}");
+        let details = page.split(&status_line).nth(1).unwrap_or("");
+        assert!(details.contains(&escape(message)), "{uri}: {page}");
     }
 }
