@@ -56,14 +56,18 @@ pub fn write_report(
 pub fn html(signoff: &SignOff, view: &ReviewView) -> String {
     let e = &signoff.evidence;
     let mut out = String::new();
-    let title = format!("Cutover sign-off: {}", e.strategy);
+    // Titled as the admin pages are (`shadowgate: ` and a lowercase name), so the saved report
+    // sits beside them in a browser's tabs and history; the heading is the document's own.
     let _ = write!(
         out,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
          <style>{STYLE}</style></head><body><h1>{}</h1>\
          <p class=\"muted\">Times in {} (<code>[review] time_zone</code>).</p>",
-        escape(&title),
-        escape(&title),
+        escape(&format!(
+            "shadowgate: cutover sign-off of {} #{}",
+            e.strategy, signoff.seq
+        )),
+        escape(&format!("Cutover sign-off: {}", e.strategy)),
         escape(&view.zone_name())
     );
     let zoned = |text: &str| parse_rfc3339(text).map_or_else(|| text.to_owned(), |t| view.time(t));

@@ -143,6 +143,12 @@ fn only_the_latest_signoff_for_the_config_links_a_routing_change() {
     assert_eq!(signoffs(&reader).unwrap().len(), 2);
     let page = html(&again, &crate::review::ReviewView::default());
     assert!(page.contains("<h1>Cutover sign-off: loan</h1>"), "{page}");
+    // Titled as the admin pages are, the audit entry named: two sign-offs' tabs differ.
+    let title = format!(
+        "<title>shadowgate: cutover sign-off of loan #{}</title>",
+        again.seq
+    );
+    assert!(page.contains(&title), "{page}");
 }
 
 #[test]
