@@ -1,6 +1,7 @@
 //! `shadowgate reconcile` as people run it, the real binary: the exit status says whether every
 //! key matched (0), some did not (3) or the run failed (1, one `error:` line); `--store` keeps
-//! the run for `report`, and a store held by another process fails before any work.
+//! the run for `report`, a store held by another process fails before any work, and the reconcile
+//! file's warnings are listed on stderr, or with `--quiet` counted in one line.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -74,7 +75,8 @@ fn a_rule_that_reaches_no_mapped_field_is_warned_of_before_the_run() {
     let same = "{\"id\": 1, \"decision\": \"A\"}\n{\"id\": 2, \"decision\": \"R\"}\n";
     let rules = "ignore = [\"decison\", \"id\"]\n";
     let config = reconcile_file_with_rules(dir.path(), same, rules);
-    let run = shadowgate(&["reconcile", "--config", &config, "--quiet"]);
+    // stderr is no terminal here, so no progress bar is drawn even without `--quiet`.
+    let run = shadowgate(&["reconcile", "--config", &config]);
     let stderr = text(&run.stderr);
     // A warning, not an error: the run goes on and every key matches.
     assert_eq!(run.status.code(), Some(0), "{stderr}");
@@ -86,7 +88,24 @@ fn a_rule_that_reaches_no_mapped_field_is_warned_of_before_the_run() {
              \"decison\" (did you mean `decision`?)\n"
         )
     );
-    assert!(text(&run.stdout).contains("keys 2  matches 2"));
+    let listed = text(&run.stdout);
+    assert!(listed.contains("keys 2  matches 2"), "{listed}");
+
+    // A scheduled run's `--quiet`: the warning counted in one line, the result the same.
+    let quiet = shadowgate(&["reconcile", "--config", &config, "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(0), "{}", text(&quiet.stderr));
+    assert_eq!(
+        text(&quiet.stderr),
+        format!("reconcile file {config}: 1 warning (run without --quiet to list it)\n")
+    );
+    let out = text(&quiet.stdout);
+    let without_times = |text: &str| {
+        text.lines()
+            .filter(|line| !line.contains("finished") && !line.contains("run "))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without_times(&out), without_times(&listed), "{out}");
 }
 
 #[test]

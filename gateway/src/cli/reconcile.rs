@@ -3,13 +3,14 @@
 //! database for `backend = "postgres"`), and tells by its exit status whether every key matched.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 
 use super::batch::run_section;
 use super::review::Format;
+use crate::config::Problem;
 use crate::review::assess_batch;
 use crate::store::postgres::BackendKind;
 
@@ -34,7 +35,8 @@ pub struct ReconcileArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// No progress bar on stderr.
+    /// For scheduled runs: no progress bar on stderr, and the reconcile file's warnings counted
+    /// in one line instead of listed (the result and the exit status are the same).
     #[arg(long)]
     pub quiet: bool,
 }
@@ -42,12 +44,13 @@ pub struct ReconcileArgs {
 /// Runs `shadowgate reconcile`, writing to `out`; `Ok(false)` when some key did not match.
 pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
     let spec = crate::reconcile::load(&args.config)?;
-    if !spec.warnings.is_empty() {
-        // On stderr, before the run, as `check-config` prints a config's: the run goes on.
-        let subject = format!("reconcile file {}", args.config.display());
-        let mut err = std::io::stderr().lock();
-        let _ = crate::config::write_list(&mut err, &subject, "warning", &spec.warnings);
-    }
+    // A stderr that cannot be written to must not stop the run: the warnings do not.
+    let _ = write_warnings(
+        &mut std::io::stderr().lock(),
+        &args.config,
+        &spec.warnings,
+        args.quiet,
+    );
     if let Some(dir) = &args.store {
         let at = || format!("--store {}", dir.display());
         std::fs::create_dir_all(dir).with_context(at)?;
@@ -87,4 +90,63 @@ pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Resul
         Format::Json => writeln!(out, "{:#}", serde_json::to_value(&batch)?)?,
     }
     Ok(clean)
+}
+
+/// Writes the warnings of the reconcile file `config` on `err`, before the run, which goes on:
+/// listed as `check-config` lists a config's, or under `quiet` counted in one line that says how
+/// to list them. A nightly job's log then stays one line a night, yet still shows that the file
+/// has a rule that never applies.
+fn write_warnings(
+    err: &mut dyn Write,
+    config: &Path,
+    warnings: &[Problem],
+    quiet: bool,
+) -> std::io::Result<()> {
+    let subject = format!("reconcile file {}", config.display());
+    match (warnings.len(), quiet) {
+        (0, _) => Ok(()),
+        (1, true) => writeln!(err, "{subject}: 1 warning (run without --quiet to list it)"),
+        (n, true) => writeln!(
+            err,
+            "{subject}: {n} warnings (run without --quiet to list them)"
+        ),
+        (_, false) => crate::config::write_list(err, &subject, "warning", warnings),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Found;
+
+    fn warning(key: &str) -> Problem {
+        Problem::warning(key, "a pattern that reaches a field", Found::text("x"))
+    }
+
+    fn written(warnings: &[Problem], quiet: bool) -> String {
+        let mut err = Vec::new();
+        write_warnings(&mut err, Path::new("r.toml"), warnings, quiet).unwrap();
+        String::from_utf8(err).unwrap()
+    }
+
+    #[test]
+    fn quiet_counts_the_warnings_in_one_line_and_loud_lists_them() {
+        let two = [warning("rules.ignore[0]"), warning("rules.ignore[1]")];
+        assert_eq!(
+            written(&two, true),
+            "reconcile file r.toml: 2 warnings (run without --quiet to list them)\n"
+        );
+        assert_eq!(
+            written(&two[..1], true),
+            "reconcile file r.toml: 1 warning (run without --quiet to list it)\n"
+        );
+        let listed = written(&two, false);
+        assert!(
+            listed.starts_with("reconcile file r.toml: 2 warnings\n  - rules.ignore[0]: "),
+            "{listed}"
+        );
+        assert_eq!(listed.lines().count(), 3, "{listed}");
+        assert_eq!(written(&[], true), "");
+        assert_eq!(written(&[], false), "");
+    }
 }
