@@ -164,3 +164,29 @@ fn a_stored_run_is_in_the_report_and_a_held_store_fails_first() {
         text(&locked.stderr)
     );
 }
+
+/// A side found out of key order is sorted and merged again: a job's log (stderr, no terminal)
+/// says so without `--quiet`, and the result's ordering line says so either way.
+#[test]
+fn a_side_found_out_of_order_is_said_on_stderr_without_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let unsorted = "{\"id\": 2, \"decision\": \"R\"}\n{\"id\": 1, \"decision\": \"A\"}\n";
+    let config = reconcile_file(dir.path(), unsorted);
+    let loud = shadowgate(&["reconcile", "--config", &config]);
+    assert_eq!(loud.status.code(), Some(0), "{}", text(&loud.stderr));
+    assert!(
+        text(&loud.stderr)
+            .contains("new: row 2 is out of key order; sorting new and starting over"),
+        "{}",
+        text(&loud.stderr)
+    );
+    let quiet = shadowgate(&["reconcile", "--config", &config, "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(0), "{}", text(&quiet.stderr));
+    assert_eq!(text(&quiet.stderr), "");
+    for out in [text(&loud.stdout), text(&quiet.stdout)] {
+        assert!(
+            out.contains("sorted (row 2 found out of key order)"),
+            "{out}"
+        );
+    }
+}

@@ -19,7 +19,8 @@ struct Plan {
     why: String,
 }
 
-/// Runs a reconciliation; `progress` shows a bar with rows/s on stderr.
+/// Runs a reconciliation; `progress` shows a bar with rows/s on stderr (when it is a terminal)
+/// and notices (a side sorted after all) on stderr.
 pub fn run(spec: &Spec, progress: bool) -> Result<ReconcileRun, ReconcileError> {
     let started_micros = SystemClock.now_micros();
     let bar = bar(progress);
@@ -76,9 +77,17 @@ pub fn run(spec: &Spec, progress: bool) -> Result<ReconcileRun, ReconcileError> 
                     sort: true,
                     why: format!("sorted (row {row} found out of key order)"),
                 };
-                bar.println(format!(
+                let notice = format!(
                     "{side}: row {row} is out of key order; sorting {side} and starting over"
-                ));
+                );
+                // A bar that is not drawn (stderr no terminal: a scheduled job) drops what it is
+                // given to print; the notice then goes to stderr itself. `--quiet` leaves it to
+                // the result's ordering line.
+                match (bar.is_hidden(), progress) {
+                    (false, _) => bar.println(notice),
+                    (true, true) => eprintln!("{notice}"),
+                    (true, false) => {}
+                }
             }
             Err(Stop::Failed(error)) => {
                 bar.abandon();
