@@ -206,6 +206,7 @@ async fn connection(
     tokio::pin!(idle, stopping, evicted);
     // Reused for every batch of answers.
     let mut answers: Vec<Bytes> = Vec::new();
+    let mut stopped = false;
     loop {
         if !reading && in_flight.is_empty() {
             break;
@@ -309,10 +310,31 @@ async fn connection(
             () = &mut stopping, if reading => {
                 // Stop reading; answers already in flight are still written.
                 reading = false;
+                stopped = true;
             }
         }
     }
+    if stopped {
+        // Frames that arrived after the stop, whole, are closed with the connection unanswered
+        // and never sent to the live engine (core banking sends them again after reconnecting):
+        // counted, not dropped silently.
+        let dropped = arrived(&mut frames);
+        if dropped > 0 {
+            metrics.frames(FrameOutcome::GatewayClosed, dropped);
+            warn!(listener = %settings.name, outcome = FrameOutcome::GatewayClosed.as_str(), dropped, "frames arrived after the stop; closing the connection without answering them");
+        }
+    }
     let _ = timeout(settings.idle_timeout, write.shutdown()).await;
+}
+
+/// Frames received whole and not read: those in the reader's buffer and those the socket holds
+/// now (read without waiting), taken out and counted.
+fn arrived(frames: &mut FramedRead<OwnedReadHalf, FrameCodec>) -> usize {
+    let mut count = 0;
+    while let Some(Some(Ok(_))) = frames.next().now_or_never() {
+        count += 1;
+    }
+    count
 }
 
 /// Frames received whole but not read yet (in the reader's buffer), taken out and counted: a

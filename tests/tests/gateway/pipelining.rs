@@ -83,3 +83,50 @@ async fn frames_behind_one_that_cannot_be_answered_are_dropped_and_counted() {
     // Only the first frame reached the live engine.
     assert_eq!(legacy.requests(), 1);
 }
+
+#[tokio::test]
+async fn frames_that_arrive_after_the_stop_are_counted_not_dropped_silently() {
+    // A graceful stop stops reading at once and answers what is in flight; frames core banking
+    // sent meanwhile are not answered (and not sent to the live engine): the connection closes
+    // after the answers in flight, and they are counted `gateway_closed`.
+    let legacy = mci_deciding("L1")
+        .delay(Duration::from_millis(400))
+        .start()
+        .await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .start()
+        .await;
+    let metrics = gateway.running().metrics.clone();
+    let mut client = gateway.mci_client().await;
+    client.send(&request_frame(&guid(1))).await;
+    // The first frame is read and its live call under way before the stop.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while legacy.requests() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the first frame never reached the engine"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let stopping = tokio::spawn(gateway.shutdown());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let behind: Vec<u8> = [request_frame(&guid(2)), request_frame(&guid(3))].concat();
+    client.send(&behind).await;
+
+    let answer = decode_answer(&client.recv().await);
+    assert_eq!(answer.header["guid"], guid(1).as_str());
+    assert!(client.is_closed().await);
+    stopping.await.unwrap();
+    let frames = |outcome: &str| {
+        let series =
+            format!("shadowgate_frames_total{{listener=\"core-banking\",outcome=\"{outcome}\"}} ");
+        let text = metrics.render();
+        text.lines()
+            .find_map(|line| line.strip_prefix(series.as_str()))
+            .map_or(0.0, |value| value.parse::<f64>().unwrap())
+    };
+    assert_eq!(frames("ok"), 1.0);
+    assert_eq!(frames("gateway_closed"), 2.0);
+    assert_eq!(legacy.requests(), 1);
+}
