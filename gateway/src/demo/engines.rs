@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::legacy::Policied;
+use super::modern::Noise;
 use super::strategy::{LEGACY, MODERN};
 use super::traffic::{Traffic, KST_OFFSET_MICROS};
 use super::{legacy, modern};
@@ -51,6 +52,11 @@ pub struct DemoEngineArgs {
     /// bodies (`{"header", "body"}`), one a line (for HTTP load tools), and exit.
     #[arg(long)]
     pub print_requests: Option<usize>,
+    /// A share of the HTTP engines' answers (`modern`, `legacy-http`) made non-deterministic,
+    /// per million calls: such an answer's `rate` is 0.001 higher, drawn per call, so the same
+    /// request asked twice may be answered differently (to try `confirm_mismatches` by hand).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub noise_ppm: u32,
     /// Seed of the printed requests (their correlation ids carry its last 10 digits, so two
     /// seeds' batches never share one).
     #[arg(long, default_value_t = 1)]
@@ -77,6 +83,7 @@ impl Engines {
             Kind::Legacy,
             any,
             Duration::ZERO,
+            Noise::none(),
             &layout,
             &tasks,
             &shutdown,
@@ -86,6 +93,7 @@ impl Engines {
             Kind::Modern,
             any,
             Duration::ZERO,
+            Noise::none(),
             &layout,
             &tasks,
             &shutdown,
@@ -107,11 +115,14 @@ impl Engines {
     }
 }
 
-/// Binds `address` and serves the engine on it; returns the bound address.
+/// Binds `address` and serves the engine on it; returns the bound address. `noise` applies to
+/// the HTTP kinds only.
+#[allow(clippy::too_many_arguments)]
 async fn spawn(
     kind: Kind,
     address: SocketAddr,
     delay: Duration,
+    noise: Noise,
     layout: &Arc<Layout>,
     tasks: &TaskTracker,
     shutdown: &CancellationToken,
@@ -130,7 +141,7 @@ async fn spawn(
             tasks2,
             shutdown2,
         )),
-        Kind::Modern => tasks.spawn(modern::serve(listener, delay, tasks2, shutdown2)),
+        Kind::Modern => tasks.spawn(modern::serve(listener, delay, noise, tasks2, shutdown2)),
         Kind::ModernMci => {
             let engine = Policied {
                 policy: MODERN,
@@ -150,6 +161,7 @@ async fn spawn(
             LEGACY,
             KST_OFFSET_MICROS,
             delay,
+            noise,
             tasks2,
             shutdown2,
         )),
@@ -171,7 +183,14 @@ pub fn run_engine(args: &DemoEngineArgs) -> anyhow::Result<()> {
         let layout = Arc::new(super::layout()?);
         let (tasks, shutdown) = (TaskTracker::new(), CancellationToken::new());
         let delay = Duration::from_millis(args.delay_ms);
-        let bound = spawn(kind, listen, delay, &layout, &tasks, &shutdown).await?;
+        if args.noise_ppm > 0 && matches!(kind, Kind::Legacy | Kind::ModernMci) {
+            anyhow::bail!(
+                "demo-engine: --noise-ppm applies to the HTTP engines (modern, legacy-http), not {}",
+                kind.to_possible_value().map_or_else(|| format!("{kind:?}"), |v| v.get_name().to_owned())
+            );
+        }
+        let noise = Noise::new(args.noise_ppm);
+        let bound = spawn(kind, listen, delay, noise, &layout, &tasks, &shutdown).await?;
         let name = kind.to_possible_value().map(|v| v.get_name().to_owned());
         let name = name.unwrap_or_else(|| format!("{kind:?}"));
         eprintln!("demo {name} engine listening on {bound}");

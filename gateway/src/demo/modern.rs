@@ -6,7 +6,13 @@
 //! [`serve_policy`] serves another policy behind the same contract: the legacy policy over HTTP
 //! (`demo-engine --kind legacy-http`) is the live engine of the HTTP-to-HTTP benchmark against
 //! nginx's `mirror` (tests/bench/compare.sh).
+//!
+//! [`Noise`] makes an engine non-deterministic on purpose (`demo-engine --noise-ppm N`): a share
+//! of its answers carry a `rate` 0.001 higher, drawn per call, so the same request asked twice
+//! may be answered differently. What the gateway's noise confirmation (`confirm_mismatches`)
+//! exists to tell apart from a defect, to be tried by hand.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,28 +38,87 @@ pub fn answer(request: &Value) -> Result<Value, String> {
 
 /// The JSON answer of `policy`, its clock `offset` microseconds ahead of UTC.
 pub fn answer_with(policy: &Policy, offset: u64, request: &Value) -> Result<Value, String> {
+    answer_noisy(policy, offset, request, false)
+}
+
+/// [`answer_with`], with the `rate` 0.001 higher when `noisy`.
+pub(super) fn answer_noisy(
+    policy: &Policy,
+    offset: u64,
+    request: &Value,
+    noisy: bool,
+) -> Result<Value, String> {
     let body = request
         .get("body")
         .and_then(Value::as_object)
         .ok_or("`body` is missing or not an object")?;
     let app = Application::from_body(body)?;
+    let mut decision = decide(policy, &app);
+    if noisy {
+        decision.rate += 1;
+    }
     let mut header = Map::new();
     header.insert("resp_code".into(), "0000".into());
     header.insert("sent_at".into(), timestamp(now_micros(), offset).into());
     let mut answer = Map::new();
     answer.insert("header".into(), Value::Object(header));
-    answer.insert("body".into(), Value::Object(decide(policy, &app).to_body()));
+    answer.insert("body".into(), Value::Object(decision.to_body()));
     Ok(Value::Object(answer))
+}
+
+/// An engine's non-determinism: each answer is noisy with a chance of `ppm` in a million,
+/// drawn per call (so the same request asked twice may differ).
+#[derive(Debug)]
+pub struct Noise {
+    /// Chance of a noisy answer, per million calls (0: never; 1,000,000: always).
+    ppm: u32,
+    /// xorshift64 state.
+    state: AtomicU64,
+}
+
+impl Noise {
+    /// Noise of `ppm` in a million, its draws seeded from the clock.
+    pub fn new(ppm: u32) -> Noise {
+        Noise {
+            ppm,
+            state: AtomicU64::new(now_micros() | 1),
+        }
+    }
+
+    /// No noise: every answer is its policy's.
+    pub fn none() -> Noise {
+        Noise::new(0)
+    }
+
+    /// Whether this call's answer is noisy.
+    pub(super) fn strikes(&self) -> bool {
+        if self.ppm == 0 {
+            return false;
+        }
+        let step = |mut x: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // `fetch_update` never fails with a closure that always returns `Some`.
+        let previous = self
+            .state
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| Some(step(x)))
+            .unwrap_or_else(|x| x);
+        step(previous) % 1_000_000 < u64::from(self.ppm)
+    }
 }
 
 /// Serves until `shutdown`; every answer waits `delay` first.
 pub async fn serve(
     listener: TcpListener,
     delay: Duration,
+    noise: Noise,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
-    serve_policy(listener, MODERN, 0, delay, tasks, shutdown).await;
+    serve_policy(listener, MODERN, 0, delay, noise, tasks, shutdown).await;
 }
 
 /// As [`serve`], answering with `policy` and a clock `offset` microseconds ahead of UTC.
@@ -62,17 +127,20 @@ pub async fn serve_policy(
     policy: Policy,
     offset: u64,
     delay: Duration,
+    noise: Noise,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
+    let noise = Arc::new(noise);
     let handler: Handler = Arc::new(move |parts: http::request::Parts, body: Bytes| {
+        let noisy = noise.strikes();
         Box::pin(async move {
             if parts.method != http::Method::POST {
                 return server::method_not_allowed("POST", "use POST");
             }
             let answer = serde_json::from_slice::<Value>(&body)
                 .map_err(|e| format!("invalid json: {e}"))
-                .and_then(|request| answer_with(&policy, offset, &request));
+                .and_then(|request| answer_noisy(&policy, offset, &request, noisy));
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
