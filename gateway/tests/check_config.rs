@@ -383,7 +383,45 @@ unordered = [
     let path = config_with_rules(dir.path(), rules, Some(&layout));
     passes_with_warnings(&path, &[
         "  - strategies.loan-screening.rules.unordered[0].path: expected a pattern that reaches an array (a repeated group) of the answers of layout \"loan-screening\" (LNS0001), found \"body.rate\" (which reaches a scalar; the arrays are body.fees, body.offers)\n",
-        "  - strategies.loan-screening.rules.unordered[1].key[0]: expected a field of the elements of every array the pattern reaches: body.fees (fee_code, rate), body.offers (product_code, limit, rate, term), found \"product_code\" (missing from the elements of body.fees)\n",
+        "  - strategies.loan-screening.rules.unordered[1].key[0]: expected a field of the elements of every array the pattern reaches: body.fees, body.offers, found \"product_code\" (missing from the elements of body.fees (has: fee_code, rate))\n",
+    ]);
+}
+
+/// Where two messages' answers have one array with different element fields, a key the elements
+/// of one of them lack names the array once, with that message and the fields it has.
+#[test]
+fn a_key_one_messages_elements_lack_names_that_message() {
+    let dir = tempfile::tempdir().unwrap();
+    // LNS0002 answers with `offers` of its own fields.
+    let example = repo_file("config/layouts/loan-screening.toml");
+    let layout_text = std::fs::read_to_string(&example).unwrap().replace(
+        "# Control frames",
+        r#"[messages.LNS0002]
+request = [{ name = "cust_no", type = "text", length = 12 }]
+response = [
+  { name = "offer_cnt", type = "number", length = 2 },
+  { name = "offers", type = "group", count = "offer_cnt", max = 3, fields = [
+    { name = "product_code", type = "text", length = 10 },
+    { name = "seq", type = "number", length = 2 },
+  ] },
+]
+
+# Control frames"#,
+    );
+    let layout = dir.path().join("loan-screening.toml");
+    std::fs::write(&layout, layout_text).unwrap();
+    let rules = r#"
+[strategies.loan-screening.rules]
+unordered = [{ path = "body.offers", key = ["product_code", "seq", "term"], owner = "kim" }]"#;
+    let path = config_with_rules(dir.path(), rules, Some(&layout));
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        r#"tx_codes = ["LNS0001"]"#,
+        r#"tx_codes = ["LNS0001", "LNS0002"]"#,
+    );
+    std::fs::write(&path, text).unwrap();
+    passes_with_warnings(&path, &[
+        "  - strategies.loan-screening.rules.unordered[0].key[1]: expected a field of the elements of every array the pattern reaches: body.offers, found \"seq\" (missing from the elements of body.offers of message LNS0001 (has: product_code, limit, rate, term))\n",
+        "  - strategies.loan-screening.rules.unordered[0].key[2]: expected a field of the elements of every array the pattern reaches: body.offers, found \"term\" (missing from the elements of body.offers of message LNS0002 (has: product_code, seq))\n",
     ]);
 }
 

@@ -51,7 +51,7 @@ pub use environment::{check_environment, check_fd_budget};
 pub use load::{check, check_with, load, load_without_secrets, Checked, ConfigError};
 pub use problem::{write_list, Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
-pub(crate) use rule_paths::check_rules;
+pub(crate) use rule_paths::{check_rules, Answers};
 pub use secret::{Secrets, TokenSource};
 
 /// A validated configuration.

@@ -274,11 +274,10 @@ pub(super) fn rule_warnings(
             });
         }
     }
-    fields.sort();
-    fields.dedup();
     let mut problems = Problems::new();
     let whose = "the rows as the `fields` of legacy and new map them";
-    crate::config::check_rules("rules", rules, &fields, whose, &mut problems);
+    let answers = crate::config::Answers::rows(fields, whose);
+    crate::config::check_rules("rules", rules, &answers, &mut problems);
     problems.into_vec()
 }
 

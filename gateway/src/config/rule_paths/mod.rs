@@ -13,14 +13,21 @@
 //! applies, and the warning lists the arrays (repeated groups) there are. Its `key` names fields
 //! of the array's elements: a name no element has is a warning too, with the nearest field name
 //! ([`super::suggest::nearest`]), and so is one that the elements of only some of the arrays a
-//! wildcard reaches have, naming the others. [`check_rules`] runs the same checks against any set
-//! of fields: the reconciliation's mapped rows (`shadowgate reconcile`) too.
+//! wildcard reaches have, naming the others (and the message, where several messages' answers
+//! have the array with different element fields). [`check_rules`] runs the same checks against
+//! any set of fields ([`Answers`]): the reconciliation's mapped rows (`shadowgate reconcile`)
+//! too.
 
 use comparator::{Reach, RulesConfig};
 use protocol_mci::{AnswerField, Layout};
 
+use self::answers::{array_of, Element};
 use super::problem::{Found, Problems};
 use super::suggest;
+
+mod answers;
+
+pub(crate) use self::answers::Answers;
 
 /// Warns, under `key` (`strategies.<name>.rules`), of every rule of `rules` whose pattern reaches
 /// no field of the answers to `tx_codes` in `layout`, and of every `unordered` key that is no
@@ -32,38 +39,25 @@ pub(super) fn unreachable_rules(
     tx_codes: &[String],
     problems: &mut Problems,
 ) {
-    let mut fields: Vec<AnswerField> = tx_codes
-        .iter()
-        .flat_map(|code| layout.answer_fields(code, comparator::Path::push_key))
-        .collect();
-    fields.sort();
-    fields.dedup();
-    if fields.is_empty() {
-        // No known transaction code: already an error of `tx_codes`.
-        return;
+    // No known transaction code: already an error of `tx_codes`.
+    if let Some(answers) = Answers::of_layout(layout, tx_codes) {
+        check_rules(key, rules, &answers, problems);
     }
-    let whose = format!(
-        "the answers of layout {:?} ({})",
-        layout.name,
-        tx_codes.join(", ")
-    );
-    check_rules(key, rules, &fields, &whose, problems);
 }
 
-/// Warns, under `key`, of every rule of `rules` whose pattern reaches none of `fields` (what a
-/// compared decision can hold, sorted by path; `whose` says whose fields they are, for the
-/// message): with the nearest path as a suggestion, or the maximum of the group an explicit
-/// index is past (`body.offers[12]` where `offers` has at most 10 elements). Then of every
+/// Warns, under `key`, of every rule of `rules` whose pattern reaches none of the fields of
+/// `answers`: with the nearest path as a suggestion, the maximum of the group an explicit index
+/// is past (`body.offers[12]` where `offers` has at most 10 elements). Then of every
 /// `unordered` rule that reaches no array, and of each of its `key` names missing from the
 /// elements of an array it reaches ([`unordered_rules`]).
 pub(crate) fn check_rules(
     key: &str,
     rules: &RulesConfig,
-    fields: &[AnswerField],
-    whose: &str,
+    answers: &Answers,
     problems: &mut Problems,
 ) {
-    let expected = format!("a pattern that reaches a field of {whose}");
+    let fields = answers.fields.as_slice();
+    let expected = format!("a pattern that reaches a field of {}", answers.whose);
     for (rule, pattern) in rules.patterns() {
         let mut past = None;
         let mut reached = false;
@@ -99,21 +93,16 @@ pub(crate) fn check_rules(
         };
         problems.warning(format!("{key}.{rule}"), expected.clone(), found);
     }
-    unordered_rules(key, rules, fields, whose, problems);
+    unordered_rules(key, rules, answers, problems);
 }
 
-/// Warns of every `unordered` rule whose pattern reaches fields of `fields` (`whose` says whose)
-/// but no array among them: the rule applies only to the array it names, so on a scalar or an
-/// object it never applies. Then of each `key` name missing from the elements of some of the
-/// arrays a rule reaches ([`unordered_keys`]). A pattern that reaches no field at all is left to
-/// the pattern check.
-fn unordered_rules(
-    key: &str,
-    rules: &RulesConfig,
-    fields: &[AnswerField],
-    whose: &str,
-    problems: &mut Problems,
-) {
+/// Warns of every `unordered` rule whose pattern reaches fields of `answers` but no array among
+/// them: the rule applies only to the array it names, so on a scalar or an object it never
+/// applies. Then of each `key` name missing from the elements of some of the arrays a rule
+/// reaches ([`unordered_keys`]). A pattern that reaches no field at all is left to the pattern
+/// check.
+fn unordered_rules(key: &str, rules: &RulesConfig, answers: &Answers, problems: &mut Problems) {
+    let fields = answers.fields.as_slice();
     for (at, rule) in rules.unordered.iter().enumerate() {
         let reached: Vec<&AnswerField> = fields
             .iter()
@@ -126,10 +115,12 @@ fn unordered_rules(
         }
         // The element (`body.offers[*]`) of each array the pattern names itself: one per
         // distinct element where messages share the array's path with different fields.
-        let elements: Vec<&AnswerField> = fields
+        let elements: Vec<&Element> = answers
+            .elements
             .iter()
             .filter(|element| {
-                array_of(element).is_some_and(|array| reached.iter().any(|r| r.path == array))
+                array_of(&element.field)
+                    .is_some_and(|array| reached.iter().any(|r| r.path == array))
             })
             .collect();
         if elements.is_empty() {
@@ -141,7 +132,10 @@ fn unordered_rules(
             };
             problems.warning(
                 format!("{key}.unordered[{at}].path"),
-                format!("a pattern that reaches an array (a repeated group) of {whose}"),
+                format!(
+                    "a pattern that reaches an array (a repeated group) of {}",
+                    answers.whose
+                ),
                 Found::because(
                     &rule.path,
                     format!("which reaches {}; {suggestion}", shapes(&reached, fields)),
@@ -159,33 +153,32 @@ fn unordered_rules(
 }
 
 /// Warns, under `key` (`….unordered[N]`), of every name of `names` (the rule's `key`) that is
-/// missing from the elements of some of the arrays whose `elements` the rule reaches: from all
-/// of them, with the nearest field name, since pairing by a field no element has pairs nothing
-/// by key; from some, naming those, since their elements pair without it (a field missing on
-/// both sides is an equal key).
-fn unordered_keys(key: &str, names: &[String], elements: &[&AnswerField], problems: &mut Problems) {
+/// missing from the `elements` of some of the arrays the rule reaches: from all of them, with
+/// the nearest field name, since pairing by a field no element has pairs nothing by key; from
+/// some, naming each array whose elements lack it once (with the messages whose answers have it
+/// so, where other messages' elements of that array differ) and the fields they have, since
+/// their elements pair without it (a field missing on both sides is an equal key).
+fn unordered_keys(key: &str, names: &[String], elements: &[&Element], problems: &mut Problems) {
     let mut all: Vec<&str> = Vec::new();
     for element in elements {
-        for name in &element.element_keys {
+        for name in &element.field.element_keys {
             if !all.contains(&name.as_str()) {
                 all.push(name);
             }
         }
     }
-    let mut arrays: Vec<&str> = elements.iter().filter_map(|e| array_of(e)).collect();
+    let mut arrays: Vec<&str> = elements.iter().filter_map(|e| array_of(&e.field)).collect();
     arrays.dedup();
     for (index, name) in names.iter().enumerate() {
-        let lacks = |element: &AnswerField| !element.element_keys.contains(name);
-        let mut lacking: Vec<&str> = elements
+        let lacking: Vec<&Element> = elements
             .iter()
-            .filter(|e| lacks(e))
-            .filter_map(|e| array_of(e))
+            .copied()
+            .filter(|e| !e.field.element_keys.contains(name))
             .collect();
-        lacking.dedup();
         if lacking.is_empty() {
             continue;
         }
-        let (expected, found) = if elements.iter().all(|e| lacks(e)) {
+        let (expected, found) = if lacking.len() == elements.len() {
             let found = match suggest::nearest(name, all.iter().copied()) {
                 Some(near) => Found::because(name, format!("did you mean `{near}`?")),
                 None => Found::text(name),
@@ -197,17 +190,17 @@ fn unordered_keys(key: &str, names: &[String], elements: &[&AnswerField], proble
             );
             (expected, found)
         } else {
-            let each: Vec<String> = elements
-                .iter()
-                .filter_map(|e| Some(format!("{} ({})", array_of(e)?, e.element_keys.join(", "))))
-                .collect();
             let expected = format!(
                 "a field of the elements of every array the pattern reaches: {}",
-                each.join(", ")
+                arrays.join(", ")
             );
+            let each: Vec<String> = lacking
+                .iter()
+                .map(|element| lacking_element(element, elements))
+                .collect();
             let found = Found::because(
                 name,
-                format!("missing from the elements of {}", lacking.join(", ")),
+                format!("missing from the elements of {}", each.join("; ")),
             );
             (expected, found)
         };
@@ -215,9 +208,24 @@ fn unordered_keys(key: &str, names: &[String], elements: &[&AnswerField], proble
     }
 }
 
-/// The array (`body.offers`) whose element `field` is (`body.offers[*]`), if it is one.
-fn array_of(field: &AnswerField) -> Option<&str> {
-    field.path.strip_suffix("[*]")
+/// One array whose `element` lacks a key, for the warning: `body.fees (has: fee_code, rate)`,
+/// naming the messages whose answers have it so when another of `elements` is the same array
+/// with other fields: `body.offers of message LNS0002 (has: product_code, seq)`.
+fn lacking_element(element: &Element, elements: &[&Element]) -> String {
+    let array = array_of(&element.field).unwrap_or(&element.field.path);
+    let differs = elements.iter().any(|other| {
+        array_of(&other.field) == Some(array)
+            && other.field.element_keys != element.field.element_keys
+    });
+    let whose = match (differs, element.messages.as_slice()) {
+        (false, _) | (true, []) => String::new(),
+        (true, [one]) => format!(" of message {one}"),
+        (true, many) => format!(" of messages {}", many.join(", ")),
+    };
+    format!(
+        "{array}{whose} (has: {})",
+        element.field.element_keys.join(", ")
+    )
 }
 
 /// What `reached` (fields that are no arrays) are, for the warning: `a scalar`, `an object`,

@@ -9,7 +9,7 @@ use super::super::problem::Problems;
 use super::super::raw::ConfigFile;
 use super::super::tests::{config, example_layout};
 use super::super::{load, Problem};
-use super::{check_rules, unreachable_rules};
+use super::{check_rules, unreachable_rules, Answers};
 
 /// The warnings of the base config with `rules` as its strategy's rules table.
 fn warnings(rules: &str) -> Vec<String> {
@@ -18,6 +18,11 @@ fn warnings(rules: &str) -> Vec<String> {
 
 /// [`warnings`] with the example layout's text changed by `edits` (from, to).
 fn warnings_of(edits: &[(&str, &str)], rules: &str) -> Vec<String> {
+    warnings_in(edits, &[], rules)
+}
+
+/// [`warnings_of`] with the base config's text changed by `config_edits` (from, to) too.
+fn warnings_in(edits: &[(&str, &str)], config_edits: &[(&str, &str)], rules: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let mut text = std::fs::read_to_string(example_layout()).unwrap();
     for (from, to) in edits {
@@ -28,11 +33,10 @@ fn warnings_of(edits: &[(&str, &str)], rules: &str) -> Vec<String> {
     std::fs::write(&layout, text).unwrap();
     let declared = format!("loan = {:?}", example_layout());
     let extra = format!("\n[strategies.loan.rules]\n{rules}");
-    let path = config(
-        dir.path(),
-        &[(&declared, &format!("loan = {layout:?}"))],
-        &extra,
-    );
+    let replaced = format!("loan = {layout:?}");
+    let mut replace = vec![(declared.as_str(), replaced.as_str())];
+    replace.extend_from_slice(config_edits);
+    let path = config(dir.path(), &replace, &extra);
     let loaded = load(&path).unwrap();
     loaded.warnings.iter().map(ToString::to_string).collect()
 }
@@ -143,7 +147,12 @@ fn without_arrays_an_unordered_rule_on_a_field_says_there_are_none() {
     let rules: RulesConfig =
         toml::from_str("unordered = [{ path = \"body.*\" }, { path = \"body.cust\" }]").unwrap();
     let mut problems = Problems::new();
-    check_rules("rules", &rules, &fields, "the rows", &mut problems);
+    check_rules(
+        "rules",
+        &rules,
+        &Answers::rows(fields, "the rows"),
+        &mut problems,
+    );
     let found: Vec<String> = problems
         .into_vec()
         .iter()
@@ -182,12 +191,87 @@ fn an_unordered_key_missing_from_some_arrays_a_wildcard_reaches_names_them() {
         found,
         [
             "strategies.loan.rules.unordered[0].key[1]: expected a field of the elements of \
-             every array the pattern reaches: body.fees (fee_code, rate), body.offers \
-             (product_code, limit, rate, term), found \"product_code\" (missing from the \
-             elements of body.fees)",
+             every array the pattern reaches: body.fees, body.offers, found \"product_code\" \
+             (missing from the elements of body.fees (has: fee_code, rate))",
             "strategies.loan.rules.unordered[0].key[2]: expected a field of the elements of \
              body.fees, body.offers (fee_code, rate, product_code, limit, term), found \
              \"prodcut_code\" (did you mean `product_code`?)",
+        ]
+    );
+}
+
+/// Two more messages, LNS0002 and LNS0003, whose answers have `offers` too, with elements of
+/// other fields than LNS0001's: a layout edit for [`warnings_in`].
+const TWO_MORE_MESSAGES: (&str, &str) = (
+    "# Control frames",
+    "[messages.LNS0002]\n\
+     request = [{ name = \"cust_no\", type = \"text\", length = 12 }]\n\
+     response = [\n  \
+     { name = \"offer_cnt\", type = \"number\", length = 2 },\n  \
+     { name = \"offers\", type = \"group\", count = \"offer_cnt\", max = 3, fields = [\n    \
+     { name = \"product_code\", type = \"text\", length = 10 },\n    \
+     { name = \"seq\", type = \"number\", length = 2 },\n  ] },\n]\n\n\
+     [messages.LNS0003]\n\
+     request = [{ name = \"cust_no\", type = \"text\", length = 12 }]\n\
+     response = [\n  \
+     { name = \"offer_cnt\", type = \"number\", length = 2 },\n  \
+     { name = \"offers\", type = \"group\", count = \"offer_cnt\", max = 5, fields = [\n    \
+     { name = \"product_code\", type = \"text\", length = 10 },\n    \
+     { name = \"seq\", type = \"number\", length = 2 },\n  ] },\n]\n\n\
+     # Control frames",
+);
+
+#[test]
+fn an_unordered_key_some_messages_elements_lack_names_the_array_once_per_message() {
+    // LNS0002's and LNS0003's `offers` differ from LNS0001's and agree with each other (but for
+    // their maximum, which a key does not care about).
+    let found = warnings_in(
+        &[TWO_MORE_MESSAGES],
+        &[(
+            "tx_codes = [\"LNS0001\"]",
+            "tx_codes = [\"LNS0001\", \"LNS0002\", \"LNS0003\"]",
+        )],
+        "unordered = [{ path = \"body.offers\", key = [\"product_code\", \"seq\", \"term\", \
+         \"prodcut_code\"], owner = \"ops\" }]\n",
+    );
+    let every = "expected a field of the elements of every array the pattern reaches: \
+                 body.offers, found";
+    assert_eq!(
+        found,
+        [
+            format!(
+                "strategies.loan.rules.unordered[0].key[1]: {every} \"seq\" (missing from the \
+                 elements of body.offers of message LNS0001 (has: product_code, limit, rate, \
+                 term))"
+            ),
+            format!(
+                "strategies.loan.rules.unordered[0].key[2]: {every} \"term\" (missing from the \
+                 elements of body.offers of messages LNS0002, LNS0003 (has: product_code, seq))"
+            ),
+            "strategies.loan.rules.unordered[0].key[3]: expected a field of the elements of \
+             body.offers (product_code, limit, rate, term, seq), found \"prodcut_code\" (did \
+             you mean `product_code`?)"
+                .to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn messages_whose_elements_agree_are_not_named() {
+    // LNS0002 and LNS0003 alone: one kind of `offers` element, so the array says it all.
+    let found = warnings_in(
+        &[TWO_MORE_MESSAGES],
+        &[(
+            "tx_codes = [\"LNS0001\"]",
+            "tx_codes = [\"LNS0002\", \"LNS0003\"]",
+        )],
+        "unordered = [{ path = \"body.*\", key = [\"seq\", \"term\"], owner = \"ops\" }]\n",
+    );
+    assert_eq!(
+        found,
+        [
+            "strategies.loan.rules.unordered[0].key[1]: expected a field of the elements of \
+             body.offers (product_code, seq), found \"term\""
         ]
     );
 }
