@@ -425,6 +425,35 @@ unordered = [{ path = "body.offers", key = ["product_code", "seq", "term"], owne
     ]);
 }
 
+/// A rule that names a REDEFINES area (which has no key in a decoded answer), or a field below
+/// it, is told the area's views to name instead; a rule on a view's field passes.
+#[test]
+fn a_rule_naming_a_redefines_area_is_told_its_views() {
+    let dir = tempfile::tempdir().unwrap();
+    // An area `detail` before `message`, which shrinks by its bytes so the response keeps its
+    // length.
+    let example = repo_file("config/layouts/loan-screening.toml");
+    let layout_text = std::fs::read_to_string(&example).unwrap().replace(
+        r#"{ name = "message", type = "text", length = 80, truncate = true },"#,
+        r#"{ name = "kind", type = "text", length = 1 },
+  { name = "detail", type = "redefines", selector = "kind", length = 10, alternatives = [
+    { name = "loan", when = ["L"], fields = [{ name = "amount", type = "number", length = 10 }] },
+    { name = "card", when = ["C"], fields = [{ name = "card_no", type = "text", length = 10 }] },
+  ] },
+  { name = "message", type = "text", length = 69, truncate = true },"#,
+    );
+    let layout = dir.path().join("loan-screening.toml");
+    std::fs::write(&layout, layout_text).unwrap();
+    let rules = r#"
+[strategies.loan-screening.rules]
+severity = { minor = ["body.detail", "body.detail.amount", "body.loan.amount"] }"#;
+    let path = config_with_rules(dir.path(), rules, Some(&layout));
+    passes_with_warnings(&path, &[
+        "  - strategies.loan-screening.rules.severity.minor[0]: expected a pattern that reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \"body.detail\" (body.detail is a REDEFINES area; address one of its views: body.loan, body.card)\n",
+        "  - strategies.loan-screening.rules.severity.minor[1]: expected a pattern that reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \"body.detail.amount\" (body.detail is a REDEFINES area; address one of its views: body.loan, body.card)\n",
+    ]);
+}
+
 /// A value of the wrong type or variant is named by its key path as well as its line, like every
 /// other problem (toml alone gives the line and column).
 #[test]

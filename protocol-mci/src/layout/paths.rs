@@ -1,6 +1,8 @@
 //! The paths an answer can have: every field of a message's response (and error) body and of its
 //! header, as the comparator names them (`body.offers[*].rate`), so rules can be checked against
-//! the layout before any answer arrives.
+//! the layout before any answer arrives. A REDEFINES area is no such path (the decoded JSON has
+//! its views under their own names, never the area's): its place is told apart
+//! ([`Layout::answer_areas`]), so a rule that names it can be told which views to name instead.
 
 use super::field::{Field, Kind};
 use super::Layout;
@@ -23,6 +25,28 @@ pub struct AnswerField {
     pub element_keys: Vec<String>,
 }
 
+/// A REDEFINES area of an answer ([`Layout::answer_areas`]): a name in the layout but no key in
+/// the decoded JSON, where the view it was read through stands under its own name instead.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AnswerArea {
+    /// Where the area's name would place it (`body.detail`), indices as `[*]`.
+    pub path: String,
+    /// The `OCCURS` maximum (`max`) of the group of each `[*]` of `path`, in order.
+    pub maxima: Vec<usize>,
+    /// The paths of its views (`body.loan`, `body.card`), in layout order.
+    pub views: Vec<String>,
+}
+
+/// What [`field_paths`] gathers from an answer's fields: their paths, and the REDEFINES areas,
+/// which have none.
+#[derive(Default)]
+struct Gathered {
+    /// Every path, areas' views and their fields included.
+    fields: Vec<AnswerField>,
+    /// Every REDEFINES area, nested ones included.
+    areas: Vec<AnswerArea>,
+}
+
 impl Layout {
     /// Every path of an answer to message `code` (empty for an unknown code), groups and their
     /// elements included (`body.offers`, `body.offers[*]`, `body.offers[*].rate`), with indices
@@ -43,10 +67,28 @@ impl Layout {
     /// [`Layout::answer_paths`] with each group's `OCCURS` maximum and each element's keys:
     /// sorted by path, without repeats.
     pub fn answer_fields(&self, code: &str, push_key: PushKey) -> Vec<AnswerField> {
+        let mut fields = self.gather(code, push_key).fields;
+        fields.sort();
+        fields.dedup();
+        fields
+    }
+
+    /// The REDEFINES areas of an answer to message `code` (empty for an unknown code), named
+    /// as [`Layout::answer_paths`] would name them had they a key, each with its views' paths:
+    /// sorted by path, without repeats. None of them is an answer path.
+    pub fn answer_areas(&self, code: &str, push_key: PushKey) -> Vec<AnswerArea> {
+        let mut areas = self.gather(code, push_key).areas;
+        areas.sort();
+        areas.dedup();
+        areas
+    }
+
+    /// The paths and areas of the header and both bodies of an answer to `code`, unsorted.
+    fn gather(&self, code: &str, push_key: PushKey) -> Gathered {
+        let mut out = Gathered::default();
         let Some(message) = self.message(code) else {
-            return Vec::new();
+            return out;
         };
-        let mut out = Vec::new();
         let key = |prefix: &str, name: &str| {
             let mut path = prefix.to_owned();
             push_key(&mut path, name);
@@ -63,7 +105,7 @@ impl Layout {
             for section in &header.sections {
                 let prefix = root(key("", &section.name));
                 field_paths(&section.fields, &prefix, push_key, &mut out);
-                out.push(prefix);
+                out.fields.push(prefix);
             }
         }
         let body = root(key("", self.body_key()));
@@ -71,20 +113,14 @@ impl Layout {
         for fields in bodies.into_iter().flatten() {
             field_paths(fields, &body, push_key, &mut out);
         }
-        out.push(body);
-        out.sort();
-        out.dedup();
+        out.fields.push(body);
         out
     }
 }
 
-/// The paths of `fields` under `parent`, recursing into groups and views.
-fn field_paths(
-    fields: &[Field],
-    parent: &AnswerField,
-    push_key: PushKey,
-    out: &mut Vec<AnswerField>,
-) {
+/// The paths of `fields` under `parent`, recursing into groups and views, into `out`; a
+/// REDEFINES area goes to `out.areas` instead, since only its views have keys.
+fn field_paths(fields: &[Field], parent: &AnswerField, push_key: PushKey, out: &mut Gathered) {
     let join = |name: &str| {
         let mut path = parent.path.clone();
         push_key(&mut path, name);
@@ -106,30 +142,41 @@ fn field_paths(
                     element_keys: keys(&group.fields),
                 };
                 field_paths(&group.fields, &element, push_key, out);
-                out.push(element);
+                out.fields.push(element);
             }
-            // The views are objects beside the area's siblings, under their own names.
+            // The views are objects beside the area's siblings, under their own names; the
+            // area's own name is no key of the decoded JSON.
             Kind::Redefines(area) => {
+                let mut views = Vec::with_capacity(area.alternatives.len());
                 for view in &area.alternatives {
                     let view_path = join(&view.name);
                     field_paths(&view.fields, &view_path, push_key, out);
-                    out.push(view_path);
+                    views.push(view_path.path.clone());
+                    out.fields.push(view_path);
                 }
+                out.areas.push(AnswerArea {
+                    path: path.path,
+                    maxima: path.maxima,
+                    views,
+                });
+                continue;
             }
             _ => {}
         }
-        out.push(path);
+        out.fields.push(path);
     }
 }
 
 /// The keys directly under an object of `fields`, as [`field_paths`] names them: each field's
-/// name, and a redefined area's views' names beside it.
+/// name, or for a REDEFINES area its views' names in its place.
 fn keys(fields: &[Field]) -> Vec<String> {
     let mut out = Vec::new();
     for field in fields {
-        out.push(field.name.clone());
-        if let Kind::Redefines(area) = &field.kind {
-            out.extend(area.alternatives.iter().map(|view| view.name.clone()));
+        match &field.kind {
+            Kind::Redefines(area) => {
+                out.extend(area.alternatives.iter().map(|view| view.name.clone()));
+            }
+            _ => out.push(field.name.clone()),
         }
     }
     out
@@ -194,6 +241,80 @@ mod tests {
         // The same paths as `answer_paths`, in the same order.
         let paths: Vec<&str> = fields.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, layout.answer_paths("LNS0001", dotted));
+    }
+
+    #[test]
+    fn a_redefines_area_is_no_path_but_its_views_are() {
+        // The fuzz layout of structure kinds: `dest` in the header, `why` in S001's response.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/layouts/structure.toml");
+        let layout = Layout::from_file(path).unwrap();
+        let paths = layout.answer_paths("S001", dotted);
+        for view in [
+            "header.host.lpar",
+            "header.branch",
+            "body.code.c",
+            "body.text",
+        ] {
+            assert!(paths.iter().any(|p| p == view), "{view}: {paths:?}");
+        }
+        for area in ["header.dest", "body.why"] {
+            assert!(!paths.iter().any(|p| p == area), "{area}: {paths:?}");
+        }
+        let areas = layout.answer_areas("S001", dotted);
+        let shown: Vec<(&str, Vec<&str>)> = areas
+            .iter()
+            .map(|a| {
+                (
+                    a.path.as_str(),
+                    a.views.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("body.why", vec!["body.code", "body.text"]),
+                ("header.dest", vec!["header.branch", "header.host"]),
+            ]
+        );
+        assert_eq!(layout.answer_areas("NOPE", dotted), []);
+    }
+
+    #[test]
+    fn an_area_in_a_group_is_no_element_key_and_carries_the_maximum() {
+        let text = r#"
+name = "areas"
+[framing]
+prefix = "ascii"
+prefix_length = 4
+counts = "after_prefix"
+max_frame = 512
+[header]
+discriminator = "tx"
+fields = [{ name = "tx", type = "text", length = 4 }]
+[messages.A001]
+request = [{ name = "q", type = "text", length = 1 }]
+response = [
+  { name = "item_cnt", type = "number", length = 1 },
+  { name = "items", type = "group", count = "item_cnt", max = 4, fields = [
+    { name = "kind", type = "text", length = 1 },
+    { name = "detail", type = "redefines", selector = "kind", length = 3, alternatives = [
+      { name = "loan", when = ["L"], fields = [{ name = "months", type = "number", length = 3 }] },
+      { name = "card", when = ["C"], fields = [{ name = "brand", type = "text", length = 3 }] },
+    ] },
+  ] },
+]
+"#;
+        let layout = Layout::from_toml(text, "areas", "areas").unwrap();
+        let fields = layout.answer_fields("A001", dotted);
+        let element = fields.iter().find(|f| f.path == "body.items[*]").unwrap();
+        assert_eq!(element.element_keys, ["kind", "loan", "card"]);
+        assert!(!fields.iter().any(|f| f.path == "body.items[*].detail"));
+        let areas = layout.answer_areas("A001", dotted);
+        assert_eq!(areas.len(), 1, "{areas:?}");
+        assert_eq!(areas[0].path, "body.items[*].detail");
+        assert_eq!(areas[0].maxima, [4]);
+        assert_eq!(areas[0].views, ["body.items[*].loan", "body.items[*].card"]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! What rules are checked against ([`Answers`]): the fields a compared decision can hold, and
-//! which message's answers hold each array's elements as they are.
+//! What rules are checked against ([`Answers`]): the fields a compared decision can hold, which
+//! message's answers hold each array's elements as they are, and the REDEFINES areas that hold
+//! no field of their own.
 
-use protocol_mci::{AnswerField, Layout};
+use protocol_mci::{AnswerArea, AnswerField, Layout};
 
 /// The fields a compared decision can hold, for [`super::check_rules`]: a strategy's answers
 /// ([`Answers::of_layout`]) or a reconciliation's mapped rows ([`Answers::rows`]).
@@ -15,6 +16,8 @@ pub(crate) struct Answers {
     /// those keys: one per distinct element where messages share the array's path with
     /// different fields. Sorted by path.
     pub(super) elements: Vec<Element>,
+    /// The REDEFINES areas, which a pattern may name but which hold no field (their views do).
+    pub(super) areas: Vec<AnswerArea>,
 }
 
 /// One array's element as some messages' answers have it.
@@ -35,6 +38,7 @@ impl Answers {
         let push_key = comparator::Path::push_key;
         let mut fields: Vec<AnswerField> = Vec::new();
         let mut elements: Vec<Element> = Vec::new();
+        let mut areas: Vec<AnswerArea> = Vec::new();
         for code in tx_codes {
             let answer = layout.answer_fields(code, push_key);
             for element in answer.iter().filter(|field| array_of(field).is_some()) {
@@ -53,6 +57,7 @@ impl Answers {
                 }
             }
             fields.extend(answer);
+            areas.extend(layout.answer_areas(code, push_key));
         }
         if fields.is_empty() {
             return None;
@@ -60,6 +65,8 @@ impl Answers {
         fields.sort();
         fields.dedup();
         elements.sort_by(|a, b| a.field.cmp(&b.field));
+        areas.sort();
+        areas.dedup();
         let whose = format!(
             "the answers of layout {:?} ({})",
             layout.name,
@@ -69,6 +76,7 @@ impl Answers {
             whose,
             fields,
             elements,
+            areas,
         })
     }
 
@@ -88,6 +96,7 @@ impl Answers {
             whose: whose.to_owned(),
             fields,
             elements,
+            areas: Vec::new(),
         }
     }
 }

@@ -14,12 +14,13 @@
 //! of the array's elements: a name no element has is a warning too, with the nearest field name
 //! ([`super::suggest::nearest`]), and so is one that the elements of only some of the arrays a
 //! wildcard reaches have, naming the others (and the message, where several messages' answers
-//! have the array with different element fields). [`check_rules`] runs the same checks against
-//! any set of fields ([`Answers`]): the reconciliation's mapped rows (`shadowgate reconcile`)
-//! too.
+//! have the array with different element fields). A REDEFINES area is no field (its views are):
+//! a pattern that names it is a warning listing the views to name instead. [`check_rules`] runs
+//! the same checks against any set of fields ([`Answers`]): the reconciliation's mapped rows
+//! (`shadowgate reconcile`) too.
 
 use comparator::{Reach, RulesConfig};
-use protocol_mci::{AnswerField, Layout};
+use protocol_mci::{AnswerArea, AnswerField, Layout};
 
 use self::answers::{array_of, Element};
 use super::problem::{Found, Problems};
@@ -47,9 +48,9 @@ pub(super) fn unreachable_rules(
 
 /// Warns, under `key`, of every rule of `rules` whose pattern reaches none of the fields of
 /// `answers`: with the nearest path as a suggestion, the maximum of the group an explicit index
-/// is past (`body.offers[12]` where `offers` has at most 10 elements). Then of every
-/// `unordered` rule that reaches no array, and of each of its `key` names missing from the
-/// elements of an array it reaches ([`unordered_rules`]).
+/// is past (`body.offers[12]` where `offers` has at most 10 elements), or the views of the
+/// REDEFINES area it names. Then of every `unordered` rule that reaches no array, and of each of
+/// its `key` names missing from the elements of an array it reaches ([`unordered_rules`]).
 pub(crate) fn check_rules(
     key: &str,
     rules: &RulesConfig,
@@ -76,24 +77,42 @@ pub(crate) fn check_rules(
         if reached {
             continue;
         }
-        let found = match (past, nearest(pattern, fields)) {
-            (Some((index, max)), _) => Found::because(
+        let area = answers.areas.iter().find(|area| names_area(pattern, area));
+        let found = match (past, area, nearest(pattern, fields)) {
+            (Some((index, max)), _, _) => Found::because(
                 pattern,
                 format!("index {index}: the group occurs at most {max} times"),
             ),
-            (None, Some(near)) => Found::because(pattern, format!("did you mean `{near}`?")),
+            (None, Some(area), _) => Found::because(
+                pattern,
+                format!(
+                    "{} is a REDEFINES area; address one of its views: {}",
+                    area.path,
+                    area.views.join(", ")
+                ),
+            ),
+            (None, None, Some(near)) => Found::because(pattern, format!("did you mean `{near}`?")),
             // An index where nothing repeats (a batch's mapped rows): say so, there is nothing
             // nearer to suggest.
-            (None, None)
+            (None, None, None)
                 if pattern.contains('[') && fields.iter().all(|f| array_of(f).is_none()) =>
             {
                 Found::because(pattern, "an index reaches nothing: there are no arrays")
             }
-            (None, None) => Found::text(pattern),
+            (None, None, None) => Found::text(pattern),
         };
         problems.warning(format!("{key}.{rule}"), expected.clone(), found);
     }
     unordered_rules(key, rules, answers, problems);
+}
+
+/// Whether `pattern` names the REDEFINES `area` itself (`body.detail`), or a field below it as
+/// if the area were an object (`body.detail.amount`, written with the area's own path).
+fn names_area(pattern: &str, area: &AnswerArea) -> bool {
+    comparator::reach(pattern, &area.path, &area.maxima) == Reach::Field
+        || pattern
+            .strip_prefix(area.path.as_str())
+            .is_some_and(|rest| rest.starts_with(['.', '[']))
 }
 
 /// Warns of every `unordered` rule whose pattern reaches fields of `answers` but no array among

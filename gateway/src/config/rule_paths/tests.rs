@@ -276,6 +276,62 @@ fn messages_whose_elements_agree_are_not_named() {
     );
 }
 
+/// The example layout's response with a REDEFINES area `detail` (views `loan` and `card`)
+/// before `message`, which shrinks by its bytes so the response keeps its length.
+const DETAIL_AREA: (&str, &str) = (
+    "{ name = \"message\", type = \"text\", length = 80, truncate = true },",
+    "{ name = \"kind\", type = \"text\", length = 1 },\n  \
+     { name = \"detail\", type = \"redefines\", selector = \"kind\", length = 10, alternatives = [\n    \
+     { name = \"loan\", when = [\"L\"], fields = [{ name = \"amount\", type = \"number\", length = 10 }] },\n    \
+     { name = \"card\", when = [\"C\"], fields = [{ name = \"card_no\", type = \"text\", length = 10 }] },\n  \
+     ] },\n  \
+     { name = \"message\", type = \"text\", length = 69, truncate = true },",
+);
+
+#[test]
+fn a_rule_naming_a_redefines_area_is_told_its_views() {
+    let found = warnings_of(
+        &[DETAIL_AREA],
+        "severity = { minor = [\"body.detail\", \"body.detail.amount\", \"body.loan.amount\", \
+         \"body.card\", \"body.detial\", \"body.det*\"] }\n",
+    );
+    let expected = "expected a pattern that reaches a field of the answers of layout \
+                    \"loan-screening\" (LNS0001), found";
+    let views = "body.detail is a REDEFINES area; address one of its views: body.loan, body.card";
+    assert_eq!(
+        found,
+        [
+            format!(
+                "strategies.loan.rules.severity.minor[0]: {expected} \"body.detail\" ({views})"
+            ),
+            format!(
+                "strategies.loan.rules.severity.minor[1]: {expected} \"body.detail.amount\" \
+                 ({views})"
+            ),
+            // The area is no path to suggest either.
+            format!("strategies.loan.rules.severity.minor[4]: {expected} \"body.detial\""),
+            format!("strategies.loan.rules.severity.minor[5]: {expected} \"body.det*\" ({views})"),
+        ]
+    );
+}
+
+#[test]
+fn an_unordered_rule_on_a_redefines_area_is_told_its_views_alone() {
+    // Not also "which reaches a scalar": the area reaches nothing at all.
+    let found = warnings_of(
+        &[DETAIL_AREA],
+        "unordered = [{ path = \"body.detail\", owner = \"ops\" }]\n",
+    );
+    assert_eq!(
+        found,
+        [
+            "strategies.loan.rules.unordered[0].path: expected a pattern that reaches a field \
+             of the answers of layout \"loan-screening\" (LNS0001), found \"body.detail\" \
+             (body.detail is a REDEFINES area; address one of its views: body.loan, body.card)"
+        ]
+    );
+}
+
 #[test]
 fn an_index_past_the_groups_maximum_is_a_warning_saying_the_maximum() {
     // `offers` occurs at most 3 times in the example layout: indices 0 to 2.
