@@ -610,3 +610,46 @@ fn a_replay_by_nobody_is_refused_before_it_runs() {
     );
     assert!(!store.exists(), "nothing written");
 }
+
+#[test]
+fn a_misspelt_strategy_fails_the_review_commands_naming_the_counted_ones() {
+    let _store = one_at_a_time();
+    let refusal = "strategy: this store has counted no strategy named \"loan-screenin\" (it has \
+                   counted: loan-screening)";
+    let with = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--strategy", "loan-screenin", "--config", config()]);
+        run(&all)
+    };
+    for args in [
+        &["mismatches", "list"][..],
+        &["mismatches", "list", "--format", "csv"],
+        &["groups", "list"],
+    ] {
+        let stderr = assert_user_error(&with(args));
+        assert_eq!(stderr.trim_end(), format!("error: {refusal}"), "{args:?}");
+    }
+    let set = [
+        "groups",
+        "set",
+        "--signature",
+        "0123456789abcdef",
+        "--by",
+        "kim",
+    ];
+    let stderr = assert_user_error(&with(&[&set[..], &["--state", "investigating"]].concat()));
+    assert_eq!(
+        stderr.trim_end(),
+        format!("error: group loan-screenin/0123456789abcdef: {refusal}")
+    );
+    // The strategy as counted reads as before.
+    let listed = run(&[
+        "groups",
+        "list",
+        "--strategy",
+        "loan-screening",
+        "--config",
+        config(),
+    ]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+}

@@ -132,6 +132,9 @@ pub(super) fn groups(review: &Review, query: &str) -> Response {
             "strategy: required (?strategy=NAME)",
         );
     };
+    if let Some(refused) = unknown_strategy(review, &strategy) {
+        return refused;
+    }
     match review.groups(&strategy) {
         Ok(groups) => server::json(
             StatusCode::OK,
@@ -147,9 +150,29 @@ pub(super) fn list(review: &Review, query: &str) -> Response {
         Ok(query) => query,
         Err(message) => return server::json_error(StatusCode::BAD_REQUEST, &message),
     };
+    if let Some(refused) = query
+        .strategy
+        .as_deref()
+        .and_then(|strategy| unknown_strategy(review, strategy))
+    {
+        return refused;
+    }
     match review.list(&query) {
         Ok(page) => to_json(&page),
         Err(error) => store_error(&error),
+    }
+}
+
+/// 404 naming the strategies there are when `strategy` is neither counted nor configured (a
+/// misspelt name must not read as a strategy without records); `None` when it is known.
+pub(super) fn unknown_strategy(review: &Review, strategy: &str) -> Option<Response> {
+    match review.unknown_strategy(strategy) {
+        Ok(None) => None,
+        Ok(Some(unknown)) => Some(server::json_error(
+            StatusCode::NOT_FOUND,
+            &unknown.to_string(),
+        )),
+        Err(error) => Some(store_error(&error)),
     }
 }
 

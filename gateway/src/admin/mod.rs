@@ -216,7 +216,7 @@ fn route(
             api::detail(&review(), &p["/api/v1/mismatches/".len()..])
         }
         (&Method::POST, "/api/v1/reload") => api::reload(state.reload.as_ref()),
-        (&Method::GET, "/api/v1/triage") => triage::list(&state.reader, query),
+        (&Method::GET, "/api/v1/triage") => triage::list(&state.reader, &(state.policies)(), query),
         (&Method::POST, "/api/v1/triage") => {
             triage::set(&state.reader, &(state.policies)(), &parts.headers, body)
         }

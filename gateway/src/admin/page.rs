@@ -215,24 +215,19 @@ pub(super) fn records(review: &Review, query: &str) -> http::Response<Full<Bytes
     document(StatusCode::OK, "shadowgate: records", &body)
 }
 
-/// When no record matched a strategy the store has never counted (a misspelt name), what it has
-/// counted instead; else nothing.
+/// When no record matched a strategy the store has never counted and the config does not name
+/// (a misspelt name), what it has counted instead; else nothing (a configured strategy without
+/// records yet is not unknown).
 fn unknown_strategy(review: &Review, strategy: Option<&str>) -> String {
     let Some(strategy) = strategy else {
         return String::new();
     };
-    match review.strategy_names() {
-        Ok(names) if !names.iter().any(|name| name == strategy) => {
-            let counted = match names.is_empty() {
-                true => "none yet".to_owned(),
-                false => names.join(", "),
-            };
-            format!(
-                " This store has counted no strategy named <code>{}</code> (it has counted: {}).",
-                escape(strategy),
-                escape(&counted)
-            )
-        }
+    match review.unknown_strategy(strategy) {
+        Ok(Some(unknown)) => format!(
+            " This store has counted no strategy named <code>{}</code> (it has counted: {}).",
+            escape(strategy),
+            escape(&unknown.known())
+        ),
         _ => String::new(),
     }
 }

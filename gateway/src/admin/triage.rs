@@ -24,16 +24,22 @@ use crate::triage::{verify, Change, TriageBook, TriageError};
 
 type Response = http::Response<Full<Bytes>>;
 
-/// `GET /api/v1/triage?strategy=S`: the strategy's groups with their triage.
-pub(super) fn list(reader: &Reader, query: &str) -> Response {
+/// `GET /api/v1/triage?strategy=S`: the strategy's groups with their triage; 404 naming the
+/// strategies there are when S is neither counted nor configured.
+pub(super) fn list(reader: &Reader, policies: &Policies, query: &str) -> Response {
     let Some(strategy) = param(query, "strategy") else {
         return server::json_error(
             StatusCode::BAD_REQUEST,
             "strategy: expected a strategy name, found nothing",
         );
     };
-    match TriageBook::new(reader.clone()).list(&strategy, SystemClock.now_micros()) {
+    let book =
+        TriageBook::new(reader.clone()).refusing_unknown(policies.keys().map(String::as_str));
+    match book.list(&strategy, SystemClock.now_micros()) {
         Ok(groups) => server::json(StatusCode::OK, &json!({ "groups": groups })),
+        Err(error) if error.is_unknown_strategy() => {
+            server::json_error(StatusCode::NOT_FOUND, &error.list_text())
+        }
         Err(error) => failed(&error),
     }
 }
@@ -93,7 +99,8 @@ pub(super) fn set(
             .map(ToString::to_string)
             .collect()
     });
-    let book = TriageBook::new(reader.clone());
+    let book =
+        TriageBook::new(reader.clone()).refusing_unknown(policies.keys().map(String::as_str));
     match book.set(&change, rules.as_deref(), SystemClock.now_micros()) {
         Ok(_) if form => see_other(&back_to_page(&change.strategy)),
         Ok(triage) => server::json(StatusCode::OK, &json!({ "triage": triage })),

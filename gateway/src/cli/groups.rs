@@ -113,7 +113,9 @@ struct Trail {
 /// `groups list`.
 pub fn run_groups_list(args: &GroupsListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let groups = match Where::open(&args.source)? {
-        Where::Local(book, _, _) => book.list(&args.strategy, now())?,
+        Where::Local(book, _, _) => book
+            .list(&args.strategy, now())
+            .map_err(|e| anyhow!(e.list_text()))?,
         Where::Remote(api) => {
             let path = format!("/api/v1/triage?strategy={}", encode_param(&args.strategy));
             serde_json::from_value::<Listed>(api.call(Method::GET, &path, None)?)?.groups
@@ -365,7 +367,8 @@ impl Where {
         let remedy = super::source::from(admin);
         let reader =
             Reader::open(&path).map_err(|e| super::source::store_error(&path, e, &remedy))?;
-        Ok(Self::Local(TriageBook::new(reader), policies, view))
+        let book = TriageBook::new(reader).refusing_unknown(policies.keys().map(String::as_str));
+        Ok(Self::Local(book, policies, view))
     }
 }
 

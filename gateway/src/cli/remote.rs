@@ -32,6 +32,15 @@ fn cause(error: &anyhow::Error) -> String {
         .map_or_else(|| error.to_string(), ToString::to_string)
 }
 
+/// What a 404 of the admin API means to a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NotFound {
+    /// The thing asked for is not there (a record removed by retention): `None`.
+    Absent,
+    /// A filter was refused (a strategy the gateway does not know): an error with its message.
+    Refused,
+}
+
 /// A running gateway's admin API.
 pub struct Remote {
     base: String,
@@ -106,7 +115,7 @@ impl Remote {
     /// `GET /api/v1/groups?strategy=`.
     pub fn groups(&self, strategy: &str) -> anyhow::Result<Vec<Group>> {
         let path = format!("/api/v1/groups?strategy={}", encode_param(strategy));
-        let groups: Option<Groups> = self.get_json(&path)?;
+        let groups: Option<Groups> = self.get(&path, NotFound::Refused)?;
         Ok(groups.map(|g| g.groups).unwrap_or_default())
     }
 
@@ -154,7 +163,7 @@ impl Remote {
             },
         );
         let path = format!("/api/v1/mismatches?{}", params.join("&"));
-        self.get_json(&path)?
+        self.get(&path, NotFound::Refused)?
             .ok_or_else(|| anyhow!("{}: /api/v1/mismatches not found{ADMIN_HINT}", self.base))
     }
 
@@ -176,6 +185,16 @@ impl Remote {
     /// GETs `path` and decodes the JSON answer; `None` on 404; other statuses are errors with
     /// the server's message.
     fn get_json<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<Option<T>> {
+        self.get(path, NotFound::Absent)
+    }
+
+    /// GETs `path` and decodes the JSON answer; a 404 is `None` or an error with the server's
+    /// message, as `not_found` says; other statuses are errors with the server's message.
+    fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        not_found: NotFound,
+    ) -> anyhow::Result<Option<T>> {
         let url = format!("{}{path}", self.base);
         let mut request = Request::get(url.as_str());
         if let Some(token) = &self.token {
@@ -204,7 +223,7 @@ impl Remote {
             StatusCode::OK => serde_json::from_slice(&body)
                 .map(Some)
                 .map_err(|_| anyhow!("{url}: the answer is not the admin API's JSON{ADMIN_HINT}")),
-            StatusCode::NOT_FOUND => Ok(None),
+            StatusCode::NOT_FOUND if not_found == NotFound::Absent => Ok(None),
             StatusCode::UNAUTHORIZED => {
                 bail!("{url}: 401 unauthorized: give the admin token with --token-env VAR")
             }

@@ -114,18 +114,28 @@ impl Source {
         }
     }
 
-    /// Mismatch groups of a strategy, most frequent first.
+    /// Mismatch groups of a strategy, most frequent first; an error naming the strategies
+    /// there are when it is neither counted nor configured (a misspelt name).
     pub fn groups(&self, strategy: &str) -> anyhow::Result<Vec<Group>> {
         match self {
-            Self::Local { review, .. } => Ok(review.groups(strategy)?),
+            Self::Local { review, .. } => {
+                known(review, strategy)?;
+                Ok(review.groups(strategy)?)
+            }
             Self::Remote(remote) => remote.groups(strategy),
         }
     }
 
-    /// One page of records.
+    /// One page of records; an error naming the strategies there are when the strategy filtered
+    /// on is neither counted nor configured (a misspelt name).
     pub fn list(&self, query: &ListQuery) -> anyhow::Result<Page> {
         match self {
-            Self::Local { review, .. } => Ok(review.list(query)?),
+            Self::Local { review, .. } => {
+                if let Some(strategy) = &query.strategy {
+                    known(review, strategy)?;
+                }
+                Ok(review.list(query)?)
+            }
             Self::Remote(remote) => remote.list(query),
         }
     }
@@ -136,6 +146,14 @@ impl Source {
             Self::Local { review, .. } => Ok(review.detail(id)?),
             Self::Remote(remote) => remote.detail(id),
         }
+    }
+}
+
+/// Refuses a strategy `review` does not know ([`crate::review::UnknownStrategy`]).
+fn known(review: &Review, strategy: &str) -> anyhow::Result<()> {
+    match review.unknown_strategy(strategy)? {
+        Some(unknown) => Err(unknown.into()),
+        None => Ok(()),
     }
 }
 

@@ -69,14 +69,17 @@ impl Review {
         &self.view
     }
 
-    /// The strategies the store has counted comparisons of, by name.
-    pub fn strategy_names(&self) -> Result<Vec<String>, StoreError> {
-        Ok(self
-            .reader
-            .summary()?
-            .into_iter()
-            .map(|counters| counters.strategy)
-            .collect())
+    /// `Some` when `strategy` is neither counted by the store nor configured: a misspelt name,
+    /// which must not read as a strategy without records ([`super::known`]).
+    pub fn unknown_strategy(
+        &self,
+        strategy: &str,
+    ) -> Result<Option<super::UnknownStrategy>, StoreError> {
+        super::unknown_strategy(
+            &self.reader,
+            self.policies.keys().map(String::as_str),
+            strategy,
+        )
     }
 
     /// Every stored replay run of `strategy` (all when `None`), newest first.

@@ -9,6 +9,7 @@
 //! # Layout
 //! - `model`: [`Summary`], [`StrategySummary`], [`Detail`]: what the API answers and the CLI reads.
 //! - `build`: [`Review`], the store and the policies turned into that model.
+//! - `known`: [`UnknownStrategy`], a strategy name neither counted nor configured (a misspelt one).
 //! - `daily`: [`ReviewView`] (zone, chart days) and the [`Daily`] series of strategies and groups.
 //! - `zoned`: [`ReviewView::in_zone`], the UTC times inside shared sentences in the review's zone.
 //! - `sides`: both decisions of a record field by field, for side-by-side views.
@@ -26,6 +27,7 @@ pub mod beta;
 mod build;
 mod daily;
 mod filter;
+mod known;
 mod model;
 mod rate;
 mod readiness;
@@ -38,6 +40,7 @@ pub use batch_sides::example_rows;
 pub use build::{policies, Policies, Policy, Review};
 pub use daily::{Daily, DayCount, ReviewView};
 pub use filter::{parse_kind, parse_time};
+pub use known::{unknown_strategy, UnknownStrategy};
 pub use model::{Detail, EngineStatus, RuleCount, StoreHealth, StrategySummary, Summary};
 pub use sides::{request_rows, side_by_side, value_text, RowState, SideRow};
 pub use suppressed_daily::{RuleDaily, SuppressedDaily, SPIKE_FACTOR};

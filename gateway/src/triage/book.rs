@@ -6,6 +6,7 @@ use super::append::{append, decode, entries, open, sled_error, Entry};
 use super::audit::AuditEntry;
 use super::error::{TriageError, TriageErrorKind};
 use super::state::{Change, Triage, TriageState};
+use crate::review::unknown_strategy;
 use crate::store::{Group, Reader};
 
 /// Tree of triage values, keyed like groups ([`Group::key`]).
@@ -26,6 +27,9 @@ pub struct GroupTriage {
 #[derive(Debug, Clone)]
 pub struct TriageBook {
     reader: Reader,
+    /// The configured strategies when a misspelt strategy name is to be refused
+    /// ([`TriageBook::refusing_unknown`]); `None`: not checked.
+    configured: Option<Vec<String>>,
 }
 
 type Result<T> = std::result::Result<T, TriageError>;
@@ -33,12 +37,43 @@ type Result<T> = std::result::Result<T, TriageError>;
 impl TriageBook {
     /// The triage of the store `reader` reads.
     pub fn new(reader: Reader) -> Self {
-        Self { reader }
+        Self {
+            reader,
+            configured: None,
+        }
+    }
+
+    /// Refuses, in [`TriageBook::list`], [`TriageBook::show`] and [`TriageBook::set`], a
+    /// strategy the store has never counted that is not one of `configured` either (a misspelt
+    /// name, which would otherwise read as a strategy without groups); `configured` is empty
+    /// when no config is known.
+    pub fn refusing_unknown<'a>(mut self, configured: impl IntoIterator<Item = &'a str>) -> Self {
+        self.configured = Some(configured.into_iter().map(str::to_owned).collect());
+        self
+    }
+
+    /// Refused with [`TriageErrorKind::UnknownStrategy`] when `strategy` is not known and the
+    /// book refuses unknown strategies.
+    fn check_strategy(&self, strategy: &str, signature: &str) -> Result<()> {
+        let Some(configured) = &self.configured else {
+            return Ok(());
+        };
+        let fail = |kind| TriageError::new(strategy, signature, kind);
+        match unknown_strategy(
+            &self.reader,
+            configured.iter().map(String::as_str),
+            strategy,
+        ) {
+            Ok(None) => Ok(()),
+            Ok(Some(unknown)) => Err(fail(TriageErrorKind::UnknownStrategy(unknown))),
+            Err(error) => Err(fail(TriageErrorKind::Store(error))),
+        }
     }
 
     /// The groups of `strategy` with their triage, most frequent first. A verified or accepted
     /// group that grew since is reopened first (and the reopening audited).
     pub fn list(&self, strategy: &str, now_micros: u64) -> Result<Vec<GroupTriage>> {
+        self.check_strategy(strategy, "*")?;
         let fail = |kind| TriageError::new(strategy, "*", kind);
         let groups = self
             .reader
@@ -60,6 +95,7 @@ impl TriageBook {
         signature: &str,
         now_micros: u64,
     ) -> Result<Option<(GroupTriage, Vec<AuditEntry>)>> {
+        self.check_strategy(strategy, signature)?;
         let Some(group) = self.group(strategy, signature)? else {
             return Ok(None);
         };
@@ -86,6 +122,7 @@ impl TriageBook {
         if by.is_empty() {
             return Err(fail(TriageErrorKind::NoName));
         }
+        self.check_strategy(&change.strategy, &change.signature)?;
         let Some(group) = self.group(&change.strategy, &change.signature)? else {
             return Err(fail(TriageErrorKind::NoSuchGroup));
         };

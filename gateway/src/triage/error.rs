@@ -20,6 +20,9 @@ pub struct TriageError {
 /// What went wrong with a triage change.
 #[derive(Debug, Error)]
 pub enum TriageErrorKind {
+    /// The strategy is neither counted by the store nor configured (a misspelt name).
+    #[error("{0}")]
+    UnknownStrategy(crate::review::UnknownStrategy),
     /// No mismatch group has this strategy and signature.
     #[error("expected a mismatch group of the store, found none")]
     NoSuchGroup,
@@ -92,6 +95,21 @@ impl TriageError {
             strategy: strategy.to_owned(),
             signature: signature.to_owned(),
             kind: Box::new(kind),
+        }
+    }
+
+    /// Whether the strategy named is unknown ([`TriageErrorKind::UnknownStrategy`]).
+    pub fn is_unknown_strategy(&self) -> bool {
+        matches!(*self.kind, TriageErrorKind::UnknownStrategy(_))
+    }
+
+    /// The error of a read of a strategy's groups ([`super::TriageBook::list`]) for people: an
+    /// unknown strategy said alone, as the other reads filtered by strategy say it (no group
+    /// was named), anything else with its group.
+    pub fn list_text(&self) -> String {
+        match self.is_unknown_strategy() {
+            true => self.kind.to_string(),
+            false => self.to_string(),
         }
     }
 
