@@ -11,8 +11,11 @@ use serde::Deserialize;
 use super::params::param;
 use crate::triage::{Change, TriageError, TriageErrorKind, TriageState};
 
-/// The JSON body (a serialised [`Change`]) or the form's fields, before the state is parsed.
+/// The JSON body (a serialised [`Change`]) or the form's fields, before the state is parsed. A
+/// JSON key that is none of these is refused (400), as `POST /api/v1/replays` refuses one: a
+/// misspelt `"stat"` would otherwise leave the state as it is and audit a change of nothing.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct ChangeRequest {
     /// Strategy name.
     pub(super) strategy: String,

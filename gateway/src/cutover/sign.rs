@@ -15,8 +15,11 @@ use crate::triage::{AuditEntry, TriageBook};
 /// The audit action of a sign-off.
 pub const SIGN_ACTION: &str = "cutover_sign";
 
-/// Who asks to sign which strategy (`POST /api/v1/cutover/sign`, `shadowgate cutover sign`).
+/// Who asks to sign which strategy (`POST /api/v1/cutover/sign`, `shadowgate cutover sign`); a
+/// key that is none of its fields is refused (400): a misspelt `"bye"` is a mistake to show, not
+/// a sign-off by nobody.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignRequest {
     /// The strategy to cut over.
     pub strategy: String,

@@ -170,6 +170,11 @@ impl TriageBook {
             updated_micros: now_micros,
             ..current.clone()
         };
+        if unchanged(&current, &next) && text(&change.note).is_none() {
+            return Err(fail(TriageErrorKind::NoChange {
+                state: current.state,
+            }));
+        }
         let note = describe(change);
         self.record(&current, next, by, note, now_micros)
     }
@@ -293,6 +298,15 @@ fn reopening_note(settled: &Triage, grown: u64) -> String {
         _ => "verified".to_owned(),
     };
     format!("reopened by itself: {grown} new {noun} since {since}")
+}
+
+/// Whether `next` keeps every field of `current` a change can set (a note is always new: it is
+/// the audit entry's own).
+fn unchanged(current: &Triage, next: &Triage) -> bool {
+    current.state == next.state
+        && current.assignee == next.assignee
+        && current.link == next.link
+        && current.rule == next.rule
 }
 
 /// A trimmed, non-empty text.

@@ -26,6 +26,16 @@ pub enum TriageErrorKind {
     /// No mismatch group has this strategy and signature.
     #[error("expected a mismatch group of the store, found none")]
     NoSuchGroup,
+    /// The change sets nothing the group does not have already (no state, assignee, note, link
+    /// or rule, or only the ones it has): nothing to audit.
+    #[error(
+        "expected something to change (state, assignee, note, link or rule), found nothing the \
+         group does not have already (state {state})"
+    )]
+    NoChange {
+        /// The group's state, unchanged.
+        state: TriageState,
+    },
     /// The change does not say who makes it.
     #[error("by: expected the name of who makes the change, found nothing")]
     NoName,

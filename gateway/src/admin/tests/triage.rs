@@ -204,3 +204,61 @@ fn the_form_takes_who_as_the_api_does_and_refuses_two_names_with_a_page() {
     let (triage, _) = triage_now(&f.state);
     assert_eq!(triage["updated_by"], "kim", "{triage}");
 }
+
+#[test]
+fn a_misspelt_key_is_400_and_a_change_of_nothing_is_refused_unaudited() {
+    let f = fixture(None);
+    let json_post = |body: &str| post(&f.state, "/api/v1/triage", "application/json", body);
+    let (status, _, body) = json_post(
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "state": "fix_deployed"}"#,
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let before = triage_now(&f.state);
+
+    let (status, _, body) = json_post(
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "stat": "investigating"}"#,
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let error = json(&body)["error"].as_str().unwrap().to_owned();
+    assert!(
+        error.starts_with(
+            "body: expected a triage change as JSON, found unknown field `stat`, expected one of \
+             `strategy`, `signature`, `by`, `who`, `state`,"
+        ),
+        "{error}"
+    );
+    assert_eq!(triage_now(&f.state), before, "nothing applied");
+
+    let nothing = "group loan/sig-grade: expected something to change (state, assignee, note, \
+                   link or rule), found nothing the group does not have already (state \
+                   fix_deployed)";
+    for body in [
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim"}"#,
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "state": "fix-deployed"}"#,
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "note": " "}"#,
+    ] {
+        let (status, _, answer) = json_post(body);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert_eq!(json(&answer)["error"], nothing, "{body}");
+        assert_eq!(triage_now(&f.state), before, "{body}: nothing audited");
+    }
+    // A note alone is a change: it is the audit entry's own.
+    let (status, _, body) = json_post(
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "note": "deployed 1.4"}"#,
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(triage_now(&f.state).1, before.1 + 1);
+}
+
+#[test]
+fn a_signoff_request_with_a_key_it_does_not_take_is_refused() {
+    let refused = super::json_body::read::<crate::cutover::SignRequest>(
+        br#"{"strategy": "loan", "bye": "kim"}"#,
+        "a sign-off request",
+    )
+    .unwrap_err();
+    assert!(
+        refused.contains("found unknown field `bye`, expected one of `strategy`, `by`, `note`"),
+        "{refused}"
+    );
+}
