@@ -9,6 +9,20 @@ use unicode_width::UnicodeWidthStr;
 use super::table::padded;
 use super::text::expired_mark;
 use crate::review::{request_rows, side_by_side, value_text, Detail, ReviewView, RowState};
+use crate::store::Confirmation;
+
+/// The noise check of a mismatch (`confirm_mismatches`): its result, and the differing fields
+/// the second shadow answer also changed, when there are any.
+fn confirmation_line(confirmation: &Confirmation) -> String {
+    let result = confirmation.result.as_str();
+    match confirmation.noisy_fields.is_empty() {
+        true => format!("confirmation: {result}"),
+        false => format!(
+            "confirmation: {result}, noisy: {}",
+            confirmation.noisy_fields.join(", ")
+        ),
+    }
+}
 
 /// One record: facts, differences, both decisions side by side, unified diff.
 pub(super) fn show(out: &mut dyn Write, detail: &Detail, view: &ReviewView) -> io::Result<()> {
@@ -34,6 +48,9 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail, view: &ReviewView) -> i
         m.live_engine, m.live_latency_us, m.shadow_engine, m.shadow_latency_us
     )?;
     writeln!(out, "  signature {}", m.signature)?;
+    if let Some(confirmation) = &m.confirmation {
+        writeln!(out, "  {}", confirmation_line(confirmation))?;
+    }
     if let Some(reason) = &m.reason {
         writeln!(out, "  reason: {reason}")?;
     }
@@ -127,4 +144,42 @@ pub(super) fn show(out: &mut dyn Write, detail: &Detail, view: &ReviewView) -> i
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ConfirmResult, MismatchRecord, RecordKind};
+
+    fn shown(confirmation: Option<Confirmation>) -> String {
+        let mut record = MismatchRecord::for_test(1, "loan", RecordKind::Mismatch);
+        record.mismatch.confirmation = confirmation;
+        let detail = Detail {
+            record,
+            unified_diff: String::new(),
+            rows: Vec::new(),
+        };
+        let mut out = Vec::new();
+        show(&mut out, &detail, &ReviewView::default()).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_records_noise_check_is_shown_with_its_noisy_fields() {
+        let fields = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        let partly = Confirmation::of(
+            &fields(&["body.grade", "body.ref", "body.stamp"]),
+            &fields(&["body.ref", "body.stamp"]),
+        );
+        let text = shown(Some(partly));
+        assert!(
+            text.contains("\n  confirmation: partly_noise, noisy: body.ref, body.stamp\n"),
+            "{text}"
+        );
+        let text = shown(Some(Confirmation::of(&fields(&["body.grade"]), &[])));
+        assert!(text.contains("\n  confirmation: deterministic\n"), "{text}");
+        let text = shown(Some(Confirmation::not_made(ConfirmResult::Skipped)));
+        assert!(text.contains("\n  confirmation: skipped\n"), "{text}");
+        assert!(!shown(None).contains("confirmation"), "no check, no line");
+    }
 }

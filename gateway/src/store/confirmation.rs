@@ -59,8 +59,10 @@ pub struct Confirmation {
     /// How it ended.
     pub result: ConfirmResult,
     /// The differing fields (collapsed layout paths) that also differ between the two shadow
-    /// answers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// answers. Always written, `[]` when none is noisy: readers of the API get one shape (a
+    /// client reading `noisy_fields` of a deterministic mismatch finds an empty list, not a
+    /// missing key); records stored without it read as `[]`.
+    #[serde(default)]
     pub noisy_fields: Vec<String>,
 }
 
@@ -99,6 +101,17 @@ mod tests {
 
     fn fields(names: &[&str]) -> Vec<String> {
         names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    #[test]
+    fn noisy_fields_are_always_written_and_read_as_empty_when_absent() {
+        let defect = Confirmation::of(&fields(&["body.grade"]), &[]);
+        assert_eq!(
+            serde_json::to_value(&defect).unwrap(),
+            serde_json::json!({"result": "deterministic", "noisy_fields": []})
+        );
+        let stored: Confirmation = serde_json::from_str(r#"{"result": "skipped"}"#).unwrap();
+        assert_eq!(stored, Confirmation::not_made(ConfirmResult::Skipped));
     }
 
     #[test]
