@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use clap::{Args, Subcommand};
 use http::Method;
 use jiff::tz::TimeZone;
@@ -70,7 +70,10 @@ pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Res
             let remedy = super::source::from(super::source::admin_address(&config));
             let reader =
                 Reader::open(&path).map_err(|e| super::source::store_error(&path, e, &remedy))?;
-            let signoff = sign(&reader, &config, &request, SystemClock.now_micros())?;
+            // A blocker's times (`since the last failure at …`) as the rest of the text shows
+            // times: in the review's zone.
+            let signoff = sign(&reader, &config, &request, SystemClock.now_micros())
+                .map_err(|e| anyhow!(config.review.in_zone(&e.to_string())))?;
             (signoff, config.review.clone())
         }
         (None, None) => bail!(
@@ -115,7 +118,11 @@ fn remote(
     };
     let api = Api::new(url, token)?;
     let body = serde_json::to_vec(request)?;
-    let answer = api.call(Method::POST, "/api/v1/cutover/sign", Some(body))?;
+    let answer = match api.call(Method::POST, "/api/v1/cutover/sign", Some(body)) {
+        Ok(answer) => answer,
+        // The refusal keeps the API's UTC times; the text shows them in the gateway's zone.
+        Err(refused) => bail!(api.view().in_zone(&format!("{refused:#}"))),
+    };
     let signoff = serde_json::from_value(answer["signoff"].clone())?;
     // A gateway older than `time_zone` in this answer: its times stay UTC, and the report says so.
     let mut view = ReviewView::default();

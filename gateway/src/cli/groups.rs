@@ -336,11 +336,7 @@ impl Where {
     fn view(&self) -> ReviewView {
         match self {
             Self::Local(_, _, view) => view.clone(),
-            Self::Remote(api) => api
-                .call(Method::GET, "/api/v1/daily", None)
-                .ok()
-                .and_then(|daily| ReviewView::named(daily["time_zone"].as_str()?))
-                .unwrap_or_default(),
+            Self::Remote(api) => api.view(),
         }
     }
 
@@ -390,6 +386,15 @@ impl Api {
             token,
             runtime,
         })
+    }
+
+    /// The review zone the gateway reports (`time_zone` of `/api/v1/daily`); UTC from a gateway
+    /// that does not say.
+    pub(super) fn view(&self) -> ReviewView {
+        self.call(Method::GET, "/api/v1/daily", None)
+            .ok()
+            .and_then(|daily| ReviewView::named(daily["time_zone"].as_str()?))
+            .unwrap_or_default()
     }
 
     /// Calls `path`; the JSON answer, or the server's error message as an error.

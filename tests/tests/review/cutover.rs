@@ -361,3 +361,44 @@ async fn what_each_rule_hid_per_day_shows_in_the_api_the_page_and_the_report() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_says_the_last_failure_in_the_review_zone_as_other_text_does() {
+    let readiness = "min_comparisons = 1\nmin_clean_days = 1\nmax_upper_bound_percent = 100\n\n\
+                     [review]\ntime_zone = \"Asia/Seoul\"";
+    let scenario = Scenario::start(true, readiness).await;
+    scenario.traffic(3).await;
+    let reports = tempfile::tempdir().unwrap();
+    // `… since the last failure at 2026-12-03 00:46:50 +09:00`, never RFC 3339 UTC.
+    let in_seoul = |message: &str| {
+        let at = message
+            .split("clean days since the last failure at ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no last failure: {message}"));
+        let time = at.get(..26).unwrap_or(at);
+        assert!(
+            time.as_bytes()[10] == b' ' && time.ends_with(" +09:00"),
+            "{message}"
+        );
+    };
+    let refused = sign_args(remote(&scenario), reports.path());
+    let error = run(move |out| cli::run_cutover(&refused, out))
+        .await
+        .unwrap_err();
+    in_seoul(&format!("{error:#}"));
+
+    // A stopped gateway signed in place, judged by its config: the same zone.
+    scenario.running.shutdown(Duration::from_secs(2)).await;
+    let config = SourceArgs {
+        store: None,
+        config: Some(scenario.dir.path().join("shadowgate.toml")),
+        from: None,
+        token_env: None,
+    };
+    let refused = sign_args(config, reports.path());
+    let error = run(move |out| cli::run_cutover(&refused, out))
+        .await
+        .unwrap_err();
+    in_seoul(&format!("{error:#}"));
+    assert_eq!(std::fs::read_dir(reports.path()).unwrap().count(), 0);
+}
