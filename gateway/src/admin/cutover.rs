@@ -46,8 +46,11 @@ fn failed(error: &CutoverError) -> Response {
     if !error.is_refused() {
         return server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string());
     }
-    server::json(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &json!({ "error": error.to_string(), "blockers": error.blockers() }),
-    )
+    // `blockers` only when refused for readiness: a refusal of the request itself has none, and
+    // says so by leaving the key out rather than by `null`.
+    let mut body = json!({ "error": error.to_string() });
+    if let Some(blockers) = error.blockers() {
+        body["blockers"] = json!(blockers);
+    }
+    server::json(StatusCode::UNPROCESSABLE_ENTITY, &body)
 }

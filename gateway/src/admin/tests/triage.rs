@@ -262,3 +262,34 @@ fn a_signoff_request_with_a_key_it_does_not_take_is_refused() {
         "{refused}"
     );
 }
+
+#[test]
+fn a_signoff_refused_for_its_request_has_no_blockers_key_and_a_blocked_one_lists_them() {
+    use crate::cutover::{CutoverError, CutoverErrorKind};
+    let mut f = fixture(None);
+    f.state.cutover = Some(Arc::new(|request: crate::cutover::SignRequest| {
+        let kind = match request.by.trim().is_empty() {
+            true => CutoverErrorKind::NoName,
+            false => CutoverErrorKind::Blocked {
+                blockers: vec!["min_comparisons: 1 comparisons so far".to_owned()],
+            },
+        };
+        Err(CutoverError::new(&request.strategy, kind))
+    }));
+    let sign = |body: &str| post(&f.state, "/api/v1/cutover/sign", "application/json", body);
+    let (status, _, body) = sign(r#"{"strategy": "loan"}"#);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let answer = json(&body);
+    assert_eq!(
+        answer,
+        serde_json::json!({
+            "error": "cutover sign-off of loan: by: expected the name of who signs, found nothing"
+        })
+    );
+    let (status, _, body) = sign(r#"{"strategy": "loan", "by": "choi"}"#);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        json(&body)["blockers"],
+        serde_json::json!(["min_comparisons: 1 comparisons so far"])
+    );
+}
