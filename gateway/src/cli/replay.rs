@@ -91,10 +91,7 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         .select(&reader)
         .map_err(|e| anyhow::anyhow!("--{e}"))?;
     if records.is_empty() {
-        bail!(
-            "no stored case of strategy {:?} matches the selection",
-            args.strategy
-        );
+        bail!(selection.nothing_matches(Syntax::Flags));
     }
     let engine_name = target(&mut config, args, &records)?;
     let started = SystemClock.now_micros();

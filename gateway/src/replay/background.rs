@@ -40,8 +40,8 @@ pub enum StartError {
     /// The selection cannot be read.
     #[error(transparent)]
     Select(#[from] SelectError),
-    /// Nothing matches.
-    #[error("no stored case of strategy {0:?} matches the selection")]
+    /// Nothing matches: the refusal naming the selection ([`Selection::nothing_matches`]).
+    #[error("{0}")]
     Empty(String),
 }
 
@@ -94,7 +94,7 @@ pub fn start(
     let keys = KeyRing::load(path.ok_or(StartError::NoKeys)?)?;
     let records = selection.select(reader)?;
     if records.is_empty() {
-        return Err(StartError::Empty(name));
+        return Err(StartError::Empty(selection.nothing_matches(Syntax::Json)));
     }
     let shadow_now = strategy.shadow.as_ref().map(|engine| engine.name());
     let target = super::target(against.as_deref(), shadow_now, &records)?;

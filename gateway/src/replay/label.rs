@@ -27,6 +27,16 @@ impl Selection {
         self.label(&self.ids, selected, syntax)
     }
 
+    /// The refusal of a selection no stored case matches, naming it in `syntax` (group, time
+    /// window, kind, ids), so a mistyped signature or window is seen in the message.
+    pub fn nothing_matches(&self, syntax: Syntax) -> String {
+        format!(
+            "no stored case of strategy {:?} matches the selection {}",
+            self.strategy,
+            self.describe(0, syntax)
+        )
+    }
+
     /// Per group of `cases`, the selection of that group's own ids, when ids selected the run;
     /// empty otherwise (every group's cases were then selected by the same filters).
     pub fn describe_groups(
@@ -111,6 +121,26 @@ fn json(value: &Value) -> String {
 mod tests {
     use super::*;
     use crate::store::RecordKind;
+
+    #[test]
+    fn a_selection_nothing_matches_is_named_in_its_refusal() {
+        let mut window = selection(Some("3f2a9c0d1e4b5a67"), &[]);
+        window.from_micros = Some(1_796_169_600_000_000);
+        assert_eq!(
+            window.nothing_matches(Syntax::Flags),
+            "no stored case of strategy \"loan\" matches the selection --group 3f2a9c0d1e4b5a67 \
+             --since 2026-12-02T00:00:00.000000Z"
+        );
+        assert_eq!(
+            window.nothing_matches(Syntax::Json),
+            "no stored case of strategy \"loan\" matches the selection {\"group\": \
+             \"3f2a9c0d1e4b5a67\", \"since\": \"2026-12-02T00:00:00.000000Z\"}"
+        );
+        assert_eq!(
+            selection(None, &[]).nothing_matches(Syntax::Flags),
+            "no stored case of strategy \"loan\" matches the selection all"
+        );
+    }
 
     fn selection(group: Option<&str>, ids: &[RecordId]) -> Selection {
         Selection {
