@@ -653,3 +653,37 @@ fn a_misspelt_strategy_fails_the_review_commands_naming_the_counted_ones() {
     ]);
     assert!(listed.status.success(), "{}", text(&listed.stderr));
 }
+
+#[test]
+fn encode_refuses_a_key_the_layout_does_not_have_as_the_http_ingress_does() {
+    let printed = run(&["demo-engine", "--print-requests", "1"]);
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let request = text(&printed.stdout);
+    assert!(request.contains("\"channel\""), "{request}");
+    let layout = layout_file();
+    let encode = |json: &str| {
+        with_stdin(
+            &["encode", "--layout", layout.to_str().unwrap()],
+            json.as_bytes(),
+        )
+    };
+    let sent = encode(&request);
+    assert!(sent.status.success(), "{}", text(&sent.stderr));
+    assert!(!sent.stdout.is_empty());
+
+    let stderr = assert_user_error(&encode(&request.replacen("\"channel\"", "\"chanel\"", 1)));
+    assert!(
+        stderr.starts_with(
+            "error: header.chanel: expected a field of the header here (guid, sys_code, tx_code, \
+             rr_flag,"
+        ) && stderr.trim_end().ends_with("found a key it does not have"),
+        "{stderr}"
+    );
+    let body = request.replacen("\"annual_income\"", "\"annual_incme\"", 1);
+    assert_ne!(body, request);
+    let stderr = assert_user_error(&encode(&body));
+    assert!(
+        stderr.starts_with("error: body.annual_incme: expected a field of the layout here ("),
+        "{stderr}"
+    );
+}

@@ -10,6 +10,8 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use protocol_mci::{Direction, Layout, Message};
 
+use crate::pipeline::ingress::JsonRequest;
+
 /// Decodes the frame on stdin into JSON on `out`.
 pub fn decode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyhow::Result<()> {
     let layout = Layout::from_file(layout)?;
@@ -46,6 +48,30 @@ pub fn decode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyho
     Ok(())
 }
 
+/// The HTTP ingress's refusal of a key the message's layout does not have (`header.chanel:
+/// expected a field of the header here (…), found a key it does not have`), by the ingress's own
+/// check: the encoder passes such keys over, and a frame with a blank field is not what was
+/// asked for. `None` when every key is a field, or when no message of the layout is selected
+/// (the encoder then says why).
+fn unknown_key(
+    layout: &Layout,
+    direction: Direction,
+    message_name: Option<&str>,
+    message: &Message,
+) -> anyhow::Result<Option<String>> {
+    // The ingress's parse reads `{"header", "body"}` (named sections as header objects), which
+    // is what `Message` writes for any layout.
+    let text = serde_json::to_vec(&message.to_value())?;
+    let request = JsonRequest::parse(&text).map_err(|refusal| anyhow!(refusal.message))?;
+    let selected = match message_name {
+        Some(name) => layout.message(name),
+        None => layout
+            .code_of_header(request.header())
+            .and_then(|code| layout.message(code)),
+    };
+    Ok(selected.and_then(|selected| request.unknown_key(layout, selected, direction)))
+}
+
 /// Encodes the JSON on stdin into a frame on `out`; `message` names the message when its key
 /// values cannot (a message selected by frame length only).
 pub fn encode(
@@ -63,6 +89,9 @@ pub fn encode(
     } else {
         serde_json::from_str(&text).context("expected {\"header\": {..}, \"body\": {..}}")?
     };
+    if let Some(text) = unknown_key(&layout, direction, message_name, &message)? {
+        bail!(text);
+    }
     let frame = match message_name {
         None => layout.encode(direction, &message)?,
         Some(name) => {

@@ -34,7 +34,7 @@ pub mod events;
 mod exchange;
 #[cfg(test)]
 mod future_sizes;
-mod ingress;
+pub(crate) mod ingress;
 mod judge;
 mod live_view;
 mod received;

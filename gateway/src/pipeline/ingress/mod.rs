@@ -20,7 +20,7 @@ mod unknown;
 use bytes::Bytes;
 use protocol_mci::json::{JsonNode, JsonObject, JsonTree};
 use protocol_mci::view::write_json_str;
-use protocol_mci::{Direction, Layout};
+use protocol_mci::{Direction, Layout, MessageLayout};
 
 pub(crate) use self::parse::Members;
 
@@ -91,11 +91,7 @@ impl<'a> JsonRequest<'a> {
             Some(selected) => {
                 // Keys the encoder would pass over, refused first: a misspelt key also leaves
                 // its field missing, and the misspelling is the error to show.
-                let header = layout.header_of(selected);
-                if let Some(text) = header
-                    .and_then(|h| unknown::unknown_header_key(h, self.header()))
-                    .or_else(|| unknown::unknown_key(&selected.request, body))
-                {
+                if let Some(text) = self.unknown_key(layout, selected, Direction::Request) {
                     return Err(text);
                 }
                 layout.encode_body_as(Direction::Request, selected, self.header(), body)
@@ -107,6 +103,26 @@ impl<'a> JsonRequest<'a> {
         frame
             .map(|frame| (frame, code))
             .map_err(|e| ingress_text(&e))
+    }
+
+    /// The 400 text for the first header or body key that `selected`'s header and `direction`'s
+    /// body do not have, or `None` ([`unknown`]): the encoder passes such keys over, so a
+    /// misspelt one would leave its field blank. `shadowgate encode` refuses them with the same
+    /// text.
+    pub fn unknown_key(
+        &self,
+        layout: &Layout,
+        selected: &MessageLayout,
+        direction: Direction,
+    ) -> Option<String> {
+        let fields = match direction {
+            Direction::Request => &selected.request,
+            Direction::Response => &selected.response,
+        };
+        layout
+            .header_of(selected)
+            .and_then(|h| unknown::unknown_header_key(h, self.header()))
+            .or_else(|| unknown::unknown_key(fields, &self.body))
     }
 
     /// The engine contract's body `{"tx_code": .., "header": {..}, "body": {..}}`: the bytes
