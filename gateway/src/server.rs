@@ -10,13 +10,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::admin::{self, AdminState};
-use crate::config::{self, Config, ListenerLink};
+use crate::config::{self, Config};
 use crate::health;
 use crate::listener;
 use crate::metrics::Metrics;
@@ -24,6 +23,10 @@ use crate::pipeline::Gateway;
 use crate::review::assess;
 use crate::runtime::{scheduling, Runtime};
 use crate::store::{Clock, Reader, Recorder, Store, SystemClock, WriterOptions};
+
+mod sockets;
+
+use sockets::Sockets;
 
 /// A gateway serving on its listeners.
 pub struct Running {
@@ -73,7 +76,8 @@ pub enum StartError {
 impl Running {
     /// Checks the open-file budget (raising the soft limit to the hard one), opens the store,
     /// builds the runtime and binds every listener. Nothing binds unless the config, the budget
-    /// and the runtime are valid.
+    /// and the runtime are valid; nothing is recorded in the audit trail, and nothing serves,
+    /// unless every listener is bound.
     pub async fn start(config: Config) -> Result<Running, StartError> {
         log_warnings(&config.warnings);
         listener::fd_budget::check(&config)?;
@@ -89,87 +93,29 @@ impl Running {
             Box::new(writer_start),
         )?;
         metrics.register_store(store.stats().clone());
+        let sockets = Sockets::bind(&config)?;
+        // Bound, not yet serving: no reload (the admin API's) can be recorded before the start.
         record_start(store.reader(), &config).await;
         let gateway = Gateway::new(runtime, Some(store.recorder()), metrics.clone());
-        let (shutdown, tasks) = (CancellationToken::new(), TaskTracker::new());
-        // Off the async workers: a fleet's counters are read from PostgreSQL, maybe slowly.
-        let seed = (gateway.clone(), store.reader().clone());
-        tasks.spawn_blocking(move || seed_clean_streaks(&seed.0, &seed.1));
-        tasks.spawn(review_loop(
-            gateway.clone(),
-            store.reader().clone(),
-            store.recorder(),
-            shutdown.clone(),
-        ));
-        let mut mci_addresses = Vec::new();
-        let mut mci_answer_addresses = Vec::new();
-        for (i, settings) in config.mci_listeners.iter().enumerate() {
-            let key = format!("listeners.mci[{i}].address");
-            let socket = bind(&key, settings.address, settings.max_connections).await?;
-            mci_addresses.push(socket.local_addr().unwrap_or(settings.address));
-            let answers = match settings.link {
-                ListenerLink::DualSocket { answer_address } => {
-                    let key = format!("listeners.mci[{i}].answer_address");
-                    let socket = bind(&key, answer_address, settings.max_connections).await?;
-                    mci_answer_addresses.push(Some(socket.local_addr().unwrap_or(answer_address)));
-                    Some(socket)
-                }
-                _ => {
-                    mci_answer_addresses.push(None);
-                    None
-                }
-            };
-            let run = listener::mci::serve(
-                socket,
-                answers,
-                settings.clone(),
-                gateway.clone(),
-                tasks.clone(),
-                shutdown.clone(),
-            );
-            tasks.spawn(run);
-        }
-        let mut http_address = None;
-        if let Some(settings) = &config.http_listener {
-            let socket = bind(
-                "listeners.http.address",
-                settings.address,
-                settings.limits.max_connections,
-            )
-            .await?;
-            http_address = Some(socket.local_addr().unwrap_or(settings.address));
-            let run = listener::http::serve(
-                socket,
-                settings.clone(),
-                gateway.clone(),
-                tasks.clone(),
-                shutdown.clone(),
-            );
-            tasks.spawn(run);
-        }
-        let mut admin_address = None;
-        if let Some(settings) = &config.admin_listener {
-            let socket = bind(
-                "listeners.admin.address",
-                settings.address,
-                settings.limits.max_connections,
-            )
-            .await?;
-            admin_address = Some(socket.local_addr().unwrap_or(settings.address));
-            let state = admin_state(&gateway, &store, &config, (&tasks, &shutdown));
-            let run = admin::serve(
-                socket,
-                state,
-                settings.limits,
-                metrics.listener("admin", crate::metrics::ListenerKind::Admin),
-                tasks.clone(),
-                shutdown.clone(),
-            );
-            tasks.spawn(run);
-        }
+        let running = Running {
+            mci_addresses: sockets.mci.iter().map(|m| m.requests.address).collect(),
+            mci_answer_addresses: (sockets.mci.iter())
+                .map(|m| m.answers.as_ref().map(|a| a.address))
+                .collect(),
+            http_address: sockets.http.as_ref().map(|b| b.address),
+            admin_address: sockets.admin.as_ref().map(|b| b.address),
+            metrics,
+            gateway,
+            store,
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+        };
+        running.serve(sockets, &config);
         // One warning per unreachable engine before "serving"; the listeners already serve, and
         // the probes run concurrently, each bounded by its engine's connect timeout.
-        health::check_at_start(&config, &metrics).await;
+        health::check_at_start(&config, &running.metrics).await;
+        let (gateway, shutdown) = (&running.gateway, &running.shutdown);
+        let tasks = &running.tasks;
         tasks.spawn(health::probe_loop(gateway.clone(), shutdown.clone()));
         tasks.spawn(crate::runtime::poll_loop(gateway.clone(), shutdown.clone()));
         tasks.spawn(crate::pipeline::summary_loop(
@@ -181,17 +127,54 @@ impl Running {
             engines = config.engines.len(),
             "shadowgate serving"
         );
-        Ok(Running {
-            metrics,
-            gateway,
-            mci_addresses,
-            mci_answer_addresses,
-            http_address,
-            admin_address,
-            store,
-            shutdown,
-            tasks,
-        })
+        Ok(running)
+    }
+
+    /// Hands each bound socket to its listener, and starts the store's readers: the clean-streak
+    /// seed and the readiness review.
+    fn serve(&self, sockets: Sockets, config: &Config) {
+        let (gateway, store) = (&self.gateway, &self.store);
+        let (tasks, shutdown) = (&self.tasks, &self.shutdown);
+        // Off the async workers: a fleet's counters are read from PostgreSQL, maybe slowly.
+        let seed = (gateway.clone(), store.reader().clone());
+        tasks.spawn_blocking(move || seed_clean_streaks(&seed.0, &seed.1));
+        tasks.spawn(review_loop(
+            gateway.clone(),
+            store.reader().clone(),
+            store.recorder(),
+            shutdown.clone(),
+        ));
+        for (bound, settings) in sockets.mci.into_iter().zip(&config.mci_listeners) {
+            tasks.spawn(listener::mci::serve(
+                bound.requests.socket,
+                bound.answers.map(|a| a.socket),
+                settings.clone(),
+                gateway.clone(),
+                tasks.clone(),
+                shutdown.clone(),
+            ));
+        }
+        if let (Some(bound), Some(settings)) = (sockets.http, &config.http_listener) {
+            tasks.spawn(listener::http::serve(
+                bound.socket,
+                settings.clone(),
+                gateway.clone(),
+                tasks.clone(),
+                shutdown.clone(),
+            ));
+        }
+        if let (Some(bound), Some(settings)) = (sockets.admin, &config.admin_listener) {
+            let state = admin_state(gateway, store, config, (tasks, shutdown));
+            tasks.spawn(admin::serve(
+                bound.socket,
+                state,
+                settings.limits,
+                self.metrics
+                    .listener("admin", crate::metrics::ListenerKind::Admin),
+                tasks.clone(),
+                shutdown.clone(),
+            ));
+        }
     }
 
     /// Re-reads the config file and its layouts (and the admin token file) and swaps them in; a
@@ -319,8 +302,9 @@ fn record_reload(gateway: &Gateway, reader: &Reader, before: &Config, source: Re
 
 /// Appends the start to the audit trail when its config is not the one the trail recorded last,
 /// linked to the sign-offs its routing changes rest on ([`crate::cutover::link_start`]). Awaited
-/// before any listener binds, so no reload is recorded before it. The start is never refused: a
-/// trail that cannot be written is logged as an error.
+/// once every listener is bound (a start that cannot bind is no start, and records nothing) and
+/// before any serves, so no reload is recorded before it. The start is never refused: a trail
+/// that cannot be written is logged as an error.
 async fn record_start(reader: &Reader, config: &Config) {
     let (reader, config) = (reader.clone(), config.clone());
     // A sled read and a flushed append: off the async workers.
@@ -471,16 +455,6 @@ fn replay_fn(
             by,
         };
         crate::replay::start(&gateway, &reader, &tasks, &shutdown, order)
-    })
-}
-
-/// Binds a listener with an accept queue of `backlog` connections (its `max_connections`; see
-/// [`listener::bind`]).
-async fn bind(key: &str, address: SocketAddr, backlog: usize) -> Result<TcpListener, StartError> {
-    listener::bind::listen(address, backlog).map_err(|source| StartError::Bind {
-        key: key.to_owned(),
-        address,
-        source,
     })
 }
 

@@ -3,6 +3,10 @@
 //! start's entry) and, when they differ, appends a `start` entry listing each routing change with
 //! the sign-off it rests on, or `unsigned` (also logged as a warning). The start is never refused.
 //!
+//! Only a start that serves is recorded: the gateway calls [`link_start`] once its store is open
+//! and every listener is bound. A start that fails (a port in use) leaves no entry, so the last
+//! `start` entry is a config that served, the one the next start is compared with.
+//!
 //! A start with the config last recorded appends nothing: it changes nothing that needs approval,
 //! and a gateway restarted in a loop (a crashing host, a service manager) would otherwise bury
 //! the trail's sign-offs and triage changes under identical entries. The first start on a store

@@ -130,3 +130,72 @@ async fn a_restart_with_swapped_engines_and_no_signoff_is_unsigned_and_logged() 
     );
     scenario.stop().await;
 }
+
+/// A start that cannot bind (its admin port taken) is no start: it fails with the bind error and
+/// appends nothing, so the start that serves next is compared with the last one that served and
+/// shows the swap with its sign-off (not "no routing change" after a failed start's entry).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_that_cannot_bind_records_nothing_and_the_next_start_is_linked() {
+    let scenario = Scenario::start(false, READY).await;
+    scenario.traffic(9).await;
+    let stopped = scenario.stop().await;
+    let local = SourceArgs {
+        store: None,
+        config: Some(stopped.config_path()),
+        from: None,
+        token_env: None,
+    };
+    let reports = tempfile::tempdir().unwrap();
+    let signing = sign_args(local, reports.path());
+    run(move |out| cli::run_cutover(&signing, out))
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    swap(&stopped);
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let path = stopped.config_path();
+    let serving = std::fs::read_to_string(&path).unwrap();
+    let any = "[listeners.admin]\naddress = \"127.0.0.1:0\"";
+    assert!(serving.contains(any), "{serving}");
+    let busy = format!(
+        "[listeners.admin]\naddress = \"{}\"",
+        taken.local_addr().unwrap()
+    );
+    std::fs::write(&path, serving.replacen(any, &busy, 1)).unwrap();
+    let config = shadowgate::config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let Err(error) = shadowgate::server::Running::start(config).await else {
+        panic!("started on a taken admin port");
+    };
+    assert!(
+        error
+            .to_string()
+            .starts_with("listeners.admin.address: cannot bind"),
+        "{error}"
+    );
+    let trail = entries(&stopped.dir.path().join("store"));
+    assert_eq!(
+        trail.len(),
+        2,
+        "the first start and the sign-off: {trail:#?}"
+    );
+
+    std::fs::write(&path, &serving).unwrap();
+    let scenario = stopped.start().await;
+    let entries = audit(&scenario).await;
+    assert_eq!(entries.len(), 3, "{entries:#?}");
+    assert_eq!(entries[2]["evidence"]["previous_seq"], 1, "{entries:#?}");
+    assert_eq!(
+        entries[2]["note"],
+        format!(
+            "start: {STRATEGY}: live legacy → new-engine, shadow new-engine → legacy, signed (#2 \
+             by choi.m)"
+        )
+    );
+    scenario.stop().await;
+}
+
+/// The audit trail of a stopped gateway's store, read from its files.
+fn entries(store: &std::path::Path) -> Vec<shadowgate::triage::AuditEntry> {
+    let reader = shadowgate::store::Reader::open(store).unwrap();
+    shadowgate::triage::TriageBook::new(reader).audit().unwrap()
+}
