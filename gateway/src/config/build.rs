@@ -11,7 +11,7 @@ use protocol_mci::{Layout, LayoutError};
 use super::link_build;
 use super::problem::{reason, Found, Problem, Problems};
 use super::raw::ConfigFile;
-use super::secret::{admin_token, Secrets};
+use super::secret::{admin_token, postgres_password, Secrets};
 use super::{codes, engine_build::engine, strategy_build::strategies};
 use super::{AdminListener, Config, EngineSpec, HttpListener, MciListener, ServerLimits};
 use crate::review::ReviewView;
@@ -152,6 +152,7 @@ pub(super) fn build(
     let strategies = strategies(&file.strategies, &layouts, &file.engines, &mut problems);
     problems.extend(file.store.problems());
     postgres_ca(&file.store, base, &mut problems);
+    postgres_password(&file.store, secrets, &mut problems);
     let key_file = file
         .store
         .encryption_key_file

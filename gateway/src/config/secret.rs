@@ -1,7 +1,10 @@
-//! The admin bearer token: from an environment variable (`token_env`) or a file (`token_file`).
+//! The admin bearer token: from an environment variable (`token_env`) or a file (`token_file`);
+//! and the fleet store's PostgreSQL password, from an environment variable (`password_env`).
 //!
 //! A file is re-read with the rest of the config at every reload, so a token rotates without a
-//! restart. `check-config --no-secrets` ([`Secrets::Skip`]) validates the structure without
+//! restart. An environment variable is checked here too, though the password's is read again at
+//! each connect: a running process cannot gain a variable it was started without, so a gateway
+//! that started without it would stay unconnected for good. `check-config --no-secrets` ([`Secrets::Skip`]) validates the structure without
 //! reading either, for CI where the secret is not available; otherwise the secret must be present
 //! and readable, and it is never printed.
 
@@ -11,6 +14,8 @@ use std::path::{Path, PathBuf};
 use super::build::resolve;
 use super::problem::{Found, Problems};
 use super::raw::AdminListenerConfig;
+use crate::store::postgres::BackendKind;
+use crate::store::StoreConfig;
 
 /// Whether building a config reads its secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,6 +88,29 @@ fn env_token(var: &str, problems: &mut Problems) -> Option<String> {
             None
         }
     }
+}
+
+/// Checks that `[store.postgres] password_env`, when the store is PostgreSQL's and secrets are
+/// read, names a set, non-empty variable (the password is read from it at each connect). The
+/// value is not kept: it is never part of the config.
+pub(super) fn postgres_password(store: &StoreConfig, secrets: Secrets, problems: &mut Problems) {
+    let Some(var) = &store.postgres.password_env else {
+        return;
+    };
+    if store.backend != BackendKind::Postgres || secrets == Secrets::Skip {
+        return;
+    }
+    let why = match std::env::var_os(var) {
+        None => "which is not set",
+        Some(value) if value.is_empty() => "which is empty",
+        Some(value) if value.to_str().is_none() => "which is not valid UTF-8",
+        Some(_) => return,
+    };
+    problems.error(
+        "store.postgres.password_env",
+        "the name of a set, non-empty environment variable",
+        Found::value(format!("{var:?}, {why}")),
+    );
 }
 
 /// The file's content, trimmed (a trailing newline is not part of the token). A file others may

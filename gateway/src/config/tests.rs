@@ -306,3 +306,52 @@ fn shadow_scheduling_defaults_to_batch_and_idle_warns_of_a_nice_value_it_ignores
     assert_eq!(refused.len(), 1);
     assert!(format!("{refused:?}").contains("realtime"), "{refused:?}");
 }
+
+/// A PostgreSQL store whose `password_env` names an unset or empty variable is refused by `load`
+/// (`run`, reload) and `check-config` alike, as a missing `token_env` is: a running gateway
+/// cannot gain the variable, so it would never connect. `--no-secrets` does not read it.
+#[test]
+fn a_postgres_password_env_that_is_unset_or_empty_is_an_error_at_its_key() {
+    const SET: &str = "SHADOWGATE_CONFIG_TEST_PG_PASSWORD_SET";
+    const EMPTY: &str = "SHADOWGATE_CONFIG_TEST_PG_PASSWORD_EMPTY";
+    const UNSET: &str = "SHADOWGATE_CONFIG_TEST_PG_PASSWORD_UNSET";
+    std::env::set_var(SET, "s3cret");
+    std::env::set_var(EMPTY, "");
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = |var: &str| {
+        let postgres = format!(
+            "\n[store.postgres]\nurl = \"postgres://gw@127.0.0.1:5432/shadowgate\"\n\
+             sslmode = \"disable\"\npassword_env = \"{var}\"\n"
+        );
+        let store = (
+            "path = \"store\"",
+            "path = \"store\"\nbackend = \"postgres\"",
+        );
+        config(dir.path(), &[store], &postgres)
+    };
+    let key = "store.postgres.password_env";
+    for (var, why) in [(UNSET, "which is not set"), (EMPTY, "which is empty")] {
+        let expected = format!(
+            "{key}: expected the name of a set, non-empty environment variable, found \
+             \"{var}\", {why}"
+        );
+        let path = fleet(var);
+        let found: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
+        assert_eq!(found, std::slice::from_ref(&expected));
+        let checked = super::check_with(&path, super::Secrets::Read);
+        assert!(checked.config.is_none());
+        let shown: Vec<String> = checked.problems.iter().map(ToString::to_string).collect();
+        assert!(shown.contains(&expected), "check-config: {shown:#?}");
+        let skipped = super::check_with(&path, super::Secrets::Skip);
+        assert!(
+            skipped.problems.iter().all(|p| p.key != key),
+            "--no-secrets"
+        );
+    }
+    let config = load(&fleet(SET)).unwrap();
+    assert_eq!(config.store.postgres.password_env.as_deref(), Some(SET));
+    assert!(
+        !format!("{config:?}").contains("s3cret"),
+        "the password is not kept"
+    );
+}
