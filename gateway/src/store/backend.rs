@@ -99,7 +99,8 @@ impl BackendError {
     ) -> Self {
         Self {
             operation: operation.into(),
-            source: source.into(),
+            // A PostgreSQL error shows what the server said, not only `db error`.
+            source: super::postgres::explained(source.into()),
         }
     }
 }

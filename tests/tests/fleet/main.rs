@@ -8,6 +8,7 @@
 //!   groups and records per instance and for the fleet, across a restart.
 //! - `spool`: a group first seen while the database is down is spooled and forwarded.
 //! - `tls`: `sslmode = "verify-full"` against a cluster with TLS on.
+//! - `notices`: a server error shown with its message; the server's notices logged at DEBUG.
 //! - `haproxy`: three gateway processes behind HAProxy (the fleet recipe): exact fleet totals
 //!   and groups, then one SIGKILLed and restarted: every answered frame counted once or lost in
 //!   the killed one's unflushed window.
@@ -26,6 +27,7 @@
 mod crash;
 mod gateways;
 mod haproxy;
+mod notices;
 mod outage;
 mod retry;
 mod review;

@@ -44,6 +44,17 @@ impl Connector {
                  -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
                 ms = settings.statement_timeout_ms
             ));
+        // The client logs the server's notices at INFO under its own crate's path; `CREATE ...
+        // IF NOT EXISTS` at every connect sends one (`relation "shadowgate_schema" already
+        // exists, skipping`). They are the server's chatter, not the gateway's events.
+        config.notice_callback(|notice| {
+            tracing::debug!(
+                severity = notice.severity(),
+                code = notice.code().code(),
+                "postgres notice: {}",
+                notice.message()
+            );
+        });
         let tls = match settings.sslmode {
             SslMode::Disable => {
                 config.ssl_mode(PgSslMode::Disable);

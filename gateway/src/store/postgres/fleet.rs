@@ -175,7 +175,7 @@ impl Session {
         StoreError::Fleet {
             url: self.url.clone(),
             operation: operation.to_owned(),
-            source: source.into(),
+            source: super::error::explained(source.into()),
         }
     }
 

@@ -13,6 +13,7 @@
 //! # Layout
 //! - `config`: [`PostgresConfig`] (`[store.postgres]`), [`BackendKind`] (`store.backend`).
 //! - `connect`: deadlines, TLS, the per-instance lock, then `schema`'s numbered migrations.
+//! - `error`: a client error shown with what the server said (not only `db error`).
 //! - `rows`: one group commit as one multi-row upsert per table.
 //! - `backend`: [`PostgresBackend`].
 //! - `spool`, `spooling`: the local spool in the gateway's sled directory while the database is
@@ -28,6 +29,7 @@ mod backend;
 mod cold;
 mod config;
 mod connect;
+mod error;
 mod fleet;
 mod fleet_records;
 mod fleet_totals;
@@ -40,6 +42,7 @@ mod spooling;
 
 pub use backend::PostgresBackend;
 pub use config::{BackendKind, PostgresConfig, SslMode};
+pub(crate) use error::explained;
 pub(crate) use fleet::FleetReader;
 pub use fleet_view::{FleetView, InstanceTotals};
 pub use save::save_to_fleet;

@@ -7,6 +7,8 @@
 
 use postgres::Client;
 
+use super::error::PostgresError;
+
 /// The migrations, in order: version `i + 1` is `MIGRATIONS[i]`.
 const MIGRATIONS: &[(&str, &str)] = &[
     (
@@ -43,9 +45,9 @@ pub(crate) enum SchemaError {
     Sql {
         /// The migration or bookkeeping step.
         step: String,
-        /// The server's error.
+        /// The server's error, shown with what the server said.
         #[source]
-        source: postgres::Error,
+        source: PostgresError,
     },
     /// The database is ahead of this build.
     #[error(
@@ -64,7 +66,10 @@ pub(crate) enum SchemaError {
 pub(crate) fn migrate(client: &mut Client) -> Result<i32, SchemaError> {
     let sql = |step: &str| {
         let step = step.to_owned();
-        move |source| SchemaError::Sql { step, source }
+        move |source: postgres::Error| SchemaError::Sql {
+            step,
+            source: source.into(),
+        }
     };
     let mut tx = client.transaction().map_err(sql("begin"))?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
