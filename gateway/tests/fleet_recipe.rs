@@ -80,7 +80,10 @@ fn a_missing_database_ca_fails_check_config() {
     );
 }
 
-/// `promtool check config` with the alert rules beside it and the token file where it says.
+/// `promtool check config` on the recipe where the repository has it: each `rule_files` entry,
+/// relative to `deploy/fleet/`, reaches a file of the repository (`dashboards/alerts.yml`). The
+/// copy checked sits in the same layout in a temporary folder, with those files and the token
+/// file where the recipe says (promtool wants it to exist).
 #[test]
 fn the_fleet_prometheus_config_is_valid() {
     let dir = tempfile::tempdir().unwrap();
@@ -89,14 +92,23 @@ fn the_fleet_prometheus_config_is_valid() {
     let recipe = std::fs::read_to_string(repo_file("deploy/fleet/prometheus.yml")).unwrap();
     const TOKEN_FILE: &str = "/etc/prometheus/shadowgate.token";
     assert!(recipe.contains(TOKEN_FILE), "{recipe}");
-    let config = dir.path().join("prometheus.yml");
+    let installed = dir.path().join("deploy/fleet");
+    std::fs::create_dir_all(&installed).unwrap();
+    let rules = rule_files(&recipe);
+    assert!(!rules.is_empty(), "no rule_files in {recipe}");
+    for rule in rules {
+        let source = repo_file("deploy/fleet").join(rule);
+        assert!(
+            source.is_file(),
+            "rule_files entry {rule} is no file from deploy/fleet/"
+        );
+        let copy = installed.join(rule);
+        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+        std::fs::copy(&source, &copy).unwrap();
+    }
+    let config = installed.join("prometheus.yml");
     let text = recipe.replace(TOKEN_FILE, token.to_str().unwrap());
     std::fs::write(&config, text).unwrap();
-    std::fs::copy(
-        repo_file("dashboards/alerts.yml"),
-        dir.path().join("alerts.yml"),
-    )
-    .unwrap();
     let output = Command::new("promtool")
         .args(["check", "config"])
         .arg(&config)
@@ -113,4 +125,15 @@ fn the_fleet_prometheus_config_is_valid() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// The entries of the top-level `rule_files:` list of a Prometheus config.
+fn rule_files(config: &str) -> Vec<&str> {
+    config
+        .lines()
+        .skip_while(|line| *line != "rule_files:")
+        .skip(1)
+        .map_while(|line| line.strip_prefix("  - "))
+        .map(str::trim)
+        .collect()
 }
