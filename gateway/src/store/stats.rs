@@ -4,6 +4,7 @@
 //! thread and the gateway's tasks update them without locks or a metrics dependency here.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use super::record::RecordKind;
 
@@ -83,6 +84,9 @@ pub struct StoreStats {
     /// True while PostgreSQL is unreachable and the writer spools to the local store (or a
     /// spool is still waiting to be forwarded).
     pub spooling: AtomicBool,
+    /// Why the last attempt to reach PostgreSQL failed while spooling (its error, with what the
+    /// server said), for the readiness detail; empty when not spooling.
+    spooling_reason: Mutex<String>,
 }
 
 impl StoreStats {
@@ -104,6 +108,26 @@ impl StoreStats {
     /// Whether the store is degraded.
     pub fn is_degraded(&self) -> bool {
         self.degraded.load(Ordering::Relaxed)
+    }
+
+    /// Why the last attempt to reach PostgreSQL failed, while the writer spools; `None` when it
+    /// does not (or has not been told why).
+    pub fn spooling_reason(&self) -> Option<String> {
+        // A poisoned lock still holds a whole string: set and cleared in one assignment.
+        let reason = self
+            .spooling_reason
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (!reason.is_empty()).then(|| reason.clone())
+    }
+
+    /// Sets or clears (`None`) [`StoreStats::spooling_reason`].
+    pub(crate) fn set_spooling_reason(&self, reason: Option<String>) {
+        let mut held = self
+            .spooling_reason
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *held = reason.unwrap_or_default();
     }
 
     pub(crate) fn add_written(&self, kind: RecordKind, n: u64) {

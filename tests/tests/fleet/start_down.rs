@@ -90,11 +90,20 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
     let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
     assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
     assert!(ready.contains("store spooling"), "{ready}");
+    // Why, for the readiness detail: the client's error with its cause, not only its kind.
+    let reason = gateway.running().store.stats().spooling_reason();
+    assert!(
+        reason.as_deref().is_some_and(|r| r.contains(
+            "failed to connect to postgres: error connecting to server: Connection refused"
+        )),
+        "{reason:?}"
+    );
     assert_nothing_lost(&gateway);
 
     // Back: the start checks run, the deltas are added, the spool drains to zero.
     tokio::task::block_in_place(|| db.start());
     wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
+    assert_eq!(gateway.running().store.stats().spooling_reason(), None);
     send(&mut client, 36..41).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 20.0).await;
     assert_nothing_lost(&gateway);

@@ -194,6 +194,9 @@ impl SpoolingBackend {
     fn set_spooled(&self) {
         if let Some(stats) = &self.stats {
             stats.spooling.store(self.spooling, Ordering::Relaxed);
+            if !self.spooling {
+                stats.set_spooling_reason(None);
+            }
         }
     }
 }

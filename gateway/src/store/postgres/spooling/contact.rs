@@ -163,10 +163,14 @@ impl SpoolingBackend {
         self.set_spooled();
     }
 
-    /// Says loudly (once a minute while it lasts) that another running gateway holds this
-    /// instance's name: nothing is forwarded meanwhile, as two writers of one instance's
+    /// Keeps `error` as the spooling reason ([`StoreStats::spooling_reason`]), and says loudly
+    /// (once a minute while it lasts) that another running gateway holds this instance's name: nothing is forwarded meanwhile, as two writers of one instance's
     /// absolute totals would overwrite each other.
     pub(super) fn refused(&mut self, error: &BackendError) {
+        // Every failed attempt passes here: the readiness detail says the latest reason.
+        if let Some(stats) = &self.stats {
+            stats.set_spooling_reason(Some(error.to_string()));
+        }
         if error.source.downcast_ref::<InstanceInUse>().is_none() {
             return;
         }
