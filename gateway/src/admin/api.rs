@@ -58,7 +58,15 @@ pub(super) fn readyz(state: &super::AdminState, stopping: bool) -> Response {
             .spooling
             .load(std::sync::atomic::Ordering::Relaxed)
         {
-            let detail = "store spooling: postgres unreachable, records and totals kept locally";
+            // Why it is unreachable (the server's or the connection's own words) when known.
+            let why = state
+                .stats
+                .spooling_reason()
+                .map(|reason| format!(" ({reason})"))
+                .unwrap_or_default();
+            let detail = format!(
+                "store spooling: postgres unreachable{why}, records and totals kept locally"
+            );
             return server::json(
                 StatusCode::OK,
                 &json!({"status": "ready", "detail": detail}),

@@ -90,13 +90,18 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
     let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
     assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
     assert!(ready.contains("store spooling"), "{ready}");
-    // Why, for the readiness detail: the client's error with its cause, not only its kind.
+    // Why, in the readiness detail: the client's error with its cause, not only its kind.
     let reason = gateway.running().store.stats().spooling_reason();
     assert!(
         reason.as_deref().is_some_and(|r| r.contains(
             "failed to connect to postgres: error connecting to server: Connection refused"
         )),
         "{reason:?}"
+    );
+    assert!(
+        ready.contains("store spooling: postgres unreachable (")
+            && ready.contains("Connection refused"),
+        "{ready}"
     );
     assert_nothing_lost(&gateway);
 
