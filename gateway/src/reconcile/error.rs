@@ -27,8 +27,9 @@ pub enum ReconcileErrorKind {
     /// A fixed-length record whose fields do not decode.
     #[error("{0}")]
     Decode(#[from] protocol_mci::DecodeError),
-    /// The database failed.
-    #[error("{0}")]
+    /// The database failed: shown with what the server said (or the connection's OS error),
+    /// not the client's bare `db error`.
+    #[error("{}", crate::store::postgres::error::PostgresError::shown(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// The database did not answer within the deadline.
     #[error("no answer within {0} ms (timeout_ms)")]

@@ -104,4 +104,28 @@ fn postgres_queries_give_the_same_outcomes_and_an_unordered_one_is_sorted() {
     );
     // The source names the query, never the URL (which may carry a password).
     assert!(run.legacy.starts_with("postgres SELECT") && !run.legacy.contains("127.0.0.1"));
+
+    // A query the server refuses says what the server said, not the client's bare `db error`.
+    let path = reconcile_file(
+        dir.path(),
+        "",
+        &section(
+            "legacy",
+            &postgres.url(),
+            "SELECT cust_no FROM no_such_table",
+        ),
+        &section(
+            "new",
+            &postgres.url(),
+            &format!("SELECT {columns} FROM new_review"),
+        ),
+    );
+    let spec = shadowgate::reconcile::load(&path).unwrap();
+    let error = shadowgate::reconcile::run(&spec, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains(r#"ERROR: relation "no_such_table" does not exist (SQLSTATE 42P01)"#),
+        "{error}"
+    );
 }

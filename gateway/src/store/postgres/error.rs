@@ -19,7 +19,24 @@ impl From<postgres::Error> for PostgresError {
     }
 }
 
+impl PostgresError {
+    /// `error` as a [`PostgresError`] displays it, without taking it (a reconcile source's
+    /// error keeps the client's).
+    pub(crate) fn shown(error: &postgres::Error) -> String {
+        Shown(error).to_string()
+    }
+}
+
 impl fmt::Display for PostgresError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Shown(&self.0).fmt(f)
+    }
+}
+
+/// The display of a borrowed client error.
+struct Shown<'e>(&'e postgres::Error);
+
+impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Some(db) = self.0.as_db_error() else {
             write!(f, "{}", self.0)?;

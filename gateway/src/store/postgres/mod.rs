@@ -29,7 +29,7 @@ mod backend;
 mod cold;
 mod config;
 mod connect;
-mod error;
+pub(crate) mod error;
 mod fleet;
 mod fleet_records;
 mod fleet_totals;
