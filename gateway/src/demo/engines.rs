@@ -53,8 +53,9 @@ pub struct DemoEngineArgs {
     #[arg(long)]
     pub print_requests: Option<usize>,
     /// A share of the HTTP engines' answers (`modern`, `legacy-http`) made non-deterministic,
-    /// per million calls: such an answer's `rate` is 0.001 higher, drawn per call, so the same
-    /// request asked twice may be answered differently (to try `confirm_mismatches` by hand).
+    /// per million calls: such an answer's `message` carries a reference of its own (`승인 (ref
+    /// 3F09A2)`), drawn per call, so the same request asked twice may be answered differently
+    /// (to try `confirm_mismatches` by hand).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub noise_ppm: u32,
     /// Seed of the printed requests (their correlation ids carry its last 10 digits, so two

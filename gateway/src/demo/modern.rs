@@ -8,8 +8,8 @@
 //! nginx's `mirror` (tests/bench/compare.sh).
 //!
 //! [`Noise`] makes an engine non-deterministic on purpose (`demo-engine --noise-ppm N`): a share
-//! of its answers carry a `rate` 0.001 higher, drawn per call, so the same request asked twice
-//! may be answered differently. What the gateway's noise confirmation (`confirm_mismatches`)
+//! of its answers carry a reference of their own in `message` (`승인 (ref 3F09A2)`), drawn per
+//! call, so the same request asked twice may be answered differently. What the gateway's noise confirmation (`confirm_mismatches`)
 //! exists to tell apart from a defect, to be tried by hand.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,36 +38,38 @@ pub fn answer(request: &Value) -> Result<Value, String> {
 
 /// The JSON answer of `policy`, its clock `offset` microseconds ahead of UTC.
 pub fn answer_with(policy: &Policy, offset: u64, request: &Value) -> Result<Value, String> {
-    answer_noisy(policy, offset, request, false)
+    answer_noisy(policy, offset, request, None)
 }
 
-/// [`answer_with`], with the `rate` 0.001 higher when `noisy`.
+/// [`answer_with`], with ` (ref REFERENCE)` after the `message` when a `reference` is given.
 pub(super) fn answer_noisy(
     policy: &Policy,
     offset: u64,
     request: &Value,
-    noisy: bool,
+    reference: Option<u32>,
 ) -> Result<Value, String> {
     let body = request
         .get("body")
         .and_then(Value::as_object)
         .ok_or("`body` is missing or not an object")?;
     let app = Application::from_body(body)?;
-    let mut decision = decide(policy, &app);
-    if noisy {
-        decision.rate += 1;
+    let decision = decide(policy, &app);
+    let mut body = decision.to_body();
+    if let Some(reference) = reference {
+        let message = format!("{} (ref {reference:06X})", decision.message);
+        body.insert("message".into(), message.into());
     }
     let mut header = Map::new();
     header.insert("resp_code".into(), "0000".into());
     header.insert("sent_at".into(), timestamp(now_micros(), offset).into());
     let mut answer = Map::new();
     answer.insert("header".into(), Value::Object(header));
-    answer.insert("body".into(), Value::Object(decision.to_body()));
+    answer.insert("body".into(), Value::Object(body));
     Ok(Value::Object(answer))
 }
 
 /// An engine's non-determinism: each answer is noisy with a chance of `ppm` in a million,
-/// drawn per call (so the same request asked twice may differ).
+/// drawn per call (so the same request asked twice may differ), with a reference of its own.
 #[derive(Debug)]
 pub struct Noise {
     /// Chance of a noisy answer, per million calls (0: never; 1,000,000: always).
@@ -90,10 +92,10 @@ impl Noise {
         Noise::new(0)
     }
 
-    /// Whether this call's answer is noisy.
-    pub(super) fn strikes(&self) -> bool {
+    /// This call's reference (24 bits) when its answer is noisy, else `None`.
+    pub(super) fn strikes(&self) -> Option<u32> {
         if self.ppm == 0 {
-            return false;
+            return None;
         }
         let step = |mut x: u64| {
             x ^= x << 13;
@@ -106,7 +108,10 @@ impl Noise {
             .state
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| Some(step(x)))
             .unwrap_or_else(|x| x);
-        step(previous) % 1_000_000 < u64::from(self.ppm)
+        let drawn = step(previous);
+        // The low bits decide, the high ones name: independent enough for a demo.
+        let reference = u32::try_from(drawn >> 40).unwrap_or(0);
+        (drawn % 1_000_000 < u64::from(self.ppm)).then_some(reference)
     }
 }
 
@@ -133,14 +138,14 @@ pub async fn serve_policy(
 ) {
     let noise = Arc::new(noise);
     let handler: Handler = Arc::new(move |parts: http::request::Parts, body: Bytes| {
-        let noisy = noise.strikes();
+        let reference = noise.strikes();
         Box::pin(async move {
             if parts.method != http::Method::POST {
                 return server::method_not_allowed("POST", "use POST");
             }
             let answer = serde_json::from_slice::<Value>(&body)
                 .map_err(|e| format!("invalid json: {e}"))
-                .and_then(|request| answer_noisy(&policy, offset, &request, noisy));
+                .and_then(|request| answer_noisy(&policy, offset, &request, reference));
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }

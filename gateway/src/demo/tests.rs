@@ -227,38 +227,46 @@ fn printed_requests_of_two_seeds_never_share_a_correlation_id() {
     assert!(largest[0].ends_with("03709551615000000001"), "{largest:?}");
 }
 
-/// `demo-engine --noise-ppm`: a noisy answer is the policy's with a `rate` 0.001 higher (still
-/// fitting the response layout), drawn per call at about the asked share; the MCI kinds refuse it.
+/// `demo-engine --noise-ppm`: a noisy answer is the policy's with a reference after its
+/// `message` (still fitting the response layout), drawn per call at about the asked share; the
+/// MCI kinds refuse it.
 #[test]
-fn noise_raises_the_rate_of_about_its_share_of_answers_and_only_over_http() {
+fn noise_marks_about_its_share_of_answers_and_only_over_http() {
     use super::modern::Noise;
     let layout = layout().unwrap();
     let mut traffic = traffic::Traffic::new(13, "NOI");
-    for _ in 0..50 {
+    for n in 0..50 {
         let request = traffic.next_request();
         let contract = serde_json::to_value(&request).unwrap();
-        let plain = modern::answer_noisy(&MODERN, 0, &contract, false).unwrap();
-        let noisy = modern::answer_noisy(&MODERN, 0, &contract, true).unwrap();
-        let rate = |answer: &serde_json::Value| answer["body"]["rate"].to_string();
-        let milli = |text: String| {
-            let (int, frac) = text.split_once('.').unwrap();
-            int.parse::<u64>().unwrap() * 1_000 + frac.parse::<u64>().unwrap()
-        };
-        assert_eq!(milli(rate(&noisy)), milli(rate(&plain)) + 1);
-        let mut without_rate = noisy.clone();
-        without_rate["body"]["rate"] = plain["body"]["rate"].clone();
-        without_rate["header"]["sent_at"] = plain["header"]["sent_at"].clone();
-        assert_eq!(without_rate, plain, "only the rate differs");
+        let plain = modern::answer_noisy(&MODERN, 0, &contract, None).unwrap();
+        let noisy = modern::answer_noisy(&MODERN, 0, &contract, Some(0x3F_09A2 + n)).unwrap();
+        let message =
+            |answer: &serde_json::Value| answer["body"]["message"].as_str().unwrap().to_owned();
+        assert_eq!(
+            message(&noisy),
+            format!("{} (ref {:06X})", message(&plain), 0x3F_09A2 + n)
+        );
+        let mut without = noisy.clone();
+        without["body"]["message"] = plain["body"]["message"].clone();
+        without["header"]["sent_at"] = plain["header"]["sent_at"].clone();
+        assert_eq!(without, plain, "only the message differs");
         let message: protocol_mci::Message = serde_json::from_value(noisy).unwrap();
         let selected = layout.message(traffic::TX_CODE).unwrap();
-        layout
+        let frame = layout
             .encode_as(protocol_mci::Direction::Response, selected, &message)
             .unwrap();
+        let back = layout
+            .decode_as(protocol_mci::Direction::Response, selected, &frame)
+            .unwrap();
+        assert_eq!(
+            back.body["message"], message.body["message"],
+            "fits its 80 bytes"
+        );
     }
 
     let share = |ppm: u32| {
         let noise = Noise::new(ppm);
-        (0..4_000).filter(|_| noise.strikes()).count()
+        (0..4_000).filter(|_| noise.strikes().is_some()).count()
     };
     assert_eq!(share(0), 0);
     assert_eq!(share(1_000_000), 4_000);
