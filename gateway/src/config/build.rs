@@ -156,22 +156,8 @@ pub(super) fn build(
     let key_file = file
         .store
         .encryption_key_file
-        .as_ref()
-        .map(|p| resolve(base, p));
-    match key_file
         .as_deref()
-        .map(|path| (path, crate::store::KeyRing::load(path)))
-    {
-        Some((_, Err(e))) => problems.error(
-            "store.encryption_key_file",
-            "a readable file of `KEY_ID = BASE64` lines (32-byte keys)",
-            Found::value(e.kind),
-        ),
-        Some((path, Ok(_))) => {
-            super::secret::owner_only("store.encryption_key_file", path, &mut problems)
-        }
-        None => {}
-    }
+        .map(|declared| super::secret::encryption_key_file(declared, base, &mut problems));
     if let Err(e) = tracing_level_check(&file.logging.level) {
         problems.error(
             "logging.level",

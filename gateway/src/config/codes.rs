@@ -84,7 +84,7 @@ fn fits_result(
     let Kind::Text(text) = &spec.kind else {
         problems.error(
             key,
-            format!("a code for result field {field:?} of layout {:?} ({used_at}), which is not a text field", name),
+            format!("a code for result field {field} of layout {:?} ({used_at}), which is not a text field", name),
             Found::text(code),
         );
         return;
@@ -94,7 +94,7 @@ fn fits_result(
         problems.error(
             key,
             format!(
-                "text {} can write, for result field {field:?} of layout {:?} ({used_at})",
+                "text {} can write, for result field {field} of layout {:?} ({used_at})",
                 text.charset.name(),
                 name
             ),
@@ -104,7 +104,7 @@ fn fits_result(
         problems.error(
             key,
             format!(
-                "at most {} bytes in {}, the width of result field {field:?} of layout {:?} ({used_at})",
+                "at most {} bytes in {}, the width of result field {field} of layout {:?} ({used_at})",
                 text.len,
                 text.charset.name(),
                 name

@@ -131,20 +131,13 @@ fn check_bind(key: &str, declared: &str, address: SocketAddr, problems: &mut Pro
 }
 
 /// The directory (`declared`, relative to `base`) exists and takes a file, or the nearest
-/// existing parent takes a directory.
+/// existing parent takes a directory. A failure names the directory that was probed and, when
+/// the store's directory is missing, the first missing one beneath it, which `run` would have to
+/// create there: `"/proc/nope" does not exist and cannot be created in "/proc": …`.
 fn check_store_dir(declared: &Path, base: &Path, problems: &mut Problems) {
     let expected = "a directory the gateway can create and write";
     let path = resolve_path(base, declared);
-    let mut existing = path.as_path();
-    while !existing.exists() {
-        match existing.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
-            _ => {
-                existing = Path::new(".");
-                break;
-            }
-        }
-    }
+    let (existing, missing) = nearest_existing(&path);
     if !existing.is_dir() {
         let why = format!("{existing:?} is not a directory");
         problems.error("store.path", expected, Found::because(declared, why));
@@ -155,12 +148,30 @@ fn check_store_dir(declared: &Path, base: &Path, problems: &mut Problems) {
     let written = std::fs::write(&probe, b"probe");
     let _ = std::fs::remove_file(&probe);
     if let Err(e) = written {
-        let why = format!(
-            "cannot write in {existing:?}: {}",
-            super::problem::reason(e)
-        );
+        let reason = super::problem::reason(e);
+        let why = match missing {
+            Some(missing) => format!(
+                "{missing:?} does not exist and cannot be created in {existing:?}: {reason}"
+            ),
+            None => format!("cannot write in {existing:?}: {reason}"),
+        };
         problems.error("store.path", expected, Found::because(declared, why));
     }
+}
+
+/// The deepest ancestor of `path` (itself included) that exists, and the first missing one
+/// beneath it (`None` when `path` exists). A relative path none of whose parts exist ends at `.`.
+fn nearest_existing(path: &Path) -> (&Path, Option<&Path>) {
+    let mut existing = path;
+    let mut missing = None;
+    while !existing.exists() {
+        missing = Some(existing);
+        match existing.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+            _ => return (Path::new("."), missing),
+        }
+    }
+    (existing, missing)
 }
 
 /// Resolves `host` under [`RESOLVE_DEADLINE`]. The lookup runs on its own thread because
@@ -201,6 +212,36 @@ mod tests {
         check_store_dir(Path::new("new/store"), dir.path(), &mut fine);
         assert_eq!(fine.into_vec(), []);
         assert!(!dir.path().join("new").exists(), "checking creates nothing");
+    }
+
+    #[test]
+    fn a_store_path_that_cannot_be_created_names_the_first_missing_directory() {
+        let (existing, missing) = nearest_existing(Path::new("/proc/nope/store"));
+        assert_eq!(existing, Path::new("/proc"));
+        assert_eq!(missing, Some(Path::new("/proc/nope")));
+        let (existing, missing) = nearest_existing(Path::new("/"));
+        assert_eq!((existing, missing), (Path::new("/"), None));
+        let relative = Path::new("no-such-dir-here/store");
+        assert_eq!(
+            nearest_existing(relative),
+            (Path::new("."), Some(Path::new("no-such-dir-here")))
+        );
+    }
+
+    /// `/proc` takes no new entry on Linux: the reason names what is missing beneath it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_store_under_proc_is_refused_naming_the_missing_directory() {
+        let mut problems = Problems::new();
+        check_store_dir(Path::new("/proc/nope/store"), Path::new("."), &mut problems);
+        let problems = problems.into_vec();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            problems[0].to_string(),
+            "store.path: expected a directory the gateway can create and write, found \
+             \"/proc/nope/store\" (\"/proc/nope\" does not exist and cannot be created in \
+             \"/proc\": no such file or directory)"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //!   reconciliation's inline rules; `suggest` for "did you mean".
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
 //! - `secret`: the admin token from an environment variable or a file, read or skipped
-//!   ([`Secrets`]).
+//!   ([`Secrets`]), and the store's encryption key file, each quoted as declared in problems.
 //! - `environment`: what only the machine can tell (binding, the store directory, DNS), checked
 //!   by `check-config` ([`check`]) on the file as declared, so it runs when the file has errors.
 
@@ -33,6 +33,8 @@ mod strategy_build;
 mod suggest;
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_wording;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -12,9 +12,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::build::resolve;
-use super::problem::{Found, Problems};
+use super::problem::{reason, Found, Problems};
 use super::raw::AdminListenerConfig;
+use crate::store::keyring::KeyFileErrorKind;
 use crate::store::postgres::BackendKind;
+use crate::store::KeyRing;
 use crate::store::StoreConfig;
 
 /// Whether building a config reads its secrets.
@@ -71,7 +73,7 @@ pub(super) fn admin_token(
     }
     let token = match &source {
         TokenSource::Env(var) => env_token(var, problems),
-        TokenSource::File(path) => file_token(path, problems),
+        TokenSource::File(path) => file_token(admin.token_file.as_deref(), path, problems),
     };
     (token, Some(source))
 }
@@ -114,16 +116,18 @@ pub(super) fn postgres_password(store: &StoreConfig, secrets: Secrets, problems:
 }
 
 /// The file's content, trimmed (a trailing newline is not part of the token). A file others may
-/// read is used, with a warning.
-fn file_token(path: &Path, problems: &mut Problems) -> Option<String> {
+/// read is used, with a warning. Problems quote the path as `declared` in the config, `path` as
+/// resolved against its folder.
+fn file_token(declared: Option<&str>, path: &Path, problems: &mut Problems) -> Option<String> {
     const KEY: &str = "listeners.admin.token_file";
+    let declared = declared.map_or(path, Path::new);
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
             problems.error(
                 KEY,
                 "a readable file holding the token",
-                Found::because(path, e),
+                Found::because(declared, e),
             );
             return None;
         }
@@ -138,17 +142,46 @@ fn file_token(path: &Path, problems: &mut Problems) -> Option<String> {
         problems.error(
             KEY,
             "a file holding the token on one line",
-            Found::because(path, why),
+            Found::because(declared, why),
         );
         return None;
     }
-    owner_only(KEY, path, problems);
+    owner_only(KEY, declared, path, problems);
     Some(token.to_owned())
 }
 
-/// Warns, under `key`, when the secret file at `path` can be read by others than its owner (the
-/// admin token; the store's encryption keys, which guard raw customer frames).
-pub(super) fn owner_only(key: &str, path: &Path, problems: &mut Problems) {
+/// Checks `[store] encryption_key_file` (`declared`, relative to `base`) now, as the store will
+/// read it, and returns the path resolved. A file that does not load is an error quoting the path
+/// as declared with why after it, like every other file of the config.
+pub(super) fn encryption_key_file(
+    declared: &Path,
+    base: &Path,
+    problems: &mut Problems,
+) -> PathBuf {
+    const KEY: &str = "store.encryption_key_file";
+    let path = resolve(base, declared);
+    let why = match KeyRing::load(&path) {
+        Ok(_) => {
+            owner_only(KEY, declared, &path, problems);
+            return path;
+        }
+        Err(e) => match e.kind {
+            KeyFileErrorKind::Read(io) => reason(io),
+            other => other.to_string(),
+        },
+    };
+    problems.error(
+        KEY,
+        "a readable file of `KEY_ID = BASE64` lines (32-byte keys)",
+        Found::because(declared, why),
+    );
+    path
+}
+
+/// Warns, under `key`, when the secret file at `path` (`declared` in the config) can be read by
+/// others than its owner (the admin token; the store's encryption keys, which guard raw customer
+/// frames).
+pub(super) fn owner_only(key: &str, declared: &Path, path: &Path, problems: &mut Problems) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -158,7 +191,7 @@ pub(super) fn owner_only(key: &str, path: &Path, problems: &mut Problems) {
                 problems.warning(
                     key,
                     "a file only its owner can read (chmod 600)",
-                    Found::because(path, format!("mode {mode:o}")),
+                    Found::because(declared, format!("mode {mode:o}")),
                 );
             }
         }
@@ -203,14 +236,14 @@ mod tests {
         std::fs::write(&path, "k = x\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let mut problems = Problems::new();
-        owner_only("store.encryption_key_file", &path, &mut problems);
+        owner_only("store.encryption_key_file", &path, &path, &mut problems);
         let found = problems.into_vec();
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(!found[0].is_error());
         assert_eq!(found[0].key, "store.encryption_key_file");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let mut problems = Problems::new();
-        owner_only("store.encryption_key_file", &path, &mut problems);
+        owner_only("store.encryption_key_file", &path, &path, &mut problems);
         assert!(problems.into_vec().is_empty());
     }
 

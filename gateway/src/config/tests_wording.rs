@@ -1,0 +1,92 @@
+//! What a config problem says, in whole, for mistakes seen in a pilot: each names its key and
+//! says what was expected and found in the README's words, never a Rust type or a debug value.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::load;
+use super::tests::{config, problems};
+
+/// The one problem of `path`, as printed.
+fn the_problem(path: &std::path::Path) -> String {
+    let found = problems(path);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    found[0].to_string()
+}
+
+#[test]
+fn a_code_too_wide_names_the_result_field_by_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[],
+        "\n[response_codes]\nlive_timeout = \"E5040\"\n",
+    );
+    assert_eq!(
+        the_problem(&path),
+        "response_codes.live_timeout: expected at most 4 bytes in cp949, the width of result \
+         field header.resp_code of layout \"loan\" (listeners.mci[0].layout), found \"E5040\" \
+         (5 bytes)"
+    );
+}
+
+#[test]
+fn a_missing_key_file_is_quoted_as_declared() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[],
+        "encryption_key_file = \"secrets/payload-keys\"\n",
+    );
+    assert_eq!(
+        the_problem(&path),
+        "store.encryption_key_file: expected a readable file of `KEY_ID = BASE64` lines \
+         (32-byte keys), found \"secrets/payload-keys\" (no such file or directory)"
+    );
+    std::fs::create_dir(dir.path().join("secrets")).unwrap();
+    std::fs::write(dir.path().join("secrets/payload-keys"), "k1 = c2hvcnQ=\n").unwrap();
+    assert_eq!(
+        the_problem(&path),
+        "store.encryption_key_file: expected a readable file of `KEY_ID = BASE64` lines \
+         (32-byte keys), found \"secrets/payload-keys\" (line 1: expected base64 of 32 bytes \
+         for key \"k1\", found 5 bytes)"
+    );
+}
+
+#[test]
+fn a_missing_token_file_is_quoted_as_declared() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[],
+        "\n[listeners.admin]\naddress = \"127.0.0.1:0\"\ntoken_file = \"secrets/admin-token\"\n",
+    );
+    assert_eq!(
+        the_problem(&path),
+        "listeners.admin.token_file: expected a readable file holding the token, found \
+         \"secrets/admin-token\" (no such file or directory)"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_secret_file_others_can_read_is_quoted_as_declared() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("admin-token");
+    std::fs::write(&token, "s3cret\n").unwrap();
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let path = config(
+        dir.path(),
+        &[],
+        "\n[listeners.admin]\naddress = \"127.0.0.1:0\"\ntoken_file = \"admin-token\"\n",
+    );
+    let loaded = load(&path).unwrap();
+    let shown: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "listeners.admin.token_file: expected a file only its owner can read (chmod 600), \
+          found \"admin-token\" (mode 644)"
+        ]
+    );
+}
