@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::problem::{Found, List, Problem};
-use super::{build, environment, raw, suggest, Config, Secrets};
+use super::{build, environment, raw, suggest, wrong_type, Config, Secrets};
 
 /// A config that cannot be used, with every problem (warnings included).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -155,12 +155,15 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Prob
                 return Err(unknown);
             }
             if !key.is_empty() && key != "." {
-                problem = Problem::error(
-                    format!("{key} ({})", problem.key),
-                    "a value of the type and form this key takes (see the configuration table \
-                     in the README)",
-                    Found::value(e.inner().message().trim_end()),
-                );
+                let message = e.inner().message().trim_end();
+                let (expected, found) =
+                    wrong_type::wrong_type(&key, message).unwrap_or_else(|| {
+                        let expected = "a value of the type and form this key takes (see the \
+                                    configuration table in the README)";
+                        (expected.to_owned(), message.to_owned())
+                    });
+                let at = format!("{key} ({})", problem.key);
+                problem = Problem::error(at, expected, Found::value(found));
             }
             unknown.push(problem);
             Err(unknown)

@@ -10,7 +10,8 @@
 //!   for engines and strategies, `codes` for response codes against layouts, `address` for
 //!   engine `host:port`, `rule_paths` for rule patterns that reach no field of the layout (an
 //!   index past a group's maximum, an `unordered` key no element has), also run on a
-//!   reconciliation's inline rules; `suggest` for "did you mean".
+//!   reconciliation's inline rules; `suggest` for "did you mean"; `wrong_type` for a value of
+//!   the wrong type in the README's words (`expected a whole number of days …`), not serde's.
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
 //! - `secret`: the admin token from an environment variable or a file, read or skipped
 //!   ([`Secrets`]), and the store's encryption key file, each quoted as declared in problems.
@@ -35,6 +36,7 @@ mod suggest;
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_wording;
+mod wrong_type;
 
 use std::collections::BTreeMap;
 use std::fmt;

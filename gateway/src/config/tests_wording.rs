@@ -90,3 +90,34 @@ fn a_secret_file_others_can_read_is_quoted_as_declared() {
         ]
     );
 }
+
+#[test]
+fn a_number_of_days_in_quotes_is_said_in_words_at_its_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), &[], "retention_days = \"90\"\n");
+    let shown = the_problem(&path);
+    assert!(shown.starts_with("store.retention_days (line "), "{shown}");
+    assert!(
+        shown.ends_with(
+            "expected a whole number of days (0 to 4294967295), found the string \"90\""
+        ),
+        "{shown}"
+    );
+    let path = config(
+        dir.path(),
+        &[(
+            "live = \"legacy\"",
+            "live = \"legacy\"\nconfirm_mismatches = \"yes\"",
+        )],
+        "",
+    );
+    let shown = the_problem(&path);
+    assert!(
+        shown.starts_with("strategies.loan.confirm_mismatches (line "),
+        "{shown}"
+    );
+    assert!(
+        shown.ends_with("expected true or false (without quotes), found the string \"yes\""),
+        "{shown}"
+    );
+}
