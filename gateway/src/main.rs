@@ -365,15 +365,12 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
     }
     writeln!(out, "strategies:")?;
     for (name, s) in &config.strategies {
-        let shadow = s.shadow.as_deref().unwrap_or("(none)");
-        let sample = f64::from(s.sample_ppm) / 10_000.0;
         writeln!(
             out,
-            "  {} tx {} live {} shadow {} ({sample}% sampled)",
+            "  {} tx {} {}",
             padded(name, 20),
             s.tx_codes.join(","),
-            s.live,
-            shadow
+            engines_line(s)
         )?;
     }
     writeln!(
@@ -384,6 +381,18 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
     )?;
     write_machinery(&config, out)?;
     Ok(())
+}
+
+/// A strategy's engines for the summary: `live legacy shadow new-engine (100% sampled)`, or
+/// `live new-engine, no shadow` (no sampling to speak of).
+fn engines_line(strategy: &config::StrategySpec) -> String {
+    match &strategy.shadow {
+        Some(shadow) => {
+            let sample = f64::from(strategy.sample_ppm) / 10_000.0;
+            format!("live {} shadow {shadow} ({sample}% sampled)", strategy.live)
+        }
+        None => format!("live {}, no shadow", strategy.live),
+    }
 }
 
 /// The effective `[runtime]`, `[shadow]` and `[store]` settings, defaults included: what decides
@@ -510,9 +519,12 @@ fn init_logging(config: &Config) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
     use tokio::runtime::RuntimeFlavor;
 
-    use super::runtime_builder;
+    use super::{config, engines_line, runtime_builder};
 
     fn flavor(worker_threads: usize) -> RuntimeFlavor {
         let runtime = runtime_builder(worker_threads)
@@ -520,6 +532,32 @@ mod tests {
             .build()
             .unwrap();
         runtime.handle().runtime_flavor()
+    }
+
+    #[test]
+    fn a_strategy_without_a_shadow_reads_no_shadow_and_no_sampling() {
+        let mut strategy = config::StrategySpec {
+            name: "loan-screening".into(),
+            layout: "loan".into(),
+            tx_codes: vec!["LNS0001".into()],
+            path: "/x".into(),
+            live: "new-engine".into(),
+            shadow: None,
+            sample_ppm: 1_000_000,
+            shadow_max_in_flight: 256,
+            shadow_timeout: Duration::from_secs(5),
+            confirm_mismatches: false,
+            rules: Arc::new(comparator::Rules::none()),
+            readiness: Default::default(),
+        };
+        assert_eq!(engines_line(&strategy), "live new-engine, no shadow");
+        strategy.live = "legacy".into();
+        strategy.shadow = Some("new-engine".into());
+        strategy.sample_ppm = 125_000;
+        assert_eq!(
+            engines_line(&strategy),
+            "live legacy shadow new-engine (12.5% sampled)"
+        );
     }
 
     #[test]

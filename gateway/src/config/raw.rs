@@ -355,25 +355,73 @@ pub struct StrategyConfig {
     /// Engine whose answers are compared, never returned.
     #[serde(default)]
     pub shadow: Option<String>,
-    /// Percent of requests also sent to the shadow, chosen by correlation id (deterministic).
-    #[serde(default = "default_sample_percent")]
-    pub shadow_sample_percent: f64,
-    /// Shadow calls in flight at most for this strategy; beyond it calls are skipped and counted.
-    #[serde(default = "default_shadow_max_in_flight")]
-    pub shadow_max_in_flight: usize,
-    /// Bound on a whole shadow comparison (the shadow call and waiting for the live answer).
-    #[serde(default = "default_shadow_timeout_ms")]
-    pub shadow_timeout_ms: u64,
-    /// On a mismatch, ask the shadow engine a second time (within the same in-flight budget) and
-    /// mark the fields that differ between its two answers as noise.
+    /// Percent of requests also sent to the shadow, chosen by correlation id (deterministic);
+    /// 100 when not declared. The four shadow settings stay `None` when not declared, so a
+    /// strategy without a shadow can be warned about each one declared for nothing.
     #[serde(default)]
-    pub confirm_mismatches: bool,
+    pub shadow_sample_percent: Option<f64>,
+    /// Shadow calls in flight at most for this strategy; beyond it calls are skipped and counted
+    /// (256 when not declared).
+    #[serde(default)]
+    pub shadow_max_in_flight: Option<usize>,
+    /// Bound on a whole shadow comparison (the shadow call and waiting for the live answer; 5000
+    /// when not declared).
+    #[serde(default)]
+    pub shadow_timeout_ms: Option<u64>,
+    /// On a mismatch, ask the shadow engine a second time (within the same in-flight budget) and
+    /// mark the fields that differ between its two answers as noise (`false` when not declared).
+    #[serde(default)]
+    pub confirm_mismatches: Option<bool>,
     /// Comparison rules.
     #[serde(default)]
     pub rules: comparator::RulesConfig,
     /// Cutover readiness thresholds.
     #[serde(default)]
     pub readiness: ReadinessConfig,
+}
+
+impl StrategyConfig {
+    /// `shadow_sample_percent`, 100 when not declared.
+    pub fn sample_percent(&self) -> f64 {
+        self.shadow_sample_percent.unwrap_or(100.0)
+    }
+
+    /// `shadow_max_in_flight`, 256 when not declared.
+    pub fn max_in_flight(&self) -> usize {
+        self.shadow_max_in_flight.unwrap_or(256)
+    }
+
+    /// `shadow_timeout_ms`, 5000 when not declared.
+    pub fn timeout_ms(&self) -> u64 {
+        self.shadow_timeout_ms.unwrap_or(5_000)
+    }
+
+    /// The settings that act on the shadow engine only, each declared one with its value as
+    /// written: a strategy without `shadow` uses none of them.
+    pub fn shadow_settings(&self) -> Vec<(&'static str, String)> {
+        let declared = [
+            (
+                "shadow_sample_percent",
+                self.shadow_sample_percent.map(|v| v.to_string()),
+            ),
+            (
+                "shadow_max_in_flight",
+                self.shadow_max_in_flight.map(|v| v.to_string()),
+            ),
+            (
+                "shadow_timeout_ms",
+                self.shadow_timeout_ms.map(|v| v.to_string()),
+            ),
+            (
+                "confirm_mismatches",
+                self.confirm_mismatches.map(|v| v.to_string()),
+            ),
+        ];
+        declared
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, value?)))
+            .collect()
+    }
 }
 
 /// `[response_codes]`: result codes written into error frames the gateway answers itself.
@@ -497,13 +545,4 @@ fn default_engine_idle_timeout_ms() -> u64 {
 }
 fn default_max_in_flight() -> usize {
     64
-}
-fn default_sample_percent() -> f64 {
-    100.0
-}
-fn default_shadow_max_in_flight() -> usize {
-    256
-}
-fn default_shadow_timeout_ms() -> u64 {
-    5_000
 }

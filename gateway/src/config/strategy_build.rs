@@ -88,23 +88,26 @@ pub(super) fn strategies(
                 found,
             );
         }
-        if !(0.0..=100.0).contains(&s.shadow_sample_percent) {
+        if !(0.0..=100.0).contains(&s.sample_percent()) {
             problems.error(
                 format!("{key}.shadow_sample_percent"),
                 "a percentage from 0 to 100",
-                Found::value(s.shadow_sample_percent),
+                Found::value(s.sample_percent()),
             );
         }
         positive(
-            s.shadow_max_in_flight as u64,
+            s.max_in_flight() as u64,
             &format!("{key}.shadow_max_in_flight"),
             problems,
         );
         positive(
-            s.shadow_timeout_ms,
+            s.timeout_ms(),
             &format!("{key}.shadow_timeout_ms"),
             problems,
         );
+        if s.shadow.is_none() {
+            shadow_settings_without_shadow(name, s, problems);
+        }
         let rules = match s.rules.validate() {
             Ok(rules) => {
                 if let Some(layout) = layout {
@@ -134,14 +137,29 @@ pub(super) fn strategies(
                 path,
                 live: s.live.clone(),
                 shadow: s.shadow.clone(),
-                sample_ppm: (s.shadow_sample_percent.clamp(0.0, 100.0) * 10_000.0).round() as u32,
-                shadow_max_in_flight: s.shadow_max_in_flight,
-                shadow_timeout: Duration::from_millis(s.shadow_timeout_ms),
-                confirm_mismatches: s.confirm_mismatches,
+                sample_ppm: (s.sample_percent().clamp(0.0, 100.0) * 10_000.0).round() as u32,
+                shadow_max_in_flight: s.max_in_flight(),
+                shadow_timeout: Duration::from_millis(s.timeout_ms()),
+                confirm_mismatches: s.confirm_mismatches.unwrap_or(false),
                 rules: Arc::new(rules),
                 readiness: s.readiness.clone(),
             },
         );
     }
     out
+}
+
+/// A warning for each shadow setting declared on strategy `name`, which has no shadow engine:
+/// it acts on nothing (a strategy cut over with its shadow removed, or a `shadow` key forgotten).
+fn shadow_settings_without_shadow(name: &str, s: &StrategyConfig, problems: &mut Problems) {
+    for (setting, value) in s.shadow_settings() {
+        problems.warning(
+            format!("strategies.{name}.{setting}"),
+            format!(
+                "no shadow setting on strategy {name:?}, which has no shadow engine (it acts \
+                 only with `shadow = \"<engine>\"`)"
+            ),
+            Found::value(value),
+        );
+    }
 }

@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::load;
 use super::tests::{config, problems};
+use super::{check, load};
 
 /// The one problem of `path`, as printed.
 fn the_problem(path: &std::path::Path) -> String {
@@ -120,4 +120,51 @@ fn a_number_of_days_in_quotes_is_said_in_words_at_its_key_and_line() {
         shown.ends_with("expected true or false (without quotes), found the string \"yes\""),
         "{shown}"
     );
+}
+
+#[test]
+fn shadow_settings_on_a_strategy_without_a_shadow_are_warnings_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[(
+            "live = \"legacy\"",
+            "live = \"legacy\"\nconfirm_mismatches = true\nshadow_timeout_ms = 2000",
+        )],
+        "",
+    );
+    let checked = check(&path);
+    assert!(checked.config.is_some(), "{:#?}", checked.problems);
+    let shown: Vec<String> = checked
+        .problems
+        .iter()
+        .filter(|p| p.key.starts_with("strategies."))
+        .map(ToString::to_string)
+        .collect();
+    let expected = "no shadow setting on strategy \"loan\", which has no shadow engine (it acts \
+                    only with `shadow = \"<engine>\"`)";
+    assert_eq!(
+        shown,
+        [
+            format!("strategies.loan.shadow_timeout_ms: expected {expected}, found 2000"),
+            format!("strategies.loan.confirm_mismatches: expected {expected}, found true"),
+        ]
+    );
+    assert!(checked.problems.iter().all(|p| !p.is_error()));
+
+    // With a shadow engine the same settings act, and draw nothing.
+    let path = config(
+        dir.path(),
+        &[(
+            "live = \"legacy\"",
+            "live = \"legacy\"\nshadow = \"new\"\npath = \"/x\"\nconfirm_mismatches = true\n\
+             shadow_timeout_ms = 2000",
+        )],
+        "\n[engines.new]\nprotocol = \"http\"\nurl = \"http://127.0.0.1:7002\"\n",
+    );
+    let loaded = load(&path).unwrap();
+    assert_eq!(loaded.warnings, []);
+    let strategy = &loaded.strategies["loan"];
+    assert!(strategy.confirm_mismatches);
+    assert_eq!(strategy.shadow_timeout, std::time::Duration::from_secs(2));
 }
