@@ -171,14 +171,19 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Prob
     }
 }
 
-/// What an unknown key was expected to be, with the known key nearest to it.
+/// What an unknown key was expected to be, with the known key nearest to it, or the sections
+/// that take it when it is a key of another section (`[shadow] confirm_mismatches`).
 fn unknown_key_expected(name: &str) -> String {
-    match suggest::did_you_mean(name) {
-        Some(key) => format!(
-            "a key this section knows (did you mean `{key}`? see the configuration table in \
-             the README)"
+    const README: &str = "see the configuration table in the README";
+    if let Some(key) = suggest::did_you_mean(name) {
+        return format!("a key this section knows (did you mean `{key}`? {README})");
+    }
+    match suggest::sections_of(name).as_slice() {
+        [] => format!("a key this section knows ({README})"),
+        sections => format!(
+            "a key this section knows (`{name}` is a key of {}; {README})",
+            sections.join(", ")
         ),
-        None => "a key this section knows (see the configuration table in the README)".into(),
     }
 }
 

@@ -41,40 +41,86 @@ pub(crate) fn nearest<'n>(
         .map(|(_, name)| name)
 }
 
+/// The sections of the file that take `key`, as the README's table names them
+/// (`[strategies.<name>]`): for a key written in the wrong section, which is no misspelling
+/// (`[shadow] confirm_mismatches`). Empty for a key no section takes.
+pub(super) fn sections_of(key: &str) -> Vec<&'static str> {
+    sections()
+        .iter()
+        .filter(|(_, keys)| keys.contains(&key))
+        .map(|(section, _)| *section)
+        .collect()
+}
+
+/// Every section of the config file, from the root to the rules, with the field names of its
+/// struct.
+fn sections() -> &'static [(&'static str, &'static [&'static str])] {
+    static SECTIONS: OnceLock<Vec<(&'static str, &'static [&'static str])>> = OnceLock::new();
+    SECTIONS.get_or_init(|| {
+        vec![
+            ("the top level of the file", fields_of::<raw::ConfigFile>()),
+            ("[listeners]", fields_of::<raw::ListenersConfig>()),
+            ("[[listeners.mci]]", fields_of::<raw::MciListenerConfig>()),
+            ("[listeners.http]", fields_of::<raw::HttpListenerConfig>()),
+            ("[listeners.admin]", fields_of::<raw::AdminListenerConfig>()),
+            ("[engines.<name>]", fields_of::<raw::EngineConfig>()),
+            ("[engines.<name>.tls]", fields_of::<raw::TlsConfig>()),
+            ("[strategies.<name>]", fields_of::<raw::StrategyConfig>()),
+            ("[response_codes]", fields_of::<raw::ResponseCodesConfig>()),
+            ("[logging]", fields_of::<raw::LoggingConfig>()),
+            ("[health]", fields_of::<raw::HealthConfig>()),
+            ("[review]", fields_of::<raw::ReviewSectionConfig>()),
+            ("[shadow]", fields_of::<raw::ShadowSectionConfig>()),
+            ("[runtime]", fields_of::<raw::RuntimeSectionConfig>()),
+            ("[store]", fields_of::<crate::store::StoreConfig>()),
+            (
+                "[store.postgres]",
+                fields_of::<crate::store::postgres::PostgresConfig>(),
+            ),
+            (
+                "[strategies.<name>.readiness]",
+                fields_of::<crate::review::ReadinessConfig>(),
+            ),
+            (
+                "[strategies.<name>.rules]",
+                fields_of::<comparator::RulesConfig>(),
+            ),
+            (
+                "[[strategies.<name>.rules.tolerance]]",
+                fields_of::<comparator::ToleranceConfig>(),
+            ),
+            (
+                "[[strategies.<name>.rules.unordered]]",
+                fields_of::<comparator::UnorderedConfig>(),
+            ),
+            (
+                "[[strategies.<name>.rules.normalise]]",
+                fields_of::<comparator::NormaliseConfig>(),
+            ),
+            (
+                "[[strategies.<name>.rules.value_map]]",
+                fields_of::<comparator::ValueMapConfig>(),
+            ),
+            (
+                "[strategies.<name>.rules.severity]",
+                fields_of::<comparator::SeverityConfig>(),
+            ),
+            (
+                "[strategies.<name>.rules] ignore",
+                fields_of::<comparator::IgnoreConfig>(),
+            ),
+        ]
+    })
+}
+
 /// Every field name of the config file's structs, from the root to the rules.
 fn known_keys() -> &'static BTreeSet<&'static str> {
     static KEYS: OnceLock<BTreeSet<&'static str>> = OnceLock::new();
     KEYS.get_or_init(|| {
-        [
-            fields_of::<raw::ConfigFile>(),
-            fields_of::<raw::ListenersConfig>(),
-            fields_of::<raw::MciListenerConfig>(),
-            fields_of::<raw::HttpListenerConfig>(),
-            fields_of::<raw::AdminListenerConfig>(),
-            fields_of::<raw::EngineConfig>(),
-            fields_of::<raw::TlsConfig>(),
-            fields_of::<raw::StrategyConfig>(),
-            fields_of::<raw::ResponseCodesConfig>(),
-            fields_of::<raw::LoggingConfig>(),
-            fields_of::<raw::HealthConfig>(),
-            fields_of::<raw::ReviewSectionConfig>(),
-            fields_of::<raw::ShadowSectionConfig>(),
-            fields_of::<raw::RuntimeSectionConfig>(),
-            fields_of::<crate::store::StoreConfig>(),
-            fields_of::<crate::store::postgres::PostgresConfig>(),
-            fields_of::<crate::review::ReadinessConfig>(),
-            fields_of::<comparator::RulesConfig>(),
-            fields_of::<comparator::ToleranceConfig>(),
-            fields_of::<comparator::UnorderedConfig>(),
-            fields_of::<comparator::NormaliseConfig>(),
-            fields_of::<comparator::ValueMapConfig>(),
-            fields_of::<comparator::SeverityConfig>(),
-            fields_of::<comparator::IgnoreConfig>(),
-        ]
-        .into_iter()
-        .flatten()
-        .copied()
-        .collect()
+        sections()
+            .iter()
+            .flat_map(|(_, keys)| keys.iter().copied())
+            .collect()
     })
 }
 
@@ -109,6 +155,19 @@ mod tests {
         // Known keys of other sections, and names near nothing, get no suggestion.
         assert_eq!(did_you_mean("max_in_flight"), None);
         assert_eq!(did_you_mean("colour_scheme"), None);
+    }
+
+    #[test]
+    fn a_key_of_other_sections_names_them() {
+        assert_eq!(sections_of("confirm_mismatches"), ["[strategies.<name>]"]);
+        assert_eq!(sections_of("workers"), ["[shadow]"]);
+        assert_eq!(
+            sections_of("token_file"),
+            ["[listeners.admin]"],
+            "a key of one section only"
+        );
+        assert!(sections_of("address").len() > 1);
+        assert_eq!(sections_of("colour_scheme"), Vec::<&str>::new());
     }
 
     #[test]

@@ -168,3 +168,15 @@ fn shadow_settings_on_a_strategy_without_a_shadow_are_warnings_naming_it() {
     assert!(strategy.confirm_mismatches);
     assert_eq!(strategy.shadow_timeout, std::time::Duration::from_secs(2));
 }
+
+#[test]
+fn a_strategy_key_written_under_shadow_names_the_section_that_takes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), &[], "\n[shadow]\nconfirm_mismatches = true\n");
+    assert_eq!(
+        the_problem(&path),
+        "shadow.confirm_mismatches: expected a key this section knows (`confirm_mismatches` is \
+         a key of [strategies.<name>]; see the configuration table in the README), found \
+         \"confirm_mismatches\""
+    );
+}
