@@ -378,7 +378,7 @@ fn postgres_ca(store: &crate::store::StoreConfig, base: &Path, problems: &mut Pr
         problems.error(
             "store.postgres.ca_file",
             "a readable PEM file of CA certificates",
-            Found::because(ca, e),
+            Found::because(ca, super::tls_reason::tls_reason(&e)),
         );
     }
 }

@@ -6,8 +6,9 @@ use std::time::Duration;
 use super::address::host_port;
 use super::build::{positive, resolve, Layouts};
 use super::link_build;
-use super::problem::{reason, Found, Problems};
+use super::problem::{Found, Problems};
 use super::raw::{EngineConfig, LinkMode, Protocol, TlsConfig};
+use super::tls_reason::tls_reason;
 use super::EngineSpec;
 use crate::engine::{
     ConnectionLifecycle, EnginePoll, HttpEngineSettings, MciEngineSettings, TlsError, TlsSettings,
@@ -267,20 +268,20 @@ fn load_tls(
         written.unwrap_or(path).to_owned()
     };
     let (field, expected, found) = match &error {
-        TlsError::Pem { path, what, source } => (
+        TlsError::Pem { path, what, .. } => (
             field(path),
             format!("a readable PEM file holding the {what}"),
-            Found::because(declared(path), source),
+            Found::because(declared(path), tls_reason(&error)),
         ),
         TlsError::NoCertificate { path } => (
             field(path),
             "a PEM file holding a certificate".to_owned(),
             Found::because(declared(path), "it holds none"),
         ),
-        TlsError::InvalidCa { path, source } => (
+        TlsError::InvalidCa { path, .. } => (
             "ca_file",
             "a CA certificate rustls accepts as a trust anchor".to_owned(),
-            Found::because(declared(path), source),
+            Found::because(declared(path), tls_reason(&error)),
         ),
         TlsError::IncompleteClientIdentity => (
             if cert.is_some() {
@@ -291,12 +292,12 @@ fn load_tls(
             "client_cert_file and client_key_file given together".to_owned(),
             Found::value("only one of them"),
         ),
-        TlsError::InvalidClientIdentity { source, .. } => (
+        TlsError::InvalidClientIdentity { .. } => (
             "client_key_file",
             "the private key of the certificate in client_cert_file".to_owned(),
             Found::because(
                 tls.client_key_file.as_deref().unwrap_or(Path::new("")),
-                source,
+                tls_reason(&error),
             ),
         ),
         TlsError::InvalidServerName { name, source } => (
@@ -304,10 +305,10 @@ fn load_tls(
             "a DNS name or an IP address".to_owned(),
             Found::because(name, source),
         ),
-        TlsError::Setup(source) => (
+        TlsError::Setup(_) => (
             "",
             "a TLS setup rustls supports".to_owned(),
-            Found::value(reason(source)),
+            Found::value(tls_reason(&error)),
         ),
     };
     let at = if field.is_empty() {

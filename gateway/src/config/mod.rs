@@ -12,6 +12,8 @@
 //!   index past a group's maximum, an `unordered` key no element has), also run on a
 //!   reconciliation's inline rules; `suggest` for "did you mean"; `wrong_type` for a value of
 //!   the wrong type in the README's words (`expected a whole number of days …`), not serde's.
+//! - `tls_reason`: why a TLS file does not do, in words (rustls says some reasons as debug
+//!   values).
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
 //! - `secret`: the admin token from an environment variable or a file, read or skipped
 //!   ([`Secrets`]), and the store's encryption key file, each quoted as declared in problems.
@@ -36,6 +38,7 @@ mod suggest;
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_wording;
+mod tls_reason;
 mod wrong_type;
 
 use std::collections::BTreeMap;

@@ -180,3 +180,28 @@ fn a_strategy_key_written_under_shadow_names_the_section_that_takes_it() {
          \"confirm_mismatches\""
     );
 }
+
+#[test]
+fn a_ca_file_that_does_not_do_is_quoted_as_declared_with_why_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = |ca: &str| {
+        format!(
+            "\n[engines.new]\nprotocol = \"https\"\nurl = \"https://127.0.0.1:7002\"\n\
+             [engines.new.tls]\nca_file = {ca:?}\n"
+        )
+    };
+    let path = config(dir.path(), &[], &engine("certs/missing.pem"));
+    assert_eq!(
+        the_problem(&path),
+        "engines.new.tls.ca_file: expected a readable PEM file holding the ca certificates, \
+         found \"certs/missing.pem\" (no such file or directory)"
+    );
+    let bad = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    std::fs::write(dir.path().join("bad.pem"), bad).unwrap();
+    let path = config(dir.path(), &[], &engine("bad.pem"));
+    assert_eq!(
+        the_problem(&path),
+        "engines.new.tls.ca_file: expected a CA certificate rustls accepts as a trust anchor, \
+         found \"bad.pem\" (a certificate whose DER encoding does not decode)"
+    );
+}
