@@ -54,7 +54,7 @@ pub use framing::Framing;
 pub use layout::config::MaskKind;
 pub use layout::control::TransportRole;
 pub use layout::header::{FieldPath, Header, Section};
-pub use layout::{AnswerArea, AnswerField, Layout, MessageLayout, TtlValue};
+pub use layout::{AnswerArea, AnswerField, AreaKind, Layout, MessageLayout, TtlValue};
 pub use mask::mask_text;
 pub use message::{Direction, Message};
 pub use view::MessageView;

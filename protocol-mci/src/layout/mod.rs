@@ -27,7 +27,7 @@ use self::build::{body_section, headers, key, message_header, roles};
 use self::config::{LayoutConfig, MaskKind};
 use self::field::Field;
 use self::header::{FieldPath, Header};
-pub use self::paths::{AnswerArea, AnswerField, PushKey};
+pub use self::paths::{AnswerArea, AnswerField, AreaKind, PushKey};
 use self::roles::{Resolver, Roles};
 use self::sections::{framing, message_layout};
 use self::select::Selection;

@@ -1,8 +1,9 @@
 //! The paths an answer can have: every field of a message's response (and error) body and of its
 //! header, as the comparator names them (`body.offers[*].rate`), so rules can be checked against
 //! the layout before any answer arrives. A REDEFINES area is no such path (the decoded JSON has
-//! its views under their own names, never the area's): its place is told apart
-//! ([`Layout::answer_areas`]), so a rule that names it can be told which views to name instead.
+//! its views under their own names, never the area's), nor is a filler or a constant (bytes of
+//! the frame, never in the JSON): their places are told apart ([`Layout::answer_areas`]), so a
+//! rule that names one can be told why it hides nothing (and for an area, which views to name).
 
 use super::field::{Field, Kind};
 use super::Layout;
@@ -25,25 +26,51 @@ pub struct AnswerField {
     pub element_keys: Vec<String>,
 }
 
-/// A REDEFINES area of an answer ([`Layout::answer_areas`]): a name in the layout but no key in
-/// the decoded JSON, where the view it was read through stands under its own name instead.
+/// A named field of an answer that is no key of the decoded JSON ([`Layout::answer_areas`]): a
+/// REDEFINES area, where the view it was read through stands under its own name instead, or a
+/// filler or a constant, which are bytes of the frame only.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AnswerArea {
-    /// Where the area's name would place it (`body.detail`), indices as `[*]`.
+    /// Where the field's name would place it (`body.detail`), indices as `[*]`.
     pub path: String,
     /// The `OCCURS` maximum (`max`) of the group of each `[*]` of `path`, in order.
     pub maxima: Vec<usize>,
-    /// The paths of its views (`body.loan`, `body.card`), in layout order.
+    /// What it is.
+    pub kind: AreaKind,
+    /// The paths of a REDEFINES area's views (`body.loan`, `body.card`), in layout order; empty
+    /// for a filler or a constant.
     pub views: Vec<String>,
 }
 
+/// What kind of field an [`AnswerArea`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AreaKind {
+    /// A REDEFINES area (`type = "redefines"`): its views are the keys.
+    Redefines,
+    /// A filler (`type = "filler"`): padding bytes.
+    Filler,
+    /// A constant (`type = "constant"`): bytes the layout fixes.
+    Constant,
+}
+
+impl AreaKind {
+    /// How the layout calls it: `REDEFINES area`, `filler`, `constant`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AreaKind::Redefines => "REDEFINES area",
+            AreaKind::Filler => "filler",
+            AreaKind::Constant => "constant",
+        }
+    }
+}
+
 /// What [`field_paths`] gathers from an answer's fields: their paths, and the REDEFINES areas,
-/// which have none.
+/// fillers and constants, which have none.
 #[derive(Default)]
 struct Gathered {
     /// Every path, areas' views and their fields included.
     fields: Vec<AnswerField>,
-    /// Every REDEFINES area, nested ones included.
+    /// Every REDEFINES area, filler and constant, nested ones included.
     areas: Vec<AnswerArea>,
 }
 
@@ -73,9 +100,10 @@ impl Layout {
         fields
     }
 
-    /// The REDEFINES areas of an answer to message `code` (empty for an unknown code), named
-    /// as [`Layout::answer_paths`] would name them had they a key, each with its views' paths:
-    /// sorted by path, without repeats. None of them is an answer path.
+    /// The REDEFINES areas, fillers and constants of an answer to message `code` (empty for an
+    /// unknown code), named as [`Layout::answer_paths`] would name them had they a key, each
+    /// area with its views' paths: sorted by path, without repeats. None of them is an answer
+    /// path.
     pub fn answer_areas(&self, code: &str, push_key: PushKey) -> Vec<AnswerArea> {
         let mut areas = self.gather(code, push_key).areas;
         areas.sort();
@@ -119,7 +147,8 @@ impl Layout {
 }
 
 /// The paths of `fields` under `parent`, recursing into groups and views, into `out`; a
-/// REDEFINES area goes to `out.areas` instead, since only its views have keys.
+/// REDEFINES area goes to `out.areas` instead, since only its views have keys, and so do a
+/// filler and a constant, which have none.
 fn field_paths(fields: &[Field], parent: &AnswerField, push_key: PushKey, out: &mut Gathered) {
     let join = |name: &str| {
         let mut path = parent.path.clone();
@@ -157,7 +186,21 @@ fn field_paths(fields: &[Field], parent: &AnswerField, push_key: PushKey, out: &
                 out.areas.push(AnswerArea {
                     path: path.path,
                     maxima: path.maxima,
+                    kind: AreaKind::Redefines,
                     views,
+                });
+                continue;
+            }
+            Kind::Filler { .. } | Kind::Constant(_) => {
+                let kind = match field.kind {
+                    Kind::Filler { .. } => AreaKind::Filler,
+                    _ => AreaKind::Constant,
+                };
+                out.areas.push(AnswerArea {
+                    path: path.path,
+                    maxima: path.maxima,
+                    kind,
+                    views: Vec::new(),
                 });
                 continue;
             }
@@ -168,7 +211,7 @@ fn field_paths(fields: &[Field], parent: &AnswerField, push_key: PushKey, out: &
 }
 
 /// The keys directly under an object of `fields`, as [`field_paths`] names them: each field's
-/// name, or for a REDEFINES area its views' names in its place.
+/// name, or for a REDEFINES area its views' names in its place; none for a filler or a constant.
 fn keys(fields: &[Field]) -> Vec<String> {
     let mut out = Vec::new();
     for field in fields {
@@ -176,6 +219,7 @@ fn keys(fields: &[Field]) -> Vec<String> {
             Kind::Redefines(area) => {
                 out.extend(area.alternatives.iter().map(|view| view.name.clone()));
             }
+            Kind::Filler { .. } | Kind::Constant(_) => {}
             _ => out.push(field.name.clone()),
         }
     }
@@ -202,6 +246,21 @@ mod tests {
             "/../config/layouts/loan-screening.toml"
         );
         Layout::from_file(path).unwrap()
+    }
+
+    #[test]
+    fn a_filler_is_no_path_and_no_element_key_but_an_area_of_its_kind() {
+        let layout = example();
+        let paths = layout.answer_paths("LNS0001", dotted);
+        assert!(!paths.iter().any(|p| p == "header.reserved"), "{paths:?}");
+        assert!(paths.iter().any(|p| p == "header.branch"), "{paths:?}");
+        let areas = layout.answer_areas("LNS0001", dotted);
+        let reserved = areas.iter().find(|a| a.path == "header.reserved").unwrap();
+        assert_eq!(
+            (reserved.kind, reserved.views.len()),
+            (super::AreaKind::Filler, 0)
+        );
+        assert_eq!(reserved.kind.as_str(), "filler");
     }
 
     #[test]

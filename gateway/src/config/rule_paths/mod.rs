@@ -20,7 +20,7 @@
 //! (`shadowgate reconcile`) too.
 
 use comparator::{Reach, RulesConfig};
-use protocol_mci::{AnswerArea, AnswerField, Layout};
+use protocol_mci::{AnswerArea, AnswerField, AreaKind, Layout};
 
 use self::answers::{array_of, Element};
 use super::problem::{Found, Problems};
@@ -83,14 +83,7 @@ pub(crate) fn check_rules(
                 pattern,
                 format!("index {index}: the group occurs at most {max} times"),
             ),
-            (None, Some(area), _) => Found::because(
-                pattern,
-                format!(
-                    "{} is a REDEFINES area; address one of its views: {}",
-                    area.path,
-                    area.views.join(", ")
-                ),
-            ),
+            (None, Some(area), _) => Found::because(pattern, unkeyed(area)),
             (None, None, Some(near)) => Found::because(pattern, format!("did you mean `{near}`?")),
             // An index where nothing repeats (a batch's mapped rows): say so, there is nothing
             // nearer to suggest.
@@ -104,6 +97,23 @@ pub(crate) fn check_rules(
         problems.warning(format!("{key}.{rule}"), expected.clone(), found);
     }
     unordered_rules(key, rules, answers, problems);
+}
+
+/// Why a rule on `area` hides nothing: a REDEFINES area's views are its keys, a filler's or a
+/// constant's bytes are never in the decoded JSON.
+fn unkeyed(area: &AnswerArea) -> String {
+    match area.kind {
+        AreaKind::Redefines => format!(
+            "{} is a REDEFINES area; address one of its views: {}",
+            area.path,
+            area.views.join(", ")
+        ),
+        kind => format!(
+            "{} is a {}: bytes of the frame, never in the decoded answer, so no rule applies to it",
+            area.path,
+            kind.as_str()
+        ),
+    }
 }
 
 /// Whether `pattern` names the REDEFINES `area` itself (`body.detail`), or a field below it as

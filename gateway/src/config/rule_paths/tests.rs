@@ -417,3 +417,38 @@ fn the_shipped_configs_rules_all_reach_a_field() {
         }
     }
 }
+
+#[test]
+fn a_rule_naming_a_filler_or_a_constant_is_told_it_is_never_in_an_answer() {
+    // The example header ends in the filler `reserved`; a constant `mark` takes the first two
+    // bytes of `message`'s place.
+    let constant = (
+        "{ name = \"message\", type = \"text\", length = 80, truncate = true },",
+        "{ name = \"mark\", type = \"constant\", value = \"KR\" },\n  \
+         { name = \"message\", type = \"text\", length = 78, truncate = true },",
+    );
+    let found = warnings_of(
+        &[constant],
+        "severity = { minor = [\"header.reserved\", \"body.mark\", \"header.resp_code\", \
+         \"body.reserved\"] }\n",
+    );
+    let expected = "expected a pattern that reaches a field of the answers of layout \
+                    \"loan-screening\" (LNS0001), found";
+    assert_eq!(
+        found,
+        [
+            format!(
+                "strategies.loan.rules.severity.minor[0]: {expected} \"header.reserved\" (header.reserved \
+                 is a filler: bytes of the frame, never in the decoded answer, so no rule applies \
+                 to it)"
+            ),
+            format!(
+                "strategies.loan.rules.severity.minor[1]: {expected} \"body.mark\" (body.mark is a \
+                 constant: bytes of the frame, never in the decoded answer, so no rule applies to \
+                 it)"
+            ),
+            // A filler of the header is no path to suggest for the body either.
+            format!("strategies.loan.rules.severity.minor[3]: {expected} \"body.reserved\""),
+        ]
+    );
+}
