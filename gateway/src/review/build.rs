@@ -70,7 +70,7 @@ impl Review {
     }
 
     /// `Some` when `strategy` is neither counted by the store nor configured: a misspelt name,
-    /// which must not read as a strategy without records ([`super::known`]).
+    /// which must not read as a strategy without records.
     pub fn unknown_strategy(
         &self,
         strategy: &str,
