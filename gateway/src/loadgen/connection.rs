@@ -86,7 +86,19 @@ pub async fn drive(mut share: Share, layout: Arc<Layout>, pool: Arc<FramePool>) 
                     }
                     failures += 1;
                     if failures >= MAX_CONNECT_FAILURES {
-                        tally.not_sent += share.frames.map_or(0, |n| n - sent);
+                        tally.not_sent += match share.ticks.as_mut() {
+                            // Open loop: the intended sends handed to it and not sent; closing
+                            // first makes the pacer count the ones it hands out after.
+                            Some(ticks) => {
+                                ticks.close();
+                                let mut queued = 0;
+                                while ticks.try_recv().is_ok() {
+                                    queued += 1;
+                                }
+                                queued
+                            }
+                            None => share.frames.map_or(0, |n| n - sent),
+                        };
                         break;
                     }
                     tokio::time::sleep(RECONNECT_PAUSE).await;

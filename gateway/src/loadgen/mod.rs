@@ -198,10 +198,10 @@ async fn round(
         };
         tasks.spawn(drive(share, layout.clone(), pool.clone()));
     }
-    if let Some(rate) = plan.rate {
+    let pacer = plan.rate.map(|rate| {
         let (frames, interval) = (plan.frames, Duration::from_secs_f64(1.0 / rate));
-        std::thread::spawn(move || pace(&pacer, start, interval, frames, until));
-    }
+        tokio::task::spawn_blocking(move || pace(&pacer, start, interval, frames, until))
+    });
     *sequence += 1 << 48;
     let mut tally = Tally::new();
     while let Some(done) = tasks.join_next().await {
@@ -209,20 +209,27 @@ async fn round(
             tally.merge(&done);
         }
     }
+    // Intended sends the pacer could not hand to a connection (it had given up): never sent.
+    if let Some(pacer) = pacer {
+        tally.not_sent += pacer.await.unwrap_or(0);
+    }
     tally
 }
 
 /// Hands out intended send times, one every `interval` from `start`, to the connections in turn,
-/// until `frames` or `until`. Sleeping happens here, on a thread; a connection that is behind
-/// finds its backlog of intended times waiting (bounded: beyond it the pacer waits, and the
-/// times it then hands out are still the timeline's).
+/// until `frames` or `until`, and returns how many it could not hand out (their connection had
+/// given up: never sent). Sleeping happens here, on a thread; a connection that is behind finds
+/// its backlog of intended times waiting (bounded: beyond it the pacer waits, and the times it
+/// then hands out are still the timeline's). Once every connection has given up, the rest of the
+/// timeline is counted without waiting for it.
 fn pace(
     connections: &[mpsc::Sender<Instant>],
     start: Instant,
     interval: Duration,
     frames: Option<u64>,
     until: Option<Instant>,
-) {
+) -> u64 {
+    let mut refused = 0;
     for k in 0u64.. {
         if frames.is_some_and(|n| k >= n) {
             break;
@@ -231,17 +238,20 @@ fn pace(
         if until.is_some_and(|u| intended >= u) {
             break;
         }
-        let wait = intended.saturating_duration_since(Instant::now());
-        if !wait.is_zero() {
-            std::thread::sleep(wait);
-        }
         let Some(connection) = connections.get((k % connections.len().max(1) as u64) as usize)
         else {
             break;
         };
-        // A connection that gave up has dropped its receiver; the others go on.
-        let _ = connection.blocking_send(intended);
+        let wait = intended.saturating_duration_since(Instant::now());
+        if !wait.is_zero() && !connections.iter().all(mpsc::Sender::is_closed) {
+            std::thread::sleep(wait);
+        }
+        // A connection that gave up has closed its receiver; the others go on.
+        if connection.blocking_send(intended).is_err() {
+            refused += 1;
+        }
     }
+    refused
 }
 
 /// `shadowgate loadgen`: runs the load and prints the summaries.

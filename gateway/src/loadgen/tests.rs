@@ -200,3 +200,32 @@ async fn an_http_listener_given_as_the_address_is_named_in_the_verdict() {
     assert_eq!((s.ok, s.errors.http_answers), (4, 0));
     assert_eq!(wrong_listener_hint(s), "");
 }
+
+/// In the open loop every intended send is accounted for: a target that cannot be reached
+/// leaves its whole timeline `not sent` (the queued times of each connection that gave up and
+/// the ones the pacer could no longer hand out), and the verdict fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_loop_against_an_unreachable_target_counts_every_intended_send() {
+    let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead_address = dead.local_addr().unwrap();
+    drop(dead);
+    let s = &measure(&LoadgenArgs {
+        connections: 2,
+        rate: Some(100.0),
+        duration: Some(1.0),
+        ..args(vec![dead_address])
+    })
+    .await
+    .unwrap()[0];
+    assert_eq!((s.sent, s.errors.not_sent), (0, 100), "{s:?}");
+    assert_eq!(s.failures(), (100, 100));
+    let refused = verdict(std::slice::from_ref(s), 0.01)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains(&format!(
+            "{dead_address}: 100 of 100 requests got no answer"
+        )),
+        "{refused}"
+    );
+}
