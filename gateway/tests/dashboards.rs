@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use shadowgate::engine::{Outcome, Role};
-use shadowgate::metrics::{FrameOutcome, LinkSide, ListenerKind, Metrics};
+use shadowgate::metrics::{EngineShape, FrameOutcome, LinkShape, LinkSide, ListenerKind, Metrics};
 use shadowgate::outcome::ShadowOutcome;
 use shadowgate::store::StoreStats;
 
@@ -27,7 +27,11 @@ fn rendered() -> String {
         .for_each(|outcome| listener.frame(outcome));
     let _connection = listener.open_connection();
     // Made for every MCI listener at start, like its connection metrics.
-    let _link = metrics.link(LinkSide::Listener, "mci");
+    let every = LinkShape {
+        acks: [true, true],
+        dual_socket: true,
+    };
+    let _link = metrics.link(LinkSide::Listener, "mci", every);
     let strategy = metrics.strategy("loan", &["body.rate".to_owned()]);
     strategy.request_duration.observe(0.01);
     ShadowOutcome::every()
@@ -40,7 +44,13 @@ fn rendered() -> String {
     engine.call(Role::Live, Outcome::Ok, 0.001);
     engine.call(Role::Shadow, Outcome::Status, 0.002);
     // Its series exist from creation (at 0), like a runtime's engine clients make them.
-    let _stale = metrics.stale_connections("new-engine");
+    let _stale = metrics.stale_connections(
+        "new-engine",
+        EngineShape {
+            polls: true,
+            link: every,
+        },
+    );
     metrics.inflight(Role::Live).inc();
     metrics.config_reload(true);
     metrics.register_store(Arc::new(StoreStats::default()));

@@ -37,7 +37,9 @@ use super::admission::{Admission, Admitted, Member};
 use super::dual::{self, Shared, QUEUE_PER_PIPELINED};
 use super::server::RefusalLog;
 use crate::config::{ListenerLink, MciListener};
-use crate::metrics::{CloseReason, LinkDirection, LinkMetrics, LinkSide, ListenerMetrics};
+use crate::metrics::{
+    CloseReason, LinkDirection, LinkMetrics, LinkShape, LinkSide, ListenerMetrics,
+};
 use crate::pipeline::{FrameOutcome, FrameReply, Gateway};
 
 /// Accepts connections until `shutdown` is cancelled; connection tasks are tracked by `tasks`,
@@ -57,7 +59,18 @@ pub async fn serve(
         .metrics()
         .listener(&settings.name, crate::metrics::ListenerKind::Mci);
     let mut refusals = RefusalLog::default();
-    let link = gateway.metrics().link(LinkSide::Listener, &settings.name);
+    // The series its layout and link can count (a reload that changes the layout keeps them:
+    // one not made here is made when first counted).
+    let shape = match gateway.runtime().layout(&settings.layout) {
+        Some(layout) => LinkShape::of(
+            layout,
+            matches!(settings.link, ListenerLink::DualSocket { .. }),
+        ),
+        None => LinkShape::default(),
+    };
+    let link = gateway
+        .metrics()
+        .link(LinkSide::Listener, &settings.name, shape);
     let dual = dual_socket(answers, &settings, &gateway, &link, &tasks, &shutdown);
     // The bound address (port 0 resolved), which tests and operators read from this line.
     let address = listener.local_addr().unwrap_or(settings.address);

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use prometheus::{Histogram, IntCounter};
+use prometheus::{Histogram, IntCounter, IntCounterVec};
 
-use super::link::{Direction, LinkMetrics, LinkSide};
+use super::link::{Direction, LinkMetrics, LinkShape, LinkSide};
 use super::registry::{role_index, Families};
 use crate::engine::{ConnectionEvents, EngineHealth, Outcome, Role, StaleAction, StalePhase};
 use crate::store::{Clock, SystemClock};
@@ -81,14 +81,18 @@ impl EngineMetrics {
 pub struct StaleConnectionMetrics {
     /// By role, phase, then action index (`Discarded`, `Retried`, `Failed`); `None`: cannot happen.
     counts: [[[Option<IntCounter>; 3]; StalePhase::ALL.len()]; ROLES.len()],
-    /// `shadowgate_upstream_polls_total{engine, result}`: answered, replaced.
-    polls: [IntCounter; 2],
+    /// `shadowgate_upstream_polls_total{engine, result}`: answered, replaced; made at start for
+    /// an engine that polls, else when first counted.
+    polls: [Option<IntCounter>; 2],
+    /// The polls' family and the engine's name, for a poll series not made at start.
+    polls_family: IntCounterVec,
+    name: String,
     /// The engine's dual-socket link: unmatched answers, acknowledgements.
     link: LinkMetrics,
 }
 
 impl StaleConnectionMetrics {
-    pub(super) fn new(families: &Families, name: &str) -> Self {
+    pub(super) fn new(families: &Families, name: &str, shape: EngineShape) -> Self {
         Self {
             counts: ROLES.map(|role| {
                 StalePhase::ALL.map(|phase| {
@@ -109,16 +113,41 @@ impl StaleConnectionMetrics {
                     })
                 })
             }),
-            polls: ["answered", "replaced"]
-                .map(|result| families.upstream_polls.with_label_values(&[name, result])),
-            link: LinkMetrics::new(families, LinkSide::Engine, name),
+            polls: POLL_RESULTS.map(|result| {
+                shape
+                    .polls
+                    .then(|| families.upstream_polls.with_label_values(&[name, result]))
+            }),
+            polls_family: families.upstream_polls.clone(),
+            name: name.to_owned(),
+            link: LinkMetrics::new(families, LinkSide::Engine, name, shape.link),
         }
     }
 }
 
+/// The `result` labels of `upstream_polls_total`, indexed by `!answered`.
+const POLL_RESULTS: [&str; 2] = ["answered", "replaced"];
+
+/// Which engine series can count: polls (an `mci` engine with a poll), and its link's
+/// ([`LinkShape`]; none for an http engine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EngineShape {
+    /// The engine polls its idle connections.
+    pub polls: bool,
+    /// Its MCI link.
+    pub link: LinkShape,
+}
+
 impl ConnectionEvents for StaleConnectionMetrics {
     fn polled(&self, answered: bool) {
-        self.polls[usize::from(!answered)].inc();
+        let at = usize::from(!answered);
+        match &self.polls[at] {
+            Some(counter) => counter.inc(),
+            None => self
+                .polls_family
+                .with_label_values(&[&self.name, POLL_RESULTS[at]])
+                .inc(),
+        }
     }
 
     fn unmatched_answer(&self) {

@@ -27,9 +27,9 @@ mod registry;
 mod store;
 mod strategy;
 
-pub use engine::{EngineMetrics, StaleConnectionMetrics};
+pub use engine::{EngineMetrics, EngineShape, StaleConnectionMetrics};
 pub use labels::{CloseReason, FrameOutcome, ListenerKind, ReloadResult, OTHER_FIELD};
-pub use link::{AnswerDrop, Direction as LinkDirection, LinkMetrics, LinkSide};
+pub use link::{AnswerDrop, Direction as LinkDirection, LinkMetrics, LinkShape, LinkSide};
 pub use listener::{ConnectionGuard, ListenerMetrics};
 pub use registry::{Metrics, LATENCY_BUCKETS, NAMESPACE};
 pub use strategy::StrategyMetrics;

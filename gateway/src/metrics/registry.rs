@@ -10,9 +10,9 @@ use prometheus::{
     Registry, TextEncoder,
 };
 
-use super::engine::{EngineMetrics, StaleConnectionMetrics};
+use super::engine::{EngineMetrics, EngineShape, StaleConnectionMetrics};
 use super::labels::{ListenerKind, ReloadResult};
-use super::link::{LinkMetrics, LinkSide};
+use super::link::{LinkMetrics, LinkShape, LinkSide};
 use super::listener::ListenerMetrics;
 use super::store::StoreCollector;
 use super::strategy::StrategyMetrics;
@@ -291,14 +291,16 @@ impl Metrics {
         self.families.unexport_healths(keep);
     }
 
-    /// Stale-connection counters for the engine called `name`, handed to its client.
-    pub fn stale_connections(&self, name: &str) -> StaleConnectionMetrics {
-        StaleConnectionMetrics::new(&self.families, name)
+    /// Stale-connection counters for the engine called `name`, handed to its client, with the
+    /// poll and link series its `shape` can count made now.
+    pub fn stale_connections(&self, name: &str, shape: EngineShape) -> StaleConnectionMetrics {
+        StaleConnectionMetrics::new(&self.families, name, shape)
     }
 
-    /// Link-layer counters of the listener or engine called `name` on `side`.
-    pub fn link(&self, side: LinkSide, name: &str) -> LinkMetrics {
-        LinkMetrics::new(&self.families, side, name)
+    /// Link-layer counters of the listener or engine called `name` on `side`, with the series
+    /// its `shape` can count made now.
+    pub fn link(&self, side: LinkSide, name: &str, shape: LinkShape) -> LinkMetrics {
+        LinkMetrics::new(&self.families, side, name, shape)
     }
 
     /// Engine calls in flight for `role`, over all engines and strategies.

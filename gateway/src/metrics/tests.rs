@@ -57,6 +57,15 @@ const FAMILIES: [&str; 35] = [
     "shadowgate_shadow_confirmations_total",
 ];
 
+/// An engine (or link) with every series: polls, `ack` and `nak`, a dual-socket link.
+const EVERY_ENGINE_SERIES: EngineShape = EngineShape {
+    polls: true,
+    link: LinkShape {
+        acks: [true, true],
+        dual_socket: true,
+    },
+};
+
 /// Uses every handle once, with one known and one unknown field.
 fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
     let listener = metrics.listener("mci-main", ListenerKind::Mci);
@@ -79,17 +88,17 @@ fn exercise(metrics: &Metrics) -> Arc<StoreStats> {
     let engine = metrics.engine("legacy");
     engine.call(Role::Live, Outcome::Ok, 0.001);
     engine.call(Role::Shadow, Outcome::Timeout, 2.0);
-    let stale = metrics.stale_connections("legacy");
+    let stale = metrics.stale_connections("legacy", EVERY_ENGINE_SERIES);
     stale.stale(Role::Shadow, StalePhase::Unanswered, StaleAction::Retried);
     stale.stale(Role::Live, StalePhase::Expired, StaleAction::Discarded);
     // Not a pair a client reports: ignored, never a new series.
     stale.stale(Role::Live, StalePhase::Expired, StaleAction::Retried);
     stale.polled(true);
     stale.polled(false);
-    let engine_link = metrics.link(LinkSide::Engine, "legacy");
+    let engine_link = metrics.link(LinkSide::Engine, "legacy", EVERY_ENGINE_SERIES.link);
     engine_link.ack(protocol_mci::TransportRole::Ack, LinkDirection::Sent);
     engine_link.unmatched_answer();
-    let listener_link = metrics.link(LinkSide::Listener, "mci-main");
+    let listener_link = metrics.link(LinkSide::Listener, "mci-main", EVERY_ENGINE_SERIES.link);
     listener_link.ack(protocol_mci::TransportRole::Nak, LinkDirection::Received);
     listener_link.answer_dropped(AnswerDrop::QueueFull);
     metrics.inflight(Role::Shadow).inc();
@@ -537,4 +546,65 @@ fn a_listener_has_the_series_of_its_kind_and_counts_any_other_outcome_still() {
     );
     assert!(rendered
         .contains(r#"shadowgate_connections_closed_total{listener="http",reason="evicted"} 1"#));
+}
+
+/// An engine or link has, at start, the series its shape can count and no others (an http engine
+/// none of polls or link; a persistent MCI link no dropped or unmatched answers; a layout without
+/// `nak` no `nak` series); a series outside its shape is still counted when it happens.
+#[test]
+fn engines_and_links_have_the_series_of_their_shape_and_count_any_other_still() {
+    let metrics = Metrics::new("test");
+    let http = metrics.stale_connections("new-engine", EngineShape::default());
+    let ack_only = LinkShape {
+        acks: [true, false],
+        dual_socket: false,
+    };
+    let _mci = metrics.stale_connections(
+        "legacy",
+        EngineShape {
+            polls: true,
+            link: ack_only,
+        },
+    );
+    let listener = metrics.link(LinkSide::Listener, "mci-main", ack_only);
+    let rendered = metrics.render();
+    let lines = |name: &str| -> Vec<String> {
+        rendered
+            .lines()
+            .filter(|line| line.starts_with(name) && line.contains(r#""new-engine""#))
+            .map(str::to_owned)
+            .collect()
+    };
+    for family in [
+        "shadowgate_upstream_polls_total",
+        "shadowgate_link_acks_total",
+        "shadowgate_link_unmatched_answers_total",
+    ] {
+        assert_eq!(lines(family), Vec::<String>::new(), "{family}");
+    }
+    assert!(rendered
+        .contains(r#"shadowgate_upstream_polls_total{engine="legacy",result="answered"} 0"#));
+    assert!(rendered.contains(
+        r#"shadowgate_link_acks_total{direction="sent",frame="ack",link="legacy",side="engine"} 0"#
+    ));
+    assert!(
+        !rendered.contains(r#"frame="nak""#),
+        "no layout declared a nak"
+    );
+    assert!(!rendered.contains("shadowgate_link_unmatched_answers_total{"));
+    assert!(!rendered.contains("shadowgate_link_answers_dropped_total{"));
+
+    // Counted all the same when it happens.
+    http.polled(false);
+    listener.ack(protocol_mci::TransportRole::Nak, LinkDirection::Received);
+    listener.answer_dropped(AnswerDrop::NotWritten);
+    let rendered = metrics.render();
+    assert!(rendered
+        .contains(r#"shadowgate_upstream_polls_total{engine="new-engine",result="replaced"} 1"#));
+    assert!(rendered.contains(
+        r#"shadowgate_link_acks_total{direction="received",frame="nak",link="mci-main",side="listener"} 1"#
+    ));
+    assert!(rendered.contains(
+        r#"shadowgate_link_answers_dropped_total{listener="mci-main",reason="not_written"} 1"#
+    ));
 }

@@ -12,9 +12,9 @@ use super::carry::{kept_engine, Carried};
 use super::fields::decision_fields;
 use super::{Engine, Runtime, Strategy};
 use crate::config::{Config, EngineSpec, Found, Problems, StrategySpec};
-use crate::engine::{HttpEngine, MciEngine};
+use crate::engine::{EngineLink, HttpEngine, MciEngine};
 use crate::link::LinkFrames;
-use crate::metrics::Metrics;
+use crate::metrics::{EngineShape, LinkShape, Metrics};
 use crate::store::SuppressionTally;
 
 /// The engine clients of `config`, by name: those of `previous` (the runtime a reload replaces)
@@ -33,8 +33,10 @@ pub(super) fn build_engines(
             continue;
         }
         let built = match spec {
-            EngineSpec::Http(settings) => HttpEngine::new(settings.clone())
-                .map(|e| Engine::Http(e.with_events(Arc::new(metrics.stale_connections(name))))),
+            EngineSpec::Http(settings) => HttpEngine::new(settings.clone()).map(|e| {
+                let events = metrics.stale_connections(name, EngineShape::default());
+                Engine::Http(e.with_events(Arc::new(events)))
+            }),
             EngineSpec::Mci {
                 settings, layout, ..
             } => {
@@ -47,8 +49,15 @@ pub(super) fn build_engines(
                     continue;
                 };
                 let frames: Arc<dyn LinkFrames> = layout.clone();
+                let shape = EngineShape {
+                    polls: settings.poll.is_some(),
+                    link: LinkShape::of(
+                        &layout,
+                        matches!(settings.link, EngineLink::DualSocket { .. }),
+                    ),
+                };
                 MciEngine::new(settings.clone(), move || layout.framer()).map(|e| {
-                    let e = e.with_events(Arc::new(metrics.stale_connections(name)));
+                    let e = e.with_events(Arc::new(metrics.stale_connections(name, shape)));
                     Engine::Mci(e.with_link_frames(frames))
                 })
             }
