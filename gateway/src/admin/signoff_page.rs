@@ -1,6 +1,7 @@
 //! The page's cutover section of a strategy: its sign-offs (who, when, note, the evidence in
 //! short, the audit entry) and each routing change a reload or a start recorded, linked to the
-//! sign-off it rests on or marked unsigned. Read from [`crate::cutover::history`]; plain HTML.
+//! sign-off it rests on or marked unsigned (a shadow engine reached elsewhere needs none). Read
+//! from [`crate::cutover::history`]; plain HTML.
 
 use super::html::escape;
 use crate::cutover::{history, CutoverHistory, RecordedChange, SignOff};
@@ -81,6 +82,7 @@ fn change_row(recorded: &RecordedChange, view: &ReviewView) -> String {
     };
     let change = &recorded.change;
     let signed = match (change.signoff, &change.signed_by) {
+        _ if !change.needs_signoff() => "no sign-off needed".to_owned(),
         (Some(seq), by) => format!(
             "<span class=\"ready\">signed</span>: #{seq}{}",
             by.as_deref()
@@ -151,6 +153,8 @@ mod tests {
             shadow_after: Some("legacy".into()),
             signoff,
             signed_by: signoff.map(|_| "choi<b>".into()),
+            live_moved: None,
+            shadow_moved: None,
         }
     }
 
@@ -256,6 +260,47 @@ mod tests {
         assert!(
             none.contains("Cutover sign-off of deposit: none yet"),
             "{none}"
+        );
+    }
+
+    #[test]
+    fn a_moved_shadow_engine_is_shown_as_needing_no_signoff_a_moved_live_one_unsigned() {
+        use crate::cutover::{Endpoint, Moved};
+        let at = |at: &str| Endpoint {
+            at: at.into(),
+            layout: None,
+            server_name: None,
+        };
+        let moved = Some(Moved {
+            before: at("http://10.0.0.1:80/v1/loan"),
+            after: at("http://10.0.0.2:80/v1/loan"),
+        });
+        let same = |shadow_moved: Option<Moved>, live_moved: Option<Moved>| RoutingChange {
+            live_after: "legacy".into(),
+            shadow_after: Some("next".into()),
+            live_moved,
+            shadow_moved,
+            ..change(None)
+        };
+        let recorded = |change| RecordedChange {
+            seq: 4,
+            hash: "12".repeat(32),
+            time_micros: 0,
+            action: "start".into(),
+            source: None,
+            config_sha256: "ef".repeat(32),
+            change,
+        };
+        let view = ReviewView::default();
+        let shadow = change_row(&recorded(same(moved.clone(), None)), &view);
+        assert!(
+            shadow.contains("<td>shadow next now at http://10.0.0.2:80/v1/loan (was http://10.0.0.1:80/v1/loan)</td><td><code>efefefefefef</code></td><td>no sign-off needed</td>"),
+            "{shadow}"
+        );
+        let live = change_row(&recorded(same(None, moved)), &view);
+        assert!(
+            live.contains("<td>live legacy now at http://10.0.0.2:80/v1/loan (was http://10.0.0.1:80/v1/loan)</td><td><code>efefefefefef</code></td><td><span class=\"blocked\">unsigned</span></td>"),
+            "{live}"
         );
     }
 }

@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::CutoverError;
-use super::routing::{changes, log_changes, note, routing, Routing};
+use super::routing::{changes, log_changes, note, routing, Moved, Routing};
 use super::sign::signoffs;
 use crate::config::Config;
 use crate::store::Reader;
@@ -42,7 +42,8 @@ pub struct ReloadLink {
     pub routing: Routing,
 }
 
-/// A strategy whose routing changed with a reload.
+/// A strategy whose routing changed with a reload or a start: its live or shadow engine swapped
+/// for another, or reached elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoutingChange {
     /// Strategy name.
@@ -60,29 +61,61 @@ pub struct RoutingChange {
     /// Who signed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_by: Option<String>,
+    /// The live engine, the same before and after, now reached elsewhere (absent from entries
+    /// written before endpoints were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_moved: Option<Moved>,
+    /// The shadow engine, the same before and after, now reached elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow_moved: Option<Moved>,
 }
 
 impl RoutingChange {
-    /// `loan: live legacy → next, shadow next → legacy, signed (#3 by kim)` or `… unsigned`.
+    /// `loan: live legacy → next, shadow next → legacy, signed (#3 by kim)` or `… unsigned`;
+    /// `loan: shadow next now at … (was …), no sign-off needed`.
     pub fn sentence(&self) -> String {
-        let signed = match (self.signoff, &self.signed_by) {
-            (Some(seq), Some(by)) => format!("signed (#{seq} by {by})"),
-            (Some(seq), None) => format!("signed (#{seq})"),
-            (None, _) => "unsigned".to_owned(),
+        let signed = match (self.needs_signoff(), self.signoff, &self.signed_by) {
+            (false, _, _) => "no sign-off needed".to_owned(),
+            (true, Some(seq), Some(by)) => format!("signed (#{seq} by {by})"),
+            (true, Some(seq), None) => format!("signed (#{seq})"),
+            (true, None, _) => "unsigned".to_owned(),
         };
         format!("{}: {}, {signed}", self.strategy, self.engines())
     }
 
-    /// `live legacy → next, shadow next → legacy`.
+    /// Whether it needs a sign-off: every change but a shadow engine reached elsewhere (its
+    /// answers are compared, never returned to a customer).
+    pub fn needs_signoff(&self) -> bool {
+        self.swapped() || self.live_moved.is_some()
+    }
+
+    /// Whether the live or the shadow engine is another one.
+    fn swapped(&self) -> bool {
+        self.live_before != self.live_after || self.shadow_before != self.shadow_after
+    }
+
+    /// `live legacy → next, shadow next → legacy`, or
+    /// `live legacy now at 127.0.0.1:18705 (was 127.0.0.1:18703)`, or both.
     pub fn engines(&self) -> String {
         let shadow = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".to_owned());
-        format!(
-            "live {} → {}, shadow {} → {}",
-            self.live_before,
-            self.live_after,
-            shadow(&self.shadow_before),
-            shadow(&self.shadow_after),
-        )
+        let mut parts = Vec::new();
+        if self.swapped() {
+            parts.push(format!(
+                "live {} → {}, shadow {} → {}",
+                self.live_before,
+                self.live_after,
+                shadow(&self.shadow_before),
+                shadow(&self.shadow_after),
+            ));
+        }
+        if let Some(moved) = &self.live_moved {
+            parts.push(format!("live {} now {}", self.live_after, moved.sentence()));
+        }
+        if let Some(moved) = &self.shadow_moved {
+            let name = shadow(&self.shadow_after);
+            parts.push(format!("shadow {name} now {}", moved.sentence()));
+        }
+        parts.join(", ")
     }
 }
 

@@ -17,7 +17,8 @@
 //! - `evidence`: [`Evidence`], what a sign-off records, gathered from the store and the config.
 //! - `sign`: [`sign`], the readiness check and the `cutover_sign` entry; [`SignOff`].
 //! - `linkage`: [`link_reload`], the `reload` entry and which sign-off a routing change rests on.
-//! - `routing`: [`Routing`] as entries record it, the changes between two, their sign-offs.
+//! - `routing`: [`Routing`] as entries record it (engines and their [`Endpoint`]s), the changes
+//!   between two, their sign-offs.
 //! - `start`: [`link_start`], the `start` entry of a restart with another config.
 //! - `history`: [`CutoverHistory`], a strategy's sign-offs and linked changes, for the review.
 //! - `report`: the sign-off report as HTML and JSON files.
@@ -37,7 +38,7 @@ pub use evidence::{ActiveRule, Evidence, GroupEvidence};
 pub use history::{history, CutoverHistory, RecordedChange};
 pub use linkage::{link_reload, ReloadLink, RoutingChange, RELOAD_ACTION};
 pub use report::{html, write_report, ReportFiles};
-pub use routing::{routing, Route, Routing};
+pub use routing::{routing, Endpoint, Moved, Route, Routing};
 pub use sign::{sign, signoffs, SignOff, SignRequest, SIGN_ACTION};
 pub use start::{link_start, StartLink, START_ACTION};
 
@@ -45,6 +46,8 @@ use ring::digest::{digest, SHA256};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_moved;
 
 /// SHA-256 of `bytes` in lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -1,9 +1,16 @@
 //! Routing as the audit trail keeps it: which engine is live and which is shadow per strategy,
-//! the routing changes between two configs, and the sign-off each change rests on.
+//! and where each is reached; the routing changes between two configs, and the sign-off each
+//! change rests on.
 //!
 //! Shared by reloads ([`super::link_reload`]) and starts ([`super::link_start`]): both record the
 //! routing they put in force, so the next start can tell what changed while the gateway was
 //! stopped.
+//!
+//! An engine keeps its name when its `address` or `url` is edited, yet another process then
+//! decides: such a change is a routing change too. A live engine's new endpoint needs a sign-off
+//! like a swap (another engine decides for customers); a shadow engine's is recorded, and needs
+//! none (its answers are compared, never returned). Entries written before endpoints were
+//! recorded name engines only: their endpoints are unknown, and no move is listed against them.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::linkage::RoutingChange;
 use super::sign::SignOff;
-use crate::config::Config;
+use crate::config::{Config, EngineSpec, StrategySpec};
 
 /// Per strategy, its live and shadow engines (ordered by name, so the recorded JSON is stable).
 pub type Routing = BTreeMap<String, Route>;
@@ -23,6 +30,38 @@ pub struct Route {
     pub live: String,
     /// The shadow engine.
     pub shadow: Option<String>,
+    /// Where the live engine is reached; `None` in entries written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_at: Option<Endpoint>,
+    /// Where the shadow engine is reached; `None` without a shadow, or in entries written before
+    /// it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow_at: Option<Endpoint>,
+}
+
+/// Where one engine of a strategy is reached: what identifies the process that answers.
+/// Timeouts, limits and certificates are settings of the same engine and are not recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// mci: `host:port` (a dual-socket link's answer address after it); http(s): the URL the
+    /// strategy's requests go to, `https://host:port/base/path/strategy/path` (the scheme's
+    /// default port filled in).
+    pub at: String,
+    /// mci: the layout it speaks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    /// https: the TLS server name its certificate is verified against, when not the URL's host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+}
+
+/// An engine of the same name reached elsewhere: its endpoint before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moved {
+    /// Where it was reached.
+    pub before: Endpoint,
+    /// Where it is reached now.
+    pub after: Endpoint,
 }
 
 /// The routing `config` puts in force.
@@ -31,30 +70,111 @@ pub fn routing(config: &Config) -> Routing {
         .strategies
         .values()
         .map(|spec| {
+            let at = |engine: &str| Some(Endpoint::of(config.engines.get(engine)?, spec));
             let route = Route {
                 live: spec.live.clone(),
                 shadow: spec.shadow.clone(),
+                live_at: at(&spec.live),
+                shadow_at: spec.shadow.as_deref().and_then(at),
             };
             (spec.name.clone(), route)
         })
         .collect()
 }
 
+impl Endpoint {
+    /// Where `engine` answers `strategy`.
+    pub fn of(engine: &EngineSpec, strategy: &StrategySpec) -> Endpoint {
+        match engine {
+            EngineSpec::Http(settings) => {
+                // As the client joins them (`engine::http_head`): base path, one slash, path.
+                let base = settings.url.path().trim_end_matches('/');
+                let slash = if strategy.path.starts_with('/') {
+                    ""
+                } else {
+                    "/"
+                };
+                Endpoint {
+                    at: format!("{}{base}{slash}{}", engine.endpoint(), strategy.path),
+                    layout: None,
+                    server_name: settings
+                        .tls
+                        .as_ref()
+                        .and_then(|tls| tls.server_name.as_ref())
+                        .map(|name| name.to_str().into_owned()),
+                }
+            }
+            EngineSpec::Mci { layout, .. } => Endpoint {
+                at: engine.endpoint(),
+                layout: Some(layout.clone()),
+                server_name: None,
+            },
+        }
+    }
+}
+
+impl Moved {
+    /// `Some` when `before` and `after` are both known and differ.
+    fn between(before: Option<&Endpoint>, after: Option<&Endpoint>) -> Option<Moved> {
+        let (before, after) = (before?, after?);
+        (before != after).then(|| Moved {
+            before: before.clone(),
+            after: after.clone(),
+        })
+    }
+
+    /// What differs: `at 127.0.0.1:18705 (was 127.0.0.1:18703)`, `layout b (was a)`,
+    /// `TLS server name core.bank (was the URL's host)`.
+    pub fn sentence(&self) -> String {
+        let (before, after) = (&self.before, &self.after);
+        let or = |value: &Option<String>, none: &str| value.clone().unwrap_or_else(|| none.into());
+        let mut parts = Vec::new();
+        if before.at != after.at {
+            parts.push(format!("at {} (was {})", after.at, before.at));
+        }
+        if before.layout != after.layout {
+            let layout = |l: &Option<String>| or(l, "none");
+            parts.push(format!(
+                "layout {} (was {})",
+                layout(&after.layout),
+                layout(&before.layout)
+            ));
+        }
+        if before.server_name != after.server_name {
+            let name = |n: &Option<String>| or(n, "the URL's host");
+            parts.push(format!(
+                "TLS server name {} (was {})",
+                name(&after.server_name),
+                name(&before.server_name)
+            ));
+        }
+        parts.join(", ")
+    }
+}
+
 /// One side of a routing comparison: a config's SHA-256 and the routing it put in force.
 pub(super) type Side<'a> = (&'a str, &'a Routing);
 
-/// Every strategy of `after` whose live or shadow engine differs from `before`, each with the
-/// sign-off it rests on: the strategy's latest sign-off in `signed`, if it was signed against the
-/// config before or the one after (the operator may sign before or after editing the file, never
-/// with another config in between). Strategies added or removed are not routing changes of an
-/// existing strategy and are not listed.
+/// Every strategy of `after` whose live or shadow engine differs from `before`, or is the same
+/// engine reached elsewhere, each with the sign-off it rests on when it needs one (all but a
+/// shadow engine's move): the strategy's latest sign-off in `signed`, if it was signed against
+/// the config before or the one after (the operator may sign before or after editing the file,
+/// never with another config in between). Strategies added or removed are not routing changes of
+/// an existing strategy and are not listed.
 pub(super) fn changes(signed: &[SignOff], before: Side, after: Side) -> Vec<RoutingChange> {
     let (old_sha, old) = before;
     let (new_sha, new) = after;
     new.iter()
         .filter_map(|(strategy, now)| {
             let was = old.get(strategy)?;
-            if was == now {
+            let live_moved = (was.live == now.live)
+                .then(|| Moved::between(was.live_at.as_ref(), now.live_at.as_ref()))
+                .flatten();
+            let shadow_moved = (was.shadow == now.shadow)
+                .then(|| Moved::between(was.shadow_at.as_ref(), now.shadow_at.as_ref()))
+                .flatten();
+            let swapped = was.live != now.live || was.shadow != now.shadow;
+            if !swapped && live_moved.is_none() && shadow_moved.is_none() {
                 return None;
             }
             let latest = signed
@@ -63,7 +183,7 @@ pub(super) fn changes(signed: &[SignOff], before: Side, after: Side) -> Vec<Rout
                 .find(|s| s.evidence.strategy == *strategy);
             let rests_on = latest.filter(|s| {
                 let sha = s.evidence.config_sha256.as_str();
-                sha == old_sha || sha == new_sha
+                (swapped || live_moved.is_some()) && (sha == old_sha || sha == new_sha)
             });
             Some(RoutingChange {
                 strategy: strategy.clone(),
@@ -73,15 +193,24 @@ pub(super) fn changes(signed: &[SignOff], before: Side, after: Side) -> Vec<Rout
                 shadow_after: now.shadow.clone(),
                 signoff: rests_on.map(|s| s.seq),
                 signed_by: rests_on.map(|s| s.evidence.signed_by.clone()),
+                live_moved,
+                shadow_moved,
             })
         })
         .collect()
 }
 
-/// Logs each change of a `what` (`reload`, `start`): linked ones as information, unsigned ones as
-/// a warning, the one place both are said.
+/// Logs each change of a `what` (`reload`, `start`): linked ones and those that need no sign-off
+/// as information, unsigned ones as a warning, the one place all are said.
 pub(super) fn log_changes(what: &str, changes: &[RoutingChange]) {
     for change in changes {
+        if !change.needs_signoff() {
+            tracing::info!(
+                strategy = %change.strategy,
+                "cutover {what} moved a shadow engine, no sign-off needed: {}", change.sentence()
+            );
+            continue;
+        }
         match change.signoff {
             Some(seq) => tracing::info!(
                 strategy = %change.strategy, signoff = seq,

@@ -10,11 +10,12 @@ use crate::outcome::ShadowOutcome;
 use crate::store::{Event, Reader, Store, StoreConfig, WriterOptions};
 use crate::triage::{verify, TriageBook};
 
-const ENGINES: &str = "live = \"legacy\"\nshadow = \"next\"";
+/// The strategy's engines as signed: `legacy` live, `next` shadow.
+pub(super) const ENGINES: &str = "live = \"legacy\"\nshadow = \"next\"";
 const SWAPPED: &str = "live = \"next\"\nshadow = \"legacy\"";
 
 /// A config with `engines` and `min_comparisons`, written to `dir` and loaded.
-fn config(dir: &Path, engines: &str, min_comparisons: u64) -> Config {
+pub(super) fn config(dir: &Path, engines: &str, min_comparisons: u64) -> Config {
     let layout =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/layouts/loan-screening.toml");
     let text = format!(
@@ -59,7 +60,8 @@ path = "store"
     load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn store(dir: &Path) -> Reader {
+/// The reader of a closed store in `dir` holding three matches of `loan`.
+pub(super) fn store(dir: &Path) -> Reader {
     let config = StoreConfig {
         path: dir.join("store"),
         ..StoreConfig::default()
@@ -75,7 +77,8 @@ fn store(dir: &Path) -> Reader {
     store.close()
 }
 
-fn request(by: &str) -> SignRequest {
+/// A sign-off request of `loan` by `by`.
+pub(super) fn request(by: &str) -> SignRequest {
     SignRequest {
         strategy: "loan".into(),
         by: by.into(),
