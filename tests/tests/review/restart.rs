@@ -1,7 +1,7 @@
 //! A restart with a swapped config is linked like a reload: the first start records its config;
 //! a sign-off made while the gateway is stopped links the swapped start to it, shown on the page
-//! in Chromium; a restart with the same config records nothing; a swap without a sign-off is
-//! recorded and logged as unsigned.
+//! in Chromium; a restart with the same config records nothing; a swap without a sign-off, or
+//! the live engine moved to another address, is recorded and logged as unsigned.
 
 use serde_json::Value;
 use shadowgate::cli::{self, SourceArgs};
@@ -126,6 +126,63 @@ async fn a_restart_with_swapped_engines_and_no_signoff_is_unsigned_and_logged() 
         page.contains(
             "<td>start</td><td>live legacy → new-engine, shadow new-engine → legacy</td>"
         ) && page.contains("<span class=\"blocked\">unsigned</span>"),
+        "{page}"
+    );
+    scenario.stop().await;
+}
+
+/// Only `[engines.legacy] address` edited while stopped: the live engine keeps its name, but
+/// another process now decides. The start records it as a routing change that needs a sign-off
+/// (not `no routing change`): unsigned, warned about, and shown on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_with_the_live_engine_at_another_address_is_an_unsigned_routing_change() {
+    capture_logs();
+    let scenario = Scenario::start(false, READY).await;
+    let first = audit(&scenario).await;
+    let live_at = &first[0]["evidence"]["routing"][STRATEGY]["live_at"];
+    let was = live_at["at"].as_str().unwrap().to_owned();
+    assert_eq!(live_at["layout"], STRATEGY, "{first:#?}");
+    let stopped = scenario.stop().await;
+
+    let elsewhere = crate::support::live_engine().await;
+    let now = elsewhere.addr().to_string();
+    let path = stopped.config_path();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let address = format!("address = \"{was}\"");
+    assert!(text.contains(&address), "{text}");
+    std::fs::write(
+        &path,
+        text.replacen(&address, &format!("address = \"{now}\""), 1),
+    )
+    .unwrap();
+
+    let scenario = stopped.start().await;
+    let entries = audit(&scenario).await;
+    assert_eq!(entries.len(), 2, "{entries:#?}");
+    let change = &entries[1]["evidence"]["changes"][0];
+    assert_eq!(change["live_after"], "legacy");
+    assert_eq!(change["live_moved"]["before"]["at"], was.as_str());
+    assert_eq!(change["live_moved"]["after"]["at"], now.as_str());
+    assert_eq!(change["signoff"], Value::Null);
+    let moved = format!("live legacy now at {now} (was {was})");
+    assert_eq!(
+        entries[1]["note"],
+        format!("start: {STRATEGY}: {moved}, unsigned")
+    );
+    let logs = captured_logs();
+    assert!(
+        logs.lines().any(|l| l.contains("WARN")
+            && l.contains("unsigned routing change at start")
+            && l.contains(&moved)),
+        "no unsigned warning in the logs"
+    );
+    let (_, _, page) = scenario.get("/").await;
+    assert!(
+        page.contains(&format!(
+            "<td>start</td><td>{moved}</td><td><code>{}</code></td><td><span \
+             class=\"blocked\">unsigned</span>",
+            &entries[1]["to"].as_str().unwrap()[..12]
+        )),
         "{page}"
     );
     scenario.stop().await;
