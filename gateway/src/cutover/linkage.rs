@@ -1,6 +1,7 @@
 //! Reload linkage: every successful reload appends a `reload` entry to the audit trail naming
-//! the new config's SHA-256 and, for each strategy whose live or shadow engine changed, the
-//! sign-off it rests on, or `unsigned` (also logged as a warning).
+//! the new config's SHA-256 and, for each strategy whose live or shadow engine changed or is
+//! reached elsewhere, the sign-off it rests on, or `unsigned` (also logged as a warning); a
+//! shadow engine reached elsewhere needs none ([`super::routing`]).
 //!
 //! Which sign-off: the latest one of the strategy, if it was signed against the config in force
 //! before the reload or against the new config (the operator may sign before or after editing the
@@ -34,7 +35,7 @@ pub struct ReloadLink {
     pub previous_config_sha256: String,
     /// SHA-256 of the config in force now.
     pub config_sha256: String,
-    /// Strategies whose live or shadow engine changed.
+    /// Strategies whose live or shadow engine changed or is reached elsewhere.
     pub changes: Vec<RoutingChange>,
     /// The routing in force after it, so the next start can tell what changed while stopped
     /// (absent from entries written before it was recorded).

@@ -7,8 +7,9 @@
 //! config file's SHA-256) is appended to the audit trail as a `cutover_sign` entry whose hash
 //! covers the evidence, so `audit verify` detects a later edit of either. The cutover itself stays
 //! a config swap plus reload: every successful reload appends a `reload` entry naming the new
-//! config's hash and, per strategy whose live or shadow engine changed, the sign-off it rests on
-//! ([`link_reload`]) or `unsigned`. A restart is linked the same way: a gateway that starts
+//! config's hash and, per strategy whose live or shadow engine changed or is reached elsewhere
+//! (another `address` or `url` under the same name), the sign-off it rests on ([`link_reload`])
+//! or `unsigned`; a shadow engine reached elsewhere needs none. A restart is linked the same way: a gateway that starts
 //! with a config other than the one the trail recorded last appends a `start` entry with the
 //! routing changes made while it was stopped ([`link_start`]). The review shows each strategy's
 //! sign-offs and linked changes ([`history`]).

@@ -40,7 +40,8 @@ pub struct StartLink {
     /// Whether the previous entry recorded its routing: entries written before routing was
     /// recorded name the config's hash only, and the changes cannot be listed.
     pub previous_routing_recorded: bool,
-    /// Strategies whose live or shadow engine changed while the gateway was stopped.
+    /// Strategies whose live or shadow engine changed, or is reached elsewhere, while the gateway
+    /// was stopped.
     pub changes: Vec<RoutingChange>,
     /// The routing in force now.
     pub routing: Routing,
