@@ -6,7 +6,7 @@ use http::StatusCode;
 use http_body_util::Full;
 use serde_json::json;
 
-use super::params::{list_query, param};
+use super::params::{list_query, only, param};
 use super::ReloadFn;
 use crate::listener::server;
 use crate::review::Review;
@@ -132,8 +132,12 @@ pub(super) fn readiness(review: &Review) -> Response {
     }
 }
 
-/// `GET /api/v1/groups?strategy=NAME`: `{"strategy", "groups": [...]}`.
+/// `GET /api/v1/groups?strategy=NAME`: `{"strategy", "groups": [...]}`; 400 for another
+/// parameter.
 pub(super) fn groups(review: &Review, query: &str) -> Response {
+    if let Err(message) = only(query, &["strategy"]) {
+        return server::json_error(StatusCode::BAD_REQUEST, &message);
+    }
     let Some(strategy) = param(query, "strategy") else {
         return server::json_error(
             StatusCode::BAD_REQUEST,

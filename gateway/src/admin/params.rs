@@ -3,6 +3,20 @@
 use crate::review::{parse_kind as kind, parse_time};
 use crate::store::ListQuery;
 
+/// The parameters `GET /api/v1/mismatches` (and the records page) takes; `from` is `since`'s
+/// alias.
+const LIST_PARAMS: &[&str] = &[
+    "strategy",
+    "kind",
+    "signature",
+    "since",
+    "from",
+    "until",
+    "limit",
+    "cursor",
+    "order",
+];
+
 /// The filters of `GET /api/v1/mismatches` (`strategy`, `kind`, `signature`, `from`, `until`,
 /// `limit`, `cursor`, `order=newest|oldest`); newest first unless asked otherwise.
 pub fn list_query(query: &str) -> Result<ListQuery, String> {
@@ -36,10 +50,27 @@ pub fn list_query(query: &str) -> Result<ListQuery, String> {
                     _ => return Err(format!("order: {value:?}: expected newest or oldest")),
                 }
             }
-            other => return Err(format!("unknown filter {other:?}")),
+            other => return Err(unknown(other, LIST_PARAMS)),
         }
     }
     Ok(list)
+}
+
+/// Refuses the first parameter of `query` that `takes` does not list, naming it and the ones
+/// the route takes: a misspelt `?strateg=loan` must not read as no filter at all.
+pub(crate) fn only(query: &str, takes: &[&str]) -> Result<(), String> {
+    match pairs(query).find(|(key, _)| !takes.contains(&key.as_str())) {
+        Some((key, _)) => Err(unknown(&key, takes)),
+        None => Ok(()),
+    }
+}
+
+/// The 400 text for a parameter `key` that a route taking `takes` does not take.
+fn unknown(key: &str, takes: &[&str]) -> String {
+    format!(
+        "{key}: expected a parameter this route takes ({}), found one it does not take",
+        takes.join(", ")
+    )
 }
 
 /// The value of `key` in a query string.
@@ -108,6 +139,26 @@ mod tests {
     }
 
     #[test]
+    fn a_parameter_the_route_does_not_take_is_named_with_the_ones_it_does() {
+        assert_eq!(only("strategy=loan", &["strategy"]), Ok(()));
+        assert_eq!(only("", &["strategy"]), Ok(()));
+        assert_eq!(
+            only("strategy=loan&strateg%79=x&foo=1", &["strategy"]),
+            Err(
+                "foo: expected a parameter this route takes (strategy), found one it does not \
+                 take"
+                    .to_owned()
+            ),
+            "the first unknown one, keys decoded (strateg%79 is strategy)"
+        );
+        assert_eq!(
+            only("strateg=zzz", &["strategy", "run"]).unwrap_err(),
+            "strateg: expected a parameter this route takes (strategy, run), found one it does \
+             not take"
+        );
+    }
+
+    #[test]
     fn filters_parse_with_encoded_times() {
         let query = list_query(
             "strategy=loan%20screening&kind=unencodable&from=2026-11-21T09%3A00%3A00%2B09%3A00&until=1700000000000000&limit=5&order=oldest",
@@ -129,6 +180,11 @@ mod tests {
         ] {
             assert!(list_query(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            list_query("strategy=loan&colour=red").unwrap_err(),
+            "colour: expected a parameter this route takes (strategy, kind, signature, since, \
+             from, until, limit, cursor, order), found one it does not take"
+        );
         assert_eq!(encode("a b+c/é"), "a%20b%2Bc%2F%C3%A9");
         assert_eq!(decode(&encode("a b+c/é")), "a b+c/é");
     }

@@ -21,15 +21,23 @@ type Response = http::Response<Full<Bytes>>;
 /// Runs listed by the API, newest first.
 const RUNS: usize = 50;
 
-/// `GET /api/v1/replays[?strategy=NAME]`: `{"groups": [...], "runs": [...]}`.
+/// `GET /api/v1/replays[?strategy=NAME]`: `{"groups": [...], "runs": [...]}`. Refused as the
+/// other reads refuse: 404 naming the strategies there are for a strategy neither counted nor
+/// configured (a misspelt name is no strategy without runs), 400 for another parameter.
 pub(super) fn api(review: &Review, query: &str) -> Response {
+    if let Err(message) = super::params::only(query, &["strategy"]) {
+        return server::json_error(StatusCode::BAD_REQUEST, &message);
+    }
     let strategy = super::params::param(query, "strategy");
+    if let Some(refused) = strategy
+        .as_deref()
+        .and_then(|strategy| super::api::unknown_strategy(review, strategy))
+    {
+        return refused;
+    }
     let runs = match review.replays(strategy.as_deref()) {
         Ok(runs) => runs,
-        Err(error) => {
-            tracing::error!(%error, "admin: replay runs unreadable");
-            return server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string());
-        }
+        Err(error) => return super::api::store_error(&error),
     };
     let listed: Vec<_> = runs
         .iter()

@@ -1,6 +1,7 @@
 //! A strategy name the store never counted and the config does not name (a misspelt one) is
 //! refused by every route that filters on it, never answered as a strategy without records; a
-//! configured strategy without records yet is not unknown.
+//! configured strategy without records yet is not unknown. A parameter a read does not take (a
+//! misspelt `?strateg=`) is refused too, never read as no filter.
 
 use super::*;
 use crate::review::Policy;
@@ -29,6 +30,7 @@ fn a_misspelt_strategy_is_404_on_the_reads_naming_what_there_is() {
         "/api/v1/mismatches?strategy=lon&kind=mismatch",
         "/api/v1/groups?strategy=lon",
         "/api/v1/triage?strategy=lon",
+        "/api/v1/replays?strategy=lon",
     ] {
         let (status, _, body) = call(&f.state, "GET", uri, None);
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}: {body}");
@@ -55,6 +57,7 @@ fn a_configured_strategy_without_records_is_empty_not_unknown() {
     for uri in [
         "/api/v1/groups?strategy=card",
         "/api/v1/triage?strategy=card",
+        "/api/v1/replays?strategy=card",
     ] {
         let (status, _, body) = call(&f.state, "GET", uri, None);
         assert_eq!(status, StatusCode::OK, "{uri}: {body}");
@@ -67,6 +70,41 @@ fn a_configured_strategy_without_records_is_empty_not_unknown() {
     let bare = fixture(None);
     let (status, _, _) = call(&bare.state, "GET", "/api/v1/groups?strategy=loan", None);
     assert_eq!(status, StatusCode::OK);
+}
+
+#[test]
+fn a_parameter_a_read_does_not_take_is_400_naming_it_and_the_ones_it_takes() {
+    let f = with_card_configured();
+    let strategy_only = |key: &str| {
+        format!(
+            "{key}: expected a parameter this route takes (strategy), found one it does not take"
+        )
+    };
+    for (uri, refusal) in [
+        (
+            "/api/v1/replays?strateg=zzz&foo=1",
+            strategy_only("strateg"),
+        ),
+        ("/api/v1/groups?strategy=loan&foo=1", strategy_only("foo")),
+        (
+            "/api/v1/triage?strategy=loan&stat=new",
+            strategy_only("stat"),
+        ),
+        (
+            "/api/v1/mismatches?strategy=loan&colour=red",
+            "colour: expected a parameter this route takes (strategy, kind, signature, since, \
+             from, until, limit, cursor, order), found one it does not take"
+                .to_owned(),
+        ),
+    ] {
+        let (status, _, body) = call(&f.state, "GET", uri, None);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(json(&body)["error"], refusal, "{uri}");
+    }
+    // Without a strategy, the replays of every strategy, as before.
+    let (status, _, body) = call(&f.state, "GET", "/api/v1/replays", None);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json(&body)["runs"], serde_json::json!([]));
 }
 
 #[test]
