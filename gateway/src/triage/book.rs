@@ -173,6 +173,7 @@ impl TriageBook {
         if unchanged(&current, &next) && text(&change.note).is_none() {
             return Err(fail(TriageErrorKind::NoChange {
                 state: current.state,
+                sent: sent_unchanged(change),
             }));
         }
         let note = describe(change);
@@ -307,6 +308,19 @@ fn unchanged(current: &Triage, next: &Triage) -> bool {
         && current.assignee == next.assignee
         && current.link == next.link
         && current.rule == next.rule
+}
+
+/// The fields other than the state that `change` sent, for a refusal of a change that changes
+/// nothing: each is what the group has already (`assignee "kim.j"`); a blank one was not sent.
+fn sent_unchanged(change: &Change) -> Vec<String> {
+    [
+        ("assignee", &change.assignee),
+        ("link", &change.link),
+        ("rule", &change.rule),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| text(value).map(|value| format!("{name} {value:?}")))
+    .collect()
 }
 
 /// A trimmed, non-empty text.

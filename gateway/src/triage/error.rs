@@ -17,6 +17,11 @@ pub struct TriageError {
     pub kind: Box<TriageErrorKind>,
 }
 
+/// `, assignee "kim.j", link "…"` for the fields a change sent that change nothing.
+fn also(sent: &[String]) -> String {
+    sent.iter().map(|field| format!(", {field}")).collect()
+}
+
 /// What went wrong with a triage change.
 #[derive(Debug, Error)]
 pub enum TriageErrorKind {
@@ -27,14 +32,18 @@ pub enum TriageErrorKind {
     #[error("expected a mismatch group of the store, found none")]
     NoSuchGroup,
     /// The change sets nothing the group does not have already (no state, assignee, note, link
-    /// or rule, or only the ones it has): nothing to audit.
+    /// or rule, or only the ones it has): nothing to audit. Names the group's state and every
+    /// other field the change sent, each as the group has it already.
     #[error(
         "expected something to change (state, assignee, note, link or rule), found nothing the \
-         group does not have already (state {state})"
+         group does not have already (state {state}{})",
+        also(.sent)
     )]
     NoChange {
         /// The group's state, unchanged.
         state: TriageState,
+        /// The other fields the change sent, unchanged: `assignee "kim.j"`, `link "…"`.
+        sent: Vec<String>,
     },
     /// The change does not say who makes it.
     #[error("by: expected the name of who makes the change, found nothing")]

@@ -248,6 +248,22 @@ fn a_misspelt_key_is_400_and_a_change_of_nothing_is_refused_unaudited() {
     );
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(triage_now(&f.state).1, before.1 + 1);
+
+    // Sent again as the group has them: the refusal names each field sent, not the state alone.
+    let same = r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim",
+                   "state": "fix_deployed", "assignee": "kim.j", "link": "https://t/MIG-7"}"#;
+    let (status, _, body) = json_post(same);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let before = triage_now(&f.state);
+    let (status, _, answer) = json_post(same);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(
+        json(&answer)["error"],
+        "group loan/sig-grade: expected something to change (state, assignee, note, link or \
+         rule), found nothing the group does not have already (state fix_deployed, assignee \
+         \"kim.j\", link \"https://t/MIG-7\")"
+    );
+    assert_eq!(triage_now(&f.state), before, "nothing audited");
 }
 
 #[test]
