@@ -625,6 +625,8 @@ fn a_misspelt_strategy_fails_the_review_commands_naming_the_counted_ones() {
         &["mismatches", "list"][..],
         &["mismatches", "list", "--format", "csv"],
         &["groups", "list"],
+        &["report"],
+        &["report", "--format", "json"],
     ] {
         let stderr = assert_user_error(&with(args));
         assert_eq!(stderr.trim_end(), format!("error: {refusal}"), "{args:?}");

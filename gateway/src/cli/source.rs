@@ -126,6 +126,15 @@ impl Source {
         }
     }
 
+    /// An error naming the strategies there are when `strategy` is neither counted nor
+    /// configured (a misspelt name); from a running gateway, its 404 for the name.
+    pub fn known(&self, strategy: &str) -> anyhow::Result<()> {
+        match self {
+            Self::Local { review, .. } => known(review, strategy),
+            Self::Remote(remote) => remote.groups(strategy).map(drop),
+        }
+    }
+
     /// One page of records; an error naming the strategies there are when the strategy filtered
     /// on is neither counted nor configured (a misspelt name).
     pub fn list(&self, query: &ListQuery) -> anyhow::Result<Page> {
