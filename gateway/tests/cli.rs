@@ -689,3 +689,60 @@ fn encode_refuses_a_key_the_layout_does_not_have_as_the_http_ingress_does() {
         "{stderr}"
     );
 }
+
+#[test]
+fn encode_names_a_header_that_selects_no_message_by_its_keys_not_by_bytes() {
+    let printed = run(&["demo-engine", "--print-requests", "1"]);
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let request: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+    let layout = layout_file();
+    let encode = |header: serde_json::Value| {
+        let mut request = request.clone();
+        request["header"] = header;
+        with_stdin(
+            &["encode", "--layout", layout.to_str().unwrap()],
+            request.to_string().as_bytes(),
+        )
+    };
+    // A key the header does not have is named before the message it fails to select.
+    let stderr = assert_user_error(&encode(serde_json::json!({"sis": 1})));
+    assert!(
+        stderr.starts_with("error: header.sis: expected a field of the header here (guid, "),
+        "{stderr}"
+    );
+    let mut without_code = request["header"].clone();
+    without_code
+        .as_object_mut()
+        .unwrap()
+        .remove("tx_code")
+        .unwrap();
+    let stderr = assert_user_error(&encode(without_code.clone()));
+    assert_eq!(
+        stderr.trim_end(),
+        "error: header.tx_code: expected a transaction code of the layout (LNS0001), found nothing"
+    );
+    without_code["tx_code"] = "LNS0009".into();
+    let stderr = assert_user_error(&encode(without_code));
+    assert_eq!(
+        stderr.trim_end(),
+        "error: header.tx_code: expected a transaction code of the layout (LNS0001), found \
+         \"LNS0009\""
+    );
+}
+
+#[test]
+fn audit_list_of_an_empty_trail_says_so_and_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let output = run(&["audit", "list", "--store", store.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        format!(
+            "the audit trail in store {} is empty: no triage change, start, reload or cutover \
+             sign-off recorded yet\n",
+            store.display()
+        )
+    );
+}

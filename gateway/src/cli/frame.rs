@@ -8,6 +8,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context};
+use protocol_mci::json::{JsonNode, JsonObject};
 use protocol_mci::{Direction, Layout, Message};
 
 use crate::pipeline::ingress::JsonRequest;
@@ -51,9 +52,12 @@ pub fn decode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyho
 /// The HTTP ingress's refusal of a key the message's layout does not have (`header.chanel:
 /// expected a field of the header here (…), found a key it does not have`), by the ingress's own
 /// check: the encoder passes such keys over, and a frame with a blank field is not what was
-/// asked for. `None` when every key is a field, or when no message of the layout is selected
-/// (the encoder then says why).
-fn unknown_key(
+/// asked for. When the JSON's key values select no message, its header is checked against the
+/// main header first, then the refusal names the key fields and what they hold (`header.tx_code:
+/// expected a transaction code of the layout (…), found nothing`): the JSON has no bytes for the
+/// encoder's own error to point at. `None` when every key is a field, or when only the frame's
+/// length would select the message (the encoder then says why).
+fn refusal(
     layout: &Layout,
     direction: Direction,
     message_name: Option<&str>,
@@ -69,7 +73,47 @@ fn unknown_key(
             .code_of_header(request.header())
             .and_then(|code| layout.message(code)),
     };
-    Ok(selected.and_then(|selected| request.unknown_key(layout, selected, direction)))
+    if let Some(selected) = selected {
+        return Ok(request.unknown_key(layout, selected, direction));
+    }
+    if message_name.is_some() {
+        // `--message` naming no message: the caller says so.
+        return Ok(None);
+    }
+    Ok(request
+        .unknown_main_header_key(layout)
+        .or_else(|| no_message(layout, request.header())))
+}
+
+/// How many message names a refusal lists at most.
+const CODES_SHOWN: usize = 12;
+
+/// The refusal of a header whose key values select no message of `layout`, naming the key
+/// fields, the layout's messages and what the header holds; `None` for a layout without key
+/// fields (its messages are selected by frame length: `--message` names one).
+fn no_message<H>(layout: &Layout, header: &H) -> Option<String>
+where
+    H: JsonObject + ?Sized,
+    H::Node: JsonNode<Object = H>,
+{
+    let fields: Vec<String> = layout.key_fields().iter().map(|f| f.to_string()).collect();
+    if fields.is_empty() {
+        return None;
+    }
+    let values = layout.key_values(header);
+    let found = match values.iter().all(|v| v.is_empty()) {
+        true => "nothing".to_owned(),
+        false => format!("{:?}", values.join(", ")),
+    };
+    let codes = layout.message_codes();
+    let mut listed = codes[..codes.len().min(CODES_SHOWN)].join(", ");
+    if codes.len() > CODES_SHOWN {
+        listed.push_str(&format!(" and {} more", codes.len() - CODES_SHOWN));
+    }
+    Some(format!(
+        "{}: expected a transaction code of the layout ({listed}), found {found}",
+        fields.join(", ")
+    ))
 }
 
 /// Encodes the JSON on stdin into a frame on `out`; `message` names the message when its key
@@ -89,7 +133,7 @@ pub fn encode(
     } else {
         serde_json::from_str(&text).context("expected {\"header\": {..}, \"body\": {..}}")?
     };
-    if let Some(text) = unknown_key(&layout, direction, message_name, &message)? {
+    if let Some(text) = refusal(&layout, direction, message_name, &message)? {
         bail!(text);
     }
     let frame = match message_name {

@@ -6,6 +6,7 @@
 //! admin API, token included (`--token-env`).
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::review::SourceArgs;
@@ -113,7 +114,7 @@ struct Trail {
 /// `groups list`.
 pub fn run_groups_list(args: &GroupsListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let groups = match Where::open(&args.source)? {
-        Where::Local(book, _, _) => book
+        Where::Local(book, _, _, _) => book
             .list(&args.strategy, now())
             .map_err(|e| anyhow!(e.list_text()))?,
         Where::Remote(api) => {
@@ -153,7 +154,7 @@ pub fn run_groups_show(args: &GroupArgs, out: &mut dyn Write) -> anyhow::Result<
     let place = Where::open(&args.source)?;
     let view = place.view();
     let (group, entries) = match place {
-        Where::Local(book, _, _) => book
+        Where::Local(book, _, _, _) => book
             .show(&args.strategy, &args.signature, now())?
             .ok_or_else(|| anyhow!("no group {}/{}", args.strategy, args.signature))?,
         Where::Remote(api) => {
@@ -218,7 +219,7 @@ pub fn run_groups_set(args: &GroupsSetArgs, out: &mut dyn Write) -> anyhow::Resu
         rule: args.rule.clone(),
     };
     let triage = match Where::open(&args.group.source)? {
-        Where::Local(book, policies, _) => {
+        Where::Local(book, policies, _, _) => {
             let rules = rule_names(&policies, &change.strategy);
             book.set(&change, rules.as_deref(), now())?
         }
@@ -241,13 +242,23 @@ pub fn run_audit(command: &AuditCommand, out: &mut dyn Write) -> anyhow::Result<
     let (AuditCommand::List(source) | AuditCommand::Verify(source)) = command;
     let place = Where::open(source)?;
     let view = place.view();
+    let trail = place.place();
     let entries = match place {
-        Where::Local(book, _, _) => book.audit()?,
+        Where::Local(book, _, _, _) => book.audit()?,
         Where::Remote(api) => {
             serde_json::from_value::<Trail>(api.call(Method::GET, "/api/v1/audit", None)?)?.entries
         }
     };
     match command {
+        AuditCommand::List(_) if entries.is_empty() => {
+            // Said, not left as a zone line alone: an empty list reads as a command that failed.
+            writeln!(
+                out,
+                "the audit trail in {trail} is empty: no triage change, start, reload or \
+                 cutover sign-off recorded yet"
+            )?;
+            Ok(())
+        }
         AuditCommand::List(_) => {
             super::text::zone_line(out, &view)?;
             print_entries(&entries, &view, out)
@@ -325,17 +336,26 @@ fn rule_names(policies: &Policies, strategy: &str) -> Option<Vec<String>> {
 /// Where the triage is: a store in this process (with how its config shows times), or a running
 /// gateway.
 enum Where {
-    Local(TriageBook, Policies, ReviewView),
+    /// The store, its policies and zone, and the store's directory.
+    Local(TriageBook, Policies, ReviewView, PathBuf),
     Remote(Api),
 }
 
 impl Where {
+    /// Where the audit trail is, for people: the store's directory or the gateway's route.
+    fn place(&self) -> String {
+        match self {
+            Self::Local(_, _, _, path) => format!("store {}", path.display()),
+            Self::Remote(api) => format!("{}/api/v1/audit", api.base),
+        }
+    }
+
     /// How times are shown, as the review commands show them ([`super::source::Source::view`]):
     /// the config's `[review] time_zone`, the zone a running gateway reports (`time_zone` of
     /// `/api/v1/daily`; UTC from a gateway that does not say), or UTC for a bare store.
     fn view(&self) -> ReviewView {
         match self {
-            Self::Local(_, _, view) => view.clone(),
+            Self::Local(_, _, view, _) => view.clone(),
             Self::Remote(api) => api.view(),
         }
     }
@@ -364,7 +384,7 @@ impl Where {
         let reader =
             Reader::open(&path).map_err(|e| super::source::store_error(&path, e, &remedy))?;
         let book = TriageBook::new(reader).refusing_unknown(policies.keys().map(String::as_str));
-        Ok(Self::Local(book, policies, view))
+        Ok(Self::Local(book, policies, view, path))
     }
 }
 

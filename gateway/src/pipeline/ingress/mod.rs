@@ -125,6 +125,15 @@ impl<'a> JsonRequest<'a> {
             .or_else(|| unknown::unknown_key(fields, &self.body))
     }
 
+    /// [`Self::unknown_key`] of the header alone, against `layout`'s main header: what can be
+    /// checked before a message is selected (a message selected by key is read with the main
+    /// header), so that a misspelt key field is named rather than the message it fails to select.
+    pub fn unknown_main_header_key(&self, layout: &Layout) -> Option<String> {
+        layout
+            .main_header()
+            .and_then(|h| unknown::unknown_header_key(h, self.header()))
+    }
+
     /// The engine contract's body `{"tx_code": .., "header": {..}, "body": {..}}`: the bytes
     /// serde_json wrote for the request's `Message` (numbers in their exact text, members in
     /// document order, strings escaped as serde_json escapes them).
