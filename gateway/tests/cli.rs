@@ -746,3 +746,35 @@ fn audit_list_of_an_empty_trail_says_so_and_where() {
         )
     );
 }
+
+#[test]
+fn a_report_from_a_gateway_answering_503_prints_one_lowercase_error_line() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let formats = ["text", "json"];
+    let server = std::thread::spawn(move || {
+        for _ in formats {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).unwrap();
+            let body = r#"{"error":"store degraded"}"#;
+            write!(
+                stream,
+                "HTTP/1.1 503 Service Unavailable\r\ncontent-length: {}\r\nconnection: \
+                 close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+        }
+    });
+    for format in formats {
+        let output = run(&["report", "--from", &url, "--format", format]);
+        let stderr = assert_user_error(&output);
+        assert_eq!(
+            stderr,
+            format!("error: {url}/api/v1/summary: 503 Service Unavailable: store degraded\n"),
+            "{format}: one line, `error:` as every command prints it"
+        );
+    }
+    server.join().unwrap();
+}
