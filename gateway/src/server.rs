@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -483,6 +484,28 @@ fn seed_clean_streaks(gateway: &Gateway, reader: &Reader) {
     }
 }
 
+/// How often a store the readiness review cannot read is reported again while it lasts.
+const UNREAD_REPORT_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Says that the readiness review could not read the store's counters: at DEBUG while the store
+/// spools (the fleet's database is what fails, and the writer's spooling line says why once a
+/// minute), else at WARN at most once a minute.
+fn review_unread(
+    recorder: &Recorder,
+    error: &dyn std::error::Error,
+    reported: &mut Option<tokio::time::Instant>,
+) {
+    if recorder.stats().spooling.load(Ordering::Relaxed) {
+        tracing::debug!(%error, "cannot read counters for the readiness review while the store spools");
+        return;
+    }
+    if reported.is_some_and(|at| at.elapsed() < UNREAD_REPORT_INTERVAL) {
+        return;
+    }
+    *reported = Some(tokio::time::Instant::now());
+    warn!(%error, "cannot read counters for the readiness review");
+}
+
 /// Re-assesses every strategy's cutover readiness periodically (`cutover_ready{strategy}`) and
 /// flushes pending suppression counts.
 async fn review_loop(
@@ -492,6 +515,7 @@ async fn review_loop(
     shutdown: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(REVIEW_INTERVAL);
+    let mut unread_reported: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -503,7 +527,7 @@ async fn review_loop(
         let summary = match tokio::task::spawn_blocking(move || scan.summary()).await {
             Ok(Ok(summary)) => summary,
             Ok(Err(error)) => {
-                warn!(%error, "cannot read counters for the readiness review");
+                review_unread(&recorder, &error, &mut unread_reported);
                 continue;
             }
             Err(error) => {

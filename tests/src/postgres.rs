@@ -186,6 +186,41 @@ impl TestPostgres {
         postgres::Client::connect(&self.url(), postgres::NoTls).unwrap()
     }
 
+    /// Creates login role `role` with `password` and makes the server ask it for that password
+    /// over TCP (a `scram-sha-256` line for it ahead of the trust lines, then a configuration
+    /// reload); every other user keeps trust authentication. Returns its URL on `database`.
+    /// Call it off the async runtime, as [`TestPostgres::client`].
+    pub fn require_password(&self, role: &str, password: &str, database: &str) -> String {
+        let mut client = self.client();
+        client
+            .batch_execute(&format!(
+                "CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'"
+            ))
+            .unwrap();
+        let hba = self.dir.path().join("data").join("pg_hba.conf");
+        let lines = std::fs::read_to_string(&hba).unwrap();
+        // Written in place: the file keeps its owner (the server's user when run as root).
+        std::fs::write(
+            &hba,
+            format!("host all \"{role}\" 127.0.0.1/32 scram-sha-256\n{lines}"),
+        )
+        .unwrap();
+        client.batch_execute("SELECT pg_reload_conf()").unwrap();
+        // The reload is a signal: wait until a login without the password is refused.
+        let url = format!("postgres://{role}@127.0.0.1:{}/{database}", self.port);
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while postgres::Client::connect(&format!("{url}?password=not-{password}"), postgres::NoTls)
+            .is_ok()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the reload never asked for the password"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        url
+    }
+
     /// The server's log so far, for failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("postgres.log")).unwrap_or_default()

@@ -58,15 +58,14 @@ pub(super) fn readyz(state: &super::AdminState, stopping: bool) -> Response {
             .spooling
             .load(std::sync::atomic::Ordering::Relaxed)
         {
-            // Why it is unreachable (the server's or the connection's own words) when known.
+            // Why (`postgres unreachable (…)`, `postgres refused the login (…)`, in the
+            // server's or the connection's own words); an earlier run's spool before the first
+            // attempt has none yet.
             let why = state
                 .stats
                 .spooling_reason()
-                .map(|reason| format!(" ({reason})"))
-                .unwrap_or_default();
-            let detail = format!(
-                "store spooling: postgres unreachable{why}, records and totals kept locally"
-            );
+                .unwrap_or_else(|| "postgres not tried yet".to_owned());
+            let detail = format!("store spooling: {why}, records and totals kept locally");
             return server::json(
                 StatusCode::OK,
                 &json!({"status": "ready", "detail": detail}),

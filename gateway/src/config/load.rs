@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::problem::{Found, List, Problem};
-use super::{build, environment, raw, suggest, wrong_type, Config, Secrets};
+use super::{build, environment, raw, store_probe, suggest, wrong_type, Config, Secrets};
 
 /// A config that cannot be used, with every problem (warnings included).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -91,6 +91,10 @@ pub fn check_with(path: &Path, secrets: Secrets) -> Checked {
         Ok(config) => {
             problems.extend(config.warnings.iter().cloned());
             problems.extend(environment::check_fd_budget(&config));
+            // Only with the secrets: without the password, a login refused says nothing.
+            if secrets == Secrets::Read {
+                problems.extend(store_probe::check_fleet_store(&config));
+            }
             Some(Config { sha256, ..config })
         }
         Err(more) => {

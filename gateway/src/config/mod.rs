@@ -19,6 +19,9 @@
 //!   ([`Secrets`]), and the store's encryption key file, each quoted as declared in problems.
 //! - `environment`: what only the machine can tell (binding, the store directory, DNS), checked
 //!   by `check-config` ([`check`]) on the file as declared, so it runs when the file has errors.
+//! - `store_probe`: with the secrets read, `check-config` opens one session with the fleet
+//!   store's PostgreSQL database: a refused login or a missing database is an error, no answer
+//!   a warning.
 
 mod address;
 mod build;
@@ -32,6 +35,7 @@ mod problem;
 pub mod raw;
 mod rule_paths;
 mod secret;
+mod store_probe;
 mod strategy_build;
 mod suggest;
 #[cfg(test)]

@@ -12,6 +12,8 @@
 //! - `haproxy`: three gateway processes behind HAProxy (the fleet recipe): exact fleet totals
 //!   and groups, then one SIGKILLed and restarted: every answered frame counted once or lost in
 //!   the killed one's unflushed window.
+//! - `login`: a refused login (28P01) and a missing database (3D000): `check-config` errors,
+//!   and a gateway that serves, spools and says "postgres refused the login".
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
 //! - `start_down`: a gateway started while PostgreSQL is down spools from its first comparison;
 //!   the totals counted from zero are added to the instance's once it answers.
@@ -27,6 +29,7 @@
 mod crash;
 mod gateways;
 mod haproxy;
+mod login;
 mod notices;
 mod outage;
 mod retry;

@@ -9,6 +9,7 @@ use postgres::Client;
 
 use super::config::PostgresConfig;
 use super::connect::{Connector, InstanceInUse};
+use super::error::Outage;
 use super::rows::Rows;
 use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::chunk;
@@ -87,7 +88,13 @@ impl PostgresBackend {
         match checked {
             Err(error) if error.source.downcast_ref::<InstanceInUse>().is_some() => Err(error),
             Err(error) => {
-                tracing::warn!(%error, "store: postgres unreachable at start; the writer spools records and totals to the local store until it answers (totals counted from zero, then added to this instance's; the instance lock and migrations are checked then)");
+                // The writer's first attempt fails the same way and says so at WARN, with what
+                // it does then ([`super::SpoolingBackend`]): one line, not two.
+                tracing::debug!(
+                    reason = Outage::of_backend(&error).phrase(),
+                    %error,
+                    "store: postgres not reached at the start check"
+                );
                 Ok(())
             }
             Ok(()) => Ok(()),

@@ -154,6 +154,19 @@ impl Connector {
     }
 }
 
+/// Opens one session with `settings` and ends it, on a thread of its own (the blocking client
+/// cannot run inside a tokio runtime): what `check-config` tries. No lock is taken and nothing
+/// is migrated: a check must not change the database.
+pub(crate) fn try_session(settings: &PostgresConfig) -> Result<(), BackendError> {
+    let attempt = || Connector::new(settings)?.session().map(drop);
+    std::thread::scope(|scope| scope.spawn(attempt).join()).unwrap_or_else(|_| {
+        Err(BackendError::new(
+            "connect to postgres",
+            "the connection attempt panicked",
+        ))
+    })
+}
+
 /// The advisory lock key of the instance name `$1`.
 const INSTANCE_LOCK: &str = "hashtextextended('shadowgate instance ' || $1, 0)";
 

@@ -4,9 +4,15 @@
 //! connecting to server`, and keeps the useful part (`password authentication failed for user
 //! "gw"`, `Connection refused`) in its `source()`. Log lines, the readiness detail and the CLI's
 //! errors are built from `Display`, which alone loses it: [`PostgresError`] shows both.
+//!
+//! [`Outage`] says which kind of failure it is, in the words an operator acts on: a database
+//! that does not answer is waited for, one that refuses the login is a configuration to fix.
 
 use std::error::Error;
 use std::fmt;
+
+use super::connect::InstanceInUse;
+use crate::store::BackendError;
 
 /// A client error, displayed with the server's message (severity, message, SQLSTATE, detail and
 /// hint, on one line) or the underlying error.
@@ -70,6 +76,75 @@ impl fmt::Display for Shown<'_> {
 /// (`{:#}`) would say it twice.
 impl Error for PostgresError {}
 
+/// Why PostgreSQL did not take a session or a write, as the spooling reason, the writer's log
+/// lines and `check-config` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outage {
+    /// No answer from a server: connection refused, timed out, a host name that does not
+    /// resolve, a TLS handshake that failed, a session that broke.
+    Unreachable,
+    /// The server answered and refused the login (SQLSTATE class 28: a wrong password, an
+    /// unknown role, no `pg_hba.conf` line for this host).
+    LoginRefused,
+    /// The server has no database of the URL's name (SQLSTATE 3D000).
+    NoDatabase,
+    /// Another running gateway holds this gateway's instance name ([`InstanceInUse`]).
+    InstanceInUse,
+    /// The server answered with another error, or the attempt failed before reaching it.
+    Failed,
+}
+
+impl Outage {
+    /// The kind of `error`, a [`BackendError`]'s source or a client error.
+    pub(crate) fn of(error: &(dyn Error + 'static)) -> Self {
+        if error.downcast_ref::<InstanceInUse>().is_some() {
+            return Self::InstanceInUse;
+        }
+        let client = match (
+            error.downcast_ref::<PostgresError>(),
+            error.downcast_ref::<postgres::Error>(),
+        ) {
+            (Some(explained), _) => &explained.0,
+            (None, Some(client)) => client,
+            (None, None) => return Self::Failed,
+        };
+        let Some(db) = client.as_db_error() else {
+            return Self::Unreachable;
+        };
+        let code = db.code().code();
+        if code.starts_with("28") {
+            Self::LoginRefused
+        } else if code == "3D000" {
+            Self::NoDatabase
+        } else {
+            Self::Failed
+        }
+    }
+
+    /// The kind of a backend error (of its source).
+    pub(crate) fn of_backend(error: &BackendError) -> Self {
+        Self::of(error.source.as_ref())
+    }
+
+    /// What happened, as a phrase: `postgres refused the login`.
+    pub(crate) fn phrase(self) -> &'static str {
+        match self {
+            Self::Unreachable => "postgres unreachable",
+            Self::LoginRefused => "postgres refused the login",
+            Self::NoDatabase => "postgres has no database of that name",
+            Self::InstanceInUse => "postgres instance name held by another running gateway",
+            Self::Failed => "postgres failed",
+        }
+    }
+
+    /// The spooling reason of `error`: its phrase, then the error itself (with what the server
+    /// said): `postgres refused the login (store backend failed to connect to postgres: FATAL:
+    /// password authentication failed for user "gw" (SQLSTATE 28P01))`.
+    pub(crate) fn reason(error: &BackendError) -> String {
+        format!("{} ({error})", Self::of_backend(error).phrase())
+    }
+}
+
 /// `error` with a PostgreSQL client error in it replaced by a [`PostgresError`], so that its
 /// `Display` says what the server said; any other error as it is. Every error of the PostgreSQL
 /// backend and the fleet reader goes through here ([`crate::store::BackendError::new`],
@@ -110,6 +185,48 @@ mod tests {
         let shown = explained(boxed).to_string();
         assert!(shown.starts_with(&bare), "{shown}");
         assert!(shown.contains("refused"), "{bare} became {shown}");
+    }
+
+    /// Nothing answers: unreachable, in the spooling reason's words too.
+    #[test]
+    fn a_connection_refused_is_unreachable() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let config =
+            postgres::Config::from_str(&format!("postgres://gw@127.0.0.1:{port}/db")).unwrap();
+        let error = config
+            .connect(postgres::NoTls)
+            .err()
+            .expect("nothing listens");
+        let error = BackendError::new("connect to postgres", error);
+        assert_eq!(Outage::of_backend(&error), Outage::Unreachable);
+        let reason = Outage::reason(&error);
+        assert!(
+            reason
+                .starts_with("postgres unreachable (store backend failed to connect to postgres: ")
+                && reason.contains("refused"),
+            "{reason}"
+        );
+    }
+
+    /// A held instance name and an error that is no client's are not taken for an outage of
+    /// the network.
+    #[test]
+    fn a_held_instance_and_other_errors_are_told_apart() {
+        let held = BackendError::new(
+            "lock instance gw-a",
+            InstanceInUse {
+                instance: "gw-a".into(),
+            },
+        );
+        assert_eq!(Outage::of_backend(&held), Outage::InstanceInUse);
+        let other = BackendError::new("spool", "expected at most 5 spooled records, found 6");
+        assert_eq!(Outage::of_backend(&other), Outage::Failed);
+        assert!(
+            Outage::reason(&other).starts_with("postgres failed (store backend failed to spool: ")
+        );
     }
 
     #[test]

@@ -42,7 +42,8 @@ mod spooling;
 
 pub use backend::PostgresBackend;
 pub use config::{BackendKind, PostgresConfig, SslMode};
-pub(crate) use error::explained;
+pub(crate) use connect::try_session;
+pub(crate) use error::{explained, Outage};
 pub(crate) use fleet::FleetReader;
 pub use fleet_view::{FleetView, InstanceTotals};
 pub use save::save_to_fleet;

@@ -30,6 +30,8 @@ use crate::store::stats::StoreStats;
 use crate::store::time::Day;
 
 mod contact;
+#[cfg(test)]
+mod tests;
 
 /// Record chunks forwarded per transaction: a long outage's spool is sent in steps, not as one
 /// statement of unbounded size.
@@ -61,8 +63,8 @@ pub struct SpoolingBackend {
     cold: bool,
     /// The keys the ledger counts from zero, and what they are added to after the first contact.
     relative: Relative,
-    /// When another gateway holding this instance's lock was last reported (once a minute).
-    lock_reported: Option<Instant>,
+    /// When the reason for spooling was last logged (once a minute while it lasts).
+    reported: Option<Instant>,
 }
 
 impl SpoolingBackend {
@@ -89,21 +91,23 @@ impl SpoolingBackend {
             stats: None,
             cold: false,
             relative: Relative::default(),
-            lock_reported: None,
+            reported: None,
         }
     }
 
     /// Spools `writes` after the database refused them (`why`).
     fn spool(&mut self, writes: &[Write], why: &BackendError) -> Result<(), BackendError> {
-        self.refused(why);
-        if !self.spooling {
-            tracing::warn!(error = %why, "store: postgres unreachable; spooling to the local store");
-        }
         self.spooling = true;
         self.next_try = Some(Instant::now() + self.retry);
         self.set_spooled();
-        self.append(writes)
-            .map_err(|e| BackendError::new(format!("spool after {why}"), e))
+        let appended = self
+            .append(writes)
+            .map_err(|e| BackendError::new(format!("spool after {why}"), e));
+        // After the append, so the report counts these records. The first refusal of an outage
+        // is reported at once (`reported` is cleared when the spool is forwarded), later ones
+        // once a minute.
+        self.refused(why);
+        appended
     }
 
     /// Adds `writes` to the spool, unless their records would take it past its bound: then the
@@ -165,6 +169,7 @@ impl SpoolingBackend {
         self.spooling = false;
         self.spooled_records = 0;
         self.next_try = None;
+        self.reported = None;
         self.set_spooled();
         Ok(())
     }

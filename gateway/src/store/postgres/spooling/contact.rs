@@ -13,12 +13,13 @@ use std::time::{Duration, Instant};
 use super::SpoolingBackend;
 use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::postgres::cold::{is_tally, merge, Key};
-use crate::store::postgres::connect::InstanceInUse;
+use crate::store::postgres::error::Outage;
 use crate::store::series::hour_of;
 use crate::store::time::{Clock, SystemClock};
 
-/// How often a held instance lock is reported again while it lasts.
-const LOCK_REPORT_INTERVAL: Duration = Duration::from_secs(60);
+/// How often the reason for spooling (a held instance lock included) is logged again while it
+/// lasts.
+const REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 impl SpoolingBackend {
     /// Once per run, before any total is read from the spool: a spool whose epoch the database
@@ -153,34 +154,53 @@ impl SpoolingBackend {
     /// The database was not reached before the first comparison: spool from it on, totals
     /// counted from zero.
     pub(super) fn go_cold(&mut self, error: &BackendError) {
-        if !self.cold {
-            tracing::warn!(%error, "store: postgres not reached at start; spooling to the local store from the first comparison (totals counted from zero and added to this instance's when it answers)");
+        let outage = Outage::of_backend(error);
+        if !self.cold && outage != Outage::InstanceInUse {
+            tracing::warn!(
+                reason = outage.phrase(),
+                %error,
+                "store: postgres not reached at start ({}); spooling to the local store from the first comparison (totals counted from zero and added to this instance's when it answers)",
+                outage.phrase()
+            );
+            // This line says why: the next report of the same outage is a minute away.
+            self.reported = Some(Instant::now());
         }
-        self.refused(error);
         self.cold = true;
         self.spooling = true;
+        self.refused(error);
         self.next_try = Some(Instant::now() + self.retry);
         self.set_spooled();
     }
 
-    /// Keeps `error` as the spooling reason ([`StoreStats::spooling_reason`]), and says loudly
-    /// (once a minute while it lasts) that another running gateway holds this instance's name: nothing is forwarded meanwhile, as two writers of one instance's
-    /// absolute totals would overwrite each other.
+    /// Keeps `error`'s [`Outage::reason`] as the spooling reason
+    /// ([`StoreStats::spooling_reason`]), and says while spooling, at most once a minute, why and
+    /// how many records wait. Another running gateway holding this instance's name is an error:
+    /// nothing is forwarded meanwhile, as two writers of one instance's absolute totals would
+    /// overwrite each other.
     pub(super) fn refused(&mut self, error: &BackendError) {
         // Every failed attempt passes here: the readiness detail says the latest reason.
         if let Some(stats) = &self.stats {
-            stats.set_spooling_reason(Some(error.to_string()));
+            stats.set_spooling_reason(Some(Outage::reason(error)));
         }
-        if error.source.downcast_ref::<InstanceInUse>().is_none() {
-            return;
-        }
-        if self
-            .lock_reported
-            .is_some_and(|at| at.elapsed() < LOCK_REPORT_INTERVAL)
+        if !self.spooling
+            || self
+                .reported
+                .is_some_and(|at| at.elapsed() < REPORT_INTERVAL)
         {
             return;
         }
-        self.lock_reported = Some(Instant::now());
-        tracing::error!(%error, "store: another running gateway holds this gateway's instance name in the fleet's database; spooling locally and forwarding nothing until it is released (give every gateway its own store.postgres.instance)");
+        self.reported = Some(Instant::now());
+        let outage = Outage::of_backend(error);
+        if outage == Outage::InstanceInUse {
+            tracing::error!(%error, records = self.spooled_records, "store: another running gateway holds this gateway's instance name in the fleet's database; spooling locally and forwarding nothing until it is released (give every gateway its own store.postgres.instance)");
+            return;
+        }
+        tracing::warn!(
+            reason = outage.phrase(),
+            %error,
+            records = self.spooled_records,
+            "store spooling: {}; records and totals kept locally until it takes them",
+            outage.phrase()
+        );
     }
 }

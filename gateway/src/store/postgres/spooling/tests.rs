@@ -1,0 +1,76 @@
+//! The spooling reason and its report, against a database that does not answer.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing::Level;
+
+use super::SpoolingBackend;
+use crate::store::backend::{Backend, Space, Write};
+use crate::store::postgres::{PostgresBackend, PostgresConfig, Spool, SslMode};
+use crate::store::shared::{SharedDb, SledSettings};
+use crate::store::stats::StoreStats;
+use crate::store::time::Day;
+
+/// A spooling backend on a port nothing listens on, retrying at every commit.
+fn unreachable_backend(dir: &std::path::Path) -> SpoolingBackend {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let config = PostgresConfig {
+        url: format!("postgres://gw@127.0.0.1:{port}/shadowgate"),
+        instance: Some("gw-a".into()),
+        sslmode: SslMode::Disable,
+        connect_timeout_ms: 1_000,
+        ..PostgresConfig::default()
+    };
+    let shared = Arc::new(SharedDb::empty(&dir.join("store"), SledSettings::default()));
+    shared.reopen().unwrap();
+    SpoolingBackend::new(
+        PostgresBackend::new(&config).unwrap(),
+        Spool::new(shared),
+        Duration::ZERO,
+        1_000,
+    )
+}
+
+/// One record's write (the spool counts a chunk it cannot read as one record).
+fn record(n: u8) -> Write {
+    Write {
+        space: Space::Records(Day(20_778)),
+        key: vec![n; 16],
+        value: vec![n],
+    }
+}
+
+/// Every failed attempt updates the reason the readiness detail shows; the log says it once
+/// (not at every retry), with the records spooled so far.
+#[test]
+fn an_outage_is_reported_once_a_minute_with_its_reason_and_the_records_spooled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut backend = unreachable_backend(dir.path());
+    let stats = Arc::new(StoreStats::default());
+    backend.attach(Arc::clone(&stats));
+    let ((), logs) = crate::test_log::logged(Level::WARN, || {
+        for n in 0..3 {
+            backend.commit(vec![record(n)]).unwrap();
+        }
+    });
+    let reports: Vec<_> = logs
+        .lines()
+        .filter(|l| l.contains("store spooling: postgres unreachable;"))
+        .collect();
+    assert_eq!(reports.len(), 1, "{logs}");
+    assert!(reports[0].contains("records=1"), "{logs}");
+    assert!(!logs.contains("postgres refused the login"), "{logs}");
+    let reason = stats.spooling_reason().expect("a reason while spooling");
+    assert!(
+        reason.starts_with("postgres unreachable (store backend failed to ")
+            && reason.contains("refused"),
+        "{reason}"
+    );
+    assert!(stats.spooling.load(std::sync::atomic::Ordering::Relaxed));
+}

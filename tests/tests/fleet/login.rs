@@ -1,0 +1,135 @@
+//! A database that answers and refuses: a wrong password (SQLSTATE 28P01) or a database of that
+//! name missing (3D000). `check-config` says so as an error at `store.postgres`; a gateway
+//! started with a wrong password serves, spools, stays ready, and says "postgres refused the
+//! login" (never "unreachable") in its readiness detail.
+
+use shadowgate::config::{check_with, Secrets};
+use shadowgate_tests::gateway::{get, http_deciding, mci_deciding};
+use shadowgate_tests::postgres::TestPostgres;
+use shadowgate_tests::TestGateway;
+
+use crate::support::{metric, send, wait_metric};
+
+/// The password the role `gw_login` has.
+const PASSWORD: &str = "right-horse";
+
+/// A gateway config on `url` whose password comes from the environment variable `var`.
+fn fleet_toml(url: &str, var: &str, store: &std::path::Path) -> String {
+    TestGateway::new()
+        .live(
+            "legacy",
+            shadowgate_tests::EngineToml::mci("127.0.0.1:7".parse().unwrap()),
+        )
+        .shadow(
+            "new-engine",
+            shadowgate_tests::EngineToml::http("http://127.0.0.1:8/"),
+        )
+        .store_key("backend", "\"postgres\"")
+        .store_key(
+            "postgres",
+            format!(
+                "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
+                 connect_timeout_ms = 2000, password_env = \"{var}\" }}"
+            ),
+        )
+        .toml(store)
+}
+
+/// The problems `check-config` (secrets read) reports at `store.postgres`, as printed.
+fn store_problems(url: &str, var: &str) -> Vec<(bool, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shadowgate.toml");
+    std::fs::write(&path, fleet_toml(url, var, &dir.path().join("store"))).unwrap();
+    check_with(&path, Secrets::Read)
+        .problems
+        .iter()
+        .filter(|p| p.key == "store.postgres")
+        .map(|p| (p.is_error(), p.to_string()))
+        .collect()
+}
+
+#[test]
+fn check_config_names_a_refused_login_and_a_missing_database_as_errors() {
+    let db = TestPostgres::start_new();
+    let url = db.require_password("gw_login", PASSWORD, "postgres");
+    std::env::set_var("SHADOWGATE_FLEET_TEST_CHECK_WRONG", "wrong-horse");
+    std::env::set_var("SHADOWGATE_FLEET_TEST_CHECK_RIGHT", PASSWORD);
+
+    let refused = store_problems(&url, "SHADOWGATE_FLEET_TEST_CHECK_WRONG");
+    let [(true, text)] = &refused[..] else {
+        panic!("expected one error at store.postgres: {refused:?}")
+    };
+    assert!(
+        text.contains(&format!(
+            "{url:?} (postgres refused the login: FATAL: password authentication failed for \
+             user \"gw_login\" (SQLSTATE 28P01))"
+        )),
+        "{text}"
+    );
+
+    let missing = url.replace("/postgres", "/no_such_db");
+    let no_database = store_problems(&missing, "SHADOWGATE_FLEET_TEST_CHECK_RIGHT");
+    let [(true, text)] = &no_database[..] else {
+        panic!("expected one error at store.postgres: {no_database:?}")
+    };
+    assert!(
+        text.contains("postgres has no database of that name: FATAL: database \"no_such_db\" does not exist (SQLSTATE 3D000)"),
+        "{text}"
+    );
+
+    // The right password on a database that exists: nothing to say; nothing was changed there
+    // (no migration: the fleet's tables do not exist yet).
+    assert_eq!(
+        store_problems(&url, "SHADOWGATE_FLEET_TEST_CHECK_RIGHT"),
+        []
+    );
+    let tables: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'shadowgate%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_whose_login_is_refused_serves_spools_and_says_why() {
+    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let url = tokio::task::block_in_place(|| db.require_password("gw_login", PASSWORD, "postgres"));
+    std::env::set_var("SHADOWGATE_FLEET_TEST_GATEWAY_WRONG", "wrong-horse");
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding("N9").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", shadowgate_tests::EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", shadowgate_tests::EngineToml::http(&next.url()))
+        .store_key("backend", "\"postgres\"")
+        .store_key(
+            "postgres",
+            format!(
+                "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
+                 connect_timeout_ms = 500, password_env = \"SHADOWGATE_FLEET_TEST_GATEWAY_WRONG\" }}"
+            ),
+        )
+        .store_key("retry_interval_ms", "200")
+        .admin()
+        .start()
+        .await;
+    // The live path answers every frame (checked byte for byte), the review side spools.
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 1..6).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
+    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
+    let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
+    assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
+    assert!(
+        ready.contains("store spooling: postgres refused the login (")
+            && ready.contains("SQLSTATE 28P01"),
+        "{ready}"
+    );
+    assert!(!ready.contains("unreachable"), "{ready}");
+    gateway.shutdown().await;
+}
