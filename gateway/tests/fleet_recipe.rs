@@ -67,6 +67,29 @@ fn the_fleet_gateway_config_passes_check_config() {
     assert!(text.contains("backend = \"postgres\""), "{text}");
 }
 
+/// The README says a fleet's gateways keep their rules identical: the recipe carries the same
+/// comparison rules, readiness criteria and review settings (time zone, chart days) as the
+/// single-gateway example, so a trial of the fleet compares as the trial of one gateway did.
+#[test]
+fn the_fleet_config_has_the_single_gateway_rules_and_review_zone() {
+    let read = |path: &str| -> toml::Table {
+        toml::from_str(&std::fs::read_to_string(repo_file(path)).unwrap()).unwrap()
+    };
+    let (single, fleet) = (
+        read("config/shadowgate.toml"),
+        read("deploy/fleet/shadowgate-fleet.toml"),
+    );
+    let strategy = |config: &toml::Table, part: &str| {
+        config["strategies"]["loan-screening"].get(part).cloned()
+    };
+    for part in ["rules", "readiness"] {
+        assert!(strategy(&single, part).is_some(), "{part}");
+        assert_eq!(strategy(&fleet, part), strategy(&single, part), "{part}");
+    }
+    assert_eq!(fleet.get("review"), single.get("review"));
+    assert!(single["review"].get("time_zone").is_some());
+}
+
 /// The database's CA is read by `check-config`, as `run` reads it at start: a missing one is an
 /// error at its key, not a gateway that passes the check and then fails to start.
 #[test]
