@@ -445,7 +445,7 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
         BackendKind::Postgres => {
             // The URL holds no password: validation refuses one.
             let pg = &store.postgres;
-            let instance = pg.instance.as_deref().unwrap_or("this host's name");
+            let instance = instance_line(pg.instance.as_deref(), pg.instance_name());
             let tls = match pg.sslmode {
                 SslMode::VerifyFull => "TLS, verify-full",
                 SslMode::Disable => "no TLS",
@@ -463,6 +463,16 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
         store.flush_interval_ms, store.batch_max_records, store.retention_days
     )?;
     Ok(())
+}
+
+/// The fleet instance name check-config shows: the one set, or the host name it resolves to
+/// (`resolved`), said to be the host's, as the gateway would take it.
+fn instance_line(configured: Option<&str>, resolved: Option<String>) -> String {
+    match (configured, resolved) {
+        (Some(name), _) => name.to_owned(),
+        (None, Some(host)) => format!("{host} (this host's name)"),
+        (None, None) => "none: no host name found; set [store.postgres] instance".to_owned(),
+    }
 }
 
 /// `path` without `.` and with `dir/..` folded, for people: `config/../data/store` reads as
@@ -524,7 +534,21 @@ mod tests {
 
     use tokio::runtime::RuntimeFlavor;
 
-    use super::{config, engines_line, runtime_builder};
+    use super::{config, engines_line, instance_line, runtime_builder};
+
+    /// An unset instance is shown as the host name the gateway takes, not as a placeholder.
+    #[test]
+    fn an_unset_instance_shows_the_host_name_it_resolves_to() {
+        assert_eq!(
+            instance_line(Some("gw-seoul-1"), Some("host-a".into())),
+            "gw-seoul-1"
+        );
+        assert_eq!(
+            instance_line(None, Some("host-a".into())),
+            "host-a (this host's name)"
+        );
+        assert!(instance_line(None, None).starts_with("none: no host name found"));
+    }
 
     fn flavor(worker_threads: usize) -> RuntimeFlavor {
         let runtime = runtime_builder(worker_threads)

@@ -65,6 +65,10 @@ fn the_fleet_gateway_config_passes_check_config() {
     }
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains("backend = \"postgres\""), "{text}");
+    // The recipe leaves `instance` unset: the summary shows the host name it resolves to.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let shown = format!("instance {} (this host's name);", host.trim());
+    assert!(stdout.contains(&shown), "{shown} in {stdout}");
 }
 
 /// The README says a fleet's gateways keep their rules identical: the recipe carries the same

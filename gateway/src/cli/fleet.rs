@@ -24,9 +24,10 @@ pub(super) fn open(config: &Config) -> anyhow::Result<Source> {
 
 /// The per-instance section of the text report, times in `view`'s zone.
 pub(crate) fn write(out: &mut dyn Write, fleet: &FleetView, view: &ReviewView) -> io::Result<()> {
+    let plural = if fleet.instances.len() == 1 { "" } else { "s" };
     writeln!(
         out,
-        "\nfleet: {} gateways in {} (totals below are the fleet's)",
+        "\nfleet: {} gateway{plural} in {} (totals below are the fleet's)",
         fleet.instances.len(),
         fleet.database
     )?;
@@ -62,4 +63,49 @@ pub(crate) fn write(out: &mut dyn Write, fleet: &FleetView, view: &ReviewView) -
         )?;
     }
     writeln!(out, "  not in the fleet's totals: {}", fleet.local_only)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::store::postgres::InstanceTotals;
+
+    fn instance(name: &str) -> InstanceTotals {
+        InstanceTotals {
+            instance: name.to_owned(),
+            comparisons: 10,
+            failures: 1,
+            skipped: 0,
+            records: 1,
+            last_write: None,
+            spool_forwarded_at: None,
+        }
+    }
+
+    fn first_line(names: &[&str]) -> String {
+        let fleet = FleetView {
+            database: "postgres://gw@db/shadowgate".to_owned(),
+            instances: names.iter().map(|n| instance(n)).collect(),
+            local_only: String::new(),
+        };
+        let mut out = Vec::new();
+        write(&mut out, &fleet, &ReviewView::default()).unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    }
+
+    #[test]
+    fn one_gateway_is_not_counted_in_the_plural() {
+        assert_eq!(
+            first_line(&["gw-a"]),
+            "fleet: 1 gateway in postgres://gw@db/shadowgate (totals below are the fleet's)"
+        );
+        assert!(first_line(&["gw-a", "gw-b"]).starts_with("fleet: 2 gateways in "));
+    }
 }
