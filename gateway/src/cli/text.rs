@@ -28,8 +28,10 @@ pub(crate) fn report(
         if store.spooling {
             writeln!(
                 out,
-                "STORE SPOOLING: the fleet's database is unreachable; this gateway keeps its \
-                 records and totals locally until it is back (not in the totals yet)"
+                "STORE SPOOLING: the fleet's database does not take this gateway's writes \
+                 (unreachable, or refusing its login: the gateway's /readyz detail and log say \
+                 which); it keeps its records and totals locally until it does (not in the \
+                 totals yet)"
             )?;
         }
         if store.dropped > 0 {
@@ -215,6 +217,7 @@ pub(crate) fn expired_mark(rule: Option<&str>) -> String {
 mod tests {
     use super::*;
     use crate::cli::table::assert_column;
+    use crate::review::StoreHealth;
 
     #[test]
     fn engine_lines_keep_their_columns_whatever_the_names() {
@@ -241,5 +244,32 @@ mod tests {
         assert_column(&text, &lines, &["UP", "DOWN"]);
         assert_column(&text, &lines, &["since", "since"]);
         assert!(lines[0].starts_with("  legacy (mci)  "), "{text}");
+    }
+
+    /// A spooling gateway's report does not claim the database is unreachable: a refused
+    /// login spools too, and the gateway's readiness detail says which it is.
+    #[test]
+    fn a_spooling_store_is_not_called_unreachable() {
+        let summary = Summary {
+            generated_at: "2026-12-02T08:00:00Z".to_owned(),
+            store: Some(StoreHealth {
+                degraded: false,
+                dropped: 0,
+                spooling: true,
+            }),
+            strategies: Vec::new(),
+            engines: None,
+            fleet: None,
+        };
+        let mut out = Vec::new();
+        report(&mut out, "gw-a", &summary, &[], &ReviewView::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "STORE SPOOLING: the fleet's database does not take this gateway's writes"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("unreachable;"), "{text}");
     }
 }

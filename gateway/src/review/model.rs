@@ -93,7 +93,8 @@ pub struct StoreHealth {
     pub degraded: bool,
     /// Events or records not stored, all reasons.
     pub dropped: u64,
-    /// The fleet's database is unreachable and this gateway keeps its records and totals in its
+    /// The fleet's database does not take this gateway's writes (unreachable, or refusing its
+    /// login: the readiness detail says which) and this gateway keeps its records and totals in its
     /// own directory until it is back (`store.backend = "postgres"`); they are not in the
     /// fleet's totals yet.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
