@@ -34,11 +34,12 @@ pub(super) fn card(fleet: &FleetView, view: &ReviewView) -> String {
         None => "never".to_owned(),
     };
     let mut out = format!(
-        "<div class=\"card\" id=\"fleet\"><h2>Fleet</h2>\n<p class=\"muted\">{} gateways in {}; \
+        "<div class=\"card\" id=\"fleet\"><h2>Fleet</h2>\n<p class=\"muted\">{} gateway{} in {}; \
          the totals on this page are the fleet's.</p>\n<table>\n<tr><th>instance</th>\
          <th>comparisons</th><th>failures</th><th>skipped</th><th>records</th>\
          <th>last write</th><th>spool forwarded</th></tr>\n",
         fleet.instances.len(),
+        if fleet.instances.len() == 1 { "" } else { "s" },
         escape(&fleet.database)
     );
     for i in &fleet.instances {
@@ -101,5 +102,12 @@ mod tests {
         assert!(html.contains("12,345"), "{html}");
         assert!(html.contains("2026-11-30"), "{html}");
         assert!(html.contains(">never<"), "{html}");
+
+        let one = FleetView {
+            instances: vec![instance("gw-a", None)],
+            ..fleet
+        };
+        let html = card(&one, &ReviewView::default());
+        assert!(html.contains(">1 gateway in postgres://"), "{html}");
     }
 }

@@ -84,7 +84,7 @@ const SPECS: [Spec; 11] = [
     },
     Spec {
         name: "store_spooling",
-        help: "1 while PostgreSQL is unreachable and the store spools to the local store, else 0.",
+        help: "1 while PostgreSQL cannot be written (unreachable, or refusing the login) and the store spools to the local store, else 0.",
         label: None,
         kind: MetricType::GAUGE,
     },
