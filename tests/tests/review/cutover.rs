@@ -255,7 +255,22 @@ async fn a_swap_without_a_signoff_is_recorded_and_logged_as_unsigned() {
 /// Edits the number of comparisons in the evidence of audit entry `seq`, as someone with access
 /// to the store's files would, leaving its hash as it was.
 fn tamper(store: &Path, seq: u64) {
-    let db = sled::open(store).unwrap();
+    // The stopped gateway's and the CLI's handles are dropped by their own threads as they end,
+    // which on a loaded machine can lag the call that returned (seen once in CI): the lock is
+    // waited for, boundedly.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let db = loop {
+        match sled::open(store) {
+            Ok(db) => break db,
+            Err(error)
+                if error.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(error) => panic!("the store does not open: {error}"),
+        }
+    };
     let tree = db.open_tree("audit").unwrap();
     let key = seq.to_be_bytes();
     let mut entry: Value = serde_json::from_slice(&tree.get(key).unwrap().unwrap()).unwrap();
