@@ -24,16 +24,18 @@ const LATEST: usize = 20;
 /// Renders the report page.
 pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Response<Full<Bytes>> {
     let now = SystemClock.now_micros();
+    // The report stops at the first read that fails, saying why.
+    let unreadable = |e: &dyn std::fmt::Display| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "report could not be read",
+            &e.to_string(),
+            Report::Beside,
+        )
+    };
     let summary = match review.summary(Some(health(&state.stats)), now) {
         Ok(summary) => summary,
-        Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "report could not be read",
-                &e.to_string(),
-                Report::Beside,
-            )
-        }
+        Err(e) => return unreadable(&e),
     };
     let mut body = String::from("<h1>Migration review</h1>\n");
     // The zone named once, as the CLI's text output does ("Times in …").
@@ -85,14 +87,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
     for strategy in &summary.strategies {
         let groups = match review.groups(&strategy.strategy) {
             Ok(groups) => groups,
-            Err(e) => {
-                return error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "report could not be read",
-                    &e.to_string(),
-                    Report::Beside,
-                )
-            }
+            Err(e) => return unreadable(&e),
         };
         body.push_str(&card(strategy, &groups, &daily, review.view()));
         body.push_str(&super::triage_page::section(
@@ -120,14 +115,7 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
             body.push_str("<p><a href=\"mismatches\">all records</a></p></div>\n");
         }
         Ok(_) => {}
-        Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "report could not be read",
-                &e.to_string(),
-                Report::Beside,
-            )
-        }
+        Err(e) => return unreadable(&e),
     }
     document(StatusCode::OK, "shadowgate: migration review", &body)
 }
