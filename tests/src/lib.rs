@@ -23,6 +23,7 @@ pub mod dashboards;
 pub mod fake;
 pub mod gateway;
 pub mod haproxy;
+pub mod logs;
 pub mod pki;
 pub mod postgres;
 pub mod process;

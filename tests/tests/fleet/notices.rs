@@ -2,11 +2,9 @@
 //! message (not only `db error`), and the server's notices (`CREATE ... IF NOT EXISTS` at every
 //! connect) are logged at DEBUG, not at INFO.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use shadowgate::store::postgres::{PostgresBackend, PostgresConfig, SslMode};
 use shadowgate::store::Backend;
+use shadowgate_tests::logs::LogBuffer;
 use shadowgate_tests::postgres::TestPostgres;
 
 fn backend(url: String, instance: &str) -> PostgresBackend {
@@ -17,21 +15,6 @@ fn backend(url: String, instance: &str) -> PostgresBackend {
         ..PostgresConfig::default()
     })
     .unwrap()
-}
-
-/// A writer into a shared buffer, for a subscriber.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[test]
@@ -48,17 +31,11 @@ fn a_server_error_is_shown_with_its_message_and_notices_are_debug() {
 
     // The second connect's migration finds the tables: the server says so in a notice.
     backend(db.url(), "gw-first").segments().unwrap();
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    let buffer = LogBuffer::default();
+    tracing::subscriber::with_default(buffer.subscriber(), || {
         backend(db.url(), "gw-second").segments().unwrap();
     });
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = buffer.text();
     let notices: Vec<&str> = logs
         .lines()
         .filter(|l| l.contains("already exists"))

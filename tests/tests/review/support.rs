@@ -1,9 +1,8 @@
 //! A gateway with an admin listener between an mci live engine and an http shadow engine that
 //! disagrees, on a layout whose request and decision carry masked fields.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -15,6 +14,7 @@ use serde_json::Value;
 use shadowgate::server::Running;
 use shadowgate_tests::fake::{FakeHttp, FakeMci};
 use shadowgate_tests::gateway::MciClient;
+use shadowgate_tests::logs::LogBuffer;
 use shadowgate_tests::FakeEngine;
 use tempfile::TempDir;
 
@@ -361,9 +361,7 @@ pub async fn get(url: &str, token: Option<&str>) -> (u16, http::HeaderMap, Strin
 
 /// Log lines written through the test's tracing subscriber.
 pub fn captured_logs() -> String {
-    let buffer = logs();
-    let bytes = buffer.lock().unwrap();
-    String::from_utf8_lossy(&bytes).into_owned()
+    logs().text()
 }
 
 /// Installs (once per test binary) a subscriber that writes every shadowgate event and span field
@@ -372,35 +370,13 @@ pub fn capture_logs() {
     let _ = logs();
 }
 
-fn logs() -> Arc<Mutex<Vec<u8>>> {
-    static BUFFER: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    BUFFER
-        .get_or_init(|| {
-            let buffer = Arc::new(Mutex::new(Vec::new()));
-            let writer = Buffer(buffer.clone());
-            let subscriber = tracing_subscriber::fmt()
-                .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
-                .with_writer(move || writer.clone())
-                .with_ansi(false)
-                .finish();
-            tracing::subscriber::set_global_default(subscriber).unwrap();
-            buffer
-        })
-        .clone()
-}
-
-#[derive(Clone)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+fn logs() -> &'static LogBuffer {
+    static BUFFER: OnceLock<LogBuffer> = OnceLock::new();
+    BUFFER.get_or_init(|| {
+        let buffer = LogBuffer::default();
+        tracing::subscriber::set_global_default(buffer.subscriber()).unwrap();
+        buffer
+    })
 }
 
 /// A mismatch of the scenario's strategy as the library's writer takes it (for seeding a store).
