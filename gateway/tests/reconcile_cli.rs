@@ -190,3 +190,30 @@ fn a_side_found_out_of_order_is_said_on_stderr_without_a_terminal() {
         );
     }
 }
+
+/// A value of the wrong type is said by its key and line in words, as `check-config` says it
+/// for the gateway's config, never serde's type name.
+#[test]
+fn a_value_of_the_wrong_type_is_named_by_its_key_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = "{\"id\": 1, \"decision\": \"A\"}\n{\"id\": 2, \"decision\": \"R\"}\n";
+    let path = reconcile_file(dir.path(), same);
+    let file = std::fs::read_to_string(&path).unwrap();
+    let file = file.replacen(
+        "key = [\"id\"]\n",
+        "key = [\"id\"]\nexamples_per_group = \"5\"\n",
+        1,
+    );
+    std::fs::write(&path, file).unwrap();
+    let failed = shadowgate(&["reconcile", "--config", &path, "--quiet"]);
+    let stderr = text(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "examples_per_group (line 3, column 22): expected a whole number (0 or more), found \
+             the string \"5\""
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("usize"), "{stderr}");
+}

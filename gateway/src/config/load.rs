@@ -197,6 +197,15 @@ fn refused_key(message: &str) -> Option<&str> {
     rest.split_once('`').map(|(name, _)| name)
 }
 
+/// A value of the wrong type at `key` of a TOML file other than the gateway's (a reconcile file),
+/// as the config check says it: `key (line L, column C): expected a whole number (0 or more),
+/// found the string "5"`; `None` for any other error, which is shown as TOML says it.
+pub(crate) fn wrong_type_text(text: &str, key: &str, error: &toml::de::Error) -> Option<String> {
+    let (expected, found) = wrong_type::wrong_type(key, error.message().trim_end())?;
+    let at = toml_problem(text, error).key;
+    Some(format!("{key} ({at}): expected {expected}, found {found}"))
+}
+
 /// A syntax or type error of the file: one problem at its line and column.
 fn toml_problem(text: &str, error: &toml::de::Error) -> Problem {
     let at = error.span().map_or_else(

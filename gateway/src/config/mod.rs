@@ -59,6 +59,7 @@ pub use crate::listener::server::ServerLimits;
 use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
 pub use environment::{check_environment, check_fd_budget};
+pub(crate) use load::wrong_type_text;
 pub use load::{check, check_with, load, load_without_secrets, Checked, ConfigError};
 pub use problem::{write_list, Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};

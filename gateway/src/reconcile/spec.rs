@@ -140,11 +140,23 @@ impl SourceSpec {
 pub fn load(path: &Path) -> Result<Spec, ReconcileError> {
     let context = format!("reconcile file {}", path.display());
     let text = std::fs::read_to_string(path).map_err(|e| ReconcileError::new(&context, e))?;
-    let config: ReconcileConfig = toml::from_str(&text)
-        .map_err(|e| ReconcileError::new(&context, ReconcileErrorKind::Config(e.to_string())))?;
+    let config = parse(&text)
+        .map_err(|message| ReconcileError::new(&context, ReconcileErrorKind::Config(message)))?;
     let base = path.parent().unwrap_or(Path::new("."));
     build(config, base).map_err(|problems| {
         ReconcileError::new(context, ReconcileErrorKind::Config(problems.join("\n")))
+    })
+}
+
+/// The file's TOML as a [`ReconcileConfig`]; a value of the wrong type is said by its key in
+/// words, as `check-config` says it for the gateway's config (never serde's `expected usize`),
+/// any other error as TOML says it.
+fn parse(text: &str) -> Result<ReconcileConfig, String> {
+    let document = toml::Deserializer::parse(text).map_err(|e| e.to_string())?;
+    serde_path_to_error::deserialize(document).map_err(|e| {
+        let key = e.path().to_string();
+        crate::config::wrong_type_text(text, &key, e.inner())
+            .unwrap_or_else(|| e.inner().to_string())
     })
 }
 
