@@ -37,17 +37,7 @@ async fn a_restart_with_swapped_engines_is_linked_to_the_signoff_made_while_stop
 
     // Signed while stopped, against the config in force; then live and shadow swapped.
     let stopped = scenario.stop().await;
-    let local = SourceArgs {
-        store: None,
-        config: Some(stopped.config_path()),
-        from: None,
-        token_env: None,
-    };
-    let reports = tempfile::tempdir().unwrap();
-    let signing = sign_args(local, reports.path());
-    let printed = run(move |out| cli::run_cutover(&signing, out))
-        .await
-        .unwrap_or_else(|e| panic!("{e:#}"));
+    let printed = sign_stopped(&stopped).await;
     assert!(printed.contains("audit entry #2"), "{printed}");
     let (before, after) = swap(&stopped);
 
@@ -196,17 +186,7 @@ async fn a_start_that_cannot_bind_records_nothing_and_the_next_start_is_linked()
     let scenario = Scenario::start(false, READY).await;
     scenario.traffic(9).await;
     let stopped = scenario.stop().await;
-    let local = SourceArgs {
-        store: None,
-        config: Some(stopped.config_path()),
-        from: None,
-        token_env: None,
-    };
-    let reports = tempfile::tempdir().unwrap();
-    let signing = sign_args(local, reports.path());
-    run(move |out| cli::run_cutover(&signing, out))
-        .await
-        .unwrap_or_else(|e| panic!("{e:#}"));
+    sign_stopped(&stopped).await;
     swap(&stopped);
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -249,6 +229,22 @@ async fn a_start_that_cannot_bind_records_nothing_and_the_next_start_is_linked()
         )
     );
     scenario.stop().await;
+}
+
+/// Signs the strategy's cutover with the CLI against the stopped gateway's config and store (as
+/// a team does during a maintenance window); returns what the CLI printed.
+async fn sign_stopped(stopped: &Stopped) -> String {
+    let local = SourceArgs {
+        store: None,
+        config: Some(stopped.config_path()),
+        from: None,
+        token_env: None,
+    };
+    let reports = tempfile::tempdir().unwrap();
+    let signing = sign_args(local, reports.path());
+    run(move |out| cli::run_cutover(&signing, out))
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 /// The audit trail of a stopped gateway's store, read from its files.
