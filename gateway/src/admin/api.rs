@@ -7,6 +7,7 @@ use http_body_util::Full;
 use serde_json::json;
 
 use super::params::{list_query, only, param};
+use super::ready::Readiness;
 use super::ReloadFn;
 use crate::listener::server;
 use crate::review::Review;
@@ -15,68 +16,24 @@ use crate::store::{Clock, DropReason, RecordId, StoreStats, SystemClock};
 
 type Response = http::Response<Full<Bytes>>;
 
-/// `GET /readyz`: 200 while serving with a healthy store and every strategy's live engine up;
-/// else 503 with the reasons and `strategies`: each strategy whose live engine is down, with the
-/// engine, since when and its last failure kind.
+/// `GET /readyz`, unauthenticated: 200 while serving with a usable store and every strategy's
+/// live engine up, else 503; the body says ready or not and the kind of each reason only
+/// ([`Readiness::terse`]). The detail is `GET /api/v1/health`'s.
 pub(super) fn readyz(state: &super::AdminState, stopping: bool) -> Response {
-    let engines = state.engines.as_ref().map(|f| f()).unwrap_or_default();
-    // (strategy, its live engine) for every strategy whose live engine is down.
-    let down: Vec<_> = engines
-        .iter()
-        .filter(|e| !e.up)
-        .flat_map(|e| e.live_for.iter().map(move |strategy| (strategy, e)))
-        .collect();
-    let mut reasons = Vec::new();
-    if stopping {
-        reasons.push("shutting down".to_owned());
-    }
-    if state.stats.is_degraded() {
-        reasons.push("store degraded: records are being dropped".to_owned());
-    }
-    if !down.is_empty() {
-        let named: Vec<_> = down
-            .iter()
-            .map(|(strategy, e)| format!("{strategy} ({})", e.engine))
-            .collect();
-        reasons.push(format!("live engine down: {}", named.join(", ")));
-    }
-    let down: Vec<_> = down
-        .iter()
-        .map(|(strategy, e)| {
-            json!({
-                "strategy": strategy,
-                "engine": e.engine,
-                "since": e.since,
-                "last_error": e.last_error,
-            })
-        })
-        .collect();
-    if reasons.is_empty() {
-        // Spooling serves and stores everything: ready, with the detail for the operator.
-        if state
-            .stats
-            .spooling
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            // Why (`postgres unreachable (…)`, `postgres refused the login (…)`, in the
-            // server's or the connection's own words); an earlier run's spool before the first
-            // attempt has none yet.
-            let why = state
-                .stats
-                .spooling_reason()
-                .unwrap_or_else(|| "postgres not tried yet".to_owned());
-            let detail = format!("store spooling: {why}, records and totals kept locally");
-            return server::json(
-                StatusCode::OK,
-                &json!({"status": "ready", "detail": detail}),
-            );
-        }
-        return server::json(StatusCode::OK, &json!({"status": "ready"}));
-    }
-    server::json(
-        StatusCode::SERVICE_UNAVAILABLE,
-        &json!({"status": "not_ready", "reason": reasons.join("; "), "strategies": down}),
-    )
+    let readiness = Readiness::assess(state, stopping);
+    let status = if readiness.is_ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    server::json(status, &readiness.terse())
+}
+
+/// `GET /api/v1/health`, behind the token: 200 with the assessment of `/readyz` in full
+/// ([`Readiness::full`]): the reasons in the words of whoever failed, the strategies whose live
+/// engine is down, every engine.
+pub(super) fn health_detail(state: &super::AdminState, stopping: bool) -> Response {
+    server::json(StatusCode::OK, &Readiness::assess(state, stopping).full())
 }
 
 /// The store's health for summaries.

@@ -2,7 +2,7 @@
 //! show comes from the review read model in [`crate::review`]; this module holds routes only.
 //!
 //! Routes (see [`serve`]): `GET /livez`, `GET /readyz`, `GET /metrics`, `GET /api/v1/summary`,
-//! `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
+//! `GET /api/v1/health` (`/readyz` in full), `GET /api/v1/mismatches`, `GET /api/v1/mismatches/{id}`, `GET /api/v1/groups?strategy=`,
 //! `GET /api/v1/readiness`, `GET /api/v1/daily`, `GET /api/v1/batches`, `POST /api/v1/reload`,
 //! `GET|POST /api/v1/replays`, `GET|POST /api/v1/triage`, `GET /api/v1/audit`,
 //! `POST /api/v1/cutover/sign`, `GET /api/v1/cutover/signoffs`, `GET /api/v1/instances` (a
@@ -18,6 +18,7 @@
 //! - `auth`: the bearer token check, in constant time.
 //! - `params`: query strings into the read model's filters (see [`crate::review`]).
 //! - `api`: the JSON routes.
+//! - `ready`: the gateway's readiness, terse for `/readyz` and in full for `/api/v1/health`.
 //! - `html`, `page`, `detail`: the server-rendered pages (escaped, no scripts, no external assets).
 //! - `chart`: the pages' SVG bar charts of daily series.
 //! - `suppressed_page`: the page's per-day table of what each rule hid.
@@ -42,6 +43,7 @@ mod html;
 mod json_body;
 mod page;
 mod params;
+mod ready;
 mod replays;
 mod signoff_page;
 mod suppressed_page;
@@ -207,6 +209,7 @@ fn route(
             Bytes::from((state.metrics)()),
         ),
         (&Method::GET, "/api/v1/summary") => api::summary(&review(), state),
+        (&Method::GET, "/api/v1/health") => api::health_detail(state, stopping.is_cancelled()),
         (&Method::GET, "/api/v1/readiness") => api::readiness(&review()),
         (&Method::GET, "/api/v1/daily") => api::daily(&review()),
         (&Method::GET, "/api/v1/batches") => batches::list(&review()),
@@ -251,6 +254,7 @@ fn allowed(path: &str) -> Option<&'static str> {
         | "/readyz"
         | "/metrics"
         | "/api/v1/summary"
+        | "/api/v1/health"
         | "/api/v1/readiness"
         | "/api/v1/groups"
         | "/api/v1/mismatches"

@@ -59,8 +59,8 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
         if store.spooling {
             body.push_str(
                 " · <span class=\"blocked\">store spooling: the fleet's database cannot be written \
-                 now (unreachable, or refusing this gateway: /readyz says why); this gateway's \
-                 records wait locally</span>",
+                 now (unreachable, or refusing this gateway: /api/v1/health says why); this \
+                 gateway's records wait locally</span>",
             );
         }
     }

@@ -592,6 +592,7 @@ fn the_token_guards_everything_but_health() {
         "/",
         "/metrics",
         "/api/v1/summary",
+        "/api/v1/health",
         "/api/v1/mismatches",
         "/api/v1/groups?strategy=loan",
         "/api/v1/readiness",
@@ -667,8 +668,8 @@ fn engine(name: &str, up: bool, live_for: &[&str]) -> EngineStatus {
 }
 
 #[test]
-fn readyz_names_each_strategy_whose_live_engine_is_down() {
-    let mut f = fixture(None);
+fn readyz_names_each_live_engine_down_by_its_failure_and_the_health_route_in_full() {
+    let mut f = fixture(Some("s3cret"));
     f.state.engines = Some(Arc::new(|| {
         vec![
             engine("legacy", false, &["loan", "card"]),
@@ -678,12 +679,21 @@ fn readyz_names_each_strategy_whose_live_engine_is_down() {
     }));
     let (status, _, body) = call(&f.state, "GET", "/readyz", None);
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ready["reason"], r#"live engine "legacy": unreachable"#);
+    // The kind only: no since, no last error's time, no list of strategies.
+    assert!(ready.get("strategies").is_none(), "{body}");
+    assert!(!body.contains("2026-11-29"), "{body}");
+    // In full behind the token: each strategy with its engine, since when, its last failure.
     assert_eq!(
-        body["reason"],
-        "live engine down: loan (legacy), card (legacy)"
+        call(&f.state, "GET", "/api/v1/health", None).0,
+        StatusCode::UNAUTHORIZED
     );
-    let down = body["strategies"].as_array().unwrap();
+    let (status, _, body) = call(&f.state, "GET", "/api/v1/health", Some("s3cret"));
+    assert_eq!(status, StatusCode::OK);
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "not_ready");
+    let down = health["strategies"].as_array().unwrap();
     let named: Vec<_> = down
         .iter()
         .map(|d| {
@@ -695,9 +705,49 @@ fn readyz_names_each_strategy_whose_live_engine_is_down() {
         .collect();
     assert_eq!(named, [("loan", "legacy"), ("card", "legacy")]);
     assert_eq!(down[0]["last_error"], "connect");
+    assert_eq!(down[0]["since"], "2026-11-29T10:00:00.000000Z");
+    assert_eq!(
+        health["reasons"][0]["detail"],
+        r#"live engine "legacy" down since 2026-11-29T10:00:00.000000Z, last error connect at 2026-11-29T10:00:00.000000Z; live for loan, card"#
+    );
+    assert_eq!(health["engines"].as_array().unwrap().len(), 3, "{body}");
     // A down shadow engine alone does not make the gateway unready.
     f.state.engines = Some(Arc::new(|| vec![engine("new-engine", false, &[])]));
     assert_eq!(call(&f.state, "GET", "/readyz", None).0, StatusCode::OK);
+}
+
+/// A spooling store's reason holds the server's words (a user name, here): `/readyz` says the
+/// kind only, `/api/v1/health` behind the token says it all.
+#[test]
+fn readyz_says_the_kind_of_a_store_outage_and_the_health_route_its_words() {
+    let f = fixture(Some("s3cret"));
+    let server_said = r#"postgres refused the login (store backend failed to connect to postgres: FATAL: password authentication failed for user "shadowgate" (SQLSTATE 28P01))"#;
+    f.state
+        .stats
+        .spooling
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    f.state
+        .stats
+        .set_spooling_reason(Some(crate::store::SpoolingReason {
+            kind: "login refused",
+            detail: server_said.to_owned(),
+        }));
+    let (status, _, body) = call(&f.state, "GET", "/readyz", None);
+    assert_eq!(status, StatusCode::OK, "spooling keeps the gateway ready");
+    let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ready["detail"], "store spooling: login refused");
+    for secret in ["password", "shadowgate", "SQLSTATE", "FATAL", "postgres"] {
+        assert!(!body.contains(secret), "{secret} in {body}");
+    }
+    let (status, _, body) = call(&f.state, "GET", "/api/v1/health", Some("s3cret"));
+    assert_eq!(status, StatusCode::OK);
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "ready");
+    assert_eq!(health["spooling"]["kind"], "store spooling: login refused");
+    assert_eq!(
+        health["spooling"]["detail"],
+        format!("store spooling: {server_said}, records and totals kept locally")
+    );
 }
 
 #[test]

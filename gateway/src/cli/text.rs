@@ -29,9 +29,9 @@ pub(crate) fn report(
             writeln!(
                 out,
                 "STORE SPOOLING: the fleet's database does not take this gateway's writes \
-                 (unreachable, or refusing its login: the gateway's /readyz detail and log say \
-                 which); it keeps its records and totals locally until it does (not in the \
-                 totals yet)"
+                 (unreachable, or refusing its login: the gateway's /readyz says which, its \
+                 /api/v1/health and log why); it keeps its records and totals locally until \
+                 it does (not in the totals yet)"
             )?;
         }
         if store.dropped > 0 {

@@ -95,7 +95,7 @@ pub use recorder::{Dropped, Recorder};
 pub use replays::{GroupReplay, GroupRun, ReplayCase, ReplayRun};
 pub use series::{hour_of, HourCounts, SeriesPoint, MICROS_PER_HOUR};
 pub use sled_backend::SledBackend;
-pub use stats::{ByteForm, DropReason, StoreStats};
+pub use stats::{ByteForm, DropReason, SpoolingReason, StoreStats};
 pub use suppressed::{
     DayTotals, RuleTotal, SuppressionCounters, SuppressionTally, DAYS_KEPT, SEND_EVERY,
 };

@@ -84,9 +84,21 @@ pub struct StoreStats {
     /// True while PostgreSQL is unreachable and the writer spools to the local store (or a
     /// spool is still waiting to be forwarded).
     pub spooling: AtomicBool,
-    /// Why the last attempt to reach PostgreSQL failed while spooling (its error, with what the
-    /// server said), for the readiness detail; empty when not spooling.
-    spooling_reason: Mutex<String>,
+    /// Why the last attempt to reach PostgreSQL failed while spooling, for the readiness views;
+    /// `None` when not spooling.
+    spooling_reason: Mutex<Option<SpoolingReason>>,
+}
+
+/// Why the writer spools: the kind of the outage, and the last attempt's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpoolingReason {
+    /// The kind alone (`unreachable`, `login refused`, `tls refused`): what the unauthenticated
+    /// `/readyz` may say, as it holds no server's words, user, host or URL.
+    pub kind: &'static str,
+    /// The kind as a phrase, then the error with what the server said: `postgres refused the
+    /// login (store backend failed to connect to postgres: FATAL: password authentication failed
+    /// for user "gw" (SQLSTATE 28P01))`; shown behind the admin token only.
+    pub detail: String,
 }
 
 impl StoreStats {
@@ -110,24 +122,28 @@ impl StoreStats {
         self.degraded.load(Ordering::Relaxed)
     }
 
-    /// Why the last attempt to reach PostgreSQL failed, while the writer spools; `None` when it
-    /// does not (or has not been told why).
+    /// Why the last attempt to reach PostgreSQL failed, while the writer spools, in full
+    /// ([`SpoolingReason::detail`]); `None` when it does not (or has not been told why).
     pub fn spooling_reason(&self) -> Option<String> {
-        // A poisoned lock still holds a whole string: set and cleared in one assignment.
-        let reason = self
-            .spooling_reason
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        (!reason.is_empty()).then(|| reason.clone())
+        self.spooling_why().map(|why| why.detail)
     }
 
-    /// Sets or clears (`None`) [`StoreStats::spooling_reason`].
-    pub(crate) fn set_spooling_reason(&self, reason: Option<String>) {
+    /// Why the writer spools, kind and detail; `None` when it does not (or has not been told).
+    pub fn spooling_why(&self) -> Option<SpoolingReason> {
+        // A poisoned lock still holds a whole value: set and cleared in one assignment.
+        self.spooling_reason
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Sets or clears (`None`) [`StoreStats::spooling_why`].
+    pub(crate) fn set_spooling_reason(&self, reason: Option<SpoolingReason>) {
         let mut held = self
             .spooling_reason
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *held = reason.unwrap_or_default();
+        *held = reason;
     }
 
     pub(crate) fn add_written(&self, kind: RecordKind, n: u64) {

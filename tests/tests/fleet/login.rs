@@ -1,7 +1,8 @@
 //! A database that answers and refuses: a wrong password (SQLSTATE 28P01) or a database of that
 //! name missing (3D000). `check-config` says so as an error at `store.postgres`; a gateway
 //! started with a wrong password serves, spools, stays ready, and says "postgres refused the
-//! login" (never "unreachable") in its readiness detail.
+//! login" (never "unreachable") in its readiness detail: `/readyz` the kind alone, the admin
+//! API's `/api/v1/health` the server's words.
 
 use shadowgate::config::{check_with, Secrets};
 use shadowgate_tests::gateway::{get, http_deciding, mci_deciding};
@@ -125,11 +126,24 @@ async fn a_gateway_whose_login_is_refused_serves_spools_and_says_why() {
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
     let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
     assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
+    // The unauthenticated probe says the kind, never the server's words or the user's name.
+    assert!(ready.contains("store spooling: login refused"), "{ready}");
+    for secret in [
+        "password",
+        "gw_login",
+        "SQLSTATE",
+        "127.0.0.1",
+        "unreachable",
+    ] {
+        assert!(!ready.contains(secret), "{secret} in {ready}");
+    }
+    let (status, health) = get(&format!("http://{}/api/v1/health", gateway.admin_address())).await;
+    assert_eq!(status, 200, "{health}");
     assert!(
-        ready.contains("store spooling: postgres refused the login (")
-            && ready.contains("SQLSTATE 28P01"),
-        "{ready}"
+        health.contains("store spooling: postgres refused the login (")
+            && health.contains("SQLSTATE 28P01"),
+        "{health}"
     );
-    assert!(!ready.contains("unreachable"), "{ready}");
+    assert!(!health.contains("unreachable"), "{health}");
     gateway.shutdown().await;
 }

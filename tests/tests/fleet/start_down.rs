@@ -98,10 +98,13 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
         )),
         "{reason:?}"
     );
+    assert!(ready.contains("store spooling: unreachable"), "{ready}");
+    assert!(!ready.contains("Connection refused"), "{ready}");
+    let (_, health) = get(&format!("http://{}/api/v1/health", gateway.admin_address())).await;
     assert!(
-        ready.contains("store spooling: postgres unreachable (")
-            && ready.contains("Connection refused"),
-        "{ready}"
+        health.contains("store spooling: postgres unreachable (")
+            && health.contains("Connection refused"),
+        "{health}"
     );
     assert_nothing_lost(&gateway);
 

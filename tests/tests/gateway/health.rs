@@ -1,5 +1,6 @@
 //! Engine health: a live engine with nothing listening is reported on `/readyz` (503 naming the
-//! strategy) and in `shadowgate_engine_up` within 5 s; once it listens, both recover.
+//! engine and the kind of its failure; `/api/v1/health` names the strategy) and in
+//! `shadowgate_engine_up` within 5 s; once it listens, both recover.
 
 use std::time::Duration;
 
@@ -52,6 +53,13 @@ async fn a_dead_live_engine_makes_readyz_fail_naming_the_strategy_until_it_comes
 
     let (status, body) = poll(&format!("{admin}/readyz"), WITHIN, |s, _| s == 503).await;
     assert_eq!(status, 503);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    // The unauthenticated probe says the kind; the admin API says the rest.
+    assert_eq!(
+        body["reason"], r#"live engine "legacy": unreachable"#,
+        "{body}"
+    );
+    let (_, body) = get(&format!("{admin}/api/v1/health")).await;
     let body: Value = serde_json::from_str(&body).unwrap();
     let down = body["strategies"].as_array().unwrap();
     assert_eq!(down.len(), 1, "{body}");
@@ -133,6 +141,8 @@ async fn the_probes_follow_a_reload_to_a_dead_live_engine() {
         .live("new-engine", EngineToml::mci(refused_address()));
     gateway.reload_with(cutover).unwrap();
     let (_, body) = poll(&format!("{admin}/readyz"), WITHIN, |s, _| s == 503).await;
+    assert!(body.contains(r#"live engine \"new-engine\""#), "{body}");
+    let (_, body) = get(&format!("{admin}/api/v1/health")).await;
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["strategies"][0]["engine"], "new-engine", "{body}");
     let (_, metrics) = get(&format!("{admin}/metrics")).await;

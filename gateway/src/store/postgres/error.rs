@@ -12,7 +12,7 @@ use std::error::Error;
 use std::fmt;
 
 use super::connect::InstanceInUse;
-use crate::store::BackendError;
+use crate::store::{BackendError, SpoolingReason};
 
 /// A client error, displayed with the server's message (severity, message, SQLSTATE, detail and
 /// hint, on one line) or the underlying error.
@@ -134,6 +134,26 @@ impl Outage {
             Self::NoDatabase => "postgres has no database of that name",
             Self::InstanceInUse => "postgres instance name held by another running gateway",
             Self::Failed => "postgres failed",
+        }
+    }
+
+    /// The kind alone, as the unauthenticated `/readyz` says it after `store spooling: `: no
+    /// server's words, user, host or URL (those are in [`Self::reason`]).
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            Self::Unreachable => "unreachable",
+            Self::LoginRefused => "login refused",
+            Self::NoDatabase => "no database",
+            Self::InstanceInUse => "instance name in use",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The spooling reason of `error`, its kind and in full ([`Self::reason`]).
+    pub(crate) fn spooling_reason(error: &BackendError) -> SpoolingReason {
+        SpoolingReason {
+            kind: Self::of_backend(error).kind(),
+            detail: Self::reason(error),
         }
     }
 

@@ -172,15 +172,15 @@ impl SpoolingBackend {
         self.set_spooled();
     }
 
-    /// Keeps `error`'s [`Outage::reason`] as the spooling reason
-    /// ([`StoreStats::spooling_reason`]), and says while spooling, at most once a minute, why and
-    /// how many records wait. Another running gateway holding this instance's name is an error:
-    /// nothing is forwarded meanwhile, as two writers of one instance's absolute totals would
-    /// overwrite each other.
+    /// Keeps `error`'s [`Outage::spooling_reason`] as the spooling reason
+    /// ([`crate::store::StoreStats::spooling_why`]), and says while spooling, at most once a
+    /// minute, why and how many records wait. Another running gateway holding this instance's
+    /// name is an error: nothing is forwarded meanwhile, as two writers of one instance's
+    /// absolute totals would overwrite each other.
     pub(super) fn refused(&mut self, error: &BackendError) {
         // Every failed attempt passes here: the readiness detail says the latest reason.
         if let Some(stats) = &self.stats {
-            stats.set_spooling_reason(Some(Outage::reason(error)));
+            stats.set_spooling_reason(Some(Outage::spooling_reason(error)));
         }
         if !self.spooling
             || self

@@ -72,5 +72,10 @@ fn an_outage_is_reported_once_a_minute_with_its_reason_and_the_records_spooled()
             && reason.contains("refused"),
         "{reason}"
     );
+    // The kind alone, for the unauthenticated `/readyz`.
+    assert_eq!(
+        stats.spooling_why().map(|why| why.kind),
+        Some("unreachable")
+    );
     assert!(stats.spooling.load(std::sync::atomic::Ordering::Relaxed));
 }

@@ -1,0 +1,176 @@
+//! The gateway's readiness, assessed once per request and shown two ways.
+//!
+//! `GET /readyz` is unauthenticated (HAProxy and load balancers poll it), so it says ready or not
+//! and the *kind* of each reason (`store spooling: login refused`, `live engine "legacy":
+//! unreachable`): never a server's message, a user name, a host or a URL. `GET /api/v1/health`,
+//! behind the admin token, shows the same assessment in full: each reason with the server's or
+//! the connection's words, every strategy whose live engine is down with since when and its last
+//! failure, and every engine's health.
+
+use serde_json::{json, Value};
+
+use super::AdminState;
+use crate::review::EngineStatus;
+
+/// What makes the gateway ready or not now.
+#[derive(Debug)]
+pub(super) struct Readiness {
+    /// Why the gateway is not ready, in order; empty when it is.
+    blockers: Vec<Reason>,
+    /// Why the store spools, when it does: the gateway stays ready (it serves and keeps every
+    /// record locally).
+    spooling: Option<Reason>,
+    /// Each strategy whose live engine is down, with that engine's health.
+    down: Vec<Down>,
+    /// Every engine's health, when a gateway runs engines.
+    engines: Option<Vec<EngineStatus>>,
+}
+
+/// One reason, tersely and in full.
+#[derive(Debug)]
+struct Reason {
+    /// What `/readyz` says: the kind alone.
+    kind: String,
+    /// What `/api/v1/health` says: the kind with the words of whoever failed.
+    detail: String,
+}
+
+/// A strategy whose live engine is down.
+#[derive(Debug)]
+struct Down {
+    strategy: String,
+    engine: EngineStatus,
+}
+
+impl Readiness {
+    /// Assesses the gateway: shutdown begun (`stopping`), the store, every strategy's live engine.
+    pub(super) fn assess(state: &AdminState, stopping: bool) -> Self {
+        let engines = state.engines.as_ref().map(|f| f());
+        let down: Vec<Down> = engines
+            .iter()
+            .flatten()
+            .filter(|e| !e.up)
+            .flat_map(|e| {
+                e.live_for.iter().map(move |strategy| Down {
+                    strategy: strategy.clone(),
+                    engine: e.clone(),
+                })
+            })
+            .collect();
+        let mut blockers = Vec::new();
+        if stopping {
+            blockers.push(Reason::same("shutting down"));
+        }
+        if state.stats.is_degraded() {
+            blockers.push(Reason::same("store degraded: records are being dropped"));
+        }
+        blockers.extend(engines.iter().flatten().filter_map(engine_down));
+        let spooling = state
+            .stats
+            .spooling
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .then(|| spooling(&state.stats));
+        Self {
+            blockers,
+            spooling,
+            down,
+            engines,
+        }
+    }
+
+    /// Ready: serving, with a usable store and every strategy's live engine up.
+    pub(super) fn is_ready(&self) -> bool {
+        self.blockers.is_empty()
+    }
+
+    /// The body of `/readyz`: `{"status": "ready"}`, with `detail` (the spooling kind) while the
+    /// store spools; or `{"status": "not_ready", "reason": "KIND; KIND"}`.
+    pub(super) fn terse(&self) -> Value {
+        if !self.is_ready() {
+            let kinds: Vec<&str> = self.blockers.iter().map(|r| r.kind.as_str()).collect();
+            return json!({"status": "not_ready", "reason": kinds.join("; ")});
+        }
+        match &self.spooling {
+            Some(spooling) => json!({"status": "ready", "detail": spooling.kind}),
+            None => json!({"status": "ready"}),
+        }
+    }
+
+    /// The body of `/api/v1/health`: the status, every reason with its kind and detail, the
+    /// store's state, each strategy whose live engine is down, and every engine.
+    pub(super) fn full(&self) -> Value {
+        let reason = |r: &Reason| json!({"kind": r.kind, "detail": r.detail});
+        let strategies: Vec<Value> = self
+            .down
+            .iter()
+            .map(|d| {
+                json!({
+                    "strategy": d.strategy,
+                    "engine": d.engine.engine,
+                    "since": d.engine.since,
+                    "last_error": d.engine.last_error,
+                    "last_error_at": d.engine.last_error_at,
+                })
+            })
+            .collect();
+        json!({
+            "status": if self.is_ready() { "ready" } else { "not_ready" },
+            "reasons": self.blockers.iter().map(reason).collect::<Vec<_>>(),
+            "spooling": self.spooling.as_ref().map(reason),
+            "strategies": strategies,
+            "engines": self.engines,
+        })
+    }
+}
+
+impl Reason {
+    /// A reason whose full text holds nothing more than its kind.
+    fn same(text: &str) -> Self {
+        Self {
+            kind: text.to_owned(),
+            detail: text.to_owned(),
+        }
+    }
+}
+
+/// A live engine that is down: its kind by its last failure (`live engine "legacy":
+/// unreachable`), in full with since when, its last failure and the strategies it answers for.
+fn engine_down(engine: &EngineStatus) -> Option<Reason> {
+    if engine.up || engine.live_for.is_empty() {
+        return None;
+    }
+    let failure = match engine.last_error.as_deref() {
+        Some("connect") => "unreachable",
+        Some("resolve") => "name does not resolve",
+        Some("tls") => "tls refused",
+        Some("timeout") => "timed out",
+        _ => "down",
+    };
+    let last = match (&engine.last_error, &engine.last_error_at) {
+        (Some(error), Some(at)) => format!(", last error {error} at {at}"),
+        _ => String::new(),
+    };
+    Some(Reason {
+        kind: format!("live engine {:?}: {failure}", engine.engine),
+        detail: format!(
+            "live engine {:?} down since {}{last}; live for {}",
+            engine.engine,
+            engine.since,
+            engine.live_for.join(", ")
+        ),
+    })
+}
+
+/// Why the store spools: the kind (`store spooling: login refused`), and in full the writer's
+/// last attempt in the client's or the server's words. An earlier run's spool before the first
+/// attempt has no reason yet.
+fn spooling(stats: &crate::store::StoreStats) -> Reason {
+    let (kind, why) = match stats.spooling_why() {
+        Some(why) => (why.kind, why.detail),
+        None => ("not tried yet", "postgres not tried yet".to_owned()),
+    };
+    Reason {
+        kind: format!("store spooling: {kind}"),
+        detail: format!("store spooling: {why}, records and totals kept locally"),
+    }
+}
