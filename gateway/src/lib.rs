@@ -25,6 +25,7 @@
 //! - [`store`]: the durable mismatch store (sled): records, counters, groups, retention.
 //! - [`demo`]: `shadowgate demo`: two engines that diverge, synthetic traffic, the report.
 //! - [`loadgen`]: `shadowgate loadgen`: closed- and open-loop MCI load, latency percentiles.
+//! - `log_limit`: a recurring event's log line at most once a minute, with its count.
 //! - [`admin`]: the admin listener: health, metrics, review API, HTML report.
 //! - [`reconcile`]: `shadowgate reconcile`: batch results compared table against table.
 //! - [`cli`]: the review subcommands `report` and `mismatches list|show`.
@@ -42,6 +43,7 @@ pub mod health;
 pub mod link;
 pub mod listener;
 pub mod loadgen;
+mod log_limit;
 pub mod metrics;
 pub mod outcome;
 pub mod pipeline;

@@ -1,6 +1,9 @@
 //! The JSON routes of the admin listener. Every answer is built from masked records and
 //! counters; a store failure is a 500 that names the tree, never a value.
 
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use bytes::Bytes;
 use http::StatusCode;
 use http_body_util::Full;
@@ -10,6 +13,7 @@ use super::params::{list_query, only, param};
 use super::ready::Readiness;
 use super::ReloadFn;
 use crate::listener::server;
+use crate::log_limit::LogLimit;
 use crate::review::Review;
 use crate::review::StoreHealth;
 use crate::store::{Clock, DropReason, RecordId, StoreStats, SystemClock};
@@ -207,13 +211,74 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Response {
     }
 }
 
+/// The store's failure as an answer: 503 for a store that cannot be read now, 500 for another
+/// failure, the error as the message.
 pub(super) fn store_error(error: &crate::store::StoreError) -> Response {
+    store_error_logged(error, &UNREADABLE, Instant::now())
+}
+
+/// How often at most "the store cannot be read now" is logged while it lasts: a dashboard polls
+/// every few seconds, and each of its requests is refused.
+const UNREADABLE_EVERY: Duration = Duration::from_secs(60);
+
+/// The admin listener's "the store cannot be read now" line (one admin listener per process).
+static UNREADABLE: Mutex<LogLimit> = Mutex::new(LogLimit::new(UNREADABLE_EVERY));
+
+/// [`store_error`], the 503's line limited by `unreadable` at `now`.
+fn store_error_logged(
+    error: &crate::store::StoreError,
+    unreadable: &Mutex<LogLimit>,
+    now: Instant,
+) -> Response {
     // A degraded store that is not open, or a fleet database that cannot be read now, is a
     // known, temporary state: 503, not a server fault. The error says which.
     if error.is_unavailable() {
-        tracing::warn!(%error, "admin: the store cannot be read now");
+        let due = unreadable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .note(now);
+        if let Some(refused) = due {
+            tracing::warn!(
+                %error,
+                refused,
+                "admin: the store cannot be read now (requests answered 503; one line a minute \
+                 while it lasts, `refused` the requests since the last)"
+            );
+        }
         return server::json_error(StatusCode::SERVICE_UNAVAILABLE, &error.to_string());
     }
     tracing::error!(%error, "admin: store read failed");
     server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A dashboard polling through a store outage: one WARN line a minute, carrying how many
+    /// requests were refused since the last; every request is still answered 503.
+    #[test]
+    fn a_store_that_cannot_be_read_is_logged_once_a_minute_with_the_requests_refused() {
+        let error = crate::store::StoreError::Unavailable {
+            path: "/var/lib/shadowgate/store".into(),
+        };
+        let limit = Mutex::new(LogLimit::new(UNREADABLE_EVERY));
+        let start = Instant::now();
+        let (statuses, log) = crate::test_log::logged(tracing::Level::WARN, || {
+            [0, 5, 10, 59, 60, 61]
+                .map(|s| store_error_logged(&error, &limit, start + Duration::from_secs(s)))
+                .map(|answer| answer.status())
+        });
+        assert_eq!(statuses, [StatusCode::SERVICE_UNAVAILABLE; 6]);
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("admin: the store cannot be read now"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{log}");
+        assert!(lines[0].contains("refused=1"), "{}", lines[0]);
+        // The four requests from 5 s to 60 s: the one that wrote the line and three before it.
+        assert!(lines[1].contains("refused=4"), "{}", lines[1]);
+    }
 }

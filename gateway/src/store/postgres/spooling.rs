@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use super::backend::PostgresBackend;
 use super::cold::Relative;
 use super::spool::Spool;
+use crate::log_limit::LogLimit;
 use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::chunk;
 use crate::store::stats::StoreStats;
@@ -32,6 +33,10 @@ use crate::store::time::Day;
 mod contact;
 #[cfg(test)]
 mod tests;
+
+/// How often the reason for spooling (a held instance lock included) is logged again while it
+/// lasts.
+const REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Record chunks forwarded per transaction: a long outage's spool is sent in steps, not as one
 /// statement of unbounded size.
@@ -63,8 +68,8 @@ pub struct SpoolingBackend {
     cold: bool,
     /// The keys the ledger counts from zero, and what they are added to after the first contact.
     relative: Relative,
-    /// When the reason for spooling was last logged (once a minute while it lasts).
-    reported: Option<Instant>,
+    /// The reason for spooling, logged once a minute while it lasts.
+    reported: LogLimit,
 }
 
 impl SpoolingBackend {
@@ -91,7 +96,7 @@ impl SpoolingBackend {
             stats: None,
             cold: false,
             relative: Relative::default(),
-            reported: None,
+            reported: LogLimit::new(REPORT_INTERVAL),
         }
     }
 
@@ -169,7 +174,7 @@ impl SpoolingBackend {
         self.spooling = false;
         self.spooled_records = 0;
         self.next_try = None;
-        self.reported = None;
+        self.reported.reset();
         self.set_spooled();
         Ok(())
     }

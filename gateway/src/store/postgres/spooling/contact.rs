@@ -8,7 +8,7 @@
 //! (the cold entries become ordinary spool entries in one batch).
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::SpoolingBackend;
 use crate::store::backend::{Backend, BackendError, Space, Write};
@@ -16,10 +16,6 @@ use crate::store::postgres::cold::{is_tally, merge, Key};
 use crate::store::postgres::error::Outage;
 use crate::store::series::hour_of;
 use crate::store::time::{Clock, SystemClock};
-
-/// How often the reason for spooling (a held instance lock included) is logged again while it
-/// lasts.
-const REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 impl SpoolingBackend {
     /// Once per run, before any total is read from the spool: a spool whose epoch the database
@@ -163,7 +159,7 @@ impl SpoolingBackend {
                 outage.phrase()
             );
             // This line says why: the next report of the same outage is a minute away.
-            self.reported = Some(Instant::now());
+            self.reported.logged(Instant::now());
         }
         self.cold = true;
         self.spooling = true;
@@ -182,14 +178,9 @@ impl SpoolingBackend {
         if let Some(stats) = &self.stats {
             stats.set_spooling_reason(Some(Outage::spooling_reason(error)));
         }
-        if !self.spooling
-            || self
-                .reported
-                .is_some_and(|at| at.elapsed() < REPORT_INTERVAL)
-        {
+        if !self.spooling || self.reported.note(Instant::now()).is_none() {
             return;
         }
-        self.reported = Some(Instant::now());
         let outage = Outage::of_backend(error);
         if outage == Outage::InstanceInUse {
             tracing::error!(%error, records = self.spooled_records, "store: another running gateway holds this gateway's instance name in the fleet's database; spooling locally and forwarding nothing until it is released (give every gateway its own store.postgres.instance)");
