@@ -54,8 +54,9 @@ fn rustls_reason(error: &rustls::Error) -> String {
     }
 }
 
-/// A certificate's fault. Those rustls says in words (with a time or a name) are kept.
-fn certificate_reason(error: &CertificateError) -> String {
+/// A certificate's fault (of a TLS file, or of the certificate a server presented). Those rustls
+/// says in words (with a time or a name) are kept.
+pub(super) fn certificate_reason(error: &CertificateError) -> String {
     let said = match error {
         CertificateError::BadEncoding => "a certificate whose DER encoding does not decode",
         CertificateError::Expired => "an expired certificate",

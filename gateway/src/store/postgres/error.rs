@@ -11,6 +11,8 @@
 use std::error::Error;
 use std::fmt;
 
+use rustls::CertificateError;
+
 use super::connect::InstanceInUse;
 use crate::store::{BackendError, SpoolingReason};
 
@@ -81,8 +83,13 @@ impl Error for PostgresError {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outage {
     /// No answer from a server: connection refused, timed out, a host name that does not
-    /// resolve, a TLS handshake that failed, a session that broke.
+    /// resolve, a TLS handshake that failed for another reason than the certificate, a session
+    /// that broke.
     Unreachable,
+    /// The server answered with a certificate that `store.postgres.ca_file` does not verify
+    /// (another issuer, a name that is not the URL's host, expired): rustls refused it. A
+    /// configuration to fix (the CA file or the URL's host name), like a refused login.
+    TlsRefused,
     /// The server answered and refused the login (SQLSTATE class 28: a wrong password, an
     /// unknown role, no `pg_hba.conf` line for this host).
     LoginRefused,
@@ -99,6 +106,9 @@ impl Outage {
     pub(crate) fn of(error: &(dyn Error + 'static)) -> Self {
         if error.downcast_ref::<InstanceInUse>().is_some() {
             return Self::InstanceInUse;
+        }
+        if refused_certificate(error).is_some() {
+            return Self::TlsRefused;
         }
         let client = match (
             error.downcast_ref::<PostgresError>(),
@@ -130,6 +140,7 @@ impl Outage {
     pub(crate) fn phrase(self) -> &'static str {
         match self {
             Self::Unreachable => "postgres unreachable",
+            Self::TlsRefused => "postgres certificate refused",
             Self::LoginRefused => "postgres refused the login",
             Self::NoDatabase => "postgres has no database of that name",
             Self::InstanceInUse => "postgres instance name held by another running gateway",
@@ -142,6 +153,7 @@ impl Outage {
     pub(crate) fn kind(self) -> &'static str {
         match self {
             Self::Unreachable => "unreachable",
+            Self::TlsRefused => "tls refused",
             Self::LoginRefused => "login refused",
             Self::NoDatabase => "no database",
             Self::InstanceInUse => "instance name in use",
@@ -163,6 +175,30 @@ impl Outage {
     pub(crate) fn reason(error: &BackendError) -> String {
         format!("{} ({error})", Self::of_backend(error).phrase())
     }
+}
+
+/// The fault rustls found in the server's certificate, when that is why `error` (a client error
+/// or an error holding one) happened. The client's TLS error holds rustls' error inside an I/O
+/// error, whose `source()` skips it: the I/O error's own inner error is looked at.
+pub(crate) fn refused_certificate<'e>(
+    error: &'e (dyn Error + 'static),
+) -> Option<&'e CertificateError> {
+    if let Some(rustls::Error::InvalidCertificate(fault)) = error.downcast_ref::<rustls::Error>() {
+        return Some(fault);
+    }
+    let next: Option<&(dyn Error + 'static)> =
+        if let Some(explained) = error.downcast_ref::<PostgresError>() {
+            // Its cause is shown, not returned by `source()`.
+            Some(&explained.0)
+        } else if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            match io.get_ref() {
+                Some(inner) => Some(inner),
+                None => io.source(),
+            }
+        } else {
+            error.source()
+        };
+    next.and_then(refused_certificate)
 }
 
 /// `error` with a PostgreSQL client error in it replaced by a [`PostgresError`], so that its
@@ -247,6 +283,60 @@ mod tests {
         assert!(
             Outage::reason(&other).starts_with("postgres failed (store backend failed to spool: ")
         );
+    }
+
+    /// The client's TLS error as it holds rustls' (an I/O error around it: `source()` skips it).
+    fn tls_error(fault: CertificateError) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(fault),
+        )
+    }
+
+    /// A certificate of another CA, or for another name: refused by TLS, a kind of its own (not
+    /// unreachable), whose `/readyz` kind says no more than that.
+    #[test]
+    fn a_certificate_the_ca_file_does_not_verify_is_tls_refused() {
+        let foreign = BackendError::new(
+            "connect to postgres",
+            tls_error(CertificateError::UnknownIssuer),
+        );
+        assert_eq!(Outage::of_backend(&foreign), Outage::TlsRefused);
+        assert_eq!(
+            refused_certificate(foreign.source.as_ref()),
+            Some(&CertificateError::UnknownIssuer)
+        );
+        let why = Outage::spooling_reason(&foreign);
+        assert_eq!(why.kind, "tls refused");
+        assert!(
+            why.detail
+                .starts_with("postgres certificate refused (store backend failed to ")
+                && why.detail.contains("UnknownIssuer"),
+            "{}",
+            why.detail
+        );
+        let name = CertificateError::NotValidForName;
+        let mismatch = BackendError::new("connect to postgres", tls_error(name));
+        assert_eq!(Outage::of_backend(&mismatch), Outage::TlsRefused);
+        // The fault found in an error's chain, not only at its top.
+        let chained = std::io::Error::other(tls_error(CertificateError::Expired));
+        assert_eq!(
+            refused_certificate(&chained),
+            Some(&CertificateError::Expired)
+        );
+    }
+
+    /// A TLS failure that is not the certificate's (no common protocol, an alert) stays what it
+    /// was: not taken for a configuration error.
+    #[test]
+    fn other_tls_failures_are_not_tls_refused() {
+        let alert = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure),
+        );
+        assert_eq!(refused_certificate(&alert), None);
+        let error = BackendError::new("connect to postgres", alert);
+        assert_ne!(Outage::of_backend(&error), Outage::TlsRefused);
     }
 
     #[test]

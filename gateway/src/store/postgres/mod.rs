@@ -43,7 +43,7 @@ mod spooling;
 pub use backend::PostgresBackend;
 pub use config::{BackendKind, PostgresConfig, SslMode};
 pub(crate) use connect::try_session;
-pub(crate) use error::{explained, Outage};
+pub(crate) use error::{explained, refused_certificate, Outage};
 pub(crate) use fleet::FleetReader;
 pub use fleet_view::{FleetView, InstanceTotals};
 pub use save::save_to_fleet;
