@@ -7,7 +7,8 @@
 //! - `gateways`: real gateways with `backend = "postgres"`: known traffic gives exact totals,
 //!   groups and records per instance and for the fleet, across a restart.
 //! - `spool`: a group first seen while the database is down is spooled and forwarded.
-//! - `tls`: `sslmode = "verify-full"` against a cluster with TLS on.
+//! - `tls`: `sslmode = "verify-full"` against a cluster with TLS on; another CA's certificate is
+//!   a `check-config` error.
 //! - `notices`: a server error shown with its message; the server's notices logged at DEBUG.
 //! - `haproxy`: three gateway processes behind HAProxy (the fleet recipe): exact fleet totals
 //!   and groups, then one SIGKILLed and restarted: every answered frame counted once or lost in
