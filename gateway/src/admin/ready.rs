@@ -38,7 +38,9 @@ struct Reason {
 /// A strategy whose live engine is down.
 #[derive(Debug)]
 struct Down {
+    /// The strategy.
     strategy: String,
+    /// Its live engine, down.
     engine: EngineStatus,
 }
 
