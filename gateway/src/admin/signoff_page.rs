@@ -1,10 +1,11 @@
 //! The page's cutover section of a strategy: its sign-offs (who, when, note, the evidence in
-//! short, the audit entry) and each routing change a reload or a start recorded, linked to the
-//! sign-off it rests on or marked unsigned (a shadow engine reached elsewhere needs none). Read
+//! short, the engines with their endpoints, the audit entry), each routing change a reload or a
+//! start recorded, linked to the sign-off it rests on or marked unsigned with why (a shadow
+//! engine reached elsewhere needs none), and each layout or TLS file change (none needs one). Read
 //! from [`crate::cutover::history`]; plain HTML.
 
 use super::html::escape;
-use crate::cutover::{history, CutoverHistory, RecordedChange, SignOff};
+use crate::cutover::{history, CutoverHistory, Recorded, RecordedChange, SignOff};
 use crate::review::{percent_bound, thousands, ReviewView};
 use crate::store::Reader;
 
@@ -50,16 +51,25 @@ fn render(history: &CutoverHistory, strategy: &str, view: &ReviewView) -> String
         }
         out.push_str("</table>\n");
     }
+    if !history.file_changes.is_empty() {
+        out.push_str("<h3>Layout and TLS file changes</h3>\n<table class=\"file-changes\"><tr><th>audit entry</th><th>when</th><th>by</th><th>change</th><th>config SHA-256</th><th>sign-off</th></tr>\n");
+        for change in &history.file_changes {
+            out.push_str(&format!(
+                "<tr class=\"file-change\">{}<td>{}</td><td><code>{}</code></td><td>no sign-off needed</td></tr>\n",
+                entry_cells(change, view),
+                escape(&change.change.sentence()),
+                escape(short(&change.config_sha256)),
+            ));
+        }
+        out.push_str("</table>\n");
+    }
     out.push_str("<p class=\"muted\">From the hash-chained audit trail (GET api/v1/audit; <code>shadowgate audit verify</code> checks it).</p></div>\n");
     out
 }
 
 fn signoff_row(signoff: &SignOff, view: &ReviewView) -> String {
     let e = &signoff.evidence;
-    let engines = match &e.shadow_engine {
-        Some(shadow) => format!("live {}, shadow {shadow}", e.live_engine),
-        None => format!("live {}", e.live_engine),
-    };
+    let engines = e.engines();
     format!(
         "<tr class=\"signoff\"><td>#{seq} <code>{hash}</code></td><td class=\"t\">{when}</td><td>{by}</td><td>{note}</td><td class=\"n\">{comparisons}</td><td class=\"n\">{failures}</td><td>below {upper}</td><td>{engines}</td><td><code>{sha}</code></td></tr>\n",
         seq = signoff.seq,
@@ -75,11 +85,23 @@ fn signoff_row(signoff: &SignOff, view: &ReviewView) -> String {
     )
 }
 
-fn change_row(recorded: &RecordedChange, view: &ReviewView) -> String {
+/// The cells every recorded change starts with: its audit entry, when, and what made it
+/// (`reload (signal)`, `start`).
+fn entry_cells<C>(recorded: &Recorded<C>, view: &ReviewView) -> String {
     let by = match &recorded.source {
         Some(source) => format!("{} ({source})", recorded.action),
         None => recorded.action.clone(),
     };
+    format!(
+        "<td>#{seq} <code>{hash}</code></td><td class=\"t\">{when}</td><td>{by}</td>",
+        seq = recorded.seq,
+        hash = escape(short(&recorded.hash)),
+        when = escape(&view.time(recorded.time_micros)),
+        by = escape(&by),
+    )
+}
+
+fn change_row(recorded: &RecordedChange, view: &ReviewView) -> String {
     let change = &recorded.change;
     let signed = match (change.signoff, &change.signed_by) {
         _ if !change.needs_signoff() => "no sign-off needed".to_owned(),
@@ -89,14 +111,14 @@ fn change_row(recorded: &RecordedChange, view: &ReviewView) -> String {
                 .map(|by| format!(" by {}", escape(by)))
                 .unwrap_or_default()
         ),
-        (None, _) => "<span class=\"blocked\">unsigned</span>".to_owned(),
+        (None, _) => match &change.unsigned_because {
+            Some(why) => format!("<span class=\"blocked\">unsigned</span> ({})", escape(why)),
+            None => "<span class=\"blocked\">unsigned</span>".to_owned(),
+        },
     };
     format!(
-        "<tr class=\"routing-change\"><td>#{seq} <code>{hash}</code></td><td class=\"t\">{when}</td><td>{by}</td><td>{engines}</td><td><code>{sha}</code></td><td>{signed}</td></tr>\n",
-        seq = recorded.seq,
-        hash = escape(short(&recorded.hash)),
-        when = escape(&view.time(recorded.time_micros)),
-        by = escape(&by),
+        "<tr class=\"routing-change\">{cells}<td>{engines}</td><td><code>{sha}</code></td><td>{signed}</td></tr>\n",
+        cells = entry_cells(recorded, view),
         engines = escape(&change.engines()),
         sha = escape(short(&recorded.config_sha256)),
     )
@@ -125,6 +147,8 @@ mod tests {
             config_sha256: "ab".repeat(32),
             live_engine: "legacy".into(),
             shadow_engine: Some("next".into()),
+            live_at: None,
+            shadow_at: None,
             thresholds: ReadinessConfig::default(),
             comparisons: 12_400,
             failures: 2,
@@ -153,8 +177,22 @@ mod tests {
             shadow_after: Some("legacy".into()),
             signoff,
             signed_by: signoff.map(|_| "choi<b>".into()),
+            unsigned_because: None,
             live_moved: None,
             shadow_moved: None,
+        }
+    }
+
+    /// `change` as start entry #4 recorded it.
+    fn recorded<C>(change: C) -> Recorded<C> {
+        Recorded {
+            seq: 4,
+            hash: "12".repeat(32),
+            time_micros: 0,
+            action: "start".into(),
+            source: None,
+            config_sha256: "ef".repeat(32),
+            change,
         }
     }
 
@@ -169,6 +207,7 @@ mod tests {
                 previous_config_sha256: "ab".repeat(32),
                 config_sha256: "cd".repeat(32),
                 changes: vec![change],
+                file_changes: Vec::new(),
                 routing: Default::default(),
             })
         };
@@ -178,6 +217,8 @@ mod tests {
             config_sha256: "ef".repeat(32),
             previous_routing_recorded: true,
             changes: vec![change(None)],
+            file_changes: Vec::new(),
+            previous_files_recorded: true,
             routing: Default::default(),
         };
         let evidence = [
@@ -282,15 +323,6 @@ mod tests {
             shadow_moved,
             ..change(None)
         };
-        let recorded = |change| RecordedChange {
-            seq: 4,
-            hash: "12".repeat(32),
-            time_micros: 0,
-            action: "start".into(),
-            source: None,
-            config_sha256: "ef".repeat(32),
-            change,
-        };
         let view = ReviewView::default();
         let shadow = change_row(&recorded(same(moved.clone(), None)), &view);
         assert!(
@@ -301,6 +333,64 @@ mod tests {
         assert!(
             live.contains("<td>live legacy now at http://10.0.0.2:80/v1/loan (was http://10.0.0.1:80/v1/loan)</td><td><code>efefefefefef</code></td><td><span class=\"blocked\">unsigned</span></td>"),
             "{live}"
+        );
+    }
+
+    #[test]
+    fn a_signoffs_endpoints_an_unsigned_reason_and_file_changes_are_shown() {
+        use crate::cutover::{Endpoint, FileChange, FileRole};
+        let mut e = evidence("CAB-2");
+        e.live_at = Some(Endpoint {
+            at: "10.0.0.1:7001".into(),
+            layout: Some("loan".into()),
+            server_name: None,
+        });
+        e.shadow_at = Some(Endpoint {
+            at: "https://10.0.0.2:443/v1/loan".into(),
+            layout: None,
+            server_name: Some("next.bank".into()),
+        });
+        let signoff = SignOff {
+            seq: 1,
+            hash: "ab".repeat(32),
+            prev_hash: GENESIS.into(),
+            time_micros: 0,
+            evidence: e,
+        };
+        let view = ReviewView::default();
+        let row = signoff_row(&signoff, &view);
+        assert!(
+            row.contains("<td>live legacy at 10.0.0.1:7001 (layout loan), shadow next at https://10.0.0.2:443/v1/loan (TLS server name next.bank)</td>"),
+            "{row}"
+        );
+
+        let unsigned = RoutingChange {
+            unsigned_because: Some("sign-off #1 signed next at <a>, not <b>".into()),
+            ..change(None)
+        };
+        let row = change_row(&recorded(unsigned), &view);
+        assert!(
+            row.contains("<td><span class=\"blocked\">unsigned</span> (sign-off #1 signed next at &lt;a&gt;, not &lt;b&gt;)</td>"),
+            "{row}"
+        );
+
+        let layout = FileChange {
+            strategy: "loan".into(),
+            role: FileRole::Layout,
+            engine: None,
+            key: "layout".into(),
+            before: Some("12".repeat(32)),
+            after: Some("34".repeat(32)),
+        };
+        let history = CutoverHistory {
+            file_changes: vec![recorded(layout)],
+            ..CutoverHistory::default()
+        };
+        let html = render(&history, "loan", &view);
+        assert!(
+            html.contains("<h3>Layout and TLS file changes</h3>")
+                && html.contains("<td>start</td><td>layout of loan changed: 121212121212 → 343434343434</td><td><code>efefefefefef</code></td><td>no sign-off needed</td>"),
+            "{html}"
         );
     }
 }

@@ -93,6 +93,7 @@ pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Res
         signoff.seq,
         signoff.hash
     )?;
+    writeln!(out, "  cutover: {}", e.cutover())?;
     writeln!(
         out,
         "  {}; {} open groups; config sha256 {}",

@@ -201,6 +201,7 @@ pub(super) fn build(
         http_listener,
         admin_listener,
         layouts: layouts.loaded,
+        layout_sha256: layouts.sha256,
         engines,
         strategies,
         response_codes: file.response_codes,

@@ -79,6 +79,9 @@ pub struct Config {
     pub admin_listener: Option<AdminListener>,
     /// Loaded layouts by name.
     pub layouts: BTreeMap<String, Arc<Layout>>,
+    /// SHA-256 (hex) of each loaded layout file's bytes, by layout name: start and reload entries
+    /// record each strategy's, so a layout edited while the gateway was stopped is seen.
+    pub layout_sha256: BTreeMap<String, String>,
     /// Engines by name.
     pub engines: BTreeMap<String, EngineSpec>,
     /// Strategies by name.

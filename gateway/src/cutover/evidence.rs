@@ -1,9 +1,10 @@
 //! What a sign-off records: the readiness evidence of one strategy at one moment, gathered from
 //! the store (counters, groups and their triage) and the config in force (thresholds, rules and
-//! their governance, engines, the file's hash).
+//! their governance, engines and where each is reached, the file's hash).
 
 use serde::{Deserialize, Serialize};
 
+use super::routing::{Endpoint, Route};
 use crate::config::{governance, Config, StrategySpec};
 use crate::review::{percent_ceil, MismatchRate, ReadinessConfig};
 use crate::store::{format_micros, StrategyCounters, MICROS_PER_DAY};
@@ -30,6 +31,14 @@ pub struct Evidence {
     pub live_engine: String,
     /// The shadow engine now (the one that becomes live).
     pub shadow_engine: Option<String>,
+    /// Where the live engine is reached, as start and reload entries record it; `None` in
+    /// sign-offs written before it was recorded (they compare by engine names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_at: Option<Endpoint>,
+    /// Where the shadow engine is reached; `None` without a shadow, or in sign-offs written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow_at: Option<Endpoint>,
     /// The thresholds the strategy was judged by.
     pub thresholds: ReadinessConfig,
     /// Comparisons made (skipped calls excluded).
@@ -122,6 +131,7 @@ impl Evidence {
             n => percent_ceil(counters.skipped as f64 / n as f64),
         };
         let groups: Vec<GroupEvidence> = groups.iter().map(group_evidence).collect();
+        let route = Route::of(config, spec);
         Evidence {
             strategy: spec.name.clone(),
             signed_by: by.to_owned(),
@@ -131,6 +141,8 @@ impl Evidence {
             config_sha256: config.sha256.clone(),
             live_engine: spec.live.clone(),
             shadow_engine: spec.shadow.clone(),
+            live_at: route.live_at,
+            shadow_at: route.shadow_at,
             thresholds: spec.readiness.clone(),
             comparisons: counters.comparisons(),
             failures: counters.failures(),
@@ -148,6 +160,63 @@ impl Evidence {
             groups,
             active_rules: active_rules(config, spec),
         }
+    }
+}
+
+impl Evidence {
+    /// The cutover as an auditor reads it: `live legacy at 127.0.0.1:7001 (layout loan) → next
+    /// at http://127.0.0.1:7002/v1/loan`; `live legacy → next` when the endpoints were not
+    /// recorded (sign-offs written before they were), `→ none` without a shadow.
+    pub fn cutover(&self) -> String {
+        let shadow = match &self.shadow_engine {
+            Some(name) => at(name, self.shadow_at.as_ref()),
+            None => "none".to_owned(),
+        };
+        format!(
+            "live {} → {shadow}",
+            at(&self.live_engine, self.live_at.as_ref())
+        )
+    }
+
+    /// Both engines with their endpoints: `live legacy at 127.0.0.1:7001 (layout loan), shadow
+    /// next at http://127.0.0.1:7002/v1/loan` (names only where endpoints were not recorded).
+    pub fn engines(&self) -> String {
+        let live = format!("live {}", at(&self.live_engine, self.live_at.as_ref()));
+        match &self.shadow_engine {
+            Some(name) => format!("{live}, shadow {}", at(name, self.shadow_at.as_ref())),
+            None => live,
+        }
+    }
+
+    /// Why the live engine `route` puts in force is not one this sign-off signed: named by
+    /// neither of its engines, or reached elsewhere than it recorded (compared where both
+    /// endpoints are known: sign-offs and entries written before endpoints were recorded compare
+    /// by names). `None`: it is.
+    pub fn unsigned_live(&self, route: &Route) -> Option<String> {
+        let signed_at = if route.live == self.live_engine {
+            &self.live_at
+        } else if self.shadow_engine.as_ref() == Some(&route.live) {
+            &self.shadow_at
+        } else {
+            return Some(format!("signed {}, not {}", self.engines(), route.live));
+        };
+        match (signed_at, &route.live_at) {
+            (Some(signed), Some(now)) if signed != now => Some(format!(
+                "signed {} at {}, not {}",
+                route.live,
+                signed.describe(),
+                now.describe()
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// `name at ENDPOINT`, or `name` when the endpoint was not recorded.
+pub(super) fn at(name: &str, endpoint: Option<&Endpoint>) -> String {
+    match endpoint {
+        Some(endpoint) => format!("{name} at {}", endpoint.describe()),
+        None => name.to_owned(),
     }
 }
 

@@ -1,10 +1,12 @@
-//! A strategy's cutover history, as the review shows it: its sign-offs, and every routing change
-//! a reload or a start recorded, with the sign-off it rests on or none (`unsigned`). One read of
+//! A strategy's cutover history, as the review shows it: its sign-offs, every routing change a
+//! reload or a start recorded, with the sign-off it rests on or none (`unsigned`), and every
+//! layout or TLS file change they recorded. One read of
 //! the audit trail; the page (and anything else that shows it) renders this.
 
 use serde::{Deserialize, Serialize};
 
 use super::error::CutoverError;
+use super::files::FileChange;
 use super::linkage::{RoutingChange, RELOAD_ACTION};
 use super::sign::SignOff;
 use super::start::START_ACTION;
@@ -12,18 +14,21 @@ use crate::store::Reader;
 use crate::triage::append::entries;
 use crate::triage::AuditEntry;
 
-/// The sign-offs and recorded routing changes of one strategy, oldest first.
+/// The sign-offs and recorded routing and file changes of one strategy, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CutoverHistory {
     /// Its sign-offs.
     pub signoffs: Vec<SignOff>,
     /// Its routing changes, each from a `reload` or `start` entry.
     pub changes: Vec<RecordedChange>,
+    /// Its layout and TLS files whose bytes changed, each from a `reload` or `start` entry.
+    #[serde(default)]
+    pub file_changes: Vec<RecordedFileChange>,
 }
 
-/// One routing change of a strategy as an audit entry recorded it.
+/// One change of a strategy as a `reload` or `start` entry recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordedChange {
+pub struct Recorded<C> {
     /// The entry's sequence number.
     pub seq: u64,
     /// The entry's SHA-256.
@@ -36,9 +41,14 @@ pub struct RecordedChange {
     pub source: Option<String>,
     /// SHA-256 of the config it put in force.
     pub config_sha256: String,
-    /// The change, with its sign-off or none.
-    pub change: RoutingChange,
+    /// The change (a routing change with its sign-off or none, or a file change).
+    pub change: C,
 }
+
+/// A routing change as an entry recorded it.
+pub type RecordedChange = Recorded<RoutingChange>;
+/// A file change as an entry recorded it.
+pub type RecordedFileChange = Recorded<FileChange>;
 
 /// What a `reload` or `start` entry's evidence holds that the history shows.
 #[derive(Debug, Deserialize)]
@@ -48,6 +58,8 @@ struct Linked {
     config_sha256: String,
     #[serde(default)]
     changes: Vec<RoutingChange>,
+    #[serde(default)]
+    file_changes: Vec<FileChange>,
 }
 
 /// The cutover history of `strategy` in the audit trail of `reader`'s store.
@@ -66,38 +78,49 @@ impl CutoverHistory {
             .filter_map(SignOff::of)
             .filter(|s| s.evidence.strategy == strategy)
             .collect();
-        let changes = trail
+        let linked: Vec<(&AuditEntry, Linked)> = trail
             .iter()
             .filter(|e| e.action == RELOAD_ACTION || e.action == START_ACTION)
             .filter_map(|entry| {
-                let linked: Linked = serde_json::from_value(entry.evidence.clone()?).ok()?;
-                Some((entry, linked))
-            })
-            .flat_map(|(entry, linked)| {
-                let Linked {
-                    source,
-                    config_sha256,
-                    changes,
-                } = linked;
-                changes
-                    .into_iter()
-                    .filter(|c| c.strategy == strategy)
-                    .map(move |change| RecordedChange {
-                        seq: entry.seq,
-                        hash: entry.hash.clone(),
-                        time_micros: entry.time_micros,
-                        action: entry.action.clone(),
-                        source: source.clone(),
-                        config_sha256: config_sha256.clone(),
-                        change,
-                    })
+                Some((entry, serde_json::from_value(entry.evidence.clone()?).ok()?))
             })
             .collect();
-        Self { signoffs, changes }
+        let changes = linked
+            .iter()
+            .flat_map(|(entry, l)| l.changes.iter().map(move |c| (*entry, l, c)))
+            .filter(|(_, _, c)| c.strategy == strategy)
+            .map(|(entry, l, c)| Recorded::of(entry, l, c.clone()))
+            .collect();
+        let file_changes = linked
+            .iter()
+            .flat_map(|(entry, l)| l.file_changes.iter().map(move |c| (*entry, l, c)))
+            .filter(|(_, _, c)| c.strategy == strategy)
+            .map(|(entry, l, c)| Recorded::of(entry, l, c.clone()))
+            .collect();
+        Self {
+            signoffs,
+            changes,
+            file_changes,
+        }
     }
 
-    /// No sign-off and no routing change recorded.
+    /// No sign-off, no routing change and no file change recorded.
     pub fn is_empty(&self) -> bool {
-        self.signoffs.is_empty() && self.changes.is_empty()
+        self.signoffs.is_empty() && self.changes.is_empty() && self.file_changes.is_empty()
+    }
+}
+
+impl<C> Recorded<C> {
+    /// `change` as `entry`, whose evidence is `linked`, recorded it.
+    fn of(entry: &AuditEntry, linked: &Linked, change: C) -> Self {
+        Recorded {
+            seq: entry.seq,
+            hash: entry.hash.clone(),
+            time_micros: entry.time_micros,
+            action: entry.action.clone(),
+            source: linked.source.clone(),
+            config_sha256: linked.config_sha256.clone(),
+            change,
+        }
     }
 }

@@ -14,7 +14,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::CutoverError;
-use super::routing::{changes, log_changes, note, routing, Moved, Routing};
+use super::files::{self, FileChange};
+use super::routing::{changes, log_all, note, routing, Moved, Routing};
 use super::sign::signoffs;
 use crate::config::Config;
 use crate::store::Reader;
@@ -37,6 +38,10 @@ pub struct ReloadLink {
     pub config_sha256: String,
     /// Strategies whose live or shadow engine changed or is reached elsewhere.
     pub changes: Vec<RoutingChange>,
+    /// Layout and TLS files whose bytes changed (absent when none did, and from entries written
+    /// before they were recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_changes: Vec<FileChange>,
     /// The routing in force after it, so the next start can tell what changed while stopped
     /// (absent from entries written before it was recorded).
     #[serde(default, skip_serializing_if = "Routing::is_empty")]
@@ -62,6 +67,11 @@ pub struct RoutingChange {
     /// Who signed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_by: Option<String>,
+    /// Why the sign-off for this config does not cover it (`sign-off #3 signed legacy at
+    /// 127.0.0.1:7003 (layout loan), not 127.0.0.1:7001 (layout loan)`): the live engine it leaves
+    /// in force is not one the sign-off names, or not where the sign-off recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsigned_because: Option<String>,
     /// The live engine, the same before and after, now reached elsewhere (absent from entries
     /// written before endpoints were recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,7 +89,10 @@ impl RoutingChange {
             (false, _, _) => "no sign-off needed".to_owned(),
             (true, Some(seq), Some(by)) => format!("signed (#{seq} by {by})"),
             (true, Some(seq), None) => format!("signed (#{seq})"),
-            (true, None, _) => "unsigned".to_owned(),
+            (true, None, _) => match &self.unsigned_because {
+                Some(why) => format!("unsigned ({why})"),
+                None => "unsigned".to_owned(),
+            },
         };
         format!("{}: {}, {signed}", self.strategy, self.engines())
     }
@@ -131,14 +144,16 @@ pub fn link_reload(
 ) -> Result<ReloadLink, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
     let signed = signoffs(reader)?;
-    let after = routing(new);
-    let changes = changes(&signed, (&old.sha256, &routing(old)), (&new.sha256, &after));
-    log_changes(RELOAD_ACTION, &changes);
+    let (before, after) = (routing(old), routing(new));
+    let changes = changes(&signed, (&old.sha256, &before), (&new.sha256, &after));
+    let file_changes = files::changes(&before, &after);
+    log_all(RELOAD_ACTION, &changes, &file_changes);
     let link = ReloadLink {
         source: source.to_owned(),
         previous_config_sha256: old.sha256.clone(),
         config_sha256: new.sha256.clone(),
         changes,
+        file_changes,
         routing: after,
     };
     let entry = Entry {
@@ -147,7 +162,10 @@ pub fn link_reload(
         subject: format!("config {}", new.source.display()),
         from: Some(old.sha256.clone()),
         to: Some(new.sha256.clone()),
-        note: Some(format!("{source}: {}", note(&link.changes))),
+        note: Some(format!(
+            "{source}: {}",
+            note(&link.changes, &link.file_changes)
+        )),
         // Strings and options: it always converts.
         evidence: serde_json::to_value(&link).ok(),
     };

@@ -4,29 +4,36 @@
 //! `shadowgate cutover sign` is refused unless the strategy is ready (the review's
 //! [`crate::review::assess`]); when it is, the [`Evidence`] at that moment (counts, upper bound,
 //! clean days, skipped share, groups and their triage, active rules with owners and expiry, the
-//! config file's SHA-256) is appended to the audit trail as a `cutover_sign` entry whose hash
+//! live and shadow engines with where each is reached, the config file's SHA-256) is appended to the audit trail as a `cutover_sign` entry whose hash
 //! covers the evidence, so `audit verify` detects a later edit of either. The cutover itself stays
 //! a config swap plus reload: every successful reload appends a `reload` entry naming the new
 //! config's hash and, per strategy whose live or shadow engine changed or is reached elsewhere
 //! (another `address` or `url` under the same name), the sign-off it rests on ([`link_reload`])
 //! or `unsigned`; a shadow engine reached elsewhere needs none. A restart is linked the same way: a gateway that starts
 //! with a config other than the one the trail recorded last appends a `start` entry with the
-//! routing changes made while it was stopped ([`link_start`]). The review shows each strategy's
+//! routing changes made while it was stopped ([`link_start`]). A routing change rests on a
+//! sign-off only if the live engine it leaves in force is one the sign-off names, at the endpoint
+//! it recorded. Both entries also record the SHA-256 of each strategy's layout and TLS files and
+//! list those that changed ([`FileChange`]). The review shows each strategy's
 //! sign-offs and linked changes ([`history`]).
 //!
 //! # Layout
-//! - `evidence`: [`Evidence`], what a sign-off records, gathered from the store and the config.
+//! - `evidence`: [`Evidence`], what a sign-off records, gathered from the store and the config
+//!   (its engines with their [`Endpoint`]s, as start entries record them).
 //! - `sign`: [`sign`], the readiness check and the `cutover_sign` entry; [`SignOff`].
 //! - `linkage`: [`link_reload`], the `reload` entry and which sign-off a routing change rests on.
 //! - `routing`: [`Routing`] as entries record it (engines and their [`Endpoint`]s), the changes
 //!   between two, their sign-offs.
-//! - `start`: [`link_start`], the `start` entry of a restart with another config.
+//! - `files`: [`FileDigests`] of a strategy's layout and TLS files, and the [`FileChange`]s
+//!   between two entries (recorded and warned about; no sign-off needed).
+//! - `start`: [`link_start`], the `start` entry of a restart with another config or files.
 //! - `history`: [`CutoverHistory`], a strategy's sign-offs and linked changes, for the review.
 //! - `report`: the sign-off report as HTML and JSON files.
 //! - `error`: [`CutoverError`].
 
 mod error;
 mod evidence;
+mod files;
 mod history;
 mod linkage;
 mod report;
@@ -36,7 +43,8 @@ mod start;
 
 pub use error::{CutoverError, CutoverErrorKind};
 pub use evidence::{ActiveRule, Evidence, GroupEvidence};
-pub use history::{history, CutoverHistory, RecordedChange};
+pub use files::{FileChange, FileDigests, FileRole};
+pub use history::{history, CutoverHistory, Recorded, RecordedChange, RecordedFileChange};
 pub use linkage::{link_reload, ReloadLink, RoutingChange, RELOAD_ACTION};
 pub use report::{html, write_report, ReportFiles};
 pub use routing::{routing, Endpoint, Moved, Route, Routing};
@@ -48,7 +56,11 @@ use ring::digest::{digest, SHA256};
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_files;
+#[cfg(test)]
 mod tests_moved;
+#[cfg(test)]
+mod tests_signed;
 
 /// SHA-256 of `bytes` in lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {

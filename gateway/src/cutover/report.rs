@@ -71,12 +71,11 @@ pub fn html(signoff: &SignOff, view: &ReviewView) -> String {
         escape(&view.zone_name())
     );
     let zoned = |text: &str| parse_rfc3339(text).map_or_else(|| text.to_owned(), |t| view.time(t));
-    let shadow = e.shadow_engine.as_deref().unwrap_or("none");
     let rows: [(&str, String); 8] = [
         ("Signed by", e.signed_by.clone()),
         ("Signed at", zoned(&e.signed_at)),
         ("Note", e.note.clone().unwrap_or_default()),
-        ("Cutover", format!("live {} → {shadow}", e.live_engine)),
+        ("Cutover", e.cutover()),
         ("Config file", e.config_path.clone()),
         ("Config SHA-256", e.config_sha256.clone()),
         (

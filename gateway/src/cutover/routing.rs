@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::files::{self, FileChange, FileDigests};
 use super::linkage::RoutingChange;
 use super::sign::SignOff;
 use crate::config::{Config, EngineSpec, StrategySpec};
@@ -37,10 +38,16 @@ pub struct Route {
     /// it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadow_at: Option<Endpoint>,
+    /// SHA-256 of its layout file and its engines' TLS files; `None` in entries written before
+    /// they were recorded ([`super::files`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<FileDigests>,
 }
 
 /// Where one engine of a strategy is reached: what identifies the process that answers.
-/// Timeouts, limits and certificates are settings of the same engine and are not recorded.
+/// Timeouts, limits and certificates are settings of the same engine and are not part of it (the
+/// digests of its TLS files are recorded beside it, in [`FileDigests`], and a changed one is no
+/// move). A sign-off records its engines' endpoints in this shape too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
     /// mci: `host:port` (a dual-socket link's answer address after it); http(s): the URL the
@@ -69,20 +76,35 @@ pub fn routing(config: &Config) -> Routing {
     config
         .strategies
         .values()
-        .map(|spec| {
-            let at = |engine: &str| Some(Endpoint::of(config.engines.get(engine)?, spec));
-            let route = Route {
-                live: spec.live.clone(),
-                shadow: spec.shadow.clone(),
-                live_at: at(&spec.live),
-                shadow_at: spec.shadow.as_deref().and_then(at),
-            };
-            (spec.name.clone(), route)
-        })
+        .map(|spec| (spec.name.clone(), Route::of(config, spec)))
         .collect()
 }
 
+impl Route {
+    /// The engines of `spec` in `config`, where each is reached, and the digests of its files.
+    pub fn of(config: &Config, spec: &StrategySpec) -> Route {
+        let at = |engine: &str| Some(Endpoint::of(config.engines.get(engine)?, spec));
+        Route {
+            live: spec.live.clone(),
+            shadow: spec.shadow.clone(),
+            live_at: at(&spec.live),
+            shadow_at: spec.shadow.as_deref().and_then(at),
+            files: FileDigests::of(config, &spec.name),
+        }
+    }
+}
+
 impl Endpoint {
+    /// For people: `127.0.0.1:7001 (layout loan)`, `https://10.0.0.3:443/v1/loan (TLS server
+    /// name core.bank.local)`, `http://10.0.0.2:80/v1/loan`.
+    pub fn describe(&self) -> String {
+        match (&self.layout, &self.server_name) {
+            (Some(layout), _) => format!("{} (layout {layout})", self.at),
+            (None, Some(name)) => format!("{} (TLS server name {name})", self.at),
+            (None, None) => self.at.clone(),
+        }
+    }
+
     /// Where `engine` answers `strategy`.
     pub fn of(engine: &EngineSpec, strategy: &StrategySpec) -> Endpoint {
         match engine {
@@ -159,7 +181,9 @@ pub(super) type Side<'a> = (&'a str, &'a Routing);
 /// engine reached elsewhere, each with the sign-off it rests on when it needs one (all but a
 /// shadow engine's move): the strategy's latest sign-off in `signed`, if it was signed against
 /// the config before or the one after (the operator may sign before or after editing the file,
-/// never with another config in between). Strategies added or removed are not routing changes of
+/// never with another config in between), and the live engine it leaves in force is one that
+/// sign-off names, at the endpoint it recorded ([`super::Evidence::unsigned_live`]; otherwise
+/// the change is unsigned and says why). Strategies added or removed are not routing changes of
 /// an existing strategy and are not listed.
 pub(super) fn changes(signed: &[SignOff], before: Side, after: Side) -> Vec<RoutingChange> {
     let (old_sha, old) = before;
@@ -181,10 +205,15 @@ pub(super) fn changes(signed: &[SignOff], before: Side, after: Side) -> Vec<Rout
                 .iter()
                 .rev()
                 .find(|s| s.evidence.strategy == *strategy);
-            let rests_on = latest.filter(|s| {
+            let for_config = latest.filter(|s| {
                 let sha = s.evidence.config_sha256.as_str();
                 (swapped || live_moved.is_some()) && (sha == old_sha || sha == new_sha)
             });
+            let unsigned_because = for_config.and_then(|s| {
+                let why = s.evidence.unsigned_live(now)?;
+                Some(format!("sign-off #{} {why}", s.seq))
+            });
+            let rests_on = for_config.filter(|_| unsigned_because.is_none());
             Some(RoutingChange {
                 strategy: strategy.clone(),
                 live_before: was.live.clone(),
@@ -193,6 +222,7 @@ pub(super) fn changes(signed: &[SignOff], before: Side, after: Side) -> Vec<Rout
                 shadow_after: now.shadow.clone(),
                 signoff: rests_on.map(|s| s.seq),
                 signed_by: rests_on.map(|s| s.evidence.signed_by.clone()),
+                unsigned_because,
                 live_moved,
                 shadow_moved,
             })
@@ -202,7 +232,7 @@ pub(super) fn changes(signed: &[SignOff], before: Side, after: Side) -> Vec<Rout
 
 /// Logs each change of a `what` (`reload`, `start`): linked ones and those that need no sign-off
 /// as information, unsigned ones as a warning, the one place all are said.
-pub(super) fn log_changes(what: &str, changes: &[RoutingChange]) {
+fn log_changes(what: &str, changes: &[RoutingChange]) {
     for change in changes {
         if !change.needs_signoff() {
             tracing::info!(
@@ -216,6 +246,12 @@ pub(super) fn log_changes(what: &str, changes: &[RoutingChange]) {
                 strategy = %change.strategy, signoff = seq,
                 "cutover {what} linked to its sign-off: {}", change.sentence()
             ),
+            None if change.unsigned_because.is_some() => tracing::warn!(
+                strategy = %change.strategy,
+                "unsigned routing change at {what}: the sign-off for this config signed another \
+                 live engine or endpoint: {}",
+                change.sentence()
+            ),
             None => tracing::warn!(
                 strategy = %change.strategy,
                 "unsigned routing change at {what}: no sign-off of this strategy for this config: {}",
@@ -225,14 +261,20 @@ pub(super) fn log_changes(what: &str, changes: &[RoutingChange]) {
     }
 }
 
-/// The audit note of `changes`: their sentences, or `no routing change`.
-pub(super) fn note(changes: &[RoutingChange]) -> String {
-    match changes.is_empty() {
-        true => "no routing change".to_owned(),
-        false => changes
-            .iter()
-            .map(RoutingChange::sentence)
-            .collect::<Vec<_>>()
-            .join("; "),
-    }
+/// The audit note of routing `changes` and file changes `files`: their sentences, or `no routing
+/// change` before the file changes (or alone).
+pub(super) fn note(changes: &[RoutingChange], files: &[FileChange]) -> String {
+    let routing = changes.iter().map(RoutingChange::sentence);
+    let mut parts: Vec<String> = match changes.is_empty() {
+        true => vec!["no routing change".to_owned()],
+        false => routing.collect(),
+    };
+    parts.extend(files.iter().map(FileChange::sentence));
+    parts.join("; ")
+}
+
+/// Logs routing and file changes of a `what` (`reload`, `start`).
+pub(super) fn log_all(what: &str, changes: &[RoutingChange], files: &[FileChange]) {
+    log_changes(what, changes);
+    files::log_changes(what, files);
 }

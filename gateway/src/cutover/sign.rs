@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::{CutoverError, CutoverErrorKind};
-use super::evidence::Evidence;
+use super::evidence::{at, Evidence};
 use crate::config::Config;
 use crate::review::{assess, Readiness};
 use crate::store::{format_micros, Reader, StrategyCounters};
@@ -124,11 +124,16 @@ pub fn sign(
         by: by.to_owned(),
         action: SIGN_ACTION.to_owned(),
         subject: strategy.to_owned(),
-        from: Some(format!("live {}", spec.live)),
-        to: spec
-            .shadow
+        // Engines with their endpoints, so `audit list` reads as the report: from which engine
+        // at which endpoint to which.
+        from: Some(format!(
+            "live {}",
+            at(&evidence.live_engine, evidence.live_at.as_ref())
+        )),
+        to: evidence
+            .shadow_engine
             .as_ref()
-            .map(|shadow| format!("ready for live {shadow}")),
+            .map(|shadow| format!("ready for live {}", at(shadow, evidence.shadow_at.as_ref()))),
         note,
         // A struct of strings, numbers and options: it always converts.
         evidence: serde_json::to_value(&evidence).ok(),

@@ -7,17 +7,25 @@
 //! and every listener is bound. A start that fails (a port in use) leaves no entry, so the last
 //! `start` entry is a config that served, the one the next start is compared with.
 //!
-//! A start with the config last recorded appends nothing: it changes nothing that needs approval,
-//! and a gateway restarted in a loop (a crashing host, a service manager) would otherwise bury
-//! the trail's sign-offs and triage changes under identical entries. The first start on a store
+//! The config is compared by its SHA-256 and by the routing it puts in force, file digests
+//! included: a layout or TLS file edited while the gateway was stopped leaves the config's bytes
+//! as they were, and is listed as a file change ([`super::files`]; recorded and warned about, no
+//! sign-off needed). So is a config last recorded without digests (by an earlier version): the
+//! start records them, once, as the baseline the next start compares with.
+//!
+//! A start with the config last recorded, its files unchanged, appends nothing: it changes
+//! nothing that needs approval, and a gateway restarted in a loop (a crashing host, a service
+//! manager) would otherwise bury the trail's sign-offs and triage changes under identical
+//! entries. The first start on a store
 //! that records no config appends one: the baseline the next start compares with, without which a
 //! swap made while the gateway was stopped for the first time would go unseen.
 
 use serde::{Deserialize, Serialize};
 
 use super::error::CutoverError;
+use super::files::{self, FileChange};
 use super::linkage::{RoutingChange, AUTOMATIC, RELOAD_ACTION};
-use super::routing::{changes, log_changes, note, routing, Routing};
+use super::routing::{changes, log_all, note, routing, Routing};
 use super::sign::SignOff;
 use crate::config::Config;
 use crate::store::Reader;
@@ -43,6 +51,15 @@ pub struct StartLink {
     /// Strategies whose live or shadow engine changed, or is reached elsewhere, while the gateway
     /// was stopped.
     pub changes: Vec<RoutingChange>,
+    /// Layout and TLS files whose bytes changed while the gateway was stopped (absent when none
+    /// did, and from entries written before they were recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_changes: Vec<FileChange>,
+    /// Whether the previous entry recorded the digests of layout and TLS files: entries written
+    /// before they were recorded have none, and changed files cannot be listed against them
+    /// (absent from entries written before it was recorded).
+    #[serde(default)]
+    pub previous_files_recorded: bool,
     /// The routing in force now.
     pub routing: Routing,
 }
@@ -67,24 +84,32 @@ pub fn link_start(
     let db = reader.db().map_err(|e| fail(e.into()))?;
     let trail = entries(&db).map_err(|e| fail(e.into()))?;
     let previous = last_recorded(&trail);
+    let now = routing(config);
+    // The same config bytes, endpoints and file digests: nothing to record. A layout or TLS file
+    // edited while stopped leaves the config's SHA-256 as it was, so the routing is compared too.
     if previous
         .as_ref()
-        .is_some_and(|(_, p)| p.config_sha256 == config.sha256)
+        .is_some_and(|(_, p)| p.config_sha256 == config.sha256 && p.routing == now)
     {
         return Ok(None);
     }
-    let now = routing(config);
     let signed: Vec<SignOff> = trail.iter().filter_map(SignOff::of).collect();
-    let listed = match &previous {
-        Some((_, p)) if !p.routing.is_empty() => changes(
-            &signed,
-            (&p.config_sha256, &p.routing),
-            (&config.sha256, &now),
+    let (listed, file_changes) = match &previous {
+        Some((_, p)) if !p.routing.is_empty() => (
+            changes(
+                &signed,
+                (&p.config_sha256, &p.routing),
+                (&config.sha256, &now),
+            ),
+            files::changes(&p.routing, &now),
         ),
-        _ => Vec::new(),
+        _ => (Vec::new(), Vec::new()),
     };
-    log_changes(START_ACTION, &listed);
-    if let Some((seq, p)) = previous.as_ref().filter(|(_, p)| p.routing.is_empty()) {
+    log_all(START_ACTION, &listed, &file_changes);
+    let unrecorded = previous
+        .as_ref()
+        .filter(|(_, p)| p.routing.is_empty() && p.config_sha256 != config.sha256);
+    if let Some((seq, p)) = unrecorded {
         tracing::warn!(
             previous = seq,
             previous_config_sha256 = %p.config_sha256,
@@ -100,6 +125,10 @@ pub fn link_start(
             .as_ref()
             .is_some_and(|(_, p)| !p.routing.is_empty()),
         changes: listed,
+        file_changes,
+        previous_files_recorded: previous
+            .as_ref()
+            .is_some_and(|(_, p)| files_recorded(&p.routing)),
         routing: now,
     };
     let entry = Entry {
@@ -118,11 +147,25 @@ pub fn link_start(
 
 /// The entry's note: the changes, or why none are listed.
 fn start_note(link: &StartLink) -> String {
+    let edited = link.previous_config_sha256.as_ref() != Some(&link.config_sha256);
     match (link.previous_seq, link.previous_routing_recorded) {
         (None, _) => "first config recorded on this store".to_owned(),
-        (Some(_), true) => note(&link.changes),
-        (Some(seq), false) => format!("config changed since #{seq}, whose routing is not recorded"),
+        (Some(seq), true) if !link.previous_files_recorded => format!(
+            "{}; layout and TLS file digests not recorded at #{seq}, recorded now",
+            note(&link.changes, &link.file_changes)
+        ),
+        (Some(_), true) => note(&link.changes, &link.file_changes),
+        (Some(seq), false) if edited => {
+            format!("config changed since #{seq}, whose routing is not recorded")
+        }
+        (Some(seq), false) => format!("routing not recorded at #{seq}, recorded now"),
     }
+}
+
+/// Whether `routing` records the file digests of every strategy (entries written before they
+/// were recorded have none).
+fn files_recorded(routing: &Routing) -> bool {
+    !routing.is_empty() && routing.values().all(|route| route.files.is_some())
 }
 
 /// The last reload or start entry, with its sequence number.

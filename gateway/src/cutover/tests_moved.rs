@@ -45,11 +45,32 @@ fn a_live_engine_reached_elsewhere_at_start_needs_a_signoff_like_a_swap() {
         "loan: live legacy now at 127.0.0.1:7003 (was 127.0.0.1:7001), unsigned"
     );
 
-    // Signed against the moved config, then moved back: linked to it.
+    // Signed against the moved config, then moved back: the sign-off recorded legacy at 7003,
+    // the start puts it at 7001, which nobody signed: unsigned, saying why, and warned about.
     let signed = sign(&reader, &moved, &request("lee"), 30).unwrap();
     let back = config(dir.path(), ENGINES, 3);
-    let linked = link_start(&reader, &back, 40).unwrap().unwrap();
-    assert_eq!(linked.changes[0].signoff, Some(signed.seq));
+    let (back_start, logs) = crate::test_log::logged(tracing::Level::WARN, || {
+        link_start(&reader, &back, 40).unwrap().unwrap()
+    });
+    let why = "sign-off #3 signed legacy at 127.0.0.1:7003 (layout loan), not 127.0.0.1:7001 \
+               (layout loan)";
+    assert_eq!(back_start.changes[0].signoff, None);
+    assert_eq!(back_start.changes[0].unsigned_because.as_deref(), Some(why));
+    assert!(
+        logs.contains("WARN")
+            && logs.contains(
+                "unsigned routing change at start: the sign-off for this config \
+                              signed another live engine or endpoint"
+            )
+            && logs.contains(why),
+        "{logs}"
+    );
+
+    // Signed after the edit, against the config it starts with: linked to it.
+    let again = edited(dir.path(), "127.0.0.1:7001", "127.0.0.1:7003");
+    let signed_after = sign(&reader, &again, &request("lee"), 50).unwrap();
+    let linked = link_start(&reader, &again, 60).unwrap().unwrap();
+    assert_eq!(linked.changes[0].signoff, Some(signed_after.seq));
 
     let trail = TriageBook::new(reader.clone()).audit().unwrap();
     assert_eq!(
@@ -58,14 +79,21 @@ fn a_live_engine_reached_elsewhere_at_start_needs_a_signoff_like_a_swap() {
     );
     assert_eq!(
         trail[3].note.as_deref(),
+        Some(&*format!(
+            "start: loan: live legacy now at 127.0.0.1:7001 (was 127.0.0.1:7003), unsigned ({why})"
+        ))
+    );
+    assert_eq!(
+        trail[5].note.as_deref(),
         Some(
-            "start: loan: live legacy now at 127.0.0.1:7001 (was 127.0.0.1:7003), signed (#3 by \
+            "start: loan: live legacy now at 127.0.0.1:7003 (was 127.0.0.1:7001), signed (#5 by \
              lee)"
         )
     );
+    assert_eq!(signed.seq, 3);
     assert_eq!(verify(&trail), Ok(()));
     let history = CutoverHistory::of(&trail, "loan");
-    assert_eq!(history.changes.len(), 2);
+    assert_eq!(history.changes.len(), 3);
     assert!(history.changes[0].change.live_moved.is_some());
 }
 
@@ -181,7 +209,10 @@ fn entries_written_before_endpoints_were_recorded_still_verify_display_and_compa
 
     let trail = TriageBook::new(reader.clone()).audit().unwrap();
     assert_eq!(verify(&trail), Ok(()));
-    assert_eq!(trail[1].note.as_deref(), Some("start: no routing change"));
+    assert_eq!(
+        trail[1].note.as_deref(),
+        Some("start: no routing change; layout and TLS file digests not recorded at #1, recorded now")
+    );
     let history = CutoverHistory::of(&trail, "loan");
     assert_eq!(
         history.changes[0].change.sentence(),

@@ -183,6 +183,7 @@ mod tests {
             config: Arc::new(config),
             server_name: None,
             fingerprint: [0; 32],
+            file_sha256: Default::default(),
         });
         let error = ProbeTarget::http(&settings).probe().await.unwrap_err();
         assert_eq!(error.kind, Failure::Tls, "{error}");

@@ -128,6 +128,7 @@ fn http_settings_are_checked() {
                 ),
                 server_name: None,
                 fingerprint: [0; 32],
+                file_sha256: Default::default(),
             });
         }
         HttpEngine::new(settings)

@@ -4,6 +4,7 @@
 //! A bank's engine presents a certificate from the bank's own CA, so only that CA is trusted: no
 //! public roots are added, and the process-wide default provider is never consulted.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,6 +27,11 @@ pub struct TlsSettings {
     /// certificate and key when given), each length-prefixed: what [`PartialEq`] compares, since
     /// a rustls configuration cannot be.
     pub fingerprint: [u8; 32],
+    /// SHA-256 (hex) of each file the engine trusts or presents, by its key: `ca_file` and, for
+    /// mTLS, `client_cert_file`. Start and reload entries record them, so a CA or certificate
+    /// replaced while the gateway was stopped is seen. The key file's is not recorded: it is a
+    /// secret, and a new key comes with a new certificate.
+    pub file_sha256: BTreeMap<&'static str, String>,
 }
 
 impl PartialEq for TlsSettings {
@@ -104,8 +110,10 @@ impl TlsSettings {
             fingerprint.update(&bytes);
             Ok(bytes)
         };
+        let mut file_sha256 = BTreeMap::new();
         let mut roots = RootCertStore::empty();
         let ca = read(ca_file, "ca certificates")?;
+        file_sha256.insert("ca_file", crate::cutover::sha256_hex(&ca));
         for cert in certificates(ca_file, &ca, "ca certificates")? {
             roots.add(cert).map_err(|source| TlsError::InvalidCa {
                 path: ca_file.to_owned(),
@@ -122,6 +130,7 @@ impl TlsSettings {
             (None, None) => builder.with_no_client_auth(),
             (Some(cert_file), Some(key_file)) => {
                 let chain_pem = read(cert_file, "client certificate")?;
+                file_sha256.insert("client_cert_file", crate::cutover::sha256_hex(&chain_pem));
                 let chain = certificates(cert_file, &chain_pem, "client certificate")?;
                 let key_pem = read(key_file, "client key")?;
                 let key =
@@ -156,6 +165,7 @@ impl TlsSettings {
             config: Arc::new(config),
             server_name,
             fingerprint: digest,
+            file_sha256,
         })
     }
 }

@@ -118,6 +118,14 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
     assert_eq!(evidence["clean_days"], 0);
     assert_eq!(evidence["thresholds"]["min_comparisons"], 5);
     assert_eq!(evidence["live_engine"], "legacy");
+    assert_eq!(
+        evidence["live_at"], entries[0]["evidence"]["routing"][STRATEGY]["live_at"],
+        "the start entry's endpoint: {entries:#?}"
+    );
+    assert_eq!(
+        evidence["shadow_at"],
+        entries[0]["evidence"]["routing"][STRATEGY]["shadow_at"]
+    );
     let config = std::fs::read(scenario.dir.path().join("shadowgate.toml")).unwrap();
     let config_sha256 = shadowgate::cutover::sha256_hex(&config);
     assert_eq!(evidence["config_sha256"], config_sha256.as_str());
@@ -159,11 +167,21 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
         printed.contains(&format!("at {signed_at}: audit entry #")),
         "{printed}"
     );
+    let cutover = format!(
+        "live legacy at {} (layout {STRATEGY}) → new-engine at {}",
+        evidence["live_at"]["at"].as_str().unwrap(),
+        evidence["shadow_at"]["at"].as_str().unwrap()
+    );
+    assert!(
+        printed.contains(&format!("\n  cutover: {cutover}\n")),
+        "{printed}"
+    );
     for expected in [
         format!("Cutover sign-off: {STRATEGY}"),
         "Signed by choi.m".to_owned(),
         "Note CAB-2291 approved".to_owned(),
-        "Cutover live legacy → new-engine".to_owned(),
+        // From which engine at which endpoint to which, as the start entries record them.
+        format!("Cutover {cutover}"),
         format!("Config SHA-256 {config_sha256}"),
         "Comparisons 9 at least 5".to_owned(),
         "Times in Asia/Seoul".to_owned(),

@@ -71,7 +71,15 @@ async fn a_restart_with_swapped_engines_is_linked_to_the_signoff_made_while_stop
     for expected in [
         format!("Cutover sign-offs: {STRATEGY}"),
         "choi.m CAB-2291 approved 9 9 below".to_owned(),
-        "live legacy, shadow new-engine".to_owned(),
+        format!(
+            "live legacy at {} (layout {STRATEGY}), shadow new-engine at {}",
+            first[0]["evidence"]["routing"][STRATEGY]["live_at"]["at"]
+                .as_str()
+                .unwrap(),
+            first[0]["evidence"]["routing"][STRATEGY]["shadow_at"]["at"]
+                .as_str()
+                .unwrap()
+        ),
         format!("{} ", &before[..12]),
         "Routing changes".to_owned(),
         "start live legacy → new-engine, shadow new-engine → legacy".to_owned(),

@@ -1,0 +1,183 @@
+//! A sign-off records where its engines are reached, as start entries do, and a change rests on
+//! it only if the live engine it leaves in force is one it signed, at the endpoint it recorded;
+//! sign-offs written before endpoints were recorded still verify, display and link by names.
+
+use std::path::Path;
+
+use super::tests::{config, request, store, ENGINES};
+use super::*;
+use crate::config::{load, Config};
+use crate::review::ReviewView;
+use crate::triage::append::{append, Entry};
+use crate::triage::{verify, TriageBook};
+
+/// The config of [`config`] with each `(from, to)` replaced once in its file, loaded.
+fn edited(dir: &Path, edits: &[(&str, &str)]) -> Config {
+    let base = config(dir, ENGINES, 3);
+    let mut text = std::fs::read_to_string(&base.source).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from} not in {text}");
+        text = text.replacen(from, to, 1);
+    }
+    std::fs::write(&base.source, text).unwrap();
+    load(&base.source).unwrap_or_else(|e| panic!("{e}"))
+}
+
+const SWAP: (&str, &str) = (ENGINES, "live = \"next\"\nshadow = \"legacy\"");
+
+#[test]
+fn a_signoff_records_where_both_engines_are_reached_and_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let a = config(dir.path(), ENGINES, 3);
+    let signed = sign(&reader, &a, &request("choi"), 10).unwrap();
+    let e = &signed.evidence;
+    // The same endpoints the start entry records: one function makes both.
+    let recorded = link_start(&reader, &a, 20).unwrap().unwrap();
+    let route = &recorded.routing["loan"];
+    assert_eq!(
+        (&e.live_at, &e.shadow_at),
+        (&route.live_at, &route.shadow_at)
+    );
+    assert_eq!(e.live_at.as_ref().unwrap().at, "127.0.0.1:7001");
+    let cutover = "live legacy at 127.0.0.1:7001 (layout loan) → next at \
+                   http://127.0.0.1:7002/v1/loan";
+    assert_eq!(e.cutover(), cutover);
+
+    // The report (HTML and its JSON), and `audit list`'s from → to, say it.
+    let page = html(&signed, &ReviewView::default());
+    assert!(
+        page.contains(&format!("<td>Cutover</td><td>{cutover}</td>")),
+        "{page}"
+    );
+    let json = serde_json::to_value(&signed).unwrap();
+    assert_eq!(
+        json["evidence"]["shadow_at"]["at"],
+        "http://127.0.0.1:7002/v1/loan"
+    );
+    assert_eq!(json["evidence"]["live_at"]["layout"], "loan");
+    let trail = TriageBook::new(reader.clone()).audit().unwrap();
+    assert_eq!(
+        trail[0].from.as_deref(),
+        Some("live legacy at 127.0.0.1:7001 (layout loan)")
+    );
+    assert_eq!(
+        trail[0].to.as_deref(),
+        Some("ready for live next at http://127.0.0.1:7002/v1/loan")
+    );
+    assert_eq!(SignOff::of(&trail[0]).as_ref(), Some(&signed));
+}
+
+#[test]
+fn a_swap_whose_new_live_engine_moved_since_the_signoff_is_unsigned() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let a = config(dir.path(), ENGINES, 3);
+    link_start(&reader, &a, 10).unwrap();
+    sign(&reader, &a, &request("choi"), 20).unwrap();
+
+    // Swapped as signed, but in the same edit `next` is pointed elsewhere: the engine that now
+    // decides for customers is not the one the evidence was gathered from.
+    let moved = (
+        "url = \"http://127.0.0.1:7002\"",
+        "url = \"http://127.0.0.1:7004\"",
+    );
+    let b = edited(dir.path(), &[SWAP, moved]);
+    let (start, logs) = crate::test_log::logged(tracing::Level::WARN, || {
+        link_start(&reader, &b, 30).unwrap().unwrap()
+    });
+    let change = &start.changes[0];
+    assert_eq!((change.signoff, change.live_after.as_str()), (None, "next"));
+    let why = "sign-off #2 signed next at http://127.0.0.1:7002/v1/loan, not \
+               http://127.0.0.1:7004/v1/loan";
+    assert_eq!(change.unsigned_because.as_deref(), Some(why));
+    assert_eq!(
+        change.sentence(),
+        format!("loan: live legacy → next, shadow next → legacy, unsigned ({why})")
+    );
+    assert!(
+        logs.contains("WARN")
+            && logs.contains("unsigned routing change at start")
+            && logs.contains(why),
+        "{logs}"
+    );
+
+    // The same swap without the move rests on the sign-off.
+    let c = edited(dir.path(), &[SWAP]);
+    let reload = link_reload(&reader, &a, &c, "api", 40).unwrap();
+    assert_eq!(reload.changes[0].signoff, Some(2));
+    assert_eq!(reload.changes[0].unsigned_because, None);
+}
+
+#[test]
+fn a_live_engine_the_signoff_does_not_name_is_unsigned() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let a = config(dir.path(), ENGINES, 3);
+    sign(&reader, &a, &request("choi"), 10).unwrap();
+    let other = edited(
+        dir.path(),
+        &[
+            (
+                "[engines.next]",
+                "[engines.other]\nprotocol = \"http\"\nurl = \"http://127.0.0.1:7009\"\n\n\
+                 [engines.next]",
+            ),
+            (ENGINES, "live = \"other\"\nshadow = \"legacy\""),
+        ],
+    );
+    let reload = link_reload(&reader, &a, &other, "signal", 20).unwrap();
+    let change = &reload.changes[0];
+    assert_eq!(change.signoff, None);
+    assert_eq!(
+        change.unsigned_because.as_deref(),
+        Some(
+            "sign-off #1 signed live legacy at 127.0.0.1:7001 (layout loan), shadow next at \
+             http://127.0.0.1:7002/v1/loan, not other"
+        )
+    );
+}
+
+#[test]
+fn a_signoff_written_before_endpoints_were_recorded_verifies_displays_and_links_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let a = config(dir.path(), ENGINES, 3);
+    // Its evidence as an earlier version wrote it: engines by name only.
+    let mut evidence =
+        serde_json::to_value(sign(&reader, &a, &request("choi"), 10).unwrap().evidence).unwrap();
+    let fields = evidence.as_object_mut().unwrap();
+    assert!(fields.remove("live_at").is_some() && fields.remove("shadow_at").is_some());
+    let entry = Entry {
+        by: "choi".into(),
+        action: SIGN_ACTION.into(),
+        subject: "loan".into(),
+        from: Some("live legacy".into()),
+        to: Some("ready for live next".into()),
+        evidence: Some(evidence),
+        ..Entry::default()
+    };
+    let db = reader.db().unwrap();
+    append(&db, entry, None, 20).unwrap();
+    drop(db);
+
+    let old = signoffs(&reader).unwrap().pop().unwrap();
+    assert_eq!((old.seq, &old.evidence.live_at), (2, &None));
+    assert_eq!(old.evidence.cutover(), "live legacy → next");
+    let page = html(&old, &ReviewView::default());
+    assert!(
+        page.contains("<td>Cutover</td><td>live legacy → next</td>"),
+        "{page}"
+    );
+
+    // Compared by names: the swap, even with `next` moved, rests on it.
+    let moved = (
+        "url = \"http://127.0.0.1:7002\"",
+        "url = \"http://127.0.0.1:7004\"",
+    );
+    let b = edited(dir.path(), &[SWAP, moved]);
+    let reload = link_reload(&reader, &a, &b, "api", 30).unwrap();
+    assert_eq!(reload.changes[0].signoff, Some(2));
+    let trail = TriageBook::new(reader.clone()).audit().unwrap();
+    assert_eq!(verify(&trail), Ok(()));
+}
