@@ -1,7 +1,8 @@
 //! A restart with a swapped config is linked like a reload: the first start records its config;
 //! a sign-off made while the gateway is stopped links the swapped start to it, shown on the page
 //! in Chromium; a restart with the same config records nothing; a swap without a sign-off, or
-//! the live engine moved to another address, is recorded and logged as unsigned.
+//! the live engine moved to another address, is recorded and logged as unsigned; a layout edited
+//! while stopped is listed as a file change.
 
 use serde_json::Value;
 use shadowgate::cli::{self, SourceArgs};
@@ -183,6 +184,63 @@ async fn a_restart_with_the_live_engine_at_another_address_is_an_unsigned_routin
         )),
         "{page}"
     );
+    scenario.stop().await;
+}
+
+/// A layout edited while the gateway is stopped leaves the config's SHA-256 as it was: the next
+/// start lists it as a file change (warned about, no sign-off needed) and the page shows it; the
+/// start after, with nothing changed, records nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_with_the_layout_edited_while_stopped_lists_the_file_change() {
+    capture_logs();
+    let scenario = Scenario::start(false, READY).await;
+    let first = audit(&scenario).await;
+    let files = &first[0]["evidence"]["routing"][STRATEGY]["files"];
+    let before = files["layout_sha256"].as_str().unwrap().to_owned();
+    let stopped = scenario.stop().await;
+    let layout = stopped.dir.path().join("layout.toml");
+    let mut text = std::fs::read_to_string(&layout).unwrap();
+    assert_eq!(shadowgate::cutover::sha256_hex(text.as_bytes()), before);
+    text.push_str("\n# reviewed under CHG-1\n");
+    std::fs::write(&layout, &text).unwrap();
+    let after = shadowgate::cutover::sha256_hex(text.as_bytes());
+
+    let scenario = stopped.start().await;
+    let entries = audit(&scenario).await;
+    assert_eq!(entries.len(), 2, "{entries:#?}");
+    assert_eq!(entries[1]["from"], entries[1]["to"], "the config's bytes");
+    let change = &entries[1]["evidence"]["file_changes"][0];
+    assert_eq!(
+        (&change["role"], &change["after"]),
+        (&"layout".into(), &after.clone().into())
+    );
+    let sentence = format!(
+        "layout of {STRATEGY} changed: {} → {}",
+        &before[..12],
+        &after[..12]
+    );
+    assert_eq!(
+        entries[1]["note"],
+        format!("start: no routing change; {sentence}")
+    );
+    let logs = captured_logs();
+    assert!(
+        logs.lines().any(|l| l.contains("WARN")
+            && l.contains("file changed at start, recorded (no sign-off needed)")
+            && l.contains(&sentence)),
+        "no warning in the logs"
+    );
+    let (_, _, page) = scenario.get("/").await;
+    assert!(
+        page.contains(&format!(
+            "<td>start</td><td>{sentence}</td><td><code>{}</code></td><td>no sign-off needed</td>",
+            &entries[1]["to"].as_str().unwrap()[..12]
+        )),
+        "{page}"
+    );
+
+    let scenario = scenario.stop().await.start().await;
+    assert_eq!(audit(&scenario).await.len(), 2, "nothing changed");
     scenario.stop().await;
 }
 
