@@ -293,4 +293,4 @@ fn example_tables(example: &ReconcileExample) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

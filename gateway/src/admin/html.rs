@@ -87,14 +87,24 @@ pub(super) enum Report {
     Beside,
     /// The page is one level below it (`/mismatches/ID`): `../`.
     Above,
+    /// The page is this many levels below it (`/a/b/c`: 2, `../../`).
+    Levels(usize),
 }
 
 impl Report {
+    /// From a page at `path` (the request's, without the proxy's prefix): as many levels up as
+    /// the path has directories, which is how a browser resolves the relative link (`/a/b/`:
+    /// 2, as is `/a/b/c`; `/a`: none).
+    pub(super) fn of(path: &str) -> Report {
+        Report::Levels(path.matches('/').count().saturating_sub(1))
+    }
+
     /// The relative link.
-    pub(super) fn href(self) -> &'static str {
+    pub(super) fn href(self) -> String {
         match self {
-            Report::Beside => "./",
-            Report::Above => "../",
+            Report::Beside | Report::Levels(0) => "./".to_owned(),
+            Report::Above => "../".to_owned(),
+            Report::Levels(levels) => "../".repeat(levels),
         }
     }
 }
@@ -110,7 +120,7 @@ pub(super) fn error(status: StatusCode, what: &str, message: &str, report: Repor
         escape(&sentence_case(what)),
         status,
         escape(message),
-        report.href()
+        escape(&report.href())
     );
     document(status, &format!("shadowgate: {what}"), &body)
 }
@@ -124,6 +134,18 @@ mod tests {
         assert_eq!(sentence_case("shadow error"), "Shadow error");
         assert_eq!(sentence_case("Records"), "Records");
         assert_eq!(sentence_case(""), "");
+    }
+
+    #[test]
+    fn the_link_back_from_a_path_goes_up_as_many_levels_as_a_browser_resolves() {
+        let href = |path| Report::of(path).href();
+        assert_eq!(href("/"), "./");
+        assert_eq!(href("/nope"), "./");
+        assert_eq!(href("/nope/"), "../");
+        assert_eq!(href("/a/b/c"), "../../");
+        assert_eq!(href("/a//b"), "../../");
+        assert_eq!(Report::Beside.href(), "./");
+        assert_eq!(Report::Above.href(), "../");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::store::ListQuery;
 
 /// The parameters `GET /api/v1/mismatches` (and the records page) takes; `from` is `since`'s
 /// alias.
-const LIST_PARAMS: &[&str] = &[
+pub(super) const LIST_PARAMS: &[&str] = &[
     "strategy",
     "kind",
     "signature",
@@ -59,14 +59,25 @@ pub fn list_query(query: &str) -> Result<ListQuery, String> {
 /// Refuses the first parameter of `query` that `takes` does not list, naming it and the ones
 /// the route takes: a misspelt `?strateg=loan` must not read as no filter at all.
 pub(crate) fn only(query: &str, takes: &[&str]) -> Result<(), String> {
-    match pairs(query).find(|(key, _)| !takes.contains(&key.as_str())) {
-        Some((key, _)) => Err(unknown(&key, takes)),
+    match first_unknown(query, takes) {
+        Some(key) => Err(unknown(&key, takes)),
         None => Ok(()),
     }
 }
 
+/// The first key of `query` (a query string or a form body), decoded, that `takes` does not
+/// list.
+pub(crate) fn first_unknown(query: &str, takes: &[&str]) -> Option<String> {
+    pairs(query)
+        .map(|(key, _)| key)
+        .find(|key| !takes.contains(&key.as_str()))
+}
+
 /// The 400 text for a parameter `key` that a route taking `takes` does not take.
 fn unknown(key: &str, takes: &[&str]) -> String {
+    if takes.is_empty() {
+        return format!("{key}: expected no parameter (this route takes no parameters), found one");
+    }
     format!(
         "{key}: expected a parameter this route takes ({}), found one it does not take",
         takes.join(", ")
@@ -156,6 +167,11 @@ mod tests {
             "strateg: expected a parameter this route takes (strategy, run), found one it does \
              not take"
         );
+        assert_eq!(
+            only("strategy=x", &[]).unwrap_err(),
+            "strategy: expected no parameter (this route takes no parameters), found one"
+        );
+        assert_eq!(only("", &[]), Ok(()));
     }
 
     #[test]

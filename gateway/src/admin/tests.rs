@@ -13,6 +13,7 @@ use crate::review::{EngineStatus, Policies, Summary};
 use crate::store::{Event, Mismatch, RecordKind, Store, StoreConfig, WriterOptions};
 
 mod diff_paths;
+mod routes;
 mod strategies;
 mod titles;
 mod triage;
@@ -67,11 +68,23 @@ fn fixture(token: Option<&str>) -> Fixture {
 
 /// [`fixture`] with `extra` records stored beside its one mismatch.
 fn fixture_with(token: Option<&str>, extra: Vec<Event>) -> Fixture {
+    fixture_of(token, extra, None)
+}
+
+/// [`fixture_with`], and `batch` stored as a batch run before the store opens.
+fn fixture_of(
+    token: Option<&str>,
+    extra: Vec<Event>,
+    batch: Option<crate::store::ReconcileRun>,
+) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let config = StoreConfig {
         path: dir.path().join("store"),
         ..StoreConfig::default()
     };
+    if let Some(batch) = batch {
+        crate::store::save_reconcile(&config.path, &batch).unwrap();
+    }
     let (tx, rx) = std::sync::mpsc::channel();
     let options = WriterOptions {
         on_flush: Some(Arc::new(move |ids: &[crate::store::RecordId]| {

@@ -14,7 +14,7 @@ use http_body_util::Full;
 use serde_json::json;
 
 use super::html::{document, escape};
-use super::params::{only, param};
+use super::params::param;
 use super::triage_page;
 use super::triage_request::ChangeRequest;
 use crate::listener::server;
@@ -25,11 +25,9 @@ use crate::triage::{verify, Change, TriageBook, TriageError};
 type Response = http::Response<Full<Bytes>>;
 
 /// `GET /api/v1/triage?strategy=S`: the strategy's groups with their triage; 404 naming the
-/// strategies there are when S is neither counted nor configured; 400 for another parameter.
+/// strategies there are when S is neither counted nor configured; another parameter is refused
+/// by the route table (`routes`).
 pub(super) fn list(reader: &Reader, policies: &Policies, query: &str) -> Response {
-    if let Err(message) = only(query, &["strategy"]) {
-        return server::json_error(StatusCode::BAD_REQUEST, &message);
-    }
     let Some(strategy) = param(query, "strategy") else {
         return server::json_error(
             StatusCode::BAD_REQUEST,

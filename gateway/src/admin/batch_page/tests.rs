@@ -9,9 +9,11 @@ use crate::store::{
     save_reconcile, Difference, Reader, ReconcileCounts, ReconcileExample, ReconcileRun,
 };
 
+/// The run's id: markup in it must be escaped wherever it is shown.
 const RUN_ID: &str = "0000000000000001-borrower <review>";
 
-fn run() -> ReconcileRun {
+/// A run with a mismatch group and an only-in-legacy group, one example each.
+pub(in crate::admin) fn run() -> ReconcileRun {
     let row = |decision: &str| json!({"body": {"cust_no": "000000100017", "cust_name": "김**", "decision": decision, "limit_amount": 30000000}});
     ReconcileRun {
         name: "borrower <review>".into(),
