@@ -72,7 +72,18 @@ pub(super) fn set(
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let request = if form {
         match std::str::from_utf8(body) {
-            Ok(text) => ChangeRequest::from_form(text),
+            Ok(text) => match ChangeRequest::from_form(text) {
+                Ok(request) => request,
+                Err(message) => {
+                    // The group it was for, when the form names one, and back to its card.
+                    let group = Change {
+                        strategy: param(text, "strategy").unwrap_or_default(),
+                        signature: param(text, "signature").unwrap_or_default(),
+                        ..Change::default()
+                    };
+                    return refused_page(StatusCode::BAD_REQUEST, Some(&group), &message);
+                }
+            },
             Err(_) => return refused_page(StatusCode::BAD_REQUEST, None, "form: expected UTF-8"),
         }
     } else {

@@ -8,8 +8,21 @@
 
 use serde::Deserialize;
 
-use super::params::param;
+use super::params::{first_unknown, param};
 use crate::triage::{Change, TriageError, TriageErrorKind, TriageState};
+
+/// The fields of the page's form, the JSON's keys.
+const FORM_FIELDS: &[&str] = &[
+    "strategy",
+    "signature",
+    "by",
+    "who",
+    "state",
+    "assignee",
+    "note",
+    "link",
+    "rule",
+];
 
 /// The JSON body (a serialised [`Change`]) or the form's fields, before the state is parsed. A
 /// JSON key that is none of these is refused (400), as `POST /api/v1/replays` refuses one: a
@@ -53,10 +66,17 @@ impl ChangeRequest {
     /// The form fields `strategy`, `signature`, `by` (or `who`, as in the JSON), `state`,
     /// `assignee`, `note`, `link`, `rule`. A blank text field is absent, but a blank `state` is
     /// kept: the page's select has no blank option, so a blank state is a mistake to refuse, not
-    /// "leave it".
-    pub(super) fn from_form(text: &str) -> Self {
+    /// "leave it". A field that is none of these is refused, named with the ones the form has,
+    /// as the JSON refuses a key: a misspelt `stat` must not save a change without its state.
+    pub(super) fn from_form(text: &str) -> Result<Self, String> {
+        if let Some(unknown) = first_unknown(text, FORM_FIELDS) {
+            return Err(format!(
+                "{unknown}: expected a field of the triage form ({}), found one it does not have",
+                FORM_FIELDS.join(", ")
+            ));
+        }
         let field = |name| param(text, name).filter(|v| !v.trim().is_empty());
-        Self {
+        Ok(Self {
             strategy: field("strategy").unwrap_or_default(),
             signature: field("signature").unwrap_or_default(),
             by: field("by"),
@@ -66,7 +86,7 @@ impl ChangeRequest {
             note: field("note"),
             link: field("link"),
             rule: field("rule"),
-        }
+        })
     }
 
     /// The change asked for, from the JSON or the form alike; refused, with nothing applied,
@@ -125,7 +145,8 @@ mod tests {
                 TriageState::names()
             )
         );
-        let blank = ChangeRequest::from_form("strategy=loan&signature=s&by=kim&state=&note=n");
+        let blank =
+            ChangeRequest::from_form("strategy=loan&signature=s&by=kim&state=&note=n").unwrap();
         assert_eq!(
             blank.into_change().unwrap_err().to_string(),
             format!(
@@ -133,7 +154,7 @@ mod tests {
                 TriageState::names()
             )
         );
-        let absent = ChangeRequest::from_form("strategy=loan&signature=s&by=kim&note=n");
+        let absent = ChangeRequest::from_form("strategy=loan&signature=s&by=kim&note=n").unwrap();
         assert_eq!(absent.into_change().unwrap().state, None);
     }
 
@@ -173,8 +194,21 @@ mod tests {
     }
 
     #[test]
+    fn a_form_field_that_is_none_of_the_forms_is_refused_by_name() {
+        assert_eq!(
+            ChangeRequest::from_form("strategy=l&signature=s&by=kim&stat=verified&note=n")
+                .unwrap_err(),
+            "stat: expected a field of the triage form (strategy, signature, by, who, state, \
+             assignee, note, link, rule), found one it does not have"
+        );
+        let every =
+            "strategy=l&signature=s&by=kim&who=kim&state=new&assignee=a&note=n&link=k&rule=r";
+        assert!(ChangeRequest::from_form(every).is_ok());
+    }
+
+    #[test]
     fn the_form_takes_who_by_the_jsons_rule() {
-        let form = |fields: &str| ChangeRequest::from_form(fields).into_change();
+        let form = |fields: &str| ChangeRequest::from_form(fields).unwrap().into_change();
         assert_eq!(form("strategy=l&signature=s&who=kim").unwrap().by, "kim");
         assert_eq!(
             form("strategy=l&signature=s&by=kim&who=kim").unwrap().by,

@@ -309,3 +309,94 @@ fn a_signoff_refused_for_its_request_has_no_blockers_key_and_a_blocked_one_lists
         serde_json::json!(["min_comparisons: 1 comparisons so far"])
     );
 }
+
+/// The fields of the page's first triage form as a browser posts them: each named input with
+/// its value (`value` attribute, `fill` for one the user types in, else blank) and the select
+/// with its selected option, in the page's order, form-encoded.
+fn rendered_form(page: &str, fill: &[(&str, &str)]) -> String {
+    let start = page
+        .find("<form ")
+        .unwrap_or_else(|| panic!("a form: {page}"));
+    let form = &page[start..start + page[start..].find("</form>").unwrap()];
+    let attribute = |tag: &str, name: &str| {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[at..at + tag[at..].find('"')?].to_owned())
+    };
+    let mut fields = Vec::new();
+    for tag in form.split('<').skip(1) {
+        let tag = &tag[..tag.find('>').unwrap()];
+        let Some(name) = attribute(tag, "name") else {
+            continue;
+        };
+        let value = if tag.starts_with("select") {
+            let options = &form[form.find(tag).unwrap()..];
+            let selected = options.find(" selected>").unwrap();
+            let open = options[..selected].rfind("<option").unwrap();
+            attribute(&options[open..], "value").unwrap()
+        } else {
+            let typed = fill.iter().find(|(field, _)| *field == name);
+            match (attribute(tag, "value"), typed) {
+                (_, Some((_, typed))) => (*typed).to_owned(),
+                (Some(value), None) => value.replace("&amp;", "&"),
+                (None, None) => String::new(),
+            }
+        };
+        fields.push(format!("{name}={}", encode_param(&value)));
+    }
+    fields.join("&")
+}
+
+#[test]
+fn the_form_the_page_renders_is_taken_as_posted_and_an_unknown_field_is_refused_by_name() {
+    let f = fixture(None);
+    let (_, _, page) = call(&f.state, "GET", "/", None);
+    let posted = rendered_form(&page, &[("by", "kim"), ("note", "grade table")]);
+    for field in [
+        "strategy=loan",
+        "signature=sig-grade",
+        "state=new",
+        "by=kim",
+        "assignee=&",
+        "rule=",
+    ] {
+        assert!(posted.contains(field), "{field}: {posted}");
+    }
+    let before = triage_now(&f.state);
+    let (status, _, body) = post(&f.state, "/api/v1/triage", FORM, &posted);
+    assert_eq!(status, StatusCode::SEE_OTHER, "{posted}: {body}");
+    let after = triage_now(&f.state);
+    assert_eq!(after.0["note"], "grade table");
+    assert_eq!(after.1, before.1 + 1, "audited");
+
+    // The same form with a field it does not have: refused by name, nothing applied.
+    let (status, headers, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        FORM,
+        &format!("{posted}&stat=verified"),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert!(body.contains("<h1>Triage change refused</h1>"), "{body}");
+    assert!(
+        body.contains("The triage change of group loan/sig-grade was not saved."),
+        "{body}"
+    );
+    let reason = "stat: expected a field of the triage form (strategy, signature, by, who, \
+                  state, assignee, note, link, rule), found one it does not have";
+    assert!(body.contains(&html::escape(reason)), "{body}");
+    assert!(body.contains("<a href=\"../../#triage-loan\">"), "{body}");
+    assert_eq!(triage_now(&f.state), after, "nothing applied");
+    // The JSON refuses a key it does not have the same way, in its own words.
+    let (status, _, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        "application/json",
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "stat": "verified"}"#,
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        json(&body)["error"].as_str().unwrap().contains("`stat`"),
+        "{body}"
+    );
+}
