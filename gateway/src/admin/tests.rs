@@ -1089,6 +1089,37 @@ fn noise_groups_are_shown_apart_from_the_mismatch_groups() {
     };
     assert!(defects < at("<code>sig-grade</code>") && at("<code>sig-grade</code>") < noise);
     assert!(noise < at("<code>noise-sig-stamp</code>"), "{page}");
+
+    // The text report's groups are the differences to triage; the noise group only counted,
+    // listed in the report's noise section.
+    let review = Review::new(f.state.reader.clone(), Policies::new());
+    let summary = review.summary(None, 0).unwrap();
+    let groups = [review.groups("loan").unwrap()];
+    let text = |groups: &[Vec<crate::store::Group>]| {
+        let mut out = Vec::new();
+        let utc = crate::review::ReviewView::default();
+        crate::cli::text::report(&mut out, "test", &summary, groups, &utc).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let report = text(&groups);
+    assert!(report.contains("[sig-grade]"), "{report}");
+    assert!(!report.contains("noise-sig-stamp"), "{report}");
+    assert!(
+        report.contains("\n  and 1 noise group, listed under noise below\n"),
+        "{report}"
+    );
+    let only_noise: Vec<_> = groups[0]
+        .iter()
+        .filter(|g| g.signature.starts_with(crate::store::NOISE_PREFIX))
+        .cloned()
+        .collect();
+    let report = text(&[only_noise]);
+    assert!(
+        report
+            .contains("\n  groups: none besides noise (1 noise group, listed under noise below)\n"),
+        "{report}"
+    );
+    assert!(!report.contains("groups by signature"), "{report}");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::table::{self, Align};
 use crate::review::thousands;
 use crate::review::{EngineStatus, ReviewView, StrategySummary, Summary};
-use crate::store::Group;
+use crate::store::{Group, NOISE_PREFIX};
 
 /// The whole report, times in `view`'s zone.
 pub(crate) fn report(
@@ -168,12 +168,25 @@ fn strategy_section(
             )?;
         }
     }
-    if groups.is_empty() {
-        writeln!(out, "  groups: none")?;
+    // Noise confirmation's groups are not differences to triage: the report lists them once, in
+    // its noise section with the rule that would hide them, and only counts them here.
+    let (noise, defects): (Vec<&Group>, Vec<&Group>) = groups
+        .iter()
+        .partition(|g| g.signature.starts_with(NOISE_PREFIX));
+    let noise_line = match noise.len() {
+        0 => String::new(),
+        1 => "1 noise group, listed under noise below".to_owned(),
+        n => format!("{n} noise groups, listed under noise below"),
+    };
+    if defects.is_empty() {
+        match noise.is_empty() {
+            true => writeln!(out, "  groups: none")?,
+            false => writeln!(out, "  groups: none besides noise ({noise_line})")?,
+        }
         return Ok(());
     }
     writeln!(out, "  groups by signature:")?;
-    for g in groups {
+    for g in defects {
         let fields = if g.differing_paths.is_empty() {
             "(no field differences)".to_owned()
         } else {
@@ -198,6 +211,9 @@ fn strategy_section(
             .map(|id| id.to_string())
             .collect();
         writeln!(out, "             examples {}", examples.join(" "))?;
+    }
+    if !noise.is_empty() {
+        writeln!(out, "  and {noise_line}")?;
     }
     Ok(())
 }
