@@ -165,7 +165,8 @@ async fn route(
 
 /// The WARN line of a request refused before it reached a strategy (wrong method or route, a
 /// body too large or too slow), as a refused JSON request's (`request rejected`): the strategy
-/// when the path names one, the status and what the client was told.
+/// when the path names one, the status and what the client was told, and a correlation id made
+/// for it (the body, if any, is not read for one).
 fn rejected_log(parts: &http::request::Parts, status: StatusCode, message: &str) {
     let strategy = strategy_of(parts.uri.path());
     let error = format!("{} {}: {message}", status.as_u16(), parts.uri.path());
@@ -177,4 +178,24 @@ fn rejected_log(parts: &http::request::Parts, status: StatusCode, message: &str)
 fn strategy_of(path: &str) -> Option<&str> {
     path.strip_prefix("/v1/strategies/")
         .filter(|name| !name.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_method_is_logged_with_its_strategy_and_a_correlation_id() {
+        let (parts, ()) = http::Request::get("/v1/strategies/loan")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let ((), log) = crate::test_log::logged(tracing::Level::WARN, || {
+            rejected_log(&parts, StatusCode::METHOD_NOT_ALLOWED, "use POST");
+        });
+        assert!(log.contains("request rejected"), "{log}");
+        assert!(log.contains("strategy=loan "), "{log}");
+        assert!(log.contains("405 /v1/strategies/loan: use POST"), "{log}");
+        assert!(log.contains("correlation_id=sg-"), "{log}");
+    }
 }

@@ -57,16 +57,19 @@ pub fn bad_frame(
     );
 }
 
-/// A JSON request of the HTTP ingress was refused (400, 404) before any engine call, as
-/// [`bad_frame`] logs a refused frame, with its strategy when the path names one (no `strategy`
-/// field otherwise) and its correlation id when its header has one (empty when the body is not
-/// JSON or names no strategy); counted by the listener.
+/// A request of the HTTP ingress was refused before any engine call (400, 404, 405, 413, 408),
+/// as [`bad_frame`] logs a refused frame, with its strategy when the path names one (no
+/// `strategy` field otherwise) and its correlation id: its header's when it has one, else one
+/// made here (`sg-…`), as a refused frame without one gets, so that no line has an empty one (a
+/// wrong method or route, a body too large, not JSON or naming no strategy); counted by the
+/// listener.
 pub fn bad_request(
     strategy: Option<&str>,
     outcome: FrameOutcome,
     correlation_id: &str,
     error: &str,
 ) {
+    let correlation_id = super::exchange::correlation_id(Some(correlation_id));
     // `%`: written unquoted, as every per-request line writes strategy and correlation id.
     warn!(
         strategy = strategy.map(tracing::field::display),
@@ -254,5 +257,41 @@ mod tests {
             dropped_unanswered(Some("loan"), "/v1/strategies/loan");
         });
         assert_eq!(log.matches("strategy=loan ").count(), 2, "{log}");
+    }
+
+    #[test]
+    fn a_refused_request_without_a_correlation_id_is_logged_with_one_made_here() {
+        let log = logged(|| {
+            bad_request(
+                None,
+                FrameOutcome::BadRequest,
+                "",
+                "405 /v1/frames: use POST",
+            );
+            bad_request(
+                None,
+                FrameOutcome::BadRequest,
+                "",
+                "405 /v1/frames: use POST",
+            );
+            bad_request(
+                None,
+                FrameOutcome::BadRequest,
+                "c-1",
+                "400 /v1/frames: body",
+            );
+        });
+        let ids: Vec<&str> = log
+            .lines()
+            .filter_map(|line| line.split("correlation_id=").nth(1))
+            .filter_map(|rest| rest.split(' ').next())
+            .collect();
+        assert_eq!(ids.len(), 3, "{log}");
+        assert!(
+            ids[0].starts_with("sg-") && ids[1].starts_with("sg-"),
+            "{log}"
+        );
+        assert_ne!(ids[0], ids[1], "one each: {log}");
+        assert_eq!(ids[2], "c-1", "{log}");
     }
 }

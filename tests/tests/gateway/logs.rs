@@ -213,6 +213,8 @@ async fn http_requests_refused_before_a_strategy_are_counted_and_logged() {
     for (line, expected) in warnings.iter().zip(expected) {
         assert!(line.contains(expected), "{expected}: {line}");
         assert!(line.contains("bad_request"), "{line}");
+        // No body to read one from: one made for the line, never an empty field.
+        assert!(line.contains("correlation_id=sg-"), "{line}");
     }
     assert!(
         warnings[0].contains("strategy=loan-screening"),
