@@ -34,6 +34,8 @@ fn every_page_title_is_shadowgate_and_a_lowercase_name() {
         ("record", get(&format!("/mismatches/{id}"))),
         ("bad record id", get("/mismatches/nonsense")),
         ("no batch run", get("/batches?run=none")),
+        ("no such page", get("/ui/overview")),
+        ("parameter not taken", get("/?strategy=loan")),
         (
             "refused change",
             form("strategy=loan&signature=sig-grade&by=kim&state=verified"),
