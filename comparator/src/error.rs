@@ -17,11 +17,13 @@ pub struct RuleError {
     pub kind: RuleErrorKind,
 }
 
-/// What is wrong with a rule.
+/// What is wrong with a rule, said as what the key takes and what it holds
+/// ([`RuleErrorKind::expected`], [`RuleErrorKind::found`]), so a config check can print it after
+/// the rule's key as one sentence: ``tolerance[0]: expected exactly one of `absolute` and
+/// `relative`, found both``.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RuleErrorKind {
     /// The pattern does not parse.
-    #[error("bad pattern `{pattern}`: {error}")]
     Pattern {
         /// The pattern as written.
         pattern: String,
@@ -29,34 +31,77 @@ pub enum RuleErrorKind {
         error: PatternError,
     },
     /// The same pattern appears twice for one kind of rule, so which one applies would be a guess.
-    #[error("pattern `{pattern}` is already used by another {rule} rule")]
     Duplicate {
         /// The pattern as written.
         pattern: String,
         /// The kind of rule (`tolerance`, `severity`, ...).
         rule: &'static str,
+        /// Key of the rule that has the pattern first (`severity.critical[0]`).
+        first: String,
     },
     /// A tolerance that is not an exact, non-negative decimal.
-    #[error("expected a non-negative decimal string such as \"0.01\", found `{found}`")]
     BadTolerance {
         /// The text as written.
         found: String,
     },
     /// A tolerance with both or neither of `absolute` and `relative`.
-    #[error("expected exactly one of `absolute` and `relative`")]
-    ToleranceKind,
+    ToleranceKind {
+        /// Both are given (else neither is).
+        both: bool,
+    },
     /// An empty name in an unordered rule's `key` list.
-    #[error("expected a field name, found an empty string")]
     EmptyKeyField,
     /// A normalisation rule that normalises nothing.
-    #[error("expected `trim = true` or `ignore_case = true`")]
     NoNormalisation,
     /// A value map without entries.
-    #[error("expected at least one `legacy = \"new\"` entry")]
     EmptyMap,
     /// An `expires` that is not a `YYYY-MM-DD` date.
-    #[error("{0}")]
     BadDate(#[from] DateError),
+}
+
+impl RuleErrorKind {
+    /// What the key takes, as a phrase: `a non-negative decimal string such as "0.01"`.
+    pub fn expected(&self) -> String {
+        match self {
+            Self::Pattern { .. } => "a pattern such as `body.offers[*].rate`".to_owned(),
+            Self::Duplicate { rule, .. } => format!("a pattern no other {rule} rule has"),
+            Self::BadTolerance { .. } => {
+                "a non-negative decimal string such as \"0.01\"".to_owned()
+            }
+            Self::ToleranceKind { .. } => "exactly one of `absolute` and `relative`".to_owned(),
+            Self::EmptyKeyField => "a field name".to_owned(),
+            Self::NoNormalisation => "`trim = true` or `ignore_case = true`".to_owned(),
+            Self::EmptyMap => "at least one `legacy = \"new\"` entry".to_owned(),
+            Self::BadDate(_) => "a date such as \"2026-12-31\"".to_owned(),
+        }
+    }
+
+    /// What the key holds, with the declared text quoted and why it does not do:
+    /// ``"body.offers[*.rate" (unclosed `[` at character 11)``.
+    pub fn found(&self) -> String {
+        match self {
+            Self::Pattern { pattern, error } => format!("{pattern:?} ({error})"),
+            Self::Duplicate { pattern, first, .. } if !first.is_empty() => {
+                format!("{pattern:?} ({first} has it)")
+            }
+            Self::Duplicate { pattern, rule, .. } => {
+                format!("{pattern:?} (another {rule} rule has it)")
+            }
+            Self::BadTolerance { found } => format!("{found:?}"),
+            Self::ToleranceKind { both: true } => "both".to_owned(),
+            Self::ToleranceKind { both: false } => "neither".to_owned(),
+            Self::EmptyKeyField => "an empty string".to_owned(),
+            Self::NoNormalisation => "neither".to_owned(),
+            Self::EmptyMap => "an empty table".to_owned(),
+            Self::BadDate(error) => format!("{:?}", error.found),
+        }
+    }
+}
+
+impl fmt::Display for RuleErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "expected {}, found {}", self.expected(), self.found())
+    }
 }
 
 /// Every problem found in a rules config, so a team fixes them in one pass.

@@ -152,7 +152,7 @@ mod tests {
         let error = config.validate().unwrap_err().to_string();
         assert_eq!(
             error,
-            "1 invalid rule: ignore[0].expires: expected a date such as \"2026-12-31\", found `2026-02-30`"
+            "1 invalid rule: ignore[0].expires: expected a date such as \"2026-12-31\", found \"2026-02-30\""
         );
         let unknown = toml::from_str::<RulesConfig>(r#"ignore = [{ path = "a", owners = "x" }]"#);
         assert!(unknown

@@ -121,7 +121,12 @@ fn tolerance(rule: &ToleranceConfig) -> Result<Tolerance, (&'static str, RuleErr
     match (&rule.absolute, &rule.relative) {
         (Some(text), None) => exact(".absolute", text).map(Tolerance::Absolute),
         (None, Some(text)) => exact(".relative", text).map(Tolerance::Relative),
-        _ => Err(("", RuleErrorKind::ToleranceKind)),
+        (both, _) => Err((
+            "",
+            RuleErrorKind::ToleranceKind {
+                both: both.is_some(),
+            },
+        )),
     }
 }
 
@@ -150,6 +155,9 @@ use governance;
 struct Builder {
     rules: Rules,
     errors: Vec<RuleError>,
+    /// Every pattern placed, with its kind of rule and key, so a duplicate names the rule that
+    /// has it first (patterns written differently may be the same: `a.b`, `a["b"]`).
+    placed: Vec<(&'static str, Pattern, String)>,
 }
 
 impl Builder {
@@ -173,15 +181,21 @@ impl Builder {
                 return self.fail(key, RuleErrorKind::Pattern { pattern, error });
             }
         };
-        if !set(self.rules.matcher.insert(&pattern)) {
-            self.fail(
-                key,
-                RuleErrorKind::Duplicate {
-                    pattern: text.to_owned(),
-                    rule,
-                },
-            );
+        if set(self.rules.matcher.insert(&pattern)) {
+            self.placed.push((rule, pattern, key));
+            return;
         }
+        let first = (self.placed.iter())
+            .find(|(kind, placed, _)| *kind == rule && *placed == pattern)
+            .map_or_else(String::new, |(_, _, first)| first.clone());
+        self.fail(
+            key,
+            RuleErrorKind::Duplicate {
+                pattern: text.to_owned(),
+                rule,
+                first,
+            },
+        );
     }
 
     /// The rule's governance; a bad `expires` is reported under `key.expires`.

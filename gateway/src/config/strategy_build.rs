@@ -117,11 +117,13 @@ pub(super) fn strategies(
                 rules
             }
             Err(err) => {
+                // The comparator says what the rule's key takes and holds; the key path says
+                // which rule and field.
                 for rule in &err.errors {
                     problems.error(
                         format!("{key}.rules.{}", rule.key),
-                        "a valid comparison rule",
-                        Found::value(&rule.kind),
+                        rule.kind.expected(),
+                        Found::value(rule.kind.found()),
                     );
                 }
                 comparator::Rules::none()

@@ -205,3 +205,120 @@ fn a_ca_file_that_does_not_do_is_quoted_as_declared_with_why_in_words() {
          found \"bad.pem\" (a certificate whose DER encoding does not decode)"
     );
 }
+
+/// The variant of the comparator's rule error, by name; a match without a wildcard, so a new
+/// variant does not compile until it has a row in the table below.
+fn variant(kind: &comparator::RuleErrorKind) -> &'static str {
+    use comparator::RuleErrorKind as K;
+    match kind {
+        K::Pattern { .. } => "Pattern",
+        K::Duplicate { .. } => "Duplicate",
+        K::BadTolerance { .. } => "BadTolerance",
+        K::ToleranceKind { .. } => "ToleranceKind",
+        K::EmptyKeyField => "EmptyKeyField",
+        K::NoNormalisation => "NoNormalisation",
+        K::EmptyMap => "EmptyMap",
+        K::BadDate(_) => "BadDate",
+    }
+}
+
+#[test]
+fn every_invalid_rule_is_one_sentence_at_its_rule_and_field() {
+    // (variant, the rules table as written, what check-config prints)
+    let table = [
+        (
+            "Pattern",
+            r#"tolerance = [{ path = "body.offers[*.rate", absolute = "0.01" }]"#,
+            "tolerance[0].path: expected a pattern such as `body.offers[*].rate`, found \
+             \"body.offers[*.rate\" (unclosed `[` at character 11)",
+        ),
+        (
+            "Duplicate",
+            r#"ignore = ["body.grade", "body.grade"]"#,
+            "ignore[1]: expected a pattern no other ignore rule has, found \"body.grade\" \
+             (ignore[0] has it)",
+        ),
+        (
+            "Duplicate",
+            r#"severity = { critical = ["body.grade"], minor = ["body.grade"] }"#,
+            "severity.minor[0]: expected a pattern no other severity rule has, found \
+             \"body.grade\" (severity.critical[0] has it)",
+        ),
+        (
+            "BadTolerance",
+            r#"tolerance = [{ path = "body.rate", absolute = "-0.01" }]"#,
+            "tolerance[0].absolute: expected a non-negative decimal string such as \"0.01\", \
+             found \"-0.01\"",
+        ),
+        (
+            "ToleranceKind",
+            r#"tolerance = [{ path = "body.rate", absolute = "1", relative = "0.1" }]"#,
+            "tolerance[0]: expected exactly one of `absolute` and `relative`, found both",
+        ),
+        (
+            "ToleranceKind",
+            r#"tolerance = [{ path = "body.rate" }]"#,
+            "tolerance[0]: expected exactly one of `absolute` and `relative`, found neither",
+        ),
+        (
+            "EmptyKeyField",
+            r#"unordered = [{ path = "body.offers", key = ["product_code", ""] }]"#,
+            "unordered[0].key[1]: expected a field name, found an empty string",
+        ),
+        (
+            "NoNormalisation",
+            r#"normalise = [{ path = "body.grade", trim = false }]"#,
+            "normalise[0]: expected `trim = true` or `ignore_case = true`, found neither",
+        ),
+        (
+            "EmptyMap",
+            r#"value_map = [{ path = "body.grade", map = {} }]"#,
+            "value_map[0].map: expected at least one `legacy = \"new\"` entry, found an empty \
+             table",
+        ),
+        (
+            "BadDate",
+            r#"ignore = [{ path = "body.grade", expires = "2026-02-30" }]"#,
+            "ignore[0].expires: expected a date such as \"2026-12-31\", found \"2026-02-30\"",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut covered = std::collections::BTreeSet::new();
+    for (name, rules, expected) in table {
+        let written: comparator::RulesConfig = toml::from_str(rules).unwrap();
+        let errors = written.validate().unwrap_err().errors;
+        assert_eq!(variant(&errors[0].kind), name, "{rules}");
+        covered.insert(name);
+
+        let path = config(
+            dir.path(),
+            &[],
+            &format!("\n[strategies.loan.rules]\n{rules}\n"),
+        );
+        let checked = check(&path);
+        assert!(checked.config.is_none(), "{rules}");
+        let shown: Vec<String> = (checked.problems.iter())
+            .filter(|p| p.key.starts_with("strategies."))
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            [format!("strategies.loan.rules.{expected}")],
+            "{rules}"
+        );
+        assert!(!shown[0].contains("found expected"), "{}", shown[0]);
+    }
+    assert_eq!(
+        covered.into_iter().collect::<Vec<_>>(),
+        [
+            "BadDate",
+            "BadTolerance",
+            "Duplicate",
+            "EmptyKeyField",
+            "EmptyMap",
+            "NoNormalisation",
+            "Pattern",
+            "ToleranceKind"
+        ]
+    );
+}
