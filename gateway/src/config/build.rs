@@ -182,7 +182,11 @@ pub(super) fn build(
         super::governance::today(&review.zone),
         &mut problems,
     );
-    shadow_section(&file.shadow, &mut problems);
+    let shadow = file.shadow.resolve();
+    shadow_section(&shadow, &mut problems);
+    if file.strategies.values().all(|s| s.shadow.is_none()) {
+        shadow_section_without_shadow(&file.shadow, &mut problems);
+    }
     if file.runtime.worker_threads > 256 {
         let expected = "0 (one per core) or a number of worker threads up to 256";
         let found = Found::value(file.runtime.worker_threads);
@@ -209,7 +213,7 @@ pub(super) fn build(
         logging: file.logging,
         probe_interval: Duration::from_millis(file.health.probe_interval_ms),
         review,
-        shadow: file.shadow,
+        shadow,
         runtime: file.runtime,
         warnings: problems.into_vec(),
         sha256: String::new(),
@@ -241,7 +245,7 @@ fn review_view(raw: &super::raw::ReviewSectionConfig, problems: &mut Problems) -
 
 /// `[shadow]`: 0 to 64 workers (each a thread; 0: the comparisons run on the runtime), a queue
 /// of at least one comparison, a nice value the kernel accepts without privileges.
-fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems) {
+fn shadow_section(raw: &super::raw::ShadowSection, problems: &mut Problems) {
     if !(0..=64).contains(&raw.workers) {
         let expected =
             "a number of worker threads from 0 (none: the comparisons run as a task on the runtime) to 64";
@@ -263,6 +267,21 @@ fn shadow_section(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems
     if (1..=19).contains(&raw.nice) && raw.scheduling == super::raw::ShadowScheduling::Idle {
         let expected = "nice 0 with scheduling \"idle\" (the kernel ignores nice there; use \"batch\" or \"normal\" to share the CPU by nice)";
         problems.warning("shadow.nice", expected, Found::value(raw.nice));
+    }
+}
+
+/// A warning for each `[shadow]` setting declared in a config where no strategy has a shadow
+/// engine: there is no comparison for the workers, their queue or their scheduling to act on
+/// (as for a strategy's own shadow settings without `shadow`). Read at start, they would act
+/// once a reload gives a strategy a shadow.
+fn shadow_section_without_shadow(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems) {
+    for (setting, value) in raw.declared() {
+        problems.warning(
+            format!("shadow.{setting}"),
+            "no [shadow] setting in a config where no strategy has a shadow engine (it acts \
+             only on comparisons, which need a strategy with `shadow = \"<engine>\"`)",
+            Found::value(value),
+        );
     }
 }
 

@@ -97,7 +97,7 @@ pub struct Config {
     /// How the review shows times and daily charts (`[review]`).
     pub review: crate::review::ReviewView,
     /// The shadow workers and their queue (`[shadow]`; read at start).
-    pub shadow: raw::ShadowSectionConfig,
+    pub shadow: raw::ShadowSection,
     /// The async runtime's worker threads (`[runtime]`; read at start).
     pub runtime: raw::RuntimeSectionConfig,
     /// Problems that do not stop the config from being used, to print or log.

@@ -58,11 +58,60 @@ pub struct RuntimeSectionConfig {
     pub worker_threads: usize,
 }
 
-/// `[shadow]`: the threads that canonicalise, compare and record shadow answers, off the live
-/// path's workers, and their bounded queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// `[shadow]` as written. Each setting stays `None` when not declared, so a config whose
+/// strategies have no shadow can be warned about each one declared for nothing;
+/// [`ShadowSectionConfig::resolve`] fills in the defaults.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct ShadowSectionConfig {
+    /// [`ShadowSection::workers`].
+    pub workers: Option<usize>,
+    /// [`ShadowSection::queue_capacity`].
+    pub queue_capacity: Option<usize>,
+    /// [`ShadowSection::nice`].
+    pub nice: Option<i32>,
+    /// [`ShadowSection::scheduling`].
+    pub scheduling: Option<ShadowScheduling>,
+    /// [`ShadowSection::gather_ms`].
+    pub gather_ms: Option<u64>,
+}
+
+impl ShadowSectionConfig {
+    /// The settings, each declared one as written and the others by default.
+    pub fn resolve(&self) -> ShadowSection {
+        let default = ShadowSection::default();
+        ShadowSection {
+            workers: self.workers.unwrap_or(default.workers),
+            queue_capacity: self.queue_capacity.unwrap_or(default.queue_capacity),
+            nice: self.nice.unwrap_or(default.nice),
+            scheduling: self.scheduling.unwrap_or(default.scheduling),
+            gather_ms: self.gather_ms.unwrap_or(default.gather_ms),
+        }
+    }
+
+    /// Every declared setting with its value as written, in the order of the README's table.
+    pub fn declared(&self) -> Vec<(&'static str, String)> {
+        let declared = [
+            ("workers", self.workers.map(|v| v.to_string())),
+            ("queue_capacity", self.queue_capacity.map(|v| v.to_string())),
+            ("nice", self.nice.map(|v| v.to_string())),
+            (
+                "scheduling",
+                self.scheduling.map(|v| format!("{:?}", v.as_str())),
+            ),
+            ("gather_ms", self.gather_ms.map(|v| v.to_string())),
+        ];
+        declared
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, value?)))
+            .collect()
+    }
+}
+
+/// `[shadow]` with its defaults filled in: the threads that canonicalise, compare and record
+/// shadow answers, off the live path's workers, and their bounded queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShadowSection {
     /// Worker threads (0 to 64). 0: no thread; the comparisons run as a task on the runtime, in
     /// turns with the live path's tasks (for a gateway on one core).
     pub workers: usize,
@@ -83,7 +132,7 @@ pub struct ShadowSectionConfig {
     pub gather_ms: u64,
 }
 
-impl Default for ShadowSectionConfig {
+impl Default for ShadowSection {
     fn default() -> Self {
         Self {
             workers: 1,

@@ -48,6 +48,18 @@ path = "store"
     path
 }
 
+/// [`config`] with the strategy's shadow engine (`new`, over http): with `extra` appended.
+pub(super) fn config_with_shadow(dir: &Path, extra: &str) -> PathBuf {
+    config(
+        dir,
+        &[(
+            "live = \"legacy\"",
+            "live = \"legacy\"\nshadow = \"new\"\npath = \"/x\"",
+        )],
+        &format!("\n[engines.new]\nprotocol = \"http\"\nurl = \"http://127.0.0.1:7002\"\n{extra}"),
+    )
+}
+
 pub(super) fn problems(path: &Path) -> Vec<Problem> {
     load(path).expect_err("the config is refused").problems
 }
@@ -240,7 +252,7 @@ fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
     let dir = tempfile::tempdir().unwrap();
     let extra =
         "[shadow]\nworkers = 65\nqueue_capacity = 0\nnice = 20\n[runtime]\nworker_threads = 1000\n";
-    let path = config(dir.path(), &[], extra);
+    let path = config_with_shadow(dir.path(), extra);
     let problems = problems(&path);
     let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(
@@ -260,16 +272,16 @@ fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
         (1, 1024, 0)
     );
     assert_eq!(loaded.runtime.worker_threads, 0, "one per core");
-    let path = config(good.path(), &[], "[shadow]\nworkers = 3\n");
+    let path = config_with_shadow(good.path(), "[shadow]\nworkers = 3\n");
     assert_eq!(load(&path).unwrap().shadow.workers, 3);
-    let path = config(good.path(), &[], "[shadow]\nworkers = 0\n");
+    let path = config_with_shadow(good.path(), "[shadow]\nworkers = 0\n");
     assert_eq!(
         load(&path).unwrap().shadow.workers,
         0,
         "a task on the runtime"
     );
     // Nothing gathers without a worker thread.
-    let path = config(good.path(), &[], "[shadow]\nworkers = 0\ngather_ms = 5\n");
+    let path = config_with_shadow(good.path(), "[shadow]\nworkers = 0\ngather_ms = 5\n");
     let loaded = load(&path).unwrap();
     let warned: Vec<&str> = loaded.warnings.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(warned, ["shadow.gather_ms"]);
@@ -282,25 +294,21 @@ fn shadow_scheduling_defaults_to_batch_and_idle_warns_of_a_nice_value_it_ignores
     let loaded = load(&config(dir.path(), &[], "")).unwrap();
     assert_eq!(loaded.shadow.scheduling, ShadowScheduling::Batch);
     assert_eq!(loaded.shadow.gather_ms, 0, "a wake per comparison");
-    let long = config(dir.path(), &[], "[shadow]\ngather_ms = 101\n");
+    let long = config_with_shadow(dir.path(), "[shadow]\ngather_ms = 101\n");
     let keys: Vec<String> = problems(&long).into_iter().map(|p| p.key).collect();
     assert_eq!(keys, ["shadow.gather_ms"]);
-    let idle = config(dir.path(), &[], "[shadow]\nscheduling = \"idle\"\n");
+    let idle = config_with_shadow(dir.path(), "[shadow]\nscheduling = \"idle\"\n");
     assert_eq!(
         load(&idle).unwrap().shadow.scheduling,
         ShadowScheduling::Idle
     );
-    let nice = load(&config(dir.path(), &[], "[shadow]\nnice = 5\n")).unwrap();
+    let nice = load(&config_with_shadow(dir.path(), "[shadow]\nnice = 5\n")).unwrap();
     assert_eq!(nice.warnings, []);
-    let ignored = config(
-        dir.path(),
-        &[],
-        "[shadow]\nscheduling = \"idle\"\nnice = 5\n",
-    );
+    let ignored = config_with_shadow(dir.path(), "[shadow]\nscheduling = \"idle\"\nnice = 5\n");
     let ignored = load(&ignored).unwrap();
     let keys: Vec<&str> = ignored.warnings.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(keys, ["shadow.nice"]);
-    let unknown = config(dir.path(), &[], "[shadow]\nscheduling = \"realtime\"\n");
+    let unknown = config_with_shadow(dir.path(), "[shadow]\nscheduling = \"realtime\"\n");
     // A value no variant names is a TOML error, reported at its line with what was found.
     let refused = problems(&unknown);
     assert_eq!(refused.len(), 1);

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::tests::{config, problems};
+use super::tests::{config, config_with_shadow, problems};
 use super::{check, load};
 
 /// The one problem of `path`, as printed.
@@ -321,4 +321,36 @@ fn every_invalid_rule_is_one_sentence_at_its_rule_and_field() {
             "ToleranceKind"
         ]
     );
+}
+
+#[test]
+fn shadow_section_settings_without_any_shadow_are_warnings_naming_each_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let tuned = "\n[shadow]\nworkers = 4\nscheduling = \"idle\"\ngather_ms = 5\n";
+    let path = config(dir.path(), &[], tuned);
+    let checked = check(&path);
+    assert!(checked.config.is_some(), "{:#?}", checked.problems);
+    let shown: Vec<String> = (checked.problems.iter())
+        .filter(|p| p.key.starts_with("shadow."))
+        .map(ToString::to_string)
+        .collect();
+    let expected = "no [shadow] setting in a config where no strategy has a shadow engine (it \
+                    acts only on comparisons, which need a strategy with `shadow = \"<engine>\"`)";
+    assert_eq!(
+        shown,
+        [
+            format!("shadow.workers: expected {expected}, found 4"),
+            format!("shadow.scheduling: expected {expected}, found \"idle\""),
+            format!("shadow.gather_ms: expected {expected}, found 5"),
+        ]
+    );
+    assert!(checked.problems.iter().all(|p| !p.is_error()));
+    // Still read as declared.
+    let loaded = load(&path).unwrap();
+    assert_eq!((loaded.shadow.workers, loaded.shadow.gather_ms), (4, 5));
+
+    // An untouched section draws nothing; with a strategy's shadow the same settings act.
+    assert_eq!(load(&config(dir.path(), &[], "")).unwrap().warnings, []);
+    let loaded = load(&config_with_shadow(dir.path(), tuned)).unwrap();
+    assert_eq!(loaded.warnings, []);
 }

@@ -56,7 +56,7 @@ use futures::task::AtomicWaker;
 use prometheus::IntGauge;
 
 use self::handoff::HandOff;
-use crate::config::raw::ShadowSectionConfig;
+use crate::config::raw::ShadowSection;
 use crate::runtime::scheduling;
 
 /// One unit of shadow work.
@@ -127,7 +127,7 @@ impl ShadowWorkers {
     /// out of jobs sleeps `gather` before it waits on the queue. A thread that cannot be started
     /// is logged and the pool runs with the others (with none, every job waits in the queue until
     /// it is full, and is then skipped and counted).
-    pub fn start(pool: &ShadowSectionConfig, gather: Duration, depth: IntGauge) -> ShadowWorkers {
+    pub fn start(pool: &ShadowSection, gather: Duration, depth: IntGauge) -> ShadowWorkers {
         let count = pool.workers;
         let shared = Arc::new(Pool {
             jobs: HandOff::new(pool.queue_capacity.max(1)),
@@ -373,10 +373,10 @@ mod tests {
     /// A pool of one worker in the default class (`batch`, a fair share: on a machine busy with
     /// other builds a `SCHED_IDLE` worker may wait seconds for a CPU, and these tests are about
     /// the queue).
-    fn pool(capacity: usize) -> ShadowSectionConfig {
-        ShadowSectionConfig {
+    fn pool(capacity: usize) -> ShadowSection {
+        ShadowSection {
             queue_capacity: capacity,
-            ..ShadowSectionConfig::default()
+            ..ShadowSection::default()
         }
     }
 
@@ -478,9 +478,9 @@ mod tests {
     fn workers_run_in_the_configured_scheduling_class() {
         use crate::config::raw::ShadowScheduling;
         let (seen_tx, seen) = channel();
-        let idle = ShadowSectionConfig {
+        let idle = ShadowSection {
             scheduling: ShadowScheduling::Idle,
-            ..ShadowSectionConfig::default()
+            ..ShadowSection::default()
         };
         let workers = ShadowWorkers::start(&idle, Duration::from_millis(5), gauge());
         workers
@@ -493,11 +493,11 @@ mod tests {
         assert_eq!(seen.recv().unwrap(), Some(ShadowScheduling::Idle));
     }
 
-    fn on_runtime(capacity: usize) -> ShadowSectionConfig {
-        ShadowSectionConfig {
+    fn on_runtime(capacity: usize) -> ShadowSection {
+        ShadowSection {
             workers: 0,
             queue_capacity: capacity,
-            ..ShadowSectionConfig::default()
+            ..ShadowSection::default()
         }
     }
 
@@ -555,10 +555,10 @@ mod tests {
         const EACH: u64 = 5_000;
         let depth = gauge();
         let workers = Arc::new(ShadowWorkers::start(
-            &ShadowSectionConfig {
+            &ShadowSection {
                 queue_capacity: 16,
                 workers: 2,
-                ..ShadowSectionConfig::default()
+                ..ShadowSection::default()
             },
             Duration::ZERO,
             depth.clone(),
