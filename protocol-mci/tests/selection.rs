@@ -217,6 +217,27 @@ fn body_only_frames_are_selected_by_length_or_fall_back_to_the_default() {
     assert_eq!(decoded.body, serde_json::Map::<String, Value>::new());
 }
 
+#[test]
+fn a_layout_lists_the_messages_a_header_selects_apart_from_those_its_length_selects() {
+    let layout = layout();
+    let keyed: Vec<(&str, Vec<&str>)> = (layout.keyed_messages().into_iter())
+        .map(|(name, values)| (name, values.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(
+        keyed,
+        [
+            ("LNS0001", vec!["0200", "LNS0001"]),
+            ("LNS0002", vec!["0200", "LNS0002"])
+        ]
+    );
+    assert_eq!(layout.length_messages(), [("ADMIN", 94)]);
+
+    // Body-only frames: one message by length, the other the default, which no key selects.
+    let body_only = Layout::from_toml(BODY_ONLY, "test", "test").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(body_only.keyed_messages(), []);
+    assert_eq!(body_only.length_messages(), [("SHORT", 10)]);
+}
+
 /// A business message of the bank link with generated values.
 fn generated(guid: &str, branch: &str, svc: &str, amount: u64) -> protocol_mci::Message {
     let header = json!({

@@ -89,8 +89,10 @@ fn refusal(
 const CODES_SHOWN: usize = 12;
 
 /// The refusal of a header whose key values select no message of `layout`, naming the key
-/// fields, the layout's messages and what the header holds; `None` for a layout without key
-/// fields (its messages are selected by frame length: `--message` names one).
+/// fields, the messages a header can select (with their key values when those are not the
+/// message's name), the ones only a frame's length selects apart (`--message` names them), and
+/// what the header holds; `None` for a layout without key fields (its messages are selected by
+/// frame length: `--message` names one).
 fn no_message<H>(layout: &Layout, header: &H) -> Option<String>
 where
     H: JsonObject + ?Sized,
@@ -101,19 +103,44 @@ where
         return None;
     }
     let values = layout.key_values(header);
-    let found = match values.iter().all(|v| v.is_empty()) {
-        true => "nothing".to_owned(),
-        false => format!("{:?}", values.join(", ")),
+    let found = match values.as_slice() {
+        all if all.iter().all(String::is_empty) => "nothing".to_owned(),
+        [one] => format!("{one:?}"),
+        several => format!("{several:?}"),
     };
-    let codes = layout.message_codes();
-    let mut listed = codes[..codes.len().min(CODES_SHOWN)].join(", ");
-    if codes.len() > CODES_SHOWN {
-        listed.push_str(&format!(" and {} more", codes.len() - CODES_SHOWN));
+    let keyed: Vec<String> = (layout.keyed_messages().into_iter())
+        .map(|(name, key)| match key {
+            // The legacy discriminator: the name is the key.
+            [one] if one == name => name.to_owned(),
+            key => format!("{name} = {key:?}"),
+        })
+        .collect();
+    let mut listed = match keyed.is_empty() {
+        true => "none".to_owned(),
+        false => shown(&keyed),
+    };
+    let by_length: Vec<String> = (layout.length_messages().into_iter())
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    if !by_length.is_empty() {
+        listed.push_str(&format!(
+            "; selected by frame length, with --message: {}",
+            shown(&by_length)
+        ));
     }
     Some(format!(
         "{}: expected a transaction code of the layout ({listed}), found {found}",
         fields.join(", ")
     ))
+}
+
+/// At most [`CODES_SHOWN`] of `names`, then how many more there are.
+fn shown(names: &[String]) -> String {
+    let mut listed = names[..names.len().min(CODES_SHOWN)].join(", ");
+    if names.len() > CODES_SHOWN {
+        listed.push_str(&format!(" and {} more", names.len() - CODES_SHOWN));
+    }
+    listed
 }
 
 /// Encodes the JSON on stdin into a frame on `out`; `message` names the message when its key
@@ -150,4 +177,52 @@ pub fn encode(
         bail!("empty frame");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    /// The bank link of protocol-mci's tests: two messages selected by a two-field key, one
+    /// (`ADMIN`) by frame length only.
+    fn bank_link() -> Layout {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../protocol-mci/tests/layouts/bank-link.toml");
+        Layout::from_file(path).unwrap()
+    }
+
+    /// What `encode` says of a request whose `biz` section holds `msg_type` and `svc_code`.
+    fn refused(layout: &Layout, msg_type: &str, svc_code: &str) -> Option<String> {
+        let header = json!({
+            "sys": {"guid": "G-1", "rr_flag": "S", "resp_code": "", "keep_flag": "0",
+                    "keep_secs": null, "branch": "1030"},
+            "biz": {"msg_type": msg_type, "svc_code": svc_code, "branch": "1030"},
+        });
+        let message = Message {
+            header: header.as_object().unwrap().clone(),
+            body: json!({"cust_no": "C1"}).as_object().unwrap().clone(),
+        };
+        refusal(layout, Direction::Request, None, &message).unwrap()
+    }
+
+    #[test]
+    fn a_header_that_selects_nothing_lists_the_keys_apart_from_the_frame_lengths() {
+        let layout = bank_link();
+        assert_eq!(
+            refused(&layout, "0200", "LNS0009").unwrap(),
+            "biz.msg_type, biz.svc_code: expected a transaction code of the layout \
+             (LNS0001 = [\"0200\", \"LNS0001\"], LNS0002 = [\"0200\", \"LNS0002\"]; selected \
+             by frame length, with --message: ADMIN), found [\"0200\", \"LNS0009\"]"
+        );
+        let nothing = refused(&layout, "", "").unwrap();
+        assert!(nothing.ends_with("found nothing"), "{nothing}");
+        // The admin frame's key values are no key: no header selects it.
+        let admin = refused(&layout, "0800", "SIGNON").unwrap();
+        assert!(admin.ends_with(r#"found ["0800", "SIGNON"]"#), "{admin}");
+        assert_eq!(refused(&layout, "0200", "LNS0002"), None);
+    }
 }

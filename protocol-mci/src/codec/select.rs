@@ -60,6 +60,27 @@ impl Layout {
     {
         self.select_by_header(header).map(|m| m.code.as_str())
     }
+
+    /// Every message a header can select, by name, with the key values that select it (in key
+    /// order), sorted by name. A message only the frame's length selects is not among them.
+    pub fn keyed_messages(&self) -> Vec<(&str, &[String])> {
+        let mut keyed: Vec<(&str, &[String])> = (self.select.by_key.iter())
+            .map(|(values, &index)| (self.messages[index].code.as_str(), values.as_slice()))
+            .collect();
+        keyed.sort_unstable();
+        keyed
+    }
+
+    /// Every message only the frame's length selects (no key values do), by name, with that
+    /// length, sorted by name: JSON cannot select them, so an encoder has to be told which.
+    pub fn length_messages(&self) -> Vec<(&str, usize)> {
+        let mut by_length: Vec<(&str, usize)> = (self.select.by_length.iter())
+            .filter(|(_, index)| !self.select.by_key.values().any(|keyed| keyed == *index))
+            .map(|(&length, &index)| (self.messages[index].code.as_str(), length))
+            .collect();
+        by_length.sort_unstable();
+        by_length
+    }
 }
 
 /// Decodes a header's sections: the legacy header's fields directly into the map, named
