@@ -11,7 +11,8 @@
 //!   engine `host:port`, `rule_paths` for rule patterns that reach no field of the layout (an
 //!   index past a group's maximum, an `unordered` key no element has), also run on a
 //!   reconciliation's inline rules; `suggest` for "did you mean"; `wrong_type` for a value of
-//!   the wrong type in the README's words (`expected a whole number of days …`), not serde's.
+//!   the wrong type in the README's words (`expected a whole number of days …`), not serde's;
+//!   `blank` for a stand-in of the right type, so the file is read again for the next one.
 //! - `tls_reason`: why a TLS file does not do, in words (rustls says some reasons as debug
 //!   values).
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
@@ -24,6 +25,7 @@
 //!   a warning.
 
 mod address;
+mod blank;
 mod build;
 mod codes;
 mod engine_build;

@@ -354,3 +354,66 @@ fn shadow_section_settings_without_any_shadow_are_warnings_naming_each_one() {
     let loaded = load(&config_with_shadow(dir.path(), tuned)).unwrap();
     assert_eq!(loaded.warnings, []);
 }
+
+#[test]
+fn every_value_of_the_wrong_type_is_reported_at_its_key_and_line_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two required keys (a stand-in of their type keeps them present for the next reading),
+    // keys with defaults, an enum, and an unknown key, across sections.
+    let path = config(
+        dir.path(),
+        &[
+            ("tx_codes = [\"LNS0001\"]", "tx_codes = \"LNS0001\""),
+            ("live = \"legacy\"", "live = 5"),
+        ],
+        "retention_days = \"90\"\n\n[shadow]\nworkers = \"4\"\nscheduling = \"realtime\"\n\n\
+         [health]\nprobe_intervl_ms = 5\n\n[logging]\nsummary_interval_ms = true\n",
+    );
+    let shown: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "health.probe_intervl_ms: expected a key this section knows (did you mean \
+             `probe_interval_ms`? see the configuration table in the README), found \
+             \"probe_intervl_ms\"",
+            "strategies.loan.tx_codes (line 17, column 12): expected an array ([…]), found the \
+             string \"LNS0001\"",
+            "strategies.loan.live (line 18, column 8): expected text in quotes, found 5",
+            "store.retention_days (line 22, column 18): expected a whole number of days (0 to \
+             4294967295), found the string \"90\"",
+            "shadow.workers (line 25, column 11): expected a whole number (0 or more), found the \
+             string \"4\"",
+            "shadow.scheduling (line 26, column 14): expected a value of the type and form this \
+             key takes (see the configuration table in the README), found unknown variant \
+             `realtime`, expected one of `normal`, `idle`, `batch`",
+            "logging.summary_interval_ms (line 32, column 23): expected a whole number of \
+             milliseconds (0 or more), found true",
+        ]
+    );
+
+    // A required key of the wrong type with no stand-in (an enum) is blanked: reported once,
+    // never again as missing.
+    let path = config(
+        dir.path(),
+        &[("protocol = \"mci\"", "protocol = 5")],
+        "retention_days = \"90\"\n",
+    );
+    let shown: Vec<String> = problems(&path).iter().map(|p| p.key.clone()).collect();
+    assert_eq!(shown, ["engines.legacy.protocol (line 11, column 12)"]);
+
+    // An element of an array shares its line with the others: the reading stops there, after
+    // what it found before (serde reads the tables by name: `store` before `strategies`).
+    let path = config(
+        dir.path(),
+        &[("tx_codes = [\"LNS0001\"]", "tx_codes = [1, \"LNS0001\"]")],
+        "retention_days = \"90\"\n",
+    );
+    let shown: Vec<String> = problems(&path).iter().map(|p| p.key.clone()).collect();
+    assert_eq!(
+        shown,
+        [
+            "strategies.loan.tx_codes[0] (line 17, column 13)",
+            "store.retention_days (line 22, column 18)"
+        ]
+    );
+}
