@@ -1,5 +1,5 @@
 //! Reading the file: TOML syntax, every value of the wrong type and every unknown key with its
-//! path (the file read again after each value, with a stand-in for it: `blank`), then
+//! path (the file read again after each value, with a stand-in for it: `stand_in`), then
 //! [`super::build`]; all problems of all stages in one [`ConfigError`]. [`check`] adds what only
 //! the machine can tell, for `check-config`.
 
@@ -128,8 +128,9 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Prob
     let sha256 = crate::cutover::sha256_hex(text.as_bytes());
     let mut unknown = Vec::new();
     let mut refused = Vec::new();
-    // The text read again after each value of the wrong type, with a stand-in for it (`blank`),
-    // and the key paths replaced: a key missing under one of them is not the file's.
+    // The text read again after each value of the wrong type, with a stand-in for it
+    // (`stand_in`), and the key paths replaced: a key missing under one of them is not the
+    // file's.
     let mut reading = text;
     let mut replaced: Vec<String> = Vec::new();
     for _ in 0..MAX_TYPE_PROBLEMS {
@@ -147,8 +148,8 @@ fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Prob
         }
         let next = failure.value.as_ref().and_then(|(key, span)| {
             let last = key.rsplit('.').next().unwrap_or(key);
-            let stand_in = super::blank::stand_in(&failure.message);
-            super::blank::replace_value(&reading, span.clone(), last, stand_in.as_deref())
+            let stand_in = super::stand_in::stand_in(&failure.message);
+            super::stand_in::replace_value(&reading, span.clone(), last, stand_in.as_deref())
         });
         refused.push((failure.at, failure.problem));
         match (next, failure.value) {

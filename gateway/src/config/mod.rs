@@ -12,7 +12,8 @@
 //!   index past a group's maximum, an `unordered` key no element has), also run on a
 //!   reconciliation's inline rules; `suggest` for "did you mean"; `wrong_type` for a value of
 //!   the wrong type in the README's words (`expected a whole number of days …`), not serde's;
-//!   `blank` for a stand-in of the right type, so the file is read again for the next one.
+//!   `stand_in` for a value of the right type in place of a wrong one, so the file is read
+//!   again for the next one.
 //! - `tls_reason`: why a TLS file does not do, in words (rustls says some reasons as debug
 //!   values).
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
@@ -25,7 +26,6 @@
 //!   a warning.
 
 mod address;
-mod blank;
 mod build;
 mod codes;
 mod engine_build;
@@ -37,6 +37,7 @@ mod problem;
 pub mod raw;
 mod rule_paths;
 mod secret;
+mod stand_in;
 mod store_probe;
 mod strategy_build;
 mod suggest;
