@@ -4,8 +4,9 @@
 //! **all** problems at once, each with its key path. Nothing binds before this succeeds; a reload
 //! that fails keeps the old config.
 //!
-//! - `raw`: the serde structs people write; unknown keys are all reported by [`load`] (through
-//!   `serde_ignored`), each with its key path.
+//! - `raw`: the serde structs people write; `read` reads the file into them, reporting every
+//!   unknown key (through `serde_ignored`) and every value of the wrong type, each with its key
+//!   path; `load` then builds.
 //! - `build`: checks and conversion into the types below; `engine_build` and `strategy_build`
 //!   for engines and strategies, `codes` for response codes against layouts, `address` for
 //!   engine `host:port`, `rule_paths` for rule patterns that reach no field of the layout (an
@@ -35,6 +36,7 @@ mod link_build;
 mod load;
 mod problem;
 pub mod raw;
+mod read;
 mod rule_paths;
 mod secret;
 mod stand_in;
@@ -62,10 +64,10 @@ pub use crate::listener::server::ServerLimits;
 use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
 pub use environment::{check_environment, check_fd_budget};
-pub(crate) use load::wrong_type_text;
 pub use load::{check, check_with, load, load_without_secrets, Checked, ConfigError};
 pub use problem::{write_list, Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
+pub(crate) use read::wrong_type_text;
 pub(crate) use rule_paths::{check_rules, Answers};
 pub use secret::{Secrets, TokenSource};
 
