@@ -39,7 +39,7 @@ pub struct Route {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadow_at: Option<Endpoint>,
     /// SHA-256 of its layout file and its engines' TLS files; `None` in entries written before
-    /// they were recorded ([`super::files`]).
+    /// they were recorded (`cutover::files`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<FileDigests>,
 }
