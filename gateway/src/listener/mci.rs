@@ -98,7 +98,7 @@ pub async fn serve(
             }
             Admitted::Refused => {
                 metrics.frame(FrameOutcome::Rejected);
-                refusals.refused(&settings.name, settings.max_connections);
+                refusals.refused(&settings.name, settings.max_connections, Instant::now());
                 drop(stream);
                 continue;
             }

@@ -22,6 +22,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn, Instrument};
 
 use super::activity::Activity;
+use crate::log_limit::LogLimit;
 use crate::metrics::{CloseReason, FrameOutcome, ListenerMetrics};
 
 /// A boxed response future.
@@ -102,7 +103,7 @@ pub async fn serve(
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             settings.metrics.frame(FrameOutcome::Rejected);
-            refusals.refused(name, settings.limits.max_connections);
+            refusals.refused(name, settings.limits.max_connections, Instant::now());
             drop(stream);
             continue;
         };
@@ -162,7 +163,7 @@ async fn connection(
             // A client that connects and never sends a whole request head is stuck or not an
             // HTTP client: worth a line (an idle kept-alive connection is not).
             if reason == CloseReason::HeaderReadTimeout {
-                stalls.closed(settings.limits.header_read_timeout);
+                stalls.closed(settings.limits.header_read_timeout, Instant::now());
             }
         }
         () = shutdown.cancelled() => {
@@ -172,60 +173,67 @@ async fn connection(
     }
 }
 
-/// Rate-limits the "connection limit reached" warning of one listener.
-#[derive(Debug, Default)]
+/// The "connection limit reached" warning of one listener, at most one per
+/// [`REFUSAL_LOG_INTERVAL`].
+#[derive(Debug)]
 pub(super) struct RefusalLog {
-    last: Option<Instant>,
-    since_last: u64,
+    limit: LogLimit,
 }
 
-impl RefusalLog {
-    /// Notes one refused connection; warns at most once per [`REFUSAL_LOG_INTERVAL`].
-    pub(super) fn refused(&mut self, listener: &str, max_connections: usize) {
-        self.since_last += 1;
-        if self
-            .last
-            .is_some_and(|last| last.elapsed() < REFUSAL_LOG_INTERVAL)
-        {
-            return;
+impl Default for RefusalLog {
+    fn default() -> Self {
+        Self {
+            limit: LogLimit::new(REFUSAL_LOG_INTERVAL),
         }
-        warn!(
-            listener,
-            max_connections,
-            refused = self.since_last,
-            "connection limit reached; closing new connections"
-        );
-        self.last = Some(Instant::now());
-        self.since_last = 0;
     }
 }
 
-/// Rate-limits the "no request head" warning of one listener: its connections' tasks share it.
-#[derive(Debug, Default)]
+impl RefusalLog {
+    /// Notes one connection refused at `now`; warns when a line is due, with how many were
+    /// refused since the last one.
+    pub(super) fn refused(&mut self, listener: &str, max_connections: usize, now: Instant) {
+        if let Some(refused) = self.limit.note(now.into_std()) {
+            warn!(
+                listener,
+                max_connections, refused, "connection limit reached; closing new connections"
+            );
+        }
+    }
+}
+
+/// The "no request head" warning of one listener, at most one per [`STALL_LOG_INTERVAL`]: its
+/// connections' tasks share it.
+#[derive(Debug)]
 struct StallLog {
-    /// When the last warning was written, and the closes since then.
-    state: Mutex<(Option<Instant>, u64)>,
+    limit: Mutex<LogLimit>,
+}
+
+impl Default for StallLog {
+    fn default() -> Self {
+        Self {
+            limit: Mutex::new(LogLimit::new(STALL_LOG_INTERVAL)),
+        }
+    }
 }
 
 impl StallLog {
-    /// Notes one connection closed for want of a request head; warns at most once per
-    /// [`STALL_LOG_INTERVAL`], with how many were closed since the last warning. Written in the
-    /// connection's span, which names the listener and the peer.
-    fn closed(&self, timeout: Duration) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let (last, since_last) = &mut *state;
-        *since_last += 1;
-        if last.is_some_and(|last| last.elapsed() < STALL_LOG_INTERVAL) {
-            return;
+    /// Notes one connection closed at `now` for want of a request head; warns when a line is
+    /// due, with how many were closed since the last one. Written in the connection's span,
+    /// which names the listener and the peer.
+    fn closed(&self, timeout: Duration, now: Instant) {
+        let due = self
+            .limit
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .note(now.into_std());
+        if let Some(closed) = due {
+            warn!(
+                header_read_timeout_ms = timeout.as_millis(),
+                closed,
+                "connection closed: no request head within the header read timeout (more such \
+                 closes are counted in connections_closed_total, one line per 10 s)"
+            );
         }
-        warn!(
-            header_read_timeout_ms = timeout.as_millis(),
-            closed = *since_last,
-            "connection closed: no request head within the header read timeout (more such \
-             closes are counted in connections_closed_total, one line per 10 s)"
-        );
-        *last = Some(Instant::now());
-        *since_last = 0;
     }
 }
 
@@ -293,4 +301,64 @@ pub fn bytes(status: StatusCode, content_type: &'static str, body: Bytes) -> Res
         http::HeaderValue::from_static(content_type),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines of `log` that contain `says`.
+    fn lines<'a>(log: &'a str, says: &str) -> Vec<&'a str> {
+        log.lines().filter(|line| line.contains(says)).collect()
+    }
+
+    /// A connection storm: one line a second, carrying the refusals since the last.
+    #[test]
+    fn refusals_are_said_once_a_second_with_the_count_since_the_last_line() {
+        let start = Instant::now();
+        let at = |millis: u64| start + Duration::from_millis(millis);
+        let mut refusals = RefusalLog::default();
+        let ((), log) = crate::test_log::logged(tracing::Level::WARN, || {
+            for millis in [0, 100, 500, 999, 1_000, 1_500, 3_000] {
+                refusals.refused("mci", 64, at(millis));
+            }
+        });
+        let said = lines(&log, "connection limit reached; closing new connections");
+        assert_eq!(said.len(), 3, "{log}");
+        assert!(said.iter().all(|l| l.contains("listener=\"mci\"")), "{log}");
+        assert!(
+            said.iter().all(|l| l.contains("max_connections=64")),
+            "{log}"
+        );
+        assert!(said[0].contains("refused=1"), "{}", said[0]);
+        // 100, 500 and 999 ms counted, said at 1 s with it.
+        assert!(said[1].contains("refused=4"), "{}", said[1]);
+        // 1.5 s counted, said at 3 s with it.
+        assert!(said[2].contains("refused=2"), "{}", said[2]);
+    }
+
+    /// Clients that connect and send nothing: one line per 10 s, carrying the closes since the
+    /// last.
+    #[test]
+    fn stalls_are_said_once_per_ten_seconds_with_the_count_since_the_last_line() {
+        let start = Instant::now();
+        let at = |seconds: u64| start + Duration::from_secs(seconds);
+        let stalls = StallLog::default();
+        let timeout = Duration::from_secs(5);
+        let ((), log) = crate::test_log::logged(tracing::Level::WARN, || {
+            for seconds in [0, 1, 9, 10, 19, 30] {
+                stalls.closed(timeout, at(seconds));
+            }
+        });
+        let said = lines(&log, "no request head within the header read timeout");
+        assert_eq!(said.len(), 3, "{log}");
+        assert!(
+            said.iter()
+                .all(|l| l.contains("header_read_timeout_ms=5000")),
+            "{log}"
+        );
+        assert!(said[0].contains("closed=1"), "{}", said[0]);
+        assert!(said[1].contains("closed=3"), "{}", said[1]);
+        assert!(said[2].contains("closed=2"), "{}", said[2]);
+    }
 }
