@@ -19,6 +19,7 @@ use crate::admin::{self, AdminState};
 use crate::config::{self, Config};
 use crate::health;
 use crate::listener;
+use crate::log_limit::LogLimit;
 use crate::metrics::Metrics;
 use crate::pipeline::Gateway;
 use crate::review::assess;
@@ -487,23 +488,22 @@ fn seed_clean_streaks(gateway: &Gateway, reader: &Reader) {
 /// How often a store the readiness review cannot read is reported again while it lasts.
 const UNREAD_REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Says that the readiness review could not read the store's counters: at DEBUG while the store
-/// spools (the fleet's database is what fails, and the writer's spooling line says why once a
-/// minute), else at WARN at most once a minute.
+/// Says that the readiness review could not read the store's counters at `now`: at DEBUG while
+/// the store spools (the fleet's database is what fails, and the writer's spooling line says why
+/// once a minute), else at WARN at most once a minute (`reported`).
 fn review_unread(
-    recorder: &Recorder,
+    spooling: bool,
     error: &dyn std::error::Error,
-    reported: &mut Option<tokio::time::Instant>,
+    reported: &mut LogLimit,
+    now: tokio::time::Instant,
 ) {
-    if recorder.stats().spooling.load(Ordering::Relaxed) {
+    if spooling {
         tracing::debug!(%error, "cannot read counters for the readiness review while the store spools");
         return;
     }
-    if reported.is_some_and(|at| at.elapsed() < UNREAD_REPORT_INTERVAL) {
-        return;
+    if reported.note(now.into_std()).is_some() {
+        warn!(%error, "cannot read counters for the readiness review");
     }
-    *reported = Some(tokio::time::Instant::now());
-    warn!(%error, "cannot read counters for the readiness review");
 }
 
 /// Re-assesses every strategy's cutover readiness periodically (`cutover_ready{strategy}`) and
@@ -515,7 +515,7 @@ async fn review_loop(
     shutdown: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(REVIEW_INTERVAL);
-    let mut unread_reported: Option<tokio::time::Instant> = None;
+    let mut unread_reported = LogLimit::new(UNREAD_REPORT_INTERVAL);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -527,7 +527,9 @@ async fn review_loop(
         let summary = match tokio::task::spawn_blocking(move || scan.summary()).await {
             Ok(Ok(summary)) => summary,
             Ok(Err(error)) => {
-                review_unread(&recorder, &error, &mut unread_reported);
+                let spooling = recorder.stats().spooling.load(Ordering::Relaxed);
+                let now = tokio::time::Instant::now();
+                review_unread(spooling, &error, &mut unread_reported, now);
                 continue;
             }
             Err(error) => {

@@ -130,3 +130,34 @@ fn a_signal_reload_waits_for_its_turn_off_the_live_path() {
         running.shutdown(Duration::from_secs(1)).await;
     });
 }
+
+/// A store the readiness review cannot read: WARN once a minute while it lasts, and only DEBUG
+/// while the store spools (the writer's own line says why).
+#[test]
+fn an_unread_review_warns_once_a_minute_and_not_while_the_store_spools() {
+    let error = std::io::Error::other("sled is closed");
+    let start = tokio::time::Instant::now();
+    let at = |seconds: u64| start + Duration::from_secs(seconds);
+    let mut reported = LogLimit::new(UNREAD_REPORT_INTERVAL);
+    let ((), log) = crate::test_log::logged(tracing::Level::DEBUG, || {
+        for (seconds, spooling) in [(0, false), (5, false), (59, false), (60, false), (61, true)] {
+            review_unread(spooling, &error, &mut reported, at(seconds));
+        }
+        // Spooling said nothing at WARN and did not count: 119 s is within the window of 60 s.
+        review_unread(false, &error, &mut reported, at(119));
+        review_unread(false, &error, &mut reported, at(120));
+    });
+    let warned: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains("WARN") && l.contains("cannot read counters for the readiness review")
+        })
+        .collect();
+    assert_eq!(warned.len(), 3, "{log}");
+    assert!(warned.iter().all(|l| l.contains("sled is closed")), "{log}");
+    let spooled = log
+        .lines()
+        .filter(|l| l.contains("DEBUG") && l.contains("while the store spools"))
+        .count();
+    assert_eq!(spooled, 1, "{log}");
+}
