@@ -93,7 +93,9 @@ const MAX_CASES: usize = 10_000;
 /// fields with their types (`strategy` missing, a key not listed, a `limit` that is not a
 /// number), 422 when it is but a value is refused (`by` missing or blank, an id, time or kind
 /// that does not parse, a strategy, group or engine the gateway cannot replay); both
-/// `{"error": MESSAGE}`, the message naming the field.
+/// `{"error": MESSAGE}`, the message naming the field. A gateway whose configuration keeps it
+/// from replaying (no `[store] encryption_key_file`, or a key file it cannot read now) answers
+/// 503 with the key and the file named: the request is not at fault.
 pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
     let Some(replay) = replay else {
         return server::json_error(StatusCode::NOT_FOUND, "replay needs a running gateway");
@@ -120,6 +122,12 @@ pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
             &json!({"status": "started", "started_micros": started}),
         ),
         Err(e) if e.is_request() => refused(e.to_string()),
+        // RFC 9110 §15.6.4: the server cannot handle the request now, and the same request will
+        // do once the key file is set or restored; not 422 (nothing in the request is wrong),
+        // nor 500 (a condition the gateway checks for and names, not an unexpected fault).
+        Err(e) if e.is_configuration() => {
+            server::json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())
+        }
         Err(e) => server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
@@ -321,5 +329,46 @@ mod tests {
             serde_json::from_slice::<serde_json::Value>(&answer).unwrap(),
             json!({"error": "against: expected an engine of the running config's strategies, found \"nope\""}),
         );
+    }
+
+    /// A key file missing or unreadable is the gateway's configuration, not the request: 503
+    /// naming the key and the file, where a refused value is 422.
+    #[test]
+    fn a_replay_the_configuration_keeps_from_starting_is_503_naming_the_key_and_file() {
+        use crate::replay::StartError;
+        use crate::store::keyring::{KeyFileError, KeyFileErrorKind};
+
+        let missing = || {
+            StartError::Keys(KeyFileError {
+                path: "/etc/shadowgate/payload-keys".into(),
+                kind: KeyFileErrorKind::Read(std::io::ErrorKind::NotFound.into()),
+            })
+        };
+        let answer = |error: fn() -> StartError| {
+            let refusing: super::super::ReplayFn = Arc::new(move |_, _, _| Err(error()));
+            let body = Bytes::from_static(br#"{"strategy": "loan", "by": "kim"}"#);
+            let response = post(Some(&refusing), &body);
+            let status = response.status();
+            let body = futures::executor::block_on(response.into_body().collect())
+                .unwrap()
+                .to_bytes();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            (status, body["error"].as_str().unwrap().to_owned())
+        };
+        let (status, error) = answer(missing);
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
+        assert!(
+            error.contains("store.encryption_key_file /etc/shadowgate/payload-keys: cannot read"),
+            "{error}"
+        );
+        let (status, error) = answer(|| StartError::NoKeys);
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
+        assert!(
+            error.starts_with("[store] encryption_key_file is not set"),
+            "{error}"
+        );
+        // What the request gets wrong stays 422.
+        let (status, error) = answer(|| StartError::UnknownStrategy("loan".into()));
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     }
 }

@@ -31,11 +31,12 @@ pub enum StartError {
     /// The engine to replay against is not one of the running config's strategies'.
     #[error("against: expected an engine of the running config's strategies, found {0:?}")]
     UnknownEngine(String),
-    /// Nothing raw is stored.
+    /// Nothing raw is stored: the gateway's configuration has no key file.
     #[error("[store] encryption_key_file is not set: no raw payloads are stored, nothing can be replayed")]
     NoKeys,
-    /// The key file cannot be read now.
-    #[error(transparent)]
+    /// The key file cannot be read now (removed or changed since the gateway started): the
+    /// error names the key and the file.
+    #[error("the stored payloads cannot be opened until the key file is restored: {0}")]
     Keys(#[from] crate::store::keyring::KeyFileError),
     /// The selection cannot be read.
     #[error(transparent)]
@@ -46,10 +47,17 @@ pub enum StartError {
 }
 
 impl StartError {
-    /// Whether the caller asked for something that cannot be (422) rather than the gateway
-    /// failing (500).
+    /// Whether the caller asked for something that cannot be: a strategy, engine or selection
+    /// refused. Asked again unchanged, it is refused again.
     pub fn is_request(&self) -> bool {
-        !matches!(self, Self::Keys(_) | Self::Select(SelectError::Store(_)))
+        !self.is_configuration() && !matches!(self, Self::Select(SelectError::Store(_)))
+    }
+
+    /// Whether the gateway's configuration keeps any replay from starting: no key file, or one
+    /// that cannot be read now. The request is not at fault; asked again once the operator has
+    /// set or restored the file, it starts.
+    pub fn is_configuration(&self) -> bool {
+        matches!(self, Self::NoKeys | Self::Keys(_))
     }
 }
 
@@ -90,8 +98,6 @@ pub fn start(
             return Err(StartError::UnknownEngine(against.clone()));
         }
     }
-    let path = runtime.config.store.encryption_key_file.as_ref();
-    let keys = KeyRing::load(path.ok_or(StartError::NoKeys)?)?;
     let records = selection.select(reader)?;
     if records.is_empty() {
         return Err(StartError::Empty(selection.nothing_matches(Syntax::Json)));
@@ -102,6 +108,9 @@ pub fn start(
         .engine(&target)
         .cloned()
         .ok_or(StartError::UnknownEngine(target))?;
+    // Last: what the request gets wrong is said first, whatever the configuration's state.
+    let path = runtime.config.store.encryption_key_file.as_ref();
+    let keys = KeyRing::load(path.ok_or(StartError::NoKeys)?)?;
     let started = SystemClock.now_micros();
     let (reader, shutdown) = (reader.clone(), shutdown.clone());
     tasks.spawn(async move {

@@ -330,7 +330,33 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         new_engine.last_headers().unwrap()["x-shadowgate-role"],
         "replay"
     );
+
+    // The key file gone from under the running gateway: its configuration, not the request, is
+    // at fault: 503 naming the key and the file. What the request gets wrong is still 422, said
+    // first.
+    std::fs::remove_file(&keys).unwrap();
+    let selection = format!(r#"{{"strategy": "{STRATEGY}", "group": "{group}", "by": "ci"}}"#);
+    let (status, body) = post(&url, "application/json", selection).await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 503, "{text}");
+    let error: Value = serde_json::from_slice(&body).unwrap();
+    let said = format!("store.encryption_key_file {}: cannot read", keys.display());
+    assert!(error["error"].as_str().unwrap().contains(&said), "{text}");
+    let no_such_group = format!(r#"{{"strategy": "{STRATEGY}", "group": "x", "by": "ci"}}"#);
+    let (status, body) = post(&url, "application/json", no_such_group).await;
+    assert_eq!(status, 422, "{}", String::from_utf8_lossy(&body));
     gateway.shutdown().await;
+
+    // The CLI reads the config first: the same file named, the exit "cannot run" (1), not "not
+    // fixed" (3).
+    let (out, result) = replay(args(&config, &group)).await;
+    let error = result.unwrap_err();
+    assert!(!error.starts_with("NOT FIXED"), "{error}\n{out}");
+    assert!(
+        error.contains("store.encryption_key_file: expected a readable file"),
+        "{error}"
+    );
+    assert!(error.contains("no such file or directory"), "{error}");
 }
 
 #[tokio::test]
