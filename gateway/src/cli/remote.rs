@@ -107,9 +107,14 @@ impl Remote {
     /// (the text then says UTC, which is what it shows).
     pub fn view(&self) -> anyhow::Result<ReviewView> {
         let daily: Option<Daily> = self.get_json("/api/v1/daily")?;
-        Ok(daily
+        Ok(Self::view_of(daily.as_ref()))
+    }
+
+    /// The review zone of a `GET /api/v1/daily` answer, as [`Self::view`] reads it.
+    pub fn view_of(daily: Option<&Daily>) -> ReviewView {
+        daily
             .and_then(|daily| ReviewView::named(&daily.time_zone))
-            .unwrap_or_default())
+            .unwrap_or_default()
     }
 
     /// `GET /api/v1/groups?strategy=`.

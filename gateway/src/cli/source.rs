@@ -82,6 +82,22 @@ impl Source {
         }
     }
 
+    /// How times are shown ([`Self::view`]), and the daily series ([`Self::daily`]) when `daily`:
+    /// from a running gateway, both from one `GET /api/v1/daily`.
+    pub fn view_and_daily(&self, daily: bool) -> anyhow::Result<(ReviewView, Option<Daily>)> {
+        match (self, daily) {
+            (_, false) => Ok((self.view()?, None)),
+            (Self::Local { review, .. }, true) => {
+                let series = review.daily(SystemClock.now_micros())?;
+                Ok((review.view().clone(), Some(series)))
+            }
+            (Self::Remote(remote), true) => {
+                let series = remote.daily()?;
+                Ok((Remote::view_of(Some(&series)), Some(series)))
+            }
+        }
+    }
+
     /// Counters, rates, readiness and suppressions of every strategy.
     pub fn summary(&self) -> anyhow::Result<Summary> {
         match self {
@@ -123,15 +139,6 @@ impl Source {
                 Ok(review.groups(strategy)?)
             }
             Self::Remote(remote) => remote.groups(strategy),
-        }
-    }
-
-    /// An error naming the strategies there are when `strategy` is neither counted nor
-    /// configured (a misspelt name); from a running gateway, its 404 for the name.
-    pub fn known(&self, strategy: &str) -> anyhow::Result<()> {
-        match self {
-            Self::Local { review, .. } => known(review, strategy),
-            Self::Remote(remote) => remote.groups(strategy).map(drop),
         }
     }
 
