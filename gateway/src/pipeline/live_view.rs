@@ -124,8 +124,8 @@ impl LiveDecision {
         &self.borrow_owner().frame
     }
 
-    /// Whether this view was decoded with `layout` (the exchange's): a view of another layout is
-    /// never compared.
+    /// Whether this view was decoded with `layout`. The shadow worker asserts it of the
+    /// exchange's layout in debug builds: by construction it always is (see `shadow::judge`).
     pub fn decoded_with(&self, layout: &Arc<Layout>) -> bool {
         Arc::ptr_eq(&self.borrow_owner().layout, layout)
     }

@@ -293,8 +293,18 @@ fn judge(
         // Decoded by the live path already (HTTP ingress), or here.
         let decoded;
         let decision = match &live.decoded {
-            Some(shared) if shared.decoded_with(&exchange.strategy.layout) => shared.view(),
-            _ => match live_decision(exchange, &live.frame) {
+            Some(shared) => {
+                // Always so: the live path decodes with this exchange's layout
+                // (`exchange.strategy.layout`, an `Arc` the exchange holds for its whole life, a
+                // reload notwithstanding) and sends the view on the channel `start` made for
+                // this exchange alone.
+                debug_assert!(
+                    shared.decoded_with(&exchange.strategy.layout),
+                    "a live view decoded with another layout than its exchange's"
+                );
+                shared.view()
+            }
+            None => match live_decision(exchange, &live.frame) {
                 Some(view) => {
                     decoded = view;
                     &decoded
