@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::html::escape;
 use crate::listener::server;
-use crate::replay::Selection;
+use crate::replay::{SelectError, Selection, StartError};
 use crate::review::{parse_kind, parse_time, Review};
 use crate::store::replays::latest_per_group;
 use crate::store::{GroupRun, RecordId};
@@ -128,6 +128,9 @@ pub(super) fn post(replay: Option<&super::ReplayFn>, body: &Bytes) -> Response {
         Err(e) if e.is_configuration() => {
             server::json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())
         }
+        // A store that cannot be read now (degraded, a fleet database away) is 503 as on every
+        // other admin route; any other store failure is a fault.
+        Err(StartError::Select(SelectError::Store(e))) => super::api::store_error(&e),
         Err(e) => server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
@@ -335,7 +338,6 @@ mod tests {
     /// naming the key and the file, where a refused value is 422.
     #[test]
     fn a_replay_the_configuration_keeps_from_starting_is_503_naming_the_key_and_file() {
-        use crate::replay::StartError;
         use crate::store::keyring::{KeyFileError, KeyFileErrorKind};
 
         let missing = || {
@@ -370,5 +372,14 @@ mod tests {
         // What the request gets wrong stays 422.
         let (status, error) = answer(|| StartError::UnknownStrategy("loan".into()));
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        // A store that cannot be read now is 503, as on every other admin route.
+        let (status, error) = answer(|| {
+            let unavailable = crate::store::StoreError::Unavailable {
+                path: "/var/lib/shadowgate".into(),
+            };
+            StartError::Select(crate::replay::SelectError::Store(unavailable))
+        });
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
+        assert!(error.contains("is unavailable"), "{error}");
     }
 }
