@@ -66,7 +66,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use crate::config::tests::config;
-    use crate::config::{check, check_with, Secrets};
+    use crate::config::{check, check_with, Checked, Problem, Secrets};
 
     /// The test config with its store on PostgreSQL at `url`, with a short connect timeout.
     fn fleet_config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
@@ -79,16 +79,8 @@ mod tests {
 
     /// Nothing listens: the database may be down only now, so it is a warning that names the
     /// key, the URL and the connection's words, and the config is valid.
-    #[test]
-    fn a_database_that_does_not_answer_is_a_warning() {
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
-        };
-        let url = format!("postgres://gw@127.0.0.1:{port}/shadowgate");
-        let dir = tempfile::tempdir().unwrap();
-        let checked = check(&fleet_config(dir.path(), &url));
-        assert!(checked.config.is_some(), "{:?}", checked.problems);
+    /// The one problem `checked` has at `store.postgres`.
+    fn the_store_problem(checked: &Checked) -> &Problem {
         let tried: Vec<_> = checked
             .problems
             .iter()
@@ -100,6 +92,20 @@ mod tests {
                 checked.problems
             )
         };
+        problem
+    }
+
+    #[test]
+    fn a_database_that_does_not_answer_is_a_warning() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let url = format!("postgres://gw@127.0.0.1:{port}/shadowgate");
+        let dir = tempfile::tempdir().unwrap();
+        let checked = check(&fleet_config(dir.path(), &url));
+        assert!(checked.config.is_some(), "{:?}", checked.problems);
+        let problem = the_store_problem(&checked);
         assert!(!problem.is_error(), "{problem}");
         let text = problem.to_string();
         assert!(
@@ -165,17 +171,7 @@ mod tests {
         );
         let path = config(dir.path(), &[("path = \"store\"\n", &store)], "");
         let checked = check(&path);
-        let tried: Vec<_> = checked
-            .problems
-            .iter()
-            .filter(|p| p.key == "store.postgres")
-            .collect();
-        let [problem] = tried[..] else {
-            panic!(
-                "expected one problem at store.postgres: {:?}",
-                checked.problems
-            )
-        };
+        let problem = the_store_problem(&checked);
         assert!(problem.is_error(), "{problem}");
         let text = problem.to_string();
         assert!(

@@ -4,7 +4,6 @@
 //! login" (never "unreachable") in its readiness detail: `/readyz` the kind alone, the admin
 //! API's `/api/v1/health` the server's words.
 
-use shadowgate::config::{check_with, Secrets};
 use shadowgate_tests::gateway::{get, http_deciding, mci_deciding};
 use shadowgate_tests::postgres::TestPostgres;
 use shadowgate_tests::TestGateway;
@@ -41,12 +40,7 @@ fn store_problems(url: &str, var: &str) -> Vec<(bool, String)> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shadowgate.toml");
     std::fs::write(&path, fleet_toml(url, var, &dir.path().join("store"))).unwrap();
-    check_with(&path, Secrets::Read)
-        .problems
-        .iter()
-        .filter(|p| p.key == "store.postgres")
-        .map(|p| (p.is_error(), p.to_string()))
-        .collect()
+    crate::support::store_postgres_problems(&path)
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //! gateway has counted its comparisons, sending checked requests, and reading its metrics.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
+
+use shadowgate::config::{check_with, Secrets};
 
 use shadowgate_tests::gateway::{
     answer_frame, decision, guid, request_frame, GatewayBuilder, MciClient, DEADLINE, LIMIT,
@@ -101,4 +104,15 @@ pub(crate) async fn wait_metric(gateway: &TestGateway, name: &str, value: f64) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// What `check-config` (secrets read) says at `store.postgres` of the config at `path`: each
+/// problem as (is an error, its text).
+pub(crate) fn store_postgres_problems(path: &Path) -> Vec<(bool, String)> {
+    check_with(path, Secrets::Read)
+        .problems
+        .iter()
+        .filter(|p| p.key == "store.postgres")
+        .map(|p| (p.is_error(), p.to_string()))
+        .collect()
 }

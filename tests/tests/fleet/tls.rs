@@ -3,7 +3,6 @@
 //! `check-config` says so as an error (a configuration to fix), not as a database that does not
 //! answer.
 
-use shadowgate::config::{check_with, Secrets};
 use shadowgate::store::postgres::{PostgresBackend, PostgresConfig, SslMode};
 use shadowgate::store::Backend;
 use shadowgate_tests::postgres::TestPostgres;
@@ -65,12 +64,7 @@ fn store_problems(db: &TestPostgres, ca_file: &std::path::Path) -> Vec<(bool, St
         )
         .toml(&dir.path().join("store"));
     std::fs::write(&path, toml).unwrap();
-    check_with(&path, Secrets::Read)
-        .problems
-        .iter()
-        .filter(|p| p.key == "store.postgres")
-        .map(|p| (p.is_error(), p.to_string()))
-        .collect()
+    crate::support::store_postgres_problems(&path)
 }
 
 #[test]
