@@ -1,5 +1,6 @@
 //! The JSON routes of the admin listener. Every answer is built from masked records and
-//! counters; a store failure is a 500 that names the tree, never a value.
+//! counters; a store that cannot be read now is a 503, another store failure a 500 that names
+//! the tree, never a value.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -211,7 +212,18 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Response {
 /// The store's failure as an answer: 503 for a store that cannot be read now, 500 for another
 /// failure, the error as the message.
 pub(super) fn store_error(error: &crate::store::StoreError) -> Response {
-    store_error_logged(error, &UNREADABLE, Instant::now())
+    server::json_error(
+        store_failure(error, error.is_unavailable()),
+        &error.to_string(),
+    )
+}
+
+/// The status of a request the store failed, logged: 503 for a store that cannot be read now
+/// (`unavailable`: degraded and not open, a fleet database away), with a limited WARN line; 500
+/// for any other failure, with an ERROR line. Every admin route that reads the store (the JSON
+/// ones, the pages, triage and sign-off) answers through this.
+pub(super) fn store_failure(error: &dyn std::fmt::Display, unavailable: bool) -> StatusCode {
+    store_failure_logged(error, unavailable, &UNREADABLE, Instant::now())
 }
 
 /// How often at most "the store cannot be read now" is logged while it lasts: a dashboard polls
@@ -221,15 +233,16 @@ const UNREADABLE_EVERY: Duration = Duration::from_secs(60);
 /// The admin listener's "the store cannot be read now" line (one admin listener per process).
 static UNREADABLE: Mutex<LogLimit> = Mutex::new(LogLimit::new(UNREADABLE_EVERY));
 
-/// [`store_error`], the 503's line limited by `unreadable` at `now`.
-fn store_error_logged(
-    error: &crate::store::StoreError,
+/// [`store_failure`], the 503's line limited by `unreadable` at `now`.
+fn store_failure_logged(
+    error: &dyn std::fmt::Display,
+    unavailable: bool,
     unreadable: &Mutex<LogLimit>,
     now: Instant,
-) -> Response {
+) -> StatusCode {
     // A degraded store that is not open, or a fleet database that cannot be read now, is a
     // known, temporary state: 503, not a server fault. The error says which.
-    if error.is_unavailable() {
+    if unavailable {
         let due = unreadable
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -242,10 +255,10 @@ fn store_error_logged(
                  while it lasts, `refused` the requests since the last)"
             );
         }
-        return server::json_error(StatusCode::SERVICE_UNAVAILABLE, &error.to_string());
+        return StatusCode::SERVICE_UNAVAILABLE;
     }
     tracing::error!(%error, "admin: store read failed");
-    server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string())
+    StatusCode::INTERNAL_SERVER_ERROR
 }
 
 #[cfg(test)]
@@ -265,8 +278,7 @@ mod tests {
         let start = Instant::now();
         let (statuses, log) = crate::test_log::logged(tracing::Level::WARN, || {
             [0, 5, 10, 59, 60, 61]
-                .map(|s| store_error_logged(&error, &limit, start + Duration::from_secs(s)))
-                .map(|answer| answer.status())
+                .map(|s| store_failure_logged(&error, true, &limit, start + Duration::from_secs(s)))
         });
         assert_eq!(statuses, [StatusCode::SERVICE_UNAVAILABLE; 6]);
         let lines: Vec<&str> = log

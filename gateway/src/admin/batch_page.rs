@@ -11,7 +11,7 @@ use http::StatusCode;
 use http_body_util::Full;
 
 use super::detail::cell;
-use super::html::{document, error, escape, Report};
+use super::html::{document, error, escape, store_error_page, Report};
 use super::params::{encode, param};
 use crate::review::{example_rows, thousands, value_text, BatchSummary, Review, RowState};
 use crate::store::{ReconcileExample, ReconcileGroup};
@@ -191,14 +191,7 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
                 Report::Beside,
             )
         }
-        Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "batch run could not be read",
-                &e.to_string(),
-                Report::Beside,
-            )
-        }
+        Err(e) => return store_error_page("batch run could not be read", &e, Report::Beside),
     };
     let run = &batch.run;
     let groups: Vec<(usize, &ReconcileGroup)> = match group {

@@ -44,7 +44,8 @@ pub(super) fn list(reader: &Reader) -> Response {
 
 fn failed(error: &CutoverError) -> Response {
     if !error.is_refused() {
-        return server::json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string());
+        let status = super::api::store_failure(error, error.is_unavailable());
+        return server::json_error(status, &error.to_string());
     }
     // `blockers` only when refused for readiness: a refusal of the request itself has none, and
     // says so by leaving the key out rather than by `null`.

@@ -2,7 +2,7 @@
 //! the differing fields highlighted and the fields a rule hid greyed with the rule, the unified
 //! diff, and the masked request.
 
-use super::html::{document, error, escape, sentence_case, Report};
+use super::html::{document, error, escape, sentence_case, store_error_page, Report};
 use crate::review::{value_text, Review, ReviewView, RowState, SideRow};
 use crate::store::{MismatchRecord, RecordId};
 use bytes::Bytes;
@@ -34,14 +34,7 @@ pub(super) fn page(review: &Review, id: &str) -> http::Response<Full<Bytes>> {
                 Report::Above,
             );
         }
-        Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "record could not be read",
-                &e.to_string(),
-                Report::Above,
-            )
-        }
+        Err(e) => return store_error_page("record could not be read", &e, Report::Above),
     };
     let record = &detail.record;
     // The heading and the title name the same thing: `Shadow error 0000… in loan` under

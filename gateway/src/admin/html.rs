@@ -89,6 +89,8 @@ pub(super) enum Report {
     Above,
     /// The page is this many levels below it (`/a/b/c`: 2, `../../`).
     Levels(usize),
+    /// The page is the report itself (`/`): the link reloads it.
+    Itself,
 }
 
 impl Report {
@@ -102,9 +104,17 @@ impl Report {
     /// The relative link.
     pub(super) fn href(self) -> String {
         match self {
-            Report::Beside | Report::Levels(0) => "./".to_owned(),
+            Report::Beside | Report::Itself | Report::Levels(0) => "./".to_owned(),
             Report::Above => "../".to_owned(),
             Report::Levels(levels) => "../".repeat(levels),
+        }
+    }
+
+    /// The link's words: back to the report, or the report again from the report itself.
+    fn link_text(self) -> &'static str {
+        match self {
+            Report::Itself => "reload the report",
+            _ => "back to the report",
         }
     }
 }
@@ -116,13 +126,26 @@ impl Report {
 pub(super) fn error(status: StatusCode, what: &str, message: &str, report: Report) -> Response {
     let body = format!(
         "<h1>{}</h1><p class=\"muted status\">{}</p><p>{}</p>\
-         <p><a href=\"{}\">back to the report</a></p>",
+         <p><a href=\"{}\">{}</a></p>",
         escape(&sentence_case(what)),
         status,
         escape(message),
-        escape(&report.href())
+        escape(&report.href()),
+        report.link_text()
     );
     document(status, &format!("shadowgate: {what}"), &body)
+}
+
+/// The error page of a page whose store read failed: 503 while the store cannot be read now
+/// (degraded, a fleet database away), 500 for another failure, logged as the JSON routes log
+/// theirs ([`super::api::store_failure`]).
+pub(super) fn store_error_page(
+    what: &str,
+    failure: &crate::store::StoreError,
+    report: Report,
+) -> Response {
+    let status = super::api::store_failure(failure, failure.is_unavailable());
+    error(status, what, &failure.to_string(), report)
 }
 
 #[cfg(test)]

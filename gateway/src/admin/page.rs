@@ -12,7 +12,7 @@ use http_body_util::Full;
 
 use super::api::health;
 use super::chart::{group_strip, strategy_chart};
-use super::html::{document, error, escape, Report};
+use super::html::{document, error, escape, store_error_page, Report};
 use super::params::{encode, list_query};
 use crate::review::thousands;
 use crate::review::{Daily, EngineStatus, Review, ReviewView, StrategySummary};
@@ -25,13 +25,8 @@ const LATEST: usize = 20;
 pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Response<Full<Bytes>> {
     let now = SystemClock.now_micros();
     // The report stops at the first read that fails, saying why.
-    let unreadable = |e: &dyn std::fmt::Display| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "report could not be read",
-            &e.to_string(),
-            Report::Beside,
-        )
+    let unreadable = |e: &crate::store::StoreError| {
+        store_error_page("report could not be read", e, Report::Itself)
     };
     let summary = match review.summary(Some(health(&state.stats)), now) {
         Ok(summary) => summary,
@@ -162,14 +157,7 @@ pub(super) fn records(review: &Review, query: &str) -> http::Response<Full<Bytes
     };
     let page = match review.list(&list) {
         Ok(page) => page,
-        Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "records could not be read",
-                &e.to_string(),
-                Report::Beside,
-            )
-        }
+        Err(e) => return store_error_page("records could not be read", &e, Report::Beside),
     };
     let mut filters = Vec::new();
     for (key, value) in [("strategy", &list.strategy), ("signature", &list.signature)] {

@@ -13,6 +13,7 @@ use crate::review::{EngineStatus, Policies, Summary};
 use crate::store::{Event, Mismatch, RecordKind, Store, StoreConfig, WriterOptions};
 
 mod diff_paths;
+mod outage;
 mod routes;
 mod strategies;
 mod titles;

@@ -125,12 +125,13 @@ fn failed(error: &TriageError) -> Response {
     server::json_error(status(error), &error.to_string())
 }
 
-/// 422 for a refused change (the client's mistake), 500 for a store that failed.
+/// 422 for a refused change (the client's mistake); 503 for a store that cannot be read or
+/// written now, 500 for one that failed otherwise (logged).
 fn status(error: &TriageError) -> StatusCode {
     if error.is_refused() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
-        StatusCode::INTERNAL_SERVER_ERROR
+        super::api::store_failure(error, error.is_unavailable())
     }
 }
 

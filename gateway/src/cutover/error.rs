@@ -50,6 +50,16 @@ impl CutoverError {
         }
     }
 
+    /// Whether the store cannot be read or written now ([`StoreError::is_unavailable`]), for
+    /// the sign-off's reads or its audit entry: a temporary state, not a fault.
+    pub fn is_unavailable(&self) -> bool {
+        match &*self.kind {
+            CutoverErrorKind::Store(error) => error.is_unavailable(),
+            CutoverErrorKind::Audit(kind) => kind.is_unavailable(),
+            _ => false,
+        }
+    }
+
     /// Whether the sign-off was refused (the strategy or the request), rather than failed in the
     /// store.
     pub fn is_refused(&self) -> bool {

@@ -62,7 +62,7 @@ mod recorder;
 pub mod replays;
 mod retention;
 mod series;
-mod shared;
+pub(crate) mod shared;
 mod sled_backend;
 mod snapshot_debris;
 mod stats;

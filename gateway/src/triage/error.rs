@@ -107,6 +107,13 @@ pub enum TriageErrorKind {
     },
 }
 
+impl TriageErrorKind {
+    /// Whether this is a store that cannot be read or written now.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, TriageErrorKind::Store(error) if error.is_unavailable())
+    }
+}
+
 impl TriageError {
     /// An error about the group of `strategy` and `signature`.
     pub fn new(strategy: &str, signature: &str, kind: TriageErrorKind) -> Self {
@@ -130,6 +137,12 @@ impl TriageError {
             true => self.kind.to_string(),
             false => self.to_string(),
         }
+    }
+
+    /// Whether the store cannot be read or written now ([`StoreError::is_unavailable`]): a
+    /// temporary state, not a fault.
+    pub fn is_unavailable(&self) -> bool {
+        self.kind.is_unavailable()
     }
 
     /// Whether the change was refused (a client's mistake) rather than failed in the store.
