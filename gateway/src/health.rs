@@ -35,7 +35,7 @@ async fn probe_all(config: &Config, metrics: &Metrics, at_start: bool) {
         // then what the probe found is about its old address and is dropped.
         let health = metrics.engine_health(name);
         let endpoint = spec.endpoint();
-        if !health.probed_at(&endpoint, result.as_ref().err().map(|e| e.kind), now) {
+        if !health.probed_at(&endpoint, result.as_ref().err(), now) {
             debug!(engine = %name, %endpoint, "probe of an address the engine left; dropped");
             return;
         }
@@ -159,7 +159,8 @@ pub fn statuses(config: &Config, metrics: &Metrics) -> Vec<EngineStatus> {
         .engines
         .iter()
         .map(|(name, spec)| {
-            let health = metrics.engine_health(name).snapshot();
+            let engine_health = metrics.engine_health(name);
+            let health = engine_health.snapshot();
             let (live_for, shadow_for) = roles(config, name);
             EngineStatus {
                 engine: name.clone(),
@@ -171,6 +172,8 @@ pub fn statuses(config: &Config, metrics: &Metrics) -> Vec<EngineStatus> {
                 since: format_micros(health.since_micros),
                 last_error: health.last_error.map(|(kind, _)| kind.as_str().to_owned()),
                 last_error_at: health.last_error.map(|(_, at)| format_micros(at)),
+                last_error_detail: engine_health.last_error_detail(),
+                endpoint: Some(spec.endpoint()),
             }
         })
         .collect()

@@ -85,17 +85,20 @@ impl Readiness {
         self.blockers.is_empty()
     }
 
-    /// The body of `/readyz`: `{"status": "ready"}`, with `detail` (the spooling kind) while the
-    /// store spools; or `{"status": "not_ready", "reason": "KIND; KIND"}`.
+    /// The body of `/readyz`: `{"status": "ready"}` or `{"status": "not_ready", "reason":
+    /// "KIND; KIND"}`, either with `detail` (the spooling kind) while the store spools: a gateway
+    /// not ready for another reason may be spooling too, and that is said as when it is ready.
     pub(super) fn terse(&self) -> Value {
-        if !self.is_ready() {
+        let mut body = if self.is_ready() {
+            json!({"status": "ready"})
+        } else {
             let kinds: Vec<&str> = self.blockers.iter().map(|r| r.kind.as_str()).collect();
-            return json!({"status": "not_ready", "reason": kinds.join("; ")});
+            json!({"status": "not_ready", "reason": kinds.join("; ")})
+        };
+        if let Some(spooling) = &self.spooling {
+            body["detail"] = json!(spooling.kind);
         }
-        match &self.spooling {
-            Some(spooling) => json!({"status": "ready", "detail": spooling.kind}),
-            None => json!({"status": "ready"}),
-        }
+        body
     }
 
     /// The body of `/api/v1/health`: the status, every reason with its kind and detail, the
@@ -110,8 +113,10 @@ impl Readiness {
                     "strategy": d.strategy,
                     "engine": d.engine.engine,
                     "since": d.engine.since,
+                    "endpoint": d.engine.endpoint,
                     "last_error": d.engine.last_error,
                     "last_error_at": d.engine.last_error_at,
+                    "last_error_detail": d.engine.last_error_detail,
                 })
             })
             .collect();
@@ -149,13 +154,20 @@ fn engine_down(engine: &EngineStatus) -> Option<Reason> {
         _ => "down",
     };
     let last = match (&engine.last_error, &engine.last_error_at) {
-        (Some(error), Some(at)) => format!(", last error {error} at {at}"),
+        (Some(error), Some(at)) => {
+            let words = engine.last_error_detail.as_deref().unwrap_or(error);
+            format!(", last error at {at}: {words}")
+        }
         _ => String::new(),
+    };
+    let at = match &engine.endpoint {
+        Some(endpoint) => format!(" at {endpoint}"),
+        None => String::new(),
     };
     Some(Reason {
         kind: format!("live engine {:?}: {failure}", engine.engine),
         detail: format!(
-            "live engine {:?} down since {}{last}; live for {}",
+            "live engine {:?}{at} down since {}{last}; live for {}",
             engine.engine,
             engine.since,
             engine.live_for.join(", ")

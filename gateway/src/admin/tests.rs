@@ -678,6 +678,9 @@ fn engine(name: &str, up: bool, live_for: &[&str]) -> EngineStatus {
         since: "2026-11-29T10:00:00.000000Z".to_owned(),
         last_error: (!up).then(|| "connect".to_owned()),
         last_error_at: (!up).then(|| "2026-11-29T10:00:00.000000Z".to_owned()),
+        last_error_detail: (!up)
+            .then(|| "10.0.0.7:7001: Connection refused (os error 111)".to_owned()),
+        endpoint: Some("10.0.0.7:7001".to_owned()),
     }
 }
 
@@ -698,6 +701,7 @@ fn readyz_names_each_live_engine_down_by_its_failure_and_the_health_route_in_ful
     // The kind only: no since, no last error's time, no list of strategies.
     assert!(ready.get("strategies").is_none(), "{body}");
     assert!(!body.contains("2026-11-29"), "{body}");
+    assert!(!body.contains("10.0.0.7"), "no address in {body}");
     // In full behind the token: each strategy with its engine, since when, its last failure.
     assert_eq!(
         call(&f.state, "GET", "/api/v1/health", None).0,
@@ -719,10 +723,16 @@ fn readyz_names_each_live_engine_down_by_its_failure_and_the_health_route_in_ful
         .collect();
     assert_eq!(named, [("loan", "legacy"), ("card", "legacy")]);
     assert_eq!(down[0]["last_error"], "connect");
+    assert_eq!(
+        down[0]["last_error_detail"],
+        "10.0.0.7:7001: Connection refused (os error 111)"
+    );
+    assert_eq!(down[0]["endpoint"], "10.0.0.7:7001");
     assert_eq!(down[0]["since"], "2026-11-29T10:00:00.000000Z");
+    // The words of whoever failed, with the address: never in `/readyz` (checked above).
     assert_eq!(
         health["reasons"][0]["detail"],
-        r#"live engine "legacy" down since 2026-11-29T10:00:00.000000Z, last error connect at 2026-11-29T10:00:00.000000Z; live for loan, card"#
+        r#"live engine "legacy" at 10.0.0.7:7001 down since 2026-11-29T10:00:00.000000Z, last error at 2026-11-29T10:00:00.000000Z: 10.0.0.7:7001: Connection refused (os error 111); live for loan, card"#
     );
     assert_eq!(health["engines"].as_array().unwrap().len(), 3, "{body}");
     // A down shadow engine alone does not make the gateway unready.
@@ -761,6 +771,23 @@ fn readyz_says_the_kind_of_a_store_outage_and_the_health_route_its_words() {
     assert_eq!(
         health["spooling"]["detail"],
         format!("store spooling: {server_said}, records and totals kept locally")
+    );
+    // Not ready for another reason, still spooling: both are said.
+    let (status, _, body) = call(&f.state, "GET", "/readyz?", None);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let stopping = api::readyz(&f.state, true);
+    assert_eq!(stopping.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = futures::executor::block_on(stopping.into_body().collect())
+        .unwrap()
+        .to_bytes();
+    let ready: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        ready,
+        serde_json::json!({
+            "status": "not_ready",
+            "reason": "shutting down",
+            "detail": "store spooling: login refused",
+        })
     );
 }
 

@@ -247,6 +247,8 @@ mod tests {
             since: "2026-11-30T01:00:00Z".into(),
             last_error: None,
             last_error_at: None,
+            last_error_detail: None,
+            endpoint: None,
         };
         let engines = [
             engine("legacy", "mci", true),

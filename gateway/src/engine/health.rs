@@ -33,6 +33,7 @@ use std::time::Duration;
 
 use prometheus::IntGauge;
 
+use super::probe::ProbeError;
 use super::Outcome;
 
 /// Consecutive connect failures or timeouts of real calls that flip an engine down.
@@ -139,6 +140,10 @@ struct State {
     /// The endpoint (`EngineSpec::endpoint`) this state is about, once a runtime placed the engine
     /// there ([`EngineHealth::place`]): a probe of another is not about this engine's state.
     endpoint: Option<String>,
+    /// `snapshot.last_error` in words, with the address: the probe's error (`127.0.0.1:9:
+    /// Connection refused (os error 111)`), or what the calls met. Kept beside the snapshot,
+    /// which is `Copy` and read on every call.
+    last_error_detail: Option<String>,
 }
 
 #[derive(Debug)]
@@ -177,6 +182,7 @@ impl EngineHealth {
                 unanswered: false,
                 held_until: None,
                 endpoint: None,
+                last_error_detail: None,
             }),
         }
     }
@@ -291,6 +297,7 @@ impl EngineHealth {
     /// A connect probe ended: `None` when it connected (and shook hands), else why it failed.
     pub fn probed(&self, failure: Option<Failure>, now_micros: u64) {
         let mut state = self.lock();
+        let failure = failure.map(|kind| (kind, format!("a probe failed: {}", kind.as_str())));
         self.take_probe(&mut state, failure, now_micros);
     }
 
@@ -298,17 +305,25 @@ impl EngineHealth {
     /// probe round that began before a reload moved the engine probed its old address, and what
     /// it found says nothing of the new one (nor of a retired health, whose gauge is another's).
     /// Whether it was taken.
-    pub fn probed_at(&self, endpoint: &str, failure: Option<Failure>, now_micros: u64) -> bool {
+    pub fn probed_at(&self, endpoint: &str, failure: Option<&ProbeError>, now_micros: u64) -> bool {
         let mut state = self.lock();
         let elsewhere = state.endpoint.as_deref().is_some_and(|e| e != endpoint);
         if state.retired || elsewhere {
             return false;
         }
+        let failure = failure.map(|e| (e.kind, e.detail.clone()));
         self.take_probe(&mut state, failure, now_micros);
         true
     }
 
-    fn take_probe(&self, state: &mut State, failure: Option<Failure>, now_micros: u64) {
+    /// The last failure in words with the address ([`HealthSnapshot::last_error`]'s kind
+    /// alone says `connect`): for `GET /api/v1/health` and the report, behind the admin token.
+    pub fn last_error_detail(&self) -> Option<String> {
+        self.lock().last_error_detail.clone()
+    }
+
+    /// A probe's `failure`: its kind and its words.
+    fn take_probe(&self, state: &mut State, failure: Option<(Failure, String)>, now_micros: u64) {
         match failure {
             // Connecting is not what timed out: a held engine stays down.
             None if state.held_until.is_some_and(|until| now_micros < until) => {}
@@ -321,8 +336,9 @@ impl EngineHealth {
                 state.held_until = None;
                 self.set(state, true, now_micros);
             }
-            Some(failure) => {
+            Some((failure, detail)) => {
                 state.snapshot.last_error = Some((failure, now_micros));
+                state.last_error_detail = Some(detail);
                 state.held_until = None;
                 self.set(state, false, now_micros);
             }
@@ -344,6 +360,16 @@ impl EngineHealth {
         state.timing_out = failure == Failure::Timeout;
         self.clean_up.store(false, Ordering::Release);
         state.snapshot.last_error = Some((failure, now_micros));
+        let met = match failure {
+            Failure::Timeout => "no answer within the call's timeout",
+            Failure::Connect => "could not connect",
+            Failure::Resolve => "the name does not resolve",
+            Failure::Tls => "the TLS handshake failed",
+        };
+        state.last_error_detail = Some(match &state.endpoint {
+            Some(endpoint) => format!("a call to {endpoint}: {met}"),
+            None => format!("a call: {met}"),
+        });
         if state.failures >= CALL_FAILURES_DOWN {
             self.set(&mut state, false, now_micros);
         }

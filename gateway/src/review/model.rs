@@ -49,6 +49,16 @@ pub struct EngineStatus {
     pub last_error: Option<String>,
     /// When that failure was seen, RFC 3339.
     pub last_error_at: Option<String>,
+    /// That failure in words with the address (`127.0.0.1:9: Connection refused (os error
+    /// 111)`, `a call to http://10.0.0.7:8080: no answer within the call's timeout`); absent
+    /// from a gateway older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_detail: Option<String>,
+    /// Where the gateway reaches it: `http://host:port`, `https://…`, or an MCI engine's
+    /// `host:port` (with `(answers at host:port)` on a dual-socket link); absent from a gateway
+    /// older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
 }
 
 impl EngineStatus {

@@ -191,11 +191,27 @@ fn a_probe_is_taken_only_while_the_health_is_about_its_endpoint() {
     assert_eq!(h.place("127.0.0.1:9"), Ok(()));
     assert_eq!(h.place("127.0.0.1:9"), Ok(()));
     assert_eq!(h.place("127.0.0.1:10"), Err("127.0.0.1:9".to_owned()));
+    let refused = |address: &str| ProbeError {
+        kind: Failure::Connect,
+        detail: format!("{address}: Connection refused (os error 111)"),
+    };
     // A probe of another address says nothing of this engine.
-    assert!(!h.probed_at("127.0.0.1:10", Some(Failure::Connect), 20));
+    assert!(!h.probed_at("127.0.0.1:10", Some(&refused("127.0.0.1:10")), 20));
     assert!(!h.snapshot().checked);
-    assert!(h.probed_at("127.0.0.1:9", Some(Failure::Connect), 30));
+    assert_eq!(h.last_error_detail(), None);
+    assert!(h.probed_at("127.0.0.1:9", Some(&refused("127.0.0.1:9")), 30));
     assert!(!h.is_up());
+    // The probe's words, with its address, beside the kind.
+    assert_eq!(
+        h.last_error_detail().as_deref(),
+        Some("127.0.0.1:9: Connection refused (os error 111)")
+    );
+    // A call that then times out says so, with the engine's endpoint.
+    h.call_ended(Outcome::Timeout, 35);
+    assert_eq!(
+        h.last_error_detail().as_deref(),
+        Some("a call to 127.0.0.1:9: no answer within the call's timeout")
+    );
     // Retired (the engine moved): nothing more is taken, whatever the address.
     h.retire();
     assert!(!h.probed_at("127.0.0.1:9", None, 40));
