@@ -1,7 +1,7 @@
 //! The typed view (`decode_view`) of sample frames of every shipped and fuzz layout: it holds
 //! the encoded values typed (checked field by field without the view's own conversion), converts
 //! to exactly what `decode` gives, and fails where `decode` fails with the same error.
-//! The property tests in `roundtrip_props.rs` do the same over generated messages of every field
+//! The property tests in `roundtrip_props/` do the same over generated messages of every field
 //! kind and framing variant.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

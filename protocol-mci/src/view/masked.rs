@@ -10,7 +10,7 @@
 //! null stays null and a number or date is masked as its JSON text.
 //!
 //! Tested against the `Value` path in `tests/view.rs` (the shipped layouts' samples, sectioned
-//! headers included) and `tests/roundtrip_props.rs` (generated frames of every field kind).
+//! headers included) and `tests/roundtrip_props/` (generated frames of every field kind).
 
 use super::write::{write_json_str, Shown};
 use super::{FieldValue, MessageView};
