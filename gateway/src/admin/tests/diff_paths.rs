@@ -1,6 +1,7 @@
 //! The detail page marks the fields a record's stored difference paths name, and only those:
 //! elements of `unordered` arrays, whatever the order the engines wrote them in.
 
+use super::rules::record_under_rules;
 use super::*;
 
 /// A fixture holding one mismatch of `strategy` between `live` and `shadow` (JSON text) with

@@ -400,3 +400,100 @@ fn the_form_the_page_renders_is_taken_as_posted_and_an_unknown_field_is_refused_
         "{body}"
     );
 }
+
+#[test]
+fn a_refused_form_post_is_answered_with_a_page_and_a_json_call_with_json() {
+    let f = fixture(None);
+    let page = |status: StatusCode, headers: &http::HeaderMap, body: &str, reason: &str| {
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+        assert!(body.contains(reason), "{body}");
+        // Relative, as the page's links: it works under a proxy's path prefix.
+        assert!(body.contains("<a href=\"../../#triage-loan\">"), "{body}");
+    };
+    let (status, headers, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        FORM,
+        "strategy=loan&signature=sig-grade&by=kim&state=accepted_difference&rule=",
+    );
+    page(
+        status,
+        &headers,
+        &body,
+        "group loan/sig-grade: rule: expected the rule that covers an accepted difference, found nothing",
+    );
+    assert!(body.contains("group loan/sig-grade to accepted_difference was not saved"));
+    let (status, headers, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        FORM,
+        "strategy=loan&signature=sig-grade&by=kim&state=verified",
+    );
+    page(
+        status,
+        &headers,
+        &body,
+        "group loan/sig-grade: expected state fix_deployed before verified, found new",
+    );
+    let (status, headers, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        FORM,
+        "strategy=loan&signature=%3Cb%3E&by=kim&state=investigating",
+    );
+    page(
+        status,
+        &headers,
+        &body,
+        "group loan/&lt;b&gt;: expected a mismatch group of the store, found none",
+    );
+    assert!(!body.contains("<b>"), "escaped: {body}");
+
+    // The CLI's JSON call keeps its JSON answer, word for word.
+    let (status, headers, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        "application/json",
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "state": "verified"}"#,
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"error": "group loan/sig-grade: expected state fix_deployed before verified, found new"})
+    );
+    let (_, _, audit) = call(&f.state, "GET", "/api/v1/audit", None);
+    assert_eq!(
+        json(&audit)["entries"],
+        serde_json::json!([]),
+        "nothing saved"
+    );
+}
+
+#[test]
+fn a_saved_form_post_goes_back_to_the_page_by_a_relative_link() {
+    let f = fixture(None);
+    let (_, _, page) = call(&f.state, "GET", "/", None);
+    // The form posts relative to the page; the redirect is relative to the form's action.
+    assert!(page.contains("action=\"api/v1/triage\""), "{page}");
+    let (status, headers, _) = post(
+        &f.state,
+        "/api/v1/triage",
+        FORM,
+        "strategy=loan&signature=sig-grade&by=kim&state=investigating",
+    );
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "../../#triage-loan");
+    let (status, _, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        "application/json",
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "kim", "state": "fix_deployed"}"#,
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json(&body)["triage"]["state"], "fix_deployed");
+}
