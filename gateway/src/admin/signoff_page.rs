@@ -113,6 +113,7 @@ fn change_row(recorded: &RecordedChange, view: &ReviewView) -> String {
         ),
         (None, _) => match &change.unsigned_because {
             Some(why) => format!("<span class=\"blocked\">unsigned</span> ({})", escape(why)),
+            // Entries written before every reason was recorded.
             None => "<span class=\"blocked\">unsigned</span>".to_owned(),
         },
     };
@@ -180,6 +181,10 @@ mod tests {
             unsigned_because: None,
             live_moved: None,
             shadow_moved: None,
+            live_before_at: None,
+            live_after_at: None,
+            shadow_before_at: None,
+            shadow_after_at: None,
         }
     }
 
@@ -333,6 +338,34 @@ mod tests {
         assert!(
             live.contains("<td>live legacy now at http://10.0.0.2:80/v1/loan (was http://10.0.0.1:80/v1/loan)</td><td><code>efefefefefef</code></td><td><span class=\"blocked\">unsigned</span></td>"),
             "{live}"
+        );
+    }
+
+    #[test]
+    fn a_swap_shows_where_its_engines_are_reached_and_why_it_is_unsigned() {
+        use crate::cutover::Endpoint;
+        let mci = Some(Endpoint {
+            at: "10.0.0.1:7001".into(),
+            layout: Some("loan".into()),
+            server_name: None,
+        });
+        let http = Some(Endpoint {
+            at: "http://10.0.0.2:80/v1/loan".into(),
+            layout: None,
+            server_name: None,
+        });
+        let swap = RoutingChange {
+            unsigned_because: Some("no sign-off of this strategy for this config".into()),
+            live_before_at: mci.clone(),
+            live_after_at: http.clone(),
+            shadow_before_at: http,
+            shadow_after_at: mci,
+            ..change(None)
+        };
+        let row = change_row(&recorded(swap), &ReviewView::default());
+        assert!(
+            row.contains("<td>live legacy at 10.0.0.1:7001 (layout loan) → next at http://10.0.0.2:80/v1/loan, shadow next at http://10.0.0.2:80/v1/loan → legacy at 10.0.0.1:7001 (layout loan)</td><td><code>efefefefefef</code></td><td><span class=\"blocked\">unsigned</span> (no sign-off of this strategy for this config)</td>"),
+            "{row}"
         );
     }
 

@@ -52,12 +52,13 @@ pub type RecordedFileChange = Recorded<FileChange>;
 
 /// What a `reload` or `start` entry's evidence holds that the history shows.
 #[derive(Debug, Deserialize)]
-struct Linked {
+pub(super) struct Linked {
     #[serde(default)]
     source: Option<String>,
     config_sha256: String,
+    /// Its routing changes, each with the sign-off it rests on or none.
     #[serde(default)]
-    changes: Vec<RoutingChange>,
+    pub(super) changes: Vec<RoutingChange>,
     #[serde(default)]
     file_changes: Vec<FileChange>,
 }
@@ -78,13 +79,7 @@ impl CutoverHistory {
             .filter_map(SignOff::of)
             .filter(|s| s.evidence.strategy == strategy)
             .collect();
-        let linked: Vec<(&AuditEntry, Linked)> = trail
-            .iter()
-            .filter(|e| e.action == RELOAD_ACTION || e.action == START_ACTION)
-            .filter_map(|entry| {
-                Some((entry, serde_json::from_value(entry.evidence.clone()?).ok()?))
-            })
-            .collect();
+        let linked = linked(trail);
         let changes = linked
             .iter()
             .flat_map(|(entry, l)| l.changes.iter().map(move |c| (*entry, l, c)))
@@ -108,6 +103,16 @@ impl CutoverHistory {
     pub fn is_empty(&self) -> bool {
         self.signoffs.is_empty() && self.changes.is_empty() && self.file_changes.is_empty()
     }
+}
+
+/// Every `reload` and `start` entry of `trail` with its evidence, oldest first (evidence this
+/// build cannot read is left out, as [`SignOff::of`] leaves it out).
+pub(super) fn linked(trail: &[AuditEntry]) -> Vec<(&AuditEntry, Linked)> {
+    trail
+        .iter()
+        .filter(|e| e.action == RELOAD_ACTION || e.action == START_ACTION)
+        .filter_map(|entry| Some((entry, serde_json::from_value(entry.evidence.clone()?).ok()?)))
+        .collect()
 }
 
 impl<C> Recorded<C> {

@@ -5,8 +5,10 @@
 //!
 //! Which sign-off: the latest one of the strategy, if it was signed against the config in force
 //! before the reload or against the new config (the operator may sign before or after editing the
-//! file, never with another config in between). An older sign-off, or one whose config was
-//! edited since, does not count: the evidence was about another config. Strategies added or
+//! file, never with another config in between), and no earlier change rests on it already (a
+//! sign-off approves one routing change, [`super::signed`]). An older sign-off, or one whose
+//! config was edited since, does not count: the evidence was about another config. An unsigned
+//! change records why (`unsigned_because`), in the words of the warning. Strategies added or
 //! removed by the reload are not routing changes of an existing strategy and are not listed
 //! ([`super::routing`]). The entry also records the whole routing now in force, which the next
 //! start compares its config with ([`super::link_start`]).
@@ -14,12 +16,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::CutoverError;
+use super::evidence::at;
 use super::files::{self, FileChange};
-use super::routing::{changes, log_all, note, routing, Moved, Routing};
-use super::sign::signoffs;
+use super::routing::{changes, log_all, note, routing, Endpoint, Moved, Route, Routing};
+use super::signed::Signed;
 use crate::config::Config;
 use crate::store::Reader;
-use crate::triage::append::{append, Entry};
+use crate::triage::append::{append, entries, Entry};
 
 /// The audit action of a reload.
 pub const RELOAD_ACTION: &str = "reload";
@@ -67,9 +70,13 @@ pub struct RoutingChange {
     /// Who signed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_by: Option<String>,
-    /// Why the sign-off for this config does not cover it (`sign-off #3 signed legacy at
-    /// 127.0.0.1:7003 (layout loan), not 127.0.0.1:7001 (layout loan)`): the live engine it leaves
-    /// in force is not one the sign-off names, or not where the sign-off recorded it.
+    /// Why it is unsigned, when it needs a sign-off and rests on none, as the warning says it:
+    /// `no sign-off of this strategy for this config`; `sign-off #3 already approved the routing
+    /// change of audit entry #5` (a sign-off approves one change); `sign-off #3 signed legacy at
+    /// 127.0.0.1:7003 (layout loan), not 127.0.0.1:7001 (layout loan)` (the live engine it leaves
+    /// in force is not one the sign-off names, or not where the sign-off recorded it). Entries
+    /// written before every reason was recorded have none when no sign-off existed for the config;
+    /// they are left as written (the hash covers them) and read `unsigned`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsigned_because: Option<String>,
     /// The live engine, the same before and after, now reached elsewhere (absent from entries
@@ -79,11 +86,56 @@ pub struct RoutingChange {
     /// The shadow engine, the same before and after, now reached elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadow_moved: Option<Moved>,
+    /// Where the live engine before was reached (absent where unknown: entries written before
+    /// endpoints were recorded, on either side of the change or in the change itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_before_at: Option<Endpoint>,
+    /// Where the live engine after is reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_after_at: Option<Endpoint>,
+    /// Where the shadow engine before was reached (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow_before_at: Option<Endpoint>,
+    /// Where the shadow engine after is reached (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow_after_at: Option<Endpoint>,
 }
 
 impl RoutingChange {
-    /// `loan: live legacy → next, shadow next → legacy, signed (#3 by kim)` or `… unsigned`;
-    /// `loan: shadow next now at … (was …), no sign-off needed`.
+    /// The change of `strategy` from `was` to `now`, resting on no sign-off yet; `None` when its
+    /// engines are the same ones, reached where they were.
+    pub(super) fn between(strategy: &str, was: &Route, now: &Route) -> Option<RoutingChange> {
+        let live_moved = (was.live == now.live)
+            .then(|| Moved::between(was.live_at.as_ref(), now.live_at.as_ref()))
+            .flatten();
+        let shadow_moved = (was.shadow == now.shadow)
+            .then(|| Moved::between(was.shadow_at.as_ref(), now.shadow_at.as_ref()))
+            .flatten();
+        let swapped = was.live != now.live || was.shadow != now.shadow;
+        if !swapped && live_moved.is_none() && shadow_moved.is_none() {
+            return None;
+        }
+        Some(RoutingChange {
+            strategy: strategy.to_owned(),
+            live_before: was.live.clone(),
+            live_after: now.live.clone(),
+            shadow_before: was.shadow.clone(),
+            shadow_after: now.shadow.clone(),
+            signoff: None,
+            signed_by: None,
+            unsigned_because: None,
+            live_moved,
+            shadow_moved,
+            live_before_at: was.live_at.clone(),
+            live_after_at: now.live_at.clone(),
+            shadow_before_at: was.shadow_at.clone(),
+            shadow_after_at: now.shadow_at.clone(),
+        })
+    }
+
+    /// `loan: live legacy at … → next at …, shadow next at … → legacy at …, signed (#3 by kim)`
+    /// or `…, unsigned (no sign-off of this strategy for this config)`; `loan: shadow next now at
+    /// … (was …), no sign-off needed`.
     pub fn sentence(&self) -> String {
         let signed = match (self.needs_signoff(), self.signoff, &self.signed_by) {
             (false, _, _) => "no sign-off needed".to_owned(),
@@ -91,6 +143,7 @@ impl RoutingChange {
             (true, Some(seq), None) => format!("signed (#{seq})"),
             (true, None, _) => match &self.unsigned_because {
                 Some(why) => format!("unsigned ({why})"),
+                // Entries written before every reason was recorded.
                 None => "unsigned".to_owned(),
             },
         };
@@ -108,18 +161,27 @@ impl RoutingChange {
         self.live_before != self.live_after || self.shadow_before != self.shadow_after
     }
 
-    /// `live legacy → next, shadow next → legacy`, or
-    /// `live legacy now at 127.0.0.1:18705 (was 127.0.0.1:18703)`, or both.
+    /// `live legacy at 127.0.0.1:7001 (layout loan) → next at http://127.0.0.1:7002/v1/loan,
+    /// shadow next at http://127.0.0.1:7002/v1/loan → legacy at 127.0.0.1:7001 (layout loan)`
+    /// (an engine that changed with where it is reached, names only where that was not recorded;
+    /// a side that kept its engine by name: `shadow next → next`), or `live legacy now at
+    /// 127.0.0.1:18705 (was 127.0.0.1:18703)`, or both.
     pub fn engines(&self) -> String {
         let shadow = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".to_owned());
         let mut parts = Vec::new();
         if self.swapped() {
+            let live = (
+                (Some(&self.live_before), self.live_before_at.as_ref()),
+                (Some(&self.live_after), self.live_after_at.as_ref()),
+            );
+            let shadows = (
+                (self.shadow_before.as_ref(), self.shadow_before_at.as_ref()),
+                (self.shadow_after.as_ref(), self.shadow_after_at.as_ref()),
+            );
             parts.push(format!(
-                "live {} → {}, shadow {} → {}",
-                self.live_before,
-                self.live_after,
-                shadow(&self.shadow_before),
-                shadow(&self.shadow_after),
+                "live {}, shadow {}",
+                side(live.0, live.1),
+                side(shadows.0, shadows.1)
             ));
         }
         if let Some(moved) = &self.live_moved {
@@ -133,6 +195,20 @@ impl RoutingChange {
     }
 }
 
+/// An engine of a change (`None`: no shadow) and where it is reached, when recorded.
+type Engine<'a> = (Option<&'a String>, Option<&'a Endpoint>);
+
+/// One side of a swap, `legacy at … → next at …`: each engine with where it is reached when the
+/// side changed engines; by names alone when it kept its engine (a move of it is said apart).
+fn side(before: Engine, after: Engine) -> String {
+    let name = |(engine, endpoint): Engine| match engine {
+        Some(engine) if before.0 != after.0 => at(engine, endpoint),
+        Some(engine) => engine.clone(),
+        None => "none".to_owned(),
+    };
+    format!("{} → {}", name(before), name(after))
+}
+
 /// Appends the `reload` entry of a reload from `old` to `new` (asked by `source`) to the audit
 /// trail of `reader`'s store at `now_micros`, and logs each routing change.
 pub fn link_reload(
@@ -143,7 +219,9 @@ pub fn link_reload(
     now_micros: u64,
 ) -> Result<ReloadLink, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
-    let signed = signoffs(reader)?;
+    let db = reader.db().map_err(|e| fail(e.into()))?;
+    let trail = entries(&db).map_err(|e| fail(e.into()))?;
+    let signed = Signed::of(&trail);
     let (before, after) = (routing(old), routing(new));
     let changes = changes(&signed, (&old.sha256, &before), (&new.sha256, &after));
     let file_changes = files::changes(&before, &after);
@@ -169,7 +247,6 @@ pub fn link_reload(
         // Strings and options: it always converts.
         evidence: serde_json::to_value(&link).ok(),
     };
-    let db = reader.db().map_err(|e| fail(e.into()))?;
     append(&db, entry, None, now_micros).map_err(|e| fail(e.into()))?;
     Ok(link)
 }

@@ -13,7 +13,8 @@
 //! with a config other than the one the trail recorded last appends a `start` entry with the
 //! routing changes made while it was stopped ([`link_start`]). A routing change rests on a
 //! sign-off only if the live engine it leaves in force is one the sign-off names, at the endpoint
-//! it recorded. Both entries also record the SHA-256 of each strategy's layout and TLS files and
+//! it recorded, and no earlier change rests on it (a sign-off approves one); an unsigned one
+//! records why. Both entries also record the SHA-256 of each strategy's layout and TLS files and
 //! list those that changed ([`FileChange`]). The review shows each strategy's
 //! sign-offs and linked changes ([`history`]).
 //!
@@ -21,6 +22,7 @@
 //! - `evidence`: [`Evidence`], what a sign-off records, gathered from the store and the config
 //!   (its engines with their [`Endpoint`]s, as start entries record them).
 //! - `sign`: [`sign`], the readiness check and the `cutover_sign` entry; [`SignOff`].
+//! - `signed`: the sign-offs a new routing change may rest on (each approves one change).
 //! - `linkage`: [`link_reload`], the `reload` entry and which sign-off a routing change rests on.
 //! - `routing`: [`Routing`] as entries record it (engines and their [`Endpoint`]s), the changes
 //!   between two, their sign-offs.
@@ -39,6 +41,7 @@ mod linkage;
 mod report;
 mod routing;
 mod sign;
+mod signed;
 mod start;
 
 pub use error::{CutoverError, CutoverErrorKind};

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::files::{self, FileChange, FileDigests};
 use super::linkage::RoutingChange;
 use super::sign::SignOff;
+use super::signed::Signed;
 use crate::config::{Config, EngineSpec, StrategySpec};
 
 /// Per strategy, its live and shadow engines (ordered by name, so the recorded JSON is stable).
@@ -137,7 +138,7 @@ impl Endpoint {
 
 impl Moved {
     /// `Some` when `before` and `after` are both known and differ.
-    fn between(before: Option<&Endpoint>, after: Option<&Endpoint>) -> Option<Moved> {
+    pub(super) fn between(before: Option<&Endpoint>, after: Option<&Endpoint>) -> Option<Moved> {
         let (before, after) = (before?, after?);
         (before != after).then(|| Moved {
             before: before.clone(),
@@ -177,57 +178,63 @@ impl Moved {
 /// One side of a routing comparison: a config's SHA-256 and the routing it put in force.
 pub(super) type Side<'a> = (&'a str, &'a Routing);
 
+/// Why a change that needs a sign-off is unsigned when its strategy has none for the config
+/// before or after it (the warning and the change's `unsigned_because` say it alike).
+const NO_SIGNOFF: &str = "no sign-off of this strategy for this config";
+
 /// Every strategy of `after` whose live or shadow engine differs from `before`, or is the same
 /// engine reached elsewhere, each with the sign-off it rests on when it needs one (all but a
-/// shadow engine's move): the strategy's latest sign-off in `signed`, if it was signed against
-/// the config before or the one after (the operator may sign before or after editing the file,
-/// never with another config in between), and the live engine it leaves in force is one that
-/// sign-off names, at the endpoint it recorded ([`super::Evidence::unsigned_live`]; otherwise
-/// the change is unsigned and says why). Strategies added or removed are not routing changes of
-/// an existing strategy and are not listed.
-pub(super) fn changes(signed: &[SignOff], before: Side, after: Side) -> Vec<RoutingChange> {
+/// shadow engine's move, [`signoff`]), or why it is unsigned. Strategies added or removed are not
+/// routing changes of an existing strategy and are not listed.
+pub(super) fn changes(signed: &Signed, before: Side, after: Side) -> Vec<RoutingChange> {
     let (old_sha, old) = before;
     let (new_sha, new) = after;
     new.iter()
         .filter_map(|(strategy, now)| {
-            let was = old.get(strategy)?;
-            let live_moved = (was.live == now.live)
-                .then(|| Moved::between(was.live_at.as_ref(), now.live_at.as_ref()))
-                .flatten();
-            let shadow_moved = (was.shadow == now.shadow)
-                .then(|| Moved::between(was.shadow_at.as_ref(), now.shadow_at.as_ref()))
-                .flatten();
-            let swapped = was.live != now.live || was.shadow != now.shadow;
-            if !swapped && live_moved.is_none() && shadow_moved.is_none() {
-                return None;
+            let mut change = RoutingChange::between(strategy, old.get(strategy)?, now)?;
+            if change.needs_signoff() {
+                match signoff(signed, strategy, now, (old_sha, new_sha)) {
+                    Ok(s) => {
+                        change.signoff = Some(s.seq);
+                        change.signed_by = Some(s.evidence.signed_by.clone());
+                    }
+                    Err(why) => change.unsigned_because = Some(why),
+                }
             }
-            let latest = signed
-                .iter()
-                .rev()
-                .find(|s| s.evidence.strategy == *strategy);
-            let for_config = latest.filter(|s| {
-                let sha = s.evidence.config_sha256.as_str();
-                (swapped || live_moved.is_some()) && (sha == old_sha || sha == new_sha)
-            });
-            let unsigned_because = for_config.and_then(|s| {
-                let why = s.evidence.unsigned_live(now)?;
-                Some(format!("sign-off #{} {why}", s.seq))
-            });
-            let rests_on = for_config.filter(|_| unsigned_because.is_none());
-            Some(RoutingChange {
-                strategy: strategy.clone(),
-                live_before: was.live.clone(),
-                live_after: now.live.clone(),
-                shadow_before: was.shadow.clone(),
-                shadow_after: now.shadow.clone(),
-                signoff: rests_on.map(|s| s.seq),
-                signed_by: rests_on.map(|s| s.evidence.signed_by.clone()),
-                unsigned_because,
-                live_moved,
-                shadow_moved,
-            })
+            Some(change)
         })
         .collect()
+}
+
+/// The sign-off a change of `strategy` to `now` rests on, or why it rests on none: the strategy's
+/// latest sign-off in `signed`, if it was signed against one of `configs` (the config before or
+/// the one after: the operator may sign before or after editing the file, never with another
+/// config in between), no earlier routing change rests on it already (it approves one), and the
+/// live engine `now` leaves in force is one it names, at the endpoint it recorded
+/// ([`super::Evidence::unsigned_live`]).
+fn signoff<'a>(
+    signed: &'a Signed,
+    strategy: &str,
+    now: &Route,
+    configs: (&str, &str),
+) -> Result<&'a SignOff, String> {
+    let for_config = signed.latest(strategy).filter(|s| {
+        let sha = s.evidence.config_sha256.as_str();
+        sha == configs.0 || sha == configs.1
+    });
+    let Some(s) = for_config else {
+        return Err(NO_SIGNOFF.to_owned());
+    };
+    if let Some(entry) = signed.used_by(s.seq) {
+        return Err(format!(
+            "sign-off #{} already approved the routing change of audit entry #{entry}",
+            s.seq
+        ));
+    }
+    match s.evidence.unsigned_live(now) {
+        Some(why) => Err(format!("sign-off #{} {why}", s.seq)),
+        None => Ok(s),
+    }
 }
 
 /// Logs each change of a `what` (`reload`, `start`): linked ones and those that need no sign-off
@@ -246,16 +253,11 @@ fn log_changes(what: &str, changes: &[RoutingChange]) {
                 strategy = %change.strategy, signoff = seq,
                 "cutover {what} linked to its sign-off: {}", change.sentence()
             ),
-            None if change.unsigned_because.is_some() => tracing::warn!(
-                strategy = %change.strategy,
-                "unsigned routing change at {what}: the sign-off for this config signed another \
-                 live engine or endpoint: {}",
-                change.sentence()
-            ),
+            // The sentence ends with why (`unsigned (no sign-off of this strategy for this
+            // config)`), in the words the change records.
             None => tracing::warn!(
                 strategy = %change.strategy,
-                "unsigned routing change at {what}: no sign-off of this strategy for this config: {}",
-                change.sentence()
+                "unsigned routing change at {what}: {}", change.sentence()
             ),
         }
     }

@@ -26,7 +26,7 @@ use super::error::CutoverError;
 use super::files::{self, FileChange};
 use super::linkage::{RoutingChange, AUTOMATIC, RELOAD_ACTION};
 use super::routing::{changes, log_all, note, routing, Routing};
-use super::sign::SignOff;
+use super::signed::Signed;
 use crate::config::Config;
 use crate::store::Reader;
 use crate::triage::append::{append, entries, Entry};
@@ -93,7 +93,7 @@ pub fn link_start(
     {
         return Ok(None);
     }
-    let signed: Vec<SignOff> = trail.iter().filter_map(SignOff::of).collect();
+    let signed = Signed::of(&trail);
     let (listed, file_changes) = match &previous {
         Some((_, p)) if !p.routing.is_empty() => (
             changes(

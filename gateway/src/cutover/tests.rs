@@ -120,21 +120,46 @@ fn only_the_latest_signoff_for_the_config_links_a_routing_change() {
         .changes
         .is_empty());
     let c = config(dir.path(), SWAPPED, 2);
-    let unsigned = link_reload(&reader, &b, &c, "signal", 40).unwrap();
-    assert_eq!(unsigned.changes[0].signoff, None);
-    assert!(unsigned.changes[0].sentence().ends_with("unsigned"));
+    let (unsigned, logs) = crate::test_log::logged(tracing::Level::WARN, || {
+        link_reload(&reader, &b, &c, "signal", 40).unwrap()
+    });
+    let change = &unsigned.changes[0];
+    assert_eq!(change.signoff, None);
+    // Why, in the record as in the warning: no sign-off counts for this config.
+    let why = "no sign-off of this strategy for this config";
+    assert_eq!(change.unsigned_because.as_deref(), Some(why));
+    assert!(
+        change.sentence().ends_with(&format!(", unsigned ({why})")),
+        "{}",
+        change.sentence()
+    );
+    assert!(
+        logs.contains("WARN")
+            && logs.contains(&format!(
+                "unsigned routing change at reload: {}",
+                change.sentence()
+            )),
+        "{logs}"
+    );
 
     // Signed again against the config in force: the same swap now rests on it.
     let again = sign(&reader, &b, &request("lee"), 50).unwrap();
     let linked = link_reload(&reader, &b, &c, "signal", 60).unwrap();
     assert_eq!(linked.changes[0].signoff, Some(again.seq));
+    // A swap says where live traffic went from and to.
     assert_eq!(
         linked.changes[0].sentence(),
         format!(
-            "loan: live legacy → next, shadow next → legacy, signed (#{} by lee)",
+            "loan: live legacy at 127.0.0.1:7001 (layout loan) → next at \
+             http://127.0.0.1:7002/v1/loan, shadow next at http://127.0.0.1:7002/v1/loan → legacy \
+             at 127.0.0.1:7001 (layout loan), signed (#{} by lee)",
             again.seq
         )
     );
+    let json = serde_json::to_value(&linked.changes[0]).unwrap();
+    assert_eq!(json["live_before_at"]["at"], "127.0.0.1:7001");
+    assert_eq!(json["live_after_at"]["at"], "http://127.0.0.1:7002/v1/loan");
+    assert_eq!(json["shadow_after_at"]["layout"], "loan");
 
     let trail = TriageBook::new(reader.clone()).audit().unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
@@ -242,8 +267,12 @@ fn a_start_is_recorded_when_its_config_differs_from_the_last_recorded_one() {
     let trail = TriageBook::new(reader.clone()).audit().unwrap();
     let notes: Vec<&str> = trail.iter().filter_map(|e| e.note.as_deref()).collect();
     assert_eq!(notes[0], "start: first config recorded on this store");
+    // What `audit list` prints: the note, why included.
     assert!(
-        notes[1].ends_with("shadow next → legacy, unsigned"),
+        notes[1].ends_with(
+            "→ legacy at 127.0.0.1:7001 (layout loan), unsigned (no sign-off of this strategy for \
+             this config)"
+        ),
         "{notes:?}"
     );
     assert_eq!(verify(&trail), Ok(()));

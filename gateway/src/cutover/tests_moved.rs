@@ -42,7 +42,8 @@ fn a_live_engine_reached_elsewhere_at_start_needs_a_signoff_like_a_swap() {
     assert!(change.needs_signoff() && change.shadow_moved.is_none());
     assert_eq!(
         change.sentence(),
-        "loan: live legacy now at 127.0.0.1:7003 (was 127.0.0.1:7001), unsigned"
+        "loan: live legacy now at 127.0.0.1:7003 (was 127.0.0.1:7001), unsigned (no sign-off of \
+         this strategy for this config)"
     );
 
     // Signed against the moved config, then moved back: the sign-off recorded legacy at 7003,
@@ -58,11 +59,10 @@ fn a_live_engine_reached_elsewhere_at_start_needs_a_signoff_like_a_swap() {
     assert_eq!(back_start.changes[0].unsigned_because.as_deref(), Some(why));
     assert!(
         logs.contains("WARN")
-            && logs.contains(
-                "unsigned routing change at start: the sign-off for this config \
-                              signed another live engine or endpoint"
-            )
-            && logs.contains(why),
+            && logs.contains(&format!(
+                "unsigned routing change at start: loan: live legacy now at 127.0.0.1:7001 (was \
+                 127.0.0.1:7003), unsigned ({why})"
+            )),
         "{logs}"
     );
 
@@ -75,7 +75,10 @@ fn a_live_engine_reached_elsewhere_at_start_needs_a_signoff_like_a_swap() {
     let trail = TriageBook::new(reader.clone()).audit().unwrap();
     assert_eq!(
         trail[1].note.as_deref(),
-        Some("start: loan: live legacy now at 127.0.0.1:7003 (was 127.0.0.1:7001), unsigned")
+        Some(
+            "start: loan: live legacy now at 127.0.0.1:7003 (was 127.0.0.1:7001), unsigned (no \
+             sign-off of this strategy for this config)"
+        )
     );
     assert_eq!(
         trail[3].note.as_deref(),

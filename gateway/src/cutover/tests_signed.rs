@@ -93,7 +93,11 @@ fn a_swap_whose_new_live_engine_moved_since_the_signoff_is_unsigned() {
     assert_eq!(change.unsigned_because.as_deref(), Some(why));
     assert_eq!(
         change.sentence(),
-        format!("loan: live legacy → next, shadow next → legacy, unsigned ({why})")
+        format!(
+            "loan: live legacy at 127.0.0.1:7001 (layout loan) → next at \
+             http://127.0.0.1:7004/v1/loan, shadow next at http://127.0.0.1:7002/v1/loan → legacy \
+             at 127.0.0.1:7001 (layout loan), unsigned ({why})"
+        )
     );
     assert!(
         logs.contains("WARN")
@@ -180,4 +184,59 @@ fn a_signoff_written_before_endpoints_were_recorded_verifies_displays_and_links_
     assert_eq!(reload.changes[0].signoff, Some(2));
     let trail = TriageBook::new(reader.clone()).audit().unwrap();
     assert_eq!(verify(&trail), Ok(()));
+}
+
+#[test]
+fn a_signoff_approves_one_routing_change_a_later_one_is_unsigned_saying_which_used_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let a = config(dir.path(), ENGINES, 3);
+    // Signed after editing the file: `legacy` at its new address, then reloaded.
+    let moved = ("127.0.0.1:7001", "127.0.0.1:7003");
+    let b = edited(dir.path(), &[moved]);
+    let signed = sign(&reader, &b, &request("choi"), 10).unwrap();
+    let first = link_reload(&reader, &a, &b, "signal", 20).unwrap();
+    assert_eq!(first.changes[0].signoff, Some(signed.seq));
+    assert!(first.changes[0].live_moved.is_some());
+
+    // Then the swap, from the config signed against: the sign-off names `next`, at the endpoint
+    // it recorded, yet it approved the move already.
+    let c = edited(dir.path(), &[moved, SWAP]);
+    let (second, logs) = crate::test_log::logged(tracing::Level::WARN, || {
+        link_reload(&reader, &b, &c, "signal", 30).unwrap()
+    });
+    let change = &second.changes[0];
+    assert_eq!((change.signoff, &change.signed_by), (None, &None));
+    let why = "sign-off #1 already approved the routing change of audit entry #2";
+    assert_eq!(change.unsigned_because.as_deref(), Some(why));
+    let sentence = format!(
+        "loan: live legacy at 127.0.0.1:7003 (layout loan) → next at \
+         http://127.0.0.1:7002/v1/loan, shadow next at http://127.0.0.1:7002/v1/loan → legacy at \
+         127.0.0.1:7003 (layout loan), unsigned ({why})"
+    );
+    assert_eq!(change.sentence(), sentence);
+    assert!(
+        logs.contains("WARN")
+            && logs.contains(&format!("unsigned routing change at reload: {sentence}")),
+        "{logs}"
+    );
+
+    // A start after it: still the first change's, not the start's.
+    let d = edited(dir.path(), &[moved]);
+    let start = link_start(&reader, &d, 40).unwrap().unwrap();
+    assert_eq!(
+        start.changes[0].unsigned_because.as_deref(),
+        Some("sign-off #1 already approved the routing change of audit entry #2")
+    );
+
+    // `audit list` prints the note; the page renders the history.
+    let trail = TriageBook::new(reader.clone()).audit().unwrap();
+    assert_eq!(
+        trail[2].note.as_deref(),
+        Some(&*format!("signal: {sentence}"))
+    );
+    assert_eq!(verify(&trail), Ok(()));
+    let history = CutoverHistory::of(&trail, "loan");
+    let linked: Vec<Option<u64>> = history.changes.iter().map(|c| c.change.signoff).collect();
+    assert_eq!(linked, [Some(1), None, None]);
 }

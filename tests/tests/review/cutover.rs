@@ -57,6 +57,23 @@ async fn edit_and_reload(scenario: &Scenario, from: &str, to: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
+/// The swap of [`SIGNED_ENGINES`] for [`SWAPPED_ENGINES`] as the audit note and the page say it,
+/// each engine with where it is reached as `routing` (a start entry's, before the swap) recorded:
+/// `live legacy at … (layout …) → new-engine at …, shadow new-engine at … → legacy at …`.
+pub(crate) fn swap_line(routing: &Value) -> String {
+    let route = &routing[STRATEGY];
+    let legacy = format!(
+        "{} (layout {})",
+        route["live_at"]["at"].as_str().unwrap(),
+        route["live_at"]["layout"].as_str().unwrap()
+    );
+    let new_engine = route["shadow_at"]["at"].as_str().unwrap();
+    format!(
+        "live legacy at {legacy} → new-engine at {new_engine}, shadow new-engine at {new_engine} \
+         → legacy at {legacy}"
+    )
+}
+
 pub(crate) async fn audit(scenario: &Scenario) -> Vec<Value> {
     let (status, _, body) = scenario.get("/api/v1/audit").await;
     assert_eq!(status, 200, "{body}");
@@ -200,20 +217,20 @@ async fn a_blocked_strategy_is_refused_a_ready_one_signed_and_its_swap_linked() 
     assert_eq!(change["strategy"], STRATEGY);
     assert_eq!(change["live_after"], "new-engine");
     assert_eq!(change["signoff"], seq, "{reload:#}");
+    // Where live traffic went from and to, as the gateway's start recorded the engines.
+    let swap = swap_line(&entries[0]["evidence"]["routing"]);
     assert!(
-        reload["note"].as_str().unwrap().ends_with(&format!(
-            "live legacy → new-engine, shadow new-engine → legacy, signed (#{seq} by choi.m)"
-        )),
+        reload["note"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("{swap}, signed (#{seq} by choi.m)")),
         "{reload:#}"
     );
     // The page shows the sign-off and the reload linked to it.
     let (_, _, page) = scenario.get("/").await;
     assert!(
         page.contains(&format!("<tr class=\"signoff\"><td>#{seq} <code>"))
-            && page.contains(
-                "<td>reload (api)</td><td>live legacy → new-engine, shadow new-engine → \
-                 legacy</td>"
-            )
+            && page.contains(&format!("<td>reload (api)</td><td>{swap}</td>"))
             && page.contains(&format!(
                 "<span class=\"ready\">signed</span>: #{seq} by choi.m"
             )),
@@ -254,18 +271,19 @@ async fn a_swap_without_a_signoff_is_recorded_and_logged_as_unsigned() {
     let change = &entries[1]["evidence"]["changes"][0];
     assert_eq!(change["strategy"], STRATEGY);
     assert_eq!(change["signoff"], Value::Null);
-    assert!(
-        entries[1]["note"]
-            .as_str()
-            .unwrap()
-            .ends_with("legacy → new-engine, shadow new-engine → legacy, unsigned"),
-        "{entries:#?}"
+    let why = "no sign-off of this strategy for this config";
+    assert_eq!(change["unsigned_because"], why);
+    let swap = swap_line(&entries[0]["evidence"]["routing"]);
+    assert_eq!(
+        entries[1]["note"],
+        format!("api: {STRATEGY}: {swap}, unsigned ({why})")
     );
     let logs = captured_logs();
     assert!(
         logs.lines().any(|l| l.contains("WARN")
-            && l.contains("unsigned routing change")
-            && l.contains(STRATEGY)),
+            && l.contains(&format!(
+                "unsigned routing change at reload: {STRATEGY}: {swap}, unsigned ({why})"
+            ))),
         "no unsigned warning in the logs"
     );
 }

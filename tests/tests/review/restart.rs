@@ -7,7 +7,7 @@
 use serde_json::Value;
 use shadowgate::cli::{self, SourceArgs};
 
-use crate::cutover::{audit, run, sign_args, SIGNED_ENGINES, SWAPPED_ENGINES};
+use crate::cutover::{audit, run, sign_args, swap_line, SIGNED_ENGINES, SWAPPED_ENGINES};
 use crate::support::{capture_logs, captured_logs, Scenario, Stopped, STRATEGY};
 
 const READY: &str = "min_comparisons = 5\nmin_clean_days = 0\nmax_upper_bound_percent = 100";
@@ -55,12 +55,10 @@ async fn a_restart_with_swapped_engines_is_linked_to_the_signoff_made_while_stop
     assert_eq!(change["strategy"], STRATEGY);
     assert_eq!(change["live_after"], "new-engine");
     assert_eq!(change["signoff"], 2, "{start:#}");
+    let swap = swap_line(&first[0]["evidence"]["routing"]);
     assert_eq!(
         start["note"],
-        format!(
-            "start: {STRATEGY}: live legacy → new-engine, shadow new-engine → legacy, signed (#2 \
-             by choi.m)"
-        )
+        format!("start: {STRATEGY}: {swap}, signed (#2 by choi.m)")
     );
 
     // The page, as a person sees it: the sign-off and the start linked to it.
@@ -83,7 +81,7 @@ async fn a_restart_with_swapped_engines_is_linked_to_the_signoff_made_while_stop
         ),
         format!("{} ", &before[..12]),
         "Routing changes".to_owned(),
-        "start live legacy → new-engine, shadow new-engine → legacy".to_owned(),
+        format!("start {swap}"),
         "signed : #2 by choi.m".to_owned(),
     ] {
         assert!(text.contains(&expected), "{expected:?} not in {text}");
@@ -106,25 +104,22 @@ async fn a_restart_with_swapped_engines_and_no_signoff_is_unsigned_and_logged() 
     let change = &entries[1]["evidence"]["changes"][0];
     assert_eq!(change["strategy"], STRATEGY);
     assert_eq!(change["signoff"], Value::Null);
-    assert!(
-        entries[1]["note"]
-            .as_str()
-            .unwrap()
-            .ends_with("legacy → new-engine, shadow new-engine → legacy, unsigned"),
-        "{entries:#?}"
-    );
+    let why = "no sign-off of this strategy for this config";
+    let swap = swap_line(&entries[0]["evidence"]["routing"]);
+    let line = format!("{STRATEGY}: {swap}, unsigned ({why})");
+    assert_eq!(entries[1]["note"], format!("start: {line}"));
     let logs = captured_logs();
     assert!(
         logs.lines().any(|l| l.contains("WARN")
-            && l.contains("unsigned routing change at start")
-            && l.contains(STRATEGY)),
+            && l.contains(&format!("unsigned routing change at start: {line}"))),
         "no unsigned warning in the logs"
     );
     let (_, _, page) = scenario.get("/").await;
     assert!(
-        page.contains(
-            "<td>start</td><td>live legacy → new-engine, shadow new-engine → legacy</td>"
-        ) && page.contains("<span class=\"blocked\">unsigned</span>"),
+        page.contains(&format!("<td>start</td><td>{swap}</td>"))
+            && page.contains(&format!(
+                "<span class=\"blocked\">unsigned</span> ({why})</td>"
+            )),
         "{page}"
     );
     scenario.stop().await;
@@ -164,9 +159,10 @@ async fn a_restart_with_the_live_engine_at_another_address_is_an_unsigned_routin
     assert_eq!(change["live_moved"]["after"]["at"], now.as_str());
     assert_eq!(change["signoff"], Value::Null);
     let moved = format!("live legacy now at {now} (was {was})");
+    let why = "no sign-off of this strategy for this config";
     assert_eq!(
         entries[1]["note"],
-        format!("start: {STRATEGY}: {moved}, unsigned")
+        format!("start: {STRATEGY}: {moved}, unsigned ({why})")
     );
     let logs = captured_logs();
     assert!(
@@ -179,7 +175,7 @@ async fn a_restart_with_the_live_engine_at_another_address_is_an_unsigned_routin
     assert!(
         page.contains(&format!(
             "<td>start</td><td>{moved}</td><td><code>{}</code></td><td><span \
-             class=\"blocked\">unsigned</span>",
+             class=\"blocked\">unsigned</span> ({why})</td>",
             &entries[1]["to"].as_str().unwrap()[..12]
         )),
         "{page}"
@@ -287,12 +283,10 @@ async fn a_start_that_cannot_bind_records_nothing_and_the_next_start_is_linked()
     let entries = audit(&scenario).await;
     assert_eq!(entries.len(), 3, "{entries:#?}");
     assert_eq!(entries[2]["evidence"]["previous_seq"], 1, "{entries:#?}");
+    let swap = swap_line(&entries[0]["evidence"]["routing"]);
     assert_eq!(
         entries[2]["note"],
-        format!(
-            "start: {STRATEGY}: live legacy → new-engine, shadow new-engine → legacy, signed (#2 \
-             by choi.m)"
-        )
+        format!("start: {STRATEGY}: {swap}, signed (#2 by choi.m)")
     );
     scenario.stop().await;
 }
