@@ -286,6 +286,15 @@ async fn a_swap_without_a_signoff_is_recorded_and_logged_as_unsigned() {
             ))),
         "no unsigned warning in the logs"
     );
+    // `audit list` says it in the same words.
+    let list = AuditCommand::List(remote(&scenario));
+    let printed = run(move |out| cli::run_audit(&list, out)).await.unwrap();
+    assert!(
+        printed.contains(&format!(
+            "(api: {STRATEGY}: {swap}, unsigned (no sign-off of this strategy for this config))"
+        )),
+        "{printed}"
+    );
 }
 
 /// Edits the number of comparisons in the evidence of audit entry `seq`, as someone with access
