@@ -60,27 +60,27 @@ pub enum KeyFileErrorKind {
         found: &'static str,
     },
     /// A key id with other characters than letters, digits, `-`, `_`, `.`, or too long.
-    #[error("line {line}: expected a key id of 1 to {MAX_KEY_ID_LEN} letters, digits, '-', '_' or '.', found {id:?}")]
+    #[error("line {line}: expected a key id of 1 to {MAX_KEY_ID_LEN} letters, digits, '-', '_' or '.', found {id}")]
     BadId {
         /// 1-based line number.
         line: usize,
-        /// The id given (ids are not secret).
+        /// The id given, quoted, or described when it could be key material ([`shown_id`]).
         id: String,
     },
     /// The same id twice.
-    #[error("line {line}: key id {id:?} is listed twice")]
+    #[error("line {line}: key id {id} is listed twice")]
     Duplicate {
         /// 1-based line number.
         line: usize,
-        /// The repeated id.
+        /// The repeated id, as [`KeyFileErrorKind::BadId`] shows it.
         id: String,
     },
     /// The key text is not base64 of 32 bytes.
-    #[error("line {line}: expected base64 of {KEY_LEN} bytes for key {id:?}, found {found}")]
+    #[error("line {line}: expected base64 of {KEY_LEN} bytes for key {id}, found {found}")]
     BadKey {
         /// 1-based line number.
         line: usize,
-        /// The key's id.
+        /// The key's id, as [`KeyFileErrorKind::BadId`] shows it.
         id: String,
         /// What it decoded to (a length or "invalid base64"; never the key).
         found: String,
@@ -107,6 +107,17 @@ impl KeyRing {
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
+            // A key pasted without its id (`openssl rand -base64 32` alone): its text before the
+            // padding `=` would otherwise be read, and shown, as an id.
+            if base64::engine::general_purpose::STANDARD
+                .decode(trimmed)
+                .is_ok_and(|bytes| bytes.len() == KEY_LEN)
+            {
+                return Err(KeyFileErrorKind::Syntax {
+                    line,
+                    found: "a key without its id (the line is base64 of 32 bytes; not shown)",
+                });
+            }
             let Some((id, encoded)) = trimmed.split_once('=') else {
                 return Err(KeyFileErrorKind::Syntax {
                     line,
@@ -114,21 +125,24 @@ impl KeyRing {
                 });
             };
             let (id, encoded) = (id.trim(), encoded.trim());
+            // An id is stored in clear beside each payload: one that is base64 of a key's size
+            // (a key pasted twice, `KEY=KEY`) is refused, not stored.
             let id_ok = (1..=MAX_KEY_ID_LEN).contains(&id.len())
                 && id
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                && !decodes_like_a_key(id);
             if !id_ok {
-                let id = id.chars().take(MAX_KEY_ID_LEN).collect();
+                let id = shown_id(id);
                 return Err(KeyFileErrorKind::BadId { line, id });
             }
             if keys.iter().any(|k| k.id == id) {
-                let id = id.to_owned();
+                let id = shown_id(id);
                 return Err(KeyFileErrorKind::Duplicate { line, id });
             }
             let bad = |found: String| KeyFileErrorKind::BadKey {
                 line,
-                id: id.to_owned(),
+                id: shown_id(id),
                 found,
             };
             let bytes = base64::engine::general_purpose::STANDARD
@@ -165,6 +179,34 @@ impl KeyRing {
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.keys.iter().map(|k| k.id.as_str())
     }
+}
+
+/// Shortest text before a line's first `=` taken for key material rather than an id: a key's
+/// base64 is 43 characters before its padding, and a key cut or pasted twice still this long.
+const KEY_LIKE_LEN: usize = 32;
+
+/// Whether `text` is base64 (padded or not) of at least 24 bytes: key material rather than an id.
+fn decodes_like_a_key(text: &str) -> bool {
+    let unpadded = text.trim_end_matches('=');
+    unpadded.len() >= KEY_LIKE_LEN
+        && base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(unpadded)
+            .is_ok_and(|bytes| bytes.len() >= 24)
+}
+
+/// An id as an error shows it: quoted (`"2026-11"`), or, when it could be key material (at least
+/// [`KEY_LIKE_LEN`] characters, all of base64's alphabet: a key pasted where the id goes, or a
+/// bare key whose text before its padding was read as the id), its length alone. The error
+/// reaches `check-config`, the log and the reload API's answer: never a key.
+fn shown_id(id: &str) -> String {
+    let base64 = |c: char| c.is_ascii_alphanumeric() || "+/=-_".contains(c);
+    if id.chars().count() >= KEY_LIKE_LEN && id.chars().all(base64) {
+        return format!(
+            "a text of {} characters that looks like key material (not shown)",
+            id.chars().count()
+        );
+    }
+    format!("{:?}", id.chars().take(MAX_KEY_ID_LEN).collect::<String>())
 }
 
 /// A new key file line, `KEY_ID = BASE64`, holding a fresh random AES-256 key (what
@@ -236,6 +278,49 @@ mod tests {
         assert_eq!(
             shown("just text"),
             "line 1: expected `KEY_ID = BASE64`, found no '='"
+        );
+    }
+
+    /// A key where its id goes, in any form, is never in the error: its base64 has `+` and `/`
+    /// (a bad id), or only letters and digits before its padding (then read as an id with an
+    /// empty key), or is cut, doubled, or pasted on both sides of the `=`.
+    #[test]
+    fn a_key_pasted_without_or_as_its_id_is_never_shown() {
+        let shown = |text: &str| KeyRing::parse(text).unwrap_err().to_string();
+        // Keys of each kind: with `+` and `/`, letters and digits only.
+        let keys = [
+            "g9HmjcHugM44oyF12Kl+g0fy/s4IU0veBDsaiTsHpVw=",
+            "aL3Pxb2S690tdqPrBvua9gNnNKPSvNBsmZwnkBPNhiQ=",
+        ];
+        for key in keys {
+            let bare = key.trim_end_matches('=');
+            let lines = [
+                key.to_owned(),
+                format!("{key}\n"),
+                format!("{bare} = "),
+                format!("{key} = {KEY_A}"),
+                format!("{key}{key}"),
+                format!("{}", &key[..40]),
+                format!("{} = {}", &key[..40], &key[..20]),
+                format!("k1 = {KEY_A}\n{bare}= {KEY_A}\n{bare}= {KEY_A}"),
+            ];
+            for text in lines {
+                let error = shown(&text);
+                for part in [bare, &bare[..20], &bare[20..]] {
+                    assert!(!error.contains(part), "{text:?}: {error}");
+                }
+                assert!(error.starts_with("line "), "{error}");
+            }
+        }
+        assert_eq!(
+            shown(keys[1]),
+            "line 1: expected `KEY_ID = BASE64`, found a key without its id (the line is base64 \
+             of 32 bytes; not shown)"
+        );
+        assert_eq!(
+            shown(&format!("{} = {KEY_A}", keys[0])),
+            "line 1: expected a key id of 1 to 64 letters, digits, '-', '_' or '.', found a text \
+             of 43 characters that looks like key material (not shown)"
         );
     }
 }
