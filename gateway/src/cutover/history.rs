@@ -55,7 +55,8 @@ pub type RecordedFileChange = Recorded<FileChange>;
 pub(super) struct Linked {
     #[serde(default)]
     source: Option<String>,
-    config_sha256: String,
+    /// The config the entry put in force.
+    pub(super) config_sha256: String,
     /// Its routing changes, each with the sign-off it rests on or none.
     #[serde(default)]
     pub(super) changes: Vec<RoutingChange>,

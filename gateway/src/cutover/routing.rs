@@ -209,7 +209,8 @@ pub(super) fn changes(signed: &Signed, before: Side, after: Side) -> Vec<Routing
 /// The sign-off a change of `strategy` to `now` rests on, or why it rests on none: the strategy's
 /// latest sign-off in `signed`, if it was signed against one of `configs` (the config before or
 /// the one after: the operator may sign before or after editing the file, never with another
-/// config in between), no earlier routing change rests on it already (it approves one), and the
+/// config in between: no `reload` or `start` entry since it loaded another), no earlier routing
+/// change rests on it already (it approves one), and the
 /// live engine `now` leaves in force is one it names, at the endpoint it recorded
 /// ([`super::Evidence::unsigned_live`]).
 fn signoff<'a>(
@@ -229,6 +230,14 @@ fn signoff<'a>(
         return Err(format!(
             "sign-off #{} already approved the routing change of audit entry #{entry}",
             s.seq
+        ));
+    }
+    if let Some(entry) = signed.replaced_by(s.seq) {
+        let sha = &s.evidence.config_sha256;
+        return Err(format!(
+            "sign-off #{} is about config {}…, and audit entry #{entry} loaded another since",
+            s.seq,
+            sha.get(..12).unwrap_or(sha)
         ));
     }
     match s.evidence.unsigned_live(now) {

@@ -1,8 +1,9 @@
 //! Which sign-off a new routing change may rest on. A sign-off approves the one routing change it
 //! was signed for: once a reload or a start has linked a change to it, a later change does not
 //! rest on it (the evidence was gathered for the first), and is unsigned, naming the audit entry
-//! whose change used it. So the trail is read for both: its sign-offs, and the changes earlier
-//! `reload` and `start` entries linked to them.
+//! whose change used it. Nor does a later change rest on a sign-off once another config was
+//! loaded after it (its evidence was about the config it was signed on). So the trail is read
+//! for both: its sign-offs, and what earlier `reload` and `start` entries loaded and linked.
 
 use std::collections::BTreeMap;
 
@@ -19,20 +20,30 @@ pub(super) struct Signed {
     /// Per sign-off's sequence number, the first `reload` or `start` entry with a routing change
     /// resting on it.
     used_by: BTreeMap<u64, u64>,
+    /// Per sign-off's sequence number, the first `reload` or `start` entry after it that loaded
+    /// a config other than the one it was signed on.
+    replaced_by: BTreeMap<u64, u64>,
 }
 
 impl Signed {
     /// The sign-offs in `trail` and the changes linked to them.
     pub(super) fn of(trail: &[AuditEntry]) -> Self {
+        let signoffs: Vec<SignOff> = trail.iter().filter_map(SignOff::of).collect();
         let mut used_by = BTreeMap::new();
+        let mut replaced_by = BTreeMap::new();
         for (entry, link) in linked(trail) {
             for seq in link.changes.iter().filter_map(|c| c.signoff) {
                 used_by.entry(seq).or_insert(entry.seq);
             }
+            let earlier = signoffs.iter().take_while(|s| s.seq < entry.seq);
+            for s in earlier.filter(|s| s.evidence.config_sha256 != link.config_sha256) {
+                replaced_by.entry(s.seq).or_insert(entry.seq);
+            }
         }
         Self {
-            signoffs: trail.iter().filter_map(SignOff::of).collect(),
+            signoffs,
             used_by,
+            replaced_by,
         }
     }
 
@@ -47,5 +58,10 @@ impl Signed {
     /// The audit entry whose routing change already rests on sign-off `seq`.
     pub(super) fn used_by(&self, seq: u64) -> Option<u64> {
         self.used_by.get(&seq).copied()
+    }
+
+    /// The first audit entry after sign-off `seq` that loaded another config than its own.
+    pub(super) fn replaced_by(&self, seq: u64) -> Option<u64> {
+        self.replaced_by.get(&seq).copied()
     }
 }

@@ -106,10 +106,15 @@ fn a_swap_whose_new_live_engine_moved_since_the_signoff_is_unsigned() {
         "{logs}"
     );
 
-    // The same swap without the move rests on the sign-off.
+    // The same swap without the move rests on a sign-off (on a store of its own: here the start
+    // loaded another config since the sign-off, and a sign-off is about its config).
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let a = config(dir.path(), ENGINES, 3);
+    let signed = sign(&reader, &a, &request("choi"), 10).unwrap();
     let c = edited(dir.path(), &[SWAP]);
     let reload = link_reload(&reader, &a, &c, "api", 40).unwrap();
-    assert_eq!(reload.changes[0].signoff, Some(2));
+    assert_eq!(reload.changes[0].signoff, Some(signed.seq));
     assert_eq!(reload.changes[0].unsigned_because, None);
 }
 
@@ -239,4 +244,51 @@ fn a_signoff_approves_one_routing_change_a_later_one_is_unsigned_saying_which_us
     let history = CutoverHistory::of(&trail, "loan");
     let linked: Vec<Option<u64>> = history.changes.iter().map(|c| c.change.signoff).collect();
     assert_eq!(linked, [Some(1), None, None]);
+}
+
+/// The trial's case: signed on config A, then B loaded (no routing change), then A again and a
+/// swap from it. The config before the swap is the one signed on, yet the sign-off's evidence
+/// was about A before B ran: another config was loaded in between, so the swap is unsigned.
+#[test]
+fn a_signoff_does_not_cover_a_change_once_another_config_was_loaded_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let a = config(dir.path(), ENGINES, 3);
+    let signed = sign(&reader, &a, &request("choi"), 10).unwrap();
+    let b = config(dir.path(), ENGINES, 2);
+    assert!(link_reload(&reader, &a, &b, "signal", 20)
+        .unwrap()
+        .changes
+        .is_empty());
+    let a_again = config(dir.path(), ENGINES, 3);
+    assert_eq!(a_again.sha256, a.sha256);
+    link_reload(&reader, &b, &a_again, "signal", 30).unwrap();
+    let swapped = edited(dir.path(), &[SWAP]);
+    let (link, logs) = crate::test_log::logged(tracing::Level::WARN, || {
+        link_reload(&reader, &a_again, &swapped, "signal", 40).unwrap()
+    });
+    let change = &link.changes[0];
+    assert_eq!(change.signoff, None);
+    let why = format!(
+        "sign-off #{} is about config {}…, and audit entry #{} loaded another since",
+        signed.seq,
+        &a.sha256[..12],
+        signed.seq + 1
+    );
+    assert_eq!(change.unsigned_because.as_deref(), Some(&*why));
+    assert!(logs.contains(&why), "{logs}");
+
+    // Signed again on the config in force: the swap from it links.
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let a = config(dir.path(), ENGINES, 3);
+    let b = config(dir.path(), ENGINES, 2);
+    link_reload(&reader, &a, &b, "signal", 10).unwrap();
+    let resigned = sign(&reader, &b, &request("choi"), 20).unwrap();
+    let swapped = edited(
+        dir.path(),
+        &[("min_comparisons = 3", "min_comparisons = 2"), SWAP],
+    );
+    let link = link_reload(&reader, &b, &swapped, "signal", 30).unwrap();
+    assert_eq!(link.changes[0].signoff, Some(resigned.seq));
 }
