@@ -300,7 +300,7 @@ mod tests {
                 format!("{bare} = "),
                 format!("{key} = {KEY_A}"),
                 format!("{key}{key}"),
-                format!("{}", &key[..40]),
+                key[..40].to_owned(),
                 format!("{} = {}", &key[..40], &key[..20]),
                 format!("k1 = {KEY_A}\n{bare}= {KEY_A}\n{bare}= {KEY_A}"),
             ];
