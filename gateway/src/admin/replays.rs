@@ -12,7 +12,7 @@ use serde_json::json;
 use super::html::escape;
 use crate::listener::server;
 use crate::replay::{SelectError, Selection, StartError};
-use crate::review::{parse_kind, parse_time, Review};
+use crate::review::{noun_for, parse_kind, parse_time, Review};
 use crate::store::replays::latest_per_group;
 use crate::store::{GroupRun, RecordId};
 
@@ -167,9 +167,10 @@ fn run_cell(run: &GroupRun, time: impl Fn(u64) -> String) -> String {
         false => String::new(),
     };
     format!(
-        "{} of {} cases fixed by replay at {}{part}",
+        "{} of {} {} fixed by replay at {}{part}",
         run.fixed,
         run.total,
+        noun_for(run.total as u64, "case"),
         time(run.at_micros)
     )
 }

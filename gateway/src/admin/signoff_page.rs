@@ -134,39 +134,10 @@ fn short(hash: &str) -> &str {
 mod tests {
     use super::*;
     use crate::cutover::{Evidence, ReloadLink, RoutingChange, StartLink};
-    use crate::review::{MismatchRate, ReadinessConfig};
     use crate::triage::{AuditEntry, GENESIS};
 
     fn evidence(note: &str) -> Evidence {
-        let rate = MismatchRate::new(2, 12_400);
-        Evidence {
-            strategy: "loan".into(),
-            signed_by: "choi<b>".into(),
-            signed_at: "2026-11-30T00:00:00Z".into(),
-            note: Some(note.into()),
-            config_path: "shadowgate.toml".into(),
-            config_sha256: "ab".repeat(32),
-            live_engine: "legacy".into(),
-            shadow_engine: Some("next".into()),
-            live_at: None,
-            shadow_at: None,
-            thresholds: ReadinessConfig::default(),
-            comparisons: 12_400,
-            failures: 2,
-            mismatches: 2,
-            shadow_errors: 0,
-            unencodable: 0,
-            rate_sentence: rate.sentence(),
-            rate,
-            clean_days: Some(15),
-            first_comparison: None,
-            last_failure: None,
-            skipped: 0,
-            skipped_share: "0%".into(),
-            groups: Vec::new(),
-            open_groups: 0,
-            active_rules: Vec::new(),
-        }
+        Evidence::sample(note)
     }
 
     fn change(signoff: Option<u64>) -> RoutingChange {

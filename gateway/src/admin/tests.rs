@@ -407,7 +407,7 @@ fn a_groups_replay_verdict_is_its_newest_whole_run_with_a_newer_partial_run_besi
     let summary = group["summary"].as_str().unwrap();
     assert!(
         summary.starts_with("1 of 2 cases fixed by replay at ")
-            && summary.contains("; since then 1 of 1 cases fixed by replay at ")
+            && summary.contains("; since then 1 of 1 case fixed by replay at ")
             && summary.ends_with(" (part of the group: --group sig-grade --ids 1-1)"),
         "{summary}"
     );
@@ -426,7 +426,7 @@ fn a_groups_replay_verdict_is_its_newest_whole_run_with_a_newer_partial_run_besi
         "{row}"
     );
     assert!(
-        row.contains("<br>since then 1 of 1 cases fixed by replay at <span"),
+        row.contains("<br>since then 1 of 1 case fixed by replay at <span"),
         "{row}"
     );
     assert!(

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use super::table::{self, Align};
-use crate::review::{thousands, BatchSummary, ReviewView};
+use crate::review::{noun_for, thousands, BatchSummary, ReviewView};
 use crate::store::{ReconcileExample, ReconcileGroup};
 
 /// One run, its time in `view`'s zone.
@@ -25,15 +25,17 @@ pub(crate) fn run_section(
     )?;
     writeln!(
         out,
-        "  legacy {}  ({} rows)",
+        "  legacy {}  ({} {})",
         run.legacy,
-        thousands(c.legacy_rows)
+        thousands(c.legacy_rows),
+        noun_for(c.legacy_rows, "row")
     )?;
     writeln!(
         out,
-        "  new    {}  ({} rows)",
+        "  new    {}  ({} {})",
         run.new,
-        thousands(c.new_rows)
+        thousands(c.new_rows),
+        noun_for(c.new_rows, "row")
     )?;
     writeln!(
         out,

@@ -18,8 +18,8 @@ use jiff::tz::TimeZone;
 use super::groups::Api;
 use super::review::SourceArgs;
 use crate::config;
-use crate::cutover::{sign, write_report, SignOff, SignRequest};
-use crate::review::ReviewView;
+use crate::cutover::{sign, write_report, Evidence, SignOff, SignRequest};
+use crate::review::{plural, ReviewView};
 use crate::store::{parse_rfc3339, Clock, Reader, SystemClock};
 
 /// `shadowgate cutover …`.
@@ -94,14 +94,21 @@ pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Res
         signoff.hash
     )?;
     writeln!(out, "  cutover: {}", e.cutover())?;
-    writeln!(
-        out,
-        "  {}; {} open groups; config sha256 {}",
-        e.rate_sentence, e.open_groups, e.config_sha256
-    )?;
+    writeln!(out, "  {}", evidence_line(e))?;
     writeln!(out, "  report: {}", files.html.display())?;
     writeln!(out, "  report: {}", files.json.display())?;
     Ok(())
+}
+
+/// The evidence's rate, open groups and config: `2 of 12,400 comparisons failed (…); 1 open
+/// group; config sha256 …`.
+fn evidence_line(e: &Evidence) -> String {
+    format!(
+        "{}; {}; config sha256 {}",
+        e.rate_sentence,
+        plural(e.open_groups as u64, "open group"),
+        e.config_sha256
+    )
 }
 
 /// Signs through the admin API; the answer names the gateway's review zone, the report's.
@@ -133,4 +140,24 @@ fn remote(
         })?;
     }
     Ok((signoff, view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_groups_are_counted_in_the_right_number() {
+        let mut e = Evidence::sample("CAB-1");
+        e.config_sha256 = "ab".into();
+        let line = |open: usize| {
+            let mut e = e.clone();
+            e.open_groups = open;
+            evidence_line(&e)
+        };
+        let rate = &e.rate_sentence;
+        assert_eq!(line(1), format!("{rate}; 1 open group; config sha256 ab"));
+        assert_eq!(line(0), format!("{rate}; 0 open groups; config sha256 ab"));
+        assert_eq!(line(3), format!("{rate}; 3 open groups; config sha256 ab"));
+    }
 }

@@ -54,7 +54,7 @@ pub fn decode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyho
 /// check: the encoder passes such keys over, and a frame with a blank field is not what was
 /// asked for. When the JSON's key values select no message, its header is checked against the
 /// main header first, then the refusal names the key fields and what they hold (`header.tx_code:
-/// expected a transaction code of the layout (…), found nothing`): the JSON has no bytes for the
+/// expected the key of a message of the layout (…), found nothing`): the JSON has no bytes for the
 /// encoder's own error to point at. `None` when every key is a field, or when only the frame's
 /// length would select the message (the encoder then says why).
 fn refusal(
@@ -129,9 +129,21 @@ where
         ));
     }
     Some(format!(
-        "{}: expected a transaction code of the layout ({listed}), found {found}",
+        "{}: expected the key of a message of the layout ({listed}), found {found}",
         fields.join(", ")
     ))
+}
+
+/// The refusal of `--message NAME` naming no message of `layout`, listing the names it takes
+/// (any message's, whatever selects it).
+fn unknown_message(layout: &Layout, name: &str) -> String {
+    let names: Vec<String> = (layout.message_codes().into_iter())
+        .map(str::to_owned)
+        .collect();
+    format!(
+        "--message: expected a message of the layout ({}), found {name:?}",
+        shown(&names)
+    )
 }
 
 /// At most [`CODES_SHOWN`] of `names`, then how many more there are.
@@ -168,7 +180,7 @@ pub fn encode(
         Some(name) => {
             let selected = layout
                 .message(name)
-                .ok_or_else(|| anyhow!("--message {name:?}: no such message in the layout"))?;
+                .ok_or_else(|| anyhow!(unknown_message(&layout, name)))?;
             layout.encode_as(direction, selected, &message)?
         }
     };
@@ -214,7 +226,7 @@ mod tests {
         let layout = bank_link();
         assert_eq!(
             refused(&layout, "0200", "LNS0009").unwrap(),
-            "biz.msg_type, biz.svc_code: expected a transaction code of the layout \
+            "biz.msg_type, biz.svc_code: expected the key of a message of the layout \
              (LNS0001 = [\"0200\", \"LNS0001\"], LNS0002 = [\"0200\", \"LNS0002\"]; selected \
              by frame length, with --message: ADMIN), found [\"0200\", \"LNS0009\"]"
         );
@@ -224,5 +236,19 @@ mod tests {
         let admin = refused(&layout, "0800", "SIGNON").unwrap();
         assert!(admin.ends_with(r#"found ["0800", "SIGNON"]"#), "{admin}");
         assert_eq!(refused(&layout, "0200", "LNS0002"), None);
+    }
+
+    #[test]
+    fn a_message_option_that_names_no_message_lists_every_message() {
+        assert_eq!(
+            unknown_message(&bank_link(), "NOPE"),
+            "--message: expected a message of the layout (ADMIN, LNS0001, LNS0002), found \"NOPE\""
+        );
+        // A long list is cut like the key refusal's.
+        let names: Vec<String> = (0..15).map(|i| format!("M{i:02}")).collect();
+        assert_eq!(
+            shown(&names),
+            "M00, M01, M02, M03, M04, M05, M06, M07, M08, M09, M10, M11 and 3 more"
+        );
     }
 }

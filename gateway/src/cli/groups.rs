@@ -13,7 +13,7 @@ use super::review::SourceArgs;
 use super::table::{self, Align};
 use crate::admin::encode_param;
 use crate::config;
-use crate::review::{policies, Policies, ReviewView};
+use crate::review::{plural, policies, Policies, ReviewView};
 use crate::store::{Clock, Reader, SystemClock};
 use crate::triage::{verify, AuditEntry, Change, GroupTriage, TriageBook, TriageState};
 use anyhow::{anyhow, bail, Context};
@@ -179,8 +179,10 @@ pub fn run_groups_show(args: &GroupArgs, out: &mut dyn Write) -> anyhow::Result<
     let t = &group.triage;
     writeln!(
         out,
-        "group {}/{}: {} mismatches",
-        t.strategy, t.signature, group.group.count
+        "group {}/{}: {}",
+        t.strategy,
+        t.signature,
+        plural(group.group.count, "mismatch")
     )?;
     writeln!(out, "  fields: {}", group.group.differing_paths.join(", "))?;
     match t.reopened_after() {
@@ -267,8 +269,8 @@ pub fn run_audit(command: &AuditCommand, out: &mut dyn Write) -> anyhow::Result<
             verify(&entries).context("the audit trail does not verify")?;
             writeln!(
                 out,
-                "audit trail verified: {} entries, hash chain intact",
-                entries.len()
+                "audit trail verified: {}, hash chain intact",
+                plural(entries.len() as u64, "entry")
             )?;
             Ok(())
         }

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::table::{self, Align};
-use crate::review::{thousands, ReviewView};
+use crate::review::{noun_for, thousands, ReviewView};
 use crate::store::{format_micros, MismatchRecord};
 
 /// One line per record, in a table whose columns are as wide as their widest cell (a
@@ -38,7 +38,8 @@ pub(super) fn list(
     for line in table::lines(&rows, [Align::Left; 5]) {
         writeln!(out, "{line}")?;
     }
-    writeln!(out, "{} records", thousands(records.len() as u64))
+    let count = records.len() as u64;
+    writeln!(out, "{} {}", thousands(count), noun_for(count, "record"))
 }
 
 /// RFC 4180 CSV, one row per record.

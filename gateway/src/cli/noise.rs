@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use crate::review::plural;
 use crate::store::{Group, NOISE_PREFIX};
 
 /// Writes the noise groups of every strategy; nothing when there are none.
@@ -24,10 +25,10 @@ pub(crate) fn write(out: &mut dyn Write, groups: &[Vec<Group>]) -> io::Result<()
         let fields: Vec<String> = g.differing_paths.iter().map(|p| format!("{p:?}")).collect();
         writeln!(
             out,
-            "  {} · group {}: {} mismatches on {}; suggested rule: [strategies.{}.rules] ignore = [{}]",
+            "  {} · group {}: {} on {}; suggested rule: [strategies.{}.rules] ignore = [{}]",
             g.strategy,
             g.signature,
-            g.count,
+            plural(g.count, "mismatch"),
             g.differing_paths.join(", "),
             g.strategy,
             fields.join(", ")

@@ -19,7 +19,7 @@ use crate::config::{self, List};
 use crate::metrics::Metrics;
 use crate::pipeline::replay::CaseResult;
 use crate::replay::{run_cases, Pace, Selection, Syntax};
-use crate::review::{parse_kind, parse_time, ReviewView};
+use crate::review::{parse_kind, parse_time, plural, ReviewView};
 use crate::runtime::Runtime;
 use crate::store::replays::latest_per_group;
 use crate::store::replays::GroupRun;
@@ -156,12 +156,21 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
 /// [`super::EXIT_NOT_MATCHING`] (3), apart from 1, a replay that could not run (unknown group,
 /// locked store, no key), so a deploy pipeline can tell the two apart.
 #[derive(Debug, thiserror::Error)]
-#[error("{not_fixed} of {total} replayed cases are not fixed")]
+#[error("{}", not_fixed_sentence(*.not_fixed, *.total))]
 pub struct NotFixed {
     /// Cases still differing, differing differently, failed or unreadable.
     pub not_fixed: usize,
     /// Cases replayed.
     pub total: usize,
+}
+
+/// `1 of 3 replayed cases is not fixed`, `2 of 2 replayed cases are not fixed`.
+fn not_fixed_sentence(not_fixed: usize, total: usize) -> String {
+    let verb = if not_fixed == 1 { "is" } else { "are" };
+    format!(
+        "{not_fixed} of {} {verb} not fixed",
+        plural(total as u64, "replayed case")
+    )
 }
 
 /// The key ring, or why replay cannot run without one.
@@ -248,8 +257,8 @@ fn selection(args: &ReplayArgs) -> anyhow::Result<Selection> {
 fn print(out: &mut dyn Write, run: &ReplayRun, view: &ReviewView) -> std::io::Result<()> {
     writeln!(
         out,
-        "replay of {} cases of strategy {} against engine {} by {} ({})",
-        run.cases.len(),
+        "replay of {} of strategy {} against engine {} by {} ({})",
+        plural(run.cases.len() as u64, "case"),
         run.strategy,
         run.engine,
         run.by,
@@ -358,6 +367,14 @@ fn runner(by: Option<&str>, env: impl Fn(&str) -> Option<String>) -> anyhow::Res
 mod tests {
     use super::*;
     use crate::cli::table::assert_column;
+
+    #[test]
+    fn the_cases_not_fixed_are_counted_in_the_right_number() {
+        let said = |not_fixed, total| NotFixed { not_fixed, total }.to_string();
+        assert_eq!(said(1, 1), "1 of 1 replayed case is not fixed");
+        assert_eq!(said(1, 3), "1 of 3 replayed cases is not fixed");
+        assert_eq!(said(3, 3), "3 of 3 replayed cases are not fixed");
+    }
 
     #[test]
     fn each_run_of_a_group_is_credited_to_whoever_ran_it() {

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::table::{self, Align};
-use crate::review::thousands;
+use crate::review::{noun_for, plural, thousands};
 use crate::review::{EngineStatus, ReviewView, StrategySummary, Summary};
 use crate::store::{Group, NOISE_PREFIX};
 
@@ -37,8 +37,9 @@ pub(crate) fn report(
         if store.dropped > 0 {
             writeln!(
                 out,
-                "{} events could not be stored",
-                thousands(store.dropped)
+                "{} {} could not be stored",
+                thousands(store.dropped),
+                noun_for(store.dropped, "event")
             )?;
         }
     }
@@ -175,8 +176,10 @@ fn strategy_section(
         .partition(|g| g.signature.starts_with(NOISE_PREFIX));
     let noise_line = match noise.len() {
         0 => String::new(),
-        1 => "1 noise group, listed under noise below".to_owned(),
-        n => format!("{n} noise groups, listed under noise below"),
+        n => format!(
+            "{}, listed under noise below",
+            plural(n as u64, "noise group")
+        ),
     };
     if defects.is_empty() {
         match noise.is_empty() {

@@ -271,18 +271,36 @@ fn shadow_section(raw: &super::raw::ShadowSection, problems: &mut Problems) {
 }
 
 /// A warning for each `[shadow]` setting declared in a config where no strategy has a shadow
-/// engine: there is no comparison for the workers, their queue or their scheduling to act on
-/// (as for a strategy's own shadow settings without `shadow`). Read at start, they would act
-/// once a reload gives a strategy a shadow.
+/// engine: there is no comparison for the workers, their queue or their gathering to act on (as
+/// for a strategy's own shadow settings without `shadow`). `nice` and `scheduling` also apply to
+/// the store writer thread (`server::Running::start`), which then has no comparison outcome to
+/// write, only the store's upkeep (expired records, a spool to forward). Read at start, they
+/// would act once a reload gives a strategy a shadow.
 fn shadow_section_without_shadow(raw: &super::raw::ShadowSectionConfig, problems: &mut Problems) {
     for (setting, value) in raw.declared() {
         problems.warning(
             format!("shadow.{setting}"),
-            "no [shadow] setting in a config where no strategy has a shadow engine (it acts \
-             only on comparisons, which need a strategy with `shadow = \"<engine>\"`)",
+            shadow_setting_without_shadow(setting),
             Found::value(value),
         );
     }
+}
+
+/// What the warning for `[shadow] setting` without any shadow engine expects, saying what the
+/// setting acts on.
+fn shadow_setting_without_shadow(setting: &str) -> String {
+    const COMPARISONS: &str = "comparisons, which need a strategy with `shadow = \"<engine>\"`";
+    let acts = match setting {
+        "nice" | "scheduling" => format!(
+            "applies to the threads that run {COMPARISONS}, and to the store writer thread, \
+             which then has no comparison outcome to write, only the store's upkeep"
+        ),
+        _ => format!("acts only on {COMPARISONS}"),
+    };
+    format!(
+        "no [shadow] setting in a config where no strategy has a shadow engine (`{setting}` \
+         {acts})"
+    )
 }
 
 /// Loads every layout; a layout's own problems are reported under `layouts.<name>`.

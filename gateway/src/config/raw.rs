@@ -117,9 +117,9 @@ pub struct ShadowSection {
     pub workers: usize,
     /// Comparisons waiting for a worker at most; beyond it they are skipped (`queue_full`).
     pub queue_capacity: usize,
-    /// Nice value of the worker threads on Linux (0 to 19; the live path's threads keep 0).
-    /// Above 0 the kernel runs the live path first when the CPU is short, and comparisons that
-    /// cannot keep up are skipped (`queue_full`) instead of slowing live answers.
+    /// Nice value of the worker threads and the store writer on Linux (0 to 19; the live path's
+    /// threads keep 0). Above 0 the kernel runs the live path first when the CPU is short, and
+    /// comparisons that cannot keep up are skipped (`queue_full`) instead of slowing live answers.
     pub nice: i32,
     /// Scheduling class of the worker threads and the store writer on Linux: `normal` shares
     /// the CPU with the live path by `nice`; `batch` (the default) shares it the same way but

@@ -326,7 +326,7 @@ fn every_invalid_rule_is_one_sentence_at_its_rule_and_field() {
 #[test]
 fn shadow_section_settings_without_any_shadow_are_warnings_naming_each_one() {
     let dir = tempfile::tempdir().unwrap();
-    let tuned = "\n[shadow]\nworkers = 4\nscheduling = \"idle\"\ngather_ms = 5\n";
+    let tuned = "\n[shadow]\nworkers = 4\nnice = 3\nscheduling = \"batch\"\ngather_ms = 5\n";
     let path = config(dir.path(), &[], tuned);
     let checked = check(&path);
     assert!(checked.config.is_some(), "{:#?}", checked.problems);
@@ -334,14 +334,30 @@ fn shadow_section_settings_without_any_shadow_are_warnings_naming_each_one() {
         .filter(|p| p.key.starts_with("shadow."))
         .map(ToString::to_string)
         .collect();
-    let expected = "no [shadow] setting in a config where no strategy has a shadow engine (it \
-                    acts only on comparisons, which need a strategy with `shadow = \"<engine>\"`)";
+    let expected = "no [shadow] setting in a config where no strategy has a shadow engine";
+    let comparisons = "comparisons, which need a strategy with `shadow = \"<engine>\"`";
+    // `nice` and `scheduling` also apply to the store writer thread (`Running::start`).
+    let writer = "and to the store writer thread, which then has no comparison outcome to write, \
+                  only the store's upkeep";
     assert_eq!(
         shown,
         [
-            format!("shadow.workers: expected {expected}, found 4"),
-            format!("shadow.scheduling: expected {expected}, found \"idle\""),
-            format!("shadow.gather_ms: expected {expected}, found 5"),
+            format!(
+                "shadow.workers: expected {expected} (`workers` acts only on {comparisons}), \
+                 found 4"
+            ),
+            format!(
+                "shadow.nice: expected {expected} (`nice` applies to the threads that run \
+                 {comparisons}, {writer}), found 3"
+            ),
+            format!(
+                "shadow.scheduling: expected {expected} (`scheduling` applies to the threads \
+                 that run {comparisons}, {writer}), found \"batch\""
+            ),
+            format!(
+                "shadow.gather_ms: expected {expected} (`gather_ms` acts only on {comparisons}), \
+                 found 5"
+            ),
         ]
     );
     assert!(checked.problems.iter().all(|p| !p.is_error()));

@@ -248,3 +248,40 @@ fn active_rules(config: &Config, spec: &StrategySpec) -> Vec<ActiveRule> {
         })
         .collect()
 }
+
+#[cfg(test)]
+impl Evidence {
+    /// Evidence for tests: strategy `loan` signed by `choi<b>` with `note`, 2 failures in 12,400
+    /// comparisons, no group.
+    pub(crate) fn sample(note: &str) -> Evidence {
+        let rate = MismatchRate::new(2, 12_400);
+        Evidence {
+            strategy: "loan".into(),
+            signed_by: "choi<b>".into(),
+            signed_at: "2026-11-30T00:00:00Z".into(),
+            note: Some(note.into()),
+            config_path: "shadowgate.toml".into(),
+            config_sha256: "ab".repeat(32),
+            live_engine: "legacy".into(),
+            shadow_engine: Some("next".into()),
+            live_at: None,
+            shadow_at: None,
+            thresholds: ReadinessConfig::default(),
+            comparisons: 12_400,
+            failures: 2,
+            mismatches: 2,
+            shadow_errors: 0,
+            unencodable: 0,
+            rate_sentence: rate.sentence(),
+            rate,
+            clean_days: Some(15),
+            first_comparison: None,
+            last_failure: None,
+            skipped: 0,
+            skipped_share: "0%".into(),
+            groups: Vec::new(),
+            open_groups: 0,
+            active_rules: Vec::new(),
+        }
+    }
+}

@@ -33,6 +33,7 @@ use tokio::time::Instant;
 use self::connection::{drive, Share};
 use self::frames::FramePool;
 use self::summary::{Shape, Summary, Tally};
+use crate::review::plural;
 
 /// Intended send times a connection may have waiting.
 const PACER_BACKLOG: usize = 100_000;
@@ -322,14 +323,6 @@ fn wrong_listener_hint(s: &Summary) -> String {
         )
     } else {
         String::new()
-    }
-}
-
-/// `1 connection`, `2 connections`.
-fn plural(n: u64, noun: &str) -> String {
-    match n {
-        1 => format!("1 {noun}"),
-        _ => format!("{n} {noun}s"),
     }
 }
 

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::build::Review;
+use super::plural::noun_for;
 use super::rate::{thousands, MismatchRate};
 use super::readiness::{Blocker, Criterion, Readiness, ReadinessConfig};
 use crate::store::{ReconcileRun, StoreError};
@@ -51,9 +52,15 @@ pub fn assess_batch(run: ReconcileRun, config: &ReadinessConfig) -> BatchSummary
         block(
             Criterion::MinComparisons,
             format!(
-                "{} keys reconciled; at least {} are required",
+                "{} {} reconciled; at least {} {} required",
                 thousands(counts.keys),
-                thousands(config.min_comparisons)
+                noun_for(counts.keys, "key"),
+                thousands(config.min_comparisons),
+                if config.min_comparisons == 1 {
+                    "is"
+                } else {
+                    "are"
+                }
             ),
         );
     }
@@ -61,9 +68,11 @@ pub fn assess_batch(run: ReconcileRun, config: &ReadinessConfig) -> BatchSummary
         block(
             Criterion::NoFailures,
             format!(
-                "{} of {} keys are not a match; a batch run is clean only without any",
+                "{} of {} {} {} not a match; a batch run is clean only without any",
                 thousands(counts.failures()),
-                thousands(counts.keys)
+                thousands(counts.keys),
+                noun_for(counts.keys, "key"),
+                if counts.failures() == 1 { "is" } else { "are" }
             ),
         );
     }
@@ -196,6 +205,29 @@ mod tests {
         assert!(assess_batch(run(100_000, 100_000), &config)
             .readiness
             .is_ready());
+        // One key of one, and one failing key, each said in its number.
+        let one = ReadinessConfig {
+            min_comparisons: 2,
+            ..ReadinessConfig::default()
+        };
+        let Readiness::Blocked { blockers } = assess_batch(run(1, 0), &one).readiness else {
+            panic!("expected blocked");
+        };
+        let details: Vec<&str> = blockers.iter().map(|b| b.detail.as_str()).collect();
+        assert_eq!(
+            details[..2],
+            [
+                "1 key reconciled; at least 2 are required",
+                "1 of 1 key is not a match; a batch run is clean only without any"
+            ]
+        );
+        let Readiness::Blocked { blockers } = assess_batch(run(3, 1), &config).readiness else {
+            panic!("expected blocked");
+        };
+        assert_eq!(
+            blockers[1].detail,
+            "2 of 3 keys are not a match; a batch run is clean only without any"
+        );
         // The same bound as online: 0 of 1,000 is not enough at 0.05%.
         assert!(!assess_batch(run(1_000, 1_000), &config)
             .readiness

@@ -16,6 +16,7 @@
 //! - `filter`: record kinds and times as people type them.
 //! - `beta`: the regularized incomplete beta function and its quantile (f64, bisection).
 //! - `rate`: [`MismatchRate`] and its exact one-sided 95% upper bound (Clopper–Pearson).
+//! - `plural`: [`plural`], a count and its noun agreeing (`1 open group`, `2 open groups`).
 //! - `readiness`: [`ReadinessConfig`] thresholds and the [`assess`] verdict.
 //! - `suppressed_daily`: [`SuppressedDaily`], what each rule hid per day, spikes marked.
 //! - `batch`: batch reconciliation runs judged with the same arithmetic ([`assess_batch`]).
@@ -29,6 +30,7 @@ mod daily;
 mod filter;
 mod known;
 mod model;
+mod plural;
 mod rate;
 mod readiness;
 mod sides;
@@ -45,5 +47,6 @@ pub use model::{Detail, EngineStatus, RuleCount, StoreHealth, StrategySummary, S
 pub use sides::{request_rows, side_by_side, value_text, RowState, SideRow};
 pub use suppressed_daily::{RuleDaily, SuppressedDaily, SPIKE_FACTOR};
 
+pub use plural::{noun_for, plural};
 pub use rate::{percent_bound, percent_ceil, thousands, upper_bound, MismatchRate, CONFIDENCE};
 pub use readiness::{assess, Blocker, Criterion, Readiness, ReadinessConfig};

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::beta::beta_quantile;
+use super::plural::noun_for;
 use crate::store::StrategyCounters;
 
 /// The confidence of every bound the review reports.
@@ -56,15 +57,17 @@ impl MismatchRate {
         if self.failures >= self.comparisons {
             // The bound is 100 %: "below 100%" would say more than the counts do.
             return format!(
-                "{} of {} comparisons failed (100%): no comparison has passed yet",
+                "{} of {} {} failed (100%): no comparison has passed yet",
                 thousands(self.failures),
                 thousands(self.comparisons),
+                noun_for(self.comparisons, "comparison"),
             );
         }
         format!(
-            "{} of {} comparisons failed ({}); at 95% confidence the rate is below {}",
+            "{} of {} {} failed ({}); at 95% confidence the rate is below {}",
             thousands(self.failures),
             thousands(self.comparisons),
+            noun_for(self.comparisons, "comparison"),
             percent_round(self.rate, 3),
             percent_bound(self.upper_bound)
         )
@@ -163,6 +166,14 @@ mod tests {
             MismatchRate::new(51, 51).sentence(),
             "51 of 51 comparisons failed (100%): no comparison has passed yet"
         );
+        // One comparison is one, not "comparisons".
+        assert_eq!(
+            MismatchRate::new(1, 1).sentence(),
+            "1 of 1 comparison failed (100%): no comparison has passed yet"
+        );
+        assert!(MismatchRate::new(0, 1)
+            .sentence()
+            .starts_with("0 of 1 comparison failed (0%); "));
         assert_eq!(percent_round(1.0 / 3.0, 3), "33.3%");
         assert_eq!(percent_round(0.000_25, 3), "0.0250%");
         assert!(MismatchRate::new(0, 0)

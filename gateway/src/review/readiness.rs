@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::plural::{noun_for, plural};
 use super::rate::{percent_ceil, thousands, MismatchRate};
 use crate::config::{Found, Problem};
 use crate::store::{format_micros, StrategyCounters, MICROS_PER_DAY};
@@ -113,9 +114,15 @@ pub fn assess(counters: &StrategyCounters, config: &ReadinessConfig, now_micros:
         block(
             Criterion::MinComparisons,
             format!(
-                "{} comparisons so far; at least {} are required",
+                "{} {} so far; at least {} {} required",
                 thousands(comparisons),
-                thousands(config.min_comparisons)
+                noun_for(comparisons, "comparison"),
+                thousands(config.min_comparisons),
+                if config.min_comparisons == 1 {
+                    "is"
+                } else {
+                    "are"
+                }
             ),
         );
     }
@@ -128,15 +135,26 @@ pub fn assess(counters: &StrategyCounters, config: &ReadinessConfig, now_micros:
             (None, _) => "no comparisons yet".to_owned(),
             (Some(days), Some(last)) => {
                 format!(
-                    "{days} clean days since the last failure at {}",
+                    "{} since the last failure at {}",
+                    plural(days, "clean day"),
                     format_micros(last)
                 )
             }
-            (Some(days), None) => format!("{days} clean days since the first comparison"),
+            (Some(days), None) => {
+                format!("{} since the first comparison", plural(days, "clean day"))
+            }
+        };
+        let verb = if config.min_clean_days == 1 {
+            "is"
+        } else {
+            "are"
         };
         block(
             Criterion::MinCleanDays,
-            format!("{detail}; at least {} are required", config.min_clean_days),
+            format!(
+                "{detail}; at least {} {verb} required",
+                config.min_clean_days
+            ),
         );
     }
     let rate = MismatchRate::of(counters);
@@ -160,9 +178,11 @@ pub fn assess(counters: &StrategyCounters, config: &ReadinessConfig, now_micros:
         block(
             Criterion::MaxSkippedPercent,
             format!(
-                "{} of {} shadow calls were skipped ({}); at most {}% is allowed",
+                "{} of {} {} {} skipped ({}); at most {}% is allowed",
                 thousands(counters.skipped),
                 thousands(attempted),
+                noun_for(attempted, "shadow call"),
+                if counters.skipped == 1 { "was" } else { "were" },
                 percent_ceil(skipped_percent / 100.0),
                 config.max_skipped_percent
             ),

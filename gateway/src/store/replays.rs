@@ -123,16 +123,17 @@ impl GroupReplay {
 
 impl GroupRun {
     /// "N of M cases fixed by replay at T", with "(part of the group: SELECTION)" for a partial
-    /// run: "1 of 1 cases fixed" alone would read as the whole group's verdict.
+    /// run: "1 of 1 case fixed" alone would read as the whole group's verdict.
     pub fn line(&self, time: impl Fn(u64) -> String) -> String {
         let part = match self.partial {
             true => format!(" (part of the group: {})", self.selection),
             false => String::new(),
         };
         format!(
-            "{} of {} cases fixed by replay at {}{part}",
+            "{} of {} {} fixed by replay at {}{part}",
             self.fixed,
             self.total,
+            crate::review::noun_for(self.total as u64, "case"),
             time(self.at_micros)
         )
     }
@@ -333,7 +334,7 @@ mod tests {
         assert_eq!(group.whole, None);
         let line = &group.summary;
         assert!(
-            line.starts_with("no replay of the whole group; 1 of 1 cases fixed by replay at ")
+            line.starts_with("no replay of the whole group; 1 of 1 case fixed by replay at ")
                 && line.ends_with(" (part of the group: --group a --ids 1-0)"),
             "{line}"
         );
@@ -420,7 +421,7 @@ mod tests {
         assert_eq!(
             group.summary,
             "1 of 2 cases fixed by replay at 2025-11-30T00:00:00.000000Z; since then 1 of 1 \
-             cases fixed by replay at 2025-11-30T00:01:00.000000Z (part of the group: --group a \
+             case fixed by replay at 2025-11-30T00:01:00.000000Z (part of the group: --group a \
              --ids 1-1)"
         );
         // A partial run older than the whole run is history: not shown.
@@ -469,7 +470,7 @@ mod tests {
         let groups = latest_per_group(&[both]);
         assert_eq!(
             groups[0].summary,
-            "1 of 1 cases fixed by replay at 2025-11-30T00:00:00.000000Z"
+            "1 of 1 case fixed by replay at 2025-11-30T00:00:00.000000Z"
         );
         assert_eq!(
             groups[1].summary,

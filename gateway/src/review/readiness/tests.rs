@@ -139,3 +139,41 @@ fn config_rejects_bad_percentages() {
         ["strategies.loan.readiness.max_skipped_percent: expected a percentage from 0 to 100, found 150"]
     );
 }
+
+#[test]
+fn a_count_of_one_is_said_in_the_singular() {
+    let config = ReadinessConfig {
+        min_comparisons: 2,
+        min_clean_days: 1,
+        ..ReadinessConfig::default()
+    };
+    // One comparison on its first day, one skipped shadow call.
+    let mut one = counters(1, 0, 1, 0, None);
+    let verdict = assess(&one, &config, NOW);
+    let Readiness::Blocked { blockers } = &verdict else {
+        panic!("expected blocked: {verdict:?}")
+    };
+    let details: Vec<&str> = blockers.iter().map(|b| b.detail.as_str()).collect();
+    assert_eq!(
+        details,
+        [
+            "1 comparison so far; at least 2 are required",
+            "0 clean days since the first comparison; at least 1 is required",
+            "0 of 1 comparison failed (0%); at 95% confidence the rate is below 95.0%; at most \
+             0.05% is allowed",
+            "1 of 2 shadow calls was skipped (50%); at most 1% is allowed",
+        ]
+    );
+    one.first_comparison_micros = Some(NOW - 1 - DAY);
+    let config = ReadinessConfig {
+        min_clean_days: 2,
+        ..config
+    };
+    let Readiness::Blocked { blockers } = assess(&one, &config, NOW) else {
+        panic!("expected blocked")
+    };
+    assert_eq!(
+        blockers[1].detail,
+        "1 clean day since the first comparison; at least 2 are required"
+    );
+}
