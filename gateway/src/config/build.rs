@@ -10,6 +10,7 @@ use protocol_mci::{Layout, LayoutError};
 
 use super::link_build;
 use super::problem::{reason, Found, Problem, Problems};
+use super::ranges;
 use super::raw::ConfigFile;
 use super::secret::{admin_token, postgres_password, Secrets};
 use super::{codes, engine_build::engine, strategy_build::strategies};
@@ -187,8 +188,11 @@ pub(super) fn build(
     if file.strategies.values().all(|s| s.shadow.is_none()) {
         shadow_section_without_shadow(&file.shadow, &mut problems);
     }
-    if file.runtime.worker_threads > 256 {
-        let expected = "0 (one per core) or a number of worker threads up to 256";
+    if !ranges::RUNTIME_WORKER_THREADS.holds(file.runtime.worker_threads) {
+        let expected = format!(
+            "0 (one per core) or a number of worker threads up to {}",
+            ranges::RUNTIME_WORKER_THREADS.high
+        );
         let found = Found::value(file.runtime.worker_threads);
         problems.error("runtime.worker_threads", expected, found);
     }
@@ -231,12 +235,13 @@ fn review_view(raw: &super::raw::ReviewSectionConfig, problems: &mut Problems) -
             Found::because(&raw.time_zone, e),
         ),
     }
-    if (1..=366).contains(&raw.chart_days) {
+    let days = ranges::REVIEW_CHART_DAYS;
+    if days.holds(raw.chart_days) {
         view.chart_days = raw.chart_days;
     } else {
         problems.error(
             "review.chart_days",
-            "a number of days from 1 to 366",
+            format!("a number of days from {}", days.says()),
             Found::value(raw.chart_days),
         );
     }
@@ -246,18 +251,27 @@ fn review_view(raw: &super::raw::ReviewSectionConfig, problems: &mut Problems) -
 /// `[shadow]`: 0 to 64 workers (each a thread; 0: the comparisons run on the runtime), a queue
 /// of at least one comparison, a nice value the kernel accepts without privileges.
 fn shadow_section(raw: &super::raw::ShadowSection, problems: &mut Problems) {
-    if !(0..=64).contains(&raw.workers) {
-        let expected =
-            "a number of worker threads from 0 (none: the comparisons run as a task on the runtime) to 64";
+    let workers = ranges::SHADOW_WORKERS;
+    if !workers.holds(raw.workers) {
+        let expected = format!(
+            "a number of worker threads from {} (none: the comparisons run as a task on the \
+             runtime) to {}",
+            workers.low, workers.high
+        );
         problems.error("shadow.workers", expected, Found::value(raw.workers));
     }
     positive(raw.queue_capacity as u64, "shadow.queue_capacity", problems);
-    if !(0..=19).contains(&raw.nice) {
-        let expected = "a nice value from 0 (as the live path) to 19 (lowest priority)";
+    let nice = ranges::SHADOW_NICE;
+    if !nice.holds(raw.nice) {
+        let expected = format!(
+            "a nice value from {} (as the live path) to {} (lowest priority)",
+            nice.low, nice.high
+        );
         problems.error("shadow.nice", expected, Found::value(raw.nice));
     }
-    if raw.gather_ms > 100 {
-        let expected = "a gather time from 0 to 100 milliseconds";
+    let gather = ranges::SHADOW_GATHER_MS;
+    if !gather.holds(raw.gather_ms) {
+        let expected = format!("a gather time from {} milliseconds", gather.says());
         problems.error("shadow.gather_ms", expected, Found::value(raw.gather_ms));
     }
     if raw.workers == 0 && raw.gather_ms > 0 {
@@ -381,8 +395,8 @@ fn socket(text: &str, key: &str, problems: &mut Problems) -> Option<SocketAddr> 
 
 /// A count or duration that must be at least 1.
 pub(super) fn positive(value: u64, key: &str, problems: &mut Problems) {
-    if value == 0 {
-        problems.error(key, "at least 1", Found::value(value));
+    if !ranges::AT_LEAST_ONE.holds(value) {
+        problems.error(key, ranges::AT_LEAST_ONE.says(), Found::value(value));
     }
 }
 

@@ -12,7 +12,8 @@
 //!   engine `host:port`, `rule_paths` for rule patterns that reach no field of the layout (an
 //!   index past a group's maximum, an `unordered` key no element has), also run on a
 //!   reconciliation's inline rules; `suggest` for "did you mean"; `wrong_type` for a value of
-//!   the wrong type in the README's words (`expected a whole number of days …`), not serde's;
+//!   the wrong type in the README's words (`expected a whole number of days …`), not serde's,
+//!   with the range `ranges` gives a key whose range checks narrow its type's;
 //!   `stand_in` for a value of the right type in place of a wrong one, so the file is read
 //!   again for the next one.
 //! - `tls_reason`: why a TLS file does not do, in words (rustls says some reasons as debug
@@ -35,6 +36,7 @@ pub mod governance;
 mod link_build;
 mod load;
 mod problem;
+pub(crate) mod ranges;
 pub mod raw;
 mod read;
 mod rule_paths;

@@ -152,12 +152,13 @@ fn read_once(reading: &str, unknown: &mut Vec<Problem>) -> Result<raw::ConfigFil
         return Err(Box::new(failure));
     }
     if !failure.key.is_empty() && failure.key != "." {
-        let (expected, found) = wrong_type::wrong_type(&failure.key, &failure.message)
-            .unwrap_or_else(|| {
-                let expected = "a value of the type and form this key takes (see the \
+        let (expected, found) =
+            wrong_type::wrong_type(&failure.key, &failure.message, super::ranges::GATEWAY)
+                .unwrap_or_else(|| {
+                    let expected = "a value of the type and form this key takes (see the \
                                 configuration table in the README)";
-                (expected.to_owned(), failure.message.clone())
-            });
+                    (expected.to_owned(), failure.message.clone())
+                });
         let where_ = format!("{} ({at})", failure.key);
         failure.problem = Problem::error(where_, expected, Found::value(found));
         // A key that is missing has no value to replace.
@@ -192,9 +193,15 @@ fn refused_key(message: &str) -> Option<&str> {
 
 /// A value of the wrong type at `key` of a TOML file other than the gateway's (a reconcile file),
 /// as the config check says it: `key (line L, column C): expected a whole number (0 or more),
-/// found the string "5"`; `None` for any other error, which is shown as TOML says it.
-pub(crate) fn wrong_type_text(text: &str, key: &str, error: &toml::de::Error) -> Option<String> {
-    let (expected, found) = wrong_type::wrong_type(key, error.message().trim_end())?;
+/// found the string "5"`, a key's own range looked up in `ranges` (a table of `ranges`); `None`
+/// for any other error, which is shown as TOML says it.
+pub(crate) fn wrong_type_text(
+    text: &str,
+    key: &str,
+    error: &toml::de::Error,
+    ranges: &[(&str, super::ranges::Range)],
+) -> Option<String> {
+    let (expected, found) = wrong_type::wrong_type(key, error.message().trim_end(), ranges)?;
     let at = toml_problem(text, error).key;
     Some(format!("{key} ({at}): expected {expected}, found {found}"))
 }

@@ -88,10 +88,10 @@ pub(super) fn strategies(
                 found,
             );
         }
-        if !(0.0..=100.0).contains(&s.sample_percent()) {
+        if !super::ranges::PERCENT.holds_number(s.sample_percent()) {
             problems.error(
                 format!("{key}.shadow_sample_percent"),
-                "a percentage from 0 to 100",
+                format!("a percentage from {}", super::ranges::PERCENT.says()),
                 Found::value(s.sample_percent()),
             );
         }

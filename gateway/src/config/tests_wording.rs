@@ -98,9 +98,7 @@ fn a_number_of_days_in_quotes_is_said_in_words_at_its_key_and_line() {
     let shown = the_problem(&path);
     assert!(shown.starts_with("store.retention_days (line "), "{shown}");
     assert!(
-        shown.ends_with(
-            "expected a whole number of days (0 to 4294967295), found the string \"90\""
-        ),
+        shown.ends_with("expected a whole number of days (at least 1), found the string \"90\""),
         "{shown}"
     );
     let path = config(
@@ -120,6 +118,112 @@ fn a_number_of_days_in_quotes_is_said_in_words_at_its_key_and_line() {
         shown.ends_with("expected true or false (without quotes), found the string \"yes\""),
         "{shown}"
     );
+}
+
+#[test]
+fn a_value_of_the_wrong_type_states_the_range_its_range_check_states() {
+    // Key, where it is written (a text replaced, or a section appended), a value of the wrong
+    // type, one out of range, and what each is refused with.
+    let in_store = ("path = \"store\"", "path = \"store\"\n");
+    let in_engine = ("protocol = \"mci\"", "protocol = \"mci\"\n");
+    let cases = [
+        (
+            "shadow.workers",
+            ("", "\n[shadow]\n"),
+            "workers = \"four\"",
+            "workers = 65",
+            "a whole number (0 to 64)",
+            "a number of worker threads from 0 (none: the comparisons run as a task on the \
+             runtime) to 64",
+        ),
+        (
+            "shadow.nice",
+            ("", "\n[shadow]\n"),
+            "nice = \"5\"",
+            "nice = 20",
+            "a whole number (0 to 19)",
+            "a nice value from 0 (as the live path) to 19 (lowest priority)",
+        ),
+        (
+            "shadow.gather_ms",
+            ("", "\n[shadow]\n"),
+            "gather_ms = \"5\"",
+            "gather_ms = 101",
+            "a whole number of milliseconds (0 to 100)",
+            "a gather time from 0 to 100 milliseconds",
+        ),
+        (
+            "runtime.worker_threads",
+            ("", "\n[runtime]\n"),
+            "worker_threads = \"4\"",
+            "worker_threads = 257",
+            "a whole number (0 to 256)",
+            "0 (one per core) or a number of worker threads up to 256",
+        ),
+        (
+            "review.chart_days",
+            ("", "\n[review]\n"),
+            "chart_days = 1.5",
+            "chart_days = 0",
+            "a whole number of days (1 to 366)",
+            "a number of days from 1 to 366",
+        ),
+        (
+            "store.flush_interval_ms",
+            in_store,
+            "flush_interval_ms = \"100\"",
+            "flush_interval_ms = 0",
+            "a whole number of milliseconds (1 to 1000)",
+            "from 1 to 1000",
+        ),
+        (
+            "store.cache_mib",
+            in_store,
+            "cache_mib = \"4\"",
+            "cache_mib = 4097",
+            "a whole number of MiB (1 to 4096)",
+            "from 1 to 4096",
+        ),
+        (
+            "engines.legacy.max_in_flight",
+            in_engine,
+            "max_in_flight = -1",
+            "max_in_flight = 0",
+            "a whole number (at least 1)",
+            "at least 1",
+        ),
+        (
+            "strategies.loan.readiness.max_skipped_percent",
+            ("", "\n[strategies.loan.readiness]\n"),
+            "max_skipped_percent = \"1\"",
+            "max_skipped_percent = 101",
+            "a number of percent (0 to 100, such as 12.5)",
+            "a percentage from 0 to 100",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (key, (at, section), wrong_type, out_of_range, says_type, says_range) in cases {
+        let written = |value: &str| match at {
+            "" => config(dir.path(), &[], &format!("{section}{value}\n")),
+            at => config(dir.path(), &[(at, &format!("{section}{value}"))], ""),
+        };
+        let refused = |value: &str| -> Vec<String> {
+            (problems(&written(value)).iter())
+                .filter(|p| p.is_error() && p.key.starts_with(key))
+                .map(|p| format!("{}: expected {}", key, p.expected))
+                .collect()
+        };
+        assert_eq!(
+            refused(wrong_type),
+            [format!("{key}: expected {says_type}")],
+            "{wrong_type}"
+        );
+        assert_eq!(
+            refused(out_of_range),
+            [format!("{key}: expected {says_range}")],
+            "{out_of_range}"
+        );
+    }
 }
 
 #[test]
@@ -395,15 +499,15 @@ fn every_value_of_the_wrong_type_is_reported_at_its_key_and_line_in_one_run() {
             "strategies.loan.tx_codes (line 17, column 12): expected an array ([…]), found the \
              string \"LNS0001\"",
             "strategies.loan.live (line 18, column 8): expected text in quotes, found 5",
-            "store.retention_days (line 22, column 18): expected a whole number of days (0 to \
-             4294967295), found the string \"90\"",
-            "shadow.workers (line 25, column 11): expected a whole number (0 or more), found the \
+            "store.retention_days (line 22, column 18): expected a whole number of days (at least \
+             1), found the string \"90\"",
+            "shadow.workers (line 25, column 11): expected a whole number (0 to 64), found the \
              string \"4\"",
             "shadow.scheduling (line 26, column 14): expected a value of the type and form this \
              key takes (see the configuration table in the README), found unknown variant \
              `realtime`, expected one of `normal`, `idle`, `batch`",
             "logging.summary_interval_ms (line 32, column 23): expected a whole number of \
-             milliseconds (0 or more), found true",
+             milliseconds (at least 1), found true",
         ]
     );
 

@@ -5,7 +5,11 @@
 //! serde names what it expected by the Rust type of the field (`u32`, `usize`, `f64`,
 //! `struct StoreConfig`) and what it found by its data model (`string "90"`, ``integer `-1` ``,
 //! `map`); [`TYPES`] and [`found`] turn both into what a bank engineer wrote or should write. The
-//! unit comes from the key's suffix (`_ms`, `_days`), the way the file names it.
+//! unit comes from the key's suffix (`_ms`, `_days`), the way the file names it. A key with a
+//! range of its own ([`super::ranges`]) states that range, the one its range check states
+//! (`shadow.workers`: `0 to 64`, not its type's `0 or more`).
+
+use super::ranges::Range;
 
 /// What a Rust type's values are, for a person writing TOML.
 #[derive(Debug, Clone, Copy)]
@@ -47,32 +51,47 @@ const UNITS: [(&str, &str); 5] = [
 
 /// `(expected, found)` for serde's message of a value of the wrong type or out of its type's
 /// range at `key` (``invalid type: string "90", expected u32``, ``invalid value: integer `-1`,
-/// expected u32``); `None` for any other message (an unknown variant, a missing field), which
-/// is shown as it is.
-pub(super) fn wrong_type(key: &str, message: &str) -> Option<(String, String)> {
+/// expected u32``), the key's range looked up in `ranges` (a table of [`super::ranges`]); `None`
+/// for any other message (an unknown variant, a missing field), which is shown as it is.
+pub(super) fn wrong_type(
+    key: &str,
+    message: &str,
+    ranges: &[(&str, Range)],
+) -> Option<(String, String)> {
     let rest = message
         .strip_prefix("invalid type: ")
         .or_else(|| message.strip_prefix("invalid value: "))?;
     let (unexpected, expected) = rest.trim_end().rsplit_once(", expected ")?;
-    Some((takes(key, expected), found(unexpected)))
+    let range = super::ranges::of(ranges, key);
+    Some((takes(key, expected, range), found(unexpected)))
 }
 
-/// What the key takes, from serde's `expected` text.
-fn takes(key: &str, expected: &str) -> String {
+/// What the key takes, from serde's `expected` text and the key's own range, if it has one.
+fn takes(key: &str, expected: &str, range: Option<Range>) -> String {
     let unit = unit(key);
+    let own = range.map(Range::says);
     match TYPES
         .iter()
         .find(|(name, _)| *name == expected)
         .map(|t| t.1)
     {
-        Some(Takes::Whole(range)) => match unit {
-            Some(unit) => format!("a whole number of {unit} ({range})"),
-            None => format!("a whole number ({range})"),
-        },
-        Some(Takes::Number) => match unit {
-            Some(unit) => format!("a number of {unit} (such as 12.5)"),
-            None => "a number (such as 12.5)".to_owned(),
-        },
+        Some(Takes::Whole(type_range)) => {
+            let range = own.as_deref().unwrap_or(type_range);
+            match unit {
+                Some(unit) => format!("a whole number of {unit} ({range})"),
+                None => format!("a whole number ({range})"),
+            }
+        }
+        Some(Takes::Number) => {
+            let such_as = match own {
+                Some(range) => format!("{range}, such as 12.5"),
+                None => "such as 12.5".to_owned(),
+            };
+            match unit {
+                Some(unit) => format!("a number of {unit} ({such_as})"),
+                None => format!("a number ({such_as})"),
+            }
+        }
         Some(Takes::Truth) => "true or false (without quotes)".to_owned(),
         None => match expected {
             "a string" | "path string" => "text in quotes".to_owned(),
@@ -129,6 +148,7 @@ mod tests {
     use serde::de::DeserializeOwned;
 
     use super::*;
+    use crate::config::ranges::{self, GATEWAY};
 
     /// serde's own message for `v = <value>` read as a `T`, as the config loader gets it.
     fn refusal<T: DeserializeOwned>(value: &str) -> String {
@@ -145,7 +165,7 @@ mod tests {
 
     fn said<T: DeserializeOwned>(key: &str, value: &str) -> String {
         let message = refusal::<T>(value);
-        match wrong_type(key, &message) {
+        match wrong_type(key, &message, GATEWAY) {
             Some((expected, found)) => format!("expected {expected}, found {found}"),
             None => panic!("not rewritten: {message}"),
         }
@@ -154,11 +174,11 @@ mod tests {
     #[test]
     fn unsigned_integers_say_their_range_and_the_keys_unit() {
         assert_eq!(
-            said::<u32>("store.retention_days", "\"90\""),
+            said::<u32>("a.window_days", "\"90\""),
             "expected a whole number of days (0 to 4294967295), found the string \"90\""
         );
         assert_eq!(
-            said::<u32>("store.retention_days", "-1"),
+            said::<u32>("a.window_days", "-1"),
             "expected a whole number of days (0 to 4294967295), found -1"
         );
         assert_eq!(
@@ -170,16 +190,65 @@ mod tests {
             "expected a whole number (0 to 65535), found 1.5"
         );
         assert_eq!(
-            said::<u64>("engines.legacy.request_timeout_ms", "\"3s\""),
+            said::<u64>("engines.legacy.max_connection_age_ms", "\"3s\""),
             "expected a whole number of milliseconds (0 or more), found the string \"3s\""
         );
         assert_eq!(
-            said::<usize>("store.cache_mib", "-4"),
+            said::<usize>("a.buffer_mib", "-4"),
             "expected a whole number of MiB (0 or more), found -4"
         );
         assert_eq!(
-            said::<usize>("listeners.http.max_body_bytes", "true"),
+            said::<usize>("a.max_bytes", "true"),
             "expected a whole number of bytes (0 or more), found true"
+        );
+    }
+
+    #[test]
+    fn a_key_with_a_range_of_its_own_says_it_as_its_range_check_does() {
+        assert_eq!(
+            said::<usize>("shadow.workers", "\"four\""),
+            "expected a whole number (0 to 64), found the string \"four\""
+        );
+        assert_eq!(
+            said::<i32>("shadow.nice", "\"5\""),
+            "expected a whole number (0 to 19), found the string \"5\""
+        );
+        assert_eq!(
+            said::<u32>("store.retention_days", "\"90\""),
+            "expected a whole number of days (at least 1), found the string \"90\""
+        );
+        assert_eq!(
+            said::<u64>("engines.legacy.request_timeout_ms", "\"3s\""),
+            "expected a whole number of milliseconds (at least 1), found the string \"3s\""
+        );
+        assert_eq!(
+            said::<usize>("listeners.mci[1].max_connections", "-4"),
+            "expected a whole number (at least 1), found -4"
+        );
+        assert_eq!(
+            said::<u64>("store.cache_mib", "true"),
+            "expected a whole number of MiB (1 to 4096), found true"
+        );
+        assert_eq!(
+            said::<f64>("strategies.loan.shadow_sample_percent", "\"100\""),
+            "expected a number of percent (0 to 100, such as 12.5), found the string \"100\""
+        );
+        // Every key of the table, whatever its type, states its own range.
+        for (pattern, range) in GATEWAY {
+            let key = pattern.replace('*', "x").replace("[]", "[0]");
+            for type_name in ["u16", "u32", "u64", "usize", "i32", "f64"] {
+                let message = format!("invalid type: string \"x\", expected {type_name}");
+                let (expected, _) = wrong_type(&key, &message, GATEWAY).unwrap();
+                assert!(expected.contains(&range.says()), "{key}: {expected}");
+            }
+        }
+        assert_eq!(
+            wrong_type(
+                "examples_per_group",
+                "invalid value: integer `-1`, expected usize",
+                ranges::RECONCILE
+            ),
+            Some(("a whole number (0 to 100)".to_owned(), "-1".to_owned()))
         );
     }
 
@@ -194,7 +263,7 @@ mod tests {
             "expected a whole number (-32768 to 32767), found the string \"x\""
         );
         assert_eq!(
-            said::<i32>("shadow.nice", "\"5\""),
+            said::<i32>("a.offset", "\"5\""),
             "expected a whole number (-2147483648 to 2147483647), found the string \"5\""
         );
         assert_eq!(
@@ -206,7 +275,7 @@ mod tests {
     #[test]
     fn floats_say_a_number_with_the_keys_unit() {
         assert_eq!(
-            said::<f64>("strategies.loan.shadow_sample_percent", "\"100\""),
+            said::<f64>("a.share_percent", "\"100\""),
             "expected a number of percent (such as 12.5), found the string \"100\""
         );
         assert_eq!(
@@ -251,12 +320,12 @@ mod tests {
     #[test]
     fn every_rust_type_name_of_the_table_is_replaced() {
         for (name, _) in TYPES {
-            let expected = takes("k", name);
+            let expected = takes("k", name, None);
             assert!(!expected.contains(name), "{name}: {expected}");
         }
-        assert_eq!(wrong_type("k", "missing field `path`"), None);
+        assert_eq!(wrong_type("k", "missing field `path`", GATEWAY), None);
         assert_eq!(
-            wrong_type("k", "unknown variant `x`, expected `a` or `b`"),
+            wrong_type("k", "unknown variant `x`, expected `a` or `b`", GATEWAY),
             None
         );
     }

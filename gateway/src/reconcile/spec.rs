@@ -155,7 +155,7 @@ fn parse(text: &str) -> Result<ReconcileConfig, String> {
     let document = toml::Deserializer::parse(text).map_err(|e| e.to_string())?;
     serde_path_to_error::deserialize(document).map_err(|e| {
         let key = e.path().to_string();
-        crate::config::wrong_type_text(text, &key, e.inner())
+        crate::config::wrong_type_text(text, &key, e.inner(), crate::config::ranges::RECONCILE)
             .unwrap_or_else(|| e.inner().to_string())
     })
 }
@@ -167,9 +167,11 @@ pub fn build(config: ReconcileConfig, base: &Path) -> Result<Spec, Vec<String>> 
     let new = validate::source(Side::New, &config.new, base, &mut problems);
     let (rules, rules_origin, readiness) = validate::rules(&config, base, &mut problems);
     let key = validate::key(&config.key, legacy.as_ref(), new.as_ref(), &mut problems);
-    if config.examples_per_group > 100 {
+    let examples = crate::config::ranges::RECONCILE_EXAMPLES_PER_GROUP;
+    if !examples.holds(config.examples_per_group) {
         problems.push(format!(
-            "examples_per_group: expected at most 100, found {}",
+            "examples_per_group: expected {}, found {}",
+            examples.says(),
             config.examples_per_group
         ));
     }
@@ -202,4 +204,20 @@ pub fn build(config: ReconcileConfig, base: &Path) -> Result<Spec, Vec<String>> 
         new,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_of_the_wrong_type_states_the_range_the_build_checks() {
+        assert_eq!(
+            parse("examples_per_group = \"3\"\n").err().as_deref(),
+            Some(
+                "examples_per_group (line 1, column 22): expected a whole number (0 to 100), \
+                 found the string \"3\""
+            )
+        );
+    }
 }

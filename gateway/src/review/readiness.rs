@@ -41,17 +41,17 @@ impl Default for ReadinessConfig {
 impl ReadinessConfig {
     /// Every problem with these values, each prefixed with `prefix` (e.g. `strategies.loan.readiness`).
     pub fn problems(&self, prefix: &str) -> Vec<Problem> {
-        let percent = |value: f64| value.is_finite() && (0.0..=100.0).contains(&value);
+        let percent = crate::config::ranges::PERCENT;
         [
             ("max_upper_bound_percent", self.max_upper_bound_percent),
             ("max_skipped_percent", self.max_skipped_percent),
         ]
         .into_iter()
-        .filter(|(_, value)| !percent(*value))
+        .filter(|(_, value)| !percent.holds_number(*value))
         .map(|(key, value)| {
             Problem::error(
                 format!("{prefix}.{key}"),
-                "a percentage from 0 to 100",
+                format!("a percentage from {}", percent.says()),
                 Found::value(value),
             )
         })

@@ -6,10 +6,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::postgres::{BackendKind, PostgresConfig};
+use crate::config::ranges::{Range, AT_LEAST_ONE, STORE_CACHE_MIB, STORE_FLUSH_INTERVAL_MS};
 use crate::config::{Found, Problem};
-
-/// The largest `cache_mib`: more would only hide a leak, the store never rereads that much.
-const MAX_CACHE_MIB: u64 = 4_096;
 
 /// The `[store]` section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,8 +78,14 @@ impl StoreConfig {
     /// Every problem with these values, each at its key under `store.`.
     pub fn problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut require = |ok: bool, key: &str, expected: &str, found: u64| {
-            if !ok {
+        // The ranges are the config's (`crate::config::ranges`), which a value of the wrong type
+        // states too.
+        let mut require = |key: &str, range: Range, found: u64| {
+            if !range.holds(found) {
+                let expected = match range.high {
+                    i64::MAX => range.says(),
+                    _ => format!("from {}", range.says()),
+                };
                 problems.push(Problem::error(
                     format!("store.{key}"),
                     expected,
@@ -89,43 +93,25 @@ impl StoreConfig {
                 ));
             }
         };
-        let at_least_one = "at least 1";
+        require("retention_days", AT_LEAST_ONE, self.retention_days.into());
         require(
-            self.retention_days >= 1,
-            "retention_days",
-            at_least_one,
-            self.retention_days.into(),
-        );
-        require(
-            self.channel_capacity >= 1,
             "channel_capacity",
-            at_least_one,
+            AT_LEAST_ONE,
             self.channel_capacity as u64,
         );
         require(
-            self.batch_max_records >= 1,
             "batch_max_records",
-            at_least_one,
+            AT_LEAST_ONE,
             self.batch_max_records as u64,
         );
         require(
-            (1..=1_000).contains(&self.flush_interval_ms),
             "flush_interval_ms",
-            "from 1 to 1000",
+            STORE_FLUSH_INTERVAL_MS,
             self.flush_interval_ms,
         );
-        require(
-            self.retry_interval_ms >= 1,
-            "retry_interval_ms",
-            at_least_one,
-            self.retry_interval_ms,
-        );
-        require(
-            (1..=MAX_CACHE_MIB).contains(&self.cache_mib),
-            "cache_mib",
-            &format!("from 1 to {MAX_CACHE_MIB}"),
-            self.cache_mib,
-        );
+        require("retry_interval_ms", AT_LEAST_ONE, self.retry_interval_ms);
+        // More cache would only hide a leak: the store never rereads that much.
+        require("cache_mib", STORE_CACHE_MIB, self.cache_mib);
         if self.backend == BackendKind::Postgres {
             problems.extend(self.postgres.problems());
         }

@@ -132,8 +132,9 @@ impl PostgresConfig {
             ("statement_timeout_ms", self.statement_timeout_ms),
             ("spool_max_records", self.spool_max_records),
         ] {
-            if value == 0 {
-                error(key, "at least 1", Found::value(value));
+            let range = crate::config::ranges::AT_LEAST_ONE;
+            if !range.holds(value) {
+                error(key, &range.says(), Found::value(value));
             }
         }
         problems
