@@ -41,9 +41,11 @@ impl Layouts {
     }
 }
 
-/// Validates everything; `base` resolves relative paths.
+/// Validates everything; `text` is the file's (where a problem found here has its line),
+/// `base` resolves relative paths.
 pub(super) fn build(
     file: ConfigFile,
+    text: &str,
     source: &Path,
     base: &Path,
     secrets: Secrets,
@@ -150,7 +152,13 @@ pub(super) fn build(
             ))
         })
         .collect();
-    let strategies = strategies(&file.strategies, &layouts, &file.engines, &mut problems);
+    let strategies = strategies(
+        &file.strategies,
+        text,
+        &layouts,
+        &file.engines,
+        &mut problems,
+    );
     problems.extend(file.store.problems());
     postgres_ca(&file.store, base, &mut problems);
     postgres_password(&file.store, secrets, &mut problems);

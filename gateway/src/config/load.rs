@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::problem::{List, Problem};
-use super::read::read;
+use super::read::{read, ReadFile};
 use super::{build, environment, store_probe, Config, Secrets};
 
 /// A config that cannot be used, with every problem (warnings included).
@@ -24,8 +24,13 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         file: path.to_owned(),
         problems,
     };
-    let (file, mut problems, sha256) = read(path).map_err(fail)?;
-    match build::build(file, path, base(path), Secrets::Read) {
+    let ReadFile {
+        file,
+        unknown: mut problems,
+        sha256,
+        text,
+    } = read(path).map_err(fail)?;
+    match build::build(file, &text, path, base(path), Secrets::Read) {
         Ok(config) if problems.is_empty() => Ok(Config { sha256, ..config }),
         Ok(config) => {
             problems.extend(config.warnings);
@@ -47,8 +52,13 @@ pub fn load_without_secrets(path: &Path) -> Result<Config, ConfigError> {
         file: path.to_owned(),
         problems,
     };
-    let (file, problems, sha256) = read(path).map_err(fail)?;
-    match build::build(file, path, base(path), Secrets::Skip) {
+    let ReadFile {
+        file,
+        unknown: problems,
+        sha256,
+        text,
+    } = read(path).map_err(fail)?;
+    match build::build(file, &text, path, base(path), Secrets::Skip) {
         Ok(config) if problems.is_empty() => Ok(Config { sha256, ..config }),
         Ok(_) => Err(fail(problems)),
         Err(mut more) => {
@@ -78,7 +88,12 @@ pub fn check(path: &Path) -> Checked {
 /// [`check`], reading secrets or not: [`Secrets::Skip`] validates the structure without them
 /// (CI, where the admin token is not available).
 pub fn check_with(path: &Path, secrets: Secrets) -> Checked {
-    let (file, mut problems, sha256) = match read(path) {
+    let ReadFile {
+        file,
+        unknown: mut problems,
+        sha256,
+        text,
+    } = match read(path) {
         Ok(read) => read,
         Err(problems) => {
             return Checked {
@@ -88,7 +103,7 @@ pub fn check_with(path: &Path, secrets: Secrets) -> Checked {
         }
     };
     let machine = environment::check_environment(&file, base(path));
-    let config = match build::build(file, path, base(path), secrets) {
+    let config = match build::build(file, &text, path, base(path), secrets) {
         Ok(config) => {
             problems.extend(config.warnings.iter().cloned());
             problems.extend(environment::check_fd_budget(&config));

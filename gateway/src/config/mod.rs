@@ -15,7 +15,8 @@
 //!   the wrong type in the README's words (`expected a whole number of days …`), not serde's,
 //!   with the range `ranges` gives a key whose range checks narrow its type's;
 //!   `stand_in` for a value of the right type in place of a wrong one, so the file is read
-//!   again for the next one.
+//!   again for the next one; `position` for the line of a key whose problem is found after
+//!   reading (a comparison rule's).
 //! - `tls_reason`: why a TLS file does not do, in words (rustls says some reasons as debug
 //!   values).
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
@@ -35,6 +36,7 @@ mod environment;
 pub mod governance;
 mod link_build;
 mod load;
+mod position;
 mod problem;
 pub(crate) mod ranges;
 pub mod raw;

@@ -7,10 +7,22 @@ use std::path::Path;
 use super::problem::{Found, Problem};
 use super::{raw, suggest, wrong_type};
 
-/// The file's sections as declared, every unknown key (an error each), and the SHA-256 of the
-/// bytes read; or the problems that stop reading (unreadable file, TOML syntax, or every value
-/// of the wrong type), after the unknown keys found.
-pub(super) fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String), Vec<Problem>> {
+/// A file read into its sections.
+pub(super) struct ReadFile {
+    /// The sections as declared.
+    pub(super) file: raw::ConfigFile,
+    /// Every unknown key, an error each.
+    pub(super) unknown: Vec<Problem>,
+    /// The SHA-256 of the bytes read.
+    pub(super) sha256: String,
+    /// The text read, where the checks after reading find a key's line ([`super::position`]).
+    pub(super) text: String,
+}
+
+/// The file's sections as declared, every unknown key (an error each), the SHA-256 of the bytes
+/// read and their text; or the problems that stop reading (unreadable file, TOML syntax, or
+/// every value of the wrong type), after the unknown keys found.
+pub(super) fn read(path: &Path) -> Result<ReadFile, Vec<Problem>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![Problem::error(
             "config file",
@@ -25,11 +37,18 @@ pub(super) fn read(path: &Path) -> Result<(raw::ConfigFile, Vec<Problem>, String
     // The text read again after each value of the wrong type, with a stand-in for it
     // (`stand_in`), and the key paths replaced: a key missing under one of them is not the
     // file's.
-    let mut reading = text;
+    let mut reading = text.clone();
     let mut replaced: Vec<String> = Vec::new();
     for _ in 0..MAX_TYPE_PROBLEMS {
         let failure = match read_once(&reading, &mut unknown) {
-            Ok(file) if refused.is_empty() => return Ok((file, unknown, sha256)),
+            Ok(file) if refused.is_empty() => {
+                return Ok(ReadFile {
+                    file,
+                    unknown,
+                    sha256,
+                    text,
+                })
+            }
             Ok(_) => break,
             Err(failure) => *failure,
         };
@@ -222,10 +241,7 @@ fn toml_problem(text: &str, error: &toml::de::Error) -> Problem {
 /// The line and column (from 1, in characters) where `error` is in `text`, if it says.
 fn position(text: &str, error: &toml::de::Error) -> Option<(usize, usize)> {
     let span = error.span()?;
-    let before = &text[..span.start.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Some((line, column))
+    Some(super::position::line_column(text, span.start))
 }
 
 /// `listeners.mci[0].adress` for the path `serde_ignored` reports.

@@ -5,14 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::build::{positive, Layouts};
+use super::position::located;
 use super::problem::{Found, Problems};
 use super::raw::{EngineConfig, Protocol, StrategyConfig};
 use super::rule_paths::unreachable_rules;
 use super::StrategySpec;
 
-/// Validates strategies, including which transaction codes they claim.
+/// Validates strategies, including which transaction codes they claim; a rule's problem has
+/// its line in `text`, the file's.
 pub(super) fn strategies(
     configs: &BTreeMap<String, StrategyConfig>,
+    text: &str,
     layouts: &Layouts,
     engines: &BTreeMap<String, EngineConfig>,
     problems: &mut Problems,
@@ -117,11 +120,11 @@ pub(super) fn strategies(
                 rules
             }
             Err(err) => {
-                // The comparator says what the rule's key takes and holds; the key path says
-                // which rule and field.
+                // The comparator says what the rule's key takes and holds; the key path and its
+                // line say which rule and field.
                 for rule in &err.errors {
                     problems.error(
-                        format!("{key}.rules.{}", rule.key),
+                        located(text, &format!("{key}.rules.{}", rule.key)),
                         rule.kind.expected(),
                         Found::value(rule.kind.found()),
                     );

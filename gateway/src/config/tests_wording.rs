@@ -328,67 +328,78 @@ fn variant(kind: &comparator::RuleErrorKind) -> &'static str {
 
 #[test]
 fn every_invalid_rule_is_one_sentence_at_its_rule_and_field() {
-    // (variant, the rules table as written, what check-config prints)
+    // (variant, the rules table as written (on line 24), the column of the key check-config
+    // names, what it prints after the key's line)
     let table = [
         (
             "Pattern",
             r#"tolerance = [{ path = "body.offers[*.rate", absolute = "0.01" }]"#,
+            23,
             "tolerance[0].path: expected a pattern such as `body.offers[*].rate`, found \
              \"body.offers[*.rate\" (unclosed `[` at character 11)",
         ),
         (
             "Duplicate",
             r#"ignore = ["body.grade", "body.grade"]"#,
+            25,
             "ignore[1]: expected a pattern no other ignore rule has, found \"body.grade\" \
              (ignore[0] has it)",
         ),
         (
             "Duplicate",
             r#"severity = { critical = ["body.grade"], minor = ["body.grade"] }"#,
+            50,
             "severity.minor[0]: expected a pattern no other severity rule has, found \
              \"body.grade\" (severity.critical[0] has it)",
         ),
         (
             "BadTolerance",
             r#"tolerance = [{ path = "body.rate", absolute = "-0.01" }]"#,
+            47,
             "tolerance[0].absolute: expected a non-negative decimal string such as \"0.01\", \
              found \"-0.01\"",
         ),
         (
             "ToleranceKind",
             r#"tolerance = [{ path = "body.rate", absolute = "1", relative = "0.1" }]"#,
+            14,
             "tolerance[0]: expected exactly one of `absolute` and `relative`, found both",
         ),
         (
             "ToleranceKind",
             r#"tolerance = [{ path = "body.rate" }]"#,
+            14,
             "tolerance[0]: expected exactly one of `absolute` and `relative`, found neither",
         ),
         (
             "EmptyKeyField",
             r#"unordered = [{ path = "body.offers", key = ["product_code", ""] }]"#,
+            61,
             "unordered[0].key[1]: expected a field name, found an empty string",
         ),
         (
             "NoNormalisation",
             r#"normalise = [{ path = "body.grade", trim = false }]"#,
+            14,
             "normalise[0]: expected `trim = true` or `ignore_case = true`, found neither",
         ),
         (
             "EmptyMap",
             r#"value_map = [{ path = "body.grade", map = {} }]"#,
+            43,
             "value_map[0].map: expected at least one `legacy = \"new\"` entry, found an empty \
              table",
         ),
         (
             "BadDate",
             r#"ignore = [{ path = "body.grade", expires = "2026-02-30" }]"#,
+            44,
             "ignore[0].expires: expected a date such as \"2026-12-31\", found \"2026-02-30\"",
         ),
     ];
     let dir = tempfile::tempdir().unwrap();
     let mut covered = std::collections::BTreeSet::new();
-    for (name, rules, expected) in table {
+    for (name, rules, column, expected) in table {
         let written: comparator::RulesConfig = toml::from_str(rules).unwrap();
         let errors = written.validate().unwrap_err().errors;
         assert_eq!(variant(&errors[0].kind), name, "{rules}");
@@ -405,9 +416,13 @@ fn every_invalid_rule_is_one_sentence_at_its_rule_and_field() {
             .filter(|p| p.key.starts_with("strategies."))
             .map(ToString::to_string)
             .collect();
+        // At its line like a problem found while reading the file.
+        let (key, says) = expected.split_once(": ").unwrap();
         assert_eq!(
             shown,
-            [format!("strategies.loan.rules.{expected}")],
+            [format!(
+                "strategies.loan.rules.{key} (line 24, column {column}): {says}"
+            )],
             "{rules}"
         );
         assert!(!shown[0].contains("found expected"), "{}", shown[0]);
