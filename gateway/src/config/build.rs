@@ -403,6 +403,13 @@ fn socket(text: &str, key: &str, problems: &mut Problems) -> Option<SocketAddr> 
 
 /// A count or duration that must be at least 1.
 pub(super) fn positive(value: u64, key: &str, problems: &mut Problems) {
+    // The table is what a value of the wrong type at `key` states: a key checked here and
+    // missing there would be said to take `0 or more`.
+    debug_assert_eq!(
+        ranges::of(ranges::GATEWAY, key),
+        Some(ranges::AT_LEAST_ONE),
+        "{key} is not in config::ranges::GATEWAY"
+    );
     if !ranges::AT_LEAST_ONE.holds(value) {
         problems.error(key, ranges::AT_LEAST_ONE.says(), Found::value(value));
     }
