@@ -1,6 +1,6 @@
 //! A value of the wrong type, said in the words of the configuration table instead of serde's:
-//! `store.retention_days = "90"` is `expected a whole number of days (0 to 4294967295), found
-//! the string "90"`, where serde says `invalid type: string "90", expected u32`.
+//! `store.retention_days = "90"` is `expected a whole number of days (at least 1), found the
+//! string "90"`, where serde says `invalid type: string "90", expected u32`.
 //!
 //! serde names what it expected by the Rust type of the field (`u32`, `usize`, `f64`,
 //! `struct StoreConfig`) and what it found by its data model (`string "90"`, ``integer `-1` ``,
