@@ -12,6 +12,7 @@ use shadowgate::cli::table::padded;
 use shadowgate::cli::{LayoutCommand, MismatchesCommand};
 use shadowgate::config::raw::ShadowScheduling;
 use shadowgate::config::{self, Config, LogFormat, Secrets};
+use shadowgate::review::plural;
 use shadowgate::server::{ReloadSource, Running};
 use shadowgate::store::postgres::{BackendKind, SslMode};
 
@@ -375,9 +376,9 @@ fn check_config(path: &Path, secrets: Secrets, out: &mut dyn Write) -> anyhow::R
     }
     writeln!(
         out,
-        "review: times and days in {} (daily charts of {} days)",
+        "review: times and days in {} (daily charts of {})",
         config.review.zone_name(),
-        config.review.chart_days
+        plural(config.review.chart_days.into(), "day")
     )?;
     write_machinery(&config, out)?;
     Ok(())
@@ -408,8 +409,8 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
         0 => format!("one worker thread per core it may use, {cores} here"),
         1 => "1 thread: tokio's single-threaded (current_thread) scheduler".to_owned(),
         n if n > cores => {
-            let plural = if cores == 1 { "" } else { "s" };
-            format!("{n} worker threads on {cores} core{plural} it may use")
+            let cores = plural(cores as u64, "core");
+            format!("{n} worker threads on {cores} it may use")
         }
         n => format!("{n} worker threads"),
     };
@@ -418,7 +419,7 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
         "runtime ([runtime] worker_threads): {threads} (listeners, live path, engine calls)"
     )?;
     let shadow = &config.shadow;
-    let plural = if shadow.workers == 1 { "" } else { "s" };
+    let queue = plural(shadow.queue_capacity as u64, "comparison");
     // `idle` has no nice value (SCHED_IDLE ignores it; the config warns when one is set).
     let class = match shadow.scheduling {
         ShadowScheduling::Idle => "scheduling idle".to_owned(),
@@ -428,15 +429,15 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(
             out,
             "shadow work ([shadow] workers = 0): no thread of its own; a task on the runtime \
-             above, in turns with the live path's tasks, queue {} comparisons (the store \
-             writer: {class})",
-            shadow.queue_capacity
+             above, in turns with the live path's tasks, queue {queue} (the store writer: \
+             {class})"
         )?;
     } else {
         writeln!(
             out,
-            "shadow work: {} worker{plural}, {class}, queue {} comparisons, gather {} ms",
-            shadow.workers, shadow.queue_capacity, shadow.gather_ms
+            "shadow work: {}, {class}, queue {queue}, gather {} ms",
+            plural(shadow.workers as u64, "worker"),
+            shadow.gather_ms
         )?;
     }
     let store = &config.store;
@@ -458,9 +459,11 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     writeln!(
         out,
-        "store: {at}, a group commit every {} ms or {} records (a crash loses the batch being \
-         gathered and what the queues hold), records kept {} days",
-        store.flush_interval_ms, store.batch_max_records, store.retention_days
+        "store: {at}, a group commit every {} ms or {} (a crash loses the batch being \
+         gathered and what the queues hold), records kept {}",
+        store.flush_interval_ms,
+        plural(store.batch_max_records as u64, "record"),
+        plural(store.retention_days.into(), "day")
     )?;
     Ok(())
 }
@@ -534,7 +537,49 @@ mod tests {
 
     use tokio::runtime::RuntimeFlavor;
 
-    use super::{config, engines_line, instance_line, runtime_builder};
+    use super::{config, engines_line, instance_line, runtime_builder, write_machinery};
+
+    /// A valid config with one listener, engine and strategy, then `extra`.
+    fn loaded(dir: &std::path::Path, extra: &str) -> config::Config {
+        let layout = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../config/layouts/loan-screening.toml");
+        let text = format!(
+            "[[listeners.mci]]\nname = \"core\"\naddress = \"127.0.0.1:0\"\nlayout = \"loan\"\n\n\
+             [layouts]\nloan = {layout:?}\n\n[engines.legacy]\nprotocol = \"mci\"\n\
+             address = \"127.0.0.1:7001\"\nlayout = \"loan\"\n\n[strategies.loan]\n\
+             layout = \"loan\"\ntx_codes = [\"LNS0001\"]\nlive = \"legacy\"\n\n{extra}"
+        );
+        let path = dir.join("shadowgate.toml");
+        std::fs::write(&path, text).unwrap();
+        config::load(&path).unwrap()
+    }
+
+    #[test]
+    fn the_effective_settings_count_one_of_each_in_the_singular() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = "[shadow]\nworkers = 1\nqueue_capacity = 1\n\n\
+                   [store]\npath = \"store\"\nbatch_max_records = 1\nretention_days = 1\n";
+        let mut out = Vec::new();
+        write_machinery(&loaded(dir.path(), one), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("shadow work: 1 worker, "), "{text}");
+        assert!(text.contains(", queue 1 comparison, "), "{text}");
+        assert!(
+            text.contains(" or 1 record (a crash ") && text.ends_with("records kept 1 day\n"),
+            "{text}"
+        );
+        let two = "[shadow]\nworkers = 2\nqueue_capacity = 2\n\n\
+                   [store]\npath = \"store\"\nbatch_max_records = 2\nretention_days = 2\n";
+        let mut out = Vec::new();
+        write_machinery(&loaded(dir.path(), two), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("shadow work: 2 workers, "), "{text}");
+        assert!(text.contains(", queue 2 comparisons, "), "{text}");
+        assert!(
+            text.contains(" or 2 records (a crash ") && text.ends_with("records kept 2 days\n"),
+            "{text}"
+        );
+    }
 
     /// An unset instance is shown as the host name the gateway takes, not as a placeholder.
     #[test]
