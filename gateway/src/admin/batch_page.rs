@@ -13,7 +13,8 @@ use http_body_util::Full;
 use super::detail::cell;
 use super::html::{document, error, escape, store_error_page, Report};
 use super::params::{encode, param};
-use crate::review::{example_rows, thousands, value_text, BatchSummary, Review, RowState};
+use crate::review::{example_rows, noun_for, plural, thousands, value_text};
+use crate::review::{BatchSummary, Review, RowState};
 use crate::store::{ReconcileExample, ReconcileGroup};
 
 /// Runs shown on the report page, newest first (the API lists them all).
@@ -36,8 +37,9 @@ pub(super) fn section(review: &Review) -> String {
     }
     if batches.len() > RUNS {
         out.push_str(&format!(
-            "<p class=\"muted\">{} older batch runs: <a href=\"api/v1/batches\">all runs</a></p>\n",
-            thousands((batches.len() - RUNS) as u64)
+            "<p class=\"muted\">{} older batch {}: <a href=\"api/v1/batches\">all runs</a></p>\n",
+            thousands((batches.len() - RUNS) as u64),
+            noun_for((batches.len() - RUNS) as u64, "run")
         ));
     }
     out
@@ -61,9 +63,10 @@ fn card(batch: &BatchSummary, review: &Review) -> String {
         ("new", &run.new, c.new_rows),
     ] {
         out.push_str(&format!(
-            "<tr><th>{side}</th><td>{} ({} rows)</td></tr>\n",
+            "<tr><th>{side}</th><td>{} ({} {})</td></tr>\n",
             escape(source),
-            thousands(rows)
+            thousands(rows),
+            noun_for(rows, "row")
         ));
     }
     out.push_str(&format!(
@@ -199,8 +202,8 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
             Some(g) => vec![(index, g)],
             None => {
                 let message = format!(
-                    "group {index}: batch run {run_id} has {} groups",
-                    run.groups.len()
+                    "group {index}: batch run {run_id} has {}",
+                    plural(run.groups.len() as u64, "group")
                 );
                 let what = "batch group not found";
                 return error(StatusCode::NOT_FOUND, what, &message, Report::Beside);
@@ -230,7 +233,7 @@ pub(super) fn page(review: &Review, query: &str) -> http::Response<Full<Bytes>> 
 /// One group: what it is, then each example.
 fn group_section(index: usize, group: &ReconcileGroup) -> String {
     let mut out = format!(
-        "<section class=\"card\" id=\"group-{index}\"><h2>{}{}</h2>\n<p>{} keys; the first {} kept as examples, masked.</p>\n",
+        "<section class=\"card\" id=\"group-{index}\"><h2>{}{}</h2>\n<p>{} {}; the first {} kept as examples, masked.</p>\n",
         escape(&outcome_text(group)),
         group
             .signature
@@ -238,6 +241,7 @@ fn group_section(index: usize, group: &ReconcileGroup) -> String {
             .map(|s| format!(" <code>{}</code>: {}", escape(s), escape(&group.fields.join(", "))))
             .unwrap_or_default(),
         thousands(group.count),
+        noun_for(group.count, "key"),
         group.examples.len(),
     );
     for (k, example) in group.examples.iter().enumerate() {

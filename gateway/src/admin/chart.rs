@@ -3,7 +3,7 @@
 //! show on hover and screen readers read.
 
 use super::html::escape;
-use crate::review::{thousands, DayCount};
+use crate::review::{noun_for, thousands, DayCount};
 
 /// Width of one day's slot in the strategy chart, in SVG units.
 const SLOT: usize = 24;
@@ -24,9 +24,10 @@ pub(super) fn strategy_chart(days: &[DayCount]) -> String {
     for (i, day) in days.iter().enumerate() {
         let x = i * SLOT + 2;
         let title = format!(
-            "{}: {} comparisons, {} failed",
+            "{}: {} {}, {} failed",
             day.date,
             thousands(day.comparisons),
+            noun_for(day.comparisons, "comparison"),
             thousands(day.failures)
         );
         let c = scaled(day.comparisons, top, ROW - 2);
@@ -74,10 +75,11 @@ pub(super) fn group_strip(days: &[DayCount]) -> String {
             x = i * 6,
             y = height - h,
             title = escape(&format!(
-                "{}: {} of {} comparisons",
+                "{}: {} of {} {}",
                 day.date,
                 thousands(day.failures),
-                thousands(day.comparisons)
+                thousands(day.comparisons),
+                noun_for(day.comparisons, "comparison")
             )),
         ));
     }
@@ -131,5 +133,16 @@ mod tests {
             strip.contains("<title>2026-11-02: 1 of 1,000 comparisons</title>"),
             "{strip}"
         );
+    }
+
+    #[test]
+    fn a_day_of_one_comparison_says_comparison() {
+        let one = [DayCount {
+            date: "2026-11-01".into(),
+            comparisons: 1,
+            failures: 1,
+        }];
+        assert!(strategy_chart(&one).contains("<title>2026-11-01: 1 comparison, 1 failed</title>"));
+        assert!(group_strip(&one).contains("<title>2026-11-01: 1 of 1 comparison</title>"));
     }
 }

@@ -14,7 +14,7 @@ use super::api::health;
 use super::chart::{group_strip, strategy_chart};
 use super::html::{document, error, escape, store_error_page, Report};
 use super::params::{encode, list_query};
-use crate::review::thousands;
+use crate::review::{noun_for, plural, thousands};
 use crate::review::{Daily, EngineStatus, Review, ReviewView, StrategySummary};
 use crate::store::{Clock, Group, ListQuery, MismatchRecord, SystemClock, NOISE_PREFIX};
 
@@ -47,8 +47,9 @@ pub(super) fn summary(review: &Review, state: &super::AdminState) -> http::Respo
         }
         if store.dropped > 0 {
             body.push_str(&format!(
-                " · {} events not stored",
-                thousands(store.dropped)
+                " · {} {} not stored",
+                thousands(store.dropped),
+                noun_for(store.dropped, "event")
             ));
         }
         if store.spooling {
@@ -252,8 +253,8 @@ fn card(s: &StrategySummary, groups: &[Group], daily: &Daily, view: &ReviewView)
     out.push_str("</tr></table>\n");
     if let Some(days) = daily.strategy(&s.strategy) {
         out.push_str(&format!(
-            "<h3>Daily, last {} days ({})</h3>\n{}<p class=\"muted\">Grey: comparisons. Red: failed comparisons (mismatches, shadow errors, unencodable answers), on their own scale.</p>\n",
-            days.len(),
+            "<h3>Daily, last {} ({})</h3>\n{}<p class=\"muted\">Grey: comparisons. Red: failed comparisons (mismatches, shadow errors, unencodable answers), on their own scale.</p>\n",
+            plural(days.len() as u64, "day"),
             escape(&daily.time_zone),
             strategy_chart(days)
         ));

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::sign::SignOff;
 use crate::admin::escape;
-use crate::review::ReviewView;
+use crate::review::{plural, ReviewView};
 use crate::store::parse_rfc3339;
 
 /// The files a report was written to.
@@ -103,8 +103,11 @@ pub fn html(signoff: &SignOff, view: &ReviewView) -> String {
         (
             "Failures",
             format!(
-                "{} ({} mismatches, {} shadow errors, {} unencodable)",
-                e.failures, e.mismatches, e.shadow_errors, e.unencodable
+                "{} ({}, {}, {} unencodable)",
+                e.failures,
+                plural(e.mismatches, "mismatch"),
+                plural(e.shadow_errors, "shadow error"),
+                e.unencodable
             ),
             String::new(),
         ),

@@ -281,8 +281,10 @@ impl Summary {
         };
         writeln!(
             out,
-            "{}: {mode}, {} connections, {:.1} s",
-            self.address, self.connections, self.seconds
+            "{}: {mode}, {}, {:.1} s",
+            self.address,
+            crate::review::plural(self.connections as u64, "connection"),
+            self.seconds
         )?;
         writeln!(
             out,
