@@ -61,10 +61,11 @@ pub enum TargetError {
     /// Cases whose stored live answer came from the target itself: compared with its own earlier
     /// answer, each would be called fixed whatever changed.
     #[error(
-        "{count} of {total} selected cases were answered live by engine {engine:?}, the engine \
-         they would be replayed against: its answers would be compared with its own and called \
-         fixed whatever changed; select the cases of one side of the routing change (since / \
-         until), or replay against another engine (--against, or \"against\" in the API)"
+        "{} answered live by engine {engine:?}, the engine they would be replayed against: its \
+         answers would be compared with its own and called fixed whatever changed; select the \
+         cases of one side of the routing change (since / until), or replay against another \
+         engine (--against, or \"against\" in the API)",
+        selected_cases(*.count, *.total)
     )]
     OwnAnswer {
         /// The target.
@@ -74,6 +75,16 @@ pub enum TargetError {
         /// Cases selected.
         total: usize,
     },
+}
+
+/// `1 of 1 selected case was`, `3 of 3 selected cases were`: `count` of `total` cases, and the
+/// verb agreeing with `count`.
+fn selected_cases(count: usize, total: usize) -> String {
+    let verb = if count == 1 { "was" } else { "were" };
+    format!(
+        "{count} of {} {verb}",
+        crate::review::plural(total as u64, "selected case")
+    )
 }
 
 /// The engine to replay `records` against: `against` when named; otherwise the engine that was
@@ -306,7 +317,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .starts_with("1 of 1 selected cases were answered live by engine \"legacy\""),
+                .starts_with("1 of 1 selected case was answered live by engine \"legacy\""),
             "{error}"
         );
     }
