@@ -60,7 +60,8 @@ pub struct DemoArgs {
     /// MCI connections to send them over.
     #[arg(long, default_value_t = 4)]
     pub connections: usize,
-    /// Where the config, layout and store are written (the store is emptied first).
+    /// Where the config, layout and store are written (the store is emptied first); a directory
+    /// holding files the demo did not write is refused.
     #[arg(long, default_value = "data/demo")]
     pub data_dir: PathBuf,
     /// Seed of the synthetic customers.

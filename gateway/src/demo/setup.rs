@@ -16,11 +16,21 @@ pub const CONFIG_FILE: &str = "shadowgate.toml";
 pub const LAYOUT_FILE: &str = "loan-screening.toml";
 /// Name of the key file written next to it (`[store] encryption_key_file` in the config).
 pub const KEY_FILE: &str = "keys";
+/// Name of the file that marks a directory as the demo's: only such a directory (or an empty
+/// one) is written into, since each run replaces its config and key file and empties its store.
+pub const MARKER_FILE: &str = ".shadowgate-demo";
+/// The first line of the key file the demo writes: it marks the directories of demo runs from
+/// before [`MARKER_FILE`].
+const KEY_FILE_HEADER: &str =
+    "# Written by `shadowgate demo` for its store, replaced on every run.";
 
 /// Writes config and layout into `args.data_dir`, empties its store; returns the config's path.
 pub fn prepare(args: &DemoArgs, engines: &Engines) -> anyhow::Result<PathBuf> {
     let dir = &args.data_dir;
+    refuse_foreign(dir)?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join(MARKER_FILE), "shadowgate demo data directory\n")
+        .with_context(|| format!("writing {}", dir.join(MARKER_FILE).display()))?;
     let store = dir.join("store");
     if store.exists() {
         // Demo data only: each run starts counting from zero so its report is its own.
@@ -34,6 +44,40 @@ pub fn prepare(args: &DemoArgs, engines: &Engines) -> anyhow::Result<PathBuf> {
     std::fs::write(&path, render(args, engines))
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
+}
+
+/// Refuses a `--data-dir` that holds anything but a demo's files: the demo would overwrite a
+/// config and a key file there (shredding every payload sealed with the key) and empty a store.
+/// A missing or empty directory, or one a demo run wrote (its [`MARKER_FILE`], or the key file
+/// of a run from before the marker), is the demo's.
+fn refuse_foreign(dir: &Path) -> anyhow::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let demo_keys = std::fs::read_to_string(dir.join(KEY_FILE))
+        .is_ok_and(|text| text.starts_with(KEY_FILE_HEADER));
+    if names.is_empty() || names.iter().any(|n| n == MARKER_FILE) || demo_keys {
+        return Ok(());
+    }
+    names.sort();
+    let shown = names.len().min(5);
+    let more = match names.len() - shown {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    Err(anyhow!(
+        "--data-dir {}: expected an empty directory or one `shadowgate demo` wrote, found one \
+         it did not write ({}{more}); the demo replaces {CONFIG_FILE} and {KEY_FILE} there and \
+         empties store/: give another --data-dir",
+        dir.display(),
+        names[..shown].join(", ")
+    ))
 }
 
 /// Writes `dir/keys`: one new random key, readable by its owner only (mode 0600, as
@@ -54,8 +98,7 @@ pub fn write_key_file(dir: &Path) -> anyhow::Result<PathBuf> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&path).with_context(at)?;
-    let text =
-        format!("# Written by `shadowgate demo` for its store, replaced on every run.\n{line}");
+    let text = format!("{KEY_FILE_HEADER}\n{line}");
     file.write_all(text.as_bytes()).with_context(at)?;
     Ok(path)
 }

@@ -146,6 +146,53 @@ async fn setup_writes_an_owner_only_key_file_the_config_encrypts_with() {
     assert_eq!(ring.ids().collect::<Vec<_>>(), ["demo"]);
 }
 
+/// A `--data-dir` holding someone's config, key file and store is refused before anything is
+/// written there; a directory a demo run wrote (or an empty one) is the demo's.
+#[tokio::test]
+async fn a_data_dir_the_demo_did_not_write_is_refused_untouched() {
+    let data = tempfile::tempdir().unwrap();
+    let mine = data.path().join("mine");
+    std::fs::create_dir_all(mine.join("store")).unwrap();
+    std::fs::write(mine.join(setup::CONFIG_FILE), "# my gateway\n").unwrap();
+    std::fs::write(mine.join(setup::KEY_FILE), "2026-12 = my key\n").unwrap();
+    let args = |dir: &std::path::Path| DemoArgs {
+        requests: 1,
+        connections: 1,
+        data_dir: dir.to_path_buf(),
+        seed: 1,
+        mci_address: "127.0.0.1:0".parse().unwrap(),
+        admin_address: "127.0.0.1:0".parse().unwrap(),
+        exit: true,
+    };
+    let engines = Engines::start(Arc::new(layout().unwrap())).await.unwrap();
+    let refused = setup::prepare(&args(&mine), &engines)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        refused,
+        format!(
+            "--data-dir {}: expected an empty directory or one `shadowgate demo` wrote, found one \
+             it did not write (keys, shadowgate.toml, store); the demo replaces shadowgate.toml \
+             and keys there and empties store/: give another --data-dir",
+            mine.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join(setup::KEY_FILE)).unwrap(),
+        "2026-12 = my key\n"
+    );
+    assert!(mine.join("store").is_dir());
+    // An empty directory, then the same directory again: the demo's.
+    let empty = data.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    setup::prepare(&args(&empty), &engines).unwrap();
+    setup::prepare(&args(&empty), &engines).unwrap();
+    // A demo directory from before the marker: its key file says the demo wrote it.
+    std::fs::remove_file(empty.join(setup::MARKER_FILE)).unwrap();
+    setup::prepare(&args(&empty), &engines).unwrap();
+    engines.stop().await;
+}
+
 /// `demo-engine --kind legacy-http`, the live engine of the HTTP benchmark against nginx, decides
 /// as the legacy MCI engine does: the same bodies, so the HTTP gateway's mismatches are the demo's.
 #[test]
