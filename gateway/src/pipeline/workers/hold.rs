@@ -1,3 +1,5 @@
+//! Holding every worker busy (test support), so that a test fills the queue without racing them.
+
 use std::sync::mpsc;
 
 use super::pool::{Job, ShadowWorkers};

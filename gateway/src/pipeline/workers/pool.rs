@@ -1,3 +1,5 @@
+//! The pool: its bounded queue, the submit that never waits, and waking one sleeping worker.
+
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::Thread;

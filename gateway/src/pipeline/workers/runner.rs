@@ -1,3 +1,5 @@
+//! `[shadow] workers = 0`: one task on the runtime takes the jobs, in turns like any task's.
+
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::Poll;

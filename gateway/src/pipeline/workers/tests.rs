@@ -1,3 +1,5 @@
+//! The workers: a full queue, a panicking job, gathering, waking, scheduling, the runtime runner.
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::channel;
 use std::sync::Arc;

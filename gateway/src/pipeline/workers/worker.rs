@@ -1,3 +1,5 @@
+//! One worker thread's loop: take jobs, gather for `gather_ms` when set, park when idle.
+
 use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,3 +1,5 @@
+//! The leaves of a decision: flattened paths and the union of both sides'.
+
 use comparator::Path;
 use serde_json::Value;
 

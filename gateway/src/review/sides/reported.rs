@@ -1,3 +1,5 @@
+//! What the record reported: its stored differences' paths, paired with the rows'.
+
 use comparator::{Path, Rules};
 
 use crate::store::{Difference, MismatchRecord};

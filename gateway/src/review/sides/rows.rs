@@ -1,3 +1,5 @@
+//! The side-by-side rows of a record: one per leaf, live and shadow with its state.
+
 use comparator::Rules;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,3 +1,5 @@
+//! Side-by-side rows, verdicts under rules, and what was reported.
+
 use std::sync::Arc;
 
 use comparator::render::RULE_SINCE_CHANGED;

@@ -1,3 +1,5 @@
+//! Each row's verdict: equal, differing, or hidden by a rule (which one, or none in force now).
+
 // What a hidden row names when no rule in force explains it, as the unified diff's note does.
 use comparator::render::RULE_SINCE_CHANGED;
 use comparator::{Hidden, RuleKind, RuleRef, Rules};
