@@ -103,8 +103,8 @@ fn replay_line(demo: &Demo, serving: bool) -> String {
         "with "
     };
     format!(
-        "replay       shadowgate replay --config {} --strategy {STRATEGY}   ({when}the new engine \
-         back: shadowgate demo-engine --kind modern --listen {} &)",
+        "replay       shadowgate replay --config {} --strategy {STRATEGY} --by demo   ({when}the \
+         new engine back: shadowgate demo-engine --kind modern --listen {} &)",
         demo.config_path.display(),
         demo.engines.modern
     )

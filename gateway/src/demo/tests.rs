@@ -99,6 +99,9 @@ async fn mismatches_are_exactly_the_divergent_segment() {
     assert!(printed.contains("HTML report  http://"), "{printed}");
     let replay = "replay       shadowgate replay --config";
     assert!(printed.contains(replay), "{printed}");
+    // `--by`: where $USER and $LOGNAME are unset (a container), replay refuses to run without it.
+    let strategy = format!("--strategy {STRATEGY} --by demo   (");
+    assert!(printed.contains(&strategy), "{printed}");
     // `demo --exit`: the gateway stops after the report, so no URL of it is advertised.
     let mut exiting = Vec::new();
     tokio::task::block_in_place(|| report::print(&demo, &mut exiting, false)).unwrap();
