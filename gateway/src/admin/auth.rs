@@ -5,6 +5,8 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use http_body_util::Full;
 
+use super::html::{error, Report};
+use super::routes::{self, Answer};
 use crate::listener::server;
 
 /// Whether `headers` carry `authorization: Bearer <token>`; always true without a token.
@@ -22,12 +24,17 @@ pub(super) fn authorized(headers: &HeaderMap, token: Option<&str>) -> bool {
     constant_time_eq(given.trim().as_bytes(), token.as_bytes())
 }
 
-/// 401 with `www-authenticate: Bearer`.
-pub(super) fn unauthorized() -> http::Response<Full<Bytes>> {
-    let mut response = server::json_error(
-        StatusCode::UNAUTHORIZED,
-        "missing or wrong bearer token (authorization: Bearer <token>)",
-    );
+/// Why a request without the token is refused.
+const REFUSED: &str = "missing or wrong bearer token (authorization: Bearer <token>)";
+
+/// 401 with `www-authenticate: Bearer`, in the form of what `path` answers
+/// ([`routes::answer_of`]): an error page where a browser asked for a page, JSON elsewhere.
+pub(super) fn unauthorized(path: &str) -> http::Response<Full<Bytes>> {
+    let status = StatusCode::UNAUTHORIZED;
+    let mut response = match routes::answer_of(path) {
+        Answer::Json => server::json_error(status, REFUSED),
+        Answer::Page => error(status, "bearer token required", REFUSED, Report::of(path)),
+    };
     response.headers_mut().insert(
         http::header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"shadowgate\""),

@@ -200,7 +200,7 @@ fn route(
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
     if !PUBLIC.contains(&path) && !auth::authorized(&parts.headers, (state.token)().as_deref()) {
-        return auth::unauthorized();
+        return auth::unauthorized(path);
     }
     if parts.method == Method::GET {
         if let Some((get, id)) = routes::find(path) {

@@ -116,10 +116,26 @@ impl GetRoute {
     }
 }
 
+/// What `path` answers, and so how a refusal before its route runs (401) is written: its `GET`
+/// route's answer; for a path no `GET` route has, JSON under `/api/` (the `POST` routes are
+/// there), else a page, as [`not_found`] answers.
+pub(super) fn answer_of(path: &str) -> Answer {
+    match find(path) {
+        Some((route, _)) => route.answer,
+        None if is_api(path) => Answer::Json,
+        None => Answer::Page,
+    }
+}
+
+/// Whether `path` is under `/api/`.
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
 /// 404 for a path no route has: JSON under `/api/`, else a page (a browser's mistyped or stale
 /// link) that links back to the report from where it is.
 pub(super) fn not_found(path: &str) -> Response {
-    if path == "/api" || path.starts_with("/api/") {
+    if is_api(path) {
         return server::json_error(StatusCode::NOT_FOUND, "no such route");
     }
     error(

@@ -91,6 +91,55 @@ fn every_get_route_takes_the_parameters_it_lists_and_is_served() {
     }
 }
 
+/// Without the token every guarded route answers 401 in its own form, with `WWW-Authenticate`:
+/// an error page where a browser asked for a page, JSON elsewhere; a path no route has, as its
+/// 404 would be (a page, JSON under `/api/`).
+#[test]
+fn every_guarded_route_refuses_a_request_without_the_token_in_its_own_form() {
+    let f = fixture(Some("s3cret"));
+    let message = "missing or wrong bearer token (authorization: Bearer <token>)";
+    let routes = GET_ROUTES
+        .iter()
+        .filter(|route| !["/livez", "/readyz"].contains(&route.path))
+        .map(|route| (path_of(route, "000000000000000000000001"), route.answer));
+    let unrouted = [
+        ("/nope".to_owned(), Answer::Page),
+        ("/api/v1/nope".to_owned(), Answer::Json),
+        ("/api/v1/reload".to_owned(), Answer::Json),
+    ];
+    for (path, answer) in routes.chain(unrouted) {
+        for token in [None, Some("wrong")] {
+            let (status, headers, body) = call(&f.state, "GET", &path, token);
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{path} {token:?}");
+            assert_eq!(
+                headers["www-authenticate"], "Bearer realm=\"shadowgate\"",
+                "{path}"
+            );
+            match answer {
+                Answer::Json => {
+                    assert_eq!(
+                        json(&body),
+                        serde_json::json!({ "error": message }),
+                        "{path}"
+                    )
+                }
+                Answer::Page => {
+                    assert_eq!(
+                        headers["content-type"], "text/html; charset=utf-8",
+                        "{path}"
+                    );
+                    let at = |needle: &str| {
+                        body.find(needle)
+                            .unwrap_or_else(|| panic!("{path}: {needle}: {body}"))
+                    };
+                    assert!(at("<h1>Bearer token required</h1>") < at("401 Unauthorized"));
+                    assert!(body.contains(&html::escape(message)), "{path}: {body}");
+                }
+            }
+        }
+    }
+}
+
 /// `href` resolved against the page at `base` (a path, maybe with a query), as a browser
 /// resolves a relative link; `None` for a link within the page or off the site.
 fn resolve(base: &str, href: &str) -> Option<String> {
