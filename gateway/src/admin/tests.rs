@@ -481,7 +481,15 @@ fn every_outcome_is_counted_stored_and_reported_under_its_label() {
     let mut report = Vec::new();
     let utc = crate::review::ReviewView::default();
     let per_strategy = std::slice::from_ref(&groups);
-    crate::cli::text::report(&mut report, "test", &summary, per_strategy, &utc).unwrap();
+    crate::cli::text::report(
+        &mut report,
+        "test",
+        crate::cli::JudgedBy::Config,
+        &summary,
+        per_strategy,
+        &utc,
+    )
+    .unwrap();
     let report = String::from_utf8(report).unwrap();
     let state = AdminState {
         reader,
@@ -577,7 +585,15 @@ fn noise_groups_are_shown_apart_from_the_mismatch_groups() {
     let text = |groups: &[Vec<crate::store::Group>]| {
         let mut out = Vec::new();
         let utc = crate::review::ReviewView::default();
-        crate::cli::text::report(&mut out, "test", &summary, groups, &utc).unwrap();
+        crate::cli::text::report(
+            &mut out,
+            "test",
+            crate::cli::JudgedBy::Config,
+            &summary,
+            groups,
+            &utc,
+        )
+        .unwrap();
         String::from_utf8(out).unwrap()
     };
     let report = text(&groups);

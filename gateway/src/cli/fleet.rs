@@ -19,6 +19,7 @@ pub(super) fn open(config: &Config) -> anyhow::Result<Source> {
     Ok(Source::Local {
         review,
         label: format!("fleet {}", config.store.postgres.url),
+        judged_by: super::source::JudgedBy::Config,
     })
 }
 

@@ -53,4 +53,4 @@ pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, ListFormat, MismatchesCommand, ReportArgs,
     ShowArgs, SourceArgs,
 };
-pub use self::source::Source;
+pub use self::source::{JudgedBy, Source};

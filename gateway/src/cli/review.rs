@@ -171,7 +171,14 @@ pub fn run_report(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     match args.format {
         Format::Text => {
             let (view, daily) = source.view_and_daily(args.daily)?;
-            text::report(out, source.label(), &summary, &groups, &view)?;
+            text::report(
+                out,
+                source.label(),
+                source.judged_by(),
+                &summary,
+                &groups,
+                &view,
+            )?;
             for batch in &batches {
                 writeln!(out)?;
                 super::batch::run_section(out, batch, &view)?;

@@ -16,6 +16,16 @@ use crate::store::{
     AdminUrl, Clock, Group, ListQuery, Page, Reader, RecordId, StoreError, SystemClock,
 };
 
+/// Whose rules and readiness thresholds a report's strategies are judged by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JudgedBy {
+    /// A config's: `--config`, or a running gateway's own (`--from`).
+    Config,
+    /// No config was given (`--store` alone): the default readiness thresholds, and no rule or
+    /// strategy known to be configured.
+    Defaults,
+}
+
 /// A review source.
 #[derive(Debug)]
 pub enum Source {
@@ -25,6 +35,8 @@ pub enum Source {
         review: Review,
         /// What to call it in reports.
         label: String,
+        /// Whether the policies are a config's or, without one, the defaults.
+        judged_by: JudgedBy,
     },
     /// A running gateway's admin API.
     Remote(Box<Remote>),
@@ -53,16 +65,30 @@ impl Source {
                 }
                 let path = store.clone().unwrap_or_else(|| config.store.path.clone());
                 let admin = admin_address(&config);
-                (path, policies(&config), config.review.clone(), admin)
+                (path, Some(policies(&config)), config.review.clone(), admin)
             }
-            (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default(), None),
+            (Some(store), None) => (store.clone(), None, ReviewView::default(), None),
             (None, None) => bail!("say where to read: --store DIR, --config FILE or --from URL"),
         };
         let reader = Reader::open(&path).map_err(|e| store_error(&path, e, &from(admin)))?;
+        let judged_by = match policies {
+            Some(_) => JudgedBy::Config,
+            None => JudgedBy::Defaults,
+        };
         Ok(Self::Local {
-            review: Review::new(reader, policies).with_view(view),
+            review: Review::new(reader, policies.unwrap_or_else(Policies::new)).with_view(view),
             label: path.display().to_string(),
+            judged_by,
         })
+    }
+
+    /// Whose rules and readiness thresholds the source's strategies are judged by: a running
+    /// gateway's and a config's are the config's; a store directory read alone, the defaults.
+    pub fn judged_by(&self) -> JudgedBy {
+        match self {
+            Self::Local { judged_by, .. } => *judged_by,
+            Self::Remote(_) => JudgedBy::Config,
+        }
     }
 
     /// Where the data comes from, for report headers.

@@ -2,15 +2,18 @@
 
 use std::io::{self, Write};
 
+use super::source::JudgedBy;
 use super::table::{self, Align};
 use crate::review::{noun_for, plural, thousands};
 use crate::review::{EngineStatus, ReviewView, StrategySummary, Summary};
 use crate::store::{Group, NOISE_PREFIX};
 
-/// The whole report, times in `view`'s zone.
+/// The whole report, times in `view`'s zone. Without a config (`judged_by` the defaults) it says
+/// so once at the top, and nothing is called missing from the config it did not read.
 pub(crate) fn report(
     out: &mut dyn Write,
     source: &str,
+    judged_by: JudgedBy,
     summary: &Summary,
     groups: &[Vec<Group>],
     view: &ReviewView,
@@ -21,6 +24,14 @@ pub(crate) fn report(
         view.in_zone(&summary.generated_at)
     )?;
     zone_line(out, view)?;
+    if judged_by == JudgedBy::Defaults {
+        writeln!(
+            out,
+            "no config given (--store alone): readiness is judged by the default thresholds, and \
+             which strategies and rules are configured is unknown (--config FILE judges by the \
+             gateway's own)"
+        )?;
+    }
     if let Some(store) = &summary.store {
         if store.degraded {
             writeln!(out, "STORE DEGRADED: records are being dropped")?;
@@ -65,7 +76,7 @@ pub(crate) fn report(
     }
     for (strategy, groups) in summary.strategies.iter().zip(groups) {
         writeln!(out)?;
-        strategy_section(out, strategy, groups, view)?;
+        strategy_section(out, strategy, groups, judged_by, view)?;
     }
     Ok(())
 }
@@ -101,13 +112,17 @@ fn engines_section(
     Ok(())
 }
 
+/// One strategy's counters, rates, readiness, rules and groups; what is not in the config is
+/// said only when a config was read (`judged_by`).
 fn strategy_section(
     out: &mut dyn Write,
     s: &StrategySummary,
     groups: &[Group],
+    judged_by: JudgedBy,
     view: &ReviewView,
 ) -> io::Result<()> {
-    let note = if s.configured {
+    let with_config = judged_by == JudgedBy::Config;
+    let note = if s.configured || !with_config {
         ""
     } else {
         " (not in the config)"
@@ -156,7 +171,7 @@ fn strategy_section(
             crate::server::REVIEW_INTERVAL.as_secs()
         )?;
         for rule in &s.suppressed {
-            let gone = if rule.configured {
+            let gone = if rule.configured || !with_config {
                 ""
             } else {
                 " (no longer configured)"
@@ -233,64 +248,4 @@ pub(crate) fn expired_mark(rule: Option<&str>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cli::table::assert_column;
-    use crate::review::StoreHealth;
-
-    #[test]
-    fn engine_lines_keep_their_columns_whatever_the_names() {
-        let engine = |name: &str, protocol: &str, up: bool| EngineStatus {
-            engine: name.into(),
-            protocol: protocol.into(),
-            live_for: vec!["loan-screening".into()],
-            shadow_for: Vec::new(),
-            up,
-            checked: true,
-            since: "2026-11-30T01:00:00Z".into(),
-            last_error: None,
-            last_error_at: None,
-            last_error_detail: None,
-            endpoint: None,
-        };
-        let engines = [
-            engine("legacy", "mci", true),
-            engine("신규-엔진-new", "https", false),
-        ];
-        let mut out = Vec::new();
-        engines_section(&mut out, &engines, &ReviewView::default()).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        let lines: Vec<&str> = text.lines().skip(2).collect();
-        assert_eq!(lines.len(), 2, "{text}");
-        assert_column(&text, &lines, &["UP", "DOWN"]);
-        assert_column(&text, &lines, &["since", "since"]);
-        assert!(lines[0].starts_with("  legacy (mci)  "), "{text}");
-    }
-
-    /// A spooling gateway's report does not claim the database is unreachable: a refused
-    /// login spools too, and the gateway's readiness detail says which it is.
-    #[test]
-    fn a_spooling_store_is_not_called_unreachable() {
-        let summary = Summary {
-            generated_at: "2026-12-02T08:00:00Z".to_owned(),
-            store: Some(StoreHealth {
-                degraded: false,
-                dropped: 0,
-                spooling: true,
-            }),
-            strategies: Vec::new(),
-            engines: None,
-            fleet: None,
-        };
-        let mut out = Vec::new();
-        report(&mut out, "gw-a", &summary, &[], &ReviewView::default()).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(
-            text.contains(
-                "STORE SPOOLING: the fleet's database does not take this gateway's writes"
-            ),
-            "{text}"
-        );
-        assert!(!text.contains("unreachable;"), "{text}");
-    }
-}
+mod tests;
