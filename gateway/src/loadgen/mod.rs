@@ -281,15 +281,17 @@ pub fn verdict(summaries: &[Summary], max_ratio: f64) -> anyhow::Result<()> {
         if failures as f64 > max_ratio * attempted as f64 {
             let refused = if s.errors.refused > 0 {
                 format!(
-                    ", {} connects refused (nothing listens at {})",
-                    s.errors.refused, s.address
+                    ", {} refused (nothing listens at {})",
+                    plural(s.errors.refused, "connect"),
+                    s.address
                 )
             } else {
                 String::new()
             };
             failed.push(format!(
-                "{}: {failures} of {attempted} requests got no answer{refused}{}",
+                "{}: {failures} of {} got no answer{refused}{}",
                 s.address,
+                plural(attempted, "request"),
                 wrong_listener_hint(s)
             ));
         }

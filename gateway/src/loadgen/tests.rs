@@ -229,3 +229,40 @@ async fn an_open_loop_against_an_unreachable_target_counts_every_intended_send()
         "{refused}"
     );
 }
+
+/// One of anything is said in the singular: `1 connection`, `1 connect refused`, `of 1 request`.
+#[test]
+fn counts_of_one_are_singular() {
+    let shape = summary::Shape {
+        address: "127.0.0.1:9".to_owned(),
+        rate: None,
+        connections: 1,
+        pipeline: 1,
+    };
+    let tally = summary::Tally {
+        connection_errors: 1,
+        refused: 1,
+        not_sent: 1,
+        ..summary::Tally::new()
+    };
+    let s = Summary::new(&shape, &tally, Duration::from_millis(100));
+    let mut printed = Vec::new();
+    s.print(&mut printed).unwrap();
+    let printed = String::from_utf8(printed).unwrap();
+    assert!(
+        printed.starts_with(
+            "127.0.0.1:9: closed loop, 1 in flight per connection, 1 connection, 0.1 s\n"
+        ),
+        "{printed}"
+    );
+    let refused = verdict(std::slice::from_ref(&s), 0.01)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.starts_with(
+            "127.0.0.1:9: 1 of 1 request got no answer, 1 connect refused (nothing listens at \
+             127.0.0.1:9)"
+        ),
+        "{refused}"
+    );
+}
