@@ -104,7 +104,7 @@ replay_run() {
 import json, re, sys
 concurrency, limit, round_, out, err = sys.argv[1:]
 text = open(out).read()
-cases = int(re.search(r"^replay of (\d+) cases", text, re.M).group(1))
+cases = int(re.search(r"^replay of (\d+) cases?", text, re.M).group(1))
 totals = dict((k, int(v)) for k, v in re.findall(r"(\w+) (\d+)", text.splitlines()[-1]))
 wall, user, sys_ = (float(x) for x in re.search(r"^TIME (\S+) (\S+) (\S+)", open(err).read(), re.M).groups())
 print(json.dumps({"concurrency": int(concurrency), "limit": int(limit), "round": int(round_),

@@ -1,6 +1,6 @@
 //! Query strings into filters: `?strategy=loan&kind=mismatch&from=2026-11-21T00:00:00Z&limit=50`.
 
-use crate::review::{parse_kind as kind, parse_time};
+use crate::review::{check_window, parse_kind as kind, parse_time};
 use crate::store::ListQuery;
 
 /// The parameters `GET /api/v1/mismatches` (and the records page) takes; `from` is `since`'s
@@ -24,6 +24,8 @@ pub fn list_query(query: &str) -> Result<ListQuery, String> {
         newest_first: true,
         ..ListQuery::default()
     };
+    // The key `since` was given as, for a window refused below.
+    let mut since = "since";
     for (key, value) in pairs(query) {
         let value = value.as_str();
         match key.as_str() {
@@ -32,6 +34,7 @@ pub fn list_query(query: &str) -> Result<ListQuery, String> {
             "signature" => list.signature = Some(value.to_owned()),
             // The error names the key as given: the README says `since`, `from` is its alias.
             key @ ("from" | "since") => {
+                since = if key == "from" { "from" } else { "since" };
                 list.from_micros = Some(parse_time(value).map_err(|e| format!("{key}: {e}"))?)
             }
             "until" => {
@@ -53,6 +56,7 @@ pub fn list_query(query: &str) -> Result<ListQuery, String> {
             other => return Err(unknown(other, LIST_PARAMS)),
         }
     }
+    check_window(list.from_micros, list.until_micros, [since, "until"])?;
     Ok(list)
 }
 
@@ -150,6 +154,20 @@ mod tests {
     }
 
     #[test]
+    fn a_window_that_holds_no_time_is_refused_naming_since_as_given() {
+        for key in ["since", "from"] {
+            assert_eq!(
+                list_query(&format!("{key}=2026-12-04&until=2026-12-01")).unwrap_err(),
+                format!(
+                    "{key}: expected a time before until (2026-12-01T00:00:00.000000Z), found \
+                     2026-12-04T00:00:00.000000Z, after it"
+                )
+            );
+        }
+        assert!(list_query("since=2026-12-01&until=2026-12-04").is_ok());
+    }
+
+    #[test]
     fn a_parameter_the_route_does_not_take_is_named_with_the_ones_it_does() {
         assert_eq!(only("strategy=loan", &["strategy"]), Ok(()));
         assert_eq!(only("", &["strategy"]), Ok(()));
@@ -177,13 +195,13 @@ mod tests {
     #[test]
     fn filters_parse_with_encoded_times() {
         let query = list_query(
-            "strategy=loan%20screening&kind=unencodable&from=2026-11-21T09%3A00%3A00%2B09%3A00&until=1700000000000000&limit=5&order=oldest",
+            "strategy=loan%20screening&kind=unencodable&from=2026-11-21T09%3A00%3A00%2B09%3A00&until=1800000000000000&limit=5&order=oldest",
         )
         .unwrap();
         assert_eq!(query.strategy.as_deref(), Some("loan screening"));
         assert_eq!(query.kind, Some(RecordKind::Unencodable));
         assert_eq!(query.from_micros, parse_rfc3339("2026-11-21T00:00:00Z"));
-        assert_eq!(query.until_micros, Some(1_700_000_000_000_000));
+        assert_eq!(query.until_micros, Some(1_800_000_000_000_000));
         assert_eq!(query.limit, 5);
         assert!(!query.newest_first);
         assert!(list_query("").unwrap().newest_first);

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::html::escape;
 use crate::listener::server;
 use crate::replay::{SelectError, Selection, StartError};
-use crate::review::{noun_for, parse_kind, parse_time, Review};
+use crate::review::{check_window, noun_for, parse_kind, parse_time, Review};
 use crate::store::replays::latest_per_group;
 use crate::store::{GroupRun, RecordId};
 
@@ -149,12 +149,17 @@ fn selection(request: &ReplayRequest) -> Result<Selection, String> {
         .iter()
         .map(|id| id.parse::<RecordId>().map_err(|e| format!("ids: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
+    let (from_micros, until_micros) = (
+        time("since", &request.since)?,
+        time("until", &request.until)?,
+    );
+    check_window(from_micros, until_micros, ["since", "until"])?;
     Ok(Selection {
         strategy: request.strategy.clone(),
         group: request.group.clone(),
         ids,
-        from_micros: time("since", &request.since)?,
-        until_micros: time("until", &request.until)?,
+        from_micros,
+        until_micros,
         kind: request.kind.as_deref().map(parse_kind).transpose()?,
         limit: request.limit.unwrap_or(MAX_CASES).min(MAX_CASES),
     })
@@ -304,6 +309,11 @@ mod tests {
                 r#"{"strategy": "loan", "by": "kim", "kind": "odd"}"#,
                 "kind",
             ),
+            (
+                r#"{"strategy": "loan", "by": "kim", "since": "2026-12-04", "until": "2026-12-01"}"#,
+                "since: expected a time before until (2026-12-01T00:00:00.000000Z), found \
+                 2026-12-04T00:00:00.000000Z, after it",
+            ),
         ] {
             let (status, answer, runs) = post_by(body);
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
@@ -319,9 +329,10 @@ mod tests {
     #[test]
     fn a_replay_the_gateway_refuses_to_start_is_422() {
         let refusing: super::super::ReplayFn = Arc::new(|_, against, _| {
-            Err(crate::replay::StartError::UnknownEngine(
-                against.unwrap_or_default(),
-            ))
+            Err(crate::replay::StartError::UnknownEngine {
+                name: against.unwrap_or_default(),
+                known: "legacy, next".to_owned(),
+            })
         });
         let body = Bytes::from_static(br#"{"strategy": "loan", "by": "kim", "against": "nope"}"#);
         let response = post(Some(&refusing), &body);
@@ -331,7 +342,7 @@ mod tests {
             .to_bytes();
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(&answer).unwrap(),
-            json!({"error": "against: expected an engine of the running config's strategies, found \"nope\""}),
+            json!({"error": "against: expected an engine of the running config's strategies (legacy, next), found \"nope\""}),
         );
     }
 
@@ -371,7 +382,10 @@ mod tests {
             "{error}"
         );
         // What the request gets wrong stays 422.
-        let (status, error) = answer(|| StartError::UnknownStrategy("loan".into()));
+        let (status, error) = answer(|| StartError::UnknownStrategy {
+            name: "loan".into(),
+            known: "loan-screening".into(),
+        });
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
         // A store that cannot be read now is 503, as on every other admin route.
         let (status, error) = answer(|| {

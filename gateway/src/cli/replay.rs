@@ -19,7 +19,7 @@ use crate::config::{self, List};
 use crate::metrics::Metrics;
 use crate::pipeline::replay::CaseResult;
 use crate::replay::{run_cases, Pace, Selection, Syntax};
-use crate::review::{parse_kind, parse_time, plural, ReviewView};
+use crate::review::{check_window, parse_kind, parse_time, plural, ReviewView};
 use crate::runtime::Runtime;
 use crate::store::replays::latest_per_group;
 use crate::store::replays::GroupRun;
@@ -75,9 +75,11 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     // Before anything is sent or stored: a run by nobody in particular is worthless evidence.
     let by = runner(args.by.as_deref(), |name| std::env::var(name).ok())?;
     let mut config = config::load_without_secrets(&args.config)?;
+    // What the command line gets wrong is said first, before the store and the key file.
+    configured(&config, &args.strategy)?;
+    let selection = selection(args)?;
     let view = config.review.clone();
     let keys = keys(&config.store)?;
-    let selection = selection(args)?;
     // A fleet's cases and payloads are read from its database; the run is stored locally.
     let locked = |e| {
         let remedy = "stop it first, or start the run on it with POST /api/v1/replays";
@@ -173,6 +175,19 @@ fn not_fixed_sentence(not_fixed: usize, total: usize) -> String {
     )
 }
 
+/// Refuses a strategy the config does not name, naming the ones it does, as the replay API
+/// does: a misspelt `--strategy` must not read as a strategy with no stored case.
+fn configured(config: &config::Config, strategy: &str) -> anyhow::Result<()> {
+    if config.strategies.contains_key(strategy) {
+        return Ok(());
+    }
+    let known: Vec<&str> = config.strategies.keys().map(String::as_str).collect();
+    bail!(
+        "--strategy: expected a strategy of the config ({}), found {strategy:?}",
+        known.join(", ")
+    )
+}
+
 /// The key ring, or why replay cannot run without one.
 fn keys(store: &StoreConfig) -> anyhow::Result<KeyRing> {
     let Some(path) = &store.encryption_key_file else {
@@ -241,12 +256,14 @@ fn selection(args: &ReplayArgs) -> anyhow::Result<Selection> {
         .map(|id| id.parse::<RecordId>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("--ids {e}"))?;
+    let (from_micros, until_micros) = (time("since", &args.since)?, time("until", &args.until)?);
+    check_window(from_micros, until_micros, ["--since", "--until"]).map_err(anyhow::Error::msg)?;
     Ok(Selection {
         strategy: args.strategy.clone(),
         group: args.group.clone(),
         ids,
-        from_micros: time("since", &args.since)?,
-        until_micros: time("until", &args.until)?,
+        from_micros,
+        until_micros,
         kind: kind.map_err(|e| anyhow::anyhow!("--{e}"))?,
         limit: args.limit,
     })
@@ -438,6 +455,43 @@ mod tests {
             &["result", "fixed", "unreadable", "still_differing"],
         );
         assert_column(&text, &lines, &["detail", "refused", "refused", "refused"]);
+    }
+
+    /// A run of one case says so in the singular, from its first line to its verdict.
+    #[test]
+    fn a_run_of_one_case_is_said_in_the_singular() {
+        let run = ReplayRun {
+            started_micros: 1_764_460_800_000_000,
+            finished_micros: 1_764_460_801_000_000,
+            by: "kim".into(),
+            strategy: "loan".into(),
+            engine: "next".into(),
+            selection: "all".into(),
+            group_selections: Default::default(),
+            cases: vec![ReplayCase {
+                id: "0000000000000001a0000001".parse().unwrap(),
+                signature: "3cc4d5940b0b32de".into(),
+                result: "still_differing".into(),
+                new_signature: None,
+                detail: None,
+            }],
+        };
+        let mut out = Vec::new();
+        print(&mut out, &run, &ReviewView::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with(
+                "replay of 1 case of strategy loan against engine next by kim (all)\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("group 3cc4d5940b0b32de: 0 of 1 case fixed by replay at "),
+            "{text}"
+        );
+        let not_fixed = |not_fixed, total| NotFixed { not_fixed, total }.to_string();
+        assert_eq!(not_fixed(1, 1), "1 of 1 replayed case is not fixed");
+        assert_eq!(not_fixed(1, 3), "1 of 3 replayed cases are not fixed");
     }
 
     #[test]

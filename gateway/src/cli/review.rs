@@ -11,7 +11,7 @@ use serde_json::json;
 use super::json::rfc3339_times;
 use super::source::Source;
 use super::{daily, list, text};
-use crate::review::parse_time;
+use crate::review::{check_window, parse_time};
 use crate::store::{ListQuery, RecordId, MAX_LIMIT};
 
 /// Where to read: exactly one of `--store`, `--config` (optionally with `--store` to override its
@@ -228,12 +228,14 @@ pub fn run_list(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             .transpose()
             .map_err(|e| anyhow::anyhow!("--{flag} {e}"))
     };
+    let (from_micros, until_micros) = (time("since", &args.since)?, time("until", &args.until)?);
+    check_window(from_micros, until_micros, ["--since", "--until"]).map_err(anyhow::Error::msg)?;
     let mut query = ListQuery {
         strategy: args.strategy.clone(),
         kind,
         signature: args.signature.clone(),
-        from_micros: time("since", &args.since)?,
-        until_micros: time("until", &args.until)?,
+        from_micros,
+        until_micros,
         cursor: None,
         limit: 0,
         newest_first: true,

@@ -11,6 +11,7 @@ use tokio_util::task::TaskTracker;
 
 use super::{run_cases, Pace, SelectError, Selection, Syntax};
 use crate::pipeline::Gateway;
+use crate::runtime::{Runtime, Strategy};
 use crate::store::{Clock, KeyRing, Reader, ReplayRun, SystemClock};
 
 /// The pace of a replay inside a serving gateway: gentle, its engines serve live traffic too.
@@ -23,14 +24,26 @@ const PACE: Pace = Pace {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// No such strategy in the running config.
-    #[error("strategy: expected a strategy of the running config, found {0:?}")]
-    UnknownStrategy(String),
+    #[error("strategy: expected a strategy of the running config ({known}), found {name:?}")]
+    UnknownStrategy {
+        /// The name asked for.
+        name: String,
+        /// The running config's strategies, comma-separated.
+        known: String,
+    },
     /// The engine to replay against cannot be chosen for these cases.
     #[error(transparent)]
     Target(#[from] super::TargetError),
     /// The engine to replay against is not one of the running config's strategies'.
-    #[error("against: expected an engine of the running config's strategies, found {0:?}")]
-    UnknownEngine(String),
+    #[error(
+        "against: expected an engine of the running config's strategies ({known}), found {name:?}"
+    )]
+    UnknownEngine {
+        /// The name asked for, or the engine the cases were shadowed by.
+        name: String,
+        /// The engines of the running config's strategies, comma-separated.
+        known: String,
+    },
     /// Nothing raw is stored: the gateway's configuration has no key file.
     #[error("[store] encryption_key_file is not set: no raw payloads are stored, nothing can be replayed")]
     NoKeys,
@@ -89,13 +102,14 @@ pub fn start(
     } = order;
     let runtime = gateway.runtime();
     let name = selection.strategy.clone();
-    let strategy = runtime
-        .strategy(&name)
-        .cloned()
-        .ok_or_else(|| StartError::UnknownStrategy(name.clone()))?;
+    let strategy = strategy(&runtime, &name)?;
+    let unknown_engine = |name: String| StartError::UnknownEngine {
+        name,
+        known: engines(&runtime),
+    };
     if let Some(against) = &against {
         if runtime.engine(against).is_none() {
-            return Err(StartError::UnknownEngine(against.clone()));
+            return Err(unknown_engine(against.clone()));
         }
     }
     let records = selection.select(reader)?;
@@ -104,10 +118,10 @@ pub fn start(
     }
     let shadow_now = strategy.shadow.as_ref().map(|engine| engine.name());
     let target = super::target(against.as_deref(), shadow_now, &records)?;
-    let engine = runtime
-        .engine(&target)
-        .cloned()
-        .ok_or(StartError::UnknownEngine(target))?;
+    let engine = match runtime.engine(&target) {
+        Some(engine) => engine.clone(),
+        None => return Err(unknown_engine(target)),
+    };
     // Last: what the request gets wrong is said first, whatever the configuration's state.
     let path = runtime.config.store.encryption_key_file.as_ref();
     let keys = KeyRing::load(path.ok_or(StartError::NoKeys)?)?;
@@ -148,4 +162,31 @@ pub fn start(
         }
     });
     Ok(started)
+}
+
+/// The running config's strategy `name`, or the refusal naming the strategies there are.
+fn strategy(runtime: &Runtime, name: &str) -> Result<Arc<Strategy>, StartError> {
+    match runtime.strategy(name) {
+        Some(strategy) => Ok(strategy.clone()),
+        None => {
+            let known: Vec<&str> = runtime.strategies().map(|s| &*s.name).collect();
+            Err(StartError::UnknownStrategy {
+                name: name.to_owned(),
+                known: known.join(", "),
+            })
+        }
+    }
+}
+
+/// The engines a replay can go to, the running config's strategies' (live and shadow), by name,
+/// comma-separated.
+fn engines(runtime: &Runtime) -> String {
+    let mut names: Vec<&str> = runtime
+        .strategies()
+        .flat_map(|s| std::iter::once(&s.live).chain(s.shadow.as_ref()))
+        .map(|engine| engine.name())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(", ")
 }

@@ -1,6 +1,6 @@
 //! Filters people type (CLI flags, API query values): record kinds and times.
 
-use crate::store::{parse_rfc3339, RecordKind};
+use crate::store::{format_micros, parse_rfc3339, RecordKind};
 
 /// A time filter: RFC 3339 (`2026-11-21T09:00:00+09:00`, `2026-11-21`, a date read as 00:00
 /// UTC), a time as the text output and the page write it (`2026-11-21 09:00:00 +09:00`: the
@@ -30,6 +30,31 @@ pub fn parse_time(text: &str) -> Result<u64, String> {
              UTC) or microseconds since the epoch"
         )
     })
+}
+
+/// Refuses a time window that holds no time, `since` at or after `until` (since includes its
+/// time, until does not): it would select nothing and read as a store without such records.
+/// `names` are the two filters as the caller was given them (`--since`, `--until`; `since`,
+/// `until`).
+pub fn check_window(
+    since: Option<u64>,
+    until: Option<u64>,
+    names: [&str; 2],
+) -> Result<(), String> {
+    let (Some(since), Some(until)) = (since, until) else {
+        return Ok(());
+    };
+    let [since_name, until_name] = names;
+    let found = match since.cmp(&until) {
+        std::cmp::Ordering::Less => return Ok(()),
+        std::cmp::Ordering::Equal => format!("the same time ({until_name} excludes its own)"),
+        std::cmp::Ordering::Greater => "after it".to_owned(),
+    };
+    Err(format!(
+        "{since_name}: expected a time before {until_name} ({}), found {}, {found}",
+        format_micros(until),
+        format_micros(since)
+    ))
 }
 
 /// A record kind by its name.
@@ -70,5 +95,33 @@ mod tests {
             "{error}"
         );
         assert!(parse_time("2026-11-21 18:00:00 +9").is_err());
+    }
+
+    #[test]
+    fn a_window_whose_since_is_not_before_its_until_is_refused() {
+        let day = |date| parse_time(date).ok();
+        let names = ["--since", "--until"];
+        assert_eq!(
+            check_window(day("2026-12-04"), day("2026-12-01"), names),
+            Err(
+                "--since: expected a time before --until (2026-12-01T00:00:00.000000Z), found \
+                 2026-12-04T00:00:00.000000Z, after it"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            check_window(day("2026-12-01"), day("2026-12-01"), ["since", "until"]),
+            Err(
+                "since: expected a time before until (2026-12-01T00:00:00.000000Z), found \
+                 2026-12-01T00:00:00.000000Z, the same time (until excludes its own)"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            check_window(day("2026-12-01"), day("2026-12-04"), names),
+            Ok(())
+        );
+        assert_eq!(check_window(day("2026-12-04"), None, names), Ok(()));
+        assert_eq!(check_window(None, day("2026-12-01"), names), Ok(()));
     }
 }

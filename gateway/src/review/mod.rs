@@ -41,7 +41,7 @@ pub use batch::{assess_batch, BatchSummary};
 pub use batch_sides::example_rows;
 pub use build::{policies, Policies, Policy, Review};
 pub use daily::{Daily, DayCount, ReviewView};
-pub use filter::{parse_kind, parse_time};
+pub use filter::{check_window, parse_kind, parse_time};
 pub use known::{unknown_strategy, UnknownStrategy};
 pub use model::{Detail, EngineStatus, RuleCount, StoreHealth, StrategySummary, Summary};
 pub use sides::{request_rows, side_by_side, value_text, RowState, SideRow};

@@ -294,7 +294,8 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         ("legacy", "answered live by engine \\\"legacy\\\""),
         (
             "nope",
-            "against: expected an engine of the running config's strategies",
+            "against: expected an engine of the running config's strategies (legacy, \
+             new-engine), found \\\"nope\\\"",
         ),
     ] {
         let body = format!(
@@ -305,6 +306,16 @@ async fn replay_tells_fixed_from_still_differing_and_new_signatures() {
         assert_eq!(status, 422, "{text}");
         assert!(text.contains(says), "{text}");
     }
+    // A misspelt strategy: 422 naming the running config's.
+    let misspelt = &STRATEGY[..STRATEGY.len() - 1];
+    let body = format!(r#"{{"strategy": "{misspelt}", "by": "ci"}}"#);
+    let (status, body) = post(&url, "application/json", body).await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 422, "{text}");
+    let says = format!(
+        "strategy: expected a strategy of the running config ({STRATEGY}), found \\\"{misspelt}\\\""
+    );
+    assert!(text.contains(&says), "{text}");
     let selection = format!(r#"{{"strategy": "{STRATEGY}", "group": "{group}", "by": "ci"}}"#);
     let (status, body) = post(&url, "application/json", selection).await;
     assert_eq!(status, 202, "{body:?}");
@@ -438,6 +449,36 @@ async fn run_report_text(store: Option<PathBuf>, config: Option<PathBuf>) -> Str
     })
     .await
     .unwrap()
+}
+
+/// What the command line gets wrong is refused first, naming what there is, before the store
+/// or the key file is read (this config has no key file).
+#[tokio::test]
+async fn a_misspelt_strategy_or_a_reversed_window_is_refused_before_anything_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    let builder = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http("http://127.0.0.1:9"));
+    let config = dir.path().join("shadowgate.toml");
+    std::fs::write(&config, builder.toml(&dir.path().join("store"))).unwrap();
+    let misspelt = &STRATEGY[..STRATEGY.len() - 1];
+    let mut args_misspelt = args(&config, "any");
+    args_misspelt.strategy = misspelt.to_owned();
+    let (_, result) = replay(args_misspelt).await;
+    assert_eq!(
+        result.unwrap_err(),
+        format!("--strategy: expected a strategy of the config ({STRATEGY}), found {misspelt:?}")
+    );
+    let mut reversed = args(&config, "any");
+    reversed.since = Some("2026-12-04".to_owned());
+    reversed.until = Some("2026-12-01".to_owned());
+    let (_, result) = replay(reversed).await;
+    assert_eq!(
+        result.unwrap_err(),
+        "--since: expected a time before --until (2026-12-01T00:00:00.000000Z), found \
+         2026-12-04T00:00:00.000000Z, after it"
+    );
 }
 
 #[tokio::test]

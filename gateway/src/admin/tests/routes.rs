@@ -64,7 +64,9 @@ fn every_get_route_takes_the_parameters_it_lists_and_is_served() {
         "strategy" => "loan".to_owned(),
         "kind" => "mismatch".to_owned(),
         "signature" => "sig-grade".to_owned(),
-        "since" | "from" | "until" => "2026-01-01T00%3A00%3A00Z".to_owned(),
+        "since" | "from" => "2026-01-01T00%3A00%3A00Z".to_owned(),
+        // After since: a window that holds no time is refused.
+        "until" => "2026-01-02T00%3A00%3A00Z".to_owned(),
         "limit" => "5".to_owned(),
         "cursor" => id.clone(),
         "order" => "oldest".to_owned(),
