@@ -491,7 +491,8 @@ mod tests {
         );
         let not_fixed = |not_fixed, total| NotFixed { not_fixed, total }.to_string();
         assert_eq!(not_fixed(1, 1), "1 of 1 replayed case is not fixed");
-        assert_eq!(not_fixed(1, 3), "1 of 3 replayed cases are not fixed");
+        assert_eq!(not_fixed(1, 3), "1 of 3 replayed cases is not fixed");
+        assert_eq!(not_fixed(2, 3), "2 of 3 replayed cases are not fixed");
     }
 
     #[test]
