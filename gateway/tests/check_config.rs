@@ -471,7 +471,7 @@ fn a_value_of_the_wrong_variant_or_type_is_named_by_its_key() {
         (
             "[shadow]\nworkers = \"two\"",
             "shadow.workers (line ",
-            "expected a whole number (0 or more), found the string \"two\"",
+            "expected a whole number (0 to 64), found the string \"two\"",
         ),
     ] {
         let path = write_config(dir.path(), "127.0.0.1:7001", extra);

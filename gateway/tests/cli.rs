@@ -436,7 +436,12 @@ fn decode_names_a_control_frame_and_encode_takes_a_length_selected_message_by_na
         &["encode", "--layout", layout, "--message", "NOPE"],
         &decoded.stdout,
     );
-    assert!(assert_user_error(&unknown).contains("--message \"NOPE\": no such message"));
+    let refused = assert_user_error(&unknown);
+    assert!(
+        refused.contains("--message: expected a message of the layout (ADMIN, ")
+            && refused.contains("), found \"NOPE\""),
+        "{refused}"
+    );
 }
 
 /// `demo-engine --print-requests N` serves nothing, so it needs no `--kind`; serving still does.
@@ -719,13 +724,13 @@ fn encode_names_a_header_that_selects_no_message_by_its_keys_not_by_bytes() {
     let stderr = assert_user_error(&encode(without_code.clone()));
     assert_eq!(
         stderr.trim_end(),
-        "error: header.tx_code: expected a transaction code of the layout (LNS0001), found nothing"
+        "error: header.tx_code: expected the key of a message of the layout (LNS0001), found nothing"
     );
     without_code["tx_code"] = "LNS0009".into();
     let stderr = assert_user_error(&encode(without_code));
     assert_eq!(
         stderr.trim_end(),
-        "error: header.tx_code: expected a transaction code of the layout (LNS0001), found \
+        "error: header.tx_code: expected the key of a message of the layout (LNS0001), found \
          \"LNS0009\""
     );
 }
