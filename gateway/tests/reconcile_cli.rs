@@ -158,10 +158,57 @@ fn a_stored_run_is_in_the_report_and_a_held_store_fails_first() {
         "--quiet",
     ]);
     assert_eq!(locked.status.code(), Some(1));
-    assert!(
-        text(&locked.stderr).contains("--store"),
-        "{}",
-        text(&locked.stderr)
+    assert_eq!(
+        text(&locked.stderr),
+        format!(
+            "error: --store {store}: store \"{store}\" is locked: another process (a running \
+             gateway?) holds it; {LOCKED_REMEDY}\n"
+        )
+    );
+}
+
+/// What a run to be stored says to do about a store another process holds.
+const LOCKED_REMEDY: &str = "stop that gateway first, or keep the run in a store directory of \
+                             its own with --store DIR (report --store DIR reads it)";
+
+/// `--store-config` of a gateway whose sled store is held (the gateway runs) fails as `--store`
+/// does: at once, before reading a row (the sources here do not even exist), with the store's
+/// "locked" error and what to do for a write, never sled's `Os { code: 11, .. }` dump.
+#[test]
+fn a_held_store_of_a_gateway_config_fails_before_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = reconcile_file(dir.path(), "{\"id\": 1, \"decision\": \"A\"}\n");
+    std::fs::remove_file(dir.path().join("new.jsonl")).unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let layout =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/layouts/loan-screening.toml");
+    let gateway = dir.path().join("sg.toml");
+    let gateway_text = format!(
+        "[[listeners.mci]]\nname = \"core\"\naddress = \"127.0.0.1:0\"\nlayout = \"loan\"\n\
+         [layouts]\nloan = {layout:?}\n\
+         [engines.legacy]\nprotocol = \"mci\"\naddress = \"127.0.0.1:7001\"\nlayout = \"loan\"\n\
+         [strategies.loan]\nlayout = \"loan\"\ntx_codes = [\"LNS0001\"]\nlive = \"legacy\"\n\
+         [store]\npath = {store:?}\n"
+    );
+    std::fs::write(&gateway, gateway_text).unwrap();
+    let _held = shadowgate::store::Reader::open(&store).unwrap();
+    let gateway = gateway.to_str().unwrap();
+    let locked = shadowgate(&[
+        "reconcile",
+        "--config",
+        &config,
+        "--store-config",
+        gateway,
+        "--quiet",
+    ]);
+    assert_eq!(locked.status.code(), Some(1));
+    assert_eq!(
+        text(&locked.stderr),
+        format!(
+            "error: --store-config {gateway}: store {store:?} is locked: another process (a \
+             running gateway?) holds it; {LOCKED_REMEDY}\n"
+        )
     );
 }
 

@@ -68,8 +68,7 @@ pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Res
                 .clone()
                 .unwrap_or_else(|| config.store.path.clone());
             let remedy = super::source::from(super::source::admin_address(&config));
-            let reader =
-                Reader::open(&path).map_err(|e| super::source::store_error(&path, e, &remedy))?;
+            let reader = Reader::open(&path).map_err(|e| super::source::store_error(e, &remedy))?;
             // A blocker's times (`since the last failure at …`) as the rest of the text shows
             // times: in the review's zone.
             let signoff = sign(&reader, &config, &request, SystemClock.now_micros())

@@ -383,8 +383,7 @@ impl Where {
             (None, None) => bail!("say where: --store DIR, --config FILE or --from URL"),
         };
         let remedy = super::source::from(admin);
-        let reader =
-            Reader::open(&path).map_err(|e| super::source::store_error(&path, e, &remedy))?;
+        let reader = Reader::open(&path).map_err(|e| super::source::store_error(e, &remedy))?;
         let book = TriageBook::new(reader).refusing_unknown(policies.keys().map(String::as_str));
         Ok(Self::Local(book, policies, view, path))
     }

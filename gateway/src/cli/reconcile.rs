@@ -52,28 +52,30 @@ pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Resul
         args.quiet,
     );
     if let Some(dir) = &args.store {
-        let at = || format!("--store {}", dir.display());
-        std::fs::create_dir_all(dir).with_context(at)?;
-        // Opened and closed at once: a store a running gateway holds fails here, before the work.
-        drop(crate::store::Reader::open(dir).with_context(at)?);
+        writable(dir).with_context(|| format!("--store {}", dir.display()))?;
     }
-    // The gateway config is read before the work, so a wrong one fails at once.
+    // The gateway config is read before the work, so a wrong one fails at once, and so does a
+    // sled store its running gateway holds.
     let gateway = match &args.store_config {
         None => None,
-        Some(file) => Some((file, crate::config::load_without_secrets(file)?)),
+        Some(file) => {
+            let config = crate::config::load_without_secrets(file)?;
+            if config.store.backend == BackendKind::Sled {
+                writable(&config.store.path)
+                    .with_context(|| format!("--store-config {}", file.display()))?;
+            }
+            Some((file, config))
+        }
     };
     let run = crate::reconcile::run(&spec, !args.quiet)?;
     if let Some(dir) = &args.store {
-        crate::store::save_reconcile(dir, &run)
-            .with_context(|| format!("storing the run in {}", dir.display()))?;
+        save(dir, &run).with_context(|| format!("storing the run in {}", dir.display()))?;
     }
     if let Some((file, config)) = &gateway {
         let store = &config.store;
         let at = || format!("--store-config {}: storing the run", file.display());
         match store.backend {
-            BackendKind::Sled => {
-                crate::store::save_reconcile(&store.path, &run).with_context(at)?
-            }
+            BackendKind::Sled => save(&store.path, &run).with_context(at)?,
             BackendKind::Postgres => {
                 crate::store::save_reconcile_to_fleet(&store.postgres, &run).with_context(at)?
             }
@@ -90,6 +92,30 @@ pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Resul
         Format::Json => writeln!(out, "{:#}", serde_json::to_value(&batch)?)?,
     }
     Ok(clean)
+}
+
+/// What to do about a store another process holds, for a run to be stored.
+const LOCKED_REMEDY: &str = "stop that gateway first, or keep the run in a store directory of \
+                             its own with --store DIR (report --store DIR reads it)";
+
+/// Checks that the sled store `dir` can be written by opening and closing it (created if
+/// missing): a store a running gateway holds fails here, before the work, not after it.
+fn writable(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let reader = crate::store::Reader::open(dir)
+        .map_err(|error| super::source::store_error(error, LOCKED_REMEDY))?;
+    drop(reader);
+    Ok(())
+}
+
+/// Stores `run` in the sled store `dir`; a lock taken since [`writable`] said as it says it.
+fn save(dir: &Path, run: &crate::store::ReconcileRun) -> anyhow::Result<()> {
+    match crate::store::save_reconcile(dir, run) {
+        Err(crate::store::SaveError::Open(error)) => {
+            Err(super::source::store_error(error, LOCKED_REMEDY))
+        }
+        saved => Ok(saved?),
+    }
 }
 
 /// Writes the warnings of the reconcile file `config` on `err`, before the run, which goes on:

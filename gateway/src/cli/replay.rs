@@ -83,7 +83,7 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     // A fleet's cases and payloads are read from its database; the run is stored locally.
     let locked = |e| {
         let remedy = "stop it first, or start the run on it with POST /api/v1/replays";
-        super::source::store_error(&config.store.path, e, remedy)
+        super::source::store_error(e, remedy)
     };
     let reader = Reader::open_config(&config.store)
         .map_err(locked)?

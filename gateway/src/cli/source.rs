@@ -3,7 +3,6 @@
 //! (`--from`). All three answer with the admin API's model.
 
 use std::net::SocketAddr;
-use std::path::Path;
 
 use anyhow::{anyhow, bail, Context};
 
@@ -70,7 +69,7 @@ impl Source {
             (Some(store), None) => (store.clone(), None, ReviewView::default(), None),
             (None, None) => bail!("say where to read: --store DIR, --config FILE or --from URL"),
         };
-        let reader = Reader::open(&path).map_err(|e| store_error(&path, e, &from(admin)))?;
+        let reader = Reader::open(&path).map_err(|e| store_error(e, &from(admin)))?;
         let judged_by = match policies {
             Some(_) => JudgedBy::Config,
             None => JudgedBy::Defaults,
@@ -213,15 +212,12 @@ pub(super) fn from(admin: Option<SocketAddr>) -> String {
     )
 }
 
-/// `error` of opening the store at `path`, for the CLI: a lock held by another process said
-/// plainly with `remedy` (sled's own error is an `Os { code: 11, kind: WouldBlock }` dump);
-/// any other error as it is.
-pub(super) fn store_error(path: &Path, error: StoreError, remedy: &str) -> anyhow::Error {
+/// `error` of opening a store, for the CLI: a lock held by another process followed by
+/// `remedy`, what this command can do instead (read through `--from`, store elsewhere); any
+/// other error as it is.
+pub(crate) fn store_error(error: StoreError, remedy: &str) -> anyhow::Error {
     if error.is_locked() {
-        anyhow!(
-            "store {} is locked: another process (a running gateway?) holds it; {remedy}",
-            path.display()
-        )
+        anyhow!("{error}; {remedy}")
     } else {
         anyhow::Error::new(error)
     }
@@ -230,6 +226,8 @@ pub(super) fn store_error(path: &Path, error: StoreError, remedy: &str) -> anyho
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    use std::path::Path;
 
     use super::*;
 
@@ -260,10 +258,13 @@ mod tests {
         let _running = Reader::open(&store).unwrap();
 
         let error = refusal(&args(None, Some(&with_admin)));
-        assert!(error.contains("is locked"), "{error}");
-        assert!(
-            error.contains("read a running gateway with --from http://127.0.0.1:9190, or stop"),
-            "{error}"
+        // The path quoted: a store directory named `store` reads as one.
+        assert_eq!(
+            error,
+            format!(
+                "store {store:?} is locked: another process (a running gateway?) holds it; read \
+                 a running gateway with --from http://127.0.0.1:9190, or stop it first"
+            )
         );
         // --store with the config: the config still says where its gateway listens.
         let error = refusal(&args(Some(&store), Some(&with_admin)));

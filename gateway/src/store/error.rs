@@ -7,7 +7,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use super::codec::CodecError;
-use super::shared::LOCKED;
 
 /// Opening or reading the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +27,13 @@ pub enum StoreError {
         /// sled's error.
         #[source]
         source: sled::Error,
+    },
+    /// Another process (a running gateway?) holds the directory's lock: sled lets one process
+    /// open a store. What to do about it depends on the command, so it is not said here.
+    #[error("store {path:?} is locked: another process (a running gateway?) holds it")]
+    Locked {
+        /// The store directory.
+        path: PathBuf,
     },
     /// A reader was pointed at a directory that holds no store.
     #[error("no store at {}: the directory does not exist", path.display())]
@@ -138,7 +144,7 @@ impl fmt::Display for AdminUrl {
 impl StoreError {
     /// Another handle (a running gateway) holds the store directory's lock.
     pub fn is_locked(&self) -> bool {
-        matches!(self, Self::Open { hint, .. } if *hint == LOCKED)
+        matches!(self, Self::Locked { .. })
     }
 
     /// Local-only data (triage, replay runs) was asked of a fleet's report that cannot open the
@@ -161,7 +167,7 @@ impl StoreError {
                 source: sled::Error::Io(_),
                 ..
             }
-        ) && !self.is_locked()
+        )
     }
 }
 

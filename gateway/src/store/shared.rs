@@ -99,10 +99,6 @@ impl SharedDb {
     }
 }
 
-/// What [`StoreError::Open`] says when another handle holds the directory.
-pub(crate) const LOCKED: &str =
-    "another process (a running gateway?) holds the store; read it through the admin API";
-
 /// Opens the sled database at `path`, saying clearly when another process holds it.
 ///
 /// sled's own flusher thread is off (`flush_every_ms(None)`): the writer flushes every group
@@ -128,15 +124,16 @@ pub(crate) fn open_db(path: &Path, settings: SledSettings) -> Result<sled::Db, S
     };
     opened.map_err(|source| {
         // sled has no read-only mode: it locks the directory, so a second process cannot
-        // open it.
-        let locked = source.to_string().contains("could not acquire lock");
+        // open it. Its error then is an `Os { code: 11, kind: WouldBlock, .. }` dump: said
+        // plainly instead, each caller adding what to do about it.
+        if source.to_string().contains("could not acquire lock") {
+            return StoreError::Locked {
+                path: path.to_path_buf(),
+            };
+        }
         StoreError::Open {
             path: path.to_path_buf(),
-            hint: if locked {
-                LOCKED
-            } else {
-                "check the path, permissions and free space"
-            },
+            hint: "check the path, permissions and free space",
             source,
         }
     })
