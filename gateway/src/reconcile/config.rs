@@ -65,6 +65,9 @@ pub struct SourceConfig {
     /// CSV field delimiter, one ASCII character (default `,`).
     #[serde(default)]
     pub delimiter: Option<String>,
+    /// The charset of a `csv` or `jsonl` file: `utf-8` (default), `cp949` or `euc-kr`.
+    #[serde(default)]
+    pub charset: Option<String>,
     /// `postgres://user@host:port/db`.
     #[serde(default)]
     pub url: Option<String>,

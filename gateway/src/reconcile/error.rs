@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use protocol_mci::charset::Charset;
+
 /// A reconciliation that could not run to the end.
 #[derive(Debug, thiserror::Error)]
 #[error("{context}: {kind}")]
@@ -24,6 +26,26 @@ pub enum ReconcileErrorKind {
     /// A JSON line (or a spilled row) that does not parse.
     #[error("{0}")]
     Json(#[from] serde_json::Error),
+    /// A JSON line that is not JSON: the parser's reason and where (boxed: rare, and large).
+    #[error("{0}")]
+    JsonSyntax(Box<crate::engine::JsonSyntax>),
+    /// A JSON line whose object holds a key twice (its path), which a parser would resolve
+    /// silently by keeping one of the values.
+    #[error("expected each key once, found `{0}` twice")]
+    DuplicateKey(String),
+    /// A JSON line that is not one object: what it is instead.
+    #[error("expected one JSON object, found {0}")]
+    NotObject(String),
+    /// Bytes that are not text in the source's charset.
+    #[error("{}", undecodable(.column.as_deref(), *.charset, *.at))]
+    Undecodable {
+        /// The column (a CSV cell); `None` for a whole line.
+        column: Option<String>,
+        /// The source's charset.
+        charset: Charset,
+        /// The offset of the first invalid byte in the cell or line.
+        at: usize,
+    },
     /// A fixed-length record whose fields do not decode.
     #[error("{0}")]
     Decode(#[from] protocol_mci::DecodeError),
@@ -44,18 +66,62 @@ pub enum ReconcileErrorKind {
         /// What was there.
         found: String,
     },
+    /// A fixed-length record the file ends in.
+    #[error("expected {expected} bytes, found {found} (the file ends)")]
+    ShortRecord {
+        /// The layout's record size.
+        expected: usize,
+        /// The bytes left in the file.
+        found: usize,
+    },
+    /// A fixed-length record that does not decode, with what the bytes suggest is wrong in
+    /// the source's settings.
+    #[error("{error} ({hint})")]
+    Misframed {
+        /// Why it does not decode (boxed: rare, and large).
+        error: Box<protocol_mci::DecodeError>,
+        /// The likely cause.
+        hint: &'static str,
+    },
     /// A column the mapping names but the source lacks.
     #[error("no column {0} (columns: {1})")]
     MissingColumn(String, String),
-    /// A row without a key value.
-    #[error("key field {0} is empty")]
-    EmptyKey(String),
+    /// A row without a value of the key field at this target path.
+    #[error("key field {0} is {1}")]
+    NoKey(String, KeyGap),
     /// The reconcile file is invalid (every problem, one per line).
     #[error("{0}")]
     Config(String),
     /// The store could not be written or read.
     #[error("{0}")]
     Store(String),
+}
+
+/// Why a row has no key value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyGap {
+    /// The row has no such column or member (named).
+    Absent(String),
+    /// SQL `NULL` or JSON `null`.
+    Null,
+    /// An empty cell or string.
+    Empty,
+}
+
+impl fmt::Display for KeyGap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyGap::Absent(column) => write!(f, "absent (the row has no {column})"),
+            KeyGap::Null => f.write_str("null"),
+            KeyGap::Empty => f.write_str("empty"),
+        }
+    }
+}
+
+impl From<crate::engine::JsonSyntax> for ReconcileErrorKind {
+    fn from(syntax: crate::engine::JsonSyntax) -> Self {
+        ReconcileErrorKind::JsonSyntax(Box::new(syntax))
+    }
 }
 
 impl ReconcileError {
@@ -66,4 +132,18 @@ impl ReconcileError {
             kind: kind.into(),
         }
     }
+}
+
+/// `column NAME: expected utf-8 text, found an invalid byte at 3 (…)`, with the other way to
+/// read the file.
+fn undecodable(column: Option<&str>, charset: Charset, at: usize) -> String {
+    let hint = match charset {
+        Charset::Utf8 => "the file must be UTF-8, or say charset = \"cp949\" for a CP949 file",
+        Charset::Cp949 | Charset::EucKr => "a UTF-8 file needs no charset",
+    };
+    let column = column.map(|c| format!("column {c}: ")).unwrap_or_default();
+    format!(
+        "{column}expected {} text, found an invalid byte at {at} ({hint})",
+        charset.name()
+    )
 }

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde_json::Value;
 
 use super::config::FieldType;
-use super::error::ReconcileErrorKind;
+use super::error::{KeyGap, ReconcileErrorKind};
 use super::mapping::lookup;
 
 /// The key fields of a reconciliation: target paths and their types.
@@ -52,9 +52,12 @@ impl KeySpec {
     pub fn key_of(&self, row: &Value) -> Result<Key, ReconcileErrorKind> {
         let mut parts = Vec::with_capacity(self.fields.len());
         for (path, kind) in &self.fields {
-            let empty = || ReconcileErrorKind::EmptyKey(path.clone());
+            let none = |gap| ReconcileErrorKind::NoKey(path.clone(), gap);
+            let empty = || none(KeyGap::Empty);
             let part = match (lookup(row, path), kind) {
-                (None | Some(Value::Null), _) => return Err(empty()),
+                // Refused while mapping (`Mapping::row`); kept for rows from elsewhere.
+                (None, _) => return Err(none(KeyGap::Absent(path.clone()))),
+                (Some(Value::Null), _) => return Err(none(KeyGap::Null)),
                 (Some(Value::Number(n)), FieldType::Decimal | FieldType::Integer) => {
                     let number = rust_decimal::Decimal::from_str(n.as_str())
                         .or_else(|_| rust_decimal::Decimal::from_scientific(n.as_str()))
@@ -120,7 +123,7 @@ mod tests {
         assert!(key("Z") < key("a"), "bytes, like COLLATE \"C\"");
         assert!(matches!(
             text.key_of(&json!({ "id": null })),
-            Err(ReconcileErrorKind::EmptyKey(_))
+            Err(ReconcileErrorKind::NoKey(_, KeyGap::Null))
         ));
     }
 }

@@ -2,7 +2,13 @@
 //! comparator sees two decisions of the same form whatever the sources.
 //!
 //! Decimals keep their exact text (`serde_json` numbers with `arbitrary_precision`), never `f64`;
-//! dates become `YYYY-MM-DD`; an empty value is `null`.
+//! dates become `YYYY-MM-DD`. An empty value is `null`, whatever the source and the type: an
+//! empty CSV cell, `""` in JSON, SQL `NULL`, a missing JSON member. A key field must have a
+//! value: a row whose key is absent, null or empty is refused, saying which.
+//!
+//! JSON Lines keep their JSON types: a value of a type that does not fit its field (a number for
+//! a text field) is refused, never converted. A fixed-length record's values were typed by its
+//! layout, so a layout number mapped as text is its text.
 
 use std::str::FromStr;
 
@@ -10,7 +16,7 @@ use protocol_mci::MaskKind;
 use serde_json::{Map, Number, Value};
 
 use super::config::FieldType;
-use super::error::ReconcileErrorKind;
+use super::error::{KeyGap, ReconcileErrorKind};
 
 /// One validated field of a mapping.
 #[derive(Debug, Clone)]
@@ -25,17 +31,34 @@ pub struct Field {
     pub format: Option<String>,
     /// How examples show it.
     pub mask: Option<MaskKind>,
+    /// Part of the key: every row must have a value.
+    pub key: bool,
 }
 
 /// A source's value of one column before typing.
 #[derive(Debug, Clone, Copy)]
 pub enum Cell<'a> {
-    /// SQL `NULL`, a JSON `null` or a missing JSON key.
+    /// No such member in a JSON object (or decoded record).
+    Absent,
+    /// SQL `NULL`.
     Null,
     /// Text (CSV, SQL text format).
     Text(&'a str),
-    /// A JSON value (JSON Lines, a decoded fixed-length record).
+    /// A value of a JSON Lines row: its JSON type must fit the field.
     Json(&'a Value),
+    /// A value of a decoded fixed-length record, typed by the layout.
+    Decoded(&'a Value),
+}
+
+impl Cell<'_> {
+    /// Why a key field that types as `null` has no value.
+    fn gap(self, field: &Field) -> KeyGap {
+        match self {
+            Cell::Absent => KeyGap::Absent(field.column.clone()),
+            Cell::Null | Cell::Json(Value::Null) | Cell::Decoded(Value::Null) => KeyGap::Null,
+            _ => KeyGap::Empty,
+        }
+    }
 }
 
 /// The fields of one side, in file order.
@@ -53,7 +76,12 @@ impl Mapping {
     ) -> Result<Value, ReconcileErrorKind> {
         let mut row = Map::new();
         for (i, field) in self.fields.iter().enumerate() {
-            let value = typed(field, cell(i, field))?;
+            let cell = cell(i, field);
+            let value = typed(field, cell)?;
+            if field.key && value.is_null() {
+                let path = field.path.clone();
+                return Err(ReconcileErrorKind::NoKey(path, cell.gap(field)));
+            }
             place(&mut row, &field.path, value);
         }
         Ok(Value::Object(row))
@@ -62,6 +90,13 @@ impl Mapping {
     /// The field at a target path.
     pub fn field(&self, path: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.path == path)
+    }
+
+    /// Marks the fields at the key's target paths as key fields.
+    pub fn mark_key(&mut self, paths: &[String]) {
+        for field in &mut self.fields {
+            field.key = paths.contains(&field.path);
+        }
     }
 }
 
@@ -90,18 +125,26 @@ pub fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
 /// One cell converted to its field's type.
 fn typed(field: &Field, cell: Cell<'_>) -> Result<Value, ReconcileErrorKind> {
     let text = match cell {
-        Cell::Null | Cell::Json(Value::Null) => return Ok(Value::Null),
+        Cell::Absent | Cell::Null | Cell::Json(Value::Null) | Cell::Decoded(Value::Null) => {
+            return Ok(Value::Null)
+        }
         Cell::Text(text) => text,
-        Cell::Json(Value::String(text)) => text.as_str(),
-        Cell::Json(Value::Number(n)) if field.kind != FieldType::Text => {
-            return number(field, n.as_str());
-        }
-        Cell::Json(Value::Number(n)) => return Ok(Value::String(n.as_str().to_owned())),
-        Cell::Json(Value::Bool(b)) if field.kind == FieldType::Text => {
-            return Ok(Value::String(b.to_string()));
-        }
-        Cell::Json(other) => return Err(wrong(field, other.to_string())),
+        Cell::Json(value) => match (value, field.kind) {
+            (Value::String(text), _) => text.as_str(),
+            (Value::Number(n), FieldType::Decimal | FieldType::Integer) => n.as_str(),
+            (other, _) => return Err(wrong_json(field, other)),
+        },
+        Cell::Decoded(value) => match value {
+            Value::String(text) => text.as_str(),
+            Value::Number(n) => n.as_str(),
+            Value::Bool(true) => "true",
+            Value::Bool(false) => "false",
+            other => return Err(wrong(field, other.to_string())),
+        },
     };
+    if text.is_empty() {
+        return Ok(Value::Null);
+    }
     if field.kind == FieldType::Text {
         return Ok(Value::String(text.to_owned()));
     }
@@ -144,12 +187,13 @@ fn date(field: &Field, text: &str) -> Result<Value, ReconcileErrorKind> {
         .ok_or_else(|| wrong(field, format!("{text:?}")))
 }
 
+/// A value that is not of the field's type.
 fn wrong(field: &Field, found: String) -> ReconcileErrorKind {
     let expected = match field.kind {
         FieldType::Text => "text",
         FieldType::Decimal => "a decimal number",
         FieldType::Integer => "a whole number",
-        FieldType::Date => "a date (YYYY-MM-DD, YYYYMMDD or the field's format)",
+        FieldType::Date => DATE,
     };
     ReconcileErrorKind::Value {
         column: field.column.clone(),
@@ -157,6 +201,32 @@ fn wrong(field: &Field, found: String) -> ReconcileErrorKind {
         found,
     }
 }
+
+/// A JSON value whose type does not fit the field: a number for a text field, a boolean, an
+/// array or an object for any.
+fn wrong_json(field: &Field, value: &Value) -> ReconcileErrorKind {
+    let expected = match field.kind {
+        FieldType::Text => "a string",
+        FieldType::Decimal => "a decimal number (a number or a string)",
+        FieldType::Integer => "a whole number (a number or a string)",
+        FieldType::Date => "a date as a string (YYYY-MM-DD, YYYYMMDD or the field's format)",
+    };
+    let found = match value {
+        Value::Number(n) => format!("the number {n}"),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+        Value::Null | Value::String(_) => value.to_string(),
+    };
+    ReconcileErrorKind::Value {
+        column: field.column.clone(),
+        expected,
+        found,
+    }
+}
+
+/// What a date field expects.
+const DATE: &str = "a date (YYYY-MM-DD, YYYYMMDD or the field's format)";
 
 #[cfg(test)]
 mod tests {
@@ -169,6 +239,7 @@ mod tests {
             kind,
             format: None,
             mask: None,
+            key: false,
         }
     }
 
@@ -190,6 +261,33 @@ mod tests {
         let date = typed(&field(FieldType::Date), Cell::Text("20261130")).unwrap();
         assert_eq!(date, Value::String("2026-11-30".into()));
         assert!(typed(&field(FieldType::Date), Cell::Text("2026-13-01")).is_err());
+    }
+
+    #[test]
+    fn a_json_line_keeps_its_types_and_a_decoded_record_its_layouts() {
+        let three = serde_json::json!(3);
+        let refused = typed(&field(FieldType::Text), Cell::Json(&three)).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "column c: expected a string, found the number 3"
+        );
+        let date = typed(
+            &field(FieldType::Date),
+            Cell::Json(&serde_json::json!(20261130)),
+        );
+        assert!(date.is_err());
+        // A layout's number mapped as text is its text.
+        let text = typed(&field(FieldType::Text), Cell::Decoded(&three)).unwrap();
+        assert_eq!(text, Value::String("3".into()));
+        let empty = serde_json::json!("");
+        assert_eq!(
+            typed(&field(FieldType::Text), Cell::Json(&empty)).unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            typed(&field(FieldType::Text), Cell::Text("")).unwrap(),
+            Value::Null
+        );
     }
 
     #[test]

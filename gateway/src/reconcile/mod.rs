@@ -33,7 +33,7 @@ mod spec;
 mod tally;
 mod validate;
 
-pub use error::{ReconcileError, ReconcileErrorKind};
+pub use error::{KeyGap, ReconcileError, ReconcileErrorKind};
 pub use outcome::KeyOutcome;
 pub use run::run;
 pub use spec::{load, Side, Spec};

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use protocol_mci::charset::Charset;
 use protocol_mci::{Direction, Layout, MaskKind};
 
 use super::config::ReconcileConfig;
@@ -63,11 +64,15 @@ pub enum Input {
         path: PathBuf,
         /// The field delimiter.
         delimiter: u8,
+        /// The file's charset.
+        charset: Charset,
     },
     /// JSON Lines.
     Jsonl {
         /// The file.
         path: PathBuf,
+        /// The file's charset.
+        charset: Charset,
     },
     /// A PostgreSQL query.
     Postgres {
@@ -129,7 +134,7 @@ impl SourceSpec {
         match &self.input {
             Input::Fixed { path, message, .. } => format!("fixed {} ({message})", path.display()),
             Input::Csv { path, .. } => format!("csv {}", path.display()),
-            Input::Jsonl { path } => format!("jsonl {}", path.display()),
+            Input::Jsonl { path, .. } => format!("jsonl {}", path.display()),
             // The query, not the URL: a URL may carry a password.
             Input::Postgres { query, .. } => format!("postgres {query}"),
         }
@@ -175,11 +180,13 @@ pub fn build(config: ReconcileConfig, base: &Path) -> Result<Spec, Vec<String>> 
             config.examples_per_group
         ));
     }
-    let (Some(legacy), Some(new), Some(rules), Some(key), true) =
+    let (Some(mut legacy), Some(mut new), Some(rules), Some(key), true) =
         (legacy, new, rules, key, problems.is_empty())
     else {
         return Err(problems);
     };
+    legacy.mapping.mark_key(&config.key);
+    new.mapping.mark_key(&config.key);
     let warnings = validate::rule_warnings(&config, &legacy, &new);
     let mut masks = BTreeMap::new();
     for field in legacy.mapping.fields.iter().chain(&new.mapping.fields) {

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use protocol_mci::charset::Charset;
 use protocol_mci::{Direction, Layout};
 
 use super::config::{
@@ -50,11 +51,19 @@ pub(super) fn source(
                     None
                 }
             };
+            let charset = charset(config, &mut problem);
             file(&mut problem)
                 .zip(delimiter)
-                .map(|(path, delimiter)| Input::Csv { path, delimiter })
+                .map(|(path, delimiter)| Input::Csv {
+                    path,
+                    delimiter,
+                    charset,
+                })
         }
-        SourceKind::Jsonl => file(&mut problem).map(|path| Input::Jsonl { path }),
+        SourceKind::Jsonl => {
+            let charset = charset(config, &mut problem);
+            file(&mut problem).map(|path| Input::Jsonl { path, charset })
+        }
         SourceKind::Fixed => {
             let path = file(&mut problem);
             fixed(config, base, &mut fields, &mut problem)
@@ -90,6 +99,16 @@ pub(super) fn source(
                 })
         }
     };
+    if let (Some(found), SourceKind::Fixed | SourceKind::Postgres) = (&config.charset, config.kind)
+    {
+        problem(
+            "charset",
+            format!(
+                "only a csv or jsonl source has a charset (a layout has its own; PostgreSQL \
+                 sends UTF-8), found {found:?}"
+            ),
+        );
+    }
     let input = input?;
     if problems.len() > before {
         return None;
@@ -100,6 +119,28 @@ pub(super) fn source(
         mapping: Mapping { fields },
         presorted: config.order != Some(OrderConfig::Unsorted),
     })
+}
+
+/// The charset of a text file source: `utf-8` unless `charset` names another.
+fn charset(config: &SourceConfig, problem: &mut dyn FnMut(&str, String)) -> Charset {
+    let Some(name) = &config.charset else {
+        return Charset::Utf8;
+    };
+    let known = [Charset::Utf8, Charset::Cp949, Charset::EucKr];
+    match known
+        .into_iter()
+        .find(|c| c.name() == name.to_ascii_lowercase())
+    {
+        Some(charset) => charset,
+        None => {
+            let names: Vec<&str> = known.iter().map(|c| c.name()).collect();
+            problem(
+                "charset",
+                format!("expected one of {}, found {name:?}", names.join(", ")),
+            );
+            Charset::Utf8
+        }
+    }
 }
 
 /// The mapping's fields; duplicate target paths are problems.
@@ -135,6 +176,7 @@ fn mapping(config: &SourceConfig, problem: &mut dyn FnMut(&str, String)) -> Vec<
             kind: field.kind.unwrap_or_default(),
             format: field.format.clone(),
             mask: field.mask,
+            key: false,
         });
     }
     fields

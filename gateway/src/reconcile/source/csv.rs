@@ -1,8 +1,12 @@
-//! CSV with a header line: columns by header name.
+//! CSV with a header line: columns by header name. The file is UTF-8 unless the source says
+//! `charset` (`cp949`: every delimiter, quote and line break is ASCII, which no CP949 byte pair
+//! holds, so the file is split as bytes and each mapped cell decoded).
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::path::Path;
 
+use protocol_mci::charset::Charset;
 use serde_json::Value;
 
 use super::{Rows, READ_BUFFER};
@@ -13,7 +17,8 @@ use crate::reconcile::mapping::{Cell, Mapping};
 pub(super) struct CsvRows {
     context: String,
     reader: csv::Reader<File>,
-    record: csv::StringRecord,
+    charset: Charset,
+    record: csv::ByteRecord,
     /// The column index of each mapped field.
     columns: Vec<usize>,
     mapping: Mapping,
@@ -25,6 +30,7 @@ impl CsvRows {
         context: String,
         path: &Path,
         delimiter: u8,
+        charset: Charset,
         mapping: Mapping,
     ) -> Result<Self, ReconcileError> {
         let file = File::open(path).map_err(|e| ReconcileError::new(&context, e))?;
@@ -32,18 +38,15 @@ impl CsvRows {
             .delimiter(delimiter)
             .buffer_capacity(READ_BUFFER)
             .from_reader(file);
-        let headers = reader
-            .headers()
-            .map_err(|e| ReconcileError::new(&context, e))?
-            .clone();
+        let headers = header(&mut reader, charset)
+            .map_err(|kind| ReconcileError::new(format!("{context} line 1 (the header)"), kind))?;
         let mut columns = Vec::with_capacity(mapping.fields.len());
         for field in &mapping.fields {
-            match headers.iter().position(|h| h == field.column) {
+            match headers.iter().position(|h| *h == field.column) {
                 Some(i) => columns.push(i),
                 None => {
-                    let all: Vec<&str> = headers.iter().collect();
                     let kind =
-                        ReconcileErrorKind::MissingColumn(field.column.clone(), all.join(", "));
+                        ReconcileErrorKind::MissingColumn(field.column.clone(), headers.join(", "));
                     return Err(ReconcileError::new(context, kind));
                 }
             }
@@ -51,7 +54,8 @@ impl CsvRows {
         Ok(Self {
             context,
             reader,
-            record: csv::StringRecord::new(),
+            charset,
+            record: csv::ByteRecord::new(),
             columns,
             mapping,
         })
@@ -62,18 +66,62 @@ impl Rows for CsvRows {
     fn next_row(&mut self) -> Result<Option<Value>, ReconcileError> {
         let more = self
             .reader
-            .read_record(&mut self.record)
+            .read_byte_record(&mut self.record)
             .map_err(|e| ReconcileError::new(&self.context, e))?;
         if !more {
             return Ok(None);
         }
-        let (record, columns) = (&self.record, &self.columns);
+        let line = self.record.position().map_or(0, |p| p.line());
+        let at = |kind| ReconcileError::new(format!("{} line {line}", self.context), kind);
+        let cells = cells(&self.record, &self.columns, &self.mapping, self.charset).map_err(at)?;
         self.mapping
-            .row(|i, _| record.get(columns[i]).map_or(Cell::Null, Cell::Text))
+            .row(|i, _| cells.get(i).map_or(Cell::Absent, |c| Cell::Text(c)))
             .map(Some)
-            .map_err(|kind| {
-                let line = record.position().map_or(0, |p| p.line());
-                ReconcileError::new(format!("{} line {line}", self.context), kind)
-            })
+            .map_err(at)
     }
+}
+
+/// The mapped cells of `record` decoded (borrowed where they are already UTF-8); a cell that is
+/// not text in the charset is named by its header.
+fn cells<'r>(
+    record: &'r csv::ByteRecord,
+    columns: &[usize],
+    mapping: &Mapping,
+    charset: Charset,
+) -> Result<Vec<Cow<'r, str>>, ReconcileErrorKind> {
+    let mut cells = Vec::with_capacity(columns.len());
+    for (field, &i) in mapping.fields.iter().zip(columns) {
+        let bytes = record.get(i).unwrap_or_default();
+        let text =
+            charset
+                .decode_borrowed(bytes)
+                .map_err(|invalid| ReconcileErrorKind::Undecodable {
+                    column: Some(field.column.clone()),
+                    charset,
+                    at: invalid.0,
+                })?;
+        cells.push(text);
+    }
+    Ok(cells)
+}
+
+/// The header line's names, decoded.
+fn header(
+    reader: &mut csv::Reader<File>,
+    charset: Charset,
+) -> Result<Vec<String>, ReconcileErrorKind> {
+    let names = reader.byte_headers()?;
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            charset
+                .decode(name)
+                .map_err(|invalid| ReconcileErrorKind::Undecodable {
+                    column: Some(format!("{}", i + 1)),
+                    charset,
+                    at: invalid.0,
+                })
+        })
+        .collect()
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use protocol_mci::framing::Prefix;
-use protocol_mci::{DecodeError, DecodeErrorKind, Direction, Layout};
+use protocol_mci::{DecodeError, Direction, Layout};
 use serde_json::Value;
 
 use super::{Rows, READ_BUFFER};
@@ -25,6 +25,10 @@ pub(super) struct FixedRows {
     newline: bool,
     record: Vec<u8>,
     number: u64,
+    /// Where the current record starts in the file.
+    offset: u64,
+    /// Where the next record starts: the bytes read and skipped so far.
+    read: u64,
     mapping: Mapping,
 }
 
@@ -54,6 +58,8 @@ impl FixedRows {
             newline,
             record: vec![0; size],
             number: 0,
+            offset: 0,
+            read: 0,
             mapping,
         })
     }
@@ -66,33 +72,42 @@ impl FixedRows {
             Err(e) => return Err(self.error(e)),
         }
         self.number += 1;
-        if let Err(e) = self.reader.read_exact(&mut self.record) {
-            if e.kind() != std::io::ErrorKind::UnexpectedEof {
-                return Err(self.error(e));
-            }
-            let truncated = DecodeError {
-                path: "record".into(),
-                range: 0..self.record.len(),
-                kind: DecodeErrorKind::Truncated {
-                    expected: self.record.len(),
-                    available: 0,
-                },
+        self.offset = self.read;
+        let found = fill(&mut self.reader, &mut self.record).map_err(|e| self.error(e))?;
+        self.read += found as u64;
+        if found < self.record.len() {
+            let expected = self.record.len();
+            // The line break after a short last record is not part of it.
+            let found = match (self.newline, &self.record[..found]) {
+                (true, [.., b'\r', b'\n']) => found - 2,
+                (true, [.., b'\n']) => found - 1,
+                _ => found,
             };
-            return Err(self.error(truncated));
+            return Err(self.error(ReconcileErrorKind::ShortRecord { expected, found }));
         }
         if self.newline {
-            self.skip_newline().map_err(|e| self.error(e))?;
+            let skipped = self.skip_newline().map_err(|e| self.error(e))?;
+            self.read += skipped as u64;
         }
         Ok(true)
     }
 
     /// An error at the current record.
     fn error(&self, kind: impl Into<ReconcileErrorKind>) -> ReconcileError {
-        ReconcileError::new(format!("{} record {}", self.context, self.number), kind)
+        ReconcileError::new(self.at(), kind)
     }
 
-    /// Skips the `\n` or `\r\n` after a record (the last record may lack it).
-    fn skip_newline(&mut self) -> std::io::Result<()> {
+    /// Where the current record is: its number and where it starts in the file (a decode
+    /// error's byte range is within the record).
+    fn at(&self) -> String {
+        format!(
+            "{} record {} at byte {} of the file",
+            self.context, self.number, self.offset
+        )
+    }
+
+    /// Skips the `\n` or `\r\n` after a record (the last record may lack it); how many bytes.
+    fn skip_newline(&mut self) -> std::io::Result<usize> {
         let buffer = self.reader.fill_buf()?;
         let skip = match buffer {
             [b'\n', ..] => 1,
@@ -102,15 +117,41 @@ impl FixedRows {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     format!(
-                        "expected a newline after {} bytes, found 0x{first:02x} (records = \"back_to_back\"?)",
+                        "expected a newline after {} bytes, found 0x{first:02X} (records = \"back_to_back\"?)",
                         self.record.len()
                     ),
                 ))
             }
         };
         self.reader.consume(skip);
-        Ok(())
+        Ok(skip)
     }
+
+    /// A decode error of the current record, with a hint when the record begins or ends with a
+    /// line break: records read back to back from a file that has one after each.
+    fn decode_error(&self, error: DecodeError) -> ReconcileError {
+        let line_break = |b: Option<&u8>| matches!(b, Some(b'\n' | b'\r'));
+        if !self.newline && (line_break(self.record.first()) || line_break(self.record.last())) {
+            let hint = "a line break at the record's boundary: records = \"newline\"?";
+            let error = Box::new(error);
+            return self.error(ReconcileErrorKind::Misframed { error, hint });
+        }
+        self.error(error)
+    }
+}
+
+/// Reads into all of `buffer` unless the file ends first; how many bytes were read.
+fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 impl Rows for FixedRows {
@@ -118,18 +159,17 @@ impl Rows for FixedRows {
         if !self.read_record()? {
             return Ok(None);
         }
-        let at = || format!("{} record {}", self.context, self.number);
         let Some(selected) = self.layout.message(&self.message) else {
             return Ok(None);
         };
         let message = self
             .layout
             .decode_as(self.direction, selected, &self.record)
-            .map_err(|e| ReconcileError::new(at(), e))?;
+            .map_err(|e| self.decode_error(e))?;
         let decoded = self.layout.into_json(message);
         self.mapping
-            .row(|_, field| lookup(&decoded, &field.column).map_or(Cell::Null, Cell::Json))
+            .row(|_, field| lookup(&decoded, &field.column).map_or(Cell::Absent, Cell::Decoded))
             .map(Some)
-            .map_err(|kind| ReconcileError::new(at(), kind))
+            .map_err(|kind| self.error(kind))
     }
 }

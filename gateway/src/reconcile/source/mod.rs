@@ -6,11 +6,14 @@
 //! - `csv`: CSV with a header line.
 //! - `jsonl`: JSON Lines.
 //! - `postgres`: a PostgreSQL query streamed in text format.
+//! - `tests`: the file sources on files as users write them.
 
 mod csv;
 mod fixed;
 mod jsonl;
 mod postgres;
+#[cfg(test)]
+mod tests;
 
 use serde_json::Value;
 
@@ -43,10 +46,16 @@ pub fn open(spec: &SourceSpec) -> Result<Box<dyn Rows>, ReconcileError> {
             *newline,
             mapping,
         )?),
-        Input::Csv { path, delimiter } => {
-            Box::new(csv::CsvRows::open(context, path, *delimiter, mapping)?)
+        Input::Csv {
+            path,
+            delimiter,
+            charset,
+        } => Box::new(csv::CsvRows::open(
+            context, path, *delimiter, *charset, mapping,
+        )?),
+        Input::Jsonl { path, charset } => {
+            Box::new(jsonl::JsonlRows::open(context, path, *charset, mapping)?)
         }
-        Input::Jsonl { path } => Box::new(jsonl::JsonlRows::open(context, path, mapping)?),
         Input::Postgres {
             url,
             query,
