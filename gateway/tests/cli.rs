@@ -224,8 +224,10 @@ fn a_locked_store_names_its_path_and_what_to_do() {
     let output = run(&["report", "--store", store.to_str().unwrap()]);
     let stderr = assert_user_error(&output);
     assert!(
-        stderr.contains(&format!("store {} is locked", store.display()))
-            && stderr.contains("--from"),
+        stderr.contains(&format!(
+            "store {:?} is locked",
+            store.display().to_string()
+        )) && stderr.contains("--from"),
         "{stderr}"
     );
     assert!(
@@ -247,8 +249,10 @@ fn a_locked_store_names_its_path_and_what_to_do() {
     ] {
         let stderr = assert_user_error(&run(args));
         assert!(
-            stderr.contains(&format!("store {} is locked", store.display()))
-                && stderr.contains("--from")
+            stderr.contains(&format!(
+                "store {:?} is locked",
+                store.display().to_string()
+            )) && stderr.contains("--from")
                 && !stderr.contains("Os {"),
             "{args:?}: {stderr}"
         );
@@ -267,8 +271,10 @@ fn a_locked_store_names_its_path_and_what_to_do() {
     ];
     let stderr = assert_user_error(&run(&replay));
     assert!(
-        stderr.contains(&format!("store {} is locked", demo_store.display()))
-            && stderr.contains("POST /api/v1/replays")
+        stderr.contains(&format!(
+            "store {:?} is locked",
+            demo_store.display().to_string()
+        )) && stderr.contains("POST /api/v1/replays")
             && !stderr.contains("Os {"),
         "{stderr}"
     );
