@@ -167,13 +167,7 @@ pub(super) fn build(
         .encryption_key_file
         .as_deref()
         .map(|declared| super::secret::encryption_key_file(declared, base, &mut problems));
-    if let Err(e) = tracing_level_check(&file.logging.level) {
-        problems.error(
-            "logging.level",
-            "a tracing filter such as \"info\" or \"shadowgate=debug\"",
-            Found::value(format!("{:?} ({e})", file.logging.level)),
-        );
-    }
+    super::log_filter::check(&file.logging.level, &mut problems);
     positive(
         file.logging.summary_interval_ms,
         "logging.summary_interval_ms",
@@ -421,13 +415,6 @@ pub(super) fn resolve(base: &Path, path: &Path) -> PathBuf {
     } else {
         base.join(path)
     }
-}
-
-/// Accepts what `tracing-subscriber`'s `EnvFilter` accepts, checked without installing it.
-fn tracing_level_check(level: &str) -> Result<(), String> {
-    tracing_subscriber::EnvFilter::try_new(level)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
 }
 
 /// Loads `[store.postgres] ca_file` now, as an engine's CA is: a file `run` could not read

@@ -17,6 +17,9 @@
 //!   `stand_in` for a value of the right type in place of a wrong one, so the file is read
 //!   again for the next one; `position` for the line of a key whose problem is found after
 //!   reading (a comparison rule's).
+//! - `log_filter`: `[logging] level` as `run` installs it, a bare word that is neither a level
+//!   nor a target anything logs under refused (`EnvFilter` would read `warning` as a target and
+//!   log nothing).
 //! - `tls_reason`: why a TLS file does not do, in words (rustls says some reasons as debug
 //!   values).
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
@@ -36,6 +39,7 @@ mod environment;
 pub mod governance;
 mod link_build;
 mod load;
+mod log_filter;
 mod position;
 mod problem;
 pub(crate) mod ranges;
