@@ -28,6 +28,7 @@ request = [
   { name = "amount", type = "binary", length = 3 },
   { name = "when", type = "date", pattern = "yyyyMMdd", offset = 99 },
 ]
+request_length = 7
 response = [{ name = "x", type = "text" }]
 "#;
 
@@ -42,7 +43,8 @@ fn every_problem_is_reported_with_its_key_path() {
         "framing.counts: say what the length counts",
         "header.fields.guid: key `scale` does not apply to a text field",
         "header.fields.guid: duplicate field name",
-        "header.length: declared, fields add up to 30",
+        "header.length: expected the fields to add up to the declared 20, found 30",
+        "messages.LNS0001.request_length: expected the fields to add up to the declared 7, found 28",
         "header.discriminator: \"tx_code\" is not a text field of the header",
         "messages.LNS0001.request.loans: count field \"loan_cnt\" is not an earlier field",
         "messages.LNS0001.request.loans.rate: expected a `scale` from -35 to 38 for 3 digits, found -36",
@@ -65,6 +67,19 @@ fn unknown_keys_and_syntax_errors_name_the_key() {
     let err =
         Layout::from_toml(&BROKEN.replace("max_frame", "max_frmae"), "x.toml", "x").unwrap_err();
     assert!(err.to_string().contains("max_frmae"), "{err}");
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_said_in_words() {
+    let broken = BROKEN.replace("prefix_length = 8", "prefix_length = \"eight\"");
+    let err = Layout::from_toml(&broken, "x.toml", "x").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("expected a whole number (0 or more), found the string \"eight\""),
+        "{text}"
+    );
+    assert!(!text.contains("usize"), "{text}");
+    assert!(text.contains("line 4, column 17"), "{text}");
 }
 
 #[test]

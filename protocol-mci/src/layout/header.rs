@@ -115,9 +115,11 @@ impl Header {
         if len > 0 && len < slot.at + slot.width {
             problems.add(key, "the header ends before the length prefix");
         }
-        if declared.is_some_and(|d| d != len) {
+        if let Some(declared) = declared.filter(|&d| d != len) {
             let at = format!("{}.length", key.trim_end_matches(".fields"));
-            problems.add(&at, format!("declared, fields add up to {len}"));
+            let said =
+                format!("expected the fields to add up to the declared {declared}, found {len}");
+            problems.add(&at, said);
         }
         Header {
             name: name.to_owned(),

@@ -3,7 +3,8 @@
 //! - `config`: the file format; `header`: headers made of sections, field paths; `roles`: header
 //!   roles by path; `select`: how a frame selects its message; `build`: the parts around the
 //!   messages; `sections`: framing and message bodies; `control`: control frames; `ttl`: the
-//!   header's time to live; `validate`: field lists; `paths`: the paths an answer can have.
+//!   header's time to live; `validate`: field lists; `paths`: the paths an answer can have;
+//!   `wrong_type`: a value of the wrong type in words rather than Rust type names.
 //!
 //! [`Layout::from_file`] reads TOML ([`config::LayoutConfig`]), validates everything and reports
 //! every problem at once with the file and the key path. The validated [`Layout`] cannot be
@@ -20,6 +21,7 @@ mod sections;
 mod select;
 mod ttl;
 mod validate;
+mod wrong_type;
 
 use std::path::Path;
 
@@ -107,12 +109,17 @@ impl Layout {
 
     /// Parses and validates layout TOML; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str, default_name: &str) -> Result<Layout, LayoutError> {
-        let config: LayoutConfig = toml::from_str(text).map_err(|e| LayoutError {
-            origin: origin.to_owned(),
-            problems: vec![LayoutProblem {
-                path: String::new(),
-                message: e.to_string().trim_end().replace('\n', "\n    "),
-            }],
+        let config: LayoutConfig = toml::from_str(text).map_err(|e| {
+            // TOML's text, its last line (serde's message) in words rather than Rust types.
+            let said = e.message().trim_end();
+            let message = e.to_string().replace(said, &wrong_type::in_words(said));
+            LayoutError {
+                origin: origin.to_owned(),
+                problems: vec![LayoutProblem {
+                    path: String::new(),
+                    message: message.trim_end().replace('\n', "\n    "),
+                }],
+            }
         })?;
         Layout::from_config(config, origin, default_name)
     }

@@ -125,10 +125,10 @@ pub(super) fn message_layout(
         let path = format!("{base}.{key}");
         let (fields, _) = validate::fields(fields, &path, header_len, Some(slot), problems);
         let max = fields_max_len(&fields);
-        if declared.is_some_and(|d| d != max) {
+        if let Some(declared) = declared.filter(|&d| d != max) {
             problems.add(
                 &format!("{base}.{key}_length"),
-                format!("declared, fields add up to {max}"),
+                format!("expected the fields to add up to the declared {declared}, found {max}"),
             );
         }
         // A body-only frame's fields include the prefix bytes they step over.
