@@ -240,14 +240,22 @@ fn load_tls(
     let file = |p: &Option<PathBuf>| p.as_ref().map(|p| resolve(base, p));
     let ca = resolve(base, &tls.ca_file);
     let (cert, key_file) = (file(&tls.client_cert_file), file(&tls.client_key_file));
-    let error = match TlsSettings::load(
-        &ca,
-        cert.as_deref(),
-        key_file.as_deref(),
-        tls.server_name.as_deref(),
-    ) {
-        Ok(settings) => return Some(settings),
-        Err(error) => error,
+    let error = if unreadable_files(key, tls, base, problems) {
+        // Reported; a certificate without its key (or a key without it) is another problem.
+        if cert.is_some() == key_file.is_some() {
+            return None;
+        }
+        TlsError::IncompleteClientIdentity
+    } else {
+        match TlsSettings::load(
+            &ca,
+            cert.as_deref(),
+            key_file.as_deref(),
+            tls.server_name.as_deref(),
+        ) {
+            Ok(settings) => return Some(settings),
+            Err(error) => error,
+        }
     };
     let field = |path: &Path| {
         if Some(path) == key_file.as_deref() {
@@ -318,4 +326,36 @@ fn load_tls(
     };
     problems.error(at, expected, found);
     None
+}
+
+/// Reports every TLS file of `[{key}.tls]` that cannot be read, each at its key as loading it
+/// would say it, and whether there was one: loading stops at the first, and an engine whose CA,
+/// client certificate and key are all missing has three problems to fix, not one a run.
+fn unreadable_files(key: &str, tls: &TlsConfig, base: &Path, problems: &mut Problems) -> bool {
+    let files = [
+        ("ca_file", Some(tls.ca_file.as_path()), "ca certificates"),
+        (
+            "client_cert_file",
+            tls.client_cert_file.as_deref(),
+            "client certificate",
+        ),
+        (
+            "client_key_file",
+            tls.client_key_file.as_deref(),
+            "client key",
+        ),
+    ];
+    let mut any = false;
+    for (field, declared, what) in files {
+        let Some(declared) = declared else { continue };
+        if let Err(e) = std::fs::read(resolve(base, declared)) {
+            problems.error(
+                format!("{key}.tls.{field}"),
+                format!("a readable PEM file holding the {what}"),
+                Found::because(declared, e),
+            );
+            any = true;
+        }
+    }
+    any
 }

@@ -310,6 +310,68 @@ fn a_ca_file_that_does_not_do_is_quoted_as_declared_with_why_in_words() {
     );
 }
 
+#[test]
+fn every_missing_file_is_reported_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[("[layouts]\n", "[layouts]\nother = \"layouts/other.toml\"\n")],
+        "encryption_key_file = \"secrets/payload-keys\"\n\
+         \n[listeners.admin]\naddress = \"127.0.0.1:0\"\ntoken_file = \"secrets/admin-token\"\n\
+         \n[engines.new]\nprotocol = \"https\"\nurl = \"https://127.0.0.1:7002\"\n\
+         [engines.new.tls]\nca_file = \"certs/ca.pem\"\nclient_cert_file = \"certs/client.pem\"\n\
+         client_key_file = \"certs/client.key\"\n",
+    );
+    let mut shown: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
+    shown.sort();
+    let missing = "(no such file or directory)";
+    assert_eq!(
+        shown,
+        [
+            format!(
+                "engines.new.tls.ca_file: expected a readable PEM file holding the ca \
+                 certificates, found \"certs/ca.pem\" {missing}"
+            ),
+            format!(
+                "engines.new.tls.client_cert_file: expected a readable PEM file holding the \
+                 client certificate, found \"certs/client.pem\" {missing}"
+            ),
+            format!(
+                "engines.new.tls.client_key_file: expected a readable PEM file holding the \
+                 client key, found \"certs/client.key\" {missing}"
+            ),
+            format!(
+                "layouts.other: expected a valid layout file, found \"layouts/other.toml\" \
+                 {missing}"
+            ),
+            format!(
+                "listeners.admin.token_file: expected a readable file holding the token, found \
+                 \"secrets/admin-token\" {missing}"
+            ),
+            format!(
+                "store.encryption_key_file: expected a readable file of `KEY_ID = BASE64` lines \
+                 (32-byte keys), found \"secrets/payload-keys\" {missing}"
+            ),
+        ]
+    );
+    // A certificate without its key is said too, beside a CA that is missing.
+    let path = config(
+        dir.path(),
+        &[],
+        "\n[engines.new]\nprotocol = \"https\"\nurl = \"https://127.0.0.1:7002\"\n\
+         [engines.new.tls]\nca_file = \"certs/ca.pem\"\nclient_cert_file = \"certs/client.pem\"\n",
+    );
+    let keys: Vec<String> = problems(&path).into_iter().map(|p| p.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "engines.new.tls.ca_file",
+            "engines.new.tls.client_cert_file",
+            "engines.new.tls.client_key_file"
+        ]
+    );
+}
+
 /// The variant of the comparator's rule error, by name; a match without a wildcard, so a new
 /// variant does not compile until it has a row in the table below.
 fn variant(kind: &comparator::RuleErrorKind) -> &'static str {
