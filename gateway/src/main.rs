@@ -47,7 +47,8 @@ enum Command {
         /// The config file.
         #[arg(long)]
         config: PathBuf,
-        /// Check the structure without reading secrets (the admin token), e.g. in CI.
+        /// Check the structure without reading secrets (the admin token, the PostgreSQL password
+        /// variable, the store's encryption key file), e.g. in CI.
         #[arg(long)]
         no_secrets: bool,
     },
@@ -465,6 +466,18 @@ fn write_machinery(config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
         plural(store.batch_max_records as u64, "record"),
         plural(store.retention_days.into(), "day")
     )?;
+    if let Some(keys) = &store.encryption_key_file {
+        // A secret, like the admin token: with --no-secrets the file was not even opened.
+        let read = match config.secrets {
+            Secrets::Read => "",
+            Secrets::Skip => ", not read: --no-secrets",
+        };
+        writeln!(
+            out,
+            "raw cases: stored encrypted with the keys in {}{read}",
+            lexical(keys).display()
+        )?;
+    }
     Ok(())
 }
 
@@ -537,7 +550,9 @@ mod tests {
 
     use tokio::runtime::RuntimeFlavor;
 
-    use super::{config, engines_line, instance_line, runtime_builder, write_machinery};
+    use super::{
+        check_config, config, engines_line, instance_line, runtime_builder, write_machinery,
+    };
 
     /// A valid config with one listener, engine and strategy, then `extra`.
     fn loaded(dir: &std::path::Path, extra: &str) -> config::Config {
@@ -579,6 +594,40 @@ mod tests {
             text.contains(" or 2 records (a crash ") && text.ends_with("records kept 2 days\n"),
             "{text}"
         );
+    }
+
+    /// `--no-secrets` leaves the store's key file unread, and the summary says so: a missing
+    /// one fails only the check that reads it.
+    #[test]
+    fn no_secrets_does_not_read_the_key_file_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = "[store]\npath = \"store\"\nencryption_key_file = \"secrets/keys\"\n";
+        let layout = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../config/layouts/loan-screening.toml");
+        let path = dir.path().join("shadowgate.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[[listeners.mci]]\nname = \"core\"\naddress = \"127.0.0.1:0\"\n\
+                 layout = \"loan\"\n\n[layouts]\nloan = {layout:?}\n\n[engines.legacy]\n\
+                 protocol = \"mci\"\naddress = \"127.0.0.1:7001\"\nlayout = \"loan\"\n\n\
+                 [strategies.loan]\nlayout = \"loan\"\ntx_codes = [\"LNS0001\"]\n\
+                 live = \"legacy\"\n\n{keys}"
+            ),
+        )
+        .unwrap();
+        let read = config::check_with(&path, config::Secrets::Read);
+        let refused: Vec<_> = read.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(refused, ["store.encryption_key_file"]);
+        let mut out = Vec::new();
+        check_config(&path, config::Secrets::Skip, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let keys = dir.path().join("secrets/keys");
+        let said = format!(
+            "raw cases: stored encrypted with the keys in {}, not read: --no-secrets\n",
+            keys.display()
+        );
+        assert!(text.ends_with(&said), "{text}");
     }
 
     /// An unset instance is shown as the host name the gateway takes, not as a placeholder.

@@ -162,11 +162,10 @@ pub(super) fn build(
     problems.extend(file.store.problems());
     postgres_ca(&file.store, base, &mut problems);
     postgres_password(&file.store, secrets, &mut problems);
-    let key_file = file
-        .store
-        .encryption_key_file
-        .as_deref()
-        .map(|declared| super::secret::encryption_key_file(declared, base, &mut problems));
+    let key_file =
+        file.store.encryption_key_file.as_deref().map(|declared| {
+            super::secret::encryption_key_file(declared, base, secrets, &mut problems)
+        });
     super::log_filter::check(&file.logging.level, &mut problems);
     positive(
         file.logging.summary_interval_ms,
@@ -223,6 +222,7 @@ pub(super) fn build(
         runtime: file.runtime,
         warnings: problems.into_vec(),
         sha256: String::new(),
+        secrets,
     })
 }
 

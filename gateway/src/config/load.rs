@@ -44,9 +44,10 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// Reads and validates a file like [`load`] without reading secrets (the admin listener's
-/// token): for the offline tools (`report`, `mismatches`, `groups`, `cutover sign`, `replay`,
-/// `reconcile` with `--config`), which never serve the admin listener; the token is the running
-/// gateway's, and whoever reads its store need not hold it.
+/// token, the PostgreSQL password variable, the store's encryption key file): for the offline
+/// tools (`report`, `mismatches`, `groups`, `cutover sign`, `replay`, `reconcile` with
+/// `--config`), which never serve the admin listener; the token is the running gateway's, and
+/// whoever reads its store need not hold it. `replay` reads the key file itself when it decrypts.
 pub fn load_without_secrets(path: &Path) -> Result<Config, ConfigError> {
     let fail = |problems: Vec<Problem>| ConfigError {
         file: path.to_owned(),

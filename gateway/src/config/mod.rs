@@ -118,6 +118,9 @@ pub struct Config {
     /// SHA-256 (hex) of the config file's bytes as loaded: cutover sign-offs and reloads name
     /// the config by it in the audit trail. Empty for a config not read from a file.
     pub sha256: String,
+    /// Whether its secrets (admin token, PostgreSQL password, encryption key file) were read:
+    /// with [`Secrets::Skip`] they are declared but unchecked, which the summary says.
+    pub secrets: Secrets,
 }
 
 /// One MCI listener.

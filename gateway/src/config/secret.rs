@@ -1,12 +1,13 @@
-//! The admin bearer token: from an environment variable (`token_env`) or a file (`token_file`);
-//! and the fleet store's PostgreSQL password, from an environment variable (`password_env`).
+//! The secrets of a config: the admin bearer token, from an environment variable (`token_env`)
+//! or a file (`token_file`); the fleet store's PostgreSQL password, from an environment variable
+//! (`password_env`); and the store's encryption keys (`encryption_key_file`).
 //!
 //! A file is re-read with the rest of the config at every reload, so a token rotates without a
 //! restart. An environment variable is checked here too, though the password's is read again at
 //! each connect: a running process cannot gain a variable it was started without, so a gateway
 //! that started without it would stay unconnected for good. `check-config --no-secrets` ([`Secrets::Skip`]) validates the structure without
-//! reading either, for CI where the secret is not available; otherwise the secret must be present
-//! and readable, and it is never printed.
+//! reading any of them, for CI where the secrets are not available; otherwise each must be present
+//! and readable, and none is ever printed.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -25,7 +26,8 @@ pub enum Secrets {
     /// Read them; a missing or unreadable secret is an error (serving, reloading, check-config).
     #[default]
     Read,
-    /// Leave them unread: the structure alone is checked (`check-config --no-secrets`).
+    /// Leave them unread: the structure alone is checked (`check-config --no-secrets`, and the
+    /// offline tools, which read the key file themselves when they need it).
     Skip,
 }
 
@@ -152,14 +154,24 @@ fn file_token(declared: Option<&str>, path: &Path, problems: &mut Problems) -> O
 
 /// Checks `[store] encryption_key_file` (`declared`, relative to `base`) now, as the store will
 /// read it, and returns the path resolved. A file that does not load is an error quoting the path
-/// as declared with why after it, like every other file of the config.
+/// as declared with why after it, like every other file of the config. With [`Secrets::Skip`]
+/// the file is not read (the keys are a secret CI does not hold): only an empty path is refused.
 pub(super) fn encryption_key_file(
     declared: &Path,
     base: &Path,
+    secrets: Secrets,
     problems: &mut Problems,
 ) -> PathBuf {
     const KEY: &str = "store.encryption_key_file";
+    const EXPECTED: &str = "a readable file of `KEY_ID = BASE64` lines (32-byte keys)";
+    if declared.as_os_str().is_empty() {
+        problems.error(KEY, EXPECTED, Found::text(""));
+        return declared.to_owned();
+    }
     let path = resolve(base, declared);
+    if secrets == Secrets::Skip {
+        return path;
+    }
     let why = match KeyRing::load(&path) {
         Ok(_) => {
             owner_only(KEY, declared, &path, problems);
@@ -170,11 +182,7 @@ pub(super) fn encryption_key_file(
             other => other.to_string(),
         },
     };
-    problems.error(
-        KEY,
-        "a readable file of `KEY_ID = BASE64` lines (32-byte keys)",
-        Found::because(declared, why),
-    );
+    problems.error(KEY, EXPECTED, Found::because(declared, why));
     path
 }
 
