@@ -35,7 +35,11 @@ impl Layouts {
             return true;
         }
         if !self.broken.contains(name) {
-            problems.error(key, "a layout declared in [layouts]", Found::text(name));
+            let declared = self.loaded.keys().chain(&self.broken).map(String::as_str);
+            let declared: std::collections::BTreeSet<&str> = declared.collect();
+            let (expected, found) =
+                super::suggest::undeclared("a layout", "[layouts]", name, declared);
+            problems.error(key, expected, found);
         }
         false
     }

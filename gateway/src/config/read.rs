@@ -1,5 +1,6 @@
 //! Reading the file into its sections as declared: TOML syntax, every value of the wrong type
-//! and every unknown key, each with its key path and line. serde stops at the first value it
+//! and every unknown key, each with its key path and line, and a missing required key at its own
+//! key path. serde stops at the first value it
 //! cannot read, so the file is read again after each one with a stand-in for it (`stand_in`).
 
 use std::path::Path;
@@ -109,12 +110,10 @@ impl Failure {
                     .strip_prefix(replaced)
                     .is_some_and(|rest| rest.starts_with(['.', '[']))
         };
-        let missing = (self.message.strip_prefix("missing field `"))
-            .and_then(|rest| rest.split('`').next())
-            .map(|field| match self.key.as_str() {
-                "" | "." => field.to_owned(),
-                parent => format!("{parent}.{field}"),
-            });
+        let missing = missing_field(&self.message).map(|field| match self.key.as_str() {
+            "" | "." => field.to_owned(),
+            parent => format!("{parent}.{field}"),
+        });
         below(&self.key) || missing.is_some_and(|key| below(&key))
     }
 }
@@ -170,6 +169,20 @@ fn read_once(reading: &str, unknown: &mut Vec<Problem>) -> Result<raw::ConfigFil
         failure.problem = Problem::error(where_, unknown_key_expected(name), Found::text(name));
         return Err(Box::new(failure));
     }
+    // A required key that is missing: at its own key path, not its table's, and not as a
+    // value of the wrong type (it has none).
+    if let Some(field) = missing_field(&failure.message) {
+        let key = match failure.key.as_str() {
+            "" | "." => field.to_owned(),
+            table => format!("{table}.{field}"),
+        };
+        let line = failure.at.map_or_else(String::new, |(line, _)| {
+            format!(" (in the table at line {line})")
+        });
+        let where_ = format!("{key}{line}");
+        failure.problem = Problem::error(where_, "a value (required)", Found::nothing());
+        return Err(Box::new(failure));
+    }
     if !failure.key.is_empty() && failure.key != "." {
         let (expected, found) =
             wrong_type::wrong_type(&failure.key, &failure.message, super::ranges::GATEWAY)
@@ -180,10 +193,7 @@ fn read_once(reading: &str, unknown: &mut Vec<Problem>) -> Result<raw::ConfigFil
                 });
         let where_ = format!("{} ({at})", failure.key);
         failure.problem = Problem::error(where_, expected, Found::value(found));
-        // A key that is missing has no value to replace.
-        if !failure.message.starts_with("missing field") {
-            failure.value = e.inner().span().map(|span| (failure.key.clone(), span));
-        }
+        failure.value = e.inner().span().map(|span| (failure.key.clone(), span));
     }
     Err(Box::new(failure))
 }
@@ -202,6 +212,12 @@ fn unknown_key_expected(name: &str) -> String {
             sections.join(", ")
         ),
     }
+}
+
+/// The key of serde's missing-field error (``missing field `tx_codes` ``).
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(name, _)| name)
 }
 
 /// The key of serde's `deny_unknown_fields` error (``unknown field `x`, expected …``).

@@ -57,11 +57,12 @@ pub(super) fn strategies(
         for (role, engine) in [("live", Some(&s.live)), ("shadow", s.shadow.as_ref())] {
             let Some(engine) = engine else { continue };
             match engines.get(engine) {
-                None => problems.error(
-                    format!("{key}.{role}"),
-                    "an engine declared in [engines]",
-                    Found::text(engine),
-                ),
+                None => {
+                    let declared = engines.keys().map(String::as_str);
+                    let (expected, found) =
+                        super::suggest::undeclared("an engine", "[engines]", engine, declared);
+                    problems.error(format!("{key}.{role}"), expected, found);
+                }
                 Some(e) if e.protocol == Protocol::Mci && e.layout.as_ref() != Some(&s.layout) => {
                     problems.error(
                         format!("{key}.{role}"),

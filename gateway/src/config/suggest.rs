@@ -6,13 +6,15 @@
 //! without a list to keep. A name is suggested when it is at most a quarter of the typed key's length away in
 //! edit distance (at least 2 edits), or the same but for `_`, `-` and case; a key that is
 //! nowhere near any known key gets no suggestion. [`nearest`] applies the same measure to other
-//! names: the fields of a group's element that an `unordered` rule's `key` names.
+//! names: the fields of a group's element that an `unordered` rule's `key` names, and the
+//! layouts and engines a reference names ([`undeclared`]).
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use serde_aux::serde_introspection::serde_introspect as fields_of;
 
+use super::problem::Found;
 use super::raw;
 
 /// The known key nearest to `typed`, if one is near enough; never `typed` itself (a key known
@@ -39,6 +41,28 @@ pub(crate) fn nearest<'n>(
         .filter(|&(distance, _)| distance <= limit)
         .min()
         .map(|(_, name)| name)
+}
+
+/// A reference to a name declared in a section of the file (`live = "legcy"` for an engine of
+/// `[engines]`) that names none of them: what was expected, every declared name listed, and what
+/// was found, with the declared name nearest to it (`"legcy" (did you mean "legacy"?)`). `what`
+/// is the thing with its article (`an engine`), `section` the table (`[engines]`).
+pub(super) fn undeclared<'n>(
+    what: &str,
+    section: &str,
+    found: &str,
+    declared: impl IntoIterator<Item = &'n str> + Clone,
+) -> (String, Found) {
+    let names: Vec<&str> = declared.clone().into_iter().collect();
+    let expected = match names.as_slice() {
+        [] => format!("{what} declared in {section} (none is)"),
+        names => format!("{what} declared in {section} ({})", names.join(", ")),
+    };
+    let found = match nearest(found, declared) {
+        Some(near) => Found::because(found, format!("did you mean {near:?}?")),
+        None => Found::text(found),
+    };
+    (expected, found)
 }
 
 /// The sections of the file that take `key`, as the README's table names them
@@ -155,6 +179,29 @@ mod tests {
         // Known keys of other sections, and names near nothing, get no suggestion.
         assert_eq!(did_you_mean("max_in_flight"), None);
         assert_eq!(did_you_mean("colour_scheme"), None);
+    }
+
+    #[test]
+    fn an_undeclared_name_lists_the_declared_ones_and_suggests_the_nearest() {
+        let said = |found: &str, declared: &[&str]| {
+            let (expected, found) = undeclared("an engine", "[engines]", found, declared.to_vec());
+            crate::config::Problem::error("strategies.loan.live", expected, found).to_string()
+        };
+        assert_eq!(
+            said("legcy", &["legacy", "new-engine"]),
+            "strategies.loan.live: expected an engine declared in [engines] (legacy, \
+             new-engine), found \"legcy\" (did you mean \"legacy\"?)"
+        );
+        assert_eq!(
+            said("mainframe", &["legacy", "new-engine"]),
+            "strategies.loan.live: expected an engine declared in [engines] (legacy, \
+             new-engine), found \"mainframe\""
+        );
+        assert_eq!(
+            said("legacy", &[]),
+            "strategies.loan.live: expected an engine declared in [engines] (none is), found \
+             \"legacy\""
+        );
     }
 
     #[test]

@@ -372,6 +372,50 @@ fn every_missing_file_is_reported_in_one_run() {
     );
 }
 
+#[test]
+fn a_missing_required_key_is_one_problem_at_its_own_key_never_serdes_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[("tx_codes = [\"LNS0001\"]", "tx_code = [\"LNS0001\"]")],
+        "",
+    );
+    let shown: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "strategies.loan.tx_code: expected a key this section knows (did you mean \
+             `tx_codes`? see the configuration table in the README), found \"tx_code\"",
+            "strategies.loan.tx_codes (in the table at line 15): expected a value (required), \
+             found nothing",
+        ]
+    );
+}
+
+#[test]
+fn a_name_declared_nowhere_lists_the_declared_ones_with_the_nearest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), &[("live = \"legacy\"", "live = \"legcy\"")], "");
+    assert_eq!(
+        the_problem(&path),
+        "strategies.loan.live: expected an engine declared in [engines] (legacy), found \
+         \"legcy\" (did you mean \"legacy\"?)"
+    );
+    let path = config(
+        dir.path(),
+        &[(
+            "address = \"127.0.0.1:0\"\nlayout = \"loan\"",
+            "address = \"127.0.0.1:0\"\nlayout = \"laon\"",
+        )],
+        "",
+    );
+    assert_eq!(
+        the_problem(&path),
+        "listeners.mci[0].layout: expected a layout declared in [layouts] (loan), found \
+         \"laon\" (did you mean \"loan\"?)"
+    );
+}
+
 /// The variant of the comparator's rule error, by name; a match without a wildcard, so a new
 /// variant does not compile until it has a row in the table below.
 fn variant(kind: &comparator::RuleErrorKind) -> &'static str {

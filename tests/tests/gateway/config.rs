@@ -35,7 +35,7 @@ async fn three_mistakes_are_reported_with_their_key_paths() {
         problems,
         [
             "listeners.mci[0].address: expected ip:port, found \"core-banking:9100\"",
-            "strategies.loan-screening.shadow: expected an engine declared in [engines], found \"ghost\"",
+            "strategies.loan-screening.shadow: expected an engine declared in [engines] (legacy), found \"ghost\"",
             "strategies.loan-screening.shadow_sample_percent: expected a percentage from 0 to 100, found 150",
         ],
         "{error}"
