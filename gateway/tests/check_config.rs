@@ -467,7 +467,7 @@ fn a_value_of_the_wrong_variant_or_type_is_named_by_its_key() {
              in the README), found unknown variant `realtime`, expected one of `normal`, `idle`, \
              `batch`",
         ),
-        // A number's type in words, never serde's `u64`.
+        // A number's type in words, never serde's `u64`, with the key's own range.
         (
             "[shadow]\nworkers = \"two\"",
             "shadow.workers (line ",
