@@ -118,29 +118,9 @@ fn unit(key: &str) -> Option<&'static str> {
 }
 
 /// What was written, from serde's description of it: `string "90"` is `the string "90"`,
-/// ``integer `-1` `` is `-1`, `map` is `a table`.
+/// ``integer `-1` `` is `-1`, `map` is `a table` (as a layout file's wrong values are said).
 fn found(unexpected: &str) -> String {
-    let quoted = |prefix: &str| {
-        unexpected
-            .strip_prefix(prefix)
-            .and_then(|v| v.strip_prefix('`'))
-            .and_then(|v| v.strip_suffix('`'))
-            .map(str::to_owned)
-    };
-    if let Some(text) = unexpected.strip_prefix("string ") {
-        return format!("the string {text}");
-    }
-    if let Some(value) = quoted("integer ")
-        .or_else(|| quoted("floating point "))
-        .or_else(|| quoted("boolean "))
-    {
-        return value;
-    }
-    match unexpected {
-        "sequence" => "an array".to_owned(),
-        "map" => "a table".to_owned(),
-        other => other.to_owned(),
-    }
+    protocol_mci::layout::found_in_words(unexpected)
 }
 
 #[cfg(test)]

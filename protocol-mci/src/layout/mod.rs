@@ -35,6 +35,7 @@ use self::sections::{framing, message_layout};
 use self::select::Selection;
 pub use self::ttl::TtlValue;
 use self::validate::{PrefixSlot, Problems};
+pub use self::wrong_type::found_in_words;
 use crate::error::{LayoutError, LayoutProblem};
 use crate::framing::Framing;
 

@@ -37,14 +37,19 @@ pub(super) fn in_words(message: &str) -> String {
             None if expected.starts_with("struct ") => "a table",
             None => return None,
         };
-        Some(format!("expected {takes}, found {}", found(unexpected)))
+        Some(format!(
+            "expected {takes}, found {}",
+            found_in_words(unexpected)
+        ))
     };
     words().unwrap_or_else(|| message.to_owned())
 }
 
-/// What was written, from serde's description of it: `string "8"` is `the string "8"`,
+/// What was written, from serde's description of it (the part of ``invalid type: string
+/// "8", expected u32`` before `, expected`), in words: the gateway's config says its own wrong
+/// values the same way. `string "8"` is `the string "8"`,
 /// ``integer `-1` `` is `-1`, `map` is `a table`.
-fn found(unexpected: &str) -> String {
+pub fn found_in_words(unexpected: &str) -> String {
     if let Some(text) = unexpected.strip_prefix("string ") {
         return format!("the string {text}");
     }
