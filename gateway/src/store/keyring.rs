@@ -64,7 +64,7 @@ pub enum KeyFileErrorKind {
     BadId {
         /// 1-based line number.
         line: usize,
-        /// The id given, quoted, or described when it could be key material ([`shown_id`]).
+        /// The id given, quoted, or described when it could be key material (`shown_id`).
         id: String,
     },
     /// The same id twice.
