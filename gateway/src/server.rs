@@ -373,6 +373,14 @@ fn apply_reload(
         // The admin token is not among them: it is read from the running config per request.
         warn!("listener or store settings changed: they apply after a restart");
     }
+    // The subscriber is installed once, at start: a new filter or format would be taken without
+    // effect, silently.
+    if old.logging.level != config.logging.level || old.logging.format != config.logging.format {
+        warn!(
+            level = %config.logging.level,
+            "logging.level or logging.format changed: they apply after a restart"
+        );
+    }
     log_warnings(&config.warnings);
     gateway.reload(config)?;
     flush_suppressed(&current, recorder);

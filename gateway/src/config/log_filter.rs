@@ -48,6 +48,11 @@ pub(super) fn check(level: &str, problems: &mut Problems) {
         .map(str::trim)
         .filter(|d| !d.is_empty())
         .collect();
+    // An empty filter enables nothing: the gateway would log nothing, errors included.
+    if directives.is_empty() {
+        problems.error(KEY, EXPECTED, Found::text(level));
+        return;
+    }
     for &word in directives.iter().filter(|d| !is_meaningful(d)) {
         let mut why = Vec::new();
         if directives.len() > 1 {
@@ -125,6 +130,19 @@ mod tests {
         assert_eq!(said("protocol_mci").len(), 1, "it logs nothing");
     }
 
+    /// An empty filter enables nothing: refused, as a word that filters nothing is.
+    #[test]
+    fn an_empty_filter_is_refused() {
+        for level in ["", " ", ",,"] {
+            let said = said(level);
+            assert_eq!(said.len(), 1, "{level:?}: {said:?}");
+            assert!(
+                said[0].starts_with("logging.level: expected a tracing filter (a level: "),
+                "{said:?}"
+            );
+        }
+    }
+
     #[test]
     fn levels_targets_and_directives_pass() {
         for level in [
@@ -138,7 +156,6 @@ mod tests {
             "warn,rustls=debug,tokio_postgres",
             "comparator=debug",
             "shadowgate[strategy]=debug",
-            "",
         ] {
             assert_eq!(said(level), Vec::<String>::new(), "{level}");
         }

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context};
+use anyhow::{anyhow, bail, Context};
 
 use super::{DemoArgs, Engines, CONFIG, LAYOUT};
 use crate::store::keyring::new_key_line;
@@ -51,18 +51,31 @@ pub fn prepare(args: &DemoArgs, engines: &Engines) -> anyhow::Result<PathBuf> {
 /// A missing or empty directory, or one a demo run wrote (its [`MARKER_FILE`], or the key file
 /// of a run from before the marker), is the demo's.
 fn refuse_foreign(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "--data-dir {}: expected a directory, found a file",
+            dir.display()
+        );
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
     };
-    let mut names: Vec<String> = entries
+    let names: Vec<String> = entries
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     let demo_keys = std::fs::read_to_string(dir.join(KEY_FILE))
         .is_ok_and(|text| text.starts_with(KEY_FILE_HEADER));
-    if names.is_empty() || names.iter().any(|n| n == MARKER_FILE) || demo_keys {
+    let marked = names.iter().any(|n| n == MARKER_FILE) || demo_keys;
+    // In a directory the demo wrote, only what it writes; in any other, nothing.
+    let demos = [CONFIG_FILE, LAYOUT_FILE, KEY_FILE, MARKER_FILE, "store"];
+    let mut names: Vec<String> = names
+        .into_iter()
+        .filter(|n| !(marked && demos.contains(&n.as_str())))
+        .collect();
+    if names.is_empty() {
         return Ok(());
     }
     names.sort();

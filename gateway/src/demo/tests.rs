@@ -193,6 +193,27 @@ async fn a_data_dir_the_demo_did_not_write_is_refused_untouched() {
     // A demo directory from before the marker: its key file says the demo wrote it.
     std::fs::remove_file(empty.join(setup::MARKER_FILE)).unwrap();
     setup::prepare(&args(&empty), &engines).unwrap();
+    // A file of the user's beside the demo's: refused, naming only it.
+    std::fs::write(empty.join("notes.txt"), "mine\n").unwrap();
+    let refused = setup::prepare(&args(&empty), &engines)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("found one it did not write (notes.txt);"),
+        "{refused}"
+    );
+    // A file where the directory goes.
+    let file = empty.join("notes.txt");
+    let refused = setup::prepare(&args(&file), &engines)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        refused,
+        format!(
+            "--data-dir {}: expected a directory, found a file",
+            file.display()
+        )
+    );
     engines.stop().await;
 }
 

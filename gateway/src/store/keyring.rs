@@ -64,7 +64,7 @@ pub enum KeyFileErrorKind {
     BadId {
         /// 1-based line number.
         line: usize,
-        /// The id given, quoted, or described when it could be key material (`shown_id`).
+        /// The id given, described, never quoted (it may be key material: `described_id`).
         id: String,
     },
     /// The same id twice.
@@ -72,7 +72,7 @@ pub enum KeyFileErrorKind {
     Duplicate {
         /// 1-based line number.
         line: usize,
-        /// The repeated id, as [`KeyFileErrorKind::BadId`] shows it.
+        /// The repeated id, quoted (a valid id: not key material).
         id: String,
     },
     /// The key text is not base64 of 32 bytes.
@@ -80,7 +80,7 @@ pub enum KeyFileErrorKind {
     BadKey {
         /// 1-based line number.
         line: usize,
-        /// The key's id, as [`KeyFileErrorKind::BadId`] shows it.
+        /// The key's id, quoted (a valid id: not key material).
         id: String,
         /// What it decoded to (a length or "invalid base64"; never the key).
         found: String,
@@ -125,24 +125,24 @@ impl KeyRing {
                 });
             };
             let (id, encoded) = (id.trim(), encoded.trim());
-            // An id is stored in clear beside each payload: one that is base64 of a key's size
-            // (a key pasted twice, `KEY=KEY`) is refused, not stored.
+            // An id is stored in clear beside each payload: one that looks like key material (a
+            // key, or part of one, pasted where the id goes) is refused, not stored.
             let id_ok = (1..=MAX_KEY_ID_LEN).contains(&id.len())
                 && id
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-                && !decodes_like_a_key(id);
+                && !looks_like_key_material(id);
             if !id_ok {
-                let id = shown_id(id);
+                let id = described_id(id);
                 return Err(KeyFileErrorKind::BadId { line, id });
             }
             if keys.iter().any(|k| k.id == id) {
-                let id = shown_id(id);
+                let id = format!("{id:?}");
                 return Err(KeyFileErrorKind::Duplicate { line, id });
             }
             let bad = |found: String| KeyFileErrorKind::BadKey {
                 line,
-                id: shown_id(id),
+                id: format!("{id:?}"),
                 found,
             };
             let bytes = base64::engine::general_purpose::STANDARD
@@ -181,32 +181,40 @@ impl KeyRing {
     }
 }
 
-/// Shortest text before a line's first `=` taken for key material rather than an id: a key's
-/// base64 is 43 characters before its padding, and a key cut or pasted twice still this long.
-const KEY_LIKE_LEN: usize = 32;
+/// Shortest id taken for key material when it looks like base64 ([`looks_like_key_material`]).
+const KEY_LIKE_ID_LEN: usize = 16;
 
-/// Whether `text` is base64 (padded or not) of at least 24 bytes: key material rather than an id.
-fn decodes_like_a_key(text: &str) -> bool {
-    let unpadded = text.trim_end_matches('=');
-    unpadded.len() >= KEY_LIKE_LEN
-        && base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(unpadded)
-            .is_ok_and(|bytes| bytes.len() >= 24)
+/// Whether an id looks like key material rather than a name: at least [`KEY_LIKE_ID_LEN`]
+/// characters of base64's own alphabet (letters, digits, `+`, `/`, `=`: none of the `-`, `_` or
+/// `.` a name such as `2026-11` or `payload.v2` has), mixing upper case, lower case and digits as
+/// random base64 does. A key, or any long part of one, pasted where the id goes is caught; a
+/// name written that way (`PayloadKey2026Nov`) is refused too, and the error says why.
+fn looks_like_key_material(id: &str) -> bool {
+    let chars = || id.chars();
+    chars().count() >= KEY_LIKE_ID_LEN
+        && chars().all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))
+        && chars().any(|c| c.is_ascii_uppercase())
+        && chars().any(|c| c.is_ascii_lowercase())
+        && chars().any(|c| c.is_ascii_digit())
 }
 
-/// An id as an error shows it: quoted (`"2026-11"`), or, when it could be key material (at least
-/// [`KEY_LIKE_LEN`] characters, all of base64's alphabet: a key pasted where the id goes, or a
-/// bare key whose text before its padding was read as the id), its length alone. The error
-/// reaches `check-config`, the log and the reload API's answer: never a key.
-fn shown_id(id: &str) -> String {
-    let base64 = |c: char| c.is_ascii_alphanumeric() || "+/=-_".contains(c);
-    if id.chars().count() >= KEY_LIKE_LEN && id.chars().all(base64) {
-        return format!(
-            "a text of {} characters that looks like key material (not shown)",
-            id.chars().count()
-        );
-    }
-    format!("{:?}", id.chars().take(MAX_KEY_ID_LEN).collect::<String>())
+/// An id that is not a valid one, as an error describes it without quoting it (it may be key
+/// material): its length, and what is wrong with it.
+fn described_id(id: &str) -> String {
+    let count = id.chars().count();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+    let why = if count == 0 {
+        return "no id before the '='".to_owned();
+    } else if count > MAX_KEY_ID_LEN {
+        "too long".to_owned()
+    } else if let Some(at) = id.chars().position(|c| !allowed(c)) {
+        format!("a character not allowed at character {}", at + 1)
+    } else {
+        "it looks like key material (base64 of mixed case and digits): name keys by date, \
+         such as 2026-11"
+            .to_owned()
+    };
+    format!("an id of {count} characters ({why}; not shown)")
 }
 
 /// A new key file line, `KEY_ID = BASE64`, holding a fresh random AES-256 key (what
@@ -273,7 +281,8 @@ mod tests {
         );
         assert_eq!(
             shown(&format!("k 1 = {KEY_A}")),
-            r#"line 1: expected a key id of 1 to 64 letters, digits, '-', '_' or '.', found "k 1""#
+            "line 1: expected a key id of 1 to 64 letters, digits, '-', '_' or '.', found an id of \
+             3 characters (a character not allowed at character 2; not shown)"
         );
         assert_eq!(
             shown("just text"),
@@ -303,6 +312,10 @@ mod tests {
                 key[..40].to_owned(),
                 format!("{} = {}", &key[..40], &key[..20]),
                 format!("k1 = {KEY_A}\n{bare}= {KEY_A}\n{bare}= {KEY_A}"),
+                // A key cut short where the id goes (the trial's), with and without `+`/`/`.
+                format!("{} = {KEY_A}", &key[..30]),
+                format!("{} = {KEY_A}", &key[..16]),
+                format!("{} = {KEY_A}", &key[20..40]),
             ];
             for text in lines {
                 let error = shown(&text);
@@ -319,8 +332,25 @@ mod tests {
         );
         assert_eq!(
             shown(&format!("{} = {KEY_A}", keys[0])),
-            "line 1: expected a key id of 1 to 64 letters, digits, '-', '_' or '.', found a text \
-             of 43 characters that looks like key material (not shown)"
+            "line 1: expected a key id of 1 to 64 letters, digits, '-', '_' or '.', found an id \
+             of 43 characters (a character not allowed at character 20; not shown)"
         );
+        assert_eq!(
+            shown(&format!("{} = {KEY_A}", &keys[1][..30])),
+            "line 1: expected a key id of 1 to 64 letters, digits, '-', '_' or '.', found an id \
+             of 30 characters (it looks like key material (base64 of mixed case and digits): name \
+             keys by date, such as 2026-11; not shown)"
+        );
+        // Names stay names.
+        for id in [
+            "2026-11",
+            "payload.v2",
+            "old_1",
+            "k1",
+            "PAYLOADKEY2026NOV1",
+            "keyfornovember",
+        ] {
+            assert!(KeyRing::parse(&format!("{id} = {KEY_A}")).is_ok(), "{id}");
+        }
     }
 }
