@@ -257,7 +257,7 @@ fn a_value_of_the_wrong_type_is_named_by_its_key_in_words() {
     assert_eq!(failed.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains(
-            "examples_per_group (line 3, column 22): expected a whole number (0 or more), found \
+            "examples_per_group (line 3, column 22): expected a whole number (0 to 100), found \
              the string \"5\""
         ),
         "{stderr}"
