@@ -448,17 +448,24 @@ async fn run_report_text(store: Option<PathBuf>, config: Option<PathBuf>) -> Str
     .unwrap()
 }
 
+/// A config of the replay strategy without a key file, written to `dir`, with its live engine
+/// (kept running while the handle lives) and a shadow nothing answers.
+async fn keyless_config(dir: &Path) -> (FakeMci, PathBuf) {
+    let legacy = mci_deciding("L1").start().await;
+    let builder = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .shadow("new-engine", EngineToml::http("http://127.0.0.1:9"));
+    let config = dir.join("shadowgate.toml");
+    std::fs::write(&config, builder.toml(&dir.join("store"))).unwrap();
+    (legacy, config)
+}
+
 /// What the command line gets wrong is refused first, naming what there is, before the store
 /// or the key file is read (this config has no key file).
 #[tokio::test]
 async fn a_misspelt_strategy_or_a_reversed_window_is_refused_before_anything_is_read() {
     let dir = tempfile::tempdir().unwrap();
-    let legacy = mci_deciding("L1").start().await;
-    let builder = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http("http://127.0.0.1:9"));
-    let config = dir.path().join("shadowgate.toml");
-    std::fs::write(&config, builder.toml(&dir.path().join("store"))).unwrap();
+    let (_legacy, config) = keyless_config(dir.path()).await;
     let misspelt = &STRATEGY[..STRATEGY.len() - 1];
     let mut args_misspelt = args(&config, "any");
     args_misspelt.strategy = misspelt.to_owned();
@@ -481,12 +488,7 @@ async fn a_misspelt_strategy_or_a_reversed_window_is_refused_before_anything_is_
 #[tokio::test]
 async fn without_a_key_replay_explains_why_it_cannot_run() {
     let dir = tempfile::tempdir().unwrap();
-    let legacy = mci_deciding("L1").start().await;
-    let builder = TestGateway::new()
-        .live("legacy", EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", EngineToml::http("http://127.0.0.1:9"));
-    let config = dir.path().join("shadowgate.toml");
-    std::fs::write(&config, builder.toml(&dir.path().join("store"))).unwrap();
+    let (_legacy, config) = keyless_config(dir.path()).await;
     let (_, result) = replay(args(&config, "any")).await;
     let error = result.unwrap_err();
     assert!(error.contains("encryption_key_file is not set"), "{error}");
