@@ -140,10 +140,11 @@ struct State {
     /// The endpoint (`EngineSpec::endpoint`) this state is about, once a runtime placed the engine
     /// there ([`EngineHealth::place`]): a probe of another is not about this engine's state.
     endpoint: Option<String>,
-    /// `snapshot.last_error` in words, with the address: the probe's error (`127.0.0.1:9:
-    /// Connection refused (os error 111)`), or what the calls met. Kept beside the snapshot,
-    /// which is `Copy` and read on every call.
-    last_error_detail: Option<String>,
+    /// The probe's words when `snapshot.last_error` came from a probe (`127.0.0.1:9: Connection
+    /// refused (os error 111)`); `None` when it came from a call, whose words are derived from
+    /// its kind and `endpoint` when asked ([`EngineHealth::last_error_detail`]), so a failing
+    /// call formats nothing. Kept beside the snapshot, which is `Copy` and read on every call.
+    probe_error: Option<String>,
 }
 
 #[derive(Debug)]
@@ -182,7 +183,7 @@ impl EngineHealth {
                 unanswered: false,
                 held_until: None,
                 endpoint: None,
-                last_error_detail: None,
+                probe_error: None,
             }),
         }
     }
@@ -319,7 +320,21 @@ impl EngineHealth {
     /// The last failure in words with the address ([`HealthSnapshot::last_error`]'s kind
     /// alone says `connect`): for `GET /api/v1/health` and the report, behind the admin token.
     pub fn last_error_detail(&self) -> Option<String> {
-        self.lock().last_error_detail.clone()
+        let state = self.lock();
+        let (failure, _) = state.snapshot.last_error?;
+        if let Some(words) = &state.probe_error {
+            return Some(words.clone());
+        }
+        let met = match failure {
+            Failure::Timeout => "no answer within the call's timeout",
+            Failure::Connect => "could not connect",
+            Failure::Resolve => "the name does not resolve",
+            Failure::Tls => "the TLS handshake failed",
+        };
+        Some(match &state.endpoint {
+            Some(endpoint) => format!("a call to {endpoint}: {met}"),
+            None => format!("a call: {met}"),
+        })
     }
 
     /// A probe's `failure`: its kind and its words.
@@ -338,7 +353,7 @@ impl EngineHealth {
             }
             Some((failure, detail)) => {
                 state.snapshot.last_error = Some((failure, now_micros));
-                state.last_error_detail = Some(detail);
+                state.probe_error = Some(detail);
                 state.held_until = None;
                 self.set(state, false, now_micros);
             }
@@ -360,16 +375,7 @@ impl EngineHealth {
         state.timing_out = failure == Failure::Timeout;
         self.clean_up.store(false, Ordering::Release);
         state.snapshot.last_error = Some((failure, now_micros));
-        let met = match failure {
-            Failure::Timeout => "no answer within the call's timeout",
-            Failure::Connect => "could not connect",
-            Failure::Resolve => "the name does not resolve",
-            Failure::Tls => "the TLS handshake failed",
-        };
-        state.last_error_detail = Some(match &state.endpoint {
-            Some(endpoint) => format!("a call to {endpoint}: {met}"),
-            None => format!("a call: {met}"),
-        });
+        state.probe_error = None;
         if state.failures >= CALL_FAILURES_DOWN {
             self.set(&mut state, false, now_micros);
         }
