@@ -31,7 +31,11 @@
 //! to end (see the README's Performance). Its queue is the same bounded one.
 //!
 //! The engine calls themselves stay on the main runtime: they are I/O on its reactor and its
-//! connection pools, cheap per call, and a second reactor would double the wakeups per frame.
+//! connection pools (an engine may be live in one strategy and shadow in another). They are not
+//! free there: an http shadow's call (its JSON request built from the frame, hyper's write and
+//! read) is about 45 µs of the runtime thread's CPU a frame; a runtime of the shadow's own took
+//! that off the live thread but did not shorten the live tail where it was measured (README,
+//! Performance, the twenty-first session).
 //!
 //! Nothing here is a lock the live path can wait on while a shadow thread holds it (with
 //! `scheduling = "idle"` a preempted shadow thread may stay off the CPU for whole scheduler
