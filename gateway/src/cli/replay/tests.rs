@@ -1,0 +1,145 @@
+//! The replay's text (cases, groups, totals, counts of one) and who runs it.
+
+use super::inputs::runner;
+use super::text::{cases_table, print, write_group_replays};
+use super::NotFixed;
+use crate::cli::table::assert_column;
+use crate::review::ReviewView;
+use crate::store::replays::GroupRun;
+use crate::store::{GroupReplay, ReplayCase, ReplayRun};
+
+#[test]
+fn the_cases_not_fixed_are_counted_in_the_right_number() {
+    let said = |not_fixed, total| NotFixed { not_fixed, total }.to_string();
+    assert_eq!(said(1, 1), "1 of 1 replayed case is not fixed");
+    assert_eq!(said(1, 3), "1 of 3 replayed cases is not fixed");
+    assert_eq!(said(3, 3), "3 of 3 replayed cases are not fixed");
+}
+
+#[test]
+fn each_run_of_a_group_is_credited_to_whoever_ran_it() {
+    let run = |total: usize, by: &str, partial: bool| GroupRun {
+        fixed: 0,
+        total,
+        at_micros: 1_764_460_800_000_000,
+        engine: "next".into(),
+        by: by.into(),
+        selection: "--group sig --limit 2".into(),
+        partial,
+    };
+    let group = GroupReplay {
+        strategy: "loan".into(),
+        signature: "sig".into(),
+        whole: Some(run(200, "kim", false)),
+        latest_partial: Some(run(2, "lee", true)),
+        summary: String::new(),
+    };
+    let mut out = Vec::new();
+    write_group_replays(&mut out, &[group], &None, &ReviewView::default()).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("0 of 200 cases fixed by replay at 2025-11-30 00:00:00 +00:00 (against next, by kim); since then 0 of 2 cases")
+            && text.contains("(part of the group: --group sig --limit 2) (against next, by lee)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cases_stay_aligned_with_a_long_group_and_a_hangul_one() {
+    let case = |id: &str, signature: &str, result: &str| ReplayCase {
+        id: id.parse().unwrap(),
+        signature: signature.into(),
+        result: result.into(),
+        new_signature: None,
+        detail: Some("refused".into()),
+    };
+    let cases = [
+        case("0000000000000001a0000001", "3cc4d5940b0b32de", "fixed"),
+        case(
+            "0000000000000002a0000002",
+            "shadow_error/connect",
+            "unreadable",
+        ),
+        case("0000000000000003a0000003", "고객번호", "still_differing"),
+    ];
+    let mut out = Vec::new();
+    cases_table(&mut out, &cases).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert_column(
+        &text,
+        &lines,
+        &["group", "3cc4", "shadow_error", "고객번호"],
+    );
+    assert_column(
+        &text,
+        &lines,
+        &["result", "fixed", "unreadable", "still_differing"],
+    );
+    assert_column(&text, &lines, &["detail", "refused", "refused", "refused"]);
+}
+
+/// A run of one case says so in the singular, from its first line to its verdict.
+#[test]
+fn a_run_of_one_case_is_said_in_the_singular() {
+    let run = ReplayRun {
+        started_micros: 1_764_460_800_000_000,
+        finished_micros: 1_764_460_801_000_000,
+        by: "kim".into(),
+        strategy: "loan".into(),
+        engine: "next".into(),
+        selection: "all".into(),
+        group_selections: Default::default(),
+        cases: vec![ReplayCase {
+            id: "0000000000000001a0000001".parse().unwrap(),
+            signature: "3cc4d5940b0b32de".into(),
+            result: "still_differing".into(),
+            new_signature: None,
+            detail: None,
+        }],
+    };
+    let mut out = Vec::new();
+    print(&mut out, &run, &ReviewView::default()).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.starts_with("replay of 1 case of strategy loan against engine next by kim (all)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("group 3cc4d5940b0b32de: 0 of 1 case fixed by replay at "),
+        "{text}"
+    );
+    let not_fixed = |not_fixed, total| NotFixed { not_fixed, total }.to_string();
+    assert_eq!(not_fixed(1, 1), "1 of 1 replayed case is not fixed");
+    assert_eq!(not_fixed(1, 3), "1 of 3 replayed cases is not fixed");
+    assert_eq!(not_fixed(2, 3), "2 of 3 replayed cases are not fixed");
+}
+
+#[test]
+fn who_runs_a_replay_is_named_or_the_replay_is_refused() {
+    let env = |vars: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    };
+    let both = env(&[("USER", "kim.j"), ("LOGNAME", "kim")]);
+    assert_eq!(runner(Some("choi.m"), both).unwrap(), "choi.m");
+    assert_eq!(runner(None, both).unwrap(), "kim.j");
+    assert_eq!(
+        runner(None, env(&[("USER", " "), ("LOGNAME", "lee")])).unwrap(),
+        "lee"
+    );
+    let error = runner(None, env(&[])).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "--by: expected the name of who runs this replay, found nothing (no $USER or $LOGNAME \
+         in the environment); set --by NAME"
+    );
+    assert!(
+        runner(Some(""), env(&[])).is_err(),
+        "a blank --by names nobody"
+    );
+}
