@@ -97,23 +97,24 @@ pub enum ReconcileErrorKind {
     Store(String),
 }
 
-/// Why a row has no key value.
+/// Why a row has no key value; each names the source column, which need not be the target path
+/// (a fixed-length record's `body.cust_no` mapped to `cust_no`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyGap {
     /// The row has no such column or member (named).
     Absent(String),
-    /// SQL `NULL` or JSON `null`.
-    Null,
-    /// An empty cell or string.
-    Empty,
+    /// SQL `NULL` or JSON `null` in this column.
+    Null(String),
+    /// An empty cell or string in this column, or one of whitespace only.
+    Empty(String),
 }
 
 impl fmt::Display for KeyGap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyGap::Absent(column) => write!(f, "absent (the row has no {column})"),
-            KeyGap::Null => f.write_str("null"),
-            KeyGap::Empty => f.write_str("empty"),
+            KeyGap::Null(column) => write!(f, "null (column {column})"),
+            KeyGap::Empty(column) => write!(f, "empty (column {column})"),
         }
     }
 }

@@ -53,11 +53,12 @@ impl KeySpec {
         let mut parts = Vec::with_capacity(self.fields.len());
         for (path, kind) in &self.fields {
             let none = |gap| ReconcileErrorKind::NoKey(path.clone(), gap);
-            let empty = || none(KeyGap::Empty);
+            let empty = || none(KeyGap::Empty(path.clone()));
             let part = match (lookup(row, path), kind) {
                 // Refused while mapping (`Mapping::row`); kept for rows from elsewhere.
                 (None, _) => return Err(none(KeyGap::Absent(path.clone()))),
-                (Some(Value::Null), _) => return Err(none(KeyGap::Null)),
+                (Some(Value::Null), _) => return Err(none(KeyGap::Null(path.clone()))),
+                (Some(Value::String(s)), _) if s.trim().is_empty() => return Err(empty()),
                 (Some(Value::Number(n)), FieldType::Decimal | FieldType::Integer) => {
                     let number = rust_decimal::Decimal::from_str(n.as_str())
                         .or_else(|_| rust_decimal::Decimal::from_scientific(n.as_str()))
@@ -123,7 +124,7 @@ mod tests {
         assert!(key("Z") < key("a"), "bytes, like COLLATE \"C\"");
         assert!(matches!(
             text.key_of(&json!({ "id": null })),
-            Err(ReconcileErrorKind::NoKey(_, KeyGap::Null))
+            Err(ReconcileErrorKind::NoKey(_, KeyGap::Null(_)))
         ));
     }
 }

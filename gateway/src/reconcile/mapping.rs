@@ -4,7 +4,9 @@
 //! Decimals keep their exact text (`serde_json` numbers with `arbitrary_precision`), never `f64`;
 //! dates become `YYYY-MM-DD`. An empty value is `null`, whatever the source and the type: an
 //! empty CSV cell, `""` in JSON, SQL `NULL`, a missing JSON member. A key field must have a
-//! value: a row whose key is absent, null or empty is refused, saying which.
+//! value: a row whose key is absent, null, empty or whitespace only is refused, saying which
+//! and naming the column. Outside the key, whitespace-only text is kept as found (a `text`
+//! field's spaces are a value), and is `null` in a `decimal`, `integer` or `date` field.
 //!
 //! JSON Lines keep their JSON types: a value of a type that does not fit its field (a number for
 //! a text field) is refused, never converted. A fixed-length record's values were typed by its
@@ -51,12 +53,15 @@ pub enum Cell<'a> {
 }
 
 impl Cell<'_> {
-    /// Why a key field that types as `null` has no value.
+    /// Why a key field that types as `null` (or as whitespace) has no value.
     fn gap(self, field: &Field) -> KeyGap {
+        let column = field.column.clone();
         match self {
-            Cell::Absent => KeyGap::Absent(field.column.clone()),
-            Cell::Null | Cell::Json(Value::Null) | Cell::Decoded(Value::Null) => KeyGap::Null,
-            _ => KeyGap::Empty,
+            Cell::Absent => KeyGap::Absent(column),
+            Cell::Null | Cell::Json(Value::Null) | Cell::Decoded(Value::Null) => {
+                KeyGap::Null(column)
+            }
+            _ => KeyGap::Empty(column),
         }
     }
 }
@@ -78,7 +83,7 @@ impl Mapping {
         for (i, field) in self.fields.iter().enumerate() {
             let cell = cell(i, field);
             let value = typed(field, cell)?;
-            if field.key && value.is_null() {
+            if field.key && is_blank(&value) {
                 let path = field.path.clone();
                 return Err(ReconcileErrorKind::NoKey(path, cell.gap(field)));
             }
@@ -97,6 +102,17 @@ impl Mapping {
         for field in &mut self.fields {
             field.key = paths.contains(&field.path);
         }
+    }
+}
+
+/// Whether a key field's value is no key: `null`, or text of whitespace only (a CSV cell or a
+/// `CHAR(n)` column of spaces), which is not a key a row could be matched by any more than an
+/// empty cell is. A fixed-length record's blank text field is already empty (its pad trimmed).
+fn is_blank(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(text) => text.trim().is_empty(),
+        _ => false,
     }
 }
 

@@ -128,4 +128,29 @@ fn postgres_queries_give_the_same_outcomes_and_an_unordered_one_is_sorted() {
         error.contains(r#"ERROR: relation "no_such_table" does not exist (SQLSTATE 42P01)"#),
         "{error}"
     );
+
+    // A key of spaces (a `char(n)` column pads with them) is empty, as `''` and a CSV cell of
+    // spaces are: refused with the row and the column, never a key of its own.
+    for key in ["$$$$", "$$   $$::char(3)"] {
+        let blank = format!(
+            "SELECT {key} AS cust_no, cust_name, grade, decision, limit_amount, rate, \
+             review_date FROM new_review LIMIT 1"
+        );
+        let path = reconcile_file(
+            dir.path(),
+            "",
+            &section("legacy", &postgres.url(), &blank),
+            &section("new", &postgres.url(), &blank),
+        );
+        let spec = shadowgate::reconcile::load(&path).unwrap();
+        let error = shadowgate::reconcile::run(&spec, false)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            format!(
+                "legacy source postgres {blank} row 1: key field cust_no is empty (column cust_no)"
+            )
+        );
+    }
 }

@@ -64,7 +64,7 @@ fn an_empty_cell_is_null_in_csv_and_in_json_lines_alike() {
 fn a_row_without_its_key_is_refused_saying_whether_it_is_absent_null_or_empty() {
     assert_eq!(
         error(read(CSV, b"id,name\n1,a\n,b\n")),
-        "line 3: key field id is empty"
+        "line 3: key field id is empty (column id)"
     );
     assert_eq!(
         error(read(JSONL, b"{\"id\": \"1\"}\n\n{\"name\": \"b\"}\n")),
@@ -72,11 +72,47 @@ fn a_row_without_its_key_is_refused_saying_whether_it_is_absent_null_or_empty() 
     );
     assert_eq!(
         error(read(JSONL, b"{\"id\": \"\", \"name\": \"b\"}\n")),
-        "line 1: key field id is empty"
+        "line 1: key field id is empty (column id)"
     );
     assert_eq!(
         error(read(JSONL, b"{\"id\": null}\n")),
-        "line 1: key field id is null"
+        "line 1: key field id is null (column id)"
+    );
+}
+
+#[test]
+fn a_key_of_whitespace_only_is_empty_in_every_source_and_other_cells_keep_theirs() {
+    // Spaces (a tab, a full-width space) are no key: refused as an empty cell is, never read
+    // as a key of their own that would show as `only in new`.
+    assert_eq!(
+        error(read(CSV, b"id,name\n1,a\n   ,b\n")),
+        "line 3: key field id is empty (column id)"
+    );
+    assert_eq!(
+        error(read(CSV, "id,name\n\t\u{3000},b\n".as_bytes())),
+        "line 2: key field id is empty (column id)"
+    );
+    assert_eq!(
+        error(read(JSONL, b"{\"id\": \"  \", \"name\": \"b\"}\n")),
+        "line 1: key field id is empty (column id)"
+    );
+    // A column other than the target path is named as the file has it.
+    let renamed = "kind = \"csv\"\nfields = [{ path = \"id\", column = \"cust_no\" }]";
+    assert_eq!(
+        error(read(renamed, b"cust_no\n \n")),
+        "line 2: key field id is empty (column cust_no)"
+    );
+    // A key with spaces around a value is that value's text, as before.
+    assert_eq!(
+        read(CSV, b"id,name\n 1 ,a\n").unwrap(),
+        [json!({"id": " 1 ", "name": "a"})]
+    );
+    // Outside the key, spaces are a text field's value, and nothing in a number's.
+    let typed = "kind = \"csv\"\nfields = [{ path = \"id\" }, { path = \"name\" }, \
+                 { path = \"rate\", type = \"decimal\" }]";
+    assert_eq!(
+        read(typed, b"id,name,rate\n1,  ,  \n").unwrap(),
+        [json!({"id": "1", "name": "  ", "rate": null})]
     );
 }
 
@@ -202,6 +238,16 @@ fn a_short_last_record_says_where_it_starts_in_the_file_and_what_it_holds() {
     );
     let whole = format!("{}\n{}\n", record(1), record(2));
     assert_eq!(read(&fixed("newline"), whole.as_bytes()).unwrap().len(), 2);
+}
+
+#[test]
+fn a_fixed_length_record_with_a_blank_key_names_its_column() {
+    let blank = format!("{}{}", " ".repeat(12), &record(2)[12..]);
+    let lines = format!("{}\n{blank}\n", record(1));
+    assert_eq!(
+        error(read(&fixed("newline"), lines.as_bytes())),
+        "(REVIEW) record 2 at byte 81 of the file: key field id is empty (column body.cust_no)"
+    );
 }
 
 #[test]
