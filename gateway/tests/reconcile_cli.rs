@@ -1,7 +1,8 @@
 //! `shadowgate reconcile` as people run it, the real binary: the exit status says whether every
 //! key matched (0), some did not (3) or the run failed (1, one `error:` line); `--store` keeps
-//! the run for `report`, a store held by another process fails before any work, and the reconcile
-//! file's warnings are listed on stderr, or with `--quiet` counted in one line.
+//! the run for `report`, a store held by another process fails before any work, the reconcile
+//! file's invalid rules are errors at their lines, and its warnings are listed on stderr, or with
+//! `--quiet` counted in one line.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -106,6 +107,25 @@ fn a_rule_that_reaches_no_mapped_field_is_warned_of_before_the_run() {
             .collect::<Vec<_>>()
     };
     assert_eq!(without_times(&out), without_times(&listed), "{out}");
+}
+
+#[test]
+fn an_invalid_rule_is_an_error_at_its_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = "ignore = [\"decision\", \"decision\"]\n\
+                 tolerance = [{ path = \"decision\", absolute = \"x\" }]\n";
+    let config = reconcile_file_with_rules(dir.path(), "", rules);
+    let failed = shadowgate(&["reconcile", "--config", &config, "--quiet"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
+    assert_eq!(
+        text(&failed.stderr),
+        format!(
+            "error: reconcile file {config}: rules.ignore[1] (line 4, column 23): expected a \
+             pattern no other ignore rule has, found \"decision\" (ignore[0] has it)\n\
+             rules.tolerance[0].absolute (line 5, column 46): expected a non-negative decimal \
+             string such as \"0.01\", found \"x\"\n"
+        )
+    );
 }
 
 #[test]

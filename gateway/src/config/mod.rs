@@ -73,6 +73,7 @@ use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
 pub use environment::{check_environment, check_fd_budget};
 pub use load::{check, check_with, load, load_without_secrets, Checked, ConfigError};
+pub(crate) use position::located;
 pub use problem::{write_list, Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
 pub(crate) use read::wrong_type_text;

@@ -10,8 +10,8 @@ use toml::Spanned;
 
 /// `key (line L, column C)` for the value at `key` in `text` (`strategies.loan.rules.ignore[1]`:
 /// where the rule's value starts), or `key` alone when the text has no such key (a name
-/// written with dots in quotes).
-pub(super) fn located(text: &str, key: &str) -> String {
+/// written with dots in quotes). The reconcile file's `[rules]` are located the same way.
+pub(crate) fn located(text: &str, key: &str) -> String {
     match span_of(text, key) {
         Some(span) => {
             let (line, column) = line_column(text, span.start);

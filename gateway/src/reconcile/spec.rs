@@ -148,7 +148,7 @@ pub fn load(path: &Path) -> Result<Spec, ReconcileError> {
     let config = parse(&text)
         .map_err(|message| ReconcileError::new(&context, ReconcileErrorKind::Config(message)))?;
     let base = path.parent().unwrap_or(Path::new("."));
-    build(config, base).map_err(|problems| {
+    build(config, &text, base).map_err(|problems| {
         ReconcileError::new(context, ReconcileErrorKind::Config(problems.join("\n")))
     })
 }
@@ -165,12 +165,13 @@ fn parse(text: &str) -> Result<ReconcileConfig, String> {
     })
 }
 
-/// Validates a parsed file; paths are relative to `base`. Every problem, each with its key.
-pub fn build(config: ReconcileConfig, base: &Path) -> Result<Spec, Vec<String>> {
+/// Validates a parsed file (`text` as read, to say where a rule is); paths are relative to
+/// `base`. Every problem, each with its key.
+pub fn build(config: ReconcileConfig, text: &str, base: &Path) -> Result<Spec, Vec<String>> {
     let mut problems = Vec::new();
     let legacy = validate::source(Side::Legacy, &config.legacy, base, &mut problems);
     let new = validate::source(Side::New, &config.new, base, &mut problems);
-    let (rules, rules_origin, readiness) = validate::rules(&config, base, &mut problems);
+    let (rules, rules_origin, readiness) = validate::rules(&config, text, base, &mut problems);
     let key = validate::key(&config.key, legacy.as_ref(), new.as_ref(), &mut problems);
     let examples = crate::config::ranges::RECONCILE_EXAMPLES_PER_GROUP;
     if !examples.holds(config.examples_per_group) {

@@ -15,7 +15,7 @@ use super::config::{
 use super::key::KeySpec;
 use super::mapping::{Field, Mapping};
 use super::spec::{Input, Side, SourceSpec};
-use crate::config::{Problem, Problems};
+use crate::config::{Found, Problem, Problems};
 use crate::review::ReadinessConfig;
 
 /// Default deadline of each wait on a database.
@@ -238,9 +238,11 @@ fn fixed(
     Some((Arc::new(layout), message))
 }
 
-/// The rules, where they come from, and the readiness thresholds.
+/// The rules, where they come from, and the readiness thresholds. An invalid inline rule is
+/// said as `check-config` says a strategy's: at its key and line in `text`.
 pub(super) fn rules(
     config: &ReconcileConfig,
+    text: &str,
     base: &Path,
     problems: &mut Vec<String>,
 ) -> (Option<comparator::Rules>, String, ReadinessConfig) {
@@ -253,7 +255,13 @@ pub(super) fn rules(
         (rules, None, _) => match rules.clone().unwrap_or_default().validate() {
             Ok(rules) => (Some(rules), "inline".into(), defaults),
             Err(e) => {
-                problems.push(format!("rules: {e}"));
+                // The comparator says what the rule's key takes and holds; the key path and its
+                // line say which rule and field.
+                problems.extend(e.errors.iter().map(|rule| {
+                    let key = crate::config::located(text, &format!("rules.{}", rule.key));
+                    let found = Found::value(rule.kind.found());
+                    Problem::error(key, rule.kind.expected(), found).to_string()
+                }));
                 (None, String::new(), defaults)
             }
         },
@@ -358,9 +366,9 @@ mod tests {
     use super::super::config::ReconcileConfig;
     use super::super::spec::build;
 
-    /// The warnings of a reconciliation of two JSON Lines sides mapping `body.cust_no` and
-    /// `body.rate`, with `rules` as its rules (`[rules]` and what follows it).
-    fn warnings(rules: &str) -> Vec<String> {
+    /// A reconciliation of two JSON Lines sides mapping `body.cust_no` and `body.rate`, with
+    /// `rules` as its rules (`[rules]` and what follows it; the sides take lines 3 to 10).
+    fn built(rules: &str) -> Result<super::super::spec::Spec, Vec<String>> {
         let side = |name: &str| {
             format!(
                 "[{name}]\nkind = \"jsonl\"\npath = \"{name}.jsonl\"\nfields = [\
@@ -373,8 +381,43 @@ mod tests {
             side("new")
         );
         let config: ReconcileConfig = toml::from_str(&text).unwrap();
-        let spec = build(config, Path::new(".")).unwrap();
+        build(config, &text, Path::new("."))
+    }
+
+    /// The warnings of [`built`].
+    fn warnings(rules: &str) -> Vec<String> {
+        let spec = built(rules).unwrap();
         spec.warnings.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn an_invalid_inline_rule_is_said_at_its_key_and_line_as_check_config_says_it() {
+        let problems = built(
+            "[rules]\n\
+             ignore = [\"body.rate\", \"body.rate\"]\n\
+             severity = { critical = [\"body.offers[*.rate\"] }\n\
+             [[rules.tolerance]]\npath = \"body.rate\"\n\
+             absolute = \"0.01\"\nrelative = \"0.1\"\n\
+             [[rules.tolerance]]\npath = \"body.cust_no\"\nabsolute = \"-1\"\n",
+        )
+        .err()
+        .unwrap();
+        // In the comparator's order: ignore, tolerance, severity.
+        assert_eq!(
+            problems,
+            [
+                "rules.ignore[1] (line 12, column 24): expected a pattern no other ignore rule \
+                 has, found \"body.rate\" (ignore[0] has it)",
+                // A rule written as its own table: where its header is.
+                "rules.tolerance[0] (line 14, column 1): expected exactly one of `absolute` and \
+                 `relative`, found both",
+                "rules.tolerance[1].absolute (line 20, column 12): expected a non-negative \
+                 decimal string such as \"0.01\", found \"-1\"",
+                "rules.severity.critical[0] (line 13, column 26): expected a pattern such as \
+                 `body.offers[*].rate`, found \"body.offers[*.rate\" (unclosed `[` at \
+                 character 11)",
+            ]
+        );
     }
 
     #[test]
