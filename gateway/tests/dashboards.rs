@@ -89,7 +89,7 @@ fn dashboards_and_alerts_name_only_exported_metrics() {
         })
         .collect();
     let alerts = alert_exprs(&read("alerts.yml"));
-    assert_eq!(alerts.len(), 10, "one expr per alert rule: {alerts:#?}");
+    assert_eq!(alerts.len(), 11, "one expr per alert rule: {alerts:#?}");
     sources.push(("alerts.yml".to_owned(), alerts));
     let mut unknown = Vec::new();
     for (source, exprs) in &sources {

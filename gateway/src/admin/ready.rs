@@ -20,6 +20,11 @@ pub(super) struct Readiness {
     /// Why the store spools, when it does: the gateway stays ready (it serves and keeps every
     /// record locally).
     spooling: Option<Reason>,
+    /// The store drops records (its backend failing, or the spool full): the gateway stays ready.
+    /// The live path never depends on the store, and a load balancer that took an unready
+    /// gateway out of its pool would cut core banking's connections (frames in flight lost) to
+    /// save review records; on a database the whole fleet shares, every gateway at once.
+    degraded: bool,
     /// Each strategy whose live engine is down, with that engine's health.
     down: Vec<Down>,
     /// Every engine's health, when a gateway runs engines.
@@ -63,9 +68,6 @@ impl Readiness {
         if stopping {
             blockers.push(Reason::same("shutting down"));
         }
-        if state.stats.is_degraded() {
-            blockers.push(Reason::same("store degraded: records are being dropped"));
-        }
         blockers.extend(engines.iter().flatten().filter_map(engine_down));
         let spooling = state
             .stats
@@ -75,19 +77,35 @@ impl Readiness {
         Self {
             blockers,
             spooling,
+            degraded: state.stats.is_degraded(),
             down,
             engines,
         }
     }
 
-    /// Ready: serving, with a usable store and every strategy's live engine up.
+    /// Ready: serving, and every strategy's live engine up. The store is not asked: it is said
+    /// beside the status ([`Self::store_detail`]).
     pub(super) fn is_ready(&self) -> bool {
         self.blockers.is_empty()
     }
 
+    /// What the store's state adds to either status: its spooling kind, and that it drops
+    /// records, joined by "; "; `None` while the store is healthy.
+    fn store_detail(&self) -> Option<String> {
+        let parts: Vec<&str> = self
+            .spooling
+            .iter()
+            .map(|s| s.kind.as_str())
+            .chain(self.degraded.then_some(DEGRADED))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
     /// The body of `/readyz`: `{"status": "ready"}` or `{"status": "not_ready", "reason":
-    /// "KIND; KIND"}`, either with `detail` (the spooling kind) while the store spools: a gateway
-    /// not ready for another reason may be spooling too, and that is said as when it is ready.
+    /// "KIND; KIND"}`, either with `detail` while the store spools or drops records (`store
+    /// spooling: KIND`, `store degraded: records are being dropped`, or both joined by "; "): a
+    /// gateway not ready for another reason may have a store problem too, and that is said as
+    /// when it is ready.
     pub(super) fn terse(&self) -> Value {
         let mut body = if self.is_ready() {
             json!({"status": "ready"})
@@ -95,8 +113,8 @@ impl Readiness {
             let kinds: Vec<&str> = self.blockers.iter().map(|r| r.kind.as_str()).collect();
             json!({"status": "not_ready", "reason": kinds.join("; ")})
         };
-        if let Some(spooling) = &self.spooling {
-            body["detail"] = json!(spooling.kind);
+        if let Some(detail) = self.store_detail() {
+            body["detail"] = json!(detail);
         }
         body
     }
@@ -124,11 +142,15 @@ impl Readiness {
             "status": if self.is_ready() { "ready" } else { "not_ready" },
             "reasons": self.blockers.iter().map(reason).collect::<Vec<_>>(),
             "spooling": self.spooling.as_ref().map(reason),
+            "store_degraded": self.degraded,
             "strategies": strategies,
             "engines": self.engines,
         })
     }
 }
+
+/// What `/readyz` and `/api/v1/health` say while the store drops records.
+const DEGRADED: &str = "store degraded: records are being dropped";
 
 impl Reason {
     /// A reason whose full text holds nothing more than its kind.

@@ -67,6 +67,20 @@ async fn full_disk(compress_records: Option<&str>) {
         traffic.send(5).await;
     }
     assert!(filled.elapsed() <= Duration::from_secs(1) + SLACK);
+    // Still ready: a load balancer must not cut core banking's connections for the review side.
+    let admin = gateway.admin_address();
+    let (status, ready) = tokio::task::spawn_blocking(move || http_get(admin, "/readyz"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        status, 200,
+        "a degraded store keeps the gateway ready: {ready}"
+    );
+    assert!(
+        ready.contains("store degraded: records are being dropped"),
+        "{ready}"
+    );
     traffic.send(200).await;
 
     std::fs::remove_file(&fill).unwrap();

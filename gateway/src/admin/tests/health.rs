@@ -44,19 +44,13 @@ fn the_token_guards_everything_but_health() {
 }
 
 #[test]
-fn readyz_fails_while_degraded_or_stopping() {
+fn readyz_fails_while_stopping() {
     let f = fixture(None);
     assert_eq!(
         api::readyz(&f.state, true).status(),
         StatusCode::SERVICE_UNAVAILABLE
     );
-    f.state
-        .stats
-        .degraded
-        .store(true, std::sync::atomic::Ordering::Relaxed);
-    let (status, _, body) = call(&f.state, "GET", "/readyz", None);
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(body.contains("store degraded"), "{body}");
+    assert_eq!(call(&f.state, "GET", "/readyz", None).0, StatusCode::OK);
 }
 
 #[test]
@@ -226,4 +220,47 @@ fn the_summary_and_the_page_show_engine_health() {
         page.contains("connect at 2026-11-29 10:00:00 +00:00"),
         "{page}"
     );
+}
+
+/// A store that drops records keeps the gateway ready: `/readyz` says it in `detail`, beside the
+/// spooling kind when both hold, so a load balancer never cuts core banking's connections for the
+/// review side (on a database a fleet shares, it would cut every gateway's at once).
+#[test]
+fn a_degraded_store_keeps_the_gateway_ready_and_says_so() {
+    let f = fixture(Some("s3cret"));
+    let ordering = std::sync::atomic::Ordering::Relaxed;
+    f.state.stats.degraded.store(true, ordering);
+    let (status, _, body) = call(&f.state, "GET", "/readyz", None);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        ready,
+        serde_json::json!({
+            "status": "ready",
+            "detail": "store degraded: records are being dropped",
+        })
+    );
+    let (_, _, body) = call(&f.state, "GET", "/api/v1/health", Some("s3cret"));
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "ready");
+    assert_eq!(health["store_degraded"], true);
+    assert_eq!(health["reasons"], serde_json::json!([]));
+    // A full spool: spooling and dropping, both said.
+    f.state.stats.spooling.store(true, ordering);
+    f.state
+        .stats
+        .set_spooling_reason(Some(crate::store::SpoolingReason {
+            kind: "unreachable",
+            detail: "postgres unreachable (connection refused)".to_owned(),
+        }));
+    let (status, _, body) = call(&f.state, "GET", "/readyz", None);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        ready["detail"],
+        "store spooling: unreachable; store degraded: records are being dropped"
+    );
+    // Not ready for its own reason, the store still said.
+    let stopping = api::readyz(&f.state, true);
+    assert_eq!(stopping.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
