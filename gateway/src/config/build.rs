@@ -432,11 +432,13 @@ fn postgres_ca(store: &crate::store::StoreConfig, base: &Path, problems: &mut Pr
     let Some(ca) = &postgres.ca_file else {
         return; // reported by the store's own checks
     };
-    if let Err(e) = crate::engine::TlsSettings::load(&resolve(base, ca), None, None, None) {
-        problems.error(
-            "store.postgres.ca_file",
-            "a readable PEM file of CA certificates",
-            Found::because(ca, super::tls_reason::tls_reason(&e)),
-        );
+    if let Err(errors) = crate::engine::TlsSettings::load(&resolve(base, ca), None, None, None) {
+        for e in errors.errors() {
+            problems.error(
+                "store.postgres.ca_file",
+                "a readable PEM file of CA certificates",
+                Found::because(ca, super::tls_reason::tls_reason(e)),
+            );
+        }
     }
 }

@@ -11,7 +11,8 @@ use super::raw::{EngineConfig, LinkMode, Protocol, TlsConfig};
 use super::tls_reason::tls_reason;
 use super::EngineSpec;
 use crate::engine::{
-    ConnectionLifecycle, EnginePoll, HttpEngineSettings, MciEngineSettings, TlsError, TlsSettings,
+    ConnectionLifecycle, EnginePoll, HttpEngineSettings, MciEngineSettings, TlsError, TlsFile,
+    TlsSettings,
 };
 use protocol_mci::Layout;
 
@@ -230,7 +231,8 @@ pub(super) fn engine(
     }
 }
 
-/// Reads the TLS files; a failure is reported at the key of the file at fault.
+/// Reads the TLS files; every file that cannot be read or does not parse is reported at its key
+/// in one run, as is a key that is not the client certificate's.
 fn load_tls(
     key: &str,
     tls: &TlsConfig,
@@ -238,75 +240,76 @@ fn load_tls(
     problems: &mut Problems,
 ) -> Option<TlsSettings> {
     let file = |p: &Option<PathBuf>| p.as_ref().map(|p| resolve(base, p));
-    let ca = resolve(base, &tls.ca_file);
-    let (cert, key_file) = (file(&tls.client_cert_file), file(&tls.client_key_file));
-    let error = if unreadable_files(key, tls, base, problems) {
-        // Reported; a certificate without its key (or a key without it) is another problem.
-        if cert.is_some() == key_file.is_some() {
-            return None;
+    let loaded = TlsSettings::load(
+        &resolve(base, &tls.ca_file),
+        file(&tls.client_cert_file).as_deref(),
+        file(&tls.client_key_file).as_deref(),
+        tls.server_name.as_deref(),
+    );
+    match loaded {
+        Ok(settings) => Some(settings),
+        Err(errors) => {
+            for error in errors.errors() {
+                let (field, expected, found) = tls_problem(tls, error);
+                let at = match field {
+                    "" => format!("{key}.tls"),
+                    field => format!("{key}.tls.{field}"),
+                };
+                problems.error(at, expected, found);
+            }
+            None
         }
-        TlsError::IncompleteClientIdentity
-    } else {
-        match TlsSettings::load(
-            &ca,
-            cert.as_deref(),
-            key_file.as_deref(),
-            tls.server_name.as_deref(),
-        ) {
-            Ok(settings) => return Some(settings),
-            Err(error) => error,
+    }
+}
+
+/// The key under `[….tls]`, the expectation and the finding of one TLS fault. Messages quote
+/// each path as declared, not as resolved against the config's folder.
+fn tls_problem(tls: &TlsConfig, error: &TlsError) -> (&'static str, String, Found) {
+    let declared = |file: TlsFile| -> &Path {
+        match file {
+            TlsFile::Ca => &tls.ca_file,
+            TlsFile::ClientCert => tls.client_cert_file.as_deref().unwrap_or(Path::new("")),
+            TlsFile::ClientKey => tls.client_key_file.as_deref().unwrap_or(Path::new("")),
         }
     };
-    let field = |path: &Path| {
-        if Some(path) == key_file.as_deref() {
-            "client_key_file"
-        } else if Some(path) == cert.as_deref() {
-            "client_cert_file"
-        } else {
-            "ca_file"
-        }
-    };
-    // Messages quote the path as declared, not as resolved against the config's folder.
-    let declared = |path: &Path| -> PathBuf {
-        let written = match field(path) {
-            "client_key_file" => tls.client_key_file.as_deref(),
-            "client_cert_file" => tls.client_cert_file.as_deref(),
-            _ => Some(tls.ca_file.as_path()),
-        };
-        written.unwrap_or(path).to_owned()
-    };
-    let (field, expected, found) = match &error {
-        TlsError::Pem { path, what, .. } => (
-            field(path),
-            format!("a readable PEM file holding the {what}"),
-            Found::because(declared(path), tls_reason(&error)),
+    let reason = tls_reason(error);
+    match error {
+        TlsError::Pem { file, .. } => (
+            file.key(),
+            format!("a readable PEM file holding the {}", file.holds()),
+            Found::because(declared(*file), reason),
         ),
-        TlsError::NoCertificate { path } => (
-            field(path),
-            "a PEM file holding a certificate".to_owned(),
-            Found::because(declared(path), "it holds none"),
+        TlsError::NoCertificate { file, .. } => (
+            file.key(),
+            format!("a PEM file holding the {}", file.holds()),
+            Found::because(declared(*file), reason),
         ),
-        TlsError::InvalidCa { path, .. } => (
-            "ca_file",
+        TlsError::NoPrivateKey { .. } => (
+            TlsFile::ClientKey.key(),
+            format!("a PEM file holding the {}", TlsFile::ClientKey.holds()),
+            Found::because(declared(TlsFile::ClientKey), reason),
+        ),
+        TlsError::InvalidCa { .. } => (
+            TlsFile::Ca.key(),
             "a CA certificate rustls accepts as a trust anchor".to_owned(),
-            Found::because(declared(path), tls_reason(&error)),
+            Found::because(declared(TlsFile::Ca), reason),
         ),
         TlsError::IncompleteClientIdentity => (
-            if cert.is_some() {
-                "client_key_file"
+            if tls.client_cert_file.is_some() {
+                TlsFile::ClientKey.key()
             } else {
-                "client_cert_file"
+                TlsFile::ClientCert.key()
             },
             "client_cert_file and client_key_file given together".to_owned(),
             Found::value("only one of them"),
         ),
         TlsError::InvalidClientIdentity { .. } => (
-            "client_key_file",
-            "the private key of the certificate in client_cert_file".to_owned(),
-            Found::because(
-                tls.client_key_file.as_deref().unwrap_or(Path::new("")),
-                tls_reason(&error),
+            TlsFile::ClientKey.key(),
+            format!(
+                "the private key of the certificate in client_cert_file {:?}",
+                declared(TlsFile::ClientCert)
             ),
+            Found::because(declared(TlsFile::ClientKey), reason),
         ),
         TlsError::InvalidServerName { name, source } => (
             "server_name",
@@ -316,46 +319,7 @@ fn load_tls(
         TlsError::Setup(_) => (
             "",
             "a TLS setup rustls supports".to_owned(),
-            Found::value(tls_reason(&error)),
+            Found::value(reason),
         ),
-    };
-    let at = if field.is_empty() {
-        format!("{key}.tls")
-    } else {
-        format!("{key}.tls.{field}")
-    };
-    problems.error(at, expected, found);
-    None
-}
-
-/// Reports every TLS file of `[{key}.tls]` that cannot be read, each at its key as loading it
-/// would say it, and whether there was one: loading stops at the first, and an engine whose CA,
-/// client certificate and key are all missing has three problems to fix, not one a run.
-fn unreadable_files(key: &str, tls: &TlsConfig, base: &Path, problems: &mut Problems) -> bool {
-    let files = [
-        ("ca_file", Some(tls.ca_file.as_path()), "ca certificates"),
-        (
-            "client_cert_file",
-            tls.client_cert_file.as_deref(),
-            "client certificate",
-        ),
-        (
-            "client_key_file",
-            tls.client_key_file.as_deref(),
-            "client key",
-        ),
-    ];
-    let mut any = false;
-    for (field, declared, what) in files {
-        let Some(declared) = declared else { continue };
-        if let Err(e) = std::fs::read(resolve(base, declared)) {
-            problems.error(
-                format!("{key}.tls.{field}"),
-                format!("a readable PEM file holding the {what}"),
-                Found::because(declared, e),
-            );
-            any = true;
-        }
     }
-    any
 }

@@ -373,6 +373,59 @@ fn every_missing_file_is_reported_in_one_run() {
 }
 
 #[test]
+fn every_tls_file_that_does_not_parse_is_reported_in_one_run_with_what_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let identity = rcgen::generate_simple_self_signed(vec!["engine".to_owned()]).unwrap();
+    let other_key = rcgen::KeyPair::generate().unwrap().serialize_pem();
+    std::fs::create_dir(dir.path().join("certs")).unwrap();
+    for (name, text) in [
+        ("ca.txt", "not a certificate\n".to_owned()),
+        ("client.key", identity.signing_key.serialize_pem()),
+        ("client.pem", identity.cert.pem()),
+        ("other.key", other_key),
+    ] {
+        std::fs::write(dir.path().join("certs").join(name), text).unwrap();
+    }
+    let engine = |name: &str, ca: &str, cert: &str, key: &str| {
+        format!(
+            "\n[engines.{name}]\nprotocol = \"https\"\nurl = \"https://127.0.0.1:7002\"\n\
+             [engines.{name}.tls]\nca_file = {ca:?}\nclient_cert_file = {cert:?}\n\
+             client_key_file = {key:?}\n"
+        )
+    };
+    // Each file of `swapped` has a fault of its own; `mismatched`'s files parse, but its key
+    // is another certificate's.
+    let swapped = engine(
+        "swapped",
+        "certs/ca.txt",
+        "certs/client.key",
+        "certs/client.pem",
+    );
+    let mismatched = engine(
+        "mismatched",
+        "certs/client.pem",
+        "certs/client.pem",
+        "certs/other.key",
+    );
+    let path = config(dir.path(), &[], &(swapped + &mismatched));
+    let shown: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "engines.mismatched.tls.client_key_file: expected the private key of the certificate \
+             in client_cert_file \"certs/client.pem\", found \"certs/other.key\" (a key that \
+             does not match the certificate's public key)",
+            "engines.swapped.tls.ca_file: expected a PEM file holding the ca certificates, found \
+             \"certs/ca.txt\" (it holds no PEM section)",
+            "engines.swapped.tls.client_cert_file: expected a PEM file holding the client \
+             certificate, found \"certs/client.key\" (it holds a private key)",
+            "engines.swapped.tls.client_key_file: expected a PEM file holding the client key, \
+             found \"certs/client.pem\" (it holds a certificate)",
+        ]
+    );
+}
+
+#[test]
 fn a_missing_required_key_is_one_problem_at_its_own_key_never_serdes_text() {
     let dir = tempfile::tempdir().unwrap();
     let path = config(

@@ -15,7 +15,9 @@ use crate::engine::TlsError;
 pub(super) fn tls_reason(error: &TlsError) -> String {
     match error {
         TlsError::Pem { source, .. } => pem_reason(source),
-        TlsError::NoCertificate { .. } => "it holds none".to_owned(),
+        TlsError::NoCertificate { holds, .. } | TlsError::NoPrivateKey { holds, .. } => {
+            format!("it holds {holds}")
+        }
         TlsError::InvalidCa { source, .. } | TlsError::InvalidClientIdentity { source, .. } => {
             rustls_reason(source)
         }
@@ -102,6 +104,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::engine::TlsFile;
 
     #[test]
     fn rustls_debug_values_are_said_in_words() {
@@ -115,6 +118,7 @@ mod tests {
         );
         let keys = TlsError::InvalidClientIdentity {
             cert: PathBuf::from("client.pem"),
+            key: PathBuf::from("client.key"),
             source: rustls::Error::InconsistentKeys(InconsistentKeys::KeyMismatch),
         };
         assert_eq!(
@@ -134,13 +138,13 @@ mod tests {
     fn a_pem_file_that_cannot_be_read_gives_the_systems_reason_alone() {
         let missing = TlsError::Pem {
             path: PathBuf::from("/etc/ca.pem"),
-            what: "ca certificates",
+            file: TlsFile::Ca,
             source: pem::Error::Io(std::io::Error::from_raw_os_error(2)),
         };
         assert_eq!(tls_reason(&missing), "no such file or directory");
         let cut = TlsError::Pem {
             path: PathBuf::from("/etc/ca.pem"),
-            what: "ca certificates",
+            file: TlsFile::Ca,
             source: pem::Error::MissingSectionEnd {
                 end_marker: b"-----END CERTIFICATE-----".to_vec(),
             },

@@ -17,7 +17,8 @@
 //! # Layout
 //! - `role`: [`Role`], live or shadow.
 //! - `error`: [`EngineError`], [`EngineErrorKind`], [`Outcome`].
-//! - `tls`: [`TlsSettings`] (private CA, client certificate, server name) and [`TlsError`].
+//! - `tls`: [`TlsSettings`] (private CA, client certificate, server name); [`TlsErrors`], every
+//!   [`TlsError`] of one engine's files at once.
 //! - `request`: [`EngineRequest`] and the JSON request body of the HTTP contract.
 //! - `answer`: the check that an answer is exactly one decision; [`AnswerDefect`] says why not.
 //! - `settings`: [`HttpEngineSettings`], [`MciEngineSettings`], [`EngineBuildError`].
@@ -73,7 +74,7 @@ pub use settings::{
     EngineBuildError, EngineLink, HttpEngineSettings, MciEngineSettings, DEFAULT_MAX_RESPONSE_BYTES,
 };
 pub use stale::{ConnectionEvents, NoEvents, StaleAction, StalePhase};
-pub use tls::{TlsError, TlsSettings};
+pub use tls::{PemContents, TlsError, TlsErrors, TlsFile, TlsSettings};
 
 #[cfg(test)]
 mod tests;

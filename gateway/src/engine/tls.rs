@@ -3,15 +3,25 @@
 //!
 //! A bank's engine presents a certificate from the bank's own CA, so only that CA is trusted: no
 //! public roots are added, and the process-wide default provider is never consulted.
+//!
+//! Loading checks every file on its own and returns every fault at once ([`TlsErrors`]): an
+//! engine whose CA is not PEM and whose client certificate file holds the key has two things
+//! to fix, and `check-config` says both in one run.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use ring::digest::{Context, SHA256};
-use rustls::pki_types::pem::PemObject;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{ClientConfig, RootCertStore};
+
+mod error;
+
+pub use error::{PemContents, TlsError, TlsErrors, TlsFile};
 
 /// Validated TLS settings of one engine. Two are equal when they were loaded from the same
 /// file contents with the same server name (a reload keeps the engine's client then; a renewed
@@ -40,183 +50,186 @@ impl PartialEq for TlsSettings {
     }
 }
 
-/// Why TLS settings could not be loaded. Each variant names the file or value at fault.
-#[derive(Debug, thiserror::Error)]
-pub enum TlsError {
-    /// A PEM file could not be read or parsed.
-    #[error("{}: cannot read {what}: {source}", path.display())]
-    Pem {
-        /// The file.
-        path: PathBuf,
-        /// What the file should hold.
-        what: &'static str,
-        /// The reader's error.
-        source: rustls::pki_types::pem::Error,
-    },
-    /// A certificate file holds no certificate.
-    #[error("{}: no certificate found", path.display())]
-    NoCertificate {
-        /// The file.
-        path: PathBuf,
-    },
-    /// A CA certificate was rejected as a trust anchor.
-    #[error("{}: invalid ca certificate: {source}", path.display())]
-    InvalidCa {
-        /// The CA file.
-        path: PathBuf,
-        /// rustls' reason.
-        source: rustls::Error,
-    },
-    /// Only one of client certificate and key was given.
-    #[error("client certificate and client key must be given together")]
-    IncompleteClientIdentity,
-    /// The client certificate and key were rejected together (e.g. they do not match).
-    #[error("{}: invalid client certificate or key: {source}", cert.display())]
-    InvalidClientIdentity {
-        /// The client certificate file.
-        cert: PathBuf,
-        /// rustls' reason.
-        source: rustls::Error,
-    },
-    /// The server name is neither a DNS name nor an IP address.
-    #[error("invalid server name {name:?}: {source}")]
-    InvalidServerName {
-        /// The configured name.
-        name: String,
-        /// The parser's reason.
-        source: rustls::pki_types::InvalidDnsNameError,
-    },
-    /// The provider cannot offer the default protocol versions (not expected with `ring`).
-    #[error("tls setup: {0}")]
-    Setup(rustls::Error),
-}
-
 impl TlsSettings {
-    /// Reads the CA (and, for mTLS, the client certificate chain and key) from PEM files.
+    /// Reads the CA (and, for mTLS, the client certificate chain and key) from PEM files. Every
+    /// file is read and checked even when another one fails.
     pub fn load(
         ca_file: &Path,
         client_cert_file: Option<&Path>,
         client_key_file: Option<&Path>,
         server_name: Option<&str>,
-    ) -> Result<TlsSettings, TlsError> {
-        let mut fingerprint = Context::new(&SHA256);
-        let mut read = |path: &Path, what| {
-            let bytes = std::fs::read(path).map_err(|e| TlsError::Pem {
-                path: path.to_owned(),
-                what,
-                source: rustls::pki_types::pem::Error::Io(e),
-            })?;
-            fingerprint.update(&u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_be_bytes());
-            fingerprint.update(&bytes);
-            Ok(bytes)
-        };
-        let mut file_sha256 = BTreeMap::new();
-        let mut roots = RootCertStore::empty();
-        let ca = read(ca_file, "ca certificates")?;
-        file_sha256.insert("ca_file", crate::cutover::sha256_hex(&ca));
-        for cert in certificates(ca_file, &ca, "ca certificates")? {
-            roots.add(cert).map_err(|source| TlsError::InvalidCa {
-                path: ca_file.to_owned(),
-                source,
-            })?;
-        }
-
-        let builder =
-            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .map_err(TlsError::Setup)?
-                .with_root_certificates(roots);
-        let config = match (client_cert_file, client_key_file) {
-            (None, None) => builder.with_no_client_auth(),
-            (Some(cert_file), Some(key_file)) => {
-                let chain_pem = read(cert_file, "client certificate")?;
-                file_sha256.insert("client_cert_file", crate::cutover::sha256_hex(&chain_pem));
-                let chain = certificates(cert_file, &chain_pem, "client certificate")?;
-                let key_pem = read(key_file, "client key")?;
-                let key =
-                    PrivateKeyDer::from_pem_slice(&key_pem).map_err(|source| TlsError::Pem {
-                        path: key_file.to_owned(),
-                        what: "client key",
-                        source,
-                    })?;
-                builder
-                    .with_client_auth_cert(chain, key)
-                    .map_err(|source| TlsError::InvalidClientIdentity {
-                        cert: cert_file.to_owned(),
-                        source,
-                    })?
+    ) -> Result<TlsSettings, TlsErrors> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut errors = Vec::new();
+        let mut files = Files::new();
+        let roots = files
+            .read(ca_file, TlsFile::Ca)
+            .and_then(|pem| roots(ca_file, &pem));
+        let roots = kept(&mut errors, roots);
+        let chain = client_cert_file.map(|path| {
+            let chain = files
+                .read(path, TlsFile::ClientCert)
+                .and_then(|pem| certificates(path, &pem, TlsFile::ClientCert));
+            (path, kept(&mut errors, chain))
+        });
+        let key = client_key_file.map(|path| {
+            let key = files
+                .read(path, TlsFile::ClientKey)
+                .and_then(|pem| private_key(path, &pem));
+            (path, kept(&mut errors, key))
+        });
+        let identity = match (chain, key) {
+            (None, None) => Some(None),
+            (Some((cert, Some(chain))), Some((key, Some(der)))) => {
+                kept(&mut errors, identity(cert, key, chain, der, &provider)).map(Some)
             }
-            _ => return Err(TlsError::IncompleteClientIdentity),
+            (Some(_), Some(_)) => None, // the file at fault is reported
+            _ => {
+                errors.push(TlsError::IncompleteClientIdentity);
+                None
+            }
         };
-
-        let server_name = server_name
-            .map(|name| {
-                ServerName::try_from(name.to_owned()).map_err(|source| {
-                    TlsError::InvalidServerName {
-                        name: name.to_owned(),
-                        source,
-                    }
-                })
-            })
-            .transpose()?;
-        let mut digest = [0; 32];
-        digest.copy_from_slice(fingerprint.finish().as_ref());
+        let server_name = match server_name {
+            Some(name) => kept(&mut errors, parse_server_name(name)).map(Some),
+            None => Some(None),
+        };
+        // Each fault kept above left its part `None`, and only a fault does.
+        let (Some(roots), Some(identity), Some(server_name)) = (roots, identity, server_name)
+        else {
+            return Err(TlsErrors(errors));
+        };
+        let builder = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsErrors(vec![TlsError::Setup(e)]))?
+            .with_root_certificates(roots);
+        let config = match identity {
+            Some(key) => builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(key))),
+            None => builder.with_no_client_auth(),
+        };
         Ok(TlsSettings {
             config: Arc::new(config),
             server_name,
-            fingerprint: digest,
-            file_sha256,
+            fingerprint: files.fingerprint(),
+            file_sha256: files.sha256,
         })
     }
 }
 
-/// Every certificate in the PEM `bytes` of the file at `path`; at least one.
+/// The files read so far: their fingerprint and the digest of each one that is recorded.
+struct Files {
+    fingerprint: Context,
+    sha256: BTreeMap<&'static str, String>,
+}
+
+impl Files {
+    fn new() -> Files {
+        Files {
+            fingerprint: Context::new(&SHA256),
+            sha256: BTreeMap::new(),
+        }
+    }
+
+    /// The contents of `path`, added to the fingerprint (and, but for the key, recorded).
+    fn read(&mut self, path: &Path, file: TlsFile) -> Result<Vec<u8>, TlsError> {
+        let bytes = std::fs::read(path).map_err(|e| TlsError::Pem {
+            path: path.to_owned(),
+            file,
+            source: pem::Error::Io(e),
+        })?;
+        let length = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        self.fingerprint.update(&length.to_be_bytes());
+        self.fingerprint.update(&bytes);
+        if file != TlsFile::ClientKey {
+            self.sha256
+                .insert(file.key(), crate::cutover::sha256_hex(&bytes));
+        }
+        Ok(bytes)
+    }
+
+    fn fingerprint(&self) -> [u8; 32] {
+        let mut digest = [0; 32];
+        digest.copy_from_slice(self.fingerprint.clone().finish().as_ref());
+        digest
+    }
+}
+
+/// `result`'s value, or `None` with its error kept.
+fn kept<T>(errors: &mut Vec<TlsError>, result: Result<T, TlsError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+/// The CA file's certificates as trust anchors.
+fn roots(path: &Path, pem: &[u8]) -> Result<RootCertStore, TlsError> {
+    let mut roots = RootCertStore::empty();
+    for cert in certificates(path, pem, TlsFile::Ca)? {
+        roots.add(cert).map_err(|source| TlsError::InvalidCa {
+            path: path.to_owned(),
+            source,
+        })?;
+    }
+    Ok(roots)
+}
+
+/// Every certificate in the PEM text of the file at `path`; at least one.
 fn certificates(
     path: &Path,
-    bytes: &[u8],
-    what: &'static str,
+    pem: &[u8],
+    file: TlsFile,
 ) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    let pem_error = |source| TlsError::Pem {
-        path: path.to_owned(),
-        what,
-        source,
-    };
-    let certs = CertificateDer::pem_slice_iter(bytes)
+    let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(pem_error)?;
+        .map_err(|source| TlsError::Pem {
+            path: path.to_owned(),
+            file,
+            source,
+        })?;
     if certs.is_empty() {
         return Err(TlsError::NoCertificate {
             path: path.to_owned(),
+            file,
+            holds: PemContents::of(pem),
         });
     }
     Ok(certs)
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-
-    #[test]
-    fn settings_are_equal_by_their_files_contents_and_server_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str| {
-            let cert = rcgen::generate_simple_self_signed(vec!["engine".to_owned()]).unwrap();
-            let path = dir.path().join(name);
-            std::fs::write(&path, cert.cert.pem()).unwrap();
-            (path, cert)
-        };
-        let (ca, _) = write("ca.pem");
-        let load = |ca: &Path, name| TlsSettings::load(ca, None, None, name).unwrap();
-        // Loaded twice, another file with the same text: equal.
-        let copy = dir.path().join("copy.pem");
-        std::fs::copy(&ca, &copy).unwrap();
-        assert_eq!(load(&ca, None), load(&copy, None));
-        assert_ne!(load(&ca, None), load(&ca, Some("engine.bank")));
-        // A renewed certificate in the same file: another setting.
-        let before = load(&ca, None);
-        let (ca, _) = write("ca.pem");
-        assert_ne!(before, load(&ca, None));
-    }
+/// The first private key in the PEM text of the key file at `path`.
+fn private_key(path: &Path, pem: &[u8]) -> Result<PrivateKeyDer<'static>, TlsError> {
+    PrivateKeyDer::from_pem_slice(pem).map_err(|source| match source {
+        pem::Error::NoItemsFound => TlsError::NoPrivateKey {
+            path: path.to_owned(),
+            holds: PemContents::of(pem),
+        },
+        source => TlsError::Pem {
+            path: path.to_owned(),
+            file: TlsFile::ClientKey,
+            source,
+        },
+    })
 }
+
+/// The client certificate with its key, once rustls has checked that the key is the
+/// certificate's (`CertifiedKey::from_der` compares their public keys), whatever the CA is.
+fn identity(
+    cert: &Path,
+    key: &Path,
+    chain: Vec<CertificateDer<'static>>,
+    der: PrivateKeyDer<'static>,
+    provider: &CryptoProvider,
+) -> Result<CertifiedKey, TlsError> {
+    CertifiedKey::from_der(chain, der, provider).map_err(|source| TlsError::InvalidClientIdentity {
+        cert: cert.to_owned(),
+        key: key.to_owned(),
+        source,
+    })
+}
+
+fn parse_server_name(name: &str) -> Result<ServerName<'static>, TlsError> {
+    ServerName::try_from(name.to_owned()).map_err(|source| TlsError::InvalidServerName {
+        name: name.to_owned(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests;
