@@ -201,8 +201,10 @@ pub(super) fn build(
         let found = Found::value(file.runtime.worker_threads);
         problems.error("runtime.worker_threads", expected, found);
     }
-    if problems.has_errors() {
-        return Err(problems.into_vec());
+    // Every problem at its key's line, as the reading's are.
+    let problems = super::position::locate(text, problems.into_vec());
+    if problems.iter().any(Problem::is_error) {
+        return Err(problems);
     }
     let mut store = file.store;
     store.path = resolve(base, &store.path);
@@ -224,7 +226,7 @@ pub(super) fn build(
         review,
         shadow,
         runtime: file.runtime,
-        warnings: problems.into_vec(),
+        warnings: problems,
         sha256: String::new(),
         secrets,
     })

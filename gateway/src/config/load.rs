@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::problem::{List, Problem};
 use super::read::{read, ReadFile};
-use super::{build, environment, store_probe, Config, Secrets};
+use super::{build, environment, position, store_probe, Config, Secrets};
 
 /// A config that cannot be used, with every problem (warnings included).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -27,17 +27,18 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let ReadFile {
         file,
         unknown: mut problems,
+        stood_in,
         sha256,
         text,
     } = read(path).map_err(fail)?;
     match build::build(file, &text, path, base(path), Secrets::Read) {
         Ok(config) if problems.is_empty() => Ok(Config { sha256, ..config }),
         Ok(config) => {
-            problems.extend(config.warnings);
+            problems.extend(ReadFile::of_the_file(&stood_in, config.warnings));
             Err(fail(problems))
         }
         Err(more) => {
-            problems.extend(more);
+            problems.extend(ReadFile::of_the_file(&stood_in, more));
             Err(fail(problems))
         }
     }
@@ -56,13 +57,15 @@ pub fn load_without_secrets(path: &Path) -> Result<Config, ConfigError> {
     let ReadFile {
         file,
         unknown: problems,
+        stood_in,
         sha256,
         text,
     } = read(path).map_err(fail)?;
     match build::build(file, &text, path, base(path), Secrets::Skip) {
         Ok(config) if problems.is_empty() => Ok(Config { sha256, ..config }),
         Ok(_) => Err(fail(problems)),
-        Err(mut more) => {
+        Err(more) => {
+            let mut more = ReadFile::of_the_file(&stood_in, more);
             more.extend(problems);
             Err(fail(more))
         }
@@ -92,6 +95,7 @@ pub fn check_with(path: &Path, secrets: Secrets) -> Checked {
     let ReadFile {
         file,
         unknown: mut problems,
+        stood_in,
         sha256,
         text,
     } = match read(path) {
@@ -104,22 +108,26 @@ pub fn check_with(path: &Path, secrets: Secrets) -> Checked {
         }
     };
     let machine = environment::check_environment(&file, base(path));
+    // What the checks after reading find, without what they find at a stand-in.
+    let of_the_file = |found| ReadFile::of_the_file(&stood_in, found);
     let config = match build::build(file, &text, path, base(path), secrets) {
         Ok(config) => {
-            problems.extend(config.warnings.iter().cloned());
-            problems.extend(environment::check_fd_budget(&config));
+            problems.extend(of_the_file(config.warnings.clone()));
+            let mut more: Vec<Problem> =
+                environment::check_fd_budget(&config).into_iter().collect();
             // Only with the secrets: without the password, a login refused says nothing.
             if secrets == Secrets::Read {
-                problems.extend(store_probe::check_fleet_store(&config));
+                more.extend(store_probe::check_fleet_store(&config));
             }
+            problems.extend(of_the_file(position::locate(&text, more)));
             Some(Config { sha256, ..config })
         }
         Err(more) => {
-            problems.extend(more);
+            problems.extend(of_the_file(more));
             None
         }
     };
-    problems.extend(machine);
+    problems.extend(of_the_file(position::locate(&text, machine)));
     let config = config.filter(|_| !problems.iter().any(Problem::is_error));
     Checked { config, problems }
 }

@@ -54,6 +54,8 @@ mod suggest;
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
+mod tests_one_run;
+#[cfg(test)]
 mod tests_wording;
 mod tls_reason;
 mod wrong_type;

@@ -1,18 +1,45 @@
 //! Where a key path is in the file's text, for a problem found after reading: a comparison
 //! rule's, which the comparator finds without the file (`strategies.loan.rules.tolerance[0]
-//! .absolute (line 41, column 24)`). Problems found while reading carry serde's position
-//! ([`super::read`]); both say it the same way.
+//! .absolute (line 41, column 24)`), a range's, an address's ([`locate`]). Problems found while
+//! reading carry serde's position ([`super::read`]); all say it the same way.
 
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use super::problem::Problem;
+
 /// `key (line L, column C)` for the value at `key` in `text` (`strategies.loan.rules.ignore[1]`:
 /// where the rule's value starts), or `key` alone when the text has no such key (a name
 /// written with dots in quotes). The reconcile file's `[rules]` are located the same way.
 pub(crate) fn located(text: &str, key: &str) -> String {
-    match span_of(text, key) {
+    match DeTable::parse(text) {
+        Ok(root) => at_line(text, root.get_ref(), key),
+        Err(_) => key.to_owned(),
+    }
+}
+
+/// `problems`, each at the line of its key when the key path is in `text` (a range, an address,
+/// a rule path), as [`located`] says it; a problem located already, or at no key of the file
+/// (`listeners`, a machine's), as it is.
+pub(super) fn locate(text: &str, problems: Vec<Problem>) -> Vec<Problem> {
+    let Ok(root) = DeTable::parse(text) else {
+        return problems;
+    };
+    let locate = |problem: Problem| match problem.key.contains(" (") {
+        true => problem,
+        false => Problem {
+            key: at_line(text, root.get_ref(), &problem.key),
+            ..problem
+        },
+    };
+    problems.into_iter().map(locate).collect()
+}
+
+/// [`located`] in the parsed `root` of `text`.
+fn at_line(text: &str, root: &DeTable<'_>, key: &str) -> String {
+    match span_of(root, key) {
         Some(span) => {
             let (line, column) = line_column(text, span.start);
             format!("{key} (line {line}, column {column})")
@@ -30,13 +57,12 @@ pub(super) fn line_column(text: &str, at: usize) -> (usize, usize) {
 }
 
 /// The span of the value at `key` (names joined by `.`, each with its `[index]`es).
-fn span_of(text: &str, key: &str) -> Option<Range<usize>> {
-    let root = DeTable::parse(text).ok()?;
+fn span_of(root: &DeTable<'_>, key: &str) -> Option<Range<usize>> {
     let mut value: Option<&Spanned<DeValue<'_>>> = None;
     for part in key.split('.') {
         let (name, indexes) = indexed(part)?;
         let table = match value {
-            None => root.get_ref(),
+            None => root,
             Some(value) => value.get_ref().as_table()?,
         };
         let mut at = (table.iter())
@@ -51,7 +77,7 @@ fn span_of(text: &str, key: &str) -> Option<Range<usize>> {
 }
 
 /// `tolerance[0]` as `tolerance` and `[0]`; `None` for an index that is not a number.
-fn indexed(part: &str) -> Option<(&str, Vec<usize>)> {
+pub(super) fn indexed(part: &str) -> Option<(&str, Vec<usize>)> {
     let (name, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
     let mut indexes = Vec::new();
     while let Some(inner) = rest.strip_prefix('[') {

@@ -1,28 +1,53 @@
 //! Reading the file into its sections as declared: TOML syntax, every value of the wrong type
-//! and every unknown key, each with its key path and line, and a missing required key at its own
-//! key path. serde stops at the first value it
-//! cannot read, so the file is read again after each one with a stand-in for it (`stand_in`).
+//! and every unknown key, each with its key path and line, and every missing required key at its
+//! own key path. serde stops at the first value it cannot read, so the file is read again after
+//! each one with a stand-in for it (`stand_in`): a value of its type in place of a value of the
+//! wrong type, or added for a missing key. A file read with stand-ins is checked further like any
+//! other, and what is found at a stood-in key is not the file's ([`ReadFile::stood_in`]).
 
 use std::path::Path;
+
+use toml::de::DeTable;
 
 use super::problem::{Found, Problem};
 use super::{raw, suggest, wrong_type};
 
 /// A file read into its sections.
 pub(super) struct ReadFile {
-    /// The sections as declared.
+    /// The sections as declared, with a stand-in at each key in `stood_in`.
     pub(super) file: raw::ConfigFile,
-    /// Every unknown key, an error each.
+    /// Every unknown key, every value of the wrong type and every missing required key, an error
+    /// each.
     pub(super) unknown: Vec<Problem>,
+    /// The key paths holding a stand-in: a later check's problem at one of them (or under it) is
+    /// about the stand-in, not the file ([`ReadFile::of_the_file`]).
+    pub(super) stood_in: Vec<String>,
     /// The SHA-256 of the bytes read.
     pub(super) sha256: String,
     /// The text read, where the checks after reading find a key's line ([`super::position`]).
     pub(super) text: String,
 }
 
-/// The file's sections as declared, every unknown key (an error each), the SHA-256 of the bytes
-/// read and their text; or the problems that stop reading (unreadable file, TOML syntax, or
-/// every value of the wrong type), after the unknown keys found.
+impl ReadFile {
+    /// `problems` found by the checks after reading, without those at a stood-in key or under
+    /// it (`strategies.loan.live` holding `""` for a missing `live` is not an undeclared engine).
+    pub(super) fn of_the_file(
+        stood_in: &[String],
+        problems: impl IntoIterator<Item = Problem>,
+    ) -> Vec<Problem> {
+        let stood = |problem: &Problem| {
+            // The key path, without the line a located problem carries.
+            let key = problem.key.split(" (").next().unwrap_or(&problem.key);
+            stood_in.iter().any(|at| is_below(key, at))
+        };
+        problems.into_iter().filter(|p| !stood(p)).collect()
+    }
+}
+
+/// The file's sections as declared (with stand-ins), every unknown key, value of the wrong type
+/// and missing required key (an error each), the SHA-256 of the bytes read and their text; or the
+/// problems that stop reading (unreadable file, TOML syntax, or a value no stand-in can replace),
+/// after the others found.
 pub(super) fn read(path: &Path) -> Result<ReadFile, Vec<Problem>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![Problem::error(
@@ -36,30 +61,70 @@ pub(super) fn read(path: &Path) -> Result<ReadFile, Vec<Problem>> {
     let mut unknown = Vec::new();
     let mut refused = Vec::new();
     // The text read again after each value of the wrong type, with a stand-in for it
-    // (`stand_in`), and the key paths replaced: a key missing under one of them is not the
-    // file's.
+    // (`stand_in`), the stand-ins added for missing keys, and the key paths of both: a key
+    // missing under one of them is not the file's.
     let mut reading = text.clone();
+    let mut added: Vec<Added> = Vec::new();
     let mut replaced: Vec<String> = Vec::new();
+    let mut variant = false;
     for _ in 0..MAX_TYPE_PROBLEMS {
-        let failure = match read_once(&reading, &mut unknown) {
-            Ok(file) if refused.is_empty() => {
+        let failure = match read_once(&reading, &added, &mut unknown) {
+            // A variant stood in for: what the rest of its table means depends on it (an
+            // engine's `protocol` decides which keys it needs), so the checks stop here.
+            Ok(_) if variant => break,
+            Ok(file) => {
+                refused.sort_by_key(|(at, _)| *at);
+                unknown.extend(refused.into_iter().map(|(_, problem)| problem));
                 return Ok(ReadFile {
                     file,
                     unknown,
+                    stood_in: replaced,
                     sha256,
                     text,
-                })
+                });
             }
-            Ok(_) => break,
             Err(failure) => *failure,
         };
-        // Ours, not the file's: a key missing under a replaced one, a replaced one again, or
-        // the syntax of a rewritten line.
-        let ours = replaced.iter().any(|key| failure.is_under(key))
-            || (failure.syntax && !replaced.is_empty());
-        if ours {
+        // A stand-in added for a missing key, of the wrong type itself: once more, of the type
+        // serde said.
+        let retype = missing_field(&failure.message).is_none();
+        if let Some(stand_in) = (added.iter_mut()).find(|a| retype && a.key() == failure.key) {
+            match super::stand_in::stand_in(&failure.message) {
+                Some(value) if !stand_in.retyped => {
+                    variant |= is_variant(&failure.message);
+                    stand_in.value = value;
+                    stand_in.retyped = true;
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        let ours = replaced.iter().any(|key| failure.is_under(key));
+        // A required key missing: the file's unless under a stand-in; either way a stand-in is
+        // added for it, so the reading goes on (and a missing key once added is not again).
+        if let (Some(field), false) = (missing_field(&failure.message), failure.syntax) {
+            let key = join(&failure.key, field);
+            if added.iter().any(|a| a.key() == key) {
+                break;
+            }
+            if !ours {
+                refused.push((failure.at, failure.problem));
+            }
+            added.push(Added {
+                table: failure.key,
+                name: field.to_owned(),
+                value: "\"\"".to_owned(),
+                span: failure.span.unwrap_or_default(),
+                retyped: false,
+            });
+            replaced.push(key);
+            continue;
+        }
+        // Ours, not the file's: a replaced key again, or the syntax of a rewritten line.
+        if ours || (failure.syntax && !replaced.is_empty()) {
             break;
         }
+        variant |= is_variant(&failure.message);
         let next = failure.value.as_ref().and_then(|(key, span)| {
             let last = key.rsplit('.').next().unwrap_or(key);
             let stand_in = super::stand_in::stand_in(&failure.message);
@@ -79,6 +144,48 @@ pub(super) fn read(path: &Path) -> Result<ReadFile, Vec<Problem>> {
     Err(unknown)
 }
 
+/// A stand-in added for a missing required key.
+struct Added {
+    /// The key path of its table (`strategies.loan`, `listeners.mci[0]`; empty for the root).
+    table: String,
+    /// The missing key's name.
+    name: String,
+    /// The stand-in, as TOML (`""` first; a value of serde's type if that is not it).
+    value: String,
+    /// Where its table is in the file: any error about the stand-in is at its table.
+    span: std::ops::Range<usize>,
+    /// Whether `value` was replaced by serde's type once already.
+    retyped: bool,
+}
+
+impl Added {
+    /// Its full key path.
+    fn key(&self) -> String {
+        join(&self.table, &self.name)
+    }
+}
+
+/// `field` under the table at `table` (`strategies.loan` and `live`; the root is empty or `.`).
+fn join(table: &str, field: &str) -> String {
+    match table {
+        "" | "." => field.to_owned(),
+        table => format!("{table}.{field}"),
+    }
+}
+
+/// Whether serde's `message` is about a variant (an enum's value, `unknown variant `x`, …`).
+fn is_variant(message: &str) -> bool {
+    message.starts_with("unknown variant `")
+}
+
+/// Whether key path `key` is `at` or below it (`at.x`, `at[0]`).
+fn is_below(key: &str, at: &str) -> bool {
+    key == at
+        || key
+            .strip_prefix(at)
+            .is_some_and(|rest| rest.starts_with(['.', '[']))
+}
+
 /// Values of the wrong type reported at most in one reading of a file (each one is a reading).
 const MAX_TYPE_PROBLEMS: usize = 32;
 
@@ -95,6 +202,8 @@ struct Failure {
     key: String,
     /// A TOML syntax error.
     syntax: bool,
+    /// Where serde says it is (for a missing key: its table).
+    span: Option<std::ops::Range<usize>>,
     /// Line and column in the file, to report the readings' problems in the file's order (serde
     /// reads a table's keys in the order of their names).
     at: Option<(usize, usize)>,
@@ -104,33 +213,44 @@ impl Failure {
     /// Whether it is at `replaced` (a full key path) or below it: the key again, or a key
     /// missing in its stand-in (`{}` for a table), or the key itself read as missing.
     fn is_under(&self, replaced: &str) -> bool {
-        let below = |key: &str| {
-            key == replaced
-                || key
-                    .strip_prefix(replaced)
-                    .is_some_and(|rest| rest.starts_with(['.', '[']))
-        };
-        let missing = missing_field(&self.message).map(|field| match self.key.as_str() {
-            "" | "." => field.to_owned(),
-            parent => format!("{parent}.{field}"),
-        });
+        let below = |key: &str| is_below(key, replaced);
+        let missing = missing_field(&self.message).map(|field| join(&self.key, field));
         below(&self.key) || missing.is_some_and(|key| below(&key))
     }
 }
 
-/// One reading of `reading` (the file's text, some values replaced): the sections, or why it
-/// stopped; every unknown key found is added to `unknown` once.
-fn read_once(reading: &str, unknown: &mut Vec<Problem>) -> Result<raw::ConfigFile, Box<Failure>> {
-    let document = toml::Deserializer::parse(reading).map_err(|e| {
+/// One reading of `reading` (the file's text, some values replaced) with the stand-ins `added`:
+/// the sections, or why it stopped; every unknown key found is added to `unknown` once.
+fn read_once(
+    reading: &str,
+    added: &[Added],
+    unknown: &mut Vec<Problem>,
+) -> Result<raw::ConfigFile, Box<Failure>> {
+    let mut root = DeTable::parse(reading).map_err(|e| {
         Box::new(Failure {
             problem: toml_problem(reading, &e),
             value: None,
             message: String::new(),
             key: String::new(),
             syntax: true,
+            span: None,
             at: position(reading, &e),
         })
     })?;
+    // Each stand-in's value parsed from its own text, which lives as long as this reading.
+    let values: Vec<String> = added.iter().map(|a| format!("v = {}", a.value)).collect();
+    for (stand_in, value) in added.iter().zip(&values) {
+        let value = DeTable::parse(value)
+            .ok()
+            .and_then(|mut t| t.get_mut().remove("v"));
+        if let Some(value) = value {
+            let value = toml::Spanned::new(stand_in.span.clone(), value.into_inner());
+            // One that cannot be added (a name with a dot in quotes) is missing again, and the
+            // reading stops there.
+            super::stand_in::add(root.get_mut(), &stand_in.table, &stand_in.name, value);
+        }
+    }
+    let document = toml::Deserializer::from(root);
     // serde's deny_unknown_fields stops at the first unknown key; this reports every one.
     let mut on_unknown = |at: serde_ignored::Path<'_>| {
         let name = match &at {
@@ -160,6 +280,7 @@ fn read_once(reading: &str, unknown: &mut Vec<Problem>) -> Result<raw::ConfigFil
         message,
         key,
         syntax: false,
+        span: e.inner().span(),
         at: position(reading, e.inner()),
     };
     // A section that refuses unknown keys itself (the comparator's rules): the same problem as
@@ -172,10 +293,7 @@ fn read_once(reading: &str, unknown: &mut Vec<Problem>) -> Result<raw::ConfigFil
     // A required key that is missing: at its own key path, not its table's, and not as a
     // value of the wrong type (it has none).
     if let Some(field) = missing_field(&failure.message) {
-        let key = match failure.key.as_str() {
-            "" | "." => field.to_owned(),
-            table => format!("{table}.{field}"),
-        };
+        let key = join(&failure.key, field);
         let line = failure.at.map_or_else(String::new, |(line, _)| {
             format!(" (in the table at line {line})")
         });

@@ -9,9 +9,15 @@
 //! missing, likewise not reported. Either way the lines keep their number, so every later
 //! problem is reported at its own line and column.
 //!
+//! A required key that is missing gets a stand-in too, added to the parsed document rather
+//! than the text (a line added would move the lines after it): [`add`].
+//!
 //! Only a value written on its key's own line (`retention_days = "90"`) is replaced: an element
 //! of an array or a key inside an inline table shares its line with others, and rewriting the
 //! line would hide those or break the syntax, so the reading stops there.
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
 
 /// `text` with the `key = value` line holding `span` (the value, as the TOML error gives it)
 /// rewritten with `stand_in` as its value, or blanked without one; `None` when the value is not
@@ -76,6 +82,41 @@ pub(super) fn stand_in(message: &str) -> Option<String> {
         _ => return None,
     };
     Some(value.to_owned())
+}
+
+/// Adds `value` as `name` to the table at key path `table` (`strategies.loan`,
+/// `listeners.mci[0]`; empty or `.` for the root) of `root`; `false` when there is no such table
+/// (a name with a dot in quotes).
+pub(super) fn add<'i>(
+    root: &mut DeTable<'i>,
+    table: &str,
+    name: &str,
+    value: Spanned<DeValue<'i>>,
+) -> bool {
+    let mut at = root;
+    for part in table.split('.').filter(|part| !part.is_empty()) {
+        let Some((key, indexes)) = super::position::indexed(part) else {
+            return false;
+        };
+        let Some(mut value) = at.get_mut(key) else {
+            return false;
+        };
+        for index in indexes {
+            match value.get_mut() {
+                DeValue::Array(array) => match array.get_mut(index) {
+                    Some(element) => value = element,
+                    None => return false,
+                },
+                _ => return false,
+            }
+        }
+        match value.get_mut() {
+            DeValue::Table(table) => at = table,
+            _ => return false,
+        }
+    }
+    at.insert(Spanned::new(value.span(), name.to_owned().into()), value);
+    true
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ mod tests {
         let tried: Vec<_> = checked
             .problems
             .iter()
-            .filter(|p| p.key == "store.postgres")
+            .filter(|p| p.key.starts_with("store.postgres ("))
             .collect();
         let [problem] = tried[..] else {
             panic!(
@@ -197,7 +197,10 @@ mod tests {
         let checked = check_with(&fleet_config(dir.path(), &url), Secrets::Skip);
         assert!(checked.config.is_some(), "{:?}", checked.problems);
         assert!(
-            checked.problems.iter().all(|p| p.key != "store.postgres"),
+            checked
+                .problems
+                .iter()
+                .all(|p| !p.key.starts_with("store.postgres")),
             "{:?}",
             checked.problems
         );

@@ -86,7 +86,7 @@ fn one_broken_layout_is_one_problem_not_a_cascade() {
     );
     let found = problems(&path);
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].key, "layouts.loan");
+    assert_eq!(found[0].key, "layouts.loan (line 8, column 8)");
 }
 
 #[test]
@@ -140,10 +140,12 @@ fn an_address_without_port_and_a_too_long_code_are_both_refused() {
     assert_eq!(shown.len(), 2, "{shown:#?}");
     assert_eq!(
         shown[0],
-        r#"engines.legacy.address: expected host:port, found "legacy-host""#
+        r#"engines.legacy.address (line 12, column 11): expected host:port, found "legacy-host""#
     );
     assert!(
-        shown[1].starts_with("response_codes.live_error: expected at most 4 bytes in cp949"),
+        shown[1].starts_with(
+            "response_codes.live_error (line 24, column 14): expected at most 4 bytes in cp949"
+        ),
         "{}",
         shown[1]
     );
@@ -176,7 +178,10 @@ fn a_client_key_that_does_not_match_the_certificate_is_refused() {
     );
     let found = problems(&config(dir.path(), &[], &engine));
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].key, "engines.new.tls.client_key_file");
+    assert_eq!(
+        found[0].key,
+        "engines.new.tls.client_key_file (line 29, column 19)"
+    );
     let quoted = format!("found {key:?} (");
     assert!(found[0].to_string().contains(&quoted), "{}", found[0]);
 
@@ -201,8 +206,8 @@ fn poll_interval_needs_an_mci_engine_below_its_idle_timeout() {
     assert_eq!(
         keys,
         [
-            "engines.legacy.poll_interval_ms",
-            "engines.new.poll_interval_ms"
+            "engines.legacy.poll_interval_ms (line 14, column 20)",
+            "engines.new.poll_interval_ms (line 27, column 20)"
         ]
     );
     // Below the idle timeout, with the example layout's poll: valid, and the poll is its frame.
@@ -234,7 +239,13 @@ fn the_review_zone_must_be_a_known_iana_name_and_the_chart_a_sane_length() {
     );
     let problems = problems(&path);
     let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
-    assert_eq!(keys, ["review.time_zone", "review.chart_days"]);
+    assert_eq!(
+        keys,
+        [
+            "review.time_zone (line 23, column 13)",
+            "review.chart_days (line 24, column 14)"
+        ]
+    );
     assert!(
         problems[0].to_string().contains("Asia/Seol"),
         "{}",
@@ -258,10 +269,10 @@ fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
     assert_eq!(
         keys,
         [
-            "shadow.workers",
-            "shadow.queue_capacity",
-            "shadow.nice",
-            "runtime.worker_threads"
+            "shadow.workers (line 29, column 11)",
+            "shadow.queue_capacity (line 30, column 18)",
+            "shadow.nice (line 31, column 8)",
+            "runtime.worker_threads (line 33, column 18)"
         ]
     );
     let good = tempfile::tempdir().unwrap();
@@ -284,7 +295,7 @@ fn shadow_workers_queue_and_runtime_threads_are_bounded_and_default_sanely() {
     let path = config_with_shadow(good.path(), "[shadow]\nworkers = 0\ngather_ms = 5\n");
     let loaded = load(&path).unwrap();
     let warned: Vec<&str> = loaded.warnings.iter().map(|p| p.key.as_str()).collect();
-    assert_eq!(warned, ["shadow.gather_ms"]);
+    assert_eq!(warned, ["shadow.gather_ms (line 30, column 13)"]);
 }
 
 #[test]
@@ -296,7 +307,7 @@ fn shadow_scheduling_defaults_to_batch_and_idle_warns_of_a_nice_value_it_ignores
     assert_eq!(loaded.shadow.gather_ms, 0, "a wake per comparison");
     let long = config_with_shadow(dir.path(), "[shadow]\ngather_ms = 101\n");
     let keys: Vec<String> = problems(&long).into_iter().map(|p| p.key).collect();
-    assert_eq!(keys, ["shadow.gather_ms"]);
+    assert_eq!(keys, ["shadow.gather_ms (line 29, column 13)"]);
     let idle = config_with_shadow(dir.path(), "[shadow]\nscheduling = \"idle\"\n");
     assert_eq!(
         load(&idle).unwrap().shadow.scheduling,
@@ -307,7 +318,7 @@ fn shadow_scheduling_defaults_to_batch_and_idle_warns_of_a_nice_value_it_ignores
     let ignored = config_with_shadow(dir.path(), "[shadow]\nscheduling = \"idle\"\nnice = 5\n");
     let ignored = load(&ignored).unwrap();
     let keys: Vec<&str> = ignored.warnings.iter().map(|p| p.key.as_str()).collect();
-    assert_eq!(keys, ["shadow.nice"]);
+    assert_eq!(keys, ["shadow.nice (line 30, column 8)"]);
     let unknown = config_with_shadow(dir.path(), "[shadow]\nscheduling = \"realtime\"\n");
     // A value no variant names is a TOML error, reported at its line with what was found.
     let refused = problems(&unknown);
@@ -340,8 +351,8 @@ fn a_postgres_password_env_that_is_unset_or_empty_is_an_error_at_its_key() {
     let key = "store.postgres.password_env";
     for (var, why) in [(UNSET, "which is not set"), (EMPTY, "which is empty")] {
         let expected = format!(
-            "{key}: expected the name of a set, non-empty environment variable, found \
-             \"{var}\", {why}"
+            "{key} (line 27, column 16): expected the name of a set, non-empty environment \
+             variable, found \"{var}\", {why}"
         );
         let path = fleet(var);
         let found: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();

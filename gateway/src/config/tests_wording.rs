@@ -23,7 +23,7 @@ fn a_code_too_wide_names_the_result_field_by_its_path() {
     );
     assert_eq!(
         the_problem(&path),
-        "response_codes.live_timeout: expected at most 4 bytes in cp949, the width of result \
+        "response_codes.live_timeout (line 24, column 16): expected at most 4 bytes in cp949, the width of result \
          field header.resp_code of layout \"loan\" (listeners.mci[0].layout), found \"E5040\" \
          (5 bytes)"
     );
@@ -39,14 +39,16 @@ fn a_missing_key_file_is_quoted_as_declared() {
     );
     assert_eq!(
         the_problem(&path),
-        "store.encryption_key_file: expected a readable file of `KEY_ID = BASE64` lines \
+        "store.encryption_key_file (line 22, column 23): expected a readable file of `KEY_ID = \
+         BASE64` lines \
          (32-byte keys), found \"secrets/payload-keys\" (no such file or directory)"
     );
     std::fs::create_dir(dir.path().join("secrets")).unwrap();
     std::fs::write(dir.path().join("secrets/payload-keys"), "k1 = c2hvcnQ=\n").unwrap();
     assert_eq!(
         the_problem(&path),
-        "store.encryption_key_file: expected a readable file of `KEY_ID = BASE64` lines \
+        "store.encryption_key_file (line 22, column 23): expected a readable file of `KEY_ID = \
+         BASE64` lines \
          (32-byte keys), found \"secrets/payload-keys\" (line 1: expected base64 of 32 bytes \
          for key \"k1\", found 5 bytes)"
     );
@@ -62,7 +64,8 @@ fn a_missing_token_file_is_quoted_as_declared() {
     );
     assert_eq!(
         the_problem(&path),
-        "listeners.admin.token_file: expected a readable file holding the token, found \
+        "listeners.admin.token_file (line 25, column 14): expected a readable file holding the \
+         token, found \
          \"secrets/admin-token\" (no such file or directory)"
     );
 }
@@ -85,7 +88,8 @@ fn a_secret_file_others_can_read_is_quoted_as_declared() {
     assert_eq!(
         shown,
         [
-            "listeners.admin.token_file: expected a file only its owner can read (chmod 600), \
+            "listeners.admin.token_file (line 25, column 14): expected a file only its owner can \
+             read (chmod 600), \
           found \"admin-token\" (mode 644)"
         ]
     );
@@ -250,8 +254,14 @@ fn shadow_settings_on_a_strategy_without_a_shadow_are_warnings_naming_it() {
     assert_eq!(
         shown,
         [
-            format!("strategies.loan.shadow_timeout_ms: expected {expected}, found 2000"),
-            format!("strategies.loan.confirm_mismatches: expected {expected}, found true"),
+            format!(
+                "strategies.loan.shadow_timeout_ms (line 20, column 21): expected {expected}, \
+                 found 2000"
+            ),
+            format!(
+                "strategies.loan.confirm_mismatches (line 19, column 22): expected {expected}, \
+                 found true"
+            ),
         ]
     );
     assert!(checked.problems.iter().all(|p| !p.is_error()));
@@ -297,16 +307,16 @@ fn a_ca_file_that_does_not_do_is_quoted_as_declared_with_why_in_words() {
     let path = config(dir.path(), &[], &engine("certs/missing.pem"));
     assert_eq!(
         the_problem(&path),
-        "engines.new.tls.ca_file: expected a readable PEM file holding the ca certificates, \
-         found \"certs/missing.pem\" (no such file or directory)"
+        "engines.new.tls.ca_file (line 27, column 11): expected a readable PEM file holding the \
+         ca certificates, found \"certs/missing.pem\" (no such file or directory)"
     );
     let bad = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
     std::fs::write(dir.path().join("bad.pem"), bad).unwrap();
     let path = config(dir.path(), &[], &engine("bad.pem"));
     assert_eq!(
         the_problem(&path),
-        "engines.new.tls.ca_file: expected a CA certificate rustls accepts as a trust anchor, \
-         found \"bad.pem\" (a certificate whose DER encoding does not decode)"
+        "engines.new.tls.ca_file (line 27, column 11): expected a CA certificate rustls accepts \
+         as a trust anchor, found \"bad.pem\" (a certificate whose DER encoding does not decode)"
     );
 }
 
@@ -329,27 +339,32 @@ fn every_missing_file_is_reported_in_one_run() {
         shown,
         [
             format!(
-                "engines.new.tls.ca_file: expected a readable PEM file holding the ca \
+                "engines.new.tls.ca_file (line 33, column 11): expected a readable PEM file \
+                 holding the ca \
                  certificates, found \"certs/ca.pem\" {missing}"
             ),
             format!(
-                "engines.new.tls.client_cert_file: expected a readable PEM file holding the \
+                "engines.new.tls.client_cert_file (line 34, column 20): expected a readable PEM \
+                 file holding the \
                  client certificate, found \"certs/client.pem\" {missing}"
             ),
             format!(
-                "engines.new.tls.client_key_file: expected a readable PEM file holding the \
+                "engines.new.tls.client_key_file (line 35, column 19): expected a readable PEM \
+                 file holding the \
                  client key, found \"certs/client.key\" {missing}"
             ),
             format!(
-                "layouts.other: expected a valid layout file, found \"layouts/other.toml\" \
+                "layouts.other (line 8, column 9): expected a valid layout file, found \"layouts/other.toml\" \
                  {missing}"
             ),
             format!(
-                "listeners.admin.token_file: expected a readable file holding the token, found \
+                "listeners.admin.token_file (line 27, column 14): expected a readable file \
+                 holding the token, found \
                  \"secrets/admin-token\" {missing}"
             ),
             format!(
-                "store.encryption_key_file: expected a readable file of `KEY_ID = BASE64` lines \
+                "store.encryption_key_file (line 23, column 23): expected a readable file of \
+                 `KEY_ID = BASE64` lines \
                  (32-byte keys), found \"secrets/payload-keys\" {missing}"
             ),
         ]
@@ -365,8 +380,9 @@ fn every_missing_file_is_reported_in_one_run() {
     assert_eq!(
         keys,
         [
-            "engines.new.tls.ca_file",
-            "engines.new.tls.client_cert_file",
+            "engines.new.tls.ca_file (line 27, column 11)",
+            "engines.new.tls.client_cert_file (line 28, column 20)",
+            // Missing: at no line of the file.
             "engines.new.tls.client_key_file"
         ]
     );
@@ -451,7 +467,8 @@ fn a_name_declared_nowhere_lists_the_declared_ones_with_the_nearest() {
     let path = config(dir.path(), &[("live = \"legacy\"", "live = \"legcy\"")], "");
     assert_eq!(
         the_problem(&path),
-        "strategies.loan.live: expected an engine declared in [engines] (legacy), found \
+        "strategies.loan.live (line 18, column 8): expected an engine declared in [engines] \
+         (legacy), found \
          \"legcy\" (did you mean \"legacy\"?)"
     );
     let path = config(
@@ -464,7 +481,8 @@ fn a_name_declared_nowhere_lists_the_declared_ones_with_the_nearest() {
     );
     assert_eq!(
         the_problem(&path),
-        "listeners.mci[0].layout: expected a layout declared in [layouts] (loan), found \
+        "listeners.mci[0].layout (line 5, column 10): expected a layout declared in [layouts] \
+         (loan), found \
          \"laon\" (did you mean \"loan\"?)"
     );
 }
@@ -621,19 +639,19 @@ fn shadow_section_settings_without_any_shadow_are_warnings_naming_each_one() {
         shown,
         [
             format!(
-                "shadow.workers: expected {expected} (`workers` acts only on {comparisons}), \
+                "shadow.workers (line 24, column 11): expected {expected} (`workers` acts only on {comparisons}), \
                  found 4"
             ),
             format!(
-                "shadow.nice: expected {expected} (`nice` applies to the threads that run \
+                "shadow.nice (line 25, column 8): expected {expected} (`nice` applies to the threads that run \
                  {comparisons}, {writer}), found 3"
             ),
             format!(
-                "shadow.scheduling: expected {expected} (`scheduling` applies to the threads \
+                "shadow.scheduling (line 26, column 14): expected {expected} (`scheduling` applies to the threads \
                  that run {comparisons}, {writer}), found \"batch\""
             ),
             format!(
-                "shadow.gather_ms: expected {expected} (`gather_ms` acts only on {comparisons}), \
+                "shadow.gather_ms (line 27, column 13): expected {expected} (`gather_ms` acts only on {comparisons}), \
                  found 5"
             ),
         ]
@@ -693,7 +711,13 @@ fn every_value_of_the_wrong_type_is_reported_at_its_key_and_line_in_one_run() {
         "retention_days = \"90\"\n",
     );
     let shown: Vec<String> = problems(&path).iter().map(|p| p.key.clone()).collect();
-    assert_eq!(shown, ["engines.legacy.protocol (line 11, column 12)"]);
+    assert_eq!(
+        shown,
+        [
+            "engines.legacy.protocol (line 11, column 12)",
+            "store.retention_days (line 22, column 18)"
+        ]
+    );
 
     // An element of an array shares its line with the others: the reading stops there, after
     // what it found before (serde reads the tables by name: `store` before `strategies`).

@@ -1,0 +1,138 @@
+//! `check-config` in one run: every missing required key with the problems of the rest of the
+//! file, and every problem found after reading at its key's line.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::tests::{config, problems};
+use super::{check, load};
+
+/// The problems of `path` as printed.
+fn shown(path: &std::path::Path) -> Vec<String> {
+    problems(path).iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn every_missing_required_key_is_reported_with_the_rest_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two tables each missing a required key (commented out, so every line keeps its number),
+    // and an engine declared nowhere.
+    let path = config(
+        dir.path(),
+        &[
+            ("name = \"core-banking\"", "# name = \"core-banking\""),
+            ("tx_codes = [\"LNS0001\"]", "# tx_codes = [\"LNS0001\"]"),
+            ("live = \"legacy\"", "live = \"nope\""),
+        ],
+        "",
+    );
+    let expected = [
+        "listeners.mci[0].name (in the table at line 2): expected a value (required), found \
+         nothing",
+        "strategies.loan.tx_codes (in the table at line 15): expected a value (required), found \
+         nothing",
+        "strategies.loan.live (line 18, column 8): expected an engine declared in [engines] \
+         (legacy), found \"nope\"",
+    ];
+    assert_eq!(shown(&path), expected);
+    // check-config says the same, the machine's checks on the rest included.
+    let checked = check(&path);
+    assert!(checked.config.is_none());
+    let said: Vec<String> = checked.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(said, expected);
+}
+
+#[test]
+fn a_stand_in_is_never_reported_as_the_files_value() {
+    let dir = tempfile::tempdir().unwrap();
+    // Missing keys of two kinds (text, a list) and a value of the wrong type: each reported
+    // once, as missing or of the wrong type, never as its stand-in's value (an address that is
+    // no address, no tx code, an undeclared layout or engine).
+    let path = config(
+        dir.path(),
+        &[
+            (
+                "\"127.0.0.1:0\"\nlayout = \"loan\"",
+                "\"127.0.0.1:0\"\n# layout = \"loan\"",
+            ),
+            ("address = \"127.0.0.1:0\"", "# address = \"127.0.0.1:0\""),
+            (
+                "layout = \"loan\"\ntx_codes",
+                "# layout = \"loan\"\ntx_codes",
+            ),
+            ("live = \"legacy\"", "# live = \"legacy\""),
+        ],
+        "retention_days = \"90\"\n",
+    );
+    let keys: Vec<String> = problems(&path).into_iter().map(|p| p.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "listeners.mci[0].address (in the table at line 2)",
+            "listeners.mci[0].layout (in the table at line 2)",
+            "strategies.loan.layout (in the table at line 15)",
+            "strategies.loan.live (in the table at line 15)",
+            "store.retention_days (line 22, column 18)",
+        ]
+    );
+}
+
+#[test]
+fn a_variant_stood_in_for_stops_the_checks_after_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    // An engine's protocol decides which of its keys it needs: checked as any stand-in's, its
+    // address, layout and url would be problems the file does not have.
+    let path = config(
+        dir.path(),
+        &[("protocol = \"mci\"", "# protocol = \"mci\"")],
+        "retention_days = \"90\"\n",
+    );
+    let keys: Vec<String> = problems(&path).into_iter().map(|p| p.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "engines.legacy.protocol (in the table at line 10)",
+            "store.retention_days (line 22, column 18)",
+        ]
+    );
+}
+
+#[test]
+fn a_problem_found_after_reading_is_at_its_keys_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // A range, an address of each kind, a rule path (a warning) and a name, in four sections.
+    let path = config(
+        dir.path(),
+        &[
+            ("address = \"127.0.0.1:0\"", "address = \"nonsense\""),
+            ("address = \"127.0.0.1:7001\"", "address = \"legacy-host\""),
+            (
+                "live = \"legacy\"",
+                "live = \"legacy\"\nshadow = \"lagacy\"\nshadow_sample_percent = 300",
+            ),
+        ],
+        "retention_days = 0\n\n[strategies.loan.rules]\nseverity = { minor = [\"body.nope\"] }\n",
+    );
+    let expected = [
+        "listeners.mci[0].address (line 4, column 11): expected ip:port, found \"nonsense\"",
+        "engines.legacy.address (line 12, column 11): expected host:port, found \"legacy-host\"",
+        "strategies.loan.shadow (line 19, column 10): expected an engine declared in [engines] \
+         (legacy), found \"lagacy\" (did you mean \"legacy\"?)",
+        "strategies.loan.shadow_sample_percent (line 20, column 25): expected a percentage from \
+         0 to 100, found 300",
+        "strategies.loan.rules.severity.minor[0] (line 27, column 23): expected a pattern that \
+         reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \
+         \"body.nope\" (did you mean `body.rate`?)",
+        "store.retention_days (line 24, column 18): expected at least 1, found 0",
+    ];
+    assert_eq!(shown(&path), expected);
+    // A warning alone is at its line too, in the config start-up logs.
+    let path = config(
+        dir.path(),
+        &[],
+        "\n[strategies.loan.rules]\nseverity = { minor = [\"body.nope\"] }\n",
+    );
+    let warnings: Vec<String> = (load(&path).unwrap().warnings.iter())
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(warnings, [expected[4].replace("line 27", "line 24")]);
+}
