@@ -618,7 +618,7 @@ mod tests {
         .unwrap();
         let read = config::check_with(&path, config::Secrets::Read);
         let refused: Vec<_> = read.problems.iter().map(|p| p.key.as_str()).collect();
-        assert_eq!(refused, ["store.encryption_key_file"]);
+        assert_eq!(refused, ["store.encryption_key_file (line 21, column 23)"]);
         let mut out = Vec::new();
         check_config(&path, config::Secrets::Skip, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();

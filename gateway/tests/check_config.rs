@@ -68,9 +68,9 @@ shadow_sample_percent = 150
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     for key in [
-        "listeners.mci[0].address",
-        "strategies.loan-screening.shadow:",
-        "strategies.loan-screening.shadow_sample_percent",
+        "listeners.mci[0].address (line 4, column 11): expected ip:port",
+        "strategies.loan-screening.shadow (line 19, column 10): expected an engine declared",
+        "strategies.loan-screening.shadow_sample_percent (line 20, column 25): expected a percentage",
     ] {
         assert!(stderr.contains(key), "{key} missing from:\n{stderr}");
     }
@@ -124,11 +124,11 @@ fn an_address_without_port_and_a_code_too_long_are_refused_naming_both_keys() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("2 errors"), "{stderr}");
     assert!(
-        stderr.contains(r#"engines.legacy.address: expected host:port, found "legacy-host""#),
+        stderr.contains(r#"engines.legacy.address (line 12, column 11): expected host:port, found "legacy-host""#),
         "{stderr}"
     );
     assert!(
-        stderr.contains("response_codes.live_error: expected at most 4 bytes"),
+        stderr.contains("response_codes.live_error (line 23, column 14): expected at most 4 bytes"),
         "{stderr}"
     );
     assert!(stderr.contains(r#"found "E5022" (5 bytes)"#), "{stderr}");
@@ -149,7 +149,7 @@ fn a_host_that_does_not_resolve_is_a_warning_and_passes() {
     assert!(!stderr.contains("error"), "{stderr}");
     assert!(
         stderr.contains(
-            r#"engines.legacy.address: expected a host name that resolves, found "legacy.invalid:7001" ("#
+            r#"engines.legacy.address (line 12, column 11): expected a host name that resolves, found "legacy.invalid:7001" ("#
         ),
         "{stderr}"
     );
@@ -172,7 +172,7 @@ fn a_store_directory_that_cannot_be_created_is_refused() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("1 error"), "{stderr}");
     assert!(
-        stderr.contains("store.path: expected a directory"),
+        stderr.contains("store.path (line 21, column 8): expected a directory"),
         "{stderr}"
     );
     let declared = format!("found {:?} (", file.join("sub"));
@@ -201,8 +201,8 @@ fn a_typo_does_not_hide_what_only_the_machine_can_tell() {
     assert!(stderr.contains("1 warning"), "{stderr}");
     for shown in [
         r#"strategies.loan-screening.tx_code: expected a key this section knows (did you mean `tx_codes`?"#,
-        "store.path: expected a directory the gateway can create and write",
-        r#"engines.legacy.address: expected a host name that resolves, found "legacy.invalid:7001""#,
+        "store.path (line 22, column 8): expected a directory the gateway can create and write",
+        r#"engines.legacy.address (line 12, column 11): expected a host name that resolves, found "legacy.invalid:7001""#,
     ] {
         assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
     }
@@ -224,7 +224,7 @@ fn a_listener_address_in_use_quotes_the_declared_address() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let shown = format!(
-        "listeners.mci[0].address: expected an address this machine can bind, found {address:?} (in use now"
+        "listeners.mci[0].address (line 4, column 11): expected an address this machine can bind, found {address:?} (in use now"
     );
     assert!(stderr.contains(&shown), "{shown} missing from:\n{stderr}");
 }
@@ -243,7 +243,7 @@ fn a_missing_layout_file_quotes_the_declared_path_and_the_os_reason() {
     assert!(stderr.contains("1 error"), "{stderr}");
     assert!(
         stderr.contains(
-            r#"layouts.loan-screening: expected a valid layout file, found "layouts/nope.toml" (no such file or directory)"#
+            r#"layouts.loan-screening (line 8, column 18): expected a valid layout file, found "layouts/nope.toml" (no such file or directory)"#
         ),
         "{stderr}"
     );
@@ -300,8 +300,8 @@ ignore = [
     assert!(stderr.contains("3 warnings"), "{stderr}");
     for shown in [
         "strategies.loan-screening.rules.ignore[0].owner: expected who answers for rule `ignore header.sent_at`, found nothing".to_owned(),
-        format!("strategies.loan-screening.rules.ignore[1].expires: expected a date more than 14 days after today ({today}), found \"{soon}\" (expires in 5 days)"),
-        format!("strategies.loan-screening.rules.ignore[3].expires: expected a date after today ({today}); the rule has expired and hides nothing, found \"2020-01-01\""),
+        format!("strategies.loan-screening.rules.ignore[1].expires (line 23, column 53): expected a date more than 14 days after today ({today}), found \"{soon}\" (expires in 5 days)"),
+        format!("strategies.loan-screening.rules.ignore[3].expires (line 25, column 77): expected a date after today ({today}); the rule has expired and hides nothing, found \"2020-01-01\""),
     ] {
         assert!(stderr.contains(&shown), "{shown} missing from:\n{stderr}");
     }
@@ -319,8 +319,8 @@ severity = { critical = ["body.offers[3].limit"] }
 unordered = [{ path = "body.offers", key = ["prodcut_code"], owner = "kim" }]"#;
     let path = config_with_rules(dir.path(), rules, None);
     passes_with_warnings(&path, &[
-        "  - strategies.loan-screening.rules.severity.critical[0]: expected a pattern that reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \"body.offers[3].limit\" (index 3: the group occurs at most 3 times)\n",
-        "  - strategies.loan-screening.rules.unordered[0].key[0]: expected a field of the elements of body.offers (product_code, limit, rate, term), found \"prodcut_code\" (did you mean `product_code`?)\n",
+        "  - strategies.loan-screening.rules.severity.critical[0] (line 21, column 26): expected a pattern that reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \"body.offers[3].limit\" (index 3: the group occurs at most 3 times)\n",
+        "  - strategies.loan-screening.rules.unordered[0].key[0] (line 22, column 45): expected a field of the elements of body.offers (product_code, limit, rate, term), found \"prodcut_code\" (did you mean `product_code`?)\n",
     ]);
 }
 
@@ -382,8 +382,8 @@ unordered = [
 ]"#;
     let path = config_with_rules(dir.path(), rules, Some(&layout));
     passes_with_warnings(&path, &[
-        "  - strategies.loan-screening.rules.unordered[0].path: expected a pattern that reaches an array (a repeated group) of the answers of layout \"loan-screening\" (LNS0001), found \"body.rate\" (which reaches a scalar; the arrays are body.fees, body.offers)\n",
-        "  - strategies.loan-screening.rules.unordered[1].key[0]: expected a field of the elements of every array the pattern reaches: body.fees, body.offers, found \"product_code\" (missing from the elements of body.fees (has: fee_code, rate))\n",
+        "  - strategies.loan-screening.rules.unordered[0].path (line 22, column 12): expected a pattern that reaches an array (a repeated group) of the answers of layout \"loan-screening\" (LNS0001), found \"body.rate\" (which reaches a scalar; the arrays are body.fees, body.offers)\n",
+        "  - strategies.loan-screening.rules.unordered[1].key[0] (line 23, column 29): expected a field of the elements of every array the pattern reaches: body.fees, body.offers, found \"product_code\" (missing from the elements of body.fees (has: fee_code, rate))\n",
     ]);
 }
 
@@ -420,8 +420,8 @@ unordered = [{ path = "body.offers", key = ["product_code", "seq", "term"], owne
     );
     std::fs::write(&path, text).unwrap();
     passes_with_warnings(&path, &[
-        "  - strategies.loan-screening.rules.unordered[0].key[1]: expected a field of the elements of every array the pattern reaches: body.offers, found \"seq\" (missing from the elements of body.offers of message LNS0001 (has: product_code, limit, rate, term))\n",
-        "  - strategies.loan-screening.rules.unordered[0].key[2]: expected a field of the elements of every array the pattern reaches: body.offers, found \"term\" (missing from the elements of body.offers of message LNS0002 (has: product_code, seq))\n",
+        "  - strategies.loan-screening.rules.unordered[0].key[1] (line 21, column 61): expected a field of the elements of every array the pattern reaches: body.offers, found \"seq\" (missing from the elements of body.offers of message LNS0001 (has: product_code, limit, rate, term))\n",
+        "  - strategies.loan-screening.rules.unordered[0].key[2] (line 21, column 68): expected a field of the elements of every array the pattern reaches: body.offers, found \"term\" (missing from the elements of body.offers of message LNS0002 (has: product_code, seq))\n",
     ]);
 }
 
@@ -449,8 +449,8 @@ fn a_rule_naming_a_redefines_area_is_told_its_views() {
 severity = { minor = ["body.detail", "body.detail.amount", "body.loan.amount"] }"#;
     let path = config_with_rules(dir.path(), rules, Some(&layout));
     passes_with_warnings(&path, &[
-        "  - strategies.loan-screening.rules.severity.minor[0]: expected a pattern that reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \"body.detail\" (body.detail is a REDEFINES area; address one of its views: body.loan, body.card)\n",
-        "  - strategies.loan-screening.rules.severity.minor[1]: expected a pattern that reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \"body.detail.amount\" (body.detail is a REDEFINES area; address one of its views: body.loan, body.card)\n",
+        "  - strategies.loan-screening.rules.severity.minor[0] (line 21, column 23): expected a pattern that reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \"body.detail\" (body.detail is a REDEFINES area; address one of its views: body.loan, body.card)\n",
+        "  - strategies.loan-screening.rules.severity.minor[1] (line 21, column 38): expected a pattern that reaches a field of the answers of layout \"loan-screening\" (LNS0001), found \"body.detail.amount\" (body.detail is a REDEFINES area; address one of its views: body.loan, body.card)\n",
     ]);
 }
 

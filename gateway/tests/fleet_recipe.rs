@@ -101,8 +101,16 @@ fn a_missing_database_ca_fails_check_config() {
     let (_dir, config) = installed(false);
     let (ok, stdout, stderr) = check_config(&config);
     assert!(!ok, "{stdout}\n{stderr}");
+    // At its line in the recipe's file, whichever line that is.
+    let at = stderr
+        .split_once("store.postgres.ca_file (line ")
+        .map(|(_, rest)| rest);
     assert!(
-        stderr.contains("store.postgres.ca_file: expected a readable PEM file of CA certificates"),
+        at.and_then(|rest| rest.split_once("): "))
+            .is_some_and(|(line, said)| {
+                line.contains(", column ")
+                    && said.starts_with("expected a readable PEM file of CA certificates")
+            }),
         "{stderr}"
     );
 }

@@ -112,7 +112,8 @@ pub(crate) fn store_postgres_problems(path: &Path) -> Vec<(bool, String)> {
     check_with(path, Secrets::Read)
         .problems
         .iter()
-        .filter(|p| p.key == "store.postgres")
+        // At its line: `store.postgres (line 24, column 1)`.
+        .filter(|p| p.key.starts_with("store.postgres ("))
         .map(|p| (p.is_error(), p.to_string()))
         .collect()
 }

@@ -34,9 +34,9 @@ async fn three_mistakes_are_reported_with_their_key_paths() {
     assert_eq!(
         problems,
         [
-            "listeners.mci[0].address: expected ip:port, found \"core-banking:9100\"",
-            "strategies.loan-screening.shadow: expected an engine declared in [engines] (legacy), found \"ghost\"",
-            "strategies.loan-screening.shadow_sample_percent: expected a percentage from 0 to 100, found 150",
+            "listeners.mci[0].address (line 3, column 11): expected ip:port, found \"core-banking:9100\"",
+            "strategies.loan-screening.shadow (line 24, column 10): expected an engine declared in [engines] (legacy), found \"ghost\"",
+            "strategies.loan-screening.shadow_sample_percent (line 25, column 25): expected a percentage from 0 to 100, found 150",
         ],
         "{error}"
     );
@@ -87,14 +87,17 @@ async fn a_rejected_reload_answers_typed_problems_over_the_admin_api() {
     let problems = body["problems"].as_array().unwrap();
     assert_eq!(problems.len(), 2, "{body:#}");
     let engine = &problems[0];
-    assert_eq!(engine["key"], "engines.legacy.address");
+    assert_eq!(engine["key"], "engines.legacy.address (line 18, column 11)");
     assert_eq!(engine["expected"], "host:port");
     assert_eq!(engine["found"], "\"legacy-host\"");
     assert_eq!(
         engine["message"],
-        r#"engines.legacy.address: expected host:port, found "legacy-host""#
+        r#"engines.legacy.address (line 18, column 11): expected host:port, found "legacy-host""#
     );
-    assert_eq!(problems[1]["key"], "response_codes.live_error");
+    assert_eq!(
+        problems[1]["key"],
+        "response_codes.live_error (line 35, column 14)"
+    );
     assert_eq!(problems[1]["found"], "\"E5022\" (5 bytes)");
     assert!(
         body["message"].as_str().unwrap().starts_with("2 problems"),
@@ -154,7 +157,7 @@ async fn engine_connection_lifecycle_keys_are_read_and_checked() {
     let problems: Vec<String> = error.problems.iter().map(ToString::to_string).collect();
     assert_eq!(
         problems,
-        ["engines.legacy.idle_timeout_ms: expected at least 1, found 0"],
+        ["engines.legacy.idle_timeout_ms (line 18, column 19): expected at least 1, found 0"],
         "{error}"
     );
 }
