@@ -59,89 +59,131 @@ pub(super) fn read(path: &Path) -> Result<ReadFile, Vec<Problem>> {
     // Hashed from the very bytes parsed, so a file changed meanwhile cannot be named instead.
     let sha256 = crate::cutover::sha256_hex(text.as_bytes());
     let mut unknown = Vec::new();
-    let mut refused = Vec::new();
-    // The text read again after each value of the wrong type, with a stand-in for it
-    // (`stand_in`), the stand-ins added for missing keys, and the key paths of both: a key
-    // missing under one of them is not the file's.
-    let mut reading = text.clone();
-    let mut added: Vec<Added> = Vec::new();
-    let mut replaced: Vec<String> = Vec::new();
-    let mut variant = false;
+    let mut reading = Reading::new(text.clone());
     for _ in 0..MAX_TYPE_PROBLEMS {
-        let failure = match read_once(&reading, &added, &mut unknown) {
+        match read_once(&reading.text, &reading.added, &mut unknown) {
             // A variant stood in for: what the rest of its table means depends on it (an
             // engine's `protocol` decides which keys it needs), so the checks stop here.
-            Ok(_) if variant => break,
+            Ok(_) if reading.variant => break,
             Ok(file) => {
-                refused.sort_by_key(|(at, _)| *at);
-                unknown.extend(refused.into_iter().map(|(_, problem)| problem));
+                let stood_in = std::mem::take(&mut reading.replaced);
                 return Ok(ReadFile {
                     file,
-                    unknown,
-                    stood_in: replaced,
+                    unknown: reading.problems(unknown),
+                    stood_in,
                     sha256,
                     text,
                 });
             }
-            Err(failure) => *failure,
-        };
+            Err(failure) => {
+                if !reading.stand_in(*failure) {
+                    break;
+                }
+            }
+        }
+    }
+    Err(reading.problems(unknown))
+}
+
+/// The readings of one file so far: its text with the values of the wrong type replaced, the
+/// stand-ins added, and the problems found.
+struct Reading {
+    /// The text read again after each value of the wrong type, with a stand-in for it.
+    text: String,
+    /// The stand-ins added for missing keys.
+    added: Vec<Added>,
+    /// The key paths of both: a key missing under one of them is not the file's.
+    replaced: Vec<String>,
+    /// Whether a stand-in is a variant (an enum's value).
+    variant: bool,
+    /// Each value of the wrong type and missing key, with where it is in the file.
+    refused: Vec<(Option<(usize, usize)>, Problem)>,
+}
+
+impl Reading {
+    /// The first reading of `text`.
+    fn new(text: String) -> Reading {
+        Reading {
+            text,
+            added: Vec::new(),
+            replaced: Vec::new(),
+            variant: false,
+            refused: Vec::new(),
+        }
+    }
+
+    /// `unknown` and then the values of the wrong type and missing keys, in the file's order.
+    fn problems(mut self, mut unknown: Vec<Problem>) -> Vec<Problem> {
+        self.refused.sort_by_key(|(at, _)| *at);
+        unknown.extend(self.refused.into_iter().map(|(_, problem)| problem));
+        unknown
+    }
+
+    /// Notes `failure` and stands in for its value or key, or says (`false`) that the reading
+    /// stops here.
+    fn stand_in(&mut self, failure: Failure) -> bool {
         // A stand-in added for a missing key, of the wrong type itself: once more, of the type
         // serde said.
         let retype = missing_field(&failure.message).is_none();
-        if let Some(stand_in) = (added.iter_mut()).find(|a| retype && a.key() == failure.key) {
-            match super::stand_in::stand_in(&failure.message) {
-                Some(value) if !stand_in.retyped => {
-                    variant |= is_variant(&failure.message);
-                    stand_in.value = value;
-                    stand_in.retyped = true;
-                    continue;
-                }
-                _ => break,
+        if let Some(added) = (self.added.iter_mut()).find(|a| retype && a.key() == failure.key) {
+            let Some(value) = super::stand_in::stand_in(&failure.message) else {
+                return false;
+            };
+            if added.retyped {
+                return false;
             }
+            self.variant |= is_variant(&failure.message);
+            added.value = value;
+            added.retyped = true;
+            return true;
         }
-        let ours = replaced.iter().any(|key| failure.is_under(key));
-        // A required key missing: the file's unless under a stand-in; either way a stand-in is
-        // added for it, so the reading goes on (and a missing key once added is not again).
-        if let (Some(field), false) = (missing_field(&failure.message), failure.syntax) {
-            let key = join(&failure.key, field);
-            if added.iter().any(|a| a.key() == key) {
-                break;
-            }
-            if !ours {
-                refused.push((failure.at, failure.problem));
-            }
-            added.push(Added {
-                table: failure.key,
-                name: field.to_owned(),
-                value: "\"\"".to_owned(),
-                span: failure.span.unwrap_or_default(),
-                retyped: false,
-            });
-            replaced.push(key);
-            continue;
+        let ours = self.replaced.iter().any(|key| failure.is_under(key));
+        if let Some(field) = missing_field(&failure.message) {
+            let field = field.to_owned();
+            return self.add(failure, field, ours);
         }
         // Ours, not the file's: a replaced key again, or the syntax of a rewritten line.
-        if ours || (failure.syntax && !replaced.is_empty()) {
-            break;
+        if ours || (failure.syntax && !self.replaced.is_empty()) {
+            return false;
         }
-        variant |= is_variant(&failure.message);
+        self.variant |= is_variant(&failure.message);
         let next = failure.value.as_ref().and_then(|(key, span)| {
             let last = key.rsplit('.').next().unwrap_or(key);
             let stand_in = super::stand_in::stand_in(&failure.message);
-            super::stand_in::replace_value(&reading, span.clone(), last, stand_in.as_deref())
+            super::stand_in::replace_value(&self.text, span.clone(), last, stand_in.as_deref())
         });
-        refused.push((failure.at, failure.problem));
+        self.refused.push((failure.at, failure.problem));
         match (next, failure.value) {
             (Some(next), Some((key, _))) => {
-                replaced.push(key);
-                reading = next;
+                self.replaced.push(key);
+                self.text = next;
+                true
             }
-            _ => break,
+            _ => false,
         }
     }
-    refused.sort_by_key(|(at, _)| *at);
-    unknown.extend(refused.into_iter().map(|(_, problem)| problem));
-    Err(unknown)
+
+    /// A required key `field` missing from the table `failure` is at: the file's unless under
+    /// a stand-in (`ours`); either way a stand-in is added for it so the reading goes on, and a
+    /// key once added and missing again stops it.
+    fn add(&mut self, failure: Failure, field: String, ours: bool) -> bool {
+        let key = join(&failure.key, &field);
+        if self.added.iter().any(|a| a.key() == key) {
+            return false;
+        }
+        if !ours {
+            self.refused.push((failure.at, failure.problem));
+        }
+        self.added.push(Added {
+            table: failure.key,
+            name: field,
+            value: "\"\"".to_owned(),
+            span: failure.span.unwrap_or_default(),
+            retyped: false,
+        });
+        self.replaced.push(key);
+        true
+    }
 }
 
 /// A stand-in added for a missing required key.
