@@ -2,9 +2,10 @@
 //! user errors print one line and no backtrace, even with `RUST_BACKTRACE=1`; each command offers
 //! only the formats it accepts; JSON has one time format; the store lock, a frame decoded in the
 //! wrong direction and `--from` at a port that is not the admin listener get plain advice;
-//! `demo --exit` advertises no URL of the gateway it stopped; `loadgen` fails when its requests do
-//! and names the address that refused; `check-config` checks secrets without printing them, or
-//! skips them with `--no-secrets`; text shows times in the config's review zone, and names it.
+//! `demo --exit` advertises no URL of the gateway it stopped, and refuses a data directory marked
+//! by hand; `loadgen` fails when its requests do and names the address that refused;
+//! `check-config` checks secrets without printing them, or skips them with `--no-secrets`; text
+//! shows times in the config's review zone, and names it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -211,6 +212,38 @@ fn user_errors_print_one_line_and_no_backtrace() {
     );
     let output = run(&["mismatches", "show", "not-an-id", "--config", config()]);
     assert_user_error(&output);
+}
+
+/// A `.shadowgate-demo` made by hand (`touch`) does not make a directory the demo's: refused
+/// before anything is written, saying what the marker holds.
+#[test]
+fn demo_refuses_a_data_dir_marked_by_an_empty_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".shadowgate-demo"), "").unwrap();
+    std::fs::write(dir.path().join("keys"), "2026-12 = my key\n").unwrap();
+    let output = run(&[
+        "demo",
+        "--exit",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--mci-address",
+        "127.0.0.1:0",
+        "--admin-address",
+        "127.0.0.1:0",
+    ]);
+    let stderr = assert_user_error(&output);
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: --data-dir {}: .shadowgate-demo: expected the marker `shadowgate demo` \
+             writes (first line \"shadowgate demo data directory\"), found an empty file; the \
+             demo replaces shadowgate.toml and keys there and empties store/: give another \
+             --data-dir",
+            dir.path().display()
+        )
+    );
+    let keys = std::fs::read_to_string(dir.path().join("keys")).unwrap();
+    assert_eq!(keys, "2026-12 = my key\n");
 }
 
 #[test]

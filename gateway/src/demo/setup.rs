@@ -19,6 +19,10 @@ pub const KEY_FILE: &str = "keys";
 /// Name of the file that marks a directory as the demo's: only such a directory (or an empty
 /// one) is written into, since each run replaces its config and key file and empties its store.
 pub const MARKER_FILE: &str = ".shadowgate-demo";
+/// The first line of the [`MARKER_FILE`] the demo writes (the whole marker of versions before it
+/// listed its files): a marker is the demo's only when it starts so, so an empty one made by hand
+/// (`touch`) does not make a directory the demo's.
+const MARKER_LINE: &str = "shadowgate demo data directory";
 /// The first line of the key file the demo writes: it marks the directories of demo runs from
 /// before [`MARKER_FILE`].
 const KEY_FILE_HEADER: &str =
@@ -29,7 +33,7 @@ pub fn prepare(args: &DemoArgs, engines: &Engines) -> anyhow::Result<PathBuf> {
     let dir = &args.data_dir;
     refuse_foreign(dir)?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::write(dir.join(MARKER_FILE), "shadowgate demo data directory\n")
+    std::fs::write(dir.join(MARKER_FILE), marker())
         .with_context(|| format!("writing {}", dir.join(MARKER_FILE).display()))?;
     let store = dir.join("store");
     if store.exists() {
@@ -46,10 +50,19 @@ pub fn prepare(args: &DemoArgs, engines: &Engines) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// What the demo writes into its [`MARKER_FILE`]: [`MARKER_LINE`], then the files it replaces.
+fn marker() -> String {
+    format!(
+        "{MARKER_LINE}\nwritten by `shadowgate demo`, which on every run replaces {CONFIG_FILE}, \
+         {LAYOUT_FILE} and {KEY_FILE} and empties store/\n"
+    )
+}
+
 /// Refuses a `--data-dir` that holds anything but a demo's files: the demo would overwrite a
 /// config and a key file there (shredding every payload sealed with the key) and empty a store.
-/// A missing or empty directory, or one a demo run wrote (its [`MARKER_FILE`], or the key file
-/// of a run from before the marker), is the demo's.
+/// A missing or empty directory, or one a demo run wrote (its [`MARKER_FILE`] starting with
+/// [`MARKER_LINE`], or the key file of a run from before the marker), is the demo's; a marker
+/// that does not start so is refused, saying what it holds.
 fn refuse_foreign(dir: &Path) -> anyhow::Result<()> {
     if dir.exists() && !dir.is_dir() {
         bail!(
@@ -68,7 +81,11 @@ fn refuse_foreign(dir: &Path) -> anyhow::Result<()> {
         .collect();
     let demo_keys = std::fs::read_to_string(dir.join(KEY_FILE))
         .is_ok_and(|text| text.starts_with(KEY_FILE_HEADER));
-    let marked = names.iter().any(|n| n == MARKER_FILE) || demo_keys;
+    let has_marker = names.iter().any(|n| n == MARKER_FILE);
+    if has_marker {
+        refuse_foreign_marker(dir)?;
+    }
+    let marked = has_marker || demo_keys;
     // In a directory the demo wrote, only what it writes; in any other, nothing.
     let demos = [CONFIG_FILE, LAYOUT_FILE, KEY_FILE, MARKER_FILE, "store"];
     let mut names: Vec<String> = names
@@ -91,6 +108,31 @@ fn refuse_foreign(dir: &Path) -> anyhow::Result<()> {
         dir.display(),
         names[..shown].join(", ")
     ))
+}
+
+/// Refuses `dir`'s [`MARKER_FILE`] unless its first line is [`MARKER_LINE`], naming what it
+/// found instead: an empty file, another first line, or why it cannot be read.
+fn refuse_foreign_marker(dir: &Path) -> anyhow::Result<()> {
+    let found = match std::fs::read(dir.join(MARKER_FILE)) {
+        Ok(bytes) if bytes.is_empty() => "an empty file".to_owned(),
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let first = text.lines().next().unwrap_or_default();
+            if first == MARKER_LINE {
+                return Ok(());
+            }
+            let shown: String = first.chars().take(60).collect();
+            let cut = if shown.len() < first.len() { "…" } else { "" };
+            format!("the first line {shown:?}{cut}")
+        }
+        Err(e) => format!("one that cannot be read ({e})"),
+    };
+    bail!(
+        "--data-dir {}: {MARKER_FILE}: expected the marker `shadowgate demo` writes (first line \
+         {MARKER_LINE:?}), found {found}; the demo replaces {CONFIG_FILE} and {KEY_FILE} there \
+         and empties store/: give another --data-dir",
+        dir.display()
+    )
 }
 
 /// Writes `dir/keys`: one new random key, readable by its owner only (mode 0600, as

@@ -217,6 +217,65 @@ async fn a_data_dir_the_demo_did_not_write_is_refused_untouched() {
     engines.stop().await;
 }
 
+/// The marker says what the demo writes; one made by hand (empty) or another program's is refused,
+/// saying what it holds, and the directory left untouched; an older demo's marker (its first
+/// line alone) is still the demo's.
+#[tokio::test]
+async fn only_a_marker_the_demo_wrote_makes_a_data_dir_the_demos() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("demo");
+    let args = DemoArgs {
+        requests: 1,
+        connections: 1,
+        data_dir: dir.clone(),
+        seed: 1,
+        mci_address: "127.0.0.1:0".parse().unwrap(),
+        admin_address: "127.0.0.1:0".parse().unwrap(),
+        exit: true,
+    };
+    let engines = Engines::start(Arc::new(layout().unwrap())).await.unwrap();
+    let marker = dir.join(setup::MARKER_FILE);
+    setup::prepare(&args, &engines).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap(),
+        "shadowgate demo data directory\nwritten by `shadowgate demo`, which on every run \
+         replaces shadowgate.toml, loan-screening.toml and keys and empties store/\n"
+    );
+    let refused = |found: &str| {
+        format!(
+            "--data-dir {}: .shadowgate-demo: expected the marker `shadowgate demo` writes \
+             (first line \"shadowgate demo data directory\"), found {found}; the demo replaces \
+             shadowgate.toml and keys there and empties store/: give another --data-dir",
+            dir.display()
+        )
+    };
+    // Made by hand beside the user's own files: refused, the files as they were.
+    std::fs::write(dir.join(setup::CONFIG_FILE), "# my gateway\n").unwrap();
+    std::fs::write(&marker, "").unwrap();
+    let error = setup::prepare(&args, &engines).unwrap_err().to_string();
+    assert_eq!(error, refused("an empty file"));
+    std::fs::write(&marker, "mine, do not touch\nsecond line\n").unwrap();
+    let error = setup::prepare(&args, &engines).unwrap_err().to_string();
+    assert_eq!(error, refused("the first line \"mine, do not touch\""));
+    std::fs::write(&marker, "x".repeat(70)).unwrap();
+    let error = setup::prepare(&args, &engines).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        refused(&format!("the first line {:?}…", "x".repeat(60)))
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join(setup::CONFIG_FILE)).unwrap(),
+        "# my gateway\n"
+    );
+    // The marker of a demo from before it listed its files: still the demo's.
+    std::fs::write(&marker, "shadowgate demo data directory\n").unwrap();
+    setup::prepare(&args, &engines).unwrap();
+    assert!(std::fs::read_to_string(&marker)
+        .unwrap()
+        .starts_with("shadowgate demo data directory\nwritten by"));
+    engines.stop().await;
+}
+
 /// `demo-engine --kind legacy-http`, the live engine of the HTTP benchmark against nginx, decides
 /// as the legacy MCI engine does: the same bodies, so the HTTP gateway's mismatches are the demo's.
 #[test]
