@@ -101,7 +101,8 @@ enum Command {
         command: shadowgate::cli::AuditCommand,
     },
     /// Cutover sign-off: `cutover sign` is refused unless the strategy is ready; it records the
-    /// evidence in the audit trail and writes the report (HTML and JSON).
+    /// evidence in the audit trail and writes the report (HTML and JSON). `cutover list` shows
+    /// each sign-off with the routing change it approved.
     Cutover {
         #[command(subcommand)]
         command: shadowgate::cli::CutoverCommand,

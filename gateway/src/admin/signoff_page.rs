@@ -1,5 +1,6 @@
 //! The page's cutover section of a strategy: its sign-offs (who, when, note, the evidence in
-//! short, the engines with their endpoints, the audit entry), each routing change a reload or a
+//! short, the engines with their endpoints, the routing change it approved in that change's own
+//! direction, the audit entry), each routing change a reload or a
 //! start recorded, linked to the sign-off it rests on or marked unsigned with why (a shadow
 //! engine reached elsewhere needs none), and each layout or TLS file change (none needs one). Read
 //! from [`crate::cutover::history`]; plain HTML.
@@ -38,7 +39,7 @@ fn render(history: &CutoverHistory, strategy: &str, view: &ReviewView) -> String
     if history.signoffs.is_empty() {
         out.push_str("<p class=\"muted\">No sign-off recorded.</p>\n");
     } else {
-        out.push_str("<table class=\"signoffs\"><tr><th>audit entry</th><th>signed</th><th>by</th><th>note</th><th>comparisons</th><th>failures</th><th>upper bound</th><th>engines</th><th>config SHA-256</th></tr>\n");
+        out.push_str("<table class=\"signoffs\"><tr><th>audit entry</th><th>signed</th><th>by</th><th>note</th><th>comparisons</th><th>failures</th><th>upper bound</th><th>engines</th><th>approved</th><th>config SHA-256</th></tr>\n");
         for signoff in &history.signoffs {
             out.push_str(&signoff_row(signoff, view));
         }
@@ -67,11 +68,14 @@ fn render(history: &CutoverHistory, strategy: &str, view: &ReviewView) -> String
     out
 }
 
+/// A sign-off: its entry, who, the evidence in short, the engines it names and the routing change
+/// it approved in that change's own direction (either engine may be left live: a rollback reads
+/// the reverse of the cutover signed).
 fn signoff_row(signoff: &SignOff, view: &ReviewView) -> String {
     let e = &signoff.evidence;
     let engines = e.engines();
     format!(
-        "<tr class=\"signoff\"><td>#{seq} <code>{hash}</code></td><td class=\"t\">{when}</td><td>{by}</td><td>{note}</td><td class=\"n\">{comparisons}</td><td class=\"n\">{failures}</td><td>below {upper}</td><td>{engines}</td><td><code>{sha}</code></td></tr>\n",
+        "<tr class=\"signoff\"><td>#{seq} <code>{hash}</code></td><td class=\"t\">{when}</td><td>{by}</td><td>{note}</td><td class=\"n\">{comparisons}</td><td class=\"n\">{failures}</td><td>below {upper}</td><td>{engines}</td><td>{approved}</td><td><code>{sha}</code></td></tr>\n",
         seq = signoff.seq,
         hash = escape(short(&signoff.hash)),
         when = escape(&view.time(signoff.time_micros)),
@@ -81,6 +85,7 @@ fn signoff_row(signoff: &SignOff, view: &ReviewView) -> String {
         failures = thousands(e.failures),
         upper = escape(&percent_bound(e.rate.upper_bound)),
         engines = escape(&engines),
+        approved = escape(&signoff.usage()),
         sha = escape(short(&e.config_sha256)),
     )
 }
@@ -242,7 +247,7 @@ mod tests {
         };
         let html = render(&history, "loan", &view);
         let signoff = format!(
-            "<tr class=\"signoff\"><td>#1 <code>{}</code></td><td class=\"t\">2026-11-30 10:00:00 +09:00</td><td>choi&lt;b&gt;</td><td>CAB-1 &lt;script&gt;</td><td class=\"n\">12,400</td><td class=\"n\">2</td><td>below {}</td><td>live legacy, shadow next</td><td><code>abababababab</code></td></tr>",
+            "<tr class=\"signoff\"><td>#1 <code>{}</code></td><td class=\"t\">2026-11-30 10:00:00 +09:00</td><td>choi&lt;b&gt;</td><td>CAB-1 &lt;script&gt;</td><td class=\"n\">12,400</td><td class=\"n\">2</td><td>below {}</td><td>live legacy, shadow next</td><td>used by audit entry #2 (reload): live legacy → next, shadow next → legacy (the cutover as signed)</td><td><code>abababababab</code></td></tr>",
             &trail[0].hash[..12],
             escape(&percent_bound(history.signoffs[0].evidence.rate.upper_bound)),
         );
@@ -360,11 +365,12 @@ mod tests {
             prev_hash: GENESIS.into(),
             time_micros: 0,
             evidence: e,
+            used_by: None,
         };
         let view = ReviewView::default();
         let row = signoff_row(&signoff, &view);
         assert!(
-            row.contains("<td>live legacy at 10.0.0.1:7001 (layout loan), shadow next at https://10.0.0.2:443/v1/loan (TLS server name next.bank)</td>"),
+            row.contains("<td>live legacy at 10.0.0.1:7001 (layout loan), shadow next at https://10.0.0.2:443/v1/loan (TLS server name next.bank)</td><td>not used by a routing change yet</td>"),
             "{row}"
         );
 
@@ -394,6 +400,32 @@ mod tests {
         assert!(
             html.contains("<h3>Layout and TLS file changes</h3>")
                 && html.contains("<td>start</td><td>layout of loan changed: 121212121212 → 343434343434</td><td><code>efefefefefef</code></td><td>no sign-off needed</td>"),
+            "{html}"
+        );
+    }
+
+    /// A sign-off signed for legacy → next that approved the change back (next → legacy, which
+    /// the rule allows: legacy is one of its engines) says so beside the cutover it reads as.
+    #[test]
+    fn a_signoff_used_by_the_reverse_change_shows_that_changes_direction() {
+        let mut trail = trail();
+        let mut back = change(Some(1));
+        (back.live_before, back.live_after) = ("next".into(), "legacy".into());
+        (back.shadow_before, back.shadow_after) = (Some("legacy".into()), Some("next".into()));
+        let link: ReloadLink = serde_json::from_value(trail[1].evidence.clone().unwrap()).unwrap();
+        let link = ReloadLink {
+            changes: vec![back],
+            ..link
+        };
+        trail[1].evidence = Some(serde_json::to_value(link).unwrap());
+        let history = CutoverHistory::of(&trail, "loan");
+        let html = render(&history, "loan", &ReviewView::default());
+        assert!(
+            html.contains("<td>live legacy, shadow next</td><td>used by audit entry #2 (reload): live next → legacy, shadow legacy → next (the reverse of the cutover signed)</td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<th>engines</th><th>approved</th><th>config SHA-256</th>"),
             "{html}"
         );
     }

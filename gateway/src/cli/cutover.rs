@@ -1,6 +1,10 @@
 //! `shadowgate cutover sign --strategy S --by NAME [--note …] [--out DIR]`: the sign-off,
 //! refused (exit status 1, the blocking reasons printed) unless the strategy is ready; when it
 //! is, its evidence is appended to the audit trail and the report written as HTML and JSON.
+//! `shadowgate cutover list [--strategy S]`: every sign-off with the cutover it was signed for
+//! and the routing change it approved, in that change's own direction (either engine of a
+//! sign-off may be left live, so a rollback reads the reverse), as `GET /api/v1/cutover/signoffs`
+//! and the page say it.
 //!
 //! As `groups set`: a stopped gateway's store is signed in this process with `--config FILE`
 //! (the evidence names the config's hash and rules, so a bare `--store` is not enough); a
@@ -18,7 +22,7 @@ use jiff::tz::TimeZone;
 use super::groups::Api;
 use super::review::SourceArgs;
 use crate::config;
-use crate::cutover::{sign, write_report, Evidence, SignOff, SignRequest};
+use crate::cutover::{sign, signoffs, write_report, Evidence, SignOff, SignRequest};
 use crate::review::{plural, ReviewView};
 use crate::store::{parse_rfc3339, Clock, Reader, SystemClock};
 
@@ -28,6 +32,20 @@ pub enum CutoverCommand {
     /// Sign a strategy's cutover: refused unless ready; records the evidence in the audit trail
     /// and writes the report (HTML and JSON).
     Sign(SignArgs),
+    /// List the sign-offs: the cutover each was signed for and the routing change it approved,
+    /// in that change's own direction.
+    List(CutoverListArgs),
+}
+
+/// `shadowgate cutover list`.
+#[derive(Debug, Clone, Args)]
+pub struct CutoverListArgs {
+    /// Where: a running gateway (--from), a stopped one's config (--config) or store (--store).
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Only this strategy's sign-offs.
+    #[arg(long)]
+    pub strategy: Option<String>,
 }
 
 /// `shadowgate cutover sign`.
@@ -50,9 +68,16 @@ pub struct SignArgs {
     pub out: PathBuf,
 }
 
-/// Runs `cutover sign`, writing what it did to `out`.
+/// Runs `cutover sign` or `cutover list`, writing what it did or found to `out`.
 pub fn run_cutover(command: &CutoverCommand, out: &mut dyn Write) -> anyhow::Result<()> {
-    let CutoverCommand::Sign(args) = command;
+    match command {
+        CutoverCommand::Sign(args) => run_sign(args, out),
+        CutoverCommand::List(args) => run_list(args, out),
+    }
+}
+
+/// `cutover sign`.
+fn run_sign(args: &SignArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let request = SignRequest {
         strategy: args.strategy.clone(),
         by: args.by.clone(),
@@ -110,12 +135,79 @@ fn evidence_line(e: &Evidence) -> String {
     )
 }
 
-/// Signs through the admin API; the answer names the gateway's review zone, the report's.
-fn remote(
-    url: &str,
-    source: &SourceArgs,
-    request: &SignRequest,
-) -> anyhow::Result<(SignOff, ReviewView)> {
+/// `cutover list`: the sign-offs of a running gateway (`GET /api/v1/cutover/signoffs`) or of a
+/// stopped one's store, times in the review zone.
+fn run_list(args: &CutoverListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let source = &args.source;
+    let (all, view, place): (Vec<SignOff>, _, _) = match (&source.from, &source.config) {
+        (Some(url), _) => {
+            let api = api(url, source)?;
+            let path = "/api/v1/cutover/signoffs";
+            let answer = api.call(Method::GET, path, None)?;
+            let all = serde_json::from_value(answer["signoffs"].clone())?;
+            (
+                all,
+                api.view(),
+                format!("{}{path}", url.trim_end_matches('/')),
+            )
+        }
+        (None, config) => {
+            let (path, view, admin) = match (&source.store, config) {
+                (store, Some(file)) => {
+                    let config = config::load_without_secrets(file)?;
+                    let path = store.clone().unwrap_or_else(|| config.store.path.clone());
+                    let admin = super::source::admin_address(&config);
+                    (path, config.review.clone(), admin)
+                }
+                (Some(store), None) => (store.clone(), ReviewView::default(), None),
+                (None, None) => bail!("say where: --store DIR, --config FILE or --from URL"),
+            };
+            let remedy = super::source::from(admin);
+            let reader = Reader::open(&path).map_err(|e| super::source::store_error(e, &remedy))?;
+            let all = signoffs(&reader).map_err(|e| anyhow!(e.to_string()))?;
+            (all, view, format!("store {}", path.display()))
+        }
+    };
+    let strategy = args.strategy.as_deref();
+    let shown: Vec<&SignOff> = all
+        .iter()
+        .filter(|s| strategy.is_none_or(|name| s.evidence.strategy == name))
+        .collect();
+    write_list(out, &shown, &view, &place, strategy)?;
+    Ok(())
+}
+
+/// Each sign-off in two lines: its entry, strategy, who and when; then the cutover it was signed
+/// for and what it approved ([`SignOff::sentence`]). None: says so and where it looked.
+fn write_list(
+    out: &mut dyn Write,
+    shown: &[&SignOff],
+    view: &ReviewView,
+    place: &str,
+    strategy: Option<&str>,
+) -> std::io::Result<()> {
+    if shown.is_empty() {
+        let of = strategy.map(|s| format!(" of {s}")).unwrap_or_default();
+        return writeln!(out, "no cutover sign-off{of} recorded in {place}");
+    }
+    super::text::zone_line(out, view)?;
+    for s in shown {
+        writeln!(
+            out,
+            "  #{} {} {}, signed by {} at {}",
+            s.seq,
+            s.hash.get(..12).unwrap_or(&s.hash),
+            s.evidence.strategy,
+            s.evidence.signed_by,
+            view.time(s.time_micros)
+        )?;
+        writeln!(out, "    {}", s.sentence())?;
+    }
+    Ok(())
+}
+
+/// The admin API at `url`, with the token `source` names.
+fn api(url: &str, source: &SourceArgs) -> anyhow::Result<Api> {
     let token = match &source.token_env {
         None => None,
         Some(var) => Some(
@@ -123,7 +215,16 @@ fn remote(
                 .with_context(|| format!("--token-env: environment variable {var} is not set"))?,
         ),
     };
-    let api = Api::new(url, token)?;
+    Api::new(url, token)
+}
+
+/// Signs through the admin API; the answer names the gateway's review zone, the report's.
+fn remote(
+    url: &str,
+    source: &SourceArgs,
+    request: &SignRequest,
+) -> anyhow::Result<(SignOff, ReviewView)> {
+    let api = api(url, source)?;
     let body = serde_json::to_vec(request)?;
     let answer = match api.call(Method::POST, "/api/v1/cutover/sign", Some(body)) {
         Ok(answer) => answer,
@@ -158,5 +259,67 @@ mod tests {
         assert_eq!(line(1), format!("{rate}; 1 open group; config sha256 ab"));
         assert_eq!(line(0), format!("{rate}; 0 open groups; config sha256 ab"));
         assert_eq!(line(3), format!("{rate}; 3 open groups; config sha256 ab"));
+    }
+
+    /// A sign-off signed for legacy → next that approved the change back: the list says the
+    /// cutover it reads as and the direction of the change it approved; one not used yet says so.
+    #[test]
+    fn a_signoff_is_listed_with_the_direction_of_the_change_it_approved() {
+        use crate::cutover::{Direction, RoutingChange, SignOffUse};
+        let back = RoutingChange {
+            strategy: "loan".into(),
+            live_before: "next".into(),
+            live_after: "legacy".into(),
+            shadow_before: Some("legacy".into()),
+            shadow_after: Some("next".into()),
+            signoff: Some(3),
+            signed_by: Some("choi".into()),
+            unsigned_because: None,
+            live_moved: None,
+            shadow_moved: None,
+            live_before_at: None,
+            live_after_at: None,
+            shadow_before_at: None,
+            shadow_after_at: None,
+        };
+        let used = SignOff {
+            seq: 3,
+            hash: "ab".repeat(32),
+            prev_hash: "cd".repeat(32),
+            time_micros: 1_795_996_800_000_000,
+            evidence: Evidence::sample("CAB-1"),
+            used_by: Some(SignOffUse {
+                seq: 7,
+                action: "reload".into(),
+                change: back,
+                direction: Direction::Reverse,
+            }),
+        };
+        let unused = SignOff {
+            seq: 9,
+            used_by: None,
+            ..used.clone()
+        };
+        let view = ReviewView {
+            zone: TimeZone::get("Asia/Seoul").unwrap(),
+            chart_days: 14,
+        };
+        let mut out = Vec::new();
+        write_list(&mut out, &[&used, &unused], &view, "store s", None).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "Times in Asia/Seoul\n  \
+             #3 abababababab loan, signed by choi<b> at 2026-11-30 09:00:00 +09:00\n    \
+             signed for live legacy → next; used by audit entry #7 (reload): live next → legacy, \
+             shadow legacy → next (the reverse of the cutover signed)\n  \
+             #9 abababababab loan, signed by choi<b> at 2026-11-30 09:00:00 +09:00\n    \
+             signed for live legacy → next; not used by a routing change yet\n"
+        );
+        let mut out = Vec::new();
+        write_list(&mut out, &[], &view, "store s", Some("card")).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "no cutover sign-off of card recorded in store s\n"
+        );
     }
 }

@@ -18,7 +18,7 @@
 //! - `noise`: the report's noise groups and their suggested `ignore` rules.
 //! - `replay`: `replay`, stored cases sent to an engine again and judged.
 //! - `suppressed`: the report's per-day suppression by rule.
-//! - `cutover`: `cutover sign`, the sign-off with its evidence and report.
+//! - `cutover`: `cutover sign`, the sign-off with its evidence and report; `cutover list`.
 //! - `fleet`: the review of a fleet's PostgreSQL database, with its per-instance breakdown.
 
 mod batch;
@@ -41,7 +41,7 @@ mod suppressed;
 pub mod table;
 pub(crate) mod text;
 
-pub use self::cutover::{run_cutover, CutoverCommand, SignArgs};
+pub use self::cutover::{run_cutover, CutoverCommand, CutoverListArgs, SignArgs};
 pub use self::groups::{
     run_audit, run_groups_list, run_groups_set, run_groups_show, AuditCommand, GroupArgs,
     GroupsCommand, GroupsListArgs, GroupsSetArgs,

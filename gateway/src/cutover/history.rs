@@ -10,6 +10,7 @@ use super::files::FileChange;
 use super::linkage::{RoutingChange, RELOAD_ACTION};
 use super::sign::SignOff;
 use super::start::START_ACTION;
+use super::used::recorded;
 use crate::store::Reader;
 use crate::triage::append::entries;
 use crate::triage::AuditEntry;
@@ -17,7 +18,7 @@ use crate::triage::AuditEntry;
 /// The sign-offs and recorded routing and file changes of one strategy, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CutoverHistory {
-    /// Its sign-offs.
+    /// Its sign-offs, each with the routing change it approved, if one rests on it.
     pub signoffs: Vec<SignOff>,
     /// Its routing changes, each from a `reload` or `start` entry.
     pub changes: Vec<RecordedChange>,
@@ -75,9 +76,8 @@ pub fn history(reader: &Reader, strategy: &str) -> Result<CutoverHistory, Cutove
 impl CutoverHistory {
     /// The history of `strategy` in `trail`.
     pub fn of(trail: &[AuditEntry], strategy: &str) -> Self {
-        let signoffs = trail
-            .iter()
-            .filter_map(SignOff::of)
+        let signoffs = recorded(trail)
+            .into_iter()
             .filter(|s| s.evidence.strategy == strategy)
             .collect();
         let linked = linked(trail);

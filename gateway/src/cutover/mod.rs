@@ -14,7 +14,10 @@
 //! routing changes made while it was stopped ([`link_start`]). A routing change rests on a
 //! sign-off only if the live engine it leaves in force is one the sign-off names, at the endpoint
 //! it recorded, and no earlier change rests on it (a sign-off approves one); an unsigned one
-//! records why. Both entries also record the SHA-256 of each strategy's layout and TLS files and
+//! records why. A sign-off is shown with the change it approved and that change's direction
+//! ([`SignOffUse`]): either engine of a sign-off may be the one left live, so a rollback, or a
+//! sign-off made after the file was edited, approves a change the reverse of the cutover it reads
+//! as. Both entries also record the SHA-256 of each strategy's layout and TLS files and
 //! list those that changed ([`FileChange`]). The review shows each strategy's
 //! sign-offs and linked changes ([`history`]).
 //!
@@ -23,6 +26,8 @@
 //!   (its engines with their [`Endpoint`]s, as start entries record them).
 //! - `sign`: [`sign`], the readiness check and the `cutover_sign` entry; [`SignOff`].
 //! - `signed`: the sign-offs a new routing change may rest on (each approves one change).
+//! - `used`: [`SignOffUse`], the routing change a sign-off approved and its [`Direction`]
+//!   against the cutover signed, shown beside the sign-off.
 //! - `linkage`: [`link_reload`], the `reload` entry and which sign-off a routing change rests on.
 //! - `routing`: [`Routing`] as entries record it (engines and their [`Endpoint`]s), the changes
 //!   between two, their sign-offs.
@@ -43,6 +48,7 @@ mod routing;
 mod sign;
 mod signed;
 mod start;
+mod used;
 
 pub use error::{CutoverError, CutoverErrorKind};
 pub use evidence::{ActiveRule, Evidence, GroupEvidence};
@@ -53,6 +59,7 @@ pub use report::{html, write_report, ReportFiles};
 pub use routing::{routing, Endpoint, Moved, Route, Routing};
 pub use sign::{sign, signoffs, SignOff, SignRequest, SIGN_ACTION};
 pub use start::{link_start, StartLink, START_ACTION};
+pub use used::{Direction, SignOffUse};
 
 use ring::digest::{digest, SHA256};
 
@@ -64,6 +71,8 @@ mod tests_files;
 mod tests_moved;
 #[cfg(test)]
 mod tests_signed;
+#[cfg(test)]
+mod tests_used;
 
 /// SHA-256 of `bytes` in lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{CutoverError, CutoverErrorKind};
 use super::evidence::{at, Evidence};
+use super::used::{recorded, SignOffUse};
 use crate::config::Config;
 use crate::review::{assess, Readiness};
 use crate::store::{format_micros, Reader, StrategyCounters};
@@ -47,6 +48,10 @@ pub struct SignOff {
     pub time_micros: u64,
     /// The evidence.
     pub evidence: Evidence,
+    /// The routing change it approved, once a reload or a start linked one to it (absent until
+    /// then, and from the report written when it was signed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_by: Option<SignOffUse>,
 }
 
 impl SignOff {
@@ -63,6 +68,7 @@ impl SignOff {
             prev_hash: entry.prev_hash.clone(),
             time_micros: entry.time_micros,
             evidence,
+            used_by: None,
         })
     }
 }
@@ -154,13 +160,15 @@ pub fn sign(
         prev_hash: sealed.prev_hash,
         time_micros: sealed.time_micros,
         evidence,
+        used_by: None,
     })
 }
 
-/// Every sign-off in the audit trail of `reader`'s store, oldest first.
+/// Every sign-off in the audit trail of `reader`'s store, oldest first, each with the routing
+/// change it approved, if one rests on it.
 pub fn signoffs(reader: &Reader) -> Result<Vec<SignOff>, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
     let db = reader.db().map_err(|e| fail(e.into()))?;
     let entries: Vec<AuditEntry> = entries(&db).map_err(|e| fail(e.into()))?;
-    Ok(entries.iter().filter_map(SignOff::of).collect())
+    Ok(recorded(&entries))
 }

@@ -9,17 +9,16 @@ use std::collections::BTreeMap;
 
 use super::history::linked;
 use super::sign::SignOff;
+use super::used::recorded;
 use crate::triage::AuditEntry;
 
 /// The sign-offs of an audit trail and, for each one already used, the entry whose routing change
 /// rests on it.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Signed {
-    /// Every sign-off, oldest first.
+    /// Every sign-off, oldest first, with the first `reload` or `start` entry whose routing
+    /// change rests on it.
     signoffs: Vec<SignOff>,
-    /// Per sign-off's sequence number, the first `reload` or `start` entry with a routing change
-    /// resting on it.
-    used_by: BTreeMap<u64, u64>,
     /// Per sign-off's sequence number, the first `reload` or `start` entry after it that loaded
     /// a config other than the one it was signed on.
     replaced_by: BTreeMap<u64, u64>,
@@ -28,13 +27,9 @@ pub(super) struct Signed {
 impl Signed {
     /// The sign-offs in `trail` and the changes linked to them.
     pub(super) fn of(trail: &[AuditEntry]) -> Self {
-        let signoffs: Vec<SignOff> = trail.iter().filter_map(SignOff::of).collect();
-        let mut used_by = BTreeMap::new();
+        let signoffs = recorded(trail);
         let mut replaced_by = BTreeMap::new();
         for (entry, link) in linked(trail) {
-            for seq in link.changes.iter().filter_map(|c| c.signoff) {
-                used_by.entry(seq).or_insert(entry.seq);
-            }
             let earlier = signoffs.iter().take_while(|s| s.seq < entry.seq);
             for s in earlier.filter(|s| s.evidence.config_sha256 != link.config_sha256) {
                 replaced_by.entry(s.seq).or_insert(entry.seq);
@@ -42,7 +37,6 @@ impl Signed {
         }
         Self {
             signoffs,
-            used_by,
             replaced_by,
         }
     }
@@ -57,7 +51,8 @@ impl Signed {
 
     /// The audit entry whose routing change already rests on sign-off `seq`.
     pub(super) fn used_by(&self, seq: u64) -> Option<u64> {
-        self.used_by.get(&seq).copied()
+        let signoff = self.signoffs.iter().find(|s| s.seq == seq)?;
+        signoff.used_by.as_ref().map(|used| used.seq)
     }
 
     /// The first audit entry after sign-off `seq` that loaded another config than its own.

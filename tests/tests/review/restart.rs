@@ -2,10 +2,11 @@
 //! a sign-off made while the gateway is stopped links the swapped start to it, shown on the page
 //! in Chromium; a restart with the same config records nothing; a swap without a sign-off, or
 //! the live engine moved to another address, is recorded and logged as unsigned; a layout edited
-//! while stopped is listed as a file change.
+//! while stopped is listed as a file change; a sign-off made after the swap is shown with the
+//! direction of the change it approved.
 
 use serde_json::Value;
-use shadowgate::cli::{self, SourceArgs};
+use shadowgate::cli::{self, CutoverCommand, CutoverListArgs, SourceArgs};
 
 use crate::cutover::{audit, run, sign_args, swap_line, SIGNED_ENGINES, SWAPPED_ENGINES};
 use crate::support::{capture_logs, captured_logs, Scenario, Stopped, STRATEGY};
@@ -288,6 +289,70 @@ async fn a_start_that_cannot_bind_records_nothing_and_the_next_start_is_linked()
         entries[2]["note"],
         format!("start: {STRATEGY}: {swap}, signed (#2 by choi.m)")
     );
+    scenario.stop().await;
+}
+
+/// Signed after the file was swapped (so the sign-off reads new-engine → legacy), started: the
+/// swap legacy → new-engine rests on it, and the CLI, the JSON API and the page each show the
+/// sign-off with that change's own direction, the reverse of the cutover it reads as.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signoff_made_after_the_swap_is_shown_with_the_direction_of_the_change_it_approved() {
+    let scenario = Scenario::start(false, READY).await;
+    scenario.traffic(9).await;
+    let first = audit(&scenario).await;
+    let stopped = scenario.stop().await;
+    swap(&stopped);
+    sign_stopped(&stopped).await;
+    let scenario = stopped.start().await;
+    let entries = audit(&scenario).await;
+    assert_eq!(entries.len(), 3, "{entries:#?}");
+    assert_eq!(entries[2]["evidence"]["changes"][0]["signoff"], 2);
+
+    let route = &first[0]["evidence"]["routing"][STRATEGY];
+    let legacy = format!(
+        "legacy at {} (layout {STRATEGY})",
+        route["live_at"]["at"].as_str().unwrap()
+    );
+    let new_engine = format!(
+        "new-engine at {}",
+        route["shadow_at"]["at"].as_str().unwrap()
+    );
+    let swap = swap_line(&first[0]["evidence"]["routing"]);
+    let approved =
+        format!("used by audit entry #3 (start): {swap} (the reverse of the cutover signed)");
+
+    let (status, _, body) = scenario.get("/api/v1/cutover/signoffs").await;
+    assert_eq!(status, 200, "{body}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    let used = &json["signoffs"][0]["used_by"];
+    assert_eq!(
+        (&used["seq"], &used["action"]),
+        (&3.into(), &"start".into())
+    );
+    assert_eq!(used["direction"], "reverse", "{body}");
+    assert_eq!(used["change"]["live_after"], "new-engine", "{body}");
+
+    let list = CutoverCommand::List(CutoverListArgs {
+        source: SourceArgs {
+            store: None,
+            config: None,
+            from: Some(scenario.admin.clone()),
+            token_env: None,
+        },
+        strategy: Some(STRATEGY.to_owned()),
+    });
+    let printed = run(move |out| cli::run_cutover(&list, out))
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(
+        printed.contains(&format!(
+            "\n    signed for live {new_engine} → {legacy}; {approved}\n"
+        )),
+        "{printed}"
+    );
+
+    let (_, _, page) = scenario.get("/").await;
+    assert!(page.contains(&format!("<td>{approved}</td>")), "{page}");
     scenario.stop().await;
 }
 
