@@ -428,15 +428,15 @@ fn every_tls_file_that_does_not_parse_is_reported_in_one_run_with_what_it_holds(
     assert_eq!(
         shown,
         [
-            "engines.mismatched.tls.client_key_file: expected the private key of the certificate \
-             in client_cert_file \"certs/client.pem\", found \"certs/other.key\" (a key that \
-             does not match the certificate's public key)",
-            "engines.swapped.tls.ca_file: expected a PEM file holding the ca certificates, found \
-             \"certs/ca.txt\" (it holds no PEM section)",
-            "engines.swapped.tls.client_cert_file: expected a PEM file holding the client \
-             certificate, found \"certs/client.key\" (it holds a private key)",
-            "engines.swapped.tls.client_key_file: expected a PEM file holding the client key, \
-             found \"certs/client.pem\" (it holds a certificate)",
+            "engines.mismatched.tls.client_key_file (line 37, column 19): expected the private \
+             key of the certificate in client_cert_file \"certs/client.pem\", found \
+             \"certs/other.key\" (a key that does not match the certificate's public key)",
+            "engines.swapped.tls.ca_file (line 27, column 11): expected a PEM file holding the ca \
+             certificates, found \"certs/ca.txt\" (it holds no PEM section)",
+            "engines.swapped.tls.client_cert_file (line 28, column 20): expected a PEM file \
+             holding the client certificate, found \"certs/client.key\" (it holds a private key)",
+            "engines.swapped.tls.client_key_file (line 29, column 19): expected a PEM file \
+             holding the client key, found \"certs/client.pem\" (it holds a certificate)",
         ]
     );
 }
