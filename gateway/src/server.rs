@@ -498,15 +498,23 @@ const UNREAD_REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Says that the readiness review could not read the store's counters at `now`: at DEBUG while
 /// the store spools (the fleet's database is what fails, and the writer's spooling line says why
-/// once a minute), else at WARN at most once a minute (`reported`).
+/// once a minute), and for the first failure of a run of them (`streak`, the failures in a row
+/// before this one): a database that just went away fails the review before the writer's next
+/// write finds it and starts spooling. From the second in a row, not spooling, at WARN at most
+/// once a minute (`reported`).
 fn review_unread(
     spooling: bool,
     error: &dyn std::error::Error,
     reported: &mut LogLimit,
+    streak: u32,
     now: tokio::time::Instant,
 ) {
-    if spooling {
-        tracing::debug!(%error, "cannot read counters for the readiness review while the store spools");
+    if spooling || streak == 0 {
+        tracing::debug!(
+            %error,
+            spooling,
+            "cannot read counters for the readiness review (the store spools, or a first failure)"
+        );
         return;
     }
     if reported.note(now.into_std()).is_some() {
@@ -524,6 +532,8 @@ async fn review_loop(
 ) {
     let mut tick = tokio::time::interval(REVIEW_INTERVAL);
     let mut unread_reported = LogLimit::new(UNREAD_REPORT_INTERVAL);
+    // Reviews in a row that could not read the store.
+    let mut unread_streak = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -533,11 +543,15 @@ async fn review_loop(
         // A sled scan: off the async workers that serve live traffic.
         let scan = reader.clone();
         let summary = match tokio::task::spawn_blocking(move || scan.summary()).await {
-            Ok(Ok(summary)) => summary,
+            Ok(Ok(summary)) => {
+                unread_streak = 0;
+                summary
+            }
             Ok(Err(error)) => {
                 let spooling = recorder.stats().spooling.load(Ordering::Relaxed);
                 let now = tokio::time::Instant::now();
-                review_unread(spooling, &error, &mut unread_reported, now);
+                review_unread(spooling, &error, &mut unread_reported, unread_streak, now);
+                unread_streak += 1;
                 continue;
             }
             Err(error) => {

@@ -132,7 +132,9 @@ fn a_signal_reload_waits_for_its_turn_off_the_live_path() {
 }
 
 /// A store the readiness review cannot read: WARN once a minute while it lasts, and only DEBUG
-/// while the store spools (the writer's own line says why).
+/// while the store spools (the writer's own line says why) or for a first failure (a database
+/// that just went away, before the writer's next write starts spooling: a fleet trial saw WARN
+/// there while the README promised DEBUG).
 #[test]
 fn an_unread_review_warns_once_a_minute_and_not_while_the_store_spools() {
     let error = std::io::Error::other("sled is closed");
@@ -140,12 +142,24 @@ fn an_unread_review_warns_once_a_minute_and_not_while_the_store_spools() {
     let at = |seconds: u64| start + Duration::from_secs(seconds);
     let mut reported = LogLimit::new(UNREAD_REPORT_INTERVAL);
     let ((), log) = crate::test_log::logged(tracing::Level::DEBUG, || {
-        for (seconds, spooling) in [(0, false), (5, false), (59, false), (60, false), (61, true)] {
-            review_unread(spooling, &error, &mut reported, at(seconds));
+        // The first of a run: DEBUG, and it does not count towards the minute.
+        review_unread(false, &error, &mut reported, 0, at(0));
+        for (streak, (seconds, spooling)) in
+            [(0, false), (5, false), (59, false), (60, false), (61, true)]
+                .into_iter()
+                .enumerate()
+        {
+            review_unread(
+                spooling,
+                &error,
+                &mut reported,
+                streak as u32 + 1,
+                at(seconds),
+            );
         }
         // Spooling said nothing at WARN and did not count: 119 s is within the window of 60 s.
-        review_unread(false, &error, &mut reported, at(119));
-        review_unread(false, &error, &mut reported, at(120));
+        review_unread(false, &error, &mut reported, 7, at(119));
+        review_unread(false, &error, &mut reported, 8, at(120));
     });
     let warned: Vec<&str> = log
         .lines()
@@ -157,7 +171,7 @@ fn an_unread_review_warns_once_a_minute_and_not_while_the_store_spools() {
     assert!(warned.iter().all(|l| l.contains("sled is closed")), "{log}");
     let spooled = log
         .lines()
-        .filter(|l| l.contains("DEBUG") && l.contains("while the store spools"))
+        .filter(|l| l.contains("DEBUG") && l.contains("cannot read counters"))
         .count();
-    assert_eq!(spooled, 1, "{log}");
+    assert_eq!(spooled, 2, "the spooling one and the first: {log}");
 }
