@@ -12,7 +12,9 @@
 //! - `notices`: a server error shown with its message; the server's notices logged at DEBUG.
 //! - `haproxy`: three gateway processes behind HAProxy (the fleet recipe): exact fleet totals
 //!   and groups, then one SIGKILLed and restarted: every answered frame counted once or lost in
-//!   the killed one's unflushed window.
+//!   the killed one's unflushed window. `haproxy::fallback`: with no gateway ready (their live
+//!   engine down), the recipe's backups spread connections over every gateway, and HAProxy cuts
+//!   them once a gateway is ready again.
 //! - `login`: a refused login (28P01) and a missing database (3D000): `check-config` errors,
 //!   and a gateway that serves, spools and says "postgres refused the login".
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.

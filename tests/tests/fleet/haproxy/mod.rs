@@ -20,6 +20,9 @@
 //!      comparisons; frames without an answer are those in flight on connections the kill cut.
 //! 3. The migration team's review, `shadowgate report --format json` over the fleet's database,
 //!    shows the same totals and groups as the tables, and each instance's totals in its breakdown.
+//!
+//! `fallback`: the recipe's backups while no gateway is ready (one live engine down for all):
+//! connections spread over every gateway, and cut once HAProxy marks a gateway up again.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -58,6 +61,7 @@ const KILLED: usize = 1;
 
 mod checks;
 mod clients;
+mod fallback;
 
 use checks::{
     check_clients, check_exact, check_groups, check_killed, check_report, read_tables, wait_tables,
