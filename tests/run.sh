@@ -20,7 +20,7 @@ packages=(
   postgresql  # initdb and postgres for a throwaway cluster per test, run as nobody
               # (tests/src/postgres.rs: tests/tests/fleet, tests/tests/reconcile)
   haproxy     # the fleet recipe's load balancer in front of three gateways, run by the test
-              # (tests/src/haproxy.rs: tests/tests/fleet/haproxy.rs)
+              # (tests/src/haproxy.rs: tests/tests/fleet/haproxy/)
 )
 need=()
 for pkg in "${packages[@]}"; do
