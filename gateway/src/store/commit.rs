@@ -29,7 +29,11 @@ use super::retention::Retention;
 use super::series::{group_key, hour_of, strategy_key, HourCounts};
 use super::stats::{DropReason, StoreStats};
 use super::suppressed::SuppressionCounters;
+use crate::log_limit::LogLimit;
 use crate::outcome::ShadowOutcome;
+
+/// How often a failing reopen is said again while the store stays degraded.
+const REOPEN_REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The writer thread's state between batches.
 pub(crate) struct Committer {
@@ -50,6 +54,9 @@ pub(crate) struct Committer {
     /// While degraded: when to try recovering next, microseconds since the epoch.
     retry_at: Option<u64>,
     retry_interval_micros: u64,
+    /// Failed reopens while degraded, said once a minute with their count: the store retries
+    /// every `retry_interval_ms` (5 s by default) for as long as its disk or database is away.
+    reopen_failures: LogLimit,
     /// Seals raw payloads ([`super::payload`]); `None`: nothing raw is stored.
     keys: Option<Arc<KeyRing>>,
 }
@@ -86,6 +93,7 @@ impl Committer {
             uncommitted_events: 0,
             retry_at: None,
             retry_interval_micros: config.retry_interval_ms.saturating_mul(1_000),
+            reopen_failures: LogLimit::new(REOPEN_REPORT_INTERVAL),
             keys,
         }
     }
@@ -313,11 +321,18 @@ impl Committer {
         match self.backend.recover() {
             Ok(()) => {
                 self.stats.reopens.fetch_add(1, Ordering::Relaxed);
+                self.reopen_failures.reset();
                 self.resume();
                 true
             }
             Err(error) => {
-                tracing::warn!(%error, "store still degraded: reopening failed");
+                if let Some(attempts) = self.reopen_failures.note(std::time::Instant::now()) {
+                    tracing::warn!(
+                        %error,
+                        attempts,
+                        "store still degraded: reopening failed (said once a minute while it lasts)"
+                    );
+                }
                 self.retry_at = Some(now.saturating_add(self.retry_interval_micros));
                 false
             }

@@ -150,3 +150,61 @@ fn a_snapshot_a_full_disk_left_half_written_does_not_keep_the_store_closed() {
         .count();
     assert_eq!(leftover, 0);
 }
+
+/// A store that stays degraded retries every `retry_interval_ms` but says so once a minute, with
+/// the attempts since its last line (a fleet trial saw the line every 5 s); a reopen that works
+/// starts the count again, so the next outage is said at once.
+#[test]
+fn failing_reopens_are_said_once_a_minute_and_again_after_a_recovery() {
+    let backend = FailingBackend::default();
+    backend.failing.store(true, Ordering::SeqCst);
+    let clock = Arc::new(ManualClock::at(T0));
+    let options = WriterOptions {
+        clock: clock.clone(),
+        on_flush: None,
+    };
+    let config = StoreConfig {
+        retry_interval_ms: 10,
+        ..StoreConfig::default()
+    };
+    let stats = Arc::new(StoreStats::default());
+    let mut committer = super::super::commit::Committer::new(
+        Box::new(backend.clone()),
+        &config,
+        options,
+        Arc::clone(&stats),
+        None,
+    );
+    let reopen_lines = |log: &str| {
+        log.lines()
+            .filter(|l| l.contains("WARN") && l.contains("reopening failed"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let ((), log) = crate::test_log::logged(tracing::Level::WARN, || {
+        committer.commit(vec![matched("loan")]);
+        assert!(stats.is_degraded());
+        for _ in 0..5 {
+            clock.advance(10_000);
+            committer.commit(vec![matched("loan")]);
+        }
+    });
+    assert!(backend.recoveries.load(Ordering::SeqCst) >= 5, "{log}");
+    let said = reopen_lines(&log);
+    assert_eq!(said.len(), 1, "{log}");
+    assert!(said[0].contains("attempts=1"), "{log}");
+
+    // Back, then away again: the new outage's first failed reopen is said at once.
+    let ((), log) = crate::test_log::logged(tracing::Level::WARN, || {
+        backend.failing.store(false, Ordering::SeqCst);
+        clock.advance(10_000);
+        committer.commit(vec![matched("loan")]);
+        assert!(!stats.is_degraded());
+        backend.failing.store(true, Ordering::SeqCst);
+        committer.commit(vec![matched("loan")]);
+        assert!(stats.is_degraded());
+        clock.advance(10_000);
+        committer.commit(vec![matched("loan")]);
+    });
+    assert_eq!(reopen_lines(&log).len(), 1, "{log}");
+}
