@@ -71,3 +71,19 @@ pub(super) fn wait_until(what: &str, condition: impl Fn() -> bool) {
         std::thread::sleep(Duration::from_millis(2));
     }
 }
+
+/// A backend whose every operation fails until `failing` is lowered, and writer options on a
+/// clock that stands still at [`T0`] until the test advances it.
+pub(super) fn failing_on_a_manual_clock(
+) -> (FailingBackend, std::sync::Arc<ManualClock>, WriterOptions) {
+    let backend = FailingBackend::default();
+    backend
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let clock = std::sync::Arc::new(ManualClock::at(T0));
+    let options = WriterOptions {
+        clock: clock.clone(),
+        on_flush: None,
+    };
+    (backend, clock, options)
+}

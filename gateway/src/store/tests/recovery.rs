@@ -92,13 +92,7 @@ fn readers_follow_a_reopen_and_never_block_it_for_long() {
 #[test]
 fn closing_degraded_retries_once_then_counts_what_was_not_persisted() {
     for disk_back_before_close in [false, true] {
-        let backend = FailingBackend::default();
-        backend.failing.store(true, Ordering::SeqCst);
-        let clock = Arc::new(ManualClock::at(T0));
-        let options = WriterOptions {
-            clock: clock.clone(),
-            on_flush: None,
-        };
+        let (backend, _, options) = failing_on_a_manual_clock();
         let writer =
             Writer::spawn(Box::new(backend.clone()), &StoreConfig::default(), options).unwrap();
         let stats = Arc::clone(writer.stats());
@@ -156,13 +150,7 @@ fn a_snapshot_a_full_disk_left_half_written_does_not_keep_the_store_closed() {
 /// starts the count again, so the next outage is said at once.
 #[test]
 fn failing_reopens_are_said_once_a_minute_and_again_after_a_recovery() {
-    let backend = FailingBackend::default();
-    backend.failing.store(true, Ordering::SeqCst);
-    let clock = Arc::new(ManualClock::at(T0));
-    let options = WriterOptions {
-        clock: clock.clone(),
-        on_flush: None,
-    };
+    let (backend, clock, options) = failing_on_a_manual_clock();
     let config = StoreConfig {
         retry_interval_ms: 10,
         ..StoreConfig::default()

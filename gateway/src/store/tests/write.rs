@@ -97,13 +97,7 @@ fn a_full_channel_is_a_counted_drop_not_a_wait() {
 
 #[test]
 fn write_errors_degrade_the_store_and_it_recovers() {
-    let backend = FailingBackend::default();
-    backend.failing.store(true, Ordering::SeqCst);
-    let clock = Arc::new(ManualClock::at(T0));
-    let options = WriterOptions {
-        clock: clock.clone(),
-        on_flush: None,
-    };
+    let (backend, clock, options) = failing_on_a_manual_clock();
     let config = StoreConfig {
         retry_interval_ms: 1_000,
         ..StoreConfig::default()
