@@ -27,7 +27,7 @@ pub(super) fn locate(text: &str, problems: Vec<Problem>) -> Vec<Problem> {
     let Ok(root) = DeTable::parse(text) else {
         return problems;
     };
-    let locate = |problem: Problem| match problem.key.contains(" (") {
+    let locate = |problem: Problem| match problem.is_located() {
         true => problem,
         false => Problem {
             key: at_line(text, root.get_ref(), &problem.key),

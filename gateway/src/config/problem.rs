@@ -55,6 +55,17 @@ impl Problem {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The key path alone, without the position a located problem's key carries
+    /// (`engines.legacy.address (line 18, column 11)` → `engines.legacy.address`).
+    pub(crate) fn key_path(&self) -> &str {
+        self.key.split(" (").next().unwrap_or(&self.key)
+    }
+
+    /// Whether its key says where it is in the file already.
+    pub(crate) fn is_located(&self) -> bool {
+        self.key_path().len() < self.key.len()
+    }
 }
 
 impl fmt::Display for Problem {

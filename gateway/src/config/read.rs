@@ -35,11 +35,7 @@ impl ReadFile {
         stood_in: &[String],
         problems: impl IntoIterator<Item = Problem>,
     ) -> Vec<Problem> {
-        let stood = |problem: &Problem| {
-            // The key path, without the line a located problem carries.
-            let key = problem.key.split(" (").next().unwrap_or(&problem.key);
-            stood_in.iter().any(|at| is_below(key, at))
-        };
+        let stood = |problem: &Problem| stood_in.iter().any(|at| is_below(problem.key_path(), at));
         problems.into_iter().filter(|p| !stood(p)).collect()
     }
 }
