@@ -16,6 +16,7 @@
 //! - [`listener`]: MCI and HTTP ingress, and the shared HTTP server loop.
 //! - [`link`]: what the link modes share: correlation ids and transport acknowledgements.
 //! - [`server`]: a running gateway: start, reload, graceful shutdown.
+//! - [`draining`]: a planned stop's drain: unready for new connections, open ones closed when quiet.
 //! - [`health`]: engine health of the running gateway: start-up check, probe task, its view.
 //! - [`engine`]: engine clients (HTTP/HTTPS with rustls, pooled MCI over TCP) and their errors.
 //! - [`metrics`]: Prometheus metrics: one registry per gateway, handles created once, store stats
@@ -38,6 +39,7 @@ pub mod cli;
 pub mod config;
 pub mod cutover;
 pub mod demo;
+pub mod draining;
 pub mod engine;
 pub mod health;
 pub mod link;

@@ -40,6 +40,12 @@ enum Command {
         /// Seconds to finish answers and comparisons in flight at shutdown.
         #[arg(long, default_value_t = 10)]
         grace_seconds: u64,
+        /// Seconds to drain before stopping on SIGTERM/SIGINT: `/readyz` answers 404 (no new
+        /// connections; HAProxy's `http-check disable-on-404`) and each MCI connection is closed
+        /// at its first quiet moment, so core banking reconnects elsewhere with nothing in
+        /// flight. A second signal stops at once. 0: stop without a drain.
+        #[arg(long, default_value_t = 0)]
+        drain_seconds: u64,
     },
     /// Validate a config and its layouts; print strategies, engines and listeners. An admin
     /// token, when the config names one, must be present and readable (it is never printed).
@@ -180,7 +186,12 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Run {
             config,
             grace_seconds,
-        } => run(&config, Duration::from_secs(grace_seconds)),
+            drain_seconds,
+        } => run(
+            &config,
+            Duration::from_secs(grace_seconds),
+            Duration::from_secs(drain_seconds),
+        ),
         Command::CheckConfig { config, no_secrets } => {
             let secrets = if no_secrets {
                 Secrets::Skip
@@ -253,7 +264,7 @@ fn to_stdout(print: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow
     }
 }
 
-fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
+fn run(path: &Path, grace: Duration, drain: Duration) -> anyhow::Result<()> {
     // First, so that no page of the allocator's arena is faulted in as a 2 MiB huge page.
     let huge_pages = shadowgate::runtime::memory::disable_transparent_huge_pages();
     let config = match config::load(path) {
@@ -287,6 +298,13 @@ fn run(path: &Path, grace: Duration) -> anyhow::Result<()> {
                 _ = tokio::signal::ctrl_c() => break,
             }
         }
+        let second = async {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        };
+        running.drain(drain, second).await;
         tracing::info!("shutting down");
         running.shutdown(grace).await;
         Ok(())

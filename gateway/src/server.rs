@@ -207,6 +207,26 @@ impl Running {
         }
     }
 
+    /// A planned stop's drain, before [`Running::shutdown`]: `/readyz` answers 404 (a load
+    /// balancer sends no new connections; HAProxy's `http-check disable-on-404`), the listeners
+    /// keep serving, and each persistent MCI connection is closed at its first quiet moment
+    /// ([`crate::draining`]). Returns after `period`, or at once when `cut` resolves first (a
+    /// second signal).
+    pub async fn drain(&self, period: Duration, cut: impl std::future::Future<Output = ()>) {
+        if period.is_zero() {
+            return;
+        }
+        self.gateway.draining().start(period);
+        info!(
+            seconds = period.as_secs_f64(),
+            "draining: not ready for new connections, closing open ones when quiet"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(period) => {}
+            () = cut => info!("second signal: stopping without the rest of the drain"),
+        }
+    }
+
     /// Stops accepting, lets connections finish answers in flight, gives shadow comparisons the
     /// rest of `grace`, flushes the store.
     pub async fn shutdown(self, grace: Duration) {
@@ -446,6 +466,7 @@ fn admin_state(
             let config = &signing.runtime().config;
             crate::cutover::sign(&sign_reader, config, &request, SystemClock.now_micros())
         })),
+        draining: gateway.draining().clone(),
     })
 }
 

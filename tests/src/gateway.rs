@@ -31,8 +31,8 @@ use tokio::time::timeout;
 pub use self::client::{get, post, MciClient};
 pub use self::engines::{http_deciding, mci_deciding, LIMIT};
 pub use self::frames::{
-    answer_frame, decision, decode_answer, guid, http_answer, layout, layout_path, request,
-    request_frame, RRN, TX_CODE,
+    answer_frame, decision, decode_answer, guid, http_answer, layout, layout_path, open_loop,
+    request, request_frame, RRN, TX_CODE,
 };
 use crate::TestPki;
 

@@ -21,13 +21,15 @@ use crate::store::{Clock, DropReason, RecordId, StoreStats, SystemClock};
 
 type Response = http::Response<Full<Bytes>>;
 
-/// `GET /readyz`, unauthenticated: 200 while serving with a usable store and every strategy's
-/// live engine up, else 503; the body says ready or not and the kind of each reason only
-/// ([`Readiness::terse`]). The detail is `GET /api/v1/health`'s.
+/// `GET /readyz`, unauthenticated: 200 while serving with every strategy's live engine up, 404
+/// while draining for a planned stop (and otherwise ready), else 503; the body says ready or not
+/// and the kind of each reason only ([`Readiness::terse`]). The detail is `GET /api/v1/health`'s.
 pub(super) fn readyz(state: &super::AdminState, stopping: bool) -> Response {
     let readiness = Readiness::assess(state, stopping);
     let status = if readiness.is_ready() {
         StatusCode::OK
+    } else if readiness.is_draining() {
+        StatusCode::NOT_FOUND
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };

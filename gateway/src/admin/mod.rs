@@ -66,6 +66,7 @@ use tokio_util::task::TaskTracker;
 
 pub(crate) use self::html::escape;
 pub use self::params::{encode as encode_param, list_query};
+use crate::draining::Draining;
 use crate::listener::server::{self, Handler, ServerLimits, ServerSettings};
 use crate::metrics::ListenerMetrics;
 use crate::review::{EngineStatus, Policies, Review, ReviewView};
@@ -135,6 +136,8 @@ pub struct AdminState {
     pub replay: Option<ReplayFn>,
     /// Cutover sign-offs (`POST /api/v1/cutover/sign`), when a gateway runs from a config file.
     pub cutover: Option<SignFn>,
+    /// A planned stop's drain (`/readyz` answers 404 while it runs).
+    pub draining: Draining,
 }
 
 impl std::fmt::Debug for AdminState {

@@ -29,6 +29,8 @@ pub(super) struct Readiness {
     down: Vec<Down>,
     /// Every engine's health, when a gateway runs engines.
     engines: Option<Vec<EngineStatus>>,
+    /// A planned stop's drain: the time left, while it runs (and shutdown has not begun).
+    draining: Option<std::time::Duration>,
 }
 
 /// One reason, tersely and in full.
@@ -80,13 +82,46 @@ impl Readiness {
             degraded: state.stats.is_degraded(),
             down,
             engines,
+            draining: if stopping {
+                None
+            } else {
+                state.draining.left()
+            },
         }
+    }
+
+    /// Draining for a planned stop, and otherwise ready: `/readyz` answers 404, which HAProxy's
+    /// `http-check disable-on-404` reads as "no new connections; keep the open ones" (a 503
+    /// would mark the gateway down and, with `on-marked-down shutdown-sessions`, cut them).
+    /// Anything that makes it unready besides takes precedence (503).
+    pub(super) fn is_draining(&self) -> bool {
+        self.blockers.is_empty() && self.draining.is_some()
+    }
+
+    /// The reason while draining: `draining for a planned stop: stopping in 8 s`.
+    fn draining_reason(&self) -> Option<String> {
+        let left = self.draining?;
+        Some(format!(
+            "draining for a planned stop: stopping in {} s",
+            left.as_secs_f64().ceil()
+        ))
     }
 
     /// Ready: serving, and every strategy's live engine up. The store is not asked: it is said
     /// beside the status ([`Self::store_detail`]).
     pub(super) fn is_ready(&self) -> bool {
-        self.blockers.is_empty()
+        self.blockers.is_empty() && self.draining.is_none()
+    }
+
+    /// `ready`, `draining` or `not_ready`.
+    fn status(&self) -> &'static str {
+        if self.is_ready() {
+            "ready"
+        } else if self.is_draining() {
+            "draining"
+        } else {
+            "not_ready"
+        }
     }
 
     /// What the store's state adds to either status: its spooling kind, and that it drops
@@ -109,6 +144,8 @@ impl Readiness {
     pub(super) fn terse(&self) -> Value {
         let mut body = if self.is_ready() {
             json!({"status": "ready"})
+        } else if let (true, Some(reason)) = (self.is_draining(), self.draining_reason()) {
+            json!({"status": "draining", "reason": reason})
         } else {
             let kinds: Vec<&str> = self.blockers.iter().map(|r| r.kind.as_str()).collect();
             json!({"status": "not_ready", "reason": kinds.join("; ")})
@@ -139,8 +176,9 @@ impl Readiness {
             })
             .collect();
         json!({
-            "status": if self.is_ready() { "ready" } else { "not_ready" },
+            "status": self.status(),
             "reasons": self.blockers.iter().map(reason).collect::<Vec<_>>(),
+            "draining": self.draining_reason(),
             "spooling": self.spooling.as_ref().map(reason),
             "store_degraded": self.degraded,
             "strategies": strategies,

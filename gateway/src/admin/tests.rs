@@ -133,6 +133,7 @@ fn fixture_of(
         engines: None,
         replay: None,
         cutover: None,
+        draining: Default::default(),
     };
     Fixture {
         _dir: dir,
@@ -502,6 +503,7 @@ fn every_outcome_is_counted_stored_and_reported_under_its_label() {
         engines: None,
         replay: None,
         cutover: None,
+        draining: Default::default(),
     };
     let (_, _, page) = call(&state, "GET", "/", None);
     let (_, _, api) = call(&state, "GET", "/api/v1/summary", None);

@@ -1,6 +1,7 @@
 //! The HTTP ingress: `POST /v1/strategies/{name}` with `{"header", "body"}` JSON answers the live
 //! decision as JSON (as core banking would receive it); `POST /v1/frames` with a raw frame
-//! (`application/octet-stream`) answers the raw answer frame.
+//! (`application/octet-stream`) answers the raw answer frame. While a planned stop drains
+//! ([`crate::draining`]), every HTTP/1 answer carries `Connection: close`.
 
 use std::sync::Arc;
 
@@ -63,9 +64,19 @@ pub async fn serve(
         Box::pin(async move {
             let frames_layout = ingress.frames_layout.as_deref();
             let unanswered = Unanswered(Some((&ingress.metrics, parts.uri.clone())));
-            let (response, outcome) = route(&ingress.gateway, frames_layout, parts, body).await;
+            let version = parts.version;
+            let (mut response, outcome) = route(&ingress.gateway, frames_layout, parts, body).await;
             unanswered.answered();
             ingress.metrics.frame(outcome);
+            // A planned stop's drain: an HTTP/1 connection ends after this answer, announced in
+            // it (the client sends its next request on a new connection, to another gateway),
+            // instead of being closed between requests when the listener stops.
+            if ingress.gateway.draining().is_draining() && version < http::Version::HTTP_2 {
+                let close = http::HeaderValue::from_static("close");
+                response
+                    .headers_mut()
+                    .insert(http::header::CONNECTION, close);
+            }
             response
         })
     });

@@ -15,6 +15,10 @@
 //! the connection closed; a client that half-closes right after sending still gets its answer),
 //! or `dual_socket` (the `listener::dual` module). Transport acknowledgements the layout
 //! declares are counted and never reach the pipeline.
+//!
+//! A planned stop's drain ([`crate::draining`]) closes each persistent connection at its first
+//! quiet moment; when the listeners stop, a connection still open stops reading at once (frames
+//! that arrived after the stop are counted as `gateway_closed`, never sent to the live engine).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -23,7 +27,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::stream::{FuturesOrdered, StreamExt};
 use futures::FutureExt;
-use protocol_mci::FrameCodec;
+use protocol_mci::{FrameCodec, Layout};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
@@ -37,6 +41,7 @@ use super::admission::{Admission, Admitted, Member};
 use super::dual::{self, Shared, QUEUE_PER_PIPELINED};
 use super::server::RefusalLog;
 use crate::config::{ListenerLink, MciListener};
+use crate::draining;
 use crate::metrics::{
     CloseReason, LinkDirection, LinkMetrics, LinkShape, LinkSide, ListenerMetrics,
 };
@@ -216,7 +221,16 @@ async fn connection(
     let idle = sleep_until(idle_deadline);
     let stopping = shutdown.cancelled();
     let evicted = member.evicted().cancelled();
-    tokio::pin!(idle, stopping, evicted);
+    // A planned stop's drain: once it begins, the connection is closed at its first quiet moment
+    // (nothing in flight, nothing received for `draining::QUIET`, no byte of a frame pending),
+    // before the listeners stop and cut it. `quiet_at` is set when it begins and moved by every
+    // frame received and every answer written; the timer, firing early, is re-armed to it.
+    let draining = gateway.draining().clone();
+    let drain_begins = draining.started();
+    let mut quiet_at: Option<Instant> = None;
+    let quiet = sleep_until(idle_deadline);
+    let mut drained = false;
+    tokio::pin!(idle, stopping, evicted, drain_begins, quiet);
     // Reused for every batch of answers.
     let mut answers: Vec<Bytes> = Vec::new();
     let mut stopped = false;
@@ -230,6 +244,9 @@ async fn connection(
                     Some(Ok(frame)) => {
                         // One frame per one-shot connection: whatever follows is not read.
                         reading = !one_shot;
+                        if let Some(at) = quiet_at.as_mut() {
+                            *at = Instant::now() + draining::QUIET;
+                        }
                         if let Some(role) = layout.transport_role(&frame) {
                             link.ack(role, LinkDirection::Received);
                             continue;
@@ -295,6 +312,9 @@ async fn connection(
                     return;
                 }
                 member.active(in_flight.len());
+                if let Some(at) = quiet_at.as_mut() {
+                    *at = Instant::now() + draining::QUIET;
+                }
                 if let Some(outcome) = close {
                     // The frames behind it are not answered: a client that matches answers by
                     // their order would take the next one for the unanswered frame's. They were
@@ -320,6 +340,29 @@ async fn connection(
                 debug!(listener = %settings.name, "evicted to admit a new connection");
                 reading = false;
             }
+            () = &mut drain_begins, if reading && quiet_at.is_none() => {
+                let at = Instant::now() + draining::QUIET;
+                quiet_at = Some(at);
+                quiet.as_mut().reset(at);
+            }
+            () = &mut quiet, if reading && in_flight.is_empty() && quiet_at.is_some() => {
+                let now = Instant::now();
+                let at = quiet_at.unwrap_or(now);
+                if now < at {
+                    quiet.as_mut().reset(at);
+                    continue;
+                }
+                if !frames.read_buffer().is_empty() {
+                    // Part of a frame has arrived: not quiet; its answer moves `quiet_at` again.
+                    quiet_at = Some(now + draining::QUIET);
+                    quiet.as_mut().reset(now + draining::QUIET);
+                    continue;
+                }
+                metrics.closed(CloseReason::Drained);
+                debug!(listener = %settings.name, "closed at a quiet moment for the drain");
+                reading = false;
+                drained = true;
+            }
             () = &mut stopping, if reading => {
                 // Stop reading; answers already in flight are still written.
                 reading = false;
@@ -338,6 +381,33 @@ async fn connection(
         }
     }
     let _ = timeout(settings.idle_timeout, write.shutdown()).await;
+    if drained {
+        linger(&mut frames, &layout, settings, metrics).await;
+    }
+}
+
+/// Reads a connection the drain closed until the client closes it too (at most
+/// `draining::LINGER`): a frame that crossed the close is counted as `gateway_closed`, never
+/// answered, and never reset by the kernel (which a close with unread data would send).
+async fn linger(
+    frames: &mut FramedRead<OwnedReadHalf, FrameCodec>,
+    layout: &Layout,
+    settings: &MciListener,
+    metrics: &ListenerMetrics,
+) {
+    let mut crossed = 0;
+    let reading = async {
+        while let Some(Ok(frame)) = frames.next().await {
+            if layout.transport_role(&frame).is_none() {
+                crossed += 1;
+            }
+        }
+    };
+    let _ = timeout(draining::LINGER, reading).await;
+    if crossed > 0 {
+        metrics.frames(FrameOutcome::GatewayClosed, crossed);
+        warn!(listener = %settings.name, outcome = FrameOutcome::GatewayClosed.as_str(), dropped = crossed, "frames crossed the drain's close; not answered (the client sees its connection closed with them outstanding)");
+    }
 }
 
 /// Frames received whole and not read: those in the reader's buffer and those the socket holds

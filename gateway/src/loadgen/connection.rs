@@ -110,7 +110,19 @@ pub async fn drive(mut share: Share, layout: Arc<Layout>, pool: Arc<FramePool>) 
         let oldest = in_flight.front().map(|(_, actual)| *actual + share.timeout);
         tokio::select! {
             biased;
-            answer = framed.next(), if !in_flight.is_empty() => match answer {
+            // Nothing in flight: only the target closing the connection (a drain closes
+            // connections when they are quiet) or a stray byte can arrive. A close is not an
+            // error and loses nothing: the next frame goes on a new connection, as a client
+            // that watches its idle connections does. Anything else breaks the connection.
+            answer = framed.next() => match answer {
+                None if in_flight.is_empty() => {
+                    tally.closed_idle += 1;
+                    connection = None;
+                }
+                Some(_) if in_flight.is_empty() => {
+                    tally.connection_errors += 1;
+                    connection = None;
+                }
                 Some(Ok(frame)) => {
                     let done = Instant::now();
                     if let Some((intended, actual)) = in_flight.pop_front() {

@@ -40,6 +40,9 @@ pub struct Tally {
     /// Connections that answered in HTTP (`HTTP/…`) instead of a frame: an HTTP or admin
     /// listener, not an MCI one.
     pub http_answers: u64,
+    /// Connections the target closed with nothing in flight (a drain for a planned stop, an
+    /// idle timeout): reopened for the next frame, nothing lost.
+    pub closed_idle: u64,
 }
 
 impl Tally {
@@ -63,6 +66,7 @@ impl Tally {
             lost: 0,
             not_sent: 0,
             http_answers: 0,
+            closed_idle: 0,
         }
     }
 
@@ -117,6 +121,7 @@ impl Tally {
         self.lost += other.lost;
         self.not_sent += other.not_sent;
         self.http_answers += other.http_answers;
+        self.closed_idle += other.closed_idle;
     }
 }
 
@@ -147,6 +152,8 @@ pub struct Summary {
     pub ok: u64,
     /// Answers (ok or error frames) per second.
     pub throughput: f64,
+    /// Connections the target closed with nothing in flight (reopened; nothing lost).
+    pub closed_idle: u64,
     /// Everything that went wrong.
     pub errors: Errors,
     /// Microseconds from the intended send time to the answer.
@@ -245,6 +252,7 @@ impl Summary {
             } else {
                 0.0
             },
+            closed_idle: tally.closed_idle,
             errors: Errors {
                 timeouts: tally.timeouts,
                 error_frames: tally.error_frames.clone(),
@@ -286,11 +294,15 @@ impl Summary {
             crate::review::plural(self.connections as u64, "connection"),
             self.seconds
         )?;
-        writeln!(
+        write!(
             out,
             "  sent {}  ok {}  throughput {} answers/s",
             self.sent, self.ok, self.throughput
         )?;
+        match self.closed_idle {
+            0 => writeln!(out)?,
+            n => writeln!(out, "  closed by the target while idle {n} (reopened)")?,
+        }
         let e = &self.errors;
         let frames: Vec<String> = e
             .error_frames

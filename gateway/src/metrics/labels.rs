@@ -76,11 +76,18 @@ pub enum CloseReason {
     IdleTimeout,
     /// An HTTP connection did not send a complete request head in time.
     HeaderReadTimeout,
+    /// A planned stop's drain closed an MCI connection at a quiet moment (nothing in flight).
+    Drained,
 }
 
 impl CloseReason {
     /// Every reason, in index order.
-    pub const ALL: [CloseReason; 3] = [Self::Evicted, Self::IdleTimeout, Self::HeaderReadTimeout];
+    pub const ALL: [CloseReason; 4] = [
+        Self::Evicted,
+        Self::IdleTimeout,
+        Self::HeaderReadTimeout,
+        Self::Drained,
+    ];
 
     /// The label value.
     pub fn as_str(self) -> &'static str {
@@ -88,6 +95,7 @@ impl CloseReason {
             Self::Evicted => "evicted",
             Self::IdleTimeout => "idle_timeout",
             Self::HeaderReadTimeout => "header_read_timeout",
+            Self::Drained => "drained",
         }
     }
 }
@@ -130,7 +138,11 @@ impl ListenerKind {
     /// The reasons a listener of this kind closes a connection for.
     pub fn close_reasons(self) -> &'static [CloseReason] {
         match self {
-            Self::Mci => &[CloseReason::Evicted, CloseReason::IdleTimeout],
+            Self::Mci => &[
+                CloseReason::Evicted,
+                CloseReason::IdleTimeout,
+                CloseReason::Drained,
+            ],
             Self::Http | Self::Admin => &[CloseReason::IdleTimeout, CloseReason::HeaderReadTimeout],
         }
     }

@@ -247,6 +247,7 @@ fn label_values_come_from_closed_sets() {
         "evicted",
         "idle_timeout",
         "header_read_timeout",
+        "drained",
         "queue_full",
         "not_written",
     ]));

@@ -67,6 +67,7 @@ pub(crate) use self::summary::summary_loop;
 #[cfg(feature = "test-support")]
 pub use self::workers::ShadowHold;
 use crate::config::Config;
+use crate::draining::Draining;
 use crate::engine::{Outcome, Role};
 use crate::metrics::Metrics;
 use crate::runtime::{DecodedAnswer, Runtime};
@@ -80,6 +81,8 @@ pub struct Gateway {
     metrics: Metrics,
     /// Held for the whole of a reload ([`Gateway::reload_turn`]).
     reloads: Mutex<()>,
+    /// A planned stop's drain, read by the listeners' connections.
+    draining: Draining,
 }
 
 /// What the shadow tasks share with the gateway.
@@ -172,7 +175,13 @@ impl Gateway {
             }),
             metrics,
             reloads: Mutex::new(()),
+            draining: Draining::default(),
         })
+    }
+
+    /// A planned stop's drain: begun by the signal handler, read by every connection.
+    pub fn draining(&self) -> &Draining {
+        &self.draining
     }
 
     /// The metrics every part of the gateway counts into.

@@ -97,3 +97,28 @@ pub fn decode_answer(frame: &[u8]) -> Message {
         .decode(Direction::Response, frame)
         .unwrap_or_else(|e| panic!("answer does not decode: {e}"))
 }
+
+/// `shadowgate loadgen` in an open loop at `rate` frames/s over `connections` connections for
+/// `seconds`, with the example layout, failing on any unanswered frame.
+pub fn open_loop(
+    address: std::net::SocketAddr,
+    connections: usize,
+    rate: f64,
+    seconds: f64,
+) -> shadowgate::loadgen::LoadgenArgs {
+    shadowgate::loadgen::LoadgenArgs {
+        addresses: vec![address],
+        connections,
+        requests: None,
+        duration: Some(seconds),
+        rate: Some(rate),
+        pipeline: None,
+        rounds: 1,
+        warmup: 0.0,
+        timeout_ms: 5_000,
+        layout: Some(layout_path()),
+        seed: 1,
+        json: false,
+        max_failed_ratio: 0.0,
+    }
+}

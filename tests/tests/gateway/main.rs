@@ -7,6 +7,9 @@
 //! - `shadow`: a slow or dead shadow never touches the live answer; unencodable shadow answers
 //!   and masked mismatch records.
 //! - `errors`: live engine down or late, malformed frames of each kind.
+//! - `drain`: a planned stop's drain: `/readyz` 404, quiet MCI connections closed after their
+//!   answers (a frame crossing the close counted), HTTP/1 `Connection: close`, the load
+//!   generator reopening without a loss.
 //! - `health`: a dead live engine on `/readyz` and `shadowgate_engine_up`, and its recovery.
 //! - `pipelining`: pipelined frames answered in request order.
 //! - `control`: polls and keep-alives answered by the gateway, in order, never forwarded.
@@ -40,6 +43,7 @@ mod answers;
 mod bounds;
 mod config;
 mod control;
+mod drain;
 mod errors;
 mod health;
 mod http_ingress;

@@ -98,6 +98,7 @@ fn the_page_draws_a_daily_chart_over_days_in_the_configured_zone() {
         engines: Some(Arc::new(|| vec![engine("legacy", true, &["loan"])])),
         replay: None,
         cutover: None,
+        draining: Default::default(),
     };
     let (status, _, page) = call(&state, "GET", "/", None);
     assert_eq!(status, StatusCode::OK);

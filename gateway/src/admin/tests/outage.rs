@@ -23,6 +23,7 @@ fn unavailable() -> (tempfile::TempDir, AdminState) {
         engines: None,
         replay: None,
         cutover: None,
+        draining: Default::default(),
     };
     // As the writer has it while its database is not open.
     state

@@ -16,10 +16,10 @@ use std::time::Duration;
 use shadowgate_tests::gateway::{
     answer_frame, decision, guid, http_deciding, mci_deciding, request_frame, MciClient, LIMIT,
 };
-use shadowgate_tests::haproxy::{Backend, TestHaproxy};
+use shadowgate_tests::haproxy::TestHaproxy;
 use shadowgate_tests::{EngineToml, TestGateway};
 
-use super::until;
+use super::{backends, until};
 use crate::support::send;
 
 /// Connections opened while no gateway is ready: two per gateway when they are spread.
@@ -44,15 +44,7 @@ async fn with_every_gateway_unready_haproxy_spreads_connections_over_the_backups
             .await;
         fleet.push(gateway);
     }
-    let backends: Vec<Backend> = fleet
-        .iter()
-        .enumerate()
-        .map(|(k, g)| Backend {
-            name: format!("gw-{}", k + 1),
-            mci: g.mci_address(),
-            admin: g.admin_address(),
-        })
-        .collect();
+    let backends = backends(&fleet);
     let haproxy = tokio::task::block_in_place(|| TestHaproxy::start(&backends));
     let open = |fleet: &[TestGateway]| fleet.iter().map(|g| g.metric(CONNECTIONS)).sum::<f64>();
 

@@ -23,6 +23,9 @@
 //!
 //! `fallback`: the recipe's backups while no gateway is ready (one live engine down for all):
 //! connections spread over every gateway, and cut once HAProxy marks a gateway up again.
+//!
+//! `drain`: a planned stop of one gateway (`http-check disable-on-404`): HAProxy stops sending it
+//! connections without cutting its open ones, which it closes when quiet; no frame lost.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -61,6 +64,7 @@ const KILLED: usize = 1;
 
 mod checks;
 mod clients;
+mod drain;
 mod fallback;
 
 use checks::{
@@ -258,6 +262,19 @@ async fn member(db: &TestPostgres, shadow: &FakeHttp, dir: PathBuf, k: usize) ->
 }
 
 /// Waits (bounded by [`WAIT`]) until `condition` holds.
+/// HAProxy's servers `gw-1`, `gw-2`, … for in-process gateways (MCI and admin addresses).
+fn backends(fleet: &[TestGateway]) -> Vec<Backend> {
+    fleet
+        .iter()
+        .enumerate()
+        .map(|(k, g)| Backend {
+            name: format!("gw-{}", k + 1),
+            mci: g.mci_address(),
+            admin: g.admin_address(),
+        })
+        .collect()
+}
+
 async fn until(what: &str, condition: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while !condition() {

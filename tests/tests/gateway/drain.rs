@@ -1,0 +1,169 @@
+//! A planned stop's drain (`shadowgate run --drain-seconds`): `/readyz` answers 404 while the
+//! gateway keeps serving, a quiet MCI connection is closed after its answers (a frame that
+//! crosses the close is counted, not answered), HTTP/1 answers announce `Connection: close`, and
+//! the load generator reopens what a drain closed without losing a frame.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde_json::Value;
+use shadowgate::loadgen::measure;
+use shadowgate_tests::gateway::{
+    get, guid, mci_deciding, open_loop, request, request_frame, DEADLINE,
+};
+use shadowgate_tests::{EngineToml, TestGateway};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use crate::support::{assert_legacy_answer, legacy_live, Log};
+
+/// Runs `body` while `gateway` drains (for longer than any test takes).
+async fn while_draining<T>(gateway: &TestGateway, body: impl Future<Output = T>) -> T {
+    let drain = gateway
+        .running()
+        .drain(Duration::from_secs(600), std::future::pending());
+    tokio::select! {
+        () = drain => panic!("the drain ended before the test"),
+        out = body => out,
+    }
+}
+
+#[tokio::test]
+async fn a_drain_is_404_on_readyz_and_closes_a_quiet_connection_after_its_answers() {
+    let legacy = mci_deciding("L1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .admin()
+        .start()
+        .await;
+    let admin = format!("http://{}", gateway.admin_address());
+    assert_eq!(get(&format!("{admin}/readyz")).await.0, 200);
+    let mut client = gateway.mci_client().await;
+    assert_legacy_answer(&mut client, &guid(1)).await;
+
+    while_draining(&gateway, async {
+        let (status, body) = get(&format!("{admin}/readyz")).await;
+        assert_eq!(status, 404, "{body}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["status"], "draining", "{body}");
+        let reason = body["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with("draining for a planned stop: stopping in "),
+            "{reason}"
+        );
+        let (_, health) = get(&format!("{admin}/api/v1/health")).await;
+        let health: Value = serde_json::from_str(&health).unwrap();
+        assert_eq!(health["status"], "draining", "{health}");
+        assert_eq!(health["draining"], body["reason"], "{health}");
+
+        // Quiet since its answer: closed without a frame in flight.
+        assert!(client.is_closed().await);
+        let drained =
+            r#"shadowgate_connections_closed_total{listener="core-banking",reason="drained"}"#;
+        assert_eq!(gateway.metric(drained), 1.0);
+
+        // Still serving: a new connection is answered, then closed when quiet in turn.
+        let mut client = gateway.mci_client().await;
+        assert_legacy_answer(&mut client, &guid(2)).await;
+        assert!(client.is_closed().await);
+        assert_eq!(gateway.metric(drained), 2.0);
+    })
+    .await;
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_frame_that_crosses_the_drains_close_is_counted_and_not_answered() {
+    let (legacy, gateway) = legacy_live(None).await;
+    let (log, _guard) = Log::capture();
+    let mut client = gateway.mci_client().await;
+    assert_legacy_answer(&mut client, &guid(1)).await;
+    while_draining(&gateway, async {
+        assert!(client.is_closed().await);
+        // Sent after the gateway's close reached the client, as a client that does not watch
+        // its connection would: the gateway reads it (no reset) and counts it.
+        client.send(&request_frame(&guid(2))).await;
+        let crossed =
+            r#"shadowgate_frames_total{listener="core-banking",outcome="gateway_closed"}"#;
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        while gateway.metric(crossed) < 1.0 {
+            assert!(tokio::time::Instant::now() < deadline, "not counted");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(gateway.metric(crossed), 1.0);
+    })
+    .await;
+    assert_eq!(legacy.requests(), 1, "never sent to the live engine");
+    let warned = log.lines_with("WARN", "frames crossed the drain's close");
+    assert_eq!(warned.len(), 1, "{}", log.text());
+    assert!(warned[0].contains("dropped=1"), "{}", warned[0]);
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn http_answers_announce_the_close_while_draining() {
+    let (_legacy, gateway) = legacy_live(None).await;
+    let address = gateway.running().http_address.unwrap();
+    let json = serde_json::to_vec(&request(&guid(1))).unwrap();
+    let head = format!(
+        "POST /v1/strategies/loan-screening HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        json.len()
+    );
+    let exchange = || async {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&json).await.unwrap();
+        let mut answer = vec![0; 64 * 1024];
+        let n = timeout(DEADLINE, stream.read(&mut answer)).await.unwrap();
+        let text = String::from_utf8_lossy(&answer[..n.unwrap()]).to_lowercase();
+        // Whether the gateway then ends the connection, within a second.
+        let mut more = [0u8; 1];
+        let closed = matches!(
+            timeout(Duration::from_secs(1), stream.read(&mut more)).await,
+            Ok(Ok(0))
+        );
+        (text, closed)
+    };
+    let (text, closed) = exchange().await;
+    assert!(text.starts_with("http/1.1 200"), "{text}");
+    assert!(!text.contains("connection: close"), "{text}");
+    assert!(!closed, "kept alive before the drain");
+
+    let (text, closed) = while_draining(&gateway, exchange()).await;
+    assert!(text.starts_with("http/1.1 200"), "{text}");
+    assert!(text.contains("connection: close"), "{text}");
+    assert!(closed, "the connection ends after the answer");
+    gateway.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_load_generator_reopens_what_a_drain_closed_and_loses_nothing() {
+    let (_legacy, gateway) = legacy_live(None).await;
+    // 10 frames/s on each of two connections: 100 ms between frames, far above the drain's
+    // quiet time, so each connection is closed between two frames and reopened.
+    let args = open_loop(gateway.mci_address(), 2, 20.0, 2.0);
+    let load = tokio::spawn(async move { measure(&args).await.unwrap() });
+    let summaries = while_draining(&gateway, async {
+        // The drain begins with the load under way.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        load.await.unwrap()
+    })
+    .await;
+    let s = &summaries[0];
+    let answered = s.ok + s.errors.error_frames.values().sum::<u64>();
+    assert_eq!(answered, s.sent, "{s:?}");
+    assert_eq!(
+        s.errors.lost + s.errors.connection_errors + s.errors.timeouts,
+        0,
+        "{s:?}"
+    );
+    assert!(
+        s.closed_idle >= 2,
+        "each connection closed at least once: {s:?}"
+    );
+    let drained =
+        r#"shadowgate_connections_closed_total{listener="core-banking",reason="drained"}"#;
+    assert_eq!(gateway.metric(drained), s.closed_idle as f64);
+    gateway.shutdown().await;
+}
