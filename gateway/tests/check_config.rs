@@ -200,12 +200,40 @@ fn a_typo_does_not_hide_what_only_the_machine_can_tell() {
     assert!(stderr.contains("2 errors"), "{stderr}");
     assert!(stderr.contains("1 warning"), "{stderr}");
     for shown in [
-        r#"strategies.loan-screening.tx_code: expected a key this section knows (did you mean `tx_codes`?"#,
+        r#"strategies.loan-screening.tx_code (line 17, column 11): expected a key this section knows (did you mean `tx_codes`?"#,
         "store.path (line 22, column 8): expected a directory the gateway can create and write",
         r#"engines.legacy.address (line 12, column 11): expected a host name that resolves, found "legacy.invalid:7001""#,
     ] {
         assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
     }
+}
+
+#[test]
+fn an_unknown_key_is_at_its_line_for_check_config_and_run_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(
+        dir.path(),
+        "127.0.0.1:7001",
+        "[health]\nprobe_intervl_ms = 5",
+    );
+    let listed = format!(
+        "config {}: 1 error\n  - health.probe_intervl_ms (line 23, column 20): expected a key \
+         this section knows (did you mean `probe_interval_ms`? see the configuration table in \
+         the README), found \"probe_intervl_ms\"\n",
+        path.display()
+    );
+    let checked = check_config(&path);
+    assert_eq!(checked.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&checked.stderr), listed);
+    // `run` refuses it in the same words, before it opens or binds anything.
+    let run = Command::new(env!("CARGO_BIN_EXE_shadowgate"))
+        .args(["run", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&run.stderr), listed);
+    assert!(!dir.path().join("store").exists());
 }
 
 #[test]
@@ -590,14 +618,16 @@ flush_interval_ms = 250
 #[test]
 fn a_misspelt_rules_key_names_the_key_it_meant() {
     // The comparator's rules refuse unknown keys themselves (serde's deny_unknown_fields): the
-    // problem reads as any unknown key's, with its line and the nearest key.
+    // problem reads as any unknown key's, at the line and column of its value and with the
+    // nearest key.
     let dir = tempfile::tempdir().unwrap();
     let extra = "[strategies.loan-screening.rules]\nignores = [\"header.sent_at\"]\n";
     let path = write_config(dir.path(), "127.0.0.1:7001", extra);
     let output = check_config(&path);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    let shown = "strategies.loan-screening.rules.ignores (line 23, column 1): expected a key this \
+    let shown =
+        "strategies.loan-screening.rules.ignores (line 23, column 11): expected a key this \
                  section knows (did you mean `ignore`?";
     assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
     assert!(stderr.contains(r#"found "ignores""#), "{stderr}");

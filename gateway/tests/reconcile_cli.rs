@@ -84,8 +84,8 @@ fn a_rule_that_reaches_no_mapped_field_is_warned_of_before_the_run() {
     assert_eq!(
         stderr,
         format!(
-            "reconcile file {config}: 1 warning\n  - rules.ignore[0]: expected a pattern that \
-             reaches a field of the rows as the `fields` of legacy and new map them, found \
+            "reconcile file {config}: 1 warning\n  - rules.ignore[0] (line 4, column 11): \
+             expected a pattern that reaches a field of the rows as the `fields` of legacy and new map them, found \
              \"decison\" (did you mean `decision`?)\n"
         )
     );

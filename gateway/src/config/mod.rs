@@ -16,7 +16,7 @@
 //!   with the range `ranges` gives a key whose range checks narrow its type's;
 //!   `stand_in` for a value of the right type in place of a wrong one, so the file is read
 //!   again for the next one; `position` for the line of a key whose problem is found after
-//!   reading (a comparison rule's).
+//!   reading (a comparison rule's), or while reading without one (an unknown key's).
 //! - `log_filter`: `[logging] level` as `run` installs it, a bare word that is neither a level
 //!   nor a target anything logs under refused (`EnvFilter` would read `warning` as a target and
 //!   log nothing).
@@ -75,7 +75,7 @@ use crate::review::ReadinessConfig;
 use crate::store::StoreConfig;
 pub use environment::{check_environment, check_fd_budget};
 pub use load::{check, check_with, load, load_without_secrets, Checked, ConfigError};
-pub(crate) use position::located;
+pub(crate) use position::{locate, located};
 pub use problem::{write_list, Found, List, Problem, Problems, Severity};
 pub use raw::{LogFormat, LoggingConfig, ResponseCodesConfig};
 pub(crate) use read::wrong_type_text;

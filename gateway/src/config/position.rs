@@ -1,7 +1,8 @@
 //! Where a key path is in the file's text, for a problem found after reading: a comparison
 //! rule's, which the comparator finds without the file (`strategies.loan.rules.tolerance[0]
-//! .absolute (line 41, column 24)`), a range's, an address's ([`locate`]). Problems found while
-//! reading carry serde's position ([`super::read`]); all say it the same way.
+//! .absolute (line 41, column 24)`), a range's, an address's ([`locate`]), and an unknown key's,
+//! which `serde_ignored` names by its path alone ([`line_column_of`]). The other problems found
+//! while reading carry serde's position ([`super::read`]); all say it the same way.
 
 use std::ops::Range;
 
@@ -22,8 +23,9 @@ pub(crate) fn located(text: &str, key: &str) -> String {
 
 /// `problems`, each at the line of its key when the key path is in `text` (a range, an address,
 /// a rule path), as [`located`] says it; a problem located already, or at no key of the file
-/// (`listeners`, a machine's), as it is.
-pub(super) fn locate(text: &str, problems: Vec<Problem>) -> Vec<Problem> {
+/// (`listeners`, a machine's), as it is. The reconcile file's rule warnings are located the same
+/// way.
+pub(crate) fn locate(text: &str, problems: Vec<Problem>) -> Vec<Problem> {
     let Ok(root) = DeTable::parse(text) else {
         return problems;
     };
@@ -37,13 +39,24 @@ pub(super) fn locate(text: &str, problems: Vec<Problem>) -> Vec<Problem> {
     problems.into_iter().map(locate).collect()
 }
 
+/// The line and column where the value at `key` starts in `text`, when the text has the key:
+/// for a problem that carries no position of its own (an unknown key's, which `serde_ignored`
+/// reports by its path alone).
+pub(super) fn line_column_of(text: &str, key: &str) -> Option<(usize, usize)> {
+    let root = DeTable::parse(text).ok()?;
+    let span = span_of(root.get_ref(), key)?;
+    Some(line_column(text, span.start))
+}
+
+/// `key (line L, column C)`: how every problem says where its key is.
+pub(super) fn at_position(key: &str, (line, column): (usize, usize)) -> String {
+    format!("{key} (line {line}, column {column})")
+}
+
 /// [`located`] in the parsed `root` of `text`.
 fn at_line(text: &str, root: &DeTable<'_>, key: &str) -> String {
     match span_of(root, key) {
-        Some(span) => {
-            let (line, column) = line_column(text, span.start);
-            format!("{key} (line {line}, column {column})")
-        }
+        Some(span) => at_position(key, line_column(text, span.start)),
         None => key.to_owned(),
     }
 }

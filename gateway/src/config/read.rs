@@ -65,7 +65,7 @@ pub(super) fn read(path: &Path) -> Result<ReadFile, Vec<Problem>> {
                 let stood_in = std::mem::take(&mut reading.replaced);
                 return Ok(ReadFile {
                     file,
-                    unknown: reading.problems(unknown),
+                    unknown: reading.problems(&text, unknown),
                     stood_in,
                     sha256,
                     text,
@@ -78,7 +78,7 @@ pub(super) fn read(path: &Path) -> Result<ReadFile, Vec<Problem>> {
             }
         }
     }
-    Err(reading.problems(unknown))
+    Err(reading.problems(&text, unknown))
 }
 
 /// The readings of one file so far: its text with the values of the wrong type replaced, the
@@ -108,11 +108,24 @@ impl Reading {
         }
     }
 
-    /// `unknown` and then the values of the wrong type and missing keys, in the file's order.
-    fn problems(mut self, mut unknown: Vec<Problem>) -> Vec<Problem> {
+    /// The unknown keys `unknown`, each at its line in `text` (the file as read: `serde_ignored`
+    /// names a key by its path alone), with the values of the wrong type and missing keys, all in
+    /// the file's order.
+    fn problems(mut self, text: &str, unknown: Vec<Problem>) -> Vec<Problem> {
+        let located = unknown.into_iter().map(|problem| {
+            let at = super::position::line_column_of(text, &problem.key);
+            let key = match at {
+                Some(at) => super::position::at_position(&problem.key, at),
+                None => problem.key.clone(),
+            };
+            (at, Problem { key, ..problem })
+        });
+        self.refused.extend(located);
         self.refused.sort_by_key(|(at, _)| *at);
-        unknown.extend(self.refused.into_iter().map(|(_, problem)| problem));
-        unknown
+        self.refused
+            .into_iter()
+            .map(|(_, problem)| problem)
+            .collect()
     }
 
     /// Notes `failure` and stands in for its value or key, or says (`false`) that the reading
@@ -322,9 +335,13 @@ fn read_once(
         at: position(reading, e.inner()),
     };
     // A section that refuses unknown keys itself (the comparator's rules): the same problem as
-    // any unknown key, with its line.
+    // any unknown key, at the key's own line (serde says its table's).
     if let Some(name) = refused_key(&failure.message) {
-        let where_ = format!("{} ({at})", failure.key);
+        failure.at = super::position::line_column_of(reading, &failure.key).or(failure.at);
+        let where_ = match failure.at {
+            Some(at) => super::position::at_position(&failure.key, at),
+            None => failure.key.clone(),
+        };
         failure.problem = Problem::error(where_, unknown_key_expected(name), Found::text(name));
         return Err(Box::new(failure));
     }

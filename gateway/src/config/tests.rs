@@ -107,12 +107,13 @@ fn two_typos_are_two_problems_with_their_key_paths() {
         "",
     );
     let keys: Vec<String> = problems(&path).into_iter().map(|p| p.key).collect();
-    // The misspelt address also leaves the engine without one: reported at its own key.
+    // Each unknown key at its line; the misspelt address also leaves the engine without one:
+    // reported at its own key.
     assert_eq!(
         keys,
         [
-            "engines.legacy.adress",
-            "strategies.loan.shadow_sampel_percent",
+            "engines.legacy.adress (line 12, column 10)",
+            "strategies.loan.shadow_sampel_percent (line 19, column 25)",
             "engines.legacy.address",
         ]
     );

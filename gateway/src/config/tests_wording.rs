@@ -289,9 +289,9 @@ fn a_strategy_key_written_under_shadow_names_the_section_that_takes_it() {
     let path = config(dir.path(), &[], "\n[shadow]\nconfirm_mismatches = true\n");
     assert_eq!(
         the_problem(&path),
-        "shadow.confirm_mismatches: expected a key this section knows (`confirm_mismatches` is \
-         a key of [strategies.<name>]; see the configuration table in the README), found \
-         \"confirm_mismatches\""
+        "shadow.confirm_mismatches (line 24, column 22): expected a key this section knows \
+         (`confirm_mismatches` is a key of [strategies.<name>]; see the configuration table in \
+         the README), found \"confirm_mismatches\""
     );
 }
 
@@ -450,13 +450,15 @@ fn a_missing_required_key_is_one_problem_at_its_own_key_never_serdes_text() {
         "",
     );
     let shown: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
+    // In the file's order: the missing key at its table's line, the unknown one at its own.
     assert_eq!(
         shown,
         [
-            "strategies.loan.tx_code: expected a key this section knows (did you mean \
-             `tx_codes`? see the configuration table in the README), found \"tx_code\"",
             "strategies.loan.tx_codes (in the table at line 15): expected a value (required), \
              found nothing",
+            "strategies.loan.tx_code (line 17, column 11): expected a key this section knows \
+             (did you mean `tx_codes`? see the configuration table in the README), found \
+             \"tx_code\"",
         ]
     );
 }
@@ -682,12 +684,10 @@ fn every_value_of_the_wrong_type_is_reported_at_its_key_and_line_in_one_run() {
          [health]\nprobe_intervl_ms = 5\n\n[logging]\nsummary_interval_ms = true\n",
     );
     let shown: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
+    // In the file's order, the unknown key among them at its line.
     assert_eq!(
         shown,
         [
-            "health.probe_intervl_ms: expected a key this section knows (did you mean \
-             `probe_interval_ms`? see the configuration table in the README), found \
-             \"probe_intervl_ms\"",
             "strategies.loan.tx_codes (line 17, column 12): expected an array ([…]), found the \
              string \"LNS0001\"",
             "strategies.loan.live (line 18, column 8): expected text in quotes, found 5",
@@ -698,6 +698,9 @@ fn every_value_of_the_wrong_type_is_reported_at_its_key_and_line_in_one_run() {
             "shadow.scheduling (line 26, column 14): expected a value of the type and form this \
              key takes (see the configuration table in the README), found unknown variant \
              `realtime`, expected one of `normal`, `idle`, `batch`",
+            "health.probe_intervl_ms (line 29, column 20): expected a key this section knows \
+             (did you mean `probe_interval_ms`? see the configuration table in the README), \
+             found \"probe_intervl_ms\"",
             "logging.summary_interval_ms (line 32, column 23): expected a whole number of \
              milliseconds (at least 1), found true",
         ]

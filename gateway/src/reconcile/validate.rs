@@ -302,9 +302,11 @@ pub(super) fn rules(
 /// pattern that reaches no field the two sides' `fields` map (with the nearest mapped path), an
 /// index past a group's maximum, an `unordered` key no element has. A strategy's rules are checked
 /// against its layout by the gateway config's own check (`strategy` + `gateway_config`), and a
-/// batch row need not hold every field an answer has, so they are not checked here.
+/// batch row need not hold every field an answer has, so they are not checked here. Each is at
+/// its key and line in `text`, as the errors are.
 pub(super) fn rule_warnings(
     config: &ReconcileConfig,
+    text: &str,
     legacy: &SourceSpec,
     new: &SourceSpec,
 ) -> Vec<Problem> {
@@ -328,7 +330,7 @@ pub(super) fn rule_warnings(
     let whose = "the rows as the `fields` of legacy and new map them";
     let answers = crate::config::Answers::rows(fields, whose);
     crate::config::check_rules("rules", rules, &answers, &mut problems);
-    problems.into_vec()
+    crate::config::locate(text, problems.into_vec())
 }
 
 /// The key: every key path mapped on both sides with the same type.
@@ -421,7 +423,7 @@ mod tests {
     }
 
     #[test]
-    fn inline_rules_that_reach_no_mapped_field_are_warnings() {
+    fn inline_rules_that_reach_no_mapped_field_are_warnings_at_their_key_and_line() {
         let found = warnings(
             "[rules]\n\
              severity = { critical = [\"body.rate\", \"body\", \"body.rat\", \"trailer.sum\", \
@@ -433,14 +435,16 @@ mod tests {
             found,
             [
                 format!(
-                    "rules.severity.critical[2]: {expected} \"body.rat\" (did you mean \
-                     `body.rate`?)"
+                    "rules.severity.critical[2] (line 12, column 47): {expected} \"body.rat\" \
+                     (did you mean `body.rate`?)"
                 ),
-                format!("rules.severity.critical[3]: {expected} \"trailer.sum\""),
+                format!(
+                    "rules.severity.critical[3] (line 12, column 59): {expected} \"trailer.sum\""
+                ),
                 // Rows never repeat: an index is said to reach nothing, with no suggestion.
                 format!(
-                    "rules.severity.critical[4]: {expected} \"body.offers[0].rate\" (an index \
-                     reaches nothing: there are no arrays)"
+                    "rules.severity.critical[4] (line 12, column 74): {expected} \
+                     \"body.offers[0].rate\" (an index reaches nothing: there are no arrays)"
                 ),
             ]
         );
