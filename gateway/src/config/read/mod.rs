@@ -1,0 +1,110 @@
+//! Reading the file into its sections as declared: TOML syntax, every value of the wrong type
+//! and every unknown key, each with its key path and line, and every missing required key at its
+//! own key path. serde stops at the first value it cannot read, so the file is read again after
+//! each one with a stand-in for it (`stand_in`): a value of its type in place of a value of the
+//! wrong type, or added for a missing key. A file read with stand-ins is checked further like any
+//! other, and what is found at a stood-in key is not the file's ([`ReadFile::stood_in`]).
+//!
+//! # Layout
+//! - `reading`: the readings of one file so far (`Reading`): the text with its values of the
+//!   wrong type replaced, the stand-ins added for missing keys, the problems found.
+//! - `once`: one reading, and why it stopped (`Failure`) in the README's words.
+
+mod once;
+mod reading;
+
+use std::path::Path;
+
+use super::problem::{Found, Problem};
+use super::raw;
+use once::read_once;
+pub(crate) use once::wrong_type_text;
+use reading::Reading;
+
+/// A file read into its sections.
+pub(super) struct ReadFile {
+    /// The sections as declared, with a stand-in at each key in `stood_in`.
+    pub(super) file: raw::ConfigFile,
+    /// Every unknown key, every value of the wrong type and every missing required key, an error
+    /// each.
+    pub(super) unknown: Vec<Problem>,
+    /// The key paths holding a stand-in: a later check's problem at one of them (or under it) is
+    /// about the stand-in, not the file ([`ReadFile::of_the_file`]).
+    pub(super) stood_in: Vec<String>,
+    /// The SHA-256 of the bytes read.
+    pub(super) sha256: String,
+    /// The text read, where the checks after reading find a key's line ([`super::position`]).
+    pub(super) text: String,
+}
+
+impl ReadFile {
+    /// `problems` found by the checks after reading, without those at a stood-in key or under
+    /// it (`strategies.loan.live` holding `""` for a missing `live` is not an undeclared engine).
+    pub(super) fn of_the_file(
+        stood_in: &[String],
+        problems: impl IntoIterator<Item = Problem>,
+    ) -> Vec<Problem> {
+        let stood = |problem: &Problem| stood_in.iter().any(|at| is_below(problem.key_path(), at));
+        problems.into_iter().filter(|p| !stood(p)).collect()
+    }
+}
+
+/// The file's sections as declared (with stand-ins), every unknown key, value of the wrong type
+/// and missing required key (an error each), the SHA-256 of the bytes read and their text; or the
+/// problems that stop reading (unreadable file, TOML syntax, or a value no stand-in can replace),
+/// after the others found.
+pub(super) fn read(path: &Path) -> Result<ReadFile, Vec<Problem>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![Problem::error(
+            "config file",
+            "a readable file",
+            Found::because(path, e),
+        )]
+    })?;
+    // Hashed from the very bytes parsed, so a file changed meanwhile cannot be named instead.
+    let sha256 = crate::cutover::sha256_hex(text.as_bytes());
+    let mut unknown = Vec::new();
+    let mut reading = Reading::new(text.clone());
+    for _ in 0..MAX_TYPE_PROBLEMS {
+        match read_once(&reading.text, &reading.added, &mut unknown) {
+            // A variant stood in for: what the rest of its table means depends on it (an
+            // engine's `protocol` decides which keys it needs), so the checks stop here.
+            Ok(_) if reading.variant => break,
+            Ok(file) => {
+                let stood_in = std::mem::take(&mut reading.replaced);
+                return Ok(ReadFile {
+                    file,
+                    unknown: reading.problems(&text, unknown),
+                    stood_in,
+                    sha256,
+                    text,
+                });
+            }
+            Err(failure) => {
+                if !reading.stand_in(*failure) {
+                    break;
+                }
+            }
+        }
+    }
+    Err(reading.problems(&text, unknown))
+}
+
+/// Values of the wrong type reported at most in one reading of a file (each one is a reading).
+const MAX_TYPE_PROBLEMS: usize = 32;
+
+/// `field` under the table at `table` (`strategies.loan` and `live`; the root is empty or `.`).
+fn join(table: &str, field: &str) -> String {
+    match table {
+        "" | "." => field.to_owned(),
+        table => format!("{table}.{field}"),
+    }
+}
+
+/// Whether key path `key` is `at` or below it (`at.x`, `at[0]`).
+fn is_below(key: &str, at: &str) -> bool {
+    key == at
+        || key
+            .strip_prefix(at)
+            .is_some_and(|rest| rest.starts_with(['.', '[']))
+}
