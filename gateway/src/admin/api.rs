@@ -164,8 +164,8 @@ pub(super) fn detail(review: &Review, id: &str) -> Response {
     }
 }
 
-/// `POST /api/v1/reload`: 200, or 422 with every problem (`key`, `expected`, `found`,
-/// `severity` and the printed `message`); 404 when there is nothing to reload.
+/// `POST /api/v1/reload`: 200, or 422 with every problem (`key`, `line`, `column`, `expected`,
+/// `found`, `severity` and the printed `message`); 404 when there is nothing to reload.
 pub(super) fn reload(reload: Option<&ReloadFn>) -> Response {
     let Some(reload) = reload else {
         return server::json_error(
@@ -176,12 +176,16 @@ pub(super) fn reload(reload: Option<&ReloadFn>) -> Response {
     match reload() {
         Ok(()) => server::json(StatusCode::OK, &json!({"status": "reloaded"})),
         Err(problems) => {
-            // Each problem as its parts and as the line `check-config` and the log print.
+            // Each problem as its parts and as the line `check-config` and the log print; `key`
+            // as printed, its position again as numbers for a client that jumps to it.
             let listed: Vec<_> = problems
                 .iter()
                 .map(|p| {
+                    let (line, column) = p.position().map_or((None, None), |(l, c)| (Some(l), c));
                     json!({
                         "key": p.key,
+                        "line": line,
+                        "column": column,
                         "expected": p.expected,
                         "found": p.found,
                         "severity": p.severity,

@@ -125,7 +125,7 @@ fn fixture_of(
         metrics: Arc::new(|| "shadowgate_up 1\n".to_owned()),
         reload: Some(Arc::new(|| {
             Err(vec![crate::config::Problem::error(
-                "strategies.loan.live",
+                "strategies.loan.live (line 18, column 8)",
                 "an engine declared in [engines]",
                 crate::config::Found::text("ghost"),
             )])
@@ -261,11 +261,16 @@ fn api_routes_answer_their_shapes() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let answer = json(&body);
     let problem = &answer["problems"][0];
-    assert_eq!(problem["key"], "strategies.loan.live");
+    // `key` as printed, with its position again as numbers.
+    assert_eq!(problem["key"], "strategies.loan.live (line 18, column 8)");
+    assert_eq!(
+        (problem["line"].as_u64(), problem["column"].as_u64()),
+        (Some(18), Some(8))
+    );
     assert_eq!(problem["expected"], "an engine declared in [engines]");
     assert_eq!(problem["found"], "\"ghost\"");
     assert_eq!(problem["severity"], "error");
-    let line = r#"strategies.loan.live: expected an engine declared in [engines], found "ghost""#;
+    let line = r#"strategies.loan.live (line 18, column 8): expected an engine declared in [engines], found "ghost""#;
     assert_eq!(problem["message"], line);
     assert_eq!(answer["message"], line);
 

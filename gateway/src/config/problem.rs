@@ -66,6 +66,23 @@ impl Problem {
     pub(crate) fn is_located(&self) -> bool {
         self.key_path().len() < self.key.len()
     }
+
+    /// The line and column its key says it is at (`… (line 18, column 11)`, a syntax error's
+    /// `line 3, column 5`); a missing key's table's line without a column (`… (in the table at
+    /// line 26)`); `None` for a problem at no place in the file (an unknown engine's host, an
+    /// unreadable file).
+    pub fn position(&self) -> Option<(usize, Option<usize>)> {
+        let at = match &self.key[self.key_path().len()..] {
+            "" => self.key.as_str(),
+            located => located.trim_start_matches(" (").trim_end_matches(')'),
+        };
+        let at = at.strip_prefix("in the table at ").unwrap_or(at);
+        let (line, column) = match at.strip_prefix("line ")?.split_once(", column ") {
+            Some((line, column)) => (line, Some(column.parse().ok()?)),
+            None => (at.strip_prefix("line ")?, None),
+        };
+        Some((line.parse().ok()?, column))
+    }
 }
 
 impl fmt::Display for Problem {
@@ -219,6 +236,23 @@ mod tests {
             "engines.legacy.layout: expected a layout name, found nothing"
         );
         assert!(!missing.is_error());
+    }
+
+    #[test]
+    fn a_position_is_read_from_the_key_as_printed() {
+        let at = |key: &str| Problem::error(key, "x", Found::nothing()).position();
+        assert_eq!(
+            at("engines.legacy.address (line 18, column 11)"),
+            Some((18, Some(11)))
+        );
+        assert_eq!(at("line 3, column 5"), Some((3, Some(5))));
+        assert_eq!(
+            at("strategies.loan.tx_codes (in the table at line 26)"),
+            Some((26, None))
+        );
+        for nowhere in ["engines.legacy.address", "config file", "listeners (of 3)"] {
+            assert_eq!(at(nowhere), None, "{nowhere}");
+        }
     }
 
     #[test]

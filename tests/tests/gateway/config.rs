@@ -48,8 +48,8 @@ async fn three_mistakes_are_reported_with_their_key_paths() {
     );
 }
 
-/// `POST /api/v1/reload` of a config with two mistakes: 422 with both as typed problems, the
-/// same lines `check-config` prints, and the running config stays.
+/// `POST /api/v1/reload` of a config with three mistakes: 422 with each as a typed problem at its
+/// line and column, the same lines `check-config` prints, and the running config stays.
 #[tokio::test]
 async fn a_rejected_reload_answers_typed_problems_over_the_admin_api() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -63,7 +63,7 @@ async fn a_rejected_reload_answers_typed_problems_over_the_admin_api() {
     let path = gateway.running().gateway.runtime().config.source.clone();
     let text = std::fs::read_to_string(&path).unwrap();
     let bad = text.replacen(&legacy.addr().to_string(), "legacy-host", 1)
-        + "\n[response_codes]\nlive_error = \"E5022\"\n";
+        + "\n[response_codes]\nlive_error = \"E5022\"\n\n[health]\nprobe_intervl_ms = 5\n";
     std::fs::write(&path, bad).unwrap();
 
     let mut stream = tokio::net::TcpStream::connect(gateway.admin_address())
@@ -85,9 +85,23 @@ async fn a_rejected_reload_answers_typed_problems_over_the_admin_api() {
     let body: serde_json::Value =
         serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
     let problems = body["problems"].as_array().unwrap();
-    assert_eq!(problems.len(), 2, "{body:#}");
-    let engine = &problems[0];
+    assert_eq!(problems.len(), 3, "{body:#}");
+    // Found while reading the file, an unknown key comes first, at its line like the others.
+    let unknown = &problems[0];
+    assert_eq!(
+        unknown["key"],
+        "health.probe_intervl_ms (line 38, column 20)"
+    );
+    assert_eq!(
+        (&unknown["line"], &unknown["column"]),
+        (&38.into(), &20.into())
+    );
+    let engine = &problems[1];
     assert_eq!(engine["key"], "engines.legacy.address (line 18, column 11)");
+    assert_eq!(
+        (&engine["line"], &engine["column"]),
+        (&18.into(), &11.into())
+    );
     assert_eq!(engine["expected"], "host:port");
     assert_eq!(engine["found"], "\"legacy-host\"");
     assert_eq!(
@@ -95,12 +109,12 @@ async fn a_rejected_reload_answers_typed_problems_over_the_admin_api() {
         r#"engines.legacy.address (line 18, column 11): expected host:port, found "legacy-host""#
     );
     assert_eq!(
-        problems[1]["key"],
+        problems[2]["key"],
         "response_codes.live_error (line 35, column 14)"
     );
-    assert_eq!(problems[1]["found"], "\"E5022\" (5 bytes)");
+    assert_eq!(problems[2]["found"], "\"E5022\" (5 bytes)");
     assert!(
-        body["message"].as_str().unwrap().starts_with("2 problems"),
+        body["message"].as_str().unwrap().starts_with("3 problems"),
         "{body:#}"
     );
     assert_eq!(
