@@ -120,6 +120,27 @@ fn two_typos_are_two_problems_with_their_key_paths() {
 }
 
 #[test]
+fn an_unknown_key_is_at_its_line_in_an_array_of_tables_and_an_unknown_section_at_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[(
+            "name = \"core-banking\"",
+            "name = \"core-banking\"\nmax_conections = 5",
+        )],
+        "\n[helth]\nprobe_interval_ms = 5\n",
+    );
+    let keys: Vec<String> = problems(&path).into_iter().map(|p| p.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "listeners.mci[0].max_conections (line 4, column 18)",
+            "helth (line 24, column 1)",
+        ]
+    );
+}
+
+#[test]
 fn a_syntax_error_is_one_problem_with_its_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let path = config(dir.path(), &[], "[logging\nlevel = \"info\"\n");
