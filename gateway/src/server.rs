@@ -95,6 +95,9 @@ impl Running {
             Box::new(writer_start),
         )?;
         metrics.register_store(store.stats().clone());
+        // Queued comparisons keep their strategy's shadow permit: together these bound them all.
+        let in_flight = config.strategies.values().filter(|s| s.shadow.is_some());
+        store.announce_previous_run(in_flight.map(|s| s.shadow_max_in_flight).sum());
         let sockets = Sockets::bind(&config)?;
         // Bound, not yet serving: no reload (the admin API's) can be recorded before the start.
         record_start(store.reader(), &config).await;

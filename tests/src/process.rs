@@ -73,6 +73,11 @@ impl GatewayProcess {
         }
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: no shutdown, no flush; the process is gone when this returns.
     pub fn kill(mut self) {
         self.child.kill().unwrap(); // SIGKILL on unix
@@ -134,6 +139,8 @@ pub fn child_main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(tracing::Level::WARN)
+        // Plain text: tests read the log file ([`GatewayProcess::log`]).
+        .with_ansi(false)
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::AdminState;
 use crate::review::EngineStatus;
+use crate::store::format_micros;
 
 /// What makes the gateway ready or not now.
 #[derive(Debug)]
@@ -25,6 +26,9 @@ pub(super) struct Readiness {
     /// gateway out of its pool would cut core banking's connections (frames in flight lost) to
     /// save review records; on a database the whole fleet shares, every gateway at once.
     degraded: bool,
+    /// How the previous run on the store ended: one that did not stop cleanly may have lost
+    /// comparisons in flight and records not yet committed. Said, never a reason to be unready.
+    previous_run: crate::store::PreviousRun,
     /// Each strategy whose live engine is down, with that engine's health.
     down: Vec<Down>,
     /// Every engine's health, when a gateway runs engines.
@@ -80,6 +84,7 @@ impl Readiness {
             blockers,
             spooling,
             degraded: state.stats.is_degraded(),
+            previous_run: state.stats.previous_run(),
             down,
             engines,
             draining: if stopping {
@@ -157,8 +162,10 @@ impl Readiness {
     }
 
     /// The body of `/api/v1/health`: the status, every reason with its kind and detail, the
-    /// store's state, each strategy whose live engine is down, and every engine.
+    /// store's state (and how its previous run ended: `clean`, `unclean` with that run's start and
+    /// pid, or `unknown`), each strategy whose live engine is down, and every engine.
     pub(super) fn full(&self) -> Value {
+        let unclean = self.previous_run.unclean();
         let reason = |r: &Reason| json!({"kind": r.kind, "detail": r.detail});
         let strategies: Vec<Value> = self
             .down
@@ -181,6 +188,9 @@ impl Readiness {
             "draining": self.draining_reason(),
             "spooling": self.spooling.as_ref().map(reason),
             "store_degraded": self.degraded,
+            "previous_run": self.previous_run.as_str(),
+            "previous_run_started_at": unclean.map(|run| format_micros(run.started_at)),
+            "previous_run_pid": unclean.map(|run| run.pid),
             "strategies": strategies,
             "engines": self.engines,
         })

@@ -21,7 +21,7 @@ struct Spec {
 }
 
 /// The exported families, in the order [`StoreCollector::collect`] fills them.
-const SPECS: [Spec; 11] = [
+const SPECS: [Spec; 12] = [
     Spec {
         name: "store_records_total",
         help: "Records made durable, by kind.",
@@ -85,6 +85,12 @@ const SPECS: [Spec; 11] = [
     Spec {
         name: "store_spooling",
         help: "1 while PostgreSQL cannot be written (unreachable, or refusing the login) and the store spools to the local store, else 0.",
+        label: None,
+        kind: MetricType::GAUGE,
+    },
+    Spec {
+        name: "store_previous_run_unclean",
+        help: "1 when the previous run on this store did not stop cleanly (killed, crashed or the power lost: comparisons in flight and records not yet committed may be lost), else 0.",
         label: None,
         kind: MetricType::GAUGE,
     },
@@ -175,6 +181,14 @@ impl Collector for StoreCollector {
             vec![(None, load(&stats.reopens))],
             vec![(None, load(&stats.unpersisted_events))],
             vec![(None, flag(&stats.spooling))],
+            vec![(
+                None,
+                if stats.previous_run().unclean().is_some() {
+                    1.0
+                } else {
+                    0.0
+                },
+            )],
         ];
         SPECS
             .iter()

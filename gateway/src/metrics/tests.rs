@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::*;
 use crate::engine::{ConnectionEvents, Outcome, Role, StaleAction, StalePhase};
 use crate::outcome::{ShadowErrorKind, ShadowOutcome};
-use crate::store::{DropReason, RecordKind, StoreStats};
+use crate::store::{DropReason, PreviousRun, RecordKind, RunStart, StoreStats};
 
 /// The process collector's families, unprefixed like every Prometheus client exports them.
 const PROCESS_FAMILIES: [&str; 7] = [
@@ -19,7 +19,7 @@ const PROCESS_FAMILIES: [&str; 7] = [
 ];
 
 /// Every family of the gateway's own.
-const FAMILIES: [&str; 35] = [
+const FAMILIES: [&str; 36] = [
     "shadowgate_build_info",
     "shadowgate_frames_total",
     "shadowgate_connections",
@@ -53,6 +53,7 @@ const FAMILIES: [&str; 35] = [
     "shadowgate_store_reopens_total",
     "shadowgate_store_unpersisted_events_total",
     "shadowgate_store_spooling",
+    "shadowgate_store_previous_run_unclean",
     "shadowgate_shadow_queue_depth",
     "shadowgate_shadow_confirmations_total",
 ];
@@ -397,6 +398,20 @@ fn handles_count_into_their_series() {
     // Read at scrape time, not at registration.
     stats.degraded.store(false, Ordering::Relaxed);
     assert_eq!(value(&metrics.render(), "shadowgate_store_degraded"), 0.0);
+}
+
+#[test]
+fn previous_run_unclean_is_1_after_a_run_that_did_not_stop_cleanly() {
+    let metrics = Metrics::new("1.2.3");
+    let stats = Arc::new(StoreStats::default());
+    metrics.register_store(Arc::clone(&stats));
+    let series = "shadowgate_store_previous_run_unclean";
+    assert_eq!(value(&metrics.render(), series), 0.0);
+    stats.set_previous_run(PreviousRun::Unclean(RunStart {
+        started_at: 1_764_000_000_000_000,
+        pid: 4242,
+    }));
+    assert_eq!(value(&metrics.render(), series), 1.0);
 }
 
 #[test]

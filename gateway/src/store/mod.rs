@@ -30,6 +30,8 @@
 //!   reopens and readers follow, and a failing test backend.
 //! - `reader`, `query`: listing, lookup, summary and groups.
 //! - `stats`, `error`, `open`: statistics, errors, and [`Store`] tying it together.
+//! - `run`: each run's start and clean stop marked in the store, so a start after a SIGKILL, a
+//!   crash or a power loss says that the previous run did not stop cleanly ([`PreviousRun`]).
 //! - `postgres`: the fleet backend, a PostgreSQL database shared by many gateways
 //!   (`store.backend = "postgres"`).
 //! - `reconciles`: batch reconciliation runs ([`ReconcileRun`]), written by `shadowgate
@@ -61,6 +63,7 @@ mod record;
 mod recorder;
 pub mod replays;
 mod retention;
+mod run;
 mod series;
 pub(crate) mod shared;
 mod sled_backend;
@@ -93,6 +96,7 @@ pub use reconciles::{
 pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
 pub use recorder::{Dropped, Recorder};
 pub use replays::{GroupReplay, GroupRun, ReplayCase, ReplayRun};
+pub use run::{LossBounds, PreviousRun, RunStart};
 pub use series::{hour_of, HourCounts, SeriesPoint, MICROS_PER_HOUR};
 pub use sled_backend::SledBackend;
 pub use stats::{ByteForm, DropReason, SpoolingReason, StoreStats};

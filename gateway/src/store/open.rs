@@ -6,9 +6,12 @@ use super::backend::Backend;
 use super::config::StoreConfig;
 use super::error::StoreError;
 use super::options::WriterOptions;
-use super::postgres::{BackendKind, FleetReader, PostgresBackend, Spool, SpoolingBackend};
+use super::postgres::{
+    BackendKind, FleetReader, PostgresBackend, PostgresConfig, Spool, SpoolingBackend,
+};
 use super::reader::Reader;
 use super::recorder::Recorder;
+use super::run::{self, LossBounds, PreviousRun, RunStart};
 use super::shared::{SharedDb, SledSettings};
 use super::sled_backend::SledBackend;
 use super::stats::StoreStats;
@@ -19,6 +22,23 @@ use super::writer::Writer;
 pub struct Store {
     writer: Writer,
     reader: Reader,
+    /// Where this run's start is marked, for [`Store::close`] to mark its stop.
+    marked: Marked,
+    /// The store as the logs name it: its directory, or its PostgreSQL instance.
+    place: String,
+    /// Events not yet committed at most: the channel and one batch.
+    uncommitted_max: usize,
+}
+
+/// Where a run's start was marked ([`super::run`]).
+#[derive(Debug)]
+enum Marked {
+    /// Nowhere: the store (or database) could not be read at the start.
+    Nowhere,
+    /// In the sled directory.
+    Sled(Arc<SharedDb>, RunStart),
+    /// In the instance's row of the PostgreSQL database.
+    Postgres(Box<PostgresConfig>, RunStart),
 }
 
 impl Store {
@@ -55,25 +75,46 @@ impl Store {
             }
             Err(error) => return Err(error),
         }
+        let run = RunStart::now();
         let mut reader = Reader::new(Arc::clone(&shared));
-        let backend: Box<dyn Backend> = match config.backend {
-            BackendKind::Sled => Box::new(SledBackend::new(shared)),
+        let (backend, previous, marked): (Box<dyn Backend>, _, _) = match config.backend {
+            BackendKind::Sled => {
+                let (previous, marked) = mark_sled(&shared, run);
+                (Box::new(SledBackend::new(shared)), previous, marked)
+            }
             // The fleet's database takes the writes and the reader reads the whole fleet from it
             // (the admin API and page review the fleet); the local directory keeps the spool
             // while PostgreSQL is unreachable, and this gateway's triage and replay runs.
             BackendKind::Postgres => {
                 reader = reader.with_fleet(FleetReader::new(&config.postgres)?);
-                check_instance(&config.postgres)?;
-                Box::new(SpoolingBackend::new(
-                    PostgresBackend::new(&config.postgres).map_err(StoreError::Backend)?,
-                    Spool::new(Arc::clone(&shared)),
-                    std::time::Duration::from_millis(config.retry_interval_ms),
-                    config.postgres.spool_max_records,
-                ))
+                fleet_backend(config, shared, run)?
             }
         };
         let writer = Writer::spawn_with(backend, config, options, on_writer_start)?;
-        Ok(Self { writer, reader })
+        writer.stats().set_previous_run(previous);
+        Ok(Self {
+            writer,
+            reader,
+            marked,
+            place: place(config),
+            uncommitted_max: config.channel_capacity + config.batch_max_records,
+        })
+    }
+
+    /// How the previous run on this store ended ([`super::run`]).
+    pub fn previous_run(&self) -> PreviousRun {
+        self.writer.stats().previous_run()
+    }
+
+    /// Says once, at WARN, that the previous run on this store did not stop cleanly and what it
+    /// may have lost: up to `comparisons_in_flight` comparisons (the strategies'
+    /// `shadow_max_in_flight` together) and the events this store holds before a commit.
+    pub fn announce_previous_run(&self, comparisons_in_flight: usize) {
+        let bounds = LossBounds {
+            comparisons_in_flight,
+            uncommitted_records: self.uncommitted_max,
+        };
+        self.previous_run().announce(&self.place, bounds);
     }
 
     /// A non-blocking handle for the gateway's tasks.
@@ -91,20 +132,105 @@ impl Store {
         self.writer.stats()
     }
 
-    /// Flushes pending events and stops the writer; the returned reader stays usable.
+    /// Flushes pending events, stops the writer and marks this run stopped cleanly (the next
+    /// start finds it so); the returned reader stays usable. A store dropped without `close`
+    /// flushes too, but its run stays marked as not stopped, as after a SIGKILL.
     pub fn close(self) -> Reader {
         self.writer.close();
+        if let Err(error) = self.marked.stop() {
+            tracing::warn!(
+                store = self.place,
+                %error,
+                "store: this run's clean stop could not be marked; the next start will say it \
+                 did not stop cleanly"
+            );
+        }
         self.reader
     }
 }
 
-/// Refuses an instance name another running gateway holds (see
+impl Marked {
+    /// Marks the run stopped where its start was marked.
+    fn stop(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Nowhere => Ok(()),
+            Self::Sled(shared, run) => run::stop_sled(&shared.require()?, *run).map_err(|e| {
+                StoreError::Backend(super::BackendError::new("mark the run stopped", e))
+            }),
+            // The blocking client cannot run on a thread of the gateway's runtime.
+            Self::Postgres(config, run) => {
+                let stop = || PostgresBackend::new(config)?.mark_stopped(*run);
+                std::thread::scope(|scope| scope.spawn(stop).join())
+                    .unwrap_or_else(|_| {
+                        Err(super::BackendError::new(
+                            "mark the run stopped",
+                            "the attempt panicked",
+                        ))
+                    })
+                    .map_err(StoreError::Backend)
+            }
+        }
+    }
+}
+
+/// The writer's backend on PostgreSQL, after the start check that refuses an instance name in use
+/// and marks `run` started under it; how the instance's previous run ended, and where this run is
+/// marked (nowhere while the database cannot be reached).
+fn fleet_backend(
+    config: &StoreConfig,
+    shared: Arc<SharedDb>,
+    run: RunStart,
+) -> Result<(Box<dyn Backend>, PreviousRun, Marked), StoreError> {
+    let checked = check_instance(&config.postgres, run)?;
+    let marked = match checked {
+        Some(_) => Marked::Postgres(Box::new(config.postgres.clone()), run),
+        None => Marked::Nowhere,
+    };
+    let backend = Box::new(SpoolingBackend::new(
+        PostgresBackend::new(&config.postgres).map_err(StoreError::Backend)?,
+        Spool::new(shared),
+        std::time::Duration::from_millis(config.retry_interval_ms),
+        config.postgres.spool_max_records,
+    ));
+    Ok((backend, checked.unwrap_or_default(), marked))
+}
+
+/// Reads how the previous run on the sled directory ended and marks `run` started there; a
+/// store that did not open (a degraded start) or cannot be written says nothing either way.
+fn mark_sled(shared: &Arc<SharedDb>, run: RunStart) -> (PreviousRun, Marked) {
+    let Some(db) = shared.current() else {
+        return (PreviousRun::Unknown, Marked::Nowhere);
+    };
+    match run::start_sled(&db, run) {
+        Ok(previous) => (previous, Marked::Sled(Arc::clone(shared), run)),
+        Err(error) => {
+            tracing::warn!(%error, "store: this run's start could not be marked");
+            (PreviousRun::Unknown, Marked::Nowhere)
+        }
+    }
+}
+
+/// The store as the logs name it: `/var/lib/shadowgate/store`, or `postgres instance "gw-1"`.
+fn place(config: &StoreConfig) -> String {
+    match config.backend {
+        BackendKind::Sled => config.path.display().to_string(),
+        BackendKind::Postgres => {
+            let instance = config.postgres.instance_name().unwrap_or_default();
+            format!("postgres instance {instance:?}")
+        }
+    }
+}
+
+/// Refuses an instance name another running gateway holds, and marks `run` started under it (see
 /// [`PostgresBackend::check_at_start`]). On a thread of its own: `Store::open` runs on the
 /// gateway's runtime, where the blocking `postgres` client can neither connect nor be dropped.
 /// The check releases the lock before its session ends; the writer takes it again when it
 /// connects.
-fn check_instance(config: &super::postgres::PostgresConfig) -> Result<(), StoreError> {
-    let check = || PostgresBackend::new(config)?.check_at_start();
+fn check_instance(
+    config: &PostgresConfig,
+    run: RunStart,
+) -> Result<Option<PreviousRun>, StoreError> {
+    let check = || PostgresBackend::new(config)?.check_at_start(run);
     std::thread::scope(|scope| scope.spawn(check).join())
         .unwrap_or_else(|_| {
             Err(super::BackendError::new(

@@ -4,9 +4,10 @@
 //! thread and the gateway's tasks update them without locks or a metrics dependency here.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use super::record::RecordKind;
+use super::run::PreviousRun;
 
 /// Why an event or record was not stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,6 +88,8 @@ pub struct StoreStats {
     /// Why the last attempt to reach PostgreSQL failed while spooling, for the readiness views;
     /// `None` when not spooling.
     spooling_reason: Mutex<Option<SpoolingReason>>,
+    /// How the previous run on this store ended, found when the store opened.
+    previous_run: OnceLock<PreviousRun>,
 }
 
 /// Why the writer spools: the kind of the outage, and the last attempt's error.
@@ -144,6 +147,17 @@ impl StoreStats {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *held = reason;
+    }
+
+    /// How the previous run on this store ended ([`PreviousRun::Unknown`] until the store has
+    /// looked).
+    pub fn previous_run(&self) -> PreviousRun {
+        self.previous_run.get().copied().unwrap_or_default()
+    }
+
+    /// Sets [`StoreStats::previous_run`], once: the store looks when it opens.
+    pub(crate) fn set_previous_run(&self, previous: PreviousRun) {
+        let _ = self.previous_run.set(previous);
     }
 
     pub(crate) fn add_written(&self, kind: RecordKind, n: u64) {

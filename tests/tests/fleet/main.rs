@@ -22,6 +22,8 @@
 //!   the totals counted from zero are added to the instance's once it answers.
 //! - `start_held`: the same writer finding its instance name held when the database answers:
 //!   it keeps spooling, then forwards once the name is free.
+//! - `runs`: an instance's run mark: a store dropped without `close` is found unclean by the
+//!   next open of that instance name, a closed one clean.
 //! - `support`: a gateway on the test cluster, waiting for its comparisons to be counted.
 //! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
 //!   totals, groups and records, with the per-instance breakdown.
@@ -37,6 +39,7 @@ mod notices;
 mod outage;
 mod retry;
 mod review;
+mod runs;
 mod spool;
 mod start_down;
 mod start_held;

@@ -33,6 +33,8 @@
 //!   moving a down engine gives it a fresh health at once; a hung
 //!   engine flapping between two probes is reported, once.
 //! - `secrets`: a rotated admin `token_file` takes effect on reload.
+//! - `unclean`: a gateway process SIGKILLed and restarted says the previous run did not stop
+//!   cleanly (one WARN, `/api/v1/health`, the gauge); after a SIGTERM it says `clean`.
 //! - `support`: the legacy engine live with an optional shadow; refused addresses; a shadow
 //!   outage (a shadow at a refused address, requests until its WARN, its return); the log
 //!   captured as text.
@@ -61,3 +63,4 @@ mod store_faults;
 mod support;
 mod tls;
 mod ttl;
+mod unclean;

@@ -264,3 +264,37 @@ fn a_degraded_store_keeps_the_gateway_ready_and_says_so() {
     let stopping = api::readyz(&f.state, true);
     assert_eq!(stopping.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+/// After a run that did not stop cleanly, `/api/v1/health` says so with that run's start and pid;
+/// the gateway stays ready (what was lost is lost, serving is not at stake).
+#[test]
+fn health_says_how_the_previous_run_ended() {
+    let mut f = fixture(Some("s3cret"));
+    let health = |f: &Fixture| {
+        let (_, _, body) = call(&f.state, "GET", "/api/v1/health", Some("s3cret"));
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()
+    };
+    // The fixture's store is new: nothing known about a previous run.
+    let fresh = health(&f);
+    assert_eq!(fresh["previous_run"], "unknown");
+    assert_eq!(fresh["previous_run_started_at"], serde_json::Value::Null);
+    assert_eq!(fresh["previous_run_pid"], serde_json::Value::Null);
+    let stats = Arc::new(crate::store::StoreStats::default());
+    stats.set_previous_run(crate::store::PreviousRun::Unclean(crate::store::RunStart {
+        started_at: 1_764_763_200_123_456,
+        pid: 4242,
+    }));
+    f.state.stats = stats;
+    let unclean = health(&f);
+    assert_eq!(unclean["status"], "ready");
+    assert_eq!(unclean["previous_run"], "unclean");
+    assert_eq!(
+        unclean["previous_run_started_at"],
+        "2025-12-03T12:00:00.123456Z"
+    );
+    assert_eq!(unclean["previous_run_pid"], 4242);
+    let (status, _, body) = call(&f.state, "GET", "/readyz", None);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ready, serde_json::json!({"status": "ready"}));
+}

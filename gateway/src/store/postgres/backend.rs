@@ -11,8 +11,10 @@ use super::config::PostgresConfig;
 use super::connect::{Connector, InstanceInUse};
 use super::error::Outage;
 use super::rows::Rows;
+use super::runs;
 use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::chunk;
+use crate::store::run::{PreviousRun, RunStart};
 use crate::store::time::Day;
 
 /// One stored key and its value.
@@ -61,24 +63,31 @@ impl PostgresBackend {
         })
     }
 
-    /// Connects once at the gateway's start. An instance name another running gateway holds
-    /// fails the start (two writers of one instance's absolute totals would overwrite each
+    /// Connects once at the gateway's start, and marks this run started ([`super::runs`]),
+    /// returning how the instance's previous run ended. An instance name another running gateway
+    /// holds fails the start (two writers of one instance's absolute totals would overwrite each
     /// other); a database that cannot be reached does not: the gateway starts and serves live
     /// traffic, and its writer spools from the first comparison, totals counted from zero, until
-    /// the database answers and these checks are made again ([`super::SpoolingBackend`]).
+    /// the database answers and these checks are made again ([`super::SpoolingBackend`]). This
+    /// run is then not marked, and the previous one not known: `None`.
     /// The check ends its session and releases the lock first, so the writer's first connect
     /// takes it (otherwise it could find it still held and start as if the database were down).
     ///
     /// A name found held is tried again for [`INSTANCE_RELEASE`]: the server releases a session's
     /// lock when its process exits, so a gateway restarted at once can find its own previous
     /// run's lock for a moment; a running gateway's is still held after that.
-    pub(crate) fn check_at_start(&self) -> Result<(), BackendError> {
+    pub(crate) fn check_at_start(
+        &self,
+        run: RunStart,
+    ) -> Result<Option<PreviousRun>, BackendError> {
         let check = || {
-            self.connector
-                .connect()
-                .and_then(|mut client| self.connector.unlock_instance(&mut client))
+            self.connector.connect().and_then(|mut client| {
+                let previous = runs::start(&mut client, self.instance(), run)?;
+                self.connector.unlock_instance(&mut client)?;
+                Ok(previous)
+            })
         };
-        let held = |result: &Result<(), BackendError>| matches!(result, Err(error) if error.source.downcast_ref::<InstanceInUse>().is_some());
+        let held = |result: &Result<PreviousRun, BackendError>| matches!(result, Err(error) if error.source.downcast_ref::<InstanceInUse>().is_some());
         let give_up = std::time::Instant::now() + INSTANCE_RELEASE;
         let mut checked = check();
         while held(&checked) && std::time::Instant::now() < give_up {
@@ -95,10 +104,17 @@ impl PostgresBackend {
                     %error,
                     "store: postgres not reached at the start check"
                 );
-                Ok(())
+                Ok(None)
             }
-            Ok(()) => Ok(()),
+            Ok(previous) => Ok(Some(previous)),
         }
+    }
+
+    /// Marks `run` stopped ([`super::runs`]) in a session of its own, without the instance lock
+    /// (the writer's session has ended): what a clean close does last.
+    pub(crate) fn mark_stopped(&self, run: RunStart) -> Result<(), BackendError> {
+        let mut client = self.connector.session()?;
+        runs::stop(&mut client, self.instance(), run)
     }
 
     /// This gateway's instance name in the tables.

@@ -16,6 +16,8 @@
 //! - `error`: a client error shown with what the server said (not only `db error`).
 //! - `rows`: one group commit as one multi-row upsert per table.
 //! - `backend`: [`PostgresBackend`].
+//! - `runs`: the instance's run mark, so a start says when the previous run did not stop
+//!   cleanly ([`crate::store::PreviousRun`]).
 //! - `spool`, `spooling`: the local spool in the gateway's sled directory while the database is
 //!   unreachable, and [`SpoolingBackend`], which writes there and forwards it when it is back.
 //! - `cold`: totals counted from zero by a gateway started while the database was unreachable,
@@ -35,6 +37,7 @@ mod fleet_records;
 mod fleet_totals;
 mod fleet_view;
 mod rows;
+mod runs;
 mod save;
 mod schema;
 mod spool;

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_counters_written_at",
         include_str!("migrations/0004_counters_written_at.sql"),
     ),
+    ("0005_runs", include_str!("migrations/0005_runs.sql")),
 ];
 
 /// Key of the advisory lock that serialises migrations (any constant no other tool uses).

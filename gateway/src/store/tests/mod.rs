@@ -1,6 +1,7 @@
 //! Store tests: the write path, reading, degraded mode and retention.
 //!
-//! Shared builders live here; `write` covers the writer, `read` the reader, `recovery` reopening.
+//! Shared builders live here; `write` covers the writer, `read` the reader, `recovery` reopening,
+//! `runs` the mark of a run that did not stop cleanly.
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,7 @@ mod chunk_size;
 mod payloads;
 mod read;
 mod recovery;
+mod runs;
 mod series;
 mod write;
 

@@ -1,0 +1,78 @@
+//! The run mark of an instance in `shadowgate_runs`: a store dropped without `close` (as after a
+//! SIGKILL) is found unclean by the next open of the same instance name, with that run's start
+//! and pid, even from another directory; a closed one is found clean; another instance's runs are
+//! its own.
+
+use shadowgate::store::postgres::{BackendKind, PostgresConfig, SslMode};
+use shadowgate::store::{Clock, PreviousRun, Store, StoreConfig, SystemClock, WriterOptions};
+use shadowgate_tests::postgres::TestPostgres;
+
+fn config(url: &str, instance: &str, dir: &tempfile::TempDir) -> StoreConfig {
+    StoreConfig {
+        path: dir.path().join("spool"),
+        backend: BackendKind::Postgres,
+        postgres: PostgresConfig {
+            url: url.to_owned(),
+            instance: Some(instance.to_owned()),
+            sslmode: SslMode::Disable,
+            ..PostgresConfig::default()
+        },
+        ..StoreConfig::default()
+    }
+}
+
+fn open(config: &StoreConfig) -> Store {
+    Store::open(config, WriterOptions::default()).unwrap()
+}
+
+#[test]
+fn an_instance_dropped_without_close_is_found_unclean_and_a_closed_one_clean() {
+    let postgres = TestPostgres::start_new();
+    let url = postgres.url();
+    let (dir_1, dir_2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let gw_1 = config(&url, "gw-1", &dir_1);
+
+    let store = open(&gw_1);
+    assert_eq!(store.previous_run(), PreviousRun::Unknown);
+    drop(store.close());
+    let store = open(&gw_1);
+    assert_eq!(store.previous_run(), PreviousRun::Clean);
+    drop(store.close());
+
+    // Dropped without close: the writer's session ends, but the run stays marked started.
+    let before = SystemClock.now_micros();
+    let store = open(&gw_1);
+    let after = SystemClock.now_micros();
+    drop(store);
+    // Another instance on the same database knows nothing of gw-1's runs.
+    let other = open(&config(&url, "gw-2", &dir_2));
+    assert_eq!(other.previous_run(), PreviousRun::Unknown);
+    drop(other.close());
+
+    // The same instance name from another directory: the mark lives in the database.
+    let moved = tempfile::tempdir().unwrap();
+    let store = open(&config(&url, "gw-1", &moved));
+    let run = store
+        .previous_run()
+        .unclean()
+        .expect("the previous run is unclean");
+    assert_eq!(run.pid, std::process::id());
+    assert!((before..=after).contains(&run.started_at), "{run:?}");
+    let mut client = postgres.client();
+    let row = client
+        .query_one(
+            "SELECT stopped_at IS NULL FROM shadowgate_runs WHERE instance = 'gw-1'",
+            &[],
+        )
+        .unwrap();
+    assert!(row.get::<_, bool>(0), "this run is marked started");
+    drop(store.close());
+    let row = client
+        .query_one(
+            "SELECT stopped_at IS NOT NULL FROM shadowgate_runs WHERE instance = 'gw-1'",
+            &[],
+        )
+        .unwrap();
+    assert!(row.get::<_, bool>(0), "a closed run is marked stopped");
+    assert_eq!(open(&gw_1).previous_run(), PreviousRun::Clean);
+}
