@@ -90,7 +90,7 @@ const SPECS: [Spec; 12] = [
     },
     Spec {
         name: "store_previous_run_unclean",
-        help: "1 when the previous run on this store did not stop cleanly (killed, crashed or the power lost: comparisons in flight and records not yet committed may be lost), else 0.",
+        help: "1 when the previous run on this store did not stop cleanly (killed, crashed or lost power: comparisons in flight and records not yet committed may be lost), else 0.",
         label: None,
         kind: MetricType::GAUGE,
     },

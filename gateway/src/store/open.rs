@@ -136,8 +136,12 @@ impl Store {
     /// start finds it so); the returned reader stays usable. A store dropped without `close`
     /// flushes too, but its run stays marked as not stopped, as after a SIGKILL.
     pub fn close(self) -> Reader {
+        let stats = Arc::clone(self.writer.stats());
         self.writer.close();
-        if let Err(error) = self.marked.stop() {
+        // Still spooling at the end: PostgreSQL cannot be written, and trying would hold the
+        // stop for a connect timeout to learn it.
+        let spooling = stats.spooling.load(std::sync::atomic::Ordering::SeqCst);
+        if let Err(error) = self.marked.stop(spooling) {
             tracing::warn!(
                 store = self.place,
                 %error,
@@ -150,24 +154,25 @@ impl Store {
 }
 
 impl Marked {
-    /// Marks the run stopped where its start was marked.
-    fn stop(&self) -> Result<(), StoreError> {
+    /// Marks the run stopped where its start was marked; not on PostgreSQL while `spooling`.
+    fn stop(&self, spooling: bool) -> Result<(), super::BackendError> {
+        let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+            super::BackendError::new("mark the run stopped", e)
+        };
         match self {
             Self::Nowhere => Ok(()),
-            Self::Sled(shared, run) => run::stop_sled(&shared.require()?, *run).map_err(|e| {
-                StoreError::Backend(super::BackendError::new("mark the run stopped", e))
-            }),
+            Self::Sled(shared, run) => {
+                let db = shared.require().map_err(|e| failed(e.into()))?;
+                run::stop_sled(&db, *run).map_err(|e| failed(e.into()))
+            }
+            Self::Postgres(..) if spooling => Err(failed(
+                "postgres cannot be written (the store spools)".into(),
+            )),
             // The blocking client cannot run on a thread of the gateway's runtime.
             Self::Postgres(config, run) => {
                 let stop = || PostgresBackend::new(config)?.mark_stopped(*run);
                 std::thread::scope(|scope| scope.spawn(stop).join())
-                    .unwrap_or_else(|_| {
-                        Err(super::BackendError::new(
-                            "mark the run stopped",
-                            "the attempt panicked",
-                        ))
-                    })
-                    .map_err(StoreError::Backend)
+                    .unwrap_or_else(|_| Err(failed("the attempt panicked".into())))
             }
         }
     }

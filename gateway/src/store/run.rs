@@ -99,8 +99,8 @@ impl PreviousRun {
             store,
             started_at = %format_micros(run.started_at),
             pid = run.pid,
-            "the previous run on this store did not stop cleanly (killed, crashed or the power \
-             lost): up to {} comparisons in flight and up to {} records not yet committed may \
+            "the previous run on this store did not stop cleanly (killed, crashed or lost \
+             power): up to {} comparisons in flight and up to {} records not yet committed may \
              be lost",
             bounds.comparisons_in_flight,
             bounds.uncommitted_records

@@ -1,10 +1,17 @@
 //! The run mark of an instance in `shadowgate_runs`: a store dropped without `close` (as after a
 //! SIGKILL) is found unclean by the next open of the same instance name, with that run's start
 //! and pid, even from another directory; a closed one is found clean; another instance's runs are
-//! its own.
+//! its own. A stop while the store spools cannot be marked, and says so.
 
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use shadowgate::outcome::ShadowOutcome;
 use shadowgate::store::postgres::{BackendKind, PostgresConfig, SslMode};
-use shadowgate::store::{Clock, PreviousRun, Store, StoreConfig, SystemClock, WriterOptions};
+use shadowgate::store::{
+    Clock, Event, PreviousRun, Store, StoreConfig, SystemClock, WriterOptions,
+};
+use shadowgate_tests::logs::LogBuffer;
 use shadowgate_tests::postgres::TestPostgres;
 
 fn config(url: &str, instance: &str, dir: &tempfile::TempDir) -> StoreConfig {
@@ -75,4 +82,57 @@ fn an_instance_dropped_without_close_is_found_unclean_and_a_closed_one_clean() {
         .unwrap();
     assert!(row.get::<_, bool>(0), "a closed run is marked stopped");
     assert_eq!(open(&gw_1).previous_run(), PreviousRun::Clean);
+}
+
+/// A stop while the store spools (the database gone) cannot mark the run stopped: it says so at
+/// WARN without waiting for a connect timeout, and the next start reports that run unclean.
+#[test]
+fn a_stop_while_spooling_is_said_and_found_unclean_at_the_next_start() {
+    let mut postgres = TestPostgres::start_new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&postgres.url(), "gw-3", &dir);
+    config.retry_interval_ms = 100;
+    let store = open(&config);
+    let started = store.previous_run();
+    assert_eq!(started, PreviousRun::Unknown);
+    postgres.stop();
+    let matched = || Event::Counted {
+        strategy: "loan".into(),
+        outcome: ShadowOutcome::Match,
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !store.stats().spooling.load(Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "the store never spooled");
+        let _ = store.recorder().record(matched());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    shadowgate::test_log::anchor();
+    let logs = LogBuffer::default();
+    let closing = Instant::now();
+    tracing::subscriber::with_default(logs.subscriber(), || drop(store.close()));
+    // Not a connect attempt (5 s by default) to learn what the spooling says already.
+    assert!(
+        closing.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        closing.elapsed()
+    );
+    let text = logs.text();
+    assert!(
+        text.contains(
+            "WARN shadowgate::store::open: store: this run's clean stop could not be marked; the \
+             next start will say it did not stop cleanly store=\"postgres instance \\\"gw-3\\\"\" \
+             error=store backend failed to mark the run stopped: postgres cannot be written (the \
+             store spools)"
+        ),
+        "{text}"
+    );
+
+    postgres.start();
+    let store = open(&config);
+    assert!(
+        store.previous_run().unclean().is_some(),
+        "{:?}",
+        store.previous_run()
+    );
+    drop(store.close());
 }

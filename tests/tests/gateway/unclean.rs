@@ -70,7 +70,7 @@ async fn a_sigkilled_gateway_is_said_to_have_stopped_uncleanly_at_its_restart() 
     let store = dir.path().join("store");
     for part in [
         " WARN ",
-        "did not stop cleanly (killed, crashed or the power lost): up to 256 comparisons in \
+        "did not stop cleanly (killed, crashed or lost power): up to 256 comparisons in \
          flight and up to 10256 records not yet committed may be lost",
         &format!("store=\"{}\"", store.display()),
         &format!("pid={killed}"),

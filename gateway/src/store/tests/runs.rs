@@ -79,7 +79,7 @@ fn the_announcement_says_what_may_be_lost_with_its_bounds() {
     assert!(
         text.contains(
             " WARN shadowgate::store::run: the previous run on this store did not stop cleanly \
-             (killed, crashed or the power lost): up to 256 comparisons in flight and up to \
+             (killed, crashed or lost power): up to 256 comparisons in flight and up to \
              10256 records not yet committed may be lost store=\"/var/lib/shadowgate/store\" \
              started_at=2025-12-03T12:00:00.123456Z pid=4242"
         ),
