@@ -1,4 +1,5 @@
-//! The store as the gateway uses it: a sled directory, its writer thread and a reader.
+//! The store as the gateway uses it: a sled directory, its writer thread and a reader, and the
+//! mark of this run ([`super::run`]) that a clean close sets.
 
 use std::sync::Arc;
 

@@ -18,7 +18,7 @@ use tracing::warn;
 use super::time::{format_micros, Clock, SystemClock};
 
 /// The sled tree holding the run mark.
-pub(crate) const RUN_TREE: &str = "run";
+const RUN_TREE: &str = "run";
 /// The one key of [`RUN_TREE`]: the last run's mark.
 const LAST: &[u8] = b"last";
 
