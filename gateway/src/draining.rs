@@ -21,8 +21,8 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 /// link that is not saturated (a connection at 25 frames/s pauses 40 ms on average).
 pub const QUIET: Duration = Duration::from_millis(20);
 
-/// How long a connection the drain closed (its write side shut, `FIN` sent) is read for the
-/// client's own close. Frames that arrive meanwhile were sent before the client saw the close:
+/// How long a connection the gateway closed with nothing in flight (a drain, an idle timeout,
+/// an eviction: its write side shut, `FIN` sent) is read for the client's own close. Frames that arrive meanwhile were sent before the client saw the close:
 /// they are counted as `gateway_closed` and not answered (the client sees its connection end
 /// with them outstanding and sends them again on another). Reading instead of closing at once
 /// keeps the kernel from answering them with a reset.

@@ -1,6 +1,6 @@
 //! The real binary's planned stop: `shadowgate run --drain-seconds 30`, then SIGTERM. `/readyz`
-//! turns 404 (draining) while the gateway still serves, an idle MCI connection is closed by the
-//! gateway, and a second SIGTERM stops it at once, exit 0.
+//! turns 404 (draining), the MCI listener refuses new connections, an idle MCI connection is
+//! closed by the gateway, and a second SIGTERM stops it at once, exit 0.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -127,8 +127,8 @@ path = {store:?}
     // Quiet from the start: the gateway closes it (end of stream, not a timeout).
     let mut byte = [0u8; 1];
     assert_eq!(core.read(&mut byte).unwrap(), 0);
-    // Still serving during the drain: a new connection is accepted.
-    assert!(TcpStream::connect(mci).is_ok());
+    // New connections are refused (a load balancer retries them on another gateway).
+    assert!(TcpStream::connect(mci).is_err());
 
     let second = Instant::now();
     signal(&gateway.0, "-TERM");

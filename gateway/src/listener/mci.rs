@@ -80,10 +80,19 @@ pub async fn serve(
     // The bound address (port 0 resolved), which tests and operators read from this line.
     let address = listener.local_addr().unwrap_or(settings.address);
     info!(listener = %settings.name, %address, max_connections = settings.max_connections, "mci listener ready");
+    // A planned stop's drain closes the listening socket (a dual-socket link's stays until the
+    // stop): a connect is refused, and a load balancer retries it on another gateway at once
+    // (HAProxy's `retries` with `option redispatch`), instead of a connection opened here only to
+    // be closed when quiet, again and again, each close a chance for a frame to cross it.
+    let draining = gateway.draining().clone();
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = shutdown.cancelled() => break,
+            () = draining.started(), if dual.is_none() => {
+                info!(listener = %settings.name, %address, "draining: no longer accepting connections");
+                break;
+            }
         };
         let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
@@ -229,7 +238,9 @@ async fn connection(
     let drain_begins = draining.started();
     let mut quiet_at: Option<Instant> = None;
     let quiet = sleep_until(idle_deadline);
-    let mut drained = false;
+    // Closed by the gateway with nothing in flight (idle, evicted, drained): read until the
+    // client closes too, so a frame that crossed the close is counted, not reset ([`linger`]).
+    let mut closed_by_us = false;
     tokio::pin!(idle, stopping, evicted, drain_begins, quiet);
     // Reused for every batch of answers.
     let mut answers: Vec<Bytes> = Vec::new();
@@ -331,14 +342,22 @@ async fn connection(
                     idle.as_mut().reset(idle_deadline);
                     continue;
                 }
+                // A frame waiting in the socket since the reader last looked: not idle.
+                if has_bytes(frames.get_mut()) {
+                    idle_deadline = Instant::now() + settings.idle_timeout;
+                    idle.as_mut().reset(idle_deadline);
+                    continue;
+                }
                 metrics.closed(CloseReason::IdleTimeout);
                 debug!(listener = %settings.name, "idle connection closed");
                 reading = false;
+                closed_by_us = true;
             }
             // Counted at admission. A frame that arrived meanwhile is answered first.
             () = &mut evicted, if reading && in_flight.is_empty() => {
                 debug!(listener = %settings.name, "evicted to admit a new connection");
                 reading = false;
+                closed_by_us = true;
             }
             () = &mut drain_begins, if reading && quiet_at.is_none() => {
                 let at = Instant::now() + draining::QUIET;
@@ -352,8 +371,11 @@ async fn connection(
                     quiet.as_mut().reset(at);
                     continue;
                 }
-                if !frames.read_buffer().is_empty() {
-                    // Part of a frame has arrived: not quiet; its answer moves `quiet_at` again.
+                // Bytes already read (part of a frame), or waiting in the socket since the
+                // reader last looked: not quiet (the reader takes them next; their answer moves
+                // `quiet_at` again). Peeking narrows the window in which a frame can cross the
+                // close to the moment between this look and the FIN.
+                if !frames.read_buffer().is_empty() || has_bytes(frames.get_mut()) {
                     quiet_at = Some(now + draining::QUIET);
                     quiet.as_mut().reset(now + draining::QUIET);
                     continue;
@@ -361,7 +383,7 @@ async fn connection(
                 metrics.closed(CloseReason::Drained);
                 debug!(listener = %settings.name, "closed at a quiet moment for the drain");
                 reading = false;
-                drained = true;
+                closed_by_us = true;
             }
             () = &mut stopping, if reading => {
                 // Stop reading; answers already in flight are still written.
@@ -381,14 +403,22 @@ async fn connection(
         }
     }
     let _ = timeout(settings.idle_timeout, write.shutdown()).await;
-    if drained {
+    if closed_by_us {
         linger(&mut frames, &layout, settings, metrics).await;
     }
 }
 
-/// Reads a connection the drain closed until the client closes it too (at most
-/// `draining::LINGER`): a frame that crossed the close is counted as `gateway_closed`, never
-/// answered, and never reset by the kernel (which a close with unread data would send).
+/// Whether the socket holds bytes not read yet, looked at without waiting (`false` at the end of
+/// the stream or on an error: nothing to answer).
+fn has_bytes(read: &mut OwnedReadHalf) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(read.peek(&mut byte).now_or_never(), Some(Ok(n)) if n > 0)
+}
+
+/// Reads a connection the gateway closed with nothing in flight (idle, evicted, drained) until
+/// the client closes it too (at most `draining::LINGER`): a frame that crossed the close is
+/// counted as `gateway_closed`, never answered, and never reset by the kernel (which a close
+/// with unread data would send, possibly before the client read its last answers).
 async fn linger(
     frames: &mut FramedRead<OwnedReadHalf, FrameCodec>,
     layout: &Layout,
@@ -406,7 +436,7 @@ async fn linger(
     let _ = timeout(draining::LINGER, reading).await;
     if crossed > 0 {
         metrics.frames(FrameOutcome::GatewayClosed, crossed);
-        warn!(listener = %settings.name, outcome = FrameOutcome::GatewayClosed.as_str(), dropped = crossed, "frames crossed the drain's close; not answered (the client sees its connection closed with them outstanding)");
+        warn!(listener = %settings.name, outcome = FrameOutcome::GatewayClosed.as_str(), dropped = crossed, "frames crossed the gateway's close of a quiet connection; not answered (the client sees its connection closed with them outstanding)");
     }
 }
 

@@ -1,7 +1,8 @@
 //! A planned stop's drain (`shadowgate run --drain-seconds`): `/readyz` answers 404 while the
 //! gateway keeps serving, a quiet MCI connection is closed after its answers (a frame that
-//! crosses the close is counted, not answered), HTTP/1 answers announce `Connection: close`, and
-//! the load generator reopens what a drain closed without losing a frame.
+//! crosses the close is counted, not answered), new connections are refused, HTTP/1 answers
+//! announce `Connection: close`; and the load generator reopens a connection its target closed
+//! while idle (as a drain or an idle timeout does) without losing a frame.
 
 use std::future::Future;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 use shadowgate::loadgen::measure;
 use shadowgate_tests::gateway::{
-    get, guid, mci_deciding, open_loop, request, request_frame, DEADLINE,
+    get, guid, mci_deciding, open_loop, request, request_frame, Listener, DEADLINE,
 };
 use shadowgate_tests::{EngineToml, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -63,11 +64,9 @@ async fn a_drain_is_404_on_readyz_and_closes_a_quiet_connection_after_its_answer
             r#"shadowgate_connections_closed_total{listener="core-banking",reason="drained"}"#;
         assert_eq!(gateway.metric(drained), 1.0);
 
-        // Still serving: a new connection is answered, then closed when quiet in turn.
-        let mut client = gateway.mci_client().await;
-        assert_legacy_answer(&mut client, &guid(2)).await;
-        assert!(client.is_closed().await);
-        assert_eq!(gateway.metric(drained), 2.0);
+        // No new connection: a load balancer's connect is refused and retried elsewhere.
+        let refused = TcpStream::connect(gateway.mci_address()).await;
+        assert!(refused.is_err(), "{refused:?}");
     })
     .await;
     gateway.shutdown().await;
@@ -95,7 +94,7 @@ async fn a_frame_that_crosses_the_drains_close_is_counted_and_not_answered() {
     })
     .await;
     assert_eq!(legacy.requests(), 1, "never sent to the live engine");
-    let warned = log.lines_with("WARN", "frames crossed the drain's close");
+    let warned = log.lines_with("WARN", "frames crossed the gateway's close");
     assert_eq!(warned.len(), 1, "{}", log.text());
     assert!(warned[0].contains("dropped=1"), "{}", warned[0]);
     gateway.shutdown().await;
@@ -138,18 +137,19 @@ async fn http_answers_announce_the_close_while_draining() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_load_generator_reopens_what_a_drain_closed_and_loses_nothing() {
-    let (_legacy, gateway) = legacy_live(None).await;
-    // 10 frames/s on each of two connections: 100 ms between frames, far above the drain's
-    // quiet time, so each connection is closed between two frames and reopened.
-    let args = open_loop(gateway.mci_address(), 2, 20.0, 2.0);
-    let load = tokio::spawn(async move { measure(&args).await.unwrap() });
-    let summaries = while_draining(&gateway, async {
-        // The drain begins with the load under way.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        load.await.unwrap()
-    })
-    .await;
+async fn the_load_generator_reopens_what_the_target_closed_while_idle_and_loses_nothing() {
+    let legacy = mci_deciding("L1").start().await;
+    // Closed 150 ms after each answer (or after its opening); frames come 400 ms apart on each
+    // connection (2.5 frames/s on each of two): every connection is closed between two frames,
+    // as a drain closes them, and the one reopened at once is used before it idles out.
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .listener_key(Listener::Mci, "idle_timeout_ms", "150")
+        .start()
+        .await;
+    let summaries = measure(&open_loop(gateway.mci_address(), 2, 5.0, 2.0))
+        .await
+        .unwrap();
     let s = &summaries[0];
     let answered = s.ok + s.errors.error_frames.values().sum::<u64>();
     assert_eq!(answered, s.sent, "{s:?}");
@@ -162,8 +162,8 @@ async fn the_load_generator_reopens_what_a_drain_closed_and_loses_nothing() {
         s.closed_idle >= 2,
         "each connection closed at least once: {s:?}"
     );
-    let drained =
-        r#"shadowgate_connections_closed_total{listener="core-banking",reason="drained"}"#;
-    assert_eq!(gateway.metric(drained), s.closed_idle as f64);
+    let idle =
+        r#"shadowgate_connections_closed_total{listener="core-banking",reason="idle_timeout"}"#;
+    assert_eq!(gateway.metric(idle), s.closed_idle as f64);
     gateway.shutdown().await;
 }
