@@ -1,13 +1,14 @@
 //! PostgreSQL stopped under traffic: live answers are untouched, the gateway spools to its local
 //! store (`shadowgate_store_spooling` 1, `/readyz` still 200 with a detail), and when the
-//! database is back the spool is forwarded: exact totals, every record once.
+//! database is back the spool is forwarded: exact totals, every record once. A database restarted
+//! while a gateway is idle is written through a new session, nothing spooled.
 
 use std::time::Duration;
 
 use shadowgate_tests::gateway::{get, http_deciding, mci_deciding, DEADLINE, STRATEGY};
 use shadowgate_tests::postgres::TestPostgres;
 
-use crate::support::{metric, send, spooling_gateway, wait_metric};
+use crate::support::{fleet_gateway, metric, send, spooling_gateway, wait_metric};
 
 /// gw-a's mismatches counted, the fleet's group sizes and records stored, as PostgreSQL has them.
 async fn totals(url: String) -> (i64, i64, i64) {
@@ -49,7 +50,9 @@ async fn postgres_going_away_spools_locally_and_forwards_every_record_once() {
     wait_metric(&gateway, "shadowgate_store_spooling", 1.0).await;
     let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
     assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
-    assert!(ready.contains("store spooling"), "{ready}");
+    // The server ending its sessions as it stops (FATAL 57P01) is the same outage as the
+    // refused connections after it: one kind, not `failed` then `unreachable`.
+    assert!(ready.contains("store spooling: unreachable"), "{ready}");
     assert_eq!(metric(&gateway, "shadowgate_store_degraded"), 0.0);
 
     tokio::task::block_in_place(|| db.start());
@@ -60,6 +63,40 @@ async fn postgres_going_away_spools_locally_and_forwards_every_record_once() {
 
     let totals = totals(db.url()).await;
     assert_eq!(totals, (60, 60, 60));
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}
+
+/// PostgreSQL restarted while a gateway is idle: its session died with the old server, and the
+/// first write after the restart goes through a new session instead of failing on the dead one
+/// (which spooled it and had `/readyz` say `unreachable` until the next retry, 5 s later).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_gateway_writes_through_a_new_session_after_a_database_restart() {
+    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding("N9").start().await;
+    // `retry_interval_ms` left at 5 s: a write spooled now would stay spooled for that long.
+    let gateway = fleet_gateway(&db.url(), "gw-a", legacy.addr(), &next.url())
+        .admin()
+        .start()
+        .await;
+    let mut client = gateway.mci_client().await;
+    send(&mut client, 1..11).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
+
+    tokio::task::block_in_place(|| {
+        db.stop();
+        db.start();
+    });
+    send(&mut client, 11..21).await;
+    wait_metric(&gateway, "shadowgate_store_events_committed_total", 20.0).await;
+    assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 0.0);
+    let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
+    assert_eq!((status, ready.as_str()), (200, r#"{"status":"ready"}"#));
+    gateway.shutdown().await;
+
+    assert_eq!(totals(db.url()).await, (20, 20, 20));
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
 

@@ -3,7 +3,8 @@
 //! Every row carries this gateway's instance name and every statement is confined to it, so
 //! gateways never write or drop each other's rows; the fleet's view is a `GROUP BY` over
 //! instances. A group commit is one transaction. The session is opened lazily and dropped on
-//! any error: the writer then degrades, and [`Backend::recover`] connects again.
+//! any error (a kept session that broke is replaced once first): the writer then degrades, and
+//! [`Backend::recover`] connects again.
 
 use postgres::Client;
 
@@ -183,16 +184,30 @@ impl PostgresBackend {
 
     /// Runs `work` on the session, connecting first if needed; drops the session on failure so
     /// the next use starts clean.
+    ///
+    /// A kept session that broke ([`Outage::Unreachable`]: closed, or ended by a server that
+    /// shut down since its last use) is replaced once by a new one before the failure counts:
+    /// after a restart of the database, an idle gateway's first write would otherwise fail on
+    /// the dead session and spool (and `/readyz` say `unreachable`) until the next retry. Every
+    /// `work` may run twice: its statements are upserts and deletes by key, as after a lost
+    /// acknowledgement.
     fn with<T>(
         &mut self,
-        work: impl FnOnce(&mut Client, &str) -> Result<T, BackendError>,
+        mut work: impl FnMut(&mut Client, &str) -> Result<T, BackendError>,
     ) -> Result<T, BackendError> {
-        if self.client.is_none() {
-            self.client = Some(self.connector.connect()?);
+        if let Some(client) = self.client.as_mut() {
+            match work(client, self.connector.instance()) {
+                Ok(value) => return Ok(value),
+                Err(error) => {
+                    self.client = None;
+                    if Outage::of_backend(&error) != Outage::Unreachable {
+                        return Err(error);
+                    }
+                    tracing::debug!(%error, "store: the postgres session broke; trying a new one");
+                }
+            }
         }
-        let Some(client) = self.client.as_mut() else {
-            return Err(BackendError::new("use postgres", "no session"));
-        };
+        let client = self.client.insert(self.connector.connect()?);
         let result = work(client, self.connector.instance());
         if result.is_err() {
             self.client = None;

@@ -84,7 +84,9 @@ impl Error for PostgresError {}
 pub(crate) enum Outage {
     /// No answer from a server: connection refused, timed out, a host name that does not
     /// resolve, a TLS handshake that failed for another reason than the certificate, a session
-    /// that broke.
+    /// that broke, or a server going away or not yet back (SQLSTATE class 08; 57P01-57P03:
+    /// shutting down, crashed, starting up; 57P05: an idle session ended). A stop is first seen
+    /// as one of these, then as a refused connection: one kind for both.
     Unreachable,
     /// The server answered with a certificate that `store.postgres.ca_file` does not verify
     /// (another issuer, a name that is not the URL's host, expired): rustls refused it. A
@@ -124,6 +126,8 @@ impl Outage {
         let code = db.code().code();
         if code.starts_with("28") {
             Self::LoginRefused
+        } else if code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "57P05") {
+            Self::Unreachable
         } else if code == "3D000" {
             Self::NoDatabase
         } else {

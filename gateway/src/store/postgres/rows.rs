@@ -165,7 +165,7 @@ impl Rows {
 
     /// Upserts every table's rows for `instance` in `tx`, one statement per table that has any.
     pub(crate) fn upsert(
-        self,
+        &self,
         tx: &mut Transaction<'_>,
         instance: &str,
     ) -> Result<(), BackendError> {

@@ -60,8 +60,10 @@ pub struct SpoolingBackend {
     retry: Duration,
     next_try: Option<Instant>,
     stats: Option<Arc<StoreStats>>,
-    /// Records spooled now, and the most the spool may hold.
+    /// Records in the spool now, and the most it may hold.
     spooled_records: u64,
+    /// When this run started spooling (its first refused write), for the recovery line.
+    spooling_since: Option<Instant>,
     max_records: u64,
     /// Started without the database (or its instance lock): totals are counted from zero and
     /// spooled as cold entries until the first contact.
@@ -84,6 +86,7 @@ impl SpoolingBackend {
         let spooled_records = spool.record_count().unwrap_or(0);
         Self {
             spooled_records,
+            spooling_since: None,
             max_records,
             db,
             spool,
@@ -103,6 +106,7 @@ impl SpoolingBackend {
     /// Spools `writes` after the database refused them (`why`).
     fn spool(&mut self, writes: &[Write], why: &BackendError) -> Result<(), BackendError> {
         self.spooling = true;
+        self.spooling_since.get_or_insert_with(Instant::now);
         self.next_try = Some(Instant::now() + self.retry);
         self.set_spooled();
         let appended = self
@@ -119,12 +123,7 @@ impl SpoolingBackend {
     /// commit fails and the writer degrades (records dropped and counted, totals in memory)
     /// until the database is back.
     fn append(&mut self, writes: &[Write]) -> Result<(), BackendError> {
-        let records: u64 = writes
-            .iter()
-            .filter(|w| matches!(w.space, Space::Records(_)))
-            .map(|w| chunk::span("record", &w.key, &w.value).map_or(1, |span| span.count))
-            .sum();
-        let after = self.spooled_records.saturating_add(records);
+        let after = self.spooled_records.saturating_add(record_count(writes));
         if after > self.max_records {
             return Err(BackendError::new(
                 "spool",
@@ -147,16 +146,20 @@ impl SpoolingBackend {
     /// Sends the spool, then `writes`, to the database; the spool is empty after success.
     fn forward(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
         self.settle()?;
-        let mut forwarded = 0_u64;
+        let (mut forwarded, mut chunks_forwarded) = (0_u64, 0_u64);
         loop {
             let records = self.spool.records(FORWARD_CHUNKS)?;
             if records.is_empty() {
                 break;
             }
             let (keys, chunks): (Vec<Vec<u8>>, Vec<Write>) = records.into_iter().unzip();
-            forwarded += chunks.len() as u64;
+            let sent = record_count(&chunks);
+            chunks_forwarded += chunks.len() as u64;
             self.db.commit(chunks)?;
             self.spool.remove(&keys)?;
+            // What the spool holds: a forward that fails halfway leaves the rest counted.
+            self.spooled_records = self.spooled_records.saturating_sub(sent);
+            forwarded += sent;
         }
         let (keys, mut totals): (Vec<Vec<u8>>, Vec<Write>) =
             self.spool.totals()?.into_iter().unzip();
@@ -166,11 +169,15 @@ impl SpoolingBackend {
         self.spool.remove(&keys)?;
         self.spool.next_epoch()?;
         if self.spooling {
+            let outage_secs = self.spooling_since.map(|since| since.elapsed().as_secs());
             tracing::info!(
-                chunks = forwarded,
-                "store: postgres is back; the spool is forwarded"
+                records = forwarded,
+                chunks = chunks_forwarded,
+                outage_secs,
+                "store: postgres is back; the spool is forwarded ({forwarded} records)"
             );
         }
+        self.spooling_since = None;
         self.spooling = false;
         self.spooled_records = 0;
         self.next_try = None;
@@ -211,13 +218,22 @@ impl SpoolingBackend {
     }
 }
 
+/// The records in `writes` (a chunk the spool cannot read counts as one).
+fn record_count(writes: &[Write]) -> u64 {
+    writes
+        .iter()
+        .filter(|w| matches!(w.space, Space::Records(_)))
+        .map(|w| chunk::span("record", &w.key, &w.value).map_or(1, |span| span.count))
+        .sum()
+}
+
 impl Drop for SpoolingBackend {
     /// A gateway stopped while its spool still holds what PostgreSQL has not received says so:
     /// the next start forwards it, if the store directory is still there.
     fn drop(&mut self) {
         if self.spooling {
             tracing::warn!(
-                records = self.spooled_records,
+                records_in_spool = self.spooled_records,
                 "store: stopping with records and totals still spooled locally (postgres not reached); the next start forwards them once postgres answers: keep the store directory"
             );
         }

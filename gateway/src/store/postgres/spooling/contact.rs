@@ -163,6 +163,7 @@ impl SpoolingBackend {
         }
         self.cold = true;
         self.spooling = true;
+        self.spooling_since.get_or_insert_with(Instant::now);
         self.refused(error);
         self.next_try = Some(Instant::now() + self.retry);
         self.set_spooled();
@@ -183,15 +184,18 @@ impl SpoolingBackend {
         }
         let outage = Outage::of_backend(error);
         if outage == Outage::InstanceInUse {
-            tracing::error!(%error, records = self.spooled_records, "store: another running gateway holds this gateway's instance name in the fleet's database; spooling locally and forwarding nothing until it is released (give every gateway its own store.postgres.instance)");
+            tracing::error!(%error, records_in_spool = self.spooled_records, "store: another running gateway holds this gateway's instance name in the fleet's database; spooling locally and forwarding nothing until it is released (give every gateway its own store.postgres.instance)");
             return;
         }
+        // The count is the spool's now, this line's time: the first line of an outage holds its
+        // first batch only, so it says so, and the next line (a minute on) the count then.
         tracing::warn!(
             reason = outage.phrase(),
             %error,
-            records = self.spooled_records,
-            "store spooling: {}; records and totals kept locally until it takes them",
-            outage.phrase()
+            records_in_spool = self.spooled_records,
+            "store spooling: {}; records and totals kept locally until it takes them ({} records in the spool now; said again once a minute while this lasts)",
+            outage.phrase(),
+            self.spooled_records
         );
     }
 }

@@ -64,7 +64,7 @@ fn an_outage_is_reported_once_a_minute_with_its_reason_and_the_records_spooled()
         .filter(|l| l.contains("store spooling: postgres unreachable;"))
         .collect();
     assert_eq!(reports.len(), 1, "{logs}");
-    assert!(reports[0].contains("records=1"), "{logs}");
+    assert!(reports[0].contains("records_in_spool=1"), "{logs}");
     assert!(!logs.contains("postgres refused the login"), "{logs}");
     let reason = stats.spooling_reason().expect("a reason while spooling");
     assert!(
@@ -78,4 +78,39 @@ fn an_outage_is_reported_once_a_minute_with_its_reason_and_the_records_spooled()
         Some("unreachable")
     );
     assert!(stats.spooling.load(std::sync::atomic::Ordering::Relaxed));
+}
+
+/// A line's count is the spool's when it is written, and says so: the first line of an outage
+/// holds its first batch only (a trial read `records=6` there and took it for the outage's
+/// total); the next one, a minute on, every record spooled since.
+#[test]
+fn each_report_says_the_records_in_the_spool_when_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut backend = unreachable_backend(dir.path());
+    let ((), logs) = crate::test_log::logged(Level::WARN, || {
+        backend.commit(vec![record(0), record(1)]).unwrap();
+        for n in 2..6 {
+            backend.commit(vec![record(n)]).unwrap();
+        }
+        // The last line a minute ago: the next refusal is said again.
+        let minute_ago = std::time::Instant::now()
+            .checked_sub(Duration::from_secs(61))
+            .unwrap();
+        backend.reported.logged(minute_ago);
+        backend.commit(vec![record(6)]).unwrap();
+    });
+    let reports: Vec<_> = logs
+        .lines()
+        .filter(|l| l.contains("store spooling: postgres unreachable;"))
+        .collect();
+    assert_eq!(reports.len(), 2, "{logs}");
+    for (report, held) in reports.iter().zip([2, 7]) {
+        assert!(
+            report.contains(&format!(
+                "kept locally until it takes them ({held} records in the spool now; said again \
+                 once a minute while this lasts)"
+            )) && report.contains(&format!("records_in_spool={held}")),
+            "{report}"
+        );
+    }
 }
