@@ -101,8 +101,9 @@ async fn known_traffic_from_two_instances_gives_exact_fleet_totals_across_a_rest
 }
 
 /// A second gateway configured with an instance name a running gateway holds is refused at
-/// start, naming the key: two writers of one instance's absolute totals would overwrite each
-/// other's. The first keeps running; once it stops, the name is free again.
+/// start, naming the key and the holder (its process and host, address and session start): two
+/// writers of one instance's absolute totals would overwrite each other's. The first keeps
+/// running; once it stops, the name is free again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_gateway_with_a_running_instance_name_is_refused_at_start() {
     let db = tokio::task::spawn_blocking(TestPostgres::start_new)
@@ -121,8 +122,17 @@ async fn a_second_gateway_with_a_running_instance_name_is_refused_at_start() {
         Ok(_) => panic!("a second gateway with instance gw-same started"),
         Err(error) => format!("{error:#}"),
     };
+    // The holder is this test's process (the first gateway runs in it), its session's start
+    // in UTC.
+    let holder = format!(
+        "\"gw-same\" in use by \"shadowgate pid {} on ",
+        std::process::id()
+    );
     assert!(
-        error.contains("store.postgres.instance") && error.contains("\"gw-same\" in use"),
+        error.contains("store.postgres.instance: expected a name no running gateway uses, found ")
+            && error.contains(&holder)
+            && error.contains(", from 127.0.0.1, since ")
+            && error.contains(" UTC)"),
         "{error}"
     );
 

@@ -31,7 +31,7 @@ fn verify_full_encrypts_the_session_and_refuses_an_unknown_ca() {
         .client()
         .query_one(
             "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
-             WHERE a.application_name = 'shadowgate'",
+             WHERE a.application_name LIKE 'shadowgate pid %'",
             &[],
         )
         .unwrap();

@@ -145,12 +145,17 @@ impl PostgresConfig {
         if let Some(name) = &self.instance {
             return Some(name.clone());
         }
-        ["/proc/sys/kernel/hostname", "/etc/hostname"]
-            .iter()
-            .filter_map(|path| std::fs::read_to_string(path).ok())
-            .map(|name| name.trim().to_owned())
-            .find(|name| !name.is_empty())
+        host_name()
     }
+}
+
+/// This machine's host name, if it has one.
+pub(crate) fn host_name() -> Option<String> {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .map(|name| name.trim().to_owned())
+        .find(|name| !name.is_empty())
 }
 
 #[cfg(test)]

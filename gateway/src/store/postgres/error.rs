@@ -279,6 +279,7 @@ mod tests {
             "lock instance gw-a",
             InstanceInUse {
                 instance: "gw-a".into(),
+                holder: None,
             },
         );
         assert_eq!(Outage::of_backend(&held), Outage::InstanceInUse);
