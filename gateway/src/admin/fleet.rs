@@ -81,6 +81,9 @@ mod tests {
             records: 3,
             last_write: last_write.map(Into::into),
             spool_forwarded_at: None,
+            records_dropped: 0,
+            dropped_from: None,
+            dropped_to: None,
         };
         let fleet = FleetView {
             database: "postgres://gw@db/shadowgate".into(),

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use super::source::Source;
 use crate::config::Config;
-use crate::review::{policies, thousands, Review, ReviewView};
-use crate::store::postgres::FleetView;
+use crate::review::{noun_for, policies, thousands, Review, ReviewView};
+use crate::store::postgres::{FleetView, InstanceTotals};
 use crate::store::Reader;
 
 /// The fleet's review under `config`'s policies. Connects at the first read: a database that
@@ -63,7 +63,28 @@ pub(crate) fn write(out: &mut dyn Write, fleet: &FleetView, view: &ReviewView) -
                 .map_or_else(|| "never".to_owned(), |at| view.in_zone(at)),
         )?;
     }
+    for i in fleet.instances.iter().filter(|i| i.records_dropped > 0) {
+        dropped_note(out, i, view)?;
+    }
     writeln!(out, "  not in the fleet's totals: {}", fleet.local_only)
+}
+
+/// Says that `instance` dropped records, and when: its records are fewer than its failures.
+fn dropped_note(out: &mut dyn Write, i: &InstanceTotals, view: &ReviewView) -> io::Result<()> {
+    let at = |time: &Option<String>| {
+        time.as_deref()
+            .map_or_else(|| "?".to_owned(), |t| view.in_zone(t))
+    };
+    writeln!(
+        out,
+        "  {} dropped {} {} compared between {} and {} (its store unavailable): the records \
+         below are fewer than the failures counted",
+        i.instance,
+        thousands(i.records_dropped),
+        noun_for(i.records_dropped, "record"),
+        at(&i.dropped_from),
+        at(&i.dropped_to),
+    )
 }
 
 #[cfg(test)]
@@ -71,7 +92,6 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::store::postgres::InstanceTotals;
 
     fn instance(name: &str) -> InstanceTotals {
         InstanceTotals {
@@ -82,6 +102,9 @@ mod tests {
             records: 1,
             last_write: None,
             spool_forwarded_at: None,
+            records_dropped: 0,
+            dropped_from: None,
+            dropped_to: None,
         }
     }
 
@@ -99,6 +122,38 @@ mod tests {
             .nth(1)
             .unwrap()
             .to_owned()
+    }
+
+    /// A gateway that dropped records says so under the table, with when: the fleet's records
+    /// are fewer than its failures (a trial had 426 failures and 118 records, and no word of it).
+    #[test]
+    fn a_gateway_that_dropped_records_is_named_with_when() {
+        let fleet = FleetView {
+            database: "postgres://gw@db/shadowgate".to_owned(),
+            instances: vec![
+                InstanceTotals {
+                    records_dropped: 308,
+                    dropped_from: Some("2026-12-03T13:40:01Z".into()),
+                    dropped_to: Some("2026-12-03T13:41:02Z".into()),
+                    ..instance("gw1")
+                },
+                instance("gw2"),
+            ],
+            local_only: String::new(),
+        };
+        let mut out = Vec::new();
+        write(&mut out, &fleet, &ReviewView::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let notes: Vec<&str> = text.lines().filter(|l| l.contains("dropped")).collect();
+        assert_eq!(
+            notes,
+            [
+                "  gw1 dropped 308 records compared between 2026-12-03 13:40:01 +00:00 and \
+                 2026-12-03 13:41:02 +00:00 (its store unavailable): the records below are fewer than the failures \
+                 counted"
+            ],
+            "{text}"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Counters and groups are counted even when records cannot be stored, so totals stay right and
 //! a dropped record is visible as a gap between the counters and the records, plus
-//! `dropped{write_error}`. While degraded, records are dropped without touching the backend until
+//! `dropped{write_error}`, and counted in its strategy's totals (`records_dropped`, with when) so
+//! that a review says so. While degraded, records are dropped without touching the backend until
 //! the next recovery attempt (a reopen) is due; the first commit after it writes the totals
 //! counted meanwhile.
 //!
@@ -34,6 +35,9 @@ use crate::outcome::ShadowOutcome;
 
 /// How often a failing reopen is said again while the store stays degraded.
 const REOPEN_REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A record in a flush: its kind, id and strategy.
+type Stored = (RecordKind, RecordId, Arc<str>);
 
 /// The writer thread's state between batches.
 pub(crate) struct Committer {
@@ -109,7 +113,7 @@ impl Committer {
         let store_records = self.retry_at.is_none() || (retry_due && self.reopen(now));
         self.uncommitted_events += events.len() as u64;
         let mut writes = Vec::new();
-        let mut stored: Vec<(RecordKind, RecordId)> = Vec::new();
+        let mut stored: Vec<Stored> = Vec::new();
         let mut lost: Vec<RecordId> = Vec::new();
         // Records to store, in id order.
         let mut pending: Vec<MismatchRecord> = Vec::new();
@@ -153,7 +157,7 @@ impl Committer {
             self.groups
                 .update(&key, Group::default, |g| g.absorb(&Group::of(&record)));
             if !store_records {
-                self.stats.add_dropped(DropReason::WriteError, 1);
+                self.dropped(&strategy, id);
                 lost.push(id);
                 continue;
             }
@@ -167,7 +171,7 @@ impl Committer {
             self.flush(writes, &stored, bytes, now);
         }
         if self.retry_at.is_some() {
-            lost.extend(stored.iter().map(|(_, id)| *id));
+            lost.extend(stored.iter().map(|(_, id, _)| *id));
         }
         if !lost.is_empty() {
             self.groups.fix_dirty(|group| group.forget(&lost));
@@ -182,7 +186,7 @@ impl Committer {
         &mut self,
         records: Vec<MismatchRecord>,
         writes: &mut Vec<Write>,
-        stored: &mut Vec<(RecordKind, RecordId)>,
+        stored: &mut Vec<Stored>,
         lost: &mut Vec<RecordId>,
     ) -> (u64, u64) {
         let (mut raw, mut kept) = (0_u64, 0_u64);
@@ -204,7 +208,11 @@ impl Committer {
                             key,
                             value: bytes,
                         });
-                        stored.push((record.mismatch.kind, record.id));
+                        stored.push((
+                            record.mismatch.kind,
+                            record.id,
+                            Arc::clone(&record.mismatch.strategy),
+                        ));
                     }
                     Err(error) => refused(record.id, &error, &record.mismatch.strategy),
                 }
@@ -243,7 +251,11 @@ impl Committer {
                         key: first.to_key().to_vec(),
                         value: bytes,
                     });
-                    stored.extend(members.iter().map(|r| (r.mismatch.kind, r.id)));
+                    stored.extend(
+                        members
+                            .iter()
+                            .map(|r| (r.mismatch.kind, r.id, Arc::clone(&r.mismatch.strategy))),
+                    );
                 }
                 Some(Err(error)) => {
                     for record in members {
@@ -354,13 +366,7 @@ impl Committer {
 
     /// Recovers if needed, adds the totals, and flushes; on failure drops the batch's records.
     /// `bytes` are the batch's record bytes (plain JSON, as stored), counted once durable.
-    fn flush(
-        &mut self,
-        mut writes: Vec<Write>,
-        stored: &[(RecordKind, RecordId)],
-        bytes: (u64, u64),
-        now: u64,
-    ) {
+    fn flush(&mut self, mut writes: Vec<Write>, stored: &[Stored], bytes: (u64, u64), now: u64) {
         let result = (|| {
             // The counters last: a commit is not atomic across spaces on every backend (sled's
             // inserts are seen one by one), and readers poll the counters (the report, the
@@ -383,7 +389,7 @@ impl Committer {
                 self.suppressed.committed();
                 self.series.committed();
                 self.series.forget_committed();
-                for (kind, _) in stored {
+                for (kind, _, _) in stored {
                     self.stats.add_written(*kind, 1);
                 }
                 self.stats.add_record_bytes(bytes.0, bytes.1);
@@ -393,7 +399,7 @@ impl Committer {
                     .events_committed
                     .fetch_add(events, Ordering::Relaxed);
                 if let (Some(hook), false) = (&self.options.on_flush, stored.is_empty()) {
-                    let ids: Vec<RecordId> = stored.iter().map(|(_, id)| *id).collect();
+                    let ids: Vec<RecordId> = stored.iter().map(|(_, id, _)| *id).collect();
                     hook(&ids);
                 }
             }
@@ -402,11 +408,23 @@ impl Committer {
                     tracing::error!(%error, "store degraded: records are dropped until it recovers");
                 }
                 self.stats.degraded.store(true, Ordering::Relaxed);
-                self.stats
-                    .add_dropped(DropReason::WriteError, stored.len() as u64);
+                for (_, id, strategy) in stored {
+                    self.dropped(strategy, *id);
+                }
                 self.retry_at = Some(now.saturating_add(self.retry_interval_micros));
             }
         }
+    }
+
+    /// Counts record `id` of `strategy` as dropped (the store did not take it): in the metric,
+    /// and in the strategy's totals, written with them once the store takes them again.
+    fn dropped(&mut self, strategy: &Arc<str>, id: RecordId) {
+        self.stats.add_dropped(DropReason::WriteError, 1);
+        self.counters.update(
+            strategy.as_bytes(),
+            || StrategyCounters::new(strategy),
+            |c| c.dropped(id.micros),
+        );
     }
 
     /// Counts a comparison in its strategy's hour and, for a record, in its group's hour.

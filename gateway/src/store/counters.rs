@@ -32,6 +32,21 @@ pub struct StrategyCounters {
     pub first_comparison_micros: Option<u64>,
     /// Last mismatch, shadow error or unencodable answer: the start of the current clean period.
     pub last_mismatch_micros: Option<u64>,
+    /// Records counted above but not stored: the store was unavailable (degraded: its disk or
+    /// database failing, or the PostgreSQL spool full). Written with the totals once the store
+    /// takes them again, so a review can say its records are fewer than its failures, and when.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub records_dropped: u64,
+    /// When the first and the last dropped record was compared, microseconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_drop_micros: Option<u64>,
+    /// See `first_drop_micros`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_drop_micros: Option<u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl StrategyCounters {
@@ -74,6 +89,13 @@ impl StrategyCounters {
         }
     }
 
+    /// Counts one record compared at `micros` that the store could not take.
+    pub(crate) fn dropped(&mut self, micros: u64) {
+        self.records_dropped += 1;
+        self.first_drop_micros = earliest(self.first_drop_micros, Some(micros));
+        self.last_drop_micros = self.last_drop_micros.max(Some(micros));
+    }
+
     /// Comparisons made: every outcome except skipped.
     pub fn comparisons(&self) -> u64 {
         self.matches + self.mismatches + self.shadow_errors + self.unencodable
@@ -105,6 +127,9 @@ impl StrategyCounters {
         self.first_comparison_micros =
             earliest(self.first_comparison_micros, delta.first_comparison_micros);
         self.last_mismatch_micros = self.last_mismatch_micros.max(delta.last_mismatch_micros);
+        self.records_dropped += delta.records_dropped;
+        self.first_drop_micros = earliest(self.first_drop_micros, delta.first_drop_micros);
+        self.last_drop_micros = self.last_drop_micros.max(delta.last_drop_micros);
     }
 }
 
@@ -143,5 +168,27 @@ mod tests {
         assert_eq!(stored.failures(), 3);
         assert_eq!(stored.first_comparison_micros, Some(40));
         assert_eq!(stored.last_mismatch_micros, Some(70));
+        assert_eq!(stored.records_dropped, 0);
+    }
+
+    /// Drops add up with their time span; totals without any are stored as before (no field).
+    #[test]
+    fn drops_count_and_merge_and_are_left_out_when_none() {
+        let mut stored = StrategyCounters::new("loan");
+        let plain = crate::store::codec::encode("counters", &stored).unwrap();
+        assert!(!String::from_utf8_lossy(&plain).contains("drop"));
+        stored.dropped(50);
+        let mut delta = StrategyCounters::new("loan");
+        delta.dropped(70);
+        delta.dropped(40);
+        stored.absorb(&delta);
+        assert_eq!(
+            (
+                stored.records_dropped,
+                stored.first_drop_micros,
+                stored.last_drop_micros
+            ),
+            (3, Some(40), Some(70))
+        );
     }
 }

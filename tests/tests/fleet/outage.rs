@@ -1,10 +1,12 @@
 //! PostgreSQL stopped under traffic: live answers are untouched, the gateway spools to its local
 //! store (`shadowgate_store_spooling` 1, `/readyz` still 200 with a detail), and when the
-//! database is back the spool is forwarded: exact totals, every record once. A database restarted
-//! while a gateway is idle is written through a new session, nothing spooled.
+//! database is back the spool is forwarded: exact totals, every record once; records dropped
+//! beyond a full spool are named in the fleet report. A database restarted while a gateway is
+//! idle is written through a new session, nothing spooled.
 
 use std::time::Duration;
 
+use shadowgate::cli::{self, Format, ReportArgs, SourceArgs};
 use shadowgate_tests::gateway::{get, http_deciding, mci_deciding, DEADLINE, STRATEGY};
 use shadowgate_tests::postgres::TestPostgres;
 
@@ -183,7 +185,40 @@ async fn a_full_spool_degrades_the_store_and_every_comparison_is_still_counted()
                 .ok()
         })
         .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("gateway.toml");
+    std::fs::write(&config, gateway.builder().toml(&dir.path().join("store"))).unwrap();
     gateway.shutdown().await;
+
+    // The fleet report says the gateway dropped records, how many and when: its records are
+    // fewer than its failures.
+    let text = tokio::task::spawn_blocking(move || {
+        let args = ReportArgs {
+            source: SourceArgs {
+                store: None,
+                config: Some(config),
+                from: None,
+                token_env: None,
+            },
+            strategy: None,
+            format: Format::Text,
+            daily: false,
+        };
+        let mut out = Vec::new();
+        cli::run_report(&args, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    })
+    .await
+    .unwrap();
+    let note = format!("  gw-a dropped {dropped} records compared between ");
+    let said: Vec<&str> = text.lines().filter(|l| l.starts_with(&note)).collect();
+    assert_eq!(said.len(), 1, "{text}");
+    assert!(
+        said[0].ends_with(
+            "(its store unavailable): the records below are fewer than the failures counted"
+        ),
+        "{text}"
+    );
 
     let url = db.url();
     let (counted, stored) = tokio::task::spawn_blocking(move || {

@@ -1,9 +1,14 @@
 //! The fleet's per-instance breakdown: each gateway's share of the totals, its records, when it
-//! last wrote its totals and last forwarded a local spool, in one statement over the tables.
+//! last wrote its totals and last forwarded a local spool, in one statement over the tables;
+//! and the records it could not store, from its counters' encoded values.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::fleet::FleetReader;
+use super::fleet::{FleetReader, Session};
+use crate::store::codec;
+use crate::store::counters::StrategyCounters;
 use crate::store::error::StoreError;
 use crate::store::time::format_micros;
 
@@ -36,7 +41,20 @@ pub struct InstanceTotals {
     pub last_write: Option<String>,
     /// When it last forwarded a local spool (an outage of the database ended), RFC 3339 UTC.
     pub spool_forwarded_at: Option<String>,
+    /// Records it counted but could not store (its store unavailable: degraded, or its spool
+    /// full), all strategies: its records are fewer than its failures by as many.
+    #[serde(default)]
+    pub records_dropped: u64,
+    /// When the first and the last of them were compared, RFC 3339 UTC.
+    #[serde(default)]
+    pub dropped_from: Option<String>,
+    /// See `dropped_from`.
+    #[serde(default)]
+    pub dropped_to: Option<String>,
 }
+
+/// An instance's dropped records: how many, first and last compared (microseconds).
+type Drops = (u64, Option<u64>, Option<u64>);
 
 /// What the fleet view says is not in it.
 pub(crate) const LOCAL_ONLY: &str = "triage states and replay runs are kept by each gateway in \
@@ -50,6 +68,7 @@ impl FleetReader {
         self.call("read the fleet's instances", move |session| {
             let operation = "read the instances";
             let rows = session.query(operation, INSTANCES, &[])?;
+            let mut drops = drops(session)?;
             let mut instances = Vec::with_capacity(rows.len());
             for row in rows {
                 let get = |i: usize| -> Result<i64, StoreError> {
@@ -61,14 +80,19 @@ impl FleetReader {
                     Ok(micros.map(|m| format_micros(u64::try_from(m).unwrap_or(0))))
                 };
                 let count = |i: usize| get(i).map(|n| u64::try_from(n).unwrap_or(0));
+                let instance: String = row.try_get(0).map_err(|e| session.error(operation, e))?;
+                let (records_dropped, from, to) = drops.remove(&instance).unwrap_or_default();
                 instances.push(InstanceTotals {
-                    instance: row.try_get(0).map_err(|e| session.error(operation, e))?,
+                    instance,
                     comparisons: count(1)?,
                     failures: count(2)?,
                     skipped: count(3)?,
                     records: count(4)?,
                     last_write: time(5)?,
                     spool_forwarded_at: time(6)?,
+                    records_dropped,
+                    dropped_from: from.map(format_micros),
+                    dropped_to: to.map(format_micros),
                 });
             }
             Ok(FleetView {
@@ -78,6 +102,42 @@ impl FleetReader {
             })
         })
     }
+}
+
+/// Each instance's dropped records over its strategies, from its counters' encoded values (the
+/// typed columns do not hold them).
+fn drops(session: &mut Session) -> Result<HashMap<String, Drops>, StoreError> {
+    let operation = "read the instances' dropped records";
+    let rows = session.query(
+        operation,
+        "SELECT instance, key, value FROM shadowgate_counters",
+        &[],
+    )?;
+    let mut drops: HashMap<String, Drops> = HashMap::new();
+    for row in rows {
+        let (instance, key, value): (String, Vec<u8>, Vec<u8>) = (
+            row.try_get(0).map_err(|e| session.error(operation, e))?,
+            row.try_get(1).map_err(|e| session.error(operation, e))?,
+            row.try_get(2).map_err(|e| session.error(operation, e))?,
+        );
+        let counters: StrategyCounters =
+            codec::decode("counters", &value).map_err(|source| StoreError::Decode {
+                tree: format!("shadowgate_counters of instance {instance}"),
+                key: String::from_utf8_lossy(&key).into_owned(),
+                source,
+            })?;
+        if counters.records_dropped == 0 {
+            continue;
+        }
+        let (count, from, to) = drops.entry(instance).or_default();
+        *count += counters.records_dropped;
+        *from = match (*from, counters.first_drop_micros) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        *to = (*to).max(counters.last_drop_micros);
+    }
+    Ok(drops)
 }
 
 /// Per instance: totals over its strategies, its records, when it last wrote and forwarded.

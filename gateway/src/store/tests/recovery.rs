@@ -44,6 +44,11 @@ fn a_store_that_cannot_open_starts_degraded_and_opens_once_the_disk_is_back() {
         (1, 1),
         "the degraded period's counters are persisted"
     );
+    assert_eq!(
+        summary[0].records_dropped, 1,
+        "with the records they count but the store did not take"
+    );
+    assert!(summary[0].first_drop_micros.is_some());
     assert!(stats.reopens.load(Ordering::SeqCst) >= 1);
     drop(store.close());
     assert_eq!(stats.unpersisted_events.load(Ordering::SeqCst), 0);
@@ -195,4 +200,50 @@ fn failing_reopens_are_said_once_a_minute_and_again_after_a_recovery() {
         committer.commit(vec![matched("loan")]);
     });
     assert_eq!(reopen_lines(&log).len(), 1, "{log}");
+}
+
+/// A record the store does not take, in the failed flush or while degraded, is counted in its
+/// strategy's totals with when it was compared; they are written once the store takes them, so
+/// a review can say its records are fewer than its failures, and between when.
+#[test]
+fn dropped_records_are_written_with_the_totals_once_the_store_is_back() {
+    let (backend, clock, options) = failing_on_a_manual_clock();
+    let config = StoreConfig {
+        retry_interval_ms: 10,
+        ..StoreConfig::default()
+    };
+    let stats = Arc::new(StoreStats::default());
+    let mut committer = super::super::commit::Committer::new(
+        Box::new(backend.clone()),
+        &config,
+        options,
+        Arc::clone(&stats),
+        None,
+    );
+    // The failed flush drops the first; degraded, the second is dropped before any write.
+    committer.commit(vec![mismatch("loan", RecordKind::Mismatch, "a")]);
+    clock.advance(5_000);
+    committer.commit(vec![mismatch("loan", RecordKind::Mismatch, "b")]);
+    assert_eq!(stats.dropped(DropReason::WriteError), 2);
+
+    backend.failing.store(false, Ordering::SeqCst);
+    clock.advance(10_000);
+    committer.commit(vec![matched("loan")]);
+    assert!(!stats.is_degraded());
+    let counters: Vec<StrategyCounters> = backend
+        .values(Space::Counters)
+        .iter()
+        .map(|(_, value)| codec::decode("counters", value).unwrap())
+        .collect();
+    assert_eq!(counters.len(), 1);
+    let loan = &counters[0];
+    assert_eq!((loan.mismatches, loan.matches), (2, 1));
+    assert_eq!(
+        (
+            loan.records_dropped,
+            loan.first_drop_micros,
+            loan.last_drop_micros
+        ),
+        (2, Some(T0), Some(T0 + 5_000))
+    );
 }
