@@ -139,6 +139,17 @@ pub struct StrategySummary {
     pub first_comparison: Option<String>,
     /// Last mismatch, shadow error or unencodable answer, RFC 3339.
     pub last_failure: Option<String>,
+    /// Records of its failures the store could not take (degraded: its disk or database
+    /// failing, or the PostgreSQL spool full): its records are fewer than its failures by as
+    /// many.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub records_dropped: u64,
+    /// When the first of them was compared, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped_from: Option<String>,
+    /// When the last of them was compared, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped_to: Option<String>,
     /// Failure rate and its 95% upper bound.
     pub rate: MismatchRate,
     /// The rate as a sentence: `200 of 2,000 comparisons failed (10.0%); at 95% confidence the
@@ -154,6 +165,10 @@ pub struct StrategySummary {
     /// gateway that predates it).
     #[serde(default)]
     pub suppressed_daily: super::SuppressedDaily,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl StrategySummary {

@@ -1,4 +1,5 @@
-//! The report's text: engine columns, a spooling store, what is said without a config.
+//! The report's text: engine columns, a spooling store, what is said without a config, dropped
+//! records.
 
 use super::*;
 use crate::cli::table::assert_column;
@@ -115,4 +116,47 @@ fn a_spooling_store_is_not_called_unreachable() {
         "{text}"
     );
     assert!(!text.contains("unreachable;"), "{text}");
+}
+
+/// Records the store could not take are said in their strategy's section, with when: on any
+/// store (sled's disk full too), its records are fewer than its failures.
+#[test]
+fn dropped_records_are_said_with_when() {
+    let mut summary = summary_of_loan();
+    let loan = &mut summary.strategies[0];
+    loan.records_dropped = 1_308;
+    loan.dropped_from = Some("2026-12-03T13:40:01Z".to_owned());
+    loan.dropped_to = Some("2026-12-03T13:41:02Z".to_owned());
+    let mut out = Vec::new();
+    let view = ReviewView::default();
+    report(
+        &mut out,
+        "store",
+        JudgedBy::Config,
+        &summary,
+        &[vec![]],
+        &view,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains(
+            "\n  records dropped: 1,308 compared between 2026-12-03 13:40:01 +00:00 and \
+             2026-12-03 13:41:02 +00:00 (the store unavailable): fewer records stored than \
+             failures counted\n"
+        ),
+        "{text}"
+    );
+    summary.strategies[0].records_dropped = 0;
+    let mut out = Vec::new();
+    report(
+        &mut out,
+        "store",
+        JudgedBy::Config,
+        &summary,
+        &[vec![]],
+        &view,
+    )
+    .unwrap();
+    assert!(!String::from_utf8(out).unwrap().contains("dropped"));
 }
