@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use super::backend::PostgresBackend;
 use super::cold::Relative;
+use super::error::Outage;
 use super::spool::Spool;
 use crate::log_limit::LogLimit;
 use crate::store::backend::{Backend, BackendError, Space, Write};
@@ -345,7 +346,13 @@ impl Backend for SpoolingBackend {
     }
 
     fn recover(&mut self) -> Result<(), BackendError> {
-        self.db.recover()
+        // Degraded (the spool full), the writer retries here, not through `commit`: the
+        // readiness detail still follows the latest failure (the writer logs it).
+        self.db.recover().inspect_err(|error| {
+            if let (true, Some(stats)) = (self.spooling, &self.stats) {
+                stats.set_spooling_reason(Some(Outage::spooling_reason(error)));
+            }
+        })
     }
 
     fn tick(&mut self) -> Result<(), BackendError> {

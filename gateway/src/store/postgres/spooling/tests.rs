@@ -114,3 +114,23 @@ fn each_report_says_the_records_in_the_spool_when_it_is_written() {
         );
     }
 }
+
+/// Degraded with a full spool, the writer retries through `recover`: the readiness detail says
+/// that attempt's failure, not the one that filled the spool.
+#[test]
+fn a_failed_recovery_while_spooling_is_the_reason_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut backend = unreachable_backend(dir.path());
+    let stats = Arc::new(StoreStats::default());
+    backend.attach(Arc::clone(&stats));
+    backend.commit(vec![record(0)]).unwrap();
+    stats.set_spooling_reason(Some(crate::store::SpoolingReason {
+        kind: "failed",
+        detail: "postgres failed (an earlier error)".into(),
+    }));
+    backend.recover().unwrap_err();
+    assert_eq!(
+        stats.spooling_why().map(|why| why.kind),
+        Some("unreachable")
+    );
+}
