@@ -13,6 +13,7 @@
 //! # Layout
 //! - `config`: [`PostgresConfig`] (`[store.postgres]`), [`BackendKind`] (`store.backend`).
 //! - `connect`: deadlines, TLS, the per-instance lock, then `schema`'s numbered migrations.
+//! - `held`: an instance name another running gateway holds, and which session holds it.
 //! - `error`: a client error shown with what the server said (not only `db error`).
 //! - `rows`: one group commit as one multi-row upsert per table.
 //! - `backend`: [`PostgresBackend`].
@@ -36,6 +37,7 @@ mod fleet;
 mod fleet_records;
 mod fleet_totals;
 mod fleet_view;
+mod held;
 mod rows;
 mod runs;
 mod save;
