@@ -6,7 +6,8 @@
 //! pattern that reaches a parent of the field reaches the field too (the rule acts on the whole
 //! value below it).
 
-use crate::config::RulesConfig;
+use crate::comparison::Severity;
+use crate::config::{RulesConfig, SeverityConfig};
 use crate::pattern::{Pattern, PatternSegment};
 use crate::rules::RuleRef;
 
@@ -85,6 +86,29 @@ impl RuleRef {
     }
 }
 
+impl SeverityConfig {
+    /// The severity a difference at `path` (as grouped, `body.offers[*].rate`) is given: that of
+    /// the deepest pattern reaching it ([`covers`]), the higher one at equal depth, `major` when
+    /// none does. So a group's fields can be judged by the rules of today without a comparison.
+    pub fn of(&self, path: &str) -> Severity {
+        let levels = [
+            (Severity::Critical, &self.critical),
+            (Severity::Major, &self.major),
+            (Severity::Minor, &self.minor),
+        ];
+        levels
+            .into_iter()
+            .flat_map(|(severity, patterns)| patterns.iter().map(move |p| (severity, p)))
+            .filter(|(_, pattern)| covers(pattern, path))
+            .filter_map(|(severity, pattern)| {
+                let depth = Pattern::parse(pattern).ok()?.segments().len();
+                Some((depth, severity))
+            })
+            .max()
+            .map_or(Severity::Major, |(_, severity)| severity)
+    }
+}
+
 impl RulesConfig {
     /// Every rule's pattern as written, with its key in the rules table (`ignore[2]`,
     /// `tolerance[0].path`, `severity.minor[1]`), in config order, so a pattern can be checked
@@ -137,7 +161,8 @@ impl RulesConfig {
 #[cfg(test)]
 mod tests {
     use super::{covers, reach, Reach};
-    use crate::config::{RulesConfig, ToleranceConfig};
+    use crate::comparison::Severity;
+    use crate::config::{RulesConfig, SeverityConfig, ToleranceConfig};
 
     #[test]
     fn patterns_are_listed_with_their_keys() {
@@ -159,6 +184,38 @@ mod tests {
                 ("severity.minor[0]".to_owned(), "body.message"),
             ]
         );
+    }
+
+    /// As a comparison gives it (checked against `compare` below): the deepest pattern wins, the
+    /// higher severity at equal depth, `major` by default.
+    #[test]
+    fn a_fields_severity_is_the_deepest_patterns() {
+        let severity = SeverityConfig {
+            critical: vec!["body.detail.code".into(), "body.offers[*].rate".into()],
+            major: vec![],
+            minor: vec!["body.detail".into(), "body.offers[0].rate".into()],
+        };
+        for (path, expected) in [
+            ("body.detail.code", Severity::Critical),
+            ("body.detail.note", Severity::Minor),
+            ("body.offers[*].rate", Severity::Critical),
+            ("body.grade", Severity::Major),
+        ] {
+            assert_eq!(severity.of(path), expected, "{path}");
+        }
+        let rules = RulesConfig {
+            severity: severity.clone(),
+            ..RulesConfig::default()
+        };
+        let rules = rules.validate().unwrap();
+        let live = serde_json::json!({"body": {"detail": {"code": "A", "note": "x"}}});
+        let shadow = serde_json::json!({"body": {"detail": {"code": "B", "note": "y"}}});
+        let comparison = crate::compare(&live, &shadow, &rules);
+        for difference in &comparison.differences {
+            let path = difference.field();
+            assert_eq!(severity.of(&path), difference.severity, "{path}");
+        }
+        assert_eq!(comparison.differences.len(), 2);
     }
 
     #[test]

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::comparison::Severity;
+use crate::config::SeverityConfig;
 use crate::governance::Governance;
 use crate::leaf::{Normalise, Tolerance, ValueMap};
 use crate::matcher::{Matcher, RuleIndex};
@@ -64,6 +66,8 @@ pub(crate) struct Rule {
 pub struct Rules {
     pub(crate) matcher: Matcher,
     pub(crate) rules: Vec<Rule>,
+    /// The severity patterns as written, for [`Rules::severity_of`].
+    pub(crate) severity: SeverityConfig,
 }
 
 impl Rules {
@@ -76,6 +80,12 @@ impl Rules {
     /// including those that hid nothing.
     pub fn suppressing_rules(&self) -> impl Iterator<Item = &RuleRef> {
         self.rules.iter().map(|rule| &rule.id)
+    }
+
+    /// The severity a difference at `path` (as grouped: `body.offers[*].rate`) is given
+    /// ([`SeverityConfig::of`]), for judging a group's fields without a comparison.
+    pub fn severity_of(&self, path: &str) -> Severity {
+        self.severity.of(path)
     }
 
     pub(crate) fn rule(&self, index: RuleIndex) -> &Rule {

@@ -104,7 +104,9 @@ impl RulesConfig {
                 build.severity(format!("severity.{name}[{at}]"), pattern, level);
             }
         }
-        build.finish()
+        let mut rules = build.finish()?;
+        rules.severity = self.severity.clone();
+        Ok(rules)
     }
 }
 

@@ -27,7 +27,8 @@ pub enum CutoverErrorKind {
         /// The configured strategies, comma-separated.
         known: String,
     },
-    /// The strategy is not ready: every blocking criterion as `criterion: detail`.
+    /// The strategy is not ready, or a group that differs on a critical field is open: every
+    /// blocker as `criterion: detail` (`critical_group: group … differs on critical field …`).
     #[error("expected a ready strategy, found it blocked: {}", .blockers.join("; "))]
     Blocked {
         /// `min_comparisons: 9 comparisons so far; at least 100 are required`, …
@@ -69,7 +70,7 @@ impl CutoverError {
         )
     }
 
-    /// The blocking criteria, when refused for readiness.
+    /// The blockers, when refused for readiness or an open critical group.
     pub fn blockers(&self) -> Option<&[String]> {
         match &*self.kind {
             CutoverErrorKind::Blocked { blockers } => Some(blockers),

@@ -2,7 +2,8 @@
 //! same hash-chained audit trail as triage changes; and reloads linked to it.
 //!
 //! `shadowgate cutover sign` is refused unless the strategy is ready (the review's
-//! [`crate::review::assess`]); when it is, the [`Evidence`] at that moment (counts, upper bound,
+//! [`crate::review::assess`]) and no group that differs on a critical field (the strategy's
+//! `severity` rules) is open; when it may, the [`Evidence`] at that moment (counts, upper bound,
 //! clean days, skipped share, groups and their triage, active rules with owners and expiry, the
 //! live and shadow engines with where each is reached, the config file's SHA-256) is appended to the audit trail as a `cutover_sign` entry whose hash
 //! covers the evidence, so `audit verify` detects a later edit of either. The cutover itself stays
@@ -24,7 +25,8 @@
 //! # Layout
 //! - `evidence`: [`Evidence`], what a sign-off records, gathered from the store and the config
 //!   (its engines with their [`Endpoint`]s, as start entries record them).
-//! - `sign`: [`sign`], the readiness check and the `cutover_sign` entry; [`SignOff`].
+//! - `sign`: [`sign`], the readiness and critical-group checks and the `cutover_sign` entry;
+//!   [`SignOff`].
 //! - `signed`: the sign-offs a new routing change may rest on (each approves one change).
 //! - `used`: [`SignOffUse`], the routing change a sign-off approved and its [`Direction`]
 //!   against the cutover signed, shown beside the sign-off.
@@ -65,6 +67,8 @@ use ring::digest::{digest, SHA256};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_critical;
 #[cfg(test)]
 mod tests_files;
 #[cfg(test)]

@@ -1,6 +1,6 @@
-//! [`sign`]: a sign-off is refused unless the strategy is ready; when it is, its evidence is
-//! appended to the audit trail as one `cutover_sign` entry, the evidence inside the hashed
-//! content.
+//! [`sign`]: a sign-off is refused unless the strategy is ready and no group that differs on a
+//! critical field is open; when it may, its evidence is appended to the audit trail as one
+//! `cutover_sign` entry, the evidence inside the hashed content.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,10 +8,10 @@ use super::error::{CutoverError, CutoverErrorKind};
 use super::evidence::{at, Evidence};
 use super::used::{recorded, SignOffUse};
 use crate::config::Config;
-use crate::review::{assess, Readiness};
+use crate::review::{assess, noun_for, Readiness};
 use crate::store::{format_micros, Reader, StrategyCounters};
 use crate::triage::append::{append, entries, Entry};
-use crate::triage::{AuditEntry, TriageBook};
+use crate::triage::{AuditEntry, GroupTriage, TriageBook};
 
 /// The audit action of a sign-off.
 pub const SIGN_ACTION: &str = "cutover_sign";
@@ -98,20 +98,24 @@ pub fn sign(
         .into_iter()
         .find(|c| c.strategy == strategy)
         .unwrap_or_else(|| StrategyCounters::new(strategy));
-    if let Readiness::Blocked { blockers } = assess(&counters, &spec.readiness, now_micros) {
-        let blockers = blockers
+    let mut blockers = match assess(&counters, &spec.readiness, now_micros) {
+        Readiness::Ready => Vec::new(),
+        Readiness::Blocked { blockers } => blockers
             .iter()
             .map(|b| {
                 // The criterion's config key, as the report prints it (`min_comparisons`).
                 let key = serde_json::to_value(b.criterion).unwrap_or_default();
                 format!("{}: {}", key.as_str().unwrap_or("criterion"), b.detail)
             })
-            .collect();
-        return Err(fail(CutoverErrorKind::Blocked { blockers }));
-    }
+            .collect(),
+    };
     let groups = TriageBook::new(reader.clone())
         .list(strategy, now_micros)
         .map_err(|e| fail(CutoverErrorKind::Audit(*e.kind)))?;
+    blockers.extend(groups.iter().filter_map(|g| open_critical(g, &spec.rules)));
+    if !blockers.is_empty() {
+        return Err(fail(CutoverErrorKind::Blocked { blockers }));
+    }
     let note = request
         .note
         .as_deref()
@@ -162,6 +166,35 @@ pub fn sign(
         evidence,
         used_by: None,
     })
+}
+
+/// The blocker of `group` when it is open and differs on a field `rules` call critical: a
+/// sign-off must not approve a cutover that would put a known defect of the customer's outcome
+/// (decision, limit, rate) live, however ready the counts are.
+fn open_critical(group: &GroupTriage, rules: &comparator::Rules) -> Option<String> {
+    let triage = &group.triage;
+    if !triage.state.is_open() {
+        return None;
+    }
+    let critical: Vec<&str> = group
+        .group
+        .differing_paths
+        .iter()
+        .map(String::as_str)
+        .filter(|path| rules.severity_of(path) == comparator::Severity::Critical)
+        .collect();
+    if critical.is_empty() {
+        return None;
+    }
+    let reopened = if triage.reopened { " (reopened)" } else { "" };
+    Some(format!(
+        "critical_group: group {} differs on critical {} {} and is {}{reopened}; verified, \
+         accepted_difference or not_a_defect is required",
+        group.group.signature,
+        noun_for(critical.len() as u64, "field"),
+        critical.join(", "),
+        triage.state,
+    ))
 }
 
 /// Every sign-off in the audit trail of `reader`'s store, oldest first, each with the routing

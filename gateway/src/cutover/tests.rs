@@ -45,6 +45,7 @@ path = "/v1/loan"
 
 [strategies.loan.rules]
 ignore = [{{ path = "body.message", owner = "kim", expires = "2999-01-01" }}]
+severity = {{ critical = ["body.grade"] }}
 
 [strategies.loan.readiness]
 min_comparisons = {min_comparisons}
