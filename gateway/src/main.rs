@@ -151,6 +151,12 @@ fn main() -> ExitCode {
             let _ = writeln!(io::stderr(), "error: {}", error_text(&e));
             ExitCode::from(shadowgate::cli::EXIT_NOT_MATCHING)
         }
+        // A replay whose engine failed on cases it did not get to judge: 4, so a pipeline can
+        // retry rather than roll back.
+        Err(e) if e.is::<shadowgate::cli::NotReplayed>() => {
+            let _ = writeln!(io::stderr(), "error: {}", error_text(&e));
+            ExitCode::from(shadowgate::cli::EXIT_NOT_REPLAYED)
+        }
         Err(e) => {
             // Not `{e:?}`: with RUST_BACKTRACE=1 (common on servers) anyhow would add a
             // backtrace, and a wrong flag or a locked store is the user's to fix, not a bug.

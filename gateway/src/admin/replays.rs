@@ -12,7 +12,7 @@ use serde_json::json;
 use super::html::escape;
 use crate::listener::server;
 use crate::replay::{SelectError, Selection, StartError};
-use crate::review::{check_window, noun_for, parse_kind, parse_time, Review};
+use crate::review::{check_window, parse_kind, parse_time, Review};
 use crate::store::replays::latest_per_group;
 use crate::store::{GroupRun, RecordId};
 
@@ -165,19 +165,17 @@ fn selection(request: &ReplayRequest) -> Result<Selection, String> {
     })
 }
 
-/// One run's "N of M cases fixed by replay at T" as HTML, `time` the page's time cell.
+/// One run's "N of M cases fixed by replay at T" ([`GroupRun::counts`]: the engine when it
+/// took the cases it shadowed, the cases not replayed) as HTML, `time` the page's time cell.
 fn run_cell(run: &GroupRun, time: impl Fn(u64) -> String) -> String {
     let part = match run.partial {
         true => format!(" (part of the group: {})", escape(&run.selection)),
         false => String::new(),
     };
-    format!(
-        "{} of {} {} fixed by replay at {}{part}",
-        run.fixed,
-        run.total,
-        noun_for(run.total as u64, "case"),
-        time(run.at_micros)
-    )
+    // The time cell is HTML already; the rest is escaped around it.
+    const AT: &str = "\u{0}";
+    let counts = escape(&run.counts(AT.to_owned()));
+    format!("{}{part}", counts.replacen(AT, &time(run.at_micros), 1))
 }
 
 /// The page's card: one row per group with a stored replay, its verdict from the newest
@@ -254,6 +252,28 @@ mod tests {
             .to_bytes();
         let runs = runs.lock().unwrap().clone();
         (status, String::from_utf8(body.to_vec()).unwrap(), runs)
+    }
+
+    /// The page's cell says what the text says: the engine whose cases the run took, the cases
+    /// not replayed; the time cell as HTML, the rest escaped.
+    #[test]
+    fn a_runs_cell_names_its_engine_and_the_cases_not_replayed() {
+        let run = GroupRun {
+            fixed: 0,
+            total: 3,
+            at_micros: 0,
+            engine: "next".into(),
+            by: "kim".into(),
+            selection: "--group a".into(),
+            partial: false,
+            not_replayed: 3,
+            shadowed_by: Some("<next>".into()),
+        };
+        assert_eq!(
+            run_cell(&run, |_| "<span class=\"t\">T</span>".to_owned()),
+            "0 of 3 cases shadowed by &lt;next&gt; fixed by replay at <span class=\"t\">T</span>, \
+             3 not replayed (engine errors)"
+        );
     }
 
     #[test]

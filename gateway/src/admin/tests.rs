@@ -384,6 +384,7 @@ fn a_groups_replay_verdict_is_its_newest_whole_run_with_a_newer_partial_run_besi
         engine: "next".to_owned(),
         selection: selection.to_owned(),
         group_selections: Default::default(),
+        shadowed_by: None,
         cases,
     };
     let whole = run(

@@ -4,7 +4,7 @@
 //! Runs on a stopped gateway's store (sled locks its directory), with the gateway's config: its
 //! engines, layouts, rules, store path and key file. The run is stored (`replays` tree) so the
 //! report shows each group's "N of M cases fixed by replay at T". Exits non-zero when any case is
-//! not fixed, for deploy pipelines.
+//! not fixed (3), or not replayed because the engine failed on it (4), for deploy pipelines.
 
 mod inputs;
 #[cfg(test)]
@@ -27,6 +27,7 @@ use crate::metrics::Metrics;
 use crate::replay::{run_cases, Pace, Syntax};
 use crate::review::plural;
 use crate::runtime::Runtime;
+use crate::store::replays::{FIXED, NOT_REPLAYED};
 use crate::store::{Clock, Reader, ReplayRun, SystemClock};
 
 /// `shadowgate replay`.
@@ -55,6 +56,8 @@ pub struct ReplayArgs {
     pub kind: Option<String>,
     /// The engine to send them to (a name from `[engines]`); default: the engine that was the
     /// cases' shadow when they were recorded (after a cutover, not the strategy's shadow then).
+    /// When the cases were shadowed by several engines (both sides of a cutover), naming one
+    /// takes only the cases it shadowed, and the run is the verdict of its part of each group.
     #[arg(long, value_name = "ENGINE")]
     pub against: Option<String>,
     /// Cases sent per second at most (0: no rate limit, only --concurrency).
@@ -99,6 +102,8 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     if records.is_empty() {
         bail!(selection.nothing_matches(Syntax::Flags));
     }
+    // After a cutover, `--against` one of the engines takes the group's cases it shadowed.
+    let (records, shadowed_by) = selection.shadowed_by(args.against.as_deref(), records);
     let engine_name = target(spec, &config.engines, args.against.as_deref(), &records)?;
     let started = SystemClock.now_micros();
     let tokio = tokio::runtime::Builder::new_current_thread()
@@ -142,16 +147,34 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         engine: engine_name,
         selection: selection.describe(cases.len(), Syntax::Flags),
         group_selections: selection.describe_groups(&cases, Syntax::Flags),
+        shadowed_by,
         cases,
     };
     reader.save_replay(&run)?;
     print(out, &run, &view)?;
+    verdict(&run)
+}
+
+/// The run's exit: an error when any case is not fixed ([`NotFixed`]), or when every case
+/// replayed is fixed but the engine failed on some ([`NotReplayed`]).
+fn verdict(run: &ReplayRun) -> anyhow::Result<()> {
     let totals = run.totals();
-    let not_fixed = run.cases.len() - totals.get("fixed").copied().unwrap_or(0);
+    let count = |label| totals.get(label).copied().unwrap_or(0);
+    let (selected, not_replayed) = (run.cases.len(), count(NOT_REPLAYED));
+    let replayed = selected - not_replayed;
+    let not_fixed = replayed - count(FIXED);
     if not_fixed > 0 {
         return Err(NotFixed {
             not_fixed,
-            total: run.cases.len(),
+            total: replayed,
+            not_replayed,
+        }
+        .into());
+    }
+    if not_replayed > 0 {
+        return Err(NotReplayed {
+            not_replayed,
+            total: selected,
         }
         .into());
     }
@@ -160,21 +183,66 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
 
 /// A replay that ran and found cases not fixed: exit status
 /// [`super::EXIT_NOT_MATCHING`] (3), apart from 1, a replay that could not run (unknown group,
-/// locked store, no key), so a deploy pipeline can tell the two apart.
+/// locked store, no key), and [`EXIT_NOT_REPLAYED`] (4), cases the engine failed on, so a deploy
+/// pipeline can tell them apart. Said even when the engine failed on others: the cases it
+/// answered already show the fix does not hold.
 #[derive(Debug, thiserror::Error)]
-#[error("{}", not_fixed_sentence(*.not_fixed, *.total))]
+#[error("{}", not_fixed_sentence(*.not_fixed, *.total, *.not_replayed))]
 pub struct NotFixed {
-    /// Cases still differing, differing differently, failed or unreadable.
+    /// Cases still differing, differing differently or unreadable.
     pub not_fixed: usize,
-    /// Cases replayed.
+    /// Cases replayed (those the engine failed on excluded).
+    pub total: usize,
+    /// Cases not replayed: the engine failed on them.
+    pub not_replayed: usize,
+}
+
+/// Exit status of a replay whose engine failed on some cases (no connection, no answer in time,
+/// an error status) and whose other cases are all fixed: nothing says the fix failed, and the
+/// same replay may pass once the engine answers (3 is a fix that did not hold, 1 a replay that
+/// could not run).
+pub const EXIT_NOT_REPLAYED: u8 = 4;
+
+/// A replay whose engine failed on some cases, every other one fixed: exit status
+/// [`EXIT_NOT_REPLAYED`].
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{} not replayed (engine errors: see the cases' detail); replay again when the engine answers",
+    selected_cases(*.not_replayed, *.total)
+)]
+pub struct NotReplayed {
+    /// Cases the engine failed on.
+    pub not_replayed: usize,
+    /// Cases selected.
     pub total: usize,
 }
 
-/// `1 of 3 replayed cases is not fixed`, `2 of 2 replayed cases are not fixed`.
-fn not_fixed_sentence(not_fixed: usize, total: usize) -> String {
+/// `1 of 3 replayed cases is not fixed`, `2 of 2 replayed cases are not fixed`, and the cases
+/// the engine failed on when there are any: `…, and 1 selected case was not replayed (engine
+/// errors)`.
+fn not_fixed_sentence(not_fixed: usize, total: usize, not_replayed: usize) -> String {
     let verb = if not_fixed == 1 { "is" } else { "are" };
+    let more = match not_replayed {
+        0 => String::new(),
+        n => {
+            let verb = if n == 1 { "was" } else { "were" };
+            format!(
+                ", and {} {verb} not replayed (engine errors)",
+                plural(n as u64, "more case")
+            )
+        }
+    };
     format!(
-        "{not_fixed} of {} {verb} not fixed",
+        "{not_fixed} of {} {verb} not fixed{more}",
         plural(total as u64, "replayed case")
+    )
+}
+
+/// `1 of 3 selected cases was`, `3 of 3 selected cases were`.
+fn selected_cases(count: usize, total: usize) -> String {
+    let verb = if count == 1 { "was" } else { "were" };
+    format!(
+        "{count} of {} {verb}",
+        plural(total as u64, "selected case")
     )
 }

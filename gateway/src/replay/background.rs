@@ -12,6 +12,7 @@ use tokio_util::task::TaskTracker;
 use super::{run_cases, Pace, SelectError, Selection, Syntax};
 use crate::pipeline::Gateway;
 use crate::runtime::{Runtime, Strategy};
+use crate::store::replays::{FIXED, NOT_REPLAYED};
 use crate::store::{Clock, KeyRing, Reader, ReplayRun, SystemClock};
 
 /// The pace of a replay inside a serving gateway: gentle, its engines serve live traffic too.
@@ -116,6 +117,7 @@ pub fn start(
     if records.is_empty() {
         return Err(StartError::Empty(selection.nothing_matches(Syntax::Json)));
     }
+    let (records, shadowed_by) = selection.shadowed_by(against.as_deref(), records);
     let shadow_now = strategy.shadow.as_ref().map(|engine| engine.name());
     let target = super::target(against.as_deref(), shadow_now, &records)?;
     let engine = match runtime.engine(&target) {
@@ -153,11 +155,14 @@ pub fn start(
             engine: engine.name().to_owned(),
             selection: selection.describe(cases.len(), Syntax::Json),
             group_selections: selection.describe_groups(&cases, Syntax::Json),
+            shadowed_by,
             cases,
         };
-        let fixed = run.cases.iter().filter(|c| c.result == "fixed").count();
+        let totals = run.totals();
+        let count = |label| totals.get(label).copied().unwrap_or(0);
+        let (fixed, not_replayed) = (count(FIXED), count(NOT_REPLAYED));
         match reader.save_replay(&run) {
-            Ok(_) => tracing::info!(strategy = %run.strategy, fixed, cases = run.cases.len(), "replay finished"),
+            Ok(_) => tracing::info!(strategy = %run.strategy, fixed, not_replayed, cases = run.cases.len(), "replay finished"),
             Err(error) => tracing::error!(%error, strategy = %run.strategy, "replay finished but could not be stored"),
         }
     });

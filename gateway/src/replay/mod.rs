@@ -199,6 +199,31 @@ impl Selection {
         }
         Ok(records)
     }
+
+    /// The cases of `records` that `against` shadowed, when it shadowed some and another engine
+    /// others: after a cutover a group holds cases from both sides (the new engine shadowed
+    /// those before it, the old engine those after), and only the new engine's check its fix
+    /// (the others' stored live answers are its own). Returns them with the engine's name,
+    /// stored with the run, which then reads as, and is the verdict of, that engine's part of
+    /// each group. Otherwise `records` as they are and `None`; so for cases named by id, taken
+    /// as named.
+    pub fn shadowed_by(
+        &self,
+        against: Option<&str>,
+        records: Vec<MismatchRecord>,
+    ) -> (Vec<MismatchRecord>, Option<String>) {
+        let Some(engine) = against.filter(|_| self.ids.is_empty()) else {
+            return (records, None);
+        };
+        let by = |r: &MismatchRecord, name: &str| r.mismatch.shadow_engine == name;
+        let shadowed = records.iter().any(|r| by(r, engine));
+        let others = records.iter().any(|r| !by(r, engine) && !by(r, ""));
+        if !(shadowed && others) {
+            return (records, None);
+        }
+        let kept = records.into_iter().filter(|r| by(r, engine)).collect();
+        (kept, Some(engine.to_owned()))
+    }
 }
 
 /// Replays `records` against `engine` at `pace`; counts each finished case on `progress`.
@@ -294,6 +319,36 @@ mod tests {
         let unnamed = [case("legacy", "")];
         assert_eq!(target(None, Some("next"), &unnamed), Ok("next".into()));
         assert_eq!(target(None, None, &unnamed), Err(TargetError::None));
+    }
+
+    #[test]
+    fn named_one_of_two_shadows_the_cases_it_shadowed_are_taken() {
+        let both = vec![
+            case("legacy", "next"),
+            case("next", "legacy"),
+            case("legacy", "next"),
+        ];
+        let group = Selection::default();
+        let (kept, shadowed) = group.shadowed_by(Some("next"), both.clone());
+        assert_eq!(shadowed.as_deref(), Some("next"));
+        assert_eq!(kept.len(), 2);
+        assert!(kept.iter().all(|r| r.mismatch.shadow_engine == "next"));
+        assert_eq!(
+            target(Some("next"), Some("legacy"), &kept),
+            Ok("next".into())
+        );
+        // Named nothing: the cases as they are (refused by `target` as before); named an engine
+        // that shadowed none, or the only one: the cases as they are.
+        assert_eq!(group.shadowed_by(None, both.clone()).1, None);
+        assert_eq!(group.shadowed_by(Some("next-v2"), both.clone()).1, None);
+        assert_eq!(group.shadowed_by(Some("next"), both[..1].to_vec()).1, None);
+        // Cases named by id are taken as named.
+        let ids = Selection {
+            ids: vec![RecordId { micros: 0, seq: 0 }],
+            ..Selection::default()
+        };
+        let (kept, shadowed) = ids.shadowed_by(Some("next"), both);
+        assert_eq!((kept.len(), shadowed), (3, None));
     }
 
     #[test]

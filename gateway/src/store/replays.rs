@@ -21,6 +21,10 @@ pub(crate) const REPLAYS_TREE: &str = "replays";
 /// Result label of a case whose engine answer now equals the stored live answer.
 pub const FIXED: &str = "fixed";
 
+/// Result label of a case the engine failed on (no answer within the deadline, no connection,
+/// an error status): it was not replayed, so it says nothing about the fix.
+pub const NOT_REPLAYED: &str = "error";
+
 /// One stored replay run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplayRun {
@@ -41,6 +45,11 @@ pub struct ReplayRun {
     /// names every group's); empty otherwise, and in runs stored before it existed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub group_selections: BTreeMap<String, String>,
+    /// Set when the run took only the selected cases this engine shadowed, leaving out those
+    /// another engine shadowed (a group's cases from both sides of a cutover): the run is the
+    /// verdict of that engine's part of each group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadowed_by: Option<String>,
     /// Every case, in record order.
     pub cases: Vec<ReplayCase>,
 }
@@ -71,16 +80,20 @@ pub struct GroupReplay {
     /// The group's signature.
     pub signature: String,
     /// The group's verdict ("fixed" when every case is): the newest run that replayed all of
-    /// its cases; `None` when every run took only part of them.
+    /// its cases (or all of those one engine shadowed, [`GroupRun::shadowed_by`]), none of them
+    /// left unreplayed by an engine error; `None` when every run took only part of them.
     #[serde(default)]
     pub whole: Option<GroupRun>,
     /// The newest run that replayed only part of the group's cases (selected by id, time, kind
-    /// or a limit reached), when newer than `whole`: shown beside the verdict, never as it.
+    /// or a limit reached, or some not replayed: the engine failed on them), when newer than
+    /// `whole`: shown beside the verdict, never as it.
     #[serde(default)]
     pub latest_partial: Option<GroupRun>,
     /// The line every view shows (T in UTC): "N of M cases fixed by replay at T", then "; since
     /// then n of m cases fixed by replay at T (part of the group: …)" for a newer partial run;
-    /// "no replay of the whole group; n of m …" when there is no whole-group run.
+    /// "no replay of the whole group; n of m …" when there is no whole-group run. A run whose
+    /// engine failed on some cases says how many: "0 of 3 cases fixed by replay at T, 3 not
+    /// replayed (engine errors)".
     #[serde(default)]
     pub summary: String,
 }
@@ -105,6 +118,13 @@ pub struct GroupRun {
     /// Whether the run replayed only part of the group's cases.
     #[serde(default)]
     pub partial: bool,
+    /// Cases of the group the engine failed on (result `error`): not replayed, counted in
+    /// `total`, never fixed. A run with any is not the group's verdict.
+    #[serde(default)]
+    pub not_replayed: usize,
+    /// The engine whose shadowed cases alone the run took ([`ReplayRun::shadowed_by`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadowed_by: Option<String>,
 }
 
 impl GroupReplay {
@@ -129,13 +149,33 @@ impl GroupRun {
             true => format!(" (part of the group: {})", self.selection),
             false => String::new(),
         };
+        format!("{}{part}", self.counts(time(self.at_micros)))
+    }
+
+    /// "N of M cases fixed by replay at T" with `at` as T, naming the engine when the run took
+    /// only the cases it shadowed ("3 of 3 cases shadowed by next fixed …"), and the cases not
+    /// replayed when there are any ("…, 3 not replayed (engine errors)"): without it, an outage
+    /// would read as a fix that failed.
+    pub fn counts(&self, at: String) -> String {
+        let cases = crate::review::noun_for(self.total as u64, "case");
+        let shadowed = match &self.shadowed_by {
+            Some(engine) => format!(" shadowed by {engine}"),
+            None => String::new(),
+        };
+        let not_replayed = match self.not_replayed {
+            0 => String::new(),
+            n => format!(", {n} not replayed (engine errors)"),
+        };
         format!(
-            "{} of {} {} fixed by replay at {}{part}",
-            self.fixed,
-            self.total,
-            crate::review::noun_for(self.total as u64, "case"),
-            time(self.at_micros)
+            "{} of {} {cases}{shadowed} fixed by replay at {at}{not_replayed}",
+            self.fixed, self.total
         )
+    }
+
+    /// Whether the run can be its group's verdict: it replayed all of the group's cases (or all
+    /// those its engine shadowed), and the engine failed on none.
+    fn is_verdict(&self) -> bool {
+        !self.partial && self.not_replayed == 0
     }
 }
 
@@ -247,14 +287,16 @@ impl Reader {
 pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
     let mut groups: BTreeMap<(String, String), GroupReplay> = BTreeMap::new();
     for run in runs {
-        let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        // Per group: fixed, total, not replayed.
+        let mut counts: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
         for case in &run.cases {
             let entry = counts.entry(case.signature.as_str()).or_default();
             entry.0 += usize::from(case.result == FIXED);
             entry.1 += 1;
+            entry.2 += usize::from(case.result == NOT_REPLAYED);
         }
         let partial = run.is_partial();
-        for (signature, (fixed, total)) in counts {
+        for (signature, (fixed, total, not_replayed)) in counts {
             let key = (run.strategy.clone(), signature.to_owned());
             let group = groups.entry(key).or_insert_with(|| GroupReplay {
                 strategy: run.strategy.clone(),
@@ -263,14 +305,7 @@ pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
                 latest_partial: None,
                 summary: String::new(),
             });
-            // Newest first: a partial run counts only while no whole run was found, so it is
-            // newer than the verdict; older partial runs are history.
-            let slot = match partial {
-                true if group.whole.is_some() => continue,
-                true => &mut group.latest_partial,
-                false => &mut group.whole,
-            };
-            slot.get_or_insert_with(|| GroupRun {
+            let result = GroupRun {
                 fixed,
                 total,
                 at_micros: run.started_micros,
@@ -278,7 +313,18 @@ pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
                 by: run.by.clone(),
                 selection: run.selection_of(signature).to_owned(),
                 partial,
-            });
+                not_replayed,
+                shadowed_by: run.shadowed_by.clone(),
+            };
+            // Newest first: a partial run counts only while no whole run was found, so it is
+            // newer than the verdict; older partial runs are history. A run the engine failed
+            // on is no verdict either: an outage must not replace a good one.
+            let slot = match result.is_verdict() {
+                false if group.whole.is_some() => continue,
+                false => &mut group.latest_partial,
+                true => &mut group.whole,
+            };
+            slot.get_or_insert(result);
         }
     }
     let mut groups: Vec<GroupReplay> = groups.into_values().collect();
@@ -311,6 +357,7 @@ mod tests {
             engine: "next".to_owned(),
             selection: "all".to_owned(),
             group_selections: BTreeMap::new(),
+            shadowed_by: None,
             cases,
         }
     }
@@ -479,6 +526,60 @@ mod tests {
     }
 
     #[test]
+    fn a_run_the_engine_failed_on_says_so_and_never_replaces_the_verdict() {
+        let good = run(
+            1_764_460_800_000_000,
+            vec![
+                case(1, "a", FIXED),
+                case(2, "a", FIXED),
+                case(3, "a", FIXED),
+            ],
+        );
+        let outage = run(
+            1_764_460_860_000_000,
+            vec![
+                case(1, "a", NOT_REPLAYED),
+                case(2, "a", NOT_REPLAYED),
+                case(3, "a", NOT_REPLAYED),
+            ],
+        );
+        let groups = latest_per_group(&[outage.clone(), good]);
+        let verdict = groups[0].whole.as_ref().unwrap();
+        assert_eq!((verdict.fixed, verdict.total), (3, 3));
+        assert_eq!(
+            groups[0].summary,
+            "3 of 3 cases fixed by replay at 2025-11-30T00:00:00.000000Z; since then 0 of 3 \
+             cases fixed by replay at 2025-11-30T00:01:00.000000Z, 3 not replayed (engine errors)"
+        );
+        // With no earlier verdict, the run is still none.
+        let groups = latest_per_group(&[outage]);
+        assert_eq!(groups[0].whole, None);
+        assert_eq!(
+            groups[0].summary,
+            "no replay of the whole group; 0 of 3 cases fixed by replay at \
+             2025-11-30T00:01:00.000000Z, 3 not replayed (engine errors)"
+        );
+    }
+
+    #[test]
+    fn a_run_of_the_cases_one_engine_shadowed_is_the_verdict_and_names_it() {
+        let old = run(1_000, vec![case(1, "a", "still_differing")]);
+        let mut part = run(
+            1_764_460_800_000_000,
+            vec![case(1, "a", FIXED), case(2, "a", FIXED)],
+        );
+        part.selection = "--group a".to_owned();
+        part.shadowed_by = Some("next".to_owned());
+        let groups = latest_per_group(&[part, old]);
+        let verdict = groups[0].whole.as_ref().unwrap();
+        assert_eq!((verdict.fixed, verdict.total), (2, 2));
+        assert_eq!(
+            groups[0].summary,
+            "2 of 2 cases shadowed by next fixed by replay at 2025-11-30T00:00:00.000000Z"
+        );
+    }
+
+    #[test]
     fn stored_runs_come_back_newest_first_and_per_group() {
         let dir = tempfile::tempdir().unwrap();
         let reader = Reader::open(dir.path()).unwrap();
@@ -487,7 +588,7 @@ mod tests {
             .unwrap();
         // Same start: moved one microsecond on, never overwriting the first run.
         let at = reader
-            .save_replay(&run(5, vec![case(2, "b", "error")]))
+            .save_replay(&run(5, vec![case(2, "b", "still_differing")]))
             .unwrap();
         assert_eq!(at, 6);
         let runs = reader.replays(Some("loan")).unwrap();

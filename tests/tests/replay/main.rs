@@ -7,13 +7,14 @@
 
 mod groups;
 mod noise;
+mod outage;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use serde_json::Value;
-use shadowgate::cli::{run_replay, NotFixed, ReplayArgs};
+use shadowgate::cli::{run_replay, NotFixed, NotReplayed, ReplayArgs};
 use shadowgate::cli::{run_report, Format, ReportArgs, SourceArgs};
 use shadowgate::store::{MismatchRecord, Reader};
 use shadowgate_tests::fake::{FakeEngine, FakeHttp, FakeMci};
@@ -64,13 +65,19 @@ fn args(config: &Path, group: &str) -> ReplayArgs {
 
 /// Runs the CLI on a plain thread (it starts its own runtime) while the test's runtime keeps
 /// serving the fake engines: its output, and whether it succeeded. The error of a replay that
-/// ran and left cases not fixed (the binary's exit status 3, not 1) starts with `NOT FIXED: `.
+/// ran and left cases not fixed (the binary's exit status 3, not 1) starts with `NOT FIXED: `;
+/// of one whose engine failed on cases (exit status 4), with `NOT REPLAYED: `.
 async fn replay(args: ReplayArgs) -> (String, Result<(), String>) {
     let cli = std::thread::spawn(move || {
         let mut out = Vec::new();
-        let result = run_replay(&args, &mut out).map_err(|e| match e.is::<NotFixed>() {
-            true => format!("NOT FIXED: {e:#}"),
-            false => format!("{e:#}"),
+        let result = run_replay(&args, &mut out).map_err(|e| {
+            if e.is::<NotFixed>() {
+                format!("NOT FIXED: {e:#}")
+            } else if e.is::<NotReplayed>() {
+                format!("NOT REPLAYED: {e:#}")
+            } else {
+                format!("{e:#}")
+            }
         });
         (String::from_utf8(out).unwrap(), result)
     });

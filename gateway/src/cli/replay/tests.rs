@@ -2,7 +2,7 @@
 
 use super::inputs::runner;
 use super::text::{cases_table, print, write_group_replays};
-use super::NotFixed;
+use super::{verdict, NotFixed, NotReplayed};
 use crate::cli::table::assert_column;
 use crate::review::ReviewView;
 use crate::store::replays::GroupRun;
@@ -10,10 +10,70 @@ use crate::store::{GroupReplay, ReplayCase, ReplayRun};
 
 #[test]
 fn the_cases_not_fixed_are_counted_in_the_right_number() {
-    let said = |not_fixed, total| NotFixed { not_fixed, total }.to_string();
+    let said = |not_fixed, total| {
+        let not_replayed = 0;
+        NotFixed {
+            not_fixed,
+            total,
+            not_replayed,
+        }
+        .to_string()
+    };
     assert_eq!(said(1, 1), "1 of 1 replayed case is not fixed");
     assert_eq!(said(1, 3), "1 of 3 replayed cases is not fixed");
     assert_eq!(said(3, 3), "3 of 3 replayed cases are not fixed");
+}
+
+/// A run whose engine was down: not "not fixed" (3) but not replayed (4), in the summary, the
+/// group's line and the exit; a fix that failed on the cases answered is still "not fixed".
+#[test]
+fn cases_the_engine_failed_on_are_not_replayed_not_unfixed() {
+    let case = |seq: u32, result: &str| ReplayCase {
+        id: format!("00000000000000{seq:02}a0000001").parse().unwrap(),
+        signature: "3cc4d5940b0b32de".into(),
+        result: result.into(),
+        new_signature: None,
+        detail: (result == "error").then(|| "engine \"next\": cannot connect: refused".into()),
+    };
+    let mut run = ReplayRun {
+        started_micros: 1_764_460_800_000_000,
+        finished_micros: 1_764_460_801_000_000,
+        by: "kim".into(),
+        strategy: "loan".into(),
+        engine: "next".into(),
+        selection: "--group 3cc4d5940b0b32de".into(),
+        group_selections: Default::default(),
+        shadowed_by: None,
+        cases: vec![case(1, "error"), case(2, "error"), case(3, "error")],
+    };
+    let mut out = Vec::new();
+    print(&mut out, &run, &ReviewView::default()).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains(
+            "group 3cc4d5940b0b32de: 0 of 3 cases fixed by replay at 2025-11-30 00:00:00 +00:00, \
+             3 not replayed (engine errors)\n"
+        ),
+        "{text}"
+    );
+    let error = verdict(&run).unwrap_err();
+    assert!(error.is::<NotReplayed>(), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "3 of 3 selected cases were not replayed (engine errors: see the cases' detail); replay \
+         again when the engine answers"
+    );
+    // One answered and still differing: the fix did not hold, whatever the others say.
+    run.cases[0].result = "still_differing".into();
+    let error = verdict(&run).unwrap_err();
+    assert!(error.is::<NotFixed>(), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "1 of 1 replayed case is not fixed, and 2 more cases were not replayed (engine errors)"
+    );
+    run.cases[0].result = "fixed".into();
+    run.cases.truncate(1);
+    verdict(&run).unwrap();
 }
 
 #[test]
@@ -26,6 +86,8 @@ fn each_run_of_a_group_is_credited_to_whoever_ran_it() {
         by: by.into(),
         selection: "--group sig --limit 2".into(),
         partial,
+        not_replayed: 0,
+        shadowed_by: None,
     };
     let group = GroupReplay {
         strategy: "loan".into(),
@@ -91,6 +153,7 @@ fn a_run_of_one_case_is_said_in_the_singular() {
         engine: "next".into(),
         selection: "all".into(),
         group_selections: Default::default(),
+        shadowed_by: None,
         cases: vec![ReplayCase {
             id: "0000000000000001a0000001".parse().unwrap(),
             signature: "3cc4d5940b0b32de".into(),
@@ -110,7 +173,15 @@ fn a_run_of_one_case_is_said_in_the_singular() {
         text.contains("group 3cc4d5940b0b32de: 0 of 1 case fixed by replay at "),
         "{text}"
     );
-    let not_fixed = |not_fixed, total| NotFixed { not_fixed, total }.to_string();
+    let not_fixed = |not_fixed, total| {
+        let not_replayed = 0;
+        NotFixed {
+            not_fixed,
+            total,
+            not_replayed,
+        }
+        .to_string()
+    };
     assert_eq!(not_fixed(1, 1), "1 of 1 replayed case is not fixed");
     assert_eq!(not_fixed(1, 3), "1 of 3 replayed cases is not fixed");
     assert_eq!(not_fixed(2, 3), "2 of 3 replayed cases are not fixed");

@@ -25,6 +25,13 @@ pub(super) fn print(
         run.by,
         run.selection
     )?;
+    if let Some(engine) = &run.shadowed_by {
+        writeln!(
+            out,
+            "only the cases engine {engine} shadowed: the others selected were shadowed by \
+             another engine (the other side of a routing change)"
+        )?;
+    }
     crate::cli::text::zone_line(out, view)?;
     cases_table(out, &run.cases)?;
     // This run's own result per group, "(part of the group: …)" when partial.
