@@ -1,6 +1,8 @@
 //! `POST /api/v1/cutover/sign` (JSON `{"strategy", "by", "note"}`): a sign-off on the running
 //! gateway, judged by the config it runs; 200 with the sign-off and `time_zone` (the review's,
-//! for the report's times), 422 with the blocking reasons when the strategy is not ready. `GET /api/v1/cutover/signoffs`: every sign-off, oldest first.
+//! for the report's times), 422 with the blocking reasons when the strategy is not ready or a
+//! group that differs on a critical field is open. `GET /api/v1/cutover/signoffs`: every
+//! sign-off, oldest first.
 
 use bytes::Bytes;
 use http::StatusCode;

@@ -29,8 +29,8 @@ use crate::store::{parse_rfc3339, Clock, Reader, SystemClock};
 /// `shadowgate cutover …`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum CutoverCommand {
-    /// Sign a strategy's cutover: refused unless ready; records the evidence in the audit trail
-    /// and writes the report (HTML and JSON).
+    /// Sign a strategy's cutover: refused unless ready and no group on a critical field is
+    /// open; records the evidence in the audit trail and writes the report (HTML and JSON).
     Sign(SignArgs),
     /// List the sign-offs: the cutover each was signed for and the routing change it approved,
     /// in that change's own direction.
