@@ -14,10 +14,13 @@
 //!
 //! When a token is configured every route except `/livez` and `/readyz` requires
 //! `authorization: Bearer <token>`, the HTML pages included: a browser reaches them through a
-//! proxy that adds the header (the gateway never sets cookies or shows a login form).
+//! proxy that adds the header (the gateway never sets cookies or shows a login form). With a
+//! token or without, a request that changes something is refused when another site's page sent
+//! it, and a JSON route takes only JSON (`cross_site`).
 //!
 //! # Layout
 //! - `auth`: the bearer token check, in constant time.
+//! - `cross_site`: the refusal of what another site's page could post (`Origin`, body type).
 //! - `params`: query strings into the read model's filters (see [`crate::review`]).
 //! - `routes`: the `GET` routes as a table with the parameters each takes (any other is
 //!   refused), and the 404 of a path that is none of them (a page outside `/api/`).
@@ -40,6 +43,7 @@ mod auth;
 mod batch_page;
 mod batches;
 mod chart;
+mod cross_site;
 mod cutover;
 mod detail;
 mod fleet;
@@ -205,6 +209,14 @@ fn route(
     if !PUBLIC.contains(&path) && !auth::authorized(&parts.headers, (state.token)().as_deref()) {
         return auth::unauthorized(path);
     }
+    if let Some(refused) = cross_site::refuse_foreign(parts) {
+        return refused;
+    }
+    if let Some(takes) = body_types(&parts.method, path) {
+        if let Some(refused) = cross_site::refuse_body_type(&parts.headers, body, takes) {
+            return refused;
+        }
+    }
     if parts.method == Method::GET {
         if let Some((get, id)) = routes::find(path) {
             if let Some(refused) = get.refuse_unknown(path, query) {
@@ -276,6 +288,20 @@ fn allowed(path: &str) -> Option<&'static str> {
         "/api/v1/reload" | "/api/v1/cutover/sign" => Some("POST"),
         "/api/v1/triage" | "/api/v1/replays" => Some("GET, POST"),
         _ => routes::find(path).map(|_| "GET"),
+    }
+}
+
+/// The body types a `POST` route takes, JSON first; `None` for a request that is no such route.
+/// Reload takes no body, but a body it is sent must be JSON all the same: no simple request of
+/// a browser reaches it.
+fn body_types(method: &Method, path: &str) -> Option<&'static [&'static str]> {
+    if method != Method::POST {
+        return None;
+    }
+    match path {
+        "/api/v1/reload" | "/api/v1/cutover/sign" | "/api/v1/replays" => Some(&[cross_site::JSON]),
+        "/api/v1/triage" => Some(&[cross_site::JSON, cross_site::FORM]),
+        _ => None,
     }
 }
 

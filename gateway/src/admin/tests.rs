@@ -13,6 +13,7 @@ use crate::review::{EngineStatus, Policies, Summary};
 use crate::store::{Event, Mismatch, RecordKind, Store, StoreConfig, WriterOptions};
 
 mod charts;
+mod cross_site;
 mod diff_paths;
 mod health;
 mod outage;
