@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::verdict::wrong_listener_hint;
 use super::*;
 
 async fn engine(delay_ms: u64) -> (SocketAddr, CancellationToken) {
@@ -41,6 +42,7 @@ fn args(addresses: Vec<SocketAddr>) -> LoadgenArgs {
         seed: 1,
         json: false,
         max_failed_ratio: 0.01,
+        max_error_ratio: 1.0,
     }
 }
 
@@ -94,14 +96,18 @@ async fn timeouts_and_unreachable_targets_are_counted() {
     .await
     .unwrap()[0];
     assert_eq!((s.ok, s.errors.timeouts), (0, 2));
-    let silent = verdict(std::slice::from_ref(s), 0.01)
+    let silent = verdict(std::slice::from_ref(s), 0.01, 1.0)
         .unwrap_err()
         .to_string();
-    assert!(
-        silent.contains(&format!(
-            "not one frame was answered: is {slow} an MCI listener"
-        )),
-        "{silent}"
+    // The answers come after --timeout-ms: said first, with the listener question after it.
+    assert_eq!(
+        silent,
+        format!(
+            "{slow}: 2 of 2 requests got no answer, not one frame was answered within \
+             --timeout-ms (2 timed out): raise --timeout-ms if {slow} answers more slowly; if it \
+             should answer at once, is it an MCI listener (`[[listeners.mci]]`), not the admin \
+             or HTTP listener? (more than --max-failed-ratio 0.01)"
+        )
     );
 
     let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -119,7 +125,7 @@ async fn timeouts_and_unreachable_targets_are_counted() {
         (0, 3, 5)
     );
     assert_eq!(s.errors.refused, 3);
-    let refused = verdict(std::slice::from_ref(s), 0.01)
+    let refused = verdict(std::slice::from_ref(s), 0.01, 1.0)
         .unwrap_err()
         .to_string();
     assert!(
@@ -137,7 +143,7 @@ async fn timeouts_and_unreachable_targets_are_counted() {
     .unwrap()[0];
     assert_eq!(s.failures(), (1, 1));
     assert!(
-        verdict(std::slice::from_ref(s), 1.0).is_ok(),
+        verdict(std::slice::from_ref(s), 1.0, 1.0).is_ok(),
         "within a ratio of 1"
     );
 }
@@ -152,7 +158,7 @@ async fn a_clean_run_passes_the_failure_threshold() {
     .await
     .unwrap();
     assert_eq!(summaries[0].failures(), (0, 20));
-    verdict(&summaries, 0.0).unwrap();
+    verdict(&summaries, 0.0, 1.0).unwrap();
 }
 
 /// What loadgen meets at an HTTP listener given by mistake: an HTTP status line where a frame
@@ -182,7 +188,7 @@ async fn an_http_listener_given_as_the_address_is_named_in_the_verdict() {
     .unwrap()[0];
     assert!(s.errors.http_answers >= 1, "{s:?}");
     assert_eq!(s.ok, 0);
-    let refused = verdict(std::slice::from_ref(s), 0.01)
+    let refused = verdict(std::slice::from_ref(s), 0.01, 1.0)
         .unwrap_err()
         .to_string();
     assert!(
@@ -219,7 +225,7 @@ async fn an_open_loop_against_an_unreachable_target_counts_every_intended_send()
     .unwrap()[0];
     assert_eq!((s.sent, s.errors.not_sent), (0, 100), "{s:?}");
     assert_eq!(s.failures(), (100, 100));
-    let refused = verdict(std::slice::from_ref(s), 0.01)
+    let refused = verdict(std::slice::from_ref(s), 0.01, 1.0)
         .unwrap_err()
         .to_string();
     assert!(
@@ -255,7 +261,7 @@ fn counts_of_one_are_singular() {
         ),
         "{printed}"
     );
-    let refused = verdict(std::slice::from_ref(&s), 0.01)
+    let refused = verdict(std::slice::from_ref(&s), 0.01, 1.0)
         .unwrap_err()
         .to_string();
     assert!(
@@ -264,5 +270,56 @@ fn counts_of_one_are_singular() {
              127.0.0.1:9)"
         ),
         "{refused}"
+    );
+}
+
+/// A target whose every answer is an error frame: a run that passes by default says so on
+/// stderr, and `--max-error-ratio` fails it with a line naming the codes; a run under the ratio
+/// passes without a word.
+#[test]
+fn error_frames_fail_the_run_past_max_error_ratio_and_are_warned_of_below_it() {
+    let shape = summary::Shape {
+        address: "127.0.0.1:9100".to_owned(),
+        rate: None,
+        connections: 1,
+        pipeline: 1,
+    };
+    let tally = |ok: u64, e502: u64| summary::Tally {
+        sent: ok + e502,
+        ok,
+        error_frames: [("E502".to_owned(), e502)].into_iter().collect(),
+        ..summary::Tally::new()
+    };
+    let dead = Summary::new(&shape, &tally(0, 50), Duration::from_millis(100));
+    let dead = std::slice::from_ref(&dead);
+    assert!(verdict(dead, 0.01, 1.0).is_ok(), "error frames are answers");
+    assert_eq!(
+        error_frame_notes(dead, 1.0),
+        [
+            "warning: 127.0.0.1:9100: every answer was an error frame (E502=50): the target was \
+          reached but served no request (--max-error-ratio 0.01 fails such a run)"
+        ]
+    );
+    assert_eq!(
+        verdict(dead, 0.01, 0.01).unwrap_err().to_string(),
+        "127.0.0.1:9100: 50 of 50 answers were error frames (E502=50) (more than \
+         --max-error-ratio 0.01)"
+    );
+    assert!(
+        error_frame_notes(dead, 0.01).is_empty(),
+        "the verdict says it"
+    );
+
+    let some = Summary::new(&shape, &tally(90, 10), Duration::from_millis(100));
+    let some = std::slice::from_ref(&some);
+    assert!(
+        verdict(some, 0.01, 0.1).is_ok(),
+        "10 of 100 is not more than 0.1"
+    );
+    assert!(error_frame_notes(some, 1.0).is_empty());
+    assert_eq!(
+        verdict(some, 0.01, 0.05).unwrap_err().to_string(),
+        "127.0.0.1:9100: 10 of 100 answers were error frames (E502=10) (more than \
+         --max-error-ratio 0.05)"
     );
 }
