@@ -259,3 +259,106 @@ mod never_panics {
         }
     }
 }
+
+/// Imports `text` in the fixed format (the default) and returns the error message.
+fn fixed_error(text: &str) -> String {
+    let options = ImportOptions {
+        message: Some("T1".into()),
+        ..ImportOptions::default()
+    };
+    let file = CopybookFile {
+        origin: "bad.cpy",
+        text,
+        charset: Charset::Utf8,
+    };
+    match copybook::import(file, None, &options) {
+        Ok(toml) => panic!("imported:\n{toml}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn numbers_longer_than_a_layout_holds_are_refused_at_their_line() {
+    assert_eq!(
+        error("01 R.\n 05 P PIC S9(40) COMP-3.\n"),
+        "bad.cpy: line 2, column 2: a packed item of 40 digits (at most 31) has no layout \
+         equivalent"
+    );
+    assert_eq!(
+        error("01 R.\n 05 N PIC S9(39).\n"),
+        "bad.cpy: line 2, column 2: a numeric item of 39 digits (at most 38) has no layout \
+         equivalent"
+    );
+}
+
+#[test]
+fn a_free_format_copybook_read_as_fixed_is_told_to_try_format_free() {
+    let message = fixed_error("01 CUSTOMER-REC.\n   05 CUST-NAME PIC X(10).\n");
+    assert!(
+        message.starts_with("bad.cpy: line ")
+            && message.ends_with(
+                " (the copybook looks free-format, its code starting before column 8: try \
+                 --format free)"
+            ),
+        "{message}"
+    );
+    // A fixed-format copybook's own mistake gets no such hint.
+    let message = fixed_error("000100 01  R.\n000200     05  A PIC X(3) VALUES.\n");
+    assert_eq!(
+        message,
+        "bad.cpy: line 2, column 33: expected a value after VALUE, found `.`"
+    );
+}
+
+#[test]
+fn text_past_column_72_of_the_fixed_format_is_warned_of_once() {
+    let file = |text| CopybookFile {
+        origin: "wide.cpy",
+        text,
+        charset: Charset::Utf8,
+    };
+    let code = format!("{:7}01  R.", "");
+    let wide = format!(
+        "{code}\n{:6}*{:70}COMMENT\n{:>72}X(10).\n{:>72}SEQ00004\n",
+        "", "", "05 NAME PIC", "05 CODE PIC X."
+    );
+    assert_eq!(
+        copybook::warnings(file(&wide), SourceFormat::Fixed),
+        [
+            "wide.cpy: line 3: columns 73 and on hold `X(10).` (and on 1 more line), ignored in \
+          the fixed format (the identification area): if code runs past column 72, use \
+          --format free"
+        ]
+    );
+    assert!(copybook::warnings(file(&wide), SourceFormat::Free).is_empty());
+    assert!(copybook::warnings(file(&code), SourceFormat::Fixed).is_empty());
+}
+
+#[test]
+fn records_of_two_sizes_need_a_length_prefix() {
+    let text = "01 REQ.\n 05 A PIC X(180).\n01 RESP.\n 05 B PIC X(27).\n";
+    let file = CopybookFile {
+        origin: "good.cpy",
+        text,
+        charset: Charset::Utf8,
+    };
+    let mut options = ImportOptions {
+        message: Some("T1".into()),
+        format: SourceFormat::Free,
+        ..ImportOptions::default()
+    };
+    assert_eq!(
+        copybook::import(file, None, &options)
+            .unwrap_err()
+            .to_string(),
+        "--prefix none: expected a request and a response record of one size (frames without a \
+         length prefix all have one size), found the request REQ (line 1) of 180 bytes and the \
+         response RESP (line 3) of 27 bytes: give the frames' length prefix (--prefix ascii or \
+         binary with --prefix-length and --counts)"
+    );
+    options.framing.prefix = protocol_mci::layout::config::PrefixKind::Ascii;
+    options.framing.prefix_length = Some(8);
+    options.framing.counts = Some(protocol_mci::layout::config::LengthCounts::Frame);
+    let toml = copybook::import(file, None, &options).unwrap();
+    protocol_mci::Layout::from_toml(&toml, "good", "good").unwrap();
+}

@@ -121,3 +121,45 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Too many digits is said as such, not as a scale range that cannot hold them; a packed
+/// decimal too long says its limit once.
+#[test]
+fn numbers_past_their_digit_limits_say_the_limit() {
+    let layout = |fields: &str| {
+        format!(
+            r#"
+            [framing]
+            prefix = "ascii"
+            prefix_length = 8
+            counts = "frame"
+            max_frame = 4096
+            [header]
+            discriminator = "tx"
+            fields = [{{ name = "tx", type = "text", length = 4 }}]
+            [messages.A]
+            request = [{fields}]
+            response = [{{ name = "v", type = "text", length = 5 }}]
+            "#
+        )
+    };
+    let error = |fields: &str| {
+        Layout::from_toml(&layout(fields), "n.toml", "n")
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        error(r#"{ name = "n", type = "number", length = 40 }"#),
+        "layout n.toml: messages.A.request.n: expected at most 38 digits, found 40"
+    );
+    assert_eq!(
+        error(r#"{ name = "p", type = "packed", length = 21, digits = 40 }"#),
+        "layout n.toml: messages.A.request.p: expected a packed decimal of at most 16 bytes (31 \
+         digits), found 21 bytes"
+    );
+    assert_eq!(
+        error(r#"{ name = "n", type = "number", length = 38, scale = 39 }"#),
+        "layout n.toml: messages.A.request.n: expected a `scale` from 0 to 38 for 38 digits, \
+         found 39"
+    );
+}

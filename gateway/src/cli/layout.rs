@@ -136,8 +136,9 @@ pub enum Format {
     Free,
 }
 
-/// Runs `layout import`: writes the layout, then says on stderr if it does not load as written
-/// (a REDEFINES needs its selector added, for instance).
+/// Runs `layout import`: writes the layout, and fails when it does not load as written (the
+/// layout is still written, to be edited), saying why. What the copybook holds that the import
+/// ignores (text past column 72) is warned of on stderr.
 pub fn run_import(args: &ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let (body_text, body_charset) = read(&args.copybook)?;
     let header_text = args.header.as_deref().map(read).transpose()?;
@@ -157,18 +158,30 @@ pub fn run_import(args: &ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         charset: body_charset,
     };
     let options = options(args);
+    for file in std::iter::once(body).chain(header) {
+        for warning in copybook::warnings(file, options.format) {
+            eprintln!("warning: {warning}");
+        }
+    }
     let layout = copybook::import(body, header, &options)?;
     let origin = format!("imported from {body_origin}");
-    if let Err(error) = Layout::from_toml(&layout, &origin, &options.name) {
-        eprintln!("warning: the imported layout needs editing before it loads:\n{error}");
-    }
-    match &args.output {
+    let loaded = Layout::from_toml(&layout, &origin, &options.name);
+    let written = match &args.output {
         Some(path) => {
-            std::fs::write(path, &layout).with_context(|| format!("writing {}", path.display()))?
+            std::fs::write(path, &layout).with_context(|| format!("writing {}", path.display()))?;
+            path.display().to_string()
         }
-        None => out.write_all(layout.as_bytes())?,
-    }
-    Ok(())
+        None => {
+            out.write_all(layout.as_bytes())?;
+            "stdout".to_owned()
+        }
+    };
+    loaded.map(|_| ()).map_err(|error| {
+        anyhow::anyhow!(
+            "the imported layout (written to {written}) does not load; edit it, or give the \
+             options that describe the frames (--prefix, --header, --request, --response):\n{error}"
+        )
+    })
 }
 
 /// A copybook's text and its encoding: UTF-8 when it is valid UTF-8, else CP949 (Korean banks'
@@ -321,5 +334,40 @@ mod tests {
             error.to_string().contains("expected UTF-8 or CP949 text"),
             "{error}"
         );
+    }
+
+    /// A layout the import writes but that does not load fails the import, naming where it was
+    /// written (to be edited) and why it does not load.
+    #[test]
+    fn a_layout_that_does_not_load_fails_the_import_and_is_still_written() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let copybook = dir.path().join("scaled.cpy");
+        // 30 digits scaled by 10^10: 40 digits written out, more than a number holds.
+        std::fs::write(&copybook, "01 R.\n 05 N PIC S9(30)P(10).\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let output = dir.path().join("scaled.toml");
+        let (copybook, output) = (copybook.display().to_string(), output.display().to_string());
+        let error = import(&[
+            "--copybook",
+            &copybook,
+            "--format=free",
+            "--output",
+            &output,
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with(&format!(
+                "the imported layout (written to {output}) does not load; edit it, or give the \
+                 options that describe the frames (--prefix, --header, --request, --response):\n"
+            )) && error.contains(
+                "\n  - messages.R.request.n: expected a `scale` from -8 to 38 for 30 digits, found \
+                 -10\n"
+            ),
+            "{error}"
+        );
+        assert!(std::fs::read_to_string(&output)
+            .unwrap_or_default()
+            .contains("{ name = \"n\", type = \"number\""));
     }
 }

@@ -8,12 +8,14 @@ use super::source::Source;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
     /// Something in a copybook file.
-    #[error("{origin}: {error}")]
+    #[error("{origin}: {error}{}", .hint.map_or(String::new(), |hint| format!(" ({hint})")))]
     Copybook {
         /// The copybook file (as given on the command line).
         origin: String,
         /// What and where.
         error: CopybookError,
+        /// The likely cause, when the text suggests one (a free-format copybook read as fixed).
+        hint: Option<&'static str>,
     },
     /// Options that do not fit the copybooks (an unknown record name, a missing discriminator).
     #[error("{0}")]

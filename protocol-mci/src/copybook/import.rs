@@ -10,7 +10,7 @@ use super::model::{total, Body, Leaf, Node};
 use super::names::snake_case;
 use super::options::{CopybookFile, ImportOptions};
 use super::parse::Parser;
-use super::source::{Source, SourceFormat};
+use super::source::{self, Source, SourceFormat};
 use super::tree::{self, Item};
 use crate::layout::config::{Endian, LengthCounts, PrefixKind};
 
@@ -60,6 +60,7 @@ impl Document<'_> {
             header: total(&self.header).max,
             body: total(&self.request.1).max.max(total(&self.response.1).max),
         };
+        self.fit_one_size(options)?;
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -94,6 +95,55 @@ impl Document<'_> {
         }
         Ok(out)
     }
+
+    /// Without a length prefix every frame has the one `size`: refused when the request and
+    /// response records are of fixed sizes that differ (the layout would not load), naming the
+    /// options that give the frames' real framing.
+    fn fit_one_size(&self, options: &ImportOptions) -> Result<(), ImportError> {
+        let (request, response) = (total(&self.request.1), total(&self.response.1));
+        let fixed = request.fixed && response.fixed;
+        if options.framing.prefix != PrefixKind::None || !fixed || request.max == response.max {
+            return Ok(());
+        }
+        let describe = |(item, size): (&Item, usize)| {
+            format!(
+                "{} (line {}) of {size} bytes",
+                item.display_name(),
+                item.entry.line
+            )
+        };
+        Err(ImportError::Options(format!(
+            "--prefix none: expected a request and a response record of one size (frames without \
+             a length prefix all have one size), found the request {} and the response {}: give \
+             the frames' length prefix (--prefix ascii or binary with --prefix-length and \
+             --counts)",
+            describe((self.request.0, request.max)),
+            describe((self.response.0, response.max)),
+        )))
+    }
+}
+
+/// What an import of `file` in `format` reads past without refusing it but a reader should
+/// know: text in columns 73+ of the fixed format (the identification area, ignored), said once
+/// with its first line and how many more lines have some.
+pub fn warnings(file: CopybookFile<'_>, format: SourceFormat) -> Vec<String> {
+    if format != SourceFormat::Fixed {
+        return Vec::new();
+    }
+    let ignored = source::past_column_72(file.text, file.charset);
+    let Some((line, text)) = ignored.first() else {
+        return Vec::new();
+    };
+    let more = match ignored.len() - 1 {
+        0 => String::new(),
+        1 => " (and on 1 more line)".to_owned(),
+        n => format!(" (and on {n} more lines)"),
+    };
+    vec![format!(
+        "{}: line {line}: columns 73 and on hold `{text}`{more}, ignored in the fixed format (the \
+         identification area): if code runs past column 72, use --format free",
+        file.origin
+    )]
 }
 
 /// The request and response records.
@@ -152,7 +202,19 @@ fn read(file: CopybookFile<'_>, format: SourceFormat) -> Result<Vec<Item>, Impor
     let records = lexer::tokens(&source)
         .and_then(|tokens| Parser::new(&source, &tokens).entries())
         .and_then(tree::records)
-        .map_err(|error| located(file.origin, error))?;
+        .map_err(|error| {
+            // Read in columns, code written from column 1 loses its first six characters and
+            // fails somewhere unrelated (`found `IC``): the likely cause is said with it.
+            let free = format == SourceFormat::Fixed && source::looks_free(file.text);
+            ImportError::Copybook {
+                origin: file.origin.to_owned(),
+                error,
+                hint: free.then_some(
+                    "the copybook looks free-format, its code starting before column 8: try \
+                     --format free",
+                ),
+            }
+        })?;
     if records.is_empty() {
         return Err(ImportError::Options(format!(
             "{}: expected data description entries (01 RECORD. 05 FIELD PIC X(8). …), found none",
@@ -166,6 +228,7 @@ fn located(origin: &str, error: CopybookError) -> ImportError {
     ImportError::Copybook {
         origin: origin.to_owned(),
         error,
+        hint: None,
     }
 }
 

@@ -14,6 +14,11 @@ use super::model::Leaf;
 use super::parse::{Entry, SignClause, Usage};
 use super::picture::Picture;
 
+/// The most digits a layout's `number` field holds (its value is an i128).
+const MAX_DIGITS: usize = 38;
+/// The most digits a `packed` field holds: 16 bytes, as IBM's packed decimals.
+const MAX_PACKED_DIGITS: usize = 31;
+
 /// Usage and sign clauses in force for an item: its own, or its group's.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Inherited {
@@ -91,6 +96,17 @@ fn numeric(
     sign: Option<SignClause>,
     native_little: bool,
 ) -> Result<Leaf, ErrorKind> {
+    // Refused here, at the copybook's line, rather than by the layout it would write.
+    let most = match usage {
+        Usage::Packed => Some(("packed", MAX_PACKED_DIGITS)),
+        Usage::Display | Usage::Unsupported(_) => Some(("numeric", MAX_DIGITS)),
+        Usage::Binary | Usage::Native => None,
+    };
+    if let Some((item, most)) = most.filter(|&(_, most)| digits > most) {
+        return Err(ErrorKind::Unsupported(format!(
+            "a {item} item of {digits} digits (at most {most})"
+        )));
+    }
     Ok(match usage {
         Usage::Binary | Usage::Native => Leaf::Binary {
             len: match digits {

@@ -33,6 +33,6 @@ mod source;
 mod tree;
 
 pub use self::error::{CopybookError, ErrorKind, ImportError};
-pub use self::import::import;
+pub use self::import::{import, warnings};
 pub use self::options::{CopybookFile, FramingOptions, ImportOptions};
 pub use self::source::SourceFormat;

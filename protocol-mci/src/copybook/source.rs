@@ -154,6 +154,41 @@ impl Source {
     }
 }
 
+/// Whether a copybook looks written in the free format: a line whose level number (one or two
+/// digits, then a blank) or `*>` comment lies in columns 1-6, the fixed format's sequence area
+/// (where a sequence number is six digits or blank).
+pub(crate) fn looks_free(file: &str) -> bool {
+    file.lines().any(|line| {
+        let code = line.trim_start_matches([' ', '\t']);
+        let start = line.len() - code.len();
+        let word = code.split_whitespace().next().unwrap_or("");
+        let level = (1..=2).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit());
+        start + word.len() <= 6 && (level || word.starts_with("*>"))
+    })
+}
+
+/// The lines of a fixed-format copybook with text in columns 73 and on (ignored: the
+/// identification area), with that text; comment lines aside.
+pub(crate) fn past_column_72(file: &str, charset: Charset) -> Vec<(usize, String)> {
+    file.lines()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let cells = columns(line, charset);
+            let indicator = cells.iter().find(|(c, _)| *c == 7).map(|&(_, ch)| ch);
+            if matches!(indicator, Some('*' | '/')) {
+                return None;
+            }
+            let text: String = cells
+                .iter()
+                .filter(|(c, _)| *c > 72)
+                .map(|&(_, ch)| ch)
+                .collect();
+            let text = text.trim();
+            (!text.is_empty()).then(|| (index + 1, text.to_owned()))
+        })
+        .collect()
+}
+
 /// A character and the (1-based) column it starts at.
 type Cell = (usize, char);
 

@@ -74,9 +74,7 @@ pub(super) fn number(
             "sign = \"overpunch_leading\" needs an integer digit before the point",
         );
     }
-    if zoned.digits() > 38 {
-        problems.add(path, "numbers are limited to 38 digits");
-    }
+    // More than 38 digits: `scale` above has said so.
     // A zoned field's digits are its digit positions; a declared count only confirms them.
     if let Some(digits) = config.digits.filter(|&d| d != zoned.digits()) {
         problems.add(
@@ -99,7 +97,10 @@ pub(super) fn packed(
     problems: &mut Problems,
 ) -> Kind {
     if len > 16 {
-        problems.add(path, "packed decimals are limited to 16 bytes (31 digits)");
+        problems.add(
+            path,
+            format!("expected a packed decimal of at most 16 bytes (31 digits), found {len} bytes"),
+        );
     }
     let capacity = 2 * len - 1;
     let digits = match config.digits {
@@ -122,7 +123,11 @@ pub(super) fn packed(
     Kind::Packed(Packed {
         len,
         digits,
-        scale: scale(config.scale, digits, path, problems),
+        // Too long already said: a scale problem of its digits would only repeat it.
+        scale: match len {
+            0..=16 => scale(config.scale, digits, path, problems),
+            _ => config.scale.unwrap_or(0),
+        },
         signed,
         sign_nibbles: config.sign_nibbles.unwrap_or_default(),
         negative_zero: negative_zero(config, signed, path, problems),
@@ -181,11 +186,19 @@ pub(super) fn scale(scale: Option<i32>, digits: usize, path: &str, problems: &mu
         s if s < 0 => digits + s.unsigned_abs() as usize,
         s => digits.max(s.unsigned_abs() as usize),
     };
+    if digits > 38 {
+        // No scale helps: the digits alone are too many.
+        problems.add(path, format!("expected at most 38 digits, found {digits}"));
+        return 0;
+    }
     if written > 38 {
-        let low = 38usize.saturating_sub(digits);
+        let low = match 38 - digits {
+            0 => "0".to_owned(),
+            low => format!("-{low}"),
+        };
         problems.add(
             path,
-            format!("expected a `scale` from -{low} to 38 for {digits} digits, found {scale}"),
+            format!("expected a `scale` from {low} to 38 for {digits} digits, found {scale}"),
         );
         return 0;
     }
