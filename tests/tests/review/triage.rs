@@ -216,8 +216,11 @@ const PREFIX: &str = "/shadowgate";
 /// README says a browser reaches the page: the deployment the page's forms are made for. It
 /// serves the admin listener under [`PREFIX`] (its URL is returned with it) and nothing else, so
 /// a link or redirect that leaves the prefix finds nothing. It keeps every redirect's `location`
-/// it passed on (a fragment never reaches a server: this is where the test sees it).
-async fn token_proxy(admin: String, token: &'static str) -> (String, Redirects) {
+/// it passed on (a fragment never reaches a server: this is where the test sees it). It passes
+/// the browser's host on as `x-forwarded-host` (the admin listener refuses a post whose origin
+/// is another host's), and serves the test's harness page at `/harness.html`, beside the prefix:
+/// a page of the proxy's origin, as the report it serves is.
+async fn token_proxy(admin: String, token: &'static str) -> (String, Redirects, Harness) {
     use bytes::Bytes;
     use http_body_util::{BodyExt, Full};
     use hyper::service::service_fn;
@@ -226,18 +229,29 @@ async fn token_proxy(admin: String, token: &'static str) -> (String, Redirects) 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let redirects = Redirects::default();
-    let seen = redirects.clone();
+    let harness = Harness::default();
+    let (seen, page) = (redirects.clone(), harness.clone());
     tokio::spawn(async move {
         let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
         while let Ok((stream, _)) = listener.accept().await {
-            let (client, admin, seen) = (client.clone(), admin.clone(), seen.clone());
+            let (client, admin, seen, page) =
+                (client.clone(), admin.clone(), seen.clone(), page.clone());
             tokio::spawn(async move {
                 let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
                     let (client, admin, seen) = (client.clone(), admin.clone(), seen.clone());
+                    let page = page.clone();
                     async move {
                         let (mut parts, body) = request.into_parts();
                         let body = body.collect().await?.to_bytes();
                         let asked = parts.uri.path_and_query().unwrap().as_str();
+                        if asked == "/harness.html" {
+                            let html = page.lock().unwrap().clone();
+                            let harness = http::Response::builder()
+                                .header("content-type", "text/html; charset=utf-8")
+                                .body(Full::new(Bytes::from(html)))
+                                .unwrap();
+                            return Ok(harness);
+                        }
                         let Some(path) = asked.strip_prefix(PREFIX) else {
                             let outside = http::Response::builder()
                                 .status(404)
@@ -255,7 +269,9 @@ async fn token_proxy(admin: String, token: &'static str) -> (String, Redirects) 
                         parts
                             .headers
                             .insert("authorization", format!("Bearer {token}").parse().unwrap());
-                        parts.headers.remove("host");
+                        if let Some(host) = parts.headers.remove("host") {
+                            parts.headers.insert("x-forwarded-host", host);
+                        }
                         let request = http::Request::from_parts(parts, Full::new(body));
                         let answer = client.request(request).await.unwrap();
                         let (parts, body) = answer.into_parts();
@@ -273,17 +289,21 @@ async fn token_proxy(admin: String, token: &'static str) -> (String, Redirects) 
             });
         }
     });
-    (format!("http://{address}{PREFIX}"), redirects)
+    (format!("http://{address}{PREFIX}"), redirects, harness)
 }
 
 /// The `location` of every redirect [`token_proxy`] passed on, in order.
 type Redirects = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
+/// The page [`token_proxy`] serves at `/harness.html`.
+type Harness = std::sync::Arc<std::sync::Mutex<String>>;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_state_change_posted_through_the_page_form_in_chromium_shows_on_the_page() {
     let scenario = Scenario::start(true, "min_comparisons = 100\nmin_clean_days = 0").await;
     scenario.traffic(9).await;
-    let (proxy, redirects) = token_proxy(scenario.admin.clone(), scenario.token.unwrap()).await;
+    let (proxy, redirects, harness) =
+        token_proxy(scenario.admin.clone(), scenario.token.unwrap()).await;
     let (status, _, page) = scenario.get("/").await;
     assert_eq!(status, 200);
     // Each strategy's triage card has its own id, where a saved change leads back to.
@@ -318,15 +338,12 @@ async fn a_state_change_posted_through_the_page_form_in_chromium_shows_on_the_pa
             "<input name=\"note\" placeholder=\"note\">",
             "<input name=\"note\" value=\"looking at grades\">",
         );
-    // The harness page submits the form on load; the gateway's page itself has no script.
-    let dir = tempfile::tempdir().unwrap();
-    let harness = dir.path().join("submit.html");
-    std::fs::write(
-        &harness,
-        format!("<!doctype html><html><body onload=\"document.forms[0].submit()\">{filled}</body></html>"),
-    )
-    .unwrap();
-    let url = format!("file://{}", harness.display());
+    // The harness page submits the form on load; the gateway's page itself has no script. It
+    // is served by the proxy, so the post has the page's origin, as the report's own form has.
+    *harness.lock().unwrap() = format!(
+        "<!doctype html><html><body onload=\"document.forms[0].submit()\">{filled}</body></html>"
+    );
+    let url = format!("{}/harness.html", proxy.strip_suffix(PREFIX).unwrap());
     let dom = tokio::task::spawn_blocking(move || crate::chromium::dump_dom_after_navigation(&url))
         .await
         .unwrap();
