@@ -4,19 +4,18 @@
 //! needs an owner that holds both with the view: a `self_cell` (no `unsafe` of our own) around
 //! [`FrameAndLayout`].
 //!
-//! - [`DecodedRequest`]: an MCI request frame, decoded on the live path to route it (transaction
-//!   code, TTL, correlation id, an http engine's JSON body). The exchange keeps it, so the shadow
-//!   worker's header echo and a stored record's request read the same view instead of decoding
-//!   the frame again (about 3 % of an MCI frame's instructions with an http shadow, measured with
-//!   callgrind in the eighteenth session).
+//! - [`DecodedRequest`]: a request frame, decoded on the live path to route it (transaction
+//!   code, TTL, correlation id, an http engine's JSON body): an MCI listener's frame as it came,
+//!   the HTTP ingress's as its JSON was encoded (so an http engine gets the same body for the
+//!   same request on both). The exchange keeps it, so the shadow worker's header echo and a
+//!   stored record's request read the same view instead of decoding the frame again (about 3 %
+//!   of an MCI frame's instructions with an http shadow, measured with callgrind in the
+//!   eighteenth session).
 //! - [`LiveDecision`]: the live answer on the HTTP ingress, decoded once to write the client's
 //!   JSON and compared by the shadow worker (without it the worker decoded the frame a second
 //!   time: about 3.5 % of an HTTP ingress request's instructions, sixteenth session). An MCI
 //!   listener's live path forwards the engine's frame without decoding it: its shadow worker
 //!   decodes the live answer itself.
-//!
-//! [`FrameAndLayout`] is also the owner of the exchange's request header echo on the HTTP
-//! ingress (`super::exchange`).
 
 use std::sync::Arc;
 
@@ -63,6 +62,27 @@ impl DecodedRequest {
                 .layout
                 .decode_view_selected(Direction::Request, &owner.frame)
                 .map(|(message, view)| SelectedRequest { message, view })
+        })
+    }
+
+    /// Decodes the request `frame` as the message `code` (the HTTP ingress's frame, encoded from
+    /// JSON whose header selected `code`), or as the frame selects its message when the layout
+    /// has none of that name; errors are the decoder's.
+    pub fn decode_as(
+        layout: Arc<Layout>,
+        code: &str,
+        frame: Bytes,
+    ) -> Result<DecodedRequest, DecodeError> {
+        DecodedRequest::try_new(FrameAndLayout { layout, frame }, |owner| {
+            let layout = &owner.layout;
+            match layout.message(code) {
+                Some(message) => layout
+                    .decode_view_as(Direction::Request, message, &owner.frame)
+                    .map(|view| SelectedRequest { message, view }),
+                None => layout
+                    .decode_view_selected(Direction::Request, &owner.frame)
+                    .map(|(message, view)| SelectedRequest { message, view }),
+            }
         })
     }
 

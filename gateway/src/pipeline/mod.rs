@@ -49,7 +49,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use protocol_mci::json::JsonTree;
+use protocol_mci::json::{JsonTree, Members as JsonMembers};
 use protocol_mci::{DecodeErrorKind, Layout};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
@@ -149,6 +149,17 @@ pub struct IngressError {
     pub message: String,
     /// How the request ended, as the pipeline saw it (for `frames_total`).
     pub outcome: FrameOutcome,
+}
+
+impl IngressError {
+    /// The error answering a request with `kind`'s status and outcome.
+    fn new(kind: ErrorAnswer, message: String) -> IngressError {
+        IngressError {
+            status: kind.http_status(),
+            message,
+            outcome: kind.outcome(),
+        }
+    }
 }
 
 impl Gateway {
@@ -265,11 +276,7 @@ impl Gateway {
         };
         match self.live(&exchange, received, Reply::Frame).await {
             Ok(answer) => FrameReply::Answer(answer.into_frame(), FrameOutcome::Ok),
-            Err(kind) => match exchange.request_header() {
-                Ok(header) => error_reply(&runtime, &layout, &header, kind),
-                // It decoded a moment ago: a frame that does not decode again cannot be answered.
-                Err(error) => FrameReply::Close(kind.outcome(), error.to_string()),
-            },
+            Err(kind) => error_reply(&runtime, &layout, &exchange.request_header(), kind),
         }
     }
 
@@ -283,49 +290,12 @@ impl Gateway {
         body: &[u8],
     ) -> Result<Vec<u8>, IngressError> {
         let received = Instant::now();
-        let fail = |kind: ErrorAnswer, message| IngressError {
-            status: kind.http_status(),
-            message,
-            outcome: kind.outcome(),
-        };
-        // Logged as a rejected frame is (the live path's failures are logged by `live`), with
-        // the request's correlation id once its strategy's layout can find it.
-        let rejected = |kind: ErrorAnswer, id: &str, message: String| {
-            let named = Some(strategy).filter(|name| !name.is_empty());
-            events::bad_request(named, kind.outcome(), id, &message);
-            fail(kind, message)
-        };
-        let runtime = self.runtime();
-        let request = JsonRequest::parse(body).map_err(|refusal| {
-            // A body that parsed (a key given twice) still names its request in the log.
-            let header = refusal.header.as_deref();
-            let field = runtime
-                .strategy(strategy)
-                .and_then(|s| s.layout.correlation_field());
-            let id = header.zip(field).and_then(|(h, f)| f.text_in(h));
-            rejected(ErrorAnswer::BadRequest, id.unwrap_or(""), refusal.message)
-        })?;
-        let strategy = runtime.strategy(strategy).cloned().ok_or_else(|| {
-            let message = format!("no strategy named {strategy:?}");
-            rejected(ErrorAnswer::UnknownTransaction, "", message)
-        })?;
-        let (frame, code) = request
-            .encode(&strategy.layout, &strategy.spec.tx_codes)
-            .map_err(|message| {
-                let field = strategy.layout.correlation_field();
-                let id = field
-                    .and_then(|f| f.text_in(request.header()))
-                    .unwrap_or("");
-                rejected(ErrorAnswer::BadRequest, id, message)
-            })?;
-        let exchange = Exchange::from_json(strategy, &request, Bytes::from(frame), code, received);
-        // The trees are not held across the live call.
-        drop(request);
+        let exchange = decode_json(&self.runtime(), strategy, body, received)?;
         let exchange = Arc::new(exchange);
         let answer = self
             .live(&exchange, received, Reply::Json)
             .await
-            .map_err(|kind| fail(kind, live_failure_text(kind, &exchange)))?;
+            .map_err(|kind| IngressError::new(kind, live_failure_text(kind, &exchange)))?;
         match answer {
             LiveOk::Decoded(decision) => {
                 Ok(answer::view_json(decision.view(), decision.frame().len()))
@@ -335,7 +305,7 @@ impl Gateway {
                 answer::response_json(&exchange.strategy.layout, &exchange.tx_code, &frame).map_err(
                     |e| {
                         let message = format!("live answer does not decode: {e}");
-                        fail(ErrorAnswer::LiveError, message)
+                        IngressError::new(ErrorAnswer::LiveError, message)
                     },
                 )
             }
@@ -486,12 +456,56 @@ fn encode_live(exchange: &Exchange, tree: &JsonTree<'_>) -> Result<Bytes, String
     let (layout, code) = (&exchange.strategy.layout, &exchange.tx_code);
     // The header echo is the one part of the request an http answer needs as JSON; the body is
     // encoded from the answer's borrowed tree.
-    let header = exchange
-        .request_header_tree()
-        .map_err(|error| format!("request header does not decode again: {error}"))?;
+    let header = exchange.request_header_tree();
     echo::encode_answer(layout, code, header, tree)
         .map(Bytes::from)
         .map_err(|(error, _)| format!("live answer does not fit the layout: {error}"))
+}
+
+/// Parses a JSON request for `strategy_name` (HTTP ingress), routes it, encodes it into its
+/// request frame and decodes that frame as [`decode_frame`] decodes an MCI listener's, and
+/// builds its exchange: an http engine gets the same body for the same request whichever way it
+/// came (numbers, cut text and counts as the frame holds them). A request that cannot be routed
+/// or encoded gets its error (400, or 404 for no such strategy), logged.
+fn decode_json(
+    runtime: &Runtime,
+    strategy_name: &str,
+    body: &[u8],
+    received: Instant,
+) -> Result<Exchange, IngressError> {
+    // Logged as a rejected frame is (the live path's failures are logged by `live`), with the
+    // request's correlation id once its strategy's layout can find it.
+    let rejected = |kind: ErrorAnswer, header: Option<&JsonMembers<'_>>, message: String| {
+        let field = runtime
+            .strategy(strategy_name)
+            .and_then(|s| s.layout.correlation_field());
+        let id = header.zip(field).and_then(|(h, f)| f.text_in(h));
+        let named = Some(strategy_name).filter(|name| !name.is_empty());
+        events::bad_request(named, kind.outcome(), id.unwrap_or(""), &message);
+        IngressError::new(kind, message)
+    };
+    // A body that parsed (a key given twice) still names its request in the log.
+    let request = JsonRequest::parse(body).map_err(|refusal| {
+        rejected(
+            ErrorAnswer::BadRequest,
+            refusal.header.as_deref(),
+            refusal.message,
+        )
+    })?;
+    let Some(strategy) = runtime.strategy(strategy_name).cloned() else {
+        let message = format!("no strategy named {strategy_name:?}");
+        return Err(rejected(ErrorAnswer::UnknownTransaction, None, message));
+    };
+    let header = Some(request.header());
+    let (frame, code) = (request.encode(&strategy.layout, &strategy.spec.tx_codes))
+        .map_err(|message| rejected(ErrorAnswer::BadRequest, header, message))?;
+    let layout = strategy.layout.clone();
+    let decoded = DecodedRequest::decode_as(layout, &code, Bytes::from(frame)).map_err(|e| {
+        // The client posted JSON and never sees the frame: its path, not its bytes.
+        let message = format!("{}: {}", e.path, e.kind);
+        rejected(ErrorAnswer::BadRequest, header, message)
+    })?;
+    Ok(Exchange::from_view(strategy, decoded, received))
 }
 
 /// Decodes a request frame into a typed view (no JSON tree), routes it and builds its

@@ -439,12 +439,8 @@ pub(super) fn canonical(
             encoded: false,
         }),
         Checked::Json(tree) => {
-            // The request header is decoded again here, on the shadow worker, for the echo.
-            // A frame that decoded once decodes again; if not, the answer cannot be encoded.
-            let header = exchange.request_header_tree().map_err(|e| {
-                let reason = format!("the request header does not decode again: {e}");
-                ShadowFailure::unencodable(reason, None)
-            })?;
+            // The echo copies the request header the live path decoded.
+            let header = exchange.request_header_tree();
             // The tree the answer's one check built (on the shadow worker): the body is encoded
             // from it without a `Value`.
             match encode_answer(layout, &exchange.tx_code, header, &tree) {

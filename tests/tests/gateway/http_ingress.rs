@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use crate::support::{legacy_live, live_refusing, live_slow, Log};
+use protocol_mci::Direction;
 use serde_json::Value;
 use shadowgate_tests::fake::FakeEngine;
 use shadowgate_tests::gateway::{
-    answer_frame, decision, decode_answer, guid, http_answer, mci_deciding, post, request,
+    answer_frame, decision, decode_answer, guid, http_answer, layout, mci_deciding, post, request,
     request_frame, LIMIT,
 };
 use shadowgate_tests::{EngineToml, TestGateway};
@@ -308,4 +309,67 @@ async fn a_live_answer_that_does_not_decode_is_a_502_naming_why() {
     assert_eq!(status, 502, "{text}");
     assert!(text.contains("live answer does not decode: "), "{text}");
     assert_eq!(echo.requests(), 1);
+}
+
+/// A request as a client of the HTTP ingress may write it: numbers as strings, a name longer
+/// than its 20-byte field (`truncate = true`), no loan count.
+const LOOSE: &str = r#"{
+    "header": {"guid": "GUID", "sys_code": "CBS", "tx_code": "LNS0001", "rr_flag": "S",
+        "resp_code": "", "sent_at": "2026-11-21T09:30:15.123", "channel": "01", "branch": "0012"},
+    "body": {"cust_no": "000123456789", "cust_name": "ABCDEFGHIJKLMNOPQRSTUVWXYZ1234",
+        "rrn": "9001011234567", "cust_type": "01", "annual_income": "20000000",
+        "existing_debt": 0, "credit_score": "726.0", "req_amount": 30000000, "req_term": 36,
+        "loans": [{"lender": "CARD CO", "balance": "4000000", "rate": "12.9"}]}
+}"#;
+
+/// An engine that decides `L1` on a request of the contract's types and `X9` on one with a
+/// number given as a string: a new engine's own check of its input.
+fn typed_deciding() -> shadowgate_tests::fake::FakeHttpBuilder {
+    FakeEngine::http().reply(|request| {
+        let body = &request["body"];
+        let typed = ["annual_income", "credit_score", "loan_cnt"]
+            .iter()
+            .all(|key| body[*key].is_number());
+        http_answer(&decision(if typed { "L1" } else { "X9" }, LIMIT))
+    })
+}
+
+#[tokio::test]
+async fn http_engines_get_the_decoded_frame_of_a_json_request_as_of_the_same_frame() {
+    let live = typed_deciding().start().await;
+    let shadow = typed_deciding().start().await;
+    let gateway = TestGateway::new()
+        .live("old-engine", EngineToml::http(&live.url()))
+        .shadow("new-engine", EngineToml::http(&shadow.url()))
+        .start()
+        .await;
+    let id = guid(21);
+    let loose = LOOSE.replace("GUID", &id);
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let (status, body) = post(&url, "application/json", loose.clone()).await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("\"grade\":\"L1\""), "{text}");
+    gateway.summary(|c| c.comparisons() >= 1).await;
+    let (live_json, shadow_json) = (live.last_request().unwrap(), shadow.last_request().unwrap());
+    assert_eq!(live_json, shadow_json);
+    // What the engine got: the frame's values, not the JSON as posted.
+    let body = &live_json["body"];
+    assert_eq!(body["annual_income"].to_string(), "20000000");
+    assert_eq!(body["credit_score"].to_string(), "726");
+    assert_eq!(body["cust_name"], "ABCDEFGHIJKLMNOPQRST");
+    assert_eq!(body["loan_cnt"].to_string(), "1");
+    assert_eq!(body["loans"][0]["balance"].to_string(), "4000000");
+    assert_eq!(body["loans"][0]["rate"].to_string(), "12.900");
+
+    // The same request as core banking sends it, as a frame: the same body for both engines.
+    let message: protocol_mci::Message = serde_json::from_str(&loose).unwrap();
+    let frame = layout().encode(Direction::Request, &message).unwrap();
+    let answer = gateway.mci_client().await.call(&frame).await;
+    assert_eq!(decode_answer(&answer).body["grade"], "L1");
+    let counters = gateway.summary(|c| c.comparisons() >= 2).await;
+    assert_eq!(live.last_request().unwrap(), live_json);
+    assert_eq!(shadow.last_request().unwrap(), shadow_json);
+    assert_eq!((counters.matches, counters.comparisons()), (2, 2));
+    gateway.shutdown().await;
 }

@@ -1,11 +1,13 @@
 //! `shadowgate replay` end to end: a real gateway records a shadow engine's segment defect with
 //! the raw payloads sealed; once the gateway is stopped, replay sends the stored cases to the
 //! same (fake) engine, which is fixed, still broken, or broken elsewhere, and the store's key is
-//! rotated away. `noise`: noise confirmation (`confirm_mismatches = true`).
+//! rotated away. `noise`: noise confirmation (`confirm_mismatches = true`); `ingress`: a case
+//! posted as JSON to the HTTP ingress replays with the body its shadow got.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod groups;
+mod ingress;
 mod noise;
 mod outage;
 
@@ -111,6 +113,25 @@ async fn record_defect(
     legacy: std::net::SocketAddr,
     failing: usize,
 ) -> (PathBuf, Vec<MismatchRecord>, GatewayBuilder) {
+    let (config, builder) = recording(dir, new_engine_url, legacy);
+    let gateway = builder.clone().start().await;
+    let mut client = gateway.mci_client().await;
+    for n in 1..=6 {
+        client.call(&request_frame(&guid(n))).await;
+    }
+    let records = gateway.records(failing).await;
+    gateway.shutdown().await;
+    (config, records, builder)
+}
+
+/// A gateway with the mci engine at `legacy` live and the http engine at `new_engine_url` as its
+/// shadow, storing raw cases under a key in `dir`: the config replay reads (the gateway's own,
+/// written into `dir`) and the builder.
+fn recording(
+    dir: &Path,
+    new_engine_url: &str,
+    legacy: std::net::SocketAddr,
+) -> (PathBuf, GatewayBuilder) {
     let keys = dir.join("keys");
     std::fs::write(&keys, format!("2026-11 = {KEY_A}\n")).unwrap();
     let store = dir.join("store");
@@ -125,14 +146,7 @@ async fn record_defect(
         );
     let config = dir.join("shadowgate.toml");
     std::fs::write(&config, builder.toml(&store)).unwrap();
-    let gateway = builder.clone().start().await;
-    let mut client = gateway.mci_client().await;
-    for n in 1..=6 {
-        client.call(&request_frame(&guid(n))).await;
-    }
-    let records = gateway.records(failing).await;
-    gateway.shutdown().await;
-    (config, records, builder)
+    (config, builder)
 }
 
 /// The segment defect recorded (3 failing cases of 6) by a gateway now stopped, with its engines.

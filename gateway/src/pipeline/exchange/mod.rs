@@ -1,7 +1,7 @@
 //! One request on its way through the gateway: what both engines are sent, and what the live
 //! path needs to answer it.
 //!
-//! An MCI frame is decoded once, on the live path, into a typed view that borrows the frame
+//! A request frame is decoded once, on the live path, into a typed view that borrows the frame
 //! ([`DecodedRequest`]); the exchange keeps it with what the live path reads from it
 //! (transaction code, correlation id, TTL) and, only when an http engine will be called, the
 //! contract's JSON body written straight from the view. No `serde_json::Value` is built for a
@@ -9,27 +9,25 @@
 //! view's header, and a stored record's request is masked from the same view, so neither
 //! decodes the frame again.
 //!
-//! The HTTP ingress gets JSON (its edge): its exchange has the same shape, with the frame the
-//! JSON was encoded into and the JSON body written from the borrowed trees it was parsed into
-//! (`super::ingress`). Its header echo is decoded from that frame once, when the exchange is
-//! built, if the live engine speaks http (its answer needs it on the live path; the shadow's
-//! echo then copies it), else on the shadow worker when an http shadow answers. The rare users
-//! of the request as JSON (error answers) decode it again into a `Value`.
+//! The HTTP ingress gets JSON (its edge): it encodes the JSON into the request frame and decodes
+//! that frame as an MCI listener's, so its exchange is the one of that frame. An http engine
+//! then gets the decoded frame, as the engine contract says, whichever listener the request
+//! came through: numbers given as strings are numbers, text is cut to its field, a group's count
+//! is the elements' (until the twenty-second session it got the client's JSON as posted, and
+//! the two engines were not compared on the input core banking would have sent). The rare
+//! users of the request as JSON (error answers) decode it again into a `Value`.
 
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use protocol_mci::json::MemberList;
-use protocol_mci::view::Object;
-use protocol_mci::{DecodeError, Direction, Layout, MessageView, TtlValue};
+use protocol_mci::{MessageView, TtlValue};
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
-use super::ingress::JsonRequest;
-use super::live_view::{DecodedRequest, FrameAndLayout};
+use super::live_view::DecodedRequest;
 use crate::engine::{write_request_body, EngineRequest, Role};
 use crate::runtime::Strategy;
 
@@ -49,46 +47,9 @@ pub struct Exchange {
     pub tx_code: String,
     /// The request's time to live from its header, if one applies.
     pub ttl: Option<Ttl>,
-    /// What the exchange keeps decoded of its request for the header echo
-    /// ([`Exchange::request_header_tree`]) and a stored record ([`Exchange::request_view`]).
-    held: Held,
-}
-
-/// What an exchange keeps decoded of its request frame.
-enum Held {
-    /// An MCI request's whole view, decoded on the live path to route it.
-    Request(DecodedRequest),
-    /// The HTTP ingress's request header, decoded from the frame its JSON was encoded into,
-    /// when the live engine speaks http.
-    HeaderEcho(HeaderEcho),
-    /// Nothing: the header is decoded again where it is needed.
-    Nothing,
-}
-
-self_cell::self_cell!(
-    /// The request header decoded from the frame into a borrowed tree, with the frame and the
-    /// layout it borrows.
-    struct HeaderEcho {
-        owner: FrameAndLayout,
-
-        #[covariant]
-        dependent: MemberList,
-    }
-);
-
-impl HeaderEcho {
-    /// The header of `frame` as the message `tx_code` reads it; `None` when it does not decode
-    /// (its user then decodes it again, for the error).
-    fn decode(strategy: &Strategy, tx_code: &str, frame: &Bytes) -> Option<HeaderEcho> {
-        let owner = FrameAndLayout {
-            layout: strategy.layout.clone(),
-            frame: frame.clone(),
-        };
-        HeaderEcho::try_new(owner, |owner| {
-            header_view(&owner.layout, tx_code, &owner.frame).map(Object::into_tree)
-        })
-        .ok()
-    }
+    /// The request decoded, for the header echo ([`Exchange::request_header_tree`]) and a
+    /// stored record ([`Exchange::request_view`]).
+    request: DecodedRequest,
 }
 
 /// A request's time to live: the caller gives up at `deadline`, and with it both engine calls.
@@ -114,7 +75,7 @@ impl Ttl {
 }
 
 impl Exchange {
-    /// The exchange of a decoded MCI frame, which it keeps: correlation id and TTL (counted
+    /// The exchange of a decoded request frame, which it keeps: correlation id and TTL (counted
     /// from `received`) read from the view, and the JSON body written from it when an http
     /// engine will need it.
     pub(crate) fn from_view(
@@ -140,92 +101,34 @@ impl Exchange {
             correlation_id,
             tx_code,
             ttl,
-            held: Held::Request(request),
+            request,
         }
     }
 
-    /// The exchange of a JSON request (HTTP ingress) and the frame it was encoded into:
-    /// correlation id and TTL read from its header, and the JSON body written from its trees
-    /// when an http engine will need it.
-    pub(crate) fn from_json(
-        strategy: Arc<Strategy>,
-        request: &JsonRequest<'_>,
-        frame: Bytes,
-        tx_code: String,
-        received: Instant,
-    ) -> Exchange {
-        let layout = &strategy.layout;
-        let header = request.header();
-        let ttl = Ttl::of(layout.ttl(header), received);
-        let field = layout.correlation_field();
-        let correlation_id = correlation_id(field.and_then(|f| f.text_in(header)));
-        let json = match needs_json(&strategy) {
-            true => request.engine_body(&tx_code),
-            false => Bytes::new(),
-        };
-        let held = match strategy.live.is_mci() {
-            true => Held::Nothing,
-            false => HeaderEcho::decode(&strategy, &tx_code, &frame)
-                .map_or(Held::Nothing, Held::HeaderEcho),
-        };
-        Exchange {
-            strategy,
-            frame,
-            json,
-            correlation_id,
-            tx_code,
-            ttl,
-            held,
-        }
-    }
-
-    /// The request's header as JSON, decoded again from the frame: what the gateway's error
-    /// answers echo. Only that (rare) path pays for the map.
-    pub fn request_header(&self) -> Result<Map<String, Value>, DecodeError> {
-        self.request_header_view().map(Object::into_map)
+    /// The request's header as JSON: what the gateway's error answers echo. Only that (rare)
+    /// path pays for the map.
+    pub fn request_header(&self) -> Map<String, Value> {
+        self.request.view().header.to_map()
     }
 
     /// The request's header as a borrowed tree: what an http engine's answer echoes
     /// ([`super::encode_answer`]), with keys borrowed from the layout and text from the frame, so
-    /// no `Map` is built for an answer. A copy of the header the exchange holds (an MCI request's
-    /// view; the HTTP ingress's echo for a live http engine), else decoded again from the frame.
-    pub fn request_header_tree(&self) -> Result<MemberList<'_>, DecodeError> {
-        match &self.held {
-            Held::Request(request) => Ok(request.view().header.clone().into_tree()),
-            Held::HeaderEcho(echo) => Ok(echo.borrow_dependent().clone()),
-            Held::Nothing => self.request_header_view().map(Object::into_tree),
-        }
+    /// no `Map` is built for an answer. Each call gets its own copy to edit.
+    pub fn request_header_tree(&self) -> MemberList<'_> {
+        self.request.view().header.clone().into_tree()
     }
 
-    /// The request's header decoded again from the frame, as the request's message reads it.
-    fn request_header_view(&self) -> Result<Object<'_>, DecodeError> {
-        header_view(&self.strategy.layout, &self.tx_code, &self.frame)
-    }
-
-    /// The whole request as the request's message reads it: what a stored record shows
-    /// (masked). An MCI request's view as the live path decoded it; the HTTP ingress's decoded
-    /// again from the frame its JSON was encoded into. Records are built on the shadow workers,
-    /// off the live path.
-    pub fn request_view(&self) -> Result<Cow<'_, MessageView<'_>>, DecodeError> {
-        if let Held::Request(request) = &self.held {
-            return Ok(Cow::Borrowed(request.view()));
-        }
-        let layout = &self.strategy.layout;
-        let view = match layout.message(&self.tx_code) {
-            Some(selected) => layout.decode_view_as(Direction::Request, selected, &self.frame),
-            None => layout.decode_view(Direction::Request, &self.frame),
-        };
-        view.map(Cow::Owned)
+    /// The whole request as the request's message reads it, as the live path decoded it: what
+    /// a stored record shows (masked) and what an http engine's JSON body is written from.
+    pub fn request_view(&self) -> &MessageView<'_> {
+        self.request.view()
     }
 
     /// The exchange with the JSON body an http engine gets, written from its request's view
     /// when it has none (no http engine was configured): a replay to an http engine.
     pub(crate) fn with_json(mut self) -> Exchange {
         if self.json.is_empty() {
-            if let Ok(view) = self.request_view() {
-                let json = write_request_body(&self.tx_code, &view);
-                self.json = json;
-            }
+            self.json = write_request_body(&self.tx_code, self.request.view());
         }
         self
     }
@@ -256,18 +159,6 @@ impl Exchange {
     pub fn sampled(&self) -> bool {
         let ppm = self.strategy.spec.sample_ppm;
         ppm >= 1_000_000 || (fnv1a(self.correlation_id.as_bytes()) % 1_000_000) < u64::from(ppm)
-    }
-}
-
-/// A request frame's header as the message `tx_code` reads it.
-fn header_view<'f>(
-    layout: &'f Layout,
-    tx_code: &str,
-    frame: &'f [u8],
-) -> Result<Object<'f>, DecodeError> {
-    match layout.message(tx_code) {
-        Some(selected) => layout.decode_header_view_as(selected, frame),
-        None => layout.decode_header_view(frame),
     }
 }
 

@@ -1,7 +1,9 @@
-//! Exchange unit tests: TTLs, sampling, the header echo held for a live http engine, and the JSON
-//! body written from a view against the one serialised from JSON, byte for byte.
+//! Exchange unit tests: TTLs, sampling, the view held for the header echo and records, the HTTP
+//! ingress's JSON body against an MCI frame's, and the JSON body written from a view against the
+//! one serialised from JSON, byte for byte.
 
 use super::*;
+use protocol_mci::Direction;
 
 #[test]
 fn a_ttl_counts_from_reception_and_none_is_no_deadline() {
@@ -19,9 +21,9 @@ fn sampling_hash_is_stable() {
     assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
 }
 
-/// The demo's strategy with its live engine speaking `live` ("mci" as shipped, or "http"),
+/// The demo's runtime with its live engine speaking `live` ("mci" as shipped, or "http"),
 /// engines never called.
-fn demo_strategy(live: &str) -> Arc<Strategy> {
+fn demo_runtime(live: &str) -> crate::runtime::Runtime {
     let dir = tempfile::tempdir().unwrap();
     let path = crate::demo::setup::write_for_test(dir.path(), "127.0.0.1:9", "127.0.0.1:9");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -36,13 +38,19 @@ fn demo_strategy(live: &str) -> Arc<Strategy> {
     let config = crate::config::load(&path).unwrap();
     let metrics = crate::metrics::Metrics::new("test");
     let runtime = crate::runtime::Runtime::build(Arc::new(config), &metrics).unwrap();
-    let strategy = runtime.strategy(crate::demo::STRATEGY).cloned().unwrap();
+    let strategy = runtime.strategy(crate::demo::STRATEGY).unwrap();
     assert_eq!(
         strategy.live.is_mci(),
         live == "mci",
         "the config edit took"
     );
-    strategy
+    runtime
+}
+
+/// The demo's strategy of [`demo_runtime`].
+fn demo_strategy(live: &str) -> Arc<Strategy> {
+    let runtime = demo_runtime(live);
+    runtime.strategy(crate::demo::STRATEGY).cloned().unwrap()
 }
 
 #[test]
@@ -57,57 +65,65 @@ fn an_mci_requests_view_is_held_and_its_header_and_view_are_the_frame_decoded_ag
             let frame = Bytes::from(layout.encode(Direction::Request, &request).unwrap());
             let decoded = DecodedRequest::decode(layout.clone(), frame.clone()).unwrap();
             let exchange = Exchange::from_view(strategy.clone(), decoded, Instant::now());
-            // The live path's view is kept whatever the live engine speaks.
-            assert!(matches!(exchange.held, Held::Request(_)), "{live}");
-            assert!(matches!(exchange.request_view(), Ok(Cow::Borrowed(_))));
-            let again = exchange
-                .request_header_view()
-                .map(Object::into_tree)
-                .unwrap();
-            assert_eq!(exchange.request_header_tree().unwrap(), again, "{live}");
+            let again = layout.decode_header_view(&frame).unwrap().into_tree();
+            assert_eq!(exchange.request_header_tree(), again, "{live}");
             // Each echo gets its own copy to edit.
-            assert_eq!(exchange.request_header_tree().unwrap(), again, "{live}");
+            assert_eq!(exchange.request_header_tree(), again, "{live}");
             let selected = layout.message(&exchange.tx_code).unwrap();
             let view_again = layout
                 .decode_view_as(Direction::Request, selected, &frame)
                 .unwrap();
-            assert_eq!(*exchange.request_view().unwrap(), view_again, "{live}");
+            assert_eq!(*exchange.request_view(), view_again, "{live}");
         }
     }
 }
 
+/// A request with numbers given as strings, a name longer than its 20-byte field (`truncate`)
+/// and no loan count, as the HTTP ingress gets it (JSON text), and the same request as core
+/// banking would send it (the frame's own values).
+const LOOSE: &str = r#"{
+    "header": {"guid": "20261121CBS000000000000000000007", "sys_code": "CBS",
+        "tx_code": "LNS0001", "rr_flag": "S", "resp_code": "", "sent_at": "2026-11-21T09:30:15.123",
+        "channel": "01", "branch": "0012"},
+    "body": {"cust_no": "000123456789", "cust_name": "ABCDEFGHIJKLMNOPQRSTUVWXYZ1234",
+        "rrn": "9001011234567", "cust_type": "01", "annual_income": "20000000",
+        "existing_debt": 0, "credit_score": "726.0", "req_amount": 30000000, "req_term": 36,
+        "loans": [{"lender": "CARD CO", "balance": "4000000", "rate": "12.9"}]}
+}"#;
+
 #[test]
-fn an_http_ingress_header_echo_is_held_for_a_live_http_engine_only() {
-    use crate::demo::traffic::Traffic;
+fn an_http_ingress_request_gets_the_json_body_of_its_frame_decoded() {
     for live in ["http", "mci"] {
-        let strategy = demo_strategy(live);
+        let runtime = demo_runtime(live);
+        let strategy = runtime.strategy(crate::demo::STRATEGY).cloned().unwrap();
+        let exchange = super::super::decode_json(
+            &runtime,
+            crate::demo::STRATEGY,
+            LOOSE.as_bytes(),
+            Instant::now(),
+        )
+        .unwrap();
+        let canonical = LOOSE
+            .replace("\"20000000\"", "20000000")
+            .replace("\"726.0\"", "726")
+            .replace("UVWXYZ1234", "")
+            .replace("\"4000000\"", "4000000")
+            .replace("\"12.9\"", "12.900")
+            .replace("\"req_term\": 36,", "\"req_term\": 36, \"loan_cnt\": 1,");
+        let message: protocol_mci::Message = serde_json::from_str(&canonical).unwrap();
         let layout = strategy.layout.clone();
-        let request = Traffic::new(11, "ing").next_request();
-        let frame = Bytes::from(layout.encode(Direction::Request, &request).unwrap());
-        let body = serde_json::to_vec(&request).unwrap();
-        let Ok(parsed) = JsonRequest::parse(&body) else {
-            panic!("the demo's request parses")
-        };
-        let (selected, _) = layout
-            .decode_view_selected(Direction::Request, &frame)
-            .unwrap();
-        let code = selected.code.clone();
-        let exchange = Exchange::from_json(strategy.clone(), &parsed, frame, code, Instant::now());
-        assert_eq!(
-            matches!(exchange.held, Held::HeaderEcho(_)),
-            live == "http",
-            "{live}"
-        );
-        let again = exchange
-            .request_header_view()
-            .map(Object::into_tree)
-            .unwrap();
-        assert_eq!(exchange.request_header_tree().unwrap(), again, "{live}");
-        let view = exchange.request_view().unwrap();
-        assert!(
-            matches!(view, Cow::Owned(_)),
-            "decoded again from the frame"
-        );
+        let frame = Bytes::from(layout.encode(Direction::Request, &message).unwrap());
+        assert_eq!(exchange.frame, frame, "{live}");
+        let decoded = DecodedRequest::decode(layout, frame).unwrap();
+        let mci = Exchange::from_view(strategy, decoded, Instant::now());
+        assert_eq!(exchange.json, mci.json, "{live}");
+        let json: Value = serde_json::from_slice(&exchange.json).unwrap();
+        assert_eq!(json["body"]["annual_income"].to_string(), "20000000");
+        assert_eq!(json["body"]["credit_score"].to_string(), "726");
+        assert_eq!(json["body"]["cust_name"], "ABCDEFGHIJKLMNOPQRST");
+        assert_eq!(json["body"]["loan_cnt"].to_string(), "1");
+        assert_eq!(json["body"]["loans"][0]["rate"].to_string(), "12.900");
+        assert_eq!(exchange.correlation_id, "20261121CBS000000000000000000007");
     }
 }
 

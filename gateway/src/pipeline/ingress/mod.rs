@@ -1,25 +1,24 @@
 //! The HTTP ingress's JSON request (`POST /v1/strategies/{name}`), without a `serde_json::Value`
-//! tree: the body parsed once into borrowed trees (`parse`), routed by its header, encoded into
-//! the request frame from the trees, and the http engines' JSON body written from them.
+//! tree: the body parsed once into borrowed trees (`parse`), routed by its header and encoded
+//! into the request frame from the trees. The frame is then decoded as an MCI listener's
+//! (`super::decode_json`): the http engines' JSON body is written from that view, never from
+//! the client's JSON, so that it is the decoded frame the engine contract promises.
 //!
 //! The header and the body stay member lists borrowed from the request's bytes: routing, TTL,
 //! correlation id and the codec read them as they are (a handful of header fields: a scan finds
-//! one faster than hashing its key would), and the engine body is written from them. Frames,
-//! engine bodies and error texts past the parse are the ones the `Message` route gave (a property
-//! test in `tests` holds them equal, and a body the route refused as not a request is refused
-//! here too), except that a key given twice is now refused with its path instead of silently
-//! keeping the last value, and a header or body key the layout does not have is refused
-//! (`unknown`) instead of being passed over. The parse's own refusals say what is wrong in
-//! their own words (`parse`).
+//! one faster than hashing its key would). Frames and error texts past the parse are the ones
+//! the `Message` route gave (a property test in `tests` holds them equal, and a body the route
+//! refused as not a request is refused here too), except that a key given twice is now refused
+//! with its path instead of silently keeping the last value, and a header or body key the
+//! layout does not have is refused (`unknown`) instead of being passed over. The parse's own
+//! refusals say what is wrong in their own words (`parse`).
 
 mod parse;
 #[cfg(test)]
 mod tests;
 mod unknown;
 
-use bytes::Bytes;
-use protocol_mci::json::{JsonNode, JsonObject, JsonTree};
-use protocol_mci::view::write_json_str;
+use protocol_mci::json::{JsonNode, JsonObject};
 use protocol_mci::{Direction, Layout, MessageLayout};
 
 pub(crate) use self::parse::Members;
@@ -133,21 +132,6 @@ impl<'a> JsonRequest<'a> {
             .main_header()
             .and_then(|h| unknown::unknown_header_key(h, self.header()))
     }
-
-    /// The engine contract's body `{"tx_code": .., "header": {..}, "body": {..}}`: the bytes
-    /// serde_json wrote for the request's `Message` (numbers in their exact text, members in
-    /// document order, strings escaped as serde_json escapes them).
-    pub fn engine_body(&self, tx_code: &str) -> Bytes {
-        let mut out = Vec::with_capacity(512);
-        out.extend_from_slice(b"{\"tx_code\":");
-        write_json_str(&mut out, tx_code);
-        out.extend_from_slice(b",\"header\":");
-        write_members(&mut out, &self.header);
-        out.extend_from_slice(b",\"body\":");
-        write_members(&mut out, &self.body);
-        out.push(b'}');
-        Bytes::from(out)
-    }
 }
 
 /// The 400 text of a field that does not encode: its JSON path and what is wrong, without the
@@ -181,40 +165,4 @@ where
         fields.join(", "),
         tx_codes.join(", ")
     )
-}
-
-/// Appends an object's members as compact JSON.
-fn write_members(out: &mut Vec<u8>, members: &[(std::borrow::Cow<'_, str>, JsonTree<'_>)]) {
-    out.push(b'{');
-    for (index, (key, value)) in members.iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        write_json_str(out, key);
-        out.push(b':');
-        write_tree(out, value);
-    }
-    out.push(b'}');
-}
-
-/// Appends a value as compact JSON, as serde_json writes the equal `Value`.
-fn write_tree(out: &mut Vec<u8>, value: &JsonTree<'_>) {
-    match value {
-        JsonTree::Null => out.extend_from_slice(b"null"),
-        JsonTree::Bool(true) => out.extend_from_slice(b"true"),
-        JsonTree::Bool(false) => out.extend_from_slice(b"false"),
-        JsonTree::Number(text) => out.extend_from_slice(text.as_str().as_bytes()),
-        JsonTree::String(text) => write_json_str(out, text),
-        JsonTree::Array(elements) => {
-            out.push(b'[');
-            for (index, element) in elements.iter().enumerate() {
-                if index > 0 {
-                    out.push(b',');
-                }
-                write_tree(out, element);
-            }
-            out.push(b']');
-        }
-        JsonTree::Object(members) => write_members(out, members),
-    }
 }

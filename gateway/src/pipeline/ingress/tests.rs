@@ -1,5 +1,5 @@
-//! The tree route against the `Message` route it replaced: the same frame, transaction code and
-//! engine body, or the same 400 text past the parse (a body that is not a request refused by
+//! The tree route against the `Message` route it replaced: the same frame and transaction code
+//! (an http engine's body is written from the frame decoded), or the same 400 text past the parse (a body that is not a request refused by
 //! both), for generated requests (valid, broken by a field, cut at any byte) and for hand-picked
 //! malformed bodies, whose refusals say what is wrong; a key given twice is refused with its path.
 
@@ -11,10 +11,9 @@ use protocol_mci::{Direction, Layout, Message};
 use serde_json::{json, Value};
 
 use super::JsonRequest;
-use crate::engine::encode_request_body;
 
-/// What a request body becomes: frame, transaction code and engine body, or the 400 text.
-type Outcome = Result<(Vec<u8>, String, Vec<u8>), String>;
+/// What a request body becomes: frame and transaction code, or the 400 text.
+type Outcome = Result<(Vec<u8>, String), String>;
 
 fn layout(path: &str) -> Layout {
     Layout::from_file(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
@@ -25,7 +24,7 @@ static SECTIONED: LazyLock<Layout> =
     LazyLock::new(|| layout("../protocol-mci/tests/layouts/bank-link.toml"));
 
 /// The route before the trees: `serde_json::from_slice::<Message>` in the listener, then
-/// `handle_message`'s routing and encode, then `Exchange::from_message`'s engine body.
+/// `handle_message`'s routing and encode.
 fn by_message(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
     let request: Message = serde_json::from_slice(bytes)
         .map_err(|e| format!("expected {{\"header\": {{..}}, \"body\": {{..}}}}: {e}"))?;
@@ -57,24 +56,21 @@ fn by_message(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
     let frame = layout
         .encode(Direction::Request, &request)
         .map_err(|e| super::ingress_text(&e))?;
-    let json = encode_request_body(&code, &request.header, &request.body).unwrap();
-    Ok((frame, code, json.to_vec()))
+    Ok((frame, code))
 }
 
 /// The tree route.
 fn by_tree(layout: &Layout, tx_codes: &[String], bytes: &[u8]) -> Outcome {
     let request = JsonRequest::parse(bytes).map_err(|refusal| refusal.message)?;
-    let (frame, code) = request.encode(layout, tx_codes)?;
-    let json = request.engine_body(&code).to_vec();
-    Ok((frame, code, json))
+    request.encode(layout, tx_codes)
 }
 
 /// How a refusal of the parse begins: what follows it is the parser's (serde_json's on the
 /// `Message` route, jiter's and the request check's on the tree route).
 const NOT_A_REQUEST: &str = "expected {\"header\": {..}, \"body\": {..}}: ";
 
-/// The `Message` route's outcome as both routes must agree on it: the same frame, code and
-/// engine body, the same text of a refusal past the parse, and a refusal of the parse as such.
+/// The `Message` route's outcome as both routes must agree on it: the same frame and code, the
+/// same text of a refusal past the parse, and a refusal of the parse as such.
 fn verdict(outcome: Outcome) -> Outcome {
     outcome.map_err(|text| match text.starts_with(NOT_A_REQUEST) {
         true => NOT_A_REQUEST.to_owned(),

@@ -173,15 +173,9 @@ fn masked(exchange: &Exchange, mut message: Message, direction: Direction) -> Va
     exchange.strategy.layout.into_json(message)
 }
 
-/// The request, decoded again from its frame (the live path kept no JSON of it) and masked.
-/// It decoded once on the live path; should it not decode again, the record shows why instead.
+/// The request as the live path decoded it (it kept no JSON of it), masked.
 fn masked_request(exchange: &Exchange) -> MaskedJson {
-    match exchange.request_view() {
-        Ok(request) => masked_view(exchange, &request, Direction::Request),
-        Err(error) => MaskedJson::from_value(&Value::String(format!(
-            "request does not decode again: {error}"
-        ))),
-    }
+    masked_view(exchange, exchange.request_view(), Direction::Request)
 }
 
 /// The mask of the field at `path` (indices collapsed) in a layout's sorted masked paths: with
