@@ -734,6 +734,45 @@ fn encode_refuses_a_key_the_layout_does_not_have_as_the_http_ingress_does() {
     );
 }
 
+/// The example layout with its loans as COBOL's `OCCURS 5` without `DEPENDING ON` (all five on
+/// the wire; `loan_cnt` a number like any other), written into `dir`.
+fn occurs_layout(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(layout_file()).unwrap();
+    let counted = r#"{ name = "loans", type = "group", count = "loan_cnt", max = 5,"#;
+    assert!(text.contains(counted));
+    let path = dir.join("occurs.toml");
+    let fixed = r#"{ name = "loans", type = "group", occurs = 5,"#;
+    std::fs::write(&path, text.replace(counted, fixed)).unwrap();
+    path
+}
+
+#[test]
+fn encode_writes_an_occurs_group_short_of_elements_as_a_frame_decode_takes() {
+    let printed = run(&["demo-engine", "--print-requests", "1"]);
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let mut request: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+    let one = r#"[{"lender": "KB", "balance": 8000000, "rate": 4.250}]"#;
+    request["body"]["loans"] = serde_json::from_str(one).unwrap();
+    request["body"]["loan_cnt"] = 1.into();
+    let dir = tempfile::tempdir().unwrap();
+    let layout = occurs_layout(dir.path());
+    let layout = layout.to_str().unwrap();
+    let json = request.to_string();
+    let encoded = with_stdin(&["encode", "--layout", layout], json.as_bytes());
+    assert!(encoded.status.success(), "{}", text(&encoded.stderr));
+    // The four loans left out are written as INITIALIZE leaves them: zero numbers, not spaces.
+    let decoded = with_stdin(&["decode", "--layout", layout], &encoded.stdout);
+    assert!(decoded.status.success(), "{}", text(&decoded.stderr));
+    let decoded: serde_json::Value = serde_json::from_slice(&decoded.stdout).unwrap();
+    let loans = decoded["body"]["loans"].as_array().unwrap();
+    assert_eq!(loans.len(), 5, "{decoded}");
+    assert_eq!(loans[0]["lender"], "KB");
+    assert_eq!(loans[0]["balance"].to_string(), "8000000");
+    assert_eq!(loans[4]["lender"], "");
+    assert_eq!(loans[4]["balance"].to_string(), "0");
+    assert_eq!(loans[4]["rate"].to_string(), "0.000");
+}
+
 #[test]
 fn encode_names_a_header_that_selects_no_message_by_its_keys_not_by_bytes() {
     let printed = run(&["demo-engine", "--print-requests", "1"]);

@@ -1,6 +1,7 @@
 //! Unused elements of padded groups: written as the group's pad (default, byte-identical to
 //! earlier layouts) or per field type (`unused = "typed"`), and checked on decode when the layout
-//! says so (`unused_check = "exact"`).
+//! says so (`unused_check = "exact"`). Elements the JSON leaves out of an `occurs` group are
+//! written per field type, so the frame decodes again.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -86,6 +87,52 @@ fn typed_fill_of_nested_groups_and_redefines_is_recursive() {
     // Used element: m=1, one v, the inner group's own pad for its unused slot. Unused element:
     // everything typed, the inner group's slots included, the area's base view then its pad.
     assert_eq!(wire, b"1107~~A001*00000_000*");
+}
+
+#[test]
+fn an_occurs_group_short_of_elements_is_written_as_initialize_leaves_it_and_decodes() {
+    // COBOL `OCCURS 3` without `DEPENDING ON`: all three elements are in every record.
+    let layout = with_body(
+        r#"{ name = "loans", type = "group", occurs = 3, fields = [
+               { name = "lender", type = "text", length = 3 },
+               { name = "balance", type = "number", length = 5 },
+               { name = "rate", type = "number", length = 6, scale = 3, sign = "leading" },
+               { name = "fee", type = "packed", length = 2 },
+           ] },
+           { name = "tail", type = "text", length = 2 }"#,
+    );
+    let one =
+        r#"{"loans": [{"lender": "KB", "balance": 100, "rate": 4.25, "fee": 7}], "tail": "ok"}"#;
+    let wire = encode_body(&layout, one).unwrap();
+    // The missing elements: text blank, numbers zero in their own encoding (not spaces, which
+    // the number fields refuse on decode).
+    let empty: &[u8] = b"   00000+00000\x00\x0C";
+    let expected = [&b"KB 00100+04250\x00\x7C"[..], empty, empty, b"ok"].concat();
+    assert_eq!(wire, expected);
+    let decoded = decode_body(&layout, &wire).unwrap_or_else(|e| panic!("{e}"));
+    let loans = decoded["loans"].as_array().unwrap();
+    assert_eq!(loans.len(), 3, "{decoded}");
+    assert_eq!(loans[0]["balance"].to_string(), "100");
+    assert_eq!(loans[2]["lender"], "");
+    assert_eq!(loans[2]["balance"].to_string(), "0");
+    assert_eq!(loans[2]["rate"].to_string(), "0.000");
+    assert_eq!(loans[2]["fee"].to_string(), "0");
+    // No element, or no group at all: three empty ones. Encoding the decoded JSON gives the
+    // frame back.
+    let none = encode_body(&layout, r#"{"tail": "ok"}"#).unwrap();
+    assert_eq!(none, [empty, empty, empty, b"ok"].concat());
+    assert_eq!(
+        encode_body(&layout, r#"{"loans": [], "tail": "ok"}"#).unwrap(),
+        none
+    );
+    assert_eq!(encode_body(&layout, &decoded.to_string()).unwrap(), wire);
+    // More than `occurs` elements is refused as before.
+    let four = r#"{"loans": [{}, {}, {}, {}], "tail": "ok"}"#;
+    let err = encode_body(&layout, four).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "body.loans at bytes 8..56: expected at most 3 elements, found 4"
+    );
 }
 
 #[test]
@@ -179,6 +226,16 @@ fn fill_keys_are_checked_where_they_mean_something() {
     let err = load(r#", unused = "typed""#, "occurs = 2").unwrap_err();
     assert!(
         err.contains("messages.T001.request.g: `unused` and `unused_check` apply only to a padded group with a `count` field"),
+        "{err}"
+    );
+    // An `occurs` group's missing elements are typed: a pad there would be ignored.
+    let err = load(r#", pad = "~""#, "occurs = 2").unwrap_err();
+    assert!(
+        err.contains(
+            "messages.T001.request.g: `pad` applies only to a padded group with a `count` field \
+             (an `occurs` group's elements the JSON leaves out are written empty, each field in \
+             its own type)"
+        ),
         "{err}"
     );
     let compact = r#"count = "n", max = 2, mode = "compact""#;

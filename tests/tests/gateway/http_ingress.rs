@@ -373,3 +373,45 @@ async fn http_engines_get_the_decoded_frame_of_a_json_request_as_of_the_same_fra
     assert_eq!((counters.matches, counters.comparisons()), (2, 2));
     gateway.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_occurs_group_short_of_elements_reaches_engines_as_the_frame_holds_it() {
+    // The example layout with its loans as COBOL's `OCCURS 5` without `DEPENDING ON`.
+    let text = std::fs::read_to_string(shadowgate_tests::gateway::layout_path()).unwrap();
+    let counted = r#"{ name = "loans", type = "group", count = "loan_cnt", max = 5,"#;
+    assert!(text.contains(counted));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("occurs.toml");
+    let fixed = text.replace(counted, r#"{ name = "loans", type = "group", occurs = 5,"#);
+    std::fs::write(&path, fixed).unwrap();
+    let occurs = protocol_mci::Layout::from_file(&path).unwrap();
+
+    let engine = typed_deciding().start().await;
+    let gateway = TestGateway::new()
+        .layout_file(&path)
+        .live("new-engine", EngineToml::http(&engine.url()))
+        .start()
+        .await;
+    let json = LOOSE
+        .replace("GUID", &guid(23))
+        .replace(r#""req_term": 36,"#, r#""req_term": 36, "loan_cnt": 1,"#);
+    let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+    let (status, body) = post(&url, "application/json", json.clone()).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    // The four loans left out: zero numbers and blank text, as the frame holds them.
+    let posted = engine.last_request().unwrap();
+    let loans = posted["body"]["loans"].as_array().unwrap();
+    assert_eq!(loans.len(), 5, "{posted}");
+    assert_eq!(loans[0]["lender"], "CARD CO");
+    assert_eq!(loans[4]["lender"], "");
+    assert_eq!(loans[4]["balance"].to_string(), "0");
+    assert_eq!(loans[4]["rate"].to_string(), "0.000");
+
+    // `shadowgate encode`'s frame of the same JSON (the library's encode), sent by core
+    // banking: the engine gets the same body.
+    let message: protocol_mci::Message = serde_json::from_str(&json).unwrap();
+    let frame = occurs.encode(Direction::Request, &message).unwrap();
+    gateway.mci_client().await.call(&frame).await;
+    assert_eq!(engine.last_request().unwrap(), posted);
+    gateway.shutdown().await;
+}

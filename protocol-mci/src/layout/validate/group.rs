@@ -48,8 +48,9 @@ pub(super) fn group(
         problems.add(path, "a compact group needs a `count` field");
     }
     let element_len = fields_fixed_len(&fields).or(element_len);
-    let unused = config.unused.unwrap_or_default();
-    let has_unused = padded && matches!(count, GroupCount::Field(_));
+    let configured = config.unused.unwrap_or_default();
+    let occurs = matches!(count, GroupCount::Fixed(_));
+    let has_unused = padded && !occurs;
     if !has_unused && (config.unused.is_some() || config.unused_check.is_some()) {
         problems.add(
             path,
@@ -57,12 +58,25 @@ pub(super) fn group(
              (other groups have no unused elements)",
         );
     }
-    if unused == UnusedFill::Typed && pad.is_some() {
+    if occurs && pad.is_some() {
+        problems.add(
+            path,
+            "`pad` applies only to a padded group with a `count` field (an `occurs` group's \
+             elements the JSON leaves out are written empty, each field in its own type)",
+        );
+    } else if configured == UnusedFill::Typed && pad.is_some() {
         problems.add(
             path,
             "`pad` is the fill of unused = \"pad\"; with unused = \"typed\" each field writes its own",
         );
     }
+    // COBOL's OCCURS without DEPENDING ON: every element is in the record, and one the program
+    // did not set holds what INITIALIZE left there (zero numbers, blank text). An element the JSON
+    // leaves out is written so, and the frame decodes again; spaces in a number would not.
+    let unused = match occurs {
+        true => UnusedFill::Typed,
+        false => configured,
+    };
     let fill = unused_fill(unused, pad, &fields, element_len, path, problems);
     Kind::Group(Group {
         count,
