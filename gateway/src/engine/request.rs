@@ -12,9 +12,9 @@ use super::Role;
 
 /// One call to an HTTP engine.
 ///
-/// The body is serialised once with [`write_request_body`] (from a frame's typed view) or
-/// [`encode_request_body`] (from JSON) and shared (a cheap `Bytes` clone)
-/// between the live and the shadow call, which differ only in `role`.
+/// The body is serialised once with [`write_request_body`] from the request frame's typed view
+/// (an MCI listener's frame, or the one the HTTP ingress encoded its JSON into) and shared (a
+/// cheap `Bytes` clone) between the live and the shadow call, which differ only in `role`.
 #[derive(Debug, Clone)]
 pub struct EngineRequest<'a> {
     /// The strategy name, sent as `x-shadowgate-strategy`.
@@ -25,7 +25,7 @@ pub struct EngineRequest<'a> {
     pub correlation_id: &'a str,
     /// Live or shadow, sent as `x-shadowgate-role`.
     pub role: Role,
-    /// `{"tx_code", "header", "body"}` as JSON, from [`encode_request_body`].
+    /// `{"tx_code", "header", "body"}` as JSON: the decoded frame ([`write_request_body`]).
     pub body: Bytes,
 }
 
