@@ -99,7 +99,7 @@ pub fn decode_answer(frame: &[u8]) -> Message {
 }
 
 /// `shadowgate loadgen` in an open loop at `rate` frames/s over `connections` connections for
-/// `seconds`, with the example layout, failing on any unanswered frame.
+/// `seconds`, with the example layout, failing on any unanswered frame or error frame.
 pub fn open_loop(
     address: std::net::SocketAddr,
     connections: usize,
@@ -120,5 +120,6 @@ pub fn open_loop(
         seed: 1,
         json: false,
         max_failed_ratio: 0.0,
+        max_error_ratio: 0.0,
     }
 }
