@@ -244,15 +244,15 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             LayoutCommand::Import(args) => to_stdout(|out| shadowgate::cli::run_import(&args, out)),
         },
         Command::Reconcile(args) => {
-            let mut clean = true;
+            let mut finished = shadowgate::cli::Finished::Clean;
             to_stdout(|out| {
-                clean = shadowgate::cli::run_reconcile(&args, out)?;
+                finished = shadowgate::cli::run_reconcile(&args, out)?;
                 Ok(())
             })?;
-            if !clean {
-                std::process::exit(i32::from(shadowgate::cli::EXIT_NOT_MATCHING));
+            match finished.exit_status() {
+                0 => Ok(()),
+                status => std::process::exit(i32::from(status)),
             }
-            Ok(())
         }
     }
 }

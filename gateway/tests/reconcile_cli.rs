@@ -1,5 +1,6 @@
 //! `shadowgate reconcile` as people run it, the real binary: the exit status says whether every
-//! key matched (0), some did not (3) or the run failed (1, one `error:` line); `--store` keeps
+//! key matched (0), some did not (3), rows were set aside as bad (4, `--max-bad-rows`) or the
+//! run failed (1, one `error:` line); `--store` keeps
 //! the run for `report`, a store held by another process fails before any work, the reconcile
 //! file's invalid rules are errors at their lines, and its warnings are listed on stderr, or with
 //! `--quiet` counted in one line.
@@ -141,6 +142,25 @@ fn a_bad_row_is_one_error_line_with_its_place() {
             && stderr.contains("line 1")
             && stderr.contains("column id: expected a whole number, found \"two\""),
         "{stderr}"
+    );
+    // Set aside within --max-bad-rows: listed, counted, and exit status 4 (not 0, not 3).
+    let new = "{\"id\": 1, \"decision\": \"A\"}\n{\"id\": \"two\", \"decision\": \"A\"}\n";
+    let config = reconcile_file(dir.path(), new);
+    let args = [
+        "reconcile",
+        "--config",
+        &config,
+        "--quiet",
+        "--max-bad-rows",
+        "1",
+    ];
+    let aside = shadowgate(&args);
+    let stdout = text(&aside.stdout);
+    assert_eq!(aside.status.code(), Some(4), "{}", text(&aside.stderr));
+    assert!(
+        stdout.contains("  bad rows set aside (not compared): 1\n    new source jsonl ")
+            && stdout.contains(" line 2: column id: expected a whole number, found \"two\"\n"),
+        "{stdout}"
     );
 }
 

@@ -51,6 +51,7 @@ mod tests {
             groups: Vec::new(),
             suppressed: Vec::new(),
             thresholds: None,
+            bad_rows: Vec::new(),
         };
         save_reconcile(dir.path(), &run).unwrap();
         let review = Review::new(Reader::open(dir.path()).unwrap(), Policies::new());

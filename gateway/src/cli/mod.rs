@@ -47,7 +47,9 @@ pub use self::groups::{
     GroupsCommand, GroupsListArgs, GroupsSetArgs,
 };
 pub use self::layout::{run_import, ImportArgs, LayoutCommand};
-pub use self::reconcile::{run_reconcile, ReconcileArgs, EXIT_NOT_MATCHING};
+pub use self::reconcile::{
+    run_reconcile, Finished, ReconcileArgs, EXIT_BAD_ROWS, EXIT_NOT_MATCHING,
+};
 pub use self::replay::{run_replay, NotFixed, NotReplayed, ReplayArgs, EXIT_NOT_REPLAYED};
 pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, ListFormat, MismatchesCommand, ReportArgs,

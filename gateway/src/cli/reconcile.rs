@@ -16,6 +16,31 @@ use crate::store::postgres::BackendKind;
 
 /// Exit status of a run that finished with at least one key not matching (1 is an error).
 pub const EXIT_NOT_MATCHING: u8 = 3;
+/// Exit status of a run that finished with rows set aside as bad (`--max-bad-rows`), whatever
+/// its keys: its result leaves those rows out, which a pipeline must see.
+pub const EXIT_BAD_ROWS: u8 = 4;
+
+/// How a run that finished ended, for its exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finished {
+    /// Every key matched and every row was read: 0.
+    Clean,
+    /// Some key did not match: [`EXIT_NOT_MATCHING`].
+    NotMatching,
+    /// Rows were set aside as bad: [`EXIT_BAD_ROWS`].
+    BadRows,
+}
+
+impl Finished {
+    /// The process exit status.
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Finished::Clean => 0,
+            Finished::NotMatching => EXIT_NOT_MATCHING,
+            Finished::BadRows => EXIT_BAD_ROWS,
+        }
+    }
+}
 
 /// `shadowgate reconcile`.
 #[derive(Debug, Clone, Args)]
@@ -39,11 +64,17 @@ pub struct ReconcileArgs {
     /// in one line instead of listed (the result and the exit status are the same).
     #[arg(long)]
     pub quiet: bool,
+    /// Rows that do not read (a value not of its type, a blank key, a short row or record) set
+    /// aside, over both sides, before one more stops the run; each is listed and counted, and
+    /// the run exits with status 4. 0: the first bad row stops the run.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_bad_rows: u64,
 }
 
-/// Runs `shadowgate reconcile`, writing to `out`; `Ok(false)` when some key did not match.
-pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let spec = crate::reconcile::load(&args.config)?;
+/// Runs `shadowgate reconcile`, writing to `out`; how it finished.
+pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<Finished> {
+    let mut spec = crate::reconcile::load(&args.config)?;
+    spec.max_bad_rows = args.max_bad_rows;
     // A stderr that cannot be written to must not stop the run: the warnings do not.
     let _ = write_warnings(
         &mut std::io::stderr().lock(),
@@ -82,7 +113,11 @@ pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Resul
         }
     }
     let batch = assess_batch(run, &spec.readiness);
-    let clean = batch.run.counts.failures() == 0;
+    let finished = match (batch.run.counts.bad_rows, batch.run.counts.failures()) {
+        (0, 0) => Finished::Clean,
+        (0, _) => Finished::NotMatching,
+        _ => Finished::BadRows,
+    };
     match args.format {
         Format::Text => {
             // The gateway's review zone when its config is given, else UTC (said with the time).
@@ -91,7 +126,7 @@ pub fn run_reconcile(args: &ReconcileArgs, out: &mut dyn Write) -> anyhow::Resul
         }
         Format::Json => writeln!(out, "{:#}", serde_json::to_value(&batch)?)?,
     }
-    Ok(clean)
+    Ok(finished)
 }
 
 /// What to do about a store another process holds, for a run to be stored.

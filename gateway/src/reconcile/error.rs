@@ -12,6 +12,9 @@ pub struct ReconcileError {
     pub context: String,
     /// What went wrong.
     pub kind: ReconcileErrorKind,
+    /// The row's place in its source when the error is one row's: its line (CSV, JSON Lines,
+    /// newline-separated fixed-length), record (back-to-back fixed-length) or row (PostgreSQL).
+    pub row: Option<u64>,
 }
 
 /// What went wrong.
@@ -46,9 +49,10 @@ pub enum ReconcileErrorKind {
         /// The offset of the first invalid byte in the cell or line.
         at: usize,
     },
-    /// A fixed-length record whose fields do not decode.
+    /// A fixed-length record whose fields do not decode (boxed: large, and the error stays small
+    /// enough to return by value).
     #[error("{0}")]
-    Decode(#[from] protocol_mci::DecodeError),
+    Decode(Box<protocol_mci::DecodeError>),
     /// The database failed: shown with what the server said (or the connection's OS error),
     /// not the client's bare `db error`.
     #[error("{}", crate::store::postgres::error::PostgresError::shown(.0))]
@@ -74,6 +78,16 @@ pub enum ReconcileErrorKind {
         /// The bytes left in the file.
         found: usize,
     },
+    /// A record of a newline-separated fixed-length file whose line ends before the record does.
+    #[error("expected {expected} bytes, found {found} (a short record: line {line} ends after {found} bytes)")]
+    ShortLine {
+        /// The layout's record size.
+        expected: usize,
+        /// The bytes before the line break.
+        found: usize,
+        /// The line (in a newline-separated file, the record's number).
+        line: u64,
+    },
     /// A fixed-length record that does not decode, with what the bytes suggest is wrong in
     /// the source's settings.
     #[error("{error} ({hint})")]
@@ -82,6 +96,14 @@ pub enum ReconcileErrorKind {
         error: Box<protocol_mci::DecodeError>,
         /// The likely cause.
         hint: &'static str,
+    },
+    /// A CSV row with more or fewer cells than the header has columns.
+    #[error("expected {expected} columns (as the header has), found {found}")]
+    Columns {
+        /// The header's columns.
+        expected: usize,
+        /// The row's cells.
+        found: usize,
     },
     /// A column the mapping names but the source lacks.
     #[error("no column {0} (columns: {1})")]
@@ -119,6 +141,12 @@ impl fmt::Display for KeyGap {
     }
 }
 
+impl From<protocol_mci::DecodeError> for ReconcileErrorKind {
+    fn from(error: protocol_mci::DecodeError) -> Self {
+        ReconcileErrorKind::Decode(Box::new(error))
+    }
+}
+
 impl From<crate::engine::JsonSyntax> for ReconcileErrorKind {
     fn from(syntax: crate::engine::JsonSyntax) -> Self {
         ReconcileErrorKind::JsonSyntax(Box::new(syntax))
@@ -131,6 +159,46 @@ impl ReconcileError {
         Self {
             context: context.to_string(),
             kind: kind.into(),
+            row: None,
+        }
+    }
+
+    /// The error of row `row` (its line, record or row number in the source).
+    pub fn at_row(mut self, row: u64) -> Self {
+        self.row = Some(row);
+        self
+    }
+
+    /// The error is one row's and reading can go on after it (`--max-bad-rows` sets such a row
+    /// aside): a value, a key, a short row or record, a line that is not one JSON object.
+    /// Framing, I/O, the database and the config stop the run whatever the bound.
+    pub fn is_bad_row(&self) -> bool {
+        use ReconcileErrorKind as K;
+        self.row.is_some()
+            && matches!(
+                self.kind,
+                K::Value { .. }
+                    | K::NoKey(..)
+                    | K::Undecodable { .. }
+                    | K::Decode(_)
+                    | K::ShortRecord { .. }
+                    | K::ShortLine { .. }
+                    | K::Columns { .. }
+                    | K::JsonSyntax(_)
+                    | K::DuplicateKey(_)
+                    | K::NotObject(_)
+            )
+    }
+
+    /// The source column the error names, if it names one.
+    pub fn column(&self) -> Option<&str> {
+        match &self.kind {
+            ReconcileErrorKind::Value { column, .. } => Some(column),
+            ReconcileErrorKind::Undecodable { column, .. } => column.as_deref(),
+            ReconcileErrorKind::NoKey(_, gap) => Some(match gap {
+                KeyGap::Absent(c) | KeyGap::Null(c) | KeyGap::Empty(c) => c,
+            }),
+            _ => None,
         }
     }
 }

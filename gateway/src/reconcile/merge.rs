@@ -9,9 +9,10 @@ use serde_json::Value;
 use super::error::ReconcileError;
 use super::key::{Key, KeySpec};
 use super::outcome::KeyOutcome;
-use super::source::Rows;
+use super::source::{Row, Rows};
 use super::spec::Side;
-use super::tally::Tally;
+use super::tally::{Taken, Tally};
+use crate::store::DUPLICATE_ROWS_SHOWN;
 
 /// Why a merge stopped before the end.
 #[derive(Debug)]
@@ -38,7 +39,7 @@ pub struct Ordered<'k> {
     side: Side,
     rows: Box<dyn Rows>,
     keys: &'k KeySpec,
-    peeked: Option<(Key, Value)>,
+    peeked: Option<(Key, Row)>,
     /// The rows ended: sources are not asked again after their end.
     ended: bool,
     /// Rows read so far.
@@ -46,11 +47,27 @@ pub struct Ordered<'k> {
     context: String,
 }
 
-/// The rows of one key on one side: the first row and how many there are.
+/// The rows of one key on one side: the first few (all but a key held very often) and how many
+/// there are.
 struct Run {
     key: Key,
-    first: Value,
+    rows: Vec<Row>,
     count: u64,
+}
+
+impl Run {
+    /// The first row's value.
+    fn first(&self) -> Option<&Value> {
+        self.rows.first().map(|row| &row.value)
+    }
+
+    /// The rows kept and how many there are.
+    fn taken(&self) -> Taken<'_> {
+        Taken {
+            rows: &self.rows,
+            count: self.count,
+        }
+    }
 }
 
 impl<'k> Ordered<'k> {
@@ -68,7 +85,7 @@ impl<'k> Ordered<'k> {
     }
 
     /// The next row with its key.
-    fn next(&mut self) -> Result<Option<(Key, Value)>, Stop> {
+    fn next(&mut self) -> Result<Option<(Key, Row)>, Stop> {
         if let Some(peeked) = self.peeked.take() {
             return Ok(Some(peeked));
         }
@@ -80,7 +97,7 @@ impl<'k> Ordered<'k> {
             return Ok(None);
         };
         self.read += 1;
-        let key = self.keys.key_of(&row).map_err(|kind| {
+        let key = self.keys.key_of(&row.value).map_err(|kind| {
             ReconcileError::new(format!("{} row {}", self.context, self.read), kind)
         })?;
         Ok(Some((key, row)))
@@ -91,10 +108,16 @@ impl<'k> Ordered<'k> {
         let Some((key, first)) = self.next()? else {
             return Ok(None);
         };
+        let mut rows = vec![first];
         let mut count = 1;
         while let Some((next, row)) = self.next()? {
             match next.cmp(&key) {
-                Ordering::Equal => count += 1,
+                Ordering::Equal => {
+                    count += 1;
+                    if rows.len() < DUPLICATE_ROWS_SHOWN {
+                        rows.push(row);
+                    }
+                }
                 Ordering::Greater => {
                     self.peeked = Some((next, row));
                     break;
@@ -107,7 +130,7 @@ impl<'k> Ordered<'k> {
                 }
             }
         }
-        Ok(Some(Run { key, first, count }))
+        Ok(Some(Run { key, rows, count }))
     }
 }
 
@@ -154,10 +177,19 @@ fn judge(
     tally: &mut Tally,
 ) {
     let count = |run: Option<&Run>| run.map_or(0, |r| r.count);
-    let (l, n) = (legacy.map(|r| &r.first), new.map(|r| &r.first));
-    if let Some(outcome) = KeyOutcome::of_counts(count(legacy), count(new)) {
-        tally.record(outcome, keys, l, n, &[]);
-        return;
+    let (l, n) = (legacy.and_then(Run::first), new.and_then(Run::first));
+    match KeyOutcome::of_counts(count(legacy), count(new)) {
+        Some(outcome @ (KeyOutcome::OnlyInLegacy | KeyOutcome::OnlyInNew)) => {
+            tally.record(outcome, keys, l, n, &[]);
+            return;
+        }
+        // Every row of a duplicated key is shown where it is: none is compared.
+        Some(outcome) => {
+            let (l, n) = (legacy.map(Run::taken), new.map(Run::taken));
+            tally.record_duplicate(outcome, keys, l.unwrap_or_default(), n.unwrap_or_default());
+            return;
+        }
+        None => {}
     }
     let (Some(l), Some(n)) = (l, n) else { return };
     let comparison = comparator::compare(l, n, rules);

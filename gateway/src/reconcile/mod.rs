@@ -16,10 +16,12 @@
 //! - `mapping`: column → typed target field; `key`: row keys and their order.
 //! - `source/`: the four sources, streaming mapped rows.
 //! - `sort`: the external sort; `merge`: the sorted merge with its order check.
+//! - `bad`: bad rows set aside up to `--max-bad-rows`.
 //! - `outcome`: [`KeyOutcome`]; `tally`: counts, groups and masked examples.
 //! - `run`: one reconciliation from start to [`crate::store::ReconcileRun`].
 //! - `error`: [`ReconcileError`].
 
+mod bad;
 pub mod config;
 mod error;
 mod key;

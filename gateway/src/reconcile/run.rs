@@ -2,7 +2,12 @@
 //! they are in order, started over with a side sorted when it is found out of order, the tally
 //! turned into a [`ReconcileRun`].
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use indicatif::{ProgressBar, ProgressStyle};
+
+use super::bad::{BadRows, Screened};
 
 use super::error::ReconcileError;
 use super::merge::{merge, Ordered, Stop};
@@ -37,8 +42,10 @@ pub fn run(spec: &Spec, progress: bool) -> Result<ReconcileRun, ReconcileError> 
     let mut plans = [plan(&spec.legacy), plan(&spec.new)];
     loop {
         bar.set_position(0);
-        let mut legacy = ordered(spec, &spec.legacy, &plans[0], &bar)?;
-        let mut new = ordered(spec, &spec.new, &plans[1], &bar)?;
+        // A pass started over reads every row again: its bad rows are found again too.
+        let bad = BadRows::shared(spec.max_bad_rows);
+        let mut legacy = ordered(spec, &spec.legacy, &plans[0], &bar, &bad)?;
+        let mut new = ordered(spec, &spec.new, &plans[1], &bar, &bad)?;
         bar.set_message("merging");
         let mut tally = Tally::new(spec.masks.clone(), spec.examples_per_group);
         match merge(&mut legacy, &mut new, &spec.rules, &mut tally, |rows| {
@@ -49,6 +56,8 @@ pub fn run(spec: &Spec, progress: bool) -> Result<ReconcileRun, ReconcileError> 
                 let (mut counts, groups, suppressed) = tally.finish();
                 counts.legacy_rows = legacy.read;
                 counts.new_rows = new.read;
+                let bad_rows = bad.borrow_mut().take();
+                counts.bad_rows = bad_rows.len() as u64;
                 let ordering = [Side::Legacy, Side::New]
                     .iter()
                     .zip(&plans)
@@ -68,6 +77,7 @@ pub fn run(spec: &Spec, progress: bool) -> Result<ReconcileRun, ReconcileError> 
                     groups,
                     suppressed,
                     thresholds: Some(spec.readiness.clone()),
+                    bad_rows,
                 });
             }
             Err(Stop::Unsorted { side, row }) => {
@@ -103,9 +113,11 @@ fn ordered<'s>(
     source: &SourceSpec,
     plan: &Plan,
     bar: &ProgressBar,
+    bad: &Rc<RefCell<BadRows>>,
 ) -> Result<Ordered<'s>, ReconcileError> {
     let context = format!("{} source {}", source.side, source.label());
-    let mut rows: Box<dyn Rows> = source::open(source)?;
+    let opened = source::open(source)?;
+    let mut rows: Box<dyn Rows> = Box::new(Screened::new(source.side, opened, Rc::clone(bad)));
     if plan.sort {
         bar.set_message(format!("sorting {}", source.side));
         rows = sort(

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::error::ReconcileError;
 use super::key::{Key, KeySpec};
-use super::source::Rows;
+use super::source::{Row, Rows};
 
 /// Bytes counted per buffered row beyond its JSON text: the key and the vector's bookkeeping.
 const ROW_OVERHEAD: usize = 96;
@@ -40,9 +40,11 @@ pub fn sort(
     while let Some(row) = rows.next_row()? {
         read();
         let key = keys
-            .key_of(&row)
+            .key_of(&row.value)
             .map_err(|kind| ReconcileError::new(context, kind))?;
-        let mut line = serde_json::to_vec(&row).map_err(|e| ReconcileError::new(context, e))?;
+        // Its place goes with it: a duplicate key's rows are shown where their source has them.
+        let mut line = serde_json::to_vec(&(row.line, &row.value))
+            .map_err(|e| ReconcileError::new(context, e))?;
         // `to_vec` grows by doubling: without this the buffer could hold twice its budget.
         line.shrink_to_fit();
         held += line.len() + ROW_OVERHEAD;
@@ -90,10 +92,10 @@ fn write_run(dir: &Path, index: usize, buffer: &mut Vec<(Key, Vec<u8>)>) -> std:
 struct Memory(std::vec::IntoIter<(Key, Vec<u8>)>);
 
 impl Rows for Memory {
-    fn next_row(&mut self) -> Result<Option<Value>, ReconcileError> {
+    fn next_row(&mut self) -> Result<Option<Row>, ReconcileError> {
         self.0
             .next()
-            .map(|(_, line)| serde_json::from_slice(&line))
+            .map(|(_, line)| serde_json::from_slice(&line).map(|(line, value)| Row { line, value }))
             .transpose()
             .map_err(|e| ReconcileError::new("sorted rows", e))
     }
@@ -106,7 +108,7 @@ struct Merged {
     _dir: tempfile::TempDir,
     runs: Vec<BufReader<File>>,
     /// The head row of each run that has one.
-    heads: Vec<Option<Value>>,
+    heads: Vec<Option<Row>>,
     /// Smallest head first; ties by run index keep the input order.
     heap: BinaryHeap<Reverse<(Key, usize)>>,
     keys: KeySpec,
@@ -148,11 +150,12 @@ impl Merged {
         if read == 0 {
             return Ok(());
         }
-        let row: Value =
+        let (line, value): (u64, Value) =
             serde_json::from_str(&self.line).map_err(|e| ReconcileError::new(&self.context, e))?;
+        let row = Row { line, value };
         let key = self
             .keys
-            .key_of(&row)
+            .key_of(&row.value)
             .map_err(|kind| ReconcileError::new(&self.context, kind))?;
         self.heads[run] = Some(row);
         self.heap.push(Reverse((key, run)));
@@ -161,7 +164,7 @@ impl Merged {
 }
 
 impl Rows for Merged {
-    fn next_row(&mut self) -> Result<Option<Value>, ReconcileError> {
+    fn next_row(&mut self) -> Result<Option<Row>, ReconcileError> {
         let Some(Reverse((_, run))) = self.heap.pop() else {
             return Ok(None);
         };

@@ -126,6 +126,9 @@ pub struct Spec {
     /// Warnings about the inline rules (a pattern that reaches no mapped field), printed on
     /// stderr before the run; the run goes on.
     pub warnings: Vec<crate::config::Problem>,
+    /// Bad rows (a value not of its type, a blank key, a short row) set aside before one more
+    /// stops the run: `--max-bad-rows`, 0 (every bad row stops it) unless the CLI says more.
+    pub max_bad_rows: u64,
 }
 
 impl SourceSpec {
@@ -211,6 +214,7 @@ pub fn build(config: ReconcileConfig, text: &str, base: &Path) -> Result<Spec, V
         legacy,
         new,
         warnings,
+        max_bad_rows: 0,
     })
 }
 

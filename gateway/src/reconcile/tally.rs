@@ -10,7 +10,19 @@ use serde_json::Value;
 use super::key::KeySpec;
 use super::mapping::lookup;
 use super::outcome::KeyOutcome;
-use crate::store::{self, ReconcileCounts, ReconcileExample, ReconcileGroup, ReconcileSuppressed};
+use super::source::Row;
+use crate::store::{
+    self, ReconcileCounts, ReconcileExample, ReconcileGroup, ReconcileRow, ReconcileSuppressed,
+};
+
+/// The rows of one key on one side kept to be shown, and how many there are.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Taken<'r> {
+    /// The first rows, in the order the side gave them.
+    pub rows: &'r [Row],
+    /// All the key's rows on the side.
+    pub count: u64,
+}
 
 /// Counts and groups of a run so far.
 #[derive(Debug)]
@@ -53,7 +65,36 @@ impl Tally {
         }
     }
 
-    /// Records one key's outcome with its rows and differences.
+    /// Records a duplicated key: its outcome, and in its example every row kept of each side,
+    /// masked, with its line.
+    pub fn record_duplicate(
+        &mut self,
+        outcome: KeyOutcome,
+        keys: &KeySpec,
+        legacy: Taken<'_>,
+        new: Taken<'_>,
+    ) {
+        self.counts.duplicate_rows += legacy.count + new.count;
+        let (l, n) = (legacy.rows.first(), new.rows.first());
+        let (l, n) = (l.map(|row| &row.value), n.map(|row| &row.value));
+        let masks = self.masks.clone();
+        let Some(example) = self.record(outcome, keys, l, n, &[]) else {
+            return;
+        };
+        for (side, taken) in [("legacy", legacy), ("new", new)] {
+            example.rows_not_shown += taken.count - taken.rows.len() as u64;
+            example
+                .rows
+                .extend(taken.rows.iter().map(|row| ReconcileRow {
+                    side: side.to_owned(),
+                    line: row.line,
+                    row: masked(&row.value, &masks),
+                }));
+        }
+    }
+
+    /// Records one key's outcome with its rows and differences; the example it adds, if its
+    /// group takes one more.
     pub fn record(
         &mut self,
         outcome: KeyOutcome,
@@ -61,10 +102,10 @@ impl Tally {
         legacy: Option<&Value>,
         new: Option<&Value>,
         differences: &[Difference],
-    ) {
+    ) -> Option<&mut ReconcileExample> {
         outcome.count(&mut self.counts);
         if outcome == KeyOutcome::Match {
-            return;
+            return None;
         }
         let (signature, fields) = match &outcome {
             KeyOutcome::Mismatch(s) => (Some(s.id.clone()), s.fields.clone()),
@@ -93,8 +134,12 @@ impl Tally {
                     .collect(),
                 legacy,
                 new,
+                rows: Vec::new(),
+                rows_not_shown: 0,
             });
+            return group.examples.last_mut();
         }
+        None
     }
 
     /// The counts, the groups largest first (ties by outcome, then signature), and what the

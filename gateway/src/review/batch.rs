@@ -160,6 +160,7 @@ mod tests {
             groups: Vec::new(),
             suppressed: Vec::new(),
             thresholds: None,
+            bad_rows: Vec::new(),
         }
     }
 

@@ -62,6 +62,8 @@ mod tests {
                 severity: "critical".into(),
                 expired_rule: None,
             }],
+            rows: Vec::new(),
+            rows_not_shown: 0,
         };
         let rows = example_rows(&example);
         let states: Vec<(&str, &RowState)> =
@@ -105,6 +107,8 @@ mod tests {
                 difference("body.codes", "array_length"),
                 difference("body.codes[1]", "extra_in_shadow"),
             ],
+            rows: Vec::new(),
+            rows_not_shown: 0,
         };
         let rows = example_rows(&example);
         let states: Vec<(&str, &RowState)> =

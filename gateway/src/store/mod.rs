@@ -90,8 +90,9 @@ pub use payload::{PayloadError, RawPayload};
 pub use query::{ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
 pub use reader::Reader;
 pub use reconciles::{
-    save_reconcile, save_reconcile_to_fleet, ReconcileCounts, ReconcileExample, ReconcileGroup,
-    ReconcileRun, ReconcileSuppressed, SaveError,
+    save_reconcile, save_reconcile_to_fleet, ReconcileBadRow, ReconcileCounts, ReconcileExample,
+    ReconcileGroup, ReconcileRow, ReconcileRun, ReconcileSuppressed, SaveError,
+    DUPLICATE_ROWS_SHOWN,
 };
 pub use record::{Difference, Mismatch, MismatchRecord, RecordKind};
 pub use recorder::{Dropped, Recorder};

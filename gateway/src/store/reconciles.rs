@@ -57,6 +57,26 @@ pub struct ReconcileRun {
     /// runs stored before they were kept (those are judged by the reader's config).
     #[serde(default)]
     pub thresholds: Option<ReadinessConfig>,
+    /// The rows set aside as bad (`--max-bad-rows`), in the order they were read: none were
+    /// compared. Empty in runs stored before they were kept.
+    #[serde(default)]
+    pub bad_rows: Vec<ReconcileBadRow>,
+}
+
+/// A row set aside as bad: where it is and why it does not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconcileBadRow {
+    /// `legacy` or `new`.
+    pub side: String,
+    /// Its line (CSV, JSON Lines, newline-separated fixed-length), record (back-to-back
+    /// fixed-length) or row (PostgreSQL).
+    pub line: u64,
+    /// The source column at fault, when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// The error as the run would have stopped with it:
+    /// `new source csv new.csv line 4: column amount: expected a decimal number, found "abc"`.
+    pub error: String,
 }
 
 /// Differences one rule hid over a reconciliation run.
@@ -91,6 +111,12 @@ pub struct ReconcileCounts {
     pub duplicate_in_new: u64,
     /// Keys both sides have more than once.
     pub duplicate_in_both: u64,
+    /// Rows of the duplicated keys, both sides: none were compared.
+    #[serde(default)]
+    pub duplicate_rows: u64,
+    /// Rows set aside as bad (`--max-bad-rows`), both sides: none were compared.
+    #[serde(default)]
+    pub bad_rows: u64,
 }
 
 impl ReconcileCounts {
@@ -131,6 +157,32 @@ pub struct ReconcileExample {
     /// The differences of a mismatch; `live` is the legacy value, `shadow` the new one.
     #[serde(default)]
     pub differences: Vec<Difference>,
+    /// A duplicated key's rows on both sides, legacy first, each where its source has it
+    /// (at most [`DUPLICATE_ROWS_SHOWN`] a side). Empty for other outcomes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<ReconcileRow>,
+    /// A duplicated key's rows beyond those in `rows` (a key held that often on a side).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_not_shown: u64,
+}
+
+/// Rows of one duplicated key kept a side: enough for any real duplicate, bounded for a file
+/// whose key column is one value on every line.
+pub const DUPLICATE_ROWS_SHOWN: usize = 20;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// One row of a duplicated key and where it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReconcileRow {
+    /// `legacy` or `new`.
+    pub side: String,
+    /// Its line, record or row in that side's source (as [`ReconcileBadRow::line`]).
+    pub line: u64,
+    /// The row, masked.
+    pub row: Value,
 }
 
 impl ReconcileRun {

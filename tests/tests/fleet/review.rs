@@ -332,6 +332,7 @@ async fn a_reconcile_run_stored_in_the_fleet_shows_in_the_fleet_report() {
         store_config: Some(gateway_config.clone()),
         format: Format::Text,
         quiet: true,
+        max_bad_rows: 0,
     };
     let stored = run(move |out| cli::run_reconcile(&args, out).map(|_| ())).await;
     assert!(stored.is_ok(), "{stored:?}");

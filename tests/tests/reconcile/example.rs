@@ -78,11 +78,16 @@ fn the_readme_command_prints_the_run_and_says_not_every_key_matched() {
         store_config: None,
         format: shadowgate::cli::Format::Text,
         quiet: true,
+        max_bad_rows: 0,
     };
     let mut out = Vec::new();
-    let clean = shadowgate::cli::run_reconcile(&args, &mut out).unwrap();
+    let finished = shadowgate::cli::run_reconcile(&args, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert!(!clean, "exit status 3: some key does not match: {text}");
+    assert_eq!(
+        finished.exit_status(),
+        3,
+        "exit status 3: some key does not match: {text}"
+    );
     assert!(
         text.contains("keys 301  matches 295  mismatches 3  only in legacy 1  only in new 1"),
         "{text}"

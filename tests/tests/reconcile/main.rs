@@ -8,5 +8,6 @@
 mod example;
 mod files;
 mod generator;
+mod nothing_hidden;
 mod postgres;
 mod support;

@@ -53,6 +53,8 @@ pub(in crate::admin) fn run() -> ReconcileRun {
                         severity: "critical".into(),
                         expired_rule: None,
                     }],
+                    rows: Vec::new(),
+                    rows_not_shown: 0,
                 }],
             },
             ReconcileGroup {
@@ -65,6 +67,8 @@ pub(in crate::admin) fn run() -> ReconcileRun {
                     legacy: Some(row("C")),
                     new: None,
                     differences: Vec::new(),
+                    rows: Vec::new(),
+                    rows_not_shown: 0,
                 }],
             },
         ],
@@ -73,6 +77,7 @@ pub(in crate::admin) fn run() -> ReconcileRun {
             count: 1_234,
         }],
         thresholds: None,
+        bad_rows: Vec::new(),
     }
 }
 

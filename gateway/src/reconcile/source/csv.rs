@@ -7,9 +7,8 @@ use std::fs::File;
 use std::path::Path;
 
 use protocol_mci::charset::Charset;
-use serde_json::Value;
 
-use super::{Rows, READ_BUFFER};
+use super::{Row, Rows, READ_BUFFER};
 use crate::reconcile::error::{ReconcileError, ReconcileErrorKind};
 use crate::reconcile::mapping::{Cell, Mapping};
 
@@ -21,6 +20,8 @@ pub(super) struct CsvRows {
     record: csv::ByteRecord,
     /// The column index of each mapped field.
     columns: Vec<usize>,
+    /// The header's columns: every row has as many.
+    width: usize,
     mapping: Mapping,
 }
 
@@ -37,6 +38,8 @@ impl CsvRows {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .buffer_capacity(READ_BUFFER)
+            // A short or long row is one bad row, said by its columns, not a stop of the reader.
+            .flexible(true)
             .from_reader(file);
         let headers = header(&mut reader, charset)
             .map_err(|kind| ReconcileError::new(format!("{context} line 1 (the header)"), kind))?;
@@ -57,13 +60,14 @@ impl CsvRows {
             charset,
             record: csv::ByteRecord::new(),
             columns,
+            width: headers.len(),
             mapping,
         })
     }
 }
 
 impl Rows for CsvRows {
-    fn next_row(&mut self) -> Result<Option<Value>, ReconcileError> {
+    fn next_row(&mut self) -> Result<Option<Row>, ReconcileError> {
         let more = self
             .reader
             .read_byte_record(&mut self.record)
@@ -72,11 +76,18 @@ impl Rows for CsvRows {
             return Ok(None);
         }
         let line = self.record.position().map_or(0, |p| p.line());
-        let at = |kind| ReconcileError::new(format!("{} line {line}", self.context), kind);
+        let at =
+            |kind| ReconcileError::new(format!("{} line {line}", self.context), kind).at_row(line);
+        if self.record.len() != self.width {
+            return Err(at(ReconcileErrorKind::Columns {
+                expected: self.width,
+                found: self.record.len(),
+            }));
+        }
         let cells = cells(&self.record, &self.columns, &self.mapping, self.charset).map_err(at)?;
         self.mapping
             .row(|i, _| cells.get(i).map_or(Cell::Absent, |c| Cell::Text(c)))
-            .map(Some)
+            .map(|value| Some(Row { line, value }))
             .map_err(at)
     }
 }

@@ -9,9 +9,8 @@ use std::sync::Arc;
 
 use protocol_mci::framing::Prefix;
 use protocol_mci::{DecodeError, Direction, Layout};
-use serde_json::Value;
 
-use super::{Rows, READ_BUFFER};
+use super::{Row, Rows, READ_BUFFER};
 use crate::reconcile::error::{ReconcileError, ReconcileErrorKind};
 use crate::reconcile::mapping::{lookup, Cell, Mapping};
 
@@ -24,6 +23,8 @@ pub(super) struct FixedRows {
     direction: Direction,
     newline: bool,
     record: Vec<u8>,
+    /// Bytes read past a short record's newline: the start of the next record.
+    carry: Vec<u8>,
     number: u64,
     /// Where the current record starts in the file.
     offset: u64,
@@ -57,6 +58,7 @@ impl FixedRows {
             direction,
             newline,
             record: vec![0; size],
+            carry: Vec::new(),
             number: 0,
             offset: 0,
             read: 0,
@@ -67,14 +69,22 @@ impl FixedRows {
     /// Reads the next record into `self.record`; `false` at a clean end of file.
     fn read_record(&mut self) -> Result<bool, ReconcileError> {
         match self.reader.fill_buf() {
-            Ok([]) => return Ok(false),
+            Ok([]) if self.carry.is_empty() => return Ok(false),
             Ok(_) => {}
             Err(e) => return Err(self.error(e)),
         }
         self.number += 1;
         self.offset = self.read;
-        let found = fill(&mut self.reader, &mut self.record).map_err(|e| self.error(e))?;
+        let carried = self.carry.len();
+        self.record[..carried].copy_from_slice(&self.carry);
+        self.carry.clear();
+        let found = carried
+            + fill(&mut self.reader, &mut self.record[carried..]).map_err(|e| self.error(e))?;
+        // The carried bytes were given back to `read` when they were set aside.
         self.read += found as u64;
+        if self.newline {
+            self.short_line(found)?;
+        }
         if found < self.record.len() {
             let expected = self.record.len();
             // The line break after a short last record is not part of it.
@@ -92,9 +102,43 @@ impl FixedRows {
         Ok(true)
     }
 
+    /// A record of a newline-separated file with a line break inside its `found` bytes, not
+    /// followed by one: the line is short. The bytes after the line break are the next record's,
+    /// kept for it, so the short record is one bad row and reading goes on. A record whose
+    /// bytes are followed by a newline keeps any `0x0A` inside it (binary fields hold them).
+    fn short_line(&mut self, found: usize) -> Result<(), ReconcileError> {
+        let ends = |reader: &mut BufReader<File>| -> std::io::Result<bool> {
+            Ok(matches!(
+                reader.fill_buf()?,
+                [] | [b'\n', ..] | [b'\r', b'\n', ..]
+            ))
+        };
+        if found == self.record.len() && ends(&mut self.reader).map_err(|e| self.error(e))? {
+            return Ok(());
+        }
+        let Some(at) = self.record[..found].iter().position(|b| *b == b'\n') else {
+            return Ok(());
+        };
+        // A short last line followed only by its line break is said as the file's end.
+        if at + 1 == found && found < self.record.len() {
+            return Ok(());
+        }
+        self.carry.extend_from_slice(&self.record[at + 1..found]);
+        self.read -= self.carry.len() as u64;
+        let length = match &self.record[..at] {
+            [.., b'\r'] => at - 1,
+            _ => at,
+        };
+        Err(self.error(ReconcileErrorKind::ShortLine {
+            expected: self.record.len(),
+            found: length,
+            line: self.number,
+        }))
+    }
+
     /// An error at the current record.
     fn error(&self, kind: impl Into<ReconcileErrorKind>) -> ReconcileError {
-        ReconcileError::new(self.at(), kind)
+        ReconcileError::new(self.at(), kind).at_row(self.number)
     }
 
     /// Where the current record is: its number and where it starts in the file (a decode
@@ -155,7 +199,7 @@ fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
 }
 
 impl Rows for FixedRows {
-    fn next_row(&mut self) -> Result<Option<Value>, ReconcileError> {
+    fn next_row(&mut self) -> Result<Option<Row>, ReconcileError> {
         if !self.read_record()? {
             return Ok(None);
         }
@@ -169,7 +213,12 @@ impl Rows for FixedRows {
         let decoded = self.layout.into_json(message);
         self.mapping
             .row(|_, field| lookup(&decoded, &field.column).map_or(Cell::Absent, Cell::Decoded))
-            .map(Some)
+            .map(|value| {
+                Some(Row {
+                    line: self.number,
+                    value,
+                })
+            })
             .map_err(|kind| self.error(kind))
     }
 }

@@ -13,7 +13,7 @@ use protocol_mci::charset::Charset;
 use protocol_mci::json::JsonTree;
 use serde_json::Value;
 
-use super::{Rows, READ_BUFFER};
+use super::{Row, Rows, READ_BUFFER};
 use crate::engine::json_read::{self, First};
 use crate::reconcile::error::{ReconcileError, ReconcileErrorKind};
 use crate::reconcile::mapping::{lookup, Cell, Mapping};
@@ -49,7 +49,7 @@ impl JsonlRows {
 }
 
 impl Rows for JsonlRows {
-    fn next_row(&mut self) -> Result<Option<Value>, ReconcileError> {
+    fn next_row(&mut self) -> Result<Option<Row>, ReconcileError> {
         loop {
             self.line.clear();
             self.number += 1;
@@ -65,13 +65,20 @@ impl Rows for JsonlRows {
             }
             let object = object(&self.line, self.charset).map_err(|kind| {
                 ReconcileError::new(format!("{} line {}", self.context, self.number), kind)
+                    .at_row(self.number)
             })?;
             return self
                 .mapping
                 .row(|_, field| lookup(&object, &field.column).map_or(Cell::Absent, Cell::Json))
-                .map(Some)
+                .map(|value| {
+                    Some(Row {
+                        line: self.number,
+                        value,
+                    })
+                })
                 .map_err(|kind| {
                     ReconcileError::new(format!("{} line {}", self.context, self.number), kind)
+                        .at_row(self.number)
                 });
         }
     }

@@ -20,10 +20,20 @@ use serde_json::Value;
 use super::error::ReconcileError;
 use super::spec::{Input, SourceSpec};
 
+/// One mapped row and where its source has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Its line (CSV, JSON Lines, newline-separated fixed-length), record (back-to-back
+    /// fixed-length) or row (PostgreSQL), from 1.
+    pub line: u64,
+    /// The row in the shared shape.
+    pub value: Value,
+}
+
 /// A stream of mapped rows.
 pub trait Rows {
-    /// The next row in the shared shape, `None` at the end.
-    fn next_row(&mut self) -> Result<Option<Value>, ReconcileError>;
+    /// The next row, `None` at the end.
+    fn next_row(&mut self) -> Result<Option<Row>, ReconcileError>;
 }
 
 /// Opens one side from its beginning (a side found out of order is opened again to be sorted).

@@ -9,12 +9,11 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use futures::StreamExt;
-use serde_json::Value;
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 use tokio_postgres::{NoTls, SimpleQueryMessage, SimpleQueryStream};
 
-use super::Rows;
+use super::{Row, Rows};
 use crate::reconcile::error::{ReconcileError, ReconcileErrorKind};
 use crate::reconcile::mapping::{Cell, Mapping};
 
@@ -102,7 +101,7 @@ impl PostgresRows {
 }
 
 impl Rows for PostgresRows {
-    fn next_row(&mut self) -> Result<Option<Value>, ReconcileError> {
+    fn next_row(&mut self) -> Result<Option<Row>, ReconcileError> {
         while !self.done {
             let next = self
                 .runtime
@@ -130,9 +129,15 @@ impl Rows for PostgresRows {
                     Some(text) => Cell::Text(text),
                     None => Cell::Null,
                 })
-                .map(Some)
+                .map(|value| {
+                    Some(Row {
+                        line: self.number,
+                        value,
+                    })
+                })
                 .map_err(|kind| {
                     ReconcileError::new(format!("{} row {}", self.context, self.number), kind)
+                        .at_row(self.number)
                 });
         }
         Ok(None)

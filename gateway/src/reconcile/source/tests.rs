@@ -21,7 +21,7 @@ fn read(section: &str, contents: &[u8]) -> Result<Vec<Value>, String> {
     let mut rows = open(&spec.new).map_err(|e| e.to_string())?;
     let mut all = Vec::new();
     while let Some(row) = rows.next_row().map_err(|e| e.to_string())? {
-        all.push(row);
+        all.push(row.value);
     }
     Ok(all)
 }
@@ -238,6 +238,54 @@ fn a_short_last_record_says_where_it_starts_in_the_file_and_what_it_holds() {
     );
     let whole = format!("{}\n{}\n", record(1), record(2));
     assert_eq!(read(&fixed("newline"), whole.as_bytes()).unwrap().len(), 2);
+}
+
+#[test]
+fn a_short_line_between_records_says_it_is_short_not_back_to_back() {
+    // Line 2 is 5 bytes short: its newline comes before the record's length.
+    let short = &record(2)[..75];
+    let lines = format!("{}\n{short}\n{}\n", record(1), record(3));
+    assert_eq!(
+        error(read(&fixed("newline"), lines.as_bytes())),
+        "(REVIEW) record 2 at byte 81 of the file: expected 80 bytes, found 75 \
+         (a short record: line 2 ends after 75 bytes)"
+    );
+    // The short line is one bad row: the record after it reads whole (`--max-bad-rows`).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("new.data"), &lines).unwrap();
+    let spec = load(&reconcile_file(dir.path(), &fixed("newline"))).unwrap();
+    let mut rows = open(&spec.new).unwrap();
+    assert_eq!(rows.next_row().unwrap().unwrap().line, 1);
+    let bad = rows.next_row().unwrap_err();
+    assert!(bad.is_bad_row(), "{bad}");
+    let after = rows.next_row().unwrap().unwrap();
+    assert_eq!(
+        (after.line, &after.value["id"]),
+        (3, &json!("000000000003"))
+    );
+    assert!(rows.next_row().unwrap().is_none());
+    // Two short lines in a row: each is said where it starts.
+    let two = format!("{}\n{short}\n{short}\n{}\n", record(1), record(3));
+    std::fs::write(dir.path().join("new.data"), &two).unwrap();
+    let mut twice = open(&spec.new).unwrap();
+    twice.next_row().unwrap();
+    assert!(twice
+        .next_row()
+        .unwrap_err()
+        .context
+        .ends_with("record 2 at byte 81 of the file"));
+    let second = twice.next_row().unwrap_err();
+    assert!(
+        second.context.ends_with("record 3 at byte 157 of the file"),
+        "{second}"
+    );
+    assert_eq!(twice.next_row().unwrap().unwrap().line, 4);
+    let crlf = format!("{}\r\n{short}\r\n{}\r\n", record(1), record(3));
+    assert_eq!(
+        error(read(&fixed("newline"), crlf.as_bytes())),
+        "(REVIEW) record 2 at byte 82 of the file: expected 80 bytes, found 75 \
+         (a short record: line 2 ends after 75 bytes)"
+    );
 }
 
 #[test]
