@@ -102,7 +102,7 @@ impl Store {
         })
     }
 
-    /// How the previous run on this store ended ([`super::run`]).
+    /// How the previous run on this store ended (each run marks its start and clean stop).
     pub fn previous_run(&self) -> PreviousRun {
         self.writer.stats().previous_run()
     }
