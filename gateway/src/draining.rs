@@ -1,8 +1,8 @@
 //! A planned stop's drain (`shadowgate run --drain-seconds`): before the listeners stop, the gateway says
 //! it is going (`/readyz` 404, which HAProxy's `http-check disable-on-404` reads as "no new
 //! connections, keep the open ones"), keeps serving, and each MCI connection is closed by the
-//! gateway at a quiet moment between answers ([`QUIET`]), so core banking reconnects elsewhere
-//! with nothing in flight instead of losing the frames a cut would catch.
+//! gateway at a quiet moment between answers ([`Pace::quiet`]), so core banking reconnects
+//! elsewhere with nothing in flight instead of losing the frames a cut would catch.
 //!
 //! One handle, cloned into the gateway (listeners read it per connection) and the admin listener
 //! (readiness); [`Draining::start`] is called once, by the signal handler.
@@ -13,13 +13,54 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
-/// How long an MCI connection must be quiet (nothing in flight, nothing received, not a byte of
-/// a frame pending) before a drain closes it. A client that sends its next frame within this
-/// long of its last answer keeps its connection until the drain ends; one that pauses longer is
-/// closed in the pause, when it has nothing outstanding. 20 ms is far above a client's own
-/// turnaround after an answer (microseconds when it has work queued) and below the pauses of a
-/// link that is not saturated (a connection at 25 frames/s pauses 40 ms on average).
-pub const QUIET: Duration = Duration::from_millis(20);
+/// The shortest quiet a drain waits for before closing an MCI connection: above a client's own
+/// turnaround after an answer when it has work queued (microseconds), so a connection that
+/// sends back to back is never closed under it (it is cut when the drain ends).
+pub const QUIET_MIN: Duration = Duration::from_millis(2);
+
+/// The quiet a drain waits for on a connection whose pace it does not know yet (fewer than
+/// [`PACE_SAMPLES`] gaps seen since the drain began), and the longest it ever waits for.
+pub const QUIET_MAX: Duration = Duration::from_secs(1);
+
+/// Gaps between frames a drain sees on a connection before it trusts their mean.
+pub const PACE_SAMPLES: u32 = 3;
+
+/// A connection's pace while a drain runs: the mean gap between the frames it receives, from
+/// which [`Pace::quiet`] is how long it must be quiet before the drain closes it: half its mean
+/// gap. A client that sends on a timer is then closed half-way between two frames, as far from
+/// both as can be (a fixed quiet time near its period would close it just as its next frame
+/// leaves: a trial lost frames that way at 50 frames/s a connection); for a client whose frames
+/// come at random the chance that one crosses the close is the same whenever it is made.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Pace {
+    last: Option<Instant>,
+    mean: Duration,
+    samples: u32,
+}
+
+impl Pace {
+    /// A frame received at `now`.
+    pub fn frame(&mut self, now: Instant) {
+        if let Some(last) = self.last {
+            let gap = now.saturating_duration_since(last);
+            // A moving mean that follows a change of pace within a few frames.
+            self.mean = match self.samples {
+                0 => gap,
+                _ => (self.mean * 3 + gap) / 4,
+            };
+            self.samples = self.samples.saturating_add(1);
+        }
+        self.last = Some(now);
+    }
+
+    /// How long the connection must be quiet before the drain closes it.
+    pub fn quiet(&self) -> Duration {
+        if self.samples < PACE_SAMPLES {
+            return QUIET_MAX;
+        }
+        (self.mean / 2).clamp(QUIET_MIN, QUIET_MAX)
+    }
+}
 
 /// How long a connection the gateway closed with nothing in flight (a drain, an idle timeout,
 /// an eviction: its write side shut, `FIN` sent) is read for the client's own close. Frames that arrive meanwhile were sent before the client saw the close:
@@ -88,5 +129,41 @@ mod tests {
         assert_eq!(draining.left(), Some(Duration::ZERO));
         // Resolves at once, drained or not: listeners poll it per connection.
         draining.started().await;
+    }
+
+    fn paced(gap: Duration, frames: u32) -> Pace {
+        let mut pace = Pace::default();
+        let start = Instant::now();
+        for n in 0..frames {
+            pace.frame(start + gap * n);
+        }
+        pace
+    }
+
+    #[test]
+    fn a_connection_is_closed_half_way_between_its_frames_once_its_pace_is_known() {
+        assert_eq!(Pace::default().quiet(), QUIET_MAX, "no frame yet");
+        let ms = Duration::from_millis;
+        assert_eq!(
+            paced(ms(20), 3).quiet(),
+            QUIET_MAX,
+            "two gaps: not known yet"
+        );
+        assert_eq!(paced(ms(20), 4).quiet(), ms(10));
+        assert_eq!(paced(ms(400), 10).quiet(), ms(200));
+        assert_eq!(
+            paced(Duration::from_micros(300), 50).quiet(),
+            QUIET_MIN,
+            "back to back: never under the floor"
+        );
+        assert_eq!(paced(Duration::from_secs(5), 4).quiet(), QUIET_MAX);
+        // A change of pace is followed: from 100 ms to 10 ms gaps.
+        let mut pace = paced(ms(100), 10);
+        let mut at = Instant::now() + ms(1_000);
+        for _ in 0..10 {
+            at += ms(10);
+            pace.frame(at);
+        }
+        assert!(pace.quiet() < ms(10), "{:?}", pace.quiet());
     }
 }

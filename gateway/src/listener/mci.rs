@@ -231,12 +231,14 @@ async fn connection(
     let stopping = shutdown.cancelled();
     let evicted = member.evicted().cancelled();
     // A planned stop's drain: once it begins, the connection is closed at its first quiet moment
-    // (nothing in flight, nothing received for `draining::QUIET`, no byte of a frame pending),
-    // before the listeners stop and cut it. `quiet_at` is set when it begins and moved by every
-    // frame received and every answer written; the timer, firing early, is re-armed to it.
+    // (nothing in flight, nothing received for half its mean gap between frames, no byte of a
+    // frame pending: `draining::Pace`), before the listeners stop and cut it. `quiet_at` is set
+    // when it begins and moved by every frame received and every answer written; the timer,
+    // firing early, is re-armed to it. The pace is measured only while a drain runs.
     let draining = gateway.draining().clone();
     let drain_begins = draining.started();
     let mut quiet_at: Option<Instant> = None;
+    let mut pace = draining::Pace::default();
     let quiet = sleep_until(idle_deadline);
     // Closed by the gateway with nothing in flight (idle, evicted, drained): read until the
     // client closes too, so a frame that crossed the close is counted, not reset ([`linger`]).
@@ -256,7 +258,9 @@ async fn connection(
                         // One frame per one-shot connection: whatever follows is not read.
                         reading = !one_shot;
                         if let Some(at) = quiet_at.as_mut() {
-                            *at = Instant::now() + draining::QUIET;
+                            let now = Instant::now();
+                            pace.frame(now);
+                            *at = now + pace.quiet();
                         }
                         if let Some(role) = layout.transport_role(&frame) {
                             link.ack(role, LinkDirection::Received);
@@ -324,7 +328,7 @@ async fn connection(
                 }
                 member.active(in_flight.len());
                 if let Some(at) = quiet_at.as_mut() {
-                    *at = Instant::now() + draining::QUIET;
+                    *at = Instant::now() + pace.quiet();
                 }
                 if let Some(outcome) = close {
                     // The frames behind it are not answered: a client that matches answers by
@@ -360,7 +364,7 @@ async fn connection(
                 closed_by_us = true;
             }
             () = &mut drain_begins, if reading && quiet_at.is_none() => {
-                let at = Instant::now() + draining::QUIET;
+                let at = Instant::now() + pace.quiet();
                 quiet_at = Some(at);
                 quiet.as_mut().reset(at);
             }
@@ -376,8 +380,8 @@ async fn connection(
                 // `quiet_at` again). Peeking narrows the window in which a frame can cross the
                 // close to the moment between this look and the FIN.
                 if !frames.read_buffer().is_empty() || has_bytes(frames.get_mut()) {
-                    quiet_at = Some(now + draining::QUIET);
-                    quiet.as_mut().reset(now + draining::QUIET);
+                    quiet_at = Some(now + pace.quiet());
+                    quiet.as_mut().reset(now + pace.quiet());
                     continue;
                 }
                 metrics.closed(CloseReason::Drained);

@@ -167,3 +167,37 @@ async fn the_load_generator_reopens_what_the_target_closed_while_idle_and_loses_
     assert_eq!(gateway.metric(idle), s.closed_idle as f64);
     gateway.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_sending_on_a_timer_is_closed_half_way_between_two_frames() {
+    let (_legacy, gateway) = legacy_live(None).await;
+    // 10 frames/s on one connection: once the drain has seen its pace (three gaps), it closes the
+    // connection 50 ms after an answer, 50 ms before the next frame is due; a fixed quiet time
+    // near the period would close it just as that frame leaves.
+    let args = open_loop(gateway.mci_address(), 1, 10.0, 1.5);
+    let load = tokio::spawn(async move { measure(&args).await.unwrap() });
+    // Connected before the drain begins (the draining listener refuses new connections).
+    let connected = r#"shadowgate_connections{listener="core-banking"}"#;
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while gateway.metric(connected) < 1.0 {
+        assert!(tokio::time::Instant::now() < deadline, "never connected");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let summaries = while_draining(&gateway, load).await.unwrap();
+    let s = &summaries[0];
+    let drained =
+        r#"shadowgate_connections_closed_total{listener="core-banking",reason="drained"}"#;
+    let crossed = r#"shadowgate_frames_total{listener="core-banking",outcome="gateway_closed"}"#;
+    assert_eq!(gateway.metric(drained), 1.0, "{s:?}");
+    assert_eq!(gateway.metric(crossed), 0.0, "{s:?}");
+    assert_eq!(
+        (s.closed_idle, s.errors.lost, s.errors.timeouts),
+        (1, 0, 0),
+        "{s:?}"
+    );
+    // Closed after four frames at least (its pace known), and every frame sent was answered;
+    // those after the close could not be sent (the draining listener refuses connections).
+    assert!(s.ok >= 4, "{s:?}");
+    assert_eq!(s.ok, s.sent, "{s:?}");
+    gateway.shutdown().await;
+}
