@@ -491,9 +491,7 @@ fn a_value_of_the_wrong_variant_or_type_is_named_by_its_key() {
         (
             "[shadow]\nscheduling = \"realtime\"",
             "shadow.scheduling (line ",
-            "expected a value of the type and form this key takes (see the configuration table \
-             in the README), found unknown variant `realtime`, expected one of `normal`, `idle`, \
-             `batch`",
+            "expected one of `normal`, `idle`, `batch`, found `realtime`",
         ),
         // A number's type in words, never serde's `u64`, with the key's own range.
         (

@@ -9,8 +9,34 @@ pub(super) fn host_port(key: &str, text: &str, problems: &mut Problems) -> Optio
     if split(text).is_some() {
         Some(text.to_owned())
     } else {
-        problems.error(key, "host:port", Found::text(text));
+        wrong_address(key, "host:port", 1, text, problems);
         None
+    }
+}
+
+/// Reports `text` at `key` as not the address it must be (`form`, `host:port` or `ip:port`): as a
+/// port out of range when it ends in a whole number that is no port from `lowest` to 65535
+/// (`expected a port from 1 to 65535, found 99999`), else as not of that form.
+pub(super) fn wrong_address(
+    key: &str,
+    form: &str,
+    lowest: u16,
+    text: &str,
+    problems: &mut Problems,
+) {
+    let port = text.rsplit_once(':').map(|(_, port)| port);
+    let out_of_range = port.filter(|port| {
+        !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u16>().map_or(true, |p| p < lowest)
+    });
+    match out_of_range {
+        Some(port) => problems.error(
+            key,
+            format!("a port from {lowest} to 65535"),
+            Found::value(port),
+        ),
+        None => problems.error(key, form, Found::text(text)),
     }
 }
 
@@ -68,6 +94,31 @@ mod tests {
         assert_eq!(
             problems.into_vec()[0].to_string(),
             r#"engines.legacy.address: expected host:port, found "legacy-host""#
+        );
+    }
+
+    #[test]
+    fn a_port_out_of_range_is_said_to_be() {
+        let said = |form: &str, lowest: u16, text: &str| {
+            let mut problems = Problems::new();
+            wrong_address("k", form, lowest, text, &mut problems);
+            problems.into_vec()[0].to_string()
+        };
+        assert_eq!(
+            said("ip:port", 0, "127.0.0.1:99999"),
+            "k: expected a port from 0 to 65535, found 99999"
+        );
+        assert_eq!(
+            said("host:port", 1, "legacy-host:0"),
+            "k: expected a port from 1 to 65535, found 0"
+        );
+        assert_eq!(
+            said("host:port", 1, "legacy-host:70x"),
+            r#"k: expected host:port, found "legacy-host:70x""#
+        );
+        assert_eq!(
+            said("ip:port", 0, "127.0.0.1"),
+            r#"k: expected ip:port, found "127.0.0.1""#
         );
     }
 }

@@ -395,7 +395,7 @@ fn socket(text: &str, key: &str, problems: &mut Problems) -> Option<SocketAddr> 
     match text.parse() {
         Ok(address) => Some(address),
         Err(_) => {
-            problems.error(key, "ip:port", Found::text(text));
+            super::address::wrong_address(key, "ip:port", 0, text, problems);
             None
         }
     }

@@ -71,7 +71,7 @@ pub(super) fn listener_link(
             let text = answer?;
             let at = format!("{key}.answer_address");
             let Ok(answer_address) = text.parse::<SocketAddr>() else {
-                problems.error(&at, "ip:port", Found::text(text));
+                super::address::wrong_address(&at, "ip:port", 0, text, problems);
                 return None;
             };
             if address == Some(answer_address) && answer_address.port() != 0 {

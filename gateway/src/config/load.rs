@@ -22,7 +22,7 @@ pub struct ConfigError {
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let fail = |problems: Vec<Problem>| ConfigError {
         file: path.to_owned(),
-        problems,
+        problems: position::in_file_order(problems),
     };
     let ReadFile {
         file,
@@ -32,7 +32,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         text,
     } = read(path).map_err(fail)?;
     match build::build(file, &text, path, base(path), Secrets::Read) {
-        Ok(config) if problems.is_empty() => Ok(Config { sha256, ..config }),
+        Ok(config) if problems.is_empty() => Ok(Config {
+            sha256,
+            warnings: position::in_file_order(config.warnings),
+            ..config
+        }),
         Ok(config) => {
             problems.extend(ReadFile::of_the_file(&stood_in, config.warnings));
             Err(fail(problems))
@@ -52,7 +56,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 pub fn load_without_secrets(path: &Path) -> Result<Config, ConfigError> {
     let fail = |problems: Vec<Problem>| ConfigError {
         file: path.to_owned(),
-        problems,
+        problems: position::in_file_order(problems),
     };
     let ReadFile {
         file,
@@ -103,7 +107,7 @@ pub fn check_with(path: &Path, secrets: Secrets) -> Checked {
         Err(problems) => {
             return Checked {
                 config: None,
-                problems,
+                problems: position::in_file_order(problems),
             }
         }
     };
@@ -129,6 +133,7 @@ pub fn check_with(path: &Path, secrets: Secrets) -> Checked {
     };
     problems.extend(of_the_file(position::locate(&text, machine)));
     let config = config.filter(|_| !problems.iter().any(Problem::is_error));
+    let problems = position::in_file_order(problems);
     Checked { config, problems }
 }
 

@@ -39,6 +39,17 @@ pub(crate) fn locate(text: &str, problems: Vec<Problem>) -> Vec<Problem> {
     problems.into_iter().map(locate).collect()
 }
 
+/// `problems` in the file's order: those at a place in the file by line and column (a missing
+/// key at its table's line first), then the others (a machine's, an unreadable file) as they
+/// came. check-config, `run` and a reload say them alike.
+pub(crate) fn in_file_order(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by_key(|problem| match problem.position() {
+        Some((line, column)) => (false, line, column.unwrap_or(0)),
+        None => (true, 0, 0),
+    });
+    problems
+}
+
 /// The line and column where the value at `key` starts in `text`, when the text has the key:
 /// for a problem that carries no position of its own (an unknown key's, which `serde_ignored`
 /// reports by its path alone).

@@ -93,30 +93,38 @@ pub(super) fn add<'i>(
     name: &str,
     value: Spanned<DeValue<'i>>,
 ) -> bool {
+    let Some(at) = table_at(root, table) else {
+        return false;
+    };
+    at.insert(Spanned::new(value.span(), name.to_owned().into()), value);
+    true
+}
+
+/// Removes the key `name` from the table at key path `table` of `root` (an unknown key a section
+/// refuses itself, once reported, so the reading goes on); `false` when there is none.
+pub(super) fn remove(root: &mut DeTable<'_>, table: &str, name: &str) -> bool {
+    table_at(root, table).is_some_and(|at| at.remove(name).is_some())
+}
+
+/// The table at key path `table` (`strategies.loan`, `listeners.mci[0]`; empty or `.` for the
+/// root) of `root`.
+fn table_at<'a, 'i>(root: &'a mut DeTable<'i>, table: &str) -> Option<&'a mut DeTable<'i>> {
     let mut at = root;
     for part in table.split('.').filter(|part| !part.is_empty()) {
-        let Some((key, indexes)) = super::position::indexed(part) else {
-            return false;
-        };
-        let Some(mut value) = at.get_mut(key) else {
-            return false;
-        };
+        let (key, indexes) = super::position::indexed(part)?;
+        let mut value = at.get_mut(key)?;
         for index in indexes {
             match value.get_mut() {
-                DeValue::Array(array) => match array.get_mut(index) {
-                    Some(element) => value = element,
-                    None => return false,
-                },
-                _ => return false,
+                DeValue::Array(array) => value = array.get_mut(index)?,
+                _ => return None,
             }
         }
         match value.get_mut() {
             DeValue::Table(table) => at = table,
-            _ => return false,
+            _ => return None,
         }
     }
-    at.insert(Spanned::new(value.span(), name.to_owned().into()), value);
-    true
+    Some(at)
 }
 
 #[cfg(test)]

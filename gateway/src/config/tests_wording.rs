@@ -255,12 +255,12 @@ fn shadow_settings_on_a_strategy_without_a_shadow_are_warnings_naming_it() {
         shown,
         [
             format!(
-                "strategies.loan.shadow_timeout_ms (line 20, column 21): expected {expected}, \
-                 found 2000"
-            ),
-            format!(
                 "strategies.loan.confirm_mismatches (line 19, column 22): expected {expected}, \
                  found true"
+            ),
+            format!(
+                "strategies.loan.shadow_timeout_ms (line 20, column 21): expected {expected}, \
+                 found 2000"
             ),
         ]
     );
@@ -428,15 +428,15 @@ fn every_tls_file_that_does_not_parse_is_reported_in_one_run_with_what_it_holds(
     assert_eq!(
         shown,
         [
-            "engines.mismatched.tls.client_key_file (line 37, column 19): expected the private \
-             key of the certificate in client_cert_file \"certs/client.pem\", found \
-             \"certs/other.key\" (a key that does not match the certificate's public key)",
             "engines.swapped.tls.ca_file (line 27, column 11): expected a PEM file holding the ca \
              certificates, found \"certs/ca.txt\" (it holds no PEM section)",
             "engines.swapped.tls.client_cert_file (line 28, column 20): expected a PEM file \
              holding the client certificate, found \"certs/client.key\" (it holds a private key)",
             "engines.swapped.tls.client_key_file (line 29, column 19): expected a PEM file \
              holding the client key, found \"certs/client.pem\" (it holds a certificate)",
+            "engines.mismatched.tls.client_key_file (line 37, column 19): expected the private \
+             key of the certificate in client_cert_file \"certs/client.pem\", found \
+             \"certs/other.key\" (a key that does not match the certificate's public key)",
         ]
     );
 }
@@ -695,9 +695,8 @@ fn every_value_of_the_wrong_type_is_reported_at_its_key_and_line_in_one_run() {
              1), found the string \"90\"",
             "shadow.workers (line 25, column 11): expected a whole number (0 to 64), found the \
              string \"4\"",
-            "shadow.scheduling (line 26, column 14): expected a value of the type and form this \
-             key takes (see the configuration table in the README), found unknown variant \
-             `realtime`, expected one of `normal`, `idle`, `batch`",
+            "shadow.scheduling (line 26, column 14): expected one of `normal`, `idle`, `batch`, \
+             found `realtime`",
             "health.probe_intervl_ms (line 29, column 20): expected a key this section knows \
              (did you mean `probe_interval_ms`? see the configuration table in the README), \
              found \"probe_intervl_ms\"",
@@ -735,6 +734,32 @@ fn every_value_of_the_wrong_type_is_reported_at_its_key_and_line_in_one_run() {
         [
             "strategies.loan.tx_codes[0] (line 17, column 13)",
             "store.retention_days (line 22, column 18)"
+        ]
+    );
+}
+
+#[test]
+fn an_address_with_a_port_out_of_range_says_the_ports_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[
+            ("address = \"127.0.0.1:0\"", "address = \"127.0.0.1:99999\""),
+            (
+                "address = \"127.0.0.1:7001\"",
+                "address = \"legacy-host:0\"",
+            ),
+        ],
+        "",
+    );
+    let shown: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "listeners.mci[0].address (line 4, column 11): expected a port from 0 to 65535, \
+             found 99999",
+            "engines.legacy.address (line 12, column 11): expected a port from 1 to 65535, \
+             found 0",
         ]
     );
 }

@@ -66,6 +66,15 @@ pub(super) fn wrong_type(
     Some((takes(key, expected, range), found(unexpected)))
 }
 
+/// `(expected, found)` for serde's message of an unknown variant (``unknown variant `htp`,
+/// expected one of `http`, `https`, `mci` ``: ``one of `http`, `https`, `mci` `` and
+/// `` `htp` ``); `None` for any other message.
+pub(super) fn variant(message: &str) -> Option<(String, String)> {
+    let rest = message.trim_end().strip_prefix("unknown variant `")?;
+    let (name, expected) = rest.split_once("`, expected ")?;
+    Some((expected.to_owned(), format!("`{name}`")))
+}
+
 /// What the key takes, from serde's `expected` text and the key's own range, if it has one.
 fn takes(key: &str, expected: &str, range: Option<Range>) -> String {
     let unit = unit(key);
@@ -308,5 +317,19 @@ mod tests {
             wrong_type("k", "unknown variant `x`, expected `a` or `b`", GATEWAY),
             None
         );
+    }
+
+    #[test]
+    fn an_unknown_variant_says_expected_once() {
+        let said = |m: &str| variant(m).map(|(expected, found)| format!("{expected} | {found}"));
+        assert_eq!(
+            said("unknown variant `htp`, expected one of `http`, `https`, `mci`").as_deref(),
+            Some("one of `http`, `https`, `mci` | `htp`")
+        );
+        assert_eq!(
+            said("unknown variant `x`, expected `a` or `b`").as_deref(),
+            Some("`a` or `b` | `x`")
+        );
+        assert_eq!(said("missing field `path`"), None);
     }
 }

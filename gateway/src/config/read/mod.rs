@@ -2,8 +2,10 @@
 //! and every unknown key, each with its key path and line, and every missing required key at its
 //! own key path. serde stops at the first value it cannot read, so the file is read again after
 //! each one with a stand-in for it (`stand_in`): a value of its type in place of a value of the
-//! wrong type, or added for a missing key. A file read with stand-ins is checked further like any
-//! other, and what is found at a stood-in key is not the file's ([`ReadFile::stood_in`]).
+//! wrong type, or added for a missing key; an unknown key a section refuses itself (the
+//! comparator's rules, in an inline table too) is left out. A file read with stand-ins is checked
+//! further like any other, and what is found at a stood-in key, or in a table whose variant was
+//! stood in for, is not the file's ([`ReadFile::of_the_file`]).
 //!
 //! # Layout
 //! - `reading`: the readings of one file so far (`Reading`): the text with its values of the
@@ -30,21 +32,39 @@ pub(super) struct ReadFile {
     pub(super) unknown: Vec<Problem>,
     /// The key paths holding a stand-in: a later check's problem at one of them (or under it) is
     /// about the stand-in, not the file ([`ReadFile::of_the_file`]).
-    pub(super) stood_in: Vec<String>,
+    pub(super) stood_in: StoodIn,
     /// The SHA-256 of the bytes read.
     pub(super) sha256: String,
     /// The text read, where the checks after reading find a key's line ([`super::position`]).
     pub(super) text: String,
 }
 
+/// Where the file read holds a stand-in.
+pub(super) struct StoodIn {
+    /// The key paths holding a stand-in.
+    keys: Vec<String>,
+    /// The tables holding a variant stood in for (an enum's value, `engines.new.protocol`).
+    variant_tables: Vec<String>,
+}
+
 impl ReadFile {
     /// `problems` found by the checks after reading, without those at a stood-in key or under
     /// it (`strategies.loan.live` holding `""` for a missing `live` is not an undeclared engine).
+    /// After a variant stood in for, what the rest of its table means depends on it (an engine's
+    /// `protocol` decides which keys it needs, and a strategy's too: an http live engine's
+    /// `path`), so neither a problem in its table nor a key said to be missing is the file's.
     pub(super) fn of_the_file(
-        stood_in: &[String],
+        stood_in: &StoodIn,
         problems: impl IntoIterator<Item = Problem>,
     ) -> Vec<Problem> {
-        let stood = |problem: &Problem| stood_in.iter().any(|at| is_below(problem.key_path(), at));
+        let below =
+            |at: &[String], problem: &Problem| at.iter().any(|at| is_below(problem.key_path(), at));
+        let variant = !stood_in.variant_tables.is_empty();
+        let stood = |problem: &Problem| {
+            below(&stood_in.keys, problem)
+                || below(&stood_in.variant_tables, problem)
+                || (variant && problem.found.is_none())
+        };
         problems.into_iter().filter(|p| !stood(p)).collect()
     }
 }
@@ -66,12 +86,17 @@ pub(super) fn read(path: &Path) -> Result<ReadFile, Vec<Problem>> {
     let mut unknown = Vec::new();
     let mut reading = Reading::new(text.clone());
     for _ in 0..MAX_TYPE_PROBLEMS {
-        match read_once(&reading.text, &reading.added, &mut unknown) {
-            // A variant stood in for: what the rest of its table means depends on it (an
-            // engine's `protocol` decides which keys it needs), so the checks stop here.
-            Ok(_) if reading.variant => break,
+        match read_once(
+            &reading.text,
+            &reading.added,
+            &reading.removed,
+            &mut unknown,
+        ) {
             Ok(file) => {
-                let stood_in = std::mem::take(&mut reading.replaced);
+                let stood_in = StoodIn {
+                    keys: std::mem::take(&mut reading.replaced),
+                    variant_tables: std::mem::take(&mut reading.variant_tables),
+                };
                 return Ok(ReadFile {
                     file,
                     unknown: reading.problems(&text, unknown),

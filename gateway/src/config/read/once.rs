@@ -19,6 +19,9 @@ pub(super) struct Failure {
     pub(super) message: String,
     /// The key path it is at (`strategies.loan`).
     pub(super) key: String,
+    /// The table and name of an unknown key its section refuses itself: left out of the next
+    /// reading.
+    pub(super) refused: Option<(String, String)>,
     /// A TOML syntax error.
     pub(super) syntax: bool,
     /// Where serde says it is (for a missing key: its table).
@@ -38,11 +41,13 @@ impl Failure {
     }
 }
 
-/// One reading of `reading` (the file's text, some values replaced) with the stand-ins `added`:
+/// One reading of `reading` (the file's text, some values replaced) with the stand-ins `added`
+/// and without the refused unknown keys `removed`:
 /// the sections, or why it stopped; every unknown key found is added to `unknown` once.
 pub(super) fn read_once(
     reading: &str,
     added: &[Added],
+    removed: &[(String, String)],
     unknown: &mut Vec<Problem>,
 ) -> Result<raw::ConfigFile, Box<Failure>> {
     let mut root = DeTable::parse(reading).map_err(|e| {
@@ -51,6 +56,7 @@ pub(super) fn read_once(
             value: None,
             message: String::new(),
             key: String::new(),
+            refused: None,
             syntax: true,
             span: None,
             at: position(reading, &e),
@@ -68,6 +74,9 @@ pub(super) fn read_once(
             // reading stops there.
             stand_in::add(root.get_mut(), &stand_in.table, &stand_in.name, value);
         }
+    }
+    for (table, name) in removed {
+        stand_in::remove(root.get_mut(), table, name);
     }
     let document = toml::Deserializer::from(root);
     // serde's deny_unknown_fields stops at the first unknown key; this reports every one.
@@ -98,6 +107,7 @@ pub(super) fn read_once(
         value: None,
         message,
         key,
+        refused: None,
         syntax: false,
         span: e.inner().span(),
         at: position(reading, e.inner()),
@@ -111,6 +121,13 @@ pub(super) fn read_once(
             None => failure.key.clone(),
         };
         failure.problem = Problem::error(where_, unknown_key_expected(name), Found::text(name));
+        // serde_path_to_error names the key itself, or its table when it stopped at the name.
+        let table = match failure.key.rsplit_once('.') {
+            Some((table, last)) if last == name => table,
+            _ if failure.key == name => "",
+            _ => &failure.key,
+        };
+        failure.refused = Some((table.to_owned(), name.to_owned()));
         return Err(Box::new(failure));
     }
     // A required key that is missing: at its own key path, not its table's, and not as a
@@ -126,13 +143,13 @@ pub(super) fn read_once(
     }
     if !failure.key.is_empty() && failure.key != "." {
         let (expected, found) =
-            wrong_type::wrong_type(&failure.key, &failure.message, ranges::GATEWAY).unwrap_or_else(
-                || {
+            wrong_type::wrong_type(&failure.key, &failure.message, ranges::GATEWAY)
+                .or_else(|| wrong_type::variant(&failure.message))
+                .unwrap_or_else(|| {
                     let expected = "a value of the type and form this key takes (see the \
                                 configuration table in the README)";
                     (expected.to_owned(), failure.message.clone())
-                },
-            );
+                });
         let where_ = format!("{} ({at})", failure.key);
         failure.problem = Problem::error(where_, expected, Found::value(found));
         failure.value = e.inner().span().map(|span| (failure.key.clone(), span));

@@ -15,8 +15,13 @@ pub(super) struct Reading {
     pub(super) added: Vec<Added>,
     /// The key paths of both: a key missing under one of them is not the file's.
     pub(super) replaced: Vec<String>,
-    /// Whether a stand-in is a variant (an enum's value).
-    pub(super) variant: bool,
+    /// The tables holding a variant stood in for (an enum's value): what the rest of such a
+    /// table means depends on it (an engine's `protocol` decides which keys it needs), so the
+    /// checks after reading say nothing of it.
+    pub(super) variant_tables: Vec<String>,
+    /// The unknown keys a section refuses itself (the comparator's rules), left out of the next
+    /// reading: `(table, name)`.
+    pub(super) removed: Vec<(String, String)>,
     /// Each value of the wrong type and missing key, with where it is in the file.
     refused: Vec<(Option<(usize, usize)>, Problem)>,
 }
@@ -28,7 +33,8 @@ impl Reading {
             text,
             added: Vec::new(),
             replaced: Vec::new(),
-            variant: false,
+            variant_tables: Vec::new(),
+            removed: Vec::new(),
             refused: Vec::new(),
         }
     }
@@ -66,7 +72,9 @@ impl Reading {
             if added.retyped {
                 return false;
             }
-            self.variant |= is_variant(&failure.message);
+            if is_variant(&failure.message) {
+                self.variant_tables.push(added.table.clone());
+            }
             added.value = value;
             added.retyped = true;
             return true;
@@ -80,7 +88,22 @@ impl Reading {
         if ours || (failure.syntax && !self.replaced.is_empty()) {
             return false;
         }
-        self.variant |= is_variant(&failure.message);
+        if let Some((table, name)) = failure.refused.clone() {
+            if self.removed.contains(&(table.clone(), name.clone())) {
+                return false;
+            }
+            self.refused.push((failure.at, failure.problem));
+            self.removed.push((table, name));
+            return true;
+        }
+        if let Some((key, _)) = failure
+            .value
+            .as_ref()
+            .filter(|_| is_variant(&failure.message))
+        {
+            let table = key.rsplit_once('.').map_or("", |(table, _)| table);
+            self.variant_tables.push(table.to_owned());
+        }
         let next = failure.value.as_ref().and_then(|(key, span)| {
             let last = key.rsplit('.').next().unwrap_or(key);
             let stand_in = stand_in::stand_in(&failure.message);

@@ -348,12 +348,12 @@ fn an_index_past_the_groups_maximum_is_a_warning_saying_the_maximum() {
     assert_eq!(
         found,
         [
-            "strategies.loan.rules.unordered[0].path: expected a pattern that reaches a field \
-             of the answers of layout \"loan-screening\" (LNS0001), found \"body.offers[7]\" \
-             (index 7: the group occurs at most 3 times)",
             "strategies.loan.rules.severity.minor[1]: expected a pattern that reaches a field \
              of the answers of layout \"loan-screening\" (LNS0001), found \
              \"body.offers[3].rate\" (index 3: the group occurs at most 3 times)",
+            "strategies.loan.rules.unordered[0].path: expected a pattern that reaches a field \
+             of the answers of layout \"loan-screening\" (LNS0001), found \"body.offers[7]\" \
+             (index 7: the group occurs at most 3 times)",
         ]
     );
 }
