@@ -12,9 +12,11 @@
 //! A required key that is missing gets a stand-in too, added to the parsed document rather
 //! than the text (a line added would move the lines after it): [`add`].
 //!
-//! Only a value written on its key's own line (`retention_days = "90"`) is replaced: an element
-//! of an array or a key inside an inline table shares its line with others, and rewriting the
-//! line would hide those or break the syntax, so the reading stops there.
+//! Only a value written on its key's own line (`retention_days = "90"`) is replaced in the text:
+//! an element of an array or a key inside an inline table shares its line with others, and
+//! rewriting the line would hide those or break the syntax. A key inside an inline table gets its
+//! stand-in in the parsed document instead ([`add`]); at an element of an array the reading
+//! stops.
 
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;

@@ -146,6 +146,33 @@ fn an_unknown_key_in_an_inline_table_of_an_array_hides_no_other_problem() {
 }
 
 #[test]
+fn a_value_of_the_wrong_type_in_an_inline_table_hides_no_other_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[],
+        "retention_days = 0\n\n[strategies.loan.rules]\n\
+         tolerance = [{ path = \"body.rate\", absolute = 0.01, owner = \"ops\" }]\n\
+         normalise = [{ path = \"body.rate\", mode = \"lowr\", owner = \"ops\" }]\n\
+         \n[logging]\nlevel = \"verbose\"\n",
+    );
+    // The float stood in for in the parsed file (its line holds other keys), the unknown key
+    // left out: every problem after them is reported too.
+    let expected = [
+        "store.retention_days (line 22, column 18): expected at least 1, found 0",
+        "strategies.loan.rules.tolerance[0].absolute (line 25, column 47): expected text in \
+         quotes, found 0.01",
+        "strategies.loan.rules.normalise[0] (line 26, column 14): expected `trim = true` or \
+         `ignore_case = true`, found neither",
+        "strategies.loan.rules.normalise[0].mode (line 26, column 43): expected a key this \
+         section knows (see the configuration table in the README), found \"mode\"",
+        "logging.level (line 29, column 9): expected a tracing filter (a level: trace, debug, \
+         info, warn, error, off; or target=level), found \"verbose\"",
+    ];
+    assert_eq!(shown(&path), expected);
+}
+
+#[test]
 fn a_problem_found_after_reading_is_at_its_keys_line() {
     let dir = tempfile::tempdir().unwrap();
     // A range, an address of each kind, a rule path (a warning) and a name, in four sections.

@@ -2,10 +2,11 @@
 //! and every unknown key, each with its key path and line, and every missing required key at its
 //! own key path. serde stops at the first value it cannot read, so the file is read again after
 //! each one with a stand-in for it (`stand_in`): a value of its type in place of a value of the
-//! wrong type, or added for a missing key; an unknown key a section refuses itself (the
-//! comparator's rules, in an inline table too) is left out. A file read with stand-ins is checked
-//! further like any other, and what is found at a stood-in key, or in a table whose variant was
-//! stood in for, is not the file's ([`ReadFile::of_the_file`]).
+//! wrong type (in the parsed document for a key of an inline table), or added for a missing key;
+//! an unknown key a section refuses itself (the comparator's rules, in an inline table too) is
+//! left out. A file read with stand-ins is checked further like any other, and what is found at a
+//! stood-in key, or in a table whose variant was stood in for, is not the file's
+//! ([`ReadFile::of_the_file`]).
 //!
 //! # Layout
 //! - `reading`: the readings of one file so far (`Reading`): the text with its values of the

@@ -104,18 +104,34 @@ impl Reading {
             let table = key.rsplit_once('.').map_or("", |(table, _)| table);
             self.variant_tables.push(table.to_owned());
         }
+        let stand_in = stand_in::stand_in(&failure.message);
         let next = failure.value.as_ref().and_then(|(key, span)| {
             let last = key.rsplit('.').next().unwrap_or(key);
-            let stand_in = stand_in::stand_in(&failure.message);
             stand_in::replace_value(&self.text, span.clone(), last, stand_in.as_deref())
         });
         self.refused.push((failure.at, failure.problem));
-        match (next, failure.value) {
-            (Some(next), Some((key, _))) => {
+        match (next, failure.value, stand_in) {
+            (Some(next), Some((key, _)), _) => {
                 self.replaced.push(key);
                 self.text = next;
                 true
             }
+            // A key of an inline table (a rule's `{ path = …, absolute = 0.01 }`): its line
+            // holds others, so the stand-in goes into the parsed document, like a missing key's.
+            (None, Some((key, span)), Some(value)) => match key.rsplit_once('.') {
+                Some((table, name)) if !name.contains('[') => {
+                    self.added.push(Added {
+                        table: table.to_owned(),
+                        name: name.to_owned(),
+                        value,
+                        span,
+                        retyped: true,
+                    });
+                    self.replaced.push(key);
+                    true
+                }
+                _ => false,
+            },
             _ => false,
         }
     }
@@ -143,7 +159,8 @@ impl Reading {
     }
 }
 
-/// A stand-in added for a missing required key.
+/// A stand-in added to the parsed document: for a missing required key, or for a value of the
+/// wrong type in an inline table.
 pub(super) struct Added {
     /// The key path of its table (`strategies.loan`, `listeners.mci[0]`; empty for the root).
     pub(super) table: String,
