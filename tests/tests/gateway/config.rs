@@ -86,17 +86,9 @@ async fn a_rejected_reload_answers_typed_problems_over_the_admin_api() {
         serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
     let problems = body["problems"].as_array().unwrap();
     assert_eq!(problems.len(), 3, "{body:#}");
-    // Found while reading the file, an unknown key comes first, at its line like the others.
-    let unknown = &problems[0];
-    assert_eq!(
-        unknown["key"],
-        "health.probe_intervl_ms (line 38, column 20)"
-    );
-    assert_eq!(
-        (&unknown["line"], &unknown["column"]),
-        (&38.into(), &20.into())
-    );
-    let engine = &problems[1];
+    // In the file's order, like `check-config`: the unknown key found while reading the file
+    // last, at its line like the others.
+    let engine = &problems[0];
     assert_eq!(engine["key"], "engines.legacy.address (line 18, column 11)");
     assert_eq!(
         (&engine["line"], &engine["column"]),
@@ -109,10 +101,19 @@ async fn a_rejected_reload_answers_typed_problems_over_the_admin_api() {
         r#"engines.legacy.address (line 18, column 11): expected host:port, found "legacy-host""#
     );
     assert_eq!(
-        problems[2]["key"],
+        problems[1]["key"],
         "response_codes.live_error (line 35, column 14)"
     );
-    assert_eq!(problems[2]["found"], "\"E5022\" (5 bytes)");
+    assert_eq!(problems[1]["found"], "\"E5022\" (5 bytes)");
+    let unknown = &problems[2];
+    assert_eq!(
+        unknown["key"],
+        "health.probe_intervl_ms (line 38, column 20)"
+    );
+    assert_eq!(
+        (&unknown["line"], &unknown["column"]),
+        (&38.into(), &20.into())
+    );
     assert!(
         body["message"].as_str().unwrap().starts_with("3 problems"),
         "{body:#}"
