@@ -150,24 +150,36 @@ fn a_snapshot_a_full_disk_left_half_written_does_not_keep_the_store_closed() {
     assert_eq!(leftover, 0);
 }
 
-/// A store that stays degraded retries every `retry_interval_ms` but says so once a minute, with
-/// the attempts since its last line (a fleet trial saw the line every 5 s); a reopen that works
-/// starts the count again, so the next outage is said at once.
-#[test]
-fn failing_reopens_are_said_once_a_minute_and_again_after_a_recovery() {
+/// A committer on a backend that fails until told not to, on a manual clock, retrying every
+/// 10 ms: the backend, the clock, the store's statistics and the committer.
+fn failing_committer() -> (
+    FailingBackend,
+    Arc<ManualClock>,
+    Arc<StoreStats>,
+    super::super::commit::Committer,
+) {
     let (backend, clock, options) = failing_on_a_manual_clock();
     let config = StoreConfig {
         retry_interval_ms: 10,
         ..StoreConfig::default()
     };
     let stats = Arc::new(StoreStats::default());
-    let mut committer = super::super::commit::Committer::new(
+    let committer = super::super::commit::Committer::new(
         Box::new(backend.clone()),
         &config,
         options,
         Arc::clone(&stats),
         None,
     );
+    (backend, clock, stats, committer)
+}
+
+/// A store that stays degraded retries every `retry_interval_ms` but says so once a minute, with
+/// the attempts since its last line (a fleet trial saw the line every 5 s); a reopen that works
+/// starts the count again, so the next outage is said at once.
+#[test]
+fn failing_reopens_are_said_once_a_minute_and_again_after_a_recovery() {
+    let (backend, clock, stats, mut committer) = failing_committer();
     let reopen_lines = |log: &str| {
         log.lines()
             .filter(|l| l.contains("WARN") && l.contains("reopening failed"))
@@ -207,19 +219,7 @@ fn failing_reopens_are_said_once_a_minute_and_again_after_a_recovery() {
 /// a review can say its records are fewer than its failures, and between when.
 #[test]
 fn dropped_records_are_written_with_the_totals_once_the_store_is_back() {
-    let (backend, clock, options) = failing_on_a_manual_clock();
-    let config = StoreConfig {
-        retry_interval_ms: 10,
-        ..StoreConfig::default()
-    };
-    let stats = Arc::new(StoreStats::default());
-    let mut committer = super::super::commit::Committer::new(
-        Box::new(backend.clone()),
-        &config,
-        options,
-        Arc::clone(&stats),
-        None,
-    );
+    let (backend, clock, stats, mut committer) = failing_committer();
     // The failed flush drops the first; degraded, the second is dropped before any write.
     committer.commit(vec![mismatch("loan", RecordKind::Mismatch, "a")]);
     clock.advance(5_000);
