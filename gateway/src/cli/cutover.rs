@@ -19,7 +19,7 @@ use clap::{Args, Subcommand};
 use http::Method;
 use jiff::tz::TimeZone;
 
-use super::groups::Api;
+use super::remote::Remote;
 use super::review::SourceArgs;
 use crate::config;
 use crate::cutover::{sign, signoffs, write_report, Evidence, SignOff, SignRequest};
@@ -147,7 +147,7 @@ fn run_list(args: &CutoverListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             let all = serde_json::from_value(answer["signoffs"].clone())?;
             (
                 all,
-                api.view(),
+                api.view_or_utc(),
                 format!("{}{path}", url.trim_end_matches('/')),
             )
         }
@@ -207,15 +207,8 @@ fn write_list(
 }
 
 /// The admin API at `url`, with the token `source` names.
-fn api(url: &str, source: &SourceArgs) -> anyhow::Result<Api> {
-    let token = match &source.token_env {
-        None => None,
-        Some(var) => Some(
-            std::env::var(var)
-                .with_context(|| format!("--token-env: environment variable {var} is not set"))?,
-        ),
-    };
-    Api::new(url, token)
+fn api(url: &str, source: &SourceArgs) -> anyhow::Result<Remote> {
+    Remote::with_token_env(url, source.token_env.as_deref())
 }
 
 /// Signs through the admin API; the answer names the gateway's review zone, the report's.
@@ -229,7 +222,7 @@ fn remote(
     let answer = match api.call(Method::POST, "/api/v1/cutover/sign", Some(body)) {
         Ok(answer) => answer,
         // The refusal keeps the API's UTC times; the text shows them in the gateway's zone.
-        Err(refused) => bail!(api.view().in_zone(&format!("{refused:#}"))),
+        Err(refused) => bail!(api.view_or_utc().in_zone(&format!("{refused:#}"))),
     };
     let signoff = serde_json::from_value(answer["signoff"].clone())?;
     // A gateway older than `time_zone` in this answer: its times stay UTC, and the report says so.

@@ -17,7 +17,6 @@ use std::io::Write;
 use anyhow::{anyhow, Context};
 use http::Method;
 
-pub(super) use self::api::Api;
 use self::api::{Listed, Trail};
 pub use self::args::{AuditCommand, GroupArgs, GroupsCommand, GroupsListArgs, GroupsSetArgs};
 use self::place::Where;

@@ -1,16 +1,18 @@
-//! A small client for a running gateway's admin API (`--from URL`), with hyper-util's client on
-//! a one-thread runtime: the CLI is synchronous, and every call has a deadline.
+//! The one client for a running gateway's admin API (`--from URL`: review, triage, cutover),
+//! with hyper-util's client on a one-thread runtime: the CLI is synchronous, and every call has
+//! a deadline.
 
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 use bytes::Bytes;
-use http::{Request, StatusCode, Uri};
-use http_body_util::{BodyExt, Empty};
+use http::{Method, Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::admin::encode_param;
 use crate::review::{BatchSummary, Daily, Detail, ReviewView, Summary};
@@ -46,7 +48,7 @@ pub struct Remote {
     base: String,
     token: Option<String>,
     runtime: tokio::runtime::Runtime,
-    client: Client<HttpConnector, Empty<Bytes>>,
+    client: Client<HttpConnector, Full<Bytes>>,
 }
 
 impl std::fmt::Debug for Remote {
@@ -85,9 +87,35 @@ impl Remote {
         })
     }
 
+    /// A client for the admin API at `url`, with the token in the environment variable
+    /// `token_env` names (`--token-env`), if any.
+    pub fn with_token_env(url: &str, token_env: Option<&str>) -> anyhow::Result<Self> {
+        let token =
+            match token_env {
+                None => None,
+                Some(var) => Some(std::env::var(var).with_context(|| {
+                    format!("--token-env: environment variable {var} is not set")
+                })?),
+            };
+        Self::new(url, token)
+    }
+
     /// The base URL.
     pub fn label(&self) -> &str {
         &self.base
+    }
+
+    /// Calls `path` with `method` and, for a POST, a JSON body: the JSON answer, or the server's
+    /// message as an error (a 404 included).
+    pub fn call(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> anyhow::Result<Value> {
+        self.send(method, path, body, NotFound::Refused)?
+            .ok_or_else(|| anyhow!("{}{path}: not found{ADMIN_HINT}", self.base))
+    }
+
+    /// The gateway's review zone as [`Self::view`] reads it, UTC when the gateway cannot say
+    /// (where the zone only shapes how times are written).
+    pub fn view_or_utc(&self) -> ReviewView {
+        self.view().unwrap_or_default()
     }
 
     /// `GET /api/v1/summary`.
@@ -126,8 +154,8 @@ impl Remote {
 
     /// `GET /api/v1/replays`: per group, the latest replay run.
     pub fn group_replays(&self) -> anyhow::Result<Vec<crate::store::GroupReplay>> {
-        let replays: Option<serde_json::Value> = self.get_json("/api/v1/replays")?;
-        let groups = replays.and_then(|mut r| r.get_mut("groups").map(serde_json::Value::take));
+        let replays: Option<Value> = self.get_json("/api/v1/replays")?;
+        let groups = replays.and_then(|mut r| r.get_mut("groups").map(Value::take));
         Ok(groups
             .map(serde_json::from_value)
             .transpose()?
@@ -200,13 +228,29 @@ impl Remote {
         path: &str,
         not_found: NotFound,
     ) -> anyhow::Result<Option<T>> {
+        self.send(Method::GET, path, None, not_found)
+    }
+
+    /// Sends `method` to `path` with an optional JSON body and decodes the JSON answer of any
+    /// 2xx status; a 404 is `None` or an error as `not_found` says; other statuses are errors
+    /// with the server's message.
+    fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        not_found: NotFound,
+    ) -> anyhow::Result<Option<T>> {
         let url = format!("{}{path}", self.base);
-        let mut request = Request::get(url.as_str());
+        let mut request = Request::builder().method(method).uri(url.as_str());
         if let Some(token) = &self.token {
             request = request.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
         }
+        if body.is_some() {
+            request = request.header(http::header::CONTENT_TYPE, "application/json");
+        }
         let request = request
-            .body(Empty::new())
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
             .with_context(|| format!("{url}: invalid request"))?;
         let call = async {
             let response = self.client.request(request).await?;
@@ -225,7 +269,7 @@ impl Remote {
             })?
             .map_err(|e| anyhow!("{url}: request failed ({}){ADMIN_HINT}", cause(&e)))?;
         match status {
-            StatusCode::OK => serde_json::from_slice(&body)
+            status if status.is_success() => serde_json::from_slice(&body)
                 .map(Some)
                 .map_err(|_| anyhow!("{url}: the answer is not the admin API's JSON{ADMIN_HINT}")),
             StatusCode::NOT_FOUND if not_found == NotFound::Absent => Ok(None),
@@ -233,7 +277,7 @@ impl Remote {
                 bail!("{url}: 401 unauthorized: give the admin token with --token-env VAR")
             }
             status => {
-                let message = serde_json::from_slice::<serde_json::Value>(&body)
+                let message = serde_json::from_slice::<Value>(&body)
                     .ok()
                     .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
                     .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
@@ -269,6 +313,63 @@ mod tests {
             }
         });
         format!("http://{address}")
+    }
+
+    #[test]
+    fn a_post_carries_its_json_body_and_token_and_a_refusal_its_message() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let (seen, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let answers = [
+                ("200 OK", r#"{"status":"ok"}"#),
+                ("409 Conflict", r#"{"error":"group is open"}"#),
+            ];
+            for (status, body) in answers {
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let (mut stream, _) = listener.accept().unwrap();
+                // Until the request's JSON body is whole (it ends with `}`).
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while request.last() != Some(&b'}') {
+                    let read = stream.read(&mut buffer).unwrap();
+                    assert!(read > 0, "the client closed mid-request");
+                    request.extend_from_slice(&buffer[..read]);
+                }
+                seen.send(String::from_utf8(request).unwrap()).unwrap();
+                stream.write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        let remote = Remote::new(&format!("http://{address}/"), Some("s3cret".into())).unwrap();
+        let answer = remote
+            .call(Method::POST, "/api/v1/triage", Some(b"{\"a\":1}".to_vec()))
+            .unwrap();
+        assert_eq!(answer["status"], "ok");
+        let request = heard.recv().unwrap().to_ascii_lowercase();
+        assert!(
+            request.starts_with("post /api/v1/triage http/1.1"),
+            "{request}"
+        );
+        assert!(
+            request.contains("authorization: bearer s3cret"),
+            "{request}"
+        );
+        assert!(
+            request.contains("content-type: application/json"),
+            "{request}"
+        );
+        assert!(request.ends_with("{\"a\":1}"), "{request}");
+        let refused = remote
+            .call(Method::POST, "/api/v1/cutover/sign", Some(b"{}".to_vec()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            refused,
+            format!("http://{address}/api/v1/cutover/sign: 409 Conflict: group is open")
+        );
     }
 
     #[test]

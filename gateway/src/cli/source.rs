@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 
 use super::remote::Remote;
 use super::review::SourceArgs;
@@ -48,13 +48,8 @@ impl Source {
             if args.store.is_some() || args.config.is_some() {
                 bail!("--from reads a running gateway; it cannot be combined with --store or --config");
             }
-            let token = match &args.token_env {
-                None => None,
-                Some(var) => Some(std::env::var(var).with_context(|| {
-                    format!("--token-env: environment variable {var} is not set")
-                })?),
-            };
-            return Ok(Self::Remote(Box::new(Remote::new(url, token)?)));
+            let remote = Remote::with_token_env(url, args.token_env.as_deref())?;
+            return Ok(Self::Remote(Box::new(remote)));
         }
         let (path, policies, view, admin) = match (&args.store, &args.config) {
             (store, Some(file)) => {

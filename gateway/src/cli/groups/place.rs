@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
-use super::api::Api;
+use crate::cli::remote::Remote;
 use crate::cli::review::SourceArgs;
 use crate::config;
 use crate::review::{policies, Policies, ReviewView};
@@ -16,7 +16,7 @@ use crate::triage::TriageBook;
 pub(super) enum Where {
     /// The store, its policies and zone, and the store's directory.
     Local(TriageBook, Policies, ReviewView, PathBuf),
-    Remote(Api),
+    Remote(Box<Remote>),
 }
 
 impl Where {
@@ -24,7 +24,7 @@ impl Where {
     pub(super) fn place(&self) -> String {
         match self {
             Self::Local(_, _, _, path) => format!("store {}", path.display()),
-            Self::Remote(api) => format!("{}/api/v1/audit", api.base),
+            Self::Remote(remote) => format!("{}/api/v1/audit", remote.label()),
         }
     }
 
@@ -34,19 +34,14 @@ impl Where {
     pub(super) fn view(&self) -> ReviewView {
         match self {
             Self::Local(_, _, view, _) => view.clone(),
-            Self::Remote(api) => api.view(),
+            Self::Remote(remote) => remote.view_or_utc(),
         }
     }
 
     pub(super) fn open(args: &SourceArgs) -> anyhow::Result<Self> {
         if let Some(url) = &args.from {
-            let token = match &args.token_env {
-                None => None,
-                Some(var) => Some(std::env::var(var).with_context(|| {
-                    format!("--token-env: environment variable {var} is not set")
-                })?),
-            };
-            return Ok(Self::Remote(Api::new(url, token)?));
+            let remote = Remote::with_token_env(url, args.token_env.as_deref())?;
+            return Ok(Self::Remote(Box::new(remote)));
         }
         let (path, policies, view, admin) = match (&args.store, &args.config) {
             (store, Some(file)) => {
