@@ -193,6 +193,11 @@ fn bad_control_entries_are_reported_with_their_path() {
     length = 16
     echo = true
     reply = "000016RESPOLLING"
+
+    [[control]]
+    name = "huge"
+    length = 8000
+    echo = true
 "#;
     let toml = LAYOUT.split("[[control]]").next().unwrap().to_owned() + bad;
     let error = Layout::from_toml(&toml, "test", "test")
@@ -203,6 +208,7 @@ fn bad_control_entries_are_reported_with_their_path() {
         "control[1].copy.t: bytes 6..10 must lie in a frame of known length",
         "control[2].reply: the length prefix does not frame the 16-byte reply",
         "control[3]: give exactly one of `echo = true` and `reply`",
+        "control[4].length: a frame of 8000 bytes, expected 6..=512 bytes",
     ] {
         assert!(error.contains(expected), "{expected:?} not in:\n{error}");
     }

@@ -184,7 +184,8 @@ pub(super) fn engine(
             } else {
                 "http"
             };
-            let expected = format!("a {scheme}://host[:port]/ URL");
+            // Both schemes are read aloud with a vowel sound ("aitch"): "an http://…".
+            let expected = format!("an {scheme}://host[:port]/ URL");
             let url = match e.url.as_deref() {
                 Some(text) => match text.parse::<http::Uri>() {
                     Ok(url) if url.scheme_str() == Some(scheme) && url.host().is_some() => {

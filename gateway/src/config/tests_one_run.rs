@@ -134,7 +134,7 @@ fn an_unknown_key_in_an_inline_table_of_an_array_hides_no_other_problem() {
     let expected = [
         "strategies.loan.shadow_sample_percent (line 21, column 25): expected a percentage from \
          0 to 100, found 250",
-        "engines.new.url (line 28, column 7): expected a http://host[:port]/ URL, found \
+        "engines.new.url (line 28, column 7): expected an http://host[:port]/ URL, found \
          \"127.0.0.1:19901\"",
         "strategies.loan.rules.ignore[0].ownr (line 32, column 37): expected a key this section \
          knows (did you mean `owner`? see the configuration table in the README), found \

@@ -763,3 +763,32 @@ fn an_address_with_a_port_out_of_range_says_the_ports_range() {
         ]
     );
 }
+
+#[test]
+fn an_engine_url_problem_says_an_http_and_an_https_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[],
+        "\n[engines.new]\nprotocol = \"http\"\nurl = \"127.0.0.1:7002\"\n\n\
+         [engines.newer]\nprotocol = \"https\"\nurl = \"http://127.0.0.1:7003\"\n\
+         [engines.newer.tls]\nca_file = \"ca.pem\"\n",
+    );
+    let shown: Vec<String> = problems(&path).iter().map(|p| p.to_string()).collect();
+    assert!(
+        shown.contains(
+            &"engines.new.url (line 25, column 7): expected an http://host[:port]/ URL, found \
+              \"127.0.0.1:7002\""
+                .to_string()
+        ),
+        "{shown:#?}"
+    );
+    assert!(
+        shown.contains(
+            &"engines.newer.url (line 29, column 7): expected an https://host[:port]/ URL, \
+              found \"http://127.0.0.1:7003\""
+                .to_string()
+        ),
+        "{shown:#?}"
+    );
+}

@@ -78,7 +78,8 @@ impl fmt::Display for PemContents {
                 "PUBLIC KEY" => f.write_str("a public key")?,
                 "CERTIFICATE REQUEST" => f.write_str("a certificate signing request")?,
                 "X509 CRL" => f.write_str("a certificate revocation list")?,
-                other => write!(f, "a {other:?} section")?,
+                // The label after the article, not before it: `EC PARAMETERS` would take "an".
+                other => write!(f, "a section labelled {other:?}")?,
             }
         }
         Ok(())

@@ -155,6 +155,10 @@ fn what_a_pem_file_holds_is_said_once_per_kind_in_words() {
     );
     assert_eq!(
         holds(&section("DH PARAMETERS")),
-        "a \"DH PARAMETERS\" section"
+        "a section labelled \"DH PARAMETERS\""
+    );
+    assert_eq!(
+        holds(&section("EC PARAMETERS")),
+        "a section labelled \"EC PARAMETERS\""
     );
 }

@@ -153,7 +153,8 @@ fn check_frame_len(len: usize, path: &str, framing: &Framing, problems: &mut Pro
         problems.add(
             path,
             format!(
-                "a {len}-byte frame, expected {}..={} bytes",
+                // Not "a {len}-byte frame": 8, 11 and 18 take "an".
+                "a frame of {len} bytes, expected {}..={} bytes",
                 framing.head_len(),
                 framing.max_frame
             ),
