@@ -156,9 +156,9 @@ pub fn load(path: &Path) -> Result<Spec, ReconcileError> {
     })
 }
 
-/// The file's TOML as a [`ReconcileConfig`]; a value of the wrong type is said by its key in
-/// words, as `check-config` says it for the gateway's config (never serde's `expected usize`),
-/// any other error as TOML says it.
+/// The file's TOML as a [`ReconcileConfig`]; a value of the wrong type or an unknown variant is
+/// said by its key in words, as `check-config` says it for the gateway's config (never serde's
+/// `expected usize` or `unknown variant`), any other error as TOML says it.
 fn parse(text: &str) -> Result<ReconcileConfig, String> {
     let document = toml::Deserializer::parse(text).map_err(|e| e.to_string())?;
     serde_path_to_error::deserialize(document).map_err(|e| {
@@ -229,6 +229,19 @@ mod tests {
             Some(
                 "examples_per_group (line 1, column 22): expected a whole number (0 to 100), \
                  found the string \"3\""
+            )
+        );
+    }
+
+    #[test]
+    fn an_unknown_variant_is_said_as_the_config_check_says_it() {
+        let text = "name = \"r\"\nkey = [\"id\"]\n\n[legacy]\nkind = \"cvs\"\n\n\
+                    [new]\nkind = \"csv\"\n";
+        assert_eq!(
+            parse(text).err().as_deref(),
+            Some(
+                "legacy.kind (line 5, column 8): expected one of `fixed`, `csv`, `jsonl`, \
+                 `postgres`, found `cvs`"
             )
         );
     }

@@ -185,17 +185,20 @@ fn refused_key(message: &str) -> Option<&str> {
     rest.split_once('`').map(|(name, _)| name)
 }
 
-/// A value of the wrong type at `key` of a TOML file other than the gateway's (a reconcile file),
-/// as the config check says it: `key (line L, column C): expected a whole number (0 or more),
-/// found the string "5"`, a key's own range looked up in `ranges` (a table of `ranges`); `None`
-/// for any other error, which is shown as TOML says it.
+/// A value of the wrong type or an unknown variant at `key` of a TOML file other than the
+/// gateway's (a reconcile file), as the config check says it: `key (line L, column C): expected
+/// a whole number (0 or more), found the string "5"`, ``expected one of `fixed`, `csv`, …, found
+/// `cvs` ``, a key's own range looked up in `ranges` (a table of `ranges`); `None` for any other
+/// error, which is shown as TOML says it.
 pub(crate) fn wrong_type_text(
     text: &str,
     key: &str,
     error: &toml::de::Error,
     ranges: &[(&str, ranges::Range)],
 ) -> Option<String> {
-    let (expected, found) = wrong_type::wrong_type(key, error.message().trim_end(), ranges)?;
+    let message = error.message().trim_end();
+    let (expected, found) =
+        wrong_type::wrong_type(key, message, ranges).or_else(|| wrong_type::variant(message))?;
     let at = toml_problem(text, error).key;
     Some(format!("{key} ({at}): expected {expected}, found {found}"))
 }
