@@ -200,7 +200,7 @@ fn a_typo_does_not_hide_what_only_the_machine_can_tell() {
     assert!(stderr.contains("2 errors"), "{stderr}");
     assert!(stderr.contains("1 warning"), "{stderr}");
     for shown in [
-        r#"strategies.loan-screening.tx_code (line 17, column 11): expected a key this section knows (did you mean `tx_codes`?"#,
+        r#"strategies.loan-screening.tx_code (line 17, column 1): expected a key this section knows (did you mean `tx_codes`?"#,
         "store.path (line 22, column 8): expected a directory the gateway can create and write",
         r#"engines.legacy.address (line 12, column 11): expected a host name that resolves, found "legacy.invalid:7001""#,
     ] {
@@ -209,17 +209,20 @@ fn a_typo_does_not_hide_what_only_the_machine_can_tell() {
 }
 
 #[test]
-fn an_unknown_key_is_at_its_line_for_check_config_and_run_alike() {
+fn an_unknown_key_is_at_its_name_for_check_config_and_run_alike() {
     let dir = tempfile::tempdir().unwrap();
+    // A key at its first character, a section at its name inside the brackets.
     let path = write_config(
         dir.path(),
         "127.0.0.1:7001",
-        "[health]\nprobe_intervl_ms = 5",
+        "[health]\nprobe_intervl_ms = 5\n\n[shadw]\nworkers = 1",
     );
     let listed = format!(
-        "config {}: 1 error\n  - health.probe_intervl_ms (line 23, column 20): expected a key \
+        "config {}: 2 errors\n  - health.probe_intervl_ms (line 23, column 1): expected a key \
          this section knows (did you mean `probe_interval_ms`? see the configuration table in \
-         the README), found \"probe_intervl_ms\"\n",
+         the README), found \"probe_intervl_ms\"\n  - shadw (line 25, column 2): expected a \
+         key this section knows (did you mean `shadow`? see the configuration table in the \
+         README), found \"shadw\"\n",
         path.display()
     );
     let checked = check_config(&path);
@@ -616,7 +619,7 @@ flush_interval_ms = 250
 #[test]
 fn a_misspelt_rules_key_names_the_key_it_meant() {
     // The comparator's rules refuse unknown keys themselves (serde's deny_unknown_fields): the
-    // problem reads as any unknown key's, at the line and column of its value and with the
+    // problem reads as any unknown key's, at the line and column of its name and with the
     // nearest key.
     let dir = tempfile::tempdir().unwrap();
     let extra = "[strategies.loan-screening.rules]\nignores = [\"header.sent_at\"]\n";
@@ -624,8 +627,7 @@ fn a_misspelt_rules_key_names_the_key_it_meant() {
     let output = check_config(&path);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    let shown =
-        "strategies.loan-screening.rules.ignores (line 23, column 11): expected a key this \
+    let shown = "strategies.loan-screening.rules.ignores (line 23, column 1): expected a key this \
                  section knows (did you mean `ignore`?";
     assert!(stderr.contains(shown), "{shown} missing from:\n{stderr}");
     assert!(stderr.contains(r#"found "ignores""#), "{stderr}");

@@ -1,8 +1,9 @@
 //! Where a key path is in the file's text, for a problem found after reading: a comparison
 //! rule's, which the comparator finds without the file (`strategies.loan.rules.tolerance[0]
 //! .absolute (line 41, column 24)`), a range's, an address's ([`locate`]), and an unknown key's,
-//! which `serde_ignored` names by its path alone ([`line_column_of`]). The other problems found
-//! while reading carry serde's position ([`super::read`]); all say it the same way.
+//! which `serde_ignored` names by its path alone, at its name ([`name_line_column_of`]). The
+//! other problems found while reading carry serde's position ([`super::read`]); all say it the
+//! same way.
 
 use std::ops::Range;
 
@@ -50,13 +51,19 @@ pub(crate) fn in_file_order(mut problems: Vec<Problem>) -> Vec<Problem> {
     problems
 }
 
-/// The line and column where the value at `key` starts in `text`, when the text has the key:
-/// for a problem that carries no position of its own (an unknown key's, which `serde_ignored`
-/// reports by its path alone).
-pub(super) fn line_column_of(text: &str, key: &str) -> Option<(usize, usize)> {
+/// The line and column where the name of `key` starts in `text`, when the text has the key: for
+/// an unknown key, which `serde_ignored` reports by its path alone. The name is what is wrong, so
+/// it is placed there: `adress` in `adress = "…"`, `sectoin` inside the brackets of `[sectoin]`
+/// or `[strategies.loan.sectoin]`. A key path ending in an index (`ignore[0]`) names no key:
+/// where the element starts.
+pub(super) fn name_line_column_of(text: &str, key: &str) -> Option<(usize, usize)> {
     let root = DeTable::parse(text).ok()?;
-    let span = span_of(root.get_ref(), key)?;
-    Some(line_column(text, span.start))
+    let (name, value) = spans_of(root.get_ref(), key)?;
+    let at = match key.ends_with(']') {
+        true => value.start,
+        false => name.start,
+    };
+    Some(line_column(text, at))
 }
 
 /// `key (line L, column C)`: how every problem says where its key is.
@@ -82,22 +89,26 @@ pub(super) fn line_column(text: &str, at: usize) -> (usize, usize) {
 
 /// The span of the value at `key` (names joined by `.`, each with its `[index]`es).
 fn span_of(root: &DeTable<'_>, key: &str) -> Option<Range<usize>> {
-    let mut value: Option<&Spanned<DeValue<'_>>> = None;
+    spans_of(root, key).map(|(_, value)| value)
+}
+
+/// The spans of the last name of `key` (`ignore` of `rules.ignore[0]`; in a table's header for
+/// a table) and of the value at `key`.
+fn spans_of(root: &DeTable<'_>, key: &str) -> Option<(Range<usize>, Range<usize>)> {
+    let mut at: Option<(Range<usize>, &Spanned<DeValue<'_>>)> = None;
     for part in key.split('.') {
         let (name, indexes) = indexed(part)?;
-        let table = match value {
+        let table = match &at {
             None => root,
-            Some(value) => value.get_ref().as_table()?,
+            Some((_, value)) => value.get_ref().as_table()?,
         };
-        let mut at = (table.iter())
-            .find(|(k, _)| k.get_ref() == name)
-            .map(|(_, v)| v)?;
+        let (name, mut value) = (table.iter()).find(|(k, _)| k.get_ref() == name)?;
         for index in indexes {
-            at = at.get_ref().as_array()?.get(index)?;
+            value = value.get_ref().as_array()?.get(index)?;
         }
-        value = Some(at);
+        at = Some((name.span(), value));
     }
-    value.map(Spanned::span)
+    at.map(|(name, value)| (name, value.span()))
 }
 
 /// `tolerance[0]` as `tolerance` and `[0]`; `None` for an index that is not a number.
@@ -141,6 +152,23 @@ mod tests {
             located(TEXT, "strategies.loan.rules.tolerance[0].absolute"),
             "strategies.loan.rules.tolerance[0].absolute (line 10, column 12)"
         );
+    }
+
+    #[test]
+    fn an_unknown_key_is_placed_at_its_name_and_a_section_at_its_name_in_the_brackets() {
+        let text = "[strategies.loan]\n  layut = \"loan\"\nrules.ignre = []\n\
+                    ignore = [{ path = \"body.a\", ownr = \"t\" }]\n\n[sectoin]\nx = 1\n\n\
+                    [strategies.loan.rulez]\n\n[[listeners.mcii]]\n";
+        let at = |key| name_line_column_of(text, key);
+        assert_eq!(at("strategies.loan.layut"), Some((2, 3)));
+        assert_eq!(at("strategies.loan.rules.ignre"), Some((3, 7)));
+        assert_eq!(at("strategies.loan.ignore[0].ownr"), Some((4, 30)));
+        assert_eq!(at("sectoin"), Some((6, 2)));
+        assert_eq!(at("strategies.loan.rulez"), Some((9, 18)));
+        assert_eq!(at("listeners.mcii"), Some((11, 13)));
+        // An element has no name: where it starts.
+        assert_eq!(at("strategies.loan.ignore[0]"), Some((4, 11)));
+        assert_eq!(at("strategies.loan.nope"), None);
     }
 
     #[test]

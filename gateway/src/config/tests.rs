@@ -112,30 +112,43 @@ fn two_typos_are_two_problems_with_their_key_paths() {
     assert_eq!(
         keys,
         [
-            "engines.legacy.adress (line 12, column 10)",
-            "strategies.loan.shadow_sampel_percent (line 19, column 25)",
+            "engines.legacy.adress (line 12, column 1)",
+            "strategies.loan.shadow_sampel_percent (line 19, column 1)",
             "engines.legacy.address",
         ]
     );
 }
 
 #[test]
-fn an_unknown_key_is_at_its_line_in_an_array_of_tables_and_an_unknown_section_at_its_header() {
+fn an_unknown_key_is_at_its_name_and_an_unknown_section_at_its_name_in_the_brackets() {
     let dir = tempfile::tempdir().unwrap();
+    // The name is what is misspelt: a key's first character, a section's inside `[`/`[[`, where
+    // the name is in a dotted header too.
     let path = config(
         dir.path(),
-        &[(
-            "name = \"core-banking\"",
-            "name = \"core-banking\"\nmax_conections = 5",
-        )],
+        &[
+            (
+                "name = \"core-banking\"",
+                "name = \"core-banking\"\n  max_conections = 5",
+            ),
+            (
+                "[strategies.loan]",
+                "[[strategies.loan.rulez]]\n[strategies.loan]",
+            ),
+        ],
         "\n[helth]\nprobe_interval_ms = 5\n",
     );
-    let keys: Vec<String> = problems(&path).into_iter().map(|p| p.key).collect();
+    let shown: Vec<String> = problems(&path).iter().map(ToString::to_string).collect();
     assert_eq!(
-        keys,
+        shown,
         [
-            "listeners.mci[0].max_conections (line 4, column 18)",
-            "helth (line 24, column 1)",
+            "listeners.mci[0].max_conections (line 4, column 3): expected a key this section \
+             knows (did you mean `max_connections`? see the configuration table in the README), \
+             found \"max_conections\"",
+            "strategies.loan.rulez (line 16, column 19): expected a key this section knows (did \
+             you mean `rules`? see the configuration table in the README), found \"rulez\"",
+            "helth (line 25, column 2): expected a key this section knows (did you mean \
+             `health`? see the configuration table in the README), found \"helth\"",
         ]
     );
 }

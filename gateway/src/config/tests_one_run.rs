@@ -136,7 +136,7 @@ fn an_unknown_key_in_an_inline_table_of_an_array_hides_no_other_problem() {
          0 to 100, found 250",
         "engines.new.url (line 28, column 7): expected an http://host[:port]/ URL, found \
          \"127.0.0.1:19901\"",
-        "strategies.loan.rules.ignore[0].ownr (line 32, column 37): expected a key this section \
+        "strategies.loan.rules.ignore[0].ownr (line 32, column 30): expected a key this section \
          knows (did you mean `owner`? see the configuration table in the README), found \
          \"ownr\"",
         "strategies.loan.rules.ignore[0].owner: expected who answers for rule `ignore \
@@ -164,7 +164,7 @@ fn a_value_of_the_wrong_type_in_an_inline_table_hides_no_other_problem() {
          quotes, found 0.01",
         "strategies.loan.rules.normalise[0] (line 26, column 14): expected `trim = true` or \
          `ignore_case = true`, found neither",
-        "strategies.loan.rules.normalise[0].mode (line 26, column 43): expected a key this \
+        "strategies.loan.rules.normalise[0].mode (line 26, column 36): expected a key this \
          section knows (see the configuration table in the README), found \"mode\"",
         "logging.level (line 29, column 9): expected a tracing filter (a level: trace, debug, \
          info, warn, error, off; or target=level), found \"verbose\"",

@@ -289,7 +289,7 @@ fn a_strategy_key_written_under_shadow_names_the_section_that_takes_it() {
     let path = config(dir.path(), &[], "\n[shadow]\nconfirm_mismatches = true\n");
     assert_eq!(
         the_problem(&path),
-        "shadow.confirm_mismatches (line 24, column 22): expected a key this section knows \
+        "shadow.confirm_mismatches (line 24, column 1): expected a key this section knows \
          (`confirm_mismatches` is a key of [strategies.<name>]; see the configuration table in \
          the README), found \"confirm_mismatches\""
     );
@@ -456,7 +456,7 @@ fn a_missing_required_key_is_one_problem_at_its_own_key_never_serdes_text() {
         [
             "strategies.loan.tx_codes (in the table at line 15): expected a value (required), \
              found nothing",
-            "strategies.loan.tx_code (line 17, column 11): expected a key this section knows \
+            "strategies.loan.tx_code (line 17, column 1): expected a key this section knows \
              (did you mean `tx_codes`? see the configuration table in the README), found \
              \"tx_code\"",
         ]
@@ -697,7 +697,7 @@ fn every_value_of_the_wrong_type_is_reported_at_its_key_and_line_in_one_run() {
              string \"4\"",
             "shadow.scheduling (line 26, column 14): expected one of `normal`, `idle`, `batch`, \
              found `realtime`",
-            "health.probe_intervl_ms (line 29, column 20): expected a key this section knows \
+            "health.probe_intervl_ms (line 29, column 1): expected a key this section knows \
              (did you mean `probe_interval_ms`? see the configuration table in the README), \
              found \"probe_intervl_ms\"",
             "logging.summary_interval_ms (line 32, column 23): expected a whole number of \

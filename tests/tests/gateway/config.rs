@@ -108,11 +108,11 @@ async fn a_rejected_reload_answers_typed_problems_over_the_admin_api() {
     let unknown = &problems[2];
     assert_eq!(
         unknown["key"],
-        "health.probe_intervl_ms (line 38, column 20)"
+        "health.probe_intervl_ms (line 38, column 1)"
     );
     assert_eq!(
         (&unknown["line"], &unknown["column"]),
-        (&38.into(), &20.into())
+        (&38.into(), &1.into())
     );
     assert!(
         body["message"].as_str().unwrap().starts_with("3 problems"),

@@ -115,7 +115,7 @@ pub(super) fn read_once(
     // A section that refuses unknown keys itself (the comparator's rules): the same problem as
     // any unknown key, at the key's own line (serde says its table's).
     if let Some(name) = refused_key(&failure.message) {
-        failure.at = position::line_column_of(reading, &failure.key).or(failure.at);
+        failure.at = position::name_line_column_of(reading, &failure.key).or(failure.at);
         let where_ = match failure.at {
             Some(at) => position::at_position(&failure.key, at),
             None => failure.key.clone(),

@@ -44,7 +44,7 @@ impl Reading {
     /// the file's order.
     pub(super) fn problems(mut self, text: &str, unknown: Vec<Problem>) -> Vec<Problem> {
         let located = unknown.into_iter().map(|problem| {
-            let at = position::line_column_of(text, &problem.key);
+            let at = position::name_line_column_of(text, &problem.key);
             let key = match at {
                 Some(at) => position::at_position(&problem.key, at),
                 None => problem.key.clone(),
