@@ -118,6 +118,30 @@ fn a_variant_stood_in_for_hides_only_the_later_checks_of_its_table() {
 }
 
 #[test]
+fn a_variant_stood_in_for_hides_no_key_missing_in_another_table() {
+    let dir = tempfile::tempdir().unwrap();
+    // The legacy engine's protocol stood in for says nothing of the new engine: its missing url
+    // is the file's.
+    let path = config(
+        dir.path(),
+        &[
+            ("protocol = \"mci\"", "protocol = \"htp\""),
+            (
+                "live = \"legacy\"",
+                "live = \"legacy\"\nshadow = \"new\"\npath = \"/x\"",
+            ),
+        ],
+        "\n[engines.new]\nprotocol = \"http\"\n",
+    );
+    let expected = [
+        "engines.legacy.protocol (line 11, column 12): expected one of `http`, `https`, `mci`, \
+         found `htp`",
+        "engines.new.url: expected an http://host[:port]/ URL, found nothing",
+    ];
+    assert_eq!(shown(&path), expected);
+}
+
+#[test]
 fn an_unknown_key_in_an_inline_table_of_an_array_hides_no_other_problem() {
     let dir = tempfile::tempdir().unwrap();
     let path = config(

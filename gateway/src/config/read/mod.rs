@@ -5,7 +5,8 @@
 //! wrong type (in the parsed document for a key of an inline table), or added for a missing key;
 //! an unknown key a section refuses itself (the comparator's rules, in an inline table too) is
 //! left out. A file read with stand-ins is checked further like any other, and what is found at a
-//! stood-in key, or in a table whose variant was stood in for, is not the file's
+//! stood-in key, or in a table whose variant was stood in for (a key said missing in a strategy
+//! using an engine whose `protocol` was stood in for too), is not the file's
 //! ([`ReadFile::of_the_file`]).
 //!
 //! # Layout
@@ -46,25 +47,46 @@ pub(super) struct StoodIn {
     keys: Vec<String>,
     /// The tables holding a variant stood in for (an enum's value, `engines.new.protocol`).
     variant_tables: Vec<String>,
+    /// The strategies whose live or shadow engine's `protocol` was stood in for: whether they
+    /// need a `path` depends on it.
+    dependent_tables: Vec<String>,
+}
+
+impl StoodIn {
+    /// The stand-ins of a reading, `keys` and `variant_tables`, in `file` as read.
+    fn new(file: &raw::ConfigFile, keys: Vec<String>, variant_tables: Vec<String>) -> StoodIn {
+        let stood = |engine: &str| {
+            (variant_tables.iter()).any(|table| table.strip_prefix("engines.") == Some(engine))
+        };
+        let dependent_tables = (file.strategies.iter())
+            .filter(|(_, s)| stood(&s.live) || s.shadow.as_deref().is_some_and(stood))
+            .map(|(name, _)| format!("strategies.{name}"))
+            .collect();
+        StoodIn {
+            keys,
+            variant_tables,
+            dependent_tables,
+        }
+    }
 }
 
 impl ReadFile {
     /// `problems` found by the checks after reading, without those at a stood-in key or under
     /// it (`strategies.loan.live` holding `""` for a missing `live` is not an undeclared engine).
     /// After a variant stood in for, what the rest of its table means depends on it (an engine's
-    /// `protocol` decides which keys it needs, and a strategy's too: an http live engine's
-    /// `path`), so neither a problem in its table nor a key said to be missing is the file's.
+    /// `protocol` decides which keys it needs), so no problem in its table is the file's; nor a
+    /// key said to be missing in a strategy using that engine (an http live engine's `path`). A
+    /// key missing anywhere else is the file's: the stand-in cannot have made it so.
     pub(super) fn of_the_file(
         stood_in: &StoodIn,
         problems: impl IntoIterator<Item = Problem>,
     ) -> Vec<Problem> {
         let below =
             |at: &[String], problem: &Problem| at.iter().any(|at| is_below(problem.key_path(), at));
-        let variant = !stood_in.variant_tables.is_empty();
         let stood = |problem: &Problem| {
             below(&stood_in.keys, problem)
                 || below(&stood_in.variant_tables, problem)
-                || (variant && problem.found.is_none())
+                || (problem.found.is_none() && below(&stood_in.dependent_tables, problem))
         };
         problems.into_iter().filter(|p| !stood(p)).collect()
     }
@@ -94,10 +116,11 @@ pub(super) fn read(path: &Path) -> Result<ReadFile, Vec<Problem>> {
             &mut unknown,
         ) {
             Ok(file) => {
-                let stood_in = StoodIn {
-                    keys: std::mem::take(&mut reading.replaced),
-                    variant_tables: std::mem::take(&mut reading.variant_tables),
-                };
+                let stood_in = StoodIn::new(
+                    &file,
+                    std::mem::take(&mut reading.replaced),
+                    std::mem::take(&mut reading.variant_tables),
+                );
                 return Ok(ReadFile {
                     file,
                     unknown: reading.problems(&text, unknown),
