@@ -216,10 +216,17 @@ fn mark_sled(shared: &Arc<SharedDb>, run: RunStart) -> (PreviousRun, Marked) {
     }
 }
 
-/// The store as the logs name it: `/var/lib/shadowgate/store`, or `postgres instance "gw-1"`.
-fn place(config: &StoreConfig) -> String {
+/// The store as the logs name it: `/var/lib/shadowgate/store`, or `postgres instance "gw-1"`. A
+/// relative path is shown joined to the working directory, as the process opened it (a path
+/// relative to a config file given as a relative path is relative to the working directory too):
+/// `data/store` alone does not say where it is. Nothing need exist for that; without a working
+/// directory the path is shown as configured.
+pub(super) fn place(config: &StoreConfig) -> String {
     match config.backend {
-        BackendKind::Sled => config.path.display().to_string(),
+        BackendKind::Sled => std::path::absolute(&config.path)
+            .unwrap_or_else(|_| config.path.clone())
+            .display()
+            .to_string(),
         BackendKind::Postgres => {
             let instance = config.postgres.instance_name().unwrap_or_default();
             format!("postgres instance {instance:?}")

@@ -86,3 +86,30 @@ fn the_announcement_says_what_may_be_lost_with_its_bounds() {
         "{text}"
     );
 }
+
+/// The warning names a sled store by its absolute path: a relative `[store] path` joined to the
+/// working directory, whether or not it exists yet.
+#[test]
+fn a_relative_store_path_is_named_absolute() {
+    let config = StoreConfig {
+        path: "data/store".into(),
+        ..StoreConfig::default()
+    };
+    let cwd = std::env::current_dir().unwrap();
+    assert_eq!(
+        super::super::open::place(&config),
+        cwd.join("data/store").display().to_string()
+    );
+    assert!(!cwd.join("data/store").exists());
+    if !cfg!(unix) {
+        return;
+    }
+    let config = StoreConfig {
+        path: "/var/lib/shadowgate/store".into(),
+        ..StoreConfig::default()
+    };
+    assert_eq!(
+        super::super::open::place(&config),
+        "/var/lib/shadowgate/store"
+    );
+}
