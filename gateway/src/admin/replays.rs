@@ -41,7 +41,7 @@ pub(super) fn api(review: &Review, query: &str) -> Response {
         .iter()
         .take(RUNS)
         .map(|run| {
-            json!({
+            let mut listed = json!({
                 "started_micros": run.started_micros,
                 "finished_micros": run.finished_micros,
                 "by": run.by,
@@ -50,7 +50,13 @@ pub(super) fn api(review: &Review, query: &str) -> Response {
                 "selection": run.selection,
                 "cases": run.cases.len(),
                 "totals": run.totals(),
-            })
+            });
+            // As a group's run has it: the engine whose part of each group the run judged
+            // (after a cutover, `against` the new engine), absent for a run of every case.
+            if let Some(engine) = &run.shadowed_by {
+                listed["shadowed_by"] = json!(engine);
+            }
+            listed
         })
         .collect();
     let groups = latest_per_group(&runs);
@@ -267,6 +273,7 @@ mod tests {
             selection: "--group a".into(),
             partial: false,
             not_replayed: 3,
+            unreadable: 0,
             shadowed_by: Some("<next>".into()),
         };
         assert_eq!(

@@ -402,8 +402,16 @@ fn a_groups_replay_verdict_is_its_newest_whole_run_with_a_newer_partial_run_besi
     partial.by = "lee".to_owned();
     f.state.reader.save_replay(&whole).unwrap();
     f.state.reader.save_replay(&partial).unwrap();
+    // After a cutover, a run of the cases one engine shadowed: each listed run says whose.
+    let mut shadowed = run(1_764_460_900_000_000, "--group sig-other", Vec::new());
+    shadowed.shadowed_by = Some("next".to_owned());
+    f.state.reader.save_replay(&shadowed).unwrap();
 
     let (_, _, body) = call(&f.state, "GET", "/api/v1/replays", None);
+    let runs = &json(&body)["runs"];
+    assert_eq!(runs[0]["shadowed_by"], "next", "{body}");
+    assert_eq!(runs[0]["selection"], "--group sig-other", "{body}");
+    assert!(runs[1].get("shadowed_by").is_none(), "{body}");
     let group = &json(&body)["groups"][0];
     assert_eq!(
         (&group["whole"]["fixed"], &group["whole"]["total"]),

@@ -50,7 +50,7 @@ pub use self::layout::{run_import, ImportArgs, LayoutCommand};
 pub use self::reconcile::{
     run_reconcile, Finished, ReconcileArgs, EXIT_BAD_ROWS, EXIT_NOT_MATCHING,
 };
-pub use self::replay::{run_replay, NotFixed, NotReplayed, ReplayArgs, EXIT_NOT_REPLAYED};
+pub use self::replay::{run_replay, NotFixed, NotReplayed, ReplayArgs, Skipped, EXIT_NOT_REPLAYED};
 pub use self::review::{
     run_list, run_report, run_show, Format, ListArgs, ListFormat, MismatchesCommand, ReportArgs,
     ShowArgs, SourceArgs,

@@ -4,7 +4,8 @@
 //! Runs on a stopped gateway's store (sled locks its directory), with the gateway's config: its
 //! engines, layouts, rules, store path and key file. The run is stored (`replays` tree) so the
 //! report shows each group's "N of M cases fixed by replay at T". Exits non-zero when any case is
-//! not fixed (3), or not replayed because the engine failed on it (4), for deploy pipelines.
+//! not fixed (3), or not replayed because the engine failed on it or it cannot be read (4), for
+//! deploy pipelines.
 
 mod inputs;
 #[cfg(test)]
@@ -27,7 +28,7 @@ use crate::metrics::Metrics;
 use crate::replay::{run_cases, Pace, Syntax};
 use crate::review::plural;
 use crate::runtime::Runtime;
-use crate::store::replays::{FIXED, NOT_REPLAYED};
+use crate::store::replays::{not_replayed_why, FIXED, NOT_REPLAYED, UNREADABLE};
 use crate::store::{Clock, Reader, ReplayRun, SystemClock};
 
 /// `shadowgate replay`.
@@ -155,25 +156,30 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     verdict(&run)
 }
 
-/// The run's exit: an error when any case is not fixed ([`NotFixed`]), or when every case
-/// replayed is fixed but the engine failed on some ([`NotReplayed`]).
+/// The run's exit: an error when any case replayed is not fixed ([`NotFixed`]), or when every
+/// case replayed is fixed but some were not replayed, the engine failed on them or they cannot
+/// be read ([`NotReplayed`]).
 fn verdict(run: &ReplayRun) -> anyhow::Result<()> {
     let totals = run.totals();
     let count = |label| totals.get(label).copied().unwrap_or(0);
-    let (selected, not_replayed) = (run.cases.len(), count(NOT_REPLAYED));
-    let replayed = selected - not_replayed;
+    let skipped = Skipped {
+        engine_errors: count(NOT_REPLAYED),
+        unreadable: count(UNREADABLE),
+    };
+    let selected = run.cases.len();
+    let replayed = selected - skipped.count();
     let not_fixed = replayed - count(FIXED);
     if not_fixed > 0 {
         return Err(NotFixed {
             not_fixed,
             total: replayed,
-            not_replayed,
+            skipped,
         }
         .into());
     }
-    if not_replayed > 0 {
+    if skipped.count() > 0 {
         return Err(NotReplayed {
-            not_replayed,
+            skipped,
             total: selected,
         }
         .into());
@@ -181,54 +187,78 @@ fn verdict(run: &ReplayRun) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A replay that ran and found cases not fixed: exit status
-/// [`super::EXIT_NOT_MATCHING`] (3), apart from 1, a replay that could not run (unknown group,
-/// locked store, no key), and [`EXIT_NOT_REPLAYED`] (4), cases the engine failed on, so a deploy
-/// pipeline can tell them apart. Said even when the engine failed on others: the cases it
-/// answered already show the fix does not hold.
-#[derive(Debug, thiserror::Error)]
-#[error("{}", not_fixed_sentence(*.not_fixed, *.total, *.not_replayed))]
-pub struct NotFixed {
-    /// Cases still differing, differing differently or unreadable.
-    pub not_fixed: usize,
-    /// Cases replayed (those the engine failed on excluded).
-    pub total: usize,
-    /// Cases not replayed: the engine failed on them.
-    pub not_replayed: usize,
+/// The cases of a run that were not replayed, by why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Cases the engine failed on (no connection, no answer in time, an error status).
+    pub engine_errors: usize,
+    /// Cases that cannot be read: no payload stored, its key removed, or frames the layout no
+    /// longer decodes.
+    pub unreadable: usize,
 }
 
-/// Exit status of a replay whose engine failed on some cases (no connection, no answer in time,
-/// an error status) and whose other cases are all fixed: nothing says the fix failed, and the
-/// same replay may pass once the engine answers (3 is a fix that did not hold, 1 a replay that
-/// could not run).
+impl Skipped {
+    /// Cases not replayed.
+    pub fn count(&self) -> usize {
+        self.engine_errors + self.unreadable
+    }
+
+    /// `engine errors`, `unreadable`, or both counted.
+    fn why(&self) -> String {
+        not_replayed_why(self.engine_errors, self.unreadable).unwrap_or_default()
+    }
+}
+
+/// A replay that ran and found cases not fixed: exit status
+/// [`super::EXIT_NOT_MATCHING`] (3), apart from 1, a replay that could not run (unknown group,
+/// locked store, no key), and [`EXIT_NOT_REPLAYED`] (4), cases not replayed, so a deploy
+/// pipeline can tell them apart. Said even when others were not replayed: the cases the engine
+/// answered already show the fix does not hold.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", not_fixed_sentence(*.not_fixed, *.total, *.skipped))]
+pub struct NotFixed {
+    /// Cases still differing or differing differently.
+    pub not_fixed: usize,
+    /// Cases replayed (those not replayed excluded).
+    pub total: usize,
+    /// Cases not replayed: the engine failed on them, or they cannot be read.
+    pub skipped: Skipped,
+}
+
+/// Exit status of a replay whose other cases are all fixed but some were not replayed: the
+/// engine failed on them (no connection, no answer in time, an error status), or they cannot be
+/// read. Nothing says the fix failed, and after an outage the same replay may pass once the
+/// engine answers (3 is a fix that did not hold, 1 a replay that could not run).
 pub const EXIT_NOT_REPLAYED: u8 = 4;
 
-/// A replay whose engine failed on some cases, every other one fixed: exit status
+/// A replay some of whose cases were not replayed, every other one fixed: exit status
 /// [`EXIT_NOT_REPLAYED`].
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "{} not replayed (engine errors: see the cases' detail); replay again when the engine answers",
-    selected_cases(*.not_replayed, *.total)
+    "{} not replayed ({}: see the cases' detail){}",
+    selected_cases(.skipped.count(), *.total),
+    .skipped.why(),
+    if .skipped.engine_errors > 0 { "; replay again when the engine answers" } else { "" }
 )]
 pub struct NotReplayed {
-    /// Cases the engine failed on.
-    pub not_replayed: usize,
+    /// Cases not replayed, by why.
+    pub skipped: Skipped,
     /// Cases selected.
     pub total: usize,
 }
 
 /// `1 of 3 replayed cases is not fixed`, `2 of 2 replayed cases are not fixed`, and the cases
-/// the engine failed on when there are any: `…, and 1 selected case was not replayed (engine
-/// errors)`.
-fn not_fixed_sentence(not_fixed: usize, total: usize, not_replayed: usize) -> String {
+/// not replayed when there are any: `…, and 1 more case was not replayed (engine errors)`.
+fn not_fixed_sentence(not_fixed: usize, total: usize, skipped: Skipped) -> String {
     let verb = if not_fixed == 1 { "is" } else { "are" };
-    let more = match not_replayed {
+    let more = match skipped.count() {
         0 => String::new(),
         n => {
             let verb = if n == 1 { "was" } else { "were" };
             format!(
-                ", and {} {verb} not replayed (engine errors)",
-                plural(n as u64, "more case")
+                ", and {} {verb} not replayed ({})",
+                plural(n as u64, "more case"),
+                skipped.why()
             )
         }
     };

@@ -35,12 +35,14 @@ pub enum CaseResult {
         /// Its differing fields.
         fields: Vec<String>,
     },
-    /// The engine failed, or the stored request could not be sent.
+    /// The engine failed on the case: no connection, no answer in time, an error status, an
+    /// answer that is not one decision.
     Error {
         /// What happened (engine names and field paths, never a value).
         reason: String,
     },
-    /// No readable payload: none stored (no key then) or its key was removed.
+    /// No readable case: no payload stored (no key then), its key removed, or its stored
+    /// request or live answer no longer decodes with the layout. Not sent: no engine is at fault.
     Unreadable {
         /// Why.
         reason: String,
@@ -79,9 +81,21 @@ pub async fn replay_case(
     timeout: Duration,
 ) -> CaseResult {
     let error = |reason: String| CaseResult::Error { reason };
+    // A case the layout no longer reads is unreadable, not an engine's failure, and is not sent:
+    // its answer could not be judged against the stored one anyway.
+    let unreadable = |reason: String| CaseResult::Unreadable { reason };
     let exchange = match exchange(strategy, engine, payload) {
         Ok(exchange) => exchange,
-        Err(reason) => return error(reason),
+        Err(reason) => return unreadable(reason),
+    };
+    let layout = &strategy.layout;
+    let live = match decode_response(layout, &exchange.tx_code, &payload.live_answer) {
+        Ok(live) => live,
+        Err(e) => {
+            return unreadable(format!(
+                "unreadable: the stored live answer no longer decodes with the layout: {e}"
+            ))
+        }
     };
     let request = exchange.engine_request(Role::Replay);
     let call = engine.call(&exchange.frame, &request, None);
@@ -95,11 +109,6 @@ pub async fn replay_case(
                 engine.name()
             ));
         }
-    };
-    let layout = &strategy.layout;
-    let live = match decode_response(layout, &exchange.tx_code, &payload.live_answer) {
-        Ok(live) => live,
-        Err(e) => return error(format!("stored live answer does not decode: {e}")),
     };
     let stored = &record.mismatch.signature;
     let decision = match canonicalise(&exchange, engine.name(), answer) {
@@ -137,7 +146,9 @@ fn exchange(
     payload: &RawPayload,
 ) -> Result<Exchange, String> {
     let request = DecodedRequest::decode(strategy.layout.clone(), payload.request.clone())
-        .map_err(|e| format!("stored request does not decode: {e}"))?;
+        .map_err(|e| {
+            format!("unreadable: the stored request no longer decodes with the layout: {e}")
+        })?;
     let exchange = Exchange::from_view(strategy.clone(), request, Instant::now());
     // The replay target may be http where both configured engines speak frames.
     Ok(match engine.is_mci() {

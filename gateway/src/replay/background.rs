@@ -12,7 +12,7 @@ use tokio_util::task::TaskTracker;
 use super::{run_cases, Pace, SelectError, Selection, Syntax};
 use crate::pipeline::Gateway;
 use crate::runtime::{Runtime, Strategy};
-use crate::store::replays::{FIXED, NOT_REPLAYED};
+use crate::store::replays::{FIXED, NOT_REPLAYED, UNREADABLE};
 use crate::store::{Clock, KeyRing, Reader, ReplayRun, SystemClock};
 
 /// The pace of a replay inside a serving gateway: gentle, its engines serve live traffic too.
@@ -161,8 +161,9 @@ pub fn start(
         let totals = run.totals();
         let count = |label| totals.get(label).copied().unwrap_or(0);
         let (fixed, not_replayed) = (count(FIXED), count(NOT_REPLAYED));
+        let unreadable = count(UNREADABLE);
         match reader.save_replay(&run) {
-            Ok(_) => tracing::info!(strategy = %run.strategy, fixed, not_replayed, cases = run.cases.len(), "replay finished"),
+            Ok(_) => tracing::info!(strategy = %run.strategy, fixed, not_replayed, unreadable, cases = run.cases.len(), "replay finished"),
             Err(error) => tracing::error!(%error, strategy = %run.strategy, "replay finished but could not be stored"),
         }
     });

@@ -25,6 +25,11 @@ pub const FIXED: &str = "fixed";
 /// an error status): it was not replayed, so it says nothing about the fix.
 pub const NOT_REPLAYED: &str = "error";
 
+/// Result label of a case that cannot be read (no payload stored, its key removed, or its frames
+/// no longer decode with the layout): not replayed either, but no engine is at fault, and
+/// replaying again reads it no better.
+pub const UNREADABLE: &str = "unreadable";
+
 /// One stored replay run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplayRun {
@@ -93,7 +98,8 @@ pub struct GroupReplay {
     /// then n of m cases fixed by replay at T (part of the group: …)" for a newer partial run;
     /// "no replay of the whole group; n of m …" when there is no whole-group run. A run whose
     /// engine failed on some cases says how many: "0 of 3 cases fixed by replay at T, 3 not
-    /// replayed (engine errors)".
+    /// replayed (engine errors)"; one with cases it cannot read, "…, 3 not replayed
+    /// (unreadable)".
     #[serde(default)]
     pub summary: String,
 }
@@ -122,6 +128,11 @@ pub struct GroupRun {
     /// `total`, never fixed. A run with any is not the group's verdict.
     #[serde(default)]
     pub not_replayed: usize,
+    /// Cases of the group that cannot be read (result `unreadable`): not replayed either,
+    /// counted in `total`, never fixed. Unlike an outage they do not keep the run from being the
+    /// verdict: replaying again reads them no better.
+    #[serde(default)]
+    pub unreadable: usize,
     /// The engine whose shadowed cases alone the run took ([`ReplayRun::shadowed_by`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadowed_by: Option<String>,
@@ -154,17 +165,20 @@ impl GroupRun {
 
     /// "N of M cases fixed by replay at T" with `at` as T, naming the engine when the run took
     /// only the cases it shadowed ("3 of 3 cases shadowed by next fixed …"), and the cases not
-    /// replayed when there are any ("…, 3 not replayed (engine errors)"): without it, an outage
-    /// would read as a fix that failed.
+    /// replayed when there are any ("…, 3 not replayed (engine errors)", "(unreadable)"): without
+    /// it, an outage or a case the layout no longer reads would read as a fix that failed.
     pub fn counts(&self, at: String) -> String {
         let cases = crate::review::noun_for(self.total as u64, "case");
         let shadowed = match &self.shadowed_by {
             Some(engine) => format!(" shadowed by {engine}"),
             None => String::new(),
         };
-        let not_replayed = match self.not_replayed {
-            0 => String::new(),
-            n => format!(", {n} not replayed (engine errors)"),
+        let not_replayed = match not_replayed_why(self.not_replayed, self.unreadable) {
+            Some(why) => format!(
+                ", {} not replayed ({why})",
+                self.not_replayed + self.unreadable
+            ),
+            None => String::new(),
         };
         format!(
             "{} of {} {cases}{shadowed} fixed by replay at {at}{not_replayed}",
@@ -176,6 +190,20 @@ impl GroupRun {
     /// those its engine shadowed), and the engine failed on none.
     fn is_verdict(&self) -> bool {
         !self.partial && self.not_replayed == 0
+    }
+}
+
+/// Why cases were not replayed, as said after "N not replayed": `engine errors`, `unreadable`,
+/// or both counted (`2 engine errors, 1 unreadable`); `None` when every case was.
+pub fn not_replayed_why(engine_errors: usize, unreadable: usize) -> Option<String> {
+    match (engine_errors, unreadable) {
+        (0, 0) => None,
+        (_, 0) => Some("engine errors".to_owned()),
+        (0, _) => Some("unreadable".to_owned()),
+        (errors, unreadable) => Some(format!(
+            "{}, {unreadable} unreadable",
+            crate::review::plural(errors as u64, "engine error")
+        )),
     }
 }
 
@@ -287,16 +315,17 @@ impl Reader {
 pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
     let mut groups: BTreeMap<(String, String), GroupReplay> = BTreeMap::new();
     for run in runs {
-        // Per group: fixed, total, not replayed.
-        let mut counts: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+        // Per group: fixed, total, not replayed (engine errors), unreadable.
+        let mut counts: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
         for case in &run.cases {
             let entry = counts.entry(case.signature.as_str()).or_default();
             entry.0 += usize::from(case.result == FIXED);
             entry.1 += 1;
             entry.2 += usize::from(case.result == NOT_REPLAYED);
+            entry.3 += usize::from(case.result == UNREADABLE);
         }
         let partial = run.is_partial();
-        for (signature, (fixed, total, not_replayed)) in counts {
+        for (signature, (fixed, total, not_replayed, unreadable)) in counts {
             let key = (run.strategy.clone(), signature.to_owned());
             let group = groups.entry(key).or_insert_with(|| GroupReplay {
                 strategy: run.strategy.clone(),
@@ -314,6 +343,7 @@ pub fn latest_per_group(runs: &[ReplayRun]) -> Vec<GroupReplay> {
                 selection: run.selection_of(signature).to_owned(),
                 partial,
                 not_replayed,
+                unreadable,
                 shadowed_by: run.shadowed_by.clone(),
             };
             // Newest first: a partial run counts only while no whole run was found, so it is
@@ -519,10 +549,15 @@ mod tests {
             groups[0].summary,
             "1 of 1 case fixed by replay at 2025-11-30T00:00:00.000000Z"
         );
+        // The unreadable case is said apart: not a fix that failed; the run is still the
+        // verdict (replaying again reads it no better).
         assert_eq!(
             groups[1].summary,
-            "1 of 3 cases fixed by replay at 2025-11-30T00:00:00.000000Z"
+            "1 of 3 cases fixed by replay at 2025-11-30T00:00:00.000000Z, 1 not replayed \
+             (unreadable)"
         );
+        let whole = groups[1].whole.as_ref().unwrap();
+        assert_eq!((whole.not_replayed, whole.unreadable), (0, 1));
     }
 
     #[test]

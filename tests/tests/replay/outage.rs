@@ -1,11 +1,12 @@
 //! What an engine outage and a cutover do to a group's verdict: a replay whose engine is down
 //! says its cases were not replayed, exits 4 (not 3, "not fixed"), and leaves the earlier verdict
-//! in place; after a cutover, naming the new engine replays the group's cases it shadowed, and
-//! that run is the group's verdict.
+//! in place; cases the layout no longer reads are unreadable, not engine errors; after a
+//! cutover, naming the new engine replays the group's cases it shadowed, and that run is the
+//! group's verdict.
 
 use std::sync::atomic::Ordering;
 
-use shadowgate_tests::gateway::{guid, request_frame, STRATEGY};
+use shadowgate_tests::gateway::{guid, layout_path, request_frame, STRATEGY};
 use shadowgate_tests::EngineToml;
 
 use super::{args, recorded, replay, report, Recorded, FIXED};
@@ -54,6 +55,56 @@ async fn a_replay_whose_engine_is_down_is_not_replayed_and_keeps_the_verdict() {
             && line.contains("; since then 0 of 3 cases fixed by replay at ")
             && line.contains(", 3 not replayed (engine errors) (against new-engine"),
         "{line}"
+    );
+}
+
+/// The layout changed since the cases were recorded (the grade now digits): their stored live
+/// answers no longer decode. They are unreadable, not sent, and no engine's errors.
+#[tokio::test]
+async fn cases_the_layout_no_longer_reads_are_unreadable_not_engine_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let Recorded {
+        mode,
+        new_engine,
+        legacy: _legacy,
+        records,
+        builder,
+        ..
+    } = recorded(dir.path()).await;
+    let group = records[0].mismatch.signature.clone();
+    mode.store(FIXED, Ordering::SeqCst);
+    let example = std::fs::read_to_string(layout_path()).unwrap();
+    let grade = r#"{ name = "grade", type = "text", length = 2 },"#;
+    assert!(example.contains(grade), "the example layout changed");
+    let layout = dir.path().join("digits-grade.toml");
+    let digits = r#"{ name = "grade", type = "number", length = 2 },"#;
+    std::fs::write(&layout, example.replace(grade, digits)).unwrap();
+    let config = dir.path().join("changed-layout.toml");
+    let changed = builder.layout_file(&layout);
+    std::fs::write(&config, changed.toml(&dir.path().join("store"))).unwrap();
+    let calls = new_engine.requests();
+
+    let (out, result) = replay(args(&config, &group)).await;
+    assert_eq!(
+        result.unwrap_err(),
+        "NOT REPLAYED: 3 of 3 selected cases were not replayed (unreadable: see the cases' \
+         detail)",
+        "{out}"
+    );
+    assert!(
+        out.contains("unreadable: the stored live answer no longer decodes with the layout: "),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("group {group}: 0 of 3 cases fixed by replay at "))
+            && out.contains(", 3 not replayed (unreadable)\n"),
+        "{out}"
+    );
+    assert!(out.contains("error 0, unreadable 3"), "{out}");
+    assert_eq!(
+        new_engine.requests(),
+        calls,
+        "an unreadable case is not sent"
     );
 }
 

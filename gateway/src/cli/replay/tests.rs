@@ -2,7 +2,7 @@
 
 use super::inputs::runner;
 use super::text::{cases_table, print, write_group_replays};
-use super::{verdict, NotFixed, NotReplayed};
+use super::{verdict, NotFixed, NotReplayed, Skipped};
 use crate::cli::table::assert_column;
 use crate::review::ReviewView;
 use crate::store::replays::GroupRun;
@@ -11,11 +11,11 @@ use crate::store::{GroupReplay, ReplayCase, ReplayRun};
 #[test]
 fn the_cases_not_fixed_are_counted_in_the_right_number() {
     let said = |not_fixed, total| {
-        let not_replayed = 0;
+        let skipped = Skipped::default();
         NotFixed {
             not_fixed,
             total,
-            not_replayed,
+            skipped,
         }
         .to_string()
     };
@@ -76,6 +76,68 @@ fn cases_the_engine_failed_on_are_not_replayed_not_unfixed() {
     verdict(&run).unwrap();
 }
 
+/// Cases that cannot be read (a key removed, frames the layout no longer decodes) are not
+/// replayed either, but are no engine's errors: counted as unreadable in the group's line and
+/// the exit, without "replay again when the engine answers", which would not help.
+#[test]
+fn cases_that_cannot_be_read_are_unreadable_not_engine_errors() {
+    let case = |seq: u32, result: &str| ReplayCase {
+        id: format!("00000000000000{seq:02}a0000001").parse().unwrap(),
+        signature: "3cc4d5940b0b32de".into(),
+        result: result.into(),
+        new_signature: None,
+        detail: None,
+    };
+    let mut run = ReplayRun {
+        started_micros: 1_764_460_800_000_000,
+        finished_micros: 1_764_460_801_000_000,
+        by: "kim".into(),
+        strategy: "loan".into(),
+        engine: "next".into(),
+        selection: "--group 3cc4d5940b0b32de".into(),
+        group_selections: Default::default(),
+        shadowed_by: None,
+        cases: vec![
+            case(1, "fixed"),
+            case(2, "unreadable"),
+            case(3, "unreadable"),
+        ],
+    };
+    let mut out = Vec::new();
+    print(&mut out, &run, &ReviewView::default()).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains(
+            "group 3cc4d5940b0b32de: 1 of 3 cases fixed by replay at 2025-11-30 00:00:00 +00:00, \
+             2 not replayed (unreadable)\n"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with("error 0, unreadable 2\n"), "{text}");
+    let error = verdict(&run).unwrap_err();
+    assert!(error.is::<NotReplayed>(), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "2 of 3 selected cases were not replayed (unreadable: see the cases' detail)"
+    );
+    // With an engine error beside them, both are counted, and replaying again may help.
+    run.cases[0].result = "error".into();
+    let error = verdict(&run).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "3 of 3 selected cases were not replayed (1 engine error, 2 unreadable: see the cases' \
+         detail); replay again when the engine answers"
+    );
+    // A case replayed and still differing: not fixed, the unreadable ones said apart.
+    run.cases[0].result = "still_differing".into();
+    let error = verdict(&run).unwrap_err();
+    assert!(error.is::<NotFixed>(), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "1 of 1 replayed case is not fixed, and 2 more cases were not replayed (unreadable)"
+    );
+}
+
 #[test]
 fn each_run_of_a_group_is_credited_to_whoever_ran_it() {
     let run = |total: usize, by: &str, partial: bool| GroupRun {
@@ -87,6 +149,7 @@ fn each_run_of_a_group_is_credited_to_whoever_ran_it() {
         selection: "--group sig --limit 2".into(),
         partial,
         not_replayed: 0,
+        unreadable: 0,
         shadowed_by: None,
     };
     let group = GroupReplay {
@@ -174,11 +237,11 @@ fn a_run_of_one_case_is_said_in_the_singular() {
         "{text}"
     );
     let not_fixed = |not_fixed, total| {
-        let not_replayed = 0;
+        let skipped = Skipped::default();
         NotFixed {
             not_fixed,
             total,
-            not_replayed,
+            skipped,
         }
         .to_string()
     };
