@@ -8,10 +8,10 @@ use super::error::{CutoverError, CutoverErrorKind};
 use super::evidence::{at, Evidence};
 use super::used::{recorded, SignOffUse};
 use crate::config::Config;
-use crate::review::{assess, noun_for, Readiness};
+use crate::review::{assess, open_critical, Readiness};
 use crate::store::{format_micros, Reader, StrategyCounters};
 use crate::triage::append::{append, entries, Entry};
-use crate::triage::{AuditEntry, GroupTriage, TriageBook};
+use crate::triage::{AuditEntry, TriageBook};
 
 /// The audit action of a sign-off.
 pub const SIGN_ACTION: &str = "cutover_sign";
@@ -98,22 +98,21 @@ pub fn sign(
         .into_iter()
         .find(|c| c.strategy == strategy)
         .unwrap_or_else(|| StrategyCounters::new(strategy));
-    let mut blockers = match assess(&counters, &spec.readiness, now_micros) {
-        Readiness::Ready => Vec::new(),
-        Readiness::Blocked { blockers } => blockers
+    let groups = TriageBook::new(reader.clone())
+        .list(strategy, now_micros)
+        .map_err(|e| fail(CutoverErrorKind::Audit(*e.kind)))?;
+    // The readiness the review shows, open groups on a critical field included.
+    let readiness =
+        assess(&counters, &spec.readiness, now_micros).and(open_critical(&groups, &spec.rules));
+    if let Readiness::Blocked { blockers } = readiness {
+        let blockers = blockers
             .iter()
             .map(|b| {
                 // The criterion's config key, as the report prints it (`min_comparisons`).
                 let key = serde_json::to_value(b.criterion).unwrap_or_default();
                 format!("{}: {}", key.as_str().unwrap_or("criterion"), b.detail)
             })
-            .collect(),
-    };
-    let groups = TriageBook::new(reader.clone())
-        .list(strategy, now_micros)
-        .map_err(|e| fail(CutoverErrorKind::Audit(*e.kind)))?;
-    blockers.extend(groups.iter().filter_map(|g| open_critical(g, &spec.rules)));
-    if !blockers.is_empty() {
+            .collect();
         return Err(fail(CutoverErrorKind::Blocked { blockers }));
     }
     let note = request
@@ -166,35 +165,6 @@ pub fn sign(
         evidence,
         used_by: None,
     })
-}
-
-/// The blocker of `group` when it is open and differs on a field `rules` call critical: a
-/// sign-off must not approve a cutover that would put a known defect of the customer's outcome
-/// (decision, limit, rate) live, however ready the counts are.
-fn open_critical(group: &GroupTriage, rules: &comparator::Rules) -> Option<String> {
-    let triage = &group.triage;
-    if !triage.state.is_open() {
-        return None;
-    }
-    let critical: Vec<&str> = group
-        .group
-        .differing_paths
-        .iter()
-        .map(String::as_str)
-        .filter(|path| rules.severity_of(path) == comparator::Severity::Critical)
-        .collect();
-    if critical.is_empty() {
-        return None;
-    }
-    let reopened = if triage.reopened { " (reopened)" } else { "" };
-    Some(format!(
-        "critical_group: group {} differs on critical {} {} and is {}{reopened}; verified, \
-         accepted_difference or not_a_defect is required",
-        group.group.signature,
-        noun_for(critical.len() as u64, "field"),
-        critical.join(", "),
-        triage.state,
-    ))
 }
 
 /// Every sign-off in the audit trail of `reader`'s store, oldest first, each with the routing

@@ -18,6 +18,15 @@ const CRITICAL: &str = "00000000000000aa";
 /// The group on `body.limit_amount`, major.
 const MAJOR: &str = "00000000000000bb";
 
+/// The readiness the review shows for `loan` (what the report, the API and the page print) under
+/// `config` at `now`.
+fn readiness(reader: &Reader, config: &crate::config::Config, now: u64) -> Vec<String> {
+    let review = crate::review::Review::new(reader.clone(), crate::review::policies(config));
+    let summary = review.summary(None, now).unwrap();
+    let loan = summary.strategies.iter().find(|s| s.strategy == "loan");
+    loan.unwrap().readiness_lines()
+}
+
 /// A mismatch of `loan` in group `signature`, differing on `field`.
 fn mismatch(signature: &str, field: &str) -> Event {
     Event::Record(Box::new(Mismatch {
@@ -90,6 +99,11 @@ fn an_open_group_on_a_critical_field_blocks_the_signoff_until_resolved() {
     );
     // Only the critical group: the open group on a major field does not block.
     assert_eq!(error.blockers().unwrap(), std::slice::from_ref(&blocker));
+    // The review says so too: not "ready" where the sign-off is refused.
+    assert_eq!(
+        readiness(&reader, &ready, 10),
+        std::slice::from_ref(&blocker)
+    );
     assert_eq!(
         error.to_string(),
         format!("cutover sign-off of loan: expected a ready strategy, found it blocked: {blocker}")
@@ -107,6 +121,7 @@ fn an_open_group_on_a_critical_field_blocks_the_signoff_until_resolved() {
     ] {
         triage(&reader, state, now);
     }
+    assert_eq!(readiness(&reader, &ready, 50), ["ready"]);
     let signed = sign(&reader, &ready, &request("choi"), 50).unwrap();
     assert_eq!(
         signed.evidence.open_groups, 1,
@@ -117,11 +132,10 @@ fn an_open_group_on_a_critical_field_blocks_the_signoff_until_resolved() {
     drop(reader);
     let reader = record(dir.path(), vec![mismatch(CRITICAL, "body.grade")]);
     let error = sign(&reader, &ready, &request("choi"), 60).unwrap_err();
-    assert_eq!(
-        error.blockers().unwrap(),
-        [format!(
-            "critical_group: group {CRITICAL} differs on critical field body.grade and is new \
-             (reopened); verified, accepted_difference or not_a_defect is required"
-        )]
-    );
+    let reopened = [format!(
+        "critical_group: group {CRITICAL} differs on critical field body.grade and is new \
+         (reopened); verified, accepted_difference or not_a_defect is required"
+    )];
+    assert_eq!(error.blockers().unwrap(), reopened);
+    assert_eq!(readiness(&reader, &ready, 60), reopened);
 }

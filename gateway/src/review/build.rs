@@ -5,12 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
-use super::{assess, side_by_side, Daily, MismatchRate, ReadinessConfig, ReviewView};
+use super::ReviewView;
+use super::{assess, side_by_side, Blocker, Criterion, Daily, MismatchRate, ReadinessConfig};
 use crate::config::Config;
 use crate::store::{
     format_micros, hour_of, Group, ListQuery, Page, Reader, RecordId, StoreError, StrategyCounters,
     SuppressionCounters,
 };
+use crate::triage::TriageBook;
 
 /// How one strategy is judged and shown.
 #[derive(Debug, Clone, Default)]
@@ -137,7 +139,7 @@ impl Review {
                 let stored = suppressed.remove(&c.strategy);
                 self.strategy(&c, stored.as_ref(), now_micros)
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         Ok(Summary {
             generated_at: format_micros(now_micros),
             store,
@@ -152,12 +154,16 @@ impl Review {
         counters: &StrategyCounters,
         stored: Option<&SuppressionCounters>,
         now_micros: u64,
-    ) -> StrategySummary {
+    ) -> Result<StrategySummary, StoreError> {
         let policy = self.policies.get(&counters.strategy);
         let default = ReadinessConfig::default();
         let thresholds = policy.map_or(&default, |p| &p.readiness);
         let rate = MismatchRate::of(counters);
-        StrategySummary {
+        let critical = match policy {
+            Some(policy) => self.open_critical(&counters.strategy, &policy.rules, now_micros)?,
+            None => Vec::new(),
+        };
+        Ok(StrategySummary {
             strategy: counters.strategy.clone(),
             comparisons: counters.comparisons(),
             matches: counters.matches,
@@ -174,10 +180,37 @@ impl Review {
             dropped_to: counters.last_drop_micros.map(format_micros),
             rate_sentence: rate.sentence(),
             rate,
-            readiness: assess(counters, thresholds, now_micros),
+            readiness: assess(counters, thresholds, now_micros).and(critical),
             suppressed: rule_counts(policy, stored),
             configured: policy.is_some(),
             suppressed_daily: super::SuppressedDaily::of(policy, stored, now_micros, &self.view),
+        })
+    }
+
+    /// The blockers of `strategy`'s open groups on a field `rules` call critical, as the
+    /// cutover sign-off refuses them ([`super::open_critical`]). Their triage is read only when
+    /// a group differs on a critical field; when it cannot be read (a fleet's report beside a
+    /// running gateway, whose directory holds it), that is the blocker: nothing says they are
+    /// resolved.
+    fn open_critical(
+        &self,
+        strategy: &str,
+        rules: &comparator::Rules,
+        now_micros: u64,
+    ) -> Result<Vec<Blocker>, StoreError> {
+        if !super::any_critical(&self.reader.groups(strategy)?, rules) {
+            return Ok(Vec::new());
+        }
+        match TriageBook::new(self.reader.clone()).list(strategy, now_micros) {
+            Ok(groups) => Ok(super::open_critical(&groups, rules)),
+            Err(error) => Ok(vec![Blocker {
+                criterion: Criterion::CriticalGroup,
+                detail: format!(
+                    "a group differs on a critical field, and whether it is resolved cannot be \
+                     read: {}",
+                    error.list_text()
+                ),
+            }]),
         }
     }
 

@@ -18,6 +18,8 @@
 //! - `rate`: [`MismatchRate`] and its exact one-sided 95% upper bound (Clopper–Pearson).
 //! - `plural`: [`plural`], a count and its noun agreeing (`1 open group`, `2 open groups`).
 //! - `readiness`: [`ReadinessConfig`] thresholds and the [`assess`] verdict.
+//! - `critical`: [`open_critical`], open groups on a critical field, which block readiness and
+//!   the cutover sign-off alike.
 //! - `suppressed_daily`: [`SuppressedDaily`], what each rule hid per day, spikes marked.
 //! - `batch`: batch reconciliation runs judged with the same arithmetic ([`assess_batch`]).
 //! - `batch_sides`: one example of a batch group field by field, legacy left and new right.
@@ -26,6 +28,7 @@ mod batch;
 mod batch_sides;
 pub mod beta;
 mod build;
+mod critical;
 mod daily;
 mod filter;
 mod known;
@@ -40,6 +43,7 @@ mod zoned;
 pub use batch::{assess_batch, BatchSummary};
 pub use batch_sides::example_rows;
 pub use build::{policies, Policies, Policy, Review};
+pub use critical::{any_critical, open_critical};
 pub use daily::{Daily, DayCount, ReviewView};
 pub use filter::{check_window, parse_kind, parse_time};
 pub use known::{unknown_strategy, UnknownStrategy};

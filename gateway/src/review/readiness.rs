@@ -96,12 +96,28 @@ pub enum Criterion {
     /// A batch reconciliation run has no failing key: a batch has no clean days, the run is the
     /// whole period ([`super::assess_batch`]).
     NoFailures,
+    /// No open group differs on a critical field ([`super::open_critical`]): the cutover
+    /// sign-off's own condition, so readiness never says "ready" where a sign-off is refused.
+    CriticalGroup,
 }
 
 impl Readiness {
     /// Whether the strategy may be cut over.
     pub fn is_ready(&self) -> bool {
         matches!(self, Self::Ready)
+    }
+
+    /// This verdict with `more` blockers after its own: blocked when there are any.
+    pub fn and(self, more: Vec<Blocker>) -> Self {
+        let mut blockers = match self {
+            Self::Ready => Vec::new(),
+            Self::Blocked { blockers } => blockers,
+        };
+        blockers.extend(more);
+        match blockers.is_empty() {
+            true => Self::Ready,
+            false => Self::Blocked { blockers },
+        }
     }
 }
 
