@@ -274,6 +274,14 @@ fn card(s: &StrategySummary, groups: &[Group], daily: &Daily, view: &ReviewView)
         "<p class=\"rate\">{}</p>\n",
         escape(&s.rate_sentence)
     ));
+    // A fleet's totals count what each gateway could not store (degraded, its spool full): the
+    // groups below hold fewer records than the failures above.
+    if let Some(dropped) = s.dropped_sentence() {
+        out.push_str(&format!(
+            "<p class=\"dropped\">Records dropped: {}</p>\n",
+            escape(&in_zone(&dropped, view))
+        ));
+    }
     if s.readiness.is_ready() {
         out.push_str("<p>Cutover readiness: <span class=\"ready\">ready</span></p>\n");
     } else {
@@ -364,4 +372,48 @@ fn groups_table(
 /// The distinguishing tail of an id (ids of one period share their leading digits).
 fn short(id: &str) -> &str {
     id.get(id.len().saturating_sub(12)..).unwrap_or(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::{Policies, Policy};
+    use crate::store::{Store, StoreConfig, WriterOptions};
+
+    /// Strategy `loan` of an empty store, as the page gets it.
+    fn loan() -> StrategySummary {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StoreConfig {
+            path: dir.path().join("store"),
+            ..StoreConfig::default()
+        };
+        let reader = Store::open(&config, WriterOptions::default())
+            .unwrap()
+            .close();
+        let policies = Policies::from([("loan".to_owned(), Policy::default())]);
+        let summary = Review::new(reader, policies).summary(None, 0).unwrap();
+        summary.strategies.into_iter().next().unwrap()
+    }
+
+    /// A fleet's totals count records its gateways could not store: the strategy's card says how
+    /// many and when, in the page's zone, as the text report does; nothing when there are none.
+    #[test]
+    fn the_card_says_the_records_dropped_and_when() {
+        let mut s = loan();
+        let seoul = ReviewView::named("Asia/Seoul").unwrap();
+        let html = card(&s, &[], &Daily::default(), &seoul);
+        assert!(!html.contains("dropped"), "{html}");
+        s.records_dropped = 1_308;
+        s.dropped_from = Some("2026-12-03T13:40:01Z".to_owned());
+        s.dropped_to = Some("2026-12-03T13:41:02Z".to_owned());
+        let html = card(&s, &[], &Daily::default(), &seoul);
+        assert!(
+            html.contains(
+                "<p class=\"dropped\">Records dropped: 1,308 compared between 2026-12-03 \
+                 22:40:01 +09:00 and 2026-12-03 22:41:02 +09:00 (the store unavailable): fewer \
+                 records stored than failures counted</p>"
+            ),
+            "{html}"
+        );
+    }
 }

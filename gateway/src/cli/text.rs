@@ -154,19 +154,8 @@ fn strategy_section(
     if let Some(last) = &s.last_failure {
         writeln!(out, "  last failure: {}", view.in_zone(last))?;
     }
-    if s.records_dropped > 0 {
-        let at = |time: &Option<String>| {
-            time.as_deref()
-                .map_or_else(|| "?".to_owned(), |t| view.in_zone(t))
-        };
-        writeln!(
-            out,
-            "  records dropped: {} compared between {} and {} (the store unavailable): \
-             fewer records stored than failures counted",
-            thousands(s.records_dropped),
-            at(&s.dropped_from),
-            at(&s.dropped_to)
-        )?;
+    if let Some(dropped) = s.dropped_sentence() {
+        writeln!(out, "  records dropped: {}", view.in_zone(&dropped))?;
     }
     if s.readiness.is_ready() {
         writeln!(out, "  readiness: ready")?;

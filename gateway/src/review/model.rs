@@ -181,6 +181,23 @@ impl StrategySummary {
     pub fn skip_reasons(&self) -> String {
         by_count(&self.skipped_by_reason)
     }
+
+    /// The records the store could not take, when there are any: `1,308 compared between T and
+    /// T (the store unavailable): fewer records stored than failures counted`, times RFC 3339
+    /// UTC (`?` when unknown), which the CLI and the page write in the review's zone.
+    pub fn dropped_sentence(&self) -> Option<String> {
+        if self.records_dropped == 0 {
+            return None;
+        }
+        let at = |time: &Option<String>| time.clone().unwrap_or_else(|| "?".to_owned());
+        Some(format!(
+            "{} compared between {} and {} (the store unavailable): fewer records stored than \
+             failures counted",
+            super::thousands(self.records_dropped),
+            at(&self.dropped_from),
+            at(&self.dropped_to)
+        ))
+    }
 }
 
 /// `name count` pairs, most frequent first, then by name.
