@@ -86,6 +86,13 @@ fn card(batch: &BatchSummary, review: &Review) -> String {
         out.push_str(&format!("<td class=\"n\">{}</td>", thousands(n)));
     }
     out.push_str("</tr></table>\n");
+    // Rows read but never compared are counted, never only left out (as the text report does).
+    if c.bad_rows > 0 {
+        out.push_str(&format!(
+            "<p class=\"bad-rows\">Bad rows set aside (not compared): {}</p>\n",
+            thousands(c.bad_rows)
+        ));
+    }
     out.push_str(&format!(
         "<p class=\"rate\">{}</p>\n",
         escape(&batch.rate_sentence)

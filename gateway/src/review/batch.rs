@@ -1,6 +1,7 @@
 //! Batch reconciliation runs in the review: the same rate, upper bound and thresholds as an
 //! online strategy, judged per run. A batch has no clean days (the run is the whole period), so
-//! its clean-days criterion is "no failing key" ([`Criterion::NoFailures`]).
+//! its clean-days criterion is "no failing key" ([`Criterion::NoFailures`]), and a run that set
+//! rows aside unread (`--max-bad-rows`) is not clean either ([`Criterion::NoBadRows`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +74,18 @@ pub fn assess_batch(run: ReconcileRun, config: &ReadinessConfig) -> BatchSummary
                 thousands(counts.keys),
                 noun_for(counts.keys, "key"),
                 if counts.failures() == 1 { "is" } else { "are" }
+            ),
+        );
+    }
+    // A row set aside was never compared: its key is in no count, and may be one that fails.
+    if counts.bad_rows > 0 {
+        block(
+            Criterion::NoBadRows,
+            format!(
+                "{} {} set aside unread (--max-bad-rows), so not compared; a batch run is \
+                 clean only when every row is read",
+                thousands(counts.bad_rows),
+                noun_for(counts.bad_rows, "bad row")
             ),
         );
     }
@@ -191,6 +204,30 @@ mod tests {
         // A run stored before thresholds were kept: the reader's (here the defaults).
         let old = review.batch("0-old").unwrap().unwrap();
         assert!(!old.readiness.is_ready());
+    }
+
+    /// Rows set aside unread (`--max-bad-rows`) were never compared: every key read matching,
+    /// the run still does not read as clean.
+    #[test]
+    fn rows_set_aside_unread_block_a_run_whose_keys_all_match() {
+        let config = ReadinessConfig::default();
+        let mut set_aside = run(100_000, 100_000);
+        set_aside.counts.bad_rows = 3;
+        let batch = assess_batch(set_aside, &config);
+        assert_eq!(
+            batch.readiness_lines(),
+            [
+                "no_bad_rows: 3 bad rows set aside unread (--max-bad-rows), so not compared; a \
+              batch run is clean only when every row is read"
+            ]
+        );
+        set_aside = batch.run;
+        set_aside.counts.bad_rows = 1;
+        let one = assess_batch(set_aside, &config).readiness_lines();
+        assert!(
+            one[0].starts_with("no_bad_rows: 1 bad row set aside unread"),
+            "{one:?}"
+        );
     }
 
     #[test]

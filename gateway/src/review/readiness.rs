@@ -96,6 +96,9 @@ pub enum Criterion {
     /// A batch reconciliation run has no failing key: a batch has no clean days, the run is the
     /// whole period ([`super::assess_batch`]).
     NoFailures,
+    /// A batch reconciliation run read every row: rows set aside unread (`--max-bad-rows`) were
+    /// not compared, and their keys may be the ones that fail ([`super::assess_batch`]).
+    NoBadRows,
     /// No open group differs on a critical field ([`super::open_critical`]): the cutover
     /// sign-off's own condition, so readiness never says "ready" where a sign-off is refused.
     CriticalGroup,

@@ -124,6 +124,30 @@ fn a_run_shows_its_counts_verdict_and_groups_escaped() {
     );
 }
 
+/// A run that set rows aside unread (`--max-bad-rows`) says how many, and does not read as clean.
+#[test]
+fn a_run_with_bad_rows_set_aside_shows_them_and_is_blocked_by_them() {
+    let (_dir, review) = review();
+    assert!(!section(&review).contains("Bad rows"), "none set aside");
+    let dir = tempfile::tempdir().unwrap();
+    let mut set_aside = run();
+    set_aside.counts.bad_rows = 1_205;
+    save_reconcile(dir.path(), &set_aside).unwrap();
+    let review = Review::new(Reader::open(dir.path()).unwrap(), Policies::new());
+    let section = section(&review);
+    assert!(
+        section.contains("<p class=\"bad-rows\">Bad rows set aside (not compared): 1,205</p>"),
+        "{section}"
+    );
+    assert!(
+        section.contains(
+            "<li>no_bad_rows: 1,205 bad rows set aside unread (--max-bad-rows), so not \
+             compared; a batch run is clean only when every row is read</li>"
+        ),
+        "{section}"
+    );
+}
+
 #[test]
 fn the_drill_down_shows_a_groups_examples_side_by_side() {
     let (_dir, review) = review();
