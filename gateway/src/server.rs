@@ -22,7 +22,7 @@ use crate::listener;
 use crate::log_limit::LogLimit;
 use crate::metrics::Metrics;
 use crate::pipeline::Gateway;
-use crate::review::assess;
+use crate::review::cutover_ready;
 use crate::runtime::{scheduling, Runtime};
 use crate::store::{Clock, Reader, Recorder, Store, SystemClock, WriterOptions};
 
@@ -492,8 +492,8 @@ fn replay_fn(
     })
 }
 
-/// How often `cutover_ready` is re-assessed from the store's counters, and pending per-rule
-/// suppression counts are handed to the store even when traffic has stopped.
+/// How often `cutover_ready` is re-assessed from the store's counters and open critical groups,
+/// and pending per-rule suppression counts are handed to the store even when traffic has stopped.
 pub(crate) const REVIEW_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Sets the clean-streak gauges from the persisted counters, so a restart does not reset them.
@@ -584,12 +584,17 @@ async fn review_loop(
             }
         };
         let now = SystemClock.now_micros();
-        let runtime = gateway.runtime();
-        for strategy in runtime.strategies() {
-            let counters = summary.iter().find(|c| c.strategy == strategy.spec.name);
-            let ready =
-                counters.is_some_and(|c| assess(c, &strategy.spec.readiness, now).is_ready());
-            strategy.metrics.cutover_ready.set(i64::from(ready));
+        let (runtime, scan) = (gateway.runtime(), reader.clone());
+        // Open critical groups are a store scan too (for a strategy ready by its counts).
+        let assessed = tokio::task::spawn_blocking(move || {
+            for strategy in runtime.strategies() {
+                let counters = summary.iter().find(|c| c.strategy == strategy.spec.name);
+                let ready = cutover_ready(&scan, counters, &strategy.spec, now);
+                strategy.metrics.cutover_ready.set(i64::from(ready));
+            }
+        });
+        if let Err(error) = assessed.await {
+            warn!(%error, "readiness review task failed");
         }
     }
 }

@@ -24,7 +24,17 @@ fn readiness(reader: &Reader, config: &crate::config::Config, now: u64) -> Vec<S
     let review = crate::review::Review::new(reader.clone(), crate::review::policies(config));
     let summary = review.summary(None, now).unwrap();
     let loan = summary.strategies.iter().find(|s| s.strategy == "loan");
-    loan.unwrap().readiness_lines()
+    let lines = loan.unwrap().readiness_lines();
+    // `shadowgate_cutover_ready` says the same.
+    let counters = reader.summary().unwrap();
+    let counters = counters.iter().find(|c| c.strategy == "loan");
+    let spec = &config.strategies["loan"];
+    assert_eq!(
+        crate::review::cutover_ready(reader, counters, spec, now),
+        lines == ["ready"],
+        "the metric against the report's {lines:?}"
+    );
+    lines
 }
 
 /// A mismatch of `loan` in group `signature`, differing on `field`.

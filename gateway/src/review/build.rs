@@ -6,13 +6,12 @@ use std::sync::Arc;
 
 use super::model::{Detail, RuleCount, StoreHealth, StrategySummary, Summary};
 use super::ReviewView;
-use super::{assess, side_by_side, Blocker, Criterion, Daily, MismatchRate, ReadinessConfig};
+use super::{assess, side_by_side, Blocker, Daily, MismatchRate, ReadinessConfig};
 use crate::config::Config;
 use crate::store::{
     format_micros, hour_of, Group, ListQuery, Page, Reader, RecordId, StoreError, StrategyCounters,
     SuppressionCounters,
 };
-use crate::triage::TriageBook;
 
 /// How one strategy is judged and shown.
 #[derive(Debug, Clone, Default)]
@@ -187,31 +186,15 @@ impl Review {
         })
     }
 
-    /// The blockers of `strategy`'s open groups on a field `rules` call critical, as the
-    /// cutover sign-off refuses them ([`super::open_critical`]). Their triage is read only when
-    /// a group differs on a critical field; when it cannot be read (a fleet's report beside a
-    /// running gateway, whose directory holds it), that is the blocker: nothing says they are
-    /// resolved.
+    /// The blockers of `strategy`'s open groups on a field `rules` call critical
+    /// ([`super::critical_blockers`]).
     fn open_critical(
         &self,
         strategy: &str,
         rules: &comparator::Rules,
         now_micros: u64,
     ) -> Result<Vec<Blocker>, StoreError> {
-        if !super::any_critical(&self.reader.groups(strategy)?, rules) {
-            return Ok(Vec::new());
-        }
-        match TriageBook::new(self.reader.clone()).list(strategy, now_micros) {
-            Ok(groups) => Ok(super::open_critical(&groups, rules)),
-            Err(error) => Ok(vec![Blocker {
-                criterion: Criterion::CriticalGroup,
-                detail: format!(
-                    "a group differs on a critical field, and whether it is resolved cannot be \
-                     read: {}",
-                    error.list_text()
-                ),
-            }]),
-        }
+        super::critical_blockers(&self.reader, strategy, rules, now_micros)
     }
 
     /// The fleet's database and each gateway's share of its totals; `None` for a sled store.

@@ -43,7 +43,7 @@ mod zoned;
 pub use batch::{assess_batch, BatchSummary};
 pub use batch_sides::example_rows;
 pub use build::{policies, Policies, Policy, Review};
-pub use critical::{any_critical, open_critical};
+pub use critical::{critical_blockers, cutover_ready, open_critical};
 pub use daily::{Daily, DayCount, ReviewView};
 pub use filter::{check_window, parse_kind, parse_time};
 pub use known::{unknown_strategy, UnknownStrategy};
