@@ -8,7 +8,9 @@
 //! whose keep-alives come more often than the idle timeout is exactly a link that wants to stay
 //! up. Lost framing closes that connection only. At `max_connections`
 //! the longest-idle connection is closed to admit a new one ([`super::admission`]); only when
-//! every connection has a frame in flight is the new one refused.
+//! every connection has a frame in flight is the new one refused. A frame is counted by its
+//! outcome once its answer is written; one whose answer did not reach the client (it closed its
+//! connection first) is `client_closed` ([`super::undelivered`]).
 //!
 //! The listener's `link` says how core banking uses connections: `persistent` (above),
 //! `one_shot` (one frame per connection: after it nothing more is read, its answer is written and
@@ -40,6 +42,7 @@ use tracing::{debug, info, warn, Instrument};
 use super::admission::{Admission, Admitted, Member};
 use super::dual::{self, Shared, QUEUE_PER_PIPELINED};
 use super::server::RefusalLog;
+use super::undelivered::{Failure, Undelivered};
 use crate::config::{ListenerLink, MciListener};
 use crate::draining;
 use crate::metrics::{
@@ -64,6 +67,7 @@ pub async fn serve(
         .metrics()
         .listener(&settings.name, crate::metrics::ListenerKind::Mci);
     let mut refusals = RefusalLog::default();
+    let undelivered = Arc::new(Undelivered::default());
     // The series its layout and link can count (a reload that changes the layout keeps them:
     // one not made here is made when first counted).
     let shape = match gateway.runtime().layout(&settings.layout) {
@@ -118,6 +122,7 @@ pub async fn serve(
             }
         };
         let (metrics, link, dual) = (metrics.clone(), link.clone(), dual.clone());
+        let undelivered = undelivered.clone();
         let (gateway, settings, shutdown) = (gateway.clone(), settings.clone(), shutdown.clone());
         // Every warning about this connection's frames (bad_request, framing_error, …) names
         // the listener and the peer through this span.
@@ -138,6 +143,7 @@ pub async fn serve(
                             metrics: &metrics,
                             link: &link,
                             member: &member,
+                            undelivered: &undelivered,
                         };
                         connection(stream, &settings, &gateway, ends, &shutdown).await
                     }
@@ -154,6 +160,7 @@ struct Ends<'a> {
     metrics: &'a ListenerMetrics,
     link: &'a LinkMetrics,
     member: &'a Member,
+    undelivered: &'a Undelivered,
 }
 
 /// For a dual-socket listener: starts the task that writes answers to the answer socket, and
@@ -206,6 +213,7 @@ async fn connection(
         metrics,
         link,
         member,
+        undelivered,
     } = ends;
     let one_shot = settings.link == ListenerLink::OneShot;
     let _ = stream.set_nodelay(true);
@@ -244,8 +252,8 @@ async fn connection(
     // client closes too, so a frame that crossed the close is counted, not reset ([`linger`]).
     let mut closed_by_us = false;
     tokio::pin!(idle, stopping, evicted, drain_begins, quiet);
-    // Reused for every batch of answers.
-    let mut answers: Vec<Bytes> = Vec::new();
+    // Reused for every batch of answers, each with the outcome it is counted as once written.
+    let mut answers: Vec<(Bytes, FrameOutcome)> = Vec::new();
     let mut stopped = false;
     loop {
         if !reading && in_flight.is_empty() {
@@ -308,8 +316,7 @@ async fn connection(
                 while let Some(reply) = next.take() {
                     match reply {
                         FrameReply::Answer(answer, outcome) => {
-                            metrics.frame(outcome);
-                            answers.push(answer);
+                            answers.push((answer, outcome));
                             next = in_flight.next().now_or_never().flatten().flatten();
                         }
                         FrameReply::Close(outcome, _) => {
@@ -318,13 +325,22 @@ async fn connection(
                         }
                     }
                 }
-                if !write_answers(&mut write, &mut answers, settings.idle_timeout).await {
+                let mut written = write_answers(&mut write, &answers, settings.idle_timeout).await;
+                // No more is read (the client ended its side, or a one-shot frame was read): a
+                // client that closed its connection answers the write with a reset, which on
+                // the same host is here before the write returns.
+                if written.is_ok() && !reading && !answers.is_empty() {
+                    written = reset(&write);
+                }
+                if let Err(failure) = written {
                     // The frames still in flight are dropped with the connection, their live
                     // calls with them: counted, as their shadow comparisons are.
                     let dropped = in_flight.len() + buffered(&mut frames);
-                    metrics.frames(FrameOutcome::ClientClosed, dropped);
-                    warn!(listener = %settings.name, dropped, "client did not take its answer in time; closing");
+                    undelivered.answers(metrics, &layout, &answers, dropped, &failure);
                     return;
+                }
+                for (_, outcome) in answers.drain(..) {
+                    metrics.frame(outcome);
                 }
                 member.active(in_flight.len());
                 if let Some(at) = quiet_at.as_mut() {
@@ -465,30 +481,47 @@ fn buffered(frames: &mut FramedRead<OwnedReadHalf, FrameCodec>) -> usize {
     count
 }
 
-/// Writes the answers released together in one write (one answer as it is, several joined) and
-/// empties `answers`; false when the client did not take them within `within`. An answer that
+/// Writes the answers released together in one write (one answer as it is, several joined); an
+/// error when the client did not take them within `within`, or the write failed. An answer that
 /// fits the socket buffer (the usual case) goes out in one `try_write`, without arming a timer.
 async fn write_answers(
     write: &mut OwnedWriteHalf,
-    answers: &mut Vec<Bytes>,
+    answers: &[(Bytes, FrameOutcome)],
     within: Duration,
-) -> bool {
-    let joined = match answers.len() {
-        0 => return true,
-        1 => answers.swap_remove(0),
-        _ => Bytes::from(answers.concat()),
+) -> Result<(), Failure> {
+    let several: Vec<u8>;
+    let joined: &[u8] = match answers {
+        [] => return Ok(()),
+        [(answer, _)] => answer,
+        _ => {
+            let mut all = Vec::with_capacity(answers.iter().map(|(answer, _)| answer.len()).sum());
+            for (answer, _) in answers {
+                all.extend_from_slice(answer);
+            }
+            several = all;
+            &several
+        }
     };
-    answers.clear();
-    let sent = match write.try_write(&joined) {
+    let sent = match write.try_write(joined) {
         Ok(sent) => sent,
         Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => 0,
-        Err(_) => return false,
+        Err(error) => return Err(Failure::Io(error)),
     };
     if sent == joined.len() {
-        return true;
+        return Ok(());
     }
-    matches!(
-        timeout(within, write.write_all(&joined[sent..])).await,
-        Ok(Ok(()))
-    )
+    match timeout(within, write.write_all(&joined[sent..])).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(Failure::Io(error)),
+        Err(_) => Err(Failure::NotTaken(within)),
+    }
+}
+
+/// The reset a client that closed its connection answers a write with, if it came (a pending
+/// socket error, taken).
+fn reset(write: &OwnedWriteHalf) -> Result<(), Failure> {
+    match write.as_ref().take_error() {
+        Ok(Some(error)) | Err(error) => Err(Failure::Io(error)),
+        Ok(None) => Ok(()),
+    }
 }

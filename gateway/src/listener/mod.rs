@@ -11,6 +11,7 @@
 //!   makes room for a new one.
 //! - `bind`: listening sockets with an accept queue sized for the listener's connections.
 //! - `fd_budget`: the listeners' and engines' connection caps against the open-file limit.
+//! - `undelivered`: MCI answers the client closed its connection before: counted and logged.
 
 mod activity;
 pub mod admission;
@@ -20,3 +21,4 @@ pub mod fd_budget;
 pub mod http;
 pub mod mci;
 pub mod server;
+mod undelivered;

@@ -24,7 +24,9 @@ pub enum FrameOutcome {
     /// forwarded to an engine, never compared.
     Control,
     /// The client closed its connection (or stopped taking answers) before the answer: the
-    /// request and its live call were dropped, nothing was answered.
+    /// request and its live call were dropped, nothing was answered. On an MCI connection also a
+    /// frame whose answer was made but could not be written, or whose write the client answered
+    /// with a reset: no answer reached it.
     ClientClosed,
     /// The gateway closed the MCI connection before answering this frame: a frame ahead of it
     /// in the same connection could not be answered at all (its header did not decode, or its

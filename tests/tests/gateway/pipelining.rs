@@ -1,8 +1,10 @@
 //! A client may send its next frames before the previous answers; answers come back in request
-//! order even when the engine finishes later requests first.
+//! order even when the engine finishes later requests first. A frame counts as answered only
+//! once its answer reached the client.
 
 use std::time::{Duration, Instant};
 
+use crate::support::Log;
 use shadowgate_tests::gateway::{decode_answer, guid, mci_deciding, request_frame};
 use shadowgate_tests::{EngineToml, TestGateway};
 
@@ -129,4 +131,65 @@ async fn frames_that_arrive_after_the_stop_are_counted_not_dropped_silently() {
     assert_eq!(frames("ok"), 1.0);
     assert_eq!(frames("gateway_closed"), 2.0);
     assert_eq!(legacy.requests(), 1);
+}
+
+#[tokio::test]
+async fn an_answer_whose_client_closed_its_connection_is_counted_client_closed_not_ok() {
+    // Core banking sends a frame and closes its connection before the slow live engine answers.
+    // The gateway writes the answer into a socket nobody reads (the client's kernel answers it
+    // with a reset): no answer reached core banking, so the frame is `client_closed`, not `ok`,
+    // with a WARN naming the peer and the frame's correlation id. Other clients are served.
+    let (log, _guard) = Log::capture();
+    let legacy = mci_deciding("L1")
+        .delay(Duration::from_millis(300))
+        .start()
+        .await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .start()
+        .await;
+    let mut gone = gateway.mci_client().await;
+    gone.send(&request_frame(&guid(1))).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while legacy.requests() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the frame never reached the engine"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    drop(gone);
+
+    let closed = r#"shadowgate_frames_total{listener="core-banking",outcome="client_closed"}"#;
+    let ok = r#"shadowgate_frames_total{listener="core-banking",outcome="ok"}"#;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while gateway.metric(closed) == 0.0 && gateway.metric(ok) == 0.0 {
+        assert!(Instant::now() < deadline, "the frame was never counted");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(gateway.metric(closed), 1.0);
+    assert_eq!(gateway.metric(ok), 0.0, "no answer reached the client");
+
+    let mut client = gateway.mci_client().await;
+    let answer = decode_answer(&client.call(&request_frame(&guid(2))).await);
+    assert_eq!(answer.header["guid"], guid(2).as_str());
+    assert_eq!(gateway.metric(ok), 1.0);
+    assert_eq!(gateway.metric(closed), 1.0);
+    gateway.shutdown().await;
+    let warnings = log.lines_with("WARN", "answer not delivered");
+    assert_eq!(warnings.len(), 1, "{}", log.text());
+    let line = &warnings[0];
+    assert!(
+        line.contains(
+            "answer not delivered: the client closed its connection before it was \
+             written; counted as client_closed with the frames still in flight"
+        ),
+        "{line}"
+    );
+    assert!(line.contains(&guid(1)), "correlation id: {line}");
+    assert!(line.contains("peer=127.0.0.1:"), "peer: {line}");
+    assert!(
+        line.contains("answer=\"ok\"") || line.contains("answer=ok"),
+        "{line}"
+    );
 }
