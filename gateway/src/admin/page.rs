@@ -410,7 +410,7 @@ mod tests {
         assert!(
             html.contains(
                 "<p class=\"dropped\">Records dropped: 1,308 compared between 2026-12-03 \
-                 22:40:01 +09:00 and 2026-12-03 22:41:02 +09:00 (the store unavailable): fewer \
+                 22:40:01 +09:00 and 2026-12-03 22:41:02 +09:00 (the store unavailable or behind): fewer \
                  records stored than failures counted</p>"
             ),
             "{html}"

@@ -77,8 +77,8 @@ fn dropped_note(out: &mut dyn Write, i: &InstanceTotals, view: &ReviewView) -> i
     };
     writeln!(
         out,
-        "  {} dropped {} {} compared between {} and {} (its store unavailable): the records \
-         below are fewer than the failures counted",
+        "  {} dropped {} {} compared between {} and {} (its store unavailable or behind): the \
+         records below are fewer than the failures counted",
         i.instance,
         thousands(i.records_dropped),
         noun_for(i.records_dropped, "record"),
@@ -149,7 +149,7 @@ mod tests {
             notes,
             [
                 "  gw1 dropped 308 records compared between 2026-12-03 13:40:01 +00:00 and \
-                 2026-12-03 13:41:02 +00:00 (its store unavailable): the records below are fewer than the failures \
+                 2026-12-03 13:41:02 +00:00 (its store unavailable or behind): the records below are fewer than the failures \
                  counted"
             ],
             "{text}"

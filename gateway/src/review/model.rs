@@ -183,7 +183,7 @@ impl StrategySummary {
     }
 
     /// The records the store could not take, when there are any: `1,308 compared between T and
-    /// T (the store unavailable): fewer records stored than failures counted`, times RFC 3339
+    /// T (the store unavailable or behind): fewer records stored than failures counted`, times RFC 3339
     /// UTC (`?` when unknown), which the CLI and the page write in the review's zone.
     pub fn dropped_sentence(&self) -> Option<String> {
         if self.records_dropped == 0 {
@@ -191,7 +191,7 @@ impl StrategySummary {
         }
         let at = |time: &Option<String>| time.clone().unwrap_or_else(|| "?".to_owned());
         Some(format!(
-            "{} compared between {} and {} (the store unavailable): fewer records stored than \
+            "{} compared between {} and {} (the store unavailable or behind): fewer records stored than \
              failures counted",
             super::thousands(self.records_dropped),
             at(&self.dropped_from),

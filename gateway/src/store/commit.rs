@@ -3,7 +3,8 @@
 //! Counters and groups are counted even when records cannot be stored, so totals stay right and
 //! a dropped record is visible as a gap between the counters and the records, plus
 //! `dropped{write_error}`, and counted in its strategy's totals (`records_dropped`, with when) so
-//! that a review says so. While degraded, records are dropped without touching the backend until
+//! that a review says so; the events the channel refused (`dropped{channel_full}`) are added to
+//! the same totals by the next commit ([`Committer::refused`]). While degraded, records are dropped without touching the backend until
 //! the next recovery attempt (a reopen) is due; the first commit after it writes the totals
 //! counted meanwhile.
 //!
@@ -55,6 +56,9 @@ pub(crate) struct Committer {
     last_id: Option<RecordId>,
     /// Events counted since the last successful commit.
     uncommitted_events: u64,
+    /// Totals of events the channel refused were added since the last commit: the next one
+    /// writes them even without an event.
+    refused_pending: bool,
     /// While degraded: when to try recovering next, microseconds since the epoch.
     retry_at: Option<u64>,
     retry_interval_micros: u64,
@@ -95,6 +99,7 @@ impl Committer {
             retention: Retention::new(config.retention_days),
             last_id: None,
             uncommitted_events: 0,
+            refused_pending: false,
             retry_at: None,
             retry_interval_micros: config.retry_interval_ms.saturating_mul(1_000),
             reopen_failures: LogLimit::new(REOPEN_REPORT_INTERVAL),
@@ -106,9 +111,10 @@ impl Committer {
     pub(crate) fn commit(&mut self, events: Vec<Event>) {
         let now = self.options.clock.now_micros();
         let retry_due = self.retry_at.is_some_and(|at| now >= at);
-        if events.is_empty() && !retry_due {
+        if events.is_empty() && !retry_due && !self.refused_pending {
             return;
         }
+        self.refused_pending = false;
         // Degraded and due: reopen first, so this batch's keys follow what the database holds.
         let store_records = self.retry_at.is_none() || (retry_due && self.reopen(now));
         self.uncommitted_events += events.len() as u64;
@@ -175,6 +181,21 @@ impl Committer {
         }
         if !lost.is_empty() {
             self.groups.fix_dirty(|group| group.forget(&lost));
+        }
+    }
+
+    /// Adds the totals of events the writer's channel refused ([`super::refused`]) to their
+    /// strategies' totals, written by the next commit (or, degraded, with the others once the
+    /// store takes them again).
+    pub(crate) fn refused(&mut self, totals: Vec<StrategyCounters>) {
+        for delta in totals {
+            let strategy = delta.strategy.clone();
+            self.counters.update(
+                strategy.as_bytes(),
+                || StrategyCounters::new(&strategy),
+                |c| c.absorb(&delta),
+            );
+            self.refused_pending = true;
         }
     }
 

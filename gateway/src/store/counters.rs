@@ -33,8 +33,9 @@ pub struct StrategyCounters {
     /// Last mismatch, shadow error or unencodable answer: the start of the current clean period.
     pub last_mismatch_micros: Option<u64>,
     /// Records counted above but not stored: the store was unavailable (degraded: its disk or
-    /// database failing, or the PostgreSQL spool full). Written with the totals once the store
-    /// takes them again, so a review can say its records are fewer than its failures, and when.
+    /// database failing, or the PostgreSQL spool full), or the writer's queue was full
+    /// (`channel_full`). Written with the totals once the store takes them again, so a review
+    /// can say its records are fewer than its failures, and when.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub records_dropped: u64,
     /// When the first and the last dropped record was compared, microseconds since the epoch.

@@ -25,7 +25,8 @@
 //! - `counters`, `group`, `ledger`: persisted totals and how the writer keeps them.
 //! - `series`: hourly comparisons and failures per strategy and group, for daily charts.
 //! - `suppressed`: what each comparison rule hid, tallied in memory and persisted per strategy.
-//! - `recorder`, `writer`, `options`, `commit`, `retention`: the write path.
+//! - `recorder`, `writer`, `options`, `commit`, `retention`: the write path; `refused`: what the
+//!   writer's full channel refused, tallied per strategy for the writer's totals.
 //! - `backend`, `sled_backend`, `shared`, `failing`: the storage seam, sled, the database the writer
 //!   reopens and readers follow, and a failing test backend.
 //! - `reader`, `query`: listing, lookup, summary and groups.
@@ -61,6 +62,7 @@ mod reader;
 mod reconciles;
 mod record;
 mod recorder;
+mod refused;
 pub mod replays;
 mod retention;
 mod run;

@@ -1,7 +1,8 @@
 //! The callers' side of the writer channel.
 //!
 //! Callers are the gateway's async tasks: they must never wait for the store, so sending is a
-//! `try_send` and a full channel is a counted drop.
+//! `try_send` and a full channel is a counted drop: in `store_dropped_total`, and in its
+//! strategy's totals through [`Refused`], which the writer takes into its next commit.
 //!
 //! The [`Backlog`] counts the events waiting on the channel, so that a writer gathering a batch
 //! can sleep for the whole flush interval and still be woken as soon as a full batch waits: one
@@ -20,6 +21,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread::Thread;
 
 use super::event::Event;
+use super::refused::Refused;
 use super::stats::{DropReason, StoreStats};
 
 /// What travels on the writer channel.
@@ -47,6 +49,7 @@ pub struct Recorder {
     tx: SyncSender<Message>,
     stats: Arc<StoreStats>,
     backlog: Arc<Backlog>,
+    refused: Arc<Refused>,
 }
 
 /// Events sent and not yet taken by the writer, and the writer to wake when they make a batch.
@@ -119,16 +122,24 @@ impl Recorder {
     /// A recorder over a channel with no writer to wake (tests read the channel themselves).
     #[cfg(test)]
     pub(crate) fn new(tx: SyncSender<Message>, stats: Arc<StoreStats>) -> Self {
-        Self::with_backlog(tx, stats, Arc::new(Backlog::new(usize::MAX)))
+        let refused = Arc::new(Refused::new(Arc::new(super::time::SystemClock)));
+        Self::with_backlog(tx, stats, Arc::new(Backlog::new(usize::MAX)), refused)
     }
 
-    /// A recorder whose sends are counted in `backlog` (shared with the writer).
+    /// A recorder whose sends are counted in `backlog` and whose refused events are tallied in
+    /// `refused` (both shared with the writer).
     pub(crate) fn with_backlog(
         tx: SyncSender<Message>,
         stats: Arc<StoreStats>,
         backlog: Arc<Backlog>,
+        refused: Arc<Refused>,
     ) -> Self {
-        Self { tx, stats, backlog }
+        Self {
+            tx,
+            stats,
+            backlog,
+            refused,
+        }
     }
 
     /// Hands `event` to the writer, or counts it as dropped and says why.
@@ -145,8 +156,11 @@ impl Recorder {
                 self.backlog.sent();
                 Ok(())
             }
-            Err(TrySendError::Full(_)) => {
+            Err(TrySendError::Full(message)) => {
                 self.stats.add_dropped(DropReason::ChannelFull, 1);
+                if let Message::Event(event) = &message {
+                    self.refused.note(event);
+                }
                 Err(Dropped::ChannelFull)
             }
             Err(TrySendError::Disconnected(_)) => {

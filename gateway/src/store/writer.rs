@@ -16,6 +16,7 @@ use super::event::Event;
 use super::keyring::KeyRing;
 use super::options::WriterOptions;
 use super::recorder::{Backlog, Message, Recorder};
+use super::refused::Refused;
 use super::stats::StoreStats;
 
 /// How long an idle writer sleeps before it looks at retention and recovery again.
@@ -57,6 +58,7 @@ impl Writer {
         let stats = Arc::new(StoreStats::default());
         let mut backend = backend;
         backend.attach(Arc::clone(&stats));
+        let refused = Arc::new(Refused::new(Arc::clone(&options.clock)));
         let committer = Committer::new(backend, config, options, Arc::clone(&stats), keys);
         let backlog = Arc::new(Backlog::new(config.batch_max_records));
         let batching = Batching {
@@ -64,6 +66,7 @@ impl Writer {
             max_events: config.batch_max_records,
             interval: config.flush_interval(),
             backlog: Arc::clone(&backlog),
+            refused: Arc::clone(&refused),
         };
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
@@ -74,7 +77,7 @@ impl Writer {
             .map_err(StoreError::Spawn)?;
         backlog.wake(thread.thread().clone());
         Ok(Self {
-            recorder: Recorder::with_backlog(tx, stats, backlog),
+            recorder: Recorder::with_backlog(tx, stats, backlog, refused),
             thread: Some(thread),
         })
     }
@@ -121,6 +124,8 @@ struct Batching {
     interval: Duration,
     /// Counts what waits on `rx`; wakes this thread when a batch is full.
     backlog: Arc<Backlog>,
+    /// What the recorders could not send (the channel full), taken into each commit.
+    refused: Arc<Refused>,
 }
 
 impl Batching {
@@ -129,6 +134,8 @@ impl Batching {
         committer.maintain();
         loop {
             let (events, closing) = self.gather();
+            // Taken after the gather: a drop is tallied before the events sent after it.
+            committer.refused(self.refused.take());
             committer.commit(events);
             committer.maintain();
             if closing {

@@ -142,7 +142,7 @@ fn dropped_records_are_said_with_when() {
     assert!(
         text.contains(
             "\n  records dropped: 1,308 compared between 2026-12-03 13:40:01 +00:00 and \
-             2026-12-03 13:41:02 +00:00 (the store unavailable): fewer records stored than \
+             2026-12-03 13:41:02 +00:00 (the store unavailable or behind): fewer records stored than \
              failures counted\n"
         ),
         "{text}"

@@ -42,7 +42,8 @@ pub struct InstanceTotals {
     /// When it last forwarded a local spool (an outage of the database ended), RFC 3339 UTC.
     pub spool_forwarded_at: Option<String>,
     /// Records it counted but could not store (its store unavailable: degraded, or its spool
-    /// full), all strategies: its records are fewer than its failures by as many.
+    /// full; or behind: its writer's queue full), all strategies: its records are fewer than its
+    /// failures by as many.
     #[serde(default)]
     pub records_dropped: u64,
     /// When the first and the last of them were compared, RFC 3339 UTC.

@@ -386,3 +386,67 @@ fn a_commit_writes_the_counters_after_its_records_and_groups() {
         "{commits:?}"
     );
 }
+
+/// Events the writer's full channel refused are in their strategy's totals as drops inside the
+/// writer are (the comparison, and for a record the drop with when), and so in the report: a
+/// writer held at its start lets its channel fill; released, it takes the tallies into its next
+/// commit without waiting for a close.
+#[test]
+fn events_the_full_channel_refused_are_in_the_strategy_totals_and_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        channel_capacity: 2,
+        ..config(&dir)
+    };
+    let clock = Arc::new(ManualClock::at(T0));
+    let options = WriterOptions {
+        clock: clock.clone(),
+        on_flush: None,
+    };
+    let (release, held) = mpsc::channel::<()>();
+    let hold = Box::new(move || {
+        let _ = held.recv();
+    });
+    let store = Store::open_with(&config, options, hold).unwrap();
+    let recorder = store.recorder();
+    recorder.record(matched("loan")).unwrap();
+    recorder
+        .record(mismatch("loan", RecordKind::Mismatch, "body.limit"))
+        .unwrap();
+    let refused = Err(Dropped::ChannelFull);
+    let record = mismatch("loan", RecordKind::Mismatch, "body.limit");
+    assert_eq!(recorder.record(record), refused);
+    clock.advance(60_000_000);
+    let record = mismatch("loan", RecordKind::ShadowError, "shadow_error");
+    assert_eq!(recorder.record(record), refused);
+    assert_eq!(recorder.record(matched("loan")), refused);
+    assert_eq!(store.stats().dropped(DropReason::ChannelFull), 3);
+
+    release.send(()).unwrap();
+    let loan = || {
+        let summary = store.reader().summary().unwrap();
+        summary.into_iter().find(|c| c.strategy == "loan")
+    };
+    wait_until("the refused events counted", || {
+        loan().is_some_and(|c| c.records_dropped == 2)
+    });
+    let loan = loan().unwrap();
+    assert_eq!(
+        (loan.matches, loan.mismatches, loan.shadow_errors),
+        (2, 2, 1),
+        "the refused comparisons are counted"
+    );
+    assert_eq!(
+        (loan.first_drop_micros, loan.last_drop_micros),
+        (Some(T0), Some(T0 + 60_000_000))
+    );
+    // Written once: a later commit does not add them again.
+    store.recorder().record(matched("loan")).unwrap();
+    let reader = store.close();
+    let review = crate::review::Review::new(reader, crate::review::Policies::default());
+    let summary = review.summary(None, T0 + 120_000_000).unwrap();
+    let loan = &summary.strategies[0];
+    assert_eq!((loan.matches, loan.records_dropped), (3, 2));
+    assert_eq!(loan.dropped_from, Some(format_micros(T0)));
+    assert_eq!(loan.dropped_to, Some(format_micros(T0 + 60_000_000)));
+}
