@@ -5,12 +5,19 @@
 //! directory in `SHADOWGATE_STORE_CRASH_CHILD`; without that variable `crash_child` does nothing.
 //! Cycles default to 20; `SHADOWGATE_STORE_CRASH_CYCLES=200` (or `tests/store-crash.sh 200`) runs
 //! more.
+//!
+//! Each cycle kills the child 20–400 ms (at random) after its start. Most cycles first wait, if
+//! the child has reported no flush by then, for its first flush and kill it that long after it:
+//! on a loaded machine opening and recovering the store takes over 400 ms, and a cycle killed
+//! before it flushes checks nothing (a run of them failed the test). On a quiet machine that
+//! wait is rare and the cycles take as long as ever. Every fourth cycle kills the child wherever
+//! it is (opening, recovering, writing), flushed or not.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
@@ -22,6 +29,8 @@ use shadowgate::store::{
 const CHILD_ENV: &str = "SHADOWGATE_STORE_CRASH_CHILD";
 const CYCLES_ENV: &str = "SHADOWGATE_STORE_CRASH_CYCLES";
 const FLUSHED: &str = "flushed ";
+/// How long a child may take to open its store and report a first flush, on a loaded machine.
+const FIRST_FLUSH_WITHIN: Duration = Duration::from_secs(60);
 
 /// Not a test of its own: the writer process the crash tests start and kill.
 #[test]
@@ -76,7 +85,11 @@ fn flushed_records_survive_sigkill() {
     let mut flushed_total = 0;
     for cycle in 0..cycles {
         let delay = Duration::from_millis(20 + rng.next() % 380);
-        let flushed = run_and_kill(&store, delay);
+        let kill = match cycle % 4 {
+            3 => Kill::Anywhere,
+            _ => Kill::Flushed,
+        };
+        let flushed = run_and_kill(&store, delay, kill);
         let reader = Reader::open(&store).unwrap_or_else(|e| panic!("cycle {cycle}: {e}"));
         for id in &flushed {
             let record = reader
@@ -116,8 +129,19 @@ fn flushed_records_survive_sigkill() {
     eprintln!("{cycles} cycles: {flushed_total} records reported flushed, {on_disk} on disk");
 }
 
-/// Runs the child for `delay`, SIGKILLs it, and returns the ids it reported as flushed.
-fn run_and_kill(store: &Path, delay: Duration) -> Vec<RecordId> {
+/// Where a cycle's kill may fall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kill {
+    /// Anywhere: the delay after the start, flushed or not.
+    Anywhere,
+    /// After a first flush: the delay after the start, or after the first flush when none was
+    /// reported by then.
+    Flushed,
+}
+
+/// Runs the child, SIGKILLs it `delay` after its start (or, as `kill` says, after its first
+/// flush) and returns the ids it reported as flushed.
+fn run_and_kill(store: &Path, delay: Duration, kill: Kill) -> Vec<RecordId> {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -132,9 +156,10 @@ fn run_and_kill(store: &Path, delay: Duration) -> Vec<RecordId> {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    // Each id as it is reported; the sender is dropped at the child's end of output.
+    let (reported, ids) = mpsc::channel();
     let lines = std::thread::spawn(move || {
         let mut reader = BufReader::new(stdout);
-        let mut ids = Vec::new();
         let mut line = String::new();
         while reader.read_line(&mut line).unwrap_or(0) > 0 {
             // A line cut short by the kill has no newline and was never a complete report.
@@ -142,16 +167,32 @@ fn run_and_kill(store: &Path, delay: Duration) -> Vec<RecordId> {
                 .strip_prefix(FLUSHED)
                 .and_then(|rest| rest.strip_suffix('\n'))
             {
-                ids.push(id.parse::<RecordId>().unwrap());
+                let _ = reported.send(id.parse::<RecordId>().unwrap());
             }
             line.clear();
         }
-        ids
     });
+    let mut flushed = Vec::new();
     std::thread::sleep(delay);
+    if kill == Kill::Flushed {
+        if let Ok(first) = ids.try_recv() {
+            flushed.push(first);
+        } else {
+            let first = ids
+                .recv_timeout(FIRST_FLUSH_WITHIN)
+                .unwrap_or_else(|error| {
+                    let _ = child.kill();
+                    panic!("the child reported no flush within {FIRST_FLUSH_WITHIN:?}: {error}")
+                });
+            flushed.push(first);
+            std::thread::sleep(delay);
+        }
+    }
     child.kill().unwrap(); // SIGKILL on unix
     child.wait().unwrap();
-    lines.join().unwrap()
+    lines.join().unwrap();
+    flushed.extend(ids.try_iter());
+    flushed
 }
 
 fn record(strategy: Arc<str>, n: u64) -> Mismatch {
