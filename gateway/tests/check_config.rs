@@ -485,6 +485,40 @@ severity = { minor = ["body.detail", "body.detail.amount", "body.loan.amount"] }
     ]);
 }
 
+/// A REDEFINES without a selector whose base view is shorter than another leaves that view's
+/// last bytes unread: a warning naming the layout, the area, both views and their sizes.
+#[test]
+fn a_base_view_shorter_than_another_without_a_selector_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = repo_file("config/layouts/loan-screening.toml");
+    let layout_text = std::fs::read_to_string(&example).unwrap().replace(
+        r#"{ name = "message", type = "text", length = 80, truncate = true },"#,
+        r#"{ name = "detail", type = "redefines", alternatives = [
+    { name = "loan", fields = [{ name = "amount", type = "number", length = 6 }] },
+    { name = "card", fields = [{ name = "card_no", type = "text", length = 10 }] },
+  ] },
+  { name = "message", type = "text", length = 70, truncate = true },"#,
+    );
+    let layout = dir.path().join("loan-screening.toml");
+    std::fs::write(&layout, layout_text).unwrap();
+    let path = config_with_rules(dir.path(), "", Some(&layout));
+    let line = format!(
+        "  - layouts.loan-screening (line 8, column 18): expected a layout that reads every byte \
+         it describes, found {layout:?} (at messages.LNS0001.response.detail: expected the base \
+         view (the first, which decoding reads without a `selector`) to be the longest, found \
+         base view \"loan\" of 6 bytes and view \"card\" of 10 bytes, whose last 4 bytes would be \
+         read by nothing: add a `selector` and `when` values, or make the longest view the \
+         first)\n"
+    );
+    let output = check_config(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.ends_with(&format!(": 1 warning\n{line}")),
+        "{stderr}"
+    );
+}
+
 /// A value of the wrong type or variant is named by its key path as well as its line, like every
 /// other problem (toml alone gives the line and column).
 #[test]

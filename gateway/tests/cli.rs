@@ -861,3 +861,40 @@ fn a_report_from_a_gateway_answering_503_prints_one_lowercase_error_line() {
     }
     server.join().unwrap();
 }
+
+/// `layout import` of a REDEFINES longer than the item it redefines writes a layout that loads,
+/// and warns that without a selector decoding reads the shorter base view only.
+#[test]
+fn an_import_whose_base_view_is_shorter_warns_and_writes_the_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let copybook = dir.path().join("pay.cpy");
+    std::fs::write(
+        &copybook,
+        "01 PAY.\n 05 ACCT PIC X(4).\n 05 CARD REDEFINES ACCT.\n  10 CARD-NO PIC X(6).\n",
+    )
+    .unwrap();
+    let copybook = copybook.display().to_string();
+    let output = run(&[
+        "layout",
+        "import",
+        "--copybook",
+        &copybook,
+        "--format",
+        "free",
+    ]);
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(text(&output.stdout).contains("type = \"redefines\""));
+    let said = format!(
+        "warning: layout imported from {copybook}: messages.PAY.request.acct_redefines: expected \
+         the base view (the first, which decoding reads without a `selector`) to be the longest, \
+         found base view \"acct\" of 4 bytes and view \"card\" of 6 bytes, whose last 2 bytes \
+         would be read by nothing: add a `selector` and `when` values, or make the longest view \
+         the first\n"
+    );
+    // The request and the response are one record: each says it.
+    assert_eq!(
+        stderr,
+        format!("{said}{}", said.replace("request", "response"))
+    );
+}

@@ -292,6 +292,40 @@ fn numbers_longer_than_a_layout_holds_are_refused_at_their_line() {
 }
 
 #[test]
+fn p_scaling_past_what_a_layout_holds_is_refused_at_its_line() {
+    // Trailing `P`s add digits after the stored ones, leading ones before them.
+    assert_eq!(
+        error("01 R.\n 05 N PIC 9(30)P(10).\n"),
+        "bad.cpy: line 2, column 2: a numeric item of 30 digits scaled by 10 `P` positions (40 \
+         digits written out, at most 38) has no layout equivalent"
+    );
+    assert_eq!(
+        error("01 R.\n 05 N PIC SVP(9)9(30) COMP-3.\n"),
+        "bad.cpy: line 2, column 2: a packed item of 30 digits scaled by 9 `P` positions (39 \
+         digits written out, at most 38) has no layout equivalent"
+    );
+    assert_eq!(
+        error("01 R.\n 05 N PIC 9(4)P(19) COMP-5.\n"),
+        "bad.cpy: line 2, column 2: a COMP-5 item of up to 20 digits scaled by 19 `P` positions \
+         (39 digits written out, at most 38) has no layout equivalent"
+    );
+    // Up to 38 digits written out imports.
+    let options = ImportOptions {
+        message: Some("T1".into()),
+        format: SourceFormat::Free,
+        ..ImportOptions::default()
+    };
+    let file = CopybookFile {
+        origin: "ok.cpy",
+        text: "01 R.\n 05 N PIC 9(30)P(8).\n 05 M PIC 9(4)P(18) COMP-5.\n",
+        charset: Charset::Utf8,
+    };
+    let toml = copybook::import(file, None, &options).unwrap_or_else(|e| panic!("{e}"));
+    assert!(toml.contains("scale = -8"), "{toml}");
+    protocol_mci::Layout::from_toml(&toml, "ok.cpy", "ok").unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
 fn a_free_format_copybook_read_as_fixed_is_told_to_try_format_free() {
     let message = fixed_error("01 CUSTOMER-REC.\n   05 CUST-NAME PIC X(10).\n");
     assert!(

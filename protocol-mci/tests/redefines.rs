@@ -65,6 +65,40 @@ fn without_a_selector_decode_reads_the_base_view() {
 }
 
 #[test]
+fn a_base_view_shorter_than_another_without_a_selector_is_a_warning() {
+    let area = |first: &str, second: &str| {
+        format!(
+            r#"{{ name = "area", type = "redefines", alternatives = [
+                   {{ name = "raw", fields = [ {{ name = "text", type = "text", length = {first} }} ] }},
+                   {{ name = "parts", fields = [
+                       {{ name = "code", type = "text", length = 4 }},
+                       {{ name = "amt", type = "number", length = {second} }},
+                   ] }},
+               ] }}"#
+        )
+    };
+    let layout = with_body(&area("6", "5"));
+    let warnings: Vec<String> = layout.warnings().iter().map(ToString::to_string).collect();
+    let said = "expected the base view (the first, which decoding reads without a `selector`) to \
+                be the longest, found base view \"raw\" of 6 bytes and view \"parts\" of 9 bytes, \
+                whose last 3 bytes would be read by nothing: add a `selector` and `when` values, \
+                or make the longest view the first";
+    assert_eq!(
+        warnings,
+        [
+            format!("messages.T001.request.area: {said}"),
+            format!("messages.T001.response.area: {said}"),
+        ]
+    );
+    // The layout still decodes every record as its base view.
+    let decoded = decode_body(&layout, b"AB  00012").unwrap();
+    assert_eq!(decoded, json(r#"{"raw": {"text": "AB  00"}}"#));
+    // A base view as long as the longest, or a selector, leaves nothing unread.
+    assert_eq!(with_body(&area("9", "5")).warnings(), []);
+    assert_eq!(with_body(CARD_OR_LOAN).warnings(), []);
+}
+
+#[test]
 fn bytes_after_a_shorter_view_are_not_checked_and_are_written_as_pad() {
     let layout = with_body(CARD_OR_LOAN);
     let decoded = decode_body(&layout, b"C1234567812345678XYZ!ok").unwrap();

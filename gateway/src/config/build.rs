@@ -335,6 +335,14 @@ fn layouts(file: &ConfigFile, base: &Path, problems: &mut Problems) -> Layouts {
     for (name, path) in &file.layouts {
         match layout_file(&resolve(base, path)) {
             Ok((layout, sha256)) => {
+                // What loads but may not decode as meant (a base view shorter than another).
+                for p in layout.warnings() {
+                    problems.warning(
+                        format!("layouts.{name}"),
+                        "a layout that reads every byte it describes",
+                        Found::because(path, format!("at {}: {}", p.path, p.message)),
+                    );
+                }
                 out.loaded.insert(name.clone(), Arc::new(layout));
                 out.sha256.insert(name.clone(), sha256);
             }

@@ -107,6 +107,7 @@ fn numeric(
             "a {item} item of {digits} digits (at most {most})"
         )));
     }
+    scaled_within_reach(usage, digits, scale)?;
     Ok(match usage {
         Usage::Binary | Usage::Native => Leaf::Binary {
             len: match digits {
@@ -150,6 +151,34 @@ fn numeric(
             }
         }
     })
+}
+
+/// `P` positions write a value out with more digits than it stores (`PIC 9(30)P(10)`: 40); a
+/// layout's numbers are written within [`MAX_DIGITS`], so one past it is refused here, at the
+/// copybook's line, rather than by the layout it would write.
+fn scaled_within_reach(usage: Usage, digits: usize, scale: i32) -> Result<(), ErrorKind> {
+    let positions = match scale {
+        s if s < 0 => s.unsigned_abs() as usize,
+        s => (s.unsigned_abs() as usize).saturating_sub(digits),
+    };
+    if positions == 0 {
+        return Ok(());
+    }
+    // A COMP-5 item is not bound by its picture: its layout field holds up to 20 digits (a u64).
+    let (item, held) = match usage {
+        Usage::Packed => ("packed item of", digits),
+        Usage::Binary => ("binary item of", digits),
+        Usage::Native => ("COMP-5 item of up to", 20),
+        Usage::Display | Usage::Unsupported(_) => ("numeric item of", digits),
+    };
+    let written = held + positions;
+    if written <= MAX_DIGITS {
+        return Ok(());
+    }
+    Err(ErrorKind::Unsupported(format!(
+        "a {item} {held} digits scaled by {positions} `P` positions ({written} digits written \
+         out, at most {MAX_DIGITS})"
+    )))
 }
 
 /// A FILLER of `times` such items, filled with what an untouched host record usually holds there.

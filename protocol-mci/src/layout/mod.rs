@@ -66,6 +66,8 @@ pub struct Layout {
     pub(crate) masked: Vec<Vec<(String, MaskKind)>>,
     /// Control frames, in declaration order.
     pub(crate) controls: Vec<control::Control>,
+    /// What loads but may not decode as meant, each at its key path.
+    pub(crate) warnings: Vec<LayoutProblem>,
 }
 
 /// One message: its header and bodies.
@@ -134,6 +136,7 @@ impl Layout {
         config.charset.prepare();
         let mut problems = Problems {
             list: Vec::new(),
+            warnings: Vec::new(),
             charset: config.charset,
             pad_edge: config.pad_edge,
         };
@@ -192,12 +195,20 @@ impl Layout {
             messages,
             masked: Vec::new(),
             controls,
+            warnings: problems.warnings,
         };
         layout.masked = (layout.messages.iter().map(Some))
             .chain([None])
             .map(|message| layout.collect_masked_paths(message))
             .collect();
         Ok(layout)
+    }
+
+    /// What loads but may not decode as meant (a redefines area without a selector whose base
+    /// view is shorter than another view), each at its key path: `check-config` and
+    /// `layout import` print them, start-up logs them.
+    pub fn warnings(&self) -> &[LayoutProblem] {
+        &self.warnings
     }
 
     /// The message named `code` (with the legacy discriminator: its value).

@@ -25,6 +25,8 @@ use crate::error::LayoutProblem;
 pub(crate) struct Problems {
     /// Everything found so far.
     pub list: Vec<LayoutProblem>,
+    /// What loads but may not do what was meant (a base view shorter than another).
+    pub warnings: Vec<LayoutProblem>,
     /// Charset of text fields that do not override it.
     pub charset: Charset,
     /// `pad_edge` of text fields that do not override it.
@@ -35,6 +37,14 @@ impl Problems {
     /// Records one problem at `path`.
     pub fn add(&mut self, path: &str, message: impl Into<String>) {
         self.list.push(LayoutProblem {
+            path: path.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// Records one warning at `path`.
+    pub fn warn(&mut self, path: &str, message: impl Into<String>) {
+        self.warnings.push(LayoutProblem {
             path: path.to_owned(),
             message: message.into(),
         });

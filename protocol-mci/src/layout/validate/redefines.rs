@@ -40,6 +40,9 @@ pub(super) fn redefines(
         }
         alternatives.push(alternative(view, &here, scope.at, problems));
     }
+    if !selected {
+        base_view_is_longest(&alternatives, path, problems);
+    }
     let longest = alternatives.iter().map(|a| a.len).max().unwrap_or(0);
     let len = match config.length {
         Some(0) => {
@@ -67,6 +70,33 @@ pub(super) fn redefines(
         selector,
         alternatives,
     })
+}
+
+/// Without a selector every record decodes as the base view (the first), so a longer view's
+/// bytes past it are read by nothing: a warning, not a problem, as COBOL allows it and a record
+/// that holds the base view decodes whole. The longest other view is named.
+fn base_view_is_longest(alternatives: &[Alternative], path: &str, problems: &mut Problems) {
+    let Some((base, others)) = alternatives.split_first() else {
+        return;
+    };
+    let longer = others.iter().filter(|a| a.len > base.len);
+    let Some(longest) = longer.reduce(|a, b| if b.len > a.len { b } else { a }) else {
+        return;
+    };
+    problems.warn(
+        path,
+        format!(
+            "expected the base view (the first, which decoding reads without a `selector`) to be \
+             the longest, found base view {:?} of {} bytes and view {:?} of {} bytes, whose last \
+             {} bytes would be read by nothing: add a `selector` and `when` values, or make the \
+             longest view the first",
+            base.name,
+            base.len,
+            longest.name,
+            longest.len,
+            longest.len - base.len
+        ),
+    );
 }
 
 /// One view: fields of fixed size, from the area's first byte.
