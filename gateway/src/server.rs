@@ -438,8 +438,12 @@ fn admin_state(
 ) -> Arc<AdminState> {
     let replay = replay_fn(gateway, store, tasks, shutdown);
     let (policies_of, tokens_of) = (gateway.clone(), gateway.clone());
-    // A reload that drops `[listeners.admin]` cannot unbind the listener; it keeps the start token.
+    // A reload that drops `[listeners.admin]` cannot unbind the listener; it keeps the start
+    // token and host names.
     let start_token = config.admin_listener.as_ref().and_then(|a| a.token.clone());
+    let start_hosts =
+        (config.admin_listener.as_ref()).map_or(Vec::new(), |a| a.allowed_hosts.clone());
+    let hosts_of = gateway.clone();
     let exposition = gateway.metrics().clone();
     let (engines_of, views_of) = (gateway.clone(), gateway.clone());
     let (reloading, recorder, path) = (gateway.clone(), store.recorder(), config.source.clone());
@@ -456,6 +460,10 @@ fn admin_state(
                 Some(admin) => admin.token.clone(),
                 None => start_token.clone(),
             }
+        }),
+        allowed_hosts: Arc::new(move || match &hosts_of.runtime().config.admin_listener {
+            Some(admin) => admin.allowed_hosts.clone(),
+            None => start_hosts.clone(),
         }),
         metrics: Arc::new(move || exposition.render()),
         reload: Some(Arc::new(move || {

@@ -16,11 +16,13 @@
 //! `authorization: Bearer <token>`, the HTML pages included: a browser reaches them through a
 //! proxy that adds the header (the gateway never sets cookies or shows a login form). With a
 //! token or without, a request that changes something is refused when another site's page sent
-//! it, and a JSON route takes only JSON (`cross_site`).
+//! it, and a JSON route takes only JSON (`cross_site`); before anything, a request addressed to
+//! a host name the listener does not answer to is refused (`host`: DNS rebinding).
 //!
 //! # Layout
 //! - `auth`: the bearer token check, in constant time.
 //! - `cross_site`: the refusal of what another site's page could post (`Origin`, body type).
+//! - `host`: the refusal of a `Host` the listener does not answer to (DNS rebinding).
 //! - `params`: query strings into the read model's filters (see [`crate::review`]).
 //! - `routes`: the `GET` routes as a table with the parameters each takes (any other is
 //!   refused), and the 404 of a path that is none of them (a page outside `/api/`).
@@ -47,6 +49,7 @@ mod cross_site;
 mod cutover;
 mod detail;
 mod fleet;
+mod host;
 mod html;
 mod json_body;
 mod page;
@@ -116,6 +119,10 @@ pub type SignFn = Arc<
 /// The bearer token the admin routes currently require.
 pub type TokenFn = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
+/// The host names the admin listener answers to besides IP literals and `localhost`
+/// (`[listeners.admin] allowed_hosts`, lower case).
+pub type HostsFn = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
+
 /// What the admin routes read and call.
 pub struct AdminState {
     /// The store, read beside its writer.
@@ -130,6 +137,9 @@ pub struct AdminState {
     /// Read from the running config on each request, so a reload that rotates the token takes
     /// effect at once and the old token stops working.
     pub token: TokenFn,
+    /// The host names requests may be addressed to, from the running config (a reload that
+    /// changes them takes effect at once, as the token's).
+    pub allowed_hosts: HostsFn,
     /// The metrics exposition.
     pub metrics: MetricsFn,
     /// Config reload, when the gateway was started from a file.
@@ -164,6 +174,8 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let stopping = shutdown.clone();
+    // Unknown (an unbound socket serves nothing anyway): checked as a loopback one, the stricter.
+    let loopback = (listener.local_addr()).map_or(true, |a| a.ip().is_loopback());
     let handler: Handler = Arc::new(move |parts, body| {
         let (state, stopping) = (state.clone(), stopping.clone());
         Box::pin(async move {
@@ -175,7 +187,7 @@ pub async fn serve(
             );
             let routed = tokio::task::spawn_blocking(move || {
                 tracing::dispatcher::with_default(&dispatch, || {
-                    span.in_scope(|| route(&state, &stopping, &parts, &body))
+                    span.in_scope(|| route(&state, (&stopping, loopback), &parts, &body))
                 })
             });
             routed.await.unwrap_or_else(|_| {
@@ -198,14 +210,18 @@ type Response = http::Response<http_body_util::Full<Bytes>>;
 /// The paths served without the token: health checks.
 const PUBLIC: &[&str] = &["/livez", "/readyz"];
 
+/// Answers one request; `loopback` says whether the listener is bound to a loopback address.
 fn route(
     state: &AdminState,
-    stopping: &CancellationToken,
+    (stopping, loopback): (&CancellationToken, bool),
     parts: &http::request::Parts,
     body: &Bytes,
 ) -> Response {
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
+    if let Some(refused) = host::refuse_misdirected(parts, loopback, &(state.allowed_hosts)()) {
+        return refused;
+    }
     if !PUBLIC.contains(&path) && !auth::authorized(&parts.headers, (state.token)().as_deref()) {
         return auth::unauthorized(path);
     }

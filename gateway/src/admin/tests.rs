@@ -16,6 +16,7 @@ mod charts;
 mod cross_site;
 mod diff_paths;
 mod health;
+mod host;
 mod outage;
 mod routes;
 mod rules;
@@ -123,6 +124,7 @@ fn fixture_of(
             let token = token.map(str::to_owned);
             Arc::new(move || token.clone())
         },
+        allowed_hosts: Arc::new(Vec::new),
         metrics: Arc::new(|| "shadowgate_up 1\n".to_owned()),
         reload: Some(Arc::new(|| {
             Err(vec![crate::config::Problem::error(
@@ -170,13 +172,24 @@ fn post(
     send(state, request, Bytes::from(body.to_owned()))
 }
 
+/// Sends `request` to a listener bound to a loopback address, as the tests' listeners are.
 fn send(
     state: &AdminState,
     request: http::request::Builder,
     body: Bytes,
 ) -> (StatusCode, http::HeaderMap, String) {
+    send_to(state, true, request, body)
+}
+
+/// Sends `request` to a listener bound to a loopback address or not (`loopback`).
+fn send_to(
+    state: &AdminState,
+    loopback: bool,
+    request: http::request::Builder,
+    body: Bytes,
+) -> (StatusCode, http::HeaderMap, String) {
     let (parts, ()) = request.body(()).unwrap().into_parts();
-    let response = route(state, &CancellationToken::new(), &parts, &body);
+    let response = route(state, (&CancellationToken::new(), loopback), &parts, &body);
     let (parts, body) = response.into_parts();
     let body = futures::executor::block_on(body.collect())
         .unwrap()
@@ -513,6 +526,7 @@ fn every_outcome_is_counted_stored_and_reported_under_its_label() {
         policies: Arc::new(Policies::new),
         view: Arc::new(crate::review::ReviewView::default),
         token: Arc::new(|| None),
+        allowed_hosts: Arc::new(Vec::new),
         metrics: Arc::new(String::new),
         reload: None,
         engines: None,

@@ -137,11 +137,13 @@ pub(super) fn build(
             a.idle_timeout_ms,
             &mut problems,
         );
+        let allowed_hosts = super::allowed_hosts::allowed_hosts(&a.allowed_hosts, &mut problems);
         let address = socket(&a.address, "listeners.admin.address", &mut problems)?;
         Some(AdminListener {
             address,
             token,
             token_source,
+            allowed_hosts,
             limits,
         })
     });

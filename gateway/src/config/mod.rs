@@ -23,6 +23,7 @@
 //! - `tls_reason`: why a TLS file does not do, in words (rustls says some reasons as debug
 //!   values).
 //! - `problem`: the one shape of a problem ([`Problem`]) every caller prints the same way.
+//! - `allowed_hosts`: the host names the admin listener answers to, checked and normalized.
 //! - `secret`: the admin token from an environment variable or a file, read or skipped
 //!   ([`Secrets`]), and the store's encryption key file, each quoted as declared in problems.
 //! - `environment`: what only the machine can tell (binding, the store directory, DNS), checked
@@ -32,6 +33,7 @@
 //!   a warning.
 
 mod address;
+mod allowed_hosts;
 mod build;
 mod codes;
 mod engine_build;
@@ -182,6 +184,9 @@ pub struct AdminListener {
     pub token: Option<String>,
     /// Where the token comes from, when one is configured.
     pub token_source: Option<TokenSource>,
+    /// Host names requests may be addressed to besides IP literals and `localhost` (lower case,
+    /// no final dot); on a non-loopback address an empty list lets any name through.
+    pub allowed_hosts: Vec<String>,
     /// Connection cap and timeouts.
     pub limits: ServerLimits,
 }
@@ -193,6 +198,7 @@ impl fmt::Debug for AdminListener {
             .field("address", &self.address)
             .field("token", &self.token.as_ref().map(|_| "<set>"))
             .field("token_source", &self.token_source)
+            .field("allowed_hosts", &self.allowed_hosts)
             .field("limits", &self.limits)
             .finish()
     }

@@ -299,6 +299,11 @@ pub struct AdminListenerConfig {
     /// a rotated token takes effect without a restart.
     #[serde(default)]
     pub token_file: Option<String>,
+    /// Host names (`Host`) the listener answers to besides IP literals and `localhost`: on a
+    /// loopback address no other name is answered (DNS rebinding); elsewhere, once one is listed,
+    /// only those.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
     /// Connections at most; further ones are closed at once and counted.
     #[serde(default = "default_admin_max_connections")]
     pub max_connections: usize,

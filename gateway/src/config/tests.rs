@@ -409,3 +409,27 @@ fn a_postgres_password_env_that_is_unset_or_empty_is_an_error_at_its_key() {
         "the password is not kept"
     );
 }
+
+#[test]
+fn admin_allowed_hosts_are_read_in_lower_case_and_a_bad_one_is_named_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = |hosts: &str| {
+        format!("\n[listeners.admin]\naddress = \"127.0.0.1:0\"\nallowed_hosts = {hosts}\n")
+    };
+    let good = config(dir.path(), &[], &admin(r#"["Review.Bank.Example."]"#));
+    let loaded = load(&good).unwrap();
+    assert_eq!(
+        loaded.admin_listener.unwrap().allowed_hosts,
+        ["review.bank.example"]
+    );
+    let bad = config(dir.path(), &[], &admin(r#"["ok.example", "gw:9190"]"#));
+    let shown: Vec<String> = problems(&bad).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "listeners.admin.allowed_hosts[1] (line 25, column 32): expected a host name as a \
+             browser sends it (no scheme, port or wildcard), e.g. \"review.bank.example\", found \
+             \"gw:9190\""
+        ]
+    );
+}

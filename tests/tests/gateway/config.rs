@@ -69,7 +69,7 @@ async fn a_rejected_reload_answers_typed_problems_over_the_admin_api() {
     let mut stream = tokio::net::TcpStream::connect(gateway.admin_address())
         .await
         .unwrap();
-    let request = "POST /api/v1/reload HTTP/1.1\r\nhost: admin\r\ncontent-length: 0\r\n\
+    let request = "POST /api/v1/reload HTTP/1.1\r\nhost: localhost\r\ncontent-length: 0\r\n\
                    connection: close\r\n\r\n";
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = String::new();

@@ -306,7 +306,7 @@ async fn reloads_are_logged_with_their_source_and_result() {
 
 /// `POST /api/v1/reload` without a token; the status code.
 async fn post_reload(admin: SocketAddr) -> u16 {
-    let request = "POST /api/v1/reload HTTP/1.1\r\nHost: admin\r\nContent-Length: 0\r\n\
+    let request = "POST /api/v1/reload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\
                    Connection: close\r\n\r\n";
     http_status(admin, request).await
 }

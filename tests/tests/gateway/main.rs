@@ -33,6 +33,8 @@
 //!   moving a down engine gives it a fresh health at once; a hung
 //!   engine flapping between two probes is reported, once.
 //! - `secrets`: a rotated admin `token_file` takes effect on reload.
+//! - `admin_host`: the loopback admin listener refuses a rebinding `Host`, answers one listed in
+//!   `allowed_hosts` from the next reload.
 //! - `unclean`: a gateway process SIGKILLed and restarted says the previous run did not stop
 //!   cleanly (one WARN, `/api/v1/health`, the gauge); after a SIGTERM it says `clean`.
 //! - `support`: the legacy engine live with an optional shadow; refused addresses; a shadow
@@ -41,6 +43,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin_host;
 mod answers;
 mod bounds;
 mod config;

@@ -11,8 +11,9 @@ use crate::logs::http_status;
 /// `GET /api/v1/summary` with `token` as the bearer token (none: no header); the status code.
 async fn summary_status(admin: SocketAddr, token: Option<&str>) -> u16 {
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let request =
-        format!("GET /api/v1/summary HTTP/1.1\r\nHost: admin\r\n{auth}Connection: close\r\n\r\n");
+    let request = format!(
+        "GET /api/v1/summary HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
+    );
     http_status(admin, &request).await
 }
 

@@ -93,6 +93,7 @@ fn the_page_draws_a_daily_chart_over_days_in_the_configured_zone() {
         policies: Arc::new(Policies::new),
         view: Arc::new(move || view.clone()),
         token: Arc::new(|| None),
+        allowed_hosts: Arc::new(Vec::new),
         metrics: Arc::new(String::new),
         reload: None,
         engines: Some(Arc::new(|| vec![engine("legacy", true, &["loan"])])),

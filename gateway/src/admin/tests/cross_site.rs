@@ -80,7 +80,9 @@ fn another_sites_post_is_refused_by_its_origin_or_referer_and_changes_nothing() 
 
 #[test]
 fn the_pages_own_origin_and_clients_without_one_go_on() {
-    let f = fixture(None);
+    let mut f = fixture(None);
+    // A name the listener answers to (see `host`).
+    f.state.allowed_hosts = Arc::new(|| vec!["gw.bank.example".to_owned()]);
     // The page's form, posted by a browser from the page: its origin is the listener's host
     // (a default port written or not), or the host a proxy forwarded.
     let cases = [

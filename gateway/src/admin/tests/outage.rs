@@ -18,6 +18,7 @@ fn unavailable() -> (tempfile::TempDir, AdminState) {
         policies: Arc::new(Policies::new),
         view: Arc::new(crate::review::ReviewView::default),
         token: Arc::new(|| None),
+        allowed_hosts: Arc::new(Vec::new),
         metrics: Arc::new(|| "shadowgate_up 1\n".to_owned()),
         reload: None,
         engines: None,
