@@ -181,7 +181,7 @@ async fn still_open(streams: Vec<TcpStream>, deadline: Instant) -> usize {
 /// `GET /metrics` on the admin listener.
 async fn metrics(admin: SocketAddr) -> String {
     let mut stream = TcpStream::connect(admin).await.unwrap();
-    let request = b"GET /metrics HTTP/1.1\r\nhost: gateway\r\nconnection: close\r\n\r\n";
+    let request = b"GET /metrics HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n";
     stream.write_all(request).await.unwrap();
     let mut text = String::new();
     timeout(DEADLINE, stream.read_to_string(&mut text))
