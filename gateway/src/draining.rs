@@ -19,18 +19,19 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 pub const QUIET_MIN: Duration = Duration::from_millis(2);
 
 /// The quiet a drain waits for on a connection whose pace it does not know yet (fewer than
-/// [`PACE_SAMPLES`] gaps seen since the drain began), and the longest it ever waits for.
+/// [`PACE_SAMPLES`] gaps seen on it), and the longest it ever waits for after a frame.
 pub const QUIET_MAX: Duration = Duration::from_secs(1);
 
 /// Gaps between frames a drain sees on a connection before it trusts their mean.
 pub const PACE_SAMPLES: u32 = 3;
 
-/// A connection's pace while a drain runs: the mean gap between the frames it receives, from
-/// which [`Pace::quiet`] is how long it must be quiet before the drain closes it: half its mean
-/// gap. A client that sends on a timer is then closed half-way between two frames, as far from
-/// both as can be (a fixed quiet time near its period would close it just as its next frame
-/// leaves: a trial lost frames that way at 50 frames/s a connection); for a client whose frames
-/// come at random the chance that one crosses the close is the same whenever it is made.
+/// A connection's pace: the mean gap between the frames it receives (measured from its first
+/// frame, so it is known when a drain begins), from which [`Pace::close_at`] is when a drain
+/// closes it: half-way between two frames. A client that sends on a timer is then closed as far
+/// from both as can be (a fixed quiet time near its period would close it just as its next frame
+/// leaves: trials lost frames that way at 50 frames/s a connection, and at 1 frame/s with the
+/// pace measured only from the drain's start); for a client whose frames come at random the
+/// chance that one crosses the close is the same whenever it is made.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Pace {
     last: Option<Instant>,
@@ -53,12 +54,33 @@ impl Pace {
         self.last = Some(now);
     }
 
-    /// How long the connection must be quiet before the drain closes it.
+    /// How long the connection must be quiet before the drain closes it: half its mean gap
+    /// (at least [`QUIET_MIN`], at most [`QUIET_MAX`]); [`QUIET_MAX`] while its pace is not known.
     pub fn quiet(&self) -> Duration {
         if self.samples < PACE_SAMPLES {
             return QUIET_MAX;
         }
         (self.mean / 2).clamp(QUIET_MIN, QUIET_MAX)
+    }
+
+    /// When a drain closes the connection, asked at `now` (the drain's start, a frame received,
+    /// an answer written): [`Self::quiet`] after its last frame while that is still ahead; `now`
+    /// when its next frame is due at least that long after `now` (a slow pace, late in its gap);
+    /// else half-way after its next frame is due (that frame, when it comes, asks again). With
+    /// its pace not known yet: [`QUIET_MAX`] from `now`.
+    pub fn close_at(&self, now: Instant) -> Instant {
+        let quiet = self.quiet();
+        let Some(last) = self.last.filter(|_| self.samples >= PACE_SAMPLES) else {
+            return now + quiet;
+        };
+        let due = last + self.mean;
+        if now < last + quiet {
+            last + quiet
+        } else if due >= now + quiet {
+            now
+        } else {
+            due + quiet
+        }
     }
 }
 
@@ -132,8 +154,12 @@ mod tests {
     }
 
     fn paced(gap: Duration, frames: u32) -> Pace {
+        paced_from(Instant::now(), gap, frames)
+    }
+
+    /// A pace of `frames` frames `gap` apart, the first at `start`.
+    fn paced_from(start: Instant, gap: Duration, frames: u32) -> Pace {
         let mut pace = Pace::default();
-        let start = Instant::now();
         for n in 0..frames {
             pace.frame(start + gap * n);
         }
@@ -165,5 +191,30 @@ mod tests {
             pace.frame(at);
         }
         assert!(pace.quiet() < ms(10), "{:?}", pace.quiet());
+    }
+
+    #[test]
+    fn a_drain_closes_half_way_between_frames_whenever_it_begins_in_the_gap() {
+        let ms = Duration::from_millis;
+        // One frame a second, its pace seen before the drain (frames at 0, 1, 2 and 3 s).
+        let start = Instant::now();
+        let pace = paced_from(start, Duration::from_secs(1), 4);
+        let last = start + ms(3_000);
+        // Begun early in the gap: half a gap after the last frame, half before the next.
+        assert_eq!(pace.close_at(last + ms(100)), last + ms(500));
+        // Begun late in the gap (the next frame due in 200 ms): not now, but half a gap after
+        // that frame (which, when it comes, sets the same moment).
+        assert_eq!(pace.close_at(last + ms(800)), last + ms(1_500));
+        assert_eq!(pace.close_at(last + ms(1_000)), last + ms(1_500));
+        // A slow pace (a frame every 10 s): now, when its next frame is due at least the longest
+        // quiet (1 s) later; otherwise after that frame.
+        let slow = paced_from(start, Duration::from_secs(10), 4);
+        let last = start + ms(30_000);
+        assert_eq!(slow.close_at(last + ms(200)), last + QUIET_MAX);
+        assert_eq!(slow.close_at(last + ms(4_000)), last + ms(4_000));
+        assert_eq!(slow.close_at(last + ms(9_500)), last + ms(11_000));
+        // Its pace not known (two gaps): the longest quiet from now.
+        let young = paced_from(start, ms(100), 3);
+        assert_eq!(young.close_at(start + ms(250)), start + ms(250) + QUIET_MAX);
     }
 }

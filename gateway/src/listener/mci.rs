@@ -242,7 +242,8 @@ async fn connection(
     // (nothing in flight, nothing received for half its mean gap between frames, no byte of a
     // frame pending: `draining::Pace`), before the listeners stop and cut it. `quiet_at` is set
     // when it begins and moved by every frame received and every answer written; the timer,
-    // firing early, is re-armed to it. The pace is measured only while a drain runs.
+    // firing early, is re-armed to it. The pace is measured from the first frame (one clock
+    // read a frame), so a drain knows it from its start.
     let draining = gateway.draining().clone();
     let drain_begins = draining.started();
     let mut quiet_at: Option<Instant> = None;
@@ -265,10 +266,10 @@ async fn connection(
                     Some(Ok(frame)) => {
                         // One frame per one-shot connection: whatever follows is not read.
                         reading = !one_shot;
+                        let now = Instant::now();
+                        pace.frame(now);
                         if let Some(at) = quiet_at.as_mut() {
-                            let now = Instant::now();
-                            pace.frame(now);
-                            *at = now + pace.quiet();
+                            *at = pace.close_at(now);
                         }
                         if let Some(role) = layout.transport_role(&frame) {
                             link.ack(role, LinkDirection::Received);
@@ -344,7 +345,7 @@ async fn connection(
                 }
                 member.active(in_flight.len());
                 if let Some(at) = quiet_at.as_mut() {
-                    *at = Instant::now() + pace.quiet();
+                    *at = pace.close_at(Instant::now());
                 }
                 if let Some(outcome) = close {
                     // The frames behind it are not answered: a client that matches answers by
@@ -380,7 +381,7 @@ async fn connection(
                 closed_by_us = true;
             }
             () = &mut drain_begins, if reading && quiet_at.is_none() => {
-                let at = Instant::now() + pace.quiet();
+                let at = pace.close_at(Instant::now());
                 quiet_at = Some(at);
                 quiet.as_mut().reset(at);
             }

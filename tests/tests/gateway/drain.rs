@@ -201,3 +201,36 @@ async fn a_connection_sending_on_a_timer_is_closed_half_way_between_two_frames()
     assert_eq!(s.ok, s.sent, "{s:?}");
     gateway.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_whose_pace_is_known_before_the_drain_is_closed_before_its_next_frame() {
+    let (_legacy, gateway) = legacy_live(None).await;
+    // 4 frames/s on one connection, its pace seen before the drain (three gaps, four frames):
+    // the drain closes it half a gap after its last frame, before the next is due. Measured only
+    // from the drain's start, it needed three more gaps first: at 1 frame/s that made the close
+    // come at its one-second fallback, just as a frame left (a trial lost frames so).
+    let args = open_loop(gateway.mci_address(), 1, 4.0, 3.0);
+    let load = tokio::spawn(async move { measure(&args).await.unwrap() });
+    let answered = r#"shadowgate_frames_total{listener="core-banking",outcome="ok"}"#;
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while gateway.metric(answered) < 4.0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "four frames never answered"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let summaries = while_draining(&gateway, load).await.unwrap();
+    let s = &summaries[0];
+    let drained =
+        r#"shadowgate_connections_closed_total{listener="core-banking",reason="drained"}"#;
+    let crossed = r#"shadowgate_frames_total{listener="core-banking",outcome="gateway_closed"}"#;
+    assert_eq!(gateway.metric(drained), 1.0, "{s:?}");
+    assert_eq!(gateway.metric(crossed), 0.0, "{s:?}");
+    assert_eq!((s.closed_idle, s.errors.lost), (1, 0), "{s:?}");
+    // Closed within a gap of the drain's start (a slow look at the metric lets one more frame
+    // in): not after three more frames, and every frame sent was answered.
+    assert!(s.sent <= 5, "{s:?}");
+    assert_eq!(s.ok, s.sent, "{s:?}");
+    gateway.shutdown().await;
+}
