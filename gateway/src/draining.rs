@@ -22,8 +22,9 @@ pub const QUIET_MIN: Duration = Duration::from_millis(2);
 /// [`PACE_SAMPLES`] gaps seen on it), and the longest it ever waits for after a frame.
 pub const QUIET_MAX: Duration = Duration::from_secs(1);
 
-/// Gaps between frames a drain sees on a connection before it trusts their mean.
-pub const PACE_SAMPLES: u32 = 3;
+/// Gaps between frames a drain sees on a connection before it trusts their mean: one (a young
+/// connection's first gap says more than a fixed time, which may equal its period).
+pub const PACE_SAMPLES: u32 = 1;
 
 /// A connection's pace: the mean gap between the frames it receives (measured from its first
 /// frame, so it is known when a drain begins), from which [`Pace::close_at`] is when a drain
@@ -170,11 +171,8 @@ mod tests {
     fn a_connection_is_closed_half_way_between_its_frames_once_its_pace_is_known() {
         assert_eq!(Pace::default().quiet(), QUIET_MAX, "no frame yet");
         let ms = Duration::from_millis;
-        assert_eq!(
-            paced(ms(20), 3).quiet(),
-            QUIET_MAX,
-            "two gaps: not known yet"
-        );
+        assert_eq!(paced(ms(20), 1).quiet(), QUIET_MAX, "no gap: not known yet");
+        assert_eq!(paced(ms(20), 2).quiet(), ms(10));
         assert_eq!(paced(ms(20), 4).quiet(), ms(10));
         assert_eq!(paced(ms(400), 10).quiet(), ms(200));
         assert_eq!(
@@ -213,8 +211,11 @@ mod tests {
         assert_eq!(slow.close_at(last + ms(200)), last + QUIET_MAX);
         assert_eq!(slow.close_at(last + ms(4_000)), last + ms(4_000));
         assert_eq!(slow.close_at(last + ms(9_500)), last + ms(11_000));
-        // Its pace not known (two gaps): the longest quiet from now.
-        let young = paced_from(start, ms(100), 3);
-        assert_eq!(young.close_at(start + ms(250)), start + ms(250) + QUIET_MAX);
+        // Its pace not known (one frame, no gap): the longest quiet from now.
+        let young = paced_from(start, ms(100), 1);
+        assert_eq!(young.close_at(start + ms(50)), start + ms(50) + QUIET_MAX);
+        // One gap is enough: a young connection on a one-second timer is closed half-way too.
+        let young = paced_from(start, Duration::from_secs(1), 2);
+        assert_eq!(young.close_at(start + ms(1_100)), start + ms(1_500));
     }
 }
