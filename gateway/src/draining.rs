@@ -64,24 +64,48 @@ impl Pace {
         (self.mean / 2).clamp(QUIET_MIN, QUIET_MAX)
     }
 
+    /// The gap between two frames of its pace that `now` falls in: when it began (its last
+    /// frame, or for a client later than its pace a frame it was due to send since) and how long
+    /// it is (the mean gap, at least twice [`QUIET_MIN`]); `None` while its pace is not known.
+    fn gap_at(&self, now: Instant) -> Option<(Instant, Duration)> {
+        let last = self.last.filter(|_| self.samples >= PACE_SAMPLES)?;
+        let mean = self.mean.max(QUIET_MIN * 2);
+        let since = now.saturating_duration_since(last).as_nanos();
+        let into = u64::try_from(since % mean.as_nanos()).unwrap_or(0);
+        Some((now - Duration::from_nanos(into), mean))
+    }
+
     /// When a drain closes the connection, asked at `now` (the drain's start, a frame received,
-    /// an answer written): [`Self::quiet`] after its last frame while that is still ahead; `now`
-    /// when its next frame is due at least that long after `now` (a slow pace, late in its gap);
-    /// else half-way after its next frame is due (that frame, when it comes, asks again). With
-    /// its pace not known yet: [`QUIET_MAX`] from `now`.
+    /// an answer written, a close that came late): [`Self::quiet`] after the gap's start while
+    /// that is still ahead; `now` when its next frame is due at least that long after `now` (a
+    /// slow pace, late in its gap); else half-way after its next frame is due (that frame, when
+    /// it comes, asks again). With its pace not known yet: [`QUIET_MAX`] from `now`.
     pub fn close_at(&self, now: Instant) -> Instant {
         let quiet = self.quiet();
-        let Some(last) = self.last.filter(|_| self.samples >= PACE_SAMPLES) else {
+        let Some((begun, gap)) = self.gap_at(now) else {
             return now + quiet;
         };
-        let due = last + self.mean;
-        if now < last + quiet {
-            last + quiet
+        let due = begun + gap;
+        if now < begun + quiet {
+            begun + quiet
         } else if due >= now + quiet {
             now
         } else {
             due + quiet
         }
+    }
+
+    /// Whether `now` is far enough from the frames of its pace for the drain to close the
+    /// connection: at least half of [`Self::quiet`] after the gap's start and before its next
+    /// frame is due. A close that comes late (the gateway's thread busy past the moment
+    /// [`Self::close_at`] gave) and would fall near a frame is put off to the next gap's middle.
+    /// Always while its pace is not known.
+    pub fn may_close(&self, now: Instant) -> bool {
+        let Some((begun, gap)) = self.gap_at(now) else {
+            return true;
+        };
+        let margin = self.quiet() / 2;
+        now - begun >= margin && (begun + gap).saturating_duration_since(now) >= margin
     }
 }
 
@@ -211,9 +235,24 @@ mod tests {
         assert_eq!(slow.close_at(last + ms(200)), last + QUIET_MAX);
         assert_eq!(slow.close_at(last + ms(4_000)), last + ms(4_000));
         assert_eq!(slow.close_at(last + ms(9_500)), last + ms(11_000));
+        // A close that comes late, near the next frame due, is put off to the next gap's middle.
+        let last = start + ms(3_000);
+        assert!(pace.may_close(last + ms(500)));
+        assert!(pace.may_close(last + ms(700)));
+        assert!(
+            !pace.may_close(last + ms(900)),
+            "100 ms before the next frame"
+        );
+        assert_eq!(pace.close_at(last + ms(900)), last + ms(1_500));
+        // A client later than its pace (no frame since 3 s, at 7.02 s): its gaps go on as if it
+        // sent, so the close is not made just after a frame it may be late with.
+        assert!(!pace.may_close(last + ms(4_020)));
+        assert_eq!(pace.close_at(last + ms(4_020)), last + ms(4_500));
+        assert!(pace.may_close(last + ms(4_500)));
         // Its pace not known (one frame, no gap): the longest quiet from now.
         let young = paced_from(start, ms(100), 1);
         assert_eq!(young.close_at(start + ms(50)), start + ms(50) + QUIET_MAX);
+        assert!(young.may_close(start + ms(50)));
         // One gap is enough: a young connection on a one-second timer is closed half-way too.
         let young = paced_from(start, Duration::from_secs(1), 2);
         assert_eq!(young.close_at(start + ms(1_100)), start + ms(1_500));

@@ -29,7 +29,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::stream::{FuturesOrdered, StreamExt};
 use futures::FutureExt;
-use protocol_mci::{FrameCodec, Layout};
+use protocol_mci::{FrameCodec, FramingError, Layout};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
@@ -292,6 +292,17 @@ async fn connection(
                         });
                         member.active(in_flight.len());
                     }
+                    // The connection failed (reset by the client, a keep-alive timeout): not the
+                    // framing. Answers in flight are still tried (a failed write counts them
+                    // `client_closed`); a frame it was sending, cut short, is counted so too.
+                    Some(Err(FramingError::Io(error))) => {
+                        let partial = !frames.read_buffer().is_empty();
+                        if partial {
+                            metrics.frame(FrameOutcome::ClientClosed);
+                        }
+                        debug!(listener = %settings.name, %error, partial, "the connection failed while reading");
+                        reading = false;
+                    }
                     Some(Err(error)) => {
                         metrics.frame(FrameOutcome::FramingError);
                         warn!(listener = %settings.name, outcome = FrameOutcome::FramingError.as_str(), %error, "framing lost; closing the connection after pending answers");
@@ -389,6 +400,13 @@ async fn connection(
                 let now = Instant::now();
                 let at = quiet_at.unwrap_or(now);
                 if now < at {
+                    quiet.as_mut().reset(at);
+                    continue;
+                }
+                // Late (this thread was busy) and near the next frame due: the next gap's middle.
+                if !pace.may_close(now) {
+                    let at = pace.close_at(now);
+                    quiet_at = Some(at);
                     quiet.as_mut().reset(at);
                     continue;
                 }

@@ -4,6 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use tokio::io::AsyncWriteExt;
+
 use crate::support::Log;
 use shadowgate_tests::gateway::{decode_answer, guid, mci_deciding, request_frame};
 use shadowgate_tests::{EngineToml, TestGateway};
@@ -192,4 +194,50 @@ async fn an_answer_whose_client_closed_its_connection_is_counted_client_closed_n
         line.contains("answer=\"ok\"") || line.contains("answer=ok"),
         "{line}"
     );
+}
+
+#[tokio::test]
+async fn a_client_that_resets_mid_frame_is_client_closed_not_a_framing_error() {
+    // Core banking's side resets its connection (SO_LINGER 0) with half a frame sent: the
+    // connection failed, the framing did not. The frame cut short is `client_closed`, and no
+    // "framing lost" line is written; the gateway serves the next client.
+    let (log, _guard) = Log::capture();
+    let legacy = mci_deciding("L1").start().await;
+    let gateway = TestGateway::new()
+        .live("legacy", EngineToml::mci(legacy.addr()))
+        .start()
+        .await;
+    let frame = request_frame(&guid(1));
+    let mut reset = tokio::net::TcpStream::connect(gateway.mci_address())
+        .await
+        .unwrap();
+    reset.write_all(&frame[..frame.len() / 2]).await.unwrap();
+    // Until the gateway has read the half frame (it waits for the rest).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    reset.set_linger(Some(Duration::ZERO)).unwrap();
+    drop(reset);
+
+    let frames = |outcome: &str| {
+        gateway.metric(&format!(
+            r#"shadowgate_frames_total{{listener="core-banking",outcome="{outcome}"}}"#
+        ))
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while frames("client_closed") == 0.0 && frames("framing_error") == 0.0 {
+        assert!(Instant::now() < deadline, "the reset was never counted");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(frames("client_closed"), 1.0);
+    assert_eq!(frames("framing_error"), 0.0);
+
+    let mut client = gateway.mci_client().await;
+    let answer = decode_answer(&client.call(&request_frame(&guid(2))).await);
+    assert_eq!(answer.header["guid"], guid(2).as_str());
+    gateway.shutdown().await;
+    assert!(
+        log.lines_with("WARN", "framing lost").is_empty(),
+        "{}",
+        log.text()
+    );
+    assert_eq!(legacy.requests(), 1, "the frame cut short never ran");
 }
