@@ -214,7 +214,7 @@ async fn a_client_that_resets_mid_frame_is_client_closed_not_a_framing_error() {
     reset.write_all(&frame[..frame.len() / 2]).await.unwrap();
     // Until the gateway has read the half frame (it waits for the rest).
     tokio::time::sleep(Duration::from_millis(100)).await;
-    reset.set_linger(Some(Duration::ZERO)).unwrap();
+    reset.set_zero_linger().unwrap();
     drop(reset);
 
     let frames = |outcome: &str| {
