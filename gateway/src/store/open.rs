@@ -31,14 +31,19 @@ pub struct Store {
     uncommitted_max: usize,
 }
 
+/// The writer's backend, how the previous run ended (`None` until a fleet store started without
+/// its database reaches it), and where this run is marked.
+type Opened = (Box<dyn Backend>, Option<PreviousRun>, Marked);
+
 /// Where a run's start was marked ([`super::run`]).
 #[derive(Debug)]
 enum Marked {
-    /// Nowhere: the store (or database) could not be read at the start.
+    /// Nowhere: the sled store could not be read at the start.
     Nowhere,
     /// In the sled directory.
     Sled(Arc<SharedDb>, RunStart),
-    /// In the instance's row of the PostgreSQL database.
+    /// In the instance's row of the PostgreSQL database: at the start, or by the writer when
+    /// the database first answers.
     Postgres(Box<PostgresConfig>, RunStart),
 }
 
@@ -78,10 +83,10 @@ impl Store {
         }
         let run = RunStart::now();
         let mut reader = Reader::new(Arc::clone(&shared));
-        let (backend, previous, marked): (Box<dyn Backend>, _, _) = match config.backend {
+        let (backend, previous, marked): Opened = match config.backend {
             BackendKind::Sled => {
                 let (previous, marked) = mark_sled(&shared, run);
-                (Box::new(SledBackend::new(shared)), previous, marked)
+                (Box::new(SledBackend::new(shared)), Some(previous), marked)
             }
             // The fleet's database takes the writes and the reader reads the whole fleet from it
             // (the admin API and page review the fleet); the local directory keeps the spool
@@ -92,7 +97,11 @@ impl Store {
             }
         };
         let writer = Writer::spawn_with(backend, config, options, on_writer_start)?;
-        writer.stats().set_previous_run(previous);
+        // Not known yet on a fleet store started without its database: its writer sets it at
+        // the first contact.
+        if let Some(previous) = previous {
+            writer.stats().set_previous_run(previous);
+        }
         Ok(Self {
             writer,
             reader,
@@ -109,13 +118,16 @@ impl Store {
 
     /// Says once, at WARN, that the previous run on this store did not stop cleanly and what it
     /// may have lost: up to `comparisons_in_flight` comparisons (the strategies'
-    /// `shadow_max_in_flight` together) and the events this store holds before a commit.
+    /// `shadow_max_in_flight` together) and the events this store holds before a commit. A
+    /// gateway started while PostgreSQL could not be reached says it when the database answers.
     pub fn announce_previous_run(&self, comparisons_in_flight: usize) {
         let bounds = LossBounds {
             comparisons_in_flight,
             uncommitted_records: self.uncommitted_max,
         };
-        self.previous_run().announce(&self.place, bounds);
+        // Now, or when a run started without PostgreSQL first reaches it and learns how its
+        // previous run ended.
+        self.stats().set_loss_bounds(self.place.clone(), bounds);
     }
 
     /// A non-blocking handle for the gateway's tasks.
@@ -142,7 +154,7 @@ impl Store {
         // Still spooling at the end: PostgreSQL cannot be written, and trying would hold the
         // stop for a connect timeout to learn it.
         let spooling = stats.spooling.load(std::sync::atomic::Ordering::SeqCst);
-        if let Err(error) = self.marked.stop(spooling) {
+        if let Err(error) = self.marked.stop(spooling, stats.previous_run_known()) {
             tracing::warn!(
                 store = self.place,
                 %error,
@@ -155,13 +167,16 @@ impl Store {
 }
 
 impl Marked {
-    /// Marks the run stopped where its start was marked; not on PostgreSQL while `spooling`.
-    fn stop(&self, spooling: bool) -> Result<(), super::BackendError> {
+    /// Marks the run stopped where its start was marked; not on PostgreSQL while `spooling`, nor
+    /// unless `started` (a run started without the database is marked at its first contact,
+    /// which sets how the previous run ended: one that never reached it has no mark to stop).
+    fn stop(&self, spooling: bool, started: bool) -> Result<(), super::BackendError> {
         let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
             super::BackendError::new("mark the run stopped", e)
         };
         match self {
             Self::Nowhere => Ok(()),
+            Self::Postgres(..) if !started => Ok(()),
             Self::Sled(shared, run) => {
                 let db = shared.require().map_err(|e| failed(e.into()))?;
                 run::stop_sled(&db, *run).map_err(|e| failed(e.into()))
@@ -180,25 +195,26 @@ impl Marked {
 }
 
 /// The writer's backend on PostgreSQL, after the start check that refuses an instance name in use
-/// and marks `run` started under it; how the instance's previous run ended, and where this run is
-/// marked (nowhere while the database cannot be reached).
+/// and marks `run` started under it; how the instance's previous run ended (`None` while the
+/// database cannot be reached: the writer marks `run` started at its first contact, and says it
+/// then), and where this run is marked.
 fn fleet_backend(
     config: &StoreConfig,
     shared: Arc<SharedDb>,
     run: RunStart,
-) -> Result<(Box<dyn Backend>, PreviousRun, Marked), StoreError> {
+) -> Result<Opened, StoreError> {
     let checked = check_instance(&config.postgres, run)?;
-    let marked = match checked {
-        Some(_) => Marked::Postgres(Box::new(config.postgres.clone()), run),
-        None => Marked::Nowhere,
-    };
-    let backend = Box::new(SpoolingBackend::new(
+    let mut backend = SpoolingBackend::new(
         PostgresBackend::new(&config.postgres).map_err(StoreError::Backend)?,
         Spool::new(shared),
         std::time::Duration::from_millis(config.retry_interval_ms),
         config.postgres.spool_max_records,
-    ));
-    Ok((backend, checked.unwrap_or_default(), marked))
+    );
+    if checked.is_none() {
+        backend.mark_at_contact(run);
+    }
+    let marked = Marked::Postgres(Box::new(config.postgres.clone()), run);
+    Ok((Box::new(backend), checked, marked))
 }
 
 /// Reads how the previous run on the sled directory ended and marks `run` started there; a

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use super::record::RecordKind;
-use super::run::PreviousRun;
+use super::run::{LossBounds, PreviousRun};
 
 /// Why an event or record was not stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,8 +88,14 @@ pub struct StoreStats {
     /// Why the last attempt to reach PostgreSQL failed while spooling, for the readiness views;
     /// `None` when not spooling.
     spooling_reason: Mutex<Option<SpoolingReason>>,
-    /// How the previous run on this store ended, found when the store opened.
+    /// How the previous run on this store ended, found when the store opened (or, started
+    /// without PostgreSQL, when it first answered).
     previous_run: OnceLock<PreviousRun>,
+    /// Where the store is and what an unclean previous run may have lost, for its announcement:
+    /// known to the gateway once it has its strategies.
+    loss: OnceLock<(String, LossBounds)>,
+    /// The previous run was announced (once, by whichever of the two comes last).
+    announced: AtomicBool,
 }
 
 /// Why the writer spools: the kind of the outage, and the last attempt's error.
@@ -155,9 +161,36 @@ impl StoreStats {
         self.previous_run.get().copied().unwrap_or_default()
     }
 
-    /// Sets [`StoreStats::previous_run`], once: the store looks when it opens.
+    /// Whether the store has looked how the previous run ended (and so marked this one).
+    pub(crate) fn previous_run_known(&self) -> bool {
+        self.previous_run.get().is_some()
+    }
+
+    /// Sets [`StoreStats::previous_run`], once: the store looks when it opens, or a run started
+    /// without PostgreSQL when it first answers; then announces it if the bounds are known.
     pub(crate) fn set_previous_run(&self, previous: PreviousRun) {
         let _ = self.previous_run.set(previous);
+        self.announce_previous_run();
+    }
+
+    /// Sets where the store is and what an unclean previous run may have lost, then announces
+    /// that run if it is known.
+    pub(crate) fn set_loss_bounds(&self, store: String, bounds: LossBounds) {
+        let _ = self.loss.set((store, bounds));
+        self.announce_previous_run();
+    }
+
+    /// Says once ([`PreviousRun::announce`]) how the previous run ended, when both it and the
+    /// loss bounds are known: at the start, or at the first contact of a run started without
+    /// PostgreSQL.
+    fn announce_previous_run(&self) {
+        let (Some(previous), Some((store, bounds))) = (self.previous_run.get(), self.loss.get())
+        else {
+            return;
+        };
+        if !self.announced.swap(true, Ordering::SeqCst) {
+            previous.announce(store, *bounds);
+        }
     }
 
     pub(crate) fn add_written(&self, kind: RecordKind, n: u64) {

@@ -136,3 +136,76 @@ fn a_stop_while_spooling_is_said_and_found_unclean_at_the_next_start() {
     );
     drop(store.close());
 }
+
+/// Waits (bounded) until `store` spools (`true`) or has forwarded its spool (`false`), recording
+/// a comparison meanwhile if `traffic`.
+fn wait_spooling(store: &Store, spooling: bool, traffic: bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store.stats().spooling.load(Ordering::SeqCst) != spooling {
+        assert!(
+            Instant::now() < deadline,
+            "spooling never became {spooling}"
+        );
+        if traffic {
+            let _ = store.recorder().record(Event::Counted {
+                strategy: "loan".into(),
+                outcome: ShadowOutcome::Match,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A run started while the database is down is marked when it first answers, so its clean stop
+/// is marked against it: the next start finds it clean, not the run before it (which stopped
+/// while spooling and is said unclean once, at that first contact). A trial's gateway named the
+/// older run unclean at every start after such a run.
+#[test]
+fn a_run_started_without_the_database_is_marked_when_it_answers() {
+    let mut postgres = TestPostgres::start_new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&postgres.url(), "gw-5", &dir);
+    config.retry_interval_ms = 100;
+
+    // Stopped while spooling: its stop cannot be marked.
+    let before = SystemClock.now_micros();
+    let store = open(&config);
+    let after = SystemClock.now_micros();
+    postgres.stop();
+    wait_spooling(&store, true, true);
+    drop(store.close());
+
+    // Started while the database is down: how the previous run ended is not known yet.
+    let store = open(&config);
+    assert_eq!(store.previous_run(), PreviousRun::Unknown);
+    postgres.start();
+    wait_spooling(&store, false, false);
+    // Learnt at the first contact: the older run, which did not mark its stop.
+    let unclean = store
+        .previous_run()
+        .unclean()
+        .expect("the older run is unclean");
+    assert_eq!(unclean.pid, std::process::id());
+    assert!(
+        (before..=after).contains(&unclean.started_at),
+        "{unclean:?}"
+    );
+    let mut client = postgres.client();
+    let row = client
+        .query_one(
+            "SELECT stopped_at IS NULL, run > $1 FROM shadowgate_runs WHERE instance = 'gw-5'",
+            &[&i64::try_from(after).unwrap()],
+        )
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, bool>(0), row.get::<_, bool>(1)),
+        (true, true),
+        "this run is marked started"
+    );
+    drop(store.close());
+
+    // Stopped cleanly with the database: the next start finds it so.
+    let store = open(&config);
+    assert_eq!(store.previous_run(), PreviousRun::Clean);
+    drop(store.close());
+}

@@ -118,6 +118,24 @@ impl PostgresBackend {
         runs::stop(&mut client, self.instance(), run)
     }
 
+    /// Marks `run` started ([`super::runs`]) on the writer's session, which holds the instance
+    /// lock: the start check a run started without the database skipped, made at its first
+    /// contact ([`super::SpoolingBackend`]), so its clean stop is marked against it.
+    pub(crate) fn mark_started(&mut self, run: RunStart) -> Result<PreviousRun, BackendError> {
+        self.with(|client, instance| runs::start(client, instance, run))
+    }
+
+    /// Whether the database answers, on the writer's session (a new one if it broke): an idle
+    /// writer's check, bounded by `connect_timeout_ms` and `statement_timeout_ms` as any write.
+    pub(crate) fn ping(&mut self) -> Result<(), BackendError> {
+        self.with(|client, _| {
+            client
+                .simple_query("SELECT 1")
+                .map(drop)
+                .map_err(|e| BackendError::new("check postgres", e))
+        })
+    }
+
     /// This gateway's instance name in the tables.
     pub fn instance(&self) -> &str {
         self.connector.instance()

@@ -1,5 +1,7 @@
 //! This instance's run mark in `shadowgate_runs` ([`crate::store::PreviousRun`]): read and
-//! replaced at the start check, under the instance lock, and marked stopped when the store closes.
+//! replaced at the start check, under the instance lock (or, for a run started while the database
+//! could not be reached, at the writer's first contact, under the lock its session holds), and
+//! marked stopped when the store closes.
 
 use postgres::Client;
 
@@ -31,6 +33,8 @@ pub(crate) fn start(
             );
             match (u64::try_from(started_at), u32::try_from(pid)) {
                 _ if stopped => PreviousRun::Clean,
+                // Marked by this call already (a commit whose answer was lost, tried again).
+                _ if (started_at, pid) == (micros(run), i64::from(run.pid)) => PreviousRun::Unknown,
                 (Ok(started_at), Ok(pid)) => PreviousRun::Unclean(RunStart { started_at, pid }),
                 // Not a mark this build wrote.
                 _ => PreviousRun::Unknown,

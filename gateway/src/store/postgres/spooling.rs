@@ -28,16 +28,23 @@ use super::spool::Spool;
 use crate::log_limit::LogLimit;
 use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::chunk;
+use crate::store::run::RunStart;
 use crate::store::stats::StoreStats;
 use crate::store::time::Day;
 
 mod contact;
+mod liveness;
 #[cfg(test)]
 mod tests;
 
 /// How often the reason for spooling (a held instance lock included) is logged again while it
 /// lasts.
 const REPORT_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How long the database may go unused before an idle writer checks that it still answers
+/// (`liveness`): an outage then shows on `/readyz` and the health API within about this long,
+/// as it would at the next write under traffic.
+const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 /// Record chunks forwarded per transaction: a long outage's spool is sent in steps, not as one
 /// statement of unbounded size.
@@ -73,6 +80,12 @@ pub struct SpoolingBackend {
     relative: Relative,
     /// The reason for spooling, logged once a minute while it lasts.
     reported: LogLimit,
+    /// This run, when the start check could not mark it (the database unreachable): marked at
+    /// the first contact instead (`contact`), so its clean stop is marked against it.
+    unmarked: Option<RunStart>,
+    /// When the database last answered (or was last checked): an idle writer checks it again
+    /// after [`IDLE_CHECK`].
+    last_contact: Instant,
 }
 
 impl SpoolingBackend {
@@ -101,7 +114,15 @@ impl SpoolingBackend {
             cold: false,
             relative: Relative::default(),
             reported: LogLimit::new(REPORT_INTERVAL),
+            unmarked: None,
+            last_contact: Instant::now(),
         }
+    }
+
+    /// Marks `run` started at the first contact with the database, which the start check could
+    /// not reach, and sets how the previous run ended then.
+    pub(crate) fn mark_at_contact(&mut self, run: RunStart) {
+        self.unmarked = Some(run);
     }
 
     /// Spools `writes` after the database refused them (`why`).
@@ -181,6 +202,7 @@ impl SpoolingBackend {
         self.spooling_since = None;
         self.spooling = false;
         self.spooled_records = 0;
+        self.last_contact = Instant::now();
         self.next_try = None;
         self.reported.reset();
         self.set_spooled();
@@ -232,7 +254,8 @@ impl Drop for SpoolingBackend {
     /// A gateway stopped while its spool still holds what PostgreSQL has not received says so:
     /// the next start forwards it, if the store directory is still there.
     fn drop(&mut self) {
-        if self.spooling {
+        // Not for an outage an idle check found with nothing written since: nothing waits.
+        if self.spooling && !self.spool.is_empty().unwrap_or(true) {
             tracing::warn!(
                 records_in_spool = self.spooled_records,
                 "store: stopping with records and totals still spooled locally (postgres not reached); the next start forwards them once postgres answers: keep the store directory"
@@ -271,11 +294,12 @@ impl Backend for SpoolingBackend {
 
     fn commit(&mut self, writes: Vec<Write>) -> Result<(), BackendError> {
         let mut due = self.next_try.is_none_or(|at| Instant::now() >= at);
+        let mut not_reached = None;
         if self.cold && due {
             if let Err(error) = self.settle() {
-                self.refused(&error);
                 self.next_try = Some(Instant::now() + self.retry);
                 due = false;
+                not_reached = Some(error);
             }
         }
         let writes = self.relative.absolute(writes)?;
@@ -286,10 +310,17 @@ impl Backend for SpoolingBackend {
                 Err(error) => self.spool(&writes, &error),
             },
             (false, _) => match self.db.commit(writes.clone()) {
-                Ok(()) => Ok(()),
+                Ok(()) => {
+                    self.last_contact = Instant::now();
+                    Ok(())
+                }
                 Err(error) => self.spool(&writes, &error),
             },
         };
+        // After the append, as in `spool`: the report counts this batch's records too.
+        if let Some(error) = not_reached {
+            self.refused(&error);
+        }
         if result.is_ok() {
             self.remember(&writes);
         }
@@ -356,8 +387,12 @@ impl Backend for SpoolingBackend {
     }
 
     fn tick(&mut self) -> Result<(), BackendError> {
+        if !self.spooling {
+            self.check_idle();
+            return Ok(());
+        }
         let due = self.next_try.is_none_or(|at| Instant::now() >= at);
-        if !(self.spooling && due) {
+        if !due {
             return Ok(());
         }
         self.forward(Vec::new()).inspect_err(|error| {

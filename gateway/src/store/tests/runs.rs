@@ -113,3 +113,31 @@ fn a_relative_store_path_is_named_absolute() {
         "/var/lib/shadowgate/store"
     );
 }
+
+/// A fleet store started without its database learns how the previous run ended at the first
+/// contact, after the gateway gave its bounds: it is said then, once, whichever comes last.
+#[test]
+fn a_previous_run_learnt_after_the_bounds_is_announced_once() {
+    let stats = crate::store::stats::StoreStats::default();
+    let bounds = LossBounds {
+        comparisons_in_flight: 8,
+        uncommitted_records: 16,
+    };
+    let run = RunStart {
+        started_at: 1_764_763_200_123_456,
+        pid: 4242,
+    };
+    let ((), text) = crate::test_log::logged(tracing::Level::WARN, || {
+        stats.set_loss_bounds("postgres instance \"gw-b\"".into(), bounds);
+        stats.set_previous_run(PreviousRun::Unclean(run));
+        stats.set_previous_run(PreviousRun::Clean);
+        stats.set_loss_bounds("postgres instance \"gw-b\"".into(), bounds);
+    });
+    assert_eq!(stats.previous_run(), PreviousRun::Unclean(run));
+    let said: Vec<_> = text
+        .lines()
+        .filter(|l| l.contains("the previous run on this store did not stop cleanly"))
+        .collect();
+    assert_eq!(said.len(), 1, "{text}");
+    assert!(said[0].contains("pid=4242"), "{text}");
+}

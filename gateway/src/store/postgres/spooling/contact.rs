@@ -1,7 +1,8 @@
 //! The first contact with the database in a run: what a start with the database checks, made
 //! when it first answers.
 //!
-//! Connecting takes the instance lock and migrates the schema ([`super::super::connect`]); then a
+//! Connecting takes the instance lock and migrates the schema ([`super::super::connect`]); then
+//! this run is marked started if the start check could not ([`super::super::runs`]), a
 //! spool forwarded just before a crash is recognised by its epoch and dropped, this instance's
 //! totals are loaded, and every total counted from zero (by this run, started without the
 //! database, or by an earlier one that stopped before it answered) is added to the instance's
@@ -24,6 +25,7 @@ impl SpoolingBackend {
         if self.checked {
             return Ok(());
         }
+        self.mark_run()?;
         if self.spooling && self.db.forwarded_epoch()? == Some(self.spool.epoch()?) {
             let stale: Vec<Vec<u8>> = self.spool.totals()?.into_iter().map(|(k, _)| k).collect();
             self.spool.remove(&stale)?;
@@ -51,6 +53,21 @@ impl SpoolingBackend {
         }
         self.known = known;
         self.checked = true;
+        Ok(())
+    }
+
+    /// Marks this run started if the start check could not ([`super::super::runs`]), and sets
+    /// how the previous run ended (announced then, if it did not stop cleanly): the run's clean
+    /// stop is then marked against it, and the next start finds it clean.
+    fn mark_run(&mut self) -> Result<(), BackendError> {
+        let Some(run) = self.unmarked else {
+            return Ok(());
+        };
+        let previous = self.db.mark_started(run)?;
+        self.unmarked = None;
+        if let Some(stats) = &self.stats {
+            stats.set_previous_run(previous);
+        }
         Ok(())
     }
 

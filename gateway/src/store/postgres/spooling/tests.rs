@@ -134,3 +134,65 @@ fn a_failed_recovery_while_spooling_is_the_reason_shown() {
         Some("unreachable")
     );
 }
+
+/// A gateway started without the database whose next attempt (a minute after the start's line)
+/// fails again at a commit says the records of that commit too: the line was written before
+/// they were spooled, and read `0 records in the spool now` while they waited.
+#[test]
+fn a_report_at_a_cold_commit_counts_the_records_of_that_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut backend = unreachable_backend(dir.path());
+    let ((), logs) = crate::test_log::logged(Level::WARN, || {
+        assert_eq!(backend.last_record_key().unwrap(), None);
+        let minute_ago = std::time::Instant::now()
+            .checked_sub(Duration::from_secs(61))
+            .unwrap();
+        backend.reported.logged(minute_ago);
+        backend.commit(vec![record(0), record(1)]).unwrap();
+    });
+    assert!(
+        logs.contains("store: postgres not reached at start"),
+        "{logs}"
+    );
+    let reports: Vec<_> = logs
+        .lines()
+        .filter(|l| l.contains("store spooling: postgres unreachable;"))
+        .collect();
+    assert_eq!(reports.len(), 1, "{logs}");
+    assert!(
+        reports[0].contains("(2 records in the spool now;")
+            && reports[0].contains("records_in_spool=2"),
+        "{logs}"
+    );
+}
+
+/// Idle, the writer checks the database once it has not answered for `IDLE_CHECK`: one that is
+/// gone starts spooling with its reason and the outage's line, as a refused write does.
+#[test]
+fn an_idle_writer_finds_the_database_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut backend = unreachable_backend(dir.path());
+    let stats = Arc::new(StoreStats::default());
+    backend.attach(Arc::clone(&stats));
+    backend.tick().unwrap();
+    assert!(
+        !stats.spooling.load(std::sync::atomic::Ordering::Relaxed),
+        "checked before IDLE_CHECK"
+    );
+    backend.last_contact = std::time::Instant::now()
+        .checked_sub(super::IDLE_CHECK)
+        .unwrap();
+    let ((), logs) = crate::test_log::logged(Level::WARN, || backend.tick().unwrap());
+    assert!(stats.spooling.load(std::sync::atomic::Ordering::Relaxed));
+    assert_eq!(
+        stats.spooling_why().map(|why| why.kind),
+        Some("unreachable")
+    );
+    assert!(
+        logs.contains(
+            "store spooling: postgres unreachable; records and totals kept locally until it \
+             takes them (0 records in the spool now; said again once a minute while this lasts)"
+        ),
+        "{logs}"
+    );
+}
