@@ -163,18 +163,14 @@ pub fn assess(counters: &StrategyCounters, config: &ReadinessConfig, now_micros:
                 format!("{} since the first comparison", plural(days, "clean day"))
             }
         };
-        let verb = if config.min_clean_days == 1 {
-            "is"
-        } else {
-            "are"
+        // With no day required, only "no comparisons yet" blocks: clean days count from the
+        // first comparison, and "at least 0 are required" would read as nothing required.
+        let required = match config.min_clean_days {
+            0 => "clean days count from the first comparison, so one is required".to_owned(),
+            1 => "at least 1 is required".to_owned(),
+            days => format!("at least {days} are required"),
         };
-        block(
-            Criterion::MinCleanDays,
-            format!(
-                "{detail}; at least {} {verb} required",
-                config.min_clean_days
-            ),
-        );
+        block(Criterion::MinCleanDays, format!("{detail}; {required}"));
     }
     let rate = MismatchRate::of(counters);
     if rate.upper_bound * 100.0 > config.max_upper_bound_percent {

@@ -119,6 +119,34 @@ fn an_unused_strategy_is_blocked_on_everything_it_can_be() {
     );
 }
 
+/// Thresholds of 0 (a trial's fleet config): only "no comparisons yet" blocks, and it never reads
+/// "at least 0 are required", which says nothing is.
+#[test]
+fn a_zero_threshold_is_never_said_as_at_least_0() {
+    let config = ReadinessConfig {
+        min_comparisons: 0,
+        min_clean_days: 0,
+        ..ReadinessConfig::default()
+    };
+    let verdict = assess(&StrategyCounters::new("loan"), &config, NOW);
+    let Readiness::Blocked { blockers } = &verdict else {
+        panic!("expected blocked: {verdict:?}")
+    };
+    let details: Vec<&str> = blockers.iter().map(|b| b.detail.as_str()).collect();
+    assert_eq!(
+        details,
+        [
+            "no comparisons yet; clean days count from the first comparison, so one is required",
+            "no comparisons yet: nothing can be said about the rate; at most 0.05% is allowed",
+        ]
+    );
+    // One comparison today: 0 clean days meet 0.
+    assert_eq!(
+        criteria(&assess(&counters(1, 0, 0, 0, None), &config, NOW)),
+        [Criterion::MaxUpperBoundPercent]
+    );
+}
+
 #[test]
 fn config_rejects_bad_percentages() {
     // Unknown keys are reported by the config loader, every one with its path.
