@@ -9,7 +9,9 @@
 //! As `groups set`: a stopped gateway's store is signed in this process with `--config FILE`
 //! (the evidence names the config's hash and rules, so a bare `--store` is not enough); a
 //! running gateway holds the store, so with `--from` the sign-off goes through its admin API
-//! (`POST /api/v1/cutover/sign`, token included) and is judged by the config it runs.
+//! (`POST /api/v1/cutover/sign`, token included) and is judged by the config it runs. With a
+//! fleet's config (`backend = "postgres"`) readiness is judged on the fleet's counters and groups,
+//! as the report and the running gateway judge it; the sign-off stays in this gateway's trail.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,6 +23,7 @@ use jiff::tz::TimeZone;
 
 use super::remote::Remote;
 use super::review::SourceArgs;
+use super::source;
 use crate::config;
 use crate::cutover::{sign, signoffs, write_report, Evidence, SignOff, SignRequest};
 use crate::review::{plural, ReviewView};
@@ -87,13 +90,10 @@ fn run_sign(args: &SignArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         (Some(url), _) => remote(url, &args.source, &request)?,
         (None, Some(file)) => {
             let config = config::load_without_secrets(file)?;
-            let path = args
-                .source
-                .store
-                .clone()
-                .unwrap_or_else(|| config.store.path.clone());
-            let remedy = super::source::from(super::source::admin_address(&config));
-            let reader = Reader::open(&path).map_err(|e| super::source::store_error(e, &remedy))?;
+            let admin = source::admin_address(&config);
+            let remedy = source::from(admin);
+            let store = args.source.store.as_deref();
+            let (reader, _) = source::open_own(&config.store, admin, store, &remedy)?;
             // A blocker's times (`since the last failure at …`) as the rest of the text shows
             // times: in the review's zone.
             let signoff = sign(&reader, &config, &request, SystemClock.now_micros())
@@ -138,10 +138,10 @@ fn evidence_line(e: &Evidence) -> String {
 /// `cutover list`: the sign-offs of a running gateway (`GET /api/v1/cutover/signoffs`) or of a
 /// stopped one's store, times in the review zone.
 fn run_list(args: &CutoverListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let source = &args.source;
-    let (all, view, place): (Vec<SignOff>, _, _) = match (&source.from, &source.config) {
+    let given = &args.source;
+    let (all, view, place): (Vec<SignOff>, _, _) = match (&given.from, &given.config) {
         (Some(url), _) => {
-            let api = api(url, source)?;
+            let api = api(url, given)?;
             let path = "/api/v1/cutover/signoffs";
             let answer = api.call(Method::GET, path, None)?;
             let all = serde_json::from_value(answer["signoffs"].clone())?;
@@ -152,18 +152,22 @@ fn run_list(args: &CutoverListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             )
         }
         (None, config) => {
-            let (path, view, admin) = match (&source.store, config) {
+            let (reader, path, view) = match (&given.store, config) {
                 (store, Some(file)) => {
                     let config = config::load_without_secrets(file)?;
-                    let path = store.clone().unwrap_or_else(|| config.store.path.clone());
-                    let admin = super::source::admin_address(&config);
-                    (path, config.review.clone(), admin)
+                    let admin = source::admin_address(&config);
+                    let remedy = source::from(admin);
+                    let (reader, path) =
+                        source::open_own(&config.store, admin, store.as_deref(), &remedy)?;
+                    (reader, path, config.review.clone())
                 }
-                (Some(store), None) => (store.clone(), ReviewView::default(), None),
+                (Some(store), None) => {
+                    let reader = Reader::open(store)
+                        .map_err(|e| source::store_error(e, &source::from(None)))?;
+                    (reader, store.clone(), ReviewView::default())
+                }
                 (None, None) => bail!("say where: --store DIR, --config FILE or --from URL"),
             };
-            let remedy = super::source::from(admin);
-            let reader = Reader::open(&path).map_err(|e| super::source::store_error(e, &remedy))?;
             let all = signoffs(&reader).map_err(|e| anyhow!(e.to_string()))?;
             (all, view, format!("store {}", path.display()))
         }

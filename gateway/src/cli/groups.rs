@@ -3,7 +3,8 @@
 //!
 //! A stopped gateway's store is read and changed in this process (`--store`, `--config`); a
 //! running gateway holds the store (sled locks it), so with `--from` every call goes through its
-//! admin API, token included (`--token-env`).
+//! admin API, token included (`--token-env`). Triage and the audit trail are each gateway's own;
+//! with a fleet's config (`backend = "postgres"`) the groups they triage are the fleet's.
 
 mod api;
 mod args;

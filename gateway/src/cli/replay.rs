@@ -29,12 +29,14 @@ use crate::replay::{run_cases, Pace, Syntax};
 use crate::review::plural;
 use crate::runtime::Runtime;
 use crate::store::replays::{not_replayed_why, FIXED, NOT_REPLAYED, UNREADABLE};
-use crate::store::{Clock, Reader, ReplayRun, SystemClock};
+use crate::store::{Clock, ReplayRun, SystemClock};
 
 /// `shadowgate replay`.
 #[derive(Debug, Clone, Args)]
 pub struct ReplayArgs {
-    /// The gateway's config: engines, layouts, rules, store and `[store] encryption_key_file`.
+    /// The gateway's config: engines, layouts, rules, store and `[store] encryption_key_file`
+    /// (a stopped gateway's: a running one holds its store and runs a replay itself, `POST
+    /// /api/v1/replays` on its admin listener).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
     /// The strategy whose cases to replay.
@@ -88,15 +90,10 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     let selection = selection(args)?;
     let view = config.review.clone();
     let keys = keys(&config.store)?;
-    // A fleet's cases and payloads are read from its database; the run is stored locally.
-    let locked = |e| {
-        let remedy = "stop it first, or start the run on it with POST /api/v1/replays";
-        super::source::store_error(e, remedy)
-    };
-    let reader = Reader::open_config(&config.store)
-        .map_err(locked)?
-        .with_admin_address(admin);
-    drop(reader.db().map_err(locked)?);
+    // A fleet's cases and payloads are read from its database; the run is stored locally, so
+    // the gateway's directory is opened here or refused: replay has no `--from`.
+    let remedy = locked_remedy(admin);
+    let (reader, _) = super::source::open_own(&config.store, admin, None, &remedy)?;
     let records = selection
         .select(&reader)
         .map_err(|e| anyhow::anyhow!("--{e}"))?;
@@ -154,6 +151,15 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     reader.save_replay(&run)?;
     print(out, &run, &view)?;
     verdict(&run)
+}
+
+/// What to do about a store a running gateway holds: replay has no `--from`, the running
+/// gateway starts the run itself (`POST /api/v1/replays` on its admin listener `admin`).
+fn locked_remedy(admin: Option<std::net::SocketAddr>) -> String {
+    format!(
+        "stop it first, or start the run on it with POST {}/api/v1/replays",
+        crate::store::AdminUrl(admin)
+    )
 }
 
 /// The run's exit: an error when any case replayed is not fixed ([`NotFixed`]), or when every

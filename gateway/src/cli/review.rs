@@ -22,9 +22,10 @@ pub struct SourceArgs {
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
     /// A config file: its store path and each strategy's readiness thresholds and rules
-    /// (without it, default thresholds apply; a stored batch run keeps those it ran with); with
-    /// store.backend = "postgres", the whole fleet's database instead of the store path (unless
-    /// --store is given).
+    /// (without it, default thresholds apply; a stored batch run keeps those it ran with). With
+    /// store.backend = "postgres" (and no --store), records, counters and groups are the whole
+    /// fleet's, from its database; triage states, the audit trail and sign-offs stay each
+    /// gateway's own, in its store path (a running gateway holds it: use --from).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A running gateway's admin listener, e.g. http://127.0.0.1:9190.

@@ -3,6 +3,7 @@
 //! (`--from`). All three answer with the admin API's model.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail};
 
@@ -10,9 +11,9 @@ use super::remote::Remote;
 use super::review::SourceArgs;
 use crate::config::{self, Config};
 use crate::review::{policies, BatchSummary, Daily, Detail, Policies, Review, ReviewView, Summary};
-use crate::store::postgres::BackendKind;
+use crate::store::postgres::{BackendKind, FleetReader};
 use crate::store::{
-    AdminUrl, Clock, Group, ListQuery, Page, Reader, RecordId, StoreError, SystemClock,
+    AdminUrl, Clock, Group, ListQuery, Page, Reader, RecordId, StoreConfig, StoreError, SystemClock,
 };
 
 /// Whose rules and readiness thresholds a report's strategies are judged by.
@@ -191,6 +192,29 @@ fn known(review: &Review, strategy: &str) -> anyhow::Result<()> {
         Some(unknown) => Err(unknown.into()),
         None => Ok(()),
     }
+}
+
+/// The store `config` of a stopped gateway whose admin listener is `admin`, for the commands
+/// whose data is each gateway's own (triage, the audit trail, sign-offs, replay runs): its
+/// directory (`store` when given), refused while a running gateway holds it with `remedy` after
+/// the reason; with `backend = "postgres"` and no `store`, groups and counters are the fleet's,
+/// read from its database as `report --config` reads them, so they are never judged on an empty
+/// directory.
+pub(super) fn open_own(
+    config: &StoreConfig,
+    admin: Option<SocketAddr>,
+    store: Option<&Path>,
+    remedy: &str,
+) -> anyhow::Result<(Reader, PathBuf)> {
+    let path = store.map_or_else(|| config.path.clone(), Path::to_path_buf);
+    let reader = Reader::open(&path)
+        .map_err(|e| store_error(e, remedy))?
+        .with_admin_address(admin);
+    if store.is_none() && config.backend == BackendKind::Postgres {
+        let fleet = FleetReader::new(&config.postgres)?;
+        return Ok((reader.with_fleet(fleet), path));
+    }
+    Ok((reader, path))
 }
 
 /// The admin listener address of `config`, if it has an admin listener.

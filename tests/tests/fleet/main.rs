@@ -27,6 +27,8 @@
 //! - `support`: a gateway on the test cluster, waiting for its comparisons to be counted.
 //! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
 //!   totals, groups and records, with the per-instance breakdown.
+//! - `triage`: `groups`, `audit` and `cutover` with a fleet gateway's config: the fleet's groups
+//!   and counters, the gateway's own triage, audit trail and sign-offs.
 
 // Tests: a panic is a failed test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -45,3 +47,4 @@ mod start_down;
 mod start_held;
 mod support;
 mod tls;
+mod triage;

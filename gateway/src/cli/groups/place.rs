@@ -1,4 +1,7 @@
 //! Where the triage is read and changed: a stopped gateway's store, or a running gateway.
+//!
+//! Triage states and the audit trail are each gateway's own, in its directory; with a fleet's
+//! config (`backend = "postgres"`) the groups they triage are the fleet's, as `report` shows them.
 
 use std::path::PathBuf;
 
@@ -6,6 +9,7 @@ use anyhow::bail;
 
 use crate::cli::remote::Remote;
 use crate::cli::review::SourceArgs;
+use crate::cli::source;
 use crate::config;
 use crate::review::{policies, Policies, ReviewView};
 use crate::store::Reader;
@@ -43,19 +47,23 @@ impl Where {
             let remote = Remote::with_token_env(url, args.token_env.as_deref())?;
             return Ok(Self::Remote(Box::new(remote)));
         }
-        let (path, policies, view, admin) = match (&args.store, &args.config) {
+        let (reader, path, policies, view) = match (&args.store, &args.config) {
             (store, Some(file)) => {
                 let config = config::load_without_secrets(file)?;
-                let path = store.clone().unwrap_or_else(|| config.store.path.clone());
-                let admin = crate::cli::source::admin_address(&config);
-                (path, policies(&config), config.review.clone(), admin)
+                let admin = source::admin_address(&config);
+                let remedy = source::from(admin);
+                let (reader, path) =
+                    source::open_own(&config.store, admin, store.as_deref(), &remedy)?;
+                (reader, path, policies(&config), config.review.clone())
             }
-            (Some(store), None) => (store.clone(), Policies::new(), ReviewView::default(), None),
+            (Some(store), None) => {
+                let reader =
+                    Reader::open(store).map_err(|e| source::store_error(e, &source::from(None)))?;
+                let view = ReviewView::default();
+                (reader, store.clone(), Policies::new(), view)
+            }
             (None, None) => bail!("say where: --store DIR, --config FILE or --from URL"),
         };
-        let remedy = crate::cli::source::from(admin);
-        let reader =
-            Reader::open(&path).map_err(|e| crate::cli::source::store_error(e, &remedy))?;
         let book = TriageBook::new(reader).refusing_unknown(policies.keys().map(String::as_str));
         Ok(Self::Local(book, policies, view, path))
     }

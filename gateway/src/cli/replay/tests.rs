@@ -2,7 +2,7 @@
 
 use super::inputs::runner;
 use super::text::{cases_table, print, write_group_replays};
-use super::{verdict, NotFixed, NotReplayed, Skipped};
+use super::{run_replay, verdict, NotFixed, NotReplayed, ReplayArgs, Skipped};
 use crate::cli::table::assert_column;
 use crate::review::ReviewView;
 use crate::store::replays::GroupRun;
@@ -276,4 +276,48 @@ fn who_runs_a_replay_is_named_or_the_replay_is_refused() {
         runner(Some(""), env(&[])).is_err(),
         "a blank --by names nobody"
     );
+}
+
+/// A store a running gateway holds: replay has no `--from`, so it is sent to the running
+/// gateway's `POST /api/v1/replays` at the config's admin address (a trial was told "read them
+/// with --from", an argument replay refuses), on a directory of its own and a fleet's alike.
+#[test]
+fn a_locked_store_sends_the_replay_to_the_running_gateways_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, "k1 = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n").unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    // Held as a running gateway holds it.
+    let _running = crate::store::Reader::open(&store).unwrap();
+    let admin = "\n[listeners.admin]\naddress = \"0.0.0.0:9190\"\n";
+    // Refused before any connection: no PostgreSQL needed.
+    let fleet = "backend = \"postgres\"\npostgres = { url = \"postgres://gw@127.0.0.1:1/x\", \
+                 instance = \"gw1\", sslmode = \"disable\" }\n";
+    for backend in ["", fleet] {
+        let extra = format!("encryption_key_file = {keys:?}\n{backend}{admin}");
+        let args = ReplayArgs {
+            config: crate::config::tests::config(dir.path(), &[], &extra),
+            strategy: "loan".into(),
+            group: None,
+            ids: Vec::new(),
+            since: None,
+            until: None,
+            kind: None,
+            against: None,
+            rate: 50,
+            concurrency: 4,
+            limit: 10_000,
+            by: Some("kim".into()),
+        };
+        let error = run_replay(&args, &mut Vec::new()).unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            format!(
+                "store {store:?} is locked: another process (a running gateway?) holds it; stop \
+                 it first, or start the run on it with POST http://127.0.0.1:9190/api/v1/replays"
+            ),
+            "backend {backend:?}"
+        );
+    }
 }
