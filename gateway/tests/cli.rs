@@ -307,7 +307,8 @@ fn a_locked_store_names_its_path_and_what_to_do() {
         stderr.contains(&format!(
             "store {:?} is locked",
             demo_store.display().to_string()
-        )) && stderr.contains("POST /api/v1/replays")
+        )) && stderr.contains("or start the run on it with POST http://")
+            && stderr.contains("/api/v1/replays")
             && !stderr.contains("Os {"),
         "{stderr}"
     );

@@ -130,6 +130,7 @@ impl SpoolingBackend {
         self.spooling = true;
         self.spooling_since.get_or_insert_with(Instant::now);
         self.next_try = Some(Instant::now() + self.retry);
+        self.keep_reason(why);
         self.set_spooled();
         let appended = self
             .append(writes)

@@ -186,6 +186,14 @@ impl SpoolingBackend {
         self.set_spooled();
     }
 
+    /// Keeps `error`'s [`Outage::spooling_reason`] for the readiness detail: before the spooling
+    /// flag is published ([`Self::set_spooled`]), so `/readyz` never shows spooling without it.
+    pub(super) fn keep_reason(&self, error: &BackendError) {
+        if let Some(stats) = &self.stats {
+            stats.set_spooling_reason(Some(Outage::spooling_reason(error)));
+        }
+    }
+
     /// Keeps `error`'s [`Outage::spooling_reason`] as the spooling reason
     /// ([`crate::store::StoreStats::spooling_why`]), and says while spooling, at most once a
     /// minute, why and how many records wait. Another running gateway holding this instance's
@@ -193,9 +201,7 @@ impl SpoolingBackend {
     /// absolute totals would overwrite each other.
     pub(super) fn refused(&mut self, error: &BackendError) {
         // Every failed attempt passes here: the readiness detail says the latest reason.
-        if let Some(stats) = &self.stats {
-            stats.set_spooling_reason(Some(Outage::spooling_reason(error)));
-        }
+        self.keep_reason(error);
         if !self.spooling || self.reported.note(Instant::now()).is_none() {
             return;
         }

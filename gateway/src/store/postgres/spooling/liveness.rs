@@ -24,8 +24,8 @@ impl SpoolingBackend {
             self.spooling = true;
             self.spooling_since.get_or_insert_with(Instant::now);
             self.next_try = Some(Instant::now() + self.retry);
-            self.set_spooled();
             self.refused(&error);
+            self.set_spooled();
         }
     }
 }
