@@ -10,7 +10,7 @@
 //! the longest-idle connection is closed to admit a new one ([`super::admission`]); only when
 //! every connection has a frame in flight is the new one refused. A frame is counted by its
 //! outcome once its answer is written; one whose answer did not reach the client (it closed its
-//! connection first) is `client_closed` ([`super::undelivered`]).
+//! connection first) is `client_closed` (`listener::undelivered`).
 //!
 //! The listener's `link` says how core banking uses connections: `persistent` (above),
 //! `one_shot` (one frame per connection: after it nothing more is read, its answer is written and
