@@ -87,6 +87,12 @@ fn card(batch: &BatchSummary, review: &Review) -> String {
     }
     out.push_str("</tr></table>\n");
     // Rows read but never compared are counted, never only left out (as the text report does).
+    if c.duplicate_rows > 0 {
+        out.push_str(&format!(
+            "<p class=\"duplicate-rows\">Rows of duplicated keys (not compared): {}</p>\n",
+            thousands(c.duplicate_rows)
+        ));
+    }
     if c.bad_rows > 0 {
         out.push_str(&format!(
             "<p class=\"bad-rows\">Bad rows set aside (not compared): {}</p>\n",

@@ -91,7 +91,7 @@ fn run_sign(args: &SignArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         (None, Some(file)) => {
             let config = config::load_without_secrets(file)?;
             let admin = source::admin_address(&config);
-            let remedy = source::from(admin);
+            let remedy = source::Remedy::from(admin);
             let store = args.source.store.as_deref();
             let (reader, _) = source::open_own(&config.store, admin, store, &remedy)?;
             // A blocker's times (`since the last failure at …`) as the rest of the text shows
@@ -156,7 +156,7 @@ fn run_list(args: &CutoverListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 (store, Some(file)) => {
                     let config = config::load_without_secrets(file)?;
                     let admin = source::admin_address(&config);
-                    let remedy = source::from(admin);
+                    let remedy = source::Remedy::from(admin);
                     let (reader, path) =
                         source::open_own(&config.store, admin, store.as_deref(), &remedy)?;
                     (reader, path, config.review.clone())

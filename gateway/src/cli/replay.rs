@@ -92,7 +92,7 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     let keys = keys(&config.store)?;
     // A fleet's cases and payloads are read from its database; the run is stored locally, so
     // the gateway's directory is opened here or refused: replay has no `--from`.
-    let remedy = locked_remedy(admin);
+    let remedy = super::source::Remedy::replay(admin);
     let (reader, _) = super::source::open_own(&config.store, admin, None, &remedy)?;
     let records = selection
         .select(&reader)
@@ -151,15 +151,6 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     reader.save_replay(&run)?;
     print(out, &run, &view)?;
     verdict(&run)
-}
-
-/// What to do about a store a running gateway holds: replay has no `--from`, the running
-/// gateway starts the run itself (`POST /api/v1/replays` on its admin listener `admin`).
-fn locked_remedy(admin: Option<std::net::SocketAddr>) -> String {
-    format!(
-        "stop it first, or start the run on it with POST {}/api/v1/replays",
-        crate::store::AdminUrl(admin)
-    )
 }
 
 /// The run's exit: an error when any case replayed is not fixed ([`NotFixed`]), or when every

@@ -196,26 +196,66 @@ fn known(review: &Review, strategy: &str) -> anyhow::Result<()> {
 
 /// The store `config` of a stopped gateway whose admin listener is `admin`, for the commands
 /// whose data is each gateway's own (triage, the audit trail, sign-offs, replay runs): its
-/// directory (`store` when given), refused while a running gateway holds it with `remedy` after
-/// the reason; with `backend = "postgres"` and no `store`, groups and counters are the fleet's,
-/// read from its database as `report --config` reads them, so they are never judged on an empty
-/// directory.
+/// directory (`store` when given), refused while a running gateway holds it, or when a fleet's
+/// gateway's directory is not on this host, with what `remedy` says to do instead; with
+/// `backend = "postgres"` and no `store`, groups and counters are the fleet's, read from its
+/// database as `report --config` reads them, so they are never judged on an empty directory.
 pub(super) fn open_own(
     config: &StoreConfig,
     admin: Option<SocketAddr>,
     store: Option<&Path>,
-    remedy: &str,
+    remedy: &Remedy,
 ) -> anyhow::Result<(Reader, PathBuf)> {
     let path = store.map_or_else(|| config.path.clone(), Path::to_path_buf);
+    let fleet = store.is_none() && config.backend == BackendKind::Postgres;
     let reader = Reader::open(&path)
-        .map_err(|e| store_error(e, remedy))?
+        .map_err(|e| match e {
+            // A fleet's config read on another host than its gateway's: the directory is there.
+            StoreError::Missing { .. } if fleet => anyhow!("{e}; {}", remedy.missing),
+            e => store_error(e, &remedy.locked),
+        })?
         .with_admin_address(admin);
-    if store.is_none() && config.backend == BackendKind::Postgres {
+    if fleet {
         let fleet = FleetReader::new(&config.postgres)?;
         return Ok((reader.with_fleet(fleet), path));
     }
     Ok((reader, path))
 }
+
+/// What a command that needs a gateway's own directory can do instead of opening it.
+#[derive(Debug)]
+pub(super) struct Remedy {
+    /// While a running gateway holds the directory.
+    locked: String,
+    /// When a fleet's gateway's directory (its `[store] path`) is not on this host.
+    missing: String,
+}
+
+impl Remedy {
+    /// For the commands that read a running gateway with `--from`, at its admin listener
+    /// `admin` when the config names it, else a placeholder.
+    pub(super) fn from(admin: Option<SocketAddr>) -> Remedy {
+        Remedy {
+            locked: from(admin),
+            missing: format!(
+                "{ON_ITS_HOST}, or read a running gateway with --from {}",
+                AdminUrl(admin)
+            ),
+        }
+    }
+
+    /// For `replay`, which has no `--from`: a running gateway starts the run itself.
+    pub(super) fn replay(admin: Option<SocketAddr>) -> Remedy {
+        let start = format!("POST {}/api/v1/replays", AdminUrl(admin));
+        Remedy {
+            locked: format!("stop it first, or start the run on it with {start}"),
+            missing: format!("{ON_ITS_HOST}, or start the run on a running gateway with {start}"),
+        }
+    }
+}
+
+/// Where a gateway's own directory is.
+const ON_ITS_HOST: &str = "run it on the gateway's host (where its [store] path is)";
 
 /// The admin listener address of `config`, if it has an admin listener.
 pub(super) fn admin_address(config: &Config) -> Option<SocketAddr> {
@@ -295,5 +335,47 @@ mod tests {
         let without_admin = config::tests::config(dir.path(), &[], "");
         let error = refusal(&args(None, Some(&without_admin)));
         assert!(error.contains("--from http://ADMIN_ADDRESS,"), "{error}");
+    }
+
+    /// A fleet's config read on a host without its gateway's directory says where to run the
+    /// command, or what to ask a running gateway instead.
+    #[test]
+    fn a_fleets_directory_missing_here_names_the_gateways_host_and_the_admin_api() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("store");
+        let config = StoreConfig {
+            path: missing.clone(),
+            backend: BackendKind::Postgres,
+            ..StoreConfig::default()
+        };
+        let admin = Some(SocketAddr::from(([127, 0, 0, 1], 9190)));
+        let refusal = |remedy: &Remedy| match open_own(&config, admin, None, remedy) {
+            Ok(_) => panic!("a missing directory was opened"),
+            Err(error) => error.to_string(),
+        };
+        assert_eq!(
+            refusal(&Remedy::from(admin)),
+            format!(
+                "no store at {}: the directory does not exist; run it on the gateway's host \
+                 (where its [store] path is), or read a running gateway with --from \
+                 http://127.0.0.1:9190",
+                missing.display()
+            )
+        );
+        assert_eq!(
+            refusal(&Remedy::replay(admin)),
+            format!(
+                "no store at {}: the directory does not exist; run it on the gateway's host \
+                 (where its [store] path is), or start the run on a running gateway with POST \
+                 http://127.0.0.1:9190/api/v1/replays",
+                missing.display()
+            )
+        );
+        // --store names a directory itself: it is missing, nothing more.
+        let error = match open_own(&config, admin, Some(&missing), &Remedy::from(admin)) {
+            Ok(_) => panic!("a missing directory was opened"),
+            Err(error) => error.to_string(),
+        };
+        assert!(error.ends_with("the directory does not exist"), "{error}");
     }
 }

@@ -198,7 +198,8 @@ mod tests {
         };
         for expected in [
             "listeners.mci[0].answer_address: expected no such key with link = \"one_shot\"",
-            "engines.legacy.answer_address: expected where the answer socket connects",
+            "engines.legacy.answer_address (in the table at line 13): expected where the answer \
+             socket connects",
             "engines.legacy.poll_interval_ms: expected 0 with link = \"dual_socket\"",
             "engines.other.link: expected a layout with header.correlation_field",
             "engines.other.poll_interval_ms: expected 0 with link = \"dual_socket\"",

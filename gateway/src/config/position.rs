@@ -23,19 +23,24 @@ pub(crate) fn located(text: &str, key: &str) -> String {
 }
 
 /// `problems`, each at the line of its key when the key path is in `text` (a range, an address,
-/// a rule path), as [`located`] says it; a problem located already, or at no key of the file
-/// (`listeners`, a machine's), as it is. The reconcile file's rule warnings are located the same
-/// way.
+/// a rule path), as [`located`] says it, and a missing key (an http engine's `url`) at the line
+/// of its table, as a missing key found while reading is; a problem located already, or at no
+/// key of the file (`listeners`, a machine's), as it is. The reconcile file's rule warnings are
+/// located the same way.
 pub(crate) fn locate(text: &str, problems: Vec<Problem>) -> Vec<Problem> {
     let Ok(root) = DeTable::parse(text) else {
         return problems;
     };
-    let locate = |problem: Problem| match problem.is_located() {
-        true => problem,
-        false => Problem {
-            key: at_line(text, root.get_ref(), &problem.key),
+    let locate = |problem: Problem| {
+        let key = match (problem.is_located(), &problem.found) {
+            (true, _) => return problem,
+            (false, None) => in_table(text, root.get_ref(), &problem.key),
+            (false, Some(_)) => None,
+        };
+        Problem {
+            key: key.unwrap_or_else(|| at_line(text, root.get_ref(), &problem.key)),
             ..problem
-        },
+        }
     };
     problems.into_iter().map(locate).collect()
 }
@@ -79,6 +84,23 @@ fn at_line(text: &str, root: &DeTable<'_>, key: &str) -> String {
     }
 }
 
+/// `key (in the table at line L)` for a `key` the text does not have whose table it has: the
+/// line of the table's name (its `[header]`), or where an inline table in an array starts.
+fn in_table(text: &str, root: &DeTable<'_>, key: &str) -> Option<String> {
+    if span_of(root, key).is_some() {
+        return None;
+    }
+    let (table, _) = key.rsplit_once('.')?;
+    let (name, value) = entry_of(root, table)?;
+    value.get_ref().as_table()?;
+    let at = match table.ends_with(']') {
+        true => value.span().start,
+        false => name.start,
+    };
+    let (line, _) = line_column(text, at);
+    Some(format!("{key} (in the table at line {line})"))
+}
+
 /// The line and column (from 1, in characters) of byte `at` of `text`.
 pub(super) fn line_column(text: &str, at: usize) -> (usize, usize) {
     let before = text.get(..at.min(text.len())).unwrap_or(text);
@@ -95,6 +117,14 @@ fn span_of(root: &DeTable<'_>, key: &str) -> Option<Range<usize>> {
 /// The spans of the last name of `key` (`ignore` of `rules.ignore[0]`; in a table's header for
 /// a table) and of the value at `key`.
 fn spans_of(root: &DeTable<'_>, key: &str) -> Option<(Range<usize>, Range<usize>)> {
+    entry_of(root, key).map(|(name, value)| (name, value.span()))
+}
+
+/// The span of the last name of `key` and the value at `key`.
+fn entry_of<'a, 't>(
+    root: &'a DeTable<'t>,
+    key: &str,
+) -> Option<(Range<usize>, &'a Spanned<DeValue<'t>>)> {
     let mut at: Option<(Range<usize>, &Spanned<DeValue<'_>>)> = None;
     for part in key.split('.') {
         let (name, indexes) = indexed(part)?;
@@ -108,7 +138,7 @@ fn spans_of(root: &DeTable<'_>, key: &str) -> Option<(Range<usize>, Range<usize>
         }
         at = Some((name.span(), value));
     }
-    at.map(|(name, value)| (name, value.span()))
+    at
 }
 
 /// `tolerance[0]` as `tolerance` and `[0]`; `None` for an index that is not a number.

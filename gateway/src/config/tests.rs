@@ -108,13 +108,13 @@ fn two_typos_are_two_problems_with_their_key_paths() {
     );
     let keys: Vec<String> = problems(&path).into_iter().map(|p| p.key).collect();
     // Each unknown key at its line; the misspelt address also leaves the engine without one:
-    // reported at its own key.
+    // reported at its own key, with its table's line, as any missing key.
     assert_eq!(
         keys,
         [
+            "engines.legacy.address (in the table at line 10)",
             "engines.legacy.adress (line 12, column 1)",
             "strategies.loan.shadow_sampel_percent (line 19, column 1)",
-            "engines.legacy.address",
         ]
     );
 }

@@ -121,7 +121,7 @@ fn a_variant_stood_in_for_hides_only_the_later_checks_of_its_table() {
 fn a_variant_stood_in_for_hides_no_key_missing_in_another_table() {
     let dir = tempfile::tempdir().unwrap();
     // The legacy engine's protocol stood in for says nothing of the new engine: its missing url
-    // is the file's.
+    // is the file's, at its table's line as any missing key.
     let path = config(
         dir.path(),
         &[
@@ -136,7 +136,8 @@ fn a_variant_stood_in_for_hides_no_key_missing_in_another_table() {
     let expected = [
         "engines.legacy.protocol (line 11, column 12): expected one of `http`, `https`, `mci`, \
          found `htp`",
-        "engines.new.url: expected an http://host[:port]/ URL, found nothing",
+        "engines.new.url (in the table at line 25): expected an http://host[:port]/ URL, found \
+         nothing",
     ];
     assert_eq!(shown(&path), expected);
 }
@@ -154,17 +155,18 @@ fn an_unknown_key_in_an_inline_table_of_an_array_hides_no_other_problem() {
          [strategies.loan.rules]\n\
          ignore = [\n  { path = \"header.sent_at\", ownr = \"t\", reason = \"clock\" },\n]\n",
     );
-    // Every problem, in the file's order; `ownr` is left out, so the rule has no owner.
+    // Every problem, in the file's order; `ownr` is left out, so the rule has no owner: missing,
+    // at its table's line, before the keys of that line.
     let expected = [
         "strategies.loan.shadow_sample_percent (line 21, column 25): expected a percentage from \
          0 to 100, found 250",
         "engines.new.url (line 28, column 7): expected an http://host[:port]/ URL, found \
          \"127.0.0.1:19901\"",
+        "strategies.loan.rules.ignore[0].owner (in the table at line 32): expected who answers \
+         for rule `ignore header.sent_at`, found nothing",
         "strategies.loan.rules.ignore[0].ownr (line 32, column 30): expected a key this section \
          knows (did you mean `owner`? see the configuration table in the README), found \
          \"ownr\"",
-        "strategies.loan.rules.ignore[0].owner: expected who answers for rule `ignore \
-         header.sent_at`, found nothing",
     ];
     assert_eq!(shown(&path), expected);
 }

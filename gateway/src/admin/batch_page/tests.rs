@@ -148,6 +148,29 @@ fn a_run_with_bad_rows_set_aside_shows_them_and_is_blocked_by_them() {
     );
 }
 
+/// A run with duplicated keys says how many rows they held, as the text report does: none of
+/// them were compared.
+#[test]
+fn a_run_with_duplicated_keys_shows_their_rows() {
+    let (_dir, review) = review();
+    assert!(
+        !section(&review).contains("duplicate-rows"),
+        "none duplicated"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut duplicated = run();
+    duplicated.counts.duplicate_rows = 2_407;
+    save_reconcile(dir.path(), &duplicated).unwrap();
+    let review = Review::new(Reader::open(dir.path()).unwrap(), Policies::new());
+    let section = section(&review);
+    assert!(
+        section.contains(
+            "<p class=\"duplicate-rows\">Rows of duplicated keys (not compared): 2,407</p>"
+        ),
+        "{section}"
+    );
+}
+
 #[test]
 fn the_drill_down_shows_a_groups_examples_side_by_side() {
     let (_dir, review) = review();

@@ -51,7 +51,7 @@ impl Where {
             (store, Some(file)) => {
                 let config = config::load_without_secrets(file)?;
                 let admin = source::admin_address(&config);
-                let remedy = source::from(admin);
+                let remedy = source::Remedy::from(admin);
                 let (reader, path) =
                     source::open_own(&config.store, admin, store.as_deref(), &remedy)?;
                 (reader, path, policies(&config), config.review.clone())
