@@ -186,6 +186,7 @@ impl SpoolingBackend {
         }
         let (keys, mut totals): (Vec<Vec<u8>>, Vec<Write>) =
             self.spool.totals()?.into_iter().unzip();
+        let spooled = forwarded > 0 || !keys.is_empty();
         totals.extend(writes);
         let epoch = self.spool.epoch()?;
         self.db.commit_marked(totals, Some(epoch))?;
@@ -197,7 +198,8 @@ impl SpoolingBackend {
                 records = forwarded,
                 chunks = chunks_forwarded,
                 outage_secs,
-                "store: postgres is back; the spool is forwarded ({forwarded} records)"
+                "{}",
+                back(spooled, forwarded)
             );
         }
         self.spooling_since = None;
@@ -405,5 +407,15 @@ impl Backend for SpoolingBackend {
     fn attach(&mut self, stats: Arc<StoreStats>) {
         stats.spooling.store(self.spooling, Ordering::Relaxed);
         self.stats = Some(stats);
+    }
+}
+
+/// The line that ends an outage: the records forwarded, or that nothing was spooled (an outage
+/// the idle check found and that no write met), rather than `(0 records)`.
+fn back(spooled: bool, forwarded: u64) -> String {
+    match (spooled, forwarded) {
+        (false, _) => "store: postgres is back (nothing was spooled)".to_owned(),
+        (true, 1) => "store: postgres is back; the spool is forwarded (1 record)".to_owned(),
+        (true, n) => format!("store: postgres is back; the spool is forwarded ({n} records)"),
     }
 }

@@ -196,3 +196,26 @@ fn an_idle_writer_finds_the_database_gone() {
         "{logs}"
     );
 }
+
+/// The end of an outage says what was forwarded; after one that no write met (the idle check's),
+/// that nothing was spooled, not `(0 records)`.
+#[test]
+fn the_end_of_an_outage_says_what_was_spooled_or_that_nothing_was() {
+    assert_eq!(
+        super::back(false, 0),
+        "store: postgres is back (nothing was spooled)"
+    );
+    assert_eq!(
+        super::back(true, 636),
+        "store: postgres is back; the spool is forwarded (636 records)"
+    );
+    assert_eq!(
+        super::back(true, 1),
+        "store: postgres is back; the spool is forwarded (1 record)"
+    );
+    // Spooled totals without a record (the counters of a run started without the database).
+    assert_eq!(
+        super::back(true, 0),
+        "store: postgres is back; the spool is forwarded (0 records)"
+    );
+}
