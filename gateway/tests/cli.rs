@@ -446,6 +446,44 @@ fn with_stdin(args: &[&str], input: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// A layout that loads but may not decode as meant (a base view shorter than another, without
+/// a selector) is said on stderr as `layout import` says it, and the frame is decoded.
+#[test]
+fn decode_says_the_warnings_of_its_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let shorter_base = std::fs::read_to_string(layout_file()).unwrap().replace(
+        r#"{ name = "message", type = "text", length = 80, truncate = true },"#,
+        r#"{ name = "detail", type = "redefines", alternatives = [
+    { name = "loan", fields = [{ name = "amount", type = "number", length = 6 }] },
+    { name = "card", fields = [{ name = "card_no", type = "text", length = 10 }] },
+  ] },
+  { name = "message", type = "text", length = 70, truncate = true },"#,
+    );
+    let path = dir.path().join("loan-screening.toml");
+    std::fs::write(&path, shorter_base).unwrap();
+    let layout = shadowgate::demo::layout().unwrap();
+    let frame = shadowgate::loadgen::frames::FramePool::new(&layout, 1, 1)
+        .unwrap()
+        .frame(0);
+    let path = path.to_str().unwrap();
+    let decoded = with_stdin(
+        &["decode", "--layout", path, "--direction", "request"],
+        &frame,
+    );
+    let stderr = text(&decoded.stderr);
+    assert!(decoded.status.success(), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "warning: layout {path}: messages.LNS0001.response.detail: expected the base view \
+             (the first, which decoding reads without a `selector`) to be the longest, found base \
+             view \"loan\" of 6 bytes and view \"card\" of 10 bytes, whose last 4 bytes would be \
+             read by nothing: add a `selector` and `when` values, or make the longest view the \
+             first\n"
+        )
+    );
+}
+
 #[test]
 fn decode_names_a_control_frame_and_encode_takes_a_length_selected_message_by_name() {
     let layout = bank_link();

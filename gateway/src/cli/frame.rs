@@ -15,7 +15,7 @@ use crate::pipeline::ingress::JsonRequest;
 
 /// Decodes the frame on stdin into JSON on `out`.
 pub fn decode(layout: &Path, direction: Direction, out: &mut dyn Write) -> anyhow::Result<()> {
-    let layout = Layout::from_file(layout)?;
+    let layout = super::layout::load(layout)?;
     let mut frame = Vec::new();
     io::stdin().read_to_end(&mut frame)?;
     if let Some((control, answer)) = layout.control_answer(&frame) {
@@ -163,7 +163,7 @@ pub fn encode(
     message_name: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let layout = Layout::from_file(layout)?;
+    let layout = super::layout::load(layout)?;
     let mut text = String::new();
     io::stdin().read_to_string(&mut text)?;
     let message: Message = if layout.is_sectioned() {

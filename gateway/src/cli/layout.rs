@@ -184,8 +184,28 @@ pub fn run_import(args: &ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         )
     })?;
     // What loads but may not decode as meant (a REDEFINES longer than the item it redefines).
-    for warning in loaded.warnings() {
-        eprintln!("warning: layout {origin}: {warning}");
+    write_warnings(&mut std::io::stderr().lock(), &loaded, &origin)?;
+    Ok(())
+}
+
+/// Loads the layout file at `path` for a command that uses it (`frame`, `loadgen`), with its
+/// warnings on stderr as `layout import` writes them: what loads but may not decode as meant is
+/// said, not refused, as `check-config` and the start-up log say it.
+pub(crate) fn load(path: &Path) -> anyhow::Result<Layout> {
+    let layout = Layout::from_file(path)?;
+    // A stderr that cannot be written to must not stop the command: the warnings do not.
+    let _ = write_warnings(
+        &mut std::io::stderr().lock(),
+        &layout,
+        &path.display().to_string(),
+    );
+    Ok(layout)
+}
+
+/// Writes the warnings of `layout`, read from `origin`, on `err`: one line each.
+fn write_warnings(err: &mut dyn Write, layout: &Layout, origin: &str) -> std::io::Result<()> {
+    for warning in layout.warnings() {
+        writeln!(err, "warning: layout {origin}: {warning}")?;
     }
     Ok(())
 }

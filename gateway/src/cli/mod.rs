@@ -28,7 +28,7 @@ mod fleet;
 pub mod frame;
 mod groups;
 mod json;
-mod layout;
+pub(crate) mod layout;
 mod list;
 mod noise;
 mod reconcile;

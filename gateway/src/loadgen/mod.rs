@@ -107,7 +107,7 @@ struct Plan {
 /// Runs the load; one summary per address, in argument order.
 pub async fn measure(args: &LoadgenArgs) -> anyhow::Result<Vec<Summary>> {
     let layout = Arc::new(match &args.layout {
-        Some(path) => Layout::from_file(path)?,
+        Some(path) => crate::cli::layout::load(path)?,
         None => crate::demo::layout()?,
     });
     let pool = Arc::new(FramePool::new(&layout, args.seed, POOL_SIZE)?);

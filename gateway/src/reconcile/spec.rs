@@ -191,7 +191,8 @@ pub fn build(config: ReconcileConfig, text: &str, base: &Path) -> Result<Spec, V
     };
     legacy.mapping.mark_key(&config.key);
     new.mapping.mark_key(&config.key);
-    let warnings = validate::rule_warnings(&config, text, &legacy, &new);
+    let mut warnings = validate::layout_warnings(&config, text, &legacy, &new);
+    warnings.extend(validate::rule_warnings(&config, text, &legacy, &new));
     let mut masks = BTreeMap::new();
     for field in legacy.mapping.fields.iter().chain(&new.mapping.fields) {
         if let Some(mask) = field.mask {

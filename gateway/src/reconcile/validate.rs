@@ -333,6 +333,31 @@ pub(super) fn rule_warnings(
     crate::config::locate(text, problems.into_vec())
 }
 
+/// Warnings about a fixed-length side's layout, as `check-config` gives them about a gateway's
+/// layouts: what loads but may not decode as meant (a REDEFINES without a selector whose base
+/// view is shorter than another), at the side's `layout` key and line in `text`.
+pub(super) fn layout_warnings(
+    config: &ReconcileConfig,
+    text: &str,
+    legacy: &SourceSpec,
+    new: &SourceSpec,
+) -> Vec<Problem> {
+    let mut problems = Problems::new();
+    for (side, source) in [(&config.legacy, legacy), (&config.new, new)] {
+        let (Input::Fixed { layout, .. }, Some(path)) = (&source.input, &side.layout) else {
+            continue;
+        };
+        for p in layout.warnings() {
+            problems.warning(
+                format!("{}.layout", source.side),
+                "a layout that reads every byte it describes",
+                Found::because(path, format!("at {}: {}", p.path, p.message)),
+            );
+        }
+    }
+    crate::config::locate(text, problems.into_vec())
+}
+
 /// The key: every key path mapped on both sides with the same type.
 pub(super) fn key(
     paths: &[String],
@@ -384,6 +409,43 @@ mod tests {
         );
         let config: ReconcileConfig = toml::from_str(&text).unwrap();
         build(config, &text, Path::new("."))
+    }
+
+    /// A fixed side's layout that loads but may not decode as meant (a base view shorter than
+    /// another, without a selector) is a warning at the side's `layout` key, as `check-config`
+    /// says it of a gateway's layout; `reconcile` lists it before the run.
+    #[test]
+    fn a_fixed_sides_layout_that_reads_not_every_byte_is_a_warning_at_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let example =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/layouts/borrower-review.toml");
+        let layout = std::fs::read_to_string(example).unwrap().replace(
+            r#"{ name = "reserved", type = "filler", length = 16 },"#,
+            r#"{ name = "detail", type = "redefines", alternatives = [
+    { name = "short", fields = [{ name = "code", type = "text", length = 6 }] },
+    { name = "long", fields = [{ name = "note", type = "text", length = 16 }] },
+  ] },"#,
+        );
+        std::fs::write(dir.path().join("records.toml"), layout).unwrap();
+        let text = "name = \"t\"\nkey = [\"body.cust_no\"]\n\n[legacy]\nkind = \"fixed\"\n\
+                    path = \"legacy.dat\"\nlayout = \"records.toml\"\nmessage = \"REVIEW\"\n\
+                    fields = [{ path = \"body.cust_no\", column = \"body.cust_no\" }]\n\n\
+                    [new]\nkind = \"jsonl\"\npath = \"new.jsonl\"\n\
+                    fields = [{ path = \"body.cust_no\" }]\n";
+        let config: ReconcileConfig = toml::from_str(text).unwrap();
+        let spec = build(config, text, dir.path()).unwrap();
+        let warnings: Vec<String> = spec.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            warnings,
+            [
+                "legacy.layout (line 7, column 10): expected a layout that reads every byte it \
+                 describes, found \"records.toml\" (at messages.REVIEW.response.detail: expected \
+                 the base view (the first, which decoding reads without a `selector`) to be the \
+                 longest, found base view \"short\" of 6 bytes and view \"long\" of 16 bytes, \
+                 whose last 10 bytes would be read by nothing: add a `selector` and `when` \
+                 values, or make the longest view the first)"
+            ]
+        );
     }
 
     /// The warnings of [`built`].
