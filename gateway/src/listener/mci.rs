@@ -45,6 +45,7 @@ use super::server::RefusalLog;
 use super::undelivered::{Failure, Undelivered};
 use crate::config::{ListenerLink, MciListener};
 use crate::draining;
+use crate::link::LinkFrames;
 use crate::metrics::{
     CloseReason, LinkDirection, LinkMetrics, LinkShape, LinkSide, ListenerMetrics,
 };
@@ -435,10 +436,10 @@ async fn connection(
         // Frames that arrived after the stop, whole, are closed with the connection unanswered
         // and never sent to the live engine (core banking sends them again after reconnecting):
         // counted, not dropped silently.
-        let dropped = arrived(&mut frames);
+        let (dropped, correlation_id) = arrived(&mut frames, &layout);
         if dropped > 0 {
             metrics.frames(FrameOutcome::GatewayClosed, dropped);
-            warn!(listener = %settings.name, outcome = FrameOutcome::GatewayClosed.as_str(), dropped, "frames arrived after the stop; closing the connection without answering them");
+            warn!(listener = %settings.name, outcome = FrameOutcome::GatewayClosed.as_str(), dropped, correlation_id, "frames arrived after the stop; closing the connection without answering them");
         }
     }
     let _ = timeout(settings.idle_timeout, write.shutdown()).await;
@@ -465,28 +466,40 @@ async fn linger(
     metrics: &ListenerMetrics,
 ) {
     let mut crossed = 0;
+    // The first one's correlation id, so the transaction left unanswered can be traced (the
+    // peer may be a load balancer's address).
+    let mut correlation_id = None;
     let reading = async {
         while let Some(Ok(frame)) = frames.next().await {
             if layout.transport_role(&frame).is_none() {
                 crossed += 1;
+                if crossed == 1 {
+                    correlation_id = layout.correlation(&frame);
+                }
             }
         }
     };
     let _ = timeout(draining::LINGER, reading).await;
     if crossed > 0 {
         metrics.frames(FrameOutcome::GatewayClosed, crossed);
-        warn!(listener = %settings.name, outcome = FrameOutcome::GatewayClosed.as_str(), dropped = crossed, "frames crossed the gateway's close of a quiet connection; not answered (the client sees its connection closed with them outstanding)");
+        warn!(listener = %settings.name, outcome = FrameOutcome::GatewayClosed.as_str(), dropped = crossed, correlation_id, "frames crossed the gateway's close of a quiet connection; not answered (the client sees its connection closed with them outstanding)");
     }
 }
 
 /// Frames received whole and not read: those in the reader's buffer and those the socket holds
-/// now (read without waiting), taken out and counted.
-fn arrived(frames: &mut FramedRead<OwnedReadHalf, FrameCodec>) -> usize {
-    let mut count = 0;
-    while let Some(Some(Ok(_))) = frames.next().now_or_never() {
+/// now (read without waiting), taken out and counted, with the first one's correlation id.
+fn arrived(
+    frames: &mut FramedRead<OwnedReadHalf, FrameCodec>,
+    layout: &Layout,
+) -> (usize, Option<String>) {
+    let (mut count, mut correlation_id) = (0, None);
+    while let Some(Some(Ok(frame))) = frames.next().now_or_never() {
+        if count == 0 {
+            correlation_id = layout.correlation(&frame);
+        }
         count += 1;
     }
-    count
+    (count, correlation_id)
 }
 
 /// Frames received whole but not read yet (in the reader's buffer), taken out and counted: a

@@ -92,7 +92,8 @@ async fn frames_behind_one_that_cannot_be_answered_are_dropped_and_counted() {
 async fn frames_that_arrive_after_the_stop_are_counted_not_dropped_silently() {
     // A graceful stop stops reading at once and answers what is in flight; frames core banking
     // sent meanwhile are not answered (and not sent to the live engine): the connection closes
-    // after the answers in flight, and they are counted `gateway_closed`.
+    // after the answers in flight, and they are counted `gateway_closed`, the first one named.
+    let (log, _guard) = Log::capture();
     let legacy = mci_deciding("L1")
         .delay(Duration::from_millis(400))
         .start()
@@ -133,6 +134,10 @@ async fn frames_that_arrive_after_the_stop_are_counted_not_dropped_silently() {
     assert_eq!(frames("ok"), 1.0);
     assert_eq!(frames("gateway_closed"), 2.0);
     assert_eq!(legacy.requests(), 1);
+    let warned = log.lines_with("WARN", "frames arrived after the stop");
+    assert_eq!(warned.len(), 1, "{}", log.text());
+    assert!(warned[0].contains("dropped=2"), "{}", warned[0]);
+    assert!(warned[0].contains(&guid(2)), "{}", warned[0]);
 }
 
 #[tokio::test]
