@@ -104,13 +104,27 @@ pub(crate) enum Outage {
 }
 
 impl Outage {
-    /// The kind of `error`, a [`BackendError`]'s source or a client error.
+    /// The kind of `error`, a [`BackendError`]'s source or a client error: the first error of
+    /// its chain that says one (a client error inside a schema step's error, which a session cut
+    /// by a stopping server gives at connect, is the client error's kind); else `Failed`.
     pub(crate) fn of(error: &(dyn Error + 'static)) -> Self {
+        let mut at = Some(error);
+        while let Some(error) = at {
+            if let Some(kind) = Self::of_one(error) {
+                return kind;
+            }
+            at = error.source();
+        }
+        Self::Failed
+    }
+
+    /// The kind `error` itself says, if it is one of ours or a client's.
+    fn of_one(error: &(dyn Error + 'static)) -> Option<Self> {
         if error.downcast_ref::<InstanceInUse>().is_some() {
-            return Self::InstanceInUse;
+            return Some(Self::InstanceInUse);
         }
         if refused_certificate(error).is_some() {
-            return Self::TlsRefused;
+            return Some(Self::TlsRefused);
         }
         let client = match (
             error.downcast_ref::<PostgresError>(),
@@ -118,8 +132,13 @@ impl Outage {
         ) {
             (Some(explained), _) => &explained.0,
             (None, Some(client)) => client,
-            (None, None) => return Self::Failed,
+            (None, None) => return None,
         };
+        Some(Self::of_client(client))
+    }
+
+    /// The kind of a client error: what the server said, or unreachable when it said nothing.
+    fn of_client(client: &postgres::Error) -> Self {
         let Some(db) = client.as_db_error() else {
             return Self::Unreachable;
         };
@@ -269,6 +288,28 @@ mod tests {
                 && reason.contains("refused"),
             "{reason}"
         );
+    }
+
+    /// A client error inside another error (a schema step's, at connect: a session a stopping
+    /// server cut while the gateway migrated) is the client error's kind, not `failed`.
+    #[test]
+    fn a_client_error_inside_a_schema_steps_error_is_its_kind() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let config =
+            postgres::Config::from_str(&format!("postgres://gw@127.0.0.1:{port}/db")).unwrap();
+        let error = config
+            .connect(postgres::NoTls)
+            .err()
+            .expect("nothing listens");
+        let step = super::super::schema::SchemaError::Sql {
+            step: "read the schema version".into(),
+            source: error.into(),
+        };
+        let error = BackendError::new("migrate the schema", step);
+        assert_eq!(Outage::of_backend(&error), Outage::Unreachable);
     }
 
     /// A held instance name and an error that is no client's are not taken for an outage of
