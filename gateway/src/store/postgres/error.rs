@@ -244,10 +244,8 @@ mod tests {
 
     use super::*;
 
-    /// A server that refuses the connection: the client says only `error connecting to server`;
-    /// the explained error says why.
-    #[test]
-    fn a_connect_error_is_shown_with_its_os_error() {
+    /// The client's error connecting to a port nothing listens on (the connection refused).
+    fn refused_connect() -> postgres::Error {
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             listener.local_addr().unwrap().port()
@@ -255,10 +253,17 @@ mod tests {
         let mut config =
             postgres::Config::from_str(&format!("postgres://gw@127.0.0.1:{port}/db")).unwrap();
         config.connect_timeout(Duration::from_secs(2));
-        let error = config
+        config
             .connect(postgres::NoTls)
             .err()
-            .expect("nothing listens");
+            .expect("nothing listens")
+    }
+
+    /// A server that refuses the connection: the client says only `error connecting to server`;
+    /// the explained error says why.
+    #[test]
+    fn a_connect_error_is_shown_with_its_os_error() {
+        let error = refused_connect();
         let bare = error.to_string();
         let boxed: Box<dyn Error + Send + Sync> = Box::new(error);
         let shown = explained(boxed).to_string();
@@ -269,16 +274,7 @@ mod tests {
     /// Nothing answers: unreachable, in the spooling reason's words too.
     #[test]
     fn a_connection_refused_is_unreachable() {
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
-        };
-        let config =
-            postgres::Config::from_str(&format!("postgres://gw@127.0.0.1:{port}/db")).unwrap();
-        let error = config
-            .connect(postgres::NoTls)
-            .err()
-            .expect("nothing listens");
+        let error = refused_connect();
         let error = BackendError::new("connect to postgres", error);
         assert_eq!(Outage::of_backend(&error), Outage::Unreachable);
         let reason = Outage::reason(&error);
@@ -294,16 +290,7 @@ mod tests {
     /// server cut while the gateway migrated) is the client error's kind, not `failed`.
     #[test]
     fn a_client_error_inside_a_schema_steps_error_is_its_kind() {
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
-        };
-        let config =
-            postgres::Config::from_str(&format!("postgres://gw@127.0.0.1:{port}/db")).unwrap();
-        let error = config
-            .connect(postgres::NoTls)
-            .err()
-            .expect("nothing listens");
+        let error = refused_connect();
         let step = super::super::schema::SchemaError::Sql {
             step: "read the schema version".into(),
             source: error.into(),
