@@ -106,14 +106,7 @@ async fn frames_that_arrive_after_the_stop_are_counted_not_dropped_silently() {
     let mut client = gateway.mci_client().await;
     client.send(&request_frame(&guid(1))).await;
     // The first frame is read and its live call under way before the stop.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while legacy.requests() == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the first frame never reached the engine"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    reached(&legacy).await;
     let stopping = tokio::spawn(gateway.shutdown());
     tokio::time::sleep(Duration::from_millis(100)).await;
     let behind: Vec<u8> = [request_frame(&guid(2)), request_frame(&guid(3))].concat();
@@ -157,14 +150,7 @@ async fn an_answer_whose_client_closed_its_connection_is_counted_client_closed_n
         .await;
     let mut gone = gateway.mci_client().await;
     gone.send(&request_frame(&guid(1))).await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while legacy.requests() == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the frame never reached the engine"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    reached(&legacy).await;
     drop(gone);
 
     let closed = r#"shadowgate_frames_total{listener="core-banking",outcome="client_closed"}"#;
@@ -245,4 +231,16 @@ async fn a_client_that_resets_mid_frame_is_client_closed_not_a_framing_error() {
         log.text()
     );
     assert_eq!(legacy.requests(), 1, "the frame cut short never ran");
+}
+
+/// Waits (5 s at most) until `engine` has received a frame: its live call is under way.
+async fn reached(engine: &shadowgate_tests::fake::FakeMci) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while engine.requests() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the frame never reached the engine"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
