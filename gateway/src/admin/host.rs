@@ -3,15 +3,17 @@
 //! loaded; its scripts then read and post to the admin listener as their own origin, so no
 //! `Origin` check refuses them, but the browser still sends that name as `Host`.
 //!
-//! On a loopback address the listener answers only an IP literal, `localhost` and the names of
-//! `[listeners.admin] allowed_hosts`. On another address it answers any name while that list is
-//! empty (deployments reached by their DNS name keep working) and only those names once it holds
-//! one. Only `Host` (HTTP/2: the `:authority`) counts: a rebinding page may set
+//! On a loopback address the listener answers only an IP literal (IPv4, or IPv6 in brackets: a
+//! bare IPv6 address is no `Host`, RFC 3986 §3.2.2), `localhost`, a name under `.localhost` (RFC
+//! 6761 §6.3: browsers resolve them to loopback themselves, so no other site's DNS can rebind
+//! them) and the names of `[listeners.admin] allowed_hosts`. On another address it answers any
+//! name while that list is empty (deployments reached by their DNS name keep working) and only
+//! those names (and the literals and loopback names above) once it holds one. Only `Host` (HTTP/2: the `:authority`) counts: a rebinding page may set
 //! `X-Forwarded-Host` as it likes, but not `Host`. A request without either (HTTP/1.0) is no
 //! browser's and goes on. The answer is 421 Misdirected Request (RFC 9110 §15.5.20: this server
 //! does not answer for that name), not 403: nothing about the client is refused, only the name.
 
-use std::net::IpAddr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use bytes::Bytes;
 use http::{header, StatusCode};
@@ -42,7 +44,8 @@ pub(super) fn refuse_misdirected(
         names => names.join(", "),
     };
     let message = format!(
-        "host: expected an IP address, localhost or a name in {KEY} ({listed}), found \
+        "host: expected an IP address, localhost, a name under .localhost or a name in {KEY} \
+         ({listed}), found \
          {refused:?} (a page of another site can reach this listener by a name of its own that \
          resolves here: DNS rebinding)"
     );
@@ -54,13 +57,28 @@ pub(super) fn refuse_misdirected(
 
 /// Whether the listener answers to `name` (lower case, no port).
 fn answers_to(name: String, loopback: bool, allowed: &[String]) -> bool {
-    let unbracketed = (name.strip_prefix('['))
-        .and_then(|n| n.strip_suffix(']'))
-        .unwrap_or(&name);
-    unbracketed.parse::<IpAddr>().is_ok()
-        || name == "localhost"
+    is_literal(&name)
+        || is_localhost(&name)
         || allowed.contains(&name)
         || (!loopback && allowed.is_empty())
+}
+
+/// An IP literal as `Host` carries one (RFC 3986 §3.2.2): IPv4 dotted, IPv6 in brackets
+/// (`[::1]`, `[::ffff:127.0.0.1]`). A bare IPv6 address is not: its colons would read as a port.
+fn is_literal(name: &str) -> bool {
+    match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        Some(inside) => inside.parse::<Ipv6Addr>().is_ok(),
+        None => name.parse::<Ipv4Addr>().is_ok(),
+    }
+}
+
+/// `localhost` or a name under it (`review.localhost`): browsers resolve them to loopback
+/// without asking DNS (RFC 6761 §6.3), so a page of another site cannot have them rebound.
+fn is_localhost(name: &str) -> bool {
+    name == "localhost"
+        || name
+            .strip_suffix(".localhost")
+            .is_some_and(|under| !under.is_empty())
 }
 
 /// The name of a `Host` value: lower case, without its port or a final dot (`Gw.Example.:9190`
@@ -101,7 +119,7 @@ mod tests {
     #[test]
     fn loopback_answers_literals_localhost_and_listed_names_only() {
         let listed = ["gw.bank.internal".to_owned()];
-        for name in ["127.0.0.1", "[::1]", "::1", "10.0.0.5", "localhost"] {
+        for name in ["127.0.0.1", "[::1]", "10.0.0.5", "localhost"] {
             assert!(answers_to(name.into(), true, &[]), "{name}");
         }
         assert!(!answers_to("evil.example".into(), true, &[]));
@@ -111,5 +129,61 @@ mod tests {
         assert!(answers_to("gw.bank.internal".into(), false, &[]));
         assert!(!answers_to("evil.example".into(), false, &listed));
         assert!(answers_to("10.0.0.5".into(), false, &listed));
+    }
+
+    /// The check on what a browser sends: `Host` read as [`name_of`] reads it, then answered.
+    fn answers_on_loopback(host: &str) -> bool {
+        answers_to(name_of(host), true, &[])
+    }
+
+    #[test]
+    fn names_under_localhost_go_on_in_any_case_with_a_final_dot() {
+        // RFC 6761 §6.3: a browser resolves them to loopback itself; no DNS can rebind them.
+        for host in [
+            "foo.localhost",
+            "FOO.LOCALHOST.",
+            "review.gw.localhost:9190",
+            "Foo.LocalHost.:9190",
+        ] {
+            assert!(answers_on_loopback(host), "{host}");
+        }
+        // A name that only contains or ends like it is another site's.
+        for host in [
+            "localhost.evil.example",
+            "evillocalhost",
+            "foo.localhost.evil.example",
+            ".localhost",
+        ] {
+            assert!(!answers_on_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn ip_literals_go_on_with_or_without_a_port_and_ipv6_only_in_brackets() {
+        for host in [
+            "127.0.0.1",
+            "127.0.0.1:9190",
+            "[::1]",
+            "[::1]:9190",
+            "[::ffff:127.0.0.1]",
+            "[::ffff:127.0.0.1]:9190",
+        ] {
+            assert!(answers_on_loopback(host), "{host}");
+        }
+        // RFC 3986 §3.2.2 (RFC 7230 §5.4): an IPv6 literal in `Host` is bracketed; bare, its
+        // colons read as a port. Nor is IPv4 bracketed, or a shortened IPv4 form.
+        for host in [
+            "::1",
+            "::ffff:127.0.0.1",
+            "::1:9190",
+            "[127.0.0.1]",
+            "127.1",
+        ] {
+            assert!(!answers_on_loopback(host), "{host}");
+        }
+        // Once names are listed, a bare IPv6 address is refused off loopback too.
+        let listed = ["gw.bank.internal".to_owned()];
+        assert!(!answers_to(name_of("::1"), false, &listed));
+        assert!(answers_to(name_of("[::1]:9190"), false, &listed));
     }
 }

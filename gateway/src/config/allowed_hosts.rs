@@ -1,7 +1,7 @@
 //! `[listeners.admin] allowed_hosts`: the host names the admin listener answers to besides IP
-//! literals and `localhost` (see `admin::host`), each checked to be a host name as a browser
-//! sends it in `Host`, without scheme, port or wildcard, and kept in lower case without a final
-//! dot, as the check compares them.
+//! literals, `localhost` and names under `.localhost` (see `admin::host`), each checked to be a
+//! host name as a browser sends it in `Host`, without scheme, port or wildcard, and kept in lower
+//! case without a final dot, as the check compares them.
 
 use super::problem::{Found, Problems};
 

@@ -1,6 +1,6 @@
 //! DNS rebinding: a request addressed to a host name the listener does not answer to is 421
 //! before anything else (the token, the origin) is looked at, naming the host and the config key;
-//! IP literals and `localhost` always go on, listed names too, and elsewhere than on loopback any
+//! IP literals, `localhost` and names under it always go on, listed names too, and elsewhere than on loopback any
 //! name while none is listed.
 
 use super::*;
@@ -28,7 +28,7 @@ fn a_rebinding_name_on_loopback_is_421_naming_the_host_and_the_key() {
         assert_eq!(status, StatusCode::MISDIRECTED_REQUEST, "{uri}: {body}");
         assert_eq!(
             json(&body)["error"],
-            "host: expected an IP address, localhost or a name in \
+            "host: expected an IP address, localhost, a name under .localhost or a name in \
              listeners.admin.allowed_hosts (none listed), found \"evil.example:9190\" (a page of \
              another site can reach this listener by a name of its own that resolves here: DNS \
              rebinding)",
@@ -56,6 +56,8 @@ fn literals_localhost_and_listed_names_go_on() {
         "[::1]:9190",
         "localhost:9190",
         "LOCALHOST",
+        "FOO.LOCALHOST.",
+        "[::ffff:127.0.0.1]",
         "review.bank.example",
         "Review.Bank.Example.:443",
     ] {
@@ -71,6 +73,10 @@ fn literals_localhost_and_listed_names_go_on() {
         body.contains("listeners.admin.allowed_hosts (review.bank.example), found"),
         "{body}"
     );
+    // A bare IPv6 address is no Host (RFC 3986 §3.2.2): its colons read as a port.
+    let (status, body) = get(&f.state, true, "/livez", "::1");
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+    assert!(body.contains(r#"found \"::1\""#), "{body}");
     // A request without a Host (HTTP/1.0) is no browser's.
     let request = http::Request::builder().uri("/livez");
     assert_eq!(send(&f.state, request, Bytes::new()).0, StatusCode::OK);
