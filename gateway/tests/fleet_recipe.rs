@@ -94,6 +94,19 @@ fn the_fleet_config_has_the_single_gateway_rules_and_review_zone() {
     assert!(single["review"].get("time_zone").is_some());
 }
 
+/// The recipe binds the admin listener off loopback, where an empty `allowed_hosts` answers any
+/// name: it lists names, so a bank copying it is protected from DNS rebinding from the start.
+#[test]
+fn the_fleet_admin_listener_lists_the_names_it_answers_to() {
+    let recipe = std::fs::read_to_string(repo_file("deploy/fleet/shadowgate-fleet.toml")).unwrap();
+    let fleet: toml::Table = toml::from_str(&recipe).unwrap();
+    let admin = &fleet["listeners"]["admin"];
+    let address = admin["address"].as_str().unwrap();
+    assert!(address.starts_with("0.0.0.0:"), "{address}");
+    let hosts = admin.get("allowed_hosts").and_then(|h| h.as_array());
+    assert!(hosts.is_some_and(|h| !h.is_empty()), "{admin}");
+}
+
 /// The database's CA is read by `check-config`, as `run` reads it at start: a missing one is an
 /// error at its key, not a gateway that passes the check and then fails to start.
 #[test]
