@@ -199,7 +199,10 @@ pub(super) async fn connection(
                 reading = false;
             }
             () = member.evicted().cancelled(), if reading && in_flight.is_empty() => reading = false,
-            () = shutdown.cancelled(), if reading => reading = false,
+            () = shutdown.cancelled(), if reading => {
+                metrics.closed(CloseReason::Stopped);
+                reading = false;
+            }
         }
     }
     if writable {

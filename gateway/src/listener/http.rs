@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::drain_summary::DrainStart;
 use super::server::{self, Handler, Refused, ServerSettings};
 
 /// The response type of the HTTP ingress.
@@ -45,6 +46,8 @@ pub async fn serve(
         refused_metrics.frame(FrameOutcome::BadRequest);
         rejected_log(parts, status, message);
     });
+    let (draining, drain_metrics) = (gateway.draining().clone(), metrics.clone());
+    let address = listener.local_addr().unwrap_or(settings.address);
     let server_settings = ServerSettings {
         name: "http",
         max_body_bytes: settings.max_body_bytes,
@@ -80,7 +83,14 @@ pub async fn serve(
             response
         })
     });
-    server::serve(listener, server_settings, handler, tasks, shutdown).await;
+    let stopped = shutdown.clone();
+    let serving = server::serve(listener, server_settings, handler, tasks, shutdown);
+    let began = DrainStart::when_begun(&draining, &drain_metrics, stopped.cancelled());
+    let (connections, drain) = tokio::join!(serving, began);
+    if let Some(drain) = drain {
+        connections.wait().await;
+        drain.http_finished(&drain_metrics, "http", address);
+    }
 }
 
 /// A request not answered yet: hyper drops its future when the client closes the connection

@@ -19,8 +19,10 @@
 //! declares are counted and never reach the pipeline.
 //!
 //! A planned stop's drain ([`crate::draining`]) closes each persistent connection at its first
-//! quiet moment; when the listeners stop, a connection still open stops reading at once (frames
-//! that arrived after the stop are counted as `gateway_closed`, never sent to the live engine).
+//! quiet moment; when the listeners stop, a connection still open stops reading at once (counted
+//! as closed `stopped`; frames that arrived after the stop are counted as `gateway_closed`, never
+//! sent to the live engine). Once its last connection has ended, the listener says what its
+//! drain counted in one line (`listener::drain_summary`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -40,6 +42,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn, Instrument};
 
 use super::admission::{Admission, Admitted, Member};
+use super::drain_summary::DrainStart;
 use super::dual::{self, Shared, QUEUE_PER_PIPELINED};
 use super::server::RefusalLog;
 use super::undelivered::{Failure, Undelivered};
@@ -90,13 +93,16 @@ pub async fn serve(
     // (HAProxy's `retries` with `option redispatch`), instead of a connection opened here only to
     // be closed when quiet, again and again, each close a chance for a frame to cross it.
     let draining = gateway.draining().clone();
-    loop {
+    // This listener's connection tasks (also tracked by `tasks`): a drain's line is said once
+    // they have all ended.
+    let connections = TaskTracker::new();
+    let drain = loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            () = shutdown.cancelled() => break,
+            () = shutdown.cancelled() => break None,
             () = draining.started(), if dual.is_none() => {
                 info!(listener = %settings.name, %address, "draining: no longer accepting connections");
-                break;
+                break Some(DrainStart::now(&metrics));
             }
         };
         let (stream, peer) = match accepted {
@@ -128,9 +134,11 @@ pub async fn serve(
         // Every warning about this connection's frames (bad_request, framing_error, …) names
         // the listener and the peer through this span.
         let span = tracing::info_span!("connection", listener = %settings.name, %peer);
-        tasks.spawn(
+        // Counted before the task first runs: a drain that begins meanwhile counts it open.
+        let open = metrics.open_connection();
+        let connection_task = connections.track_future(
             async move {
-                let _open = metrics.open_connection();
+                let _open = open;
                 debug!("connection opened");
                 match &dual {
                     Some(shared) => {
@@ -153,6 +161,14 @@ pub async fn serve(
             }
             .instrument(span),
         );
+        tasks.spawn(connection_task);
+    };
+    // Closed now, not when the last connection has ended: a connect is refused at once.
+    drop(listener);
+    if let Some(drain) = drain {
+        connections.close();
+        connections.wait().await;
+        drain.mci_finished(&metrics, &settings.name, address);
     }
 }
 
@@ -427,6 +443,7 @@ async fn connection(
             }
             () = &mut stopping, if reading => {
                 // Stop reading; answers already in flight are still written.
+                metrics.closed(CloseReason::Stopped);
                 reading = false;
                 stopped = true;
             }

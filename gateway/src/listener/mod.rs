@@ -12,10 +12,12 @@
 //! - `bind`: listening sockets with an accept queue sized for the listener's connections.
 //! - `fd_budget`: the listeners' and engines' connection caps against the open-file limit.
 //! - `undelivered`: MCI answers the client closed its connection before: counted and logged.
+//! - `drain_summary`: the line a listener's drain ends with, from its metrics.
 
 mod activity;
 pub mod admission;
 pub mod bind;
+mod drain_summary;
 mod dual;
 pub mod fd_budget;
 pub mod http;

@@ -73,14 +73,15 @@ pub struct ServerSettings {
     pub refused: Option<Refused>,
 }
 
-/// Serves `handler` on `listener` until `shutdown`.
+/// Serves `handler` on `listener` until `shutdown`; returns the listener's connection tasks
+/// (also tracked by `tasks`, closed to new ones), which end once the stop has closed them.
 pub async fn serve(
     listener: TcpListener,
     settings: ServerSettings,
     handler: Handler,
     tasks: TaskTracker,
     shutdown: CancellationToken,
-) {
+) -> TaskTracker {
     let name = settings.name;
     if let Ok(address) = listener.local_addr() {
         info!(listener = name, %address, max_connections = settings.limits.max_connections, "http listener ready");
@@ -89,6 +90,7 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(settings.limits.max_connections));
     let mut refusals = RefusalLog::default();
     let stalls = Arc::new(StallLog::default());
+    let connections = TaskTracker::new();
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -114,8 +116,11 @@ pub async fn serve(
         };
         // Every warning about this connection's requests names the listener and the peer.
         let span = tracing::info_span!("connection", listener = name, %peer);
-        tasks.spawn(connection(stream, slot, watch, handler, shutdown).instrument(span));
+        let served = connection(stream, slot, watch, handler, shutdown).instrument(span);
+        tasks.spawn(connections.track_future(served));
     }
+    connections.close();
+    connections
 }
 
 /// A connection's settings and its listener's stall log.
@@ -167,6 +172,7 @@ async fn connection(
             }
         }
         () = shutdown.cancelled() => {
+            settings.metrics.closed(CloseReason::Stopped);
             connection.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(GRACE, connection).await;
         }

@@ -52,6 +52,20 @@ impl FrameOutcome {
         Self::GatewayClosed,
     ];
 
+    /// Whether the client got an answer: the live engine's, an error frame or HTTP error, or a
+    /// control frame's (a drain's line counts these as answered).
+    pub fn is_answered(self) -> bool {
+        match self {
+            Self::Ok
+            | Self::BadRequest
+            | Self::UnknownTransaction
+            | Self::LiveError
+            | Self::LiveTimeout
+            | Self::Control => true,
+            Self::FramingError | Self::Rejected | Self::ClientClosed | Self::GatewayClosed => false,
+        }
+    }
+
     /// The label value.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,15 +94,20 @@ pub enum CloseReason {
     HeaderReadTimeout,
     /// A planned stop's drain closed an MCI connection at a quiet moment (nothing in flight).
     Drained,
+    /// The gateway stopped with the connection open (at a drain's end, or a stop without one):
+    /// an MCI connection stopped reading and closed after its answers in flight, an HTTP one got
+    /// its graceful shutdown. Counted in a process's last moments: its drain's line says it.
+    Stopped,
 }
 
 impl CloseReason {
     /// Every reason, in index order.
-    pub const ALL: [CloseReason; 4] = [
+    pub const ALL: [CloseReason; 5] = [
         Self::Evicted,
         Self::IdleTimeout,
         Self::HeaderReadTimeout,
         Self::Drained,
+        Self::Stopped,
     ];
 
     /// The label value.
@@ -98,6 +117,7 @@ impl CloseReason {
             Self::IdleTimeout => "idle_timeout",
             Self::HeaderReadTimeout => "header_read_timeout",
             Self::Drained => "drained",
+            Self::Stopped => "stopped",
         }
     }
 }
@@ -109,10 +129,11 @@ impl CloseReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListenerKind {
     /// An MCI listener (`[[listeners.mci]]`, or a link's): every outcome and `evicted`,
-    /// `idle_timeout`.
+    /// `idle_timeout`, `drained`, `stopped`.
     Mci,
     /// The HTTP ingress (or the demo's new engine): answers and refusals of a request, never
-    /// framing, control frames or a closed pipeline; `idle_timeout`, `header_read_timeout`.
+    /// framing, control frames or a closed pipeline; `idle_timeout`, `header_read_timeout`,
+    /// `stopped`.
     Http,
     /// The admin listener: refused connections only, and its HTTP timeouts.
     Admin,
@@ -144,8 +165,13 @@ impl ListenerKind {
                 CloseReason::Evicted,
                 CloseReason::IdleTimeout,
                 CloseReason::Drained,
+                CloseReason::Stopped,
             ],
-            Self::Http | Self::Admin => &[CloseReason::IdleTimeout, CloseReason::HeaderReadTimeout],
+            Self::Http | Self::Admin => &[
+                CloseReason::IdleTimeout,
+                CloseReason::HeaderReadTimeout,
+                CloseReason::Stopped,
+            ],
         }
     }
 }

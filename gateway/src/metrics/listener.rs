@@ -86,6 +86,21 @@ impl ListenerMetrics {
         }
     }
 
+    /// Frames counted with `outcome` so far (0 for an outcome the listener's kind never counts).
+    pub fn frames_counted(&self, outcome: FrameOutcome) -> u64 {
+        self.frames[outcome as usize]
+            .as_ref()
+            .map_or(0, IntCounter::get)
+    }
+
+    /// Connections the gateway closed for `reason` so far (0 for a reason the listener's kind
+    /// never closes for).
+    pub fn closed_counted(&self, reason: CloseReason) -> u64 {
+        self.closed[reason as usize]
+            .as_ref()
+            .map_or(0, IntCounter::get)
+    }
+
     /// Counts a connection as open until the returned guard is dropped.
     pub fn open_connection(&self) -> ConnectionGuard {
         self.connections.inc();

@@ -249,6 +249,7 @@ fn label_values_come_from_closed_sets() {
         "idle_timeout",
         "header_read_timeout",
         "drained",
+        "stopped",
         "queue_full",
         "not_written",
     ]));

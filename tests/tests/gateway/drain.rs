@@ -11,7 +11,7 @@ use serde_json::Value;
 use shadowgate::loadgen::measure;
 use shadowgate::loadgen::summary::Summary;
 use shadowgate_tests::gateway::{
-    get, guid, mci_deciding, open_loop, request, request_frame, Listener, DEADLINE,
+    get, guid, mci_deciding, open_loop, post, request, request_frame, Listener, DEADLINE,
 };
 use shadowgate_tests::{EngineToml, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -101,6 +101,94 @@ async fn a_frame_that_crosses_the_drains_close_is_counted_and_not_answered() {
     // The transaction left unanswered is named (behind a load balancer the peer is its address).
     assert!(warned[0].contains(&guid(2)), "{}", warned[0]);
     gateway.shutdown().await;
+}
+
+/// Every `DEADLINE`-bounded 10 ms until `metric` reads `value`.
+async fn until_metric(gateway: &TestGateway, metric: &str, value: f64) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while gateway.metric(metric) != value {
+        let now = gateway.metric(metric);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{metric} stays {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The drain's counts outlive the process in one INFO line per listener, read from the metrics:
+/// on the MCI listener a connection closed between frames after one more frame answered during
+/// the drain, one its client closed, and one cut at the stop (half a frame sent: never quiet); on
+/// the HTTP ingress a request answered during the drain and a connection the stop found open.
+#[tokio::test]
+async fn a_drain_ends_with_one_line_of_what_each_listener_counted() {
+    let (_legacy, gateway) = legacy_live(None).await;
+    let (log, _guard) = Log::capture();
+    let mut quiet = gateway.mci_client().await;
+    assert_legacy_answer(&mut quiet, &guid(1)).await;
+    let closing = gateway.mci_client().await;
+    let mut cut = TcpStream::connect(gateway.mci_address()).await.unwrap();
+    let frame = request_frame(&guid(3));
+    cut.write_all(&frame[..frame.len() / 2]).await.unwrap();
+    let open = r#"shadowgate_connections{listener="core-banking"}"#;
+    until_metric(&gateway, open, 3.0).await;
+
+    while_draining(&gateway, async {
+        // Refused once the listener has taken the drain's start.
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        while TcpStream::connect(gateway.mci_address()).await.is_ok() {
+            assert!(tokio::time::Instant::now() < deadline, "still accepting");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        drop(closing);
+        assert_legacy_answer(&mut quiet, &guid(2)).await;
+        assert!(quiet.is_closed().await);
+        drop(quiet);
+        until_metric(&gateway, open, 1.0).await;
+
+        let url = format!("{}/v1/strategies/loan-screening", gateway.http_url());
+        let json = serde_json::to_vec(&request(&guid(4))).unwrap();
+        assert_eq!(post(&url, "application/json", json).await.0, 200);
+        let http_open = r#"shadowgate_connections{listener="http"}"#;
+        until_metric(&gateway, http_open, 0.0).await;
+        let idle = TcpStream::connect(gateway.running().http_address.unwrap()).await;
+        until_metric(&gateway, http_open, 1.0).await;
+        idle
+    })
+    .await
+    .unwrap();
+    let address = gateway.mci_address();
+    gateway.shutdown().await;
+
+    let mci = log.lines_with("INFO", "drain finished in ");
+    let mci: Vec<_> = (mci.iter())
+        .filter(|l| l.contains("listener=\"core-banking\""))
+        .collect();
+    assert_eq!(mci.len(), 1, "{}", log.text());
+    assert!(
+        mci[0].contains(
+            "connections: 3 open at its start, 1 closed between frames, 1 ended otherwise \
+             (closed by the client, idle or on an error), 1 cut at the stop; frames: 1 answered, \
+             0 closed unanswered (gateway_closed), 0 not delivered (client_closed)"
+        ),
+        "{}",
+        mci[0]
+    );
+    assert!(mci[0].contains(&format!("address={address}")), "{}", mci[0]);
+    let http = log.lines_with("INFO", "drain finished in ");
+    let http: Vec<_> = http
+        .iter()
+        .filter(|l| l.contains("listener=\"http\""))
+        .collect();
+    assert_eq!(http.len(), 1, "{}", log.text());
+    assert!(
+        http[0].contains(
+            "requests: 1 answered (HTTP/1 ones with Connection: close), 0 not answered \
+             (client_closed); connections: 1 open at the stop"
+        ),
+        "{}",
+        http[0]
+    );
 }
 
 #[tokio::test]
