@@ -45,9 +45,8 @@ pub(super) fn refuse_misdirected(
     };
     let message = format!(
         "host: expected an IP address, localhost, a name under .localhost or a name in {KEY} \
-         ({listed}), found \
-         {refused:?} (a page of another site can reach this listener by a name of its own that \
-         resolves here: DNS rebinding)"
+         ({listed}), found {refused:?} (a page of another site can reach this listener by a name \
+         of its own that resolves here: DNS rebinding)"
     );
     Some(server::json_error(
         StatusCode::MISDIRECTED_REQUEST,
