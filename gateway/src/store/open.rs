@@ -8,7 +8,7 @@ use super::config::StoreConfig;
 use super::error::StoreError;
 use super::options::WriterOptions;
 use super::postgres::{
-    BackendKind, FleetReader, PostgresBackend, PostgresConfig, Spool, SpoolingBackend,
+    BackendKind, CleanStop, FleetReader, PostgresBackend, PostgresConfig, Spool, SpoolingBackend,
 };
 use super::reader::Reader;
 use super::recorder::Recorder;
@@ -43,8 +43,18 @@ enum Marked {
     /// In the sled directory.
     Sled(Arc<SharedDb>, RunStart),
     /// In the instance's row of the PostgreSQL database: at the start, or by the writer when
-    /// the database first answers.
-    Postgres(Box<PostgresConfig>, RunStart),
+    /// the database first answers. A stop it cannot take is kept in the local spool.
+    Postgres(Box<PostgresConfig>, RunStart, Spool),
+}
+
+/// Where a clean stop was marked.
+#[derive(Debug)]
+enum Stopped {
+    /// Where the run's start is (or nowhere to mark).
+    Marked,
+    /// In the local spool, for the next start that reaches PostgreSQL, which could not take it
+    /// now (why).
+    Kept(super::BackendError),
 }
 
 impl Store {
@@ -154,42 +164,62 @@ impl Store {
         // Still spooling at the end: PostgreSQL cannot be written, and trying would hold the
         // stop for a connect timeout to learn it.
         let spooling = stats.spooling.load(std::sync::atomic::Ordering::SeqCst);
-        if let Err(error) = self.marked.stop(spooling, stats.previous_run_known()) {
-            tracing::warn!(
+        match self.marked.stop(spooling, stats.previous_run_known()) {
+            Ok(Stopped::Marked) => {}
+            Ok(Stopped::Kept(why)) => tracing::info!(
+                store = self.place,
+                reason = %why,
+                "store: postgres cannot be written; this run's clean stop is kept in the local \
+                 store and marked by the next start that reaches postgres"
+            ),
+            Err(error) => tracing::warn!(
                 store = self.place,
                 %error,
                 "store: this run's clean stop could not be marked; the next start will say it \
                  did not stop cleanly"
-            );
+            ),
         }
         self.reader
     }
 }
 
 impl Marked {
-    /// Marks the run stopped where its start was marked; not on PostgreSQL while `spooling`, nor
-    /// unless `started` (a run started without the database is marked at its first contact,
-    /// which sets how the previous run ended: one that never reached it has no mark to stop).
-    fn stop(&self, spooling: bool, started: bool) -> Result<(), super::BackendError> {
+    /// Marks the run stopped where its start was marked; not on PostgreSQL unless `started` (a
+    /// run started without the database is marked at its first contact, which sets how the
+    /// previous run ended: one that never reached it has no mark to stop). A stop PostgreSQL
+    /// cannot take (`spooling`, or the attempt fails) is kept in the local spool instead.
+    fn stop(&self, spooling: bool, started: bool) -> Result<Stopped, super::BackendError> {
         let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
             super::BackendError::new("mark the run stopped", e)
         };
-        match self {
+        let marked = match self {
             Self::Nowhere => Ok(()),
             Self::Postgres(..) if !started => Ok(()),
             Self::Sled(shared, run) => {
                 let db = shared.require().map_err(|e| failed(e.into()))?;
                 run::stop_sled(&db, *run).map_err(|e| failed(e.into()))
             }
+            // Not a connect attempt to learn what the spooling says already.
             Self::Postgres(..) if spooling => Err(failed(
                 "postgres cannot be written (the store spools)".into(),
             )),
             // The blocking client cannot run on a thread of the gateway's runtime.
-            Self::Postgres(config, run) => {
+            Self::Postgres(config, run, _) => {
                 let stop = || PostgresBackend::new(config)?.mark_stopped(*run);
                 std::thread::scope(|scope| scope.spawn(stop).join())
                     .unwrap_or_else(|_| Err(failed("the attempt panicked".into())))
             }
+        };
+        match (marked, self) {
+            (Ok(()), _) => Ok(Stopped::Marked),
+            (Err(why), Self::Postgres(config, run, spool)) => {
+                let instance = config.instance_name().unwrap_or_default();
+                spool
+                    .record_stop(&CleanStop::now(instance, *run))
+                    .map_err(|kept| failed(format!("{why}; {kept}").into()))?;
+                Ok(Stopped::Kept(why))
+            }
+            (Err(error), _) => Err(error),
         }
     }
 }
@@ -203,7 +233,12 @@ fn fleet_backend(
     shared: Arc<SharedDb>,
     run: RunStart,
 ) -> Result<Opened, StoreError> {
-    let checked = check_instance(&config.postgres, run)?;
+    let checked = check_instance(&config.postgres, run, &Spool::new(Arc::clone(&shared)))?;
+    let marked = Marked::Postgres(
+        Box::new(config.postgres.clone()),
+        run,
+        Spool::new(Arc::clone(&shared)),
+    );
     let mut backend = SpoolingBackend::new(
         PostgresBackend::new(&config.postgres).map_err(StoreError::Backend)?,
         Spool::new(shared),
@@ -213,7 +248,6 @@ fn fleet_backend(
     if checked.is_none() {
         backend.mark_at_contact(run);
     }
-    let marked = Marked::Postgres(Box::new(config.postgres.clone()), run);
     Ok((Box::new(backend), checked, marked))
 }
 
@@ -250,16 +284,23 @@ pub(super) fn place(config: &StoreConfig) -> String {
     }
 }
 
-/// Refuses an instance name another running gateway holds, and marks `run` started under it (see
-/// [`PostgresBackend::check_at_start`]). On a thread of its own: `Store::open` runs on the
-/// gateway's runtime, where the blocking `postgres` client can neither connect nor be dropped.
-/// The check releases the lock before its session ends; the writer takes it again when it
-/// connects.
+/// Refuses an instance name another running gateway holds, and marks `run` started under it, the
+/// previous run's clean stop kept in `spool` first (see [`PostgresBackend::check_at_start`]). On
+/// a thread of its own: `Store::open` runs on the gateway's runtime, where the blocking
+/// `postgres` client can neither connect nor be dropped. The check releases the lock before its
+/// session ends; the writer takes it again when it connects.
 fn check_instance(
     config: &PostgresConfig,
     run: RunStart,
+    spool: &Spool,
 ) -> Result<Option<PreviousRun>, StoreError> {
-    let check = || PostgresBackend::new(config)?.check_at_start(run);
+    // What the check logs goes to the caller's subscriber, as if it ran on the caller's thread.
+    let dispatch = tracing::dispatcher::get_default(Clone::clone);
+    let check = || {
+        tracing::dispatcher::with_default(&dispatch, || {
+            PostgresBackend::new(config)?.check_at_start(run, spool)
+        })
+    };
     std::thread::scope(|scope| scope.spawn(check).join())
         .unwrap_or_else(|_| {
             Err(super::BackendError::new(

@@ -10,7 +10,9 @@
 //!
 //! The mark lives with what the run may have lost: for sled in the store directory (tree `run`),
 //! for PostgreSQL in the instance's row of `shadowgate_runs` ([`super::postgres`]), taken under
-//! the instance lock.
+//! the instance lock. A clean stop PostgreSQL cannot take (an outage at the stop) is kept in the
+//! local spool and marked by the next start that reaches the database, so it is not reported
+//! unclean.
 
 use serde::{Deserialize, Serialize};
 use tracing::warn;

@@ -1,7 +1,8 @@
 //! The run mark of an instance in `shadowgate_runs`: a store dropped without `close` (as after a
 //! SIGKILL) is found unclean by the next open of the same instance name, with that run's start
 //! and pid, even from another directory; a closed one is found clean; another instance's runs are
-//! its own. A stop while the store spools cannot be marked, and says so.
+//! its own. A stop while the store spools is kept in the local spool and marked by the next start
+//! that reaches the database: that run is found clean.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -84,32 +85,27 @@ fn an_instance_dropped_without_close_is_found_unclean_and_a_closed_one_clean() {
     assert_eq!(open(&gw_1).previous_run(), PreviousRun::Clean);
 }
 
-/// A stop while the store spools (the database gone) cannot mark the run stopped: it says so at
-/// WARN without waiting for a connect timeout, and the next start reports that run unclean.
+/// A stop while the store spools (the database gone) cannot mark the run stopped in PostgreSQL:
+/// without waiting for a connect timeout, it keeps the stop in the local spool and says so, and
+/// the next start marks it there before it reads the previous run's mark: that run is found
+/// clean, and the start says its stop was recorded late. A trial's gateway said "did not stop
+/// cleanly" after every stop made during an outage.
 #[test]
-fn a_stop_while_spooling_is_said_and_found_unclean_at_the_next_start() {
+fn a_stop_while_spooling_is_kept_locally_and_found_clean_at_the_next_start() {
     let mut postgres = TestPostgres::start_new();
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(&postgres.url(), "gw-3", &dir);
     config.retry_interval_ms = 100;
     let store = open(&config);
-    let started = store.previous_run();
-    assert_eq!(started, PreviousRun::Unknown);
+    assert_eq!(store.previous_run(), PreviousRun::Unknown);
     postgres.stop();
-    let matched = || Event::Counted {
-        strategy: "loan".into(),
-        outcome: ShadowOutcome::Match,
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !store.stats().spooling.load(Ordering::SeqCst) {
-        assert!(Instant::now() < deadline, "the store never spooled");
-        let _ = store.recorder().record(matched());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_spooling(&store, true, true);
     shadowgate::test_log::anchor();
     let logs = LogBuffer::default();
     let closing = Instant::now();
+    let stopped_from = SystemClock.now_micros();
     tracing::subscriber::with_default(logs.subscriber(), || drop(store.close()));
+    let stopped_until = SystemClock.now_micros();
     // Not a connect attempt (5 s by default) to learn what the spooling says already.
     assert!(
         closing.elapsed() < Duration::from_secs(4),
@@ -119,21 +115,61 @@ fn a_stop_while_spooling_is_said_and_found_unclean_at_the_next_start() {
     let text = logs.text();
     assert!(
         text.contains(
-            "WARN shadowgate::store::open: store: this run's clean stop could not be marked; the \
-             next start will say it did not stop cleanly store=\"postgres instance \\\"gw-3\\\"\" \
-             error=store backend failed to mark the run stopped: postgres cannot be written (the \
-             store spools)"
+            "INFO shadowgate::store::open: store: postgres cannot be written; this run's clean \
+             stop is kept in the local store and marked by the next start that reaches postgres \
+             store=\"postgres instance \\\"gw-3\\\"\" reason=store backend failed to mark the run \
+             stopped: postgres cannot be written (the store spools)"
         ),
         "{text}"
     );
+    assert!(!text.contains("could not be marked"), "{text}");
 
+    // The stop is in the local store only: the database still has the run started.
     postgres.start();
-    let store = open(&config);
+    let mut client = postgres.client();
+    let (run, pid): (i64, i64) = {
+        let row = client
+            .query_one(
+                "SELECT run, pid FROM shadowgate_runs WHERE instance = 'gw-3' \
+                 AND stopped_at IS NULL",
+                &[],
+            )
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(pid, i64::from(std::process::id()));
+
+    let logs = LogBuffer::default();
+    let store = tracing::subscriber::with_default(logs.subscriber(), || open(&config));
+    assert_eq!(store.previous_run(), PreviousRun::Clean);
+    let text = logs.text();
+    let said: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("its stop is recorded now"))
+        .collect();
+    assert_eq!(said.len(), 1, "{text}");
+    let started_at = shadowgate::store::format_micros(u64::try_from(run).unwrap());
+    for part in [
+        "INFO shadowgate::store::postgres::runs: store: the previous run stopped cleanly while \
+         postgres could not be reached; its stop is recorded now instance=\"gw-3\"",
+        &format!("started_at={started_at} pid={pid} stopped_at=20"),
+    ] {
+        assert!(said[0].contains(part), "{part:?} in {}", said[0]);
+    }
+    let stopped_at = said[0].rsplit("stopped_at=").next().unwrap();
+    let stopped_at = shadowgate::store::parse_rfc3339(stopped_at).unwrap();
     assert!(
-        store.previous_run().unclean().is_some(),
-        "{:?}",
-        store.previous_run()
+        (stopped_from..=stopped_until).contains(&stopped_at),
+        "{stopped_at} not in {stopped_from}..={stopped_until}"
     );
+    assert!(!text.contains("did not stop cleanly"), "{text}");
+    drop(store.close());
+
+    // Marked once: the start after that finds its own previous run, stopped with the database.
+    let logs = LogBuffer::default();
+    let store = tracing::subscriber::with_default(logs.subscriber(), || open(&config));
+    assert_eq!(store.previous_run(), PreviousRun::Clean);
+    assert!(!logs.text().contains("recorded now"), "{}", logs.text());
     drop(store.close());
 }
 
@@ -157,9 +193,9 @@ fn wait_spooling(store: &Store, spooling: bool, traffic: bool) {
 }
 
 /// A run started while the database is down is marked when it first answers, so its clean stop
-/// is marked against it: the next start finds it clean, not the run before it (which stopped
-/// while spooling and is said unclean once, at that first contact). A trial's gateway named the
-/// older run unclean at every start after such a run.
+/// is marked against it: the next start finds it clean, not the run before it (which ended
+/// without a stop, as a crash during the outage, and is said unclean once, at that first
+/// contact). A trial's gateway named the older run unclean at every start after such a run.
 #[test]
 fn a_run_started_without_the_database_is_marked_when_it_answers() {
     let mut postgres = TestPostgres::start_new();
@@ -167,13 +203,13 @@ fn a_run_started_without_the_database_is_marked_when_it_answers() {
     let mut config = config(&postgres.url(), "gw-5", &dir);
     config.retry_interval_ms = 100;
 
-    // Stopped while spooling: its stop cannot be marked.
+    // Dropped without close while spooling, as after a SIGKILL: no stop, kept or marked.
     let before = SystemClock.now_micros();
     let store = open(&config);
     let after = SystemClock.now_micros();
     postgres.stop();
     wait_spooling(&store, true, true);
-    drop(store.close());
+    drop(store);
 
     // Started while the database is down: how the previous run ended is not known yet.
     let store = open(&config);
@@ -208,4 +244,27 @@ fn a_run_started_without_the_database_is_marked_when_it_answers() {
     let store = open(&config);
     assert_eq!(store.previous_run(), PreviousRun::Clean);
     drop(store.close());
+}
+
+/// A stop kept locally during an outage is marked by the next run even when that one also starts
+/// without the database: at its first contact, before it reads the previous run's mark.
+#[test]
+fn a_stop_kept_locally_is_marked_at_the_first_contact_of_a_run_started_without_the_database() {
+    let mut postgres = TestPostgres::start_new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&postgres.url(), "gw-6", &dir);
+    config.retry_interval_ms = 100;
+
+    let store = open(&config);
+    postgres.stop();
+    wait_spooling(&store, true, true);
+    drop(store.close());
+
+    let store = open(&config);
+    assert_eq!(store.previous_run(), PreviousRun::Unknown);
+    postgres.start();
+    wait_spooling(&store, false, false);
+    assert_eq!(store.previous_run(), PreviousRun::Clean);
+    drop(store.close());
+    assert_eq!(open(&config).previous_run(), PreviousRun::Clean);
 }

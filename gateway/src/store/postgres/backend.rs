@@ -12,7 +12,8 @@ use super::config::PostgresConfig;
 use super::connect::{Connector, InstanceInUse};
 use super::error::Outage;
 use super::rows::Rows;
-use super::runs;
+use super::runs::{self, CleanStop};
+use super::spool::Spool;
 use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::chunk;
 use crate::store::run::{PreviousRun, RunStart};
@@ -70,7 +71,8 @@ impl PostgresBackend {
     /// other); a database that cannot be reached does not: the gateway starts and serves live
     /// traffic, and its writer spools from the first comparison, totals counted from zero, until
     /// the database answers and these checks are made again ([`super::SpoolingBackend`]). This
-    /// run is then not marked, and the previous one not known: `None`.
+    /// run is then not marked, and the previous one not known: `None`. The previous run's clean
+    /// stop kept in `spool` (the database could not take it then) is marked first, and forgotten.
     /// The check ends its session and releases the lock first, so the writer's first connect
     /// takes it (otherwise it could find it still held and start as if the database were down).
     ///
@@ -80,10 +82,14 @@ impl PostgresBackend {
     pub(crate) fn check_at_start(
         &self,
         run: RunStart,
+        spool: &Spool,
     ) -> Result<Option<PreviousRun>, BackendError> {
+        // A store directory that did not open (a degraded start) has none to mark.
+        let stopped = spool.recorded_stop().unwrap_or_default();
+        let stopped = stopped.as_ref();
         let check = || {
             self.connector.connect().and_then(|mut client| {
-                let previous = runs::start(&mut client, self.instance(), run)?;
+                let previous = runs::start(&mut client, self.instance(), run, stopped)?;
                 self.connector.unlock_instance(&mut client)?;
                 Ok(previous)
             })
@@ -107,7 +113,12 @@ impl PostgresBackend {
                 );
                 Ok(None)
             }
-            Ok(previous) => Ok(Some(previous)),
+            Ok(previous) => {
+                if let Some(stop) = stopped {
+                    spool.forget_stop(stop);
+                }
+                Ok(Some(previous))
+            }
         }
     }
 
@@ -120,9 +131,14 @@ impl PostgresBackend {
 
     /// Marks `run` started ([`super::runs`]) on the writer's session, which holds the instance
     /// lock: the start check a run started without the database skipped, made at its first
-    /// contact ([`super::SpoolingBackend`]), so its clean stop is marked against it.
-    pub(crate) fn mark_started(&mut self, run: RunStart) -> Result<PreviousRun, BackendError> {
-        self.with(|client, instance| runs::start(client, instance, run))
+    /// contact ([`super::SpoolingBackend`]), so its clean stop is marked against it; `stopped`,
+    /// the previous run's clean stop kept locally, is marked first.
+    pub(crate) fn mark_started(
+        &mut self,
+        run: RunStart,
+        stopped: Option<&CleanStop>,
+    ) -> Result<PreviousRun, BackendError> {
+        self.with(|client, instance| runs::start(client, instance, run, stopped))
     }
 
     /// Whether the database answers, on the writer's session (a new one if it broke): an idle

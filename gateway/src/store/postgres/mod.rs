@@ -18,7 +18,8 @@
 //! - `rows`: one group commit as one multi-row upsert per table.
 //! - `backend`: [`PostgresBackend`].
 //! - `runs`: the instance's run mark, so a start says when the previous run did not stop
-//!   cleanly ([`crate::store::PreviousRun`]).
+//!   cleanly ([`crate::store::PreviousRun`]); a clean stop made during an outage is kept in the
+//!   spool and marked by the next start that reaches the database.
 //! - `spool`, `spooling`: the local spool in the gateway's sled directory while the database is
 //!   unreachable, and [`SpoolingBackend`], which writes there and forwards it when it is back.
 //! - `cold`: totals counted from zero by a gateway started while the database was unreachable,
@@ -51,6 +52,7 @@ pub(crate) use connect::try_session;
 pub(crate) use error::{explained, refused_certificate, Outage};
 pub(crate) use fleet::FleetReader;
 pub use fleet_view::{FleetView, InstanceTotals};
+pub(crate) use runs::CleanStop;
 pub use save::save_to_fleet;
 pub(crate) use spool::Spool;
 pub use spooling::SpoolingBackend;

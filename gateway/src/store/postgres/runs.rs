@@ -2,21 +2,59 @@
 //! replaced at the start check, under the instance lock (or, for a run started while the database
 //! could not be reached, at the writer's first contact, under the lock its session holds), and
 //! marked stopped when the store closes.
+//!
+//! A clean stop that cannot reach the database is kept in the local spool as a [`CleanStop`]
+//! ([`super::Spool::record_stop`]) and marked by the next start that reaches it, before that
+//! start reads the previous run's mark: a run stopped cleanly during an outage is not reported
+//! unclean.
 
 use postgres::Client;
+use serde::{Deserialize, Serialize};
 
 use crate::store::backend::BackendError;
 use crate::store::run::{PreviousRun, RunStart};
+use crate::store::time::{format_micros, Clock, SystemClock};
+
+/// A clean stop PostgreSQL could not take: run `run` of instance `instance` stopped cleanly at
+/// `stopped_at`, kept in the local spool until a start reaches the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CleanStop {
+    /// The instance the run was marked under.
+    pub(crate) instance: String,
+    /// The run that stopped.
+    #[serde(flatten)]
+    pub(crate) run: RunStart,
+    /// When it stopped: microseconds since the Unix epoch, UTC (the gateway's clock).
+    pub(crate) stopped_at: u64,
+}
+
+impl CleanStop {
+    /// `run` of `instance`, stopped now.
+    pub(crate) fn now(instance: String, run: RunStart) -> Self {
+        Self {
+            instance,
+            run,
+            stopped_at: SystemClock.now_micros(),
+        }
+    }
+}
 
 /// Reads the previous run's mark of `instance` and marks `run` started in its place, in one
-/// transaction. The caller holds the instance lock: no other gateway marks this name meanwhile.
+/// transaction; `stopped`, a clean stop kept locally, is marked first (so the previous run it
+/// names is found clean). The caller holds the instance lock: no other gateway marks this name
+/// meanwhile.
 pub(crate) fn start(
     client: &mut Client,
     instance: &str,
     run: RunStart,
+    stopped: Option<&CleanStop>,
 ) -> Result<PreviousRun, BackendError> {
     let failed = |e| BackendError::new(format!("mark the run of instance {instance}"), e);
     let mut tx = client.transaction().map_err(failed)?;
+    let late = match stopped {
+        Some(stop) => mark_late_stop(&mut tx, instance, stop)?,
+        None => false,
+    };
     let row = tx
         .query_opt(
             "SELECT run, pid, stopped_at IS NOT NULL FROM shadowgate_runs WHERE instance = $1",
@@ -49,7 +87,48 @@ pub(crate) fn start(
     )
     .map_err(failed)?;
     tx.commit().map_err(failed)?;
+    if let (true, Some(stop)) = (late, stopped) {
+        tracing::info!(
+            instance,
+            started_at = %format_micros(stop.run.started_at),
+            pid = stop.run.pid,
+            stopped_at = %format_micros(stop.stopped_at),
+            "store: the previous run stopped cleanly while postgres could not be reached; its \
+             stop is recorded now"
+        );
+    }
     Ok(previous)
+}
+
+/// Marks the clean stop `stop` kept locally, if its run is still this instance's last and not
+/// marked stopped; whether it was. A stop of another instance (the name changed since) is left
+/// alone: this gateway holds only its own name's lock.
+fn mark_late_stop(
+    tx: &mut postgres::Transaction<'_>,
+    instance: &str,
+    stop: &CleanStop,
+) -> Result<bool, BackendError> {
+    if stop.instance != instance {
+        tracing::info!(
+            instance,
+            stopped_instance = stop.instance,
+            "store: a clean stop kept locally for another instance name is not marked"
+        );
+        return Ok(false);
+    }
+    let marked = tx
+        .execute(
+            "UPDATE shadowgate_runs SET stopped_at = to_timestamp($4::int8 / 1000000.0) \
+             WHERE instance = $1 AND run = $2 AND pid = $3 AND stopped_at IS NULL",
+            &[
+                &instance,
+                &micros(stop.run),
+                &i64::from(stop.run.pid),
+                &i64::try_from(stop.stopped_at).unwrap_or(i64::MAX),
+            ],
+        )
+        .map_err(|e| BackendError::new(format!("mark the late stop of instance {instance}"), e))?;
+    Ok(marked == 1)
 }
 
 /// Marks `run` of `instance` stopped; a mark of another run (a later start's) is left alone.

@@ -58,13 +58,18 @@ impl SpoolingBackend {
 
     /// Marks this run started if the start check could not ([`super::super::runs`]), and sets
     /// how the previous run ended (announced then, if it did not stop cleanly): the run's clean
-    /// stop is then marked against it, and the next start finds it clean.
+    /// stop is then marked against it, and the next start finds it clean. The previous run's
+    /// clean stop, if the database could not take it then, is marked first, and forgotten.
     fn mark_run(&mut self) -> Result<(), BackendError> {
         let Some(run) = self.unmarked else {
             return Ok(());
         };
-        let previous = self.db.mark_started(run)?;
+        let stopped = self.spool.recorded_stop()?;
+        let previous = self.db.mark_started(run, stopped.as_ref())?;
         self.unmarked = None;
+        if let Some(stop) = &stopped {
+            self.spool.forget_stop(stop);
+        }
         if let Some(stats) = &self.stats {
             stats.set_previous_run(previous);
         }
