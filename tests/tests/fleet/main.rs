@@ -23,7 +23,9 @@
 //! - `start_held`: the same writer finding its instance name held when the database answers:
 //!   it keeps spooling, then forwards once the name is free.
 //! - `runs`: an instance's run mark: a store dropped without `close` is found unclean by the
-//!   next open of that instance name, a closed one clean.
+//!   next open of that instance name, a closed one clean, one closed while spooling clean too.
+//! - `stop_down`: a gateway SIGTERMed while PostgreSQL is down is not said unclean at its
+//!   restart; one SIGKILLed then still is.
 //! - `support`: a gateway on the test cluster, waiting for its comparisons to be counted.
 //! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
 //!   totals, groups and records, with the per-instance breakdown.
@@ -45,6 +47,7 @@ mod runs;
 mod spool;
 mod start_down;
 mod start_held;
+mod stop_down;
 mod support;
 mod tls;
 mod triage;

@@ -1,0 +1,123 @@
+//! A fleet gateway stopped cleanly (SIGTERM) while PostgreSQL is down keeps its clean stop in its
+//! local store; restarted on the same directory once the database is back, it says nothing of an
+//! unclean run (`/api/v1/health` `"previous_run": "clean"`). A gateway SIGKILLed during an
+//! outage keeps nothing: its restart still says it did not stop cleanly. A trial's gateway warned
+//! "did not stop cleanly" after every stop made while the database was down.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde_json::Value;
+use shadowgate_tests::gateway::{get, http_deciding, mci_deciding, Listener};
+use shadowgate_tests::postgres::TestPostgres;
+use shadowgate_tests::process::{free_address, GatewayProcess};
+
+use crate::support::spooling_gateway;
+
+const CHILD: &str = "stop_down::gateway_child";
+const WARNING: &str = "the previous run on this store did not stop cleanly";
+
+/// The gateway process of this test (see [`shadowgate_tests::process`]).
+#[test]
+#[ignore = "the gateway process of the stop-while-down test, run by it with --ignored"]
+fn gateway_child() {
+    shadowgate_tests::process::child_main();
+}
+
+fn start(config: &Path, admin: SocketAddr) -> GatewayProcess {
+    tokio::task::block_in_place(|| {
+        let mut process = GatewayProcess::spawn(CHILD, config);
+        process.wait_ready(admin);
+        process
+    })
+}
+
+async fn health(admin: SocketAddr) -> Value {
+    let (status, body) = get(&format!("http://{admin}/api/v1/health")).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// gw-a's run mark: its pid, and whether it is marked stopped.
+async fn run_row(db: &TestPostgres) -> (i64, bool) {
+    let url = db.url();
+    tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let row = client
+            .query_one(
+                "SELECT pid, stopped_at IS NOT NULL FROM shadowgate_runs WHERE instance = 'gw-a'",
+                &[],
+            )
+            .unwrap();
+        (row.get(0), row.get(1))
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_restart() {
+    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
+        .await
+        .unwrap();
+    let legacy = mci_deciding("L1").start().await;
+    let next = http_deciding("N9").start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let admin = free_address();
+    let toml = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
+        .admin()
+        .address(Listener::Admin, admin)
+        .toml(&dir.path().join("store"));
+    let config = dir.path().join("shadowgate.toml");
+    std::fs::write(&config, toml).unwrap();
+
+    let first = start(&config, admin);
+    assert_eq!(health(admin).await["previous_run"], "unknown");
+    let first_pid = i64::from(first.id());
+    assert_eq!(run_row(&db).await, (first_pid, false));
+
+    // Stopped cleanly while the database is down: the stop is kept in the store directory.
+    tokio::task::block_in_place(|| {
+        db.stop();
+        first.terminate();
+        db.start();
+    });
+    assert_eq!(
+        run_row(&db).await,
+        (first_pid, false),
+        "the stop is not in the database yet"
+    );
+
+    let second = start(&config, admin);
+    let said = health(admin).await;
+    assert_eq!(said["previous_run"], "clean", "{said}");
+    assert_eq!(said["previous_run_pid"], Value::Null, "{said}");
+    let log = second.log();
+    assert!(!log.contains(WARNING), "{log}");
+    assert!(!log.contains("could not be marked"), "{log}");
+    let second_pid = i64::from(second.id());
+    assert_eq!(run_row(&db).await, (second_pid, false));
+
+    // Killed while the database is down: nothing kept, the restart says so.
+    tokio::task::block_in_place(|| {
+        db.stop();
+        second.kill();
+        db.start();
+    });
+    let third = start(&config, admin);
+    let said = health(admin).await;
+    assert_eq!(said["previous_run"], "unclean", "{said}");
+    assert_eq!(said["previous_run_pid"], second_pid, "{said}");
+    let log = third.log();
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains(WARNING)).collect();
+    assert_eq!(warnings.len(), 1, "{log}");
+    assert!(
+        warnings[0].contains(&format!("pid={second_pid}")),
+        "{}",
+        warnings[0]
+    );
+    let third_pid = i64::from(third.id());
+    tokio::task::block_in_place(|| third.terminate());
+    assert_eq!(run_row(&db).await, (third_pid, true));
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}
