@@ -186,15 +186,19 @@ impl Store {
 impl Marked {
     /// Marks the run stopped where its start was marked; not on PostgreSQL unless `started` (a
     /// run started without the database is marked at its first contact, which sets how the
-    /// previous run ended: one that never reached it has no mark to stop). A stop PostgreSQL
-    /// cannot take (`spooling`, or the attempt fails) is kept in the local spool instead.
+    /// previous run ended: one that never reached it has no mark to stop, only its entry in the
+    /// spool to forget). A stop PostgreSQL cannot take (`spooling`, or the attempt fails) is
+    /// kept in the local spool instead.
     fn stop(&self, spooling: bool, started: bool) -> Result<Stopped, super::BackendError> {
         let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
             super::BackendError::new("mark the run stopped", e)
         };
         let marked = match self {
             Self::Nowhere => Ok(()),
-            Self::Postgres(..) if !started => Ok(()),
+            Self::Postgres(_, run, spool) if !started => {
+                spool.forget_unmarked(*run);
+                Ok(())
+            }
             Self::Sled(shared, run) => {
                 let db = shared.require().map_err(|e| failed(e.into()))?;
                 run::stop_sled(&db, *run).map_err(|e| failed(e.into()))

@@ -150,8 +150,9 @@ fn a_stop_while_spooling_is_kept_locally_and_found_clean_at_the_next_start() {
     assert_eq!(said.len(), 1, "{text}");
     let started_at = shadowgate::store::format_micros(u64::try_from(run).unwrap());
     for part in [
-        "INFO shadowgate::store::postgres::runs: store: the previous run stopped cleanly while \
-         postgres could not be reached; its stop is recorded now instance=\"gw-3\"",
+        "INFO shadowgate::store::postgres::runs: store: a run stopped cleanly while postgres \
+         could not be reached; its stop is recorded now, and it is not reported unclean \
+         instance=\"gw-3\"",
         &format!("started_at={started_at} pid={pid} stopped_at=20"),
     ] {
         assert!(said[0].contains(part), "{part:?} in {}", said[0]);
@@ -265,6 +266,47 @@ fn a_stop_kept_locally_is_marked_at_the_first_contact_of_a_run_started_without_t
     postgres.start();
     wait_spooling(&store, false, false);
     assert_eq!(store.previous_run(), PreviousRun::Clean);
+    drop(store.close());
+    assert_eq!(open(&config).previous_run(), PreviousRun::Clean);
+}
+
+/// A run started without the database and dropped without close before it answered (as after a
+/// SIGKILL during the outage) is the previous run the next start reports unclean, though the
+/// database never heard of it; one closed before it answered leaves nothing to report. The
+/// clean stop kept by the run before them is marked all the same.
+#[test]
+fn a_run_that_never_reached_the_database_is_found_unclean_if_it_did_not_stop_cleanly() {
+    let mut postgres = TestPostgres::start_new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&postgres.url(), "gw-7", &dir);
+    config.retry_interval_ms = 100;
+
+    // Stopped cleanly while spooling: the stop is kept.
+    let store = open(&config);
+    postgres.stop();
+    wait_spooling(&store, true, true);
+    drop(store.close());
+    // Started and stopped cleanly without the database: nothing to report.
+    drop(open(&config).close());
+    // Started without the database and dropped without close.
+    let before = SystemClock.now_micros();
+    let store = open(&config);
+    let after = SystemClock.now_micros();
+    drop(store);
+
+    postgres.start();
+    let logs = LogBuffer::default();
+    let store = tracing::subscriber::with_default(logs.subscriber(), || open(&config));
+    let lost = store
+        .previous_run()
+        .unclean()
+        .expect("the dropped run is unclean");
+    assert!((before..=after).contains(&lost.started_at), "{lost:?}");
+    assert!(
+        logs.text().contains("its stop is recorded now"),
+        "{}",
+        logs.text()
+    );
     drop(store.close());
     assert_eq!(open(&config).previous_run(), PreviousRun::Clean);
 }

@@ -12,7 +12,7 @@ use super::config::PostgresConfig;
 use super::connect::{Connector, InstanceInUse};
 use super::error::Outage;
 use super::rows::Rows;
-use super::runs::{self, CleanStop};
+use super::runs::{self, KeptRuns};
 use super::spool::Spool;
 use crate::store::backend::{Backend, BackendError, Space, Write};
 use crate::store::chunk;
@@ -71,8 +71,8 @@ impl PostgresBackend {
     /// other); a database that cannot be reached does not: the gateway starts and serves live
     /// traffic, and its writer spools from the first comparison, totals counted from zero, until
     /// the database answers and these checks are made again ([`super::SpoolingBackend`]). This
-    /// run is then not marked, and the previous one not known: `None`. The previous run's clean
-    /// stop kept in `spool` (the database could not take it then) is marked first, and forgotten.
+    /// run is then not marked, and the previous one not known: `None`. What `spool` kept of
+    /// earlier runs the database could not be told of ([`runs::start`]) is used, then forgotten.
     /// The check ends its session and releases the lock first, so the writer's first connect
     /// takes it (otherwise it could find it still held and start as if the database were down).
     ///
@@ -84,12 +84,11 @@ impl PostgresBackend {
         run: RunStart,
         spool: &Spool,
     ) -> Result<Option<PreviousRun>, BackendError> {
-        // A store directory that did not open (a degraded start) has none to mark.
-        let stopped = spool.recorded_stop().unwrap_or_default();
-        let stopped = stopped.as_ref();
+        // A store directory that did not open (a degraded start) kept nothing that can be read.
+        let kept = spool.kept_runs(run).unwrap_or_default();
         let check = || {
             self.connector.connect().and_then(|mut client| {
-                let previous = runs::start(&mut client, self.instance(), run, stopped)?;
+                let previous = runs::start(&mut client, self.instance(), run, &kept)?;
                 self.connector.unlock_instance(&mut client)?;
                 Ok(previous)
             })
@@ -114,9 +113,7 @@ impl PostgresBackend {
                 Ok(None)
             }
             Ok(previous) => {
-                if let Some(stop) = stopped {
-                    spool.forget_stop(stop);
-                }
+                spool.forget_kept(&kept, run);
                 Ok(Some(previous))
             }
         }
@@ -131,14 +128,14 @@ impl PostgresBackend {
 
     /// Marks `run` started ([`super::runs`]) on the writer's session, which holds the instance
     /// lock: the start check a run started without the database skipped, made at its first
-    /// contact ([`super::SpoolingBackend`]), so its clean stop is marked against it; `stopped`,
-    /// the previous run's clean stop kept locally, is marked first.
+    /// contact ([`super::SpoolingBackend`]), so its clean stop is marked against it; with what
+    /// the local spool `kept` of earlier runs ([`runs::start`]).
     pub(crate) fn mark_started(
         &mut self,
         run: RunStart,
-        stopped: Option<&CleanStop>,
+        kept: &KeptRuns,
     ) -> Result<PreviousRun, BackendError> {
-        self.with(|client, instance| runs::start(client, instance, run, stopped))
+        self.with(|client, instance| runs::start(client, instance, run, kept))
     }
 
     /// Whether the database answers, on the writer's session (a new one if it broke): an idle

@@ -3,10 +3,11 @@
 //! could not be reached, at the writer's first contact, under the lock its session holds), and
 //! marked stopped when the store closes.
 //!
-//! A clean stop that cannot reach the database is kept in the local spool as a [`CleanStop`]
-//! ([`super::Spool::record_stop`]) and marked by the next start that reaches it, before that
-//! start reads the previous run's mark: a run stopped cleanly during an outage is not reported
-//! unclean.
+//! What the database cannot be told during an outage is kept in the local spool ([`KeptRuns`],
+//! `spool/runs.rs`) and used by the next start that reaches it: a clean stop is marked before
+//! that start reads the previous run's mark (a run stopped cleanly during an outage is not
+//! reported unclean), and a run that started without the database and ended before it answered,
+//! without a clean stop, is the previous run reported unclean (the database never heard of it).
 
 use postgres::Client;
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,16 @@ pub(crate) struct CleanStop {
     pub(crate) stopped_at: u64,
 }
 
+/// What the local spool kept of earlier runs for the next mark ([`start`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct KeptRuns {
+    /// A clean stop the database could not take.
+    pub(crate) stop: Option<CleanStop>,
+    /// Runs that started without the database and ended before it answered without a clean
+    /// stop (killed, crashed, lost power), oldest first.
+    pub(crate) lost: Vec<RunStart>,
+}
+
 impl CleanStop {
     /// `run` of `instance`, stopped now.
     pub(crate) fn now(instance: String, run: RunStart) -> Self {
@@ -40,18 +51,18 @@ impl CleanStop {
 }
 
 /// Reads the previous run's mark of `instance` and marks `run` started in its place, in one
-/// transaction; `stopped`, a clean stop kept locally, is marked first (so the previous run it
-/// names is found clean). The caller holds the instance lock: no other gateway marks this name
-/// meanwhile.
+/// transaction; the clean stop `kept` holds is marked first (so the run it names is found
+/// clean), and the last run `kept` lost is the previous run, unclean, whatever the row says.
+/// The caller holds the instance lock: no other gateway marks this name meanwhile.
 pub(crate) fn start(
     client: &mut Client,
     instance: &str,
     run: RunStart,
-    stopped: Option<&CleanStop>,
+    kept: &KeptRuns,
 ) -> Result<PreviousRun, BackendError> {
     let failed = |e| BackendError::new(format!("mark the run of instance {instance}"), e);
     let mut tx = client.transaction().map_err(failed)?;
-    let late = match stopped {
+    let late = match &kept.stop {
         Some(stop) => mark_late_stop(&mut tx, instance, stop)?,
         None => false,
     };
@@ -79,6 +90,11 @@ pub(crate) fn start(
             }
         }
     };
+    // Later than the row's run: it started after it, on this directory, without the database.
+    let previous = kept
+        .lost
+        .last()
+        .map_or(previous, |lost| PreviousRun::Unclean(*lost));
     tx.execute(
         "INSERT INTO shadowgate_runs (instance, run, pid) VALUES ($1, $2, $3) \
          ON CONFLICT (instance) DO UPDATE SET run = EXCLUDED.run, pid = EXCLUDED.pid, \
@@ -87,14 +103,15 @@ pub(crate) fn start(
     )
     .map_err(failed)?;
     tx.commit().map_err(failed)?;
-    if let (true, Some(stop)) = (late, stopped) {
+    if let (true, Some(stop)) = (late, &kept.stop) {
+        // Not "the previous run": runs that never reached the database may have come since.
         tracing::info!(
             instance,
             started_at = %format_micros(stop.run.started_at),
             pid = stop.run.pid,
             stopped_at = %format_micros(stop.stopped_at),
-            "store: the previous run stopped cleanly while postgres could not be reached; its \
-             stop is recorded now"
+            "store: a run stopped cleanly while postgres could not be reached; its stop is \
+             recorded now, and it is not reported unclean"
         );
     }
     Ok(previous)

@@ -16,22 +16,20 @@
 //! ([`Spool::fold_cold`]), so they are never stale the way a forwarded spool can be. One tree
 //! for both keeps a commit's records and its deltas in one atomic batch.
 //!
-//! The meta tree also keeps a clean stop PostgreSQL could not take ([`CleanStop`]): the next
-//! start that reaches the database marks it there, then forgets it ([`Spool::record_stop`]).
+//! The meta tree also keeps what PostgreSQL could not take of this directory's runs (`runs`).
 
 use std::sync::Arc;
 
-use super::runs::CleanStop;
 use crate::store::backend::{BackendError, Space, Write};
 use crate::store::chunk;
 use crate::store::shared::SharedDb;
 use crate::store::time::Day;
 
+mod runs;
+
 const TREE: &str = "spool";
 const META_TREE: &str = "spool_meta";
 const EPOCH_KEY: &[u8] = b"epoch";
-/// The key of [`META_TREE`] holding a [`CleanStop`] not yet marked in PostgreSQL.
-const STOP_KEY: &[u8] = b"clean_stop";
 /// The tag bit of a cold entry.
 const COLD: u8 = 0x80;
 
@@ -297,56 +295,6 @@ impl Spool {
     }
 }
 
-/// Clean stops PostgreSQL could not take, kept for the next start that reaches it.
-impl Spool {
-    /// Keeps `stop`, flushed, in place of an older one (a later run's start has marked that).
-    pub(crate) fn record_stop(&self, stop: &CleanStop) -> Result<(), BackendError> {
-        let (db, _, meta) = self.trees()?;
-        let fail = |e| BackendError::new("record the clean stop in the spool", e);
-        meta.insert(STOP_KEY, encode_stop(stop)).map_err(fail)?;
-        db.flush().map_err(fail)?;
-        Ok(())
-    }
-
-    /// The clean stop kept and not yet marked, if any.
-    pub(crate) fn recorded_stop(&self) -> Result<Option<CleanStop>, BackendError> {
-        let (_, _, meta) = self.trees()?;
-        let value = meta
-            .get(STOP_KEY)
-            .map_err(|e| BackendError::new("read the clean stop in the spool", e))?;
-        Ok(value.and_then(|value| decode_stop(&value)))
-    }
-
-    /// Forgets `stop` once a start has marked it; one recorded since is kept. A stop that
-    /// cannot be forgotten marks nothing again (its run's row is a later run's by then): it is
-    /// only logged, at DEBUG.
-    pub(crate) fn forget_stop(&self, stop: &CleanStop) {
-        let forget = || -> Result<(), Box<dyn std::error::Error>> {
-            let (db, _, meta) = self.trees()?;
-            // The inner `Err` is a stop recorded meanwhile: kept.
-            let _ = meta.compare_and_swap(STOP_KEY, Some(encode_stop(stop)), None::<&[u8]>)?;
-            db.flush()?;
-            Ok(())
-        };
-        if let Err(error) = forget() {
-            tracing::debug!(%error, "store: a clean stop marked in postgres is still in the spool");
-        }
-    }
-}
-
-/// A clean stop as the meta tree keeps it: JSON, `{"instance":"gw-1","started_at":..,"pid":..,
-/// "stopped_at":..}`.
-fn encode_stop(stop: &CleanStop) -> Vec<u8> {
-    // A string and three integers: serialising cannot fail.
-    serde_json::to_vec(stop).unwrap_or_default()
-}
-
-/// A kept clean stop; `None` for a value this build does not read (a later build's, or
-/// damaged): nothing is marked for it, and its run is reported as its row says.
-fn decode_stop(value: &[u8]) -> Option<CleanStop> {
-    serde_json::from_slice(value).ok()
-}
-
 /// A write with no value: what the spool's key functions need to find `key` of `space`.
 fn probe(space: Space, key: &[u8]) -> Write {
     Write {
@@ -377,7 +325,7 @@ mod tests {
     }
 
     /// A spool in a new sled directory under `dir`.
-    fn spool_in(dir: &tempfile::TempDir) -> Spool {
+    pub(super) fn spool_in(dir: &tempfile::TempDir) -> Spool {
         use crate::store::shared::SledSettings;
         let shared = Arc::new(SharedDb::empty(
             &dir.path().join("store"),
@@ -425,42 +373,5 @@ mod tests {
             spool.get(Space::Counters, b"loan").unwrap().as_deref(),
             Some(&b"sum"[..])
         );
-    }
-
-    /// A clean stop is kept as JSON beside the epoch, read back, and forgotten only as it was
-    /// recorded: a later run's stop recorded meanwhile stays. A value this build does not read
-    /// is none.
-    #[test]
-    fn a_clean_stop_is_kept_until_the_one_marked_is_forgotten() {
-        use crate::store::run::RunStart;
-        let stop = |pid| CleanStop {
-            instance: "gw-1".into(),
-            run: RunStart {
-                started_at: 1_795_000_000_000_042,
-                pid,
-            },
-            stopped_at: 1_795_000_360_000_000,
-        };
-        assert_eq!(
-            String::from_utf8(encode_stop(&stop(4242))).unwrap(),
-            r#"{"instance":"gw-1","started_at":1795000000000042,"pid":4242,"stopped_at":1795000360000000}"#
-        );
-        assert_eq!(decode_stop(&encode_stop(&stop(4242))), Some(stop(4242)));
-        assert_eq!(decode_stop(b"{\"instance\":\"gw-1\"}"), None);
-
-        let dir = tempfile::tempdir().unwrap();
-        let spool = spool_in(&dir);
-        assert_eq!(spool.recorded_stop().unwrap(), None);
-        spool.record_stop(&stop(4242)).unwrap();
-        assert_eq!(spool.recorded_stop().unwrap(), Some(stop(4242)));
-        assert!(spool.is_empty().unwrap(), "a stop is not spooled data");
-        spool.next_epoch().unwrap();
-        assert_eq!(spool.recorded_stop().unwrap(), Some(stop(4242)));
-
-        spool.record_stop(&stop(4343)).unwrap();
-        spool.forget_stop(&stop(4242));
-        assert_eq!(spool.recorded_stop().unwrap(), Some(stop(4343)));
-        spool.forget_stop(&stop(4343));
-        assert_eq!(spool.recorded_stop().unwrap(), None);
     }
 }

@@ -120,9 +120,13 @@ impl SpoolingBackend {
     }
 
     /// Marks `run` started at the first contact with the database, which the start check could
-    /// not reach, and sets how the previous run ended then.
+    /// not reach, and sets how the previous run ended then. Until then the spool keeps the run:
+    /// if it ends before without a clean stop, the next start reports it unclean.
     pub(crate) fn mark_at_contact(&mut self, run: RunStart) {
         self.unmarked = Some(run);
+        if let Err(error) = self.spool.record_unmarked(run) {
+            tracing::debug!(%error, "store: this run, started without postgres, is not kept in the spool");
+        }
     }
 
     /// Spools `writes` after the database refused them (`why`).

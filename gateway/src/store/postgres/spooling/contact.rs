@@ -58,18 +58,17 @@ impl SpoolingBackend {
 
     /// Marks this run started if the start check could not ([`super::super::runs`]), and sets
     /// how the previous run ended (announced then, if it did not stop cleanly): the run's clean
-    /// stop is then marked against it, and the next start finds it clean. The previous run's
-    /// clean stop, if the database could not take it then, is marked first, and forgotten.
+    /// stop is then marked against it, and the next start finds it clean. What the spool kept
+    /// of earlier runs the database could not be told of is used, then forgotten with this run's
+    /// own entry.
     fn mark_run(&mut self) -> Result<(), BackendError> {
         let Some(run) = self.unmarked else {
             return Ok(());
         };
-        let stopped = self.spool.recorded_stop()?;
-        let previous = self.db.mark_started(run, stopped.as_ref())?;
+        let kept = self.spool.kept_runs(run)?;
+        let previous = self.db.mark_started(run, &kept)?;
         self.unmarked = None;
-        if let Some(stop) = &stopped {
-            self.spool.forget_stop(stop);
-        }
+        self.spool.forget_kept(&kept, run);
         if let Some(stats) = &self.stats {
             stats.set_previous_run(previous);
         }
