@@ -12,7 +12,8 @@
 //! for PostgreSQL in the instance's row of `shadowgate_runs` ([`super::postgres`]), taken under
 //! the instance lock. A clean stop PostgreSQL cannot take (an outage at the stop) is kept in the
 //! local spool and marked by the next start that reaches the database, so it is not reported
-//! unclean.
+//! unclean; a run started during an outage is kept there until it reaches the database, so one
+//! killed before then is reported unclean though the database never heard of it.
 
 use serde::{Deserialize, Serialize};
 use tracing::warn;

@@ -18,8 +18,9 @@
 //! - `rows`: one group commit as one multi-row upsert per table.
 //! - `backend`: [`PostgresBackend`].
 //! - `runs`: the instance's run mark, so a start says when the previous run did not stop
-//!   cleanly ([`crate::store::PreviousRun`]); a clean stop made during an outage is kept in the
-//!   spool and marked by the next start that reaches the database.
+//!   cleanly ([`crate::store::PreviousRun`]); a clean stop made during an outage, and a run
+//!   started during one, are kept in the spool (`spool/runs.rs`) for the next start that
+//!   reaches the database.
 //! - `spool`, `spooling`: the local spool in the gateway's sled directory while the database is
 //!   unreachable, and [`SpoolingBackend`], which writes there and forwards it when it is back.
 //! - `cold`: totals counted from zero by a gateway started while the database was unreachable,
