@@ -125,10 +125,13 @@ fn failed(error: &TriageError) -> Response {
     server::json_error(status(error), &error.to_string())
 }
 
+/// 409 for a change computed from a value another change replaced meanwhile (read it again);
 /// 422 for a refused change (the client's mistake); 503 for a store that cannot be read or
 /// written now, 500 for one that failed otherwise (logged).
 fn status(error: &TriageError) -> StatusCode {
-    if error.is_refused() {
+    if error.is_conflict() {
+        StatusCode::CONFLICT
+    } else if error.is_refused() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         super::api::store_failure(error, error.is_unavailable())
@@ -200,4 +203,33 @@ fn see_other(location: &str) -> Response {
             HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("../../")),
         );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::triage::TriageErrorKind;
+
+    #[test]
+    fn a_change_made_meanwhile_is_a_conflict_and_a_fleet_database_away_is_unavailable() {
+        let error = |kind| TriageError::new("loan", "00000000000000aa", kind);
+        let meanwhile = TriageErrorKind::ChangedMeanwhile {
+            by: "lee".into(),
+            at: "2026-12-03T10:00:00.000000Z".into(),
+        };
+        assert_eq!(status(&error(meanwhile)), StatusCode::CONFLICT);
+        let away = TriageErrorKind::FleetWrite {
+            url: "postgres://gw@db/shadowgate".into(),
+            operation: "append to the audit trail (shadowgate_audit)".into(),
+            source: "connection refused".into(),
+        };
+        let away = error(away);
+        assert_eq!(status(&away), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            away.to_string(),
+            "group loan/00000000000000aa: cannot write to the fleet store at \
+             postgres://gw@db/shadowgate, which keeps the fleet's triage and audit trail: append \
+             to the audit trail (shadowgate_audit): connection refused"
+        );
+    }
 }

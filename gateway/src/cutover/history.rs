@@ -12,7 +12,6 @@ use super::sign::SignOff;
 use super::start::START_ACTION;
 use super::used::recorded;
 use crate::store::Reader;
-use crate::triage::append::entries;
 use crate::triage::AuditEntry;
 
 /// The sign-offs and recorded routing and file changes of one strategy, oldest first.
@@ -68,8 +67,8 @@ pub(super) struct Linked {
 /// The cutover history of `strategy` in the audit trail of `reader`'s store.
 pub fn history(reader: &Reader, strategy: &str) -> Result<CutoverHistory, CutoverError> {
     let fail = |kind| CutoverError::new(strategy, kind);
-    let db = reader.db().map_err(|e| fail(e.into()))?;
-    let trail = entries(&db).map_err(|e| fail(e.into()))?;
+    let ledger = reader.ledger().map_err(|e| fail(e.into()))?;
+    let trail = ledger.entries().map_err(|e| fail(e.into()))?;
     Ok(CutoverHistory::of(&trail, strategy))
 }
 

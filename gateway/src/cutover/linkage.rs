@@ -22,7 +22,7 @@ use super::routing::{changes, log_all, note, routing, Endpoint, Moved, Route, Ro
 use super::signed::Signed;
 use crate::config::Config;
 use crate::store::Reader;
-use crate::triage::append::{append, entries, Entry};
+use crate::triage::Entry;
 
 /// The audit action of a reload.
 pub const RELOAD_ACTION: &str = "reload";
@@ -219,8 +219,8 @@ pub fn link_reload(
     now_micros: u64,
 ) -> Result<ReloadLink, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
-    let db = reader.db().map_err(|e| fail(e.into()))?;
-    let trail = entries(&db).map_err(|e| fail(e.into()))?;
+    let ledger = reader.ledger().map_err(|e| fail(e.into()))?;
+    let trail = ledger.entries().map_err(|e| fail(e.into()))?;
     let signed = Signed::of(&trail);
     let (before, after) = (routing(old), routing(new));
     let changes = changes(&signed, (&old.sha256, &before), (&new.sha256, &after));
@@ -247,6 +247,8 @@ pub fn link_reload(
         // Strings and options: it always converts.
         evidence: serde_json::to_value(&link).ok(),
     };
-    append(&db, entry, None, now_micros).map_err(|e| fail(e.into()))?;
+    ledger
+        .append(entry, None, now_micros)
+        .map_err(|e| fail(e.into()))?;
     Ok(link)
 }

@@ -10,7 +10,7 @@ use super::used::{recorded, SignOffUse};
 use crate::config::Config;
 use crate::review::{assess, open_critical, Readiness};
 use crate::store::{format_micros, Reader, StrategyCounters};
-use crate::triage::append::{append, entries, Entry};
+use crate::triage::Entry;
 use crate::triage::{AuditEntry, TriageBook};
 
 /// The audit action of a sign-off.
@@ -147,8 +147,10 @@ pub fn sign(
         // A struct of strings, numbers and options: it always converts.
         evidence: serde_json::to_value(&evidence).ok(),
     };
-    let db = reader.db().map_err(|e| fail(e.into()))?;
-    let sealed = append(&db, entry, None, now_micros).map_err(|e| fail(e.into()))?;
+    let ledger = reader.ledger().map_err(|e| fail(e.into()))?;
+    let sealed = ledger
+        .append(entry, None, now_micros)
+        .map_err(|e| fail(e.into()))?;
     tracing::info!(
         strategy,
         by,
@@ -171,7 +173,7 @@ pub fn sign(
 /// change it approved, if one rests on it.
 pub fn signoffs(reader: &Reader) -> Result<Vec<SignOff>, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
-    let db = reader.db().map_err(|e| fail(e.into()))?;
-    let entries: Vec<AuditEntry> = entries(&db).map_err(|e| fail(e.into()))?;
+    let ledger = reader.ledger().map_err(|e| fail(e.into()))?;
+    let entries: Vec<AuditEntry> = ledger.entries().map_err(|e| fail(e.into()))?;
     Ok(recorded(&entries))
 }

@@ -29,8 +29,8 @@ use super::routing::{changes, log_all, note, routing, Routing};
 use super::signed::Signed;
 use crate::config::Config;
 use crate::store::Reader;
-use crate::triage::append::{append, entries, Entry};
 use crate::triage::AuditEntry;
+use crate::triage::Entry;
 
 /// The audit action of a start with a config the trail had not recorded last.
 pub const START_ACTION: &str = "start";
@@ -81,8 +81,8 @@ pub fn link_start(
     now_micros: u64,
 ) -> Result<Option<StartLink>, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
-    let db = reader.db().map_err(|e| fail(e.into()))?;
-    let trail = entries(&db).map_err(|e| fail(e.into()))?;
+    let ledger = reader.ledger().map_err(|e| fail(e.into()))?;
+    let trail = ledger.entries().map_err(|e| fail(e.into()))?;
     let previous = last_recorded(&trail);
     let now = routing(config);
     // The same config bytes, endpoints and file digests: nothing to record. A layout or TLS file
@@ -141,7 +141,9 @@ pub fn link_start(
         // Strings, numbers and options: it always converts.
         evidence: serde_json::to_value(&link).ok(),
     };
-    append(&db, entry, None, now_micros).map_err(|e| fail(e.into()))?;
+    ledger
+        .append(entry, None, now_micros)
+        .map_err(|e| fail(e.into()))?;
     Ok(Some(link))
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::tests::{config, store, ENGINES};
 use super::*;
 use crate::config::{load, Config};
-use crate::triage::append::{append, Entry};
+use crate::triage::Entry;
 use crate::triage::{verify, TriageBook};
 
 /// [`config`] with its layout copied into `dir` (so the test may edit it) and, when `tls`, its
@@ -165,9 +165,7 @@ fn an_entry_written_before_digests_were_recorded_is_followed_by_one_that_records
         evidence: Some(old),
         ..Entry::default()
     };
-    let db = reader.db().unwrap();
-    append(&db, entry, None, 10).unwrap();
-    drop(db);
+    reader.ledger().unwrap().append(entry, None, 10).unwrap();
 
     let start = link_start(&reader, &a, 20).unwrap().unwrap();
     assert!(!start.previous_files_recorded && start.file_changes.is_empty());

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::tests::{config, request, store, ENGINES};
 use super::*;
 use crate::config::{load, Config};
-use crate::triage::append::{append, Entry};
+use crate::triage::Entry;
 use crate::triage::{verify, TriageBook};
 
 /// The config of [`config`] with `from` replaced by `to` in its file, loaded.
@@ -200,9 +200,7 @@ fn entries_written_before_endpoints_were_recorded_still_verify_display_and_compa
         evidence: Some(old_start),
         ..Entry::default()
     };
-    let db = reader.db().unwrap();
-    append(&db, entry, None, 10).unwrap();
-    drop(db);
+    reader.ledger().unwrap().append(entry, None, 10).unwrap();
 
     // Another address than the unrecorded one: compared by names, nothing moved.
     let moved = edited(dir.path(), "127.0.0.1:7001", "127.0.0.1:7003");

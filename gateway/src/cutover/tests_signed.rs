@@ -8,7 +8,7 @@ use super::tests::{config, request, store, ENGINES};
 use super::*;
 use crate::config::{load, Config};
 use crate::review::ReviewView;
-use crate::triage::append::{append, Entry};
+use crate::triage::Entry;
 use crate::triage::{verify, TriageBook};
 
 /// The config of [`config`] with each `(from, to)` replaced once in its file, loaded.
@@ -166,9 +166,7 @@ fn a_signoff_written_before_endpoints_were_recorded_verifies_displays_and_links_
         evidence: Some(evidence),
         ..Entry::default()
     };
-    let db = reader.db().unwrap();
-    append(&db, entry, None, 20).unwrap();
-    drop(db);
+    reader.ledger().unwrap().append(entry, None, 20).unwrap();
 
     let old = signoffs(&reader).unwrap().pop().unwrap();
     assert_eq!((old.seq, &old.evidence.live_at), (2, &None));

@@ -9,7 +9,6 @@ use std::time::Duration;
 use super::*;
 use crate::demo::setup::write_for_test;
 use crate::store::StoreConfig;
-use crate::triage::append::entries;
 
 /// A seam in [`reload`] between reading the runtime in force and swapping in the new one.
 pub(super) mod hook {
@@ -79,7 +78,7 @@ fn two_reloads_at_once_are_recorded_one_after_the_other() {
         });
     });
 
-    let trail = entries(&reader.db().unwrap()).unwrap();
+    let trail = reader.ledger().unwrap().entries().unwrap();
     let reloads: Vec<_> = trail.iter().filter(|e| e.action == "reload").collect();
     assert_eq!(reloads.len(), 2, "{trail:#?}");
     assert_eq!(

@@ -107,13 +107,24 @@ impl Reader {
         self.fleet.as_ref().map(|fleet| fleet.view()).transpose()
     }
 
-    /// The open database, for the workflow state kept beside the writer's trees (triage, replay
-    /// runs).
+    /// The fleet's database this reader reads, if it reads one.
+    pub(crate) fn fleet_reader(&self) -> Option<Arc<FleetReader>> {
+        self.fleet.clone()
+    }
+
+    /// Where triage values and the audit trail are kept: the fleet's database when this reader
+    /// reads one, else the directory ([`crate::triage::TriageLedger`]).
+    pub(crate) fn ledger(&self) -> Result<crate::triage::TriageLedger, StoreError> {
+        crate::triage::TriageLedger::of(self)
+    }
+
+    /// The open database, for the workflow state kept beside the writer's trees (triage of a
+    /// gateway without a fleet, replay runs).
     pub(crate) fn db(&self) -> Result<sled::Db, StoreError> {
         match self.shared.current() {
             Some(db) => Ok(db),
             None if self.local_optional => Err(StoreError::LocalOnly {
-                what: "triage states and replay runs",
+                what: "replay runs",
                 path: self.shared.path().to_path_buf(),
                 admin: self.admin,
             }),

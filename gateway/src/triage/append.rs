@@ -1,12 +1,16 @@
-//! Appending to the audit trail: one entry at a time, chained to the last one, written in one
-//! transaction with the value it records (a group's triage, a cutover sign-off) and flushed.
+//! The audit trail in a gateway's own sled directory ([`super::TriageLedger::Local`]): one entry
+//! at a time, chained to the last one, written in one transaction with the value it records (a
+//! group's triage) and flushed.
 
 use std::sync::Mutex;
 
 use serde::Deserialize;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
 
 use super::audit::{AuditEntry, GENESIS};
 use super::error::TriageErrorKind;
+use super::ledger::{changed_meanwhile, Beside, Entry};
 
 /// Tree of audit entries, keyed by big-endian sequence number.
 pub(crate) const AUDIT_TREE: &str = "audit";
@@ -15,31 +19,9 @@ pub(crate) const AUDIT_TREE: &str = "audit";
 /// two entries never take the same sequence number or previous hash.
 static APPEND: Mutex<()> = Mutex::new(());
 
-/// What an entry says; the sequence number and hashes are added by [`append`].
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Entry {
-    /// Who (a name given with the request, or `shadowgate`).
-    pub(crate) by: String,
-    /// What kind of change (`triage`, `cutover_sign`, `reload`).
-    pub(crate) action: String,
-    /// What it is about.
-    pub(crate) subject: String,
-    /// The state before.
-    pub(crate) from: Option<String>,
-    /// The state after.
-    pub(crate) to: Option<String>,
-    /// Free text.
-    pub(crate) note: Option<String>,
-    /// Structured content, hashed with the entry.
-    pub(crate) evidence: Option<serde_json::Value>,
-}
-
-/// A value written in the same transaction as the entry: tree, key, value.
-pub(crate) type Beside = (&'static str, Vec<u8>, Vec<u8>);
-
-/// Appends `entry` at `now_micros` (with `beside` in the same transaction) and flushes; the
-/// sealed entry.
-pub(crate) fn append(
+/// Appends `entry` at `now_micros` (with `beside` in the same transaction, refused when its
+/// stored value is no longer the one it was computed from) and flushes; the sealed entry.
+pub(super) fn append(
     db: &sled::Db,
     entry: Entry,
     beside: Option<Beside>,
@@ -53,14 +35,54 @@ pub(crate) fn append(
     let last = audit_tree
         .last()
         .map_err(|source| sled_error(AUDIT_TREE, source))?;
-    let (seq, prev_hash) = match last {
-        Some((_, value)) => {
-            let last: AuditEntry = decode(AUDIT_TREE, &value)?;
-            (last.seq + 1, last.hash)
+    let last = match last {
+        Some((_, value)) => Some(decode::<AuditEntry>(AUDIT_TREE, &value)?),
+        None => None,
+    };
+    let sealed = seal_next(last.as_ref(), entry, now_micros);
+    // Plain structs of strings, numbers and JSON values: serialising them cannot fail.
+    let entry_value = serde_json::to_vec(&sealed).unwrap_or_default();
+    let mut audit_batch = sled::Batch::default();
+    audit_batch.insert(&sealed.seq.to_be_bytes(), entry_value);
+    match beside {
+        None => audit_tree
+            .apply_batch(audit_batch)
+            .map_err(|source| sled_error(AUDIT_TREE, source))?,
+        Some(beside) => {
+            let beside_tree = open(db, beside.tree)?;
+            let written = (&beside_tree, &audit_tree).transaction(|(b, a)| {
+                let found = b.get(&beside.key)?;
+                if found.as_deref() != beside.read.as_deref() {
+                    let found = found.map(|value| value.to_vec());
+                    return Err(ConflictableTransactionError::Abort(found));
+                }
+                b.insert(beside.key.as_slice(), beside.value.as_slice())?;
+                a.apply_batch(&audit_batch)?;
+                Ok(())
+            });
+            match written {
+                Ok(()) => {}
+                Err(TransactionError::Abort(found)) => {
+                    return Err(changed_meanwhile(found.as_deref()))
+                }
+                Err(TransactionError::Storage(source)) => {
+                    return Err(sled_error(beside.tree, source))
+                }
+            }
         }
+    }
+    db.flush()
+        .map_err(|source| sled_error(AUDIT_TREE, source))?;
+    Ok(sealed)
+}
+
+/// `entry` sealed as the one after `last` (the first when `None`) at `now_micros`.
+pub(crate) fn seal_next(last: Option<&AuditEntry>, entry: Entry, now_micros: u64) -> AuditEntry {
+    let (seq, prev_hash) = match last {
+        Some(last) => (last.seq + 1, last.hash.clone()),
         None => (1, GENESIS.to_owned()),
     };
-    let sealed = AuditEntry {
+    AuditEntry {
         seq,
         time_micros: now_micros,
         by: entry.by,
@@ -73,44 +95,23 @@ pub(crate) fn append(
         prev_hash,
         hash: String::new(),
     }
-    .seal();
-    // Plain structs of strings, numbers and JSON values: serialising them cannot fail.
-    let entry_value = serde_json::to_vec(&sealed).unwrap_or_default();
-    let mut audit_batch = sled::Batch::default();
-    audit_batch.insert(&seq.to_be_bytes(), entry_value);
-    match beside {
-        None => audit_tree
-            .apply_batch(audit_batch)
-            .map_err(|source| sled_error(AUDIT_TREE, source))?,
-        Some((tree, key, value)) => {
-            let beside_tree = open(db, tree)?;
-            let mut beside_batch = sled::Batch::default();
-            beside_batch.insert(key, value);
-            use sled::Transactional;
-            (&beside_tree, &audit_tree)
-                .transaction(|(b, a)| {
-                    b.apply_batch(&beside_batch)?;
-                    a.apply_batch(&audit_batch)?;
-                    Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
-                })
-                .map_err(|e| {
-                    let source = match e {
-                        sled::transaction::TransactionError::Storage(source) => source,
-                        sled::transaction::TransactionError::Abort(()) => {
-                            sled::Error::Unsupported("transaction aborted".into())
-                        }
-                    };
-                    sled_error(tree, source)
-                })?;
-        }
-    }
-    db.flush()
-        .map_err(|source| sled_error(AUDIT_TREE, source))?;
-    Ok(sealed)
+    .seal()
+}
+
+/// The value under `key` in `tree`, if one was stored.
+pub(super) fn value(
+    db: &sled::Db,
+    tree: &'static str,
+    key: &[u8],
+) -> Result<Option<Vec<u8>>, TriageErrorKind> {
+    let stored = open(db, tree)?
+        .get(key)
+        .map_err(|source| sled_error(tree, source))?;
+    Ok(stored.map(|value| value.to_vec()))
 }
 
 /// The whole trail, oldest first.
-pub(crate) fn entries(db: &sled::Db) -> Result<Vec<AuditEntry>, TriageErrorKind> {
+pub(super) fn entries(db: &sled::Db) -> Result<Vec<AuditEntry>, TriageErrorKind> {
     let tree = open(db, AUDIT_TREE)?;
     tree.iter()
         .values()

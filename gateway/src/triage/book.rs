@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::append::{append, decode, entries, open, sled_error, Entry};
 use super::audit::AuditEntry;
 use super::error::{TriageError, TriageErrorKind};
+use super::ledger::{Beside, Entry, TriageLedger};
 use super::state::{Change, Triage, TriageState};
 use crate::review::unknown_strategy;
 use crate::store::{Group, Reader};
@@ -13,6 +13,9 @@ use crate::store::{Group, Reader};
 const TRIAGE_TREE: &str = "triage";
 /// Who the automatic reopening is attributed to.
 pub const AUTOMATIC: &str = "shadowgate";
+/// How many times a group's reopening reads its triage again when a change was stored
+/// meanwhile (by a person, or by another gateway reopening it too).
+const REOPEN_ATTEMPTS: usize = 3;
 
 /// A group with its triage (state `new` when nobody has triaged it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +85,7 @@ impl TriageBook {
         groups
             .into_iter()
             .map(|group| {
-                let triage = self.current(&group, now_micros)?;
+                let (triage, _) = self.current(&group, now_micros)?;
                 Ok(GroupTriage { group, triage })
             })
             .collect()
@@ -99,7 +102,7 @@ impl TriageBook {
         let Some(group) = self.group(strategy, signature)? else {
             return Ok(None);
         };
-        let triage = self.current(&group, now_micros)?;
+        let (triage, _) = self.current(&group, now_micros)?;
         let subject = subject(strategy, signature);
         let entries = self
             .audit()?
@@ -126,7 +129,7 @@ impl TriageBook {
         let Some(group) = self.group(&change.strategy, &change.signature)? else {
             return Err(fail(TriageErrorKind::NoSuchGroup));
         };
-        let current = self.current(&group, now_micros)?;
+        let (current, read) = self.current(&group, now_micros)?;
         let to = change.state.unwrap_or(current.state);
         let rule = text(&change.rule).or_else(|| current.rule.clone());
         if to == TriageState::AcceptedDifference {
@@ -177,7 +180,8 @@ impl TriageBook {
             }));
         }
         let note = describe(change);
-        self.record(&current, next, by, note, now_micros)
+        let (triage, _) = self.record((&current, read), next, by, note, now_micros)?;
+        Ok(triage)
     }
 
     /// The store's database (tests edit it behind the book's back).
@@ -189,12 +193,12 @@ impl TriageBook {
     /// The whole audit trail, oldest first.
     pub fn audit(&self) -> Result<Vec<AuditEntry>> {
         let fail = |kind| TriageError::new("*", "*", kind);
-        let db = self.reader.db().map_err(|e| fail(e.into()))?;
-        entries(&db).map_err(fail)
+        let ledger = TriageLedger::of(&self.reader).map_err(|e| fail(e.into()))?;
+        ledger.entries().map_err(fail)
     }
 
     /// The group of `strategy` with `signature`, if it has records.
-    fn group(&self, strategy: &str, signature: &str) -> Result<Option<Group>> {
+    pub(super) fn group(&self, strategy: &str, signature: &str) -> Result<Option<Group>> {
         let groups = self
             .reader
             .groups(strategy)
@@ -202,18 +206,35 @@ impl TriageBook {
         Ok(groups.into_iter().find(|g| g.signature == signature))
     }
 
-    /// The stored triage of `group` (`new` when none), reopened when it grew after `verified` or
-    /// `accepted_difference`.
-    fn current(&self, group: &Group, now_micros: u64) -> Result<Triage> {
+    /// The stored triage of `group` (`new` when none) with the stored value it was read from,
+    /// reopened when it grew after `verified` or `accepted_difference`.
+    pub(super) fn current(
+        &self,
+        group: &Group,
+        now_micros: u64,
+    ) -> Result<(Triage, Option<Vec<u8>>)> {
+        let mut attempt = 1;
+        loop {
+            match self.reopened(group, now_micros) {
+                Err(error) if error.is_conflict() && attempt < REOPEN_ATTEMPTS => attempt += 1,
+                done => return done,
+            }
+        }
+    }
+
+    /// One read of [`TriageBook::current`]: a change stored meanwhile fails its reopening.
+    fn reopened(&self, group: &Group, now_micros: u64) -> Result<(Triage, Option<Vec<u8>>)> {
         let fail = |kind| TriageError::new(&group.strategy, &group.signature, kind);
-        let db = self.reader.db().map_err(|e| fail(e.into()))?;
-        let tree = open(&db, TRIAGE_TREE).map_err(fail)?;
+        let ledger = TriageLedger::of(&self.reader).map_err(|e| fail(e.into()))?;
         let key = Group::key(&group.strategy, &group.signature);
-        let stored = tree
-            .get(&key)
-            .map_err(|source| fail(sled_error(TRIAGE_TREE, source)))?;
-        let triage = match stored {
-            Some(value) => decode::<Triage>(TRIAGE_TREE, &value).map_err(fail)?,
+        let read = ledger.value(TRIAGE_TREE, &key).map_err(fail)?;
+        let triage = match &read {
+            Some(value) => serde_json::from_slice::<Triage>(value).map_err(|source| {
+                fail(TriageErrorKind::Decode {
+                    tree: TRIAGE_TREE,
+                    source,
+                })
+            })?,
             None => Triage {
                 strategy: group.strategy.clone(),
                 signature: group.signature.clone(),
@@ -235,23 +256,25 @@ impl TriageBook {
                     updated_micros: now_micros,
                     ..triage.clone()
                 };
-                self.record(&triage, next, AUTOMATIC, Some(note), now_micros)
+                self.record((&triage, read), next, AUTOMATIC, Some(note), now_micros)
             }
-            _ => Ok(triage),
+            _ => Ok((triage, read)),
         }
     }
 
-    /// Stores `next` and appends its audit entry, in one transaction, flushed.
-    fn record(
+    /// Stores `next` and appends its audit entry, in one transaction, durably, unless the stored
+    /// value is no longer `current`'s (read as its bytes); `next` and the value stored.
+    pub(super) fn record(
         &self,
-        current: &Triage,
+        current: (&Triage, Option<Vec<u8>>),
         next: Triage,
         by: &str,
         note: Option<String>,
         now_micros: u64,
-    ) -> Result<Triage> {
+    ) -> Result<(Triage, Option<Vec<u8>>)> {
         let fail = |kind| TriageError::new(&next.strategy, &next.signature, kind);
-        let db = self.reader.db().map_err(|e| fail(e.into()))?;
+        let ledger = TriageLedger::of(&self.reader).map_err(|e| fail(e.into()))?;
+        let (current, read) = current;
         let entry = Entry {
             by: by.to_owned(),
             action: "triage".to_owned(),
@@ -262,16 +285,17 @@ impl TriageBook {
             evidence: None,
         };
         // A plain struct of strings and numbers: serialising it cannot fail.
-        let triage_value = serde_json::to_vec(&next).unwrap_or_default();
-        let key = Group::key(&next.strategy, &next.signature);
-        append(
-            &db,
-            entry,
-            Some((TRIAGE_TREE, key, triage_value)),
-            now_micros,
-        )
-        .map_err(fail)?;
-        Ok(next)
+        let value = serde_json::to_vec(&next).unwrap_or_default();
+        let beside = Beside {
+            tree: TRIAGE_TREE,
+            key: Group::key(&next.strategy, &next.signature),
+            value: value.clone(),
+            read,
+        };
+        ledger
+            .append(entry, Some(beside), now_micros)
+            .map_err(fail)?;
+        Ok((next, Some(value)))
     }
 }
 

@@ -86,9 +86,31 @@ pub enum TriageErrorKind {
         /// The current state.
         from: TriageState,
     },
+    /// The value a change was computed from is no longer the stored one: another change (a
+    /// person on another gateway, or the group reopening by itself) was stored meanwhile.
+    #[error("changed meanwhile by {by} at {at}; read it again")]
+    ChangedMeanwhile {
+        /// Who stored the newer value.
+        by: String,
+        /// When, RFC 3339 UTC.
+        at: String,
+    },
     /// The store could not be read or written.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A fleet's database, where its triage and audit trail are kept, could not be written.
+    #[error(
+        "cannot write to the fleet store at {url}, which keeps the fleet's triage and audit \
+         trail: {operation}: {source}"
+    )]
+    FleetWrite {
+        /// `store.postgres.url` (it never holds a password).
+        url: String,
+        /// What was being written.
+        operation: String,
+        /// The client's or the server's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// sled failed.
     #[error("store tree {tree}: {source}")]
     Sled {
@@ -110,7 +132,28 @@ pub enum TriageErrorKind {
 impl TriageErrorKind {
     /// Whether this is a store that cannot be read or written now.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, TriageErrorKind::Store(error) if error.is_unavailable())
+        match self {
+            TriageErrorKind::Store(error) => error.is_unavailable(),
+            TriageErrorKind::FleetWrite { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The failure of a write to a fleet's database as such ([`TriageErrorKind::FleetWrite`]);
+    /// anything else as it is.
+    pub(crate) fn written(error: StoreError) -> Self {
+        match error {
+            StoreError::Fleet {
+                url,
+                operation,
+                source,
+            } => TriageErrorKind::FleetWrite {
+                url,
+                operation,
+                source,
+            },
+            error => TriageErrorKind::Store(error),
+        }
     }
 }
 
@@ -145,13 +188,21 @@ impl TriageError {
         self.kind.is_unavailable()
     }
 
-    /// Whether the change was refused (a client's mistake) rather than failed in the store.
+    /// Whether the change was refused (a client's mistake, or a value changed meanwhile)
+    /// rather than failed in the store.
     pub fn is_refused(&self) -> bool {
         !matches!(
             *self.kind,
             TriageErrorKind::Store(_)
+                | TriageErrorKind::FleetWrite { .. }
                 | TriageErrorKind::Sled { .. }
                 | TriageErrorKind::Decode { .. }
         )
+    }
+
+    /// Whether the change was computed from a value another change replaced meanwhile
+    /// ([`TriageErrorKind::ChangedMeanwhile`]): read it again.
+    pub fn is_conflict(&self) -> bool {
+        matches!(*self.kind, TriageErrorKind::ChangedMeanwhile { .. })
     }
 }

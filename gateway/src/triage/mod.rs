@@ -13,7 +13,10 @@
 //!
 //! Stored beside the mismatch store in two sled trees of its own: `triage` (one value per group,
 //! keyed like groups) and `audit` (entries keyed by sequence number, each holding the SHA-256 of
-//! the previous one, so an edited or removed entry breaks the chain; [`verify`] finds it).
+//! the previous one, so an edited or removed entry breaks the chain; [`verify`] finds it). A
+//! fleet (`store.backend = "postgres"`) keeps both in its database instead, one chain for every
+//! gateway ([`TriageLedger`]). A change computed from a value another change replaced meanwhile
+//! is refused ([`TriageErrorKind::ChangedMeanwhile`]), never stored over it.
 //! Changes are rare and come from people; they are written and flushed directly rather than
 //! through the comparison path's writer queue. Who made a change is the name given with it:
 //! admin token holders are trusted operators.
@@ -22,19 +25,25 @@
 //! - `state`: [`TriageState`] (and [`UnknownState`], a name that is none), [`Triage`],
 //!   [`Change`].
 //! - `audit`: [`AuditEntry`], the hash chain and [`verify`].
-//! - `append`: one entry appended to the chain, with the value it records, in one transaction.
+//! - `ledger`: [`TriageLedger`], where the trail and the values it records are kept: the
+//!   gateway's directory, or a fleet's database (one chain for every gateway).
+//! - `append`: the directory's ledger: one entry appended to the chain, with the value it
+//!   records, in one transaction.
 //! - `book`: [`TriageBook`], reading and changing triage and the audit trail in the store.
 //! - `error`: [`TriageError`].
 
-pub(crate) mod append;
+mod append;
 mod audit;
 mod book;
 mod error;
+mod ledger;
 mod state;
 
+pub(crate) use append::seal_next;
 pub use audit::{verify, AuditEntry, ChainError, GENESIS};
 pub use book::{GroupTriage, TriageBook};
 pub use error::{TriageError, TriageErrorKind};
+pub(crate) use ledger::{changed_meanwhile, Beside, Entry, TriageLedger};
 pub use state::{Change, Triage, TriageState, UnknownState};
 
 #[cfg(test)]

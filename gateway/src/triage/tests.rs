@@ -111,6 +111,44 @@ fn the_workflow_refuses_shortcuts_and_an_altered_entry_breaks_the_chain() {
     );
 }
 
+#[test]
+fn a_change_computed_from_a_value_changed_meanwhile_is_refused_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        path: dir.path().join("store"),
+        ..StoreConfig::default()
+    };
+    let store = Store::open(&config, WriterOptions::default()).unwrap();
+    assert!(store.recorder().record(mismatch()).is_ok());
+    let book = TriageBook::new(store.close());
+    let group = book.group("loan", SIGNATURE).unwrap().unwrap();
+    // kim reads the group, lee changes it, then kim's change (computed from what kim read).
+    let (read, bytes) = book.current(&group, 1).unwrap();
+    book.set(&change("lee", TriageState::Investigating), None, 2_000_000)
+        .unwrap();
+    let kims = Triage {
+        state: TriageState::NotADefect,
+        updated_by: "kim".into(),
+        ..read.clone()
+    };
+    let error = book
+        .record((&read, bytes), kims, "kim", None, 3_000_000)
+        .unwrap_err();
+    assert!(error.is_conflict() && error.is_refused(), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "group loan/00000000000000aa: changed meanwhile by lee at \
+         1970-01-01T00:00:02.000000Z; read it again"
+    );
+    let (now, _) = book.current(&group, 4).unwrap();
+    assert_eq!(now.state, TriageState::Investigating);
+    assert_eq!(
+        book.audit().unwrap().len(),
+        1,
+        "the refused change left no entry"
+    );
+}
+
 /// A store whose writer stays open, and a way to record `n` more mismatches and wait until they
 /// are stored.
 fn open_store(dir: &std::path::Path) -> (Store, impl Fn(&Store, usize)) {

@@ -6,8 +6,12 @@
 //! its own small runtime, so it can neither run nor be dropped on an async worker: one reader
 //! thread owns the session and runs the queries sent to it over a bounded channel, and callers
 //! wait for the answer with a deadline. The session opens at first use, is dropped on any error
-//! and opens again at the next query. It never takes an instance lock nor migrates the schema:
-//! reading a fleet changes nothing in it.
+//! and opens again at the next query. It never takes an instance lock nor migrates the schema.
+//!
+//! Reading a fleet changes nothing in it. The one thing written through this thread is the
+//! fleet's audit trail with the triage values it records (`super::ledger`): rare changes made
+//! by people (and a gateway's start, reload or reopening of a group), each one transaction
+//! serialised by the database, given a longer deadline ([`FleetReader::write`]).
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::thread::JoinHandle;
@@ -34,6 +38,9 @@ pub(crate) struct FleetReader {
     url: String,
     /// How long a caller waits for one answer.
     deadline: Duration,
+    /// How long a caller waits for one write (a transaction of a few statements, one of them
+    /// waiting for a lock).
+    write_deadline: Duration,
 }
 
 impl std::fmt::Debug for FleetReader {
@@ -64,16 +71,20 @@ impl FleetReader {
             .spawn(move || serve(session, &queue))
             .map_err(StoreError::Spawn)?;
         // Connecting and a few statements, each bounded by its own timeout on the session.
-        let deadline = Duration::from_millis(
-            config
-                .connect_timeout_ms
-                .saturating_add(config.statement_timeout_ms.saturating_mul(3)),
-        );
+        let within = |statements: u64| {
+            Duration::from_millis(
+                config
+                    .connect_timeout_ms
+                    .saturating_add(config.statement_timeout_ms.saturating_mul(statements)),
+            )
+        };
         Ok(Self {
             jobs: Some(jobs),
             worker: Some(worker),
             url,
-            deadline,
+            deadline: within(3),
+            // Begin, lock, two reads, two writes, commit (`super::ledger`), and one more.
+            write_deadline: within(8),
         })
     }
 
@@ -85,6 +96,25 @@ impl FleetReader {
     /// Runs `work` on the reader thread's session and waits for its answer.
     pub(crate) fn call<T: Send + 'static>(
         &self,
+        operation: &str,
+        work: impl FnOnce(&mut Session) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.call_within(self.deadline, operation, work)
+    }
+
+    /// Runs `work`, a write of a few statements in one transaction, on the reader thread's
+    /// session and waits for its answer, longer than for a read.
+    pub(crate) fn write<T: Send + 'static>(
+        &self,
+        operation: &str,
+        work: impl FnOnce(&mut Session) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.call_within(self.write_deadline, operation, work)
+    }
+
+    fn call_within<T: Send + 'static>(
+        &self,
+        deadline: Duration,
         operation: &str,
         work: impl FnOnce(&mut Session) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -112,11 +142,11 @@ impl FleetReader {
                 return Err(failed("the reader thread has stopped".into()))
             }
         }
-        match answer.recv_timeout(self.deadline) {
+        match answer.recv_timeout(deadline) {
             Ok(result) => result,
             Err(RecvTimeoutError::Timeout) => Err(failed(format!(
                 "expected an answer within {} ms, found none",
-                self.deadline.as_millis()
+                deadline.as_millis()
             ))),
             Err(RecvTimeoutError::Disconnected) => Err(failed("the query was dropped".into())),
         }
@@ -156,14 +186,26 @@ impl Session {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
-        let client = match self.client.as_mut() {
-            Some(client) => client,
-            None => self.client.insert(self.open()?),
-        };
+        let client = self.client()?;
         client.query(sql, params).map_err(|source| {
             self.client = None;
             self.error(operation, source)
         })
+    }
+
+    /// The session's client, connecting first if needed. After a failed statement, call
+    /// [`Session::reset`]: the connection may be broken.
+    pub(crate) fn client(&mut self) -> Result<&mut Client, StoreError> {
+        let client = match self.client.take() {
+            Some(client) => client,
+            None => self.open()?,
+        };
+        Ok(self.client.insert(client))
+    }
+
+    /// Drops the session: the next statement connects again.
+    pub(crate) fn reset(&mut self) {
+        self.client = None;
     }
 
     /// An error of `operation` on this database.

@@ -25,6 +25,9 @@
 //!   unreachable, and [`SpoolingBackend`], which writes there and forwards it when it is back.
 //! - `cold`: totals counted from zero by a gateway started while the database was unreachable,
 //!   added to the instance's at the first contact (`spooling/contact.rs`).
+//! - `ledger`: the fleet's audit trail and the triage values it records, one hash chain for
+//!   every gateway, appended to under a transaction-scoped advisory lock
+//!   ([`crate::triage::TriageLedger::Fleet`]).
 //! - `save`: [`save_to_fleet`], one commit from a command (a reconcile run), not a gateway.
 //! - `fleet`, `fleet_totals`, `fleet_records`, `fleet_view`: the fleet's read model, every
 //!   instance's rows read back as one store (totals merged, records merged by time) with a
@@ -40,6 +43,7 @@ mod fleet_records;
 mod fleet_totals;
 mod fleet_view;
 mod held;
+pub(crate) mod ledger;
 mod rows;
 mod runs;
 mod save;

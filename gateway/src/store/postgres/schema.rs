@@ -28,10 +28,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0004_counters_written_at.sql"),
     ),
     ("0005_runs", include_str!("migrations/0005_runs.sql")),
+    ("0006_audit", include_str!("migrations/0006_audit.sql")),
 ];
 
 /// Key of the advisory lock that serialises migrations (any constant no other tool uses).
-const MIGRATION_LOCK: i64 = 0x5348_4144_4f57_4701;
+pub(super) const MIGRATION_LOCK: i64 = 0x5348_4144_4f57_4701;
 
 /// The schema version this build writes.
 pub(crate) fn latest() -> i32 {
