@@ -185,6 +185,7 @@ mod tests {
             change.strategy = strategy.into();
             serde_json::to_value(ReloadLink {
                 source: "signal".into(),
+                instance: None,
                 previous_config_sha256: "ab".repeat(32),
                 config_sha256: "cd".repeat(32),
                 changes: vec![change],
@@ -193,6 +194,7 @@ mod tests {
             })
         };
         let start = StartLink {
+            instance: None,
             previous_seq: Some(2),
             previous_config_sha256: Some("cd".repeat(32)),
             config_sha256: "ef".repeat(32),

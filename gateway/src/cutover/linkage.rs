@@ -19,7 +19,7 @@ use super::error::CutoverError;
 use super::evidence::at;
 use super::files::{self, FileChange};
 use super::routing::{changes, log_all, note, routing, Endpoint, Moved, Route, Routing};
-use super::signed::Signed;
+use super::signed::{instance, own, Signed};
 use crate::config::Config;
 use crate::store::Reader;
 use crate::triage::Entry;
@@ -35,6 +35,10 @@ pub(super) const AUTOMATIC: &str = "shadowgate";
 pub struct ReloadLink {
     /// What asked for it: `signal` or `api`.
     pub source: String,
+    /// The fleet gateway that reloaded (`store.postgres.instance`): a fleet's gateways share
+    /// one trail; absent without a fleet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     /// SHA-256 of the config in force before.
     pub previous_config_sha256: String,
     /// SHA-256 of the config in force now.
@@ -220,7 +224,11 @@ pub fn link_reload(
 ) -> Result<ReloadLink, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
     let ledger = reader.ledger().map_err(|e| fail(e.into()))?;
-    let trail = ledger.entries().map_err(|e| fail(e.into()))?;
+    let instance = instance(new);
+    let trail = own(
+        ledger.entries().map_err(|e| fail(e.into()))?,
+        instance.as_deref(),
+    );
     let signed = Signed::of(&trail);
     let (before, after) = (routing(old), routing(new));
     let changes = changes(&signed, (&old.sha256, &before), (&new.sha256, &after));
@@ -228,6 +236,7 @@ pub fn link_reload(
     log_all(RELOAD_ACTION, &changes, &file_changes);
     let link = ReloadLink {
         source: source.to_owned(),
+        instance: instance.clone(),
         previous_config_sha256: old.sha256.clone(),
         config_sha256: new.sha256.clone(),
         changes,
@@ -237,7 +246,7 @@ pub fn link_reload(
     let entry = Entry {
         by: AUTOMATIC.to_owned(),
         action: RELOAD_ACTION.to_owned(),
-        subject: format!("config {}", new.source.display()),
+        subject: subject(new, instance.as_deref()),
         from: Some(old.sha256.clone()),
         to: Some(new.sha256.clone()),
         note: Some(format!(
@@ -251,4 +260,13 @@ pub fn link_reload(
         .append(entry, None, now_micros)
         .map_err(|e| fail(e.into()))?;
     Ok(link)
+}
+
+/// The subject of a `reload` or `start` entry: `config /etc/shadowgate/shadowgate.toml`, and in
+/// a fleet `… on gw-a` (every gateway's file has the same name).
+pub(super) fn subject(config: &Config, instance: Option<&str>) -> String {
+    match instance {
+        Some(instance) => format!("config {} on {instance}", config.source.display()),
+        None => format!("config {}", config.source.display()),
+    }
 }

@@ -72,6 +72,8 @@ mod tests_critical;
 #[cfg(test)]
 mod tests_files;
 #[cfg(test)]
+mod tests_fleet;
+#[cfg(test)]
 mod tests_moved;
 #[cfg(test)]
 mod tests_signed;

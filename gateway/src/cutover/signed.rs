@@ -4,13 +4,48 @@
 //! whose change used it. Nor does a later change rest on a sign-off once another config was
 //! loaded after it (its evidence was about the config it was signed on). So the trail is read
 //! for both: its sign-offs, and what earlier `reload` and `start` entries loaded and linked.
+//!
+//! A fleet's gateways share one trail ([`crate::triage::TriageLedger`]), and each one applies
+//! the same routing change (the same config file on every host, reloaded on each): its `reload`
+//! and `start` entries name its instance, and a gateway links against its own alone
+//! ([`own`]). So one sign-off approves the change on every gateway, once on each.
 
 use std::collections::BTreeMap;
 
 use super::history::linked;
+use super::linkage::RELOAD_ACTION;
 use super::sign::SignOff;
+use super::start::START_ACTION;
 use super::used::recorded;
+use crate::config::Config;
+use crate::store::postgres::BackendKind;
 use crate::triage::AuditEntry;
+
+/// The instance name the `reload` and `start` entries of a gateway with `config` carry: a fleet
+/// gateway's (`store.postgres.instance`, else the host name); `None` without a fleet.
+pub(super) fn instance(config: &Config) -> Option<String> {
+    match config.store.backend {
+        BackendKind::Postgres => config.store.postgres.instance_name(),
+        BackendKind::Sled => None,
+    }
+}
+
+/// `trail` as the gateway `instance` links against it: every entry but the `reload` and
+/// `start` entries of other gateways of its fleet. Without a fleet (`None`), all of it.
+pub(super) fn own(trail: Vec<AuditEntry>, instance: Option<&str>) -> Vec<AuditEntry> {
+    trail
+        .into_iter()
+        .filter(|entry| {
+            let linking = entry.action == RELOAD_ACTION || entry.action == START_ACTION;
+            let of = entry
+                .evidence
+                .as_ref()
+                .and_then(|evidence| evidence.get("instance"))
+                .and_then(serde_json::Value::as_str);
+            !linking || of == instance
+        })
+        .collect()
+}
 
 /// The sign-offs of an audit trail and, for each one already used, the entry whose routing change
 /// rests on it.

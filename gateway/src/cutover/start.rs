@@ -24,9 +24,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::CutoverError;
 use super::files::{self, FileChange};
+use super::linkage::subject;
 use super::linkage::{RoutingChange, AUTOMATIC, RELOAD_ACTION};
 use super::routing::{changes, log_all, note, routing, Routing};
-use super::signed::Signed;
+use super::signed::{instance, own, Signed};
 use crate::config::Config;
 use crate::store::Reader;
 use crate::triage::AuditEntry;
@@ -38,6 +39,10 @@ pub const START_ACTION: &str = "start";
 /// One start, as its audit entry's evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartLink {
+    /// The fleet gateway that started (`store.postgres.instance`): a fleet's gateways share one
+    /// trail, and each compares its config with its own last one; absent without a fleet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     /// The audit entry that recorded the config in force before; `None`: none was recorded (the
     /// first start on this store).
     pub previous_seq: Option<u64>,
@@ -82,7 +87,11 @@ pub fn link_start(
 ) -> Result<Option<StartLink>, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
     let ledger = reader.ledger().map_err(|e| fail(e.into()))?;
-    let trail = ledger.entries().map_err(|e| fail(e.into()))?;
+    let instance = instance(config);
+    let trail = own(
+        ledger.entries().map_err(|e| fail(e.into()))?,
+        instance.as_deref(),
+    );
     let previous = last_recorded(&trail);
     let now = routing(config);
     // The same config bytes, endpoints and file digests: nothing to record. A layout or TLS file
@@ -118,6 +127,7 @@ pub fn link_start(
         );
     }
     let link = StartLink {
+        instance: instance.clone(),
         previous_seq: previous.as_ref().map(|(seq, _)| *seq),
         previous_config_sha256: previous.as_ref().map(|(_, p)| p.config_sha256.clone()),
         config_sha256: config.sha256.clone(),
@@ -134,7 +144,7 @@ pub fn link_start(
     let entry = Entry {
         by: AUTOMATIC.to_owned(),
         action: START_ACTION.to_owned(),
-        subject: format!("config {}", config.source.display()),
+        subject: subject(config, instance.as_deref()),
         from: link.previous_config_sha256.clone(),
         to: Some(config.sha256.clone()),
         note: Some(format!("{START_ACTION}: {}", start_note(&link))),
