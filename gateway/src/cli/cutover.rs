@@ -93,7 +93,7 @@ fn run_sign(args: &SignArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             let admin = source::admin_address(&config);
             let remedy = source::Remedy::from(admin);
             let store = args.source.store.as_deref();
-            let (reader, _) = source::open_own(&config.store, admin, store, &remedy)?;
+            let (reader, _) = source::open_triage(&config.store, admin, store, &remedy)?;
             // A blocker's times (`since the last failure at …`) as the rest of the text shows
             // times: in the review's zone.
             let signoff = sign(&reader, &config, &request, SystemClock.now_micros())
@@ -152,24 +152,25 @@ fn run_list(args: &CutoverListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             )
         }
         (None, config) => {
-            let (reader, path, view) = match (&given.store, config) {
+            let (reader, place, view) = match (&given.store, config) {
                 (store, Some(file)) => {
                     let config = config::load_without_secrets(file)?;
                     let admin = source::admin_address(&config);
                     let remedy = source::Remedy::from(admin);
-                    let (reader, path) =
-                        source::open_own(&config.store, admin, store.as_deref(), &remedy)?;
-                    (reader, path, config.review.clone())
+                    let (reader, place) =
+                        source::open_triage(&config.store, admin, store.as_deref(), &remedy)?;
+                    (reader, place, config.review.clone())
                 }
                 (Some(store), None) => {
                     let reader = Reader::open(store)
                         .map_err(|e| source::store_error(e, &source::from(None)))?;
-                    (reader, store.clone(), ReviewView::default())
+                    let place = format!("store {}", store.display());
+                    (reader, place, ReviewView::default())
                 }
                 (None, None) => bail!("say where: --store DIR, --config FILE or --from URL"),
             };
             let all = signoffs(&reader).map_err(|e| anyhow!(e.to_string()))?;
-            (all, view, format!("store {}", path.display()))
+            (all, view, place)
         }
     };
     let strategy = args.strategy.as_deref();

@@ -23,9 +23,9 @@ pub struct SourceArgs {
     pub store: Option<PathBuf>,
     /// A config file: its store path and each strategy's readiness thresholds and rules
     /// (without it, default thresholds apply; a stored batch run keeps those it ran with). With
-    /// store.backend = "postgres" (and no --store), records, counters and groups are the whole
-    /// fleet's, from its database; triage states, the audit trail and sign-offs stay each
-    /// gateway's own, in its store path (a running gateway holds it: use --from).
+    /// store.backend = "postgres" (and no --store), records, counters, groups, triage states,
+    /// the audit trail and sign-offs are the whole fleet's, from its database; replay runs stay
+    /// each gateway's own, in its store path (a running gateway holds it: use --from).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A running gateway's admin listener, e.g. http://127.0.0.1:9190.

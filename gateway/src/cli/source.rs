@@ -195,11 +195,12 @@ fn known(review: &Review, strategy: &str) -> anyhow::Result<()> {
 }
 
 /// The store `config` of a stopped gateway whose admin listener is `admin`, for the commands
-/// whose data is each gateway's own (triage, the audit trail, sign-offs, replay runs): its
-/// directory (`store` when given), refused while a running gateway holds it, or when a fleet's
-/// gateway's directory is not on this host, with what `remedy` says to do instead; with
-/// `backend = "postgres"` and no `store`, groups and counters are the fleet's, read from its
-/// database as `report --config` reads them, so they are never judged on an empty directory.
+/// whose data is in its directory (replay runs; triage, the audit trail and sign-offs without a
+/// fleet, [`open_triage`]): its directory (`store` when given), refused while a running gateway
+/// holds it, or when a fleet's gateway's directory is not on this host, with what `remedy` says
+/// to do instead; with `backend = "postgres"` and no `store`, groups and counters are the
+/// fleet's, read from its database as `report --config` reads them, so they are never judged on
+/// an empty directory.
 pub(super) fn open_own(
     config: &StoreConfig,
     admin: Option<SocketAddr>,
@@ -220,6 +221,26 @@ pub(super) fn open_own(
         return Ok((reader.with_fleet(fleet), path));
     }
     Ok((reader, path))
+}
+
+/// The store of `config` for the commands on triage, the audit trail and sign-offs, and where
+/// they are, for people (`store DIR`, `the fleet store at URL`): with `backend = "postgres"` and
+/// no `store`, the fleet's database, which keeps a fleet's triage and trail for every gateway
+/// (the gateway's directory is not needed, so a running gateway holding it is no obstacle);
+/// otherwise the directory, as [`open_own`] opens it.
+pub(super) fn open_triage(
+    config: &StoreConfig,
+    admin: Option<SocketAddr>,
+    store: Option<&Path>,
+    remedy: &Remedy,
+) -> anyhow::Result<(Reader, String)> {
+    if store.is_none() && config.backend == BackendKind::Postgres {
+        let reader = Reader::open_config(config)?.with_admin_address(admin);
+        let place = format!("the fleet store at {}", config.postgres.url);
+        return Ok((reader, place));
+    }
+    let (reader, path) = open_own(config, admin, store, remedy)?;
+    Ok((reader, format!("store {}", path.display())))
 }
 
 /// What a command that needs a gateway's own directory can do instead of opening it.

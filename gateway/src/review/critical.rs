@@ -25,8 +25,8 @@ pub fn cutover_ready(
 
 /// The blockers of `strategy`'s open groups on a field `rules` call critical, as the cutover
 /// sign-off refuses them ([`open_critical`]). Their triage is read only when a group differs on
-/// a critical field; when it cannot be read (a fleet's report beside a running gateway, whose
-/// directory holds it), that is the blocker: nothing says they are resolved.
+/// a critical field; when it cannot be read (a fleet's database away, a directory a running
+/// gateway holds), that is the blocker: nothing says they are resolved.
 pub fn critical_blockers(
     reader: &Reader,
     strategy: &str,

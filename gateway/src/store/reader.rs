@@ -6,9 +6,9 @@
 //! long. The reader never creates trees: it only opens those that exist.
 //!
 //! With `store.backend = "postgres"` records and totals are read from the fleet's database
-//! instead ([`super::postgres::FleetReader`]: every instance's rows, merged); the local
-//! directory then holds only what each gateway keeps for itself (triage states, replay runs,
-//! its spool), read through [`Reader::db`].
+//! instead ([`super::postgres::FleetReader`]: every instance's rows, merged), and so are triage
+//! states and the audit trail ([`Reader::ledger`]); the local directory then holds only what
+//! each gateway keeps for itself (replay runs, its spool), read through [`Reader::db`].
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -205,7 +205,10 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
     let text = run(move |out| cli::run_report(&args, out)).await.unwrap();
     assert!(text.contains("fleet: 2 gateways in"), "{text}");
     assert!(text.contains("gw-a") && text.contains("gw-b"), "{text}");
-    assert!(text.contains("triage states and replay runs"), "{text}");
+    assert!(
+        text.contains("not in the fleet's totals: replay runs are kept by each gateway"),
+        "{text}"
+    );
 
     // Records of the fleet are listed, newest first, and each listed one can be shown.
     let list = ListArgs {

@@ -1,9 +1,8 @@
 //! Where the triage is read and changed: a stopped gateway's store, or a running gateway.
 //!
-//! Triage states and the audit trail are each gateway's own, in its directory; with a fleet's
-//! config (`backend = "postgres"`) the groups they triage are the fleet's, as `report` shows them.
-
-use std::path::PathBuf;
+//! Triage states and the audit trail are a gateway's own, in its directory; with a fleet's
+//! config (`backend = "postgres"`) they are the fleet's, in its database, as are the groups they
+//! triage ([`source::open_triage`]).
 
 use anyhow::bail;
 
@@ -18,16 +17,17 @@ use crate::triage::TriageBook;
 /// Where the triage is: a store in this process (with how its config shows times), or a running
 /// gateway.
 pub(super) enum Where {
-    /// The store, its policies and zone, and the store's directory.
-    Local(TriageBook, Policies, ReviewView, PathBuf),
+    /// The store, its policies and zone, and where the store is (`store DIR`, `the fleet store
+    /// at URL`).
+    Local(TriageBook, Policies, ReviewView, String),
     Remote(Box<Remote>),
 }
 
 impl Where {
-    /// Where the audit trail is, for people: the store's directory or the gateway's route.
+    /// Where the audit trail is, for people: the store or the gateway's route.
     pub(super) fn place(&self) -> String {
         match self {
-            Self::Local(_, _, _, path) => format!("store {}", path.display()),
+            Self::Local(_, _, _, place) => place.clone(),
             Self::Remote(remote) => format!("{}/api/v1/audit", remote.label()),
         }
     }
@@ -47,24 +47,25 @@ impl Where {
             let remote = Remote::with_token_env(url, args.token_env.as_deref())?;
             return Ok(Self::Remote(Box::new(remote)));
         }
-        let (reader, path, policies, view) = match (&args.store, &args.config) {
+        let (reader, place, policies, view) = match (&args.store, &args.config) {
             (store, Some(file)) => {
                 let config = config::load_without_secrets(file)?;
                 let admin = source::admin_address(&config);
                 let remedy = source::Remedy::from(admin);
-                let (reader, path) =
-                    source::open_own(&config.store, admin, store.as_deref(), &remedy)?;
-                (reader, path, policies(&config), config.review.clone())
+                let (reader, place) =
+                    source::open_triage(&config.store, admin, store.as_deref(), &remedy)?;
+                (reader, place, policies(&config), config.review.clone())
             }
             (Some(store), None) => {
                 let reader =
                     Reader::open(store).map_err(|e| source::store_error(e, &source::from(None)))?;
                 let view = ReviewView::default();
-                (reader, store.clone(), Policies::new(), view)
+                let place = format!("store {}", store.display());
+                (reader, place, Policies::new(), view)
             }
             (None, None) => bail!("say where: --store DIR, --config FILE or --from URL"),
         };
         let book = TriageBook::new(reader).refusing_unknown(policies.keys().map(String::as_str));
-        Ok(Self::Local(book, policies, view, path))
+        Ok(Self::Local(book, policies, view, place))
     }
 }
