@@ -7,7 +7,7 @@ use super::error::{TriageError, TriageErrorKind};
 use super::ledger::{Beside, Entry, TriageLedger};
 use super::state::{Change, Triage, TriageState};
 use crate::review::unknown_strategy;
-use crate::store::{Group, Reader};
+use crate::store::{Group, Reader, StoreError};
 
 /// Tree of triage values, keyed like groups ([`Group::key`]).
 const TRIAGE_TREE: &str = "triage";
@@ -113,13 +113,27 @@ impl TriageBook {
     }
 
     /// Applies `change`; `rules` are the strategy's rules (`ignore body.note`) when known, which
-    /// an `accepted_difference` must name one of.
+    /// an `accepted_difference` must name one of. A fleet's database that cannot be read or
+    /// written fails the change as a write ([`TriageErrorKind::FleetWrite`]): the change is not
+    /// made, and the error says the fleet's triage is kept there.
     pub fn set(
         &self,
         change: &Change,
         rules: Option<&[String]>,
         now_micros: u64,
     ) -> Result<Triage> {
+        self.apply(change, rules, now_micros)
+            .map_err(|error| match *error.kind {
+                TriageErrorKind::Store(store @ StoreError::Fleet { .. }) => TriageError {
+                    kind: Box::new(TriageErrorKind::written(store)),
+                    ..error
+                },
+                _ => error,
+            })
+    }
+
+    /// [`TriageBook::set`], its errors as they come.
+    fn apply(&self, change: &Change, rules: Option<&[String]>, now_micros: u64) -> Result<Triage> {
         let fail = |kind| TriageError::new(&change.strategy, &change.signature, kind);
         let by = change.by.trim();
         if by.is_empty() {

@@ -190,7 +190,11 @@ async fn triage_and_signoffs_made_on_one_gateway_are_every_gateways_in_one_chain
     let (status, body) = api_post(&gw_b, "/api/v1/triage", &change).await;
     assert_eq!(status, 503, "{body}");
     let error = body["error"].as_str().unwrap_or_default();
-    assert!(error.contains(&db.url()), "{body}");
+    let said = format!(
+        "cannot write to the fleet store at {}, which keeps the fleet's triage and audit trail: ",
+        db.url()
+    );
+    assert!(error.contains(&said), "{body}");
     let mut client = gw_b.mci_client().await;
     send(&mut client, 4..5).await;
 
