@@ -29,8 +29,9 @@
 //! - `support`: a gateway on the test cluster, waiting for its comparisons to be counted.
 //! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
 //!   totals, groups and records, with the per-instance breakdown.
-//! - `triage`: `groups`, `audit` and `cutover` with a fleet gateway's config: the fleet's groups
-//!   and counters, the gateway's own triage, audit trail and sign-offs.
+//! - `triage`: triage, the audit trail and sign-offs are the fleet's, one hash chain in its
+//!   database: set or signed on one gateway, seen by the other and by the CLI beside them; two
+//!   sessions appending at once never fork the chain nor store a change over a newer one.
 
 // Tests: a panic is a failed test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
