@@ -99,8 +99,9 @@ impl Store {
                 (Box::new(SledBackend::new(shared)), Some(previous), marked)
             }
             // The fleet's database takes the writes and the reader reads the whole fleet from it
-            // (the admin API and page review the fleet); the local directory keeps the spool
-            // while PostgreSQL is unreachable, and this gateway's triage and replay runs.
+            // (the admin API and page review the fleet), triage and the audit trail included;
+            // the local directory keeps the spool while PostgreSQL is unreachable, and this
+            // gateway's replay runs.
             BackendKind::Postgres => {
                 reader = reader.with_fleet(FleetReader::new(&config.postgres)?);
                 fleet_backend(config, shared, run)?
