@@ -123,14 +123,12 @@ async fn a_spool_left_by_a_stopped_gateway_is_forwarded_once_after_its_restart()
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
     gateway.shutdown().await;
 
-    // Back with the database: the spool is forwarded with the first batch, then removed.
+    // Back with the database: the spool is forwarded at the writer's first contact, then
+    // removed. Whether that is before or after the start returns is a race (the start reads the
+    // fleet's audit trail from the same database), so only the outcome is asserted: every
+    // spooled record counted once, below.
     tokio::task::block_in_place(|| db.start());
     let gateway = builder.start().await;
-    assert_eq!(
-        metric(&gateway, "shadowgate_store_spooling"),
-        1.0,
-        "the spool waits"
-    );
     let mut client = gateway.mci_client().await;
     send(&mut client, 26..31).await;
     wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
