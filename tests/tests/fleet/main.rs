@@ -20,6 +20,8 @@
 //! - `outage`: PostgreSQL stopped under traffic: the local spool, then exact totals.
 //! - `start_down`: a gateway started while PostgreSQL is down spools from its first comparison;
 //!   the totals counted from zero are added to the instance's once it answers.
+//! - `start_silent`: a database that accepts connections and never answers does not hold a
+//!   gateway's start: connects give up at `connect_timeout_ms`.
 //! - `start_held`: the same writer finding its instance name held when the database answers:
 //!   it keeps spooling, then forwards once the name is free.
 //! - `runs`: an instance's run mark: a store dropped without `close` is found unclean by the
@@ -48,6 +50,7 @@ mod runs;
 mod spool;
 mod start_down;
 mod start_held;
+mod start_silent;
 mod stop_down;
 mod support;
 mod tls;

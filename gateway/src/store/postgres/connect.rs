@@ -3,8 +3,17 @@
 //! Every wait has a deadline: `connect_timeout_ms` for connecting, `statement_timeout_ms` both as
 //! the server's `statement_timeout` and as the socket's `TCP_USER_TIMEOUT`, so a database that
 //! vanishes mid-commit fails the commit (and degrades the store) instead of hanging the writer.
+//!
+//! The client's own `connect_timeout` bounds only the TCP connect: a server that accepts the
+//! connection and never answers its startup (a hung server, a proxy in front of one with no
+//! server behind it) held the connect, and with it a gateway's start, forever. So a connect runs
+//! on a thread of its own and is waited for `connect_timeout_ms` in all (TCP, TLS, startup and
+//! login); one left waiting is abandoned, and until it ends (the server answers or closes) the
+//! next connect of the same connector is refused at once rather than leaving a second thread.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use postgres::config::SslMode as PgSslMode;
@@ -24,6 +33,10 @@ pub(crate) struct Connector {
     tls: Option<MakeRustlsConnect>,
     password_env: Option<String>,
     instance: String,
+    /// The deadline of a whole connect (`connect_timeout_ms`).
+    connect_timeout: Duration,
+    /// Set while a connect's thread runs, abandoned or not.
+    connecting: Arc<AtomicBool>,
 }
 
 impl Connector {
@@ -82,6 +95,8 @@ impl Connector {
             tls,
             password_env: settings.password_env.clone(),
             instance,
+            connect_timeout: Duration::from_millis(settings.connect_timeout_ms),
+            connecting: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -111,11 +126,42 @@ impl Connector {
             })?;
             config.password(password);
         }
-        let connected = match &self.tls {
-            Some(tls) => config.connect(tls.clone()),
-            None => config.connect(NoTls),
+        let fail = |e: String| BackendError::new("connect to postgres", e);
+        let ms = self.connect_timeout.as_millis();
+        if self.connecting.swap(true, Ordering::AcqRel) {
+            return Err(fail(format!(
+                "the previous connection is still waiting for the server's answer, abandoned \
+                 after store.postgres.connect_timeout_ms ({ms} ms)"
+            )));
+        }
+        let (done, connected) = mpsc::sync_channel(1);
+        let (tls, connecting) = (self.tls.clone(), Arc::clone(&self.connecting));
+        let attempt = move || {
+            let result = match tls {
+                Some(tls) => config.connect(tls),
+                None => config.connect(NoTls),
+            };
+            connecting.store(false, Ordering::Release);
+            // Nobody waits for an abandoned connect: its client is dropped here, on this thread.
+            let _ = done.send(result);
         };
-        connected.map_err(|e| BackendError::new("connect to postgres", e))
+        if let Err(e) = std::thread::Builder::new()
+            .name("shadowgate-pg-connect".into())
+            .spawn(attempt)
+        {
+            self.connecting.store(false, Ordering::Release);
+            return Err(fail(format!("cannot start the connecting thread: {e}")));
+        }
+        match connected.recv_timeout(self.connect_timeout) {
+            Ok(result) => result.map_err(|e| BackendError::new("connect to postgres", e)),
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(fail(format!(
+                "no answer from the server within store.postgres.connect_timeout_ms ({ms} ms): \
+                 it accepted the connection but did not complete its startup and login"
+            ))),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(fail("the connection attempt panicked".into()))
+            }
+        }
     }
 
     /// Holds a session lock on this instance's name: a second gateway configured with the same
@@ -210,5 +256,53 @@ mod tests {
             "{name}"
         );
         assert!(name.len() <= SESSION_NAME_MAX, "{name}");
+    }
+
+    /// A server that accepts connections and never says a word: the connect gives up after
+    /// `connect_timeout_ms` (the client alone waited forever), a second connect while the first
+    /// one's thread still waits is refused at once, and once the server closes, connects are
+    /// tried again.
+    #[test]
+    fn a_server_that_never_answers_the_startup_fails_the_connect_at_its_deadline() {
+        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let settings = PostgresConfig {
+            url: format!("postgres://gw@{}/shadowgate", server.local_addr().unwrap()),
+            instance: Some("gw-a".into()),
+            sslmode: SslMode::Disable,
+            connect_timeout_ms: 300,
+            ..PostgresConfig::default()
+        };
+        let connector = Connector::new(&settings).unwrap();
+        let error = connector.session().map(drop).unwrap_err().to_string();
+        assert!(
+            error.contains(
+                "no answer from the server within store.postgres.connect_timeout_ms (300 ms): it \
+                 accepted the connection but did not complete its startup and login"
+            ),
+            "{error}"
+        );
+        let error = connector.session().map(drop).unwrap_err().to_string();
+        assert!(
+            error.contains(
+                "the previous connection is still waiting for the server's answer, abandoned \
+                 after store.postgres.connect_timeout_ms (300 ms)"
+            ),
+            "{error}"
+        );
+        // The server closes the abandoned connection: its thread ends, the next connect is tried
+        // (and refused by the closed port).
+        let (held, _) = server.accept().unwrap();
+        drop(held);
+        drop(server);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let error = connector.session().map(drop).unwrap_err().to_string();
+            if !error.contains("still waiting") {
+                assert!(!error.contains("no answer from the server"), "{error}");
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{error}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
