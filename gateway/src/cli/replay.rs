@@ -2,10 +2,11 @@
 //! the fix worked, against the stored live answer and the strategy's current rules.
 //!
 //! Runs on a stopped gateway's store (sled locks its directory), with the gateway's config: its
-//! engines, layouts, rules, store path and key file. The run is stored (`replays` tree) so the
-//! report shows each group's "N of M cases fixed by replay at T". Exits non-zero when any case is
-//! not fixed (3), or not replayed because the engine failed on it or it cannot be read (4), for
-//! deploy pipelines.
+//! engines, layouts, rules, store path and key file. The run is stored (`replays` tree; a
+//! fleet's in its database, so every gateway shows it) so the report shows each group's "N of M
+//! cases fixed by replay at T". Exits non-zero when any case is not fixed (3), or not replayed
+//! because the engine failed on it or it cannot be read (4), for deploy pipelines; a run that
+//! cannot be stored prints its results and exits 1.
 
 mod inputs;
 #[cfg(test)]
@@ -148,8 +149,12 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
         shadowed_by,
         cases,
     };
-    reader.save_replay(&run)?;
+    let saved = reader.save_replay(&run);
+    // The cases were sent whether or not the run can be stored (a fleet's database away): their
+    // results are printed either way, then a run not stored fails the command, before its
+    // verdict, as no evidence of the fix was kept.
     print(out, &run, &view)?;
+    saved.context("the replay ran (its results above) but was not stored")?;
     verdict(&run)
 }
 

@@ -162,9 +162,14 @@ pub fn start(
         let count = |label| totals.get(label).copied().unwrap_or(0);
         let (fixed, not_replayed) = (count(FIXED), count(NOT_REPLAYED));
         let unreadable = count(UNREADABLE);
-        match reader.save_replay(&run) {
-            Ok(_) => tracing::info!(strategy = %run.strategy, fixed, not_replayed, unreadable, cases = run.cases.len(), "replay finished"),
-            Err(error) => tracing::error!(%error, strategy = %run.strategy, "replay finished but could not be stored"),
+        // A fleet's run is written to its database through a blocking client: off the async
+        // workers, which serve traffic meanwhile.
+        let (strategy, cases) = (run.strategy.clone(), run.cases.len());
+        let saved = tokio::task::spawn_blocking(move || reader.save_replay(&run)).await;
+        match saved {
+            Ok(Ok(_)) => tracing::info!(%strategy, fixed, not_replayed, unreadable, cases, "replay finished"),
+            Ok(Err(error)) => tracing::error!(%error, %strategy, fixed, not_replayed, unreadable, cases, "replay finished but could not be stored"),
+            Err(error) => tracing::error!(%error, %strategy, "replay finished but its store task failed"),
         }
     });
     Ok(started)

@@ -91,6 +91,23 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The fleet's PostgreSQL database could not be written (unreachable, refused, a statement
+    /// failed): nothing was stored there; `keeps` says what it keeps, so the user knows what
+    /// is missing.
+    #[error(
+        "cannot write to the fleet store at {url}, which keeps {keeps}: {operation}: {source}"
+    )]
+    FleetWrite {
+        /// `store.postgres.url` (it never holds a password).
+        url: String,
+        /// What the database keeps that was not written, e.g. `the fleet's replay runs`.
+        keeps: &'static str,
+        /// What was being written.
+        operation: String,
+        /// The client's or the server's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A record id names records of more than one gateway of the fleet (ids are per gateway:
     /// the same microsecond and sequence on two of them).
     #[error(
@@ -153,9 +170,31 @@ impl StoreError {
         matches!(self, Self::LocalOnly { .. })
     }
 
-    /// The store is degraded and not open now; reading again later may work.
+    /// The store is degraded and not open now (a fleet's database away); reading or writing
+    /// again later may work.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Self::Unavailable { .. } | Self::Fleet { .. })
+        matches!(
+            self,
+            Self::Unavailable { .. } | Self::Fleet { .. } | Self::FleetWrite { .. }
+        )
+    }
+
+    /// The failure of a write to a fleet's database as such ([`StoreError::FleetWrite`], saying
+    /// the database keeps `keeps`); any other error as it is.
+    pub(crate) fn written(self, keeps: &'static str) -> Self {
+        match self {
+            Self::Fleet {
+                url,
+                operation,
+                source,
+            } => Self::FleetWrite {
+                url,
+                keeps,
+                operation,
+                source,
+            },
+            error => error,
+        }
     }
 
     /// The disk failed (full, read-only, gone) rather than the configuration or the data: worth

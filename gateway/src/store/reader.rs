@@ -7,8 +7,8 @@
 //!
 //! With `store.backend = "postgres"` records and totals are read from the fleet's database
 //! instead ([`super::postgres::FleetReader`]: every instance's rows, merged), and so are triage
-//! states and the audit trail ([`Reader::ledger`]); the local directory then holds only what
-//! each gateway keeps for itself (replay runs, its spool), read through [`Reader::db`].
+//! states, the audit trail ([`Reader::ledger`]) and replay runs ([`Reader::replays`]); the local
+//! directory then holds only what each gateway keeps for itself (its spool).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -118,8 +118,8 @@ impl Reader {
         crate::triage::TriageLedger::of(self)
     }
 
-    /// The open database, for the workflow state kept beside the writer's trees (triage of a
-    /// gateway without a fleet, replay runs).
+    /// The open database, for the workflow state kept beside the writer's trees by a gateway
+    /// without a fleet (triage, replay runs): a fleet's is in its database.
     pub(crate) fn db(&self) -> Result<sled::Db, StoreError> {
         match self.shared.current() {
             Some(db) => Ok(db),

@@ -2,7 +2,10 @@
 //!
 //! Runs are workflow state, append-only, in their own tree (`replays`, keyed by the run's start,
 //! big-endian microseconds), written beside the writer's trees by `shadowgate replay` on a
-//! stopped gateway's store. They are never pruned with the records: a run stays the evidence that
+//! stopped gateway's store and by a running gateway (`POST /api/v1/replays`). A fleet's
+//! (`store.backend = "postgres"`) are in its database instead, keyed and encoded the same
+//! ([`super::postgres::replays`]): a run made on one gateway is every gateway's. They are never
+//! pruned with the records: a run stays the evidence that
 //! a fix was checked. The review shows, per group, the newest whole-group run's "N of M cases
 //! fixed" as its verdict, and a newer run over part of the group beside it.
 
@@ -247,6 +250,9 @@ impl Reader {
     /// Stores a run (and flushes it); returns its key's microseconds, moved past any run that
     /// started in the same microsecond.
     pub fn save_replay(&self, run: &ReplayRun) -> Result<u64, StoreError> {
+        if let Some(fleet) = self.fleet_reader() {
+            return super::postgres::replays::save(&fleet, run);
+        }
         let db = self.db()?;
         let failed = |source| StoreError::Read {
             tree: REPLAYS_TREE.to_owned(),
@@ -273,11 +279,12 @@ impl Reader {
 
     /// Every stored run of `strategy` (all strategies when `None`), newest first.
     pub fn replays(&self, strategy: Option<&str>) -> Result<Vec<ReplayRun>, StoreError> {
-        let db = match self.db() {
-            // A fleet's report beside a running gateway: its runs are read from its admin API.
-            Err(error) if error.is_local_only() => return Ok(Vec::new()),
-            db => db?,
-        };
+        if let Some(fleet) = self.fleet_reader() {
+            let mut runs = super::postgres::replays::runs(&fleet)?;
+            runs.retain(|run| strategy.is_none_or(|s| s == run.strategy));
+            return Ok(runs);
+        }
+        let db = self.db()?;
         if !db.tree_names().iter().any(|n| n == REPLAYS_TREE.as_bytes()) {
             return Ok(Vec::new());
         }
@@ -611,6 +618,47 @@ mod tests {
         assert_eq!(
             groups[0].summary,
             "2 of 2 cases shadowed by next fixed by replay at 2025-11-30T00:00:00.000000Z"
+        );
+    }
+
+    #[test]
+    fn a_fleets_run_not_stored_names_the_database_that_keeps_them() {
+        use crate::store::postgres::{FleetReader, PostgresConfig, SslMode};
+
+        let dir = tempfile::tempdir().unwrap();
+        // A port nothing listens on: the database is away.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("postgres://gw@127.0.0.1:{port}/shadowgate");
+        let config = PostgresConfig {
+            url: url.clone(),
+            sslmode: SslMode::Disable,
+            connect_timeout_ms: 2_000,
+            ..PostgresConfig::default()
+        };
+        let reader = Reader::open(dir.path())
+            .unwrap()
+            .with_fleet(FleetReader::new(&config).unwrap());
+        let error = reader
+            .save_replay(&run(5, vec![case(1, "a", FIXED)]))
+            .unwrap_err();
+        assert!(error.is_unavailable(), "{error}");
+        let text = error.to_string();
+        let said = format!(
+            "cannot write to the fleet store at {url}, which keeps the fleet's replay runs: "
+        );
+        assert!(text.starts_with(&said), "{text}");
+        // Not stored in the gateway's directory instead, where no other gateway would see it.
+        let db = reader.db().unwrap();
+        assert!(!db.tree_names().iter().any(|n| n == REPLAYS_TREE.as_bytes()));
+        // Reading them fails as a read, never as "no replay".
+        let read = reader.replays(None).unwrap_err().to_string();
+        assert!(
+            read.starts_with(&format!("cannot read the fleet store at {url}: ")),
+            "{read}"
         );
     }
 

@@ -206,7 +206,10 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
     assert!(text.contains("fleet: 2 gateways in"), "{text}");
     assert!(text.contains("gw-a") && text.contains("gw-b"), "{text}");
     assert!(
-        text.contains("not in the fleet's totals: replay runs are kept by each gateway"),
+        text.contains(
+            "not in the fleet's totals: records and totals a gateway has spooled while it \
+             cannot reach the database appear once it forwards them"
+        ),
         "{text}"
     );
 

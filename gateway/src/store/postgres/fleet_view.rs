@@ -58,9 +58,8 @@ pub struct InstanceTotals {
 type Drops = (u64, Option<u64>, Option<u64>);
 
 /// What the fleet view says is not in it.
-pub(crate) const LOCAL_ONLY: &str = "replay runs are kept by each gateway in \
-     its own store directory (read them from that gateway's admin API); records and totals a \
-     gateway has spooled while it cannot reach the database appear once it forwards them";
+pub(crate) const LOCAL_ONLY: &str = "records and totals a gateway has spooled while it cannot \
+     reach the database appear once it forwards them";
 
 impl FleetReader {
     /// Each instance's share of the totals, by name.

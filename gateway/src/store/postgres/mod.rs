@@ -28,6 +28,8 @@
 //! - `ledger`: the fleet's audit trail and the triage values it records, one hash chain for
 //!   every gateway, appended to under a transaction-scoped advisory lock
 //!   ([`crate::triage::TriageLedger::Fleet`]).
+//! - `replays`: the fleet's replay runs, beside the triage values (tree `replays`), a run that
+//!   started in the microsecond of another moved one on, never over it.
 //! - `save`: [`save_to_fleet`], one commit from a command (a reconcile run), not a gateway.
 //! - `fleet`, `fleet_totals`, `fleet_records`, `fleet_view`: the fleet's read model, every
 //!   instance's rows read back as one store (totals merged, records merged by time) with a
@@ -44,6 +46,7 @@ mod fleet_totals;
 mod fleet_view;
 mod held;
 pub(crate) mod ledger;
+pub(crate) mod replays;
 mod rows;
 mod runs;
 mod save;
