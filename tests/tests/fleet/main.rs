@@ -31,6 +31,10 @@
 //! - `support`: a gateway on the test cluster, waiting for its comparisons to be counted.
 //! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
 //!   totals, groups and records, with the per-instance breakdown.
+//! - `replays`: replay runs are the fleet's, in its database: a group replayed through one
+//!   gateway shows its verdict on the other and in the CLI's report; two runs started in the
+//!   same microsecond are both kept; the database away, a run's results are still printed and
+//!   its save fails naming the database.
 //! - `triage`: triage, the audit trail and sign-offs are the fleet's, one hash chain in its
 //!   database: set or signed on one gateway, seen by the other and by the CLI beside them; two
 //!   sessions appending at once never fork the chain nor store a change over a newer one.
@@ -44,6 +48,7 @@ mod haproxy;
 mod login;
 mod notices;
 mod outage;
+mod replays;
 mod retry;
 mod review;
 mod runs;

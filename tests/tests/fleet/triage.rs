@@ -16,7 +16,7 @@ use shadowgate_tests::TestGateway;
 
 use crate::support::{fleet_gateway, send};
 
-fn source(config: &Path) -> SourceArgs {
+pub(crate) fn source(config: &Path) -> SourceArgs {
     SourceArgs {
         store: None,
         config: Some(config.to_owned()),
@@ -26,7 +26,7 @@ fn source(config: &Path) -> SourceArgs {
 }
 
 /// Runs a CLI function off the async workers; its output, or its error as text.
-async fn run(
+pub(crate) async fn run(
     command: impl FnOnce(&mut Vec<u8>) -> anyhow::Result<()> + Send + 'static,
 ) -> Result<String, String> {
     tokio::task::spawn_blocking(move || {
@@ -39,14 +39,14 @@ async fn run(
 }
 
 /// `GET` of `path` on `gateway`'s admin API, as JSON.
-async fn api(gateway: &TestGateway, path: &str) -> Value {
+pub(crate) async fn api(gateway: &TestGateway, path: &str) -> Value {
     let (status, body) = get(&format!("http://{}{path}", gateway.admin_address())).await;
     assert_eq!(status, 200, "{path}: {body}");
     serde_json::from_str(&body).unwrap()
 }
 
 /// `POST` of `body` to `path` on `gateway`'s admin API: status and JSON.
-async fn api_post(gateway: &TestGateway, path: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn api_post(gateway: &TestGateway, path: &str, body: &Value) -> (u16, Value) {
     let url = format!("http://{}{path}", gateway.admin_address());
     let (status, body) = post(&url, "application/json", body.to_string()).await;
     (status, serde_json::from_slice(&body).unwrap())
@@ -73,7 +73,7 @@ async fn gateway(
 }
 
 /// Waits until `gateway` reads `n` mismatches in the fleet's totals.
-async fn wait_mismatches(gateway: &TestGateway, n: u64) {
+pub(crate) async fn wait_mismatches(gateway: &TestGateway, n: u64) {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         let summary = api(gateway, "/api/v1/summary").await;
@@ -86,7 +86,7 @@ async fn wait_mismatches(gateway: &TestGateway, n: u64) {
 }
 
 /// The first group of `gateway`'s triage list: signature and state.
-async fn first_group(gateway: &TestGateway) -> (String, String) {
+pub(crate) async fn first_group(gateway: &TestGateway) -> (String, String) {
     let listed = api(gateway, &format!("/api/v1/triage?strategy={STRATEGY}")).await;
     let group = &listed["groups"][0];
     let signature = group["group"]["signature"].as_str();
