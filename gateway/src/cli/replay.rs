@@ -1,7 +1,8 @@
 //! `shadowgate replay`: sends stored failing cases to an engine again and tells, per case, whether
 //! the fix worked, against the stored live answer and the strategy's current rules.
 //!
-//! Runs on a stopped gateway's store (sled locks its directory), with the gateway's config: its
+//! Runs on a stopped gateway's store (sled locks its directory) or a fleet's database (beside
+//! its running gateways), with the gateway's config: its
 //! engines, layouts, rules, store path and key file. The run is stored (`replays` tree; a
 //! fleet's in its database, so every gateway shows it) so the report shows each group's "N of M
 //! cases fixed by replay at T". Exits non-zero when any case is not fixed (3), or not replayed
@@ -26,7 +27,7 @@ use self::text::print;
 pub(crate) use self::text::write_group_replays;
 use crate::config::{self, List};
 use crate::metrics::Metrics;
-use crate::replay::{run_cases, Pace, Syntax};
+use crate::replay::{run_cases, Pace, SelectError, Syntax};
 use crate::review::plural;
 use crate::runtime::Runtime;
 use crate::store::replays::{not_replayed_why, FIXED, NOT_REPLAYED, UNREADABLE};
@@ -37,7 +38,8 @@ use crate::store::{Clock, ReplayRun, SystemClock};
 pub struct ReplayArgs {
     /// The gateway's config: engines, layouts, rules, store and `[store] encryption_key_file`
     /// (a stopped gateway's: a running one holds its store and runs a replay itself, `POST
-    /// /api/v1/replays` on its admin listener).
+    /// /api/v1/replays` on its admin listener; with store.backend = "postgres" any fleet
+    /// gateway's, running or not: cases and runs are in the fleet's database).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
     /// The strategy whose cases to replay.
@@ -91,13 +93,16 @@ pub fn run_replay(args: &ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> 
     let selection = selection(args)?;
     let view = config.review.clone();
     let keys = keys(&config.store)?;
-    // A fleet's cases and payloads are read from its database; the run is stored locally, so
-    // the gateway's directory is opened here or refused: replay has no `--from`.
+    // A fleet's cases, payloads and runs are in its database: its gateway's directory is not
+    // needed, so a running gateway is no obstacle. Otherwise the directory is opened here or
+    // refused: replay has no `--from`.
     let remedy = super::source::Remedy::replay(admin);
-    let (reader, _) = super::source::open_own(&config.store, admin, None, &remedy)?;
-    let records = selection
-        .select(&reader)
-        .map_err(|e| anyhow::anyhow!("--{e}"))?;
+    let (reader, _) = super::source::open_triage(&config.store, admin, None, &remedy)?;
+    let records = selection.select(&reader).map_err(|e| match e {
+        // The store's own error names the store or database, no flag.
+        SelectError::Store(e) => anyhow::Error::from(e),
+        e => anyhow::anyhow!("--{e}"),
+    })?;
     if records.is_empty() {
         bail!(selection.nothing_matches(Syntax::Flags));
     }

@@ -24,8 +24,7 @@ pub struct SourceArgs {
     /// A config file: its store path and each strategy's readiness thresholds and rules
     /// (without it, default thresholds apply; a stored batch run keeps those it ran with). With
     /// store.backend = "postgres" (and no --store), records, counters, groups, triage states,
-    /// the audit trail and sign-offs are the whole fleet's, from its database; replay runs stay
-    /// each gateway's own, in its store path (a running gateway holds it: use --from).
+    /// the audit trail, sign-offs and replay runs are the whole fleet's, from its database.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A running gateway's admin listener, e.g. http://127.0.0.1:9190.

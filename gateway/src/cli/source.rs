@@ -195,7 +195,7 @@ fn known(review: &Review, strategy: &str) -> anyhow::Result<()> {
 }
 
 /// The store `config` of a stopped gateway whose admin listener is `admin`, for the commands
-/// whose data is in its directory (replay runs; triage, the audit trail and sign-offs without a
+/// whose data is in its directory (triage, the audit trail, sign-offs and replay runs without a
 /// fleet, [`open_triage`]): its directory (`store` when given), refused while a running gateway
 /// holds it, or when a fleet's gateway's directory is not on this host, with what `remedy` says
 /// to do instead; with `backend = "postgres"` and no `store`, groups and counters are the
@@ -223,11 +223,11 @@ pub(super) fn open_own(
     Ok((reader, path))
 }
 
-/// The store of `config` for the commands on triage, the audit trail and sign-offs, and where
-/// they are, for people (`store DIR`, `the fleet store at URL`): with `backend = "postgres"` and
-/// no `store`, the fleet's database, which keeps a fleet's triage and trail for every gateway
-/// (the gateway's directory is not needed, so a running gateway holding it is no obstacle);
-/// otherwise the directory, as [`open_own`] opens it.
+/// The store of `config` for the commands on triage, the audit trail and sign-offs (and
+/// `replay`), and where they are, for people (`store DIR`, `the fleet store at URL`): with
+/// `backend = "postgres"` and no `store`, the fleet's database, which keeps a fleet's triage,
+/// trail and replay runs for every gateway (the gateway's directory is not needed, so a running
+/// gateway holding it is no obstacle); otherwise the directory, as [`open_own`] opens it.
 pub(super) fn open_triage(
     config: &StoreConfig,
     admin: Option<SocketAddr>,

@@ -203,12 +203,11 @@ async fn a_run_replayed_on_one_gateway_is_every_gateways_verdict() {
     );
     assert_eq!(replays["groups"][0]["summary"], summary, "{replays}");
 
-    // The database away once the cases are sent: `replay` with gw-a's config (gw-a stopped,
-    // its directory free) prints the run's results, then fails naming the database that
-    // keeps the fleet's runs; gw-b keeps answering.
+    // The database away once the cases are sent: `replay` with gw-a's config beside gw-a
+    // running (its directory held, not needed) prints the run's results, then fails naming
+    // the database that keeps the fleet's runs; the gateways keep answering.
     let config_a = dir.path().join("gw-a.toml");
     std::fs::write(&config_a, gw_a.builder().toml(&dir.path().join("gw-a"))).unwrap();
-    gw_a.shutdown().await;
     stop.store(true, Ordering::SeqCst);
     let (out, result) = replay(ReplayArgs {
         config: config_a,
@@ -233,13 +232,15 @@ async fn a_run_replayed_on_one_gateway_is_every_gateways_verdict() {
     assert!(error.starts_with(&said), "{error}\n{out}");
     let printed = format!("group {signature}: 1 of 1 case fixed by replay at ");
     assert!(out.contains(&printed), "{out}");
-    let mut client = gw_b.mci_client().await;
     send(&mut client, 4..5).await;
+    let mut client = gw_b.mci_client().await;
+    send(&mut client, 5..6).await;
     // Its runs cannot be read now: said so, never shown as no replay.
     let (status, body) = get(&format!("http://{}/api/v1/replays", gw_b.admin_address())).await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("cannot read the fleet store at"), "{body}");
 
+    gw_a.shutdown().await;
     gw_b.shutdown().await;
     tokio::task::spawn_blocking(move || drop((next, legacy, db)))
         .await
