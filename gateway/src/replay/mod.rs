@@ -249,7 +249,8 @@ pub async fn run_cases(
                 if let Some(pacer) = pacer {
                     pacer.lock().await.tick().await;
                 }
-                let result = match payload(reader, keys, record.id) {
+                let sealed = sealed_payload(reader, record.id).await;
+                let result = match payload(sealed, keys, record.id) {
                     Ok(payload) => replay_case(strategy, engine, &record, &payload, timeout).await,
                     Err(reason) => CaseResult::Unreadable { reason },
                 };
@@ -264,9 +265,24 @@ pub async fn run_cases(
     cases
 }
 
-/// The clear payload of record `id`, or why it is unreadable.
-fn payload(reader: &Reader, keys: &KeyRing, id: RecordId) -> Result<RawPayload, String> {
-    match reader.sealed_payload(id) {
+/// The sealed payload of record `id`, read off the async workers: a fleet's comes from its
+/// database through a blocking client, which would hold a worker serving live traffic until
+/// its deadline while the database is away.
+async fn sealed_payload(reader: &Reader, id: RecordId) -> Result<Option<Vec<u8>>, String> {
+    let reader = reader.clone();
+    match tokio::task::spawn_blocking(move || reader.sealed_payload(id)).await {
+        Ok(read) => read.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("the read of its payload failed: {e}")),
+    }
+}
+
+/// The clear payload of record `id` from what [`sealed_payload`] read, or why it is unreadable.
+fn payload(
+    sealed: Result<Option<Vec<u8>>, String>,
+    keys: &KeyRing,
+    id: RecordId,
+) -> Result<RawPayload, String> {
+    match sealed {
         Ok(Some(sealed)) => RawPayload::open(&sealed, keys, id).map_err(|e| e.to_string()),
         Ok(None) => Err("unreadable: no raw payload stored (recorded without a key)".to_owned()),
         Err(e) => Err(format!("unreadable: {e}")),
@@ -304,6 +320,30 @@ mod tests {
         record.mismatch.shadow_engine = shadow.into();
         record.mismatch.request = serde_json::json!({}).into();
         record
+    }
+
+    /// A payload read holds no async worker: the task yields while it runs (a fleet's database
+    /// away would otherwise hold a worker serving live traffic until the read's deadline).
+    #[test]
+    fn a_payload_is_read_off_the_async_workers() {
+        let dir = tempfile::tempdir().unwrap();
+        let reader = Reader::open(dir.path()).unwrap();
+        let order = std::sync::Mutex::new(Vec::new());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let read = async {
+                let sealed = sealed_payload(&reader, RecordId { micros: 1, seq: 0 }).await;
+                order.lock().unwrap().push("read");
+                sealed
+            };
+            let other = async { order.lock().unwrap().push("other task") };
+            let (sealed, ()) = tokio::join!(read, other);
+            assert_eq!(sealed, Ok(None));
+        });
+        // Read on the worker, the read would end within its first poll, before the other ran.
+        assert_eq!(*order.lock().unwrap(), ["other task", "read"]);
     }
 
     #[test]
