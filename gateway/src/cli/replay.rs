@@ -2,10 +2,9 @@
 //! the fix worked, against the stored live answer and the strategy's current rules.
 //!
 //! Runs on a stopped gateway's store (sled locks its directory) or a fleet's database (beside
-//! its running gateways), with the gateway's config: its
-//! engines, layouts, rules, store path and key file. The run is stored (`replays` tree; a
-//! fleet's in its database, so every gateway shows it) so the report shows each group's "N of M
-//! cases fixed by replay at T". Exits non-zero when any case is not fixed (3), or not replayed
+//! its running gateways), with the gateway's config: its engines, layouts, rules, store path and
+//! key file. The run is stored (`replays` tree; a fleet's in its database, so every gateway
+//! shows it) so the report shows each group's "N of M cases fixed by replay at T". Exits non-zero when any case is not fixed (3), or not replayed
 //! because the engine failed on it or it cannot be read (4), for deploy pipelines; a run that
 //! cannot be stored prints its results and exits 1.
 

@@ -5,9 +5,9 @@
 //! stopped gateway's store and by a running gateway (`POST /api/v1/replays`). A fleet's
 //! (`store.backend = "postgres"`) are in its database instead, keyed and encoded the same
 //! ([`super::postgres::replays`]): a run made on one gateway is every gateway's. They are never
-//! pruned with the records: a run stays the evidence that
-//! a fix was checked. The review shows, per group, the newest whole-group run's "N of M cases
-//! fixed" as its verdict, and a newer run over part of the group beside it.
+//! pruned with the records: a run stays the evidence that a fix was checked. The review shows,
+//! per group, the newest whole-group run's "N of M cases fixed" as its verdict, and a newer run
+//! over part of the group beside it.
 
 use std::collections::BTreeMap;
 
@@ -247,8 +247,8 @@ impl ReplayRun {
 }
 
 impl Reader {
-    /// Stores a run (and flushes it); returns its key's microseconds, moved past any run that
-    /// started in the same microsecond.
+    /// Stores a run (and flushes it), in the fleet's database when this reader reads one;
+    /// returns its key's microseconds, moved past any run that started in the same microsecond.
     pub fn save_replay(&self, run: &ReplayRun) -> Result<u64, StoreError> {
         if let Some(fleet) = self.fleet_reader() {
             return super::postgres::replays::save(&fleet, run);

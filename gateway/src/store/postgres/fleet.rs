@@ -8,10 +8,11 @@
 //! wait for the answer with a deadline. The session opens at first use, is dropped on any error
 //! and opens again at the next query. It never takes an instance lock nor migrates the schema.
 //!
-//! Reading a fleet changes nothing in it. The one thing written through this thread is the
-//! fleet's audit trail with the triage values it records (`super::ledger`): rare changes made
-//! by people (and a gateway's start, reload or reopening of a group), each one transaction
-//! serialised by the database, given a longer deadline ([`FleetReader::write`]).
+//! Reading a fleet changes nothing in it. Written through this thread are only the fleet's
+//! audit trail with the triage values it records (`super::ledger`) and its replay runs
+//! (`super::replays`): rare changes made by people (and a gateway's start, reload or reopening
+//! of a group), each one transaction or insert the database serialises, given a longer
+//! deadline ([`FleetReader::write`]).
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::thread::JoinHandle;
