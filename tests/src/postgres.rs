@@ -9,6 +9,10 @@
 //!
 //! `tests/run.sh` installs Debian's `postgresql` package when it is missing; without it
 //! [`TestPostgres::start_new`] fails with a message saying so, never skips.
+//!
+//! # Layout
+//! - `query`: what the tests read back, one query on a new session, its rows as typed tuples
+//!   ([`FromRow`]); async and blocking.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -16,6 +20,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
+
+mod query;
+
+pub use query::FromRow;
 
 /// How long the server may take to accept connections, or to stop.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);

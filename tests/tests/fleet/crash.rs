@@ -89,18 +89,15 @@ fn sigkilled_writers_never_count_twice_and_keep_every_flushed_record() {
         flushed.extend(run_and_kill(&db.url(), &spool.path().join("store"), delay));
     }
     assert!(!flushed.is_empty(), "the child never got going");
-    let mut client = db.client();
     // Records are stored in chunks (several per row, keyed by the first record's id): a record
     // is stored when some chunk's span, from its key to its header's last key, holds its id.
-    let mut spans: Vec<(Vec<u8>, Vec<u8>)> = client
-        .query(
-            "SELECT key, value FROM shadowgate_records ORDER BY key",
-            &[],
-        )
-        .unwrap()
+    let chunks: Vec<(Vec<u8>, Vec<u8>)> = db.blocking_query(
+        "SELECT key, value FROM shadowgate_records ORDER BY key",
+        &[],
+    );
+    let mut spans: Vec<(Vec<u8>, Vec<u8>)> = chunks
         .into_iter()
-        .map(|row| {
-            let (key, value): (Vec<u8>, Vec<u8>) = (row.get(0), row.get(1));
+        .map(|(key, value)| {
             let span = chunk::span("record", &key, &value).unwrap();
             (key, span.last_key.to_vec())
         })
@@ -112,16 +109,13 @@ fn sigkilled_writers_never_count_twice_and_keep_every_flushed_record() {
         let held = at > 0 && key <= spans[at - 1].1;
         assert!(held, "flushed record {id:?} is missing");
     }
-    let row = client
-        .query_one(
-            "SELECT mismatches,
-                 (SELECT sum(record_count)::int8 FROM shadowgate_records),
-                 (SELECT sum(count)::int8 FROM shadowgate_groups)
-             FROM shadowgate_counters WHERE instance = 'gw-crash'",
-            &[],
-        )
-        .unwrap();
-    let (counted, stored, grouped): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    let (counted, stored, grouped): (i64, i64, i64) = db.blocking_query_one(
+        "SELECT mismatches,
+             (SELECT sum(record_count)::int8 FROM shadowgate_records),
+             (SELECT sum(count)::int8 FROM shadowgate_groups)
+         FROM shadowgate_counters WHERE instance = 'gw-crash'",
+        &[],
+    );
     assert_eq!(counted, stored, "mismatches counted vs records stored");
     assert_eq!(grouped, stored, "group sizes vs records stored");
     assert!(stored >= flushed.len() as i64);

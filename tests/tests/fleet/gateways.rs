@@ -33,25 +33,16 @@ async fn run(db: &TestPostgres, instance: &str, shadow_grade: &str, first: u64, 
 type Totals = Vec<(String, i64, i64, i64, i64)>;
 
 async fn totals(db: &TestPostgres) -> Totals {
-    let url = db.url();
-    let read = move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        let rows = client
-            .query(
-                "SELECT c.instance, c.matches, c.mismatches,
-                     coalesce((SELECT sum(count) FROM shadowgate_groups g
-                               WHERE g.instance = c.instance), 0)::int8,
-                     coalesce((SELECT sum(record_count) FROM shadowgate_records r
-                               WHERE r.instance = c.instance), 0)::int8
-                 FROM shadowgate_counters c WHERE c.strategy = $1 ORDER BY c.instance",
-                &[&STRATEGY],
-            )
-            .unwrap();
-        rows.iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
-            .collect()
-    };
-    tokio::task::spawn_blocking(read).await.unwrap()
+    db.query(
+        "SELECT c.instance, c.matches, c.mismatches,
+             coalesce((SELECT sum(count) FROM shadowgate_groups g
+                       WHERE g.instance = c.instance), 0)::int8,
+             coalesce((SELECT sum(record_count) FROM shadowgate_records r
+                       WHERE r.instance = c.instance), 0)::int8
+         FROM shadowgate_counters c WHERE c.strategy = $1 ORDER BY c.instance",
+        &[&STRATEGY],
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,26 +63,13 @@ async fn known_traffic_from_two_instances_gives_exact_fleet_totals_across_a_rest
         totals(&db).await,
         [("gw-a".into(), 0, 42, 42, 42), ("gw-b".into(), 20, 0, 0, 0)]
     );
-    let fleet = tokio::task::spawn_blocking({
-        let url = db.url();
-        move || {
-            let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-            let row = client
-                .query_one(
-                    "SELECT sum(matches)::int8, sum(mismatches)::int8, count(*)
-                     FROM shadowgate_counters WHERE strategy = $1",
-                    &[&STRATEGY],
-                )
-                .unwrap();
-            (
-                row.get::<_, i64>(0),
-                row.get::<_, i64>(1),
-                row.get::<_, i64>(2),
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let fleet: (i64, i64, i64) = db
+        .query_one(
+            "SELECT sum(matches)::int8, sum(mismatches)::int8, count(*)
+             FROM shadowgate_counters WHERE strategy = $1",
+            &[&STRATEGY],
+        )
+        .await;
     assert_eq!(
         fleet,
         (20, 42, 2),

@@ -78,14 +78,10 @@ fn check_config_names_a_refused_login_and_a_missing_database_as_errors() {
         store_problems(&url, "SHADOWGATE_FLEET_TEST_CHECK_RIGHT"),
         []
     );
-    let tables: i64 = db
-        .client()
-        .query_one(
-            "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'shadowgate%'",
-            &[],
-        )
-        .unwrap()
-        .get(0);
+    let tables: i64 = db.blocking_query_one(
+        "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'shadowgate%'",
+        &[],
+    );
     assert_eq!(tables, 0);
 }
 

@@ -175,37 +175,27 @@ fn a_batch_written_twice_after_a_lost_acknowledgement_is_counted_once() {
     );
     writer.close();
 
-    let mut client = db.client();
-    let row = client
-        .query_one(
-            "SELECT matches, mismatches FROM shadowgate_counters WHERE instance = 'gw-a' \
-             AND strategy = $1",
-            &[&STRATEGY],
-        )
-        .unwrap();
-    let (matches, mismatches): (i64, i64) = (row.get(0), row.get(1));
+    let (matches, mismatches): (i64, i64) = db.blocking_query_one(
+        "SELECT matches, mismatches FROM shadowgate_counters WHERE instance = 'gw-a' \
+         AND strategy = $1",
+        &[&STRATEGY],
+    );
     assert_eq!((matches, mismatches), (21, 10), "each comparison once");
-    let row = client
-        .query_one(
-            "SELECT count, (SELECT sum(record_count) FROM shadowgate_records) FROM \
-             shadowgate_groups WHERE instance = 'gw-a'",
-            &[],
-        )
-        .unwrap();
-    let (group, records): (i64, i64) = (row.get(0), row.get(1));
+    let (group, records): (i64, i64) = db.blocking_query_one(
+        "SELECT count, (SELECT sum(record_count) FROM shadowgate_records) FROM \
+         shadowgate_groups WHERE instance = 'gw-a'",
+        &[],
+    );
     assert_eq!(group, 10);
     assert_eq!(
         records, 10,
         "every record stored once, the retried batch's included"
     );
-    let row = client
-        .query_one(
-            "SELECT sum(comparisons)::int8, sum(failures)::int8 FROM shadowgate_series \
-             WHERE signature IS NULL",
-            &[],
-        )
-        .unwrap();
-    let (comparisons, failures): (i64, i64) = (row.get(0), row.get(1));
+    let (comparisons, failures): (i64, i64) = db.blocking_query_one(
+        "SELECT sum(comparisons)::int8, sum(failures)::int8 FROM shadowgate_series \
+         WHERE signature IS NULL",
+        &[],
+    );
     assert_eq!((comparisons, failures), (31, 10));
 }
 

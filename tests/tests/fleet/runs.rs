@@ -66,22 +66,17 @@ fn an_instance_dropped_without_close_is_found_unclean_and_a_closed_one_clean() {
         .expect("the previous run is unclean");
     assert_eq!(run.pid, std::process::id());
     assert!((before..=after).contains(&run.started_at), "{run:?}");
-    let mut client = postgres.client();
-    let row = client
-        .query_one(
-            "SELECT stopped_at IS NULL FROM shadowgate_runs WHERE instance = 'gw-1'",
-            &[],
-        )
-        .unwrap();
-    assert!(row.get::<_, bool>(0), "this run is marked started");
+    let started: bool = postgres.blocking_query_one(
+        "SELECT stopped_at IS NULL FROM shadowgate_runs WHERE instance = 'gw-1'",
+        &[],
+    );
+    assert!(started, "this run is marked started");
     drop(store.close());
-    let row = client
-        .query_one(
-            "SELECT stopped_at IS NOT NULL FROM shadowgate_runs WHERE instance = 'gw-1'",
-            &[],
-        )
-        .unwrap();
-    assert!(row.get::<_, bool>(0), "a closed run is marked stopped");
+    let stopped: bool = postgres.blocking_query_one(
+        "SELECT stopped_at IS NOT NULL FROM shadowgate_runs WHERE instance = 'gw-1'",
+        &[],
+    );
+    assert!(stopped, "a closed run is marked stopped");
     assert_eq!(open(&gw_1).previous_run(), PreviousRun::Clean);
 }
 
@@ -126,17 +121,10 @@ fn a_stop_while_spooling_is_kept_locally_and_found_clean_at_the_next_start() {
 
     // The stop is in the local store only: the database still has the run started.
     postgres.start();
-    let mut client = postgres.client();
-    let (run, pid): (i64, i64) = {
-        let row = client
-            .query_one(
-                "SELECT run, pid FROM shadowgate_runs WHERE instance = 'gw-3' \
-                 AND stopped_at IS NULL",
-                &[],
-            )
-            .unwrap();
-        (row.get(0), row.get(1))
-    };
+    let (run, pid): (i64, i64) = postgres.blocking_query_one(
+        "SELECT run, pid FROM shadowgate_runs WHERE instance = 'gw-3' AND stopped_at IS NULL",
+        &[],
+    );
     assert_eq!(pid, i64::from(std::process::id()));
 
     let logs = LogBuffer::default();
@@ -227,18 +215,11 @@ fn a_run_started_without_the_database_is_marked_when_it_answers() {
         (before..=after).contains(&unclean.started_at),
         "{unclean:?}"
     );
-    let mut client = postgres.client();
-    let row = client
-        .query_one(
-            "SELECT stopped_at IS NULL, run > $1 FROM shadowgate_runs WHERE instance = 'gw-5'",
-            &[&i64::try_from(after).unwrap()],
-        )
-        .unwrap();
-    assert_eq!(
-        (row.get::<_, bool>(0), row.get::<_, bool>(1)),
-        (true, true),
-        "this run is marked started"
+    let marked: (bool, bool) = postgres.blocking_query_one(
+        "SELECT stopped_at IS NULL, run > $1 FROM shadowgate_runs WHERE instance = 'gw-5'",
+        &[&i64::try_from(after).unwrap()],
     );
+    assert_eq!(marked, (true, true), "this run is marked started");
     drop(store.close());
 
     // Stopped cleanly with the database: the next start finds it so.

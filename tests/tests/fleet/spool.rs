@@ -63,14 +63,10 @@ fn a_group_first_seen_during_an_outage_is_spooled_and_forwarded() {
     });
     drop(store.close());
 
-    let rows = db
-        .client()
-        .query(
-            "SELECT signature, count FROM shadowgate_groups WHERE instance = 'gw-a' \
-             ORDER BY signature",
-            &[],
-        )
-        .unwrap();
-    let groups: Vec<(String, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let groups: Vec<(String, i64)> = db.blocking_query(
+        "SELECT signature, count FROM shadowgate_groups WHERE instance = 'gw-a' \
+         ORDER BY signature",
+        &[],
+    );
     assert_eq!(groups, [("sig-0".into(), 2), ("sig-1".into(), 2)]);
 }

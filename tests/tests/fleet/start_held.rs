@@ -81,10 +81,8 @@ fn a_held_instance_name_at_the_first_contact_keeps_the_writer_spooling() {
     wait("the fourth record is spooled", || committed(&stats, 4));
     assert!(stats.spooling.load(Ordering::SeqCst), "still spooling");
     assert!(!stats.is_degraded());
-    let schema: Option<String> = admin()
-        .query_one("SELECT to_regclass('shadowgate_counters')::text", &[])
-        .unwrap()
-        .get(0);
+    let schema: Option<String> =
+        db.blocking_query_one("SELECT to_regclass('shadowgate_counters')::text", &[]);
     assert_eq!(schema, None, "nothing written while the name is held");
 
     // The other gateway goes away: the spool is forwarded once.
@@ -93,14 +91,11 @@ fn a_held_instance_name_at_the_first_contact_keeps_the_writer_spooling() {
         !stats.spooling.load(Ordering::SeqCst)
     });
     drop(store.close());
-    let row = admin()
-        .query_one(
-            "SELECT mismatches, (SELECT sum(count)::int8 FROM shadowgate_groups),
-                 (SELECT sum(record_count)::int8 FROM shadowgate_records)
-             FROM shadowgate_counters WHERE instance = 'gw-held'",
-            &[],
-        )
-        .unwrap();
-    let totals: (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    let totals: (i64, i64, i64) = db.blocking_query_one(
+        "SELECT mismatches, (SELECT sum(count)::int8 FROM shadowgate_groups),
+             (SELECT sum(record_count)::int8 FROM shadowgate_records)
+         FROM shadowgate_counters WHERE instance = 'gw-held'",
+        &[],
+    );
     assert_eq!(totals, (4, 4, 4));
 }

@@ -27,15 +27,12 @@ fn verify_full_encrypts_the_session_and_refuses_an_unknown_ca() {
 
     let mut backend = verify_full(&db, pki.ca_file());
     backend.recover().unwrap();
-    let row = db
-        .client()
-        .query_one(
-            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
-             WHERE a.application_name LIKE 'shadowgate pid %'",
-            &[],
-        )
-        .unwrap();
-    assert!(row.get::<_, bool>(0), "the gateway's session uses TLS");
+    let ssl: bool = db.blocking_query_one(
+        "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+         WHERE a.application_name LIKE 'shadowgate pid %'",
+        &[],
+    );
+    assert!(ssl, "the gateway's session uses TLS");
 
     let stranger = TestPki::new();
     let error = verify_full(&db, stranger.ca_file()).recover().unwrap_err();

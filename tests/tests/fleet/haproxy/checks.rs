@@ -158,38 +158,28 @@ impl Tables {
 }
 
 pub(super) async fn read_tables(db: &TestPostgres) -> Tables {
-    let url = db.url();
-    tokio::task::spawn_blocking(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        let mut tables = Tables::default();
-        let counters = "SELECT instance, matches, mismatches FROM shadowgate_counters \
-                        WHERE strategy = $1";
-        for row in client.query(counters, &[&STRATEGY]).unwrap() {
-            tables.counters.insert(row.get(0), (row.get(1), row.get(2)));
+    let mut tables = Tables::default();
+    let counters = "SELECT instance, matches, mismatches FROM shadowgate_counters \
+                    WHERE strategy = $1";
+    for (instance, matches, mismatches) in db.query(counters, &[&STRATEGY]).await {
+        tables.counters.insert(instance, (matches, mismatches));
+    }
+    let groups = "SELECT signature, sum(count)::int8 FROM shadowgate_groups \
+                  WHERE strategy = $1 GROUP BY signature";
+    tables.groups = db.query(groups, &[&STRATEGY]).await.into_iter().collect();
+    let chunks: Vec<(String, Vec<u8>)> = db
+        .query("SELECT instance, value FROM shadowgate_records", &[])
+        .await;
+    for (instance, value) in chunks {
+        let records: Vec<MismatchRecord> = chunk::decode_all("record", &value).unwrap();
+        for record in records {
+            let n = number(&record.mismatch.correlation_id);
+            tables
+                .records
+                .push((instance.clone(), n, record.mismatch.signature));
         }
-        let groups = "SELECT signature, sum(count)::int8 FROM shadowgate_groups \
-                      WHERE strategy = $1 GROUP BY signature";
-        for row in client.query(groups, &[&STRATEGY]).unwrap() {
-            tables.groups.insert(row.get(0), row.get(1));
-        }
-        for row in client
-            .query("SELECT instance, value FROM shadowgate_records", &[])
-            .unwrap()
-        {
-            let instance: String = row.get(0);
-            let value: Vec<u8> = row.get(1);
-            let records: Vec<MismatchRecord> = chunk::decode_all("record", &value).unwrap();
-            for record in records {
-                let n = number(&record.mismatch.correlation_id);
-                tables
-                    .records
-                    .push((instance.clone(), n, record.mismatch.signature));
-            }
-        }
-        tables
-    })
-    .await
-    .unwrap()
+    }
+    tables
 }
 
 /// The tables once `until` holds for them (bounded by [`WAIT`]).
