@@ -4,42 +4,47 @@
 //! login" (never "unreachable") in its readiness detail: `/readyz` the kind alone, the admin
 //! API's `/api/v1/health` the server's words.
 
-use shadowgate_tests::gateway::{get, http_deciding, mci_deciding};
-use shadowgate_tests::postgres::TestPostgres;
-use shadowgate_tests::TestGateway;
+use std::net::SocketAddr;
 
-use crate::support::{metric, send, wait_metric};
+use shadowgate_tests::gateway::{http_deciding, mci_deciding, GatewayBuilder};
+use shadowgate_tests::postgres::TestPostgres;
+use shadowgate_tests::{EngineToml, TestGateway};
+
+use crate::support::{admin_get, metric, send, wait_metric};
 
 /// The password the role `gw_login` has.
 const PASSWORD: &str = "right-horse";
 
-/// A gateway config on `url` whose password comes from the environment variable `var`.
-fn fleet_toml(url: &str, var: &str, store: &std::path::Path) -> String {
+/// A gateway on `url` as instance `gw-a` whose password comes from the environment variable
+/// `var`, giving up a connect after `connect_timeout_ms`; MCI live engine `live`, HTTP shadow
+/// engine `shadow`.
+fn password_gateway(
+    url: &str,
+    var: &str,
+    connect_timeout_ms: u32,
+    live: SocketAddr,
+    shadow: &str,
+) -> GatewayBuilder {
     TestGateway::new()
-        .live(
-            "legacy",
-            shadowgate_tests::EngineToml::mci("127.0.0.1:7".parse().unwrap()),
-        )
-        .shadow(
-            "new-engine",
-            shadowgate_tests::EngineToml::http("http://127.0.0.1:8/"),
-        )
+        .live("legacy", EngineToml::mci(live))
+        .shadow("new-engine", EngineToml::http(shadow))
         .store_key("backend", "\"postgres\"")
         .store_key(
             "postgres",
             format!(
                 "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
-                 connect_timeout_ms = 2000, password_env = \"{var}\" }}"
+                 connect_timeout_ms = {connect_timeout_ms}, password_env = \"{var}\" }}"
             ),
         )
-        .toml(store)
 }
 
 /// The problems `check-config` (secrets read) reports at `store.postgres`, as printed.
 fn store_problems(url: &str, var: &str) -> Vec<(bool, String)> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shadowgate.toml");
-    std::fs::write(&path, fleet_toml(url, var, &dir.path().join("store"))).unwrap();
+    let (live, shadow) = ("127.0.0.1:7".parse().unwrap(), "http://127.0.0.1:8/");
+    let toml = password_gateway(url, var, 2000, live, shadow).toml(&dir.path().join("store"));
+    std::fs::write(&path, toml).unwrap();
     crate::support::store_postgres_problems(&path)
 }
 
@@ -94,17 +99,8 @@ async fn a_gateway_whose_login_is_refused_serves_spools_and_says_why() {
     std::env::set_var("SHADOWGATE_FLEET_TEST_GATEWAY_WRONG", "wrong-horse");
     let legacy = mci_deciding("L1").start().await;
     let next = http_deciding("N9").start().await;
-    let gateway = TestGateway::new()
-        .live("legacy", shadowgate_tests::EngineToml::mci(legacy.addr()))
-        .shadow("new-engine", shadowgate_tests::EngineToml::http(&next.url()))
-        .store_key("backend", "\"postgres\"")
-        .store_key(
-            "postgres",
-            format!(
-                "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
-                 connect_timeout_ms = 500, password_env = \"SHADOWGATE_FLEET_TEST_GATEWAY_WRONG\" }}"
-            ),
-        )
+    let var = "SHADOWGATE_FLEET_TEST_GATEWAY_WRONG";
+    let gateway = password_gateway(&url, var, 500, legacy.addr(), &next.url())
         .store_key("retry_interval_ms", "200")
         .admin()
         .start()
@@ -114,7 +110,7 @@ async fn a_gateway_whose_login_is_refused_serves_spools_and_says_why() {
     send(&mut client, 1..6).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
-    let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
+    let (status, ready) = admin_get(&gateway, "/readyz").await;
     assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
     // The unauthenticated probe says the kind, never the server's words or the user's name.
     assert!(ready.contains("store spooling: login refused"), "{ready}");
@@ -127,7 +123,7 @@ async fn a_gateway_whose_login_is_refused_serves_spools_and_says_why() {
     ] {
         assert!(!ready.contains(secret), "{secret} in {ready}");
     }
-    let (status, health) = get(&format!("http://{}/api/v1/health", gateway.admin_address())).await;
+    let (status, health) = admin_get(&gateway, "/api/v1/health").await;
     assert_eq!(status, 200, "{health}");
     assert!(
         health.contains("store spooling: postgres refused the login (")

@@ -28,7 +28,8 @@
 //!   next open of that instance name, a closed one clean, one closed while spooling clean too.
 //! - `stop_down`: a gateway SIGTERMed while PostgreSQL is down is not said unclean at its
 //!   restart; one SIGKILLed then still is.
-//! - `support`: a gateway on the test cluster, waiting for its comparisons to be counted.
+//! - `support`: a gateway on the test cluster; the cluster and engines of the outage tests
+//!   (`Rig`); waiting for a gateway's comparisons to be counted; its metrics and admin API.
 //! - `review`: two gateways, one review: the report CLI and either admin API show the fleet's
 //!   totals, groups and records, with the per-instance breakdown.
 //! - `replays`: replay runs are the fleet's, in its database: a group replayed through one

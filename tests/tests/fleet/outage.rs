@@ -8,65 +8,51 @@
 use std::time::Duration;
 
 use shadowgate::cli::{self, Format, ReportArgs, SourceArgs};
-use shadowgate_tests::gateway::{get, http_deciding, mci_deciding, DEADLINE, STRATEGY};
+use shadowgate_tests::gateway::{DEADLINE, STRATEGY};
 use shadowgate_tests::postgres::TestPostgres;
 
-use crate::support::{fleet_gateway, metric, send, spooling_gateway, wait_metric};
+use crate::support::{admin_get, metric, send, wait_metric, Rig};
 
 /// gw-a's mismatches counted, the fleet's group sizes and records stored, as PostgreSQL has them.
-async fn totals(url: String) -> (i64, i64, i64) {
-    tokio::task::spawn_blocking(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        let row = client
-            .query_one(
-                "SELECT c.mismatches,
-                     (SELECT sum(count)::int8 FROM shadowgate_groups),
-                     (SELECT sum(record_count)::int8 FROM shadowgate_records)
-                 FROM shadowgate_counters c WHERE c.instance = 'gw-a' AND c.strategy = $1",
-                &[&STRATEGY],
-            )
-            .unwrap();
-        (row.get(0), row.get(1), row.get(2))
-    })
+async fn totals(db: &TestPostgres) -> (i64, i64, i64) {
+    db.query_one(
+        "SELECT c.mismatches,
+             (SELECT sum(count)::int8 FROM shadowgate_groups),
+             (SELECT sum(record_count)::int8 FROM shadowgate_records)
+         FROM shadowgate_counters c WHERE c.instance = 'gw-a' AND c.strategy = $1",
+        &[&STRATEGY],
+    )
     .await
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_going_away_spools_locally_and_forwards_every_record_once() {
-    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
-    let legacy = mci_deciding("L1").start().await;
     // Every comparison is a mismatch: a record, a group member and a counter each.
-    let next = http_deciding("N9").start().await;
-    let gateway = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
-        .admin()
-        .start()
-        .await;
+    let mut rig = Rig::start().await;
+    let gateway = rig.spooling_gateway("").admin().start().await;
     let mut client = gateway.mci_client().await;
     send(&mut client, 1..21).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 20.0).await;
 
-    tokio::task::block_in_place(|| db.stop());
+    rig.stop_db();
     send(&mut client, 21..51).await;
     wait_metric(&gateway, "shadowgate_store_spooling", 1.0).await;
-    let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
+    let (status, ready) = admin_get(&gateway, "/readyz").await;
     assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
     // The server ending its sessions as it stops (FATAL 57P01) is the same outage as the
     // refused connections after it: one kind, not `failed` then `unreachable`.
     assert!(ready.contains("store spooling: unreachable"), "{ready}");
     assert_eq!(metric(&gateway, "shadowgate_store_degraded"), 0.0);
 
-    tokio::task::block_in_place(|| db.start());
+    rig.start_db();
     send(&mut client, 51..61).await;
     wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 60.0).await;
     gateway.shutdown().await;
 
-    let totals = totals(db.url()).await;
+    let totals = totals(&rig.db).await;
     assert_eq!(totals, (60, 60, 60));
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    rig.finish().await;
 }
 
 /// PostgreSQL restarted while a gateway is idle: its session died with the old server, and the
@@ -74,50 +60,38 @@ async fn postgres_going_away_spools_locally_and_forwards_every_record_once() {
 /// (which spooled it and had `/readyz` say `unreachable` until the next retry, 5 s later).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_gateway_writes_through_a_new_session_after_a_database_restart() {
-    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
-    let legacy = mci_deciding("L1").start().await;
-    let next = http_deciding("N9").start().await;
+    let mut rig = Rig::start().await;
     // `retry_interval_ms` left at 5 s: a write spooled now would stay spooled for that long.
-    let gateway = fleet_gateway(&db.url(), "gw-a", legacy.addr(), &next.url())
-        .admin()
-        .start()
-        .await;
+    let gateway = rig.fleet_gateway("gw-a").admin().start().await;
     let mut client = gateway.mci_client().await;
     send(&mut client, 1..11).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
 
-    tokio::task::block_in_place(|| {
-        db.stop();
-        db.start();
-    });
+    rig.stop_db();
+    rig.start_db();
     send(&mut client, 11..21).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 20.0).await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 0.0);
-    let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
+    let (status, ready) = admin_get(&gateway, "/readyz").await;
     assert_eq!((status, ready.as_str()), (200, r#"{"status":"ready"}"#));
     gateway.shutdown().await;
 
-    assert_eq!(totals(db.url()).await, (20, 20, 20));
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    assert_eq!(totals(&rig.db).await, (20, 20, 20));
+    rig.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spool_left_by_a_stopped_gateway_is_forwarded_once_after_its_restart() {
-    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
-    let legacy = mci_deciding("L1").start().await;
-    let next = http_deciding("N9").start().await;
+    let mut rig = Rig::start().await;
     let local = tempfile::tempdir().unwrap();
-    let builder = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
+    let builder = rig
+        .spooling_gateway("")
         .store_path(&local.path().join("store"));
     let gateway = builder.clone().start().await;
     let mut client = gateway.mci_client().await;
     send(&mut client, 1..11).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 10.0).await;
-    tokio::task::block_in_place(|| db.stop());
+    rig.stop_db();
     send(&mut client, 11..26).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 25.0).await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
@@ -127,7 +101,7 @@ async fn a_spool_left_by_a_stopped_gateway_is_forwarded_once_after_its_restart()
     // removed. Whether that is before or after the start returns is a race (the start reads the
     // fleet's audit trail from the same database), so only the outcome is asserted: every
     // spooled record counted once, below.
-    tokio::task::block_in_place(|| db.start());
+    rig.start_db();
     let gateway = builder.start().await;
     let mut client = gateway.mci_client().await;
     send(&mut client, 26..31).await;
@@ -135,30 +109,22 @@ async fn a_spool_left_by_a_stopped_gateway_is_forwarded_once_after_its_restart()
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
     gateway.shutdown().await;
 
-    let totals = totals(db.url()).await;
+    let totals = totals(&rig.db).await;
     assert_eq!(totals, (30, 30, 30));
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    rig.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_spool_degrades_the_store_and_every_comparison_is_still_counted() {
-    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
-    let legacy = mci_deciding("L1").start().await;
-    let next = http_deciding("N9").start().await;
-    let gateway = spooling_gateway(
-        &db.url(),
-        legacy.addr(),
-        &next.url(),
-        ", spool_max_records = 5",
-    )
-    .start()
-    .await;
+    let mut rig = Rig::start().await;
+    let gateway = rig
+        .spooling_gateway(", spool_max_records = 5")
+        .start()
+        .await;
     let mut client = gateway.mci_client().await;
     send(&mut client, 1..6).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
-    tokio::task::block_in_place(|| db.stop());
+    rig.stop_db();
     let mut sent = 5;
     let deadline = tokio::time::Instant::now() + DEADLINE;
     while metric(&gateway, "shadowgate_store_degraded") != 1.0 {
@@ -170,7 +136,7 @@ async fn a_full_spool_degrades_the_store_and_every_comparison_is_still_counted()
     send(&mut client, sent + 1..sent + 11).await;
     sent += 10;
 
-    tokio::task::block_in_place(|| db.start());
+    rig.start_db();
     wait_metric(&gateway, "shadowgate_store_degraded", 0.0).await;
     send(&mut client, sent + 1..sent + 3).await;
     sent += 2;
@@ -220,20 +186,14 @@ async fn a_full_spool_degrades_the_store_and_every_comparison_is_still_counted()
         "{text}"
     );
 
-    let url = db.url();
-    let (counted, stored) = tokio::task::spawn_blocking(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        let row = client
-            .query_one(
-                "SELECT mismatches, (SELECT sum(record_count)::int8 FROM shadowgate_records)
-                 FROM shadowgate_counters WHERE instance = 'gw-a' AND strategy = $1",
-                &[&STRATEGY],
-            )
-            .unwrap();
-        (row.get::<_, i64>(0), row.get::<_, i64>(1))
-    })
-    .await
-    .unwrap();
+    let (counted, stored): (i64, i64) = rig
+        .db
+        .query_one(
+            "SELECT mismatches, (SELECT sum(record_count)::int8 FROM shadowgate_records)
+             FROM shadowgate_counters WHERE instance = 'gw-a' AND strategy = $1",
+            &[&STRATEGY],
+        )
+        .await;
     assert_eq!(counted, sent as i64, "every comparison counted");
     assert!(
         dropped >= 1.0,
@@ -244,7 +204,7 @@ async fn a_full_spool_degrades_the_store_and_every_comparison_is_still_counted()
         sent as i64,
         "stored or counted as dropped"
     );
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    rig.finish().await;
 }
 
 /// Waits (bounded by `within`) until `/readyz` answers `matches`; gives the answer.
@@ -255,7 +215,7 @@ async fn wait_ready(
 ) -> String {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
+        let (status, ready) = admin_get(gateway, "/readyz").await;
         assert_eq!(status, 200, "{ready}");
         if matches(&ready) {
             return ready;
@@ -273,32 +233,25 @@ async fn wait_ready(
 /// no detail while its pages answered 503); when it is back, the detail goes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_gateway_shows_a_database_outage_and_its_end() {
-    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
-    let legacy = mci_deciding("L1").start().await;
-    let next = http_deciding("N9").start().await;
-    let gateway = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
-        .admin()
-        .start()
-        .await;
+    let mut rig = Rig::start().await;
+    let gateway = rig.spooling_gateway("").admin().start().await;
     wait_ready(&gateway, DEADLINE, |r| r == r#"{"status":"ready"}"#).await;
 
-    tokio::task::block_in_place(|| db.stop());
+    rig.stop_db();
     // The idle check runs every 5 s at most; its connect gives up after 500 ms. A check made
     // while the server is still stopping may say `failed` until the next retry (200 ms here).
     let unreachable = r#"{"status":"ready","detail":"store spooling: unreachable"}"#;
     wait_ready(&gateway, Duration::from_secs(15), |r| r == unreachable).await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
-    let (_, health) = get(&format!("http://{}/api/v1/health", gateway.admin_address())).await;
+    let (_, health) = admin_get(&gateway, "/api/v1/health").await;
     assert!(
         health.contains("store spooling: postgres unreachable ("),
         "{health}"
     );
 
-    tokio::task::block_in_place(|| db.start());
+    rig.start_db();
     wait_ready(&gateway, DEADLINE, |r| r == r#"{"status":"ready"}"#).await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 0.0);
     gateway.shutdown().await;
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    rig.finish().await;
 }

@@ -2,13 +2,11 @@
 //! from zero, records by id, nothing dropped; when the database answers, the deltas are added to
 //! the instance's totals, the spool is forwarded once, and a restart counts nothing twice.
 
-use shadowgate_tests::gateway::{
-    get, http_deciding, mci_deciding, GatewayBuilder, MciClient, STRATEGY,
-};
+use shadowgate_tests::gateway::{GatewayBuilder, MciClient, STRATEGY};
 use shadowgate_tests::postgres::TestPostgres;
 use shadowgate_tests::TestGateway;
 
-use crate::support::{metric, send, spooling_gateway, wait_metric};
+use crate::support::{admin_get, metric, send, wait_metric, Rig};
 
 /// Starts a gateway of `builder`, sends it the frames numbered `frames` and waits until this run
 /// has committed `committed` comparisons; gives the gateway and its client.
@@ -41,43 +39,33 @@ fn assert_nothing_lost(gateway: &TestGateway) {
 
 /// gw-a's mismatches counted, its group's size, its records stored, and its rows in the
 /// counters table, as PostgreSQL has them.
-async fn totals(url: String) -> (i64, i64, i64, i64) {
-    tokio::task::spawn_blocking(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        let row = client
-            .query_one(
-                "SELECT (SELECT sum(mismatches)::int8 FROM shadowgate_counters
-                             WHERE instance = 'gw-a' AND strategy = $1),
-                        (SELECT sum(count)::int8 FROM shadowgate_groups WHERE instance = 'gw-a'),
-                        (SELECT sum(record_count)::int8 FROM shadowgate_records
-                             WHERE instance = 'gw-a'),
-                        (SELECT count(*) FROM shadowgate_counters WHERE instance = 'gw-a')",
-                &[&STRATEGY],
-            )
-            .unwrap();
-        (row.get(0), row.get(1), row.get(2), row.get(3))
-    })
+async fn totals(db: &TestPostgres) -> (i64, i64, i64, i64) {
+    db.query_one(
+        "SELECT (SELECT sum(mismatches)::int8 FROM shadowgate_counters
+                     WHERE instance = 'gw-a' AND strategy = $1),
+                (SELECT sum(count)::int8 FROM shadowgate_groups WHERE instance = 'gw-a'),
+                (SELECT sum(record_count)::int8 FROM shadowgate_records
+                     WHERE instance = 'gw-a'),
+                (SELECT count(*) FROM shadowgate_counters WHERE instance = 'gw-a')",
+        &[&STRATEGY],
+    )
     .await
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparison() {
-    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
-    let legacy = mci_deciding("L1").start().await;
     // Every comparison is a mismatch: a record, a group member and a counter each.
-    let next = http_deciding("N9").start().await;
+    let mut rig = Rig::start().await;
     let local = tempfile::tempdir().unwrap();
-    let builder = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
+    let builder = rig
+        .spooling_gateway("")
         .admin()
         .store_path(&local.path().join("store"));
 
     // The instance has totals in the database before the outage: the deltas go on top of them.
     let (gateway, _client) = serve(&builder, 1..11, 10.0).await;
     gateway.shutdown().await;
-    tokio::task::block_in_place(|| db.stop());
+    rig.stop_db();
 
     // Started while the database is down, and restarted before it is back: both runs spool.
     let (gateway, _client) = serve(&builder, 11..21, 10.0).await;
@@ -87,7 +75,7 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
 
     let (gateway, mut client) = serve(&builder, 21..36, 15.0).await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
-    let (status, ready) = get(&format!("http://{}/readyz", gateway.admin_address())).await;
+    let (status, ready) = admin_get(&gateway, "/readyz").await;
     assert_eq!(status, 200, "spooling keeps the gateway ready: {ready}");
     assert!(ready.contains("store spooling"), "{ready}");
     // Why, in the readiness detail: the client's error with its cause, not only its kind.
@@ -100,7 +88,7 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
     );
     assert!(ready.contains("store spooling: unreachable"), "{ready}");
     assert!(!ready.contains("Connection refused"), "{ready}");
-    let (_, health) = get(&format!("http://{}/api/v1/health", gateway.admin_address())).await;
+    let (_, health) = admin_get(&gateway, "/api/v1/health").await;
     assert!(
         health.contains("store spooling: postgres unreachable (")
             && health.contains("Connection refused"),
@@ -109,14 +97,14 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
     assert_nothing_lost(&gateway);
 
     // Back: the start checks run, the deltas are added, the spool drains to zero.
-    tokio::task::block_in_place(|| db.start());
+    rig.start_db();
     wait_metric(&gateway, "shadowgate_store_spooling", 0.0).await;
     assert_eq!(gateway.running().store.stats().spooling_reason(), None);
     send(&mut client, 36..41).await;
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 20.0).await;
     assert_nothing_lost(&gateway);
     gateway.shutdown().await;
-    assert_eq!(totals(db.url()).await, (40, 40, 40, 1));
+    assert_eq!(totals(&rig.db).await, (40, 40, 40, 1));
 
     // A restart with the database finds nothing left to forward and counts nothing twice.
     let gateway = builder.start().await;
@@ -126,8 +114,8 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
     assert_nothing_lost(&gateway);
     gateway.shutdown().await;
-    assert_eq!(totals(db.url()).await, (45, 45, 45, 1));
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    assert_eq!(totals(&rig.db).await, (45, 45, 45, 1));
+    rig.finish().await;
 }
 
 /// A run started while the database is down and stopped before it answered leaves its totals in
@@ -135,26 +123,23 @@ async fn a_gateway_started_while_postgres_is_down_spools_from_the_first_comparis
 /// the instance's totals before it counts on, instead of overwriting those with its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deltas_of_a_run_that_never_reached_postgres_are_added_by_the_next_run() {
-    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
-    let legacy = mci_deciding("L1").start().await;
-    let next = http_deciding("N9").start().await;
+    let mut rig = Rig::start().await;
     let local = tempfile::tempdir().unwrap();
-    let builder = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
+    let builder = rig
+        .spooling_gateway("")
         .store_path(&local.path().join("store"));
 
     let (gateway, _client) = serve(&builder, 1..11, 10.0).await;
     gateway.shutdown().await;
 
     // Started without the database and stopped before it answered: all of it stays spooled.
-    tokio::task::block_in_place(|| db.stop());
+    rig.stop_db();
     let (gateway, _client) = serve(&builder, 11..26, 15.0).await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 1.0);
     gateway.shutdown().await;
 
     // Started with the database: the spool's deltas go on the 10 it holds, then these 5.
-    tokio::task::block_in_place(|| db.start());
+    rig.start_db();
     let gateway = builder.clone().start().await;
     let mut client = gateway.mci_client().await;
     send(&mut client, 26..31).await;
@@ -162,12 +147,12 @@ async fn deltas_of_a_run_that_never_reached_postgres_are_added_by_the_next_run()
     wait_metric(&gateway, "shadowgate_store_events_committed_total", 5.0).await;
     assert_nothing_lost(&gateway);
     gateway.shutdown().await;
-    assert_eq!(totals(db.url()).await, (30, 30, 30, 1));
+    assert_eq!(totals(&rig.db).await, (30, 30, 30, 1));
 
     // Nothing is left in the spool for a later start.
     let gateway = builder.start().await;
     assert_eq!(metric(&gateway, "shadowgate_store_spooling"), 0.0);
     gateway.shutdown().await;
-    assert_eq!(totals(db.url()).await, (30, 30, 30, 1));
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    assert_eq!(totals(&rig.db).await, (30, 30, 30, 1));
+    rig.finish().await;
 }

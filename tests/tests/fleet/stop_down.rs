@@ -8,11 +8,11 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use serde_json::Value;
-use shadowgate_tests::gateway::{get, http_deciding, mci_deciding, Listener};
+use shadowgate_tests::gateway::{get, Listener};
 use shadowgate_tests::postgres::TestPostgres;
 use shadowgate_tests::process::{free_address, GatewayProcess};
 
-use crate::support::spooling_gateway;
+use crate::support::Rig;
 
 const CHILD: &str = "stop_down::gateway_child";
 const WARNING: &str = "the previous run on this store did not stop cleanly";
@@ -40,31 +40,20 @@ async fn health(admin: SocketAddr) -> Value {
 
 /// gw-a's run mark: its pid, and whether it is marked stopped.
 async fn run_row(db: &TestPostgres) -> (i64, bool) {
-    let url = db.url();
-    tokio::task::spawn_blocking(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        let row = client
-            .query_one(
-                "SELECT pid, stopped_at IS NOT NULL FROM shadowgate_runs WHERE instance = 'gw-a'",
-                &[],
-            )
-            .unwrap();
-        (row.get(0), row.get(1))
-    })
+    db.query_one(
+        "SELECT pid, stopped_at IS NOT NULL FROM shadowgate_runs WHERE instance = 'gw-a'",
+        &[],
+    )
     .await
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_restart() {
-    let mut db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
-    let legacy = mci_deciding("L1").start().await;
-    let next = http_deciding("N9").start().await;
+    let mut rig = Rig::start().await;
     let dir = tempfile::tempdir().unwrap();
     let admin = free_address();
-    let toml = spooling_gateway(&db.url(), legacy.addr(), &next.url(), "")
+    let toml = rig
+        .spooling_gateway("")
         .admin()
         .address(Listener::Admin, admin)
         .toml(&dir.path().join("store"));
@@ -74,16 +63,16 @@ async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_res
     let first = start(&config, admin);
     assert_eq!(health(admin).await["previous_run"], "unknown");
     let first_pid = i64::from(first.id());
-    assert_eq!(run_row(&db).await, (first_pid, false));
+    assert_eq!(run_row(&rig.db).await, (first_pid, false));
 
     // Stopped cleanly while the database is down: the stop is kept in the store directory.
     tokio::task::block_in_place(|| {
-        db.stop();
+        rig.db.stop();
         first.terminate();
-        db.start();
+        rig.db.start();
     });
     assert_eq!(
-        run_row(&db).await,
+        run_row(&rig.db).await,
         (first_pid, false),
         "the stop is not in the database yet"
     );
@@ -96,13 +85,13 @@ async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_res
     assert!(!log.contains(WARNING), "{log}");
     assert!(!log.contains("could not be marked"), "{log}");
     let second_pid = i64::from(second.id());
-    assert_eq!(run_row(&db).await, (second_pid, false));
+    assert_eq!(run_row(&rig.db).await, (second_pid, false));
 
     // Killed while the database is down: nothing kept, the restart says so.
     tokio::task::block_in_place(|| {
-        db.stop();
+        rig.db.stop();
         second.kill();
-        db.start();
+        rig.db.start();
     });
     let third = start(&config, admin);
     let said = health(admin).await;
@@ -118,6 +107,6 @@ async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_res
     );
     let third_pid = i64::from(third.id());
     tokio::task::block_in_place(|| third.terminate());
-    assert_eq!(run_row(&db).await, (third_pid, true));
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    assert_eq!(run_row(&rig.db).await, (third_pid, true));
+    rig.finish().await;
 }

@@ -1,5 +1,6 @@
-//! What the fleet tests share: a gateway configured on the test cluster, waiting until a
-//! gateway has counted its comparisons, sending checked requests, and reading its metrics.
+//! What the fleet tests share: a gateway configured on the test cluster, the cluster and engines
+//! of the outage tests ([`Rig`]), waiting until a gateway has counted its comparisons, sending
+//! checked requests, and reading its metrics and admin API.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -7,10 +8,78 @@ use std::time::Duration;
 
 use shadowgate::config::{check_with, Secrets};
 
+use shadowgate_tests::fake::{FakeHttp, FakeMci};
 use shadowgate_tests::gateway::{
-    answer_frame, decision, guid, request_frame, GatewayBuilder, MciClient, DEADLINE, LIMIT,
+    answer_frame, decision, get, guid, http_deciding, mci_deciding, request_frame, GatewayBuilder,
+    MciClient, DEADLINE, LIMIT,
 };
+use shadowgate_tests::postgres::TestPostgres;
 use shadowgate_tests::{EngineToml, TestGateway};
+
+/// The test cluster and the engines of the outage tests' gateways: the live engine decides `L1`,
+/// the shadow engine `N9` (every comparison a mismatch: a record, a group member and a counter
+/// each).
+pub(crate) struct Rig {
+    /// The cluster, which the tests stop and start again.
+    pub(crate) db: TestPostgres,
+    legacy: FakeMci,
+    next: FakeHttp,
+}
+
+impl Rig {
+    /// Starts the cluster (off the async workers: it waits for the server) and the engines.
+    pub(crate) async fn start() -> Rig {
+        let db = tokio::task::spawn_blocking(TestPostgres::start_new)
+            .await
+            .unwrap();
+        Rig {
+            db,
+            legacy: mci_deciding("L1").start().await,
+            next: http_deciding("N9").start().await,
+        }
+    }
+
+    /// A gateway on the cluster as instance `instance`, as [`fleet_gateway`].
+    pub(crate) fn fleet_gateway(&self, instance: &str) -> GatewayBuilder {
+        fleet_gateway(
+            &self.db.url(),
+            instance,
+            self.legacy.addr(),
+            &self.next.url(),
+        )
+    }
+
+    /// A gateway that spools while the cluster is down: instance `gw-a` with a 500 ms connect
+    /// timeout (plus `postgres_extra`, e.g. `", spool_max_records = 5"`), reopening every 200 ms.
+    pub(crate) fn spooling_gateway(&self, postgres_extra: &str) -> GatewayBuilder {
+        let (url, live, shadow) = (self.db.url(), self.legacy.addr(), self.next.url());
+        postgres_gateway(
+            live,
+            &shadow,
+            format!(
+                "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
+                 connect_timeout_ms = 500{postgres_extra} }}"
+            ),
+        )
+        .store_key("retry_interval_ms", "200")
+    }
+
+    /// Stops the cluster (a blocking wait, taken off the async workers).
+    pub(crate) fn stop_db(&mut self) {
+        tokio::task::block_in_place(|| self.db.stop());
+    }
+
+    /// Starts the cluster again (a blocking wait, taken off the async workers).
+    pub(crate) fn start_db(&mut self) {
+        tokio::task::block_in_place(|| self.db.start());
+    }
+
+    /// Stops and deletes the cluster off the async workers.
+    pub(crate) async fn finish(self) {
+        let db = self.db;
+        tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    }
+}
 
 /// A gateway on `url`'s database as instance `instance`: MCI live engine `live`, HTTP shadow
 /// engine `shadow`, the store `backend = "postgres"` without TLS.
@@ -20,37 +89,21 @@ pub(crate) fn fleet_gateway(
     live: SocketAddr,
     shadow: &str,
 ) -> GatewayBuilder {
-    TestGateway::new()
-        .live("legacy", EngineToml::mci(live))
-        .shadow("new-engine", EngineToml::http(shadow))
-        .store_key("backend", "\"postgres\"")
-        .store_key(
-            "postgres",
-            format!("{{ url = \"{url}\", instance = \"{instance}\", sslmode = \"disable\" }}"),
-        )
+    postgres_gateway(
+        live,
+        shadow,
+        format!("{{ url = \"{url}\", instance = \"{instance}\", sslmode = \"disable\" }}"),
+    )
 }
 
-/// A gateway that spools while the database is down: instance `gw-a` on `url` with a 500 ms
-/// connect timeout (plus `postgres_extra`, e.g. `", spool_max_records = 5"`), reopening every
-/// 200 ms; MCI live engine `live`, HTTP shadow engine `shadow`.
-pub(crate) fn spooling_gateway(
-    url: &str,
-    live: SocketAddr,
-    shadow: &str,
-    postgres_extra: &str,
-) -> GatewayBuilder {
+/// A gateway with MCI live engine `live`, HTTP shadow engine `shadow` and the store
+/// `backend = "postgres"`, `store.postgres` being `postgres` (an inline table).
+fn postgres_gateway(live: SocketAddr, shadow: &str, postgres: String) -> GatewayBuilder {
     TestGateway::new()
         .live("legacy", EngineToml::mci(live))
         .shadow("new-engine", EngineToml::http(shadow))
         .store_key("backend", "\"postgres\"")
-        .store_key(
-            "postgres",
-            format!(
-                "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
-                 connect_timeout_ms = 500{postgres_extra} }}"
-            ),
-        )
-        .store_key("retry_interval_ms", "200")
+        .store_key("postgres", postgres)
 }
 
 /// Waits until `gateway` has counted `n` comparisons (shadow calls end after the live answers;
@@ -104,6 +157,11 @@ pub(crate) async fn wait_metric(gateway: &TestGateway, name: &str, value: f64) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// `GET` of `path` on `gateway`'s admin listener: the status and the body.
+pub(crate) async fn admin_get(gateway: &TestGateway, path: &str) -> (u16, String) {
+    get(&format!("http://{}{path}", gateway.admin_address())).await
 }
 
 /// What `check-config` (secrets read) says at `store.postgres` of the config at `path`: each
