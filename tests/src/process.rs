@@ -5,12 +5,11 @@
 //! SIGTERM (a graceful shutdown, which flushes the store) or SIGKILL.
 //!
 //! ```ignore
-//! #[test]
-//! #[ignore = "the gateway process of the fleet test"]
-//! fn gateway_child() {
-//!     shadowgate_tests::process::child_main();
-//! }
-//! // In the test: GatewayProcess::spawn("haproxy::gateway_child", &config_path)
+//! // The child, a test of its own (ignored, so it runs only when spawned):
+//! shadowgate_tests::gateway_child!("the gateway process of the fleet test");
+//! // In the test (an async one inside `tokio::task::block_in_place`):
+//! let gateway = GatewayProcess::start("haproxy::gateway_child", &config_path, admin);
+//! let said = health(admin).await;
 //! ```
 
 use std::io::{Read, Write};
@@ -19,7 +18,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
 use shadowgate::server::Running;
+
+use crate::gateway::get;
 
 /// The environment variable naming the child's config file; without it the child does nothing.
 pub const CONFIG_ENV: &str = "SHADOWGATE_TEST_CHILD_CONFIG";
@@ -55,6 +57,15 @@ impl GatewayProcess {
             .spawn()
             .unwrap();
         GatewayProcess { child, log }
+    }
+
+    /// [`GatewayProcess::spawn`], then [`GatewayProcess::wait_ready`]: a gateway serving with its
+    /// admin listener on `admin`. It blocks: an async test calls it in
+    /// `tokio::task::block_in_place`.
+    pub fn start(child_test: &str, config: &Path, admin: SocketAddr) -> GatewayProcess {
+        let mut process = GatewayProcess::spawn(child_test, config);
+        process.wait_ready(admin);
+        process
     }
 
     /// Waits until `GET /readyz` on `admin` answers 200, or panics with the child's log.
@@ -128,6 +139,29 @@ pub fn free_address() -> SocketAddr {
         .unwrap()
         .local_addr()
         .unwrap()
+}
+
+/// `/api/v1/health` of the gateway whose admin listener is `admin`, as JSON; panics unless it
+/// answers 200.
+pub async fn health(admin: SocketAddr) -> Value {
+    let (status, body) = get(&format!("http://{admin}/api/v1/health")).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// Declares the test `gateway_child`, ignored (`reason`, a string literal, says why), that is
+/// the gateway process of the module's tests: [`GatewayProcess::spawn`] runs it by its path
+/// (`"<module>::gateway_child"`), and it calls [`child_main`].
+#[macro_export]
+macro_rules! gateway_child {
+    ($reason:literal) => {
+        /// The gateway process of this module's tests (see [`shadowgate_tests::process`]).
+        #[test]
+        #[ignore = $reason]
+        fn gateway_child() {
+            $crate::process::child_main();
+        }
+    };
 }
 
 /// The child's side: serves the gateway of the config in [`CONFIG_ENV`] until SIGTERM; returns

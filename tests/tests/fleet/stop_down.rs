@@ -8,34 +8,21 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use serde_json::Value;
-use shadowgate_tests::gateway::{get, Listener};
+use shadowgate_tests::gateway::Listener;
 use shadowgate_tests::postgres::TestPostgres;
-use shadowgate_tests::process::{free_address, GatewayProcess};
+use shadowgate_tests::process::{free_address, health, GatewayProcess};
 
 use crate::support::Rig;
 
 const CHILD: &str = "stop_down::gateway_child";
 const WARNING: &str = "the previous run on this store did not stop cleanly";
 
-/// The gateway process of this test (see [`shadowgate_tests::process`]).
-#[test]
-#[ignore = "the gateway process of the stop-while-down test, run by it with --ignored"]
-fn gateway_child() {
-    shadowgate_tests::process::child_main();
-}
+shadowgate_tests::gateway_child!(
+    "the gateway process of the stop-while-down test, run by it with --ignored"
+);
 
 fn start(config: &Path, admin: SocketAddr) -> GatewayProcess {
-    tokio::task::block_in_place(|| {
-        let mut process = GatewayProcess::spawn(CHILD, config);
-        process.wait_ready(admin);
-        process
-    })
-}
-
-async fn health(admin: SocketAddr) -> Value {
-    let (status, body) = get(&format!("http://{admin}/api/v1/health")).await;
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
+    tokio::task::block_in_place(|| GatewayProcess::start(CHILD, config, admin))
 }
 
 /// gw-a's run mark: its pid, and whether it is marked stopped.

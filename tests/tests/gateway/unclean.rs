@@ -3,38 +3,26 @@
 //! the bounds), `/api/v1/health` says `"previous_run": "unclean"` with that run's pid, and
 //! `shadowgate_store_previous_run_unclean` is 1. After a SIGTERM the next start says `clean`.
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use serde_json::Value;
 use shadowgate_tests::gateway::{get, mci_deciding, Listener};
-use shadowgate_tests::process::{free_address, GatewayProcess};
+use shadowgate_tests::process::{free_address, health, GatewayProcess};
 use shadowgate_tests::{EngineToml, TestGateway};
 
 const CHILD: &str = "unclean::gateway_child";
 const WARNING: &str = "the previous run on this store did not stop cleanly";
 
-/// The gateway process of this test (see [`shadowgate_tests::process`]).
-#[test]
-#[ignore = "the gateway process of the unclean-restart test, run by it with --ignored"]
-fn gateway_child() {
-    shadowgate_tests::process::child_main();
+shadowgate_tests::gateway_child!(
+    "the gateway process of the unclean-restart test, run by it with --ignored"
+);
+
+fn start(config: &Path, admin: SocketAddr) -> GatewayProcess {
+    tokio::task::block_in_place(|| GatewayProcess::start(CHILD, config, admin))
 }
 
-fn start(config: &Path, admin: std::net::SocketAddr) -> GatewayProcess {
-    tokio::task::block_in_place(|| {
-        let mut process = GatewayProcess::spawn(CHILD, config);
-        process.wait_ready(admin);
-        process
-    })
-}
-
-async fn health(admin: std::net::SocketAddr) -> Value {
-    let (status, body) = get(&format!("http://{admin}/api/v1/health")).await;
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
-
-async fn unclean_gauge(admin: std::net::SocketAddr) -> String {
+async fn unclean_gauge(admin: SocketAddr) -> String {
     let (_, metrics) = get(&format!("http://{admin}/metrics")).await;
     let line = metrics
         .lines()

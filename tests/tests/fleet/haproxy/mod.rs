@@ -73,12 +73,7 @@ use checks::{
 };
 use clients::{known_client, running_client, Sent};
 
-/// The gateway process of this test (see [`shadowgate_tests::process`]).
-#[test]
-#[ignore = "the gateway process of the fleet test, run by it with --ignored"]
-fn gateway_child() {
-    shadowgate_tests::process::child_main();
-}
+shadowgate_tests::gateway_child!("the gateway process of the fleet test, run by it with --ignored");
 
 /// One gateway of the fleet, its live engine and what that engine saw.
 struct Member {
@@ -93,9 +88,7 @@ struct Member {
 
 impl Member {
     fn start(&mut self) {
-        let mut process = GatewayProcess::spawn(CHILD, &self.config);
-        process.wait_ready(self.admin);
-        self.process = Some(process);
+        self.process = Some(GatewayProcess::start(CHILD, &self.config, self.admin));
     }
 
     /// SIGTERM: a graceful stop that flushes its store.
