@@ -8,10 +8,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use serde_json::Value;
-use shadowgate::loadgen::measure;
 use shadowgate::loadgen::summary::Summary;
+use shadowgate::loadgen::{measure, LoadgenArgs};
 use shadowgate_tests::gateway::{
-    get, guid, mci_deciding, open_loop, post, request, request_frame, Listener, DEADLINE,
+    get, guid, mci_deciding, open_loop, post, request, request_frame, Listener, MciClient, DEADLINE,
 };
 use shadowgate_tests::{EngineToml, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -31,6 +31,13 @@ async fn while_draining<T>(gateway: &TestGateway, body: impl Future<Output = T>)
     }
 }
 
+/// A client of `gateway` that has had its answer to frame 1, then is quiet.
+async fn answered_client(gateway: &TestGateway) -> MciClient {
+    let mut client = gateway.mci_client().await;
+    assert_legacy_answer(&mut client, &guid(1)).await;
+    client
+}
+
 #[tokio::test]
 async fn a_drain_is_404_on_readyz_and_closes_a_quiet_connection_after_its_answers() {
     let legacy = mci_deciding("L1").start().await;
@@ -41,8 +48,7 @@ async fn a_drain_is_404_on_readyz_and_closes_a_quiet_connection_after_its_answer
         .await;
     let admin = format!("http://{}", gateway.admin_address());
     assert_eq!(get(&format!("{admin}/readyz")).await.0, 200);
-    let mut client = gateway.mci_client().await;
-    assert_legacy_answer(&mut client, &guid(1)).await;
+    let mut client = answered_client(&gateway).await;
 
     while_draining(&gateway, async {
         let (status, body) = get(&format!("{admin}/readyz")).await;
@@ -77,8 +83,7 @@ async fn a_drain_is_404_on_readyz_and_closes_a_quiet_connection_after_its_answer
 async fn a_frame_that_crosses_the_drains_close_is_counted_and_not_answered() {
     let (legacy, gateway) = legacy_live(None).await;
     let (log, _guard) = Log::capture();
-    let mut client = gateway.mci_client().await;
-    assert_legacy_answer(&mut client, &guid(1)).await;
+    let mut client = answered_client(&gateway).await;
     while_draining(&gateway, async {
         assert!(client.is_closed().await);
         // Sent after the gateway's close reached the client, as a client that does not watch
@@ -86,11 +91,7 @@ async fn a_frame_that_crosses_the_drains_close_is_counted_and_not_answered() {
         client.send(&request_frame(&guid(2))).await;
         let crossed =
             r#"shadowgate_frames_total{listener="core-banking",outcome="gateway_closed"}"#;
-        let deadline = tokio::time::Instant::now() + DEADLINE;
-        while gateway.metric(crossed) < 1.0 {
-            assert!(tokio::time::Instant::now() < deadline, "not counted");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        until_at_least(&gateway, crossed, 1.0, "not counted").await;
         assert_eq!(gateway.metric(crossed), 1.0);
     })
     .await;
@@ -116,6 +117,15 @@ async fn until_metric(gateway: &TestGateway, metric: &str, value: f64) {
     }
 }
 
+/// Every 5 ms until `metric` reads at least `value`; after `DEADLINE`, panics saying `never`.
+async fn until_at_least(gateway: &TestGateway, metric: &str, value: f64, never: &str) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while gateway.metric(metric) < value {
+        assert!(tokio::time::Instant::now() < deadline, "{never}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// The drain's counts outlive the process in one INFO line per listener, read from the metrics:
 /// on the MCI listener a connection closed between frames after one more frame answered during
 /// the drain, one its client closed, and one cut at the stop (half a frame sent: never quiet); on
@@ -124,8 +134,7 @@ async fn until_metric(gateway: &TestGateway, metric: &str, value: f64) {
 async fn a_drain_ends_with_one_line_of_what_each_listener_counted() {
     let (_legacy, gateway) = legacy_live(None).await;
     let (log, _guard) = Log::capture();
-    let mut quiet = gateway.mci_client().await;
-    assert_legacy_answer(&mut quiet, &guid(1)).await;
+    let mut quiet = answered_client(&gateway).await;
     let closing = gateway.mci_client().await;
     let mut cut = TcpStream::connect(gateway.mci_address()).await.unwrap();
     let frame = request_frame(&guid(3));
@@ -266,15 +275,9 @@ async fn a_connection_sending_on_a_timer_is_closed_half_way_between_two_frames()
     // connection 50 ms after a frame, 50 ms before the next frame is due; a fixed quiet time
     // near the period would close it just as that frame leaves.
     let args = open_loop(gateway.mci_address(), 1, 10.0, 1.5);
-    let load = tokio::spawn(async move { measure(&args).await.unwrap() });
     // Connected before the drain begins (the draining listener refuses new connections).
     let connected = r#"shadowgate_connections{listener="core-banking"}"#;
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while gateway.metric(connected) < 1.0 {
-        assert!(tokio::time::Instant::now() < deadline, "never connected");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let summaries = while_draining(&gateway, load).await.unwrap();
+    let summaries = drained_under_load(&gateway, args, connected, 1.0, "never connected").await;
     let s = drained_without_loss(&gateway, &summaries);
     // Closed after two frames at least (its pace known), and every frame sent was answered;
     // those after the close could not be sent (the draining listener refuses connections).
@@ -291,23 +294,29 @@ async fn a_connection_whose_pace_is_known_before_the_drain_is_closed_before_its_
     // drain's start, it needed three more gaps first: at 1 frame/s that made the close
     // come at its one-second fallback, just as a frame left (a trial lost frames so).
     let args = open_loop(gateway.mci_address(), 1, 4.0, 3.0);
-    let load = tokio::spawn(async move { measure(&args).await.unwrap() });
     let answered = r#"shadowgate_frames_total{listener="core-banking",outcome="ok"}"#;
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while gateway.metric(answered) < 4.0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "four frames never answered"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let summaries = while_draining(&gateway, load).await.unwrap();
+    let never = "four frames never answered";
+    let summaries = drained_under_load(&gateway, args, answered, 4.0, never).await;
     let s = drained_without_loss(&gateway, &summaries);
     // Closed within a gap of the drain's start (a slow look at the metric lets one more frame
     // in): not after three more frames, and every frame sent was answered.
     assert!(s.sent <= 5, "{s:?}");
     assert_eq!(s.ok, s.sent, "{s:?}");
     gateway.shutdown().await;
+}
+
+/// Starts the load of `args` on `gateway`, waits until `metric` reads at least `value` (`never`
+/// says what did not happen), then drains `gateway` until the load ends: its summaries.
+async fn drained_under_load(
+    gateway: &TestGateway,
+    args: LoadgenArgs,
+    metric: &str,
+    value: f64,
+    never: &str,
+) -> Vec<Summary> {
+    let load = tokio::spawn(async move { measure(&args).await.unwrap() });
+    until_at_least(gateway, metric, value, never).await;
+    while_draining(gateway, load).await.unwrap()
 }
 
 /// The one connection of `summaries` was closed by the drain (one close counted, seen by the load
