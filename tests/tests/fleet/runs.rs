@@ -29,6 +29,18 @@ fn config(url: &str, instance: &str, dir: &tempfile::TempDir) -> StoreConfig {
     }
 }
 
+/// A new cluster, and the [`config`] of `instance` on it in a new directory, retrying every
+/// 100 ms (a spool forwarded soon after the database is back).
+fn outage_store(instance: &str) -> (TestPostgres, tempfile::TempDir, StoreConfig) {
+    let postgres = TestPostgres::start_new();
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        retry_interval_ms: 100,
+        ..config(&postgres.url(), instance, &dir)
+    };
+    (postgres, dir, config)
+}
+
 fn open(config: &StoreConfig) -> Store {
     Store::open(config, WriterOptions::default()).unwrap()
 }
@@ -87,14 +99,10 @@ fn an_instance_dropped_without_close_is_found_unclean_and_a_closed_one_clean() {
 /// cleanly" after every stop made during an outage.
 #[test]
 fn a_stop_while_spooling_is_kept_locally_and_found_clean_at_the_next_start() {
-    let mut postgres = TestPostgres::start_new();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = config(&postgres.url(), "gw-3", &dir);
-    config.retry_interval_ms = 100;
+    let (mut postgres, _dir, config) = outage_store("gw-3");
     let store = open(&config);
     assert_eq!(store.previous_run(), PreviousRun::Unknown);
-    postgres.stop();
-    wait_spooling(&store, true, true);
+    stop_under(&mut postgres, &store);
     shadowgate::test_log::anchor();
     let logs = LogBuffer::default();
     let closing = Instant::now();
@@ -162,16 +170,28 @@ fn a_stop_while_spooling_is_kept_locally_and_found_clean_at_the_next_start() {
     drop(store.close());
 }
 
-/// Waits (bounded) until `store` spools (`true`) or has forwarded its spool (`false`), recording
-/// a comparison meanwhile if `traffic`.
-fn wait_spooling(store: &Store, spooling: bool, traffic: bool) {
+/// Stops `postgres` and waits until `store` spools.
+fn stop_under(postgres: &mut TestPostgres, store: &Store) {
+    postgres.stop();
+    wait_spooling(store, true);
+}
+
+/// Starts `postgres` again and waits until `store` has forwarded its spool.
+fn start_under(postgres: &mut TestPostgres, store: &Store) {
+    postgres.start();
+    wait_spooling(store, false);
+}
+
+/// Waits (bounded) until `store` spools (`true`: a comparison recorded meanwhile, for the writer
+/// to find the database gone) or has forwarded its spool (`false`).
+fn wait_spooling(store: &Store, spooling: bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while store.stats().spooling.load(Ordering::SeqCst) != spooling {
         assert!(
             Instant::now() < deadline,
             "spooling never became {spooling}"
         );
-        if traffic {
+        if spooling {
             let _ = store.recorder().record(Event::Counted {
                 strategy: "loan".into(),
                 outcome: ShadowOutcome::Match,
@@ -187,24 +207,19 @@ fn wait_spooling(store: &Store, spooling: bool, traffic: bool) {
 /// contact). A trial's gateway named the older run unclean at every start after such a run.
 #[test]
 fn a_run_started_without_the_database_is_marked_when_it_answers() {
-    let mut postgres = TestPostgres::start_new();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = config(&postgres.url(), "gw-5", &dir);
-    config.retry_interval_ms = 100;
+    let (mut postgres, _dir, config) = outage_store("gw-5");
 
     // Dropped without close while spooling, as after a SIGKILL: no stop, kept or marked.
     let before = SystemClock.now_micros();
     let store = open(&config);
     let after = SystemClock.now_micros();
-    postgres.stop();
-    wait_spooling(&store, true, true);
+    stop_under(&mut postgres, &store);
     drop(store);
 
     // Started while the database is down: how the previous run ended is not known yet.
     let store = open(&config);
     assert_eq!(store.previous_run(), PreviousRun::Unknown);
-    postgres.start();
-    wait_spooling(&store, false, false);
+    start_under(&mut postgres, &store);
     // Learnt at the first contact: the older run, which did not mark its stop.
     let unclean = store
         .previous_run()
@@ -232,20 +247,15 @@ fn a_run_started_without_the_database_is_marked_when_it_answers() {
 /// without the database: at its first contact, before it reads the previous run's mark.
 #[test]
 fn a_stop_kept_locally_is_marked_at_the_first_contact_of_a_run_started_without_the_database() {
-    let mut postgres = TestPostgres::start_new();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = config(&postgres.url(), "gw-6", &dir);
-    config.retry_interval_ms = 100;
+    let (mut postgres, _dir, config) = outage_store("gw-6");
 
     let store = open(&config);
-    postgres.stop();
-    wait_spooling(&store, true, true);
+    stop_under(&mut postgres, &store);
     drop(store.close());
 
     let store = open(&config);
     assert_eq!(store.previous_run(), PreviousRun::Unknown);
-    postgres.start();
-    wait_spooling(&store, false, false);
+    start_under(&mut postgres, &store);
     assert_eq!(store.previous_run(), PreviousRun::Clean);
     drop(store.close());
     assert_eq!(open(&config).previous_run(), PreviousRun::Clean);
@@ -257,15 +267,11 @@ fn a_stop_kept_locally_is_marked_at_the_first_contact_of_a_run_started_without_t
 /// clean stop kept by the run before them is marked all the same.
 #[test]
 fn a_run_that_never_reached_the_database_is_found_unclean_if_it_did_not_stop_cleanly() {
-    let mut postgres = TestPostgres::start_new();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = config(&postgres.url(), "gw-7", &dir);
-    config.retry_interval_ms = 100;
+    let (mut postgres, _dir, config) = outage_store("gw-7");
 
     // Stopped cleanly while spooling: the stop is kept.
     let store = open(&config);
-    postgres.stop();
-    wait_spooling(&store, true, true);
+    stop_under(&mut postgres, &store);
     drop(store.close());
     // Started and stopped cleanly without the database: nothing to report.
     drop(open(&config).close());

@@ -53,11 +53,7 @@ async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_res
     assert_eq!(run_row(&rig.db).await, (first_pid, false));
 
     // Stopped cleanly while the database is down: the stop is kept in the store directory.
-    tokio::task::block_in_place(|| {
-        rig.db.stop();
-        first.terminate();
-        rig.db.start();
-    });
+    rig.while_db_down(|| first.terminate());
     assert_eq!(
         run_row(&rig.db).await,
         (first_pid, false),
@@ -75,11 +71,7 @@ async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_res
     assert_eq!(run_row(&rig.db).await, (second_pid, false));
 
     // Killed while the database is down: nothing kept, the restart says so.
-    tokio::task::block_in_place(|| {
-        rig.db.stop();
-        second.kill();
-        rig.db.start();
-    });
+    rig.while_db_down(|| second.kill());
     let third = start(&config, admin);
     let said = health(admin).await;
     assert_eq!(said["previous_run"], "unclean", "{said}");

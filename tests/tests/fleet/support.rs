@@ -74,6 +74,16 @@ impl Rig {
         tokio::task::block_in_place(|| self.db.start());
     }
 
+    /// Runs `meanwhile` (something blocking: a gateway process stopped or killed) while the
+    /// cluster is stopped, then starts the cluster again; all off the async workers.
+    pub(crate) fn while_db_down(&mut self, meanwhile: impl FnOnce()) {
+        tokio::task::block_in_place(|| {
+            self.db.stop();
+            meanwhile();
+            self.db.start();
+        });
+    }
+
     /// Stops and deletes the cluster off the async workers.
     pub(crate) async fn finish(self) {
         let db = self.db;
