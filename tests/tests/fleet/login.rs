@@ -8,9 +8,8 @@ use std::net::SocketAddr;
 
 use shadowgate_tests::gateway::{http_deciding, mci_deciding, GatewayBuilder};
 use shadowgate_tests::postgres::TestPostgres;
-use shadowgate_tests::{EngineToml, TestGateway};
 
-use crate::support::{admin_get, metric, send, wait_metric};
+use crate::support::{admin_get, metric, postgres_gateway, send, wait_metric};
 
 /// The password the role `gw_login` has.
 const PASSWORD: &str = "right-horse";
@@ -25,17 +24,14 @@ fn password_gateway(
     live: SocketAddr,
     shadow: &str,
 ) -> GatewayBuilder {
-    TestGateway::new()
-        .live("legacy", EngineToml::mci(live))
-        .shadow("new-engine", EngineToml::http(shadow))
-        .store_key("backend", "\"postgres\"")
-        .store_key(
-            "postgres",
-            format!(
-                "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
-                 connect_timeout_ms = {connect_timeout_ms}, password_env = \"{var}\" }}"
-            ),
-        )
+    postgres_gateway(
+        live,
+        shadow,
+        format!(
+            "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
+             connect_timeout_ms = {connect_timeout_ms}, password_env = \"{var}\" }}"
+        ),
+    )
 }
 
 /// The problems `check-config` (secrets read) reports at `store.postgres`, as printed.

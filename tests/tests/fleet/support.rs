@@ -108,7 +108,7 @@ pub(crate) fn fleet_gateway(
 
 /// A gateway with MCI live engine `live`, HTTP shadow engine `shadow` and the store
 /// `backend = "postgres"`, `store.postgres` being `postgres` (an inline table).
-fn postgres_gateway(live: SocketAddr, shadow: &str, postgres: String) -> GatewayBuilder {
+pub(crate) fn postgres_gateway(live: SocketAddr, shadow: &str, postgres: String) -> GatewayBuilder {
     TestGateway::new()
         .live("legacy", EngineToml::mci(live))
         .shadow("new-engine", EngineToml::http(shadow))
