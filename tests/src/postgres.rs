@@ -50,6 +50,22 @@ impl TestPostgres {
         postgres
     }
 
+    /// [`TestPostgres::start_new`] for an async test: the wait for the server runs off the
+    /// runtime's workers.
+    pub async fn start_async() -> TestPostgres {
+        tokio::task::spawn_blocking(TestPostgres::start_new)
+            .await
+            .unwrap()
+    }
+
+    /// Stops and deletes the cluster, as dropping it does, for an async test: the wait for the
+    /// server's exit runs off the runtime's workers.
+    pub async fn delete_async(self) {
+        tokio::task::spawn_blocking(move || drop(self))
+            .await
+            .unwrap();
+    }
+
     /// Like [`TestPostgres::start_new`], with TLS on (`ssl = on`) presenting `cert` and `key`
     /// (PEM); connections without TLS are still accepted.
     pub fn start_tls(cert: &Path, key: &Path) -> TestPostgres {

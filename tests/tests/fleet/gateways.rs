@@ -47,9 +47,7 @@ async fn totals(db: &TestPostgres) -> Totals {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn known_traffic_from_two_instances_gives_exact_fleet_totals_across_a_restart() {
-    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
+    let db = TestPostgres::start_async().await;
     run(&db, "gw-a", "N9", 1, 30).await;
     run(&db, "gw-b", "L1", 31, 20).await;
     assert_eq!(
@@ -75,7 +73,7 @@ async fn known_traffic_from_two_instances_gives_exact_fleet_totals_across_a_rest
         (20, 42, 2),
         "the fleet's totals are the sum of its instances'"
     );
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    db.delete_async().await;
 }
 
 /// A second gateway configured with an instance name a running gateway holds is refused at
@@ -84,9 +82,7 @@ async fn known_traffic_from_two_instances_gives_exact_fleet_totals_across_a_rest
 /// running; once it stops, the name is free again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_gateway_with_a_running_instance_name_is_refused_at_start() {
-    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
+    let db = TestPostgres::start_async().await;
     let legacy = mci_deciding("L1").start().await;
     let next = http_deciding("L1").start().await;
     let builder = fleet_gateway(&db.url(), "gw-same", legacy.addr(), &next.url());
@@ -129,5 +125,5 @@ async fn a_second_gateway_with_a_running_instance_name_is_refused_at_start() {
         .await
         .unwrap_or_else(|e| panic!("the name was not freed: {e}"));
     second.shutdown(std::time::Duration::from_secs(5)).await;
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    db.delete_async().await;
 }

@@ -88,9 +88,7 @@ fn check_config_names_a_refused_login_and_a_missing_database_as_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_whose_login_is_refused_serves_spools_and_says_why() {
-    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
+    let db = TestPostgres::start_async().await;
     let url = tokio::task::block_in_place(|| db.require_password("gw_login", PASSWORD, "postgres"));
     std::env::set_var("SHADOWGATE_FLEET_TEST_GATEWAY_WRONG", "wrong-horse");
     let legacy = mci_deciding("L1").start().await;
@@ -128,4 +126,5 @@ async fn a_gateway_whose_login_is_refused_serves_spools_and_says_why() {
     );
     assert!(!health.contains("unreachable"), "{health}");
     gateway.shutdown().await;
+    db.delete_async().await;
 }

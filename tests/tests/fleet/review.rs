@@ -109,9 +109,7 @@ async fn run(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
-    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
+    let mut db = TestPostgres::start_async().await;
     // gw-b first mismatches 3 times (the same group as gw-a's), then is restarted matching.
     let early = start(&db, "gw-b", "N9").await;
     traffic(&early, 51, 3).await;
@@ -276,13 +274,7 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
 
     // A database that cannot be reached is an error naming it, never an empty review: from the
     // admin API (503, the gateways serve on and spool) and from the report CLI.
-    let mut db = tokio::task::spawn_blocking(move || {
-        let mut db = db;
-        db.stop();
-        db
-    })
-    .await
-    .unwrap();
+    tokio::task::block_in_place(|| db.stop());
     let (status, error) = api(&a, "/api/v1/summary").await;
     assert_eq!(status, 503, "{error}");
     let message = error["error"].as_str().unwrap_or_default();
@@ -306,22 +298,15 @@ async fn report_and_admin_api_review_the_whole_fleet_with_each_instance() {
         error.contains(&db.url()) && error.contains("connect to postgres"),
         "{error}"
     );
-    db = tokio::task::spawn_blocking(move || {
-        db.start();
-        db
-    })
-    .await
-    .unwrap();
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    tokio::task::block_in_place(|| db.start());
+    db.delete_async().await;
 }
 
 /// A batch run stored with `reconcile --store-config` of a fleet gateway's config lands in the
 /// fleet's database, and the fleet's report shows it (no gateway needs to run).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconcile_run_stored_in_the_fleet_shows_in_the_fleet_report() {
-    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
+    let db = TestPostgres::start_async().await;
     let dir = tempfile::tempdir().unwrap();
     let gateway_config = dir.path().join("fleet.toml");
     let builder = fleet_gateway(
@@ -358,5 +343,5 @@ async fn a_reconcile_run_stored_in_the_fleet_shows_in_the_fleet_report() {
     let counts = &batches[0]["run"]["counts"];
     assert_eq!(counts["matched"], 295, "{counts}");
     assert_eq!(counts["mismatched"], 3, "{counts}");
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    db.delete_async().await;
 }

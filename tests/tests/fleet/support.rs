@@ -29,11 +29,8 @@ pub(crate) struct Rig {
 impl Rig {
     /// Starts the cluster (off the async workers: it waits for the server) and the engines.
     pub(crate) async fn start() -> Rig {
-        let db = tokio::task::spawn_blocking(TestPostgres::start_new)
-            .await
-            .unwrap();
         Rig {
-            db,
+            db: TestPostgres::start_async().await,
             legacy: mci_deciding("L1").start().await,
             next: http_deciding("N9").start().await,
         }
@@ -86,8 +83,7 @@ impl Rig {
 
     /// Stops and deletes the cluster off the async workers.
     pub(crate) async fn finish(self) {
-        let db = self.db;
-        tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+        self.db.delete_async().await;
     }
 }
 

@@ -112,9 +112,7 @@ impl Member {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_gateways_behind_haproxy_count_every_answered_frame_once_across_a_sigkill() {
-    let db = tokio::task::spawn_blocking(TestPostgres::start_new)
-        .await
-        .unwrap();
+    let db = TestPostgres::start_async().await;
     let dir = tempfile::tempdir().unwrap();
     let shadow = shadow_engine().start().await;
     let mut fleet = Vec::new();
@@ -146,7 +144,7 @@ async fn three_gateways_behind_haproxy_count_every_answered_frame_once_across_a_
         .await
         .unwrap();
     drop(haproxy);
-    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+    db.delete_async().await;
 }
 
 /// Stage 1: known traffic through HAProxy, then exact fleet totals and groups, every gateway
