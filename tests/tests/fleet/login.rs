@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use shadowgate_tests::gateway::{http_deciding, mci_deciding, GatewayBuilder};
 use shadowgate_tests::postgres::TestPostgres;
 
-use crate::support::{admin_get, metric, postgres_gateway, send, wait_metric};
+use crate::support::{admin_get, fleet_gateway_with, metric, send, wait_metric};
 
 /// The password the role `gw_login` has.
 const PASSWORD: &str = "right-horse";
@@ -24,14 +24,8 @@ fn password_gateway(
     live: SocketAddr,
     shadow: &str,
 ) -> GatewayBuilder {
-    postgres_gateway(
-        live,
-        shadow,
-        format!(
-            "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
-             connect_timeout_ms = {connect_timeout_ms}, password_env = \"{var}\" }}"
-        ),
-    )
+    let extra = format!(", connect_timeout_ms = {connect_timeout_ms}, password_env = \"{var}\"");
+    fleet_gateway_with(url, "gw-a", live, shadow, &extra)
 }
 
 /// The problems `check-config` (secrets read) reports at `store.postgres`, as printed.

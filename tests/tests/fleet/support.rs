@@ -49,14 +49,12 @@ impl Rig {
     /// A gateway that spools while the cluster is down: instance `gw-a` with a 500 ms connect
     /// timeout (plus `postgres_extra`, e.g. `", spool_max_records = 5"`), reopening every 200 ms.
     pub(crate) fn spooling_gateway(&self, postgres_extra: &str) -> GatewayBuilder {
-        let (url, live, shadow) = (self.db.url(), self.legacy.addr(), self.next.url());
-        postgres_gateway(
-            live,
-            &shadow,
-            format!(
-                "{{ url = \"{url}\", instance = \"gw-a\", sslmode = \"disable\", \
-                 connect_timeout_ms = 500{postgres_extra} }}"
-            ),
+        fleet_gateway_with(
+            &self.db.url(),
+            "gw-a",
+            self.legacy.addr(),
+            &self.next.url(),
+            &format!(", connect_timeout_ms = 500{postgres_extra}"),
         )
         .store_key("retry_interval_ms", "200")
     }
@@ -95,21 +93,29 @@ pub(crate) fn fleet_gateway(
     live: SocketAddr,
     shadow: &str,
 ) -> GatewayBuilder {
-    postgres_gateway(
-        live,
-        shadow,
-        format!("{{ url = \"{url}\", instance = \"{instance}\", sslmode = \"disable\" }}"),
-    )
+    fleet_gateway_with(url, instance, live, shadow, "")
 }
 
-/// A gateway with MCI live engine `live`, HTTP shadow engine `shadow` and the store
-/// `backend = "postgres"`, `store.postgres` being `postgres` (an inline table).
-pub(crate) fn postgres_gateway(live: SocketAddr, shadow: &str, postgres: String) -> GatewayBuilder {
+/// [`fleet_gateway`] with more keys in `store.postgres`: `postgres_extra`, e.g.
+/// `", connect_timeout_ms = 500"`.
+pub(crate) fn fleet_gateway_with(
+    url: &str,
+    instance: &str,
+    live: SocketAddr,
+    shadow: &str,
+    postgres_extra: &str,
+) -> GatewayBuilder {
     TestGateway::new()
         .live("legacy", EngineToml::mci(live))
         .shadow("new-engine", EngineToml::http(shadow))
         .store_key("backend", "\"postgres\"")
-        .store_key("postgres", postgres)
+        .store_key(
+            "postgres",
+            format!(
+                "{{ url = \"{url}\", instance = \"{instance}\", sslmode = \"disable\"\
+                 {postgres_extra} }}"
+            ),
+        )
 }
 
 /// Waits until `gateway` has counted `n` comparisons (shadow calls end after the live answers;
