@@ -55,7 +55,7 @@ impl TestPostgres {
     pub async fn start_async() -> TestPostgres {
         tokio::task::spawn_blocking(TestPostgres::start_new)
             .await
-            .unwrap()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
     /// Stops and deletes the cluster, as dropping it does, for an async test: the wait for the

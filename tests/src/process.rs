@@ -7,8 +7,8 @@
 //! ```ignore
 //! // The child, a test of its own (ignored, so it runs only when spawned):
 //! shadowgate_tests::gateway_child!("the gateway process of the fleet test");
-//! // In the test (an async one inside `tokio::task::block_in_place`):
-//! let gateway = GatewayProcess::start("haproxy::gateway_child", &config_path, admin);
+//! // In the test (`GatewayProcess::start` where blocking is allowed):
+//! let gateway = GatewayProcess::start_async("haproxy::gateway_child", &config_path, admin).await;
 //! let said = health(admin).await;
 //! ```
 
@@ -66,6 +66,15 @@ impl GatewayProcess {
         let mut process = GatewayProcess::spawn(child_test, config);
         process.wait_ready(admin);
         process
+    }
+
+    /// [`GatewayProcess::start`] for an async test: the wait for the child runs off the runtime's
+    /// workers.
+    pub async fn start_async(child_test: &str, config: &Path, admin: SocketAddr) -> GatewayProcess {
+        let (child_test, config) = (child_test.to_owned(), config.to_owned());
+        tokio::task::spawn_blocking(move || GatewayProcess::start(&child_test, &config, admin))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
     /// Waits until `GET /readyz` on `admin` answers 200, or panics with the child's log.

@@ -4,9 +4,6 @@
 //! outage keeps nothing: its restart still says it did not stop cleanly. A trial's gateway warned
 //! "did not stop cleanly" after every stop made while the database was down.
 
-use std::net::SocketAddr;
-use std::path::Path;
-
 use serde_json::Value;
 use shadowgate_tests::gateway::Listener;
 use shadowgate_tests::postgres::TestPostgres;
@@ -20,10 +17,6 @@ const WARNING: &str = "the previous run on this store did not stop cleanly";
 shadowgate_tests::gateway_child!(
     "the gateway process of the stop-while-down test, run by it with --ignored"
 );
-
-fn start(config: &Path, admin: SocketAddr) -> GatewayProcess {
-    tokio::task::block_in_place(|| GatewayProcess::start(CHILD, config, admin))
-}
 
 /// gw-a's run mark: its pid, and whether it is marked stopped.
 async fn run_row(db: &TestPostgres) -> (i64, bool) {
@@ -47,7 +40,7 @@ async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_res
     let config = dir.path().join("shadowgate.toml");
     std::fs::write(&config, toml).unwrap();
 
-    let first = start(&config, admin);
+    let first = GatewayProcess::start_async(CHILD, &config, admin).await;
     assert_eq!(health(admin).await["previous_run"], "unknown");
     let first_pid = i64::from(first.id());
     assert_eq!(run_row(&rig.db).await, (first_pid, false));
@@ -60,7 +53,7 @@ async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_res
         "the stop is not in the database yet"
     );
 
-    let second = start(&config, admin);
+    let second = GatewayProcess::start_async(CHILD, &config, admin).await;
     let said = health(admin).await;
     assert_eq!(said["previous_run"], "clean", "{said}");
     assert_eq!(said["previous_run_pid"], Value::Null, "{said}");
@@ -72,7 +65,7 @@ async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_res
 
     // Killed while the database is down: nothing kept, the restart says so.
     rig.while_db_down(|| second.kill());
-    let third = start(&config, admin);
+    let third = GatewayProcess::start_async(CHILD, &config, admin).await;
     let said = health(admin).await;
     assert_eq!(said["previous_run"], "unclean", "{said}");
     assert_eq!(said["previous_run_pid"], second_pid, "{said}");

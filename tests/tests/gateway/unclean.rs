@@ -4,7 +4,6 @@
 //! `shadowgate_store_previous_run_unclean` is 1. After a SIGTERM the next start says `clean`.
 
 use std::net::SocketAddr;
-use std::path::Path;
 
 use serde_json::Value;
 use shadowgate_tests::gateway::{get, mci_deciding, Listener};
@@ -17,10 +16,6 @@ const WARNING: &str = "the previous run on this store did not stop cleanly";
 shadowgate_tests::gateway_child!(
     "the gateway process of the unclean-restart test, run by it with --ignored"
 );
-
-fn start(config: &Path, admin: SocketAddr) -> GatewayProcess {
-    tokio::task::block_in_place(|| GatewayProcess::start(CHILD, config, admin))
-}
 
 async fn unclean_gauge(admin: SocketAddr) -> String {
     let (_, metrics) = get(&format!("http://{admin}/metrics")).await;
@@ -46,12 +41,12 @@ async fn a_sigkilled_gateway_is_said_to_have_stopped_uncleanly_at_its_restart() 
     let config = dir.path().join("shadowgate.toml");
     std::fs::write(&config, toml).unwrap();
 
-    let first = start(&config, admin);
+    let first = GatewayProcess::start_async(CHILD, &config, admin).await;
     assert_eq!(health(admin).await["previous_run"], "unknown");
     let killed = first.id();
     tokio::task::block_in_place(|| first.kill());
 
-    let second = start(&config, admin);
+    let second = GatewayProcess::start_async(CHILD, &config, admin).await;
     let log = second.log();
     let warnings: Vec<&str> = log.lines().filter(|l| l.contains(WARNING)).collect();
     assert_eq!(warnings.len(), 1, "{log}");
@@ -82,7 +77,7 @@ async fn a_sigkilled_gateway_is_said_to_have_stopped_uncleanly_at_its_restart() 
     tokio::task::block_in_place(|| second.terminate());
 
     // A SIGTERM is a clean stop: the next start has nothing to say.
-    let third = start(&config, admin);
+    let third = GatewayProcess::start_async(CHILD, &config, admin).await;
     let said = health(admin).await;
     assert_eq!(said["previous_run"], "clean", "{said}");
     assert_eq!(said["previous_run_pid"], Value::Null, "{said}");
