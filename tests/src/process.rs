@@ -8,7 +8,8 @@
 //! // The child, a test of its own (ignored, so it runs only when spawned):
 //! shadowgate_tests::gateway_child!("the gateway process of the fleet test");
 //! // In the test (`GatewayProcess::start` where blocking is allowed):
-//! let gateway = GatewayProcess::start_async("haproxy::gateway_child", &config_path, admin).await;
+//! let (config, admin) = write_config(TestGateway::new().live(..), dir.path());
+//! let gateway = GatewayProcess::start_async("haproxy::gateway_child", &config, admin).await;
 //! let said = health(admin).await;
 //! ```
 
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use shadowgate::server::Running;
 
-use crate::gateway::get;
+use crate::gateway::{get, GatewayBuilder, Listener};
 
 /// The environment variable naming the child's config file; without it the child does nothing.
 pub const CONFIG_ENV: &str = "SHADOWGATE_TEST_CHILD_CONFIG";
@@ -148,6 +149,20 @@ pub fn free_address() -> SocketAddr {
         .unwrap()
         .local_addr()
         .unwrap()
+}
+
+/// Writes `builder`'s config for a gateway process to `dir/shadowgate.toml`, its store in
+/// `dir/store` and its admin listener on a fixed free address (a restart keeps it, and
+/// [`GatewayProcess::wait_ready`] asks it): the file and that address.
+pub fn write_config(builder: GatewayBuilder, dir: &Path) -> (PathBuf, SocketAddr) {
+    let admin = free_address();
+    let toml = builder
+        .admin()
+        .address(Listener::Admin, admin)
+        .toml(&dir.join("store"));
+    let config = dir.join("shadowgate.toml");
+    std::fs::write(&config, toml).unwrap();
+    (config, admin)
 }
 
 /// `/api/v1/health` of the gateway whose admin listener is `admin`, as JSON; panics unless it

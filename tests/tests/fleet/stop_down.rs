@@ -5,9 +5,8 @@
 //! "did not stop cleanly" after every stop made while the database was down.
 
 use serde_json::Value;
-use shadowgate_tests::gateway::Listener;
 use shadowgate_tests::postgres::TestPostgres;
-use shadowgate_tests::process::{free_address, health, GatewayProcess};
+use shadowgate_tests::process::{health, write_config, GatewayProcess};
 
 use crate::support::Rig;
 
@@ -31,14 +30,7 @@ async fn run_row(db: &TestPostgres) -> (i64, bool) {
 async fn a_gateway_stopped_while_postgres_is_down_is_not_said_unclean_at_its_restart() {
     let mut rig = Rig::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let admin = free_address();
-    let toml = rig
-        .spooling_gateway("")
-        .admin()
-        .address(Listener::Admin, admin)
-        .toml(&dir.path().join("store"));
-    let config = dir.path().join("shadowgate.toml");
-    std::fs::write(&config, toml).unwrap();
+    let (config, admin) = write_config(rig.spooling_gateway(""), dir.path());
 
     let first = GatewayProcess::start_async(CHILD, &config, admin).await;
     assert_eq!(health(admin).await["previous_run"], "unknown");

@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 
 use serde_json::Value;
-use shadowgate_tests::gateway::{get, mci_deciding, Listener};
-use shadowgate_tests::process::{free_address, health, GatewayProcess};
+use shadowgate_tests::gateway::{get, mci_deciding};
+use shadowgate_tests::process::{health, write_config, GatewayProcess};
 use shadowgate_tests::{EngineToml, TestGateway};
 
 const CHILD: &str = "unclean::gateway_child";
@@ -31,15 +31,10 @@ async fn a_sigkilled_gateway_is_said_to_have_stopped_uncleanly_at_its_restart() 
     let live = mci_deciding("N1").start().await;
     let shadow = mci_deciding("N1").start().await;
     let dir = tempfile::tempdir().unwrap();
-    let admin = free_address();
-    let toml = TestGateway::new()
+    let builder = TestGateway::new()
         .live("legacy", EngineToml::mci(live.addr()))
-        .shadow("new-engine", EngineToml::mci(shadow.addr()))
-        .admin()
-        .address(Listener::Admin, admin)
-        .toml(&dir.path().join("store"));
-    let config = dir.path().join("shadowgate.toml");
-    std::fs::write(&config, toml).unwrap();
+        .shadow("new-engine", EngineToml::mci(shadow.addr()));
+    let (config, admin) = write_config(builder, dir.path());
 
     let first = GatewayProcess::start_async(CHILD, &config, admin).await;
     assert_eq!(health(admin).await["previous_run"], "unknown");

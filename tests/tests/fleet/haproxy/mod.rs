@@ -41,8 +41,10 @@ use shadowgate_tests::fake::{FakeHttp, FakeMci, FakeMciBuilder};
 use shadowgate_tests::gateway::{answer_frame, decision, http_answer, layout, Listener, LIMIT};
 use shadowgate_tests::haproxy::{Backend, TestHaproxy};
 use shadowgate_tests::postgres::TestPostgres;
-use shadowgate_tests::process::{free_address, GatewayProcess};
-use shadowgate_tests::{EngineToml, FakeEngine, TestGateway};
+use shadowgate_tests::process::{free_address, write_config, GatewayProcess};
+use shadowgate_tests::{FakeEngine, TestGateway};
+
+use crate::support::fleet_gateway_with;
 
 const CHILD: &str = "haproxy::gateway_child";
 /// Clients on HAProxy's address, each one frame at a time.
@@ -223,24 +225,13 @@ async fn member(db: &TestPostgres, shadow: &FakeHttp, dir: PathBuf, k: usize) ->
     let name = format!("gw-{k}");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let live = recording_live(Arc::clone(&seen)).start().await;
-    let (mci, admin) = (free_address(), free_address());
-    let postgres = format!(
-        "{{ url = \"{}\", instance = \"{name}\", sslmode = \"disable\", connect_timeout_ms = 1000 }}",
-        db.url()
-    );
-    let toml = TestGateway::new()
-        .live("legacy", EngineToml::mci(live.addr()))
-        .shadow("new-engine", EngineToml::http(&shadow.url()))
-        .admin()
+    let mci = free_address();
+    let timeout = ", connect_timeout_ms = 1000";
+    let builder = fleet_gateway_with(&db.url(), &name, live.addr(), &shadow.url(), timeout)
         .address(Listener::Mci, mci)
-        .address(Listener::Admin, admin)
-        .store_key("backend", "\"postgres\"")
-        .store_key("postgres", postgres)
         // The window `LOST_BOUND` is sized for (the default is 100 ms).
-        .store_key("flush_interval_ms", "10")
-        .toml(&dir.join("store"));
-    let config = dir.join("shadowgate.toml");
-    std::fs::write(&config, toml).unwrap();
+        .store_key("flush_interval_ms", "10");
+    let (config, admin) = write_config(builder, &dir);
     Member {
         name,
         mci,
@@ -252,7 +243,6 @@ async fn member(db: &TestPostgres, shadow: &FakeHttp, dir: PathBuf, k: usize) ->
     }
 }
 
-/// Waits (bounded by [`WAIT`]) until `condition` holds.
 /// HAProxy's servers `gw-1`, `gw-2`, … for in-process gateways (MCI and admin addresses).
 fn backends(fleet: &[TestGateway]) -> Vec<Backend> {
     fleet
@@ -266,6 +256,7 @@ fn backends(fleet: &[TestGateway]) -> Vec<Backend> {
         .collect()
 }
 
+/// Waits (bounded by [`WAIT`]) until `condition` holds.
 async fn until(what: &str, condition: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while !condition() {
