@@ -10,7 +10,7 @@ use shadowgate_tests::gateway::{http_deciding, mci_deciding};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
-use crate::support::{send, spooling_gateway};
+use crate::support::{fleet_gateway_with, send};
 
 /// Accepts connections and reads them, never writing a byte, until dropped.
 async fn silent_server() -> (String, tokio::task::JoinHandle<()>) {
@@ -39,12 +39,14 @@ async fn a_database_that_never_answers_does_not_hold_the_start() {
     let next = http_deciding("N9").start().await;
     // Connects give up after 500 ms; a statement may take 20 s (the reader's deadline is a
     // minute, so a start waiting on a statement would fail the bound below).
-    let builder = spooling_gateway(
+    let builder = fleet_gateway_with(
         &url,
+        "gw-a",
         legacy.addr(),
         &next.url(),
-        ", statement_timeout_ms = 20000",
-    );
+        ", connect_timeout_ms = 500, statement_timeout_ms = 20000",
+    )
+    .store_key("retry_interval_ms", "200");
     let began = tokio::time::Instant::now();
     let gateway = builder.start().await;
     let mut client = gateway.mci_client().await;
