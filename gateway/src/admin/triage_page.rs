@@ -1,5 +1,8 @@
 //! The page's triage section: each group of a strategy with its state, assignee, note and link,
 //! and a plain HTML form per group that posts a change to `POST /api/v1/triage` (no scripts).
+//! The form pre-selects the state the group had when the page was made and sends the triage's
+//! `updated_micros` as it read it (`seen_updated_micros`, hidden): a form left open while
+//! someone else changed the group is refused (409) rather than undoing that change unseen.
 //! Each strategy's card has its own id, `triage-NAME` with the name percent-encoded (an id has
 //! no spaces), where a saved change leads back to.
 
@@ -63,6 +66,7 @@ pub(super) fn section(reader: &Reader, strategy: &str, view: &ReviewView) -> Str
             "<tr class=\"triage-row\" data-signature=\"{sig}\"><td><code>{sig}</code></td><td class=\"triage-state\">{state}</td><td>{assignee}</td><td>{note}</td><td>{link}</td><td>{last}</td><td>\
              <form method=\"post\" action=\"api/v1/triage\" enctype=\"application/x-www-form-urlencoded\">\
              <input type=\"hidden\" name=\"strategy\" value=\"{strategy}\"><input type=\"hidden\" name=\"signature\" value=\"{sig}\">\
+             <input type=\"hidden\" name=\"seen_updated_micros\" value=\"{seen}\">\
              <select name=\"state\">{options}</select> \
              <input name=\"by\" placeholder=\"your name\" required> <input name=\"assignee\" placeholder=\"assignee\"> \
              <input name=\"note\" placeholder=\"note\"> <input name=\"link\" placeholder=\"ticket link\"> \
@@ -74,6 +78,7 @@ pub(super) fn section(reader: &Reader, strategy: &str, view: &ReviewView) -> Str
             link = escape(t.link.as_deref().unwrap_or("")),
             last = escape(&last),
             strategy = escape(strategy),
+            seen = t.updated_micros,
         ));
     }
     out.push_str("</table><p class=\"muted\">Every change is kept in the audit trail (GET api/v1/audit) with the name given.</p></div>\n");

@@ -22,6 +22,7 @@ const FORM_FIELDS: &[&str] = &[
     "note",
     "link",
     "rule",
+    "seen_updated_micros",
 ];
 
 /// The JSON body (a serialised [`Change`]) or the form's fields, before the state is parsed. A
@@ -55,6 +56,10 @@ pub(super) struct ChangeRequest {
     /// The rule that covers an accepted difference.
     #[serde(default)]
     rule: Option<String>,
+    /// The group's `updated_micros` as the client read it: a triage changed since refuses the
+    /// change (409); absent, not checked.
+    #[serde(default)]
+    seen_updated_micros: Option<u64>,
 }
 
 impl ChangeRequest {
@@ -64,7 +69,8 @@ impl ChangeRequest {
     }
 
     /// The form fields `strategy`, `signature`, `by` (or `who`, as in the JSON), `state`,
-    /// `assignee`, `note`, `link`, `rule`. A blank text field is absent, but a blank `state` is
+    /// `assignee`, `note`, `link`, `rule` and `seen_updated_micros` (the page's hidden input,
+    /// the triage's time as the page showed it). A blank text field is absent, but a blank `state` is
     /// kept: the page's select has no blank option, so a blank state is a mistake to refuse, not
     /// "leave it". A field that is none of these is refused, named with the ones the form has,
     /// as the JSON refuses a key: a misspelt `stat` must not save a change without its state.
@@ -76,6 +82,15 @@ impl ChangeRequest {
             ));
         }
         let field = |name| param(text, name).filter(|v| !v.trim().is_empty());
+        let seen_updated_micros = match field("seen_updated_micros") {
+            Some(seen) => Some(seen.trim().parse::<u64>().map_err(|_| {
+                format!(
+                    "seen_updated_micros: expected the triage's updated_micros as read \
+                     (microseconds since the epoch), found {seen:?}"
+                )
+            })?),
+            None => None,
+        };
         Ok(Self {
             strategy: field("strategy").unwrap_or_default(),
             signature: field("signature").unwrap_or_default(),
@@ -86,6 +101,7 @@ impl ChangeRequest {
             note: field("note"),
             link: field("link"),
             rule: field("rule"),
+            seen_updated_micros,
         })
     }
 
@@ -115,6 +131,7 @@ impl ChangeRequest {
             note: self.note,
             link: self.link,
             rule: self.rule,
+            seen_updated_micros: self.seen_updated_micros,
         })
     }
 }
@@ -199,11 +216,46 @@ mod tests {
             ChangeRequest::from_form("strategy=l&signature=s&by=kim&stat=verified&note=n")
                 .unwrap_err(),
             "stat: expected a field of the triage form (strategy, signature, by, who, state, \
-             assignee, note, link, rule), found one it does not have"
+             assignee, note, link, rule, seen_updated_micros), found one it does not have"
         );
         let every =
-            "strategy=l&signature=s&by=kim&who=kim&state=new&assignee=a&note=n&link=k&rule=r";
+            "strategy=l&signature=s&by=kim&who=kim&state=new&assignee=a&note=n&link=k&rule=r\
+             &seen_updated_micros=7";
         assert!(ChangeRequest::from_form(every).is_ok());
+    }
+
+    #[test]
+    fn the_triage_a_change_was_made_from_is_taken_from_the_form_and_the_json() {
+        let form = |fields: &str| ChangeRequest::from_form(fields).map(|r| r.seen_updated_micros);
+        assert_eq!(
+            form("strategy=l&signature=s&seen_updated_micros=7"),
+            Ok(Some(7))
+        );
+        assert_eq!(
+            form("strategy=l&signature=s&seen_updated_micros="),
+            Ok(None)
+        );
+        assert_eq!(form("strategy=l&signature=s"), Ok(None));
+        assert_eq!(
+            form("strategy=l&signature=s&seen_updated_micros=yesterday"),
+            Err(
+                "seen_updated_micros: expected the triage's updated_micros as read \
+                 (microseconds since the epoch), found \"yesterday\""
+                    .to_owned()
+            )
+        );
+        let json = br#"{"strategy": "l", "signature": "s", "by": "kim", "seen_updated_micros": 7}"#;
+        let change = ChangeRequest::from_json(json)
+            .unwrap()
+            .into_change()
+            .unwrap();
+        assert_eq!(change.seen_updated_micros, Some(7));
+        let absent = br#"{"strategy": "l", "signature": "s", "by": "kim"}"#;
+        let change = ChangeRequest::from_json(absent)
+            .unwrap()
+            .into_change()
+            .unwrap();
+        assert_eq!(change.seen_updated_micros, None, "not checked");
     }
 
     #[test]

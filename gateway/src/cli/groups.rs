@@ -111,6 +111,8 @@ pub fn run_groups_set(args: &GroupsSetArgs, out: &mut dyn Write) -> anyhow::Resu
         note: args.note.clone(),
         link: args.link.clone(),
         rule: args.rule.clone(),
+        // The CLI changes what the gateway has now, as a script does: not checked.
+        seen_updated_micros: None,
     };
     let triage = match Where::open(&args.group.source)? {
         Where::Local(book, policies, _, _) => {

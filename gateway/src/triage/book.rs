@@ -7,7 +7,7 @@ use super::error::{TriageError, TriageErrorKind};
 use super::ledger::{Beside, Entry, TriageLedger};
 use super::state::{Change, Triage, TriageState};
 use crate::review::unknown_strategy;
-use crate::store::{Group, Reader, StoreError};
+use crate::store::{format_micros, Group, Reader, StoreError};
 
 /// Tree of triage values, keyed like groups ([`Group::key`]).
 const TRIAGE_TREE: &str = "triage";
@@ -144,6 +144,9 @@ impl TriageBook {
             return Err(fail(TriageErrorKind::NoSuchGroup));
         };
         let (current, read) = self.current(&group, now_micros)?;
+        if let Some(stale) = changed_since_read(change, &current) {
+            return Err(fail(stale));
+        }
         let to = change.state.unwrap_or(current.state);
         let rule = text(&change.rule).or_else(|| current.rule.clone());
         if to == TriageState::AcceptedDifference {
@@ -337,6 +340,27 @@ fn reopening_note(settled: &Triage, grown: u64) -> String {
         _ => "verified".to_owned(),
     };
     format!("reopened by itself: {grown} new {noun} since {since}")
+}
+
+/// The refusal of a change made from another triage than `current` (the one stored now, after
+/// any reopening), when it says which one it was made from: applied, it would undo the changes
+/// since unseen. Only refused here, before anything is computed; one stored after this read is
+/// refused by the ledger ([`TriageErrorKind::ChangedMeanwhile`]).
+fn changed_since_read(change: &Change, current: &Triage) -> Option<TriageErrorKind> {
+    let seen = change.seen_updated_micros?;
+    if seen == current.updated_micros {
+        return None;
+    }
+    // A group never triaged has no change to name: only a client's invented value gets here.
+    let (by, at) = match current.updated_by.as_str() {
+        "" => ("nobody".to_owned(), "no time".to_owned()),
+        by => (by.to_owned(), format_micros(current.updated_micros)),
+    };
+    Some(TriageErrorKind::ChangedSinceRead {
+        by,
+        at,
+        state: current.state,
+    })
 }
 
 /// Whether `next` keeps every field of `current` a change can set (a note is always new: it is

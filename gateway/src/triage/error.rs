@@ -95,6 +95,17 @@ pub enum TriageErrorKind {
         /// When, RFC 3339 UTC.
         at: String,
     },
+    /// The change says which triage it was made from ([`super::Change::seen_updated_micros`])
+    /// and the stored one changed since: applying it would undo that change unseen.
+    #[error("changed since you read it: by {by} at {at}, now {state}; read it again")]
+    ChangedSinceRead {
+        /// Who made the stored change.
+        by: String,
+        /// When, RFC 3339 UTC.
+        at: String,
+        /// The state it is in now.
+        state: TriageState,
+    },
     /// The store could not be read or written.
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -201,8 +212,12 @@ impl TriageError {
     }
 
     /// Whether the change was computed from a value another change replaced meanwhile
-    /// ([`TriageErrorKind::ChangedMeanwhile`]): read it again.
+    /// ([`TriageErrorKind::ChangedMeanwhile`]) or since the one it says it was made from
+    /// ([`TriageErrorKind::ChangedSinceRead`]): read it again.
     pub fn is_conflict(&self) -> bool {
-        matches!(*self.kind, TriageErrorKind::ChangedMeanwhile { .. })
+        matches!(
+            *self.kind,
+            TriageErrorKind::ChangedMeanwhile { .. } | TriageErrorKind::ChangedSinceRead { .. }
+        )
     }
 }

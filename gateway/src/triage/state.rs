@@ -183,6 +183,12 @@ pub struct Change {
     /// For `accepted_difference`: the rule that covers the difference (`ignore body.note`).
     #[serde(default)]
     pub rule: Option<String>,
+    /// The group's [`Triage::updated_micros`] as whoever asks last read it (the page's form
+    /// always sends it): a triage changed since is refused
+    /// ([`super::TriageErrorKind::ChangedSinceRead`]) rather than overwritten from a stale view.
+    /// `None`: not checked (the CLI, scripts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_updated_micros: Option<u64>,
 }
 
 #[cfg(test)]

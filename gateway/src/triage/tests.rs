@@ -243,3 +243,73 @@ fn a_verified_group_that_grows_still_reopens_as_before() {
         Some("reopened by itself: 1 new mismatch since verified")
     );
 }
+
+#[test]
+fn a_change_made_from_a_triage_changed_since_is_refused_naming_who_changed_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, record) = open_store(dir.path());
+    record(&store, 1);
+    let book = TriageBook::new(store.reader().clone());
+    let triage_now = || book.list("loan", 1).unwrap()[0].triage.clone();
+    // park.h's page shows the group untriaged; choi.m sets it to investigating meanwhile.
+    let seen = triage_now().updated_micros;
+    book.set(
+        &change("choi.m", TriageState::Investigating),
+        None,
+        2_000_000,
+    )
+    .unwrap();
+    // park.h's form: `new` still selected, a note added.
+    let stale = Change {
+        note: Some("looked at it".into()),
+        seen_updated_micros: Some(seen),
+        ..change("park.h", TriageState::New)
+    };
+    let error = book.set(&stale, None, 3_000_000).unwrap_err();
+    assert!(error.is_conflict() && error.is_refused(), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "group loan/00000000000000aa: changed since you read it: by choi.m at \
+         1970-01-01T00:00:02.000000Z, now investigating; read it again"
+    );
+    assert_eq!(triage_now().state, TriageState::Investigating);
+    assert_eq!(
+        book.audit().unwrap().len(),
+        1,
+        "the refused change left no entry"
+    );
+
+    // Made from the triage as it is now, the same change is applied.
+    let fresh = Change {
+        seen_updated_micros: Some(2_000_000),
+        ..stale.clone()
+    };
+    assert_eq!(
+        book.set(&fresh, None, 4_000_000).unwrap().state,
+        TriageState::New
+    );
+
+    // A group that reopened by itself since it was read is refused the same way.
+    for (state, at) in [
+        (TriageState::FixDeployed, 5_000_000),
+        (TriageState::Verified, 6_000_000),
+    ] {
+        book.set(&change("choi.m", state), None, at).unwrap();
+    }
+    record(&store, 1);
+    let closing = Change {
+        seen_updated_micros: Some(6_000_000),
+        ..change("park.h", TriageState::NotADefect)
+    };
+    assert_eq!(
+        book.set(&closing, None, 7_000_000).unwrap_err().to_string(),
+        "group loan/00000000000000aa: changed since you read it: by shadowgate at \
+         1970-01-01T00:00:07.000000Z, now new; read it again"
+    );
+    // Without the field (the CLI, scripts) nothing is checked, as before.
+    let unchecked = change("park.h", TriageState::NotADefect);
+    assert_eq!(
+        book.set(&unchecked, None, 8_000_000).unwrap().state,
+        TriageState::NotADefect
+    );
+}

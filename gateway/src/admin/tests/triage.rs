@@ -383,7 +383,8 @@ fn the_form_the_page_renders_is_taken_as_posted_and_an_unknown_field_is_refused_
         "{body}"
     );
     let reason = "stat: expected a field of the triage form (strategy, signature, by, who, \
-                  state, assignee, note, link, rule), found one it does not have";
+                  state, assignee, note, link, rule, seen_updated_micros), found one it does not \
+                  have";
     assert!(body.contains(&html::escape(reason)), "{body}");
     assert!(body.contains("<a href=\"../../#triage-loan\">"), "{body}");
     assert_eq!(triage_now(&f.state), after, "nothing applied");
@@ -496,4 +497,66 @@ fn a_saved_form_post_goes_back_to_the_page_by_a_relative_link() {
     );
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json(&body)["triage"]["state"], "fix_deployed");
+}
+
+#[test]
+fn a_form_loaded_before_another_change_cannot_undo_it_and_the_api_refuses_a_stale_change() {
+    let f = fixture(None);
+    // park.h loads the page: the form carries the triage's time as read (never triaged: 0).
+    let (_, _, page) = call(&f.state, "GET", "/", None);
+    assert!(
+        page.contains("<input type=\"hidden\" name=\"seen_updated_micros\" value=\"0\">"),
+        "{page}"
+    );
+    let stale = rendered_form(&page, &[("by", "park.h"), ("note", "grade table")]);
+    assert!(stale.contains("state=new"), "{stale}");
+    assert!(stale.contains("seen_updated_micros=0"), "{stale}");
+    // choi.m sets the group to investigating (on another gateway, say).
+    let (status, _, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        "application/json",
+        r#"{"strategy": "loan", "signature": "sig-grade", "by": "choi.m", "state": "investigating"}"#,
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let changed = triage_now(&f.state);
+    let micros = changed.0["updated_micros"].as_u64().unwrap();
+    let expected = format!(
+        "group loan/sig-grade: changed since you read it: by choi.m at {}, now investigating; \
+         read it again",
+        crate::store::format_micros(micros)
+    );
+
+    // park.h's form, `new` still selected: refused, nothing undone.
+    let (status, _, body) = post(&f.state, "/api/v1/triage", FORM, &stale);
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("<h1>Triage change refused</h1>"), "{body}");
+    assert!(body.contains(&html::escape(&expected)), "{body}");
+    assert_eq!(triage_now(&f.state), changed, "nothing applied");
+
+    // The API the same way, in JSON; made from the triage as it is now, it is applied.
+    let change = |seen: u64| {
+        format!(
+            r#"{{"strategy": "loan", "signature": "sig-grade", "by": "park.h", "state": "new",
+                "note": "grade table", "seen_updated_micros": {seen}}}"#
+        )
+    };
+    let (status, _, body) = post(&f.state, "/api/v1/triage", "application/json", &change(0));
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(json(&body), serde_json::json!({ "error": expected }));
+    assert_eq!(triage_now(&f.state), changed, "nothing applied");
+    let (status, _, body) = post(
+        &f.state,
+        "/api/v1/triage",
+        "application/json",
+        &change(micros),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json(&body)["triage"]["state"], "new");
+
+    // The page made now carries the new time.
+    let (_, _, page) = call(&f.state, "GET", "/", None);
+    let now = triage_now(&f.state).0["updated_micros"].as_u64().unwrap();
+    let hidden = format!("<input type=\"hidden\" name=\"seen_updated_micros\" value=\"{now}\">");
+    assert!(page.contains(&hidden), "{page}");
 }
