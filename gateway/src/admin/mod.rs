@@ -244,7 +244,8 @@ fn route(
     match (&parts.method, path) {
         (&Method::POST, "/api/v1/reload") => api::reload(state.reload.as_ref()),
         (&Method::POST, "/api/v1/triage") => {
-            triage::set(&state.reader, &(state.policies)(), &parts.headers, body)
+            let (policies, view) = ((state.policies)(), (state.view)());
+            triage::set(&state.reader, &policies, &view, &parts.headers, body)
         }
         (&Method::POST, "/api/v1/cutover/sign") => {
             cutover::sign(state.cutover.as_ref(), body, &(state.view)().zone_name())

@@ -4,6 +4,10 @@
 //! why). Who made a change is the `by` name given with it: admin token holders are trusted
 //! operators.
 //!
+//! A refused form post's page writes the times in its reason (who changed the group meanwhile,
+//! and when) in the review's zone, as the page does every time; the JSON keeps RFC 3339 UTC, as
+//! every API answer does.
+//!
 //! The form's answers link back relatively (`../../#triage-loan` from `api/v1/triage`, the
 //! changed strategy's triage card), as the page's own links are relative: a proxy may serve the
 //! page under a path prefix.
@@ -18,7 +22,7 @@ use super::params::param;
 use super::triage_page;
 use super::triage_request::ChangeRequest;
 use crate::listener::server;
-use crate::review::Policies;
+use crate::review::{Policies, ReviewView};
 use crate::store::{Clock, Reader, SystemClock};
 use crate::triage::{verify, Change, TriageBook, TriageError};
 
@@ -59,10 +63,12 @@ pub(super) fn audit(reader: &Reader) -> Response {
     }
 }
 
-/// `POST /api/v1/triage`: applies a change given as JSON or as a form.
+/// `POST /api/v1/triage`: applies a change given as JSON or as a form; `view` writes the times
+/// of a refused form post's page.
 pub(super) fn set(
     reader: &Reader,
     policies: &Policies,
+    view: &ReviewView,
     headers: &http::HeaderMap,
     body: &Bytes,
 ) -> Response {
@@ -116,7 +122,11 @@ pub(super) fn set(
     match book.set(&change, rules.as_deref(), SystemClock.now_micros()) {
         Ok(_) if form => see_other(&back_to_page(&change.strategy)),
         Ok(triage) => server::json(StatusCode::OK, &json!({ "triage": triage })),
-        Err(error) if form => refused_page(status(&error), Some(&change), &error.to_string()),
+        Err(error) if form => refused_page(
+            status(&error),
+            Some(&change),
+            &view.in_zone(&error.to_string()),
+        ),
         Err(error) => failed(&error),
     }
 }
@@ -229,7 +239,8 @@ mod tests {
             away.to_string(),
             "group loan/00000000000000aa: cannot write to the fleet store at \
              postgres://gw@db/shadowgate, which keeps the fleet's triage and audit trail: append \
-             to the audit trail (shadowgate_audit): connection refused"
+             to the audit trail (shadowgate_audit): connection refused; nothing was changed, try \
+             again when it is back"
         );
     }
 }

@@ -114,14 +114,19 @@ pub fn run_groups_set(args: &GroupsSetArgs, out: &mut dyn Write) -> anyhow::Resu
         // The CLI changes what the gateway has now, as a script does: not checked.
         seen_updated_micros: None,
     };
+    // A refusal's times (who changed the group meanwhile, and when) in the review's zone, as
+    // the CLI's text writes every time; a running gateway's zone is asked for only then.
     let triage = match Where::open(&args.group.source)? {
-        Where::Local(book, policies, _, _) => {
+        Where::Local(book, policies, view, _) => {
             let rules = rule_names(&policies, &change.strategy);
-            book.set(&change, rules.as_deref(), now())?
+            book.set(&change, rules.as_deref(), now())
+                .map_err(|e| anyhow!(view.in_zone(&e.to_string())))?
         }
         Where::Remote(api) => {
             let body = serde_json::to_vec(&change)?;
-            let answer = api.call(Method::POST, "/api/v1/triage", Some(body))?;
+            let answer = api
+                .call(Method::POST, "/api/v1/triage", Some(body))
+                .map_err(|e| anyhow!(api.view_or_utc().in_zone(&format!("{e:#}"))))?;
             serde_json::from_value(answer["triage"].clone())?
         }
     };

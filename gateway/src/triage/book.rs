@@ -174,6 +174,7 @@ impl TriageBook {
         {
             return Err(fail(TriageErrorKind::NotDeployed {
                 from: current.state,
+                last: last_change(&current),
             }));
         }
         let next = Triage {
@@ -352,14 +353,23 @@ fn changed_since_read(change: &Change, current: &Triage) -> Option<TriageErrorKi
         return None;
     }
     // A group never triaged has no change to name: only a client's invented value gets here.
-    let (by, at) = match current.updated_by.as_str() {
-        "" => ("nobody".to_owned(), "no time".to_owned()),
-        by => (by.to_owned(), format_micros(current.updated_micros)),
-    };
+    let (by, at) =
+        last_change(current).unwrap_or_else(|| ("nobody".to_owned(), "no time".to_owned()));
     Some(TriageErrorKind::ChangedSinceRead {
         by,
         at,
         state: current.state,
+    })
+}
+
+/// Who made the change `current` was stored by and when (RFC 3339 UTC); `None` for a group
+/// never triaged.
+fn last_change(current: &Triage) -> Option<(String, String)> {
+    (!current.updated_by.is_empty()).then(|| {
+        (
+            current.updated_by.clone(),
+            format_micros(current.updated_micros),
+        )
     })
 }
 

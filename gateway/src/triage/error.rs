@@ -5,16 +5,36 @@ use thiserror::Error;
 use super::state::{TriageState, UnknownState};
 use crate::store::StoreError;
 
-/// A triage change that was refused or could not be stored, with the group it was about.
+/// A triage change that was refused or could not be stored, with the group it was about (a
+/// read of a strategy's groups or of the audit trail says so instead: [`subject`]).
 #[derive(Debug, Error)]
-#[error("group {strategy}/{signature}: {kind}")]
+#[error("{}: {kind}", subject(.strategy, .signature))]
 pub struct TriageError {
-    /// Strategy name.
+    /// Strategy name (`*`: the audit trail, not a strategy's).
     pub strategy: String,
-    /// Grouping signature.
+    /// Grouping signature (`*`: every group of the strategy).
     pub signature: String,
     /// What went wrong (boxed: store errors are large, and this travels in every `Result`).
     pub kind: Box<TriageErrorKind>,
+}
+
+/// What an error is about, for people: `group loan/3cc4d5940b0b32de`, `groups of loan` (a read
+/// of a strategy's groups), `audit trail` (a read of the whole trail).
+fn subject(strategy: &str, signature: &str) -> String {
+    match (strategy, signature) {
+        ("*", "*") => "audit trail".to_owned(),
+        (strategy, "*") => format!("groups of {strategy}"),
+        (strategy, signature) => format!("group {strategy}/{signature}"),
+    }
+}
+
+/// ` (set by lee at 2026-12-03T10:00:00.000000Z)`: who made the change a state was set by, and
+/// when (RFC 3339 UTC); nothing for a group never triaged.
+fn set_by(last: &Option<(String, String)>) -> String {
+    match last {
+        Some((by, at)) => format!(" (set by {by} at {at})"),
+        None => String::new(),
+    }
 }
 
 /// `, assignee "kim.j", link "…"` for the fields a change sent that change nothing.
@@ -80,11 +100,14 @@ pub enum TriageErrorKind {
         /// The group's differing fields, comma-separated.
         fields: String,
     },
-    /// `verified` before a fix was deployed.
-    #[error("expected state fix_deployed before verified, found {from}")]
+    /// `verified` before a fix was deployed. Names who set the current state and when: a
+    /// state someone else changed a moment ago otherwise reads as a mistake of one's own.
+    #[error("expected state fix_deployed before verified, found {from}{}", set_by(.last))]
     NotDeployed {
         /// The current state.
         from: TriageState,
+        /// Who made the last change and when (RFC 3339 UTC); `None` for a group never triaged.
+        last: Option<(String, String)>,
     },
     /// The value a change was computed from is no longer the stored one: another change (a
     /// person on another gateway, or the group reopening by itself) was stored meanwhile.
@@ -112,7 +135,7 @@ pub enum TriageErrorKind {
     /// A fleet's database, where its triage and audit trail are kept, could not be written.
     #[error(
         "cannot write to the fleet store at {url}, which keeps the fleet's triage and audit \
-         trail: {operation}: {source}"
+         trail: {operation}: {source}; nothing was changed, try again when it is back"
     )]
     FleetWrite {
         /// `store.postgres.url` (it never holds a password).
@@ -219,5 +242,44 @@ impl TriageError {
             *self.kind,
             TriageErrorKind::ChangedMeanwhile { .. } | TriageErrorKind::ChangedSinceRead { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_names_its_group_or_the_strategys_groups_or_the_audit_trail() {
+        let kind = || TriageErrorKind::NoSuchGroup;
+        let said = |strategy, signature| TriageError::new(strategy, signature, kind()).to_string();
+        assert_eq!(
+            said("loan-screening", "3cc4d5940b0b32de"),
+            "group loan-screening/3cc4d5940b0b32de: expected a mismatch group of the store, \
+             found none"
+        );
+        assert!(said("loan-screening", "*").starts_with("groups of loan-screening: expected"));
+        assert!(said("*", "*").starts_with("audit trail: expected"));
+    }
+
+    #[test]
+    fn verified_before_deployed_names_who_set_the_state_and_when() {
+        let refused = |last| TriageErrorKind::NotDeployed {
+            from: TriageState::Investigating,
+            last,
+        };
+        let by_choi = Some((
+            "choi.m".to_owned(),
+            "2026-12-03T10:00:00.000000Z".to_owned(),
+        ));
+        assert_eq!(
+            refused(by_choi).to_string(),
+            "expected state fix_deployed before verified, found investigating (set by choi.m at \
+             2026-12-03T10:00:00.000000Z)"
+        );
+        assert_eq!(
+            refused(None).to_string(),
+            "expected state fix_deployed before verified, found investigating"
+        );
     }
 }

@@ -278,6 +278,14 @@ fn a_change_made_from_a_triage_changed_since_is_refused_naming_who_changed_it() 
         1,
         "the refused change left no entry"
     );
+    // Refused by a state rule, the change names who set the state it found, and when.
+    assert_eq!(
+        book.set(&change("park.h", TriageState::Verified), None, 3_000_000)
+            .unwrap_err()
+            .to_string(),
+        "group loan/00000000000000aa: expected state fix_deployed before verified, found \
+         investigating (set by choi.m at 1970-01-01T00:00:02.000000Z)"
+    );
 
     // Made from the triage as it is now, the same change is applied.
     let fresh = Change {

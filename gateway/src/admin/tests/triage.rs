@@ -501,7 +501,9 @@ fn a_saved_form_post_goes_back_to_the_page_by_a_relative_link() {
 
 #[test]
 fn a_form_loaded_before_another_change_cannot_undo_it_and_the_api_refuses_a_stale_change() {
-    let f = fixture(None);
+    let mut f = fixture(None);
+    let seoul = || crate::review::ReviewView::named("Asia/Seoul").unwrap();
+    f.state.view = Arc::new(seoul);
     // park.h loads the page: the form carries the triage's time as read (never triaged: 0).
     let (_, _, page) = call(&f.state, "GET", "/", None);
     assert!(
@@ -521,17 +523,20 @@ fn a_form_loaded_before_another_change_cannot_undo_it_and_the_api_refuses_a_stal
     assert_eq!(status, StatusCode::OK, "{body}");
     let changed = triage_now(&f.state);
     let micros = changed.0["updated_micros"].as_u64().unwrap();
-    let expected = format!(
-        "group loan/sig-grade: changed since you read it: by choi.m at {}, now investigating; \
-         read it again",
-        crate::store::format_micros(micros)
-    );
+    let expected = |at: String| {
+        format!(
+            "group loan/sig-grade: changed since you read it: by choi.m at {at}, now \
+             investigating; read it again"
+        )
+    };
 
-    // park.h's form, `new` still selected: refused, nothing undone.
+    // park.h's form, `new` still selected: refused, nothing undone; the page's time in its zone.
     let (status, _, body) = post(&f.state, "/api/v1/triage", FORM, &stale);
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("<h1>Triage change refused</h1>"), "{body}");
-    assert!(body.contains(&html::escape(&expected)), "{body}");
+    let on_the_page = expected(seoul().time(micros));
+    assert!(on_the_page.contains(" +09:00, now"), "{on_the_page}");
+    assert!(body.contains(&html::escape(&on_the_page)), "{body}");
     assert_eq!(triage_now(&f.state), changed, "nothing applied");
 
     // The API the same way, in JSON; made from the triage as it is now, it is applied.
@@ -543,7 +548,8 @@ fn a_form_loaded_before_another_change_cannot_undo_it_and_the_api_refuses_a_stal
     };
     let (status, _, body) = post(&f.state, "/api/v1/triage", "application/json", &change(0));
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(json(&body), serde_json::json!({ "error": expected }));
+    let in_utc = expected(crate::store::format_micros(micros));
+    assert_eq!(json(&body), serde_json::json!({ "error": in_utc }));
     assert_eq!(triage_now(&f.state), changed, "nothing applied");
     let (status, _, body) = post(
         &f.state,
