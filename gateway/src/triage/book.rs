@@ -115,7 +115,9 @@ impl TriageBook {
     /// Applies `change`; `rules` are the strategy's rules (`ignore body.note`) when known, which
     /// an `accepted_difference` must name one of. A fleet's database that cannot be read or
     /// written fails the change as a write ([`TriageErrorKind::FleetWrite`]): the change is not
-    /// made, and the error says the fleet's triage is kept there.
+    /// made, and the error says the fleet's triage is kept there. A change that says which
+    /// triage it was made from ([`Change::seen_updated_micros`]) is refused when the stored one
+    /// changed since ([`TriageErrorKind::ChangedSinceRead`]).
     pub fn set(
         &self,
         change: &Change,

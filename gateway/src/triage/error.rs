@@ -6,7 +6,7 @@ use super::state::{TriageState, UnknownState};
 use crate::store::StoreError;
 
 /// A triage change that was refused or could not be stored, with the group it was about (a
-/// read of a strategy's groups or of the audit trail says so instead: [`subject`]).
+/// read of a strategy's groups or of the audit trail says so instead).
 #[derive(Debug, Error)]
 #[error("{}: {kind}", subject(.strategy, .signature))]
 pub struct TriageError {

@@ -16,7 +16,10 @@
 //! the previous one, so an edited or removed entry breaks the chain; [`verify`] finds it). A
 //! fleet (`store.backend = "postgres"`) keeps both in its database instead, one chain for every
 //! gateway ([`TriageLedger`]). A change computed from a value another change replaced meanwhile
-//! is refused ([`TriageErrorKind::ChangedMeanwhile`]), never stored over it.
+//! is refused ([`TriageErrorKind::ChangedMeanwhile`]), never stored over it; so is one that says
+//! it was made from a triage ([`Change::seen_updated_micros`], which the page's form always
+//! sends) that changed since ([`TriageErrorKind::ChangedSinceRead`]): a stale form never undoes
+//! another operator's change, nor a reopening, unseen.
 //! Changes are rare and come from people; they are written and flushed directly rather than
 //! through the comparison path's writer queue. Who made a change is the name given with it:
 //! admin token holders are trusted operators.
