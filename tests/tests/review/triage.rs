@@ -42,7 +42,9 @@ async fn groups(scenario: &Scenario) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_goes_to_verified_reopens_when_it_grows_and_every_step_is_audited() {
-    let scenario = Scenario::start(true, "min_comparisons = 100\nmin_clean_days = 0").await;
+    let readiness = "min_comparisons = 100\nmin_clean_days = 0";
+    let seoul = "[review]\ntime_zone = \"Asia/Seoul\"\n";
+    let scenario = Scenario::start_with(true, readiness, seoul, |_| {}).await;
     scenario.traffic(9).await;
     // The counters `traffic` waits for can be committed before the groups (seen once in CI
     // under load: no group yet): wait for the group itself, bounded.
@@ -183,6 +185,43 @@ async fn a_group_goes_to_verified_reopens_when_it_grows_and_every_step_is_audite
         verified.contains("5 entries, hash chain intact"),
         "{verified}"
     );
+
+    // `verified` again, on the reopened group: refused, naming who set the state and when, in
+    // the review's zone from the CLI and in UTC in the API's JSON.
+    let again = GroupsSetArgs {
+        group: show_args(&scenario, &signature),
+        by: "lee".to_owned(),
+        state: Some(TriageState::Verified),
+        assignee: None,
+        note: None,
+        link: None,
+        rule: None,
+    };
+    let refused = tokio::task::spawn_blocking(move || {
+        cli::run_groups_set(&again, &mut Vec::new()).unwrap_err()
+    })
+    .await
+    .unwrap()
+    .to_string();
+    let said = "expected state fix_deployed before verified, found new (set by shadowgate at ";
+    assert!(refused.contains(said), "{refused}");
+    assert!(refused.contains(" +09:00)"), "{refused}");
+    let (status, body) = post_json(
+        &scenario,
+        &format!(r#"{{"strategy": "{STRATEGY}", "signature": "{signature}", "by": "lee", "state": "verified"}}"#),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains(said) && body.contains("Z)"), "{body}");
+}
+
+/// The group of `signature`, read through the scenario's admin API.
+fn show_args(scenario: &Scenario, signature: &str) -> GroupArgs {
+    GroupArgs {
+        source: remote(scenario),
+        strategy: STRATEGY.to_owned(),
+        signature: signature.to_owned(),
+    }
 }
 
 /// A POST of JSON to `/api/v1/triage` with the scenario's token: status and body.
