@@ -3,11 +3,13 @@
 //! reached elsewhere, the sign-off it rests on, or `unsigned` (also logged as a warning); a
 //! shadow engine reached elsewhere needs none ([`super::routing`]).
 //!
-//! Which sign-off: the latest one of the strategy, if it was signed against the config in force
-//! before the reload or against the new config (the operator may sign before or after editing the
-//! file, never with another config in between), and no earlier change rests on it already (a
-//! sign-off approves one routing change, [`super::signed`]). An older sign-off, or one whose
-//! config was edited since, does not count: the evidence was about another config. An unsigned
+//! Which sign-off: the latest one of the strategy signed against the config in force before the
+//! reload or against the new config (the operator may sign before or after editing the file,
+//! never with another config in between), if no earlier change rests on it already (a sign-off
+//! approves one routing change, [`super::signed`]). A sign-off of another config (another fleet
+//! gateway's file) is passed over; one whose config was edited and loaded since does not count:
+//! the evidence was about another config. "Before" is the config the trail last recorded for
+//! this gateway: a reload or start the trail missed is listed with the next one. An unsigned
 //! change records why (`unsigned_because`), in the words of the warning. Strategies added or
 //! removed by the reload are not routing changes of an existing strategy and are not listed
 //! ([`super::routing`]). The entry also records the whole routing now in force, which the next
@@ -20,9 +22,10 @@ use super::evidence::at;
 use super::files::{self, FileChange};
 use super::routing::{changes, log_all, note, routing, Endpoint, Moved, Route, Routing};
 use super::signed::{instance, own, Signed};
+use super::start::last_recorded;
 use crate::config::Config;
 use crate::store::Reader;
-use crate::triage::Entry;
+use crate::triage::{AuditEntry, Entry};
 
 /// The audit action of a reload.
 pub const RELOAD_ACTION: &str = "reload";
@@ -39,7 +42,9 @@ pub struct ReloadLink {
     /// one trail; absent without a fleet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
-    /// SHA-256 of the config in force before.
+    /// SHA-256 of the config in force before, as the audit trail last recorded it for this
+    /// gateway (another than the one running before when the trail missed a reload or start:
+    /// its database was down).
     pub previous_config_sha256: String,
     /// SHA-256 of the config in force now.
     pub config_sha256: String,
@@ -215,6 +220,12 @@ fn side(before: Engine, after: Engine) -> String {
 
 /// Appends the `reload` entry of a reload from `old` to `new` (asked by `source`) to the audit
 /// trail of `reader`'s store at `now_micros`, and logs each routing change.
+///
+/// The changes are listed against the config the trail last recorded for this gateway (as
+/// [`super::link_start`] does), not against `old`: a reload or start the trail did not take (its
+/// database down) changed the routing unrecorded, and that change is recorded, and warned about
+/// when unsigned, at the first reload the trail takes. `old` counts only when the trail records
+/// no routing of this gateway yet.
 pub fn link_reload(
     reader: &Reader,
     old: &Config,
@@ -230,14 +241,15 @@ pub fn link_reload(
         instance.as_deref(),
     );
     let signed = Signed::of(&trail);
-    let (before, after) = (routing(old), routing(new));
-    let changes = changes(&signed, (&old.sha256, &before), (&new.sha256, &after));
-    let file_changes = files::changes(&before, &after);
+    let (was_sha, was) = recorded_before(&trail, old);
+    let after = routing(new);
+    let changes = changes(&signed, (&was_sha, &was), (&new.sha256, &after));
+    let file_changes = files::changes(&was, &after);
     log_all(RELOAD_ACTION, &changes, &file_changes);
     let link = ReloadLink {
         source: source.to_owned(),
         instance: instance.clone(),
-        previous_config_sha256: old.sha256.clone(),
+        previous_config_sha256: was_sha.clone(),
         config_sha256: new.sha256.clone(),
         changes,
         file_changes,
@@ -247,7 +259,7 @@ pub fn link_reload(
         by: AUTOMATIC.to_owned(),
         action: RELOAD_ACTION.to_owned(),
         subject: subject(new, instance.as_deref()),
-        from: Some(old.sha256.clone()),
+        from: Some(was_sha),
         to: Some(new.sha256.clone()),
         note: Some(format!(
             "{source}: {}",
@@ -260,6 +272,45 @@ pub fn link_reload(
         .append(entry, None, now_micros)
         .map_err(|e| fail(e.into()))?;
     Ok(link)
+}
+
+/// The config a reload's changes are listed against: the one `trail` (this gateway's) last
+/// recorded with its routing, else `old`, the one in force before. Warns when they differ: the
+/// trail missed a reload or a start, whose changes this reload's entry records.
+fn recorded_before(trail: &[AuditEntry], old: &Config) -> (String, Routing) {
+    let in_force = routing(old);
+    match last_recorded(trail) {
+        Some((seq, p)) if !p.routing.is_empty() => {
+            if p.config_sha256 != old.sha256 || p.routing != in_force {
+                tracing::warn!(
+                    previous = seq,
+                    "the audit trail last recorded config {}… (audit entry #{seq}), not the one \
+                     in force before this reload ({}…): a reload or start it did not take is \
+                     recorded with this one",
+                    short(&p.config_sha256),
+                    short(&old.sha256)
+                );
+            }
+            (p.config_sha256, p.routing)
+        }
+        _ => (old.sha256.clone(), in_force),
+    }
+}
+
+/// The first 12 hex digits of a SHA-256, as people read it.
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// The routing changes from `old` to `new` that need a sign-off, not checked against any: what
+/// a reload the audit trail could not read said it changed, while it waits to be recorded.
+pub fn unchecked_changes(old: &Config, new: &Config) -> Vec<RoutingChange> {
+    let (before, after) = (routing(old), routing(new));
+    after
+        .iter()
+        .filter_map(|(strategy, now)| RoutingChange::between(strategy, before.get(strategy)?, now))
+        .filter(RoutingChange::needs_signoff)
+        .collect()
 }
 
 /// The subject of a `reload` or `start` entry: `config /etc/shadowgate/shadowgate.toml`, and in

@@ -56,7 +56,7 @@ pub use error::{CutoverError, CutoverErrorKind};
 pub use evidence::{ActiveRule, Evidence, GroupEvidence};
 pub use files::{FileChange, FileDigests, FileRole};
 pub use history::{history, CutoverHistory, Recorded, RecordedChange, RecordedFileChange};
-pub use linkage::{link_reload, ReloadLink, RoutingChange, RELOAD_ACTION};
+pub use linkage::{link_reload, unchecked_changes, ReloadLink, RoutingChange, RELOAD_ACTION};
 pub use report::{html, write_report, ReportFiles};
 pub use routing::{routing, Endpoint, Moved, Route, Routing};
 pub use sign::{sign, signoffs, SignOff, SignRequest, SIGN_ACTION};
@@ -75,6 +75,8 @@ mod tests_files;
 mod tests_fleet;
 #[cfg(test)]
 mod tests_moved;
+#[cfg(test)]
+mod tests_outage;
 #[cfg(test)]
 mod tests_signed;
 #[cfg(test)]

@@ -207,9 +207,10 @@ pub(super) fn changes(signed: &Signed, before: Side, after: Side) -> Vec<Routing
 }
 
 /// The sign-off a change of `strategy` to `now` rests on, or why it rests on none: the strategy's
-/// latest sign-off in `signed`, if it was signed against one of `configs` (the config before or
+/// latest sign-off in `signed` that was signed against one of `configs` (the config before or
 /// the one after: the operator may sign before or after editing the file, never with another
-/// config in between: no `reload` or `start` entry since it loaded another), no earlier routing
+/// config in between: no `reload` or `start` entry since it loaded another; a later sign-off of
+/// another config, another fleet gateway's, does not hide it), no earlier routing
 /// change rests on it already (it approves one), and the
 /// live engine `now` leaves in force is one it names, at the endpoint it recorded
 /// ([`super::Evidence::unsigned_live`]).
@@ -219,11 +220,7 @@ fn signoff<'a>(
     now: &Route,
     configs: (&str, &str),
 ) -> Result<&'a SignOff, String> {
-    let for_config = signed.latest(strategy).filter(|s| {
-        let sha = s.evidence.config_sha256.as_str();
-        sha == configs.0 || sha == configs.1
-    });
-    let Some(s) = for_config else {
+    let Some(s) = signed.latest_for(strategy, configs) else {
         return Err(NO_SIGNOFF.to_owned());
     };
     if let Some(entry) = signed.used_by(s.seq) {

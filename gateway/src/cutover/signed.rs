@@ -76,12 +76,14 @@ impl Signed {
         }
     }
 
-    /// The latest sign-off of `strategy`.
-    pub(super) fn latest(&self, strategy: &str) -> Option<&SignOff> {
-        self.signoffs
-            .iter()
-            .rev()
-            .find(|s| s.evidence.strategy == strategy)
+    /// The latest sign-off of `strategy` signed against one of `configs` (by SHA-256): in a
+    /// fleet whose gateways run different files, a later sign-off for another gateway's file
+    /// does not hide the one made for this one's.
+    pub(super) fn latest_for(&self, strategy: &str, configs: (&str, &str)) -> Option<&SignOff> {
+        self.signoffs.iter().rev().find(|s| {
+            let sha = s.evidence.config_sha256.as_str();
+            s.evidence.strategy == strategy && (sha == configs.0 || sha == configs.1)
+        })
     }
 
     /// The audit entry whose routing change already rests on sign-off `seq`.

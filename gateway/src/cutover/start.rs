@@ -71,10 +71,10 @@ pub struct StartLink {
 
 /// The config in force as the trail last recorded it.
 #[derive(Debug, Deserialize)]
-struct Recorded {
-    config_sha256: String,
+pub(super) struct Recorded {
+    pub(super) config_sha256: String,
     #[serde(default)]
-    routing: Routing,
+    pub(super) routing: Routing,
 }
 
 /// Appends the `start` entry of a gateway starting with `config` to the audit trail of `reader`'s
@@ -181,7 +181,7 @@ fn files_recorded(routing: &Routing) -> bool {
 }
 
 /// The last reload or start entry, with its sequence number.
-fn last_recorded(trail: &[AuditEntry]) -> Option<(u64, Recorded)> {
+pub(super) fn last_recorded(trail: &[AuditEntry]) -> Option<(u64, Recorded)> {
     trail.iter().rev().find_map(|entry| {
         if entry.action != RELOAD_ACTION && entry.action != START_ACTION {
             return None;

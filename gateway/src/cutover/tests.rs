@@ -143,7 +143,8 @@ fn only_the_latest_signoff_for_the_config_links_a_routing_change() {
         "{logs}"
     );
 
-    // Signed again against the config in force: the same swap now rests on it.
+    // Rolled back, signed again against the config in force: the same swap now rests on it.
+    link_reload(&reader, &c, &b, "signal", 45).unwrap();
     let again = sign(&reader, &b, &request("lee"), 50).unwrap();
     let linked = link_reload(&reader, &b, &c, "signal", 60).unwrap();
     assert_eq!(linked.changes[0].signoff, Some(again.seq));
@@ -166,7 +167,14 @@ fn only_the_latest_signoff_for_the_config_links_a_routing_change() {
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
-        ["cutover_sign", "reload", "reload", "cutover_sign", "reload"]
+        [
+            "cutover_sign",
+            "reload",
+            "reload",
+            "reload",
+            "cutover_sign",
+            "reload"
+        ]
     );
     assert_eq!(verify(&trail), Ok(()));
     assert_eq!(signoffs(&reader).unwrap().len(), 2);

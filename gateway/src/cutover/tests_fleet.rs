@@ -10,7 +10,7 @@ use crate::triage::{verify, TriageBook};
 const SWAPPED: &str = "live = \"next\"\nshadow = \"legacy\"";
 
 /// `config` as fleet gateway `instance` loads it (the same file on every host).
-fn on(config: &Config, instance: &str) -> Config {
+pub(super) fn on(config: &Config, instance: &str) -> Config {
     let mut config = config.clone();
     config.store.backend = BackendKind::Postgres;
     config.store.postgres.instance = Some(instance.to_owned());

@@ -135,7 +135,8 @@ fn a_shadow_engine_reached_elsewhere_is_recorded_and_needs_no_signoff() {
     let moved = reload.changes[0].shadow_moved.as_ref().unwrap();
     assert_eq!(moved.after.at, "http://127.0.0.1:7002/v2/loan");
 
-    // Settings of the same engine are no move.
+    // Settings of the same engine are no move (back to `a` first: the trail recorded the path).
+    link_reload(&reader, &repathed, &a, "api", 35).unwrap();
     let slower = edited(
         dir.path(),
         "[engines.legacy]\n",
