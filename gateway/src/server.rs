@@ -27,8 +27,10 @@ use crate::runtime::{scheduling, Runtime};
 use crate::store::{Clock, Reader, Recorder, Store, SystemClock, WriterOptions};
 
 mod sockets;
+mod trail;
 
 use sockets::Sockets;
+use trail::Trail;
 
 /// A gateway serving on its listeners.
 pub struct Running {
@@ -47,6 +49,8 @@ pub struct Running {
     pub admin_address: Option<SocketAddr>,
     /// The mismatch store.
     pub store: Store,
+    /// Its audit trail's record of starts and reloads.
+    trail: Trail,
     shutdown: CancellationToken,
     tasks: TaskTracker,
 }
@@ -100,7 +104,8 @@ impl Running {
         store.announce_previous_run(in_flight.map(|s| s.shadow_max_in_flight).sum());
         let sockets = Sockets::bind(&config)?;
         // Bound, not yet serving: no reload (the admin API's) can be recorded before the start.
-        record_start(store.reader(), &config).await;
+        let trail = Trail::new(store.reader().clone());
+        trail.record_start(&config).await;
         let gateway = Gateway::new(runtime, Some(store.recorder()), metrics.clone());
         let running = Running {
             mci_addresses: sockets.mci.iter().map(|m| m.requests.address).collect(),
@@ -112,6 +117,7 @@ impl Running {
             metrics,
             gateway,
             store,
+            trail,
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
         };
@@ -122,6 +128,12 @@ impl Running {
         let (gateway, shutdown) = (&running.gateway, &running.shutdown);
         let tasks = &running.tasks;
         tasks.spawn(health::probe_loop(gateway.clone(), shutdown.clone()));
+        tasks.spawn(
+            running
+                .trail
+                .clone()
+                .retry_loop(gateway.clone(), shutdown.clone()),
+        );
         tasks.spawn(crate::runtime::poll_loop(gateway.clone(), shutdown.clone()));
         tasks.spawn(crate::pipeline::summary_loop(
             gateway.clone(),
@@ -169,7 +181,7 @@ impl Running {
             ));
         }
         if let (Some(bound), Some(settings)) = (sockets.admin, &config.admin_listener) {
-            let state = admin_state(gateway, store, config, (tasks, shutdown));
+            let state = admin_state(gateway, (store, &self.trail), config, (tasks, shutdown));
             tasks.spawn(admin::serve(
                 bound.socket,
                 state,
@@ -186,7 +198,7 @@ impl Running {
     /// bad config keeps the old one. Listener and store settings take effect at the next start
     /// (they own bound sockets/files). The result is logged with `source`.
     pub fn reload(&self, path: &Path, source: ReloadSource) -> Result<(), Vec<config::Problem>> {
-        let store = (&self.store.recorder(), self.store.reader());
+        let store = (&self.store.recorder(), &self.trail);
         reload(&self.gateway, store, path, source)
     }
 
@@ -200,9 +212,9 @@ impl Running {
         source: ReloadSource,
     ) -> Result<(), Vec<config::Problem>> {
         let (gateway, recorder) = (self.gateway.clone(), self.store.recorder());
-        let (reader, path) = (self.store.reader().clone(), path.to_owned());
+        let (trail, path) = (self.trail.clone(), path.to_owned());
         let reloading = tokio::task::spawn_blocking(move || {
-            reload(&gateway, (&recorder, &reader), &path, source)
+            reload(&gateway, (&recorder, &trail), &path, source)
         });
         match reloading.await {
             Ok(result) => result,
@@ -278,7 +290,7 @@ impl ReloadSource {
 /// recorded, so each recorded reload starts from the config the one before it ended with.
 fn reload(
     gateway: &Gateway,
-    (recorder, reader): (&Recorder, &Reader),
+    (recorder, trail): (&Recorder, &Trail),
     path: &Path,
     source: ReloadSource,
 ) -> Result<(), Vec<config::Problem>> {
@@ -288,7 +300,7 @@ fn reload(
     tests::hook::between_reading_and_swapping();
     let result = apply_reload(gateway, recorder, path);
     if result.is_ok() {
-        record_reload(gateway, reader, &before.config, source);
+        trail.record_reload(gateway, &before, source);
     }
     let (source, config) = (source.as_str(), path.display());
     match &result {
@@ -310,38 +322,6 @@ fn reload(
         }
     }
     result
-}
-
-/// Appends the reload to the audit trail, linked to the sign-offs its routing changes rest on
-/// ([`crate::cutover::link_reload`]). The new config is in force either way: a trail that cannot
-/// be written is logged as an error, not a reason to keep the old routing.
-fn record_reload(gateway: &Gateway, reader: &Reader, before: &Config, source: ReloadSource) {
-    let after = gateway.runtime();
-    let now = SystemClock.now_micros();
-    if let Err(error) =
-        crate::cutover::link_reload(reader, before, &after.config, source.as_str(), now)
-    {
-        tracing::error!(%error, "config reload not recorded in the audit trail");
-    }
-}
-
-/// Appends the start to the audit trail when its config is not the one the trail recorded last,
-/// linked to the sign-offs its routing changes rest on ([`crate::cutover::link_start`]). Awaited
-/// once every listener is bound (a start that cannot bind is no start, and records nothing) and
-/// before any serves, so no reload is recorded before it. The start is never refused: a trail
-/// that cannot be written is logged as an error.
-async fn record_start(reader: &Reader, config: &Config) {
-    let (reader, config) = (reader.clone(), config.clone());
-    // A sled read and a flushed append: off the async workers.
-    let linked = tokio::task::spawn_blocking(move || {
-        crate::cutover::link_start(&reader, &config, SystemClock.now_micros())
-    })
-    .await;
-    match linked {
-        Ok(Ok(_)) => {}
-        Ok(Err(error)) => tracing::error!(%error, "start not recorded in the audit trail"),
-        Err(error) => tracing::error!(%error, "start not recorded in the audit trail"),
-    }
 }
 
 /// A message on one line (a TOML error quotes the offending line under a caret): a log line must
@@ -432,7 +412,7 @@ pub(crate) fn flush_suppressed(runtime: &Runtime, recorder: &Recorder) {
 /// and reload from the config file it was started with.
 fn admin_state(
     gateway: &Arc<Gateway>,
-    store: &Store,
+    (store, trail): (&Store, &Trail),
     config: &Config,
     (tasks, shutdown): (&TaskTracker, &CancellationToken),
 ) -> Arc<AdminState> {
@@ -447,8 +427,8 @@ fn admin_state(
     let exposition = gateway.metrics().clone();
     let (engines_of, views_of) = (gateway.clone(), gateway.clone());
     let (reloading, recorder, path) = (gateway.clone(), store.recorder(), config.source.clone());
-    let (reader, signing) = (store.reader().clone(), gateway.clone());
-    let sign_reader = reader.clone();
+    let (trail, signing) = (trail.clone(), gateway.clone());
+    let sign_reader = store.reader().clone();
     Arc::new(AdminState {
         reader: store.reader().clone(),
         stats: store.stats().clone(),
@@ -467,7 +447,7 @@ fn admin_state(
         }),
         metrics: Arc::new(move || exposition.render()),
         reload: Some(Arc::new(move || {
-            reload(&reloading, (&recorder, &reader), &path, ReloadSource::Api)
+            reload(&reloading, (&recorder, &trail), &path, ReloadSource::Api)
         })),
         engines: Some(Arc::new(move || {
             health::statuses(&engines_of.runtime().config, engines_of.metrics())

@@ -57,23 +57,24 @@ fn two_reloads_at_once_are_recorded_one_after_the_other() {
     };
     let store = Store::open(&store_config, WriterOptions::default()).unwrap();
     let (recorder, reader) = (store.recorder(), store.reader().clone());
+    let trail = super::Trail::new(reader.clone());
 
     // Reload `a` stops once it has read the config in force and lets reload `b` run, waiting for
     // it at most half a second: without one reload at a time, `b` runs to its end in between.
     let (read, was_read) = mpsc::channel();
     let (done, was_done) = mpsc::channel();
     std::thread::scope(|s| {
-        let (gateway, recorder, reader) = (&gateway, &recorder, &reader);
+        let (gateway, recorder, trail) = (&gateway, &recorder, &trail);
         s.spawn(move || {
             hook::set(move || {
                 read.send(()).unwrap();
                 let _ = was_done.recv_timeout(Duration::from_millis(500));
             });
-            reload(gateway, (recorder, reader), &a, ReloadSource::Signal).unwrap();
+            reload(gateway, (recorder, trail), &a, ReloadSource::Signal).unwrap();
         });
         s.spawn(move || {
             was_read.recv().unwrap();
-            reload(gateway, (recorder, reader), &b, ReloadSource::Api).unwrap();
+            reload(gateway, (recorder, trail), &b, ReloadSource::Api).unwrap();
             let _ = done.send(());
         });
     });
