@@ -175,3 +175,33 @@ fn an_unread_review_warns_once_a_minute_and_not_while_the_store_spools() {
         .count();
     assert_eq!(spooled, 2, "the spooling one and the first: {log}");
 }
+
+/// A reload the audit trail cannot read warns about each routing change that needs a sign-off
+/// (the live engine reached elsewhere here), saying it is recorded when the database answers.
+#[test]
+fn a_reload_the_trail_cannot_take_warns_about_its_unchecked_routing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str, live: &str| {
+        let dir = dir.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        config::load(&write_for_test(&dir, live, "127.0.0.1:10")).unwrap()
+    };
+    let (old, new) = (at("old", "127.0.0.1:9"), at("new", "127.0.0.1:8"));
+    let error = crate::cutover::CutoverError::new("*", crate::cutover::CutoverErrorKind::NoName);
+    let (_, logs) = crate::test_log::logged(tracing::Level::WARN, || {
+        trail::warn_unchecked(&error, &old, &new)
+    });
+    let warnings: Vec<&str> = logs.lines().filter(|l| l.contains("WARN")).collect();
+    assert!(!warnings.is_empty(), "{logs}");
+    for warning in warnings {
+        assert!(
+            warning.contains(
+                "routing change at reload not checked against sign-offs, the audit trail cannot \
+                 be read: "
+            ) && warning.contains(
+                "now at 127.0.0.1:8 (was 127.0.0.1:9); recorded when the database answers"
+            ),
+            "{logs}"
+        );
+    }
+}

@@ -164,7 +164,7 @@ impl Trail {
 /// Warns about each routing change of a reload from `old` to `new` that needs a sign-off and
 /// could not be checked against them (the trail could not be read): the entry, with its sign-off
 /// or `unsigned`, comes when the database answers.
-fn warn_unchecked(error: &CutoverError, old: &Config, new: &Config) {
+pub(super) fn warn_unchecked(error: &CutoverError, old: &Config, new: &Config) {
     for change in cutover::unchecked_changes(old, new) {
         tracing::warn!(
             strategy = %change.strategy,
