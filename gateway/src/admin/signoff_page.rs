@@ -368,6 +368,7 @@ mod tests {
             time_micros: 0,
             evidence: e,
             used_by: None,
+            uses: Vec::new(),
         };
         let view = ReviewView::default();
         let row = signoff_row(&signoff, &view);

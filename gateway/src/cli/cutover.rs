@@ -289,9 +289,11 @@ mod tests {
             used_by: Some(SignOffUse {
                 seq: 7,
                 action: "reload".into(),
+                instance: None,
                 change: back,
                 direction: Direction::Reverse,
             }),
+            uses: Vec::new(),
         };
         let unused = SignOff {
             seq: 9,

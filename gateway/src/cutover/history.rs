@@ -55,6 +55,9 @@ pub type RecordedFileChange = Recorded<FileChange>;
 pub(super) struct Linked {
     #[serde(default)]
     source: Option<String>,
+    /// The fleet gateway that wrote it; `None` without a fleet.
+    #[serde(default)]
+    pub(super) instance: Option<String>,
     /// The config the entry put in force.
     pub(super) config_sha256: String,
     /// Its routing changes, each with the sign-off it rests on or none.

@@ -49,9 +49,14 @@ pub struct SignOff {
     /// The evidence.
     pub evidence: Evidence,
     /// The routing change it approved, once a reload or a start linked one to it (absent until
-    /// then, and from the report written when it was signed).
+    /// then, and from the report written when it was signed): the first, in a fleet the first
+    /// gateway's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_by: Option<SignOffUse>,
+    /// Every routing change it approved, oldest first: one, or in a fleet one per gateway (each
+    /// links it once); `used_by` is the first of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<SignOffUse>,
 }
 
 impl SignOff {
@@ -69,6 +74,7 @@ impl SignOff {
             time_micros: entry.time_micros,
             evidence,
             used_by: None,
+            uses: Vec::new(),
         })
     }
 }
@@ -166,6 +172,7 @@ pub fn sign(
         time_micros: sealed.time_micros,
         evidence,
         used_by: None,
+        uses: Vec::new(),
     })
 }
 

@@ -89,3 +89,36 @@ fn one_signoff_approves_the_same_routing_change_on_every_gateway_of_a_fleet_once
         ]
     );
 }
+
+#[test]
+fn a_signoff_lists_its_use_on_every_gateway_of_a_fleet() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = store(dir.path());
+    let before = config(dir.path(), ENGINES, 3);
+    let signed = sign(&reader, &on(&before, "gw-a"), &request("choi"), 10).unwrap();
+    let after = config(dir.path(), SWAPPED, 3);
+    for (instance, at) in [("gw-a", 20), ("gw-b", 30)] {
+        let (was, now) = (on(&before, instance), on(&after, instance));
+        link_reload(&reader, &was, &now, "signal", at).unwrap();
+    }
+
+    let listed = signoffs(&reader).unwrap();
+    let uses: Vec<(u64, Option<&str>)> = listed[0]
+        .uses
+        .iter()
+        .map(|u| (u.seq, u.instance.as_deref()))
+        .collect();
+    assert_eq!(uses, [(2, Some("gw-a")), (3, Some("gw-b"))]);
+    assert_eq!(listed[0].used_by.as_ref().map(|u| u.seq), Some(2));
+    let engines = listed[0].uses[0].change.engines();
+    assert_eq!(
+        listed[0].usage(),
+        format!(
+            "used by audit entry #2 (reload on gw-a): {engines} (the cutover as signed); used by \
+             audit entry #3 (reload on gw-b): {engines} (the cutover as signed)"
+        )
+    );
+    let json = serde_json::to_value(&listed[0]).unwrap();
+    assert_eq!(json["uses"][1]["instance"], "gw-b", "{json}");
+    assert_eq!(signed.seq, 1);
+}

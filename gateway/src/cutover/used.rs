@@ -21,6 +21,9 @@ pub struct SignOffUse {
     pub seq: u64,
     /// `reload` or `start`.
     pub action: String,
+    /// The fleet gateway whose entry it is; absent without a fleet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     /// The change as that entry recorded it, its engines before and after.
     pub change: RoutingChange,
     /// Which way it went against the cutover the sign-off was signed for.
@@ -57,28 +60,41 @@ impl Direction {
 impl SignOffUse {
     /// `used by audit entry #7 (start): live next at … → legacy at …, shadow legacy at … → next
     /// at … (the reverse of the cutover signed)`; `(the cutover as signed)`; no words for
-    /// [`Direction::Other`] (the change says what it did).
+    /// [`Direction::Other`] (the change says what it did); in a fleet `(reload on gw-a)`.
     pub fn sentence(&self) -> String {
         let direction = match self.direction {
             Direction::AsSigned => " (the cutover as signed)",
             Direction::Reverse => " (the reverse of the cutover signed)",
             Direction::Other => "",
         };
+        let action = match &self.instance {
+            Some(instance) => format!("{} on {instance}", self.action),
+            None => self.action.clone(),
+        };
         format!(
-            "used by audit entry #{} ({}): {}{direction}",
+            "used by audit entry #{} ({action}): {}{direction}",
             self.seq,
-            self.action,
             self.change.engines()
         )
     }
 }
 
 impl SignOff {
-    /// What it approved: [`SignOffUse::sentence`], or `not used by a routing change yet`.
+    /// What it approved: [`SignOffUse::sentence`] of each use (in a fleet one per gateway,
+    /// `; ` between them), or `not used by a routing change yet`.
     pub fn usage(&self) -> String {
-        match &self.used_by {
-            Some(used) => used.sentence(),
-            None => "not used by a routing change yet".to_owned(),
+        // Sign-offs built before `uses` was kept (tests, reports) name their one use alone.
+        let uses = match (&self.uses[..], &self.used_by) {
+            ([], Some(used)) => std::slice::from_ref(used),
+            (uses, _) => uses,
+        };
+        match uses {
+            [] => "not used by a routing change yet".to_owned(),
+            uses => uses
+                .iter()
+                .map(SignOffUse::sentence)
+                .collect::<Vec<_>>()
+                .join("; "),
         }
     }
 
@@ -89,23 +105,26 @@ impl SignOff {
     }
 }
 
-/// Every sign-off of `trail`, oldest first, each with the first routing change that rests on it
-/// (a sign-off approves one).
+/// Every sign-off of `trail`, oldest first, each with the routing changes that rest on it: one
+/// (a sign-off approves one), or in a fleet's trail one per gateway, each gateway's first.
 pub(super) fn recorded(trail: &[AuditEntry]) -> Vec<SignOff> {
     let mut signoffs: Vec<SignOff> = trail.iter().filter_map(SignOff::of).collect();
     for (entry, link) in linked(trail) {
         for change in &link.changes {
             let Some(seq) = change.signoff else { continue };
-            let unused = signoffs
-                .iter_mut()
-                .find(|s| s.seq == seq && s.used_by.is_none());
+            let unused = signoffs.iter_mut().find(|s| {
+                s.seq == seq && !s.uses.iter().any(|used| used.instance == link.instance)
+            });
             if let Some(signoff) = unused {
-                signoff.used_by = Some(SignOffUse {
+                let used = SignOffUse {
                     seq: entry.seq,
                     action: entry.action.clone(),
+                    instance: link.instance.clone(),
                     change: change.clone(),
                     direction: Direction::of(change, &signoff.evidence),
-                });
+                };
+                signoff.used_by.get_or_insert_with(|| used.clone());
+                signoff.uses.push(used);
             }
         }
     }
