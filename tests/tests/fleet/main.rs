@@ -15,7 +15,7 @@
 //!   the killed one's unflushed window. `haproxy::fallback`: with no gateway ready (their live
 //!   engine down), the recipe's backups spread connections over every gateway, and HAProxy cuts
 //!   them once a gateway is ready again.
-//! - `linkage`: a reload while PostgreSQL is down is recorded, and checked against the
+//! - `linkage`: a reload or a start while PostgreSQL is down is recorded, and checked against the
 //!   sign-offs, once it answers, without another reload.
 //! - `login`: a refused login (28P01) and a missing database (3D000): `check-config` errors,
 //!   and a gateway that serves, spools and says "postgres refused the login".
