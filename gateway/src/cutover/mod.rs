@@ -10,7 +10,9 @@
 //! a config swap plus reload: every successful reload appends a `reload` entry naming the new
 //! config's hash and, per strategy whose live or shadow engine changed or is reached elsewhere
 //! (another `address` or `url` under the same name), the sign-off it rests on ([`link_reload`])
-//! or `unsigned`; a shadow engine reached elsewhere needs none. A restart is linked the same way: a gateway that starts
+//! or `unsigned`; a shadow engine reached elsewhere needs none. A reload's changes are listed
+//! against the config the trail last recorded for this gateway, so one the trail missed (its
+//! database down) is listed by the next record it takes. A restart is linked the same way: a gateway that starts
 //! with a config other than the one the trail recorded last appends a `start` entry with the
 //! routing changes made while it was stopped ([`link_start`]). A routing change rests on a
 //! sign-off only if the live engine it leaves in force is one the sign-off names, at the endpoint
@@ -18,7 +20,7 @@
 //! records why. A sign-off is shown with the change it approved and that change's direction
 //! ([`SignOffUse`]): either engine of a sign-off may be the one left live, so a rollback, or a
 //! sign-off made after the file was edited, approves a change the reverse of the cutover it reads
-//! as. Both entries also record the SHA-256 of each strategy's layout and TLS files and
+//! as. In a fleet each gateway uses a sign-off once, and every use is listed. Both entries also record the SHA-256 of each strategy's layout and TLS files and
 //! list those that changed ([`FileChange`]). The review shows each strategy's
 //! sign-offs and linked changes ([`history`]).
 //!
