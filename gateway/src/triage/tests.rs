@@ -41,16 +41,21 @@ fn change(by: &str, state: TriageState) -> Change {
     }
 }
 
-#[test]
-fn the_workflow_refuses_shortcuts_and_an_altered_entry_breaks_the_chain() {
-    let dir = tempfile::tempdir().unwrap();
+/// The triage of a closed store in `dir` holding one mismatch of `loan` ([`SIGNATURE`]).
+fn one_mismatch(dir: &std::path::Path) -> TriageBook {
     let config = StoreConfig {
-        path: dir.path().join("store"),
+        path: dir.join("store"),
         ..StoreConfig::default()
     };
     let store = Store::open(&config, WriterOptions::default()).unwrap();
     assert!(store.recorder().record(mismatch()).is_ok());
-    let book = TriageBook::new(store.close());
+    TriageBook::new(store.close())
+}
+
+#[test]
+fn the_workflow_refuses_shortcuts_and_an_altered_entry_breaks_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = one_mismatch(dir.path());
     let rules = ["ignore body.note".to_owned(), "tolerance body.*".to_owned()];
     let refused = |change: &Change| {
         let error = book.set(change, Some(&rules), 2).unwrap_err();
@@ -114,13 +119,7 @@ fn the_workflow_refuses_shortcuts_and_an_altered_entry_breaks_the_chain() {
 #[test]
 fn a_change_computed_from_a_value_changed_meanwhile_is_refused_and_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let config = StoreConfig {
-        path: dir.path().join("store"),
-        ..StoreConfig::default()
-    };
-    let store = Store::open(&config, WriterOptions::default()).unwrap();
-    assert!(store.recorder().record(mismatch()).is_ok());
-    let book = TriageBook::new(store.close());
+    let book = one_mismatch(dir.path());
     let group = book.group("loan", SIGNATURE).unwrap().unwrap();
     // kim reads the group, lee changes it, then kim's change (computed from what kim read).
     let (read, bytes) = book.current(&group, 1).unwrap();
