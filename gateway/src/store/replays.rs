@@ -4,7 +4,7 @@
 //! big-endian microseconds), written beside the writer's trees by `shadowgate replay` on a
 //! stopped gateway's store and by a running gateway (`POST /api/v1/replays`). A fleet's
 //! (`store.backend = "postgres"`) are in its database instead, keyed and encoded the same
-//! ([`super::postgres::replays`]): a run made on one gateway is every gateway's. They are never
+//! (`super::postgres::replays`): a run made on one gateway is every gateway's. They are never
 //! pruned with the records: a run stays the evidence that a fix was checked. The review shows,
 //! per group, the newest whole-group run's "N of M cases fixed" as its verdict, and a newer run
 //! over part of the group beside it.

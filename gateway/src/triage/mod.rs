@@ -15,7 +15,7 @@
 //! keyed like groups) and `audit` (entries keyed by sequence number, each holding the SHA-256 of
 //! the previous one, so an edited or removed entry breaks the chain; [`verify`] finds it). A
 //! fleet (`store.backend = "postgres"`) keeps both in its database instead, one chain for every
-//! gateway ([`TriageLedger`]). A change computed from a value another change replaced meanwhile
+//! gateway (`TriageLedger`). A change computed from a value another change replaced meanwhile
 //! is refused ([`TriageErrorKind::ChangedMeanwhile`]), never stored over it; so is one that says
 //! it was made from a triage ([`Change::seen_updated_micros`], which the page's form always
 //! sends) that changed since ([`TriageErrorKind::ChangedSinceRead`]): a stale form never undoes
@@ -28,7 +28,7 @@
 //! - `state`: [`TriageState`] (and [`UnknownState`], a name that is none), [`Triage`],
 //!   [`Change`].
 //! - `audit`: [`AuditEntry`], the hash chain and [`verify`].
-//! - `ledger`: [`TriageLedger`], where the trail and the values it records are kept: the
+//! - `ledger`: `TriageLedger`, where the trail and the values it records are kept: the
 //!   gateway's directory, or a fleet's database (one chain for every gateway).
 //! - `append`: the directory's ledger: one entry appended to the chain, with the value it
 //!   records, in one transaction.

@@ -27,7 +27,7 @@
 //!   added to the instance's at the first contact (`spooling/contact.rs`).
 //! - `ledger`: the fleet's audit trail and the triage values it records, one hash chain for
 //!   every gateway, appended to under a transaction-scoped advisory lock
-//!   ([`crate::triage::TriageLedger::Fleet`]).
+//!   (`crate::triage::TriageLedger::Fleet`).
 //! - `replays`: the fleet's replay runs, beside the triage values (tree `replays`), a run that
 //!   started in the microsecond of another moved one on, never over it.
 //! - `save`: [`save_to_fleet`], one commit from a command (a reconcile run), not a gateway.
