@@ -355,8 +355,9 @@ fn changed_since_read(change: &Change, current: &Triage) -> Option<TriageErrorKi
         return None;
     }
     // A group never triaged has no change to name: only a client's invented value gets here.
-    let (by, at) =
-        last_change(current).unwrap_or_else(|| ("nobody".to_owned(), "no time".to_owned()));
+    let Some((by, at)) = last_change(current) else {
+        return Some(TriageErrorKind::NeverTriaged { seen });
+    };
     Some(TriageErrorKind::ChangedSinceRead {
         by,
         at,

@@ -118,6 +118,16 @@ pub enum TriageErrorKind {
         /// When, RFC 3339 UTC.
         at: String,
     },
+    /// The change says it was made from a triage (a non-zero
+    /// [`super::Change::seen_updated_micros`]) of a group never triaged: no client read one.
+    #[error(
+        "seen_updated_micros: expected 0 (the group was never triaged), found {seen}; read it \
+         again"
+    )]
+    NeverTriaged {
+        /// The value the change sent.
+        seen: u64,
+    },
     /// The change says which triage it was made from ([`super::Change::seen_updated_micros`])
     /// and the stored one changed since: applying it would undo that change unseen.
     #[error("changed since you read it: by {by} at {at}, now {state}; read it again")]

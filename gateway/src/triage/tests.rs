@@ -320,3 +320,29 @@ fn a_change_made_from_a_triage_changed_since_is_refused_naming_who_changed_it() 
         TriageState::NotADefect
     );
 }
+
+#[test]
+fn a_change_saying_it_read_a_triage_of_a_group_never_triaged_is_refused_by_its_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = one_mismatch(dir.path());
+    let invented = Change {
+        seen_updated_micros: Some(7),
+        ..change("park.h", TriageState::Investigating)
+    };
+    let error = book.set(&invented, None, 2).unwrap_err();
+    assert!(error.is_refused() && !error.is_conflict(), "{error}");
+    assert!(
+        error.to_string().ends_with(
+            "seen_updated_micros: expected 0 (the group was never triaged), found 7; read it again"
+        ),
+        "{error}"
+    );
+    let read = Change {
+        seen_updated_micros: Some(0),
+        ..change("park.h", TriageState::Investigating)
+    };
+    assert_eq!(
+        book.set(&read, None, 3).unwrap().state,
+        TriageState::Investigating
+    );
+}
