@@ -191,6 +191,7 @@ mod tests {
                 changes: vec![change],
                 file_changes: Vec::new(),
                 routing: Default::default(),
+                in_force_since: None,
             })
         };
         let start = StartLink {
@@ -203,6 +204,7 @@ mod tests {
             file_changes: Vec::new(),
             previous_files_recorded: true,
             routing: Default::default(),
+            in_force_since: None,
         };
         let evidence = [
             (

@@ -24,6 +24,7 @@ use super::routing::{changes, log_all, note, routing, Endpoint, Moved, Route, Ro
 use super::signed::{instance, own, Signed};
 use super::start::last_recorded;
 use crate::config::Config;
+use crate::store::format_micros;
 use crate::store::Reader;
 use crate::triage::{AuditEntry, Entry};
 
@@ -58,6 +59,10 @@ pub struct ReloadLink {
     /// (absent from entries written before it was recorded).
     #[serde(default, skip_serializing_if = "Routing::is_empty")]
     pub routing: Routing,
+    /// When the reload took effect, RFC 3339 UTC, when the entry was written later (the audit
+    /// trail could not be written then: a fleet's database was down); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_force_since: Option<String>,
 }
 
 /// A strategy whose routing changed with a reload or a start: its live or shadow engine swapped
@@ -233,6 +238,19 @@ pub fn link_reload(
     source: &str,
     now_micros: u64,
 ) -> Result<ReloadLink, CutoverError> {
+    link_reload_late(reader, old, new, source, None, now_micros)
+}
+
+/// [`link_reload`] of a reload that took effect at `in_force_micros` and is recorded now, later
+/// (the trail could not be written then): the entry says when it took effect.
+pub fn link_reload_late(
+    reader: &Reader,
+    old: &Config,
+    new: &Config,
+    source: &str,
+    in_force_micros: Option<u64>,
+    now_micros: u64,
+) -> Result<ReloadLink, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
     let ledger = reader.ledger().map_err(|e| fail(e.into()))?;
     let instance = instance(new);
@@ -254,6 +272,7 @@ pub fn link_reload(
         changes,
         file_changes,
         routing: after,
+        in_force_since: in_force_micros.map(format_micros),
     };
     let entry = Entry {
         by: AUTOMATIC.to_owned(),
@@ -262,8 +281,9 @@ pub fn link_reload(
         from: Some(was_sha),
         to: Some(new.sha256.clone()),
         note: Some(format!(
-            "{source}: {}",
-            note(&link.changes, &link.file_changes)
+            "{source}: {}{}",
+            note(&link.changes, &link.file_changes),
+            late(link.in_force_since.as_deref())
         )),
         // Strings and options: it always converts.
         evidence: serde_json::to_value(&link).ok(),
@@ -272,6 +292,13 @@ pub fn link_reload(
         .append(entry, None, now_micros)
         .map_err(|e| fail(e.into()))?;
     Ok(link)
+}
+
+/// What an entry written later than its change took effect adds to its note.
+pub(super) fn late(in_force_since: Option<&str>) -> String {
+    in_force_since.map_or_else(String::new, |at| {
+        format!(" (in force since {at}; recorded late: the audit trail could not be written then)")
+    })
 }
 
 /// The config a reload's changes are listed against: the one `trail` (this gateway's) last

@@ -58,11 +58,13 @@ pub use error::{CutoverError, CutoverErrorKind};
 pub use evidence::{ActiveRule, Evidence, GroupEvidence};
 pub use files::{FileChange, FileDigests, FileRole};
 pub use history::{history, CutoverHistory, Recorded, RecordedChange, RecordedFileChange};
-pub use linkage::{link_reload, unchecked_changes, ReloadLink, RoutingChange, RELOAD_ACTION};
+pub use linkage::{
+    link_reload, link_reload_late, unchecked_changes, ReloadLink, RoutingChange, RELOAD_ACTION,
+};
 pub use report::{html, write_report, ReportFiles};
 pub use routing::{routing, Endpoint, Moved, Route, Routing};
 pub use sign::{sign, signoffs, SignOff, SignRequest, SIGN_ACTION};
-pub use start::{link_start, StartLink, START_ACTION};
+pub use start::{link_start, link_start_late, StartLink, START_ACTION};
 pub use used::{Direction, SignOffUse};
 
 use ring::digest::{digest, SHA256};

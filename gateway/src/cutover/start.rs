@@ -29,6 +29,7 @@ use super::linkage::{RoutingChange, AUTOMATIC, RELOAD_ACTION};
 use super::routing::{changes, log_all, note, routing, Routing};
 use super::signed::{instance, own, Signed};
 use crate::config::Config;
+use crate::store::format_micros;
 use crate::store::Reader;
 use crate::triage::AuditEntry;
 use crate::triage::Entry;
@@ -67,6 +68,10 @@ pub struct StartLink {
     pub previous_files_recorded: bool,
     /// The routing in force now.
     pub routing: Routing,
+    /// When the gateway started with this config, RFC 3339 UTC, when the entry was written
+    /// later (the audit trail could not be written then); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_force_since: Option<String>,
 }
 
 /// The config in force as the trail last recorded it.
@@ -83,6 +88,17 @@ pub(super) struct Recorded {
 pub fn link_start(
     reader: &Reader,
     config: &Config,
+    now_micros: u64,
+) -> Result<Option<StartLink>, CutoverError> {
+    link_start_late(reader, config, None, now_micros)
+}
+
+/// [`link_start`] of a start at `in_force_micros` recorded now, later (the trail could not be
+/// written then): the entry says when the gateway started with the config.
+pub fn link_start_late(
+    reader: &Reader,
+    config: &Config,
+    in_force_micros: Option<u64>,
     now_micros: u64,
 ) -> Result<Option<StartLink>, CutoverError> {
     let fail = |kind| CutoverError::new("*", kind);
@@ -140,6 +156,7 @@ pub fn link_start(
             .as_ref()
             .is_some_and(|(_, p)| files_recorded(&p.routing)),
         routing: now,
+        in_force_since: in_force_micros.map(format_micros),
     };
     let entry = Entry {
         by: AUTOMATIC.to_owned(),
@@ -147,7 +164,11 @@ pub fn link_start(
         subject: subject(config, instance.as_deref()),
         from: link.previous_config_sha256.clone(),
         to: Some(config.sha256.clone()),
-        note: Some(format!("{START_ACTION}: {}", start_note(&link))),
+        note: Some(format!(
+            "{START_ACTION}: {}{}",
+            start_note(&link),
+            super::linkage::late(link.in_force_since.as_deref())
+        )),
         // Strings, numbers and options: it always converts.
         evidence: serde_json::to_value(&link).ok(),
     };

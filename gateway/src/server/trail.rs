@@ -1,16 +1,20 @@
 //! Starts and reloads as the audit trail records them ([`crate::cutover::link_start`],
-//! [`crate::cutover::link_reload`]), and the one the trail could not take, retried.
+//! [`crate::cutover::link_reload`]), and those the trail could not take, retried.
 //!
 //! A fleet's trail is in PostgreSQL: while the database is down a start or a reload still puts
 //! its config in force (the trail is no reason to keep the old routing), but its entry, and the
-//! check of its routing changes against the sign-offs, must wait. So a record that fails is kept
-//! ([`Unrecorded`], one slot: the first one missed, as the baseline of what changed since) and
-//! retried every [`RETRY_INTERVAL`] off the live path until the trail takes it; the record
-//! compares the config in force then with what the trail last recorded for this gateway, so it
-//! lists, links and warns about every change the trail missed, in one entry. A reload that is
-//! recorded meanwhile does the same, and empties the slot. A gateway stopped before the database
-//! answers leaves the changes to its next start, which compares with the trail's last entry too.
+//! check of its routing changes against the sign-offs, must wait. So each start or reload the
+//! trail did not take is kept in order with the configs and the time it took effect
+//! ([`Unrecorded`], at most [`KEPT`]), and retried every [`RETRY_INTERVAL`] off the live path
+//! until the trail takes them: each its own entry, in order, saying when it took effect, so a
+//! swap and its rollback within one outage are both recorded (and warned about when unsigned),
+//! not netted out to "no routing change". A reload while some are kept records them first.
+//! Beyond [`KEPT`] a reload is not kept (counted in a WARN); the next recorded entry still lists
+//! everything changed since the trail's last entry of this gateway. A gateway stopped before
+//! the database answers leaves the changes to its next start, which compares with the trail's
+//! last entry too.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -21,28 +25,40 @@ use crate::config::Config;
 use crate::cutover::{self, CutoverError};
 use crate::pipeline::Gateway;
 use crate::runtime::Runtime;
-use crate::store::{Clock, Reader, SystemClock};
+use crate::store::{format_micros, Clock, Reader, SystemClock};
 
 /// How often a start or reload the audit trail did not take is tried again.
 pub(crate) const RETRY_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Starts and reloads kept for the trail at most (one outage's worth of reloads by people).
+pub(crate) const KEPT: usize = 64;
 
 /// The audit trail's record of this gateway's starts and reloads.
 #[derive(Clone)]
 pub(crate) struct Trail {
     reader: Reader,
-    unrecorded: Arc<Mutex<Option<Unrecorded>>>,
+    unrecorded: Arc<Mutex<VecDeque<Unrecorded>>>,
 }
 
-/// A start or reload whose config is in force and the audit trail has not recorded.
+/// A start or reload whose config took effect at `at_micros` and the audit trail has not
+/// recorded.
 #[derive(Clone)]
-enum Unrecorded {
-    /// The start: its config is compared with the trail's last entry, as at any start.
-    Start,
-    /// A reload asked by `source` from the runtime `before` (its config counts only when the
-    /// trail records no routing of this gateway yet).
+struct Unrecorded {
+    what: Change,
+    at_micros: u64,
+}
+
+/// What took effect.
+#[derive(Clone)]
+enum Change {
+    /// A start with `config`.
+    Start { config: Arc<Config> },
+    /// A reload asked by `source` from the runtime `before` to `after` (the config before
+    /// counts only when the trail records no routing of this gateway yet).
     Reload {
         source: ReloadSource,
         before: Arc<Runtime>,
+        after: Arc<Runtime>,
     },
 }
 
@@ -55,9 +71,9 @@ impl Trail {
         }
     }
 
-    /// Appends the reload from `before` to the config `gateway` runs now; when the trail cannot
-    /// take it, warns about each routing change it could not check against sign-offs and keeps
-    /// it to retry. Called with the reload turn held.
+    /// Appends the reload from `before` to the config `gateway` runs now, after any start or
+    /// reload kept before it; when the trail cannot take it, warns about each routing change it
+    /// could not check against sign-offs and keeps it to retry. Called with the reload turn held.
     pub(super) fn record_reload(
         &self,
         gateway: &Gateway,
@@ -65,37 +81,43 @@ impl Trail {
         source: ReloadSource,
     ) {
         let after = gateway.runtime();
-        let now = SystemClock.now_micros();
+        let reload = Unrecorded {
+            what: Change::Reload {
+                source,
+                before: before.clone(),
+                after: after.clone(),
+            },
+            at_micros: SystemClock.now_micros(),
+        };
+        let error = match self.flush().and_then(|()| self.record(&reload, false)) {
+            Ok(()) => return,
+            Err(error) => error,
+        };
         let (old, new) = (&before.config, &after.config);
-        match cutover::link_reload(&self.reader, old, new, source.as_str(), now) {
-            // It lists what a missed start or reload changed too.
-            Ok(_) => drop(self.slot().take()),
-            Err(error) => {
-                warn_unchecked(&error, old, new);
-                tracing::error!(
-                    %error,
-                    "config reload not recorded in the audit trail; tried again every {}s until \
-                     it answers",
-                    RETRY_INTERVAL.as_secs()
-                );
-                let before = before.clone();
-                self.slot()
-                    .get_or_insert(Unrecorded::Reload { source, before });
-            }
-        }
+        warn_unchecked(&error, old, new);
+        tracing::error!(
+            %error,
+            "config reload not recorded in the audit trail; tried again every {}s until it \
+             answers",
+            RETRY_INTERVAL.as_secs()
+        );
+        self.keep(reload);
     }
 
     /// Appends the start with `config` when it is not the config the trail recorded last; when
     /// the trail cannot take it, keeps it to retry.
     pub(super) async fn record_start(&self, config: &Config) {
-        let (reader, config) = (self.reader.clone(), config.clone());
+        let start = Unrecorded {
+            what: Change::Start {
+                config: Arc::new(config.clone()),
+            },
+            at_micros: SystemClock.now_micros(),
+        };
+        let (trail, recording) = (self.clone(), start.clone());
         // A sled read and a flushed append, or PostgreSQL's: off the async workers.
-        let linked = tokio::task::spawn_blocking(move || {
-            cutover::link_start(&reader, &config, SystemClock.now_micros())
-        })
-        .await;
+        let linked = tokio::task::spawn_blocking(move || trail.record(&recording, false)).await;
         let error = match linked {
-            Ok(Ok(_)) => return,
+            Ok(Ok(())) => return,
             Ok(Err(error)) => error.to_string(),
             Err(error) => error.to_string(),
         };
@@ -105,11 +127,11 @@ impl Trail {
              sign-offs; tried again every {}s until it answers",
             RETRY_INTERVAL.as_secs()
         );
-        self.slot().get_or_insert(Unrecorded::Start);
+        self.keep(start);
     }
 
-    /// Tries the unrecorded start or reload every [`RETRY_INTERVAL`] until the trail takes it,
-    /// until `shutdown`.
+    /// Tries the unrecorded starts and reloads every [`RETRY_INTERVAL`] until the trail takes
+    /// them, until `shutdown`.
     pub(super) async fn retry_loop(self, gateway: Arc<Gateway>, shutdown: CancellationToken) {
         let mut ticks = tokio::time::interval(RETRY_INTERVAL);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -118,43 +140,81 @@ impl Trail {
                 () = shutdown.cancelled() => return,
                 _ = ticks.tick() => {}
             }
-            if self.slot().is_none() {
+            if self.kept().is_empty() {
                 continue;
             }
             let (trail, gateway) = (self.clone(), gateway.clone());
             // Reads and appends block for up to the store's timeouts: off the async workers.
-            let _ = tokio::task::spawn_blocking(move || trail.retry(&gateway)).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                // A reload waits for at most one try, bounded by the store's timeouts.
+                let _turn = gateway.reload_turn();
+                // Still down: said once, at the failure; the next tick tries again.
+                let _ = trail.flush();
+            })
+            .await;
         }
     }
 
-    /// Records the unrecorded start or reload against the config in force now, with the reload
-    /// turn held (a reload waits for at most one try, bounded by the store's timeouts).
-    fn retry(&self, gateway: &Gateway) {
-        let _turn = gateway.reload_turn();
-        let Some(unrecorded) = self.slot().clone() else {
-            return;
-        };
-        let now = (gateway.runtime(), SystemClock.now_micros());
-        let recorded = match &unrecorded {
-            Unrecorded::Start => cutover::link_start(&self.reader, &now.0.config, now.1).map(drop),
-            Unrecorded::Reload { source, before } => {
-                let (old, new) = (&before.config, &now.0.config);
-                cutover::link_reload(&self.reader, old, new, source.as_str(), now.1).map(drop)
-            }
-        };
-        // Still down: said once, at the failure; the next tick tries again.
-        if recorded.is_ok() {
-            let what = match unrecorded {
-                Unrecorded::Start => "start",
-                Unrecorded::Reload { .. } => "config reload",
+    /// Records the kept starts and reloads, oldest first, each with the time it took effect;
+    /// stops at the first the trail does not take (kept, with those after it).
+    fn flush(&self) -> Result<(), CutoverError> {
+        loop {
+            let Some(next) = self.kept().front().cloned() else {
+                return Ok(());
             };
-            tracing::info!("{what} recorded in the audit trail now that it answers");
-            drop(self.slot().take());
+            self.record(&next, true)?;
+            self.kept().pop_front();
+            let what = match next.what {
+                Change::Start { .. } => "start",
+                Change::Reload { .. } => "config reload",
+            };
+            tracing::info!(
+                in_force_since = %format_micros(next.at_micros),
+                "{what} recorded in the audit trail now that it answers"
+            );
         }
     }
 
-    /// The unrecorded start or reload; a panic while it was held left a valid `Option`.
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Unrecorded>> {
+    /// Appends the entry of `unrecorded`; `late`: it took effect earlier, and says when.
+    fn record(&self, unrecorded: &Unrecorded, late: bool) -> Result<(), CutoverError> {
+        let now = SystemClock.now_micros();
+        let in_force = late.then_some(unrecorded.at_micros);
+        match &unrecorded.what {
+            Change::Start { config } => {
+                cutover::link_start_late(&self.reader, config, in_force, now).map(drop)
+            }
+            Change::Reload {
+                source,
+                before,
+                after,
+            } => cutover::link_reload_late(
+                &self.reader,
+                &before.config,
+                &after.config,
+                source.as_str(),
+                in_force,
+                now,
+            )
+            .map(drop),
+        }
+    }
+
+    /// Keeps `unrecorded` for the retry, unless [`KEPT`] are kept already.
+    fn keep(&self, unrecorded: Unrecorded) {
+        let mut kept = self.kept();
+        if kept.len() >= KEPT {
+            tracing::warn!(
+                kept = kept.len(),
+                "{KEPT} starts and reloads already wait for the audit trail: this one is not kept; \
+                 the next recorded entry lists what it changed with the rest"
+            );
+            return;
+        }
+        kept.push_back(unrecorded);
+    }
+
+    /// The unrecorded starts and reloads; a panic while they were held left a valid queue.
+    fn kept(&self) -> std::sync::MutexGuard<'_, VecDeque<Unrecorded>> {
         self.unrecorded
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -48,6 +48,15 @@ async fn a_reload_while_the_database_is_down_is_recorded_once_it_answers() {
             .ends_with(" on gw-a"),
         "{reload}"
     );
+    // Written late: the entry says when the reload took effect.
+    assert!(reload["evidence"]["in_force_since"].is_string(), "{reload}");
+    assert!(
+        reload["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("; recorded late: the audit trail could not be written then)"),
+        "{reload}"
+    );
 
     // Recorded once: the next reload of the same file is no routing change.
     let same = gateway.builder();
@@ -82,6 +91,48 @@ async fn a_start_with_swapped_engines_while_the_database_is_down_is_recorded_onc
     assert_eq!(
         change["unsigned_because"], "no sign-off of this strategy for this config",
         "{starts:?}"
+    );
+    gateway.shutdown().await;
+    rig.finish().await;
+}
+
+/// A trial swapped the engines and back within one outage: the trail recorded one reload "no
+/// routing change", though the new engine had decided for customers unsigned in between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_and_its_rollback_within_one_outage_are_both_recorded() {
+    let mut rig = Rig::start().await;
+    let mut gateway = rig.spooling_gateway("").admin().start().await;
+    let original = gateway.builder();
+    let swapped = original.clone().swap_roles();
+    rig.while_db_down(|| {
+        gateway.reload_with(swapped).unwrap();
+        gateway.reload_with(original).unwrap();
+    });
+
+    let reloads = entries(&gateway, "reload", 2).await;
+    assert_eq!(reloads.len(), 2, "{reloads:?}");
+    let (swap, back) = (&reloads[0], &reloads[1]);
+    assert_eq!(
+        swap["evidence"]["changes"][0]["live_after"], "new-engine",
+        "{swap}"
+    );
+    assert_eq!(
+        swap["evidence"]["changes"][0]["unsigned_because"],
+        "no sign-off of this strategy for this config",
+        "{swap}"
+    );
+    assert_eq!(
+        back["evidence"]["changes"][0]["live_after"], "legacy",
+        "{back}"
+    );
+    let since = |entry: &Value| {
+        entry["evidence"]["in_force_since"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    assert!(
+        since(swap).is_some() && since(swap) <= since(back),
+        "{reloads:?}"
     );
     gateway.shutdown().await;
     rig.finish().await;
