@@ -5,14 +5,25 @@ use thiserror::Error;
 use crate::store::StoreError;
 use crate::triage::TriageErrorKind;
 
-/// A refused or failed sign-off, with the strategy it was about.
+/// A refused or failed sign-off, with the strategy it was about; `*` for no one strategy (a
+/// start's or a reload's record in the audit trail, the trail read whole), said as the audit
+/// trail's.
 #[derive(Debug, Error)]
-#[error("cutover sign-off of {strategy}: {kind}")]
+#[error("{}: {kind}", subject(strategy))]
 pub struct CutoverError {
     /// Strategy name.
     pub strategy: String,
     /// What went wrong (boxed: store errors are large).
     pub kind: Box<CutoverErrorKind>,
+}
+
+/// What an error is about: `cutover sign-off of S`, or `audit trail` for `*`.
+fn subject(strategy: &str) -> String {
+    if strategy == "*" {
+        "audit trail".to_owned()
+    } else {
+        format!("cutover sign-off of {strategy}")
+    }
 }
 
 /// What went wrong with a sign-off.
@@ -76,5 +87,24 @@ impl CutoverError {
             CutoverErrorKind::Blocked { blockers } => Some(blockers),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A trial read `cutover sign-off of *: …` on a reload's failed record: nothing was signed.
+    #[test]
+    fn an_error_of_no_one_strategy_is_the_audit_trails() {
+        let said = |strategy| CutoverError::new(strategy, CutoverErrorKind::NoName).to_string();
+        assert_eq!(
+            said("*"),
+            "audit trail: by: expected the name of who signs, found nothing"
+        );
+        assert_eq!(
+            said("loan"),
+            "cutover sign-off of loan: by: expected the name of who signs, found nothing"
+        );
     }
 }
