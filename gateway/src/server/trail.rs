@@ -53,12 +53,13 @@ struct Unrecorded {
 enum Change {
     /// A start with `config`.
     Start { config: Arc<Config> },
-    /// A reload asked by `source` from the runtime `before` to `after` (the config before
-    /// counts only when the trail records no routing of this gateway yet).
+    /// A reload asked by `source` from the config `before` to `after` (the config before
+    /// counts only when the trail records no routing of this gateway yet). Configs, not
+    /// runtimes: a kept runtime would keep its engines' connection pools open.
     Reload {
         source: ReloadSource,
-        before: Arc<Runtime>,
-        after: Arc<Runtime>,
+        before: Arc<Config>,
+        after: Arc<Config>,
     },
 }
 
@@ -84,8 +85,8 @@ impl Trail {
         let reload = Unrecorded {
             what: Change::Reload {
                 source,
-                before: before.clone(),
-                after: after.clone(),
+                before: before.config.clone(),
+                after: after.config.clone(),
             },
             at_micros: SystemClock.now_micros(),
         };
@@ -189,8 +190,8 @@ impl Trail {
                 after,
             } => cutover::link_reload_late(
                 &self.reader,
-                &before.config,
-                &after.config,
+                before,
+                after,
                 source.as_str(),
                 in_force,
                 now,
